@@ -1,0 +1,68 @@
+// rocks_store.h — private: the RocksDB implementation of Store.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rocksdb/db.h>
+
+#include "newsflow/storage/store.h"
+
+namespace newsflow::storage {
+
+class RocksStore final : public Store {
+ public:
+  // Opens the DB; see Store::Open.
+  static Status Open(const StoreOptions& options, std::unique_ptr<Store>* out);
+  ~RocksStore() override;
+
+  RocksStore(const RocksStore&) = delete;
+  RocksStore& operator=(const RocksStore&) = delete;
+
+  Status Write(const WriteSet& set) override;
+  Status Get(std::string_view key, Record* out, bool* found) override;
+  Status Query(const QueryOptions& q, std::vector<Record>* out) override;
+  Status Count(const QueryOptions& q, uint64_t* out) override;
+  Status DeadLetters(size_t limit, std::vector<DeadLetter>* out) override;
+  Status GetCounts(Counts* out) override;
+  Status GetRulesetVersion(std::string* out) override;
+  Status GetOffset(std::string_view group, std::string_view topic, int32_t partition,
+                   std::optional<int64_t>* out) override;
+  Status CountTagIndex(std::string_view tag, uint64_t* out) override;
+
+ private:
+  RocksStore() = default;
+
+  // Walks the index that serves `q` (by_time, or by_tag of the first tag)
+  // newest-first within [since, until]. For every index entry calls
+  // visit(doc_key, record) where record is the fetched, AND-filtered document
+  // when `fetch` is true (entries failing the filter are skipped), or null
+  // when `fetch` is false. visit returns false to stop.
+  template <typename Visit>
+  Status Scan(const QueryOptions& q, bool fetch, Visit&& visit);
+
+  Status Fail(std::string_view what, const rocksdb::Status& s) const;
+  Status ReadCounter(const rocksdb::ReadOptions& ro, std::string_view name,
+                     uint64_t* out);
+
+  std::string path_;
+  bool read_only_ = false;
+  bool sync_writes_ = false;
+  std::unique_ptr<rocksdb::DB> db_;
+  // Handles for every column family opened (ours and any unknown ones found
+  // on disk, which RocksDB requires us to open); destroyed before db_.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* docs_ = nullptr;
+  rocksdb::ColumnFamilyHandle* by_tag_ = nullptr;
+  rocksdb::ColumnFamilyHandle* by_time_ = nullptr;
+  rocksdb::ColumnFamilyHandle* dead_letter_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  // Next dead-letter sequence number; touched only by the (single) writer.
+  uint64_t next_dead_letter_seq_ = 1;
+};
+
+}  // namespace newsflow::storage

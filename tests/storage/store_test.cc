@@ -1,0 +1,671 @@
+// Tests for the RocksDB-backed Store.
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "newsflow/storage/record.h"
+#include "newsflow/storage/store.h"
+#include "test_util.h"
+
+namespace newsflow::storage {
+namespace {
+
+using testing::AllBytes;
+using testing::ExpectDeadLetterEq;
+using testing::ExpectRecordEq;
+using testing::TempDir;
+
+using namespace std::string_literals;
+
+Record MakeRecord(std::string key, int64_t time_ms, std::vector<std::string> tags) {
+  Record r;
+  r.source = key.substr(0, key.find(':'));
+  r.key = std::move(key);
+  r.time_ms = time_ms;
+  r.title = "title of " + r.key;
+  r.body = "body of " + r.key;
+  r.url = "https://example.com/" + r.key;
+  r.level = "B";
+  r.stocks = {"600519.SH"};
+  double score = 1.0;
+  for (auto& t : tags) {
+    r.spans.push_back({t, "kw", Field::kBody, 0, 2});
+    r.tags.push_back({std::move(t), score});
+    score += 0.5;
+  }
+  r.ruleset_version = "rs1";
+  r.origin = "file:/in.jsonl:1";
+  return r;
+}
+
+std::vector<std::string> Keys(const std::vector<Record>& recs) {
+  std::vector<std::string> keys;
+  for (const auto& r : recs) keys.push_back(r.key);
+  return keys;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(Open()); }
+  void TearDown() override { store_.reset(); }
+
+  StoreOptions Options(bool read_only = false) const {
+    StoreOptions o;
+    o.path = dir_.str();
+    o.read_only = read_only;
+    o.block_cache_bytes = 8u << 20;
+    return o;
+  }
+
+  void Open(bool read_only = false) {
+    store_.reset();
+    Status st = Store::Open(Options(read_only), &store_);
+    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  void Write(const WriteSet& ws) {
+    Status st = store_->Write(ws);
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+
+  void WriteRecords(std::vector<Record> recs) {
+    WriteSet ws;
+    ws.records = std::move(recs);
+    Write(ws);
+  }
+
+  std::vector<std::string> QueryKeys(QueryOptions q) {
+    std::vector<Record> out;
+    Status st = store_->Query(q, &out);
+    EXPECT_TRUE(st.ok()) << st.message();
+    // Count agrees with an unlimited query.
+    q.limit = 0;
+    std::vector<Record> all;
+    EXPECT_TRUE(store_->Query(q, &all).ok());
+    uint64_t n = 0;
+    st = store_->Count(q, &n);
+    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(n, all.size()) << "Count disagrees with Query";
+    return Keys(out);
+  }
+
+  uint64_t TagIndex(std::string_view tag) {
+    uint64_t n = 0;
+    Status st = store_->CountTagIndex(tag, &n);
+    EXPECT_TRUE(st.ok()) << st.message();
+    return n;
+  }
+
+  Counts GetCounts() {
+    Counts c;
+    Status st = store_->GetCounts(&c);
+    EXPECT_TRUE(st.ok()) << st.message();
+    return c;
+  }
+
+  std::optional<Record> Get(std::string_view key) {
+    Record r;
+    bool found = true;
+    Status st = store_->Get(key, &r, &found);
+    EXPECT_TRUE(st.ok()) << st.message();
+    if (!found) return std::nullopt;
+    return r;
+  }
+
+  std::vector<DeadLetter> DeadLetters(size_t limit = 0) {
+    std::vector<DeadLetter> out;
+    Status st = store_->DeadLetters(limit, &out);
+    EXPECT_TRUE(st.ok()) << st.message();
+    return out;
+  }
+
+  // Five documents with distinct times (newest last in this list).
+  void WriteCorpus() {
+    WriteRecords({
+        MakeRecord("cls:1", 1000, {"ai", "chips"}),
+        MakeRecord("cls:2", 2000, {"ai"}),
+        MakeRecord("ths:3", 3000, {"chips", "energy"}),
+        MakeRecord("eastmoney:4", 4000, {"ai", "chips", "energy"}),
+        MakeRecord("cls:5", 5000, {"energy"}),
+    });
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, WriteThenGetRoundTripsEveryField) {
+  Record r = MakeRecord("cls:42", 1'717'000'000'000, {"cluster:ai", "cluster:chips"});
+  r.title = "<b>标题</b>";
+  r.body = AllBytes();
+  r.spans.push_back({"cluster:ai", "英伟达", Field::kTitle, 3, 12});
+  WriteRecords({r});
+
+  auto got = Get("cls:42");
+  ASSERT_TRUE(got.has_value());
+  ExpectRecordEq(r, *got);
+  EXPECT_FALSE(Get("cls:43").has_value());
+  EXPECT_FALSE(Get("").has_value());
+  EXPECT_EQ(GetCounts().docs, 1u);
+  EXPECT_EQ(TagIndex("cluster:ai"), 1u);
+  EXPECT_EQ(TagIndex("cluster:chips"), 1u);
+  EXPECT_EQ(TagIndex("cluster"), 0u) << "tag prefix must not match a longer tag";
+}
+
+TEST_F(StoreTest, QueryByTagIsNewestFirst) {
+  WriteCorpus();
+  QueryOptions q;
+  q.tags = {"ai"};
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4", "cls:2", "cls:1"}));
+  q.tags = {"energy"};
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"cls:5", "eastmoney:4", "ths:3"}));
+  q.tags = {"nope"};
+  EXPECT_TRUE(QueryKeys(q).empty());
+}
+
+TEST_F(StoreTest, QueryWithoutTagsIsNewestFirst) {
+  WriteCorpus();
+  EXPECT_EQ(QueryKeys({}),
+            (std::vector<std::string>{"cls:5", "eastmoney:4", "ths:3", "cls:2", "cls:1"}));
+}
+
+TEST_F(StoreTest, QueryReturnsFullRecords) {
+  WriteCorpus();
+  QueryOptions q;
+  q.tags = {"chips"};
+  q.limit = 1;
+  std::vector<Record> out;
+  ASSERT_TRUE(store_->Query(q, &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  ExpectRecordEq(MakeRecord("eastmoney:4", 4000, {"ai", "chips", "energy"}), out[0]);
+}
+
+TEST_F(StoreTest, EqualTimesAreAllReturned) {
+  WriteRecords({MakeRecord("a:2", 100, {"t"}), MakeRecord("a:1", 100, {"t"}),
+                MakeRecord("a:3", 100, {"t"})});
+  QueryOptions q;
+  q.tags = {"t"};
+  q.since_ms = 100;
+  q.until_ms = 100;
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"a:1", "a:2", "a:3"}));
+}
+
+TEST_F(StoreTest, QueryAndsTags) {
+  WriteCorpus();
+  QueryOptions q;
+  q.tags = {"ai", "chips"};
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4", "cls:1"}));
+  q.tags = {"chips", "ai"};  // order of tags does not matter
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4", "cls:1"}));
+  q.tags = {"ai", "chips", "energy"};
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4"}));
+  q.tags = {"energy", "ai"};
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4"}));
+  q.tags = {"ai", "missing"};
+  EXPECT_TRUE(QueryKeys(q).empty());
+}
+
+TEST_F(StoreTest, SinceAndUntilAreInclusive) {
+  WriteCorpus();
+  QueryOptions q;
+  q.since_ms = 2000;
+  q.until_ms = 4000;
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4", "ths:3", "cls:2"}));
+
+  q.tags = {"ai"};
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4", "cls:2"}));
+
+  q.since_ms = 2001;
+  q.until_ms = 3999;
+  EXPECT_TRUE(QueryKeys(q).empty());
+  q.tags = {};
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"ths:3"}));
+
+  q = {};
+  q.since_ms = 4000;  // only a lower bound
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"cls:5", "eastmoney:4"}));
+  q.tags = {"chips"};
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4"}));
+
+  q = {};
+  q.until_ms = 1999;  // only an upper bound
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"cls:1"}));
+  q.tags = {"energy"};
+  EXPECT_TRUE(QueryKeys(q).empty());
+  q.until_ms = 3000;
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"ths:3"}));
+
+  q = {};
+  q.since_ms = 5000;
+  q.until_ms = 1000;  // empty range
+  EXPECT_TRUE(QueryKeys(q).empty());
+  q.since_ms = 6000;  // after everything
+  q.until_ms = std::nullopt;
+  EXPECT_TRUE(QueryKeys(q).empty());
+}
+
+TEST_F(StoreTest, LimitTruncatesNewestFirst) {
+  WriteCorpus();
+  QueryOptions q;
+  q.limit = 2;
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"cls:5", "eastmoney:4"}));
+  q.tags = {"chips"};
+  q.limit = 1;
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4"}));
+  q.limit = 0;  // no limit
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4", "ths:3", "cls:1"}));
+  q.tags = {"ai", "chips"};
+  q.limit = 1;  // limit counts matches after the AND filter
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4"}));
+
+  // More than the default limit of 50.
+  std::vector<Record> many;
+  for (int i = 0; i < 120; ++i) many.push_back(MakeRecord("m:" + std::to_string(i), 10'000 + i, {"bulk"}));
+  WriteRecords(many);
+  QueryOptions bulk;
+  bulk.tags = {"bulk"};
+  auto keys = QueryKeys(bulk);
+  ASSERT_EQ(keys.size(), 50u);
+  EXPECT_EQ(keys.front(), "m:119");
+  EXPECT_EQ(keys.back(), "m:70");
+  uint64_t n = 0;
+  ASSERT_TRUE(store_->Count(bulk, &n).ok());
+  EXPECT_EQ(n, 120u) << "Count ignores the limit";
+}
+
+TEST_F(StoreTest, NegativeTimesSortAfterTheEpoch) {
+  WriteRecords({MakeRecord("a:neg", -5000, {"t"}), MakeRecord("a:zero", 0, {"t"}),
+                MakeRecord("a:pos", 5000, {"t"}), MakeRecord("a:min", INT64_MIN, {"t"}),
+                MakeRecord("a:max", INT64_MAX, {"t"})});
+  QueryOptions q;
+  q.tags = {"t"};
+  EXPECT_EQ(QueryKeys(q),
+            (std::vector<std::string>{"a:max", "a:pos", "a:zero", "a:neg", "a:min"}));
+  q.since_ms = -5000;
+  q.until_ms = 0;
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"a:zero", "a:neg"}));
+}
+
+TEST_F(StoreTest, RewritingInSeparateBatchesIsIdempotent) {
+  WriteCorpus();
+  const Counts before = GetCounts();
+  ASSERT_EQ(before.docs, 5u);
+  ASSERT_EQ(TagIndex("ai"), 3u);
+  ASSERT_EQ(TagIndex("chips"), 3u);
+  ASSERT_EQ(TagIndex("energy"), 3u);
+
+  WriteCorpus();
+  WriteCorpus();
+  EXPECT_EQ(GetCounts().docs, 5u);
+  EXPECT_EQ(TagIndex("ai"), 3u);
+  EXPECT_EQ(TagIndex("chips"), 3u);
+  EXPECT_EQ(TagIndex("energy"), 3u);
+  QueryOptions q;
+  q.limit = 0;
+  EXPECT_EQ(QueryKeys(q),
+            (std::vector<std::string>{"cls:5", "eastmoney:4", "ths:3", "cls:2", "cls:1"}));
+}
+
+TEST_F(StoreTest, DuplicateKeysWithinOneBatchKeepTheLast) {
+  Record first = MakeRecord("cls:1", 1000, {"old", "shared"});
+  Record middle = MakeRecord("cls:1", 1500, {"mid"});
+  Record last = MakeRecord("cls:1", 2000, {"new", "shared"});
+  last.title = "the last one";
+  WriteRecords({first, MakeRecord("cls:2", 1200, {"shared"}), middle, last});
+
+  EXPECT_EQ(GetCounts().docs, 2u);
+  auto got = Get("cls:1");
+  ASSERT_TRUE(got.has_value());
+  ExpectRecordEq(last, *got);
+  EXPECT_EQ(TagIndex("old"), 0u);
+  EXPECT_EQ(TagIndex("mid"), 0u);
+  EXPECT_EQ(TagIndex("new"), 1u);
+  EXPECT_EQ(TagIndex("shared"), 2u);
+  EXPECT_EQ(QueryKeys({}), (std::vector<std::string>{"cls:1", "cls:2"}));
+  QueryOptions q;
+  q.until_ms = 1999;  // no stale by_time entry for the earlier versions
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"cls:2"}));
+
+  // The same batch again (key already stored, duplicated in the batch).
+  WriteRecords({first, MakeRecord("cls:2", 1200, {"shared"}), middle, last});
+  EXPECT_EQ(GetCounts().docs, 2u);
+  EXPECT_EQ(TagIndex("old"), 0u);
+  EXPECT_EQ(TagIndex("mid"), 0u);
+  EXPECT_EQ(TagIndex("new"), 1u);
+  EXPECT_EQ(TagIndex("shared"), 2u);
+  EXPECT_EQ(QueryKeys({}), (std::vector<std::string>{"cls:1", "cls:2"}));
+}
+
+TEST_F(StoreTest, RewriteWithDifferentTagsAndTimeMovesIndexEntries) {
+  WriteRecords({MakeRecord("cls:1", 1000, {"a", "b"}), MakeRecord("cls:2", 3000, {"a"})});
+  ASSERT_EQ(TagIndex("a"), 2u);
+  ASSERT_EQ(TagIndex("b"), 1u);
+
+  WriteRecords({MakeRecord("cls:1", 5000, {"b", "c"})});
+  EXPECT_EQ(GetCounts().docs, 2u);
+  EXPECT_EQ(TagIndex("a"), 1u) << "old tag entry must be deleted";
+  EXPECT_EQ(TagIndex("b"), 1u);
+  EXPECT_EQ(TagIndex("c"), 1u);
+  QueryOptions q;
+  q.tags = {"a"};
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"cls:2"}));
+  q.tags = {"b"};
+  q.until_ms = 4999;  // the old time must not match any more
+  EXPECT_TRUE(QueryKeys(q).empty());
+  q.until_ms = std::nullopt;
+  EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"cls:1"}));
+  EXPECT_EQ(QueryKeys({}), (std::vector<std::string>{"cls:1", "cls:2"}));
+
+  // Dropping all tags removes every tag entry but keeps the document.
+  WriteRecords({MakeRecord("cls:1", 5000, {})});
+  EXPECT_EQ(TagIndex("b"), 0u);
+  EXPECT_EQ(TagIndex("c"), 0u);
+  EXPECT_EQ(GetCounts().docs, 2u);
+  EXPECT_EQ(QueryKeys({}), (std::vector<std::string>{"cls:1", "cls:2"}));
+}
+
+TEST_F(StoreTest, DeadLettersRoundTripInOrder) {
+  std::vector<DeadLetter> want;
+  for (int i = 0; i < 5; ++i) {
+    DeadLetter d;
+    d.reason = "reason " + std::to_string(i);
+    d.position = "file:/in.jsonl:" + std::to_string(i + 1);
+    d.raw = "{\"x\":\0\xff\xfe"s + std::to_string(i) + AllBytes();
+    d.time_ms = 1'700'000'000'000 - i;  // arrival order, not time order
+    want.push_back(d);
+  }
+  WriteSet ws;
+  ws.dead_letters = {want[0], want[1], want[2]};
+  Write(ws);
+  ws.dead_letters = {want[3], want[4]};
+  Write(ws);
+
+  auto got = DeadLetters();
+  ASSERT_EQ(got.size(), 5u);
+  for (size_t i = 0; i < got.size(); ++i) {
+    SCOPED_TRACE(i);
+    ExpectDeadLetterEq(want[i], got[i]);
+  }
+  EXPECT_EQ(GetCounts().dead_letters, 5u);
+  EXPECT_EQ(GetCounts().docs, 0u);
+
+  auto first2 = DeadLetters(2);
+  ASSERT_EQ(first2.size(), 2u);
+  EXPECT_EQ(first2[0].reason, "reason 0");
+  EXPECT_EQ(first2[1].reason, "reason 1");
+}
+
+TEST_F(StoreTest, DeadLetterSequenceContinuesAcrossReopen) {
+  auto dl = [](std::string reason) {
+    DeadLetter d;
+    d.reason = std::move(reason);
+    d.raw = "raw\0"s + d.reason;
+    return d;
+  };
+  WriteSet ws;
+  ws.dead_letters = {dl("1"), dl("2")};
+  Write(ws);
+
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ws.dead_letters = {dl("3")};
+  Write(ws);
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ws.dead_letters = {dl("4"), dl("5")};
+  Write(ws);
+
+  auto got = DeadLetters();
+  std::vector<std::string> reasons;
+  for (const auto& d : got) reasons.push_back(d.reason);
+  EXPECT_EQ(reasons, (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+  for (const auto& d : got) EXPECT_EQ(d.raw, "raw\0"s + d.reason);
+  EXPECT_EQ(GetCounts().dead_letters, 5u);
+}
+
+TEST_F(StoreTest, OffsetsRoundTrip) {
+  std::optional<int64_t> off = 7;
+  ASSERT_TRUE(store_->GetOffset("g", "news", 0, &off).ok());
+  EXPECT_FALSE(off.has_value());
+
+  WriteSet ws;
+  ws.offsets = {{"g", "news", 0, 100},
+                {"g", "news", 1, 0},
+                {"g", "other", 0, 9'000'000'000'123},
+                {"g2", "news", 0, 5}};
+  Write(ws);
+  ASSERT_TRUE(store_->GetOffset("g", "news", 0, &off).ok());
+  EXPECT_EQ(off, std::optional<int64_t>(100));
+  ASSERT_TRUE(store_->GetOffset("g", "news", 1, &off).ok());
+  EXPECT_EQ(off, std::optional<int64_t>(0));
+  ASSERT_TRUE(store_->GetOffset("g", "other", 0, &off).ok());
+  EXPECT_EQ(off, std::optional<int64_t>(9'000'000'000'123));
+  ASSERT_TRUE(store_->GetOffset("g2", "news", 0, &off).ok());
+  EXPECT_EQ(off, std::optional<int64_t>(5));
+  ASSERT_TRUE(store_->GetOffset("g", "news", 2, &off).ok());
+  EXPECT_FALSE(off.has_value());
+  ASSERT_TRUE(store_->GetOffset("g3", "news", 0, &off).ok());
+  EXPECT_FALSE(off.has_value());
+
+  // Later writes advance; offsets travel atomically with the documents.
+  ws = {};
+  ws.records = {MakeRecord("kafka:1", 1, {"t"})};
+  ws.offsets = {{"g", "news", 0, 101}};
+  Write(ws);
+  ASSERT_TRUE(store_->GetOffset("g", "news", 0, &off).ok());
+  EXPECT_EQ(off, std::optional<int64_t>(101));
+  ASSERT_TRUE(store_->GetOffset("g", "news", 1, &off).ok());
+  EXPECT_EQ(off, std::optional<int64_t>(0));
+}
+
+TEST_F(StoreTest, RulesetVersion) {
+  std::string v = "junk";
+  ASSERT_TRUE(store_->GetRulesetVersion(&v).ok());
+  EXPECT_EQ(v, "");
+  WriteSet ws;
+  ws.ruleset_version = "2024-06-01.1";
+  Write(ws);
+  ASSERT_TRUE(store_->GetRulesetVersion(&v).ok());
+  EXPECT_EQ(v, "2024-06-01.1");
+  ws.ruleset_version = "";  // empty leaves it alone
+  ws.records = {MakeRecord("a:1", 1, {})};
+  Write(ws);
+  ASSERT_TRUE(store_->GetRulesetVersion(&v).ok());
+  EXPECT_EQ(v, "2024-06-01.1");
+}
+
+TEST_F(StoreTest, InvalidBatchIsRejectedWhole) {
+  WriteSet ws;
+  ws.records = {MakeRecord("a:1", 1, {"t"}), MakeRecord("", 2, {"t"})};
+  ws.offsets = {{"g", "t", 0, 10}};
+  EXPECT_FALSE(store_->Write(ws).ok());
+
+  ws.records = {MakeRecord("a:1", 1, {"t"}), MakeRecord("a:2", 2, {"bad\0tag"s})};
+  Status st = store_->Write(ws);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("a:2"), std::string::npos) << st.message();
+
+  EXPECT_EQ(GetCounts().docs, 0u);
+  EXPECT_FALSE(Get("a:1").has_value());
+  std::optional<int64_t> off;
+  ASSERT_TRUE(store_->GetOffset("g", "t", 0, &off).ok());
+  EXPECT_FALSE(off.has_value());
+}
+
+TEST_F(StoreTest, EmptyWriteSetIsANoOp) {
+  Write(WriteSet{});
+  EXPECT_EQ(GetCounts().docs, 0u);
+  EXPECT_EQ(GetCounts().dead_letters, 0u);
+}
+
+TEST_F(StoreTest, ReopenPersistsEverything) {
+  WriteCorpus();
+  WriteSet ws;
+  DeadLetter d;
+  d.reason = "bad json";
+  d.raw = "\0\x01\xff"s;
+  d.time_ms = 42;
+  ws.dead_letters = {d};
+  ws.offsets = {{"grp", "news", 3, 77}};
+  ws.ruleset_version = "rs-9";
+  Write(ws);
+
+  for (bool read_only : {false, true}) {
+    SCOPED_TRACE(read_only ? "read-only" : "read-write");
+    ASSERT_NO_FATAL_FAILURE(Open(read_only));
+    EXPECT_EQ(GetCounts().docs, 5u);
+    EXPECT_EQ(GetCounts().dead_letters, 1u);
+    auto got = Get("ths:3");
+    ASSERT_TRUE(got.has_value());
+    ExpectRecordEq(MakeRecord("ths:3", 3000, {"chips", "energy"}), *got);
+    QueryOptions q;
+    q.tags = {"ai", "chips"};
+    EXPECT_EQ(QueryKeys(q), (std::vector<std::string>{"eastmoney:4", "cls:1"}));
+    EXPECT_EQ(TagIndex("energy"), 3u);
+    auto dls = DeadLetters();
+    ASSERT_EQ(dls.size(), 1u);
+    ExpectDeadLetterEq(d, dls[0]);
+    std::optional<int64_t> off;
+    ASSERT_TRUE(store_->GetOffset("grp", "news", 3, &off).ok());
+    EXPECT_EQ(off, std::optional<int64_t>(77));
+    std::string v;
+    ASSERT_TRUE(store_->GetRulesetVersion(&v).ok());
+    EXPECT_EQ(v, "rs-9");
+  }
+}
+
+TEST_F(StoreTest, ReadOnlyStoreRejectsWrites) {
+  WriteCorpus();
+  ASSERT_NO_FATAL_FAILURE(Open(/*read_only=*/true));
+  WriteSet ws;
+  ws.records = {MakeRecord("x:1", 1, {})};
+  Status st = store_->Write(ws);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find(dir_.str()), std::string::npos) << st.message();
+  EXPECT_EQ(GetCounts().docs, 5u);
+}
+
+TEST_F(StoreTest, ConcurrentReadersSeeConsistentResults) {
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        QueryOptions q;
+        q.tags = {"even", "all"};
+        q.limit = 0;
+        std::vector<Record> out;
+        if (!store_->Query(q, &out).ok()) ++failures;
+        std::set<std::string> seen;
+        for (const auto& r : out) {
+          if (!seen.insert(r.key).second) ++failures;  // duplicate
+          bool even = false;
+          for (const auto& ts : r.tags) even |= ts.tag == "even";
+          if (!even) ++failures;
+        }
+      }
+    });
+  }
+  for (int round = 0; round < 50; ++round) {
+    std::vector<Record> batch;
+    for (int i = 0; i < 20; ++i) {
+      // The same keys every round, with tags flipping between rounds.
+      bool even = (i + round) % 2 == 0;
+      batch.push_back(MakeRecord("k:" + std::to_string(i), round * 100 + i,
+                                 even ? std::vector<std::string>{"all", "even"}
+                                      : std::vector<std::string>{"all", "odd"}));
+    }
+    WriteRecords(batch);
+  }
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(GetCounts().docs, 20u);
+  EXPECT_EQ(TagIndex("all"), 20u);
+  EXPECT_EQ(TagIndex("even") + TagIndex("odd"), 20u);
+}
+
+// ---- opening ----------------------------------------------------------------
+
+TEST(StoreOpen, ReadOnlyOpenOfMissingDirFailsNamingThePath) {
+  TempDir dir;
+  StoreOptions o;
+  o.path = (dir.path() / "does" / "not" / "exist").string();
+  o.read_only = true;
+  std::unique_ptr<Store> store;
+  Status st = Store::Open(o, &store);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(store, nullptr) << "*out must be untouched on failure";
+  EXPECT_NE(st.message().find(o.path), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("cannot open store"), std::string::npos) << st.message();
+  EXPECT_FALSE(std::filesystem::exists(o.path)) << "read-only open must not create the store";
+}
+
+TEST(StoreOpen, MustExistOpenOfMissingDirFails) {
+  TempDir dir;
+  StoreOptions o;
+  o.path = dir.str();
+  o.create_if_missing = false;
+  std::unique_ptr<Store> store;
+  Status st = Store::Open(o, &store);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find(o.path), std::string::npos) << st.message();
+  EXPECT_FALSE(std::filesystem::exists(o.path));
+}
+
+TEST(StoreOpen, CreatesNestedDirectories) {
+  TempDir dir;
+  StoreOptions o;
+  o.path = (dir.path() / "a" / "b" / "db").string();
+  std::unique_ptr<Store> store;
+  Status st = Store::Open(o, &store);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_NE(store, nullptr);
+  Counts c;
+  ASSERT_TRUE(store->GetCounts(&c).ok());
+  EXPECT_EQ(c.docs, 0u);
+}
+
+TEST(StoreOpen, PathThatIsAFileFails) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path());
+  auto file = dir.path() / "plain-file";
+  { std::ofstream(file) << "not a db"; }
+  StoreOptions o;
+  o.path = file.string();
+  std::unique_ptr<Store> store;
+  Status st = Store::Open(o, &store);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find(o.path), std::string::npos) << st.message();
+}
+
+TEST(StoreOpen, SyncWritesWork) {
+  TempDir dir;
+  StoreOptions o;
+  o.path = dir.str();
+  o.sync_writes = true;
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(o, &store).ok());
+  WriteSet ws;
+  ws.records = {MakeRecord("a:1", 1, {"t"})};
+  ws.offsets = {{"g", "t", 0, 1}};
+  ASSERT_TRUE(store->Write(ws).ok());
+  store.reset();
+  o.read_only = true;
+  ASSERT_TRUE(Store::Open(o, &store).ok());
+  uint64_t n = 0;
+  ASSERT_TRUE(store->CountTagIndex("t", &n).ok());
+  EXPECT_EQ(n, 1u);
+}
+
+}  // namespace
+}  // namespace newsflow::storage
