@@ -1,0 +1,32 @@
+// lint.h — static checks of a rule set: duplicate keywords across tags,
+// keywords that always co-fire with a shorter one of the same rule, ASCII
+// keywords whose ends cannot be boundary-checked, rules without provenance,
+// and provenance clauses that are not verbatim in their seed file.
+//
+// Findings that are intended are listed, with the reason, in an allow file
+// (rules/lint-allow.yaml): `- {check: duplicate, keyword: 芯片, why: "..."}`;
+// they are reported as explained and do not fail the lint.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "newsflow/rules/rule_set.h"
+#include "newsflow/rules/status.h"
+
+namespace newsflow::rules {
+
+struct LintFinding {
+  std::string check;    // "duplicate" | "shadowed" | "no-boundary" | "no-provenance" | "bad-provenance"
+  std::string keyword;  // keyword concerned (or the tag for provenance checks)
+  std::string message;  // what is wrong, with file:line
+  std::string explained;  // the allow file's reason, if any
+};
+
+// Runs all checks. `seeds_dir` is where provenance seed files are read from.
+std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir);
+
+// Marks findings listed in the allow file (missing file = nothing allowed).
+Status ApplyLintAllowList(const std::string& allow_file, std::vector<LintFinding>* findings);
+
+}  // namespace newsflow::rules

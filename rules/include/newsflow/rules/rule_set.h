@@ -1,0 +1,64 @@
+// rule_set.h — rules as written in rules/sets/*.yaml (see rules/SCHEMA.md).
+//
+// A RuleSet is plain data: LoadRuleDir() parses and validates every *.yaml
+// file of a directory; CompiledRules (compiled_rules.h) turns it into one
+// Hyperscan database. Nothing here is shared mutable state; the caller owns
+// the RuleSet.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "newsflow/rules/status.h"
+
+namespace newsflow::rules {
+
+// One literal (or regex) the matcher looks for.
+struct Keyword {
+  std::string text;
+  bool case_sensitive = false;  // ASCII letters only; CJK has no case
+  bool regex = false;           // Hyperscan regex instead of a literal
+  int line = 0;                 // line in the rule file, for messages
+};
+
+// Where a rule comes from: a seed file and a verbatim clause of it.
+struct Provenance {
+  std::string seed;
+  std::string clause;
+};
+
+struct Rule {
+  std::string tag;                         // "cluster:ai", "project:pengcheng-lab", ...
+  std::string name;                        // optional label
+  std::vector<Keyword> any;                // at least one must hit (if non-empty)
+  std::vector<std::vector<Keyword>> all;   // every group must hit
+  std::vector<Keyword> veto;               // `not:` any hit vetoes the rule
+  std::vector<Keyword> except;             // hits inside these phrases are ignored
+  double title_weight = 2.0;
+  double min_score = 1.0;
+  bool alert = false;
+  std::vector<Provenance> provenance;
+  std::string file;                        // rule file (path as given)
+  int line = 0;                            // line of the rule's first key
+};
+
+struct RuleSet {
+  std::vector<Rule> rules;
+  std::string version;  // 16 hex digits: hash of every file's name and bytes
+};
+
+// Loads every *.yaml file directly under `dir` (sorted by name). Fails on the
+// first problem with "FILE:LINE: rule 'TAG': what is wrong".
+Status LoadRuleDir(const std::string& dir, RuleSet* out);
+
+// Parses one file's text (`file` is used in messages). Appends to out->rules;
+// does not touch out->version.
+Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSet* out);
+
+// True if `s` is an ASCII word (letters, digits and inner '-', '.', '+', ' '),
+// i.e. a keyword that must match on ASCII word boundaries.
+bool IsAsciiWord(std::string_view s);
+
+}  // namespace newsflow::rules

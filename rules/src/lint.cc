@@ -1,0 +1,129 @@
+// lint.cc — see lint.h.
+#include "newsflow/rules/lint.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace newsflow::rules {
+namespace {
+
+bool IsAlnum(unsigned char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+
+std::string Where(const Rule& r, int line) { return r.file + ":" + std::to_string(line ? line : r.line); }
+
+std::string ReadFile(const std::string& path, bool* ok) {
+  std::ifstream in(path, std::ios::binary);
+  *ok = static_cast<bool>(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) {
+  std::vector<LintFinding> out;
+  // Keyword -> tags whose positive keywords contain it.
+  std::map<std::string, std::set<std::string>> tags_of;
+  std::map<std::string, std::string> first_where;
+  std::map<std::string, std::string> seeds;
+  for (const Rule& r : set.rules) {
+    std::vector<const Keyword*> positive;
+    for (const auto& k : r.any) positive.push_back(&k);
+    for (const auto& g : r.all)
+      for (const auto& k : g) positive.push_back(&k);
+    for (const Keyword* k : positive) {
+      if (k->regex) continue;
+      tags_of[k->text].insert(r.tag);
+      first_where.emplace(k->text, Where(r, k->line));
+      const auto f = static_cast<unsigned char>(k->text.front()), b = static_cast<unsigned char>(k->text.back());
+      if ((f < 0x80 && !IsAlnum(f)) || (b < 0x80 && !IsAlnum(b)))
+        out.push_back({"no-boundary", k->text,
+                       Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +
+                           "' starts or ends with ASCII punctuation, so that end matches without a word boundary",
+                       ""});
+    }
+    // Within one rule's `any`, a longer keyword containing a shorter one always co-fires with it.
+    for (const auto& a : r.any)
+      for (const auto& b : r.any) {
+        if (&a == &b || a.regex || b.regex || a.text.size() >= b.text.size()) continue;
+        if (b.text.find(a.text) == std::string::npos) continue;
+        // ASCII boundary keywords may not co-fire ("AI" vs "AIGC"): only CJK-contained cases.
+        const bool a_boundary = IsAlnum(static_cast<unsigned char>(a.text.front())) ||
+                                IsAlnum(static_cast<unsigned char>(a.text.back()));
+        if (a_boundary && b.text.size() > a.text.size()) {
+          const size_t pos = b.text.find(a.text);
+          const bool left_ok = pos == 0 || !IsAlnum(static_cast<unsigned char>(b.text[pos - 1]));
+          const size_t e = pos + a.text.size();
+          const bool right_ok = e == b.text.size() || !IsAlnum(static_cast<unsigned char>(b.text[e]));
+          if (!left_ok || !right_ok) continue;
+        }
+        out.push_back({"shadowed", b.text,
+                       Where(r, b.line) + ": rule '" + r.tag + "': keyword '" + b.text +
+                           "' always co-fires with the shorter '" + a.text +
+                           "' of the same rule (it only adds score)",
+                       ""});
+      }
+    if (r.provenance.empty()) {
+      out.push_back({"no-provenance", r.tag, Where(r, 0) + ": rule '" + r.tag + "' has no provenance", ""});
+    }
+    for (const auto& p : r.provenance) {
+      auto it = seeds.find(p.seed);
+      if (it == seeds.end()) {
+        bool ok;
+        std::string text = ReadFile((std::filesystem::path(seeds_dir) / p.seed).string(), &ok);
+        it = seeds.emplace(p.seed, ok ? text : std::string("\x01missing")).first;
+      }
+      if (it->second == "\x01missing")
+        out.push_back({"bad-provenance", r.tag, Where(r, 0) + ": rule '" + r.tag + "': seed file '" + p.seed +
+                                                    "' not found in " + seeds_dir, ""});
+      else if (it->second.find(p.clause) == std::string::npos)
+        out.push_back({"bad-provenance", r.tag,
+                       Where(r, 0) + ": rule '" + r.tag + "': clause not found verbatim in " + p.seed + ": \"" +
+                           p.clause + "\"",
+                       ""});
+    }
+  }
+  for (const auto& [kw, tags] : tags_of) {
+    if (tags.size() < 2) continue;
+    std::string list;
+    for (const auto& t : tags) list += (list.empty() ? "" : ", ") + t;
+    out.push_back({"duplicate", kw, first_where[kw] + ": keyword '" + kw + "' is used by several tags: " + list, ""});
+  }
+  return out;
+}
+
+Status ApplyLintAllowList(const std::string& allow_file, std::vector<LintFinding>* findings) {
+  if (!std::filesystem::exists(allow_file)) return Status::Ok();
+  try {
+    const YAML::Node root = YAML::LoadFile(allow_file);
+    if (!root.IsSequence()) return Status::Error(allow_file + ": must be a list of {check, keyword, why}");
+    for (const auto& n : root) {
+      if (!n["check"] || !n["keyword"] || !n["why"])
+        return Status::Error(allow_file + ":" + std::to_string(n.Mark().line + 1) + ": entry needs check, keyword, why");
+      const auto check = n["check"].as<std::string>(), kw = n["keyword"].as<std::string>(),
+                 why = n["why"].as<std::string>();
+      bool used = false;
+      for (auto& f : *findings)
+        if (f.check == check && f.keyword == kw) {
+          f.explained = why;
+          used = true;
+        }
+      if (!used)
+        findings->push_back({"stale-allow", kw,
+                             allow_file + ":" + std::to_string(n.Mark().line + 1) + ": allow entry for " + check +
+                                 " '" + kw + "' matches no finding (remove it)",
+                             ""});
+    }
+  } catch (const YAML::Exception& e) {
+    return Status::Error(allow_file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  return Status::Ok();
+}
+
+}  // namespace newsflow::rules

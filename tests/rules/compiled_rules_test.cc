@@ -1,0 +1,172 @@
+// Tests of the rule compiler, the Hyperscan matcher and rule evaluation on
+// small inline rule sets whose behaviour follows from rules/SCHEMA.md.
+#include <gtest/gtest.h>
+
+#include "newsflow/rules/compiled_rules.h"
+
+namespace newsflow::rules {
+namespace {
+
+std::shared_ptr<const CompiledRules> CompileYaml(const std::string& yaml) {
+  RuleSet set;
+  Status s = ParseRuleFile(yaml, "inline.yaml", &set);
+  EXPECT_TRUE(s.ok()) << s.message();
+  std::shared_ptr<const CompiledRules> c;
+  s = CompiledRules::Compile(set, &c);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return c;
+}
+
+// Tags (ids) that apply to title '\n' body.
+std::vector<std::string> TagsOf(const CompiledRules& c, const std::string& title, const std::string& body,
+                                std::vector<TagMatch>* matches = nullptr) {
+  auto scratch = c.NewScratch();
+  std::vector<TagMatch> out;
+  const std::string text = title + "\n" + body;
+  EXPECT_TRUE(c.Tag(text, static_cast<uint32_t>(title.size()), scratch.get(), &out));
+  std::vector<std::string> tags;
+  for (const auto& m : out) tags.push_back(c.tags()[m.tag]);
+  if (matches) *matches = out;
+  return tags;
+}
+
+using Tags = std::vector<std::string>;
+
+const char* kAiRules = R"(version: 1
+rules:
+  - tag: cluster:ai
+    any: [AI, 人工智能, 大模型, AIGC]
+  - tag: cluster:nev-icv
+    any: [新能源汽车, {kw: SAIC, case: true}]
+)";
+
+TEST(CompiledRules, AsciiKeywordsMatchOnWordBoundariesOnly) {
+  auto c = CompileYaml(kAiRules);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->literal_api());
+  EXPECT_EQ(TagsOf(*c, "", "SAIC Motor sales rose"), Tags{"cluster:nev-icv"});
+  EXPECT_EQ(TagsOf(*c, "", "发展AI芯片"), Tags{"cluster:ai"});
+  EXPECT_EQ(TagsOf(*c, "", "AI"), Tags{"cluster:ai"});
+  EXPECT_EQ(TagsOf(*c, "", "ai应用"), Tags{"cluster:ai"});       // caseless by default
+  EXPECT_EQ(TagsOf(*c, "", "MAIN street, CHAIR"), Tags{});      // inside words
+  EXPECT_EQ(TagsOf(*c, "", "AI2 and 2AI"), Tags{});             // digits are word characters
+  EXPECT_EQ(TagsOf(*c, "", "AIGC工具"), Tags{"cluster:ai"});     // via the AIGC keyword
+  EXPECT_EQ(TagsOf(*c, "", "saic motor"), Tags{});              // case: true
+}
+
+TEST(CompiledRules, CjkKeywordsMatchAsSubstrings) {
+  auto c = CompileYaml(kAiRules);
+  EXPECT_EQ(TagsOf(*c, "", "国产人工智能大模型发布"), Tags{"cluster:ai"});
+  EXPECT_EQ(TagsOf(*c, "", "比亚迪新能源汽车销量"), Tags{"cluster:nev-icv"});
+}
+
+TEST(CompiledRules, TitleHitsWeighMoreAndRepeatsAddLess) {
+  auto c = CompileYaml(kAiRules);
+  std::vector<TagMatch> m;
+  TagsOf(*c, "人工智能", "无关", &m);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_DOUBLE_EQ(m[0].score, 2.0);  // default title_weight
+  TagsOf(*c, "", "人工智能", &m);
+  EXPECT_DOUBLE_EQ(m[0].score, 1.0);
+  TagsOf(*c, "", "人工智能 人工智能 人工智能", &m);
+  EXPECT_DOUBLE_EQ(m[0].score, 1.5);  // one keyword, two repeats
+  TagsOf(*c, "", "人工智能与大模型", &m);
+  EXPECT_DOUBLE_EQ(m[0].score, 2.0);  // two distinct keywords
+  TagsOf(*c, "", "AI AI AI AI AI AI AI AI AI AI", &m);
+  EXPECT_DOUBLE_EQ(m[0].score, 2.0);  // repeats capped at +1.0
+}
+
+TEST(CompiledRules, SpansPointAtTheMatchedBytes) {
+  auto c = CompileYaml(kAiRules);
+  std::vector<TagMatch> m;
+  const std::string title = "关于AI", body = "发展人工智能";
+  TagsOf(*c, title, body, &m);
+  ASSERT_EQ(m.size(), 1u);
+  ASSERT_EQ(m[0].spans.size(), 2u);
+  const std::string text = title + "\n" + body;
+  EXPECT_EQ(text.substr(m[0].spans[0].begin, m[0].spans[0].end - m[0].spans[0].begin), "AI");
+  EXPECT_EQ(text.substr(m[0].spans[1].begin, m[0].spans[1].end - m[0].spans[1].begin), "人工智能");
+}
+
+TEST(CompiledRules, AllGroupsNotVetoAndExceptPhrases) {
+  auto c = CompileYaml(R"(version: 1
+rules:
+  - tag: theme:data-elements
+    all:
+      - [数据]
+      - [交易所, 交易]
+  - tag: cluster:semiconductors
+    any: [芯片]
+    not: [猫粮, 宠物]
+  - tag: cluster:energy-storage
+    any: [储能]
+    except: [储能量]
+    min_score: 1.0
+)");
+  EXPECT_EQ(TagsOf(*c, "", "数据交易所揭牌"), Tags{"theme:data-elements"});
+  EXPECT_EQ(TagsOf(*c, "", "数据中心"), Tags{});                  // second group missing
+  EXPECT_EQ(TagsOf(*c, "", "芯片产能"), Tags{"cluster:semiconductors"});
+  EXPECT_EQ(TagsOf(*c, "", "宠物芯片植入"), Tags{});               // vetoed
+  EXPECT_EQ(TagsOf(*c, "", "电池储能量提升"), Tags{});             // only inside an except phrase
+  EXPECT_EQ(TagsOf(*c, "", "储能量与储能电站"), Tags{"cluster:energy-storage"});
+}
+
+TEST(CompiledRules, MinScoreAndBestRulePerTag) {
+  auto c = CompileYaml(R"(version: 1
+rules:
+  - tag: region:shenzhen
+    any: [南山]
+    min_score: 2.0
+  - tag: region:shenzhen
+    any: [深圳]
+    alert: true
+)");
+  EXPECT_EQ(TagsOf(*c, "", "南山"), Tags{});                       // 1.0 < 2.0
+  EXPECT_EQ(TagsOf(*c, "南山", ""), Tags{"region:shenzhen"});      // title hit reaches 2.0
+  std::vector<TagMatch> m;
+  EXPECT_EQ(TagsOf(*c, "", "深圳南山区", &m), Tags{"region:shenzhen"});
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_TRUE(m[0].alert);
+}
+
+TEST(CompiledRules, RegexRulesUseTheRegexApiAndReportStarts) {
+  auto c = CompileYaml(R"(version: 1
+rules:
+  - tag: cluster:semiconductors
+    regex: ['第[三3]代半导体']
+    any: [SiC]
+)");
+  EXPECT_FALSE(c->literal_api());
+  std::vector<TagMatch> m;
+  const std::string body = "发展第3代半导体和SiC";
+  EXPECT_EQ(TagsOf(*c, "", body, &m), Tags{"cluster:semiconductors"});
+  ASSERT_EQ(m[0].spans.size(), 2u);
+  const std::string text = "\n" + body;
+  EXPECT_EQ(text.substr(m[0].spans[0].begin, m[0].spans[0].end - m[0].spans[0].begin), "第3代半导体");
+  EXPECT_EQ(TagsOf(*c, "", "XSiC"), Tags{});  // boundaries hold in regex mode too
+}
+
+TEST(CompiledRules, BadRegexNamesFileLineAndRule) {
+  RuleSet set;
+  ASSERT_TRUE(ParseRuleFile("version: 1\nrules:\n  - tag: cluster:ai\n    regex: ['(unclosed']\n", "bad.yaml", &set).ok());
+  std::shared_ptr<const CompiledRules> c;
+  Status s = CompiledRules::Compile(set, &c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("bad.yaml:4"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("cluster:ai"), std::string::npos) << s.message();
+}
+
+TEST(CompiledRules, ScratchIsReusableAcrossDocuments) {
+  auto c = CompileYaml(kAiRules);
+  auto scratch = c->NewScratch();
+  std::vector<TagMatch> out;
+  ASSERT_TRUE(c->Tag("\n人工智能", 0, scratch.get(), &out));
+  EXPECT_EQ(out.size(), 1u);
+  out.clear();
+  ASSERT_TRUE(c->Tag("\n天气晴朗", 0, scratch.get(), &out));
+  EXPECT_TRUE(out.empty());  // bits from the previous document are cleared
+  EXPECT_TRUE(scratch->matches().hits.empty());
+}
+
+}  // namespace
+}  // namespace newsflow::rules
