@@ -1,0 +1,23 @@
+// document.h — the canonical document every feed is decoded into.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace newsflow::pipeline {
+
+// One news item, independent of the feed it came from. Owned by its batch.
+struct Document {
+  std::string key;        // "<source>:<id>", e.g. "cls:2370637", "eastmoney:2026...", "ths:4377313"
+  std::string source;     // "cls", "eastmoney", "ths", or the field map's `source`
+  std::string id;         // the feed's own id, as text
+  int64_t time_ms = 0;    // published time, UTC milliseconds since the epoch (0 = unknown)
+  std::string title;      // as the feed sent it (HTML and all)
+  std::string body;
+  std::string url;
+  std::string level;      // importance level where the feed has one (cls A/B/C, ths import)
+  std::vector<std::string> stocks;
+};
+
+}  // namespace newsflow::pipeline

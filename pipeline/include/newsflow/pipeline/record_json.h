@@ -1,0 +1,28 @@
+// record_json.h — JSON for stored records (query --json, alerts) and a
+// string escaper that keeps output valid UTF-8 whatever the input bytes.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "newsflow/storage/record.h"
+
+namespace newsflow::pipeline {
+
+// Appends `s` as a JSON string literal. Invalid UTF-8 becomes U+FFFD.
+void AppendJsonString(std::string* out, std::string_view s);
+
+// UTC ISO-8601 with milliseconds, e.g. "2026-05-14T00:08:23.000Z".
+std::string FormatTime(int64_t time_ms);
+
+struct RecordJsonOptions {
+  bool body = false;   // include the body text
+  bool spans = true;   // include spans with the matched original text
+};
+
+// One JSON object (no newline): key, source, time, time_ms, title, url, level,
+// stocks, tags [ids], scores {id: score}, spans [{tag, keyword, field, begin,
+// end, text}], ruleset_version.
+std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& options = {});
+
+}  // namespace newsflow::pipeline

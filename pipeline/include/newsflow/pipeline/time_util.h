@@ -1,0 +1,20 @@
+// time_util.h — civil time <-> UTC milliseconds, without the C library's
+// time zone state (which is process-global and not thread-safe).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace newsflow::pipeline {
+
+// Days since 1970-01-01 of a proleptic Gregorian date.
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
+
+// "YYYY-MM-DD HH:MM:SS" (or with 'T') in local time at UTC+tz_minutes -> UTC ms.
+bool ParseDateTime(std::string_view s, int tz_minutes, int64_t* out_ms);
+
+// A command-line time: "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]", the same with
+// 'T', an optional trailing 'Z' (all UTC), or plain digits = unix ms.
+bool ParseTimeArg(std::string_view s, int64_t* out_ms);
+
+}  // namespace newsflow::pipeline

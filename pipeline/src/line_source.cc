@@ -1,0 +1,126 @@
+// line_source.cc — JSON Lines from a file or stdin, plain or gzip (zlib).
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "newsflow/pipeline/source.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+constexpr size_t kChunk = 1u << 20;
+constexpr size_t kHardRecordCap = 64u << 20;  // bytes kept of one runaway line
+
+class LineSource : public Source {
+ public:
+  LineSource(gzFile f, std::string name, uint64_t total, const SourceLimits& limits)
+      : f_(f), name_(std::move(name)), total_(total), limits_(limits), buf_(kChunk) {}
+  ~LineSource() override { gzclose(f_); }
+
+  bool Next(Batch* batch) override {
+    batch->items.clear();
+    batch->bytes = 0;
+    while (batch->items.size() < limits_.max_items && (batch->items.empty() || batch->bytes < limits_.max_bytes)) {
+      std::string line;
+      bool truncated = false;
+      if (!ReadLine(&line, &truncated)) break;
+      ++line_no_;
+      Item it;
+      it.position = name_ + ":" + std::to_string(line_no_);
+      if (truncated)
+        it.error = "oversized line: more than " + std::to_string(kHardRecordCap) + " bytes (kept the first " +
+                   std::to_string(kHardRecordCap) + ")";
+      batch->bytes += line.size() + 1;
+      it.raw = std::move(line);
+      batch->items.push_back(std::move(it));
+    }
+    return !batch->items.empty();
+  }
+
+  std::string error() const override { return error_; }
+  uint64_t bytes_read() const override { return static_cast<uint64_t>(gzoffset(f_)); }
+  uint64_t bytes_total() const override { return total_; }
+
+ private:
+  // Reads one line without its '\n' (and a trailing '\r'). False at EOF.
+  bool ReadLine(std::string* line, bool* truncated) {
+    bool got_any = false;
+    for (;;) {
+      if (pos_ == end_) {
+        if (eof_) return got_any;
+        const int n = gzread(f_, buf_.data(), static_cast<unsigned>(buf_.size()));
+        if (n < 0) {
+          int errnum = 0;
+          error_ = "read " + name_ + ": " + gzerror(f_, &errnum);
+          eof_ = true;
+          return got_any;
+        }
+        if (n == 0) {
+          eof_ = true;
+          return got_any;
+        }
+        pos_ = 0;
+        end_ = static_cast<size_t>(n);
+      }
+      got_any = true;
+      const char* start = buf_.data() + pos_;
+      const void* nl = std::memchr(start, '\n', end_ - pos_);
+      const size_t len = nl ? static_cast<size_t>(static_cast<const char*>(nl) - start) : end_ - pos_;
+      const size_t room = line->size() < kHardRecordCap ? kHardRecordCap - line->size() : 0;
+      if (len > room) *truncated = true;
+      line->append(start, std::min(len, room));
+      pos_ += len;
+      if (nl) {
+        ++pos_;
+        if (!line->empty() && line->back() == '\r') line->pop_back();
+        return true;
+      }
+    }
+  }
+
+  gzFile f_;
+  std::string name_;
+  uint64_t total_;
+  SourceLimits limits_;
+  std::vector<char> buf_;
+  size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+  uint64_t line_no_ = 0;
+  std::string error_;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> OpenLineSource(const std::string& path, const SourceLimits& limits, std::string* error) {
+  gzFile f;
+  std::string name;
+  uint64_t total = 0;
+  if (path == "-") {
+    f = gzdopen(dup(0), "rb");
+    name = "stdin";
+  } else {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) {
+      *error = "cannot open " + path + ": " + std::strerror(errno);
+      return nullptr;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      *error = "cannot open " + path + ": is a directory";
+      return nullptr;
+    }
+    total = static_cast<uint64_t>(st.st_size);
+    f = gzopen(path.c_str(), "rb");
+    name = "file:" + path;
+  }
+  if (!f) {
+    *error = "cannot open " + path + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  gzbuffer(f, 1u << 18);
+  return std::make_unique<LineSource>(f, std::move(name), total, limits);
+}
+
+}  // namespace newsflow::pipeline
