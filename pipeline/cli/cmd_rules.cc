@@ -1,0 +1,202 @@
+// cmd_rules.cc — `newsflow rules check|explain|lint|coverage`.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+#include <map>
+
+#include "commands.h"
+#include "newsflow/pipeline/runner.h"
+#include "newsflow/pipeline/source.h"
+#include "newsflow/rules/lint.h"
+#include "tagging.h"
+
+namespace newsflow::cli {
+namespace {
+
+std::string Snippet(const std::string& field, const storage::Span& s) {
+  if (s.end > field.size() || s.begin > s.end) return "?";
+  const size_t from = s.begin >= 24 ? s.begin - 24 : 0;
+  auto fix = [&](size_t p) {  // back up to a UTF-8 lead byte
+    while (p > 0 && p < field.size() && (static_cast<unsigned char>(field[p]) & 0xC0) == 0x80) --p;
+    return p;
+  };
+  const size_t a = fix(from), b = fix(std::min(field.size(), size_t{s.end} + 24));
+  return field.substr(a, s.begin - a) + "[" + field.substr(s.begin, s.end - s.begin) + "]" +
+         field.substr(s.end, b - s.end);
+}
+
+void Check(const std::string& dir, int* exit_code) {
+  OfflineTagger t;
+  if (!t.Open(dir, "newsflow rules check")) {
+    *exit_code = 1;
+    return;
+  }
+  std::map<std::string, int> families;
+  for (const auto& tag : t.rules->tags()) ++families[tag.substr(0, tag.find(':'))];
+  fmt::print("rules ok: {} rules, {} tags, {} patterns, version {}\n", t.rules->rule_set().rules.size(),
+             t.rules->tags().size(), t.rules->patterns().size(), t.rules->version());
+  for (const auto& [f, n] : families) fmt::print("  {:8} {} tags\n", f, n);
+  fmt::print("hyperscan: {} API, database {} bytes, scratch {} bytes\n",
+             t.rules->literal_api() ? "literal" : "regex", t.rules->database_bytes(), t.rules->scratch_bytes());
+}
+
+void Explain(const std::string& dir, std::string text, int* exit_code) {
+  OfflineTagger t;
+  if (!t.Open(dir, "newsflow rules explain")) {
+    *exit_code = 1;
+    return;
+  }
+  if (text.empty()) text.assign(std::istreambuf_iterator<char>(std::cin), {});
+  // The first line is the title when there are several lines.
+  std::string title, body = text;
+  if (const size_t nl = text.find('\n'); nl != std::string::npos && nl + 1 < text.size()) {
+    title = text.substr(0, nl);
+    body = text.substr(nl + 1);
+  }
+  pipeline::Item it = t.TagText(title, body);
+  if (it.tags.empty()) {
+    fmt::print("no rule fires\n");
+    return;
+  }
+  for (const auto& tag : it.tags) {
+    fmt::print("{}  score {:.2f}{}\n", tag.tag, tag.score, tag.alert ? "  [alert]" : "");
+    for (const auto& s : tag.spans)
+      fmt::print("  {} '{}' at {}..{}: {}\n", s.field == storage::Field::kTitle ? "title" : "body ", s.keyword,
+                 s.begin, s.end, Snippet(s.field == storage::Field::kTitle ? it.doc.title : it.doc.body, s));
+    for (const auto& r : t.rules->rule_set().rules)
+      if (r.tag == tag.tag)
+        for (const auto& p : r.provenance) fmt::print("  from {} (rule at {}:{}): \"{}\"\n", p.seed, r.file, r.line, p.clause);
+  }
+}
+
+void RunLint(const std::string& dir, const std::string& seeds, const std::string& allow, int* exit_code) {
+  rules::RuleSet set;
+  if (auto s = rules::LoadRuleDir(dir, &set); !s.ok()) {
+    std::fprintf(stderr, "newsflow rules lint: %s\n", s.message().c_str());
+    *exit_code = 1;
+    return;
+  }
+  auto findings = rules::Lint(set, seeds);
+  if (auto s = rules::ApplyLintAllowList(allow, &findings); !s.ok()) {
+    std::fprintf(stderr, "newsflow rules lint: %s\n", s.message().c_str());
+    *exit_code = 1;
+    return;
+  }
+  size_t unexplained = 0;
+  std::sort(findings.begin(), findings.end(), [](const auto& a, const auto& b) { return a.check < b.check; });
+  for (const auto& f : findings) {
+    if (f.explained.empty()) {
+      ++unexplained;
+      fmt::print("{}: {}\n", f.check, f.message);
+    } else {
+      fmt::print("{} (explained: {}): {}\n", f.check, f.explained, f.message);
+    }
+  }
+  fmt::print("{} findings, {} unexplained\n", findings.size(), unexplained);
+  if (unexplained) *exit_code = 1;
+}
+
+void Coverage(const std::string& dir, const std::string& source, const std::string& format, size_t top,
+              int* exit_code) {
+  OfflineTagger t;
+  if (!t.Open(dir, "newsflow rules coverage")) {
+    *exit_code = 1;
+    return;
+  }
+  pipeline::FormatSpec spec;
+  if (auto e = pipeline::ParseFormatSpec(format, &spec); !e.empty()) {
+    std::fprintf(stderr, "newsflow rules coverage: %s\n", e.c_str());
+    *exit_code = 1;
+    return;
+  }
+  std::string err;
+  std::string path = source.rfind("file:", 0) == 0 ? source.substr(5) : source;
+  auto src = pipeline::OpenLineSource(path, {}, &err);
+  if (!src) {
+    std::fprintf(stderr, "newsflow rules coverage: %s\n", err.c_str());
+    *exit_code = 1;
+    return;
+  }
+  pipeline::DecodeStage decode(spec, {});
+  std::vector<uint64_t> pattern_docs(t.rules->patterns().size());
+  std::map<std::string, uint64_t> tag_docs;
+  uint64_t docs = 0, bad = 0;
+  auto scratch = t.rules->NewScratch();
+  for (pipeline::Batch b; src->Next(&b);) {
+    b = t.Tag(decode.Process(std::move(b)));
+    for (const auto& it : b.items) {
+      if (!it.error.empty()) {
+        ++bad;
+        continue;
+      }
+      ++docs;
+      for (const auto& tag : it.tags) ++tag_docs[tag.tag];
+      // Which keywords occur at all (including vetoed and sub-threshold ones).
+      const std::string text = it.title_norm.text + "\n" + it.body_norm.text;
+      if (!t.rules->Scan(text, static_cast<uint32_t>(it.title_norm.text.size()), scratch.get())) continue;
+      for (uint32_t p : scratch->matches().touched) ++pattern_docs[p];
+    }
+  }
+  fmt::print("{} documents ({} undecodable)\n\nper-tag hit rate:\n", docs, bad);
+  for (const auto& tag : t.rules->tags()) {
+    const uint64_t n = tag_docs.count(tag) ? tag_docs[tag] : 0;
+    fmt::print("  {:45} {:7}  {:6.2f}%\n", tag, n, docs ? 100.0 * static_cast<double>(n) / static_cast<double>(docs) : 0);
+  }
+  std::vector<std::pair<uint64_t, uint32_t>> by_hits;
+  std::vector<std::string> never;
+  for (uint32_t p = 0; p < pattern_docs.size(); ++p) {
+    by_hits.emplace_back(pattern_docs[p], p);
+    if (pattern_docs[p] == 0) never.push_back(t.rules->patterns()[p].text);
+  }
+  std::sort(by_hits.rbegin(), by_hits.rend());
+  fmt::print("\nmost frequent keywords:\n");
+  for (size_t i = 0; i < std::min(top, by_hits.size()); ++i)
+    fmt::print("  {:20} {}\n", t.rules->patterns()[by_hits[i].second].text, by_hits[i].first);
+  fmt::print("\nkeywords that never match ({} of {}):\n", never.size(), pattern_docs.size());
+  for (const auto& k : never) fmt::print("  {}\n", k);
+}
+
+}  // namespace
+
+void RegisterRules(CLI::App& app, int* exit_code) {
+  auto* rules = app.add_subcommand("rules", "Check, explain, lint and measure the rule set");
+  rules->require_subcommand(1);
+  auto dir = std::make_shared<std::string>("rules/sets");
+  {
+    auto* cmd = rules->add_subcommand("check", "Load and compile the rules, print statistics");
+    cmd->add_option("--rules", *dir, "rules directory")->default_str("rules/sets");
+    cmd->callback([dir, exit_code] { Check(*dir, exit_code); });
+  }
+  {
+    auto* cmd = rules->add_subcommand("explain", "Show which rules fire on a text, with spans and provenance");
+    auto text = std::make_shared<std::string>();
+    cmd->add_option("--rules", *dir, "rules directory")->default_str("rules/sets");
+    cmd->add_option("text", *text, "text to tag (default: stdin; a first line is taken as the title)");
+    cmd->callback([dir, text, exit_code] { Explain(*dir, *text, exit_code); });
+  }
+  {
+    auto* cmd = rules->add_subcommand("lint", "Report duplicate, shadowed and unbounded keywords, missing provenance");
+    auto seeds = std::make_shared<std::string>("seeds");
+    auto allow = std::make_shared<std::string>("rules/lint-allow.yaml");
+    cmd->add_option("--rules", *dir, "rules directory")->default_str("rules/sets");
+    cmd->add_option("--seeds", *seeds, "seed documents directory")->default_str("seeds");
+    cmd->add_option("--allow", *allow, "explained findings")->default_str("rules/lint-allow.yaml");
+    cmd->callback([dir, seeds, allow, exit_code] { RunLint(*dir, *seeds, *allow, exit_code); });
+  }
+  {
+    auto* cmd = rules->add_subcommand("coverage", "Per-tag hit rates and never-matching keywords on a corpus");
+    auto source = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>("auto");
+    auto top = std::make_shared<size_t>(20);
+    cmd->add_option("--rules", *dir, "rules directory")->default_str("rules/sets");
+    cmd->add_option("--source", *source, "file:PATH or PATH (JSON Lines, plain or .gz), - for stdin")->required();
+    cmd->add_option("--format", *format, "cls | eastmoney | ths | auto | map:FILE")->default_str("auto");
+    cmd->add_option("--top", *top, "how many frequent keywords to list")->default_str("20");
+    cmd->callback([dir, source, format, top, exit_code] { Coverage(*dir, *source, *format, *top, exit_code); });
+  }
+}
+
+}  // namespace newsflow::cli

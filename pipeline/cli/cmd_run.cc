@@ -1,0 +1,48 @@
+// cmd_run.cc — `newsflow run`: the main job.
+#include <csignal>
+#include <cstdio>
+
+#include "commands.h"
+#include "newsflow/pipeline/runner.h"
+
+namespace newsflow::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};  // set from the signal handler only
+extern "C" void OnSignal(int) { g_stop.store(true); }
+
+}  // namespace
+
+void RegisterRun(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("run", "Read a source, tag every item, store it");
+  auto opts = std::make_shared<pipeline::RunOptions>();
+  auto quiet = std::make_shared<bool>(false);
+  cmd->add_option("--source", opts->source, "file:PATH (JSON Lines, plain or .gz), PATH, or - for stdin")
+      ->default_str("-");
+  cmd->add_option("--format", opts->format, "cls | eastmoney | ths | auto | map:FILE")->default_str("auto");
+  cmd->add_option("--rules", opts->rules_dir, "directory of rule files (*.yaml)")->default_str("rules/sets");
+  cmd->add_option("--db", opts->db, "RocksDB directory (created if missing)")->required();
+  cmd->add_option("--threads", opts->threads, "worker threads (0 = one per core)");
+  cmd->add_option("--batch", opts->limits.max_items, "records per batch")->default_str("1024");
+  cmd->add_option("--max-record-bytes", opts->limits.max_record_bytes,
+                  "records longer than this are dead-lettered")->default_str("1048576");
+  cmd->add_option("--alerts", opts->alerts, "file:PATH: write alert documents as JSON Lines");
+  cmd->add_flag("--sync", opts->sync_writes, "fsync every batch");
+  cmd->add_flag("--quiet,-q", *quiet, "no progress line");
+  cmd->callback([opts, quiet, exit_code] {
+    opts->progress = !*quiet;
+    opts->stop = &g_stop;
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+    pipeline::RunSummary summary;
+    const std::string err = pipeline::Run(*opts, &summary);
+    if (!err.empty()) {
+      std::fprintf(stderr, "newsflow run: %s\n", err.c_str());
+      *exit_code = 1;
+      return;
+    }
+    std::fputs(pipeline::FormatSummary(summary).c_str(), stdout);
+  });
+}
+
+}  // namespace newsflow::cli
