@@ -1,0 +1,197 @@
+// Decoder tests on real fixture items of each feed and on malformed input.
+#include <gtest/gtest.h>
+
+#include <simdjson.h>
+
+#include <set>
+
+#include "newsflow/pipeline/decoder.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::ReadLines;
+using testing::SourcePath;
+
+FormatSpec Spec(const char* text) {
+  FormatSpec s;
+  EXPECT_EQ(ParseFormatSpec(text, &s), "");
+  return s;
+}
+
+// Bounds of the corpus: 2026-05-14 .. 2026-08-01 UTC.
+constexpr int64_t kCorpusStart = 1778544000000;  // 2026-05-12T00:00:00Z
+constexpr int64_t kCorpusEnd = 1785628800000;    // 2026-08-02T00:00:00Z
+
+class FeedFixtures : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FeedFixtures, EveryRealItemDecodesWithItsFormatAndWithAuto) {
+  const std::string feed = GetParam();
+  const auto lines = ReadLines(SourcePath("tests/fixtures/" + feed + "-sample.jsonl"));
+  ASSERT_GE(lines.size(), 100u);
+  Decoder exact(Spec(feed.c_str())), autod(Spec("auto"));
+  std::set<std::string> keys;
+  for (const auto& line : lines) {
+    Document d, a;
+    auto r = exact.Decode(line, &d);
+    ASSERT_TRUE(r.ok()) << r.error << "\n" << line.substr(0, 200);
+    ASSERT_TRUE(autod.Decode(line, &a).ok());
+    EXPECT_EQ(a.key, d.key);
+    EXPECT_EQ(d.source, feed);
+    EXPECT_EQ(d.key, feed + ":" + d.id);
+    EXPECT_FALSE(d.id.empty());
+    EXPECT_GE(d.time_ms, kCorpusStart) << d.key;
+    EXPECT_LT(d.time_ms, kCorpusEnd) << d.key;
+    EXPECT_FALSE(d.title.empty() && d.body.empty()) << d.key;
+    keys.insert(d.key);
+  }
+  EXPECT_EQ(keys.size(), lines.size());  // the fixtures hold distinct items
+}
+
+INSTANTIATE_TEST_SUITE_P(Feeds, FeedFixtures, ::testing::Values("cls", "eastmoney", "ths"));
+
+TEST(Decoder, ClsEmptyTitleTakesTheBracketHeadline) {
+  Decoder dec(Spec("cls"));
+  int empty_titles = 0;
+  for (const auto& line : ReadLines(SourcePath("tests/fixtures/cls-sample.jsonl"))) {
+    Document d;
+    ASSERT_TRUE(dec.Decode(line, &d).ok());
+    simdjson::dom::parser parser;
+    std::string_view top_title;
+    ASSERT_EQ(parser.parse(line)["title"].get(top_title), simdjson::SUCCESS);
+    if (!top_title.empty()) {
+      EXPECT_EQ(d.title, top_title);
+      continue;
+    }
+    ++empty_titles;
+    if (d.body.rfind("【", 0) == 0) {
+      EXPECT_FALSE(d.title.empty()) << d.key;
+      EXPECT_EQ(d.body.find("【" + d.title + "】"), 0u) << d.key;
+    } else {
+      EXPECT_TRUE(d.title.empty()) << d.key;
+    }
+  }
+  EXPECT_GT(empty_titles, 5);
+}
+
+TEST(Decoder, ClsFieldsAndStocks) {
+  Decoder dec(Spec("cls"));
+  Document d;
+  const std::string line =
+      R"({"id":2370637,"ctime":1778688503,"level":"B","title":"","content":"【美联储：关注供应】财联社5月14日电，内容。",)"
+      R"("brief":"b","shareurl":"https://x/2370637","stock_list":[{"StockID":"sz301356","name":"天振股份"}],"extra":{"a":[1,2]}})";
+  ASSERT_TRUE(dec.Decode(line, &d).ok());
+  EXPECT_EQ(d.key, "cls:2370637");
+  EXPECT_EQ(d.time_ms, 1778688503000);
+  EXPECT_EQ(d.title, "美联储：关注供应");
+  EXPECT_EQ(d.level, "B");
+  EXPECT_EQ(d.url, "https://x/2370637");
+  EXPECT_EQ(d.stocks, std::vector<std::string>{"sz301356"});
+}
+
+TEST(Decoder, EastmoneyShowTimeIsBeijingTime) {
+  Decoder dec(Spec("eastmoney"));
+  Document d;
+  ASSERT_TRUE(dec.Decode(R"({"code":"202605183740885927","showTime":"2026-05-19 00:02:00","title":"t","summary":"s","stockList":["90.BK0458"]})", &d).ok());
+  EXPECT_EQ(d.key, "eastmoney:202605183740885927");
+  EXPECT_EQ(d.time_ms, 1779120120000);  // 2026-05-18T16:02:00Z
+  EXPECT_EQ(d.stocks, std::vector<std::string>{"90.BK0458"});
+}
+
+TEST(Decoder, ThsStringTimesAndImportance) {
+  Decoder dec(Spec("ths"));
+  Document d;
+  ASSERT_TRUE(dec.Decode(R"({"id":"4377313","ctime":"1779120329","title":"t","digest":"d","import":"3","url":"u","stock":[{"name":"超威半导体","stockCode":"AMD"}]})", &d).ok());
+  EXPECT_EQ(d.key, "ths:4377313");
+  EXPECT_EQ(d.time_ms, 1779120329000);
+  EXPECT_EQ(d.level, "3");
+  EXPECT_EQ(d.stocks, std::vector<std::string>{"AMD"});
+}
+
+TEST(Decoder, HtmlIsKeptForTheNormalizer) {
+  Decoder dec(Spec("eastmoney"));
+  Document d;
+  ASSERT_TRUE(dec.Decode(R"({"code":"1","showTime":"2026-05-19 00:02:00","title":"t","summary":"<p>芯片&amp;封测</p>"})", &d).ok());
+  EXPECT_EQ(d.body, "<p>芯片&amp;封测</p>");
+}
+
+struct BadLine {
+  const char* format;
+  std::string line;
+  const char* reason;  // substring of the error
+};
+
+TEST(Decoder, BadInputGetsAReason) {
+  const std::vector<BadLine> cases = {
+      {"cls", R"({"ctime":1,"content":"x"})", "missing required field `id`"},
+      {"cls", R"({"id":1,"content":"x"})", "missing required field `time`"},
+      {"cls", R"({"id":{"a":1},"ctime":1,"content":"x"})", "field `id`: expected string or integer, got object"},
+      {"cls", R"({"id":1,"ctime":"soon","content":"x"})", "field `time`"},
+      {"cls", R"({"id":1,"ctime":1,"content":42})", "field `body`: expected string, got number"},
+      {"cls", R"({"id":-5,"ctime":1,"content":"x"})", "field `id`"},
+      {"cls", R"({"id":1,"ctime":1,"content":""})", "empty `body` and `title`"},
+      {"eastmoney", R"({"code":"1","showTime":"yesterday","summary":"x"})", "field `time`"},
+      {"cls", R"({"id":1,"ctime":1,"content":"x")", "json"},
+      {"cls", R"([1,2,3])", "not a JSON object"},
+      {"cls", "  ", "empty line"},
+      {"cls", "", "empty line"},
+      {"cls", std::string("{\"id\":1,\"ctime\":1,\"content\":\"a\0b\"}", 32), "NUL byte at offset"},
+      {"cls", "{\"id\":1,\"ctime\":1,\"content\":\"\xff\xfe\"}", "json"},
+      {"cls", R"({"id":1,"ctime":1,"content":"x"} {"id":2})", "trailing content"},
+      {"cls", R"({"id":1,"ctime":1,"content":"x"} xyz)", "json"},
+      {"auto", R"({"foo":1})", "cannot tell the feed"},
+  };
+  for (const auto& c : cases) {
+    Decoder dec(Spec(c.format));
+    Document d;
+    auto r = dec.Decode(c.line, &d);
+    EXPECT_FALSE(r.ok()) << c.line;
+    EXPECT_NE(r.error.find(c.reason), std::string::npos) << "line: " << c.line << "\ngot: " << r.error;
+  }
+}
+
+TEST(Decoder, OversizedLinesAreRejectedBeforeParsing) {
+  DecoderOptions o;
+  o.max_line_bytes = 1 << 20;
+  Decoder dec(Spec("cls"), o);
+  std::string big = R"({"id":1,"ctime":1,"content":")" + std::string(2 << 20, 'a') + "\"}";
+  Document d;
+  auto r = dec.Decode(big, &d);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error.find("oversized line"), std::string::npos) << r.error;
+  // The decoder still works afterwards.
+  EXPECT_TRUE(dec.Decode(R"({"id":1,"ctime":1,"content":"x"})", &d).ok());
+}
+
+TEST(Decoder, FieldMapFileDescribesAnyFeed) {
+  testing::TempDir tmp;
+  {
+    std::ofstream(tmp.path("m.yaml")) << "source: fincuge\nid: /id\ntitle: /title\nbody: /content\n"
+                                         "time: /meta/published\ntime_format: datetime\ntz_offset: \"+08:00\"\n"
+                                         "required: [id, body]\n";
+  }
+  FormatSpec spec;
+  ASSERT_EQ(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec), "");
+  Decoder dec(spec);
+  Document d;
+  auto r = dec.Decode(R"({"id":"bbt:1","title":"标题","content":"正文","meta":{"published":"2021-01-01 08:00:00"}})", &d);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(d.key, "fincuge:bbt:1");
+  EXPECT_EQ(d.title, "标题");
+  EXPECT_EQ(d.time_ms, 1609459200000);  // 2021-01-01T00:00:00Z
+  EXPECT_FALSE(dec.Decode(R"({"id":"bbt:2","title":"t"})", &d).ok());  // body required
+}
+
+TEST(Decoder, FieldMapErrorsNameTheProblem) {
+  testing::TempDir tmp;
+  std::ofstream(tmp.path("bad.yaml")) << "source: x\nid: /id\nbodyy: /content\n";
+  FormatSpec spec;
+  const std::string err = ParseFormatSpec("map:" + tmp.path("bad.yaml"), &spec);
+  EXPECT_NE(err.find("unknown key `bodyy`"), std::string::npos) << err;
+  EXPECT_NE(ParseFormatSpec("xml", &spec).find("unknown format"), std::string::npos);
+  EXPECT_NE(ParseFormatSpec("map:/nonexistent.yaml", &spec).find("/nonexistent.yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline

@@ -1,0 +1,279 @@
+// End-to-end: the `newsflow` binary runs real fixture items into a fresh
+// RocksDB, then query/show/dead-letter read them back. Also the bad-input
+// suite: garbage mixed into real items is dead-lettered, real items stored.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <set>
+
+#include "newsflow/pipeline/decoder.h"
+#include "newsflow/storage/store.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::Newsflow;
+using testing::ReadLines;
+using testing::RunShell;
+using testing::SourcePath;
+using testing::TempDir;
+
+std::string RulesDir() { return SourcePath("rules/sets"); }
+
+std::string RunCmd(const std::string& source, const std::string& db, const std::string& extra = "") {
+  return Newsflow() + " run -q --source " + source + " --rules " + RulesDir() + " --db " + db + " " + extra;
+}
+
+std::unique_ptr<storage::Store> OpenRead(const std::string& db) {
+  storage::StoreOptions o;
+  o.path = db;
+  o.read_only = true;
+  o.create_if_missing = false;
+  std::unique_ptr<storage::Store> s;
+  EXPECT_TRUE(storage::Store::Open(o, &s).ok());
+  return s;
+}
+
+// Keys of the fixture file, decoded independently of the run.
+std::set<std::string> FixtureKeys(const std::string& feed) {
+  FormatSpec spec;
+  EXPECT_EQ(ParseFormatSpec(feed, &spec), "");
+  Decoder dec(spec);
+  std::set<std::string> keys;
+  for (const auto& l : ReadLines(SourcePath("tests/fixtures/" + feed + "-sample.jsonl"))) {
+    Document d;
+    EXPECT_TRUE(dec.Decode(l, &d).ok());
+    keys.insert(d.key);
+  }
+  return keys;
+}
+
+TEST(EndToEnd, RunThenQueryEveryFeed) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  std::set<std::string> all;
+  for (const char* feed : {"cls", "eastmoney", "ths"}) {
+    auto r = RunShell(RunCmd("file:" + SourcePath(std::string("tests/fixtures/") + feed + "-sample.jsonl"), db,
+                        std::string("--format ") + feed));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("stored 120"), std::string::npos) << r.out;
+    auto keys = FixtureKeys(feed);
+    all.insert(keys.begin(), keys.end());
+  }
+  auto count = RunShell(Newsflow() + " query --count --db " + db);
+  ASSERT_EQ(count.exit_code, 0) << count.err;
+  EXPECT_EQ(std::stoul(count.out), all.size());
+
+  // --json: one object per line, newest first, with the documented fields.
+  auto q = RunShell(Newsflow() + " query --json --limit 0 --db " + db);
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  std::set<std::string> seen;
+  int64_t prev = INT64_MAX;
+  size_t tagged = 0;
+  std::string line;
+  std::istringstream in(q.out);
+  while (std::getline(in, line)) {
+    for (const char* field : {"\"key\":", "\"source\":", "\"time\":", "\"title\":", "\"tags\":[", "\"spans\":["})
+      ASSERT_NE(line.find(field), std::string::npos) << field << " in " << line.substr(0, 200);
+    const size_t k = line.find("\"key\":\"") + 7;
+    seen.insert(line.substr(k, line.find('"', k) - k));
+    const size_t t = line.find("\"time_ms\":") + 10;
+    const int64_t ms = std::stoll(line.substr(t));
+    EXPECT_LE(ms, prev);
+    prev = ms;
+    if (line.find("\"tags\":[]") == std::string::npos) ++tagged;
+  }
+  EXPECT_EQ(seen, all);
+  EXPECT_GT(tagged, all.size() / 5);  // the fixtures are half policy-related
+
+  // --tag filters, and every listed document carries the tag.
+  auto semi = RunShell(Newsflow() + " query --json --limit 0 --tag region:guangdong --db " + db);
+  ASSERT_EQ(semi.exit_code, 0);
+  size_t n = 0;
+  std::istringstream in2(semi.out);
+  while (std::getline(in2, line)) {
+    ++n;
+    EXPECT_NE(line.find("\"region:guangdong\""), std::string::npos);
+  }
+  EXPECT_GT(n, 0u);
+  auto semi_count = RunShell(Newsflow() + " query --count --tag region:guangdong --db " + db);
+  EXPECT_EQ(std::stoul(semi_count.out), n);
+
+  // show prints the stored record with its body.
+  const std::string any_key = *all.begin();
+  auto show = RunShell(Newsflow() + " show --db " + db + " " + any_key);
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("\"key\":\"" + any_key + "\""), std::string::npos);
+  EXPECT_NE(show.out.find("\"body\":"), std::string::npos);
+  EXPECT_NE(RunShell(Newsflow() + " show --db " + db + " cls:0").exit_code, 0);
+}
+
+TEST(EndToEnd, SpansPointIntoTheOriginalText) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunCmd(SourcePath("tests/fixtures/cls-sample.jsonl"), db)).exit_code, 0);
+  auto store = OpenRead(db);
+  std::vector<storage::Record> recs;
+  storage::QueryOptions q;
+  q.limit = 0;
+  ASSERT_TRUE(store->Query(q, &recs).ok());
+  size_t spans = 0;
+  for (const auto& r : recs)
+    for (const auto& s : r.spans) {
+      const std::string& f = s.field == storage::Field::kTitle ? r.title : r.body;
+      ASSERT_LE(s.end, f.size());
+      ASSERT_LT(s.begin, s.end);
+      const std::string orig = f.substr(s.begin, s.end - s.begin);
+      // The original bytes contain the keyword, up to case, width and HTML.
+      if (orig.find('<') == std::string::npos && orig.find('&') == std::string::npos) {
+        std::string lower = orig, kw = s.keyword;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (auto& c : kw) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        EXPECT_EQ(lower, kw) << r.key;
+      }
+      ++spans;
+    }
+  EXPECT_GT(spans, 50u);
+}
+
+TEST(EndToEnd, ReingestingIsIdempotent) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  const std::string src = SourcePath("tests/fixtures/ths-sample.jsonl");
+  ASSERT_EQ(RunShell(RunCmd(src, db)).exit_code, 0);
+  uint64_t docs1, idx1;
+  {
+    auto s = OpenRead(db);
+    storage::Counts c;
+    ASSERT_TRUE(s->GetCounts(&c).ok());
+    docs1 = c.docs;
+    ASSERT_TRUE(s->CountTagIndex("region:guangdong", &idx1).ok());
+  }
+  ASSERT_EQ(RunShell(RunCmd(src, db)).exit_code, 0);
+  auto s = OpenRead(db);
+  storage::Counts c;
+  ASSERT_TRUE(s->GetCounts(&c).ok());
+  uint64_t idx2;
+  ASSERT_TRUE(s->CountTagIndex("region:guangdong", &idx2).ok());
+  EXPECT_EQ(c.docs, 120u);
+  EXPECT_EQ(c.docs, docs1);
+  EXPECT_EQ(idx2, idx1);
+  EXPECT_GT(idx1, 0u);
+}
+
+TEST(EndToEnd, GzipAndStdinSources) {
+  TempDir tmp;
+  const std::string gz = tmp.path("eastmoney.jsonl.gz");
+  {
+    gzFile f = gzopen(gz.c_str(), "wb");
+    const std::string data = testing::ReadFile(SourcePath("tests/fixtures/eastmoney-sample.jsonl"));
+    ASSERT_EQ(gzwrite(f, data.data(), static_cast<unsigned>(data.size())), static_cast<int>(data.size()));
+    gzclose(f);
+  }
+  auto r = RunShell(RunCmd("file:" + gz, tmp.path("db1")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("stored 120"), std::string::npos) << r.out;
+  auto r2 = RunShell("cat " + SourcePath("tests/fixtures/ths-sample.jsonl") + " | " + RunCmd("-", tmp.path("db2")));
+  ASSERT_EQ(r2.exit_code, 0) << r2.err;
+  EXPECT_NE(r2.out.find("stored 120"), std::string::npos) << r2.out;
+}
+
+TEST(EndToEnd, GarbageIsDeadLetteredAndEveryRealItemStored) {
+  TempDir tmp;
+  const auto real = ReadLines(SourcePath("tests/fixtures/cls-sample.jsonl"));
+  // Each bad line, with the reason its dead letter must give.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {real[0].substr(0, real[0].size() / 2), "json"},                            // truncated JSON
+      {"{\"id\":7,\"ctime\":1,\"content\":\"\xc3\x28 bad\"}", "json"},            // invalid UTF-8
+      {"[\"not\",\"an\",\"object\"]", "not a JSON object"},
+      {"42", "not a JSON object"},
+      {"{\"id\":\"x\",\"ctime\":[1],\"content\":\"c\"}", "field `time`"},          // wrong type
+      {"{\"id\":8,\"ctime\":1,\"content\":" + std::string("\"") + std::string(2 << 20, 'x') + "\"}", "oversized"},
+      {"", "empty line"},
+      {std::string("{\"id\":9,\0\"ctime\":1}", 19), "NUL byte"},
+      {std::string("\0\0\0", 3), "NUL byte"},
+  };
+  std::string input;
+  size_t bi = 0;
+  for (size_t i = 0; i < real.size(); ++i) {
+    input += real[i] + "\n";
+    if (i % 13 == 0 && bi < bad.size()) input += bad[bi++].first + "\n";
+  }
+  while (bi < bad.size()) input += bad[bi++].first + "\n";
+  {
+    std::ofstream(tmp.path("mixed.jsonl"), std::ios::binary) << input;
+  }
+  auto r = RunShell(RunCmd(tmp.path("mixed.jsonl"), tmp.path("db"), "--format cls"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("stored 120"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dead-lettered " + std::to_string(bad.size())), std::string::npos) << r.out;
+
+  auto store = OpenRead(tmp.path("db"));
+  std::vector<storage::DeadLetter> dls;
+  ASSERT_TRUE(store->DeadLetters(0, &dls).ok());
+  ASSERT_EQ(dls.size(), bad.size());
+  for (size_t i = 0; i < bad.size(); ++i) {
+    EXPECT_EQ(dls[i].raw, bad[i].first.substr(0, dls[i].raw.size())) << i;
+    EXPECT_EQ(dls[i].raw.size(), bad[i].first.size()) << i;
+    EXPECT_NE(dls[i].reason.find(bad[i].second), std::string::npos) << i << ": " << dls[i].reason;
+    EXPECT_EQ(dls[i].position.rfind("file:" + tmp.path("mixed.jsonl") + ":", 0), 0u) << dls[i].position;
+  }
+  storage::Counts c;
+  ASSERT_TRUE(store->GetCounts(&c).ok());
+  EXPECT_EQ(c.docs, 120u);
+  auto dl = RunShell(Newsflow() + " dead-letter --count --db " + tmp.path("db"));
+  EXPECT_EQ(std::stoul(dl.out), bad.size());
+  auto list = RunShell(Newsflow() + " dead-letter --db " + tmp.path("db"));
+  EXPECT_NE(list.out.find("reason: NUL byte"), std::string::npos) << list.out.substr(0, 500);
+}
+
+TEST(EndToEnd, ExitCodesForThingsTheUserMustFix) {
+  TempDir tmp;
+  auto missing = RunShell(RunCmd("file:/nonexistent/x.jsonl", tmp.path("db")));
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("/nonexistent/x.jsonl"), std::string::npos) << missing.err;
+
+  std::filesystem::create_directories(tmp.path("badrules"));
+  std::ofstream(tmp.path("badrules/x.yaml")) << "version: 1\nrules:\n  - tag: cluster:ai\n    anyy: [AI]\n";
+  auto rules = RunShell(Newsflow() + " run -q --source " + SourcePath("tests/fixtures/cls-sample.jsonl") + " --rules " +
+                   tmp.path("badrules") + " --db " + tmp.path("db"));
+  EXPECT_EQ(rules.exit_code, 1);
+  EXPECT_NE(rules.err.find("x.yaml:4: rule 'cluster:ai': unknown key `anyy`"), std::string::npos) << rules.err;
+
+  std::ofstream(tmp.path("notadir")) << "x";
+  auto db = RunShell(RunCmd(SourcePath("tests/fixtures/cls-sample.jsonl"), tmp.path("notadir")));
+  EXPECT_EQ(db.exit_code, 1);
+  EXPECT_NE(db.err.find(tmp.path("notadir")), std::string::npos) << db.err;
+
+  auto q = RunShell(Newsflow() + " query --db " + tmp.path("nodb"));
+  EXPECT_EQ(q.exit_code, 1);
+  EXPECT_NE(q.err.find(tmp.path("nodb")), std::string::npos) << q.err;
+  EXPECT_EQ(RunShell(Newsflow() + " run --bogus").exit_code, 2);
+}
+
+TEST(EndToEnd, AlertsFileGetsAlertDocumentsOnly) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp.path("rules"));
+  std::ofstream(tmp.path("rules/a.yaml")) << "version: 1\nrules:\n"
+                                             "  - tag: region:shenzhen\n    any: [深圳]\n    alert: true\n"
+                                             "  - tag: cluster:ai\n    any: [人工智能]\n";
+  auto r = RunShell(Newsflow() + " run -q --format cls --source " + SourcePath("tests/fixtures/cls-sample.jsonl") +
+               " --rules " + tmp.path("rules") + " --db " + tmp.path("db") + " --alerts file:" + tmp.path("alerts.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto alerts = ReadLines(tmp.path("alerts.jsonl"));
+  // Expected: exactly the fixture items whose normalized text names 深圳.
+  size_t expected = 0;
+  Decoder dec(FormatSpec{FormatSpec::Kind::kCls, {}});
+  for (const auto& l : ReadLines(SourcePath("tests/fixtures/cls-sample.jsonl"))) {
+    Document d;
+    ASSERT_TRUE(dec.Decode(l, &d).ok());
+    expected += (d.title + d.body).find("深圳") != std::string::npos;
+  }
+  EXPECT_GT(expected, 0u);
+  EXPECT_EQ(alerts.size(), expected);
+  for (const auto& a : alerts) EXPECT_NE(a.find("\"region:shenzhen\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline

@@ -1,0 +1,69 @@
+// test_util.h — helpers shared by the pipeline tests: fixture paths, reading
+// JSON Lines fixtures, temporary directories, running the CLI.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace newsflow::testing {
+
+inline std::string SourcePath(const std::string& rel) { return std::string(NEWSFLOW_SOURCE_DIR) + "/" + rel; }
+
+inline std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A fresh directory removed when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() / ("newsflow-test-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string path(const std::string& name = "") const { return name.empty() ? path_.string() : (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout (stderr goes to `err`)
+  std::string err;
+};
+
+// Runs a shell command line, capturing stdout and stderr.
+inline CommandResult RunShell(const std::string& cmdline) {
+  TempDir tmp;
+  const std::string full = cmdline + " >" + tmp.path("out") + " 2>" + tmp.path("err");
+  CommandResult r;
+  const int st = std::system(full.c_str());
+  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.out = ReadFile(tmp.path("out"));
+  r.err = ReadFile(tmp.path("err"));
+  return r;
+}
+
+inline std::string Newsflow() { return NEWSFLOW_BIN; }
+
+}  // namespace newsflow::testing
