@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what newsflow needs to build and test, from Debian's packages, only
+# if something is missing. Safe to run repeatedly. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config zlib1g-dev
+  librdkafka-dev libsimdjson-dev libhyperscan-dev librocksdb-dev
+  libyaml-cpp-dev libopencc-dev opencc libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libre2-dev libpcre2-dev
+  kcat python3 python3-yaml
+)
+if [[ "${1:-}" == "--with-kafka" ]]; then
+  PACKAGES+=(default-jdk-headless maven)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  # A package counts as present when dpkg says it is installed (any arch).
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# The JDK and Maven may come from elsewhere (a preinstalled SDK): accept them.
+if [[ " ${missing[*]} " == *" default-jdk-headless "* ]] && command -v java >/dev/null; then
+  missing=("${missing[@]/default-jdk-headless/}")
+fi
+if [[ " ${missing[*]} " == *" maven "* ]] && command -v mvn >/dev/null; then
+  missing=("${missing[@]/maven/}")
+fi
+read -r -a missing <<< "${missing[*]}"
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
