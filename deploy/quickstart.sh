@@ -10,9 +10,10 @@ cd "$root"
 
 "$root/deploy/install-deps.sh"
 echo "== building (Release)"
-BUILD_TYPE=Release "$root/deploy/build.sh" --target newsflow >/dev/null
-nf="$root/build/newsflow"
-db="$root/build/quickstart-db"
+BUILD_TYPE=Release BUILD_TARGET=newsflow "$root/deploy/build.sh" >/dev/null
+build="${BUILD_DIR:-$root/build}"
+nf="$build/newsflow"
+db="$build/quickstart-db"
 rm -rf "$db"
 
 echo "== newsflow run: $(cat tests/fixtures/*-sample.jsonl | wc -l) real items from three feeds"
