@@ -9,10 +9,11 @@
 //     points above U+FFFF are never traditional-only. With t2s.json of OpenCC
 //     1.1.6 this marks 3,751 code points, all ideographs.
 //   * Normalize() does the one-pass work and, per emitted code point, counts
-//     ideographs and table hits. Nothing else is paid for simplified text.
+//     table hits (one bit test). Nothing else is paid for simplified text.
 //   * Gate: convert only if hits >= 1 and hits >= min_traditional_fraction *
 //     ideographs (see NormalizerOptions): a single 昇/乾/錤 in a simplified
-//     item is a name, not a traditional document.
+//     item is a name, not a traditional document. Ideographs are counted by a
+//     second pass over the normalized text only when there is a hit.
 //   * Conversion of a gated document runs OpenCC on the whole normalized text,
 //     so phrase rules apply (瞭解 -> 了解, 乾隆 stays), under a mutex: OpenCC
 //     does not document SimpleConverter::Convert as thread-safe. The origin map
@@ -87,8 +88,7 @@ struct Sink {
   size_t k = 0;
   bool pending = false;  // a separating space is owed before the next output
   uint32_t pending_origin = 0;
-  uint32_t ideographs = 0;
-  uint32_t traditional = 0;
+  uint32_t traditional = 0;  // traditional-only code points emitted
 
   void Space(uint32_t origin) {
     if (!pending) {
@@ -137,6 +137,42 @@ struct Normalizer::Impl {
     return cp < 0x10000 && ((traditional_bits[cp >> 6] >> (cp & 63)) & 1) != 0;
   }
 
+  // Counts traditional-only code points and ideographs (traditional-only
+  // ones included) in UTF-8 text; invalid bytes are skipped. Only called when
+  // a cheaper count already found a traditional-only code point.
+  void CountIdeographs(std::string_view text, uint32_t* traditional, uint32_t* ideographs) const {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* end = p + text.size();
+    *traditional = 0;
+    *ideographs = 0;
+    while (p < end) {
+      if (*p < 0x80) {
+        ++p;
+        continue;
+      }
+      uint32_t cp;
+      const int len = DecodeUtf8(p, end, &cp);
+      if (len == 0) {
+        ++p;
+        continue;
+      }
+      const bool trad = IsTraditional(cp);
+      *traditional += trad;
+      *ideographs += trad || IsIdeograph(cp);
+      p += len;
+    }
+  }
+
+  // The gate applied to `text`, given the count of traditional-only code
+  // points already known from a cheaper pass.
+  bool GateText(std::string_view text, uint32_t traditional) const {
+    if (traditional == 0) return false;
+    if (options.min_traditional_fraction <= 0) return true;
+    uint32_t ideographs = 0;
+    CountIdeographs(text, &traditional, &ideographs);
+    return Gate(traditional, ideographs);
+  }
+
   bool Gate(uint32_t traditional, uint32_t ideographs) const {
     return traditional > 0 &&
            static_cast<double>(traditional) >=
@@ -164,9 +200,7 @@ struct Normalizer::Impl {
       return;
     }
     if (IsDropped(cp)) return;
-    const bool trad = IsTraditional(cp);
-    s.traditional += trad;
-    s.ideographs += trad || IsIdeograph(cp);
+    s.traditional += IsTraditional(cp);
     if (src != nullptr) {
       s.Bytes(src, src_len, origin);
     } else {
@@ -177,6 +211,14 @@ struct Normalizer::Impl {
 
   template <bool kHtml>
   void Scan(std::string_view in, Sink& s) const;
+
+  // The hot loop: copies a run of 3-byte code points (lead E2..EF) that need
+  // no more than a copy, or a fold to ASCII for U+FF01..U+FF5E, counting
+  // traditional-only ones. Stops (returns the offset reached) at anything
+  // else: invalid UTF-8, surrogates, whitespace and dropped code points
+  // (U+2000..U+200D, U+2028, U+2029, U+202F, U+205F, U+2060, U+3000, U+FEFF),
+  // which EmitCp handles. Must agree with EmitCp on what it copies.
+  size_t Run3(const unsigned char* base, size_t i, size_t n, Sink& s) const;
 
   void Convert(NormalizedText* out) const;
   void ConvertByTable(const std::string& src, const std::vector<uint32_t>& src_origin,
@@ -199,12 +241,17 @@ void Normalizer::Impl::Scan(std::string_view in, Sink& s) const {
     if (c < 0x80) {
       if (plain_ascii(c)) {  // a run of plain ASCII
         s.Flush();
+        // Locals: stores through char* t could alias the Sink's fields.
+        char* const t = s.t;
+        uint32_t* const o = s.o;
+        size_t k = s.k;
         do {
-          s.t[s.k] = static_cast<char>(base[i]);
-          s.o[s.k] = static_cast<uint32_t>(i);
-          ++s.k;
+          t[k] = static_cast<char>(base[i]);
+          o[k] = static_cast<uint32_t>(i);
+          ++k;
           ++i;
         } while (i < n && plain_ascii(base[i]));
+        s.k = k;
         continue;
       }
       if (IsAsciiSpace(c)) {
@@ -249,41 +296,14 @@ void Normalizer::Impl::Scan(std::string_view in, Sink& s) const {
       ++i;  // C0 control or DEL: dropped
       continue;
     }
-    // A run of plain 3-byte code points (CJK, most punctuation): copied as
-    // is, counted for the traditional gate. Everything else goes to EmitCp.
-    if (c >= 0xE3 && c <= 0xEE) {  // U+3000..U+EFFF
-      while (i + 3 <= n) {
-        const uint32_t c0 = base[i];
-        if (c0 < 0xE3 || c0 > 0xEE) break;
-        const uint32_t c1 = base[i + 1], c2 = base[i + 2];
-        if (((c1 & 0xC0) ^ 0x80) | ((c2 & 0xC0) ^ 0x80)) break;  // invalid: slow path
-        const uint32_t cp = ((c0 & 0x0F) << 12) | ((c1 & 0x3F) << 6) | (c2 & 0x3F);
-        if (cp == 0x3000 || (cp >= 0xD800 && cp <= 0xDFFF)) break;  // space, surrogate
-        const bool trad = IsTraditional(cp);
-        s.traditional += trad;
-        s.ideographs += trad | (cp >= 0x4E00 && cp <= 0x9FFF) | (cp >= 0x3400 && cp <= 0x4DBF);
-        s.Flush();
-        char* t = s.t + s.k;
-        uint32_t* o = s.o + s.k;
-        t[0] = static_cast<char>(c0);
-        t[1] = static_cast<char>(c1);
-        t[2] = static_cast<char>(c2);
-        o[0] = o[1] = o[2] = static_cast<uint32_t>(i);
-        s.k += 3;
-        i += 3;
+    // A run of plain 3-byte code points (CJK and most punctuation).
+    if (c >= 0xE2 && c <= 0xEF) {
+      const size_t j = Run3(base, i, n, s);
+      if (j != i) {
+        i = j;
+        continue;
       }
-      if (i < n && base[i] >= 0xE3 && base[i] <= 0xEE) {
-        // The run stopped on a code point the fast path does not take.
-        uint32_t cp;
-        const int len = DecodeUtf8(base + i, end, &cp);
-        if (len == 0) {
-          ++i;
-        } else {
-          EmitCp(s, cp, in.data() + i, len, static_cast<uint32_t>(i));
-          i += static_cast<size_t>(len);
-        }
-      }
-      continue;
+      // The run stopped at once on a code point Run3 does not take: below.
     }
     uint32_t cp;
     const int len = DecodeUtf8(base + i, end, &cp);
@@ -294,6 +314,57 @@ void Normalizer::Impl::Scan(std::string_view in, Sink& s) const {
     EmitCp(s, cp, in.data() + i, len, static_cast<uint32_t>(i));
     i += static_cast<size_t>(len);
   }
+}
+
+size_t Normalizer::Impl::Run3(const unsigned char* base, size_t i, size_t n, Sink& s) const {
+  // Locals: stores through char* could alias the Sink's fields.
+  char* const t = s.t;
+  uint32_t* const o = s.o;
+  size_t k = s.k;
+  bool pending = s.pending;
+  uint32_t traditional = 0;
+  const uint64_t* const bits = traditional_bits.data();
+  for (; i + 3 <= n; i += 3) {
+    const uint32_t c0 = base[i];
+    if (c0 < 0xE2 || c0 > 0xEF) break;
+    const uint32_t c1 = base[i + 1], c2 = base[i + 2];
+    if (((c1 & 0xC0) ^ 0x80) | ((c2 & 0xC0) ^ 0x80)) break;  // invalid
+    const uint32_t cp = ((c0 & 0x0F) << 12) | ((c1 & 0x3F) << 6) | (c2 & 0x3F);
+    if (cp - 0x2000u < 0x61u) {  // General Punctuation: spaces, zero-widths
+      if (cp <= 0x200D || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+          cp == 0x2060) {
+        break;
+      }
+    } else if (cp == 0x3000 || cp - 0xD800u < 0x800u || cp == 0xFEFF) {
+      break;
+    }
+    if (pending) {  // the separating space owed before this code point
+      if (k != 0) {
+        t[k] = ' ';
+        o[k] = s.pending_origin;
+        ++k;
+      }
+      pending = false;
+    }
+    const auto origin = static_cast<uint32_t>(i);
+    if (cp - 0xFF01u <= 0xFF5Eu - 0xFF01u) {  // full-width ASCII
+      t[k] = static_cast<char>(cp - 0xFEE0);
+      o[k] = origin;
+      ++k;
+      continue;
+    }
+    traditional += static_cast<uint32_t>(bits[cp >> 6] >> (cp & 63)) & 1u;
+    // 4-byte stores into the slack past the end (see Normalize).
+    const char bytes[4] = {static_cast<char>(c0), static_cast<char>(c1), static_cast<char>(c2), 0};
+    std::memcpy(t + k, bytes, 4);
+    const uint32_t origins[4] = {origin, origin, origin, origin};
+    std::memcpy(o + k, origins, sizeof(origins));
+    k += 3;
+  }
+  s.k = k;
+  s.pending = pending;
+  s.traditional += traditional;
+  return i;
 }
 
 void Normalizer::Impl::ConvertByTable(const std::string& src,
@@ -333,7 +404,7 @@ void Normalizer::Impl::Convert(NormalizedText* out) const {
     std::lock_guard<std::mutex> lock(converter_mu);
     converted = converter->Convert(src.data(), src.size());
     ok = true;
-  } catch (const std::exception&) {
+  } catch (...) {
     ok = false;  // fall back to the table below; Normalize never throws
   }
 
@@ -440,8 +511,10 @@ void Normalizer::Normalize(std::string_view in, NormalizedText* out) const {
   out->converted_traditional = false;
   // Origins are 32-bit: inputs over 4 GiB are cut there (a feed item never is).
   if (in.size() > 0xFFFFFFFFu) in = in.substr(0, 0xFFFFFFFFu);
-  out->text.resize(in.size());
-  out->origin.resize(in.size());
+  // Sized to the input (the output never exceeds it) plus 4 bytes of slack
+  // for the 4-byte stores of the 3-byte fast path; cut to size below.
+  out->text.resize(in.size() + 4);
+  out->origin.resize(in.size() + 4);
   Sink s{out->text.data(), out->origin.data()};
   const bool html = std::memchr(in.data(), '<', in.size()) != nullptr ||
                     std::memchr(in.data(), '&', in.size()) != nullptr;
@@ -455,32 +528,44 @@ void Normalizer::Normalize(std::string_view in, NormalizedText* out) const {
 
   const NormalizerOptions& opt = impl_->options;
   if (opt.convert_traditional && !out->text.empty() &&
-      (opt.always_convert || impl_->Gate(s.traditional, s.ideographs))) {
+      (opt.always_convert || impl_->GateText(out->text, s.traditional))) {
     impl_->Convert(out);
   }
 }
 
 bool Normalizer::HasTraditional(std::string_view in) const {
-  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-  const auto* end = p + in.size();
-  uint32_t traditional = 0, ideographs = 0;
-  while (p < end) {
-    if (*p < 0x80) {
-      ++p;
+  // Fast pass: any traditional-only code point at all? Ideographs are counted
+  // only if so.
+  const auto* base = reinterpret_cast<const unsigned char*>(in.data());
+  const auto* end = base + in.size();
+  const size_t n = in.size();
+  uint32_t traditional = 0;
+  size_t i = 0;
+  while (i < n) {
+    const uint32_t c0 = base[i];
+    if (c0 < 0x80) {
+      ++i;
       continue;
+    }
+    if (c0 >= 0xE3 && c0 <= 0xEE && i + 3 <= n) {
+      const uint32_t c1 = base[i + 1], c2 = base[i + 2];
+      if ((((c1 & 0xC0) ^ 0x80) | ((c2 & 0xC0) ^ 0x80)) == 0) {
+        const uint32_t cp = ((c0 & 0x0F) << 12) | ((c1 & 0x3F) << 6) | (c2 & 0x3F);
+        traditional += impl_->IsTraditional(cp);  // surrogates are never marked
+        i += 3;
+        continue;
+      }
     }
     uint32_t cp;
-    const int len = DecodeUtf8(p, end, &cp);
+    const int len = DecodeUtf8(base + i, end, &cp);
     if (len == 0) {
-      ++p;
+      ++i;
       continue;
     }
-    const bool trad = impl_->IsTraditional(cp);
-    traditional += trad;
-    ideographs += trad || IsIdeograph(cp);
-    p += len;
+    traditional += impl_->IsTraditional(cp);
+    i += static_cast<size_t>(len);
   }
-  return impl_->Gate(traditional, ideographs);
+  return impl_->GateText(in, traditional);
 }
 
 void NormalizedText::MapBack(uint32_t b, uint32_t e, std::string_view original, uint32_t* ob,

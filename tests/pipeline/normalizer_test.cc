@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #ifndef NEWSFLOW_SOURCE_DIR
@@ -220,6 +221,71 @@ TEST_F(NormalizerTest, DropsInvalidUtf8) {
   EXPECT_EQ(Norm("\x80\x80中\xE4文"), "中文");
   EXPECT_EQ(Norm("ok\xF0\x9F\x98\x80"), "ok\xF0\x9F\x98\x80");  // valid 4-byte kept
   EXPECT_EQ(Norm("a\x01\x7F" "b"), "ab");  // control characters are dropped
+}
+
+TEST_F(NormalizerTest, EveryBmpCodePointFollowsTheSpec) {
+  // Each code point alone, raw and as a numeric entity (which take different
+  // paths through the normalizer), against the specification.
+  NormalizerOptions opt;
+  opt.convert_traditional = false;
+  const Normalizer nz(opt);
+  NormalizedText raw, ent;
+  auto utf8 = [](uint32_t cp) {
+    std::string s;
+    if (cp < 0x80) {
+      s += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      s += static_cast<char>(0xC0 | (cp >> 6));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      s += static_cast<char>(0xE0 | (cp >> 12));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      s += static_cast<char>(0xF0 | (cp >> 18));
+      s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return s;
+  };
+  int failures = 0;
+  for (uint32_t cp = 0xA0; cp <= 0x10FFFF && failures < 10; ++cp) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    if (cp > 0xFFFF && cp % 4099 != 0) continue;  // a sample of the others
+    // Built with += : GCC 12 at -O3 warns falsely (-Wrestrict) on "x" + s + "y".
+    const std::string ch = utf8(cp);
+    std::string raw_in = "x";
+    raw_in += ch;
+    raw_in += 'y';
+    std::string ent_in = "x&#";
+    ent_in += std::to_string(cp);
+    ent_in += ";y";
+    std::string expected;
+    const bool space = cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+                       cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+                       cp == 0x3000;
+    const bool dropped =
+        cp == 0xAD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF;
+    if (space) {
+      expected = "x y";
+    } else if (dropped) {
+      expected = "xy";
+    } else if (cp >= 0xFF01 && cp <= 0xFF5E) {
+      expected = "x";
+      expected += static_cast<char>(cp - 0xFEE0);
+      expected += 'y';
+    } else {
+      expected = raw_in;
+    }
+    nz.Normalize(raw_in, &raw);
+    nz.Normalize(ent_in, &ent);
+    if (raw.text != expected || ent.text != expected) {
+      ADD_FAILURE() << "U+" << std::hex << cp << ": raw [" << raw.text << "] entity [" << ent.text
+                    << "] expected [" << expected << "]";
+      ++failures;
+    }
+  }
 }
 
 // ---------------------------------------------------------------- origins
@@ -458,6 +524,32 @@ TEST_F(NormalizerTest, LengthChangingConfigFallsBackToCharacterTable) {
   std::remove(phrases.c_str());
   std::remove(chars.c_str());
   std::remove(config.c_str());
+}
+
+TEST_F(NormalizerTest, ConcurrentUseGivesTheSameResults) {
+  // One Normalizer shared by threads, the traditional path (OpenCC under the
+  // mutex) included.
+  const std::vector<std::string> inputs = {
+      ReadFile(SeedPath("001_4149a57f158077e2.txt")), ReadFile(SeedPath("000_1fa3d0f570f714d3.txt")),
+      "廣東省發佈了《廣東省國民經濟", "<p>ＡＩ芯片&amp;５Ｇ</p>", "我們需要瞭解市場"};
+  std::vector<NormalizedText> expected(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) nz_->Normalize(inputs[i], &expected[i]);
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      NormalizedText out;
+      for (int round = 0; round < 50; ++round) {
+        for (size_t i = 0; i < inputs.size(); ++i) {
+          nz_->Normalize(inputs[(i + static_cast<size_t>(t)) % inputs.size()], &out);
+          const NormalizedText& want = expected[(i + static_cast<size_t>(t)) % inputs.size()];
+          mismatches[static_cast<size_t>(t)] += out.text != want.text || out.origin != want.origin;
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(mismatches[static_cast<size_t>(t)], 0) << "thread " << t;
 }
 
 // ---------------------------------------------------------------- seeds
