@@ -1,0 +1,124 @@
+// The rule set on the seed documents themselves: corresponding passages of
+// seed 000 (simplified, HTML) and seed 001 (its traditional-Chinese twin) get
+// the same tags, and seed clauses that name a field are tagged with it.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "newsflow/pipeline/stages.h"
+#include "newsflow/rules/compiled_rules.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::ReadFile;
+using testing::SourcePath;
+
+class SeedTags : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    rules::RuleSet set;
+    auto s = rules::LoadRuleDir(SourcePath("rules/sets"), &set);
+    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(rules::CompiledRules::Compile(set, &compiled_).ok());
+    normalizer_ = new Normalizer();
+  }
+  static void TearDownTestSuite() {
+    delete normalizer_;
+    compiled_.reset();
+  }
+
+  // Tags of the fixed families (cluster/theme/region) on one text.
+  static std::set<std::string> Tags(const std::string& text) {
+    NormalizeStage normalize(*normalizer_);
+    MatchStage match(compiled_);
+    Batch b;
+    b.items.emplace_back();
+    b.items[0].doc.body = text;
+    b = match.Process(normalize.Process(std::move(b)));
+    std::set<std::string> out;
+    for (const auto& t : b.items[0].tags)
+      if (t.tag.rfind("cluster:", 0) == 0 || t.tag.rfind("theme:", 0) == 0 || t.tag.rfind("region:", 0) == 0)
+        out.insert(t.tag);
+    return out;
+  }
+
+  // The passage of a seed file from `begin` through `end` (both verbatim).
+  static std::string Passage(const std::string& seed, const std::string& begin, const std::string& end) {
+    const std::string text = ReadFile(SourcePath("seeds/" + seed));
+    const size_t b = text.find(begin);
+    EXPECT_NE(b, std::string::npos) << seed << ": " << begin;
+    const size_t e = text.find(end, b);
+    EXPECT_NE(e, std::string::npos) << seed << ": " << end;
+    if (b == std::string::npos || e == std::string::npos) return "";
+    return text.substr(b, e + end.size() - b);
+  }
+
+  static inline std::shared_ptr<const rules::CompiledRules> compiled_;
+  static inline Normalizer* normalizer_ = nullptr;
+};
+
+const char* kSeed000 = "000_1fa3d0f570f714d3.txt";
+const char* kSeed001 = "001_4149a57f158077e2.txt";
+
+TEST_F(SeedTags, TraditionalTwinGetsTheSameTagsOnCorrespondingPassages) {
+  struct Pair {
+    std::string simplified, traditional;
+    std::set<std::string> must_include;
+  };
+  const std::vector<Pair> pairs = {
+      {Passage(kSeed000, "紧抓粤港澳大湾区和深圳中国特色社会主义先行示范区", "国内国际双循环"),
+       Passage(kSeed001, "緊抓粵港澳大灣區和深圳中國特色社會主義先行示範區", "國內國際雙循環"),
+       {"region:greater-bay-area", "region:shenzhen", "region:guangdong"}},
+      {Passage(kSeed000, "加大工业、能源、交通等领域的二氧化碳排放控制力度", "积极推动形成粤港澳大湾区碳市场"),
+       Passage(kSeed001, "加大工業、能源、交通等領域的二氧化碳排放控制力度", "積極推動形成粵港澳大灣區碳市場"),
+       {"theme:carbon", "region:greater-bay-area"}},
+  };
+  for (const auto& p : pairs) {
+    const auto simplified = Tags(p.simplified), traditional = Tags(p.traditional);
+    EXPECT_EQ(simplified, traditional) << p.simplified;
+    for (const auto& t : p.must_include) EXPECT_TRUE(traditional.count(t)) << t << " on " << p.traditional;
+  }
+}
+
+TEST_F(SeedTags, TraditionalIndustryParagraphNamesItsClusters) {
+  // 001's industry paragraph lists the clusters in traditional characters.
+  const auto tags = Tags(Passage(kSeed001, "產業發展方面", "搶佔未來發展制高點"));
+  for (const char* t : {"cluster:semiconductors", "cluster:new-energy", "cluster:high-end-equipment",
+                        "cluster:robotics", "cluster:precision-instruments", "cluster:blockchain", "cluster:quantum",
+                        "cluster:new-materials", "cluster:network-communications", "cluster:software-it",
+                        "cluster:uhd-display", "cluster:petrochemical", "cluster:biomedicine"})
+    EXPECT_TRUE(tags.count(t)) << t;
+}
+
+TEST_F(SeedTags, SeedClausesThatDefineAFieldAreTaggedWithIt) {
+  // Every rule's provenance clause names its field; tagging the clause itself
+  // must produce the rule's tag (the clause is the rule's own evidence).
+  size_t checked = 0;
+  std::vector<std::string> misses;
+  for (const auto& r : compiled_->rule_set().rules) {
+    if (r.tag.rfind("cluster:", 0) != 0 && r.tag.rfind("theme:", 0) != 0 && r.tag.rfind("region:", 0) != 0) continue;
+    for (const auto& p : r.provenance) {
+      ++checked;
+      NormalizeStage normalize(*normalizer_);
+      MatchStage match(compiled_);
+      Batch b;
+      b.items.emplace_back();
+      b.items[0].doc.body = p.clause;
+      b = match.Process(normalize.Process(std::move(b)));
+      bool found = false;
+      for (const auto& t : b.items[0].tags) found |= t.tag == r.tag;
+      if (!found) misses.push_back(r.tag + " <- " + p.clause);
+    }
+  }
+  EXPECT_GT(checked, 40u);
+  EXPECT_TRUE(misses.empty()) << [&] {
+    std::string s;
+    for (const auto& m : misses) s += m + "\n";
+    return s;
+  }();
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
