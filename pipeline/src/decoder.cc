@@ -237,7 +237,16 @@ struct Decoder::Impl {
   }
 
   DecodeResult Decode(std::string_view line, Document* d) {
-    *d = Document{};
+    // Reset field by field so the strings keep their capacity across calls.
+    d->key.clear();
+    d->source.clear();
+    d->id.clear();
+    d->time_ms = 0;
+    d->title.clear();
+    d->body.clear();
+    d->url.clear();
+    d->level.clear();
+    d->stocks.clear();
     body_fallback.clear();
     if (line.size() > options.max_line_bytes)
       return {"oversized line: " + std::to_string(line.size()) + " bytes (limit " +

@@ -20,24 +20,32 @@ class LineSource : public Source {
       : f_(f), name_(std::move(name)), total_(total), limits_(limits), buf_(kChunk) {}
   ~LineSource() override { gzclose(f_); }
 
+  // Refills the batch in place: items left over from an earlier use of the
+  // same Batch keep their string capacity, so a recycled batch allocates
+  // almost nothing.
   bool Next(Batch* batch) override {
-    batch->items.clear();
     batch->bytes = 0;
-    while (batch->items.size() < limits_.max_items && (batch->items.empty() || batch->bytes < limits_.max_bytes)) {
-      std::string line;
+    batch->offsets.clear();
+    size_t n = 0;
+    while (n < limits_.max_items && (n == 0 || batch->bytes < limits_.max_bytes)) {
+      if (n == batch->items.size()) batch->items.emplace_back();
+      Item& it = batch->items[n];
+      it.raw.clear();
       bool truncated = false;
-      if (!ReadLine(&line, &truncated)) break;
+      if (!ReadLine(&it.raw, &truncated)) break;
       ++line_no_;
-      Item it;
-      it.position = name_ + ":" + std::to_string(line_no_);
+      ++n;
+      it.position.assign(name_).append(":").append(std::to_string(line_no_));
+      it.kafka.reset();
+      it.error.clear();
+      it.tags.clear();
       if (truncated)
         it.error = "oversized line: more than " + std::to_string(kHardRecordCap) + " bytes (kept the first " +
                    std::to_string(kHardRecordCap) + ")";
-      batch->bytes += line.size() + 1;
-      it.raw = std::move(line);
-      batch->items.push_back(std::move(it));
+      batch->bytes += it.raw.size() + 1;
     }
-    return !batch->items.empty();
+    batch->items.resize(n);
+    return n > 0;
   }
 
   std::string error() const override { return error_; }
