@@ -1,6 +1,8 @@
-// The rule set on the seed documents themselves: corresponding passages of
+// The real rule set (rules/sets) on real text. On the seeds: corresponding passages of
 // seed 000 (simplified, HTML) and seed 001 (its traditional-Chinese twin) get
-// the same tags, and seed clauses that name a field are tagged with it.
+// the same tags, and seed clauses that name a field are tagged with it. On
+// wire text: ASCII aliases match on word boundaries only, and `not`/`except`
+// contexts keep ambiguous keywords from firing.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -15,7 +17,7 @@ namespace {
 using testing::ReadFile;
 using testing::SourcePath;
 
-class SeedTags : public ::testing::Test {
+class RealRules : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     rules::RuleSet set;
@@ -62,7 +64,7 @@ class SeedTags : public ::testing::Test {
 const char* kSeed000 = "000_1fa3d0f570f714d3.txt";
 const char* kSeed001 = "001_4149a57f158077e2.txt";
 
-TEST_F(SeedTags, TraditionalTwinGetsTheSameTagsOnCorrespondingPassages) {
+TEST_F(RealRules, TraditionalTwinGetsTheSameTagsOnCorrespondingPassages) {
   struct Pair {
     std::string simplified, traditional;
     std::set<std::string> must_include;
@@ -82,7 +84,7 @@ TEST_F(SeedTags, TraditionalTwinGetsTheSameTagsOnCorrespondingPassages) {
   }
 }
 
-TEST_F(SeedTags, TraditionalIndustryParagraphNamesItsClusters) {
+TEST_F(RealRules, TraditionalIndustryParagraphNamesItsClusters) {
   // 001's industry paragraph lists the clusters in traditional characters.
   const auto tags = Tags(Passage(kSeed001, "產業發展方面", "搶佔未來發展制高點"));
   for (const char* t : {"cluster:semiconductors", "cluster:new-energy", "cluster:high-end-equipment",
@@ -92,7 +94,7 @@ TEST_F(SeedTags, TraditionalIndustryParagraphNamesItsClusters) {
     EXPECT_TRUE(tags.count(t)) << t;
 }
 
-TEST_F(SeedTags, SeedClausesThatDefineAFieldAreTaggedWithIt) {
+TEST_F(RealRules, SeedClausesThatDefineAFieldAreTaggedWithIt) {
   // Every rule's provenance clause names its field; tagging the clause itself
   // must produce the rule's tag (the clause is the rule's own evidence).
   size_t checked = 0;
@@ -118,6 +120,29 @@ TEST_F(SeedTags, SeedClausesThatDefineAFieldAreTaggedWithIt) {
     for (const auto& m : misses) s += m + "\n";
     return s;
   }();
+}
+
+
+TEST_F(RealRules, AsciiAliasesMatchOnWordBoundariesOnly) {
+  EXPECT_TRUE(Tags("公司发布AI芯片").count("cluster:ai"));
+  EXPECT_TRUE(Tags("上汽集团（SAIC）发布新车型").count("cluster:ai") == 0);
+  EXPECT_TRUE(Tags("5G基站建设提速").count("cluster:network-communications"));
+  EXPECT_EQ(Tags("光伏装机5GW").count("cluster:network-communications"), 0u);
+  EXPECT_TRUE(Tags("推出ＥＶＴＯＬ样机").count("cluster:low-altitude"));  // full-width folded first
+  EXPECT_TRUE(Tags("碳化硅SiC衬底").count("cluster:semiconductors"));
+  EXPECT_TRUE(Tags("OLED面板出货").count("cluster:uhd-display"));
+  EXPECT_EQ(Tags("SOLED公司").count("cluster:uhd-display"), 0u);
+}
+
+TEST_F(RealRules, NotAndExceptContextsSilenceAmbiguousKeywords) {
+  EXPECT_TRUE(Tags("国产芯片产能提升").count("cluster:semiconductors"));
+  EXPECT_EQ(Tags("为宠物芯片植入提供补贴").count("cluster:semiconductors"), 0u);
+  EXPECT_EQ(Tags("公司表示不涉及芯片业务").count("cluster:semiconductors"), 0u);
+  EXPECT_TRUE(Tags("新型储能电站并网").count("cluster:energy-storage"));
+  EXPECT_EQ(Tags("加强技术储能和人才储能").count("cluster:energy-storage"), 0u);
+  EXPECT_TRUE(Tags("深圳市南山区发布政策").count("region:shenzhen"));
+  EXPECT_EQ(Tags("海口市龙华区发布政策").count("region:shenzhen"), 0u);
+  EXPECT_EQ(Tags("北向资金通过深港通净买入").count("region:shenzhen"), 0u);
 }
 
 }  // namespace
