@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdarg>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -213,15 +214,42 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      options.read_only ? rocksdb::DB::OpenForReadOnly(db_opts, path, cfs, &handles, &raw)
-                        : rocksdb::DB::Open(db_opts, path, cfs, &handles, &raw);
+  rocksdb::Status s;
+  std::string secondary_dir;
+  if (options.read_only) {
+    // Readers open the store as a RocksDB secondary instance: unlike a
+    // read-only open, that is supported while a `newsflow run` process is
+    // writing the same store, and it sees everything written up to the open.
+    // A secondary keeps its own small state in a private temporary directory.
+    if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT")) {
+      return Status::Error(fmt::format("cannot open store at {}: no RocksDB store there", path));
+    }
+    std::string tmpl = (std::filesystem::temp_directory_path() / "newsflow-reader-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      return Status::Error(fmt::format("cannot open store at {}: cannot create a reader directory", path));
+    }
+    secondary_dir = tmpl;
+    db_opts.max_open_files = -1;  // required by secondary instances
+    s = rocksdb::DB::OpenAsSecondary(db_opts, path, secondary_dir, cfs, &handles, &raw);
+    if (s.ok()) s = raw->TryCatchUpWithPrimary();
+  } else {
+    s = rocksdb::DB::Open(db_opts, path, cfs, &handles, &raw);
+  }
   if (!s.ok()) {
+    if (raw) {
+      for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+      delete raw;
+    }
+    if (!secondary_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(secondary_dir, ec);
+    }
     return Status::Error(fmt::format("cannot open store at {}: {}", path, s.ToString()));
   }
 
   std::unique_ptr<RocksStore> store(new RocksStore());
   store->path_ = path;
+  store->secondary_dir_ = secondary_dir;
   store->read_only_ = options.read_only;
   store->sync_writes_ = options.sync_writes;
   store->db_.reset(raw);
@@ -260,6 +288,10 @@ RocksStore::~RocksStore() {
   handles_.clear();
   db_->Close().PermitUncheckedError();
   db_.reset();
+  if (!secondary_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir_, ec);
+  }
 }
 
 Status RocksStore::Fail(std::string_view what, const rocksdb::Status& s) const {

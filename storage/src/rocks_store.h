@@ -50,6 +50,7 @@ class RocksStore final : public Store {
                      uint64_t* out);
 
   std::string path_;
+  std::string secondary_dir_;  // reader state of a secondary instance (read_only), removed on close
   bool read_only_ = false;
   bool sync_writes_ = false;
   std::unique_ptr<rocksdb::DB> db_;

@@ -553,6 +553,29 @@ TEST_F(StoreTest, ReadOnlyStoreRejectsWrites) {
   EXPECT_EQ(GetCounts().docs, 5u);
 }
 
+TEST_F(StoreTest, ReaderOpenedWhileTheWriterRunsSeesWhatWasWritten) {
+  // `newsflow query` opens the store while `newsflow run` keeps writing it.
+  WriteCorpus();
+  StoreOptions ro;
+  ro.path = dir_.str();
+  ro.read_only = true;
+  std::unique_ptr<Store> reader;
+  Status st = Store::Open(ro, &reader);
+  ASSERT_TRUE(st.ok()) << st.message();
+  Counts c;
+  ASSERT_TRUE(reader->GetCounts(&c).ok());
+  EXPECT_EQ(c.docs, 5u);
+  uint64_t n = 0;
+  ASSERT_TRUE(reader->CountTagIndex("chips", &n).ok());
+  EXPECT_EQ(n, 3u);
+  // The writer goes on; a reader opened afterwards sees the new document.
+  WriteRecords({MakeRecord("cls:6", 6000, {"chips"})});
+  std::unique_ptr<Store> later;
+  ASSERT_TRUE(Store::Open(ro, &later).ok());
+  ASSERT_TRUE(later->CountTagIndex("chips", &n).ok());
+  EXPECT_EQ(n, 4u);
+}
+
 TEST_F(StoreTest, ConcurrentReadersSeeConsistentResults) {
   std::atomic<bool> done{false};
   std::atomic<int> failures{0};

@@ -53,7 +53,8 @@ class [[nodiscard]] Status {
 struct StoreOptions {
   std::string path;              // directory; created if missing
   bool create_if_missing = true; // false: fail if the DB does not exist (query tools)
-  bool read_only = false;        // open read-only (query/show/dead-letter)
+  bool read_only = false;        // open for reading only (query/show/dead-letter), as a RocksDB
+                                 // secondary instance: safe while another process writes the store
   bool sync_writes = false;      // fsync the WAL on every Write() (Kafka path: true)
   size_t block_cache_bytes = 64u << 20;
 };
