@@ -17,7 +17,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("run", "Read a source, tag every item, store it");
   auto opts = std::make_shared<pipeline::RunOptions>();
   auto quiet = std::make_shared<bool>(false);
-  cmd->add_option("--source", opts->source, "file:PATH (JSON Lines, plain or .gz), PATH, or - for stdin")
+  cmd->add_option("--source", opts->source,
+                  "file:PATH (JSON Lines, plain or .gz), PATH, - for stdin, or "
+                  "kafka://HOST:PORT/TOPIC[,TOPIC]?group=NAME[&strategy=..&exit=eof..] (consumer group)")
       ->default_str("-");
   cmd->add_option("--format", opts->format, "cls | eastmoney | ths | auto | map:FILE")->default_str("auto");
   cmd->add_option("--rules", opts->rules_dir, "directory of rule files (*.yaml)")->default_str("rules/sets");
@@ -26,7 +28,12 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--batch", opts->limits.max_items, "records per batch")->default_str("1024");
   cmd->add_option("--max-record-bytes", opts->limits.max_record_bytes,
                   "records longer than this are dead-lettered")->default_str("1048576");
-  cmd->add_option("--alerts", opts->alerts, "file:PATH: write alert documents as JSON Lines");
+  cmd->add_option("--alerts", opts->alerts,
+                  "file:PATH (JSON Lines) or kafka://HOST:PORT/TOPIC: where alert documents go");
+  cmd->add_option("--dead-letter", opts->dead_letter,
+                  "kafka://HOST:PORT/TOPIC: also publish dead letters there (raw value, reason in headers)");
+  cmd->add_option("--latency-out", opts->latency_out,
+                  "PATH: write, per Kafka record, RocksDB commit time minus record timestamp (ms), one per line");
   cmd->add_flag("--sync", opts->sync_writes, "fsync every batch");
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
   cmd->callback([opts, quiet, exit_code] {

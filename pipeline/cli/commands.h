@@ -11,5 +11,6 @@ void RegisterRun(CLI::App& app, int* exit_code);
 void RegisterQuery(CLI::App& app, int* exit_code);     // query, show, dead-letter
 void RegisterRules(CLI::App& app, int* exit_code);     // rules check|explain|lint|coverage
 void RegisterEval(CLI::App& app, int* exit_code);
+void RegisterProduce(CLI::App& app, int* exit_code);  // produce: replay a corpus into Kafka
 
 }  // namespace newsflow::cli

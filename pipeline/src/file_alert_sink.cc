@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "newsflow/pipeline/alert_sink.h"
+#include "newsflow/pipeline/kafka_producer.h"
+#include "newsflow/pipeline/kafka_uri.h"
 #include "newsflow/pipeline/record_json.h"
 
 namespace newsflow::pipeline {
@@ -37,7 +39,8 @@ std::unique_ptr<AlertSink> OpenAlertSink(const std::string& spec, std::string* e
     }
     return std::make_unique<FileAlertSink>(f);
   }
-  *error = "unknown alerts destination '" + spec + "' (expected file:PATH)";
+  if (IsKafkaUri(spec)) return OpenKafkaAlertSink(spec, error);
+  *error = "unknown alerts destination '" + spec + "' (expected file:PATH or kafka://HOST:PORT/TOPIC)";
   return nullptr;
 }
 

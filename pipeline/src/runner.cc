@@ -5,14 +5,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <thread>
 #include <vector>
 
 #include "newsflow/pipeline/alert_sink.h"
 #include "newsflow/pipeline/bounded_queue.h"
+#include "newsflow/pipeline/kafka_producer.h"
+#include "newsflow/pipeline/kafka_source.h"
+#include "newsflow/pipeline/kafka_uri.h"
 #include "newsflow/pipeline/stages.h"
 #include "newsflow/rules/compiled_rules.h"
 #include "newsflow/storage/store.h"
@@ -22,7 +27,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::unique_ptr<Source> OpenSource(const RunOptions& o, std::string* error) {
+std::unique_ptr<Source> OpenSource(const RunOptions& o, storage::Store* store, std::string* error) {
+  if (IsKafkaUri(o.source)) {
+    KafkaSourceOptions ko;
+    ko.uri = o.source;
+    ko.limits = o.limits;
+    ko.stop = o.stop;
+    ko.lookup = [store](const std::string& group, const std::string& topic, int32_t partition,
+                        std::optional<int64_t>* out) {
+      const storage::Status s = store->GetOffset(group, topic, partition, out);
+      return s.ok() ? std::string() : s.message();
+    };
+    return OpenKafkaSource(ko, error);
+  }
   std::string path = o.source;
   if (path.rfind("file:", 0) == 0) path = path.substr(5);
   return OpenLineSource(path, o.limits, error);
@@ -64,7 +81,7 @@ std::string Run(const RunOptions& o, RunSummary* summary) {
   std::unique_ptr<storage::Store> store;
   storage::StoreOptions so;
   so.path = o.db;
-  so.sync_writes = o.sync_writes;
+  so.sync_writes = o.sync_writes || IsKafkaUri(o.source);  // offsets must be as durable as the broker's
   if (auto s = storage::Store::Open(so, &store); !s.ok()) return s.message();
 
   std::unique_ptr<AlertSink> alerts;
@@ -74,8 +91,24 @@ std::string Run(const RunOptions& o, RunSummary* summary) {
     if (!alerts) return e;
   }
 
+  std::unique_ptr<DeadLetterSink> dlq;
+  if (!o.dead_letter.empty()) {
+    std::string e;
+    dlq = OpenDeadLetterSink(o.dead_letter, &e);
+    if (!dlq) return e;
+  }
+  std::FILE* latency_file = nullptr;
+  if (!o.latency_out.empty()) {
+    latency_file = std::fopen(o.latency_out.c_str(), "w");
+    if (!latency_file) return "cannot write " + o.latency_out + ": " + std::strerror(errno);
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> latency_closer(latency_file, [](std::FILE* f) {
+    return f ? std::fclose(f) : 0;
+  });
+  std::vector<double> latencies;
+
   std::string err;
-  std::unique_ptr<Source> source = OpenSource(o, &err);
+  std::unique_ptr<Source> source = OpenSource(o, store.get(), &err);
   if (!source) return err;
 
   const int workers = std::max(1, o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency()));
@@ -123,12 +156,24 @@ std::string Run(const RunOptions& o, RunSummary* summary) {
       fatal = "store: " + store_stage.status().message();
       return;
     }
+    if (latency_file) {
+      const double now_ms = std::chrono::duration<double, std::milli>(
+                                std::chrono::system_clock::now().time_since_epoch()).count();
+      for (const Item& it : b.items)
+        if (it.kafka) {
+          const double ms = now_ms - static_cast<double>(it.kafka->timestamp_ms);
+          latencies.push_back(ms);
+          std::fprintf(latency_file, "%.3f\n", ms);
+        }
+    }
     for (const Item& it : b.items) {
       ++summary->read;
       summary->bytes += it.raw.size() + 1;
       if (!it.error.empty()) {
         ++summary->dead_lettered;
         ++summary->dead_reasons[ReasonClass(it.error)];
+        if (dlq)
+          if (std::string e = dlq->Publish(it); !e.empty()) fatal = e;
         continue;
       }
       ++summary->stored;
@@ -145,6 +190,9 @@ std::string Run(const RunOptions& o, RunSummary* summary) {
     }
     if (alerts)
       if (std::string e = alerts->Flush(); !e.empty()) fatal = e;
+    if (dlq)
+      if (std::string e = dlq->Flush(); !e.empty()) fatal = e;
+    if (!fatal.empty()) return;  // not acknowledged: do not tell the source it is done
     source->Committed(b);
     if (show_progress && Clock::now() - last_progress > std::chrono::milliseconds(500)) {
       last_progress = Clock::now();
@@ -178,6 +226,17 @@ std::string Run(const RunOptions& o, RunSummary* summary) {
   for (auto& t : pool) t.join();
   if (show_progress) std::fprintf(stderr, "\n");
   summary->seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!latencies.empty()) {
+    std::sort(latencies.begin(), latencies.end());
+    auto pct = [&](double q) {
+      return latencies[std::min(latencies.size() - 1, static_cast<size_t>(q * static_cast<double>(latencies.size())))];
+    };
+    summary->latency_samples = latencies.size();
+    summary->latency_p50_ms = pct(0.50);
+    summary->latency_p99_ms = pct(0.99);
+    summary->latency_p999_ms = pct(0.999);
+    summary->latency_max_ms = latencies.back();
+  }
   if (!fatal.empty()) return fatal;
   if (!source->error().empty()) return source->error();
   return "";
@@ -201,6 +260,10 @@ std::string FormatSummary(const RunSummary& s) {
       out += fmt::format("{}{} {}", i % 4 == 0 ? "\n  " : "   ", top[i].second, top[i].first);
     out += '\n';
   }
+  if (s.latency_samples > 0)
+    out += fmt::format("latency (record timestamp -> RocksDB commit, {} records): p50 {:.1f} ms  p99 {:.1f} ms  "
+                       "p99.9 {:.1f} ms  max {:.1f} ms\n",
+                       s.latency_samples, s.latency_p50_ms, s.latency_p99_ms, s.latency_p999_ms, s.latency_max_ms);
   if (!s.dead_reasons.empty()) {
     out += "dead letters:";
     for (const auto& [r, n] : s.dead_reasons) out += fmt::format("\n  {} {}", r, n);

@@ -1,8 +1,10 @@
 // alert_sink.h — where alerts go: documents carrying a tag whose rule says
 // `alert: true`, published only after the document is durably stored.
 //
-// Formats: "file:PATH" appends JSON Lines (flushed per batch). Used by the
-// writer thread only.
+// Formats: "file:PATH" appends JSON Lines (flushed per batch);
+// "kafka://HOST:PORT/TOPIC" publishes with an idempotent producer keyed by
+// document key, and Flush() waits for the delivery reports (kafka_producer.h).
+// Used by the writer thread only.
 #pragma once
 
 #include <memory>

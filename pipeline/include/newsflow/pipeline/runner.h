@@ -23,7 +23,7 @@
 namespace newsflow::pipeline {
 
 struct RunOptions {
-  std::string source = "-";         // "-", "file:PATH" or a bare PATH
+  std::string source = "-";         // "-", "file:PATH", a bare PATH, or kafka://... (kafka_source.h)
   std::string format = "auto";      // cls | eastmoney | ths | auto | map:FILE
   std::string rules_dir = "rules/sets";
   std::string db;                   // RocksDB directory (required)
@@ -31,8 +31,10 @@ struct RunOptions {
   SourceLimits limits;              // batch size and record size limits
   size_t queue_batches = 8;         // batches buffered between stages
   bool progress = true;             // progress line on stderr (only if stderr is a terminal)
-  bool sync_writes = false;         // fsync each batch (Kafka path)
-  std::string alerts;               // "" | "file:PATH"
+  bool sync_writes = false;         // fsync each batch (always on for a kafka:// source)
+  std::string alerts;               // "" | "file:PATH" | "kafka://HOST:PORT/TOPIC"
+  std::string dead_letter;          // "" | "kafka://HOST:PORT/TOPIC": also publish dead letters there
+  std::string latency_out;          // "" | PATH: per Kafka record, commit time - record timestamp (ms), one per line
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop a streaming source
 };
 
@@ -43,6 +45,9 @@ struct RunSummary {
   std::map<std::string, uint64_t> tag_counts;
   std::map<std::string, uint64_t> dead_reasons;  // reason prefix -> count
   std::string ruleset_version;
+  // Kafka records only: RocksDB commit time minus the record's timestamp.
+  uint64_t latency_samples = 0;
+  double latency_p50_ms = 0, latency_p99_ms = 0, latency_p999_ms = 0, latency_max_ms = 0;
 };
 
 // Runs to the end of the source (or until *stop). Returns an empty string on
