@@ -1,0 +1,87 @@
+// The broker goes away and comes back while the consumer runs. A second
+// broker instance (its own port and state dir, via deploy/kafka/start.sh with
+// KAFKA_PORT / KAFKA_STATE_DIR) so the shared one is untouched.
+#include "kafka_test_util.h"
+
+namespace newsflow::kafkatest {
+namespace {
+
+class PrivateBroker {
+ public:
+  explicit PrivateBroker(const std::string& state_dir) : state_(state_dir) {
+    port_ = FreePortPair();
+    env_ = "KAFKA_PORT=" + std::to_string(port_) + " KAFKA_STATE_DIR=" + state_ + " ";
+  }
+  ~PrivateBroker() { RunShell(env_ + SourcePath("deploy/kafka/stop.sh") + " --wipe"); }
+  // "" on success.
+  std::string Start() {
+    auto r = RunShell(env_ + SourcePath("deploy/kafka/start.sh"));
+    if (r.exit_code != 0) return "start.sh failed: " + r.err;
+    std::string last = r.out;
+    while (!last.empty() && last.back() == '\n') last.pop_back();
+    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+    bootstrap_ = last;
+    return "";
+  }
+  std::string Stop() {
+    auto r = RunShell(env_ + SourcePath("deploy/kafka/stop.sh"));
+    return r.exit_code == 0 ? "" : "stop.sh failed: " + r.err;
+  }
+  const std::string& bootstrap() const { return bootstrap_; }
+  int port() const { return port_; }
+
+ private:
+  std::string state_, env_, bootstrap_;
+  int port_ = -1;
+};
+
+// The shared broker must be there too (the suite's contract), though this
+// test talks only to its own.
+class KafkaFaults : public KafkaTest {};
+
+TEST_F(KafkaFaults, BrokerStoppedAndRestartedWhileConsumingConsumerRecovers) {
+  TempDir tmp;
+  PrivateBroker broker(tmp.path("broker"));
+  ASSERT_GT(broker.port(), 0);
+  ASSERT_EQ(broker.Start(), "");
+  const std::string b = broker.bootstrap();
+  ASSERT_EQ(b, "127.0.0.1:" + std::to_string(broker.port()));
+
+  const std::string rules = WriteRules(tmp);
+  const auto lines = FixtureLines();
+  const auto keys = KeysOf(lines);
+  const std::vector<std::string> first(lines.begin(), lines.begin() + 180), rest(lines.begin() + 180, lines.end());
+  WriteLines(tmp.path("first.jsonl"), first);
+  WriteLines(tmp.path("rest.jsonl"), rest);
+  const std::string topic = Unique("restart"), group = Unique("g");
+  ASSERT_EQ(CreateTopic(b, topic, 2), "");
+  auto p1 = RunShell(ProduceCmd(b, topic, tmp.path("first.jsonl")));
+  ASSERT_EQ(p1.exit_code, 0) << p1.err;
+
+  const std::string db = tmp.path("db");
+  Process c(RunKafkaCmd(b, topic, "group=" + group, rules, db, "--batch 8"), tmp.path("c.out"), tmp.path("c.err"));
+  ASSERT_TRUE(WaitFor([&] { return DocCount(db) >= first.size() || !c.Running(); }, 60000)) << c.Stderr();
+
+  ASSERT_EQ(broker.Stop(), "");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_TRUE(c.Running()) << "the consumer must outlive a broker outage: " << c.Stderr();
+  ASSERT_EQ(broker.Start(), "");
+  auto p2 = RunShell(ProduceCmd(b, topic, tmp.path("rest.jsonl")));
+  ASSERT_EQ(p2.exit_code, 0) << p2.err;
+  ASSERT_TRUE(WaitFor([&] { return DocCount(db) >= keys.size() || !c.Running(); }, 90000))
+      << DocCount(db) << " stored; " << c.Stderr();
+  c.Signal(SIGTERM);
+  ASSERT_EQ(c.Wait(10000), 0) << c.Stderr();
+
+  const DbView v = ReadDb(db);
+  ASSERT_TRUE(v.ok);
+  EXPECT_EQ(v.keys, keys);
+  EXPECT_EQ(v.docs, keys.size());
+  EXPECT_EQ(v.dead, 0u);
+  const auto ends = EndOffsets(b, topic);
+  for (const auto& [part, end] : ends) EXPECT_EQ(StoredOffset(db, group, topic, part).value_or(-1), end);
+  EXPECT_EQ(CommittedOffsets(b, group, topic), ends);
+}
+
+}  // namespace
+}  // namespace newsflow::kafkatest

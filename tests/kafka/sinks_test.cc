@@ -1,0 +1,201 @@
+// Dead letters (RocksDB + DLQ topic) and alerts (Kafka topic), and memory
+// under a backlog.
+#include <fstream>
+
+#include "kafka_test_util.h"
+
+namespace newsflow::kafkatest {
+namespace {
+
+class KafkaSinks : public KafkaTest {};
+
+// Poison interleaved with good items: not JSON, wrong shape, invalid UTF-8,
+// oversized, empty object, and poison as the very last message. Every good
+// item is stored; every poison message is dead-lettered once with its reason
+// and Kafka position, goes to the DLQ topic with the raw bytes, and the
+// committed offsets move past it.
+TEST_F(KafkaSinks, PoisonMessagesAreDeadLetteredAndTheirOffsetsCommitted) {
+  TempDir tmp;
+  const std::string rules = WriteRules(tmp);
+  const auto good = FixtureLines();
+  const auto keys = KeysOf(good);
+  std::string bad_utf8 = good[0];
+  const size_t at = bad_utf8.find("\xE8\xB4\xA2");  // 财
+  ASSERT_NE(at, std::string::npos);
+  bad_utf8.replace(at, 3, "\xFF\xFE\xFD");
+  std::string oversized = good[1];
+  oversized.insert(1, "\"pad\":\"" + std::string(20000, 'x') + "\",");
+  const std::vector<std::string> poison = {"this is not json", "{\"neither\": \"a feed item\"}", "[1, 2, 3]", bad_utf8,
+                                           oversized, "{}", "{\"last\": tru"};
+  std::vector<std::string> lines;
+  std::map<int64_t, std::string> poison_at;  // offset -> raw
+  for (size_t i = 0; i < good.size(); ++i) {
+    if (i % 60 == 10 && poison_at.size() + 1 < poison.size()) {
+      const std::string& bad = poison[poison_at.size()];
+      poison_at[static_cast<int64_t>(lines.size())] = bad;
+      lines.push_back(bad);
+    }
+    lines.push_back(good[i]);
+  }
+  poison_at[static_cast<int64_t>(lines.size())] = poison.back();
+  lines.push_back(poison.back());
+  ASSERT_EQ(poison_at.size(), poison.size());
+  WriteLines(tmp.path("in.jsonl"), lines);
+
+  const std::string topic = Unique("poison"), dlq = Unique("dlq"), group = Unique("g");
+  ASSERT_EQ(CreateTopic(bootstrap_, topic, 1), "");
+  ASSERT_EQ(CreateTopic(bootstrap_, dlq, 1), "");
+  auto p = RunShell(ProduceCmd(bootstrap_, topic, tmp.path("in.jsonl")));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const std::string db = tmp.path("db");
+  auto r = RunShell(RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof", rules, db,
+                                "--batch 16 --max-record-bytes 16384 --dead-letter kafka://" + bootstrap_ + "/" + dlq));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const DbView v = ReadDb(db);
+  ASSERT_TRUE(v.ok);
+  EXPECT_EQ(v.docs, keys.size());
+  EXPECT_EQ(v.keys, keys);
+  ASSERT_EQ(v.dead, poison.size());
+  ASSERT_EQ(v.dead_letters.size(), poison.size());
+  std::map<std::string, std::string> reasons;
+  for (const auto& d : v.dead_letters) {
+    const std::string prefix = "kafka:" + topic + "/0@";
+    ASSERT_EQ(d.position.rfind(prefix, 0), 0u) << d.position;
+    const int64_t off = std::stoll(d.position.substr(prefix.size()));
+    ASSERT_TRUE(poison_at.count(off)) << d.position;
+    EXPECT_EQ(d.raw, poison_at[off]);
+    EXPECT_FALSE(d.reason.empty());
+    reasons[poison_at[off].substr(0, 12)] = d.reason;
+  }
+  EXPECT_NE(reasons[oversized.substr(0, 12)].find("oversized"), std::string::npos) << reasons[oversized.substr(0, 12)];
+
+  // The DLQ topic: raw bytes as the value, position as the key, the reason
+  // and the source coordinates in headers.
+  const auto msgs = ReadTopic(bootstrap_, dlq);
+  ASSERT_EQ(msgs.size(), poison.size());
+  for (const auto& m : msgs) {
+    ASSERT_TRUE(m.headers.count("newsflow.offset")) << m.key;
+    const int64_t off = std::stoll(m.headers.at("newsflow.offset"));
+    ASSERT_TRUE(poison_at.count(off));
+    EXPECT_EQ(m.value, poison_at[off]);
+    EXPECT_EQ(m.key, "kafka:" + topic + "/0@" + std::to_string(off));
+    EXPECT_EQ(m.headers.at("newsflow.position"), m.key);
+    EXPECT_EQ(m.headers.at("newsflow.topic"), topic);
+    EXPECT_EQ(m.headers.at("newsflow.partition"), "0");
+    EXPECT_FALSE(m.headers.at("newsflow.reason").empty());
+  }
+
+  // Offsets advanced past the poison, also past the last message.
+  const auto end = static_cast<int64_t>(lines.size());
+  EXPECT_EQ(EndOffsets(bootstrap_, topic).at(0), end);
+  EXPECT_EQ(StoredOffset(db, group, topic, 0).value_or(-1), end);
+  EXPECT_EQ(CommittedOffsets(bootstrap_, group, topic).at(0), end);
+}
+
+// Alerts go to a Kafka topic, keyed by document key, once each, and only for
+// documents with an `alert: true` tag; the same set the file sink gets.
+TEST_F(KafkaSinks, AlertsTopicGetsTheExpectedKeysOnceEach) {
+  TempDir tmp;
+  const std::string rules = WriteRules(tmp);
+  const auto lines = FixtureLines();
+  WriteLines(tmp.path("in.jsonl"), lines);
+  auto ref = RunShell(Newsflow() + " run -q --rules " + rules + " --db " + tmp.path("ref-db") + " --source " +
+                      tmp.path("in.jsonl") + " --alerts file:" + tmp.path("alerts.jsonl"));
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  std::set<std::string> expected;
+  {
+    pipeline::Decoder dec(pipeline::FormatSpec{});
+    for (const auto& l : lines) {
+      pipeline::Document d;
+      ASSERT_TRUE(dec.Decode(l, &d).ok());
+      if ((d.title + d.body).find("深圳") != std::string::npos) expected.insert(d.key);
+    }
+  }
+  ASSERT_GT(expected.size(), 5u);
+
+  const std::string topic = Unique("news"), alerts = Unique("alerts"), group = Unique("g");
+  ASSERT_EQ(CreateTopic(bootstrap_, topic, 3), "");
+  ASSERT_EQ(CreateTopic(bootstrap_, alerts, 2), "");
+  auto p = RunShell(ProduceCmd(bootstrap_, topic, tmp.path("in.jsonl")));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const std::string db = tmp.path("db");
+  const std::string sink = "--alerts kafka://" + bootstrap_ + "/" + alerts;
+  auto r = RunShell(RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof", rules, db, "--batch 20 " + sink));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("alerts " + std::to_string(expected.size())), std::string::npos) << r.out;
+
+  auto msgs = ReadTopic(bootstrap_, alerts);
+  std::multiset<std::string> got;
+  for (const auto& m : msgs) {
+    got.insert(m.key);
+    EXPECT_NE(m.value.find("\"key\":\"" + m.key + "\""), std::string::npos) << m.value.substr(0, 200);
+    EXPECT_NE(m.value.find("\"region:shenzhen\""), std::string::npos);
+    EXPECT_NE(m.value.find("\"spans\""), std::string::npos);
+  }
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), expected);
+  EXPECT_EQ(got.size(), expected.size()) << "an alert was published twice";
+  EXPECT_EQ(ReadLines(tmp.path("alerts.jsonl")).size(), expected.size());
+
+  // Consuming again from the stored offsets publishes nothing new.
+  auto again = RunShell(RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof", rules, db, sink));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(ReadTopic(bootstrap_, alerts).size(), expected.size());
+}
+
+// An alert Kafka does not acknowledge ends the run with an error (exit 1)
+// naming the alerts sink, instead of being dropped silently.
+TEST_F(KafkaSinks, UndeliverableAlertsFailTheRunLoudly) {
+  TempDir tmp;
+  const std::string rules = WriteRules(tmp);
+  WriteLines(tmp.path("in.jsonl"), FixtureLines());
+  const std::string topic = Unique("news"), group = Unique("g");
+  ASSERT_EQ(CreateTopic(bootstrap_, topic, 1), "");
+  auto p = RunShell(ProduceCmd(bootstrap_, topic, tmp.path("in.jsonl")));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const int dead_port = FreePortPair();  // nothing listens there
+  auto r = RunShell(RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof", rules, tmp.path("db"),
+                                "--alerts 'kafka://127.0.0.1:" + std::to_string(dead_port) +
+                                    "/alerts?rdkafka.message.timeout.ms=2000'"));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("newsflow run: alerts: "), std::string::npos) << r.err;
+}
+
+// A backlog far larger than the in-flight limit: the source pauses its
+// partitions (and keeps polling) instead of buffering, memory stays bounded,
+// and everything is stored.
+TEST_F(KafkaSinks, BacklogIsConsumedWithBoundedMemoryAndPausedPartitions) {
+  TempDir tmp;
+  const std::string rules = WriteRules(tmp);
+  const auto lines = FixtureLines();
+  WriteLines(tmp.path("in.jsonl"), lines);
+  const std::string topic = Unique("backlog"), group = Unique("g");
+  ASSERT_EQ(CreateTopic(bootstrap_, topic, 2), "");
+  const int repeat = 25;  // 9,000 messages, ~26 MB
+  auto p = RunShell(ProduceCmd(bootstrap_, topic, tmp.path("in.jsonl"), "--repeat " + std::to_string(repeat)));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const std::string db = tmp.path("db");
+  Process c(RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof&inflight=300&inflight.mb=2", rules, db,
+                        "--batch 32 --threads 2"),
+            tmp.path("c.out"), tmp.path("c.err"));
+  long peak_kb = 0;
+  while (c.Running()) {
+    std::ifstream st("/proc/" + std::to_string(c.pid()) + "/status");
+    for (std::string l; std::getline(st, l);)
+      if (l.rfind("VmHWM:", 0) == 0) peak_kb = std::max(peak_kb, std::atol(l.c_str() + 6));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(c.Wait(0), 0) << c.Stderr();
+  const std::string out = ReadFile(tmp.path("c.out"));
+  EXPECT_NE(out.find("read " + std::to_string(lines.size() * repeat)), std::string::npos) << out;
+  EXPECT_NE(c.Stderr().find("backpressure: paused"), std::string::npos) << c.Stderr();
+  EXPECT_EQ(DocCount(db), lines.size());
+  EXPECT_GT(peak_kb, 0);
+  EXPECT_LT(peak_kb, 400 * 1024) << "peak RSS " << peak_kb << " kB";
+  RecordProperty("peak_rss_kb", static_cast<int>(peak_kb));
+  const auto ends = EndOffsets(bootstrap_, topic);
+  for (const auto& [part, end] : ends) EXPECT_EQ(StoredOffset(db, group, topic, part).value_or(-1), end);
+}
+
+}  // namespace
+}  // namespace newsflow::kafkatest
