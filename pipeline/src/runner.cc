@@ -115,10 +115,13 @@ std::string Run(const RunOptions& o, RunSummary* summary) {
   BoundedQueue<Batch> in(o.queue_batches), out(o.queue_batches + static_cast<size_t>(workers));
   const auto t0 = Clock::now();
 
+  // Written batches come back here, so the reader refills batches whose
+  // strings and vectors already have capacity instead of allocating anew.
+  BoundedQueue<Batch> recycled(o.queue_batches + static_cast<size_t>(workers) + 2);
   std::thread reader([&] {
     uint64_t seq = 0;
     for (;;) {
-      Batch b;
+      Batch b = recycled.TryPop().value_or(Batch{});
       if (!source->Next(&b)) break;
       b.seq = seq++;
       if (!in.Push(std::move(b))) break;
@@ -135,8 +138,9 @@ std::string Run(const RunOptions& o, RunSummary* summary) {
       DecodeStage decode(spec, dopt);
       NormalizeStage normalize(*normalizer);
       MatchStage match(compiled);
+      PrepareStage prepare(compiled->version());
       while (auto b = in.Pop()) {
-        Batch done = match.Process(normalize.Process(decode.Process(std::move(*b))));
+        Batch done = prepare.Process(match.Process(normalize.Process(decode.Process(std::move(*b)))));
         if (!out.Push(std::move(done))) break;
       }
       if (--live_workers == 0) out.Close();
@@ -150,7 +154,7 @@ std::string Run(const RunOptions& o, RunSummary* summary) {
   std::string fatal;
   const bool show_progress = o.progress && isatty(2);
   auto last_progress = Clock::now();
-  auto write_one = [&](Batch b) {
+  auto write_one = [&](Batch& b) {
     b = store_stage.Process(std::move(b));
     if (!store_stage.status().ok()) {
       fatal = "store: " + store_stage.status().message();
@@ -215,7 +219,8 @@ std::string Run(const RunOptions& o, RunSummary* summary) {
       Batch ready = std::move(pending.begin()->second);
       pending.erase(pending.begin());
       ++next_seq;
-      write_one(std::move(ready));
+      write_one(ready);
+      (void)recycled.TryPush(std::move(ready));
     }
     if (!fatal.empty()) {
       source->Stop();

@@ -97,16 +97,28 @@ storage::DeadLetter ToDeadLetter(const Item& item) {
   return d;
 }
 
-Batch StoreStage::Process(Batch batch) {
-  storage::WriteSet set;
-  set.ruleset_version = ruleset_version_;
-  set.records.reserve(batch.items.size());
-  for (const Item& it : batch.items) {
-    if (it.error.empty()) set.records.push_back(ToRecord(it, ruleset_version_));
-    else set.dead_letters.push_back(ToDeadLetter(it));
+Batch PrepareStage::Process(Batch batch) {
+  storage::PreparedWriteSet& p = batch.prepared;
+  p.records.clear();
+  p.dead_letters.clear();
+  for (Item& it : batch.items) {
+    if (it.error.empty()) {
+      storage::Status s = storage::PrepareRecord(ToRecord(it, ruleset_version_), &p);
+      if (s.ok()) continue;
+      it.error = "store: " + s.message();  // e.g. an empty id: dead-letter it instead
+    }
+    storage::PrepareDeadLetter(ToDeadLetter(it), &p);
   }
-  set.offsets = batch.offsets;
-  status_ = store_->Write(set);
+  p.offsets = batch.offsets;
+  p.ruleset_version = ruleset_version_;
+  batch.prepared_ready = true;
+  return batch;
+}
+
+Batch StoreStage::Process(Batch batch) {
+  if (!batch.prepared_ready) batch = prepare_.Process(std::move(batch));
+  status_ = store_->Write(batch.prepared);
+  batch.prepared_ready = false;
   return batch;
 }
 

@@ -316,28 +316,60 @@ Status RocksStore::ReadCounter(const rocksdb::ReadOptions& ro, std::string_view 
 
 // ---- write ------------------------------------------------------------------------
 
-Status RocksStore::Write(const WriteSet& set) {
+Status PrepareRecord(const Record& r, PreparedWriteSet* out) {
+  if (r.key.empty()) return Status::Error("record with empty key");
+  PreparedRecord p;
+  p.key = r.key;
+  p.time_ms = r.time_ms;
+  p.tags.reserve(r.tags.size());
+  for (const auto& t : r.tags) {
+    if (t.tag.find('\0') != std::string::npos) {
+      return Status::Error(fmt::format("record {}: tag contains a NUL byte", r.key));
+    }
+    p.tags.push_back(t.tag);
+  }
+  p.value = EncodeRecord(r);
+  out->records.push_back(std::move(p));
+  return Status::Ok();
+}
+
+void PrepareDeadLetter(const DeadLetter& d, PreparedWriteSet* out) {
+  out->dead_letters.push_back(EncodeDeadLetter(d));
+}
+
+Status PrepareWrite(const WriteSet& set, PreparedWriteSet* out) {
+  *out = PreparedWriteSet{};
+  out->records.reserve(set.records.size());
+  for (const Record& r : set.records) {
+    if (Status s = PrepareRecord(r, out); !s.ok()) return s;
+  }
+  for (const DeadLetter& d : set.dead_letters) PrepareDeadLetter(d, out);
+  out->offsets = set.offsets;
+  out->ruleset_version = set.ruleset_version;
+  return Status::Ok();
+}
+
+Status Store::Write(const WriteSet& set) {
+  PreparedWriteSet prepared;
+  if (Status s = PrepareWrite(set, &prepared); !s.ok()) return s;
+  return Write(prepared);
+}
+
+Status RocksStore::Write(const PreparedWriteSet& set) {
   if (read_only_) {
     return Status::Error(fmt::format("cannot write to store at {}: opened read-only", path_));
   }
 
-  // Validate, and keep only the last record for each key.
+  // Keep only the last record for each key.
   std::unordered_map<std::string_view, size_t> last;
   last.reserve(set.records.size());
   for (size_t i = 0; i < set.records.size(); ++i) {
-    const Record& r = set.records[i];
-    if (r.key.empty()) {
+    if (set.records[i].key.empty()) {
       return Status::Error(fmt::format("cannot write to store at {}: record with empty key", path_));
     }
-    for (const auto& t : r.tags) {
-      if (t.tag.find('\0') != std::string::npos) {
-        return Status::Error(fmt::format(
-            "cannot write to store at {}: record {}: tag contains a NUL byte", path_, r.key));
-      }
-    }
-    last[r.key] = i;
+    last[set.records[i].key] = i;
   }
-  std::vector<const Record*> records;
+  std::vector<const PreparedRecord*> records;
   records.reserve(last.size());
   for (size_t i = 0; i < set.records.size(); ++i) {
     if (last[set.records[i].key] == i) records.push_back(&set.records[i]);
@@ -349,14 +381,14 @@ Status RocksStore::Write(const WriteSet& set) {
   if (!records.empty()) {
     std::vector<rocksdb::Slice> keys;
     keys.reserve(records.size());
-    for (const Record* r : records) keys.push_back(ToSlice(r->key));
+    for (const PreparedRecord* r : records) keys.push_back(ToSlice(r->key));
     std::vector<rocksdb::PinnableSlice> old_values(records.size());
     std::vector<rocksdb::Status> statuses(records.size());
     db_->MultiGet(ro, docs_, keys.size(), keys.data(), old_values.data(), statuses.data());
 
     uint64_t added = 0;
     for (size_t i = 0; i < records.size(); ++i) {
-      const Record& r = *records[i];
+      const PreparedRecord& r = *records[i];
       if (statuses[i].ok()) {
         Record old;
         if (!DecodeRecord(old_values[i].ToStringView(), &old)) {
@@ -373,9 +405,9 @@ Status RocksStore::Write(const WriteSet& set) {
         return Fail(fmt::format("reading record {}", r.key), statuses[i]);
       }
       // Puts after the deletes win when the index key is unchanged.
-      for (const auto& t : r.tags) batch.Put(by_tag_, TagIndexKey(t.tag, r.time_ms, r.key), "");
+      for (const auto& t : r.tags) batch.Put(by_tag_, TagIndexKey(t, r.time_ms, r.key), "");
       batch.Put(by_time_, TimeIndexKey(r.time_ms, r.key), "");
-      batch.Put(docs_, r.key, EncodeRecord(r));
+      batch.Put(docs_, r.key, r.value);
     }
     if (added > 0) {
       uint64_t count = 0;
@@ -387,7 +419,7 @@ Status RocksStore::Write(const WriteSet& set) {
   uint64_t seq = next_dead_letter_seq_;
   if (!set.dead_letters.empty()) {
     for (const auto& d : set.dead_letters) {
-      batch.Put(dead_letter_, DeadLetterKey(seq++), EncodeDeadLetter(d));
+      batch.Put(dead_letter_, DeadLetterKey(seq++), d);
     }
     uint64_t count = 0;
     if (Status st = ReadCounter(ro, kMetaCountDeadLetters, &count); !st.ok()) return st;

@@ -23,7 +23,8 @@ class RocksStore final : public Store {
   RocksStore(const RocksStore&) = delete;
   RocksStore& operator=(const RocksStore&) = delete;
 
-  Status Write(const WriteSet& set) override;
+  using Store::Write;
+  Status Write(const PreparedWriteSet& set) override;
   Status Get(std::string_view key, Record* out, bool* found) override;
   Status Query(const QueryOptions& q, std::vector<Record>* out) override;
   Status Count(const QueryOptions& q, uint64_t* out) override;

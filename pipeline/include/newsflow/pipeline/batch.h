@@ -15,6 +15,7 @@
 #include "newsflow/pipeline/document.h"
 #include "newsflow/pipeline/normalizer.h"
 #include "newsflow/storage/record.h"
+#include "newsflow/storage/store.h"
 
 namespace newsflow::pipeline {
 
@@ -50,6 +51,9 @@ struct Batch {
   std::vector<Item> items;
   size_t bytes = 0;                     // raw bytes in the batch
   std::vector<storage::Offset> offsets; // consumer positions this batch completes
+  // The store write, encoded by the prepare stage on a worker thread.
+  storage::PreparedWriteSet prepared;
+  bool prepared_ready = false;
 };
 
 }  // namespace newsflow::pipeline

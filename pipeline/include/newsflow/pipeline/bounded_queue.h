@@ -36,6 +36,23 @@ class BoundedQueue {
     return v;
   }
 
+  // Non-blocking variants: false / nullopt instead of waiting.
+  bool TryPush(T value) {
+    std::lock_guard lock(mu_);
+    if (closed_ || items_.size() >= capacity_) return false;
+    items_.push_back(std::move(value));
+    not_empty_.notify_one();
+    return true;
+  }
+  std::optional<T> TryPop() {
+    std::lock_guard lock(mu_);
+    if (items_.empty()) return std::nullopt;
+    T v = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return v;
+  }
+
   // No more pushes; pending items can still be popped.
   void Close() {
     std::lock_guard lock(mu_);

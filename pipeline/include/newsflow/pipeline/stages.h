@@ -52,12 +52,24 @@ class MatchStage : public Stage {
 storage::Record ToRecord(const Item& item, const std::string& ruleset_version);
 storage::DeadLetter ToDeadLetter(const Item& item);
 
+// Items -> the encoded store write (records, dead letters, offsets), on a
+// worker thread, so the single writer only talks to RocksDB.
+class PrepareStage : public Stage {
+ public:
+  explicit PrepareStage(std::string ruleset_version) : ruleset_version_(std::move(ruleset_version)) {}
+  const char* name() const override { return "prepare"; }
+  Batch Process(Batch batch) override;
+
+ private:
+  std::string ruleset_version_;
+};
+
 // Batch -> one atomic store write (documents, dead letters, offsets). Single
-// writer thread.
+// writer thread. Prepares the batch itself if no PrepareStage ran.
 class StoreStage : public Stage {
  public:
   StoreStage(storage::Store* store, std::string ruleset_version)
-      : store_(store), ruleset_version_(std::move(ruleset_version)) {}
+      : store_(store), prepare_(std::move(ruleset_version)) {}
   const char* name() const override { return "store"; }
   // On a store failure the batch comes back with `status` set (see below).
   Batch Process(Batch batch) override;
@@ -65,7 +77,7 @@ class StoreStage : public Stage {
 
  private:
   storage::Store* store_;
-  std::string ruleset_version_;
+  PrepareStage prepare_;
   storage::Status status_;
 };
 

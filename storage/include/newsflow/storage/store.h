@@ -67,6 +67,31 @@ struct WriteSet {
   std::string ruleset_version;   // written to meta when non-empty
 };
 
+// A WriteSet whose records are already validated and encoded. Building one
+// (PrepareWrite) is pure CPU work that touches no database, so a pipeline
+// builds it on its worker threads and leaves the single writer only the
+// RocksDB part: the read of old index entries and the WriteBatch.
+struct PreparedRecord {
+  std::string key;
+  int64_t time_ms = 0;
+  std::vector<std::string> tags;
+  std::string value;  // EncodeRecord(record)
+};
+struct PreparedWriteSet {
+  std::vector<PreparedRecord> records;       // last one wins for a repeated key
+  std::vector<std::string> dead_letters;     // EncodeDeadLetter(d), in order
+  std::vector<Offset> offsets;
+  std::string ruleset_version;
+};
+
+// Validates and encodes `set` into *out (cleared first). Thread-safe. Fails
+// for a record with an empty key or a tag containing a NUL byte.
+Status PrepareWrite(const WriteSet& set, PreparedWriteSet* out);
+// Appends one record / dead letter; same checks. For callers that build a
+// PreparedWriteSet incrementally without an intermediate WriteSet.
+Status PrepareRecord(const Record& r, PreparedWriteSet* out);
+void PrepareDeadLetter(const DeadLetter& d, PreparedWriteSet* out);
+
 // Filter for Query(). Tags are ANDed. Times are UTC ms, inclusive.
 struct QueryOptions {
   std::vector<std::string> tags;
@@ -88,7 +113,9 @@ class Store {
   virtual ~Store() = default;
 
   // Atomically writes the set (see header comment). Single writer.
-  virtual Status Write(const WriteSet& set) = 0;
+  // Write(WriteSet) is PrepareWrite + Write(PreparedWriteSet).
+  Status Write(const WriteSet& set);
+  virtual Status Write(const PreparedWriteSet& set) = 0;
 
   // Point lookup; NotFound is ok() with *found = false.
   virtual Status Get(std::string_view key, Record* out, bool* found) = 0;
