@@ -91,9 +91,23 @@ class KafkaSource : public Source {
   static void RebalanceCb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
     static_cast<KafkaSource*>(opaque)->OnRebalance(err, parts);
   }
-  static void CommitCb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*, void* opaque) {
+  static void CommitCb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets,
+                       void* opaque) {
+    auto* self = static_cast<KafkaSource*>(opaque);
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-      static_cast<KafkaSource*>(opaque)->log_(std::string("offset commit to Kafka failed: ") + rd_kafka_err2str(err));
+      self->log_(std::string("offset commit to Kafka failed: ") + rd_kafka_err2str(err));
+    if (offsets) self->ForgetFailedCommits(err, offsets);
+  }
+  // A commit that failed (e.g. the session expired during a broker outage)
+  // is sent again by the next MaybeCommit, once the member has rejoined.
+  void ForgetFailedCommits(rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t* offsets) {
+    std::lock_guard lock(mu_);
+    for (int i = 0; i < offsets->cnt; ++i) {
+      const auto& e = offsets->elems[i];
+      if (!err && !e.err) continue;
+      auto p = parts_.find({e.topic, e.partition});
+      if (p != parts_.end() && p->second.sent == e.offset) p->second.sent = -1;
+    }
   }
   static void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
     auto* self = static_cast<KafkaSource*>(opaque);
@@ -262,6 +276,27 @@ std::string KafkaSource::Init(const KafkaSourceOptions& o) {
   return "";
 }
 
+namespace {
+
+// Errors after which the same commit can succeed once the group coordinator
+// is (re)elected or loaded.
+bool IsTransientCommitError(rd_kafka_resp_err_t e) {
+  switch (e) {
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 KafkaSource::~KafkaSource() {
   shutdown_.store(true);
   cv_.notify_all();
@@ -277,9 +312,18 @@ KafkaSource::~KafkaSource() {
     for (const auto& [tp, st] : parts_)
       if (st.stored) rd_kafka_topic_partition_list_add(final_offsets.get(), tp.first.c_str(), tp.second)->offset = *st.stored;
   }
-  if (final_offsets->cnt > 0 && commit_to_kafka_)
-    if (rd_kafka_resp_err_t e = rd_kafka_commit(rk_, final_offsets.get(), 0); e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+  if (final_offsets->cnt > 0 && commit_to_kafka_) {
+    // Right after a broker restart the group coordinator may still be
+    // loading: retry transient errors for up to 2 s (shutdown must stay
+    // under 5 s). Recovery never depends on this commit; lag tools do.
+    const auto deadline = Clock::now() + std::chrono::seconds(2);
+    rd_kafka_resp_err_t e;
+    while ((e = rd_kafka_commit(rk_, final_offsets.get(), 0)) != RD_KAFKA_RESP_ERR_NO_ERROR &&
+           e != RD_KAFKA_RESP_ERR__NO_OFFSET && IsTransientCommitError(e) && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
       log_(std::string("final offset commit to Kafka failed: ") + rd_kafka_err2str(e));
+  }
   rd_kafka_consumer_close(rk_);  // leaves the group (runs the revoke callback)
   rd_kafka_destroy(rk_);
 }
