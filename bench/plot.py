@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Plots and tables from bench/results/latest.json.
+
+usage: plot.py LATEST_JSON OUT_DIR
+
+Writes OUT_DIR/{engines,sweep-rules,sweep-doclen,sweep-threads-density,stages}.png
+and OUT_DIR/tables.md (the tables of bench/RESULTS.md: MB/s, docs/s and the
+ratio of the project's matcher to each engine; entries that did not run show
+their reason).
+"""
+import json
+import os
+import re
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+CORPORA = ["cls", "eastmoney", "ths", "fincuge", "long"]
+ENGINES = ["hyperscan", "hyperscan-literal", "hyperscan-batched", "aho-corasick-rust", "re2set",
+           "pyahocorasick", "pcre2-jit", "naive"]
+PEERS_OF_TARGET = ["re2set", "pyahocorasick", "aho-corasick-rust", "pcre2-jit", "naive"]
+COLORS = {"hyperscan": "#1f77b4", "hyperscan-literal": "#6baed6", "hyperscan-batched": "#08306b",
+          "aho-corasick-rust": "#d62728", "re2set": "#2ca02c", "pyahocorasick": "#ff7f0e",
+          "pcre2-jit": "#9467bd", "naive": "#7f7f7f", "memchr": "#000000"}
+
+
+def load(path):
+    with open(path) as f:
+        doc = json.load(f)
+    by = {}
+    for b in doc["benchmarks"]:
+        name = re.sub(r"/(real_time|manual_time)(?=/|$)", "", b["name"])
+        by[name] = b
+    return doc["context"], by
+
+
+def mbs(b):
+    return b["bytes_per_second"] / 1e6 if b and "not_run" not in b and b.get("bytes_per_second") else None
+
+
+def ips(b):
+    return b["items_per_second"] if b and "not_run" not in b and b.get("items_per_second") else None
+
+
+def cell(b, fmt="{:,.1f}"):
+    if b is None:
+        return "–"
+    if "not_run" in b:
+        return "not run"
+    v = mbs(b)
+    return fmt.format(v) if v is not None else "–"
+
+
+def tables(ctx, by):
+    out = []
+    inp = ctx.get("inputs") or {}
+    kw = inp.get("keywords", {})
+    out.append(f"Run: {ctx.get('date', '?')}, quick={ctx.get('quick')}, CPU {ctx.get('cpu_model')}, "
+               f"{ctx.get('num_cpus')} cores; load average before {ctx.get('load_avg_before')}, "
+               f"after {ctx.get('load_avg_after')}.\n")
+    if kw:
+        out.append(f"Keyword set: {kw.get('compared')} of the {kw.get('distinct')} distinct keywords of "
+                   f"{kw.get('rules')} rules (left out: {kw.get('left_out_regex')} regex, "
+                   f"{kw.get('left_out_one_sided_boundary')} with one ASCII end).\n")
+    # Engines: MB/s
+    out.append("### Match engines, MB/s (10^6 bytes of normalized title+body per second, one core)\n")
+    out.append("| engine | " + " | ".join(CORPORA) + " |")
+    out.append("|---|" + "---:|" * len(CORPORA))
+    for e in ENGINES:
+        out.append(f"| {e} | " + " | ".join(cell(by.get(f"match/{e}/{c}")) for c in CORPORA) + " |")
+    for ce in ("memchr", "memcpy"):
+        out.append(f"| *{ce} (ceiling)* | " + " | ".join(cell(by.get(f"ceiling/{ce}/{c}"), "{:,.0f}") for c in CORPORA) + " |")
+    out.append("")
+    out.append("### Ratio: hyperscan (the project's matcher) / engine, same bytes, same run\n")
+    out.append("| engine | " + " | ".join(CORPORA) + " |")
+    out.append("|---|" + "---:|" * len(CORPORA))
+    for e in ENGINES[1:]:
+        row = []
+        for c in CORPORA:
+            h, p = mbs(by.get(f"match/hyperscan/{c}")), mbs(by.get(f"match/{e}/{c}"))
+            row.append(f"{h / p:.2f}x" if h and p else "–")
+        out.append(f"| {e} | " + " | ".join(row) + " |")
+    out.append("")
+    out.append("### Agreement in the run: distinct (document, keyword) pairs found\n")
+    out.append("| engine | " + " | ".join(CORPORA) + " |")
+    out.append("|---|" + "---:|" * len(CORPORA))
+    for e in ENGINES:
+        row = []
+        for c in CORPORA:
+            b = by.get(f"match/{e}/{c}")
+            row.append(f"{int(b['pairs']):,}" if b and "not_run" not in b and b.get("pairs") is not None else "–")
+        out.append(f"| {e} | " + " | ".join(row) + " |")
+    out.append("")
+    # Rule-count sweep
+    sizes = sorted({int(k.split("/")[3]) for k in by if k.startswith("sweep/rules/")})
+    out.append("### Rule-count sweep (sweep docs: first 4,000 cls items)\n")
+    out.append("| engine | patterns | MB/s | compile s | database bytes | scratch bytes | pairs |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    for e in ["hyperscan", "hyperscan-batched", "aho-corasick-rust", "re2set", "pyahocorasick", "pcre2-jit", "naive"]:
+        for n in sizes:
+            b = by.get(f"sweep/rules/{e}/{n}")
+            if b is None:
+                continue
+            if "not_run" in b:
+                out.append(f"| {e} | {n:,} | {b['not_run']} | | | | |")
+                continue
+            db = b.get("db_bytes")
+            sc = b.get("scratch_bytes")
+            out.append(f"| {e} | {n:,} | {mbs(b):,.1f} | {b.get('build_s') or 0:.3f} | "
+                       f"{f'{int(db):,}' if db else 'n/a'} | {f'{int(sc):,}' if sc else 'n/a'} | {int(b.get('pairs') or 0):,} |")
+    out.append("")
+    # Doc length
+    lens = sorted({int(k.split("/")[3]) for k in by if k.startswith("sweep/doclen/")})
+    out.append("### Document length sweep: MB/s (ns per document)\n")
+    out.append("| engine | " + " | ".join(f"{n:,} B" for n in lens) + " |")
+    out.append("|---|" + "---:|" * len(lens))
+    for e in ["hyperscan", "hyperscan-batched", "re2set", "memchr"]:
+        row = []
+        for n in lens:
+            b = by.get(f"sweep/doclen/{e}/{n}")
+            row.append(f"{mbs(b):,.0f} ({1e9 / ips(b):,.0f})" if mbs(b) else cell(b))
+        out.append(f"| {e} | " + " | ".join(row) + " |")
+    out.append("")
+    out.append("### Threads (each thread scans all of cls; wall time)\n")
+    out.append("| engine | 1 thread MB/s | 2 threads MB/s | scaling |")
+    out.append("|---|---:|---:|---:|")
+    for e in ["hyperscan", "hyperscan-batched", "re2set"]:
+        a, b = mbs(by.get(f"sweep/threads/{e}/cls/threads:1")), mbs(by.get(f"sweep/threads/{e}/cls/threads:2"))
+        out.append(f"| {e} | {a or 0:,.0f} | {b or 0:,.0f} | {b / a if a and b else 0:.2f}x |")
+    out.append("")
+    out.append("### Hit density (200 CJK n-grams of one frequency band, sweep docs)\n")
+    out.append("| engine | rare | medium | dense |")
+    out.append("|---|---:|---:|---:|")
+    for e in ["hyperscan", "hyperscan-batched", "re2set", "pcre2-jit"]:
+        out.append(f"| {e} | " + " | ".join(cell(by.get(f"sweep/density/{e}/{d}")) for d in ("rare", "medium", "dense")) + " |")
+    dens = [by.get(f"sweep/density/hyperscan/{d}") for d in ("rare", "medium", "dense")]
+    out.append("| *pairs per KB* | " + " | ".join(f"{b['pairs_per_kb']:.2f}" if b and b.get('pairs_per_kb') is not None else "–" for b in dens) + " |")
+    out.append("")
+    out.append("### What sets the match throughput: subsets of the project's keywords on cls\n")
+    out.append("| subset | patterns | hyperscan MB/s | hyperscan-batched MB/s | pairs |")
+    out.append("|---|---:|---:|---:|---:|")
+    for sub in ("all", "no-2char-cjk", "over-6-bytes", "cjk-only", "ascii-only", "first-206"):
+        a, b = by.get(f"sweep/keywords/hyperscan/{sub}"), by.get(f"sweep/keywords/hyperscan-batched/{sub}")
+        if a is None:
+            continue
+        out.append(f"| {sub} | {int(a.get('patterns') or 0):,} | {cell(a)} | {cell(b)} | {int(a.get('pairs') or 0):,} |")
+    out.append("")
+    # Stages
+    out.append("### Stages on cls (one core unless stated)\n")
+    out.append("| stage | benchmark | items/s | MB/s |")
+    out.append("|---|---|---:|---:|")
+    for label, name in STAGES:
+        b = by.get(name)
+        if name == "e2e/startup" and b and "not_run" not in b:
+            out.append(f"| {label} | `{name}` | {b['real_time']:,.0f} ms once per run | |")
+            continue
+        out.append(f"| {label} | `{name}` | {f'{ips(b):,.0f}' if ips(b) else cell(b)} | {f'{mbs(b):,.1f}' if mbs(b) else '–'} |")
+    out.append("")
+    out.append("### End to end: CPU cost per item (all threads, RocksDB background work included)\n")
+    out.append("| workers | items/s (wall) | CPU µs per item | items/s 2 idle cores could give at that cost |")
+    out.append("|---:|---:|---:|---:|")
+    for t in (1, 2):
+        b = by.get(f"e2e/file-rocksdb/cls/threads:{t}")
+        if b and "not_run" not in b and b.get("cpu_us_per_item"):
+            out.append(f"| {t} | {ips(b):,.0f} | {b['cpu_us_per_item']:.1f} | {b['items_per_s_2cores_bound']:,.0f} |")
+    bd = by.get("e2e/breakdown/cls")
+    if bd and "not_run" not in bd:
+        out.append("")
+        out.append("### Where end-to-end time goes (stages run in sequence on one thread, per pass of cls)\n")
+        out.append("| stage | seconds | share |")
+        out.append("|---|---:|---:|")
+        for s in ("read", "decode", "normalize", "match", "prepare", "store"):
+            if s + "_s" in bd:
+                out.append(f"| {s} | {bd[s + '_s']:.3f} | {bd[s + '_pct']:.1f}% |")
+    out.append("")
+    return "\n".join(out)
+
+
+STAGES = [
+    ("read + gunzip", "read/gunzip/cls"),
+    ("decode (simdjson)", "decode/cls"),
+    ("normalize (OpenCC gated)", "BM_Normalize"),
+    ("normalize, OpenCC on every item", "BM_Normalize_AlwaysOpenCC"),
+    ("match: scan only (hyperscan)", "match/hyperscan/cls"),
+    ("match: scan + evaluate", "stage/scan+evaluate/cls"),
+    ("rule evaluation alone", "stage/evaluate/cls"),
+    ("MatchStage (scan, evaluate, spans)", "stage/match/cls"),
+    ("store: prepare (ToRecord, encode; workers)", "store/prepare/cls"),
+    ("store: RocksDB write (writer)", "store/write/cls"),
+    ("RocksDB write, fsync per batch", "store/write-sync/cls"),
+    ("start-up (rules, normalizer, store)", "e2e/startup"),
+    ("file -> RocksDB, 1 worker", "e2e/file-rocksdb/cls/threads:1"),
+    ("file -> RocksDB, 2 workers", "e2e/file-rocksdb/cls/threads:2"),
+    ("ceiling: memcpy of the JSON lines", "ceiling/memcpy-raw/cls"),
+    ("ceiling: memchr of the texts", "ceiling/memchr/cls"),
+]
+
+
+def bar_engines(by, out):
+    fig, ax = plt.subplots(figsize=(11, 5.5))
+    width = 0.8 / len(ENGINES)
+    for i, e in enumerate(ENGINES):
+        xs, ys = [], []
+        for j, c in enumerate(CORPORA):
+            v = mbs(by.get(f"match/{e}/{c}"))
+            if v:
+                xs.append(j + (i - len(ENGINES) / 2 + 0.5) * width)
+                ys.append(v)
+        ax.bar(xs, ys, width, label=e, color=COLORS.get(e))
+    for j, c in enumerate(CORPORA):
+        v = mbs(by.get(f"ceiling/memchr/{c}"))
+        if v:
+            ax.hlines(v, j - 0.4, j + 0.4, colors="black", linestyles="dotted")
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(CORPORA)))
+    ax.set_xticklabels(CORPORA)
+    ax.set_ylabel("MB/s (log scale), one core")
+    ax.set_title("Match engines on the project's keywords, same bytes (dotted: memchr ceiling)")
+    ax.grid(axis="y", which="both", alpha=0.3)
+    ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08))
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "engines.png"), dpi=110)
+    plt.close(fig)
+
+
+def line_sweep(by, prefix, engines, out_name, title, xlabel, extra=None, special=None):
+    fig, axes = plt.subplots(1, 2 if extra else 1, figsize=(12 if extra else 7, 4.8))
+    axes = axes if extra else [axes]
+    ax = axes[0]
+    for e in engines:
+        pts = []
+        star = None
+        for k, b in by.items():
+            if k.startswith(f"{prefix}/{e}/"):
+                v = mbs(b)
+                if v and special is not None and int(k.split("/")[3]) == special:
+                    star = (special, v)
+                elif v:
+                    pts.append((int(k.split("/")[3]), v))
+        if pts:
+            pts.sort()
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=e, color=COLORS.get(e))
+        if star:
+            ax.plot([star[0]], [star[1]], marker="*", markersize=13, linestyle="none", color=COLORS.get(e),
+                    markeredgecolor="black", label=None if pts else e)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("MB/s (log)")
+    ax.set_title(title)
+    ax.grid(which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    if extra:
+        extra(axes[1])
+    fig.tight_layout()
+    fig.savefig(os.path.join(out_name), dpi=110)
+    plt.close(fig)
+
+
+def main():
+    ctx, by = load(sys.argv[1])
+    out = sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    bar_engines(by, out)
+
+    def compile_axes(ax):
+        for e in ["hyperscan", "hyperscan-batched", "re2set", "pcre2-jit", "aho-corasick-rust", "pyahocorasick"]:
+            pts = sorted((int(k.split("/")[3]), b.get("build_s")) for k, b in by.items()
+                         if k.startswith(f"sweep/rules/{e}/") and "not_run" not in b and b.get("build_s"))
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="s", label=e, color=COLORS.get(e))
+        pts = sorted((int(k.split("/")[3]), b.get("db_bytes") / 1e6) for k, b in by.items()
+                     if k.startswith("sweep/rules/hyperscan/") and "not_run" not in b and b.get("db_bytes"))
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="^", linestyle="--", color="#1f77b4",
+                    label="hyperscan database MB")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("patterns")
+        ax.set_ylabel("compile seconds / database MB (log)")
+        ax.set_title("Build cost")
+        ax.grid(which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+
+    line_sweep(by, "sweep/rules", ["hyperscan", "hyperscan-batched", "aho-corasick-rust", "re2set", "pyahocorasick",
+                                   "pcre2-jit", "naive"],
+               os.path.join(out, "sweep-rules.png"),
+               "Throughput vs pattern count (2 MB of cls)\n(lines: corpus n-grams; stars: the project's keywords)",
+               "patterns", extra=compile_axes,
+               special=((ctx.get("inputs") or {}).get("keywords") or {}).get("compared"))
+
+    def per_call_axes(ax):
+        for e in ["hyperscan", "hyperscan-batched", "re2set", "memchr"]:
+            pts = sorted((int(k.split("/")[3]), 1e9 / ips(b)) for k, b in by.items()
+                         if k.startswith(f"sweep/doclen/{e}/") and ips(b))
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=e, color=COLORS.get(e))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("document bytes")
+        ax.set_ylabel("ns per document (log)")
+        ax.set_title("Time per document")
+        ax.grid(which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+
+    line_sweep(by, "sweep/doclen", ["hyperscan", "hyperscan-batched", "re2set", "memchr"],
+               os.path.join(out, "sweep-doclen.png"), "Throughput vs document length", "document bytes",
+               extra=per_call_axes)
+
+    # Threads and density.
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    es = ["hyperscan", "hyperscan-batched", "re2set"]
+    for t, off in ((1, -0.2), (2, 0.2)):
+        vals = [mbs(by.get(f"sweep/threads/{e}/cls/threads:{t}")) or 0 for e in es]
+        a1.bar([i + off for i in range(len(es))], vals, 0.4, label=f"{t} thread{'s' if t > 1 else ''}")
+    a1.set_xticks(range(len(es)))
+    a1.set_xticklabels(es)
+    a1.set_ylabel("MB/s, all threads")
+    a1.set_title("Threads (2-core machine)")
+    a1.legend(fontsize=8)
+    a1.grid(axis="y", which="both", alpha=0.3)
+    bands = ["rare", "medium", "dense"]
+    for i, e in enumerate(["hyperscan", "hyperscan-batched", "re2set", "pcre2-jit"]):
+        vals = [mbs(by.get(f"sweep/density/{e}/{d}")) or 0 for d in bands]
+        a2.bar([j + (i - 1.5) * 0.2 for j in range(3)], vals, 0.2, label=e, color=COLORS.get(e))
+    dens = [by.get(f"sweep/density/hyperscan/{d}") for d in bands]
+    a2.set_xticks(range(3))
+    a2.set_xticklabels([f"{d}\n{b['pairs_per_kb']:.2f} pairs/KB" if b and b.get("pairs_per_kb") is not None else d
+                        for d, b in zip(bands, dens)])
+    a2.set_yscale("log")
+    a2.set_ylabel("MB/s (log)")
+    a2.set_title("Hit density: 200 CJK n-grams per band")
+    a2.legend(fontsize=8)
+    a2.grid(axis="y", which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "sweep-threads-density.png"), dpi=110)
+    plt.close(fig)
+
+    # Stages: items/s.
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    labels, vals = [], []
+    for label, name in STAGES:
+        v = ips(by.get(name))
+        if v and name != "e2e/startup":
+            labels.append(label)
+            vals.append(v)
+    ax.barh(range(len(vals)), vals, color=["#555" if "ceiling" in lab else "#1f77b4" for lab in labels])
+    ax.set_yticks(range(len(vals)))
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.axvline(100e3, color="red", linestyle="--", label="target: 100k items/s end to end")
+    for i, v in enumerate(vals):
+        ax.text(v, i, f" {v / 1e3:,.0f}k", va="center", fontsize=7)
+    ax.set_xlabel("items/s on cls (log)")
+    ax.set_title("Stages and the physical reference")
+    ax.legend(fontsize=8, loc="upper right")
+    ax.grid(axis="x", which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "stages.png"), dpi=110)
+    plt.close(fig)
+
+    with open(os.path.join(out, "tables.md"), "w") as f:
+        f.write("<!-- generated by bench/plot.py from latest.json; do not edit -->\n\n")
+        f.write(tables(ctx, by))
+    print(f"plot.py: plots and tables.md in {out}")
+
+
+if __name__ == "__main__":
+    main()

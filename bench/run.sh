@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# bench/run.sh [--quick] — builds Release, runs every benchmark and the peer
+# engines, writes bench/results/latest.json and renders the plots.
+#
+#   bench/run.sh            full run (minutes: slow engines get up to 60 s a pass)
+#   bench/run.sh --quick    short run (< 3 min once built): min time 0.05 s per
+#                           benchmark, 3 s budget per pass (slower engines record
+#                           "not run: would take ~N s"), smaller sweeps
+#
+# Environment: BUILD_DIR (default build-bench), JOBS (default 2),
+# NEWSFLOW_CORPUS_DIR (default ../shared/corpus), NEWSFLOW_RULES_DIR.
+# Outputs: bench/results/latest.json (Google Benchmark-style: a list
+# `benchmarks` of {name, bytes_per_second, items_per_second, counters...};
+# peers merged as match/aho-corasick-rust/<corpus>, match/pyahocorasick/<corpus>,
+# sweep/rules/<peer>/<n>), bench/results/*.png, bench/results/tables.md;
+# raw outputs and the peers' input files under $BUILD_DIR/bench-raw and
+# $BUILD_DIR/bench-data (not committed).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+quick=0
+[[ "${1:-}" == "--quick" ]] && quick=1
+build=${BUILD_DIR:-$root/build-bench}
+jobs=${JOBS:-2}
+data=$build/bench-data
+raw=$build/bench-raw
+results=$root/bench/results
+t_start=$(date +%s)
+log() { echo "== [$(($(date +%s) - t_start)) s] $*" >&2; }
+
+log "dependencies"
+"$root/deploy/install-deps.sh"
+py=${PYTHON:-python3}
+if ! "$py" -c 'import matplotlib' 2>/dev/null; then
+  "$py" -m pip install -q -r "$root/bench/requirements-plot.txt" >&2
+fi
+"$root/bench/peers/pyahocorasick/setup.sh"
+
+log "build (Release) in $build"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C "$build" -j "$jobs" match_bench decode_bench normalize_bench store_bench end_to_end_bench bench_data >&2
+rust_bin=$("$root/bench/peers/aho-corasick-rust/build.sh")
+t_built=$(date +%s)
+
+rm -rf "$raw"
+mkdir -p "$data" "$raw/peers" "$results" "$build/bench-tmp"
+export NEWSFLOW_BENCH_TMP=$build/bench-tmp
+if ((quick)); then
+  export NEWSFLOW_BENCH_QUICK=1
+  min_time=0.05 iters=2 py_iters=1 peer_timeout=20 reps=3
+else
+  unset NEWSFLOW_BENCH_QUICK
+  min_time=0.5 iters=5 py_iters=3 peer_timeout=300 reps=5
+fi
+uptime > "$raw/load-before.txt"
+
+log "peer inputs -> $data"
+"$build/bench/bench_data" "$data" > "$raw/inputs.json"
+
+# bench NAME OUT [ARGS...]
+bench() {
+  local b=$1 out=$2; shift 2
+  log "${b}_bench $*"
+  "$build/bench/${b}_bench" --benchmark_min_time=$min_time \
+    --benchmark_out="$raw/${out}.json" --benchmark_out_format=json "$@" >&2 || {
+      echo "run.sh: ${b}_bench failed" >&2; exit 1; }
+}
+# The engines the targets compare (and RE2's warm DFA varies from pass to
+# pass): repeated, and the median kept by merge_results.py.
+fast_engines='^match/(hyperscan|hyperscan-literal|hyperscan-batched|re2set)/'
+bench decode decode
+bench normalize normalize
+bench match match-engines --benchmark_filter="$fast_engines" --benchmark_repetitions=$reps \
+  --benchmark_report_aggregates_only=true
+bench match match --benchmark_filter="-$fast_engines"
+bench store store
+bench end_to_end end_to_end
+
+# run_peer NAME TIMEOUT_S CMD... : the peer's JSON, or a "not run" record.
+run_peer() {
+  local name=$1 limit=$2; shift 2
+  local out="$raw/peers/$(echo "$name" | tr '/' '_').json" tmp
+  tmp=$(mktemp)
+  if timeout "$limit" "$@" > "$tmp" 2> "$tmp.err"; then
+    printf '{"name": "%s", "result": %s}\n' "$name" "$(cat "$tmp")" > "$out"
+  else
+    local rc=$? why
+    if [[ $rc == 124 ]]; then why="not run: did not finish in ${limit} s"
+    else why="not run: exit $rc: $(tail -n 1 "$tmp.err" | tr -d '"\\')"; fi
+    printf '{"name": "%s", "error": "%s"}\n' "$name" "$why" > "$out"
+  fi
+  rm -f "$tmp" "$tmp.err"
+}
+
+log "peers: match/<peer>/<corpus>"
+for c in cls eastmoney ths fincuge long; do
+  run_peer "match/aho-corasick-rust/$c" "$peer_timeout" "$rust_bin" \
+    --patterns "$data/patterns-project.tsv" --docs "$data/docs-$c.txt" --iterations "$iters"
+  run_peer "match/pyahocorasick/$c" "$peer_timeout" "$py" "$root/bench/peers/pyahocorasick/run.py" \
+    --patterns "$data/patterns-project.tsv" --docs "$data/docs-$c.txt" --iterations "$py_iters"
+done
+log "peers: sweep/rules/<peer>/<n>"
+nproject=$(wc -l < "$data/patterns-project.tsv")
+for n in project 1000 10000 100000; do
+  pf="$data/patterns-ngram-$n.tsv" label=$n
+  [[ $n == project ]] && pf="$data/patterns-project.tsv" label=$nproject
+  run_peer "sweep/rules/aho-corasick-rust/$label" "$peer_timeout" "$rust_bin" \
+    --patterns "$pf" --docs "$data/docs-sweep.txt" --iterations "$iters"
+  run_peer "sweep/rules/pyahocorasick/$label" "$peer_timeout" "$py" "$root/bench/peers/pyahocorasick/run.py" \
+    --patterns "$pf" --docs "$data/docs-sweep.txt" --iterations "$py_iters"
+done
+
+# Where end-to-end time goes, by library and by function (software clock
+# sampling: this VM has no hardware counters).
+if command -v perf >/dev/null && perf record -q -e cpu-clock -o /dev/null true >/dev/null 2>&1; then
+  log "perf: e2e/file-rocksdb/cls/threads:2"
+  perf record -q -e cpu-clock -F 999 -g -o "$raw/perf-e2e.data" "$build/bench/end_to_end_bench" \
+    --benchmark_filter='e2e/file-rocksdb/cls/threads:2' --benchmark_min_time=$min_time >/dev/null 2>&1 || true
+  { echo "# perf record -e cpu-clock -g end_to_end_bench --benchmark_filter=e2e/file-rocksdb/cls/threads:2 (all threads)"
+    echo "## by library"
+    perf report -i "$raw/perf-e2e.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep '%' | head -15
+    echo "## by function (>= 0.8%)"
+    perf report -i "$raw/perf-e2e.data" --no-children --sort dso,sym --stdio -g none --percent-limit 0.8 2>/dev/null \
+      | grep '%' | sed 's/ *$//' | cut -c1-140
+  } > "$results/perf-e2e.txt" || true
+else
+  echo "perf not usable here: no profile" > "$results/perf-e2e.txt"
+fi
+uptime > "$raw/load-after.txt"
+
+log "merge -> bench/results/latest.json"
+"$py" "$root/bench/merge_results.py" --raw "$raw" --quick "$quick" --out "$results/latest.json"
+log "plots -> bench/results/*.png"
+"$py" "$root/bench/plot.py" "$results/latest.json" "$results"
+t_end=$(date +%s)
+log "done: build $((t_built - t_start)) s, benchmarks $((t_end - t_built)) s, total $((t_end - t_start)) s"
