@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config zlib1g-dev
-  librdkafka-dev libsimdjson-dev libhyperscan-dev librocksdb-dev
+  librdkafka-dev libsimdjson-dev libhyperscan-dev librocksdb-dev libisal-dev
   libyaml-cpp-dev libopencc-dev opencc libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libre2-dev libpcre2-dev
   kcat python3 python3-yaml
