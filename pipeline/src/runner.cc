@@ -82,6 +82,9 @@ std::string Run(const RunOptions& o, RunSummary* summary) {
   storage::StoreOptions so;
   so.path = o.db;
   so.sync_writes = o.sync_writes || IsKafkaUri(o.source);  // offsets must be as durable as the broker's
+  // A file can be run again (re-ingesting is idempotent): bulk-load it
+  // without a WAL. stdin and Kafka keep the WAL.
+  so.disable_wal = !IsKafkaUri(o.source) && o.source != "-" && !o.sync_writes;
   if (auto s = storage::Store::Open(so, &store); !s.ok()) return s.message();
 
   std::unique_ptr<AlertSink> alerts;

@@ -160,6 +160,7 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
   // Bound the WAL so rarely-written column families (meta) get flushed too.
   db_opts.max_total_wal_size = 256u << 20;
   db_opts.keep_log_file_num = 5;
+  if (options.disable_wal) db_opts.atomic_flush = true;  // column families flush together
   if (options.read_only || !options.create_if_missing) {
     // RocksDB's default file logger creates the DB directory; a read-only or
     // must-exist open should fail on a missing store, not create one.
@@ -252,6 +253,7 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
   store->secondary_dir_ = secondary_dir;
   store->read_only_ = options.read_only;
   store->sync_writes_ = options.sync_writes;
+  store->disable_wal_ = options.disable_wal && !options.read_only;
   store->db_.reset(raw);
   store->handles_ = std::move(handles);
   // Handles come back in descriptor order.
@@ -284,6 +286,13 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
 
 RocksStore::~RocksStore() {
   if (!db_) return;
+  if (disable_wal_) {
+    // Without a WAL, what is still in the memtables exists nowhere else.
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs(handles_.begin(), handles_.end());
+    db_->Flush(fo, cfs).PermitUncheckedError();
+  }
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
   db_->Close().PermitUncheckedError();
@@ -436,6 +445,7 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
   if (batch.Count() == 0) return Status::Ok();
   rocksdb::WriteOptions wo;
   wo.sync = sync_writes_;
+  wo.disableWAL = disable_wal_;
   if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) return Fail("write failed", s);
   next_dead_letter_seq_ = seq;
   return Status::Ok();

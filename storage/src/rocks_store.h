@@ -54,6 +54,7 @@ class RocksStore final : public Store {
   std::string secondary_dir_;  // reader state of a secondary instance (read_only), removed on close
   bool read_only_ = false;
   bool sync_writes_ = false;
+  bool disable_wal_ = false;
   std::unique_ptr<rocksdb::DB> db_;
   // Handles for every column family opened (ours and any unknown ones found
   // on disk, which RocksDB requires us to open); destroyed before db_.

@@ -56,6 +56,13 @@ struct StoreOptions {
   bool read_only = false;        // open for reading only (query/show/dead-letter), as a RocksDB
                                  // secondary instance: safe while another process writes the store
   bool sync_writes = false;      // fsync the WAL on every Write() (Kafka path: true)
+  // Bulk load of a re-runnable input (a file): no write-ahead log; every
+  // column family is flushed together (atomic_flush) when memtables fill and
+  // when the store closes. A crash loses the unflushed tail of the run but
+  // never leaves the column families inconsistent with each other, and since
+  // re-ingesting is idempotent, running the file again completes it. Not for
+  // stdin or Kafka, whose input cannot be replayed by the store's owner.
+  bool disable_wal = false;
   size_t block_cache_bytes = 64u << 20;
 };
 
