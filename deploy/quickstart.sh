@@ -46,7 +46,7 @@ if ((kafka)); then
   echo "(offsets are stored in the DB with the documents and committed to Kafka for lag tools;"
   echo " the broker keeps running: stop it with deploy/kafka/stop.sh)"
 else
-  echo "== newsflow run: $(cat tests/fixtures/*-sample.jsonl | wc -l) real items from three feeds"
+  echo "== newsflow run over $(cat tests/fixtures/*-sample.jsonl | wc -l) real items from three feeds"
   cat tests/fixtures/cls-sample.jsonl tests/fixtures/eastmoney-sample.jsonl tests/fixtures/ths-sample.jsonl |
     "$nf" run --source - --format auto --rules rules/sets --db "$db" --quiet
 fi

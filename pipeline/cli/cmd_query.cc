@@ -31,6 +31,23 @@ std::string TagList(const storage::Record& r) {
   return out;
 }
 
+// The title, or for an item without one the start of its body (HTML and
+// line breaks removed), cut at a UTF-8 character boundary.
+std::string Headline(const storage::Record& r) {
+  if (!r.title.empty()) return r.title;
+  std::string out;
+  bool in_tag = false;
+  for (char c : r.body) {
+    if (c == '<') in_tag = true;
+    else if (c == '>') in_tag = false;
+    else if (!in_tag) out += (c == '\n' || c == '\r') ? ' ' : c;
+    if (out.size() >= 90) break;
+  }
+  while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+  if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+  return out + "…";
+}
+
 std::string Printable(std::string_view raw, size_t max) {
   std::string out;
   pipeline::AppendJsonString(&out, raw.substr(0, max));
@@ -98,7 +115,7 @@ void RegisterQuery(CLI::App& app, int* exit_code) {
           std::puts(pipeline::RecordToJson(r).c_str());
         } else {
           std::printf("%s  %-28s  %s\n    [%s]\n", pipeline::FormatTime(r.time_ms).c_str(), r.key.c_str(),
-                      r.title.c_str(), TagList(r).c_str());
+                      Headline(r).c_str(), TagList(r).c_str());
         }
       }
     });
