@@ -96,7 +96,7 @@ std::string ParseFormatSpec(std::string_view text, FormatSpec* out) {
 struct PreparedMap {
   FieldMap map;
   std::array<std::string, kNumSlots> top;                  // single-component key, or empty
-  std::array<std::vector<std::string>, kNumSlots> deep;    // multi-component path, or empty
+  std::array<std::string, kNumSlots> deep;                 // a multi-component JSON pointer, or empty
   bool required[kNumSlots] = {};
 
   explicit PreparedMap(FieldMap m) : map(std::move(m)) {
@@ -106,7 +106,7 @@ struct PreparedMap {
       if (paths[i]->empty()) continue;
       auto parts = SplitPointer(*paths[i]);
       if (parts.size() == 1) top[i] = parts[0];
-      else deep[i] = std::move(parts);
+      else deep[i] = *paths[i];
     }
     for (const auto& r : map.required)
       for (int i = 0; i < kNumSlots; ++i)
@@ -294,13 +294,8 @@ struct Decoder::Impl {
     // Nested paths: one at_pointer() each (rewinds the document).
     for (int i = 0; i < kNumSlots; ++i) {
       if (pm->deep[i].empty()) continue;
-      std::string pointer;
-      for (const auto& c : pm->deep[i]) {
-        pointer += '/';
-        for (char ch : c) pointer += ch == '/' ? std::string("~1") : ch == '~' ? std::string("~0") : std::string(1, ch);
-      }
       od::value v;
-      auto r = doc.at_pointer(pointer);
+      auto r = doc.at_pointer(pm->deep[i]);
       if (r.error() == simdjson::NO_SUCH_FIELD || r.error() == simdjson::INDEX_OUT_OF_BOUNDS) continue;
       if (r.get(v)) return {std::string("json: ") + simdjson::error_message(r.error())};
       seen[i] = true;
