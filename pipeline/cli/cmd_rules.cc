@@ -125,19 +125,24 @@ void Coverage(const std::string& dir, const std::string& source, const std::stri
   std::map<std::string, uint64_t> tag_docs;
   uint64_t docs = 0, bad = 0;
   auto scratch = t.rules->NewScratch();
+  std::string text;
+  std::vector<rules::TagMatch> matches;
   for (pipeline::Batch b; src->Next(&b);) {
-    b = t.Tag(decode.Process(std::move(b)));
+    b = t.normalize->Process(decode.Process(std::move(b)));
     for (const auto& it : b.items) {
       if (!it.error.empty()) {
         ++bad;
         continue;
       }
       ++docs;
-      for (const auto& tag : it.tags) ++tag_docs[tag.tag];
-      // Which keywords occur at all (including vetoed and sub-threshold ones).
-      const std::string text = it.title_norm.text + "\n" + it.body_norm.text;
+      // One scan gives both the keywords that occur at all (including vetoed
+      // and sub-threshold ones) and, evaluated, the tags that apply.
+      text.assign(it.title_norm.text).append("\n").append(it.body_norm.text);
       if (!t.rules->Scan(text, static_cast<uint32_t>(it.title_norm.text.size()), scratch.get())) continue;
       for (uint32_t p : scratch->matches().touched) ++pattern_docs[p];
+      matches.clear();
+      t.rules->Evaluate(scratch.get(), &matches);
+      for (const auto& m : matches) ++tag_docs[t.rules->tags()[m.tag]];
     }
   }
   fmt::print("{} documents ({} undecodable)\n\nper-tag hit rate:\n", docs, bad);
