@@ -235,9 +235,15 @@ void CompiledRules::Evaluate(ScanScratch* s, std::vector<TagMatch>* out) const {
     };
     double score = 0;
     std::vector<Hit> spans;
-    // Scores one keyword; returns whether it counted.
+    // Scores one keyword once, however many of the rule's lists name it
+    // (SCHEMA.md: each distinct keyword adds to the score); returns whether
+    // it counted.
+    std::vector<std::pair<uint32_t, bool>> scored;
     auto score_pattern = [&](uint32_t p) -> bool {
       if (!m.Has(p)) return false;
+      for (const auto& [q, counted] : scored)
+        if (q == p) return counted;
+      scored.emplace_back(p, false);
       unsigned n = 0;
       bool in_title = false;
       for (const Hit& h : m.hits) {
@@ -249,6 +255,7 @@ void CompiledRules::Evaluate(ScanScratch* s, std::vector<TagMatch>* out) const {
       if (n == 0 && m.truncated && r.except.empty()) n = 1;  // hit beyond the span cap
       if (n == 0) return false;
       score += (in_title ? r.title_weight : 1.0) + 0.25 * std::min(n - 1, 4u);
+      scored.back().second = true;
       return true;
     };
     bool any_hit = r.any.empty();

@@ -156,6 +156,22 @@ TEST(CompiledRules, BadRegexNamesFileLineAndRule) {
   EXPECT_NE(s.message().find("cluster:ai"), std::string::npos) << s.message();
 }
 
+TEST(CompiledRules, AKeywordInSeveralListsOfARuleCountsOnce) {
+  auto c = CompileYaml(R"(version: 1
+rules:
+  - tag: theme:data-elements
+    any: [数据交易所]
+    all:
+      - [数据交易所, 数据要素]
+      - [数据交易所]
+)");
+  std::vector<TagMatch> m;
+  EXPECT_EQ(TagsOf(*c, "", "数据交易所揭牌", &m), Tags{"theme:data-elements"});
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_DOUBLE_EQ(m[0].score, 1.0);  // one distinct keyword, one hit
+  EXPECT_EQ(m[0].spans.size(), 1u);
+}
+
 TEST(CompiledRules, ScratchIsReusableAcrossDocuments) {
   auto c = CompileYaml(kAiRules);
   auto scratch = c->NewScratch();
