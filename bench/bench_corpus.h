@@ -1,8 +1,8 @@
 // bench_corpus.h — the real corpora, loaded once per benchmark process.
 //
 // Every benchmark reads the same inputs the same way: the gzip'd JSON Lines
-// of the shared corpora (zlib), decoded with pipeline::Decoder and normalized
-// with pipeline::Normalizer, as a pipeline worker does. Directory:
+// of the shared corpora (zlib), decoded and normalized by the pipeline's own
+// stage classes (DecodeStage, NormalizeStage), as a pipeline worker does. Directory:
 // $NEWSFLOW_CORPUS_DIR, default NEWSFLOW_SOURCE_DIR "/../shared/corpus". A
 // missing corpus is not fatal: Corpus::error says why, and a benchmark calls
 // state.SkipWithError(error) so the other benchmarks still run.
@@ -13,7 +13,7 @@
 //   ths        ths-shared.jsonl.gz        18,904 items
 //   fincuge    fincuge-2021-2022.jsonl.gz  6,000 short articles
 //   long       the cls items whose normalized text is >= 2,000 bytes (the
-//              long articles of the wire: 294 items, up to ~11 KB)
+//              long articles of the wire: 271 items, up to ~11 KB)
 //
 // For each item two texts are kept:
 //   match_text  normalized title '\n' normalized body, with the title length:
@@ -44,10 +44,15 @@
 #include <vector>
 
 #include "engines/engine.h"
-#include "newsflow/pipeline/decoder.h"
-#include "newsflow/pipeline/normalizer.h"
+#include "newsflow/base/status.h"
 #include "newsflow/rules/compiled_rules.h"
 #include "newsflow/rules/rule_set.h"
+#include "pipeline/decode/decoder.h"
+#include "pipeline/job/batch.h"
+#include "pipeline/job/decode_stage.h"
+#include "pipeline/job/normalize_stage.h"
+#include "pipeline/job/tagger.h"
+#include "pipeline/normalize/normalizer.h"
 
 #ifndef NEWSFLOW_SOURCE_DIR
 #error "NEWSFLOW_SOURCE_DIR must be defined (the repository root)"
@@ -101,9 +106,20 @@ struct Corpus {
   size_t decode_errors = 0;
 };
 
-inline const pipeline::Normalizer& SharedNormalizer() {
-  static const pipeline::Normalizer n;
-  return n;
+// The normalizer the corpora are normalized with: default options, the ones
+// the runner's Tagger uses. nullptr (and *error set) if it cannot be created.
+inline const pipeline::Normalizer* SharedNormalizer(std::string* error) {
+  static std::string err;
+  static const std::unique_ptr<pipeline::Normalizer> n = [] {
+    std::unique_ptr<pipeline::Normalizer> out;
+    if (Status s = pipeline::Normalizer::Create(pipeline::NormalizerOptions{}, &out); !s.ok()) {
+      err = "normalizer: " + s.message();
+      out.reset();
+    }
+    return out;
+  }();
+  if (!n) *error = err;
+  return n.get();
 }
 
 inline pipeline::FormatSpec FormatOf(const std::string& name) {
@@ -137,10 +153,8 @@ inline void MakeViews(Corpus* c) {
     c->engine_views.emplace_back(c->engine_arena.data() + starts[i], c->engine_texts[i].size());
 }
 
-inline void AddItem(Corpus* c, pipeline::Document doc, const pipeline::Normalizer& nz) {
-  pipeline::NormalizedText t, b;
-  nz.Normalize(doc.title, &t);
-  nz.Normalize(doc.body, &b);
+// Adds one decoded and normalized item (title and body normalized into t, b).
+inline void AddItem(Corpus* c, pipeline::Document doc, pipeline::NormalizedText t, pipeline::NormalizedText b) {
   std::string m = t.text;
   m.push_back('\n');
   m += b.text;
@@ -156,7 +170,8 @@ inline void AddItem(Corpus* c, pipeline::Document doc, const pipeline::Normalize
   c->docs.push_back(std::move(doc));
 }
 
-// Reads, decodes and normalizes one JSON Lines file (plain or gz).
+// Reads one JSON Lines file (plain or gz) and runs every line through the
+// pipeline's decode and normalize stages.
 inline Corpus LoadCorpusFile(const std::string& name, const std::string& path, const pipeline::FormatSpec& spec) {
   Corpus c;
   c.name = name;
@@ -166,8 +181,10 @@ inline Corpus LoadCorpusFile(const std::string& name, const std::string& path, c
     c.error = e;
     return c;
   }
-  pipeline::Decoder dec(spec);
-  const pipeline::Normalizer& nz = SharedNormalizer();
+  const pipeline::Normalizer* nz = SharedNormalizer(&c.error);
+  if (nz == nullptr) return c;
+  pipeline::DecodeStage decode(spec, pipeline::DecoderOptions{});
+  pipeline::NormalizeStage normalize(*nz);
   for (size_t pos = 0; pos < data.size();) {
     size_t nl = data.find('\n', pos);
     if (nl == std::string::npos) nl = data.size();
@@ -177,12 +194,15 @@ inline Corpus LoadCorpusFile(const std::string& name, const std::string& path, c
     if (line.empty()) continue;
     c.lines.emplace_back(line);
     c.raw_bytes += line.size();
-    pipeline::Document doc;
-    if (!dec.Decode(line, &doc).ok()) {
+    pipeline::Item it;
+    it.raw.assign(line);
+    decode.Run(it);
+    if (!it.error.empty()) {
       ++c.decode_errors;
       continue;
     }
-    AddItem(&c, std::move(doc), nz);
+    normalize.Run(it);
+    AddItem(&c, std::move(it.doc), std::move(it.title_norm), std::move(it.body_norm));
   }
   if (c.docs.empty()) c.error = "no items decoded from " + path;
   MakeViews(&c);
@@ -219,7 +239,7 @@ inline const Corpus& GetCorpus(const std::string& name) {
       if (src.engine_texts[i].size() < kLongArticleBytes) continue;
       c.lines.push_back(src.lines.size() == src.docs.size() ? src.lines[i] : std::string());
       c.raw_bytes += c.lines.back().size();
-      AddItem(&c, std::move(src.docs[i]), SharedNormalizer());
+      AddItem(&c, std::move(src.docs[i]), std::move(src.title_norm[i]), std::move(src.body_norm[i]));
     }
     if (c.error.empty() && c.docs.empty()) c.error = "no long items";
     MakeViews(&c);
@@ -231,20 +251,31 @@ inline const Corpus& GetCorpus(const std::string& name) {
 
 // ---- rules -------------------------------------------------------------------
 
+// The project's rule set, loaded once, and the runner's tagging set-up over
+// it (pipeline::Tagger: the compiled rules and the normalizer, default
+// options). `compiled` is the Tagger's database, not a second compile.
 struct ProjectRules {
   rules::RuleSet set;
-  std::shared_ptr<const rules::CompiledRules> compiled;
+  std::shared_ptr<const pipeline::Tagger> tagger;
+  std::shared_ptr<const rules::CompiledRules> compiled;  // tagger->compiled()
   std::string error;
 };
 
 inline const ProjectRules& GetProjectRules() {
   static const ProjectRules r = [] {
     ProjectRules p;
-    if (auto s = rules::LoadRuleDir(RulesDir(), &p.set); !s.ok()) {
+    if (Status s = rules::LoadRuleDir(RulesDir(), &p.set); !s.ok()) {
       p.error = "rules: " + s.message();
       return p;
     }
-    if (auto s = rules::CompiledRules::Compile(p.set, &p.compiled); !s.ok()) p.error = "rules: " + s.message();
+    pipeline::TaggerOptions o;
+    o.rules_dir = RulesDir();
+    if (Status s = pipeline::Tagger::FromRuleSet(p.set, o, &p.tagger); !s.ok()) {
+      p.error = s.message();  // "rules: ..." (compile) or the normalizer's error
+      p.tagger.reset();
+      return p;
+    }
+    p.compiled = p.tagger->compiled();
     return p;
   }();
   return r;

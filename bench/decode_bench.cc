@@ -3,15 +3,16 @@
 //
 //   read/gunzip/<corpus>    pipeline::OpenLineSource over the .gz file, batches
 //                           of 1024 lines (bytes = uncompressed line bytes)
-//   decode/<corpus>         pipeline::Decoder (simdjson On-Demand), one
-//                           reused decoder and Document, per line
+//   decode/<corpus>         pipeline::Decoder::Decode (simdjson On-Demand; the
+//                           call DecodeStage::Run wraps), one reused decoder
+//                           and Document, per line
 //   ceiling/memcpy-raw/<corpus>  memcpy of the same JSON lines
 #include <benchmark/benchmark.h>
 
 #include <cstring>
 
 #include "bench_corpus.h"
-#include "newsflow/pipeline/source.h"
+#include "pipeline/source/source.h"
 
 namespace newsflow::bench {
 namespace {
@@ -22,10 +23,9 @@ void BM_Read(benchmark::State& state, std::string corpus) {
   const std::string path = CorpusDir() + "/" + CorpusFile(corpus);
   size_t lines = 0, bytes = 0;
   for (auto _ : state) {
-    std::string err;
-    auto src = pipeline::OpenLineSource(path, pipeline::SourceLimits{}, &err);
-    if (!src) {
-      state.SkipWithError(err.c_str());
+    std::unique_ptr<pipeline::Source> src;
+    if (Status s = pipeline::OpenLineSource(path, pipeline::SourceLimits{}, &src); !s.ok()) {
+      state.SkipWithError(s.message().c_str());
       return;
     }
     pipeline::Batch b;
@@ -33,6 +33,10 @@ void BM_Read(benchmark::State& state, std::string corpus) {
     while (src->Next(&b)) {
       lines += b.items.size();
       bytes += b.bytes;
+    }
+    if (Status s = src->status(); !s.ok()) {
+      state.SkipWithError(s.message().c_str());
+      return;
     }
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));

@@ -14,8 +14,10 @@
 //     hyperscan-batched  raw Hyperscan over 64 KB blocks of joined documents
 //     re2set, pcre2-jit, naive   see engines/*.h
 //   ceiling/memcpy/<corpus>, ceiling/memchr/<corpus>   same bytes, per document
-//   stage/match/cls             MatchStage::Process (scan + evaluate + spans
-//                               mapped back to the original text), batches of 1024
+//   stage/match/cls             the runner's match step: MatchStage::Run (scan)
+//                               then EvaluateStage::Run (evaluate + spans mapped
+//                               back to the original text) per item, on the
+//                               Tagger's rules, batches of 1024
 //   stage/scan+evaluate/cls     CompiledRules::Tag on title '\n' body
 //   stage/evaluate/cls          CompiledRules::Evaluate alone (manual timing)
 //   sweep/rules/<engine>/<n>    the comparison set (n = its size), then 1k,
@@ -36,7 +38,9 @@
 #include <cstring>
 
 #include "bench_util.h"
-#include "newsflow/pipeline/stages.h"
+#include "pipeline/job/batch.h"
+#include "pipeline/job/evaluate_stage.h"
+#include "pipeline/job/match_stage.h"
 
 namespace newsflow::bench {
 namespace {
@@ -94,7 +98,8 @@ void BM_Memchr(benchmark::State& state, std::string corpus) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * c.engine_views.size()));
 }
 
-// The pipeline's MatchStage on cls, in batches of 1024 items.
+// The pipeline's match step on cls (MatchStage + EvaluateStage, the pair a
+// TagWorker runs after normalizing), in batches of 1024 pre-normalized items.
 void BM_StageMatch(benchmark::State& state) {
   const Corpus& c = GetCorpus("cls");
   const ProjectRules& pr = GetProjectRules();
@@ -111,12 +116,22 @@ void BM_StageMatch(benchmark::State& state) {
     it.body_norm = c.body_norm[i];
     batches.back().items.push_back(std::move(it));
   }
-  pipeline::MatchStage stage(pr.compiled);
+  const rules::CompiledRules& compiled = pr.tagger->rules();
+  std::unique_ptr<rules::ScanScratch> scratch;  // what TagWorker owns: one per thread
+  if (Status s = compiled.NewScratch(&scratch); !s.ok()) {
+    state.SkipWithError(s.message().c_str());
+    return;
+  }
+  pipeline::MatchStage match(compiled, scratch.get());
+  pipeline::EvaluateStage evaluate(compiled, scratch.get());
   size_t tagged = 0, tags = 0;
   for (auto _ : state) {
     tagged = tags = 0;
     for (auto& b : batches) {
-      b = stage.Process(std::move(b));
+      for (auto& it : b.items) {
+        match.Run(it);
+        evaluate.Run(it);
+      }
       for (const auto& it : b.items) {
         tagged += !it.tags.empty();
         tags += it.tags.size();
@@ -143,7 +158,11 @@ void BM_ScanEvaluate(benchmark::State& state, bool evaluate_only) {
   std::vector<std::string_view> texts;
   for (size_t i = 0, off = 0; i < c.match_texts.size(); off += c.match_texts[i].size(), ++i)
     texts.emplace_back(arena.data() + off, c.match_texts[i].size());
-  auto scratch = pr.compiled->NewScratch();
+  std::unique_ptr<rules::ScanScratch> scratch;
+  if (Status s = pr.compiled->NewScratch(&scratch); !s.ok()) {
+    state.SkipWithError(s.message().c_str());
+    return;
+  }
   std::vector<rules::TagMatch> out;
   size_t tags = 0;
   for (auto _ : state) {
@@ -152,15 +171,15 @@ void BM_ScanEvaluate(benchmark::State& state, bool evaluate_only) {
     for (size_t i = 0; i < texts.size(); ++i) {
       out.clear();
       if (evaluate_only) {
-        if (!pr.compiled->Scan(texts[i], c.title_lens[i], scratch.get())) {
-          state.SkipWithError("scan failed");
+        if (Status s = pr.compiled->Scan(texts[i], c.title_lens[i], scratch.get()); !s.ok()) {
+          state.SkipWithError(("scan failed: " + s.message()).c_str());
           return;
         }
         const auto t0 = Clock::now();
         pr.compiled->Evaluate(scratch.get(), &out);
         eval_s += Seconds(Clock::now() - t0);
-      } else if (!pr.compiled->Tag(texts[i], c.title_lens[i], scratch.get(), &out)) {
-        state.SkipWithError("scan failed");
+      } else if (Status s = pr.compiled->Tag(texts[i], c.title_lens[i], scratch.get(), &out); !s.ok()) {
+        state.SkipWithError(("scan failed: " + s.message()).c_str());
         return;
       }
       tags += out.size();

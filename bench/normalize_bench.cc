@@ -18,11 +18,12 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "newsflow/pipeline/normalizer.h"
+#include "pipeline/normalize/normalizer.h"
 
 #ifndef NEWSFLOW_SOURCE_DIR
 #error "NEWSFLOW_SOURCE_DIR must be defined (the repository root)"
@@ -30,6 +31,7 @@
 
 namespace {
 
+using newsflow::Status;
 using newsflow::pipeline::NormalizedText;
 using newsflow::pipeline::Normalizer;
 using newsflow::pipeline::NormalizerOptions;
@@ -255,13 +257,17 @@ void RunNormalize(benchmark::State& state, const Corpus& corpus, const Normalize
     state.SkipWithError(corpus.error.c_str());
     return;
   }
-  const Normalizer nz(opt);
+  std::unique_ptr<Normalizer> nz;
+  if (Status s = Normalizer::Create(opt, &nz); !s.ok()) {
+    state.SkipWithError(s.message().c_str());
+    return;
+  }
   NormalizedText out;
   size_t converted = 0;
   for (auto _ : state) {
     converted = 0;
     for (const std::string& item : corpus.items) {
-      nz.Normalize(item, &out);
+      nz->Normalize(item, &out);
       converted += out.converted_traditional;
       benchmark::DoNotOptimize(out.text.data());
     }
@@ -297,11 +303,15 @@ void BM_HasTraditional(benchmark::State& state) {
     state.SkipWithError(corpus.error.c_str());
     return;
   }
-  const Normalizer nz;
+  std::unique_ptr<Normalizer> nz;
+  if (Status s = Normalizer::Create(NormalizerOptions{}, &nz); !s.ok()) {
+    state.SkipWithError(s.message().c_str());
+    return;
+  }
   size_t hits = 0;
   for (auto _ : state) {
     hits = 0;
-    for (const std::string& item : corpus.items) hits += nz.HasTraditional(item);
+    for (const std::string& item : corpus.items) hits += nz->HasTraditional(item);
     benchmark::DoNotOptimize(hits);
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * corpus.bytes));
@@ -311,8 +321,12 @@ void BM_HasTraditional(benchmark::State& state) {
 
 void BM_NormalizerConstruction(benchmark::State& state) {
   for (auto _ : state) {
-    Normalizer nz;
-    benchmark::DoNotOptimize(&nz);
+    std::unique_ptr<Normalizer> nz;
+    if (Status s = Normalizer::Create(NormalizerOptions{}, &nz); !s.ok()) {
+      state.SkipWithError(s.message().c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(nz.get());
   }
 }
 

@@ -1,7 +1,8 @@
 // store_bench.cc — the store stage: RocksDB writes of tagged cls records.
 //
-// The cls items are decoded, normalized and matched once (MatchStage), in
-// batches of 1024 as the pipeline makes them. Then:
+// The cls items are decoded once (bench_corpus.h) and tagged once by the
+// runner's pipeline::TagWorker (normalize -> match -> evaluate), in batches of
+// 1024 as the pipeline makes them. Then:
 //   store/prepare/cls      PrepareStage::Process: ToRecord + PrepareRecord
 //                          (validation, EncodeRecord), the part of the store
 //                          work that runs on the worker threads
@@ -20,8 +21,10 @@
 #include <filesystem>
 
 #include "bench_corpus.h"
-#include "newsflow/pipeline/stages.h"
 #include "newsflow/storage/store.h"
+#include "pipeline/job/batch.h"
+#include "pipeline/job/prepare_stage.h"
+#include "pipeline/job/tagger.h"
 
 namespace newsflow::bench {
 namespace {
@@ -32,7 +35,7 @@ std::filesystem::path TmpRoot() {
 }
 
 struct Records {
-  std::vector<pipeline::Batch> batches;  // the matched items, as the prepare stage receives them
+  std::vector<pipeline::Batch> batches;  // the tagged items, as the prepare stage receives them
   std::vector<storage::PreparedWriteSet> sets;
   size_t records = 0, bytes = 0;
   std::string version, error;
@@ -45,24 +48,26 @@ const Records& ClsRecords() {
     const ProjectRules& pr = GetProjectRules();
     out.error = c.error + pr.error;
     if (!out.error.empty()) return out;
-    out.version = pr.compiled->version();
-    pipeline::MatchStage match(pr.compiled);
+    out.version = pr.tagger->version();
+    std::unique_ptr<pipeline::TagWorker> tag;
+    if (Status s = pr.tagger->NewWorker(&tag); !s.ok()) {
+      out.error = s.message();
+      return out;
+    }
+    const pipeline::PrepareStage prepare(out.version);
     for (size_t i = 0; i < c.docs.size(); i += 1024) {
       pipeline::Batch b;
       for (size_t j = i; j < std::min(c.docs.size(), i + 1024); ++j) {
         pipeline::Item it;
         it.doc = c.docs[j];
         it.position = "file:cls:" + std::to_string(j + 1);
-        it.title_norm = c.title_norm[j];
-        it.body_norm = c.body_norm[j];
+        tag->Tag(it);
         b.items.push_back(std::move(it));
       }
-      b = match.Process(std::move(b));
       for (const auto& it : b.items) out.bytes += it.doc.title.size() + it.doc.body.size();
       out.records += b.items.size();
-      pipeline::PrepareStage prepare(out.version);
       pipeline::Batch copy = b;
-      copy = prepare.Process(std::move(copy));
+      prepare.Process(copy);
       out.sets.push_back(std::move(copy.prepared));
       out.batches.push_back(std::move(b));
     }
@@ -97,7 +102,12 @@ void BM_StoreWrite(benchmark::State& state, bool sync) {
       }
     }
     state.PauseTiming();
+    const Status closed = store->Close();  // not timed, as before (it was the destructor)
     store.reset();
+    if (!closed.ok()) {
+      state.SkipWithError(closed.message().c_str());
+      return;
+    }
     state.ResumeTiming();
   }
   std::filesystem::remove_all(dir);
@@ -114,12 +124,12 @@ void BM_Prepare(benchmark::State& state) {
     return;
   }
   std::vector<pipeline::Batch> batches = r.batches;  // PrepareStage fills batch.prepared
-  pipeline::PrepareStage prepare(r.version);
+  const pipeline::PrepareStage prepare(r.version);
   size_t value_bytes = 0;
   for (auto _ : state) {
     value_bytes = 0;
     for (auto& b : batches) {
-      b = prepare.Process(std::move(b));
+      prepare.Process(b);
       for (const auto& p : b.prepared.records) value_bytes += p.value.size();
     }
   }

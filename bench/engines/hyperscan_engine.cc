@@ -12,9 +12,11 @@ namespace newsflow::bench {
 
 class HyperscanEngine::HsScanner : public Scanner {
  public:
-  explicit HsScanner(const HyperscanEngine& e) : e_(e), scratch_(e.rules_->NewScratch()) {}
+  explicit HsScanner(const HyperscanEngine& e) : e_(e) {
+    if (!e.rules_->NewScratch(&scratch_).ok()) scratch_.reset();  // Scan then reports failure
+  }
   bool Scan(std::string_view doc, MatchFn on_match) override {
-    if (!e_.rules_->Scan(doc, 0, scratch_.get())) return false;
+    if (!scratch_ || !e_.rules_->Scan(doc, 0, scratch_.get()).ok()) return false;
     for (uint32_t p : scratch_->matches().touched)
       for (uint32_t s : e_.spec_ids_[p]) on_match(s);
     return true;

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "pipeline/sink/record_json.h"
 #include "tagging.h"
 
 namespace newsflow::cli {
@@ -38,54 +39,204 @@ struct Counts {
 struct GoldItem {
   std::string key, title, body;
   std::set<std::string> labels;
+  std::map<std::string, std::string> evidence;  // tag -> the label's evidence
 };
 
-bool LoadGold(const std::string& path, std::vector<GoldItem>* out, std::string* err) {
+Status LoadGold(const std::string& path, std::vector<GoldItem>* out) {
   std::ifstream in(path);
-  if (!in) {
-    *err = "cannot read " + path;
-    return false;
-  }
+  if (!in) return Status::NotFound("cannot read " + path);
   simdjson::dom::parser parser;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     if (line.empty()) continue;
     simdjson::dom::element e;
     if (auto ec = parser.parse(line).get(e)) {
-      *err = fmt::format("{}:{}: {}", path, n, simdjson::error_message(ec));
-      return false;
+      return Status::InvalidArgument(fmt::format("{}:{}: {}", path, n, simdjson::error_message(ec)));
     }
     GoldItem g;
     std::string_view sv;
     if (e["key"].get(sv)) {
-      *err = fmt::format("{}:{}: missing key", path, n);
-      return false;
+      return Status::InvalidArgument(fmt::format("{}:{}: missing key", path, n));
     }
     g.key = sv;
     if (!e["title"].get(sv)) g.title = sv;
     if (!e["body"].get(sv)) g.body = sv;
     simdjson::dom::array labels;
     if (e["labels"].get(labels)) {
-      *err = fmt::format("{}:{}: missing labels", path, n);
-      return false;
+      return Status::InvalidArgument(fmt::format("{}:{}: missing labels", path, n));
     }
     for (auto l : labels) {
       if (l["tag"].get(sv)) {
-        *err = fmt::format("{}:{}: label without tag", path, n);
-        return false;
+        return Status::InvalidArgument(fmt::format("{}:{}: label without tag", path, n));
       }
-      g.labels.insert(std::string(sv));
+      const std::string tag(sv);
+      g.labels.insert(tag);
+      if (!l["evidence"].get(sv)) g.evidence[tag] = sv;
     }
     out->push_back(std::move(g));
   }
-  return true;
+  return Status::OK();
 }
 
 struct Args {
   std::vector<std::string> gold;
   std::string rules = "rules/sets", floor;
   bool errors = false;
+  bool json = false;
 };
+
+// A false positive or negative, with the evidence: the keywords that fired
+// (FP) or the gold label's evidence (FN).
+struct Miss {
+  std::string kind, key, feed, tag, evidence, title;
+};
+
+// Counts per tag, per feed and tag, and the misses of one evaluation.
+struct Scores {
+  std::map<std::string, Counts> per_tag;
+  std::map<std::string, std::map<std::string, Counts>> per_feed;  // feed -> tag -> counts
+  std::vector<Miss> misses;
+  size_t items = 0;
+};
+
+std::string FeedOf(const GoldItem& g) { return g.key.substr(0, g.key.find(':')); }
+
+void ScoreItem(const GoldItem& g, const pipeline::Item& it, Scores* s) {
+  ++s->items;
+  const std::string feed = FeedOf(g);
+  std::set<std::string> predicted;
+  for (const auto& tag : it.tags)
+    if (Scored(tag.tag)) predicted.insert(tag.tag);
+  for (const auto& p : predicted) {
+    const bool tp = g.labels.count(p) > 0;
+    ++(tp ? s->per_tag[p].tp : s->per_tag[p].fp);
+    ++(tp ? s->per_feed[feed][p].tp : s->per_feed[feed][p].fp);
+    if (tp) continue;
+    std::string why;
+    for (const auto& tag : it.tags)
+      if (tag.tag == p)
+        for (const auto& sp : tag.spans) why += (why.empty() ? "" : ",") + sp.keyword;
+    s->misses.push_back({"FP", g.key, feed, p, why, g.title.substr(0, 90)});
+  }
+  for (const auto& l : g.labels) {
+    if (!Scored(l) || predicted.count(l)) continue;
+    ++s->per_tag[l].fn;
+    ++s->per_feed[feed][l].fn;
+    const auto ev = g.evidence.find(l);
+    s->misses.push_back({"FN", g.key, feed, l, ev == g.evidence.end() ? "" : ev->second, g.title.substr(0, 90)});
+  }
+}
+
+struct FamilyFigures {
+  Counts micro;
+  double macro_f1 = 0;
+};
+
+FamilyFigures Family(const std::map<std::string, Counts>& per_tag, const std::string& fam) {
+  FamilyFigures f;
+  int n = 0;
+  for (const auto& [tag, c] : per_tag) {
+    if (FamilyOf(tag) != fam || c.tp + c.fp + c.fn == 0) continue;
+    f.micro.tp += c.tp;
+    f.micro.fp += c.fp;
+    f.micro.fn += c.fn;
+    f.macro_f1 += c.F();
+    ++n;
+  }
+  if (n) f.macro_f1 /= n;
+  return f;
+}
+
+Status LoadFloors(const std::string& path, std::map<std::string, double>* floors) {
+  if (path.empty()) return Status::OK();
+  try {
+    for (const auto& kv : YAML::LoadFile(path)) (*floors)[kv.first.as<std::string>()] = kv.second.as<double>();
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ": " + e.what());
+  }
+  return Status::OK();
+}
+
+void PrintText(const Scores& s, const std::string& version, const std::map<std::string, double>& floors,
+               bool errors) {
+  fmt::print("{} gold items, rule set {}\n\n{:45} {:>4} {:>4} {:>4} {:>6} {:>6} {:>6}\n", s.items, version, "tag",
+             "tp", "fp", "fn", "P", "R", "F1");
+  for (const auto& [tag, c] : s.per_tag)
+    if (c.tp + c.fp + c.fn)
+      fmt::print("{:45} {:4} {:4} {:4} {:6.3f} {:6.3f} {:6.3f}\n", tag, c.tp, c.fp, c.fn, c.P(), c.R(), c.F());
+  fmt::print("\n{:8} {:>6} {:>6} {:>8} {:>8}  (tags with gold or predicted items)\n", "family", "microP", "microR",
+             "microF1", "macroF1");
+  for (const char* fam : kFamilies) {
+    const FamilyFigures f = Family(s.per_tag, fam);
+    std::string verdict;
+    if (const auto it = floors.find(fam); it != floors.end())
+      verdict = fmt::format("  floor {:.3f} {}", it->second, f.micro.F() + 1e-9 >= it->second ? "ok" : "BELOW FLOOR");
+    fmt::print("{:8} {:6.3f} {:6.3f} {:8.3f} {:8.3f}{}\n", fam, f.micro.P(), f.micro.R(), f.micro.F(), f.macro_f1,
+               verdict);
+  }
+  fmt::print("\nper feed   family   microP microR microF1\n");
+  for (const auto& [feed, tags] : s.per_feed)
+    for (const char* fam : kFamilies) {
+      const FamilyFigures f = Family(tags, fam);
+      fmt::print("{:10} {:8} {:6.3f} {:6.3f} {:7.3f}\n", feed, fam, f.micro.P(), f.micro.R(), f.micro.F());
+    }
+  if (!errors) return;
+  fmt::print("\nerrors:\n");
+  for (const auto& m : s.misses)
+    fmt::print("  {} {} {} via [{}]: {}\n", m.kind, m.key, m.tag, m.evidence, m.title);
+}
+
+std::string CountsJson(const Counts& c) {
+  return fmt::format("{{\"tp\":{},\"fp\":{},\"fn\":{},\"p\":{:.4f},\"r\":{:.4f},\"f1\":{:.4f}}}", c.tp, c.fp, c.fn,
+                     c.P(), c.R(), c.F());
+}
+
+std::string FamiliesJson(const std::map<std::string, Counts>& per_tag) {
+  std::string out = "{";
+  for (const char* fam : kFamilies) {
+    const FamilyFigures f = Family(per_tag, fam);
+    if (out.size() > 1) out += ',';
+    std::string micro = CountsJson(f.micro);
+    micro.pop_back();
+    out += fmt::format("\"{}\":{},\"macro_f1\":{:.4f}}}", fam, micro, f.macro_f1);
+  }
+  return out + "}";
+}
+
+void PrintJson(const Scores& s, const std::string& version, bool below) {
+  std::string out = fmt::format("{{\"items\":{},\"ruleset_version\":\"{}\",\"below_floor\":{},\"families\":{}",
+                                s.items, version, below ? "true" : "false", FamiliesJson(s.per_tag));
+  out += ",\"per_feed\":{";
+  bool first = true;
+  for (const auto& [feed, tags] : s.per_feed) {
+    out += fmt::format("{}\"{}\":{}", first ? "" : ",", feed, FamiliesJson(tags));
+    first = false;
+  }
+  out += "},\"tags\":{";
+  first = true;
+  for (const auto& [tag, c] : s.per_tag) {
+    if (c.tp + c.fp + c.fn == 0) continue;
+    out += fmt::format("{}\"{}\":{}", first ? "" : ",", tag, CountsJson(c));
+    first = false;
+  }
+  out += "},\"misses\":[";
+  first = true;
+  for (const auto& m : s.misses) {
+    out += first ? "{" : ",{";
+    first = false;
+    out += fmt::format("\"kind\":\"{}\",\"key\":", m.kind);
+    pipeline::AppendJsonString(&out, m.key);
+    out += ",\"feed\":";
+    pipeline::AppendJsonString(&out, m.feed);
+    out += fmt::format(",\"tag\":\"{}\",\"evidence\":", m.tag);
+    pipeline::AppendJsonString(&out, m.evidence);
+    out += ",\"title\":";
+    pipeline::AppendJsonString(&out, m.title);
+    out += '}';
+  }
+  out += "]}\n";
+  std::fputs(out.c_str(), stdout);
+}
 
 void Eval(const Args& a, int* exit_code) {
   OfflineTagger t;
@@ -94,86 +245,22 @@ void Eval(const Args& a, int* exit_code) {
     return;
   }
   std::vector<GoldItem> gold;
-  for (const auto& g : a.gold) {
-    std::string err;
-    if (!LoadGold(g, &gold, &err)) {
-      std::fprintf(stderr, "newsflow eval: %s\n", err.c_str());
-      *exit_code = 1;
-      return;
-    }
-  }
-  std::map<std::string, Counts> per_tag;
-  for (const auto& tag : t.rules->tags())
-    if (Scored(tag)) per_tag[tag];
-  std::vector<std::string> error_lines;
-  for (const auto& g : gold) {
-    pipeline::Item it = t.TagText(g.title, g.body);
-    std::set<std::string> predicted;
-    for (const auto& tag : it.tags)
-      if (Scored(tag.tag)) predicted.insert(tag.tag);
-    for (const auto& p : predicted) {
-      if (g.labels.count(p)) {
-        ++per_tag[p].tp;
-      } else {
-        ++per_tag[p].fp;
-        if (a.errors) {
-          std::string why;
-          for (const auto& tag : it.tags)
-            if (tag.tag == p)
-              for (const auto& s : tag.spans) why += (why.empty() ? "" : ",") + s.keyword;
-          error_lines.push_back(fmt::format("FP {} {} via [{}]: {}", g.key, p, why, g.title.substr(0, 90)));
-        }
-      }
-    }
-    for (const auto& l : g.labels) {
-      if (!Scored(l) || predicted.count(l)) continue;
-      ++per_tag[l].fn;
-      if (a.errors) error_lines.push_back(fmt::format("FN {} {}: {}", g.key, l, g.title.substr(0, 90)));
-    }
-  }
-  fmt::print("{} gold items, rule set {}\n\n{:45} {:>4} {:>4} {:>4} {:>6} {:>6} {:>6}\n", gold.size(),
-             t.rules->version(), "tag", "tp", "fp", "fn", "P", "R", "F1");
-  for (const auto& [tag, c] : per_tag)
-    if (c.tp + c.fp + c.fn)
-      fmt::print("{:45} {:4} {:4} {:4} {:6.3f} {:6.3f} {:6.3f}\n", tag, c.tp, c.fp, c.fn, c.P(), c.R(), c.F());
   std::map<std::string, double> floors;
-  if (!a.floor.empty()) {
-    try {
-      for (const auto& kv : YAML::LoadFile(a.floor)) floors[kv.first.as<std::string>()] = kv.second.as<double>();
-    } catch (const YAML::Exception& e) {
-      std::fprintf(stderr, "newsflow eval: %s: %s\n", a.floor.c_str(), e.what());
-      *exit_code = 1;
-      return;
-    }
+  Status st = LoadFloors(a.floor, &floors);
+  for (size_t i = 0; st.ok() && i < a.gold.size(); ++i) st = LoadGold(a.gold[i], &gold);
+  if (!st.ok()) {
+    std::fprintf(stderr, "newsflow eval: %s\n", st.message().c_str());
+    *exit_code = 1;
+    return;
   }
-  fmt::print("\n{:8} {:>6} {:>6} {:>8} {:>8}  (tags with gold or predicted items)\n", "family", "microP", "microR",
-             "microF1", "macroF1");
+  Scores scores;
+  for (const auto& tag : t.rules().tags())
+    if (Scored(tag)) scores.per_tag[tag];
+  for (const auto& g : gold) ScoreItem(g, t.worker->TagText(g.title, g.body), &scores);
   bool below = false;
-  for (const char* fam : kFamilies) {
-    Counts micro;
-    double macro = 0;
-    int n = 0;
-    for (const auto& [tag, c] : per_tag) {
-      if (FamilyOf(tag) != fam || c.tp + c.fp + c.fn == 0) continue;
-      micro.tp += c.tp;
-      micro.fp += c.fp;
-      micro.fn += c.fn;
-      macro += c.F();
-      ++n;
-    }
-    const double f1 = micro.F();
-    std::string verdict;
-    if (floors.count(fam)) {
-      const bool ok = f1 + 1e-9 >= floors[fam];
-      below |= !ok;
-      verdict = fmt::format("  floor {:.3f} {}", floors[fam], ok ? "ok" : "BELOW FLOOR");
-    }
-    fmt::print("{:8} {:6.3f} {:6.3f} {:8.3f} {:8.3f}{}\n", fam, micro.P(), micro.R(), f1, n ? macro / n : 0.0, verdict);
-  }
-  if (a.errors) {
-    fmt::print("\nerrors:\n");
-    for (const auto& l : error_lines) fmt::print("  {}\n", l);
-  }
+  for (const auto& [fam, floor] : floors) below |= Family(scores.per_tag, fam).micro.F() + 1e-9 < floor;
+  if (a.json) PrintJson(scores, t.rules().version(), below);
+  else PrintText(scores, t.rules().version(), floors, a.errors);
   if (below) *exit_code = 1;
 }
 
@@ -185,7 +272,8 @@ void RegisterEval(CLI::App& app, int* exit_code) {
   cmd->add_option("--gold", a->gold, "gold JSON Lines file(s)")->required();
   cmd->add_option("--rules", a->rules, "rules directory")->default_str("rules/sets");
   cmd->add_option("--floor", a->floor, "YAML {family: minimum micro-F1}; fail when below");
-  cmd->add_flag("--errors", a->errors, "list false positives and false negatives");
+  cmd->add_flag("--errors", a->errors, "list false positives and false negatives with their evidence");
+  cmd->add_flag("--json", a->json, "one JSON object: families, per_feed, tags, misses (with evidence)");
   cmd->callback([a, exit_code] { Eval(*a, exit_code); });
 }
 

@@ -17,9 +17,9 @@
 #include <thread>
 
 #include "commands.h"
-#include "newsflow/pipeline/decoder.h"
-#include "newsflow/pipeline/kafka_producer.h"
-#include "newsflow/pipeline/source.h"
+#include "pipeline/decode/decoder.h"
+#include "pipeline/sink/kafka_producer.h"
+#include "pipeline/source/source.h"
 
 namespace newsflow::cli {
 namespace {
@@ -53,27 +53,30 @@ void Produce(const Args& a, int* exit_code) {
   if (a.partitions_by != "key" && a.partitions_by != "roundrobin")
     return fail("--partitions-by must be key or roundrobin", 2);
   pipeline::FormatSpec spec;
-  if (std::string e = pipeline::ParseFormatSpec(a.format, &spec); !e.empty()) return fail(e, 2);
-  std::string err;
-  auto producer = pipeline::KafkaProducer::Open(a.broker, {{"linger.ms", "5"}, {"statistics.interval.ms", "50"}}, &err);
-  if (!producer) return fail(err);
+  if (Status e = pipeline::ParseFormatSpec(a.format, &spec); !e.ok()) return fail(e.message(), 2);
+  std::unique_ptr<pipeline::KafkaProducer> producer;
+  if (Status e = pipeline::KafkaProducer::Open(a.broker, {{"linger.ms", "5"}, {"statistics.interval.ms", "50"}},
+                                               &producer);
+      !e.ok())
+    return fail(e.message());
   // Metadata first: connects, learns the partitions, and lets the idempotent
   // producer get its id before the rate clock starts (timestamps are taken at
   // produce time, and `run --latency-out` measures from them).
-  const int known_partitions = producer->PartitionCount(a.topic, 10000, &err);
+  int known_partitions = -1;
+  const Status meta = producer->PartitionCount(a.topic, 10000, &known_partitions);
   int partitions = 0;
   if (a.partitions_by == "roundrobin") {
+    if (!meta.ok()) return fail(meta.message());
     partitions = known_partitions;
-    if (partitions <= 0) return fail(err);
   }
-  if (std::string e = producer->WaitReady(10000); !e.empty()) return fail(e);
+  if (Status e = producer->WaitReady(10000); !e.ok()) return fail(e.message());
   pipeline::Decoder decoder(spec, {});
   pipeline::Document doc;
   uint64_t n = 0, unkeyed = 0, bytes = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (uint64_t round = 0; round < a.repeat; ++round) {
-    auto src = pipeline::OpenLineSource(a.file, {}, &err);
-    if (!src) return fail(err);
+    std::unique_ptr<pipeline::Source> src;
+    if (Status e = pipeline::OpenLineSource(a.file, {}, &src); !e.ok()) return fail(e.message());
     for (pipeline::Batch b; src->Next(&b);) {
       for (const auto& it : b.items) {
         if (it.raw.empty()) continue;
@@ -86,14 +89,14 @@ void Produce(const Args& a, int* exit_code) {
           std::this_thread::sleep_until(due);
         }
         const int32_t part = partitions > 0 ? static_cast<int32_t>(n % static_cast<uint64_t>(partitions)) : -1;
-        if (std::string e = producer->Produce(a.topic, key, it.raw, {}, part); !e.empty()) return fail(e);
+        if (Status e = producer->Produce(a.topic, key, it.raw, {}, part); !e.ok()) return fail(e.message());
         ++n;
         bytes += it.raw.size();
       }
     }
-    if (!src->error().empty()) return fail(src->error());
+    if (!src->status().ok()) return fail(src->status().message());
   }
-  if (std::string e = producer->Flush(120000); !e.empty()) return fail(e);
+  if (Status e = producer->Flush(120000); !e.ok()) return fail(e.message());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!a.quiet)
     fmt::print("produced {} messages ({} without a key) to {} in {:.2f} s: {:.0f} msgs/s, {:.1f} MB/s\n", n, unkeyed,

@@ -6,10 +6,13 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <optional>
 
 #include "commands.h"
-#include "newsflow/pipeline/runner.h"
-#include "newsflow/pipeline/source.h"
+#include "pipeline/job/decode_stage.h"
+#include "pipeline/job/prepare_stage.h"
+#include "pipeline/sink/record_json.h"
+#include "pipeline/source/source.h"
 #include "newsflow/rules/lint.h"
 #include "tagging.h"
 
@@ -35,15 +38,16 @@ void Check(const std::string& dir, int* exit_code) {
     return;
   }
   std::map<std::string, int> families;
-  for (const auto& tag : t.rules->tags()) ++families[tag.substr(0, tag.find(':'))];
-  fmt::print("rules ok: {} rules, {} tags, {} patterns, version {}\n", t.rules->rule_set().rules.size(),
-             t.rules->tags().size(), t.rules->patterns().size(), t.rules->version());
+  for (const auto& tag : t.rules().tags()) ++families[tag.substr(0, tag.find(':'))];
+  fmt::print("rules ok: {} rules, {} tags, {} patterns, version {}\n", t.rules().rule_set().rules.size(),
+             t.rules().tags().size(), t.rules().patterns().size(), t.rules().version());
   for (const auto& [f, n] : families) fmt::print("  {:8} {} tags\n", f, n);
   fmt::print("hyperscan: {} API, database {} bytes, scratch {} bytes\n",
-             t.rules->literal_api() ? "literal" : "regex", t.rules->database_bytes(), t.rules->scratch_bytes());
+             t.rules().literal_api() ? "literal" : "regex", t.rules().database_bytes(), t.rules().scratch_bytes());
 }
 
-void Explain(const std::string& dir, std::string text, int* exit_code) {
+void Explain(const std::string& dir, std::string text, const std::optional<std::string>& title_opt, bool json,
+             int* exit_code) {
   OfflineTagger t;
   if (!t.Open(dir, "newsflow rules explain")) {
     *exit_code = 1;
@@ -52,11 +56,18 @@ void Explain(const std::string& dir, std::string text, int* exit_code) {
   if (text.empty()) text.assign(std::istreambuf_iterator<char>(std::cin), {});
   // The first line is the title when there are several lines.
   std::string title, body = text;
-  if (const size_t nl = text.find('\n'); nl != std::string::npos && nl + 1 < text.size()) {
+  if (title_opt) {
+    title = *title_opt;  // the text is the body, as it is
+  } else if (const size_t nl = text.find('\n'); nl != std::string::npos && nl + 1 < text.size()) {
     title = text.substr(0, nl);
     body = text.substr(nl + 1);
   }
-  pipeline::Item it = t.TagText(title, body);
+  pipeline::Item it = t.worker->TagText(title, body);
+  if (json) {
+    // The same object `query --json` prints for a stored document.
+    std::puts(pipeline::RecordToJson(pipeline::ToRecord(it, t.rules().version())).c_str());
+    return;
+  }
   if (it.tags.empty()) {
     fmt::print("no rule fires\n");
     return;
@@ -66,7 +77,7 @@ void Explain(const std::string& dir, std::string text, int* exit_code) {
     for (const auto& s : tag.spans)
       fmt::print("  {} '{}' at {}..{}: {}\n", s.field == storage::Field::kTitle ? "title" : "body ", s.keyword,
                  s.begin, s.end, Snippet(s.field == storage::Field::kTitle ? it.doc.title : it.doc.body, s));
-    for (const auto& r : t.rules->rule_set().rules)
+    for (const auto& r : t.rules().rule_set().rules)
       if (r.tag == tag.tag)
         for (const auto& p : r.provenance) fmt::print("  from {} (rule at {}:{}): \"{}\"\n", p.seed, r.file, r.line, p.clause);
   }
@@ -99,7 +110,26 @@ void RunLint(const std::string& dir, const std::string& seeds, const std::string
   if (unexplained) *exit_code = 1;
 }
 
-void Coverage(const std::string& dir, const std::string& source, const std::string& format, size_t top,
+void PrintCoverageJson(const rules::CompiledRules& rules, uint64_t docs, uint64_t bad,
+                       const std::map<std::string, uint64_t>& tag_docs, const std::vector<uint64_t>& pattern_docs) {
+  std::string out = fmt::format("{{\"documents\":{},\"undecodable\":{},\"tags\":{{", docs, bad);
+  bool first = true;
+  for (const auto& tag : rules.tags()) {
+    const auto it = tag_docs.find(tag);
+    out += fmt::format("{}\"{}\":{}", first ? "" : ",", tag, it == tag_docs.end() ? 0 : it->second);
+    first = false;
+  }
+  out += "},\"keywords\":{";
+  for (uint32_t p = 0; p < pattern_docs.size(); ++p) {
+    if (p) out += ',';
+    pipeline::AppendJsonString(&out, rules.patterns()[p].text);
+    out += fmt::format(":{}", pattern_docs[p]);
+  }
+  out += "}}\n";
+  std::fputs(out.c_str(), stdout);
+}
+
+void Coverage(const std::string& dir, const std::string& source, const std::string& format, size_t top, bool json,
               int* exit_code) {
   OfflineTagger t;
   if (!t.Open(dir, "newsflow rules coverage")) {
@@ -107,46 +137,36 @@ void Coverage(const std::string& dir, const std::string& source, const std::stri
     return;
   }
   pipeline::FormatSpec spec;
-  if (auto e = pipeline::ParseFormatSpec(format, &spec); !e.empty()) {
-    std::fprintf(stderr, "newsflow rules coverage: %s\n", e.c_str());
-    *exit_code = 1;
-    return;
-  }
-  std::string err;
-  std::string path = source.rfind("file:", 0) == 0 ? source.substr(5) : source;
-  auto src = pipeline::OpenLineSource(path, {}, &err);
-  if (!src) {
-    std::fprintf(stderr, "newsflow rules coverage: %s\n", err.c_str());
-    *exit_code = 1;
+  std::unique_ptr<pipeline::Source> src;
+  Status st = pipeline::ParseFormatSpec(format, &spec);
+  if (st.ok()) st = pipeline::OpenLineSource(source.rfind("file:", 0) == 0 ? source.substr(5) : source, {}, &src);
+  if (!st.ok()) {
+    std::fprintf(stderr, "newsflow rules coverage: %s\n", st.message().c_str());
+    *exit_code = st.IsInvalidArgument() ? 2 : 1;
     return;
   }
   pipeline::DecodeStage decode(spec, {});
-  std::vector<uint64_t> pattern_docs(t.rules->patterns().size());
+  std::vector<uint64_t> pattern_docs(t.rules().patterns().size());
   std::map<std::string, uint64_t> tag_docs;
   uint64_t docs = 0, bad = 0;
-  auto scratch = t.rules->NewScratch();
-  std::string text;
-  std::vector<rules::TagMatch> matches;
   for (pipeline::Batch b; src->Next(&b);) {
-    b = t.normalize->Process(decode.Process(std::move(b)));
-    for (const auto& it : b.items) {
+    for (auto& it : b.items) {
+      decode.Run(it);
+      t.worker->Tag(it);
       if (!it.error.empty()) {
         ++bad;
         continue;
       }
       ++docs;
-      // One scan gives both the keywords that occur at all (including vetoed
-      // and sub-threshold ones) and, evaluated, the tags that apply.
-      text.assign(it.title_norm.text).append("\n").append(it.body_norm.text);
-      if (!t.rules->Scan(text, static_cast<uint32_t>(it.title_norm.text.size()), scratch.get())) continue;
-      for (uint32_t p : scratch->matches().touched) ++pattern_docs[p];
-      matches.clear();
-      t.rules->Evaluate(scratch.get(), &matches);
-      for (const auto& m : matches) ++tag_docs[t.rules->tags()[m.tag]];
+      // The same scan gives the keywords that occur at all (including vetoed
+      // and sub-threshold ones) and the tags that apply.
+      for (uint32_t p : t.worker->last_matches().touched) ++pattern_docs[p];
+      for (const auto& tag : it.tags) ++tag_docs[tag.tag];
     }
   }
+  if (json) return PrintCoverageJson(t.rules(), docs, bad, tag_docs, pattern_docs);
   fmt::print("{} documents ({} undecodable)\n\nper-tag hit rate:\n", docs, bad);
-  for (const auto& tag : t.rules->tags()) {
+  for (const auto& tag : t.rules().tags()) {
     const uint64_t n = tag_docs.count(tag) ? tag_docs[tag] : 0;
     fmt::print("  {:45} {:7}  {:6.2f}%\n", tag, n, docs ? 100.0 * static_cast<double>(n) / static_cast<double>(docs) : 0);
   }
@@ -154,12 +174,12 @@ void Coverage(const std::string& dir, const std::string& source, const std::stri
   std::vector<std::string> never;
   for (uint32_t p = 0; p < pattern_docs.size(); ++p) {
     by_hits.emplace_back(pattern_docs[p], p);
-    if (pattern_docs[p] == 0) never.push_back(t.rules->patterns()[p].text);
+    if (pattern_docs[p] == 0) never.push_back(t.rules().patterns()[p].text);
   }
   std::sort(by_hits.rbegin(), by_hits.rend());
   fmt::print("\nmost frequent keywords:\n");
   for (size_t i = 0; i < std::min(top, by_hits.size()); ++i)
-    fmt::print("  {:20} {}\n", t.rules->patterns()[by_hits[i].second].text, by_hits[i].first);
+    fmt::print("  {:20} {}\n", t.rules().patterns()[by_hits[i].second].text, by_hits[i].first);
   fmt::print("\nkeywords that never match ({} of {}):\n", never.size(), pattern_docs.size());
   for (const auto& k : never) fmt::print("  {}\n", k);
 }
@@ -178,9 +198,13 @@ void RegisterRules(CLI::App& app, int* exit_code) {
   {
     auto* cmd = rules->add_subcommand("explain", "Show which rules fire on a text, with spans and provenance");
     auto text = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    auto title = std::make_shared<std::optional<std::string>>();
     cmd->add_option("--rules", *dir, "rules directory")->default_str("rules/sets");
     cmd->add_option("text", *text, "text to tag (default: stdin; a first line is taken as the title)");
-    cmd->callback([dir, text, exit_code] { Explain(*dir, *text, exit_code); });
+    cmd->add_option("--title", *title, "the title; the text (or stdin) is then the body, newlines and all");
+    cmd->add_flag("--json", *json, "print the tags, scores and spans as the object `query --json` prints");
+    cmd->callback([dir, text, title, json, exit_code] { Explain(*dir, *text, *title, *json, exit_code); });
   }
   {
     auto* cmd = rules->add_subcommand("lint", "Report duplicate, shadowed and unbounded keywords, missing provenance");
@@ -199,8 +223,12 @@ void RegisterRules(CLI::App& app, int* exit_code) {
     cmd->add_option("--rules", *dir, "rules directory")->default_str("rules/sets");
     cmd->add_option("--source", *source, "file:PATH or PATH (JSON Lines, plain or .gz), - for stdin")->required();
     cmd->add_option("--format", *format, "cls | eastmoney | ths | auto | map:FILE")->default_str("auto");
+    auto json = std::make_shared<bool>(false);
     cmd->add_option("--top", *top, "how many frequent keywords to list")->default_str("20");
-    cmd->callback([dir, source, format, top, exit_code] { Coverage(*dir, *source, *format, *top, exit_code); });
+    cmd->add_flag("--json", *json, "one JSON object: documents, undecodable, tags {tag: docs}, keywords {kw: docs}");
+    cmd->callback([dir, source, format, top, json, exit_code] {
+      Coverage(*dir, *source, *format, *top, *json, exit_code);
+    });
   }
 }
 

@@ -3,7 +3,8 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "newsflow/pipeline/runner.h"
+#include "pipeline/decode/decoder.h"
+#include "pipeline/job/runner.h"
 
 namespace newsflow::cli {
 namespace {
@@ -17,6 +18,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("run", "Read a source, tag every item, store it");
   auto opts = std::make_shared<pipeline::RunOptions>();
   auto quiet = std::make_shared<bool>(false);
+  auto json = std::make_shared<bool>(false);
   cmd->add_option("--source", opts->source,
                   "file:PATH (JSON Lines, plain or .gz), PATH, - for stdin, or "
                   "kafka://HOST:PORT/TOPIC[,TOPIC]?group=NAME[&strategy=..&exit=eof..] (consumer group)")
@@ -36,19 +38,32 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "PATH: write, per Kafka record, RocksDB commit time minus record timestamp (ms), one per line");
   cmd->add_flag("--sync", opts->sync_writes, "fsync every batch");
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
-  cmd->callback([opts, quiet, exit_code] {
+  cmd->add_flag("--json", *json, "print the summary as one JSON object");
+  cmd->callback([opts, quiet, json, exit_code] {
     opts->progress = !*quiet;
     opts->stop = &g_stop;
+    // Usage problems exit 2 before anything is opened.
+    pipeline::FormatSpec format;
+    Status s = opts->Validate();
+    if (s.ok() && opts->format.rfind("map:", 0) != 0) s = pipeline::ParseFormatSpec(opts->format, &format);
+    if (!s.ok()) {
+      std::fprintf(stderr, "newsflow run: %s\n", s.message().c_str());
+      *exit_code = 2;
+      return;
+    }
     std::signal(SIGINT, OnSignal);
     std::signal(SIGTERM, OnSignal);
     pipeline::RunSummary summary;
-    const std::string err = pipeline::Run(*opts, &summary);
-    if (!err.empty()) {
-      std::fprintf(stderr, "newsflow run: %s\n", err.c_str());
+    s = pipeline::Run(*opts, &summary);
+    // The summary is printed even for a failed run, so that what was and was
+    // not stored is on record (`durable` says whether the tail survived).
+    if (!s.ok()) std::fprintf(stderr, "newsflow run: %s\n", s.message().c_str());
+    if (!s.ok() && summary.read == 0 && !*json) {
       *exit_code = 1;
       return;
     }
-    std::fputs(pipeline::FormatSummary(summary).c_str(), stdout);
+    std::fputs((*json ? pipeline::SummaryToJson(summary) + "\n" : pipeline::FormatSummary(summary)).c_str(), stdout);
+    if (!s.ok()) *exit_code = 1;
   });
 }
 

@@ -1,56 +1,31 @@
-// tagging.h — the rules, normalizer and stages the offline commands (rules
-// explain/coverage, eval) need to tag texts exactly as `newsflow run` does.
+// tagging.h — the Tagger the offline commands (rules check/explain/coverage,
+// eval) tag with: the same pipeline::Tagger and TagWorker the runner's
+// workers use, so they tag a text exactly as `newsflow run` does.
 #pragma once
 
 #include <cstdio>
 #include <memory>
 #include <string>
 
-#include "newsflow/pipeline/stages.h"
-#include "newsflow/rules/compiled_rules.h"
+#include "pipeline/job/tagger.h"
 
 namespace newsflow::cli {
 
 struct OfflineTagger {
-  std::shared_ptr<const rules::CompiledRules> rules;
-  std::unique_ptr<pipeline::Normalizer> normalizer;
-  std::unique_ptr<pipeline::NormalizeStage> normalize;
-  std::unique_ptr<pipeline::MatchStage> match;
+  std::shared_ptr<const pipeline::Tagger> tagger;
+  std::unique_ptr<pipeline::TagWorker> worker;
 
-  // Loads and compiles the rules; prints the error and returns false.
+  // Loads and compiles the rules; prints the error as `who: ...` and returns
+  // false when that fails.
   bool Open(const std::string& rules_dir, const char* who) {
-    rules::RuleSet set;
-    if (auto s = rules::LoadRuleDir(rules_dir, &set); !s.ok()) {
-      std::fprintf(stderr, "%s: %s\n", who, s.message().c_str());
-      return false;
-    }
-    if (auto s = rules::CompiledRules::Compile(set, &rules); !s.ok()) {
-      std::fprintf(stderr, "%s: %s\n", who, s.message().c_str());
-      return false;
-    }
-    try {
-      normalizer = std::make_unique<pipeline::Normalizer>();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "%s: normalizer: %s\n", who, e.what());
-      return false;
-    }
-    normalize = std::make_unique<pipeline::NormalizeStage>(*normalizer);
-    match = std::make_unique<pipeline::MatchStage>(rules);
-    return true;
+    pipeline::TaggerOptions o;
+    o.rules_dir = rules_dir;
+    Status s = pipeline::Tagger::Open(o, &tagger);
+    if (s.ok()) s = tagger->NewWorker(&worker);
+    if (!s.ok()) std::fprintf(stderr, "%s: %s\n", who, s.message().c_str());
+    return s.ok();
   }
-
-  // Normalizes and tags a batch of decoded items.
-  pipeline::Batch Tag(pipeline::Batch b) { return match->Process(normalize->Process(std::move(b))); }
-
-  // Tags one title/body pair.
-  pipeline::Item TagText(std::string title, std::string body) {
-    pipeline::Batch b;
-    b.items.emplace_back();
-    b.items[0].doc.title = std::move(title);
-    b.items[0].doc.body = std::move(body);
-    b = Tag(std::move(b));
-    return std::move(b.items[0]);
-  }
+  const rules::CompiledRules& rules() const { return tagger->rules(); }
 };
 
 }  // namespace newsflow::cli

@@ -1,9 +1,19 @@
 // compiled_rules.cc — builds the Hyperscan database, scans, evaluates rules.
 #include "newsflow/rules/compiled_rules.h"
 
+#include <fcntl.h>
 #include <hs/hs.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <tuple>
 
@@ -26,32 +36,179 @@ std::string EscapeLiteral(std::string_view s) {
   return out;
 }
 
+// Flags of every regex pattern (on top of HS_FLAG_CASELESS when caseless).
+constexpr unsigned kRegexFlags = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
+
+std::string FormatBudget(std::chrono::milliseconds b) {
+  const auto ms = b.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+// ---- Trial compile of the regexes in a child process ----------------------
+// The child compiles each regex alone and writes, before each, its index as
+// a 4-byte record to a pipe, then kTrialDone. The parent reads the records
+// until kTrialDone, EOF or the deadline; on the deadline it kills the child.
+// The child is always reaped before TrialCompile returns.
+
+struct TrialPattern {
+  std::string expr;
+  unsigned flags;
+};
+
+struct TrialResult {
+  enum Kind { kDone, kTimedOut, kDied, kSystemError } kind = kDone;
+  size_t at = 0;       // regex being compiled when the child stopped
+  std::string detail;  // how the child died, or the failing system call
+};
+
+constexpr uint32_t kTrialDone = 0xFFFFFFFFu;
+
+bool WriteAll(int fd, const void* data, size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// Runs in the forked child: only compiles, writes to the pipe and _exits
+// (no stdio, no atexit handlers, nothing of the parent's state is touched).
+[[noreturn]] void RunTrialChild(int fd, pid_t parent, const std::vector<TrialPattern>& patterns) {
+#ifdef __linux__
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a parent that dies
+#endif
+  if (getppid() != parent) _exit(3);
+  for (uint32_t i = 0; i < patterns.size(); ++i) {
+    if (!WriteAll(fd, &i, sizeof i)) _exit(2);
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* err = nullptr;
+    // Errors are the parent's in-process compile's to report.
+    if (hs_compile(patterns[i].expr.c_str(), patterns[i].flags, HS_MODE_BLOCK, nullptr, &db, &err) == HS_SUCCESS)
+      hs_free_database(db);
+    else
+      hs_free_compile_error(err);
+  }
+  _exit(WriteAll(fd, &kTrialDone, sizeof kTrialDone) ? 0 : 2);
+}
+
+// Reads progress records until kTrialDone, EOF or `deadline`. Returns
+// kDone, kTimedOut, kDied (EOF without kTrialDone) or kSystemError (poll
+// failed, *detail says why); *at = last index read.
+TrialResult::Kind WatchTrialChild(int fd, std::chrono::steady_clock::time_point deadline, size_t* at,
+                                  std::string* detail) {
+  std::string pending;  // bytes of a record not yet complete
+  char buf[256];
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return TrialResult::kTimedOut;
+    pollfd pfd{fd, POLLIN, 0};
+    const int pr = poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 60000)));
+    if (pr < 0 && errno != EINTR) {
+      *detail = std::string("poll: ") + strerror(errno);
+      return TrialResult::kSystemError;
+    }
+    if (pr <= 0) continue;
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return TrialResult::kDied;
+    pending.append(buf, static_cast<size_t>(n));
+    size_t off = 0;
+    for (; off + sizeof(uint32_t) <= pending.size(); off += sizeof(uint32_t)) {
+      uint32_t rec;
+      std::memcpy(&rec, pending.data() + off, sizeof rec);
+      if (rec == kTrialDone) return TrialResult::kDone;
+      *at = rec;
+    }
+    pending.erase(0, off);
+  }
+}
+
+// Waits for `pid` to end; returns its wait status (0 if it was already
+// reaped elsewhere, e.g. SIGCHLD ignored).
+int Reap(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return 0;
+  }
+  return status;
+}
+
+std::string DescribeExit(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  return "ended abnormally";
+}
+
+TrialResult TrialCompile(const std::vector<TrialPattern>& patterns, std::chrono::milliseconds budget) {
+  TrialResult r;
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return {TrialResult::kSystemError, 0, std::string("pipe: ") + strerror(errno)};
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int e = errno;
+    close(fds[0]);
+    close(fds[1]);
+    return {TrialResult::kSystemError, 0, std::string("fork: ") + strerror(e)};
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    RunTrialChild(fds[1], parent, patterns);
+  }
+  close(fds[1]);
+  r.kind = WatchTrialChild(fds[0], deadline, &r.at, &r.detail);
+  close(fds[0]);
+  if (r.kind == TrialResult::kTimedOut || r.kind == TrialResult::kSystemError) kill(pid, SIGKILL);
+  const int status = Reap(pid);
+  if (r.kind == TrialResult::kDied) r.detail = DescribeExit(status);
+  return r;
+}
+
 }  // namespace
 
-CompiledRules::~CompiledRules() { hs_free_database(db_); }
+void HsDatabaseDeleter::operator()(hs_database* db) const { hs_free_database(db); }
+void HsScratchDeleter::operator()(hs_scratch* s) const { hs_free_scratch(s); }
 
-ScanScratch::~ScanScratch() { hs_free_scratch(hs_); }
+CompiledRules::~CompiledRules() = default;
 
-Status CompiledRules::Compile(const RuleSet& set, std::shared_ptr<const CompiledRules>* out) {
+Status CompiledRules::Compile(const RuleSet& set, const EvaluateOptions& options, const CompileOptions& compile,
+                              std::shared_ptr<const CompiledRules>* out) {
   std::shared_ptr<CompiledRules> c(new CompiledRules());
   c->set_ = set;
+  c->options_ = options;
 
   // Tags: sorted, unique; their index is the tag id used in TagMatch.
   for (const auto& r : set.rules) c->tags_.push_back(r.tag);
   std::sort(c->tags_.begin(), c->tags_.end());
   c->tags_.erase(std::unique(c->tags_.begin(), c->tags_.end()), c->tags_.end());
 
+  std::vector<std::pair<uint32_t, int>> first_use;  // pattern -> (rule, line)
+  c->InternPatterns(&first_use);
+  if (c->patterns_.empty()) return Status::InvalidArgument("rule set has no keywords");
+  const bool any_regex =
+      std::any_of(c->patterns_.begin(), c->patterns_.end(), [](const Pattern& p) { return p.regex; });
+  if (any_regex && compile.regex_compile_budget.count() > 0)
+    NEWSFLOW_RETURN_IF_ERROR(c->CheckRegexBudget(compile.regex_compile_budget, first_use));
+  NEWSFLOW_RETURN_IF_ERROR(c->BuildDatabase(any_regex, first_use));
+  *out = std::move(c);
+  return Status::OK();
+}
+
+void CompiledRules::InternPatterns(std::vector<std::pair<uint32_t, int>>* first_use) {
   // Patterns: distinct (text, caseless, regex). Remember the first rule that
   // used each, to name it in compile errors.
   std::map<std::tuple<std::string, bool, bool>, uint32_t> index;
-  std::vector<std::pair<uint32_t, int>> first_use;  // pattern -> (rule, line)
-  bool any_regex = false;
   auto intern = [&](const Keyword& k, uint32_t rule) -> uint32_t {
     const bool caseless = !k.case_sensitive;
     auto key = std::make_tuple(k.text, caseless, k.regex);
     auto it = index.find(key);
     if (it != index.end()) return it->second;
-    const auto id = static_cast<uint32_t>(c->patterns_.size());
+    const auto id = static_cast<uint32_t>(patterns_.size());
     Pattern p;
     p.text = k.text;
     p.caseless = caseless;
@@ -60,17 +217,16 @@ Status CompiledRules::Compile(const RuleSet& set, std::shared_ptr<const Compiled
       p.left_boundary = IsAsciiAlnum(static_cast<unsigned char>(k.text.front()));
       p.right_boundary = IsAsciiAlnum(static_cast<unsigned char>(k.text.back()));
     }
-    any_regex |= k.regex;
-    c->patterns_.push_back(std::move(p));
-    first_use.emplace_back(rule, k.line);
+    patterns_.push_back(std::move(p));
+    first_use->emplace_back(rule, k.line);
     index.emplace(std::move(key), id);
     return id;
   };
 
-  for (uint32_t ri = 0; ri < set.rules.size(); ++ri) {
-    const Rule& r = set.rules[ri];
+  for (uint32_t ri = 0; ri < set_.rules.size(); ++ri) {
+    const Rule& r = set_.rules[ri];
     CompiledRule cr;
-    cr.tag = static_cast<uint32_t>(std::lower_bound(c->tags_.begin(), c->tags_.end(), r.tag) - c->tags_.begin());
+    cr.tag = static_cast<uint32_t>(std::lower_bound(tags_.begin(), tags_.end(), r.tag) - tags_.begin());
     for (const auto& k : r.any) cr.any.push_back(intern(k, ri));
     for (const auto& g : r.all) {
       cr.all.emplace_back();
@@ -81,34 +237,68 @@ Status CompiledRules::Compile(const RuleSet& set, std::shared_ptr<const Compiled
     cr.title_weight = r.title_weight;
     cr.min_score = r.min_score;
     cr.alert = r.alert;
-    c->rules_.push_back(std::move(cr));
+    rules_.push_back(std::move(cr));
   }
-  if (c->patterns_.empty()) return Status::Error("rule set has no keywords");
 
   // Which rules a positive hit of each pattern can make fire.
-  c->rules_of_pattern_.resize(c->patterns_.size());
-  for (uint32_t ri = 0; ri < c->rules_.size(); ++ri) {
+  rules_of_pattern_.resize(patterns_.size());
+  for (uint32_t ri = 0; ri < rules_.size(); ++ri) {
     auto add = [&](uint32_t p) {
-      auto& v = c->rules_of_pattern_[p];
+      auto& v = rules_of_pattern_[p];
       if (v.empty() || v.back() != ri) v.push_back(ri);
     };
-    for (uint32_t p : c->rules_[ri].any) add(p);
-    for (const auto& g : c->rules_[ri].all)
+    for (uint32_t p : rules_[ri].any) add(p);
+    for (const auto& g : rules_[ri].all)
       for (uint32_t p : g) add(p);
   }
+}
 
-  const auto n = static_cast<unsigned>(c->patterns_.size());
+std::string CompiledRules::PatternWhere(uint32_t p, const std::vector<std::pair<uint32_t, int>>& first_use) const {
+  const auto [ri, line] = first_use[p];
+  const Rule& r = set_.rules[ri];
+  return r.file + ":" + std::to_string(line) + ": rule '" + r.tag + "': pattern '" + patterns_[p].text + "'";
+}
+
+Status CompiledRules::CheckRegexBudget(std::chrono::milliseconds budget,
+                                       const std::vector<std::pair<uint32_t, int>>& first_use) const {
+  std::vector<uint32_t> ids;
+  std::vector<TrialPattern> trial;
+  for (uint32_t i = 0; i < patterns_.size(); ++i) {
+    if (!patterns_[i].regex) continue;
+    ids.push_back(i);
+    trial.push_back({patterns_[i].text, (patterns_[i].caseless ? HS_FLAG_CASELESS : 0u) | kRegexFlags});
+  }
+  const TrialResult t = TrialCompile(trial, budget);
+  const uint32_t at = ids[std::min(t.at, ids.size() - 1)];
+  switch (t.kind) {
+    case TrialResult::kDone:
+      return Status::OK();
+    case TrialResult::kTimedOut:
+      return Status::InvalidArgument(PatternWhere(at, first_use) + ": regex did not compile within " +
+                                     FormatBudget(budget) +
+                                     " (CompileOptions::regex_compile_budget, shared by all the set's regexes)");
+    case TrialResult::kDied:
+      return Status::InvalidArgument(PatternWhere(at, first_use) +
+                                     ": the trial compile of this regex died (" + t.detail + ")");
+    case TrialResult::kSystemError:
+      break;
+  }
+  return Status::Internal("cannot trial-compile the regexes: " + t.detail);
+}
+
+Status CompiledRules::BuildDatabase(bool any_regex, const std::vector<std::pair<uint32_t, int>>& first_use) {
+  const auto n = static_cast<unsigned>(patterns_.size());
   std::vector<unsigned> flags(n), ids(n);
   std::vector<size_t> lens(n);
   std::vector<std::string> exprs(n);
   std::vector<const char*> ptrs(n);
   for (unsigned i = 0; i < n; ++i) {
-    const Pattern& p = c->patterns_[i];
+    const Pattern& p = patterns_[i];
     ids[i] = i;
     flags[i] = p.caseless ? HS_FLAG_CASELESS : 0;
     if (p.regex) {
       exprs[i] = p.text;
-      flags[i] |= HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
+      flags[i] |= kRegexFlags;
     } else {
       exprs[i] = any_regex ? EscapeLiteral(p.text) : p.text;
     }
@@ -116,52 +306,53 @@ Status CompiledRules::Compile(const RuleSet& set, std::shared_ptr<const Compiled
     lens[i] = exprs[i].size();
   }
   hs_compile_error_t* err = nullptr;
+  hs_database_t* db = nullptr;
   hs_error_t rc;
   if (!any_regex) {
-    rc = hs_compile_lit_multi(ptrs.data(), flags.data(), ids.data(), lens.data(), n, HS_MODE_BLOCK, nullptr,
-                              &c->db_, &err);
-    c->literal_api_ = true;
+    rc = hs_compile_lit_multi(ptrs.data(), flags.data(), ids.data(), lens.data(), n, HS_MODE_BLOCK, nullptr, &db,
+                              &err);
+    literal_api_ = true;
   } else {
-    rc = hs_compile_multi(ptrs.data(), flags.data(), ids.data(), n, HS_MODE_BLOCK, nullptr, &c->db_, &err);
+    rc = hs_compile_multi(ptrs.data(), flags.data(), ids.data(), n, HS_MODE_BLOCK, nullptr, &db, &err);
   }
-  if (rc != HS_SUCCESS) {
-    std::string msg = "hyperscan compile failed";
-    if (err) {
-      msg = err->message;
-      if (err->expression >= 0 && static_cast<size_t>(err->expression) < first_use.size()) {
-        const auto [ri, line] = first_use[err->expression];
-        const Rule& r = set.rules[ri];
-        msg = r.file + ":" + std::to_string(line) + ": rule '" + r.tag + "': pattern '" +
-              c->patterns_[err->expression].text + "': " + err->message;
-      }
-      hs_free_compile_error(err);
-    }
-    return Status::Error(msg);
+  db_.reset(db);
+  if (rc == HS_SUCCESS) return Status::OK();
+  std::string msg = "hyperscan compile failed";
+  if (err) {
+    msg = err->message;
+    if (err->expression >= 0 && static_cast<size_t>(err->expression) < first_use.size())
+      msg = PatternWhere(static_cast<uint32_t>(err->expression), first_use) + ": " + err->message;
+    hs_free_compile_error(err);
   }
-  *out = std::move(c);
-  return Status::Ok();
+  return Status::InvalidArgument(msg);
 }
 
-std::unique_ptr<ScanScratch> CompiledRules::NewScratch() const {
+Status CompiledRules::NewScratch(std::unique_ptr<ScanScratch>* out) const {
   std::unique_ptr<ScanScratch> s(new ScanScratch());
-  if (hs_alloc_scratch(db_, &s->hs_) != HS_SUCCESS) return nullptr;
+  hs_scratch_t* hs = nullptr;
+  if (hs_error_t rc = hs_alloc_scratch(db_.get(), &hs); rc != HS_SUCCESS) {
+    return Status::Internal("hyperscan: cannot allocate scratch (error " + std::to_string(rc) + ")");
+  }
+  s->hs_.reset(hs);
   s->owner_ = this;
   s->m_.bits.assign((patterns_.size() + 63) / 64, 0);
   s->m_.hits.reserve(256);
   s->rule_seen_.assign(rules_.size(), 0);
-  return s;
+  s->rule_spans_.reserve(options_.max_spans_per_tag);
+  *out = std::move(s);
+  return Status::OK();
 }
 
 size_t CompiledRules::database_bytes() const {
   size_t n = 0;
-  hs_database_size(db_, &n);
+  hs_database_size(db_.get(), &n);
   return n;
 }
 
 size_t CompiledRules::scratch_bytes() const {
   hs_scratch_t* s = nullptr;
   size_t n = 0;
-  if (hs_alloc_scratch(db_, &s) == HS_SUCCESS) {
+  if (hs_alloc_scratch(db_.get(), &s) == HS_SUCCESS) {
     hs_scratch_size(s, &n);
     hs_free_scratch(s);
   }
@@ -192,7 +383,7 @@ int CompiledRules::OnMatch(unsigned id, unsigned long long from, unsigned long l
   return 0;
 }
 
-bool CompiledRules::Scan(std::string_view text, uint32_t title_end, ScanScratch* s) const {
+Status CompiledRules::Scan(std::string_view text, uint32_t title_end, ScanScratch* s) const {
   MatchSet& m = s->m_;
   for (uint32_t p : m.touched) m.bits[p >> 6] = 0;
   m.touched.clear();
@@ -200,9 +391,11 @@ bool CompiledRules::Scan(std::string_view text, uint32_t title_end, ScanScratch*
   m.truncated = false;
   m.title_end = title_end;
   s->text_ = text;
-  if (text.empty()) return true;
-  const hs_error_t rc = hs_scan(db_, text.data(), static_cast<unsigned>(text.size()), 0, s->hs_, &OnMatch, s);
-  return rc == HS_SUCCESS;
+  if (text.empty()) return Status::OK();
+  const hs_error_t rc =
+      hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s->hs_.get(), &OnMatch, s);
+  if (rc != HS_SUCCESS) return Status::Internal("hyperscan: scan failed (error " + std::to_string(rc) + ")");
+  return Status::OK();
 }
 
 void CompiledRules::Evaluate(ScanScratch* s, std::vector<TagMatch>* out) const {
@@ -219,64 +412,8 @@ void CompiledRules::Evaluate(ScanScratch* s, std::vector<TagMatch>* out) const {
   std::sort(cands.begin(), cands.end());
 
   const size_t first_out = out->size();
-  for (uint32_t ri : cands) {
-    const CompiledRule& r = rules_[ri];
-    bool vetoed = false;
-    for (uint32_t p : r.veto) vetoed |= m.Has(p);
-    if (vetoed) continue;
+  for (uint32_t ri : cands) EvaluateRule(ri, s, out);
 
-    auto inside_except = [&](const Hit& h) {
-      if (r.except.empty()) return false;
-      for (const Hit& e : m.hits) {
-        if (e.begin > h.begin || e.end < h.end) continue;
-        if (std::find(r.except.begin(), r.except.end(), e.pattern) != r.except.end()) return true;
-      }
-      return false;
-    };
-    double score = 0;
-    std::vector<Hit> spans;
-    // Scores one keyword once, however many of the rule's lists name it
-    // (SCHEMA.md: each distinct keyword adds to the score); returns whether
-    // it counted.
-    std::vector<std::pair<uint32_t, bool>> scored;
-    auto score_pattern = [&](uint32_t p) -> bool {
-      if (!m.Has(p)) return false;
-      for (const auto& [q, counted] : scored)
-        if (q == p) return counted;
-      scored.emplace_back(p, false);
-      unsigned n = 0;
-      bool in_title = false;
-      for (const Hit& h : m.hits) {
-        if (h.pattern != p || inside_except(h)) continue;
-        ++n;
-        in_title |= h.begin < m.title_end;
-        if (spans.size() < 32) spans.push_back(h);
-      }
-      if (n == 0 && m.truncated && r.except.empty()) n = 1;  // hit beyond the span cap
-      if (n == 0) return false;
-      score += (in_title ? r.title_weight : 1.0) + 0.25 * std::min(n - 1, 4u);
-      scored.back().second = true;
-      return true;
-    };
-    bool any_hit = r.any.empty();
-    for (uint32_t p : r.any) any_hit |= score_pattern(p);
-    bool all_hit = true;
-    for (const auto& g : r.all) {
-      bool group_hit = false;
-      for (uint32_t p : g) group_hit |= score_pattern(p);
-      all_hit &= group_hit;
-    }
-    if (!any_hit || !all_hit || score < r.min_score) continue;
-    std::sort(spans.begin(), spans.end(), [](const Hit& a, const Hit& b) {
-      return std::tie(a.begin, a.end, a.pattern) < std::tie(b.begin, b.end, b.pattern);
-    });
-    spans.erase(std::unique(spans.begin(), spans.end(),
-                            [](const Hit& a, const Hit& b) {
-                              return a.begin == b.begin && a.end == b.end && a.pattern == b.pattern;
-                            }),
-                spans.end());
-    out->push_back({r.tag, score, r.alert, std::move(spans)});
-  }
   // One entry per tag: the best score wins; alert if any firing rule alerts.
   auto begin = out->begin() + static_cast<std::ptrdiff_t>(first_out);
   std::stable_sort(begin, out->end(), [](const TagMatch& a, const TagMatch& b) {
@@ -294,11 +431,73 @@ void CompiledRules::Evaluate(ScanScratch* s, std::vector<TagMatch>* out) const {
   out->erase(w, out->end());
 }
 
-bool CompiledRules::Tag(std::string_view text, uint32_t title_end, ScanScratch* scratch,
-                        std::vector<TagMatch>* out) const {
-  if (!Scan(text, title_end, scratch)) return false;
+void CompiledRules::EvaluateRule(uint32_t ri, ScanScratch* s, std::vector<TagMatch>* out) const {
+  const MatchSet& m = s->m_;
+  const CompiledRule& r = rules_[ri];
+  for (uint32_t p : r.veto)
+    if (m.Has(p)) return;
+
+  auto inside_except = [&](const Hit& h) {
+    if (r.except.empty()) return false;
+    for (const Hit& e : m.hits) {
+      if (e.begin > h.begin || e.end < h.end) continue;
+      if (std::find(r.except.begin(), r.except.end(), e.pattern) != r.except.end()) return true;
+    }
+    return false;
+  };
+  double score = 0;
+  std::vector<Hit>& spans = s->rule_spans_;
+  spans.clear();
+  // Scores one keyword once, however many of the rule's lists name it
+  // (SCHEMA.md: each distinct keyword adds to the score); returns whether
+  // it counted.
+  auto& scored = s->scored_;
+  scored.clear();
+  auto score_pattern = [&](uint32_t p) -> bool {
+    if (!m.Has(p)) return false;
+    for (const auto& [q, counted] : scored)
+      if (q == p) return counted;
+    scored.emplace_back(p, false);
+    unsigned n = 0;
+    bool in_title = false;
+    for (const Hit& h : m.hits) {
+      if (h.pattern != p || inside_except(h)) continue;
+      ++n;
+      in_title |= h.begin < m.title_end;
+      if (spans.size() < options_.max_spans_per_tag) spans.push_back(h);
+    }
+    if (n == 0 && m.truncated && r.except.empty()) n = 1;  // hit beyond the span cap
+    if (n == 0) return false;
+    score += (in_title ? r.title_weight : 1.0) +
+             options_.repeat_bonus * std::min(n - 1, options_.max_repeats_scored);
+    scored.back().second = true;
+    return true;
+  };
+  bool any_hit = r.any.empty();
+  for (uint32_t p : r.any) any_hit |= score_pattern(p);
+  bool all_hit = true;
+  for (const auto& g : r.all) {
+    bool group_hit = false;
+    for (uint32_t p : g) group_hit |= score_pattern(p);
+    all_hit &= group_hit;
+  }
+  if (!any_hit || !all_hit || score < r.min_score) return;
+  std::sort(spans.begin(), spans.end(), [](const Hit& a, const Hit& b) {
+    return std::tie(a.begin, a.end, a.pattern) < std::tie(b.begin, b.end, b.pattern);
+  });
+  spans.erase(std::unique(spans.begin(), spans.end(),
+                          [](const Hit& a, const Hit& b) {
+                            return a.begin == b.begin && a.end == b.end && a.pattern == b.pattern;
+                          }),
+              spans.end());
+  out->push_back({r.tag, score, r.alert, std::vector<Hit>(spans.begin(), spans.end())});
+}
+
+Status CompiledRules::Tag(std::string_view text, uint32_t title_end, ScanScratch* scratch,
+                          std::vector<TagMatch>* out) const {
+  NEWSFLOW_RETURN_IF_ERROR(Scan(text, title_end, scratch));
   Evaluate(scratch, out);
-  return true;
+  return Status::OK();
 }
 
 }  // namespace newsflow::rules

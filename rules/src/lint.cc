@@ -99,13 +99,13 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) 
 }
 
 Status ApplyLintAllowList(const std::string& allow_file, std::vector<LintFinding>* findings) {
-  if (!std::filesystem::exists(allow_file)) return Status::Ok();
+  if (!std::filesystem::exists(allow_file)) return Status::OK();
   try {
     const YAML::Node root = YAML::LoadFile(allow_file);
-    if (!root.IsSequence()) return Status::Error(allow_file + ": must be a list of {check, keyword, why}");
+    if (!root.IsSequence()) return Status::InvalidArgument(allow_file + ": must be a list of {check, keyword, why}");
     for (const auto& n : root) {
       if (!n["check"] || !n["keyword"] || !n["why"])
-        return Status::Error(allow_file + ":" + std::to_string(n.Mark().line + 1) + ": entry needs check, keyword, why");
+        return Status::InvalidArgument(allow_file + ":" + std::to_string(n.Mark().line + 1) + ": entry needs check, keyword, why");
       const auto check = n["check"].as<std::string>(), kw = n["keyword"].as<std::string>(),
                  why = n["why"].as<std::string>();
       bool used = false;
@@ -121,9 +121,9 @@ Status ApplyLintAllowList(const std::string& allow_file, std::vector<LintFinding
                              ""});
     }
   } catch (const YAML::Exception& e) {
-    return Status::Error(allow_file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return Status::InvalidArgument(allow_file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  return Status::Ok();
+  return Status::OK();
 }
 
 }  // namespace newsflow::rules

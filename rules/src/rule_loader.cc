@@ -2,9 +2,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -43,12 +45,91 @@ std::string Scalar(const YAML::Node& n, const std::string& rule, const char* key
   return n.as<std::string>();
 }
 
+// A finite number: .nan, .inf and -.inf parse as doubles but are rejected.
 double Number(const YAML::Node& n, const std::string& rule, const char* key) {
+  double v = 0;
   try {
-    return n.as<double>();
+    v = n.as<double>();
   } catch (const YAML::Exception&) {
     throw RuleError{LineOf(n), rule, std::string("`") + key + "` must be a number"};
   }
+  if (!std::isfinite(v))
+    throw RuleError{LineOf(n), rule, std::string("`") + key + "` must be a finite number (not .nan or .inf)"};
+  return v;
+}
+
+bool Bool(const YAML::Node& n, const std::string& rule, const char* key) {
+  try {
+    return n.as<bool>();
+  } catch (const YAML::Exception&) {
+    throw RuleError{LineOf(n), rule, std::string("`") + key + "` must be true or false"};
+  }
+}
+
+// Throws on a key given twice in one mapping (yaml-cpp keeps both and
+// iteration would silently let the last one win). `what` names the mapping.
+void CheckUniqueKeys(const YAML::Node& map, const std::string& rule, const char* what) {
+  std::map<std::string, int> first_line;
+  for (const auto& kv : map) {
+    const auto key = kv.first.as<std::string>();
+    const auto [it, fresh] = first_line.emplace(key, LineOf(kv.first));
+    if (!fresh)
+      throw RuleError{LineOf(kv.first), rule,
+                      "duplicate key `" + key + "` in " + what + " (first at line " + std::to_string(it->second) + ")"};
+  }
+}
+
+// Decodes one UTF-8 sequence at s[*i]; advances *i. Returns false on an
+// invalid, overlong, surrogate or out-of-range sequence.
+bool NextCodePoint(std::string_view s, size_t* i, char32_t* cp) {
+  // Lead byte pattern -> sequence length, payload bits, smallest code point.
+  struct Form {
+    unsigned char mask, lead;
+    size_t len;
+    char32_t min;
+  };
+  static constexpr Form kForms[] = {{0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800},
+                                    {0xF8, 0xF0, 4, 0x10000}};
+  const auto b0 = static_cast<unsigned char>(s[*i]);
+  const Form* f = std::find_if(std::begin(kForms), std::end(kForms),
+                               [b0](const Form& x) { return (b0 & x.mask) == x.lead; });
+  if (f == std::end(kForms) || *i + f->len > s.size()) return false;
+  const size_t len = f->len;
+  const char32_t min = f->min;
+  *cp = b0 & static_cast<unsigned char>(~f->mask);
+  for (size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[*i + k]);
+    if ((b & 0xC0) != 0x80) return false;
+    *cp = (*cp << 6) | (b & 0x3F);
+  }
+  *i += len;
+  return *cp >= min && *cp <= 0x10FFFF && !(*cp >= 0xD800 && *cp <= 0xDFFF);
+}
+
+// Whitespace (ASCII and Unicode spaces) and the invisible zero-width space
+// and BOM: a keyword made only of these matches nearly every document or
+// nothing at all.
+bool IsBlankCodePoint(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200B) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000 || c == 0xFEFF;
+}
+
+// Rejects keyword (or regex) text that is empty, holds a NUL byte, is not
+// valid UTF-8, spans lines (literals) or is only whitespace.
+void CheckKeywordText(const Keyword& k, const std::string& rule) {
+  const char* what = k.regex ? "regex" : "keyword";
+  if (k.text.empty()) throw RuleError{k.line, rule, "empty keyword"};
+  if (k.text.find('\0') != std::string::npos) throw RuleError{k.line, rule, std::string(what) + " contains a NUL byte"};
+  bool blank = true;
+  for (size_t i = 0; i < k.text.size();) {
+    char32_t cp = 0;
+    if (!NextCodePoint(k.text, &i, &cp)) throw RuleError{k.line, rule, std::string(what) + " is not valid UTF-8"};
+    blank &= IsBlankCodePoint(cp);
+  }
+  if (!k.regex && k.text.find('\n') != std::string::npos) throw RuleError{k.line, rule, "keyword contains a newline"};
+  if (blank)
+    throw RuleError{k.line, rule, std::string(what) + " is only whitespace (it would match nearly every document)"};
 }
 
 Keyword ParseKeyword(const YAML::Node& n, const std::string& rule, bool regex) {
@@ -58,12 +139,13 @@ Keyword ParseKeyword(const YAML::Node& n, const std::string& rule, bool regex) {
   if (n.IsScalar()) {
     k.text = n.as<std::string>();
   } else if (n.IsMap() && !regex) {
+    CheckUniqueKeys(n, rule, "the keyword");
     for (const auto& kv : n) {
       const auto key = kv.first.as<std::string>();
       if (key == "kw") {
         k.text = Scalar(kv.second, rule, "kw");
       } else if (key == "case") {
-        k.case_sensitive = kv.second.as<bool>();
+        k.case_sensitive = Bool(kv.second, rule, "case");
       } else {
         throw RuleError{LineOf(kv.first), rule, "unknown keyword key `" + key + "` (expected kw, case)"};
       }
@@ -71,9 +153,7 @@ Keyword ParseKeyword(const YAML::Node& n, const std::string& rule, bool regex) {
   } else {
     throw RuleError{k.line, rule, regex ? "a regex must be a string" : "a keyword must be a string or {kw, case}"};
   }
-  if (k.text.empty()) throw RuleError{k.line, rule, "empty keyword"};
-  if (!regex && k.text.find('\n') != std::string::npos)
-    throw RuleError{k.line, rule, "keyword contains a newline"};
+  CheckKeywordText(k, rule);
   return k;
 }
 
@@ -91,6 +171,63 @@ std::vector<Keyword> ParseKeywordList(const YAML::Node& n, const std::string& ru
   return out;
 }
 
+std::vector<Provenance> ParseProvenance(const YAML::Node& v, const std::string& rule) {
+  if (!v.IsSequence()) throw RuleError{LineOf(v), rule, "`provenance` must be a list"};
+  std::vector<Provenance> out;
+  for (const auto& p : v) {
+    if (!p.IsMap() || !p["seed"] || !p["clause"])
+      throw RuleError{LineOf(p), rule, "a provenance entry needs `seed` and `clause`"};
+    CheckUniqueKeys(p, rule, "the provenance entry");
+    for (const auto& pk : p) {
+      const auto pkey = pk.first.as<std::string>();
+      if (pkey != "seed" && pkey != "clause")
+        throw RuleError{LineOf(pk.first), rule, "unknown provenance key `" + pkey + "`"};
+    }
+    out.push_back({Scalar(p["seed"], rule, "seed"), Scalar(p["clause"], rule, "clause")});
+    if (out.back().seed.empty() || out.back().clause.empty())
+      throw RuleError{LineOf(p), rule, "a provenance entry needs a non-empty `seed` and `clause`"};
+  }
+  return out;
+}
+
+// Applies one `key: value` of a rule mapping to `r` (regexes go to `regexes`).
+void ParseRuleKey(const std::string& key, const YAML::Node& k, const YAML::Node& v, Rule* r,
+                  std::vector<Keyword>* regexes) {
+  if (key == "tag") {
+  } else if (key == "name") {
+    r->name = Scalar(v, r->tag, "name");
+  } else if (key == "any") {
+    r->any = ParseKeywordList(v, r->tag, "any");
+  } else if (key == "all") {
+    if (!v.IsSequence()) throw RuleError{LineOf(v), r->tag, "`all` must be a list of keyword lists"};
+    for (const auto& g : v) {
+      r->all.push_back(ParseKeywordList(g, r->tag, "all"));
+      if (r->all.back().empty()) throw RuleError{LineOf(g), r->tag, "empty `all` group"};
+    }
+  } else if (key == "not") {
+    r->veto = ParseKeywordList(v, r->tag, "not");
+  } else if (key == "except") {
+    r->except = ParseKeywordList(v, r->tag, "except");
+  } else if (key == "regex") {
+    *regexes = ParseKeywordList(v, r->tag, "regex", /*regex=*/true);
+  } else if (key == "title_weight") {
+    r->title_weight = Number(v, r->tag, "title_weight");
+    if (r->title_weight <= 0) throw RuleError{LineOf(v), r->tag, "`title_weight` must be > 0"};
+  } else if (key == "min_score") {
+    r->min_score = Number(v, r->tag, "min_score");
+    if (r->min_score < 0) throw RuleError{LineOf(v), r->tag, "`min_score` must be >= 0 (a score is never negative)"};
+  } else if (key == "alert") {
+    r->alert = Bool(v, r->tag, "alert");
+  } else if (key == "provenance") {
+    r->provenance = ParseProvenance(v, r->tag);
+  } else {
+    throw RuleError{LineOf(k), r->tag,
+                    "unknown key `" + key +
+                        "` (expected tag, name, any, all, not, except, regex, title_weight, min_score, "
+                        "alert, provenance)"};
+  }
+}
+
 Rule ParseRule(const YAML::Node& n, const std::string& file) {
   Rule r;
   r.file = file;
@@ -101,57 +238,15 @@ Rule ParseRule(const YAML::Node& n, const std::string& file) {
   if (!IsValidTag(r.tag))
     throw RuleError{LineOf(n["tag"]), r.tag,
                     "bad tag id (expected cluster:|theme:|region:|project:|program: and a lowercase slug)"};
+  CheckUniqueKeys(n, r.tag, "the rule");
   std::vector<Keyword> regexes;
-  for (const auto& kv : n) {
-    const auto key = kv.first.as<std::string>();
-    const YAML::Node& v = kv.second;
-    if (key == "tag") {
-    } else if (key == "name") {
-      r.name = Scalar(v, r.tag, "name");
-    } else if (key == "any") {
-      r.any = ParseKeywordList(v, r.tag, "any");
-    } else if (key == "all") {
-      if (!v.IsSequence()) throw RuleError{LineOf(v), r.tag, "`all` must be a list of keyword lists"};
-      for (const auto& g : v) {
-        r.all.push_back(ParseKeywordList(g, r.tag, "all"));
-        if (r.all.back().empty()) throw RuleError{LineOf(g), r.tag, "empty `all` group"};
-      }
-    } else if (key == "not") {
-      r.veto = ParseKeywordList(v, r.tag, "not");
-    } else if (key == "except") {
-      r.except = ParseKeywordList(v, r.tag, "except");
-    } else if (key == "regex") {
-      regexes = ParseKeywordList(v, r.tag, "regex", /*regex=*/true);
-    } else if (key == "title_weight") {
-      r.title_weight = Number(v, r.tag, "title_weight");
-      if (r.title_weight <= 0) throw RuleError{LineOf(v), r.tag, "`title_weight` must be > 0"};
-    } else if (key == "min_score") {
-      r.min_score = Number(v, r.tag, "min_score");
-    } else if (key == "alert") {
-      r.alert = v.as<bool>();
-    } else if (key == "provenance") {
-      if (!v.IsSequence()) throw RuleError{LineOf(v), r.tag, "`provenance` must be a list"};
-      for (const auto& p : v) {
-        if (!p.IsMap() || !p["seed"] || !p["clause"])
-          throw RuleError{LineOf(p), r.tag, "a provenance entry needs `seed` and `clause`"};
-        for (const auto& pk : p) {
-          const auto pkey = pk.first.as<std::string>();
-          if (pkey != "seed" && pkey != "clause")
-            throw RuleError{LineOf(pk.first), r.tag, "unknown provenance key `" + pkey + "`"};
-        }
-        r.provenance.push_back({Scalar(p["seed"], r.tag, "seed"), Scalar(p["clause"], r.tag, "clause")});
-      }
-    } else {
-      throw RuleError{LineOf(kv.first), r.tag,
-                      "unknown key `" + key +
-                          "` (expected tag, name, any, all, not, except, regex, title_weight, min_score, "
-                          "alert, provenance)"};
-    }
-  }
+  for (const auto& kv : n) ParseRuleKey(kv.first.as<std::string>(), kv.first, kv.second, &r, &regexes);
   // Regexes count like `any` keywords.
   for (auto& k : regexes) r.any.push_back(std::move(k));
   if (r.any.empty() && r.all.empty())
     throw RuleError{r.line, r.tag, "rule has no positive keywords (`any`, `all` or `regex`)"};
+  if (r.provenance.empty())
+    throw RuleError{r.line, r.tag, "rule has no `provenance` (at least one {seed, clause} entry is required)"};
   return r;
 }
 
@@ -165,51 +260,48 @@ uint64_t Fnv1a(uint64_t h, std::string_view s) {
 
 }  // namespace
 
-bool IsAsciiWord(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s)
-    if (c >= 0x80) return false;
-  return true;
-}
-
 Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSet* out) {
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
-    if (!root.IsMap()) return Status::Error(file + ":1: a rule file must be a mapping with `version` and `rules`");
+    if (!root.IsMap()) return Status::InvalidArgument(file + ":1: a rule file must be a mapping with `version` and `rules`");
+    std::map<std::string, int> first_line;
     for (const auto& kv : root) {
       const auto key = kv.first.as<std::string>();
+      const std::string where = file + ":" + std::to_string(LineOf(kv.first));
       if (key != "version" && key != "rules")
-        return Status::Error(file + ":" + std::to_string(LineOf(kv.first)) + ": unknown top-level key `" + key +
-                             "` (expected version, rules)");
+        return Status::InvalidArgument(where + ": unknown top-level key `" + key + "` (expected version, rules)");
+      if (const auto [it, fresh] = first_line.emplace(key, LineOf(kv.first)); !fresh)
+        return Status::InvalidArgument(where + ": duplicate top-level key `" + key + "` (first at line " +
+                                       std::to_string(it->second) + ")");
     }
     if (!root["version"] || root["version"].as<std::string>() != "1")
-      return Status::Error(file + ":1: `version: 1` is required");
+      return Status::InvalidArgument(file + ":1: `version: 1` is required");
     const YAML::Node rules = root["rules"];
     if (!rules || !rules.IsSequence())
-      return Status::Error(file + ":1: `rules` must be a list");
+      return Status::InvalidArgument(file + ":1: `rules` must be a list");
     for (const auto& n : rules) out->rules.push_back(ParseRule(n, file));
   } catch (const RuleError& e) {
-    return Status::Error(file + ":" + std::to_string(e.line) + ": rule '" + e.rule + "': " + e.what);
+    return Status::InvalidArgument(file + ":" + std::to_string(e.line) + ": rule '" + e.rule + "': " + e.what);
   } catch (const YAML::Exception& e) {
-    return Status::Error(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  return Status::Ok();
+  return Status::OK();
 }
 
 Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return Status::Error("rules directory not found: " + dir);
+  if (!fs::is_directory(dir, ec)) return Status::NotFound("rules directory not found: " + dir);
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
-  if (ec) return Status::Error("cannot read rules directory " + dir + ": " + ec.message());
-  if (files.empty()) return Status::Error("no *.yaml rule files in " + dir);
+  if (ec) return Status::IOError("cannot read rules directory " + dir + ": " + ec.message());
+  if (files.empty()) return Status::InvalidArgument("no *.yaml rule files in " + dir);
   std::sort(files.begin(), files.end());
   RuleSet set;
   uint64_t h = 1469598103934665603ull;
   for (const auto& p : files) {
     std::ifstream in(p, std::ios::binary);
-    if (!in) return Status::Error("cannot read rule file " + p.string());
+    if (!in) return Status::IOError("cannot read rule file " + p.string());
     std::stringstream ss;
     ss << in.rdbuf();
     const std::string text = ss.str();
@@ -221,7 +313,7 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   set.version = buf;
   *out = std::move(set);
-  return Status::Ok();
+  return Status::OK();
 }
 
 }  // namespace newsflow::rules

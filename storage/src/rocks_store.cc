@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdarg>
+#include <cstdio>
+#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -90,6 +92,39 @@ std::string DeadLetterKey(uint64_t seq) {
   return k;
 }
 
+// A dead letter's identity: 128-bit FNV-1a of its position and raw bytes,
+// as 16 bytes. Stable across versions (it is stored).
+std::string DeadLetterId(std::string_view position, std::string_view raw) {
+  using u128 = unsigned __int128;
+  const u128 prime = (u128{0x0000000001000000ULL} << 64) | 0x000000000000013BULL;
+  u128 h = (u128{0x6c62272e07bb0142ULL} << 64) | 0x62b821756295c58dULL;
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= prime;
+    }
+  };
+  mix(position);
+  mix(std::string_view("\0", 1));
+  mix(raw);
+  std::string out;
+  PutBigEndian64(&out, static_cast<uint64_t>(h >> 64));
+  PutBigEndian64(&out, static_cast<uint64_t>(h));
+  return out;
+}
+
+std::string DeadLetterIdKey(std::string_view id) {
+  static const char* kHex = "0123456789abcdef";
+  std::string k = "dl/";
+  for (unsigned char c : id) {
+    k += kHex[c >> 4];
+    k += kHex[c & 15];
+  }
+  return k;
+}
+
+std::string ProgressKey(std::string_view source) { return "progress/" + std::string(source); }
+
 std::string OffsetKey(std::string_view group, std::string_view topic, int32_t partition) {
   return fmt::format("offset/{}/{}/{}", group, topic, partition);
 }
@@ -122,6 +157,36 @@ class NullLogger final : public rocksdb::Logger {
             va_list /*ap*/) override {}
 };
 
+// RocksDB's info LOG in the store directory, written with stdio. RocksDB's
+// own file logger (7.x) asserts when it logs again after a failed write, so
+// on a full disk the LOG itself would abort the process; this one drops
+// lines it cannot write. The LOG is renamed to LOG.old when it exceeds
+// max_bytes at open.
+class TolerantFileLogger final : public rocksdb::Logger {
+ public:
+  TolerantFileLogger(const std::string& path, uint64_t max_bytes) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > max_bytes)
+      std::filesystem::rename(path, path + ".old", ec);
+    f_ = std::fopen(path.c_str(), "a");
+  }
+  ~TolerantFileLogger() override {
+    if (f_) std::fclose(f_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    if (!f_) return;
+    std::lock_guard lock(mu_);
+    std::vfprintf(f_, format, ap);
+    std::fputc('\n', f_);
+    std::fflush(f_);  // errors (a full disk) are dropped on purpose
+  }
+
+ private:
+  std::FILE* f_ = nullptr;
+  std::mutex mu_;
+};
+
 rocksdb::CompressionType PickCompression(const std::vector<rocksdb::CompressionType>& supported,
                                          std::initializer_list<rocksdb::CompressionType> prefs) {
   for (auto c : prefs) {
@@ -138,38 +203,47 @@ Status Store::Open(const StoreOptions& options, std::unique_ptr<Store>* out) {
   return RocksStore::Open(options, out);
 }
 
-Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out) {
-  const std::string& path = options.path;
-  if (path.empty()) return Status::Error("cannot open store: empty path");
+namespace {
 
-  if (!options.read_only && options.create_if_missing) {
-    std::error_code ec;
-    std::filesystem::create_directories(path, ec);
-    if (ec) {
-      return Status::Error(fmt::format("cannot open store at {}: cannot create directory: {}",
-                                       path, ec.message()));
-    }
-  }
+// Maps a RocksDB status to ours, keeping RocksDB's words after `what`.
+Status FromRocks(std::string what, const rocksdb::Status& s) {
+  std::string msg = what + ": " + s.ToString();
+  if (s.IsNoSpace()) return Status::NoSpace(std::move(msg));
+  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
+  if (s.IsNotFound() || s.IsPathNotFound()) return Status::NotFound(std::move(msg));
+  if (s.IsIOError()) return Status::IOError(std::move(msg));
+  if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::InvalidArgument(std::move(msg));
+  return Status::Internal(std::move(msg));
+}
 
+rocksdb::DBOptions MakeDbOptions(const StoreOptions& options) {
+  const StoreTuning& t = options.tuning;
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = options.create_if_missing && !options.read_only;
   db_opts.create_missing_column_families = !options.read_only;
-  db_opts.max_background_jobs = 2;
-  db_opts.bytes_per_sync = 1u << 20;
-  db_opts.wal_bytes_per_sync = 1u << 20;
+  db_opts.max_background_jobs = t.max_background_jobs;
+  db_opts.bytes_per_sync = t.bytes_per_sync;
+  db_opts.wal_bytes_per_sync = t.bytes_per_sync;
   // Bound the WAL so rarely-written column families (meta) get flushed too.
-  db_opts.max_total_wal_size = 256u << 20;
-  db_opts.keep_log_file_num = 5;
+  db_opts.max_total_wal_size = t.max_total_wal_bytes;
+  db_opts.keep_log_file_num = t.keep_log_files;
   if (options.disable_wal) db_opts.atomic_flush = true;  // column families flush together
   if (options.read_only || !options.create_if_missing) {
     // RocksDB's default file logger creates the DB directory; a read-only or
     // must-exist open should fail on a missing store, not create one.
     db_opts.info_log = std::make_shared<NullLogger>();
+  } else {
+    db_opts.info_log = std::make_shared<TolerantFileLogger>(options.path + "/LOG", t.max_log_bytes);
+    db_opts.info_log->SetInfoLogLevel(rocksdb::InfoLogLevel::INFO_LEVEL);
   }
+  return db_opts;
+}
 
+// Our column families, in the order RocksStore's handle fields expect.
+std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptions& options) {
+  const StoreTuning& t = options.tuning;
   const auto supported = rocksdb::GetSupportedCompressions();
   auto block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-
   auto make_cf = [&](size_t write_buffer_bytes, bool bloom) {
     rocksdb::ColumnFamilyOptions cf;
     cf.write_buffer_size = write_buffer_bytes;
@@ -184,119 +258,151 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
     table.block_cache = block_cache;
     table.cache_index_and_filter_blocks = true;
     table.pin_l0_filter_and_index_blocks_in_cache = true;
-    if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(t.bloom_bits_per_key));
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     return cf;
   };
-
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, make_cf(4u << 20, false)},
-      {kDocsCf, make_cf(64u << 20, true)},
-      {kByTagCf, make_cf(32u << 20, false)},
-      {kByTimeCf, make_cf(32u << 20, false)},
-      {kDeadLetterCf, make_cf(8u << 20, false)},
-      {kMetaCf, make_cf(8u << 20, true)},
+  return {
+      {rocksdb::kDefaultColumnFamilyName, make_cf(t.default_write_buffer_bytes, false)},
+      {kDocsCf, make_cf(t.docs_write_buffer_bytes, true)},
+      {kByTagCf, make_cf(t.index_write_buffer_bytes, false)},
+      {kByTimeCf, make_cf(t.index_write_buffer_bytes, false)},
+      {kDeadLetterCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
+      {kMetaCf, make_cf(t.meta_write_buffer_bytes, true)},
   };
-  if (!options.read_only) {
-    // A read-write open must name every column family on disk. A store that
-    // does not exist yet simply has none to list -- unless it must exist:
-    // then fail here, because DB::Open would create the directory first.
-    std::vector<std::string> existing;
-    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_opts, path, &existing);
-    if (!s.ok() && !options.create_if_missing) {
-      return Status::Error(fmt::format("cannot open store at {}: {}", path, s.ToString()));
-    }
-    for (const auto& name : existing) {
-      bool known = std::any_of(cfs.begin(), cfs.end(),
-                               [&](const auto& d) { return d.name == name; });
-      if (!known) cfs.push_back({name, rocksdb::ColumnFamilyOptions()});
+}
+
+// A read-write open must name every column family on disk: adds the ones a
+// newer or older version left there to `cfs`. A store that does not exist
+// yet has none to list -- unless it must exist: then fail here, because
+// DB::Open would create the directory first.
+Status AddColumnFamiliesOnDisk(const StoreOptions& options, const rocksdb::DBOptions& db_opts,
+                               std::vector<rocksdb::ColumnFamilyDescriptor>* cfs) {
+  std::vector<std::string> existing;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_opts, options.path, &existing);
+  if (!s.ok() && !options.create_if_missing) {
+    return FromRocks(fmt::format("cannot open store at {}", options.path), s);
+  }
+  for (const auto& name : existing) {
+    const bool known = std::any_of(cfs->begin(), cfs->end(), [&](const auto& d) { return d.name == name; });
+    if (!known) cfs->push_back({name, rocksdb::ColumnFamilyOptions()});
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out) {
+  const std::string& path = options.path;
+  if (path.empty()) return Status::InvalidArgument("cannot open store: empty path");
+  if (!options.read_only && options.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec) {
+      return Status::IOError(fmt::format("cannot open store at {}: cannot create directory: {}", path, ec.message()));
     }
   }
+  rocksdb::DBOptions db_opts = MakeDbOptions(options);
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = MakeColumnFamilies(options);
+  if (!options.read_only) NEWSFLOW_RETURN_IF_ERROR(AddColumnFamiliesOnDisk(options, db_opts, &cfs));
 
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  std::unique_ptr<RocksStore> store(new RocksStore());
+  store->path_ = path;
+  store->read_only_ = options.read_only;
+  store->sync_writes_ = options.sync_writes;
+  store->disable_wal_ = options.disable_wal && !options.read_only;
+  NEWSFLOW_RETURN_IF_ERROR(store->OpenDb(db_opts, cfs));
+  NEWSFLOW_RETURN_IF_ERROR(store->RecoverDeadLetterSeq());
+  *out = std::move(store);
+  return Status::OK();
+}
+
+Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs) {
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
-  std::string secondary_dir;
-  if (options.read_only) {
+  if (read_only_) {
     // Readers open the store as a RocksDB secondary instance: unlike a
     // read-only open, that is supported while a `newsflow run` process is
     // writing the same store, and it sees everything written up to the open.
     // A secondary keeps its own small state in a private temporary directory.
-    if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT")) {
-      return Status::Error(fmt::format("cannot open store at {}: no RocksDB store there", path));
+    if (!std::filesystem::exists(std::filesystem::path(path_) / "CURRENT")) {
+      return Status::NotFound(fmt::format("cannot open store at {}: no RocksDB store there", path_));
     }
     std::string tmpl = (std::filesystem::temp_directory_path() / "newsflow-reader-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) {
-      return Status::Error(fmt::format("cannot open store at {}: cannot create a reader directory", path));
+      return Status::IOError(fmt::format("cannot open store at {}: cannot create a reader directory", path_));
     }
-    secondary_dir = tmpl;
+    secondary_dir_ = tmpl;  // removed by the destructor, whatever happens next
     db_opts.max_open_files = -1;  // required by secondary instances
-    s = rocksdb::DB::OpenAsSecondary(db_opts, path, secondary_dir, cfs, &handles, &raw);
+    s = rocksdb::DB::OpenAsSecondary(db_opts, path_, secondary_dir_, cfs, &handles_, &raw);
     if (s.ok()) s = raw->TryCatchUpWithPrimary();
   } else {
-    s = rocksdb::DB::Open(db_opts, path, cfs, &handles, &raw);
+    s = rocksdb::DB::Open(db_opts, path_, cfs, &handles_, &raw);
   }
   if (!s.ok()) {
     if (raw) {
-      for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+      for (auto* h : handles_) raw->DestroyColumnFamilyHandle(h);
       delete raw;
     }
-    if (!secondary_dir.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(secondary_dir, ec);
-    }
-    return Status::Error(fmt::format("cannot open store at {}: {}", path, s.ToString()));
+    handles_.clear();
+    return FromRocks(fmt::format("cannot open store at {}", path_), s);
   }
-
-  std::unique_ptr<RocksStore> store(new RocksStore());
-  store->path_ = path;
-  store->secondary_dir_ = secondary_dir;
-  store->read_only_ = options.read_only;
-  store->sync_writes_ = options.sync_writes;
-  store->disable_wal_ = options.disable_wal && !options.read_only;
-  store->db_.reset(raw);
-  store->handles_ = std::move(handles);
+  db_.reset(raw);
   // Handles come back in descriptor order.
-  store->docs_ = store->handles_[1];
-  store->by_tag_ = store->handles_[2];
-  store->by_time_ = store->handles_[3];
-  store->dead_letter_ = store->handles_[4];
-  store->meta_ = store->handles_[5];
-
-  // Recover the next dead-letter sequence from the last key.
-  {
-    std::unique_ptr<rocksdb::Iterator> it(
-        store->db_->NewIterator(rocksdb::ReadOptions(), store->dead_letter_));
-    it->SeekToLast();
-    if (it->Valid()) {
-      if (it->key().size() != 8) {
-        return Status::Error(fmt::format("cannot open store at {}: corrupt dead-letter key", path));
-      }
-      store->next_dead_letter_seq_ = GetBigEndian64(it->key().data()) + 1;
-    }
-    if (!it->status().ok()) {
-      return Status::Error(
-          fmt::format("cannot open store at {}: {}", path, it->status().ToString()));
-    }
-  }
-
-  *out = std::move(store);
-  return Status::Ok();
+  docs_ = handles_[1];
+  by_tag_ = handles_[2];
+  by_time_ = handles_[3];
+  dead_letter_ = handles_[4];
+  meta_ = handles_[5];
+  return Status::OK();
 }
 
-RocksStore::~RocksStore() {
-  if (!db_) return;
-  if (disable_wal_) {
-    // Without a WAL, what is still in the memtables exists nowhere else.
+// The next dead-letter sequence follows the last stored key.
+Status RocksStore::RecoverDeadLetterSeq() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), dead_letter_));
+  it->SeekToLast();
+  if (it->Valid()) {
+    if (it->key().size() != 8) {
+      return Status::Corruption(fmt::format("cannot open store at {}: corrupt dead-letter key", path_));
+    }
+    next_dead_letter_seq_ = GetBigEndian64(it->key().data()) + 1;
+  }
+  if (!it->status().ok()) return FromRocks(fmt::format("cannot open store at {}", path_), it->status());
+  return Status::OK();
+}
+
+Status RocksStore::Close() {
+  if (!db_) return close_status_;
+  Status result;
+  if (disable_wal_ && !write_status_.ok()) {
+    result = write_status_;  // the failed write's data never reached the memtables
+  }
+  if (disable_wal_ && result.ok()) {
+    // Without a WAL, what is still in the memtables exists nowhere else: a
+    // failed flush means the tail of the run is not durable.
     rocksdb::FlushOptions fo;
     fo.wait = true;
     std::vector<rocksdb::ColumnFamilyHandle*> cfs(handles_.begin(), handles_.end());
-    db_->Flush(fo, cfs).PermitUncheckedError();
+    if (rocksdb::Status s = db_->Flush(fo, cfs); !s.ok()) {
+      result = FromRocks(fmt::format("final flush of store at {}", path_), s);
+    }
+  } else if (!read_only_ && write_status_.ok()) {
+    if (rocksdb::Status s = db_->FlushWAL(/*sync=*/true); !s.ok()) {
+      result = FromRocks(fmt::format("final WAL sync of store at {}", path_), s);
+    }
   }
-  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   handles_.clear();
-  db_->Close().PermitUncheckedError();
+  if (rocksdb::Status s = db_->Close(); !s.ok() && result.ok() && !s.IsAborted()) {
+    result = FromRocks(fmt::format("closing store at {}", path_), s);
+  }
   db_.reset();
+  close_status_ = result;
+  return result;
+}
+
+RocksStore::~RocksStore() {
+  Close().IgnoreError();  // the owner calls Close() to learn the result
   if (!secondary_dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(secondary_dir_, ec);
@@ -304,7 +410,7 @@ RocksStore::~RocksStore() {
 }
 
 Status RocksStore::Fail(std::string_view what, const rocksdb::Status& s) const {
-  return Status::Error(fmt::format("{} in store at {}: {}", what, path_, s.ToString()));
+  return FromRocks(fmt::format("{} in store at {}", what, path_), s);
 }
 
 Status RocksStore::ReadCounter(const rocksdb::ReadOptions& ro, std::string_view name,
@@ -313,37 +419,37 @@ Status RocksStore::ReadCounter(const rocksdb::ReadOptions& ro, std::string_view 
   rocksdb::Status s = db_->Get(ro, meta_, ToSlice(name), &v);
   if (s.IsNotFound()) {
     *out = 0;
-    return Status::Ok();
+    return Status::OK();
   }
   if (!s.ok()) return Fail(fmt::format("reading meta {}", name), s);
   if (!ParseDecimal(v, out)) {
-    return Status::Error(fmt::format("corrupt meta {} in store at {}: '{}'", name, path_,
+    return Status::Corruption(fmt::format("corrupt meta {} in store at {}: '{}'", name, path_,
                                      v.ToString()));
   }
-  return Status::Ok();
+  return Status::OK();
 }
 
 // ---- write ------------------------------------------------------------------------
 
 Status PrepareRecord(const Record& r, PreparedWriteSet* out) {
-  if (r.key.empty()) return Status::Error("record with empty key");
+  if (r.key.empty()) return Status::InvalidArgument("record with empty key");
   PreparedRecord p;
   p.key = r.key;
   p.time_ms = r.time_ms;
   p.tags.reserve(r.tags.size());
   for (const auto& t : r.tags) {
     if (t.tag.find('\0') != std::string::npos) {
-      return Status::Error(fmt::format("record {}: tag contains a NUL byte", r.key));
+      return Status::InvalidArgument(fmt::format("record {}: tag contains a NUL byte", r.key));
     }
     p.tags.push_back(t.tag);
   }
   p.value = EncodeRecord(r);
   out->records.push_back(std::move(p));
-  return Status::Ok();
+  return Status::OK();
 }
 
 void PrepareDeadLetter(const DeadLetter& d, PreparedWriteSet* out) {
-  out->dead_letters.push_back(EncodeDeadLetter(d));
+  out->dead_letters.push_back({DeadLetterId(d.position, d.raw), EncodeDeadLetter(d)});
 }
 
 Status PrepareWrite(const WriteSet& set, PreparedWriteSet* out) {
@@ -354,8 +460,9 @@ Status PrepareWrite(const WriteSet& set, PreparedWriteSet* out) {
   }
   for (const DeadLetter& d : set.dead_letters) PrepareDeadLetter(d, out);
   out->offsets = set.offsets;
+  out->progress = set.progress;
   out->ruleset_version = set.ruleset_version;
-  return Status::Ok();
+  return Status::OK();
 }
 
 Status Store::Write(const WriteSet& set) {
@@ -364,17 +471,56 @@ Status Store::Write(const WriteSet& set) {
   return Write(prepared);
 }
 
+// Puts the records and replaces their old index entries: a key already
+// stored loses its old by_tag/by_time entries in the same batch.
+Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records, rocksdb::WriteBatch* batch) {
+  if (records.empty()) return Status::OK();
+  rocksdb::ReadOptions ro;
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(records.size());
+  for (const PreparedRecord* r : records) keys.push_back(ToSlice(r->key));
+  std::vector<rocksdb::PinnableSlice> old_values(records.size());
+  std::vector<rocksdb::Status> statuses(records.size());
+  db_->MultiGet(ro, docs_, keys.size(), keys.data(), old_values.data(), statuses.data());
+
+  uint64_t added = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const PreparedRecord& r = *records[i];
+    if (statuses[i].ok()) {
+      Record old;
+      if (!DecodeRecord(old_values[i].ToStringView(), &old)) {
+        return Status::Corruption(fmt::format("corrupt stored record {} in store at {}", r.key, path_));
+      }
+      for (const auto& t : old.tags) batch->Delete(by_tag_, TagIndexKey(t.tag, old.time_ms, r.key));
+      batch->Delete(by_time_, TimeIndexKey(old.time_ms, r.key));
+    } else if (statuses[i].IsNotFound()) {
+      ++added;
+    } else {
+      return Fail(fmt::format("reading record {}", r.key), statuses[i]);
+    }
+    // Puts after the deletes win when the index key is unchanged.
+    for (const auto& t : r.tags) batch->Put(by_tag_, TagIndexKey(t, r.time_ms, r.key), "");
+    batch->Put(by_time_, TimeIndexKey(r.time_ms, r.key), "");
+    batch->Put(docs_, r.key, r.value);
+  }
+  if (added > 0) {
+    uint64_t count = 0;
+    NEWSFLOW_RETURN_IF_ERROR(ReadCounter(ro, kMetaCountDocs, &count));
+    batch->Put(meta_, kMetaCountDocs, std::to_string(count + added));
+  }
+  return Status::OK();
+}
+
 Status RocksStore::Write(const PreparedWriteSet& set) {
   if (read_only_) {
-    return Status::Error(fmt::format("cannot write to store at {}: opened read-only", path_));
+    return Status::InvalidArgument(fmt::format("cannot write to store at {}: opened read-only", path_));
   }
-
   // Keep only the last record for each key.
   std::unordered_map<std::string_view, size_t> last;
   last.reserve(set.records.size());
   for (size_t i = 0; i < set.records.size(); ++i) {
     if (set.records[i].key.empty()) {
-      return Status::Error(fmt::format("cannot write to store at {}: record with empty key", path_));
+      return Status::InvalidArgument(fmt::format("cannot write to store at {}: record with empty key", path_));
     }
     last[set.records[i].key] = i;
   }
@@ -384,71 +530,86 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
     if (last[set.records[i].key] == i) records.push_back(&set.records[i]);
   }
 
+  if (!write_status_.ok()) {
+    return Status::Aborted(fmt::format("store at {} takes no writes after a failed one: {}", path_,
+                                       write_status_.message()));
+  }
   rocksdb::WriteBatch batch;
-  rocksdb::ReadOptions ro;
-
-  if (!records.empty()) {
-    std::vector<rocksdb::Slice> keys;
-    keys.reserve(records.size());
-    for (const PreparedRecord* r : records) keys.push_back(ToSlice(r->key));
-    std::vector<rocksdb::PinnableSlice> old_values(records.size());
-    std::vector<rocksdb::Status> statuses(records.size());
-    db_->MultiGet(ro, docs_, keys.size(), keys.data(), old_values.data(), statuses.data());
-
-    uint64_t added = 0;
-    for (size_t i = 0; i < records.size(); ++i) {
-      const PreparedRecord& r = *records[i];
-      if (statuses[i].ok()) {
-        Record old;
-        if (!DecodeRecord(old_values[i].ToStringView(), &old)) {
-          return Status::Error(
-              fmt::format("corrupt stored record {} in store at {}", r.key, path_));
-        }
-        for (const auto& t : old.tags) {
-          batch.Delete(by_tag_, TagIndexKey(t.tag, old.time_ms, r.key));
-        }
-        batch.Delete(by_time_, TimeIndexKey(old.time_ms, r.key));
-      } else if (statuses[i].IsNotFound()) {
-        ++added;
-      } else {
-        return Fail(fmt::format("reading record {}", r.key), statuses[i]);
-      }
-      // Puts after the deletes win when the index key is unchanged.
-      for (const auto& t : r.tags) batch.Put(by_tag_, TagIndexKey(t, r.time_ms, r.key), "");
-      batch.Put(by_time_, TimeIndexKey(r.time_ms, r.key), "");
-      batch.Put(docs_, r.key, r.value);
-    }
-    if (added > 0) {
-      uint64_t count = 0;
-      if (Status st = ReadCounter(ro, kMetaCountDocs, &count); !st.ok()) return st;
-      batch.Put(meta_, kMetaCountDocs, std::to_string(count + added));
-    }
-  }
-
+  NEWSFLOW_RETURN_IF_ERROR(AddRecords(records, &batch));
   uint64_t seq = next_dead_letter_seq_;
-  if (!set.dead_letters.empty()) {
-    for (const auto& d : set.dead_letters) {
-      batch.Put(dead_letter_, DeadLetterKey(seq++), d);
-    }
-    uint64_t count = 0;
-    if (Status st = ReadCounter(ro, kMetaCountDeadLetters, &count); !st.ok()) return st;
-    batch.Put(meta_, kMetaCountDeadLetters, std::to_string(count + set.dead_letters.size()));
-  }
-
+  NEWSFLOW_RETURN_IF_ERROR(AddDeadLetters(set.dead_letters, &seq, &batch));
   for (const auto& o : set.offsets) {
     batch.Put(meta_, OffsetKey(o.group, o.topic, o.partition), std::to_string(o.next_offset));
   }
-  if (!set.ruleset_version.empty()) {
-    batch.Put(meta_, kMetaRulesetVersion, set.ruleset_version);
-  }
+  for (const auto& p : set.progress) batch.Put(meta_, ProgressKey(p.source), p.value);
+  if (!set.ruleset_version.empty()) batch.Put(meta_, kMetaRulesetVersion, set.ruleset_version);
 
-  if (batch.Count() == 0) return Status::Ok();
+  if (batch.Count() == 0) return Status::OK();
   rocksdb::WriteOptions wo;
   wo.sync = sync_writes_;
   wo.disableWAL = disable_wal_;
-  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) return Fail("write failed", s);
+  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) {
+    // RocksDB 7.x must not be written again after a failed WAL write (it
+    // asserts); the store refuses further writes and Close() skips the WAL.
+    write_status_ = Fail("write failed", s);
+    return write_status_;
+  }
   next_dead_letter_seq_ = seq;
-  return Status::Ok();
+  return Status::OK();
+}
+
+// Dead letters not stored before (by identity), in order, with their
+// identity index entries and the count.
+Status RocksStore::AddDeadLetters(const std::vector<PreparedDeadLetter>& dls, uint64_t* seq,
+                                  rocksdb::WriteBatch* batch) {
+  if (dls.empty()) return Status::OK();
+  std::vector<std::string> id_keys;
+  id_keys.reserve(dls.size());
+  for (const auto& d : dls) id_keys.push_back(DeadLetterIdKey(d.id));
+  std::vector<rocksdb::Slice> keys(id_keys.begin(), id_keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  rocksdb::ReadOptions ro;
+  db_->MultiGet(ro, meta_, keys.size(), keys.data(), values.data(), statuses.data());
+  std::unordered_map<std::string_view, bool> in_batch;
+  uint64_t added = 0;
+  for (size_t i = 0; i < dls.size(); ++i) {
+    if (statuses[i].ok()) continue;  // stored by an earlier run
+    if (!statuses[i].IsNotFound()) return Fail("reading a dead-letter id", statuses[i]);
+    if (!in_batch.emplace(id_keys[i], true).second) continue;  // twice in this batch
+    std::string seq_key = DeadLetterKey((*seq)++);
+    batch->Put(meta_, id_keys[i], seq_key);
+    batch->Put(dead_letter_, seq_key, dls[i].value);
+    ++added;
+  }
+  if (added == 0) return Status::OK();
+  uint64_t count = 0;
+  NEWSFLOW_RETURN_IF_ERROR(ReadCounter(ro, kMetaCountDeadLetters, &count));
+  batch->Put(meta_, kMetaCountDeadLetters, std::to_string(count + added));
+  return Status::OK();
+}
+
+Status RocksStore::GetProgress(std::string_view source, std::optional<std::string>* out) {
+  out->reset();
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, ProgressKey(source), &v);
+  if (s.IsNotFound()) return Status::OK();
+  if (!s.ok()) return Fail("reading progress", s);
+  *out = std::move(v);
+  return Status::OK();
+}
+
+Status RocksStore::Checkpoint() {
+  if (!db_ || read_only_ || !disable_wal_ || !write_status_.ok()) return write_status_;
+  rocksdb::FlushOptions fo;
+  fo.wait = false;
+  fo.allow_write_stall = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(handles_.begin(), handles_.end());
+  if (rocksdb::Status s = db_->Flush(fo, cfs); !s.ok()) {
+    write_status_ = FromRocks(fmt::format("flush of store at {}", path_), s);
+    return write_status_;
+  }
+  return Status::OK();
 }
 
 // ---- reads ------------------------------------------------------------------------
@@ -458,19 +619,19 @@ Status RocksStore::Get(std::string_view key, Record* out, bool* found) {
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), docs_, ToSlice(key), &v);
   if (s.IsNotFound()) {
     *found = false;
-    return Status::Ok();
+    return Status::OK();
   }
   if (!s.ok()) return Fail(fmt::format("reading record {}", key), s);
   if (!DecodeRecord(v.ToStringView(), out)) {
-    return Status::Error(fmt::format("corrupt stored record {} in store at {}", key, path_));
+    return Status::Corruption(fmt::format("corrupt stored record {} in store at {}", key, path_));
   }
   *found = true;
-  return Status::Ok();
+  return Status::OK();
 }
 
 template <typename Visit>
 Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
-  if (q.since_ms && q.until_ms && *q.since_ms > *q.until_ms) return Status::Ok();
+  if (q.since_ms && q.until_ms && *q.since_ms > *q.until_ms) return Status::OK();
 
   // A snapshot keeps index and documents consistent against a concurrent
   // writer. A read-only DB never changes, so it needs none.
@@ -503,7 +664,7 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
     rocksdb::Slice k = it->key();
     if (!k.starts_with(prefix)) break;
     if (k.size() < prefix.size() + kTimeKeyBytes) {
-      return Status::Error(fmt::format("corrupt index key in store at {}", path_));
+      return Status::Corruption(fmt::format("corrupt index key in store at {}", path_));
     }
     int64_t time_ms = GetTimeKey(k.data() + prefix.size());
     if (q.since_ms && time_ms < *q.since_ms) break;
@@ -516,19 +677,19 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
     value.Reset();
     rocksdb::Status s = db_->Get(ro, docs_, ToSlice(doc_key), &value);
     if (s.IsNotFound()) {
-      return Status::Error(fmt::format("index entry for missing record {} in store at {}",
+      return Status::Corruption(fmt::format("index entry for missing record {} in store at {}",
                                        doc_key, path_));
     }
     if (!s.ok()) return Fail(fmt::format("reading record {}", doc_key), s);
     Record r;
     if (!DecodeRecord(value.ToStringView(), &r)) {
-      return Status::Error(fmt::format("corrupt stored record {} in store at {}", doc_key, path_));
+      return Status::Corruption(fmt::format("corrupt stored record {} in store at {}", doc_key, path_));
     }
     if (!HasAllTags(r, q.tags)) continue;
     if (!visit(doc_key, &r)) break;
   }
   if (!it->status().ok()) return Fail("scanning index", it->status());
-  return Status::Ok();
+  return Status::OK();
 }
 
 Status RocksStore::Query(const QueryOptions& q, std::vector<Record>* out) {
@@ -558,12 +719,12 @@ Status RocksStore::DeadLetters(size_t limit, std::vector<DeadLetter>* out) {
     if (limit != 0 && out->size() >= limit) break;
     DeadLetter d;
     if (!DecodeDeadLetter(it->value().ToStringView(), &d)) {
-      return Status::Error(fmt::format("corrupt dead letter in store at {}", path_));
+      return Status::Corruption(fmt::format("corrupt dead letter in store at {}", path_));
     }
     out->push_back(std::move(d));
   }
   if (!it->status().ok()) return Fail("scanning dead letters", it->status());
-  return Status::Ok();
+  return Status::OK();
 }
 
 Status RocksStore::GetCounts(Counts* out) {
@@ -572,7 +733,7 @@ Status RocksStore::GetCounts(Counts* out) {
   if (Status st = ReadCounter(ro, kMetaCountDocs, &c.docs); !st.ok()) return st;
   if (Status st = ReadCounter(ro, kMetaCountDeadLetters, &c.dead_letters); !st.ok()) return st;
   *out = c;
-  return Status::Ok();
+  return Status::OK();
 }
 
 Status RocksStore::GetRulesetVersion(std::string* out) {
@@ -580,11 +741,11 @@ Status RocksStore::GetRulesetVersion(std::string* out) {
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, kMetaRulesetVersion, &v);
   if (s.IsNotFound()) {
     out->clear();
-    return Status::Ok();
+    return Status::OK();
   }
   if (!s.ok()) return Fail("reading ruleset version", s);
   out->assign(v.data(), v.size());
-  return Status::Ok();
+  return Status::OK();
 }
 
 Status RocksStore::GetOffset(std::string_view group, std::string_view topic, int32_t partition,
@@ -594,16 +755,16 @@ Status RocksStore::GetOffset(std::string_view group, std::string_view topic, int
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, key, &v);
   if (s.IsNotFound()) {
     out->reset();
-    return Status::Ok();
+    return Status::OK();
   }
   if (!s.ok()) return Fail(fmt::format("reading {}", key), s);
   int64_t offset = 0;
   if (!ParseDecimal(v, &offset)) {
-    return Status::Error(fmt::format("corrupt meta {} in store at {}: '{}'", key, path_,
+    return Status::Corruption(fmt::format("corrupt meta {} in store at {}: '{}'", key, path_,
                                      v.ToString()));
   }
   *out = offset;
-  return Status::Ok();
+  return Status::OK();
 }
 
 Status RocksStore::CountTagIndex(std::string_view tag, uint64_t* out) {
@@ -618,7 +779,7 @@ Status RocksStore::CountTagIndex(std::string_view tag, uint64_t* out) {
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
   if (!it->status().ok()) return Fail("scanning tag index", it->status());
   *out = n;
-  return Status::Ok();
+  return Status::OK();
 }
 
 }  // namespace newsflow::storage

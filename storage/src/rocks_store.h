@@ -1,4 +1,5 @@
-// rocks_store.h — private: the RocksDB implementation of Store.
+// rocks_store.h — internal to storage/: the RocksDB implementation of Store
+// (store.h states the layout, the durability contract and the threading).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
 #include "newsflow/storage/store.h"
 
@@ -34,9 +36,17 @@ class RocksStore final : public Store {
   Status GetOffset(std::string_view group, std::string_view topic, int32_t partition,
                    std::optional<int64_t>* out) override;
   Status CountTagIndex(std::string_view tag, uint64_t* out) override;
+  Status Close() override;
+  Status Checkpoint() override;
+  Status GetProgress(std::string_view source, std::optional<std::string>* out) override;
 
  private:
   RocksStore() = default;
+  // The parts of Open(), in order.
+  Status OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs);
+  Status RecoverDeadLetterSeq();
+  Status AddRecords(const std::vector<const PreparedRecord*>& records, rocksdb::WriteBatch* batch);
+  Status AddDeadLetters(const std::vector<PreparedDeadLetter>& dls, uint64_t* seq, rocksdb::WriteBatch* batch);
 
   // Walks the index that serves `q` (by_time, or by_tag of the first tag)
   // newest-first within [since, until]. For every index entry calls
@@ -66,6 +76,8 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   // Next dead-letter sequence number; touched only by the (single) writer.
   uint64_t next_dead_letter_seq_ = 1;
+  Status close_status_;  // what the first Close() returned
+  Status write_status_;  // the first failed write or flush: no writes after it
 };
 
 }  // namespace newsflow::storage

@@ -25,7 +25,9 @@ TEST_F(KafkaExactlyOnce, ProduceThenConsumeStoresEveryItemOnce) {
   const std::string db = tmp.path("db");
   auto r = RunShell(RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof", rules, db, "--batch 50"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("read 360  stored 360"), std::string::npos) << r.out;
+  const auto summary = testing::JsonObject::LastLine(r.out);
+  EXPECT_EQ(summary.Uint("read"), 360u) << r.out;
+  EXPECT_EQ(summary.Uint("stored"), 360u) << r.out;
 
   const DbView v = ReadDb(db);
   ASSERT_TRUE(v.ok);
@@ -51,7 +53,9 @@ TEST_F(KafkaExactlyOnce, ProduceThenConsumeStoresEveryItemOnce) {
   // A second run on the same DB and group reads nothing again.
   auto again = RunShell(RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof", rules, db));
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_NE(again.out.find("read 0  stored 0"), std::string::npos) << again.out;
+  const auto again_summary = testing::JsonObject::LastLine(again.out);
+  EXPECT_EQ(again_summary.Uint("read"), 0u) << again.out;
+  EXPECT_EQ(again_summary.Uint("stored"), 0u) << again.out;
 }
 
 // kill -9 at five (or more) points while production is still going on, then
@@ -140,7 +144,7 @@ TEST_F(KafkaExactlyOnce, SigtermDrainsCommitsAndExitsWithinFiveSeconds) {
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     ASSERT_EQ(rc, 0) << c.Stderr();
     EXPECT_LT(secs, 5.0);
-    EXPECT_NE(ReadFile(tmp.path("c.out")).find("stored"), std::string::npos) << "summary printed";
+    EXPECT_TRUE(testing::JsonObject::LastLine(ReadFile(tmp.path("c.out"))).Has("stored")) << "summary printed";
   }
   // What is stored is exactly a prefix of the partition, and Kafka has the
   // same offset committed (the final synchronous commit).

@@ -5,6 +5,7 @@
 // read-only look into a consumer's RocksDB.
 #pragma once
 
+#include "json_util.h"
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
@@ -26,7 +27,7 @@
 #include <thread>
 #include <vector>
 
-#include "newsflow/pipeline/decoder.h"
+#include "pipeline/decode/decoder.h"
 #include "newsflow/storage/store.h"
 #include "test_util.h"
 
@@ -360,11 +361,11 @@ inline const std::vector<std::string>& TestTags() {
 inline std::string WriteRules(const TempDir& tmp) {
   std::filesystem::create_directories(tmp.path("rules"));
   std::ofstream(tmp.path("rules/a.yaml")) << "version: 1\nrules:\n"
-                                             "  - tag: region:shenzhen\n    any: [深圳]\n    alert: true\n"
-                                             "  - tag: cluster:ai\n    any: [人工智能]\n"
-                                             "  - tag: region:beijing\n    any: [北京]\n"
-                                             "  - tag: region:shanghai\n    any: [上海]\n"
-                                             "  - tag: cluster:semiconductors\n    any: [半导体, 芯片]\n";
+                                             "  - tag: region:shenzhen\n    any: [深圳]\n    alert: true\n    provenance: [{seed: s.txt, clause: c}]\n"
+                                             "  - tag: cluster:ai\n    any: [人工智能]\n    provenance: [{seed: s.txt, clause: c}]\n"
+                                             "  - tag: region:beijing\n    any: [北京]\n    provenance: [{seed: s.txt, clause: c}]\n"
+                                             "  - tag: region:shanghai\n    any: [上海]\n    provenance: [{seed: s.txt, clause: c}]\n"
+                                             "  - tag: cluster:semiconductors\n    any: [半导体, 芯片]\n    provenance: [{seed: s.txt, clause: c}]\n";
   return tmp.path("rules");
 }
 
@@ -434,7 +435,7 @@ inline std::optional<int64_t> StoredOffset(const std::string& db, const std::str
 // `newsflow run` from a kafka:// source (extra: more flags).
 inline std::string RunKafkaCmd(const std::string& bootstrap, const std::string& topic, const std::string& query,
                                const std::string& rules, const std::string& db, const std::string& extra = "") {
-  return Newsflow() + " run -q --rules " + rules + " --db " + db + " --source 'kafka://" + bootstrap + "/" + topic +
+  return Newsflow() + " run -q --json --rules " + rules + " --db " + db + " --source 'kafka://" + bootstrap + "/" + topic +
          "?" + query + "' " + extra;
 }
 

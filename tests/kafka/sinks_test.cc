@@ -123,7 +123,7 @@ TEST_F(KafkaSinks, AlertsTopicGetsTheExpectedKeysOnceEach) {
   const std::string sink = "--alerts kafka://" + bootstrap_ + "/" + alerts;
   auto r = RunShell(RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof", rules, db, "--batch 20 " + sink));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("alerts " + std::to_string(expected.size())), std::string::npos) << r.out;
+  EXPECT_EQ(testing::JsonObject::LastLine(r.out).Uint("alerts"), expected.size()) << r.out;
 
   auto msgs = ReadTopic(bootstrap_, alerts);
   std::multiset<std::string> got;
@@ -187,7 +187,7 @@ TEST_F(KafkaSinks, BacklogIsConsumedWithBoundedMemoryAndPausedPartitions) {
   }
   ASSERT_EQ(c.Wait(0), 0) << c.Stderr();
   const std::string out = ReadFile(tmp.path("c.out"));
-  EXPECT_NE(out.find("read " + std::to_string(lines.size() * repeat)), std::string::npos) << out;
+  EXPECT_EQ(testing::JsonObject::LastLine(out).Uint("read"), lines.size() * repeat) << out;
   EXPECT_NE(c.Stderr().find("backpressure: paused"), std::string::npos) << c.Stderr();
   EXPECT_EQ(DocCount(db), lines.size());
   EXPECT_GT(peak_kb, 0);

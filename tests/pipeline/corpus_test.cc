@@ -8,6 +8,7 @@
 
 #include "newsflow/rules/compiled_rules.h"
 #include "newsflow/storage/store.h"
+#include "json_util.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -53,12 +54,13 @@ TEST(Corpus, ClsCorpusIsStoredOnceAndReingestingChangesNothing) {
   const std::string corpus = CorpusFile("cls-shared.jsonl.gz");
   ASSERT_TRUE(std::filesystem::exists(corpus)) << "the shared corpus is expected beside the clone: " << corpus;
   testing::TempDir tmp;
-  const std::string cmd = Newsflow() + " run -q --format cls --source file:" + corpus + " --rules " +
+  const std::string cmd = Newsflow() + " run -q --json --format cls --source file:" + corpus + " --rules " +
                           SourcePath("rules/sets") + " --db " + tmp.path("db");
   auto first = RunShell(cmd);
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_NE(first.out.find("stored 30201 "), std::string::npos) << first.out;
-  EXPECT_NE(first.out.find("dead-lettered 0 "), std::string::npos) << first.out;
+  const auto summary = testing::JsonObject::LastLine(first.out);
+  EXPECT_EQ(summary.Uint("stored"), 30201u) << first.out;
+  EXPECT_EQ(summary.Uint("dead_lettered"), 0u) << first.out;
   std::map<std::string, uint64_t> tags1, tags2;
   uint64_t pairs1, pairs2, docs1, docs2;
   IndexCounts(tmp.path("db"), &tags1, &pairs1, &docs1);

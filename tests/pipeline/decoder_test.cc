@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "newsflow/pipeline/decoder.h"
+#include "pipeline/decode/decoder.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -16,7 +16,7 @@ using testing::SourcePath;
 
 FormatSpec Spec(const char* text) {
   FormatSpec s;
-  EXPECT_EQ(ParseFormatSpec(text, &s), "");
+  EXPECT_TRUE(ParseFormatSpec(text, &s).ok());
   return s;
 }
 
@@ -35,7 +35,7 @@ TEST_P(FeedFixtures, EveryRealItemDecodesWithItsFormatAndWithAuto) {
   for (const auto& line : lines) {
     Document d, a;
     auto r = exact.Decode(line, &d);
-    ASSERT_TRUE(r.ok()) << r.error << "\n" << line.substr(0, 200);
+    ASSERT_TRUE(r.ok()) << r.message() << "\n" << line.substr(0, 200);
     ASSERT_TRUE(autod.Decode(line, &a).ok());
     EXPECT_EQ(a.key, d.key);
     EXPECT_EQ(d.source, feed);
@@ -147,7 +147,7 @@ TEST(Decoder, BadInputGetsAReason) {
     Document d;
     auto r = dec.Decode(c.line, &d);
     EXPECT_FALSE(r.ok()) << c.line;
-    EXPECT_NE(r.error.find(c.reason), std::string::npos) << "line: " << c.line << "\ngot: " << r.error;
+    EXPECT_NE(r.message().find(c.reason), std::string::npos) << "line: " << c.line << "\ngot: " << r.message();
   }
 }
 
@@ -159,7 +159,7 @@ TEST(Decoder, OversizedLinesAreRejectedBeforeParsing) {
   Document d;
   auto r = dec.Decode(big, &d);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error.find("oversized line"), std::string::npos) << r.error;
+  EXPECT_NE(r.message().find("oversized line"), std::string::npos) << r.message();
   // The decoder still works afterwards.
   EXPECT_TRUE(dec.Decode(R"({"id":1,"ctime":1,"content":"x"})", &d).ok());
 }
@@ -172,11 +172,11 @@ TEST(Decoder, FieldMapFileDescribesAnyFeed) {
                                          "required: [id, body]\n";
   }
   FormatSpec spec;
-  ASSERT_EQ(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec), "");
+  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
   Decoder dec(spec);
   Document d;
   auto r = dec.Decode(R"({"id":"bbt:1","title":"标题","content":"正文","meta":{"published":"2021-01-01 08:00:00"}})", &d);
-  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_TRUE(r.ok()) << r.message();
   EXPECT_EQ(d.key, "fincuge:bbt:1");
   EXPECT_EQ(d.title, "标题");
   EXPECT_EQ(d.time_ms, 1609459200000);  // 2021-01-01T00:00:00Z
@@ -187,10 +187,12 @@ TEST(Decoder, FieldMapErrorsNameTheProblem) {
   testing::TempDir tmp;
   std::ofstream(tmp.path("bad.yaml")) << "source: x\nid: /id\nbodyy: /content\n";
   FormatSpec spec;
-  const std::string err = ParseFormatSpec("map:" + tmp.path("bad.yaml"), &spec);
+  const std::string err = ParseFormatSpec("map:" + tmp.path("bad.yaml"), &spec).message();
   EXPECT_NE(err.find("unknown key `bodyy`"), std::string::npos) << err;
-  EXPECT_NE(ParseFormatSpec("xml", &spec).find("unknown format"), std::string::npos);
-  EXPECT_NE(ParseFormatSpec("map:/nonexistent.yaml", &spec).find("/nonexistent.yaml"), std::string::npos);
+  EXPECT_TRUE(ParseFormatSpec("xml", &spec).IsInvalidArgument());
+  const Status missing = ParseFormatSpec("map:/nonexistent.yaml", &spec);
+  EXPECT_TRUE(missing.IsNotFound()) << missing.ToString();
+  EXPECT_NE(missing.message().find("/nonexistent.yaml"), std::string::npos);
 }
 
 }  // namespace

@@ -6,8 +6,9 @@
 
 #include <set>
 
-#include "newsflow/pipeline/decoder.h"
+#include "pipeline/decode/decoder.h"
 #include "newsflow/storage/store.h"
+#include "json_util.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -22,7 +23,7 @@ using testing::TempDir;
 std::string RulesDir() { return SourcePath("rules/sets"); }
 
 std::string RunCmd(const std::string& source, const std::string& db, const std::string& extra = "") {
-  return Newsflow() + " run -q --source " + source + " --rules " + RulesDir() + " --db " + db + " " + extra;
+  return Newsflow() + " run -q --json --source " + source + " --rules " + RulesDir() + " --db " + db + " " + extra;
 }
 
 std::unique_ptr<storage::Store> OpenRead(const std::string& db) {
@@ -38,7 +39,7 @@ std::unique_ptr<storage::Store> OpenRead(const std::string& db) {
 // Keys of the fixture file, decoded independently of the run.
 std::set<std::string> FixtureKeys(const std::string& feed) {
   FormatSpec spec;
-  EXPECT_EQ(ParseFormatSpec(feed, &spec), "");
+  EXPECT_TRUE(ParseFormatSpec(feed, &spec).ok());
   Decoder dec(spec);
   std::set<std::string> keys;
   for (const auto& l : ReadLines(SourcePath("tests/fixtures/" + feed + "-sample.jsonl"))) {
@@ -57,7 +58,7 @@ TEST(EndToEnd, RunThenQueryEveryFeed) {
     auto r = RunShell(RunCmd("file:" + SourcePath(std::string("tests/fixtures/") + feed + "-sample.jsonl"), db,
                         std::string("--format ") + feed));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("stored 120"), std::string::npos) << r.out;
+    EXPECT_EQ(testing::JsonObject::LastLine(r.out).Uint("stored"), 120u) << r.out;
     auto keys = FixtureKeys(feed);
     all.insert(keys.begin(), keys.end());
   }
@@ -71,18 +72,15 @@ TEST(EndToEnd, RunThenQueryEveryFeed) {
   std::set<std::string> seen;
   int64_t prev = INT64_MAX;
   size_t tagged = 0;
-  std::string line;
-  std::istringstream in(q.out);
-  while (std::getline(in, line)) {
-    for (const char* field : {"\"key\":", "\"source\":", "\"time\":", "\"title\":", "\"tags\":[", "\"spans\":["})
-      ASSERT_NE(line.find(field), std::string::npos) << field << " in " << line.substr(0, 200);
-    const size_t k = line.find("\"key\":\"") + 7;
-    seen.insert(line.substr(k, line.find('"', k) - k));
-    const size_t t = line.find("\"time_ms\":") + 10;
-    const int64_t ms = std::stoll(line.substr(t));
+  for (const auto& doc : testing::JsonLines(q.out)) {
+    ASSERT_TRUE(doc.ok());
+    for (const char* field : {"key", "source", "time", "title", "tags", "spans"})
+      ASSERT_TRUE(doc.Has(field)) << field;
+    seen.insert(doc.String("key"));
+    const int64_t ms = doc.Int("time_ms");
     EXPECT_LE(ms, prev);
     prev = ms;
-    if (line.find("\"tags\":[]") == std::string::npos) ++tagged;
+    if (!doc.Strings("tags").empty()) ++tagged;
   }
   EXPECT_EQ(seen, all);
   EXPECT_GT(tagged, all.size() / 5);  // the fixtures are half policy-related
@@ -91,10 +89,9 @@ TEST(EndToEnd, RunThenQueryEveryFeed) {
   auto semi = RunShell(Newsflow() + " query --json --limit 0 --tag region:guangdong --db " + db);
   ASSERT_EQ(semi.exit_code, 0);
   size_t n = 0;
-  std::istringstream in2(semi.out);
-  while (std::getline(in2, line)) {
+  for (const auto& doc : testing::JsonLines(semi.out)) {
     ++n;
-    EXPECT_NE(line.find("\"region:guangdong\""), std::string::npos);
+    EXPECT_EQ(doc.Strings("tags").count("region:guangdong"), 1u) << doc.String("key");
   }
   EXPECT_GT(n, 0u);
   auto semi_count = RunShell(Newsflow() + " query --count --tag region:guangdong --db " + db);
@@ -104,8 +101,9 @@ TEST(EndToEnd, RunThenQueryEveryFeed) {
   const std::string any_key = *all.begin();
   auto show = RunShell(Newsflow() + " show --db " + db + " " + any_key);
   ASSERT_EQ(show.exit_code, 0) << show.err;
-  EXPECT_NE(show.out.find("\"key\":\"" + any_key + "\""), std::string::npos);
-  EXPECT_NE(show.out.find("\"body\":"), std::string::npos);
+  const auto shown = testing::JsonObject::Of(show.out.substr(0, show.out.find('\n')));
+  EXPECT_EQ(shown.String("key"), any_key);
+  EXPECT_TRUE(shown.Has("body"));
   EXPECT_NE(RunShell(Newsflow() + " show --db " + db + " cls:0").exit_code, 0);
 }
 
@@ -173,10 +171,10 @@ TEST(EndToEnd, GzipAndStdinSources) {
   }
   auto r = RunShell(RunCmd("file:" + gz, tmp.path("db1")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("stored 120"), std::string::npos) << r.out;
+  EXPECT_EQ(testing::JsonObject::LastLine(r.out).Uint("stored"), 120u) << r.out;
   auto r2 = RunShell("cat " + SourcePath("tests/fixtures/ths-sample.jsonl") + " | " + RunCmd("-", tmp.path("db2")));
   ASSERT_EQ(r2.exit_code, 0) << r2.err;
-  EXPECT_NE(r2.out.find("stored 120"), std::string::npos) << r2.out;
+  EXPECT_EQ(testing::JsonObject::LastLine(r2.out).Uint("stored"), 120u) << r2.out;
 }
 
 TEST(EndToEnd, GarbageIsDeadLetteredAndEveryRealItemStored) {
@@ -206,8 +204,8 @@ TEST(EndToEnd, GarbageIsDeadLetteredAndEveryRealItemStored) {
   }
   auto r = RunShell(RunCmd(tmp.path("mixed.jsonl"), tmp.path("db"), "--format cls"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("stored 120"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("dead-lettered " + std::to_string(bad.size())), std::string::npos) << r.out;
+  EXPECT_EQ(testing::JsonObject::LastLine(r.out).Uint("stored"), 120u) << r.out;
+  EXPECT_EQ(testing::JsonObject::LastLine(r.out).Uint("dead_lettered"), bad.size()) << r.out;
 
   auto store = OpenRead(tmp.path("db"));
   std::vector<storage::DeadLetter> dls;
@@ -256,8 +254,8 @@ TEST(EndToEnd, AlertsFileGetsAlertDocumentsOnly) {
   TempDir tmp;
   std::filesystem::create_directories(tmp.path("rules"));
   std::ofstream(tmp.path("rules/a.yaml")) << "version: 1\nrules:\n"
-                                             "  - tag: region:shenzhen\n    any: [深圳]\n    alert: true\n"
-                                             "  - tag: cluster:ai\n    any: [人工智能]\n";
+                                             "  - tag: region:shenzhen\n    any: [深圳]\n    alert: true\n    provenance: [{seed: s.txt, clause: c}]\n"
+                                             "  - tag: cluster:ai\n    any: [人工智能]\n    provenance: [{seed: s.txt, clause: c}]\n";
   auto r = RunShell(Newsflow() + " run -q --format cls --source " + SourcePath("tests/fixtures/cls-sample.jsonl") +
                " --rules " + tmp.path("rules") + " --db " + tmp.path("db") + " --alerts file:" + tmp.path("alerts.jsonl"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -272,7 +270,7 @@ TEST(EndToEnd, AlertsFileGetsAlertDocumentsOnly) {
   }
   EXPECT_GT(expected, 0u);
   EXPECT_EQ(alerts.size(), expected);
-  for (const auto& a : alerts) EXPECT_NE(a.find("\"region:shenzhen\""), std::string::npos);
+  for (const auto& a : alerts) EXPECT_EQ(testing::JsonObject::Of(a).Strings("tags").count("region:shenzhen"), 1u) << a;
 }
 
 }  // namespace

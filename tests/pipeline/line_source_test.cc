@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
-#include "newsflow/pipeline/source.h"
+#include "pipeline/source/source.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -27,14 +27,14 @@ std::string Gzip(const std::string& data) {
 
 // All raw lines a source yields, and its error.
 std::vector<std::string> ReadAll(const std::string& path, std::string* error) {
-  std::string err;
-  auto src = OpenLineSource(path, SourceLimits{}, &err);
-  EXPECT_TRUE(src) << err;
+  std::unique_ptr<Source> src;
+  const Status s = OpenLineSource(path, SourceLimits{}, &src);
+  EXPECT_TRUE(s.ok()) << s.message();
   std::vector<std::string> lines;
   if (!src) return lines;
   for (Batch b; src->Next(&b);)
     for (const auto& it : b.items) lines.push_back(it.raw);
-  *error = src->error();
+  *error = src->status().message();
   return lines;
 }
 
@@ -73,11 +73,14 @@ TEST(LineSource, TruncatedGzipIsAnErrorAfterTheGoodLines) {
 }
 
 TEST(LineSource, MissingFileAndDirectoryAreErrors) {
-  std::string err;
-  EXPECT_FALSE(OpenLineSource("/nonexistent/file.jsonl", SourceLimits{}, &err));
-  EXPECT_NE(err.find("/nonexistent/file.jsonl"), std::string::npos);
-  EXPECT_FALSE(OpenLineSource("/tmp", SourceLimits{}, &err));
-  EXPECT_NE(err.find("is a directory"), std::string::npos);
+  std::unique_ptr<Source> src;
+  Status s = OpenLineSource("/nonexistent/file.jsonl", SourceLimits{}, &src);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_NE(s.message().find("/nonexistent/file.jsonl"), std::string::npos);
+  EXPECT_EQ(src, nullptr);
+  s = OpenLineSource("/tmp", SourceLimits{}, &src);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ(src, nullptr);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 
 #include <set>
 
-#include "newsflow/pipeline/stages.h"
+#include "pipeline/job/tagger.h"
 #include "newsflow/rules/compiled_rules.h"
 #include "test_util.h"
 
@@ -20,27 +20,29 @@ using testing::SourcePath;
 class RealRules : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    rules::RuleSet set;
-    auto s = rules::LoadRuleDir(SourcePath("rules/sets"), &set);
+    TaggerOptions o;
+    o.rules_dir = SourcePath("rules/sets");
+    Status s = Tagger::Open(o, &tagger_);
     ASSERT_TRUE(s.ok()) << s.message();
-    ASSERT_TRUE(rules::CompiledRules::Compile(set, &compiled_).ok());
-    normalizer_ = new Normalizer();
+    compiled_ = tagger_->compiled();
   }
   static void TearDownTestSuite() {
-    delete normalizer_;
     compiled_.reset();
+    tagger_.reset();
+  }
+
+  // The tags the runner's stage path gives a document with this body.
+  static Item TagBody(const std::string& body) {
+    std::unique_ptr<TagWorker> w;
+    EXPECT_TRUE(tagger_->NewWorker(&w).ok());
+    return w->TagText("", body);
   }
 
   // Tags of the fixed families (cluster/theme/region) on one text.
   static std::set<std::string> Tags(const std::string& text) {
-    NormalizeStage normalize(*normalizer_);
-    MatchStage match(compiled_);
-    Batch b;
-    b.items.emplace_back();
-    b.items[0].doc.body = text;
-    b = match.Process(normalize.Process(std::move(b)));
+    const Item it = TagBody(text);
     std::set<std::string> out;
-    for (const auto& t : b.items[0].tags)
+    for (const auto& t : it.tags)
       if (t.tag.rfind("cluster:", 0) == 0 || t.tag.rfind("theme:", 0) == 0 || t.tag.rfind("region:", 0) == 0)
         out.insert(t.tag);
     return out;
@@ -58,7 +60,7 @@ class RealRules : public ::testing::Test {
   }
 
   static inline std::shared_ptr<const rules::CompiledRules> compiled_;
-  static inline Normalizer* normalizer_ = nullptr;
+  static inline std::shared_ptr<const Tagger> tagger_;
 };
 
 const char* kSeed000 = "000_1fa3d0f570f714d3.txt";
@@ -103,14 +105,9 @@ TEST_F(RealRules, SeedClausesThatDefineAFieldAreTaggedWithIt) {
     if (r.tag.rfind("cluster:", 0) != 0 && r.tag.rfind("theme:", 0) != 0 && r.tag.rfind("region:", 0) != 0) continue;
     for (const auto& p : r.provenance) {
       ++checked;
-      NormalizeStage normalize(*normalizer_);
-      MatchStage match(compiled_);
-      Batch b;
-      b.items.emplace_back();
-      b.items[0].doc.body = p.clause;
-      b = match.Process(normalize.Process(std::move(b)));
+      const Item it = TagBody(p.clause);
       bool found = false;
-      for (const auto& t : b.items[0].tags) found |= t.tag == r.tag;
+      for (const auto& t : it.tags) found |= t.tag == r.tag;
       if (!found) misses.push_back(r.tag + " <- " + p.clause);
     }
   }

@@ -1,15 +1,33 @@
 // Tests of the rule compiler, the Hyperscan matcher and rule evaluation on
 // small inline rule sets whose behaviour follows from rules/SCHEMA.md.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <chrono>
 
 #include "newsflow/rules/compiled_rules.h"
 
 namespace newsflow::rules {
 namespace {
 
+// The loader requires provenance; these tests are about matching, so every
+// rule gets the same citation on the line after its `- tag:`.
+std::string WithProvenance(const std::string& yaml) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < yaml.size()) {
+    const size_t eol = std::min(yaml.find('\n', pos), yaml.size());
+    out.append(yaml, pos, eol - pos + 1);
+    if (yaml.compare(pos, 8, "  - tag:") == 0) out += "    provenance: [{seed: s.txt, clause: c}]\n";
+    pos = eol + 1;
+  }
+  return out;
+}
+
 std::shared_ptr<const CompiledRules> CompileYaml(const std::string& yaml) {
   RuleSet set;
-  Status s = ParseRuleFile(yaml, "inline.yaml", &set);
+  Status s = ParseRuleFile(WithProvenance(yaml), "inline.yaml", &set);
   EXPECT_TRUE(s.ok()) << s.message();
   std::shared_ptr<const CompiledRules> c;
   s = CompiledRules::Compile(set, &c);
@@ -20,10 +38,11 @@ std::shared_ptr<const CompiledRules> CompileYaml(const std::string& yaml) {
 // Tags (ids) that apply to title '\n' body.
 std::vector<std::string> TagsOf(const CompiledRules& c, const std::string& title, const std::string& body,
                                 std::vector<TagMatch>* matches = nullptr) {
-  auto scratch = c.NewScratch();
+  std::unique_ptr<ScanScratch> scratch;
+  EXPECT_TRUE(c.NewScratch(&scratch).ok());
   std::vector<TagMatch> out;
   const std::string text = title + "\n" + body;
-  EXPECT_TRUE(c.Tag(text, static_cast<uint32_t>(title.size()), scratch.get(), &out));
+  EXPECT_TRUE(c.Tag(text, static_cast<uint32_t>(title.size()), scratch.get(), &out).ok());
   std::vector<std::string> tags;
   for (const auto& m : out) tags.push_back(c.tags()[m.tag]);
   if (matches) *matches = out;
@@ -148,12 +167,72 @@ rules:
 
 TEST(CompiledRules, BadRegexNamesFileLineAndRule) {
   RuleSet set;
-  ASSERT_TRUE(ParseRuleFile("version: 1\nrules:\n  - tag: cluster:ai\n    regex: ['(unclosed']\n", "bad.yaml", &set).ok());
+  ASSERT_TRUE(ParseRuleFile(WithProvenance("version: 1\nrules:\n  - tag: cluster:ai\n    regex: ['(unclosed']\n"),
+                            "bad.yaml", &set)
+                  .ok());
   std::shared_ptr<const CompiledRules> c;
   Status s = CompiledRules::Compile(set, &c);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("bad.yaml:4"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("bad.yaml:5"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("cluster:ai"), std::string::npos) << s.message();
+}
+
+// (a|b|c|d){1000}x{5000} takes Hyperscan about a minute to compile; the budget
+// rejects it in about a second, names the rule that was compiling (the
+// second one: the first regex compiled in time) and leaves no child behind.
+TEST(CompiledRules, RegexOverTheCompileBudgetIsRejected) {
+  RuleSet set;
+  ASSERT_TRUE(ParseRuleFile(WithProvenance(R"(version: 1
+rules:
+  - tag: cluster:semiconductors
+    regex: ['第[三3]代半导体']
+  - tag: cluster:ai
+    any: [AI]
+    regex: ['(a|b|c|d){1000}x{5000}']
+)"),
+                            "slow.yaml", &set)
+                  .ok());
+  CompileOptions opts;
+  opts.regex_compile_budget = std::chrono::milliseconds(1000);
+  std::shared_ptr<const CompiledRules> c;
+  const auto start = std::chrono::steady_clock::now();
+  Status s = CompiledRules::Compile(set, EvaluateOptions(), opts, &c);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_FALSE(c);
+  EXPECT_NE(s.message().find("slow.yaml:9: rule 'cluster:ai': pattern '(a|b|c|d){1000}x{5000}'"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("did not compile within 1 s"), std::string::npos) << s.message();
+  EXPECT_LT(took, std::chrono::seconds(10));
+  errno = 0;
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);  // no child, not even a zombie
+  EXPECT_EQ(errno, ECHILD);
+}
+
+TEST(CompiledRules, RegexesWithinTheBudgetAndLiteralSetsCompile) {
+  RuleSet set;
+  ASSERT_TRUE(ParseRuleFile(WithProvenance("version: 1\nrules:\n  - tag: cluster:ai\n    any: [AI]\n"), "lit.yaml",
+                            &set)
+                  .ok());
+  CompileOptions tiny;
+  tiny.regex_compile_budget = std::chrono::milliseconds(1);  // literal sets never trial-compile
+  std::shared_ptr<const CompiledRules> c;
+  ASSERT_TRUE(CompiledRules::Compile(set, EvaluateOptions(), tiny, &c).ok());
+  EXPECT_TRUE(c->literal_api());
+
+  set = RuleSet();
+  ASSERT_TRUE(ParseRuleFile(WithProvenance("version: 1\nrules:\n  - tag: cluster:ai\n    regex: ['人工智能[+＋]']\n"),
+                            "re.yaml", &set)
+                  .ok());
+  CompileOptions one_second;
+  one_second.regex_compile_budget = std::chrono::milliseconds(1000);
+  Status s = CompiledRules::Compile(set, EvaluateOptions(), one_second, &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(TagsOf(*c, "", "人工智能+制造"), Tags{"cluster:ai"});
+  errno = 0;
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
 }
 
 TEST(CompiledRules, AKeywordInSeveralListsOfARuleCountsOnce) {
@@ -174,12 +253,13 @@ rules:
 
 TEST(CompiledRules, ScratchIsReusableAcrossDocuments) {
   auto c = CompileYaml(kAiRules);
-  auto scratch = c->NewScratch();
+  std::unique_ptr<ScanScratch> scratch;
+  ASSERT_TRUE(c->NewScratch(&scratch).ok());
   std::vector<TagMatch> out;
-  ASSERT_TRUE(c->Tag("\n人工智能", 0, scratch.get(), &out));
+  ASSERT_TRUE(c->Tag("\n人工智能", 0, scratch.get(), &out).ok());
   EXPECT_EQ(out.size(), 1u);
   out.clear();
-  ASSERT_TRUE(c->Tag("\n天气晴朗", 0, scratch.get(), &out));
+  ASSERT_TRUE(c->Tag("\n天气晴朗", 0, scratch.get(), &out).ok());
   EXPECT_TRUE(out.empty());  // bits from the previous document are cleared
   EXPECT_TRUE(scratch->matches().hits.empty());
 }

@@ -71,6 +71,107 @@ TEST(RuleLoader, ErrorsNameFileLineAndRule) {
   }
 }
 
+// Hostile or mistaken input the loader rejects, each naming file, line and
+// rule. kHead opens a file and a rule (line 3) with its provenance (line 4).
+const std::string kHead =
+    "version: 1\nrules:\n  - tag: cluster:ai\n    provenance: [{seed: s.txt, clause: c}]\n";
+
+void ExpectRejected(const std::vector<std::pair<std::string, std::string>>& cases) {
+  for (const auto& [yaml, expect] : cases) {
+    RuleSet set;
+    Status s = Parse(yaml, &set);
+    EXPECT_FALSE(s.ok()) << yaml;
+    EXPECT_TRUE(s.ok() || s.IsInvalidArgument()) << s.ToString();
+    EXPECT_NE(s.message().find(expect), std::string::npos) << "got: " << s.message() << "\nwant: " << expect;
+  }
+}
+
+TEST(RuleLoader, BlankKeywordsAreRejected) {
+  const std::string blank = "r.yaml:5: rule 'cluster:ai': keyword is only whitespace";
+  ExpectRejected({
+      {kHead + "    any: [AI, ' ']\n", blank},
+      {kHead + "    any: ['\t']\n", blank},
+      {kHead + "    any: [\"\\t \\r\"]\n", blank},
+      {kHead + "    any: ['\u3000']\n", blank},  // ideographic space
+      {kHead + "    any: [\"\\u00a0\\u200b\"]\n", blank},
+      {kHead + "    any: [{kw: ' ', case: true}]\n", blank},
+      {kHead + "    any: [AI]\n    not: [' ']\n", "r.yaml:6: rule 'cluster:ai': keyword is only whitespace"},
+      {kHead + "    any: [AI]\n    except: [' ']\n", "r.yaml:6: rule 'cluster:ai': keyword is only whitespace"},
+      {kHead + "    all: [[AI], [' ']]\n", blank},
+      {kHead + "    regex: [' ']\n", "r.yaml:5: rule 'cluster:ai': regex is only whitespace"},
+      {kHead + "    not: ['']\n", "r.yaml:5: rule 'cluster:ai': empty keyword"},
+  });
+}
+
+TEST(RuleLoader, InvalidUtf8AndNulKeywordsAreRejected) {
+  const std::string bad = "r.yaml:5: rule 'cluster:ai': keyword is not valid UTF-8";
+  ExpectRejected({
+      {kHead + "    any: [\"AI\xff\"]\n", bad},
+      {kHead + "    any: [\"\xc3\x28\"]\n", bad},          // bad continuation byte
+      {kHead + "    any: [\"\xc0\xaf\"]\n", bad},          // overlong '/'
+      {kHead + "    any: [\"\xed\xa0\x80\"]\n", bad},      // UTF-16 surrogate
+      {kHead + "    any: [\"\xe8\x8a\"]\n", bad},          // truncated 芯
+      {kHead + "    any: [\"\xf4\x90\x80\x80\"]\n", bad},  // above U+10FFFF
+      {kHead + "    regex: [\"\xff\"]\n", "r.yaml:5: rule 'cluster:ai': regex is not valid UTF-8"},
+      {kHead + "    any: [\"A\\0I\"]\n", "r.yaml:5: rule 'cluster:ai': keyword contains a NUL byte"},
+      {kHead + "    any: [{kw: \"\\0\"}]\n", "r.yaml:5: rule 'cluster:ai': keyword contains a NUL byte"},
+      {kHead + "    regex: [\"a\\0b\"]\n", "r.yaml:5: rule 'cluster:ai': regex contains a NUL byte"},
+  });
+  RuleSet set;  // multi-byte text that is valid still loads
+  ASSERT_TRUE(Parse(kHead + "    any: [芯片, \"\xf0\x9f\x9a\x80\", 'AI芯片']\n", &set).ok());
+}
+
+TEST(RuleLoader, NonFiniteAndNegativeNumbersAreRejected) {
+  const std::string finite = "must be a finite number";
+  ExpectRejected({
+      {kHead + "    any: [AI]\n    title_weight: .nan\n", "r.yaml:6: rule 'cluster:ai': `title_weight` " + finite},
+      {kHead + "    any: [AI]\n    title_weight: .inf\n", "r.yaml:6: rule 'cluster:ai': `title_weight` " + finite},
+      {kHead + "    any: [AI]\n    title_weight: -.inf\n", "r.yaml:6: rule 'cluster:ai': `title_weight` " + finite},
+      {kHead + "    any: [AI]\n    min_score: .NaN\n", "r.yaml:6: rule 'cluster:ai': `min_score` " + finite},
+      {kHead + "    any: [AI]\n    min_score: .inf\n", "r.yaml:6: rule 'cluster:ai': `min_score` " + finite},
+      {kHead + "    any: [AI]\n    min_score: -.Inf\n", "r.yaml:6: rule 'cluster:ai': `min_score` " + finite},
+      {kHead + "    any: [AI]\n    min_score: -1\n", "r.yaml:6: rule 'cluster:ai': `min_score` must be >= 0"},
+      {kHead + "    any: [AI]\n    title_weight: -2\n", "r.yaml:6: rule 'cluster:ai': `title_weight` must be > 0"},
+      {kHead + "    any: [AI]\n    alert: maybe\n", "r.yaml:6: rule 'cluster:ai': `alert` must be true or false"},
+  });
+  RuleSet set;
+  ASSERT_TRUE(Parse(kHead + "    any: [AI]\n    min_score: 0\n", &set).ok());
+}
+
+TEST(RuleLoader, RulesWithoutProvenanceAreRejected) {
+  const std::string head = "version: 1\nrules:\n  - tag: cluster:ai\n";
+  ExpectRejected({
+      {head + "    any: [AI]\n", "r.yaml:3: rule 'cluster:ai': rule has no `provenance`"},
+      {head + "    any: [AI]\n    provenance: []\n", "r.yaml:3: rule 'cluster:ai': rule has no `provenance`"},
+      {head + "    any: [AI]\n    provenance: [{seed: s.txt, clause: ''}]\n",
+       "r.yaml:5: rule 'cluster:ai': a provenance entry needs a non-empty `seed` and `clause`"},
+      {kHead + "    any: [AI]\n  - tag: cluster:blockchain\n    any: [区块链]\n",
+       "r.yaml:6: rule 'cluster:blockchain': rule has no `provenance`"},
+  });
+}
+
+TEST(RuleLoader, DuplicateKeysAreRejected) {
+  ExpectRejected({
+      {kHead + "    any: [AI]\n    any: [人工智能]\n",
+       "r.yaml:6: rule 'cluster:ai': duplicate key `any` in the rule (first at line 5)"},
+      {kHead + "    any: [AI]\n    tag: cluster:blockchain\n", "r.yaml:6: rule 'cluster:ai': duplicate key `tag`"},
+      {kHead + "    any: [AI]\n    min_score: 1\n    'min_score': 5\n", "r.yaml:7: rule 'cluster:ai': duplicate key `min_score`"},
+      {kHead + "    any: [{kw: AI, kw: ' '}]\n", "r.yaml:5: rule 'cluster:ai': duplicate key `kw` in the keyword"},
+      {"version: 1\nrules:\n  - tag: cluster:ai\n    any: [AI]\n    provenance:\n      - {seed: s.txt, clause: c, clause: d}\n",
+       "r.yaml:6: rule 'cluster:ai': duplicate key `clause` in the provenance entry"},
+      {kHead + "    any: [AI]\nrules: []\n", "r.yaml:6: duplicate top-level key `rules` (first at line 2)"},
+      {"version: 1\nversion: 1\nrules: []\n", "r.yaml:2: duplicate top-level key `version`"},
+  });
+}
+
+TEST(RuleLoader, ShippedRuleSetLoadsAndEveryRuleHasProvenance) {
+  RuleSet set;
+  Status s = LoadRuleDir(NEWSFLOW_SOURCE_DIR "/rules/sets", &set);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_GT(set.rules.size(), 200u);
+  for (const Rule& r : set.rules) EXPECT_FALSE(r.provenance.empty()) << r.file << ":" << r.line << " " << r.tag;
+}
+
 TEST(RuleLoader, MissingDirectoryIsAnError) {
   RuleSet set;
   Status s = LoadRuleDir("/nonexistent/rules", &set);

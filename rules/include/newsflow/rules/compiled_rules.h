@@ -16,21 +16,59 @@
 //
 // Scan text layout: the caller passes normalized `title '\n' body` and the
 // byte length of the title part; hits before that length are title hits.
+//
+// Compile time: Hyperscan cannot interrupt a compile, and a short regex can
+// take a long time (`(a|b|c|d){1000}x{5000}` about a minute). When the set has
+// regexes, Compile first compiles each regex alone in a forked child process
+// under CompileOptions::regex_compile_budget (3 s by default); the child is
+// killed when the budget runs out and the set is rejected, naming the file,
+// line and rule of the regex that was compiling. The database itself is then
+// compiled in-process as before. Literal-only sets (hs_compile_lit_multi) are
+// fast and never fork.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "newsflow/rules/rule_set.h"
-#include "newsflow/rules/status.h"
+#include "newsflow/base/status.h"
 
 struct hs_database;
 struct hs_scratch;
 
 namespace newsflow::rules {
+
+// Deleters so Hyperscan handles live in unique_ptrs like librdkafka's.
+struct HsDatabaseDeleter {
+  void operator()(hs_database* db) const;
+};
+struct HsScratchDeleter {
+  void operator()(hs_scratch* s) const;
+};
+
+// How rule evaluation scores and reports. Defaults are the ones SCHEMA.md
+// documents; the evaluation set was measured with them.
+struct EvaluateOptions {
+  // Spans kept per tag for highlighting (the score counts every hit).
+  size_t max_spans_per_tag = 32;
+  // Each further occurrence of a keyword adds this much to the rule's score...
+  double repeat_bonus = 0.25;
+  // ...for at most this many further occurrences.
+  unsigned max_repeats_scored = 4;
+};
+
+// How the database is built (see "Compile time" above).
+struct CompileOptions {
+  // Wall-clock time the trial compile of all the set's regexes may take;
+  // zero or negative skips the check (and the fork). The accepted set then
+  // takes about as long again to compile in-process.
+  std::chrono::milliseconds regex_compile_budget{3000};
+};
 
 // A distinct keyword as compiled.
 struct Pattern {
@@ -65,35 +103,46 @@ struct TagMatch {
   uint32_t tag;                 // index into CompiledRules::tags()
   double score;
   bool alert;
-  std::vector<Hit> spans;       // the hits that counted for it (capped at 32)
+  std::vector<Hit> spans;       // the hits that counted for it (capped at max_spans_per_tag)
 };
 
 class ScanScratch;
 
 class CompiledRules {
  public:
-  // Builds the database. Errors name the file, line and rule of the pattern
-  // Hyperscan rejected.
-  static Status Compile(const RuleSet& set, std::shared_ptr<const CompiledRules>* out);
+  // Builds the database. Errors (InvalidArgument) name the file, line and
+  // rule of the pattern Hyperscan rejected, or of the regex that was
+  // compiling when compile.regex_compile_budget ran out. Internal if the
+  // trial compile's child process cannot be started.
+  static Status Compile(const RuleSet& set, const EvaluateOptions& options, const CompileOptions& compile,
+                        std::shared_ptr<const CompiledRules>* out);
+  static Status Compile(const RuleSet& set, const EvaluateOptions& options,
+                        std::shared_ptr<const CompiledRules>* out) {
+    return Compile(set, options, CompileOptions(), out);
+  }
+  static Status Compile(const RuleSet& set, std::shared_ptr<const CompiledRules>* out) {
+    return Compile(set, EvaluateOptions(), CompileOptions(), out);
+  }
   ~CompiledRules();
   CompiledRules(const CompiledRules&) = delete;
   CompiledRules& operator=(const CompiledRules&) = delete;
 
-  // A new per-thread scratch for this database.
-  std::unique_ptr<ScanScratch> NewScratch() const;
+  // A new per-thread scratch for this database. Fails (Internal) only if
+  // Hyperscan cannot allocate it.
+  Status NewScratch(std::unique_ptr<ScanScratch>* out) const;
 
-  // Scans `text` once; fills scratch's MatchSet. Returns false only if
-  // Hyperscan reports an error (never on content).
-  [[nodiscard]] bool Scan(std::string_view text, uint32_t title_end, ScanScratch* scratch) const;
+  // Scans `text` once; fills scratch's MatchSet. Fails (Internal) only if
+  // Hyperscan reports an error, never because of the content.
+  Status Scan(std::string_view text, uint32_t title_end, ScanScratch* scratch) const;
 
   // Evaluates every rule touched by the scratch's last scan; appends the tags
   // that apply, sorted by tag id, one entry per tag (the best-scoring rule
-  // wins).
+  // wins). Allocates only for the tags that fire.
   void Evaluate(ScanScratch* scratch, std::vector<TagMatch>* out) const;
 
-  // Convenience: Scan + Evaluate.
-  [[nodiscard]] bool Tag(std::string_view text, uint32_t title_end, ScanScratch* scratch,
-                         std::vector<TagMatch>* out) const;
+  // Convenience for tests and tools: Scan + Evaluate.
+  Status Tag(std::string_view text, uint32_t title_end, ScanScratch* scratch,
+             std::vector<TagMatch>* out) const;
 
   const std::vector<Pattern>& patterns() const { return patterns_; }
   const std::vector<std::string>& tags() const { return tags_; }
@@ -109,6 +158,17 @@ class CompiledRules {
   // Hyperscan match callback; ctx is the ScanScratch.
   static int OnMatch(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                      void* ctx);
+  // Compile steps. Interning fills patterns_, rules_ and rules_of_pattern_
+  // and records, per pattern, the first (rule, line) that used it.
+  void InternPatterns(std::vector<std::pair<uint32_t, int>>* first_use);
+  // "FILE:LINE: rule 'TAG': pattern 'TEXT'" of pattern `p`.
+  std::string PatternWhere(uint32_t p, const std::vector<std::pair<uint32_t, int>>& first_use) const;
+  Status CheckRegexBudget(std::chrono::milliseconds budget,
+                          const std::vector<std::pair<uint32_t, int>>& first_use) const;
+  Status BuildDatabase(bool any_regex, const std::vector<std::pair<uint32_t, int>>& first_use);
+  // Evaluates one candidate rule on the scratch's match set; appends a
+  // TagMatch if it fires.
+  void EvaluateRule(uint32_t rule, ScanScratch* s, std::vector<TagMatch>* out) const;
 
   // A keyword reference inside one compiled rule.
   struct RuleRef {
@@ -131,14 +191,15 @@ class CompiledRules {
   std::vector<std::string> tags_;
   std::vector<CompiledRule> rules_;
   std::vector<std::vector<uint32_t>> rules_of_pattern_;  // pattern -> rules using it
-  hs_database* db_ = nullptr;
+  std::unique_ptr<hs_database, HsDatabaseDeleter> db_;
   bool literal_api_ = false;
+  EvaluateOptions options_;
 };
 
 // Per-thread scan state. Create with CompiledRules::NewScratch().
 class ScanScratch {
  public:
-  ~ScanScratch();
+  ~ScanScratch() = default;
   ScanScratch(const ScanScratch&) = delete;
   ScanScratch& operator=(const ScanScratch&) = delete;
   const MatchSet& matches() const { return m_; }
@@ -146,11 +207,13 @@ class ScanScratch {
  private:
   friend class CompiledRules;
   ScanScratch() = default;
-  hs_scratch* hs_ = nullptr;
+  std::unique_ptr<hs_scratch, HsScratchDeleter> hs_;
   MatchSet m_;
-  // Evaluation scratch, reused across documents.
+  // Evaluation scratch, reused across documents and rules.
   std::vector<uint32_t> candidate_rules_;
   std::vector<uint8_t> rule_seen_;
+  std::vector<Hit> rule_spans_;                       // spans of the rule being evaluated
+  std::vector<std::pair<uint32_t, bool>> scored_;     // (pattern, counted) of that rule
   const CompiledRules* owner_ = nullptr;
   std::string_view text_;
 };

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "newsflow/rules/rule_set.h"
-#include "newsflow/rules/status.h"
+#include "newsflow/base/status.h"
 
 namespace newsflow::rules {
 

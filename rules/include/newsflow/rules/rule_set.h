@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "newsflow/rules/status.h"
+#include "newsflow/base/status.h"
 
 namespace newsflow::rules {
 
@@ -50,15 +50,13 @@ struct RuleSet {
 };
 
 // Loads every *.yaml file directly under `dir` (sorted by name). Fails on the
-// first problem with "FILE:LINE: rule 'TAG': what is wrong".
+// first problem with "FILE:LINE: rule 'TAG': what is wrong" (SCHEMA.md, "What
+// the loader rejects": blank, non-UTF-8 or NUL keywords, .nan/.inf numbers,
+// rules without provenance, duplicate keys, ...).
 Status LoadRuleDir(const std::string& dir, RuleSet* out);
 
 // Parses one file's text (`file` is used in messages). Appends to out->rules;
 // does not touch out->version.
 Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSet* out);
-
-// True if `s` is an ASCII word (letters, digits and inner '-', '.', '+', ' '),
-// i.e. a keyword that must match on ASCII word boundaries.
-bool IsAsciiWord(std::string_view s);
 
 }  // namespace newsflow::rules

@@ -6,7 +6,12 @@
 //   by_time     be64(~time_ms) key -> ""                (newest first)
 //   dead_letter be64(seq) -> EncodeDeadLetter(d)        (in arrival order)
 //   meta        "ruleset_version", "count/docs", "count/dead_letters",
-//               "offset/<group>/<topic>/<partition>" -> decimal text
+//               "offset/<group>/<topic>/<partition>" -> decimal text,
+//               "dl/<32 hex>" -> be64(seq): a dead letter's identity (its
+//               position and raw bytes), so the same bad line read again is
+//               not stored twice,
+//               "progress/<source id>" -> the caller's progress text, written
+//               in the same batch as the documents it accounts for.
 //
 // be64(~time_ms) is the 8-byte big-endian ~time_ms with the sign bit flipped
 // (i.e. time_ms XOR 0x7fff'ffff'ffff'ffff), so byte order is newest-first
@@ -14,11 +19,22 @@
 // a NUL byte (Write() rejects them); keys must be non-empty.
 //
 // Writes: one Store::Write() call is one atomic RocksDB WriteBatch holding the
-// documents, their index entries, dead letters and consumer offsets. Writing a
+// documents, their index entries, dead letters, consumer offsets and progress
+// marks. Writing a
 // key that is already stored replaces it: its old by_tag/by_time entries are
 // deleted in the same batch, so re-ingesting never duplicates index entries
 // and the document count does not grow. The same key twice in one batch keeps
 // the last one.
+//
+// DURABILITY. A Write() that returns OK is durable against a crash of this
+// process when the store keeps a WAL (sync_writes also makes it durable
+// against power loss). Without a WAL (disable_wal, the bulk load of a
+// replayable file), a write becomes durable only when its memtables are
+// flushed: Checkpoint() or Close(). Progress marks written with a batch become
+// durable exactly with it (atomic flush of every column family), so after a
+// crash or a failed flush GetProgress() tells how far the durable state goes.
+// After a failed write the store accepts no more writes (RocksDB stops
+// background work on I/O errors): Close() it, free space, open it again.
 //
 // Thread safety: reads (Get, Query, ...) may run concurrently from any
 // thread. Write() must be called from one thread at a time (the pipeline has a
@@ -32,21 +48,26 @@
 #include <string_view>
 #include <vector>
 
+#include "newsflow/base/status.h"
 #include "newsflow/storage/record.h"
 
 namespace newsflow::storage {
 
-// Result of a fallible call. ok() or a message saying what failed and where.
-class [[nodiscard]] Status {
- public:
-  Status() = default;
-  static Status Ok() { return Status(); }
-  static Status Error(std::string msg) { Status s; s.msg_ = std::move(msg); s.ok_ = false; return s; }
-  bool ok() const { return ok_; }
-  const std::string& message() const { return msg_; }
- private:
-  bool ok_ = true;
-  std::string msg_;
+// RocksDB sizes. The defaults suit a 2-core machine bulk-loading wire feeds:
+// large memtables for docs (fewer flushes while loading), smaller ones for the
+// index families, Bloom filters where point lookups happen (docs, meta).
+struct StoreTuning {
+  int max_background_jobs = 2;                  // flush + compaction threads
+  uint64_t bytes_per_sync = 1u << 20;           // incremental fsync of SST and WAL files
+  uint64_t max_total_wal_bytes = 256u << 20;    // forces flushes of rarely written families (meta)
+  size_t keep_log_files = 5;                    // RocksDB LOG files kept
+  uint64_t max_log_bytes = 64u << 20;           // LOG renamed to LOG.old above this at open
+  size_t default_write_buffer_bytes = 4u << 20;
+  size_t docs_write_buffer_bytes = 64u << 20;
+  size_t index_write_buffer_bytes = 32u << 20;  // by_tag and by_time each
+  size_t dead_letter_write_buffer_bytes = 8u << 20;
+  size_t meta_write_buffer_bytes = 8u << 20;
+  double bloom_bits_per_key = 10;               // docs and meta
 };
 
 // Options for opening a store. Plain struct; every field has a default.
@@ -64,6 +85,14 @@ struct StoreOptions {
   // stdin or Kafka, whose input cannot be replayed by the store's owner.
   bool disable_wal = false;
   size_t block_cache_bytes = 64u << 20;
+  StoreTuning tuning;
+};
+
+// A caller's note of how far it got through an input (e.g. a file's line),
+// stored in meta as "progress/<source>" with the batch it accounts for.
+struct ProgressMark {
+  std::string source;  // the input's identity
+  std::string value;   // the caller's encoding
 };
 
 // Everything one pipeline batch writes, applied atomically.
@@ -71,6 +100,7 @@ struct WriteSet {
   std::vector<Record> records;
   std::vector<DeadLetter> dead_letters;
   std::vector<Offset> offsets;
+  std::vector<ProgressMark> progress;
   std::string ruleset_version;   // written to meta when non-empty
 };
 
@@ -84,10 +114,15 @@ struct PreparedRecord {
   std::vector<std::string> tags;
   std::string value;  // EncodeRecord(record)
 };
+struct PreparedDeadLetter {
+  std::string id;     // 16 bytes: a hash of position and raw bytes
+  std::string value;  // EncodeDeadLetter(d)
+};
 struct PreparedWriteSet {
-  std::vector<PreparedRecord> records;       // last one wins for a repeated key
-  std::vector<std::string> dead_letters;     // EncodeDeadLetter(d), in order
+  std::vector<PreparedRecord> records;             // last one wins for a repeated key
+  std::vector<PreparedDeadLetter> dead_letters;    // in order; one already stored is skipped
   std::vector<Offset> offsets;
+  std::vector<ProgressMark> progress;
   std::string ruleset_version;
 };
 
@@ -132,11 +167,15 @@ class Store {
   // Number of documents matching the filter (limit ignored).
   virtual Status Count(const QueryOptions& q, uint64_t* out) = 0;
 
-  // Dead letters in arrival order (limit 0 = all).
+  // Dead letters in arrival order (limit 0 = all). The same dead letter
+  // (position and raw bytes) written again is kept once.
   virtual Status DeadLetters(size_t limit, std::vector<DeadLetter>* out) = 0;
 
   virtual Status GetCounts(Counts* out) = 0;
   virtual Status GetRulesetVersion(std::string* out) = 0;
+
+  // The last progress mark stored for `source`, or nullopt if none.
+  virtual Status GetProgress(std::string_view source, std::optional<std::string>* out) = 0;
 
   // Stored next offset for a group/topic/partition, or nullopt if none.
   virtual Status GetOffset(std::string_view group, std::string_view topic,
@@ -145,6 +184,18 @@ class Store {
   // Number of by_tag index entries for one tag (for tests and `query --count`
   // consistency checks).
   virtual Status CountTagIndex(std::string_view tag, uint64_t* out) = 0;
+
+  // Starts a flush of every column family together (no wait): the writes so
+  // far of a WAL-less store become durable when it completes. Bounds what a
+  // crash of a bulk load loses. A no-op for a store with a WAL.
+  virtual Status Checkpoint() = 0;
+
+  // Makes everything written durable (the final flush of a WAL-less bulk
+  // load, a WAL sync otherwise) and closes the database. Its status is the
+  // truth about the tail of a run: a failure (a full disk) means the writes
+  // since the last durable flush are not stored. Idempotent: a second call
+  // returns the first result. The destructor closes too, but cannot report.
+  virtual Status Close() = 0;
 };
 
 }  // namespace newsflow::storage

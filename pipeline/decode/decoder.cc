@@ -1,0 +1,341 @@
+// decoder.cc — simdjson On-Demand decoding of one feed line into a Document.
+#include "pipeline/decode/decoder.h"
+#include "pipeline/decode/time_util.h"
+
+#include <simdjson.h>
+
+#include <array>
+#include <cstring>
+#include <string_view>
+
+namespace newsflow::pipeline {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+enum Slot : int { kId, kTime, kTitle, kBody, kBodyFallback, kUrl, kLevel, kStocks, kNumSlots };
+constexpr const char* kSlotNames[kNumSlots] = {"id", "time", "title", "body", "body_fallback", "url", "level", "stocks"};
+
+const char* TypeName(od::json_type t) {
+  switch (t) {
+    case od::json_type::array: return "array";
+    case od::json_type::object: return "object";
+    case od::json_type::number: return "number";
+    case od::json_type::string: return "string";
+    case od::json_type::boolean: return "boolean";
+    case od::json_type::null: return "null";
+  }
+  return "unknown";
+}
+
+// "/a~1b/c" -> components {"a/b", "c"}.
+std::vector<std::string> SplitPointer(std::string_view p) {
+  std::vector<std::string> out;
+  size_t i = 1;
+  while (i <= p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string_view::npos) j = p.size();
+    std::string c;
+    for (size_t k = i; k < j; ++k) {
+      if (p[k] == '~' && k + 1 < j) {
+        c += p[k + 1] == '1' ? '/' : '~';
+        ++k;
+      } else {
+        c += p[k];
+      }
+    }
+    out.push_back(std::move(c));
+    i = j + 1;
+  }
+  return out;
+}
+
+bool ParseInt(std::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 18) return false;
+  int64_t x = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    x = x * 10 + (c - '0');
+  }
+  *out = x;
+  return true;
+}
+
+// The 【…】 headline at the start of a cls body, or empty.
+std::string_view BracketHeadline(std::string_view body) {
+  static constexpr std::string_view kOpen = "\xE3\x80\x90", kClose = "\xE3\x80\x91";
+  size_t i = 0;
+  while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) ++i;
+  if (body.substr(i, kOpen.size()) != kOpen) return {};
+  const size_t start = i + kOpen.size();
+  const size_t end = body.find(kClose, start);
+  if (end == std::string_view::npos) return {};
+  return body.substr(start, end - start);
+}
+
+}  // namespace
+
+Status ParseFormatSpec(std::string_view text, FormatSpec* out) {
+  FormatSpec s;
+  if (text == "cls") s.kind = FormatSpec::Kind::kCls;
+  else if (text == "eastmoney") s.kind = FormatSpec::Kind::kEastmoney;
+  else if (text == "ths") s.kind = FormatSpec::Kind::kThs;
+  else if (text == "auto") s.kind = FormatSpec::Kind::kAuto;
+  else if (text.substr(0, 4) == "map:") {
+    s.kind = FormatSpec::Kind::kMap;
+    NEWSFLOW_RETURN_IF_ERROR(LoadFieldMap(std::string(text.substr(4)), &s.map));
+  } else {
+    return Status::InvalidArgument("unknown format '" + std::string(text) +
+                                   "' (expected cls, eastmoney, ths, auto or map:FILE)");
+  }
+  *out = std::move(s);
+  return Status::OK();
+}
+
+// A field map prepared for one pass over the top-level keys.
+struct PreparedMap {
+  FieldMap map;
+  std::array<std::string, kNumSlots> top;                  // single-component key, or empty
+  std::array<std::string, kNumSlots> deep;                 // a multi-component JSON pointer, or empty
+  bool required[kNumSlots] = {};
+
+  explicit PreparedMap(FieldMap m) : map(std::move(m)) {
+    const std::string* paths[kNumSlots] = {&map.id, &map.time, &map.title, &map.body,
+                                           &map.body_fallback, &map.url, &map.level, &map.stocks};
+    for (int i = 0; i < kNumSlots; ++i) {
+      if (paths[i]->empty()) continue;
+      auto parts = SplitPointer(*paths[i]);
+      if (parts.size() == 1) top[i] = parts[0];
+      else deep[i] = *paths[i];
+    }
+    for (const auto& r : map.required)
+      for (int i = 0; i < kNumSlots; ++i)
+        if (r == kSlotNames[i]) required[i] = true;
+  }
+};
+
+struct Decoder::Impl {
+  DecoderOptions options;
+  FormatSpec::Kind kind;
+  std::unique_ptr<PreparedMap> cls, eastmoney, ths, custom;
+  od::parser parser;
+  std::vector<char> buffer;  // padded copy of the line
+
+  // Per-decode state.
+  bool seen[kNumSlots];
+  std::string body_fallback;
+
+  const PreparedMap* Pick(std::string_view line, Status* err) const {
+    switch (kind) {
+      case FormatSpec::Kind::kCls: return cls.get();
+      case FormatSpec::Kind::kEastmoney: return eastmoney.get();
+      case FormatSpec::Kind::kThs: return ths.get();
+      case FormatSpec::Kind::kMap: return custom.get();
+      case FormatSpec::Kind::kAuto: break;
+    }
+    // Key tokens that only one feed uses.
+    if (line.find("\"showTime\"") != std::string_view::npos) return eastmoney.get();
+    if (line.find("\"digest\"") != std::string_view::npos) return ths.get();
+    if (line.find("\"content\"") != std::string_view::npos && line.find("\"ctime\"") != std::string_view::npos)
+      return cls.get();
+    *err = Status::InvalidArgument(
+        "format auto: cannot tell the feed (no showTime, digest or ctime+content key); pass --format");
+    return nullptr;
+  }
+
+  static Status FieldError(const char* name, std::string_view what) {
+    return Status::InvalidArgument(std::string("field `") + name + "`: " + std::string(what));
+  }
+
+  // A string value into *dst; null leaves it empty.
+  static Status TakeString(const char* name, od::value v, od::json_type t, std::string* dst) {
+    if (t == od::json_type::null) return Status::OK();
+    if (t != od::json_type::string) return FieldError(name, std::string("expected string, got ") + TypeName(t));
+    std::string_view sv;
+    if (v.get_string().get(sv)) return FieldError(name, "bad string");
+    dst->assign(sv);
+    return Status::OK();
+  }
+
+  static Status TakeId(od::value v, od::json_type t, Document* d) {
+    if (t == od::json_type::string) {
+      std::string_view sv;
+      if (v.get_string().get(sv)) return FieldError("id", "bad string");
+      if (sv.empty()) return FieldError("id", "empty");
+      d->id.assign(sv);
+    } else if (t == od::json_type::number) {
+      uint64_t u;
+      if (v.get_uint64().get(u)) return FieldError("id", "expected a non-negative integer");
+      d->id = std::to_string(u);
+    } else {
+      return FieldError("id", std::string("expected string or integer, got ") + TypeName(t));
+    }
+    return Status::OK();
+  }
+
+  static Status TakeTime(const PreparedMap& pm, od::value v, od::json_type t, Document* d) {
+    const TimeFormat f = pm.map.time_format;
+    if (f == TimeFormat::kDateTime) {
+      std::string s;
+      NEWSFLOW_RETURN_IF_ERROR(TakeString("time", v, t, &s));
+      if (t == od::json_type::null) return Status::OK();
+      if (!ParseDateTime(s, pm.map.tz_offset_minutes, &d->time_ms))
+        return FieldError("time", "expected \"YYYY-MM-DD HH:MM:SS\", got \"" + s.substr(0, 40) + "\"");
+      return Status::OK();
+    }
+    int64_t n;
+    if (t == od::json_type::number) {
+      if (v.get_int64().get(n) || n < 0) return FieldError("time", "expected a non-negative integer");
+    } else if (t == od::json_type::string) {
+      std::string_view sv;
+      if (v.get_string().get(sv) || !ParseInt(sv, &n))
+        return FieldError("time", "expected digits, got \"" + std::string(sv.substr(0, 40)) + "\"");
+    } else {
+      return FieldError("time", std::string("expected integer, got ") + TypeName(t));
+    }
+    if (f == TimeFormat::kUnixMillis) {
+      d->time_ms = n;
+    } else if (__builtin_mul_overflow(n, int64_t{1000}, &d->time_ms)) {
+      return FieldError("time", "out of range: " + std::to_string(n) + " seconds");
+    }
+    return Status::OK();
+  }
+
+  static Status TakeStocks(const PreparedMap& pm, od::value v, od::json_type t, Document* d) {
+    if (t == od::json_type::null) return Status::OK();
+    if (t != od::json_type::array) return FieldError("stocks", std::string("expected array, got ") + TypeName(t));
+    od::array arr;
+    if (v.get_array().get(arr)) return FieldError("stocks", "bad array");
+    for (auto el : arr) {
+      od::value ev;
+      od::json_type et;
+      if (el.get(ev) || ev.type().get(et)) return FieldError("stocks", "bad element");
+      std::string_view sv;
+      if (et == od::json_type::string) {
+        if (ev.get_string().get(sv)) return FieldError("stocks", "bad string");
+        d->stocks.emplace_back(sv);
+      } else if (et == od::json_type::object && !pm.map.stock_field.empty()) {
+        od::object o;
+        if (ev.get_object().get(o)) return FieldError("stocks", "bad object");
+        auto f = o.find_field_unordered(pm.map.stock_field);
+        if (!f.error() && !f.get_string().get(sv)) d->stocks.emplace_back(sv);
+      }
+    }
+    return Status::OK();
+  }
+
+  // Reads one value into its slot.
+  Status Take(const PreparedMap& pm, int slot, od::value v, Document* d) {
+    const char* name = kSlotNames[slot];
+    od::json_type t;
+    if (v.type().get(t)) return FieldError(name, "malformed value");
+    switch (slot) {
+      case kId: return TakeId(v, t, d);
+      case kTime: return TakeTime(pm, v, t, d);
+      case kTitle: return TakeString(name, v, t, &d->title);
+      case kBody: return TakeString(name, v, t, &d->body);
+      case kBodyFallback: return TakeString(name, v, t, &body_fallback);
+      case kUrl: return TakeString(name, v, t, &d->url);
+      case kLevel:
+        if (t == od::json_type::number) {
+          std::string_view raw = v.raw_json_token();
+          while (!raw.empty() && (raw.back() == ' ' || raw.back() == ',')) raw.remove_suffix(1);
+          d->level.assign(raw);
+          return Status::OK();
+        }
+        return TakeString(name, v, t, &d->level);
+      case kStocks: return TakeStocks(pm, v, t, d);
+      default: return Status::OK();
+    }
+  }
+
+  Status Decode(std::string_view line, Document* d) {
+    // Reset field by field so the strings keep their capacity across calls.
+    d->key.clear();
+    d->source.clear();
+    d->id.clear();
+    d->time_ms = 0;
+    d->title.clear();
+    d->body.clear();
+    d->url.clear();
+    d->level.clear();
+    d->stocks.clear();
+    body_fallback.clear();
+    if (line.size() > options.max_line_bytes)
+      return Status::InvalidArgument("oversized line: " + std::to_string(line.size()) + " bytes (limit " +
+              std::to_string(options.max_line_bytes) + ")");
+    size_t first = 0;
+    while (first < line.size() && (line[first] == ' ' || line[first] == '\t' || line[first] == '\r')) ++first;
+    if (first == line.size()) return Status::InvalidArgument("empty line");
+    if (const void* nul = std::memchr(line.data(), 0, line.size()))
+      return Status::InvalidArgument("NUL byte at offset " + std::to_string(static_cast<const char*>(nul) - line.data()));
+    if (line[first] != '{') return Status::InvalidArgument("not a JSON object (line starts with '" + std::string(1, line[first]) + "')");
+    Status err;
+    const PreparedMap* pm = Pick(line, &err);
+    if (!pm) return err;
+
+    if (buffer.size() < line.size() + simdjson::SIMDJSON_PADDING)
+      buffer.resize(line.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(buffer.data(), line.data(), line.size());
+    std::memset(buffer.data() + line.size(), 0, simdjson::SIMDJSON_PADDING);
+
+    od::document doc;
+    if (auto e = parser.iterate(buffer.data(), line.size(), buffer.size()).get(doc))
+      return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(e));
+    od::object obj;
+    if (auto e = doc.get_object().get(obj)) return Status::InvalidArgument(std::string("json: not an object: ") + simdjson::error_message(e));
+    std::fill(std::begin(seen), std::end(seen), false);
+    for (auto field : obj) {
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(e));
+      int slot = -1;
+      for (int i = 0; i < kNumSlots; ++i)
+        if (!pm->top[i].empty() && pm->top[i] == key && !seen[i]) {
+          slot = i;
+          break;
+        }
+      if (slot < 0) continue;  // unknown fields are ignored (skipped by On-Demand)
+      seen[slot] = true;
+      NEWSFLOW_RETURN_IF_ERROR(Take(*pm, slot, field.value(), d));
+    }
+    // Anything after the object (a second value, garbage) makes the line bad.
+    const char* loc = nullptr;
+    if (doc.current_location().get(loc) == simdjson::SUCCESS && loc != nullptr) {
+      return Status::InvalidArgument("json: trailing content after the object");
+    }
+    // Nested paths: one at_pointer() each (rewinds the document).
+    for (int i = 0; i < kNumSlots; ++i) {
+      if (pm->deep[i].empty()) continue;
+      od::value v;
+      auto r = doc.at_pointer(pm->deep[i]);
+      if (r.error() == simdjson::NO_SUCH_FIELD || r.error() == simdjson::INDEX_OUT_OF_BOUNDS) continue;
+      if (r.get(v)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(r.error()));
+      seen[i] = true;
+      NEWSFLOW_RETURN_IF_ERROR(Take(*pm, i, v, d));
+    }
+    for (int i = 0; i < kNumSlots; ++i)
+      if (pm->required[i] && !seen[i]) return Status::InvalidArgument(std::string("missing required field `") + kSlotNames[i] + "`");
+    if (d->body.empty() && !body_fallback.empty()) d->body = std::move(body_fallback);
+    if (d->title.empty() && pm->map.title_from_body_brackets) d->title.assign(BracketHeadline(d->body));
+    if (pm->required[kBody] && d->body.empty() && d->title.empty()) return Status::InvalidArgument("empty `body` and `title`");
+    if (pm->required[kTitle] && d->title.empty() && d->body.empty()) return Status::InvalidArgument("empty `title` and `body`");
+    d->source = pm->map.source;
+    d->key = d->source + ":" + d->id;
+    return Status::OK();
+  }
+};
+
+Decoder::Decoder(const FormatSpec& spec, const DecoderOptions& options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+  impl_->kind = spec.kind;
+  impl_->cls = std::make_unique<PreparedMap>(ClsFieldMap());
+  impl_->eastmoney = std::make_unique<PreparedMap>(EastmoneyFieldMap());
+  impl_->ths = std::make_unique<PreparedMap>(ThsFieldMap());
+  if (spec.kind == FormatSpec::Kind::kMap) impl_->custom = std::make_unique<PreparedMap>(spec.map);
+}
+
+Decoder::~Decoder() = default;
+
+Status Decoder::Decode(std::string_view line, Document* out) { return impl_->Decode(line, out); }
+
+}  // namespace newsflow::pipeline

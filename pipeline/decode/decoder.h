@@ -1,0 +1,48 @@
+// decoder.h — one JSON line -> one Document, with simdjson On-Demand.
+//
+// A Decoder is per thread: it owns a simdjson parser and a padded copy buffer
+// (the input line is copied into it, so callers may pass any string_view).
+// Decode() never throws and never aborts on bad input: it returns
+// InvalidArgument with the reason (for the dead-letter record) instead.
+// Ownership: the caller owns the Decoder; Threads: one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "pipeline/decode/document.h"
+#include "pipeline/decode/field_map.h"
+
+namespace newsflow::pipeline {
+
+// Which field map(s) a decoder uses.
+struct FormatSpec {
+  enum class Kind { kCls, kEastmoney, kThs, kAuto, kMap } kind = Kind::kAuto;
+  FieldMap map;  // for kMap
+};
+
+// Parses "cls" | "eastmoney" | "ths" | "auto" | "map:FILE". InvalidArgument
+// (or the field map's load error) if it is none of these.
+Status ParseFormatSpec(std::string_view text, FormatSpec* out);
+
+struct DecoderOptions {
+  size_t max_line_bytes = 1 << 20;  // longer lines are dead-lettered as oversized
+};
+
+class Decoder {
+ public:
+  Decoder(const FormatSpec& spec, const DecoderOptions& options = {});
+  ~Decoder();
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+
+  // Decodes one line (without its newline) into *out (overwritten).
+  Status Decode(std::string_view line, Document* out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,145 @@
+// field_map.cc — the built-in feed maps and the YAML loader for map:FILE.
+#include "pipeline/decode/field_map.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <set>
+
+namespace newsflow::pipeline {
+
+FieldMap ClsFieldMap() {
+  FieldMap m;
+  m.source = "cls";
+  m.id = "/id";
+  m.time = "/ctime";
+  m.time_format = TimeFormat::kUnixSeconds;
+  m.title = "/title";
+  m.title_from_body_brackets = true;
+  m.body = "/content";
+  m.body_fallback = "/brief";
+  m.url = "/shareurl";
+  m.level = "/level";
+  m.stocks = "/stock_list";
+  m.stock_field = "StockID";
+  m.required = {"id", "time", "body"};
+  return m;
+}
+
+FieldMap EastmoneyFieldMap() {
+  FieldMap m;
+  m.source = "eastmoney";
+  m.id = "/code";
+  m.time = "/showTime";
+  m.time_format = TimeFormat::kDateTime;
+  m.tz_offset_minutes = 8 * 60;  // showTime is Beijing time
+  m.title = "/title";
+  m.body = "/summary";
+  m.stocks = "/stockList";
+  m.required = {"id", "time", "body"};
+  return m;
+}
+
+FieldMap ThsFieldMap() {
+  FieldMap m;
+  m.source = "ths";
+  m.id = "/id";
+  m.time = "/ctime";
+  m.time_format = TimeFormat::kUnixSeconds;
+  m.title = "/title";
+  m.body = "/digest";
+  m.body_fallback = "/short";
+  m.url = "/url";
+  m.level = "/import";
+  m.stocks = "/stock";
+  m.stock_field = "stockCode";
+  m.required = {"id", "time", "title"};
+  return m;
+}
+
+namespace {
+
+bool ParseTz(const std::string& s, int* minutes) {
+  int h = 0, m = 0;
+  char sign = 0;
+  if (s == "Z" || s == "UTC") {
+    *minutes = 0;
+    return true;
+  }
+  if (std::sscanf(s.c_str(), "%c%d:%d", &sign, &h, &m) != 3 || (sign != '+' && sign != '-') || h > 14 || m > 59)
+    return false;
+  *minutes = (sign == '-' ? -1 : 1) * (h * 60 + m);
+  return true;
+}
+
+}  // namespace
+
+Status LoadFieldMap(const std::string& path, FieldMap* out) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return Status::NotFound("cannot read field map " + path);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (!root.IsMap()) return Status::InvalidArgument(path + ": a field map must be a YAML mapping");
+  FieldMap m;
+  const auto where = [&](const YAML::Node& n) { return path + ":" + std::to_string(n.Mark().line + 1) + ": "; };
+  try {
+    for (const auto& kv : root) {
+      const std::string key = kv.first.as<std::string>();
+      const YAML::Node& v = kv.second;
+      auto pointer = [&](std::string* dst) -> Status {
+        *dst = v.as<std::string>();
+        if (dst->empty() || (*dst)[0] != '/')
+          return Status::InvalidArgument(where(v) + "`" + key + "` must be a JSON pointer like /field");
+        return Status::OK();
+      };
+      Status err;
+      if (key == "source") m.source = v.as<std::string>();
+      else if (key == "id") err = pointer(&m.id);
+      else if (key == "title") err = pointer(&m.title);
+      else if (key == "body") err = pointer(&m.body);
+      else if (key == "body_fallback") err = pointer(&m.body_fallback);
+      else if (key == "time") err = pointer(&m.time);
+      else if (key == "url") err = pointer(&m.url);
+      else if (key == "level") err = pointer(&m.level);
+      else if (key == "stocks") err = pointer(&m.stocks);
+      else if (key == "stock_field") m.stock_field = v.as<std::string>();
+      else if (key == "title_from_body_brackets") m.title_from_body_brackets = v.as<bool>();
+      else if (key == "time_format") {
+        const auto f = v.as<std::string>();
+        if (f == "unix_s") m.time_format = TimeFormat::kUnixSeconds;
+        else if (f == "unix_ms") m.time_format = TimeFormat::kUnixMillis;
+        else if (f == "datetime") m.time_format = TimeFormat::kDateTime;
+        else return Status::InvalidArgument(where(v) + "time_format must be unix_s, unix_ms or datetime");
+      } else if (key == "tz_offset") {
+        if (!ParseTz(v.as<std::string>(), &m.tz_offset_minutes)) return Status::InvalidArgument(where(v) + "tz_offset must look like +08:00");
+      } else if (key == "required") {
+        static const std::set<std::string> kNames = {"id", "time", "title", "body"};
+        for (const auto& r : v) {
+          const auto name = r.as<std::string>();
+          if (!kNames.count(name)) return Status::InvalidArgument(where(r) + "required: unknown field `" + name + "` (id, time, title, body)");
+          m.required.push_back(name);
+        }
+      } else {
+        return Status::InvalidArgument(where(kv.first) + "unknown key `" + key +
+               "` (expected source, id, title, body, body_fallback, time, time_format, tz_offset, url, level, "
+               "stocks, stock_field, title_from_body_brackets, required)");
+      }
+      if (!err.ok()) return err;
+    }
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (m.source.empty()) return Status::InvalidArgument(path + ": `source` is required (it prefixes document keys)");
+  if (m.id.empty()) return Status::InvalidArgument(path + ": `id` is required");
+  if (m.title.empty() && m.body.empty()) return Status::InvalidArgument(path + ": at least one of `title` and `body` is required");
+  if (!m.time.empty() && m.time_format == TimeFormat::kNone) m.time_format = TimeFormat::kUnixSeconds;
+  if (m.required.empty()) m.required = {"id"};
+  *out = std::move(m);
+  return Status::OK();
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,52 @@
+// field_map.h — where a JSON feed keeps the fields of a Document.
+//
+// The three wire feeds are built-in maps; any other JSON Lines feed is
+// described by a small YAML file given as `--format map:FILE`:
+//
+//   source: fincuge          # key prefix, required
+//   id: /id                  # JSON pointer, required (string or integer)
+//   title: /title            # at least one of title/body is required
+//   body: /content
+//   body_fallback: /brief    # used when body is missing or empty
+//   time: /ctime             # optional
+//   time_format: unix_s      # unix_s | unix_ms | datetime ("YYYY-MM-DD HH:MM:SS")
+//   tz_offset: "+08:00"      # for datetime: the feed's local offset from UTC
+//   url: /url
+//   level: /level
+//   stocks: /stock_list      # array of strings, or of objects with stock_field
+//   stock_field: StockID
+//   title_from_body_brackets: false  # empty title -> the 【…】 prefix of body (cls)
+//   required: [id, time, body]       # fields whose absence dead-letters the item
+//
+// Unknown keys are rejected so that typos surface at start-up.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "newsflow/base/status.h"
+
+namespace newsflow::pipeline {
+
+enum class TimeFormat { kNone, kUnixSeconds, kUnixMillis, kDateTime };
+
+struct FieldMap {
+  std::string source;
+  std::string id, title, body, body_fallback, time, url, level, stocks;
+  std::string stock_field;
+  TimeFormat time_format = TimeFormat::kNone;
+  int tz_offset_minutes = 0;
+  bool title_from_body_brackets = false;
+  std::vector<std::string> required;  // names among: id, time, title, body
+};
+
+// The built-in maps.
+FieldMap ClsFieldMap();
+FieldMap EastmoneyFieldMap();
+FieldMap ThsFieldMap();
+
+// Loads a map from YAML. NotFound, or InvalidArgument with a message naming
+// the file, line and problem.
+Status LoadFieldMap(const std::string& path, FieldMap* out);
+
+}  // namespace newsflow::pipeline

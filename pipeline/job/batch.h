@@ -1,0 +1,61 @@
+// batch.h — the unit of work that flows between stages.
+//
+// A source fills a Batch with raw records; each step of the stage path fills
+// in more (decode -> normalize -> match -> evaluate -> prepare -> store).
+// Items that fail a step carry an `error` (the dead-letter reason, data, not
+// a Status) and later steps skip them; prepare turns them into dead letters.
+// Ownership and threads: a batch is owned by one thread at a time (moved
+// through bounded queues), so nothing in it is synchronized.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "newsflow/storage/record.h"
+#include "newsflow/storage/store.h"
+#include "pipeline/decode/document.h"
+#include "pipeline/normalize/normalizer.h"
+
+namespace newsflow::pipeline {
+
+// A tag that applies to an item, with the spans (in ORIGINAL field offsets)
+// that made it fire.
+struct ItemTag {
+  std::string tag;
+  double score = 0;
+  bool alert = false;
+  std::vector<storage::Span> spans;
+};
+
+// Where a Kafka record came from (absent for files and stdin).
+struct KafkaPosition {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp_ms = 0;  // the record's produce/log-append timestamp
+};
+
+struct Item {
+  std::string raw;                      // the bytes as read, without the newline
+  std::string position;                 // "file:PATH:LINE", "stdin:LINE", "kafka:TOPIC/P@OFFSET"
+  std::optional<KafkaPosition> kafka;
+  std::string error;                    // non-empty: dead letter with this reason
+  Document doc;
+  NormalizedText title_norm, body_norm; // filled by the normalize stage
+  std::vector<ItemTag> tags;            // filled by the match stage
+};
+
+struct Batch {
+  uint64_t seq = 0;                     // order in which the source produced it
+  std::vector<Item> items;
+  size_t bytes = 0;                     // raw bytes in the batch
+  std::vector<storage::Offset> offsets; // consumer positions this batch completes
+  uint64_t end_record = 0;              // file/stdin sources: records of the input read through this batch
+  // The store write, encoded by the prepare stage on a worker thread.
+  storage::PreparedWriteSet prepared;
+  bool prepared_ready = false;
+};
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,43 @@
+// batch_worker.h — the worker-thread half of the stage path for one batch:
+// decode -> normalize -> match -> evaluate -> prepare. The writer half (store,
+// sinks) is the Runner's.
+//
+// Ownership: owns its DecodeStage and TagWorker (simdjson parser, Hyperscan
+// scratch); shares the Tagger. Threads: one BatchWorker per worker thread.
+// Errors: bad items get Item::error and become dead letters in the prepared
+// write; Create() fails only if Hyperscan cannot allocate a scratch.
+#pragma once
+
+#include <memory>
+
+#include "pipeline/job/batch.h"
+#include "pipeline/job/decode_stage.h"
+#include "pipeline/job/prepare_stage.h"
+#include "pipeline/job/tagger.h"
+
+namespace newsflow::pipeline {
+
+class BatchWorker {
+ public:
+  static Status Create(const std::shared_ptr<const Tagger>& tagger, const FormatSpec& format,
+                       const DecoderOptions& decoder, std::unique_ptr<BatchWorker>* out);
+
+  // Runs every step up to prepare on every item of the batch.
+  void Process(Batch& batch) {
+    for (Item& it : batch.items) {
+      decode_.Run(it);
+      tag_->Tag(it);
+    }
+    prepare_.Process(batch);
+  }
+
+ private:
+  BatchWorker(const FormatSpec& format, const DecoderOptions& decoder, std::unique_ptr<TagWorker> tag,
+              std::string version)
+      : decode_(format, decoder), tag_(std::move(tag)), prepare_(std::move(version)) {}
+  DecodeStage decode_;
+  std::unique_ptr<TagWorker> tag_;
+  PrepareStage prepare_;
+};
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,28 @@
+// decode_stage.h — step 1 of the stage path: raw JSON line -> Document.
+//
+// The whole path, in order (each step has its own header in job/):
+//   source -> decode -> normalize -> match -> evaluate -> prepare -> store -> sinks
+// decode, normalize, match, evaluate and prepare run on worker threads
+// (BatchWorker); store and the sinks run on the single writer (Runner).
+//
+// Ownership: one DecodeStage per worker thread; it owns its simdjson parser.
+// Threads: not shared. Errors: a line that cannot be decoded gets
+// Item::error (the dead-letter reason); nothing is thrown.
+#pragma once
+
+#include "pipeline/decode/decoder.h"
+#include "pipeline/job/batch.h"
+
+namespace newsflow::pipeline {
+
+class DecodeStage {
+ public:
+  DecodeStage(const FormatSpec& spec, const DecoderOptions& options) : decoder_(spec, options) {}
+  // Decodes it.raw into it.doc unless the item already has an error.
+  void Run(Item& it);
+
+ private:
+  Decoder decoder_;
+};
+
+}  // namespace newsflow::pipeline

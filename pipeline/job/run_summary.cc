@@ -1,0 +1,78 @@
+// run_summary.cc — see run_summary.h.
+#include "pipeline/job/run_summary.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "pipeline/sink/record_json.h"
+
+namespace newsflow::pipeline {
+
+std::string FormatSummary(const RunSummary& s) {
+  std::string out;
+  const double secs = s.seconds > 0 ? s.seconds : 1e-9;
+  out += fmt::format("read {}  stored {}  tagged {} ({:.1f}%)  dead-lettered {}  alerts {}\n", s.read, s.stored,
+                     s.tagged, s.stored ? 100.0 * static_cast<double>(s.tagged) / static_cast<double>(s.stored) : 0.0,
+                     s.dead_lettered, s.alerts);
+  if (s.already_complete) out += "already stored: an earlier run stored this file to its end; nothing to do\n";
+  if (s.resumed_from > 0) out += fmt::format("resumed after record {} (stored by an earlier run)\n", s.resumed_from);
+  if (!s.durable) out += "NOT DURABLE: the store failed; `stored` counts only what it made durable\n";
+  out += fmt::format("{:.2f} s  {:.0f} items/s  {:.1f} MB/s  rule set {}\n", s.seconds,
+                     static_cast<double>(s.read) / secs, static_cast<double>(s.bytes) / secs / 1e6,
+                     s.ruleset_version);
+  std::vector<std::pair<uint64_t, std::string>> top;
+  for (const auto& [tag, n] : s.tag_counts) top.emplace_back(n, tag);
+  std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  if (!top.empty()) {
+    out += "top tags:";
+    for (size_t i = 0; i < std::min<size_t>(top.size(), 12); ++i)
+      out += fmt::format("{}{} {}", i % 4 == 0 ? "\n  " : "   ", top[i].second, top[i].first);
+    out += '\n';
+  }
+  if (s.latency_samples > 0)
+    out += fmt::format("latency (record timestamp -> RocksDB commit, {} records): p50 {:.1f} ms  p99 {:.1f} ms  "
+                       "p99.9 {:.1f} ms  max {:.1f} ms\n",
+                       s.latency_samples, s.latency_p50_ms, s.latency_p99_ms, s.latency_p999_ms, s.latency_max_ms);
+  if (!s.dead_reasons.empty()) {
+    out += "dead letters:";
+    for (const auto& [r, n] : s.dead_reasons) out += fmt::format("\n  {} {}", r, n);
+    out += '\n';
+  }
+  return out;
+}
+
+namespace {
+
+void AppendCounts(std::string* out, const char* name, const std::map<std::string, uint64_t>& counts) {
+  *out += fmt::format(",\"{}\":{{", name);
+  bool first = true;
+  for (const auto& [k, n] : counts) {
+    if (!first) *out += ',';
+    first = false;
+    AppendJsonString(out, k);
+    *out += fmt::format(":{}", n);
+  }
+  *out += '}';
+}
+
+}  // namespace
+
+std::string SummaryToJson(const RunSummary& s) {
+  std::string out = fmt::format(
+      "{{\"read\":{},\"stored\":{},\"tagged\":{},\"dead_lettered\":{},\"alerts\":{},\"bytes\":{},"
+      "\"seconds\":{:.3f},\"durable\":{},\"resumed_from\":{},\"already_complete\":{},\"ruleset_version\":",
+      s.read, s.stored, s.tagged, s.dead_lettered, s.alerts, s.bytes, s.seconds, s.durable ? "true" : "false",
+      s.resumed_from, s.already_complete ? "true" : "false");
+  AppendJsonString(&out, s.ruleset_version);
+  AppendCounts(&out, "tag_counts", s.tag_counts);
+  AppendCounts(&out, "dead_reasons", s.dead_reasons);
+  if (s.latency_samples > 0)
+    out += fmt::format(",\"latency_ms\":{{\"samples\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f}}}",
+                       s.latency_samples, s.latency_p50_ms, s.latency_p99_ms, s.latency_p999_ms, s.latency_max_ms);
+  out += '}';
+  return out;
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,41 @@
+// run_summary.h — what one run did: counts, rates, tags, dead-letter
+// reasons and (Kafka) latency; printed for people or as JSON for scripts.
+//
+// Ownership: a plain value filled by Run(). Threads: filled by the writer
+// thread; read after Run() returns. Errors: none.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace newsflow::pipeline {
+
+struct RunSummary {
+  uint64_t read = 0, stored = 0, tagged = 0, dead_lettered = 0, alerts = 0;
+  uint64_t bytes = 0;
+  double seconds = 0;
+  std::map<std::string, uint64_t> tag_counts;
+  std::map<std::string, uint64_t> dead_reasons;  // reason prefix -> count
+  std::string ruleset_version;
+  // False when the store's final flush or close failed: then the documents
+  // written since its last durable flush are NOT stored (the run fails).
+  bool durable = true;
+  // A regular file is resumable: a re-run skips the records an earlier run
+  // made durable (resumed_from of them), and a file already stored to its
+  // end is not read again (already_complete).
+  uint64_t resumed_from = 0;
+  bool already_complete = false;
+  // Kafka records only: RocksDB commit time minus the record's timestamp.
+  uint64_t latency_samples = 0;
+  double latency_p50_ms = 0, latency_p99_ms = 0, latency_p999_ms = 0, latency_max_ms = 0;
+};
+
+// Human-readable summary (several lines).
+std::string FormatSummary(const RunSummary& s);
+// The same as one JSON object (no newline): read, stored, tagged,
+// dead_lettered, alerts, bytes, seconds, durable, ruleset_version,
+// tag_counts {tag: n}, dead_reasons {reason: n}, latency_ms (Kafka only).
+std::string SummaryToJson(const RunSummary& s);
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,401 @@
+// runner.cc — the job, in the order it runs: open, reader, workers, writer,
+// summary.
+#include "pipeline/job/runner.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "newsflow/storage/store.h"
+#include "pipeline/job/batch_worker.h"
+#include "pipeline/job/bounded_queue.h"
+#include "pipeline/job/file_progress.h"
+#include "pipeline/job/prepare_stage.h"
+#include "pipeline/job/store_stage.h"
+#include "pipeline/job/tagger.h"
+#include "pipeline/sink/alert_sink.h"
+#include "pipeline/sink/dead_letter_sink.h"
+#include "pipeline/source/kafka_source.h"
+#include "pipeline/source/kafka_uri.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// "field `id`: expected ..." -> "field `id`"; "json: TAPE_ERROR..." -> "json: TAPE_ERROR".
+std::string ReasonClass(const std::string& reason) {
+  const size_t colon = reason.find(':');
+  if (colon == std::string::npos) return reason.substr(0, 40);
+  if (reason.rfind("json:", 0) == 0) {
+    const size_t end = reason.find_first_of(":(.", colon + 2);
+    return reason.substr(0, std::min(end, size_t{60}));
+  }
+  return reason.substr(0, colon);
+}
+
+std::string SourcePath(const std::string& source) {
+  return source.rfind("file:", 0) == 0 ? source.substr(5) : source;
+}
+
+// Kafka records: commit time minus the record's timestamp, per record.
+class LatencyRecorder {
+ public:
+  Status Open(const std::string& path) {
+    if (path.empty()) return Status::OK();
+    file_ = std::fopen(path.c_str(), "w");
+    if (!file_) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
+    return Status::OK();
+  }
+  ~LatencyRecorder() {
+    if (file_) std::fclose(file_);
+  }
+  void Record(const Batch& b) {
+    if (!file_) return;
+    const double now_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::system_clock::now().time_since_epoch()).count();
+    for (const Item& it : b.items)
+      if (it.kafka) {
+        const double ms = now_ms - static_cast<double>(it.kafka->timestamp_ms);
+        samples_.push_back(ms);
+        std::fprintf(file_, "%.3f\n", ms);
+      }
+  }
+  void Summarize(RunSummary* s) {
+    if (samples_.empty()) return;
+    std::sort(samples_.begin(), samples_.end());
+    auto pct = [&](double q) {
+      return samples_[std::min(samples_.size() - 1, static_cast<size_t>(q * static_cast<double>(samples_.size())))];
+    };
+    s->latency_samples = samples_.size();
+    s->latency_p50_ms = pct(0.50);
+    s->latency_p99_ms = pct(0.99);
+    s->latency_p999_ms = pct(0.999);
+    s->latency_max_ms = samples_.back();
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  std::vector<double> samples_;
+};
+
+// One run of the job. Run() calls its parts in order.
+class Job {
+ public:
+  Job(const RunOptions& o, RunSummary* summary) : o_(o), summary_(summary) {}
+
+  // Everything that can fail before a byte is processed. A file source is
+  // opened before the store, so a missing input leaves no empty store behind.
+  Status Open() {
+    NEWSFLOW_RETURN_IF_ERROR(ParseFormatSpec(o_.format, &format_));
+    TaggerOptions to;
+    to.rules_dir = o_.rules_dir;
+    to.evaluate = o_.evaluate;
+    NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &tagger_));
+    summary_->ruleset_version = tagger_->version();
+    const bool kafka = IsKafkaUri(o_.source);
+    if (!kafka) NEWSFLOW_RETURN_IF_ERROR(OpenLineSource(SourcePath(o_.source), o_.limits, &source_));
+    NEWSFLOW_RETURN_IF_ERROR(OpenStore(kafka));
+    if (kafka) NEWSFLOW_RETURN_IF_ERROR(OpenKafka());
+    NEWSFLOW_RETURN_IF_ERROR(Resume());
+    if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_));
+    if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
+    return latency_.Open(o_.latency_out);
+  }
+
+  // Reader thread: source -> in_. Written batches come back through
+  // recycled_, so the reader refills batches whose strings and vectors
+  // already have capacity instead of allocating anew.
+  void StartReader() {
+    reader_ = std::thread([this] {
+      uint64_t seq = 0;
+      for (;;) {
+        Batch b = recycled_.TryPop().value_or(Batch{});
+        if (!source_->Next(&b)) break;
+        b.seq = seq++;
+        if (!in_.Push(std::move(b))) break;
+      }
+      in_.Close();
+    });
+  }
+
+  // Worker threads: in_ -> BatchWorker -> out_.
+  Status StartWorkers() {
+    DecoderOptions dopt;
+    dopt.max_line_bytes = o_.limits.max_record_bytes;
+    live_workers_ = workers_;
+    for (int w = 0; w < workers_; ++w) {
+      std::unique_ptr<BatchWorker> worker;
+      if (Status s = BatchWorker::Create(tagger_, format_, dopt, &worker); !s.ok()) {
+        live_workers_ -= workers_ - w;
+        if (live_workers_ == 0) out_.Close();
+        return s;
+      }
+      pool_.emplace_back([this, worker = std::move(worker)] {
+        while (auto b = in_.Pop()) {
+          worker->Process(*b);
+          if (!out_.Push(std::move(*b))) break;
+        }
+        if (--live_workers_ == 0) out_.Close();
+      });
+    }
+    return Status::OK();
+  }
+
+  // Writer (the caller's thread): batches in source order, each stored in
+  // one WriteBatch, then published to the sinks, then acknowledged to the
+  // source. After the first error it only drains, so the workers can finish.
+  Status WriteAll() {
+    std::map<uint64_t, Batch> pending;
+    uint64_t next_seq = 0;
+    Status fatal;
+    while (auto b = out_.Pop()) {
+      if (!fatal.ok()) continue;
+      pending.emplace(b->seq, std::move(*b));
+      while (fatal.ok() && !pending.empty() && pending.begin()->first == next_seq) {
+        Batch ready = std::move(pending.begin()->second);
+        pending.erase(pending.begin());
+        ++next_seq;
+        fatal = WriteOne(ready);
+        (void)recycled_.TryPush(std::move(ready));
+      }
+      if (!fatal.ok()) Abort();
+    }
+    return fatal;
+  }
+
+  // True when an earlier run stored this file to its end: nothing to do.
+  bool already_complete() const { return summary_->already_complete; }
+
+  // Stops the reader and the workers early (an error, or Open failing half way).
+  void Abort() {
+    if (source_) source_->Stop();
+    in_.Close();
+  }
+
+  // Joins the threads, closes the store (its final flush decides whether
+  // what was written is durable) and completes the summary.
+  Status Finish(Status result) {
+    if (reader_.joinable()) reader_.join();
+    for (auto& t : pool_) t.join();
+    if (show_progress_) std::fprintf(stderr, "\n");
+    summary_->seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
+    latency_.Summarize(summary_);
+    if (result.ok() && source_) result = source_->status();
+    if (result.ok() && tracking_ && !summary_->already_complete && !Stopped()) result = MarkDone();
+    if (store_) {
+      const bool wrote_all = result.ok();
+      if (Status s = store_->Close(); !s.ok()) {
+        summary_->durable = false;
+        if (result.ok()) result = s.Prefixed("the run's documents are not all durable");
+      } else if (!wrote_all && tracking_) {
+        summary_->durable = false;  // a failed write: only the last flush is durable
+      }
+      if (!summary_->durable && tracking_) CountDurable();
+    }
+    return result;
+  }
+
+  int workers() const { return workers_; }
+
+ private:
+  Status OpenStore(bool kafka) {
+    storage::StoreOptions so;
+    so.path = o_.db;
+    so.sync_writes = o_.sync_writes || kafka;  // offsets must be as durable as the broker's
+    // A regular file can be run again (re-ingesting is idempotent): bulk-load
+    // it without a WAL. stdin, FIFOs and Kafka keep the WAL.
+    so.disable_wal = !kafka && source_->replayable() && !o_.sync_writes;
+    NEWSFLOW_RETURN_IF_ERROR(storage::Store::Open(so, &store_));
+    store_stage_.emplace(store_.get());
+    return Status::OK();
+  }
+
+  Status OpenKafka() {
+    KafkaSourceOptions ko;
+    ko.uri = o_.source;
+    ko.limits = o_.limits;
+    ko.stop = o_.stop;
+    storage::Store* store = store_.get();
+    ko.lookup = [store](const std::string& group, const std::string& topic, int32_t partition,
+                        std::optional<int64_t>* out) { return store->GetOffset(group, topic, partition, out); };
+    return OpenKafkaSource(ko, &source_);
+  }
+
+  Status WriteOne(Batch& b) {
+    if (tracking_) AddProgress(b);
+    NEWSFLOW_RETURN_IF_ERROR(store_stage_->Process(b));
+    if (tracking_ && o_.checkpoint_records > 0) {
+      since_checkpoint_ += b.items.size();
+      if (since_checkpoint_ >= o_.checkpoint_records) {
+        since_checkpoint_ = 0;
+        NEWSFLOW_RETURN_IF_ERROR(store_->Checkpoint());
+      }
+    }
+    latency_.Record(b);
+    NEWSFLOW_RETURN_IF_ERROR(PublishAndCount(b));
+    source_->Committed(b);  // only once the sinks acknowledged the batch
+    Progress();
+    return Status::OK();
+  }
+
+  // Counts the stored batch into the summary and hands its alerts and dead
+  // letters to the sinks, then waits for the sinks to acknowledge them.
+  Status PublishAndCount(const Batch& b) {
+    for (const Item& it : b.items) {
+      ++summary_->read;
+      summary_->bytes += it.raw.size() + 1;
+      if (!it.error.empty()) {
+        ++summary_->dead_lettered;
+        ++summary_->dead_reasons[ReasonClass(it.error)];
+        if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Publish(it));
+        continue;
+      }
+      ++summary_->stored;
+      if (!it.tags.empty()) ++summary_->tagged;
+      bool alert = false;
+      for (const auto& t : it.tags) {
+        ++summary_->tag_counts[t.tag];
+        alert |= t.alert;
+      }
+      if (alert && alerts_) {
+        NEWSFLOW_RETURN_IF_ERROR(alerts_->Publish(ToRecord(it, tagger_->version())));
+        ++summary_->alerts;
+      }
+    }
+    if (alerts_) NEWSFLOW_RETURN_IF_ERROR(alerts_->Flush());
+    if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Flush());
+    return Status::OK();
+  }
+
+  // A regular file resumes after the records its durable progress covers.
+  Status Resume() {
+    if (!source_->replayable() || source_->identity().empty()) return Status::OK();
+    tracking_ = true;
+    std::optional<std::string> stored;
+    NEWSFLOW_RETURN_IF_ERROR(store_->GetProgress(source_->identity(), &stored));
+    if (!stored) return Status::OK();
+    NEWSFLOW_RETURN_IF_ERROR(FileProgress::Parse(*stored, &progress_));
+    base_ = progress_;
+    if (progress_.done) {
+      summary_->already_complete = true;
+      return Status::OK();
+    }
+    summary_->resumed_from = progress_.records;
+    return source_->SkipRecords(progress_.records);
+  }
+
+  // The batch's progress mark, written in its WriteBatch.
+  void AddProgress(Batch& b) {
+    for (const Item& it : b.items) ++(it.error.empty() ? progress_.stored : progress_.dead);
+    progress_.records = b.end_record;
+    b.prepared.progress.assign(1, storage::ProgressMark{source_->identity(), progress_.Encode()});
+  }
+
+  Status MarkDone() {
+    progress_.done = true;
+    storage::PreparedWriteSet done;
+    done.progress.push_back({source_->identity(), progress_.Encode()});
+    return store_->Write(done).Prefixed("store");
+  }
+
+  bool Stopped() const { return o_.stop && o_.stop->load(); }
+
+  // After a failed write or flush: what the store made durable is what its
+  // durable progress mark says; the summary reports that, not what was sent.
+  void CountDurable() {
+    storage::StoreOptions ro;
+    ro.path = o_.db;
+    ro.read_only = true;
+    ro.create_if_missing = false;
+    std::unique_ptr<storage::Store> reader;
+    std::optional<std::string> text;
+    FileProgress durable = base_;
+    if (storage::Store::Open(ro, &reader).ok() && reader->GetProgress(source_->identity(), &text).ok() && text)
+      (void)FileProgress::Parse(*text, &durable).ok();
+    summary_->stored = durable.stored >= base_.stored ? durable.stored - base_.stored : 0;
+    summary_->dead_lettered = durable.dead >= base_.dead ? durable.dead - base_.dead : 0;
+    summary_->read = summary_->stored + summary_->dead_lettered;
+  }
+
+  void Progress() {
+    if (!show_progress_ || Clock::now() - last_progress_ < std::chrono::milliseconds(500)) return;
+    last_progress_ = Clock::now();
+    const double secs = std::chrono::duration<double>(last_progress_ - t0_).count();
+    const RunSummary& s = *summary_;
+    std::string pct;
+    if (source_->bytes_total() > 0)
+      pct = fmt::format(" {:5.1f}% of input,", 100.0 * static_cast<double>(source_->bytes_read()) /
+                                                   static_cast<double>(source_->bytes_total()));
+    std::fprintf(stderr, "\r%s %llu items, %.0f items/s, %.1f MB/s, %.1f%% tagged   ", pct.c_str(),
+                 static_cast<unsigned long long>(s.read), static_cast<double>(s.read) / secs,
+                 static_cast<double>(s.bytes) / secs / 1e6,
+                 s.stored ? 100.0 * static_cast<double>(s.tagged) / static_cast<double>(s.stored) : 0.0);
+  }
+
+  const RunOptions& o_;
+  RunSummary* summary_;
+  FormatSpec format_;
+  std::shared_ptr<const Tagger> tagger_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Source> source_;
+  std::unique_ptr<AlertSink> alerts_;
+  std::unique_ptr<DeadLetterSink> dlq_;
+  LatencyRecorder latency_;
+  bool tracking_ = false;        // a regular file: progress marks, resume, checkpoints
+  FileProgress progress_, base_; // now, and where this run started
+  uint64_t since_checkpoint_ = 0;
+  std::optional<StoreStage> store_stage_;
+
+  const int workers_ = std::clamp(o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()),
+                                  1, RunOptions::kMaxThreads);
+  BoundedQueue<Batch> in_{o_.queue_batches};
+  BoundedQueue<Batch> out_{o_.queue_batches + static_cast<size_t>(workers_)};
+  BoundedQueue<Batch> recycled_{o_.queue_batches + static_cast<size_t>(workers_) + 2};
+  std::thread reader_;
+  std::vector<std::thread> pool_;
+  std::atomic<int> live_workers_{0};
+
+  const Clock::time_point t0_ = Clock::now();
+  const bool show_progress_ = o_.progress && isatty(2);
+  Clock::time_point last_progress_ = Clock::now();
+};
+
+}  // namespace
+
+Status RunOptions::Validate() const {
+  if (db.empty()) return Status::InvalidArgument("--db is required");
+  if (source.empty()) return Status::InvalidArgument("--source is empty");
+  if (threads < 0 || threads > kMaxThreads)
+    return Status::InvalidArgument(fmt::format("--threads must be 0..{} (0 = one per core), got {}", kMaxThreads, threads));
+  if (limits.max_items == 0) return Status::InvalidArgument("--batch must be at least 1");
+  if (limits.max_record_bytes == 0) return Status::InvalidArgument("--max-record-bytes must be at least 1");
+  if (queue_batches == 0) return Status::InvalidArgument("the queue must hold at least one batch");
+  return Status::OK();
+}
+
+Status Run(const RunOptions& o, RunSummary* summary) {
+  *summary = RunSummary{};
+  NEWSFLOW_RETURN_IF_ERROR(o.Validate());
+  Job job(o, summary);
+  if (Status s = job.Open(); !s.ok() || job.already_complete()) return job.Finish(s);
+  job.StartReader();
+  if (Status s = job.StartWorkers(); !s.ok()) {
+    job.Abort();
+    (void)job.WriteAll();
+    return job.Finish(s);
+  }
+  return job.Finish(job.WriteAll());
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,58 @@
+// runner.h — the main job: the stage path run by threads.
+//
+//   reader thread        N worker threads (BatchWorker)                 writer (caller's thread)
+//   Source::Next -> [in] -> decode, normalize, match, evaluate, prepare -> [out] -> reorder -> store -> sinks
+//
+// Batches are written in the order the source produced them, one RocksDB
+// WriteBatch each, so consumer offsets stored with a batch never run ahead of
+// the documents before them. Bad records never stop the run: they become
+// dead letters. Run() fails for things a user must fix (bad options, missing
+// input, unreadable rules, unusable DB directory), a store write error, or a
+// failed final flush or close of the store (RunSummary::durable is then
+// false: the run must not be reported as stored).
+//
+// Ownership: Run() owns everything it opens for the length of the call.
+// Threads: Run() blocks its caller, which becomes the writer. Errors: Status.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "newsflow/base/status.h"
+#include "newsflow/rules/compiled_rules.h"
+#include "pipeline/job/run_summary.h"
+#include "pipeline/source/source.h"
+
+namespace newsflow::pipeline {
+
+struct RunOptions {
+  std::string source = "-";         // "-", "file:PATH", a bare PATH, or kafka://... (kafka_source.h)
+  std::string format = "auto";      // cls | eastmoney | ths | auto | map:FILE
+  std::string rules_dir = "rules/sets";
+  std::string db;                   // RocksDB directory (required)
+  int threads = 0;                  // worker threads; 0 = hardware concurrency, at most kMaxThreads
+  SourceLimits limits;              // batch size and record size limits
+  size_t queue_batches = 8;         // batches buffered between stages
+  bool progress = true;             // progress line on stderr (only if stderr is a terminal)
+  bool sync_writes = false;         // fsync each batch (always on for a kafka:// source)
+  std::string alerts;               // "" | "file:PATH" | "kafka://HOST:PORT/TOPIC"
+  std::string dead_letter;          // "" | "kafka://HOST:PORT/TOPIC": also publish dead letters there
+  std::string latency_out;          // "" | PATH: per Kafka record, commit time - record timestamp (ms), one per line
+  rules::EvaluateOptions evaluate;  // scoring and span limits
+  // Bulk load of a regular file (no WAL): flush the store after this many
+  // records, so a crash loses at most this much work and a re-run resumes
+  // from the last flush. 0 = only at the end.
+  uint64_t checkpoint_records = 20000;
+  const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop a streaming source
+
+  static constexpr int kMaxThreads = 256;
+  // The checks every caller needs: --db given, sizes and counts in range.
+  // InvalidArgument naming the option.
+  Status Validate() const;
+};
+
+// Runs to the end of the source (or until *stop).
+Status Run(const RunOptions& options, RunSummary* summary);
+
+}  // namespace newsflow::pipeline

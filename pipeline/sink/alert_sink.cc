@@ -1,0 +1,17 @@
+// alert_sink.cc — picks the alert sink for a destination.
+#include "pipeline/sink/alert_sink.h"
+
+#include "pipeline/sink/file_alert_sink.h"
+#include "pipeline/sink/kafka_sinks.h"
+#include "pipeline/source/kafka_uri.h"
+
+namespace newsflow::pipeline {
+
+Status OpenAlertSink(const std::string& spec, std::unique_ptr<AlertSink>* out) {
+  if (spec.rfind("file:", 0) == 0) return OpenFileAlertSink(spec.substr(5), out);
+  if (IsKafkaUri(spec)) return OpenKafkaAlertSink(spec, out);
+  return Status::InvalidArgument("unknown alerts destination '" + spec +
+                                 "' (expected file:PATH or kafka://HOST:PORT/TOPIC)");
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,17 @@
+// file_alert_sink.h — alerts as JSON Lines appended to a file (--alerts
+// file:PATH), one RecordToJson object per line, fflush'ed per batch.
+//
+// Ownership: the sink owns the FILE. Threads: the writer thread only.
+// Errors: IOError naming the path (NoSpace when the disk is full).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "pipeline/sink/alert_sink.h"
+
+namespace newsflow::pipeline {
+
+Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out);
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,163 @@
+// kafka_producer.cc — idempotent producer with delivery-report checking.
+#include "pipeline/sink/kafka_producer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+
+namespace newsflow::pipeline {
+
+struct KafkaProducer::State {
+  rd_kafka_t* rk = nullptr;
+  std::mutex mu;
+  std::string first_error;  // first delivery error since the last Flush()
+  uint64_t failed = 0;
+  int message_timeout_ms = 30000;
+  std::atomic<bool> id_assigned{false};  // from statistics, when enabled
+
+  static int OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
+    const std::string_view j(json, len);
+    const size_t at = j.find("\"idemp_state\"");
+    if (at != std::string_view::npos && j.substr(at, 40).find("\"Assigned\"") != std::string_view::npos)
+      static_cast<State*>(opaque)->id_assigned.store(true);
+    return 0;  // librdkafka frees json
+  }
+
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* s = static_cast<State*>(opaque);
+    if (!m->err) return;
+    std::lock_guard lock(s->mu);
+    ++s->failed;
+    if (s->first_error.empty()) {
+      std::string key = m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : "(null)";
+      s->first_error = std::string("delivery to ") + rd_kafka_topic_name(m->rkt) + " failed (key " + key +
+                       "): " + rd_kafka_err2str(m->err);
+    }
+  }
+  static void OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    auto* s = static_cast<State*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      std::lock_guard lock(s->mu);
+      if (s->first_error.empty()) s->first_error = std::string("kafka producer fatal error: ") + reason;
+      return;
+    }
+    // Transport errors while a broker restarts are retried by librdkafka;
+    // only a delivery report decides whether a message failed.
+    (void)reason;
+  }
+};
+
+Status KafkaProducer::Open(const std::string& brokers, const std::map<std::string, std::string>& settings,
+                           std::unique_ptr<KafkaProducer>* out) {
+  std::unique_ptr<KafkaProducer> p(new KafkaProducer());
+  p->state_ = std::make_unique<State>();
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  std::map<std::string, std::string> all = {
+      {"bootstrap.servers", brokers}, {"client.id", "newsflow"},        {"enable.idempotence", "true"},
+      {"linger.ms", "5"},             {"message.timeout.ms", "30000"}, {"partitioner", "murmur2_random"},
+      {"log.connection.close", "false"}};
+  for (const auto& [k, v] : settings) all[k] = v;
+  for (const auto& [k, v] : all) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return Status::InvalidArgument("kafka producer: " + k + "=" + v + ": " + errstr);
+    }
+  }
+  p->state_->message_timeout_ms = std::atoi(all["message.timeout.ms"].c_str());
+  rd_kafka_conf_set_opaque(conf, p->state_.get());
+  rd_kafka_conf_set_dr_msg_cb(conf, &State::OnDelivery);
+  rd_kafka_conf_set_error_cb(conf, &State::OnError);
+  rd_kafka_conf_set_stats_cb(conf, &State::OnStats);
+  p->state_->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (!p->state_->rk) {
+    rd_kafka_conf_destroy(conf);
+    return Status::InvalidArgument(std::string("kafka producer: ") + errstr);
+  }
+  *out = std::move(p);
+  return Status::OK();
+}
+
+KafkaProducer::~KafkaProducer() {
+  if (state_ && state_->rk) {
+    rd_kafka_flush(state_->rk, 5000);
+    rd_kafka_destroy(state_->rk);
+  }
+}
+
+Status KafkaProducer::Produce(const std::string& topic, std::string_view key, std::string_view value,
+                                   const std::vector<KafkaHeader>& headers, int32_t partition) {
+  for (;;) {
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (!headers.empty()) {
+      hdrs = rd_kafka_headers_new(headers.size());
+      for (const auto& h : headers)
+        rd_kafka_header_add(hdrs, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                            static_cast<ssize_t>(h.value.size()));
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        state_->rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(key.empty() ? nullptr : const_cast<char*>(key.data()), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_poll(state_->rk, 0);  // serve delivery reports
+      return Status::OK();
+    }
+    if (hdrs) rd_kafka_headers_destroy(hdrs);
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+      return Status::Unavailable("produce to " + topic + ": " + rd_kafka_err2str(err));
+    rd_kafka_poll(state_->rk, 100);
+  }
+}
+
+Status KafkaProducer::Flush(int timeout_ms) {
+  const rd_kafka_resp_err_t err = rd_kafka_flush(state_->rk, timeout_ms);
+  std::lock_guard lock(state_->mu);
+  std::string e = std::move(state_->first_error);
+  state_->first_error.clear();
+  if (!e.empty()) {
+    if (state_->failed > 1) e += " (and " + std::to_string(state_->failed - 1) + " more)";
+    state_->failed = 0;
+    return Status::Unavailable(std::move(e));
+  }
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT)
+    return Status::Unavailable(std::to_string(rd_kafka_outq_len(state_->rk)) +
+                               " messages not acknowledged by Kafka within " + std::to_string(timeout_ms / 1000) +
+                               " s");
+  return Status::OK();
+}
+
+Status KafkaProducer::PartitionCount(const std::string& topic, int timeout_ms, int* out) {
+  rd_kafka_topic_t* t = rd_kafka_topic_new(state_->rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(state_->rk, 0, t, &md, timeout_ms);
+  rd_kafka_topic_destroy(t);
+  if (err) return Status::Unavailable("metadata for " + topic + ": " + rd_kafka_err2str(err));
+  Status result;
+  if (md->topic_cnt == 1 && !md->topics[0].err) {
+    *out = md->topics[0].partition_cnt;
+  } else {
+    result = Status::NotFound("topic " + topic + ": " +
+                              rd_kafka_err2str(md->topic_cnt ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN));
+  }
+  rd_kafka_metadata_destroy(md);
+  return result;
+}
+
+Status KafkaProducer::WaitReady(int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!state_->id_assigned.load()) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return Status::Unavailable("the idempotent producer got no producer id within " +
+                                 std::to_string(timeout_ms / 1000) + " s");
+    rd_kafka_poll(state_->rk, 20);
+  }
+  return Status::OK();
+}
+
+
+}  // namespace newsflow::pipeline

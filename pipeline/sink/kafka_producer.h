@@ -1,0 +1,62 @@
+// kafka_producer.h — an idempotent librdkafka producer that reports delivery
+// failures loudly. The alert and dead-letter sinks (kafka_sinks.h) and
+// `newsflow produce` are built on it.
+//
+// Producer settings: enable.idempotence=true (acks=all, no duplicates or
+// reordering from retries), linger.ms=5, message.timeout.ms=30000,
+// partitioner murmur2_random (same partition as Java clients for a key).
+// Settings given to Open() override these.
+//
+// Ownership: the caller owns the producer; the destructor flushes for up to
+// 5 s and destroys the handle. Threads: thread-compatible, one thread
+// produces and flushes. Errors: Status (InvalidArgument for a bad setting,
+// Unavailable for delivery failures and time-outs).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "newsflow/base/status.h"
+
+namespace newsflow::pipeline {
+
+struct KafkaHeader {
+  std::string name, value;
+};
+
+// Thread-compatible: one thread produces and flushes.
+class KafkaProducer {
+ public:
+  // `settings` are librdkafka properties applied after newsflow's defaults.
+  static Status Open(const std::string& brokers, const std::map<std::string, std::string>& settings,
+                     std::unique_ptr<KafkaProducer>* out);
+  ~KafkaProducer();
+  KafkaProducer(const KafkaProducer&) = delete;
+  KafkaProducer& operator=(const KafkaProducer&) = delete;
+
+  // Queues one message (empty key = null key; partition -1 = by key). Waits
+  // while librdkafka's queue is full.
+  Status Produce(const std::string& topic, std::string_view key, std::string_view value,
+                      const std::vector<KafkaHeader>& headers = {}, int32_t partition = -1);
+  // Waits up to timeout_ms for every queued message's delivery report.
+  // Returns the first delivery error since the previous Flush(), a timeout,
+  // or OK when everything queued was acknowledged.
+  Status Flush(int timeout_ms);
+  // Number of partitions of `topic` (metadata request).
+  Status PartitionCount(const std::string& topic, int timeout_ms, int* out);
+  // Waits until the idempotent producer has its producer id, so that the
+  // first messages are not held back (needs settings
+  // statistics.interval.ms > 0, which is how the id state is observed).
+  Status WaitReady(int timeout_ms);
+
+ private:
+  KafkaProducer() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,28 @@
+// kafka_sinks.h — the alert and dead-letter sinks that publish to a Kafka
+// topic (alert_sink.h and dead_letter_sink.h give the message formats).
+//
+//   --alerts      kafka://HOST:PORT/TOPIC[?rdkafka.NAME=V...]
+//   --dead-letter kafka://HOST:PORT/TOPIC[?rdkafka.NAME=V...]
+//
+// Flush() (once per batch) waits for the broker's delivery reports, so a
+// batch's alerts and dead letters are acknowledged by Kafka before its offsets
+// go to Kafka and before the writer moves on. A crash between the store write
+// and the acknowledgement can lose that batch's messages (they are still in
+// RocksDB: `newsflow query`, `dead-letter`); no alert is ever published for a
+// document that is not stored.
+//
+// Ownership: each sink owns its producer. Threads: the writer thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "pipeline/sink/alert_sink.h"
+#include "pipeline/sink/dead_letter_sink.h"
+
+namespace newsflow::pipeline {
+
+Status OpenKafkaAlertSink(const std::string& spec, std::unique_ptr<AlertSink>* out);
+Status OpenKafkaDeadLetterSink(const std::string& spec, std::unique_ptr<DeadLetterSink>* out);
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,135 @@
+// record_json.cc — JSON rendering of records.
+#include "pipeline/sink/record_json.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+namespace newsflow::pipeline {
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 if invalid.
+size_t Utf8Len(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  size_t n;
+  uint32_t cp;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+}  // namespace
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const size_t n = Utf8Len(s, i);
+      if (n == 0) {
+        out->append("\\ufffd");
+        ++i;
+      } else {
+        out->append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (c < 0x20 || c == 0x7f) out->append(fmt::format("\\u{:04x}", c));
+        else out->push_back(static_cast<char>(c));
+    }
+    ++i;
+  }
+  out->push_back('"');
+}
+
+std::string FormatTime(int64_t time_ms) {
+  const std::time_t secs = static_cast<std::time_t>(time_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(time_ms % 1000));
+}
+
+std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& o) {
+  std::string out = "{\"key\":";
+  AppendJsonString(&out, r.key);
+  out += ",\"source\":";
+  AppendJsonString(&out, r.source);
+  out += ",\"time\":";
+  AppendJsonString(&out, FormatTime(r.time_ms));
+  out += fmt::format(",\"time_ms\":{}", r.time_ms);
+  out += ",\"title\":";
+  AppendJsonString(&out, r.title);
+  if (o.body) {
+    out += ",\"body\":";
+    AppendJsonString(&out, r.body);
+  }
+  out += ",\"url\":";
+  AppendJsonString(&out, r.url);
+  out += ",\"level\":";
+  AppendJsonString(&out, r.level);
+  out += ",\"stocks\":[";
+  for (size_t i = 0; i < r.stocks.size(); ++i) {
+    if (i) out += ',';
+    AppendJsonString(&out, r.stocks[i]);
+  }
+  out += "],\"tags\":[";
+  for (size_t i = 0; i < r.tags.size(); ++i) {
+    if (i) out += ',';
+    AppendJsonString(&out, r.tags[i].tag);
+  }
+  out += "],\"scores\":{";
+  for (size_t i = 0; i < r.tags.size(); ++i) {
+    if (i) out += ',';
+    AppendJsonString(&out, r.tags[i].tag);
+    out += fmt::format(":{:.2f}", r.tags[i].score);
+  }
+  out += '}';
+  if (o.spans) {
+    out += ",\"spans\":[";
+    for (size_t i = 0; i < r.spans.size(); ++i) {
+      const auto& s = r.spans[i];
+      const std::string& field = s.field == storage::Field::kTitle ? r.title : r.body;
+      if (i) out += ',';
+      out += "{\"tag\":";
+      AppendJsonString(&out, s.tag);
+      out += ",\"keyword\":";
+      AppendJsonString(&out, s.keyword);
+      out += fmt::format(",\"field\":\"{}\",\"begin\":{},\"end\":{},\"text\":",
+                         s.field == storage::Field::kTitle ? "title" : "body", s.begin, s.end);
+      const std::string_view text = s.begin <= s.end && s.end <= field.size()
+                                        ? std::string_view(field).substr(s.begin, s.end - s.begin)
+                                        : std::string_view();
+      AppendJsonString(&out, text);
+      out += '}';
+    }
+    out += ']';
+  }
+  out += ",\"ruleset_version\":";
+  AppendJsonString(&out, r.ruleset_version);
+  out += '}';
+  return out;
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,100 @@
+// byte_reader.cc — see byte_reader.h.
+#include "pipeline/source/byte_reader.h"
+
+#include <isa-l/igzip_lib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace newsflow::pipeline {
+namespace {
+constexpr size_t kInputChunk = 1u << 20;
+}  // namespace
+
+ByteReader::ByteReader(int fd) : fd_(fd), in_(kInputChunk) {}
+
+ByteReader::~ByteReader() { close(fd_); }
+
+bool ByteReader::Fill() {
+  if (eof_) return false;
+  if (in_pos_ == in_end_) {
+    in_pos_ = in_end_ = 0;
+  } else if (in_pos_ > 0) {
+    std::memmove(in_.data(), in_.data() + in_pos_, Buffered());
+    in_end_ -= in_pos_;
+    in_pos_ = 0;
+  }
+  for (;;) {
+    const ssize_t r = read(fd_, in_.data() + in_end_, in_.size() - in_end_);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      status_ = Status::IOError(std::strerror(errno));
+      eof_ = true;
+      return false;
+    }
+    if (r == 0) {
+      eof_ = true;
+      return false;
+    }
+    in_end_ += static_cast<size_t>(r);
+    raw_read_ += static_cast<uint64_t>(r);
+    return true;
+  }
+}
+
+long ByteReader::Read(char* out, size_t n) {
+  if (!status_.ok()) return -1;
+  if (!detected_) {
+    while (Buffered() < 2 && Fill()) {
+    }
+    if (!status_.ok()) return -1;
+    gzip_ = Buffered() >= 2 && in_[in_pos_] == 0x1f && in_[in_pos_ + 1] == 0x8b;
+    if (gzip_) {
+      inflate_ = std::make_unique<inflate_state>();
+      isal_inflate_init(inflate_.get());
+      inflate_->crc_flag = ISAL_GZIP;
+    }
+    detected_ = true;
+  }
+  if (!gzip_) {
+    if (Buffered() == 0 && !Fill()) return status_.ok() ? 0 : -1;
+    const size_t k = std::min(n, Buffered());
+    std::memcpy(out, in_.data() + in_pos_, k);
+    in_pos_ += k;
+    return static_cast<long>(k);
+  }
+  for (;;) {
+    inflate_state* st = inflate_.get();
+    if (st->block_state == ISAL_BLOCK_FINISH) {
+      // One gzip member is done; another may follow (concatenated .gz files).
+      while (Buffered() < 2 && Fill()) {
+      }
+      if (!status_.ok()) return -1;
+      if (Buffered() < 2 || in_[in_pos_] != 0x1f || in_[in_pos_ + 1] != 0x8b) return 0;  // end (or trailing padding)
+      isal_inflate_reset(st);
+      st->crc_flag = ISAL_GZIP;
+    }
+    if (Buffered() == 0) Fill();
+    if (!status_.ok()) return -1;
+    st->next_in = in_.data() + in_pos_;
+    st->avail_in = static_cast<uint32_t>(Buffered());
+    st->next_out = reinterpret_cast<uint8_t*>(out);
+    st->avail_out = static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX));
+    const uint32_t before_out = st->avail_out;
+    const int rc = isal_inflate(st);
+    in_pos_ = in_end_ - st->avail_in;
+    const size_t produced = before_out - st->avail_out;
+    if (rc < 0) {
+      status_ = Status::Corruption("gzip: corrupt data (isal_inflate error " + std::to_string(rc) + ")");
+      return -1;
+    }
+    if (produced > 0) return static_cast<long>(produced);
+    if (st->block_state != ISAL_BLOCK_FINISH && Buffered() == 0 && eof_) {
+      status_ = Status::Corruption("gzip: unexpected end of file");
+      return -1;
+    }
+  }
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,634 @@
+// kafka_source.cc — librdkafka high-level consumer behind the Source
+// interface. See kafka_source.h for the offset, rebalance, backpressure and
+// shutdown design; this file follows it literally.
+#include "pipeline/source/kafka_source.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "pipeline/source/kafka_uri.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using TP = std::pair<std::string, int32_t>;
+
+// Rate-limited stderr logging: the same message at most once per 10 s.
+class Log {
+ public:
+  void operator()(const std::string& msg) {
+    std::lock_guard lock(mu_);
+    const auto now = Clock::now();
+    auto it = last_.find(msg);
+    if (it != last_.end() && now - it->second < std::chrono::seconds(10)) return;
+    last_[msg] = now;
+    std::fprintf(stderr, "newsflow: kafka: %s\n", msg.c_str());
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, Clock::time_point> last_;
+};
+
+struct PartState {
+  bool eof = false;
+  std::optional<int64_t> stored;  // next offset known stored in this DB (or where we started)
+  int64_t sent = -1;              // last offset sent to Kafka as a commit
+};
+
+
+struct ListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+};
+using PartList = std::unique_ptr<rd_kafka_topic_partition_list_t, ListDeleter>;
+
+std::string PartsText(const rd_kafka_topic_partition_list_t* parts, bool with_offsets) {
+  std::string out;
+  for (int i = 0; i < parts->cnt; ++i) {
+    const auto& p = parts->elems[i];
+    if (i) out += ' ';
+    out += p.topic;
+    out += '/';
+    out += std::to_string(p.partition);
+    if (!with_offsets) continue;
+    out += '@';
+    if (p.offset >= 0) out += std::to_string(p.offset);
+    else out += p.offset == RD_KAFKA_OFFSET_STORED ? "committed" : "reset";
+  }
+  return out;
+}
+
+class KafkaSource : public Source {
+ public:
+  ~KafkaSource() override;
+  Status Init(const KafkaSourceOptions& o);
+  Status ApplyParam(const std::string& k, const std::string& v, struct ConfBuilder* conf);
+
+  bool Next(Batch* batch) override;
+  Status status() const override {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+  uint64_t bytes_read() const override { return bytes_read_.load(); }
+  void Stop() override {
+    abort_.store(true);
+    cv_.notify_all();
+  }
+  void Committed(const Batch& batch) override;
+
+ private:
+  static void RebalanceCb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    static_cast<KafkaSource*>(opaque)->OnRebalance(err, parts);
+  }
+  static void CommitCb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets,
+                       void* opaque) {
+    auto* self = static_cast<KafkaSource*>(opaque);
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+      self->log_(std::string("offset commit to Kafka failed: ") + rd_kafka_err2str(err));
+    if (offsets) self->ForgetFailedCommits(err, offsets);
+  }
+  // A commit that failed (e.g. the session expired during a broker outage)
+  // is sent again by the next MaybeCommit, once the member has rejoined.
+  void ForgetFailedCommits(rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t* offsets) {
+    std::lock_guard lock(mu_);
+    for (int i = 0; i < offsets->cnt; ++i) {
+      const auto& e = offsets->elems[i];
+      if (!err && !e.err) continue;
+      auto p = parts_.find({e.topic, e.partition});
+      if (p != parts_.end() && p->second.sent == e.offset) p->second.sent = -1;
+    }
+  }
+  static void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<KafkaSource*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      char buf[512];
+      rd_kafka_fatal_error(rk, buf, sizeof buf);
+      self->Fail(Status::Unavailable(std::string("kafka consumer fatal error: ") + buf));
+      return;
+    }
+    self->log_(reason);
+  }
+
+  bool StopRequested() const { return abort_.load() || (ext_stop_ && ext_stop_->load()); }
+  void Fail(const Status& e) {
+    {
+      std::lock_guard lock(mu_);
+      if (status_.ok()) status_ = e;
+    }
+    Stop();
+  }
+  bool AllAtEofLocked() const {
+    if (!ever_assigned_ || parts_.empty()) return false;
+    for (const auto& [tp, st] : parts_)
+      if (!st.eof) return false;
+    return true;
+  }
+  void PollLoop();
+  // Sends an async commit of every stored offset not yet sent, if commits
+  // are on, not held, and (unless `now`) the interval has passed.
+  void MaybeCommit(bool now);
+  void HandleMessage(const rd_kafka_message_t* m, bool stopping);
+  void SetPaused(bool paused);
+  void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
+  void Assign(rd_kafka_topic_partition_list_t* parts);
+  void Revoke(rd_kafka_topic_partition_list_t* parts);
+  bool Cooperative() const { return std::string(rd_kafka_rebalance_protocol(rk_)) == "COOPERATIVE"; }
+
+  rd_kafka_t* rk_ = nullptr;
+  std::string group_;
+  bool exit_at_eof_ = false;
+  int linger_ms_ = 0;  // from KafkaConsumerTuning
+  KafkaConsumerTuning tuning_;
+  bool commit_to_kafka_ = true;
+  // Async Kafka commits are held back between a cooperative revoke and the
+  // next assignment: librdkafka 2.0 declares the whole assignment lost when
+  // such a commit meets the generation bumped by the second join
+  // (librdkafka issue #4059), and a lost partition is handed over without
+  // its final commit.
+  bool hold_commits_ = false;              // under mu_
+  Clock::time_point last_commit_{};        // under mu_
+  size_t max_inflight_msgs_ = 0, max_inflight_bytes_ = 0;  // from KafkaConsumerTuning
+  SourceLimits limits_;
+  OffsetLookup lookup_;
+  const std::atomic<bool>* ext_stop_ = nullptr;
+  std::atomic<bool> abort_{false}, shutdown_{false};
+  std::atomic<uint64_t> bytes_read_{0};
+  std::thread poller_;
+  bool paused_ = false;    // poll thread (and destructor after join) only
+  uint64_t pauses_ = 0;    // times the backlog paused the partitions
+  bool stopping_ = false;  // poll thread only
+  Log log_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;  // buffer filled, batches stored, assignment changed, stop
+  std::deque<Item> buffer_;     // read, not yet handed out
+  size_t inflight_msgs_ = 0, inflight_bytes_ = 0;  // read and not yet stored (buffer + handed out)
+  uint64_t handed_out_ = 0, committed_ = 0;        // batches
+  std::map<TP, PartState> parts_;                  // current assignment
+  bool ever_assigned_ = false;
+  bool closing_ = false;
+  Status status_;
+};
+
+// librdkafka configuration under construction: collects the first error.
+struct ConfBuilder {
+  struct ConfDeleter {
+    void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+  };
+  std::unique_ptr<rd_kafka_conf_t, ConfDeleter> conf{rd_kafka_conf_new()};
+  Status status;
+  void Set(const std::string& k, const std::string& v) {
+    char errstr[512];
+    if (status.ok() && rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+      status = Status::InvalidArgument("kafka source: " + k + "=" + v + ": " + errstr);
+  }
+};
+
+// Applies one ?key=value parameter of the source URI (kafka_source.h lists them).
+Status KafkaSource::ApplyParam(const std::string& k, const std::string& v, ConfBuilder* conf) {
+  auto bad = [&](const std::string& what) {
+    return Status::InvalidArgument("kafka source: " + k + " " + what + ", got '" + v + "'");
+  };
+  if (k == "group") {
+    group_ = v;
+    conf->Set("group.id", v);
+  } else if (k == "strategy" || k == "partition.assignment.strategy") {
+    if (v != "cooperative-sticky" && v != "range" && v != "roundrobin" && v != "range,roundrobin" &&
+        v != "roundrobin,range")
+      return bad("must be cooperative-sticky, range, roundrobin or range,roundrobin");
+    conf->Set("partition.assignment.strategy", v);
+  } else if (k == "reset") {
+    if (v != "earliest" && v != "latest") return bad("must be earliest or latest");
+    conf->Set("auto.offset.reset", v);
+  } else if (k == "inflight" || k == "inflight.mb") {
+    char* end = nullptr;
+    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (v.empty() || *end || n == 0 || n > (1ull << 30)) return bad("must be a positive number");
+    if (k == "inflight") max_inflight_msgs_ = n;
+    else max_inflight_bytes_ = static_cast<size_t>(n) << 20;
+  } else if (k == "linger.ms") {
+    char* end = nullptr;
+    const long n = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end || n < 0 || n > 10000) return bad("must be 0..10000");
+    linger_ms_ = static_cast<int>(n);
+  } else if (k == "commit") {
+    if (v != "kafka" && v != "none") return bad("must be kafka or none");
+    commit_to_kafka_ = v == "kafka";
+  } else if (k == "exit") {
+    if (v != "eof" && v != "never") return bad("must be eof or never");
+    exit_at_eof_ = v == "eof";
+  } else if (k.rfind("rdkafka.", 0) == 0) {
+    const std::string name = k.substr(8);
+    if (name == "enable.auto.commit" || name == "enable.auto.offset.store" || name == "group.id")
+      return Status::InvalidArgument("kafka source: " + name + " is managed by newsflow");
+    conf->Set(name, v);
+  } else {
+    return Status::InvalidArgument("kafka source: unknown parameter '" + k +
+                                   "' (known: group, strategy, reset, inflight, inflight.mb, linger.ms, commit, "
+                                   "exit, rdkafka.NAME)");
+  }
+  return conf->status;
+}
+
+Status KafkaSource::Init(const KafkaSourceOptions& o) {
+  KafkaUri uri;
+  NEWSFLOW_RETURN_IF_ERROR(ParseKafkaUri(o.uri, &uri));
+  if (!o.lookup) return Status::InvalidArgument("kafka source: no offset lookup");
+  limits_ = o.limits;
+  lookup_ = o.lookup;
+  ext_stop_ = o.stop;
+  tuning_ = o.tuning;
+  max_inflight_msgs_ = tuning_.max_inflight_messages;
+  max_inflight_bytes_ = tuning_.max_inflight_bytes;
+  linger_ms_ = tuning_.linger_ms;
+
+  ConfBuilder conf;
+  conf.Set("bootstrap.servers", uri.brokers);
+  conf.Set("client.id", "newsflow");
+  conf.Set("enable.auto.commit", "false");
+  conf.Set("enable.auto.offset.store", "false");
+  conf.Set("enable.partition.eof", "true");
+  conf.Set("auto.offset.reset", "earliest");
+  // Eager by default: with librdkafka 2.0, cooperative-sticky plus manual
+  // commits can lose an assignment mid-rebalance (see hold_commits_).
+  conf.Set("partition.assignment.strategy", "range");
+  conf.Set("session.timeout.ms", std::to_string(tuning_.session_timeout_ms));
+  conf.Set("heartbeat.interval.ms", std::to_string(tuning_.heartbeat_interval_ms));
+  // Bounded prefetch: the local queue holds a fixed amount whatever the backlog.
+  conf.Set("queued.max.messages.kbytes", std::to_string(tuning_.queued_max_kbytes));
+  conf.Set("queued.min.messages", std::to_string(tuning_.queued_min_messages));
+  conf.Set("fetch.max.bytes", std::to_string(tuning_.fetch_max_bytes));
+  conf.Set("receive.message.max.bytes", std::to_string(tuning_.fetch_max_bytes + 65536));
+  conf.Set("log.connection.close", "false");
+  NEWSFLOW_RETURN_IF_ERROR(conf.status);
+  for (const auto& [k, v] : uri.params) NEWSFLOW_RETURN_IF_ERROR(ApplyParam(k, v, &conf));
+  if (group_.empty()) return Status::InvalidArgument("kafka source: ?group=NAME is required in '" + o.uri + "'");
+
+  rd_kafka_conf_t* c = conf.conf.get();
+  rd_kafka_conf_set_opaque(c, this);
+  rd_kafka_conf_set_rebalance_cb(c, &KafkaSource::RebalanceCb);
+  rd_kafka_conf_set_offset_commit_cb(c, &KafkaSource::CommitCb);
+  rd_kafka_conf_set_error_cb(c, &KafkaSource::ErrorCb);
+  char errstr[512];
+  rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, c, errstr, sizeof errstr);
+  if (!rk_) return Status::InvalidArgument(std::string("kafka source: ") + errstr);
+  conf.conf.release();  // rd_kafka_new took it
+  rd_kafka_poll_set_consumer(rk_);
+  PartList topics(rd_kafka_topic_partition_list_new(static_cast<int>(uri.topics.size())));
+  for (const auto& t : uri.topics) rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  if (rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_, topics.get()))
+    return Status::Unavailable(std::string("kafka source: subscribe: ") + rd_kafka_err2str(e));
+  poller_ = std::thread([this] { PollLoop(); });
+  return Status::OK();
+}
+
+namespace {
+
+// Errors after which the same commit can succeed once the group coordinator
+// is (re)elected or loaded.
+bool IsTransientCommitError(rd_kafka_resp_err_t e) {
+  switch (e) {
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+KafkaSource::~KafkaSource() {
+  shutdown_.store(true);
+  cv_.notify_all();
+  if (poller_.joinable()) poller_.join();
+  if (!rk_) return;
+  if (pauses_ > 0)
+    std::fprintf(stderr, "newsflow: kafka: backpressure: paused the partitions %llu times (limit %zu messages, %zu MiB in flight)\n",
+                 static_cast<unsigned long long>(pauses_), max_inflight_msgs_, max_inflight_bytes_ >> 20);
+  PartList final_offsets(rd_kafka_topic_partition_list_new(4));
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+    for (const auto& [tp, st] : parts_)
+      if (st.stored) rd_kafka_topic_partition_list_add(final_offsets.get(), tp.first.c_str(), tp.second)->offset = *st.stored;
+  }
+  if (final_offsets->cnt > 0 && commit_to_kafka_) {
+    // Right after a broker restart the group coordinator may still be
+    // loading: retry transient errors for up to 2 s (shutdown must stay
+    // under 5 s). Recovery never depends on this commit; lag tools do.
+    const auto deadline = Clock::now() + std::chrono::seconds(2);
+    rd_kafka_resp_err_t e;
+    while ((e = rd_kafka_commit(rk_, final_offsets.get(), 0)) != RD_KAFKA_RESP_ERR_NO_ERROR &&
+           e != RD_KAFKA_RESP_ERR__NO_OFFSET && IsTransientCommitError(e) && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+      log_(std::string("final offset commit to Kafka failed: ") + rd_kafka_err2str(e));
+  }
+  rd_kafka_consumer_close(rk_);  // leaves the group (runs the revoke callback)
+  rd_kafka_destroy(rk_);
+}
+
+void KafkaSource::PollLoop() {
+  while (!shutdown_.load()) {
+    if (!stopping_ && StopRequested()) {
+      stopping_ = true;
+      SetPaused(true);
+      cv_.notify_all();
+    }
+    if (!stopping_) {
+      size_t msgs, bytes;
+      {
+        std::lock_guard lock(mu_);
+        msgs = inflight_msgs_;
+        bytes = inflight_bytes_;
+      }
+      if (!paused_ && (msgs >= max_inflight_msgs_ || bytes >= max_inflight_bytes_)) {
+        SetPaused(true);
+        ++pauses_;
+      }
+      else if (paused_ && msgs <= max_inflight_msgs_ / 2 && bytes <= max_inflight_bytes_ / 2) SetPaused(false);
+    }
+    MaybeCommit(false);  // what the writer stored since the last commit
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, tuning_.poll_timeout_ms);
+    if (!m) continue;
+    HandleMessage(m, stopping_);
+    rd_kafka_message_destroy(m);
+  }
+}
+
+void KafkaSource::HandleMessage(const rd_kafka_message_t* m, bool stopping) {
+  if (m->err) {
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      std::lock_guard lock(mu_);
+      auto it = parts_.find({rd_kafka_topic_name(m->rkt), m->partition});
+      if (it != parts_.end()) it->second.eof = true;
+      cv_.notify_all();
+      return;
+    }
+    std::string what = rd_kafka_message_errstr(m);
+    if (m->rkt) what = std::string(rd_kafka_topic_name(m->rkt)) + ": " + what;
+    log_(what);
+    return;
+  }
+  if (stopping) return;  // not handed out, offset not stored: read again next time
+  Item it;
+  if (m->payload) it.raw.assign(static_cast<const char*>(m->payload), m->len);
+  else it.error = "empty message (null value)";
+  KafkaPosition k;
+  k.topic = rd_kafka_topic_name(m->rkt);
+  k.partition = m->partition;
+  k.offset = m->offset;
+  rd_kafka_timestamp_type_t tstype;
+  k.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+  it.position = "kafka:" + k.topic + "/" + std::to_string(k.partition) + "@" + std::to_string(k.offset);
+  const TP tp{k.topic, k.partition};
+  it.kafka = std::move(k);
+  bytes_read_ += m->len;
+  std::lock_guard lock(mu_);
+  auto p = parts_.find(tp);
+  if (p == parts_.end()) return;  // not (or no longer) ours
+  p->second.eof = false;
+  ++inflight_msgs_;
+  inflight_bytes_ += it.raw.size();
+  buffer_.push_back(std::move(it));
+  // Wake the reader for the first message and when a batch is full.
+  if (buffer_.size() == 1 || buffer_.size() == limits_.max_items) cv_.notify_all();
+}
+
+void KafkaSource::SetPaused(bool paused) {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(rk_, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  PartList list(raw);
+  if (list->cnt > 0) {
+    if (paused) {
+      rd_kafka_pause_partitions(rk_, list.get());
+    } else {
+      rd_kafka_resume_partitions(rk_, list.get());
+      // librdkafka 2.0 does not wake the fetcher on resume (it waits for its
+      // next ~1 s idle tick); a seek to the current position does.
+      // Only partitions with a known position (something was consumed):
+      // seeking to an invalid offset would mean auto.offset.reset.
+      if (!rd_kafka_position(rk_, list.get())) {
+        PartList known(rd_kafka_topic_partition_list_new(list->cnt));
+        for (int i = 0; i < list->cnt; ++i)
+          if (list->elems[i].offset >= 0)
+            rd_kafka_topic_partition_list_add(known.get(), list->elems[i].topic, list->elems[i].partition)->offset =
+                list->elems[i].offset;
+        if (known->cnt > 0)
+          if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_, known.get(), 0)) rd_kafka_error_destroy(e);
+      }
+    }
+  }
+  paused_ = paused;
+}
+
+bool KafkaSource::Next(Batch* batch) {
+  batch->items.clear();
+  batch->bytes = 0;
+  batch->offsets.clear();
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (StopRequested()) return false;
+    if (!buffer_.empty()) break;
+    if (exit_at_eof_ && AllAtEofLocked()) return false;
+    cv_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  // Linger briefly for a fuller batch: each batch costs one fsync'd RocksDB
+  // write and one offset commit, so at a trickle of messages one-item
+  // batches would cap throughput; under load the buffer is already full.
+  if (buffer_.size() < limits_.max_items && linger_ms_ > 0) {
+    const auto until = Clock::now() + std::chrono::milliseconds(linger_ms_);
+    cv_.wait_until(lock, until, [&] { return buffer_.size() >= limits_.max_items || StopRequested(); });
+  }
+  std::map<TP, int64_t> next;
+  while (!buffer_.empty() && batch->items.size() < limits_.max_items &&
+         (batch->items.empty() || batch->bytes < limits_.max_bytes)) {
+    Item& it = buffer_.front();
+    batch->bytes += it.raw.size();
+    next[{it.kafka->topic, it.kafka->partition}] = it.kafka->offset + 1;
+    batch->items.push_back(std::move(it));
+    buffer_.pop_front();
+  }
+  for (const auto& [tp, off] : next) batch->offsets.push_back({group_, tp.first, tp.second, off});
+  ++handed_out_;
+  return true;
+}
+
+void KafkaSource::Committed(const Batch& batch) {
+  {
+    std::lock_guard lock(mu_);
+    size_t bytes = 0;
+    for (const Item& it : batch.items) bytes += it.raw.size();
+    inflight_msgs_ -= std::min(inflight_msgs_, batch.items.size());
+    inflight_bytes_ -= std::min(inflight_bytes_, bytes);
+    ++committed_;
+    for (const auto& o : batch.offsets) {
+      auto p = parts_.find({o.topic, o.partition});
+      if (p == parts_.end()) continue;  // revoked meanwhile: the new owner commits
+      p->second.stored = o.next_offset;
+    }
+  }
+  cv_.notify_all();
+  MaybeCommit(false);
+}
+
+void KafkaSource::MaybeCommit(bool now) {
+  if (!commit_to_kafka_) return;
+  PartList list(rd_kafka_topic_partition_list_new(4));
+  {
+    std::lock_guard lock(mu_);
+    if (hold_commits_ || closing_) return;
+    const auto t = Clock::now();
+    if (!now && t - last_commit_ < std::chrono::milliseconds(tuning_.commit_interval_ms)) return;
+    for (auto& [tp, st] : parts_) {
+      if (!st.stored || *st.stored == st.sent) continue;
+      rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = *st.stored;
+      st.sent = *st.stored;
+    }
+    if (list->cnt == 0) return;
+    last_commit_ = t;
+  }
+  rd_kafka_commit(rk_, list.get(), 1);  // async; errors reach CommitCb
+}
+
+void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    Assign(parts);
+  } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    Revoke(parts);
+  } else {
+    log_(std::string("rebalance error: ") + rd_kafka_err2str(err));
+    if (Cooperative()) {
+      if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, parts)) rd_kafka_error_destroy(e);
+    } else {
+      rd_kafka_assign(rk_, nullptr);
+    }
+    std::lock_guard lock(mu_);
+    parts_.clear();
+  }
+}
+
+void KafkaSource::Assign(rd_kafka_topic_partition_list_t* parts) {
+  // Start at max(stored in this DB, committed in Kafka); librdkafka's own
+  // committed-offset lookup (OFFSET_STORED) when this DB has nothing.
+  PartList committed(rd_kafka_topic_partition_list_copy(parts));
+  const rd_kafka_resp_err_t cerr = rd_kafka_committed(rk_, committed.get(), tuning_.committed_timeout_ms);
+  if (cerr) log_(std::string("reading committed offsets failed (using the stored ones): ") + rd_kafka_err2str(cerr));
+  for (int i = 0; i < parts->cnt; ++i) {
+    auto& p = parts->elems[i];
+    std::optional<int64_t> stored;
+    if (Status e = lookup_(group_, p.topic, p.partition, &stored); !e.ok()) {
+      Fail(e.Prefixed("reading stored offset"));
+      stored.reset();
+    }
+    int64_t start = RD_KAFKA_OFFSET_STORED;
+    if (stored) {
+      start = *stored;
+      if (!cerr && committed->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR && committed->elems[i].offset > start)
+        start = committed->elems[i].offset;
+    }
+    p.offset = start;
+  }
+  if (Cooperative()) {
+    if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, parts)) {
+      Fail(Status::Unavailable(std::string("incremental assign: ") + rd_kafka_error_string(e)));
+      rd_kafka_error_destroy(e);
+      return;
+    }
+  } else if (rd_kafka_resp_err_t e = rd_kafka_assign(rk_, parts)) {
+    Fail(Status::Unavailable(std::string("assign: ") + rd_kafka_err2str(e)));
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    for (int i = 0; i < parts->cnt; ++i) {
+      PartState st;
+      if (parts->elems[i].offset >= 0) st.stored = parts->elems[i].offset;
+      parts_[{parts->elems[i].topic, parts->elems[i].partition}] = st;
+    }
+    ever_assigned_ = true;
+    hold_commits_ = false;
+  }
+  if (paused_ || stopping_) rd_kafka_pause_partitions(rk_, parts);
+  cv_.notify_all();
+  std::fprintf(stderr, "newsflow: kafka: assigned %s\n", PartsText(parts, true).c_str());
+}
+
+void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
+  const bool lost = rd_kafka_assignment_lost(rk_);
+  std::set<TP> revoked;
+  for (int i = 0; i < parts->cnt; ++i) revoked.insert({parts->elems[i].topic, parts->elems[i].partition});
+  PartList commit(rd_kafka_topic_partition_list_new(parts->cnt));
+  bool drained = true;
+  {
+    std::unique_lock lock(mu_);
+    // Messages of revoked partitions that were not handed out are dropped:
+    // the next owner reads them from the offset committed below.
+    for (auto it = buffer_.begin(); it != buffer_.end();) {
+      if (revoked.count({it->kafka->topic, it->kafka->partition})) {
+        --inflight_msgs_;
+        inflight_bytes_ -= it->raw.size();
+        it = buffer_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    // Every batch handed out must be stored before the partitions go.
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (committed_ < handed_out_ && !closing_ && !abort_.load() && Clock::now() < deadline)
+      cv_.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(100)));
+    drained = committed_ >= handed_out_ || closing_;
+    for (const TP& tp : revoked) {
+      auto p = parts_.find(tp);
+      if (p == parts_.end()) continue;
+      if (p->second.stored)
+        rd_kafka_topic_partition_list_add(commit.get(), tp.first.c_str(), tp.second)->offset = *p->second.stored;
+      parts_.erase(p);
+    }
+  }
+  if (!drained) log_("revoked partitions before the writer stored every batch (30 s): records may be stored twice");
+  if (!lost && !closing_ && commit_to_kafka_ && commit->cnt > 0)
+    if (rd_kafka_resp_err_t e = rd_kafka_commit(rk_, commit.get(), 0); e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+      log_(std::string("offset commit on revoke failed: ") + rd_kafka_err2str(e));
+  if (Cooperative()) {
+    {
+      std::lock_guard lock(mu_);
+      hold_commits_ = true;  // until the assignment that ends this rebalance
+    }
+    if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, parts)) {
+      log_(std::string("incremental unassign: ") + rd_kafka_error_string(e));
+      rd_kafka_error_destroy(e);
+    }
+  } else {
+    rd_kafka_assign(rk_, nullptr);
+  }
+  std::fprintf(stderr, "newsflow: kafka: revoked %s%s\n", PartsText(parts, false).c_str(), lost ? " (lost)" : "");
+}
+
+}  // namespace
+
+Status OpenKafkaSource(const KafkaSourceOptions& options, std::unique_ptr<Source>* out) {
+  auto src = std::make_unique<KafkaSource>();
+  NEWSFLOW_RETURN_IF_ERROR(src->Init(options));
+  *out = std::move(src);
+  return Status::OK();
+}
+
+}  // namespace newsflow::pipeline

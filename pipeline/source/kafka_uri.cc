@@ -1,0 +1,57 @@
+// kafka_uri.cc — parsing kafka://BROKERS/TOPICS?PARAMS.
+#include "pipeline/source/kafka_uri.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+std::vector<std::string> SplitComma(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= s.size()) {
+    size_t j = s.find(',', i);
+    if (j == std::string_view::npos) j = s.size();
+    if (j > i) out.emplace_back(s.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsKafkaUri(std::string_view spec) { return spec.rfind("kafka://", 0) == 0; }
+
+Status ParseKafkaUri(std::string_view spec, KafkaUri* out) {
+  *out = KafkaUri{};
+  const std::string usage = "expected kafka://HOST:PORT/TOPIC[,TOPIC][?key=value&...], got '" + std::string(spec) + "'";
+  if (!IsKafkaUri(spec)) return Status::InvalidArgument(usage);
+  std::string_view rest = spec.substr(8);
+  std::string_view query;
+  if (const size_t q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  const size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || slash == 0) return Status::InvalidArgument(usage);
+  out->brokers = std::string(rest.substr(0, slash));
+  for (const auto& b : SplitComma(out->brokers))
+    if (b.find(':') == std::string::npos) return Status::InvalidArgument("kafka broker '" + b + "' has no :PORT in '" + std::string(spec) + "'");
+  out->topics = SplitComma(rest.substr(slash + 1));
+  if (out->topics.empty()) return Status::InvalidArgument(usage);
+  for (const auto& t : out->topics)
+    if (t.find('/') != std::string::npos) return Status::InvalidArgument("bad kafka topic '" + t + "' in '" + std::string(spec) + "'");
+  size_t i = 0;
+  while (i < query.size()) {
+    size_t j = query.find('&', i);
+    if (j == std::string_view::npos) j = query.size();
+    const std::string_view kv = query.substr(i, j - i);
+    i = j + 1;
+    if (kv.empty()) continue;
+    const size_t eq = kv.find('=');
+    if (eq == std::string_view::npos || eq == 0)
+      return Status::InvalidArgument("bad kafka parameter '" + std::string(kv) + "' (expected key=value) in '" + std::string(spec) + "'");
+    out->params[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+  }
+  return Status::OK();
+}
+
+}  // namespace newsflow::pipeline

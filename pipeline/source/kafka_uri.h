@@ -1,0 +1,33 @@
+// kafka_uri.h — the `kafka://` addresses that name a broker, topics and
+// options for the Kafka source, the alert sink and the dead-letter sink.
+//
+//   kafka://HOST:PORT[,HOST:PORT...]/TOPIC[,TOPIC...][?key=value&key=value...]
+//
+// Values are taken literally (no percent-decoding); keys may repeat only if
+// the caller accepts that (the last one wins). A key `rdkafka.NAME=VALUE`
+// passes NAME=VALUE to librdkafka unchanged, for settings newsflow does not
+// name itself (e.g. rdkafka.session.timeout.ms=6000).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "newsflow/base/status.h"
+
+namespace newsflow::pipeline {
+
+struct KafkaUri {
+  std::string brokers;                        // "host:port[,host:port]"
+  std::vector<std::string> topics;            // at least one
+  std::map<std::string, std::string> params;  // the query string
+};
+
+// True if `spec` starts with "kafka://".
+bool IsKafkaUri(std::string_view spec);
+
+// Parses a kafka:// address. InvalidArgument with the reason if it is not one.
+Status ParseKafkaUri(std::string_view spec, KafkaUri* out);
+
+}  // namespace newsflow::pipeline

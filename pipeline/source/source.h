@@ -1,0 +1,57 @@
+// source.h — where raw records come from: a JSON Lines file (plain or .gz),
+// stdin, or (kafka_source.h) a Kafka consumer group.
+//
+// Ownership: the runner owns its Source. Threads: a source is driven by one
+// reader thread. Next() fills a batch with up to `max_items` records /
+// `max_bytes` bytes and returns false at the end of the input or on an error
+// (see status()). Committed() is called by the writer after a batch is
+// durably stored, in batch order. Errors: opening fails with a Status
+// (NotFound, IOError, InvalidArgument); a read error ends Next() and is kept
+// in status().
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "pipeline/job/batch.h"
+
+namespace newsflow::pipeline {
+
+struct SourceLimits {
+  size_t max_items = 1024;            // records per batch
+  size_t max_bytes = 1u << 20;        // raw bytes per batch (a batch holds at least one record)
+  size_t max_record_bytes = 1u << 20; // longer records are kept (up to 64 MiB) and dead-lettered
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  [[nodiscard]] virtual bool Next(Batch* batch) = 0;
+  // OK unless Next() returned false because of an error.
+  virtual Status status() const = 0;
+  // True if the input can be read again from the start by a later run (a
+  // regular file): the store may then bulk-load it without a write-ahead log.
+  // stdin, pipes, FIFOs, devices and Kafka are not replayable.
+  virtual bool replayable() const { return false; }
+  // For a replayable source: what identifies this input across runs (path,
+  // size, mtime and a hash of its first 64 KiB, hashed), so a run can resume
+  // it; empty for other sources.
+  virtual std::string identity() const { return ""; }
+  // For a replayable source: reads and drops the first `lines` records, so
+  // the next Next() starts after them (resuming a run). Fails if the input
+  // is shorter than that (it is then not the input the progress was for).
+  virtual Status SkipRecords(uint64_t /*lines*/) { return Status::InvalidArgument("source cannot skip records"); }
+  // Bytes of input consumed so far and total size if known (0 = unknown), for progress.
+  virtual uint64_t bytes_read() const = 0;
+  virtual uint64_t bytes_total() const { return 0; }
+  // Asks a long-running source (Kafka) to stop; Next() then returns false soon.
+  virtual void Stop() {}
+  // The writer has durably stored this batch.
+  virtual void Committed(const Batch& /*batch*/) {}
+};
+
+// Opens "-" (stdin) or a path; gzip is detected from the content, not the name.
+// Fails (NotFound, IOError) if the file cannot be opened.
+Status OpenLineSource(const std::string& path, const SourceLimits& limits, std::unique_ptr<Source>* out);
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,125 @@
+// One stage path: `newsflow run`, `rules explain`, `rules coverage` and
+// `eval` tag the same fixture identically, because all of them go through
+// pipeline::Tagger / TagWorker. Each command's structured output (--json) is
+// compared with the tags the run stored.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "json_util.h"
+#include "pipeline/decode/decoder.h"
+#include "pipeline/sink/record_json.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::JsonLines;
+using testing::JsonObject;
+using testing::Newsflow;
+using testing::ReadLines;
+using testing::RunShell;
+using testing::SourcePath;
+using testing::TempDir;
+
+bool Scored(const std::string& tag) {
+  return tag.rfind("cluster:", 0) == 0 || tag.rfind("theme:", 0) == 0 || tag.rfind("region:", 0) == 0;
+}
+
+class StagePath : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fixture_ = SourcePath("tests/fixtures/ths-sample.jsonl");
+    const std::string db = tmp_.path("db");
+    auto r = RunShell(Newsflow() + " run -q --json --format ths --source " + fixture_ + " --rules " + Rules() +
+                      " --db " + db);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto q = RunShell(Newsflow() + " query --json --limit 0 --db " + db);
+    ASSERT_EQ(q.exit_code, 0) << q.err;
+    for (const auto& doc : JsonLines(q.out)) stored_[doc.String("key")] = doc.Strings("tags");
+    ASSERT_EQ(stored_.size(), 120u);
+    Decoder dec(FormatSpec{FormatSpec::Kind::kThs, {}});
+    for (const auto& l : ReadLines(fixture_)) {
+      Document d;
+      ASSERT_TRUE(dec.Decode(l, &d).ok());
+      docs_.push_back(d);
+    }
+  }
+  static std::string Rules() { return SourcePath("rules/sets"); }
+
+  TempDir tmp_;
+  std::string fixture_;
+  std::map<std::string, std::set<std::string>> stored_;  // key -> tags, from the run
+  std::vector<Document> docs_;
+};
+
+TEST_F(StagePath, ExplainTagsLikeTheRun) {
+  size_t tagged = 0;
+  for (size_t i = 0; i < docs_.size(); i += 4) {  // 30 items: each explain compiles the rules once
+    const Document& d = docs_[i];
+    std::ofstream(tmp_.path("title.txt"), std::ios::binary) << d.title;
+    std::ofstream(tmp_.path("body.txt"), std::ios::binary) << d.body;
+    auto r = RunShell(Newsflow() + " rules explain --json --rules " + Rules() + " --title \"$(cat " +
+                      tmp_.path("title.txt") + ")\" < " + tmp_.path("body.txt"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto tags = JsonObject::LastLine(r.out).Strings("tags");
+    EXPECT_EQ(tags, stored_.at(d.key)) << d.key;
+    tagged += !tags.empty();
+  }
+  EXPECT_GT(tagged, 5u);  // the comparison covers tagged items, not only empty ones
+}
+
+TEST_F(StagePath, CoverageCountsTheRunsTags) {
+  auto r = RunShell(Newsflow() + " rules coverage --json --format ths --rules " + Rules() + " --source " + fixture_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto cov = JsonObject::LastLine(r.out);
+  EXPECT_EQ(cov.Uint("documents"), stored_.size());
+  std::map<std::string, uint64_t> per_tag;
+  for (const auto& [key, tags] : stored_)
+    for (const auto& t : tags) ++per_tag[t];
+  ASSERT_FALSE(per_tag.empty());
+  for (const auto& [tag, n] : per_tag) EXPECT_EQ(cov.Count("tags", tag), n) << tag;
+}
+
+TEST_F(StagePath, EvalAgreesWithTheRunPerfectly) {
+  // A gold file whose labels are what the run stored: eval, tagging through
+  // the same path, must find every label and nothing else.
+  std::ofstream gold(tmp_.path("gold.jsonl"), std::ios::binary);
+  size_t labels = 0;
+  for (const auto& d : docs_) {
+    std::string line = "{\"key\":";
+    AppendJsonString(&line, d.key);
+    line += ",\"title\":";
+    AppendJsonString(&line, d.title);
+    line += ",\"body\":";
+    AppendJsonString(&line, d.body);
+    line += ",\"labels\":[";
+    bool first = true;
+    for (const auto& t : stored_.at(d.key)) {
+      if (!Scored(t)) continue;
+      line += std::string(first ? "" : ",") + "{\"tag\":\"" + t + "\",\"evidence\":\"\"}";
+      first = false;
+      ++labels;
+    }
+    gold << line << "]}\n";
+  }
+  gold.close();
+  ASSERT_GT(labels, 10u);
+  auto r = RunShell(Newsflow() + " eval --json --rules " + Rules() + " --gold " + tmp_.path("gold.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto e = JsonObject::LastLine(r.out);
+  ASSERT_TRUE(e.ok()) << r.out;
+  EXPECT_EQ(e.Uint("items"), docs_.size());
+  uint64_t tp = 0;
+  for (const char* fam : {"cluster", "theme", "region"}) {
+    tp += e.Nested(fam, "tp");
+    EXPECT_EQ(e.Nested(fam, "fp"), 0u) << fam;
+    EXPECT_EQ(e.Nested(fam, "fn"), 0u) << fam;
+  }
+  EXPECT_EQ(tp, labels);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
