@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Select the items for HELD-OUT SET 2 (selection only; labels are assigned by
+a human reader, never by this script).
+
+Held-out set 2 is measured once per tuning round and never used to tune the
+rules. It replaces nothing: gold_holdout.jsonl stays as it is.
+
+Only the three wire feeds, and only items dated 2026-07-16 .. 2026-07-31 (UTC):
+  cls       (cls-shared.jsonl.gz,       key id,   title + content, date from ctime, unix s)
+  eastmoney (eastmoney-shared.jsonl.gz, key code, title + summary, date from showTime,
+             Beijing time "YYYY-MM-DD HH:MM:SS", converted to UTC by subtracting 8 h)
+  ths       (ths-shared.jsonl.gz,       key id,   title + digest,  date from ctime, unix s string)
+Per feed, in this order, 70 items each (210 in all):
+  28 (40%) uniformly random among all eligible items of the feed, plus
+  42 (60%) uniformly random among the remaining eligible items whose
+  title+body contains at least one word of the broad industry/region net
+  (BROAD_NET, copied from sample_part_b.py). The two subsets are disjoint.
+Eligible = deduplicated by key (first occurrence wins), key NOT in
+gold_part_a.jsonl, gold_part_b.jsonl or gold_holdout.jsonl, dated in the window
+above (UTC), non-empty text, len(title)+len(body) <= 3000 characters.
+Title: the feed's title; for cls with an empty title, the 【…】 prefix of
+content without brackets (or "" when there is none). Body = the body field
+exactly as in the feed (the same rules as sample_part_a/b.py and sample_holdout.py).
+Fixed seed 20261129. Output: one JSON line per item
+  {"key", "feed", "title", "body", "subset"}  ("subset": "random" | "broad").
+Usage: sample_holdout2.py [CORPUS_DIR] [OUT_JSONL]
+"""
+import datetime, gzip, json, os, random, re, sys
+
+SEED = 20261129
+N_RANDOM = 28
+N_BROAD = 42
+MAX_CHARS = 3000
+DATE_FROM = datetime.date(2026, 7, 16)   # inclusive, UTC
+DATE_TO = datetime.date(2026, 7, 31)     # inclusive, UTC
+
+# Copied from sample_part_b.py (the same net as Part A and the first held-out set).
+BROAD_NET = [
+    "芯片", "半导体", "集成电路", "人工智能", "大模型", "算力", "机器人", "新能源", "光伏",
+    "储能", "电池", "汽车", "医药", "医疗", "材料", "卫星", "无人机", "低空", "量子", "软件",
+    "数据", "碳", "区块链", "显示", "传感器", "通信", "5G", "广东", "深圳", "广州", "大湾区",
+    "港澳", "游戏", "化工", "海洋", "船", "基因", "细胞", "脑", "激光", "机床", "仪器", "环保",
+    "节能", "健康", "养老", "服装", "珠宝", "化妆品", "数字人民币", "跨境", "理财通",
+]
+
+FEEDS = [
+    # feed name, file, key field, body field, time field
+    ("cls", "cls-shared.jsonl.gz", "id", "content", "ctime"),
+    ("eastmoney", "eastmoney-shared.jsonl.gz", "code", "summary", "showTime"),
+    ("ths", "ths-shared.jsonl.gz", "id", "digest", "ctime"),
+]
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXCLUDE_GOLD = [os.path.join(HERE, "..", f) for f in
+                ("gold_part_a.jsonl", "gold_part_b.jsonl", "gold_holdout.jsonl")]
+
+BRACKET = re.compile(r"^\s*【([^】]*)】")
+BEIJING = datetime.timedelta(hours=8)
+
+
+def excluded_keys():
+    keys = set()
+    for path in EXCLUDE_GOLD:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    keys.add(json.loads(line)["key"])
+    return keys
+
+
+def utc_date(d, time_field):
+    v = d.get(time_field)
+    if v in (None, ""):
+        return None
+    if time_field == "showTime":
+        return (datetime.datetime.strptime(v, "%Y-%m-%d %H:%M:%S") - BEIJING).date()
+    return datetime.datetime.fromtimestamp(int(v), datetime.timezone.utc).date()
+
+
+def load(path, feed, key_field, body_field, time_field, exclude):
+    seen, items = set(), []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            d = json.loads(line)
+            key = f"{feed}:{d[key_field]}"
+            if key in seen:
+                continue
+            seen.add(key)
+            if key in exclude:
+                continue
+            day = utc_date(d, time_field)
+            if day is None or not (DATE_FROM <= day <= DATE_TO):
+                continue
+            title = d.get("title") or ""
+            body = d.get(body_field) or ""
+            if feed == "cls" and not title.strip():
+                m = BRACKET.match(body)
+                title = m.group(1) if m else ""
+            if not (title + body).strip() or len(title) + len(body) > MAX_CHARS:
+                continue
+            items.append({"key": key, "feed": feed, "title": title, "body": body})
+    return items
+
+
+def main():
+    corpus = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
+    out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/holdout2_items.jsonl"
+    exclude = excluded_keys()
+    rng = random.Random(SEED)
+    chosen = []
+    for feed, fname, kf, bf, tf in FEEDS:
+        items = load(f"{corpus}/{fname}", feed, kf, bf, tf, exclude)
+        rand = rng.sample(items, N_RANDOM)
+        taken = {it["key"] for it in rand}
+        pool = [it for it in items if it["key"] not in taken
+                and any(w in it["title"] + it["body"] for w in BROAD_NET)]
+        broad = rng.sample(pool, N_BROAD)
+        chosen += [dict(it, subset="random") for it in rand]
+        chosen += [dict(it, subset="broad") for it in broad]
+        print(f"{feed}: eligible={len(items)} broad_pool={len(pool)} "
+              f"random={len(rand)} broad={len(broad)}", file=sys.stderr)
+    keys = [it["key"] for it in chosen]
+    assert len(keys) == len(set(keys)), "duplicate keys"
+    assert not set(keys) & exclude, "overlap with the dev set or held-out set 1"
+    with open(out, "w", encoding="utf-8") as f:
+        for it in chosen:
+            f.write(json.dumps(it, ensure_ascii=False) + "\n")
+    print(f"wrote {len(chosen)} items to {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
