@@ -25,7 +25,9 @@ Fixed seed 20261129. Output: one JSON line per item
   {"key", "feed", "title", "body", "subset"}  ("subset": "random" | "broad").
 Usage: sample_holdout2.py [CORPUS_DIR] [OUT_JSONL]
 """
-import datetime, gzip, json, os, random, re, sys
+import datetime, json, os, random, sys
+
+from feed_items import gold_keys, read_feed, title_body
 
 SEED = 20261129
 N_RANDOM = 28
@@ -44,28 +46,17 @@ BROAD_NET = [
 ]
 
 FEEDS = [
-    # feed name, file, key field, body field, time field
-    ("cls", "cls-shared.jsonl.gz", "id", "content", "ctime"),
-    ("eastmoney", "eastmoney-shared.jsonl.gz", "code", "summary", "showTime"),
-    ("ths", "ths-shared.jsonl.gz", "id", "digest", "ctime"),
+    # feed name (files and fields: feed_items.FEED_FILES), time field
+    ("cls", "ctime"),
+    ("eastmoney", "showTime"),
+    ("ths", "ctime"),
 ]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXCLUDE_GOLD = [os.path.join(HERE, "..", f) for f in
                 ("gold_part_a.jsonl", "gold_part_b.jsonl", "gold_holdout.jsonl")]
 
-BRACKET = re.compile(r"^\s*【([^】]*)】")
 BEIJING = datetime.timedelta(hours=8)
-
-
-def excluded_keys():
-    keys = set()
-    for path in EXCLUDE_GOLD:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    keys.add(json.loads(line)["key"])
-    return keys
 
 
 def utc_date(d, time_field):
@@ -77,42 +68,29 @@ def utc_date(d, time_field):
     return datetime.datetime.fromtimestamp(int(v), datetime.timezone.utc).date()
 
 
-def load(path, feed, key_field, body_field, time_field, exclude):
-    seen, items = set(), []
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            d = json.loads(line)
-            key = f"{feed}:{d[key_field]}"
-            if key in seen:
-                continue
-            seen.add(key)
-            if key in exclude:
-                continue
-            day = utc_date(d, time_field)
-            if day is None or not (DATE_FROM <= day <= DATE_TO):
-                continue
-            title = d.get("title") or ""
-            body = d.get(body_field) or ""
-            if feed == "cls" and not title.strip():
-                m = BRACKET.match(body)
-                title = m.group(1) if m else ""
-            if not (title + body).strip() or len(title) + len(body) > MAX_CHARS:
-                continue
-            items.append({"key": key, "feed": feed, "title": title, "body": body})
+def load(corpus, feed, time_field, exclude):
+    items = []
+    for key, d in read_feed(corpus, feed):
+        if key in exclude:
+            continue
+        day = utc_date(d, time_field)
+        if day is None or not (DATE_FROM <= day <= DATE_TO):
+            continue
+        title, body = title_body(feed, d)
+        if not (title + body).strip() or len(title) + len(body) > MAX_CHARS:
+            continue
+        items.append({"key": key, "feed": feed, "title": title, "body": body})
     return items
 
 
 def main():
     corpus = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
     out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/holdout2_items.jsonl"
-    exclude = excluded_keys()
+    exclude = gold_keys(EXCLUDE_GOLD)
     rng = random.Random(SEED)
     chosen = []
-    for feed, fname, kf, bf, tf in FEEDS:
-        items = load(f"{corpus}/{fname}", feed, kf, bf, tf, exclude)
+    for feed, tf in FEEDS:
+        items = load(corpus, feed, tf, exclude)
         rand = rng.sample(items, N_RANDOM)
         taken = {it["key"] for it in rand}
         pool = [it for it in items if it["key"] not in taken

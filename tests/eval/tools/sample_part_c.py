@@ -32,7 +32,9 @@ Fixed seed 20261128. Output: one JSON line per item
   ("subset": "random" | "announce" | "roundup" | "weak:<cluster>").
 Usage: sample_part_c.py [CORPUS_DIR] [OUT_JSONL]
 """
-import datetime, gzip, json, os, random, re, sys
+import datetime, json, os, random, sys
+
+from feed_items import gold_keys, read_feed, title_body
 
 SEED = 20261128
 MAX_CHARS = 3000
@@ -54,28 +56,15 @@ WEAK_NETS = [
 ]
 
 FEEDS = [
-    # feed name, file, key field, body field, time field, n_random, n_announce, n_roundup, n_weak
-    ("eastmoney", "eastmoney-shared.jsonl.gz", "code", "summary", "showTime", 36, 28, 28, 28),
-    ("ths", "ths-shared.jsonl.gz", "id", "digest", "ctime", 36, 28, 28, 28),
-    ("cls", "cls-shared.jsonl.gz", "id", "content", "ctime", 18, 14, 14, 14),
+    # feed name (files and fields: feed_items.FEED_FILES), time field, n_random, n_announce, n_roundup, n_weak
+    ("eastmoney", "showTime", 36, 28, 28, 28),
+    ("ths", "ctime", 36, 28, 28, 28),
+    ("cls", "ctime", 18, 14, 14, 14),
 ]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXCLUDE_GOLD = [os.path.join(HERE, "..", f)
                 for f in ("gold_part_a.jsonl", "gold_part_b.jsonl", "gold_holdout.jsonl")]
-
-BRACKET = re.compile(r"^\s*【([^】]*)】")
-
-
-def gold_keys():
-    keys = set()
-    for path in EXCLUDE_GOLD:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    keys.add(json.loads(line)["key"])
-    return keys
-
 
 def published_utc(d, time_field):
     v = d[time_field]
@@ -84,31 +73,18 @@ def published_utc(d, time_field):
     return datetime.datetime.fromtimestamp(int(v), datetime.timezone.utc)
 
 
-def load(path, feed, key_field, body_field, time_field, exclude):
-    seen, items, n_late = set(), [], 0
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            d = json.loads(line)
-            key = f"{feed}:{d[key_field]}"
-            if key in seen:
-                continue
-            seen.add(key)
-            if key in exclude:
-                continue
-            if published_utc(d, time_field) >= CUTOFF:
-                n_late += 1
-                continue
-            title = d.get("title") or ""
-            body = d.get(body_field) or ""
-            if feed == "cls" and not title.strip():
-                m = BRACKET.match(body)
-                title = m.group(1) if m else ""
-            if not (title + body).strip() or len(title) + len(body) > MAX_CHARS:
-                continue
-            items.append({"key": key, "feed": feed, "title": title, "body": body})
+def load(corpus, feed, time_field, exclude):
+    items, n_late = [], 0
+    for key, d in read_feed(corpus, feed):
+        if key in exclude:
+            continue
+        if published_utc(d, time_field) >= CUTOFF:
+            n_late += 1
+            continue
+        title, body = title_body(feed, d)
+        if not (title + body).strip() or len(title) + len(body) > MAX_CHARS:
+            continue
+        items.append({"key": key, "feed": feed, "title": title, "body": body})
     return items, n_late
 
 
@@ -120,11 +96,11 @@ def has_any(it, words):
 def main():
     corpus = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
     out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/part_c_items.jsonl"
-    exclude = gold_keys()
+    exclude = gold_keys(EXCLUDE_GOLD)
     rng = random.Random(SEED)
     chosen = []
-    for feed, fname, kf, bf, tf, n_rand, n_ann, n_round, n_weak in FEEDS:
-        items, n_late = load(f"{corpus}/{fname}", feed, kf, bf, tf, exclude)
+    for feed, tf, n_rand, n_ann, n_round, n_weak in FEEDS:
+        items, n_late = load(corpus, feed, tf, exclude)
         taken = set()
 
         def draw(pool, n, subset):

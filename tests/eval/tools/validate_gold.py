@@ -21,56 +21,20 @@ Usage: validate_gold.py [--taxonomy MD] [--corpus DIR] [--disjoint-from GOLD]...
            tests/eval/gold_part_c.jsonl --disjoint-from tests/eval/gold_holdout.jsonl
 (--disjoint-from only reads the keys of that file.)
 """
-import argparse, collections, gzip, json, os, re, sys
+import argparse, collections, json, os, sys
+
+from feed_items import FEED_FILES, read_feed, taxonomy_ids, title_body
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 
 # feed -> (corpus file, key field, body field)
-FEEDS = {
-    "cls": ("cls-shared.jsonl.gz", "id", "content"),
-    "eastmoney": ("eastmoney-shared.jsonl.gz", "code", "summary"),
-    "ths": ("ths-shared.jsonl.gz", "id", "digest"),
-    "fincuge": ("fincuge-2021-2022.jsonl.gz", "id", "content"),
-}
-BRACKET = re.compile(r"^\s*【([^】]*)】")
 FIELDS = {"key", "feed", "title", "body", "labels"}
-
-
-def taxonomy_ids(path):
-    """First-column ids of the three fixed tables (cluster, theme, region)."""
-    valid, section = set(), None
-    for line in open(path, encoding="utf-8"):
-        if line.startswith("## "):
-            section = ("cluster" if "cluster:" in line else "theme" if "theme:" in line
-                       else "region" if "region:" in line else None)
-            continue
-        m = re.match(r"^\|\s*([a-z0-9-]+)\s*\|", line)
-        if section and m and m.group(1) != "id" and not set(m.group(1)) <= {"-"}:
-            valid.add(f"{section}:{m.group(1)}")
-    return valid
 
 
 def corpus_text(corpus, feed, wanted):
     """{key: (title, body)} for the wanted keys of one feed, extracted as the samplers do."""
-    fname, key_field, body_field = FEEDS[feed]
-    out = {}
-    with gzip.open(os.path.join(corpus, fname), "rt", encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            d = json.loads(line)
-            key = f"{feed}:{d[key_field]}"
-            if key not in wanted or key in out:
-                continue
-            title = d.get("title") or ""
-            body = d.get(body_field) or ""
-            if feed == "cls" and not title.strip():
-                m = BRACKET.match(body)
-                title = m.group(1) if m else ""
-            out[key] = (title, body)
-    return out
+    return {key: title_body(feed, d) for key, d in read_feed(corpus, feed) if key in wanted}
 
 
 def main():
@@ -121,7 +85,7 @@ def main():
     for items in files.values():
         for d in items:
             feed = d["feed"]
-            if feed not in FEEDS or not d["key"].startswith(feed + ":"):
+            if feed not in FEED_FILES or not d["key"].startswith(feed + ":"):
                 errors.append(f"{d['key']}: feed {feed!r} does not match key"); continue
             wanted[feed].add(d["key"])
     text = {}
@@ -137,7 +101,7 @@ def main():
             if k in text:
                 if (d["title"], d["body"]) != text[k]:
                     errors.append(f"{path}: {k}: title/body differ from the corpus")
-            elif d["feed"] in FEEDS:
+            elif d["feed"] in FEED_FILES:
                 errors.append(f"{path}: {k}: not found in the corpus")
             if not isinstance(d["labels"], list):
                 errors.append(f"{path}: {k}: labels is not a list"); continue

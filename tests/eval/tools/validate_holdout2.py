@@ -16,7 +16,9 @@ Usage: validate_holdout2.py [GOLD_JSONL] [TAXONOMY_MD] [CORPUS_DIR]
   from Parts A/B); gold_holdout2.jsonl against sample_holdout2.py (210 items,
   disjoint from Parts A/B and from gold_holdout.jsonl).
 """
-import collections, json, os, re, subprocess, sys, tempfile
+import collections, json, os, subprocess, sys, tempfile
+
+from feed_items import taxonomy_ids
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVAL = os.path.dirname(HERE)
@@ -36,16 +38,7 @@ if name not in SETS:
     sys.exit(f"unknown held-out file {name!r}; expected one of {sorted(SETS)}")
 sampler, n_expected, disjoint_from = SETS[name]
 
-# valid ids: first-column ids of the three fixed tables
-valid, section = set(), None
-for line in open(taxonomy, encoding="utf-8"):
-    if line.startswith("## "):
-        section = ("cluster" if "cluster:" in line else "theme" if "theme:" in line
-                   else "region" if "region:" in line else None)
-        continue
-    m = re.match(r"^\|\s*([a-z0-9-]+)\s*\|", line)
-    if section and m and m.group(1) != "id" and not set(m.group(1)) <= {"-"}:
-        valid.add(f"{section}:{m.group(1)}")
+valid = taxonomy_ids(taxonomy)
 
 errors = []
 if len(valid) != 41: errors.append(f"taxonomy parse: {len(valid)} ids, expected 33+4+4")
