@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "pipeline/decode/decoder.h"
 #include "pipeline/job/runner.h"
 
 namespace newsflow::cli {
@@ -43,9 +42,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     opts->progress = !*quiet;
     opts->stop = &g_stop;
     // Usage problems exit 2 before anything is opened.
-    pipeline::FormatSpec format;
     Status s = opts->Validate();
-    if (s.ok() && opts->format.rfind("map:", 0) != 0) s = pipeline::ParseFormatSpec(opts->format, &format);
     if (!s.ok()) {
       std::fprintf(stderr, "newsflow run: %s\n", s.message().c_str());
       *exit_code = 2;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "newsflow/storage/store.h"
+#include "pipeline/decode/decoder.h"
 #include "pipeline/job/batch_worker.h"
 #include "pipeline/job/bounded_queue.h"
 #include "pipeline/job/file_progress.h"
@@ -193,20 +194,18 @@ class Job {
     latency_.Summarize(summary_);
     if (result.ok() && source_) result = source_->status();
     if (result.ok() && tracking_ && !summary_->already_complete && !Stopped()) result = MarkDone();
+    // Close() fails after a failed write or flush (the store refuses writes
+    // after one, and a WAL-less store then has only its last flush); a
+    // successful Close() means every write that returned OK is durable.
     if (store_) {
-      const bool wrote_all = result.ok();
       if (Status s = store_->Close(); !s.ok()) {
         summary_->durable = false;
         if (result.ok()) result = s.Prefixed("the run's documents are not all durable");
-      } else if (!wrote_all && tracking_) {
-        summary_->durable = false;  // a failed write: only the last flush is durable
+        if (tracking_) CountDurable();
       }
-      if (!summary_->durable && tracking_) CountDurable();
     }
     return result;
   }
-
-  int workers() const { return workers_; }
 
  private:
   Status OpenStore(bool kafka) {
@@ -381,6 +380,12 @@ Status RunOptions::Validate() const {
   if (limits.max_items == 0) return Status::InvalidArgument("--batch must be at least 1");
   if (limits.max_record_bytes == 0) return Status::InvalidArgument("--max-record-bytes must be at least 1");
   if (queue_batches == 0) return Status::InvalidArgument("the queue must hold at least one batch");
+  // A built-in format name is checked here; a map:FILE is loaded (and
+  // checked) when the run opens.
+  if (format.rfind("map:", 0) != 0) {
+    FormatSpec spec;
+    NEWSFLOW_RETURN_IF_ERROR(ParseFormatSpec(format, &spec));
+  }
   return Status::OK();
 }
 

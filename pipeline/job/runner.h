@@ -47,8 +47,8 @@ struct RunOptions {
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop a streaming source
 
   static constexpr int kMaxThreads = 256;
-  // The checks every caller needs: --db given, sizes and counts in range.
-  // InvalidArgument naming the option.
+  // The checks every caller needs: --db given, sizes and counts in range, a
+  // known format name. InvalidArgument naming the option.
   Status Validate() const;
 };
 
