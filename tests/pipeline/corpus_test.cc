@@ -70,12 +70,24 @@ TEST(Corpus, ClsCorpusIsStoredOnceAndReingestingChangesNothing) {
   EXPECT_EQ(index_total, pairs1);  // one index entry per (document, tag)
   EXPECT_GT(pairs1, 10000u);
 
-  auto second = RunShell(cmd);
+  // Re-ingesting: the same bytes again through stdin (not resumable, so
+  // every item is processed and replaces its stored copy).
+  const std::string stdin_cmd = Newsflow() + " run -q --json --format cls --source - --rules " +
+                                SourcePath("rules/sets") + " --db " + tmp.path("db") + " < " + corpus;
+  auto second = RunShell(stdin_cmd);
   ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(testing::JsonObject::LastLine(second.out).Uint("stored"), 30201u) << second.out;
   IndexCounts(tmp.path("db"), &tags2, &pairs2, &docs2);
   EXPECT_EQ(docs2, 30201u);
   EXPECT_EQ(tags2, tags1);
   EXPECT_EQ(pairs2, pairs1);
+
+  // The same file again: stored to its end already, so it is not read again.
+  auto third = RunShell(cmd);
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  const auto done = testing::JsonObject::LastLine(third.out);
+  EXPECT_TRUE(done.Bool("already_complete")) << third.out;
+  EXPECT_EQ(done.Uint("read"), 0u) << third.out;
 }
 
 }  // namespace
