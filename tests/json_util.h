@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <set>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -42,6 +43,12 @@ class JsonObject {
   int64_t Int(const char* field) const {
     int64_t v = 0;
     if (!ok_ || root_[field].get(v)) return INT64_MIN;
+    return v;
+  }
+  // A number field, or NaN when it is missing or not one.
+  double Double(const char* field) const {
+    double v = 0;
+    if (!ok_ || root_[field].get(v)) return std::numeric_limits<double>::quiet_NaN();
     return v;
   }
   std::string String(const char* field) const {

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <unordered_map>
 
 #include "commands.h"
 #include "pipeline/sink/record_json.h"
@@ -55,13 +56,53 @@ std::string Printable(std::string_view raw, size_t max) {
   return out;
 }
 
+std::string StoryOf(const storage::Record& r) { return r.story.empty() ? r.key : r.story; }
+
+// The keys of a story's members other than `key`, earliest first.
+Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector<std::string>* out) {
+  out->clear();
+  std::vector<storage::Record> members;
+  NEWSFLOW_RETURN_IF_ERROR(store.StoryMembers(StoryOf(r), 0, &members));
+  for (const auto& m : members) {
+    if (m.key != r.key) out->push_back(m.key);
+  }
+  return Status::OK();
+}
+
+// One document per story among those matching q: the story's earliest
+// matching document, newest stories first, at most q.limit of them.
+Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std::vector<storage::Record>* out,
+                      std::vector<std::vector<std::string>>* also) {
+  storage::QueryOptions all = q;
+  all.limit = 0;
+  std::vector<storage::Record> matches;
+  NEWSFLOW_RETURN_IF_ERROR(store.Query(all, &matches));  // newest first
+  std::unordered_map<std::string, size_t> earliest;      // story -> index in matches
+  std::vector<size_t> order;                             // stories by their newest match
+  for (size_t i = 0; i < matches.size(); ++i) {
+    auto [it, fresh] = earliest.emplace(StoryOf(matches[i]), i);
+    if (fresh) order.push_back(i);
+    else it->second = i;  // an older match of the same story
+  }
+  out->clear();
+  also->clear();
+  for (size_t first : order) {
+    if (q.limit > 0 && out->size() >= q.limit) break;
+    storage::Record& r = matches[earliest[StoryOf(matches[first])]];
+    also->emplace_back();
+    NEWSFLOW_RETURN_IF_ERROR(OtherMembers(store, r, &also->back()));
+    out->push_back(std::move(r));
+  }
+  return Status::OK();
+}
+
 void RegisterQueryCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("query", "List stored documents, newest first");
   struct Args {
-    std::string db, since, until;
+    std::string db, since, until, story;
     std::vector<std::string> tags;
     size_t limit = 20;
-    bool count = false, json = false;
+    bool count = false, json = false, collapse = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--db", a->db, "RocksDB directory")->required();
@@ -71,6 +112,9 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--limit", a->limit, "at most N documents (0 = all)")->default_str("20");
   cmd->add_flag("--count", a->count, "print only the number of matching documents");
   cmd->add_flag("--json", a->json, "one JSON object per line");
+  cmd->add_flag("--collapse", a->collapse,
+                "one document per story (its earliest match), with \"also\": the story's other members");
+  cmd->add_option("--story", a->story, "list the members of one story id, earliest first");
   cmd->callback([a, exit_code] {
     storage::QueryOptions q;
     q.tags = a->tags;
@@ -102,17 +146,29 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       return;
     }
     std::vector<storage::Record> recs;
-    if (auto s = store->Query(q, &recs); !s.ok()) {
+    std::vector<std::vector<std::string>> also;
+    Status s = !a->story.empty() ? store->StoryMembers(a->story, q.limit, &recs)
+               : a->collapse     ? CollapsedQuery(*store, q, &recs, &also)
+                                 : store->Query(q, &recs);
+    if (!s.ok()) {
       std::fprintf(stderr, "newsflow query: %s\n", s.message().c_str());
       *exit_code = 1;
       return;
     }
-    for (const auto& r : recs) {
+    for (size_t i = 0; i < recs.size(); ++i) {
+      const auto& r = recs[i];
       if (a->json) {
-        std::puts(pipeline::RecordToJson(r).c_str());
+        pipeline::RecordJsonOptions jo;
+        if (a->collapse) jo.also = &also[i];
+        std::puts(pipeline::RecordToJson(r, jo).c_str());
       } else {
         std::printf("%s  %-28s  %s\n    [%s]\n", pipeline::FormatTime(r.time_ms).c_str(), r.key.c_str(),
                     Headline(r).c_str(), TagList(r).c_str());
+        if (a->collapse && !also[i].empty()) {
+          std::string keys;
+          for (const auto& k : also[i]) keys += (keys.empty() ? "" : ", ") + k;
+          std::printf("    also: %s\n", keys.c_str());
+        }
       }
     }
   });
@@ -142,8 +198,15 @@ void RegisterShow(CLI::App& app, int* exit_code) {
       *exit_code = 1;
       return;
     }
+    std::vector<std::string> also;
+    if (auto s = OtherMembers(*store, r, &also); !s.ok()) {
+      std::fprintf(stderr, "newsflow show: %s\n", s.message().c_str());
+      *exit_code = 1;
+      return;
+    }
     pipeline::RecordJsonOptions jo;
     jo.body = true;
+    jo.also = &also;
     std::puts(pipeline::RecordToJson(r, jo).c_str());
   });
 }

@@ -35,11 +35,24 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "kafka://HOST:PORT/TOPIC: also publish dead letters there (raw value, reason in headers)");
   cmd->add_option("--latency-out", opts->latency_out,
                   "PATH: write, per Kafka record, RocksDB commit time minus record timestamp (ms), one per line");
+  auto window_hours = std::make_shared<double>(24);
+  cmd->add_option("--story-window", *window_hours, "hours within which two documents can be one story")
+      ->default_str("24")
+      ->check(CLI::Range(0.01, 24.0 * 30));
+  cmd->add_option("--story-threshold", opts->story.threshold,
+                  "same-story model's logit threshold (higher: fewer, surer merges)")
+      ->default_str("0")
+      ->check(CLI::Range(-20.0, 20.0));
+  cmd->add_option("--story-root-threshold", opts->story.root_threshold,
+                  "a document joins a story only if its logit against the story's first document exceeds this")
+      ->default_str("-0.5")
+      ->check(CLI::Range(-50.0, 20.0));
   cmd->add_flag("--sync", opts->sync_writes, "fsync every batch");
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
   cmd->add_flag("--json", *json, "print the summary as one JSON object");
-  cmd->callback([opts, quiet, json, exit_code] {
+  cmd->callback([opts, quiet, json, window_hours, exit_code] {
     opts->progress = !*quiet;
+    opts->story.window_ms = static_cast<int64_t>(*window_hours * 3600 * 1000);
     opts->stop = &g_stop;
     // Usage problems exit 2 before anything is opened.
     Status s = opts->Validate();

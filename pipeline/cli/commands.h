@@ -12,5 +12,6 @@ void RegisterQuery(CLI::App& app, int* exit_code);     // query, show, dead-lett
 void RegisterRules(CLI::App& app, int* exit_code);     // rules check|explain|lint|coverage
 void RegisterEval(CLI::App& app, int* exit_code);
 void RegisterProduce(CLI::App& app, int* exit_code);  // produce: replay a corpus into Kafka
+void RegisterStory(CLI::App& app, int* exit_code);    // story features|eval
 
 }  // namespace newsflow::cli

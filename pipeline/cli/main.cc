@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   newsflow::cli::RegisterRules(app, &exit_code);
   newsflow::cli::RegisterEval(app, &exit_code);
   newsflow::cli::RegisterProduce(app, &exit_code);
+  newsflow::cli::RegisterStory(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

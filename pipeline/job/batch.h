@@ -17,6 +17,7 @@
 #include "newsflow/storage/store.h"
 #include "pipeline/decode/document.h"
 #include "pipeline/normalize/normalizer.h"
+#include "pipeline/story/story_sketch.h"
 
 namespace newsflow::pipeline {
 
@@ -45,6 +46,8 @@ struct Item {
   Document doc;
   NormalizedText title_norm, body_norm; // filled by the normalize stage
   std::vector<ItemTag> tags;            // filled by the match stage
+  StorySketch sketch;                   // filled on the worker for the story step
+  std::string story;                    // story id, filled by the writer's story step
 };
 
 struct Batch {

@@ -1,6 +1,6 @@
 // batch_worker.h — the worker-thread half of the stage path for one batch:
-// decode -> normalize -> match -> evaluate -> prepare. The writer half (store,
-// sinks) is the Runner's.
+// decode -> normalize -> match -> evaluate -> story sketch -> prepare. The
+// writer half (story assignment, store, sinks) is the Runner's.
 //
 // Ownership: owns its DecodeStage and TagWorker (simdjson parser, Hyperscan
 // scratch); shares the Tagger. Threads: one BatchWorker per worker thread.
@@ -27,6 +27,7 @@ class BatchWorker {
     for (Item& it : batch.items) {
       decode_.Run(it);
       tag_->Tag(it);
+      if (it.error.empty()) BuildStorySketch(it.title_norm.text, it.body_norm.text, &it.sketch);
     }
     prepare_.Process(batch);
   }

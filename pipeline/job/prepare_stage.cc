@@ -22,6 +22,7 @@ storage::Record ToRecord(const Item& item, const std::string& ruleset_version) {
   }
   r.ruleset_version = ruleset_version;
   r.origin = item.position;
+  r.story = item.story;  // empty until the writer's story step
   return r;
 }
 

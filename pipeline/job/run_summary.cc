@@ -16,6 +16,7 @@ std::string FormatSummary(const RunSummary& s) {
   out += fmt::format("read {}  stored {}  tagged {} ({:.1f}%)  dead-lettered {}  alerts {}\n", s.read, s.stored,
                      s.tagged, s.stored ? 100.0 * static_cast<double>(s.tagged) / static_cast<double>(s.stored) : 0.0,
                      s.dead_lettered, s.alerts);
+  if (s.story_joined > 0) out += fmt::format("{} of the stored documents joined an earlier story\n", s.story_joined);
   if (s.already_complete) out += "already stored: an earlier run stored this file to its end; nothing to do\n";
   if (s.resumed_from > 0) out += fmt::format("resumed after record {} (stored by an earlier run)\n", s.resumed_from);
   if (!s.durable) out += "NOT DURABLE: the store failed; `stored` counts only what it made durable\n";
@@ -62,8 +63,9 @@ void AppendCounts(std::string* out, const char* name, const std::map<std::string
 std::string SummaryToJson(const RunSummary& s) {
   std::string out = fmt::format(
       "{{\"read\":{},\"stored\":{},\"tagged\":{},\"dead_lettered\":{},\"alerts\":{},\"bytes\":{},"
-      "\"seconds\":{:.3f},\"durable\":{},\"resumed_from\":{},\"already_complete\":{},\"ruleset_version\":",
-      s.read, s.stored, s.tagged, s.dead_lettered, s.alerts, s.bytes, s.seconds, s.durable ? "true" : "false",
+      "\"story_joined\":{},\"seconds\":{:.3f},\"durable\":{},\"resumed_from\":{},\"already_complete\":{},"
+      "\"ruleset_version\":",
+      s.read, s.stored, s.tagged, s.dead_lettered, s.alerts, s.bytes, s.story_joined, s.seconds, s.durable ? "true" : "false",
       s.resumed_from, s.already_complete ? "true" : "false");
   AppendJsonString(&out, s.ruleset_version);
   AppendCounts(&out, "tag_counts", s.tag_counts);

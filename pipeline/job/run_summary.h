@@ -14,6 +14,7 @@ namespace newsflow::pipeline {
 struct RunSummary {
   uint64_t read = 0, stored = 0, tagged = 0, dead_lettered = 0, alerts = 0;
   uint64_t bytes = 0;
+  uint64_t story_joined = 0;  // stored documents that joined an earlier document's story
   double seconds = 0;
   std::map<std::string, uint64_t> tag_counts;
   std::map<std::string, uint64_t> dead_reasons;  // reason prefix -> count

@@ -23,6 +23,7 @@
 #include "pipeline/job/file_progress.h"
 #include "pipeline/job/prepare_stage.h"
 #include "pipeline/job/store_stage.h"
+#include "pipeline/job/story_stage.h"
 #include "pipeline/job/tagger.h"
 #include "pipeline/sink/alert_sink.h"
 #include "pipeline/sink/dead_letter_sink.h"
@@ -217,7 +218,7 @@ class Job {
     so.disable_wal = !kafka && source_->replayable() && !o_.sync_writes;
     NEWSFLOW_RETURN_IF_ERROR(storage::Store::Open(so, &store_));
     store_stage_.emplace(store_.get());
-    return Status::OK();
+    return StoryStage::Open(store_.get(), tagger_->normalizer(), o_.story, &story_stage_);
   }
 
   Status OpenKafka() {
@@ -233,6 +234,8 @@ class Job {
 
   Status WriteOne(Batch& b) {
     if (tracking_) AddProgress(b);
+    NEWSFLOW_RETURN_IF_ERROR(story_stage_->Process(b));
+    summary_->story_joined = story_stage_->index().stats().joined;
     NEWSFLOW_RETURN_IF_ERROR(store_stage_->Process(b));
     if (tracking_ && o_.checkpoint_records > 0) {
       since_checkpoint_ += b.items.size();
@@ -355,6 +358,7 @@ class Job {
   FileProgress progress_, base_; // now, and where this run started
   uint64_t since_checkpoint_ = 0;
   std::optional<StoreStage> store_stage_;
+  std::unique_ptr<StoryStage> story_stage_;
 
   const int workers_ = std::clamp(o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()),
                                   1, RunOptions::kMaxThreads);

@@ -21,6 +21,7 @@
 
 #include "newsflow/base/status.h"
 #include "newsflow/rules/compiled_rules.h"
+#include "pipeline/story/story_index.h"
 #include "pipeline/job/run_summary.h"
 #include "pipeline/source/source.h"
 
@@ -44,6 +45,7 @@ struct RunOptions {
   // records, so a crash loses at most this much work and a re-run resumes
   // from the last flush. 0 = only at the end.
   uint64_t checkpoint_records = 20000;
+  StoryOptions story;               // same-story clustering (window, threshold)
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop a streaming source
 
   static constexpr int kMaxThreads = 256;

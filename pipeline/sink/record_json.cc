@@ -128,6 +128,16 @@ std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& o) {
   }
   out += ",\"ruleset_version\":";
   AppendJsonString(&out, r.ruleset_version);
+  out += ",\"story\":";
+  AppendJsonString(&out, r.story.empty() ? r.key : r.story);
+  if (o.also) {
+    out += ",\"also\":[";
+    for (size_t i = 0; i < o.also->size(); ++i) {
+      if (i) out += ',';
+      AppendJsonString(&out, (*o.also)[i]);
+    }
+    out += ']';
+  }
   out += '}';
   return out;
 }

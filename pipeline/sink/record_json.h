@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "newsflow/storage/record.h"
@@ -18,11 +19,13 @@ std::string FormatTime(int64_t time_ms);
 struct RecordJsonOptions {
   bool body = false;   // include the body text
   bool spans = true;   // include spans with the matched original text
+  const std::vector<std::string>* also = nullptr;  // if set: "also", the story's other members
 };
 
 // One JSON object (no newline): key, source, time, time_ms, title, url, level,
 // stocks, tags [ids], scores {id: score}, spans [{tag, keyword, field, begin,
-// end, text}], ruleset_version.
+// end, text}], ruleset_version, story (the key itself for a document stored
+// before story ids), and "also" when options.also is set.
 std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& options = {});
 
 }  // namespace newsflow::pipeline

@@ -40,6 +40,7 @@ class LineSource : public Source {
       it.kafka.reset();
       it.error.clear();
       it.tags.clear();
+      it.story.clear();
       if (truncated)
         it.error = "oversized line: more than " + std::to_string(kHardRecordCap) + " bytes (kept the first " +
                    std::to_string(kHardRecordCap) + ")";

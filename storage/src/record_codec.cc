@@ -1,13 +1,13 @@
 // record_codec.cc — compact binary encoding of Record and DeadLetter.
 //
 // Layout (all integers unsigned LEB128 varints unless noted):
-//   Record:     u8 version(=1)
+//   Record:     u8 version(=2; 1 = the same without the trailing story)
 //               str key, str source, zz64 time_ms,
 //               str title, str body, str url, str level,
 //               n stocks   × str,
 //               n tags     × (str tag, f64 score),
 //               n spans    × (str tag, str keyword, u8 field, v32 begin, v32 end),
-//               str ruleset_version, str origin
+//               str ruleset_version, str origin, str story
 //   DeadLetter: u8 version(=1)
 //               str reason, str position, str raw, zz64 time_ms
 // where str = varint length + bytes, zz64 = zigzag-encoded varint, f64 = the
@@ -30,7 +30,8 @@
 namespace newsflow::storage {
 namespace {
 
-constexpr uint8_t kRecordVersion = 1;
+constexpr uint8_t kRecordVersion = 2;
+constexpr uint8_t kRecordVersionNoStory = 1;  // stores written before story ids
 constexpr uint8_t kDeadLetterVersion = 1;
 
 // ---- encoding ---------------------------------------------------------------
@@ -179,13 +180,14 @@ std::string EncodeRecord(const Record& r) {
   }
   PutString(&out, r.ruleset_version);
   PutString(&out, r.origin);
+  PutString(&out, r.story);  // last, so SetPreparedStory can replace it
   return out;
 }
 
 bool DecodeRecord(std::string_view in, Record* out) {
   Reader rd(in);
   uint8_t version;
-  if (!rd.Byte(&version) || version != kRecordVersion) return false;
+  if (!rd.Byte(&version) || (version != kRecordVersion && version != kRecordVersionNoStory)) return false;
 
   Record r;
   if (!rd.String(&r.key) || !rd.String(&r.source) || !rd.ZigZag64(&r.time_ms) ||
@@ -221,6 +223,7 @@ bool DecodeRecord(std::string_view in, Record* out) {
   }
 
   if (!rd.String(&r.ruleset_version) || !rd.String(&r.origin)) return false;
+  if (version == kRecordVersion && !rd.String(&r.story)) return false;
   if (!rd.done()) return false;  // trailing garbage
 
   *out = std::move(r);
@@ -248,6 +251,17 @@ bool DecodeDeadLetter(std::string_view in, DeadLetter* out) {
     return false;
   }
   *out = std::move(d);
+  return true;
+}
+
+bool SetEncodedStory(std::string* encoded, std::string_view story) {
+  // The story is the last field; a record prepared without one ends in its
+  // empty string's single length byte.
+  if (encoded->empty() || encoded->back() != '\0' || static_cast<uint8_t>((*encoded)[0]) != kRecordVersion) {
+    return false;
+  }
+  encoded->pop_back();
+  PutString(encoded, story);
   return true;
 }
 

@@ -33,6 +33,7 @@ constexpr char kByTagCf[] = "by_tag";
 constexpr char kByTimeCf[] = "by_time";
 constexpr char kDeadLetterCf[] = "dead_letter";
 constexpr char kMetaCf[] = "meta";
+constexpr char kByStoryCf[] = "by_story";
 
 constexpr char kMetaRulesetVersion[] = "ruleset_version";
 constexpr char kMetaCountDocs[] = "count/docs";
@@ -269,6 +270,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
       {kByTimeCf, make_cf(t.index_write_buffer_bytes, false)},
       {kDeadLetterCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
       {kMetaCf, make_cf(t.meta_write_buffer_bytes, true)},
+      {kByStoryCf, make_cf(t.index_write_buffer_bytes, false)},
   };
 }
 
@@ -290,6 +292,19 @@ Status AddColumnFamiliesOnDisk(const StoreOptions& options, const rocksdb::DBOpt
   return Status::OK();
 }
 
+// A reader opens only the families that exist: a store written before a
+// family was added (by_story) stays readable.
+void DropColumnFamiliesNotOnDisk(const StoreOptions& options, const rocksdb::DBOptions& db_opts,
+                                 std::vector<rocksdb::ColumnFamilyDescriptor>* cfs) {
+  std::vector<std::string> existing;
+  if (!rocksdb::DB::ListColumnFamilies(db_opts, options.path, &existing).ok()) return;  // Open reports it
+  cfs->erase(std::remove_if(cfs->begin(), cfs->end(),
+                            [&](const auto& d) {
+                              return std::find(existing.begin(), existing.end(), d.name) == existing.end();
+                            }),
+             cfs->end());
+}
+
 }  // namespace
 
 Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out) {
@@ -305,6 +320,7 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
   rocksdb::DBOptions db_opts = MakeDbOptions(options);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = MakeColumnFamilies(options);
   if (!options.read_only) NEWSFLOW_RETURN_IF_ERROR(AddColumnFamiliesOnDisk(options, db_opts, &cfs));
+  if (options.read_only) DropColumnFamiliesNotOnDisk(options, db_opts, &cfs);
 
   std::unique_ptr<RocksStore> store(new RocksStore());
   store->path_ = path;
@@ -354,6 +370,8 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
   by_time_ = handles_[3];
   dead_letter_ = handles_[4];
   meta_ = handles_[5];
+  // A reader of a store written before story ids has no by_story family.
+  by_story_ = handles_.size() > 6 && handles_[6]->GetName() == kByStoryCf ? handles_[6] : nullptr;
   return Status::OK();
 }
 
@@ -443,8 +461,23 @@ Status PrepareRecord(const Record& r, PreparedWriteSet* out) {
     }
     p.tags.push_back(t.tag);
   }
+  if (r.story.find('\0') != std::string::npos) {
+    return Status::InvalidArgument(fmt::format("record {}: story id contains a NUL byte", r.key));
+  }
   p.value = EncodeRecord(r);
+  p.story = r.story;
   out->records.push_back(std::move(p));
+  return Status::OK();
+}
+
+Status AssignStory(PreparedRecord* r, std::string story) {
+  if (story.find('\0') != std::string::npos) {
+    return Status::InvalidArgument(fmt::format("record {}: story id contains a NUL byte", r->key));
+  }
+  if (!r->story.empty() || !SetEncodedStory(&r->value, story)) {
+    return Status::Internal(fmt::format("record {}: story assigned twice or to an unprepared record", r->key));
+  }
+  r->story = std::move(story);
   return Status::OK();
 }
 
@@ -493,6 +526,7 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
       }
       for (const auto& t : old.tags) batch->Delete(by_tag_, TagIndexKey(t.tag, old.time_ms, r.key));
       batch->Delete(by_time_, TimeIndexKey(old.time_ms, r.key));
+      if (!old.story.empty()) batch->Delete(by_story_, TagIndexKey(old.story, old.time_ms, r.key));
     } else if (statuses[i].IsNotFound()) {
       ++added;
     } else {
@@ -501,6 +535,7 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
     // Puts after the deletes win when the index key is unchanged.
     for (const auto& t : r.tags) batch->Put(by_tag_, TagIndexKey(t, r.time_ms, r.key), "");
     batch->Put(by_time_, TimeIndexKey(r.time_ms, r.key), "");
+    if (!r.story.empty()) batch->Put(by_story_, TagIndexKey(r.story, r.time_ms, r.key), "");
     batch->Put(docs_, r.key, r.value);
   }
   if (added > 0) {
@@ -779,6 +814,47 @@ Status RocksStore::CountTagIndex(std::string_view tag, uint64_t* out) {
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
   if (!it->status().ok()) return Fail("scanning tag index", it->status());
   *out = n;
+  return Status::OK();
+}
+
+// Members newest-first in the index; returned earliest first.
+Status RocksStore::StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) {
+  out->clear();
+  if (by_story_ == nullptr || story.empty()) return Status::OK();
+  std::optional<rocksdb::ManagedSnapshot> snapshot;
+  rocksdb::ReadOptions ro;
+  if (!read_only_) {
+    snapshot.emplace(db_.get());
+    ro.snapshot = snapshot->snapshot();
+  }
+  const std::string prefix = TagPrefix(story);
+  std::string upper = prefix;
+  upper.back() = '\1';
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, by_story_));
+  rocksdb::PinnableSlice value;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (k.size() < prefix.size() + kTimeKeyBytes) {
+      return Status::Corruption(fmt::format("corrupt story index key in store at {}", path_));
+    }
+    std::string_view doc_key(k.data() + prefix.size() + kTimeKeyBytes, k.size() - prefix.size() - kTimeKeyBytes);
+    value.Reset();
+    rocksdb::Status s = db_->Get(ro, docs_, ToSlice(doc_key), &value);
+    if (s.IsNotFound()) {
+      return Status::Corruption(fmt::format("story index entry for missing record {} in store at {}", doc_key, path_));
+    }
+    if (!s.ok()) return Fail(fmt::format("reading record {}", doc_key), s);
+    Record r;
+    if (!DecodeRecord(value.ToStringView(), &r)) {
+      return Status::Corruption(fmt::format("corrupt stored record {} in store at {}", doc_key, path_));
+    }
+    out->push_back(std::move(r));
+  }
+  if (!it->status().ok()) return Fail("scanning story index", it->status());
+  std::reverse(out->begin(), out->end());
+  if (limit > 0 && out->size() > limit) out->resize(limit);
   return Status::OK();
 }
 

@@ -39,6 +39,7 @@ class RocksStore final : public Store {
   Status Close() override;
   Status Checkpoint() override;
   Status GetProgress(std::string_view source, std::optional<std::string>* out) override;
+  Status StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) override;
 
  private:
   RocksStore() = default;
@@ -74,6 +75,7 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* by_time_ = nullptr;
   rocksdb::ColumnFamilyHandle* dead_letter_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* by_story_ = nullptr;  // null only for a reader of an old store
   // Next dead-letter sequence number; touched only by the (single) writer.
   uint64_t next_dead_letter_seq_ = 1;
   Status close_status_;  // what the first Close() returned

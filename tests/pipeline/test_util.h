@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,15 @@ inline std::vector<std::string> ReadLines(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::vector<std::string> out;
   for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+// The non-empty lines of a command's output.
+inline std::vector<std::string> ReadLinesOf(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.push_back(l);
   return out;
 }
 

@@ -35,6 +35,7 @@ Record FullRecord() {
              {"cluster:chips", "GPU", Field::kBody, 0, std::numeric_limits<uint32_t>::max()}};
   r.ruleset_version = "v42";
   r.origin = "kafka:news/3@987654321";
+  r.story = "eastmoney:202605293753402338";
   return r;
 }
 
@@ -48,15 +49,15 @@ TEST(RecordCodec, FullRecordRoundTrips) {
   Record r = FullRecord();
   std::string enc = EncodeRecord(r);
   ASSERT_FALSE(enc.empty());
-  EXPECT_EQ(enc[0], '\x01') << "version byte";
+  EXPECT_EQ(enc[0], '\x02') << "version byte";
   ExpectRecordEq(r, Decoded(enc));
 }
 
 TEST(RecordCodec, EmptyRecordRoundTrips) {
   Record r;
   std::string enc = EncodeRecord(r);
-  // version + 7 empty strings/time + 3 empty lists + 2 empty strings.
-  EXPECT_EQ(enc, std::string("\x01") + std::string(12, '\0'));
+  // version + 7 empty strings/time + 3 empty lists + 3 empty strings.
+  EXPECT_EQ(enc, std::string("\x02") + std::string(13, '\0'));
   Record out = FullRecord();  // must be fully overwritten
   ASSERT_TRUE(DecodeRecord(enc, &out));
   ExpectRecordEq(r, out);
@@ -66,7 +67,7 @@ TEST(RecordCodec, ExactLayoutOfSmallRecord) {
   Record r;
   r.time_ms = -1;  // zigzag -> 1
   r.tags = {{"t", 1.0}};
-  std::string want = "\x01"s     // version
+  std::string want = "\x02"s     // version
                      "\x00"s     // key
                      "\x00"s     // source
                      "\x01"s     // time_ms zigzag(-1)
@@ -76,8 +77,36 @@ TEST(RecordCodec, ExactLayoutOfSmallRecord) {
                      "\x01t"s    // "t"
                      "\x00\x00\x00\x00\x00\x00\xf0\x3f"s  // 1.0 little-endian
                      "\x00"s     // spans
-                     "\x00\x00"s;  // ruleset_version origin
+                     "\x00\x00"s   // ruleset_version origin
+                     "\x00"s;      // story
   EXPECT_EQ(EncodeRecord(r), want);
+}
+
+// Stores written before story ids hold version-1 records: the same layout
+// without the trailing story. They still decode, with no story.
+TEST(RecordCodec, VersionOneRecordsDecodeWithoutStory) {
+  Record r = FullRecord();
+  r.story.clear();
+  std::string enc = EncodeRecord(r);
+  ASSERT_EQ(enc.back(), '\0');
+  enc.pop_back();
+  enc[0] = '\x01';
+  Record out;
+  ASSERT_TRUE(DecodeRecord(enc, &out));
+  ExpectRecordEq(r, out);
+  EXPECT_FALSE(DecodeRecord(enc + std::string(1, '\0'), &out)) << "a v1 record has no story field";
+}
+
+TEST(RecordCodec, SetEncodedStoryReplacesTheEmptyStory) {
+  Record r = FullRecord();
+  r.story.clear();
+  std::string enc = EncodeRecord(r);
+  ASSERT_TRUE(SetEncodedStory(&enc, "cls:42"));
+  r.story = "cls:42";
+  EXPECT_EQ(enc, EncodeRecord(r));
+  EXPECT_FALSE(SetEncodedStory(&enc, "again")) << "a record that has a story already";
+  std::string not_a_record = "x";
+  EXPECT_FALSE(SetEncodedStory(&not_a_record, "s"));
 }
 
 TEST(RecordCodec, ExtremeValuesRoundTrip) {
@@ -134,7 +163,7 @@ TEST(RecordCodec, RejectsGarbage) {
   EXPECT_FALSE(DecodeRecord(enc + std::string(1, '\0'), &out)) << "trailing NUL";
 
   std::string bad_version = enc;
-  bad_version[0] = '\x02';
+  bad_version[0] = '\x03';
   EXPECT_FALSE(DecodeRecord(bad_version, &out));
   bad_version[0] = '\x00';
   EXPECT_FALSE(DecodeRecord(bad_version, &out));
@@ -154,8 +183,8 @@ TEST(RecordCodec, RejectsInvalidSpanFieldAndOversizedOffsets) {
   Record r;
   r.spans = {{"t", "k", Field::kBody, 1, 2}};
   std::string enc = EncodeRecord(r);
-  // Layout tail: ... spans=1, "t", "k", field, begin, end, rv, origin.
-  size_t field_pos = enc.size() - 5;
+  // Layout tail: ... spans=1, "t", "k", field, begin, end, rv, origin, story.
+  size_t field_pos = enc.size() - 6;
   ASSERT_EQ(enc[field_pos], '\x01');
   std::string bad = enc;
   bad[field_pos] = '\x02';

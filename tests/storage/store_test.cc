@@ -692,3 +692,58 @@ TEST(StoreOpen, SyncWritesWork) {
 
 }  // namespace
 }  // namespace newsflow::storage
+
+namespace newsflow::storage {
+namespace {
+
+Record WithStory(Record r, std::string story) {
+  r.story = std::move(story);
+  return r;
+}
+
+TEST_F(StoreTest, StoryMembersAreListedEarliestFirst) {
+  WriteRecords({WithStory(MakeRecord("ths:3", 3000, {"a"}), "cls:1"),
+                WithStory(MakeRecord("cls:1", 1000, {"a"}), "cls:1"),
+                WithStory(MakeRecord("eastmoney:2", 2000, {}), "cls:1"),
+                WithStory(MakeRecord("cls:9", 2500, {"a"}), "cls:9")});
+  std::vector<Record> members;
+  ASSERT_TRUE(store_->StoryMembers("cls:1", 0, &members).ok());
+  EXPECT_EQ(Keys(members), (std::vector<std::string>{"cls:1", "eastmoney:2", "ths:3"}));
+  EXPECT_EQ(members[1].story, "cls:1");
+  ASSERT_TRUE(store_->StoryMembers("cls:1", 2, &members).ok());
+  EXPECT_EQ(Keys(members), (std::vector<std::string>{"cls:1", "eastmoney:2"}));
+  ASSERT_TRUE(store_->StoryMembers("cls:9", 0, &members).ok());
+  EXPECT_EQ(Keys(members), (std::vector<std::string>{"cls:9"}));
+  ASSERT_TRUE(store_->StoryMembers("nope", 0, &members).ok());
+  EXPECT_TRUE(members.empty());
+}
+
+TEST_F(StoreTest, RewritingADocumentMovesItsStoryIndexEntry) {
+  WriteRecords({WithStory(MakeRecord("cls:1", 1000, {}), "cls:1"), WithStory(MakeRecord("ths:2", 2000, {}), "cls:1")});
+  // ths:2 re-written with another time and story: one entry, under the new story.
+  WriteRecords({WithStory(MakeRecord("ths:2", 2100, {}), "ths:2")});
+  std::vector<Record> members;
+  ASSERT_TRUE(store_->StoryMembers("cls:1", 0, &members).ok());
+  EXPECT_EQ(Keys(members), (std::vector<std::string>{"cls:1"}));
+  ASSERT_TRUE(store_->StoryMembers("ths:2", 0, &members).ok());
+  ASSERT_EQ(Keys(members), (std::vector<std::string>{"ths:2"}));
+  EXPECT_EQ(members[0].time_ms, 2100);
+}
+
+TEST_F(StoreTest, AssignStorySetsTheEncodedValueAndTheIndexOnce) {
+  PreparedWriteSet set;
+  ASSERT_TRUE(PrepareRecord(MakeRecord("cls:7", 7000, {"t"}), &set).ok());
+  ASSERT_TRUE(AssignStory(&set.records[0], "cls:5").ok());
+  EXPECT_FALSE(AssignStory(&set.records[0], "cls:6").ok()) << "a story is assigned once";
+  EXPECT_FALSE(AssignStory(&set.records[0], std::string("a\0b", 3)).ok());
+  ASSERT_TRUE(store_->Write(set).ok());
+  auto got = Get("cls:7");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->story, "cls:5");
+  std::vector<Record> members;
+  ASSERT_TRUE(store_->StoryMembers("cls:5", 0, &members).ok());
+  EXPECT_EQ(Keys(members), (std::vector<std::string>{"cls:7"}));
+}
+
+}  // namespace
+}  // namespace newsflow::storage

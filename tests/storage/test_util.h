@@ -75,6 +75,7 @@ inline void ExpectRecordEq(const Record& want, const Record& got) {
   }
   EXPECT_EQ(want.ruleset_version, got.ruleset_version);
   EXPECT_EQ(want.origin, got.origin);
+  EXPECT_EQ(want.story, got.story);
 }
 
 inline void ExpectDeadLetterEq(const DeadLetter& want, const DeadLetter& got) {

@@ -45,6 +45,7 @@ struct Record {
   std::vector<Span> spans;
   std::string ruleset_version;   // version of the rule set that produced tags
   std::string origin;            // where it came from: "file:PATH:LINE" or "kafka:TOPIC/P@OFFSET"
+  std::string story;             // story id: the key of the story's first member ("" = none assigned)
 };
 
 // A record the pipeline could not turn into a document.
@@ -67,6 +68,10 @@ struct Offset {
 // lengths). Decode returns false on a malformed value.
 std::string EncodeRecord(const Record& r);
 [[nodiscard]] bool DecodeRecord(std::string_view in, Record* out);
+
+// Replaces the empty story id at the end of an EncodeRecord() value (cheap:
+// the story is the last field). False if `encoded` is not such a value.
+[[nodiscard]] bool SetEncodedStory(std::string* encoded, std::string_view story);
 
 std::string EncodeDeadLetter(const DeadLetter& d);
 [[nodiscard]] bool DecodeDeadLetter(std::string_view in, DeadLetter* out);

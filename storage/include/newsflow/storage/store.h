@@ -5,6 +5,7 @@
 //   by_tag      tag '\0' be64(~time_ms) key -> ""      (newest first per tag)
 //   by_time     be64(~time_ms) key -> ""                (newest first)
 //   dead_letter be64(seq) -> EncodeDeadLetter(d)        (in arrival order)
+//   by_story    story '\0' be64(~time_ms) key -> ""    (a story's members)
 //   meta        "ruleset_version", "count/docs", "count/dead_letters",
 //               "offset/<group>/<topic>/<partition>" -> decimal text,
 //               "dl/<32 hex>" -> be64(seq): a dead letter's identity (its
@@ -113,7 +114,12 @@ struct PreparedRecord {
   int64_t time_ms = 0;
   std::vector<std::string> tags;
   std::string value;  // EncodeRecord(record)
+  std::string story;  // indexed in by_story when non-empty; set with AssignStory
 };
+// Gives a prepared record its story id (in the encoded value and the index
+// entry). Fails if the record was not prepared by PrepareRecord/PrepareWrite
+// with an empty story.
+Status AssignStory(PreparedRecord* r, std::string story);
 struct PreparedDeadLetter {
   std::string id;     // 16 bytes: a hash of position and raw bytes
   std::string value;  // EncodeDeadLetter(d)
@@ -184,6 +190,10 @@ class Store {
   // Number of by_tag index entries for one tag (for tests and `query --count`
   // consistency checks).
   virtual Status CountTagIndex(std::string_view tag, uint64_t* out) = 0;
+
+  // The documents of one story id, earliest first (limit 0 = all). An
+  // unknown story has none.
+  virtual Status StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) = 0;
 
   // Starts a flush of every column family together (no wait): the writes so
   // far of a WAL-less store become durable when it completes. Bounds what a

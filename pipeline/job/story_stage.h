@@ -1,0 +1,41 @@
+// story_stage.h — the writer's step before store: gives every document of a
+// prepared batch its story id (same-story clustering, pipeline/story/).
+//
+// Streaming and deterministic: documents are assigned in input order using
+// only documents stored before them. A key stored before keeps its story (so
+// re-ingesting the same input gives the same ids); a document older than the
+// window starts its own story. Open() rebuilds the window from the store, so
+// a restarted run assigns what an uninterrupted one would have.
+//
+// Ownership: borrows the Store and the Normalizer (for re-sketching stored
+// documents at Open); owns the StoryIndex. Threads: the single writer thread.
+// Errors: Status from the store (reads at Open and for old keys), or Internal
+// for a batch whose records do not line up with its items.
+#pragma once
+
+#include <memory>
+
+#include "newsflow/storage/store.h"
+#include "pipeline/job/batch.h"
+#include "pipeline/normalize/normalizer.h"
+#include "pipeline/story/story_index.h"
+
+namespace newsflow::pipeline {
+
+class StoryStage {
+ public:
+  static Status Open(storage::Store* store, const Normalizer& normalizer, const StoryOptions& options,
+                     std::unique_ptr<StoryStage>* out);
+  Status Process(Batch& batch);
+  const StoryIndex& index() const { return index_; }
+
+ private:
+  StoryStage(storage::Store* store, const StoryOptions& options) : store_(store), index_(options) {}
+  Status Rebuild(const Normalizer& normalizer);
+  Status StoryOf(const Item& it, std::string* story);
+
+  storage::Store* store_;
+  StoryIndex index_;
+};
+
+}  // namespace newsflow::pipeline

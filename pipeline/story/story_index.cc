@@ -1,0 +1,210 @@
+// story_index.cc — see story_index.h.
+#include "pipeline/story/story_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <tuple>
+
+namespace newsflow::pipeline {
+
+StoryIndex::StoryIndex(StoryOptions options) : options_(options), model_(options.threshold) {}
+
+const std::string* StoryIndex::Find(std::string_view key) const {
+  auto it = by_key_.find(std::string(key));
+  return it == by_key_.end() ? nullptr : &slots_[it->second].story;
+}
+
+void StoryIndex::Advance(int64_t time_ms) {
+  if (time_ms <= watermark_) return;
+  watermark_ = time_ms;
+  const int64_t floor = Floor(watermark_);
+  while (!by_time_.empty() && by_time_.begin()->first < floor) {
+    const uint32_t slot = by_time_.begin()->second;
+    by_time_.erase(by_time_.begin());
+    Evict(slot);
+  }
+}
+
+void StoryIndex::Evict(uint32_t slot) {
+  Entry& e = slots_[slot];
+  for (uint32_t g : e.sketch.grams) {
+    auto it = postings_.find(g);
+    if (it == postings_.end()) continue;
+    auto& list = it->second;
+    auto pos = std::find(list.begin(), list.end(), slot);
+    if (pos != list.end()) {
+      *pos = list.back();
+      list.pop_back();
+    }
+    if (list.empty()) postings_.erase(it);
+  }
+  by_key_.erase(e.key);
+  e = Entry{};
+  free_.push_back(slot);
+}
+
+uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int64_t time_ms,
+                            const std::string& story, const StorySketch& sketch) {
+  uint32_t slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+    counts_.push_back(0);
+    weights_.push_back(0);
+    rare_.push_back(0);
+  }
+  Entry& e = slots_[slot];
+  e.key = key;
+  e.source = std::string(source);
+  e.story = story;
+  e.time_ms = time_ms;
+  e.sketch = sketch;
+  e.live = true;
+  for (uint32_t g : e.sketch.grams) postings_[g].push_back(slot);
+  by_key_[key] = slot;
+  by_time_.emplace(time_ms, slot);
+  return slot;
+}
+
+std::string StoryIndex::Update(const std::string& key, std::string_view source, int64_t time_ms,
+                               const StorySketch& sketch) {
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return key;
+  const uint32_t slot = it->second;
+  std::string story = slots_[slot].story;
+  for (auto t = by_time_.equal_range(slots_[slot].time_ms); t.first != t.second; ++t.first) {
+    if (t.first->second == slot) {
+      by_time_.erase(t.first);
+      break;
+    }
+  }
+  Evict(slot);
+  Add(key, source, time_ms, story, sketch);
+  return story;
+}
+
+void StoryIndex::Add(const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,
+                     const StorySketch& sketch) {
+  Advance(time_ms);
+  if (time_ms < Floor(watermark_) || by_key_.count(key)) return;
+  Insert(key, source, time_ms, story, sketch);
+}
+
+double StoryIndex::Walk(const StorySketch& sketch) {
+  touched_.clear();
+  const double n = static_cast<double>(by_key_.size()) + 1;
+  double mass = 0;
+  for (uint32_t g : sketch.grams) {
+    auto it = postings_.find(g);
+    const size_t df = it == postings_.end() ? 0 : it->second.size();
+    if (df > options_.posting_cap) continue;  // too common: neither evidence nor candidates
+    const double idf = std::log(n / static_cast<double>(df + 1));
+    mass += idf;
+    if (df == 0) continue;
+    for (uint32_t slot : it->second) {
+      if (counts_[slot]++ == 0) touched_.push_back(slot);
+      weights_[slot] += static_cast<float>(idf);
+      if (df <= 2) ++rare_[slot];
+    }
+  }
+  return mass;
+}
+
+void StoryIndex::ClearWalk() {
+  for (uint32_t slot : touched_) counts_[slot] = 0, weights_[slot] = 0, rare_[slot] = 0;
+  touched_.clear();
+}
+
+WindowEvidence StoryIndex::EvidenceOf(uint32_t slot, double mass) const {
+  WindowEvidence e;
+  e.weighted_coverage = mass > 0 ? std::min(1.0, weights_[slot] / mass) : 0.0;
+  e.rare_shared = rare_[slot];
+  return e;
+}
+
+bool StoryIndex::FeaturesAgainst(std::string_view other, std::string_view source, int64_t time_ms,
+                                 const StorySketch& sketch, PairFeatures* out) {
+  auto it = by_key_.find(std::string(other));
+  if (it == by_key_.end()) return false;
+  const double mass = Walk(sketch);
+  const Entry& e = slots_[it->second];
+  *out = ComputePairFeatures(StoryDoc{&sketch, time_ms, source}, StoryDoc{&e.sketch, e.time_ms, e.source},
+                             EvidenceOf(it->second, mass));
+  ClearWalk();
+  return true;
+}
+
+// A story grows by single links; the new document must also not be clearly
+// another story than the story's first document (when still in the window),
+// so a chain of near-templates (IPO filings, ETF notices) does not merge.
+bool StoryIndex::AgreesWithRoot(const Entry& via, const StoryDoc& self, double mass) const {
+  if (via.story == via.key) return true;
+  auto it = by_key_.find(via.story);
+  if (it == by_key_.end()) return true;
+  const Entry& root = slots_[it->second];
+  const double z = model_.Logit(
+      ComputePairFeatures(self, StoryDoc{&root.sketch, root.time_ms, root.source}, EvidenceOf(it->second, mass)));
+  return z > options_.root_threshold;
+}
+
+std::string StoryIndex::Assign(const std::string& key, std::string_view source, int64_t time_ms,
+                               const StorySketch& sketch) {
+  Advance(time_ms);
+  ++stats_.assigned;
+  const double mass = Walk(sketch);
+  struct Candidate {
+    uint32_t slot;
+    uint16_t shared;
+  };
+  std::vector<Candidate> cands;
+  for (uint32_t slot : touched_) {
+    if (counts_[slot] >= options_.min_shared) cands.push_back({slot, counts_[slot]});
+  }
+  auto rank = [&](const Candidate& c) {
+    const Entry& e = slots_[c.slot];
+    return std::make_tuple(-static_cast<int>(c.shared), e.time_ms, std::string_view(e.key));
+  };
+  std::sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) { return rank(a) < rank(b); });
+  if (cands.size() > options_.max_candidates) cands.resize(options_.max_candidates);
+
+  const StoryDoc self{&sketch, time_ms, source};
+  const Entry* best = nullptr;
+  double best_logit = 0;
+  for (const Candidate& c : cands) {
+    const Entry& e = slots_[c.slot];
+    if (std::llabs(e.time_ms - time_ms) > options_.window_ms) continue;
+    ++stats_.candidates_scored;
+    const double z = model_.Logit(
+        ComputePairFeatures(self, StoryDoc{&e.sketch, e.time_ms, e.source}, EvidenceOf(c.slot, mass)));
+    if (z <= model_.threshold()) continue;
+    if (!AgreesWithRoot(e, self, mass)) continue;
+    // Highest logit; ties to the earlier document, then the smaller key.
+    if (best == nullptr || z > best_logit ||
+        (z == best_logit && std::tie(e.time_ms, e.key) < std::tie(best->time_ms, best->key))) {
+      best = &e;
+      best_logit = z;
+    }
+  }
+  ClearWalk();
+  std::string story = best ? best->story : key;
+  if (best) ++stats_.joined;
+  if (time_ms >= Floor(watermark_)) Insert(key, source, time_ms, story, sketch);
+  return story;
+}
+
+size_t StoryIndex::MemoryBytes() const {
+  size_t n = slots_.capacity() * (sizeof(Entry) + 2 + 4 + 2);
+  for (const Entry& e : slots_) {
+    if (!e.live) continue;
+    n += e.sketch.MemoryBytes() - sizeof(StorySketch) + e.key.capacity() + e.source.capacity() + e.story.capacity();
+  }
+  for (const auto& [g, list] : postings_) n += sizeof(g) + sizeof(list) + 16 + list.capacity() * 4;
+  n += by_key_.size() * (sizeof(std::string) + 4 + 16) + by_time_.size() * 48;
+  return n;
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,120 @@
+// story_index.h — streaming same-story assignment over a time window.
+//
+// Holds the sketches of the stored documents whose time is within `window`
+// of the newest time seen (the watermark). A new document is compared with
+// the window's documents that share enough indexed trigrams with it (an
+// inverted index; trigrams found in more than `posting_cap` window documents
+// are too common to find candidates and are skipped); the best-scoring
+// candidate the StoryModel calls "same" gives its story id, otherwise the
+// document starts a story whose id is its own key.
+//
+// Determinism: the result depends only on the set of documents in the window
+// and the new document, never on insertion order or slot numbers (candidates
+// are ranked by shared trigrams, then time, then key), so an index rebuilt
+// from the store after a restart (Add) assigns exactly what the uninterrupted
+// run would have.
+//
+// Ownership: owns copies of keys, story ids and sketches. Threads: not
+// thread-safe; the pipeline's single writer owns it. Errors: none.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "pipeline/story/story_model.h"
+#include "pipeline/story/story_sketch.h"
+
+namespace newsflow::pipeline {
+
+struct StoryOptions {
+  int64_t window_ms = 24LL * 3600 * 1000;  // documents further apart are never one story
+  double threshold = 0.0;                  // on the model's logit
+  size_t posting_cap = 200;                // trigrams in more window documents find no candidates
+  size_t min_shared = 3;                   // indexed trigrams a candidate must share
+  size_t max_candidates = 24;              // scored per document, most shared first
+  double root_threshold = -0.5;            // the logit against the story's first document must exceed this
+};
+
+class StoryIndex {
+ public:
+  explicit StoryIndex(StoryOptions options);
+
+  // The story of a document in the window, or nullptr.
+  const std::string* Find(std::string_view key) const;
+
+  // True if a document of this time falls inside the window (after the
+  // watermark moved to it if it is the newest).
+  bool InWindow(int64_t time_ms) const { return time_ms >= Floor(std::max(watermark_, time_ms)); }
+
+  // Assigns a story to a new document (not in the window: see Find) whose
+  // time is InWindow, adds it, and returns the story id.
+  std::string Assign(const std::string& key, std::string_view source, int64_t time_ms,
+                     const StorySketch& sketch);
+
+  // The model's features for a new document (not yet added) against a window
+  // document, as Assign would compute them; false if `other` is not in the
+  // window. For `newsflow story features`, which trains the model.
+  bool FeaturesAgainst(std::string_view other, std::string_view source, int64_t time_ms,
+                       const StorySketch& sketch, PairFeatures* out);
+
+  // A document already in the window stored again (a feed re-publishing a
+  // key, or re-ingestion): keeps its story, takes the new time and text, so
+  // the window matches what the store holds (and what a restart rebuilds).
+  // Returns its story.
+  std::string Update(const std::string& key, std::string_view source, int64_t time_ms, const StorySketch& sketch);
+
+  // Adds a stored document with its known story (rebuilding after a restart).
+  void Add(const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,
+           const StorySketch& sketch);
+
+  int64_t watermark() const { return watermark_; }
+  size_t size() const { return by_key_.size(); }
+  // Heap bytes held (sketches, keys, postings), for the per-item cost figure.
+  size_t MemoryBytes() const;
+  const StoryOptions& options() const { return options_; }
+
+  // Counters for the benchmark and the run summary.
+  struct Stats {
+    uint64_t assigned = 0, joined = 0, candidates_scored = 0;
+  };
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct Entry {
+    std::string key, source, story;
+    int64_t time_ms = 0;
+    StorySketch sketch;
+    bool live = false;
+  };
+  int64_t Floor(int64_t watermark) const { return watermark - options_.window_ms; }
+  void Advance(int64_t time_ms);  // moves the watermark and evicts what falls out
+  uint32_t Insert(const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,
+                  const StorySketch& sketch);
+  void Evict(uint32_t slot);
+  // Walks the postings of the sketch's trigrams: fills counts_, weights_,
+  // rare_ for the touched_ slots and returns the sketch's idf mass.
+  double Walk(const StorySketch& sketch);
+  void ClearWalk();
+  WindowEvidence EvidenceOf(uint32_t slot, double mass) const;
+  bool AgreesWithRoot(const Entry& via, const StoryDoc& self, double mass) const;
+
+  StoryOptions options_;
+  StoryModel model_;
+  int64_t watermark_ = INT64_MIN / 2;
+  std::vector<Entry> slots_;
+  std::vector<uint32_t> free_;
+  std::unordered_map<std::string, uint32_t> by_key_;
+  std::multimap<int64_t, uint32_t> by_time_;
+  std::unordered_map<uint32_t, std::vector<uint32_t>> postings_;
+  std::vector<uint16_t> counts_;     // scratch: shared trigrams per slot
+  std::vector<float> weights_;       // scratch: idf mass of those trigrams
+  std::vector<uint16_t> rare_;       // scratch: how many of them are rare
+  std::vector<uint32_t> touched_;    // scratch: slots with a count
+  Stats stats_;
+};
+
+}  // namespace newsflow::pipeline

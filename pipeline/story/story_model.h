@@ -1,0 +1,63 @@
+// story_model.h — decides whether two documents report the same story, from
+// their sketches, times and feeds: a logistic model over pair features.
+//
+// The features (see PairFeatureNames) are trigram containment and Jaccard,
+// headline containment, number agreement, the time gap, whether the two come
+// from different feeds, and how rare in the window the shared trigrams are. The weights were fitted on the labelled dev
+// pairs (tests/story/pairs_dev.jsonl) by tests/story/tools/train_model.py
+// from the features `newsflow story features` prints, and are compiled in
+// (kStoryWeights in story_model.cc) so a given binary always clusters alike.
+//
+// Ownership: a value type. Threads: const methods are thread-safe.
+// Errors: none.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "pipeline/story/story_sketch.h"
+
+namespace newsflow::pipeline {
+
+// One side of a pair: what the model needs to know of a document.
+struct StoryDoc {
+  const StorySketch* sketch = nullptr;
+  int64_t time_ms = 0;
+  std::string_view source;  // feed name
+};
+
+// How rare, among the documents of the window, the trigrams that the newer
+// document of a pair shares with the older one are: a template (IPO filings,
+// ETF notices, index flashes) shares many trigrams that the window is full
+// of, while a re-report shares the rare ones (names, figures). Computed by
+// StoryIndex from its posting lists at assignment time.
+struct WindowEvidence {
+  double weighted_coverage = 0;  // idf mass of the shared trigrams / idf mass of the newer document's
+  double rare_shared = 0;        // shared trigrams found in at most 2 window documents
+};
+
+inline constexpr size_t kStoryFeatures = 17;
+using PairFeatures = std::array<double, kStoryFeatures>;
+
+// Names of the features, in order (for `story features` and the trainer).
+const std::array<const char*, kStoryFeatures>& PairFeatureNames();
+
+// The features of a pair (symmetric in a and b except for the evidence,
+// which is about the newer document).
+PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence);
+
+class StoryModel {
+ public:
+  // The compiled-in weights; `threshold` on the logit (0 = probability 0.5).
+  explicit StoryModel(double threshold = 0.0);
+  double Logit(const PairFeatures& f) const;
+  bool Same(const PairFeatures& f) const { return Logit(f) > threshold_; }
+  double threshold() const { return threshold_; }
+
+ private:
+  PairFeatures weights_;
+  double threshold_;
+};
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,174 @@
+// story_sketch.cc — see story_sketch.h.
+#include "pipeline/story/story_sketch.h"
+
+#include <algorithm>
+#include <array>
+
+namespace newsflow::pipeline {
+namespace {
+
+// Decodes one UTF-8 code point at s[i]; advances i. Invalid bytes yield 0.
+uint32_t NextCodePoint(std::string_view s, size_t& i) {
+  const auto b0 = static_cast<uint8_t>(s[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  const int n = b0 >= 0xF0 ? 3 : b0 >= 0xE0 ? 2 : b0 >= 0xC0 ? 1 : -1;
+  if (n < 0 || i + static_cast<size_t>(n) >= s.size()) {
+    ++i;
+    return 0;
+  }
+  uint32_t cp = b0 & (0x3F >> n);
+  for (int k = 1; k <= n; ++k) {
+    const auto b = static_cast<uint8_t>(s[i + k]);
+    if ((b & 0xC0) != 0x80) {
+      ++i;
+      return 0;
+    }
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  i += n + 1;
+  return cp;
+}
+
+bool IsDigit(uint32_t c) { return c >= '0' && c <= '9'; }
+bool IsIdeograph(uint32_t c) { return c >= 0x4E00 && c <= 0x9FFF; }
+
+// Kept characters: digits, ASCII letters (folded to lower case), ideographs.
+uint32_t Keep(uint32_t c) {
+  if (IsDigit(c) || (c >= 'a' && c <= 'z') || IsIdeograph(c)) return c;
+  if (c >= 'A' && c <= 'Z') return c | 0x20;
+  return 0;
+}
+
+uint32_t Mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return static_cast<uint32_t>(x);
+}
+
+void SortUnique(std::vector<uint32_t>* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
+}
+
+std::vector<uint32_t> CodePoints(std::string_view s) {
+  std::vector<uint32_t> cps;
+  cps.reserve(s.size() / 2 + 1);
+  for (size_t i = 0; i < s.size();) cps.push_back(NextCodePoint(s, i));
+  return cps;
+}
+
+// Length of a wire dateline "[财联社]M月D日电|讯" starting at cps[i], or 0.
+size_t DatelineAt(const std::vector<uint32_t>& c, size_t i) {
+  size_t j = i;
+  auto digits = [&](size_t max) {
+    size_t n = 0;
+    while (j < c.size() && IsDigit(c[j]) && n < max) ++j, ++n;
+    return n > 0;
+  };
+  if (!digits(2) || j >= c.size() || c[j] != U'月') return 0;
+  ++j;
+  if (!digits(2) || j >= c.size() || c[j] != U'日') return 0;
+  ++j;
+  if (j >= c.size() || (c[j] != U'电' && c[j] != U'讯')) return 0;
+  return j + 1 - i;
+}
+
+bool IsUnit(uint32_t c) {
+  switch (c) {
+    case U'%': case U'亿': case U'万': case U'元': case U'点': case U'倍': case U'个':
+    case U'家': case U'只': case U'股': case U'手': case U'吨': case U'桶':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsCalendar(uint32_t c) { return c == U'年' || c == U'月' || c == U'日' || c == U'号' || c == U'时'; }
+
+// Number tokens of cps: digits[.digits] with an optional unit; a date or
+// clock part (followed by 年/月/日/号/时, or either side of ':') is skipped.
+void Numbers(const std::vector<uint32_t>& c, std::vector<uint32_t>* out) {
+  for (size_t i = 0; i < c.size();) {
+    if (!IsDigit(c[i])) {
+      ++i;
+      continue;
+    }
+    const size_t b = i;
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    while (i < c.size() && IsDigit(c[i])) h = h * 131 + c[i++];
+    if (i + 1 < c.size() && c[i] == '.' && IsDigit(c[i + 1])) {
+      h = h * 131 + '.';
+      ++i;
+      while (i < c.size() && IsDigit(c[i])) h = h * 131 + c[i++];
+    }
+    size_t len = i - b;
+    const bool clock = (i < c.size() && c[i] == ':') || (b > 0 && c[b - 1] == ':');
+    if (clock || (i < c.size() && IsCalendar(c[i]))) continue;
+    if (i < c.size() && IsUnit(c[i])) {
+      h = h * 131 + c[i++];
+      ++len;
+    } else if (i + 1 < c.size() && ((c[i] == U'美' && c[i + 1] == U'元') || (c[i] == U'盎' && c[i + 1] == U'司'))) {
+      h = h * 131 + c[i] + c[i + 1] * 7;
+      i += 2;
+      len += 2;
+    }
+    if (len >= 2) out->push_back(Mix(h));
+  }
+}
+
+// Trigram hashes of the kept characters of cps (datelines dropped).
+void Trigrams(const std::vector<uint32_t>& c, std::vector<uint32_t>* out, uint32_t* kept_count) {
+  std::array<uint32_t, 3> w{};
+  size_t kept = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (size_t d = DatelineAt(c, i); d > 0) {
+      i += d - 1;
+      continue;
+    }
+    const uint32_t k = Keep(c[i]);
+    if (k == 0) continue;
+    w[0] = w[1];
+    w[1] = w[2];
+    w[2] = k;
+    if (++kept >= 3) out->push_back(Mix((uint64_t{w[0]} << 42) ^ (uint64_t{w[1]} << 21) ^ w[2]));
+  }
+  if (kept_count) *kept_count = static_cast<uint32_t>(kept);
+  SortUnique(out);
+}
+
+std::string_view Headline(std::string_view title, std::string_view body) {
+  if (title.find_first_not_of(" \t\r\n") != std::string_view::npos) return title;
+  const size_t start = body.find_first_not_of(" \t\r\n");
+  constexpr std::string_view kOpen = "\xE3\x80\x90", kClose = "\xE3\x80\x91";  // 【 】
+  if (start == std::string_view::npos || body.substr(start, kOpen.size()) != kOpen) return {};
+  const size_t end = body.find(kClose, start);
+  if (end == std::string_view::npos) return {};
+  return body.substr(start + kOpen.size(), end - start - kOpen.size());
+}
+
+}  // namespace
+
+void BuildStorySketch(std::string_view title, std::string_view body, StorySketch* out) {
+  *out = StorySketch{};
+  const std::string_view headline = Headline(title, body);
+  std::vector<uint32_t> text = CodePoints(title);
+  text.push_back('\n');
+  const std::vector<uint32_t> b = CodePoints(body);
+  text.insert(text.end(), b.begin(), b.end());
+  const std::vector<uint32_t> h = CodePoints(headline);
+
+  Trigrams(text, &out->grams, &out->length);
+  Trigrams(h, &out->title_grams, nullptr);
+  Numbers(text, &out->numbers);
+  SortUnique(&out->numbers);
+  Numbers(h, &out->title_numbers);
+  SortUnique(&out->title_numbers);
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,40 @@
+// story_sketch.h — what same-story clustering keeps of one document: the
+// character trigrams of its text and headline and the numbers it states.
+//
+// Built from the NORMALIZED title and body (HTML stripped, full-width folded,
+// simplified), so the three feeds' renderings of one text give one sketch.
+// Text is reduced to ASCII digits, lower-case ASCII letters and CJK ideographs
+// (punctuation and spaces carry no story identity); a wire dateline such as
+// "财联社5月29日电" is dropped. Numbers are the tokens "12.5%", "13亿", "4420美元"
+// (digits with their unit); calendar dates and clock times are not numbers
+// here, they differ between a feed's two renderings of one story too often.
+//
+// Ownership: a value type. Threads: BuildStorySketch is pure and thread-safe
+// (the pipeline builds sketches on its worker threads). Errors: none; invalid
+// UTF-8 is skipped byte by byte.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace newsflow::pipeline {
+
+struct StorySketch {
+  std::vector<uint32_t> grams;          // sorted, unique hashes of the text's trigrams
+  std::vector<uint32_t> title_grams;    // the same for the headline
+  std::vector<uint32_t> numbers;        // sorted, unique hashes of number tokens
+  std::vector<uint32_t> title_numbers;  // those of the headline
+  uint32_t length = 0;                  // kept characters of the text
+
+  size_t MemoryBytes() const {
+    return sizeof(*this) + 4 * (grams.capacity() + title_grams.capacity() + numbers.capacity() +
+                                title_numbers.capacity());
+  }
+};
+
+// The headline is `title`, or for feeds that put it in the body (cls), the
+// 【…】 prefix of `body`. The text is the headline and the body together.
+void BuildStorySketch(std::string_view title, std::string_view body, StorySketch* out);
+
+}  // namespace newsflow::pipeline

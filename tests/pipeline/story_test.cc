@@ -1,0 +1,166 @@
+// Same-story clustering on its own: sketches, the pair model and the window
+// index, on texts taken from the labelled dev pairs (tests/story/).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+#include <simdjson.h>
+
+#include "pipeline/normalize/normalizer.h"
+#include "pipeline/story/story_index.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+StorySketch Sketch(std::string_view title, std::string_view body) {
+  StorySketch s;
+  BuildStorySketch(title, body, &s);
+  return s;
+}
+
+TEST(StorySketch, DatelineAndPunctuationDoNotCount) {
+  const StorySketch a = Sketch("", "财联社5月21日电，英伟达美股盘后转涨，此前一度跌超3%。");
+  const StorySketch b = Sketch("", "财联社 英伟达美股盘后转涨 此前一度跌超3%");
+  EXPECT_FALSE(a.grams.empty());
+  EXPECT_EQ(a.grams, b.grams);
+  EXPECT_EQ(a.numbers, b.numbers) << "the dateline's date is not a number";
+  // cls puts the headline in a 【】 prefix of the body.
+  EXPECT_EQ(Sketch("", "【英伟达美股盘后转涨】财联社5月21日电，英伟达").title_grams,
+            Sketch("英伟达美股盘后转涨", "正文").title_grams);
+}
+
+TEST(StorySketch, NumbersKeepUnitsAndSkipDatesAndClockTimes) {
+  const StorySketch up = Sketch("", "恒指涨0.24%");
+  const StorySketch down = Sketch("", "恒指跌0.82%");
+  ASSERT_EQ(up.numbers.size(), 1u);
+  ASSERT_EQ(down.numbers.size(), 1u);
+  EXPECT_NE(up.numbers, down.numbers);
+  EXPECT_EQ(Sketch("", "2026年5月29日 10:38 消息").numbers.size(), 0u);
+  EXPECT_EQ(Sketch("", "营收1650亿 净利20亿").numbers.size(), 2u);
+  EXPECT_NE(Sketch("", "20亿").numbers, Sketch("", "20万").numbers) << "the unit is part of the number";
+}
+
+TEST(StorySketch, InvalidUtf8IsSkipped) {
+  const std::string bad = "\xff\xfe\xe4\xb8\xad\xe6\x96\x87\xe5\xad\x97\xc3";  // junk, 中文字, truncated
+  const StorySketch s = Sketch("", bad);
+  EXPECT_EQ(s.length, 3u);
+  EXPECT_EQ(s.grams.size(), 1u);
+}
+
+// The labelled pairs' texts, normalized as the pipeline does.
+struct PairText {
+  std::string id, label;
+  std::string a_key, a_feed, a_title, a_body, b_key, b_feed, b_title, b_body;
+  int64_t a_ms = 0, b_ms = 0;
+};
+
+std::vector<PairText> DevPairs() {
+  std::vector<PairText> out;
+  std::ifstream in(testing::SourcePath("tests/story/pairs_dev.jsonl"));
+  simdjson::dom::parser parser;
+  std::string line;
+  while (std::getline(in, line)) {
+    simdjson::dom::element e = parser.parse(line);
+    PairText p;
+    p.id = std::string(e["pair_id"].get_string().value());
+    p.label = std::string(e["label"].get_string().value());
+    auto side = [](simdjson::dom::element s, std::string* key, std::string* feed, std::string* title,
+                   std::string* body, int64_t* ms) {
+      *key = std::string(s["key"].get_string().value());
+      *feed = std::string(s["feed"].get_string().value());
+      *title = std::string(s["title"].get_string().value());
+      *body = std::string(s["body"].get_string().value());
+      *ms = s["time"].get_int64().value() * 1000;
+    };
+    side(e["a"], &p.a_key, &p.a_feed, &p.a_title, &p.a_body, &p.a_ms);
+    side(e["b"], &p.b_key, &p.b_feed, &p.b_title, &p.b_body, &p.b_ms);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+class StoryIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(Normalizer::Create({}, &norm_).ok()); }
+  StorySketch Normalized(const std::string& title, const std::string& body) {
+    NormalizedText t, b;
+    norm_->Normalize(title, &t);
+    norm_->Normalize(body, &b);
+    return Sketch(t.text, b.text);
+  }
+  std::unique_ptr<Normalizer> norm_;
+};
+
+TEST_F(StoryIndexTest, IdenticalCrossFeedReportsJoinAndTemplatesOfOtherDaysDoNot) {
+  const auto pairs = DevPairs();
+  ASSERT_EQ(pairs.size(), 340u);
+  std::map<std::string, const PairText*> by_id;
+  for (const auto& p : pairs) by_id[p.id] = &p;
+  // dev-0290: southbound 20亿 on Jun 8 vs Jun 9 (identical text, other day): different.
+  // Every xfeed_high pair whose texts are identical after normalization and a minute apart: same.
+  for (const char* id : {"dev-0290"}) {
+    const PairText& p = *by_id.at(id);
+    StoryIndex index(StoryOptions{});
+    const std::string s1 = index.Assign(p.a_key, p.a_feed, p.a_ms, Normalized(p.a_title, p.a_body));
+    const std::string s2 = index.Assign(p.b_key, p.b_feed, p.b_ms, Normalized(p.b_title, p.b_body));
+    EXPECT_EQ(s1, p.a_key);
+    EXPECT_EQ(s2, p.b_key) << id << ": " << p.label;
+  }
+  int checked = 0;
+  for (const auto& p : pairs) {
+    if (p.label != "same" || p.a_body != p.b_body || std::llabs(p.a_ms - p.b_ms) > 60000) continue;
+    StoryIndex index(StoryOptions{});
+    index.Assign(p.a_key, p.a_feed, p.a_ms, Normalized(p.a_title, p.a_body));
+    EXPECT_EQ(index.Assign(p.b_key, p.b_feed, p.b_ms, Normalized(p.b_title, p.b_body)), p.a_key) << p.id;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+// Feeding the dev pairs' documents in time order through one index, and
+// again through an index rebuilt (Add) from the first run's assignments at a
+// cut point, gives the same story ids: what a restart relies on.
+TEST_F(StoryIndexTest, RebuiltIndexAssignsWhatTheUninterruptedOneDid) {
+  struct Doc {
+    int64_t ms;
+    std::string key, feed;
+    StorySketch sketch;
+  };
+  std::vector<Doc> docs;
+  for (const auto& p : DevPairs()) {
+    docs.push_back({p.a_ms, p.a_key, p.a_feed, Normalized(p.a_title, p.a_body)});
+    docs.push_back({p.b_ms, p.b_key, p.b_feed, Normalized(p.b_title, p.b_body)});
+  }
+  std::sort(docs.begin(), docs.end(), [](const Doc& x, const Doc& y) { return std::tie(x.ms, x.key) < std::tie(y.ms, y.key); });
+  StoryIndex whole(StoryOptions{});
+  std::vector<std::string> want;
+  for (const auto& d : docs) want.push_back(whole.Assign(d.key, d.feed, d.ms, d.sketch));
+  EXPECT_GT(whole.stats().joined, 50u) << "the pairs hold many same-story documents";
+
+  for (size_t cut : {size_t{1}, docs.size() / 3, docs.size() / 2, docs.size() - 5}) {
+    StoryIndex rebuilt(StoryOptions{});
+    for (size_t i = 0; i < cut; ++i) rebuilt.Add(docs[i].key, docs[i].feed, docs[i].ms, want[i], docs[i].sketch);
+    for (size_t i = cut; i < docs.size(); ++i) {
+      ASSERT_EQ(rebuilt.Assign(docs[i].key, docs[i].feed, docs[i].ms, docs[i].sketch), want[i])
+          << "cut " << cut << " doc " << docs[i].key;
+    }
+  }
+}
+
+TEST_F(StoryIndexTest, WindowEvictsOldDocumentsAndMemoryIsBounded) {
+  StoryOptions o;
+  o.window_ms = 3600 * 1000;
+  StoryIndex index(o);
+  const StorySketch s = Normalized("央行开展1000亿元逆回购操作", "央行今日开展1000亿元7天期逆回购操作，中标利率1.4%。");
+  for (int i = 0; i < 500; ++i) index.Assign("k:" + std::to_string(i), "cls", int64_t{i} * 60 * 1000, s);
+  EXPECT_LE(index.size(), 61u) << "only the last hour is kept";
+  EXPECT_FALSE(index.InWindow(0));
+  EXPECT_EQ(index.Find("k:0"), nullptr);
+  ASSERT_NE(index.Find("k:499"), nullptr);
+  EXPECT_LT(index.MemoryBytes(), 61u * 4096) << "a few KiB per document in the window";
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
