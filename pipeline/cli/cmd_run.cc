@@ -35,6 +35,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "kafka://HOST:PORT/TOPIC: also publish dead letters there (raw value, reason in headers)");
   cmd->add_option("--latency-out", opts->latency_out,
                   "PATH: write, per Kafka record, RocksDB commit time minus record timestamp (ms), one per line");
+  cmd->add_option("--checkpoint-records", opts->checkpoint_records,
+                  "a regular file: flush the store (and its resume mark) after this many records; "
+                  "0 = only at the end")->default_str("20000");
   cmd->add_flag("--sync", opts->sync_writes, "fsync every batch");
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
   cmd->add_flag("--json", *json, "print the summary as one JSON object");

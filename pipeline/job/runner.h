@@ -17,12 +17,17 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "newsflow/base/status.h"
 #include "newsflow/rules/compiled_rules.h"
 #include "pipeline/job/run_summary.h"
 #include "pipeline/source/source.h"
+
+namespace rocksdb {
+class Env;
+}
 
 namespace newsflow::pipeline {
 
@@ -45,6 +50,9 @@ struct RunOptions {
   // from the last flush. 0 = only at the end.
   uint64_t checkpoint_records = 20000;
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop a streaming source
+  // The RocksDB Env the store writes through (storage::StoreOptions::env);
+  // null = the default. Tests pass one that injects I/O faults.
+  std::shared_ptr<rocksdb::Env> store_env;
 
   static constexpr int kMaxThreads = 256;
   // The checks every caller needs: --db given, sizes and counts in range, a
