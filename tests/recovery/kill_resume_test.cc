@@ -74,7 +74,7 @@ void MakeInput(const std::string& path, Input* in) {
   }
   std::ofstream out(path, std::ios::binary);
   uint64_t offset = 0;
-  char suffix[8];
+  char suffix[16];
   for (int k = 0; k < kCopies; ++k) {
     std::snprintf(suffix, sizeof suffix, "%03d", k);
     for (const auto& [head, tail] : split) {
