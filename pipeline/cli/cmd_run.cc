@@ -47,6 +47,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "a document joins a story only if its logit against the story's first document exceeds this")
       ->default_str("-0.5")
       ->check(CLI::Range(-50.0, 20.0));
+  cmd->add_option("--checkpoint-records", opts->checkpoint_records,
+                  "a regular file: flush the store (and its resume mark) after this many records; "
+                  "0 = only at the end")->default_str("20000");
   cmd->add_flag("--sync", opts->sync_writes, "fsync every batch");
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
   cmd->add_flag("--json", *json, "print the summary as one JSON object");

@@ -212,6 +212,7 @@ class Job {
   Status OpenStore(bool kafka) {
     storage::StoreOptions so;
     so.path = o_.db;
+    so.env = o_.store_env;
     so.sync_writes = o_.sync_writes || kafka;  // offsets must be as durable as the broker's
     // A regular file can be run again (re-ingesting is idempotent): bulk-load
     // it without a WAL. stdin, FIFOs and Kafka keep the WAL.

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "newsflow/base/status.h"
@@ -24,6 +25,10 @@
 #include "pipeline/story/story_index.h"
 #include "pipeline/job/run_summary.h"
 #include "pipeline/source/source.h"
+
+namespace rocksdb {
+class Env;
+}
 
 namespace newsflow::pipeline {
 
@@ -47,6 +52,9 @@ struct RunOptions {
   uint64_t checkpoint_records = 20000;
   StoryOptions story;               // same-story clustering (window, threshold)
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop a streaming source
+  // The RocksDB Env the store writes through (storage::StoreOptions::env);
+  // null = the default. Tests pass one that injects I/O faults.
+  std::shared_ptr<rocksdb::Env> store_env;
 
   static constexpr int kMaxThreads = 256;
   // The checks every caller needs: --db given, sizes and counts in range, a

@@ -228,6 +228,7 @@ rocksdb::DBOptions MakeDbOptions(const StoreOptions& options) {
   // Bound the WAL so rarely-written column families (meta) get flushed too.
   db_opts.max_total_wal_size = t.max_total_wal_bytes;
   db_opts.keep_log_file_num = t.keep_log_files;
+  if (options.env) db_opts.env = options.env.get();  // kept alive by RocksStore::env_
   if (options.disable_wal) db_opts.atomic_flush = true;  // column families flush together
   if (options.read_only || !options.create_if_missing) {
     // RocksDB's default file logger creates the DB directory; a read-only or
@@ -324,6 +325,7 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
 
   std::unique_ptr<RocksStore> store(new RocksStore());
   store->path_ = path;
+  store->env_ = options.env;
   store->read_only_ = options.read_only;
   store->sync_writes_ = options.sync_writes;
   store->disable_wal_ = options.disable_wal && !options.read_only;

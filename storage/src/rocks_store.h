@@ -61,6 +61,7 @@ class RocksStore final : public Store {
   Status ReadCounter(const rocksdb::ReadOptions& ro, std::string_view name,
                      uint64_t* out);
 
+  std::shared_ptr<rocksdb::Env> env_;  // StoreOptions::env (null = default); outlives db_
   std::string path_;
   std::string secondary_dir_;  // reader state of a secondary instance (read_only), removed on close
   bool read_only_ = false;

@@ -14,14 +14,10 @@
 namespace newsflow::pipeline {
 namespace {
 
+using testing::CorpusFile;
 using testing::Newsflow;
 using testing::RunShell;
 using testing::SourcePath;
-
-std::string CorpusFile(const std::string& name) {
-  const char* env = std::getenv("NEWSFLOW_CORPUS_DIR");
-  return (env ? std::string(env) : SourcePath("../shared/corpus")) + "/" + name;
-}
 
 // Per-tag index entry counts, and the number of (document, tag) pairs.
 void IndexCounts(const std::string& db, std::map<std::string, uint64_t>* per_tag, uint64_t* doc_tag_pairs,

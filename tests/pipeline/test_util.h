@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,13 @@
 namespace newsflow::testing {
 
 inline std::string SourcePath(const std::string& rel) { return std::string(NEWSFLOW_SOURCE_DIR) + "/" + rel; }
+
+// A file of the shared corpus: $NEWSFLOW_CORPUS_DIR/name, by default
+// ../shared/corpus/name beside the clone. It may be absent (check).
+inline std::string CorpusFile(const std::string& name) {
+  const char* env = std::getenv("NEWSFLOW_CORPUS_DIR");
+  return (env ? std::string(env) : SourcePath("../shared/corpus")) + "/" + name;
+}
 
 inline std::vector<std::string> ReadLines(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

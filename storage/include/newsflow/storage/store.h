@@ -52,6 +52,10 @@
 #include "newsflow/base/status.h"
 #include "newsflow/storage/record.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace newsflow::storage {
 
 // RocksDB sizes. The defaults suit a 2-core machine bulk-loading wire feeds:
@@ -87,6 +91,11 @@ struct StoreOptions {
   bool disable_wal = false;
   size_t block_cache_bytes = 64u << 20;
   StoreTuning tuning;
+  // The RocksDB Env every file operation of the store goes through; null =
+  // rocksdb::Env::Default(). A hook for tests that inject I/O faults
+  // (rocksdb::NewCompositeEnv over a FileSystemWrapper: tests/durability/).
+  // Shared: the store keeps it alive until it is closed.
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 // A caller's note of how far it got through an input (e.g. a file's line),

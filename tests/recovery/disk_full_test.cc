@@ -1,0 +1,130 @@
+// A real full disk: the ths corpus (18,904 items, a ~14 MB store) run into a
+// 4 MiB tmpfs, from a file and from stdin. The run fails (exit 1, no abort),
+// and what `query --count` finds equals what the run reported stored. Once
+// the tmpfs is enlarged the same store takes the re-run, which completes.
+//
+// Needs root (mount); otherwise the tests are skipped, saying why. Needs the
+// shared corpus (../shared/corpus); skipped without it.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "json_util.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::Newsflow;
+using testing::RunShell;
+
+constexpr uint64_t kThsItems = 18904;
+
+// A tmpfs mounted on a fresh directory for the life of the object.
+class Tmpfs {
+ public:
+  // Mounts `size` (e.g. "4m"); error() says why not.
+  explicit Tmpfs(const std::string& size) {
+    auto r = RunShell("mount -t tmpfs -o size=" + size + " newsflow-test " + dir_.path());
+    if (r.exit_code == 0) mounted_ = true;
+    else error_ = "mount -t tmpfs failed (exit " + std::to_string(r.exit_code) + "): " + r.err;
+  }
+  ~Tmpfs() {
+    if (mounted_) (void)RunShell("umount " + dir_.path() + " || umount -l " + dir_.path());
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+  std::string path(const std::string& name) const { return dir_.path(name); }
+  bool Resize(const std::string& size) {
+    return RunShell("mount -o remount,size=" + size + " " + dir_.path()).exit_code == 0;
+  }
+
+ private:
+  testing::TempDir dir_;
+  bool mounted_ = false;
+  std::string error_;
+};
+
+std::string RunCmd(const std::string& source, const std::string& db) {
+  return Newsflow() + " run -q --json --source " + source + " --rules " + testing::SourcePath("rules/sets") +
+         " --db " + db;
+}
+
+// `query --count` of the store, or -1 if query fails (stderr in *err).
+int64_t QueryCount(const std::string& db, std::string* err) {
+  auto r = RunShell(Newsflow() + " query --count --db " + db);
+  *err = r.err;
+  if (r.exit_code != 0) return -1;
+  return std::stoll(r.out);
+}
+
+class DiskFull : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    corpus_ = testing::CorpusFile("ths-shared.jsonl.gz");
+    if (!std::filesystem::exists(corpus_)) GTEST_SKIP() << "the shared corpus is not there: " << corpus_;
+  }
+  std::string corpus_;
+};
+
+// The reported count, checked against the store: equal when the store opens,
+// and 0 reported when there is no store to open.
+void ExpectCountIsReported(const std::string& db, uint64_t reported) {
+  std::string err;
+  const int64_t count = QueryCount(db, &err);
+  if (count < 0) {
+    EXPECT_EQ(reported, 0u) << "the run reported " << reported << " stored, and the store cannot be read: " << err;
+  } else {
+    EXPECT_EQ(static_cast<uint64_t>(count), reported);
+  }
+}
+
+TEST_F(DiskFull, FileRunFailsReportsOnlyWhatIsStoredAndCompletesAfterSpaceIsFreed) {
+  Tmpfs fs("4m");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
+  const std::string db = fs.path("db");
+
+  auto full = RunShell(RunCmd("file:" + corpus_, db));
+  EXPECT_EQ(full.exit_code, 1) << full.err;
+  const auto s = testing::JsonObject::LastLine(full.out);
+  ASSERT_TRUE(s.ok()) << "a failed run still prints its --json summary: " << full.out << full.err;
+  EXPECT_FALSE(s.Bool("durable")) << full.out;
+  EXPECT_LT(s.Uint("stored"), kThsItems) << full.out;
+  ExpectCountIsReported(db, s.Uint("stored"));
+
+  ASSERT_TRUE(fs.Resize("64m"));
+  auto again = RunShell(RunCmd("file:" + corpus_, db));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto s2 = testing::JsonObject::LastLine(again.out);
+  EXPECT_TRUE(s2.Bool("durable")) << again.out;
+  // It resumes where the durable state of the failed run ends.
+  EXPECT_EQ(s2.Uint("resumed_from"), s.Uint("read")) << again.out;
+  EXPECT_EQ(s2.Uint("resumed_from") + s2.Uint("read"), kThsItems) << again.out;
+  std::string err;
+  EXPECT_EQ(QueryCount(db, &err), static_cast<int64_t>(kThsItems)) << err;
+}
+
+TEST_F(DiskFull, StdinRunFailsWithoutAbortReportsOnlyWhatIsStoredAndTheStoreReopens) {
+  Tmpfs fs("4m");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
+  const std::string db = fs.path("db");
+
+  auto full = RunShell("gzip -dc " + corpus_ + " | " + RunCmd("-", db));
+  EXPECT_EQ(full.exit_code, 1) << "exit 1, not an abort: " << full.err;
+  const auto s = testing::JsonObject::LastLine(full.out);
+  ASSERT_TRUE(s.ok()) << "a failed run still prints its --json summary: " << full.out << full.err;
+  EXPECT_LT(s.Uint("stored"), kThsItems) << full.out;
+  ExpectCountIsReported(db, s.Uint("stored"));
+
+  // After space is freed the same store opens for writing and takes it all.
+  ASSERT_TRUE(fs.Resize("64m"));
+  auto again = RunShell("gzip -dc " + corpus_ + " | " + RunCmd("-", db));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(testing::JsonObject::LastLine(again.out).Uint("stored"), kThsItems) << again.out;
+  std::string err;
+  EXPECT_EQ(QueryCount(db, &err), static_cast<int64_t>(kThsItems)) << err;
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
