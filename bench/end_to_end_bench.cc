@@ -1,7 +1,9 @@
 // end_to_end_bench.cc — file -> RocksDB, and where the time goes.
 //
-//   e2e/file-rocksdb/cls/threads:N   pipeline::Run on cls-shared.jsonl.gz
-//                                    into a fresh store, N worker threads
+//   e2e/file-rocksdb/cls/threads:N/stories:S
+//                                    pipeline::Run on cls-shared.jsonl.gz
+//                                    into a fresh store, N worker threads,
+//                                    story ids assigned (S=1) or not (S=0)
 //                                    (plus the reader and the writer thread),
 //                                    wall time; items = lines read; counters
 //                                    cpu_us_per_item (CPU of all threads, RocksDB's
@@ -76,6 +78,7 @@ void BM_EndToEnd(benchmark::State& state) {
     o.rules_dir = RulesDir();
     o.db = dir.string();
     o.threads = static_cast<int>(state.range(0));
+    o.story.enabled = state.range(1) != 0;
     o.progress = false;
     state.ResumeTiming();
     const double c0 = ProcessCpuSeconds();
@@ -234,7 +237,14 @@ void BM_Startup(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Startup)->Name("e2e/startup")->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_EndToEnd)->Name("e2e/file-rocksdb/cls")->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EndToEnd)
+    ->Name("e2e/file-rocksdb/cls")
+    ->ArgNames({"threads", "stories"})
+    ->Args({1, 1})
+    ->Args({2, 1})
+    ->Args({2, 0})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Breakdown)->Name("e2e/breakdown/cls")->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -84,7 +84,7 @@ def peer_entry(path):
          "bytes_per_second": r["bytes_per_second"], "items_per_second": r["items_per_second"],
          "pairs": r.get("pairs"), "docs": r.get("docs"), "patterns": r.get("patterns"),
          "build_s": r.get("build_seconds")}
-    for k in ("engine", "kind", "variant", "pyahocorasick", "python"):
+    for k in ("engine", "kind", "variant", "pyahocorasick", "python", "us_per_item", "joined"):
         if k in r:
             e[k] = r[k]
     return e

@@ -163,7 +163,7 @@ def tables(ctx, by):
     out.append("| workers | items/s (wall) | CPU µs per item | items/s 2 idle cores could give at that cost |")
     out.append("|---:|---:|---:|---:|")
     for t in (1, 2):
-        b = by.get(f"e2e/file-rocksdb/cls/threads:{t}")
+        b = by.get(f"e2e/file-rocksdb/cls/threads:{t}/stories:1")
         if b and "not_run" not in b and b.get("cpu_us_per_item"):
             out.append(f"| {t} | {ips(b):,.0f} | {b['cpu_us_per_item']:.1f} | {b['items_per_s_2cores_bound']:,.0f} |")
     bd = by.get("e2e/breakdown/cls")
@@ -192,8 +192,9 @@ STAGES = [
     ("store: RocksDB write (writer)", "store/write/cls"),
     ("RocksDB write, fsync per batch", "store/write-sync/cls"),
     ("start-up (rules, normalizer, store)", "e2e/startup"),
-    ("file -> RocksDB, 1 worker", "e2e/file-rocksdb/cls/threads:1"),
-    ("file -> RocksDB, 2 workers", "e2e/file-rocksdb/cls/threads:2"),
+    ("file -> RocksDB, 1 worker", "e2e/file-rocksdb/cls/threads:1/stories:1"),
+    ("file -> RocksDB, 2 workers", "e2e/file-rocksdb/cls/threads:2/stories:1"),
+    ("file -> RocksDB, 2 workers, no story ids", "e2e/file-rocksdb/cls/threads:2/stories:0"),
     ("ceiling: memcpy of the JSON lines", "ceiling/memcpy-raw/cls"),
     ("ceiling: memchr of the texts", "ceiling/memchr/cls"),
 ]

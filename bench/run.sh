@@ -35,10 +35,11 @@ if ! "$py" -c 'import matplotlib' 2>/dev/null; then
   "$py" -m pip install -q -r "$root/bench/requirements-plot.txt" >&2
 fi
 "$root/bench/peers/pyahocorasick/setup.sh"
+"$root/bench/peers/datasketch/setup.sh"
 
 log "build (Release) in $build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$build" -j "$jobs" match_bench decode_bench normalize_bench store_bench end_to_end_bench bench_data >&2
+ninja -C "$build" -j "$jobs" match_bench decode_bench normalize_bench store_bench end_to_end_bench story_bench bench_data >&2
 rust_bin=$("$root/bench/peers/aho-corasick-rust/build.sh")
 t_built=$(date +%s)
 
@@ -75,6 +76,10 @@ bench match match-engines --benchmark_filter="$fast_engines" --benchmark_repetit
 bench match match --benchmark_filter="-$fast_engines"
 bench store store
 bench end_to_end end_to_end
+NEWSFLOW_STORY_DOCS=$data/story-docs.tsv bench story story
+
+log "peer: story/datasketch (the same items, in the same order)"
+run_peer "story/datasketch" "$peer_timeout" "$py" "$root/bench/peers/datasketch/run.py" --docs "$data/story-docs.tsv"
 
 # run_peer NAME TIMEOUT_S CMD... : the peer's JSON, or a "not run" record.
 run_peer() {
@@ -113,10 +118,10 @@ done
 # Where end-to-end time goes, by library and by function (software clock
 # sampling: this VM has no hardware counters).
 if command -v perf >/dev/null && perf record -q -e cpu-clock -o /dev/null true >/dev/null 2>&1; then
-  log "perf: e2e/file-rocksdb/cls/threads:2"
+  log "perf: e2e/file-rocksdb/cls/threads:2/stories:1"
   perf record -q -e cpu-clock -F 999 -g -o "$raw/perf-e2e.data" "$build/bench/end_to_end_bench" \
-    --benchmark_filter='e2e/file-rocksdb/cls/threads:2' --benchmark_min_time=$min_time >/dev/null 2>&1 || true
-  { echo "# perf record -e cpu-clock -g end_to_end_bench --benchmark_filter=e2e/file-rocksdb/cls/threads:2 (all threads)"
+    --benchmark_filter='e2e/file-rocksdb/cls/threads:2/stories:1' --benchmark_min_time=$min_time >/dev/null 2>&1 || true
+  { echo "# perf record -e cpu-clock -g end_to_end_bench --benchmark_filter=e2e/file-rocksdb/cls/threads:2/stories:1 (all threads)"
     echo "## by library"
     perf report -i "$raw/perf-e2e.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep '%' | head -15
     echo "## by function (>= 0.8%)"

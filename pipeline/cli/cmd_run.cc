@@ -43,6 +43,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "same-story model's logit threshold (higher: fewer, surer merges)")
       ->default_str("0")
       ->check(CLI::Range(-20.0, 20.0));
+  cmd->add_flag("--no-stories", [opts](int64_t n) { opts->story.enabled = n == 0; },
+                "assign no story ids (documents then form one-document stories)");
   cmd->add_option("--story-root-threshold", opts->story.root_threshold,
                   "a document joins a story only if its logit against the story's first document exceeds this")
       ->default_str("-0.5")

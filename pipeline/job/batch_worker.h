@@ -19,15 +19,17 @@ namespace newsflow::pipeline {
 
 class BatchWorker {
  public:
+  // `sketch_stories`: build each item's story sketch (off when the run
+  // assigns no story ids).
   static Status Create(const std::shared_ptr<const Tagger>& tagger, const FormatSpec& format,
-                       const DecoderOptions& decoder, std::unique_ptr<BatchWorker>* out);
+                       const DecoderOptions& decoder, bool sketch_stories, std::unique_ptr<BatchWorker>* out);
 
   // Runs every step up to prepare on every item of the batch.
   void Process(Batch& batch) {
     for (Item& it : batch.items) {
       decode_.Run(it);
       tag_->Tag(it);
-      if (it.error.empty()) BuildStorySketch(it.title_norm.text, it.body_norm.text, &it.sketch);
+      if (sketch_stories_ && it.error.empty()) BuildStorySketch(it.title_norm.text, it.body_norm.text, &it.sketch);
     }
     prepare_.Process(batch);
   }
@@ -36,6 +38,7 @@ class BatchWorker {
   BatchWorker(const FormatSpec& format, const DecoderOptions& decoder, std::unique_ptr<TagWorker> tag,
               std::string version)
       : decode_(format, decoder), tag_(std::move(tag)), prepare_(std::move(version)) {}
+  bool sketch_stories_ = true;
   DecodeStage decode_;
   std::unique_ptr<TagWorker> tag_;
   PrepareStage prepare_;

@@ -138,7 +138,7 @@ class Job {
     live_workers_ = workers_;
     for (int w = 0; w < workers_; ++w) {
       std::unique_ptr<BatchWorker> worker;
-      if (Status s = BatchWorker::Create(tagger_, format_, dopt, &worker); !s.ok()) {
+      if (Status s = BatchWorker::Create(tagger_, format_, dopt, o_.story.enabled, &worker); !s.ok()) {
         live_workers_ -= workers_ - w;
         if (live_workers_ == 0) out_.Close();
         return s;
@@ -219,6 +219,7 @@ class Job {
     so.disable_wal = !kafka && source_->replayable() && !o_.sync_writes;
     NEWSFLOW_RETURN_IF_ERROR(storage::Store::Open(so, &store_));
     store_stage_.emplace(store_.get());
+    if (!o_.story.enabled) return Status::OK();
     return StoryStage::Open(store_.get(), tagger_->normalizer(), o_.story, &story_stage_);
   }
 
@@ -235,8 +236,10 @@ class Job {
 
   Status WriteOne(Batch& b) {
     if (tracking_) AddProgress(b);
-    NEWSFLOW_RETURN_IF_ERROR(story_stage_->Process(b));
-    summary_->story_joined = story_stage_->index().stats().joined;
+    if (story_stage_) {
+      NEWSFLOW_RETURN_IF_ERROR(story_stage_->Process(b));
+      summary_->story_joined = story_stage_->index().stats().joined;
+    }
     NEWSFLOW_RETURN_IF_ERROR(store_stage_->Process(b));
     if (tracking_ && o_.checkpoint_records > 0) {
       since_checkpoint_ += b.items.size();

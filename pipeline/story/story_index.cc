@@ -28,17 +28,24 @@ void StoryIndex::Advance(int64_t time_ms) {
 
 void StoryIndex::Evict(uint32_t slot) {
   Entry& e = slots_[slot];
+  const uint32_t gen = ++generation_[slot];  // this slot's entries are stale from now on
   for (uint32_t g : e.sketch.grams) {
+    if (g & options_.index_mask) continue;
     auto it = postings_.find(g);
     if (it == postings_.end()) continue;
-    auto& list = it->second;
-    auto pos = std::find(list.begin(), list.end(), slot);
-    if (pos != list.end()) {
-      *pos = list.back();
-      list.pop_back();
+    Posting& p = it->second;
+    if (--p.live == 0) {
+      postings_.erase(it);
+      continue;
     }
-    if (list.empty()) postings_.erase(it);
+    if (p.entries.size() > 2 * static_cast<size_t>(p.live) + 8) {
+      std::erase_if(p.entries, [&](uint64_t x) {
+        const auto s = static_cast<uint32_t>(x);
+        return static_cast<uint32_t>(x >> 32) != generation_[s];
+      });
+    }
   }
+  (void)gen;
   by_key_.erase(e.key);
   e = Entry{};
   free_.push_back(slot);
@@ -53,6 +60,7 @@ uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int
   } else {
     slot = static_cast<uint32_t>(slots_.size());
     slots_.emplace_back();
+    generation_.push_back(0);
     counts_.push_back(0);
     weights_.push_back(0);
     rare_.push_back(0);
@@ -64,7 +72,13 @@ uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int
   e.time_ms = time_ms;
   e.sketch = sketch;
   e.live = true;
-  for (uint32_t g : e.sketch.grams) postings_[g].push_back(slot);
+  const uint64_t tagged = slot | (uint64_t{generation_[slot]} << 32);
+  for (uint32_t g : e.sketch.grams) {
+    if (g & options_.index_mask) continue;
+    Posting& p = postings_[g];
+    ++p.live;
+    p.entries.push_back(tagged);
+  }
   by_key_[key] = slot;
   by_time_.emplace(time_ms, slot);
   return slot;
@@ -99,13 +113,16 @@ double StoryIndex::Walk(const StorySketch& sketch) {
   const double n = static_cast<double>(by_key_.size()) + 1;
   double mass = 0;
   for (uint32_t g : sketch.grams) {
+    if (g & options_.index_mask) continue;
     auto it = postings_.find(g);
-    const size_t df = it == postings_.end() ? 0 : it->second.size();
+    const size_t df = it == postings_.end() ? 0 : it->second.live;
     if (df > options_.posting_cap) continue;  // too common: neither evidence nor candidates
     const double idf = std::log(n / static_cast<double>(df + 1));
     mass += idf;
     if (df == 0) continue;
-    for (uint32_t slot : it->second) {
+    for (uint64_t x : it->second.entries) {
+      const auto slot = static_cast<uint32_t>(x);
+      if (static_cast<uint32_t>(x >> 32) != generation_[slot]) continue;  // evicted
       if (counts_[slot]++ == 0) touched_.push_back(slot);
       weights_[slot] += static_cast<float>(idf);
       if (df <= 2) ++rare_[slot];
@@ -197,12 +214,12 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
 }
 
 size_t StoryIndex::MemoryBytes() const {
-  size_t n = slots_.capacity() * (sizeof(Entry) + 2 + 4 + 2);
+  size_t n = slots_.capacity() * (sizeof(Entry) + 2 + 4 + 2 + 4);
   for (const Entry& e : slots_) {
     if (!e.live) continue;
     n += e.sketch.MemoryBytes() - sizeof(StorySketch) + e.key.capacity() + e.source.capacity() + e.story.capacity();
   }
-  for (const auto& [g, list] : postings_) n += sizeof(g) + sizeof(list) + 16 + list.capacity() * 4;
+  for (const auto& [g, p] : postings_) n += sizeof(g) + sizeof(p) + 16 + p.entries.capacity() * 8;
   n += by_key_.size() * (sizeof(std::string) + 4 + 16) + by_time_.size() * 48;
   return n;
 }

