@@ -5,7 +5,11 @@
 //                           of 1024 lines (bytes = uncompressed line bytes)
 //   decode/<corpus>         pipeline::Decoder::Decode (simdjson On-Demand; the
 //                           call DecodeStage::Run wraps), one reused decoder
-//                           and Document, per line
+//                           and Document, per line; the whole line is
+//                           validated (unread values too, strict_json.h)
+//   decode-unvalidated/<corpus>  the same without validating the values no
+//                           field map reads: the difference is what strict
+//                           RFC 8259 validation costs
 //   ceiling/memcpy-raw/<corpus>  memcpy of the same JSON lines
 #include <benchmark/benchmark.h>
 
@@ -43,13 +47,15 @@ void BM_Read(benchmark::State& state, std::string corpus) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * lines));
 }
 
-void BM_Decode(benchmark::State& state, std::string corpus) {
+void BM_Decode(benchmark::State& state, std::string corpus, bool validate_unread) {
   const Corpus& c = GetCorpus(corpus);
   if (!c.error.empty()) {
     state.SkipWithError(c.error.c_str());
     return;
   }
-  pipeline::Decoder dec(FormatOf(corpus));
+  pipeline::DecoderOptions options;
+  options.validate_unread = validate_unread;
+  pipeline::Decoder dec(FormatOf(corpus), options);
   pipeline::Document doc;
   size_t errors = 0;
   for (auto _ : state) {
@@ -85,7 +91,9 @@ void BM_MemcpyRaw(benchmark::State& state, std::string corpus) {
 void RegisterAll() {
   for (const std::string& c : kCorpora) {
     benchmark::RegisterBenchmark(("read/gunzip/" + c).c_str(), BM_Read, c)->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("decode/" + c).c_str(), BM_Decode, c)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("decode/" + c).c_str(), BM_Decode, c, true)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("decode-unvalidated/" + c).c_str(), BM_Decode, c, false)
+        ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("ceiling/memcpy-raw/" + c).c_str(), BM_MemcpyRaw, c)->Unit(benchmark::kMillisecond);
   }
 }

@@ -58,6 +58,9 @@ inline pipeline::SourceLimits LimitsFrom(uint8_t knob) {
   pipeline::SourceLimits l;
   l.max_items = 1 + (knob & 7);
   l.max_bytes = 1 + ((knob >> 3) & 31) * 64;
+  // Lines over max_record_bytes are cut to it (and flagged): the framing
+  // checks here want every line whole, so the cap is the 64 MiB ceiling.
+  l.max_record_bytes = 64u << 20;
   return l;
 }
 

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <thread>
 
@@ -38,7 +39,7 @@ bool ParseRate(const std::string& text, double* out) {
   if (t.size() > 2 && t.substr(t.size() - 2) == "/s") t.resize(t.size() - 2);
   char* end = nullptr;
   const double v = std::strtod(t.c_str(), &end);
-  if (t.empty() || *end || v < 0) return false;
+  if (t.empty() || *end || !std::isfinite(v) || v < 0) return false;
   *out = v;
   return true;
 }
@@ -115,7 +116,8 @@ void RegisterProduce(CLI::App& app, int* exit_code) {
       ->default_str("key");
   cmd->add_option("--format", a->format, "decoder used to find each line's key: cls | eastmoney | ths | auto | map:FILE")
       ->default_str("auto");
-  cmd->add_option("--repeat", a->repeat, "send the file this many times (same keys again)")->default_str("1");
+  cmd->add_option("--repeat", a->repeat, "send the file this many times (same keys again)")->default_str("1")
+      ->check(UnsignedNumber());
   cmd->add_flag("--quiet,-q", a->quiet, "no summary line");
   cmd->add_option("file", a->file, "JSON Lines file (plain or .gz), - for stdin")->required();
   cmd->callback([a, exit_code] { Produce(*a, exit_code); });

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "commands.h"
+#include "interrupt.h"
 #include "pipeline/sink/record_json.h"
 #include "pipeline/decode/time_util.h"
 #include "newsflow/storage/store.h"
@@ -13,7 +14,10 @@ namespace newsflow::cli {
 namespace {
 
 // Opens an existing store read-only; prints the reason and returns nullptr.
+// From here on a signal stops the command instead of killing it, so the
+// store is closed (and its reader directory removed) on every exit path.
 std::unique_ptr<storage::Store> OpenForReading(const std::string& db) {
+  CatchInterrupts();
   storage::StoreOptions o;
   o.path = db;
   o.create_if_missing = false;
@@ -47,6 +51,19 @@ std::string Headline(const storage::Record& r) {
   while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
   if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
   return out + "…";
+}
+
+// After the output loop: 0, or 1 with a message if it was cut short.
+int OutputStatus(const char* who) {
+  if (StdoutFailed()) {
+    std::fprintf(stderr, "newsflow %s: cannot write the output (stdout closed or failing)\n", who);
+    return 1;
+  }
+  if (Interrupted()) {
+    std::fprintf(stderr, "newsflow %s: interrupted\n", who);
+    return 1;
+  }
+  return 0;
 }
 
 std::string Printable(std::string_view raw, size_t max) {
@@ -109,7 +126,8 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--tag", a->tags, "tag id (repeat to AND several)");
   cmd->add_option("--since", a->since, "UTC time: YYYY-MM-DD[ HH:MM[:SS]] or unix ms");
   cmd->add_option("--until", a->until, "UTC time, inclusive");
-  cmd->add_option("--limit", a->limit, "at most N documents (0 = all)")->default_str("20");
+  cmd->add_option("--limit", a->limit, "at most N documents (0 = all)")->default_str("20")
+      ->check(UnsignedNumber());
   cmd->add_flag("--count", a->count, "print only the number of matching documents");
   cmd->add_flag("--json", a->json, "one JSON object per line");
   cmd->add_flag("--collapse", a->collapse,
@@ -156,6 +174,7 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       return;
     }
     for (size_t i = 0; i < recs.size(); ++i) {
+      if (Interrupted() || StdoutFailed()) break;
       const auto& r = recs[i];
       if (a->json) {
         pipeline::RecordJsonOptions jo;
@@ -171,6 +190,8 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
         }
       }
     }
+    std::fflush(stdout);
+    *exit_code = OutputStatus("query");
   });
 }
 
@@ -220,7 +241,8 @@ void RegisterDeadLetter(CLI::App& app, int* exit_code) {
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--db", a->db, "RocksDB directory")->required();
-  cmd->add_option("--limit", a->limit, "at most N (0 = all)");
+  cmd->add_option("--limit", a->limit, "at most N (0 = all)")
+      ->check(UnsignedNumber());
   cmd->add_flag("--count", a->count, "print only the number of dead letters");
   cmd->callback([a, exit_code] {
     auto store = OpenForReading(a->db);
@@ -244,9 +266,13 @@ void RegisterDeadLetter(CLI::App& app, int* exit_code) {
       *exit_code = 1;
       return;
     }
-    for (const auto& d : dls)
+    for (const auto& d : dls) {
+      if (Interrupted() || StdoutFailed()) break;
       std::printf("%s  %s\n    reason: %s\n    raw: %s\n", pipeline::FormatTime(d.time_ms).c_str(),
                   d.position.c_str(), d.reason.c_str(), Printable(d.raw, 160).c_str());
+    }
+    std::fflush(stdout);
+    *exit_code = OutputStatus("dead-letter");
   });
 }
 

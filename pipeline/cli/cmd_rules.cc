@@ -224,7 +224,8 @@ void RegisterRules(CLI::App& app, int* exit_code) {
     cmd->add_option("--source", *source, "file:PATH or PATH (JSON Lines, plain or .gz), - for stdin")->required();
     cmd->add_option("--format", *format, "cls | eastmoney | ths | auto | map:FILE")->default_str("auto");
     auto json = std::make_shared<bool>(false);
-    cmd->add_option("--top", *top, "how many frequent keywords to list")->default_str("20");
+    cmd->add_option("--top", *top, "how many frequent keywords to list")->default_str("20")
+      ->check(UnsignedNumber());
     cmd->add_flag("--json", *json, "one JSON object: documents, undecodable, tags {tag: docs}, keywords {kw: docs}");
     cmd->callback([dir, source, format, top, json, exit_code] {
       Coverage(*dir, *source, *format, *top, *json, exit_code);

@@ -26,9 +26,15 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--rules", opts->rules_dir, "directory of rule files (*.yaml)")->default_str("rules/sets");
   cmd->add_option("--db", opts->db, "RocksDB directory (created if missing)")->required();
   cmd->add_option("--threads", opts->threads, "worker threads (0 = one per core)");
-  cmd->add_option("--batch", opts->limits.max_items, "records per batch")->default_str("1024");
+  cmd->add_option("--batch", opts->limits.max_items, "records per batch")->default_str("1024")
+      ->check(UnsignedNumber());
   cmd->add_option("--max-record-bytes", opts->limits.max_record_bytes,
-                  "records longer than this are dead-lettered")->default_str("1048576");
+                  "records longer than this are dead-lettered")->default_str("1048576")
+      ->check(UnsignedNumber());
+  cmd->add_option("--max-inflight-bytes", opts->max_inflight_bytes,
+                  "raw bytes read but not yet stored, across the run (memory is a small multiple of it)")
+      ->default_str(std::to_string(pipeline::RunOptions::kDefaultMaxInflightBytes))
+      ->check(UnsignedNumber());
   cmd->add_option("--alerts", opts->alerts,
                   "file:PATH (JSON Lines) or kafka://HOST:PORT/TOPIC: where alert documents go");
   cmd->add_option("--dead-letter", opts->dead_letter,

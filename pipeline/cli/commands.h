@@ -5,7 +5,27 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <cstdint>
+#include <string>
+
 namespace newsflow::cli {
+
+// For counts and sizes held in 64-bit unsigned types: digits only, no sign,
+// no exponent, at most 2^64-1 (CLI11 alone wraps "-1" to 2^64-1 and
+// saturates a larger number). Fails the parse: exit 2.
+inline CLI::Validator UnsignedNumber() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || ec != std::errc() ||
+            end != s.data() + s.size())
+          return "expected a whole number from 0 to 18446744073709551615, got '" + s + "'";
+        return {};
+      },
+      "UINT");
+}
 
 void RegisterRun(CLI::App& app, int* exit_code);
 void RegisterQuery(CLI::App& app, int* exit_code);     // query, show, dead-letter

@@ -6,25 +6,44 @@
 // `newsflow run` is the job; the other commands read what it stored or look
 // at the rules. Exit codes: 0 success (dead-lettered records are not a
 // failure), 1 a problem the user must fix (message on stderr), 2 bad usage.
+//
+// SIGPIPE is ignored: a closed stdout (`newsflow query | head`) makes writes
+// fail with EPIPE, which the commands report, instead of killing the process
+// before it can close its store (a reader's temporary directory would be
+// left behind). No exception leaves main(): anything a command did not turn
+// into a Status is reported and exits 1.
+#include <csignal>
 #include <cstdio>
+#include <exception>
 
 #include "commands.h"
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"newsflow: tag Chinese financial wire news against policy rules"};
   app.require_subcommand(1);
   int exit_code = 0;
-  newsflow::cli::RegisterRun(app, &exit_code);
-  newsflow::cli::RegisterQuery(app, &exit_code);
-  newsflow::cli::RegisterRules(app, &exit_code);
-  newsflow::cli::RegisterEval(app, &exit_code);
-  newsflow::cli::RegisterProduce(app, &exit_code);
-  newsflow::cli::RegisterStory(app, &exit_code);
   try {
+    newsflow::cli::RegisterRun(app, &exit_code);
+    newsflow::cli::RegisterQuery(app, &exit_code);
+    newsflow::cli::RegisterRules(app, &exit_code);
+    newsflow::cli::RegisterEval(app, &exit_code);
+    newsflow::cli::RegisterProduce(app, &exit_code);
+    newsflow::cli::RegisterStory(app, &exit_code);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "newsflow: unexpected error: %s\n", e.what());
+    return 1;
+  } catch (...) {
+    std::fprintf(stderr, "newsflow: unexpected error (unknown exception)\n");
+    return 1;
+  }
+  if (exit_code == 0 && std::fflush(stdout) != 0) {
+    std::perror("newsflow: cannot write the output");
+    return 1;
   }
   return exit_code;
 }

@@ -1,5 +1,6 @@
 // decoder.cc — simdjson On-Demand decoding of one feed line into a Document.
 #include "pipeline/decode/decoder.h"
+#include "pipeline/decode/strict_json.h"
 #include "pipeline/decode/time_util.h"
 
 #include <simdjson.h>
@@ -123,6 +124,7 @@ struct Decoder::Impl {
 
   // Per-decode state.
   bool seen[kNumSlots];
+  bool escapes = false;  // the line has a backslash (strict_json.h)
   std::string body_fallback;
 
   const PreparedMap* Pick(std::string_view line, Status* err) const {
@@ -141,6 +143,10 @@ struct Decoder::Impl {
     *err = Status::InvalidArgument(
         "format auto: cannot tell the feed (no showTime, digest or ctime+content key); pass --format");
     return nullptr;
+  }
+
+  static Status JsonError(simdjson::error_code e) {
+    return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(e));
   }
 
   static Status FieldError(const char* name, std::string_view what) {
@@ -181,7 +187,7 @@ struct Decoder::Impl {
       if (t == od::json_type::null) return Status::OK();
       if (!ParseDateTime(s, pm.map.tz_offset_minutes, &d->time_ms))
         return FieldError("time", "expected \"YYYY-MM-DD HH:MM:SS\", got \"" + s.substr(0, 40) + "\"");
-      return Status::OK();
+      return CheckTimeRange(d->time_ms);
     }
     int64_t n;
     if (t == od::json_type::number) {
@@ -198,27 +204,52 @@ struct Decoder::Impl {
     } else if (__builtin_mul_overflow(n, int64_t{1000}, &d->time_ms)) {
       return FieldError("time", "out of range: " + std::to_string(n) + " seconds");
     }
-    return Status::OK();
+    return CheckTimeRange(d->time_ms);
   }
 
-  static Status TakeStocks(const PreparedMap& pm, od::value v, od::json_type t, Document* d) {
+  // A feed time outside [1990, 2100) is a wrong unit or a corrupt value, not news.
+  static Status CheckTimeRange(int64_t ms) {
+    if (PlausibleTimeMs(ms)) return Status::OK();
+    return FieldError("time", "out of range: " + std::to_string(ms) + " ms is not in 1990..2099 (UTC)");
+  }
+
+  // Every element is read or consumed strictly; an object element gives its
+  // `stock_field` string (the first one, if the key repeats).
+  Status TakeStocks(const PreparedMap& pm, od::value v, od::json_type t, Document* d) {
     if (t == od::json_type::null) return Status::OK();
     if (t != od::json_type::array) return FieldError("stocks", std::string("expected array, got ") + TypeName(t));
     od::array arr;
-    if (v.get_array().get(arr)) return FieldError("stocks", "bad array");
+    if (auto e = v.get_array().get(arr)) return JsonError(e);
     for (auto el : arr) {
       od::value ev;
       od::json_type et;
-      if (el.get(ev) || ev.type().get(et)) return FieldError("stocks", "bad element");
+      if (auto e = el.get(ev)) return JsonError(e);
+      if (auto e = ev.type().get(et)) return JsonError(e);
       std::string_view sv;
       if (et == od::json_type::string) {
-        if (ev.get_string().get(sv)) return FieldError("stocks", "bad string");
+        if (auto e = ev.get_string().get(sv)) return JsonError(e);
         d->stocks.emplace_back(sv);
       } else if (et == od::json_type::object && !pm.map.stock_field.empty()) {
         od::object o;
-        if (ev.get_object().get(o)) return FieldError("stocks", "bad object");
-        auto f = o.find_field_unordered(pm.map.stock_field);
-        if (!f.error() && !f.get_string().get(sv)) d->stocks.emplace_back(sv);
+        if (auto e = ev.get_object().get(o)) return JsonError(e);
+        bool taken = false;
+        for (auto f : o) {
+          std::string_view key;
+          od::value fv;
+          od::json_type ft;
+          if (auto e = f.unescaped_key().get(key)) return JsonError(e);
+          if (auto e = f.value().get(fv)) return JsonError(e);
+          if (auto e = fv.type().get(ft)) return JsonError(e);
+          if (!taken && ft == od::json_type::string && key == pm.map.stock_field) {
+            if (auto e = fv.get_string().get(sv)) return JsonError(e);
+            d->stocks.emplace_back(sv);
+            taken = true;
+          } else if (auto e = ConsumeStrict(fv, ft, escapes)) {
+            return JsonError(e);
+          }
+        }
+      } else if (auto e = ConsumeStrict(ev, et, escapes)) {
+        return JsonError(e);
       }
     }
     return Status::OK();
@@ -228,7 +259,10 @@ struct Decoder::Impl {
   Status Take(const PreparedMap& pm, int slot, od::value v, Document* d) {
     const char* name = kSlotNames[slot];
     od::json_type t;
-    if (v.type().get(t)) return FieldError(name, "malformed value");
+    if (auto e = v.type().get(t)) return JsonError(e);
+    if (t == od::json_type::null) {  // `nul`, `nullx` are typed null too: check the atom
+      if (auto e = ConsumeStrict(v, t, escapes)) return JsonError(e);
+    }
     switch (slot) {
       case kId: return TakeId(v, t, d);
       case kTime: return TakeTime(pm, v, t, d);
@@ -238,8 +272,11 @@ struct Decoder::Impl {
       case kUrl: return TakeString(name, v, t, &d->url);
       case kLevel:
         if (t == od::json_type::number) {
-          std::string_view raw = v.raw_json_token();
-          while (!raw.empty() && (raw.back() == ' ' || raw.back() == ',')) raw.remove_suffix(1);
+          std::string_view raw = v.raw_json_token();  // kept as written; then checked
+          while (!raw.empty() && (raw.back() == ' ' || raw.back() == ',' || raw.back() == '\t' ||
+                                  raw.back() == '\n' || raw.back() == '\r'))
+            raw.remove_suffix(1);
+          if (auto e = ConsumeStrict(v, t, escapes)) return JsonError(e);
           d->level.assign(raw);
           return Status::OK();
         }
@@ -270,6 +307,7 @@ struct Decoder::Impl {
     if (const void* nul = std::memchr(line.data(), 0, line.size()))
       return Status::InvalidArgument("NUL byte at offset " + std::to_string(static_cast<const char*>(nul) - line.data()));
     if (line[first] != '{') return Status::InvalidArgument("not a JSON object (line starts with '" + std::string(1, line[first]) + "')");
+    escapes = std::memchr(line.data(), '\\', line.size()) != nullptr;
     Status err;
     const PreparedMap* pm = Pick(line, &err);
     if (!pm) return err;
@@ -282,6 +320,7 @@ struct Decoder::Impl {
     od::document doc;
     if (auto e = parser.iterate(buffer.data(), line.size(), buffer.size()).get(doc))
       return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(e));
+
     od::object obj;
     if (auto e = doc.get_object().get(obj)) return Status::InvalidArgument(std::string("json: not an object: ") + simdjson::error_message(e));
     std::fill(std::begin(seen), std::end(seen), false);
@@ -294,7 +333,15 @@ struct Decoder::Impl {
           slot = i;
           break;
         }
-      if (slot < 0) continue;  // unknown fields are ignored (skipped by On-Demand)
+      if (slot < 0) {
+        // Not read, but it must be valid JSON all the same: a line is stored
+        // only if it is valid as a whole (On-Demand would skip it unchecked).
+        if (!options.validate_unread) continue;
+        od::value v;
+        if (auto e = field.value().get(v)) return JsonError(e);
+        if (auto e = ConsumeStrict(v, escapes)) return JsonError(e);
+        continue;
+      }
       seen[slot] = true;
       NEWSFLOW_RETURN_IF_ERROR(Take(*pm, slot, field.value(), d));
     }

@@ -17,7 +17,7 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 }
 
 bool ParseDateTime(std::string_view s, int tz_minutes, int64_t* out_ms) {
-  if (s.size() < 19) return false;
+  if (s.size() != 19) return false;
   auto num = [&](size_t pos, size_t len, int* v) {
     int x = 0;
     for (size_t i = pos; i < pos + len; ++i) {

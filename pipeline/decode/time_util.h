@@ -10,7 +10,14 @@ namespace newsflow::pipeline {
 // Days since 1970-01-01 of a proleptic Gregorian date.
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
 
-// "YYYY-MM-DD HH:MM:SS" (or with 'T') in local time at UTC+tz_minutes -> UTC ms.
+// The times a feed item may carry: 1990-01-01 (inclusive) to 2100-01-01
+// (exclusive), UTC. Anything else is a wrong unit or a corrupt value.
+inline constexpr int64_t kMinPlausibleTimeMs = 631152000000;   // 1990-01-01T00:00:00Z
+inline constexpr int64_t kMaxPlausibleTimeMs = 4102444800000;  // 2100-01-01T00:00:00Z
+inline bool PlausibleTimeMs(int64_t ms) { return ms >= kMinPlausibleTimeMs && ms < kMaxPlausibleTimeMs; }
+
+// Exactly "YYYY-MM-DD HH:MM:SS" (or with 'T'; nothing after it) in local time
+// at UTC+tz_minutes -> UTC ms.
 bool ParseDateTime(std::string_view s, int tz_minutes, int64_t* out_ms);
 
 // A command-line time: "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]", the same with

@@ -27,6 +27,11 @@ struct RunSummary {
   // end is not read again (already_complete).
   uint64_t resumed_from = 0;
   bool already_complete = false;
+  // The most raw bytes that were in flight at once (RunOptions::max_inflight_bytes).
+  uint64_t peak_inflight_bytes = 0;
+  // When the input failed (a corrupt gzip member, data after the last
+  // member): the byte offset in the input the error is about, else -1.
+  int64_t input_error_offset = -1;
   // Kafka records only: RocksDB commit time minus the record's timestamp.
   uint64_t latency_samples = 0;
   double latency_p50_ms = 0, latency_p99_ms = 0, latency_p999_ms = 0, latency_max_ms = 0;
@@ -35,7 +40,8 @@ struct RunSummary {
 // Human-readable summary (several lines).
 std::string FormatSummary(const RunSummary& s);
 // The same as one JSON object (no newline): read, stored, tagged,
-// dead_lettered, alerts, bytes, seconds, durable, ruleset_version,
+// dead_lettered, alerts, bytes, seconds, durable, resumed_from,
+// already_complete, peak_inflight_bytes, input_error_offset, ruleset_version,
 // tag_counts {tag: n}, dead_reasons {reason: n}, latency_ms (Kafka only).
 std::string SummaryToJson(const RunSummary& s);
 

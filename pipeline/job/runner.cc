@@ -14,12 +14,14 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "newsflow/storage/store.h"
 #include "pipeline/decode/decoder.h"
 #include "pipeline/job/batch_worker.h"
 #include "pipeline/job/bounded_queue.h"
+#include "pipeline/job/byte_budget.h"
 #include "pipeline/job/file_progress.h"
 #include "pipeline/job/prepare_stage.h"
 #include "pipeline/job/store_stage.h"
@@ -125,7 +127,12 @@ class Job {
         Batch b = recycled_.TryPop().value_or(Batch{});
         if (!source_->Next(&b)) break;
         b.seq = seq++;
-        if (!in_.Push(std::move(b))) break;
+        if (!budget_.Acquire(b.bytes)) break;
+        const size_t bytes = b.bytes;
+        if (!in_.Push(std::move(b))) {
+          budget_.Release(bytes);
+          break;
+        }
       }
       in_.Close();
     });
@@ -162,17 +169,26 @@ class Job {
     uint64_t next_seq = 0;
     Status fatal;
     while (auto b = out_.Pop()) {
-      if (!fatal.ok()) continue;
+      if (!fatal.ok()) {
+        budget_.Release(b->bytes);
+        continue;
+      }
       pending.emplace(b->seq, std::move(*b));
       while (fatal.ok() && !pending.empty() && pending.begin()->first == next_seq) {
         Batch ready = std::move(pending.begin()->second);
         pending.erase(pending.begin());
         ++next_seq;
         fatal = WriteOne(ready);
-        (void)recycled_.TryPush(std::move(ready));
+        budget_.Release(ready.bytes);
+        Recycle(std::move(ready));
       }
-      if (!fatal.ok()) Abort();
+      if (!fatal.ok()) {
+        for (auto& [seq, left] : pending) budget_.Release(left.bytes);
+        pending.clear();
+        Abort();
+      }
     }
+    summary_->peak_inflight_bytes = budget_.peak();
     return fatal;
   }
 
@@ -182,6 +198,7 @@ class Job {
   // Stops the reader and the workers early (an error, or Open failing half way).
   void Abort() {
     if (source_) source_->Stop();
+    budget_.Close();
     in_.Close();
   }
 
@@ -193,7 +210,10 @@ class Job {
     if (show_progress_) std::fprintf(stderr, "\n");
     summary_->seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
     latency_.Summarize(summary_);
-    if (result.ok() && source_) result = source_->status();
+    if (result.ok() && source_) {
+      result = source_->status();
+      if (!result.ok()) summary_->input_error_offset = source_->error_offset();
+    }
     if (result.ok() && tracking_ && !summary_->already_complete && !Stopped()) result = MarkDone();
     // Close() fails after a failed write or flush (the store refuses writes
     // after one, and a WAL-less store then has only its last flush); a
@@ -232,6 +252,30 @@ class Job {
     ko.lookup = [store](const std::string& group, const std::string& topic, int32_t partition,
                         std::optional<int64_t>* out) { return store->GetOffset(group, topic, partition, out); };
     return OpenKafkaSource(ko, &source_);
+  }
+
+  // A written batch goes back to the reader with its capacity, except for
+  // strings grown by one huge record: those are freed, so recycled batches
+  // do not keep memory outside the in-flight budget.
+  void Recycle(Batch b) {
+    constexpr size_t kKeep = size_t{1} << 20;
+    bool big = false;
+    auto trim = [&big](auto& v) {
+      if (v.capacity() <= kKeep) return;
+      std::remove_reference_t<decltype(v)>().swap(v);
+      big = true;
+    };
+    for (Item& it : b.items) {
+      trim(it.raw);
+      trim(it.doc.body);
+      trim(it.doc.title);
+      trim(it.title_norm.text);
+      trim(it.body_norm.text);
+      trim(it.title_norm.origin);
+      trim(it.body_norm.origin);
+    }
+    if (big) b.prepared = storage::PreparedWriteSet{};  // its encodings were as large
+    (void)recycled_.TryPush(std::move(b));
   }
 
   Status WriteOne(Batch& b) {
@@ -369,6 +413,7 @@ class Job {
   BoundedQueue<Batch> in_{o_.queue_batches};
   BoundedQueue<Batch> out_{o_.queue_batches + static_cast<size_t>(workers_)};
   BoundedQueue<Batch> recycled_{o_.queue_batches + static_cast<size_t>(workers_) + 2};
+  ByteBudget budget_{o_.max_inflight_bytes};
   std::thread reader_;
   std::vector<std::thread> pool_;
   std::atomic<int> live_workers_{0};
@@ -388,6 +433,18 @@ Status RunOptions::Validate() const {
   if (limits.max_items == 0) return Status::InvalidArgument("--batch must be at least 1");
   if (limits.max_record_bytes == 0) return Status::InvalidArgument("--max-record-bytes must be at least 1");
   if (queue_batches == 0) return Status::InvalidArgument("the queue must hold at least one batch");
+  if (max_inflight_bytes < limits.max_record_bytes)
+    return Status::InvalidArgument(fmt::format("--max-inflight-bytes ({}) must be at least --max-record-bytes ({})",
+                                               max_inflight_bytes, limits.max_record_bytes));
+  if (!alerts.empty() && alerts.rfind("file:", 0) != 0 && !IsKafkaUri(alerts))
+    return Status::InvalidArgument("--alerts must be file:PATH or kafka://HOST:PORT/TOPIC, got '" + alerts + "'");
+  if (!dead_letter.empty() && !IsKafkaUri(dead_letter))
+    return Status::InvalidArgument("--dead-letter must be kafka://HOST:PORT/TOPIC, got '" + dead_letter + "'");
+  for (const std::string* uri : {&source, &alerts, &dead_letter}) {
+    if (!IsKafkaUri(*uri)) continue;
+    KafkaUri parsed;
+    if (Status s = ParseKafkaUri(*uri, &parsed); !s.ok()) return s;
+  }
   // A built-in format name is checked here; a map:FILE is loaded (and
   // checked) when the run opens.
   if (format.rfind("map:", 0) != 0) {

@@ -40,6 +40,10 @@ struct RunOptions {
   int threads = 0;                  // worker threads; 0 = hardware concurrency, at most kMaxThreads
   SourceLimits limits;              // batch size and record size limits
   size_t queue_batches = 8;         // batches buffered between stages
+  // Raw bytes in flight across the run (read, not yet stored), whatever the
+  // line sizes: the reader waits while the cap is reached (byte_budget.h).
+  // Peak memory is a small multiple of it. At least max_record_bytes.
+  size_t max_inflight_bytes = kDefaultMaxInflightBytes;
   bool progress = true;             // progress line on stderr (only if stderr is a terminal)
   bool sync_writes = false;         // fsync each batch (always on for a kafka:// source)
   std::string alerts;               // "" | "file:PATH" | "kafka://HOST:PORT/TOPIC"
@@ -57,8 +61,10 @@ struct RunOptions {
   std::shared_ptr<rocksdb::Env> store_env;
 
   static constexpr int kMaxThreads = 256;
+  static constexpr size_t kDefaultMaxInflightBytes = size_t{256} << 20;  // 256 MiB
   // The checks every caller needs: --db given, sizes and counts in range, a
-  // known format name. InvalidArgument naming the option.
+  // known format name, destinations of a known kind. InvalidArgument naming
+  // the option.
   Status Validate() const;
 };
 

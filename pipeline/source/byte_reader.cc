@@ -54,6 +54,8 @@ long ByteReader::Read(char* out, size_t n) {
       inflate_ = std::make_unique<inflate_state>();
       isal_inflate_init(inflate_.get());
       inflate_->crc_flag = ISAL_GZIP;
+      members_ = 1;
+      member_start_ = Offset();
     }
     detected_ = true;
   }
@@ -67,16 +69,24 @@ long ByteReader::Read(char* out, size_t n) {
   for (;;) {
     inflate_state* st = inflate_.get();
     if (st->block_state == ISAL_BLOCK_FINISH) {
-      // One gzip member is done; another may follow (concatenated .gz files).
+      // One gzip member is done; another may follow (concatenated .gz
+      // files). Anything else after it is not silently dropped.
       while (Buffered() < 2 && Fill()) {
       }
-      if (!status_.ok()) return -1;
-      if (Buffered() < 2 || in_[in_pos_] != 0x1f || in_[in_pos_ + 1] != 0x8b) return 0;  // end (or trailing padding)
+      if (!status_.ok()) return Fail(status_, Offset());
+      if (Buffered() == 0) return 0;  // the end of the file, right after a member
+      if (Buffered() < 2 || in_[in_pos_] != 0x1f || in_[in_pos_ + 1] != 0x8b)
+        return Fail(Status::Corruption("gzip: data after the member that starts at byte " +
+                                       std::to_string(member_start_) + " is not gzip (byte " +
+                                       std::to_string(Offset()) + " onwards, e.g. a plain-text tail or garbage)"),
+                    Offset());
       isal_inflate_reset(st);
       st->crc_flag = ISAL_GZIP;
+      ++members_;
+      member_start_ = Offset();
     }
     if (Buffered() == 0) Fill();
-    if (!status_.ok()) return -1;
+    if (!status_.ok()) return Fail(status_, Offset());
     st->next_in = in_.data() + in_pos_;
     st->avail_in = static_cast<uint32_t>(Buffered());
     st->next_out = reinterpret_cast<uint8_t*>(out);
@@ -86,13 +96,18 @@ long ByteReader::Read(char* out, size_t n) {
     in_pos_ = in_end_ - st->avail_in;
     const size_t produced = before_out - st->avail_out;
     if (rc < 0) {
-      status_ = Status::Corruption("gzip: corrupt data (isal_inflate error " + std::to_string(rc) + ")");
-      return -1;
+      const std::string member = "the gzip member that starts at byte " + std::to_string(member_start_);
+      return Fail(Status::Corruption(rc == ISAL_INCORRECT_CHECKSUM
+                                         ? "gzip: CRC or length check failed for " + member
+                                         : "gzip: corrupt data in " + member + " (isal_inflate error " +
+                                               std::to_string(rc) + ")"),
+                  member_start_);
     }
     if (produced > 0) return static_cast<long>(produced);
     if (st->block_state != ISAL_BLOCK_FINISH && Buffered() == 0 && eof_) {
-      status_ = Status::Corruption("gzip: unexpected end of file");
-      return -1;
+      return Fail(Status::Corruption("gzip: the member that starts at byte " + std::to_string(member_start_) +
+                                     " is truncated (the file ends at byte " + std::to_string(raw_read_) + ")"),
+                  member_start_);
     }
   }
 }

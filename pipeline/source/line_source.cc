@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -14,12 +15,18 @@ namespace newsflow::pipeline {
 namespace {
 
 constexpr size_t kChunk = 1u << 20;
-constexpr size_t kHardRecordCap = 64u << 20;  // bytes kept of one runaway line
+constexpr size_t kHardRecordCap = 64u << 20;  // at most this much of one line is ever kept
 
 class LineSource : public Source {
  public:
   LineSource(int fd, std::string name, uint64_t total, bool replayable, const SourceLimits& limits)
-      : in_(fd), name_(std::move(name)), total_(total), replayable_(replayable), limits_(limits), buf_(kChunk) {}
+      : in_(fd),
+        name_(std::move(name)),
+        total_(total),
+        replayable_(replayable),
+        limits_(limits),
+        record_cap_(std::min(limits.max_record_bytes, kHardRecordCap)),
+        buf_(kChunk) {}
 
   // Refills the batch in place: items left over from an earlier use of the
   // same Batch keep their string capacity, so a recycled batch allocates
@@ -41,9 +48,12 @@ class LineSource : public Source {
       it.error.clear();
       it.tags.clear();
       it.story.clear();
+      // A line over the record cap is not kept whole (it would be read
+      // into memory only to be dead-lettered): its first record_cap_ bytes
+      // are, and the rest is read and dropped.
       if (truncated)
-        it.error = "oversized line: more than " + std::to_string(kHardRecordCap) + " bytes (kept the first " +
-                   std::to_string(kHardRecordCap) + ")";
+        it.error = "oversized line: more than " + std::to_string(record_cap_) + " bytes (kept the first " +
+                   std::to_string(record_cap_) + ")";
       batch->bytes += it.raw.size() + 1;
     }
     batch->items.resize(n);
@@ -74,6 +84,7 @@ class LineSource : public Source {
   bool replayable() const override { return replayable_; }
   uint64_t bytes_read() const override { return in_.raw_bytes_read(); }
   uint64_t bytes_total() const override { return total_; }
+  int64_t error_offset() const override { return in_.error_offset(); }
 
  private:
   // Reads one line without its '\n' (and a trailing '\r'). False at EOF.
@@ -83,8 +94,22 @@ class LineSource : public Source {
       if (pos_ == end_) {
         if (eof_) return got_any;
         const long n = in_.Read(buf_.data(), buf_.size());
+        if (in_.members() != member_) {  // a new gzip member began in this Read (even a failed one)
+          member_ = in_.members();
+          member_first_line_ = line_no_ + 1;
+        }
         if (n < 0) {
           status_ = in_.status().Prefixed("read " + name_);
+          if (status_.code() == Status::Code::kCorruption) {
+            // The member's lines before the failed check were handed on:
+            // the run stores (or dead-letters) them; say which they are.
+            const uint64_t last = line_no_ + (got_any ? 1 : 0);
+            const uint64_t count = last >= member_first_line_ ? last - member_first_line_ + 1 : 0;
+            status_ = Status::Corruption(
+                status_.message() + "; " + std::to_string(count) + " line(s) of that member" +
+                (count ? " (lines " + std::to_string(member_first_line_) + ".." + std::to_string(last) + ")" : "") +
+                " were read before the error; they are stored or dead-lettered (see the summary)");
+          }
           eof_ = true;
           return got_any;
         }
@@ -99,7 +124,7 @@ class LineSource : public Source {
       const char* start = buf_.data() + pos_;
       const void* nl = std::memchr(start, '\n', end_ - pos_);
       const size_t len = nl ? static_cast<size_t>(static_cast<const char*>(nl) - start) : end_ - pos_;
-      const size_t room = line->size() < kHardRecordCap ? kHardRecordCap - line->size() : 0;
+      const size_t room = line->size() < record_cap_ ? record_cap_ - line->size() : 0;
       if (len > room) *truncated = true;
       line->append(start, std::min(len, room));
       pos_ += len;
@@ -116,10 +141,12 @@ class LineSource : public Source {
   uint64_t total_;
   bool replayable_;
   SourceLimits limits_;
+  size_t record_cap_;  // bytes kept of one line
   std::vector<char> buf_;
   size_t pos_ = 0, end_ = 0;
   bool eof_ = false;
   uint64_t line_no_ = 0;
+  uint64_t member_ = 0, member_first_line_ = 1;  // gzip: current member, its first line
   Status status_;
   std::string identity_;
 };

@@ -20,7 +20,8 @@ namespace newsflow::pipeline {
 struct SourceLimits {
   size_t max_items = 1024;            // records per batch
   size_t max_bytes = 1u << 20;        // raw bytes per batch (a batch holds at least one record)
-  size_t max_record_bytes = 1u << 20; // longer records are kept (up to 64 MiB) and dead-lettered
+  size_t max_record_bytes = 1u << 20; // longer records are dead-lettered, with their first
+                                      // max_record_bytes (at most 64 MiB) kept as their raw bytes
 };
 
 class Source {
@@ -29,6 +30,9 @@ class Source {
   [[nodiscard]] virtual bool Next(Batch* batch) = 0;
   // OK unless Next() returned false because of an error.
   virtual Status status() const = 0;
+  // After an error: the byte offset in the input it is about (a corrupt gzip
+  // member's start, the first byte after the last member), or -1.
+  virtual int64_t error_offset() const { return -1; }
   // True if the input can be read again from the start by a later run (a
   // regular file): the store may then bulk-load it without a write-ahead log.
   // stdin, pipes, FIFOs, devices and Kafka are not replayable.

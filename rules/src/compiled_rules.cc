@@ -39,6 +39,23 @@ std::string EscapeLiteral(std::string_view s) {
 // Flags of every regex pattern (on top of HS_FLAG_CASELESS when caseless).
 constexpr unsigned kRegexFlags = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
 
+// Hyperscan 5.4's pure-literal API (hs_compile_lit_multi) builds databases
+// whose hs_scan fails with HS_UNKNOWN_ERROR (-13) once the text holds a
+// literal that ends in a long run of one byte after a head of 3 or more other
+// bytes ("abc" + 34 x "x"), when the set has another literal
+// (intel/hyperscan#303, #353: the pure-literal Rose program lacks what that
+// literal's confirm needs; the same literals through hs_compile_multi, \xNN
+// escaped, scan fine). Measured: a run of 34 fails, 33 does not; the check
+// below leaves a wide margin. Such a set goes through hs_compile_multi.
+constexpr size_t kRiskyLiteralRun = 16;
+
+bool RiskyForLiteralApi(std::string_view lit) {
+  if (lit.size() <= kRiskyLiteralRun) return false;
+  size_t run = 1;
+  while (run < lit.size() && lit[lit.size() - 1 - run] == lit.back()) ++run;
+  return run >= kRiskyLiteralRun && run < lit.size();
+}
+
 std::string FormatBudget(std::chrono::milliseconds b) {
   const auto ms = b.count();
   return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
@@ -287,6 +304,32 @@ Status CompiledRules::CheckRegexBudget(std::chrono::milliseconds budget,
 }
 
 Status CompiledRules::BuildDatabase(bool any_regex, const std::vector<std::pair<uint32_t, int>>& first_use) {
+  // The pure-literal API compiles faster; it is used unless a regex or a
+  // literal of the class it mis-scans (RiskyForLiteralApi) is in the set,
+  // and its database must then pass SelfCheck, else the set is compiled
+  // again through hs_compile_multi.
+  const bool risky =
+      std::any_of(patterns_.begin(), patterns_.end(), [](const Pattern& p) { return RiskyForLiteralApi(p.text); });
+  if (!any_regex && !risky) {
+    NEWSFLOW_RETURN_IF_ERROR(CompileDatabase(/*literal_api=*/true, first_use));
+    if (SelfCheck()) return Status::OK();
+  }
+  return CompileDatabase(/*literal_api=*/false, first_use);
+}
+
+bool CompiledRules::SelfCheck() const {
+  // Every literal once, as text: each one's match (and confirm) path runs.
+  std::string text;
+  for (const Pattern& p : patterns_) text.append(p.text).push_back('\n');
+  hs_scratch_t* s = nullptr;
+  if (hs_alloc_scratch(db_.get(), &s) != HS_SUCCESS) return false;
+  auto none = [](unsigned, unsigned long long, unsigned long long, unsigned, void*) { return 0; };
+  const hs_error_t rc = hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s, none, nullptr);
+  hs_free_scratch(s);
+  return rc == HS_SUCCESS;
+}
+
+Status CompiledRules::CompileDatabase(bool literal_api, const std::vector<std::pair<uint32_t, int>>& first_use) {
   const auto n = static_cast<unsigned>(patterns_.size());
   std::vector<unsigned> flags(n), ids(n);
   std::vector<size_t> lens(n);
@@ -300,7 +343,7 @@ Status CompiledRules::BuildDatabase(bool any_regex, const std::vector<std::pair<
       exprs[i] = p.text;
       flags[i] |= kRegexFlags;
     } else {
-      exprs[i] = any_regex ? EscapeLiteral(p.text) : p.text;
+      exprs[i] = literal_api ? p.text : EscapeLiteral(p.text);
     }
     ptrs[i] = exprs[i].c_str();
     lens[i] = exprs[i].size();
@@ -308,13 +351,13 @@ Status CompiledRules::BuildDatabase(bool any_regex, const std::vector<std::pair<
   hs_compile_error_t* err = nullptr;
   hs_database_t* db = nullptr;
   hs_error_t rc;
-  if (!any_regex) {
+  if (literal_api) {
     rc = hs_compile_lit_multi(ptrs.data(), flags.data(), ids.data(), lens.data(), n, HS_MODE_BLOCK, nullptr, &db,
                               &err);
-    literal_api_ = true;
   } else {
     rc = hs_compile_multi(ptrs.data(), flags.data(), ids.data(), n, HS_MODE_BLOCK, nullptr, &db, &err);
   }
+  literal_api_ = literal_api;
   db_.reset(db);
   if (rc == HS_SUCCESS) return Status::OK();
   std::string msg = "hyperscan compile failed";

@@ -124,22 +124,22 @@ struct BadLine {
 
 TEST(Decoder, BadInputGetsAReason) {
   const std::vector<BadLine> cases = {
-      {"cls", R"({"ctime":1,"content":"x"})", "missing required field `id`"},
+      {"cls", R"({"ctime":1778688503,"content":"x"})", "missing required field `id`"},
       {"cls", R"({"id":1,"content":"x"})", "missing required field `time`"},
-      {"cls", R"({"id":{"a":1},"ctime":1,"content":"x"})", "field `id`: expected string or integer, got object"},
+      {"cls", R"({"id":{"a":1},"ctime":1778688503,"content":"x"})", "field `id`: expected string or integer, got object"},
       {"cls", R"({"id":1,"ctime":"soon","content":"x"})", "field `time`"},
-      {"cls", R"({"id":1,"ctime":1,"content":42})", "field `body`: expected string, got number"},
-      {"cls", R"({"id":-5,"ctime":1,"content":"x"})", "field `id`"},
-      {"cls", R"({"id":1,"ctime":1,"content":""})", "empty `body` and `title`"},
+      {"cls", R"({"id":1,"ctime":1778688503,"content":42})", "field `body`: expected string, got number"},
+      {"cls", R"({"id":-5,"ctime":1778688503,"content":"x"})", "field `id`"},
+      {"cls", R"({"id":1,"ctime":1778688503,"content":""})", "empty `body` and `title`"},
       {"eastmoney", R"({"code":"1","showTime":"yesterday","summary":"x"})", "field `time`"},
-      {"cls", R"({"id":1,"ctime":1,"content":"x")", "json"},
+      {"cls", R"({"id":1,"ctime":1778688503,"content":"x")", "json"},
       {"cls", R"([1,2,3])", "not a JSON object"},
       {"cls", "  ", "empty line"},
       {"cls", "", "empty line"},
       {"cls", std::string("{\"id\":1,\"ctime\":1,\"content\":\"a\0b\"}", 32), "NUL byte at offset"},
       {"cls", "{\"id\":1,\"ctime\":1,\"content\":\"\xff\xfe\"}", "json"},
-      {"cls", R"({"id":1,"ctime":1,"content":"x"} {"id":2})", "trailing content"},
-      {"cls", R"({"id":1,"ctime":1,"content":"x"} xyz)", "json"},
+      {"cls", R"({"id":1,"ctime":1778688503,"content":"x"} {"id":2})", "trailing content"},
+      {"cls", R"({"id":1,"ctime":1778688503,"content":"x"} xyz)", "json"},
       {"auto", R"({"foo":1})", "cannot tell the feed"},
   };
   for (const auto& c : cases) {
@@ -155,13 +155,13 @@ TEST(Decoder, OversizedLinesAreRejectedBeforeParsing) {
   DecoderOptions o;
   o.max_line_bytes = 1 << 20;
   Decoder dec(Spec("cls"), o);
-  std::string big = R"({"id":1,"ctime":1,"content":")" + std::string(2 << 20, 'a') + "\"}";
+  std::string big = R"({"id":1,"ctime":1778688503,"content":")" + std::string(2 << 20, 'a') + "\"}";
   Document d;
   auto r = dec.Decode(big, &d);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.message().find("oversized line"), std::string::npos) << r.message();
   // The decoder still works afterwards.
-  EXPECT_TRUE(dec.Decode(R"({"id":1,"ctime":1,"content":"x"})", &d).ok());
+  EXPECT_TRUE(dec.Decode(R"({"id":1,"ctime":1778688503,"content":"x"})", &d).ok());
 }
 
 TEST(Decoder, FieldMapFileDescribesAnyFeed) {

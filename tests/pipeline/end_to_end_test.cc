@@ -213,7 +213,8 @@ TEST(EndToEnd, GarbageIsDeadLetteredAndEveryRealItemStored) {
   ASSERT_EQ(dls.size(), bad.size());
   for (size_t i = 0; i < bad.size(); ++i) {
     EXPECT_EQ(dls[i].raw, bad[i].first.substr(0, dls[i].raw.size())) << i;
-    EXPECT_EQ(dls[i].raw.size(), bad[i].first.size()) << i;
+    // Raw bytes as read; of a line over --max-record-bytes (1 MiB) the first 1 MiB.
+    EXPECT_EQ(dls[i].raw.size(), std::min(bad[i].first.size(), size_t{1} << 20)) << i;
     EXPECT_NE(dls[i].reason.find(bad[i].second), std::string::npos) << i << ": " << dls[i].reason;
     EXPECT_EQ(dls[i].position.rfind("file:" + tmp.path("mixed.jsonl") + ":", 0), 0u) << dls[i].position;
   }

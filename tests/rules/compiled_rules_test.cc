@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 
 #include "newsflow/rules/compiled_rules.h"
 
@@ -262,6 +263,47 @@ TEST(CompiledRules, ScratchIsReusableAcrossDocuments) {
   ASSERT_TRUE(c->Tag("\n天气晴朗", 0, scratch.get(), &out).ok());
   EXPECT_TRUE(out.empty());  // bits from the previous document are cleared
   EXPECT_TRUE(scratch->matches().hits.empty());
+}
+
+// Hyperscan 5.4's pure-literal API builds databases whose scan fails
+// (HS_UNKNOWN_ERROR) for a keyword that ends in a long run of one byte after
+// a head of 3+ bytes, beside another keyword. The fuzzer's two reproducers
+// (fuzz/regressions/fuzz_rule_loader/) must load, compile and scan cleanly,
+// and the keyword must still be found.
+TEST(CompiledRules, LongRunLiteralsScanWithoutHyperscanError) {
+  for (const char* name : {"hyperscan-scan-unknown-error.yaml", "hyperscan-scan-unknown-error-ctrl.yaml"}) {
+    SCOPED_TRACE(name);
+    const std::string path = std::string(NEWSFLOW_SOURCE_DIR) + "/fuzz/regressions/fuzz_rule_loader/" + name;
+    FILE* f = std::fopen(path.c_str(), "rb");
+    ASSERT_NE(f, nullptr) << path;
+    std::string yaml;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) yaml.append(buf, n);
+    std::fclose(f);
+    RuleSet set;
+    ASSERT_TRUE(ParseRuleFile(yaml, name, &set).ok());
+    std::shared_ptr<const CompiledRules> c;
+    ASSERT_TRUE(CompiledRules::Compile(set, &c).ok());
+    std::unique_ptr<ScanScratch> scratch;
+    ASSERT_TRUE(c->NewScratch(&scratch).ok());
+    std::vector<TagMatch> out;
+    EXPECT_TRUE(c->Tag(yaml, static_cast<uint32_t>(yaml.size() / 2), scratch.get(), &out).ok());
+    // The long keyword itself, alone, as the document: found.
+    std::string keyword;
+    for (const Pattern& p : c->patterns())
+      if (p.text.size() > keyword.size()) keyword = p.text;
+    out.clear();
+    ASSERT_TRUE(c->Tag("\n" + keyword, 0, scratch.get(), &out).ok());
+    ASSERT_EQ(out.size(), 1u);
+  }
+  // The class beyond the two files: heads of 3..6 bytes, runs of 16..80.
+  for (size_t head = 3; head <= 6; ++head)
+    for (size_t run = 16; run <= 80; run += 8) {
+      const std::string kw = std::string("qwerty").substr(0, head) + std::string(run, 'x');
+      auto c = CompileYaml("version: 1\nrules:\n  - tag: cluster:k\n    any: [" + kw + ", s]\n");
+      ASSERT_TRUE(c);
+      EXPECT_EQ(TagsOf(*c, "", "zz " + kw + " zz"), Tags{"cluster:k"}) << kw;
+    }
 }
 
 }  // namespace

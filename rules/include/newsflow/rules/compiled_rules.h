@@ -166,6 +166,11 @@ class CompiledRules {
   Status CheckRegexBudget(std::chrono::milliseconds budget,
                           const std::vector<std::pair<uint32_t, int>>& first_use) const;
   Status BuildDatabase(bool any_regex, const std::vector<std::pair<uint32_t, int>>& first_use);
+  // One hs_compile_lit_multi (literal_api) or hs_compile_multi of every pattern into db_.
+  Status CompileDatabase(bool literal_api, const std::vector<std::pair<uint32_t, int>>& first_use);
+  // A scan of every literal once succeeds on db_ (Hyperscan 5.4's literal API
+  // can build databases whose scans fail; compiled_rules.cc says which).
+  bool SelfCheck() const;
   // Evaluates one candidate rule on the scratch's match set; appends a
   // TagMatch if it fires.
   void EvaluateRule(uint32_t rule, ScanScratch* s, std::vector<TagMatch>* out) const;

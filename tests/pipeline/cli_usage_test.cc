@@ -1,0 +1,75 @@
+// CLI: every usage problem (a bad number, a value out of range, an unknown
+// format, a bad time, a malformed destination) exits 2, before anything is
+// opened or created, and nothing ends in an uncaught exception (134).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::Newsflow;
+using testing::RunShell;
+using testing::TempDir;
+
+TEST(CliUsage, BadValuesExitTwo) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  const std::string run = Newsflow() + " run -q --source /dev/null --db " + db + " ";
+  const std::string query = Newsflow() + " query --db " + db + " ";
+  const std::vector<std::string> cases = {
+      query + "--since 99999999999999999999",
+      query + "--until -99999999999999999999",
+      query + "--since '2026-05-18 12:00:00garbage'",
+      query + "--since 2026-13-01",
+      query + "--since yesterday",
+      query + "--limit -5",
+      query + "--limit 99999999999999999999999",
+      Newsflow() + " dead-letter --db " + db + " --limit x",
+      run + "--threads 100000",
+      run + "--threads -1",
+      run + "--threads abc",
+      run + "--threads 99999999999999999999",
+      run + "--batch 0",
+      run + "--batch -1",
+      run + "--format foo",
+      run + "--max-record-bytes 0",
+      run + "--max-record-bytes 1e3",
+      run + "--max-inflight-bytes 1000",  // below --max-record-bytes
+      run + "--alerts bogus:x",
+      run + "--dead-letter file:x",
+      Newsflow() + " run -q --db " + db + " --source kafka://nohost",
+      Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/t?nokv'",
+      Newsflow() + " rules coverage --source /dev/null --top -1",
+      Newsflow() + " produce --broker h:1 --topic t --rate nan /dev/null",
+      Newsflow() + " produce --broker h:1 --topic t --rate inf/s /dev/null",
+      Newsflow() + " produce --broker h:1 --topic t --rate fast /dev/null",
+      Newsflow() + " produce --broker h:1 --topic t --repeat -1 /dev/null",
+      Newsflow() + " produce --broker h:1 --topic t --format foo /dev/null",
+  };
+  for (const auto& cmd : cases) {
+    const auto r = RunShell(cmd);
+    EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.err;
+    EXPECT_FALSE(r.err.empty()) << cmd;  // a message says what is wrong
+  }
+  EXPECT_FALSE(std::filesystem::exists(db)) << "a usage error created the store";
+}
+
+TEST(CliUsage, GoodValuesAreAccepted) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  const auto made = RunShell(Newsflow() + " run -q --source " + testing::SourcePath("tests/fixtures/cls-sample.jsonl") +
+                             " --rules " + testing::SourcePath("rules/sets") + " --db " + db +
+                             " --threads 2 --batch 7 --max-record-bytes 65536 --max-inflight-bytes 1048576");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  for (const char* since : {"2026-05-18", "2026-05-18 12:00", "2026-05-18 12:00:00", "2026-05-18T12:00:00Z",
+                                   "1778688503000"}) {
+    const auto r = RunShell(Newsflow() + " query --count --db " + db + " --since '" + since + "'");
+    EXPECT_EQ(r.exit_code, 0) << since << "\n" << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline

@@ -1,0 +1,56 @@
+// Readers (query, show, dead-letter) open the store as a RocksDB secondary
+// with a private `newsflow-reader-*` temporary directory. It must be removed
+// on every exit path the process controls: a closed stdout (`| head`) used
+// to kill the reader by SIGPIPE and leave the directory behind; now the
+// write fails with EPIPE, the command exits 1 and closes the store.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::Newsflow;
+using testing::RunShell;
+using testing::SourcePath;
+using testing::TempDir;
+
+// Entries named newsflow-reader-* in `dir`.
+int ReaderDirs(const std::string& dir) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().filename().string().rfind("newsflow-reader-", 0) == 0) ++n;
+  return n;
+}
+
+TEST(ReaderCleanup, ClosedStdoutLeavesNoTempDirAndExitsOne) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  for (const char* feed : {"cls", "eastmoney", "ths"}) {
+    const auto r = RunShell(Newsflow() + " run -q --source " + SourcePath(std::string("tests/fixtures/") + feed +
+                                                                          "-sample.jsonl") +
+                            " --rules " + SourcePath("rules/sets") + " --db " + db);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  std::filesystem::create_directories(tmp.path("t"));
+  // 360 documents as JSON are far more than a pipe holds: writes continue
+  // after `head` has exited.
+  for (const std::string cmd : {"query --limit 0 --json", "dead-letter"}) {
+    const auto r = RunShell("bash -c 'TMPDIR=" + tmp.path("t") + " " + Newsflow() + " " + cmd + " --db " + db +
+                            " | head -c 10 >/dev/null; echo ${PIPESTATUS[0]}'");
+    EXPECT_EQ(ReaderDirs(tmp.path("t")), 0) << cmd;
+    if (cmd != "dead-letter") {
+      EXPECT_EQ(r.out, "1\n") << cmd << ": exit status of the reader; " << r.err;
+    }
+  }
+  // Control: a reader whose output is all read exits 0, and cleans up too.
+  const auto ok = RunShell("TMPDIR=" + tmp.path("t") + " " + Newsflow() + " query --limit 0 --json --db " + db);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_GT(ok.out.size(), size_t{256} << 10);
+  EXPECT_EQ(ReaderDirs(tmp.path("t")), 0);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
