@@ -32,6 +32,12 @@ uint32_t NextCodePoint(std::string_view s, size_t& i) {
   return cp;
 }
 
+// A story is told by its lead: the sketch reads the headline and the first
+// kLeadChars kept characters (and kLeadBytes bytes of the body), so a long
+// article costs what a long flash does.
+constexpr size_t kLeadChars = 300;
+constexpr size_t kLeadBytes = 1500;
+
 bool IsDigit(uint32_t c) { return c >= '0' && c <= '9'; }
 bool IsIdeograph(uint32_t c) { return c >= 0x4E00 && c <= 0x9FFF; }
 
@@ -137,6 +143,7 @@ void Trigrams(const std::vector<uint32_t>& c, std::vector<uint32_t>* out, uint32
     w[1] = w[2];
     w[2] = k;
     if (++kept >= 3) out->push_back(Mix((uint64_t{w[0]} << 42) ^ (uint64_t{w[1]} << 21) ^ w[2]));
+    if (kept >= kLeadChars) break;
   }
   if (kept_count) *kept_count = static_cast<uint32_t>(kept);
   SortUnique(out);
@@ -159,7 +166,7 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   const std::string_view headline = Headline(title, body);
   std::vector<uint32_t> text = CodePoints(title);
   text.push_back('\n');
-  const std::vector<uint32_t> b = CodePoints(body);
+  const std::vector<uint32_t> b = CodePoints(body.substr(0, kLeadBytes));
   text.insert(text.end(), b.begin(), b.end());
   const std::vector<uint32_t> h = CodePoints(headline);
 

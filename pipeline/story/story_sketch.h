@@ -5,7 +5,8 @@
 // simplified), so the three feeds' renderings of one text give one sketch.
 // Text is reduced to ASCII digits, lower-case ASCII letters and CJK ideographs
 // (punctuation and spaces carry no story identity); a wire dateline such as
-// "财联社5月29日电" is dropped. Numbers are the tokens "12.5%", "13亿", "4420美元"
+// "财联社5月29日电" is dropped. Only the lead is read: the headline and the
+// first 300 kept characters (1500 bytes) of the body. Numbers are the tokens "12.5%", "13亿", "4420美元"
 // (digits with their unit); calendar dates and clock times are not numbers
 // here, they differ between a feed's two renderings of one story too often.
 //
@@ -25,7 +26,7 @@ struct StorySketch {
   std::vector<uint32_t> title_grams;    // the same for the headline
   std::vector<uint32_t> numbers;        // sorted, unique hashes of number tokens
   std::vector<uint32_t> title_numbers;  // those of the headline
-  uint32_t length = 0;                  // kept characters of the text
+  uint32_t length = 0;                  // kept characters of the text's lead (at most 300)
 
   size_t MemoryBytes() const {
     return sizeof(*this) + 4 * (grams.capacity() + title_grams.capacity() + numbers.capacity() +

@@ -293,16 +293,17 @@ Status AddColumnFamiliesOnDisk(const StoreOptions& options, const rocksdb::DBOpt
   return Status::OK();
 }
 
-// A reader opens only the families that exist: a store written before a
-// family was added (by_story) stays readable.
+// A reader of a store written before story ids (no by_story family) opens
+// it without that family. Every other family must be there: a store still
+// being created by its writer fails to open, as it always did.
 void DropColumnFamiliesNotOnDisk(const StoreOptions& options, const rocksdb::DBOptions& db_opts,
                                  std::vector<rocksdb::ColumnFamilyDescriptor>* cfs) {
   std::vector<std::string> existing;
   if (!rocksdb::DB::ListColumnFamilies(db_opts, options.path, &existing).ok()) return;  // Open reports it
-  cfs->erase(std::remove_if(cfs->begin(), cfs->end(),
-                            [&](const auto& d) {
-                              return std::find(existing.begin(), existing.end(), d.name) == existing.end();
-                            }),
+  const bool has_story = std::find(existing.begin(), existing.end(), kByStoryCf) != existing.end();
+  const bool has_meta = std::find(existing.begin(), existing.end(), kMetaCf) != existing.end();
+  if (has_story || !has_meta) return;  // complete, or not created yet (Open fails on it)
+  cfs->erase(std::remove_if(cfs->begin(), cfs->end(), [](const auto& d) { return d.name == kByStoryCf; }),
              cfs->end());
 }
 
