@@ -19,7 +19,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   auto quiet = std::make_shared<bool>(false);
   auto json = std::make_shared<bool>(false);
   cmd->add_option("--source", opts->source,
-                  "file:PATH (JSON Lines, plain or .gz), PATH, - for stdin, or "
+                  "file:PATH (JSON Lines, plain or .gz), PATH, - for stdin, follow:PATH (a file another "
+                  "process appends to, across rotation and truncation; resumes where the store left off), or "
                   "kafka://HOST:PORT/TOPIC[,TOPIC]?group=NAME[&strategy=..&exit=eof..] (consumer group)")
       ->default_str("-");
   cmd->add_option("--format", opts->format, "cls | eastmoney | ths | auto | map:FILE")->default_str("auto");
@@ -28,6 +29,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--threads", opts->threads, "worker threads (0 = one per core)");
   cmd->add_option("--batch", opts->limits.max_items, "records per batch")->default_str("1024")
       ->check(UnsignedNumber());
+  cmd->add_option("--linger-ms", opts->limits.linger_ms,
+                  "stdin, pipes and follow:: hand on a partial batch after waiting this long for more")
+      ->default_str("20")
+      ->check(CLI::Range(0, 60000));
   cmd->add_option("--max-record-bytes", opts->limits.max_record_bytes,
                   "records longer than this are dead-lettered")->default_str("1048576")
       ->check(UnsignedNumber());

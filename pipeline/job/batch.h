@@ -56,6 +56,7 @@ struct Batch {
   size_t bytes = 0;                     // raw bytes in the batch
   std::vector<storage::Offset> offsets; // consumer positions this batch completes
   uint64_t end_record = 0;              // file/stdin sources: records of the input read through this batch
+  std::string resume_mark;              // follow: sources: the position after this batch (Source::resume_key)
   // The store write, encoded by the prepare stage on a worker thread.
   storage::PreparedWriteSet prepared;
   bool prepared_ready = false;

@@ -19,6 +19,9 @@ std::string FormatSummary(const RunSummary& s) {
   if (s.story_joined > 0) out += fmt::format("{} of the stored documents joined an earlier story\n", s.story_joined);
   if (s.already_complete) out += "already stored: an earlier run stored this file to its end; nothing to do\n";
   if (s.resumed_from > 0) out += fmt::format("resumed after record {} (stored by an earlier run)\n", s.resumed_from);
+  if (s.interrupted)
+    out += s.resumable ? "stopped by a signal: everything read was stored; run again to continue where it stopped\n"
+                       : "stopped by a signal: everything read was stored\n";
   if (s.input_error_offset >= 0)
     out += fmt::format("INPUT ERROR at byte {} of the input: the run stopped there (see the message above)\n",
                        s.input_error_offset);
@@ -67,9 +70,10 @@ std::string SummaryToJson(const RunSummary& s) {
   std::string out = fmt::format(
       "{{\"read\":{},\"stored\":{},\"tagged\":{},\"dead_lettered\":{},\"alerts\":{},\"bytes\":{},"
       "\"story_joined\":{},\"seconds\":{:.3f},\"durable\":{},\"resumed_from\":{},\"already_complete\":{},"
-      "\"peak_inflight_bytes\":{},\"input_error_offset\":{},\"ruleset_version\":",
+      "\"peak_inflight_bytes\":{},\"input_error_offset\":{},\"interrupted\":{},\"ruleset_version\":",
       s.read, s.stored, s.tagged, s.dead_lettered, s.alerts, s.bytes, s.story_joined, s.seconds, s.durable ? "true" : "false",
-      s.resumed_from, s.already_complete ? "true" : "false", s.peak_inflight_bytes, s.input_error_offset);
+      s.resumed_from, s.already_complete ? "true" : "false", s.peak_inflight_bytes, s.input_error_offset,
+      s.interrupted ? "true" : "false");
   AppendJsonString(&out, s.ruleset_version);
   AppendCounts(&out, "tag_counts", s.tag_counts);
   AppendCounts(&out, "dead_reasons", s.dead_reasons);

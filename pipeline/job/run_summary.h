@@ -27,6 +27,9 @@ struct RunSummary {
   // end is not read again (already_complete).
   uint64_t resumed_from = 0;
   bool already_complete = false;
+  // SIGINT/SIGTERM ended the run early (everything read was stored);
+  // resumable: a regular file or follow: source continues there next run.
+  bool interrupted = false, resumable = false;
   // The most raw bytes that were in flight at once (RunOptions::max_inflight_bytes).
   uint64_t peak_inflight_bytes = 0;
   // When the input failed (a corrupt gzip member, data after the last
@@ -41,7 +44,8 @@ struct RunSummary {
 std::string FormatSummary(const RunSummary& s);
 // The same as one JSON object (no newline): read, stored, tagged,
 // dead_lettered, alerts, bytes, seconds, durable, resumed_from,
-// already_complete, peak_inflight_bytes, input_error_offset, ruleset_version,
+// already_complete, peak_inflight_bytes, input_error_offset, interrupted,
+// ruleset_version,
 // tag_counts {tag: n}, dead_reasons {reason: n}, latency_ms (Kafka only).
 std::string SummaryToJson(const RunSummary& s);
 

@@ -108,7 +108,10 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &tagger_));
     summary_->ruleset_version = tagger_->version();
     const bool kafka = IsKafkaUri(o_.source);
-    if (!kafka) NEWSFLOW_RETURN_IF_ERROR(OpenLineSource(SourcePath(o_.source), o_.limits, &source_));
+    if (o_.source.rfind("follow:", 0) == 0)
+      NEWSFLOW_RETURN_IF_ERROR(OpenFollowSource(o_.source.substr(7), o_.limits, o_.stop, &source_));
+    else if (!kafka)
+      NEWSFLOW_RETURN_IF_ERROR(OpenLineSource(SourcePath(o_.source), o_.limits, o_.stop, &source_));
     NEWSFLOW_RETURN_IF_ERROR(OpenStore(kafka));
     if (kafka) NEWSFLOW_RETURN_IF_ERROR(OpenKafka());
     NEWSFLOW_RETURN_IF_ERROR(Resume());
@@ -214,6 +217,10 @@ class Job {
       result = source_->status();
       if (!result.ok()) summary_->input_error_offset = source_->error_offset();
     }
+    if (Stopped() && !summary_->already_complete) {
+      summary_->interrupted = true;
+      summary_->resumable = tracking_ || IsKafkaUri(o_.source) || (source_ && !source_->resume_key().empty());
+    }
     if (result.ok() && tracking_ && !summary_->already_complete && !Stopped()) result = MarkDone();
     // Close() fails after a failed write or flush (the store refuses writes
     // after one, and a WAL-less store then has only its last flush); a
@@ -280,6 +287,8 @@ class Job {
 
   Status WriteOne(Batch& b) {
     if (tracking_) AddProgress(b);
+    if (!b.resume_mark.empty())
+      b.prepared.progress.assign(1, storage::ProgressMark{source_->resume_key(), b.resume_mark});
     if (story_stage_) {
       NEWSFLOW_RETURN_IF_ERROR(story_stage_->Process(b));
       summary_->story_joined = story_stage_->index().stats().joined;
@@ -328,8 +337,14 @@ class Job {
     return Status::OK();
   }
 
-  // A regular file resumes after the records its durable progress covers.
+  // A regular file resumes after the records its durable progress covers; a
+  // followed file after the position stored with the last batch.
   Status Resume() {
+    if (const std::string key = source_->resume_key(); !key.empty()) {
+      std::optional<std::string> mark;
+      NEWSFLOW_RETURN_IF_ERROR(store_->GetProgress(key, &mark));
+      return mark ? source_->ResumeFrom(*mark) : Status::OK();
+    }
     if (!source_->replayable() || source_->identity().empty()) return Status::OK();
     tracking_ = true;
     std::optional<std::string> stored;

@@ -33,7 +33,7 @@ class Env;
 namespace newsflow::pipeline {
 
 struct RunOptions {
-  std::string source = "-";         // "-", "file:PATH", a bare PATH, or kafka://... (kafka_source.h)
+  std::string source = "-";         // "-", "file:PATH", a bare PATH, "follow:PATH", or kafka://... (kafka_source.h)
   std::string format = "auto";      // cls | eastmoney | ths | auto | map:FILE
   std::string rules_dir = "rules/sets";
   std::string db;                   // RocksDB directory (required)

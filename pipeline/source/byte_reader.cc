@@ -16,8 +16,8 @@ ByteReader::ByteReader(int fd) : fd_(fd), in_(kInputChunk) {}
 
 ByteReader::~ByteReader() { close(fd_); }
 
-bool ByteReader::Fill() {
-  if (eof_) return false;
+ByteReader::FillResult ByteReader::Fill() {
+  if (eof_) return FillResult::kEnd;
   if (in_pos_ == in_end_) {
     in_pos_ = in_end_ = 0;
   } else if (in_pos_ > 0) {
@@ -26,27 +26,51 @@ bool ByteReader::Fill() {
     in_pos_ = 0;
   }
   for (;;) {
+    if (wait_ && !wait_(fd_)) return FillResult::kBlocked;
     const ssize_t r = read(fd_, in_.data() + in_end_, in_.size() - in_end_);
-    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (r < 0) {
       status_ = Status::IOError(std::strerror(errno));
       eof_ = true;
-      return false;
+      return FillResult::kEnd;
     }
     if (r == 0) {
       eof_ = true;
-      return false;
+      return FillResult::kEnd;
     }
     in_end_ += static_cast<size_t>(r);
     raw_read_ += static_cast<uint64_t>(r);
-    return true;
+    return FillResult::kData;
   }
+}
+
+long ByteReader::InflateStep(char* out, size_t n) {
+  inflate_state* st = inflate_.get();
+  st->next_in = in_.data() + in_pos_;
+  st->avail_in = static_cast<uint32_t>(Buffered());
+  st->next_out = reinterpret_cast<uint8_t*>(out);
+  st->avail_out = static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX));
+  const uint32_t before_out = st->avail_out;
+  const int rc = isal_inflate(st);
+  in_pos_ = in_end_ - st->avail_in;
+  if (rc < 0) {
+    const std::string member = "the gzip member that starts at byte " + std::to_string(member_start_);
+    return Fail(Status::Corruption(rc == ISAL_INCORRECT_CHECKSUM
+                                       ? "gzip: CRC or length check failed for " + member
+                                       : "gzip: corrupt data in " + member + " (isal_inflate error " +
+                                             std::to_string(rc) + ")"),
+                member_start_);
+  }
+  return static_cast<long>(before_out - st->avail_out);
 }
 
 long ByteReader::Read(char* out, size_t n) {
   if (!status_.ok()) return -1;
   if (!detected_) {
-    while (Buffered() < 2 && Fill()) {
+    while (Buffered() < 2) {
+      const FillResult f = Fill();
+      if (f == FillResult::kBlocked) return kBlocked;
+      if (f == FillResult::kEnd) break;
     }
     if (!status_.ok()) return -1;
     gzip_ = Buffered() >= 2 && in_[in_pos_] == 0x1f && in_[in_pos_ + 1] == 0x8b;
@@ -60,7 +84,11 @@ long ByteReader::Read(char* out, size_t n) {
     detected_ = true;
   }
   if (!gzip_) {
-    if (Buffered() == 0 && !Fill()) return status_.ok() ? 0 : -1;
+    if (Buffered() == 0) {
+      const FillResult f = Fill();
+      if (f == FillResult::kBlocked) return kBlocked;
+      if (f == FillResult::kEnd) return status_.ok() ? 0 : -1;
+    }
     const size_t k = std::min(n, Buffered());
     std::memcpy(out, in_.data() + in_pos_, k);
     in_pos_ += k;
@@ -71,7 +99,10 @@ long ByteReader::Read(char* out, size_t n) {
     if (st->block_state == ISAL_BLOCK_FINISH) {
       // One gzip member is done; another may follow (concatenated .gz
       // files). Anything else after it is not silently dropped.
-      while (Buffered() < 2 && Fill()) {
+      while (Buffered() < 2) {
+        const FillResult f = Fill();
+        if (f == FillResult::kBlocked) return kBlocked;
+        if (f == FillResult::kEnd) break;
       }
       if (!status_.ok()) return Fail(status_, Offset());
       if (Buffered() == 0) return 0;  // the end of the file, right after a member
@@ -85,25 +116,15 @@ long ByteReader::Read(char* out, size_t n) {
       ++members_;
       member_start_ = Offset();
     }
-    if (Buffered() == 0) Fill();
-    if (!status_.ok()) return Fail(status_, Offset());
-    st->next_in = in_.data() + in_pos_;
-    st->avail_in = static_cast<uint32_t>(Buffered());
-    st->next_out = reinterpret_cast<uint8_t*>(out);
-    st->avail_out = static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX));
-    const uint32_t before_out = st->avail_out;
-    const int rc = isal_inflate(st);
-    in_pos_ = in_end_ - st->avail_in;
-    const size_t produced = before_out - st->avail_out;
-    if (rc < 0) {
-      const std::string member = "the gzip member that starts at byte " + std::to_string(member_start_);
-      return Fail(Status::Corruption(rc == ISAL_INCORRECT_CHECKSUM
-                                         ? "gzip: CRC or length check failed for " + member
-                                         : "gzip: corrupt data in " + member + " (isal_inflate error " +
-                                               std::to_string(rc) + ")"),
-                  member_start_);
+    if (Buffered() == 0 && Fill() == FillResult::kBlocked) {
+      // ISA-L may still hold output of input it has taken: hand that on
+      // before waiting.
+      const long k = InflateStep(out, n);
+      return k != 0 ? k : kBlocked;
     }
-    if (produced > 0) return static_cast<long>(produced);
+    if (!status_.ok()) return Fail(status_, Offset());
+    const long produced = InflateStep(out, n);
+    if (produced != 0) return produced;  // bytes, or -1 on corrupt data
     if (st->block_state != ISAL_BLOCK_FINISH && Buffered() == 0 && eof_) {
       return Fail(Status::Corruption("gzip: the member that starts at byte " + std::to_string(member_start_) +
                                      " is truncated (the file ends at byte " + std::to_string(raw_read_) + ")"),

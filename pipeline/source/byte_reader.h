@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,15 @@ namespace newsflow::pipeline {
 
 class ByteReader {
  public:
+  // Read() result: the wait function gave up before more input arrived.
+  static constexpr long kBlocked = -2;
+  // Called before each read() of `fd` that could block (a pipe, a FIFO, a
+  // terminal): returns true once the fd is readable (or at its end), false
+  // to give up for now, e.g. because a partial batch has lingered long
+  // enough or the run is stopping. Then Read() returns kBlocked and keeps
+  // its state; the next Read() carries on.
+  using WaitFn = std::function<bool(int fd)>;
+
   // Takes ownership of `fd`.
   explicit ByteReader(int fd);
   ~ByteReader();
@@ -35,8 +45,11 @@ class ByteReader {
   ByteReader& operator=(const ByteReader&) = delete;
 
   // Reads up to `n` bytes of content into `out`. Returns the count, 0 at the
-  // end, or -1 on an I/O or gzip error (status() says which).
+  // end, -1 on an I/O or gzip error (status() says which), or kBlocked.
   long Read(char* out, size_t n);
+
+  // Installs the wait function (none: read() blocks as long as it must).
+  void set_wait(WaitFn wait) { wait_ = std::move(wait); }
 
   uint64_t raw_bytes_read() const { return raw_read_; }  // from the fd, before inflating
   const Status& status() const { return status_; }
@@ -48,7 +61,8 @@ class ByteReader {
   uint64_t member_start() const { return member_start_; }
 
  private:
-  bool Fill();  // more raw input into in_; false at end of file or on error
+  enum class FillResult { kData, kEnd, kBlocked };  // kEnd: end of file, or an error (status_)
+  FillResult Fill();  // more raw input into in_
   size_t Buffered() const { return in_end_ - in_pos_; }
   uint64_t Offset() const { return raw_read_ - Buffered(); }  // input offset of in_[in_pos_]
   long Fail(Status s, uint64_t offset) {
@@ -57,7 +71,11 @@ class ByteReader {
     return -1;
   }
 
+  // One isal_inflate step from in_ into out; see Read().
+  long InflateStep(char* out, size_t n);
+
   int fd_;
+  WaitFn wait_;
   std::vector<uint8_t> in_;
   size_t in_pos_ = 0, in_end_ = 0;
   bool eof_ = false, detected_ = false, gzip_ = false;

@@ -1,14 +1,19 @@
 // line_source.cc — JSON Lines from a file or stdin, plain or gzip.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <optional>
 #include <cstdio>
 #include <cstring>
 
 #include "pipeline/source/byte_reader.h"
+#include "pipeline/source/line_cut.h"
 #include "pipeline/source/source.h"
 
 namespace newsflow::pipeline {
@@ -19,14 +24,19 @@ constexpr size_t kHardRecordCap = 64u << 20;  // at most this much of one line i
 
 class LineSource : public Source {
  public:
-  LineSource(int fd, std::string name, uint64_t total, bool replayable, const SourceLimits& limits)
+  LineSource(int fd, std::string name, uint64_t total, bool replayable, bool live, const SourceLimits& limits,
+             const std::atomic<bool>* stop)
       : in_(fd),
         name_(std::move(name)),
         total_(total),
         replayable_(replayable),
+        live_(live),
         limits_(limits),
+        stop_(stop),
         record_cap_(std::min(limits.max_record_bytes, kHardRecordCap)),
-        buf_(kChunk) {}
+        buf_(kChunk) {
+    if (live_) in_.set_wait([this](int fd) { return WaitReadable(fd); });
+  }
 
   // Refills the batch in place: items left over from an earlier use of the
   // same Batch keep their string capacity, so a recycled batch allocates
@@ -34,13 +44,27 @@ class LineSource : public Source {
   bool Next(Batch* batch) override {
     batch->bytes = 0;
     batch->offsets.clear();
+    linger_until_.reset();
+    // A file stops between batches on SIGINT/SIGTERM (a later run resumes
+    // it); a live input stops in WaitReadable, after draining what was
+    // already written.
+    if (!live_ && StopRequested()) return false;
     size_t n = 0;
     while (n < limits_.max_items && (n == 0 || batch->bytes < limits_.max_bytes)) {
       if (n == batch->items.size()) batch->items.emplace_back();
       Item& it = batch->items[n];
       it.raw.clear();
-      bool truncated = false;
-      if (!ReadLine(&it.raw, &truncated)) break;
+      bool truncated = carry_truncated_;
+      it.raw.swap(carry_);  // the start of a line that was still being written
+      carry_truncated_ = false;
+      batch_items_ = n;
+      const LineRead r = ReadLine(&it.raw, &truncated);
+      if (r == LineRead::kBlocked) {  // the batch lingered long enough: hand it on
+        carry_.swap(it.raw);
+        carry_truncated_ = truncated;
+        break;
+      }
+      if (r == LineRead::kEnd) break;
       ++line_no_;
       ++n;
       it.position.assign(name_).append(":").append(std::to_string(line_no_));
@@ -48,9 +72,6 @@ class LineSource : public Source {
       it.error.clear();
       it.tags.clear();
       it.story.clear();
-      // A line over the record cap is not kept whole (it would be read
-      // into memory only to be dead-lettered): its first record_cap_ bytes
-      // are, and the rest is read and dropped.
       if (truncated)
         it.error = "oversized line: more than " + std::to_string(record_cap_) + " bytes (kept the first " +
                    std::to_string(record_cap_) + ")";
@@ -68,7 +89,7 @@ class LineSource : public Source {
     bool truncated = false;
     while (line_no_ < lines) {
       line.clear();
-      if (!ReadLine(&line, &truncated)) {
+      if (ReadLine(&line, &truncated) != LineRead::kLine) {
         if (!status_.ok()) return status_;
         return Status::InvalidArgument(name_ + " has " + std::to_string(line_no_) + " lines, fewer than the " +
                                        std::to_string(lines) + " a previous run stored");
@@ -85,18 +106,62 @@ class LineSource : public Source {
   uint64_t bytes_read() const override { return in_.raw_bytes_read(); }
   uint64_t bytes_total() const override { return total_; }
   int64_t error_offset() const override { return in_.error_offset(); }
+  void Stop() override { aborted_.store(true); }
 
  private:
-  // Reads one line without its '\n' (and a trailing '\r'). False at EOF.
-  bool ReadLine(std::string* line, bool* truncated) {
-    bool got_any = false;
+  enum class LineRead { kLine, kEnd, kBlocked };
+  using Clock = std::chrono::steady_clock;
+
+  bool StopRequested() const { return aborted_.load() || (stop_ && stop_->load()); }
+
+  // The wait function of a live input (stdin, a pipe, a FIFO): see
+  // ByteReader::WaitFn. Waits in slices of at most kPollSlice so a stop is
+  // seen promptly whichever thread the signal went to.
+  bool WaitReadable(int fd) {
+    for (;;) {
+      const auto now = Clock::now();
+      if (!stopping_ && StopRequested()) {
+        stopping_ = true;
+        drain_until_ = now + kDrainLimit;
+      }
+      int timeout_ms = static_cast<int>(kPollSlice.count());
+      if (stopping_) {
+        // Lines written before the stop are read (they may be all the
+        // input there is); then the input ends without waiting for more.
+        if (now >= drain_until_) return false;
+        timeout_ms = 0;
+      } else if (batch_items_ > 0) {
+        if (!linger_until_) linger_until_ = now + std::chrono::milliseconds(limits_.linger_ms);
+        if (now >= *linger_until_) return false;
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*linger_until_ - now);
+        timeout_ms = std::min<int>(timeout_ms, static_cast<int>(left.count()));
+      }
+      pollfd p{fd, POLLIN, 0};
+      const int r = poll(&p, 1, timeout_ms);
+      if (r > 0) return true;  // readable, at its end, or failed: read() tells which
+      if (r < 0 && errno != EINTR) return true;
+      if (r == 0 && stopping_) return false;
+    }
+  }
+
+  // Reads one line without its '\n' (and a trailing '\r'), appending to
+  // *line (which may hold the start of the line from an earlier call).
+  // kEnd at the end of the input; kBlocked when a live input had nothing more
+  // within the linger (the bytes read so far stay in *line).
+  LineRead ReadLine(std::string* line, bool* truncated) {
+    bool got_any = !line->empty() || *truncated;
     for (;;) {
       if (pos_ == end_) {
-        if (eof_) return got_any;
+        if (eof_) return got_any ? LineRead::kLine : LineRead::kEnd;
         const long n = in_.Read(buf_.data(), buf_.size());
         if (in_.members() != member_) {  // a new gzip member began in this Read (even a failed one)
           member_ = in_.members();
           member_first_line_ = line_no_ + 1;
+        }
+        if (n == ByteReader::kBlocked) {
+          if (!stopping_) return LineRead::kBlocked;
+          eof_ = true;  // stopping: a line still being written is handed on as it is
+          return got_any ? LineRead::kLine : LineRead::kEnd;
         }
         if (n < 0) {
           status_ = in_.status().Prefixed("read " + name_);
@@ -111,40 +176,43 @@ class LineSource : public Source {
                 " were read before the error; they are stored or dead-lettered (see the summary)");
           }
           eof_ = true;
-          return got_any;
+          return got_any ? LineRead::kLine : LineRead::kEnd;
         }
         if (n == 0) {
           eof_ = true;
-          return got_any;
+          return got_any ? LineRead::kLine : LineRead::kEnd;
         }
         pos_ = 0;
         end_ = static_cast<size_t>(n);
       }
       got_any = true;
-      const char* start = buf_.data() + pos_;
-      const void* nl = std::memchr(start, '\n', end_ - pos_);
-      const size_t len = nl ? static_cast<size_t>(static_cast<const char*>(nl) - start) : end_ - pos_;
-      const size_t room = line->size() < record_cap_ ? record_cap_ - line->size() : 0;
-      if (len > room) *truncated = true;
-      line->append(start, std::min(len, room));
-      pos_ += len;
-      if (nl) {
-        ++pos_;
-        if (!line->empty() && line->back() == '\r') line->pop_back();
-        return true;
-      }
+      const LineCut cut = CutLine(buf_.data() + pos_, end_ - pos_, record_cap_, line, truncated);
+      pos_ += cut.consumed;
+      if (cut.complete) return LineRead::kLine;
     }
   }
+
+  static constexpr std::chrono::milliseconds kPollSlice{100};
+  static constexpr std::chrono::seconds kDrainLimit{2};
 
   ByteReader in_;
   std::string name_;
   uint64_t total_;
   bool replayable_;
+  bool live_;  // may block (stdin, a pipe, a FIFO, a terminal): lingers and wakes on a stop
   SourceLimits limits_;
+  const std::atomic<bool>* stop_;
+  std::atomic<bool> aborted_{false};  // Stop(): the run failed
   size_t record_cap_;  // bytes kept of one line
   std::vector<char> buf_;
   size_t pos_ = 0, end_ = 0;
   bool eof_ = false;
+  std::string carry_;  // a partial line when a batch was handed on mid-line
+  bool carry_truncated_ = false;
+  size_t batch_items_ = 0;  // items in the batch being filled (lingering needs some)
+  std::optional<Clock::time_point> linger_until_;
+  bool stopping_ = false;
+  Clock::time_point drain_until_;
   uint64_t line_no_ = 0;
   uint64_t member_ = 0, member_first_line_ = 1;  // gzip: current member, its first line
   Status status_;
@@ -179,6 +247,11 @@ std::string FileIdentity(int fd, const std::string& path, const struct stat& st)
 }  // namespace
 
 Status OpenLineSource(const std::string& path, const SourceLimits& limits, std::unique_ptr<Source>* out) {
+  return OpenLineSource(path, limits, nullptr, out);
+}
+
+Status OpenLineSource(const std::string& path, const SourceLimits& limits, const std::atomic<bool>* stop,
+                      std::unique_ptr<Source>* out) {
   const bool is_stdin = path == "-";
   const int fd = is_stdin ? dup(0) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
   const std::string name = is_stdin ? "stdin" : path;
@@ -200,7 +273,8 @@ Status OpenLineSource(const std::string& path, const SourceLimits& limits, std::
   const bool replayable = regular && !is_stdin;
   const std::string identity = replayable ? FileIdentity(fd, path, st) : "";
   auto src = std::make_unique<LineSource>(fd, is_stdin ? "stdin" : "file:" + path,
-                                          regular ? static_cast<uint64_t>(st.st_size) : 0, replayable, limits);
+                                          regular ? static_cast<uint64_t>(st.st_size) : 0, replayable,
+                                          /*live=*/!regular, limits, stop);
   src->set_identity(identity);
   *out = std::move(src);
   return Status::OK();

@@ -1,5 +1,12 @@
 // source.h — where raw records come from: a JSON Lines file (plain or .gz),
-// stdin, or (kafka_source.h) a Kafka consumer group.
+// stdin, a file another process appends to (follow:), or (kafka_source.h) a
+// Kafka consumer group.
+//
+// Live inputs (stdin, pipes, FIFOs, followed files, Kafka) hand on a partial
+// batch once the reader would block for longer than the linger, so an item
+// is stored within milliseconds of arriving whatever the batch size; and
+// they end (Next() returns false) soon after *stop is set, once what was
+// already written is read.
 //
 // Ownership: the runner owns its Source. Threads: a source is driven by one
 // reader thread. Next() fills a batch with up to `max_items` records /
@@ -10,6 +17,7 @@
 // in status().
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -22,6 +30,7 @@ struct SourceLimits {
   size_t max_bytes = 1u << 20;        // raw bytes per batch (a batch holds at least one record)
   size_t max_record_bytes = 1u << 20; // longer records are dead-lettered, with their first
                                       // max_record_bytes (at most 64 MiB) kept as their raw bytes
+  int linger_ms = 20;                 // live inputs: how long a partial batch waits for more
 };
 
 class Source {
@@ -45,17 +54,32 @@ class Source {
   // the next Next() starts after them (resuming a run). Fails if the input
   // is shorter than that (it is then not the input the progress was for).
   virtual Status SkipRecords(uint64_t /*lines*/) { return Status::InvalidArgument("source cannot skip records"); }
+  // For a source that resumes from a mark stored with each batch
+  // (Batch::resume_mark; follow:): the key the store keeps it under; empty
+  // for other sources.
+  virtual std::string resume_key() const { return ""; }
+  // Continues after the position a mark of an earlier run describes.
+  virtual Status ResumeFrom(const std::string& /*mark*/) { return Status::InvalidArgument("source cannot resume"); }
   // Bytes of input consumed so far and total size if known (0 = unknown), for progress.
   virtual uint64_t bytes_read() const = 0;
   virtual uint64_t bytes_total() const { return 0; }
-  // Asks a long-running source (Kafka) to stop; Next() then returns false soon.
+  // Asks the source to stop (the run failed); Next() then returns false soon.
   virtual void Stop() {}
   // The writer has durably stored this batch.
   virtual void Committed(const Batch& /*batch*/) {}
 };
 
 // Opens "-" (stdin) or a path; gzip is detected from the content, not the name.
-// Fails (NotFound, IOError) if the file cannot be opened.
+// Fails (NotFound, IOError) if the file cannot be opened. Once *stop is set
+// (may be null), a regular file ends at the next batch and a live input
+// after draining what is readable without waiting (at most ~2 s).
+Status OpenLineSource(const std::string& path, const SourceLimits& limits, const std::atomic<bool>* stop,
+                      std::unique_ptr<Source>* out);
 Status OpenLineSource(const std::string& path, const SourceLimits& limits, std::unique_ptr<Source>* out);
+
+// Opens `follow:PATH`'s PATH (follow_source.h). Fails with NotFound if PATH
+// does not exist when the run starts.
+Status OpenFollowSource(const std::string& path, const SourceLimits& limits, const std::atomic<bool>* stop,
+                        std::unique_ptr<Source>* out);
 
 }  // namespace newsflow::pipeline

@@ -1,0 +1,330 @@
+// follow_source.cc — `follow:PATH`: JSON Lines from a file another process
+// appends to, in the manner of `tail -F`, resumable from the store.
+//
+// - Growth: at the end of what is written, the source polls (kPollSlice)
+//   and hands on a partial batch after the linger (SourceLimits::linger_ms).
+// - Rotation (the file renamed away and a new one created at PATH): the old
+//   file is read to its end, then PATH is opened from its start. While PATH
+//   is missing the old file is still watched, since a writer may append to
+//   it until it reopens.
+// - Truncation (the file shrank below what was read: copytruncate, `> f`):
+//   reading restarts at byte 0.
+// - A line the old file ended without a newline (at rotation or truncation)
+//   is handed on as a record; a line still being written at a stop is not
+//   (the stored mark is at its start, so the next run reads it whole).
+// - Resume: every batch carries a mark (device, inode, byte offset after its
+//   last line, line number, a hash of the file's first bytes) that the run
+//   stores in the batch's WriteBatch. At start the mark is matched against
+//   PATH (same inode, long enough, same first bytes), then against the other
+//   files of PATH's directory (rotated while no run was reading: that file
+//   is finished first); if neither matches, PATH is read from its start and
+//   a warning says why.
+//
+// Ownership: owned by the runner. Threads: one reader thread. Errors: a read
+// error ends Next() and is kept in status(); a directory or a missing PATH
+// at open is an error.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "pipeline/source/line_cut.h"
+#include "pipeline/source/source.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+constexpr size_t kChunk = 1u << 20;
+constexpr size_t kHardRecordCap = 64u << 20;
+constexpr size_t kFingerprintBytes = 256;
+constexpr std::chrono::milliseconds kPollSlice{50};
+
+// FNV-1a of the first `n` bytes of `fd` (fewer if the file is shorter).
+uint64_t Fingerprint(int fd, size_t n) {
+  char buf[kFingerprintBytes];
+  const ssize_t got = pread(fd, buf, std::min(n, sizeof buf), 0);
+  uint64_t h = 1469598103934665603ULL;
+  for (ssize_t i = 0; i < got; ++i) {
+    h ^= static_cast<unsigned char>(buf[i]);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// Where a run stopped reading: text "v1 DEV INO OFFSET LINE FPLEN FPHASH".
+struct FollowMark {
+  uint64_t dev = 0, ino = 0, offset = 0, line = 0, fp_len = 0, fp = 0;
+
+  std::string Encode() const {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "v1 %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %016" PRIx64, dev,
+                  ino, offset, line, fp_len, fp);
+    return buf;
+  }
+  static bool Parse(const std::string& s, FollowMark* m) {
+    char tail;
+    return std::sscanf(s.c_str(), "v1 %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNx64 " %c",
+                       &m->dev, &m->ino, &m->offset, &m->line, &m->fp_len, &m->fp, &tail) == 6;
+  }
+  // True if `fd` (with stat `st`) is the file this mark was taken in.
+  bool Matches(int fd, const struct stat& st) const {
+    return static_cast<uint64_t>(st.st_dev) == dev && static_cast<uint64_t>(st.st_ino) == ino &&
+           static_cast<uint64_t>(st.st_size) >= offset && Fingerprint(fd, fp_len) == fp;
+  }
+};
+
+class FollowSource : public Source {
+ public:
+  FollowSource(std::string path, const SourceLimits& limits, const std::atomic<bool>* stop)
+      : path_(std::move(path)),
+        key_("follow:" + std::filesystem::absolute(path_).lexically_normal().string()),
+        limits_(limits),
+        stop_(stop),
+        record_cap_(std::min(limits.max_record_bytes, kHardRecordCap)),
+        buf_(kChunk) {}
+  ~FollowSource() override { CloseFile(); }
+
+  Status Open() {
+    const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      const int e = errno;
+      std::string msg = "cannot open " + path_ + ": " + std::strerror(e);
+      return e == ENOENT ? Status::NotFound(std::move(msg)) : Status::IOError(std::move(msg));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      close(fd);
+      return Status::InvalidArgument("cannot follow " + path_ + ": not a regular file");
+    }
+    Adopt(fd, st, 0, 0);
+    return Status::OK();
+  }
+
+  bool Next(Batch* batch) override {
+    batch->bytes = 0;
+    batch->offsets.clear();
+    std::optional<Clock::time_point> linger_until;
+    size_t n = 0;
+    auto emit = [&](bool truncated) {
+      if (n == batch->items.size()) batch->items.emplace_back();
+      Item& it = batch->items[n++];
+      it.raw.clear();
+      it.raw.swap(carry_);
+      ++line_no_;
+      it.position = name_ + ":" + std::to_string(line_no_);
+      it.kafka.reset();
+      it.error.clear();
+      it.tags.clear();
+      it.story.clear();
+      if (truncated)
+        it.error = "oversized line: more than " + std::to_string(record_cap_) + " bytes (kept the first " +
+                   std::to_string(record_cap_) + ")";
+      batch->bytes += it.raw.size() + 1;
+    };
+    while (n < limits_.max_items && (n == 0 || batch->bytes < limits_.max_bytes)) {
+      if (StopRequested()) break;  // a line still being written waits for the next run
+      if (pos_ < end_) {
+        const LineCut cut = CutLine(buf_.data() + pos_, end_ - pos_, record_cap_, &carry_, &carry_truncated_);
+        pos_ += cut.consumed;
+        if (cut.complete) {
+          emit(carry_truncated_);
+          carry_truncated_ = false;
+          mark_offset_ = file_offset_ - (end_ - pos_);
+        }
+        continue;
+      }
+      const Step step = ReadMore();
+      if (step == Step::kData) continue;
+      if (step == Step::kError) break;
+      if (step == Step::kTruncated || step == Step::kRotated) {
+        // The old content ended without a newline: its last line is complete.
+        if (!carry_.empty() || carry_truncated_) {
+          emit(carry_truncated_);
+          carry_truncated_ = false;
+        }
+        if (step == Step::kTruncated) {
+          Seek(0, 0);
+        } else {
+          CloseFile();
+          Adopt(pending_fd_, pending_stat_, 0, 0);
+          pending_fd_ = -1;
+        }
+        continue;
+      }
+      // Nothing new: a partial batch lingers, an empty one waits.
+      auto sleep = kPollSlice;
+      if (n > 0) {
+        const auto now = Clock::now();
+        if (!linger_until) linger_until = now + std::chrono::milliseconds(limits_.linger_ms);
+        if (now >= *linger_until) break;
+        sleep = std::min(sleep, std::chrono::ceil<std::chrono::milliseconds>(*linger_until - now));
+      }
+      std::this_thread::sleep_for(sleep);
+    }
+    batch->items.resize(n);
+    batch->end_record = lines_total_ += n;
+    if (n > 0) batch->resume_mark = CurrentMark().Encode();
+    return n > 0;
+  }
+
+  std::string resume_key() const override { return key_; }
+
+  Status ResumeFrom(const std::string& text) override {
+    FollowMark m;
+    if (!FollowMark::Parse(text, &m)) return Status::Corruption("follow: unreadable stored position '" + text + "'");
+    struct stat st;
+    if (fstat(fd_, &st) == 0 && m.Matches(fd_, st)) {
+      Seek(m.offset, m.line);
+      return Status::OK();
+    }
+    // Rotated while no run was reading it: finish that file first.
+    const std::filesystem::path dir = std::filesystem::absolute(path_).parent_path();
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      const int fd = open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      struct stat est;
+      if (fstat(fd, &est) == 0 && S_ISREG(est.st_mode) && m.Matches(fd, est)) {
+        std::fprintf(stderr, "newsflow: follow %s: the stored position is in %s (rotated): reading it first\n",
+                     path_.c_str(), entry.path().c_str());
+        CloseFile();
+        Adopt(fd, est, 0, 0);
+        name_ = "follow:" + entry.path().string();
+        Seek(m.offset, m.line);
+        return Status::OK();
+      }
+      close(fd);
+    }
+    std::fprintf(stderr,
+                 "newsflow: follow %s: the file of the stored position (inode %" PRIu64 ", offset %" PRIu64
+                 ") is gone or was rewritten: reading %s from its start\n",
+                 path_.c_str(), m.ino, m.offset, path_.c_str());
+    return Status::OK();
+  }
+
+  Status status() const override { return status_; }
+  uint64_t bytes_read() const override { return bytes_read_; }
+  void Stop() override { aborted_.store(true); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  enum class Step { kData, kIdle, kTruncated, kRotated, kError };
+
+  bool StopRequested() const { return aborted_.load() || (stop_ && stop_->load()); }
+
+  void Adopt(int fd, const struct stat& st, uint64_t offset, uint64_t line) {
+    fd_ = fd;
+    dev_ = static_cast<uint64_t>(st.st_dev);
+    ino_ = static_cast<uint64_t>(st.st_ino);
+    name_ = "follow:" + path_;
+    Seek(offset, line);
+  }
+
+  void Seek(uint64_t offset, uint64_t line) {
+    (void)lseek(fd_, static_cast<off_t>(offset), SEEK_SET);
+    file_offset_ = mark_offset_ = offset;
+    line_no_ = line;
+    pos_ = end_ = 0;
+    carry_.clear();
+    carry_truncated_ = false;
+  }
+
+  void CloseFile() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+  FollowMark CurrentMark() const {
+    FollowMark m;
+    m.dev = dev_;
+    m.ino = ino_;
+    m.offset = mark_offset_;
+    m.line = line_no_;
+    m.fp_len = std::min<uint64_t>(kFingerprintBytes, mark_offset_);
+    m.fp = Fingerprint(fd_, m.fp_len);
+    return m;
+  }
+
+  // More bytes into buf_, or what happened instead.
+  Step ReadMore() {
+    const ssize_t r = read(fd_, buf_.data(), buf_.size());
+    if (r > 0) {
+      pos_ = 0;
+      end_ = static_cast<size_t>(r);
+      file_offset_ += static_cast<uint64_t>(r);
+      bytes_read_ += static_cast<uint64_t>(r);
+      return Step::kData;
+    }
+    if (r < 0) {
+      if (errno == EINTR) return Step::kData;
+      status_ = Status::IOError("read " + name_ + ": " + std::strerror(errno));
+      return Step::kError;
+    }
+    // At the end of what is written so far.
+    struct stat cur;
+    if (fstat(fd_, &cur) == 0 && static_cast<uint64_t>(cur.st_size) < file_offset_) {
+      std::fprintf(stderr, "newsflow: follow %s: truncated (now %lld bytes, %" PRIu64 " read): reading from its start\n",
+                   path_.c_str(), static_cast<long long>(cur.st_size), file_offset_);
+      return Step::kTruncated;
+    }
+    struct stat at_path;
+    if (stat(path_.c_str(), &at_path) != 0) return Step::kIdle;  // renamed away, not recreated yet
+    if (static_cast<uint64_t>(at_path.st_dev) == dev_ && static_cast<uint64_t>(at_path.st_ino) == ino_)
+      return Step::kIdle;
+    // Rotated: the old file is read to its end; PATH is a new file.
+    const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Step::kIdle;  // gone again between stat and open: next poll
+    if (fstat(fd, &pending_stat_) != 0 || !S_ISREG(pending_stat_.st_mode)) {
+      close(fd);
+      return Step::kIdle;
+    }
+    pending_fd_ = fd;
+    return Step::kRotated;
+  }
+
+  std::string path_;
+  std::string key_;
+  std::string name_;
+  SourceLimits limits_;
+  const std::atomic<bool>* stop_;
+  std::atomic<bool> aborted_{false};
+  size_t record_cap_;
+  int fd_ = -1;
+  int pending_fd_ = -1;  // kRotated: the new file at PATH
+  struct stat pending_stat_ {};
+  uint64_t dev_ = 0, ino_ = 0;
+  uint64_t file_offset_ = 0;  // bytes of the current file read into buf_
+  uint64_t mark_offset_ = 0;  // the current file's offset after the last line handed on
+  uint64_t line_no_ = 0;      // lines handed on from the current file
+  uint64_t lines_total_ = 0;
+  uint64_t bytes_read_ = 0;
+  std::vector<char> buf_;
+  size_t pos_ = 0, end_ = 0;
+  std::string carry_;
+  bool carry_truncated_ = false;
+  Status status_;
+};
+
+}  // namespace
+
+Status OpenFollowSource(const std::string& path, const SourceLimits& limits, const std::atomic<bool>* stop,
+                        std::unique_ptr<Source>* out) {
+  auto src = std::make_unique<FollowSource>(path, limits, stop);
+  NEWSFLOW_RETURN_IF_ERROR(src->Open());
+  *out = std::move(src);
+  return Status::OK();
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,36 @@
+// line_cut.h — internal to source/: the one place that cuts JSON Lines out of
+// a byte buffer, for the file/stdin source and the follow: source alike.
+//
+// A line longer than the record cap is not kept whole (it would be read into
+// memory only to be dead-lettered): its first `cap` bytes are, the rest is
+// consumed and dropped, and *truncated is set. A trailing '\r' is removed
+// from a complete line (CRLF input).
+//
+// Threads: a plain function. Errors: none.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <string>
+
+namespace newsflow::pipeline {
+
+struct LineCut {
+  size_t consumed = 0;    // bytes of the buffer used, the newline included
+  bool complete = false;  // a newline ended the line
+};
+
+// Appends the bytes of [p, p + n) up to the first '\n' to *line.
+inline LineCut CutLine(const char* p, size_t n, size_t cap, std::string* line, bool* truncated) {
+  const void* nl = std::memchr(p, '\n', n);
+  const size_t len = nl ? static_cast<size_t>(static_cast<const char*>(nl) - p) : n;
+  const size_t room = line->size() < cap ? cap - line->size() : 0;
+  if (len > room) *truncated = true;
+  line->append(p, std::min(len, room));
+  if (!nl) return {len, false};
+  if (!line->empty() && line->back() == '\r') line->pop_back();
+  return {len + 1, true};
+}
+
+}  // namespace newsflow::pipeline
