@@ -33,19 +33,19 @@ Status StoryStage::Rebuild(const Normalizer& normalizer) {
     normalizer.Normalize(r.title, &title);
     normalizer.Normalize(r.body, &body);
     BuildStorySketch(title.text, body.text, &sketch);
-    index_.Add(r.key, r.source, r.time_ms, r.story.empty() ? r.key : r.story, sketch);
+    index_.Add(r.key, r.source, r.time_ms, r.story.empty() ? r.key : r.story, std::move(sketch));
   }
   return Status::OK();
 }
 
-Status StoryStage::StoryOf(const Item& it, std::string* story) {
+Status StoryStage::StoryOf(Item& it, std::string* story) {
   const Document& d = it.doc;
   if (index_.Find(d.key)) {
-    *story = index_.Update(d.key, d.source, d.time_ms, it.sketch);
+    *story = index_.Update(d.key, d.source, d.time_ms, std::move(it.sketch));  // not needed after this step
     return Status::OK();
   }
   if (index_.InWindow(d.time_ms)) {
-    *story = index_.Assign(d.key, d.source, d.time_ms, it.sketch);
+    *story = index_.Assign(d.key, d.source, d.time_ms, std::move(it.sketch));
     return Status::OK();
   }
   // Older than the window: keep the story it was stored with, if any.

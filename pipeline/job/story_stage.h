@@ -32,7 +32,7 @@ class StoryStage {
  private:
   StoryStage(storage::Store* store, const StoryOptions& options) : store_(store), index_(options) {}
   Status Rebuild(const Normalizer& normalizer);
-  Status StoryOf(const Item& it, std::string* story);
+  Status StoryOf(Item& it, std::string* story);  // moves it.sketch into the index
 
   storage::Store* store_;
   StoryIndex index_;

@@ -11,7 +11,7 @@ namespace newsflow::pipeline {
 StoryIndex::StoryIndex(StoryOptions options) : options_(options), model_(options.threshold) {}
 
 const std::string* StoryIndex::Find(std::string_view key) const {
-  auto it = by_key_.find(std::string(key));
+  auto it = by_key_.find(key);
   return it == by_key_.end() ? nullptr : &slots_[it->second].story;
 }
 
@@ -31,11 +31,11 @@ void StoryIndex::Evict(uint32_t slot) {
   const uint32_t gen = ++generation_[slot];  // this slot's entries are stale from now on
   for (uint32_t g : e.sketch.grams) {
     if (g & options_.index_mask) continue;
-    auto it = postings_.find(g);
-    if (it == postings_.end()) continue;
-    Posting& p = it->second;
+    Posting* found = postings_.Find(g);
+    if (found == nullptr) continue;
+    Posting& p = *found;
     if (--p.live == 0) {
-      postings_.erase(it);
+      postings_.Erase(g);
       continue;
     }
     if (p.entries.size() > 2 * static_cast<size_t>(p.live) + 8) {
@@ -52,7 +52,7 @@ void StoryIndex::Evict(uint32_t slot) {
 }
 
 uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int64_t time_ms,
-                            const std::string& story, const StorySketch& sketch) {
+                            const std::string& story, StorySketch&& sketch) {
   uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();
@@ -70,12 +70,12 @@ uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int
   e.source = std::string(source);
   e.story = story;
   e.time_ms = time_ms;
-  e.sketch = sketch;
+  e.sketch = std::move(sketch);
   e.live = true;
   const uint64_t tagged = slot | (uint64_t{generation_[slot]} << 32);
   for (uint32_t g : e.sketch.grams) {
     if (g & options_.index_mask) continue;
-    Posting& p = postings_[g];
+    Posting& p = postings_.FindOrAdd(g);
     ++p.live;
     p.entries.push_back(tagged);
   }
@@ -85,7 +85,7 @@ uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int
 }
 
 std::string StoryIndex::Update(const std::string& key, std::string_view source, int64_t time_ms,
-                               const StorySketch& sketch) {
+                               StorySketch sketch) {
   auto it = by_key_.find(key);
   if (it == by_key_.end()) return key;
   const uint32_t slot = it->second;
@@ -97,30 +97,34 @@ std::string StoryIndex::Update(const std::string& key, std::string_view source, 
     }
   }
   Evict(slot);
-  Add(key, source, time_ms, story, sketch);
+  Add(key, source, time_ms, story, std::move(sketch));
   return story;
 }
 
 void StoryIndex::Add(const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,
-                     const StorySketch& sketch) {
+                     StorySketch sketch) {
   Advance(time_ms);
   if (time_ms < Floor(watermark_) || by_key_.count(key)) return;
-  Insert(key, source, time_ms, story, sketch);
+  Insert(key, source, time_ms, story, std::move(sketch));
 }
 
 double StoryIndex::Walk(const StorySketch& sketch) {
   touched_.clear();
-  const double n = static_cast<double>(by_key_.size()) + 1;
+  const double log_n = std::log(static_cast<double>(by_key_.size()) + 1);
+  if (log_df_.size() < options_.posting_cap + 2) {
+    log_df_.resize(options_.posting_cap + 2);
+    for (size_t d = 0; d < log_df_.size(); ++d) log_df_[d] = std::log(static_cast<double>(d + 1));
+  }
   double mass = 0;
   for (uint32_t g : sketch.grams) {
     if (g & options_.index_mask) continue;
-    auto it = postings_.find(g);
-    const size_t df = it == postings_.end() ? 0 : it->second.live;
+    const Posting* p = postings_.Find(g);
+    const size_t df = p == nullptr ? 0 : p->live;
     if (df > options_.posting_cap) continue;  // too common: neither evidence nor candidates
-    const double idf = std::log(n / static_cast<double>(df + 1));
+    const double idf = log_n - log_df_[df];  // log(n / (df + 1))
     mass += idf;
     if (df == 0) continue;
-    for (uint64_t x : it->second.entries) {
+    for (uint64_t x : p->entries) {
       const auto slot = static_cast<uint32_t>(x);
       if (static_cast<uint32_t>(x >> 32) != generation_[slot]) continue;  // evicted
       if (counts_[slot]++ == 0) touched_.push_back(slot);
@@ -145,7 +149,7 @@ WindowEvidence StoryIndex::EvidenceOf(uint32_t slot, double mass) const {
 
 bool StoryIndex::FeaturesAgainst(std::string_view other, std::string_view source, int64_t time_ms,
                                  const StorySketch& sketch, PairFeatures* out) {
-  auto it = by_key_.find(std::string(other));
+  auto it = by_key_.find(other);
   if (it == by_key_.end()) return false;
   const double mass = Walk(sketch);
   const Entry& e = slots_[it->second];
@@ -158,18 +162,22 @@ bool StoryIndex::FeaturesAgainst(std::string_view other, std::string_view source
 // A story grows by single links; the new document must also not be clearly
 // another story than the story's first document (when still in the window),
 // so a chain of near-templates (IPO filings, ETF notices) does not merge.
-bool StoryIndex::AgreesWithRoot(const Entry& via, const StoryDoc& self, double mass) const {
+bool StoryIndex::AgreesWithRoot(const Entry& via, const StoryDoc& self, double mass, RootMemo* memo) const {
   if (via.story == via.key) return true;
   auto it = by_key_.find(via.story);
   if (it == by_key_.end()) return true;
-  const Entry& root = slots_[it->second];
+  const uint32_t slot = it->second;
+  for (const auto& [s, agrees] : *memo)
+    if (s == slot) return agrees;
+  const Entry& root = slots_[slot];
   const double z = model_.Logit(
-      ComputePairFeatures(self, StoryDoc{&root.sketch, root.time_ms, root.source}, EvidenceOf(it->second, mass)));
-  return z > options_.root_threshold;
+      ComputePairFeatures(self, StoryDoc{&root.sketch, root.time_ms, root.source}, EvidenceOf(slot, mass)));
+  memo->emplace_back(slot, z > options_.root_threshold);
+  return memo->back().second;
 }
 
 std::string StoryIndex::Assign(const std::string& key, std::string_view source, int64_t time_ms,
-                               const StorySketch& sketch) {
+                               StorySketch sketch) {
   Advance(time_ms);
   ++stats_.assigned;
   const double mass = Walk(sketch);
@@ -185,10 +193,14 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
     const Entry& e = slots_[c.slot];
     return std::make_tuple(-static_cast<int>(c.shared), e.time_ms, std::string_view(e.key));
   };
-  std::sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) { return rank(a) < rank(b); });
-  if (cands.size() > options_.max_candidates) cands.resize(options_.max_candidates);
+  // The best max_candidates in rank order (a total order: keys are unique).
+  const size_t keep = std::min(cands.size(), options_.max_candidates);
+  std::partial_sort(cands.begin(), cands.begin() + static_cast<std::ptrdiff_t>(keep), cands.end(),
+                    [&](const Candidate& a, const Candidate& b) { return rank(a) < rank(b); });
+  cands.resize(keep);
 
   const StoryDoc self{&sketch, time_ms, source};
+  RootMemo root_memo;  // candidates of one story share its root: score it once
   const Entry* best = nullptr;
   double best_logit = 0;
   for (const Candidate& c : cands) {
@@ -198,7 +210,7 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
     const double z = model_.Logit(
         ComputePairFeatures(self, StoryDoc{&e.sketch, e.time_ms, e.source}, EvidenceOf(c.slot, mass)));
     if (z <= model_.threshold()) continue;
-    if (!AgreesWithRoot(e, self, mass)) continue;
+    if (!AgreesWithRoot(e, self, mass, &root_memo)) continue;
     // Highest logit; ties to the earlier document, then the smaller key.
     if (best == nullptr || z > best_logit ||
         (z == best_logit && std::tie(e.time_ms, e.key) < std::tie(best->time_ms, best->key))) {
@@ -209,7 +221,7 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   ClearWalk();
   std::string story = best ? best->story : key;
   if (best) ++stats_.joined;
-  if (time_ms >= Floor(watermark_)) Insert(key, source, time_ms, story, sketch);
+  if (time_ms >= Floor(watermark_)) Insert(key, source, time_ms, story, std::move(sketch));
   return story;
 }
 
@@ -219,7 +231,7 @@ size_t StoryIndex::MemoryBytes() const {
     if (!e.live) continue;
     n += e.sketch.MemoryBytes() - sizeof(StorySketch) + e.key.capacity() + e.source.capacity() + e.story.capacity();
   }
-  for (const auto& [g, p] : postings_) n += sizeof(g) + sizeof(p) + 16 + p.entries.capacity() * 8;
+  n += postings_.MemoryBytes();
   n += by_key_.size() * (sizeof(std::string) + 4 + 16) + by_time_.size() * 48;
   return n;
 }

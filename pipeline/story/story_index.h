@@ -24,8 +24,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "pipeline/story/posting_table.h"
 #include "pipeline/story/story_model.h"
 #include "pipeline/story/story_sketch.h"
 
@@ -55,8 +57,8 @@ class StoryIndex {
 
   // Assigns a story to a new document (not in the window: see Find) whose
   // time is InWindow, adds it, and returns the story id.
-  std::string Assign(const std::string& key, std::string_view source, int64_t time_ms,
-                     const StorySketch& sketch);
+  // The sketch is kept in the window (moved in: pass a copy to keep yours).
+  std::string Assign(const std::string& key, std::string_view source, int64_t time_ms, StorySketch sketch);
 
   // The model's features for a new document (not yet added) against a window
   // document, as Assign would compute them; false if `other` is not in the
@@ -68,11 +70,11 @@ class StoryIndex {
   // key, or re-ingestion): keeps its story, takes the new time and text, so
   // the window matches what the store holds (and what a restart rebuilds).
   // Returns its story.
-  std::string Update(const std::string& key, std::string_view source, int64_t time_ms, const StorySketch& sketch);
+  std::string Update(const std::string& key, std::string_view source, int64_t time_ms, StorySketch sketch);
 
   // Adds a stored document with its known story (rebuilding after a restart).
   void Add(const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,
-           const StorySketch& sketch);
+           StorySketch sketch);
 
   int64_t watermark() const { return watermark_; }
   size_t size() const { return by_key_.size(); }
@@ -96,37 +98,40 @@ class StoryIndex {
   int64_t Floor(int64_t watermark) const { return watermark - options_.window_ms; }
   void Advance(int64_t time_ms);  // moves the watermark and evicts what falls out
   uint32_t Insert(const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,
-                  const StorySketch& sketch);
+                  StorySketch&& sketch);
   void Evict(uint32_t slot);
   // Walks the postings of the sketch's trigrams: fills counts_, weights_,
   // rare_ for the touched_ slots and returns the sketch's idf mass.
   double Walk(const StorySketch& sketch);
   void ClearWalk();
   WindowEvidence EvidenceOf(uint32_t slot, double mass) const;
-  bool AgreesWithRoot(const Entry& via, const StoryDoc& self, double mass) const;
+  using RootMemo = std::vector<std::pair<uint32_t, bool>>;  // root slot -> agrees, within one Assign
+  bool AgreesWithRoot(const Entry& via, const StoryDoc& self, double mass, RootMemo* memo) const;
 
   StoryOptions options_;
   StoryModel model_;
   int64_t watermark_ = INT64_MIN / 2;
   std::vector<Entry> slots_;
   std::vector<uint32_t> free_;
-  std::unordered_map<std::string, uint32_t> by_key_;
+  // Transparent hashing: Find(string_view) allocates no std::string.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  std::unordered_map<std::string, uint32_t, KeyHash, std::equal_to<>> by_key_;
   std::multimap<int64_t, uint32_t> by_time_;
   // Per trigram: how many window documents hold it, and their slots tagged
   // with the slot's generation (slot | generation << 32). An evicted slot's
   // entries go stale (its generation moves on) and are skipped, and a list
   // is compacted when stale entries outnumber live ones, so eviction never
   // searches a long list.
-  struct Posting {
-    uint32_t live = 0;
-    std::vector<uint64_t> entries;
-  };
-  std::unordered_map<uint32_t, Posting> postings_;
+  PostingTable postings_;
   std::vector<uint32_t> generation_;  // per slot
   std::vector<uint16_t> counts_;     // scratch: shared trigrams per slot
   std::vector<float> weights_;       // scratch: idf mass of those trigrams
   std::vector<uint16_t> rare_;       // scratch: how many of them are rare
   std::vector<uint32_t> touched_;    // scratch: slots with a count
+  std::vector<double> log_df_;       // log(df + 1) for df <= posting_cap
   Stats stats_;
 };
 

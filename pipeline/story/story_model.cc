@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "pipeline/story/sorted_intersection.h"
+
 namespace newsflow::pipeline {
 namespace {
 
@@ -14,21 +16,6 @@ constexpr PairFeatures kStoryWeights = {
     -2.3444, 0.5727, 0.6298, 2.0170, -0.5215, 1.1370, 0.1426, 1.4330, -0.1251, -2.0803, -0.7341, 0.4713, 0.9809, -0.5181, 0.3600, 0.9727, 1.7833,
     // @weights-end
 };
-
-size_t Intersection(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
-  size_t n = 0;
-  auto i = a.begin(), j = b.begin();
-  while (i != a.end() && j != b.end()) {
-    if (*i < *j) {
-      ++i;
-    } else if (*j < *i) {
-      ++j;
-    } else {
-      ++n, ++i, ++j;
-    }
-  }
-  return n;
-}
 
 }  // namespace
 
@@ -46,24 +33,24 @@ PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const Win
   const StorySketch& y = *b.sketch;
   PairFeatures f{};
   f[0] = 1.0;
-  const size_t shared = Intersection(x.grams, y.grams);
+  const size_t shared = SortedIntersectionSize(x.grams, y.grams);
   const size_t small = std::min(x.grams.size(), y.grams.size());
   const size_t uni = x.grams.size() + y.grams.size() - shared;
   f[1] = small ? static_cast<double>(shared) / small : 0.0;
   f[2] = uni ? static_cast<double>(shared) / uni : 0.0;
   if (!x.title_grams.empty() && !y.title_grams.empty()) {
-    const size_t ts = Intersection(x.title_grams, y.title_grams);
+    const size_t ts = SortedIntersectionSize(x.title_grams, y.title_grams);
     f[3] = static_cast<double>(ts) / std::min(x.title_grams.size(), y.title_grams.size());
     f[4] = 1.0;
   }
   const auto& ns = x.numbers.size() <= y.numbers.size() ? x.numbers : y.numbers;
   const auto& nb = x.numbers.size() <= y.numbers.size() ? y.numbers : x.numbers;
-  const size_t nshared = Intersection(ns, nb);
+  const size_t nshared = SortedIntersectionSize(ns, nb);
   f[5] = ns.empty() ? 1.0 : static_cast<double>(nshared) / ns.size();
   f[6] = std::min<double>(ns.size(), 10) / 10;
   f[7] = std::min<double>(nshared, 5) / 5;
   f[8] = (!x.title_numbers.empty() && !y.title_numbers.empty() &&
-          Intersection(x.title_numbers, y.title_numbers) == 0)
+          SortedIntersectionSize(x.title_numbers, y.title_numbers) == 0)
              ? 1.0
              : 0.0;
   const double minutes = std::abs(static_cast<double>(a.time_ms - b.time_ms)) / 60000.0;

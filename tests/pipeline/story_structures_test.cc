@@ -1,0 +1,87 @@
+// The story index's two data structures against plain references:
+// SortedIntersectionSize (SSE2 blocks + scalar tail) against
+// std::set_intersection, and PostingTable (open addressing, backward-shift
+// deletion, rehash) against std::unordered_map, on random operations.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <iterator>
+#include <random>
+#include <unordered_map>
+
+#include "pipeline/story/posting_table.h"
+#include "pipeline/story/sorted_intersection.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+std::vector<uint32_t> RandomSet(std::mt19937& rng, size_t n, uint32_t range) {
+  std::uniform_int_distribution<uint32_t> d(0, range);
+  std::vector<uint32_t> v(n);
+  for (auto& x : v) x = d(rng);
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+TEST(SortedIntersection, EqualsSetIntersectionForEverySizeAndOverlap) {
+  std::mt19937 rng(7);
+  size_t nonzero = 0;
+  for (int round = 0; round < 4000; ++round) {
+    const size_t na = rng() % 40, nb = rng() % 400;
+    // Small ranges give heavy overlap, large ones almost none; the extremes
+    // of uint32 check the unsigned comparisons.
+    const uint32_t range = round % 3 == 0 ? 64 : round % 3 == 1 ? 1000 : UINT32_MAX;
+    const auto a = RandomSet(rng, na, range), b = RandomSet(rng, nb, range);
+    std::vector<uint32_t> both;
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
+    ASSERT_EQ(SortedIntersectionSize(a, b), both.size()) << "round " << round;
+    ASSERT_EQ(SortedIntersectionSize(b, a), both.size()) << "round " << round;
+    nonzero += !both.empty();
+  }
+  EXPECT_GT(nonzero, 1000u);  // the overlapping cases were exercised
+  const std::vector<uint32_t> same = {0, 1, 2, 3, 4, 5, 6, 7, UINT32_MAX};
+  EXPECT_EQ(SortedIntersectionSize(same, same), same.size());
+  EXPECT_EQ(SortedIntersectionSize(same, {}), 0u);
+}
+
+TEST(PostingTable, MatchesAMapThroughInsertsErasesAndGrowth) {
+  std::mt19937 rng(11);
+  PostingTable table;
+  std::unordered_map<uint32_t, uint32_t> ref;  // gram -> live
+  for (int step = 0; step < 200000; ++step) {
+    // Grams sharing their low bits, as the index's sampled trigrams do.
+    const uint32_t gram = (rng() % 20000) << 2;
+    if (rng() % 3 != 0) {
+      ++table.FindOrAdd(gram).live;
+      ++ref[gram];
+    } else {
+      table.Erase(gram);
+      ref.erase(gram);
+    }
+    if (step % 997 == 0) {
+      ASSERT_EQ(table.size(), ref.size()) << step;
+      for (const auto& [g, live] : ref) {
+        const Posting* p = table.Find(g);
+        ASSERT_NE(p, nullptr) << g;
+        ASSERT_EQ(p->live, live) << g;
+      }
+      size_t seen = 0;
+      table.ForEach([&](uint32_t g, const Posting& p) {
+        ++seen;
+        EXPECT_EQ(ref.at(g), p.live);
+      });
+      ASSERT_EQ(seen, ref.size());
+    }
+  }
+  for (uint32_t g = 0; g < 4; ++g) EXPECT_EQ(table.Find((30000 + g) << 2), nullptr);
+  // A re-added gram starts empty even though its list is recycled.
+  const uint32_t g = ref.begin()->first;
+  table.FindOrAdd(g).entries.push_back(42);
+  table.Erase(g);
+  EXPECT_TRUE(table.FindOrAdd(g).entries.empty());
+  EXPECT_EQ(table.Find(g)->live, 0u);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
