@@ -1,6 +1,8 @@
 // The logger (pipeline/log/logger.h): both line formats byte for byte, JSON
 // escaping checked by parsing the lines back (simdjson), level filtering,
-// whole lines from concurrent threads.
+// whole lines from concurrent threads, and librdkafka's own lines routed
+// through it (kafka_log.h) with no broker: a producer pointed at a port
+// where nothing listens logs its connection failures.
 #include "pipeline/log/logger.h"
 
 #include <fmt/format.h>
@@ -15,6 +17,8 @@
 #include <vector>
 
 #include "json_util.h"
+#include "pipeline/log/kafka_log.h"
+#include "pipeline/sink/kafka_producer.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -159,6 +163,39 @@ TEST(Logger, LinesFromConcurrentThreadsStayWhole) {
     const std::string c = j.String("component");
     EXPECT_EQ(j.String("msg"), "thread " + c.substr(1) + " " + std::string(500, 'x'));
   }
+}
+
+TEST(KafkaLog, SyslogLevelsMapToLoggerLevels) {
+  for (int l : {0, 1, 2, 3}) EXPECT_EQ(KafkaLogLevel(l), LogLevel::kError) << l;
+  EXPECT_EQ(KafkaLogLevel(4), LogLevel::kWarn);
+  EXPECT_EQ(KafkaLogLevel(5), LogLevel::kInfo);
+  EXPECT_EQ(KafkaLogLevel(6), LogLevel::kInfo);
+  EXPECT_EQ(KafkaLogLevel(7), LogLevel::kDebug);
+}
+
+// No broker: the idempotent producer asks 127.0.0.1:1 (nothing listens
+// there) for a producer id, and librdkafka logs the refused connection.
+TEST(KafkaLog, ProducerLinesGoThroughTheLogger) {
+  CapturedLog log(LogFormat::kJson);
+  {
+    std::unique_ptr<KafkaProducer> producer;
+    ASSERT_TRUE(KafkaProducer::Open("127.0.0.1:1", {}, &producer).ok());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (log.text().find("FAIL") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(milliseconds(20));
+  }
+  const auto lines = testing::JsonLines(log.text());
+  bool from_librdkafka = false;
+  for (const auto& j : lines) {
+    ASSERT_TRUE(j.ok()) << log.text();
+    EXPECT_EQ(j.String("component"), "kafka");
+    // "<client> <facility>: ...", e.g. "newsflow#producer-1 FAIL: [thrd:...]: ... Connection refused"
+    if (std::regex_search(j.String("msg"), std::regex(R"(^newsflow#producer-\d+ FAIL: )"))) {
+      from_librdkafka = true;
+      EXPECT_EQ(j.String("level"), "error");
+    }
+  }
+  EXPECT_TRUE(from_librdkafka) << log.text();
 }
 
 }  // namespace
