@@ -61,6 +61,14 @@ class JsonObject {
     return ok_ && !root_[field].get(v) && v;
   }
   bool Has(const char* field) const { return ok_ && !root_[field].error(); }
+  // The keys of the object, in order (empty when it is not an object).
+  std::vector<std::string> Keys() const {
+    std::vector<std::string> out;
+    simdjson::dom::object o;
+    if (!ok_ || root_.get(o)) return out;
+    for (auto field : o) out.emplace_back(field.key);
+    return out;
+  }
   // The strings of an array field (e.g. "tags").
   std::set<std::string> Strings(const char* field) const {
     std::set<std::string> out;

@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "pipeline/job/runner.h"
+#include "pipeline/log/logger.h"
 
 namespace newsflow::cli {
 namespace {
@@ -83,7 +84,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     s = pipeline::Run(*opts, &summary);
     // The summary is printed even for a failed run, so that what was and was
     // not stored is on record (`durable` says whether the tail survived).
-    if (!s.ok()) std::fprintf(stderr, "newsflow run: %s\n", s.message().c_str());
+    if (!s.ok()) pipeline::LogError("run", s.message());  // the job's failure: a log line, not usage
     if (!s.ok() && summary.read == 0 && !*json) {
       *exit_code = 1;
       return;

@@ -27,6 +27,9 @@ inline CLI::Validator UnsignedNumber() {
       "UINT");
 }
 
+// --log-format, --log-level (global: before or after the subcommand). Call
+// before the Register* of the subcommands.
+void RegisterLogOptions(CLI::App& app);
 void RegisterRun(CLI::App& app, int* exit_code);
 void RegisterQuery(CLI::App& app, int* exit_code);     // query, show, dead-letter
 void RegisterRules(CLI::App& app, int* exit_code);     // rules check|explain|lint|coverage

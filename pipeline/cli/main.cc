@@ -6,6 +6,9 @@
 // `newsflow run` is the job; the other commands read what it stored or look
 // at the rules. Exit codes: 0 success (dead-lettered records are not a
 // failure), 1 a problem the user must fix (message on stderr), 2 bad usage.
+// Usage errors are plain lines on stderr; what a running job reports goes
+// through the logger (pipeline/log/logger.h; --log-format and --log-level
+// are global options, log_options.cc).
 //
 // SIGPIPE is ignored: a closed stdout (`newsflow query | head`) makes writes
 // fail with EPIPE, which the commands report, instead of killing the process
@@ -23,7 +26,12 @@ int main(int argc, char** argv) {
   CLI::App app{"newsflow: tag Chinese financial wire news against policy rules"};
   app.require_subcommand(1);
   int exit_code = 0;
+  app.footer(
+      "Logs: operational messages (Kafka rebalances, retries, broker errors, librdkafka's own lines, a failed run)\n"
+      "go to stderr with a UTC timestamp, a level and a component; --log-format json (or NEWSFLOW_LOG_FORMAT=json)\n"
+      "writes one JSON object per line. Results go to stdout; usage errors are plain text.\n");
   try {
+    newsflow::cli::RegisterLogOptions(app);
     newsflow::cli::RegisterRun(app, &exit_code);
     newsflow::cli::RegisterQuery(app, &exit_code);
     newsflow::cli::RegisterRules(app, &exit_code);

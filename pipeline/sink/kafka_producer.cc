@@ -7,6 +7,8 @@
 #include <chrono>
 #include <mutex>
 
+#include "pipeline/log/kafka_log.h"
+#include "pipeline/log/logger.h"
 
 namespace newsflow::pipeline {
 
@@ -37,16 +39,18 @@ struct KafkaProducer::State {
                        "): " + rd_kafka_err2str(m->err);
     }
   }
-  static void OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
     auto* s = static_cast<State*>(opaque);
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      LogError("kafka", std::string(rd_kafka_name(rk)) + ": fatal error: " + reason);
       std::lock_guard lock(s->mu);
       if (s->first_error.empty()) s->first_error = std::string("kafka producer fatal error: ") + reason;
       return;
     }
-    // Transport errors while a broker restarts are retried by librdkafka;
-    // only a delivery report decides whether a message failed.
-    (void)reason;
+    // Transport errors while a broker restarts are retried by librdkafka
+    // (which logs them itself, kafka_log.h); only a delivery report decides
+    // whether a message failed.
+    LogDebug("kafka", std::string(rd_kafka_name(rk)) + ": " + reason);
   }
 };
 
@@ -72,6 +76,7 @@ Status KafkaProducer::Open(const std::string& brokers, const std::map<std::strin
   rd_kafka_conf_set_dr_msg_cb(conf, &State::OnDelivery);
   rd_kafka_conf_set_error_cb(conf, &State::OnError);
   rd_kafka_conf_set_stats_cb(conf, &State::OnStats);
+  RouteKafkaLogs(conf);
   p->state_->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (!p->state_->rk) {
     rd_kafka_conf_destroy(conf);

@@ -3,11 +3,11 @@
 // shutdown design; this file follows it literally.
 #include "pipeline/source/kafka_source.h"
 
+#include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "pipeline/log/kafka_log.h"
+#include "pipeline/log/logger.h"
 #include "pipeline/source/kafka_uri.h"
 
 namespace newsflow::pipeline {
@@ -24,16 +26,19 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using TP = std::pair<std::string, int32_t>;
 
-// Rate-limited stderr logging: the same message at most once per 10 s.
-class Log {
+// Warnings to the logger (component "kafka"), rate-limited: the same
+// message at most once per 10 s (a broker outage repeats them).
+class RateLimitedWarn {
  public:
   void operator()(const std::string& msg) {
-    std::lock_guard lock(mu_);
-    const auto now = Clock::now();
-    auto it = last_.find(msg);
-    if (it != last_.end() && now - it->second < std::chrono::seconds(10)) return;
-    last_[msg] = now;
-    std::fprintf(stderr, "newsflow: kafka: %s\n", msg.c_str());
+    {
+      std::lock_guard lock(mu_);
+      const auto now = Clock::now();
+      auto it = last_.find(msg);
+      if (it != last_.end() && now - it->second < std::chrono::seconds(10)) return;
+      last_[msg] = now;
+    }
+    LogWarn("kafka", msg);
   }
 
  private:
@@ -117,6 +122,12 @@ class KafkaSource : public Source {
       self->Fail(Status::Unavailable(std::string("kafka consumer fatal error: ") + buf));
       return;
     }
+    // A broker connection that failed is logged by librdkafka itself (its
+    // FAIL line, kafka_log.h); the error callback would say it twice.
+    if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__RESOLVE) {
+      LogDebug("kafka", reason);
+      return;
+    }
     self->log_(reason);
   }
 
@@ -168,7 +179,7 @@ class KafkaSource : public Source {
   bool paused_ = false;    // poll thread (and destructor after join) only
   uint64_t pauses_ = 0;    // times the backlog paused the partitions
   bool stopping_ = false;  // poll thread only
-  Log log_;
+  RateLimitedWarn log_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;  // buffer filled, batches stored, assignment changed, stop
@@ -280,6 +291,7 @@ Status KafkaSource::Init(const KafkaSourceOptions& o) {
   rd_kafka_conf_set_rebalance_cb(c, &KafkaSource::RebalanceCb);
   rd_kafka_conf_set_offset_commit_cb(c, &KafkaSource::CommitCb);
   rd_kafka_conf_set_error_cb(c, &KafkaSource::ErrorCb);
+  RouteKafkaLogs(c);
   char errstr[512];
   rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, c, errstr, sizeof errstr);
   if (!rk_) return Status::InvalidArgument(std::string("kafka source: ") + errstr);
@@ -320,8 +332,8 @@ KafkaSource::~KafkaSource() {
   if (poller_.joinable()) poller_.join();
   if (!rk_) return;
   if (pauses_ > 0)
-    std::fprintf(stderr, "newsflow: kafka: backpressure: paused the partitions %llu times (limit %zu messages, %zu MiB in flight)\n",
-                 static_cast<unsigned long long>(pauses_), max_inflight_msgs_, max_inflight_bytes_ >> 20);
+    LogInfo("kafka", fmt::format("backpressure: paused the partitions {} times (limit {} messages, {} MiB in flight)",
+                                 pauses_, max_inflight_msgs_, max_inflight_bytes_ >> 20));
   PartList final_offsets(rd_kafka_topic_partition_list_new(4));
   {
     std::lock_guard lock(mu_);
@@ -568,7 +580,7 @@ void KafkaSource::Assign(rd_kafka_topic_partition_list_t* parts) {
   }
   if (paused_ || stopping_) rd_kafka_pause_partitions(rk_, parts);
   cv_.notify_all();
-  std::fprintf(stderr, "newsflow: kafka: assigned %s\n", PartsText(parts, true).c_str());
+  LogInfo("kafka", "assigned " + PartsText(parts, true));
 }
 
 void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
@@ -619,7 +631,7 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
   } else {
     rd_kafka_assign(rk_, nullptr);
   }
-  std::fprintf(stderr, "newsflow: kafka: revoked %s%s\n", PartsText(parts, false).c_str(), lost ? " (lost)" : "");
+  LogInfo("kafka", "revoked " + PartsText(parts, false) + (lost ? " (lost)" : ""));
 }
 
 }  // namespace
