@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "pipeline/log/logger.h"
 #include "pipeline/source/line_cut.h"
 #include "pipeline/source/source.h"
 
@@ -197,8 +198,8 @@ class FollowSource : public Source {
       if (fd < 0) continue;
       struct stat est;
       if (fstat(fd, &est) == 0 && S_ISREG(est.st_mode) && m.Matches(fd, est)) {
-        std::fprintf(stderr, "newsflow: follow %s: the stored position is in %s (rotated): reading it first\n",
-                     path_.c_str(), entry.path().c_str());
+        LogInfo("follow", path_ + ": the stored position is in " + entry.path().string() +
+                              " (rotated since): reading it first");
         CloseFile();
         Adopt(fd, est, 0, 0);
         name_ = "follow:" + entry.path().string();
@@ -207,10 +208,9 @@ class FollowSource : public Source {
       }
       close(fd);
     }
-    std::fprintf(stderr,
-                 "newsflow: follow %s: the file of the stored position (inode %" PRIu64 ", offset %" PRIu64
-                 ") is gone or was rewritten: reading %s from its start\n",
-                 path_.c_str(), m.ino, m.offset, path_.c_str());
+    LogWarn("follow", path_ + ": the file of the stored position (inode " + std::to_string(m.ino) + ", offset " +
+                          std::to_string(m.offset) + ") is gone or was rewritten: reading " + path_ +
+                          " from its start");
     return Status::OK();
   }
 
@@ -275,8 +275,8 @@ class FollowSource : public Source {
     // At the end of what is written so far.
     struct stat cur;
     if (fstat(fd_, &cur) == 0 && static_cast<uint64_t>(cur.st_size) < file_offset_) {
-      std::fprintf(stderr, "newsflow: follow %s: truncated (now %lld bytes, %" PRIu64 " read): reading from its start\n",
-                   path_.c_str(), static_cast<long long>(cur.st_size), file_offset_);
+      LogInfo("follow", path_ + ": truncated (now " + std::to_string(cur.st_size) + " bytes, " +
+                            std::to_string(file_offset_) + " read): reading from its start");
       return Step::kTruncated;
     }
     struct stat at_path;
