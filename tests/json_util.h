@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -77,6 +78,17 @@ class JsonObject {
     for (auto e : a) {
       std::string_view s;
       if (!e.get(s)) out.emplace(s);
+    }
+    return out;
+  }
+  // An object of numbers (e.g. "scores"): key -> value.
+  std::map<std::string, double> Numbers(const char* field) const {
+    std::map<std::string, double> out;
+    simdjson::dom::object o;
+    if (!ok_ || root_[field].get(o)) return out;
+    for (auto [k, v] : o) {
+      double d = 0;
+      if (!v.get(d)) out.emplace(std::string(k), d);
     }
     return out;
   }

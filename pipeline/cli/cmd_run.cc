@@ -43,6 +43,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       ->check(UnsignedNumber());
   cmd->add_option("--alerts", opts->alerts,
                   "file:PATH (JSON Lines) or kafka://HOST:PORT/TOPIC: where alert documents go");
+  cmd->add_option("--subscriptions", opts->subscriptions,
+                  "PATH: a YAML file of standing queries; each raises one alert per story (needs --alerts)");
   cmd->add_option("--dead-letter", opts->dead_letter,
                   "kafka://HOST:PORT/TOPIC: also publish dead letters there (raw value, reason in headers)");
   cmd->add_option("--latency-out", opts->latency_out,

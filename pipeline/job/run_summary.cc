@@ -77,6 +77,7 @@ std::string SummaryToJson(const RunSummary& s) {
   AppendJsonString(&out, s.ruleset_version);
   AppendCounts(&out, "tag_counts", s.tag_counts);
   AppendCounts(&out, "dead_reasons", s.dead_reasons);
+  AppendCounts(&out, "alerts_by_subscription", s.alerts_by_subscription);
   if (s.latency_samples > 0)
     out += fmt::format(",\"latency_ms\":{{\"samples\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f}}}",
                        s.latency_samples, s.latency_p50_ms, s.latency_p99_ms, s.latency_p999_ms, s.latency_max_ms);

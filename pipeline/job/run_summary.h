@@ -18,6 +18,7 @@ struct RunSummary {
   double seconds = 0;
   std::map<std::string, uint64_t> tag_counts;
   std::map<std::string, uint64_t> dead_reasons;  // reason prefix -> count
+  std::map<std::string, uint64_t> alerts_by_subscription;  // subscription alerts raised, per subscription
   std::string ruleset_version;
   // False when the store's final flush or close failed: then the documents
   // written since its last durable flush are NOT stored (the run fails).
@@ -46,7 +47,8 @@ std::string FormatSummary(const RunSummary& s);
 // dead_lettered, alerts, bytes, seconds, durable, resumed_from,
 // already_complete, peak_inflight_bytes, input_error_offset, interrupted,
 // ruleset_version,
-// tag_counts {tag: n}, dead_reasons {reason: n}, latency_ms (Kafka only).
+// tag_counts {tag: n}, dead_reasons {reason: n}, alerts_by_subscription
+// {name: n}, latency_ms (Kafka only).
 std::string SummaryToJson(const RunSummary& s);
 
 }  // namespace newsflow::pipeline

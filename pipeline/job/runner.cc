@@ -19,6 +19,7 @@
 
 #include "newsflow/storage/store.h"
 #include "pipeline/decode/decoder.h"
+#include "pipeline/job/alert_stage.h"
 #include "pipeline/job/batch_worker.h"
 #include "pipeline/job/bounded_queue.h"
 #include "pipeline/job/byte_budget.h"
@@ -116,6 +117,7 @@ class Job {
     if (kafka) NEWSFLOW_RETURN_IF_ERROR(OpenKafka());
     NEWSFLOW_RETURN_IF_ERROR(Resume());
     if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_));
+    if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions());
     if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
     return latency_.Open(o_.latency_out);
   }
@@ -250,6 +252,16 @@ class Job {
     return StoryStage::Open(store_.get(), tagger_->normalizer(), o_.story, &story_stage_);
   }
 
+  // Subscription tags are checked against the rule set's tags: a misspelt
+  // id would never fire.
+  Status OpenSubscriptions() {
+    const auto& tags = tagger_->rules().tags();
+    std::vector<Subscription> subs;
+    NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(o_.subscriptions, {tags.begin(), tags.end()}, &subs));
+    alert_stage_.emplace(store_.get(), std::move(subs), tagger_->version());
+    return Status::OK();
+  }
+
   Status OpenKafka() {
     KafkaSourceOptions ko;
     ko.uri = o_.source;
@@ -293,6 +305,7 @@ class Job {
       NEWSFLOW_RETURN_IF_ERROR(story_stage_->Process(b));
       summary_->story_joined = story_stage_->index().stats().joined;
     }
+    if (alert_stage_) NEWSFLOW_RETURN_IF_ERROR(alert_stage_->Decide(b, &batch_alerts_));
     NEWSFLOW_RETURN_IF_ERROR(store_stage_->Process(b));
     if (tracking_ && o_.checkpoint_records > 0) {
       since_checkpoint_ += b.items.size();
@@ -332,6 +345,12 @@ class Job {
         ++summary_->alerts;
       }
     }
+    for (const SubscriptionAlert& a : batch_alerts_) {
+      NEWSFLOW_RETURN_IF_ERROR(alerts_->PublishJson(a.id, a.json));
+      ++summary_->alerts;
+      ++summary_->alerts_by_subscription[a.id.substr(0, a.id.find('/'))];
+    }
+    batch_alerts_.clear();
     if (alerts_) NEWSFLOW_RETURN_IF_ERROR(alerts_->Flush());
     if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Flush());
     return Status::OK();
@@ -422,6 +441,8 @@ class Job {
   uint64_t since_checkpoint_ = 0;
   std::optional<StoreStage> store_stage_;
   std::unique_ptr<StoryStage> story_stage_;
+  std::optional<AlertStage> alert_stage_;
+  std::vector<SubscriptionAlert> batch_alerts_;  // decided before the batch's write, published after it
 
   const int workers_ = std::clamp(o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()),
                                   1, RunOptions::kMaxThreads);
@@ -453,6 +474,8 @@ Status RunOptions::Validate() const {
                                                max_inflight_bytes, limits.max_record_bytes));
   if (!alerts.empty() && alerts.rfind("file:", 0) != 0 && !IsKafkaUri(alerts))
     return Status::InvalidArgument("--alerts must be file:PATH or kafka://HOST:PORT/TOPIC, got '" + alerts + "'");
+  if (!subscriptions.empty() && alerts.empty())
+    return Status::InvalidArgument("--subscriptions needs --alerts (file:PATH or kafka://HOST:PORT/TOPIC)");
   if (!dead_letter.empty() && !IsKafkaUri(dead_letter))
     return Status::InvalidArgument("--dead-letter must be kafka://HOST:PORT/TOPIC, got '" + dead_letter + "'");
   for (const std::string* uri : {&source, &alerts, &dead_letter}) {

@@ -47,6 +47,7 @@ struct RunOptions {
   bool progress = true;             // progress line on stderr (only if stderr is a terminal)
   bool sync_writes = false;         // fsync each batch (always on for a kafka:// source)
   std::string alerts;               // "" | "file:PATH" | "kafka://HOST:PORT/TOPIC"
+  std::string subscriptions;        // "" | PATH: a subscriptions YAML file (subscribe/subscription.h); needs alerts
   std::string dead_letter;          // "" | "kafka://HOST:PORT/TOPIC": also publish dead letters there
   std::string latency_out;          // "" | PATH: per Kafka record, commit time - record timestamp (ms), one per line
   rules::EvaluateOptions evaluate;  // scoring and span limits

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstring>
 
-#include "pipeline/sink/record_json.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -19,8 +18,8 @@ class FileAlertSink : public AlertSink {
  public:
   FileAlertSink(std::FILE* f, std::string path) : f_(f), path_(std::move(path)) {}
   ~FileAlertSink() override { std::fclose(f_); }
-  Status Publish(const storage::Record& r) override {
-    line_ = RecordToJson(r);
+  Status PublishJson(std::string_view /*id*/, std::string_view json) override {
+    line_.assign(json);
     line_ += '\n';
     if (std::fwrite(line_.data(), 1, line_.size(), f_) != line_.size()) return FileError("write", path_, errno);
     return Status::OK();

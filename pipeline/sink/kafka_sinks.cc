@@ -52,7 +52,7 @@ class TopicWriter {
 class KafkaAlertSink : public AlertSink {
  public:
   explicit KafkaAlertSink(TopicWriter w) : w_(std::move(w)) {}
-  Status Publish(const storage::Record& r) override { return w_.Produce(r.key, RecordToJson(r)); }
+  Status PublishJson(std::string_view id, std::string_view json) override { return w_.Produce(id, json); }
   Status Flush() override { return w_.Flush(); }
 
  private:

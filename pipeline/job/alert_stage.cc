@@ -1,0 +1,77 @@
+// alert_stage.cc — see alert_stage.h.
+#include "pipeline/job/alert_stage.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "pipeline/job/prepare_stage.h"
+#include "pipeline/sink/record_json.h"
+
+namespace newsflow::pipeline {
+
+AlertStage::AlertStage(storage::Store* store, std::vector<Subscription> subscriptions, std::string ruleset_version)
+    : store_(store), matcher_(std::move(subscriptions)), ruleset_version_(std::move(ruleset_version)) {}
+
+void AlertStage::MatchItem(const std::vector<storage::TagScore>& tags, std::string_view source,
+                           std::vector<uint32_t>* out) {
+  doc_tags_.clear();
+  for (const auto& t : tags) doc_tags_.push_back({t.tag, t.score});
+  matcher_.Match(doc_tags_, source, out);
+}
+
+Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* out) {
+  out->clear();
+  // Per story touched by this batch: its members in the store before the
+  // batch (fetched once), and the keys of this batch's items so far.
+  struct StoryState {
+    bool loaded = false;
+    std::vector<storage::Record> stored;
+    std::vector<std::string> batch_keys;
+    std::set<uint32_t> raised_or_known;  // subscriptions already alerted for (or matched by) the story
+  };
+  std::map<std::string, StoryState> stories;
+  std::vector<uint32_t> member_matches;
+  for (const Item& it : batch.items) {
+    if (!it.error.empty()) continue;
+    const std::string& story = it.story.empty() ? it.doc.key : it.story;
+    StoryState& st = stories[story];
+    storage::Record rec = ToRecord(it, ruleset_version_);
+    rec.story = story;
+    MatchItem(rec.tags, rec.source, &matched_);
+    if (!matched_.empty() && !st.loaded) {
+      st.loaded = true;
+      NEWSFLOW_RETURN_IF_ERROR(store_->StoryMembers(story, 0, &st.stored));
+      for (const storage::Record& m : st.stored) {
+        MatchItem(m.tags, m.source, &member_matches);
+        st.raised_or_known.insert(member_matches.begin(), member_matches.end());
+      }
+    }
+    for (uint32_t sub : matched_) {
+      if (!st.raised_or_known.insert(sub).second) continue;
+      std::vector<std::string> also;
+      for (const storage::Record& m : st.stored)
+        if (m.key != rec.key) also.push_back(m.key);
+      for (const std::string& k : st.batch_keys)
+        if (k != rec.key) also.push_back(k);
+      std::sort(also.begin(), also.end());
+      also.erase(std::unique(also.begin(), also.end()), also.end());
+      RecordJsonOptions jo;
+      jo.also = &also;
+      const std::string& name = matcher_.subscriptions()[sub].name;
+      SubscriptionAlert a;
+      a.id = name + "/" + story;
+      a.json = "{\"id\":";
+      AppendJsonString(&a.json, a.id);
+      a.json += ",\"subscription\":";
+      AppendJsonString(&a.json, name);
+      a.json += ',';
+      a.json += std::string_view(RecordToJson(rec, jo)).substr(1);  // the document's fields after '{'
+      out->push_back(std::move(a));
+    }
+    st.batch_keys.push_back(rec.key);
+  }
+  return Status::OK();
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,57 @@
+// alert_stage.h — the writer's step that raises subscription alerts: one per
+// (subscription, story), when the first member of the story that matches
+// the subscription is stored.
+//
+// Decided from the store itself, before the batch is written: a document D
+// of story S that matches subscription X raises X's alert for S unless a
+// member of S already stored (D's own earlier version included) or an
+// earlier item of the same batch matches X. So a restart, a re-ingest of the
+// same input, or a feed re-publishing a key raises nothing new, and no
+// alert state is kept outside the documents. The alert is handed to the sink
+// after the batch is durably stored (runner.cc).
+//
+// An alert is one JSON object: the document as `query --json` prints it
+// (key, source, time, time_ms, title, tags, scores, spans, story, ...) with
+// `id` = "<subscription>/<story>" (stable: consumers de-duplicate by it),
+// `subscription`, and `also`: the story's other members stored so far.
+//
+// Ownership: borrows the Store; owns the matcher. Threads: the single writer
+// thread. Errors: Status from the store's reads.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "newsflow/storage/store.h"
+#include "pipeline/job/batch.h"
+#include "pipeline/subscribe/subscription_matcher.h"
+
+namespace newsflow::pipeline {
+
+struct SubscriptionAlert {
+  std::string id;    // "<subscription>/<story>"
+  std::string json;  // the alert object
+};
+
+class AlertStage {
+ public:
+  AlertStage(storage::Store* store, std::vector<Subscription> subscriptions, std::string ruleset_version);
+
+  // The alerts the batch raises, in item order (then subscription order).
+  // Call after the story step (items carry their story) and before the
+  // batch is written.
+  Status Decide(const Batch& batch, std::vector<SubscriptionAlert>* out);
+
+  size_t subscriptions() const { return matcher_.size(); }
+
+ private:
+  void MatchItem(const std::vector<storage::TagScore>& tags, std::string_view source, std::vector<uint32_t>* out);
+
+  storage::Store* store_;
+  SubscriptionMatcher matcher_;
+  std::string ruleset_version_;
+  std::vector<DocTag> doc_tags_;      // scratch
+  std::vector<uint32_t> matched_;     // scratch
+};
+
+}  // namespace newsflow::pipeline

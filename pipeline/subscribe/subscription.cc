@@ -1,0 +1,136 @@
+// subscription.cc — see subscription.h.
+#include "pipeline/subscribe/subscription.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace newsflow::pipeline {
+namespace {
+
+// Thrown inside this file only; converted to a Status at the API boundary.
+struct SubscriptionError {
+  int line;
+  std::string what;
+};
+
+int LineOf(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+
+bool IsName(const std::string& s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+// family:slug with a lower-case slug (the taxonomy's form).
+bool IsTagId(const std::string& t) {
+  const size_t colon = t.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == t.size()) return false;
+  return std::all_of(t.begin(), t.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == ':';
+  });
+}
+
+std::vector<std::string> StringList(const YAML::Node& n, const std::string& field) {
+  if (!n.IsSequence()) throw SubscriptionError{LineOf(n), "`" + field + "` must be a list"};
+  std::vector<std::string> out;
+  for (const auto& e : n) {
+    if (!e.IsScalar()) throw SubscriptionError{LineOf(e), "`" + field + "` must list strings"};
+    out.push_back(e.Scalar());
+  }
+  return out;
+}
+
+Subscription ParseOne(const YAML::Node& n, const std::set<std::string>& known_tags) {
+  if (!n.IsMap()) throw SubscriptionError{LineOf(n), "a subscription must be a mapping"};
+  Subscription s;
+  std::map<std::string, int> seen;
+  for (const auto& kv : n) {
+    const std::string key = kv.first.Scalar();
+    const int line = LineOf(kv.first);
+    if (!seen.emplace(key, line).second)
+      throw SubscriptionError{line, "duplicate key `" + key + "` (first at line " + std::to_string(seen[key]) + ")"};
+    const YAML::Node& v = kv.second;
+    if (key == "name") {
+      if (!v.IsScalar()) throw SubscriptionError{line, "`name` must be a string"};
+      s.name = v.Scalar();
+    } else if (key == "all") {
+      s.all = StringList(v, key);
+    } else if (key == "any") {
+      s.any = StringList(v, key);
+    } else if (key == "not") {
+      s.none = StringList(v, key);
+    } else if (key == "sources") {
+      s.sources = StringList(v, key);
+    } else if (key == "min_score") {
+      double d;
+      if (!v.IsScalar() || !YAML::convert<double>::decode(v, d) || !std::isfinite(d) || d < 0)
+        throw SubscriptionError{line, "`min_score` must be a finite number >= 0"};
+      s.min_score = d;
+    } else {
+      throw SubscriptionError{line, "unknown key `" + key + "` (known: name, all, any, not, min_score, sources)"};
+    }
+  }
+  if (!IsName(s.name))
+    throw SubscriptionError{LineOf(n), "`name` must be 1-64 characters of a-z, 0-9, '-' and '_' (got '" + s.name + "')"};
+  if (s.all.empty() && s.any.empty())
+    throw SubscriptionError{LineOf(n), "subscription '" + s.name + "' needs at least one tag in `all` or `any`"};
+  for (const auto* list : {&s.all, &s.any, &s.none}) {
+    for (const std::string& t : *list) {
+      if (!IsTagId(t) || (!known_tags.empty() && !known_tags.count(t)))
+        throw SubscriptionError{LineOf(n), "subscription '" + s.name + "': unknown tag id '" + t + "'"};
+    }
+  }
+  for (const std::string& src : s.sources)
+    if (!IsName(src)) throw SubscriptionError{LineOf(n), "subscription '" + s.name + "': bad source name '" + src + "'"};
+  return s;
+}
+
+}  // namespace
+
+Status ParseSubscriptions(const std::string& yaml, const std::string& where, const std::set<std::string>& known_tags,
+                          std::vector<Subscription>* out) {
+  std::vector<Subscription> subs;
+  try {
+    const YAML::Node root = YAML::Load(yaml);
+    if (!root.IsMap() || !root["subscriptions"])
+      return Status::InvalidArgument(where + ": expected a mapping with a `subscriptions` list");
+    for (const auto& kv : root) {
+      if (kv.first.Scalar() != "subscriptions")
+        return Status::InvalidArgument(where + ":" + std::to_string(LineOf(kv.first)) + ": unknown top-level key `" +
+                                       kv.first.Scalar() + "`");
+    }
+    const YAML::Node list = root["subscriptions"];
+    if (!list.IsSequence())
+      return Status::InvalidArgument(where + ":" + std::to_string(LineOf(list)) + ": `subscriptions` must be a list");
+    std::map<std::string, int> names;
+    for (const auto& n : list) {
+      Subscription s = ParseOne(n, known_tags);
+      if (!names.emplace(s.name, LineOf(n)).second)
+        throw SubscriptionError{LineOf(n), "duplicate subscription name '" + s.name + "' (first at line " +
+                                               std::to_string(names[s.name]) + ")"};
+      subs.push_back(std::move(s));
+    }
+  } catch (const SubscriptionError& e) {
+    return Status::InvalidArgument(where + ":" + std::to_string(e.line) + ": " + e.what);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(where + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  *out = std::move(subs);
+  return Status::OK();
+}
+
+Status LoadSubscriptions(const std::string& path, const std::set<std::string>& known_tags,
+                         std::vector<Subscription>* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read subscriptions file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseSubscriptions(text.str(), path, known_tags, out);
+}
+
+}  // namespace newsflow::pipeline

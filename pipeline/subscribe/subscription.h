@@ -1,0 +1,45 @@
+// subscription.h — a desk's standing query, and the YAML file that lists them.
+//
+//   subscriptions:
+//     - name: sz-chips
+//       all: [region:shenzhen]                             # every one present
+//       any: [cluster:semiconductors, cluster:low-altitude] # at least one present
+//       not: [theme:esg]                                   # none present
+//       min_score: 2.0         # sum of the scores of the document's tags named in all/any
+//       sources: [cls, ths]    # optional: only these feeds
+//
+// A document matches when every condition holds. At least one of `all` and
+// `any` must be non-empty (a subscription to everything is a query, not an
+// alert). Tag ids must be known to the rule set the run uses (a misspelt id
+// would never fire); names are 1-64 characters of [a-z0-9_-] and unique.
+//
+// Ownership: plain values. Threads: the loader is a pure function.
+// Errors: InvalidArgument naming FILE:LINE and the subscription for a bad
+// entry (unknown key, unknown tag, wrong type, duplicate name, empty
+// subscription, negative or non-finite min_score); NotFound/IOError for the
+// file.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "newsflow/base/status.h"
+
+namespace newsflow::pipeline {
+
+struct Subscription {
+  std::string name;
+  std::vector<std::string> all, any, none;  // `none` is the file's `not`
+  double min_score = 0;
+  std::vector<std::string> sources;  // empty = every feed
+};
+
+// Parses YAML text; `where` names it in errors (a path). Tags must be in
+// `known_tags` unless it is empty (then any well-formed family:slug id).
+Status ParseSubscriptions(const std::string& yaml, const std::string& where, const std::set<std::string>& known_tags,
+                          std::vector<Subscription>* out);
+Status LoadSubscriptions(const std::string& path, const std::set<std::string>& known_tags,
+                         std::vector<Subscription>* out);
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,155 @@
+// `run --subscriptions`: every (subscription, story) that the final store
+// matches has exactly one alert, raised by the story's first matching
+// member; a store built in several runs raises the same set as one run; a
+// re-ingest raises none; the alert object carries the documented fields.
+// The expected set is computed from the stored documents (`query --json`)
+// with the reference reading of the match rule (subscription_reference.h).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "json_util.h"
+#include "subscription_reference.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::JsonLines;
+using testing::JsonObject;
+using testing::Newsflow;
+using testing::ReadFile;
+using testing::RunShell;
+using testing::SourcePath;
+using testing::TempDir;
+
+constexpr const char* kSubs =
+    "subscriptions:\n"
+    "  - {name: guangdong-tech, all: [region:guangdong], any: [cluster:semiconductors, cluster:software-it, "
+    "cluster:ai]}\n"
+    "  - {name: chips, any: [cluster:semiconductors], min_score: 1.5}\n"
+    "  - {name: shenzhen-not-ths, any: [region:shenzhen], sources: [cls, eastmoney]}\n";
+
+std::vector<Subscription> TestSubscriptions() {
+  std::vector<Subscription> subs;
+  EXPECT_TRUE(ParseSubscriptions(kSubs, "test", {}, &subs).ok());
+  return subs;
+}
+
+JsonObject RunWithSubscriptions(const TempDir& tmp, const std::string& source, const std::string& alerts) {
+  const auto r = RunShell(Newsflow() + " run -q --json --rules " + SourcePath("rules/sets") + " --source " + source +
+                          " --db " + tmp.path("db") + " --subscriptions " + tmp.path("subs.yaml") +
+                          " --alerts file:" + alerts);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return JsonObject::LastLine(r.out);
+}
+
+std::string Fixture(const char* feed) { return SourcePath(std::string("tests/fixtures/") + feed + "-sample.jsonl"); }
+
+// (subscription/story) ids the stored documents call for.
+std::set<std::string> ExpectedAlertIds(const std::string& db, std::map<std::string, std::set<std::string>>* members) {
+  const auto q = RunShell(Newsflow() + " query --limit 0 --json --db " + db);
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+  const auto subs = TestSubscriptions();
+  std::set<std::string> ids;
+  for (const JsonObject& doc : JsonLines(q.out)) {
+    const std::map<std::string, double> scores = doc.Numbers("scores");
+    std::vector<DocTag> tags;
+    for (const auto& [t, s] : scores) tags.push_back({t, s});
+    const std::string story = doc.String("story");
+    (*members)[story].insert(doc.String("key"));
+    for (const auto& s : subs)
+      if (testing::SubscriptionMatches(s, tags, doc.String("source"))) ids.insert(s.name + "/" + story);
+  }
+  return ids;
+}
+
+TEST(SubscriptionAlerts, OnePerSubscriptionAndStoryAcrossRunsAndNoneOnReingest) {
+  TempDir tmp;
+  std::ofstream(tmp.path("subs.yaml")) << kSubs;
+  const std::string alerts = tmp.path("alerts.jsonl");
+  uint64_t raised = 0;
+  for (const char* feed : {"cls", "eastmoney", "ths"}) raised += RunWithSubscriptions(tmp, Fixture(feed), alerts).Uint("alerts");
+
+  std::map<std::string, std::set<std::string>> members;
+  const std::set<std::string> want = ExpectedAlertIds(tmp.path("db"), &members);
+  ASSERT_GT(want.size(), 20u) << "the fixtures should match the test subscriptions";
+  std::map<std::string, int> seen;
+  for (const JsonObject& a : JsonLines(ReadFile(alerts))) {
+    const std::string id = a.String("id");
+    ++seen[id];
+    // The documented fields, consistent with each other and with the store.
+    const std::string story = a.String("story");
+    EXPECT_EQ(id, a.String("subscription") + "/" + story);
+    ASSERT_TRUE(members.count(story)) << id;
+    EXPECT_TRUE(members[story].count(a.String("key"))) << id;
+    for (const std::string& k : a.Strings("also")) EXPECT_TRUE(members[story].count(k)) << id << " also " << k;
+    EXPECT_FALSE(a.Strings("tags").empty()) << id;
+    EXPECT_TRUE(a.Has("spans") && a.Has("time") && a.Has("title") && a.Has("time_ms")) << id;
+  }
+  std::set<std::string> got;
+  for (const auto& [id, n] : seen) {
+    EXPECT_EQ(n, 1) << id << " alerted " << n << " times";
+    got.insert(id);
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(raised, seen.size());
+
+  // Re-ingesting the same items (stdin: read again, not skipped) raises nothing.
+  for (const char* feed : {"cls", "eastmoney", "ths"}) {
+    const JsonObject again = RunWithSubscriptions(tmp, std::string("- < ") + Fixture(feed), alerts);
+    EXPECT_EQ(again.Uint("stored"), 120u) << feed;
+    EXPECT_EQ(again.Uint("alerts"), 0u) << feed;
+  }
+
+  // One run of everything into a fresh store raises the same set.
+  TempDir one;
+  std::ofstream(one.path("subs.yaml")) << kSubs;
+  const auto r = RunShell("cat " + Fixture("cls") + " " + Fixture("eastmoney") + " " + Fixture("ths") + " | " +
+                          Newsflow() + " run -q --json --rules " + SourcePath("rules/sets") + " --source - --db " +
+                          one.path("db") + " --subscriptions " + one.path("subs.yaml") + " --alerts file:" +
+                          one.path("alerts.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::set<std::string> single;
+  for (const JsonObject& a : JsonLines(ReadFile(one.path("alerts.jsonl")))) single.insert(a.String("id"));
+  EXPECT_EQ(single, want);
+}
+
+TEST(SubscriptionAlerts, UsageAndFileErrors) {
+  TempDir tmp;
+  std::ofstream(tmp.path("bad.yaml")) << "subscriptions:\n  - name: x\n    any: [cluster:semiconductor]\n";
+  const std::string base = Newsflow() + " run -q --rules " + SourcePath("rules/sets") + " --source " +
+                           Fixture("cls") + " --db " + tmp.path("db");
+  // --subscriptions without --alerts: a usage error, nothing created.
+  auto r = RunShell(base + " --subscriptions " + tmp.path("bad.yaml"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(tmp.path("db")));
+  // A tag the rule set does not have: the run fails naming file and line.
+  r = RunShell(base + " --subscriptions " + tmp.path("bad.yaml") + " --alerts file:" + tmp.path("a.jsonl"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(tmp.path("bad.yaml") + ":2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cluster:semiconductor'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// The documented example file is valid against the shipped rule set and
+// raises alerts on the ths sample.
+TEST(SubscriptionAlerts, TheExampleFileWorksWithTheShippedRules) {
+  TempDir tmp;
+  const auto r = RunShell(Newsflow() + " run -q --json --rules " + SourcePath("rules/sets") + " --source " +
+                          Fixture("ths") + " --db " + tmp.path("db") + " --subscriptions " +
+                          SourcePath("deploy/subscriptions.example.yaml") + " --alerts file:" + tmp.path("a.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const JsonObject summary = JsonObject::LastLine(r.out);
+  EXPECT_GT(summary.Uint("alerts"), 0u);
+  EXPECT_EQ(JsonLines(ReadFile(tmp.path("a.jsonl"))).size(), summary.Uint("alerts"));
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
