@@ -7,7 +7,11 @@
 // conversion takes one process-wide mutex and points TZ at its zone only
 // when another zone was last set (so a run of conversions in one zone costs
 // no re-read). Nothing else in newsflow reads TZ (the pipeline's own time
-// math is UTC: decode/time_util.h), so this is safe from any thread.
+// math is UTC: decode/time_util.h), so conversions are safe from any thread.
+// One caveat the C library imposes: setenv() is not synchronized with
+// getenv() in other threads, so the first conversion in a zone should not
+// race another thread's getenv (the CLI converts on its main thread; the
+// RocksDB threads of a reader do not read the environment after open).
 //
 // A TimeZone is a small value (its name); copy it freely. Load() fails with
 // InvalidArgument for a name that is not a zone file of the database.
