@@ -723,7 +723,10 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
   rocksdb::Slice upper_slice;
   const std::string* index_key = nullptr;
   if (!q.stock.empty()) {
-    if (by_stock_ == nullptr) return Status::OK();  // a store before stock codes: none indexed
+    if (by_stock_ == nullptr) {  // a reader of a store written before stock codes
+      return Status::Unavailable(fmt::format(
+          "store at {} has no stock index (written before canonical stock codes): run its inputs again", path_));
+    }
     cf = by_stock_;
     index_key = &q.stock;
   } else if (!q.tags.empty()) {

@@ -187,7 +187,8 @@ class Store {
   // Point lookup; NotFound is ok() with *found = false.
   virtual Status Get(std::string_view key, Record* out, bool* found) = 0;
 
-  // Newest-first documents matching the filter.
+  // Newest-first documents matching the filter. A stock filter on a store
+  // written before the by_stock index (opened read-only) is Unavailable.
   virtual Status Query(const QueryOptions& q, std::vector<Record>* out) = 0;
   // Number of documents matching the filter (limit ignored).
   virtual Status Count(const QueryOptions& q, uint64_t* out) = 0;
