@@ -256,6 +256,19 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       }
       if (const std::string msg = UnknownTagMessage(q, known); !msg.empty()) return usage(msg);
     }
+    if (!q.sources.empty()) {
+      std::vector<std::string> known;
+      if (auto st = store->ListSources(&known); !st.ok()) {
+        std::fprintf(stderr, "newsflow query: %s\n", st.message().c_str());
+        *exit_code = 1;
+        return;
+      }
+      for (const auto& src : q.sources) {
+        if (std::find(known.begin(), known.end(), src) != known.end()) continue;
+        return usage(fmt::format("unknown source '{}' (sources of stored documents: {})", src,
+                                 fmt::join(pipeline::ClosestIds(src, known, known.size()), ", ")));
+      }
+    }
     if (a->count) {
       uint64_t n = 0;
       if (auto s = store->Count(q, &n); !s.ok()) {

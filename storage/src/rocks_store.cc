@@ -894,6 +894,25 @@ Status RocksStore::ListTags(std::vector<std::string>* out) {
   return Status::OK();
 }
 
+Status RocksStore::ListSources(std::vector<std::string>* out) {
+  out->clear();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), docs_));
+  for (it->SeekToFirst(); it->Valid();) {
+    const std::string_view k(it->key().data(), it->key().size());
+    const size_t colon = k.find(':');
+    if (colon == std::string_view::npos) {
+      it->Next();
+      continue;
+    }
+    out->emplace_back(k.substr(0, colon));
+    std::string next = out->back();
+    next.push_back(';');  // ';' follows ':': the first key after every "source:..." key
+    it->Seek(next);
+  }
+  if (!it->status().ok()) return Fail("scanning documents", it->status());
+  return Status::OK();
+}
+
 // Members newest-first in the index; returned earliest first.
 Status RocksStore::StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) {
   out->clear();

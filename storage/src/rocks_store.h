@@ -37,6 +37,7 @@ class RocksStore final : public Store {
                    std::optional<int64_t>* out) override;
   Status CountTagIndex(std::string_view tag, uint64_t* out) override;
   Status ListTags(std::vector<std::string>* out) override;
+  Status ListSources(std::vector<std::string>* out) override;
   Status Close() override;
   Status Checkpoint() override;
   Status GetProgress(std::string_view source, std::optional<std::string>* out) override;

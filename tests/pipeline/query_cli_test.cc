@@ -167,6 +167,7 @@ TEST_F(QueryCliTest, UsageErrorsExitTwo) {
       "--fields key",                              // --fields without --csv
       "--json --csv",                              // two output forms
       "--since 2h30",                              // bad relative time
+      "--source eastmony",                         // misspelt source
   };
   for (const auto& c : cases) {
     const auto r = RunShell(Query(c));

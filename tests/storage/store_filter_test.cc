@@ -141,6 +141,12 @@ TEST_F(StoreFilterTest, StockCodeWithNulIsRejected) {
   EXPECT_FALSE(store_->Write(w).ok());
 }
 
+TEST_F(StoreFilterTest, ListSourcesIsEverySourceOnce) {
+  std::vector<std::string> sources;
+  ASSERT_TRUE(store_->ListSources(&sources).ok());
+  EXPECT_EQ(sources, (std::vector<std::string>{"cls", "eastmoney", "ths"}));
+}
+
 TEST_F(StoreFilterTest, ListTagsIsEveryStoredTagOnce) {
   std::vector<std::string> tags;
   ASSERT_TRUE(store_->ListTags(&tags).ok());

@@ -215,6 +215,11 @@ class Store {
   // seek per distinct tag in by_tag).
   virtual Status ListTags(std::vector<std::string>* out) = 0;
 
+  // Every source of the stored documents, sorted, read from the "<source>:"
+  // prefix of their keys (one seek per distinct source in docs). Keys
+  // without a ':' are skipped.
+  virtual Status ListSources(std::vector<std::string>* out) = 0;
+
   // The documents of one story id, earliest first (limit 0 = all). An
   // unknown story has none.
   virtual Status StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) = 0;
