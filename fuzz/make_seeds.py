@@ -260,6 +260,14 @@ rules:
                                              for tg, kw, fld, b, e in spans)
         return out + s(version) + s(origin)
 
+    def record_v3(key, source, t, title, body, url, level, stocks, codes, tags, spans, version, origin, story):
+        # The current layout: stock_codes after stocks, the story last.
+        v1 = record(key, source, t, title, body, url, level, stocks, tags, spans, version, origin)
+        head = b"\x01" + s(key) + s(source) + zz(t) + s(title) + s(body) + s(url) + s(level)
+        head += varint(len(stocks)) + b"".join(s(x) for x in stocks)
+        rest = v1[len(head):]
+        return b"\x03" + head[1:] + varint(len(codes)) + b"".join(s(x) for x in codes) + rest + s(story)
+
     for raw in pick(lines_of("cls"), 10):
         o = json.loads(raw)
         c.add("fuzz_record_codec", record(
@@ -267,6 +275,16 @@ rules:
             o.get("shareurl", ""), o.get("level", ""), [x.get("StockID", "") for x in o.get("stock_list", [])[:3]],
             [("cluster:ai", 2.25), ("theme:carbon", 1.0)], [("cluster:ai", "AI", 0, 3, 5), ("theme:carbon", "碳", 1, 10, 13)],
             "0123456789abcdef", f"file:tests/fixtures/cls-sample.jsonl:{o['id'] % 100}"))
+    for raw in pick(lines_of("cls"), 4):
+        o = json.loads(raw)
+        stocks = [x.get("StockID", "") for x in o.get("stock_list", [])[:3]]
+        c.add("fuzz_record_codec", record_v3(
+            f"cls:{o['id']}", "cls", o["ctime"] * 1000, o.get("title", "")[:80], o.get("content", "")[:200],
+            o.get("shareurl", ""), o.get("level", ""), stocks, [x.upper() for x in stocks],
+            [("cluster:ai", 2.25)], [("cluster:ai", "AI", 0, 3, 5)], "0123456789abcdef",
+            f"file:tests/fixtures/cls-sample.jsonl:{o['id'] % 100}", f"cls:{o['id']}"))
+    c.add("fuzz_record_codec", record_v3("k", "ths", 1, "", "", "", "", ["CVX", "ag9999"], ["US.CVX", ""], [], [],
+                                         "", "", ""))
     c.add("fuzz_record_codec", record("", "", 0, "", "", "", "", [], [], [], "", ""))
     c.add("fuzz_record_codec", record("k", "s", -1, "t", "b", "", "", [""], [("t", float("nan"))],
                                       [("t", "k", 1, 0xFFFFFFFF, 0)], "", ""))

@@ -1,14 +1,24 @@
 // cmd_query.cc — `newsflow query`, `show` and `dead-letter`: read the store.
 #include <fmt/format.h>
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <tuple>
 #include <unordered_map>
 
 #include "commands.h"
 #include "interrupt.h"
-#include "pipeline/sink/record_json.h"
-#include "pipeline/decode/time_util.h"
+#include "newsflow/rules/rule_set.h"
 #include "newsflow/storage/store.h"
+#include "pipeline/decode/stock_code.h"
+#include "pipeline/query/closest_ids.h"
+#include "pipeline/query/query_time.h"
+#include "pipeline/query/record_csv.h"
+#include "pipeline/query/time_zone.h"
+#include "pipeline/sink/record_json.h"
 
 namespace newsflow::cli {
 namespace {
@@ -88,8 +98,9 @@ Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector
 
 // One document per story among those matching q: the story's earliest
 // matching document, newest stories first, at most q.limit of them.
+// *total: the number of matching stories.
 Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std::vector<storage::Record>* out,
-                      std::vector<std::vector<std::string>>* also) {
+                      std::vector<std::vector<std::string>>* also, uint64_t* total) {
   storage::QueryOptions all = q;
   all.limit = 0;
   std::vector<storage::Record> matches;
@@ -103,6 +114,7 @@ Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std
   }
   out->clear();
   also->clear();
+  *total = order.size();
   for (size_t first : order) {
     if (q.limit > 0 && out->size() >= q.limit) break;
     storage::Record& r = matches[earliest[StoryOf(matches[first])]];
@@ -113,45 +125,149 @@ Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std
   return Status::OK();
 }
 
+// The tag ids a query may name: those some stored document carries, and
+// those of the rule set in `rules_dir` when one is given.
+Status KnownTags(storage::Store& store, const std::string& rules_dir, std::vector<std::string>* out) {
+  NEWSFLOW_RETURN_IF_ERROR(store.ListTags(out));
+  if (!rules_dir.empty()) {
+    rules::RuleSet set;
+    NEWSFLOW_RETURN_IF_ERROR(rules::LoadRuleDir(rules_dir, &set));
+    for (const auto& r : set.rules) out->push_back(r.tag);
+  }
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
+  return Status::OK();
+}
+
+// "" if every tag of q is known, else the usage message for the first one that is not.
+std::string UnknownTagMessage(const storage::QueryOptions& q, const std::vector<std::string>& known) {
+  for (const auto* list : {&q.tags, &q.any_tags, &q.not_tags}) {
+    for (const auto& t : *list) {
+      if (std::binary_search(known.begin(), known.end(), t)) continue;
+      if (known.empty()) return fmt::format("unknown tag '{}': no stored document carries any tag", t);
+      return fmt::format("unknown tag '{}' (closest known: {}; known = tags of stored documents and of --rules)",
+                         t, fmt::join(pipeline::ClosestIds(t, known, 3), ", "));
+    }
+  }
+  return {};
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 void RegisterQueryCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("query", "List stored documents, newest first");
   struct Args {
-    std::string db, since, until, story;
-    std::vector<std::string> tags;
+    std::string db, since, until, story, text, stock, tz, fields, rules;
+    std::vector<std::string> tags, any, nots, sources;
     size_t limit = 20;
-    bool count = false, json = false, collapse = false;
+    bool count = false, json = false, csv = false, collapse = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--db", a->db, "RocksDB directory")->required();
-  cmd->add_option("--tag", a->tags, "tag id (repeat to AND several)");
-  cmd->add_option("--since", a->since, "UTC time: YYYY-MM-DD[ HH:MM[:SS]] or unix ms");
-  cmd->add_option("--until", a->until, "UTC time, inclusive");
-  cmd->add_option("--limit", a->limit, "at most N documents (0 = all)")->default_str("20")
+  cmd->add_option("--tag", a->tags, "tag id the document must carry (repeat: all of them, AND)");
+  cmd->add_option("--any", a->any, "tag id; the document carries at least one of the --any tags (repeat: OR)");
+  cmd->add_option("--not", a->nots, "tag id the document must not carry (repeatable)");
+  cmd->add_option("--source", a->sources, "feed name: cls, eastmoney, ths, or a map's source (repeat: any of them)");
+  cmd->add_option("--text", a->text, "substring of the title or the body (exact bytes, as the feed sent them)");
+  cmd->add_option("--stock", a->stock,
+                  "stock code, canonical (SZ002670, SH600812, BJ920181, HK00700, US.CVX) or as a feed sends it "
+                  "(sz002670, 1.600812, 920181.BJ, 116.00700, 105.CVX, CVX, 600812)");
+  cmd->add_option("--since", a->since,
+                  "from: YYYY-MM-DD[ HH:MM[:SS]] in the display zone, ...Z for UTC, unix ms, today, yesterday, "
+                  "now, or an age: 30m, 2h, 3d, 1w");
+  cmd->add_option("--until", a->until, "to, inclusive (a date or today/yesterday: through its end); as --since");
+  cmd->add_option("--tz", a->tz,
+                  "IANA zone for the times shown and for --since/--until (default: $NEWSFLOW_TZ, else Asia/Shanghai)");
+  cmd->add_option("--limit", a->limit, "at most N documents (0 = all); stderr says how many matched when cut")
+      ->default_str("20")
       ->check(UnsignedNumber());
-  cmd->add_flag("--count", a->count, "print only the number of matching documents");
-  cmd->add_flag("--json", a->json, "one JSON object per line");
+  cmd->add_option("--rules", a->rules, "rule directory whose tag ids count as known too (default: only stored tags)");
+  auto* count = cmd->add_flag("--count", a->count, "print only the number of matching documents");
+  auto* json = cmd->add_flag("--json", a->json, "one JSON object per line, with body; times UTC (time, time_ms)");
+  auto* csv = cmd->add_flag("--csv", a->csv, "CSV (RFC 4180) with a header row");
+  cmd->add_option("--fields", a->fields,
+                  fmt::format("CSV columns, comma-separated (default {}; any of {})", pipeline::kDefaultCsvFields,
+                              fmt::join(pipeline::CsvFieldNames(), ",")))
+      ->needs(csv);
+  count->excludes(json)->excludes(csv);
+  json->excludes(csv);
   cmd->add_flag("--collapse", a->collapse,
                 "one document per story (its earliest match), with \"also\": the story's other members");
   cmd->add_option("--story", a->story, "list the members of one story id, earliest first");
   cmd->callback([a, exit_code] {
+    auto usage = [&](const std::string& msg) {
+      std::fprintf(stderr, "newsflow query: %s\n", msg.c_str());
+      *exit_code = 2;
+    };
     storage::QueryOptions q;
     q.tags = a->tags;
+    q.any_tags = a->any;
+    q.not_tags = a->nots;
+    q.sources = a->sources;
+    q.text = a->text;
     q.limit = a->limit;
-    for (auto [text, dst] : {std::pair{&a->since, &q.since_ms}, std::pair{&a->until, &q.until_ms}}) {
+    for (const auto* list : {&q.tags, &q.any_tags, &q.not_tags}) {
+      for (const auto& t : *list) {
+        if (t.find(',') != std::string::npos)
+          return usage(fmt::format("tag '{}' holds a comma: give one tag per --tag (AND) or --any (OR)", t));
+      }
+    }
+    pipeline::TimeZone zone;
+    if (auto st = pipeline::DisplayZone(a->tz, &zone); !st.ok()) return usage(st.message());
+    const int64_t now = NowMs();
+    for (auto [text, dst, bound] : {std::tuple{&a->since, &q.since_ms, pipeline::TimeBound::kSince},
+                                    std::tuple{&a->until, &q.until_ms, pipeline::TimeBound::kUntil}}) {
       if (text->empty()) continue;
       int64_t ms;
-      if (!pipeline::ParseTimeArg(*text, &ms)) {
-        std::fprintf(stderr, "newsflow query: bad time '%s' (YYYY-MM-DD[ HH:MM[:SS]] or unix ms)\n", text->c_str());
-        *exit_code = 2;
-        return;
-      }
+      std::string why;
+      if (!pipeline::ParseQueryTime(*text, zone, now, bound, &ms, &why))
+        return usage(fmt::format("bad time '{}': {}", *text, why));
       *dst = ms;
     }
-    if (q.until_ms && a->until.size() == 10) *q.until_ms += 86400000 - 1;  // a date: through its end
+    if (q.since_ms && q.until_ms && *q.since_ms > *q.until_ms) {
+      return usage(fmt::format("--since {} is after --until {} ({} > {})", a->since, a->until,
+                               zone.Format(*q.since_ms), zone.Format(*q.until_ms)));
+    }
+    if (!a->stock.empty()) {
+      q.stock = pipeline::CanonicalStockCode(a->stock);
+      if (q.stock.empty())
+        return usage(fmt::format("--stock '{}' is not a stock code of a known form (see --help)", a->stock));
+    }
+    std::vector<std::string> fields;
+    if (a->csv) {
+      std::string why;
+      if (!pipeline::ParseCsvFields(a->fields.empty() ? pipeline::kDefaultCsvFields : a->fields, &fields, &why))
+        return usage(why);
+    }
     auto store = OpenForReading(a->db);
     if (!store) {
       *exit_code = 1;
       return;
+    }
+    if (!q.tags.empty() || !q.any_tags.empty() || !q.not_tags.empty()) {
+      std::vector<std::string> known;
+      if (auto st = KnownTags(*store, a->rules, &known); !st.ok()) {
+        std::fprintf(stderr, "newsflow query: %s\n", st.message().c_str());
+        *exit_code = 1;
+        return;
+      }
+      if (const std::string msg = UnknownTagMessage(q, known); !msg.empty()) return usage(msg);
+    }
+    if (!q.sources.empty()) {
+      std::vector<std::string> known;
+      if (auto st = store->ListSources(&known); !st.ok()) {
+        std::fprintf(stderr, "newsflow query: %s\n", st.message().c_str());
+        *exit_code = 1;
+        return;
+      }
+      for (const auto& src : q.sources) {
+        if (std::find(known.begin(), known.end(), src) != known.end()) continue;
+        return usage(fmt::format("unknown source '{}' (sources of stored documents: {})", src,
+                                 fmt::join(pipeline::ClosestIds(src, known, known.size()), ", ")));
+      }
     }
     if (a->count) {
       uint64_t n = 0;
@@ -165,33 +281,47 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
     }
     std::vector<storage::Record> recs;
     std::vector<std::vector<std::string>> also;
+    uint64_t total = 0;  // all matches (stories with --collapse)
     Status s = !a->story.empty() ? store->StoryMembers(a->story, q.limit, &recs)
-               : a->collapse     ? CollapsedQuery(*store, q, &recs, &also)
+               : a->collapse     ? CollapsedQuery(*store, q, &recs, &also, &total)
                                  : store->Query(q, &recs);
+    if (s.ok() && a->story.empty() && !a->collapse && q.limit > 0 && recs.size() == q.limit) {
+      s = store->Count(q, &total);
+    }
     if (!s.ok()) {
       std::fprintf(stderr, "newsflow query: %s\n", s.message().c_str());
       *exit_code = 1;
       return;
     }
+    if (a->csv) std::fputs(pipeline::CsvHeader(fields).c_str(), stdout);
+    if (!a->json && !a->csv) {
+      std::printf("# times in %s (UTC%s); --tz or NEWSFLOW_TZ to change\n", zone.name().c_str(),
+                  zone.FormatOffset(recs.empty() ? now : recs.front().time_ms).c_str());
+    }
     for (size_t i = 0; i < recs.size(); ++i) {
       if (Interrupted() || StdoutFailed()) break;
       const auto& r = recs[i];
+      const std::vector<std::string>* also_i = a->collapse ? &also[i] : nullptr;
       if (a->json) {
         pipeline::RecordJsonOptions jo;
-        if (a->collapse) jo.also = &also[i];
+        jo.body = true;
+        jo.also = also_i;
         std::puts(pipeline::RecordToJson(r, jo).c_str());
+      } else if (a->csv) {
+        std::fputs(pipeline::RecordToCsv(r, fields, zone, also_i).c_str(), stdout);
       } else {
-        std::printf("%s  %-28s  %s\n    [%s]\n", pipeline::FormatTime(r.time_ms).c_str(), r.key.c_str(),
+        std::printf("%s  %-28s  %s\n    [%s]\n", zone.Format(r.time_ms).c_str(), r.key.c_str(),
                     Headline(r).c_str(), TagList(r).c_str());
-        if (a->collapse && !also[i].empty()) {
-          std::string keys;
-          for (const auto& k : also[i]) keys += (keys.empty() ? "" : ", ") + k;
-          std::printf("    also: %s\n", keys.c_str());
-        }
+        if (also_i && !also_i->empty()) std::printf("    also: %s\n", fmt::format("{}", fmt::join(*also_i, ", ")).c_str());
       }
     }
     std::fflush(stdout);
     *exit_code = OutputStatus("query");
+    if (*exit_code == 0 && total > recs.size()) {
+      std::fprintf(stderr, "newsflow query: --limit %zu: showing %zu of %llu matching %s (--limit 0 for all)\n",
+                   q.limit, recs.size(), static_cast<unsigned long long>(total),
+                   a->collapse ? "stories" : "documents");
+    }
   });
 }
 
@@ -199,9 +329,18 @@ void RegisterShow(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("show", "Print one stored document with its tags and spans");
   auto db = std::make_shared<std::string>();
   auto key = std::make_shared<std::string>();
+  auto tz = std::make_shared<std::string>();
   cmd->add_option("--db", *db, "RocksDB directory")->required();
   cmd->add_option("key", *key, "document key, e.g. cls:2370637")->required();
-  cmd->callback([db, key, exit_code] {
+  cmd->add_option("--tz", *tz,
+                  "IANA zone of \"local_time\" (default: $NEWSFLOW_TZ, else Asia/Shanghai); \"time\" stays UTC");
+  cmd->callback([db, key, tz, exit_code] {
+    pipeline::TimeZone zone;
+    if (auto st = pipeline::DisplayZone(*tz, &zone); !st.ok()) {
+      std::fprintf(stderr, "newsflow show: %s\n", st.message().c_str());
+      *exit_code = 2;
+      return;
+    }
     auto store = OpenForReading(*db);
     if (!store) {
       *exit_code = 1;
@@ -228,6 +367,7 @@ void RegisterShow(CLI::App& app, int* exit_code) {
     pipeline::RecordJsonOptions jo;
     jo.body = true;
     jo.also = &also;
+    jo.zone = &zone;
     std::puts(pipeline::RecordToJson(r, jo).c_str());
   });
 }
@@ -235,16 +375,23 @@ void RegisterShow(CLI::App& app, int* exit_code) {
 void RegisterDeadLetter(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("dead-letter", "List records that could not be processed, with reasons");
   struct Args {
-    std::string db;
+    std::string db, tz;
     size_t limit = 0;
     bool count = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--db", a->db, "RocksDB directory")->required();
+  cmd->add_option("--tz", a->tz, "IANA zone of the times shown (default: $NEWSFLOW_TZ, else Asia/Shanghai)");
   cmd->add_option("--limit", a->limit, "at most N (0 = all)")
       ->check(UnsignedNumber());
   cmd->add_flag("--count", a->count, "print only the number of dead letters");
   cmd->callback([a, exit_code] {
+    pipeline::TimeZone zone;
+    if (auto st = pipeline::DisplayZone(a->tz, &zone); !st.ok()) {
+      std::fprintf(stderr, "newsflow dead-letter: %s\n", st.message().c_str());
+      *exit_code = 2;
+      return;
+    }
     auto store = OpenForReading(a->db);
     if (!store) {
       *exit_code = 1;
@@ -266,9 +413,10 @@ void RegisterDeadLetter(CLI::App& app, int* exit_code) {
       *exit_code = 1;
       return;
     }
+    if (!dls.empty()) std::printf("# times in %s; --tz or NEWSFLOW_TZ to change\n", zone.name().c_str());
     for (const auto& d : dls) {
       if (Interrupted() || StdoutFailed()) break;
-      std::printf("%s  %s\n    reason: %s\n    raw: %s\n", pipeline::FormatTime(d.time_ms).c_str(),
+      std::printf("%s  %s\n    reason: %s\n    raw: %s\n", zone.Format(d.time_ms).c_str(),
                   d.position.c_str(), d.reason.c_str(), Printable(d.raw, 160).c_str());
     }
     std::fflush(stdout);

@@ -1,5 +1,6 @@
 // decoder.cc — simdjson On-Demand decoding of one feed line into a Document.
 #include "pipeline/decode/decoder.h"
+#include "pipeline/decode/stock_code.h"
 #include "pipeline/decode/strict_json.h"
 #include "pipeline/decode/time_util.h"
 
@@ -229,10 +230,12 @@ struct Decoder::Impl {
       if (et == od::json_type::string) {
         if (auto e = ev.get_string().get(sv)) return JsonError(e);
         d->stocks.emplace_back(sv);
+        d->stock_codes.push_back(CanonicalStockCode(sv));
       } else if (et == od::json_type::object && !pm.map.stock_field.empty()) {
         od::object o;
         if (auto e = ev.get_object().get(o)) return JsonError(e);
-        bool taken = false;
+        bool taken = false, market_taken = false;
+        std::string market;
         for (auto f : o) {
           std::string_view key;
           od::value fv;
@@ -244,10 +247,17 @@ struct Decoder::Impl {
             if (auto e = fv.get_string().get(sv)) return JsonError(e);
             d->stocks.emplace_back(sv);
             taken = true;
+          } else if (!market_taken && ft == od::json_type::string && !pm.map.stock_market_field.empty() &&
+                     key == pm.map.stock_market_field) {
+            std::string_view raw_market;
+            if (auto e = fv.get_string().get(raw_market)) return JsonError(e);
+            market.assign(raw_market);
+            market_taken = true;
           } else if (auto e = ConsumeStrict(fv, ft, escapes)) {
             return JsonError(e);
           }
         }
+        if (taken) d->stock_codes.push_back(CanonicalStockCode(d->stocks.back(), market));
       } else if (auto e = ConsumeStrict(ev, et, escapes)) {
         return JsonError(e);
       }
@@ -297,6 +307,7 @@ struct Decoder::Impl {
     d->url.clear();
     d->level.clear();
     d->stocks.clear();
+    d->stock_codes.clear();
     body_fallback.clear();
     if (line.size() > options.max_line_bytes)
       return Status::InvalidArgument("oversized line: " + std::to_string(line.size()) + " bytes (limit " +

@@ -17,7 +17,8 @@ struct Document {
   std::string body;
   std::string url;
   std::string level;      // importance level where the feed has one (cls A/B/C, ths import)
-  std::vector<std::string> stocks;
+  std::vector<std::string> stocks;       // the feed's codes as sent
+  std::vector<std::string> stock_codes;  // CanonicalStockCode of each (stock_code.h), same order
 };
 
 }  // namespace newsflow::pipeline

@@ -53,6 +53,7 @@ FieldMap ThsFieldMap() {
   m.level = "/import";
   m.stocks = "/stock";
   m.stock_field = "stockCode";
+  m.stock_market_field = "stockMarket";
   m.required = {"id", "time", "title"};
   return m;
 }
@@ -107,6 +108,7 @@ Status LoadFieldMap(const std::string& path, FieldMap* out) {
       else if (key == "level") err = pointer(&m.level);
       else if (key == "stocks") err = pointer(&m.stocks);
       else if (key == "stock_field") m.stock_field = v.as<std::string>();
+      else if (key == "stock_market_field") m.stock_market_field = v.as<std::string>();
       else if (key == "title_from_body_brackets") m.title_from_body_brackets = v.as<bool>();
       else if (key == "time_format") {
         const auto f = v.as<std::string>();
@@ -126,7 +128,7 @@ Status LoadFieldMap(const std::string& path, FieldMap* out) {
       } else {
         return Status::InvalidArgument(where(kv.first) + "unknown key `" + key +
                "` (expected source, id, title, body, body_fallback, time, time_format, tz_offset, url, level, "
-               "stocks, stock_field, title_from_body_brackets, required)");
+               "stocks, stock_field, stock_market_field, title_from_body_brackets, required)");
       }
       if (!err.ok()) return err;
     }

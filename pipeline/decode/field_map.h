@@ -15,6 +15,7 @@
 //   level: /level
 //   stocks: /stock_list      # array of strings, or of objects with stock_field
 //   stock_field: StockID
+//   stock_market_field: stockMarket  # optional: the object's market id (ths), see stock_code.h
 //   title_from_body_brackets: false  # empty title -> the 【…】 prefix of body (cls)
 //   required: [id, time, body]       # fields whose absence dead-letters the item
 //
@@ -34,6 +35,7 @@ struct FieldMap {
   std::string source;
   std::string id, title, body, body_fallback, time, url, level, stocks;
   std::string stock_field;
+  std::string stock_market_field;  // key of the market id beside stock_field ("" = none)
   TimeFormat time_format = TimeFormat::kNone;
   int tz_offset_minutes = 0;
   bool title_from_body_brackets = false;

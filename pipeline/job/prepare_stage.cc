@@ -16,6 +16,7 @@ storage::Record ToRecord(const Item& item, const std::string& ruleset_version) {
   r.url = d.url;
   r.level = d.level;
   r.stocks = d.stocks;
+  r.stock_codes = d.stock_codes;
   for (const auto& t : item.tags) {
     r.tags.push_back({t.tag, t.score});
     r.spans.insert(r.spans.end(), t.spans.begin(), t.spans.end());

@@ -62,6 +62,22 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8Len(s, i);
+    if (n == 0) {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
 std::string FormatTime(int64_t time_ms) {
   const std::time_t secs = static_cast<std::time_t>(time_ms / 1000);
   std::tm tm{};
@@ -79,6 +95,12 @@ std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& o) {
   out += ",\"time\":";
   AppendJsonString(&out, FormatTime(r.time_ms));
   out += fmt::format(",\"time_ms\":{}", r.time_ms);
+  if (o.zone) {
+    out += ",\"local_time\":";
+    AppendJsonString(&out, o.zone->Format(r.time_ms));
+    out += ",\"tz\":";
+    AppendJsonString(&out, o.zone->name());
+  }
   out += ",\"title\":";
   AppendJsonString(&out, r.title);
   if (o.body) {
@@ -93,6 +115,11 @@ std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& o) {
   for (size_t i = 0; i < r.stocks.size(); ++i) {
     if (i) out += ',';
     AppendJsonString(&out, r.stocks[i]);
+  }
+  out += "],\"stock_codes\":[";
+  for (size_t i = 0; i < r.stock_codes.size(); ++i) {
+    if (i) out += ',';
+    AppendJsonString(&out, r.stock_codes[i]);
   }
   out += "],\"tags\":[";
   for (size_t i = 0; i < r.tags.size(); ++i) {

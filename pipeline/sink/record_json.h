@@ -7,11 +7,16 @@
 #include <string_view>
 
 #include "newsflow/storage/record.h"
+#include "pipeline/query/time_zone.h"
 
 namespace newsflow::pipeline {
 
 // Appends `s` as a JSON string literal. Invalid UTF-8 becomes U+FFFD.
 void AppendJsonString(std::string* out, std::string_view s);
+
+// `s` with every byte that is not part of valid UTF-8 replaced by U+FFFD
+// (the same rule as AppendJsonString; used by the CSV output).
+std::string ValidUtf8(std::string_view s);
 
 // UTC ISO-8601 with milliseconds, e.g. "2026-05-14T00:08:23.000Z".
 std::string FormatTime(int64_t time_ms);
@@ -20,10 +25,12 @@ struct RecordJsonOptions {
   bool body = false;   // include the body text
   bool spans = true;   // include spans with the matched original text
   const std::vector<std::string>* also = nullptr;  // if set: "also", the story's other members
+  const TimeZone* zone = nullptr;  // if set: "local_time" in that zone and "tz" (its name), after time_ms
 };
 
-// One JSON object (no newline): key, source, time, time_ms, title, url, level,
-// stocks, tags [ids], scores {id: score}, spans [{tag, keyword, field, begin,
+// One JSON object (no newline): key, source, time, time_ms, [local_time, tz,]
+// title, [body,] url, level,
+// stocks (as the feed sent them), stock_codes (canonical, same order, "" = none), tags [ids], scores {id: score}, spans [{tag, keyword, field, begin,
 // end, text}], ruleset_version, story (the key itself for a document stored
 // before story ids), and "also" when options.also is set.
 std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& options = {});

@@ -1,15 +1,19 @@
 // record_codec.cc — compact binary encoding of Record and DeadLetter.
 //
 // Layout (all integers unsigned LEB128 varints unless noted):
-//   Record:     u8 version(=2; 1 = the same without the trailing story)
+//   Record:     u8 version(=3)
 //               str key, str source, zz64 time_ms,
 //               str title, str body, str url, str level,
 //               n stocks   × str,
+//               n stock_codes × str          (version 3 only)
 //               n tags     × (str tag, f64 score),
 //               n spans    × (str tag, str keyword, u8 field, v32 begin, v32 end),
 //               str ruleset_version, str origin, str story
 //   DeadLetter: u8 version(=1)
 //               str reason, str position, str raw, zz64 time_ms
+// Version 2 is version 3 without stock_codes (stores written before
+// canonical stock codes); version 1 is version 2 without the trailing story.
+// Both still decode (empty stock_codes / story); Encode writes version 3.
 // where str = varint length + bytes, zz64 = zigzag-encoded varint, f64 = the
 // IEEE-754 bits as 8 bytes little-endian, n = varint element count.
 //
@@ -30,8 +34,9 @@
 namespace newsflow::storage {
 namespace {
 
-constexpr uint8_t kRecordVersion = 2;
-constexpr uint8_t kRecordVersionNoStory = 1;  // stores written before story ids
+constexpr uint8_t kRecordVersion = 3;
+constexpr uint8_t kRecordVersionNoStockCodes = 2;  // stores written before canonical stock codes
+constexpr uint8_t kRecordVersionNoStory = 1;       // stores written before story ids
 constexpr uint8_t kDeadLetterVersion = 1;
 
 // ---- encoding ---------------------------------------------------------------
@@ -151,6 +156,7 @@ std::string EncodeRecord(const Record& r) {
                     r.body.size() + r.url.size() + r.level.size() +
                     r.ruleset_version.size() + r.origin.size();
   for (const auto& s : r.stocks) estimate += s.size() + 2;
+  for (const auto& s : r.stock_codes) estimate += s.size() + 1;
   for (const auto& t : r.tags) estimate += t.tag.size() + 10;
   for (const auto& s : r.spans) estimate += s.tag.size() + s.keyword.size() + 12;
   out.reserve(estimate);
@@ -165,6 +171,8 @@ std::string EncodeRecord(const Record& r) {
   PutString(&out, r.level);
   PutVarint(&out, r.stocks.size());
   for (const auto& s : r.stocks) PutString(&out, s);
+  PutVarint(&out, r.stock_codes.size());
+  for (const auto& s : r.stock_codes) PutString(&out, s);
   PutVarint(&out, r.tags.size());
   for (const auto& t : r.tags) {
     PutString(&out, t.tag);
@@ -187,7 +195,9 @@ std::string EncodeRecord(const Record& r) {
 bool DecodeRecord(std::string_view in, Record* out) {
   Reader rd(in);
   uint8_t version;
-  if (!rd.Byte(&version) || (version != kRecordVersion && version != kRecordVersionNoStory)) return false;
+  if (!rd.Byte(&version) ||
+      (version != kRecordVersion && version != kRecordVersionNoStockCodes && version != kRecordVersionNoStory))
+    return false;
 
   Record r;
   if (!rd.String(&r.key) || !rd.String(&r.source) || !rd.ZigZag64(&r.time_ms) ||
@@ -201,6 +211,13 @@ bool DecodeRecord(std::string_view in, Record* out) {
   r.stocks.resize(n);
   for (auto& s : r.stocks) {
     if (!rd.String(&s)) return false;
+  }
+  if (version >= kRecordVersion) {
+    if (!rd.Count(/*min_bytes=*/1, &n)) return false;
+    r.stock_codes.resize(n);
+    for (auto& s : r.stock_codes) {
+      if (!rd.String(&s)) return false;
+    }
   }
 
   if (!rd.Count(/*min_bytes=*/1 + 8, &n)) return false;
@@ -223,7 +240,7 @@ bool DecodeRecord(std::string_view in, Record* out) {
   }
 
   if (!rd.String(&r.ruleset_version) || !rd.String(&r.origin)) return false;
-  if (version == kRecordVersion && !rd.String(&r.story)) return false;
+  if (version != kRecordVersionNoStory && !rd.String(&r.story)) return false;
   if (!rd.done()) return false;  // trailing garbage
 
   *out = std::move(r);

@@ -34,6 +34,7 @@ constexpr char kByTimeCf[] = "by_time";
 constexpr char kDeadLetterCf[] = "dead_letter";
 constexpr char kMetaCf[] = "meta";
 constexpr char kByStoryCf[] = "by_story";
+constexpr char kByStockCf[] = "by_stock";
 
 constexpr char kMetaRulesetVersion[] = "ruleset_version";
 constexpr char kMetaCountDocs[] = "count/docs";
@@ -139,13 +140,33 @@ bool ParseDecimal(const rocksdb::Slice& s, T* out) {
   return ec == std::errc() && ptr == end && s.size() > 0;
 }
 
-bool HasAllTags(const Record& r, const std::vector<std::string>& tags) {
-  for (const auto& want : tags) {
-    bool found = std::any_of(r.tags.begin(), r.tags.end(),
-                             [&](const TagScore& t) { return t.tag == want; });
-    if (!found) return false;
-  }
+bool HasTag(const Record& r, std::string_view tag) {
+  return std::any_of(r.tags.begin(), r.tags.end(), [&](const TagScore& t) { return t.tag == tag; });
+}
+
+// Every condition of q except the time range (the index walk applies it).
+bool Matches(const Record& r, const QueryOptions& q) {
+  for (const auto& t : q.tags)
+    if (!HasTag(r, t)) return false;
+  if (!q.any_tags.empty() &&
+      std::none_of(q.any_tags.begin(), q.any_tags.end(), [&](const std::string& t) { return HasTag(r, t); }))
+    return false;
+  for (const auto& t : q.not_tags)
+    if (HasTag(r, t)) return false;
+  if (!q.sources.empty() && std::find(q.sources.begin(), q.sources.end(), r.source) == q.sources.end()) return false;
+  if (!q.text.empty() && r.title.find(q.text) == std::string::npos && r.body.find(q.text) == std::string::npos)
+    return false;
+  if (!q.stock.empty() && std::find(r.stock_codes.begin(), r.stock_codes.end(), q.stock) == r.stock_codes.end())
+    return false;
   return true;
+}
+
+// The stored documents' own stock codes, non-empty and unique: their by_stock keys.
+std::vector<std::string> IndexedStockCodes(const std::vector<std::string>& codes) {
+  std::vector<std::string> out;
+  for (const auto& c : codes)
+    if (!c.empty() && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  return out;
 }
 
 // Discards RocksDB's info log. Used for read-only opens, which must not
@@ -272,6 +293,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
       {kDeadLetterCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
       {kMetaCf, make_cf(t.meta_write_buffer_bytes, true)},
       {kByStoryCf, make_cf(t.index_write_buffer_bytes, false)},
+      {kByStockCf, make_cf(t.index_write_buffer_bytes, false)},
   };
 }
 
@@ -293,17 +315,20 @@ Status AddColumnFamiliesOnDisk(const StoreOptions& options, const rocksdb::DBOpt
   return Status::OK();
 }
 
-// A reader of a store written before story ids (no by_story family) opens
-// it without that family. Every other family must be there: a store still
-// being created by its writer fails to open, as it always did.
+// A reader of a store written before story ids (no by_story family) or
+// before stock codes (no by_stock) opens it without those families. Every
+// other family must be there: a store still being created by its writer
+// fails to open, as it always did.
 void DropColumnFamiliesNotOnDisk(const StoreOptions& options, const rocksdb::DBOptions& db_opts,
                                  std::vector<rocksdb::ColumnFamilyDescriptor>* cfs) {
   std::vector<std::string> existing;
   if (!rocksdb::DB::ListColumnFamilies(db_opts, options.path, &existing).ok()) return;  // Open reports it
-  const bool has_story = std::find(existing.begin(), existing.end(), kByStoryCf) != existing.end();
-  const bool has_meta = std::find(existing.begin(), existing.end(), kMetaCf) != existing.end();
-  if (has_story || !has_meta) return;  // complete, or not created yet (Open fails on it)
-  cfs->erase(std::remove_if(cfs->begin(), cfs->end(), [](const auto& d) { return d.name == kByStoryCf; }),
+  auto on_disk = [&](std::string_view name) { return std::find(existing.begin(), existing.end(), name) != existing.end(); };
+  if (!on_disk(kMetaCf)) return;  // not created yet (Open fails on it)
+  cfs->erase(std::remove_if(cfs->begin(), cfs->end(),
+                            [&](const auto& d) {
+                              return (d.name == kByStoryCf || d.name == kByStockCf) && !on_disk(d.name);
+                            }),
              cfs->end());
 }
 
@@ -373,8 +398,11 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
   by_time_ = handles_[3];
   dead_letter_ = handles_[4];
   meta_ = handles_[5];
-  // A reader of a store written before story ids has no by_story family.
-  by_story_ = handles_.size() > 6 && handles_[6]->GetName() == kByStoryCf ? handles_[6] : nullptr;
+  // A reader of an older store may lack by_story and by_stock.
+  for (size_t i = 6; i < handles_.size(); ++i) {
+    if (handles_[i]->GetName() == kByStoryCf) by_story_ = handles_[i];
+    if (handles_[i]->GetName() == kByStockCf) by_stock_ = handles_[i];
+  }
   return Status::OK();
 }
 
@@ -467,6 +495,12 @@ Status PrepareRecord(const Record& r, PreparedWriteSet* out) {
   if (r.story.find('\0') != std::string::npos) {
     return Status::InvalidArgument(fmt::format("record {}: story id contains a NUL byte", r.key));
   }
+  p.stock_codes = IndexedStockCodes(r.stock_codes);
+  for (const auto& c : p.stock_codes) {
+    if (c.find('\0') != std::string::npos) {
+      return Status::InvalidArgument(fmt::format("record {}: stock code contains a NUL byte", r.key));
+    }
+  }
   p.value = EncodeRecord(r);
   p.story = r.story;
   out->records.push_back(std::move(p));
@@ -530,6 +564,8 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
       for (const auto& t : old.tags) batch->Delete(by_tag_, TagIndexKey(t.tag, old.time_ms, r.key));
       batch->Delete(by_time_, TimeIndexKey(old.time_ms, r.key));
       if (!old.story.empty()) batch->Delete(by_story_, TagIndexKey(old.story, old.time_ms, r.key));
+      for (const auto& c : IndexedStockCodes(old.stock_codes))
+        batch->Delete(by_stock_, TagIndexKey(c, old.time_ms, r.key));
     } else if (statuses[i].IsNotFound()) {
       ++added;
     } else {
@@ -539,6 +575,7 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
     for (const auto& t : r.tags) batch->Put(by_tag_, TagIndexKey(t, r.time_ms, r.key), "");
     batch->Put(by_time_, TimeIndexKey(r.time_ms, r.key), "");
     if (!r.story.empty()) batch->Put(by_story_, TagIndexKey(r.story, r.time_ms, r.key), "");
+    for (const auto& c : r.stock_codes) batch->Put(by_stock_, TagIndexKey(c, r.time_ms, r.key), "");
     batch->Put(docs_, r.key, r.value);
   }
   if (added > 0) {
@@ -684,9 +721,23 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
   std::string prefix;
   std::string upper;
   rocksdb::Slice upper_slice;
-  if (!q.tags.empty()) {
+  const std::string* index_key = nullptr;
+  if (!q.stock.empty()) {
+    if (by_stock_ == nullptr) {  // a reader of a store written before stock codes
+      return Status::Unavailable(fmt::format(
+          "store at {} has no stock index (written before canonical stock codes): run its inputs again", path_));
+    }
+    cf = by_stock_;
+    index_key = &q.stock;
+  } else if (!q.tags.empty()) {
     cf = by_tag_;
-    prefix = TagPrefix(q.tags.front());
+    index_key = &q.tags.front();
+  } else if (q.any_tags.size() == 1) {
+    cf = by_tag_;
+    index_key = &q.any_tags.front();
+  }
+  if (index_key != nullptr) {
+    prefix = TagPrefix(*index_key);
     upper = prefix;
     upper.back() = '\1';  // first key after every "tag\0..." key
     upper_slice = upper;
@@ -723,7 +774,7 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
     if (!DecodeRecord(value.ToStringView(), &r)) {
       return Status::Corruption(fmt::format("corrupt stored record {} in store at {}", doc_key, path_));
     }
-    if (!HasAllTags(r, q.tags)) continue;
+    if (!Matches(r, q)) continue;
     if (!visit(doc_key, &r)) break;
   }
   if (!it->status().ok()) return Fail("scanning index", it->status());
@@ -740,9 +791,14 @@ Status RocksStore::Query(const QueryOptions& q, std::vector<Record>* out) {
 }
 
 Status RocksStore::Count(const QueryOptions& q, uint64_t* out) {
-  // With at most one tag the index entries alone decide the match.
+  // The index entries alone decide the match when the filter is only the
+  // index's own key (one tag, one --any tag, or the stock) and the time range.
+  const size_t conditions = q.tags.size() + q.any_tags.size() + q.not_tags.size() + (q.sources.empty() ? 0 : 1) +
+                            (q.text.empty() ? 0 : 1) + (q.stock.empty() ? 0 : 1);
+  const bool index_decides =
+      conditions == 0 || (conditions == 1 && (q.tags.size() == 1 || q.any_tags.size() == 1 || !q.stock.empty()));
   uint64_t n = 0;
-  Status st = Scan(q, /*fetch=*/q.tags.size() > 1, [&](std::string_view, Record*) {
+  Status st = Scan(q, /*fetch=*/!index_decides, [&](std::string_view, Record*) {
     ++n;
     return true;
   });
@@ -817,6 +873,43 @@ Status RocksStore::CountTagIndex(std::string_view tag, uint64_t* out) {
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
   if (!it->status().ok()) return Fail("scanning tag index", it->status());
   *out = n;
+  return Status::OK();
+}
+
+Status RocksStore::ListTags(std::vector<std::string>* out) {
+  out->clear();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), by_tag_));
+  for (it->SeekToFirst(); it->Valid();) {
+    const rocksdb::Slice k = it->key();
+    const size_t nul = std::string_view(k.data(), k.size()).find('\0');
+    if (nul == std::string_view::npos) {
+      return Status::Corruption(fmt::format("corrupt tag index key in store at {}", path_));
+    }
+    out->emplace_back(k.data(), nul);
+    std::string next = out->back();
+    next.push_back('\1');  // first key after every "tag\0..." key
+    it->Seek(next);
+  }
+  if (!it->status().ok()) return Fail("scanning tag index", it->status());
+  return Status::OK();
+}
+
+Status RocksStore::ListSources(std::vector<std::string>* out) {
+  out->clear();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), docs_));
+  for (it->SeekToFirst(); it->Valid();) {
+    const std::string_view k(it->key().data(), it->key().size());
+    const size_t colon = k.find(':');
+    if (colon == std::string_view::npos) {
+      it->Next();
+      continue;
+    }
+    out->emplace_back(k.substr(0, colon));
+    std::string next = out->back();
+    next.push_back(';');  // ';' follows ':': the first key after every "source:..." key
+    it->Seek(next);
+  }
+  if (!it->status().ok()) return Fail("scanning documents", it->status());
   return Status::OK();
 }
 

@@ -36,6 +36,8 @@ class RocksStore final : public Store {
   Status GetOffset(std::string_view group, std::string_view topic, int32_t partition,
                    std::optional<int64_t>* out) override;
   Status CountTagIndex(std::string_view tag, uint64_t* out) override;
+  Status ListTags(std::vector<std::string>* out) override;
+  Status ListSources(std::vector<std::string>* out) override;
   Status Close() override;
   Status Checkpoint() override;
   Status GetProgress(std::string_view source, std::optional<std::string>* out) override;
@@ -49,11 +51,12 @@ class RocksStore final : public Store {
   Status AddRecords(const std::vector<const PreparedRecord*>& records, rocksdb::WriteBatch* batch);
   Status AddDeadLetters(const std::vector<PreparedDeadLetter>& dls, uint64_t* seq, rocksdb::WriteBatch* batch);
 
-  // Walks the index that serves `q` (by_time, or by_tag of the first tag)
-  // newest-first within [since, until]. For every index entry calls
-  // visit(doc_key, record) where record is the fetched, AND-filtered document
-  // when `fetch` is true (entries failing the filter are skipped), or null
-  // when `fetch` is false. visit returns false to stop.
+  // Walks the index that serves `q` (by_stock of the stock, by_tag of the
+  // first AND tag or of a single --any tag, else by_time) newest-first within
+  // [since, until]. For every index entry calls visit(doc_key, record) where
+  // record is the fetched document when `fetch` is true (documents failing
+  // the filter are skipped), or null when `fetch` is false (only allowed when
+  // the index alone decides the filter). visit returns false to stop.
   template <typename Visit>
   Status Scan(const QueryOptions& q, bool fetch, Visit&& visit);
 
@@ -77,6 +80,7 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* dead_letter_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* by_story_ = nullptr;  // null only for a reader of an old store
+  rocksdb::ColumnFamilyHandle* by_stock_ = nullptr;  // null only for a reader of an old store
   // Next dead-letter sequence number; touched only by the (single) writer.
   uint64_t next_dead_letter_seq_ = 1;
   Status close_status_;  // what the first Close() returned

@@ -24,7 +24,7 @@ TEST(CliUsage, BadValuesExitTwo) {
       query + "--until -99999999999999999999",
       query + "--since '2026-05-18 12:00:00garbage'",
       query + "--since 2026-13-01",
-      query + "--since yesterday",
+      query + "--since tomorrow",
       query + "--limit -5",
       query + "--limit 99999999999999999999999",
       Newsflow() + " dead-letter --db " + db + " --limit x",

@@ -183,6 +183,41 @@ TEST(Decoder, FieldMapFileDescribesAnyFeed) {
   EXPECT_FALSE(dec.Decode(R"({"id":"bbt:2","title":"t"})", &d).ok());  // body required
 }
 
+// Canonical stock codes beside the raw ones, one per raw code, in order.
+TEST(Decoder, StockCodesAreCanonicalBesideTheRawForms) {
+  Document d;
+  Decoder cls(Spec("cls"));
+  ASSERT_TRUE(cls.Decode(R"({"id":1,"ctime":1778688503,"content":"x","stock_list":[{"StockID":"sz301356"},)"
+                         R"({"StockID":"920181.BJ"},{"name":"no code"}]})", &d).ok());
+  EXPECT_EQ(d.stocks, (std::vector<std::string>{"sz301356", "920181.BJ"}));
+  EXPECT_EQ(d.stock_codes, (std::vector<std::string>{"SZ301356", "BJ920181"}));
+
+  Decoder em(Spec("eastmoney"));
+  ASSERT_TRUE(em.Decode(R"({"code":"1","showTime":"2026-05-19 00:02:00","title":"t","summary":"s",)"
+                        R"("stockList":["90.BK0458","1.600812","116.00700"]})", &d).ok());
+  EXPECT_EQ(d.stock_codes, (std::vector<std::string>{"", "SH600812", "HK00700"}));
+
+  // ths: the market id may come before or after the code; a number is not a market id.
+  Decoder ths(Spec("ths"));
+  ASSERT_TRUE(ths.Decode(R"({"id":"1","ctime":"1779120329","title":"t","stock":[)"
+                         R"({"stockMarket":"185","stockCode":"AMD"},{"stockCode":"HK0762","stockMarket":"177"},)"
+                         R"({"stockCode":"600050","stockMarket":17},{"stockCode":"ag9999","stockMarket":"65"}]})", &d).ok());
+  EXPECT_EQ(d.stocks, (std::vector<std::string>{"AMD", "HK0762", "600050", "ag9999"}));
+  EXPECT_EQ(d.stock_codes, (std::vector<std::string>{"US.AMD", "HK00762", "SH600050", ""}))
+      << "a code without a usable market id is read by its shape";
+}
+
+TEST(Decoder, FieldMapNamesTheStockMarketKey) {
+  testing::TempDir tmp;
+  std::ofstream(tmp.path("m.yaml")) << "source: x\nid: /id\nbody: /b\nstocks: /s\nstock_field: c\nstock_market_field: m\n";
+  FormatSpec spec;
+  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  Decoder dec(spec);
+  Document d;
+  ASSERT_TRUE(dec.Decode(R"({"id":1,"b":"x","s":[{"c":"CVX","m":"169"},{"c":"002670","m":"33"}]})", &d).ok());
+  EXPECT_EQ(d.stock_codes, (std::vector<std::string>{"US.CVX", "SZ002670"}));
+}
+
 TEST(Decoder, FieldMapErrorsNameTheProblem) {
   testing::TempDir tmp;
   std::ofstream(tmp.path("bad.yaml")) << "source: x\nid: /id\nbodyy: /content\n";

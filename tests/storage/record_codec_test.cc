@@ -30,6 +30,7 @@ Record FullRecord() {
   r.url = "https://example.com/a?b=c&d=e";
   r.level = "A";
   r.stocks = {"NVDA", "600519.SH", ""};
+  r.stock_codes = {"US.NVDA", "SH600519", ""};
   r.tags = {{"cluster:ai", 2.5}, {"cluster:chips", -0.0}, {"", 1e-310}};
   r.spans = {{"cluster:ai", "英伟达", Field::kTitle, 3, 12},
              {"cluster:chips", "GPU", Field::kBody, 0, std::numeric_limits<uint32_t>::max()}};
@@ -49,15 +50,15 @@ TEST(RecordCodec, FullRecordRoundTrips) {
   Record r = FullRecord();
   std::string enc = EncodeRecord(r);
   ASSERT_FALSE(enc.empty());
-  EXPECT_EQ(enc[0], '\x02') << "version byte";
+  EXPECT_EQ(enc[0], '\x03') << "version byte";
   ExpectRecordEq(r, Decoded(enc));
 }
 
 TEST(RecordCodec, EmptyRecordRoundTrips) {
   Record r;
   std::string enc = EncodeRecord(r);
-  // version + 7 empty strings/time + 3 empty lists + 3 empty strings.
-  EXPECT_EQ(enc, std::string("\x02") + std::string(13, '\0'));
+  // version + 7 empty strings/time + 4 empty lists + 3 empty strings.
+  EXPECT_EQ(enc, std::string("\x03") + std::string(14, '\0'));
   Record out = FullRecord();  // must be fully overwritten
   ASSERT_TRUE(DecodeRecord(enc, &out));
   ExpectRecordEq(r, out);
@@ -67,12 +68,13 @@ TEST(RecordCodec, ExactLayoutOfSmallRecord) {
   Record r;
   r.time_ms = -1;  // zigzag -> 1
   r.tags = {{"t", 1.0}};
-  std::string want = "\x02"s     // version
+  std::string want = "\x03"s     // version
                      "\x00"s     // key
                      "\x00"s     // source
                      "\x01"s     // time_ms zigzag(-1)
                      "\x00\x00\x00\x00"s  // title body url level
                      "\x00"s     // stocks
+                     "\x00"s     // stock_codes
                      "\x01"s     // tags: 1
                      "\x01t"s    // "t"
                      "\x00\x00\x00\x00\x00\x00\xf0\x3f"s  // 1.0 little-endian
@@ -82,12 +84,47 @@ TEST(RecordCodec, ExactLayoutOfSmallRecord) {
   EXPECT_EQ(EncodeRecord(r), want);
 }
 
-// Stores written before story ids hold version-1 records: the same layout
+// The version-3 encoding of r with its stock_codes count (empty) removed
+// and the version byte set to 2: what a store before canonical stock codes
+// holds. r must have no stock_codes.
+std::string AsVersionTwo(const Record& r) {
+  Record head;  // the bytes up to the stocks list are those of r's first fields
+  head.key = r.key;
+  head.source = r.source;
+  head.time_ms = r.time_ms;
+  head.title = r.title;
+  head.body = r.body;
+  head.url = r.url;
+  head.level = r.level;
+  head.stocks = r.stocks;
+  const std::string full = EncodeRecord(r);
+  // EncodeRecord(head) = prefix + stock_codes(0) + tags(0) + spans(0) + 3 empty strings.
+  const size_t prefix = EncodeRecord(head).size() - 6;
+  EXPECT_EQ(full[prefix], '\0') << "stock_codes count";
+  std::string v2 = full.substr(0, prefix) + full.substr(prefix + 1);
+  v2[0] = '\x02';
+  return v2;
+}
+
+// Stores written before canonical stock codes hold version-2 records: the
+// same layout without stock_codes. They still decode, with none.
+TEST(RecordCodec, VersionTwoRecordsDecodeWithoutStockCodes) {
+  Record r = FullRecord();
+  r.stock_codes.clear();
+  const std::string v2 = AsVersionTwo(r);
+  Record out;
+  ASSERT_TRUE(DecodeRecord(v2, &out));
+  ExpectRecordEq(r, out);
+  EXPECT_EQ(EncodeRecord(out)[0], '\x03') << "re-encoded as the current version";
+}
+
+// Stores written before story ids hold version-1 records: version 2
 // without the trailing story. They still decode, with no story.
 TEST(RecordCodec, VersionOneRecordsDecodeWithoutStory) {
   Record r = FullRecord();
   r.story.clear();
-  std::string enc = EncodeRecord(r);
+  r.stock_codes.clear();
+  std::string enc = AsVersionTwo(r);
   ASSERT_EQ(enc.back(), '\0');
   enc.pop_back();
   enc[0] = '\x01';
@@ -163,7 +200,7 @@ TEST(RecordCodec, RejectsGarbage) {
   EXPECT_FALSE(DecodeRecord(enc + std::string(1, '\0'), &out)) << "trailing NUL";
 
   std::string bad_version = enc;
-  bad_version[0] = '\x03';
+  bad_version[0] = '\x04';
   EXPECT_FALSE(DecodeRecord(bad_version, &out));
   bad_version[0] = '\x00';
   EXPECT_FALSE(DecodeRecord(bad_version, &out));

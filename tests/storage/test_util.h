@@ -59,6 +59,7 @@ inline void ExpectRecordEq(const Record& want, const Record& got) {
   EXPECT_EQ(want.url, got.url);
   EXPECT_EQ(want.level, got.level);
   EXPECT_EQ(want.stocks, got.stocks);
+  EXPECT_EQ(want.stock_codes, got.stock_codes);
   ASSERT_EQ(want.tags.size(), got.tags.size());
   for (size_t i = 0; i < want.tags.size(); ++i) {
     EXPECT_EQ(want.tags[i].tag, got.tags[i].tag) << "tag " << i;

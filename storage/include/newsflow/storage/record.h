@@ -40,7 +40,9 @@ struct Record {
   std::string body;              // original body (may contain HTML)
   std::string url;
   std::string level;             // importance level where the feed has one
-  std::vector<std::string> stocks;
+  std::vector<std::string> stocks;       // the feed's own codes, as sent (raw form)
+  std::vector<std::string> stock_codes;  // canonical form of each, same order ("" = no canonical form);
+                                         // indexed in by_stock. Opaque to the store.
   std::vector<TagScore> tags;    // sorted by tag id, unique
   std::vector<Span> spans;
   std::string ruleset_version;   // version of the rule set that produced tags

@@ -6,6 +6,9 @@
 //   by_time     be64(~time_ms) key -> ""                (newest first)
 //   dead_letter be64(seq) -> EncodeDeadLetter(d)        (in arrival order)
 //   by_story    story '\0' be64(~time_ms) key -> ""    (a story's members)
+//   by_stock    code '\0' be64(~time_ms) key -> ""     (Record::stock_codes, newest first
+//                                                      per code; documents stored by a version
+//                                                      without it are indexed when re-ingested)
 //   meta        "ruleset_version", "count/docs", "count/dead_letters",
 //               "offset/<group>/<topic>/<partition>" -> decimal text,
 //               "dl/<32 hex>" -> be64(seq): a dead letter's identity (its
@@ -16,8 +19,8 @@
 //
 // be64(~time_ms) is the 8-byte big-endian ~time_ms with the sign bit flipped
 // (i.e. time_ms XOR 0x7fff'ffff'ffff'ffff), so byte order is newest-first
-// over the whole int64 range, negative times included. Tags must not contain
-// a NUL byte (Write() rejects them); keys must be non-empty.
+// over the whole int64 range, negative times included. Tags and stock codes
+// must not contain a NUL byte (Write() rejects them); keys must be non-empty.
 //
 // Writes: one Store::Write() call is one atomic RocksDB WriteBatch holding the
 // documents, their index entries, dead letters, consumer offsets and progress
@@ -124,6 +127,7 @@ struct PreparedRecord {
   std::vector<std::string> tags;
   std::string value;  // EncodeRecord(record)
   std::string story;  // indexed in by_story when non-empty; set with AssignStory
+  std::vector<std::string> stock_codes;  // the record's non-empty stock codes, unique: by_stock entries
 };
 // Gives a prepared record its story id (in the encoded value and the index
 // entry). Fails if the record was not prepared by PrepareRecord/PrepareWrite
@@ -142,16 +146,22 @@ struct PreparedWriteSet {
 };
 
 // Validates and encodes `set` into *out (cleared first). Thread-safe. Fails
-// for a record with an empty key or a tag containing a NUL byte.
+// for a record with an empty key or a tag or stock code containing a NUL byte.
 Status PrepareWrite(const WriteSet& set, PreparedWriteSet* out);
 // Appends one record / dead letter; same checks. For callers that build a
 // PreparedWriteSet incrementally without an intermediate WriteSet.
 Status PrepareRecord(const Record& r, PreparedWriteSet* out);
 void PrepareDeadLetter(const DeadLetter& d, PreparedWriteSet* out);
 
-// Filter for Query(). Tags are ANDed. Times are UTC ms, inclusive.
+// Filter for Query() and Count(). A document matches when it passes every
+// condition that is set. Strings compare as bytes. Times are UTC ms, inclusive.
 struct QueryOptions {
-  std::vector<std::string> tags;
+  std::vector<std::string> tags;      // carries all of these tags (AND)
+  std::vector<std::string> any_tags;  // carries at least one of these (OR); empty = no condition
+  std::vector<std::string> not_tags;  // carries none of these
+  std::vector<std::string> sources;   // Record::source is one of these; empty = any source
+  std::string text;                   // a substring of the title or the body; empty = any
+  std::string stock;                  // one of Record::stock_codes (canonical form); empty = any
   std::optional<int64_t> since_ms;
   std::optional<int64_t> until_ms;
   size_t limit = 50;             // 0 = no limit
@@ -177,7 +187,8 @@ class Store {
   // Point lookup; NotFound is ok() with *found = false.
   virtual Status Get(std::string_view key, Record* out, bool* found) = 0;
 
-  // Newest-first documents matching the filter.
+  // Newest-first documents matching the filter. A stock filter on a store
+  // written before the by_stock index (opened read-only) is Unavailable.
   virtual Status Query(const QueryOptions& q, std::vector<Record>* out) = 0;
   // Number of documents matching the filter (limit ignored).
   virtual Status Count(const QueryOptions& q, uint64_t* out) = 0;
@@ -199,6 +210,15 @@ class Store {
   // Number of by_tag index entries for one tag (for tests and `query --count`
   // consistency checks).
   virtual Status CountTagIndex(std::string_view tag, uint64_t* out) = 0;
+
+  // Every tag id that at least one stored document carries, sorted (one
+  // seek per distinct tag in by_tag).
+  virtual Status ListTags(std::vector<std::string>* out) = 0;
+
+  // Every source of the stored documents, sorted, read from the "<source>:"
+  // prefix of their keys (one seek per distinct source in docs). Keys
+  // without a ':' are skipped.
+  virtual Status ListSources(std::vector<std::string>* out) = 0;
 
   // The documents of one story id, earliest first (limit 0 = all). An
   // unknown story has none.

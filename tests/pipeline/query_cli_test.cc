@@ -1,0 +1,231 @@
+// `newsflow query` filters, outputs, zones and usage errors, driven as a
+// subprocess over a store of the three bundled fixtures (360 real items).
+// Every check reads structured output: --json lines, --count, CSV.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <cstdlib>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "json_util.h"
+#include "newsflow/rules/rule_set.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::JsonLines;
+using testing::JsonObject;
+using testing::Newsflow;
+using testing::RunShell;
+using testing::SourcePath;
+using testing::TempDir;
+
+class QueryCliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new TempDir();
+    for (const char* feed : {"cls", "eastmoney", "ths"}) {
+      const auto r = RunShell(Newsflow() + " run -q --source " + SourcePath(std::string("tests/fixtures/") + feed +
+                                                                            "-sample.jsonl") +
+                              " --format " + feed + " --rules " + SourcePath("rules/sets") + " --db " + Db());
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+  static void TearDownTestSuite() { delete tmp_; }
+  static std::string Db() { return tmp_->path("db"); }
+  static std::string Query(const std::string& args) { return Newsflow() + " query --db " + Db() + " " + args; }
+
+  static std::vector<JsonObject> All() {
+    const auto r = RunShell(Query("--json --limit 0"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return JsonLines(r.out);
+  }
+  static std::vector<std::string> KeysOf(const std::string& args) {
+    const auto r = RunShell(Query(args + " --json --limit 0"));
+    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+    std::vector<std::string> keys;
+    for (const auto& j : JsonLines(r.out)) keys.push_back(j.String("key"));
+    return keys;
+  }
+  template <typename Pred>
+  static std::vector<std::string> KeysWhere(Pred pred) {
+    std::vector<std::string> keys;
+    for (const auto& j : All())
+      if (pred(j)) keys.push_back(j.String("key"));
+    return keys;
+  }
+  static uint64_t Count(const std::string& args) {
+    const auto r = RunShell(Query(args + " --count"));
+    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+    return std::stoull(r.out);
+  }
+  static bool Contains(const std::string& hay, const std::string& needle) {
+    return hay.find(needle) != std::string::npos;
+  }
+
+  static TempDir* tmp_;
+};
+TempDir* QueryCliTest::tmp_ = nullptr;
+
+TEST_F(QueryCliTest, JsonCarriesBodyAndStockCodes) {
+  const auto all = All();
+  ASSERT_EQ(all.size(), 360u);
+  size_t with_codes = 0;
+  for (const auto& j : all) {
+    ASSERT_TRUE(j.ok());
+    EXPECT_TRUE(j.Has("body")) << j.String("key");
+    EXPECT_TRUE(j.Has("stock_codes")) << j.String("key");
+    EXPECT_EQ(j.String("time").back(), 'Z') << "JSON times stay UTC";
+    with_codes += !j.Strings("stock_codes").empty();
+  }
+  EXPECT_GT(with_codes, 10u);
+}
+
+TEST_F(QueryCliTest, AnyNotSourceTextStockMatchAScanOfTheJson) {
+  EXPECT_EQ(KeysOf("--any cluster:ai --any cluster:semiconductors"), KeysWhere([](const JsonObject& j) {
+              const auto t = j.Strings("tags");
+              return t.count("cluster:ai") || t.count("cluster:semiconductors");
+            }));
+  EXPECT_EQ(KeysOf("--not cluster:ai"), KeysWhere([](const JsonObject& j) { return !j.Strings("tags").count("cluster:ai"); }));
+  EXPECT_EQ(KeysOf("--source ths --source cls"), KeysWhere([](const JsonObject& j) {
+              return j.String("source") == "ths" || j.String("source") == "cls";
+            }));
+  EXPECT_EQ(KeysOf("--text 芯片"), KeysWhere([&](const JsonObject& j) {
+              return Contains(j.String("title"), "芯片") || Contains(j.String("body"), "芯片");
+            }));
+  // A stock: the most frequent canonical code of the fixtures, asked in its canonical and raw forms.
+  std::map<std::string, size_t> freq;
+  std::map<std::string, std::string> raw_of;  // canonical -> one raw form
+  for (const auto& j : All()) {
+    for (const auto& c : j.Strings("stock_codes")) {
+      if (!c.empty()) ++freq[c];
+    }
+  }
+  ASSERT_FALSE(freq.empty());
+  const std::string code =
+      std::max_element(freq.begin(), freq.end(), [](auto& x, auto& y) { return x.second < y.second; })->first;
+  const auto want = KeysWhere([&](const JsonObject& j) { return j.Strings("stock_codes").count(code) > 0; });
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(KeysOf("--stock " + code), want) << code;
+  std::string lower = code;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(KeysOf("--stock " + lower), want) << "case-insensitive";
+}
+
+TEST_F(QueryCliTest, StockAcceptsEveryFeedsRawForm) {
+  // SH600276 / SZ300750 style codes appear as sh600276 (cls), 1.600276 (eastmoney), 600276 (ths).
+  const auto all = All();
+  std::string code;
+  for (const auto& j : all)
+    for (const auto& c : j.Strings("stock_codes"))
+      if (c.rfind("SH", 0) == 0 && code.empty()) code = c;
+  ASSERT_FALSE(code.empty());
+  const std::string digits = code.substr(2);
+  const auto want = KeysOf("--stock " + code);
+  ASSERT_FALSE(want.empty());
+  for (const std::string& form : {"sh" + digits, "1." + digits, digits, digits + ".SH"})
+    EXPECT_EQ(KeysOf("--stock " + form), want) << form;
+}
+
+TEST_F(QueryCliTest, AnyCountIsInclusionExclusion) {
+  const uint64_t a = Count("--tag cluster:ai"), b = Count("--tag region:guangdong");
+  const uint64_t both = Count("--tag cluster:ai --tag region:guangdong");
+  EXPECT_EQ(Count("--any cluster:ai --any region:guangdong"), a + b - both);
+}
+
+TEST_F(QueryCliTest, LimitCutSaysHowManyMatched) {
+  const uint64_t total = Count("");
+  const auto r = RunShell(Query("--json --limit 5"));
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(JsonLines(r.out).size(), 5u);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex("([0-9]+) of ([0-9]+)"))) << r.err;
+  EXPECT_EQ(std::stoull(m[1]), 5u);
+  EXPECT_EQ(std::stoull(m[2]), total);
+  const auto all = RunShell(Query("--json --limit 0"));
+  EXPECT_TRUE(all.err.empty()) << "nothing cut, nothing said: " << all.err;
+  const auto exact = RunShell(Query("--json --limit " + std::to_string(total)));
+  EXPECT_TRUE(exact.err.empty()) << exact.err;
+}
+
+TEST_F(QueryCliTest, UsageErrorsExitTwo) {
+  const std::vector<std::string> cases = {
+      "--tag cluster:semiconductor",               // misspelt (cluster:semiconductors)
+      "--any cluster:aii",                         // misspelt --any
+      "--not nope:nothing",                        // misspelt --not
+      "--tag cluster:ai,region:shenzhen",          // comma-joined
+      "--since 2026-07-02 --until 2026-07-01",     // since after until
+      "--since today --until yesterday",           // the same, relative
+      "--tz Asia/Shangai",                         // unknown zone
+      "--stock 'xyz!!'",                           // not a code
+      "--csv --fields key,nosuchfield",            // unknown CSV column
+      "--fields key",                              // --fields without --csv
+      "--json --csv",                              // two output forms
+      "--since 2h30",                              // bad relative time
+      "--source eastmony",                         // misspelt source
+  };
+  for (const auto& c : cases) {
+    const auto r = RunShell(Query(c));
+    EXPECT_EQ(r.exit_code, 2) << c << "\n" << r.err;
+    EXPECT_FALSE(r.err.empty()) << c;
+    EXPECT_TRUE(r.out.empty()) << c;
+  }
+  const auto env = RunShell("NEWSFLOW_TZ=Nowhere/Atall " + Query("--count"));
+  EXPECT_EQ(env.exit_code, 2) << env.err;
+}
+
+TEST_F(QueryCliTest, UnknownTagNamesTheClosestKnownIds) {
+  const auto r = RunShell(Query("--tag cluster:semiconductor"));
+  ASSERT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Contains(r.err, "cluster:semiconductors")) << r.err;
+  // A tag of the rule set that no fixture document carries: unknown without
+  // --rules (exit 2), known with it (0 documents, exit 0).
+  rules::RuleSet set;
+  ASSERT_TRUE(rules::LoadRuleDir(SourcePath("rules/sets"), &set).ok());
+  std::set<std::string> stored;
+  for (const auto& j : All())
+    for (const auto& t : j.Strings("tags")) stored.insert(t);
+  std::string unused;
+  for (const auto& rule : set.rules)
+    if (!stored.count(rule.tag)) unused = rule.tag;
+  ASSERT_FALSE(unused.empty());
+  EXPECT_EQ(RunShell(Query("--count --tag " + unused)).exit_code, 2);
+  const auto with_rules = RunShell(Query("--count --tag " + unused + " --rules " + SourcePath("rules/sets")));
+  EXPECT_EQ(with_rules.exit_code, 0) << with_rules.err;
+  EXPECT_EQ(with_rules.out, "0\n");
+}
+
+TEST_F(QueryCliTest, ZonesChangeTheWindowNotTheStoredTimes) {
+  // A day in Shanghai is 16:00Z..16:00Z; in UTC 00:00Z..24:00Z.
+  const auto sh = KeysOf("--since 2026-07-30 --until 2026-07-30");
+  const auto utc = KeysOf("--tz UTC --since 2026-07-30 --until 2026-07-30");
+  const auto by_z = KeysOf("--since 2026-07-29T16:00:00Z --until 2026-07-30T15:59:59Z");
+  EXPECT_EQ(sh, by_z);
+  EXPECT_NE(sh, utc);
+  const auto env = RunShell("NEWSFLOW_TZ=UTC " + Query("--since 2026-07-30 --until 2026-07-30 --count"));
+  EXPECT_EQ(std::stoull(env.out), utc.size());
+  // Relative times are accepted.
+  for (const char* since : {"2h", "today", "yesterday", "3d", "now"})
+    EXPECT_EQ(RunShell(Query(std::string("--count --since ") + since)).exit_code, 0) << since;
+}
+
+TEST_F(QueryCliTest, ShowGivesLocalTimeInTheZone) {
+  const auto first = All().front();
+  const auto sh = JsonObject::Of(RunShell(Newsflow() + " show --db " + Db() + " " + first.String("key")).out);
+  const auto ny = JsonObject::Of(
+      RunShell(Newsflow() + " show --db " + Db() + " --tz America/New_York " + first.String("key")).out);
+  EXPECT_EQ(sh.String("tz"), "Asia/Shanghai");
+  EXPECT_EQ(ny.String("tz"), "America/New_York");
+  EXPECT_EQ(sh.Int("time_ms"), ny.Int("time_ms"));
+  EXPECT_NE(sh.String("local_time"), ny.String("local_time"));
+  EXPECT_EQ(sh.String("local_time").substr(20), "+08:00");
+  EXPECT_EQ(RunShell(Newsflow() + " show --db " + Db() + " --tz Bad/Zone x").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline

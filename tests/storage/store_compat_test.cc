@@ -1,0 +1,127 @@
+// A store written before canonical stock codes (version-2 records, no
+// by_stock family) still opens and reads; --stock on it says why it cannot
+// answer; a writer adds the family and indexes what it stores again.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include "newsflow/storage/store.h"
+#include "test_util.h"
+
+namespace newsflow::storage {
+namespace {
+
+using testing::TempDir;
+
+Record Doc() {
+  Record r;
+  r.key = "cls:1";
+  r.source = "cls";
+  r.time_ms = 1000;
+  r.title = "t";
+  r.stocks = {"sz002670"};
+  r.stock_codes = {"SZ002670"};
+  r.tags = {{"a", 1.0}};
+  return r;
+}
+
+// The version-2 encoding of r (stock_codes dropped): the v3 bytes without
+// the stock_codes list, version byte 2.
+std::string AsVersionTwo(Record r) {
+  r.stock_codes.clear();
+  std::string v3 = EncodeRecord(r);
+  Record head;
+  head.key = r.key;
+  head.source = r.source;
+  head.time_ms = r.time_ms;
+  head.title = r.title;
+  head.body = r.body;
+  head.url = r.url;
+  head.level = r.level;
+  head.stocks = r.stocks;
+  const size_t at = EncodeRecord(head).size() - 6;  // the empty stock_codes count
+  std::string v2 = v3.substr(0, at) + v3.substr(at + 1);
+  v2[0] = '\x02';
+  return v2;
+}
+
+// Rewrites the store at `path` as an older version left it.
+void MakeOld(const std::string& path) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : names) cfs.push_back({n, rocksdb::ColumnFamilyOptions()});
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  for (auto* h : handles) {
+    if (h->GetName() == "by_stock") {
+      ASSERT_TRUE(db->DropColumnFamily(h).ok());
+    }
+    if (h->GetName() == "docs") {
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, "cls:1", AsVersionTwo(Doc())).ok());
+    }
+  }
+  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  ASSERT_TRUE(db->Close().ok());
+}
+
+TEST(StoreCompat, StoreBeforeStockCodesReadsAndReindexesOnWrite) {
+  TempDir dir;
+  StoreOptions o;
+  o.path = dir.str();
+  {
+    std::unique_ptr<Store> s;
+    ASSERT_TRUE(Store::Open(o, &s).ok());
+    WriteSet w;
+    w.records = {Doc()};
+    ASSERT_TRUE(s->Write(w).ok());
+    ASSERT_TRUE(s->Close().ok());
+  }
+  ASSERT_NO_FATAL_FAILURE(MakeOld(dir.str()));
+
+  StoreOptions ro = o;
+  ro.read_only = true;
+  ro.create_if_missing = false;
+  {
+    std::unique_ptr<Store> s;
+    ASSERT_TRUE(Store::Open(ro, &s).ok());
+    Record r;
+    bool found = false;
+    ASSERT_TRUE(s->Get("cls:1", &r, &found).ok());
+    ASSERT_TRUE(found);
+    EXPECT_EQ(r.stocks, std::vector<std::string>{"sz002670"});
+    EXPECT_TRUE(r.stock_codes.empty());
+    QueryOptions q;
+    q.tags = {"a"};
+    std::vector<Record> out;
+    ASSERT_TRUE(s->Query(q, &out).ok());
+    EXPECT_EQ(out.size(), 1u);
+    q.stock = "SZ002670";
+    const Status st = s->Query(q, &out);
+    EXPECT_EQ(st.code(), Status::Code::kUnavailable) << st.message();
+  }
+  {
+    std::unique_ptr<Store> s;
+    ASSERT_TRUE(Store::Open(o, &s).ok());  // the writer adds by_stock
+    WriteSet w;
+    w.records = {Doc()};  // stored again: replaces the v2 record, indexes its code
+    ASSERT_TRUE(s->Write(w).ok());
+    QueryOptions q;
+    q.stock = "SZ002670";
+    std::vector<Record> out;
+    ASSERT_TRUE(s->Query(q, &out).ok());
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].stock_codes, std::vector<std::string>{"SZ002670"});
+    uint64_t n = 0;
+    ASSERT_TRUE(s->Count(QueryOptions{}, &n).ok());
+    EXPECT_EQ(n, 1u) << "re-ingesting does not grow the store";
+  }
+}
+
+}  // namespace
+}  // namespace newsflow::storage
