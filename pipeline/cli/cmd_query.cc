@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "commands.h"
+#include "open_reader.h"
 #include "interrupt.h"
 #include "newsflow/rules/rule_set.h"
 #include "newsflow/storage/store.h"
@@ -22,23 +23,6 @@
 
 namespace newsflow::cli {
 namespace {
-
-// Opens an existing store read-only; prints the reason and returns nullptr.
-// From here on a signal stops the command instead of killing it, so the
-// store is closed (and its reader directory removed) on every exit path.
-std::unique_ptr<storage::Store> OpenForReading(const std::string& db) {
-  CatchInterrupts();
-  storage::StoreOptions o;
-  o.path = db;
-  o.create_if_missing = false;
-  o.read_only = true;
-  std::unique_ptr<storage::Store> store;
-  if (auto s = storage::Store::Open(o, &store); !s.ok()) {
-    std::fprintf(stderr, "newsflow: %s\n", s.message().c_str());
-    return nullptr;
-  }
-  return store;
-}
 
 std::string TagList(const storage::Record& r) {
   std::string out;

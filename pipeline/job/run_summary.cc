@@ -16,6 +16,9 @@ std::string FormatSummary(const RunSummary& s) {
   out += fmt::format("read {}  stored {}  tagged {} ({:.1f}%)  dead-lettered {}  alerts {}\n", s.read, s.stored,
                      s.tagged, s.stored ? 100.0 * static_cast<double>(s.tagged) / static_cast<double>(s.stored) : 0.0,
                      s.dead_lettered, s.alerts);
+  if (s.alerts_redelivered > 0)
+    out += fmt::format("{} alert(s) stored by an earlier run but not acknowledged were delivered again\n",
+                       s.alerts_redelivered);
   if (s.story_joined > 0) out += fmt::format("{} of the stored documents joined an earlier story\n", s.story_joined);
   if (s.already_complete) out += "already stored: an earlier run stored this file to its end; nothing to do\n";
   if (s.resumed_from > 0) out += fmt::format("resumed after record {} (stored by an earlier run)\n", s.resumed_from);
@@ -78,6 +81,7 @@ std::string SummaryToJson(const RunSummary& s) {
   AppendCounts(&out, "tag_counts", s.tag_counts);
   AppendCounts(&out, "dead_reasons", s.dead_reasons);
   AppendCounts(&out, "alerts_by_subscription", s.alerts_by_subscription);
+  out += fmt::format(",\"alerts_redelivered\":{}", s.alerts_redelivered);
   if (s.latency_samples > 0)
     out += fmt::format(",\"latency_ms\":{{\"samples\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f}}}",
                        s.latency_samples, s.latency_p50_ms, s.latency_p99_ms, s.latency_p999_ms, s.latency_max_ms);

@@ -19,6 +19,7 @@ struct RunSummary {
   std::map<std::string, uint64_t> tag_counts;
   std::map<std::string, uint64_t> dead_reasons;  // reason prefix -> count
   std::map<std::string, uint64_t> alerts_by_subscription;  // subscription alerts raised, per subscription
+  uint64_t alerts_redelivered = 0;  // alerts an earlier run stored but never saw acknowledged, delivered again
   std::string ruleset_version;
   // False when the store's final flush or close failed: then the documents
   // written since its last durable flush are NOT stored (the run fails).
@@ -48,7 +49,7 @@ std::string FormatSummary(const RunSummary& s);
 // already_complete, peak_inflight_bytes, input_error_offset, interrupted,
 // ruleset_version,
 // tag_counts {tag: n}, dead_reasons {reason: n}, alerts_by_subscription
-// {name: n}, latency_ms (Kafka only).
+// {name: n}, alerts_redelivered, latency_ms (Kafka only).
 std::string SummaryToJson(const RunSummary& s);
 
 }  // namespace newsflow::pipeline

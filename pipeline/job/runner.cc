@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -20,6 +21,8 @@
 #include "newsflow/storage/store.h"
 #include "pipeline/decode/decoder.h"
 #include "pipeline/job/alert_stage.h"
+#include "pipeline/log/logger.h"
+#include "pipeline/sink/record_json.h"
 #include "pipeline/job/batch_worker.h"
 #include "pipeline/job/bounded_queue.h"
 #include "pipeline/job/byte_budget.h"
@@ -118,6 +121,7 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(Resume());
     if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_));
     if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions());
+    NEWSFLOW_RETURN_IF_ERROR(RedeliverPending());
     if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
     return latency_.Open(o_.latency_out);
   }
@@ -305,7 +309,8 @@ class Job {
       NEWSFLOW_RETURN_IF_ERROR(story_stage_->Process(b));
       summary_->story_joined = story_stage_->index().stats().joined;
     }
-    if (alert_stage_) NEWSFLOW_RETURN_IF_ERROR(alert_stage_->Decide(b, &batch_alerts_));
+    NEWSFLOW_RETURN_IF_ERROR(CollectAlerts(b));
+    const uint64_t first_alert_seq = store_->next_alert_seq();
     NEWSFLOW_RETURN_IF_ERROR(store_stage_->Process(b));
     if (tracking_ && o_.checkpoint_records > 0) {
       since_checkpoint_ += b.items.size();
@@ -315,15 +320,57 @@ class Job {
       }
     }
     latency_.Record(b);
-    NEWSFLOW_RETURN_IF_ERROR(PublishAndCount(b));
+    NEWSFLOW_RETURN_IF_ERROR(PublishAndCount(b, first_alert_seq));
     source_->Committed(b);  // only once the sinks acknowledged the batch
     Progress();
     return Status::OK();
   }
 
+  // The batch's alerts, into its WriteBatch (log + outbox): subscription
+  // alerts (one per subscription and story), then documents whose rule says
+  // `alert: true`. Only with an alert sink.
+  Status CollectAlerts(Batch& b) {
+    b.prepared.alerts.clear();
+    batch_alerts_.clear();
+    if (!alerts_) return Status::OK();
+    if (alert_stage_) NEWSFLOW_RETURN_IF_ERROR(alert_stage_->Decide(b, &batch_alerts_));
+    for (const SubscriptionAlert& a : batch_alerts_) b.prepared.alerts.push_back({a.id, a.json});
+    for (const Item& it : b.items) {
+      if (!it.error.empty() || std::none_of(it.tags.begin(), it.tags.end(), [](const ItemTag& t) { return t.alert; }))
+        continue;
+      const storage::Record r = ToRecord(it, tagger_->version());
+      b.prepared.alerts.push_back({r.key, RecordToJson(r)});
+    }
+    return Status::OK();
+  }
+
+  // Alerts stored by an earlier run but never acknowledged by the sink (a
+  // crash, a sink that failed): delivered again before anything new.
+  Status RedeliverPending() {
+    std::vector<storage::StoredAlert> pending;
+    NEWSFLOW_RETURN_IF_ERROR(store_->PendingAlerts(0, &pending));
+    if (pending.empty()) return Status::OK();
+    if (!alerts_) {
+      LogWarn("alerts", std::to_string(pending.size()) +
+                            " alert(s) in the store await delivery; run with --alerts to deliver them");
+      return Status::OK();
+    }
+    std::vector<uint64_t> seqs;
+    for (const auto& a : pending) {
+      NEWSFLOW_RETURN_IF_ERROR(alerts_->PublishJson(a.id, a.json));
+      seqs.push_back(a.seq);
+    }
+    NEWSFLOW_RETURN_IF_ERROR(alerts_->Flush());
+    NEWSFLOW_RETURN_IF_ERROR(store_->AckAlerts(seqs));
+    summary_->alerts_redelivered = seqs.size();
+    LogInfo("alerts", "delivered " + std::to_string(seqs.size()) + " alert(s) pending from an earlier run");
+    return Status::OK();
+  }
+
   // Counts the stored batch into the summary and hands its alerts and dead
-  // letters to the sinks, then waits for the sinks to acknowledge them.
-  Status PublishAndCount(const Batch& b) {
+  // letters to the sinks, waits for the sinks to acknowledge them, then
+  // takes the alerts out of the outbox.
+  Status PublishAndCount(const Batch& b, uint64_t first_alert_seq) {
     for (const Item& it : b.items) {
       ++summary_->read;
       summary_->bytes += it.raw.size() + 1;
@@ -335,25 +382,20 @@ class Job {
       }
       ++summary_->stored;
       if (!it.tags.empty()) ++summary_->tagged;
-      bool alert = false;
-      for (const auto& t : it.tags) {
-        ++summary_->tag_counts[t.tag];
-        alert |= t.alert;
-      }
-      if (alert && alerts_) {
-        NEWSFLOW_RETURN_IF_ERROR(alerts_->Publish(ToRecord(it, tagger_->version())));
-        ++summary_->alerts;
-      }
+      for (const auto& t : it.tags) ++summary_->tag_counts[t.tag];
     }
-    for (const SubscriptionAlert& a : batch_alerts_) {
-      NEWSFLOW_RETURN_IF_ERROR(alerts_->PublishJson(a.id, a.json));
-      ++summary_->alerts;
-      ++summary_->alerts_by_subscription[a.id.substr(0, a.id.find('/'))];
-    }
-    batch_alerts_.clear();
-    if (alerts_) NEWSFLOW_RETURN_IF_ERROR(alerts_->Flush());
     if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Flush());
-    return Status::OK();
+    if (b.prepared.alerts.empty()) return Status::OK();
+    std::vector<uint64_t> seqs;
+    for (const storage::PreparedAlert& a : b.prepared.alerts) {
+      NEWSFLOW_RETURN_IF_ERROR(alerts_->PublishJson(a.id, a.json));
+      seqs.push_back(first_alert_seq + seqs.size());
+    }
+    NEWSFLOW_RETURN_IF_ERROR(alerts_->Flush());
+    summary_->alerts += seqs.size();
+    for (const SubscriptionAlert& a : batch_alerts_) ++summary_->alerts_by_subscription[a.id.substr(0, a.id.find('/'))];
+    if (exit_before_alert_ack_) _exit(137);  // tests: a crash between delivery and acknowledgement
+    return store_->AckAlerts(seqs).Prefixed("store");
   }
 
   // A regular file resumes after the records its durable progress covers; a
@@ -454,6 +496,13 @@ class Job {
   std::vector<std::thread> pool_;
   std::atomic<int> live_workers_{0};
 
+  // Test hook: NEWSFLOW_TEST_EXIT_BEFORE_ALERT_ACK=1 ends the process like
+  // kill -9 right after the first batch's alerts were delivered and before
+  // the store heard of it (tests/pipeline/alert_outbox_test.cc).
+  const bool exit_before_alert_ack_ = [] {
+    const char* v = std::getenv("NEWSFLOW_TEST_EXIT_BEFORE_ALERT_ACK");
+    return v != nullptr && std::string_view(v) == "1";
+  }();
   const Clock::time_point t0_ = Clock::now();
   const bool show_progress_ = o_.progress && isatty(2);
   Clock::time_point last_progress_ = Clock::now();

@@ -35,6 +35,8 @@ constexpr char kDeadLetterCf[] = "dead_letter";
 constexpr char kMetaCf[] = "meta";
 constexpr char kByStoryCf[] = "by_story";
 constexpr char kByStockCf[] = "by_stock";
+constexpr char kAlertsCf[] = "alerts";
+constexpr char kOutboxCf[] = "outbox";
 
 constexpr char kMetaRulesetVersion[] = "ruleset_version";
 constexpr char kMetaCountDocs[] = "count/docs";
@@ -294,6 +296,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
       {kMetaCf, make_cf(t.meta_write_buffer_bytes, true)},
       {kByStoryCf, make_cf(t.index_write_buffer_bytes, false)},
       {kByStockCf, make_cf(t.index_write_buffer_bytes, false)},
+      {kAlertsCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
+      {kOutboxCf, make_cf(t.default_write_buffer_bytes, false)},
   };
 }
 
@@ -315,8 +319,9 @@ Status AddColumnFamiliesOnDisk(const StoreOptions& options, const rocksdb::DBOpt
   return Status::OK();
 }
 
-// A reader of a store written before story ids (no by_story family) or
-// before stock codes (no by_stock) opens it without those families. Every
+// A reader of a store written before story ids (no by_story family),
+// before stock codes (no by_stock) or before alerts (no alerts, outbox)
+// opens it without those families. Every
 // other family must be there: a store still being created by its writer
 // fails to open, as it always did.
 void DropColumnFamiliesNotOnDisk(const StoreOptions& options, const rocksdb::DBOptions& db_opts,
@@ -327,7 +332,9 @@ void DropColumnFamiliesNotOnDisk(const StoreOptions& options, const rocksdb::DBO
   if (!on_disk(kMetaCf)) return;  // not created yet (Open fails on it)
   cfs->erase(std::remove_if(cfs->begin(), cfs->end(),
                             [&](const auto& d) {
-                              return (d.name == kByStoryCf || d.name == kByStockCf) && !on_disk(d.name);
+                              return (d.name == kByStoryCf || d.name == kByStockCf || d.name == kAlertsCf ||
+                                      d.name == kOutboxCf) &&
+                                     !on_disk(d.name);
                             }),
              cfs->end());
 }
@@ -357,6 +364,7 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
   store->disable_wal_ = options.disable_wal && !options.read_only;
   NEWSFLOW_RETURN_IF_ERROR(store->OpenDb(db_opts, cfs));
   NEWSFLOW_RETURN_IF_ERROR(store->RecoverDeadLetterSeq());
+  NEWSFLOW_RETURN_IF_ERROR(store->RecoverAlertSeq());
   *out = std::move(store);
   return Status::OK();
 }
@@ -402,7 +410,22 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
   for (size_t i = 6; i < handles_.size(); ++i) {
     if (handles_[i]->GetName() == kByStoryCf) by_story_ = handles_[i];
     if (handles_[i]->GetName() == kByStockCf) by_stock_ = handles_[i];
+    if (handles_[i]->GetName() == kAlertsCf) alerts_ = handles_[i];
+    if (handles_[i]->GetName() == kOutboxCf) outbox_ = handles_[i];
   }
+  return Status::OK();
+}
+
+// The next alert seq follows the last one in the log.
+Status RocksStore::RecoverAlertSeq() {
+  if (alerts_ == nullptr) return Status::OK();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), alerts_));
+  it->SeekToLast();
+  if (it->Valid()) {
+    if (it->key().size() != 8) return Status::Corruption(fmt::format("cannot open store at {}: corrupt alert key", path_));
+    next_alert_seq_ = GetBigEndian64(it->key().data()) + 1;
+  }
+  if (!it->status().ok()) return FromRocks(fmt::format("cannot open store at {}", path_), it->status());
   return Status::OK();
 }
 
@@ -618,6 +641,17 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
   }
   for (const auto& p : set.progress) batch.Put(meta_, ProgressKey(p.source), p.value);
   if (!set.ruleset_version.empty()) batch.Put(meta_, kMetaRulesetVersion, set.ruleset_version);
+  uint64_t alert_seq = next_alert_seq_;
+  for (const PreparedAlert& a : set.alerts) {
+    std::string key, value;
+    PutBigEndian64(&key, alert_seq++);
+    const auto n = static_cast<uint32_t>(a.id.size());
+    for (int i = 3; i >= 0; --i) value.push_back(static_cast<char>(static_cast<uint8_t>(n >> (8 * i))));
+    value += a.id;
+    value += a.json;
+    batch.Put(alerts_, key, value);
+    batch.Put(outbox_, key, "");
+  }
 
   if (batch.Count() == 0) return Status::OK();
   rocksdb::WriteOptions wo;
@@ -630,6 +664,78 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
     return write_status_;
   }
   next_dead_letter_seq_ = seq;
+  next_alert_seq_ = alert_seq;
+  return Status::OK();
+}
+
+// ---- alerts ------------------------------------------------------------------------
+
+Status RocksStore::ReadAlert(uint64_t seq, const rocksdb::Slice& value, StoredAlert* out) const {
+  if (value.size() < 4) return Status::Corruption(fmt::format("corrupt alert {} in store at {}", seq, path_));
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n = (n << 8) | static_cast<uint8_t>(value.data()[i]);
+  if (value.size() - 4 < n) return Status::Corruption(fmt::format("corrupt alert {} in store at {}", seq, path_));
+  out->seq = seq;
+  out->id.assign(value.data() + 4, n);
+  out->json.assign(value.data() + 4 + n, value.size() - 4 - n);
+  return Status::OK();
+}
+
+Status RocksStore::Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAlert>* out) {
+  out->clear();
+  if (alerts_ == nullptr) return Status::OK();
+  std::string start;
+  PutBigEndian64(&start, after_seq + 1);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), alerts_));
+  for (it->Seek(start); it->Valid() && (limit == 0 || out->size() < limit); it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
+    StoredAlert a;
+    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a));
+    out->push_back(std::move(a));
+  }
+  if (!it->status().ok()) return Fail("reading alerts", it->status());
+  return Status::OK();
+}
+
+Status RocksStore::PendingAlerts(size_t limit, std::vector<StoredAlert>* out) {
+  out->clear();
+  if (outbox_ == nullptr) return Status::OK();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), outbox_));
+  for (it->SeekToFirst(); it->Valid() && (limit == 0 || out->size() < limit); it->Next()) {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), alerts_, it->key(), &value);
+    if (!s.ok()) return Fail("reading a pending alert", s);
+    StoredAlert a;
+    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), value, &a));
+    out->push_back(std::move(a));
+  }
+  if (!it->status().ok()) return Fail("reading the alert outbox", it->status());
+  return Status::OK();
+}
+
+Status RocksStore::AckAlerts(const std::vector<uint64_t>& seqs) {
+  if (read_only_) return Status::InvalidArgument(fmt::format("cannot write to store at {}: opened read-only", path_));
+  if (!write_status_.ok()) return write_status_;
+  if (seqs.empty()) return Status::OK();
+  rocksdb::WriteBatch batch;
+  for (uint64_t seq : seqs) {
+    std::string key;
+    PutBigEndian64(&key, seq);
+    batch.Delete(outbox_, key);
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_writes_;
+  wo.disableWAL = disable_wal_;
+  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) {
+    write_status_ = Fail("write failed", s);
+    return write_status_;
+  }
+  return Status::OK();
+}
+
+Status RocksStore::CatchUp() {
+  if (!read_only_) return Status::OK();
+  if (rocksdb::Status s = db_->TryCatchUpWithPrimary(); !s.ok()) return Fail("catching up with the writer", s);
   return Status::OK();
 }
 

@@ -42,12 +42,19 @@ class RocksStore final : public Store {
   Status Checkpoint() override;
   Status GetProgress(std::string_view source, std::optional<std::string>* out) override;
   Status StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) override;
+  Status Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAlert>* out) override;
+  Status PendingAlerts(size_t limit, std::vector<StoredAlert>* out) override;
+  Status AckAlerts(const std::vector<uint64_t>& seqs) override;
+  uint64_t next_alert_seq() const override { return next_alert_seq_; }
+  Status CatchUp() override;
 
  private:
   RocksStore() = default;
   // The parts of Open(), in order.
   Status OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs);
   Status RecoverDeadLetterSeq();
+  Status RecoverAlertSeq();
+  Status ReadAlert(uint64_t seq, const rocksdb::Slice& value, StoredAlert* out) const;
   Status AddRecords(const std::vector<const PreparedRecord*>& records, rocksdb::WriteBatch* batch);
   Status AddDeadLetters(const std::vector<PreparedDeadLetter>& dls, uint64_t* seq, rocksdb::WriteBatch* batch);
 
@@ -81,8 +88,11 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* by_story_ = nullptr;  // null only for a reader of an old store
   rocksdb::ColumnFamilyHandle* by_stock_ = nullptr;  // null only for a reader of an old store
+  rocksdb::ColumnFamilyHandle* alerts_ = nullptr;    // null only for a reader of an old store
+  rocksdb::ColumnFamilyHandle* outbox_ = nullptr;    // null only for a reader of an old store
   // Next dead-letter sequence number; touched only by the (single) writer.
   uint64_t next_dead_letter_seq_ = 1;
+  uint64_t next_alert_seq_ = 1;  // the same for the alert log
   Status close_status_;  // what the first Close() returned
   Status write_status_;  // the first failed write or flush: no writes after it
 };

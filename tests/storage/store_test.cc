@@ -747,3 +747,56 @@ TEST_F(StoreTest, AssignStorySetsTheEncodedValueAndTheIndexOnce) {
 
 }  // namespace
 }  // namespace newsflow::storage
+
+namespace newsflow::storage {
+namespace {
+
+// The alert log and outbox: alerts get consecutive seqs in the batch of their
+// documents, stay pending until acknowledged, and the log (and the next seq)
+// survive a reopen; a reader sees the log and catches up with the writer.
+TEST_F(StoreTest, AlertLogAndOutbox) {
+  PreparedWriteSet set;
+  ASSERT_TRUE(PrepareRecord(MakeRecord("cls:1", 1000, {"ai"}), &set).ok());
+  set.alerts = {{"ai/cls:1", R"({"id":"ai/cls:1"})"}, {"chips/cls:1", R"({"id":"chips/cls:1"})"}};
+  EXPECT_EQ(store_->next_alert_seq(), 1u);
+  ASSERT_TRUE(store_->Write(set).ok());
+  EXPECT_EQ(store_->next_alert_seq(), 3u);
+
+  std::vector<StoredAlert> pending, log;
+  ASSERT_TRUE(store_->PendingAlerts(0, &pending).ok());
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].seq, 1u);
+  EXPECT_EQ(pending[0].id, "ai/cls:1");
+  EXPECT_EQ(pending[1].json, R"({"id":"chips/cls:1"})");
+  ASSERT_TRUE(store_->AckAlerts({1}).ok());
+  ASSERT_TRUE(store_->PendingAlerts(0, &pending).ok());
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].seq, 2u);
+
+  Open();  // reopen: the log, the outbox and the next seq are kept
+  EXPECT_EQ(store_->next_alert_seq(), 3u);
+  ASSERT_TRUE(store_->PendingAlerts(0, &pending).ok());
+  EXPECT_EQ(pending.size(), 1u);
+  ASSERT_TRUE(store_->Alerts(0, 0, &log).ok());
+  ASSERT_EQ(log.size(), 2u);
+  ASSERT_TRUE(store_->Alerts(1, 0, &log).ok());
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].id, "chips/cls:1");
+
+  // A reader opened now sees two; after another write and CatchUp, three.
+  std::unique_ptr<Store> reader;
+  ASSERT_TRUE(Store::Open(Options(/*read_only=*/true), &reader).ok());
+  ASSERT_TRUE(reader->Alerts(0, 0, &log).ok());
+  EXPECT_EQ(log.size(), 2u);
+  PreparedWriteSet more;
+  more.alerts = {{"ai/cls:2", "{}"}};
+  ASSERT_TRUE(store_->Write(more).ok());
+  ASSERT_TRUE(reader->CatchUp().ok());
+  ASSERT_TRUE(reader->Alerts(2, 0, &log).ok());
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].seq, 3u);
+  EXPECT_FALSE(reader->AckAlerts({3}).ok());  // readers do not write
+}
+
+}  // namespace
+}  // namespace newsflow::storage

@@ -6,6 +6,9 @@
 //   by_time     be64(~time_ms) key -> ""                (newest first)
 //   dead_letter be64(seq) -> EncodeDeadLetter(d)        (in arrival order)
 //   by_story    story '\0' be64(~time_ms) key -> ""    (a story's members)
+//   alerts      be64(seq) -> be32(len id) id json      (the alert log, in order)
+//   outbox      be64(seq) -> ""                        (alerts not yet acknowledged
+//               by their sink; written with the alert, removed by AckAlerts)
 //   by_stock    code '\0' be64(~time_ms) key -> ""     (Record::stock_codes, newest first
 //                                                      per code; documents stored by a version
 //                                                      without it are indexed when re-ingested)
@@ -23,8 +26,9 @@
 // must not contain a NUL byte (Write() rejects them); keys must be non-empty.
 //
 // Writes: one Store::Write() call is one atomic RocksDB WriteBatch holding the
-// documents, their index entries, dead letters, consumer offsets and progress
-// marks. Writing a
+// documents, their index entries, dead letters, consumer offsets, progress
+// marks and the alerts the documents raised (log + outbox), so an alert is
+// pending exactly when its document is stored. Writing a
 // key that is already stored replaces it: its old by_tag/by_time entries are
 // deleted in the same batch, so re-ingesting never duplicates index entries
 // and the document count does not grow. The same key twice in one batch keeps
@@ -137,8 +141,20 @@ struct PreparedDeadLetter {
   std::string id;     // 16 bytes: a hash of position and raw bytes
   std::string value;  // EncodeDeadLetter(d)
 };
+// An alert raised by a batch's documents: appended to the alert log and the
+// outbox in the batch's WriteBatch.
+struct PreparedAlert {
+  std::string id;    // the alert's identity (consumers de-duplicate by it)
+  std::string json;  // the alert object
+};
+// An alert as stored: its place in the log (from 1), identity and object.
+struct StoredAlert {
+  uint64_t seq = 0;
+  std::string id, json;
+};
 struct PreparedWriteSet {
   std::vector<PreparedRecord> records;             // last one wins for a repeated key
+  std::vector<PreparedAlert> alerts;               // log seqs next_alert_seq().. in order
   std::vector<PreparedDeadLetter> dead_letters;    // in order; one already stored is skipped
   std::vector<Offset> offsets;
   std::vector<ProgressMark> progress;
@@ -223,6 +239,21 @@ class Store {
   // The documents of one story id, earliest first (limit 0 = all). An
   // unknown story has none.
   virtual Status StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) = 0;
+
+  // The alert log after `after_seq` (exclusive), oldest first, at most
+  // `limit` (0 = all). A reader of a store written before alerts sees none.
+  virtual Status Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAlert>* out) = 0;
+  // The outbox: alerts stored but not yet acknowledged, oldest first.
+  virtual Status PendingAlerts(size_t limit, std::vector<StoredAlert>* out) = 0;
+  // Removes delivered alerts from the outbox (they stay in the log). Durable
+  // as a Write() is; an acknowledgement lost in a crash means the alert is
+  // delivered again (at least once).
+  virtual Status AckAlerts(const std::vector<uint64_t>& seqs) = 0;
+  // The seq the next written alert gets (writer only).
+  virtual uint64_t next_alert_seq() const = 0;
+  // A reader (secondary instance): catches up with what the writer has
+  // written since the open; a no-op for the writer.
+  virtual Status CatchUp() = 0;
 
   // Starts a flush of every column family together (no wait): the writes so
   // far of a WAL-less store become durable when it completes. Bounds what a

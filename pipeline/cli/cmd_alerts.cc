@@ -1,0 +1,126 @@
+// cmd_alerts.cc — `newsflow alerts`: the store's alert log in a terminal.
+//
+//   alerts --db DIR [--subscription NAME]... [--after SEQ] [--limit N]
+//          [--follow] [--json] [--tz ZONE]
+//
+// Every alert a run raised, oldest first (seq = its place in the log). With
+// --follow it keeps polling the store (a reader catching up with the
+// writer, twice a second) and prints new alerts as they are stored, until
+// SIGINT/SIGTERM (exit 0). --json prints the alert objects with their seq.
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "commands.h"
+#include "interrupt.h"
+#include "open_reader.h"
+#include "pipeline/query/time_zone.h"
+
+namespace newsflow::cli {
+namespace {
+
+struct AlertsArgs {
+  std::string db;
+  std::vector<std::string> subscriptions;
+  uint64_t after = 0;
+  uint64_t limit = 0;
+  bool follow = false, json = false;
+  std::string tz;
+};
+
+// "<subscription>/<story>" -> subscription; a rule alert (id = document key) has none.
+std::string_view SubscriptionOf(std::string_view id) {
+  const size_t slash = id.find('/');
+  return slash == std::string_view::npos ? std::string_view() : id.substr(0, slash);
+}
+
+bool Wanted(const AlertsArgs& a, const storage::StoredAlert& alert) {
+  if (a.subscriptions.empty()) return true;
+  const std::string_view sub = SubscriptionOf(alert.id);
+  return std::find(a.subscriptions.begin(), a.subscriptions.end(), sub) != a.subscriptions.end();
+}
+
+// One human line: seq, local time, subscription, title, the story's other feeds.
+std::string HumanLine(const storage::StoredAlert& alert, const pipeline::TimeZone& zone,
+                      simdjson::dom::parser* parser) {
+  simdjson::dom::element e;
+  if (parser->parse(alert.json).get(e)) return fmt::format("{:>6}  {}  (unreadable alert)", alert.seq, alert.id);
+  int64_t time_ms = 0;
+  std::string_view title, key;
+  // A field that is missing stays empty (or 0) in the line.
+  if (e["time_ms"].get(time_ms)) time_ms = 0;
+  if (e["title"].get(title)) title = {};
+  if (e["key"].get(key)) key = {};
+  std::string also;
+  simdjson::dom::array arr;
+  if (!e["also"].get(arr)) {
+    for (auto m : arr) {
+      std::string_view k;
+      if (!m.get(k)) also += fmt::format("{}{}", also.empty() ? "  also: " : ", ", k);
+    }
+  }
+  const std::string_view sub = SubscriptionOf(alert.id);
+  return fmt::format("{:>6}  {}  {:<16}  {}  [{}]{}", alert.seq, zone.Format(time_ms),
+                     sub.empty() ? "(rule)" : sub, title, key, also);
+}
+
+int RunAlerts(const AlertsArgs& a) {
+  pipeline::TimeZone zone;
+  if (Status s = pipeline::DisplayZone(a.tz, &zone); !s.ok()) {
+    std::fprintf(stderr, "newsflow alerts: %s\n", s.message().c_str());
+    return 2;
+  }
+  std::unique_ptr<storage::Store> store = OpenForReading(a.db);
+  if (!store) return 1;
+  simdjson::dom::parser parser;
+  uint64_t after = a.after, printed = 0;
+  if (!a.json) std::printf("# times in %s\n", zone.name().c_str());
+  for (;;) {
+    std::vector<storage::StoredAlert> batch;
+    if (Status s = store->Alerts(after, 1000, &batch); !s.ok()) {
+      std::fprintf(stderr, "newsflow alerts: %s\n", s.message().c_str());
+      return 1;
+    }
+    for (const auto& alert : batch) {
+      after = alert.seq;
+      if (!Wanted(a, alert)) continue;
+      if (a.json) {
+        std::printf("{\"seq\":%llu,%s\n", static_cast<unsigned long long>(alert.seq), alert.json.c_str() + 1);
+      } else {
+        std::printf("%s\n", HumanLine(alert, zone, &parser).c_str());
+      }
+      if (a.limit > 0 && ++printed >= a.limit) return 0;
+    }
+    std::fflush(stdout);
+    if (StdoutFailed()) return 1;
+    if (Interrupted()) return 0;
+    if (batch.size() == 1000) continue;  // more already stored
+    if (!a.follow) return 0;
+    for (int i = 0; i < 10 && !Interrupted(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (Interrupted()) return 0;
+    if (Status s = store->CatchUp(); !s.ok()) {
+      std::fprintf(stderr, "newsflow alerts: %s\n", s.message().c_str());
+      return 1;
+    }
+  }
+}
+
+}  // namespace
+
+void RegisterAlerts(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("alerts", "Print the alert log of a store (--follow: as alerts are stored)");
+  auto a = std::make_shared<AlertsArgs>();
+  cmd->add_option("--db", a->db, "RocksDB directory")->required();
+  cmd->add_option("--subscription", a->subscriptions, "only this subscription's alerts (repeatable)");
+  cmd->add_option("--after", a->after, "only alerts after this seq (the log's position)")->check(UnsignedNumber());
+  cmd->add_option("--limit", a->limit, "stop after this many alerts (0 = no limit)")->check(UnsignedNumber());
+  cmd->add_flag("--follow,-f", a->follow, "keep printing alerts as a run stores them, until SIGINT/SIGTERM");
+  cmd->add_flag("--json", a->json, "one alert object per line, with its seq");
+  cmd->add_option("--tz", a->tz, "time zone of the human output (default $NEWSFLOW_TZ, else Asia/Shanghai)");
+  cmd->callback([a, exit_code] { *exit_code = RunAlerts(*a); });
+}
+
+}  // namespace newsflow::cli
