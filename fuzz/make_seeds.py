@@ -303,6 +303,16 @@ rules:
                      (b"\x00\x00", "2026-02-31 25:61:61"), (b"\x00\x00", "")]:
         c.add("fuzz_time", tz + text.encode())
 
+    # Subscriptions: the example file and small variations.
+    with open(os.path.join(ROOT, "deploy", "subscriptions.example.yaml"), encoding="utf-8") as f:
+        c.add("fuzz_subscriptions", f.read())
+    for text in ["subscriptions:\n  - {name: a, any: [cluster:ai]}\n",
+                 "subscriptions:\n  - {name: a, all: [region:shenzhen], any: [cluster:ai, cluster:semiconductors], "
+                 "not: [theme:esg], min_score: 1.5, sources: [cls]}\n",
+                 "subscriptions:\n  - {name: a, any: [cluster:ai]}\n  - {name: a, any: [cluster:ai]}\n",
+                 "subscriptions: []\n", "subscriptions:\n  - name: x\n    all: [cluster:ai]\n    min_score: 1e308\n"]:
+        c.add("fuzz_subscriptions", text)
+
     c.write()
 
 

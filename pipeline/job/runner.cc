@@ -339,7 +339,11 @@ class Job {
       if (!it.error.empty() || std::none_of(it.tags.begin(), it.tags.end(), [](const ItemTag& t) { return t.alert; }))
         continue;
       const storage::Record r = ToRecord(it, tagger_->version());
-      b.prepared.alerts.push_back({r.key, RecordToJson(r)});
+      std::string json = "{\"id\":";  // a rule alert's id is its document's key
+      AppendJsonString(&json, r.key);
+      json += ',';
+      json += std::string_view(RecordToJson(r)).substr(1);
+      b.prepared.alerts.push_back({r.key, std::move(json)});
     }
     return Status::OK();
   }
