@@ -42,6 +42,7 @@
 
 #include "pipeline/log/logger.h"
 #include "pipeline/source/line_cut.h"
+#include "pipeline/source/line_item.h"
 #include "pipeline/source/source.h"
 
 namespace newsflow::pipeline {
@@ -123,16 +124,7 @@ class FollowSource : public Source {
       Item& it = batch->items[n++];
       it.raw.clear();
       it.raw.swap(carry_);
-      ++line_no_;
-      it.position = name_ + ":" + std::to_string(line_no_);
-      it.kafka.reset();
-      it.error.clear();
-      it.tags.clear();
-      it.story.clear();
-      if (truncated)
-        it.error = "oversized line: more than " + std::to_string(record_cap_) + " bytes (kept the first " +
-                   std::to_string(record_cap_) + ")";
-      batch->bytes += it.raw.size() + 1;
+      FinishLineItem(it, name_, ++line_no_, truncated, record_cap_, batch);
     };
     while (n < limits_.max_items && (n == 0 || batch->bytes < limits_.max_bytes)) {
       if (StopRequested()) break;  // a line still being written waits for the next run

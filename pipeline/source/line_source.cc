@@ -14,6 +14,7 @@
 
 #include "pipeline/source/byte_reader.h"
 #include "pipeline/source/line_cut.h"
+#include "pipeline/source/line_item.h"
 #include "pipeline/source/source.h"
 
 namespace newsflow::pipeline {
@@ -65,17 +66,8 @@ class LineSource : public Source {
         break;
       }
       if (r == LineRead::kEnd) break;
-      ++line_no_;
       ++n;
-      it.position.assign(name_).append(":").append(std::to_string(line_no_));
-      it.kafka.reset();
-      it.error.clear();
-      it.tags.clear();
-      it.story.clear();
-      if (truncated)
-        it.error = "oversized line: more than " + std::to_string(record_cap_) + " bytes (kept the first " +
-                   std::to_string(record_cap_) + ")";
-      batch->bytes += it.raw.size() + 1;
+      FinishLineItem(it, name_, ++line_no_, truncated, record_cap_, batch);
     }
     batch->items.resize(n);
     batch->end_record = line_no_;
