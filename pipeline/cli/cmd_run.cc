@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "yaml_config.h"
 #include "pipeline/job/runner.h"
 #include "pipeline/log/logger.h"
 
@@ -69,6 +70,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_flag("--sync", opts->sync_writes, "fsync every batch");
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
   cmd->add_flag("--json", *json, "print the summary as one JSON object");
+  AddYamlConfig(&app, cmd);
   cmd->callback([opts, quiet, json, window_hours, exit_code] {
     opts->progress = !*quiet;
     opts->story.window_ms = static_cast<int64_t>(*window_hours * 3600 * 1000);
