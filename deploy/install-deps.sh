@@ -8,7 +8,7 @@ PACKAGES=(
   librdkafka-dev libsimdjson-dev libhyperscan-dev librocksdb-dev libisal-dev
   libyaml-cpp-dev libopencc-dev opencc libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libre2-dev libpcre2-dev
-  kcat python3 python3-yaml
+  kcat python3 python3-yaml systemd  # systemd: systemd-analyze verify of deploy/systemd
 )
 if [[ "${1:-}" == "--with-kafka" ]]; then
   PACKAGES+=(default-jdk-headless maven)

@@ -10,8 +10,10 @@
 namespace newsflow::cli {
 namespace {
 
-std::atomic<bool> g_stop{false};  // set from the signal handler only
+std::atomic<bool> g_stop{false};    // set from the signal handler only
+std::atomic<bool> g_reload{false};  // SIGHUP: reload the rules
 extern "C" void OnSignal(int) { g_stop.store(true); }
+extern "C" void OnReload(int) { g_reload.store(true); }
 
 }  // namespace
 
@@ -68,6 +70,11 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "a regular file: flush the store (and its resume mark) after this many records; "
                   "0 = only at the end")->default_str("20000");
   cmd->add_flag("--sync", opts->sync_writes, "fsync every batch");
+  cmd->add_option("--seeds", opts->seeds_dir,
+                  "on SIGHUP the rules are reloaded and linted: the seed documents their provenance cites")
+      ->default_str("seeds");
+  cmd->add_option("--lint-allow", opts->lint_allow,
+                  "the reload lint's allow file (default: RULES/../lint-allow.yaml)");
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
   cmd->add_flag("--json", *json, "print the summary as one JSON object");
   AddYamlConfig(&app, cmd);
@@ -75,6 +82,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     opts->progress = !*quiet;
     opts->story.window_ms = static_cast<int64_t>(*window_hours * 3600 * 1000);
     opts->stop = &g_stop;
+    opts->reload = &g_reload;
     // Usage problems exit 2 before anything is opened.
     Status s = opts->Validate();
     if (!s.ok()) {
@@ -84,6 +92,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     }
     std::signal(SIGINT, OnSignal);
     std::signal(SIGTERM, OnSignal);
+    std::signal(SIGHUP, OnReload);
     pipeline::RunSummary summary;
     s = pipeline::Run(*opts, &summary);
     // The summary is printed even for a failed run, so that what was and was

@@ -10,8 +10,8 @@
 
 namespace newsflow::pipeline {
 
-AlertStage::AlertStage(storage::Store* store, std::vector<Subscription> subscriptions, std::string ruleset_version)
-    : store_(store), matcher_(std::move(subscriptions)), ruleset_version_(std::move(ruleset_version)) {}
+AlertStage::AlertStage(storage::Store* store, std::vector<Subscription> subscriptions)
+    : store_(store), matcher_(std::move(subscriptions)) {}
 
 void AlertStage::MatchItem(const std::vector<storage::TagScore>& tags, std::string_view source,
                            std::vector<uint32_t>* out) {
@@ -36,7 +36,7 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
     if (!it.error.empty()) continue;
     const std::string& story = it.story.empty() ? it.doc.key : it.story;
     StoryState& st = stories[story];
-    storage::Record rec = ToRecord(it, ruleset_version_);
+    storage::Record rec = ToRecord(it, batch.prepared.ruleset_version);  // the rules that tagged this batch
     rec.story = story;
     MatchItem(rec.tags, rec.source, &matched_);
     if (!matched_.empty() && !st.loaded) {

@@ -35,21 +35,20 @@ struct SubscriptionAlert {
 
 class AlertStage {
  public:
-  AlertStage(storage::Store* store, std::vector<Subscription> subscriptions, std::string ruleset_version);
+  AlertStage(storage::Store* store, std::vector<Subscription> subscriptions);
 
   // The alerts the batch raises, in item order (then subscription order).
   // Call after the story step (items carry their story) and before the
   // batch is written.
   Status Decide(const Batch& batch, std::vector<SubscriptionAlert>* out);
 
-  size_t subscriptions() const { return matcher_.size(); }
+  const std::vector<Subscription>& subscriptions() const { return matcher_.subscriptions(); }
 
  private:
   void MatchItem(const std::vector<storage::TagScore>& tags, std::string_view source, std::vector<uint32_t>* out);
 
   storage::Store* store_;
   SubscriptionMatcher matcher_;
-  std::string ruleset_version_;
   std::vector<DocTag> doc_tags_;      // scratch
   std::vector<uint32_t> matched_;     // scratch
 };

@@ -3,7 +3,9 @@
 // writer half (story assignment, store, sinks) is the Runner's.
 //
 // Ownership: owns its DecodeStage and TagWorker (simdjson parser, Hyperscan
-// scratch); shares the Tagger. Threads: one BatchWorker per worker thread.
+// scratch); shares the Tagger. A worker built on CurrentRules switches to a
+// reloaded rule set at the start of a batch. Threads: one BatchWorker per
+// worker thread.
 // Errors: bad items get Item::error and become dead letters in the prepared
 // write; Create() fails only if Hyperscan cannot allocate a scratch.
 #pragma once
@@ -11,6 +13,7 @@
 #include <memory>
 
 #include "pipeline/job/batch.h"
+#include "pipeline/job/current_rules.h"
 #include "pipeline/job/decode_stage.h"
 #include "pipeline/job/prepare_stage.h"
 #include "pipeline/job/tagger.h"
@@ -23,9 +26,13 @@ class BatchWorker {
   // assigns no story ids).
   static Status Create(const std::shared_ptr<const Tagger>& tagger, const FormatSpec& format,
                        const DecoderOptions& decoder, bool sketch_stories, std::unique_ptr<BatchWorker>* out);
+  // The same, following `rules` (which must outlive the worker).
+  static Status Create(const CurrentRules* rules, const FormatSpec& format, const DecoderOptions& decoder,
+                       bool sketch_stories, std::unique_ptr<BatchWorker>* out);
 
   // Runs every step up to prepare on every item of the batch.
   void Process(Batch& batch) {
+    if (rules_ && rules_->generation() != generation_) Follow();
     for (Item& it : batch.items) {
       decode_.Run(it);
       tag_->Tag(it);
@@ -38,7 +45,13 @@ class BatchWorker {
   BatchWorker(const FormatSpec& format, const DecoderOptions& decoder, std::unique_ptr<TagWorker> tag,
               std::string version)
       : decode_(format, decoder), tag_(std::move(tag)), prepare_(std::move(version)) {}
+  // Switches to the current rule set (a new scratch, a new version stamp).
+  // If a scratch cannot be allocated the worker keeps tagging with the old set.
+  void Follow();
+
   bool sketch_stories_ = true;
+  const CurrentRules* rules_ = nullptr;
+  uint64_t generation_ = 0;
   DecodeStage decode_;
   std::unique_ptr<TagWorker> tag_;
   PrepareStage prepare_;

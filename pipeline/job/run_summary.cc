@@ -16,6 +16,9 @@ std::string FormatSummary(const RunSummary& s) {
   out += fmt::format("read {}  stored {}  tagged {} ({:.1f}%)  dead-lettered {}  alerts {}\n", s.read, s.stored,
                      s.tagged, s.stored ? 100.0 * static_cast<double>(s.tagged) / static_cast<double>(s.stored) : 0.0,
                      s.dead_lettered, s.alerts);
+  if (s.rules_reloaded + s.rules_reload_failed > 0)
+    out += fmt::format("rules reloaded {} time(s), {} reload(s) rejected; now version {}\n", s.rules_reloaded,
+                       s.rules_reload_failed, s.ruleset_version);
   if (s.alerts_redelivered > 0)
     out += fmt::format("{} alert(s) stored by an earlier run but not acknowledged were delivered again\n",
                        s.alerts_redelivered);
@@ -81,7 +84,8 @@ std::string SummaryToJson(const RunSummary& s) {
   AppendCounts(&out, "tag_counts", s.tag_counts);
   AppendCounts(&out, "dead_reasons", s.dead_reasons);
   AppendCounts(&out, "alerts_by_subscription", s.alerts_by_subscription);
-  out += fmt::format(",\"alerts_redelivered\":{}", s.alerts_redelivered);
+  out += fmt::format(",\"alerts_redelivered\":{},\"rules_reloaded\":{},\"rules_reload_failed\":{}",
+                     s.alerts_redelivered, s.rules_reloaded, s.rules_reload_failed);
   if (s.latency_samples > 0)
     out += fmt::format(",\"latency_ms\":{{\"samples\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f}}}",
                        s.latency_samples, s.latency_p50_ms, s.latency_p99_ms, s.latency_p999_ms, s.latency_max_ms);

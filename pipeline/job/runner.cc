@@ -8,6 +8,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <set>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,7 +24,9 @@
 
 #include "newsflow/storage/store.h"
 #include "pipeline/decode/decoder.h"
+#include "newsflow/rules/lint.h"
 #include "pipeline/job/alert_stage.h"
+#include "pipeline/job/current_rules.h"
 #include "pipeline/log/logger.h"
 #include "pipeline/sink/record_json.h"
 #include "pipeline/job/batch_worker.h"
@@ -111,6 +117,7 @@ class Job {
     to.evaluate = o_.evaluate;
     NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &tagger_));
     summary_->ruleset_version = tagger_->version();
+    current_rules_.emplace(tagger_);
     const bool kafka = IsKafkaUri(o_.source);
     if (o_.source.rfind("follow:", 0) == 0)
       NEWSFLOW_RETURN_IF_ERROR(OpenFollowSource(o_.source.substr(7), o_.limits, o_.stop, &source_));
@@ -147,6 +154,76 @@ class Job {
     });
   }
 
+  // Reloader thread (when the run takes reload requests): compiles and lints
+  // a requested rule set off the hot path and hands it to the workers.
+  void StartReloader() {
+    if (o_.reload == nullptr) return;
+    reloader_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(reload_mu_);
+      while (!reload_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return finished_; })) {
+        if (!o_.reload->exchange(false)) continue;
+        lock.unlock();
+        Reload();
+        lock.lock();
+      }
+    });
+  }
+
+  void Reload() {
+    const std::string old_version = current_rules_->Get()->version();
+    std::shared_ptr<const Tagger> next;
+    Status s = LoadCheckedRules(&next);
+    if (!s.ok()) {
+      ++reload_failed_;
+      LogError("rules", "reload rejected, version " + old_version + " keeps tagging: " + s.message());
+      return;
+    }
+    current_rules_->Replace(next);
+    ++reloaded_;
+    LogInfo("rules", "reloaded: version " + old_version + " -> " + next->version());
+  }
+
+  // The rules directory compiled, linted like `rules lint` (findings not
+  // explained in the allow file reject it), and holding every tag the
+  // subscriptions name.
+  Status LoadCheckedRules(std::shared_ptr<const Tagger>* out) {
+    TaggerOptions to;
+    to.rules_dir = o_.rules_dir;
+    to.evaluate = o_.evaluate;
+    std::shared_ptr<const Tagger> next;
+    NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &next));
+    std::vector<rules::LintFinding> findings = rules::Lint(next->rules().rule_set(), o_.seeds_dir);
+    const std::string allow =
+        o_.lint_allow.empty() ? (std::filesystem::path(o_.rules_dir) / ".." / "lint-allow.yaml").string() : o_.lint_allow;
+    NEWSFLOW_RETURN_IF_ERROR(rules::ApplyLintAllowList(allow, &findings));
+    for (const auto& f : findings)
+      if (f.explained.empty()) return Status::InvalidArgument("lint: " + f.message);
+    if (alert_stage_) {
+      const auto& tags = next->rules().tags();
+      const std::set<std::string> known(tags.begin(), tags.end());
+      for (const Subscription& sub : alert_stage_->subscriptions())
+        for (const auto* list : {&sub.all, &sub.any, &sub.none})
+          for (const auto& t : *list)
+            if (!known.count(t))
+              return Status::InvalidArgument("subscription '" + sub.name + "' names tag " + t +
+                                             ", which the new rules do not have");
+    }
+    *out = std::move(next);
+    return Status::OK();
+  }
+
+  void StopReloader() {
+    {
+      std::lock_guard<std::mutex> lock(reload_mu_);
+      finished_ = true;
+    }
+    reload_cv_.notify_all();
+    if (reloader_.joinable()) reloader_.join();
+    summary_->rules_reloaded = reloaded_;
+    summary_->rules_reload_failed = reload_failed_;
+    if (current_rules_) summary_->ruleset_version = current_rules_->Get()->version();
+  }
+
   // Worker threads: in_ -> BatchWorker -> out_.
   Status StartWorkers() {
     DecoderOptions dopt;
@@ -154,7 +231,7 @@ class Job {
     live_workers_ = workers_;
     for (int w = 0; w < workers_; ++w) {
       std::unique_ptr<BatchWorker> worker;
-      if (Status s = BatchWorker::Create(tagger_, format_, dopt, o_.story.enabled, &worker); !s.ok()) {
+      if (Status s = BatchWorker::Create(&*current_rules_, format_, dopt, o_.story.enabled, &worker); !s.ok()) {
         live_workers_ -= workers_ - w;
         if (live_workers_ == 0) out_.Close();
         return s;
@@ -216,6 +293,7 @@ class Job {
   Status Finish(Status result) {
     if (reader_.joinable()) reader_.join();
     for (auto& t : pool_) t.join();
+    StopReloader();
     if (show_progress_) std::fprintf(stderr, "\n");
     summary_->seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
     latency_.Summarize(summary_);
@@ -262,7 +340,7 @@ class Job {
     const auto& tags = tagger_->rules().tags();
     std::vector<Subscription> subs;
     NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(o_.subscriptions, {tags.begin(), tags.end()}, &subs));
-    alert_stage_.emplace(store_.get(), std::move(subs), tagger_->version());
+    alert_stage_.emplace(store_.get(), std::move(subs));
     return Status::OK();
   }
 
@@ -338,7 +416,7 @@ class Job {
     for (const Item& it : b.items) {
       if (!it.error.empty() || std::none_of(it.tags.begin(), it.tags.end(), [](const ItemTag& t) { return t.alert; }))
         continue;
-      const storage::Record r = ToRecord(it, tagger_->version());
+      const storage::Record r = ToRecord(it, b.prepared.ruleset_version);
       std::string json = "{\"id\":";  // a rule alert's id is its document's key
       AppendJsonString(&json, r.key);
       json += ',';
@@ -498,6 +576,12 @@ class Job {
   ByteBudget budget_{o_.max_inflight_bytes};
   std::thread reader_;
   std::vector<std::thread> pool_;
+  std::optional<CurrentRules> current_rules_;  // what the workers tag with (hot reload)
+  std::thread reloader_;
+  std::mutex reload_mu_;
+  std::condition_variable reload_cv_;
+  bool finished_ = false;  // guarded by reload_mu_
+  std::atomic<uint64_t> reloaded_{0}, reload_failed_{0};
   std::atomic<int> live_workers_{0};
 
   // Test hook: NEWSFLOW_TEST_EXIT_BEFORE_ALERT_ACK=1 ends the process like
@@ -551,6 +635,7 @@ Status Run(const RunOptions& o, RunSummary* summary) {
   Job job(o, summary);
   if (Status s = job.Open(); !s.ok() || job.already_complete()) return job.Finish(s);
   job.StartReader();
+  job.StartReloader();
   if (Status s = job.StartWorkers(); !s.ok()) {
     job.Abort();
     (void)job.WriteAll();

@@ -57,6 +57,14 @@ struct RunOptions {
   uint64_t checkpoint_records = 20000;
   StoryOptions story;               // same-story clustering (window, threshold)
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop a streaming source
+  // Set (by SIGHUP) to reload the rules: the run compiles and lints the rules
+  // directory again off the hot path and switches to it between batches; a
+  // set that fails to load, compile or lint (or lacks a tag a subscription
+  // names) is rejected with a log line and the old one keeps tagging. The
+  // runner clears the flag when it takes the request.
+  std::atomic<bool>* reload = nullptr;
+  std::string seeds_dir = "seeds";  // reload's lint: where provenance seed files are
+  std::string lint_allow;           // reload's lint: the allow file ("" = RULES/../lint-allow.yaml)
   // The RocksDB Env the store writes through (storage::StoreOptions::env);
   // null = the default. Tests pass one that injects I/O faults.
   std::shared_ptr<rocksdb::Env> store_env;
