@@ -37,5 +37,6 @@ void RegisterEval(CLI::App& app, int* exit_code);
 void RegisterProduce(CLI::App& app, int* exit_code);  // produce: replay a corpus into Kafka
 void RegisterStory(CLI::App& app, int* exit_code);    // story features|eval
 void RegisterAlerts(CLI::App& app, int* exit_code);   // alerts: the alert log (--follow)
+void RegisterStats(CLI::App& app, int* exit_code);    // stats: documents per tag per day/hour
 
 }  // namespace newsflow::cli

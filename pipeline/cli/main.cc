@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     newsflow::cli::RegisterProduce(app, &exit_code);
     newsflow::cli::RegisterStory(app, &exit_code);
     newsflow::cli::RegisterAlerts(app, &exit_code);
+    newsflow::cli::RegisterStats(app, &exit_code);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);

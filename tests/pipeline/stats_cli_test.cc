@@ -1,0 +1,66 @@
+// `newsflow stats`: per-day (or per-hour) document counts per tag equal a
+// count over `query --json`, in the zone asked for; bad values exit 2.
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <map>
+#include <tuple>
+
+#include "json_util.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::JsonLines;
+using testing::JsonObject;
+using testing::Newsflow;
+using testing::RunShell;
+using testing::SourcePath;
+using testing::TempDir;
+
+// "YYYY-MM-DD" or "YYYY-MM-DD HH:00" of a time, `offset_s` east of UTC.
+std::string BucketOf(int64_t time_ms, int offset_s, bool hourly) {
+  const std::time_t t = static_cast<std::time_t>(time_ms / 1000 + offset_s);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, hourly ? "%Y-%m-%d %H:00" : "%Y-%m-%d", &tm);
+  return buf;
+}
+
+TEST(StatsCli, CountsPerBucketAndTagEqualACountOfTheDocuments) {
+  TempDir tmp;
+  for (const char* feed : {"cls", "eastmoney", "ths"}) {
+    const auto r = RunShell(Newsflow() + " run -q --rules " + SourcePath("rules/sets") + " --source " +
+                            SourcePath(std::string("tests/fixtures/") + feed + "-sample.jsonl") + " --db " +
+                            tmp.path("db"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const auto q = RunShell(Newsflow() + " query --limit 0 --json --db " + tmp.path("db"));
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  // Shanghai has had no daylight saving since 1991: a fixed +08:00.
+  for (const auto& [by, tz, offset] : {std::tuple{"day", "UTC", 0}, std::tuple{"hour", "Asia/Shanghai", 8 * 3600}}) {
+    std::map<std::pair<std::string, std::string>, uint64_t> want;
+    for (const JsonObject& d : JsonLines(q.out)) {
+      const std::string b = BucketOf(d.Int("time_ms"), offset, std::string(by) == "hour");
+      ++want[{b, "*"}];
+      for (const auto& t : d.Strings("tags")) ++want[{b, t}];
+    }
+    const auto s = RunShell(Newsflow() + " stats --json --by " + by + " --tz " + tz + " --db " + tmp.path("db"));
+    ASSERT_EQ(s.exit_code, 0) << s.err;
+    std::map<std::pair<std::string, std::string>, uint64_t> got;
+    for (const JsonObject& row : JsonLines(s.out)) got[{row.String("bucket"), row.String("tag")}] = row.Uint("count");
+    EXPECT_EQ(got, want) << by;
+    EXPECT_GT(got.size(), 100u);
+  }
+  // --tag keeps that tag's rows only.
+  const auto one = RunShell(Newsflow() + " stats --json --tag region:shenzhen --db " + tmp.path("db"));
+  ASSERT_EQ(one.exit_code, 0);
+  for (const JsonObject& row : JsonLines(one.out)) EXPECT_EQ(row.String("tag"), "region:shenzhen");
+  for (const std::string bad : {"--by week", "--tz Mars/Olympus", "--since tomorrow"})
+    EXPECT_EQ(RunShell(Newsflow() + " stats " + bad + " --db " + tmp.path("db")).exit_code, 2) << bad;
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
