@@ -47,6 +47,19 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
         st.raised_or_known.insert(member_matches.begin(), member_matches.end());
       }
     }
+    if (!matched_.empty()) {
+      // This document's own earlier version, wherever it was filed: with
+      // story ids off it is in no story index, and a key stored again after
+      // it left the window may be given another story. Either way what it
+      // matched was alerted then.
+      storage::Record old;
+      bool found = false;
+      NEWSFLOW_RETURN_IF_ERROR(store_->Get(rec.key, &old, &found));
+      if (found) {
+        MatchItem(old.tags, old.source, &member_matches);
+        st.raised_or_known.insert(member_matches.begin(), member_matches.end());
+      }
+    }
     for (uint32_t sub : matched_) {
       if (!st.raised_or_known.insert(sub).second) continue;
       std::vector<std::string> also;

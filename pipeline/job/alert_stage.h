@@ -4,8 +4,9 @@
 //
 // Decided from the store itself, before the batch is written: a document D
 // of story S that matches subscription X raises X's alert for S unless a
-// member of S already stored (D's own earlier version included) or an
-// earlier item of the same batch matches X. So a restart, a re-ingest of the
+// member of S already stored, D's own earlier version (whatever story it was
+// filed under, or none with story ids off), or an earlier item of S in the
+// same batch matches X. So a restart, a re-ingest of the
 // same input, or a feed re-publishing a key raises nothing new, and no
 // alert state is kept outside the documents. The alert is handed to the sink
 // after the batch is durably stored (runner.cc).

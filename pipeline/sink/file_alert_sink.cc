@@ -1,6 +1,9 @@
 // file_alert_sink.cc — alerts as JSON Lines appended to a file.
 #include "pipeline/sink/file_alert_sink.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -24,8 +27,11 @@ class FileAlertSink : public AlertSink {
     if (std::fwrite(line_.data(), 1, line_.size(), f_) != line_.size()) return FileError("write", path_, errno);
     return Status::OK();
   }
+  // Durable, not only written: the store drops the alerts from its outbox
+  // once this returns.
   Status Flush() override {
     if (std::fflush(f_) != 0) return FileError("flush", path_, errno);
+    if (fsync(fileno(f_)) != 0 && errno != EINVAL) return FileError("fsync", path_, errno);  // EINVAL: a pipe, /dev/...
     return Status::OK();
   }
 
@@ -38,8 +44,20 @@ class FileAlertSink : public AlertSink {
 }  // namespace
 
 Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out) {
-  std::FILE* f = std::fopen(path.c_str(), "ab");
+  std::FILE* f = std::fopen(path.c_str(), "ab+");
   if (!f) return FileError("cannot open", path, errno);
+  // A write cut short (a full disk) may have left a partial last line: end
+  // it, so the alerts delivered again start on a line of their own.
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    char last = '\n';
+    if (pread(fileno(f), &last, 1, st.st_size - 1) == 1 && last != '\n' &&
+        (std::fputc('\n', f) == EOF || std::fflush(f) != 0)) {
+      const int e = errno;
+      std::fclose(f);
+      return FileError("write", path, e);
+    }
+  }
   *out = std::make_unique<FileAlertSink>(f, path);
   return Status::OK();
 }

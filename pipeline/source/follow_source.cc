@@ -4,21 +4,26 @@
 // - Growth: at the end of what is written, the source polls (kPollSlice)
 //   and hands on a partial batch after the linger (SourceLimits::linger_ms).
 // - Rotation (the file renamed away and a new one created at PATH): the old
-//   file is read to its end, then PATH is opened from its start. While PATH
-//   is missing the old file is still watched, since a writer may append to
-//   it until it reopens.
-// - Truncation (the file shrank below what was read: copytruncate, `> f`):
-//   reading restarts at byte 0.
+//   file is read until it has been quiet for kRotateGrace (a writer appends
+//   to it until it reopens PATH), then PATH is opened from its start. While
+//   PATH is missing the old file is still watched.
+// - Truncation (the file shrank below what was read, or its first bytes
+//   changed: copytruncate, `> f`, a rewrite that grew past the old size
+//   between two polls): reading restarts at byte 0.
 // - A line the old file ended without a newline (at rotation or truncation)
 //   is handed on as a record; a line still being written at a stop is not
 //   (the stored mark is at its start, so the next run reads it whole).
-// - Resume: every batch carries a mark (device, inode, byte offset after its
-//   last line, line number, a hash of the file's first bytes) that the run
-//   stores in the batch's WriteBatch. At start the mark is matched against
-//   PATH (same inode, long enough, same first bytes), then against the other
-//   files of PATH's directory (rotated while no run was reading: that file
-//   is finished first); if neither matches, PATH is read from its start and
-//   a warning says why.
+// - Resume: every batch carries a mark (inode, byte offset after its last
+//   line, line number, a hash of the file's first bytes; the device is kept
+//   but not compared, since device numbers change across reboots on some
+//   file systems) that the run stores in the batch's WriteBatch. At start
+//   the mark is matched against PATH (same inode, long enough, same first
+//   bytes), then against the other regular files of PATH's directory: first
+//   by inode (rotated while no run was reading), then by content alone (a
+//   copytruncate copy). The matched file is finished first, then the other
+//   rotated files of PATH (PATH.*, not compressed) modified since it, oldest
+//   first, then PATH from its start. If nothing matches, PATH is read from
+//   its start and a warning says why.
 //
 // Ownership: owned by the runner. Threads: one reader thread. Errors: a read
 // error ends Next() and is kept in status(); a directory or a missing PATH
@@ -35,6 +40,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -52,6 +58,7 @@ constexpr size_t kChunk = 1u << 20;
 constexpr size_t kHardRecordCap = 64u << 20;
 constexpr size_t kFingerprintBytes = 256;
 constexpr std::chrono::milliseconds kPollSlice{50};
+constexpr std::chrono::milliseconds kRotateGrace{1000};
 
 // FNV-1a of the first `n` bytes of `fd` (fewer if the file is shorter).
 uint64_t Fingerprint(int fd, size_t n) {
@@ -80,10 +87,11 @@ struct FollowMark {
     return std::sscanf(s.c_str(), "v1 %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNx64 " %c",
                        &m->dev, &m->ino, &m->offset, &m->line, &m->fp_len, &m->fp, &tail) == 6;
   }
-  // True if `fd` (with stat `st`) is the file this mark was taken in.
-  bool Matches(int fd, const struct stat& st) const {
-    return static_cast<uint64_t>(st.st_dev) == dev && static_cast<uint64_t>(st.st_ino) == ino &&
-           static_cast<uint64_t>(st.st_size) >= offset && Fingerprint(fd, fp_len) == fp;
+  // True if `fd` (with stat `st`) holds what the mark was taken in: long
+  // enough and the same first bytes (and, if `same_inode`, the same inode).
+  bool Matches(int fd, const struct stat& st, bool same_inode) const {
+    return (!same_inode || static_cast<uint64_t>(st.st_ino) == ino) && static_cast<uint64_t>(st.st_size) >= offset &&
+           Fingerprint(fd, fp_len) == fp;
   }
 };
 
@@ -152,6 +160,10 @@ class FollowSource : public Source {
         } else {
           CloseFile();
           Adopt(pending_fd_, pending_stat_, 0, 0);
+          if (!pending_name_.empty()) {  // another file rotated while no run read it
+            name_ = "follow:" + pending_name_;
+            draining_ = true;
+          }
           pending_fd_ = -1;
         }
         continue;
@@ -178,27 +190,38 @@ class FollowSource : public Source {
     FollowMark m;
     if (!FollowMark::Parse(text, &m)) return Status::Corruption("follow: unreadable stored position '" + text + "'");
     struct stat st;
-    if (fstat(fd_, &st) == 0 && m.Matches(fd_, st)) {
+    if (fstat(fd_, &st) == 0 && m.Matches(fd_, st, /*same_inode=*/true)) {
       Seek(m.offset, m.line);
       return Status::OK();
     }
-    // Rotated while no run was reading it: finish that file first.
-    const std::filesystem::path dir = std::filesystem::absolute(path_).parent_path();
+    // Rotated (or copied and truncated) while no run was reading it: finish
+    // that file, then the rotations after it, then PATH.
+    const std::filesystem::path abs = std::filesystem::absolute(path_);
+    std::vector<std::filesystem::path> files;
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      const int fd = open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;
-      struct stat est;
-      if (fstat(fd, &est) == 0 && S_ISREG(est.st_mode) && m.Matches(fd, est)) {
-        LogInfo("follow", path_ + ": the stored position is in " + entry.path().string() +
-                              " (rotated since): reading it first");
-        CloseFile();
-        Adopt(fd, est, 0, 0);
-        name_ = "follow:" + entry.path().string();
-        Seek(m.offset, m.line);
-        return Status::OK();
+    for (const auto& entry : std::filesystem::directory_iterator(abs.parent_path(), ec)) {
+      struct stat est;  // stat, not open: a FIFO in the directory must not block us
+      if (stat(entry.path().c_str(), &est) == 0 && S_ISREG(est.st_mode) && entry.path() != abs)
+        files.push_back(entry.path());
+    }
+    for (const bool same_inode : {true, false}) {
+      for (const auto& f : files) {
+        const int fd = open(f.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) continue;
+        struct stat est;
+        if (fstat(fd, &est) == 0 && S_ISREG(est.st_mode) && m.Matches(fd, est, same_inode)) {
+          LogInfo("follow", path_ + ": the stored position is in " + f.string() + " (" +
+                                (same_inode ? "rotated" : "copied") + " since): reading it first");
+          QueueRotationsAfter(files, f, est);
+          CloseFile();
+          Adopt(fd, est, 0, 0);
+          name_ = "follow:" + f.string();
+          draining_ = true;
+          Seek(m.offset, m.line);
+          return Status::OK();
+        }
+        close(fd);
       }
-      close(fd);
     }
     LogWarn("follow", path_ + ": the file of the stored position (inode " + std::to_string(m.ino) + ", offset " +
                           std::to_string(m.offset) + ") is gone or was rewritten: reading " + path_ +
@@ -221,6 +244,7 @@ class FollowSource : public Source {
     dev_ = static_cast<uint64_t>(st.st_dev);
     ino_ = static_cast<uint64_t>(st.st_ino);
     name_ = "follow:" + path_;
+    draining_ = false;
     Seek(offset, line);
   }
 
@@ -231,6 +255,39 @@ class FollowSource : public Source {
     pos_ = end_ = 0;
     carry_.clear();
     carry_truncated_ = false;
+    head_.resize(std::min<uint64_t>(kFingerprintBytes, offset));
+    const ssize_t got = pread(fd_, head_.data(), head_.size(), 0);
+    head_.resize(got > 0 ? static_cast<size_t>(got) : 0);
+    last_data_ = Clock::now();
+  }
+
+  // The other rotations of PATH (PATH.*, not compressed) modified at or after
+  // `done` (the file a resume starts in), oldest first: read before PATH.
+  void QueueRotationsAfter(const std::vector<std::filesystem::path>& files, const std::filesystem::path& done,
+                           const struct stat& done_st) {
+    const std::string prefix = std::filesystem::path(path_).filename().string() + ".";
+    std::vector<std::pair<int64_t, std::filesystem::path>> later;
+    for (const auto& f : files) {
+      const std::string name = f.filename().string();
+      if (f == done || name.rfind(prefix, 0) != 0) continue;
+      const std::string ext = f.extension().string();
+      if (ext == ".gz" || ext == ".bz2" || ext == ".xz" || ext == ".zst") continue;
+      struct stat st;
+      if (stat(f.c_str(), &st) != 0) continue;
+      const int64_t mtime = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+      const int64_t done_mtime = int64_t{done_st.st_mtim.tv_sec} * 1000000000 + done_st.st_mtim.tv_nsec;
+      if (mtime >= done_mtime) later.emplace_back(mtime, f);
+    }
+    std::sort(later.begin(), later.end());
+    for (const auto& [mtime, f] : later) queued_.push_back(f.string());
+  }
+
+  // True if the current file no longer starts with the bytes read from it.
+  bool HeadChanged() const {
+    if (head_.empty()) return false;
+    std::string now(head_.size(), '\0');
+    const ssize_t got = pread(fd_, now.data(), now.size(), 0);
+    return got != static_cast<ssize_t>(head_.size()) || now != head_;
   }
 
   void CloseFile() {
@@ -252,11 +309,24 @@ class FollowSource : public Source {
   // More bytes into buf_, or what happened instead.
   Step ReadMore() {
     const ssize_t r = read(fd_, buf_.data(), buf_.size());
+    if (r > 0 && was_idle_ && !draining_ && HeadChanged()) {
+      // New bytes after a quiet spell, but the file no longer starts as it
+      // did: it was rewritten (and grew past what was read). What was just
+      // read is the middle of the new content: drop it, read from byte 0.
+      was_idle_ = false;
+      LogInfo("follow", path_ + ": rewritten (" + std::to_string(file_offset_) + " bytes had been read): reading from its start");
+      return Step::kTruncated;
+    }
     if (r > 0) {
+      was_idle_ = false;
+      if (file_offset_ < kFingerprintBytes)  // remember the file's first bytes (truncation check)
+        head_.append(buf_.data(), std::min<size_t>(static_cast<size_t>(r), kFingerprintBytes - file_offset_));
       pos_ = 0;
       end_ = static_cast<size_t>(r);
       file_offset_ += static_cast<uint64_t>(r);
       bytes_read_ += static_cast<uint64_t>(r);
+      last_data_ = Clock::now();
+      rotation_seen_.reset();
       return Step::kData;
     }
     if (r < 0) {
@@ -265,9 +335,11 @@ class FollowSource : public Source {
       return Step::kError;
     }
     // At the end of what is written so far.
+    was_idle_ = true;
+    if (draining_) return NextQueued();  // a file rotated while no run read it: nobody writes it
     struct stat cur;
-    if (fstat(fd_, &cur) == 0 && static_cast<uint64_t>(cur.st_size) < file_offset_) {
-      LogInfo("follow", path_ + ": truncated (now " + std::to_string(cur.st_size) + " bytes, " +
+    if (fstat(fd_, &cur) == 0 && (static_cast<uint64_t>(cur.st_size) < file_offset_ || HeadChanged())) {
+      LogInfo("follow", path_ + ": truncated or rewritten (now " + std::to_string(cur.st_size) + " bytes, " +
                             std::to_string(file_offset_) + " read): reading from its start");
       return Step::kTruncated;
     }
@@ -275,14 +347,46 @@ class FollowSource : public Source {
     if (stat(path_.c_str(), &at_path) != 0) return Step::kIdle;  // renamed away, not recreated yet
     if (static_cast<uint64_t>(at_path.st_dev) == dev_ && static_cast<uint64_t>(at_path.st_ino) == ino_)
       return Step::kIdle;
-    // Rotated: the old file is read to its end; PATH is a new file.
-    const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    // Rotated: PATH is a new file. The writer may still append to the old
+    // one until it reopens PATH: switch once the old file has been quiet
+    // for kRotateGrace.
+    const auto now = Clock::now();
+    if (!rotation_seen_) rotation_seen_ = now;
+    if (now - std::max(last_data_, *rotation_seen_) < kRotateGrace) return Step::kIdle;
+    const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return Step::kIdle;  // gone again between stat and open: next poll
     if (fstat(fd, &pending_stat_) != 0 || !S_ISREG(pending_stat_.st_mode)) {
       close(fd);
       return Step::kIdle;
     }
     pending_fd_ = fd;
+    rotation_seen_.reset();
+    return Step::kRotated;
+  }
+
+  // The end of a drained rotated file: the next queued one, or PATH.
+  Step NextQueued() {
+    while (!queued_.empty()) {
+      const std::string next = queued_.front();
+      queued_.pop_front();
+      const int fd = open(next.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+      if (fd < 0) continue;
+      if (fstat(fd, &pending_stat_) != 0 || !S_ISREG(pending_stat_.st_mode)) {
+        close(fd);
+        continue;
+      }
+      pending_fd_ = fd;
+      pending_name_ = next;
+      return Step::kRotated;
+    }
+    const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return Step::kIdle;  // PATH not there (yet): look again at the next poll
+    if (fstat(fd, &pending_stat_) != 0 || !S_ISREG(pending_stat_.st_mode)) {
+      close(fd);
+      return Step::kIdle;
+    }
+    pending_fd_ = fd;
+    pending_name_.clear();
     return Step::kRotated;
   }
 
@@ -294,8 +398,15 @@ class FollowSource : public Source {
   std::atomic<bool> aborted_{false};
   size_t record_cap_;
   int fd_ = -1;
-  int pending_fd_ = -1;  // kRotated: the new file at PATH
+  int pending_fd_ = -1;  // kRotated: the next file (PATH, or pending_name_ when set)
   struct stat pending_stat_ {};
+  std::string pending_name_;
+  bool draining_ = false;            // reading a file rotated while no run read it
+  std::deque<std::string> queued_;   // more of those, oldest first, before PATH
+  std::string head_;                 // the current file's first bytes as read (<= kFingerprintBytes)
+  bool was_idle_ = false;            // the last read found the end of the file
+  Clock::time_point last_data_ = Clock::now();
+  std::optional<Clock::time_point> rotation_seen_;  // when PATH was first seen to be another file
   uint64_t dev_ = 0, ino_ = 0;
   uint64_t file_offset_ = 0;  // bytes of the current file read into buf_
   uint64_t mark_offset_ = 0;  // the current file's offset after the last line handed on

@@ -8,6 +8,7 @@
 // through the alerts file (every test line matches an alert rule, and an
 // alert is written only after its document is stored) and the store itself.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -196,6 +197,74 @@ TEST(LiveInput, FollowStoresEveryLineOnceAcrossRotationTruncationAndRestarts) {
   for (const auto& alert : testing::JsonLines(ReadFile(alerts))) keys.insert(alert.String("key"));
   EXPECT_EQ(LineCount(alerts), 23u);
   EXPECT_EQ(keys.size(), 23u);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// The cases a log shipper meets (each reproduced a lost line before):
+// the writer appends to the renamed file after the new one appeared
+// (logrotate `create`), a rewrite that grows past the old size between two
+// polls, two rotations and a copytruncate while no run follows the file, and
+// a FIFO in the directory during the resume scan.
+TEST(LiveInput, FollowKeepsEveryLineThroughLateWritesRewritesAndMissedRotations) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string f = tmp.path("feed.jsonl"), alerts = tmp.path("alerts.jsonl");
+  uint64_t read = 0;
+  auto wait_for = [&](size_t n, const FollowRun& run) {
+    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
+                                               << "; stderr: " << run.err();
+  };
+  ASSERT_EQ(mkfifo(tmp.path("a.fifo").c_str(), 0600), 0);  // never opened by anyone
+  Append(f, 1, 3);
+  {
+    FollowRun run(tmp, f, 1);
+    wait_for(3, run);
+    // logrotate `create`: rename, new file with lines, then the writer (not
+    // reopened yet) still appends to the old one.
+    std::filesystem::rename(f, f + ".1");
+    Append(f, 6, 7);
+    Append(f + ".1", 4, 5);
+    wait_for(7, run);
+    // A rewrite that is longer than what was read, in one go.
+    std::string rewrite;
+    for (int i = 8; i <= 20; ++i) rewrite += Line(i);
+    std::ofstream(f, std::ios::binary | std::ios::trunc) << rewrite;
+    wait_for(20, run);
+    read += run.Stop();
+  }
+  // Two rotations while stopped: the file of the mark is now feed.jsonl.2.
+  Append(f, 21, 22);
+  std::filesystem::rename(f + ".1", f + ".3");  // the oldest, already read: must not be read again
+  std::filesystem::rename(f, f + ".2");
+  Append(f + ".2", 23, 23);
+  std::this_thread::sleep_for(20ms);  // distinct modification times
+  Append(f + ".1", 24, 25);
+  std::this_thread::sleep_for(20ms);
+  Append(f, 26, 27);
+  {
+    FollowRun run(tmp, f, 2);
+    wait_for(27, run);
+    read += run.Stop();
+  }
+  // copytruncate while stopped: the lines after the mark are only in the copy.
+  Append(f, 28, 29);
+  std::filesystem::copy_file(f, f + ".0");
+  std::filesystem::resize_file(f, 0);
+  Append(f, 30, 30);
+  {
+    FollowRun run(tmp, f, 3);
+    wait_for(30, run);
+    std::this_thread::sleep_for(300ms);
+    read += run.Stop();
+  }
+  EXPECT_EQ(read, 30u);
+  EXPECT_EQ(StoredCount(tmp.path("db")), 30u);
+  EXPECT_EQ(LineCount(alerts), 30u);
 }
 
 }  // namespace

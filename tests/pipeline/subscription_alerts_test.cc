@@ -153,3 +153,40 @@ TEST(SubscriptionAlerts, TheExampleFileWorksWithTheShippedRules) {
 
 }  // namespace
 }  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// With story ids off every document is its own story: storing a key again
+// (a re-ingest, a feed re-publishing it) must still raise nothing new.
+TEST(SubscriptionAlerts, NoStoriesReingestRaisesNothingNew) {
+  TempDir tmp;
+  std::ofstream(tmp.path("subs.yaml")) << kSubs;
+  const std::string alerts = tmp.path("alerts.jsonl");
+  auto run = [&] {
+    const auto r = RunShell(Newsflow() + " run -q --json --no-stories --rules " + SourcePath("rules/sets") +
+                            " --source - --db " + tmp.path("db") + " --subscriptions " + tmp.path("subs.yaml") +
+                            " --alerts file:" + alerts + " < " + Fixture("ths"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return JsonObject::LastLine(r.out).Uint("alerts");
+  };
+  EXPECT_GT(run(), 0u);
+  EXPECT_EQ(run(), 0u);
+}
+
+// An alert file whose last line a failed write cut short: the next alerts
+// start on a line of their own, so every one of them still parses.
+TEST(SubscriptionAlerts, APartialLastLineInTheAlertFileIsEndedFirst) {
+  TempDir tmp;
+  std::ofstream(tmp.path("subs.yaml")) << kSubs;
+  std::ofstream(tmp.path("a.jsonl"), std::ios::binary) << "{\"id\":\"cut-sh";
+  const JsonObject s = RunWithSubscriptions(tmp, Fixture("ths"), tmp.path("a.jsonl"));
+  ASSERT_GT(s.Uint("alerts"), 0u);
+  const auto lines = testing::ReadLines(tmp.path("a.jsonl"));
+  ASSERT_EQ(lines.size(), 1 + s.Uint("alerts"));
+  EXPECT_EQ(lines[0], "{\"id\":\"cut-sh");
+  for (size_t i = 1; i < lines.size(); ++i) EXPECT_TRUE(JsonObject::Of(lines[i]).ok()) << lines[i].substr(0, 80);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
