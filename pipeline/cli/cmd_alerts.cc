@@ -31,15 +31,17 @@ struct AlertsArgs {
   std::string tz;
 };
 
-// "<subscription>/<story>" -> subscription; a rule alert (id = document key) has none.
-std::string_view SubscriptionOf(std::string_view id) {
-  const size_t slash = id.find('/');
-  return slash == std::string_view::npos ? std::string_view() : id.substr(0, slash);
+// The alert's `subscription` field; a rule alert (alert: true) has none.
+std::string SubscriptionOf(const storage::StoredAlert& alert, simdjson::dom::parser* parser) {
+  simdjson::dom::element e;
+  std::string_view sub;
+  if (parser->parse(alert.json).get(e) || e["subscription"].get(sub)) return {};
+  return std::string(sub);
 }
 
-bool Wanted(const AlertsArgs& a, const storage::StoredAlert& alert) {
+bool Wanted(const AlertsArgs& a, const storage::StoredAlert& alert, simdjson::dom::parser* parser) {
   if (a.subscriptions.empty()) return true;
-  const std::string_view sub = SubscriptionOf(alert.id);
+  const std::string sub = SubscriptionOf(alert, parser);
   return std::find(a.subscriptions.begin(), a.subscriptions.end(), sub) != a.subscriptions.end();
 }
 
@@ -62,9 +64,9 @@ std::string HumanLine(const storage::StoredAlert& alert, const pipeline::TimeZon
       if (!m.get(k)) also += fmt::format("{}{}", also.empty() ? "  also: " : ", ", k);
     }
   }
-  const std::string_view sub = SubscriptionOf(alert.id);
-  return fmt::format("{:>6}  {}  {:<16}  {}  [{}]{}", alert.seq, zone.Format(time_ms),
-                     sub.empty() ? "(rule)" : sub, title, key, also);
+  std::string_view sub;
+  if (e["subscription"].get(sub)) sub = "(rule)";
+  return fmt::format("{:>6}  {}  {:<16}  {}  [{}]{}", alert.seq, zone.Format(time_ms), sub, title, key, also);
 }
 
 int RunAlerts(const AlertsArgs& a) {
@@ -86,7 +88,7 @@ int RunAlerts(const AlertsArgs& a) {
     }
     for (const auto& alert : batch) {
       after = alert.seq;
-      if (!Wanted(a, alert)) continue;
+      if (!Wanted(a, alert, &parser)) continue;
       if (a.json) {
         std::printf("{\"seq\":%llu,%s\n", static_cast<unsigned long long>(alert.seq), alert.json.c_str() + 1);
       } else {

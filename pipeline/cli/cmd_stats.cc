@@ -11,6 +11,7 @@
 // and tag; --json prints one object per line {bucket, tag, count}.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -63,20 +64,36 @@ int RunStats(const StatsArgs& a) {
 
   std::unique_ptr<storage::Store> store = OpenForReading(a.db);
   if (!store) return 1;
-  std::vector<storage::Record> docs;
-  if (Status s = store->Query(q, &docs); !s.ok()) {
-    std::fprintf(stderr, "newsflow stats: %s\n", s.message().c_str());
-    return 1;
+  // A misspelt tag or feed would give an empty table: a usage error, as in query.
+  std::vector<std::string> known_tags, known_sources;
+  for (Status s : {store->ListTags(&known_tags), store->ListSources(&known_sources)}) {
+    if (!s.ok()) {
+      std::fprintf(stderr, "newsflow stats: %s\n", s.message().c_str());
+      return 1;
+    }
   }
+  for (const auto& t : a.tags)
+    if (std::find(known_tags.begin(), known_tags.end(), t) == known_tags.end())
+      return usage("no stored document has tag '" + t + "'");
+  for (const auto& src : a.sources)
+    if (std::find(known_sources.begin(), known_sources.end(), src) == known_sources.end())
+      return usage("no stored document comes from '" + src + "'");
   const std::set<std::string> wanted(a.tags.begin(), a.tags.end());
   const bool hourly = a.by == "hour";
   std::map<std::pair<std::string, std::string>, uint64_t> counts;  // (bucket, tag) -> documents
-  for (const storage::Record& r : docs) {
+  // Streamed: a store of millions of documents is counted, not loaded.
+  const Status scanned = store->ForEach(q, [&](const storage::Record& r) {
     const std::string bucket = Bucket(zone.ToCivil(r.time_ms), hourly);
     if (wanted.empty()) ++counts[{bucket, "*"}];
     for (const auto& t : r.tags)
       if (wanted.empty() || wanted.count(t.tag)) ++counts[{bucket, t.tag}];
+    return !Interrupted();
+  });
+  if (!scanned.ok()) {
+    std::fprintf(stderr, "newsflow stats: %s\n", scanned.message().c_str());
+    return 1;
   }
+  if (Interrupted()) return 1;
   if (!a.json) std::printf("# %s buckets in %s\n", hourly ? "hour" : "day", zone.name().c_str());
   for (const auto& [key, n] : counts) {
     if (a.json) {

@@ -684,6 +684,7 @@ Status RocksStore::ReadAlert(uint64_t seq, const rocksdb::Slice& value, StoredAl
 Status RocksStore::Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAlert>* out) {
   out->clear();
   if (alerts_ == nullptr) return Status::OK();
+  if (after_seq == UINT64_MAX) return Status::OK();  // nothing comes after the last possible seq
   std::string start;
   PutBigEndian64(&start, after_seq + 1);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), alerts_));
@@ -702,6 +703,7 @@ Status RocksStore::PendingAlerts(size_t limit, std::vector<StoredAlert>* out) {
   if (outbox_ == nullptr) return Status::OK();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), outbox_));
   for (it->SeekToFirst(); it->Valid() && (limit == 0 || out->size() < limit); it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt outbox key in store at {}", path_));
     std::string value;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), alerts_, it->key(), &value);
     if (!s.ok()) return Fail("reading a pending alert", s);
@@ -894,6 +896,10 @@ Status RocksStore::Query(const QueryOptions& q, std::vector<Record>* out) {
     out->push_back(std::move(*r));
     return q.limit == 0 || out->size() < q.limit;
   });
+}
+
+Status RocksStore::ForEach(const QueryOptions& q, const std::function<bool(const Record&)>& visit) {
+  return Scan(q, /*fetch=*/true, [&](std::string_view, Record* r) { return visit(*r); });
 }
 
 Status RocksStore::Count(const QueryOptions& q, uint64_t* out) {

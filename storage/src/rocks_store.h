@@ -30,6 +30,7 @@ class RocksStore final : public Store {
   Status Get(std::string_view key, Record* out, bool* found) override;
   Status Query(const QueryOptions& q, std::vector<Record>* out) override;
   Status Count(const QueryOptions& q, uint64_t* out) override;
+  Status ForEach(const QueryOptions& q, const std::function<bool(const Record&)>& visit) override;
   Status DeadLetters(size_t limit, std::vector<DeadLetter>* out) override;
   Status GetCounts(Counts* out) override;
   Status GetRulesetVersion(std::string* out) override;

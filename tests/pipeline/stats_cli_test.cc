@@ -58,7 +58,8 @@ TEST(StatsCli, CountsPerBucketAndTagEqualACountOfTheDocuments) {
   const auto one = RunShell(Newsflow() + " stats --json --tag region:shenzhen --db " + tmp.path("db"));
   ASSERT_EQ(one.exit_code, 0);
   for (const JsonObject& row : JsonLines(one.out)) EXPECT_EQ(row.String("tag"), "region:shenzhen");
-  for (const std::string bad : {"--by week", "--tz Mars/Olympus", "--since tomorrow"})
+  for (const std::string bad : {"--by week", "--tz Mars/Olympus", "--since tomorrow", "--tag cluster:semiconductor",
+                                 "--source reuters"})
     EXPECT_EQ(RunShell(Newsflow() + " stats " + bad + " --db " + tmp.path("db")).exit_code, 2) << bad;
 }
 

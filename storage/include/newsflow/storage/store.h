@@ -50,6 +50,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -206,6 +207,9 @@ class Store {
   // Newest-first documents matching the filter. A stock filter on a store
   // written before the by_stock index (opened read-only) is Unavailable.
   virtual Status Query(const QueryOptions& q, std::vector<Record>* out) = 0;
+  // Calls visit(record) for each document matching the filter, newest
+  // first, without keeping them (limit ignored); visit returns false to stop.
+  virtual Status ForEach(const QueryOptions& q, const std::function<bool(const Record&)>& visit) = 0;
   // Number of documents matching the filter (limit ignored).
   virtual Status Count(const QueryOptions& q, uint64_t* out) = 0;
 
