@@ -36,5 +36,6 @@ void RegisterRules(CLI::App& app, int* exit_code);     // rules check|explain|li
 void RegisterEval(CLI::App& app, int* exit_code);
 void RegisterProduce(CLI::App& app, int* exit_code);  // produce: replay a corpus into Kafka
 void RegisterStory(CLI::App& app, int* exit_code);    // story features|eval
+void RegisterOps(CLI::App& app, int* exit_code);      // prune, backup, restore
 
 }  // namespace newsflow::cli

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     newsflow::cli::RegisterEval(app, &exit_code);
     newsflow::cli::RegisterProduce(app, &exit_code);
     newsflow::cli::RegisterStory(app, &exit_code);
+    newsflow::cli::RegisterOps(app, &exit_code);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "json_util.h"
+#include "run_child.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -28,6 +29,7 @@ using namespace std::chrono_literals;
 using testing::Newsflow;
 using testing::ReadFile;
 using testing::ReadLines;
+using testing::RunChild;
 using testing::RunShell;
 using testing::TempDir;
 using Clock = std::chrono::steady_clock;
@@ -45,66 +47,6 @@ void WriteRules(const TempDir& tmp) {
       << "version: 1\nrules:\n"
          "  - tag: region:shenzhen\n    any: [深圳]\n    alert: true\n    provenance: [{seed: s.txt, clause: c}]\n";
 }
-
-// `newsflow run` as a child with its stdin on a pipe the test writes.
-class RunChild {
- public:
-  RunChild(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[0], 0);
-      close(fds[0]);
-      close(fds[1]);
-      const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(o, 1);
-      dup2(e, 2);
-      std::vector<char*> argv;
-      const std::string bin = Newsflow();
-      argv.push_back(const_cast<char*>(bin.c_str()));
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
-    }
-    close(fds[0]);
-    in_ = fds[1];
-  }
-  ~RunChild() {
-    CloseInput();
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  bool started() const { return pid_ > 0 && in_ >= 0; }
-  void Write(const std::string& s) { ASSERT_EQ(write(in_, s.data(), s.size()), static_cast<ssize_t>(s.size())); }
-  void CloseInput() {
-    if (in_ >= 0) close(in_);
-    in_ = -1;
-  }
-  void Signal(int sig) { kill(pid_, sig); }
-  // The exit code, or -1 if the child is still running after `limit`.
-  int WaitExit(std::chrono::milliseconds limit) {
-    const auto until = Clock::now() + limit;
-    while (Clock::now() < until) {
-      int st = 0;
-      if (waitpid(pid_, &st, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int in_ = -1;
-  bool exited_ = false;
-};
 
 size_t LineCount(const std::string& path) { return ReadLines(path).size(); }
 

@@ -1,0 +1,84 @@
+// run_child.h — `newsflow run` as a child process with its stdin on a pipe
+// the test writes, for tests of live input and of what a running writer
+// does (backups it serves).
+//
+// Ownership: the object owns the child; its destructor closes the pipe and
+// kills a child still running. Threads: the test's. Errors: gtest assertions.
+#pragma once
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_util.h"
+
+namespace newsflow::testing {
+
+// `newsflow run` as a child with its stdin on a pipe the test writes.
+class RunChild {
+ public:
+  RunChild(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[0], 0);
+      close(fds[0]);
+      close(fds[1]);
+      const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(o, 1);
+      dup2(e, 2);
+      std::vector<char*> argv;
+      const std::string bin = Newsflow();
+      argv.push_back(const_cast<char*>(bin.c_str()));
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(bin.c_str(), argv.data());
+      _exit(127);
+    }
+    close(fds[0]);
+    in_ = fds[1];
+  }
+  ~RunChild() {
+    CloseInput();
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool started() const { return pid_ > 0 && in_ >= 0; }
+  void Write(const std::string& s) { ASSERT_EQ(write(in_, s.data(), s.size()), static_cast<ssize_t>(s.size())); }
+  void CloseInput() {
+    if (in_ >= 0) close(in_);
+    in_ = -1;
+  }
+  void Signal(int sig) { kill(pid_, sig); }
+  // The exit code, or -1 if the child is still running after `limit`.
+  int WaitExit(std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      int st = 0;
+      if (waitpid(pid_, &st, WNOHANG) == pid_) {
+        exited_ = true;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int in_ = -1;
+  bool exited_ = false;
+};
+
+}  // namespace newsflow::testing
