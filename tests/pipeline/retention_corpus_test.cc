@@ -190,14 +190,20 @@ TEST_F(RetentionCorpusTest, RetainNewestWeekPrunesWhileTheRunProceeds) {
 
 TEST_F(RetentionCorpusTest, BackupDuringABusyRunIsTheStateAtOneBatchBoundary) {
   const std::string db = tmp_.path("db"), backups = tmp_.path("backups"), restored = tmp_.path("restored");
-  RunChild run({"run", "-q", "--json", "--batch", "256", "--source", "file:" + CorpusFile("cls-shared.jsonl.gz"),
+  // Small batches on one worker: a run of some seconds, so the request
+  // lands inside it.
+  RunChild run({"run", "-q", "--json", "--batch", "64", "--threads", "1", "--source", "file:" + CorpusFile("cls-shared.jsonl.gz"),
                 "--format", "cls", "--rules", Rules(), "--db", db},
                tmp_.path("out"), tmp_.path("err"));
   ASSERT_TRUE(run.started());
   const auto until = std::chrono::steady_clock::now() + 60s;
   while (!std::filesystem::exists(db + "/CURRENT") && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(20ms);
-  std::this_thread::sleep_for(300ms);  // some batches in
+  auto stored_now = [&] {
+    const auto r = RunShell(Newsflow() + " query --count --db " + db);
+    return r.exit_code == 0 && !r.out.empty() ? std::stoull(r.out) : 0ull;
+  };
+  while (stored_now() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
   const auto b = RunShell(Newsflow() + " backup --db " + db + " --to " + backups);
   ASSERT_EQ(b.exit_code, 0) << b.err;
   const JsonObject backup = JsonObject::LastLine(b.out);
