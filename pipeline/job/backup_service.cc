@@ -117,7 +117,9 @@ void BackupService::Start() {
 
 void BackupService::Stop() {
   stop_.store(true);
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  thread_.join();
+  ServePending();  // a request made before the run ended is answered, with the final state
 }
 
 void BackupService::ServePending() {

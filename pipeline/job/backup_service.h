@@ -49,7 +49,10 @@ class BackupService {
   BackupService& operator=(const BackupService&) = delete;
 
   void Start();
-  void Stop();  // joins the thread; a backup in progress finishes first
+  // Joins the thread (a backup in progress finishes first), then serves the
+  // requests still pending, so none made while the store was held goes
+  // unanswered. Call while the store is open.
+  void Stop();
   uint64_t backups_taken() const { return taken_.load(); }
 
  private:

@@ -610,6 +610,7 @@ Status RocksStore::GetProgress(std::string_view source, std::optional<std::strin
 }
 
 Status RocksStore::Checkpoint() {
+  std::lock_guard lock(write_mu_);  // sets write_status_, which Backup() reads
   if (!db_ || read_only_ || !disable_wal_ || !write_status_.ok()) return write_status_;
   rocksdb::FlushOptions fo;
   fo.wait = false;

@@ -96,6 +96,7 @@ class RocksStore final : public Store {
   uint64_t next_dead_letter_seq_ = 1;
   // Held by each Write(), each Prune() batch and a Backup(): a backup sees
   // the store between two writes. Uncontended except during a backup.
+  // write_status_ is set only under it (Backup() reads it from its thread).
   std::mutex write_mu_;
   Status close_status_;  // what the first Close() returned
   Status write_status_;  // the first failed write or flush: no writes after it

@@ -147,9 +147,12 @@ Status RocksStore::CompactAll() {
   fo.wait = true;
   fo.allow_write_stall = true;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs(handles_.begin(), handles_.end());
-  if (rocksdb::Status s = db_->Flush(fo, cfs); !s.ok()) {
-    write_status_ = Fail("flush before compaction", s);
-    return write_status_;
+  {
+    std::lock_guard lock(write_mu_);  // sets write_status_, which Backup() reads
+    if (rocksdb::Status s = db_->Flush(fo, cfs); !s.ok()) {
+      write_status_ = Fail("flush before compaction", s);
+      return write_status_;
+    }
   }
   rocksdb::CompactRangeOptions cro;
   cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;

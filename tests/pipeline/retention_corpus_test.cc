@@ -190,9 +190,11 @@ TEST_F(RetentionCorpusTest, RetainNewestWeekPrunesWhileTheRunProceeds) {
 
 TEST_F(RetentionCorpusTest, BackupDuringABusyRunIsTheStateAtOneBatchBoundary) {
   const std::string db = tmp_.path("db"), backups = tmp_.path("backups"), restored = tmp_.path("restored");
-  // Small batches on one worker: a run of some seconds, so the request
-  // lands inside it.
-  RunChild run({"run", "-q", "--json", "--batch", "64", "--threads", "1", "--source", "file:" + CorpusFile("cls-shared.jsonl.gz"),
+  // Small batches on one worker, and a flush every 2,000 records (a bulk
+  // load's documents become visible to readers when flushed): the first
+  // documents show early in a run of some seconds, so the request lands
+  // inside it.
+  RunChild run({"run", "-q", "--json", "--batch", "64", "--threads", "1", "--checkpoint-records", "2000", "--source", "file:" + CorpusFile("cls-shared.jsonl.gz"),
                 "--format", "cls", "--rules", Rules(), "--db", db},
                tmp_.path("out"), tmp_.path("err"));
   ASSERT_TRUE(run.started());
