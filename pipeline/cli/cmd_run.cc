@@ -69,6 +69,20 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--checkpoint-records", opts->checkpoint_records,
                   "a regular file: flush the store (and its resume mark) after this many records; "
                   "0 = only at the end")->default_str("20000");
+  auto retain = std::make_shared<std::string>();
+  auto retain_from = std::make_shared<std::string>("now");
+  auto retain_interval = std::make_shared<double>(60);
+  cmd->add_option("--retain", *retain,
+                  "keep only this much: documents older than the cutoff (e.g. 30d, 12h, 90m) are pruned "
+                  "between batches, with their index entries; offsets, progress marks and dead letters stay");
+  cmd->add_option("--retain-from", *retain_from,
+                  "the cutoff is --retain before: now (wall clock) or newest (the newest stored document's "
+                  "time; for replayed historical corpora, where now would remove everything)")
+      ->default_str("now");
+  cmd->add_option("--retain-interval", *retain_interval,
+                  "seconds between prunes (0 = after every batch; the first batch always prunes)")
+      ->default_str("60")
+      ->check(CLI::Range(0.0, 86400.0 * 365));
   cmd->add_flag("--sync", opts->sync_writes, "fsync every batch");
   cmd->add_option("--seeds", opts->seeds_dir,
                   "on SIGHUP the rules are reloaded and linted: the seed documents their provenance cites")
@@ -78,8 +92,23 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
   cmd->add_flag("--json", *json, "print the summary as one JSON object");
   AddYamlConfig(&app, cmd);
-  cmd->callback([opts, quiet, json, window_hours, exit_code] {
+  cmd->footer(
+      "While it runs, `newsflow backup --db DIR --to BACKUPS` asks this process (which holds the store) to take a\n"
+      "backup between two batches.");
+  cmd->callback([opts, quiet, json, window_hours, retain, retain_from, retain_interval, exit_code] {
     opts->progress = !*quiet;
+    std::string error;
+    if (!retain->empty() && !pipeline::ParseRetainDuration(*retain, &opts->retention.retain_ms, &error)) {
+      std::fprintf(stderr, "newsflow run: --retain: %s\n", error.c_str());
+      *exit_code = 2;
+      return;
+    }
+    if (!pipeline::ParseRetainFrom(*retain_from, &opts->retention.from)) {
+      std::fprintf(stderr, "newsflow run: --retain-from must be now or newest, got '%s'\n", retain_from->c_str());
+      *exit_code = 2;
+      return;
+    }
+    opts->retention.interval_ms = static_cast<int64_t>(*retain_interval * 1000);
     opts->story.window_ms = static_cast<int64_t>(*window_hours * 3600 * 1000);
     opts->stop = &g_stop;
     opts->reload = &g_reload;

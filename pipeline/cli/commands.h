@@ -38,5 +38,6 @@ void RegisterProduce(CLI::App& app, int* exit_code);  // produce: replay a corpu
 void RegisterStory(CLI::App& app, int* exit_code);    // story features|eval
 void RegisterAlerts(CLI::App& app, int* exit_code);   // alerts: the alert log (--follow)
 void RegisterStats(CLI::App& app, int* exit_code);    // stats: documents per tag per day/hour
+void RegisterOps(CLI::App& app, int* exit_code);      // prune, backup, restore
 
 }  // namespace newsflow::cli

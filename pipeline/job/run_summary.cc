@@ -31,6 +31,9 @@ std::string FormatSummary(const RunSummary& s) {
   if (s.input_error_offset >= 0)
     out += fmt::format("INPUT ERROR at byte {} of the input: the run stopped there (see the message above)\n",
                        s.input_error_offset);
+  if (s.prune_passes > 0)
+    out += fmt::format("retention: {} prune passes removed {} documents older than the cutoff\n", s.prune_passes,
+                       s.pruned);
   if (!s.durable) out += "NOT DURABLE: the store failed; `stored` counts only what it made durable\n";
   out += fmt::format("{:.2f} s  {:.0f} items/s  {:.1f} MB/s  rule set {}\n", s.seconds,
                      static_cast<double>(s.read) / secs, static_cast<double>(s.bytes) / secs / 1e6,
@@ -44,6 +47,10 @@ std::string FormatSummary(const RunSummary& s) {
       out += fmt::format("{}{} {}", i % 4 == 0 ? "\n  " : "   ", top[i].second, top[i].first);
     out += '\n';
   }
+  if (s.prune_passes > 0)
+    out += fmt::format(",\"prune_passes\":{},\"pruned\":{},\"retain_cutoff_ms\":{}", s.prune_passes, s.pruned,
+                       s.retain_cutoff_ms);
+  if (s.backups > 0) out += fmt::format(",\"backups\":{}", s.backups);
   if (s.latency_samples > 0)
     out += fmt::format("latency (record timestamp -> RocksDB commit, {} records): p50 {:.1f} ms  p99 {:.1f} ms  "
                        "p99.9 {:.1f} ms  max {:.1f} ms\n",
@@ -86,6 +93,10 @@ std::string SummaryToJson(const RunSummary& s) {
   AppendCounts(&out, "alerts_by_subscription", s.alerts_by_subscription);
   out += fmt::format(",\"alerts_redelivered\":{},\"rules_reloaded\":{},\"rules_reload_failed\":{}",
                      s.alerts_redelivered, s.rules_reloaded, s.rules_reload_failed);
+  if (s.prune_passes > 0)
+    out += fmt::format(",\"prune_passes\":{},\"pruned\":{},\"retain_cutoff_ms\":{}", s.prune_passes, s.pruned,
+                       s.retain_cutoff_ms);
+  if (s.backups > 0) out += fmt::format(",\"backups\":{}", s.backups);
   if (s.latency_samples > 0)
     out += fmt::format(",\"latency_ms\":{{\"samples\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f}}}",
                        s.latency_samples, s.latency_p50_ms, s.latency_p99_ms, s.latency_p999_ms, s.latency_max_ms);

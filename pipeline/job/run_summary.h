@@ -38,6 +38,12 @@ struct RunSummary {
   // When the input failed (a corrupt gzip member, data after the last
   // member): the byte offset in the input the error is about, else -1.
   int64_t input_error_offset = -1;
+  // --retain: prune passes made, documents they removed, and the last
+  // cutoff (UTC ms; documents before it were removed). 0/0/INT64_MIN without.
+  uint64_t prune_passes = 0, pruned = 0;
+  int64_t retain_cutoff_ms = INT64_MIN;
+  // Backups the writer took on request (`newsflow backup` while it ran).
+  uint64_t backups = 0;
   // Kafka records only: RocksDB commit time minus the record's timestamp.
   uint64_t latency_samples = 0;
   double latency_p50_ms = 0, latency_p99_ms = 0, latency_p999_ms = 0, latency_max_ms = 0;
@@ -50,7 +56,9 @@ std::string FormatSummary(const RunSummary& s);
 // already_complete, peak_inflight_bytes, input_error_offset, interrupted,
 // ruleset_version,
 // tag_counts {tag: n}, dead_reasons {reason: n}, alerts_by_subscription
-// {name: n}, alerts_redelivered, latency_ms (Kafka only).
+// {name: n}, alerts_redelivered, rules_reloaded, rules_reload_failed,
+// latency_ms (Kafka only); with --retain: prune_passes, pruned,
+// retain_cutoff_ms; backups (when any was taken).
 std::string SummaryToJson(const RunSummary& s);
 
 }  // namespace newsflow::pipeline

@@ -29,6 +29,7 @@
 #include "pipeline/job/current_rules.h"
 #include "pipeline/log/logger.h"
 #include "pipeline/sink/record_json.h"
+#include "pipeline/job/backup_service.h"
 #include "pipeline/job/batch_worker.h"
 #include "pipeline/job/bounded_queue.h"
 #include "pipeline/job/byte_budget.h"
@@ -309,6 +310,10 @@ class Job {
     // Close() fails after a failed write or flush (the store refuses writes
     // after one, and a WAL-less store then has only its last flush); a
     // successful Close() means every write that returned OK is durable.
+    if (backups_) {  // before the store closes
+      backups_->Stop();
+      summary_->backups = backups_->backups_taken();
+    }
     if (store_) {
       if (Status s = store_->Close(); !s.ok()) {
         summary_->durable = false;
@@ -330,6 +335,9 @@ class Job {
     so.disable_wal = !kafka && source_->replayable() && !o_.sync_writes;
     NEWSFLOW_RETURN_IF_ERROR(storage::Store::Open(so, &store_));
     store_stage_.emplace(store_.get());
+    if (o_.retention.retain_ms > 0) retention_.emplace(store_.get(), o_.retention);
+    backups_ = std::make_unique<BackupService>(store_.get(), o_.db);
+    backups_->Start();
     if (!o_.story.enabled) return Status::OK();
     return StoryStage::Open(store_.get(), tagger_->normalizer(), o_.story, &story_stage_);
   }
@@ -390,6 +398,7 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(CollectAlerts(b));
     const uint64_t first_alert_seq = store_->next_alert_seq();
     NEWSFLOW_RETURN_IF_ERROR(store_stage_->Process(b));
+    if (retention_) NEWSFLOW_RETURN_IF_ERROR(retention_->MaybePrune(summary_));
     if (tracking_ && o_.checkpoint_records > 0) {
       since_checkpoint_ += b.items.size();
       if (since_checkpoint_ >= o_.checkpoint_records) {
@@ -566,6 +575,8 @@ class Job {
   std::optional<StoreStage> store_stage_;
   std::unique_ptr<StoryStage> story_stage_;
   std::optional<AlertStage> alert_stage_;
+  std::optional<RetentionStage> retention_;  // --retain
+  std::unique_ptr<BackupService> backups_;   // serves `newsflow backup` while the run holds the store
   std::vector<SubscriptionAlert> batch_alerts_;  // decided before the batch's write, published after it
 
   const int workers_ = std::clamp(o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()),
@@ -605,6 +616,8 @@ Status RunOptions::Validate() const {
     return Status::InvalidArgument(fmt::format("--threads must be 0..{} (0 = one per core), got {}", kMaxThreads, threads));
   if (limits.max_items == 0) return Status::InvalidArgument("--batch must be at least 1");
   if (limits.max_record_bytes == 0) return Status::InvalidArgument("--max-record-bytes must be at least 1");
+  if (retention.retain_ms < 0 || retention.interval_ms < 0)
+    return Status::InvalidArgument("--retain and --retain-interval must not be negative");
   if (queue_batches == 0) return Status::InvalidArgument("the queue must hold at least one batch");
   if (max_inflight_bytes < limits.max_record_bytes)
     return Status::InvalidArgument(fmt::format("--max-inflight-bytes ({}) must be at least --max-record-bytes ({})",

@@ -23,6 +23,7 @@
 #include "newsflow/base/status.h"
 #include "newsflow/rules/compiled_rules.h"
 #include "pipeline/story/story_index.h"
+#include "pipeline/job/retention_stage.h"
 #include "pipeline/job/run_summary.h"
 #include "pipeline/source/source.h"
 
@@ -56,6 +57,9 @@ struct RunOptions {
   // from the last flush. 0 = only at the end.
   uint64_t checkpoint_records = 20000;
   StoryOptions story;               // same-story clustering (window, threshold)
+  // --retain: the writer prunes documents older than the cutoff between
+  // batches (retention_stage.h). Off by default.
+  RetentionOptions retention;
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop a streaming source
   // Set (by SIGHUP) to reload the rules: the run compiles and lints the rules
   // directory again off the hot path and switches to it between batches; a
@@ -77,7 +81,8 @@ struct RunOptions {
   Status Validate() const;
 };
 
-// Runs to the end of the source (or until *stop).
+// Runs to the end of the source (or until *stop). While it runs, the
+// writer also serves `newsflow backup` requests (backup_service.h).
 Status Run(const RunOptions& options, RunSummary* summary);
 
 }  // namespace newsflow::pipeline

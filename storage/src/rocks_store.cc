@@ -1,5 +1,6 @@
 // rocks_store.cc — the RocksDB-backed Store (see store.h for the layout).
 #include "rocks_store.h"
+#include "store_keys.h"
 
 #include <algorithm>
 #include <charconv>
@@ -27,68 +28,6 @@
 
 namespace newsflow::storage {
 namespace {
-
-constexpr char kDocsCf[] = "docs";
-constexpr char kByTagCf[] = "by_tag";
-constexpr char kByTimeCf[] = "by_time";
-constexpr char kDeadLetterCf[] = "dead_letter";
-constexpr char kMetaCf[] = "meta";
-constexpr char kByStoryCf[] = "by_story";
-constexpr char kByStockCf[] = "by_stock";
-constexpr char kAlertsCf[] = "alerts";
-constexpr char kOutboxCf[] = "outbox";
-
-constexpr char kMetaRulesetVersion[] = "ruleset_version";
-constexpr char kMetaCountDocs[] = "count/docs";
-constexpr char kMetaCountDeadLetters[] = "count/dead_letters";
-
-constexpr size_t kTimeKeyBytes = 8;
-
-// ---- key encoding -------------------------------------------------------------
-
-void PutBigEndian64(std::string* out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(static_cast<uint8_t>(v >> (8 * i))));
-}
-
-uint64_t GetBigEndian64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-// be64(~time_ms) with the sign bit flipped first, so that byte order is
-// descending time order over the whole int64 range (negative times sort after
-// the epoch instead of before everything). This is ~t ^ 2^63 == t ^ (2^63-1).
-constexpr uint64_t kTimeMask = 0x7fff'ffff'ffff'ffffULL;
-
-void PutTimeKey(std::string* out, int64_t time_ms) {
-  PutBigEndian64(out, static_cast<uint64_t>(time_ms) ^ kTimeMask);
-}
-
-int64_t GetTimeKey(const char* p) { return static_cast<int64_t>(GetBigEndian64(p) ^ kTimeMask); }
-
-std::string TagPrefix(std::string_view tag) {
-  std::string k;
-  k.reserve(tag.size() + 1 + kTimeKeyBytes);
-  k.append(tag);
-  k.push_back('\0');
-  return k;
-}
-
-std::string TagIndexKey(std::string_view tag, int64_t time_ms, std::string_view key) {
-  std::string k = TagPrefix(tag);
-  PutTimeKey(&k, time_ms);
-  k.append(key);
-  return k;
-}
-
-std::string TimeIndexKey(int64_t time_ms, std::string_view key) {
-  std::string k;
-  k.reserve(kTimeKeyBytes + key.size());
-  PutTimeKey(&k, time_ms);
-  k.append(key);
-  return k;
-}
 
 std::string DeadLetterKey(uint64_t seq) {
   std::string k;
@@ -161,14 +100,6 @@ bool Matches(const Record& r, const QueryOptions& q) {
   if (!q.stock.empty() && std::find(r.stock_codes.begin(), r.stock_codes.end(), q.stock) == r.stock_codes.end())
     return false;
   return true;
-}
-
-// The stored documents' own stock codes, non-empty and unique: their by_stock keys.
-std::vector<std::string> IndexedStockCodes(const std::vector<std::string>& codes) {
-  std::vector<std::string> out;
-  for (const auto& c : codes)
-    if (!c.empty() && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
-  return out;
 }
 
 // Discards RocksDB's info log. Used for read-only opens, which must not
@@ -444,6 +375,7 @@ Status RocksStore::RecoverDeadLetterSeq() {
 }
 
 Status RocksStore::Close() {
+  std::lock_guard lock(write_mu_);  // not under a Backup()
   if (!db_) return close_status_;
   Status result;
   if (disable_wal_ && !write_status_.ok()) {
@@ -613,6 +545,7 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
   if (read_only_) {
     return Status::InvalidArgument(fmt::format("cannot write to store at {}: opened read-only", path_));
   }
+  std::lock_guard lock(write_mu_);  // a Backup() in progress finishes first
   // Keep only the last record for each key.
   std::unordered_map<std::string_view, size_t> last;
   last.reserve(set.records.size());
@@ -717,6 +650,7 @@ Status RocksStore::PendingAlerts(size_t limit, std::vector<StoredAlert>* out) {
 
 Status RocksStore::AckAlerts(const std::vector<uint64_t>& seqs) {
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot write to store at {}: opened read-only", path_));
+  std::lock_guard lock(write_mu_);  // as Write(): a Backup() sees the outbox between two writes
   if (!write_status_.ok()) return write_status_;
   if (seqs.empty()) return Status::OK();
   rocksdb::WriteBatch batch;
@@ -783,6 +717,7 @@ Status RocksStore::GetProgress(std::string_view source, std::optional<std::strin
 }
 
 Status RocksStore::Checkpoint() {
+  std::lock_guard lock(write_mu_);  // sets write_status_, which Backup() reads
   if (!db_ || read_only_ || !disable_wal_ || !write_status_.ok()) return write_status_;
   rocksdb::FlushOptions fo;
   fo.wait = false;

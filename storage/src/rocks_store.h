@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,9 @@ class RocksStore final : public Store {
   Status AckAlerts(const std::vector<uint64_t>& seqs) override;
   uint64_t next_alert_seq() const override { return next_alert_seq_; }
   Status CatchUp() override;
+  Status NewestTime(std::optional<int64_t>* out) override;
+  Status Prune(const PruneOptions& options, PruneStats* stats) override;  // rocks_store_prune.cc
+  Status Backup(const std::string& backup_dir, BackupResult* out) override;
 
  private:
   RocksStore() = default;
@@ -67,6 +71,13 @@ class RocksStore final : public Store {
   // the index alone decides the filter). visit returns false to stop.
   template <typename Visit>
   Status Scan(const QueryOptions& q, bool fetch, Visit&& visit);
+
+  // Deletes one chunk of old documents (from *start on, by_time order) in
+  // one WriteBatch; *start moves past it. *done when none is left.
+  Status PruneChunk(const PruneOptions& options, std::string* start, PruneStats* stats, bool* done);
+  // Flushes every column family together and compacts each one whole.
+  Status CompactAll();
+  uint64_t LiveSstBytes();
 
   Status Fail(std::string_view what, const rocksdb::Status& s) const;
   Status ReadCounter(const rocksdb::ReadOptions& ro, std::string_view name,
@@ -94,6 +105,10 @@ class RocksStore final : public Store {
   // Next dead-letter sequence number; touched only by the (single) writer.
   uint64_t next_dead_letter_seq_ = 1;
   uint64_t next_alert_seq_ = 1;  // the same for the alert log
+  // Held by each Write(), each Prune() batch and a Backup(): a backup sees
+  // the store between two writes. Uncontended except during a backup.
+  // write_status_ is set only under it (Backup() reads it from its thread).
+  std::mutex write_mu_;
   Status close_status_;  // what the first Close() returned
   Status write_status_;  // the first failed write or flush: no writes after it
 };

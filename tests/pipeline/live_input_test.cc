@@ -20,7 +20,7 @@
 #include <thread>
 
 #include "json_util.h"
-#include "child_process.h"
+#include "run_child.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -30,6 +30,7 @@ using namespace std::chrono_literals;
 using testing::Newsflow;
 using testing::ReadFile;
 using testing::ReadLines;
+using testing::RunChild;
 using testing::RunShell;
 using testing::TempDir;
 using Clock = std::chrono::steady_clock;

@@ -10,7 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "child_process.h"
+#include "run_child.h"
 #include "json_util.h"
 #include "test_util.h"
 

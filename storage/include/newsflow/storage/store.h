@@ -44,9 +44,20 @@
 // After a failed write the store accepts no more writes (RocksDB stops
 // background work on I/O errors): Close() it, free space, open it again.
 //
+// RETENTION AND BACKUP. Prune() removes the documents older than a time with
+// every index entry that names them (by_time, by_tag, by_story, by_stock) and
+// lowers count/docs; it never touches meta otherwise (offsets, progress
+// marks), nor dead letters. Backup() copies the whole store (every column
+// family) into a RocksDB BackupEngine directory, incrementally; restore.h
+// restores one. Both run on this handle, so a writer process serves them
+// itself (no second process can open the store read-write).
+//
 // Thread safety: reads (Get, Query, ...) may run concurrently from any
-// thread. Write() must be called from one thread at a time (the pipeline has a
-// single writer); it is not internally serialized against itself.
+// thread. Write() and Prune() must be called from one thread at a time (the
+// pipeline has a single writer); they are not serialized against each other.
+// Backup() may be called from any thread while the writer runs: it waits for
+// the Write() or Prune() in progress and holds the next one back until the
+// backup is taken, so a backup is always the state between two writes.
 #pragma once
 
 #include <cstdint>
@@ -189,6 +200,45 @@ struct Counts {
   uint64_t dead_letters = 0;
 };
 
+// What Prune() removes: the documents with time_ms < before_ms.
+struct PruneOptions {
+  int64_t before_ms = 0;
+  // Documents deleted per WriteBatch. Each batch removes its documents,
+  // their index entries and their part of count/docs together, so a crash
+  // half way leaves a consistent store with some old documents left (prune
+  // again). Bounds the memory of one batch.
+  size_t docs_per_batch = 4096;
+  // After deleting, compact every column family (RocksDB CompactRange,
+  // which drops the deleted entries and range tombstones) so the space is
+  // given back now rather than when RocksDB next compacts those files.
+  // Costs a rewrite of the live data; skipped when nothing was removed.
+  bool compact = true;
+};
+
+// What a Prune() did. bytes_* are the live SST files of every column family
+// (RocksDB's "rocksdb.live-sst-files-size"); memtables are not counted.
+struct PruneStats {
+  uint64_t docs_removed = 0;
+  uint64_t index_entries_removed = 0;  // by_tag + by_story + by_stock (by_time: one per document)
+  uint64_t docs_before = 0, docs_after = 0;  // count/docs in meta
+  uint64_t sst_bytes_before = 0, sst_bytes_after = 0;
+  bool compacted = false;
+};
+
+// One backup as BackupEngine keeps it. new_files/new_bytes: the files this
+// backup copied (the others were shared with an earlier backup: backups are
+// incremental). docs/dead_letters: the store's meta counters at the moment
+// of the backup (kept in the backup's app metadata).
+struct BackupResult {
+  uint32_t backup_id = 0;
+  int64_t timestamp = 0;  // unix seconds
+  uint32_t files = 0;
+  uint64_t bytes = 0;
+  uint32_t new_files = 0;
+  uint64_t new_bytes = 0;
+  Counts counts;
+};
+
 class Store {
  public:
   // Opens (creating if allowed) the store at options.path. On failure returns
@@ -263,6 +313,21 @@ class Store {
   // far of a WAL-less store become durable when it completes. Bounds what a
   // crash of a bulk load loses. A no-op for a store with a WAL.
   virtual Status Checkpoint() = 0;
+
+  // The time of the newest stored document, or nullopt for an empty store.
+  virtual Status NewestTime(std::optional<int64_t>* out) = 0;
+
+  // Removes the documents older than options.before_ms (see RETENTION AND
+  // BACKUP) and fills *stats. Nothing at or after before_ms is touched.
+  // Single writer, like Write(). A failed delete is a failed write (the
+  // store takes no more writes).
+  virtual Status Prune(const PruneOptions& options, PruneStats* stats) = 0;
+
+  // Adds a backup of the whole store to the BackupEngine directory
+  // `backup_dir` (created if missing; files shared with earlier backups
+  // there are not copied again). The memtables are flushed first, so the
+  // backup holds every write that returned before the call. Any thread.
+  virtual Status Backup(const std::string& backup_dir, BackupResult* out) = 0;
 
   // Makes everything written durable (the final flush of a WAL-less bulk
   // load, a WAL sync otherwise) and closes the database. Its status is the

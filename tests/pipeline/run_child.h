@@ -1,6 +1,9 @@
-// child_process.h — `newsflow` as a child process whose stdin is a pipe the
-// test writes, with signals and a bounded wait for its exit: for tests of
-// live input, signals and hot reload.
+// run_child.h — `newsflow run` as a child process with its stdin on a pipe
+// the test writes, for tests of live input and of what a running writer
+// does (backups it serves).
+//
+// Ownership: the object owns the child; its destructor closes the pipe and
+// kills a child still running. Threads: the test's. Errors: gtest assertions.
 #pragma once
 
 #include <fcntl.h>
@@ -18,8 +21,7 @@
 
 namespace newsflow::testing {
 
-// `newsflow ARGS...` with its stdin on a pipe the test writes and its stdout
-// and stderr in files; killed (SIGKILL) if still running when destroyed.
+// `newsflow run` as a child with its stdin on a pipe the test writes.
 class RunChild {
  public:
   RunChild(const std::vector<std::string>& args, const std::string& out, const std::string& err) {

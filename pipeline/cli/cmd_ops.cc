@@ -1,0 +1,228 @@
+// cmd_ops.cc — running newsflow as a service: `prune` (retention),
+// `backup` and `restore`. Each prints one JSON object on stdout.
+//
+// prune and a backup of an idle store open the store read-write
+// themselves; a backup of a store a `run` holds is taken by that run
+// (pipeline/job/backup_service.h). Exit codes as everywhere: 1 a problem
+// to fix (no store, a writer holds it, a failed backup), 2 bad usage.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "newsflow/storage/restore.h"
+#include "newsflow/storage/store.h"
+#include "pipeline/job/backup_service.h"
+#include "pipeline/query/query_time.h"
+#include "pipeline/query/time_zone.h"
+
+namespace newsflow::cli {
+namespace {
+
+std::string BackupJson(const storage::BackupResult& r, std::string_view via) {
+  return fmt::format(
+      "{{\"backup_id\":{},\"timestamp\":{},\"files\":{},\"bytes\":{},\"new_files\":{},\"new_bytes\":{},"
+      "\"docs\":{},\"dead_letters\":{}{}}}",
+      r.backup_id, r.timestamp, r.files, r.bytes, r.new_files, r.new_bytes, r.counts.docs, r.counts.dead_letters,
+      via.empty() ? std::string() : fmt::format(",\"taken_by\":\"{}\"", via));
+}
+
+// Opens an existing store read-write; on failure says why (a writer holding
+// it is named by its pid).
+std::unique_ptr<storage::Store> OpenForWriting(const std::string& cmd, const std::string& db, std::string_view advice) {
+  storage::StoreOptions o;
+  o.path = db;
+  o.create_if_missing = false;
+  std::unique_ptr<storage::Store> store;
+  if (Status s = storage::Store::Open(o, &store); !s.ok()) {
+    if (const int pid = pipeline::StoreWriterPid(db); pid != 0)
+      std::fprintf(stderr, "newsflow %s: a writer (pid %d) holds the store at %s; %.*s\n", cmd.c_str(), pid,
+                   db.c_str(), static_cast<int>(advice.size()), advice.data());
+    else
+      std::fprintf(stderr, "newsflow %s: %s\n", cmd.c_str(), s.message().c_str());
+    return nullptr;
+  }
+  return store;
+}
+
+void RegisterPrune(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand(
+      "prune", "Remove the documents older than a time, with their index entries and story links; reclaim the space");
+  struct Args {
+    std::string db, before, tz;
+    bool no_compact = false;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--db", a->db, "RocksDB directory (must exist; no run may hold it: use run --retain then)")
+      ->required();
+  cmd->add_option("--before", a->before,
+                  "remove documents older than this: YYYY-MM-DD[ HH:MM[:SS]] in the zone, ...Z for UTC, unix ms, "
+                  "or an age (30d, 12h)")
+      ->required();
+  cmd->add_option("--tz", a->tz, "zone --before is read in (default $NEWSFLOW_TZ, else Asia/Shanghai)");
+  cmd->add_flag("--no-compact", a->no_compact,
+                "skip the compaction (space then comes back when RocksDB next compacts those files)");
+  cmd->footer(
+      "Meta (Kafka offsets, file progress marks, counters) and dead letters are kept; count/docs is lowered.\n"
+      "Prints one JSON object: before_ms, removed, index_entries_removed, docs_before, docs_after,\n"
+      "sst_bytes_before, sst_bytes_after, compacted.");
+  cmd->callback([a, exit_code] {
+    pipeline::TimeZone zone;
+    if (Status s = pipeline::DisplayZone(a->tz, &zone); !s.ok()) {
+      std::fprintf(stderr, "newsflow prune: %s\n", s.message().c_str());
+      *exit_code = 2;
+      return;
+    }
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+    storage::PruneOptions po;
+    std::string error;
+    if (!pipeline::ParseQueryTime(a->before, zone, now_ms, pipeline::TimeBound::kSince, &po.before_ms, &error)) {
+      std::fprintf(stderr, "newsflow prune: --before: %s\n", error.c_str());
+      *exit_code = 2;
+      return;
+    }
+    po.compact = !a->no_compact;
+    auto store = OpenForWriting("prune", a->db, "stop it first, or give it --retain");
+    if (!store) {
+      *exit_code = 1;
+      return;
+    }
+    storage::PruneStats st;
+    Status s = store->Prune(po, &st);
+    if (Status c = store->Close(); s.ok()) s = c;
+    if (!s.ok()) {
+      std::fprintf(stderr, "newsflow prune: %s\n", s.message().c_str());
+      *exit_code = 1;
+      return;
+    }
+    std::printf(
+        "{\"before_ms\":%lld,\"removed\":%llu,\"index_entries_removed\":%llu,\"docs_before\":%llu,\"docs_after\":%llu,"
+        "\"sst_bytes_before\":%llu,\"sst_bytes_after\":%llu,\"compacted\":%s}\n",
+        static_cast<long long>(po.before_ms), static_cast<unsigned long long>(st.docs_removed),
+        static_cast<unsigned long long>(st.index_entries_removed), static_cast<unsigned long long>(st.docs_before),
+        static_cast<unsigned long long>(st.docs_after), static_cast<unsigned long long>(st.sst_bytes_before),
+        static_cast<unsigned long long>(st.sst_bytes_after), st.compacted ? "true" : "false");
+  });
+}
+
+void RegisterBackup(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("backup", "Back up a store (every column family), incrementally, while it runs or not");
+  struct Args {
+    std::string db, to;
+    double timeout_s = 600;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--db", a->db, "RocksDB directory (must exist)")->required();
+  cmd->add_option("--to", a->to,
+                  "backup directory (RocksDB BackupEngine; created if missing; later backups add only new files)")
+      ->required();
+  cmd->add_option("--timeout", a->timeout_s, "seconds to wait for a running writer to take the backup")
+      ->default_str("600")
+      ->check(CLI::Range(0.1, 86400.0));
+  cmd->footer(
+      "When no process holds the store, backup opens it itself. When `newsflow run` holds it, the run takes the\n"
+      "backup on its own handle between two batches (a request file in DIR/backup-requests). Either way the\n"
+      "backup is one consistent state of documents, indexes, dead letters, offsets and progress marks.\n"
+      "Prints one JSON object: backup_id, timestamp, files, bytes, new_files, new_bytes (what this backup\n"
+      "copied), docs and dead_letters (the store's counters at the backup), taken_by (\"backup\" or \"writer\").");
+  cmd->callback([a, exit_code] {
+    storage::BackupResult r;
+    std::string via;
+    Status s;
+    if (pipeline::StoreWriterPid(a->db) != 0) {
+      via = "writer";
+      s = pipeline::RequestBackup(a->db, a->to, static_cast<int64_t>(a->timeout_s * 1000), &r);
+    } else {
+      auto store = OpenForWriting("backup", a->db, "");
+      if (!store && pipeline::StoreWriterPid(a->db) != 0) {  // a run started meanwhile
+        via = "writer";
+        s = pipeline::RequestBackup(a->db, a->to, static_cast<int64_t>(a->timeout_s * 1000), &r);
+      } else if (!store) {
+        *exit_code = 1;
+        return;
+      } else {
+        via = "backup";
+        s = store->Backup(a->to, &r);
+        if (Status c = store->Close(); s.ok()) s = c;
+      }
+    }
+    if (!s.ok()) {
+      std::fprintf(stderr, "newsflow backup: %s\n", s.message().c_str());
+      *exit_code = 1;
+      return;
+    }
+    std::printf("%s\n", BackupJson(r, via).c_str());
+  });
+}
+
+void RegisterRestore(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("restore", "Restore a backup into a new store directory, or list the backups");
+  struct Args {
+    std::string from, db;
+    uint32_t backup_id = 0;
+    bool list = false;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--from", a->from, "backup directory (made by newsflow backup)")->required();
+  cmd->add_option("--db", a->db, "the store to create (must not hold a store)");
+  cmd->add_option("--backup-id", a->backup_id, "which backup (default: the latest)")->check(CLI::Range(1u, 4294967295u));
+  cmd->add_flag("--list", a->list, "print the backups, one JSON object per line, oldest first");
+  cmd->footer(
+      "Prints one JSON object: the restored backup's backup_id, files, bytes, docs, dead_letters (its counters\n"
+      "when taken), and restored_docs, restored_dead_letters (read back from the restored store).");
+  cmd->callback([a, exit_code] {
+    if (a->list) {
+      std::vector<storage::BackupResult> all;
+      if (Status s = storage::ListBackups(a->from, &all); !s.ok()) {
+        std::fprintf(stderr, "newsflow restore: %s\n", s.message().c_str());
+        *exit_code = 1;
+        return;
+      }
+      for (const auto& r : all) std::printf("%s\n", BackupJson(r, "").c_str());
+      return;
+    }
+    if (a->db.empty()) {
+      std::fprintf(stderr, "newsflow restore: --db is required (or --list)\n");
+      *exit_code = 2;
+      return;
+    }
+    storage::BackupResult r;
+    if (Status s = storage::RestoreBackup(a->from, a->db, a->backup_id, &r); !s.ok()) {
+      std::fprintf(stderr, "newsflow restore: %s\n", s.message().c_str());
+      *exit_code = 1;
+      return;
+    }
+    storage::StoreOptions o;
+    o.path = a->db;
+    o.create_if_missing = false;
+    o.read_only = true;
+    std::unique_ptr<storage::Store> store;
+    storage::Counts c;
+    Status s = storage::Store::Open(o, &store);
+    if (s.ok()) s = store->GetCounts(&c);
+    if (!s.ok()) {
+      std::fprintf(stderr, "newsflow restore: the restored store does not open: %s\n", s.message().c_str());
+      *exit_code = 1;
+      return;
+    }
+    std::string json = BackupJson(r, "");
+    json.pop_back();
+    std::printf("%s,\"restored_docs\":%llu,\"restored_dead_letters\":%llu}\n", json.c_str(),
+                static_cast<unsigned long long>(c.docs), static_cast<unsigned long long>(c.dead_letters));
+  });
+}
+
+}  // namespace
+
+void RegisterOps(CLI::App& app, int* exit_code) {
+  RegisterPrune(app, exit_code);
+  RegisterBackup(app, exit_code);
+  RegisterRestore(app, exit_code);
+}
+
+}  // namespace newsflow::cli

@@ -1,0 +1,56 @@
+// retention_stage.h — `run --retain`: the writer prunes the store between
+// batches, so a long-running job keeps only a window of documents.
+//
+// The cutoff is a duration before a reference: kWallClock (now, the
+// default: what a live feed wants) or kNewestDocument (the newest stored
+// document's time: for a replayed historical corpus, where "now" would
+// remove everything). Documents older than the cutoff are removed with
+// their index entries (Store::Prune); meta (offsets, progress marks) and
+// dead letters stay.
+//
+// Ownership: borrows the store (outlives the stage). Threads: the writer's
+// only (Prune is a write). Errors: Status from the store.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "newsflow/base/status.h"
+#include "newsflow/storage/store.h"
+#include "pipeline/job/run_summary.h"
+
+namespace newsflow::pipeline {
+
+enum class RetainFrom { kWallClock, kNewestDocument };
+
+struct RetentionOptions {
+  int64_t retain_ms = 0;                    // 0 = no retention
+  RetainFrom from = RetainFrom::kWallClock;
+  int64_t interval_ms = 60000;              // prune at most this often; 0 = after every batch
+};
+
+// "30d", "12h", "90m", "45s", "2w" (a positive whole number and a unit) ->
+// milliseconds. False with *error saying what was expected.
+bool ParseRetainDuration(std::string_view s, int64_t* out_ms, std::string* error);
+// "now" | "newest".
+bool ParseRetainFrom(std::string_view s, RetainFrom* out);
+
+class RetentionStage {
+ public:
+  RetentionStage(storage::Store* store, RetentionOptions options) : store_(store), o_(options) {}
+
+  // Prunes when the interval has passed since the last prune (the first
+  // call always prunes); counts what was removed into the summary.
+  Status MaybePrune(RunSummary* summary);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  storage::Store* store_;
+  RetentionOptions o_;
+  bool pruned_once_ = false;
+  Clock::time_point last_;
+};
+
+}  // namespace newsflow::pipeline

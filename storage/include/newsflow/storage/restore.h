@@ -1,0 +1,34 @@
+// restore.h — reading the backups that Store::Backup() made: list them,
+// restore one into a new store directory.
+//
+// A backup directory is RocksDB BackupEngine's (backups share their
+// unchanged files); it holds every column family of the store: documents,
+// indexes, dead letters and meta (counters, Kafka offsets, progress marks).
+// Restoring gives the store exactly as it was at that backup.
+//
+// Ownership: plain functions; the caller owns the directories. Threads: any,
+// but not two restores into one directory. Errors: Status naming the
+// directory and RocksDB's reason.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "newsflow/base/status.h"
+#include "newsflow/storage/store.h"
+
+namespace newsflow::storage {
+
+// The backups in `backup_dir`, oldest first (new_files/new_bytes: the files
+// each added to the ones before it). NotFound when there is no backup there.
+Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out);
+
+// Restores backup `backup_id` (0 = the latest) of `backup_dir` into
+// `db_dir`, after checking the backup's files against their checksums.
+// `db_dir` must not hold a store (InvalidArgument): a restore never
+// overwrites one. *restored describes the backup that was restored.
+Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, uint32_t backup_id,
+                     BackupResult* restored);
+
+}  // namespace newsflow::storage

@@ -1,0 +1,153 @@
+// backup_engine.cc — Store::Backup()'s BackupEngine part and restore.h.
+#include "backup_engine.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <system_error>
+#include <vector>
+
+#include <fmt/format.h>
+#include <rocksdb/env.h>
+#include <rocksdb/utilities/backup_engine.h>
+
+#include "newsflow/storage/restore.h"
+
+namespace newsflow::storage {
+namespace {
+
+// App metadata: "docs=N dead_letters=M" (stored in every backup).
+std::string EncodeCounts(const Counts& c) {
+  return fmt::format("docs={} dead_letters={}", c.docs, c.dead_letters);
+}
+
+Counts DecodeCounts(const std::string& meta) {
+  Counts c;
+  unsigned long long docs = 0, dls = 0;
+  if (std::sscanf(meta.c_str(), "docs=%llu dead_letters=%llu", &docs, &dls) == 2) {
+    c.docs = docs;
+    c.dead_letters = dls;
+  }
+  return c;
+}
+
+Status FromRocks(const std::string& what, const rocksdb::Status& s) {
+  std::string msg = what + ": " + s.ToString();
+  if (s.IsNoSpace()) return Status::NoSpace(std::move(msg));
+  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
+  if (s.IsNotFound() || s.IsPathNotFound()) return Status::NotFound(std::move(msg));
+  if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::InvalidArgument(std::move(msg));
+  return Status::IOError(std::move(msg));
+}
+
+rocksdb::BackupEngineOptions EngineOptions(const std::string& dir) {
+  rocksdb::BackupEngineOptions bo(dir);
+  bo.share_table_files = true;          // incremental: an SST file is copied once
+  bo.share_files_with_checksum = true;  // ... and named by its checksum
+  bo.sync = true;
+  bo.max_background_operations = 1;
+  return bo;
+}
+
+// Describes every backup, oldest first; new_files/new_bytes against the
+// union of the backups before it.
+std::vector<BackupResult> Describe(const std::vector<rocksdb::BackupInfo>& infos) {
+  std::vector<BackupResult> out;
+  std::set<std::string> seen;
+  for (const auto& info : infos) {
+    BackupResult r;
+    r.backup_id = info.backup_id;
+    r.timestamp = info.timestamp;
+    r.files = info.number_files;
+    r.bytes = info.size;
+    r.counts = DecodeCounts(info.app_metadata);
+    for (const auto& f : info.file_details) {
+      if (seen.insert(f.relative_filename).second) {
+        ++r.new_files;
+        r.new_bytes += f.size;
+      }
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+template <typename Engine>
+std::vector<rocksdb::BackupInfo> SortedInfos(const Engine& engine) {
+  std::vector<rocksdb::BackupInfo> infos;
+  engine.GetBackupInfo(&infos, /*include_file_details=*/true);
+  std::sort(infos.begin(), infos.end(), [](const auto& a, const auto& b) { return a.backup_id < b.backup_id; });
+  return infos;
+}
+
+}  // namespace
+
+Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& counts, BackupResult* out) {
+  rocksdb::BackupEngine* raw = nullptr;
+  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
+  if (!s.ok()) return FromRocks(fmt::format("cannot open backup directory {}", backup_dir), s);
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  rocksdb::CreateBackupOptions cbo;
+  // Flushing makes the backup self-contained for a store without a WAL
+  // (whose memtables exist nowhere else) and short for one with a WAL.
+  cbo.flush_before_backup = true;
+  rocksdb::BackupID id = 0;
+  s = engine->CreateNewBackupWithMetadata(cbo, db, EncodeCounts(counts), &id);
+  if (!s.ok()) return FromRocks(fmt::format("backup to {} failed", backup_dir), s);
+  for (const BackupResult& r : Describe(SortedInfos(*engine))) {
+    if (r.backup_id == id) {
+      *out = r;
+      return Status::OK();
+    }
+  }
+  return Status::Internal(fmt::format("backup {} in {} is not listed after it was made", id, backup_dir));
+}
+
+Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out) {
+  out->clear();
+  if (!std::filesystem::is_directory(backup_dir)) {
+    return Status::NotFound(fmt::format("no backup directory at {}", backup_dir));
+  }
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  rocksdb::IOStatus s =
+      rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
+  if (!s.ok()) return FromRocks(fmt::format("cannot open backup directory {}", backup_dir), s);
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  *out = Describe(SortedInfos(*engine));
+  if (out->empty()) return Status::NotFound(fmt::format("no backup in {}", backup_dir));
+  return Status::OK();
+}
+
+Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, uint32_t backup_id,
+                     BackupResult* restored) {
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(db_dir) / "CURRENT", ec)) {
+    return Status::InvalidArgument(
+        fmt::format("{} holds a store; restore into a new directory (a restore never overwrites a store)", db_dir));
+  }
+  std::vector<BackupResult> all;
+  NEWSFLOW_RETURN_IF_ERROR(ListBackups(backup_dir, &all));
+  const BackupResult* chosen = backup_id == 0 ? &all.back() : nullptr;
+  for (const auto& r : all)
+    if (r.backup_id == backup_id) chosen = &r;
+  if (chosen == nullptr) {
+    return Status::NotFound(fmt::format("no backup {} in {} (latest is {})", backup_id, backup_dir, all.back().backup_id));
+  }
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  rocksdb::IOStatus s =
+      rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
+  if (!s.ok()) return FromRocks(fmt::format("cannot open backup directory {}", backup_dir), s);
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  s = engine->VerifyBackup(chosen->backup_id, /*verify_with_checksum=*/true);
+  if (!s.ok()) return FromRocks(fmt::format("backup {} in {} is damaged", chosen->backup_id, backup_dir), s);
+  std::filesystem::create_directories(db_dir, ec);
+  if (ec) return Status::IOError(fmt::format("cannot create {}: {}", db_dir, ec.message()));
+  s = engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->backup_id, db_dir, db_dir);
+  if (!s.ok()) return FromRocks(fmt::format("restore of backup {} into {} failed", chosen->backup_id, db_dir), s);
+  *restored = *chosen;
+  return Status::OK();
+}
+
+}  // namespace newsflow::storage

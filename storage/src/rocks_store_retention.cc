@@ -1,0 +1,180 @@
+// rocks_store_retention.cc — RocksStore's retention and backup: Prune(),
+// NewestTime(), Backup() (store.h, RETENTION AND BACKUP).
+//
+// Prune walks by_time from the newest document older than the cutoff to
+// the oldest, a chunk at a time. One WriteBatch per chunk deletes the
+// documents, their by_tag/by_story/by_stock entries (point deletes: their
+// keys come from the stored record), the chunk's by_time entries (one
+// DeleteRange: they are contiguous) and lowers count/docs by the chunk's
+// size. Then every column family is compacted, which drops the deleted
+// entries and the range tombstones and gives the space back.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include "backup_engine.h"
+#include "rocks_store.h"
+#include "store_keys.h"
+
+namespace newsflow::storage {
+
+Status RocksStore::NewestTime(std::optional<int64_t>* out) {
+  out->reset();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), by_time_));
+  it->SeekToFirst();  // newest first
+  if (it->Valid()) {
+    if (it->key().size() < kTimeKeyBytes) return Status::Corruption(fmt::format("corrupt time index key in store at {}", path_));
+    *out = GetTimeKey(it->key().data());
+  }
+  if (!it->status().ok()) return Fail("scanning time index", it->status());
+  return Status::OK();
+}
+
+uint64_t RocksStore::LiveSstBytes() {
+  uint64_t total = 0;
+  for (auto* h : handles_) {
+    uint64_t v = 0;
+    if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &v)) total += v;
+  }
+  return total;
+}
+
+Status RocksStore::Prune(const PruneOptions& options, PruneStats* stats) {
+  *stats = PruneStats{};
+  if (read_only_) return Status::InvalidArgument(fmt::format("cannot prune store at {}: opened read-only", path_));
+  if (!write_status_.ok()) {
+    return Status::Aborted(fmt::format("store at {} takes no writes after a failed one: {}", path_,
+                                       write_status_.message()));
+  }
+  if (options.docs_per_batch == 0) return Status::InvalidArgument("prune: docs_per_batch must be at least 1");
+  NEWSFLOW_RETURN_IF_ERROR(ReadCounter(rocksdb::ReadOptions(), kMetaCountDocs, &stats->docs_before));
+  stats->sst_bytes_before = LiveSstBytes();
+  if (options.before_ms != INT64_MIN) {
+    std::string start;  // by_time is newest first: documents older than the cutoff sort at and after this
+    PutTimeKey(&start, options.before_ms - 1);
+    for (bool done = false; !done;) NEWSFLOW_RETURN_IF_ERROR(PruneChunk(options, &start, stats, &done));
+  }
+  if (stats->docs_removed > 0 && options.compact) {
+    NEWSFLOW_RETURN_IF_ERROR(CompactAll());
+    stats->compacted = true;
+  }
+  NEWSFLOW_RETURN_IF_ERROR(ReadCounter(rocksdb::ReadOptions(), kMetaCountDocs, &stats->docs_after));
+  stats->sst_bytes_after = LiveSstBytes();
+  return Status::OK();
+}
+
+Status RocksStore::PruneChunk(const PruneOptions& options, std::string* start, PruneStats* stats, bool* done) {
+  std::lock_guard lock(write_mu_);  // a Backup() sees whole chunks only
+  rocksdb::ReadOptions ro;
+  std::vector<std::string> time_keys;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, by_time_));
+    for (it->Seek(*start); it->Valid() && time_keys.size() < options.docs_per_batch; it->Next()) {
+      if (it->key().size() <= kTimeKeyBytes) {
+        return Status::Corruption(fmt::format("corrupt time index key in store at {}", path_));
+      }
+      time_keys.push_back(it->key().ToString());
+    }
+    if (!it->status().ok()) return Fail("scanning time index", it->status());
+  }
+  if (time_keys.empty()) {
+    *done = true;
+    return Status::OK();
+  }
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(time_keys.size());
+  for (const auto& k : time_keys) keys.emplace_back(k.data() + kTimeKeyBytes, k.size() - kTimeKeyBytes);
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(ro, docs_, keys.size(), keys.data(), values.data(), statuses.data());
+
+  rocksdb::WriteBatch batch;
+  uint64_t index_entries = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string_view key = keys[i].ToStringView();
+    if (statuses[i].IsNotFound()) {
+      return Status::Corruption(fmt::format("index entry for missing record {} in store at {}", key, path_));
+    }
+    if (!statuses[i].ok()) return Fail(fmt::format("reading record {}", key), statuses[i]);
+    Record old;
+    if (!DecodeRecord(values[i].ToStringView(), &old)) {
+      return Status::Corruption(fmt::format("corrupt stored record {} in store at {}", key, path_));
+    }
+    for (const auto& t : old.tags) batch.Delete(by_tag_, TagIndexKey(t.tag, old.time_ms, key));
+    index_entries += old.tags.size();
+    if (!old.story.empty() && by_story_ != nullptr) {
+      batch.Delete(by_story_, TagIndexKey(old.story, old.time_ms, key));
+      ++index_entries;
+    }
+    for (const auto& c : IndexedStockCodes(old.stock_codes)) {
+      batch.Delete(by_stock_, TagIndexKey(c, old.time_ms, key));
+      ++index_entries;
+    }
+    batch.Delete(docs_, keys[i]);
+  }
+  // The chunk's by_time entries are every key from the first to the last
+  // one read (no writer runs meanwhile): one range tombstone.
+  const std::string end = time_keys.back() + '\0';  // the first key after the last one
+  batch.DeleteRange(by_time_, time_keys.front(), end);
+  uint64_t count = 0;
+  NEWSFLOW_RETURN_IF_ERROR(ReadCounter(ro, kMetaCountDocs, &count));
+  batch.Put(meta_, kMetaCountDocs, std::to_string(count >= keys.size() ? count - keys.size() : 0));
+
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_writes_;
+  wo.disableWAL = disable_wal_;
+  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) {
+    write_status_ = Fail("prune write failed", s);
+    return write_status_;
+  }
+  stats->docs_removed += keys.size();
+  stats->index_entries_removed += index_entries;
+  *start = end;
+  *done = time_keys.size() < options.docs_per_batch;
+  return Status::OK();
+}
+
+Status RocksStore::CompactAll() {
+  // Flush every family together first: for a store without a WAL (atomic
+  // flush) a per-family flush would break the families' agreement on disk.
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  fo.allow_write_stall = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(handles_.begin(), handles_.end());
+  {
+    std::lock_guard lock(write_mu_);  // sets write_status_, which Backup() reads
+    if (rocksdb::Status s = db_->Flush(fo, cfs); !s.ok()) {
+      write_status_ = Fail("flush before compaction", s);
+      return write_status_;
+    }
+  }
+  rocksdb::CompactRangeOptions cro;
+  cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  for (auto* h : handles_) {
+    if (h == dead_letter_) continue;  // nothing is deleted there
+    if (rocksdb::Status s = db_->CompactRange(cro, h, nullptr, nullptr); !s.ok()) {
+      return Fail(fmt::format("compacting {}", h->GetName()), s);
+    }
+  }
+  return Status::OK();
+}
+
+Status RocksStore::Backup(const std::string& backup_dir, BackupResult* out) {
+  if (read_only_) return Status::InvalidArgument(fmt::format("cannot back up store at {} from a reader", path_));
+  std::lock_guard lock(write_mu_);  // the state between two writes
+  if (!db_) return Status::Aborted(fmt::format("store at {} is closed", path_));
+  if (!write_status_.ok()) {
+    return Status::Aborted(fmt::format("store at {} failed a write: {}", path_, write_status_.message()));
+  }
+  Counts counts;
+  NEWSFLOW_RETURN_IF_ERROR(GetCounts(&counts));
+  return BackupDb(db_.get(), backup_dir, counts, out);
+}
+
+}  // namespace newsflow::storage

@@ -1,0 +1,87 @@
+// store_keys.h — internal to storage/: the names of the column families and
+// meta entries, and the encoding of index keys (store.h states the layout).
+// Shared by the parts of RocksStore (rocks_store.cc, rocks_store_retention.cc).
+//
+// Ownership: values only. Threads: pure functions. Errors: none.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace newsflow::storage {
+
+inline constexpr char kDocsCf[] = "docs";
+inline constexpr char kByTagCf[] = "by_tag";
+inline constexpr char kByTimeCf[] = "by_time";
+inline constexpr char kDeadLetterCf[] = "dead_letter";
+inline constexpr char kMetaCf[] = "meta";
+inline constexpr char kByStoryCf[] = "by_story";
+inline constexpr char kByStockCf[] = "by_stock";
+inline constexpr char kAlertsCf[] = "alerts";
+inline constexpr char kOutboxCf[] = "outbox";
+
+inline constexpr char kMetaRulesetVersion[] = "ruleset_version";
+inline constexpr char kMetaCountDocs[] = "count/docs";
+inline constexpr char kMetaCountDeadLetters[] = "count/dead_letters";
+
+inline constexpr size_t kTimeKeyBytes = 8;
+
+// ---- key encoding -------------------------------------------------------------
+
+inline void PutBigEndian64(std::string* out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(static_cast<uint8_t>(v >> (8 * i))));
+}
+
+inline uint64_t GetBigEndian64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+// be64(~time_ms) with the sign bit flipped first, so that byte order is
+// descending time order over the whole int64 range (negative times sort after
+// the epoch instead of before everything). This is ~t ^ 2^63 == t ^ (2^63-1).
+inline constexpr uint64_t kTimeMask = 0x7fff'ffff'ffff'ffffULL;
+
+inline void PutTimeKey(std::string* out, int64_t time_ms) {
+  PutBigEndian64(out, static_cast<uint64_t>(time_ms) ^ kTimeMask);
+}
+
+inline int64_t GetTimeKey(const char* p) { return static_cast<int64_t>(GetBigEndian64(p) ^ kTimeMask); }
+
+inline std::string TagPrefix(std::string_view tag) {
+  std::string k;
+  k.reserve(tag.size() + 1 + kTimeKeyBytes);
+  k.append(tag);
+  k.push_back('\0');
+  return k;
+}
+
+inline std::string TagIndexKey(std::string_view tag, int64_t time_ms, std::string_view key) {
+  std::string k = TagPrefix(tag);
+  PutTimeKey(&k, time_ms);
+  k.append(key);
+  return k;
+}
+
+inline std::string TimeIndexKey(int64_t time_ms, std::string_view key) {
+  std::string k;
+  k.reserve(kTimeKeyBytes + key.size());
+  PutTimeKey(&k, time_ms);
+  k.append(key);
+  return k;
+}
+
+// The stored documents' own stock codes, non-empty and unique: their by_stock keys.
+inline std::vector<std::string> IndexedStockCodes(const std::vector<std::string>& codes) {
+  std::vector<std::string> out;
+  for (const auto& c : codes)
+    if (!c.empty() && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  return out;
+}
+
+}  // namespace newsflow::storage

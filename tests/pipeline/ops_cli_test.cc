@@ -1,0 +1,160 @@
+// `newsflow backup`, `restore`, `prune` and `run --retain` from the command
+// line, on the bundled fixtures (no corpus needed):
+//   - a backup requested while `run` holds the store (stdin, the writer idle
+//     between two parts of the input) is taken by the writer and restores to
+//     exactly the store of the first part: documents, per-tag counts, dead
+//     letters; a later backup of the idle store copies only new files;
+//   - usage errors exit 2; a prune while a writer holds the store exits 1.
+// Assertions read the JSON the commands print and `query --count`.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "json_util.h"
+#include "run_child.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::JsonObject;
+using testing::Newsflow;
+using testing::ReadLines;
+using testing::RunChild;
+using testing::RunShell;
+using testing::SourcePath;
+using testing::TempDir;
+
+uint64_t CountOf(const std::string& db, const std::string& args = "") {
+  const auto r = RunShell(Newsflow() + " query --count --db " + db + " " + args);
+  EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+  return std::stoull(r.out.empty() ? "0" : r.out);
+}
+
+uint64_t DeadLetterCount(const std::string& db) {
+  const auto r = RunShell(Newsflow() + " dead-letter --count --db " + db);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return std::stoull(r.out.empty() ? "0" : r.out);
+}
+
+std::string Join(const std::vector<std::string>& lines, size_t from, size_t to) {
+  std::string out;
+  for (size_t i = from; i < to; ++i) out += lines[i] + "\n";
+  return out;
+}
+
+TEST(OpsCli, BackupWhileRunningIsTakenByTheWriterAndRestoresTheStoreAtThatMoment) {
+  TempDir tmp;
+  const std::string rules = SourcePath("rules/sets");
+  std::vector<std::string> lines = ReadLines(SourcePath("tests/fixtures/cls-sample.jsonl"));
+  ASSERT_EQ(lines.size(), 120u);
+  lines.insert(lines.begin() + 30, "{\"id\": 1, \"ctime\": tru}");  // a dead letter in the first part
+  const size_t first = 61;
+
+  // The reference: the first part alone, as a file.
+  std::ofstream(tmp.path("first.jsonl")) << Join(lines, 0, first);
+  const auto ref = RunShell(Newsflow() + " run -q --json --source file:" + tmp.path("first.jsonl") +
+                            " --format cls --rules " + rules + " --db " + tmp.path("ref"));
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  const JsonObject ref_summary = JsonObject::LastLine(ref.out);
+  const uint64_t ref_docs = ref_summary.Uint("stored");
+  ASSERT_GT(ref_docs, 0u);
+  ASSERT_EQ(ref_summary.Uint("dead_lettered"), 1u);
+
+  const std::string db = tmp.path("db");
+  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", rules, "--db", db, "--json", "-q"},
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  run.Write(Join(lines, 0, first));
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (CountOf(db) < ref_docs && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(CountOf(db), ref_docs);
+
+  // The run holds the store: prune cannot open it (exit 1), backup asks the run.
+  EXPECT_EQ(RunShell(Newsflow() + " prune --db " + db + " --before 2000-01-01").exit_code, 1);
+  const auto b1 = RunShell(Newsflow() + " backup --db " + db + " --to " + tmp.path("backups"));
+  ASSERT_EQ(b1.exit_code, 0) << b1.err;
+  const JsonObject backup1 = JsonObject::LastLine(b1.out);
+  EXPECT_EQ(backup1.String("taken_by"), "writer");
+  EXPECT_EQ(backup1.Uint("backup_id"), 1u);
+  EXPECT_EQ(backup1.Uint("docs"), ref_docs);
+  EXPECT_EQ(backup1.Uint("dead_letters"), 1u);
+
+  run.Write(Join(lines, first, lines.size()));
+  run.CloseInput();
+  ASSERT_EQ(run.WaitExit(60s), 0) << testing::ReadFile(tmp.path("err"));
+  const JsonObject summary = JsonObject::LastLine(testing::ReadFile(tmp.path("out")));
+  EXPECT_EQ(summary.Uint("backups"), 1u);
+  const uint64_t all_docs = CountOf(db);
+  ASSERT_GT(all_docs, ref_docs);
+
+  // Restore backup 1: the store of the first part.
+  const auto rs = RunShell(Newsflow() + " restore --from " + tmp.path("backups") + " --db " + tmp.path("restored"));
+  ASSERT_EQ(rs.exit_code, 0) << rs.err;
+  const JsonObject restored = JsonObject::LastLine(rs.out);
+  EXPECT_EQ(restored.Uint("restored_docs"), ref_docs);
+  EXPECT_EQ(restored.Uint("restored_dead_letters"), 1u);
+  EXPECT_EQ(CountOf(tmp.path("restored")), ref_docs);
+  EXPECT_EQ(DeadLetterCount(tmp.path("restored")), 1u);
+  size_t tags_checked = 0;
+  const auto ref_tags = RunShell(Newsflow() + " query --json --limit 0 --db " + tmp.path("ref"));
+  std::map<std::string, uint64_t> want;
+  for (const auto& j : testing::JsonLines(ref_tags.out))
+    for (const auto& t : j.Strings("tags")) ++want[t];
+  ASSERT_FALSE(want.empty());
+  for (const auto& [tag, n] : want) {
+    EXPECT_EQ(CountOf(tmp.path("restored"), "--tag " + tag), n) << tag;
+    ++tags_checked;
+  }
+  EXPECT_GT(tags_checked, 3u);
+
+  // The store is idle now: backup opens it itself; only new files are copied.
+  const auto b2 = RunShell(Newsflow() + " backup --db " + db + " --to " + tmp.path("backups"));
+  ASSERT_EQ(b2.exit_code, 0) << b2.err;
+  const JsonObject backup2 = JsonObject::LastLine(b2.out);
+  EXPECT_EQ(backup2.String("taken_by"), "backup");
+  EXPECT_EQ(backup2.Uint("backup_id"), 2u);
+  EXPECT_EQ(backup2.Uint("docs"), all_docs);
+  EXPECT_LT(backup2.Uint("new_files"), backup2.Uint("files"));
+  const auto list = RunShell(Newsflow() + " restore --list --from " + tmp.path("backups"));
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(testing::JsonLines(list.out).size(), 2u);
+  // A restore never overwrites a store.
+  EXPECT_EQ(RunShell(Newsflow() + " restore --from " + tmp.path("backups") + " --db " + db).exit_code, 1);
+}
+
+TEST(OpsCli, UsageErrorsExit2) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source file:" + SourcePath("tests/fixtures/ths-sample.jsonl") +
+                     " --format ths --rules " + SourcePath("rules/sets") + " --db " + db)
+                .exit_code,
+            0);
+  const std::string run = Newsflow() + " run -q --source file:" + SourcePath("tests/fixtures/ths-sample.jsonl") +
+                          " --format ths --rules " + SourcePath("rules/sets") + " --db " + db;
+  for (const std::string& cmd : {
+           Newsflow() + " prune --db " + db,                                  // --before missing
+           Newsflow() + " prune --db " + db + " --before yesteryear",         // unreadable time
+           Newsflow() + " prune --db " + db + " --before 2026-06-01 --tz Mars/Base",
+           Newsflow() + " backup --db " + db,                                 // --to missing
+           Newsflow() + " restore --from " + tmp.path("b"),                   // --db missing
+           run + " --retain 30x", run + " --retain 0d", run + " --retain -3d",
+           run + " --retain 30d --retain-from yesterday", run + " --retain 1d --retain-interval -1",
+       }) {
+    const auto r = RunShell(cmd);
+    EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.err;
+  }
+  // Problems to fix exit 1: no store there, no backup there.
+  EXPECT_EQ(RunShell(Newsflow() + " prune --db " + tmp.path("none") + " --before 2026-06-01").exit_code, 1);
+  EXPECT_EQ(RunShell(Newsflow() + " backup --db " + tmp.path("none") + " --to " + tmp.path("b")).exit_code, 1);
+  EXPECT_EQ(RunShell(Newsflow() + " restore --from " + tmp.path("none") + " --db " + tmp.path("r")).exit_code, 1);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline

@@ -1,0 +1,117 @@
+// RetentionStage (run --retain) on a store: the wall-clock cutoff removes
+// what is older than now minus the duration, the newest-document cutoff
+// what is older than the newest stored time minus it; a prune happens at
+// most once per interval; durations parse as documented.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "newsflow/storage/store.h"
+#include "pipeline/job/retention_stage.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::TempDir;
+constexpr int64_t kHour = 3600 * 1000;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class RetentionStageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::StoreOptions o;
+    o.path = tmp_.path("db");
+    ASSERT_TRUE(storage::Store::Open(o, &store_).ok());
+  }
+  void Put(const std::string& key, int64_t t) {
+    storage::WriteSet w;
+    storage::Record r;
+    r.key = key;
+    r.source = "cls";
+    r.time_ms = t;
+    r.tags.push_back({"region:shenzhen", 1.0});
+    w.records.push_back(r);
+    ASSERT_TRUE(store_->Write(w).ok());
+  }
+  bool Has(const std::string& key) {
+    storage::Record r;
+    bool found = false;
+    EXPECT_TRUE(store_->Get(key, &r, &found).ok());
+    return found;
+  }
+  TempDir tmp_;
+  std::unique_ptr<storage::Store> store_;
+};
+
+TEST_F(RetentionStageTest, WallClockCutoffIsNowMinusTheDuration) {
+  const int64_t now = NowMs();
+  Put("cls:old", now - 48 * kHour);
+  Put("cls:recent", now - 10 * kHour);
+  Put("cls:future", now + kHour);
+  RetentionStage stage(store_.get(), {24 * kHour, RetainFrom::kWallClock, 0});
+  RunSummary s;
+  ASSERT_TRUE(stage.MaybePrune(&s).ok());
+  EXPECT_FALSE(Has("cls:old"));
+  EXPECT_TRUE(Has("cls:recent"));
+  EXPECT_TRUE(Has("cls:future"));
+  EXPECT_EQ(s.prune_passes, 1u);
+  EXPECT_EQ(s.pruned, 1u);
+  EXPECT_GE(s.retain_cutoff_ms, now - 24 * kHour);
+  EXPECT_LT(s.retain_cutoff_ms, now - 10 * kHour);
+}
+
+TEST_F(RetentionStageTest, NewestCutoffFollowsTheNewestDocumentAndTheIntervalIsKept) {
+  Put("cls:1", 1 * kHour);
+  Put("cls:5", 5 * kHour);
+  Put("cls:10", 10 * kHour);
+  RetentionStage stage(store_.get(), {6 * kHour, RetainFrom::kNewestDocument, 3600 * 1000});
+  RunSummary s;
+  ASSERT_TRUE(stage.MaybePrune(&s).ok());  // the first call always prunes: cutoff 4h
+  EXPECT_FALSE(Has("cls:1"));
+  EXPECT_TRUE(Has("cls:5"));
+  EXPECT_EQ(s.retain_cutoff_ms, 4 * kHour);
+  Put("cls:20", 20 * kHour);
+  ASSERT_TRUE(stage.MaybePrune(&s).ok());  // within the interval: nothing
+  EXPECT_TRUE(Has("cls:5"));
+  EXPECT_EQ(s.prune_passes, 1u);
+
+  RetentionStage every_batch(store_.get(), {6 * kHour, RetainFrom::kNewestDocument, 0});
+  ASSERT_TRUE(every_batch.MaybePrune(&s).ok());  // cutoff 14h
+  EXPECT_FALSE(Has("cls:5"));
+  EXPECT_FALSE(Has("cls:10"));
+  EXPECT_TRUE(Has("cls:20"));
+  EXPECT_EQ(s.prune_passes, 2u);
+  EXPECT_EQ(s.pruned, 3u);
+  storage::Counts c;
+  ASSERT_TRUE(store_->GetCounts(&c).ok());
+  EXPECT_EQ(c.docs, 1u);
+}
+
+TEST(RetainDuration, ParsesWholeNumbersWithAUnit) {
+  int64_t ms = 0;
+  std::string err;
+  ASSERT_TRUE(ParseRetainDuration("30d", &ms, &err));
+  EXPECT_EQ(ms, 30 * 24 * kHour);
+  ASSERT_TRUE(ParseRetainDuration("12h", &ms, &err));
+  EXPECT_EQ(ms, 12 * kHour);
+  ASSERT_TRUE(ParseRetainDuration("90m", &ms, &err));
+  EXPECT_EQ(ms, 90 * 60 * 1000);
+  ASSERT_TRUE(ParseRetainDuration("2w", &ms, &err));
+  EXPECT_EQ(ms, 14 * 24 * kHour);
+  for (const char* bad : {"", "d", "30", "0d", "-1d", "1.5d", "30x", "30 d", "99999999999999999d"})
+    EXPECT_FALSE(ParseRetainDuration(bad, &ms, &err)) << bad;
+  RetainFrom from;
+  EXPECT_TRUE(ParseRetainFrom("newest", &from));
+  EXPECT_EQ(from, RetainFrom::kNewestDocument);
+  EXPECT_FALSE(ParseRetainFrom("oldest", &from));
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
