@@ -587,15 +587,7 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
   }
 
   if (batch.Count() == 0) return Status::OK();
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_writes_;
-  wo.disableWAL = disable_wal_;
-  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) {
-    // RocksDB 7.x must not be written again after a failed WAL write (it
-    // asserts); the store refuses further writes and Close() skips the WAL.
-    write_status_ = Fail("write failed", s);
-    return write_status_;
-  }
+  NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "write failed"));
   next_dead_letter_seq_ = seq;
   next_alert_seq_ = alert_seq;
   return Status::OK();
@@ -659,11 +651,17 @@ Status RocksStore::AckAlerts(const std::vector<uint64_t>& seqs) {
     PutBigEndian64(&key, seq);
     batch.Delete(outbox_, key);
   }
+  return Commit(&batch, "write failed");
+}
+
+Status RocksStore::Commit(rocksdb::WriteBatch* batch, std::string_view what) {
   rocksdb::WriteOptions wo;
   wo.sync = sync_writes_;
   wo.disableWAL = disable_wal_;
-  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) {
-    write_status_ = Fail("write failed", s);
+  if (rocksdb::Status s = db_->Write(wo, batch); !s.ok()) {
+    // RocksDB 7.x must not be written again after a failed WAL write (it
+    // asserts); the store refuses further writes and Close() skips the WAL.
+    write_status_ = Fail(what, s);
     return write_status_;
   }
   return Status::OK();

@@ -126,13 +126,7 @@ Status RocksStore::PruneChunk(const PruneOptions& options, std::string* start, P
   NEWSFLOW_RETURN_IF_ERROR(ReadCounter(ro, kMetaCountDocs, &count));
   batch.Put(meta_, kMetaCountDocs, std::to_string(count >= keys.size() ? count - keys.size() : 0));
 
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_writes_;
-  wo.disableWAL = disable_wal_;
-  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) {
-    write_status_ = Fail("prune write failed", s);
-    return write_status_;
-  }
+  NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "prune write failed"));
   stats->docs_removed += keys.size();
   stats->index_entries_removed += index_entries;
   *start = end;
