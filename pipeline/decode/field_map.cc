@@ -60,16 +60,29 @@ FieldMap ThsFieldMap() {
 
 namespace {
 
+// "+HH:MM" / "-H:MM" (hours 0-14, minutes 00-59), "Z" or "UTC"; nothing else
+// (sscanf's %d accepted overflowing digits and trailing text).
 bool ParseTz(const std::string& s, int* minutes) {
-  int h = 0, m = 0;
-  char sign = 0;
   if (s == "Z" || s == "UTC") {
     *minutes = 0;
     return true;
   }
-  if (std::sscanf(s.c_str(), "%c%d:%d", &sign, &h, &m) != 3 || (sign != '+' && sign != '-') || h > 14 || m > 59)
+  const size_t colon = s.find(':');
+  if (s.size() < 4 || (s[0] != '+' && s[0] != '-') || colon == std::string::npos || colon < 2 || colon > 3 ||
+      s.size() != colon + 3)
     return false;
-  *minutes = (sign == '-' ? -1 : 1) * (h * 60 + m);
+  auto digits = [&](size_t from, size_t to, int* out) {
+    int v = 0;
+    for (size_t i = from; i < to; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+  };
+  int h = 0, m = 0;
+  if (!digits(1, colon, &h) || !digits(colon + 1, s.size(), &m) || h > 14 || m > 59) return false;
+  *minutes = (s[0] == '-' ? -1 : 1) * (h * 60 + m);
   return true;
 }
 

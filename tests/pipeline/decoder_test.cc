@@ -183,6 +183,22 @@ TEST(Decoder, FieldMapFileDescribesAnyFeed) {
   EXPECT_FALSE(dec.Decode(R"({"id":"bbt:2","title":"t"})", &d).ok());  // body required
 }
 
+// tz_offset is exactly [+-]H[H]:MM (0-14 h, 00-59 min), Z or UTC: an
+// overflowing hour (the fuzzer's find) or trailing text is refused.
+TEST(Decoder, FieldMapTzOffsetIsStrict) {
+  testing::TempDir tmp;
+  auto loads = [&](const std::string& tz) {
+    std::ofstream(tmp.path("m.yaml"), std::ios::trunc)
+        << "source: s\nid: /id\nbody: /b\ntime: /t\ntime_format: datetime\ntz_offset: '" << tz << "'\n";
+    FormatSpec spec;
+    return ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok();
+  };
+  for (const char* good : {"+08:00", "-05:30", "+8:00", "+14:59", "-00:00", "Z", "UTC"}) EXPECT_TRUE(loads(good)) << good;
+  for (const char* bad : {"+15:00", "+08:60", "+08:00x", "08:00", "+08", "+0800", "+-8:00", "+ 8:00",
+                          "+1433333333333333333333:00", "+143:00", "+08:5", ""})
+    EXPECT_FALSE(loads(bad)) << bad;
+}
+
 // Canonical stock codes beside the raw ones, one per raw code, in order.
 TEST(Decoder, StockCodesAreCanonicalBesideTheRawForms) {
   Document d;
