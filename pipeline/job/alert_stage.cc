@@ -36,10 +36,18 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
     if (!it.error.empty()) continue;
     const std::string& story = it.story.empty() ? it.doc.key : it.story;
     StoryState& st = stories[story];
+    // Matched on the item's own tags: most items match nothing, and the
+    // record (a copy of the text) is built only for those that do.
+    doc_tags_.clear();
+    for (const ItemTag& t : it.tags) doc_tags_.push_back({t.tag, t.score});
+    matcher_.Match(doc_tags_, it.doc.source, &matched_);
+    if (matched_.empty()) {
+      st.batch_keys.push_back(it.doc.key);
+      continue;
+    }
     storage::Record rec = ToRecord(it, batch.prepared.ruleset_version);  // the rules that tagged this batch
     rec.story = story;
-    MatchItem(rec.tags, rec.source, &matched_);
-    if (!matched_.empty() && !st.loaded) {
+    if (!st.loaded) {
       st.loaded = true;
       NEWSFLOW_RETURN_IF_ERROR(store_->StoryMembers(story, 0, &st.stored));
       for (const storage::Record& m : st.stored) {
@@ -47,7 +55,7 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
         st.raised_or_known.insert(member_matches.begin(), member_matches.end());
       }
     }
-    if (!matched_.empty()) {
+    {
       // This document's own earlier version, wherever it was filed: with
       // story ids off it is in no story index, and a key stored again after
       // it left the window may be given another story. Either way what it
