@@ -85,6 +85,17 @@ bool HasTag(const Record& r, std::string_view tag) {
   return std::any_of(r.tags.begin(), r.tags.end(), [&](const TagScore& t) { return t.tag == tag; });
 }
 
+bool Matches(const Record& r, const QueryOptions& q);
+
+}  // namespace
+
+bool RecordMatches(const Record& r, const QueryOptions& q) {
+  if ((q.since_ms && r.time_ms < *q.since_ms) || (q.until_ms && r.time_ms > *q.until_ms)) return false;
+  return Matches(r, q);
+}
+
+namespace {
+
 // Every condition of q except the time range (the index walk applies it).
 bool Matches(const Record& r, const QueryOptions& q) {
   for (const auto& t : q.tags)
@@ -583,7 +594,8 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
     value += a.id;
     value += a.json;
     batch.Put(alerts_, key, value);
-    batch.Put(outbox_, key, "");
+    if (set.alerts_pending) batch.Put(outbox_, key, "");
+    batch.Put(meta_, std::string(kMetaAlertIdPrefix) + a.id, key);
   }
 
   if (batch.Count() == 0) return Status::OK();
@@ -620,6 +632,38 @@ Status RocksStore::Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAl
     out->push_back(std::move(a));
   }
   if (!it->status().ok()) return Fail("reading alerts", it->status());
+  return Status::OK();
+}
+
+Status RocksStore::RecentAlerts(uint64_t before_seq, size_t limit, std::vector<StoredAlert>* out) {
+  out->clear();
+  if (alerts_ == nullptr || before_seq == 1) return Status::OK();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), alerts_));
+  if (before_seq == 0) {
+    it->SeekToLast();
+  } else {
+    std::string key;
+    PutBigEndian64(&key, before_seq - 1);
+    it->SeekForPrev(key);
+  }
+  for (; it->Valid() && (limit == 0 || out->size() < limit); it->Prev()) {
+    if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
+    StoredAlert a;
+    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a));
+    out->push_back(std::move(a));
+  }
+  if (!it->status().ok()) return Fail("reading alerts", it->status());
+  return Status::OK();
+}
+
+Status RocksStore::AlertSeq(std::string_view id, std::optional<uint64_t>* out) {
+  out->reset();
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, std::string(kMetaAlertIdPrefix) + std::string(id), &v);
+  if (s.IsNotFound()) return Status::OK();
+  if (!s.ok()) return Fail("reading an alert id", s);
+  if (v.size() != 8) return Status::Corruption(fmt::format("corrupt alert id entry in store at {}", path_));
+  *out = GetBigEndian64(v.data());
   return Status::OK();
 }
 

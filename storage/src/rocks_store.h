@@ -45,6 +45,8 @@ class RocksStore final : public Store {
   Status GetProgress(std::string_view source, std::optional<std::string>* out) override;
   Status StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) override;
   Status Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAlert>* out) override;
+  Status RecentAlerts(uint64_t before_seq, size_t limit, std::vector<StoredAlert>* out) override;
+  Status AlertSeq(std::string_view id, std::optional<uint64_t>* out) override;
   Status PendingAlerts(size_t limit, std::vector<StoredAlert>* out) override;
   Status AckAlerts(const std::vector<uint64_t>& seqs) override;
   uint64_t next_alert_seq() const override { return next_alert_seq_; }

@@ -28,6 +28,8 @@ inline constexpr char kMetaRulesetVersion[] = "ruleset_version";
 inline constexpr char kMetaCountDocs[] = "count/docs";
 inline constexpr char kMetaCountDeadLetters[] = "count/dead_letters";
 
+inline constexpr char kMetaAlertIdPrefix[] = "alert_id/";
+
 inline constexpr size_t kTimeKeyBytes = 8;
 
 // ---- key encoding -------------------------------------------------------------

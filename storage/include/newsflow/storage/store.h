@@ -18,7 +18,9 @@
 //               position and raw bytes), so the same bad line read again is
 //               not stored twice,
 //               "progress/<source id>" -> the caller's progress text, written
-//               in the same batch as the documents it accounts for.
+//               in the same batch as the documents it accounts for,
+//               "alert_id/<alert id>" -> be64(seq): where an alert id was last
+//               written in the log (a stream resumes after a Last-Event-ID).
 //
 // be64(~time_ms) is the 8-byte big-endian ~time_ms with the sign bit flipped
 // (i.e. time_ms XOR 0x7fff'ffff'ffff'ffff), so byte order is newest-first
@@ -167,6 +169,10 @@ struct StoredAlert {
 struct PreparedWriteSet {
   std::vector<PreparedRecord> records;             // last one wins for a repeated key
   std::vector<PreparedAlert> alerts;               // log seqs next_alert_seq().. in order
+  // The alerts also go to the outbox (a sink will acknowledge them). False
+  // when the run has no sink but the log itself (readers of the store: the
+  // HTTP stream, `newsflow alerts`): nothing would ever take them out.
+  bool alerts_pending = true;
   std::vector<PreparedDeadLetter> dead_letters;    // in order; one already stored is skipped
   std::vector<Offset> offsets;
   std::vector<ProgressMark> progress;
@@ -194,6 +200,10 @@ struct QueryOptions {
   std::optional<int64_t> until_ms;
   size_t limit = 50;             // 0 = no limit
 };
+
+// Whether one record passes every condition of q (the time range too), as
+// Query() decides it. Pure.
+bool RecordMatches(const Record& r, const QueryOptions& q);
 
 struct Counts {
   uint64_t docs = 0;
@@ -297,6 +307,11 @@ class Store {
   // The alert log after `after_seq` (exclusive), oldest first, at most
   // `limit` (0 = all). A reader of a store written before alerts sees none.
   virtual Status Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAlert>* out) = 0;
+  // The alerts of the log before `before_seq` (exclusive; 0 = from the
+  // newest), newest first, at most `limit` (0 = all).
+  virtual Status RecentAlerts(uint64_t before_seq, size_t limit, std::vector<StoredAlert>* out) = 0;
+  // The seq of the last alert written with this id, or nullopt if none.
+  virtual Status AlertSeq(std::string_view id, std::optional<uint64_t>* out) = 0;
   // The outbox: alerts stored but not yet acknowledged, oldest first.
   virtual Status PendingAlerts(size_t limit, std::vector<StoredAlert>* out) = 0;
   // Removes delivered alerts from the outbox (they stay in the log). Durable
