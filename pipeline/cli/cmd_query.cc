@@ -18,6 +18,7 @@
 #include "pipeline/query/closest_ids.h"
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/record_csv.h"
+#include "pipeline/query/story_query.h"
 #include "pipeline/query/time_zone.h"
 #include "pipeline/sink/record_json.h"
 
@@ -65,48 +66,6 @@ std::string Printable(std::string_view raw, size_t max) {
   pipeline::AppendJsonString(&out, raw.substr(0, max));
   if (raw.size() > max) out += fmt::format(" ... ({} bytes)", raw.size());
   return out;
-}
-
-std::string StoryOf(const storage::Record& r) { return r.story.empty() ? r.key : r.story; }
-
-// The keys of a story's members other than `key`, earliest first.
-Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector<std::string>* out) {
-  out->clear();
-  std::vector<storage::Record> members;
-  NEWSFLOW_RETURN_IF_ERROR(store.StoryMembers(StoryOf(r), 0, &members));
-  for (const auto& m : members) {
-    if (m.key != r.key) out->push_back(m.key);
-  }
-  return Status::OK();
-}
-
-// One document per story among those matching q: the story's earliest
-// matching document, newest stories first, at most q.limit of them.
-// *total: the number of matching stories.
-Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std::vector<storage::Record>* out,
-                      std::vector<std::vector<std::string>>* also, uint64_t* total) {
-  storage::QueryOptions all = q;
-  all.limit = 0;
-  std::vector<storage::Record> matches;
-  NEWSFLOW_RETURN_IF_ERROR(store.Query(all, &matches));  // newest first
-  std::unordered_map<std::string, size_t> earliest;      // story -> index in matches
-  std::vector<size_t> order;                             // stories by their newest match
-  for (size_t i = 0; i < matches.size(); ++i) {
-    auto [it, fresh] = earliest.emplace(StoryOf(matches[i]), i);
-    if (fresh) order.push_back(i);
-    else it->second = i;  // an older match of the same story
-  }
-  out->clear();
-  also->clear();
-  *total = order.size();
-  for (size_t first : order) {
-    if (q.limit > 0 && out->size() >= q.limit) break;
-    storage::Record& r = matches[earliest[StoryOf(matches[first])]];
-    also->emplace_back();
-    NEWSFLOW_RETURN_IF_ERROR(OtherMembers(store, r, &also->back()));
-    out->push_back(std::move(r));
-  }
-  return Status::OK();
 }
 
 // The tag ids a query may name: those some stored document carries, and
@@ -267,7 +226,7 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
     std::vector<std::vector<std::string>> also;
     uint64_t total = 0;  // all matches (stories with --collapse)
     Status s = !a->story.empty() ? store->StoryMembers(a->story, q.limit, &recs)
-               : a->collapse     ? CollapsedQuery(*store, q, &recs, &also, &total)
+               : a->collapse     ? pipeline::CollapsedQuery(*store, q, &recs, &also, &total)
                                  : store->Query(q, &recs);
     if (s.ok() && a->story.empty() && !a->collapse && q.limit > 0 && recs.size() == q.limit) {
       s = store->Count(q, &total);
@@ -343,7 +302,7 @@ void RegisterShow(CLI::App& app, int* exit_code) {
       return;
     }
     std::vector<std::string> also;
-    if (auto s = OtherMembers(*store, r, &also); !s.ok()) {
+    if (auto s = pipeline::OtherMembers(*store, r, &also); !s.ok()) {
       std::fprintf(stderr, "newsflow show: %s\n", s.message().c_str());
       *exit_code = 1;
       return;

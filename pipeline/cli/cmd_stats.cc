@@ -21,6 +21,7 @@
 #include "interrupt.h"
 #include "open_reader.h"
 #include "pipeline/query/query_time.h"
+#include "pipeline/query/tag_buckets.h"
 #include "pipeline/query/time_zone.h"
 #include "pipeline/sink/record_json.h"
 
@@ -32,11 +33,6 @@ struct StatsArgs {
   std::vector<std::string> tags, sources;
   bool json = false;
 };
-
-std::string Bucket(const pipeline::CivilTime& t, bool hourly) {
-  return hourly ? fmt::format("{:04}-{:02}-{:02} {:02}:00", t.year, t.month, t.day, t.hour)
-                : fmt::format("{:04}-{:02}-{:02}", t.year, t.month, t.day);
-}
 
 int RunStats(const StatsArgs& a) {
   auto usage = [](const std::string& msg) {
@@ -80,16 +76,10 @@ int RunStats(const StatsArgs& a) {
       return usage("no stored document comes from '" + src + "'");
   const std::set<std::string> wanted(a.tags.begin(), a.tags.end());
   const bool hourly = a.by == "hour";
-  std::map<std::pair<std::string, std::string>, uint64_t> counts;  // (bucket, tag) -> documents
+  pipeline::TagBucketCounts counts;
   // Streamed: a store of millions of documents is counted, not loaded.
-  const Status scanned = store->ForEach(q, [&](const storage::Record& r) {
-    const std::string bucket = Bucket(zone.ToCivil(r.time_ms), hourly);
-    if (wanted.empty()) ++counts[{bucket, "*"}];
-    for (const auto& t : r.tags)
-      if (wanted.empty() || wanted.count(t.tag)) ++counts[{bucket, t.tag}];
-    return !Interrupted();
-  });
-  if (!scanned.ok()) {
+  const Status scanned = pipeline::CountTagBuckets(*store, q, zone, hourly, wanted, [] { return !Interrupted(); }, &counts);
+  if (!scanned.ok() && !Interrupted()) {
     std::fprintf(stderr, "newsflow stats: %s\n", scanned.message().c_str());
     return 1;
   }

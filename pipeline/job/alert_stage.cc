@@ -79,6 +79,7 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
       also.erase(std::unique(also.begin(), also.end()), also.end());
       RecordJsonOptions jo;
       jo.also = &also;
+      jo.body = true;  // the desk reads the text; spans point into it
       const std::string& name = matcher_.subscriptions()[sub].name;
       SubscriptionAlert a;
       a.id = name + "/" + story;

@@ -13,7 +13,7 @@
 //
 // An alert is one JSON object: the document as `query --json` prints it
 // (key, source, time, time_ms, title, tags, scores, spans, story, ...) with
-// `id` = "<subscription>/<story>" (stable: consumers de-duplicate by it),
+// and its body, `id` = "<subscription>/<story>" (stable: consumers de-duplicate by it),
 // `subscription`, and `also`: the story's other members stored so far.
 //
 // Ownership: borrows the Store; owns the matcher. Threads: the single writer

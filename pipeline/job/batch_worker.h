@@ -10,6 +10,7 @@
 // write; Create() fails only if Hyperscan cannot allocate a scratch.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "pipeline/job/batch.h"
@@ -30,15 +31,32 @@ class BatchWorker {
   static Status Create(const CurrentRules* rules, const FormatSpec& format, const DecoderOptions& decoder,
                        bool sketch_stories, std::unique_ptr<BatchWorker>* out);
 
+  // Seconds the last Process() spent per step (for newsflow_stage_seconds).
+  struct StepSeconds {
+    double decode = 0, tag = 0, prepare = 0;  // tag: normalize, match, evaluate, story sketch
+  };
+
   // Runs every step up to prepare on every item of the batch.
-  void Process(Batch& batch) {
+  void Process(Batch& batch, StepSeconds* seconds = nullptr) {
+    using Clock = std::chrono::steady_clock;
     if (rules_ && rules_->generation() != generation_) Follow();
+    Clock::duration decode{}, tag{};
     for (Item& it : batch.items) {
+      const auto t0 = Clock::now();
       decode_.Run(it);
+      const auto t1 = Clock::now();
       tag_->Tag(it);
       if (sketch_stories_ && it.error.empty()) BuildStorySketch(it.title_norm.text, it.body_norm.text, &it.sketch);
+      decode += t1 - t0;
+      tag += Clock::now() - t1;
     }
+    const auto t2 = Clock::now();
     prepare_.Process(batch);
+    if (seconds) {
+      seconds->decode = std::chrono::duration<double>(decode).count();
+      seconds->tag = std::chrono::duration<double>(tag).count();
+      seconds->prepare = std::chrono::duration<double>(Clock::now() - t2).count();
+    }
   }
 
  private:

@@ -28,6 +28,7 @@
 #include "pipeline/job/alert_stage.h"
 #include "pipeline/job/current_rules.h"
 #include "pipeline/log/logger.h"
+#include "pipeline/metrics/metrics.h"
 #include "pipeline/sink/record_json.h"
 #include "pipeline/job/backup_service.h"
 #include "pipeline/job/batch_worker.h"
@@ -131,7 +132,16 @@ class Job {
     if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions());
     NEWSFLOW_RETURN_IF_ERROR(RedeliverPending());
     if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
-    return latency_.Open(o_.latency_out);
+    NEWSFLOW_RETURN_IF_ERROR(latency_.Open(o_.latency_out));
+    if (metrics_) {
+      metrics_->SetRulesetVersion(tagger_->version());
+      metrics_->pipeline_open = true;
+    }
+    if (o_.on_store_open) {
+      o_.on_store_open(store_.get());
+      store_shared_ = true;
+    }
+    return Status::OK();
   }
 
   // Reader thread: source -> in_. Written batches come back through
@@ -176,11 +186,16 @@ class Job {
     Status s = LoadCheckedRules(&next);
     if (!s.ok()) {
       ++reload_failed_;
+      if (metrics_) ++metrics_->reloads_rejected;
       LogError("rules", "reload rejected, version " + old_version + " keeps tagging: " + s.message());
       return;
     }
     current_rules_->Replace(next);
     ++reloaded_;
+    if (metrics_) {
+      ++metrics_->reloads_ok;
+      metrics_->SetRulesetVersion(next->version());
+    }
     LogInfo("rules", "reloaded: version " + old_version + " -> " + next->version());
   }
 
@@ -239,7 +254,13 @@ class Job {
       }
       pool_.emplace_back([this, worker = std::move(worker)] {
         while (auto b = in_.Pop()) {
-          worker->Process(*b);
+          BatchWorker::StepSeconds secs;
+          worker->Process(*b, &secs);
+          if (metrics_) {
+            metrics_->ObserveStage(Stage::kDecode, secs.decode);
+            metrics_->ObserveStage(Stage::kTag, secs.tag);
+            metrics_->ObserveStage(Stage::kPrepare, secs.prepare);
+          }
           if (!out_.Push(std::move(*b))) break;
         }
         if (--live_workers_ == 0) out_.Close();
@@ -310,6 +331,8 @@ class Job {
     // Close() fails after a failed write or flush (the store refuses writes
     // after one, and a WAL-less store then has only its last flush); a
     // successful Close() means every write that returned OK is durable.
+    if (store_shared_ && o_.on_store_closing) o_.on_store_closing();
+    if (metrics_) metrics_->pipeline_open = false;
     if (backups_) {  // before the store closes
       backups_->Stop();
       summary_->backups = backups_->backups_taken();
@@ -345,11 +368,40 @@ class Job {
   // Subscription tags are checked against the rule set's tags: a misspelt
   // id would never fire.
   Status OpenSubscriptions() {
-    const auto& tags = tagger_->rules().tags();
+    subscriptions_stamp_ = FileStamp(o_.subscriptions);
+    const auto& tags = current_rules_->Get()->rules().tags();
     std::vector<Subscription> subs;
     NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(o_.subscriptions, {tags.begin(), tags.end()}, &subs));
     alert_stage_.emplace(store_.get(), std::move(subs));
     return Status::OK();
+  }
+
+  // The subscriptions file's identity and last change ("" if unreadable).
+  static std::string FileStamp(const std::string& path) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec) return {};
+    const auto mtime = std::filesystem::last_write_time(path, ec);
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) return {};
+    return fmt::format("{}:{}:{}", static_cast<int>(status.type()), mtime.time_since_epoch().count(), size);
+  }
+
+  // Between batches, at most once a second: a changed subscriptions file
+  // (an edit through the API or by hand) replaces the list; one that does
+  // not load is logged and the old list stays.
+  void MaybeReloadSubscriptions() {
+    if (o_.subscriptions.empty() || Clock::now() - subscriptions_checked_ < std::chrono::seconds(1)) return;
+    subscriptions_checked_ = Clock::now();
+    const std::string stamp = FileStamp(o_.subscriptions);
+    if (stamp.empty() || stamp == subscriptions_stamp_) return;
+    const size_t before = alert_stage_ ? alert_stage_->subscriptions().size() : 0;
+    if (Status s = OpenSubscriptions(); !s.ok()) {
+      LogError("subscriptions", "reload rejected, the old list stays: " + s.message());
+      return;
+    }
+    LogInfo("subscriptions", fmt::format("reloaded {}: {} -> {} subscription(s)", o_.subscriptions, before,
+                                         alert_stage_->subscriptions().size()));
   }
 
   Status OpenKafka() {
@@ -387,17 +439,30 @@ class Job {
     (void)recycled_.TryPush(std::move(b));
   }
 
+  // Seconds since `*t`, observed as `stage`; moves *t to now.
+  void Lap(Stage stage, Clock::time_point* t) {
+    const auto now = Clock::now();
+    if (metrics_) metrics_->ObserveStage(stage, std::chrono::duration<double>(now - *t).count());
+    *t = now;
+  }
+
   Status WriteOne(Batch& b) {
     if (tracking_) AddProgress(b);
     if (!b.resume_mark.empty())
       b.prepared.progress.assign(1, storage::ProgressMark{source_->resume_key(), b.resume_mark});
+    MaybeReloadSubscriptions();
+    auto t = Clock::now();
     if (story_stage_) {
       NEWSFLOW_RETURN_IF_ERROR(story_stage_->Process(b));
       summary_->story_joined = story_stage_->index().stats().joined;
+      Lap(Stage::kStory, &t);
     }
     NEWSFLOW_RETURN_IF_ERROR(CollectAlerts(b));
+    Lap(Stage::kAlerts, &t);
     const uint64_t first_alert_seq = store_->next_alert_seq();
     NEWSFLOW_RETURN_IF_ERROR(store_stage_->Process(b));
+    if (metrics_ && alerts_) metrics_->alerts_pending += static_cast<int64_t>(b.prepared.alerts.size());
+    Lap(Stage::kStore, &t);
     if (retention_) NEWSFLOW_RETURN_IF_ERROR(retention_->MaybePrune(summary_));
     if (tracking_ && o_.checkpoint_records > 0) {
       since_checkpoint_ += b.items.size();
@@ -408,6 +473,7 @@ class Job {
     }
     latency_.Record(b);
     NEWSFLOW_RETURN_IF_ERROR(PublishAndCount(b, first_alert_seq));
+    Lap(Stage::kPublish, &t);
     source_->Committed(b);  // only once the sinks acknowledged the batch
     Progress();
     return Status::OK();
@@ -418,8 +484,9 @@ class Job {
   // `alert: true`. Only with an alert sink.
   Status CollectAlerts(Batch& b) {
     b.prepared.alerts.clear();
+    b.prepared.alerts_pending = alerts_ != nullptr;
     batch_alerts_.clear();
-    if (!alerts_) return Status::OK();
+    if (!alerts_ && !o_.alert_log) return Status::OK();
     if (alert_stage_) NEWSFLOW_RETURN_IF_ERROR(alert_stage_->Decide(b, &batch_alerts_));
     for (const SubscriptionAlert& a : batch_alerts_) b.prepared.alerts.push_back({a.id, a.json});
     for (const Item& it : b.items) {
@@ -440,6 +507,7 @@ class Job {
   Status RedeliverPending() {
     std::vector<storage::StoredAlert> pending;
     NEWSFLOW_RETURN_IF_ERROR(store_->PendingAlerts(0, &pending));
+    if (metrics_) metrics_->alerts_pending = static_cast<int64_t>(pending.size());
     if (pending.empty()) return Status::OK();
     if (!alerts_) {
       LogWarn("alerts", std::to_string(pending.size()) +
@@ -454,6 +522,10 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(alerts_->Flush());
     NEWSFLOW_RETURN_IF_ERROR(store_->AckAlerts(seqs));
     summary_->alerts_redelivered = seqs.size();
+    if (metrics_) {
+      metrics_->alerts_published += seqs.size();
+      metrics_->alerts_pending = 0;
+    }
     LogInfo("alerts", "delivered " + std::to_string(seqs.size()) + " alert(s) pending from an earlier run");
     return Status::OK();
   }
@@ -462,6 +534,7 @@ class Job {
   // letters to the sinks, waits for the sinks to acknowledge them, then
   // takes the alerts out of the outbox.
   Status PublishAndCount(const Batch& b, uint64_t first_alert_seq) {
+    const uint64_t dead_before = summary_->dead_lettered;
     for (const Item& it : b.items) {
       ++summary_->read;
       summary_->bytes += it.raw.size() + 1;
@@ -475,7 +548,17 @@ class Job {
       if (!it.tags.empty()) ++summary_->tagged;
       for (const auto& t : it.tags) ++summary_->tag_counts[t.tag];
     }
+    if (metrics_) {
+      metrics_->items_read += b.items.size();
+      metrics_->items_stored += b.items.size() - (summary_->dead_lettered - dead_before);
+      metrics_->dead_letters += summary_->dead_lettered - dead_before;
+    }
     if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Flush());
+    if (!b.prepared.alerts.empty() && !alerts_) {  // the log is their only sink
+      summary_->alerts += b.prepared.alerts.size();
+      for (const SubscriptionAlert& a : batch_alerts_) ++summary_->alerts_by_subscription[a.id.substr(0, a.id.find('/'))];
+      return Status::OK();
+    }
     if (b.prepared.alerts.empty()) return Status::OK();
     std::vector<uint64_t> seqs;
     for (const storage::PreparedAlert& a : b.prepared.alerts) {
@@ -486,7 +569,12 @@ class Job {
     summary_->alerts += seqs.size();
     for (const SubscriptionAlert& a : batch_alerts_) ++summary_->alerts_by_subscription[a.id.substr(0, a.id.find('/'))];
     if (exit_before_alert_ack_) _exit(137);  // tests: a crash between delivery and acknowledgement
-    return store_->AckAlerts(seqs).Prefixed("store");
+    NEWSFLOW_RETURN_IF_ERROR(store_->AckAlerts(seqs).Prefixed("store"));
+    if (metrics_) {
+      metrics_->alerts_published += seqs.size();
+      metrics_->alerts_pending -= static_cast<int64_t>(seqs.size());
+    }
+    return Status::OK();
   }
 
   // A regular file resumes after the records its durable progress covers; a
@@ -578,6 +666,10 @@ class Job {
   std::optional<RetentionStage> retention_;  // --retain
   std::unique_ptr<BackupService> backups_;   // serves `newsflow backup` while the run holds the store
   std::vector<SubscriptionAlert> batch_alerts_;  // decided before the batch's write, published after it
+  Metrics* const metrics_ = o_.metrics;
+  bool store_shared_ = false;              // on_store_open was called: call on_store_closing
+  std::string subscriptions_stamp_;        // the subscriptions file as last loaded (FileStamp)
+  Clock::time_point subscriptions_checked_ = Clock::now();
 
   const int workers_ = std::clamp(o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()),
                                   1, RunOptions::kMaxThreads);
@@ -624,8 +716,9 @@ Status RunOptions::Validate() const {
                                                max_inflight_bytes, limits.max_record_bytes));
   if (!alerts.empty() && alerts.rfind("file:", 0) != 0 && !IsKafkaUri(alerts))
     return Status::InvalidArgument("--alerts must be file:PATH or kafka://HOST:PORT/TOPIC, got '" + alerts + "'");
-  if (!subscriptions.empty() && alerts.empty())
-    return Status::InvalidArgument("--subscriptions needs --alerts (file:PATH or kafka://HOST:PORT/TOPIC)");
+  if (!subscriptions.empty() && alerts.empty() && !alert_log)
+    return Status::InvalidArgument(
+        "--subscriptions needs --alerts (file:PATH or kafka://HOST:PORT/TOPIC) or --http (the alert stream)");
   if (!dead_letter.empty() && !IsKafkaUri(dead_letter))
     return Status::InvalidArgument("--dead-letter must be kafka://HOST:PORT/TOPIC, got '" + dead_letter + "'");
   for (const std::string* uri : {&source, &alerts, &dead_letter}) {

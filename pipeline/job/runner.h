@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,8 +31,13 @@
 namespace rocksdb {
 class Env;
 }
+namespace newsflow::storage {
+class Store;
+}
 
 namespace newsflow::pipeline {
+
+class Metrics;
 
 struct RunOptions {
   std::string source = "-";         // "-", "file:PATH", a bare PATH, "follow:PATH", or kafka://... (kafka_source.h)
@@ -48,7 +54,14 @@ struct RunOptions {
   bool progress = true;             // progress line on stderr (only if stderr is a terminal)
   bool sync_writes = false;         // fsync each batch (always on for a kafka:// source)
   std::string alerts;               // "" | "file:PATH" | "kafka://HOST:PORT/TOPIC"
-  std::string subscriptions;        // "" | PATH: a subscriptions YAML file (subscribe/subscription.h); needs alerts
+  // "" | PATH: a subscriptions YAML file (subscribe/subscription.h); needs
+  // alerts or alert_log. The writer re-reads it when it changes (checked
+  // between batches, at most once a second: an edit through the HTTP API or
+  // by hand); a file that fails to load is logged and the old list stays.
+  std::string subscriptions;
+  // Keep the alerts in the store's alert log for its readers (the HTTP
+  // stream, `newsflow alerts`) even without a sink. Set by `run --http`.
+  bool alert_log = false;
   std::string dead_letter;          // "" | "kafka://HOST:PORT/TOPIC": also publish dead letters there
   std::string latency_out;          // "" | PATH: per Kafka record, commit time - record timestamp (ms), one per line
   rules::EvaluateOptions evaluate;  // scoring and span limits
@@ -72,6 +85,13 @@ struct RunOptions {
   // The RocksDB Env the store writes through (storage::StoreOptions::env);
   // null = the default. Tests pass one that injects I/O faults.
   std::shared_ptr<rocksdb::Env> store_env;
+  // Live counters for GET /metrics (metrics/metrics.h); null = none kept.
+  Metrics* metrics = nullptr;
+  // Called on Run()'s thread once the rules are compiled and the store is
+  // open (the HTTP server starts serving it), and before the store closes
+  // (it must stop using it). The store is safe for concurrent reads.
+  std::function<void(storage::Store*)> on_store_open;
+  std::function<void()> on_store_closing;
 
   static constexpr int kMaxThreads = 256;
   static constexpr size_t kDefaultMaxInflightBytes = size_t{256} << 20;  // 256 MiB

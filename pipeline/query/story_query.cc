@@ -1,0 +1,44 @@
+// story_query.cc — see story_query.h.
+#include "pipeline/query/story_query.h"
+
+#include <unordered_map>
+
+namespace newsflow::pipeline {
+
+Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector<std::string>* out) {
+  out->clear();
+  std::vector<storage::Record> members;
+  NEWSFLOW_RETURN_IF_ERROR(store.StoryMembers(StoryOf(r), 0, &members));
+  for (const auto& m : members) {
+    if (m.key != r.key) out->push_back(m.key);
+  }
+  return Status::OK();
+}
+
+Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std::vector<storage::Record>* out,
+                      std::vector<std::vector<std::string>>* also, uint64_t* total) {
+  storage::QueryOptions all = q;
+  all.limit = 0;
+  std::vector<storage::Record> matches;
+  NEWSFLOW_RETURN_IF_ERROR(store.Query(all, &matches));  // newest first
+  std::unordered_map<std::string, size_t> earliest;      // story -> index in matches
+  std::vector<size_t> order;                             // stories by their newest match
+  for (size_t i = 0; i < matches.size(); ++i) {
+    auto [it, fresh] = earliest.emplace(StoryOf(matches[i]), i);
+    if (fresh) order.push_back(i);
+    else it->second = i;  // an older match of the same story
+  }
+  out->clear();
+  also->clear();
+  *total = order.size();
+  for (size_t first : order) {
+    if (q.limit > 0 && out->size() >= q.limit) break;
+    storage::Record& r = matches[earliest[StoryOf(matches[first])]];
+    also->emplace_back();
+    NEWSFLOW_RETURN_IF_ERROR(OtherMembers(store, r, &also->back()));
+    out->push_back(std::move(r));
+  }
+  return Status::OK();
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,30 @@
+// story_query.h — the read side's story views, shared by `query`/`show`
+// and the HTTP API: a document's fellow story members, and a query
+// collapsed to one document per story.
+//
+// Ownership: borrows the store. Threads: as the store's reads (any thread).
+// Errors: the store's Status.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "newsflow/storage/store.h"
+
+namespace newsflow::pipeline {
+
+// The story id of a record (a document stored before story ids is its own story).
+inline std::string StoryOf(const storage::Record& r) { return r.story.empty() ? r.key : r.story; }
+
+// The keys of r's story members other than r itself, earliest first.
+Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector<std::string>* out);
+
+// One document per story among those matching q: the story's earliest
+// matching document, newest stories first, at most q.limit of them (0 =
+// all); also[i] = out[i]'s other members. *total: the number of matching
+// stories.
+Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std::vector<storage::Record>* out,
+                      std::vector<std::vector<std::string>>* also, uint64_t* total);
+
+}  // namespace newsflow::pipeline
