@@ -8,11 +8,18 @@ PACKAGES=(
   librdkafka-dev libsimdjson-dev libhyperscan-dev librocksdb-dev libisal-dev
   libyaml-cpp-dev libopencc-dev opencc libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libre2-dev libpcre2-dev
-  kcat python3 python3-yaml systemd  # systemd: systemd-analyze verify of deploy/systemd
+  libboost-dev  # Boost.Beast/Asio: the HTTP server (header-only)
+  kcat python3 python3-yaml curl systemd  # curl: the desk examples; systemd: systemd-analyze verify of deploy/systemd
 )
-if [[ "${1:-}" == "--with-kafka" ]]; then
-  PACKAGES+=(default-jdk-headless maven)
-fi
+for flag in "$@"; do
+  case "$flag" in
+    --with-kafka) PACKAGES+=(default-jdk-headless maven) ;;
+    # The tests of the HTTP API and the web desk: a Prometheus text parser,
+    # and Debian's headless chromium driven by selenium (no downloaded browser).
+    --with-browser) PACKAGES+=(python3-prometheus-client chromium chromium-driver python3-selenium fonts-wqy-microhei) ;;
+    *) echo "install-deps: unknown option $flag (known: --with-kafka --with-browser)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do

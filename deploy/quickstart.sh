@@ -8,15 +8,22 @@
 #                                   (deploy/kafka/start.sh), replays the sample
 #                                   into a topic with `newsflow produce`, consumes
 #                                   it in a consumer group into RocksDB, queries
+#   deploy/quickstart.sh --desk     the sample with the example subscriptions
+#                                   (deploy/subscriptions.example.yaml), then
+#                                   `newsflow serve`: the web desk, the API and
+#                                   /metrics on 127.0.0.1 (port $NEWSFLOW_DESK_PORT,
+#                                   default 8080; 0 = any free port) until Ctrl-C
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 kafka=0
+desk=0
 case "${1:-}" in
   "") ;;
   --kafka) kafka=1 ;;
-  *) echo "usage: $0 [--kafka]" >&2; exit 2 ;;
+  --desk) desk=1 ;;
+  *) echo "usage: $0 [--kafka | --desk]" >&2; exit 2 ;;
 esac
 
 if ((kafka)); then "$root/deploy/install-deps.sh" --with-kafka; else "$root/deploy/install-deps.sh"; fi
@@ -45,6 +52,22 @@ if ((kafka)); then
     --db "$db" --dead-letter "kafka://$broker/$topic-dlq" --quiet
   echo "(offsets are stored in the DB with the documents and committed to Kafka for lag tools;"
   echo " the broker keeps running: stop it with deploy/kafka/stop.sh)"
+elif ((desk)); then
+  echo "== newsflow run over the sample with the example subscriptions (one alert per subscription and story)"
+  cat tests/fixtures/cls-sample.jsonl tests/fixtures/eastmoney-sample.jsonl tests/fixtures/ths-sample.jsonl |
+    "$nf" run --source - --format auto --rules rules/sets --db "$db" --quiet \
+      --subscriptions deploy/subscriptions.example.yaml --alerts "file:$build/quickstart-alerts.jsonl"
+  port="${NEWSFLOW_DESK_PORT:-8080}"
+  echo
+  echo "== newsflow serve: the desk (Ctrl-C to stop). Try:"
+  echo "   curl -s http://127.0.0.1:$port/health"
+  echo "   curl -s http://127.0.0.1:$port/metrics"
+  echo "   curl -s 'http://127.0.0.1:$port/api/query?tag=region:shenzhen&limit=3'"
+  echo "   (more items: $nf run --source FILE --db $db --subscriptions deploy/subscriptions.example.yaml --alerts file:...)"
+  echo "desk at:"
+  # serve prints the URL (with the bound port) on its first line of stdout.
+  exec "$nf" serve --db "$db" --listen "127.0.0.1:$port" --rules rules/sets \
+    --subscriptions deploy/subscriptions.example.yaml
 else
   echo "== newsflow run over $(cat tests/fixtures/*-sample.jsonl | wc -l) real items from three feeds"
   cat tests/fixtures/cls-sample.jsonl tests/fixtures/eastmoney-sample.jsonl tests/fixtures/ths-sample.jsonl |

@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-"$root/deploy/install-deps.sh" --with-kafka
+"$root/deploy/install-deps.sh" --with-kafka --with-browser
 echo "== build"
 BUILD_TYPE=Release "$root/deploy/build.sh" -DNEWSFLOW_WERROR=ON
 

@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "yaml_config.h"
+#include "pipeline/http/desk_server.h"
 #include "pipeline/job/runner.h"
 #include "pipeline/log/logger.h"
 
@@ -89,13 +90,19 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       ->default_str("seeds");
   cmd->add_option("--lint-allow", opts->lint_allow,
                   "the reload lint's allow file (default: RULES/../lint-allow.yaml)");
+  auto http = std::make_shared<pipeline::DeskServerOptions>();
+  cmd->add_option("--http", http->listen,
+                  "HOST:PORT: serve the HTTP API, the alert stream (SSE), /metrics and the web desk from this "
+                  "run (port 0 = any free port)");
+  cmd->add_option("--http-port-file", http->port_file, "PATH: write the HTTP port there once listening");
+  cmd->add_option("--web-dir", http->web_dir, "serve the desk's files from this directory (development)");
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
   cmd->add_flag("--json", *json, "print the summary as one JSON object");
   AddYamlConfig(&app, cmd);
   cmd->footer(
       "While it runs, `newsflow backup --db DIR --to BACKUPS` asks this process (which holds the store) to take a\n"
       "backup between two batches.");
-  cmd->callback([opts, quiet, json, window_hours, retain, retain_from, retain_interval, exit_code] {
+  cmd->callback([cmd, opts, quiet, json, window_hours, retain, retain_from, retain_interval, http, exit_code] {
     opts->progress = !*quiet;
     std::string error;
     if (!retain->empty() && !pipeline::ParseRetainDuration(*retain, &opts->retention.retain_ms, &error)) {
@@ -112,8 +119,14 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     opts->story.window_ms = static_cast<int64_t>(*window_hours * 3600 * 1000);
     opts->stop = &g_stop;
     opts->reload = &g_reload;
+    const bool serve_http = cmd->count("--http") > 0;
+    opts->alert_log = serve_http;
     // Usage problems exit 2 before anything is opened.
     Status s = opts->Validate();
+    if (s.ok() && !serve_http && (!http->port_file.empty() || !http->web_dir.empty()))
+      s = Status::InvalidArgument("--http-port-file and --web-dir need --http HOST:PORT");
+    pipeline::HttpServerOptions listen;
+    if (s.ok() && serve_http) s = pipeline::ParseListenAddress(http->listen, &listen).Prefixed("--http");
     if (!s.ok()) {
       std::fprintf(stderr, "newsflow run: %s\n", s.message().c_str());
       *exit_code = 2;
@@ -122,8 +135,25 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::signal(SIGINT, OnSignal);
     std::signal(SIGTERM, OnSignal);
     std::signal(SIGHUP, OnReload);
+    std::unique_ptr<pipeline::DeskServer> server;
+    if (serve_http) {
+      http->rules_dir = opts->rules_dir;
+      http->subscriptions = opts->subscriptions;
+      http->pipeline_open = [&server] { return server && server->metrics().pipeline_open.load(); };
+      if (s = pipeline::DeskServer::Open(*http, &server); !s.ok()) {
+        pipeline::LogError("http", s.message());
+        *exit_code = 1;
+        return;
+      }
+      server->Start();
+      pipeline::LogInfo("http", "serving the desk at " + server->url());
+      opts->metrics = &server->metrics();
+      opts->on_store_open = [&server](storage::Store* store) { server->store().Attach(store); };
+      opts->on_store_closing = [&server] { server->store().Detach(); };
+    }
     pipeline::RunSummary summary;
     s = pipeline::Run(*opts, &summary);
+    if (server) server->Stop();
     // The summary is printed even for a failed run, so that what was and was
     // not stored is on record (`durable` says whether the tail survived).
     if (!s.ok()) pipeline::LogError("run", s.message());  // the job's failure: a log line, not usage

@@ -1,0 +1,84 @@
+// alert_feed.h — the store's alert log as Server-Sent Events: where a
+// stream starts (after a Last-Event-ID), the frames it sends next, and a
+// wake-up when the log grows.
+//
+// One poller thread per feed watches the newest seq of the log (a reader
+// of another process's store catches up with the writer first, every 500
+// ms) and runs the callbacks of the streams waiting for a newer alert. A
+// stream costs no thread while it waits: it registers a one-shot callback
+// (WhenNewer) and is woken by the poller.
+//
+// An SSE event is `id: <alert id>` / `event: alert` / `data: <alert JSON
+// with "seq">`. A stream resumes after the alert its Last-Event-ID names
+// (the store keeps an index from alert id to its place in the log), so a
+// client that reconnects gets every alert raised meanwhile, once.
+//
+// Ownership: borrows the SharedStore. Threads: every method is thread-safe;
+// callbacks run on the poller thread and must only post work elsewhere.
+// Errors: Status from the store's reads; an unknown Last-Event-ID is not an
+// error (the stream starts at the newest alert and says so).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pipeline/http/shared_store.h"
+
+namespace newsflow::pipeline {
+
+// Where one stream is and what it wants.
+struct AlertCursor {
+  uint64_t after_seq = 0;                  // the last alert seq sent (or skipped)
+  std::vector<std::string> subscriptions;  // names; empty = every alert
+};
+
+class AlertFeed {
+ public:
+  // `catch_up`: the store is a reader following a writer process.
+  AlertFeed(const SharedStore* store, bool catch_up) : store_(store), catch_up_(catch_up) {}
+  ~AlertFeed() { Stop(); }
+  void Start();
+  void Stop();
+
+  // The newest alert seq seen in the log (0: none).
+  uint64_t newest_seq() const { return newest_.load(); }
+
+  // The cursor of a new stream: after the alert `last_event_id` names, or
+  // when it is empty after `after_seq` if given ("" = at the newest alert:
+  // only new ones). *unknown: the id names no alert in the log.
+  Status StartCursor(const std::string& last_event_id, const std::string& after_seq,
+                     std::vector<std::string> subscriptions, AlertCursor* out, bool* unknown);
+
+  // Appends the SSE frames of up to `max` alerts after the cursor (those
+  // it wants) and advances it. *more: the log may hold more after it.
+  Status ReadFrames(AlertCursor* cursor, size_t max, std::string* frames, bool* more) const;
+
+  // Runs fn once, on the poller thread, as soon as the log holds an alert
+  // after `seq` (at the next poll if it already does). Dropped at Stop().
+  void WhenNewer(uint64_t seq, std::function<void()> fn);
+
+  // Whether an alert (its id) belongs to one of `subscriptions` (empty = all).
+  static bool Wanted(const std::string& id, const std::vector<std::string>& subscriptions);
+  // The alert object with its log position added: {"seq":N,...}.
+  static std::string WithSeq(uint64_t seq, const std::string& json);
+
+ private:
+  void Poll();
+
+  const SharedStore* store_;
+  const bool catch_up_;
+  std::atomic<uint64_t> newest_{0};
+  std::thread poller_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;                                           // guarded by mu_
+  std::vector<std::pair<uint64_t, std::function<void()>>> waiters_;  // guarded by mu_
+};
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,437 @@
+// desk_api.cc — see desk_api.h.
+#include "pipeline/http/desk_api.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unordered_set>
+
+#include "pipeline/decode/stock_code.h"
+#include "pipeline/http/alert_feed.h"
+#include "pipeline/http/web_assets.h"
+#include "pipeline/query/query_time.h"
+#include "pipeline/query/story_query.h"
+#include "pipeline/query/tag_buckets.h"
+#include "pipeline/sink/record_json.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+constexpr size_t kDefaultLimit = 50;
+constexpr size_t kMaxLimit = 1000;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool ParseCount(const std::string& s, size_t* out) {
+  uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return false;
+  *out = static_cast<size_t>(v);
+  return true;
+}
+
+// 503 for a store that is not open, 500 otherwise.
+HttpResponse StoreError(const Status& s) {
+  return HttpResponse::Error(s.code() == Status::Code::kUnavailable ? 503 : 500, s.message());
+}
+
+// The page position after one item: "<time_ms>:<key>".
+std::string CursorOf(const storage::Record& r) { return std::to_string(r.time_ms) + ":" + r.key; }
+
+struct Cursor {
+  int64_t time_ms = 0;
+  std::string key;
+};
+
+bool ParseCursor(const std::string& s, Cursor* out) {
+  const size_t colon = s.find(':');
+  if (colon == std::string::npos) return false;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + colon, out->time_ms);
+  if (ec != std::errc() || end != s.data() + colon) return false;
+  out->key = s.substr(colon + 1);
+  return !out->key.empty();
+}
+
+// Whether r comes after the cursor in newest-first order (time desc, key asc).
+bool AfterCursor(const storage::Record& r, const Cursor& c) {
+  return r.time_ms < c.time_ms || (r.time_ms == c.time_ms && r.key > c.key);
+}
+
+// The zone of ?tz=, else the API's.
+Status ZoneOf(const HttpRequest& r, const TimeZone& fallback, TimeZone* out) {
+  const std::string tz = r.Get("tz");
+  if (tz.empty()) {
+    *out = fallback;
+    return Status::OK();
+  }
+  return TimeZone::Load(tz, out);
+}
+
+// since/until of the request into q.
+Status TimeRange(const HttpRequest& r, const TimeZone& zone, storage::QueryOptions* q) {
+  const int64_t now = NowMs();
+  for (auto [name, dst, bound] : {std::tuple{"since", &q->since_ms, TimeBound::kSince},
+                                  std::tuple{"until", &q->until_ms, TimeBound::kUntil}}) {
+    const std::string text = r.Get(name);
+    if (text.empty()) continue;
+    int64_t ms = 0;
+    std::string why;
+    if (!ParseQueryTime(text, zone, now, bound, &ms, &why))
+      return Status::InvalidArgument(fmt::format("bad {} '{}': {}", name, text, why));
+    *dst = ms;
+  }
+  if (q->since_ms && q->until_ms && *q->since_ms > *q->until_ms)
+    return Status::InvalidArgument("since is after until");
+  return Status::OK();
+}
+
+std::string Members(const std::vector<storage::Record>& members) {
+  std::string out = "[";
+  for (const auto& m : members) {
+    if (out.size() > 1) out += ',';
+    out += "{\"key\":";
+    AppendJsonString(&out, m.key);
+    out += ",\"source\":";
+    AppendJsonString(&out, m.source);
+    out += ",\"time\":";
+    AppendJsonString(&out, FormatTime(m.time_ms));
+    out += fmt::format(",\"time_ms\":{},\"title\":", m.time_ms);
+    AppendJsonString(&out, m.title.empty() ? m.body.substr(0, std::min<size_t>(m.body.size(), 120)) : m.title);
+    out += '}';
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::map<std::string, std::vector<rules::Provenance>> ProvenanceByTag(const rules::RuleSet& set) {
+  std::map<std::string, std::vector<rules::Provenance>> out;
+  for (const auto& rule : set.rules)
+    for (const auto& p : rule.provenance) out[rule.tag].push_back(p);
+  return out;
+}
+
+HttpResponse DeskApi::Handle(const HttpRequest& r) const {
+  const std::string& p = r.path;
+  const bool get = r.method == "GET" || r.method == "HEAD";
+  auto only_get = [&]() {
+    HttpResponse res = HttpResponse::Error(405, r.method + " is not allowed on " + p);
+    res.headers.emplace_back("Allow", "GET, HEAD");
+    return res;
+  };
+  if (p == "/api/subscriptions" || p.rfind("/api/subscriptions/", 0) == 0) {
+    const std::string name = p.size() > 19 ? p.substr(19) : "";
+    return Subscriptions(r, name);
+  }
+  if (!get) return only_get();
+  if (p == "/health") return HttpResponse::Json(200, "{\"status\":\"ok\"}");
+  if (p == "/ready") return Ready();
+  if (p == "/metrics") {
+    HttpResponse res;
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = o_.metrics->Render();
+    return res;
+  }
+  if (p == "/api/query") return Query(r);
+  if (p.rfind("/api/doc/", 0) == 0) return Doc(p.substr(9), r);
+  if (p == "/api/tags") return Tags(r);
+  if (p == "/api/alerts") return Alerts(r);
+  if (p == "/" || p == "/index.html") return Static("index.html");
+  if (p.find('/', 1) == std::string::npos && p.size() > 1) return Static(p.substr(1));
+  return HttpResponse::Error(404, "no such endpoint: " + p);
+}
+
+HttpResponse DeskApi::Ready() const {
+  std::vector<std::string> why;
+  if (!o_.store->attached()) why.push_back("the store is not open");
+  if (o_.pipeline_open && !o_.pipeline_open()) why.push_back("the pipeline is not running (starting or stopping)");
+  if (!o_.metrics->source_connected.load()) why.push_back("the source is disconnected");
+  std::string body = fmt::format("{{\"ready\":{},\"reasons\":[", why.empty() ? "true" : "false");
+  for (size_t i = 0; i < why.size(); ++i) {
+    if (i) body += ',';
+    AppendJsonString(&body, why[i]);
+  }
+  body += "]}";
+  return HttpResponse::Json(why.empty() ? 200 : 503, std::move(body));
+}
+
+HttpResponse DeskApi::Query(const HttpRequest& r) const {
+  TimeZone zone;
+  if (Status s = ZoneOf(r, o_.zone, &zone); !s.ok()) return HttpResponse::Error(400, s.message());
+  storage::QueryOptions q;
+  q.tags = r.All("tag");
+  q.any_tags = r.All("any");
+  q.not_tags = r.All("not");
+  q.sources = r.All("source");
+  q.text = r.Get("q");
+  if (const std::string stock = r.Get("stock"); !stock.empty()) {
+    q.stock = CanonicalStockCode(stock);
+    if (q.stock.empty()) return HttpResponse::Error(400, "stock '" + stock + "' is not a stock code of a known form");
+  }
+  if (Status s = TimeRange(r, zone, &q); !s.ok()) return HttpResponse::Error(400, s.message());
+  size_t limit = kDefaultLimit;
+  if (const std::string l = r.Get("limit"); !l.empty() && (!ParseCount(l, &limit) || limit == 0 || limit > kMaxLimit))
+    return HttpResponse::Error(400, fmt::format("limit must be 1..{}, got '{}'", kMaxLimit, l));
+  const storage::QueryOptions filter = q;  // without the cursor's bound: did an earlier page show a story?
+  std::optional<Cursor> cursor;
+  if (const std::string c = r.Get("cursor"); !c.empty()) {
+    Cursor parsed;
+    if (!ParseCursor(c, &parsed)) return HttpResponse::Error(400, "bad cursor '" + c + "'");
+    cursor = parsed;
+    if (!q.until_ms || *q.until_ms > parsed.time_ms) q.until_ms = parsed.time_ms;
+  }
+  const bool collapse = r.Get("collapse") == "1" || r.Get("collapse") == "true";
+  std::vector<std::string> lines;
+  std::string next;
+  const Status s = o_.store->Use([&](storage::Store& st) -> Status {
+    if (!q.tags.empty() || !q.any_tags.empty() || !q.not_tags.empty()) {
+      std::vector<std::string> known;
+      NEWSFLOW_RETURN_IF_ERROR(st.ListTags(&known));
+      for (const auto& list : {q.tags, q.any_tags, q.not_tags})
+        for (const auto& t : list)
+          if (!std::binary_search(known.begin(), known.end(), t) && !o_.provenance.count(t))
+            return Status::InvalidArgument("unknown tag '" + t + "'");
+    }
+    std::unordered_set<std::string> stories;  // collapse: the stories on this page
+    std::string last_shown;
+    Status inner;
+    storage::QueryOptions walk = q;
+    walk.limit = 0;
+    NEWSFLOW_RETURN_IF_ERROR(st.ForEach(walk, [&](const storage::Record& rec) {
+      if (cursor && !AfterCursor(rec, *cursor)) return true;
+      std::vector<std::string> also;
+      if (collapse) {
+        const std::string story = StoryOf(rec);
+        if (stories.count(story)) return true;
+        // A story whose newer member matches was shown on an earlier page.
+        std::vector<storage::Record> members;
+        inner = st.StoryMembers(story, 0, &members);
+        if (!inner.ok()) return false;
+        if (cursor)
+          for (const auto& m : members)
+            if (m.key != rec.key && !AfterCursor(m, *cursor) && storage::RecordMatches(m, filter)) return true;
+        if (lines.size() < limit) stories.insert(story);
+        for (const auto& m : members)
+          if (m.key != rec.key) also.push_back(m.key);
+      }
+      if (lines.size() == limit) {  // one more exists: the next page starts after the last one shown
+        next = last_shown;
+        return false;
+      }
+      last_shown = CursorOf(rec);
+      RecordJsonOptions jo;
+      jo.body = true;
+      jo.zone = &zone;
+      if (collapse) jo.also = &also;
+      lines.push_back(RecordToJson(rec, jo));
+      return true;
+    }));
+    return inner;
+  });
+  if (!s.ok()) return s.IsInvalidArgument() ? HttpResponse::Error(400, s.message()) : StoreError(s);
+  std::string body = "{\"items\":[";
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i) body += ',';
+    body += lines[i];
+  }
+  body += "],\"next\":";
+  if (next.empty()) body += "null";
+  else AppendJsonString(&body, next);
+  body += '}';
+  return HttpResponse::Json(200, std::move(body));
+}
+
+HttpResponse DeskApi::Doc(const std::string& key, const HttpRequest& r) const {
+  TimeZone zone;
+  if (Status s = ZoneOf(r, o_.zone, &zone); !s.ok()) return HttpResponse::Error(400, s.message());
+  storage::Record rec;
+  bool found = false;
+  std::vector<storage::Record> members;
+  const Status s = o_.store->Use([&](storage::Store& st) -> Status {
+    NEWSFLOW_RETURN_IF_ERROR(st.Get(key, &rec, &found));
+    if (!found) return Status::OK();
+    return st.StoryMembers(StoryOf(rec), 0, &members);
+  });
+  if (!s.ok()) return StoreError(s);
+  if (!found) return HttpResponse::Error(404, "no document with key " + key);
+  std::vector<std::string> also;
+  for (const auto& m : members)
+    if (m.key != rec.key) also.push_back(m.key);
+  RecordJsonOptions jo;
+  jo.body = true;
+  jo.also = &also;
+  jo.zone = &zone;
+  std::string body = RecordToJson(rec, jo);
+  body.pop_back();  // '}'
+  body += ",\"members\":" + Members(members) + ",\"provenance\":{";
+  bool first = true;
+  for (const auto& t : rec.tags) {
+    const auto it = o_.provenance.find(t.tag);
+    if (it == o_.provenance.end()) continue;
+    if (!first) body += ',';
+    first = false;
+    AppendJsonString(&body, t.tag);
+    body += ":[";
+    for (size_t i = 0; i < it->second.size(); ++i) {
+      if (i) body += ',';
+      body += "{\"seed\":";
+      AppendJsonString(&body, it->second[i].seed);
+      body += ",\"clause\":";
+      AppendJsonString(&body, it->second[i].clause);
+      body += '}';
+    }
+    body += ']';
+  }
+  body += "}}";
+  return HttpResponse::Json(200, std::move(body));
+}
+
+HttpResponse DeskApi::Tags(const HttpRequest& r) const {
+  TimeZone zone;
+  if (Status s = ZoneOf(r, o_.zone, &zone); !s.ok()) return HttpResponse::Error(400, s.message());
+  const std::string bucket = r.Get("bucket").empty() ? "day" : r.Get("bucket");
+  if (bucket != "day" && bucket != "hour") return HttpResponse::Error(400, "bucket must be hour or day, got '" + bucket + "'");
+  storage::QueryOptions q;
+  q.limit = 0;
+  q.sources = r.All("source");
+  if (Status s = TimeRange(r, zone, &q); !s.ok()) return HttpResponse::Error(400, s.message());
+  const std::vector<std::string> tags = r.All("tag");
+  const std::set<std::string> wanted(tags.begin(), tags.end());
+  TagBucketCounts counts;
+  const Status s = o_.store->Use(
+      [&](storage::Store& st) { return CountTagBuckets(st, q, zone, bucket == "hour", wanted, nullptr, &counts); });
+  if (!s.ok()) return StoreError(s);
+  std::string body = "{\"bucket\":";
+  AppendJsonString(&body, bucket);
+  body += ",\"tz\":";
+  AppendJsonString(&body, zone.name());
+  body += ",\"counts\":[";
+  bool first = true;
+  for (const auto& [k, n] : counts) {
+    if (!first) body += ',';
+    first = false;
+    body += "{\"bucket\":";
+    AppendJsonString(&body, k.first);
+    body += ",\"tag\":";
+    AppendJsonString(&body, k.second);
+    body += fmt::format(",\"count\":{}}}", n);
+  }
+  body += "]}";
+  return HttpResponse::Json(200, std::move(body));
+}
+
+HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
+  size_t limit = kDefaultLimit;
+  if (const std::string l = r.Get("limit"); !l.empty() && (!ParseCount(l, &limit) || limit == 0 || limit > kMaxLimit))
+    return HttpResponse::Error(400, fmt::format("limit must be 1..{}, got '{}'", kMaxLimit, l));
+  size_t before = 0;
+  if (const std::string b = r.Get("before_seq"); !b.empty() && !ParseCount(b, &before))
+    return HttpResponse::Error(400, "before_seq must be a whole number, got '" + b + "'");
+  const std::vector<std::string> subs = r.All("subscription");
+  std::vector<std::string> lines;
+  const Status s = o_.store->Use([&](storage::Store& st) -> Status {
+    uint64_t cursor = before;
+    // Filtered by subscription: read the log backwards in chunks until the
+    // page is full or the log is exhausted.
+    for (;;) {
+      std::vector<storage::StoredAlert> chunk;
+      NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(cursor, 512, &chunk));
+      for (const auto& a : chunk) {
+        if (AlertFeed::Wanted(a.id, subs)) lines.push_back(AlertFeed::WithSeq(a.seq, a.json));
+        if (lines.size() == limit) return Status::OK();
+      }
+      if (chunk.size() < 512) return Status::OK();
+      cursor = chunk.back().seq;
+    }
+  });
+  if (!s.ok()) return StoreError(s);
+  std::string body = "{\"alerts\":[";
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i) body += ',';
+    body += lines[i];
+  }
+  body += "]}";
+  return HttpResponse::Json(200, std::move(body));
+}
+
+HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& name) const {
+  auto list = [&]() -> HttpResponse {
+    std::vector<Subscription> subs;
+    if (o_.subscriptions) {
+      if (Status s = o_.subscriptions->List(&subs); !s.ok()) return HttpResponse::Error(500, s.message());
+    }
+    std::string body = "{\"subscriptions\":[";
+    for (size_t i = 0; i < subs.size(); ++i) {
+      if (i) body += ',';
+      body += SubscriptionToJson(subs[i]);
+    }
+    return HttpResponse::Json(200, body + "]}");
+  };
+  if (name.empty()) {
+    if (r.method == "GET" || r.method == "HEAD") return list();
+    HttpResponse res = HttpResponse::Error(405, r.method + " is not allowed on /api/subscriptions");
+    res.headers.emplace_back("Allow", "GET, HEAD");
+    return res;
+  }
+  if (r.method == "GET" || r.method == "HEAD") {
+    std::vector<Subscription> subs;
+    if (o_.subscriptions) {
+      if (Status s = o_.subscriptions->List(&subs); !s.ok()) return HttpResponse::Error(500, s.message());
+    }
+    for (const auto& s : subs)
+      if (s.name == name) return HttpResponse::Json(200, SubscriptionToJson(s));
+    return HttpResponse::Error(404, "no subscription named '" + name + "'");
+  }
+  if (r.method != "PUT" && r.method != "DELETE") {
+    HttpResponse res = HttpResponse::Error(405, r.method + " is not allowed on /api/subscriptions/{name}");
+    res.headers.emplace_back("Allow", "GET, HEAD, PUT, DELETE");
+    return res;
+  }
+  if (!o_.subscriptions)
+    return HttpResponse::Error(409, "no subscriptions file: start with --subscriptions FILE to edit subscriptions");
+  if (r.method == "DELETE") {
+    const Status s = o_.subscriptions->Delete(name);
+    if (s.IsNotFound()) return HttpResponse::Error(404, s.message());
+    if (!s.ok()) return HttpResponse::Error(500, s.message());
+    return HttpResponse::Json(200, "{\"deleted\":true}");
+  }
+  bool created = false;
+  const Status s = o_.subscriptions->Put(name, r.body, &created);
+  if (s.IsInvalidArgument()) return HttpResponse::Error(400, s.message());
+  if (!s.ok()) return HttpResponse::Error(500, s.message());
+  std::vector<Subscription> subs;
+  (void)o_.subscriptions->List(&subs);
+  for (const auto& sub : subs)
+    if (sub.name == name) return HttpResponse::Json(created ? 201 : 200, SubscriptionToJson(sub));
+  return HttpResponse::Error(500, "the subscription was written but cannot be read back");
+}
+
+HttpResponse DeskApi::Static(const std::string& name) const {
+  if (name.find("..") != std::string::npos || name.find('/') != std::string::npos)
+    return HttpResponse::Error(404, "no such file");
+  HttpResponse res;
+  const WebAsset* asset = FindWebAsset(name);
+  if (!asset) return HttpResponse::Error(404, "no such endpoint: /" + name);
+  res.content_type = std::string(asset->content_type);
+  res.headers.emplace_back("Cache-Control", "no-cache");
+  if (o_.web_dir.empty()) {
+    res.body = std::string(asset->bytes);
+    return res;
+  }
+  std::ifstream in(o_.web_dir + "/" + name, std::ios::binary);
+  if (!in) return HttpResponse::Error(404, "cannot read " + o_.web_dir + "/" + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  res.body = text.str();
+  return res;
+}
+
+}  // namespace newsflow::pipeline

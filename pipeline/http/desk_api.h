@@ -1,0 +1,81 @@
+// desk_api.h — the HTTP API and the web desk's files, as request ->
+// response (no sockets: http_server.cc carries them, tests call Handle()).
+//
+//   GET /health                 {"status":"ok"} while the process serves
+//   GET /ready                  200 once the rules are compiled and the store is open, 503 (with
+//                               the reasons) before, while shutting down, or while the source is
+//                               disconnected (a Kafka broker down)
+//   GET /metrics                Prometheus text format (metrics/metrics.h)
+//   GET /api/query              ?tag=&any=&not=&source= (repeatable) &q= &stock= &since= &until=
+//                               &limit= (default 50, at most 1000) &collapse=1 &cursor= &tz=
+//                               -> {"items": [query --json objects], "next": CURSOR|null}
+//   GET /api/doc/{key}          the `show` object + "members" (the story's documents) and
+//                               "provenance" {tag: [{seed, clause}]} of the rules that tagged it
+//   GET /api/tags               ?since=&until=&bucket=hour|day&tag=&source=&tz=
+//                               -> {"bucket": "day", "tz": ZONE, "counts": [{bucket, tag, count}]}
+//   GET /api/alerts             ?limit=&subscription= (repeatable) &before_seq=
+//                               -> {"alerts": [alert objects with "seq"], newest first}
+//   GET/PUT/DELETE /api/subscriptions[/{name}]
+//   GET /, /desk.js, /desk.css  the web desk
+// The alert stream (/api/alerts/stream) is the server's (it stays open).
+//
+// Paging: `next` is an opaque cursor (the last item's time and key); pass
+// it back as `cursor` with the same filter. Collapsed pages show each story
+// once, as its newest matching document, even across pages.
+//
+// Ownership: borrows the store, metrics, subscription file and feed.
+// Threads: Handle() is thread-safe (store reads are; the rest is const or
+// locked). Errors: 400 for a bad parameter (with a message), 404 for an
+// unknown path or key, 405 for a wrong method, 409 for subscription edits
+// without a subscriptions file, 503 while the store is not open.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "newsflow/rules/rule_set.h"
+#include "pipeline/http/http_message.h"
+#include "pipeline/http/shared_store.h"
+#include "pipeline/metrics/metrics.h"
+#include "pipeline/query/time_zone.h"
+#include "pipeline/subscribe/subscription_file.h"
+
+namespace newsflow::pipeline {
+
+struct DeskApiOptions {
+  const SharedStore* store = nullptr;       // required
+  Metrics* metrics = nullptr;               // required (the server counts its requests there)
+  SubscriptionFile* subscriptions = nullptr;  // null: no subscriptions file (edits answer 409)
+  // The rule set's provenance per tag, for /api/doc (empty: none shown).
+  std::map<std::string, std::vector<rules::Provenance>> provenance;
+  TimeZone zone;            // local times and the day/hour buckets unless ?tz=
+  std::string web_dir;      // serve the desk's files from here ("" = the copies built into the binary)
+  // Whether a writer in this process is running with its store open
+  // (`run --http`); null for `serve` (ready once its store is open).
+  std::function<bool()> pipeline_open;
+};
+
+class DeskApi {
+ public:
+  explicit DeskApi(DeskApiOptions options) : o_(std::move(options)) {}
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  HttpResponse Ready() const;
+  HttpResponse Query(const HttpRequest& r) const;
+  HttpResponse Doc(const std::string& key, const HttpRequest& r) const;
+  HttpResponse Tags(const HttpRequest& r) const;
+  HttpResponse Alerts(const HttpRequest& r) const;
+  HttpResponse Subscriptions(const HttpRequest& r, const std::string& name) const;
+  HttpResponse Static(const std::string& path) const;
+
+  DeskApiOptions o_;
+};
+
+// The rules' provenance per tag (the clauses each rule cites).
+std::map<std::string, std::vector<rules::Provenance>> ProvenanceByTag(const rules::RuleSet& set);
+
+}  // namespace newsflow::pipeline

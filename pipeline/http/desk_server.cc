@@ -1,0 +1,69 @@
+// desk_server.cc — see desk_server.h.
+#include "pipeline/http/desk_server.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+#include "newsflow/rules/rule_set.h"
+
+namespace newsflow::pipeline {
+
+Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskServer>* out) {
+  std::unique_ptr<DeskServer> d(new DeskServer());
+  d->options_ = options;
+  HttpServerOptions so;
+  NEWSFLOW_RETURN_IF_ERROR(ParseListenAddress(options.listen, &so).Prefixed("--listen"));
+  d->host_ = so.host;
+  rules::RuleSet rules;
+  NEWSFLOW_RETURN_IF_ERROR(rules::LoadRuleDir(options.rules_dir, &rules));
+  std::set<std::string> tags;
+  for (const auto& r : rules.rules) tags.insert(r.tag);
+  if (!options.subscriptions.empty())
+    d->subscriptions_ = std::make_unique<SubscriptionFile>(options.subscriptions, std::move(tags));
+  DeskApiOptions ao;
+  ao.store = &d->store_;
+  ao.metrics = &d->metrics_;
+  ao.subscriptions = d->subscriptions_.get();
+  ao.provenance = ProvenanceByTag(rules);
+  ao.web_dir = options.web_dir;
+  ao.pipeline_open = options.pipeline_open;
+  NEWSFLOW_RETURN_IF_ERROR(DisplayZone(options.tz, &ao.zone));
+  d->api_ = std::make_unique<DeskApi>(std::move(ao));
+  d->feed_ = std::make_unique<AlertFeed>(&d->store_, options.catch_up);
+  d->server_ = std::make_unique<HttpServer>(d->api_.get(), d->feed_.get(), &d->metrics_);
+  NEWSFLOW_RETURN_IF_ERROR(d->server_->Listen(so));
+  if (!options.port_file.empty()) {
+    std::FILE* f = std::fopen(options.port_file.c_str(), "w");
+    if (!f) return Status::IOError(fmt::format("cannot write {}: {}", options.port_file, std::strerror(errno)));
+    std::fprintf(f, "%u\n", d->server_->port());
+    if (std::fclose(f) != 0) return Status::IOError("cannot write " + options.port_file);
+  }
+  *out = std::move(d);
+  return Status::OK();
+}
+
+std::string DeskServer::url() const {
+  const std::string host = host_ == "0.0.0.0" ? "127.0.0.1" : host_ == "::" ? "[::1]" : host_;
+  return fmt::format("http://{}:{}/", host.find(':') != std::string::npos && host.front() != '[' ? "[" + host + "]" : host,
+                     port());
+}
+
+void DeskServer::Start() {
+  feed_->Start();
+  server_->Start();
+  started_ = true;
+}
+
+void DeskServer::Stop() {
+  if (!started_) return;
+  started_ = false;
+  server_->Stop();
+  feed_->Stop();
+  store_.Detach();
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,63 @@
+// desk_server.h — everything `run --http` and `serve` put together to serve
+// a store over HTTP: the metrics, the shared store handle, the alert feed,
+// the subscriptions file, the API and the Beast server.
+//
+// Ownership: owns all of them. Threads: Open/Start/Stop from one thread;
+// the parts run their own (http_server.h, alert_feed.h). Errors: Open()
+// fails for a bad listen address, an address in use, unreadable rules, or a
+// port file that cannot be written.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "pipeline/http/alert_feed.h"
+#include "pipeline/http/desk_api.h"
+#include "pipeline/http/http_server.h"
+#include "pipeline/http/shared_store.h"
+#include "pipeline/metrics/metrics.h"
+#include "pipeline/subscribe/subscription_file.h"
+
+namespace newsflow::pipeline {
+
+struct DeskServerOptions {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT (port 0 = any free one)
+  std::string port_file;                  // "" | PATH: the bound port is written there once listening
+  std::string rules_dir = "rules/sets";   // provenance for /api/doc, known tags for subscription edits
+  std::string subscriptions;              // "" | PATH: the file the API edits
+  std::string web_dir;                    // "" = the built-in desk files
+  std::string tz;                         // display zone ("" = $NEWSFLOW_TZ, else Asia/Shanghai)
+  bool catch_up = false;                  // the store is another process's (serve): follow it
+  std::function<bool()> pipeline_open;    // run --http: whether the run has its store open
+};
+
+class DeskServer {
+ public:
+  static Status Open(const DeskServerOptions& options, std::unique_ptr<DeskServer>* out);
+  ~DeskServer() { Stop(); }
+
+  Metrics& metrics() { return metrics_; }
+  SharedStore& store() { return store_; }
+  uint16_t port() const { return server_->port(); }
+  // "http://HOST:PORT/" as a browser on this machine reaches it.
+  std::string url() const;
+
+  void Start();
+  void Stop();
+
+ private:
+  DeskServer() = default;
+
+  DeskServerOptions options_;
+  Metrics metrics_;
+  SharedStore store_;
+  std::unique_ptr<AlertFeed> feed_;
+  std::unique_ptr<SubscriptionFile> subscriptions_;
+  std::unique_ptr<DeskApi> api_;
+  std::unique_ptr<HttpServer> server_;
+  std::string host_;
+  bool started_ = false;
+};
+
+}  // namespace newsflow::pipeline

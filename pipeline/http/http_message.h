@@ -1,0 +1,60 @@
+// http_message.h — a parsed HTTP request and the response a handler gives,
+// free of the transport (http_server.cc turns them into Beast messages), so
+// the API is testable without sockets.
+//
+// Ownership: plain values. Threads: none of their own. Errors: none.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace newsflow::pipeline {
+
+struct HttpRequest {
+  std::string method;  // "GET", "PUT", ...
+  std::string path;    // decoded path, without the query: "/api/doc/cls:1"
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order (repeatable names)
+  std::string body;
+  std::string last_event_id;  // the Last-Event-ID header (SSE reconnects)
+
+  // Every value of a query parameter, in order.
+  std::vector<std::string> All(std::string_view name) const {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : query)
+      if (k == name) out.push_back(v);
+    return out;
+  }
+  // The last value of a query parameter, or "" when absent.
+  std::string Get(std::string_view name) const {
+    std::string out;
+    for (const auto& [k, v] : query)
+      if (k == name) out = v;
+    return out;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Allow, Cache-Control, ...)
+
+  static HttpResponse Json(int status, std::string body) {
+    HttpResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+  }
+  // {"error": message} with `status`.
+  static HttpResponse Error(int status, std::string_view message);
+};
+
+// Splits "a=1&b=%E5%8D%8A" into decoded pairs ('+' is a space). Malformed
+// escapes are kept as they are.
+std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view qs);
+// Percent-decodes a path or query component.
+std::string PercentDecode(std::string_view s, bool plus_is_space);
+
+}  // namespace newsflow::pipeline

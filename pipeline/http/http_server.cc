@@ -1,0 +1,333 @@
+// http_server.cc — see http_server.h. One Session per connection: plain
+// requests go to the worker pool and back; /api/alerts/stream turns the
+// connection into an SSE stream fed by the AlertFeed.
+#include "pipeline/http/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "pipeline/log/logger.h"
+
+namespace newsflow::pipeline {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto kHeadTimeout = std::chrono::seconds(30);
+constexpr auto kKeepalive = std::chrono::seconds(15);
+constexpr size_t kMaxBody = size_t{1} << 20;
+constexpr size_t kFramesPerRead = 256;
+
+HttpRequest ToRequest(const http::request<http::string_body>& req) {
+  HttpRequest r;
+  r.method = std::string(req.method_string());
+  const std::string_view target(req.target().data(), req.target().size());
+  const size_t q = target.find('?');
+  r.path = PercentDecode(target.substr(0, q), false);
+  if (q != std::string_view::npos) r.query = ParseQueryString(target.substr(q + 1));
+  r.body = req.body();
+  if (auto it = req.find("Last-Event-ID"); it != req.end()) r.last_event_id = std::string(it->value());
+  return r;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(const DeskApi* api, AlertFeed* feed, Metrics* metrics) : api(api), feed(feed), metrics(metrics) {}
+  const DeskApi* api;
+  AlertFeed* feed;
+  Metrics* metrics;
+  net::io_context ioc;
+  std::optional<net::thread_pool> workers;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  HttpServerOptions options;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+
+  void Accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
+
+  void Run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadRequest(); });
+  }
+
+ private:
+  // ---- plain requests ------------------------------------------------------------------
+  void ReadRequest() {
+    parser_.emplace();
+    parser_->body_limit(kMaxBody);
+    stream_.expires_after(kHeadTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      HttpResponse res = HttpResponse::Error(413, fmt::format("the body is larger than {} bytes", kMaxBody));
+      return Write(std::move(res), false, false);
+    }
+    if (ec) return Close();  // end of stream, timeout, reset, a malformed head
+    http::request<http::string_body> req = parser_->release();
+    HttpRequest r = ToRequest(req);
+    const bool keep_alive = req.keep_alive();
+    const bool head = req.method() == http::verb::head;
+    if (r.path == "/api/alerts/stream") return StartStream(r);
+    stream_.expires_never();
+    // The handler may read RocksDB for a while: on a worker, not on the socket thread.
+    net::post(*server_->workers, [self = shared_from_this(), r = std::move(r), keep_alive, head]() mutable {
+      HttpResponse res = self->server_->api->Handle(r);
+      net::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, head]() mutable {
+        self->Write(std::move(res), keep_alive, head);
+      });
+    });
+  }
+
+  void Write(HttpResponse res, bool keep_alive, bool head) {
+    server_->metrics->CountHttpRequest(res.status);
+    auto msg = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status), 11);
+    msg->set(http::field::server, "newsflow");
+    msg->set(http::field::content_type, res.content_type);
+    for (const auto& [k, v] : res.headers) msg->set(k, v);
+    msg->keep_alive(keep_alive);
+    const size_t length = res.body.size();
+    if (!head) msg->body() = std::move(res.body);
+    msg->content_length(length);
+    stream_.expires_after(kHeadTimeout);
+    http::async_write(stream_, *msg, [self = shared_from_this(), msg, keep_alive](beast::error_code ec, size_t) {
+      if (ec || !keep_alive) return self->Close();
+      self->ReadRequest();
+    });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+    keepalive_.reset();
+  }
+
+  // ---- the alert stream (SSE) ------------------------------------------------------------
+  void StartStream(const HttpRequest& r) {
+    if (r.method != "GET") {
+      HttpResponse res = HttpResponse::Error(405, "the alert stream is GET only");
+      res.headers.emplace_back("Allow", "GET");
+      return Write(std::move(res), false, false);
+    }
+    std::string last_id = r.last_event_id.empty() ? r.Get("last_event_id") : r.last_event_id;
+    bool unknown = false;
+    const Status s = server_->feed->StartCursor(last_id, r.Get("after_seq"), r.All("subscription"), &cursor_, &unknown);
+    if (!s.ok()) {
+      const int code = s.IsInvalidArgument() ? 400 : s.code() == Status::Code::kUnavailable ? 503 : 500;
+      return Write(HttpResponse::Error(code, s.message()), false, false);
+    }
+    server_->metrics->CountHttpRequest(200);
+    stream_.expires_never();
+    auto head = std::make_shared<http::response<http::empty_body>>(http::status::ok, 11);
+    head->set(http::field::server, "newsflow");
+    head->set(http::field::content_type, "text/event-stream; charset=utf-8");
+    head->set(http::field::cache_control, "no-cache");
+    head->set("X-Accel-Buffering", "no");
+    head->keep_alive(false);
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    // The first bytes: a retry hint, and a note when the resume point was not found.
+    out_ = "retry: 2000\n";
+    if (unknown) out_ += ": unknown Last-Event-ID " + std::string(last_id.substr(0, 200)) + "; streaming from the newest alert\n";
+    out_ += "\n";
+    http::async_write_header(stream_, *sr, [self = shared_from_this(), head, sr](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      self->streaming_ = true;
+      self->WatchClose();
+      self->ArmKeepalive();
+      self->Pump();
+    });
+  }
+
+  // A read on the stream completes only when the client closes it (or sends
+  // bytes it should not): then the session ends, without waiting for the
+  // next write to fail.
+  void WatchClose() {
+    stream_.socket().async_read_some(net::buffer(sink_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->EndStream();
+      self->WatchClose();
+    });
+  }
+
+  void EndStream() {
+    if (!streaming_) return;
+    streaming_ = false;
+    Close();
+  }
+
+  void ArmKeepalive() {
+    keepalive_.emplace(stream_.get_executor());
+    keepalive_->expires_after(kKeepalive);
+    keepalive_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->streaming_) return;
+      self->out_ += ": keepalive\n\n";
+      self->Flush();
+      self->ArmKeepalive();
+    });
+  }
+
+  // Reads the alerts after the cursor into out_ and writes them; when none
+  // are left, waits for the feed.
+  void Pump() {
+    if (!streaming_) return;
+    bool more = false;
+    if (Status s = server_->feed->ReadFrames(&cursor_, kFramesPerRead, &out_, &more); !s.ok()) {
+      LogWarn("http", "alert stream: " + s.message());
+      return EndStream();
+    }
+    pump_again_ = more;
+    if (!out_.empty()) return Flush();
+    if (more) {
+      net::post(stream_.get_executor(), [self = shared_from_this()] { self->Pump(); });
+      return;
+    }
+    Wait();
+  }
+
+  // Registers (once) for the feed's wake-up when an alert after the cursor is stored.
+  void Wait() {
+    if (waiter_pending_ || !streaming_) return;
+    waiter_pending_ = true;
+    std::weak_ptr<Session> weak = weak_from_this();
+    auto executor = stream_.get_executor();
+    server_->feed->WhenNewer(cursor_.after_seq, [weak, executor] {
+      net::post(executor, [weak] {
+        if (auto self = weak.lock()) {
+          self->waiter_pending_ = false;
+          self->Pump();
+        }
+      });
+    });
+  }
+
+  void Flush() {
+    if (writing_ || out_.empty() || !streaming_) return;
+    writing_ = true;
+    inflight_.swap(out_);
+    out_.clear();
+    net::async_write(stream_.socket(), net::buffer(inflight_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      self->inflight_.clear();
+      if (ec) return self->EndStream();
+      if (self->pump_again_) {
+        self->pump_again_ = false;
+        return self->Pump();
+      }
+      if (!self->out_.empty()) return self->Flush();  // a keepalive queued meanwhile
+      self->Wait();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  HttpServer::Impl* server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  // Stream state (touched on the session's strand only).
+  AlertCursor cursor_;
+  bool streaming_ = false, writing_ = false, pump_again_ = false, waiter_pending_ = false;
+  std::string out_, inflight_;
+  char sink_[512];
+  std::optional<net::steady_timer> keepalive_;
+};
+
+}  // namespace
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted) return;  // Stop()
+    if (!ec) std::make_shared<Session>(std::move(socket), this)->Run();
+    Accept();
+  });
+}
+
+Status ParseListenAddress(const std::string& text, HttpServerOptions* out) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos)
+    return Status::InvalidArgument("expected HOST:PORT (e.g. 127.0.0.1:8080), got '" + text + "'");
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port = text.substr(colon + 1);
+  unsigned v = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || v > 65535)
+    return Status::InvalidArgument("bad port in '" + text + "' (0-65535; 0 = any free port)");
+  out->host = host.empty() ? "0.0.0.0" : host;
+  out->port = static_cast<uint16_t>(v);
+  return Status::OK();
+}
+
+HttpServer::HttpServer(const DeskApi* api, AlertFeed* feed, Metrics* metrics)
+    : impl_(std::make_unique<Impl>(api, feed, metrics)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Listen(const HttpServerOptions& options) {
+  impl_->options = options;
+  beast::error_code ec;
+  const auto address = net::ip::make_address(options.host, ec);
+  if (ec) return Status::InvalidArgument(fmt::format("cannot listen on '{}': not an IP address", options.host));
+  const tcp::endpoint endpoint(address, options.port);
+  auto fail = [&](const char* what) {
+    return Status::IOError(fmt::format("cannot listen on {}:{}: {} ({})", options.host, options.port, ec.message(), what));
+  };
+  impl_->acceptor.open(endpoint.protocol(), ec);
+  if (ec) return fail("open");
+  impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  impl_->acceptor.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
+  return Status::OK();
+}
+
+uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  const auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void HttpServer::Start() {
+  impl_->workers.emplace(static_cast<size_t>(std::max(1, impl_->options.worker_threads)));
+  impl_->work.emplace(net::make_work_guard(impl_->ioc));
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+void HttpServer::Stop() {
+  if (!impl_ || impl_->threads.empty()) return;
+  net::post(impl_->ioc, [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+  impl_->work.reset();
+  impl_->ioc.stop();  // sessions (SSE streams never end by themselves) are dropped with the context
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  if (impl_->workers) {
+    impl_->workers->join();
+    impl_->workers.reset();
+  }
+}
+
+}  // namespace newsflow::pipeline

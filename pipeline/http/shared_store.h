@@ -1,0 +1,57 @@
+// shared_store.h — the store the HTTP server reads, attached and detached
+// while requests run: `run --http` lends the pipeline's own (writer) handle
+// for the length of the run; `serve` attaches a reader (secondary instance)
+// it owns.
+//
+// Ownership: borrows (or, with Own(), owns) the store. Threads: any; a
+// reader holds a shared lock for the length of its use, Detach() waits for
+// the readers in progress. Errors: Use() returns Unavailable while no store
+// is attached.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+
+#include "newsflow/storage/store.h"
+
+namespace newsflow::pipeline {
+
+class SharedStore {
+ public:
+  void Attach(storage::Store* store) {
+    std::unique_lock lock(mu_);
+    store_ = store;
+  }
+  // Takes ownership (serve's reader); closed when detached or destroyed.
+  void Own(std::unique_ptr<storage::Store> store) {
+    std::unique_lock lock(mu_);
+    owned_ = std::move(store);
+    store_ = owned_.get();
+  }
+  // Waits for the readers in progress; afterwards Use() is Unavailable.
+  void Detach() {
+    std::unique_lock lock(mu_);
+    store_ = nullptr;
+    if (owned_) (void)owned_->Close();
+    owned_.reset();
+  }
+  bool attached() const {
+    std::shared_lock lock(mu_);
+    return store_ != nullptr;
+  }
+  // Runs fn on the store under the shared lock.
+  Status Use(const std::function<Status(storage::Store&)>& fn) const {
+    std::shared_lock lock(mu_);
+    if (store_ == nullptr) return Status::Unavailable("the store is not open (starting or shutting down)");
+    return fn(*store_);
+  }
+
+ private:
+  mutable std::shared_mutex mu_;
+  storage::Store* store_ = nullptr;
+  std::unique_ptr<storage::Store> owned_;
+};
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,660 @@
+// newsflow desk: a live tail of subscription alerts (plain JS, no build step).
+//
+// Data: GET api/subscriptions, GET api/alerts (newest first), the SSE stream
+// api/alerts/stream (event "alert", id = alert id) and GET api/doc/{key}.
+// All text from the feeds is rendered as text (textContent), never as HTML.
+'use strict';
+
+(function () {
+  const MAX_ROWS = 500;          // alerts kept (model and DOM)
+  const EXCERPT_CHARS = 200;     // body excerpt length in the list
+  const EXCERPT_LEAD = 40;       // characters shown before the first mark
+  const HEADLINE_CHARS = 80;     // headline cut from the body when the title is empty
+  const SOURCES = ['cls', 'eastmoney', 'ths'];
+
+  const $ = (sel) => document.querySelector(sel);
+  const listEl = $('#alerts');
+  const detailEl = $('#detail');
+  const statusEl = $('#status');
+  const countEl = $('#count');
+  const emptyEl = $('#empty');
+  const subsEl = $('#subscriptions');
+  const fTag = $('#filter-tag');
+  const fRegion = $('#filter-region');
+  const fSource = $('#filter-source');
+
+  // ------------------------------------------------------------------ state
+  let subscriptions = [];        // from api/subscriptions
+  let chosen = null;             // Set of chosen subscription names (null: not loaded yet)
+  let alerts = [];               // newest first
+  const byId = new Map();        // alert id -> {alert, node}
+  let selectedId = null;
+  let es = null;                 // the EventSource
+  let generation = 0;            // bumps on every reload; stale responses are dropped
+  let reopenTimer = null;
+  let reopenDelay = 1000;
+
+  // ------------------------------------------------------------------ DOM helper
+  function el(tag, attrs, ...children) {
+    const n = document.createElement(tag);
+    if (attrs) {
+      for (const [k, v] of Object.entries(attrs)) {
+        if (v === undefined || v === null || v === false) continue;
+        if (k === 'class') n.className = v;
+        else if (k === 'text') n.textContent = v;
+        else if (k.startsWith('data-')) n.setAttribute(k, v);
+        else if (k in n && typeof n[k] !== 'function') n[k] = v;
+        else n.setAttribute(k, v);
+      }
+    }
+    for (const c of children.flat()) {
+      if (c === undefined || c === null || c === false) continue;
+      n.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return n;
+  }
+
+  function setStatus(state, text) {
+    statusEl.dataset.state = state;
+    statusEl.textContent = text;
+  }
+
+  // ------------------------------------------------------------------ time (Beijing)
+  let fmtParts = null;
+  try {
+    fmtParts = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    });
+  } catch (e) { fmtParts = null; }
+
+  function beijingParts(ms) {
+    if (fmtParts) {
+      const o = {};
+      for (const p of fmtParts.formatToParts(new Date(ms))) o[p.type] = p.value;
+      if (o.hour === '24') o.hour = '00';
+      return o;
+    }
+    // No time-zone data: China has had a fixed UTC+8 offset since 1991.
+    const d = new Date(ms + 8 * 3600 * 1000);
+    const p2 = (x) => String(x).padStart(2, '0');
+    return { year: String(d.getUTCFullYear()), month: p2(d.getUTCMonth() + 1), day: p2(d.getUTCDate()),
+             hour: p2(d.getUTCHours()), minute: p2(d.getUTCMinutes()), second: p2(d.getUTCSeconds()) };
+  }
+
+  function timeMs(a) {
+    if (typeof a.time_ms === 'number') return a.time_ms;
+    const t = Date.parse(a.time || '');
+    return Number.isNaN(t) ? null : t;
+  }
+  function shortTime(a) {
+    const ms = timeMs(a);
+    if (ms === null) return '';
+    const o = beijingParts(ms);
+    return `${o.month}-${o.day} ${o.hour}:${o.minute}:${o.second}`;
+  }
+  function longTime(a) {
+    const ms = timeMs(a);
+    if (ms === null) return a.local_time || '';
+    const o = beijingParts(ms);
+    return `${o.year}-${o.month}-${o.day} ${o.hour}:${o.minute}:${o.second} 北京时间`;
+  }
+
+  // ------------------------------------------------------------------ text + highlight
+  const encoder = new TextEncoder();
+  const NAMED = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', ensp: ' ', emsp: ' ',
+                  thinsp: ' ', ldquo: '“', rdquo: '”', lsquo: '‘', rsquo: '’', mdash: '—', ndash: '–',
+                  hellip: '…', middot: '·', times: '×', divide: '÷', yen: '¥', deg: '°', plusmn: '±',
+                  laquo: '«', raquo: '»', bull: '•', copy: '©', reg: '®', trade: '™' };
+  let entityParser = null;
+  function decodeEntities(s) {
+    if (s.indexOf('&') < 0) return s;
+    return s.replace(/&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});/g, (all, e) => {
+      if (e[0] === '#') {
+        const cp = (e[1] === 'x' || e[1] === 'X') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+        if (!(cp > 0 && cp <= 0x10ffff) || (cp >= 0xd800 && cp <= 0xdfff)) return '\ufffd';
+        return String.fromCodePoint(cp);
+      }
+      if (Object.prototype.hasOwnProperty.call(NAMED, e)) return NAMED[e];
+      // Rare named entity: let the browser's parser (inert, no scripts) decode it.
+      entityParser = entityParser || new DOMParser();
+      const t = entityParser.parseFromString(`<!doctype html><body>${all}`, 'text/html').body.textContent;
+      return t.length <= 2 ? t : all;
+    });
+  }
+
+  // UTF-8 byte offset -> UTF-16 index, for every byte offset of s (offsets inside a
+  // character map to the character's start).
+  function byteToIndexMap(s) {
+    const map = new Int32Array(encoder.encode(s).length + 1);
+    let b = 0;
+    for (let i = 0; i < s.length;) {
+      const cp = s.codePointAt(i);
+      const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      for (let k = 0; k < n && b + k < map.length; k++) map[b + k] = i;
+      b += n;
+      i += cp > 0xffff ? 2 : 1;
+    }
+    if (b < map.length) map[b] = s.length;
+    return map;
+  }
+
+  // The spans of one field as merged UTF-16 ranges [a, b) of the raw string.
+  function spanRanges(raw, spans) {
+    if (!raw || !spans || !spans.length) return [];
+    const map = byteToIndexMap(raw);
+    const nbytes = map.length - 1;
+    const out = [];
+    for (const sp of spans) {
+      let b = Number(sp.begin), e = Number(sp.end);
+      if (!Number.isFinite(b) || !Number.isFinite(e) || e <= b || b < 0 || b >= nbytes) continue;
+      if (e > nbytes) e = nbytes;
+      let a = map[b], z = map[e];
+      // Offsets should land on the matched text; if they do not (a different
+      // normalisation upstream), fall back to the nearest occurrence of the text.
+      if (sp.text && raw.slice(a, z) !== sp.text) {
+        let best = -1, bestDist = Infinity;
+        for (let p = raw.indexOf(sp.text); p >= 0; p = raw.indexOf(sp.text, p + 1)) {
+          const d = Math.abs(p - a);
+          if (d < bestDist) { best = p; bestDist = d; }
+        }
+        if (best >= 0) { a = best; z = best + sp.text.length; }
+      }
+      if (z > a) out.push([a, z]);
+    }
+    out.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const merged = [];
+    for (const r of out) {
+      const last = merged[merged.length - 1];
+      if (last && r[0] < last[1]) last[1] = Math.max(last[1], r[1]);  // overlap: merge
+      else merged.push([r[0], r[1]]);                                 // touching marks stay separate
+    }
+    return merged;
+  }
+
+  // comments, <script>/<style> elements with their content, and any other tag
+  const TAG_RE = /<!--[\s\S]*?(?:-->|$)|<(script|style)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)|<\/?[A-Za-z][^<>]*>?/gi;
+  const BLOCK_RE = /^<\/?(?:br|p|div|li|ul|ol|tr|table|h[1-6]|blockquote|section|article|pre)\b/i;
+
+  // Highlight the raw stored string: returns pieces [{t, m}] where t is display text
+  // (HTML tags stripped, entities decoded) and m is 0 or the 1-based mark number.
+  function highlight(raw, spans) {
+    raw = typeof raw === 'string' ? raw : '';
+    const ranges = spanRanges(raw, spans);
+    const pieces = [];
+    const push = (t, m) => {
+      if (!t) return;
+      const last = pieces[pieces.length - 1];
+      if (last && last.m === m) last.t += t; else pieces.push({ t, m });
+    };
+    let ri = 0;
+    const emitText = (a, b) => {   // raw[a, b) is text (no tags); split it at mark boundaries
+      let p = a;
+      while (p < b) {
+        while (ri < ranges.length && ranges[ri][1] <= p) ri++;
+        const r = ranges[ri];
+        if (!r || r[0] >= b) { push(decodeEntities(raw.slice(p, b)), 0); break; }
+        if (r[0] > p) { push(decodeEntities(raw.slice(p, r[0])), 0); p = r[0]; }
+        const q = Math.min(r[1], b);
+        push(decodeEntities(raw.slice(p, q)), ri + 1);
+        p = q;
+      }
+    };
+    let pos = 0;
+    TAG_RE.lastIndex = 0;
+    for (let m; (m = TAG_RE.exec(raw)) !== null;) {
+      emitText(pos, m.index);
+      if (BLOCK_RE.test(m[0])) push('\n', 0);
+      pos = m.index + m[0].length;
+    }
+    emitText(pos, raw.length);
+    return pieces;
+  }
+
+  function piecesText(pieces) { return pieces.map((p) => p.t).join(''); }
+
+  // pieces restricted to display characters [start, end)
+  function slicePieces(pieces, start, end) {
+    const out = [];
+    let off = 0;
+    for (const p of pieces) {
+      const a = off, b = off + p.t.length;
+      off = b;
+      if (b <= start || a >= end) continue;
+      out.push({ t: p.t.slice(Math.max(0, start - a), Math.min(p.t.length, end - a)), m: p.m });
+    }
+    return out;
+  }
+
+  function collapseWs(pieces) {
+    const out = pieces.map((p) => ({ t: p.t.replace(/\s+/g, ' '), m: p.m }));
+    // collapse whitespace across piece boundaries and trim the ends
+    for (let i = 1; i < out.length; i++) {
+      if (/ $/.test(out[i - 1].t) && /^ /.test(out[i].t)) out[i].t = out[i].t.slice(1);
+    }
+    if (out.length) { out[0].t = out[0].t.replace(/^ /, ''); out[out.length - 1].t = out[out.length - 1].t.replace(/ $/, ''); }
+    return out.filter((p) => p.t);
+  }
+
+  function tidyBlock(pieces) {   // for the full body: keep paragraphs, drop runs of blank lines
+    const text = piecesText(pieces);
+    if (!/\n\s*\n\s*\n|^\s|\s$/.test(text)) return pieces;
+    const out = pieces.map((p) => ({ t: p.t.replace(/[ \t]*\n[ \t\n]*\n[ \t\n]*/g, '\n\n'), m: p.m }));
+    if (out.length) { out[0].t = out[0].t.replace(/^\s+/, ''); out[out.length - 1].t = out[out.length - 1].t.replace(/\s+$/, ''); }
+    return out.filter((p) => p.t);
+  }
+
+  function safeSliceIndex(s, i) {   // do not cut a surrogate pair
+    const c = s.charCodeAt(i);
+    return (c >= 0xdc00 && c <= 0xdfff) ? i + 1 : i;
+  }
+
+  function excerpt(pieces, maxLen, lead) {
+    const text = piecesText(pieces);
+    if (text.length <= maxLen) return pieces;
+    let first = 0, off = 0;
+    for (const p of pieces) { if (p.m) { first = off; break; } off += p.t.length; }
+    let start = Math.max(0, first - lead);
+    if (text.length - start < maxLen) start = Math.max(0, text.length - maxLen);
+    start = safeSliceIndex(text, start);
+    const end = safeSliceIndex(text, Math.min(text.length, start + maxLen));
+    const out = slicePieces(pieces, start, end);
+    if (start > 0) out.unshift({ t: '…', m: 0 });
+    if (end < text.length) out.push({ t: '…', m: 0 });
+    return out;
+  }
+
+  function renderPieces(container, pieces) {
+    for (const p of pieces) {
+      if (p.m) container.append(el('mark', { text: p.t }));
+      else container.append(document.createTextNode(p.t));
+    }
+    return container;
+  }
+
+  function fieldSpans(a, field) { return (a.spans || []).filter((s) => s.field === field); }
+
+  // headline pieces and body pieces (the body without a leading 【headline】 when that is shown)
+  function headlineAndBody(a) {
+    const bodyPieces = collapseWs(highlight(a.body || '', fieldSpans(a, 'body')));
+    const btext = piecesText(bodyPieces);
+    const bracket = /^【([^】]{1,120})】/.exec(btext);
+    const title = (a.title || '').trim();
+    if (title) {
+      const head = collapseWs(highlight(a.title, fieldSpans(a, 'title')));
+      let rest = bodyPieces;
+      if (bracket && bracket[1].replace(/\s+/g, '') === piecesText(head).replace(/\s+/g, '')) {
+        rest = collapseWs(slicePieces(bodyPieces, bracket[0].length, btext.length));
+      }
+      return { head, rest };
+    }
+    if (bracket) {
+      return { head: slicePieces(bodyPieces, 1, bracket[0].length - 1),
+               rest: collapseWs(slicePieces(bodyPieces, bracket[0].length, btext.length)) };
+    }
+    if (!btext) return { head: [{ t: a.key || '(no text)', m: 0 }], rest: [] };
+    const cut = safeSliceIndex(btext, Math.min(btext.length, HEADLINE_CHARS));
+    const head = slicePieces(bodyPieces, 0, cut);
+    if (cut < btext.length) head.push({ t: '…', m: 0 });
+    return { head, rest: cut < btext.length ? bodyPieces : [] };
+  }
+
+  // "also in eastmoney, ths": the other feeds of the story
+  function alsoSources(a) {
+    const own = a.source;
+    const seen = [];
+    for (const k of a.also || []) {
+      const s = String(k).split(':')[0];
+      if (s && s !== own && !seen.includes(s)) seen.push(s);
+    }
+    return seen;
+  }
+
+  function safeUrl(u) {
+    if (!u) return null;
+    try {
+      const x = new URL(u, location.href);
+      return (x.protocol === 'http:' || x.protocol === 'https:') ? x.href : null;
+    } catch (e) { return null; }
+  }
+
+  function fmtScore(v) { return typeof v === 'number' ? v.toFixed(2) : String(v ?? ''); }
+
+  function sourceBadge(s) { return el('span', { class: `src src-${SOURCES.includes(s) ? s : 'other'}`, text: s || '?' }); }
+
+  // ------------------------------------------------------------------ rows
+  function buildRow(a) {
+    const { head, rest } = headlineAndBody(a);
+    const also = alsoSources(a);
+    const tags = a.tags || [];
+    const row = el('li', {
+      class: 'alert', tabIndex: 0,
+      'data-id': a.id, 'data-key': a.key, 'data-source': a.source || '',
+      'data-tags': tags.join(' '), 'data-subscription': a.subscription || '',
+    },
+      el('div', { class: 'meta' },
+        el('time', { datetime: a.time || '', text: shortTime(a) }),
+        sourceBadge(a.source),
+        a.level ? el('span', { class: `level level-${a.level}`, text: a.level }) : null,
+        a.subscription ? el('span', { class: 'subname', text: a.subscription }) : null,
+        also.length ? el('span', { class: 'also', text: `also in ${also.join(', ')}` }) : null),
+      renderPieces(el('div', { class: 'headline' }), head),
+      rest.length ? renderPieces(el('div', { class: 'excerpt' }), excerpt(rest, EXCERPT_CHARS, EXCERPT_LEAD)) : null,
+      el('div', { class: 'tags' }, tags.map((t) => el('span', {
+        class: `tag tag-${t.split(':')[0]}`, 'data-tag': t, title: `score ${fmtScore((a.scores || {})[t])}`,
+        text: t,
+      }))));
+    row.addEventListener('click', () => select(a.id));
+    row.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); select(a.id); }
+      else if (ev.key === 'ArrowDown' || ev.key === 'j') { ev.preventDefault(); moveFocus(row, 1); }
+      else if (ev.key === 'ArrowUp' || ev.key === 'k') { ev.preventDefault(); moveFocus(row, -1); }
+    });
+    row.addEventListener('animationend', () => row.classList.remove('flash'));
+    return row;
+  }
+
+  function moveFocus(row, dir) {
+    const next = dir > 0 ? row.nextElementSibling : row.previousElementSibling;
+    if (next) { next.focus(); select(next.dataset.id); }
+  }
+
+  // ------------------------------------------------------------------ filters
+  function filterState() { return { tag: fTag.value, region: fRegion.value, source: fSource.value }; }
+  function matches(a, f) {
+    const tags = a.tags || [];
+    if (f.tag && !tags.includes(f.tag)) return false;
+    if (f.region && !tags.includes(f.region)) return false;
+    if (f.source && a.source !== f.source) return false;
+    return true;
+  }
+
+  function fillSelect(sel, counts, allLabel) {
+    const cur = sel.value;
+    const names = [...counts.keys()].sort();
+    if (cur && !counts.has(cur)) names.push(cur);   // keep the user's choice even if it has no alerts now
+    const opts = [el('option', { value: '', text: allLabel })];
+    for (const n of names) opts.push(el('option', { value: n, text: `${n} (${counts.get(n) || 0})` }));
+    sel.replaceChildren(...opts);
+    sel.value = cur;
+  }
+
+  function refreshFilterOptions() {
+    const tagCounts = new Map(), regionCounts = new Map(), srcCounts = new Map();
+    for (const a of alerts) {
+      for (const t of a.tags || []) {
+        const m = t.startsWith('region:') ? regionCounts : tagCounts;
+        m.set(t, (m.get(t) || 0) + 1);
+      }
+      srcCounts.set(a.source, (srcCounts.get(a.source) || 0) + 1);
+    }
+    fillSelect(fTag, tagCounts, 'all tags');
+    fillSelect(fRegion, regionCounts, 'all regions');
+    for (const o of fSource.options) {
+      if (!o.value) continue;
+      o.textContent = `${o.value} ${{ cls: '财联社', eastmoney: '东方财富', ths: '同花顺' }[o.value] || ''} (${srcCounts.get(o.value) || 0})`;
+    }
+  }
+
+  function updateCount() {
+    const shown = listEl.childElementCount;
+    countEl.textContent = shown === alerts.length ? `${alerts.length} alerts` : `${shown} of ${alerts.length} alerts`;
+    emptyEl.hidden = shown > 0 || chosen === null;
+    if (chosen && chosen.size === 0) emptyEl.textContent = 'No subscription chosen.';
+    else emptyEl.textContent = alerts.length ? 'No alerts match the filters.' : 'No alerts yet.';
+  }
+
+  function render() {
+    const f = filterState();
+    const nodes = [];
+    for (const a of alerts) if (matches(a, f)) nodes.push(byId.get(a.id).node);
+    listEl.replaceChildren(...nodes);
+    updateCount();
+  }
+
+  // ------------------------------------------------------------------ model
+  function addAlert(a, live) {
+    if (!a || !a.id || byId.has(a.id)) return false;
+    const node = buildRow(a);
+    if (a.id === selectedId) node.classList.add('selected');
+    byId.set(a.id, { alert: a, node });
+    if (live) {
+      alerts.unshift(a);
+      if (matches(a, filterState())) {
+        node.classList.add('flash');
+        listEl.prepend(node);
+      }
+    } else {
+      alerts.push(a);
+    }
+    return true;
+  }
+
+  function trim() {
+    while (alerts.length > MAX_ROWS) {
+      const old = alerts.pop();
+      const ent = byId.get(old.id);
+      byId.delete(old.id);
+      if (ent && ent.node.parentNode) ent.node.remove();
+    }
+  }
+
+  function subscriptionParams() {
+    const p = new URLSearchParams();
+    if (chosen && chosen.size < subscriptions.length) for (const n of chosen) p.append('subscription', n);
+    return p;
+  }
+
+  async function getJSON(url) {
+    const r = await fetch(url, { headers: { Accept: 'application/json' } });
+    let body = null;
+    try { body = await r.json(); } catch (e) { body = null; }
+    if (!r.ok) throw new Error((body && body.error) || `${r.status} ${r.statusText}`);
+    return body;
+  }
+
+  async function reload() {
+    const gen = ++generation;
+    closeStream();
+    alerts = [];
+    byId.clear();
+    listEl.replaceChildren();
+    if (chosen && chosen.size === 0) {
+      refreshFilterOptions(); updateCount();
+      setStatus('idle', 'no subscription');
+      return;
+    }
+    setStatus('connecting', 'loading…');
+    const p = subscriptionParams();
+    p.set('limit', String(MAX_ROWS));
+    try {
+      const data = await getJSON(`api/alerts?${p}`);
+      if (gen !== generation) return;
+      for (const a of (data && data.alerts) || []) addAlert(a, false);
+      trim();
+    } catch (e) {
+      if (gen !== generation) return;
+      setStatus('error', `load failed: ${e.message}`);
+    }
+    refreshFilterOptions();
+    render();
+    openStream(gen);
+  }
+
+  // ------------------------------------------------------------------ stream
+  function closeStream() {
+    if (reopenTimer) { clearTimeout(reopenTimer); reopenTimer = null; }
+    if (es) { es.close(); es = null; }
+  }
+
+  function openStream(gen) {
+    if (gen !== generation) return;
+    closeStream();
+    const p = subscriptionParams();
+    if (alerts.length) p.set('last_event_id', alerts[0].id);
+    const qs = p.toString();
+    const src = new EventSource(`api/alerts/stream${qs ? `?${qs}` : ''}`);
+    es = src;
+    const onAlert = (ev) => {
+      if (src !== es) return;
+      let a;
+      try { a = JSON.parse(ev.data); } catch (e) { return; }
+      if (chosen && chosen.size < subscriptions.length && a.subscription && !chosen.has(a.subscription)) return;
+      if (addAlert(a, true)) {
+        trim();
+        refreshFilterOptions();
+        updateCount();
+      }
+    };
+    src.addEventListener('alert', onAlert);
+    src.addEventListener('message', onAlert);   // a server that sends no "event:" line
+    src.onopen = () => { if (src === es) { reopenDelay = 1000; setStatus('connected', 'connected · live'); } };
+    src.onerror = () => {
+      if (src !== es) return;
+      if (src.readyState === EventSource.CONNECTING) {
+        setStatus('reconnecting', 'reconnecting…');   // the browser retries with Last-Event-ID
+      } else {
+        // closed for good (e.g. an HTTP error): reopen ourselves, resuming after the newest alert held
+        setStatus('reconnecting', 'reconnecting…');
+        es = null;
+        reopenTimer = setTimeout(() => { reopenTimer = null; openStream(gen); }, reopenDelay);
+        reopenDelay = Math.min(reopenDelay * 2, 30000);
+      }
+    };
+  }
+
+  // ------------------------------------------------------------------ detail
+  function section(title, ...content) {
+    return el('section', { class: 'dsec' }, el('h3', { text: title }), ...content);
+  }
+
+  async function select(id) {
+    const ent = byId.get(id);
+    if (!ent) return;
+    if (selectedId && byId.has(selectedId)) byId.get(selectedId).node.classList.remove('selected');
+    selectedId = id;
+    ent.node.classList.add('selected');
+    const a = ent.alert;
+    detailEl.dataset.key = a.key;
+    detailEl.replaceChildren(el('p', { class: 'muted', text: 'loading…' }));
+    let doc;
+    try {
+      doc = await getJSON(`api/doc/${encodeURIComponent(a.key)}`);
+    } catch (e) {
+      if (selectedId !== id) return;
+      detailEl.replaceChildren(el('p', { class: 'error', text: `Could not load ${a.key}: ${e.message}` }));
+      return;
+    }
+    if (selectedId !== id) return;
+    renderDetail(doc, a);
+    detailEl.scrollTop = 0;
+  }
+
+  function renderDetail(doc, a) {
+    const d = Object.assign({}, doc);
+    if (!d.key) d.key = a.key;
+    const { head } = headlineAndBody(d);
+    const body = tidyBlock(highlight(d.body || '', fieldSpans(d, 'body')));
+    const also = alsoSources(d);
+    const url = safeUrl(d.url);
+    const scores = d.scores || {};
+    const prov = d.provenance || {};
+    const tags = d.tags || [];
+
+    const meta = el('dl', { class: 'dmeta' },
+      el('dt', { text: 'time' }), el('dd', { text: longTime(d) }),
+      el('dt', { text: 'source' }), el('dd', {}, sourceBadge(d.source), d.level ? ` level ${d.level}` : null,
+        also.length ? el('span', { class: 'also', text: ` also in ${also.join(', ')}` }) : null),
+      el('dt', { text: 'key' }), el('dd', { class: 'mono', text: d.key }),
+      d.story && d.story !== d.key ? [el('dt', { text: 'story' }), el('dd', { class: 'mono', text: d.story })] : null,
+      url ? [el('dt', { text: 'link' }), el('dd', {}, el('a', { href: url, target: '_blank', rel: 'noopener noreferrer', text: url }))] : null,
+      (d.stocks && d.stocks.length) ? [el('dt', { text: 'stocks' }), el('dd', { class: 'mono', text: d.stocks.join(' ') })] : null,
+      d.ruleset_version ? [el('dt', { text: 'rules' }), el('dd', { class: 'mono', text: d.ruleset_version })] : null);
+
+    const tagTable = el('table', { class: 'tags-table' },
+      el('thead', {}, el('tr', {}, el('th', { text: 'tag' }), el('th', { text: 'score' }), el('th', { text: 'matched' }))),
+      el('tbody', {}, tags.map((t) => el('tr', { class: 'tag-row', 'data-tag': t },
+        el('td', {}, el('span', { class: `tag tag-${t.split(':')[0]}`, text: t })),
+        el('td', { class: 'num score', text: fmtScore(scores[t]) }),
+        el('td', { text: [...new Set((d.spans || []).filter((s) => s.tag === t).map((s) => s.text))].join('、') })))));
+
+    const spanTable = el('table', { class: 'spans-table' },
+      el('thead', {}, el('tr', {}, ['tag', 'keyword', 'text', 'field', 'bytes'].map((h) => el('th', { text: h })))),
+      el('tbody', {}, (d.spans || []).map((s) => el('tr', { class: 'span-row' },
+        el('td', { text: s.tag }), el('td', { text: s.keyword }), el('td', {}, el('mark', { text: s.text })),
+        el('td', { text: s.field }), el('td', { class: 'num mono', text: `${s.begin}–${s.end}` })))));
+
+    const provList = el('div', { class: 'provenance' }, tags.map((t) => el('div', { class: 'prov-tag', 'data-tag': t },
+      el('h4', {}, el('span', { class: `tag tag-${t.split(':')[0]}`, text: t })),
+      (prov[t] && prov[t].length)
+        ? el('ul', {}, prov[t].map((p) => el('li', {},
+          el('span', { class: 'seed mono', text: p.seed }), el('blockquote', { class: 'clause', text: p.clause }))))
+        : el('p', { class: 'muted', text: 'no provenance recorded' }))));
+
+    const members = d.members || [];
+    const memberTable = el('table', { class: 'members-table' },
+      el('thead', {}, el('tr', {}, ['source', 'time', 'key', 'title'].map((h) => el('th', { text: h })))),
+      el('tbody', {}, members.map((m) => el('tr', { class: m.key === d.key ? 'member self' : 'member', 'data-key': m.key },
+        el('td', {}, sourceBadge(m.source || String(m.key).split(':')[0])),
+        el('td', { class: 'mono nowrap', text: m.time ? shortTime({ time: m.time }) : '' }),
+        el('td', { class: 'mono', text: m.key }),
+        el('td', { text: m.title || '' })))));
+
+    detailEl.replaceChildren(
+      renderPieces(el('h2', { class: 'dtitle' }), head),
+      meta,
+      section('Tags and scores', tagTable),
+      section('Body', renderPieces(el('div', { class: 'body' }), body.length ? body : [{ t: '(empty)', m: 0 }])),
+      section(`Matched spans (${(d.spans || []).length})`, spanTable),
+      section('Rule provenance', provList),
+      members.length ? section(`Story members (${members.length})`, memberTable) : null);
+  }
+
+  // ------------------------------------------------------------------ subscriptions
+  function describe(s) {
+    const parts = [];
+    if (s.all && s.all.length) parts.push(`all: ${s.all.join(', ')}`);
+    if (s.any && s.any.length) parts.push(`any: ${s.any.join(', ')}`);
+    if (s.not && s.not.length) parts.push(`not: ${s.not.join(', ')}`);
+    if (s.min_score !== undefined && s.min_score !== null) parts.push(`min_score: ${s.min_score}`);
+    if (s.sources && s.sources.length) parts.push(`sources: ${s.sources.join(', ')}`);
+    return parts.join('\n');
+  }
+
+  let reloadTimer = null;
+  function renderSubscriptions() {
+    const boxes = subscriptions.map((s) => {
+      const cb = el('input', { type: 'checkbox', value: s.name, checked: chosen.has(s.name) });
+      cb.addEventListener('change', () => {
+        if (cb.checked) chosen.add(s.name); else chosen.delete(s.name);
+        clearTimeout(reloadTimer);
+        reloadTimer = setTimeout(reload, 150);
+      });
+      return el('label', { class: 'sub', title: describe(s) }, cb, s.name);
+    });
+    subsEl.replaceChildren(el('legend', { text: 'Subscriptions' }),
+      ...(boxes.length ? boxes : [el('span', { class: 'muted', text: 'none configured' })]));
+  }
+
+  async function start() {
+    try {
+      const data = await getJSON('api/subscriptions');
+      subscriptions = (data && data.subscriptions) || [];
+    } catch (e) {
+      subscriptions = [];
+      subsEl.replaceChildren(el('legend', { text: 'Subscriptions' }), el('span', { class: 'error', text: `unavailable: ${e.message}` }));
+    }
+    chosen = new Set(subscriptions.map((s) => s.name));
+    if (subscriptions.length) renderSubscriptions();
+    await reload();
+  }
+
+  for (const sel of [fTag, fRegion, fSource]) sel.addEventListener('change', render);
+  $('#filter-reset').addEventListener('click', () => { fTag.value = ''; fRegion.value = ''; fSource.value = ''; render(); });
+  window.addEventListener('beforeunload', closeStream);
+
+  // exposed for debugging and tests
+  window.newsflowDesk = { highlight, spanRanges, alsoSources, shortTime, state: () => ({ alerts: alerts.length, shown: listEl.childElementCount }) };
+
+  start();
+})();

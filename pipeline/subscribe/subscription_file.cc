@@ -1,0 +1,162 @@
+// subscription_file.cc — see subscription_file.h.
+#include "pipeline/subscribe/subscription_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "pipeline/sink/record_json.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+void EmitList(YAML::Emitter& e, const char* key, const std::vector<std::string>& list) {
+  e << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& s : list) e << s;
+  e << YAML::EndSeq;
+}
+
+void AppendJsonList(std::string* out, const std::vector<std::string>& list) {
+  *out += '[';
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i) *out += ',';
+    AppendJsonString(out, list[i]);
+  }
+  *out += ']';
+}
+
+// Writes `text` to `path` atomically: a temporary beside it, fsync, rename, fsync of the directory.
+Status WriteFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::IOError(fmt::format("cannot write {}: {}", tmp, std::strerror(err)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::IOError(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return Status::IOError(fmt::format("cannot replace {}: {}", path, std::strerror(err)));
+  }
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string SubscriptionsToYaml(const std::vector<Subscription>& subs) {
+  YAML::Emitter e;
+  e << YAML::BeginMap << YAML::Key << "subscriptions" << YAML::Value << YAML::BeginSeq;
+  for (const Subscription& s : subs) {
+    e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << s.name;
+    EmitList(e, "all", s.all);
+    EmitList(e, "any", s.any);
+    EmitList(e, "not", s.none);
+    e << YAML::Key << "min_score" << YAML::Value << s.min_score;
+    if (!s.sources.empty()) EmitList(e, "sources", s.sources);
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq << YAML::EndMap;
+  return std::string("# Written by newsflow (the HTTP API's subscription edits).\n") + e.c_str() + "\n";
+}
+
+std::string SubscriptionToJson(const Subscription& s) {
+  std::string out = "{\"name\":";
+  AppendJsonString(&out, s.name);
+  out += ",\"all\":";
+  AppendJsonList(&out, s.all);
+  out += ",\"any\":";
+  AppendJsonList(&out, s.any);
+  out += ",\"not\":";
+  AppendJsonList(&out, s.none);
+  out += fmt::format(",\"min_score\":{}", s.min_score);
+  out += ",\"sources\":";
+  AppendJsonList(&out, s.sources);
+  out += '}';
+  return out;
+}
+
+Status SubscriptionFile::List(std::vector<Subscription>* out) const {
+  std::lock_guard lock(mu_);
+  if (!std::filesystem::exists(path_)) {
+    out->clear();
+    return Status::OK();
+  }
+  return LoadSubscriptions(path_, known_tags_, out);
+}
+
+Status SubscriptionFile::Put(const std::string& name, const std::string& body, bool* created) {
+  Subscription parsed;
+  try {
+    YAML::Node n = YAML::Load(body);
+    if (!n.IsMap()) return Status::InvalidArgument("the body must be one subscription (a JSON or YAML object)");
+    if (n["name"] && (!n["name"].IsScalar() || n["name"].Scalar() != name))
+      return Status::InvalidArgument(fmt::format("the body's name '{}' is not the URL's '{}'",
+                                                 n["name"].IsScalar() ? n["name"].Scalar() : "?", name));
+    n["name"] = name;
+    YAML::Node root;
+    root["subscriptions"].push_back(n);
+    YAML::Emitter e;
+    e << root;
+    std::vector<Subscription> one;
+    NEWSFLOW_RETURN_IF_ERROR(ParseSubscriptions(e.c_str(), "subscription", known_tags_, &one));
+    parsed = std::move(one.at(0));
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument("the body is not JSON or YAML: " + e.msg);
+  }
+  std::lock_guard lock(mu_);
+  std::vector<Subscription> subs;
+  if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, known_tags_, &subs));
+  *created = true;
+  for (Subscription& s : subs) {
+    if (s.name != name) continue;
+    s = parsed;
+    *created = false;
+  }
+  if (*created) subs.push_back(std::move(parsed));
+  return Save(subs);
+}
+
+Status SubscriptionFile::Delete(const std::string& name) {
+  std::lock_guard lock(mu_);
+  std::vector<Subscription> subs;
+  if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, known_tags_, &subs));
+  const auto it = std::find_if(subs.begin(), subs.end(), [&](const Subscription& s) { return s.name == name; });
+  if (it == subs.end()) return Status::NotFound("no subscription named '" + name + "'");
+  subs.erase(it);
+  return Save(subs);
+}
+
+Status SubscriptionFile::Save(const std::vector<Subscription>& subs) {
+  const std::string text = SubscriptionsToYaml(subs);
+  std::vector<Subscription> check;  // what a reader of the file will get
+  NEWSFLOW_RETURN_IF_ERROR(ParseSubscriptions(text, path_, known_tags_, &check));
+  return WriteFileAtomically(path_, text);
+}
+
+}  // namespace newsflow::pipeline

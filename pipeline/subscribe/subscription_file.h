@@ -1,0 +1,50 @@
+// subscription_file.h — the subscriptions YAML file edited through the
+// HTTP API (GET/PUT/DELETE /api/subscriptions[/{name}]).
+//
+// A PUT body is one subscription as JSON or YAML ({"all": [...], "any":
+// [...], "not": [...], "min_score": 2, "sources": [...]}; "name" may be
+// left out, it is the URL's); it is validated exactly as the file is
+// (subscription.h), and the whole file is rewritten atomically (a temporary
+// file, fsync, rename), so a running pipeline, which re-reads the file when
+// it changes, never sees half a file. Rewriting drops the file's comments.
+//
+// Ownership: owns its path and the known tags. Threads: every method is
+// thread-safe (one mutex; edits from one process at a time). Errors:
+// InvalidArgument with the validation message for a bad subscription,
+// NotFound for a missing name, IOError when the file cannot be written.
+#pragma once
+
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "pipeline/subscribe/subscription.h"
+
+namespace newsflow::pipeline {
+
+// The subscriptions as the file's YAML (a `subscriptions:` list).
+std::string SubscriptionsToYaml(const std::vector<Subscription>& subs);
+// One subscription as a JSON object {name, all, any, not, min_score, sources}.
+std::string SubscriptionToJson(const Subscription& s);
+
+class SubscriptionFile {
+ public:
+  SubscriptionFile(std::string path, std::set<std::string> known_tags)
+      : path_(std::move(path)), known_tags_(std::move(known_tags)) {}
+
+  const std::string& path() const { return path_; }
+  Status List(std::vector<Subscription>* out) const;
+  // Adds or replaces `name`. *created: it did not exist before.
+  Status Put(const std::string& name, const std::string& body, bool* created);
+  Status Delete(const std::string& name);
+
+ private:
+  Status Save(const std::vector<Subscription>& subs);
+
+  const std::string path_;
+  const std::set<std::string> known_tags_;
+  mutable std::mutex mu_;
+};
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,533 @@
+#!/usr/bin/env python3
+"""Browser test of the web desk served by `newsflow run --http`.
+
+  python3 tests/browser/desk_test.py --newsflow BUILD/newsflow --repo REPO_ROOT --out BUILD/browser
+
+Starts the real pipeline on a growing JSON Lines file (fixtures from
+tests/fixtures), opens the desk in headless Chromium and checks, against the
+JSON API of the same process: the initial list (newest first), live alerts
+arriving at the top, <mark> highlights equal to the alerts' span texts, the
+"also in" line, Beijing times, the source/region/tag filters, the subscription
+chooser, the detail pane (tags, scores, provenance clauses, spans) and a clean
+SIGTERM shutdown. Saves OUT/desk.png.
+
+Exit status: 0 pass, 1 fail, 77 skip (only when selenium, chromium or
+chromedriver is missing; CI installs them, so a skip there is a real problem).
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+
+SKIP = 77
+
+
+def log(msg):
+    print(f"[desk_test] {msg}", flush=True)
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def skip(msg):
+    bar = "!" * 78
+    print(f"{bar}\n[desk_test] SKIPPED (exit 77): {msg}\n"
+          "[desk_test] Install: apt-get install -y chromium chromium-driver python3-selenium fonts-wqy-microhei\n"
+          f"{bar}", file=sys.stderr, flush=True)
+    sys.exit(SKIP)
+
+
+# ---------------------------------------------------------------- selenium import
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+except ImportError:
+    # A pyenv/venv python3 may lack the Debian package python3-selenium: use the system python.
+    sys_py = "/usr/bin/python3"
+    if (os.environ.get("DESK_TEST_REEXEC") != "1" and os.path.exists(sys_py)
+            and os.path.realpath(sys.executable) != os.path.realpath(sys_py)):
+        os.environ["DESK_TEST_REEXEC"] = "1"
+        os.execv(sys_py, [sys_py] + sys.argv)
+    skip(f"python module selenium is not importable by {sys.executable}")
+
+
+# ---------------------------------------------------------------- helpers
+def http_json(base, path, timeout=10):
+    with urllib.request.urlopen(base + path, timeout=timeout) as r:
+        return json.loads(r.read().decode("utf-8"))
+
+
+def alerts_api(base, subs=None, limit=500):
+    q = [("limit", str(limit))] + [("subscription", s) for s in (subs or [])]
+    return http_json(base, "/api/alerts?" + urllib.parse.urlencode(q))["alerts"]
+
+
+def wait_for(what, fn, timeout, interval=0.2):
+    """Poll fn() until it returns a truthy value; Fail with `what` after timeout."""
+    deadline = time.monotonic() + timeout
+    last_exc = None
+    while True:
+        try:
+            v = fn()
+            if v:
+                return v
+        except (StaleElementReferenceException, urllib.error.URLError, ConnectionError) as e:
+            last_exc = e
+        if time.monotonic() > deadline:
+            raise Fail(f"timed out after {timeout}s waiting for {what}" + (f" (last error: {last_exc})" if last_exc else ""))
+        time.sleep(interval)
+
+
+def beijing_short(ms):
+    # China has had a fixed UTC+8 offset (no DST) since 1991.
+    t = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone(datetime.timedelta(hours=8)))
+    return t.strftime("%m-%d %H:%M:%S")
+
+
+def rule_tags(repo):
+    tags = set()
+    d = os.path.join(repo, "rules", "sets")
+    for f in os.listdir(d):
+        if f.endswith(".yaml"):
+            with open(os.path.join(d, f), encoding="utf-8") as fh:
+                for m in re.finditer(r"^\s*-\s*tag:\s*([A-Za-z0-9_:.\-]+)", fh.read(), re.M):
+                    tags.add(m.group(1))
+    return tags
+
+
+SUBSCRIPTIONS = [
+    {"name": "ai-desk", "all": [], "any": ["cluster:ai"]},
+    {"name": "sz-desk", "all": ["region:shenzhen"], "any": ["cluster:semiconductors", "cluster:low-altitude"]},
+    {"name": "gd-desk", "all": ["region:guangdong"],
+     "any": ["cluster:semiconductors", "cluster:new-energy", "cluster:ai", "cluster:robotics"]},
+]
+
+
+def write_subscriptions(path, known):
+    lines = ["subscriptions:"]
+    for s in SUBSCRIPTIONS:
+        for t in s["all"] + s["any"]:
+            check(t in known, f"subscription {s['name']} uses tag {t}, which no rule in rules/sets defines")
+        lines += [f"  - name: {s['name']}",
+                  f"    all: [{', '.join(s['all'])}]",
+                  f"    any: [{', '.join(s['any'])}]",
+                  "    not: []"]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def split_fixtures(repo, initial_per_feed=70, held_max=9):
+    """Initial lines (the first N of each feed) and held-back lines (later ones that mention AI or chips)."""
+    initial, held = [], []
+    per_feed = {}
+    for feed in ("cls", "eastmoney", "ths"):
+        path = os.path.join(repo, "tests", "fixtures", f"{feed}-sample.jsonl")
+        with open(path, encoding="utf-8") as f:
+            lines = [l if l.endswith("\n") else l + "\n" for l in f if l.strip()]
+        initial += lines[:initial_per_feed]
+        per_feed[feed] = [l for l in lines[initial_per_feed:] if "人工智能" in l or "芯片" in l]
+    while len(held) < held_max and any(per_feed.values()):
+        for feed in ("cls", "eastmoney", "ths"):
+            if per_feed[feed] and len(held) < held_max:
+                held.append(per_feed[feed].pop(0))
+    check(held, "no fixture line after the initial ones mentions 人工智能 or 芯片")
+    return initial, held
+
+
+def append_lines(path, lines):
+    with open(path, "a", encoding="utf-8") as f:
+        f.writelines(lines)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+# ---------------------------------------------------------------- page helpers (one JS round trip each)
+JS_ROWS = """
+return Array.from(document.querySelectorAll('#alerts .alert')).filter(r => r.offsetParent !== null).map(r => ({
+  id: r.dataset.id, key: r.dataset.key, source: r.dataset.source, tags: r.dataset.tags,
+  marks: Array.from(r.querySelectorAll('mark')).map(m => m.textContent),
+  also: (r.querySelector('.also') || {}).textContent || '',
+  time: (r.querySelector('time') || {}).textContent || ''}));
+"""
+
+
+def rows(driver):
+    return driver.execute_script(JS_ROWS)
+
+
+def row_ids(driver):
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#alerts .alert')).filter(r => r.offsetParent !== null).map(r => r.dataset.id);")
+
+
+def status_state(driver):
+    return driver.execute_script("const s = document.querySelector('#status'); return s ? s.dataset.state || s.textContent : null;")
+
+
+def make_driver(args):
+    chrome = args.chromium or shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    driver_bin = args.chromedriver or shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    if not chrome or not os.path.exists(chrome):
+        skip("chromium not found (looked for chromium, chromium-browser, google-chrome)")
+    if not os.path.exists(driver_bin):
+        skip("chromedriver not found (/usr/bin/chromedriver)")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chrome
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1366,900", "--lang=zh-CN", "--no-first-run"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    try:
+        service = webdriver.ChromeService(executable_path=driver_bin) if hasattr(webdriver, "ChromeService") \
+            else webdriver.chrome.service.Service(executable_path=driver_bin)
+        d = webdriver.Chrome(service=service, options=opts)
+    except WebDriverException as e:
+        raise Fail(f"could not start headless chromium ({chrome}) with {driver_bin}: {e.msg}")
+    d.set_page_load_timeout(30)
+    d.set_script_timeout(30)
+    return d
+
+
+# ---------------------------------------------------------------- the test
+def run_test(args, tmp, out):
+    known = rule_tags(args.repo)
+    subs_path = os.path.join(tmp, "subs.yaml")
+    write_subscriptions(subs_path, known)
+    in_path = os.path.join(tmp, "in.jsonl")
+    port_file = os.path.join(tmp, "port")
+    initial, held = split_fixtures(args.repo)
+    append_lines(in_path, initial)
+    log(f"input {in_path}: {len(initial)} initial lines, {len(held)} held back for the live step")
+
+    cmd = [args.newsflow, "run", "--source", f"follow:{in_path}", "--db", os.path.join(tmp, "db"),
+           "--rules", os.path.join(args.repo, "rules", "sets"), "--seeds", os.path.join(args.repo, "seeds"),
+           "--subscriptions", subs_path, "--alerts", f"file:{os.path.join(tmp, 'alerts.jsonl')}",
+           "--http", "127.0.0.1:0", "--http-port-file", port_file, "-q"]
+    if args.web_dir:
+        cmd += ["--web-dir", args.web_dir]
+    log("starting: " + " ".join(cmd))
+    stderr_path = os.path.join(out, "newsflow.stderr")
+    stderr_f = open(stderr_path, "w")
+    proc = subprocess.Popen(cmd, stdout=stderr_f, stderr=subprocess.STDOUT, cwd=args.repo)
+    driver = None
+    try:
+        def port_ready():
+            check(proc.poll() is None, f"newsflow exited early with status {proc.returncode}; see {stderr_path}:\n"
+                  + open(stderr_path).read()[-3000:])
+            if os.path.exists(port_file):
+                t = open(port_file).read().strip()
+                return t if t.isdigit() and int(t) > 0 else None
+        port = wait_for(f"the port file {port_file}", port_ready, 30)
+        base = f"http://127.0.0.1:{port}"
+        log(f"newsflow listening on {base}")
+
+        subs_api = http_json(base, "/api/subscriptions")["subscriptions"]
+        check(sorted(s["name"] for s in subs_api) == sorted(s["name"] for s in SUBSCRIPTIONS),
+              f"GET /api/subscriptions names {[s['name'] for s in subs_api]} != the YAML's")
+
+        api0 = wait_for("GET /api/alerts to return alerts", lambda: alerts_api(base), 60)
+        # let the initial input settle (the follow source may still be storing it)
+        prev = None
+        for _ in range(20):
+            cur = [a["id"] for a in alerts_api(base)]
+            if cur == prev:
+                break
+            prev = cur
+            time.sleep(0.5)
+        api0 = alerts_api(base)
+        log(f"API holds {len(api0)} alerts; by subscription: "
+            + json.dumps({s["name"]: sum(a["subscription"] == s["name"] for a in api0) for s in SUBSCRIPTIONS}))
+        by_id = {a["id"]: a for a in api0}
+        check(len(by_id) == len(api0), "GET /api/alerts returned duplicate alert ids")
+
+        # ---- 3. open the desk
+        driver = make_driver(args)
+        driver.get(base + "/")
+        check("newsflow" in driver.title.lower() or driver.find_elements(By.ID, "alerts"),
+              f"GET / did not serve the desk (title {driver.title!r})")
+        wait_for(f"{len(api0)} .alert rows", lambda: len(row_ids(driver)) == min(len(api0), 500), 20)
+        wait_for("#status data-state=connected (the SSE stream open)", lambda: status_state(driver) == "connected", 15)
+        ids0 = row_ids(driver)
+        check(ids0 == [a["id"] for a in api0][:len(ids0)],
+              f"rows are not in the API's newest-first order: page {ids0[:5]} vs API {[a['id'] for a in api0][:5]}")
+        log(f"page shows {len(ids0)} alerts, newest first, stream connected")
+
+        # Beijing times and "also in"
+        r0 = rows(driver)
+        for r in r0:
+            a = by_id[r["id"]]
+            check(r["source"] == a["source"] and r["key"] == a["key"] and r["tags"].split() == a["tags"],
+                  f"row {r['id']} data-source/data-key/data-tags {r['source']}/{r['key']}/{r['tags']} disagree with the API")
+            if "time_ms" in a:
+                check(r["time"] == beijing_short(a["time_ms"]),
+                      f"row {r['id']} shows time {r['time']!r}, expected Beijing time {beijing_short(a['time_ms'])!r}")
+            others = []
+            for k in a.get("also") or []:
+                s = k.split(":", 1)[0]
+                if s != a["source"] and s not in others:
+                    others.append(s)
+            if others:
+                shown = [x.strip() for x in r["also"].split("also in", 1)[-1].split(",")] if r["also"] else []
+                check(shown == others, f"row {r['id']} also={a['also']}: shows {r['also']!r}, expected sources {others}")
+            else:
+                check(not r["also"], f"row {r['id']} has no other feeds (also={a.get('also')}) but shows {r['also']!r}")
+        n_also = sum(1 for a in api0 if any(k.split(':')[0] != a['source'] for k in a.get('also') or []))
+        log(f"times in Beijing time and 'also in' lines checked ({n_also} alerts with other feeds)")
+
+        # The fixtures hold no cross-feed story and no HTML in text fields: check those
+        # paths on synthetic input through the page's own functions.
+        unit = driver.execute_script("""
+          const D = window.newsflowDesk;
+          if (!D) return null;
+          const enc = (s) => new TextEncoder().encode(s).length;
+          const span = (raw, text, nth) => { let i = -1; for (let k = 0; k <= (nth || 0); k++) i = raw.indexOf(text, i + 1);
+            return {field: 'body', begin: enc(raw.slice(0, i)), end: enc(raw.slice(0, i)) + enc(text), text}; };
+          const raw = '<p>😀财联社电，<strong>人工智能</strong>与芯片&amp;AI</p><script>x()</script>AI';
+          const hl = D.highlight(raw, [span(raw, '人工智能'), span(raw, '工智'), span(raw, '芯片'), span(raw, 'AI', 1),
+                                       span(raw, 'strong')]);
+          return {
+            also: D.alsoSources({source: 'cls', also: ['eastmoney:1', 'ths:2', 'eastmoney:3', 'cls:9']}),
+            alsoOwn: D.alsoSources({source: 'cls', also: ['cls:9']}),
+            marks: hl.filter(p => p.m).map(p => p.t),
+            text: hl.map(p => p.t).join(''),
+          };""")
+        check(unit is not None, "window.newsflowDesk is missing (desk.js did not load?)")
+        check(unit["also"] == ["eastmoney", "ths"] and unit["alsoOwn"] == [],
+              f"'also in' sources wrong on synthetic input: {unit['also']} / {unit['alsoOwn']}")
+        check(unit["marks"] == ["人工智能", "芯片", "AI"],
+              f"highlight of an HTML body with UTF-8 byte spans gave marks {unit['marks']}")
+        check("<" not in unit["text"] and "x()" not in unit["text"] and "&amp;" not in unit["text"],
+              f"highlight did not strip tags/decode entities: {unit['text']!r}")
+
+        # ---- 5. highlights equal span texts
+        hits = 0
+        with_marks = 0
+        for r in r0:
+            if r["marks"]:
+                with_marks += 1
+                texts = {s["text"] for s in by_id[r["id"]].get("spans", [])}
+                if set(r["marks"]) & texts:
+                    hits += 1
+        with_spans = sum(1 for a in api0 if a.get("spans"))
+        check(hits > 0, f"no row has a <mark> equal to one of its alert's span texts ({with_marks} rows have marks, "
+                        f"{with_spans} alerts have spans)")
+        check(hits >= with_spans // 2, f"only {hits} of {with_spans} alerts with spans show a matching <mark>")
+        log(f"highlights: {hits} rows show a <mark> equal to a span text")
+
+        # ---- 4. live: append new lines while the page is open
+        before = set(a["id"] for a in alerts_api(base))
+        append_lines(in_path, held)
+        log(f"appended {len(held)} new lines")
+        t0 = time.monotonic()
+        new_api = wait_for("new alerts in GET /api/alerts after the append",
+                           lambda: [a for a in alerts_api(base) if a["id"] not in before], 15)
+        new_ids = {a["id"] for a in new_api}
+
+        def top_is_new():
+            ids = row_ids(driver)
+            return ids and ids[0] in new_ids and ids[0] not in ids0
+        wait_for(f"a new alert row ({sorted(new_ids)[:3]}...) at the top of #alerts", top_is_new, 10)
+        log(f"new alert {row_ids(driver)[0]} appeared at the top {time.monotonic() - t0:.1f}s after the append")
+        api1 = alerts_api(base)
+        wait_for("the page to hold every new alert exactly once, in API order",
+                 lambda: row_ids(driver) == [a["id"] for a in api1][:len(row_ids(driver))]
+                 and len(row_ids(driver)) == min(len(api1), 500), 10)
+        ids1 = row_ids(driver)
+        check(len(ids1) == len(set(ids1)), "duplicate rows after the live append")
+        log(f"page now shows {len(ids1)} alerts ({len(new_ids)} new), same order as the API")
+        by_id = {a["id"]: a for a in api1}
+
+        # ---- 6. filters: source, region, tag
+        def select(sel_id, value):
+            Select(driver.find_element(By.ID, sel_id)).select_by_value(value)
+
+        def check_filter(sel_id, value, pred, what):
+            select(sel_id, value)
+            expected = [a["id"] for a in api1[:500] if pred(a)]
+            wait_for(f"{what}: {len(expected)} rows", lambda: row_ids(driver) == expected, 5)
+            log(f"filter {what}: {len(expected)} of {len(api1)} rows, as the API says")
+            select(sel_id, "")
+            wait_for(f"all {len(api1)} rows after resetting {sel_id}", lambda: len(row_ids(driver)) == min(len(api1), 500), 5)
+
+        src_counts = {}
+        for a in api1:
+            src_counts[a["source"]] = src_counts.get(a["source"], 0) + 1
+        # a source that holds some but not all alerts, so the count changes
+        cands = [s for s in ("cls", "eastmoney", "ths") if 0 < src_counts.get(s, 0) < len(api1)] or \
+                [s for s in ("cls", "eastmoney", "ths") if src_counts.get(s, 0)]
+        src = max(cands, key=lambda s: src_counts[s])
+        check_filter("filter-source", src, lambda a: a["source"] == src, f"source={src}")
+        select("filter-source", src)
+        check(all(r["source"] == src for r in rows(driver)), "a visible row has another source than the filter's")
+        select("filter-source", "")
+
+        region_counts = {}
+        tag_counts = {}
+        for a in api1:
+            for t in a["tags"]:
+                d = region_counts if t.startswith("region:") else tag_counts
+                d[t] = d.get(t, 0) + 1
+        opts = driver.execute_script("return Array.from(document.querySelectorAll('#filter-region option')).map(o => o.value).filter(v => v);")
+        check(sorted(opts) == sorted(region_counts), f"#filter-region offers {opts}, the alerts carry {sorted(region_counts)}")
+        opts = driver.execute_script("return Array.from(document.querySelectorAll('#filter-tag option')).map(o => o.value).filter(v => v);")
+        check(sorted(opts) == sorted(tag_counts), f"#filter-tag offers {opts}, the alerts carry {sorted(tag_counts)}")
+        if region_counts:
+            reg = max(region_counts, key=region_counts.get)
+            check_filter("filter-region", reg, lambda a: reg in a["tags"], f"region={reg}")
+        tag = min((t for t in tag_counts if tag_counts[t] < len(api1)), key=lambda t: -tag_counts[t], default=None)
+        if tag:
+            check_filter("filter-tag", tag, lambda a: tag in a["tags"], f"tag={tag}")
+
+        # ---- subscription chooser: only sz-desk + gd-desk
+        box = driver.find_element(By.CSS_SELECTOR, "#subscriptions input[type=checkbox][value='ai-desk']")
+        box.click()
+        want = [a["id"] for a in alerts_api(base, ["sz-desk", "gd-desk"])]
+        wait_for(f"the list reloaded for sz-desk+gd-desk ({len(want)} alerts)", lambda: row_ids(driver) == want, 10)
+        wait_for("the stream reopened (#status connected)", lambda: status_state(driver) == "connected", 10)
+        log(f"subscription chooser: without ai-desk the page shows the API's {len(want)} alerts")
+        driver.find_element(By.CSS_SELECTOR, "#subscriptions input[type=checkbox][value='ai-desk']").click()
+        wait_for("the full list back", lambda: row_ids(driver) == [a["id"] for a in api1][:500], 10)
+        wait_for("the stream reopened (#status connected)", lambda: status_state(driver) == "connected", 10)
+
+        # ---- 7. click an alert: detail pane vs GET /api/doc/{key}
+        target = doc = None
+        for a in api1:   # prefer a new alert with provenance and several tags
+            d = http_json(base, "/api/doc/" + urllib.parse.quote(a["key"], safe=""))
+            if any(d.get("provenance", {}).get(t) for t in d.get("tags", [])):
+                if target is None or len(d["tags"]) > len(doc["tags"]):
+                    target, doc = a, d
+                if len(doc["tags"]) >= 2:
+                    break
+        check(target is not None, "no document of any alert has a provenance clause in GET /api/doc/{key}")
+        row = driver.find_element(By.CSS_SELECTOR, f"#alerts .alert[data-id='{target['id']}']")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", row)
+        row.click()
+        detail = driver.find_element(By.ID, "detail")
+        wait_for(f"#detail to show {target['key']}",
+                 lambda: driver.execute_script(
+                     "return document.querySelector('#detail').dataset.key === arguments[0] && "
+                     "document.querySelectorAll('#detail .tags-table tr[data-tag]').length > 0;", target["key"]), 10)
+        shown_tags = driver.execute_script(
+            "return Array.from(document.querySelectorAll('#detail .tags-table tr[data-tag]')).map(r => "
+            "[r.dataset.tag, r.querySelector('.score').textContent.trim()]);")
+        check(sorted(t for t, _ in shown_tags) == sorted(doc["tags"]),
+              f"#detail tags {[t for t, _ in shown_tags]} != doc tags {doc['tags']}")
+        for t, sc in shown_tags:
+            check(abs(float(sc) - float(doc["scores"][t])) < 0.006, f"#detail score of {t} is {sc}, doc says {doc['scores'][t]}")
+        text = detail.text
+        clauses = [p["clause"] for t in doc["tags"] for p in doc.get("provenance", {}).get(t, [])]
+        shown_clauses = driver.execute_script(
+            "return Array.from(document.querySelectorAll('#detail .clause')).map(c => c.textContent);")
+        norm = lambda s: re.sub(r"\s+", "", s)
+        check(set(map(norm, clauses)) & set(map(norm, shown_clauses)),
+              f"#detail shows none of the doc's provenance clauses; shown {shown_clauses[:3]}, doc {clauses[:3]}")
+        seeds = [p["seed"] for t in doc["tags"] for p in doc.get("provenance", {}).get(t, [])]
+        check(any(s in text for s in seeds), f"#detail does not name any seed file of {seeds[:3]}")
+        body_spans = {s["text"] for s in doc.get("spans", []) if s["field"] == "body"}
+        if body_spans:
+            marks = driver.execute_script("return Array.from(document.querySelectorAll('#detail .body mark')).map(m => m.textContent);")
+            check(set(marks) & body_spans, f"#detail body marks {marks[:5]} match none of the body span texts {sorted(body_spans)[:5]}")
+        n_spans = driver.execute_script("return document.querySelectorAll('#detail .spans-table tr.span-row').length;")
+        check(n_spans == len(doc.get("spans", [])), f"#detail lists {n_spans} spans, the doc has {len(doc.get('spans', []))}")
+        members = doc.get("members") or []
+        if members:
+            keys = driver.execute_script("return Array.from(document.querySelectorAll('#detail tr.member')).map(r => r.dataset.key);")
+            check(keys == [m["key"] for m in members], f"#detail members {keys} != doc members {[m['key'] for m in members]}")
+        log(f"detail of {target['key']}: tags {doc['tags']}, {len(clauses)} provenance clauses, "
+            f"{n_spans} spans, {len(members)} members")
+
+        # 404 for an unknown doc is JSON
+        try:
+            http_json(base, "/api/doc/" + urllib.parse.quote("cls:does-not-exist", safe=""))
+            raise Fail("GET /api/doc/cls:does-not-exist did not return 404")
+        except urllib.error.HTTPError as e:
+            check(e.code == 404, f"GET /api/doc/cls:does-not-exist returned {e.code}, expected 404")
+
+        # browser console: no JavaScript errors
+        errors = [e for e in driver.get_log("browser")
+                  if e.get("level") == "SEVERE" and e.get("source") == "javascript"]
+        check(not errors, f"JavaScript errors in the page: {errors[:3]}")
+
+        # ---- 8. screenshot and shutdown (with the stream still open)
+        png = os.path.join(out, "desk.png")
+        driver.save_screenshot(png)
+        log(f"screenshot: {png}")
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise Fail("newsflow did not exit within 30 s of SIGTERM while a desk had its alert stream open")
+        check(rc == 0, f"newsflow exited with status {rc} after SIGTERM; see {stderr_path}")
+        log("newsflow stopped cleanly on SIGTERM")
+    finally:
+        if driver is not None:
+            try:
+                driver.quit()
+            except Exception:
+                pass
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        stderr_f.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--newsflow", required=True, help="the newsflow binary")
+    ap.add_argument("--repo", required=True, help="the repository root (rules/sets, tests/fixtures)")
+    ap.add_argument("--out", required=True, help="directory for desk.png and the server's log")
+    ap.add_argument("--chromium", help="browser binary (default: chromium on PATH)")
+    ap.add_argument("--chromedriver", help="chromedriver (default: on PATH, else /usr/bin/chromedriver)")
+    ap.add_argument("--web-dir", help="serve the desk's files from this directory (default: the ones built into the binary)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = ap.parse_args()
+    args.newsflow = os.path.abspath(args.newsflow)
+    args.repo = os.path.abspath(args.repo)
+    if args.web_dir:
+        args.web_dir = os.path.abspath(args.web_dir)
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    if not os.access(args.newsflow, os.X_OK):
+        print(f"[desk_test] FAIL: {args.newsflow} is not an executable", file=sys.stderr)
+        return 1
+    tmp = tempfile.mkdtemp(prefix="desk_test.")
+    ok = False
+    try:
+        run_test(args, tmp, out)
+        ok = True
+    except Fail as e:
+        print(f"[desk_test] FAIL: {e}", file=sys.stderr, flush=True)
+    except Exception:
+        traceback.print_exc()
+        print("[desk_test] FAIL: unexpected error (above)", file=sys.stderr, flush=True)
+    finally:
+        if args.keep or not ok:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if ok:
+        log("PASS")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,374 @@
+#!/usr/bin/env python3
+"""The HTTP API of `newsflow run --http` and `newsflow serve`, end to end on
+the bundled fixtures (360 real items of the three feeds).
+
+Usage: http_api_test.py NEWSFLOW_BIN SOURCE_DIR
+
+Every expectation is derived from the store itself through the CLI (query
+--json, show, stats --json, alerts --json) or from counts the test makes,
+never copied from an earlier run:
+  - /metrics parses with prometheus_client's text parser; the counters equal
+    what was fed; every stage has a histogram.
+  - SSE: a client reads some alerts, disconnects, more items are stored, and
+    it reconnects with Last-Event-ID: it receives every alert raised
+    meanwhile, once (compared with the full alert log).
+  - Subscriptions: PUT validates (400 with a message for a bad one), the
+    running pipeline picks the edit up and raises the new subscription's
+    alerts; DELETE removes it.
+  - /api/query pages (cursor) cover exactly the CLI's documents, in order;
+    collapsed pages show each story once; /api/doc equals `show` plus the
+    story's members and the rules' provenance; /api/tags equals `stats`.
+  - serve: follows a writer in another process (new documents visible within
+    a second or two), and replays the alert log from a Last-Event-ID after
+    the writer has stopped.
+"""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
+
+BIN, SRC = sys.argv[1], sys.argv[2]
+FEEDS = ("cls", "eastmoney", "ths")
+SUBS = """subscriptions:
+  - name: ai-desk
+    any: [cluster:ai]
+  - name: chips
+    any: [cluster:semiconductors, cluster:new-materials]
+"""
+
+
+def fail(msg):
+    sys.exit("FAIL: " + msg)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def cli(*args):
+    r = subprocess.run([BIN, *args], capture_output=True)
+    if r.returncode != 0:
+        fail(f"newsflow {' '.join(args)} exited {r.returncode}: {r.stderr.decode(errors='replace')}")
+    return r.stdout.decode()
+
+
+def fixture_lines():
+    lines = []
+    for feed in FEEDS:
+        with open(f"{SRC}/tests/fixtures/{feed}-sample.jsonl", encoding="utf-8") as f:
+            lines.extend(l for l in f.read().splitlines() if l.strip())
+    # Interleave the feeds so every part of the input has all three.
+    n = len(lines) // 3
+    return [lines[i + k * n] for i in range(n) for k in range(3)]
+
+
+class Server:
+    """A newsflow process serving HTTP on a free port."""
+
+    def __init__(self, tmp, name, args):
+        self.port_file = os.path.join(tmp, name + ".port")
+        self.err = open(os.path.join(tmp, name + ".err"), "w+")
+        self.proc = subprocess.Popen([BIN, *args, "--" + ("http-port-file" if args[0] == "run" else "port-file"),
+                                      self.port_file], stdout=subprocess.DEVNULL, stderr=self.err)
+        deadline = time.time() + 20
+        while not (os.path.exists(self.port_file) and open(self.port_file).read().strip()):
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.err.seek(0)
+                fail(f"{name} did not start listening: {self.err.read()}")
+            time.sleep(0.05)
+        self.port = int(open(self.port_file).read())
+
+    def get(self, path, expect=200):
+        status, body, _ = self.request("GET", path)
+        if status != expect:
+            fail(f"GET {path}: status {status}, expected {expect}: {body[:300]}")
+        return body
+
+    def json(self, path, expect=200):
+        return json.loads(self.get(path, expect))
+
+    def request(self, method, path, body=None, headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.request(method, path, body=body.encode() if isinstance(body, str) else body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read().decode()
+        c.close()
+        return r.status, data, r
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=30)
+        check(rc == 0, f"the process exited {rc} on SIGTERM")
+
+
+class SseClient:
+    """A raw Server-Sent Events reader: (id, data) per event."""
+
+    def __init__(self, port, query="", last_event_id=None):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        headers = f"GET /api/alerts/stream{query} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+        if last_event_id:
+            headers += f"Last-Event-ID: {last_event_id}\r\n"
+        self.sock.sendall((headers + "\r\n").encode())
+        self.buf = b""
+        head = self._until(b"\r\n\r\n", 10)
+        check(head is not None and b" 200 " in head.split(b"\r\n")[0], f"stream did not open: {head!r}")
+        check(b"text/event-stream" in head, "the stream is not text/event-stream")
+
+    def _until(self, sep, timeout):
+        deadline = time.time() + timeout
+        while sep not in self.buf:
+            left = deadline - time.time()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                return None
+            if not chunk:
+                return None
+            self.buf += chunk
+        part, self.buf = self.buf.split(sep, 1)
+        return part
+
+    def events(self, quiet=2.0, want=None):
+        """Events until none came for `quiet` seconds (or `want` of them)."""
+        out = []
+        while want is None or len(out) < want:
+            block = self._until(b"\n\n", quiet)
+            if block is None:
+                break
+            ev = {}
+            for line in block.decode().split("\n"):
+                if line.startswith(":"):
+                    continue
+                k, _, v = line.partition(": ")
+                ev[k] = v
+            if ev.get("event") == "alert":
+                out.append((ev["id"], json.loads(ev["data"])))
+        return out
+
+    def close(self):
+        self.sock.close()
+
+
+def wait_for(pred, what, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.1)
+    fail("timed out waiting for " + what)
+
+
+def metric_values(srv):
+    text = srv.get("/metrics")
+    vals, families = {}, {}
+    for fam in text_string_to_metric_families(text):
+        families[fam.name] = fam
+        for s in fam.samples:
+            vals[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return vals, families
+
+
+def alert_log(db):
+    return [json.loads(l) for l in cli("alerts", "--db", db, "--json").splitlines() if l.strip()]
+
+
+def main():
+    lines = fixture_lines()
+    first, second, third = lines[:120], lines[120:240], lines[240:]
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, db, subs = (os.path.join(tmp, n) for n in ("in.jsonl", "db", "subs.yaml"))
+        with open(subs, "w") as f:
+            f.write(SUBS)
+        with open(inp, "w") as f:
+            f.write("\n".join(first) + "\n")
+        run = Server(tmp, "run", ["run", "-q", "--source", "follow:" + inp, "--db", db, "--rules",
+                                  f"{SRC}/rules/sets", "--subscriptions", subs, "--http", "127.0.0.1:0",
+                                  "--linger-ms", "5"])
+        check(run.json("/health")["status"] == "ok", "/health")
+        wait_for(lambda: run.request("GET", "/ready")[0] == 200, "/ready")
+
+        # ---- metrics: parse, and the counters equal what was fed
+        def read_total():
+            return metric_values(run)[0].get(("newsflow_items_read_total", ()), 0)
+        wait_for(lambda: read_total() == len(first), f"items_read_total == {len(first)}")
+        vals, families = metric_values(run)
+        for name in ("newsflow_items_read", "newsflow_items_stored", "newsflow_dead_letters",
+                     "newsflow_alerts_published", "newsflow_alerts_pending", "newsflow_stage_seconds",
+                     "newsflow_ruleset_info", "newsflow_kafka_consumer_lag"):
+            check(name in families, f"/metrics lacks {name} (has {sorted(families)})")
+        check(families["newsflow_stage_seconds"].type == "histogram", "stage_seconds is not a histogram")
+        stages = {dict(s.labels)["stage"] for s in families["newsflow_stage_seconds"].samples}
+        check({"decode", "tag", "store", "story", "alerts"} <= stages, f"stages in the histogram: {stages}")
+        check(vals[("newsflow_items_stored_total", ())] + vals[("newsflow_dead_letters_total", ())] == len(first),
+              "stored + dead letters != items fed")
+        version = [dict(s.labels)["version"] for s in families["newsflow_ruleset_info"].samples]
+        check(len(version) == 1 and len(version[0]) > 0, f"ruleset_info: {version}")
+
+        # ---- SSE: read part, disconnect, more items, reconnect with Last-Event-ID
+        sse = SseClient(run.port, "?last_event_id=")  # from now: nothing yet
+        with open(inp, "a") as f:
+            f.write("\n".join(second) + "\n")
+        got1 = sse.events(quiet=3.0)
+        check(len(got1) >= 4, f"the stream delivered {len(got1)} alerts for the second part")
+        kept = got1[: len(got1) // 2]  # the client "saw" only these before it went away
+        sse.close()
+        with open(inp, "a") as f:
+            f.write("\n".join(third) + "\n")
+        wait_for(lambda: read_total() == len(lines), "all items read")
+        sse2 = SseClient(run.port, "", last_event_id=kept[-1][0])
+        got2 = sse2.events(quiet=2.0)
+        sse2.close()
+        log = [(a["id"], a["seq"]) for a in json.loads(run.get("/api/alerts?limit=1000"))["alerts"]][::-1]
+        after = [i for i, s in log if s > kept[-1][1]["seq"]]
+        ids2 = [i for i, _ in got2]
+        check(len(ids2) == len(set(ids2)), "the resumed stream repeated an alert")
+        check(ids2 == after, f"resumed stream: {len(ids2)} alerts, the log has {len(after)} after the last seen one")
+        check(not set(ids2) & {i for i, _ in kept}, "the resumed stream repeated alerts the client had seen")
+
+        # A filtered stream: only that subscription's alerts.
+        sse3 = SseClient(run.port, "?subscription=chips&after_seq=0")
+        got3 = sse3.events(quiet=1.5)
+        sse3.close()
+        chips = [i for i, _ in log if i.startswith("chips/")]
+        check([i for i, _ in got3] == chips and chips, f"subscription filter: {len(got3)} vs {len(chips)}")
+
+        # ---- subscriptions: validation, live pickup, delete
+        status, body, _ = run.request("PUT", "/api/subscriptions/bad", '{"any": ["cluster:no-such-tag"]}')
+        check(status == 400 and "no-such-tag" in json.loads(body)["error"], f"bad PUT: {status} {body}")
+        status, body, _ = run.request("PUT", "/api/subscriptions/bad", '{"min_score": 1}')
+        check(status == 400, f"a subscription without tags was accepted: {status}")
+        status, body, _ = run.request("PUT", "/api/subscriptions/energy",
+                                      '{"any": ["cluster:energy-storage", "cluster:new-energy"], "min_score": 0}')
+        check(status == 201, f"PUT energy: {status} {body}")
+        names = [s["name"] for s in run.json("/api/subscriptions")["subscriptions"]]
+        check(names == ["ai-desk", "chips", "energy"], f"subscriptions after PUT: {names}")
+        check(run.json("/api/subscriptions/energy")["any"] == ["cluster:energy-storage", "cluster:new-energy"],
+              "GET one subscription")
+        status, _, _ = run.request("POST", "/api/subscriptions/energy", "{}")
+        check(status == 405, f"POST answered {status}")
+        time.sleep(1.2)  # the writer checks the file at most once a second, between batches
+        # Re-publish the fixtures under new keys so the new subscription has stories to alert on.
+        fresh = []
+        for l in lines:
+            o = json.loads(l)
+            for k in ("id", "infoCode", "seq"):
+                if k in o:
+                    o[k] = str(o[k]) + "9" if isinstance(o[k], str) else o[k] * 10 + 9
+            fresh.append(json.dumps(o, ensure_ascii=False))
+        with open(inp, "a") as f:
+            f.write("\n".join(fresh[:30]) + "\n")
+        time.sleep(1.2)
+        with open(inp, "a") as f:
+            f.write("\n".join(fresh[30:]) + "\n")
+        wait_for(lambda: read_total() == 2 * len(lines), "the re-published items read")
+        energy = run.json("/api/alerts?subscription=energy&limit=1000")["alerts"]
+        check(len(energy) > 0, "the new subscription raised no alerts")
+        check(all(a["subscription"] == "energy" for a in energy), "subscription filter of /api/alerts")
+        check(run.request("DELETE", "/api/subscriptions/energy")[0] == 200, "DELETE")
+        check(run.request("DELETE", "/api/subscriptions/energy")[0] == 404, "DELETE twice")
+        run.stop()
+
+        # ---- the read API against the CLI, on the stopped store
+        srv = Server(tmp, "serve", ["serve", "--db", db, "--listen", "127.0.0.1:0", "--rules", f"{SRC}/rules/sets",
+                                    "--subscriptions", subs])
+        cli_docs = [json.loads(l) for l in cli("query", "--db", db, "--json", "--limit", "0", "--tag",
+                                              "cluster:ai").splitlines()]
+        keys, cursor = [], None
+        while True:
+            page = srv.json("/api/query?tag=cluster:ai&limit=7" + (f"&cursor={urllib.parse.quote(cursor)}" if cursor else ""))
+            keys += [d["key"] for d in page["items"]]
+            cursor = page["next"]
+            if not cursor:
+                break
+        check(keys == [d["key"] for d in cli_docs], f"paged /api/query: {len(keys)} keys vs CLI {len(cli_docs)}")
+        stories, cursor = [], None
+        while True:
+            page = srv.json("/api/query?any=cluster:ai&any=cluster:semiconductors&limit=5&collapse=1" +
+                            (f"&cursor={urllib.parse.quote(cursor)}" if cursor else ""))
+            stories += [d["story"] for d in page["items"]]
+            cursor = page["next"]
+            if not cursor:
+                break
+        cli_stories = {json.loads(l)["story"] for l in cli("query", "--db", db, "--json", "--limit", "0", "--collapse",
+                                                          "--any", "cluster:ai", "--any",
+                                                          "cluster:semiconductors").splitlines()}
+        check(len(stories) == len(set(stories)), "a story appeared on two collapsed pages")
+        check(set(stories) == cli_stories, f"collapsed stories {len(stories)} vs CLI {len(cli_stories)}")
+        joined = [d for d in cli_docs if d["story"] != d["key"]] or cli_docs
+        key = joined[0]["key"]
+        doc = srv.json("/api/doc/" + urllib.parse.quote(key, safe=""))
+        show = json.loads(cli("show", "--db", db, key))
+        for field in ("key", "title", "body", "tags", "scores", "spans", "story", "also"):
+            check(doc[field] == show[field], f"/api/doc {field} differs from show")
+        members = [json.loads(l)["key"] for l in cli("query", "--db", db, "--json", "--limit", "0", "--story",
+                                                    show["story"]).splitlines()]
+        check([m["key"] for m in doc["members"]] == members, "/api/doc members")
+        for tag in doc["tags"]:
+            check(doc["provenance"].get(tag) and all(p["clause"] for p in doc["provenance"][tag]),
+                  f"no provenance for {tag}")
+        srv.get("/api/doc/nope:1", expect=404)
+        stats = {(o["bucket"], o["tag"]): o["count"] for o in map(json.loads, cli("stats", "--db", db, "--json").splitlines())}
+        tags = {(c["bucket"], c["tag"]): c["count"] for c in srv.json("/api/tags?bucket=day")["counts"]}
+        check(tags == stats, "/api/tags differs from stats --json")
+        srv.get("/api/query?tag=cluster:nope", expect=400)
+        srv.get("/api/query?limit=0", expect=400)
+        srv.get("/api/tags?bucket=week", expect=400)
+        check(srv.request("GET", "/")[0] == 200 and "<html" in srv.get("/").lower(), "the desk page")
+
+        # serve replays the alert log after the writer stopped, from a Last-Event-ID
+        full = alert_log(db)
+        mid = full[len(full) // 2]
+        sse = SseClient(srv.port, "", last_event_id=mid["id"])
+        replay = sse.events(quiet=1.5)
+        sse.close()
+        check([i for i, _ in replay] == [a["id"] for a in full if a["seq"] > mid["seq"]],
+              "serve's replay after the writer stopped")
+        srv.stop()
+
+        # ---- serve follows a writer in another process
+        db2, inp2 = os.path.join(tmp, "db2"), os.path.join(tmp, "in2.jsonl")
+        with open(inp2, "w") as f:
+            f.write("\n".join(first) + "\n")
+        writer = subprocess.Popen([BIN, "run", "-q", "--source", "follow:" + inp2, "--db", db2, "--rules",
+                                   f"{SRC}/rules/sets", "--subscriptions", subs, "--alerts",
+                                   "file:" + os.path.join(tmp, "alerts2.jsonl"), "--linger-ms", "5"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: os.path.exists(os.path.join(db2, "CURRENT")), "the writer's store")
+        time.sleep(1)
+        srv = Server(tmp, "serve2", ["serve", "--db", db2, "--listen", "127.0.0.1:0", "--rules", f"{SRC}/rules/sets"])
+        count = lambda: len(srv.json(f"/api/query?limit=1000")["items"])
+        wait_for(lambda: count() == len(first), "serve sees the writer's first part")
+        sse = SseClient(srv.port, "")
+        with open(inp2, "a") as f:
+            f.write("\n".join(second) + "\n")
+        t0 = time.time()
+        wait_for(lambda: count() == len(first) + len(second), "serve sees new documents", timeout=10)
+        lag = time.time() - t0
+        live = sse.events(quiet=2.5)
+        sse.close()
+        check(len(live) > 0, "serve streamed no alert raised by the writer")
+        writer.send_signal(signal.SIGTERM)
+        check(writer.wait(timeout=30) == 0, "the writer's exit")
+        srv.stop()
+        print(f"ok: {len(lines)} items; resumed stream {len(ids2)} alerts; {len(stories)} collapsed stories; "
+              f"serve saw the writer's documents after {lag:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
