@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "yaml_config.h"
 #include "pipeline/http/desk_server.h"
+#include "pipeline/job/reload_requests.h"
 #include "pipeline/job/runner.h"
 #include "pipeline/log/logger.h"
 
@@ -136,7 +137,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::signal(SIGTERM, OnSignal);
     std::signal(SIGHUP, OnReload);
     std::unique_ptr<pipeline::DeskServer> server;
+    pipeline::ReloadRequests reloads;
     if (serve_http) {
+      http->reload = &reloads;
+      opts->reload_requests = &reloads;
       http->rules_dir = opts->rules_dir;
       http->subscriptions = opts->subscriptions;
       http->pipeline_open = [&server] { return server && server->metrics().pipeline_open.load(); };

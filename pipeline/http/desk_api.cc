@@ -131,6 +131,7 @@ HttpResponse DeskApi::Handle(const HttpRequest& r) const {
     const std::string name = p.size() > 19 ? p.substr(19) : "";
     return Subscriptions(r, name);
   }
+  if (p == "/api/rules/reload") return ReloadRules(r);
   if (!get) return only_get();
   if (p == "/health") return HttpResponse::Json(200, "{\"status\":\"ok\"}");
   if (p == "/ready") return Ready();
@@ -412,6 +413,32 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   for (const auto& sub : subs)
     if (sub.name == name) return HttpResponse::Json(created ? 201 : 200, SubscriptionToJson(sub));
   return HttpResponse::Error(500, "the subscription was written but cannot be read back");
+}
+
+HttpResponse DeskApi::ReloadRules(const HttpRequest& r) const {
+  if (r.method != "POST") {
+    HttpResponse res = HttpResponse::Error(405, "reload with POST");
+    res.headers.emplace_back("Allow", "POST");
+    return res;
+  }
+  if (!o_.reload)
+    return HttpResponse::Error(409, "this server does not tag (serve): reload the rules of the run that writes the store");
+  const std::string previous = o_.metrics->ruleset_version();
+  std::string version;
+  const Status s = o_.reload->Request(std::chrono::seconds(120), &version);
+  if (s.code() == Status::Code::kUnavailable) return HttpResponse::Error(503, s.message());
+  if (!s.ok()) {
+    std::string body = "{\"error\":";
+    AppendJsonString(&body, s.message());
+    body += ",\"version\":";
+    AppendJsonString(&body, version);
+    return HttpResponse::Json(422, body + "}");
+  }
+  std::string body = "{\"version\":";
+  AppendJsonString(&body, version);
+  body += ",\"previous\":";
+  AppendJsonString(&body, previous);
+  return HttpResponse::Json(200, body + "}");
 }
 
 HttpResponse DeskApi::Static(const std::string& name) const {

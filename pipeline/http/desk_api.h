@@ -16,6 +16,9 @@
 //   GET /api/alerts             ?limit=&subscription= (repeatable) &before_seq=
 //                               -> {"alerts": [alert objects with "seq"], newest first}
 //   GET/PUT/DELETE /api/subscriptions[/{name}]
+//   POST /api/rules/reload      compile, lint and swap in the rules directory (run --http):
+//                               200 {"version", "previous"}; 422 {"error"} for a rejected set
+//                               (the old one keeps tagging); 409 on serve (it does not tag)
 //   GET /, /desk.js, /desk.css  the web desk
 // The alert stream (/api/alerts/stream) is the server's (it stays open).
 //
@@ -39,6 +42,7 @@
 #include "newsflow/rules/rule_set.h"
 #include "pipeline/http/http_message.h"
 #include "pipeline/http/shared_store.h"
+#include "pipeline/job/reload_requests.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/query/time_zone.h"
 #include "pipeline/subscribe/subscription_file.h"
@@ -56,6 +60,8 @@ struct DeskApiOptions {
   // Whether a writer in this process is running with its store open
   // (`run --http`); null for `serve` (ready once its store is open).
   std::function<bool()> pipeline_open;
+  // The run's reload requests (run --http); null for serve.
+  ReloadRequests* reload = nullptr;
 };
 
 class DeskApi {
@@ -71,6 +77,7 @@ class DeskApi {
   HttpResponse Alerts(const HttpRequest& r) const;
   HttpResponse Subscriptions(const HttpRequest& r, const std::string& name) const;
   HttpResponse Static(const std::string& path) const;
+  HttpResponse ReloadRules(const HttpRequest& r) const;
 
   DeskApiOptions o_;
 };

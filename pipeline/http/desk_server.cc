@@ -31,6 +31,7 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
   ao.provenance = ProvenanceByTag(rules);
   ao.web_dir = options.web_dir;
   ao.pipeline_open = options.pipeline_open;
+  ao.reload = options.reload;
   NEWSFLOW_RETURN_IF_ERROR(DisplayZone(options.tz, &ao.zone));
   d->api_ = std::make_unique<DeskApi>(std::move(ao));
   d->feed_ = std::make_unique<AlertFeed>(&d->store_, options.catch_up);

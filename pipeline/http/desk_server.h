@@ -30,6 +30,7 @@ struct DeskServerOptions {
   std::string tz;                         // display zone ("" = $NEWSFLOW_TZ, else Asia/Shanghai)
   bool catch_up = false;                  // the store is another process's (serve): follow it
   std::function<bool()> pipeline_open;    // run --http: whether the run has its store open
+  ReloadRequests* reload = nullptr;       // run --http: POST /api/rules/reload goes there
 };
 
 class DeskServer {

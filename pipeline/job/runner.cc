@@ -27,6 +27,7 @@
 #include "newsflow/rules/lint.h"
 #include "pipeline/job/alert_stage.h"
 #include "pipeline/job/current_rules.h"
+#include "pipeline/job/reload_requests.h"
 #include "pipeline/log/logger.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/sink/record_json.h"
@@ -167,12 +168,21 @@ class Job {
 
   // Reloader thread (when the run takes reload requests): compiles and lints
   // a requested rule set off the hot path and hands it to the workers.
+  // It also copies the source's health (connected, Kafka lag) into the
+  // metrics every 100 ms.
   void StartReloader() {
-    if (o_.reload == nullptr) return;
+    if (o_.reload == nullptr && metrics_ == nullptr) return;
     reloader_ = std::thread([this] {
       std::unique_lock<std::mutex> lock(reload_mu_);
       while (!reload_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return finished_; })) {
-        if (!o_.reload->exchange(false)) continue;
+        if (metrics_) {
+          metrics_->source_connected = source_->connected();
+          std::vector<std::tuple<std::string, int32_t, int64_t>> lag;
+          for (const PartitionLag& p : source_->lag()) lag.emplace_back(p.topic, p.partition, p.lag);
+          metrics_->SetKafkaLag(std::move(lag));
+        }
+        const bool requested = (o_.reload && o_.reload->exchange(false)) || (o_.reload_requests && o_.reload_requests->pending());
+        if (!requested) continue;
         lock.unlock();
         Reload();
         lock.lock();
@@ -181,6 +191,7 @@ class Job {
   }
 
   void Reload() {
+    const uint64_t ticket = o_.reload_requests ? o_.reload_requests->Begin() : 0;
     const std::string old_version = current_rules_->Get()->version();
     std::shared_ptr<const Tagger> next;
     Status s = LoadCheckedRules(&next);
@@ -188,9 +199,11 @@ class Job {
       ++reload_failed_;
       if (metrics_) ++metrics_->reloads_rejected;
       LogError("rules", "reload rejected, version " + old_version + " keeps tagging: " + s.message());
+      if (o_.reload_requests) o_.reload_requests->Complete(ticket, s, old_version);
       return;
     }
     current_rules_->Replace(next);
+    if (o_.reload_requests) o_.reload_requests->Complete(ticket, Status::OK(), next->version());
     ++reloaded_;
     if (metrics_) {
       ++metrics_->reloads_ok;

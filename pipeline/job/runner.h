@@ -38,6 +38,7 @@ class Store;
 namespace newsflow::pipeline {
 
 class Metrics;
+class ReloadRequests;
 
 struct RunOptions {
   std::string source = "-";         // "-", "file:PATH", a bare PATH, "follow:PATH", or kafka://... (kafka_source.h)
@@ -80,6 +81,8 @@ struct RunOptions {
   // names) is rejected with a log line and the old one keeps tagging. The
   // runner clears the flag when it takes the request.
   std::atomic<bool>* reload = nullptr;
+  // Reloads asked for with an answer (POST /api/rules/reload); null = none.
+  ReloadRequests* reload_requests = nullptr;
   std::string seeds_dir = "seeds";  // reload's lint: where provenance seed files are
   std::string lint_allow;           // reload's lint: the allow file ("" = RULES/../lint-allow.yaml)
   // The RocksDB Env the store writes through (storage::StoreOptions::env);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
+#include <simdjson.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -90,6 +91,14 @@ class KafkaSource : public Source {
     abort_.store(true);
     cv_.notify_all();
   }
+  bool connected() const override {
+    std::lock_guard lock(health_mu_);
+    return connected_;
+  }
+  std::vector<PartitionLag> lag() const override {
+    std::lock_guard lock(health_mu_);
+    return lag_;
+  }
   void Committed(const Batch& batch) override;
 
  private:
@@ -114,6 +123,46 @@ class KafkaSource : public Source {
       if (p != parts_.end() && p->second.sent == e.offset) p->second.sent = -1;
     }
   }
+  // librdkafka's statistics (statistics.interval.ms): the cluster brokers'
+  // states tell whether the source is connected; each assigned partition's
+  // consumer_lag is its lag (-1 = not known yet: left out).
+  static int StatsCb(rd_kafka_t*, char* json, size_t len, void* opaque) {
+    static_cast<KafkaSource*>(opaque)->OnStats(std::string_view(json, len));
+    return 0;  // librdkafka frees json
+  }
+  void OnStats(std::string_view json) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(json.data(), json.size()).get(root)) return;
+    bool up = false, known = false;
+    simdjson::dom::object brokers;
+    if (!root["brokers"].get(brokers)) {
+      for (auto [name, b] : brokers) {
+        int64_t nodeid = -1;
+        std::string_view state;
+        if (b["nodeid"].get(nodeid) || nodeid < 0 || b["state"].get(state)) continue;  // bootstrap entries
+        known = true;
+        if (state == "UP") up = true;
+      }
+    }
+    std::vector<PartitionLag> lags;
+    simdjson::dom::object topics;
+    if (!root["topics"].get(topics)) {
+      for (auto [topic, t] : topics) {
+        simdjson::dom::object partitions;
+        if (t["partitions"].get(partitions)) continue;
+        for (auto [id, p] : partitions) {
+          int64_t lag = -1, partition = -1;
+          if (p["partition"].get(partition) || partition < 0 || p["consumer_lag"].get(lag) || lag < 0) continue;
+          lags.push_back({std::string(topic), static_cast<int32_t>(partition), lag});
+        }
+      }
+    }
+    std::lock_guard lock(health_mu_);
+    if (known) connected_ = up;
+    lag_ = std::move(lags);
+  }
+
   static void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
     auto* self = static_cast<KafkaSource*>(opaque);
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
@@ -124,6 +173,10 @@ class KafkaSource : public Source {
     }
     // A broker connection that failed is logged by librdkafka itself (its
     // FAIL line, kafka_log.h); the error callback would say it twice.
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+      std::lock_guard lock(self->health_mu_);
+      self->connected_ = false;
+    }
     if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__RESOLVE) {
       LogDebug("kafka", reason);
       return;
@@ -180,6 +233,10 @@ class KafkaSource : public Source {
   uint64_t pauses_ = 0;    // times the backlog paused the partitions
   bool stopping_ = false;  // poll thread only
   RateLimitedWarn log_;
+
+  mutable std::mutex health_mu_;         // guards the two below (written from librdkafka's callbacks)
+  bool connected_ = true;                // a cluster broker is UP (statistics), false after ALL_BROKERS_DOWN
+  std::vector<PartitionLag> lag_;        // from the last statistics
 
   mutable std::mutex mu_;
   std::condition_variable cv_;  // buffer filled, batches stored, assignment changed, stop
@@ -271,6 +328,8 @@ Status KafkaSource::Init(const KafkaSourceOptions& o) {
   conf.Set("enable.auto.offset.store", "false");
   conf.Set("enable.partition.eof", "true");
   conf.Set("auto.offset.reset", "earliest");
+  // Once a second: broker states (connected()) and consumer lag (lag()), for /ready and /metrics.
+  conf.Set("statistics.interval.ms", "1000");
   // Eager by default: with librdkafka 2.0, cooperative-sticky plus manual
   // commits can lose an assignment mid-rebalance (see hold_commits_).
   conf.Set("partition.assignment.strategy", "range");
@@ -291,6 +350,7 @@ Status KafkaSource::Init(const KafkaSourceOptions& o) {
   rd_kafka_conf_set_rebalance_cb(c, &KafkaSource::RebalanceCb);
   rd_kafka_conf_set_offset_commit_cb(c, &KafkaSource::CommitCb);
   rd_kafka_conf_set_error_cb(c, &KafkaSource::ErrorCb);
+  rd_kafka_conf_set_stats_cb(c, &KafkaSource::StatsCb);
   RouteKafkaLogs(c);
   char errstr[512];
   rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, c, errstr, sizeof errstr);

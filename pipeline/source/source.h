@@ -20,6 +20,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pipeline/job/batch.h"
 
@@ -33,9 +34,22 @@ struct SourceLimits {
   int linger_ms = 20;                 // live inputs: how long a partial batch waits for more
 };
 
+// One partition's consumer lag: messages between the consumer's position
+// and the partition's high watermark.
+struct PartitionLag {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t lag = 0;
+};
+
 class Source {
  public:
   virtual ~Source() = default;
+  // Live health for /ready and /metrics, from any thread: whether the
+  // source reaches its input (a Kafka source: a broker of the cluster is
+  // up), and the consumer lag per assigned partition (Kafka only).
+  virtual bool connected() const { return true; }
+  virtual std::vector<PartitionLag> lag() const { return {}; }
   [[nodiscard]] virtual bool Next(Batch* batch) = 0;
   // OK unless Next() returned false because of an error.
   virtual Status status() const = 0;

@@ -25,6 +25,7 @@ never copied from an earlier run:
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -195,10 +196,14 @@ def main():
         inp, db, subs = (os.path.join(tmp, n) for n in ("in.jsonl", "db", "subs.yaml"))
         with open(subs, "w") as f:
             f.write(SUBS)
+        # A copy of the rules the test may break and repair (POST /api/rules/reload).
+        rules = os.path.join(tmp, "rules", "sets")
+        shutil.copytree(f"{SRC}/rules/sets", rules)
+        shutil.copy(f"{SRC}/rules/lint-allow.yaml", os.path.join(tmp, "rules", "lint-allow.yaml"))
         with open(inp, "w") as f:
             f.write("\n".join(first) + "\n")
-        run = Server(tmp, "run", ["run", "-q", "--source", "follow:" + inp, "--db", db, "--rules",
-                                  f"{SRC}/rules/sets", "--subscriptions", subs, "--http", "127.0.0.1:0",
+        run = Server(tmp, "run", ["run", "-q", "--source", "follow:" + inp, "--db", db, "--rules", rules,
+                                  "--seeds", f"{SRC}/seeds", "--subscriptions", subs, "--http", "127.0.0.1:0",
                                   "--linger-ms", "5"])
         check(run.json("/health")["status"] == "ok", "/health")
         wait_for(lambda: run.request("GET", "/ready")[0] == 200, "/ready")
@@ -282,6 +287,32 @@ def main():
         check(all(a["subscription"] == "energy" for a in energy), "subscription filter of /api/alerts")
         check(run.request("DELETE", "/api/subscriptions/energy")[0] == 200, "DELETE")
         check(run.request("DELETE", "/api/subscriptions/energy")[0] == 404, "DELETE twice")
+
+        # ---- rules reload over HTTP: a broken set is rejected with its reason, a good change is swapped in
+        def info_version():
+            fams = metric_values(run)[1]
+            return [dict(x.labels)["version"] for x in fams["newsflow_ruleset_info"].samples]
+        before = info_version()
+        with open(os.path.join(rules, "zz-broken.yaml"), "w") as f:
+            f.write("rules:\n  - tag: cluster:ai\n    any: [\n")
+        status, body, _ = run.request("POST", "/api/rules/reload")
+        check(status == 422 and "zz-broken.yaml" in json.loads(body)["error"], f"broken rules: {status} {body}")
+        check(json.loads(body)["version"] == before[0] and info_version() == before, "a rejected set changed the version")
+        os.remove(os.path.join(rules, "zz-broken.yaml"))
+        with open(os.path.join(rules, "projects.yaml"), encoding="utf-8") as f:  # a valid, different set
+            text = f.read()
+        check("weight:" in text or "min_score:" in text or "name:" in text, "projects.yaml has no field to change")
+        with open(os.path.join(rules, "projects.yaml"), "w", encoding="utf-8") as f:
+            f.write(text.replace("name: ", "name: reloaded ", 1))
+        status, body, _ = run.request("POST", "/api/rules/reload")
+        check(status == 200, f"reload of a good set: {status} {body}")
+        reloaded = json.loads(body)
+        check(reloaded["previous"] == before[0] and reloaded["version"] != before[0], f"reload versions: {reloaded}")
+        check(info_version() == [reloaded["version"]], "/metrics ruleset_info after the reload")
+        vals = metric_values(run)[0]
+        check(vals[("newsflow_rules_reloads_total", (("result", "ok"),))] == 1 and
+              vals[("newsflow_rules_reloads_total", (("result", "rejected"),))] == 1, "reload counters")
+        check(run.request("GET", "/api/rules/reload")[0] == 405, "GET on the reload endpoint")
         run.stop()
 
         # ---- the read API against the CLI, on the stopped store
