@@ -432,6 +432,38 @@ inline std::optional<int64_t> StoredOffset(const std::string& db, const std::str
   return out;
 }
 
+// A broker of the test's own (its port and state dir, via deploy/kafka/start.sh
+// with KAFKA_PORT / KAFKA_STATE_DIR), which a test may stop and restart
+// without touching the shared one; wiped when destroyed.
+class PrivateBroker {
+ public:
+  explicit PrivateBroker(const std::string& state_dir) : state_(state_dir) {
+    port_ = FreePortPair();
+    env_ = "KAFKA_PORT=" + std::to_string(port_) + " KAFKA_STATE_DIR=" + state_ + " ";
+  }
+  ~PrivateBroker() { RunShell(env_ + SourcePath("deploy/kafka/stop.sh") + " --wipe"); }
+  // "" on success.
+  std::string Start() {
+    auto r = RunShell(env_ + SourcePath("deploy/kafka/start.sh"));
+    if (r.exit_code != 0) return "start.sh failed: " + r.err;
+    std::string last = r.out;
+    while (!last.empty() && last.back() == '\n') last.pop_back();
+    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+    bootstrap_ = last;
+    return "";
+  }
+  std::string Stop() {
+    auto r = RunShell(env_ + SourcePath("deploy/kafka/stop.sh"));
+    return r.exit_code == 0 ? "" : "stop.sh failed: " + r.err;
+  }
+  const std::string& bootstrap() const { return bootstrap_; }
+  int port() const { return port_; }
+
+ private:
+  std::string state_, env_, bootstrap_;
+  int port_ = -1;
+};
+
 // `newsflow run` from a kafka:// source (extra: more flags).
 inline std::string RunKafkaCmd(const std::string& bootstrap, const std::string& topic, const std::string& query,
                                const std::string& rules, const std::string& db, const std::string& extra = "") {
