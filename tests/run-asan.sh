@@ -16,7 +16,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-"$root/deploy/install-deps.sh"
+"$root/deploy/install-deps.sh" --with-browser
 echo "== build (ASan + UBSan, build-asan/)"
 BUILD_DIR="$root/build-asan" BUILD_TYPE=RelWithDebInfo "$root/deploy/build.sh" \
   -DNEWSFLOW_SANITIZE=ON -DNEWSFLOW_WERROR=ON -DNEWSFLOW_BUILD_BENCH=OFF \
@@ -30,4 +30,4 @@ command -v llvm-symbolizer >/dev/null && export ASAN_SYMBOLIZER_PATH="$(command 
 
 echo "== tests (ASan + UBSan)"
 cd "$root/build-asan"
-ctest --output-on-failure --timeout 900 -LE 'kafka|slow' -E '^quickstart$' "$@"
+ctest --output-on-failure --timeout 900 -LE 'kafka|slow' -E '^quickstart' "$@"
