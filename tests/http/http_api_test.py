@@ -253,6 +253,20 @@ def main():
         chips = [i for i, _ in log if i.startswith("chips/")]
         check([i for i, _ in got3] == chips and chips, f"subscription filter: {len(got3)} vs {len(chips)}")
 
+        # ---- many idle stream clients tie up no threads: the process's thread count stays, /health answers
+        def threads():
+            with open(f"/proc/{run.proc.pid}/status") as f:
+                return int(next(l for l in f if l.startswith("Threads:")).split()[1])
+        before_threads = threads()
+        idle = [SseClient(run.port, "?subscription=chips") for _ in range(200)]
+        t0 = time.time()
+        check(run.json("/health")["status"] == "ok", "/health with 200 idle streams")
+        health_s = time.time() - t0
+        check(health_s < 1.0, f"/health took {health_s:.2f} s with 200 idle streams")
+        check(threads() == before_threads, f"threads {before_threads} -> {threads()} with 200 idle streams")
+        for c in idle:
+            c.close()
+
         # ---- subscriptions: validation, live pickup, delete
         status, body, _ = run.request("PUT", "/api/subscriptions/bad", '{"any": ["cluster:no-such-tag"]}')
         check(status == 400 and "no-such-tag" in json.loads(body)["error"], f"bad PUT: {status} {body}")
@@ -272,7 +286,7 @@ def main():
         fresh = []
         for l in lines:
             o = json.loads(l)
-            for k in ("id", "infoCode", "seq"):
+            for k in ("id", "code"):  # the key fields (cls, ths: id; eastmoney: code)
                 if k in o:
                     o[k] = str(o[k]) + "9" if isinstance(o[k], str) else o[k] * 10 + 9
             fresh.append(json.dumps(o, ensure_ascii=False))
