@@ -3,7 +3,7 @@
 //
 // prune and a backup of an idle store open the store read-write
 // themselves; a backup of a store a `run` holds is taken by that run
-// (pipeline/job/backup_service.h). Exit codes as everywhere: 1 a problem
+// (pipeline/job/writer_requests.h). Exit codes as everywhere: 1 a problem
 // to fix (no store, a writer holds it, a failed backup), 2 bad usage.
 #include <chrono>
 #include <cstdio>
@@ -16,7 +16,7 @@
 #include "commands.h"
 #include "newsflow/storage/restore.h"
 #include "newsflow/storage/store.h"
-#include "pipeline/job/backup_service.h"
+#include "pipeline/job/writer_requests.h"
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/time_zone.h"
 
@@ -126,7 +126,7 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0.1, 86400.0));
   cmd->footer(
       "When no process holds the store, backup opens it itself. When `newsflow run` holds it, the run takes the\n"
-      "backup on its own handle between two batches (a request file in DIR/backup-requests). Either way the\n"
+      "backup on its own handle between two batches (a request file in DIR/writer-requests). Either way the\n"
       "backup is one consistent state of documents, indexes, dead letters, offsets and progress marks.\n"
       "Prints one JSON object: backup_id, timestamp, files, bytes, new_files, new_bytes (what this backup\n"
       "copied), docs and dead_letters (the store's counters at the backup), taken_by (\"backup\" or \"writer\").");

@@ -39,6 +39,7 @@ void RegisterStory(CLI::App& app, int* exit_code);    // story features|eval
 void RegisterAlerts(CLI::App& app, int* exit_code);   // alerts: the alert log (--follow)
 void RegisterStats(CLI::App& app, int* exit_code);    // stats: documents per tag per day/hour
 void RegisterOps(CLI::App& app, int* exit_code);      // prune, backup, restore
+void RegisterRetag(CLI::App& app, int* exit_code);    // retag: stored documents with the current rules
 void RegisterServe(CLI::App& app, int* exit_code);    // serve: HTTP API and web desk over a store
 
 }  // namespace newsflow::cli

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
     newsflow::cli::RegisterStats(app, &exit_code);
     newsflow::cli::RegisterOps(app, &exit_code);
     newsflow::cli::RegisterServe(app, &exit_code);
+    newsflow::cli::RegisterRetag(app, &exit_code);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);

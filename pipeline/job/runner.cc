@@ -31,7 +31,7 @@
 #include "pipeline/log/logger.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/sink/record_json.h"
-#include "pipeline/job/backup_service.h"
+#include "pipeline/job/writer_requests.h"
 #include "pipeline/job/batch_worker.h"
 #include "pipeline/job/bounded_queue.h"
 #include "pipeline/job/byte_budget.h"
@@ -372,7 +372,7 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(storage::Store::Open(so, &store_));
     store_stage_.emplace(store_.get());
     if (o_.retention.retain_ms > 0) retention_.emplace(store_.get(), o_.retention);
-    backups_ = std::make_unique<BackupService>(store_.get(), o_.db);
+    backups_ = std::make_unique<WriterRequestService>(store_.get(), o_.db);
     backups_->Start();
     if (!o_.story.enabled) return Status::OK();
     return StoryStage::Open(store_.get(), tagger_->normalizer(), o_.story, &story_stage_);
@@ -677,7 +677,7 @@ class Job {
   std::unique_ptr<StoryStage> story_stage_;
   std::optional<AlertStage> alert_stage_;
   std::optional<RetentionStage> retention_;  // --retain
-  std::unique_ptr<BackupService> backups_;   // serves `newsflow backup` while the run holds the store
+  std::unique_ptr<WriterRequestService> backups_;   // serves `newsflow backup` while the run holds the store
   std::vector<SubscriptionAlert> batch_alerts_;  // decided before the batch's write, published after it
   Metrics* const metrics_ = o_.metrics;
   bool store_shared_ = false;              // on_store_open was called: call on_store_closing

@@ -105,7 +105,7 @@ struct RunOptions {
 };
 
 // Runs to the end of the source (or until *stop). While it runs, the
-// writer also serves `newsflow backup` requests (backup_service.h).
+// writer also serves `newsflow backup` requests (writer_requests.h).
 Status Run(const RunOptions& options, RunSummary* summary);
 
 }  // namespace newsflow::pipeline

@@ -605,6 +605,41 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
   return Status::OK();
 }
 
+Status RocksStore::Rewrite(const std::vector<PreparedRecord>& records, const std::vector<std::string>& expected,
+                           const std::vector<ProgressMark>& progress, uint64_t* rewritten) {
+  *rewritten = 0;
+  if (read_only_) return Status::InvalidArgument(fmt::format("cannot write to store at {}: opened read-only", path_));
+  if (records.size() != expected.size())
+    return Status::InvalidArgument("Rewrite: one expected value per record");
+  std::lock_guard lock(write_mu_);
+  if (!write_status_.ok()) return write_status_;
+  std::vector<rocksdb::Slice> keys;
+  for (const auto& r : records) keys.push_back(ToSlice(r.key));
+  std::vector<rocksdb::PinnableSlice> values(records.size());
+  std::vector<rocksdb::Status> statuses(records.size());
+  if (!records.empty()) db_->MultiGet(rocksdb::ReadOptions(), docs_, keys.size(), keys.data(), values.data(), statuses.data());
+  std::vector<const PreparedRecord*> kept;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;  // removed meanwhile (pruned)
+    if (!statuses[i].ok()) return Fail(fmt::format("reading record {}", records[i].key), statuses[i]);
+    if (values[i].ToStringView() == expected[i]) kept.push_back(&records[i]);
+  }
+  rocksdb::WriteBatch batch;
+  NEWSFLOW_RETURN_IF_ERROR(AddRecords(kept, &batch));
+  for (const auto& p : progress) batch.Put(meta_, ProgressKey(p.source), p.value);
+  if (batch.Count() == 0) return Status::OK();
+  NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "write failed"));
+  *rewritten = kept.size();
+  return Status::OK();
+}
+
+Status RocksStore::GetEncoded(std::string_view key, std::string* out, bool* found) {
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), docs_, ToSlice(key), out);
+  *found = s.ok();
+  if (s.ok() || s.IsNotFound()) return Status::OK();
+  return Fail(fmt::format("reading record {}", key), s);
+}
+
 // ---- alerts ------------------------------------------------------------------------
 
 Status RocksStore::ReadAlert(uint64_t seq, const rocksdb::Slice& value, StoredAlert* out) const {

@@ -261,6 +261,19 @@ class Store {
   Status Write(const WriteSet& set);
   virtual Status Write(const PreparedWriteSet& set) = 0;
 
+  // Replaces stored records only where they are unchanged: records[i] is
+  // written when the stored value of its key is still expected[i] (the
+  // encoded value the caller read), else skipped, so a re-tag never
+  // overwrites a newer version a writer stored since. Index entries are
+  // replaced as Write() does; `progress` is written with them. Atomic and
+  // serialized with Write() (any thread). *rewritten: the records written.
+  virtual Status Rewrite(const std::vector<PreparedRecord>& records, const std::vector<std::string>& expected,
+                         const std::vector<ProgressMark>& progress, uint64_t* rewritten) = 0;
+
+  // The stored (encoded) value of a key, for a later Rewrite(); NotFound is
+  // ok() with *found = false.
+  virtual Status GetEncoded(std::string_view key, std::string* out, bool* found) = 0;
+
   // Point lookup; NotFound is ok() with *found = false.
   virtual Status Get(std::string_view key, Record* out, bool* found) = 0;
 

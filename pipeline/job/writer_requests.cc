@@ -1,5 +1,5 @@
-// backup_service.cc — see backup_service.h.
-#include "pipeline/job/backup_service.h"
+// backup_service.cc — see writer_requests.h.
+#include "pipeline/job/writer_requests.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -21,7 +21,7 @@ namespace newsflow::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr char kRequestDir[] = "backup-requests";
+constexpr char kRequestDir[] = "writer-requests";
 
 std::string ReadAll(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -71,42 +71,79 @@ int StoreWriterPid(const std::string& db_dir) {
   return rc == 0 && fl.l_type != F_UNLCK ? static_cast<int>(fl.l_pid) : 0;
 }
 
-Status RequestBackup(const std::string& db_dir, const std::string& backup_dir, int64_t timeout_ms,
-                     storage::BackupResult* out) {
+// Writes a request (extension `ext`, content `body`) and waits for its result text.
+Status AwaitWriter(const std::string& db_dir, const std::string& ext, const std::string& body, int64_t timeout_ms,
+                   const char* what, std::string* result_text) {
   const fs::path dir = fs::path(db_dir) / kRequestDir;
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   std::random_device rd;
   const std::string id = fmt::format("{}-{:08x}", ::getpid(), rd());
-  const fs::path request = dir / (id + ".request");
+  const fs::path request = dir / (id + ext);
   const fs::path result = dir / (id + ".result");
-  const std::string target = fs::absolute(backup_dir, ec).string();
-  if (!WriteAtomically(request, target)) return Status::IOError("cannot write " + request.string());
+  if (!WriteAtomically(request, body)) return Status::IOError("cannot write " + request.string());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     if (fs::exists(result, ec)) {
-      const std::string text = ReadAll(result);
+      *result_text = ReadAll(result);
       fs::remove(result, ec);
-      return DecodeResult(text, out);
+      return Status::OK();
     }
     const bool writer_gone = StoreWriterPid(db_dir) == 0;
     if (writer_gone || std::chrono::steady_clock::now() > deadline) {
       fs::remove(request, ec);
       if (fs::exists(result, ec)) continue;  // answered just now
-      return Status::Unavailable(writer_gone ? "the writer holding the store exited before taking the backup"
-                                             : "the writer did not take the backup in time (--timeout)");
+      return Status::Unavailable(writer_gone ? fmt::format("the writer holding the store exited before the {}", what)
+                                             : fmt::format("the writer did not do the {} in time (--timeout)", what));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
-BackupService::BackupService(storage::Store* store, std::string db_dir)
+Status RequestBackup(const std::string& db_dir, const std::string& backup_dir, int64_t timeout_ms,
+                     storage::BackupResult* out) {
+  std::error_code ec;
+  std::string text;
+  NEWSFLOW_RETURN_IF_ERROR(
+      AwaitWriter(db_dir, ".request", fs::absolute(backup_dir, ec).string(), timeout_ms, "backup", &text));
+  return DecodeResult(text, out);
+}
+
+// A retag request: rules directory, since, until ("-" = none), batch; one per line.
+Status RequestRetag(const std::string& db_dir, const RetagOptions& o, int64_t timeout_ms, std::string* summary_json) {
+  std::error_code ec;
+  const std::string body = fmt::format("{}\n{}\n{}\n{}\n", fs::absolute(o.rules_dir, ec).string(),
+                                       o.since_ms ? std::to_string(*o.since_ms) : "-",
+                                       o.until_ms ? std::to_string(*o.until_ms) : "-", o.batch);
+  std::string text;
+  NEWSFLOW_RETURN_IF_ERROR(AwaitWriter(db_dir, ".retag", body, timeout_ms, "re-tag", &text));
+  if (text.rfind("error ", 0) == 0) return Status::InvalidArgument(text.substr(6));
+  if (text.rfind("ok ", 0) != 0) return Status::Internal("unreadable re-tag result from the writer: '" + text + "'");
+  *summary_json = text.substr(3);
+  return Status::OK();
+}
+
+namespace {
+
+bool ParseRetagRequest(const std::string& text, RetagOptions* o) {
+  std::istringstream in(text);
+  std::string since, until;
+  if (!std::getline(in, o->rules_dir) || !std::getline(in, since) || !std::getline(in, until) || !(in >> o->batch))
+    return false;
+  if (since != "-") o->since_ms = std::stoll(since);
+  if (until != "-") o->until_ms = std::stoll(until);
+  return !o->rules_dir.empty() && o->batch > 0;
+}
+
+}  // namespace
+
+WriterRequestService::WriterRequestService(storage::Store* store, std::string db_dir)
     : store_(store), dir_((fs::path(db_dir) / kRequestDir).string()) {}
 
-BackupService::~BackupService() { Stop(); }
+WriterRequestService::~WriterRequestService() { Stop(); }
 
-void BackupService::Start() {
+void WriterRequestService::Start() {
   thread_ = std::thread([this] {
     while (!stop_.load()) {
       ServePending();
@@ -115,20 +152,24 @@ void BackupService::Start() {
   });
 }
 
-void BackupService::Stop() {
+void WriterRequestService::Stop() {
   stop_.store(true);
   if (!thread_.joinable()) return;
   thread_.join();
   ServePending();  // a request made before the run ended is answered, with the final state
 }
 
-void BackupService::ServePending() {
+void WriterRequestService::ServePending() {
   std::error_code ec;
   if (!fs::is_directory(dir_, ec)) return;
   std::vector<fs::path> requests;
   for (const auto& e : fs::directory_iterator(dir_, ec))
-    if (e.path().extension() == ".request") requests.push_back(e.path());
+    if (e.path().extension() == ".request" || e.path().extension() == ".retag") requests.push_back(e.path());
   for (const fs::path& request : requests) {
+    if (request.extension() == ".retag") {
+      ServeRetag(request);
+      continue;
+    }
     const std::string target = ReadAll(request);
     if (!fs::exists(request, ec)) continue;  // withdrawn meanwhile
     storage::BackupResult r;
@@ -145,6 +186,37 @@ void BackupService::ServePending() {
     if (!WriteAtomically(result, EncodeResult(s, r))) LogWarn("backup", "cannot write " + result.string());
     fs::remove(request, ec);
   }
+}
+
+void WriterRequestService::ServeRetag(const fs::path& request) {
+  std::error_code ec;
+  const std::string text = ReadAll(request);
+  if (!fs::exists(request, ec)) return;  // withdrawn meanwhile
+  RetagOptions o;
+  o.stop = &stop_;
+  std::string result;
+  bool parsed = false;
+  try {
+    parsed = ParseRetagRequest(text, &o);
+  } catch (const std::exception&) {
+    parsed = false;
+  }
+  if (!parsed) {
+    result = "error unreadable re-tag request";
+  } else {
+    RetagSummary summary;
+    const Status s = Retag(store_, o, &summary);
+    result = s.ok() ? "ok " + RetagSummaryToJson(summary) : "error " + s.message();
+    if (s.ok())
+      LogInfo("retag", fmt::format("re-tagged with {}: {} documents changed, {} unchanged{}", summary.ruleset_version,
+                                   summary.changed, summary.unchanged, summary.interrupted ? " (interrupted)" : ""));
+    else
+      LogWarn("retag", "requested re-tag failed: " + s.message());
+  }
+  fs::path out = request;
+  out.replace_extension(".result");
+  if (!WriteAtomically(out, result)) LogWarn("retag", "cannot write " + out.string());
+  fs::remove(request, ec);
 }
 
 }  // namespace newsflow::pipeline

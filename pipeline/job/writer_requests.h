@@ -1,34 +1,40 @@
-// backup_service.h — backups of a store that a running writer holds.
+// writer_requests.h — backups of a store that a running writer holds.
 //
 // Only one process can open a RocksDB store read-write, and `newsflow run`
 // holds it (RocksDB's LOCK file) for as long as it runs. So the writer takes
 // the backup itself, on its own handle (Store::Backup: BackupEngine, every
 // column family, between two batches), when asked:
 //
-//   newsflow backup            writes <db>/backup-requests/<id>.request (the
+//   newsflow backup            writes <db>/writer-requests/<id>.request (the
 //                              backup directory), then waits for <id>.result
-//   BackupService (in run)     a thread polling that directory every 200 ms;
-//                              takes the backup, writes <id>.result, removes
-//                              the request
+//   newsflow retag             writes <db>/writer-requests/<id>.retag (rules
+//                              directory, time range), then waits for <id>.result
+//   WriterRequestService       a thread in `run` polling that directory every
+//                              200 ms; takes the backup or runs the re-tag
+//                              (retag.h: its writes are serialized with the
+//                              run's and never overwrite a newer version),
+//                              writes <id>.result, removes the request
 //
 // The writer's batches wait while a backup is taken (seconds for the first
 // one; later ones copy only new files). Files are written to a temporary name
 // and renamed, so neither side reads half a file. The service works while the
 // source is idle (it does not wait for a batch).
 //
-// Ownership: BackupService borrows the store, which must outlive Stop().
-// Threads: BackupService owns one thread; Stop() from the owner's thread.
+// Ownership: WriterRequestService borrows the store, which must outlive Stop().
+// Threads: WriterRequestService owns one thread; Stop() from the owner's thread.
 // RequestBackup blocks its caller. Errors: Status; a failed backup is
 // reported to the requester, never to the run.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <thread>
 
 #include "newsflow/base/status.h"
 #include "newsflow/storage/store.h"
+#include "pipeline/job/retag.h"
 
 namespace newsflow::pipeline {
 
@@ -41,12 +47,18 @@ int StoreWriterPid(const std::string& db_dir);
 Status RequestBackup(const std::string& db_dir, const std::string& backup_dir, int64_t timeout_ms,
                      storage::BackupResult* out);
 
-class BackupService {
+// Asks the writer holding `db_dir` to re-tag (retag.h) and waits up to
+// timeout_ms; *summary_json: the RetagSummary as JSON. A run that ends
+// first interrupts the re-tag between batches (it resumes next time).
+Status RequestRetag(const std::string& db_dir, const RetagOptions& options, int64_t timeout_ms,
+                    std::string* summary_json);
+
+class WriterRequestService {
  public:
-  BackupService(storage::Store* store, std::string db_dir);
-  ~BackupService();  // Stop()
-  BackupService(const BackupService&) = delete;
-  BackupService& operator=(const BackupService&) = delete;
+  WriterRequestService(storage::Store* store, std::string db_dir);
+  ~WriterRequestService();  // Stop()
+  WriterRequestService(const WriterRequestService&) = delete;
+  WriterRequestService& operator=(const WriterRequestService&) = delete;
 
   void Start();
   // Joins the thread (a backup in progress finishes first), then serves the
@@ -57,6 +69,7 @@ class BackupService {
 
  private:
   void ServePending();
+  void ServeRetag(const std::filesystem::path& request);
 
   storage::Store* store_;
   std::string dir_;  // <db>/backup-requests

@@ -1,0 +1,170 @@
+// retag.cc — see retag.h.
+#include "pipeline/job/retag.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <vector>
+
+#include "pipeline/job/prepare_stage.h"
+#include "pipeline/job/tagger.h"
+#include "pipeline/sink/record_json.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+// The progress mark of a retag over a time range: how many documents are
+// done and the last one, "<done>\t<time_ms>:<key>" (newest-first order:
+// time descending, key ascending).
+std::string MarkSource(const RetagOptions& o) {
+  return fmt::format("retag/{}/{}", o.since_ms ? std::to_string(*o.since_ms) : "-",
+                     o.until_ms ? std::to_string(*o.until_ms) : "-");
+}
+
+struct Position {
+  uint64_t done = 0;
+  int64_t time_ms = 0;
+  std::string key;
+};
+
+bool ParsePosition(const std::string& mark, Position* out) {
+  const size_t tab = mark.find('\t');
+  if (tab == std::string::npos) return false;
+  const auto [dend, dec] = std::from_chars(mark.data(), mark.data() + tab, out->done);
+  if (dec != std::errc() || dend != mark.data() + tab) return false;
+  const std::string s = mark.substr(tab + 1);
+  const size_t colon = s.find(':');
+  if (colon == std::string::npos) return false;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + colon, out->time_ms);
+  if (ec != std::errc() || end != s.data() + colon) return false;
+  out->key = s.substr(colon + 1);
+  return true;
+}
+
+bool SameTagging(const storage::Record& a, const storage::Record& b) {
+  if (a.ruleset_version != b.ruleset_version || a.tags.size() != b.tags.size() || a.spans.size() != b.spans.size())
+    return false;
+  for (size_t i = 0; i < a.tags.size(); ++i)
+    if (a.tags[i].tag != b.tags[i].tag || a.tags[i].score != b.tags[i].score) return false;
+  for (size_t i = 0; i < a.spans.size(); ++i) {
+    const auto &x = a.spans[i], &y = b.spans[i];
+    if (x.tag != y.tag || x.keyword != y.keyword || x.field != y.field || x.begin != y.begin || x.end != y.end)
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary) {
+  *summary = RetagSummary{};
+  TaggerOptions to;
+  to.rules_dir = o.rules_dir;
+  to.evaluate = o.evaluate;
+  std::shared_ptr<const Tagger> tagger;
+  NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &tagger));
+  std::unique_ptr<TagWorker> worker;
+  NEWSFLOW_RETURN_IF_ERROR(tagger->NewWorker(&worker));
+  summary->ruleset_version = tagger->version();
+
+  const std::string mark_source = MarkSource(o);
+  std::optional<Position> resume;
+  {
+    std::optional<std::string> mark;
+    NEWSFLOW_RETURN_IF_ERROR(store->GetProgress(mark_source, &mark));
+    Position p;
+    if (mark && !mark->empty() && ParsePosition(*mark, &p)) resume = p;
+  }
+  if (resume) summary->resumed_after = resume->done;
+  storage::QueryOptions q;
+  q.limit = 0;
+  q.since_ms = o.since_ms;
+  q.until_ms = o.until_ms;
+  if (resume && (!q.until_ms || *q.until_ms > resume->time_ms)) q.until_ms = resume->time_ms;
+
+  // Keys first (the walk's own snapshot), then each batch read again and
+  // rewritten only if unchanged since that read.
+  std::vector<std::pair<std::string, int64_t>> batch;  // key, time
+  Status failed;
+  auto flush = [&]() -> Status {
+    std::vector<storage::PreparedRecord> records;
+    std::vector<std::string> expected;
+    for (const auto& [key, time_ms] : batch) {
+      std::string encoded;
+      bool found = false;
+      NEWSFLOW_RETURN_IF_ERROR(store->GetEncoded(key, &encoded, &found));
+      if (!found) {
+        ++summary->skipped;
+        continue;
+      }
+      storage::Record old;
+      if (!storage::DecodeRecord(encoded, &old)) return Status::Corruption("corrupt stored record " + key);
+      Item it = worker->TagText(old.title, old.body);
+      const storage::Record fresh = ToRecord(it, tagger->version());
+      storage::Record next = old;
+      next.tags = fresh.tags;
+      next.spans = fresh.spans;
+      next.ruleset_version = fresh.ruleset_version;
+      if (SameTagging(old, next)) {
+        ++summary->unchanged;
+        continue;
+      }
+      for (const auto& t : old.tags) --summary->tag_delta[t.tag];
+      for (const auto& t : next.tags) ++summary->tag_delta[t.tag];
+      storage::PreparedWriteSet one;
+      NEWSFLOW_RETURN_IF_ERROR(storage::PrepareRecord(next, &one));
+      records.push_back(std::move(one.records.front()));
+      expected.push_back(std::move(encoded));
+    }
+    const auto& last = batch.back();
+    const uint64_t done = summary->resumed_after + summary->scanned + batch.size();
+    std::vector<storage::ProgressMark> progress{
+        {mark_source, fmt::format("{}\t{}:{}", done, last.second, last.first)}};
+    uint64_t rewritten = 0;
+    NEWSFLOW_RETURN_IF_ERROR(store->Rewrite(records, expected, progress, &rewritten));
+    summary->changed += rewritten;
+    summary->skipped += records.size() - rewritten;
+    summary->scanned += batch.size();
+    batch.clear();
+    return Status::OK();
+  };
+  NEWSFLOW_RETURN_IF_ERROR(store->ForEach(q, [&](const storage::Record& r) {
+    if (resume && (r.time_ms > resume->time_ms || (r.time_ms == resume->time_ms && r.key <= resume->key)))
+      return true;  // done by the interrupted retag
+    batch.emplace_back(r.key, r.time_ms);
+    if (batch.size() < o.batch) return true;
+    failed = flush();
+    if (!failed.ok()) return false;
+    if (o.stop && o.stop->load()) {
+      summary->interrupted = true;
+      return false;
+    }
+    return true;
+  }));
+  NEWSFLOW_RETURN_IF_ERROR(failed);
+  if (summary->interrupted) return Status::OK();
+  if (!batch.empty()) NEWSFLOW_RETURN_IF_ERROR(flush());
+  // Done: the next retag of this range starts from the newest document again.
+  uint64_t ignored = 0;
+  return store->Rewrite({}, {}, {{mark_source, ""}}, &ignored);
+}
+
+std::string RetagSummaryToJson(const RetagSummary& s) {
+  std::string out = fmt::format(
+      "{{\"scanned\":{},\"changed\":{},\"unchanged\":{},\"skipped\":{},\"resumed_after\":{},\"interrupted\":{},"
+      "\"ruleset_version\":",
+      s.scanned, s.changed, s.unchanged, s.skipped, s.resumed_after, s.interrupted ? "true" : "false");
+  AppendJsonString(&out, s.ruleset_version);
+  out += ",\"tag_delta\":{";
+  bool first = true;
+  for (const auto& [tag, d] : s.tag_delta) {
+    if (d == 0) continue;
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(&out, tag);
+    out += fmt::format(":{}", d);
+  }
+  return out + "}}";
+}
+
+}  // namespace newsflow::pipeline

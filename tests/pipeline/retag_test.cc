@@ -1,0 +1,156 @@
+// `newsflow retag`: stored documents tagged again with changed rules equal a
+// fresh run with those rules, document by document; a second retag changes
+// nothing; an interrupted retag resumes where it stopped; with a `run`
+// holding the store, the run does the re-tag beside its ingest.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "json_util.h"
+#include "newsflow/storage/store.h"
+#include "pipeline/job/retag.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::JsonObject;
+using testing::Newsflow;
+using testing::ReadFile;
+using testing::ReadLines;
+using testing::RunShell;
+using testing::SourcePath;
+using testing::TempDir;
+
+// A rule the shipped set lacks, whose keyword occurs in the fixtures.
+constexpr char kExtraRule[] = R"(version: 1
+rules:
+  - tag: project:humanoid-robots-retag-test
+    name: 人形机器人
+    any: [人形机器人]
+    provenance:
+      - seed: 004_ef13493a28004fcc.txt
+        clause: "加快启动布局人形机器人、低空经济、商业航天等重点领域研发项目"
+)";
+
+// A copy of the shipped rules in tmp/rules/sets.
+std::string CopyRules(const TempDir& tmp) {
+  const std::string rules = tmp.path("rules/sets");
+  std::filesystem::create_directories(rules);
+  for (const auto& e : std::filesystem::directory_iterator(SourcePath("rules/sets")))
+    std::filesystem::copy_file(e.path(), rules + "/" + e.path().filename().string());
+  return rules;
+}
+
+void AddExtraRule(const std::string& rules) { std::ofstream(rules + "/extra.yaml") << kExtraRule; }
+
+std::string Fixtures(const TempDir& tmp) {
+  const std::string in = tmp.path("in.jsonl");
+  std::ofstream out(in);
+  for (const char* feed : {"cls", "eastmoney", "ths"})
+    for (const auto& l : ReadLines(SourcePath(std::string("tests/fixtures/") + feed + "-sample.jsonl"))) out << l << "\n";
+  return in;
+}
+
+std::string QueryAll(const std::string& db) {
+  const auto r = RunShell(Newsflow() + " query --json --limit 0 --db " + db);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
+}
+
+TEST(Retag, EqualsAFreshRunWithTheNewRulesAndASecondRetagChangesNothing) {
+  TempDir tmp;
+  const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db"), fresh = tmp.path("fresh");
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + db).exit_code, 0);
+  const std::string before = QueryAll(db);
+  AddExtraRule(rules);
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + fresh).exit_code, 0);
+  const std::string want = QueryAll(fresh);
+  ASSERT_NE(before, want);  // the new rule tags something
+
+  auto r = RunShell(Newsflow() + " retag --batch 50 --rules " + rules + " --db " + db);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto first = JsonObject::LastLine(r.out);
+  EXPECT_EQ(first.Uint("scanned"), 360u);
+  EXPECT_EQ(first.Uint("changed"), 360u);  // every document gets the new version
+  EXPECT_EQ(first.String("done_by"), "retag");
+  EXPECT_EQ(QueryAll(db), want);  // document by document: tags, scores, spans, version, story
+  const uint64_t gained = first.Numbers("tag_delta").at("project:humanoid-robots-retag-test");
+  EXPECT_EQ(gained, std::stoull(RunShell(Newsflow() + " query --count --tag project:humanoid-robots-retag-test --db " +
+                                         fresh).out));
+
+  r = RunShell(Newsflow() + " retag --rules " + rules + " --db " + db);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto second = JsonObject::LastLine(r.out);
+  EXPECT_EQ(second.Uint("changed"), 0u);
+  EXPECT_EQ(second.Uint("unchanged"), 360u);
+  EXPECT_EQ(second.Uint("resumed_after"), 0u);  // the finished retag left no mark
+  EXPECT_EQ(QueryAll(db), want);
+}
+
+TEST(Retag, AnInterruptedRetagResumesAfterTheLastBatchItWrote) {
+  TempDir tmp;
+  const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db"), fresh = tmp.path("fresh");
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + db).exit_code, 0);
+  AddExtraRule(rules);
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + fresh).exit_code, 0);
+  {
+    storage::StoreOptions so;
+    so.path = db;
+    std::unique_ptr<storage::Store> store;
+    ASSERT_TRUE(storage::Store::Open(so, &store).ok());
+    RetagOptions o;
+    o.rules_dir = rules;
+    o.batch = 50;
+    std::atomic<bool> stop{true};  // stops after the first batch
+    o.stop = &stop;
+    RetagSummary s;
+    ASSERT_TRUE(Retag(store.get(), o, &s).ok());
+    EXPECT_TRUE(s.interrupted);
+    EXPECT_EQ(s.scanned, 50u);
+    o.stop = nullptr;
+    ASSERT_TRUE(Retag(store.get(), o, &s).ok());
+    EXPECT_FALSE(s.interrupted);
+    EXPECT_EQ(s.resumed_after, 50u);
+    EXPECT_EQ(s.scanned, 310u);
+    EXPECT_EQ(s.changed, 310u);
+    ASSERT_TRUE(store->Close().ok());
+  }
+  EXPECT_EQ(QueryAll(db), QueryAll(fresh));
+}
+
+TEST(Retag, ARunningWriterDoesTheRetagBesideItsIngest) {
+  TempDir tmp;
+  const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db"), fresh = tmp.path("fresh");
+  const std::string follow = tmp.path("follow.jsonl");
+  std::filesystem::copy_file(in, follow);
+  const std::string run = Newsflow() + " run -q --source follow:" + follow + " --rules " + rules + " --db " + db +
+                          " > " + tmp.path("run.out") + " 2> " + tmp.path("run.err") + " & echo $!";
+  const auto started = RunShell(run);
+  ASSERT_EQ(started.exit_code, 0);
+  const int pid = std::stoi(started.out);
+  auto stored = [&] {
+    const auto r = RunShell(Newsflow() + " query --count --db " + db);
+    return r.exit_code == 0 && !r.out.empty() ? std::stoull(r.out) : 0;
+  };
+  for (int i = 0; i < 200 && stored() < 360; ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(stored(), 360u) << ReadFile(tmp.path("run.err"));
+  AddExtraRule(rules);
+  const auto r = RunShell(Newsflow() + " retag --timeout 60 --rules " + rules + " --db " + db);
+  ASSERT_EQ(r.exit_code, 0) << r.err << ReadFile(tmp.path("run.err"));
+  const auto summary = JsonObject::LastLine(r.out);
+  EXPECT_EQ(summary.String("done_by"), "writer");
+  EXPECT_EQ(summary.Uint("changed"), 360u);
+  ASSERT_EQ(RunShell("kill -TERM " + std::to_string(pid) + "; while kill -0 " + std::to_string(pid) +
+                     " 2>/dev/null; do sleep 0.05; done").exit_code, 0);
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + fresh).exit_code, 0);
+  EXPECT_EQ(QueryAll(db), QueryAll(fresh));
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
