@@ -30,7 +30,7 @@ void AlertFeed::Poll() {
     lock.unlock();
     if (catch_up_ && Clock::now() - last_catch_up >= std::chrono::milliseconds(500)) {
       last_catch_up = Clock::now();
-      if (Status s = store_->Use([](storage::Store& st) { return st.CatchUp(); }); !s.ok() && store_->attached())
+      if (Status s = store_->UseExclusive([](storage::Store& st) { return st.CatchUp(); }); !s.ok() && store_->attached())
         LogWarn("http", "catching up with the writer: " + s.message());
     }
     std::vector<storage::StoredAlert> last;
@@ -40,8 +40,11 @@ void AlertFeed::Poll() {
     std::vector<std::function<void()>> ready;
     lock.lock();
     for (size_t i = 0; i < waiters_.size();) {
-      if (waiters_[i].first < newest) {
-        ready.push_back(std::move(waiters_[i].second));
+      if (waiters_[i].owner.expired()) {  // its stream ended
+        waiters_[i] = std::move(waiters_.back());
+        waiters_.pop_back();
+      } else if (waiters_[i].seq < newest) {
+        ready.push_back(std::move(waiters_[i].fn));
         waiters_[i] = std::move(waiters_.back());
         waiters_.pop_back();
       } else {
@@ -55,10 +58,10 @@ void AlertFeed::Poll() {
   }
 }
 
-void AlertFeed::WhenNewer(uint64_t seq, std::function<void()> fn) {
+void AlertFeed::WhenNewer(uint64_t seq, std::weak_ptr<void> owner, std::function<void()> fn) {
   std::lock_guard lock(mu_);
   if (stopping_) return;
-  waiters_.emplace_back(seq, std::move(fn));
+  waiters_.push_back({seq, std::move(owner), std::move(fn)});
 }
 
 bool AlertFeed::Wanted(const std::string& id, const std::vector<std::string>& subscriptions) {

@@ -23,6 +23,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -60,8 +61,9 @@ class AlertFeed {
   Status ReadFrames(AlertCursor* cursor, size_t max, std::string* frames, bool* more) const;
 
   // Runs fn once, on the poller thread, as soon as the log holds an alert
-  // after `seq` (at the next poll if it already does). Dropped at Stop().
-  void WhenNewer(uint64_t seq, std::function<void()> fn);
+  // after `seq` (at the next poll if it already does). Dropped at Stop(),
+  // or once `owner` (the waiting stream) has expired.
+  void WhenNewer(uint64_t seq, std::weak_ptr<void> owner, std::function<void()> fn);
 
   // Whether an alert (its id) belongs to one of `subscriptions` (empty = all).
   static bool Wanted(const std::string& id, const std::vector<std::string>& subscriptions);
@@ -78,7 +80,12 @@ class AlertFeed {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;                                           // guarded by mu_
-  std::vector<std::pair<uint64_t, std::function<void()>>> waiters_;  // guarded by mu_
+  struct Waiter {
+    uint64_t seq;
+    std::weak_ptr<void> owner;
+    std::function<void()> fn;
+  };
+  std::vector<Waiter> waiters_;  // guarded by mu_
 };
 
 }  // namespace newsflow::pipeline

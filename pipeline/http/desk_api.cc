@@ -423,6 +423,8 @@ HttpResponse DeskApi::ReloadRules(const HttpRequest& r) const {
   }
   if (!o_.reload)
     return HttpResponse::Error(409, "this server does not tag (serve): reload the rules of the run that writes the store");
+  if (o_.pipeline_open && !o_.pipeline_open())
+    return HttpResponse::Error(503, "the pipeline is not running (starting or stopping): no reload");
   const std::string previous = o_.metrics->ruleset_version();
   std::string version;
   const Status s = o_.reload->Request(std::chrono::seconds(120), &version);

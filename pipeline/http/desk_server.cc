@@ -20,10 +20,17 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
   d->host_ = so.host;
   rules::RuleSet rules;
   NEWSFLOW_RETURN_IF_ERROR(rules::LoadRuleDir(options.rules_dir, &rules));
-  std::set<std::string> tags;
-  for (const auto& r : rules.rules) tags.insert(r.tag);
-  if (!options.subscriptions.empty())
-    d->subscriptions_ = std::make_unique<SubscriptionFile>(options.subscriptions, std::move(tags));
+  if (!options.subscriptions.empty()) {
+    // The tags of the rules directory as it is now (a reload may have changed them).
+    auto known = [dir = options.rules_dir, startup = rules]() {
+      rules::RuleSet now;
+      const rules::RuleSet& set = rules::LoadRuleDir(dir, &now).ok() ? now : startup;
+      std::set<std::string> tags;
+      for (const auto& r : set.rules) tags.insert(r.tag);
+      return tags;
+    };
+    d->subscriptions_ = std::make_unique<SubscriptionFile>(options.subscriptions, std::move(known));
+  }
   DeskApiOptions ao;
   ao.store = &d->store_;
   ao.metrics = &d->metrics_;
@@ -62,8 +69,8 @@ void DeskServer::Start() {
 void DeskServer::Stop() {
   if (!started_) return;
   started_ = false;
+  feed_->Stop();    // first: no wake-up may reach a stream of a context being destroyed
   server_->Stop();
-  feed_->Stop();
   store_.Detach();
 }
 

@@ -148,7 +148,12 @@ class Session : public std::enable_shared_from_this<Session> {
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*head);
     // The first bytes: a retry hint, and a note when the resume point was not found.
     out_ = "retry: 2000\n";
-    if (unknown) out_ += ": unknown Last-Event-ID " + std::string(last_id.substr(0, 200)) + "; streaming from the newest alert\n";
+    if (unknown) {
+      std::string shown = last_id.substr(0, 200);
+      for (char& c : shown)
+        if (c == '\r' || c == '\n') c = ' ';  // a comment line must stay one line
+      out_ += ": unknown Last-Event-ID " + shown + "; streaming from the newest alert\n";
+    }
     out_ += "\n";
     http::async_write_header(stream_, *sr, [self = shared_from_this(), head, sr](beast::error_code ec, size_t) {
       if (ec) return self->Close();
@@ -210,7 +215,7 @@ class Session : public std::enable_shared_from_this<Session> {
     waiter_pending_ = true;
     std::weak_ptr<Session> weak = weak_from_this();
     auto executor = stream_.get_executor();
-    server_->feed->WhenNewer(cursor_.after_seq, [weak, executor] {
+    server_->feed->WhenNewer(cursor_.after_seq, weak, [weak, executor] {
       net::post(executor, [weak] {
         if (auto self = weak.lock()) {
           self->waiter_pending_ = false;
@@ -301,6 +306,7 @@ Status HttpServer::Listen(const HttpServerOptions& options) {
 }
 
 uint16_t HttpServer::port() const {
+  if (!impl_) return 0;
   beast::error_code ec;
   const auto ep = impl_->acceptor.local_endpoint(ec);
   return ec ? 0 : ep.port();
@@ -316,18 +322,17 @@ void HttpServer::Start() {
 
 void HttpServer::Stop() {
   if (!impl_ || impl_->threads.empty()) return;
-  net::post(impl_->ioc, [this] {
-    beast::error_code ignored;
-    impl_->acceptor.close(ignored);
-  });
   impl_->work.reset();
   impl_->ioc.stop();  // sessions (SSE streams never end by themselves) are dropped with the context
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);  // no thread runs the context now: new connections are refused
   if (impl_->workers) {
     impl_->workers->join();
     impl_->workers.reset();
   }
+  impl_.reset();  // the context goes, and with it every session and its socket
 }
 
 }  // namespace newsflow::pipeline

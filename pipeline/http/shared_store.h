@@ -9,6 +9,7 @@
 // is attached.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -31,8 +32,12 @@ class SharedStore {
     store_ = owned_.get();
   }
   // Waits for the readers in progress; afterwards Use() is Unavailable.
+  // New readers are turned away first, so a steady stream of them cannot
+  // starve the detach (glibc's shared_mutex prefers readers).
   void Detach() {
+    closing_ = true;
     std::unique_lock lock(mu_);
+    closing_ = false;
     store_ = nullptr;
     if (owned_) (void)owned_->Close();
     owned_.reset();
@@ -43,13 +48,24 @@ class SharedStore {
   }
   // Runs fn on the store under the shared lock.
   Status Use(const std::function<Status(storage::Store&)>& fn) const {
+    if (closing_) return Status::Unavailable("the store is closing");
     std::shared_lock lock(mu_);
+    if (store_ == nullptr) return Status::Unavailable("the store is not open (starting or shutting down)");
+    return fn(*store_);
+  }
+
+  // Runs fn alone (no reader at the same time): a reader's CatchUp(), which
+  // may remove what a concurrent scan is about to read.
+  Status UseExclusive(const std::function<Status(storage::Store&)>& fn) const {
+    if (closing_) return Status::Unavailable("the store is closing");
+    std::unique_lock lock(mu_);
     if (store_ == nullptr) return Status::Unavailable("the store is not open (starting or shutting down)");
     return fn(*store_);
   }
 
  private:
   mutable std::shared_mutex mu_;
+  std::atomic<bool> closing_{false};
   storage::Store* store_ = nullptr;
   std::unique_ptr<storage::Store> owned_;
 };

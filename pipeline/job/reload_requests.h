@@ -29,11 +29,21 @@ class ReloadRequests {
   // tagging afterwards (the new one, or the old one when rejected).
   Status Request(std::chrono::milliseconds timeout, std::string* version) {
     std::unique_lock lock(mu_);
+    if (closed_) return Status::Unavailable("the run is stopping: no reload");
     const uint64_t ticket = ++requested_;
-    if (!cv_.wait_for(lock, timeout, [&] { return completed_ >= ticket; }))
+    if (!cv_.wait_for(lock, timeout, [&] { return completed_ >= ticket || closed_; }))
       return Status::Unavailable("no running pipeline took the reload request (is the run still opening?)");
+    if (completed_ < ticket) return Status::Unavailable("the run stopped before the reload");
     *version = version_;
     return result_;
+  }
+  // The run is ending: waiting and later requests are answered Unavailable.
+  void Shutdown() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
   }
   // The reloader: whether a request waits.
   bool pending() const {
@@ -61,6 +71,7 @@ class ReloadRequests {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   uint64_t requested_ = 0, completed_ = 0;
+  bool closed_ = false;
   Status result_;
   std::string version_;
 };

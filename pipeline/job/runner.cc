@@ -3,6 +3,7 @@
 #include "pipeline/job/runner.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -227,10 +228,16 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(rules::ApplyLintAllowList(allow, &findings));
     for (const auto& f : findings)
       if (f.explained.empty()) return Status::InvalidArgument("lint: " + f.message);
-    if (alert_stage_) {
+    // The writer may be replacing the list (an edited file): read a copy.
+    std::vector<Subscription> subscriptions;
+    {
+      std::lock_guard lock(subscriptions_mu_);
+      if (alert_stage_) subscriptions = alert_stage_->subscriptions();
+    }
+    {
       const auto& tags = next->rules().tags();
       const std::set<std::string> known(tags.begin(), tags.end());
-      for (const Subscription& sub : alert_stage_->subscriptions())
+      for (const Subscription& sub : subscriptions)
         for (const auto* list : {&sub.all, &sub.any, &sub.none})
           for (const auto& t : *list)
             if (!known.count(t))
@@ -248,6 +255,7 @@ class Job {
     }
     reload_cv_.notify_all();
     if (reloader_.joinable()) reloader_.join();
+    if (o_.reload_requests) o_.reload_requests->Shutdown();
     summary_->rules_reloaded = reloaded_;
     summary_->rules_reload_failed = reload_failed_;
     if (current_rules_) summary_->ruleset_version = current_rules_->Get()->version();
@@ -385,19 +393,19 @@ class Job {
     const auto& tags = current_rules_->Get()->rules().tags();
     std::vector<Subscription> subs;
     NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(o_.subscriptions, {tags.begin(), tags.end()}, &subs));
+    std::lock_guard lock(subscriptions_mu_);  // the reloader reads the list
     alert_stage_.emplace(store_.get(), std::move(subs));
     return Status::OK();
   }
 
   // The subscriptions file's identity and last change ("" if unreadable).
+  // An edit through the API replaces the file (a new inode); an edit in
+  // place changes its ctime: either shows, whatever the clock's granularity.
   static std::string FileStamp(const std::string& path) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (ec) return {};
-    const auto mtime = std::filesystem::last_write_time(path, ec);
-    const auto size = std::filesystem::file_size(path, ec);
-    if (ec) return {};
-    return fmt::format("{}:{}:{}", static_cast<int>(status.type()), mtime.time_since_epoch().count(), size);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {};
+    return fmt::format("{}:{}:{}.{}:{}.{}", st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                       st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
   }
 
   // Between batches, at most once a second: a changed subscriptions file
@@ -501,11 +509,35 @@ class Job {
     batch_alerts_.clear();
     if (!alerts_ && !o_.alert_log) return Status::OK();
     if (alert_stage_) NEWSFLOW_RETURN_IF_ERROR(alert_stage_->Decide(b, &batch_alerts_));
+    // An alert id is raised once per store (consumers de-duplicate by it
+    // anyway), so the log's id -> seq index is exact and a stream resumes
+    // after a Last-Event-ID without skipping: a rule alert of a key stored
+    // again, or the alert of a subscription deleted and created again for a
+    // story it already alerted on, is not raised a second time.
+    std::set<std::string> batch_ids;
+    auto fresh = [&](const std::string& id, bool* out) -> Status {
+      *out = false;
+      if (!batch_ids.insert(id).second) return Status::OK();
+      std::optional<uint64_t> seq;
+      NEWSFLOW_RETURN_IF_ERROR(store_->AlertSeq(id, &seq));
+      *out = !seq.has_value();
+      return Status::OK();
+    };
+    std::vector<SubscriptionAlert> kept;
+    for (SubscriptionAlert& a : batch_alerts_) {
+      bool is_new = false;
+      NEWSFLOW_RETURN_IF_ERROR(fresh(a.id, &is_new));
+      if (is_new) kept.push_back(std::move(a));
+    }
+    batch_alerts_ = std::move(kept);
     for (const SubscriptionAlert& a : batch_alerts_) b.prepared.alerts.push_back({a.id, a.json});
     for (const Item& it : b.items) {
       if (!it.error.empty() || std::none_of(it.tags.begin(), it.tags.end(), [](const ItemTag& t) { return t.alert; }))
         continue;
       const storage::Record r = ToRecord(it, b.prepared.ruleset_version);
+      bool is_new = false;
+      NEWSFLOW_RETURN_IF_ERROR(fresh(r.key, &is_new));
+      if (!is_new) continue;
       std::string json = "{\"id\":";  // a rule alert's id is its document's key
       AppendJsonString(&json, r.key);
       json += ',';
@@ -675,7 +707,8 @@ class Job {
   uint64_t since_checkpoint_ = 0;
   std::optional<StoreStage> store_stage_;
   std::unique_ptr<StoryStage> story_stage_;
-  std::optional<AlertStage> alert_stage_;
+  std::optional<AlertStage> alert_stage_;  // replaced by the writer only; subscriptions_mu_ guards the replacement
+  std::mutex subscriptions_mu_;           // against the reloader thread's read of the list
   std::optional<RetentionStage> retention_;  // --retain
   std::unique_ptr<WriterRequestService> backups_;   // serves `newsflow backup` while the run holds the store
   std::vector<SubscriptionAlert> batch_alerts_;  // decided before the batch's write, published after it

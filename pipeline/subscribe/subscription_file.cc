@@ -107,7 +107,7 @@ Status SubscriptionFile::List(std::vector<Subscription>* out) const {
     out->clear();
     return Status::OK();
   }
-  return LoadSubscriptions(path_, known_tags_, out);
+  return LoadSubscriptions(path_, {}, out);
 }
 
 Status SubscriptionFile::Put(const std::string& name, const std::string& body, bool* created) {
@@ -124,14 +124,14 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
     YAML::Emitter e;
     e << root;
     std::vector<Subscription> one;
-    NEWSFLOW_RETURN_IF_ERROR(ParseSubscriptions(e.c_str(), "subscription", known_tags_, &one));
+    NEWSFLOW_RETURN_IF_ERROR(ParseSubscriptions(e.c_str(), "subscription", known_tags_(), &one));
     parsed = std::move(one.at(0));
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument("the body is not JSON or YAML: " + e.msg);
   }
   std::lock_guard lock(mu_);
   std::vector<Subscription> subs;
-  if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, known_tags_, &subs));
+  if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
   *created = true;
   for (Subscription& s : subs) {
     if (s.name != name) continue;
@@ -145,7 +145,7 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
 Status SubscriptionFile::Delete(const std::string& name) {
   std::lock_guard lock(mu_);
   std::vector<Subscription> subs;
-  if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, known_tags_, &subs));
+  if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
   const auto it = std::find_if(subs.begin(), subs.end(), [&](const Subscription& s) { return s.name == name; });
   if (it == subs.end()) return Status::NotFound("no subscription named '" + name + "'");
   subs.erase(it);
@@ -155,7 +155,7 @@ Status SubscriptionFile::Delete(const std::string& name) {
 Status SubscriptionFile::Save(const std::vector<Subscription>& subs) {
   const std::string text = SubscriptionsToYaml(subs);
   std::vector<Subscription> check;  // what a reader of the file will get
-  NEWSFLOW_RETURN_IF_ERROR(ParseSubscriptions(text, path_, known_tags_, &check));
+  NEWSFLOW_RETURN_IF_ERROR(ParseSubscriptions(text, path_, {}, &check));
   return WriteFileAtomically(path_, text);
 }
 

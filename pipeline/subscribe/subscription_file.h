@@ -14,6 +14,7 @@
 // NotFound for a missing name, IOError when the file cannot be written.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -30,10 +31,14 @@ std::string SubscriptionToJson(const Subscription& s);
 
 class SubscriptionFile {
  public:
-  SubscriptionFile(std::string path, std::set<std::string> known_tags)
+  // `known_tags` gives the tags a subscription may name, asked at each
+  // edit (the rules may have been reloaded since the server started).
+  SubscriptionFile(std::string path, std::function<std::set<std::string>()> known_tags)
       : path_(std::move(path)), known_tags_(std::move(known_tags)) {}
 
   const std::string& path() const { return path_; }
+  // The file's subscriptions (tags checked for form only: a file the
+  // running writer accepted is listed even if the server's rules differ).
   Status List(std::vector<Subscription>* out) const;
   // Adds or replaces `name`. *created: it did not exist before.
   Status Put(const std::string& name, const std::string& body, bool* created);
@@ -43,7 +48,7 @@ class SubscriptionFile {
   Status Save(const std::vector<Subscription>& subs);
 
   const std::string path_;
-  const std::set<std::string> known_tags_;
+  const std::function<std::set<std::string>()> known_tags_;
   mutable std::mutex mu_;
 };
 

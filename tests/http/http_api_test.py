@@ -299,6 +299,8 @@ def main():
         energy = run.json("/api/alerts?subscription=energy&limit=1000")["alerts"]
         check(len(energy) > 0, "the new subscription raised no alerts")
         check(all(a["subscription"] == "energy" for a in energy), "subscription filter of /api/alerts")
+        all_ids = [x["id"] for x in run.json("/api/alerts?limit=1000")["alerts"]]
+        check(len(all_ids) == len(set(all_ids)), "an alert id is in the log twice (a resume by id would be ambiguous)")
         check(run.request("DELETE", "/api/subscriptions/energy")[0] == 200, "DELETE")
         check(run.request("DELETE", "/api/subscriptions/energy")[0] == 404, "DELETE twice")
 

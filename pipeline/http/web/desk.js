@@ -491,7 +491,10 @@
     if (gen !== generation) return;
     closeStream();
     const p = subscriptionParams();
+    // Resume after the newest alert held; with none, from the log's start
+    // (an alert raised between the list's load and this open is not missed).
     if (alerts.length) p.set('last_event_id', alerts[0].id);
+    else p.set('after_seq', '0');
     const qs = p.toString();
     const src = new EventSource(`api/alerts/stream${qs ? `?${qs}` : ''}`);
     es = src;
