@@ -29,7 +29,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "process appends to, across rotation and truncation; resumes where the store left off), or "
                   "kafka://HOST:PORT/TOPIC[,TOPIC]?group=NAME[&strategy=..&exit=eof..] (consumer group)")
       ->default_str("-");
-  cmd->add_option("--format", opts->format, "cls | eastmoney | ths | auto | map:FILE")->default_str("auto");
+  cmd->add_option("--format", opts->format,
+                  "cls | eastmoney | ths | auto | map:FILE | tagged (documents another run published with --tagged: "
+                  "stored with their tags, not tagged again)")
+      ->default_str("auto");
   cmd->add_option("--rules", opts->rules_dir, "directory of rule files (*.yaml)")->default_str("rules/sets");
   cmd->add_option("--db", opts->db, "RocksDB directory (created if missing)")->required();
   cmd->add_option("--threads", opts->threads, "worker threads (0 = one per core)");
@@ -52,6 +55,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "PATH: a YAML file of standing queries; each raises one alert per story (needs --alerts)");
   cmd->add_option("--dead-letter", opts->dead_letter,
                   "kafka://HOST:PORT/TOPIC: also publish dead letters there (raw value, reason in headers)");
+  cmd->add_option("--tagged", opts->tagged,
+                  "kafka://HOST:PORT/TOPIC: publish every stored document there (key = document key, value = its "
+                  "query --json object), before the batch's offsets are committed; a desk node reads it with "
+                  "--format tagged");
   cmd->add_option("--latency-out", opts->latency_out,
                   "PATH: write, per Kafka record, RocksDB commit time minus record timestamp (ms), one per line");
   auto window_hours = std::make_shared<double>(24);

@@ -83,12 +83,13 @@ Status ParseFormatSpec(std::string_view text, FormatSpec* out) {
   else if (text == "eastmoney") s.kind = FormatSpec::Kind::kEastmoney;
   else if (text == "ths") s.kind = FormatSpec::Kind::kThs;
   else if (text == "auto") s.kind = FormatSpec::Kind::kAuto;
+  else if (text == "tagged") s.kind = FormatSpec::Kind::kTagged;
   else if (text.substr(0, 4) == "map:") {
     s.kind = FormatSpec::Kind::kMap;
     NEWSFLOW_RETURN_IF_ERROR(LoadFieldMap(std::string(text.substr(4)), &s.map));
   } else {
     return Status::InvalidArgument("unknown format '" + std::string(text) +
-                                   "' (expected cls, eastmoney, ths, auto or map:FILE)");
+                                   "' (expected cls, eastmoney, ths, auto, tagged or map:FILE)");
   }
   *out = std::move(s);
   return Status::OK();
@@ -135,6 +136,9 @@ struct Decoder::Impl {
       case FormatSpec::Kind::kThs: return ths.get();
       case FormatSpec::Kind::kMap: return custom.get();
       case FormatSpec::Kind::kAuto: break;
+      case FormatSpec::Kind::kTagged:  // the job's decode stage reads these (tagged_record.h)
+        *err = Status::InvalidArgument("format tagged: tagged documents are read by `run`, not by this tool");
+        return nullptr;
     }
     // Key tokens that only one feed uses.
     if (line.find("\"showTime\"") != std::string_view::npos) return eastmoney.get();

@@ -18,11 +18,13 @@ namespace newsflow::pipeline {
 
 // Which field map(s) a decoder uses.
 struct FormatSpec {
-  enum class Kind { kCls, kEastmoney, kThs, kAuto, kMap } kind = Kind::kAuto;
+  // kTagged: newsflow's own tagged documents (--tagged), read by the job's
+  // decode stage (tagged_record.h), not by Decoder.
+  enum class Kind { kCls, kEastmoney, kThs, kAuto, kMap, kTagged } kind = Kind::kAuto;
   FieldMap map;  // for kMap
 };
 
-// Parses "cls" | "eastmoney" | "ths" | "auto" | "map:FILE". InvalidArgument
+// Parses "cls" | "eastmoney" | "ths" | "auto" | "tagged" | "map:FILE". InvalidArgument
 // (or the field map's load error) if it is none of these.
 Status ParseFormatSpec(std::string_view text, FormatSpec* out);
 

@@ -38,6 +38,13 @@ struct KafkaPosition {
   int64_t timestamp_ms = 0;  // the record's produce/log-append timestamp
 };
 
+// An item that arrived already tagged (--format tagged: another newsflow
+// instance's --tagged output): its tags and version are kept, not computed.
+struct PreTagged {
+  std::vector<ItemTag> tags;
+  std::string ruleset_version;
+};
+
 struct Item {
   std::string raw;                      // the bytes as read, without the newline
   std::string position;                 // "file:PATH:LINE", "stdin:LINE", "kafka:TOPIC/P@OFFSET"
@@ -46,6 +53,7 @@ struct Item {
   Document doc;
   NormalizedText title_norm, body_norm; // filled by the normalize stage
   std::vector<ItemTag> tags;            // filled by the match stage
+  std::optional<PreTagged> tagged;      // --format tagged: the tags it came with
   StorySketch sketch;                   // filled on the worker for the story step
   std::string story;                    // story id, filled by the writer's story step
 };

@@ -1,11 +1,45 @@
 // decode_stage.cc — see decode_stage.h.
 #include "pipeline/job/decode_stage.h"
 
+#include "pipeline/decode/tagged_record.h"
+
 namespace newsflow::pipeline {
 
 void DecodeStage::Run(Item& it) {
   if (!it.error.empty()) return;
+  if (tagged_) return RunTagged(it);
   if (Status s = decoder_.Decode(it.raw, &it.doc); !s.ok()) it.error = s.message();
+}
+
+void DecodeStage::RunTagged(Item& it) {
+  it.tagged.reset();
+  storage::Record r;
+  if (Status s = DecodeTaggedRecord(it.raw, &parser_, &r); !s.ok()) {
+    it.error = s.message();
+    return;
+  }
+  Document& d = it.doc;
+  d.key = r.key;
+  d.source = r.source;
+  d.id = r.key.substr(r.source.size() + 1);
+  d.time_ms = r.time_ms;
+  d.title = std::move(r.title);
+  d.body = std::move(r.body);
+  d.url = std::move(r.url);
+  d.level = std::move(r.level);
+  d.stocks = std::move(r.stocks);
+  d.stock_codes = std::move(r.stock_codes);
+  PreTagged t;
+  t.ruleset_version = std::move(r.ruleset_version);
+  for (const auto& tag : r.tags) {
+    ItemTag it_tag;
+    it_tag.tag = tag.tag;
+    it_tag.score = tag.score;
+    for (const auto& s : r.spans)
+      if (s.tag == tag.tag) it_tag.spans.push_back(s);
+    t.tags.push_back(std::move(it_tag));
+  }
+  it.tagged = std::move(t);
 }
 
 }  // namespace newsflow::pipeline

@@ -10,6 +10,8 @@
 // Item::error (the dead-letter reason); nothing is thrown.
 #pragma once
 
+#include <simdjson.h>
+
 #include "pipeline/decode/decoder.h"
 #include "pipeline/job/batch.h"
 
@@ -17,12 +19,18 @@ namespace newsflow::pipeline {
 
 class DecodeStage {
  public:
-  DecodeStage(const FormatSpec& spec, const DecoderOptions& options) : decoder_(spec, options) {}
-  // Decodes it.raw into it.doc unless the item already has an error.
+  DecodeStage(const FormatSpec& spec, const DecoderOptions& options)
+      : decoder_(spec, options), tagged_(spec.kind == FormatSpec::Kind::kTagged) {}
+  // Decodes it.raw into it.doc unless the item already has an error; a
+  // tagged document (--format tagged) also into it.tagged.
   void Run(Item& it);
 
  private:
+  void RunTagged(Item& it);
+
   Decoder decoder_;
+  const bool tagged_;
+  simdjson::dom::parser parser_;  // tagged documents
 };
 
 }  // namespace newsflow::pipeline

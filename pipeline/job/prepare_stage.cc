@@ -44,7 +44,7 @@ void PrepareStage::Process(Batch& batch) const {
   p.dead_letters.clear();
   for (Item& it : batch.items) {
     if (it.error.empty()) {
-      Status s = storage::PrepareRecord(ToRecord(it, ruleset_version_), &p);
+      Status s = storage::PrepareRecord(ToRecord(it, it.tagged ? it.tagged->ruleset_version : ruleset_version_), &p);
       if (s.ok()) continue;
       it.error = "store: " + s.message();  // e.g. an empty id: dead-letter it instead
     }

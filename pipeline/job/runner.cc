@@ -43,6 +43,7 @@
 #include "pipeline/job/tagger.h"
 #include "pipeline/sink/alert_sink.h"
 #include "pipeline/sink/dead_letter_sink.h"
+#include "pipeline/sink/kafka_sinks.h"
 #include "pipeline/source/kafka_source.h"
 #include "pipeline/source/kafka_uri.h"
 
@@ -134,6 +135,7 @@ class Job {
     if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions());
     NEWSFLOW_RETURN_IF_ERROR(RedeliverPending());
     if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
+    if (!o_.tagged.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenKafkaTaggedSink(o_.tagged, &tagged_));
     NEWSFLOW_RETURN_IF_ERROR(latency_.Open(o_.latency_out));
     if (metrics_) {
       metrics_->SetRulesetVersion(tagger_->version());
@@ -599,6 +601,7 @@ class Job {
       metrics_->dead_letters += summary_->dead_lettered - dead_before;
     }
     if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Flush());
+    if (tagged_) NEWSFLOW_RETURN_IF_ERROR(PublishTagged(b));
     if (!b.prepared.alerts.empty() && !alerts_) {  // the log is their only sink
       summary_->alerts += b.prepared.alerts.size();
       for (const SubscriptionAlert& a : batch_alerts_) ++summary_->alerts_by_subscription[a.id.substr(0, a.id.find('/'))];
@@ -620,6 +623,18 @@ class Job {
       metrics_->alerts_pending -= static_cast<int64_t>(seqs.size());
     }
     return Status::OK();
+  }
+
+  // --tagged: every stored document of the batch, as stored (story included).
+  Status PublishTagged(const Batch& b) {
+    RecordJsonOptions jo;
+    jo.body = true;
+    for (const Item& it : b.items) {
+      if (!it.error.empty()) continue;
+      const storage::Record r = ToRecord(it, it.tagged ? it.tagged->ruleset_version : b.prepared.ruleset_version);
+      NEWSFLOW_RETURN_IF_ERROR(tagged_->PublishJson(r.key, RecordToJson(r, jo)));
+    }
+    return tagged_->Flush();
   }
 
   // A regular file resumes after the records its durable progress covers; a
@@ -701,6 +716,7 @@ class Job {
   std::unique_ptr<Source> source_;
   std::unique_ptr<AlertSink> alerts_;
   std::unique_ptr<DeadLetterSink> dlq_;
+  std::unique_ptr<AlertSink> tagged_;  // --tagged: the stored documents, for a desk node
   LatencyRecorder latency_;
   bool tracking_ = false;        // a regular file: progress marks, resume, checkpoints
   FileProgress progress_, base_; // now, and where this run started
@@ -765,9 +781,11 @@ Status RunOptions::Validate() const {
   if (!subscriptions.empty() && alerts.empty() && !alert_log)
     return Status::InvalidArgument(
         "--subscriptions needs --alerts (file:PATH or kafka://HOST:PORT/TOPIC) or --http (the alert stream)");
+  if (!tagged.empty() && !IsKafkaUri(tagged))
+    return Status::InvalidArgument("--tagged must be kafka://HOST:PORT/TOPIC, got '" + tagged + "'");
   if (!dead_letter.empty() && !IsKafkaUri(dead_letter))
     return Status::InvalidArgument("--dead-letter must be kafka://HOST:PORT/TOPIC, got '" + dead_letter + "'");
-  for (const std::string* uri : {&source, &alerts, &dead_letter}) {
+  for (const std::string* uri : {&source, &alerts, &dead_letter, &tagged}) {
     if (!IsKafkaUri(*uri)) continue;
     KafkaUri parsed;
     if (Status s = ParseKafkaUri(*uri, &parsed); !s.ok()) return s;

@@ -42,7 +42,7 @@ class ReloadRequests;
 
 struct RunOptions {
   std::string source = "-";         // "-", "file:PATH", a bare PATH, "follow:PATH", or kafka://... (kafka_source.h)
-  std::string format = "auto";      // cls | eastmoney | ths | auto | map:FILE
+  std::string format = "auto";      // cls | eastmoney | ths | auto | tagged | map:FILE
   std::string rules_dir = "rules/sets";
   std::string db;                   // RocksDB directory (required)
   int threads = 0;                  // worker threads; 0 = hardware concurrency, at most kMaxThreads
@@ -64,6 +64,11 @@ struct RunOptions {
   // stream, `newsflow alerts`) even without a sink. Set by `run --http`.
   bool alert_log = false;
   std::string dead_letter;          // "" | "kafka://HOST:PORT/TOPIC": also publish dead letters there
+  // "" | "kafka://HOST:PORT/TOPIC": publish every stored document there (key
+  // = its key, value = its query --json object with body), acknowledged by
+  // the broker before the batch's offsets are committed: a desk node builds
+  // a complete store from it with --format tagged (scale-out on Kafka).
+  std::string tagged;
   std::string latency_out;          // "" | PATH: per Kafka record, commit time - record timestamp (ms), one per line
   rules::EvaluateOptions evaluate;  // scoring and span limits
   // Bulk load of a regular file (no WAL): flush the store after this many

@@ -60,7 +60,11 @@ class TagWorker {
  public:
   // Tags one decoded item (skips items with an error).
   void Tag(Item& it) {
-    normalize_.Run(it);
+    normalize_.Run(it);  // also for a pre-tagged item: its story sketch reads the normalized text
+    if (it.tagged) {
+      if (it.error.empty()) it.tags = it.tagged->tags;
+      return;
+    }
     match_.Run(it);
     evaluate_.Run(it);
   }

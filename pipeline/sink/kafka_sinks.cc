@@ -91,6 +91,13 @@ Status OpenKafkaAlertSink(const std::string& spec, std::unique_ptr<AlertSink>* o
   return Status::OK();
 }
 
+Status OpenKafkaTaggedSink(const std::string& spec, std::unique_ptr<AlertSink>* out) {
+  TopicWriter w;
+  NEWSFLOW_RETURN_IF_ERROR(w.Open(spec, "tagged documents"));
+  *out = std::make_unique<KafkaAlertSink>(std::move(w));
+  return Status::OK();
+}
+
 Status OpenKafkaDeadLetterSink(const std::string& spec, std::unique_ptr<DeadLetterSink>* out) {
   TopicWriter w;
   NEWSFLOW_RETURN_IF_ERROR(w.Open(spec, "dead letters"));

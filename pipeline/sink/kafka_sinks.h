@@ -3,6 +3,9 @@
 //
 //   --alerts      kafka://HOST:PORT/TOPIC[?rdkafka.NAME=V...]
 //   --dead-letter kafka://HOST:PORT/TOPIC[?rdkafka.NAME=V...]
+//   --tagged      kafka://HOST:PORT/TOPIC[?rdkafka.NAME=V...]  every stored
+//                 document, key = its key, value = its `query --json` object
+//                 with body (read back with --format tagged)
 //
 // Flush() (once per batch) waits for the broker's delivery reports, so a
 // batch's alerts and dead letters are acknowledged by Kafka before its offsets
@@ -23,6 +26,8 @@
 namespace newsflow::pipeline {
 
 Status OpenKafkaAlertSink(const std::string& spec, std::unique_ptr<AlertSink>* out);
+// The tagged-documents sink has the alert sink's shape: PublishJson(key, json).
+Status OpenKafkaTaggedSink(const std::string& spec, std::unique_ptr<AlertSink>* out);
 Status OpenKafkaDeadLetterSink(const std::string& spec, std::unique_ptr<DeadLetterSink>* out);
 
 }  // namespace newsflow::pipeline

@@ -1,0 +1,92 @@
+// tagged_record.cc — see tagged_record.h.
+#include "pipeline/decode/tagged_record.h"
+
+#include <algorithm>
+
+namespace newsflow::pipeline {
+namespace {
+
+Status Field(const char* name, simdjson::error_code e) {
+  return e ? Status::InvalidArgument(std::string("tagged: field `") + name + "`: " + simdjson::error_message(e))
+           : Status::OK();
+}
+
+Status Str(simdjson::dom::object o, const char* name, bool required, std::string* out) {
+  std::string_view v;
+  const auto e = o[name].get(v);
+  if (e == simdjson::NO_SUCH_FIELD && !required) return Status::OK();
+  NEWSFLOW_RETURN_IF_ERROR(Field(name, e));
+  out->assign(v);
+  return Status::OK();
+}
+
+Status Strings(simdjson::dom::object o, const char* name, std::vector<std::string>* out) {
+  simdjson::dom::array a;
+  const auto e = o[name].get(a);
+  if (e == simdjson::NO_SUCH_FIELD) return Status::OK();
+  NEWSFLOW_RETURN_IF_ERROR(Field(name, e));
+  for (auto x : a) {
+    std::string_view v;
+    NEWSFLOW_RETURN_IF_ERROR(Field(name, x.get(v)));
+    out->emplace_back(v);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, storage::Record* out) {
+  *out = storage::Record{};
+  simdjson::dom::object o;
+  if (auto e = parser->parse(line.data(), line.size()).get(o)) return Field("(document)", e);
+  NEWSFLOW_RETURN_IF_ERROR(Str(o, "key", true, &out->key));
+  NEWSFLOW_RETURN_IF_ERROR(Str(o, "source", true, &out->source));
+  if (out->key.rfind(out->source + ":", 0) != 0 || out->key.size() == out->source.size() + 1)
+    return Status::InvalidArgument("tagged: `key` must be \"<source>:<id>\", got '" + out->key + "'");
+  NEWSFLOW_RETURN_IF_ERROR(Field("time_ms", o["time_ms"].get(out->time_ms)));
+  NEWSFLOW_RETURN_IF_ERROR(Str(o, "title", false, &out->title));
+  NEWSFLOW_RETURN_IF_ERROR(Str(o, "body", false, &out->body));
+  NEWSFLOW_RETURN_IF_ERROR(Str(o, "url", false, &out->url));
+  NEWSFLOW_RETURN_IF_ERROR(Str(o, "level", false, &out->level));
+  NEWSFLOW_RETURN_IF_ERROR(Str(o, "ruleset_version", true, &out->ruleset_version));
+  NEWSFLOW_RETURN_IF_ERROR(Strings(o, "stocks", &out->stocks));
+  NEWSFLOW_RETURN_IF_ERROR(Strings(o, "stock_codes", &out->stock_codes));
+  std::vector<std::string> tags;
+  NEWSFLOW_RETURN_IF_ERROR(Field("tags", o["tags"].error()));
+  NEWSFLOW_RETURN_IF_ERROR(Strings(o, "tags", &tags));
+  simdjson::dom::object scores;
+  NEWSFLOW_RETURN_IF_ERROR(Field("scores", o["scores"].get(scores)));
+  for (const auto& t : tags) {
+    double score = 0;
+    if (auto e = scores[t].get(score))
+      return Status::InvalidArgument("tagged: no score for tag '" + t + "': " + simdjson::error_message(e));
+    out->tags.push_back({t, score});
+  }
+  std::sort(out->tags.begin(), out->tags.end(), [](const auto& a, const auto& b) { return a.tag < b.tag; });
+  simdjson::dom::array spans;
+  const auto se = o["spans"].get(spans);
+  if (se != simdjson::NO_SUCH_FIELD) {
+    NEWSFLOW_RETURN_IF_ERROR(Field("spans", se));
+    for (auto x : spans) {
+      simdjson::dom::object so;
+      NEWSFLOW_RETURN_IF_ERROR(Field("spans", x.get(so)));
+      storage::Span s;
+      NEWSFLOW_RETURN_IF_ERROR(Str(so, "tag", true, &s.tag));
+      NEWSFLOW_RETURN_IF_ERROR(Str(so, "keyword", true, &s.keyword));
+      std::string field;
+      NEWSFLOW_RETURN_IF_ERROR(Str(so, "field", true, &field));
+      if (field != "title" && field != "body")
+        return Status::InvalidArgument("tagged: span field must be title or body, got '" + field + "'");
+      s.field = field == "title" ? storage::Field::kTitle : storage::Field::kBody;
+      uint64_t b = 0, e = 0;
+      NEWSFLOW_RETURN_IF_ERROR(Field("spans.begin", so["begin"].get(b)));
+      NEWSFLOW_RETURN_IF_ERROR(Field("spans.end", so["end"].get(e)));
+      s.begin = static_cast<decltype(s.begin)>(b);
+      s.end = static_cast<decltype(s.end)>(e);
+      out->spans.push_back(std::move(s));
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,86 @@
+// --format tagged reads back what --tagged publishes: RecordToJson of a
+// stored record decodes to the same key, text, stocks, tags, scores, spans
+// and version; a malformed tagged document is an error naming the field
+// (the item becomes a dead letter).
+#include <gtest/gtest.h>
+
+#include "pipeline/decode/tagged_record.h"
+#include "pipeline/sink/record_json.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+storage::Record Sample() {
+  storage::Record r;
+  r.key = "cls:2370637";
+  r.source = "cls";
+  r.time_ms = 1778688503000;
+  r.title = "深圳<b>芯片</b> \"引号\"";
+  r.body = "人工智能与低空经济\n第二行";
+  r.url = "https://example.com/a?b=1";
+  r.level = "B";
+  r.stocks = {"sz002670", "1.600812"};
+  r.stock_codes = {"SZ002670", "SH600812"};
+  r.tags = {{"cluster:ai", 1.25}, {"region:shenzhen", 2.0}};
+  r.spans = {{"cluster:ai", "人工智能", storage::Field::kBody, 0, 12},
+             {"region:shenzhen", "深圳", storage::Field::kTitle, 0, 6}};
+  r.ruleset_version = "4873ea72f8713548";
+  r.story = "cls:2370000";
+  return r;
+}
+
+TEST(TaggedRecord, WhatTaggedPublishesDecodesToTheSameRecord) {
+  const storage::Record r = Sample();
+  RecordJsonOptions jo;
+  jo.body = true;
+  simdjson::dom::parser parser;
+  storage::Record back;
+  ASSERT_TRUE(DecodeTaggedRecord(RecordToJson(r, jo), &parser, &back).ok());
+  EXPECT_EQ(back.key, r.key);
+  EXPECT_EQ(back.source, r.source);
+  EXPECT_EQ(back.time_ms, r.time_ms);
+  EXPECT_EQ(back.title, r.title);
+  EXPECT_EQ(back.body, r.body);
+  EXPECT_EQ(back.url, r.url);
+  EXPECT_EQ(back.level, r.level);
+  EXPECT_EQ(back.stocks, r.stocks);
+  EXPECT_EQ(back.stock_codes, r.stock_codes);
+  EXPECT_EQ(back.ruleset_version, r.ruleset_version);
+  ASSERT_EQ(back.tags.size(), 2u);
+  EXPECT_EQ(back.tags[0].tag, "cluster:ai");
+  EXPECT_DOUBLE_EQ(back.tags[0].score, 1.25);
+  ASSERT_EQ(back.spans.size(), 2u);
+  EXPECT_EQ(back.spans[1].field, storage::Field::kTitle);
+  EXPECT_EQ(back.spans[1].end, 6u);
+  EXPECT_TRUE(back.story.empty());  // the desk node clusters stories itself
+}
+
+TEST(TaggedRecord, AMalformedDocumentIsAnErrorNamingTheField) {
+  simdjson::dom::parser parser;
+  storage::Record out;
+  const std::string good =
+      R"({"key":"cls:1","source":"cls","time_ms":5,"tags":["cluster:ai"],"scores":{"cluster:ai":1},"ruleset_version":"v"})";
+  ASSERT_TRUE(DecodeTaggedRecord(good, &parser, &out).ok());
+  struct Case {
+    std::string line, field;
+  } cases[] = {
+      {R"({"source":"cls","time_ms":5,"tags":[],"scores":{},"ruleset_version":"v"})", "key"},
+      {R"({"key":"ths:1","source":"cls","time_ms":5,"tags":[],"scores":{},"ruleset_version":"v"})", "key"},
+      {R"({"key":"cls:1","source":"cls","time_ms":"x","tags":[],"scores":{},"ruleset_version":"v"})", "time_ms"},
+      {R"({"key":"cls:1","source":"cls","time_ms":5,"tags":["cluster:ai"],"scores":{},"ruleset_version":"v"})",
+       "cluster:ai"},
+      {R"({"key":"cls:1","source":"cls","time_ms":5,"scores":{},"ruleset_version":"v"})", "tags"},
+      {R"({"key":"cls:1","source":"cls","time_ms":5,"tags":[],"scores":{},"ruleset_version":"v",)"
+       R"("spans":[{"tag":"a","keyword":"b","field":"url","begin":0,"end":1}]})",
+       "span field"},
+      {"{not json", "(document)"},
+  };
+  for (const auto& c : cases) {
+    const Status s = DecodeTaggedRecord(c.line, &parser, &out);
+    EXPECT_TRUE(s.IsInvalidArgument()) << c.line;
+    EXPECT_NE(s.message().find(c.field), std::string::npos) << s.message();
+  }
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
