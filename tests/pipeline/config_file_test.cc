@@ -68,7 +68,7 @@ TEST(ConfigFile, TheExampleFileIsValid) {
   const auto r = RunShell(Newsflow() + " run --config " + SourcePath("deploy/newsflow.example.yaml") + " --source " +
                           SourcePath("tests/fixtures/ths-sample.jsonl") + " --rules " + SourcePath("rules/sets") +
                           " --db " + tmp.path("db") + " --subscriptions " + tmp.path("subs.yaml") +
-                          " --alerts file:" + tmp.path("a.jsonl") + " --json");
+                          " --alerts file:" + tmp.path("a.jsonl") + " --http 127.0.0.1:0 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(JsonObject::LastLine(r.out).Uint("stored"), 120u);
 }
