@@ -14,6 +14,7 @@
 #include "pipeline/decode/stock_code.h"
 #include "pipeline/http/alert_feed.h"
 #include "pipeline/http/web_assets.h"
+#include "pipeline/query/doc_position.h"
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/story_query.h"
 #include "pipeline/query/tag_buckets.h"
@@ -43,27 +44,11 @@ HttpResponse StoreError(const Status& s) {
   return HttpResponse::Error(s.code() == Status::Code::kUnavailable ? 503 : 500, s.message());
 }
 
-// The page position after one item: "<time_ms>:<key>".
-std::string CursorOf(const storage::Record& r) { return std::to_string(r.time_ms) + ":" + r.key; }
-
-struct Cursor {
-  int64_t time_ms = 0;
-  std::string key;
-};
-
-bool ParseCursor(const std::string& s, Cursor* out) {
-  const size_t colon = s.find(':');
-  if (colon == std::string::npos) return false;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + colon, out->time_ms);
-  if (ec != std::errc() || end != s.data() + colon) return false;
-  out->key = s.substr(colon + 1);
-  return !out->key.empty();
-}
+// The page position after one item.
+std::string CursorOf(const storage::Record& r) { return DocPosition{r.time_ms, r.key}.Format(); }
 
 // Whether r comes after the cursor in newest-first order (time desc, key asc).
-bool AfterCursor(const storage::Record& r, const Cursor& c) {
-  return r.time_ms < c.time_ms || (r.time_ms == c.time_ms && r.key > c.key);
-}
+bool AfterCursor(const storage::Record& r, const DocPosition& c) { return c.Precedes(r.time_ms, r.key); }
 
 // The zone of ?tz=, else the API's.
 Status ZoneOf(const HttpRequest& r, const TimeZone& fallback, TimeZone* out) {
@@ -182,10 +167,10 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
   if (const std::string l = r.Get("limit"); !l.empty() && (!ParseCount(l, &limit) || limit == 0 || limit > kMaxLimit))
     return HttpResponse::Error(400, fmt::format("limit must be 1..{}, got '{}'", kMaxLimit, l));
   const storage::QueryOptions filter = q;  // without the cursor's bound: did an earlier page show a story?
-  std::optional<Cursor> cursor;
+  std::optional<DocPosition> cursor;
   if (const std::string c = r.Get("cursor"); !c.empty()) {
-    Cursor parsed;
-    if (!ParseCursor(c, &parsed)) return HttpResponse::Error(400, "bad cursor '" + c + "'");
+    DocPosition parsed;
+    if (!DocPosition::Parse(c, &parsed)) return HttpResponse::Error(400, "bad cursor '" + c + "'");
     cursor = parsed;
     if (!q.until_ms || *q.until_ms > parsed.time_ms) q.until_ms = parsed.time_ms;
   }

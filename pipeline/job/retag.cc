@@ -8,6 +8,7 @@
 
 #include "pipeline/job/prepare_stage.h"
 #include "pipeline/job/tagger.h"
+#include "pipeline/query/doc_position.h"
 #include "pipeline/sink/record_json.h"
 
 namespace newsflow::pipeline {
@@ -21,24 +22,13 @@ std::string MarkSource(const RetagOptions& o) {
                      o.until_ms ? std::to_string(*o.until_ms) : "-");
 }
 
-struct Position {
-  uint64_t done = 0;
-  int64_t time_ms = 0;
-  std::string key;
-};
-
-bool ParsePosition(const std::string& mark, Position* out) {
+// "<done>\t<position>" (doc_position.h).
+bool ParseMark(const std::string& mark, uint64_t* done, DocPosition* out) {
   const size_t tab = mark.find('\t');
   if (tab == std::string::npos) return false;
-  const auto [dend, dec] = std::from_chars(mark.data(), mark.data() + tab, out->done);
-  if (dec != std::errc() || dend != mark.data() + tab) return false;
-  const std::string s = mark.substr(tab + 1);
-  const size_t colon = s.find(':');
-  if (colon == std::string::npos) return false;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + colon, out->time_ms);
-  if (ec != std::errc() || end != s.data() + colon) return false;
-  out->key = s.substr(colon + 1);
-  return true;
+  const auto [end, ec] = std::from_chars(mark.data(), mark.data() + tab, *done);
+  if (ec != std::errc() || end != mark.data() + tab) return false;
+  return DocPosition::Parse(std::string_view(mark).substr(tab + 1), out);
 }
 
 bool SameTagging(const storage::Record& a, const storage::Record& b) {
@@ -68,14 +58,17 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
   summary->ruleset_version = tagger->version();
 
   const std::string mark_source = MarkSource(o);
-  std::optional<Position> resume;
+  std::optional<DocPosition> resume;
   {
     std::optional<std::string> mark;
     NEWSFLOW_RETURN_IF_ERROR(store->GetProgress(mark_source, &mark));
-    Position p;
-    if (mark && !mark->empty() && ParsePosition(*mark, &p)) resume = p;
+    DocPosition p;
+    uint64_t done = 0;
+    if (mark && !mark->empty() && ParseMark(*mark, &done, &p)) {
+      resume = p;
+      summary->resumed_after = done;
+    }
   }
-  if (resume) summary->resumed_after = resume->done;
   storage::QueryOptions q;
   q.limit = 0;
   q.since_ms = o.since_ms;
@@ -119,7 +112,7 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
     const auto& last = batch.back();
     const uint64_t done = summary->resumed_after + summary->scanned + batch.size();
     std::vector<storage::ProgressMark> progress{
-        {mark_source, fmt::format("{}\t{}:{}", done, last.second, last.first)}};
+        {mark_source, fmt::format("{}\t{}", done, DocPosition{last.second, last.first}.Format())}};
     uint64_t rewritten = 0;
     NEWSFLOW_RETURN_IF_ERROR(store->Rewrite(records, expected, progress, &rewritten));
     summary->changed += rewritten;
@@ -129,8 +122,7 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
     return Status::OK();
   };
   NEWSFLOW_RETURN_IF_ERROR(store->ForEach(q, [&](const storage::Record& r) {
-    if (resume && (r.time_ms > resume->time_ms || (r.time_ms == resume->time_ms && r.key <= resume->key)))
-      return true;  // done by the interrupted retag
+    if (resume && !resume->Precedes(r.time_ms, r.key)) return true;  // done by the interrupted retag
     batch.emplace_back(r.key, r.time_ms);
     if (batch.size() < o.batch) return true;
     failed = flush();

@@ -206,13 +206,14 @@ class Job {
       return;
     }
     current_rules_->Replace(next);
-    if (o_.reload_requests) o_.reload_requests->Complete(ticket, Status::OK(), next->version());
     ++reloaded_;
     if (metrics_) {
       ++metrics_->reloads_ok;
       metrics_->SetRulesetVersion(next->version());
     }
     LogInfo("rules", "reloaded: version " + old_version + " -> " + next->version());
+    // Answered last: whoever asked sees the metrics and logs already updated.
+    if (o_.reload_requests) o_.reload_requests->Complete(ticket, Status::OK(), next->version());
   }
 
   // The rules directory compiled, linted like `rules lint` (findings not

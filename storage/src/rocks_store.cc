@@ -653,14 +653,9 @@ Status RocksStore::ReadAlert(uint64_t seq, const rocksdb::Slice& value, StoredAl
   return Status::OK();
 }
 
-Status RocksStore::Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAlert>* out) {
-  out->clear();
-  if (alerts_ == nullptr) return Status::OK();
-  if (after_seq == UINT64_MAX) return Status::OK();  // nothing comes after the last possible seq
-  std::string start;
-  PutBigEndian64(&start, after_seq + 1);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), alerts_));
-  for (it->Seek(start); it->Valid() && (limit == 0 || out->size() < limit); it->Next()) {
+// Reads alerts from a positioned iterator, forward or backward, up to `limit` (0 = all).
+Status RocksStore::CollectAlerts(rocksdb::Iterator* it, bool forward, size_t limit, std::vector<StoredAlert>* out) const {
+  for (; it->Valid() && (limit == 0 || out->size() < limit); forward ? it->Next() : it->Prev()) {
     if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
     StoredAlert a;
     NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a));
@@ -668,6 +663,17 @@ Status RocksStore::Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAl
   }
   if (!it->status().ok()) return Fail("reading alerts", it->status());
   return Status::OK();
+}
+
+Status RocksStore::Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAlert>* out) {
+  out->clear();
+  if (alerts_ == nullptr) return Status::OK();
+  if (after_seq == UINT64_MAX) return Status::OK();  // nothing comes after the last possible seq
+  std::string start;
+  PutBigEndian64(&start, after_seq + 1);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), alerts_));
+  it->Seek(start);
+  return CollectAlerts(it.get(), true, limit, out);
 }
 
 Status RocksStore::RecentAlerts(uint64_t before_seq, size_t limit, std::vector<StoredAlert>* out) {
@@ -681,14 +687,7 @@ Status RocksStore::RecentAlerts(uint64_t before_seq, size_t limit, std::vector<S
     PutBigEndian64(&key, before_seq - 1);
     it->SeekForPrev(key);
   }
-  for (; it->Valid() && (limit == 0 || out->size() < limit); it->Prev()) {
-    if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
-    StoredAlert a;
-    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a));
-    out->push_back(std::move(a));
-  }
-  if (!it->status().ok()) return Fail("reading alerts", it->status());
-  return Status::OK();
+  return CollectAlerts(it.get(), false, limit, out);
 }
 
 Status RocksStore::AlertSeq(std::string_view id, std::optional<uint64_t>* out) {

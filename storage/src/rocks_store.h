@@ -65,6 +65,7 @@ class RocksStore final : public Store {
   Status RecoverDeadLetterSeq();
   Status RecoverAlertSeq();
   Status ReadAlert(uint64_t seq, const rocksdb::Slice& value, StoredAlert* out) const;
+  Status CollectAlerts(rocksdb::Iterator* it, bool forward, size_t limit, std::vector<StoredAlert>* out) const;
   Status AddRecords(const std::vector<const PreparedRecord*>& records, rocksdb::WriteBatch* batch);
   Status AddDeadLetters(const std::vector<PreparedDeadLetter>& dls, uint64_t* seq, rocksdb::WriteBatch* batch);
 
