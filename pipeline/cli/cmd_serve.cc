@@ -4,12 +4,23 @@
 //
 //   serve --db DIR [--listen HOST:PORT] [--subscriptions FILE] [--rules DIR]
 //         [--port-file PATH] [--web-dir DIR] [--tz ZONE]
+//         [--retain DURATION [--retain-from now|newest] [--retain-interval S]]
 //
 // The store is opened read-only (a RocksDB secondary instance) and follows
 // the writer: new documents and alerts are visible within a second. Runs
 // until SIGINT/SIGTERM (exit 0). /metrics reports the store's document and
 // dead-letter counts (the writer's own counters are on its --http).
+//
+// --retain: a store no process writes any more (an archive) is pruned by
+// serve itself, every --retain-interval seconds: it opens the store for
+// writing for the length of one prune (a `run` starting in that moment
+// waits for the next try: it cannot take the store's lock). A store a `run`
+// holds is pruned by that run (run --retain): serve says so and leaves it.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <cstdio>
 #include <thread>
 
@@ -17,12 +28,74 @@
 #include "interrupt.h"
 #include "open_reader.h"
 #include "pipeline/http/desk_server.h"
+#include "pipeline/job/retention_stage.h"
+#include "pipeline/job/writer_requests.h"
 #include "pipeline/log/logger.h"
+#include "pipeline/sink/record_json.h"
 
 namespace newsflow::cli {
 namespace {
 
-int RunServe(const std::string& db, pipeline::DeskServerOptions o) {
+struct ServeRetention {
+  pipeline::RetentionOptions options;  // retain_ms 0 = off
+  std::chrono::steady_clock::time_point next = std::chrono::steady_clock::now();
+  bool told_writer = false;
+};
+
+// One prune of an unheld store (see the header comment).
+void MaybePrune(const std::string& db, ServeRetention* r) {
+  if (r->options.retain_ms <= 0 || std::chrono::steady_clock::now() < r->next) return;
+  r->next = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<int64_t>(r->options.interval_ms, 1000));
+  if (const int pid = pipeline::StoreWriterPid(db); pid != 0) {
+    if (!r->told_writer)
+      pipeline::LogInfo("retain", fmt::format("a writer (pid {}) holds the store: it prunes (run --retain), not serve", pid));
+    r->told_writer = true;
+    return;
+  }
+  r->told_writer = false;
+  storage::StoreOptions so;
+  so.path = db;
+  so.create_if_missing = false;
+  std::unique_ptr<storage::Store> store;
+  if (Status s = storage::Store::Open(so, &store); !s.ok()) {
+    pipeline::LogWarn("retain", "cannot open the store to prune (a run starting?): " + s.message());
+    return;
+  }
+  pipeline::RetentionOptions once = r->options;
+  once.interval_ms = 0;
+  pipeline::RetentionStage stage(store.get(), once);
+  pipeline::RunSummary summary;
+  Status s = stage.MaybePrune(&summary);
+  if (Status c = store->Close(); s.ok()) s = c;
+  if (!s.ok()) pipeline::LogError("retain", "prune failed: " + s.message());
+  else if (summary.pruned > 0)
+    pipeline::LogInfo("retain", fmt::format("pruned {} document(s) older than {}", summary.pruned,
+                                            pipeline::FormatTime(summary.retain_cutoff_ms)));
+}
+
+// The store's current MANIFEST name: a new one means a new writer session.
+std::string ManifestOf(const std::string& db) {
+  std::ifstream in(db + "/CURRENT");
+  std::string name;
+  std::getline(in, name);
+  return name;
+}
+
+// A RocksDB secondary follows its primary's session, but does not drop the
+// data it replayed from an earlier session's log when a later session
+// deletes and compacts it away (a prune by `newsflow prune` or by serve's
+// --retain): it would keep serving pruned documents. So when the store's
+// MANIFEST changes (another session wrote it), serve opens a fresh reader.
+void FollowSessions(const std::string& db, std::string* manifest, pipeline::SharedStore* shared) {
+  const std::string now = ManifestOf(db);
+  if (now.empty() || now == *manifest) return;
+  std::unique_ptr<storage::Store> fresh = OpenForReading(db);
+  if (!fresh) return;  // said why; the old reader keeps serving
+  *manifest = now;
+  shared->Own(std::move(fresh));
+}
+
+int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetention retention) {
   pipeline::HttpServerOptions listen;
   if (Status s = pipeline::ParseListenAddress(o.listen, &listen); !s.ok()) {
     std::fprintf(stderr, "newsflow serve: --listen: %s\n", s.message().c_str());
@@ -39,12 +112,15 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o) {
   pipeline::Metrics& m = server->metrics();
   std::string version;
   if (store->GetRulesetVersion(&version).ok()) m.SetRulesetVersion(version);
+  std::string manifest = ManifestOf(db);
   server->store().Own(std::move(store));
   server->Start();
   pipeline::LogInfo("serve", "serving " + db + " at " + server->url());
   std::printf("%s\n", server->url().c_str());
   std::fflush(stdout);
   while (!Interrupted()) {
+    MaybePrune(db, &retention);
+    FollowSessions(db, &manifest, &server->store());
     // The store's counters, as the writer last made them visible.
     (void)server->store().Use([&](storage::Store& st) -> Status {
       storage::Counts c;
@@ -82,7 +158,32 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--port-file", o->port_file, "PATH: write the bound port there once listening");
   cmd->add_option("--web-dir", o->web_dir, "serve the desk's files from this directory (development)");
   cmd->add_option("--tz", o->tz, "zone of local times and day buckets (default $NEWSFLOW_TZ, else Asia/Shanghai)");
-  cmd->callback([db, o, exit_code] { *exit_code = RunServe(*db, *o); });
+  auto retain = std::make_shared<std::string>();
+  auto retain_from = std::make_shared<std::string>("now");
+  auto retain_interval = std::make_shared<double>(60);
+  cmd->add_option("--retain", *retain,
+                  "keep only this much (30d, 12h, ...): an archive no run writes is pruned by serve; a store a run "
+                  "holds is pruned by that run's own --retain");
+  cmd->add_option("--retain-from", *retain_from, "now | newest (as run --retain-from)")->default_str("now");
+  cmd->add_option("--retain-interval", *retain_interval, "seconds between prunes")
+      ->default_str("60")
+      ->check(CLI::Range(1.0, 86400.0 * 365));
+  cmd->callback([db, o, retain, retain_from, retain_interval, exit_code] {
+    ServeRetention r;
+    std::string error;
+    if (!retain->empty() && !pipeline::ParseRetainDuration(*retain, &r.options.retain_ms, &error)) {
+      std::fprintf(stderr, "newsflow serve: --retain: %s\n", error.c_str());
+      *exit_code = 2;
+      return;
+    }
+    if (!pipeline::ParseRetainFrom(*retain_from, &r.options.from)) {
+      std::fprintf(stderr, "newsflow serve: --retain-from must be now or newest, got '%s'\n", retain_from->c_str());
+      *exit_code = 2;
+      return;
+    }
+    r.options.interval_ms = static_cast<int64_t>(*retain_interval * 1000);
+    *exit_code = RunServe(*db, *o, r);
+  });
 }
 
 }  // namespace newsflow::cli

@@ -26,10 +26,16 @@ class SharedStore {
     store_ = store;
   }
   // Takes ownership (serve's reader); closed when detached or destroyed.
+  // Replaces (and closes) a store owned before, once its readers are done.
   void Own(std::unique_ptr<storage::Store> store) {
-    std::unique_lock lock(mu_);
-    owned_ = std::move(store);
-    store_ = owned_.get();
+    std::unique_ptr<storage::Store> old;
+    {
+      std::unique_lock lock(mu_);
+      old = std::move(owned_);
+      owned_ = std::move(store);
+      store_ = owned_.get();
+    }
+    if (old) (void)old->Close();
   }
   // Waits for the readers in progress; afterwards Use() is Unavailable.
   // New readers are turned away first, so a steady stream of them cannot

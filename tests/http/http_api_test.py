@@ -413,6 +413,18 @@ def main():
         writer.send_signal(signal.SIGTERM)
         check(writer.wait(timeout=30) == 0, "the writer's exit")
         srv.stop()
+        # ---- serve --retain prunes an archive no run writes (db: its writer stopped above)
+        every = [json.loads(l) for l in cli("query", "--db", db, "--json", "--limit", "0").splitlines()]
+        newest = max(d["time_ms"] for d in every)
+        keep = sorted(d["key"] for d in every if d["time_ms"] >= newest - 3 * 86400000)
+        check(0 < len(keep) < len(every), "the retention check needs documents on both sides of the cutoff")
+        srv = Server(tmp, "serve3", ["serve", "--db", db, "--listen", "127.0.0.1:0", "--rules", f"{SRC}/rules/sets",
+                                     "--retain", "3d", "--retain-from", "newest", "--retain-interval", "1"])
+        left = lambda: sorted(d["key"] for d in srv.json("/api/query?limit=1000")["items"])
+        wait_for(lambda: left() == keep, f"serve --retain to leave {len(keep)} documents", timeout=15)
+        srv.stop()
+        check(sorted(json.loads(l)["key"] for l in cli("query", "--db", db, "--json", "--limit", "0").splitlines()) == keep,
+              "the pruned store (read after serve stopped)")
         print(f"ok: {len(lines)} items; resumed stream {len(ids2)} alerts; {len(stories)} collapsed stories; "
               f"serve saw the writer's documents after {lag:.2f} s")
 
