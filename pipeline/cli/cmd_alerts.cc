@@ -77,6 +77,7 @@ int RunAlerts(const AlertsArgs& a) {
   }
   std::unique_ptr<storage::Store> store = OpenForReading(a.db);
   if (!store) return 1;
+  std::string session = StoreSession(a.db);
   simdjson::dom::parser parser;
   uint64_t after = a.after, printed = 0;
   if (!a.json) std::printf("# times in %s\n", zone.name().c_str());
@@ -103,6 +104,12 @@ int RunAlerts(const AlertsArgs& a) {
     if (!a.follow) return 0;
     for (int i = 0; i < 10 && !Interrupted(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (Interrupted()) return 0;
+    if (const std::string now = StoreSession(a.db); !now.empty() && now != session) {
+      if (auto fresh = OpenForReading(a.db)) {  // another writer session (see open_reader.h)
+        store = std::move(fresh);
+        session = now;
+      }
+    }
     if (Status s = store->CatchUp(); !s.ok()) {
       std::fprintf(stderr, "newsflow alerts: %s\n", s.message().c_str());
       return 1;

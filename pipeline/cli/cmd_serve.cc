@@ -20,7 +20,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <cstdio>
 #include <thread>
 
@@ -73,21 +72,10 @@ void MaybePrune(const std::string& db, ServeRetention* r) {
                                             pipeline::FormatTime(summary.retain_cutoff_ms)));
 }
 
-// The store's current MANIFEST name: a new one means a new writer session.
-std::string ManifestOf(const std::string& db) {
-  std::ifstream in(db + "/CURRENT");
-  std::string name;
-  std::getline(in, name);
-  return name;
-}
-
-// A RocksDB secondary follows its primary's session, but does not drop the
-// data it replayed from an earlier session's log when a later session
-// deletes and compacts it away (a prune by `newsflow prune` or by serve's
-// --retain): it would keep serving pruned documents. So when the store's
-// MANIFEST changes (another session wrote it), serve opens a fresh reader.
+// A new writer session (StoreSession changed: a prune by `newsflow prune`
+// or by serve's --retain, a restarted run): serve opens a fresh reader.
 void FollowSessions(const std::string& db, std::string* manifest, pipeline::SharedStore* shared) {
-  const std::string now = ManifestOf(db);
+  const std::string now = StoreSession(db);
   if (now.empty() || now == *manifest) return;
   std::unique_ptr<storage::Store> fresh = OpenForReading(db);
   if (!fresh) return;  // said why; the old reader keeps serving
@@ -112,7 +100,7 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
   pipeline::Metrics& m = server->metrics();
   std::string version;
   if (store->GetRulesetVersion(&version).ok()) m.SetRulesetVersion(version);
-  std::string manifest = ManifestOf(db);
+  std::string manifest = StoreSession(db);
   server->store().Own(std::move(store));
   server->Start();
   pipeline::LogInfo("serve", "serving " + db + " at " + server->url());

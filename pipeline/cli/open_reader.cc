@@ -2,6 +2,7 @@
 #include "open_reader.h"
 
 #include <cstdio>
+#include <fstream>
 
 #include "interrupt.h"
 
@@ -19,6 +20,13 @@ std::unique_ptr<storage::Store> OpenForReading(const std::string& db) {
     return nullptr;
   }
   return store;
+}
+
+std::string StoreSession(const std::string& db) {
+  std::ifstream in(db + "/CURRENT");
+  std::string name;
+  std::getline(in, name);
+  return name;
 }
 
 }  // namespace newsflow::cli

@@ -16,4 +16,11 @@ namespace newsflow::cli {
 
 std::unique_ptr<storage::Store> OpenForReading(const std::string& db);
 
+// The store's current MANIFEST name ("" if unreadable). A RocksDB secondary
+// follows the primary, but keeps what it replayed from an earlier writer
+// session's log even when a later session deletes and compacts it away (a
+// prune): a long-lived reader (serve, alerts --follow) opens a fresh one
+// when this changes.
+std::string StoreSession(const std::string& db);
+
 }  // namespace newsflow::cli
