@@ -2,6 +2,7 @@
 #include "pipeline/http/desk_api.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
@@ -140,12 +141,9 @@ HttpResponse DeskApi::Ready() const {
   if (!o_.store->attached()) why.push_back("the store is not open");
   if (o_.pipeline_open && !o_.pipeline_open()) why.push_back("the pipeline is not running (starting or stopping)");
   if (!o_.metrics->source_connected.load()) why.push_back("the source is disconnected");
-  std::string body = fmt::format("{{\"ready\":{},\"reasons\":[", why.empty() ? "true" : "false");
-  for (size_t i = 0; i < why.size(); ++i) {
-    if (i) body += ',';
-    AppendJsonString(&body, why[i]);
-  }
-  body += "]}";
+  std::string body = fmt::format("{{\"ready\":{},\"reasons\":", why.empty() ? "true" : "false");
+  AppendJsonStringArray(&body, why);
+  body += '}';
   return HttpResponse::Json(why.empty() ? 200 : 503, std::move(body));
 }
 
@@ -223,12 +221,7 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
     return inner;
   });
   if (!s.ok()) return s.IsInvalidArgument() ? HttpResponse::Error(400, s.message()) : StoreError(s);
-  std::string body = "{\"items\":[";
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (i) body += ',';
-    body += lines[i];
-  }
-  body += "],\"next\":";
+  std::string body = fmt::format("{{\"items\":[{}],\"next\":", fmt::join(lines, ","));
   if (next.empty()) body += "null";
   else AppendJsonString(&body, next);
   body += '}';
@@ -339,13 +332,7 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
     }
   });
   if (!s.ok()) return StoreError(s);
-  std::string body = "{\"alerts\":[";
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (i) body += ',';
-    body += lines[i];
-  }
-  body += "]}";
-  return HttpResponse::Json(200, std::move(body));
+  return HttpResponse::Json(200, fmt::format("{{\"alerts\":[{}]}}", fmt::join(lines, ",")));
 }
 
 HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& name) const {
@@ -354,12 +341,9 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
     if (o_.subscriptions) {
       if (Status s = o_.subscriptions->List(&subs); !s.ok()) return HttpResponse::Error(500, s.message());
     }
-    std::string body = "{\"subscriptions\":[";
-    for (size_t i = 0; i < subs.size(); ++i) {
-      if (i) body += ',';
-      body += SubscriptionToJson(subs[i]);
-    }
-    return HttpResponse::Json(200, body + "]}");
+    std::vector<std::string> objects;
+    for (const auto& s : subs) objects.push_back(SubscriptionToJson(s));
+    return HttpResponse::Json(200, fmt::format("{{\"subscriptions\":[{}]}}", fmt::join(objects, ",")));
   };
   if (name.empty()) {
     if (r.method == "GET" || r.method == "HEAD") return list();

@@ -78,6 +78,15 @@ std::string ValidUtf8(std::string_view s) {
   return out;
 }
 
+void AppendJsonStringArray(std::string* out, const std::vector<std::string>& items) {
+  *out += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) *out += ',';
+    AppendJsonString(out, items[i]);
+  }
+  *out += ']';
+}
+
 std::string FormatTime(int64_t time_ms) {
   const std::time_t secs = static_cast<std::time_t>(time_ms / 1000);
   std::tm tm{};
@@ -111,17 +120,11 @@ std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& o) {
   AppendJsonString(&out, r.url);
   out += ",\"level\":";
   AppendJsonString(&out, r.level);
-  out += ",\"stocks\":[";
-  for (size_t i = 0; i < r.stocks.size(); ++i) {
-    if (i) out += ',';
-    AppendJsonString(&out, r.stocks[i]);
-  }
-  out += "],\"stock_codes\":[";
-  for (size_t i = 0; i < r.stock_codes.size(); ++i) {
-    if (i) out += ',';
-    AppendJsonString(&out, r.stock_codes[i]);
-  }
-  out += "],\"tags\":[";
+  out += ",\"stocks\":";
+  AppendJsonStringArray(&out, r.stocks);
+  out += ",\"stock_codes\":";
+  AppendJsonStringArray(&out, r.stock_codes);
+  out += ",\"tags\":[";
   for (size_t i = 0; i < r.tags.size(); ++i) {
     if (i) out += ',';
     AppendJsonString(&out, r.tags[i].tag);
@@ -158,12 +161,8 @@ std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& o) {
   out += ",\"story\":";
   AppendJsonString(&out, r.story.empty() ? r.key : r.story);
   if (o.also) {
-    out += ",\"also\":[";
-    for (size_t i = 0; i < o.also->size(); ++i) {
-      if (i) out += ',';
-      AppendJsonString(&out, (*o.also)[i]);
-    }
-    out += ']';
+    out += ",\"also\":";
+    AppendJsonStringArray(&out, *o.also);
   }
   out += '}';
   return out;

@@ -14,6 +14,9 @@ namespace newsflow::pipeline {
 // Appends `s` as a JSON string literal. Invalid UTF-8 becomes U+FFFD.
 void AppendJsonString(std::string* out, std::string_view s);
 
+// Appends a JSON array of the strings (each as AppendJsonString writes it).
+void AppendJsonStringArray(std::string* out, const std::vector<std::string>& items);
+
 // `s` with every byte that is not part of valid UTF-8 replaced by U+FFFD
 // (the same rule as AppendJsonString; used by the CSV output).
 std::string ValidUtf8(std::string_view s);

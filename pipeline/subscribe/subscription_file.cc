@@ -23,15 +23,6 @@ void EmitList(YAML::Emitter& e, const char* key, const std::vector<std::string>&
   e << YAML::EndSeq;
 }
 
-void AppendJsonList(std::string* out, const std::vector<std::string>& list) {
-  *out += '[';
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (i) *out += ',';
-    AppendJsonString(out, list[i]);
-  }
-  *out += ']';
-}
-
 // Writes `text` to `path` atomically: a temporary beside it, fsync, rename, fsync of the directory.
 Status WriteFileAtomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -89,14 +80,14 @@ std::string SubscriptionToJson(const Subscription& s) {
   std::string out = "{\"name\":";
   AppendJsonString(&out, s.name);
   out += ",\"all\":";
-  AppendJsonList(&out, s.all);
+  AppendJsonStringArray(&out, s.all);
   out += ",\"any\":";
-  AppendJsonList(&out, s.any);
+  AppendJsonStringArray(&out, s.any);
   out += ",\"not\":";
-  AppendJsonList(&out, s.none);
+  AppendJsonStringArray(&out, s.none);
   out += fmt::format(",\"min_score\":{}", s.min_score);
   out += ",\"sources\":";
-  AppendJsonList(&out, s.sources);
+  AppendJsonStringArray(&out, s.sources);
   out += '}';
   return out;
 }
