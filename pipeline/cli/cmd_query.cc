@@ -161,15 +161,8 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
     pipeline::TimeZone zone;
     if (auto st = pipeline::DisplayZone(a->tz, &zone); !st.ok()) return usage(st.message());
     const int64_t now = NowMs();
-    for (auto [text, dst, bound] : {std::tuple{&a->since, &q.since_ms, pipeline::TimeBound::kSince},
-                                    std::tuple{&a->until, &q.until_ms, pipeline::TimeBound::kUntil}}) {
-      if (text->empty()) continue;
-      int64_t ms;
-      std::string why;
-      if (!pipeline::ParseQueryTime(*text, zone, now, bound, &ms, &why))
-        return usage(fmt::format("bad time '{}': {}", *text, why));
-      *dst = ms;
-    }
+    if (auto st = pipeline::ParseQueryTimes(a->since, a->until, zone, &q.since_ms, &q.until_ms); !st.ok())
+      return usage(st.message());
     if (q.since_ms && q.until_ms && *q.since_ms > *q.until_ms) {
       return usage(fmt::format("--since {} is after --until {} ({} > {})", a->since, a->until,
                                zone.Format(*q.since_ms), zone.Format(*q.until_ms)));

@@ -10,7 +10,6 @@
 // skipped, resumed_after, interrupted, ruleset_version, tag_delta, done_by.
 // SIGINT/SIGTERM stop it between batches; the next retag of the same range
 // resumes there.
-#include <chrono>
 #include <csignal>
 #include <cstdio>
 
@@ -44,16 +43,8 @@ int RunRetag(const RetagArgs& a) {
   o.rules_dir = a.rules;
   o.batch = a.batch;
   o.stop = &g_stop;
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
-  for (auto [text, dst, bound] : {std::tuple{&a.since, &o.since_ms, pipeline::TimeBound::kSince},
-                                  std::tuple{&a.until, &o.until_ms, pipeline::TimeBound::kUntil}}) {
-    if (text->empty()) continue;
-    int64_t ms = 0;
-    std::string why;
-    if (!pipeline::ParseQueryTime(*text, zone, now, bound, &ms, &why)) return usage("bad time '" + *text + "': " + why);
-    *dst = ms;
-  }
+  if (Status s = pipeline::ParseQueryTimes(a.since, a.until, zone, &o.since_ms, &o.until_ms); !s.ok())
+    return usage(s.message());
   if (o.since_ms && o.until_ms && *o.since_ms > *o.until_ms) return usage("--since is after --until");
   if (pipeline::StoreWriterPid(a.db) != 0) {
     std::string json;

@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -45,17 +44,8 @@ int RunStats(const StatsArgs& a) {
   storage::QueryOptions q;
   q.limit = 0;
   q.sources = a.sources;
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  for (auto [text, dst, bound] : {std::tuple{&a.since, &q.since_ms, pipeline::TimeBound::kSince},
-                                  std::tuple{&a.until, &q.until_ms, pipeline::TimeBound::kUntil}}) {
-    if (text->empty()) continue;
-    int64_t ms;
-    std::string why;
-    if (!pipeline::ParseQueryTime(*text, zone, now, bound, &ms, &why)) return usage("bad time '" + *text + "': " + why);
-    *dst = ms;
-  }
+  if (Status s = pipeline::ParseQueryTimes(a.since, a.until, zone, &q.since_ms, &q.until_ms); !s.ok())
+    return usage(s.message());
   if (q.since_ms && q.until_ms && *q.since_ms > *q.until_ms) return usage("--since is after --until");
 
   std::unique_ptr<storage::Store> store = OpenForReading(a.db);

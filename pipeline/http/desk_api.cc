@@ -27,11 +27,6 @@ namespace {
 constexpr size_t kDefaultLimit = 50;
 constexpr size_t kMaxLimit = 1000;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool ParseCount(const std::string& s, size_t* out) {
   uint64_t v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -63,17 +58,7 @@ Status ZoneOf(const HttpRequest& r, const TimeZone& fallback, TimeZone* out) {
 
 // since/until of the request into q.
 Status TimeRange(const HttpRequest& r, const TimeZone& zone, storage::QueryOptions* q) {
-  const int64_t now = NowMs();
-  for (auto [name, dst, bound] : {std::tuple{"since", &q->since_ms, TimeBound::kSince},
-                                  std::tuple{"until", &q->until_ms, TimeBound::kUntil}}) {
-    const std::string text = r.Get(name);
-    if (text.empty()) continue;
-    int64_t ms = 0;
-    std::string why;
-    if (!ParseQueryTime(text, zone, now, bound, &ms, &why))
-      return Status::InvalidArgument(fmt::format("bad {} '{}': {}", name, text, why));
-    *dst = ms;
-  }
+  NEWSFLOW_RETURN_IF_ERROR(ParseQueryTimes(r.Get("since"), r.Get("until"), zone, &q->since_ms, &q->until_ms));
   if (q->since_ms && q->until_ms && *q->since_ms > *q->until_ms)
     return Status::InvalidArgument("since is after until");
   return Status::OK();

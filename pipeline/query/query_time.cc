@@ -1,6 +1,9 @@
 // query_time.cc — see query_time.h.
 #include "pipeline/query/query_time.h"
 
+#include <chrono>
+#include <tuple>
+
 #include <charconv>
 
 #include "pipeline/decode/time_util.h"
@@ -83,6 +86,23 @@ bad:
   *error = "expected YYYY-MM-DD[ HH:MM[:SS]] (in the display zone), the same with a trailing Z (UTC), unix ms, "
            "today, yesterday, now, or an age such as 30m, 2h, 3d, 1w";
   return false;
+}
+
+Status ParseQueryTimes(std::string_view since, std::string_view until, const TimeZone& zone,
+                       std::optional<int64_t>* since_ms, std::optional<int64_t>* until_ms) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (auto [text, dst, bound] : {std::tuple{since, since_ms, TimeBound::kSince},
+                                  std::tuple{until, until_ms, TimeBound::kUntil}}) {
+    if (text.empty()) continue;
+    int64_t ms = 0;
+    std::string why;
+    if (!ParseQueryTime(text, zone, now, bound, &ms, &why))
+      return Status::InvalidArgument("bad time '" + std::string(text) + "': " + why);
+    *dst = ms;
+  }
+  return Status::OK();
 }
 
 }  // namespace newsflow::pipeline

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,5 +27,12 @@ enum class TimeBound { kSince, kUntil };
 
 bool ParseQueryTime(std::string_view s, const TimeZone& zone, int64_t now_ms, TimeBound bound, int64_t* out_ms,
                     std::string* error);
+
+// The --since/--until pair of a command or request (an empty text: no
+// bound), read at the wall clock's now. InvalidArgument "bad time 'TEXT':
+// WHY" for the first that does not parse. Whether since <= until is the
+// caller's check (its message names its own options).
+Status ParseQueryTimes(std::string_view since, std::string_view until, const TimeZone& zone,
+                       std::optional<int64_t>* since_ms, std::optional<int64_t>* until_ms);
 
 }  // namespace newsflow::pipeline
