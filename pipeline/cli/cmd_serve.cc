@@ -116,9 +116,9 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
       m.items_stored = c.docs;
       m.dead_letters = c.dead_letters;
       m.items_read = c.docs + c.dead_letters;
-      std::vector<storage::StoredAlert> pending;
-      NEWSFLOW_RETURN_IF_ERROR(st.PendingAlerts(0, &pending));
-      m.alerts_pending = static_cast<int64_t>(pending.size());
+      uint64_t pending = 0;
+      NEWSFLOW_RETURN_IF_ERROR(st.CountPendingAlerts(&pending));
+      m.alerts_pending = static_cast<int64_t>(pending);
       std::string v;
       if (st.GetRulesetVersion(&v).ok() && !v.empty()) m.SetRulesetVersion(v);
       return Status::OK();

@@ -718,6 +718,15 @@ Status RocksStore::PendingAlerts(size_t limit, std::vector<StoredAlert>* out) {
   return Status::OK();
 }
 
+Status RocksStore::CountPendingAlerts(uint64_t* out) {
+  *out = 0;
+  if (outbox_ == nullptr) return Status::OK();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), outbox_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++*out;
+  if (!it->status().ok()) return Fail("reading the alert outbox", it->status());
+  return Status::OK();
+}
+
 Status RocksStore::AckAlerts(const std::vector<uint64_t>& seqs) {
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot write to store at {}: opened read-only", path_));
   std::lock_guard lock(write_mu_);  // as Write(): a Backup() sees the outbox between two writes

@@ -51,6 +51,7 @@ class RocksStore final : public Store {
   Status RecentAlerts(uint64_t before_seq, size_t limit, std::vector<StoredAlert>* out) override;
   Status AlertSeq(std::string_view id, std::optional<uint64_t>* out) override;
   Status PendingAlerts(size_t limit, std::vector<StoredAlert>* out) override;
+  Status CountPendingAlerts(uint64_t* out) override;
   Status AckAlerts(const std::vector<uint64_t>& seqs) override;
   uint64_t next_alert_seq() const override { return next_alert_seq_; }
   Status CatchUp() override;

@@ -772,6 +772,9 @@ TEST_F(StoreTest, AlertLogAndOutbox) {
   ASSERT_TRUE(store_->PendingAlerts(0, &pending).ok());
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].seq, 2u);
+  uint64_t pending_count = 0;
+  ASSERT_TRUE(store_->CountPendingAlerts(&pending_count).ok());
+  EXPECT_EQ(pending_count, 1u);
 
   Open();  // reopen: the log, the outbox and the next seq are kept
   EXPECT_EQ(store_->next_alert_seq(), 3u);

@@ -327,6 +327,8 @@ class Store {
   virtual Status AlertSeq(std::string_view id, std::optional<uint64_t>* out) = 0;
   // The outbox: alerts stored but not yet acknowledged, oldest first.
   virtual Status PendingAlerts(size_t limit, std::vector<StoredAlert>* out) = 0;
+  // How many alerts the outbox holds (its keys only: no alert is read).
+  virtual Status CountPendingAlerts(uint64_t* out) = 0;
   // Removes delivered alerts from the outbox (they stay in the log). Durable
   // as a Write() is; an acknowledgement lost in a crash means the alert is
   // delivered again (at least once).
