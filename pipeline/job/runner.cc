@@ -357,9 +357,9 @@ class Job {
     // successful Close() means every write that returned OK is durable.
     if (store_shared_ && o_.on_store_closing) o_.on_store_closing();
     if (metrics_) metrics_->pipeline_open = false;
-    if (backups_) {  // before the store closes
-      backups_->Stop();
-      summary_->backups = backups_->backups_taken();
+    if (writer_requests_) {  // before the store closes
+      writer_requests_->Stop();
+      summary_->backups = writer_requests_->backups_taken();
     }
     if (store_) {
       if (Status s = store_->Close(); !s.ok()) {
@@ -383,8 +383,8 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(storage::Store::Open(so, &store_));
     store_stage_.emplace(store_.get());
     if (o_.retention.retain_ms > 0) retention_.emplace(store_.get(), o_.retention);
-    backups_ = std::make_unique<WriterRequestService>(store_.get(), o_.db);
-    backups_->Start();
+    writer_requests_ = std::make_unique<WriterRequestService>(store_.get(), o_.db);
+    writer_requests_->Start();
     if (!o_.story.enabled) return Status::OK();
     return StoryStage::Open(store_.get(), tagger_->normalizer(), o_.story, &story_stage_);
   }
@@ -603,20 +603,18 @@ class Job {
     }
     if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Flush());
     if (tagged_) NEWSFLOW_RETURN_IF_ERROR(PublishTagged(b));
-    if (!b.prepared.alerts.empty() && !alerts_) {  // the log is their only sink
-      summary_->alerts += b.prepared.alerts.size();
-      for (const SubscriptionAlert& a : batch_alerts_) ++summary_->alerts_by_subscription[a.id.substr(0, a.id.find('/'))];
-      return Status::OK();
-    }
     if (b.prepared.alerts.empty()) return Status::OK();
     std::vector<uint64_t> seqs;
-    for (const storage::PreparedAlert& a : b.prepared.alerts) {
-      NEWSFLOW_RETURN_IF_ERROR(alerts_->PublishJson(a.id, a.json));
-      seqs.push_back(first_alert_seq + seqs.size());
+    if (alerts_) {  // else the store's alert log is their only sink
+      for (const storage::PreparedAlert& a : b.prepared.alerts) {
+        NEWSFLOW_RETURN_IF_ERROR(alerts_->PublishJson(a.id, a.json));
+        seqs.push_back(first_alert_seq + seqs.size());
+      }
+      NEWSFLOW_RETURN_IF_ERROR(alerts_->Flush());
     }
-    NEWSFLOW_RETURN_IF_ERROR(alerts_->Flush());
-    summary_->alerts += seqs.size();
+    summary_->alerts += b.prepared.alerts.size();
     for (const SubscriptionAlert& a : batch_alerts_) ++summary_->alerts_by_subscription[a.id.substr(0, a.id.find('/'))];
+    if (!alerts_) return Status::OK();
     if (exit_before_alert_ack_) _exit(137);  // tests: a crash between delivery and acknowledgement
     NEWSFLOW_RETURN_IF_ERROR(store_->AckAlerts(seqs).Prefixed("store"));
     if (metrics_) {
@@ -727,7 +725,7 @@ class Job {
   std::optional<AlertStage> alert_stage_;  // replaced by the writer only; subscriptions_mu_ guards the replacement
   std::mutex subscriptions_mu_;           // against the reloader thread's read of the list
   std::optional<RetentionStage> retention_;  // --retain
-  std::unique_ptr<WriterRequestService> backups_;   // serves `newsflow backup` while the run holds the store
+  std::unique_ptr<WriterRequestService> writer_requests_;  // serves `newsflow backup` and `retag` while the run holds the store
   std::vector<SubscriptionAlert> batch_alerts_;  // decided before the batch's write, published after it
   Metrics* const metrics_ = o_.metrics;
   bool store_shared_ = false;              // on_store_open was called: call on_store_closing

@@ -110,7 +110,7 @@ struct RunOptions {
 };
 
 // Runs to the end of the source (or until *stop). While it runs, the
-// writer also serves `newsflow backup` requests (writer_requests.h).
+// writer also serves `newsflow backup` and `retag` requests (writer_requests.h).
 Status Run(const RunOptions& options, RunSummary* summary);
 
 }  // namespace newsflow::pipeline

@@ -1,4 +1,4 @@
-// backup_service.cc — see writer_requests.h.
+// writer_requests.cc — see writer_requests.h.
 #include "pipeline/job/writer_requests.h"
 
 #include <fcntl.h>
