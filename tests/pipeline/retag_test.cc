@@ -26,6 +26,7 @@ using testing::ReadLines;
 using testing::RunShell;
 using testing::SourcePath;
 using testing::TempDir;
+using testing::CopyRules;
 
 // A rule the shipped set lacks, whose keyword occurs in the fixtures.
 constexpr char kExtraRule[] = R"(version: 1
@@ -37,15 +38,6 @@ rules:
       - seed: 004_ef13493a28004fcc.txt
         clause: "加快启动布局人形机器人、低空经济、商业航天等重点领域研发项目"
 )";
-
-// A copy of the shipped rules in tmp/rules/sets.
-std::string CopyRules(const TempDir& tmp) {
-  const std::string rules = tmp.path("rules/sets");
-  std::filesystem::create_directories(rules);
-  for (const auto& e : std::filesystem::directory_iterator(SourcePath("rules/sets")))
-    std::filesystem::copy_file(e.path(), rules + "/" + e.path().filename().string());
-  return rules;
-}
 
 void AddExtraRule(const std::string& rules) { std::ofstream(rules + "/extra.yaml") << kExtraRule; }
 

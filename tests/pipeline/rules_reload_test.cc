@@ -51,11 +51,7 @@ bool Logged(const std::string& err_file, const std::string& level, const std::st
 
 TEST(RulesReload, SighupSwapsTheRulesBetweenBatchesAndABrokenSetIsRejected) {
   TempDir tmp;
-  const std::string rules = tmp.path("rules/sets");
-  std::filesystem::create_directories(rules);
-  for (const auto& e : std::filesystem::directory_iterator(SourcePath("rules/sets")))
-    std::filesystem::copy_file(e.path(), rules + "/" + e.path().filename().string());
-  std::filesystem::copy_file(SourcePath("rules/lint-allow.yaml"), tmp.path("rules/lint-allow.yaml"));
+  const std::string rules = testing::CopyRules(tmp);
   const auto lines = ReadLines(SourcePath("tests/fixtures/cls-sample.jsonl"));
   ASSERT_EQ(lines.size(), 120u);
 

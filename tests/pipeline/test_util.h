@@ -84,4 +84,15 @@ inline CommandResult RunShell(const std::string& cmdline) {
 
 inline std::string Newsflow() { return NEWSFLOW_BIN; }
 
+// A copy of the shipped rules a test may change: tmp/rules/sets (returned)
+// and tmp/rules/lint-allow.yaml, where a reload's lint looks for it.
+inline std::string CopyRules(const TempDir& tmp) {
+  const std::string rules = tmp.path("rules/sets");
+  std::filesystem::create_directories(rules);
+  for (const auto& e : std::filesystem::directory_iterator(SourcePath("rules/sets")))
+    std::filesystem::copy_file(e.path(), rules + "/" + e.path().filename().string());
+  std::filesystem::copy_file(SourcePath("rules/lint-allow.yaml"), tmp.path("rules/lint-allow.yaml"));
+  return rules;
+}
+
 }  // namespace newsflow::testing
