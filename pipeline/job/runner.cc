@@ -279,7 +279,7 @@ class Job {
       pool_.emplace_back([this, worker = std::move(worker)] {
         while (auto b = in_.Pop()) {
           BatchWorker::StepSeconds secs;
-          worker->Process(*b, &secs);
+          worker->Process(*b, metrics_ ? &secs : nullptr);
           if (metrics_) {
             metrics_->ObserveStage(Stage::kDecode, secs.decode);
             metrics_->ObserveStage(Stage::kTag, secs.tag);
