@@ -78,9 +78,6 @@ bench store store
 bench end_to_end end_to_end
 NEWSFLOW_STORY_DOCS=$data/story-docs.tsv bench story story
 
-log "peer: story/datasketch (the same items, in the same order)"
-run_peer "story/datasketch" "$peer_timeout" "$py" "$root/bench/peers/datasketch/run.py" --docs "$data/story-docs.tsv"
-
 # run_peer NAME TIMEOUT_S CMD... : the peer's JSON, or a "not run" record.
 run_peer() {
   local name=$1 limit=$2; shift 2
@@ -96,6 +93,9 @@ run_peer() {
   fi
   rm -f "$tmp" "$tmp.err"
 }
+
+log "peer: story/datasketch (the same items, in the same order)"
+run_peer "story/datasketch" "$peer_timeout" "$py" "$root/bench/peers/datasketch/run.py" --docs "$data/story-docs.tsv"
 
 log "peers: match/<peer>/<corpus>"
 for c in cls eastmoney ths fincuge long; do
