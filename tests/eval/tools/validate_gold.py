@@ -2,8 +2,11 @@
 """Validate hand-labelled gold files (format checks only; assigns no labels).
 
 For every gold file named on the command line:
-  - every line parses as JSON with exactly the fields key/feed/title/body/labels,
-    and every label has exactly the fields tag/evidence;
+  - every line parses as JSON with exactly the fields key/feed/title/body/labels
+    (plus, optionally, feed_labels), and every label has exactly the fields
+    tag/evidence;
+  - feed_labels, when present, is exactly what attach_labels.py joins from the
+    item's corpus record (the feed's own topic metadata; not gold labels);
   - keys are unique within the file, and no key appears in two of the files
     given (nor in a file passed with --disjoint-from, e.g. the held-out set);
   - the key's feed prefix matches `feed`, and title and body are byte-identical
@@ -23,6 +26,7 @@ Usage: validate_gold.py [--taxonomy MD] [--corpus DIR] [--disjoint-from GOLD]...
 """
 import argparse, collections, json, os, sys
 
+from attach_labels import labels_of
 from feed_items import FEED_FILES, read_feed, taxonomy_ids, title_body
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -30,11 +34,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 
 # feed -> (corpus file, key field, body field)
 FIELDS = {"key", "feed", "title", "body", "labels"}
+OPTIONAL = {"feed_labels"}  # written by attach_labels.py
 
 
 def corpus_text(corpus, feed, wanted):
-    """{key: (title, body)} for the wanted keys of one feed, extracted as the samplers do."""
-    return {key: title_body(feed, d) for key, d in read_feed(corpus, feed) if key in wanted}
+    """{key: ((title, body), feed_labels)} for the wanted keys of one feed, extracted as the samplers do."""
+    return {key: (title_body(feed, d), labels_of(feed, d)) for key, d in read_feed(corpus, feed) if key in wanted}
 
 
 def main():
@@ -60,7 +65,7 @@ def main():
                 d = json.loads(line)
             except Exception as e:
                 errors.append(f"{path}:{n}: JSON error {e}"); continue
-            if not isinstance(d, dict) or set(d) != FIELDS:
+            if not isinstance(d, dict) or not FIELDS <= set(d) <= FIELDS | OPTIONAL:
                 errors.append(f"{path}:{n}: fields {sorted(d) if isinstance(d, dict) else type(d)}")
                 continue
             items.append(d)
@@ -99,8 +104,10 @@ def main():
             k = d["key"]
             feeds[d["feed"]] += 1
             if k in text:
-                if (d["title"], d["body"]) != text[k]:
+                if (d["title"], d["body"]) != text[k][0]:
                     errors.append(f"{path}: {k}: title/body differ from the corpus")
+                if "feed_labels" in d and d["feed_labels"] != text[k][1]:
+                    errors.append(f"{path}: {k}: feed_labels differ from the corpus (re-run attach_labels.py)")
             elif d["feed"] in FEED_FILES:
                 errors.append(f"{path}: {k}: not found in the corpus")
             if not isinstance(d["labels"], list):
