@@ -201,11 +201,13 @@ Status CompiledRules::Compile(const RuleSet& set, const EvaluateOptions& options
 
   // Tags: sorted, unique; their index is the tag id used in TagMatch.
   for (const auto& r : set.rules) c->tags_.push_back(r.tag);
+  for (const auto& l : set.labels) c->tags_.insert(c->tags_.end(), l.tags.begin(), l.tags.end());
   std::sort(c->tags_.begin(), c->tags_.end());
   c->tags_.erase(std::unique(c->tags_.begin(), c->tags_.end()), c->tags_.end());
 
   std::vector<std::pair<uint32_t, int>> first_use;  // pattern -> (rule, line)
   c->InternPatterns(&first_use);
+  c->IndexLabels();
   if (c->patterns_.empty()) return Status::InvalidArgument("rule set has no keywords");
   const bool any_regex =
       std::any_of(c->patterns_.begin(), c->patterns_.end(), [](const Pattern& p) { return p.regex; });
@@ -441,7 +443,7 @@ Status CompiledRules::Scan(std::string_view text, uint32_t title_end, ScanScratc
   return Status::OK();
 }
 
-void CompiledRules::Evaluate(ScanScratch* s, std::vector<TagMatch>* out) const {
+void CompiledRules::Evaluate(ScanScratch* s, std::span<const DocLabel> labels, std::vector<TagMatch>* out) const {
   const MatchSet& m = s->m_;
   auto& cands = s->candidate_rules_;
   cands.clear();
@@ -472,6 +474,7 @@ void CompiledRules::Evaluate(ScanScratch* s, std::vector<TagMatch>* out) const {
     ++w;
   }
   out->erase(w, out->end());
+  if (!labels.empty() && !label_index_.empty()) AddLabelEvidence(s, labels, first_out, out);
 }
 
 void CompiledRules::EvaluateRule(uint32_t ri, ScanScratch* s, std::vector<TagMatch>* out) const {
@@ -536,10 +539,10 @@ void CompiledRules::EvaluateRule(uint32_t ri, ScanScratch* s, std::vector<TagMat
   out->push_back({r.tag, score, r.alert, std::vector<Hit>(spans.begin(), spans.end())});
 }
 
-Status CompiledRules::Tag(std::string_view text, uint32_t title_end, ScanScratch* scratch,
-                          std::vector<TagMatch>* out) const {
+Status CompiledRules::Tag(std::string_view text, uint32_t title_end, std::span<const DocLabel> labels,
+                          ScanScratch* scratch, std::vector<TagMatch>* out) const {
   NEWSFLOW_RETURN_IF_ERROR(Scan(text, title_end, scratch));
-  Evaluate(scratch, out);
+  Evaluate(scratch, labels, out);
   return Status::OK();
 }
 

@@ -24,6 +24,21 @@ std::string ReadFile(const std::string& path, bool* ok) {
   return ss.str();
 }
 
+// The label table (SCHEMA.md, "Feed labels"): the loader already rejects
+// duplicates and entries without a reason; a tag no rule defines is a typo
+// or a tag outside the taxonomy the rules implement.
+void LintLabels(const RuleSet& set, std::vector<LintFinding>* out) {
+  std::set<std::string> rule_tags;
+  for (const Rule& r : set.rules) rule_tags.insert(r.tag);
+  for (const LabelEntry& e : set.labels)
+    for (const auto& t : e.tags)
+      if (!rule_tags.count(t))
+        out->push_back({"unknown-tag", t,
+                        e.file + ":" + std::to_string(e.line) + ": label " + e.field + " '" + e.name + "': tag '" + t +
+                            "' is not defined by any rule of the set",
+                        ""});
+}
+
 }  // namespace
 
 std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) {
@@ -89,6 +104,7 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) 
                        ""});
     }
   }
+  LintLabels(set, &out);
   for (const auto& [kw, tags] : tags_of) {
     if (tags.size() < 2) continue;
     std::string list;

@@ -250,6 +250,71 @@ Rule ParseRule(const YAML::Node& n, const std::string& file) {
   return r;
 }
 
+// A label's field: "feed.field" in lowercase feed and an ASCII field name.
+bool IsValidLabelField(std::string_view f) {
+  const size_t dot = f.find('.');
+  if (dot == 0 || dot == std::string_view::npos || dot + 1 == f.size()) return false;
+  return std::all_of(f.begin(), f.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
+  });
+}
+
+// One entry of a `labels:` list; the label's "field name" is its id in messages.
+LabelEntry ParseLabel(const YAML::Node& n, const std::string& file) {
+  LabelEntry e;
+  e.file = file;
+  e.line = LineOf(n);
+  if (!n.IsMap()) throw RuleError{e.line, "label", "a label entry must be a mapping"};
+  if (!n["field"] || !n["name"]) throw RuleError{e.line, "label", "a label entry needs `field` and `name`"};
+  e.field = Scalar(n["field"], "label", "field");
+  e.name = Scalar(n["name"], "label", "name");
+  const std::string id = "label " + e.field + " " + e.name;
+  if (!IsValidLabelField(e.field))
+    throw RuleError{LineOf(n["field"]), id, "bad `field` (expected FEED.FIELD, e.g. ths.tagInfo)"};
+  CheckUniqueKeys(n, id, "the label entry");
+  CheckKeywordText(Keyword{e.name, false, false, LineOf(n["name"])}, id);
+  for (const auto& kv : n) {
+    const auto key = kv.first.as<std::string>();
+    const YAML::Node& v = kv.second;
+    if (key == "field" || key == "name") {
+    } else if (key == "tags") {
+      if (!v.IsSequence() || v.size() == 0) throw RuleError{LineOf(v), id, "`tags` must be a non-empty list"};
+      for (const auto& t : v) {
+        std::string tag = Scalar(t, id, "tags");
+        if (!IsValidTag(tag)) throw RuleError{LineOf(t), id, "bad tag id '" + tag + "'"};
+        if (std::find(e.tags.begin(), e.tags.end(), tag) != e.tags.end())
+          throw RuleError{LineOf(t), id, "tag '" + tag + "' listed twice"};
+        e.tags.push_back(std::move(tag));
+      }
+    } else if (key == "weight") {
+      e.weight = Number(v, id, "weight");
+      if (e.weight <= 0) throw RuleError{LineOf(v), id, "`weight` must be > 0"};
+    } else if (key == "reason") {
+      e.reason = Scalar(v, id, "reason");
+    } else {
+      throw RuleError{LineOf(kv.first), id, "unknown key `" + key + "` (expected field, name, tags, weight, reason)"};
+    }
+  }
+  if (e.tags.empty()) throw RuleError{e.line, id, "label entry has no `tags`"};
+  if (e.reason.find_first_not_of(" \t") == std::string::npos)
+    throw RuleError{e.line, id, "label entry has no `reason` (its provenance: why the name means these tags)"};
+  return e;
+}
+
+// Appends `n`'s entries; a (field, name) already in `out` is a duplicate.
+void ParseLabels(const YAML::Node& n, const std::string& file, std::vector<LabelEntry>* out) {
+  if (!n.IsSequence()) throw RuleError{LineOf(n), "labels", "`labels` must be a list"};
+  for (const auto& item : n) {
+    LabelEntry e = ParseLabel(item, file);
+    for (const auto& o : *out)
+      if (o.field == e.field && o.name == e.name)
+        throw RuleError{e.line, "label " + e.field + " " + e.name,
+                        "duplicate label (first at " + o.file + ":" + std::to_string(o.line) + ")"};
+    out->push_back(std::move(e));
+  }
+}
+
 uint64_t Fnv1a(uint64_t h, std::string_view s) {
   for (unsigned char c : s) {
     h ^= c;
@@ -263,13 +328,14 @@ uint64_t Fnv1a(uint64_t h, std::string_view s) {
 Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSet* out) {
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
-    if (!root.IsMap()) return Status::InvalidArgument(file + ":1: a rule file must be a mapping with `version` and `rules`");
+    if (!root.IsMap())
+      return Status::InvalidArgument(file + ":1: a rule file must be a mapping with `version` and `rules` or `labels`");
     std::map<std::string, int> first_line;
     for (const auto& kv : root) {
       const auto key = kv.first.as<std::string>();
       const std::string where = file + ":" + std::to_string(LineOf(kv.first));
-      if (key != "version" && key != "rules")
-        return Status::InvalidArgument(where + ": unknown top-level key `" + key + "` (expected version, rules)");
+      if (key != "version" && key != "rules" && key != "labels")
+        return Status::InvalidArgument(where + ": unknown top-level key `" + key + "` (expected version, rules, labels)");
       if (const auto [it, fresh] = first_line.emplace(key, LineOf(kv.first)); !fresh)
         return Status::InvalidArgument(where + ": duplicate top-level key `" + key + "` (first at line " +
                                        std::to_string(it->second) + ")");
@@ -277,9 +343,12 @@ Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSe
     if (!root["version"] || root["version"].as<std::string>() != "1")
       return Status::InvalidArgument(file + ":1: `version: 1` is required");
     const YAML::Node rules = root["rules"];
-    if (!rules || !rules.IsSequence())
-      return Status::InvalidArgument(file + ":1: `rules` must be a list");
-    for (const auto& n : rules) out->rules.push_back(ParseRule(n, file));
+    const YAML::Node labels = root["labels"];
+    if (!rules && !labels) return Status::InvalidArgument(file + ":1: a rule file needs `rules` or `labels`");
+    if (rules && !rules.IsSequence()) return Status::InvalidArgument(file + ":1: `rules` must be a list");
+    if (rules)
+      for (const auto& n : rules) out->rules.push_back(ParseRule(n, file));
+    if (labels) ParseLabels(labels, file, &out->labels);
   } catch (const RuleError& e) {
     return Status::InvalidArgument(file + ":" + std::to_string(e.line) + ": rule '" + e.rule + "': " + e.what);
   } catch (const YAML::Exception& e) {

@@ -30,9 +30,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
+#include <unordered_map>
 #include <vector>
 
 #include "newsflow/rules/rule_set.h"
@@ -98,12 +101,21 @@ struct MatchSet {
   bool Has(uint32_t p) const { return (bits[p >> 6] >> (p & 63)) & 1u; }
 };
 
+// One feed label of the document being evaluated (rule_set.h, LabelEntry):
+// views into the caller's strings, valid for the Evaluate call.
+struct DocLabel {
+  std::string_view field;  // "ths.tagInfo", "cls.subjects", ...
+  std::string_view name;
+};
+
 // A tag that applies to the scanned document.
 struct TagMatch {
   uint32_t tag;                 // index into CompiledRules::tags()
-  double score;
+  double score;                 // best rule's keyword score + label_score
   bool alert;
   std::vector<Hit> spans;       // the hits that counted for it (capped at max_spans_per_tag)
+  std::vector<uint32_t> labels = {};  // indexes of the DocLabels that counted for it
+  double label_score = 0;       // what those labels added (sum of their entries' weights)
 };
 
 class ScanScratch;
@@ -135,14 +147,25 @@ class CompiledRules {
   // Hyperscan reports an error, never because of the content.
   Status Scan(std::string_view text, uint32_t title_end, ScanScratch* scratch) const;
 
-  // Evaluates every rule touched by the scratch's last scan; appends the tags
-  // that apply, sorted by tag id, one entry per tag (the best-scoring rule
-  // wins). Allocates only for the tags that fire.
-  void Evaluate(ScanScratch* scratch, std::vector<TagMatch>* out) const;
+  // Evaluates every rule touched by the scratch's last scan, then the
+  // document's feed labels (the set's label table, SCHEMA.md "Feed
+  // labels"); appends the tags that apply, sorted by tag id, one entry per
+  // tag (the best-scoring rule wins; label evidence adds to it, or makes the
+  // tag apply alone when its label score reaches 1.0 and no `not` keyword of
+  // the tag's rules hit). Allocates only for the tags that fire.
+  void Evaluate(ScanScratch* scratch, std::span<const DocLabel> labels, std::vector<TagMatch>* out) const;
+  void Evaluate(ScanScratch* scratch, std::vector<TagMatch>* out) const { Evaluate(scratch, {}, out); }
 
   // Convenience for tests and tools: Scan + Evaluate.
   Status Tag(std::string_view text, uint32_t title_end, ScanScratch* scratch,
+             std::vector<TagMatch>* out) const {
+    return Tag(text, title_end, {}, scratch, out);
+  }
+  Status Tag(std::string_view text, uint32_t title_end, std::span<const DocLabel> labels, ScanScratch* scratch,
              std::vector<TagMatch>* out) const;
+
+  // The label table entry a DocLabel matches, or nullptr.
+  const LabelEntry* FindLabel(const DocLabel& label) const;
 
   const std::vector<Pattern>& patterns() const { return patterns_; }
   const std::vector<std::string>& tags() const { return tags_; }
@@ -174,6 +197,13 @@ class CompiledRules {
   // Evaluates one candidate rule on the scratch's match set; appends a
   // TagMatch if it fires.
   void EvaluateRule(uint32_t rule, ScanScratch* s, std::vector<TagMatch>* out) const;
+  // Label evidence (label_evidence.cc): the index from (field, name) to the
+  // entries of set_.labels, built by Compile; and the merge of one
+  // document's labels into the keyword tags in `out` from `first_out`.
+  void IndexLabels();
+  void AddLabelEvidence(ScanScratch* s, std::span<const DocLabel> labels, size_t first_out,
+                        std::vector<TagMatch>* out) const;
+  bool TagVetoed(uint32_t tag, const MatchSet& m) const;
 
   // A keyword reference inside one compiled rule.
   struct RuleRef {
@@ -196,6 +226,10 @@ class CompiledRules {
   std::vector<std::string> tags_;
   std::vector<CompiledRule> rules_;
   std::vector<std::vector<uint32_t>> rules_of_pattern_;  // pattern -> rules using it
+  std::vector<std::vector<uint32_t>> rules_of_tag_;      // tag -> its rules
+  // "field\x1fname" -> index into set_.labels; entry -> (tag, weight) pairs.
+  std::unordered_map<std::string, uint32_t> label_index_;
+  std::vector<std::vector<std::pair<uint32_t, double>>> label_tags_;
   std::unique_ptr<hs_database, HsDatabaseDeleter> db_;
   bool literal_api_ = false;
   EvaluateOptions options_;
@@ -219,6 +253,9 @@ class ScanScratch {
   std::vector<uint8_t> rule_seen_;
   std::vector<Hit> rule_spans_;                       // spans of the rule being evaluated
   std::vector<std::pair<uint32_t, bool>> scored_;     // (pattern, counted) of that rule
+  std::string label_key_;                             // lookup key of one label
+  std::vector<uint32_t> label_entries_;               // entries matched in this document
+  std::vector<std::tuple<uint32_t, uint32_t, double>> label_hits_;  // (tag, doc label index, weight)
   const CompiledRules* owner_ = nullptr;
   std::string_view text_;
 };

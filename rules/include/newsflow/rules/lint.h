@@ -1,7 +1,8 @@
 // lint.h — static checks of a rule set: duplicate keywords across tags,
 // keywords that always co-fire with a shorter one of the same rule, ASCII
 // keywords whose ends cannot be boundary-checked, rules without provenance,
-// and provenance clauses that are not verbatim in their seed file.
+// provenance clauses that are not verbatim in their seed file, and label
+// table entries naming a tag no rule defines.
 //
 // Findings that are intended are listed, with the reason, in an allow file
 // (rules/lint-allow.yaml): `- {check: duplicate, keyword: 芯片, why: "..."}`;
@@ -17,7 +18,7 @@
 namespace newsflow::rules {
 
 struct LintFinding {
-  std::string check;    // "duplicate" | "shadowed" | "no-boundary" | "no-provenance" | "bad-provenance"
+  std::string check;    // "duplicate" | "shadowed" | "no-boundary" | "no-provenance" | "bad-provenance" | "unknown-tag"
   std::string keyword;  // keyword concerned (or the tag for provenance checks)
   std::string message;  // what is wrong, with file:line
   std::string explained;  // the allow file's reason, if any

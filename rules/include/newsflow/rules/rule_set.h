@@ -44,8 +44,25 @@ struct Rule {
   int line = 0;                            // line of the rule's first key
 };
 
+// A feed metadata label that is evidence for tags (SCHEMA.md, "Feed labels"):
+// the feeds attach concept, subject or sector names to their items (ths
+// `tagInfo`, cls `subjects`); an entry maps one exact name of one feed field
+// to taxonomy tags. A tag applies from labels alone when the weights of its
+// distinct matching entries reach 1.0; a `not` keyword of one of the tag's
+// rules vetoes that as it vetoes the rule.
+struct LabelEntry {
+  std::string field;              // "ths.tagInfo", "cls.subjects", ...: feed '.' field
+  std::string name;               // the name exactly as the feed writes it
+  std::vector<std::string> tags;  // taxonomy ids it is evidence for
+  double weight = 1.0;            // what it adds to each tag's score (> 0)
+  std::string reason;             // why the name means those tags (required)
+  std::string file;
+  int line = 0;
+};
+
 struct RuleSet {
   std::vector<Rule> rules;
+  std::vector<LabelEntry> labels;  // unique by (field, name)
   std::string version;  // 16 hex digits: hash of every file's name and bytes
 };
 
@@ -55,8 +72,9 @@ struct RuleSet {
 // rules without provenance, duplicate keys, ...).
 Status LoadRuleDir(const std::string& dir, RuleSet* out);
 
-// Parses one file's text (`file` is used in messages). Appends to out->rules;
-// does not touch out->version.
+// Parses one file's text (`file` is used in messages). Appends to out->rules
+// and out->labels (a label already in out->labels is a duplicate); does not
+// touch out->version.
 Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSet* out);
 
 }  // namespace newsflow::rules
