@@ -2,12 +2,13 @@
 // DecodeDeadLetter (what the store reads back from RocksDB). A value that
 // decodes is encoded again and decoded again: the two decoded values must be
 // equal field by field (doubles by their bits). The re-encoding of a
-// version-3 input is also compared byte for byte with the input unless the
+// version-4 input is also compared byte for byte with the input unless the
 // input uses a non-minimal varint (the decoder accepts those: 0x80 0x00 for
-// 0). An older input (1: no story, 2: no stock_codes) decodes with those
-// fields empty and re-encodes as version 3, which must then be a fixed point
-// (its own decode re-encodes to the same bytes); the byte-exact v1/v2 -> v3
-// mapping is tested in tests/storage/record_codec_test.cc.
+// 0). An older input (1: no story, 2: no stock_codes, 3: no labels) decodes
+// with those fields empty and re-encodes as version 4, which must then be a
+// fixed point (its own decode re-encodes to the same bytes); the byte-exact
+// v1/v2/v3 -> v4 mapping is tested in tests/storage/record_codec_test.cc.
+// A label span (field 2) must index a label of the record.
 // On a failed decode the output must be left untouched (record_codec.cc).
 #include <bit>
 #include <cstring>
@@ -23,11 +24,13 @@ using newsflow::storage::Record;
 bool SameRecord(const Record& a, const Record& b) {
   if (a.key != b.key || a.source != b.source || a.time_ms != b.time_ms || a.title != b.title ||
       a.body != b.body || a.url != b.url || a.level != b.level || a.stocks != b.stocks ||
-      a.stock_codes != b.stock_codes ||
+      a.stock_codes != b.stock_codes || a.labels.size() != b.labels.size() ||
       a.ruleset_version != b.ruleset_version || a.origin != b.origin || a.story != b.story ||
       a.tags.size() != b.tags.size() ||
       a.spans.size() != b.spans.size())
     return false;
+  for (size_t i = 0; i < a.labels.size(); ++i)
+    if (a.labels[i].field != b.labels[i].field || a.labels[i].name != b.labels[i].name) return false;
   for (size_t i = 0; i < a.tags.size(); ++i)
     if (a.tags[i].tag != b.tags[i].tag ||
         std::bit_cast<uint64_t>(a.tags[i].score) != std::bit_cast<uint64_t>(b.tags[i].score))
@@ -49,7 +52,7 @@ bool MayHaveNonMinimalVarint(std::string_view in) {
   return false;
 }
 
-constexpr uint8_t kCurrentRecordVersion = 3;
+constexpr uint8_t kCurrentRecordVersion = 4;
 
 Record Sentinel() {
   Record r;
@@ -68,12 +71,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Record again;
     FUZZ_CHECK(newsflow::storage::DecodeRecord(enc, &again), "EncodeRecord output does not decode");
     FUZZ_CHECK(SameRecord(r, again), "record round trip differs (key '%s')", r.key.c_str());
+    for (const auto& sp : r.spans)
+      if (sp.field == newsflow::storage::Field::kLabel)
+        FUZZ_CHECK(sp.begin < r.labels.size() && sp.end == sp.begin + 1, "a label span outside the labels");
     FUZZ_CHECK(static_cast<uint8_t>(enc[0]) == kCurrentRecordVersion, "EncodeRecord wrote version %d", enc[0]);
     if (static_cast<uint8_t>(in[0]) == kCurrentRecordVersion) {
       if (!MayHaveNonMinimalVarint(in))
         FUZZ_CHECK(enc == in, "re-encoded record differs from the input (%zu vs %zu bytes)", enc.size(), in.size());
     } else {
-      FUZZ_CHECK(r.stock_codes.empty(), "a version-%d record decoded with stock codes", in[0]);
+      FUZZ_CHECK(r.labels.empty(), "a version-%d record decoded with labels", in[0]);
+      if (in[0] < 3) FUZZ_CHECK(r.stock_codes.empty(), "a version-%d record decoded with stock codes", in[0]);
       if (in[0] == 1) FUZZ_CHECK(r.story.empty(), "a version-1 record decoded with a story");
       FUZZ_CHECK(newsflow::storage::EncodeRecord(again) == enc, "re-encoding of an old-version record is not stable");
     }

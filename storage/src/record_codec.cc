@@ -1,19 +1,21 @@
 // record_codec.cc — compact binary encoding of Record and DeadLetter.
 //
 // Layout (all integers unsigned LEB128 varints unless noted):
-//   Record:     u8 version(=3)
+//   Record:     u8 version(=4)
 //               str key, str source, zz64 time_ms,
 //               str title, str body, str url, str level,
 //               n stocks   × str,
-//               n stock_codes × str          (version 3 only)
+//               n stock_codes × str          (version >= 3)
+//               n labels   × (str field, str name)   (version 4)
 //               n tags     × (str tag, f64 score),
 //               n spans    × (str tag, str keyword, u8 field, v32 begin, v32 end),
 //               str ruleset_version, str origin, str story
 //   DeadLetter: u8 version(=1)
 //               str reason, str position, str raw, zz64 time_ms
-// Version 2 is version 3 without stock_codes (stores written before
+// Version 3 is version 4 without labels (and no label spans, field 2);
+// version 2 is version 3 without stock_codes (stores written before
 // canonical stock codes); version 1 is version 2 without the trailing story.
-// Both still decode (empty stock_codes / story); Encode writes version 3.
+// All still decode (empty labels / stock_codes / story); Encode writes version 4.
 // where str = varint length + bytes, zz64 = zigzag-encoded varint, f64 = the
 // IEEE-754 bits as 8 bytes little-endian, n = varint element count.
 //
@@ -34,7 +36,8 @@
 namespace newsflow::storage {
 namespace {
 
-constexpr uint8_t kRecordVersion = 3;
+constexpr uint8_t kRecordVersion = 4;
+constexpr uint8_t kRecordVersionNoLabels = 3;      // stores written before feed labels
 constexpr uint8_t kRecordVersionNoStockCodes = 2;  // stores written before canonical stock codes
 constexpr uint8_t kRecordVersionNoStory = 1;       // stores written before story ids
 constexpr uint8_t kDeadLetterVersion = 1;
@@ -157,6 +160,7 @@ std::string EncodeRecord(const Record& r) {
                     r.ruleset_version.size() + r.origin.size();
   for (const auto& s : r.stocks) estimate += s.size() + 2;
   for (const auto& s : r.stock_codes) estimate += s.size() + 1;
+  for (const auto& l : r.labels) estimate += l.field.size() + l.name.size() + 2;
   for (const auto& t : r.tags) estimate += t.tag.size() + 10;
   for (const auto& s : r.spans) estimate += s.tag.size() + s.keyword.size() + 12;
   out.reserve(estimate);
@@ -173,6 +177,11 @@ std::string EncodeRecord(const Record& r) {
   for (const auto& s : r.stocks) PutString(&out, s);
   PutVarint(&out, r.stock_codes.size());
   for (const auto& s : r.stock_codes) PutString(&out, s);
+  PutVarint(&out, r.labels.size());
+  for (const auto& l : r.labels) {
+    PutString(&out, l.field);
+    PutString(&out, l.name);
+  }
   PutVarint(&out, r.tags.size());
   for (const auto& t : r.tags) {
     PutString(&out, t.tag);
@@ -195,9 +204,7 @@ std::string EncodeRecord(const Record& r) {
 bool DecodeRecord(std::string_view in, Record* out) {
   Reader rd(in);
   uint8_t version;
-  if (!rd.Byte(&version) ||
-      (version != kRecordVersion && version != kRecordVersionNoStockCodes && version != kRecordVersionNoStory))
-    return false;
+  if (!rd.Byte(&version) || version < kRecordVersionNoStory || version > kRecordVersion) return false;
 
   Record r;
   if (!rd.String(&r.key) || !rd.String(&r.source) || !rd.ZigZag64(&r.time_ms) ||
@@ -212,11 +219,18 @@ bool DecodeRecord(std::string_view in, Record* out) {
   for (auto& s : r.stocks) {
     if (!rd.String(&s)) return false;
   }
-  if (version >= kRecordVersion) {
+  if (version >= kRecordVersionNoLabels) {
     if (!rd.Count(/*min_bytes=*/1, &n)) return false;
     r.stock_codes.resize(n);
     for (auto& s : r.stock_codes) {
       if (!rd.String(&s)) return false;
+    }
+  }
+  if (version >= kRecordVersion) {
+    if (!rd.Count(/*min_bytes=*/2, &n)) return false;
+    r.labels.resize(n);
+    for (auto& l : r.labels) {
+      if (!rd.String(&l.field) || !rd.String(&l.name)) return false;
     }
   }
 
@@ -231,12 +245,14 @@ bool DecodeRecord(std::string_view in, Record* out) {
   for (auto& s : r.spans) {
     uint8_t field;
     if (!rd.String(&s.tag) || !rd.String(&s.keyword) || !rd.Byte(&field)) return false;
-    if (field != static_cast<uint8_t>(Field::kTitle) &&
-        field != static_cast<uint8_t>(Field::kBody)) {
+    if (field != static_cast<uint8_t>(Field::kTitle) && field != static_cast<uint8_t>(Field::kBody) &&
+        field != static_cast<uint8_t>(Field::kLabel)) {
       return false;
     }
     s.field = static_cast<Field>(field);
     if (!rd.Varint32(&s.begin) || !rd.Varint32(&s.end)) return false;
+    // A label span indexes the record's labels: [i, i + 1).
+    if (s.field == Field::kLabel && (s.begin >= r.labels.size() || s.end != s.begin + 1)) return false;
   }
 
   if (!rd.String(&r.ruleset_version) || !rd.String(&r.origin)) return false;

@@ -31,9 +31,11 @@ Record FullRecord() {
   r.level = "A";
   r.stocks = {"NVDA", "600519.SH", ""};
   r.stock_codes = {"US.NVDA", "SH600519", ""};
+  r.labels = {{"ths.tagInfo", "人工智能"}, {"cls.subjects", "半导体芯片"}};
   r.tags = {{"cluster:ai", 2.5}, {"cluster:chips", -0.0}, {"", 1e-310}};
   r.spans = {{"cluster:ai", "英伟达", Field::kTitle, 3, 12},
-             {"cluster:chips", "GPU", Field::kBody, 0, std::numeric_limits<uint32_t>::max()}};
+             {"cluster:chips", "GPU", Field::kBody, 0, std::numeric_limits<uint32_t>::max()},
+             {"cluster:chips", "半导体芯片", Field::kLabel, 1, 2}};
   r.ruleset_version = "v42";
   r.origin = "kafka:news/3@987654321";
   r.story = "eastmoney:202605293753402338";
@@ -50,15 +52,15 @@ TEST(RecordCodec, FullRecordRoundTrips) {
   Record r = FullRecord();
   std::string enc = EncodeRecord(r);
   ASSERT_FALSE(enc.empty());
-  EXPECT_EQ(enc[0], '\x03') << "version byte";
+  EXPECT_EQ(enc[0], '\x04') << "version byte";
   ExpectRecordEq(r, Decoded(enc));
 }
 
 TEST(RecordCodec, EmptyRecordRoundTrips) {
   Record r;
   std::string enc = EncodeRecord(r);
-  // version + 7 empty strings/time + 4 empty lists + 3 empty strings.
-  EXPECT_EQ(enc, std::string("\x03") + std::string(14, '\0'));
+  // version + 7 empty strings/time + 5 empty lists + 3 empty strings.
+  EXPECT_EQ(enc, std::string("\x04") + std::string(15, '\0'));
   Record out = FullRecord();  // must be fully overwritten
   ASSERT_TRUE(DecodeRecord(enc, &out));
   ExpectRecordEq(r, out);
@@ -68,13 +70,14 @@ TEST(RecordCodec, ExactLayoutOfSmallRecord) {
   Record r;
   r.time_ms = -1;  // zigzag -> 1
   r.tags = {{"t", 1.0}};
-  std::string want = "\x03"s     // version
+  std::string want = "\x04"s     // version
                      "\x00"s     // key
                      "\x00"s     // source
                      "\x01"s     // time_ms zigzag(-1)
                      "\x00\x00\x00\x00"s  // title body url level
                      "\x00"s     // stocks
                      "\x00"s     // stock_codes
+                     "\x00"s     // labels
                      "\x01"s     // tags: 1
                      "\x01t"s    // "t"
                      "\x00\x00\x00\x00\x00\x00\xf0\x3f"s  // 1.0 little-endian
@@ -84,11 +87,11 @@ TEST(RecordCodec, ExactLayoutOfSmallRecord) {
   EXPECT_EQ(EncodeRecord(r), want);
 }
 
-// The version-3 encoding of r with its stock_codes count (empty) removed
-// and the version byte set to 2: what a store before canonical stock codes
-// holds. r must have no stock_codes.
-std::string AsVersionTwo(const Record& r) {
-  Record head;  // the bytes up to the stocks list are those of r's first fields
+// The current encoding of r rewritten as an older version: without the
+// labels count (version 3; r must have no labels) and also without the
+// stock_codes count (version 2; r must have no stock_codes either).
+std::string AsVersion(const Record& r, char version) {
+  Record head;  // the bytes up to the labels list are those of r's first fields
   head.key = r.key;
   head.source = r.source;
   head.time_ms = r.time_ms;
@@ -97,13 +100,45 @@ std::string AsVersionTwo(const Record& r) {
   head.url = r.url;
   head.level = r.level;
   head.stocks = r.stocks;
-  const std::string full = EncodeRecord(r);
-  // EncodeRecord(head) = prefix + stock_codes(0) + tags(0) + spans(0) + 3 empty strings.
-  const size_t prefix = EncodeRecord(head).size() - 6;
-  EXPECT_EQ(full[prefix], '\0') << "stock_codes count";
-  std::string v2 = full.substr(0, prefix) + full.substr(prefix + 1);
-  v2[0] = '\x02';
-  return v2;
+  head.stock_codes = r.stock_codes;
+  std::string out = EncodeRecord(r);
+  // EncodeRecord(head) = prefix + labels(0) + tags(0) + spans(0) + 3 empty strings.
+  const size_t labels_at = EncodeRecord(head).size() - 6;
+  EXPECT_EQ(out[labels_at], '\0') << "labels count";
+  out.erase(labels_at, 1);
+  if (version <= 2) {
+    EXPECT_EQ(out[labels_at - 1], '\0') << "stock_codes count";
+    out.erase(labels_at - 1, 1);
+  }
+  out[0] = version;
+  return out;
+}
+std::string AsVersionTwo(const Record& r) { return AsVersion(r, 2); }
+
+// Stores written before feed labels hold version-3 records: the same layout
+// without labels. They still decode, with none.
+TEST(RecordCodec, VersionThreeRecordsDecodeWithoutLabels) {
+  Record r = FullRecord();
+  r.labels.clear();
+  r.spans.pop_back();  // the label span
+  const std::string v3 = AsVersion(r, 3);
+  Record out;
+  ASSERT_TRUE(DecodeRecord(v3, &out));
+  ExpectRecordEq(r, out);
+  EXPECT_EQ(EncodeRecord(out)[0], '\x04') << "re-encoded as the current version";
+}
+
+TEST(RecordCodec, ALabelSpanMustIndexALabel) {
+  Record r = FullRecord();
+  r.spans.back().begin = 2;  // two labels: 0 and 1
+  r.spans.back().end = 3;
+  Record out;
+  EXPECT_FALSE(DecodeRecord(EncodeRecord(r), &out));
+  r.spans.back().begin = 0;
+  r.spans.back().end = 2;  // not [i, i + 1)
+  EXPECT_FALSE(DecodeRecord(EncodeRecord(r), &out));
+  r.spans.back().end = 1;
+  EXPECT_TRUE(DecodeRecord(EncodeRecord(r), &out));
 }
 
 // Stores written before canonical stock codes hold version-2 records: the
@@ -111,11 +146,13 @@ std::string AsVersionTwo(const Record& r) {
 TEST(RecordCodec, VersionTwoRecordsDecodeWithoutStockCodes) {
   Record r = FullRecord();
   r.stock_codes.clear();
+  r.labels.clear();
+  r.spans.pop_back();
   const std::string v2 = AsVersionTwo(r);
   Record out;
   ASSERT_TRUE(DecodeRecord(v2, &out));
   ExpectRecordEq(r, out);
-  EXPECT_EQ(EncodeRecord(out)[0], '\x03') << "re-encoded as the current version";
+  EXPECT_EQ(EncodeRecord(out)[0], '\x04') << "re-encoded as the current version";
 }
 
 // Stores written before story ids hold version-1 records: version 2
@@ -124,6 +161,8 @@ TEST(RecordCodec, VersionOneRecordsDecodeWithoutStory) {
   Record r = FullRecord();
   r.story.clear();
   r.stock_codes.clear();
+  r.labels.clear();
+  r.spans.pop_back();
   std::string enc = AsVersionTwo(r);
   ASSERT_EQ(enc.back(), '\0');
   enc.pop_back();
@@ -200,7 +239,7 @@ TEST(RecordCodec, RejectsGarbage) {
   EXPECT_FALSE(DecodeRecord(enc + std::string(1, '\0'), &out)) << "trailing NUL";
 
   std::string bad_version = enc;
-  bad_version[0] = '\x04';
+  bad_version[0] = '\x05';
   EXPECT_FALSE(DecodeRecord(bad_version, &out));
   bad_version[0] = '\x00';
   EXPECT_FALSE(DecodeRecord(bad_version, &out));

@@ -28,11 +28,11 @@ Record Doc() {
   return r;
 }
 
-// The version-2 encoding of r (stock_codes dropped): the v3 bytes without
-// the stock_codes list, version byte 2.
+// The version-2 encoding of r (stock_codes dropped): the current (v4) bytes
+// without the stock_codes and labels lists, version byte 2.
 std::string AsVersionTwo(Record r) {
   r.stock_codes.clear();
-  std::string v3 = EncodeRecord(r);
+  std::string v4 = EncodeRecord(r);
   Record head;
   head.key = r.key;
   head.source = r.source;
@@ -42,8 +42,8 @@ std::string AsVersionTwo(Record r) {
   head.url = r.url;
   head.level = r.level;
   head.stocks = r.stocks;
-  const size_t at = EncodeRecord(head).size() - 6;  // the empty stock_codes count
-  std::string v2 = v3.substr(0, at) + v3.substr(at + 1);
+  const size_t at = EncodeRecord(head).size() - 7;  // the empty stock_codes and labels counts
+  std::string v2 = v4.substr(0, at) + v4.substr(at + 2);
   v2[0] = '\x02';
   return v2;
 }

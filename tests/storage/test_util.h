@@ -60,6 +60,11 @@ inline void ExpectRecordEq(const Record& want, const Record& got) {
   EXPECT_EQ(want.level, got.level);
   EXPECT_EQ(want.stocks, got.stocks);
   EXPECT_EQ(want.stock_codes, got.stock_codes);
+  ASSERT_EQ(want.labels.size(), got.labels.size());
+  for (size_t i = 0; i < want.labels.size(); ++i) {
+    EXPECT_EQ(want.labels[i].field, got.labels[i].field) << "label " << i;
+    EXPECT_EQ(want.labels[i].name, got.labels[i].name) << "label " << i;
+  }
   ASSERT_EQ(want.tags.size(), got.tags.size());
   for (size_t i = 0; i < want.tags.size(); ++i) {
     EXPECT_EQ(want.tags[i].tag, got.tags[i].tag) << "tag " << i;

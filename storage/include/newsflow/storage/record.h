@@ -12,17 +12,27 @@
 
 namespace newsflow::storage {
 
-// Which text field of a document a span points into.
-enum class Field : uint8_t { kTitle = 0, kBody = 1 };
+// Which field of a document a span points into.
+enum class Field : uint8_t { kTitle = 0, kBody = 1, kLabel = 2 };
 
-// One matched keyword occurrence, in byte offsets of the ORIGINAL field text
-// (before normalization), so it can be highlighted in what the feed sent.
+// One piece of evidence for a tag. For the title and body: a matched
+// keyword occurrence, in byte offsets of the ORIGINAL field text (before
+// normalization), so it can be highlighted in what the feed sent. For
+// kLabel: a feed label that counted, [begin, end) = [i, i + 1) with i its
+// index in Record::labels and `keyword` its name.
 struct Span {
   std::string tag;      // tag id the hit counted for, e.g. "cluster:ai"
-  std::string keyword;  // the rule keyword that matched
+  std::string keyword;  // the rule keyword that matched (kLabel: the label's name)
   Field field = Field::kBody;
-  uint32_t begin = 0;   // [begin, end) in the original field bytes
+  uint32_t begin = 0;   // [begin, end) in the original field bytes (kLabel: label index)
   uint32_t end = 0;
+};
+
+// A topic name the feed attached to the document (ths tagInfo concept, cls
+// subject or sector); opaque to the store.
+struct Label {
+  std::string field;  // "ths.tagInfo", "cls.subjects", ...
+  std::string name;
 };
 
 // One tag on a document with the score it reached.
@@ -43,6 +53,7 @@ struct Record {
   std::vector<std::string> stocks;       // the feed's own codes, as sent (raw form)
   std::vector<std::string> stock_codes;  // canonical form of each, same order ("" = no canonical form);
                                          // indexed in by_stock. Opaque to the store.
+  std::vector<Label> labels;     // the feed's labels, in its order (label spans index them)
   std::vector<TagScore> tags;    // sorted by tag id, unique
   std::vector<Span> spans;
   std::string ruleset_version;   // version of the rule set that produced tags
