@@ -1,7 +1,10 @@
 // cmd_eval.cc — `newsflow eval --gold FILE`: precision/recall/F1 of the rule
 // set against a hand-labelled development set, per tag and per family.
 //
-// Gold lines: {"key", "feed", "title", "body", "labels": [{"tag", "evidence"}]}.
+// Gold lines: {"key", "feed", "title", "body", "labels": [{"tag", "evidence"}],
+// "feed_labels": [{"field", "name"}]}: `labels` are the gold tags; the
+// optional `feed_labels` are the item's own feed labels (ths tagInfo, cls
+// subjects ...), evidence the rule set's label table reads, as in a run.
 // Only the fixed families (cluster:, theme:, region:) are scored. With
 // --floor FILE (YAML: family: min micro-F1) the command fails when a family
 // falls below its floor, which is how CI guards tag quality.
@@ -38,6 +41,7 @@ struct Counts {
 
 struct GoldItem {
   std::string key, title, body;
+  std::vector<pipeline::FeedLabel> feed_labels;  // the item's feed labels (evidence, not gold)
   std::set<std::string> labels;
   std::map<std::string, std::string> evidence;  // tag -> the label's evidence
 };
@@ -64,6 +68,15 @@ Status LoadGold(const std::string& path, std::vector<GoldItem>* out) {
     simdjson::dom::array labels;
     if (e["labels"].get(labels)) {
       return Status::InvalidArgument(fmt::format("{}:{}: missing labels", path, n));
+    }
+    simdjson::dom::array feed_labels;  // optional: {field, name} as the feed sent them
+    if (!e["feed_labels"].get(feed_labels)) {
+      for (auto l : feed_labels) {
+        std::string_view field, name;
+        if (l["field"].get(field) || l["name"].get(name))
+          return Status::InvalidArgument(fmt::format("{}:{}: a feed label needs field and name", path, n));
+        g.feed_labels.push_back({std::string(field), std::string(name)});
+      }
     }
     for (auto l : labels) {
       if (l["tag"].get(sv)) {
@@ -115,7 +128,8 @@ void ScoreItem(const GoldItem& g, const pipeline::Item& it, Scores* s) {
     std::string why;
     for (const auto& tag : it.tags)
       if (tag.tag == p)
-        for (const auto& sp : tag.spans) why += (why.empty() ? "" : ",") + sp.keyword;
+        for (const auto& sp : tag.spans)
+          why += std::string(why.empty() ? "" : ",") + (sp.field == storage::Field::kLabel ? "label:" : "") + sp.keyword;
     s->misses.push_back({"FP", g.key, feed, p, why, g.title.substr(0, 90)});
   }
   for (const auto& l : g.labels) {
@@ -256,7 +270,7 @@ void Eval(const Args& a, int* exit_code) {
   Scores scores;
   for (const auto& tag : t.rules().tags())
     if (Scored(tag)) scores.per_tag[tag];
-  for (const auto& g : gold) ScoreItem(g, t.worker->TagText(g.title, g.body), &scores);
+  for (const auto& g : gold) ScoreItem(g, t.worker->TagText(g.title, g.body, g.feed_labels), &scores);
   bool below = false;
   for (const auto& [fam, floor] : floors) below |= Family(scores.per_tag, fam).micro.F() + 1e-9 < floor;
   if (a.json) PrintJson(scores, t.rules().version(), below);

@@ -46,8 +46,25 @@ void Check(const std::string& dir, int* exit_code) {
              t.rules().literal_api() ? "literal" : "regex", t.rules().database_bytes(), t.rules().scratch_bytes());
 }
 
-void Explain(const std::string& dir, std::string text, const std::optional<std::string>& title_opt, bool json,
-             int* exit_code) {
+// "FIELD:NAME" -> a feed label (the name may hold ':').
+bool ParseLabelArg(const std::string& arg, pipeline::FeedLabel* out) {
+  const size_t colon = arg.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == arg.size()) return false;
+  *out = {arg.substr(0, colon), arg.substr(colon + 1)};
+  return true;
+}
+
+void Explain(const std::string& dir, std::string text, const std::optional<std::string>& title_opt,
+             const std::vector<std::string>& label_args, bool json, int* exit_code) {
+  std::vector<pipeline::FeedLabel> labels;
+  for (const auto& a : label_args) {
+    if (!ParseLabelArg(a, &labels.emplace_back())) {
+      std::fprintf(stderr, "newsflow rules explain: --label '%s': expected FIELD:NAME, e.g. ths.tagInfo:半导体\n",
+                   a.c_str());
+      *exit_code = 2;
+      return;
+    }
+  }
   OfflineTagger t;
   if (!t.Open(dir, "newsflow rules explain")) {
     *exit_code = 1;
@@ -62,7 +79,7 @@ void Explain(const std::string& dir, std::string text, const std::optional<std::
     title = text.substr(0, nl);
     body = text.substr(nl + 1);
   }
-  pipeline::Item it = t.worker->TagText(title, body);
+  pipeline::Item it = t.worker->TagText(title, body, labels);
   if (json) {
     // The same object `query --json` prints for a stored document.
     std::puts(pipeline::RecordToJson(pipeline::ToRecord(it, t.rules().version())).c_str());
@@ -74,9 +91,17 @@ void Explain(const std::string& dir, std::string text, const std::optional<std::
   }
   for (const auto& tag : it.tags) {
     fmt::print("{}  score {:.2f}{}\n", tag.tag, tag.score, tag.alert ? "  [alert]" : "");
-    for (const auto& s : tag.spans)
+    for (const auto& s : tag.spans) {
+      if (s.field == storage::Field::kLabel) {
+        const auto& l = it.doc.labels[s.begin];
+        const rules::LabelEntry* e = t.rules().FindLabel({l.field, l.name});
+        fmt::print("  label {} '{}' weight {:.2f} (table entry at {}:{}): {}\n", l.field, l.name, e ? e->weight : 0.0,
+                   e ? e->file : "?", e ? e->line : 0, e ? e->reason : "");
+        continue;
+      }
       fmt::print("  {} '{}' at {}..{}: {}\n", s.field == storage::Field::kTitle ? "title" : "body ", s.keyword,
                  s.begin, s.end, Snippet(s.field == storage::Field::kTitle ? it.doc.title : it.doc.body, s));
+    }
     for (const auto& r : t.rules().rule_set().rules)
       if (r.tag == tag.tag)
         for (const auto& p : r.provenance) fmt::print("  from {} (rule at {}:{}): \"{}\"\n", p.seed, r.file, r.line, p.clause);
@@ -203,8 +228,14 @@ void RegisterRules(CLI::App& app, int* exit_code) {
     cmd->add_option("--rules", *dir, "rules directory")->default_str("rules/sets");
     cmd->add_option("text", *text, "text to tag (default: stdin; a first line is taken as the title)");
     cmd->add_option("--title", *title, "the title; the text (or stdin) is then the body, newlines and all");
+    auto labels = std::make_shared<std::vector<std::string>>();
+    cmd->add_option("--label", *labels,
+                    "a feed label of the item, FIELD:NAME (e.g. ths.tagInfo:半导体); repeatable; evidence through the "
+                    "rule set's label table");
     cmd->add_flag("--json", *json, "print the tags, scores and spans as the object `query --json` prints");
-    cmd->callback([dir, text, title, json, exit_code] { Explain(*dir, *text, *title, *json, exit_code); });
+    cmd->callback([dir, text, title, labels, json, exit_code] {
+      Explain(*dir, *text, *title, *labels, *json, exit_code);
+    });
   }
   {
     auto* cmd = rules->add_subcommand("lint", "Report duplicate, shadowed and unbounded keywords, missing provenance");

@@ -101,8 +101,15 @@ struct PreparedMap {
   std::array<std::string, kNumSlots> top;                  // single-component key, or empty
   std::array<std::string, kNumSlots> deep;                 // a multi-component JSON pointer, or empty
   bool required[kNumSlots] = {};
+  // Label sources (map.labels) by index: single-component keys, and deeper pointers.
+  std::vector<std::pair<std::string, size_t>> label_top, label_deep;
 
   explicit PreparedMap(FieldMap m) : map(std::move(m)) {
+    for (size_t i = 0; i < map.labels.size(); ++i) {
+      auto parts = SplitPointer(map.labels[i].path);
+      if (parts.size() == 1) label_top.emplace_back(parts[0], i);
+      else label_deep.emplace_back(map.labels[i].path, i);
+    }
     const std::string* paths[kNumSlots] = {&map.id, &map.time, &map.title, &map.body,
                                            &map.body_fallback, &map.url, &map.level, &map.stocks};
     for (int i = 0; i < kNumSlots; ++i) {
@@ -127,6 +134,7 @@ struct Decoder::Impl {
   // Per-decode state.
   bool seen[kNumSlots];
   bool escapes = false;  // the line has a backslash (strict_json.h)
+  uint32_t labels_seen = 0;  // bit i: label_top[i] taken in this line
   std::string body_fallback;
 
   const PreparedMap* Pick(std::string_view line, Status* err) const {
@@ -147,6 +155,17 @@ struct Decoder::Impl {
       return cls.get();
     *err = Status::InvalidArgument(
         "format auto: cannot tell the feed (no showTime, digest or ctime+content key); pass --format");
+    return nullptr;
+  }
+
+  // The label source read from top-level `key` (the first one, if the key
+  // repeats in the line: later ones are checked like unread values), or null.
+  const LabelSource* TopLabelSource(const PreparedMap& pm, std::string_view key) {
+    for (size_t i = 0; i < pm.label_top.size(); ++i)
+      if (pm.label_top[i].first == key && !(labels_seen & (1u << i))) {
+        labels_seen |= 1u << i;
+        return &pm.map.labels[pm.label_top[i].second];
+      }
     return nullptr;
   }
 
@@ -269,6 +288,52 @@ struct Decoder::Impl {
     return Status::OK();
   }
 
+  // The names of one label source: an array of strings, or of objects
+  // whose name_field is a string. Labels are optional metadata: any other
+  // shape is checked (the line must be valid JSON) and contributes nothing.
+  Status TakeLabels(const LabelSource& src, od::value v, Document* d) {
+    od::json_type t;
+    if (auto e = v.type().get(t)) return JsonError(e);
+    if (t != od::json_type::array) {
+      if (auto e = ConsumeStrict(v, t, escapes)) return JsonError(e);
+      return Status::OK();
+    }
+    od::array arr;
+    if (auto e = v.get_array().get(arr)) return JsonError(e);
+    for (auto el : arr) {
+      od::value ev;
+      od::json_type et;
+      if (auto e = el.get(ev)) return JsonError(e);
+      if (auto e = ev.type().get(et)) return JsonError(e);
+      std::string_view name;
+      if (et == od::json_type::string && src.name_field.empty()) {
+        if (auto e = ev.get_string().get(name)) return JsonError(e);
+      } else if (et == od::json_type::object && !src.name_field.empty()) {
+        od::object o;
+        if (auto e = ev.get_object().get(o)) return JsonError(e);
+        bool taken = false;
+        for (auto f : o) {
+          std::string_view key;
+          od::value fv;
+          od::json_type ft;
+          if (auto e = f.unescaped_key().get(key)) return JsonError(e);
+          if (auto e = f.value().get(fv)) return JsonError(e);
+          if (auto e = fv.type().get(ft)) return JsonError(e);
+          if (!taken && ft == od::json_type::string && key == src.name_field) {
+            if (auto e = fv.get_string().get(name)) return JsonError(e);
+            taken = true;
+          } else if (auto e = ConsumeStrict(fv, ft, escapes)) {
+            return JsonError(e);
+          }
+        }
+      } else if (auto e = ConsumeStrict(ev, et, escapes)) {
+        return JsonError(e);
+      }
+      if (!name.empty() && d->labels.size() < options.max_labels) d->labels.push_back({src.field, std::string(name)});
+    }
+    return Status::OK();
+  }
+
   // Reads one value into its slot.
   Status Take(const PreparedMap& pm, int slot, od::value v, Document* d) {
     const char* name = kSlotNames[slot];
@@ -312,6 +377,7 @@ struct Decoder::Impl {
     d->level.clear();
     d->stocks.clear();
     d->stock_codes.clear();
+    d->labels.clear();
     body_fallback.clear();
     if (line.size() > options.max_line_bytes)
       return Status::InvalidArgument("oversized line: " + std::to_string(line.size()) + " bytes (limit " +
@@ -339,6 +405,7 @@ struct Decoder::Impl {
     od::object obj;
     if (auto e = doc.get_object().get(obj)) return Status::InvalidArgument(std::string("json: not an object: ") + simdjson::error_message(e));
     std::fill(std::begin(seen), std::end(seen), false);
+    labels_seen = 0;
     for (auto field : obj) {
       std::string_view key;
       if (auto e = field.unescaped_key().get(key)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(e));
@@ -349,6 +416,10 @@ struct Decoder::Impl {
           break;
         }
       if (slot < 0) {
+        if (const LabelSource* src = TopLabelSource(*pm, key)) {
+          NEWSFLOW_RETURN_IF_ERROR(TakeLabels(*src, field.value(), d));
+          continue;
+        }
         // Not read, but it must be valid JSON all the same: a line is stored
         // only if it is valid as a whole (On-Demand would skip it unchecked).
         if (!options.validate_unread) continue;
@@ -374,6 +445,13 @@ struct Decoder::Impl {
       if (r.get(v)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(r.error()));
       seen[i] = true;
       NEWSFLOW_RETURN_IF_ERROR(Take(*pm, i, v, d));
+    }
+    for (const auto& [pointer, index] : pm->label_deep) {
+      od::value v;
+      auto r = doc.at_pointer(pointer);
+      if (r.error() == simdjson::NO_SUCH_FIELD || r.error() == simdjson::INDEX_OUT_OF_BOUNDS) continue;
+      if (r.get(v)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(r.error()));
+      NEWSFLOW_RETURN_IF_ERROR(TakeLabels(pm->map.labels[index], v, d));
     }
     for (int i = 0; i < kNumSlots; ++i)
       if (pm->required[i] && !seen[i]) return Status::InvalidArgument(std::string("missing required field `") + kSlotNames[i] + "`");

@@ -30,6 +30,7 @@ Status ParseFormatSpec(std::string_view text, FormatSpec* out);
 
 struct DecoderOptions {
   size_t max_line_bytes = 1 << 20;  // longer lines are dead-lettered as oversized
+  size_t max_labels = 64;           // feed labels kept per item (field_map.h `labels`); the rest are checked, not kept
   // A line is accepted only if it is valid JSON (RFC 8259) as a whole, the
   // values no field map reads included (strict_json.h, ValidJsonText). Off
   // only to measure what that costs (bench/decode_bench.cc).

@@ -7,6 +7,13 @@
 
 namespace newsflow::pipeline {
 
+// A topic name the feed attached to the item (ths tagInfo concept, cls
+// subject or sector): evidence for tags through the rule set's label table.
+struct FeedLabel {
+  std::string field;  // "ths.tagInfo", "cls.subjects", "cls.plate_list", or a field map's `as`
+  std::string name;   // as the feed wrote it
+};
+
 // One news item, independent of the feed it came from. Owned by its batch.
 struct Document {
   std::string key;        // "<source>:<id>", e.g. "cls:2370637", "eastmoney:2026...", "ths:4377313"
@@ -19,6 +26,7 @@ struct Document {
   std::string level;      // importance level where the feed has one (cls A/B/C, ths import)
   std::vector<std::string> stocks;       // the feed's codes as sent
   std::vector<std::string> stock_codes;  // CanonicalStockCode of each (stock_code.h), same order
+  std::vector<FeedLabel> labels;         // in the feed's order, per label source of the field map
 };
 
 }  // namespace newsflow::pipeline

@@ -22,6 +22,7 @@ FieldMap ClsFieldMap() {
   m.level = "/level";
   m.stocks = "/stock_list";
   m.stock_field = "StockID";
+  m.labels = {{"/subjects", "subject_name", "cls.subjects"}, {"/plate_list", "name", "cls.plate_list"}};
   m.required = {"id", "time", "body"};
   return m;
 }
@@ -54,6 +55,7 @@ FieldMap ThsFieldMap() {
   m.stocks = "/stock";
   m.stock_field = "stockCode";
   m.stock_market_field = "stockMarket";
+  m.labels = {{"/tagInfo", "name", "ths.tagInfo"}};
   m.required = {"id", "time", "title"};
   return m;
 }
@@ -84,6 +86,34 @@ bool ParseTz(const std::string& s, int* minutes) {
   if (!digits(1, colon, &h) || !digits(colon + 1, s.size(), &m) || h > 14 || m > 59) return false;
   *minutes = (s[0] == '-' ? -1 : 1) * (h * 60 + m);
   return true;
+}
+
+constexpr size_t kMaxLabelSources = 16;  // the decoder keeps one bit per source
+
+// `labels:` — a list of {path, name_field, as}.
+Status ParseLabelSources(const YAML::Node& v, const std::string& path, std::vector<LabelSource>* out) {
+  const auto where = [&](const YAML::Node& n) { return path + ":" + std::to_string(n.Mark().line + 1) + ": "; };
+  if (!v.IsSequence()) return Status::InvalidArgument(where(v) + "`labels` must be a list of {path, name_field, as}");
+  for (const auto& n : v) {
+    if (!n.IsMap()) return Status::InvalidArgument(where(n) + "a label source must be a mapping {path, name_field, as}");
+    LabelSource src;
+    for (const auto& kv : n) {
+      const auto key = kv.first.as<std::string>();
+      if (key == "path") src.path = kv.second.as<std::string>();
+      else if (key == "name_field") src.name_field = kv.second.as<std::string>();
+      else if (key == "as") src.field = kv.second.as<std::string>();
+      else return Status::InvalidArgument(where(kv.first) + "unknown label source key `" + key + "` (path, name_field, as)");
+    }
+    if (src.path.empty() || src.path[0] != '/')
+      return Status::InvalidArgument(where(n) + "a label source needs `path`, a JSON pointer like /tags");
+    const size_t dot = src.field.find('.');
+    if (dot == 0 || dot == std::string::npos || dot + 1 == src.field.size())
+      return Status::InvalidArgument(where(n) + "a label source needs `as: FEED.FIELD` (its field in the label table)");
+    if (out->size() == kMaxLabelSources)
+      return Status::InvalidArgument(where(n) + "at most " + std::to_string(kMaxLabelSources) + " label sources");
+    out->push_back(std::move(src));
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -123,6 +153,7 @@ Status LoadFieldMap(const std::string& path, FieldMap* out) {
       else if (key == "stock_field") m.stock_field = v.as<std::string>();
       else if (key == "stock_market_field") m.stock_market_field = v.as<std::string>();
       else if (key == "title_from_body_brackets") m.title_from_body_brackets = v.as<bool>();
+      else if (key == "labels") err = ParseLabelSources(v, path, &m.labels);
       else if (key == "time_format") {
         const auto f = v.as<std::string>();
         if (f == "unix_s") m.time_format = TimeFormat::kUnixSeconds;
@@ -141,7 +172,7 @@ Status LoadFieldMap(const std::string& path, FieldMap* out) {
       } else {
         return Status::InvalidArgument(where(kv.first) + "unknown key `" + key +
                "` (expected source, id, title, body, body_fallback, time, time_format, tz_offset, url, level, "
-               "stocks, stock_field, stock_market_field, title_from_body_brackets, required)");
+               "stocks, stock_field, stock_market_field, title_from_body_brackets, labels, required)");
       }
       if (!err.ok()) return err;
     }

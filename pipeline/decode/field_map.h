@@ -17,6 +17,11 @@
 //   stock_field: StockID
 //   stock_market_field: stockMarket  # optional: the object's market id (ths), see stock_code.h
 //   title_from_body_brackets: false  # empty title -> the 【…】 prefix of body (cls)
+//   labels:                  # the feed's own topic names, evidence for tags
+//     - {path: /tagInfo, name_field: name, as: ths.tagInfo}  # array of objects
+//     - {path: /keywords, as: mine.keywords}                 # array of strings
+//                            # `as` is the label's field in the rule set's label
+//                            # table (rules/SCHEMA.md, "Feed labels")
 //   required: [id, time, body]       # fields whose absence dead-letters the item
 //
 // Unknown keys are rejected so that typos surface at start-up.
@@ -31,6 +36,14 @@ namespace newsflow::pipeline {
 
 enum class TimeFormat { kNone, kUnixSeconds, kUnixMillis, kDateTime };
 
+// Where a feed keeps topic names: an array of strings, or of objects whose
+// `name_field` is the name.
+struct LabelSource {
+  std::string path;        // JSON pointer to the array
+  std::string name_field;  // "" = the elements are strings
+  std::string field;       // the labels' field, "FEED.FIELD"
+};
+
 struct FieldMap {
   std::string source;
   std::string id, title, body, body_fallback, time, url, level, stocks;
@@ -40,6 +53,7 @@ struct FieldMap {
   int tz_offset_minutes = 0;
   bool title_from_body_brackets = false;
   std::vector<std::string> required;  // names among: id, time, title, body
+  std::vector<LabelSource> labels;
 };
 
 // The built-in maps.

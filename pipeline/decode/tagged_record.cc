@@ -51,6 +51,18 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "ruleset_version", true, &out->ruleset_version));
   NEWSFLOW_RETURN_IF_ERROR(Strings(o, "stocks", &out->stocks));
   NEWSFLOW_RETURN_IF_ERROR(Strings(o, "stock_codes", &out->stock_codes));
+  simdjson::dom::array labels;  // absent from producers before feed labels
+  if (const auto le = o["labels"].get(labels); le != simdjson::NO_SUCH_FIELD) {
+    NEWSFLOW_RETURN_IF_ERROR(Field("labels", le));
+    for (auto x : labels) {
+      simdjson::dom::object lo;
+      NEWSFLOW_RETURN_IF_ERROR(Field("labels", x.get(lo)));
+      storage::Label l;
+      NEWSFLOW_RETURN_IF_ERROR(Str(lo, "field", true, &l.field));
+      NEWSFLOW_RETURN_IF_ERROR(Str(lo, "name", true, &l.name));
+      out->labels.push_back(std::move(l));
+    }
+  }
   std::vector<std::string> tags;
   NEWSFLOW_RETURN_IF_ERROR(Field("tags", o["tags"].error()));
   NEWSFLOW_RETURN_IF_ERROR(Strings(o, "tags", &tags));
@@ -75,12 +87,16 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
       NEWSFLOW_RETURN_IF_ERROR(Str(so, "keyword", true, &s.keyword));
       std::string field;
       NEWSFLOW_RETURN_IF_ERROR(Str(so, "field", true, &field));
-      if (field != "title" && field != "body")
-        return Status::InvalidArgument("tagged: span field must be title or body, got '" + field + "'");
-      s.field = field == "title" ? storage::Field::kTitle : storage::Field::kBody;
+      if (field != "title" && field != "body" && field != "label")
+        return Status::InvalidArgument("tagged: span field must be title, body or label, got '" + field + "'");
+      s.field = field == "title" ? storage::Field::kTitle
+                : field == "body" ? storage::Field::kBody
+                                  : storage::Field::kLabel;
       uint64_t b = 0, e = 0;
       NEWSFLOW_RETURN_IF_ERROR(Field("spans.begin", so["begin"].get(b)));
       NEWSFLOW_RETURN_IF_ERROR(Field("spans.end", so["end"].get(e)));
+      if (s.field == storage::Field::kLabel && (b >= out->labels.size() || e != b + 1))
+        return Status::InvalidArgument("tagged: a label span must be [i, i + 1) of `labels`");
       s.begin = static_cast<decltype(s.begin)>(b);
       s.end = static_cast<decltype(s.end)>(e);
       out->spans.push_back(std::move(s));

@@ -9,7 +9,9 @@ void EvaluateStage::Run(Item& it) {
   it.tags.clear();
   if (!it.error.empty()) return;
   matches_.clear();
-  rules_.Evaluate(scratch_, &matches_);
+  labels_.clear();
+  for (const auto& l : it.doc.labels) labels_.push_back({l.field, l.name});
+  rules_.Evaluate(scratch_, labels_, &matches_);
   const auto& patterns = rules_.patterns();
   const auto& tags = rules_.tags();
   const auto title_len = static_cast<uint32_t>(it.title_norm.text.size());
@@ -30,6 +32,16 @@ void EvaluateStage::Run(Item& it) {
         const uint32_t off = title_len + 1;  // the '\n' between title and body
         it.body_norm.MapBack(h.begin - off, h.end - off, it.doc.body, &s.begin, &s.end);
       }
+      t.spans.push_back(std::move(s));
+    }
+    for (uint32_t li : m.labels) {
+      // A label span: [i, i + 1) indexes the document's labels (record.h).
+      storage::Span s;
+      s.tag = t.tag;
+      s.keyword = it.doc.labels[li].name;
+      s.field = storage::Field::kLabel;
+      s.begin = li;
+      s.end = li + 1;
       t.spans.push_back(std::move(s));
     }
     it.tags.push_back(std::move(t));

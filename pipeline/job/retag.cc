@@ -92,7 +92,9 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
       }
       storage::Record old;
       if (!storage::DecodeRecord(encoded, &old)) return Status::Corruption("corrupt stored record " + key);
-      Item it = worker->TagText(old.title, old.body);
+      std::vector<FeedLabel> labels;
+      for (const auto& l : old.labels) labels.push_back({l.field, l.name});
+      Item it = worker->TagText(old.title, old.body, std::move(labels));
       const storage::Record fresh = ToRecord(it, tagger->version());
       storage::Record next = old;
       next.tags = fresh.tags;

@@ -32,10 +32,11 @@ TagWorker::TagWorker(std::shared_ptr<const Tagger> tagger, std::unique_ptr<rules
       match_(tagger_->rules(), scratch_.get()),
       evaluate_(tagger_->rules(), scratch_.get()) {}
 
-Item TagWorker::TagText(std::string title, std::string body) {
+Item TagWorker::TagText(std::string title, std::string body, std::vector<FeedLabel> labels) {
   Item it;
   it.doc.title = std::move(title);
   it.doc.body = std::move(body);
+  it.doc.labels = std::move(labels);
   Tag(it);
   return it;
 }

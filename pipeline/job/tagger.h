@@ -68,8 +68,9 @@ class TagWorker {
     match_.Run(it);
     evaluate_.Run(it);
   }
-  // Tags a title/body pair as a document with that title and body.
-  Item TagText(std::string title, std::string body);
+  // Tags a title/body pair (and the feed's labels, if any) as a document
+  // with that title, body and labels.
+  Item TagText(std::string title, std::string body, std::vector<FeedLabel> labels = {});
   // Every keyword hit of the last Tag() (valid until the next one), for tools
   // that report keywords as well as tags (`rules coverage`).
   const rules::MatchSet& last_matches() const { return scratch_->matches(); }

@@ -30,6 +30,15 @@ size_t Utf8Len(std::string_view s, size_t i) {
   return n;
 }
 
+const char* SpanFieldName(storage::Field f) {
+  switch (f) {
+    case storage::Field::kTitle: return "title";
+    case storage::Field::kBody: return "body";
+    case storage::Field::kLabel: return "label";
+  }
+  return "body";
+}
+
 }  // namespace
 
 void AppendJsonString(std::string* out, std::string_view s) {
@@ -124,7 +133,16 @@ std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& o) {
   AppendJsonStringArray(&out, r.stocks);
   out += ",\"stock_codes\":";
   AppendJsonStringArray(&out, r.stock_codes);
-  out += ",\"tags\":[";
+  out += ",\"labels\":[";
+  for (size_t i = 0; i < r.labels.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"field\":";
+    AppendJsonString(&out, r.labels[i].field);
+    out += ",\"name\":";
+    AppendJsonString(&out, r.labels[i].name);
+    out += '}';
+  }
+  out += "],\"tags\":[";
   for (size_t i = 0; i < r.tags.size(); ++i) {
     if (i) out += ',';
     AppendJsonString(&out, r.tags[i].tag);
@@ -140,17 +158,20 @@ std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& o) {
     out += ",\"spans\":[";
     for (size_t i = 0; i < r.spans.size(); ++i) {
       const auto& s = r.spans[i];
-      const std::string& field = s.field == storage::Field::kTitle ? r.title : r.body;
       if (i) out += ',';
       out += "{\"tag\":";
       AppendJsonString(&out, s.tag);
       out += ",\"keyword\":";
       AppendJsonString(&out, s.keyword);
-      out += fmt::format(",\"field\":\"{}\",\"begin\":{},\"end\":{},\"text\":",
-                         s.field == storage::Field::kTitle ? "title" : "body", s.begin, s.end);
-      const std::string_view text = s.begin <= s.end && s.end <= field.size()
-                                        ? std::string_view(field).substr(s.begin, s.end - s.begin)
-                                        : std::string_view();
+      out += fmt::format(",\"field\":\"{}\",\"begin\":{},\"end\":{},\"text\":", SpanFieldName(s.field),
+                         s.begin, s.end);
+      std::string_view text;
+      if (s.field == storage::Field::kLabel) {
+        if (s.begin < r.labels.size()) text = r.labels[s.begin].name;  // a label span: the label's name
+      } else {
+        const std::string& field = s.field == storage::Field::kTitle ? r.title : r.body;
+        if (s.begin <= s.end && s.end <= field.size()) text = std::string_view(field).substr(s.begin, s.end - s.begin);
+      }
       AppendJsonString(&out, text);
       out += '}';
     }

@@ -33,9 +33,12 @@ struct RecordJsonOptions {
 
 // One JSON object (no newline): key, source, time, time_ms, [local_time, tz,]
 // title, [body,] url, level,
-// stocks (as the feed sent them), stock_codes (canonical, same order, "" = none), tags [ids], scores {id: score}, spans [{tag, keyword, field, begin,
-// end, text}], ruleset_version, story (the key itself for a document stored
-// before story ids), and "also" when options.also is set.
+// stocks (as the feed sent them), stock_codes (canonical, same order, "" =
+// none), labels [{field, name}] (the feed's topic names), tags [ids], scores
+// {id: score}, spans [{tag, keyword, field, begin, end, text}] (field
+// "title"/"body": byte offsets and the original text; "label": begin = the
+// index in labels, text = its name), ruleset_version, story (the key itself
+// for a document stored before story ids), and "also" when options.also is set.
 std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& options = {});
 
 }  // namespace newsflow::pipeline

@@ -109,6 +109,72 @@ TEST(Decoder, ThsStringTimesAndImportance) {
   EXPECT_EQ(d.stocks, std::vector<std::string>{"AMD"});
 }
 
+std::vector<std::pair<std::string, std::string>> Labels(const Document& d) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& l : d.labels) out.emplace_back(l.field, l.name);
+  return out;
+}
+
+// The feeds' topic names become labels: ths tagInfo names, cls subject and
+// sector names, in the feed's order.
+TEST(Decoder, FeedLabelsFromThsTagInfoAndClsSubjects) {
+  Decoder ths(Spec("ths"));
+  Document d;
+  ASSERT_TRUE(ths.Decode(R"({"id":"1","ctime":"1779120917","title":"t","tagInfo":[{"id":"50023001","name":"AMD","score":"0.804","type":"1"},{"id":"50107617","name":"算力概念","score":"0.75","type":"1"}]})", &d).ok());
+  using L = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(Labels(d), (L{{"ths.tagInfo", "AMD"}, {"ths.tagInfo", "算力概念"}}));
+
+  Decoder cls(Spec("cls"));
+  ASSERT_TRUE(cls.Decode(R"({"id":2,"ctime":1779120917,"content":"c","subjects":[{"subject_id":1171,"subject_name":"有色金属","plate_id":2412}],"plate_list":[{"RiseRange":0.83,"StockID":"cls80333","name":"大金融"}]})", &d).ok());
+  EXPECT_EQ(Labels(d), (L{{"cls.subjects", "有色金属"}, {"cls.plate_list", "大金融"}}));
+  // Reset between items; eastmoney has none.
+  Decoder em(Spec("eastmoney"));
+  ASSERT_TRUE(em.Decode(R"({"code":"3","showTime":"2026-05-18 10:00:00","title":"t","summary":"s"})", &d).ok());
+  EXPECT_TRUE(d.labels.empty());
+}
+
+// Labels are optional metadata: another shape, empty names or a missing
+// name contribute nothing and do not lose the item; invalid JSON inside them
+// still makes the line a dead letter.
+TEST(Decoder, OddFeedLabelsAreSkippedButStillValidated) {
+  Decoder ths(Spec("ths"));
+  Document d;
+  for (const char* tag_info : {R"("")", R"(null)", R"({"name":"x"})", R"([1,"x",{"id":"1"},{"name":""},{"name":7}])"}) {
+    const std::string line = std::string(R"({"id":"1","ctime":"1779120917","title":"t","tagInfo":)") + tag_info + "}";
+    ASSERT_TRUE(ths.Decode(line, &d).ok()) << line;
+    EXPECT_TRUE(d.labels.empty()) << line;
+  }
+  EXPECT_FALSE(ths.Decode(R"({"id":"1","ctime":"1779120917","title":"t","tagInfo":[{"name":"x","score":01}]})", &d).ok());
+  EXPECT_FALSE(ths.Decode(R"({"id":"1","ctime":"1779120917","title":"t","tagInfo":[tru]})", &d).ok());
+  // At most max_labels are kept.
+  DecoderOptions few;
+  few.max_labels = 2;
+  Decoder capped(Spec("ths"), few);
+  ASSERT_TRUE(capped.Decode(R"({"id":"1","ctime":"1779120917","title":"t","tagInfo":[{"name":"a"},{"name":"b"},{"name":"c"}]})", &d).ok());
+  EXPECT_EQ(d.labels.size(), 2u);
+}
+
+TEST(Decoder, FieldMapLabelSources) {
+  testing::TempDir tmp;
+  {
+    std::ofstream(tmp.path("m.yaml")) << "source: s\nid: /id\nbody: /b\nlabels:\n"
+                                         "  - {path: /kw, as: s.keywords}\n"
+                                         "  - {path: /meta/topics, name_field: label, as: s.topics}\n";
+  }
+  FormatSpec spec;
+  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  Decoder dec(spec);
+  Document d;
+  ASSERT_TRUE(dec.Decode(R"({"id":"1","b":"x","kw":["芯片","AI"],"meta":{"topics":[{"label":"半导体"}]}})", &d).ok());
+  using L = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(Labels(d), (L{{"s.keywords", "芯片"}, {"s.keywords", "AI"}, {"s.topics", "半导体"}}));
+  for (const char* bad : {"  - {path: kw, as: s.k}\n", "  - {path: /kw, as: nodot}\n", "  - {path: /kw}\n",
+                          "  - {path: /kw, as: s.k, color: red}\n", "  - /kw\n"}) {
+    std::ofstream(tmp.path("bad.yaml"), std::ios::trunc) << "source: s\nid: /id\nbody: /b\nlabels:\n" << bad;
+    EXPECT_FALSE(ParseFormatSpec("map:" + tmp.path("bad.yaml"), &spec).ok()) << bad;
+  }
+}
+
 TEST(Decoder, HtmlIsKeptForTheNormalizer) {
   Decoder dec(Spec("eastmoney"));
   Document d;

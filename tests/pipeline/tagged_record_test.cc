@@ -21,9 +21,11 @@ storage::Record Sample() {
   r.level = "B";
   r.stocks = {"sz002670", "1.600812"};
   r.stock_codes = {"SZ002670", "SH600812"};
+  r.labels = {{"cls.subjects", "环球市场情报"}, {"cls.subjects", "人工智能"}};
   r.tags = {{"cluster:ai", 1.25}, {"region:shenzhen", 2.0}};
   r.spans = {{"cluster:ai", "人工智能", storage::Field::kBody, 0, 12},
-             {"region:shenzhen", "深圳", storage::Field::kTitle, 0, 6}};
+             {"region:shenzhen", "深圳", storage::Field::kTitle, 0, 6},
+             {"cluster:ai", "人工智能", storage::Field::kLabel, 1, 2}};
   r.ruleset_version = "4873ea72f8713548";
   r.story = "cls:2370000";
   return r;
@@ -49,9 +51,14 @@ TEST(TaggedRecord, WhatTaggedPublishesDecodesToTheSameRecord) {
   ASSERT_EQ(back.tags.size(), 2u);
   EXPECT_EQ(back.tags[0].tag, "cluster:ai");
   EXPECT_DOUBLE_EQ(back.tags[0].score, 1.25);
-  ASSERT_EQ(back.spans.size(), 2u);
+  ASSERT_EQ(back.labels.size(), 2u);
+  EXPECT_EQ(back.labels[1].field, "cls.subjects");
+  EXPECT_EQ(back.labels[1].name, "人工智能");
+  ASSERT_EQ(back.spans.size(), 3u);
   EXPECT_EQ(back.spans[1].field, storage::Field::kTitle);
   EXPECT_EQ(back.spans[1].end, 6u);
+  EXPECT_EQ(back.spans[2].field, storage::Field::kLabel);
+  EXPECT_EQ(back.spans[2].begin, 1u);
   EXPECT_TRUE(back.story.empty());  // the desk node clusters stories itself
 }
 
@@ -73,6 +80,11 @@ TEST(TaggedRecord, AMalformedDocumentIsAnErrorNamingTheField) {
       {R"({"key":"cls:1","source":"cls","time_ms":5,"tags":[],"scores":{},"ruleset_version":"v",)"
        R"("spans":[{"tag":"a","keyword":"b","field":"url","begin":0,"end":1}]})",
        "span field"},
+      {R"({"key":"cls:1","source":"cls","time_ms":5,"tags":[],"scores":{},"ruleset_version":"v","labels":[],)"
+       R"("spans":[{"tag":"a","keyword":"b","field":"label","begin":0,"end":1}]})",
+       "label span"},
+      {R"({"key":"cls:1","source":"cls","time_ms":5,"tags":[],"scores":{},"ruleset_version":"v","labels":[{"name":"x"}]})",
+       "field"},
       {"{not json", "(document)"},
   };
   for (const auto& c : cases) {
