@@ -237,8 +237,50 @@ struct Decoder::Impl {
     return FieldError("time", "out of range: " + std::to_string(ms) + " ms is not in 1990..2099 (UTC)");
   }
 
-  // Every element is read or consumed strictly; an object element gives its
-  // `stock_field` string (the first one, if the key repeats).
+  // One element of an array of names: a string (if `strings`), or an object
+  // whose `field` is a string (and its `second` field, if one is named);
+  // the first of each when a key repeats. Everything else in it is consumed
+  // strictly (the line must be valid JSON). *took says whether the element
+  // gave a name (possibly an empty one).
+  Status TakeNamedElement(od::value ev, bool strings, std::string_view field, std::string_view second,
+                          std::string_view* name, std::string_view* second_value, bool* took) {
+    *took = false;
+    od::json_type et;
+    if (auto e = ev.type().get(et)) return JsonError(e);
+    if (et == od::json_type::string && strings) {
+      if (auto e = ev.get_string().get(*name)) return JsonError(e);
+      *took = true;
+      return Status::OK();
+    }
+    if (et != od::json_type::object || field.empty()) {
+      if (auto e = ConsumeStrict(ev, et, escapes)) return JsonError(e);
+      return Status::OK();
+    }
+    od::object o;
+    if (auto e = ev.get_object().get(o)) return JsonError(e);
+    bool taken = false, second_taken = false;
+    for (auto f : o) {
+      std::string_view key;
+      od::value fv;
+      od::json_type ft;
+      if (auto e = f.unescaped_key().get(key)) return JsonError(e);
+      if (auto e = f.value().get(fv)) return JsonError(e);
+      if (auto e = fv.type().get(ft)) return JsonError(e);
+      if (!taken && ft == od::json_type::string && key == field) {
+        if (auto e = fv.get_string().get(*name)) return JsonError(e);
+        taken = *took = true;
+      } else if (!second_taken && ft == od::json_type::string && !second.empty() && key == second) {
+        if (auto e = fv.get_string().get(*second_value)) return JsonError(e);
+        second_taken = true;
+      } else if (auto e = ConsumeStrict(fv, ft, escapes)) {
+        return JsonError(e);
+      }
+    }
+    return Status::OK();
+  }
+
+  // Strings, or objects whose `stock_field` is the code (and
+  // `stock_market_field` its market, for the canonical form).
   Status TakeStocks(const PreparedMap& pm, od::value v, od::json_type t, Document* d) {
     if (t == od::json_type::null) return Status::OK();
     if (t != od::json_type::array) return FieldError("stocks", std::string("expected array, got ") + TypeName(t));
@@ -246,44 +288,14 @@ struct Decoder::Impl {
     if (auto e = v.get_array().get(arr)) return JsonError(e);
     for (auto el : arr) {
       od::value ev;
-      od::json_type et;
       if (auto e = el.get(ev)) return JsonError(e);
-      if (auto e = ev.type().get(et)) return JsonError(e);
-      std::string_view sv;
-      if (et == od::json_type::string) {
-        if (auto e = ev.get_string().get(sv)) return JsonError(e);
-        d->stocks.emplace_back(sv);
-        d->stock_codes.push_back(CanonicalStockCode(sv));
-      } else if (et == od::json_type::object && !pm.map.stock_field.empty()) {
-        od::object o;
-        if (auto e = ev.get_object().get(o)) return JsonError(e);
-        bool taken = false, market_taken = false;
-        std::string market;
-        for (auto f : o) {
-          std::string_view key;
-          od::value fv;
-          od::json_type ft;
-          if (auto e = f.unescaped_key().get(key)) return JsonError(e);
-          if (auto e = f.value().get(fv)) return JsonError(e);
-          if (auto e = fv.type().get(ft)) return JsonError(e);
-          if (!taken && ft == od::json_type::string && key == pm.map.stock_field) {
-            if (auto e = fv.get_string().get(sv)) return JsonError(e);
-            d->stocks.emplace_back(sv);
-            taken = true;
-          } else if (!market_taken && ft == od::json_type::string && !pm.map.stock_market_field.empty() &&
-                     key == pm.map.stock_market_field) {
-            std::string_view raw_market;
-            if (auto e = fv.get_string().get(raw_market)) return JsonError(e);
-            market.assign(raw_market);
-            market_taken = true;
-          } else if (auto e = ConsumeStrict(fv, ft, escapes)) {
-            return JsonError(e);
-          }
-        }
-        if (taken) d->stock_codes.push_back(CanonicalStockCode(d->stocks.back(), market));
-      } else if (auto e = ConsumeStrict(ev, et, escapes)) {
-        return JsonError(e);
-      }
+      std::string_view code, market;
+      bool took = false;
+      NEWSFLOW_RETURN_IF_ERROR(
+          TakeNamedElement(ev, true, pm.map.stock_field, pm.map.stock_market_field, &code, &market, &took));
+      if (!took) continue;
+      d->stocks.emplace_back(code);
+      d->stock_codes.push_back(CanonicalStockCode(code, market));
     }
     return Status::OK();
   }
@@ -302,33 +314,11 @@ struct Decoder::Impl {
     if (auto e = v.get_array().get(arr)) return JsonError(e);
     for (auto el : arr) {
       od::value ev;
-      od::json_type et;
       if (auto e = el.get(ev)) return JsonError(e);
-      if (auto e = ev.type().get(et)) return JsonError(e);
-      std::string_view name;
-      if (et == od::json_type::string && src.name_field.empty()) {
-        if (auto e = ev.get_string().get(name)) return JsonError(e);
-      } else if (et == od::json_type::object && !src.name_field.empty()) {
-        od::object o;
-        if (auto e = ev.get_object().get(o)) return JsonError(e);
-        bool taken = false;
-        for (auto f : o) {
-          std::string_view key;
-          od::value fv;
-          od::json_type ft;
-          if (auto e = f.unescaped_key().get(key)) return JsonError(e);
-          if (auto e = f.value().get(fv)) return JsonError(e);
-          if (auto e = fv.type().get(ft)) return JsonError(e);
-          if (!taken && ft == od::json_type::string && key == src.name_field) {
-            if (auto e = fv.get_string().get(name)) return JsonError(e);
-            taken = true;
-          } else if (auto e = ConsumeStrict(fv, ft, escapes)) {
-            return JsonError(e);
-          }
-        }
-      } else if (auto e = ConsumeStrict(ev, et, escapes)) {
-        return JsonError(e);
-      }
+      std::string_view name, unused;
+      bool took = false;
+      NEWSFLOW_RETURN_IF_ERROR(
+          TakeNamedElement(ev, src.name_field.empty(), src.name_field, {}, &name, &unused, &took));
       if (!name.empty() && d->labels.size() < options.max_labels) d->labels.push_back({src.field, std::string(name)});
     }
     return Status::OK();

@@ -51,7 +51,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RULES_DIR = os.path.dirname(HERE)
 REPO = os.path.dirname(RULES_DIR)
 
-TOP_KEYS = {"version", "rules"}
+TOP_KEYS = {"version", "rules", "labels"}
+LABEL_KEYS = {"field", "name", "tags", "weight", "reason"}
+LABELS = []  # (where, entry) of every label table entry, checked against the taxonomy in main()
 RULE_KEYS = {"tag", "name", "any", "all", "not", "except", "regex", "title_weight",
              "min_score", "alert", "provenance"}
 PROV_KEYS = {"seed", "clause"}
@@ -262,6 +264,15 @@ def load_rules(rep, seeds_dir):
             rep.err(f"{name}: unknown top-level key {k!r}")
         if doc.get("version") != 1:
             rep.err(f"{name}: version must be 1")
+        if "labels" in doc:
+            lab = doc["labels"]
+            if not isinstance(lab, list) or not lab:
+                rep.err(f"{name}: `labels` must be a non-empty list")
+            else:
+                for i, e in enumerate(lab):
+                    LABELS.append((f"{name} label #{i + 1}", e))
+            if "rules" not in doc:
+                continue
         lst = doc.get("rules")
         if not isinstance(lst, list) or not lst:
             rep.err(f"{name}: `rules` must be a non-empty list")
@@ -433,6 +444,31 @@ def corpus_checks(rep, rules, tags, corpus, args):
             print(f"  [{','.join(dict.fromkeys(detail))}] {(title or body)[:70]} | {body[:110]}")
 
 
+def check_labels(rep, fams):
+    """Label table entries: known keys, taxonomy tag ids, a reason, one entry per (field, name)."""
+    seen = {}
+    for where, e in LABELS:
+        if not isinstance(e, dict):
+            rep.err(f"{where}: not a mapping")
+            continue
+        for k in set(e) - LABEL_KEYS:
+            rep.err(f"{where}: unknown key {k!r}")
+        key = (e.get("field"), e.get("name"))
+        if key in seen:
+            rep.err(f"{where}: duplicate of {seen[key]} ({key[0]} {key[1]})")
+        seen[key] = where
+        if not str(e.get("reason") or "").strip():
+            rep.err(f"{where}: no reason")
+        tags = e.get("tags")
+        if not isinstance(tags, list) or not tags:
+            rep.err(f"{where}: `tags` must be a non-empty list")
+            continue
+        for t in tags:
+            fam = str(t).split(":")[0]
+            if fam in ("cluster", "theme", "region") and fams and t not in fams:
+                rep.err(f"{where}: tag {t!r} is not in the taxonomy")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--taxonomy", default=None, help="taxonomy.md (default: rules/taxonomy.md, else ../shared/taxonomy.md)")
@@ -464,7 +500,8 @@ def main():
         print(f"taxonomy: {tax}: {len(fams)} fixed ids")
 
     files, rules = load_rules(rep, args.seeds)
-    print(f"rule files: {len(files)}; rules: {len(rules)}")
+    print(f"rule files: {len(files)}; rules: {len(rules)}; label table entries: {len(LABELS)}")
+    check_labels(rep, fams)
     tags = {r.tag for r in rules}
     per_family = {}
     for t in tags:

@@ -116,9 +116,16 @@ TEST(EndToEnd, SpansPointIntoTheOriginalText) {
   storage::QueryOptions q;
   q.limit = 0;
   ASSERT_TRUE(store->Query(q, &recs).ok());
-  size_t spans = 0;
+  size_t spans = 0, label_spans = 0;
   for (const auto& r : recs)
     for (const auto& s : r.spans) {
+      if (s.field == storage::Field::kLabel) {  // evidence from the feed's labels: [i, i + 1) of r.labels
+        ASSERT_LT(s.begin, r.labels.size()) << r.key;
+        EXPECT_EQ(s.end, s.begin + 1) << r.key;
+        EXPECT_EQ(s.keyword, r.labels[s.begin].name) << r.key;
+        ++label_spans;
+        continue;
+      }
       const std::string& f = s.field == storage::Field::kTitle ? r.title : r.body;
       ASSERT_LE(s.end, f.size());
       ASSERT_LT(s.begin, s.end);
@@ -133,6 +140,7 @@ TEST(EndToEnd, SpansPointIntoTheOriginalText) {
       ++spans;
     }
   EXPECT_GT(spans, 50u);
+  EXPECT_GT(label_spans, 0u) << "cls subjects map to tags in rules/sets/labels.yaml";
 }
 
 TEST(EndToEnd, ReingestingIsIdempotent) {

@@ -572,6 +572,8 @@
       d.story && d.story !== d.key ? [el('dt', { text: 'story' }), el('dd', { class: 'mono', text: d.story })] : null,
       url ? [el('dt', { text: 'link' }), el('dd', {}, el('a', { href: url, target: '_blank', rel: 'noopener noreferrer', text: url }))] : null,
       (d.stocks && d.stocks.length) ? [el('dt', { text: 'stocks' }), el('dd', { class: 'mono', text: d.stocks.join(' ') })] : null,
+      (d.labels && d.labels.length) ? [el('dt', { text: 'feed labels' }),
+        el('dd', { class: 'feed-labels', text: d.labels.map((l) => l.name).join('、') })] : null,
       d.ruleset_version ? [el('dt', { text: 'rules' }), el('dd', { class: 'mono', text: d.ruleset_version })] : null);
 
     const tagTable = el('table', { class: 'tags-table' },
@@ -585,7 +587,8 @@
       el('thead', {}, el('tr', {}, ['tag', 'keyword', 'text', 'field', 'bytes'].map((h) => el('th', { text: h })))),
       el('tbody', {}, (d.spans || []).map((s) => el('tr', { class: 'span-row' },
         el('td', { text: s.tag }), el('td', { text: s.keyword }), el('td', {}, el('mark', { text: s.text })),
-        el('td', { text: s.field }), el('td', { class: 'num mono', text: `${s.begin}–${s.end}` })))));
+        el('td', { text: s.field === 'label' ? `label (${((d.labels || [])[s.begin] || {}).field || ''})` : s.field }),
+        el('td', { class: 'num mono', text: s.field === 'label' ? '' : `${s.begin}–${s.end}` })))));
 
     const provList = el('div', { class: 'provenance' }, tags.map((t) => el('div', { class: 'prov-tag', 'data-tag': t },
       el('h4', {}, el('span', { class: `tag tag-${t.split(':')[0]}`, text: t })),
