@@ -44,6 +44,9 @@ void Check(const std::string& dir, int* exit_code) {
   for (const auto& [f, n] : families) fmt::print("  {:8} {} tags\n", f, n);
   fmt::print("hyperscan: {} API, database {} bytes, scratch {} bytes\n",
              t.rules().literal_api() ? "literal" : "regex", t.rules().database_bytes(), t.rules().scratch_bytes());
+  static constexpr const char* kCache[] = {"off", "hit", "miss (compiled, written)", "rejected (compiled, rewritten)"};
+  fmt::print("database cache: {}{}{}\n", kCache[static_cast<int>(t.rules().cache_state())],
+             t.rules().cache_detail().empty() ? "" : ": ", t.rules().cache_detail());
 }
 
 // "FIELD:NAME" -> a feed label (the name may hold ':').

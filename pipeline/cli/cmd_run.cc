@@ -34,6 +34,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "stored with their tags, not tagged again)")
       ->default_str("auto");
   cmd->add_option("--rules", opts->rules_dir, "directory of rule files (*.yaml)")->default_str("rules/sets");
+  cmd->add_option("--rules-cache", opts->rules_cache_dir,
+                  "directory for compiled Hyperscan databases, reused when the patterns, Hyperscan and the CPU are "
+                  "the same and the file verifies; \"\" = none (default: NEWSFLOW_RULES_CACHE, else "
+                  "$XDG_CACHE_HOME or ~/.cache /newsflow/hyperscan)");
   cmd->add_option("--db", opts->db, "RocksDB directory (created if missing)")->required();
   cmd->add_option("--threads", opts->threads, "worker threads (0 = one per core)");
   cmd->add_option("--batch", opts->limits.max_items, "records per batch")->default_str("1024")

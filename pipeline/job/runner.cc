@@ -120,6 +120,7 @@ class Job {
     TaggerOptions to;
     to.rules_dir = o_.rules_dir;
     to.evaluate = o_.evaluate;
+    to.rules_cache_dir = o_.rules_cache_dir;
     NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &tagger_));
     summary_->ruleset_version = tagger_->version();
     current_rules_.emplace(tagger_);
@@ -223,6 +224,7 @@ class Job {
     TaggerOptions to;
     to.rules_dir = o_.rules_dir;
     to.evaluate = o_.evaluate;
+    to.rules_cache_dir = o_.rules_cache_dir;
     std::shared_ptr<const Tagger> next;
     NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &next));
     std::vector<rules::LintFinding> findings = rules::Lint(next->rules().rule_set(), o_.seeds_dir);

@@ -26,6 +26,7 @@
 #include "pipeline/story/story_index.h"
 #include "pipeline/job/retention_stage.h"
 #include "pipeline/job/run_summary.h"
+#include "pipeline/job/tagger.h"
 #include "pipeline/source/source.h"
 
 namespace rocksdb {
@@ -44,6 +45,7 @@ struct RunOptions {
   std::string source = "-";         // "-", "file:PATH", a bare PATH, "follow:PATH", or kafka://... (kafka_source.h)
   std::string format = "auto";      // cls | eastmoney | ths | auto | tagged | map:FILE
   std::string rules_dir = "rules/sets";
+  std::string rules_cache_dir = DefaultRulesCacheDir();  // compiled databases kept here ("" = none); tagger.h
   std::string db;                   // RocksDB directory (required)
   int threads = 0;                  // worker threads; 0 = hardware concurrency, at most kMaxThreads
   SourceLimits limits;              // batch size and record size limits

@@ -1,7 +1,19 @@
 // tagger.cc — see tagger.h.
 #include "pipeline/job/tagger.h"
 
+#include <cstdlib>
+
 namespace newsflow::pipeline {
+
+std::string DefaultRulesCacheDir() {
+  if (const char* env = std::getenv("NEWSFLOW_RULES_CACHE")) {
+    const std::string dir = env;
+    return dir == "off" ? std::string() : dir;
+  }
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/newsflow/hyperscan";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/newsflow/hyperscan";
+  return {};
+}
 
 Status Tagger::Open(const TaggerOptions& options, std::shared_ptr<const Tagger>* out) {
   rules::RuleSet set;
@@ -12,7 +24,9 @@ Status Tagger::Open(const TaggerOptions& options, std::shared_ptr<const Tagger>*
 Status Tagger::FromRuleSet(const rules::RuleSet& set, const TaggerOptions& options,
                            std::shared_ptr<const Tagger>* out) {
   std::shared_ptr<Tagger> t(new Tagger());
-  NEWSFLOW_RETURN_IF_ERROR(rules::CompiledRules::Compile(set, options.evaluate, &t->rules_).Prefixed("rules"));
+  rules::CompileOptions compile;
+  compile.cache_dir = options.rules_cache_dir;
+  NEWSFLOW_RETURN_IF_ERROR(rules::CompiledRules::Compile(set, options.evaluate, compile, &t->rules_).Prefixed("rules"));
   NEWSFLOW_RETURN_IF_ERROR(Normalizer::Create(options.normalizer, &t->normalizer_));
   *out = std::move(t);
   return Status::OK();

@@ -25,10 +25,17 @@
 
 namespace newsflow::pipeline {
 
+// Where compiled Hyperscan databases are cached by default
+// (rules::CompileOptions::cache_dir): NEWSFLOW_RULES_CACHE if set ("off" or
+// empty: no cache), else $XDG_CACHE_HOME/newsflow/hyperscan, else
+// $HOME/.cache/newsflow/hyperscan, else none.
+std::string DefaultRulesCacheDir();
+
 struct TaggerOptions {
   std::string rules_dir = "rules/sets";
   rules::EvaluateOptions evaluate;
   NormalizerOptions normalizer;
+  std::string rules_cache_dir = DefaultRulesCacheDir();  // "" = compile every time
 };
 
 class TagWorker;

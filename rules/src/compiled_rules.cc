@@ -1,6 +1,8 @@
 // compiled_rules.cc — builds the Hyperscan database, scans, evaluates rules.
 #include "newsflow/rules/compiled_rules.h"
 
+#include "database_cache.h"
+
 #include <fcntl.h>
 #include <hs/hs.h>
 #include <poll.h>
@@ -14,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <tuple>
 
@@ -209,11 +212,17 @@ Status CompiledRules::Compile(const RuleSet& set, const EvaluateOptions& options
   c->InternPatterns(&first_use);
   c->IndexLabels();
   if (c->patterns_.empty()) return Status::InvalidArgument("rule set has no keywords");
-  const bool any_regex =
-      std::any_of(c->patterns_.begin(), c->patterns_.end(), [](const Pattern& p) { return p.regex; });
-  if (any_regex && compile.regex_compile_budget.count() > 0)
-    NEWSFLOW_RETURN_IF_ERROR(c->CheckRegexBudget(compile.regex_compile_budget, first_use));
-  NEWSFLOW_RETURN_IF_ERROR(c->BuildDatabase(any_regex, first_use));
+  const uint64_t key = compile.cache_dir.empty() ? 0 : cache::DatabaseKey(c->patterns_);
+  if (!c->LoadFromCache(compile, key)) {
+    const bool any_regex =
+        std::any_of(c->patterns_.begin(), c->patterns_.end(), [](const Pattern& p) { return p.regex; });
+    if (any_regex && compile.regex_compile_budget.count() > 0)
+      NEWSFLOW_RETURN_IF_ERROR(c->CheckRegexBudget(compile.regex_compile_budget, first_use));
+    NEWSFLOW_RETURN_IF_ERROR(c->BuildDatabase(any_regex, first_use));
+    if (!compile.cache_dir.empty())
+      if (Status s = cache::Store(compile.cache_dir, key, c->db_.get(), c->literal_api_); !s.ok())
+        c->cache_detail_ = s.message();
+  }
   *out = std::move(c);
   return Status::OK();
 }
@@ -317,6 +326,47 @@ Status CompiledRules::BuildDatabase(bool any_regex, const std::vector<std::pair<
     if (SelfCheck()) return Status::OK();
   }
   return CompileDatabase(/*literal_api=*/false, first_use);
+}
+
+bool CompiledRules::LoadFromCache(const CompileOptions& compile, uint64_t key) {
+  if (compile.cache_dir.empty()) return false;
+  hs_database_t* db = nullptr;
+  bool literal_api = false;
+  if (!cache::Load(compile.cache_dir, key, &db, &literal_api, &cache_detail_)) {
+    cache_state_ = std::filesystem::exists(cache::CacheFile(compile.cache_dir, key)) ? CacheState::kRejected
+                                                                                     : CacheState::kMiss;
+    if (cache_state_ == CacheState::kMiss) cache_detail_.clear();
+    return false;
+  }
+  db_.reset(db);
+  literal_api_ = literal_api;
+  if (!VerifyLiterals()) {
+    db_.reset();
+    cache_state_ = CacheState::kRejected;
+    cache_detail_ = cache::CacheFile(compile.cache_dir, key) + ": the database does not report every literal";
+    return false;
+  }
+  cache_state_ = CacheState::kHit;
+  return true;
+}
+
+bool CompiledRules::VerifyLiterals() const {
+  std::string text;
+  for (const Pattern& p : patterns_) text.append(p.regex ? "" : p.text).push_back('\n');
+  std::vector<uint8_t> seen(patterns_.size(), 0);
+  hs_scratch_t* s = nullptr;
+  if (hs_alloc_scratch(db_.get(), &s) != HS_SUCCESS) return false;
+  auto mark = [](unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
+    auto* v = static_cast<std::vector<uint8_t>*>(ctx);
+    if (id < v->size()) (*v)[id] = 1;
+    return 0;
+  };
+  const hs_error_t rc = hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s, mark, &seen);
+  hs_free_scratch(s);
+  if (rc != HS_SUCCESS) return false;
+  for (size_t i = 0; i < patterns_.size(); ++i)
+    if (!patterns_[i].regex && !seen[i]) return false;
+  return true;
 }
 
 bool CompiledRules::SelfCheck() const {

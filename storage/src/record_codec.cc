@@ -37,8 +37,7 @@ namespace newsflow::storage {
 namespace {
 
 constexpr uint8_t kRecordVersion = 4;
-constexpr uint8_t kRecordVersionNoLabels = 3;      // stores written before feed labels
-constexpr uint8_t kRecordVersionNoStockCodes = 2;  // stores written before canonical stock codes
+constexpr uint8_t kRecordVersionNoLabels = 3;      // stores written before feed labels (2: also before stock codes)
 constexpr uint8_t kRecordVersionNoStory = 1;       // stores written before story ids
 constexpr uint8_t kDeadLetterVersion = 1;
 

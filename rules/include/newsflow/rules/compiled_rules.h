@@ -71,6 +71,21 @@ struct CompileOptions {
   // zero or negative skips the check (and the fork). The accepted set then
   // takes about as long again to compile in-process.
   std::chrono::milliseconds regex_compile_budget{3000};
+  // Where compiled databases are kept between runs ("" = no cache). A file
+  // is keyed by the patterns, the Hyperscan version and the CPU's features
+  // (src/database_cache.h); a cached database is used only after it passes
+  // the checks there and a scan in which every literal pattern reports
+  // itself; otherwise the set is compiled and the file rewritten. Failing to
+  // write the cache is not an error (cache_detail() says why).
+  std::string cache_dir;
+};
+
+// What the database cache did for one Compile.
+enum class CacheState {
+  kOff,       // no cache_dir
+  kHit,       // loaded and verified
+  kMiss,      // no file for this key: compiled (and written)
+  kRejected,  // a file was there but failed a check: compiled (and rewritten)
 };
 
 // A distinct keyword as compiled.
@@ -172,6 +187,9 @@ class CompiledRules {
   const RuleSet& rule_set() const { return set_; }
   const std::string& version() const { return set_.version; }
   bool literal_api() const { return literal_api_; }
+  CacheState cache_state() const { return cache_state_; }
+  // Why a cached file was rejected, or why writing one failed ("" if neither).
+  const std::string& cache_detail() const { return cache_detail_; }
   size_t database_bytes() const;
   size_t scratch_bytes() const;
 
@@ -194,6 +212,11 @@ class CompiledRules {
   // A scan of every literal once succeeds on db_ (Hyperscan 5.4's literal API
   // can build databases whose scans fail; compiled_rules.cc says which).
   bool SelfCheck() const;
+  // A database from the cache (compile.cache_dir), verified; false = compile.
+  bool LoadFromCache(const CompileOptions& compile, uint64_t key);
+  // Every literal pattern reports a match on a text of all literals, and
+  // the scan succeeds: the database answers for these patterns.
+  bool VerifyLiterals() const;
   // Evaluates one candidate rule on the scratch's match set; appends a
   // TagMatch if it fires.
   void EvaluateRule(uint32_t rule, ScanScratch* s, std::vector<TagMatch>* out) const;
@@ -232,6 +255,8 @@ class CompiledRules {
   std::vector<std::vector<std::pair<uint32_t, double>>> label_tags_;
   std::unique_ptr<hs_database, HsDatabaseDeleter> db_;
   bool literal_api_ = false;
+  CacheState cache_state_ = CacheState::kOff;
+  std::string cache_detail_;
   EvaluateOptions options_;
 };
 

@@ -1,0 +1,142 @@
+// database_cache.cc — see database_cache.h.
+#include "database_cache.h"
+
+#include <hs/hs.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <unistd.h>
+
+namespace newsflow::rules::cache {
+namespace {
+
+constexpr char kMagic[8] = {'N', 'F', 'H', 'S', 'D', 'B', '0', '1'};
+// Bumped when the way patterns become a database changes (flags, escaping,
+// the literal/regex API choice) so that older files are never read.
+constexpr std::string_view kFormat = "newsflow-hs-cache/1";
+
+struct Header {
+  char magic[8];
+  uint64_t key;
+  uint64_t literal_api;
+  uint64_t length;
+  uint64_t payload_hash;
+};
+
+uint64_t Fnv1a(uint64_t h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+uint64_t Fnv1aU64(uint64_t h, uint64_t v) {
+  char b[8];
+  std::memcpy(b, &v, 8);
+  return Fnv1a(h, std::string_view(b, 8));
+}
+
+constexpr uint64_t kFnvBasis = 1469598103934665603ull;
+
+}  // namespace
+
+uint64_t DatabaseKey(const std::vector<Pattern>& patterns) {
+  uint64_t h = Fnv1a(kFnvBasis, kFormat);
+  h = Fnv1a(h, hs_version());
+  hs_platform_info_t platform{};
+  if (hs_populate_platform(&platform) == HS_SUCCESS) {
+    h = Fnv1aU64(h, platform.tune);
+    h = Fnv1aU64(h, platform.cpu_features);
+  }
+  h = Fnv1aU64(h, patterns.size());
+  for (const Pattern& p : patterns) {
+    h = Fnv1aU64(h, p.text.size());
+    h = Fnv1a(h, p.text);
+    h = Fnv1aU64(h, (p.caseless ? 1u : 0u) | (p.regex ? 2u : 0u));
+  }
+  return h;
+}
+
+std::string CacheFile(const std::string& dir, uint64_t key) {
+  char name[40];
+  std::snprintf(name, sizeof name, "hs-%016llx.db", static_cast<unsigned long long>(key));
+  return (std::filesystem::path(dir) / name).string();
+}
+
+bool Load(const std::string& dir, uint64_t key, hs_database** db, bool* literal_api, std::string* why) {
+  const std::string path = CacheFile(dir, key);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *why = "no cached database";
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string bytes = ss.str();
+  Header h;
+  if (bytes.size() < sizeof h) {
+    *why = path + ": truncated header";
+    return false;
+  }
+  std::memcpy(&h, bytes.data(), sizeof h);
+  const std::string_view payload = std::string_view(bytes).substr(sizeof h);
+  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0) *why = path + ": not a newsflow database cache file";
+  else if (h.key != key) *why = path + ": written for another key";
+  else if (h.length != payload.size()) *why = path + ": truncated or overlong payload";
+  else if (h.payload_hash != Fnv1a(kFnvBasis, payload)) *why = path + ": payload hash mismatch (corrupt)";
+  else why->clear();
+  if (!why->empty()) return false;
+  hs_database_t* out = nullptr;
+  if (hs_error_t rc = hs_deserialize_database(payload.data(), payload.size(), &out); rc != HS_SUCCESS) {
+    *why = path + ": hyperscan refused it (error " + std::to_string(rc) + ")";
+    return false;
+  }
+  *db = out;
+  *literal_api = h.literal_api != 0;
+  return true;
+}
+
+Status Store(const std::string& dir, uint64_t key, const hs_database* db, bool literal_api) {
+  char* raw = nullptr;
+  size_t length = 0;
+  if (hs_error_t rc = hs_serialize_database(db, &raw, &length); rc != HS_SUCCESS)
+    return Status::IOError("hyperscan cannot serialize the database (error " + std::to_string(rc) + ")");
+  std::unique_ptr<char, decltype(&std::free)> payload(raw, &std::free);
+  const std::string_view bytes(raw, length);
+  Header h{};
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.key = key;
+  h.literal_api = literal_api ? 1 : 0;
+  h.length = length;
+  h.payload_hash = Fnv1a(kFnvBasis, bytes);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create rules cache directory " + dir + ": " + ec.message());
+  const std::string path = CacheFile(dir, key);
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(&h), sizeof h);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(tmp, ec);
+      return Status::IOError("cannot write " + tmp);
+    }
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return Status::IOError("cannot rename " + tmp + " to " + path);
+  }
+  return Status::OK();
+}
+
+}  // namespace newsflow::rules::cache
