@@ -28,6 +28,7 @@ extern "C" void OnRetagSignal(int) { g_stop.store(true); }
 
 struct RetagArgs {
   std::string db, rules = "rules/sets", since, until, tz;
+  std::string rules_cache = pipeline::DefaultRulesCacheDir();
   size_t batch = 512;
   double timeout_s = 3600;
 };
@@ -41,6 +42,7 @@ int RunRetag(const RetagArgs& a) {
   if (Status s = pipeline::DisplayZone(a.tz, &zone); !s.ok()) return usage(s.message());
   pipeline::RetagOptions o;
   o.rules_dir = a.rules;
+  o.rules_cache_dir = a.rules_cache;
   o.batch = a.batch;
   o.stop = &g_stop;
   if (Status s = pipeline::ParseQueryTimes(a.since, a.until, zone, &o.since_ms, &o.until_ms); !s.ok())
@@ -86,6 +88,7 @@ void RegisterRetag(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<RetagArgs>();
   cmd->add_option("--db", a->db, "RocksDB directory (a running `newsflow run` may hold it)")->required();
   cmd->add_option("--rules", a->rules, "rule directory to tag with")->default_str("rules/sets");
+  cmd->add_option("--rules-cache", a->rules_cache, "compiled-rules cache directory (\"\" = none; see run --help)");
   cmd->add_option("--since", a->since, "only documents from this time (as query --since)");
   cmd->add_option("--until", a->until, "only documents to this time (as query --until)");
   cmd->add_option("--tz", a->tz, "zone of --since/--until (default $NEWSFLOW_TZ, else Asia/Shanghai)");

@@ -439,7 +439,11 @@ struct Decoder::Impl {
     for (const auto& [pointer, index] : pm->label_deep) {
       od::value v;
       auto r = doc.at_pointer(pointer);
-      if (r.error() == simdjson::NO_SUCH_FIELD || r.error() == simdjson::INDEX_OUT_OF_BOUNDS) continue;
+      // Labels are optional: a path that leads nowhere (a missing key, a
+      // scalar or null on the way) gives none; the line was validated above.
+      if (r.error() == simdjson::NO_SUCH_FIELD || r.error() == simdjson::INDEX_OUT_OF_BOUNDS ||
+          r.error() == simdjson::INCORRECT_TYPE || r.error() == simdjson::INVALID_JSON_POINTER)
+        continue;
       if (r.get(v)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(r.error()));
       NEWSFLOW_RETURN_IF_ERROR(TakeLabels(pm->map.labels[index], v, d));
     }

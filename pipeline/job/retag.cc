@@ -51,6 +51,7 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
   TaggerOptions to;
   to.rules_dir = o.rules_dir;
   to.evaluate = o.evaluate;
+  to.rules_cache_dir = o.rules_cache_dir;
   std::shared_ptr<const Tagger> tagger;
   NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &tagger));
   std::unique_ptr<TagWorker> worker;

@@ -25,11 +25,13 @@
 
 #include "newsflow/rules/compiled_rules.h"
 #include "newsflow/storage/store.h"
+#include "pipeline/job/tagger.h"
 
 namespace newsflow::pipeline {
 
 struct RetagOptions {
   std::string rules_dir = "rules/sets";
+  std::string rules_cache_dir = DefaultRulesCacheDir();  // compiled databases ("" = none; tagger.h)
   rules::EvaluateOptions evaluate;
   std::optional<int64_t> since_ms, until_ms;  // UTC ms, inclusive
   size_t batch = 512;                         // documents per Rewrite

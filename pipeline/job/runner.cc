@@ -108,6 +108,18 @@ class LatencyRecorder {
   std::vector<double> samples_;
 };
 
+// What the compiled-rules cache did, once per start (a rejected file or a
+// cache that cannot be written is worth an operator's look).
+void LogRulesCache(const rules::CompiledRules& r) {
+  switch (r.cache_state()) {
+    case rules::CacheState::kOff: return;
+    case rules::CacheState::kHit: LogDebug("rules", "compiled database loaded from the cache"); break;
+    case rules::CacheState::kMiss: LogDebug("rules", "compiled the database (not cached yet)"); break;
+    case rules::CacheState::kRejected: LogWarn("rules", "cached database rejected, compiled: " + r.cache_detail()); return;
+  }
+  if (!r.cache_detail().empty()) LogWarn("rules", "database cache: " + r.cache_detail());
+}
+
 // One run of the job. Run() calls its parts in order.
 class Job {
  public:
@@ -122,6 +134,7 @@ class Job {
     to.evaluate = o_.evaluate;
     to.rules_cache_dir = o_.rules_cache_dir;
     NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &tagger_));
+    LogRulesCache(tagger_->rules());
     summary_->ruleset_version = tagger_->version();
     current_rules_.emplace(tagger_);
     const bool kafka = IsKafkaUri(o_.source);
@@ -385,7 +398,7 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(storage::Store::Open(so, &store_));
     store_stage_.emplace(store_.get());
     if (o_.retention.retain_ms > 0) retention_.emplace(store_.get(), o_.retention);
-    writer_requests_ = std::make_unique<WriterRequestService>(store_.get(), o_.db);
+    writer_requests_ = std::make_unique<WriterRequestService>(store_.get(), o_.db, o_.rules_cache_dir);
     writer_requests_->Start();
     if (!o_.story.enabled) return Status::OK();
     return StoryStage::Open(store_.get(), tagger_->normalizer(), o_.story, &story_stage_);

@@ -138,8 +138,8 @@ bool ParseRetagRequest(const std::string& text, RetagOptions* o) {
 
 }  // namespace
 
-WriterRequestService::WriterRequestService(storage::Store* store, std::string db_dir)
-    : store_(store), dir_((fs::path(db_dir) / kRequestDir).string()) {}
+WriterRequestService::WriterRequestService(storage::Store* store, std::string db_dir, std::string rules_cache_dir)
+    : store_(store), dir_((fs::path(db_dir) / kRequestDir).string()), rules_cache_dir_(std::move(rules_cache_dir)) {}
 
 WriterRequestService::~WriterRequestService() { Stop(); }
 
@@ -194,6 +194,7 @@ void WriterRequestService::ServeRetag(const fs::path& request) {
   if (!fs::exists(request, ec)) return;  // withdrawn meanwhile
   RetagOptions o;
   o.stop = &stop_;
+  o.rules_cache_dir = rules_cache_dir_;
   std::string result;
   bool parsed = false;
   try {

@@ -55,7 +55,8 @@ Status RequestRetag(const std::string& db_dir, const RetagOptions& options, int6
 
 class WriterRequestService {
  public:
-  WriterRequestService(storage::Store* store, std::string db_dir);
+  // `rules_cache_dir`: where the re-tags it serves keep compiled rules (tagger.h).
+  WriterRequestService(storage::Store* store, std::string db_dir, std::string rules_cache_dir = DefaultRulesCacheDir());
   ~WriterRequestService();  // Stop()
   WriterRequestService(const WriterRequestService&) = delete;
   WriterRequestService& operator=(const WriterRequestService&) = delete;
@@ -72,7 +73,8 @@ class WriterRequestService {
   void ServeRetag(const std::filesystem::path& request);
 
   storage::Store* store_;
-  std::string dir_;  // <db>/backup-requests
+  std::string dir_;  // <db>/writer-requests
+  std::string rules_cache_dir_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> taken_{0};
   std::thread thread_;

@@ -212,7 +212,7 @@ Status CompiledRules::Compile(const RuleSet& set, const EvaluateOptions& options
   c->InternPatterns(&first_use);
   c->IndexLabels();
   if (c->patterns_.empty()) return Status::InvalidArgument("rule set has no keywords");
-  const uint64_t key = compile.cache_dir.empty() ? 0 : cache::DatabaseKey(c->patterns_);
+  const uint64_t key = compile.cache_dir.empty() ? 0 : cache::DatabaseKey(c->CompilePlan());
   if (!c->LoadFromCache(compile, key)) {
     const bool any_regex =
         std::any_of(c->patterns_.begin(), c->patterns_.end(), [](const Pattern& p) { return p.regex; });
@@ -333,8 +333,9 @@ bool CompiledRules::LoadFromCache(const CompileOptions& compile, uint64_t key) {
   hs_database_t* db = nullptr;
   bool literal_api = false;
   if (!cache::Load(compile.cache_dir, key, &db, &literal_api, &cache_detail_)) {
-    cache_state_ = std::filesystem::exists(cache::CacheFile(compile.cache_dir, key)) ? CacheState::kRejected
-                                                                                     : CacheState::kMiss;
+    std::error_code ec;  // an unsearchable directory is a miss, never an exception
+    cache_state_ = std::filesystem::exists(cache::CacheFile(compile.cache_dir, key), ec) ? CacheState::kRejected
+                                                                                         : CacheState::kMiss;
     if (cache_state_ == CacheState::kMiss) cache_detail_.clear();
     return false;
   }
@@ -351,22 +352,52 @@ bool CompiledRules::LoadFromCache(const CompileOptions& compile, uint64_t key) {
 }
 
 bool CompiledRules::VerifyLiterals() const {
+  // One line per pattern (empty for a regex); literal i must be reported
+  // with its own id where its own line ends, and no id may be out of range.
+  struct Check {
+    std::vector<uint64_t> line_end;
+    std::vector<uint8_t> seen;
+    bool out_of_range = false;
+  } check;
   std::string text;
-  for (const Pattern& p : patterns_) text.append(p.regex ? "" : p.text).push_back('\n');
-  std::vector<uint8_t> seen(patterns_.size(), 0);
+  for (const Pattern& p : patterns_) {
+    if (!p.regex) text.append(p.text);
+    check.line_end.push_back(text.size());
+    text.push_back('\n');
+  }
+  check.seen.assign(patterns_.size(), 0);
   hs_scratch_t* s = nullptr;
   if (hs_alloc_scratch(db_.get(), &s) != HS_SUCCESS) return false;
-  auto mark = [](unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
-    auto* v = static_cast<std::vector<uint8_t>*>(ctx);
-    if (id < v->size()) (*v)[id] = 1;
+  auto mark = [](unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
+    auto* c = static_cast<Check*>(ctx);
+    if (id >= c->seen.size()) {
+      c->out_of_range = true;
+      return 1;  // stop: this database is not for these patterns
+    }
+    if (to == c->line_end[id]) c->seen[id] = 1;
     return 0;
   };
-  const hs_error_t rc = hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s, mark, &seen);
+  const hs_error_t rc = hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s, mark, &check);
   hs_free_scratch(s);
-  if (rc != HS_SUCCESS) return false;
+  if (check.out_of_range || (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)) return false;
   for (size_t i = 0; i < patterns_.size(); ++i)
-    if (!patterns_[i].regex && !seen[i]) return false;
+    if (!patterns_[i].regex && !check.seen[i]) return false;
   return true;
+}
+
+std::string CompiledRules::CompilePlan() const {
+  // Every input of both compiles BuildDatabase may run: the mode, and per
+  // pattern the expression and flags for the literal API and for
+  // hs_compile_multi, and whether the literal API is avoided for it.
+  std::string plan = "mode " + std::to_string(HS_MODE_BLOCK) + "\n";
+  for (const Pattern& p : patterns_) {
+    const unsigned flags = p.caseless ? HS_FLAG_CASELESS : 0;
+    plan += p.regex ? "r " + std::to_string(flags | kRegexFlags) + " " + p.text
+                    : "l " + std::to_string(flags) + " " + p.text + " | " + EscapeLiteral(p.text) +
+                          (RiskyForLiteralApi(p.text) ? " risky" : "");
+    plan += '\x1f';
+  }
+  return plan;
 }
 
 bool CompiledRules::SelfCheck() const {
@@ -457,6 +488,7 @@ size_t CompiledRules::scratch_bytes() const {
 int CompiledRules::OnMatch(unsigned id, unsigned long long from, unsigned long long to, unsigned,
                            void* ctx) {
   auto* s = static_cast<ScanScratch*>(ctx);
+  if (id >= s->owner_->patterns_.size()) return 0;  // never from a verified database; never trusted either
   const Pattern& p = s->owner_->patterns_[id];
   const auto end = static_cast<uint32_t>(to);
   const auto begin = p.regex ? static_cast<uint32_t>(from) : end - static_cast<uint32_t>(p.text.size());

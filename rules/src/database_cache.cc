@@ -3,6 +3,7 @@
 
 #include <hs/hs.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,7 +12,11 @@
 #include <memory>
 #include <sstream>
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 
 namespace newsflow::rules::cache {
 namespace {
@@ -47,7 +52,7 @@ constexpr uint64_t kFnvBasis = 1469598103934665603ull;
 
 }  // namespace
 
-uint64_t DatabaseKey(const std::vector<Pattern>& patterns) {
+uint64_t DatabaseKey(std::string_view compile_plan) {
   uint64_t h = Fnv1a(kFnvBasis, kFormat);
   h = Fnv1a(h, hs_version());
   hs_platform_info_t platform{};
@@ -55,14 +60,54 @@ uint64_t DatabaseKey(const std::vector<Pattern>& patterns) {
     h = Fnv1aU64(h, platform.tune);
     h = Fnv1aU64(h, platform.cpu_features);
   }
-  h = Fnv1aU64(h, patterns.size());
-  for (const Pattern& p : patterns) {
-    h = Fnv1aU64(h, p.text.size());
-    h = Fnv1a(h, p.text);
-    h = Fnv1aU64(h, (p.caseless ? 1u : 0u) | (p.regex ? 2u : 0u));
-  }
-  return h;
+  h = Fnv1aU64(h, compile_plan.size());
+  return Fnv1a(h, compile_plan);
 }
+
+namespace {
+
+// Only what this user wrote, and nobody else can rewrite, is read.
+bool Trusted(const std::string& path, std::string* why) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    *why = path + ": " + std::strerror(errno);
+    return false;
+  }
+  if (st.st_uid != ::geteuid()) {
+    *why = path + ": owned by another user";
+    return false;
+  }
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    *why = path + ": writable by group or others";
+    return false;
+  }
+  return true;
+}
+
+// Temporary files a crashed writer left (older than an hour), and databases
+// beyond the newest kMaxFiles (old rule sets, old Hyperscan versions).
+void Prune(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::pair<fs::file_time_type, fs::path>> dbs;
+  const auto now = fs::file_time_type::clock::now();
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("hs-", 0) != 0) continue;
+    const auto mtime = fs::last_write_time(e.path(), ec);
+    if (ec) continue;
+    if (name.find(".tmp") != std::string::npos) {
+      if (now - mtime > std::chrono::hours(1)) fs::remove(e.path(), ec);
+    } else if (name.size() > 3 && name.substr(name.size() - 3) == ".db") {
+      dbs.emplace_back(mtime, e.path());
+    }
+  }
+  if (dbs.size() <= kMaxFiles) return;
+  std::sort(dbs.begin(), dbs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = kMaxFiles; i < dbs.size(); ++i) fs::remove(dbs[i].second, ec);
+}
+
+}  // namespace
 
 std::string CacheFile(const std::string& dir, uint64_t key) {
   char name[40];
@@ -77,6 +122,7 @@ bool Load(const std::string& dir, uint64_t key, hs_database** db, bool* literal_
     *why = "no cached database";
     return false;
   }
+  if (!Trusted(dir, why) || !Trusted(path, why)) return false;
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string bytes = ss.str();
@@ -117,25 +163,34 @@ Status Store(const std::string& dir, uint64_t key, const hs_database* db, bool l
   h.length = length;
   h.payload_hash = Fnv1a(kFnvBasis, bytes);
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  if (std::filesystem::create_directories(dir, ec))  // ours: only this user may write it (Load checks)
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
   if (ec) return Status::IOError("cannot create rules cache directory " + dir + ": " + ec.message());
   const std::string path = CacheFile(dir, key);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(&h), sizeof h);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::filesystem::remove(tmp, ec);
-      return Status::IOError("cannot write " + tmp);
+  std::string tmp = path + ".tmpXXXXXX";
+  const int fd = ::mkstemp(tmp.data());  // 0600, a name no other writer has
+  if (fd < 0) return Status::IOError("cannot create a temporary file in " + dir + ": " + std::strerror(errno));
+  auto write_all = [fd](const char* p, size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return false;
+      p += w;
+      n -= static_cast<size_t>(w);
     }
+    return true;
+  };
+  const bool written = write_all(reinterpret_cast<const char*>(&h), sizeof h) && write_all(bytes.data(), bytes.size());
+  if (::close(fd) != 0 || !written) {
+    std::filesystem::remove(tmp, ec);
+    return Status::IOError("cannot write " + tmp);
   }
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     std::filesystem::remove(tmp, ec);
     return Status::IOError("cannot rename " + tmp + " to " + path);
   }
+  Prune(dir);
   return Status::OK();
 }
 

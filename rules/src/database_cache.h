@@ -3,9 +3,12 @@
 // CompileOptions::cache_dir is set).
 //
 // A cache file is named by a key over everything the database depends on:
-// the patterns (text, case, literal or regex, in id order), the Hyperscan
-// version and this machine's platform (CPU features and tuning, as
-// hs_populate_platform reports them), and a format version. The file holds a
+// the compile plan (CompiledRules::CompilePlan: mode, and per pattern in id
+// order the exact expressions and flags of the literal and the regex
+// compile), the Hyperscan version and this machine's platform (CPU features
+// and tuning, as hs_populate_platform reports them), and a format version.
+// Files not owned by this user, or writable by others, are refused. The
+// file holds a
 // header (magic, key, which compile API built it, payload length and a
 // 64-bit hash of the payload) and hs_serialize_database's bytes. A load
 // checks all of it and deserializes; the caller then verifies the database
@@ -13,14 +16,16 @@
 // miss with the reason, and the set is compiled as if there were no cache.
 //
 // Threads: free functions, no shared state; concurrent writers of one key
-// each write a temporary file and rename it into place (last one wins, both
-// are the same database). Errors: Load returns false with a reason; Store
-// returns IOError (the caller goes on without a cache).
+// each write their own temporary file (mkstemp) and rename it into place
+// (last one wins, both are the same database). Store also removes temporary
+// files older than an hour and keeps the newest kMaxFiles databases.
+// Errors: Load returns false with a reason; Store returns IOError (the
+// caller goes on without a cache).
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "newsflow/base/status.h"
 #include "newsflow/rules/compiled_rules.h"
@@ -31,7 +36,9 @@ namespace newsflow::rules::cache {
 
 // The cache key of a database of these patterns on this machine and
 // Hyperscan version.
-uint64_t DatabaseKey(const std::vector<Pattern>& patterns);
+uint64_t DatabaseKey(std::string_view compile_plan);
+
+constexpr size_t kMaxFiles = 16;  // databases kept per directory (newest by mtime)
 
 // "<dir>/hs-<key as 16 hex digits>.db".
 std::string CacheFile(const std::string& dir, uint64_t key);

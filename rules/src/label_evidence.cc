@@ -16,8 +16,9 @@ void LabelKey(std::string_view field, std::string_view name, std::string* key) {
   key->append(name);
 }
 
-// A tag applies from labels alone at this score (like a rule's default min_score).
-constexpr double kLabelOnlyMinScore = 1.0;
+// A label of at least this weight means its tag by itself (SCHEMA.md "Feed
+// labels"); lighter ones only add to a tag that applies otherwise.
+constexpr double kLabelAloneWeight = 1.0;
 
 }  // namespace
 
@@ -75,17 +76,21 @@ void CompiledRules::AddLabelEvidence(ScanScratch* s, std::span<const DocLabel> l
     const uint32_t tag = std::get<0>(hits[i]);
     size_t j = i;
     double score = 0;
-    for (; j < hits.size() && std::get<0>(hits[j]) == tag; ++j) score += std::get<2>(hits[j]);
+    bool alone = false;  // one of the labels means the tag by itself
+    for (; j < hits.size() && std::get<0>(hits[j]) == tag; ++j) {
+      score += std::get<2>(hits[j]);
+      alone |= std::get<2>(hits[j]) >= kLabelAloneWeight;
+    }
     auto kw = std::lower_bound(out->begin() + static_cast<std::ptrdiff_t>(first_out),
                                out->begin() + static_cast<std::ptrdiff_t>(keyword_end), tag,
                                [](const TagMatch& m, uint32_t t) { return m.tag < t; });
     TagMatch* target = nullptr;
     if (kw != out->begin() + static_cast<std::ptrdiff_t>(keyword_end) && kw->tag == tag) {
       target = &*kw;
-    } else if (score >= kLabelOnlyMinScore && !TagVetoed(tag, s->m_)) {
-      bool alert = false;
-      for (uint32_t ri : rules_of_tag_[tag]) alert |= rules_[ri].alert;
-      target = &out->emplace_back(TagMatch{tag, 0.0, alert, {}});
+    } else if (alone && !TagVetoed(tag, s->m_)) {
+      // No alert: `alert: true` is a rule's, and no rule fired (the desk's
+      // subscriptions still see the tag).
+      target = &out->emplace_back(TagMatch{tag, 0.0, false, {}});
     }
     if (target) {
       target->score += score;

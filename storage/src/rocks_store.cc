@@ -467,6 +467,14 @@ Status PrepareRecord(const Record& r, PreparedWriteSet* out) {
       return Status::InvalidArgument(fmt::format("record {}: stock code contains a NUL byte", r.key));
     }
   }
+  // What DecodeRecord would refuse must not be written (record.h: a label
+  // span is [i, i + 1) of the record's labels).
+  for (const auto& s : r.spans) {
+    if (s.field == Field::kLabel && (s.begin >= r.labels.size() || s.end != s.begin + 1)) {
+      return Status::InvalidArgument(
+          fmt::format("record {}: label span [{}, {}) outside its {} labels", r.key, s.begin, s.end, r.labels.size()));
+    }
+  }
   p.value = EncodeRecord(r);
   p.story = r.story;
   out->records.push_back(std::move(p));

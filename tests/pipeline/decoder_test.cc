@@ -168,6 +168,12 @@ TEST(Decoder, FieldMapLabelSources) {
   ASSERT_TRUE(dec.Decode(R"({"id":"1","b":"x","kw":["芯片","AI"],"meta":{"topics":[{"label":"半导体"}]}})", &d).ok());
   using L = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(Labels(d), (L{{"s.keywords", "芯片"}, {"s.keywords", "AI"}, {"s.topics", "半导体"}}));
+  // A deep path that leads nowhere gives no labels and keeps the item.
+  for (const char* meta : {R"("meta":null)", R"("meta":7)", R"("meta":{"topics":null})", R"("meta":[1])"}) {
+    const std::string line = std::string(R"({"id":"1","b":"x",)") + meta + "}";
+    ASSERT_TRUE(dec.Decode(line, &d).ok()) << line;
+    EXPECT_TRUE(d.labels.empty()) << line;
+  }
   for (const char* bad : {"  - {path: kw, as: s.k}\n", "  - {path: /kw, as: nodot}\n", "  - {path: /kw}\n",
                           "  - {path: /kw, as: s.k, color: red}\n", "  - /kw\n"}) {
     std::ofstream(tmp.path("bad.yaml"), std::ios::trunc) << "source: s\nid: /id\nbody: /b\nlabels:\n" << bad;

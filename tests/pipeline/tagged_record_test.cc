@@ -4,8 +4,12 @@
 // (the item becomes a dead letter).
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "json_util.h"
 #include "pipeline/decode/tagged_record.h"
 #include "pipeline/sink/record_json.h"
+#include "test_util.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -60,6 +64,34 @@ TEST(TaggedRecord, WhatTaggedPublishesDecodesToTheSameRecord) {
   EXPECT_EQ(back.spans[2].field, storage::Field::kLabel);
   EXPECT_EQ(back.spans[2].begin, 1u);
   EXPECT_TRUE(back.story.empty());  // the desk node clusters stories itself
+}
+
+// A desk node (`run --format tagged`) stores what a tagging node published,
+// feed labels and label spans included, readable afterwards.
+TEST(TaggedRecord, ARunOfTaggedInputStoresTheLabelsAndTheirSpans) {
+  testing::TempDir tmp;
+  RecordJsonOptions jo;
+  jo.body = true;
+  std::ofstream(tmp.path("tagged.jsonl")) << RecordToJson(Sample(), jo) << "\n";
+  const std::string db = tmp.path("db");
+  auto r = testing::RunShell(testing::Newsflow() + " run -q --format tagged --source file:" + tmp.path("tagged.jsonl") +
+                             " --db " + db);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto q = testing::RunShell(testing::Newsflow() + " query --json --db " + db);
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  simdjson::dom::parser parser;
+  storage::Record back;
+  ASSERT_TRUE(DecodeTaggedRecord(q.out.substr(0, q.out.find('\n')), &parser, &back).ok()) << q.out;
+  ASSERT_EQ(back.labels.size(), 2u);
+  EXPECT_EQ(back.labels[1].name, "人工智能");
+  size_t label_spans = 0;
+  for (const auto& s : back.spans)
+    if (s.field == storage::Field::kLabel) {
+      ++label_spans;
+      EXPECT_EQ(s.begin, 1u);
+      EXPECT_EQ(s.keyword, "人工智能");
+    }
+  EXPECT_EQ(label_spans, 1u);
 }
 
 TEST(TaggedRecord, AMalformedDocumentIsAnErrorNamingTheField) {

@@ -133,6 +133,22 @@ TEST_F(DatabaseCache, AnotherSetsDatabaseUnderThisKeyIsCaughtByTheScan) {
   EXPECT_EQ(Compile(Set("光刻胶"))->cache_state(), CacheState::kHit);
 }
 
+TEST_F(DatabaseCache, AFileOthersCanWriteIsNotRead) {
+  Compile(Set("晶圆"));
+  const fs::path file = Files().at(0);
+  fs::permissions(file, fs::perms::group_write, fs::perm_options::add);
+  auto c = Compile(Set("晶圆"));
+  EXPECT_EQ(c->cache_state(), CacheState::kRejected);
+  EXPECT_NE(c->cache_detail().find("writable by group or others"), std::string::npos) << c->cache_detail();
+  EXPECT_EQ(Compile(Set("晶圆"))->cache_state(), CacheState::kHit) << "rewritten 0600 by its owner";
+  EXPECT_EQ(fs::status(file).permissions() & (fs::perms::group_write | fs::perms::others_write), fs::perms::none);
+}
+
+TEST_F(DatabaseCache, OnlyTheNewestDatabasesAreKept) {
+  for (int i = 0; i < 20; ++i) Compile(Set("词" + std::to_string(i)));
+  EXPECT_EQ(Files().size(), 16u);
+}
+
 TEST_F(DatabaseCache, AnUnwritableDirectoryOnlyLosesTheCache) {
   fs::create_directories(dir_.parent_path());
   Write(dir_, "a file where the directory should be");

@@ -51,6 +51,10 @@ labels:
     name: 机器人概念
     tags: [cluster:robotics]
     reason: robots
+  - field: ths.tagInfo
+    name: AI
+    tags: [cluster:ai]
+    reason: the concept AI
 )";
 
 Status Parse(const std::string& yaml, RuleSet* set) { return ParseRuleFile(yaml, "labels.yaml", set); }
@@ -65,7 +69,7 @@ std::string Rejection(const std::string& entry) {
 TEST(LabelTable, ParsesEntries) {
   RuleSet set;
   ASSERT_TRUE(Parse(kLabels, &set).ok());
-  ASSERT_EQ(set.labels.size(), 5u);
+  ASSERT_EQ(set.labels.size(), 6u);
   EXPECT_EQ(set.labels[0].field, "ths.tagInfo");
   EXPECT_EQ(set.labels[0].name, "半导体");
   EXPECT_EQ(set.labels[0].tags, std::vector<std::string>{"cluster:semiconductors"});
@@ -177,14 +181,15 @@ TEST_F(LabelEvidence, NamesMatchExactlyAndInTheirOwnField) {
   EXPECT_TRUE(Tag("x", {{"ths.tagInfo", "半导体设备"}}).empty()) << "exact names, not substrings";
 }
 
-TEST_F(LabelEvidence, WeakLabelsNeedEachOther) {
+TEST_F(LabelEvidence, WeakLabelsNeverApplyATagAlone) {
   EXPECT_TRUE(Tag("x", {{"ths.tagInfo", "算力概念"}}).empty()) << "0.5 < 1.0";
-  auto m = Tag("x", {{"ths.tagInfo", "算力概念"}, {"cls.subjects", "算力"}});
+  EXPECT_TRUE(Tag("x", {{"ths.tagInfo", "算力概念"}, {"cls.subjects", "算力"}}).empty())
+      << "two weak labels sum to 1.0 but neither means the tag by itself";
+  // They add to a tag that applies otherwise; a repeated name counts once.
+  auto m = Tag("人工智能", {{"ths.tagInfo", "算力概念"}, {"cls.subjects", "算力"}, {"ths.tagInfo", "算力概念"}});
   ASSERT_EQ(m.count("cluster:ai"), 1u);
-  EXPECT_DOUBLE_EQ(m["cluster:ai"].first, 1.0);
+  EXPECT_DOUBLE_EQ(m["cluster:ai"].first, 2.0);
   EXPECT_EQ(m["cluster:ai"].second, (std::vector<uint32_t>{0, 1}));
-  // A repeated name counts once.
-  EXPECT_TRUE(Tag("x", {{"ths.tagInfo", "算力概念"}, {"ths.tagInfo", "算力概念"}}).empty());
 }
 
 TEST_F(LabelEvidence, LabelsAddToTheKeywordScore) {
@@ -201,24 +206,31 @@ TEST_F(LabelEvidence, ANotKeywordOfTheTagVetoesTheLabel) {
   EXPECT_TRUE(Tag("薯片销量", {{"ths.tagInfo", "半导体"}}).empty());
 }
 
-TEST_F(LabelEvidence, ALabelOnlyTagAlertsWhenItsRulesDo) {
+TEST_F(LabelEvidence, ALabelOnlyTagDoesNotAlert) {
   std::vector<TagMatch> out;
-  std::vector<DocLabel> labels = {{"ths.tagInfo", "算力概念"}, {"cls.subjects", "算力"}};
+  std::vector<DocLabel> labels = {{"ths.tagInfo", "AI"}, {"cls.subjects", "算力"}};
   ASSERT_TRUE(rules_->Tag("\nx", 0, labels, scratch_.get(), &out).ok());
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_TRUE(out[0].alert);
+  EXPECT_EQ(rules_->tags()[out[0].tag], "cluster:ai");
+  EXPECT_FALSE(out[0].alert) << "cluster:ai's rule alerts, but no rule fired";
   EXPECT_TRUE(out[0].spans.empty());
-  EXPECT_DOUBLE_EQ(out[0].label_score, 1.0);
+  EXPECT_DOUBLE_EQ(out[0].label_score, 1.5);
+  EXPECT_EQ(out[0].labels, (std::vector<uint32_t>{0, 1}));
+  // With a keyword the rule fires and alerts.
+  out.clear();
+  ASSERT_TRUE(rules_->Tag("\n人工智能", 0, labels, scratch_.get(), &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].alert);
 }
 
 TEST_F(LabelEvidence, KeywordTagsAndLabelTagsMergeSorted) {
-  auto m = Tag("芯片", {{"ths.tagInfo", "机器人概念"}, {"ths.tagInfo", "算力概念"}, {"cls.subjects", "算力"},
+  auto m = Tag("芯片", {{"ths.tagInfo", "机器人概念"}, {"ths.tagInfo", "算力概念"}, {"ths.tagInfo", "AI"},
                         {"cls.subjects", "存储芯片"}});
   ASSERT_EQ(m.size(), 3u);
   EXPECT_DOUBLE_EQ(m["cluster:semiconductors"].first, 2.0);  // keyword 1.0 + label 1.0
   EXPECT_EQ(m["cluster:semiconductors"].second, std::vector<uint32_t>{3});
   EXPECT_DOUBLE_EQ(m["cluster:robotics"].first, 1.0);
-  EXPECT_DOUBLE_EQ(m["cluster:ai"].first, 1.0);
+  EXPECT_DOUBLE_EQ(m["cluster:ai"].first, 1.5);
 }
 
 TEST_F(LabelEvidence, FindLabelReturnsTheEntry) {

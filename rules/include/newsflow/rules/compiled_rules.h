@@ -166,8 +166,9 @@ class CompiledRules {
   // document's feed labels (the set's label table, SCHEMA.md "Feed
   // labels"); appends the tags that apply, sorted by tag id, one entry per
   // tag (the best-scoring rule wins; label evidence adds to it, or makes the
-  // tag apply alone when its label score reaches 1.0 and no `not` keyword of
-  // the tag's rules hit). Allocates only for the tags that fire.
+  // tag apply alone when one matching entry has weight >= 1.0 and no `not`
+  // keyword of the tag's rules hit; such a tag does not alert). Allocates
+  // only for the tags that fire.
   void Evaluate(ScanScratch* scratch, std::span<const DocLabel> labels, std::vector<TagMatch>* out) const;
   void Evaluate(ScanScratch* scratch, std::vector<TagMatch>* out) const { Evaluate(scratch, {}, out); }
 
@@ -214,9 +215,12 @@ class CompiledRules {
   bool SelfCheck() const;
   // A database from the cache (compile.cache_dir), verified; false = compile.
   bool LoadFromCache(const CompileOptions& compile, uint64_t key);
-  // Every literal pattern reports a match on a text of all literals, and
-  // the scan succeeds: the database answers for these patterns.
+  // A scan of every literal, one per line: each is reported with its own id
+  // at the end of its own line, no id is out of range, the scan succeeds.
   bool VerifyLiterals() const;
+  // The exact inputs of the compiles BuildDatabase may run (the cache key's
+  // source: database_cache.h).
+  std::string CompilePlan() const;
   // Evaluates one candidate rule on the scratch's match set; appends a
   // TagMatch if it fires.
   void EvaluateRule(uint32_t rule, ScanScratch* s, std::vector<TagMatch>* out) const;

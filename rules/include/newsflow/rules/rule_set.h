@@ -47,9 +47,10 @@ struct Rule {
 // A feed metadata label that is evidence for tags (SCHEMA.md, "Feed labels"):
 // the feeds attach concept, subject or sector names to their items (ths
 // `tagInfo`, cls `subjects`); an entry maps one exact name of one feed field
-// to taxonomy tags. A tag applies from labels alone when the weights of its
-// distinct matching entries reach 1.0; a `not` keyword of one of the tag's
-// rules vetoes that as it vetoes the rule.
+// to taxonomy tags. Each distinct matching entry adds its weight to its
+// tags' scores; a tag applies from labels alone when one of them has weight
+// >= 1.0 (lighter entries only add to a tag that applies otherwise), unless
+// a `not` keyword of one of the tag's rules hit.
 struct LabelEntry {
   std::string field;              // "ths.tagInfo", "cls.subjects", ...: feed '.' field
   std::string name;               // the name exactly as the feed writes it
