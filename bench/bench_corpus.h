@@ -426,6 +426,177 @@ inline const std::vector<std::string>& DensityBands() {
   return b;
 }
 
+// ---- watch lists -------------------------------------------------------------------
+
+// A watch list: company-name-like CJK literals of 2..8 ideographs (U+4E00..
+// U+9FFF) taken from the corpora, drawn with a fixed seed, in three tiers:
+//   A  the stock names of cls `stock_list` (all-ideograph ones);
+//   B  X+S for a company suffix S (公司 股份 集团 控股 银行 证券 科技 实业 药业
+//      电子 能源 汽车) in a run of ideographs of the normalized cls, eastmoney
+//      and ths texts, X the 2..6 ideographs right before S (宁德时代+股份);
+//   C  the bare X of B (宁德时代).
+// Each tier is shuffled (SplitMix64, seed 20260101) and the tiers are taken
+// in order A, B, C; keywords of the real rule set and repeats are left out.
+// WatchlistNames(n) is the first n: 20k = all of A and part of B, 100k = A, B
+// and part of C; 20k ⊂ 100k. Many B/C entries are phrase fragments that end
+// in a suffix (子公司, 该公司): a stand-in for a big customer list, not a
+// curated one.
+struct WatchlistPool {
+  std::vector<std::string> names;  // A, B, C in order
+  size_t tier_a = 0, tier_b = 0, tier_c = 0;
+  std::string error;
+};
+
+// Code point of the 3-byte UTF-8 sequence at s[i], or 0 if there is none.
+inline uint32_t Utf8Cp3(std::string_view s, size_t i) {
+  if (i + 3 > s.size()) return 0;
+  const auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]),
+             b2 = static_cast<unsigned char>(s[i + 2]);
+  if ((b0 & 0xF0) != 0xE0 || (b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) return 0;
+  return ((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
+}
+inline bool IsIdeograph(uint32_t cp) { return cp >= 0x4E00 && cp <= 0x9FFF; }
+
+// Stock names of the `stock_list` arrays in raw cls JSON lines ("name":"...").
+inline void ClsStockNames(const std::vector<std::string>& lines, std::vector<std::string>* out) {
+  for (const std::string& line : lines) {
+    size_t p = line.find("\"stock_list\":");
+    if (p == std::string::npos) continue;
+    const size_t end = line.find(']', p);
+    if (end == std::string::npos) continue;
+    for (p = line.find("\"name\":\"", p); p != std::string::npos && p < end; p = line.find("\"name\":\"", p)) {
+      p += 8;
+      const size_t q = line.find('"', p);
+      if (q == std::string::npos || q > end) break;
+      out->push_back(line.substr(p, q - p));
+      p = q;
+    }
+  }
+}
+
+inline const WatchlistPool& GetWatchlistPool() {
+  static const WatchlistPool pool = [] {
+    WatchlistPool w;
+    std::string err;
+    const ProjectRules& pr = GetProjectRules();
+    if (!pr.error.empty()) {
+      w.error = pr.error;
+      return w;
+    }
+    std::unordered_map<std::string, bool> taken;  // project keywords and names already drawn
+    for (const rules::Pattern& p : pr.compiled->patterns()) taken[p.text] = true;
+    auto all_ideographs = [](std::string_view s) {
+      if (s.empty() || s.size() % 3 != 0) return false;
+      for (size_t i = 0; i < s.size(); i += 3)
+        if (!IsIdeograph(Utf8Cp3(s, i))) return false;
+      return true;
+    };
+    std::vector<std::string> a;
+    const Corpus& cls = GetCorpus("cls");
+    if (!cls.error.empty()) {
+      w.error = cls.error;
+      return w;
+    }
+    ClsStockNames(cls.lines, &a);
+    static const char* const kSuffixes[] = {"公司", "股份", "集团", "控股", "银行", "证券",
+                                            "科技", "实业", "药业", "电子", "能源", "汽车"};
+    std::unordered_map<std::string, bool> b_set, c_set;
+    for (const char* name : {"cls", "eastmoney", "ths"}) {
+      const Corpus& c = GetCorpus(name);
+      if (!c.error.empty()) {
+        w.error = c.error;
+        return w;
+      }
+      std::vector<size_t> run;  // byte offsets of the ideographs of the current run
+      for (const std::string& t : c.engine_texts) {
+        std::string_view s = t;
+        run.clear();
+        for (size_t i = 0; i <= s.size();) {
+          const uint32_t cp = i < s.size() ? Utf8Cp3(s, i) : 0;
+          if (IsIdeograph(cp)) {
+            run.push_back(i);
+            i += 3;
+            continue;
+          }
+          // End of a run: look for suffixes inside it.
+          for (size_t r = 2; r + 2 <= run.size(); ++r) {  // suffix at run[r], run[r + 1]
+            std::string_view suf = s.substr(run[r], 6);
+            bool is_suffix = false;
+            for (const char* x : kSuffixes) is_suffix |= suf == x;
+            if (!is_suffix) continue;
+            for (size_t k = 2; k <= 6 && k <= r; ++k) {
+              std::string_view x = s.substr(run[r - k], 3 * k);
+              b_set.emplace(std::string(x) + std::string(suf), true);
+              c_set.emplace(std::string(x), true);
+            }
+          }
+          run.clear();
+          i += (cp != 0) ? 3 : 1;
+        }
+      }
+    }
+    std::vector<std::string> b, c;
+    for (auto& [k, v] : b_set) b.push_back(k);
+    for (auto& [k, v] : c_set) c.push_back(k);
+    std::sort(a.begin(), a.end());
+    a.erase(std::unique(a.begin(), a.end()), a.end());
+    std::sort(b.begin(), b.end());
+    std::sort(c.begin(), c.end());
+    SplitMix rng{20260101};
+    size_t* counts[] = {&w.tier_a, &w.tier_b, &w.tier_c};
+    int tier = 0;
+    for (std::vector<std::string>* v : {&a, &b, &c}) {
+      rng.Shuffle(v);
+      for (std::string& k : *v) {
+        const size_t chars = k.size() / 3;
+        if (chars < 2 || chars > 8 || !all_ideographs(k) || !taken.emplace(k, true).second) continue;
+        w.names.push_back(std::move(k));
+        ++*counts[tier];
+      }
+      ++tier;
+    }
+    return w;
+  }();
+  return pool;
+}
+
+// The first n names of the pool (see WatchlistPool).
+inline std::vector<std::string> WatchlistNames(size_t n, std::string* error) {
+  const WatchlistPool& w = GetWatchlistPool();
+  if (!w.error.empty()) {
+    *error = w.error;
+    return {};
+  }
+  if (w.names.size() < n) {
+    *error = "watch list: only " + std::to_string(w.names.size()) + " candidate names in the corpora";
+    return {};
+  }
+  return {w.names.begin(), w.names.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+// The real rule set plus one rule per watched name (tag "watch:<name>",
+// `any: [name]`, the schema's defaults): how a watch list would be deployed
+// as rules.
+inline std::string WatchlistRuleSet(size_t n, rules::RuleSet* out) {
+  const ProjectRules& pr = GetProjectRules();
+  if (!pr.error.empty()) return pr.error;
+  std::string err;
+  std::vector<std::string> names = WatchlistNames(n, &err);
+  if (!err.empty()) return err;
+  *out = pr.set;
+  out->rules.reserve(out->rules.size() + names.size());
+  for (std::string& name : names) {
+    rules::Rule r;
+    r.tag = "watch:" + name;
+    r.file = "<watchlist>";
+    rules::Keyword k;
+    k.text = std::move(name);
+    r.any.push_back(std::move(k));
+    out->rules.push_back(std::move(r));
+  }
+  return "";
+}
+
 // The documents of the rule-count and density sweeps: the first 4,000 cls
 // items (~2 MB).
 inline std::vector<std::string_view> SweepDocs() {

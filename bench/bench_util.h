@@ -4,6 +4,7 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -139,6 +140,45 @@ inline std::vector<PatternSpec> ProjectSpecs(std::string* error, ProjectPatternS
     return {};
   }
   return ProjectPatterns(*pr.compiled, stats);
+}
+
+// The comparison keyword set plus the first n names of the watch list
+// (bench_corpus.h: WatchlistNames), caseless like every rule keyword without
+// `case: true` (no effect on CJK), unbounded (no ASCII end).
+inline std::vector<PatternSpec> WatchlistSpecs(size_t n, std::string* error) {
+  std::vector<PatternSpec> out = ProjectSpecs(error);
+  if (!error->empty()) return {};
+  std::vector<std::string> names = WatchlistNames(n, error);
+  if (!error->empty()) return {};
+  out.reserve(out.size() + names.size());
+  for (std::string& name : names) out.push_back({std::move(name), true, false});
+  return out;
+}
+
+// Resident and peak resident memory of this process (/proc/self/status), in
+// bytes; ResetPeakRss() sets the peak back to the current RSS (Linux
+// clear_refs 5), so that the peak of one phase can be read.
+inline double ProcStatusBytes(const char* key) {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  double v = 0;
+  const size_t n = std::strlen(key);
+  while (std::fgets(line, sizeof line, f) != nullptr)
+    if (std::strncmp(line, key, n) == 0 && line[n] == ':') v = std::atof(line + n + 1) * 1024.0;
+  std::fclose(f);
+  return v;
+}
+// Bytes of heap in use (glibc mallinfo2: small blocks + mmapped blocks).
+inline double HeapInUseBytes() {
+  const struct mallinfo2 m = mallinfo2();
+  return static_cast<double>(m.uordblks + m.hblkhd);
+}
+inline bool ResetPeakRss() {
+  FILE* f = std::fopen("/proc/self/clear_refs", "w");
+  if (f == nullptr) return false;
+  const bool ok = std::fputs("5", f) >= 0;
+  return std::fclose(f) == 0 && ok;
 }
 
 // One engine over a list of documents: one iteration = one pass over all of

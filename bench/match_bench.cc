@@ -30,6 +30,22 @@
 //                               keywords of two characters), over-6-bytes
 //                               (without any keyword of <= 6 bytes), cjk-only,
 //                               ascii-only, first-206
+//   watchlist/<engine>/<n>      the real rule set plus a watch list of n
+//                               company-name-like literals (n = 20000, 100000;
+//                               bench_corpus.h: WatchlistNames) over cls:
+//     hyperscan          CompiledRules of the real rule set + one rule per
+//                        name (the pipeline's database with the list
+//                        deployed as rules); reports the comparison
+//                        keywords + the names, as the peers' patterns file
+//     hyperscan-batched  raw literal database of the same patterns, 64 KB
+//                        blocks
+//     scan+evaluate      the first one's CompiledRules::Tag (scan + rule
+//                        evaluation) on title '\n' body: the pipeline's cost
+//   Counters: build_s (compile), db_bytes, scratch_bytes, heap_bytes (heap
+//   in use that the build left: database and rule tables, glibc mallinfo2),
+//   build_rss_bytes / build_peak_rss_bytes (resident memory after / at the
+//   peak of the build, over the resident memory before it; a lower bound in
+//   this process, whose allocator reuses memory freed earlier), pairs.
 // In the sweeps `hyperscan` is the project's CompiledRules built from the
 // sweep's keywords. An engine that cannot handle an input records
 // "not run: <reason>" (SkipWithError) instead of stopping the run.
@@ -311,6 +327,116 @@ void BM_SweepKeywords(benchmark::State& state, std::string engine, std::string s
            c.engine_views);
 }
 
+// ---- watch lists -----------------------------------------------------------------
+
+struct WatchBuilt {
+  BuiltEngine built;
+  double rss_bytes = 0, peak_rss_bytes = 0;  // after the build, over the RSS before it
+  double heap_bytes = 0;                     // heap in use after the build, over the heap before it
+};
+
+// Built once per process: the specs are made first (untimed, outside the
+// memory figures), then the engine is built with the peak RSS reset before.
+WatchBuilt& WatchlistEngine(const std::string& engine, size_t n) {
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<WatchBuilt>> cache;
+  std::lock_guard lock(mu);
+  auto& slot = cache[engine + "|" + std::to_string(n)];
+  if (slot) return *slot;
+  slot = std::make_unique<WatchBuilt>();
+  WatchBuilt& w = *slot;
+  BuiltEngine& b = w.built;
+  std::string err;
+  std::vector<PatternSpec> specs = WatchlistSpecs(n, &err);
+  rules::RuleSet set;
+  if (err.empty() && engine == "hyperscan") err = WatchlistRuleSet(n, &set);
+  if (!err.empty()) {
+    b.error = err;
+    return w;
+  }
+  b.patterns = specs.size();
+  b.engine = MakeEngine(engine);
+  if (!b.engine) {
+    b.error = "unknown engine " + engine;
+    return w;
+  }
+  if (engine == "hyperscan") static_cast<HyperscanEngine*>(b.engine.get())->UseRuleSet(set);
+  const bool peak = ResetPeakRss();
+  const double rss0 = ProcStatusBytes("VmRSS"), heap0 = HeapInUseBytes();
+  const auto t0 = Clock::now();
+  b.error = b.engine->Build(specs);
+  b.build_seconds = Seconds(Clock::now() - t0);
+  w.heap_bytes = HeapInUseBytes() - heap0;
+  w.rss_bytes = ProcStatusBytes("VmRSS") - rss0;
+  w.peak_rss_bytes = peak ? ProcStatusBytes("VmHWM") - rss0 : 0;
+  return w;
+}
+
+void BM_Watchlist(benchmark::State& state, std::string engine, size_t n) {
+  const Corpus& c = GetCorpus("cls");
+  if (!c.error.empty()) {
+    state.SkipWithError(c.error.c_str());
+    return;
+  }
+  WatchBuilt& w = WatchlistEngine(engine, n);
+  ScanDocs(state, w.built, c.engine_views);
+  const auto avg = benchmark::Counter::kAvgThreads;
+  state.counters["watchlist"] = benchmark::Counter(static_cast<double>(n), avg);
+  state.counters["heap_bytes"] = benchmark::Counter(w.heap_bytes, avg);
+  state.counters["build_rss_bytes"] = benchmark::Counter(w.rss_bytes, avg);
+  state.counters["build_peak_rss_bytes"] = benchmark::Counter(w.peak_rss_bytes, avg);
+}
+
+// The pipeline's own cost with the list deployed: scan + evaluate of the real
+// rules + one rule per name (the `hyperscan` row's database).
+void BM_WatchlistTag(benchmark::State& state, size_t n) {
+  const Corpus& c = GetCorpus("cls");
+  if (!c.error.empty()) {
+    state.SkipWithError(c.error.c_str());
+    return;
+  }
+  WatchBuilt& w = WatchlistEngine("hyperscan", n);
+  if (!w.built.error.empty()) {
+    state.SkipWithError(("not run: " + w.built.error).c_str());
+    return;
+  }
+  const rules::CompiledRules& compiled = static_cast<HyperscanEngine*>(w.built.engine.get())->compiled();
+  std::string arena;
+  for (const auto& t : c.match_texts) arena += t;
+  std::vector<std::string_view> texts;
+  for (size_t i = 0, off = 0; i < c.match_texts.size(); off += c.match_texts[i].size(), ++i)
+    texts.emplace_back(arena.data() + off, c.match_texts[i].size());
+  std::unique_ptr<rules::ScanScratch> scratch;
+  if (Status s = compiled.NewScratch(&scratch); !s.ok()) {
+    state.SkipWithError(s.message().c_str());
+    return;
+  }
+  std::vector<rules::TagMatch> out;
+  size_t tags = 0, watch_tags = 0;
+  const auto& tag_names = compiled.tags();
+  for (auto _ : state) {
+    tags = watch_tags = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      out.clear();
+      if (Status s = compiled.Tag(texts[i], c.title_lens[i], scratch.get(), &out); !s.ok()) {
+        state.SkipWithError(("scan failed: " + s.message()).c_str());
+        return;
+      }
+      tags += out.size();
+      for (const auto& m : out) watch_tags += tag_names[m.tag].rfind("watch:", 0) == 0;
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * c.text_bytes));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * c.match_texts.size()));
+  const auto avg = benchmark::Counter::kAvgThreads;
+  state.counters["tags"] = benchmark::Counter(static_cast<double>(tags), avg);
+  state.counters["watch_tags"] = benchmark::Counter(static_cast<double>(watch_tags), avg);
+  state.counters["rules"] = benchmark::Counter(static_cast<double>(compiled.rule_set().rules.size()), avg);
+  state.counters["watchlist"] = benchmark::Counter(static_cast<double>(n), avg);
+}
+
+const std::vector<size_t> kWatchlistSizes = {20000, 100000};
+
 void RegisterAll() {
   using benchmark::RegisterBenchmark;
   for (const std::string& corpus : CorpusNames()) {
@@ -343,6 +469,13 @@ void RegisterAll() {
     for (const std::string& subset : kKeywordSubsets)
       RegisterBenchmark(("sweep/keywords/" + e + "/" + subset).c_str(), BM_SweepKeywords, e, subset)
           ->Unit(benchmark::kMillisecond);
+  for (size_t n : kWatchlistSizes) {
+    for (const std::string e : {"hyperscan", "hyperscan-batched"})
+      RegisterBenchmark(("watchlist/" + e + "/" + std::to_string(n)).c_str(), BM_Watchlist, e, n)
+          ->Unit(benchmark::kMillisecond);
+    RegisterBenchmark(("watchlist/scan+evaluate/" + std::to_string(n)).c_str(), BM_WatchlistTag, n)
+        ->Unit(benchmark::kMillisecond);
+  }
   for (const std::string e : {"hyperscan", "hyperscan-batched", "re2set", "pcre2-jit"})
     for (const std::string& band : DensityBands())
       RegisterBenchmark(("sweep/density/" + e + "/" + band).c_str(), BM_SweepDensity, e, band)

@@ -84,9 +84,13 @@ def peer_entry(path):
          "bytes_per_second": r["bytes_per_second"], "items_per_second": r["items_per_second"],
          "pairs": r.get("pairs"), "docs": r.get("docs"), "patterns": r.get("patterns"),
          "build_s": r.get("build_seconds")}
-    for k in ("engine", "kind", "variant", "pyahocorasick", "python", "us_per_item", "joined"):
-        if k in r:
-            e[k] = r[k]
+    # Everything else the peer reports, as it is: engine, kind, variant,
+    # heap_bytes, build_rss_bytes, build_peak_rss_bytes (the Rust peers);
+    # queries, disjuncts, translate_seconds, agreement_* , pairs_ours,
+    # pairs_lucene, docs_differing, agreement_examples (lucene-monitor); ...
+    for k, v in r.items():
+        if k not in e and k not in ("seconds", "build_seconds"):
+            e[k] = v
     return e
 
 

@@ -3,7 +3,7 @@
 
 usage: plot.py LATEST_JSON OUT_DIR
 
-Writes OUT_DIR/{engines,sweep-rules,sweep-doclen,sweep-threads-density,stages}.png
+Writes OUT_DIR/{engines,sweep-rules,sweep-doclen,sweep-threads-density,stages,watchlist}.png
 and OUT_DIR/tables.md (the tables of bench/RESULTS.md: MB/s, docs/s and the
 ratio of the project's matcher to each engine; entries that did not run show
 their reason).
@@ -19,11 +19,18 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 CORPORA = ["cls", "eastmoney", "ths", "fincuge", "long"]
-ENGINES = ["hyperscan", "hyperscan-literal", "hyperscan-batched", "aho-corasick-rust", "re2set",
+ENGINES = ["hyperscan", "hyperscan-literal", "hyperscan-batched", "aho-corasick-rust", "daachorse", "re2set",
            "pyahocorasick", "pcre2-jit", "naive"]
+SWEEP_ENGINES = ["hyperscan", "hyperscan-batched", "aho-corasick-rust", "daachorse", "re2set", "pyahocorasick",
+                 "pcre2-jit", "naive"]
+# Watch lists: engine -> the row of the same engine on the comparison keywords
+# alone over cls (the list's n = 0).
+WATCHLIST_ENGINES = {"hyperscan": "match/hyperscan/cls", "hyperscan-batched": "match/hyperscan-batched/cls",
+                     "scan+evaluate": "stage/scan+evaluate/cls", "aho-corasick-rust": "match/aho-corasick-rust/cls",
+                     "daachorse": "match/daachorse/cls"}
 PEERS_OF_TARGET = ["re2set", "pyahocorasick", "aho-corasick-rust", "pcre2-jit", "naive"]
 COLORS = {"hyperscan": "#1f77b4", "hyperscan-literal": "#6baed6", "hyperscan-batched": "#08306b",
-          "aho-corasick-rust": "#d62728", "re2set": "#2ca02c", "pyahocorasick": "#ff7f0e",
+          "aho-corasick-rust": "#d62728", "daachorse": "#e377c2", "re2set": "#2ca02c", "scan+evaluate": "#17becf", "pyahocorasick": "#ff7f0e",
           "pcre2-jit": "#9467bd", "naive": "#7f7f7f", "memchr": "#000000"}
 
 
@@ -97,9 +104,9 @@ def tables(ctx, by):
     # Rule-count sweep
     sizes = sorted({int(k.split("/")[3]) for k in by if k.startswith("sweep/rules/")})
     out.append("### Rule-count sweep (sweep docs: first 4,000 cls items)\n")
-    out.append("| engine | patterns | MB/s | compile s | database bytes | scratch bytes | pairs |")
+    out.append("| engine | patterns | MB/s | compile s | database (peers: automaton heap) bytes | scratch bytes | pairs |")
     out.append("|---|---:|---:|---:|---:|---:|---:|")
-    for e in ["hyperscan", "hyperscan-batched", "aho-corasick-rust", "re2set", "pyahocorasick", "pcre2-jit", "naive"]:
+    for e in SWEEP_ENGINES:
         for n in sizes:
             b = by.get(f"sweep/rules/{e}/{n}")
             if b is None:
@@ -107,7 +114,7 @@ def tables(ctx, by):
             if "not_run" in b:
                 out.append(f"| {e} | {n:,} | {b['not_run']} | | | | |")
                 continue
-            db = b.get("db_bytes")
+            db = b.get("db_bytes") or b.get("heap_bytes")
             sc = b.get("scratch_bytes")
             out.append(f"| {e} | {n:,} | {mbs(b):,.1f} | {b.get('build_s') or 0:.3f} | "
                        f"{f'{int(db):,}' if db else 'n/a'} | {f'{int(sc):,}' if sc else 'n/a'} | {int(b.get('pairs') or 0):,} |")
@@ -148,6 +155,8 @@ def tables(ctx, by):
             continue
         out.append(f"| {sub} | {int(a.get('patterns') or 0):,} | {cell(a)} | {cell(b)} | {int(a.get('pairs') or 0):,} |")
     out.append("")
+    out += watchlist_tables(by)
+    out += lucene_tables(by)
     # Stages
     out.append("### Stages on cls (one core unless stated)\n")
     out.append("| stage | benchmark | items/s | MB/s |")
@@ -177,6 +186,155 @@ def tables(ctx, by):
                 out.append(f"| {s} | {bd[s + '_s']:.3f} | {bd[s + '_pct']:.1f}% |")
     out.append("")
     return "\n".join(out)
+
+
+def fmt_bytes(v):
+    return f"{v / 1e6:,.1f} MB" if v else "n/a"
+
+
+def watchlist_sizes(by):
+    return sorted({int(k.split("/")[2]) for k in by if k.startswith("watchlist/")})
+
+
+def watchlist_tables(by):
+    out = []
+    sizes = watchlist_sizes(by)
+    if not sizes:
+        return out
+    out.append("### Watch lists: real rule set + n company-name-like literals, all of cls\n")
+    out.append("n = 0 is the engine's row on the comparison keywords alone (`match/<engine>/cls`, "
+               "`stage/scan+evaluate/cls`). Memory: Hyperscan's database bytes (`db`) and the heap the build "
+               "left (`heap`: database + rule tables); the peers' automaton heap (crate figure) and the peak RSS "
+               "of their build over the RSS before it.\n")
+    out.append("| engine | n | patterns | MB/s | docs/s | build s | memory | peak RSS of the build | pairs (tags) |")
+    out.append("|---|---:|---:|---:|---:|---:|---|---:|---:|")
+    for e, base in WATCHLIST_ENGINES.items():
+        for n in [0] + sizes:
+            b = by.get(base if n == 0 else f"watchlist/{e}/{n}")
+            if b is None:
+                continue
+            if "not_run" in b:
+                out.append(f"| {e} | {n:,} | | {b['not_run']} | | | | | |")
+                continue
+            if e.startswith("hyperscan"):
+                mem = f"db {fmt_bytes(b.get('db_bytes'))}" + (f", heap {fmt_bytes(b.get('heap_bytes'))}" if n and b.get("heap_bytes") else "")
+            elif e == "scan+evaluate":
+                mem = "as hyperscan"
+            else:
+                mem = f"heap {fmt_bytes(b.get('heap_bytes'))}"
+            pk = b.get("build_peak_rss_bytes") or 0
+            # In the benchmark process the allocator reuses memory freed by
+            # earlier builds: a lower bound there, shown only when >= 1 MB.
+            peak = "" if not n or e.startswith("scan") or pk < 1e6 else (
+                ("≥ " if e.startswith("hyperscan") else "") + fmt_bytes(pk))
+            pairs = b.get("pairs") if b.get("pairs") is not None else b.get("tags")
+            pats = b.get("patterns")
+            out.append(f"| {e} | {n:,} | {f'{int(pats):,}' if pats else ''} | {mbs(b):,.1f} | {ips(b):,.0f} | "
+                       f"{'' if e == 'scan+evaluate' else format(b.get('build_s') or 0, '.3f')} | {mem} | {peak} | {f'{int(pairs):,}' if pairs is not None else ''} |")
+    out.append("")
+    out.append("Ratio hyperscan (the project's database with the list as rules) / engine, MB/s, same run:\n")
+    out.append("| engine | " + " | ".join(f"n = {n:,}" for n in [0] + sizes) + " |")
+    out.append("|---|" + "---:|" * (len(sizes) + 1))
+    for e in ("hyperscan-batched", "aho-corasick-rust", "daachorse"):
+        row = []
+        for n in [0] + sizes:
+            h = mbs(by.get("match/hyperscan/cls" if n == 0 else f"watchlist/hyperscan/{n}"))
+            p = mbs(by.get(WATCHLIST_ENGINES[e] if n == 0 else f"watchlist/{e}/{n}"))
+            row.append(f"{h / p:.2f}x" if h and p else "–")
+        out.append(f"| {e} | " + " | ".join(row) + " |")
+    out.append("")
+    return out
+
+
+def lucene_tables(by):
+    b = by.get("match/lucene-monitor/cls")
+    if b is None:
+        return []
+    out = ["### Lucene Monitor: the whole rule set as stored queries, cls\n"]
+    if "not_run" in b:
+        return out + [f"not run: {b['not_run']}", ""]
+    ours = by.get("stage/scan+evaluate/cls")
+    lim = b.get("docs_limit")
+    out.append(f"Documents: {'the first ' + format(b['docs'], ',') if lim else 'all ' + format(b['docs'], ',')} "
+               f"cls documents of the run (normalized title TAB body, `--format text --html-strip no`), "
+               f"{b.get('rules')} rules -> {b.get('queries')} queries ({b.get('disjuncts')} disjuncts), "
+               f"best of {b.get('iterations')} pass(es) after {b.get('warmup')} warm-up. Ours: "
+               f"`stage/scan+evaluate/cls` (scan + rule evaluation, all of cls, one core).\n")
+    out.append("| engine | docs/s | MB/s | build s | ratio ours / Lucene (docs/s) | doc-tag pairs ours / Lucene / both | "
+               "Jaccard | precision | recall | documents differing |")
+    out.append("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+    r = ips(ours) / ips(b) if ips(ours) and ips(b) else None
+    out.append(f"| lucene-monitor | {ips(b):,.0f} | {mbs(b):,.2f} | {(b.get('build_s') or 0) + (b.get('translate_seconds') or 0):.2f} | "
+               f"{f'{r:,.0f}x' if r else '–'} | {b.get('pairs_ours', 0):,} / {b.get('pairs_lucene', 0):,} / {b.get('pairs_both', 0):,} | "
+               f"{b.get('agreement_jaccard', 0):.4f} | {b.get('agreement_precision', 0):.4f} | {b.get('agreement_recall', 0):.4f} | "
+               f"{b.get('docs_differing', 0):,} of {b['docs']:,} |")
+    if ours and "not_run" not in ours:
+        out.append(f"| newsflow (`stage/scan+evaluate/cls`) | {ips(ours):,.0f} | {mbs(ours):,.1f} | | | | | | | |")
+    ex = b.get("agreement_examples") or []
+    if ex:
+        out.append("")
+        out.append("Documents where the tags differ (first of them):\n")
+        out.append("| doc | only ours | only Lucene | text (first 160 characters) |")
+        out.append("|---:|---|---|---|")
+        for x in ex:
+            t = x.get("text", "").replace("|", "\\|")
+            out.append(f"| {x['doc_index']} | {', '.join(x['only_ours'])} | {', '.join(x['only_lucene'])} | {t} |")
+    out.append("")
+    return out
+
+
+def plot_watchlist(by, out):
+    sizes = watchlist_sizes(by)
+    if not sizes:
+        return
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for e, base in WATCHLIST_ENGINES.items():
+        pts, builds = [], []
+        for n in [0] + sizes:
+            b = by.get(base if n == 0 else f"watchlist/{e}/{n}")
+            if mbs(b):
+                pts.append((n, mbs(b)))
+                if n and b.get("build_s"):
+                    builds.append((n, b["build_s"]))
+        x = lambda n: n if n else 1000  # noqa: E731  (n = 0 drawn at 1k on the log axis)
+        if pts:
+            a1.plot([x(p[0]) for p in pts], [p[1] for p in pts], marker="o", label=e, color=COLORS.get(e))
+        if builds and e != "scan+evaluate":
+            a2.plot([p[0] for p in builds], [p[1] for p in builds], marker="s", label=f"{e} build s", color=COLORS.get(e))
+    for e in ("hyperscan", "aho-corasick-rust", "daachorse"):
+        pts = []
+        for n in sizes:
+            b = by.get(f"watchlist/{e}/{n}")
+            if b and "not_run" not in b:
+                v = b.get("heap_bytes") if e != "hyperscan" else b.get("db_bytes")
+                if v:
+                    pts.append((n, v / 1e6))
+        if pts:
+            a2.plot([p[0] for p in pts], [p[1] for p in pts], marker="^", linestyle="--", color=COLORS.get(e),
+                    label=f"{e} {'database' if e == 'hyperscan' else 'heap'} MB")
+        if e == "hyperscan":  # the heap its build left: database + rule tables
+            hp = [(n, by[f"watchlist/{e}/{n}"]["heap_bytes"] / 1e6) for n in sizes
+                  if f"watchlist/{e}/{n}" in by and by[f"watchlist/{e}/{n}"].get("heap_bytes")]
+            if hp:
+                a2.plot([p[0] for p in hp], [p[1] for p in hp], marker="v", linestyle=":", color=COLORS.get(e),
+                        label="hyperscan heap MB (database + rule tables)")
+    a1.set_xscale("log")
+    a1.set_yscale("log")
+    a1.set_xlabel("watch-list names added to the real keywords (0 drawn at 1k)")
+    a1.set_ylabel("MB/s on cls (log)")
+    a1.set_title("Watch lists: scan throughput")
+    a1.grid(which="both", alpha=0.3)
+    a1.legend(fontsize=8)
+    a2.set_xscale("log")
+    a2.set_yscale("log")
+    a2.set_xlabel("watch-list names")
+    a2.set_ylabel("build seconds / MB (log)")
+    a2.set_title("Build time and memory")
+    a2.grid(which="both", alpha=0.3)
+    a2.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "watchlist.png"), dpi=110)
+    plt.close(fig)
 
 
 STAGES = [
@@ -269,7 +427,7 @@ def main():
     bar_engines(by, out)
 
     def compile_axes(ax):
-        for e in ["hyperscan", "hyperscan-batched", "re2set", "pcre2-jit", "aho-corasick-rust", "pyahocorasick"]:
+        for e in ["hyperscan", "hyperscan-batched", "re2set", "pcre2-jit", "aho-corasick-rust", "daachorse", "pyahocorasick"]:
             pts = sorted((int(k.split("/")[3]), b.get("build_s")) for k, b in by.items()
                          if k.startswith(f"sweep/rules/{e}/") and "not_run" not in b and b.get("build_s"))
             if pts:
@@ -287,8 +445,7 @@ def main():
         ax.grid(which="both", alpha=0.3)
         ax.legend(fontsize=8)
 
-    line_sweep(by, "sweep/rules", ["hyperscan", "hyperscan-batched", "aho-corasick-rust", "re2set", "pyahocorasick",
-                                   "pcre2-jit", "naive"],
+    line_sweep(by, "sweep/rules", SWEEP_ENGINES,
                os.path.join(out, "sweep-rules.png"),
                "Throughput vs pattern count (2 MB of cls)\n(lines: corpus n-grams; stars: the project's keywords)",
                "patterns", extra=compile_axes,
@@ -364,6 +521,8 @@ def main():
     fig.tight_layout()
     fig.savefig(os.path.join(out, "stages.png"), dpi=110)
     plt.close(fig)
+
+    plot_watchlist(by, out)
 
     with open(os.path.join(out, "tables.md"), "w") as f:
         f.write("<!-- generated by bench/plot.py from latest.json; do not edit -->\n\n")

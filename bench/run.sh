@@ -11,8 +11,11 @@
 # NEWSFLOW_CORPUS_DIR (default ../shared/corpus), NEWSFLOW_RULES_DIR.
 # Outputs: bench/results/latest.json (Google Benchmark-style: a list
 # `benchmarks` of {name, bytes_per_second, items_per_second, counters...};
-# peers merged as match/aho-corasick-rust/<corpus>, match/pyahocorasick/<corpus>,
-# sweep/rules/<peer>/<n>), bench/results/*.png, bench/results/tables.md;
+# peers merged as match/{aho-corasick-rust,daachorse,pyahocorasick}/<corpus>,
+# sweep/rules/<peer>/<n>, watchlist/{aho-corasick-rust,daachorse}/<n>, and
+# match/lucene-monitor/cls: the whole rule set as Lucene Monitor queries, with
+# its tag agreement with newsflow's tags on the same documents; quick mode:
+# the first 4,000 cls documents), bench/results/*.png, bench/results/tables.md;
 # raw outputs and the peers' input files under $BUILD_DIR/bench-raw and
 # $BUILD_DIR/bench-data (not committed).
 set -euo pipefail
@@ -41,6 +44,10 @@ log "build (Release) in $build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C "$build" -j "$jobs" match_bench decode_bench normalize_bench store_bench end_to_end_bench story_bench bench_data >&2
 rust_bin=$("$root/bench/peers/aho-corasick-rust/build.sh")
+dc_bin=$("$root/bench/peers/daachorse/build.sh")
+# Lucene Monitor: jar and Maven's downloads under the build directory.
+export LUCENE_PEER_BUILD_DIR=$build/lucene-monitor LUCENE_PEER_M2=$build/m2
+"$root/bench/peers/lucene-monitor/build.sh" >/dev/null
 t_built=$(date +%s)
 
 rm -rf "$raw"
@@ -49,9 +56,13 @@ export NEWSFLOW_BENCH_TMP=$build/bench-tmp
 if ((quick)); then
   export NEWSFLOW_BENCH_QUICK=1
   min_time=0.05 iters=2 py_iters=1 peer_timeout=20 reps=3
+  # Lucene Monitor runs ~3-4k docs/s: the first 4,000 cls documents, one
+  # warm-up and one timed pass (plus its untimed tag-dump pass).
+  lm_limit=4000 lm_args=(--warmup 1 --iterations 1) lm_timeout=90 wl_timeout=60
 else
   unset NEWSFLOW_BENCH_QUICK
   min_time=0.5 iters=5 py_iters=3 peer_timeout=300 reps=5
+  lm_limit=0 lm_args=(--warmup 1 --iterations 3) lm_timeout=600 wl_timeout=300
 fi
 uptime > "$raw/load-before.txt"
 
@@ -101,6 +112,8 @@ log "peers: match/<peer>/<corpus>"
 for c in cls eastmoney ths fincuge long; do
   run_peer "match/aho-corasick-rust/$c" "$peer_timeout" "$rust_bin" \
     --patterns "$data/patterns-project.tsv" --docs "$data/docs-$c.txt" --iterations "$iters"
+  run_peer "match/daachorse/$c" "$peer_timeout" "$dc_bin" \
+    --patterns "$data/patterns-project.tsv" --docs "$data/docs-$c.txt" --iterations "$iters"
   run_peer "match/pyahocorasick/$c" "$peer_timeout" "$py" "$root/bench/peers/pyahocorasick/run.py" \
     --patterns "$data/patterns-project.tsv" --docs "$data/docs-$c.txt" --iterations "$py_iters"
 done
@@ -111,9 +124,22 @@ for n in project 1000 10000 100000; do
   [[ $n == project ]] && pf="$data/patterns-project.tsv" label=$nproject
   run_peer "sweep/rules/aho-corasick-rust/$label" "$peer_timeout" "$rust_bin" \
     --patterns "$pf" --docs "$data/docs-sweep.txt" --iterations "$iters"
+  run_peer "sweep/rules/daachorse/$label" "$peer_timeout" "$dc_bin" \
+    --patterns "$pf" --docs "$data/docs-sweep.txt" --iterations "$iters"
   run_peer "sweep/rules/pyahocorasick/$label" "$peer_timeout" "$py" "$root/bench/peers/pyahocorasick/run.py" \
     --patterns "$pf" --docs "$data/docs-sweep.txt" --iterations "$py_iters"
 done
+log "peers: watchlist/<peer>/<n> (the comparison keywords + n watch-list names, all cls)"
+for n in 20000 100000; do
+  run_peer "watchlist/aho-corasick-rust/$n" "$wl_timeout" "$rust_bin" \
+    --patterns "$data/patterns-watchlist-$n.tsv" --docs "$data/docs-cls.txt" --iterations "$iters"
+  run_peer "watchlist/daachorse/$n" "$wl_timeout" "$dc_bin" \
+    --patterns "$data/patterns-watchlist-$n.tsv" --docs "$data/docs-cls.txt" --iterations "$iters"
+done
+log "peer: match/lucene-monitor/cls (the rule set as Monitor queries; tag agreement with tags-cls.jsonl)"
+run_peer "match/lucene-monitor/cls" "$lm_timeout" "$py" "$root/bench/peers/lucene-monitor/bench_run.py" \
+  --rules "${NEWSFLOW_RULES_DIR:-$root/rules/sets}" --docs "$data/docs-cls.txt" --ours "$data/tags-cls.jsonl" \
+  --work "$build/bench-tmp/lucene-monitor" --limit "$lm_limit" -- "${lm_args[@]}"
 
 # Where end-to-end time goes, by library and by function (software clock
 # sampling: this VM has no hardware counters).

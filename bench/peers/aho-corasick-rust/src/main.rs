@@ -219,6 +219,14 @@ fn build(p: &mut Patterns, variant: Variant) -> Engine {
 }
 
 impl Engine {
+    /// Heap bytes of the automata (the crate's `memory_usage`).
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Engine::Single(a) => a.ac.memory_usage(),
+            Engine::Split(v) => v.iter().map(|a| a.ac.memory_usage()).sum(),
+        }
+    }
+
     fn kind(&self) -> String {
         let kinds: Vec<String> = match self {
             Engine::Single(a) => vec![format!("{:?}", a.ac.kind())],
@@ -328,6 +336,27 @@ fn json_f64(x: f64) -> String {
     }
 }
 
+/// Resident memory of this process from /proc/self/status (`VmRSS`, `VmHWM`),
+/// in bytes; 0 where unavailable.
+fn proc_status_bytes(key: &str) -> u64 {
+    let s = match fs::read_to_string("/proc/self/status") {
+        Ok(s) => s,
+        Err(_) => return 0,
+    };
+    for line in s.lines() {
+        if let Some(rest) = line.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
+            let kb: u64 = rest.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+            return kb * 1024;
+        }
+    }
+    0
+}
+
+/// Sets the peak RSS (VmHWM) back to the current RSS (Linux clear_refs 5).
+fn reset_peak_rss() -> bool {
+    fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
 fn main() {
     let args = parse_args();
 
@@ -338,9 +367,13 @@ fn main() {
     let total_bytes: u64 = docs.iter().map(|d| d.len() as u64).sum();
 
     // ---- build (timed separately) ----
+    let peak_ok = reset_peak_rss();
+    let rss0 = proc_status_bytes("VmRSS");
     let t0 = Instant::now();
     let engine = build(&mut pats, args.variant);
     let build_seconds = t0.elapsed().as_secs_f64();
+    let build_rss_bytes = proc_status_bytes("VmRSS").saturating_sub(rss0);
+    let build_peak_rss_bytes = if peak_ok { proc_status_bytes("VmHWM").saturating_sub(rss0) } else { 0 };
 
     // ---- scan: N full passes, best one reported ----
     let mut scanner = Scanner::new(&engine, &pats);
@@ -381,20 +414,23 @@ fn main() {
     };
     let json = format!(
         "{{\"engine\": {}, \"kind\": {}, \"variant\": {}, \"docs\": {}, \"bytes\": {}, \
-         \"patterns\": {}, \"iterations\": {}, \"build_seconds\": {}, \"seconds\": {}, \
-         \"bytes_per_second\": {}, \"items_per_second\": {}, \"pairs\": {}}}",
+         \"patterns\": {}, \"heap_bytes\": {}, \"iterations\": {}, \"build_seconds\": {}, \"seconds\": {}, \
+         \"bytes_per_second\": {}, \"items_per_second\": {}, \"pairs\": {}, \"build_rss_bytes\": {}, \"build_peak_rss_bytes\": {}}}",
         json_str("aho-corasick-rust"),
         json_str(&engine.kind()),
         json_str(variant),
         docs.len(),
         total_bytes,
         pats.bytes.len(),
+        engine.heap_bytes(),
         args.iterations,
         json_f64(build_seconds),
         json_f64(best),
         json_f64(total_bytes as f64 / best),
         json_f64(docs.len() as f64 / best),
-        pairs
+        pairs,
+        build_rss_bytes,
+        build_peak_rss_bytes
     );
     let stdout = io::stdout();
     let mut lock = stdout.lock();

@@ -327,6 +327,9 @@ public final class LuceneMonitorPeer {
     return o instanceof Number n ? n.doubleValue() : dflt;
   }
 
+  /** Feed-label entries of label tables (labels.yaml) in the rule directory: not text rules, skipped. */
+  static int labelEntriesSkipped = 0;
+
   @SuppressWarnings("unchecked")
   static List<Rule> loadRules(String spec) throws IOException {
     List<Rule> rules = new ArrayList<>();
@@ -335,6 +338,12 @@ public final class LuceneMonitorPeer {
       Object root;
       try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
         root = yaml.load(r);
+      }
+      // A feed-label table (labels.yaml: feed field + name -> tags) has no text
+      // rules: the Monitor sees only title and body, so it is left out (counted).
+      if (root instanceof Map<?, ?> lm && lm.get("rules") == null && lm.get("labels") instanceof List<?> ll) {
+        labelEntriesSkipped += ll.size();
+        continue;
       }
       if (!(root instanceof Map<?, ?> m) || !(m.get("rules") instanceof List<?> list)) {
         die(f + ": expected a mapping with a `rules` list");
@@ -842,6 +851,7 @@ public final class LuceneMonitorPeer {
         + ", \"queries\": " + monitor.getQueryCount()
         + ", \"disjuncts\": " + monitor.getDisjunctCount()
         + ", \"rules_dropped\": " + dropped.size()
+        + ", \"label_entries_skipped\": " + labelEntriesSkipped
         + ", \"tags\": " + tags.size()
         + ", \"warmup\": " + a.warmup
         + ", \"iterations\": " + a.iterations
