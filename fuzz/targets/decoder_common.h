@@ -32,9 +32,16 @@ inline void DecodeLine(pipeline::Decoder* dec, std::string_view line) {
     return;
   }
   CheckDecoded(a);
+  bool same_labels = a.labels.size() == b.labels.size();
+  for (size_t i = 0; same_labels && i < a.labels.size(); ++i)
+    same_labels = a.labels[i].field == b.labels[i].field && a.labels[i].name == b.labels[i].name;
   FUZZ_CHECK(a.key == b.key && a.title == b.title && a.body == b.body && a.time_ms == b.time_ms &&
-                 a.stocks == b.stocks && a.url == b.url && a.level == b.level,
+                 a.stocks == b.stocks && a.stock_codes == b.stock_codes && a.url == b.url && a.level == b.level &&
+                 same_labels,
              "decode not deterministic for key %s", a.key.c_str());
+  for (const auto& l : a.labels)
+    FUZZ_CHECK(!l.field.empty() && !l.name.empty(), "an empty label field or name in %s", a.key.c_str());
+  FUZZ_CHECK(a.stocks.size() == a.stock_codes.size(), "%zu stocks, %zu codes", a.stocks.size(), a.stock_codes.size());
 }
 
 // A decoder for a built-in format name ("cls", "eastmoney", "ths", "auto").

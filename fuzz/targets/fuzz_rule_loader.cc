@@ -1,6 +1,8 @@
 // fuzz_rule_loader.cc — an arbitrary rule file through ParseRuleFile, and a
 // file that parses through CompiledRules::Compile, NewScratch and Tag (of a
-// fixed text and of the input itself, so keywords the file lists do hit).
+// fixed text and of the input itself, so keywords the file lists do hit),
+// with the set's own label table entries (and a name no entry has) as the
+// document's feed labels, so label evidence is evaluated too.
 //
 // Bounds, so that a run measures the loader and not Hyperscan's compiler on
 // pathological patterns: inputs over 8 KiB are skipped, as are parsed sets
@@ -47,9 +49,13 @@ bool WithinBounds(const RuleSet& set) {
   return keywords <= 256 && regexes <= 4;
 }
 
-void CheckTags(const CompiledRules& cr, std::string_view text, const std::vector<TagMatch>& tags) {
+void CheckTags(const CompiledRules& cr, std::string_view text, const std::vector<TagMatch>& tags,
+               size_t n_labels = 0) {
   for (size_t i = 0; i < tags.size(); ++i) {
     const TagMatch& t = tags[i];
+    for (uint32_t l : t.labels) FUZZ_CHECK(l < n_labels, "label index %u of %zu", l, n_labels);
+    FUZZ_CHECK(t.labels.empty() == (t.label_score == 0), "label score %g with %zu labels", t.label_score,
+               t.labels.size());
     FUZZ_CHECK(t.tag < cr.tags().size(), "tag id %u of %zu", t.tag, cr.tags().size());
     if (i > 0) FUZZ_CHECK(tags[i - 1].tag < t.tag, "tags not sorted and unique at %zu", i);
     FUZZ_CHECK(t.spans.size() <= newsflow::rules::EvaluateOptions().max_spans_per_tag, "%zu spans", t.spans.size());
@@ -88,5 +94,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const newsflow::Status ts2 = cr->Tag(yaml, static_cast<uint32_t>(size / 2), scratch.get(), &tags);
   FUZZ_CHECK(ts2.ok(), "Tag: %s", ts2.ToString().c_str());
   CheckTags(*cr, yaml, tags);
+  std::vector<newsflow::rules::DocLabel> labels;
+  for (size_t i = 0; i < set.labels.size() && i < 16; ++i) {
+    labels.push_back({set.labels[i].field, set.labels[i].name});
+    if (i % 3 == 0) labels.push_back(labels.back());  // a repeated label counts once
+  }
+  labels.push_back({"ths.tagInfo", "no such label"});
+  tags.clear();
+  const newsflow::Status ts3 = cr->Tag(kText, title_end, labels, scratch.get(), &tags);
+  FUZZ_CHECK(ts3.ok(), "Tag: %s", ts3.ToString().c_str());
+  CheckTags(*cr, kText, tags, labels.size());
   return 0;
 }
