@@ -100,6 +100,8 @@ int64_t NowMs() {
       .count();
 }
 
+// One long function on purpose: the list of `query`'s options and their
+// checks, read top to bottom like its --help.
 void RegisterQueryCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("query", "List stored documents, newest first");
   struct Args {

@@ -19,6 +19,8 @@ extern "C" void OnReload(int) { g_reload.store(true); }
 
 }  // namespace
 
+// One long function on purpose: it is the list of `run`'s options, read
+// top to bottom like its --help; splitting it would scatter them.
 void RegisterRun(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("run", "Read a source, tag every item, store it");
   auto opts = std::make_shared<pipeline::RunOptions>();

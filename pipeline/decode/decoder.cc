@@ -279,25 +279,33 @@ struct Decoder::Impl {
     return Status::OK();
   }
 
-  // Strings, or objects whose `stock_field` is the code (and
-  // `stock_market_field` its market, for the canonical form).
-  Status TakeStocks(const PreparedMap& pm, od::value v, od::json_type t, Document* d) {
-    if (t == od::json_type::null) return Status::OK();
-    if (t != od::json_type::array) return FieldError("stocks", std::string("expected array, got ") + TypeName(t));
+  // Calls on_name(name, second) for each element of the array `v` that gives
+  // a name (TakeNamedElement: a string if `strings`, or an object's `field`).
+  template <typename OnName>
+  Status ForEachNamed(od::value v, bool strings, std::string_view field, std::string_view second, OnName on_name) {
     od::array arr;
     if (auto e = v.get_array().get(arr)) return JsonError(e);
     for (auto el : arr) {
       od::value ev;
       if (auto e = el.get(ev)) return JsonError(e);
-      std::string_view code, market;
+      std::string_view name, second_value;
       bool took = false;
-      NEWSFLOW_RETURN_IF_ERROR(
-          TakeNamedElement(ev, true, pm.map.stock_field, pm.map.stock_market_field, &code, &market, &took));
-      if (!took) continue;
-      d->stocks.emplace_back(code);
-      d->stock_codes.push_back(CanonicalStockCode(code, market));
+      NEWSFLOW_RETURN_IF_ERROR(TakeNamedElement(ev, strings, field, second, &name, &second_value, &took));
+      if (took) on_name(name, second_value);
     }
     return Status::OK();
+  }
+
+  // Strings, or objects whose `stock_field` is the code (and
+  // `stock_market_field` its market, for the canonical form).
+  Status TakeStocks(const PreparedMap& pm, od::value v, od::json_type t, Document* d) {
+    if (t == od::json_type::null) return Status::OK();
+    if (t != od::json_type::array) return FieldError("stocks", std::string("expected array, got ") + TypeName(t));
+    return ForEachNamed(v, true, pm.map.stock_field, pm.map.stock_market_field,
+                        [d](std::string_view code, std::string_view market) {
+                          d->stocks.emplace_back(code);
+                          d->stock_codes.push_back(CanonicalStockCode(code, market));
+                        });
   }
 
   // The names of one label source: an array of strings, or of objects
@@ -310,18 +318,11 @@ struct Decoder::Impl {
       if (auto e = ConsumeStrict(v, t, escapes)) return JsonError(e);
       return Status::OK();
     }
-    od::array arr;
-    if (auto e = v.get_array().get(arr)) return JsonError(e);
-    for (auto el : arr) {
-      od::value ev;
-      if (auto e = el.get(ev)) return JsonError(e);
-      std::string_view name, unused;
-      bool took = false;
-      NEWSFLOW_RETURN_IF_ERROR(
-          TakeNamedElement(ev, src.name_field.empty(), src.name_field, {}, &name, &unused, &took));
-      if (!name.empty() && d->labels.size() < options.max_labels) d->labels.push_back({src.field, std::string(name)});
-    }
-    return Status::OK();
+    const size_t cap = options.max_labels;
+    return ForEachNamed(v, src.name_field.empty(), src.name_field, {},
+                        [d, &src, cap](std::string_view name, std::string_view) {
+                          if (!name.empty() && d->labels.size() < cap) d->labels.push_back({src.field, std::string(name)});
+                        });
   }
 
   // Reads one value into its slot.
@@ -353,6 +354,32 @@ struct Decoder::Impl {
       case kStocks: return TakeStocks(pm, v, t, d);
       default: return Status::OK();
     }
+  }
+
+  // The slots and label sources at nested paths: one at_pointer() each
+  // (it rewinds the document).
+  Status TakeDeepPaths(const PreparedMap& pm, od::document& doc, Document* d) {
+    for (int i = 0; i < kNumSlots; ++i) {
+      if (pm.deep[i].empty()) continue;
+      od::value v;
+      auto r = doc.at_pointer(pm.deep[i]);
+      if (r.error() == simdjson::NO_SUCH_FIELD || r.error() == simdjson::INDEX_OUT_OF_BOUNDS) continue;
+      if (r.get(v)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(r.error()));
+      seen[i] = true;
+      NEWSFLOW_RETURN_IF_ERROR(Take(pm, i, v, d));
+    }
+    for (const auto& [pointer, index] : pm.label_deep) {
+      od::value v;
+      auto r = doc.at_pointer(pointer);
+      // Labels are optional: a path that leads nowhere (a missing key, a
+      // scalar or null on the way) gives none; the line was validated before.
+      if (r.error() == simdjson::NO_SUCH_FIELD || r.error() == simdjson::INDEX_OUT_OF_BOUNDS ||
+          r.error() == simdjson::INCORRECT_TYPE || r.error() == simdjson::INVALID_JSON_POINTER)
+        continue;
+      if (r.get(v)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(r.error()));
+      NEWSFLOW_RETURN_IF_ERROR(TakeLabels(pm.map.labels[index], v, d));
+    }
+    return Status::OK();
   }
 
   Status Decode(std::string_view line, Document* d) {
@@ -426,27 +453,7 @@ struct Decoder::Impl {
     if (doc.current_location().get(loc) == simdjson::SUCCESS && loc != nullptr) {
       return Status::InvalidArgument("json: trailing content after the object");
     }
-    // Nested paths: one at_pointer() each (rewinds the document).
-    for (int i = 0; i < kNumSlots; ++i) {
-      if (pm->deep[i].empty()) continue;
-      od::value v;
-      auto r = doc.at_pointer(pm->deep[i]);
-      if (r.error() == simdjson::NO_SUCH_FIELD || r.error() == simdjson::INDEX_OUT_OF_BOUNDS) continue;
-      if (r.get(v)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(r.error()));
-      seen[i] = true;
-      NEWSFLOW_RETURN_IF_ERROR(Take(*pm, i, v, d));
-    }
-    for (const auto& [pointer, index] : pm->label_deep) {
-      od::value v;
-      auto r = doc.at_pointer(pointer);
-      // Labels are optional: a path that leads nowhere (a missing key, a
-      // scalar or null on the way) gives none; the line was validated above.
-      if (r.error() == simdjson::NO_SUCH_FIELD || r.error() == simdjson::INDEX_OUT_OF_BOUNDS ||
-          r.error() == simdjson::INCORRECT_TYPE || r.error() == simdjson::INVALID_JSON_POINTER)
-        continue;
-      if (r.get(v)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(r.error()));
-      NEWSFLOW_RETURN_IF_ERROR(TakeLabels(pm->map.labels[index], v, d));
-    }
+    NEWSFLOW_RETURN_IF_ERROR(TakeDeepPaths(*pm, doc, d));
     for (int i = 0; i < kNumSlots; ++i)
       if (pm->required[i] && !seen[i]) return Status::InvalidArgument(std::string("missing required field `") + kSlotNames[i] + "`");
     if (d->body.empty() && !body_fallback.empty()) d->body = std::move(body_fallback);

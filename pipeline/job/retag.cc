@@ -46,6 +46,37 @@ bool SameTagging(const storage::Record& a, const storage::Record& b) {
 
 }  // namespace
 
+// Where an interrupted retag of the same range stopped, if it did.
+Status LoadResume(storage::Store* store, const std::string& mark_source, RetagSummary* summary,
+                  std::optional<DocPosition>* resume) {
+  std::optional<std::string> mark;
+  NEWSFLOW_RETURN_IF_ERROR(store->GetProgress(mark_source, &mark));
+  DocPosition p;
+  uint64_t done = 0;
+  if (mark && !mark->empty() && ParseMark(*mark, &done, &p)) {
+    *resume = p;
+    summary->resumed_after = done;
+  }
+  return Status::OK();
+}
+
+// One stored document tagged again with the worker's rules (its feed labels
+// too): *next is what to write, or unset when the tagging did not change.
+Status RetagOne(const storage::Record& old, TagWorker* worker, const std::string& version,
+                std::optional<storage::Record>* next) {
+  std::vector<FeedLabel> labels;
+  for (const auto& l : old.labels) labels.push_back({l.field, l.name});
+  Item it = worker->TagText(old.title, old.body, std::move(labels));
+  const storage::Record fresh = ToRecord(it, version);
+  storage::Record r = old;
+  r.tags = fresh.tags;
+  r.spans = fresh.spans;
+  r.ruleset_version = fresh.ruleset_version;
+  if (SameTagging(old, r)) next->reset();
+  else *next = std::move(r);
+  return Status::OK();
+}
+
 Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary) {
   *summary = RetagSummary{};
   TaggerOptions to;
@@ -60,16 +91,7 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
 
   const std::string mark_source = MarkSource(o);
   std::optional<DocPosition> resume;
-  {
-    std::optional<std::string> mark;
-    NEWSFLOW_RETURN_IF_ERROR(store->GetProgress(mark_source, &mark));
-    DocPosition p;
-    uint64_t done = 0;
-    if (mark && !mark->empty() && ParseMark(*mark, &done, &p)) {
-      resume = p;
-      summary->resumed_after = done;
-    }
-  }
+  NEWSFLOW_RETURN_IF_ERROR(LoadResume(store, mark_source, summary, &resume));
   storage::QueryOptions q;
   q.limit = 0;
   q.since_ms = o.since_ms;
@@ -93,22 +115,16 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
       }
       storage::Record old;
       if (!storage::DecodeRecord(encoded, &old)) return Status::Corruption("corrupt stored record " + key);
-      std::vector<FeedLabel> labels;
-      for (const auto& l : old.labels) labels.push_back({l.field, l.name});
-      Item it = worker->TagText(old.title, old.body, std::move(labels));
-      const storage::Record fresh = ToRecord(it, tagger->version());
-      storage::Record next = old;
-      next.tags = fresh.tags;
-      next.spans = fresh.spans;
-      next.ruleset_version = fresh.ruleset_version;
-      if (SameTagging(old, next)) {
+      std::optional<storage::Record> next;
+      NEWSFLOW_RETURN_IF_ERROR(RetagOne(old, worker.get(), tagger->version(), &next));
+      if (!next) {
         ++summary->unchanged;
         continue;
       }
       for (const auto& t : old.tags) --summary->tag_delta[t.tag];
-      for (const auto& t : next.tags) ++summary->tag_delta[t.tag];
+      for (const auto& t : next->tags) ++summary->tag_delta[t.tag];
       storage::PreparedWriteSet one;
-      NEWSFLOW_RETURN_IF_ERROR(storage::PrepareRecord(next, &one));
+      NEWSFLOW_RETURN_IF_ERROR(storage::PrepareRecord(*next, &one));
       records.push_back(std::move(one.records.front()));
       expected.push_back(std::move(encoded));
     }

@@ -105,6 +105,50 @@ std::string FormatTime(int64_t time_ms) {
   return fmt::format("{}.{:03d}Z", buf, static_cast<int>(time_ms % 1000));
 }
 
+namespace {
+
+// ,"labels":[{"field":..,"name":..},...]
+void AppendLabels(std::string* out, const std::vector<storage::Label>& labels) {
+  *out += ",\"labels\":[";
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i) *out += ',';
+    *out += "{\"field\":";
+    AppendJsonString(out, labels[i].field);
+    *out += ",\"name\":";
+    AppendJsonString(out, labels[i].name);
+    *out += '}';
+  }
+  *out += ']';
+}
+
+// ,"spans":[{tag, keyword, field, begin, end, text}...]: text is the
+// original bytes of title/body, or a label span's name.
+void AppendSpans(std::string* out, const storage::Record& r) {
+  *out += ",\"spans\":[";
+  for (size_t i = 0; i < r.spans.size(); ++i) {
+    const auto& s = r.spans[i];
+    if (i) *out += ',';
+    *out += "{\"tag\":";
+    AppendJsonString(out, s.tag);
+    *out += ",\"keyword\":";
+    AppendJsonString(out, s.keyword);
+    *out += fmt::format(",\"field\":\"{}\",\"begin\":{},\"end\":{},\"text\":", SpanFieldName(s.field), s.begin,
+                        s.end);
+    std::string_view text;
+    if (s.field == storage::Field::kLabel) {
+      if (s.begin < r.labels.size()) text = r.labels[s.begin].name;
+    } else {
+      const std::string& field = s.field == storage::Field::kTitle ? r.title : r.body;
+      if (s.begin <= s.end && s.end <= field.size()) text = std::string_view(field).substr(s.begin, s.end - s.begin);
+    }
+    AppendJsonString(out, text);
+    *out += '}';
+  }
+  *out += ']';
+}
+
+}  // namespace
+
 std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& o) {
   std::string out = "{\"key\":";
   AppendJsonString(&out, r.key);
@@ -133,16 +177,8 @@ std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& o) {
   AppendJsonStringArray(&out, r.stocks);
   out += ",\"stock_codes\":";
   AppendJsonStringArray(&out, r.stock_codes);
-  out += ",\"labels\":[";
-  for (size_t i = 0; i < r.labels.size(); ++i) {
-    if (i) out += ',';
-    out += "{\"field\":";
-    AppendJsonString(&out, r.labels[i].field);
-    out += ",\"name\":";
-    AppendJsonString(&out, r.labels[i].name);
-    out += '}';
-  }
-  out += "],\"tags\":[";
+  AppendLabels(&out, r.labels);
+  out += ",\"tags\":[";
   for (size_t i = 0; i < r.tags.size(); ++i) {
     if (i) out += ',';
     AppendJsonString(&out, r.tags[i].tag);
@@ -154,29 +190,7 @@ std::string RecordToJson(const storage::Record& r, const RecordJsonOptions& o) {
     out += fmt::format(":{:.2f}", r.tags[i].score);
   }
   out += '}';
-  if (o.spans) {
-    out += ",\"spans\":[";
-    for (size_t i = 0; i < r.spans.size(); ++i) {
-      const auto& s = r.spans[i];
-      if (i) out += ',';
-      out += "{\"tag\":";
-      AppendJsonString(&out, s.tag);
-      out += ",\"keyword\":";
-      AppendJsonString(&out, s.keyword);
-      out += fmt::format(",\"field\":\"{}\",\"begin\":{},\"end\":{},\"text\":", SpanFieldName(s.field),
-                         s.begin, s.end);
-      std::string_view text;
-      if (s.field == storage::Field::kLabel) {
-        if (s.begin < r.labels.size()) text = r.labels[s.begin].name;  // a label span: the label's name
-      } else {
-        const std::string& field = s.field == storage::Field::kTitle ? r.title : r.body;
-        if (s.begin <= s.end && s.end <= field.size()) text = std::string_view(field).substr(s.begin, s.end - s.begin);
-      }
-      AppendJsonString(&out, text);
-      out += '}';
-    }
-    out += ']';
-  }
+  if (o.spans) AppendSpans(&out, r);
   out += ",\"ruleset_version\":";
   AppendJsonString(&out, r.ruleset_version);
   out += ",\"story\":";

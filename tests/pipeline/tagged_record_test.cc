@@ -75,7 +75,7 @@ TEST(TaggedRecord, ARunOfTaggedInputStoresTheLabelsAndTheirSpans) {
   std::ofstream(tmp.path("tagged.jsonl")) << RecordToJson(Sample(), jo) << "\n";
   const std::string db = tmp.path("db");
   auto r = testing::RunShell(testing::Newsflow() + " run -q --format tagged --source file:" + tmp.path("tagged.jsonl") +
-                             " --db " + db);
+                             " --rules " + testing::SourcePath("rules/sets") + " --db " + db);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto q = testing::RunShell(testing::Newsflow() + " query --json --db " + db);
   ASSERT_EQ(q.exit_code, 0) << q.err;
