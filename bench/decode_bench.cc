@@ -3,19 +3,21 @@
 //
 //   read/gunzip/<corpus>    pipeline::OpenLineSource over the .gz file, batches
 //                           of 1024 lines (bytes = uncompressed line bytes)
-//   decode/<corpus>         pipeline::Decoder::Decode (simdjson On-Demand; the
+//   decode/<corpus>         pipeline::Decoder::Decode (simdjson DOM; the
 //                           call DecodeStage::Run wraps), one reused decoder
 //                           and Document, per line; the whole line is
-//                           validated (unread values too, strict_json.h)
-//   decode-unvalidated/<corpus>  the same without validating the values no
-//                           field map reads: the difference is what strict
-//                           RFC 8259 validation costs
+//                           validated (RFC 8259, unread values too)
+//   decode-unvalidated/<corpus>  the same fields read with On-Demand and
+//                           nothing else checked (ondemand_reference.h, how
+//                           the decoder read lines before it validated them):
+//                           the difference is what strict validation costs
 //   ceiling/memcpy-raw/<corpus>  memcpy of the same JSON lines
 #include <benchmark/benchmark.h>
 
 #include <cstring>
 
 #include "bench_corpus.h"
+#include "ondemand_reference.h"
 #include "pipeline/source/source.h"
 
 namespace newsflow::bench {
@@ -47,20 +49,34 @@ void BM_Read(benchmark::State& state, std::string corpus) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * lines));
 }
 
-void BM_Decode(benchmark::State& state, std::string corpus, bool validate_unread) {
+// The field map a corpus's format names (the built-in one).
+pipeline::FieldMap MapOf(const std::string& corpus) {
+  const pipeline::FormatSpec spec = FormatOf(corpus);
+  switch (spec.kind) {
+    case pipeline::FormatSpec::Kind::kCls: return pipeline::ClsFieldMap();
+    case pipeline::FormatSpec::Kind::kEastmoney: return pipeline::EastmoneyFieldMap();
+    case pipeline::FormatSpec::Kind::kThs: return pipeline::ThsFieldMap();
+    default: return spec.map;
+  }
+}
+
+void BM_Decode(benchmark::State& state, std::string corpus, bool validated) {
   const Corpus& c = GetCorpus(corpus);
   if (!c.error.empty()) {
     state.SkipWithError(c.error.c_str());
     return;
   }
-  pipeline::DecoderOptions options;
-  options.validate_unread = validate_unread;
-  pipeline::Decoder dec(FormatOf(corpus), options);
+  pipeline::Decoder dec(FormatOf(corpus));
+  OnDemandReference reference(MapOf(corpus));
   pipeline::Document doc;
   size_t errors = 0;
   for (auto _ : state) {
     errors = 0;
-    for (const std::string& line : c.lines) errors += !dec.Decode(line, &doc).ok();
+    if (validated) {
+      for (const std::string& line : c.lines) errors += !dec.Decode(line, &doc).ok();
+    } else {
+      for (const std::string& line : c.lines) errors += !reference.Decode(line, &doc);
+    }
     benchmark::DoNotOptimize(doc.body.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * c.raw_bytes));

@@ -1,33 +1,48 @@
-// decoder.cc — simdjson On-Demand decoding of one feed line into a Document.
+// decoder.cc — simdjson DOM decoding of one feed line into a Document.
+//
+// Why DOM and not On-Demand: a line is stored only if it is valid JSON as a
+// whole (RFC 8259), the values no field map reads included. simdjson's DOM
+// parse validates all of it in its stage 2 while building the tape; the
+// fields are then read from the tape. On-Demand checks only what it reads,
+// and checking the rest through it cost +45% on cls lines (~50 keys, most
+// unread); the DOM parse costs about what the unvalidated On-Demand walk
+// did (bench/RESULTS.md, "Decode: what strict validation costs").
 #include "pipeline/decode/decoder.h"
 #include "pipeline/decode/stock_code.h"
-#include "pipeline/decode/strict_json.h"
 #include "pipeline/decode/time_util.h"
 
 #include <simdjson.h>
 
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
 namespace newsflow::pipeline {
 namespace {
 
-namespace od = simdjson::ondemand;
+namespace dom = simdjson::dom;
 
 enum Slot : int { kId, kTime, kTitle, kBody, kBodyFallback, kUrl, kLevel, kStocks, kNumSlots };
 constexpr const char* kSlotNames[kNumSlots] = {"id", "time", "title", "body", "body_fallback", "url", "level", "stocks"};
 
-const char* TypeName(od::json_type t) {
+const char* TypeName(dom::element_type t) {
   switch (t) {
-    case od::json_type::array: return "array";
-    case od::json_type::object: return "object";
-    case od::json_type::number: return "number";
-    case od::json_type::string: return "string";
-    case od::json_type::boolean: return "boolean";
-    case od::json_type::null: return "null";
+    case dom::element_type::ARRAY: return "array";
+    case dom::element_type::OBJECT: return "object";
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE: return "number";
+    case dom::element_type::STRING: return "string";
+    case dom::element_type::BOOL: return "boolean";
+    case dom::element_type::NULL_VALUE: return "null";
   }
   return "unknown";
+}
+
+bool IsNumber(dom::element_type t) {
+  return t == dom::element_type::INT64 || t == dom::element_type::UINT64 || t == dom::element_type::DOUBLE;
 }
 
 // "/a~1b/c" -> components {"a/b", "c"}.
@@ -128,12 +143,11 @@ struct Decoder::Impl {
   DecoderOptions options;
   FormatSpec::Kind kind;
   std::unique_ptr<PreparedMap> cls, eastmoney, ths, custom;
-  od::parser parser;
+  dom::parser parser;
   std::vector<char> buffer;  // padded copy of the line
 
   // Per-decode state.
   bool seen[kNumSlots];
-  bool escapes = false;  // the line has a backslash (strict_json.h)
   uint32_t labels_seen = 0;  // bit i: label_top[i] taken in this line
   std::string body_fallback;
 
@@ -159,7 +173,7 @@ struct Decoder::Impl {
   }
 
   // The label source read from top-level `key` (the first one, if the key
-  // repeats in the line: later ones are checked like unread values), or null.
+  // repeats in the line), or null.
   const LabelSource* TopLabelSource(const PreparedMap& pm, std::string_view key) {
     for (size_t i = 0; i < pm.label_top.size(); ++i)
       if (pm.label_top[i].first == key && !(labels_seen & (1u << i))) {
@@ -178,22 +192,21 @@ struct Decoder::Impl {
   }
 
   // A string value into *dst; null leaves it empty.
-  static Status TakeString(const char* name, od::value v, od::json_type t, std::string* dst) {
-    if (t == od::json_type::null) return Status::OK();
-    if (t != od::json_type::string) return FieldError(name, std::string("expected string, got ") + TypeName(t));
-    std::string_view sv;
-    if (v.get_string().get(sv)) return FieldError(name, "bad string");
-    dst->assign(sv);
+  static Status TakeString(const char* name, dom::element v, std::string* dst) {
+    const dom::element_type t = v.type();
+    if (t == dom::element_type::NULL_VALUE) return Status::OK();
+    if (t != dom::element_type::STRING) return FieldError(name, std::string("expected string, got ") + TypeName(t));
+    dst->assign(std::string_view(v));
     return Status::OK();
   }
 
-  static Status TakeId(od::value v, od::json_type t, Document* d) {
-    if (t == od::json_type::string) {
-      std::string_view sv;
-      if (v.get_string().get(sv)) return FieldError("id", "bad string");
+  static Status TakeId(dom::element v, Document* d) {
+    const dom::element_type t = v.type();
+    if (t == dom::element_type::STRING) {
+      const std::string_view sv(v);
       if (sv.empty()) return FieldError("id", "empty");
       d->id.assign(sv);
-    } else if (t == od::json_type::number) {
+    } else if (IsNumber(t)) {
       uint64_t u;
       if (v.get_uint64().get(u)) return FieldError("id", "expected a non-negative integer");
       d->id = std::to_string(u);
@@ -203,23 +216,23 @@ struct Decoder::Impl {
     return Status::OK();
   }
 
-  static Status TakeTime(const PreparedMap& pm, od::value v, od::json_type t, Document* d) {
+  static Status TakeTime(const PreparedMap& pm, dom::element v, Document* d) {
     const TimeFormat f = pm.map.time_format;
+    const dom::element_type t = v.type();
     if (f == TimeFormat::kDateTime) {
       std::string s;
-      NEWSFLOW_RETURN_IF_ERROR(TakeString("time", v, t, &s));
-      if (t == od::json_type::null) return Status::OK();
+      NEWSFLOW_RETURN_IF_ERROR(TakeString("time", v, &s));
+      if (t == dom::element_type::NULL_VALUE) return Status::OK();
       if (!ParseDateTime(s, pm.map.tz_offset_minutes, &d->time_ms))
         return FieldError("time", "expected \"YYYY-MM-DD HH:MM:SS\", got \"" + s.substr(0, 40) + "\"");
       return CheckTimeRange(d->time_ms);
     }
     int64_t n;
-    if (t == od::json_type::number) {
+    if (IsNumber(t)) {
       if (v.get_int64().get(n) || n < 0) return FieldError("time", "expected a non-negative integer");
-    } else if (t == od::json_type::string) {
-      std::string_view sv;
-      if (v.get_string().get(sv) || !ParseInt(sv, &n))
-        return FieldError("time", "expected digits, got \"" + std::string(sv.substr(0, 40)) + "\"");
+    } else if (t == dom::element_type::STRING) {
+      const std::string_view sv(v);
+      if (!ParseInt(sv, &n)) return FieldError("time", "expected digits, got \"" + std::string(sv.substr(0, 40)) + "\"");
     } else {
       return FieldError("time", std::string("expected integer, got ") + TypeName(t));
     }
@@ -237,153 +250,124 @@ struct Decoder::Impl {
     return FieldError("time", "out of range: " + std::to_string(ms) + " ms is not in 1990..2099 (UTC)");
   }
 
-  // One element of an array of names: a string (if `strings`), or an object
-  // whose `field` is a string (and its `second` field, if one is named);
-  // the first of each when a key repeats. Everything else in it is consumed
-  // strictly (the line must be valid JSON). *took says whether the element
-  // gave a name (possibly an empty one).
-  Status TakeNamedElement(od::value ev, bool strings, std::string_view field, std::string_view second,
-                          std::string_view* name, std::string_view* second_value, bool* took) {
-    *took = false;
-    od::json_type et;
-    if (auto e = ev.type().get(et)) return JsonError(e);
-    if (et == od::json_type::string && strings) {
-      if (auto e = ev.get_string().get(*name)) return JsonError(e);
-      *took = true;
-      return Status::OK();
+  // A numeric level as text: integers as written, other numbers in their
+  // shortest round-trip form.
+  static std::string NumberText(dom::element v) {
+    int64_t i;
+    uint64_t u;
+    if (!v.get_int64().get(i)) return std::to_string(i);
+    if (!v.get_uint64().get(u)) return std::to_string(u);
+    double x = 0;
+    if (v.get_double().get(x)) return "0";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", x);
+    for (int prec = 1; prec < 17; ++prec) {  // the shortest form that reads back as x
+      char shorter[32];
+      std::snprintf(shorter, sizeof shorter, "%.*g", prec, x);
+      if (std::strtod(shorter, nullptr) == x) return shorter;
     }
-    if (et != od::json_type::object || field.empty()) {
-      if (auto e = ConsumeStrict(ev, et, escapes)) return JsonError(e);
-      return Status::OK();
-    }
-    od::object o;
-    if (auto e = ev.get_object().get(o)) return JsonError(e);
-    bool taken = false, second_taken = false;
-    for (auto f : o) {
-      std::string_view key;
-      od::value fv;
-      od::json_type ft;
-      if (auto e = f.unescaped_key().get(key)) return JsonError(e);
-      if (auto e = f.value().get(fv)) return JsonError(e);
-      if (auto e = fv.type().get(ft)) return JsonError(e);
-      if (!taken && ft == od::json_type::string && key == field) {
-        if (auto e = fv.get_string().get(*name)) return JsonError(e);
-        taken = *took = true;
-      } else if (!second_taken && ft == od::json_type::string && !second.empty() && key == second) {
-        if (auto e = fv.get_string().get(*second_value)) return JsonError(e);
-        second_taken = true;
-      } else if (auto e = ConsumeStrict(fv, ft, escapes)) {
-        return JsonError(e);
-      }
-    }
-    return Status::OK();
+    return buf;
   }
 
   // Calls on_name(name, second) for each element of the array `v` that gives
-  // a name (TakeNamedElement: a string if `strings`, or an object's `field`).
+  // a name: a string (if `strings`), or an object whose `field` is a string
+  // (and its `second` field, if one is named), the first of each when a key
+  // repeats. Other elements give nothing (the parse validated them).
   template <typename OnName>
-  Status ForEachNamed(od::value v, bool strings, std::string_view field, std::string_view second, OnName on_name) {
-    od::array arr;
-    if (auto e = v.get_array().get(arr)) return JsonError(e);
-    for (auto el : arr) {
-      od::value ev;
-      if (auto e = el.get(ev)) return JsonError(e);
+  static void ForEachNamed(dom::array arr, bool strings, std::string_view field, std::string_view second,
+                           OnName on_name) {
+    for (dom::element el : arr) {
+      const dom::element_type et = el.type();
+      if (et == dom::element_type::STRING && strings) {
+        on_name(std::string_view(el), std::string_view());
+        continue;
+      }
+      if (et != dom::element_type::OBJECT || field.empty()) continue;
       std::string_view name, second_value;
-      bool took = false;
-      NEWSFLOW_RETURN_IF_ERROR(TakeNamedElement(ev, strings, field, second, &name, &second_value, &took));
-      if (took) on_name(name, second_value);
+      bool taken = false, second_taken = false;
+      for (dom::key_value_pair kv : dom::object(el)) {
+        if (kv.value.type() != dom::element_type::STRING) continue;
+        if (!taken && kv.key == field) {
+          name = std::string_view(kv.value);
+          taken = true;
+        } else if (!second_taken && !second.empty() && kv.key == second) {
+          second_value = std::string_view(kv.value);
+          second_taken = true;
+        }
+      }
+      if (taken) on_name(name, second_value);
     }
-    return Status::OK();
   }
 
   // Strings, or objects whose `stock_field` is the code (and
   // `stock_market_field` its market, for the canonical form).
-  Status TakeStocks(const PreparedMap& pm, od::value v, od::json_type t, Document* d) {
-    if (t == od::json_type::null) return Status::OK();
-    if (t != od::json_type::array) return FieldError("stocks", std::string("expected array, got ") + TypeName(t));
-    return ForEachNamed(v, true, pm.map.stock_field, pm.map.stock_market_field,
-                        [d](std::string_view code, std::string_view market) {
-                          d->stocks.emplace_back(code);
-                          d->stock_codes.push_back(CanonicalStockCode(code, market));
-                        });
+  static Status TakeStocks(const PreparedMap& pm, dom::element v, Document* d) {
+    const dom::element_type t = v.type();
+    if (t == dom::element_type::NULL_VALUE) return Status::OK();
+    if (t != dom::element_type::ARRAY) return FieldError("stocks", std::string("expected array, got ") + TypeName(t));
+    ForEachNamed(dom::array(v), true, pm.map.stock_field, pm.map.stock_market_field,
+                 [d](std::string_view code, std::string_view market) {
+                   d->stocks.emplace_back(code);
+                   d->stock_codes.push_back(CanonicalStockCode(code, market));
+                 });
+    return Status::OK();
   }
 
   // The names of one label source: an array of strings, or of objects
   // whose name_field is a string. Labels are optional metadata: any other
-  // shape is checked (the line must be valid JSON) and contributes nothing.
-  Status TakeLabels(const LabelSource& src, od::value v, Document* d) {
-    od::json_type t;
-    if (auto e = v.type().get(t)) return JsonError(e);
-    if (t != od::json_type::array) {
-      if (auto e = ConsumeStrict(v, t, escapes)) return JsonError(e);
-      return Status::OK();
-    }
+  // shape contributes nothing.
+  void TakeLabels(const LabelSource& src, dom::element v, Document* d) const {
+    if (v.type() != dom::element_type::ARRAY) return;
     const size_t cap = options.max_labels;
-    return ForEachNamed(v, src.name_field.empty(), src.name_field, {},
-                        [d, &src, cap](std::string_view name, std::string_view) {
-                          if (!name.empty() && d->labels.size() < cap) d->labels.push_back({src.field, std::string(name)});
-                        });
+    ForEachNamed(dom::array(v), src.name_field.empty(), src.name_field, {},
+                 [d, &src, cap](std::string_view name, std::string_view) {
+                   if (!name.empty() && d->labels.size() < cap) d->labels.push_back({src.field, std::string(name)});
+                 });
   }
 
   // Reads one value into its slot.
-  Status Take(const PreparedMap& pm, int slot, od::value v, Document* d) {
+  Status Take(const PreparedMap& pm, int slot, dom::element v, Document* d) {
     const char* name = kSlotNames[slot];
-    od::json_type t;
-    if (auto e = v.type().get(t)) return JsonError(e);
-    if (t == od::json_type::null) {  // `nul`, `nullx` are typed null too: check the atom
-      if (auto e = ConsumeStrict(v, t, escapes)) return JsonError(e);
-    }
     switch (slot) {
-      case kId: return TakeId(v, t, d);
-      case kTime: return TakeTime(pm, v, t, d);
-      case kTitle: return TakeString(name, v, t, &d->title);
-      case kBody: return TakeString(name, v, t, &d->body);
-      case kBodyFallback: return TakeString(name, v, t, &body_fallback);
-      case kUrl: return TakeString(name, v, t, &d->url);
+      case kId: return TakeId(v, d);
+      case kTime: return TakeTime(pm, v, d);
+      case kTitle: return TakeString(name, v, &d->title);
+      case kBody: return TakeString(name, v, &d->body);
+      case kBodyFallback: return TakeString(name, v, &body_fallback);
+      case kUrl: return TakeString(name, v, &d->url);
       case kLevel:
-        if (t == od::json_type::number) {
-          std::string_view raw = v.raw_json_token();  // kept as written; then checked
-          while (!raw.empty() && (raw.back() == ' ' || raw.back() == ',' || raw.back() == '\t' ||
-                                  raw.back() == '\n' || raw.back() == '\r'))
-            raw.remove_suffix(1);
-          if (auto e = ConsumeStrict(v, t, escapes)) return JsonError(e);
-          d->level.assign(raw);
+        if (IsNumber(v.type())) {
+          d->level = NumberText(v);
           return Status::OK();
         }
-        return TakeString(name, v, t, &d->level);
-      case kStocks: return TakeStocks(pm, v, t, d);
+        return TakeString(name, v, &d->level);
+      case kStocks: return TakeStocks(pm, v, d);
       default: return Status::OK();
     }
   }
 
-  // The slots and label sources at nested paths: one at_pointer() each
-  // (it rewinds the document).
-  Status TakeDeepPaths(const PreparedMap& pm, od::document& doc, Document* d) {
+  // The slots and label sources at nested paths: one at_pointer() each.
+  Status TakeDeepPaths(const PreparedMap& pm, dom::element root, Document* d) {
     for (int i = 0; i < kNumSlots; ++i) {
       if (pm.deep[i].empty()) continue;
-      od::value v;
-      auto r = doc.at_pointer(pm.deep[i]);
-      if (r.error() == simdjson::NO_SUCH_FIELD || r.error() == simdjson::INDEX_OUT_OF_BOUNDS) continue;
-      if (r.get(v)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(r.error()));
+      dom::element v;
+      const auto e = root.at_pointer(pm.deep[i]).get(v);
+      if (e == simdjson::NO_SUCH_FIELD || e == simdjson::INDEX_OUT_OF_BOUNDS) continue;
+      if (e) return JsonError(e);
       seen[i] = true;
       NEWSFLOW_RETURN_IF_ERROR(Take(pm, i, v, d));
     }
+    // Labels are optional: a path that leads nowhere (a missing key, a
+    // scalar or null on the way) gives none.
     for (const auto& [pointer, index] : pm.label_deep) {
-      od::value v;
-      auto r = doc.at_pointer(pointer);
-      // Labels are optional: a path that leads nowhere (a missing key, a
-      // scalar or null on the way) gives none; the line was validated before.
-      if (r.error() == simdjson::NO_SUCH_FIELD || r.error() == simdjson::INDEX_OUT_OF_BOUNDS ||
-          r.error() == simdjson::INCORRECT_TYPE || r.error() == simdjson::INVALID_JSON_POINTER)
-        continue;
-      if (r.get(v)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(r.error()));
-      NEWSFLOW_RETURN_IF_ERROR(TakeLabels(pm.map.labels[index], v, d));
+      dom::element v;
+      if (root.at_pointer(pointer).get(v) == simdjson::SUCCESS) TakeLabels(pm.map.labels[index], v, d);
     }
     return Status::OK();
   }
 
-  Status Decode(std::string_view line, Document* d) {
-    // Reset field by field so the strings keep their capacity across calls.
+  // Empties *d field by field, so its strings keep their capacity.
+  void Reset(Document* d) {
     d->key.clear();
     d->source.clear();
     d->id.clear();
@@ -396,16 +380,27 @@ struct Decoder::Impl {
     d->stock_codes.clear();
     d->labels.clear();
     body_fallback.clear();
+  }
+
+  // What must hold before the parse: a size, no NUL, an object.
+  Status CheckRawLine(std::string_view line) const {
     if (line.size() > options.max_line_bytes)
       return Status::InvalidArgument("oversized line: " + std::to_string(line.size()) + " bytes (limit " +
-              std::to_string(options.max_line_bytes) + ")");
+                                     std::to_string(options.max_line_bytes) + ")");
     size_t first = 0;
     while (first < line.size() && (line[first] == ' ' || line[first] == '\t' || line[first] == '\r')) ++first;
     if (first == line.size()) return Status::InvalidArgument("empty line");
     if (const void* nul = std::memchr(line.data(), 0, line.size()))
-      return Status::InvalidArgument("NUL byte at offset " + std::to_string(static_cast<const char*>(nul) - line.data()));
-    if (line[first] != '{') return Status::InvalidArgument("not a JSON object (line starts with '" + std::string(1, line[first]) + "')");
-    escapes = std::memchr(line.data(), '\\', line.size()) != nullptr;
+      return Status::InvalidArgument("NUL byte at offset " +
+                                     std::to_string(static_cast<const char*>(nul) - line.data()));
+    if (line[first] != '{')
+      return Status::InvalidArgument("not a JSON object (line starts with '" + std::string(1, line[first]) + "')");
+    return Status::OK();
+  }
+
+  Status Decode(std::string_view line, Document* d) {
+    Reset(d);
+    NEWSFLOW_RETURN_IF_ERROR(CheckRawLine(line));
     Status err;
     const PreparedMap* pm = Pick(line, &err);
     if (!pm) return err;
@@ -414,48 +409,34 @@ struct Decoder::Impl {
       buffer.resize(line.size() + simdjson::SIMDJSON_PADDING);
     std::memcpy(buffer.data(), line.data(), line.size());
     std::memset(buffer.data() + line.size(), 0, simdjson::SIMDJSON_PADDING);
+    // The whole line is validated here (grammar, UTF-8, escapes, numbers in
+    // range, nothing after the object).
+    dom::element root;
+    if (auto e = parser.parse(buffer.data(), line.size(), /*realloc_if_needed=*/false).get(root)) return JsonError(e);
+    dom::object obj;
+    if (auto e = root.get_object().get(obj))
+      return Status::InvalidArgument(std::string("json: not an object: ") + simdjson::error_message(e));
 
-    od::document doc;
-    if (auto e = parser.iterate(buffer.data(), line.size(), buffer.size()).get(doc))
-      return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(e));
-
-    od::object obj;
-    if (auto e = doc.get_object().get(obj)) return Status::InvalidArgument(std::string("json: not an object: ") + simdjson::error_message(e));
     std::fill(std::begin(seen), std::end(seen), false);
     labels_seen = 0;
-    for (auto field : obj) {
-      std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return Status::InvalidArgument(std::string("json: ") + simdjson::error_message(e));
+    for (dom::key_value_pair field : obj) {
       int slot = -1;
       for (int i = 0; i < kNumSlots; ++i)
-        if (!pm->top[i].empty() && pm->top[i] == key && !seen[i]) {
+        if (!seen[i] && !pm->top[i].empty() && pm->top[i] == field.key) {
           slot = i;
           break;
         }
       if (slot < 0) {
-        if (const LabelSource* src = TopLabelSource(*pm, key)) {
-          NEWSFLOW_RETURN_IF_ERROR(TakeLabels(*src, field.value(), d));
-          continue;
-        }
-        // Not read, but it must be valid JSON all the same: a line is stored
-        // only if it is valid as a whole (On-Demand would skip it unchecked).
-        if (!options.validate_unread) continue;
-        od::value v;
-        if (auto e = field.value().get(v)) return JsonError(e);
-        if (auto e = ConsumeStrict(v, escapes)) return JsonError(e);
+        if (const LabelSource* src = TopLabelSource(*pm, field.key)) TakeLabels(*src, field.value, d);
         continue;
       }
       seen[slot] = true;
-      NEWSFLOW_RETURN_IF_ERROR(Take(*pm, slot, field.value(), d));
+      NEWSFLOW_RETURN_IF_ERROR(Take(*pm, slot, field.value, d));
     }
-    // Anything after the object (a second value, garbage) makes the line bad.
-    const char* loc = nullptr;
-    if (doc.current_location().get(loc) == simdjson::SUCCESS && loc != nullptr) {
-      return Status::InvalidArgument("json: trailing content after the object");
-    }
-    NEWSFLOW_RETURN_IF_ERROR(TakeDeepPaths(*pm, doc, d));
+    NEWSFLOW_RETURN_IF_ERROR(TakeDeepPaths(*pm, root, d));
     for (int i = 0; i < kNumSlots; ++i)
-      if (pm->required[i] && !seen[i]) return Status::InvalidArgument(std::string("missing required field `") + kSlotNames[i] + "`");
+      if (pm->required[i] && !seen[i])
+        return Status::InvalidArgument(std::string("missing required field `") + kSlotNames[i] + "`");
     if (d->body.empty() && !body_fallback.empty()) d->body = std::move(body_fallback);
     if (d->title.empty() && pm->map.title_from_body_brackets) d->title.assign(BracketHeadline(d->body));
     if (pm->required[kBody] && d->body.empty() && d->title.empty()) return Status::InvalidArgument("empty `body` and `title`");

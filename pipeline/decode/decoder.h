@@ -1,4 +1,5 @@
-// decoder.h — one JSON line -> one Document, with simdjson On-Demand.
+// decoder.h — one JSON line -> one Document, with simdjson's DOM parser
+// (which validates the whole line: decoder.cc says why DOM).
 //
 // A Decoder is per thread: it owns a simdjson parser and a padded copy buffer
 // (the input line is copied into it, so callers may pass any string_view).
@@ -30,11 +31,9 @@ Status ParseFormatSpec(std::string_view text, FormatSpec* out);
 
 struct DecoderOptions {
   size_t max_line_bytes = 1 << 20;  // longer lines are dead-lettered as oversized
-  size_t max_labels = 64;           // feed labels kept per item (field_map.h `labels`); the rest are checked, not kept
+  size_t max_labels = 64;           // feed labels kept per item (field_map.h `labels`); the rest are dropped
   // A line is accepted only if it is valid JSON (RFC 8259) as a whole, the
-  // values no field map reads included (strict_json.h, ValidJsonText). Off
-  // only to measure what that costs (bench/decode_bench.cc).
-  bool validate_unread = true;
+  // values no field map reads included: always (the parse validates it).
 };
 
 class Decoder {

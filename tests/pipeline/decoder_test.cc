@@ -210,7 +210,7 @@ TEST(Decoder, BadInputGetsAReason) {
       {"cls", "", "empty line"},
       {"cls", std::string("{\"id\":1,\"ctime\":1,\"content\":\"a\0b\"}", 32), "NUL byte at offset"},
       {"cls", "{\"id\":1,\"ctime\":1,\"content\":\"\xff\xfe\"}", "json"},
-      {"cls", R"({"id":1,"ctime":1778688503,"content":"x"} {"id":2})", "trailing content"},
+      {"cls", R"({"id":1,"ctime":1778688503,"content":"x"} {"id":2})", "json: "},  // a second value
       {"cls", R"({"id":1,"ctime":1778688503,"content":"x"} xyz)", "json"},
       {"auto", R"({"foo":1})", "cannot tell the feed"},
   };

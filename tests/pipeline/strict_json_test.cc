@@ -1,7 +1,8 @@
 // Strict input: a line is stored only if it is valid JSON (RFC 8259) as a
 // whole, not only in the fields the feed map reads, and its time is in
-// 1990..2099. On-Demand parsing alone skips unread values unchecked; these
-// are the reproducers of issue 10 and their neighbours.
+// 1990..2099 (the decoder's DOM parse validates the whole line; On-Demand
+// parsing alone skipped unread values unchecked). These are the reproducers
+// of issue 10 and their neighbours.
 #include <gtest/gtest.h>
 
 #include <fstream>
