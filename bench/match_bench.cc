@@ -61,6 +61,15 @@
 namespace newsflow::bench {
 namespace {
 
+// The texts back to back in *arena (like engine_views), and a view of each.
+std::vector<std::string_view> BackToBack(const std::vector<std::string>& texts, std::string* arena) {
+  for (const auto& t : texts) *arena += t;
+  std::vector<std::string_view> views;
+  for (size_t i = 0, off = 0; i < texts.size(); off += texts[i].size(), ++i)
+    views.emplace_back(arena->data() + off, texts[i].size());
+  return views;
+}
+
 const std::vector<std::string> kMatchEngines = {"hyperscan", "hyperscan-literal", "hyperscan-batched",
                                                 "re2set",    "pcre2-jit",         "naive"};
 const std::vector<std::string> kSweepEngines = {"hyperscan", "hyperscan-batched", "re2set", "pcre2-jit", "naive"};
@@ -170,10 +179,7 @@ void BM_ScanEvaluate(benchmark::State& state, bool evaluate_only) {
   // The texts back to back (like engine_views), so that this differs from
   // match/hyperscan/cls only by the evaluation and the '\n' layout.
   std::string arena;
-  for (const auto& t : c.match_texts) arena += t;
-  std::vector<std::string_view> texts;
-  for (size_t i = 0, off = 0; i < c.match_texts.size(); off += c.match_texts[i].size(), ++i)
-    texts.emplace_back(arena.data() + off, c.match_texts[i].size());
+  const std::vector<std::string_view> texts = BackToBack(c.match_texts, &arena);
   std::unique_ptr<rules::ScanScratch> scratch;
   if (Status s = pr.compiled->NewScratch(&scratch); !s.ok()) {
     state.SkipWithError(s.message().c_str());
@@ -402,10 +408,7 @@ void BM_WatchlistTag(benchmark::State& state, size_t n) {
   }
   const rules::CompiledRules& compiled = static_cast<HyperscanEngine*>(w.built.engine.get())->compiled();
   std::string arena;
-  for (const auto& t : c.match_texts) arena += t;
-  std::vector<std::string_view> texts;
-  for (size_t i = 0, off = 0; i < c.match_texts.size(); off += c.match_texts[i].size(), ++i)
-    texts.emplace_back(arena.data() + off, c.match_texts[i].size());
+  const std::vector<std::string_view> texts = BackToBack(c.match_texts, &arena);
   std::unique_ptr<rules::ScanScratch> scratch;
   if (Status s = compiled.NewScratch(&scratch); !s.ok()) {
     state.SkipWithError(s.message().c_str());
