@@ -317,13 +317,13 @@ Status CompiledRules::CheckRegexBudget(std::chrono::milliseconds budget,
 Status CompiledRules::BuildDatabase(bool any_regex, const std::vector<std::pair<uint32_t, int>>& first_use) {
   // The pure-literal API compiles faster; it is used unless a regex or a
   // literal of the class it mis-scans (RiskyForLiteralApi) is in the set,
-  // and its database must then pass SelfCheck, else the set is compiled
+  // and its database must then pass VerifyLiterals, else the set is compiled
   // again through hs_compile_multi.
   const bool risky =
       std::any_of(patterns_.begin(), patterns_.end(), [](const Pattern& p) { return RiskyForLiteralApi(p.text); });
   if (!any_regex && !risky) {
     NEWSFLOW_RETURN_IF_ERROR(CompileDatabase(/*literal_api=*/true, first_use));
-    if (SelfCheck()) return Status::OK();
+    if (VerifyLiterals()) return Status::OK();
   }
   return CompileDatabase(/*literal_api=*/false, first_use);
 }
@@ -398,18 +398,6 @@ std::string CompiledRules::CompilePlan() const {
     plan += '\x1f';
   }
   return plan;
-}
-
-bool CompiledRules::SelfCheck() const {
-  // Every literal once, as text: each one's match (and confirm) path runs.
-  std::string text;
-  for (const Pattern& p : patterns_) text.append(p.text).push_back('\n');
-  hs_scratch_t* s = nullptr;
-  if (hs_alloc_scratch(db_.get(), &s) != HS_SUCCESS) return false;
-  auto none = [](unsigned, unsigned long long, unsigned long long, unsigned, void*) { return 0; };
-  const hs_error_t rc = hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s, none, nullptr);
-  hs_free_scratch(s);
-  return rc == HS_SUCCESS;
 }
 
 Status CompiledRules::CompileDatabase(bool literal_api, const std::vector<std::pair<uint32_t, int>>& first_use) {

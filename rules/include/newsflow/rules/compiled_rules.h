@@ -210,13 +210,13 @@ class CompiledRules {
   Status BuildDatabase(bool any_regex, const std::vector<std::pair<uint32_t, int>>& first_use);
   // One hs_compile_lit_multi (literal_api) or hs_compile_multi of every pattern into db_.
   Status CompileDatabase(bool literal_api, const std::vector<std::pair<uint32_t, int>>& first_use);
-  // A scan of every literal once succeeds on db_ (Hyperscan 5.4's literal API
-  // can build databases whose scans fail; compiled_rules.cc says which).
-  bool SelfCheck() const;
   // A database from the cache (compile.cache_dir), verified; false = compile.
   bool LoadFromCache(const CompileOptions& compile, uint64_t key);
   // A scan of every literal, one per line: each is reported with its own id
   // at the end of its own line, no id is out of range, the scan succeeds.
+  // Checks a freshly compiled literal-API database (Hyperscan 5.4's literal
+  // API can build databases whose scans fail; compiled_rules.cc says which)
+  // and one loaded from the cache.
   bool VerifyLiterals() const;
   // The exact inputs of the compiles BuildDatabase may run (the cache key's
   // source: database_cache.h).
