@@ -5,14 +5,15 @@
 #include <string>
 #include <vector>
 
+#include "newsflow/storage/record.h"
+
 namespace newsflow::pipeline {
 
 // A topic name the feed attached to the item (ths tagInfo concept, cls
 // subject or sector): evidence for tags through the rule set's label table.
-struct FeedLabel {
-  std::string field;  // "ths.tagInfo", "cls.subjects", "cls.plate_list", or a field map's `as`
-  std::string name;   // as the feed wrote it
-};
+// The stored record keeps it as it is (field "ths.tagInfo", "cls.subjects",
+// "cls.plate_list" or a field map's `as`; name as the feed wrote it).
+using FeedLabel = storage::Label;
 
 // One news item, independent of the feed it came from. Owned by its batch.
 struct Document {

@@ -29,8 +29,7 @@ void DecodeStage::RunTagged(Item& it) {
   d.level = std::move(r.level);
   d.stocks = std::move(r.stocks);
   d.stock_codes = std::move(r.stock_codes);
-  d.labels.clear();
-  for (auto& l : r.labels) d.labels.push_back({std::move(l.field), std::move(l.name)});
+  d.labels = std::move(r.labels);
   PreTagged t;
   t.ruleset_version = std::move(r.ruleset_version);
   for (const auto& tag : r.tags) {

@@ -17,8 +17,7 @@ storage::Record ToRecord(const Item& item, const std::string& ruleset_version) {
   r.level = d.level;
   r.stocks = d.stocks;
   r.stock_codes = d.stock_codes;
-  r.labels.reserve(d.labels.size());
-  for (const auto& l : d.labels) r.labels.push_back({l.field, l.name});
+  r.labels = d.labels;
   for (const auto& t : item.tags) {
     r.tags.push_back({t.tag, t.score});
     r.spans.insert(r.spans.end(), t.spans.begin(), t.spans.end());

@@ -64,9 +64,7 @@ Status LoadResume(storage::Store* store, const std::string& mark_source, RetagSu
 // too): *next is what to write, or unset when the tagging did not change.
 Status RetagOne(const storage::Record& old, TagWorker* worker, const std::string& version,
                 std::optional<storage::Record>* next) {
-  std::vector<FeedLabel> labels;
-  for (const auto& l : old.labels) labels.push_back({l.field, l.name});
-  Item it = worker->TagText(old.title, old.body, std::move(labels));
+  Item it = worker->TagText(old.title, old.body, old.labels);
   const storage::Record fresh = ToRecord(it, version);
   storage::Record r = old;
   r.tags = fresh.tags;
