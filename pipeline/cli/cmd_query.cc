@@ -130,7 +130,8 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       ->default_str("20")
       ->check(UnsignedNumber());
   cmd->add_option("--rules", a->rules, "rule directory whose tag ids count as known too (default: only stored tags)");
-  auto* count = cmd->add_flag("--count", a->count, "print only the number of matching documents");
+  auto* count = cmd->add_flag("--count", a->count,
+                               "print only the number of matching documents (stories with --collapse)");
   auto* json = cmd->add_flag("--json", a->json, "one JSON object per line, with body; times UTC (time, time_ms)");
   auto* csv = cmd->add_flag("--csv", a->csv, "CSV (RFC 4180) with a header row");
   cmd->add_option("--fields", a->fields,
@@ -208,8 +209,24 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       }
     }
     if (a->count) {
+      // What the listing would show: stories with --collapse, one story's
+      // members with --story, else documents.
       uint64_t n = 0;
-      if (auto s = store->Count(q, &n); !s.ok()) {
+      Status counted;
+      if (!a->story.empty()) {
+        std::vector<storage::Record> members;
+        counted = store->StoryMembers(a->story, 0, &members);
+        n = members.size();
+      } else if (a->collapse) {
+        std::vector<storage::Record> first;
+        std::vector<std::vector<std::string>> also;
+        storage::QueryOptions one = q;
+        one.limit = 1;
+        counted = pipeline::CollapsedQuery(*store, one, &first, &also, &n);
+      } else {
+        counted = store->Count(q, &n);
+      }
+      if (auto s = counted; !s.ok()) {
         std::fprintf(stderr, "newsflow query: %s\n", s.message().c_str());
         *exit_code = 1;
         return;

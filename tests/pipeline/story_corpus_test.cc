@@ -136,6 +136,19 @@ TEST_F(StoryCorpus, RestartedRunGivesTheSameStoryIdsAndCollapseShowsEachStoryOnc
     ++by_feeds[feeds.size()];
   }
   EXPECT_EQ(listed + stories.size(), docs.size()) << "every document is shown or listed in also once";
+  // --count counts what the listing shows: stories with --collapse.
+  auto n_docs = RunShell(Newsflow() + " query --db " + Path("db-one") + " --count");
+  auto n_stories = RunShell(Newsflow() + " query --db " + Path("db-one") + " --count --collapse");
+  ASSERT_EQ(n_stories.exit_code, 0) << n_stories.err;
+  EXPECT_EQ(std::stoull(n_docs.out), docs.size());
+  EXPECT_EQ(std::stoull(n_stories.out), stories.size());
+  // and one story's members with --story.
+  const std::string first_story(parser.parse(stories.front())["story"].get_string().value());
+  auto members = RunShell(Newsflow() + " query --db " + Path("db-one") + " --limit 0 --json --story " + first_story);
+  auto n_members = RunShell(Newsflow() + " query --db " + Path("db-one") + " --count --story " + first_story);
+  ASSERT_EQ(n_members.exit_code, 0) << n_members.err;
+  EXPECT_EQ(std::stoull(n_members.out), testing::ReadLinesOf(members.out).size());
+  EXPECT_GE(std::stoull(n_members.out), 1u);
   EXPECT_GT(by_feeds[2] + by_feeds[3], 0u);
   RecordProperty("stories", static_cast<int>(stories.size()));
   RecordProperty("stories_2_feeds", static_cast<int>(by_feeds[2]));
