@@ -3,8 +3,8 @@
 // Holds the sketches of the stored documents whose time is within `window`
 // of the newest time seen (the watermark). A new document is compared with
 // the window's documents that share enough indexed trigrams with it (an
-// inverted index over a fixed 1-in-8 sample of trigrams, chosen by hash so
-// that two texts sample alike; trigrams found in more than `posting_cap`
+// inverted index over the sketches' trigrams, themselves a fixed 1-in-4
+// sample chosen by hash so that two texts sample alike; trigrams found in more than `posting_cap`
 // window documents are too common to find candidates and are skipped); the best-scoring
 // candidate the StoryModel calls "same" gives its story id, otherwise the
 // document starts a story whose id is its own key.
@@ -37,7 +37,7 @@ struct StoryOptions {
   bool enabled = true;                     // false: no story ids (documents keep none)
   int64_t window_ms = 24LL * 3600 * 1000;  // documents further apart are never one story
   double threshold = 0.0;                  // on the model's logit
-  uint32_t index_mask = 3;                 // index the trigrams whose hash & mask == 0 (1 in 8)
+  uint32_t index_mask = 0;                 // index the sketch trigrams whose hash & mask == 0 (0: all of them)
   size_t posting_cap = 200;                // trigrams in more window documents find no candidates
   size_t min_shared = 2;                   // indexed trigrams a candidate must share
   size_t max_candidates = 8;               // scored per document, most shared first

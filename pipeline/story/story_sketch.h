@@ -21,8 +21,17 @@
 
 namespace newsflow::pipeline {
 
+// The text's trigrams are sampled by hash: a sketch keeps those whose hash &
+// kStoryGramSampleMask == 0 (1 in 4). Two texts sample alike, so shared
+// trigrams stay shared, and containment and Jaccard are estimated from ~75
+// instead of ~300 hashes: on the 340 labelled dev pairs the model's
+// cross-validated precision/recall is the same (0.927 / 0.900 at logit 0
+// with all trigrams and with the sample), while sorting, set intersections
+// and the window's memory shrink fourfold. The headline keeps all trigrams.
+inline constexpr uint32_t kStoryGramSampleMask = 3;
+
 struct StorySketch {
-  std::vector<uint32_t> grams;          // sorted, unique hashes of the text's trigrams
+  std::vector<uint32_t> grams;          // sorted, unique hashes of the text's sampled trigrams
   std::vector<uint32_t> title_grams;    // the same for the headline
   std::vector<uint32_t> numbers;        // sorted, unique hashes of number tokens
   std::vector<uint32_t> title_numbers;  // those of the headline
