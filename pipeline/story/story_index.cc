@@ -162,11 +162,19 @@ bool StoryIndex::FeaturesAgainst(std::string_view other, std::string_view source
 // A story grows by single links; the new document must also not be clearly
 // another story than the story's first document (when still in the window),
 // so a chain of near-templates (IPO filings, ETF notices) does not merge.
+uint32_t StoryIndex::RootSlot(const Entry& via) const {
+  if (via.root_slot != kNoSlot && generation_[via.root_slot] == via.root_generation) return via.root_slot;
+  auto it = by_key_.find(via.story);
+  if (it == by_key_.end()) return kNoSlot;
+  via.root_slot = it->second;
+  via.root_generation = generation_[it->second];
+  return it->second;
+}
+
 bool StoryIndex::AgreesWithRoot(const Entry& via, const StoryDoc& self, double mass, RootMemo* memo) const {
   if (via.story == via.key) return true;
-  auto it = by_key_.find(via.story);
-  if (it == by_key_.end()) return true;
-  const uint32_t slot = it->second;
+  const uint32_t slot = RootSlot(via);
+  if (slot == kNoSlot) return true;
   for (const auto& [s, agrees] : *memo)
     if (s == slot) return agrees;
   const Entry& root = slots_[slot];
@@ -181,11 +189,8 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   Advance(time_ms);
   ++stats_.assigned;
   const double mass = Walk(sketch);
-  struct Candidate {
-    uint32_t slot;
-    uint16_t shared;
-  };
-  std::vector<Candidate> cands;
+  std::vector<Candidate>& cands = cands_;
+  cands.clear();
   for (uint32_t slot : touched_) {
     if (counts_[slot] >= options_.min_shared) cands.push_back({slot, counts_[slot]});
   }

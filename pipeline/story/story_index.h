@@ -89,11 +89,20 @@ class StoryIndex {
   const Stats& stats() const { return stats_; }
 
  private:
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
   struct Entry {
     std::string key, source, story;
     int64_t time_ms = 0;
     StorySketch sketch;
     bool live = false;
+    // Where the story's first document was last found (slot and its
+    // generation then): saves hashing the story id each time this entry is
+    // a candidate. Stale once that slot is evicted; then looked up again.
+    mutable uint32_t root_slot = kNoSlot, root_generation = 0;
+  };
+  struct Candidate {
+    uint32_t slot;
+    uint16_t shared;
   };
   int64_t Floor(int64_t watermark) const { return watermark - options_.window_ms; }
   void Advance(int64_t time_ms);  // moves the watermark and evicts what falls out
@@ -107,6 +116,7 @@ class StoryIndex {
   WindowEvidence EvidenceOf(uint32_t slot, double mass) const;
   using RootMemo = std::vector<std::pair<uint32_t, bool>>;  // root slot -> agrees, within one Assign
   bool AgreesWithRoot(const Entry& via, const StoryDoc& self, double mass, RootMemo* memo) const;
+  uint32_t RootSlot(const Entry& via) const;  // kNoSlot if the story's first document left the window
 
   StoryOptions options_;
   StoryModel model_;
@@ -131,6 +141,7 @@ class StoryIndex {
   std::vector<float> weights_;       // scratch: idf mass of those trigrams
   std::vector<uint16_t> rare_;       // scratch: how many of them are rare
   std::vector<uint32_t> touched_;    // scratch: slots with a count
+  std::vector<Candidate> cands_;     // scratch: the candidates of one Assign
   std::vector<double> log_df_;       // log(df + 1) for df <= posting_cap
   Stats stats_;
 };
