@@ -66,7 +66,7 @@ void BM_Sketch(benchmark::State& state) {
   pipeline::StorySketch s;
   for (auto _ : state) {
     for (const auto& it : items) {
-      pipeline::BuildStorySketch(*it.title, *it.body, &s);
+      pipeline::BuildStorySketch(*it.title, *it.body, &s, it.doc->stock_codes);
       benchmark::DoNotOptimize(s.grams.data());
     }
   }
@@ -84,7 +84,8 @@ void BM_Assign(benchmark::State& state) {
     return;
   }
   std::vector<pipeline::StorySketch> sketches(items.size());
-  for (size_t i = 0; i < items.size(); ++i) pipeline::BuildStorySketch(*items[i].title, *items[i].body, &sketches[i]);
+  for (size_t i = 0; i < items.size(); ++i)
+    pipeline::BuildStorySketch(*items[i].title, *items[i].body, &sketches[i], items[i].doc->stock_codes);
   double joined = 0, window_docs = 0, bytes_per_doc = 0;
   for (auto _ : state) {
     // The index takes the sketches (the pipeline moves them out of its

@@ -120,7 +120,7 @@ Status StreamFeatures(const std::vector<LabelledPair>& pairs, const std::string&
     if (!it.error.empty()) continue;
     norm->Normalize(it.doc.title, &it.title_norm);
     norm->Normalize(it.doc.body, &it.body_norm);
-    pipeline::BuildStorySketch(it.title_norm.text, it.body_norm.text, &it.sketch);
+    pipeline::BuildStorySketch(it.title_norm.text, it.body_norm.text, &it.sketch, it.doc.stock_codes);
     const pipeline::Document& d = it.doc;
     if (index.Find(d.key)) continue;  // a re-publication of a key: its first occurrence counts
     if (auto found = by_newer.find(d.key); found != by_newer.end()) {

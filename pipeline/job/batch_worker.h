@@ -49,7 +49,8 @@ class BatchWorker {
       decode_.Run(it);
       if (timed) t1 = Clock::now();
       tag_->Tag(it);
-      if (sketch_stories_ && it.error.empty()) BuildStorySketch(it.title_norm.text, it.body_norm.text, &it.sketch);
+      if (sketch_stories_ && it.error.empty())
+        BuildStorySketch(it.title_norm.text, it.body_norm.text, &it.sketch, it.doc.stock_codes);
       if (timed) {
         decode += t1 - t0;
         tag += Clock::now() - t1;

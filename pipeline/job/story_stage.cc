@@ -32,7 +32,7 @@ Status StoryStage::Rebuild(const Normalizer& normalizer) {
   for (const storage::Record& r : records) {
     normalizer.Normalize(r.title, &title);
     normalizer.Normalize(r.body, &body);
-    BuildStorySketch(title.text, body.text, &sketch);
+    BuildStorySketch(title.text, body.text, &sketch, r.stock_codes);
     index_.Add(r.key, r.source, r.time_ms, r.story.empty() ? r.key : r.story, std::move(sketch));
   }
   return Status::OK();

@@ -40,7 +40,7 @@ struct StoryOptions {
   uint32_t index_mask = 0;                 // index the sketch trigrams whose hash & mask == 0 (0: all of them)
   size_t posting_cap = 200;                // trigrams in more window documents find no candidates
   size_t min_shared = 2;                   // indexed trigrams a candidate must share
-  size_t max_candidates = 8;               // scored per document, most shared first
+  size_t max_candidates = 16;              // scored per document, most shared first
   double root_threshold = -0.5;            // the logit against the story's first document must exceed this
 };
 

@@ -13,9 +13,37 @@ namespace {
 // regenerate with that script after changing a feature.
 constexpr PairFeatures kStoryWeights = {
     // @weights-begin
-    -2.2972, 0.4319, 0.5779, 2.0601, -0.5506, 1.1827, 0.1707, 1.4752, -0.1333, -2.0927, -0.7144, 0.5032, 0.9952, -0.4702, 0.1245, 1.0734, 1.8617,
+    -3.2009, 0.3160, 0.5534, 1.1779, -0.6017, 0.5899, 0.6307, 1.2635, -0.3741, -1.7420, -0.7367, 0.8562, 0.7792, -0.2294, 0.1409, 0.9736, 1.5018, -1.5133, 1.6525, -1.0469, -0.6575, 1.4228, 1.2834,
     // @weights-end
 };
+
+// Two values agree: the same unit class and equal, or for percentages within
+// 0.6 points or the same whole number (涨2.1% vs 涨超2%), else within 3%.
+bool Agree(const StoryNumber& a, const StoryNumber& b) {
+  if (a.unit != b.unit) return false;
+  if (a.value == b.value) return true;
+  if (a.unit == static_cast<uint32_t>(U'%') * 31)
+    return std::abs(a.value - b.value) <= 0.6 || std::floor(a.value) == std::floor(b.value);
+  return std::abs(a.value - b.value) <= 0.03 * std::max(std::abs(a.value), std::abs(b.value));
+}
+
+// The share of the shorter list's numbers (the first's on a tie) that agree
+// with one of the other's; 1 if it has none.
+double ApproxNumberAgreement(const std::vector<StoryNumber>& a, const std::vector<StoryNumber>& b) {
+  const auto& s = a.size() <= b.size() ? a : b;
+  const auto& l = a.size() <= b.size() ? b : a;
+  if (s.empty()) return 1.0;
+  size_t agree = 0;
+  for (const StoryNumber& n : s) {
+    for (const StoryNumber& m : l) {
+      if (Agree(n, m)) {
+        ++agree;
+        break;
+      }
+    }
+  }
+  return static_cast<double>(agree) / static_cast<double>(s.size());
+}
 
 }  // namespace
 
@@ -24,7 +52,9 @@ const std::array<const char*, kStoryFeatures>& PairFeatureNames() {
       "bias",          "containment",    "jaccard",      "title_containment", "has_titles",
       "number_agree",  "numbers_small",  "numbers_shared", "title_number_conflict",
       "log_minutes",   "over_4h",        "within_15min", "cross_feed",        "length_ratio",
-      "shared_grams",  "weighted_coverage", "rare_shared"};
+      "shared_grams",  "weighted_coverage", "rare_shared",
+      "ent_conflict",  "ent_match_near", "prefix_equal", "prefix_conflict",   "num_approx",
+      "head_both_in_text"};
   return names;
 }
 
@@ -63,6 +93,24 @@ PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const Win
   f[14] = std::min<double>(shared, 100) / 100;
   f[15] = evidence.weighted_coverage;
   f[16] = std::min(evidence.rare_shared, 20.0) / 20;
+  // Stock codes: both name some and share none (two companies' look-alike
+  // announcements), or share one within an hour (one company's news).
+  const bool code_shared = SortedIntersectionSize(x.codes, y.codes) > 0;
+  f[17] = !x.codes.empty() && !y.codes.empty() && !code_shared ? 1.0 : 0.0;
+  f[18] = code_shared && minutes <= 60 ? 1.0 : 0.0;
+  // Speaker prefix: the same ("港股IPO：": often a template) or two different
+  // speakers (neither contains the other: 最高法 vs 最高法刘贵祥 is one).
+  f[19] = !x.prefix.empty() && x.prefix == y.prefix ? 1.0 : 0.0;
+  f[20] = !x.prefix.empty() && !y.prefix.empty() && x.prefix.find(y.prefix) == std::u32string::npos &&
+                  y.prefix.find(x.prefix) == std::u32string::npos
+              ? 1.0
+              : 0.0;
+  f[21] = ApproxNumberAgreement(x.values, y.values);
+  // Each headline's (sampled) trigrams found in the other's text.
+  if (x.title_sampled > 0 && y.title_sampled > 0) {
+    f[22] = std::min(static_cast<double>(SortedIntersectionSize(x.title_grams, y.grams)) / x.title_sampled,
+                     static_cast<double>(SortedIntersectionSize(y.title_grams, x.grams)) / y.title_sampled);
+  }
   return f;
 }
 

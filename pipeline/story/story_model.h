@@ -3,7 +3,10 @@
 //
 // The features (see PairFeatureNames) are trigram containment and Jaccard,
 // headline containment, number agreement, the time gap, whether the two come
-// from different feeds, and how rare in the window the shared trigrams are. The weights were fitted on the labelled dev
+// from different feeds, how rare in the window the shared trigrams are, and
+// (from the research in tests/story/research/) stock codes named by both or
+// by each but none in common, the headline's speaker prefix, numbers that
+// agree within rounding, and each headline found in the other's text. The weights were fitted on the labelled dev
 // pairs (tests/story/pairs_dev.jsonl) by tests/story/tools/train_model.py
 // from the features `newsflow story features` prints, and are compiled in
 // (kStoryWeights in story_model.cc) so a given binary always clusters alike.
@@ -37,7 +40,7 @@ struct WindowEvidence {
   double rare_shared = 0;        // shared trigrams found in at most 2 window documents
 };
 
-inline constexpr size_t kStoryFeatures = 17;
+inline constexpr size_t kStoryFeatures = 23;
 using PairFeatures = std::array<double, kStoryFeatures>;
 
 // Names of the features, in order (for `story features` and the trainer).

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 
 namespace newsflow::pipeline {
 namespace {
@@ -95,9 +96,54 @@ bool IsUnit(uint32_t c) {
 
 bool IsCalendar(uint32_t c) { return c == U'年' || c == U'月' || c == U'日' || c == U'号' || c == U'时'; }
 
+// The value of the digits c[b, e) (an optional '.' fraction included).
+double ValueOf(const std::vector<uint32_t>& c, size_t b, size_t e) {
+  double v = 0, scale = 0;  // scale: 0 before the '.', then 0.1, 0.01 ...
+  for (size_t k = b; k < e; ++k) {
+    if (c[k] == '.') {
+      scale = 0.1;
+    } else if (scale == 0) {
+      v = v * 10 + (c[k] - '0');
+    } else {
+      v += (c[k] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  return v;
+}
+
+bool IsQuantityAfterMagnitude(uint32_t c) {
+  return c == U'元' || c == U'股' || c == U'手' || c == U'吨' || c == U'桶';
+}
+
+// The value and unit class of a number token whose digits are c[b, e) and
+// whose unit starts at c[e] (see StoryNumber): 万/亿 read one more character
+// (万元, 亿股 ...), and amounts of money are one class, in 元.
+StoryNumber ValueWithUnit(const std::vector<uint32_t>& c, size_t b, size_t e) {
+  StoryNumber n{ValueOf(c, b, e), 0};
+  if (e >= c.size()) return n;
+  const uint32_t u = c[e];
+  if (u == U'美' || u == U'盎') {
+    if (e + 1 < c.size()) n.unit = u * 31 + c[e + 1];
+    return n;
+  }
+  if (!IsUnit(u)) return n;
+  const uint32_t next = e + 1 < c.size() && IsQuantityAfterMagnitude(c[e + 1]) ? c[e + 1] : 0;
+  if (u == U'元') {
+    n.unit = kStoryMoneyUnit;
+  } else if ((u == U'万' || u == U'亿') && (next == 0 || next == U'元')) {
+    n.unit = kStoryMoneyUnit;
+    n.value *= u == U'万' ? 1e4 : 1e8;
+  } else {
+    n.unit = u * 31 + ((u == U'万' || u == U'亿') ? next : 0);
+  }
+  return n;
+}
+
 // Number tokens of cps: digits[.digits] with an optional unit; a date or
 // clock part (followed by 年/月/日/号/时, or either side of ':') is skipped.
-void Numbers(const std::vector<uint32_t>& c, std::vector<uint32_t>* out) {
+// Their hashes go to *out and, when values is not null, their values to it.
+void Numbers(const std::vector<uint32_t>& c, std::vector<uint32_t>* out, std::vector<StoryNumber>* values) {
   for (size_t i = 0; i < c.size();) {
     if (!IsDigit(c[i])) {
       ++i;
@@ -111,6 +157,7 @@ void Numbers(const std::vector<uint32_t>& c, std::vector<uint32_t>* out) {
       ++i;
       while (i < c.size() && IsDigit(c[i])) h = h * 131 + c[i++];
     }
+    const size_t digits_end = i;
     size_t len = i - b;
     const bool clock = (i < c.size() && c[i] == ':') || (b > 0 && c[b - 1] == ':');
     if (clock || (i < c.size() && IsCalendar(c[i]))) continue;
@@ -122,8 +169,87 @@ void Numbers(const std::vector<uint32_t>& c, std::vector<uint32_t>* out) {
       i += 2;
       len += 2;
     }
-    if (len >= 2) out->push_back(Mix(h));
+    if (len < 2) continue;
+    out->push_back(Mix(h));
+    if (values) values->push_back(ValueWithUnit(c, b, digits_end));
   }
+}
+
+bool IsAsciiDigit(uint32_t c) { return c >= '0' && c <= '9'; }
+bool IsAsciiAlpha(uint32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAsciiAlnum(uint32_t c) { return IsAsciiDigit(c) || IsAsciiAlpha(c); }
+char Upper(uint32_t c) { return static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c); }
+
+// Stock codes written in the text, in the canonical form of stock_code.h:
+// "601866.SH" / "920181.BJ" -> SH601866 / BJ920181, "0700.HK" -> HK00700,
+// "sz002552" -> SZ002552, "(NVDA.O)" / "(NVDA.US)" / "(X.N)" -> US.NVDA.
+void TextCodes(const std::vector<uint32_t>& c, std::vector<std::string>* out) {
+  const size_t n = c.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (c[i] == '.' && i > 0) {
+      size_t b = i;
+      while (b > 0 && IsAsciiDigit(c[b - 1])) --b;
+      const size_t digits = i - b;
+      const bool lead_ok = b == 0 || !IsAsciiAlnum(c[b - 1]);
+      if (digits > 0 && lead_ok && i + 2 < n) {
+        const std::string ex{Upper(c[i + 1]), Upper(c[i + 2])};
+        const bool tail_ok = i + 3 >= n || !IsAsciiAlpha(c[i + 3]);
+        if (tail_ok && digits == 6 && (ex == "SH" || ex == "SZ" || ex == "BJ")) {
+          std::string code = ex;
+          for (size_t k = b; k < i; ++k) code += static_cast<char>(c[k]);
+          out->push_back(std::move(code));
+        } else if (tail_ok && (digits == 4 || digits == 5) && ex == "HK") {
+          std::string code = "HK";
+          if (digits == 4) code += '0';
+          for (size_t k = b; k < i; ++k) code += static_cast<char>(c[k]);
+          out->push_back(std::move(code));
+        }
+      }
+      // "(NVDA.O)": letters before the '.', a market after, in brackets.
+      size_t t = i;
+      while (t > 0 && c[t - 1] >= 'A' && c[t - 1] <= 'Z' && i - (t - 1) <= 5) --t;
+      if (t < i && t > 0 && c[t - 1] == '(') {
+        size_t m = i + 1;
+        std::string market;
+        while (m < n && c[m] >= 'A' && c[m] <= 'Z' && market.size() < 3) market += static_cast<char>(c[m++]);
+        if (m < n && c[m] == ')' && (market == "US" || market == "O" || market == "N")) {
+          std::string code = "US.";
+          for (size_t k = t; k < i; ++k) code += static_cast<char>(c[k]);
+          out->push_back(std::move(code));
+        }
+      }
+    }
+    // "sz002552": a market prefix, six digits, nothing alphanumeric around.
+    if (i + 8 <= n && (i == 0 || !IsAsciiAlnum(c[i - 1]))) {
+      const std::string ex{Upper(c[i]), Upper(c[i + 1])};
+      if ((ex == "SH" || ex == "SZ" || ex == "BJ") && (i + 8 == n || !IsAsciiDigit(c[i + 8]))) {
+        bool six = true;
+        for (size_t k = i + 2; k < i + 8; ++k) six = six && IsAsciiDigit(c[k]);
+        if (six) {
+          std::string code = ex;
+          for (size_t k = i + 2; k < i + 8; ++k) code += static_cast<char>(c[k]);
+          out->push_back(std::move(code));
+        }
+      }
+    }
+  }
+}
+
+uint32_t HashCode(std::string_view code) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (char ch : code) h = (h ^ static_cast<uint8_t>(ch)) * 0x100000001b3ULL;
+  return Mix(h);
+}
+
+// The headline's speaker prefix: "X：" or "X:" with X of 2-12 characters and
+// no comma, full stop or space before the colon ("港股IPO：", "最高法：").
+std::u32string SpeakerPrefix(const std::vector<uint32_t>& h) {
+  for (size_t k = 0; k < h.size() && k <= 12; ++k) {
+    const uint32_t ch = h[k];
+    if (ch == ':' || ch == U'：') return k >= 2 ? std::u32string(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(k)) : U"";
+    if (ch == ',' || ch == U'，' || ch == U'。' || ch == ' ' || ch == U'　' || ch == 0) return U"";
+  }
+  return U"";
 }
 
 // Trigram hashes of the kept characters of cps (datelines dropped), those
@@ -164,14 +290,17 @@ std::string_view Headline(std::string_view title, std::string_view body) {
 
 }  // namespace
 
-void BuildStorySketch(std::string_view title, std::string_view body, StorySketch* out) {
+void BuildStorySketch(std::string_view title, std::string_view body, StorySketch* out,
+                      std::span<const std::string> stock_codes) {
   *out = StorySketch{};
   const std::string_view headline = Headline(title, body);
   // Scratch code points, reused across calls (a worker thread sketches
   // thousands of items; allocating three vectors each was ~10% of the cost).
   thread_local std::vector<uint32_t> text, h;
+  thread_local std::vector<std::string> codes;
   text.clear();
   h.clear();
+  codes.clear();
   AppendCodePoints(title, &text);
   text.push_back('\n');
   AppendCodePoints(body.substr(0, kLeadBytes), &text);
@@ -179,10 +308,17 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
 
   Trigrams(text, kStoryGramSampleMask, &out->grams, &out->length);
   Trigrams(h, 0, &out->title_grams, nullptr);
-  Numbers(text, &out->numbers);
+  for (uint32_t g : out->title_grams) out->title_sampled += (g & kStoryGramSampleMask) == 0;
+  Numbers(text, &out->numbers, &out->values);
   SortUnique(&out->numbers);
-  Numbers(h, &out->title_numbers);
+  Numbers(h, &out->title_numbers, nullptr);
   SortUnique(&out->title_numbers);
+  for (const std::string& code : stock_codes)
+    if (!code.empty()) out->codes.push_back(HashCode(code));
+  TextCodes(text, &codes);
+  for (const std::string& code : codes) out->codes.push_back(HashCode(code));
+  SortUnique(&out->codes);
+  out->prefix = SpeakerPrefix(h);
 }
 
 }  // namespace newsflow::pipeline

@@ -9,6 +9,9 @@
 // first 300 kept characters (1500 bytes) of the body. Numbers are the tokens "12.5%", "13亿", "4420美元"
 // (digits with their unit); calendar dates and clock times are not numbers
 // here, they differ between a feed's two renderings of one story too often.
+// Also kept: the numbers' values with their units (to tell 1.2亿 from 1.21亿
+// apart from 3.5亿), the stock codes the document names (the feed's list and
+// codes written in the text), and the headline's speaker prefix ("港股IPO：").
 //
 // Ownership: a value type. Threads: BuildStorySketch is pure and thread-safe
 // (the pipeline builds sketches on its worker threads). Errors: none; invalid
@@ -16,6 +19,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,21 +35,39 @@ namespace newsflow::pipeline {
 // and the window's memory shrink fourfold. The headline keeps all trigrams.
 inline constexpr uint32_t kStoryGramSampleMask = 3;
 
+// A number token's value with its unit class: amounts in 元/万/亿 (万元, 亿元)
+// are one class ("money", value in 元), every other unit (%, 点, 股, 万股,
+// 美元, none ...) is its own class at face value.
+struct StoryNumber {
+  double value = 0;
+  uint32_t unit = 0;  // kStoryMoneyUnit, or the unit's code points mixed (0: none)
+};
+inline constexpr uint32_t kStoryMoneyUnit = 1;
+
 struct StorySketch {
   std::vector<uint32_t> grams;          // sorted, unique hashes of the text's sampled trigrams
-  std::vector<uint32_t> title_grams;    // the same for the headline
+  std::vector<uint32_t> title_grams;    // the same for the headline, all of them
   std::vector<uint32_t> numbers;        // sorted, unique hashes of number tokens
   std::vector<uint32_t> title_numbers;  // those of the headline
+  std::vector<uint32_t> codes;          // sorted, unique hashes of canonical stock codes: the feed's list
+                                        // and "601866.SH" / "sz002552" / "0700.HK" / "(NVDA.O)" in the text
+  std::vector<StoryNumber> values;      // the text's number tokens as values, in order, repeats kept
+  std::u32string prefix;                // the headline's speaker prefix ("X：", 2-12 characters), or empty
   uint32_t length = 0;                  // kept characters of the text's lead (at most 300)
+  uint16_t title_sampled = 0;           // title_grams that pass the sample mask (could be in grams)
 
   size_t MemoryBytes() const {
     return sizeof(*this) + 4 * (grams.capacity() + title_grams.capacity() + numbers.capacity() +
-                                title_numbers.capacity());
+                                title_numbers.capacity() + codes.capacity()) +
+           sizeof(StoryNumber) * values.capacity() + (prefix.capacity() > 3 ? 4 * prefix.capacity() : 0);
   }
 };
 
 // The headline is `title`, or for feeds that put it in the body (cls), the
 // 【…】 prefix of `body`. The text is the headline and the body together.
-void BuildStorySketch(std::string_view title, std::string_view body, StorySketch* out);
+// `stock_codes` are the document's canonical codes (Document::stock_codes;
+// empty strings are skipped).
+void BuildStorySketch(std::string_view title, std::string_view body, StorySketch* out,
+                      std::span<const std::string> stock_codes = {});
 
 }  // namespace newsflow::pipeline

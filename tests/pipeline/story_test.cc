@@ -1,8 +1,8 @@
 // Same-story clustering on its own: sketches, the pair model and the window
 // index, on texts taken from the labelled dev pairs (tests/story/).
-#include <algorithm>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 
@@ -15,10 +15,78 @@
 namespace newsflow::pipeline {
 namespace {
 
-StorySketch Sketch(std::string_view title, std::string_view body) {
+StorySketch Sketch(std::string_view title, std::string_view body, std::vector<std::string> codes = {}) {
   StorySketch s;
-  BuildStorySketch(title, body, &s);
+  BuildStorySketch(title, body, &s, codes);
   return s;
+}
+
+PairFeatures Features(const StorySketch& a, const StorySketch& b, int64_t minutes_apart = 5) {
+  return ComputePairFeatures(StoryDoc{&a, minutes_apart * 60000, "cls"}, StoryDoc{&b, 0, "ths"}, WindowEvidence{});
+}
+
+double Feature(const PairFeatures& f, std::string_view name) {
+  const auto& names = PairFeatureNames();
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return f[i];
+  ADD_FAILURE() << "no feature " << name;
+  return -1;
+}
+
+TEST(StorySketch, StockCodesComeFromTheFeedListAndTheText) {
+  // The feed's canonical code and the same code written in the text are one.
+  EXPECT_EQ(Sketch("", "中远海发(601866.SH)公告", {"SH601866", ""}).codes, Sketch("", "中远海发公告", {"SH601866"}).codes);
+  EXPECT_EQ(Sketch("", "中远海发(601866.sh)").codes, Sketch("", "x", {"SH601866"}).codes) << "any case";
+  EXPECT_EQ(Sketch("", "腾讯控股(0700.HK)").codes, Sketch("", "x", {"HK00700"}).codes) << "zero-padded";
+  EXPECT_EQ(Sketch("", "sz002552 宝鼎科技").codes, Sketch("", "x", {"SZ002552"}).codes);
+  EXPECT_EQ(Sketch("", "英伟达(NVDA.O)盘后").codes, Sketch("", "x", {"US.NVDA"}).codes);
+  EXPECT_EQ(Sketch("", "腾讯(0700.HK)、sz002552、英伟达(NVDA.O)").codes.size(), 3u);
+  // Not codes: seven digits, a letter after the market, a code inside a word.
+  EXPECT_TRUE(Sketch("", "1234567.SH 601866.SHX abcsz002552").codes.empty());
+}
+
+TEST(StorySketch, ValuesPutAmountsOfMoneyInOneUnit) {
+  const StorySketch yi = Sketch("", "营收1.2亿元");
+  const StorySketch wan = Sketch("", "营收12000万");
+  ASSERT_EQ(yi.values.size(), 1u);
+  ASSERT_EQ(wan.values.size(), 1u);
+  EXPECT_EQ(yi.values[0].unit, kStoryMoneyUnit);
+  EXPECT_DOUBLE_EQ(yi.values[0].value, 1.2e8);
+  EXPECT_EQ(wan.values[0].unit, kStoryMoneyUnit);
+  EXPECT_DOUBLE_EQ(wan.values[0].value, 1.2e8);
+  const StorySketch shares = Sketch("", "减持500万股");
+  ASSERT_EQ(shares.values.size(), 1u);
+  EXPECT_NE(shares.values[0].unit, kStoryMoneyUnit) << "万股 counts shares, not money";
+  EXPECT_TRUE(Sketch("", "2026年5月29日 10:38").values.empty());
+}
+
+TEST(StorySketch, SpeakerPrefixIsTheHeadlineBeforeItsColon) {
+  EXPECT_EQ(Sketch("港股IPO：某公司递表", "").prefix, U"港股IPO");
+  EXPECT_EQ(Sketch("", "【最高法：严惩财务造假】正文").prefix, U"最高法");
+  EXPECT_EQ(Sketch("据悉，某公司：回购", "").prefix, U"") << "a comma before the colon";
+  EXPECT_EQ(Sketch("X：一字", "").prefix, U"") << "one character is no speaker";
+  EXPECT_EQ(Sketch("没有冒号的标题", "").prefix, U"");
+}
+
+TEST(StoryModel, CodesPrefixesAndApproximateNumbersAreFeatures) {
+  const StorySketch a = Sketch("港股IPO：甲公司递表", "拟募资1.2亿元", {"HK01234"});
+  const StorySketch b = Sketch("港股IPO：乙公司递表", "拟募资3.5亿元", {"HK05678"});
+  const StorySketch c = Sketch("甲公司递表港交所", "拟募资约12000万元", {"HK01234"});
+  const PairFeatures ab = Features(a, b);
+  EXPECT_EQ(Feature(ab, "ent_conflict"), 1.0) << "two companies";
+  EXPECT_EQ(Feature(ab, "ent_match_near"), 0.0);
+  EXPECT_EQ(Feature(ab, "prefix_equal"), 1.0) << "one template's prefix";
+  EXPECT_EQ(Feature(ab, "num_approx"), 0.0) << "1.2亿 vs 3.5亿";
+  const PairFeatures ac = Features(a, c, 30);
+  EXPECT_EQ(Feature(ac, "ent_conflict"), 0.0);
+  EXPECT_EQ(Feature(ac, "ent_match_near"), 1.0) << "one company within the hour";
+  EXPECT_EQ(Feature(Features(a, c, 90), "ent_match_near"), 0.0) << "not within the hour";
+  EXPECT_EQ(Feature(ac, "num_approx"), 1.0) << "1.2亿元 = 12000万元";
+  EXPECT_EQ(Feature(ac, "prefix_conflict"), 0.0) << "only one has a prefix";
+  EXPECT_EQ(Feature(Features(Sketch("最高法：x", ""), Sketch("证监会：y", "")), "prefix_conflict"), 1.0);
+  EXPECT_EQ(Feature(Features(Sketch("最高法：x", ""), Sketch("最高法刘贵祥：y", "")), "prefix_conflict"), 0.0);
+  EXPECT_EQ(Feature(Features(Sketch("", "恒指涨2.1%"), Sketch("", "恒指涨超2%")), "num_approx"), 1.0);
+  EXPECT_EQ(Feature(Features(Sketch("", "恒指涨2.1%"), Sketch("", "恒指涨3.9%")), "num_approx"), 0.0);
 }
 
 TEST(StorySketch, DatelineAndPunctuationDoNotCount) {
