@@ -38,6 +38,10 @@ uint32_t NextCodePoint(std::string_view s, size_t& i) {
 // article costs what a long flash does.
 constexpr size_t kLeadChars = 300;
 constexpr size_t kLeadBytes = 1500;
+// Number values kept per document: the pair feature compares every value of
+// one side with every value of the other, so a hostile text full of numbers
+// must not make it quadratic in the text's length.
+constexpr size_t kMaxValues = 64;
 
 bool IsDigit(uint32_t c) { return c >= '0' && c <= '9'; }
 bool IsIdeograph(uint32_t c) { return c >= 0x4E00 && c <= 0x9FFF; }
@@ -96,48 +100,85 @@ bool IsUnit(uint32_t c) {
 
 bool IsCalendar(uint32_t c) { return c == U'年' || c == U'月' || c == U'日' || c == U'号' || c == U'时'; }
 
-// The value of the digits c[b, e) (an optional '.' fraction included).
-double ValueOf(const std::vector<uint32_t>& c, size_t b, size_t e) {
+// The value of the digits c[b, e) (an optional '.' fraction included), or
+// false for more than 15 integer digits (no amount the feeds state; a double
+// would round it, or overflow to inf and "agree" with everything). Fraction
+// digits past the ninth are ignored.
+bool ValueOf(const std::vector<uint32_t>& c, size_t b, size_t e, double* out) {
   double v = 0, scale = 0;  // scale: 0 before the '.', then 0.1, 0.01 ...
+  int integer_digits = 0, fraction_digits = 0;
   for (size_t k = b; k < e; ++k) {
     if (c[k] == '.') {
       scale = 0.1;
     } else if (scale == 0) {
+      if (++integer_digits > 15) return false;
       v = v * 10 + (c[k] - '0');
-    } else {
+    } else if (++fraction_digits <= 9) {
       v += (c[k] - '0') * scale;
       scale /= 10;
     }
   }
-  return v;
+  *out = v;
+  return true;
 }
 
-bool IsQuantityAfterMagnitude(uint32_t c) {
-  return c == U'元' || c == U'股' || c == U'手' || c == U'吨' || c == U'桶';
+// After 万/亿/万亿: a counted thing (the value is then a count of it, in its
+// own class), or 0 for money (元, or nothing: "营收1650亿" is an amount).
+uint32_t CountedAfterMagnitude(uint32_t c) {
+  switch (c) {
+    case U'股': case U'手': case U'吨': case U'桶': case U'人': case U'辆': case U'台': case U'户':
+    case U'家': case U'只': case U'个': case U'件': case U'套': case U'张': case U'份': case U'次':
+      return c;
+    default:
+      return 0;
+  }
+}
+
+// A currency other than the yuan written as two characters (美元, 港元 ...):
+// its class, or 0.
+uint32_t Currency(uint32_t a, uint32_t b) {
+  if (b != U'元' && !(a == U'英' && b == U'镑')) return 0;
+  switch (a) {
+    case U'美': case U'港': case U'欧': case U'日': case U'英': case U'澳': case U'加':
+      return a * 31 + b;
+    default:
+      return 0;
+  }
 }
 
 // The value and unit class of a number token whose digits are c[b, e) and
-// whose unit starts at c[e] (see StoryNumber): 万/亿 read one more character
-// (万元, 亿股 ...), and amounts of money are one class, in 元.
-StoryNumber ValueWithUnit(const std::vector<uint32_t>& c, size_t b, size_t e) {
-  StoryNumber n{ValueOf(c, b, e), 0};
-  if (e >= c.size()) return n;
-  const uint32_t u = c[e];
-  if (u == U'美' || u == U'盎') {
-    if (e + 1 < c.size()) n.unit = u * 31 + c[e + 1];
-    return n;
+// whose unit starts at c[e] (see StoryNumber), or false if it has no usable
+// value. A magnitude (万 1e4, 亿 1e8, 万亿 1e12) scales the value; then 元 or
+// nothing is money (class kStoryMoneyUnit, in 元), another currency (美元,
+// 港元 ...) or a counted thing (股, 人, 吨 ...) is its own class, and any other
+// unit (%, 点, 倍 ...) is its own class at face value.
+bool ValueWithUnit(const std::vector<uint32_t>& c, size_t b, size_t e, StoryNumber* n) {
+  if (!ValueOf(c, b, e, &n->value)) return false;
+  n->unit = 0;
+  auto at = [&](size_t k) -> uint32_t { return k < c.size() ? c[k] : 0; };
+  size_t k = e;
+  double magnitude = 1;
+  if (at(k) == U'万' && at(k + 1) == U'亿') {
+    magnitude = 1e12, k += 2;
+  } else if (at(k) == U'万') {
+    magnitude = 1e4, ++k;
+  } else if (at(k) == U'亿') {
+    magnitude = 1e8, ++k;
   }
-  if (!IsUnit(u)) return n;
-  const uint32_t next = e + 1 < c.size() && IsQuantityAfterMagnitude(c[e + 1]) ? c[e + 1] : 0;
-  if (u == U'元') {
-    n.unit = kStoryMoneyUnit;
-  } else if ((u == U'万' || u == U'亿') && (next == 0 || next == U'元')) {
-    n.unit = kStoryMoneyUnit;
-    n.value *= u == U'万' ? 1e4 : 1e8;
-  } else {
-    n.unit = u * 31 + ((u == U'万' || u == U'亿') ? next : 0);
+  n->value *= magnitude;
+  if (const uint32_t cur = Currency(at(k), at(k + 1)); cur != 0) {
+    n->unit = cur;
+  } else if (at(k) == U'元') {
+    n->unit = kStoryMoneyUnit;
+  } else if (magnitude > 1) {
+    const uint32_t counted = CountedAfterMagnitude(at(k));
+    n->unit = counted != 0 ? counted * 31 : kStoryMoneyUnit;
+  } else if (at(k) == U'盎' && at(k + 1) == U'司') {
+    n->unit = at(k) * 31 + at(k + 1);
+  } else if (IsUnit(at(k))) {
+    n->unit = at(k) * 31;
   }
-  return n;
+  return true;
 }
 
 // Number tokens of cps: digits[.digits] with an optional unit; a date or
@@ -171,14 +212,20 @@ void Numbers(const std::vector<uint32_t>& c, std::vector<uint32_t>* out, std::ve
     }
     if (len < 2) continue;
     out->push_back(Mix(h));
-    if (values) values->push_back(ValueWithUnit(c, b, digits_end));
+    StoryNumber n;
+    if (values && values->size() < kMaxValues && ValueWithUnit(c, b, digits_end, &n)) values->push_back(n);
   }
 }
 
 bool IsAsciiDigit(uint32_t c) { return c >= '0' && c <= '9'; }
 bool IsAsciiAlpha(uint32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsAsciiAlnum(uint32_t c) { return IsAsciiDigit(c) || IsAsciiAlpha(c); }
-char Upper(uint32_t c) { return static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c); }
+// ASCII upper case; 0 for anything else (a CJK code point must not read as a
+// market letter by its low byte).
+char Upper(uint32_t c) {
+  if (c >= 'a' && c <= 'z') return static_cast<char>(c - 32);
+  return c < 0x80 ? static_cast<char>(c) : '\0';
+}
 
 // Stock codes written in the text, in the canonical form of stock_code.h:
 // "601866.SH" / "920181.BJ" -> SH601866 / BJ920181, "0700.HK" -> HK00700,
@@ -301,10 +348,10 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   text.clear();
   h.clear();
   codes.clear();
-  AppendCodePoints(title, &text);
+  AppendCodePoints(title.substr(0, kLeadBytes), &text);  // a title is a line; the lead is what counts
   text.push_back('\n');
   AppendCodePoints(body.substr(0, kLeadBytes), &text);
-  AppendCodePoints(headline, &h);
+  AppendCodePoints(headline.substr(0, kLeadBytes), &h);
 
   Trigrams(text, kStoryGramSampleMask, &out->grams, &out->length);
   Trigrams(h, 0, &out->title_grams, nullptr);

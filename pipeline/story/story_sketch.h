@@ -13,9 +13,11 @@
 // apart from 3.5亿), the stock codes the document names (the feed's list and
 // codes written in the text), and the headline's speaker prefix ("港股IPO：").
 //
-// Ownership: a value type. Threads: BuildStorySketch is pure and thread-safe
-// (the pipeline builds sketches on its worker threads). Errors: none; invalid
-// UTF-8 is skipped byte by byte.
+// Ownership: a value type. Threads: BuildStorySketch is thread-safe and its
+// result depends on its arguments only (the pipeline builds sketches on its
+// worker threads); it keeps per-thread scratch buffers, bounded by the lead
+// (1500 bytes of title, 1500 of body). Errors: none; invalid UTF-8 is skipped
+// byte by byte.
 #pragma once
 
 #include <cstdint>
@@ -35,9 +37,10 @@ namespace newsflow::pipeline {
 // and the window's memory shrink fourfold. The headline keeps all trigrams.
 inline constexpr uint32_t kStoryGramSampleMask = 3;
 
-// A number token's value with its unit class: amounts in 元/万/亿 (万元, 亿元)
-// are one class ("money", value in 元), every other unit (%, 点, 股, 万股,
-// 美元, none ...) is its own class at face value.
+// A number token's value with its unit class. A magnitude (万, 亿, 万亿)
+// scales the value; amounts of yuan (元, or a bare magnitude: "营收1650亿")
+// are one class ("money", in 元); another currency (1690亿美元), a counted
+// thing (500万股, 3万人) or any other unit (%, 点, 倍) is its own class.
 struct StoryNumber {
   double value = 0;
   uint32_t unit = 0;  // kStoryMoneyUnit, or the unit's code points mixed (0: none)
@@ -51,7 +54,7 @@ struct StorySketch {
   std::vector<uint32_t> title_numbers;  // those of the headline
   std::vector<uint32_t> codes;          // sorted, unique hashes of canonical stock codes: the feed's list
                                         // and "601866.SH" / "sz002552" / "0700.HK" / "(NVDA.O)" in the text
-  std::vector<StoryNumber> values;      // the text's number tokens as values, in order, repeats kept
+  std::vector<StoryNumber> values;      // the text's number tokens as values, in order, repeats kept (<= 64)
   std::u32string prefix;                // the headline's speaker prefix ("X：", 2-12 characters), or empty
   uint32_t length = 0;                  // kept characters of the text's lead (at most 300)
   uint16_t title_sampled = 0;           // title_grams that pass the sample mask (could be in grams)

@@ -57,7 +57,34 @@ TEST(StorySketch, ValuesPutAmountsOfMoneyInOneUnit) {
   const StorySketch shares = Sketch("", "减持500万股");
   ASSERT_EQ(shares.values.size(), 1u);
   EXPECT_NE(shares.values[0].unit, kStoryMoneyUnit) << "万股 counts shares, not money";
+  EXPECT_DOUBLE_EQ(shares.values[0].value, 5e6);
   EXPECT_TRUE(Sketch("", "2026年5月29日 10:38").values.empty());
+  // 万亿 is 1e12; other currencies and counted things are classes of their own.
+  const StorySketch turnover = Sketch("", "成交额3.5万亿元");
+  ASSERT_EQ(turnover.values.size(), 1u);
+  EXPECT_EQ(turnover.values[0].unit, kStoryMoneyUnit);
+  EXPECT_DOUBLE_EQ(turnover.values[0].value, 3.5e12);
+  const StorySketch usd = Sketch("", "1690亿美元");
+  const StorySketch cny = Sketch("", "1690亿元");
+  ASSERT_EQ(usd.values.size(), 1u);
+  ASSERT_EQ(cny.values.size(), 1u);
+  EXPECT_NE(usd.values[0].unit, cny.values[0].unit) << "美元 is not 元";
+  EXPECT_DOUBLE_EQ(usd.values[0].value, 1.69e11);
+  const StorySketch people = Sketch("", "3万人");
+  ASSERT_EQ(people.values.size(), 1u);
+  EXPECT_NE(people.values[0].unit, kStoryMoneyUnit);
+}
+
+TEST(StorySketch, HostileNumbersAreBounded) {
+  // More than 15 integer digits is no amount: no value (a double would
+  // overflow to inf and agree with every amount).
+  EXPECT_TRUE(Sketch("", std::string(400, '9') + "元").values.empty());
+  // A text of numbers keeps at most 64 values, so comparing two is bounded.
+  std::string many;
+  for (int i = 0; i < 500; ++i) many += std::to_string(10 + i % 80) + "%，";
+  EXPECT_EQ(Sketch(many, many).values.size(), 64u);
+  // A CJK character is not a market letter (当 is U+5F53, whose low byte is 'S').
+  EXPECT_TRUE(Sketch("", "当先600000 0700.先克").codes.empty());
 }
 
 TEST(StorySketch, SpeakerPrefixIsTheHeadlineBeforeItsColon) {
@@ -87,6 +114,16 @@ TEST(StoryModel, CodesPrefixesAndApproximateNumbersAreFeatures) {
   EXPECT_EQ(Feature(Features(Sketch("最高法：x", ""), Sketch("最高法刘贵祥：y", "")), "prefix_conflict"), 0.0);
   EXPECT_EQ(Feature(Features(Sketch("", "恒指涨2.1%"), Sketch("", "恒指涨超2%")), "num_approx"), 1.0);
   EXPECT_EQ(Feature(Features(Sketch("", "恒指涨2.1%"), Sketch("", "恒指涨3.9%")), "num_approx"), 0.0);
+  // Each headline found in the other's text: the flash's headline is in the
+  // article's text and the article's headline in the flash's: 1.
+  const std::string lead = "宁德时代与奔驰签署固态电池合作协议双方将在德国共建研发中心";
+  const StorySketch flash = Sketch(lead, "");
+  const StorySketch article = Sketch(lead, lead + "，此前公司已与多家车企达成类似合作。");
+  ASSERT_GT(flash.title_sampled, 0u);
+  EXPECT_DOUBLE_EQ(Feature(Features(flash, article), "head_both_in_text"), 1.0);
+  EXPECT_EQ(Feature(Features(flash, Sketch("国常会部署稳就业举措", "会议指出要加大对重点群体就业支持力度")),
+                    "head_both_in_text"),
+            0.0);
 }
 
 TEST(StorySketch, DatelineAndPunctuationDoNotCount) {
