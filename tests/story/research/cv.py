@@ -62,3 +62,16 @@ if __name__ == '__main__':
     s = cv_scores(X, Y)
     for th in (-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0):
         p, r, f, *_ = prf(s, Y, th); print('  logit > %5.2f  precision %.3f  recall %.3f' % (th, p, r))
+
+
+def seed_figures(sel, rows, col, Y, seeds):
+    """Per fold seed: threshold-0 P/R/F1/fp/fn, the best threshold and its P/R/F1,
+    and P at recall >= 0.90, for the base features plus the columns `sel`."""
+    X = [r['base'] + [col(r, n) for n in sel] for r in rows]
+    out = []
+    for sd in seeds:
+        s = cv_scores(X, Y, sd)
+        p0, r0, f0, tp, fp, fn = prf(s, Y, 0.0)
+        (pb, rb, fb, *_), tb = best(s, Y)
+        out.append(dict(p0=p0, r0=r0, f0=f0, fp=fp, fn=fn, tb=tb, pb=pb, rb=rb, fb=fb, p_r90=p_at_recall(s, Y)[0]))
+    return out

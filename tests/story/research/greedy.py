@@ -1,19 +1,14 @@
 # Greedy forward selection over candidate features, scored by mean CV F1 (best threshold) over 5 fold seeds.
 import sys, json
 import numpy as np
-from cv import cv_scores, prf, best, p_at_recall
+from cv import seed_figures
 from cols import col, rows, names, Y
 pool = names + ['lm*spec_shared', 'lm*body_containment', 'lm*head_in_text', 'lm*ent_match', 'lm*shared_long_numbers',
                 'lm*head_both_in_text']
 SEEDS = list(range(20261128, 20261133))
 def evaluate(sel):
-    X = [r['base'] + [col(r, n) for n in sel] for r in rows]
-    res = []
-    for sd in SEEDS:
-        s = cv_scores(X, Y, sd)
-        p0, r0, f0, *_ = prf(s, Y, 0.0)
-        (pb, rb, fb, *_), tb = best(s, Y)
-        res.append((p0, r0, f0, pb, rb, fb, tb, p_at_recall(s, Y)[0]))
+    res = [(f['p0'], f['r0'], f['f0'], f['pb'], f['rb'], f['fb'], f['tb'], f['p_r90'])
+           for f in seed_figures(sel, rows, col, Y, SEEDS)]
     return np.mean(np.array(res), axis=0)
 sel = []
 cur = evaluate(sel)
