@@ -1,6 +1,8 @@
 // story_sketch.cc — see story_sketch.h.
 #include "pipeline/story/story_sketch.h"
 
+#include "pipeline/decode/stock_code.h"
+
 #include <algorithm>
 #include <array>
 #include <string>
@@ -217,67 +219,64 @@ void Numbers(const std::vector<uint32_t>& c, std::vector<uint32_t>* out, std::ve
   }
 }
 
-bool IsAsciiDigit(uint32_t c) { return c >= '0' && c <= '9'; }
 bool IsAsciiAlpha(uint32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsAsciiAlnum(uint32_t c) { return IsAsciiDigit(c) || IsAsciiAlpha(c); }
-// ASCII upper case; 0 for anything else (a CJK code point must not read as a
-// market letter by its low byte).
-char Upper(uint32_t c) {
-  if (c >= 'a' && c <= 'z') return static_cast<char>(c - 32);
-  return c < 0x80 ? static_cast<char>(c) : '\0';
+bool IsAsciiAlnum(uint32_t c) { return IsDigit(c) || IsAsciiAlpha(c); }
+
+// The market named by the two ASCII letters at c[i], c[i + 1] (any case):
+// "SH", "SZ", "BJ", "HK", or empty. Only ASCII letters count: a CJK code
+// point must not read as a market letter by its low byte.
+std::string_view MarketAt(const std::vector<uint32_t>& c, size_t i) {
+  if (i + 1 >= c.size() || !IsAsciiAlpha(c[i]) || !IsAsciiAlpha(c[i + 1])) return {};
+  const char a = static_cast<char>(c[i] & ~0x20u), b = static_cast<char>(c[i + 1] & ~0x20u);  // upper case
+  for (std::string_view m : {"SH", "SZ", "BJ", "HK"})
+    if (m[0] == a && m[1] == b) return m;
+  return {};
+}
+
+// Appends the canonical form (stock_code.h) of prefix + c[from, to), ASCII.
+void AddCode(std::string_view prefix, const std::vector<uint32_t>& c, size_t from, size_t to,
+             std::vector<std::string>* out) {
+  std::string raw(prefix);
+  for (size_t k = from; k < to; ++k) raw += static_cast<char>(c[k]);
+  if (std::string code = CanonicalStockCode(raw); !code.empty()) out->push_back(std::move(code));
 }
 
 // Stock codes written in the text, in the canonical form of stock_code.h:
 // "601866.SH" / "920181.BJ" -> SH601866 / BJ920181, "0700.HK" -> HK00700,
 // "sz002552" -> SZ002552, "(NVDA.O)" / "(NVDA.US)" / "(X.N)" -> US.NVDA.
+// The scan finds the tokens; CanonicalStockCode writes their form.
 void TextCodes(const std::vector<uint32_t>& c, std::vector<std::string>* out) {
   const size_t n = c.size();
   for (size_t i = 0; i < n; ++i) {
     if (c[i] == '.' && i > 0) {
+      // "601866.SH", "0700.HK": digits (nothing alphanumeric before), '.', a market.
       size_t b = i;
-      while (b > 0 && IsAsciiDigit(c[b - 1])) --b;
+      while (b > 0 && IsDigit(c[b - 1])) --b;
       const size_t digits = i - b;
+      const std::string_view market = MarketAt(c, i + 1);
       const bool lead_ok = b == 0 || !IsAsciiAlnum(c[b - 1]);
-      if (digits > 0 && lead_ok && i + 2 < n) {
-        const std::string ex{Upper(c[i + 1]), Upper(c[i + 2])};
-        const bool tail_ok = i + 3 >= n || !IsAsciiAlpha(c[i + 3]);
-        if (tail_ok && digits == 6 && (ex == "SH" || ex == "SZ" || ex == "BJ")) {
-          std::string code = ex;
-          for (size_t k = b; k < i; ++k) code += static_cast<char>(c[k]);
-          out->push_back(std::move(code));
-        } else if (tail_ok && (digits == 4 || digits == 5) && ex == "HK") {
-          std::string code = "HK";
-          if (digits == 4) code += '0';
-          for (size_t k = b; k < i; ++k) code += static_cast<char>(c[k]);
-          out->push_back(std::move(code));
-        }
-      }
-      // "(NVDA.O)": letters before the '.', a market after, in brackets.
+      const bool tail_ok = i + 3 >= n || !IsAsciiAlpha(c[i + 3]);
+      if (lead_ok && tail_ok && !market.empty() && (market == "HK" ? digits == 4 || digits == 5 : digits == 6))
+        AddCode({}, c, b, i + 3, out);
+      // "(NVDA.O)": capitals before the '.', a US market after, in brackets.
       size_t t = i;
       while (t > 0 && c[t - 1] >= 'A' && c[t - 1] <= 'Z' && i - (t - 1) <= 5) --t;
       if (t < i && t > 0 && c[t - 1] == '(') {
         size_t m = i + 1;
-        std::string market;
-        while (m < n && c[m] >= 'A' && c[m] <= 'Z' && market.size() < 3) market += static_cast<char>(c[m++]);
-        if (m < n && c[m] == ')' && (market == "US" || market == "O" || market == "N")) {
-          std::string code = "US.";
-          for (size_t k = t; k < i; ++k) code += static_cast<char>(c[k]);
-          out->push_back(std::move(code));
-        }
+        while (m < n && c[m] >= 'A' && c[m] <= 'Z' && m - i <= 3) ++m;
+        const size_t len = m - i - 1;
+        const bool us = (len == 2 && c[i + 1] == 'U' && c[i + 2] == 'S') ||
+                        (len == 1 && (c[i + 1] == 'O' || c[i + 1] == 'N'));
+        if (us && m < n && c[m] == ')') AddCode("US.", c, t, i, out);
       }
     }
-    // "sz002552": a market prefix, six digits, nothing alphanumeric around.
-    if (i + 8 <= n && (i == 0 || !IsAsciiAlnum(c[i - 1]))) {
-      const std::string ex{Upper(c[i]), Upper(c[i + 1])};
-      if ((ex == "SH" || ex == "SZ" || ex == "BJ") && (i + 8 == n || !IsAsciiDigit(c[i + 8]))) {
-        bool six = true;
-        for (size_t k = i + 2; k < i + 8; ++k) six = six && IsAsciiDigit(c[k]);
-        if (six) {
-          std::string code = ex;
-          for (size_t k = i + 2; k < i + 8; ++k) code += static_cast<char>(c[k]);
-          out->push_back(std::move(code));
-        }
-      }
+    // "sz002552": a mainland market, six digits, nothing alphanumeric around.
+    if (i + 8 <= n && (i == 0 || !IsAsciiAlnum(c[i - 1])) && (i + 8 == n || !IsDigit(c[i + 8]))) {
+      const std::string_view market = MarketAt(c, i);
+      if (market.empty() || market == "HK") continue;
+      bool six = true;
+      for (size_t k = i + 2; k < i + 8; ++k) six = six && IsDigit(c[k]);
+      if (six) AddCode({}, c, i, i + 8, out);
     }
   }
 }
