@@ -159,9 +159,6 @@ bool StoryIndex::FeaturesAgainst(std::string_view other, std::string_view source
   return true;
 }
 
-// A story grows by single links; the new document must also not be clearly
-// another story than the story's first document (when still in the window),
-// so a chain of near-templates (IPO filings, ETF notices) does not merge.
 uint32_t StoryIndex::RootSlot(const Entry& via) const {
   if (via.root_slot != kNoSlot && generation_[via.root_slot] == via.root_generation) return via.root_slot;
   auto it = by_key_.find(via.story);
@@ -171,6 +168,9 @@ uint32_t StoryIndex::RootSlot(const Entry& via) const {
   return it->second;
 }
 
+// A story grows by single links; the new document must also not be clearly
+// another story than the story's first document (when still in the window),
+// so a chain of near-templates (IPO filings, ETF notices) does not merge.
 bool StoryIndex::AgreesWithRoot(const Entry& via, const StoryDoc& self, double mass, RootMemo* memo) const {
   if (via.story == via.key) return true;
   const uint32_t slot = RootSlot(via);

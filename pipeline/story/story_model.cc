@@ -22,7 +22,7 @@ constexpr PairFeatures kStoryWeights = {
 bool Agree(const StoryNumber& a, const StoryNumber& b) {
   if (a.unit != b.unit) return false;
   if (a.value == b.value) return true;
-  if (a.unit == static_cast<uint32_t>(U'%') * 31)
+  if (a.unit == kStoryPercentUnit)
     return std::abs(a.value - b.value) <= 0.6 || std::floor(a.value) == std::floor(b.value);
   return std::abs(a.value - b.value) <= 0.03 * std::max(std::abs(a.value), std::abs(b.value));
 }

@@ -46,6 +46,8 @@ struct StoryNumber {
   uint32_t unit = 0;  // kStoryMoneyUnit, or the unit's code points mixed (0: none)
 };
 inline constexpr uint32_t kStoryMoneyUnit = 1;
+// Other units are their code point(s) mixed: a unit character u is u * 31.
+inline constexpr uint32_t kStoryPercentUnit = uint32_t{U'%'} * 31;
 
 struct StorySketch {
   std::vector<uint32_t> grams;          // sorted, unique hashes of the text's sampled trigrams
