@@ -81,6 +81,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "a document joins a story only if its logit against the story's first document exceeds this")
       ->default_str("-0.5")
       ->check(CLI::Range(-50.0, 20.0));
+  cmd->add_option("--story-root-override", opts->story.root_override,
+                  "a link whose own logit reaches this joins the story whatever its first document says")
+      ->default_str("5")
+      ->check(CLI::Range(-20.0, 50.0));
   cmd->add_option("--checkpoint-records", opts->checkpoint_records,
                   "a regular file: flush the store (and its resume mark) after this many records; "
                   "0 = only at the end")->default_str("20000");

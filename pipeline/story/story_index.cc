@@ -62,6 +62,7 @@ uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int
     slots_.emplace_back();
     generation_.push_back(0);
     counts_.push_back(0);
+    sampled_counts_.push_back(0);
     weights_.push_back(0);
     rare_.push_back(0);
   }
@@ -108,26 +109,29 @@ void StoryIndex::Add(const std::string& key, std::string_view source, int64_t ti
   Insert(key, source, time_ms, story, std::move(sketch));
 }
 
-double StoryIndex::Walk(const StorySketch& sketch) {
+StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch) {
   touched_.clear();
   const double log_n = std::log(static_cast<double>(by_key_.size()) + 1);
   if (log_df_.size() < options_.posting_cap + 2) {
     log_df_.resize(options_.posting_cap + 2);
     for (size_t d = 0; d < log_df_.size(); ++d) log_df_[d] = std::log(static_cast<double>(d + 1));
   }
-  double mass = 0;
+  WalkMass mass;
   for (uint32_t g : sketch.grams) {
     if (g & options_.index_mask) continue;
     const Posting* p = postings_.Find(g);
     const size_t df = p == nullptr ? 0 : p->live;
     if (df > options_.posting_cap) continue;  // too common: neither evidence nor candidates
     const double idf = log_n - log_df_[df];  // log(n / (df + 1))
-    mass += idf;
+    const bool in_sample = (g & kStoryGramSampleMask) == 0;
+    mass.all += idf;
+    if (in_sample) mass.sampled += idf;
     if (df == 0) continue;
     for (uint64_t x : p->entries) {
       const auto slot = static_cast<uint32_t>(x);
       if (static_cast<uint32_t>(x >> 32) != generation_[slot]) continue;  // evicted
       if (counts_[slot]++ == 0) touched_.push_back(slot);
+      sampled_counts_[slot] += in_sample;
       weights_[slot] += static_cast<float>(idf);
       if (df <= 2) ++rare_[slot];
     }
@@ -136,11 +140,14 @@ double StoryIndex::Walk(const StorySketch& sketch) {
 }
 
 void StoryIndex::ClearWalk() {
-  for (uint32_t slot : touched_) counts_[slot] = 0, weights_[slot] = 0, rare_[slot] = 0;
+  for (uint32_t slot : touched_) counts_[slot] = 0, sampled_counts_[slot] = 0, weights_[slot] = 0, rare_[slot] = 0;
   touched_.clear();
 }
 
-WindowEvidence StoryIndex::EvidenceOf(uint32_t slot, double mass) const {
+// A sampled document indexes only its sample, so what a walk shares with it
+// is in the sample: the pair's sampling decides which mass to divide by.
+WindowEvidence StoryIndex::EvidenceOf(uint32_t slot, bool dense, const WalkMass& walk) const {
+  const double mass = dense && slots_[slot].sketch.dense ? walk.all : walk.sampled;
   WindowEvidence e;
   e.weighted_coverage = mass > 0 ? std::min(1.0, weights_[slot] / mass) : 0.0;
   e.rare_shared = rare_[slot];
@@ -151,10 +158,10 @@ bool StoryIndex::FeaturesAgainst(std::string_view other, std::string_view source
                                  const StorySketch& sketch, PairFeatures* out) {
   auto it = by_key_.find(other);
   if (it == by_key_.end()) return false;
-  const double mass = Walk(sketch);
+  const WalkMass mass = Walk(sketch);
   const Entry& e = slots_[it->second];
   *out = ComputePairFeatures(StoryDoc{&sketch, time_ms, source}, StoryDoc{&e.sketch, e.time_ms, e.source},
-                             EvidenceOf(it->second, mass));
+                             EvidenceOf(it->second, sketch.dense, mass));
   ClearWalk();
   return true;
 }
@@ -171,7 +178,7 @@ uint32_t StoryIndex::RootSlot(const Entry& via) const {
 // A story grows by single links; the new document must also not be clearly
 // another story than the story's first document (when still in the window),
 // so a chain of near-templates (IPO filings, ETF notices) does not merge.
-bool StoryIndex::AgreesWithRoot(const Entry& via, const StoryDoc& self, double mass, RootMemo* memo) const {
+bool StoryIndex::AgreesWithRoot(const Entry& via, const StoryDoc& self, const WalkMass& mass, RootMemo* memo) const {
   if (via.story == via.key) return true;
   const uint32_t slot = RootSlot(via);
   if (slot == kNoSlot) return true;
@@ -179,7 +186,7 @@ bool StoryIndex::AgreesWithRoot(const Entry& via, const StoryDoc& self, double m
     if (s == slot) return agrees;
   const Entry& root = slots_[slot];
   const double z = model_.Logit(
-      ComputePairFeatures(self, StoryDoc{&root.sketch, root.time_ms, root.source}, EvidenceOf(slot, mass)));
+      ComputePairFeatures(self, StoryDoc{&root.sketch, root.time_ms, root.source}, EvidenceOf(slot, self.sketch->dense, mass)));
   memo->emplace_back(slot, z > options_.root_threshold);
   return memo->back().second;
 }
@@ -188,15 +195,18 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
                                StorySketch sketch) {
   Advance(time_ms);
   ++stats_.assigned;
-  const double mass = Walk(sketch);
+  const WalkMass mass = Walk(sketch);
   std::vector<Candidate>& cands = cands_;
   cands.clear();
   for (uint32_t slot : touched_) {
-    if (counts_[slot] >= options_.min_shared) cands.push_back({slot, counts_[slot]});
+    if (counts_[slot] >= options_.min_shared) cands.push_back({slot, counts_[slot], sampled_counts_[slot]});
   }
+  // Shared trigrams of the sample first, so that two dense flashes (all
+  // their trigrams indexed) do not crowd out a sampled article; then all.
   auto rank = [&](const Candidate& c) {
     const Entry& e = slots_[c.slot];
-    return std::make_tuple(-static_cast<int>(c.shared), e.time_ms, std::string_view(e.key));
+    return std::make_tuple(-static_cast<int>(c.shared_sampled), -static_cast<int>(c.shared), e.time_ms,
+                           std::string_view(e.key));
   };
   // The best max_candidates in rank order (a total order: keys are unique).
   const size_t keep = std::min(cands.size(), options_.max_candidates);
@@ -213,9 +223,12 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
     if (std::llabs(e.time_ms - time_ms) > options_.window_ms) continue;
     ++stats_.candidates_scored;
     const double z = model_.Logit(
-        ComputePairFeatures(self, StoryDoc{&e.sketch, e.time_ms, e.source}, EvidenceOf(c.slot, mass)));
+        ComputePairFeatures(self, StoryDoc{&e.sketch, e.time_ms, e.source}, EvidenceOf(c.slot, sketch.dense, mass)));
     if (z <= model_.threshold()) continue;
-    if (!AgreesWithRoot(e, self, mass, &root_memo)) continue;
+    // A link this sure is the story whatever its first document said (the
+    // first one is often an earlier, related event: "ceremony begins" for
+    // "sworn in").
+    if (z < options_.root_override && !AgreesWithRoot(e, self, mass, &root_memo)) continue;
     // Highest logit; ties to the earlier document, then the smaller key.
     if (best == nullptr || z > best_logit ||
         (z == best_logit && std::tie(e.time_ms, e.key) < std::tie(best->time_ms, best->key))) {

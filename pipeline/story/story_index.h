@@ -4,14 +4,18 @@
 // of the newest time seen (the watermark). A new document is compared with
 // the window's documents that share enough indexed trigrams with it (an
 // inverted index over the sketches' trigrams, themselves a fixed 1-in-4
-// sample chosen by hash so that two texts sample alike; trigrams found in more than `posting_cap`
-// window documents are too common to find candidates and are skipped); the best-scoring
-// candidate the StoryModel calls "same" gives its story id, otherwise the
+// sample chosen by hash so that two texts sample alike, or all of them for a
+// dense sketch, a one-line flash; trigrams found in more than `posting_cap`
+// window documents are too common to find candidates and are skipped); the
+// best-scoring candidate the StoryModel calls "same" gives its story id,
+// provided the document does not contradict that story's first document
+// (not asked of a link whose logit reaches root_override), otherwise the
 // document starts a story whose id is its own key.
 //
 // Determinism: the result depends only on the set of documents in the window
 // and the new document, never on insertion order or slot numbers (candidates
-// are ranked by shared trigrams, then time, then key), so an index rebuilt
+// are ranked by shared sampled trigrams, then all shared trigrams, then
+// time, then key), so an index rebuilt
 // from the store after a restart (Add) assigns exactly what the uninterrupted
 // run would have.
 //
@@ -42,6 +46,7 @@ struct StoryOptions {
   size_t min_shared = 2;                   // indexed trigrams a candidate must share
   size_t max_candidates = 16;              // scored per document, most shared first
   double root_threshold = -0.5;            // the logit against the story's first document must exceed this
+  double root_override = 5.0;              // ... unless the link's own logit is at least this
 };
 
 class StoryIndex {
@@ -102,20 +107,29 @@ class StoryIndex {
   };
   struct Candidate {
     uint32_t slot;
-    uint16_t shared;
+    uint16_t shared;          // indexed trigrams shared
+    uint16_t shared_sampled;  // those in the 1-in-4 sample (all of them unless both are dense)
+  };
+  // The idf mass of the new document's walked trigrams: all of them, and
+  // those in the sample (equal unless it is dense).
+  struct WalkMass {
+    double all = 0, sampled = 0;
   };
   int64_t Floor(int64_t watermark) const { return watermark - options_.window_ms; }
   void Advance(int64_t time_ms);  // moves the watermark and evicts what falls out
   uint32_t Insert(const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,
                   StorySketch&& sketch);
   void Evict(uint32_t slot);
-  // Walks the postings of the sketch's trigrams: fills counts_, weights_,
-  // rare_ for the touched_ slots and returns the sketch's idf mass.
-  double Walk(const StorySketch& sketch);
+  // Walks the postings of the sketch's trigrams: fills counts_,
+  // sampled_counts_, weights_, rare_ for the touched_ slots and returns the
+  // sketch's idf mass.
+  WalkMass Walk(const StorySketch& sketch);
   void ClearWalk();
-  WindowEvidence EvidenceOf(uint32_t slot, double mass) const;
+  // The evidence of a window document for the walked one (dense: the walked
+  // document is dense; the mass is then the one of the pair's sampling).
+  WindowEvidence EvidenceOf(uint32_t slot, bool dense, const WalkMass& mass) const;
   using RootMemo = std::vector<std::pair<uint32_t, bool>>;  // root slot -> agrees, within one Assign
-  bool AgreesWithRoot(const Entry& via, const StoryDoc& self, double mass, RootMemo* memo) const;
+  bool AgreesWithRoot(const Entry& via, const StoryDoc& self, const WalkMass& mass, RootMemo* memo) const;
   uint32_t RootSlot(const Entry& via) const;  // kNoSlot if the story's first document left the window
 
   StoryOptions options_;
@@ -138,6 +152,7 @@ class StoryIndex {
   PostingTable postings_;
   std::vector<uint32_t> generation_;  // per slot
   std::vector<uint16_t> counts_;     // scratch: shared trigrams per slot
+  std::vector<uint16_t> sampled_counts_;  // scratch: those of them in the sample
   std::vector<float> weights_;       // scratch: idf mass of those trigrams
   std::vector<uint16_t> rare_;       // scratch: how many of them are rare
   std::vector<uint32_t> touched_;    // scratch: slots with a count

@@ -13,7 +13,7 @@ namespace {
 // regenerate with that script after changing a feature.
 constexpr PairFeatures kStoryWeights = {
     // @weights-begin
-    -3.2009, 0.3160, 0.5534, 1.1779, -0.6017, 0.5899, 0.6307, 1.2635, -0.3741, -1.7420, -0.7367, 0.8562, 0.7792, -0.2294, 0.1409, 0.9736, 1.5018, -1.5133, 1.6525, -1.0469, -0.6575, 1.4228, 1.2834,
+    -4.3514, 0.4260, 0.5405, 1.2225, -0.2100, 0.9334, 0.6101, 1.3702, -0.4850, -1.5040, -0.3230, 0.7184, 1.1687, -0.3989, 0.2077, 1.0554, 1.8888, -0.6862, 1.3501, -0.5499, -0.4416, 1.3063, 1.1778,
     // @weights-end
 };
 
@@ -63,9 +63,14 @@ PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const Win
   const StorySketch& y = *b.sketch;
   PairFeatures f{};
   f[0] = 1.0;
-  const size_t shared = SortedIntersectionSize(x.grams, y.grams);
-  const size_t small = std::min(x.grams.size(), y.grams.size());
-  const size_t uni = x.grams.size() + y.grams.size() - shared;
+  // Two short texts are compared on all their trigrams, any other pair on
+  // the 1-in-4 sample (story_sketch.h).
+  const bool dense = x.dense && y.dense;
+  const std::vector<uint32_t>& xg = dense ? x.grams : x.Sampled();
+  const std::vector<uint32_t>& yg = dense ? y.grams : y.Sampled();
+  const size_t shared = SortedIntersectionSize(xg, yg);
+  const size_t small = std::min(xg.size(), yg.size());
+  const size_t uni = xg.size() + yg.size() - shared;
   f[1] = small ? static_cast<double>(shared) / small : 0.0;
   f[2] = uni ? static_cast<double>(shared) / uni : 0.0;
   if (!x.title_grams.empty() && !y.title_grams.empty()) {
@@ -106,10 +111,13 @@ PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const Win
               ? 1.0
               : 0.0;
   f[21] = ApproxNumberAgreement(x.values, y.values);
-  // Each headline's (sampled) trigrams found in the other's text.
-  if (x.title_sampled > 0 && y.title_sampled > 0) {
-    f[22] = std::min(static_cast<double>(SortedIntersectionSize(x.title_grams, y.grams)) / x.title_sampled,
-                     static_cast<double>(SortedIntersectionSize(y.title_grams, x.grams)) / y.title_sampled);
+  // Each headline's trigrams (those in the sample unless both are dense)
+  // found in the other's text.
+  const double x_title = dense ? static_cast<double>(x.title_grams.size()) : x.title_sampled;
+  const double y_title = dense ? static_cast<double>(y.title_grams.size()) : y.title_sampled;
+  if (x_title > 0 && y_title > 0) {
+    f[22] = std::min(static_cast<double>(SortedIntersectionSize(x.title_grams, yg)) / x_title,
+                     static_cast<double>(SortedIntersectionSize(y.title_grams, xg)) / y_title);
   }
   return f;
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <string>
 
 namespace newsflow::pipeline {
@@ -298,10 +299,9 @@ std::u32string SpeakerPrefix(const std::vector<uint32_t>& h) {
   return U"";
 }
 
-// Trigram hashes of the kept characters of cps (datelines dropped), those
-// whose hash & sample_mask == 0.
-void Trigrams(const std::vector<uint32_t>& c, uint32_t sample_mask, std::vector<uint32_t>* out,
-              uint32_t* kept_count) {
+// Appends the hashes of the trigrams of the kept characters of cps
+// (datelines dropped; unsorted, repeats kept) and counts the kept characters.
+void Trigrams(const std::vector<uint32_t>& c, std::vector<uint32_t>* out, uint32_t* kept_count) {
   std::array<uint32_t, 3> w{};
   size_t kept = 0;
   for (size_t i = 0; i < c.size(); ++i) {
@@ -315,13 +315,11 @@ void Trigrams(const std::vector<uint32_t>& c, uint32_t sample_mask, std::vector<
     w[1] = w[2];
     w[2] = k;
     if (++kept >= 3) {
-      const uint32_t g = Mix((uint64_t{w[0]} << 42) ^ (uint64_t{w[1]} << 21) ^ w[2]);
-      if ((g & sample_mask) == 0) out->push_back(g);
+      out->push_back(Mix((uint64_t{w[0]} << 42) ^ (uint64_t{w[1]} << 21) ^ w[2]));
     }
     if (kept >= kLeadChars) break;
   }
   if (kept_count) *kept_count = static_cast<uint32_t>(kept);
-  SortUnique(out);
 }
 
 std::string_view Headline(std::string_view title, std::string_view body) {
@@ -352,9 +350,16 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   AppendCodePoints(body.substr(0, kLeadBytes), &text);
   AppendCodePoints(headline.substr(0, kLeadBytes), &h);
 
-  Trigrams(text, kStoryGramSampleMask, &out->grams, &out->length);
-  Trigrams(h, 0, &out->title_grams, nullptr);
-  for (uint32_t g : out->title_grams) out->title_sampled += (g & kStoryGramSampleMask) == 0;
+  // All trigrams first: whether the text is short (dense) is known at its end.
+  Trigrams(text, &out->grams, &out->length);
+  out->dense = out->length < kStoryDenseBelow;
+  auto sampled = [](uint32_t g) { return (g & kStoryGramSampleMask) == 0; };
+  if (!out->dense) std::erase_if(out->grams, [&](uint32_t g) { return !sampled(g); });
+  SortUnique(&out->grams);
+  if (out->dense) std::copy_if(out->grams.begin(), out->grams.end(), std::back_inserter(out->sampled_grams), sampled);
+  Trigrams(h, &out->title_grams, nullptr);
+  SortUnique(&out->title_grams);
+  for (uint32_t g : out->title_grams) out->title_sampled += sampled(g);
   Numbers(text, &out->numbers, &out->values);
   SortUnique(&out->numbers);
   Numbers(h, &out->title_numbers, nullptr);

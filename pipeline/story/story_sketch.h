@@ -37,6 +37,14 @@ namespace newsflow::pipeline {
 // and the window's memory shrink fourfold. The headline keeps all trigrams.
 inline constexpr uint32_t kStoryGramSampleMask = 3;
 
+// A short text (a one-line flash: fewer kept characters than this, ~18% of
+// the items) keeps ALL its trigrams: a 1-in-4 sample of ~20 trigrams is a
+// handful, often one or two, too few to find the flash's other renderings
+// (candidates need 2 shared indexed trigrams). Two dense sketches are
+// compared on all their trigrams; a dense and a sampled one on the sample
+// (StorySketch::Sampled), so every pair is compared within one sampling.
+inline constexpr uint32_t kStoryDenseBelow = 60;
+
 // A number token's value with its unit class. A magnitude (万, 亿, 万亿)
 // scales the value; amounts of yuan (元, or a bare magnitude: "营收1650亿")
 // are one class ("money", in 元); another currency (1690亿美元), a counted
@@ -50,7 +58,8 @@ inline constexpr uint32_t kStoryMoneyUnit = 1;
 inline constexpr uint32_t kStoryPercentUnit = uint32_t{U'%'} * 31;
 
 struct StorySketch {
-  std::vector<uint32_t> grams;          // sorted, unique hashes of the text's sampled trigrams
+  std::vector<uint32_t> grams;          // sorted, unique hashes of the text's sampled trigrams (all if dense)
+  std::vector<uint32_t> sampled_grams;  // dense only: those of grams that pass the sample mask
   std::vector<uint32_t> title_grams;    // the same for the headline, all of them
   std::vector<uint32_t> numbers;        // sorted, unique hashes of number tokens
   std::vector<uint32_t> title_numbers;  // those of the headline
@@ -60,9 +69,13 @@ struct StorySketch {
   std::u32string prefix;                // the headline's speaker prefix ("X：", 2-12 characters), or empty
   uint32_t length = 0;                  // kept characters of the text's lead (at most 300)
   uint16_t title_sampled = 0;           // title_grams that pass the sample mask (could be in grams)
+  bool dense = false;                   // length < kStoryDenseBelow: grams holds every trigram
+
+  // The trigrams in the 1-in-4 sample: grams, or for a dense sketch sampled_grams.
+  const std::vector<uint32_t>& Sampled() const { return dense ? sampled_grams : grams; }
 
   size_t MemoryBytes() const {
-    return sizeof(*this) + 4 * (grams.capacity() + title_grams.capacity() + numbers.capacity() +
+    return sizeof(*this) + 4 * (grams.capacity() + sampled_grams.capacity() + title_grams.capacity() + numbers.capacity() +
                                 title_numbers.capacity() + codes.capacity()) +
            sizeof(StoryNumber) * values.capacity() + (prefix.capacity() > 3 ? 4 * prefix.capacity() : 0);
   }

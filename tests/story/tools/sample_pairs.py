@@ -69,7 +69,10 @@ title/body are the raw feed strings (title + content / summary / digest).
 Usage:
   sample_pairs.py --split dev --out tests/story/pairs_dev.jsonl
   sample_pairs.py --split holdout --out tests/story/pairs_holdout_candidates.jsonl
-Options: --n TOTAL (default 340), --corpus DIR, --seed SEED.
+  sample_pairs.py --split dev --seed 20261129 --exclude tests/story/pairs_dev.jsonl \
+      --id-prefix dev2 --out /tmp/dev2.jsonl      (a second dev draw, no item reused)
+Options: --n TOTAL (default 340), --corpus DIR, --seed SEED, --exclude PAIRS...
+(items of those pairs files are never drawn), --id-prefix P (pair ids P-0001...).
 Deterministic: the same corpus, split, --n and --seed give the same file.
 """
 import argparse
@@ -294,6 +297,9 @@ def main():
     ap.add_argument("--n", type=int, default=340)
     ap.add_argument("--corpus", default=DEFAULT_CORPUS)
     ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--exclude", nargs="*", default=[], metavar="PAIRS",
+                    help="pairs files whose items are not drawn again (a second draw that adds to a labelled set)")
+    ap.add_argument("--id-prefix", help="pair_id prefix (default: the split's name)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     t0 = time.time()
@@ -311,6 +317,16 @@ def main():
     quotas = [int(round(args.n * share)) for _, share, _, _ in STRATA]
     quotas[0] += args.n - sum(quotas)
     used = set()
+    excluded = set()
+    for path in args.exclude:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    rec = json.loads(line)
+                    excluded.update((rec["a"]["key"], rec["b"]["key"]))
+    used.update(i for i, it in enumerate(items) if it["key"] in excluded)
+    if args.exclude:
+        log("excluded: %d items of %s" % (len(used), ", ".join(args.exclude)))
     chosen = []  # (stratum, i, j)
 
     def take(stratum, i, j):
@@ -373,7 +389,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
         for n, (stratum, i, j) in enumerate(chosen, 1):
-            rec = {"pair_id": "%s-%04d" % (args.split, n), "stratum": stratum,
+            rec = {"pair_id": "%s-%04d" % (args.id_prefix or args.split, n), "stratum": stratum,
                    "a": item_out(i), "b": item_out(j),
                    "similarity": round(jaccard(grams[i], grams[j]), 4),
                    "label": None, "note": ""}

@@ -13,6 +13,7 @@ candidates file written by sample_pairs.py). Checks, per line:
     occurrence of the key in the feed file, as sample_pairs.py reads it;
     string equality of the decoded JSON = byte equality of the UTF-8 text);
   * both items lie inside the split window named by the pair_id prefix
+    (a later draw's prefix carries its number: dev2-0001 is a dev pair)
     ("dev-" / "holdout-");
   * similarity equals the Jaccard recomputed with sample_pairs.py (+-1e-4);
 and, over the file: no duplicate pair_id, no duplicate pair (unordered key
@@ -104,7 +105,7 @@ def check_file(path, corpus, candidates, errors):
         if pid in ids:
             errors.append("%s: duplicate pair_id %s" % (where, pid))
         ids.add(pid)
-        split = pid.split("-", 1)[0]
+        split = pid.split("-", 1)[0].rstrip("0123456789")  # "dev2-0001": the second dev draw
         if split not in sp.SPLITS:
             errors.append("%s: pair_id %s does not name a split" % (where, pid))
             continue
