@@ -308,14 +308,81 @@ class Job {
     return Status::OK();
   }
 
+  // Story thread (when stories are on): out_ -> story ids -> storied_, in
+  // source order. Assignment is serial, so it runs beside the writer instead
+  // of in it: batch n is assigned while batch n - 1 is stored. It reads the
+  // store only for a document older than the window, and then first waits
+  // for the writer to have stored every batch before (WaitStored), so it
+  // sees what a writer doing both would have seen. After the first error it
+  // only drains, so the workers can finish.
+  void StartStoryThread() {
+    if (!story_stage_) return;
+    story_thread_ = std::thread([this] {
+      std::map<uint64_t, Batch> pending;
+      uint64_t next_seq = 0;
+      Status fatal;
+      while (auto b = out_.Pop()) {
+        if (!fatal.ok()) {
+          budget_.Release(b->bytes);
+          continue;
+        }
+        pending.emplace(b->seq, std::move(*b));
+        while (fatal.ok() && !pending.empty() && pending.begin()->first == next_seq) {
+          Batch ready = std::move(pending.begin()->second);
+          pending.erase(pending.begin());
+          ++next_seq;
+          auto t = Clock::now();
+          const uint64_t seq = ready.seq;
+          fatal = story_stage_->Process(ready, [this, seq] { return WaitStored(seq); });
+          if (!fatal.ok()) {
+            budget_.Release(ready.bytes);
+            break;
+          }
+          story_joined_ = story_stage_->index().stats().joined;
+          Lap(Stage::kStory, &t);
+          const size_t bytes = ready.bytes;
+          if (!storied_.Push(std::move(ready))) budget_.Release(bytes);  // not closed before this thread ends
+        }
+        if (!fatal.ok()) {
+          for (auto& [seq, left] : pending) budget_.Release(left.bytes);
+          pending.clear();
+          Abort();
+        }
+      }
+      story_status_ = fatal;  // read by the writer after storied_ is closed
+      storied_.Close();
+    });
+  }
+
+  // Returns once the writer has stored every batch before `seq`, or an
+  // error if it stopped first.
+  Status WaitStored(uint64_t seq) {
+    std::unique_lock lock(stored_mu_);
+    stored_cv_.wait(lock, [&] { return stored_through_ >= seq || writer_stopped_; });
+    if (stored_through_ >= seq) return Status::OK();
+    return Status::Internal("the writer stopped before the batches this one depends on were stored");
+  }
+  // The writer stored every batch below `through`; `stopped`: it will store
+  // no more.
+  void MarkStored(uint64_t through, bool stopped) {
+    {
+      std::lock_guard lock(stored_mu_);
+      stored_through_ = std::max(stored_through_, through);
+      writer_stopped_ = writer_stopped_ || stopped;
+    }
+    stored_cv_.notify_all();
+  }
+
   // Writer (the caller's thread): batches in source order, each stored in
   // one WriteBatch, then published to the sinks, then acknowledged to the
-  // source. After the first error it only drains, so the workers can finish.
+  // source. After the first error it only drains, so the workers (and the
+  // story thread) can finish.
   Status WriteAll() {
     std::map<uint64_t, Batch> pending;
     uint64_t next_seq = 0;
     Status fatal;
-    while (auto b = out_.Pop()) {
+    BoundedQueue<Batch>& input = story_thread_.joinable() ? storied_ : out_;
+    while (auto b = input.Pop()) {
       if (!fatal.ok()) {
         budget_.Release(b->bytes);
         continue;
@@ -326,6 +393,7 @@ class Job {
         pending.erase(pending.begin());
         ++next_seq;
         fatal = WriteOne(ready);
+        MarkStored(fatal.ok() ? next_seq : 0, !fatal.ok());
         budget_.Release(ready.bytes);
         Recycle(std::move(ready));
       }
@@ -335,7 +403,13 @@ class Job {
         Abort();
       }
     }
+    MarkStored(0, true);  // nothing more will be stored
     summary_->peak_inflight_bytes = budget_.peak();
+    if (story_thread_.joinable()) {
+      story_thread_.join();  // it closed storied_: done
+      summary_->story_joined = story_joined_;
+      if (fatal.ok()) fatal = story_status_;
+    }
     return fatal;
   }
 
@@ -491,11 +565,6 @@ class Job {
       b.prepared.progress.assign(1, storage::ProgressMark{source_->resume_key(), b.resume_mark});
     MaybeReloadSubscriptions();
     auto t = Clock::now();
-    if (story_stage_) {
-      NEWSFLOW_RETURN_IF_ERROR(story_stage_->Process(b));
-      summary_->story_joined = story_stage_->index().stats().joined;
-      Lap(Stage::kStory, &t);
-    }
     NEWSFLOW_RETURN_IF_ERROR(CollectAlerts(b));
     Lap(Stage::kAlerts, &t);
     const uint64_t first_alert_seq = store_->next_alert_seq();
@@ -755,6 +824,15 @@ class Job {
   ByteBudget budget_{o_.max_inflight_bytes};
   std::thread reader_;
   std::vector<std::thread> pool_;
+  // With stories: out_ -> story thread -> storied_ -> writer.
+  BoundedQueue<Batch> storied_{o_.queue_batches};
+  std::thread story_thread_;
+  Status story_status_;                 // the story thread's error, set before it closes storied_
+  std::atomic<uint64_t> story_joined_{0};
+  std::mutex stored_mu_;
+  std::condition_variable stored_cv_;
+  uint64_t stored_through_ = 0;  // batches with seq below this are stored (guarded by stored_mu_)
+  bool writer_stopped_ = false;  // the writer failed or ended (guarded by stored_mu_)
   std::optional<CurrentRules> current_rules_;  // what the workers tag with (hot reload)
   std::thread reloader_;
   std::mutex reload_mu_;
@@ -825,6 +903,7 @@ Status Run(const RunOptions& o, RunSummary* summary) {
     (void)job.WriteAll();
     return job.Finish(s);
   }
+  job.StartStoryThread();
   return job.Finish(job.WriteAll());
 }
 

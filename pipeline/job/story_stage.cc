@@ -38,7 +38,7 @@ Status StoryStage::Rebuild(const Normalizer& normalizer) {
   return Status::OK();
 }
 
-Status StoryStage::StoryOf(Item& it, std::string* story) {
+Status StoryStage::StoryOf(Item& it, const std::function<Status()>& stored_before, std::string* story) {
   const Document& d = it.doc;
   if (index_.Find(d.key)) {
     *story = index_.Update(d.key, d.source, d.time_ms, std::move(it.sketch));  // not needed after this step
@@ -48,7 +48,9 @@ Status StoryStage::StoryOf(Item& it, std::string* story) {
     *story = index_.Assign(d.key, d.source, d.time_ms, std::move(it.sketch));
     return Status::OK();
   }
-  // Older than the window: keep the story it was stored with, if any.
+  // Older than the window: keep the story it was stored with, if any (the
+  // batches before this one, which may store it, written first).
+  NEWSFLOW_RETURN_IF_ERROR(stored_before());
   storage::Record old;
   bool found = false;
   NEWSFLOW_RETURN_IF_ERROR(store_->Get(d.key, &old, &found));
@@ -56,14 +58,14 @@ Status StoryStage::StoryOf(Item& it, std::string* story) {
   return Status::OK();
 }
 
-Status StoryStage::Process(Batch& batch) {
+Status StoryStage::Process(Batch& batch, const std::function<Status()>& stored_before) {
   size_t next = 0;
   for (Item& it : batch.items) {
     if (!it.error.empty()) continue;
     if (next >= batch.prepared.records.size() || batch.prepared.records[next].key != it.doc.key) {
       return Status::Internal(fmt::format("batch {}: prepared records do not match its items", batch.seq));
     }
-    NEWSFLOW_RETURN_IF_ERROR(StoryOf(it, &it.story));
+    NEWSFLOW_RETURN_IF_ERROR(StoryOf(it, stored_before, &it.story));
     NEWSFLOW_RETURN_IF_ERROR(storage::AssignStory(&batch.prepared.records[next], it.story));
     ++next;
   }

@@ -8,11 +8,14 @@
 // a restarted run assigns what an uninterrupted one would have.
 //
 // Ownership: borrows the Store and the Normalizer (for re-sketching stored
-// documents at Open); owns the StoryIndex. Threads: the single writer thread.
+// documents at Open); owns the StoryIndex. Threads: one thread at a time
+// (the run's story thread, between the workers and the writer, so
+// assignment overlaps the store writes of the batches before it).
 // Errors: Status from the store (reads at Open and for old keys), or Internal
 // for a batch whose records do not line up with its items.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "newsflow/storage/store.h"
@@ -26,13 +29,18 @@ class StoryStage {
  public:
   static Status Open(storage::Store* store, const Normalizer& normalizer, const StoryOptions& options,
                      std::unique_ptr<StoryStage>* out);
-  Status Process(Batch& batch);
+  // `stored_before` is called before the store is read for a document (one
+  // older than the window, for the story it was stored with): it returns
+  // once every batch before this one is in the store, or an error if they
+  // never will be (the writer stopped).
+  Status Process(Batch& batch, const std::function<Status()>& stored_before);
   const StoryIndex& index() const { return index_; }
 
  private:
   StoryStage(storage::Store* store, const StoryOptions& options) : store_(store), index_(options) {}
   Status Rebuild(const Normalizer& normalizer);
-  Status StoryOf(Item& it, std::string* story);  // moves it.sketch into the index
+  Status StoryOf(Item& it, const std::function<Status()>& stored_before,
+                 std::string* story);  // moves it.sketch into the index
 
   storage::Store* store_;
   StoryIndex index_;
