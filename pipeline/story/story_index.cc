@@ -118,12 +118,15 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch) {
   }
   WalkMass mass;
   for (uint32_t g : sketch.grams) {
-    if (g & options_.index_mask) continue;
-    const Posting* p = postings_.Find(g);
-    const size_t df = p == nullptr ? 0 : p->live;
-    if (df > options_.posting_cap) continue;  // too common: neither evidence nor candidates
-    const double idf = log_n - log_df_[df];  // log(n / (df + 1))
     const bool in_sample = (g & kStoryGramSampleMask) == 0;
+    const Posting* p = (g & options_.index_mask) ? nullptr : postings_.Find(g);
+    const size_t df = p == nullptr ? 0 : p->live;
+    if ((g & options_.index_mask) || df > options_.posting_cap) {  // too common: neither evidence nor candidates
+      ++mass.unwalked;
+      mass.unwalked_sampled += in_sample;
+      continue;
+    }
+    const double idf = log_n - log_df_[df];  // log(n / (df + 1))
     mass.all += idf;
     if (in_sample) mass.sampled += idf;
     if (df == 0) continue;
@@ -147,10 +150,15 @@ void StoryIndex::ClearWalk() {
 // A sampled document indexes only its sample, so what a walk shares with it
 // is in the sample: the pair's sampling decides which mass to divide by.
 WindowEvidence StoryIndex::EvidenceOf(uint32_t slot, bool dense, const WalkMass& walk) const {
-  const double mass = dense && slots_[slot].sketch.dense ? walk.all : walk.sampled;
+  const bool both_dense = dense && slots_[slot].sketch.dense;
+  const double mass = both_dense ? walk.all : walk.sampled;
   WindowEvidence e;
   e.weighted_coverage = mass > 0 ? std::min(1.0, weights_[slot] / mass) : 0.0;
   e.rare_shared = rare_[slot];
+  // Shared: those the walk met (a sampled document indexes only its sample)
+  // and at most every trigram it did not walk.
+  e.shared_at_most = both_dense ? size_t{counts_[slot]} + walk.unwalked
+                                : size_t{sampled_counts_[slot]} + walk.unwalked_sampled;
   return e;
 }
 
@@ -185,8 +193,8 @@ bool StoryIndex::AgreesWithRoot(const Entry& via, const StoryDoc& self, const Wa
   for (const auto& [s, agrees] : *memo)
     if (s == slot) return agrees;
   const Entry& root = slots_[slot];
-  const double z = model_.Logit(
-      ComputePairFeatures(self, StoryDoc{&root.sketch, root.time_ms, root.source}, EvidenceOf(slot, self.sketch->dense, mass)));
+  const double z = model_.LogitAbove(self, StoryDoc{&root.sketch, root.time_ms, root.source},
+                                     EvidenceOf(slot, self.sketch->dense, mass), options_.root_threshold);
   memo->emplace_back(slot, z > options_.root_threshold);
   return memo->back().second;
 }
@@ -210,8 +218,10 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   };
   // The best max_candidates in rank order (a total order: keys are unique).
   const size_t keep = std::min(cands.size(), options_.max_candidates);
-  std::partial_sort(cands.begin(), cands.begin() + static_cast<std::ptrdiff_t>(keep), cands.end(),
-                    [&](const Candidate& a, const Candidate& b) { return rank(a) < rank(b); });
+  auto better = [&](const Candidate& a, const Candidate& b) { return rank(a) < rank(b); };
+  const auto kept_end = cands.begin() + static_cast<std::ptrdiff_t>(keep);
+  if (keep < cands.size()) std::nth_element(cands.begin(), kept_end, cands.end(), better);  // the best `keep` first
+  std::sort(cands.begin(), kept_end, better);
   cands.resize(keep);
 
   const StoryDoc self{&sketch, time_ms, source};
@@ -222,8 +232,8 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
     const Entry& e = slots_[c.slot];
     if (std::llabs(e.time_ms - time_ms) > options_.window_ms) continue;
     ++stats_.candidates_scored;
-    const double z = model_.Logit(
-        ComputePairFeatures(self, StoryDoc{&e.sketch, e.time_ms, e.source}, EvidenceOf(c.slot, sketch.dense, mass)));
+    const double z = model_.LogitAbove(self, StoryDoc{&e.sketch, e.time_ms, e.source},
+                                       EvidenceOf(c.slot, sketch.dense, mass), model_.threshold());
     if (z <= model_.threshold()) continue;
     // A link this sure is the story whatever its first document said (the
     // first one is often an earlier, related event: "ceremony begins" for

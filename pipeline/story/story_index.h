@@ -114,6 +114,7 @@ class StoryIndex {
   // those in the sample (equal unless it is dense).
   struct WalkMass {
     double all = 0, sampled = 0;
+    size_t unwalked = 0, unwalked_sampled = 0;  // trigrams not walked (too common), and those in the sample
   };
   int64_t Floor(int64_t watermark) const { return watermark - options_.window_ms; }
   void Advance(int64_t time_ms);  // moves the watermark and evicts what falls out

@@ -45,6 +45,51 @@ double ApproxNumberAgreement(const std::vector<StoryNumber>& a, const std::vecto
   return static_cast<double>(agree) / static_cast<double>(s.size());
 }
 
+// The trigrams compared: two short texts on all their trigrams, any other
+// pair on the 1-in-4 sample (story_sketch.h).
+const std::vector<uint32_t>& ComparedGrams(const StorySketch& s, bool both_dense) {
+  return both_dense ? s.grams : s.Sampled();
+}
+
+// Containment, Jaccard and the count of the shared trigrams, for `shared`
+// of them.
+void GramFeaturesFor(size_t shared, size_t nx, size_t ny, PairFeatures* out) {
+  PairFeatures& f = *out;
+  const size_t small = std::min(nx, ny);
+  const size_t uni = nx + ny - shared;
+  f[1] = small ? static_cast<double>(shared) / small : 0.0;
+  f[2] = uni ? static_cast<double>(shared) / uni : 0.0;
+  f[14] = std::min<double>(shared, 100) / 100;
+}
+
+// Features 1, 2 and 14: one intersection of the two trigram sets.
+void GramFeatures(const StoryDoc& a, const StoryDoc& b, PairFeatures* out) {
+  const bool dense = a.sketch->dense && b.sketch->dense;
+  const std::vector<uint32_t>& xg = ComparedGrams(*a.sketch, dense);
+  const std::vector<uint32_t>& yg = ComparedGrams(*b.sketch, dense);
+  GramFeaturesFor(SortedIntersectionSize(xg, yg), xg.size(), yg.size(), out);
+}
+
+// The last two features, the costliest: every value of one side against
+// every value of the other, and each headline against the other's text.
+void CostlyFeatures(const StoryDoc& a, const StoryDoc& b, PairFeatures* out) {
+  const StorySketch& x = *a.sketch;
+  const StorySketch& y = *b.sketch;
+  PairFeatures& f = *out;
+  const bool dense = x.dense && y.dense;
+  const std::vector<uint32_t>& xg = ComparedGrams(x, dense);
+  const std::vector<uint32_t>& yg = ComparedGrams(y, dense);
+  f[21] = ApproxNumberAgreement(x.values, y.values);
+  // Each headline's trigrams (those in the sample unless both are dense)
+  // found in the other's text.
+  const double x_title = dense ? static_cast<double>(x.title_grams.size()) : x.title_sampled;
+  const double y_title = dense ? static_cast<double>(y.title_grams.size()) : y.title_sampled;
+  if (x_title > 0 && y_title > 0) {
+    f[22] = std::min(static_cast<double>(SortedIntersectionSize(x.title_grams, yg)) / x_title,
+                     static_cast<double>(SortedIntersectionSize(y.title_grams, xg)) / y_title);
+  }
+}
+
 }  // namespace
 
 const std::array<const char*, kStoryFeatures>& PairFeatureNames() {
@@ -58,21 +103,14 @@ const std::array<const char*, kStoryFeatures>& PairFeatureNames() {
   return names;
 }
 
-PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence) {
+namespace {
+
+// The features but those of GramFeatures and CostlyFeatures (left 0).
+PairFeatures CheapFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence) {
   const StorySketch& x = *a.sketch;
   const StorySketch& y = *b.sketch;
   PairFeatures f{};
   f[0] = 1.0;
-  // Two short texts are compared on all their trigrams, any other pair on
-  // the 1-in-4 sample (story_sketch.h).
-  const bool dense = x.dense && y.dense;
-  const std::vector<uint32_t>& xg = dense ? x.grams : x.Sampled();
-  const std::vector<uint32_t>& yg = dense ? y.grams : y.Sampled();
-  const size_t shared = SortedIntersectionSize(xg, yg);
-  const size_t small = std::min(xg.size(), yg.size());
-  const size_t uni = xg.size() + yg.size() - shared;
-  f[1] = small ? static_cast<double>(shared) / small : 0.0;
-  f[2] = uni ? static_cast<double>(shared) / uni : 0.0;
   if (!x.title_grams.empty() && !y.title_grams.empty()) {
     const size_t ts = SortedIntersectionSize(x.title_grams, y.title_grams);
     f[3] = static_cast<double>(ts) / std::min(x.title_grams.size(), y.title_grams.size());
@@ -95,7 +133,6 @@ PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const Win
   f[12] = a.source != b.source ? 1.0 : 0.0;
   const double la = x.length, lb = y.length;
   f[13] = std::max(la, lb) > 0 ? std::min(la, lb) / std::max(la, lb) : 0.0;
-  f[14] = std::min<double>(shared, 100) / 100;
   f[15] = evidence.weighted_coverage;
   f[16] = std::min(evidence.rare_shared, 20.0) / 20;
   // Stock codes: both name some and share none (two companies' look-alike
@@ -110,19 +147,38 @@ PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const Win
                   y.prefix.find(x.prefix) == std::u32string::npos
               ? 1.0
               : 0.0;
-  f[21] = ApproxNumberAgreement(x.values, y.values);
-  // Each headline's trigrams (those in the sample unless both are dense)
-  // found in the other's text.
-  const double x_title = dense ? static_cast<double>(x.title_grams.size()) : x.title_sampled;
-  const double y_title = dense ? static_cast<double>(y.title_grams.size()) : y.title_sampled;
-  if (x_title > 0 && y_title > 0) {
-    f[22] = std::min(static_cast<double>(SortedIntersectionSize(x.title_grams, yg)) / x_title,
-                     static_cast<double>(SortedIntersectionSize(y.title_grams, xg)) / y_title);
-  }
+  return f;
+}
+
+}  // namespace
+
+PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence) {
+  PairFeatures f = CheapFeatures(a, b, evidence);
+  GramFeatures(a, b, &f);
+  CostlyFeatures(a, b, &f);
   return f;
 }
 
 StoryModel::StoryModel(double threshold) : weights_(kStoryWeights), threshold_(threshold) {}
+
+double StoryModel::LogitAbove(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence,
+                              double floor) const {
+  static_assert(kStoryFeatures == 23, "GramFeatures and CostlyFeatures set 1, 2, 14, 21 and 22");
+  PairFeatures f = CheapFeatures(a, b, evidence);
+  // The most the others can add: the gram features at the most trigrams
+  // the walk allows (they grow with it), 21 and 22 at 1.
+  const bool dense = a.sketch->dense && b.sketch->dense;
+  const size_t nx = ComparedGrams(*a.sketch, dense).size(), ny = ComparedGrams(*b.sketch, dense).size();
+  PairFeatures most{};
+  GramFeaturesFor(std::min({evidence.shared_at_most, nx, ny}), nx, ny, &most);
+  most[21] = most[22] = 1.0;
+  double bound = 0;
+  for (size_t i = 0; i < kStoryFeatures; ++i) bound += weights_[i] * f[i] + std::max(0.0, weights_[i] * most[i]);
+  if (bound < floor - 1e-9) return bound;  // the margin covers the sums' rounding
+  GramFeatures(a, b, &f);
+  CostlyFeatures(a, b, &f);
+  return Logit(f);
+}
 
 double StoryModel::Logit(const PairFeatures& f) const {
   double z = 0;

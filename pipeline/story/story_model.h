@@ -16,6 +16,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -38,6 +39,10 @@ struct StoryDoc {
 struct WindowEvidence {
   double weighted_coverage = 0;  // idf mass of the shared trigrams / idf mass of the newer document's
   double rare_shared = 0;        // shared trigrams found in at most 2 window documents
+  // What the index's walk knows of the pair's shared trigrams (as the
+  // containment features count them): at most this many. For
+  // StoryModel::LogitAbove's bound; SIZE_MAX when unknown.
+  size_t shared_at_most = SIZE_MAX;
 };
 
 inline constexpr size_t kStoryFeatures = 23;
@@ -55,6 +60,11 @@ class StoryModel {
   // The compiled-in weights; `threshold` on the logit (0 = probability 0.5).
   explicit StoryModel(double threshold = 0.0);
   double Logit(const PairFeatures& f) const;
+  // Logit(ComputePairFeatures(a, b, evidence)) if that exceeds `floor`;
+  // otherwise some value <= floor (the costliest features are computed only
+  // when they could lift the logit above it). Bit-identical to Logit above
+  // the floor.
+  double LogitAbove(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence, double floor) const;
   bool Same(const PairFeatures& f) const { return Logit(f) > threshold_; }
   double threshold() const { return threshold_; }
 

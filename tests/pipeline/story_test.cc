@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <map>
 
 #include <simdjson.h>
@@ -302,6 +303,43 @@ TEST_F(StoryIndexTest, RebuiltIndexAssignsWhatTheUninterruptedOneDid) {
           << "cut " << cut << " doc " << docs[i].key;
     }
   }
+}
+
+// LogitAbove skips the costly features only when they cannot lift the
+// logit over the floor: on every dev pair, at several floors, it returns
+// Logit's very value above the floor and a value at or under it otherwise,
+// whether the walk's bound on shared trigrams is known (exact) or not.
+TEST_F(StoryIndexTest, LogitAboveIsLogitAboveTheFloor) {
+  const StoryModel model;
+  size_t above = 0, under = 0;
+  for (const auto& p : DevPairs()) {
+    const StorySketch a = Normalized(p.a_title, p.a_body), b = Normalized(p.b_title, p.b_body);
+    const StoryDoc da{&b, p.b_ms, p.b_feed}, db{&a, p.a_ms, p.a_feed};  // the newer one first, as Assign does
+    const bool dense = a.dense && b.dense;
+    const auto& ga = dense ? a.grams : a.Sampled();
+    const auto& gb = dense ? b.grams : b.Sampled();
+    std::vector<uint32_t> common;
+    std::set_intersection(ga.begin(), ga.end(), gb.begin(), gb.end(), std::back_inserter(common));
+    for (const size_t known : {common.size(), SIZE_MAX}) {
+      WindowEvidence e;
+      e.weighted_coverage = 0.3;
+      e.rare_shared = 2;
+      e.shared_at_most = known;
+      const double z = model.Logit(ComputePairFeatures(da, db, e));
+      for (const double floor : {-3.0, -0.5, 0.0, 1.0, 5.0}) {
+        const double got = model.LogitAbove(da, db, e, floor);
+        if (z > floor) {
+          EXPECT_EQ(got, z) << p.id << " floor " << floor;  // bit-identical
+          ++above;
+        } else {
+          EXPECT_LE(got, floor) << p.id << " floor " << floor;
+          ++under;
+        }
+      }
+    }
+  }
+  EXPECT_GT(above, 1000u);
+  EXPECT_GT(under, 1000u);
 }
 
 TEST_F(StoryIndexTest, WindowEvictsOldDocumentsAndMemoryIsBounded) {
