@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -308,49 +309,58 @@ class Job {
     return Status::OK();
   }
 
+  // Pops `in` until it is closed and hands its batches to `step` in source
+  // order (workers finish them out of order). After the first error it only
+  // drains, each batch's bytes back to the budget, and stops the reader and
+  // the workers, so they can finish. Returns the first error.
+  Status ForEachInSourceOrder(BoundedQueue<Batch>& in, const std::function<Status(Batch&&)>& step) {
+    std::map<uint64_t, Batch> pending;
+    uint64_t next_seq = 0;
+    Status fatal;
+    while (auto b = in.Pop()) {
+      if (!fatal.ok()) {
+        budget_.Release(b->bytes);
+        continue;
+      }
+      pending.emplace(b->seq, std::move(*b));
+      while (fatal.ok() && !pending.empty() && pending.begin()->first == next_seq) {
+        Batch ready = std::move(pending.begin()->second);
+        pending.erase(pending.begin());
+        ++next_seq;
+        fatal = step(std::move(ready));
+      }
+      if (!fatal.ok()) {
+        for (auto& [seq, left] : pending) budget_.Release(left.bytes);
+        pending.clear();
+        Abort();
+      }
+    }
+    return fatal;
+  }
+
   // Story thread (when stories are on): out_ -> story ids -> storied_, in
   // source order. Assignment is serial, so it runs beside the writer instead
   // of in it: batch n is assigned while batch n - 1 is stored. It reads the
   // store only for a document older than the window, and then first waits
   // for the writer to have stored every batch before (WaitStored), so it
-  // sees what a writer doing both would have seen. After the first error it
-  // only drains, so the workers can finish.
+  // sees what a writer doing both would have seen.
   void StartStoryThread() {
     if (!story_stage_) return;
     story_thread_ = std::thread([this] {
-      std::map<uint64_t, Batch> pending;
-      uint64_t next_seq = 0;
-      Status fatal;
-      while (auto b = out_.Pop()) {
-        if (!fatal.ok()) {
-          budget_.Release(b->bytes);
-          continue;
+      story_status_ = ForEachInSourceOrder(out_, [this](Batch&& b) {
+        auto t = Clock::now();
+        const uint64_t seq = b.seq;
+        if (Status s = story_stage_->Process(b, [this, seq] { return WaitStored(seq); }); !s.ok()) {
+          budget_.Release(b.bytes);
+          return s;
         }
-        pending.emplace(b->seq, std::move(*b));
-        while (fatal.ok() && !pending.empty() && pending.begin()->first == next_seq) {
-          Batch ready = std::move(pending.begin()->second);
-          pending.erase(pending.begin());
-          ++next_seq;
-          auto t = Clock::now();
-          const uint64_t seq = ready.seq;
-          fatal = story_stage_->Process(ready, [this, seq] { return WaitStored(seq); });
-          if (!fatal.ok()) {
-            budget_.Release(ready.bytes);
-            break;
-          }
-          story_joined_ = story_stage_->index().stats().joined;
-          Lap(Stage::kStory, &t);
-          const size_t bytes = ready.bytes;
-          if (!storied_.Push(std::move(ready))) budget_.Release(bytes);  // not closed before this thread ends
-        }
-        if (!fatal.ok()) {
-          for (auto& [seq, left] : pending) budget_.Release(left.bytes);
-          pending.clear();
-          Abort();
-        }
-      }
-      story_status_ = fatal;  // read by the writer after storied_ is closed
-      storied_.Close();
+        story_joined_ = story_stage_->index().stats().joined;
+        Lap(Stage::kStory, &t);
+        const size_t bytes = b.bytes;
+        if (!storied_.Push(std::move(b))) budget_.Release(bytes);  // not closed before this thread ends
+        return Status::OK();
+      });
+      storied_.Close();  // after story_status_ is set: the writer reads it once storied_ is drained
     });
   }
 
@@ -375,34 +385,16 @@ class Job {
 
   // Writer (the caller's thread): batches in source order, each stored in
   // one WriteBatch, then published to the sinks, then acknowledged to the
-  // source. After the first error it only drains, so the workers (and the
-  // story thread) can finish.
+  // source.
   Status WriteAll() {
-    std::map<uint64_t, Batch> pending;
-    uint64_t next_seq = 0;
-    Status fatal;
     BoundedQueue<Batch>& input = story_thread_.joinable() ? storied_ : out_;
-    while (auto b = input.Pop()) {
-      if (!fatal.ok()) {
-        budget_.Release(b->bytes);
-        continue;
-      }
-      pending.emplace(b->seq, std::move(*b));
-      while (fatal.ok() && !pending.empty() && pending.begin()->first == next_seq) {
-        Batch ready = std::move(pending.begin()->second);
-        pending.erase(pending.begin());
-        ++next_seq;
-        fatal = WriteOne(ready);
-        MarkStored(fatal.ok() ? next_seq : 0, !fatal.ok());
-        budget_.Release(ready.bytes);
-        Recycle(std::move(ready));
-      }
-      if (!fatal.ok()) {
-        for (auto& [seq, left] : pending) budget_.Release(left.bytes);
-        pending.clear();
-        Abort();
-      }
-    }
+    Status fatal = ForEachInSourceOrder(input, [this](Batch&& b) {
+      const Status s = WriteOne(b);
+      MarkStored(s.ok() ? b.seq + 1 : 0, !s.ok());
+      budget_.Release(b.bytes);
+      Recycle(std::move(b));
+      return s;
+    });
     MarkStored(0, true);  // nothing more will be stored
     summary_->peak_inflight_bytes = budget_.peak();
     if (story_thread_.joinable()) {

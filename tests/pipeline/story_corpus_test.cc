@@ -15,6 +15,7 @@
 #include <simdjson.h>
 
 #include "json_util.h"
+#include "stored_stories.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -22,28 +23,13 @@ namespace {
 
 using testing::Newsflow;
 using testing::RunShell;
+using testing::StoredStories;
 using testing::SourcePath;
 using testing::JsonObject;
 
 std::string CorpusDir() {
   const char* env = std::getenv("NEWSFLOW_CORPUS_DIR");
   return env ? std::string(env) : SourcePath("../shared/corpus");
-}
-
-// key -> story of every stored document.
-std::map<std::string, std::string> Stories(const std::string& db) {
-  auto q = RunShell(Newsflow() + " query --db " + db + " --limit 0 --json");
-  EXPECT_EQ(q.exit_code, 0) << q.err;
-  std::map<std::string, std::string> out;
-  simdjson::dom::parser parser;
-  std::istringstream in(q.out);
-  std::string line;
-  while (std::getline(in, line)) {
-    simdjson::dom::element e;
-    if (parser.parse(line).get(e)) continue;
-    out[std::string(e["key"].get_string().value())] = std::string(e["story"].get_string().value());
-  }
-  return out;
 }
 
 // For each document, the set of the other members of its story.
@@ -94,8 +80,8 @@ TEST_F(StoryCorpus, RestartedRunGivesTheSameStoryIdsAndCollapseShowsEachStoryOnc
     auto r = Run(Path(part), Path("db-two"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
-  const auto a = Stories(Path("db-one"));
-  const auto b = Stories(Path("db-two"));
+  const auto a = StoredStories(Path("db-one"));
+  const auto b = StoredStories(Path("db-two"));
   ASSERT_GT(a.size(), 19000u);
   ASSERT_EQ(a.size(), b.size());
   size_t differ = 0;
@@ -109,7 +95,7 @@ TEST_F(StoryCorpus, RestartedRunGivesTheSameStoryIdsAndCollapseShowsEachStoryOnc
   auto again = RunShell(Newsflow() + " run -q --json --rules " + SourcePath("rules/sets") + " --source - --db " +
                         Path("db-one") + " < " + whole);
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(Stories(Path("db-one")), a) << "re-ingesting keeps every story id";
+  EXPECT_EQ(StoredStories(Path("db-one")), a) << "re-ingesting keeps every story id";
 
   // query --collapse: one line per story; "also" lists the other members.
   auto all = RunShell(Newsflow() + " query --db " + Path("db-one") + " --limit 0 --json");
@@ -181,8 +167,8 @@ TEST_F(StoryCorpus, AnotherInterleavingGroupsDocumentsAlike) {
     auto r = Run(Path(in), Path(db));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
-  const auto a = Mates(Stories(Path("db-a")));
-  const auto b = Mates(Stories(Path("db-b")));
+  const auto a = Mates(StoredStories(Path("db-a")));
+  const auto b = Mates(StoredStories(Path("db-b")));
   ASSERT_EQ(a.size(), b.size());
   size_t same = 0;
   for (const auto& [k, m] : a) same += b.count(k) && b.at(k) == m;

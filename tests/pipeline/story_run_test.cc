@@ -7,8 +7,8 @@
 #include <fstream>
 #include <map>
 
-#include <simdjson.h>
 
+#include "stored_stories.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -16,28 +16,13 @@ namespace {
 
 using testing::Newsflow;
 using testing::RunShell;
+using testing::StoredStories;
 using testing::SourcePath;
 using testing::TempDir;
 
 std::string ThsLine(const std::string& id, int64_t ctime, const std::string& title, const std::string& digest) {
   return R"({"id":")" + id + R"(","ctime":")" + std::to_string(ctime) + R"(","title":")" + title +
          R"(","digest":")" + digest + R"("})";
-}
-
-// key -> story of every stored document.
-std::map<std::string, std::string> Stories(const std::string& db) {
-  auto q = RunShell(Newsflow() + " query --db " + db + " --limit 0 --json");
-  EXPECT_EQ(q.exit_code, 0) << q.err;
-  std::map<std::string, std::string> out;
-  simdjson::dom::parser parser;
-  std::istringstream in(q.out);
-  std::string line;
-  while (std::getline(in, line)) {
-    simdjson::dom::element e;
-    if (parser.parse(line).get(e)) continue;
-    out[std::string(e["key"].get_string().value())] = std::string(e["story"].get_string().value());
-  }
-  return out;
 }
 
 // Batch 0: A, then K a minute later (the same report: it joins A's story),
@@ -62,7 +47,7 @@ TEST(StoryRun, AReportOlderThanTheWindowKeepsTheStoryStoredInTheBatchBefore) {
     auto r = RunShell(Newsflow() + " run -q --rules " + SourcePath("rules/sets") + " --source file:" +
                       tmp.path("in.jsonl") + " --db " + db + " --batch 3");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto stories = Stories(db);
+    const auto stories = StoredStories(db);
     ASSERT_EQ(stories.size(), 3u);
     EXPECT_EQ(stories.at("ths:900001"), "ths:900001");
     EXPECT_EQ(stories.at("ths:900002"), "ths:900001") << "run " << run << ": the re-published report lost its story";
