@@ -68,6 +68,7 @@ struct Batch {
   // The store write, encoded by the prepare stage on a worker thread.
   storage::PreparedWriteSet prepared;
   bool prepared_ready = false;
+  uint64_t story_joined = 0;            // documents that joined an earlier story (set by the story thread)
 };
 
 }  // namespace newsflow::pipeline

@@ -350,11 +350,12 @@ class Job {
       story_status_ = ForEachInSourceOrder(out_, [this](Batch&& b) {
         auto t = Clock::now();
         const uint64_t seq = b.seq;
+        const uint64_t joined_before = story_stage_->index().stats().joined;
         if (Status s = story_stage_->Process(b, [this, seq] { return WaitStored(seq); }); !s.ok()) {
           budget_.Release(b.bytes);
           return s;
         }
-        story_joined_ = story_stage_->index().stats().joined;
+        b.story_joined = story_stage_->index().stats().joined - joined_before;
         Lap(Stage::kStory, &t);
         const size_t bytes = b.bytes;
         if (!storied_.Push(std::move(b))) budget_.Release(bytes);  // not closed before this thread ends
@@ -391,6 +392,7 @@ class Job {
     Status fatal = ForEachInSourceOrder(input, [this](Batch&& b) {
       const Status s = WriteOne(b);
       MarkStored(s.ok() ? b.seq + 1 : 0, !s.ok());
+      if (s.ok()) summary_->story_joined += b.story_joined;  // stored: the summary counts it
       budget_.Release(b.bytes);
       Recycle(std::move(b));
       return s;
@@ -399,7 +401,6 @@ class Job {
     summary_->peak_inflight_bytes = budget_.peak();
     if (story_thread_.joinable()) {
       story_thread_.join();  // it closed storied_: done
-      summary_->story_joined = story_joined_;
       if (fatal.ok()) fatal = story_status_;
     }
     return fatal;
@@ -820,7 +821,6 @@ class Job {
   BoundedQueue<Batch> storied_{o_.queue_batches};
   std::thread story_thread_;
   Status story_status_;                 // the story thread's error, set before it closes storied_
-  std::atomic<uint64_t> story_joined_{0};
   std::mutex stored_mu_;
   std::condition_variable stored_cv_;
   uint64_t stored_through_ = 0;  // batches with seq below this are stored (guarded by stored_mu_)
@@ -890,12 +890,12 @@ Status Run(const RunOptions& o, RunSummary* summary) {
   if (Status s = job.Open(); !s.ok() || job.already_complete()) return job.Finish(s);
   job.StartReader();
   job.StartReloader();
+  job.StartStoryThread();  // before the workers: what they finish, even on a failed start, gets its story
   if (Status s = job.StartWorkers(); !s.ok()) {
     job.Abort();
     (void)job.WriteAll();
     return job.Finish(s);
   }
-  job.StartStoryThread();
   return job.Finish(job.WriteAll());
 }
 
