@@ -118,10 +118,11 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch) {
   }
   WalkMass mass;
   for (uint32_t g : sketch.grams) {
-    const bool in_sample = (g & kStoryGramSampleMask) == 0;
-    const Posting* p = (g & options_.index_mask) ? nullptr : postings_.Find(g);
+    const bool in_sample = InStorySample(g);
+    const bool indexed = (g & options_.index_mask) == 0;
+    const Posting* p = indexed ? postings_.Find(g) : nullptr;
     const size_t df = p == nullptr ? 0 : p->live;
-    if ((g & options_.index_mask) || df > options_.posting_cap) {  // too common: neither evidence nor candidates
+    if (!indexed || df > options_.posting_cap) {  // too common: neither evidence nor candidates
       ++mass.unwalked;
       mass.unwalked_sampled += in_sample;
       continue;

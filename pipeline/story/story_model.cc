@@ -90,21 +90,6 @@ void CostlyFeatures(const StoryDoc& a, const StoryDoc& b, PairFeatures* out) {
   }
 }
 
-}  // namespace
-
-const std::array<const char*, kStoryFeatures>& PairFeatureNames() {
-  static const std::array<const char*, kStoryFeatures> names = {
-      "bias",          "containment",    "jaccard",      "title_containment", "has_titles",
-      "number_agree",  "numbers_small",  "numbers_shared", "title_number_conflict",
-      "log_minutes",   "over_4h",        "within_15min", "cross_feed",        "length_ratio",
-      "shared_grams",  "weighted_coverage", "rare_shared",
-      "ent_conflict",  "ent_match_near", "prefix_equal", "prefix_conflict",   "num_approx",
-      "head_both_in_text"};
-  return names;
-}
-
-namespace {
-
 // The features but those of GramFeatures and CostlyFeatures (left 0).
 PairFeatures CheapFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence) {
   const StorySketch& x = *a.sketch;
@@ -151,6 +136,17 @@ PairFeatures CheapFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvi
 }
 
 }  // namespace
+
+const std::array<const char*, kStoryFeatures>& PairFeatureNames() {
+  static const std::array<const char*, kStoryFeatures> names = {
+      "bias",          "containment",    "jaccard",      "title_containment", "has_titles",
+      "number_agree",  "numbers_small",  "numbers_shared", "title_number_conflict",
+      "log_minutes",   "over_4h",        "within_15min", "cross_feed",        "length_ratio",
+      "shared_grams",  "weighted_coverage", "rare_shared",
+      "ent_conflict",  "ent_match_near", "prefix_equal", "prefix_conflict",   "num_approx",
+      "head_both_in_text"};
+  return names;
+}
 
 PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence) {
   PairFeatures f = CheapFeatures(a, b, evidence);

@@ -353,13 +353,13 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   // All trigrams first: whether the text is short (dense) is known at its end.
   Trigrams(text, &out->grams, &out->length);
   out->dense = out->length < kStoryDenseBelow;
-  auto sampled = [](uint32_t g) { return (g & kStoryGramSampleMask) == 0; };
-  if (!out->dense) std::erase_if(out->grams, [&](uint32_t g) { return !sampled(g); });
+  if (!out->dense) std::erase_if(out->grams, [](uint32_t g) { return !InStorySample(g); });
   SortUnique(&out->grams);
-  if (out->dense) std::copy_if(out->grams.begin(), out->grams.end(), std::back_inserter(out->sampled_grams), sampled);
+  if (out->dense)
+    std::copy_if(out->grams.begin(), out->grams.end(), std::back_inserter(out->sampled_grams), InStorySample);
   Trigrams(h, &out->title_grams, nullptr);
   SortUnique(&out->title_grams);
-  for (uint32_t g : out->title_grams) out->title_sampled += sampled(g);
+  for (uint32_t g : out->title_grams) out->title_sampled += InStorySample(g);
   Numbers(text, &out->numbers, &out->values);
   SortUnique(&out->numbers);
   Numbers(h, &out->title_numbers, nullptr);

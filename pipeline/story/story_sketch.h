@@ -36,6 +36,7 @@ namespace newsflow::pipeline {
 // with all trigrams and with the sample), while sorting, set intersections
 // and the window's memory shrink fourfold. The headline keeps all trigrams.
 inline constexpr uint32_t kStoryGramSampleMask = 3;
+inline bool InStorySample(uint32_t gram) { return (gram & kStoryGramSampleMask) == 0; }
 
 // A short text (a one-line flash: fewer kept characters than this, ~18% of
 // the items) keeps ALL its trigrams: a 1-in-4 sample of ~20 trigrams is a
@@ -75,8 +76,8 @@ struct StorySketch {
   const std::vector<uint32_t>& Sampled() const { return dense ? sampled_grams : grams; }
 
   size_t MemoryBytes() const {
-    return sizeof(*this) + 4 * (grams.capacity() + sampled_grams.capacity() + title_grams.capacity() + numbers.capacity() +
-                                title_numbers.capacity() + codes.capacity()) +
+    return sizeof(*this) + 4 * (grams.capacity() + sampled_grams.capacity() + title_grams.capacity() +
+                                numbers.capacity() + title_numbers.capacity() + codes.capacity()) +
            sizeof(StoryNumber) * values.capacity() + (prefix.capacity() > 3 ? 4 * prefix.capacity() : 0);
   }
 };
