@@ -3,7 +3,7 @@
 //
 // std::unordered_map allocated a node per trigram and chased a pointer per
 // lookup (~10% of the writer's time with story ids on); here a lookup is a
-// multiply, a shift and a probe of two flat arrays, and a removed trigram's
+// multiply, a shift and a probe of one flat array of (trigram, list) pairs, and a removed trigram's
 // list goes to a free pool with its capacity, so a steady window allocates
 // almost nothing. Linear probing with backward-shift deletion (no
 // tombstones); the table doubles at half full. Fibonacci hashing uses the
@@ -28,24 +28,37 @@ class PostingTable {
  public:
   PostingTable() { Rehash(kInitialBits); }
 
+  static constexpr uint32_t kNoList = UINT32_MAX;
+
   // The list of `gram`, or nullptr.
   Posting* Find(uint32_t gram) {
-    for (uint32_t i = Home(gram);; i = (i + 1) & mask_) {
-      if (index_[i] == kEmpty) return nullptr;
-      if (keys_[i] == gram) return &lists_[index_[i]];
-    }
+    const uint32_t list = FindList(gram);
+    return list == kNoList ? nullptr : &lists_[list];
   }
 
   // The list of `gram`, created empty if absent.
-  Posting& FindOrAdd(uint32_t gram) {
+  Posting& FindOrAdd(uint32_t gram) { return lists_[FindOrAddList(gram)]; }
+
+  // The same by list number, which stays valid until the trigram is erased
+  // (a reference does not: adding may move the lists). For a caller that
+  // probes many trigrams first and reads their lists after.
+  uint32_t FindList(uint32_t gram) const {
+    for (uint32_t i = Home(gram);; i = (i + 1) & mask_) {
+      if (slots_[i].list == kEmpty) return kNoList;
+      if (slots_[i].gram == gram) return slots_[i].list;
+    }
+  }
+  Posting& List(uint32_t list) { return lists_[list]; }
+
+  uint32_t FindOrAddList(uint32_t gram) {
     uint32_t i = Home(gram);
     for (;; i = (i + 1) & mask_) {
-      if (index_[i] == kEmpty) break;
-      if (keys_[i] == gram) return lists_[index_[i]];
+      if (slots_[i].list == kEmpty) break;
+      if (slots_[i].gram == gram) return slots_[i].list;
     }
-    if (2 * (size_ + 1) > index_.size()) {
+    if (2 * (size_ + 1) > slots_.size()) {
       Rehash(bits_ + 1);
-      return FindOrAdd(gram);
+      return FindOrAddList(gram);
     }
     uint32_t list;
     if (!free_.empty()) {
@@ -55,43 +68,41 @@ class PostingTable {
       list = static_cast<uint32_t>(lists_.size());
       lists_.emplace_back();
     }
-    keys_[i] = gram;
-    index_[i] = list;
+    slots_[i] = {gram, list};
     ++size_;
-    return lists_[list];
+    return list;
   }
 
   // Removes `gram`; its list keeps its capacity for the next new trigram.
   void Erase(uint32_t gram) {
     uint32_t i = Home(gram);
     for (;; i = (i + 1) & mask_) {
-      if (index_[i] == kEmpty) return;
-      if (keys_[i] == gram) break;
+      if (slots_[i].list == kEmpty) return;
+      if (slots_[i].gram == gram) break;
     }
-    Posting& p = lists_[index_[i]];
+    Posting& p = lists_[slots_[i].list];
     p.live = 0;
     p.entries.clear();
     if (p.entries.capacity() > kKeptCapacity) std::vector<uint64_t>().swap(p.entries);
-    free_.push_back(index_[i]);
+    free_.push_back(slots_[i].list);
     --size_;
     // Backward shift: move later members of the probe run into the hole.
     for (uint32_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
-      if (index_[j] == kEmpty) break;
-      const uint32_t home = Home(keys_[j]);
+      if (slots_[j].list == kEmpty) break;
+      const uint32_t home = Home(slots_[j].gram);
       // j's entry may move to i if its home is not cyclically within (i, j].
       if (((j - home) & mask_) >= ((j - i) & mask_)) {
-        keys_[i] = keys_[j];
-        index_[i] = index_[j];
+        slots_[i] = slots_[j];
         i = j;
       }
     }
-    index_[i] = kEmpty;
+    slots_[i].list = kEmpty;
   }
 
   size_t size() const { return size_; }
   // Heap bytes (slots, lists and their entries), for StoryIndex::MemoryBytes.
   size_t MemoryBytes() const {
-    size_t n = keys_.capacity() * 4 + index_.capacity() * 4 + free_.capacity() * 4 + lists_.capacity() * sizeof(Posting);
+    size_t n = slots_.capacity() * sizeof(Slot) + free_.capacity() * 4 + lists_.capacity() * sizeof(Posting);
     for (const Posting& p : lists_) n += p.entries.capacity() * sizeof(uint64_t);
     return n;
   }
@@ -99,8 +110,8 @@ class PostingTable {
   // Calls f(gram, posting) for every trigram (order unspecified).
   template <typename F>
   void ForEach(F&& f) const {
-    for (size_t i = 0; i < index_.size(); ++i)
-      if (index_[i] != kEmpty) f(keys_[i], lists_[index_[i]]);
+    for (const Slot& s : slots_)
+      if (s.list != kEmpty) f(s.gram, lists_[s.list]);
   }
 
  private:
@@ -111,24 +122,26 @@ class PostingTable {
   uint32_t Home(uint32_t gram) const { return (gram * 0x9E3779B1u) >> (32 - bits_); }
 
   void Rehash(uint32_t bits) {
-    std::vector<uint32_t> old_keys = std::move(keys_), old_index = std::move(index_);
+    std::vector<Slot> old = std::move(slots_);
     bits_ = bits;
     mask_ = (1u << bits) - 1;
-    keys_.assign(size_t{1} << bits, 0);
-    index_.assign(size_t{1} << bits, kEmpty);
-    for (size_t k = 0; k < old_index.size(); ++k) {
-      if (old_index[k] == kEmpty) continue;
-      uint32_t i = Home(old_keys[k]);
-      while (index_[i] != kEmpty) i = (i + 1) & mask_;
-      keys_[i] = old_keys[k];
-      index_[i] = old_index[k];
+    slots_.assign(size_t{1} << bits, Slot{0, kEmpty});
+    for (const Slot& s : old) {
+      if (s.list == kEmpty) continue;
+      uint32_t i = Home(s.gram);
+      while (slots_[i].list != kEmpty) i = (i + 1) & mask_;
+      slots_[i] = s;
     }
   }
 
   uint32_t bits_ = 0, mask_ = 0;
   size_t size_ = 0;
-  std::vector<uint32_t> keys_;   // trigram per slot
-  std::vector<uint32_t> index_;  // list number per slot, kEmpty if the slot is free
+  // A probe reads the trigram and its list number from one cache line.
+  struct Slot {
+    uint32_t gram;
+    uint32_t list;  // kEmpty if the slot is free
+  };
+  std::vector<Slot> slots_;
   std::vector<Posting> lists_;
   std::vector<uint32_t> free_;   // list numbers not in use
 };

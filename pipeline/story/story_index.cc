@@ -28,12 +28,22 @@ void StoryIndex::Advance(int64_t time_ms) {
 
 void StoryIndex::Evict(uint32_t slot) {
   Entry& e = slots_[slot];
-  const uint32_t gen = ++generation_[slot];  // this slot's entries are stale from now on
+  ++tally_[slot].generation;  // this slot's entries are stale from now on
+  // Probe for every trigram first, so the misses overlap (see Walk).
+  std::vector<uint32_t>& lists = walk_lists_;
+  lists.clear();
   for (uint32_t g : e.sketch.grams) {
     if (g & options_.index_mask) continue;
-    Posting* found = postings_.Find(g);
-    if (found == nullptr) continue;
-    Posting& p = *found;
+    const uint32_t list = postings_.FindList(g);
+    if (list != PostingTable::kNoList) __builtin_prefetch(&postings_.List(list));
+    lists.push_back(list);
+  }
+  size_t k = 0;
+  for (uint32_t g : e.sketch.grams) {
+    if (g & options_.index_mask) continue;
+    const uint32_t list = lists[k++];
+    if (list == PostingTable::kNoList) continue;
+    Posting& p = postings_.List(list);
     if (--p.live == 0) {
       postings_.Erase(g);
       continue;
@@ -41,31 +51,29 @@ void StoryIndex::Evict(uint32_t slot) {
     if (p.entries.size() > 2 * static_cast<size_t>(p.live) + 8) {
       std::erase_if(p.entries, [&](uint64_t x) {
         const auto s = static_cast<uint32_t>(x);
-        return static_cast<uint32_t>(x >> 32) != generation_[s];
+        return static_cast<uint32_t>(x >> 32) != tally_[s].generation;
       });
     }
   }
-  (void)gen;
   by_key_.erase(e.key);
   e = Entry{};
   free_.push_back(slot);
 }
 
-uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int64_t time_ms,
-                            const std::string& story, StorySketch&& sketch) {
-  uint32_t slot;
+uint32_t StoryIndex::AllocateSlot() {
   if (!free_.empty()) {
-    slot = free_.back();
+    const uint32_t slot = free_.back();
     free_.pop_back();
-  } else {
-    slot = static_cast<uint32_t>(slots_.size());
-    slots_.emplace_back();
-    generation_.push_back(0);
-    counts_.push_back(0);
-    sampled_counts_.push_back(0);
-    weights_.push_back(0);
-    rare_.push_back(0);
+    return slot;
   }
+  const auto slot = static_cast<uint32_t>(slots_.size());
+  slots_.emplace_back();
+  tally_.emplace_back();
+  return slot;
+}
+
+void StoryIndex::Fill(uint32_t slot, const std::string& key, std::string_view source, int64_t time_ms,
+                      const std::string& story, StorySketch&& sketch) {
   Entry& e = slots_[slot];
   e.key = key;
   e.source = std::string(source);
@@ -73,15 +81,21 @@ uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int
   e.time_ms = time_ms;
   e.sketch = std::move(sketch);
   e.live = true;
-  const uint64_t tagged = slot | (uint64_t{generation_[slot]} << 32);
-  for (uint32_t g : e.sketch.grams) {
+  by_key_[key] = slot;
+  by_time_.emplace(time_ms, slot);
+}
+
+uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int64_t time_ms,
+                            const std::string& story, StorySketch&& sketch) {
+  const uint32_t slot = AllocateSlot();
+  const uint64_t tagged = Tagged(slot);
+  for (uint32_t g : sketch.grams) {
     if (g & options_.index_mask) continue;
     Posting& p = postings_.FindOrAdd(g);
     ++p.live;
     p.entries.push_back(tagged);
   }
-  by_key_[key] = slot;
-  by_time_.emplace(time_ms, slot);
+  Fill(slot, key, source, time_ms, story, std::move(sketch));
   return slot;
 }
 
@@ -109,42 +123,84 @@ void StoryIndex::Add(const std::string& key, std::string_view source, int64_t ti
   Insert(key, source, time_ms, story, std::move(sketch));
 }
 
-StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch) {
+StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert_slot) {
   touched_.clear();
   const double log_n = std::log(static_cast<double>(by_key_.size()) + 1);
   if (log_df_.size() < options_.posting_cap + 2) {
     log_df_.resize(options_.posting_cap + 2);
     for (size_t d = 0; d < log_df_.size(); ++d) log_df_[d] = std::log(static_cast<double>(d + 1));
   }
+  const bool inserting = insert_slot != kNoSlot;
+  const uint64_t tagged = inserting ? Tagged(insert_slot) : 0;
   WalkMass mass;
+  // Most of a walk is waiting for memory: the table's slot, the list's
+  // header and its entries, for each trigram. So the table is probed for
+  // every trigram first (independent probes overlap, and each list header
+  // is fetched as soon as it is known), and each list's entries are fetched
+  // a few trigrams before they are walked.
+  std::vector<uint32_t>& lists = walk_lists_;
+  lists.clear();
   for (uint32_t g : sketch.grams) {
-    const bool in_sample = InStorySample(g);
-    const bool indexed = (g & options_.index_mask) == 0;
-    const Posting* p = indexed ? postings_.Find(g) : nullptr;
-    const size_t df = p == nullptr ? 0 : p->live;
-    if (!indexed || df > options_.posting_cap) {  // too common: neither evidence nor candidates
+    if (g & options_.index_mask) {  // not indexed: neither evidence nor candidates
       ++mass.unwalked;
-      mass.unwalked_sampled += in_sample;
+      mass.unwalked_sampled += InStorySample(g);
       continue;
     }
-    const double idf = log_n - log_df_[df];  // log(n / (df + 1))
-    mass.all += idf;
-    if (in_sample) mass.sampled += idf;
-    if (df == 0) continue;
-    for (uint64_t x : p->entries) {
-      const auto slot = static_cast<uint32_t>(x);
-      if (static_cast<uint32_t>(x >> 32) != generation_[slot]) continue;  // evicted
-      if (counts_[slot]++ == 0) touched_.push_back(slot);
-      sampled_counts_[slot] += in_sample;
-      weights_[slot] += static_cast<float>(idf);
-      if (df <= 2) ++rare_[slot];
+    const uint32_t list = inserting ? postings_.FindOrAddList(g) : postings_.FindList(g);
+    if (list != PostingTable::kNoList) __builtin_prefetch(&postings_.List(list));
+    lists.push_back(list);
+  }
+  constexpr size_t kAhead = 4;
+  auto prefetch_entries = [&](size_t k) {
+    if (k < lists.size() && lists[k] != PostingTable::kNoList) __builtin_prefetch(postings_.List(lists[k]).entries.data());
+  };
+  for (size_t k = 0; k < kAhead; ++k) prefetch_entries(k);
+  size_t k = 0;
+  for (uint32_t g : sketch.grams) {
+    if (g & options_.index_mask) continue;
+    prefetch_entries(k + kAhead);
+    const uint32_t list = lists[k++];
+    const bool in_sample = InStorySample(g);
+    // The new document is appended after its list is walked, so the walk
+    // never meets the document itself.
+    Posting* p = list == PostingTable::kNoList ? nullptr : &postings_.List(list);
+    const size_t df = p == nullptr ? 0 : p->live;
+    if (df > options_.posting_cap) {  // too common: neither evidence nor candidates
+      ++mass.unwalked;
+      mass.unwalked_sampled += in_sample;
+    } else {
+      const double idf = log_n - log_df_[df];  // log(n / (df + 1))
+      mass.all += idf;
+      if (in_sample) mass.sampled += idf;
+      const auto fidf = static_cast<float>(idf);
+      const uint16_t rare = df <= 2 ? 1 : 0;
+      SlotTally* const tally = tally_.data();
+      if (df > 0) {
+        for (uint64_t x : p->entries) {
+          const auto slot = static_cast<uint32_t>(x);
+          SlotTally& t = tally[slot];
+          if (static_cast<uint32_t>(x >> 32) != t.generation) continue;  // evicted
+          if (t.count++ == 0) touched_.push_back(slot);
+          t.sampled += in_sample;
+          t.weight += fidf;
+          t.rare += rare;
+        }
+      }
+    }
+    if (inserting) {
+      ++p->live;
+      p->entries.push_back(tagged);
     }
   }
   return mass;
 }
 
 void StoryIndex::ClearWalk() {
-  for (uint32_t slot : touched_) counts_[slot] = 0, sampled_counts_[slot] = 0, weights_[slot] = 0, rare_[slot] = 0;
+  for (uint32_t slot : touched_) {
+    SlotTally& t = tally_[slot];
+    t.count = t.sampled = t.rare = 0;
+    t.weight = 0;
+  }
   touched_.clear();
 }
 
@@ -154,12 +210,12 @@ WindowEvidence StoryIndex::EvidenceOf(uint32_t slot, bool dense, const WalkMass&
   const bool both_dense = dense && slots_[slot].sketch.dense;
   const double mass = both_dense ? walk.all : walk.sampled;
   WindowEvidence e;
-  e.weighted_coverage = mass > 0 ? std::min(1.0, weights_[slot] / mass) : 0.0;
-  e.rare_shared = rare_[slot];
+  const SlotTally& t = tally_[slot];
+  e.weighted_coverage = mass > 0 ? std::min(1.0, t.weight / mass) : 0.0;
+  e.rare_shared = t.rare;
   // Shared: those the walk met (a sampled document indexes only its sample)
   // and at most every trigram it did not walk.
-  e.shared_at_most = both_dense ? size_t{counts_[slot]} + walk.unwalked
-                                : size_t{sampled_counts_[slot]} + walk.unwalked_sampled;
+  e.shared_at_most = both_dense ? size_t{t.count} + walk.unwalked : size_t{t.sampled} + walk.unwalked_sampled;
   return e;
 }
 
@@ -167,7 +223,7 @@ bool StoryIndex::FeaturesAgainst(std::string_view other, std::string_view source
                                  const StorySketch& sketch, PairFeatures* out) {
   auto it = by_key_.find(other);
   if (it == by_key_.end()) return false;
-  const WalkMass mass = Walk(sketch);
+  const WalkMass mass = Walk(sketch, kNoSlot);
   const Entry& e = slots_[it->second];
   *out = ComputePairFeatures(StoryDoc{&sketch, time_ms, source}, StoryDoc{&e.sketch, e.time_ms, e.source},
                              EvidenceOf(it->second, sketch.dense, mass));
@@ -176,11 +232,11 @@ bool StoryIndex::FeaturesAgainst(std::string_view other, std::string_view source
 }
 
 uint32_t StoryIndex::RootSlot(const Entry& via) const {
-  if (via.root_slot != kNoSlot && generation_[via.root_slot] == via.root_generation) return via.root_slot;
+  if (via.root_slot != kNoSlot && tally_[via.root_slot].generation == via.root_generation) return via.root_slot;
   auto it = by_key_.find(via.story);
   if (it == by_key_.end()) return kNoSlot;
   via.root_slot = it->second;
-  via.root_generation = generation_[it->second];
+  via.root_generation = tally_[it->second].generation;
   return it->second;
 }
 
@@ -204,27 +260,43 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
                                StorySketch sketch) {
   Advance(time_ms);
   ++stats_.assigned;
-  const WalkMass mass = Walk(sketch);
+  // A document in the window is indexed by the walk itself (its slot is
+  // filled below, once its story is known).
+  const uint32_t new_slot = time_ms >= Floor(watermark_) ? AllocateSlot() : kNoSlot;
+  const WalkMass mass = Walk(sketch, new_slot);
   std::vector<Candidate>& cands = cands_;
   cands.clear();
   for (uint32_t slot : touched_) {
-    if (counts_[slot] >= options_.min_shared) cands.push_back({slot, counts_[slot], sampled_counts_[slot]});
+    const SlotTally& t = tally_[slot];
+    if (t.count >= options_.min_shared) cands.push_back({slot, t.count, t.sampled});
   }
   // Shared trigrams of the sample first, so that two dense flashes (all
   // their trigrams indexed) do not crowd out a sampled article; then all.
-  auto rank = [&](const Candidate& c) {
-    const Entry& e = slots_[c.slot];
-    return std::make_tuple(-static_cast<int>(c.shared_sampled), -static_cast<int>(c.shared), e.time_ms,
-                           std::string_view(e.key));
-  };
   // The best max_candidates in rank order (a total order: keys are unique).
+  // The entries (time, key: a cache miss each) are read only on a tie.
   const size_t keep = std::min(cands.size(), options_.max_candidates);
-  auto better = [&](const Candidate& a, const Candidate& b) { return rank(a) < rank(b); };
+  auto better = [&](const Candidate& a, const Candidate& b) {
+    if (a.shared_sampled != b.shared_sampled) return a.shared_sampled > b.shared_sampled;
+    if (a.shared != b.shared) return a.shared > b.shared;
+    const Entry& x = slots_[a.slot];
+    const Entry& y = slots_[b.slot];
+    return std::tie(x.time_ms, x.key) < std::tie(y.time_ms, y.key);
+  };
   const auto kept_end = cands.begin() + static_cast<std::ptrdiff_t>(keep);
   if (keep < cands.size()) std::nth_element(cands.begin(), kept_end, cands.end(), better);  // the best `keep` first
   std::sort(cands.begin(), kept_end, better);
   cands.resize(keep);
 
+  // Scoring reads six arrays of each candidate's sketch, each its own heap
+  // block and most of them cold: ask for all of them at once, so that their
+  // misses overlap instead of queueing one candidate at a time.
+  for (const Candidate& c : cands) {
+    const StorySketch& k = slots_[c.slot].sketch;
+    for (const void* block : {static_cast<const void*>(k.title_grams.data()), static_cast<const void*>(k.numbers.data()),
+                              static_cast<const void*>(k.title_numbers.data()), static_cast<const void*>(k.codes.data()),
+                              static_cast<const void*>(k.Sampled().data()), static_cast<const void*>(k.values.data())})
+      __builtin_prefetch(block);
+  }
   const StoryDoc self{&sketch, time_ms, source};
   RootMemo root_memo;  // candidates of one story share its root: score it once
   const Entry* best = nullptr;
@@ -250,12 +322,12 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   ClearWalk();
   std::string story = best ? best->story : key;
   if (best) ++stats_.joined;
-  if (time_ms >= Floor(watermark_)) Insert(key, source, time_ms, story, std::move(sketch));
+  if (new_slot != kNoSlot) Fill(new_slot, key, source, time_ms, story, std::move(sketch));
   return story;
 }
 
 size_t StoryIndex::MemoryBytes() const {
-  size_t n = slots_.capacity() * (sizeof(Entry) + 2 + 4 + 2 + 4);
+  size_t n = slots_.capacity() * sizeof(Entry) + tally_.capacity() * sizeof(SlotTally);
   for (const Entry& e : slots_) {
     if (!e.live) continue;
     n += e.sketch.MemoryBytes() - sizeof(StorySketch) + e.key.capacity() + e.source.capacity() + e.story.capacity();

@@ -118,13 +118,19 @@ class StoryIndex {
   };
   int64_t Floor(int64_t watermark) const { return watermark - options_.window_ms; }
   void Advance(int64_t time_ms);  // moves the watermark and evicts what falls out
+  uint32_t AllocateSlot();  // a free slot, its scratch counters zero
+  // Makes `slot` the document's entry (its trigrams already indexed).
+  void Fill(uint32_t slot, const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,
+            StorySketch&& sketch);
   uint32_t Insert(const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,
                   StorySketch&& sketch);
+  uint64_t Tagged(uint32_t slot) const { return slot | (uint64_t{tally_[slot].generation} << 32); }
   void Evict(uint32_t slot);
-  // Walks the postings of the sketch's trigrams: fills counts_,
-  // sampled_counts_, weights_, rare_ for the touched_ slots and returns the
-  // sketch's idf mass.
-  WalkMass Walk(const StorySketch& sketch);
+  // Walks the postings of the sketch's trigrams: fills the tallies of the
+  // touched_ slots and returns the
+  // sketch's idf mass. Unless insert_slot is kNoSlot, also indexes the
+  // sketch's trigrams under that slot (appended after each list is walked).
+  WalkMass Walk(const StorySketch& sketch, uint32_t insert_slot);
   void ClearWalk();
   // The evidence of a window document for the walked one (dense: the walked
   // document is dense; the mass is then the one of the pair's sampling).
@@ -151,11 +157,18 @@ class StoryIndex {
   // is compacted when stale entries outnumber live ones, so eviction never
   // searches a long list.
   PostingTable postings_;
-  std::vector<uint32_t> generation_;  // per slot
-  std::vector<uint16_t> counts_;     // scratch: shared trigrams per slot
-  std::vector<uint16_t> sampled_counts_;  // scratch: those of them in the sample
-  std::vector<float> weights_;       // scratch: idf mass of those trigrams
-  std::vector<uint16_t> rare_;       // scratch: how many of them are rare
+  // Per slot, side by side so that a walk's step touches one cache line:
+  // the slot's generation (kept) and what one walk counted for it (scratch,
+  // cleared by ClearWalk).
+  struct SlotTally {
+    uint32_t generation = 0;
+    uint16_t count = 0;    // shared trigrams
+    uint16_t sampled = 0;  // those of them in the sample
+    uint16_t rare = 0;     // those of them in at most 2 window documents
+    float weight = 0;      // their idf mass
+  };
+  std::vector<SlotTally> tally_;
+  std::vector<uint32_t> walk_lists_;  // scratch: a walk's list numbers, per indexed trigram
   std::vector<uint32_t> touched_;    // scratch: slots with a count
   std::vector<Candidate> cands_;     // scratch: the candidates of one Assign
   std::vector<double> log_df_;       // log(df + 1) for df <= posting_cap

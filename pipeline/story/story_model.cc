@@ -90,27 +90,21 @@ void CostlyFeatures(const StoryDoc& a, const StoryDoc& b, PairFeatures* out) {
   }
 }
 
-// The features but those of GramFeatures and CostlyFeatures (left 0).
-PairFeatures CheapFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence) {
+// The features known from the two sketches' sizes, times and feeds, read
+// without touching any of their arrays; *most gets, for every feature this
+// leaves 0, the largest value it can take given those sizes.
+PairFeatures HeaderFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence,
+                            PairFeatures* most) {
   const StorySketch& x = *a.sketch;
   const StorySketch& y = *b.sketch;
   PairFeatures f{};
+  PairFeatures& m = *most;
+  m = PairFeatures{};
   f[0] = 1.0;
-  if (!x.title_grams.empty() && !y.title_grams.empty()) {
-    const size_t ts = SortedIntersectionSize(x.title_grams, y.title_grams);
-    f[3] = static_cast<double>(ts) / std::min(x.title_grams.size(), y.title_grams.size());
-    f[4] = 1.0;
-  }
-  const auto& ns = x.numbers.size() <= y.numbers.size() ? x.numbers : y.numbers;
-  const auto& nb = x.numbers.size() <= y.numbers.size() ? y.numbers : x.numbers;
-  const size_t nshared = SortedIntersectionSize(ns, nb);
-  f[5] = ns.empty() ? 1.0 : static_cast<double>(nshared) / ns.size();
-  f[6] = std::min<double>(ns.size(), 10) / 10;
-  f[7] = std::min<double>(nshared, 5) / 5;
-  f[8] = (!x.title_numbers.empty() && !y.title_numbers.empty() &&
-          SortedIntersectionSize(x.title_numbers, y.title_numbers) == 0)
-             ? 1.0
-             : 0.0;
+  const bool titles = !x.title_grams.empty() && !y.title_grams.empty();
+  f[4] = titles ? 1.0 : 0.0;
+  const size_t ns = std::min(x.numbers.size(), y.numbers.size());
+  f[6] = std::min<double>(ns, 10) / 10;
   const double minutes = std::abs(static_cast<double>(a.time_ms - b.time_ms)) / 60000.0;
   f[9] = std::log1p(minutes) / 7;
   f[10] = minutes > 240 ? 1.0 : 0.0;
@@ -120,6 +114,34 @@ PairFeatures CheapFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvi
   f[13] = std::max(la, lb) > 0 ? std::min(la, lb) / std::max(la, lb) : 0.0;
   f[15] = evidence.weighted_coverage;
   f[16] = std::min(evidence.rare_shared, 20.0) / 20;
+  m[3] = m[22] = titles ? 1.0 : 0.0;
+  m[5] = 1.0;
+  m[7] = std::min<double>(ns, 5) / 5;
+  m[8] = m[17] = m[19] = m[20] = m[21] = 1.0;
+  m[18] = !x.codes.empty() && !y.codes.empty() && minutes <= 60 ? 1.0 : 0.0;
+  return f;
+}
+
+// Adds to HeaderFeatures' the features but those of GramFeatures and
+// CostlyFeatures (left 0): headlines, numbers, codes and speakers.
+void ArrayFeatures(const StoryDoc& a, const StoryDoc& b, PairFeatures* out) {
+  const StorySketch& x = *a.sketch;
+  const StorySketch& y = *b.sketch;
+  PairFeatures& f = *out;
+  if (!x.title_grams.empty() && !y.title_grams.empty()) {
+    const size_t ts = SortedIntersectionSize(x.title_grams, y.title_grams);
+    f[3] = static_cast<double>(ts) / std::min(x.title_grams.size(), y.title_grams.size());
+  }
+  const auto& ns = x.numbers.size() <= y.numbers.size() ? x.numbers : y.numbers;
+  const auto& nb = x.numbers.size() <= y.numbers.size() ? y.numbers : x.numbers;
+  const size_t nshared = SortedIntersectionSize(ns, nb);
+  f[5] = ns.empty() ? 1.0 : static_cast<double>(nshared) / ns.size();
+  f[7] = std::min<double>(nshared, 5) / 5;
+  f[8] = (!x.title_numbers.empty() && !y.title_numbers.empty() &&
+          SortedIntersectionSize(x.title_numbers, y.title_numbers) == 0)
+             ? 1.0
+             : 0.0;
+  const double minutes = std::abs(static_cast<double>(a.time_ms - b.time_ms)) / 60000.0;
   // Stock codes: both name some and share none (two companies' look-alike
   // announcements), or share one within an hour (one company's news).
   const bool code_shared = SortedIntersectionSize(x.codes, y.codes) > 0;
@@ -132,7 +154,13 @@ PairFeatures CheapFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvi
                   y.prefix.find(x.prefix) == std::u32string::npos
               ? 1.0
               : 0.0;
-  return f;
+}
+
+// The logit of f plus the most that the features set in `most` can add.
+double Bound(const PairFeatures& w, const PairFeatures& f, const PairFeatures& most) {
+  double bound = 0;
+  for (size_t i = 0; i < kStoryFeatures; ++i) bound += w[i] * f[i] + std::max(0.0, w[i] * most[i]);
+  return bound;
 }
 
 }  // namespace
@@ -149,7 +177,9 @@ const std::array<const char*, kStoryFeatures>& PairFeatureNames() {
 }
 
 PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence) {
-  PairFeatures f = CheapFeatures(a, b, evidence);
+  PairFeatures most;
+  PairFeatures f = HeaderFeatures(a, b, evidence, &most);
+  ArrayFeatures(a, b, &f);
   GramFeatures(a, b, &f);
   CostlyFeatures(a, b, &f);
   return f;
@@ -160,17 +190,24 @@ StoryModel::StoryModel(double threshold) : weights_(kStoryWeights), threshold_(t
 double StoryModel::LogitAbove(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence,
                               double floor) const {
   static_assert(kStoryFeatures == 23, "GramFeatures and CostlyFeatures set 1, 2, 14, 21 and 22");
-  PairFeatures f = CheapFeatures(a, b, evidence);
-  // The most the others can add: the gram features at the most trigrams
-  // the walk allows (they grow with it), 21 and 22 at 1.
+  // The most the gram features can add: their values at the most trigrams
+  // the walk allows (they grow with it).
   const bool dense = a.sketch->dense && b.sketch->dense;
   const size_t nx = ComparedGrams(*a.sketch, dense).size(), ny = ComparedGrams(*b.sketch, dense).size();
-  PairFeatures most{};
-  GramFeaturesFor(std::min({evidence.shared_at_most, nx, ny}), nx, ny, &most);
-  most[21] = most[22] = 1.0;
-  double bound = 0;
-  for (size_t i = 0; i < kStoryFeatures; ++i) bound += weights_[i] * f[i] + std::max(0.0, weights_[i] * most[i]);
-  if (bound < floor - 1e-9) return bound;  // the margin covers the sums' rounding
+  PairFeatures grams{};
+  GramFeaturesFor(std::min({evidence.shared_at_most, nx, ny}), nx, ny, &grams);
+  // First from the sizes alone (most pairs end here, their arrays unread),
+  // then with the headlines, numbers, codes and speakers; the margin covers
+  // the sums' rounding.
+  PairFeatures most;
+  PairFeatures f = HeaderFeatures(a, b, evidence, &most);
+  most[1] = grams[1], most[2] = grams[2], most[14] = grams[14];
+  if (const double bound = Bound(weights_, f, most); bound < floor - 1e-9) return bound;
+  ArrayFeatures(a, b, &f);
+  PairFeatures rest{};
+  rest[1] = grams[1], rest[2] = grams[2], rest[14] = grams[14];
+  rest[21] = rest[22] = 1.0;
+  if (const double bound = Bound(weights_, f, rest); bound < floor - 1e-9) return bound;
   GramFeatures(a, b, &f);
   CostlyFeatures(a, b, &f);
   return Logit(f);

@@ -70,9 +70,29 @@ void SortUnique(std::vector<uint32_t>* v) {
   v->erase(std::unique(v->begin(), v->end()), v->end());
 }
 
-// Appends the code points of s to *cps.
+// Appends the code points of s to *cps (as NextCodePoint decodes them, one
+// per step). The feeds' text is mostly three-byte ideographs and ASCII: those
+// two take a short path, written into room reserved for the worst case (one
+// code point per byte) instead of a push_back each.
 void AppendCodePoints(std::string_view s, std::vector<uint32_t>* cps) {
-  for (size_t i = 0; i < s.size();) cps->push_back(NextCodePoint(s, i));
+  const size_t start = cps->size();
+  cps->resize(start + s.size());
+  uint32_t* out = cps->data() + start;
+  const auto* b = reinterpret_cast<const uint8_t*>(s.data());
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    const uint8_t b0 = b[i];
+    if (b0 < 0x80) {
+      *out++ = b0;
+      ++i;
+    } else if ((b0 & 0xF0) == 0xE0 && i + 3 < n && (b[i + 1] & 0xC0) == 0x80 && (b[i + 2] & 0xC0) == 0x80) {
+      *out++ = (uint32_t{b0 & 0x0Fu} << 12) | (uint32_t{b[i + 1] & 0x3Fu} << 6) | (b[i + 2] & 0x3Fu);
+      i += 3;
+    } else {
+      *out++ = NextCodePoint(s, i);
+    }
+  }
+  cps->resize(static_cast<size_t>(out - cps->data()));
 }
 
 // Length of a wire dateline "[财联社]M月D日电|讯" starting at cps[i], or 0.
@@ -340,7 +360,7 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   const std::string_view headline = Headline(title, body);
   // Scratch code points, reused across calls (a worker thread sketches
   // thousands of items; allocating three vectors each was ~10% of the cost).
-  thread_local std::vector<uint32_t> text, h;
+  thread_local std::vector<uint32_t> text, h, grams;
   thread_local std::vector<std::string> codes;
   text.clear();
   h.clear();
@@ -350,15 +370,21 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   AppendCodePoints(body.substr(0, kLeadBytes), &text);
   AppendCodePoints(headline.substr(0, kLeadBytes), &h);
 
-  // All trigrams first: whether the text is short (dense) is known at its end.
-  Trigrams(text, &out->grams, &out->length);
+  // All trigrams first, into scratch (the sketch's vectors are then
+  // allocated once, at their size): whether the text is short (dense) is
+  // known at its end.
+  grams.clear();
+  Trigrams(text, &grams, &out->length);
   out->dense = out->length < kStoryDenseBelow;
-  if (!out->dense) std::erase_if(out->grams, [](uint32_t g) { return !InStorySample(g); });
-  SortUnique(&out->grams);
+  if (!out->dense) std::erase_if(grams, [](uint32_t g) { return !InStorySample(g); });
+  SortUnique(&grams);
+  out->grams.assign(grams.begin(), grams.end());
   if (out->dense)
     std::copy_if(out->grams.begin(), out->grams.end(), std::back_inserter(out->sampled_grams), InStorySample);
-  Trigrams(h, &out->title_grams, nullptr);
-  SortUnique(&out->title_grams);
+  grams.clear();
+  Trigrams(h, &grams, nullptr);
+  SortUnique(&grams);
+  out->title_grams.assign(grams.begin(), grams.end());
   for (uint32_t g : out->title_grams) out->title_sampled += InStorySample(g);
   Numbers(text, &out->numbers, &out->values);
   SortUnique(&out->numbers);
