@@ -78,11 +78,11 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_flag("--no-stories", [opts](int64_t n) { opts->story.enabled = n == 0; },
                 "assign no story ids (documents then form one-document stories)");
   cmd->add_option("--story-root-threshold", opts->story.root_threshold,
-                  "a document joins a story only if its logit against the story's first document exceeds this")
+                  "a document joins a story only if its logit against the story's earliest document in the window exceeds this")
       ->default_str("-0.5")
       ->check(CLI::Range(-50.0, 20.0));
   cmd->add_option("--story-root-override", opts->story.root_override,
-                  "a link whose own logit reaches this joins the story whatever its first document says")
+                  "a link whose own logit reaches this joins the story whatever its earliest document says")
       ->default_str("5")
       ->check(CLI::Range(-20.0, 50.0));
   cmd->add_option("--checkpoint-records", opts->checkpoint_records,

@@ -56,6 +56,10 @@ void StoryIndex::Evict(uint32_t slot) {
     }
   }
   by_key_.erase(e.key);
+  if (auto m = members_.find(e.story); m != members_.end()) {
+    std::erase(m->second, slot);
+    if (m->second.empty()) members_.erase(m);
+  }
   e = Entry{};
   free_.push_back(slot);
 }
@@ -83,6 +87,7 @@ void StoryIndex::Fill(uint32_t slot, const std::string& key, std::string_view so
   e.live = true;
   by_key_[key] = slot;
   by_time_.emplace(time_ms, slot);
+  members_[story].push_back(slot);
 }
 
 uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int64_t time_ms,
@@ -232,21 +237,24 @@ bool StoryIndex::FeaturesAgainst(std::string_view other, std::string_view source
 }
 
 uint32_t StoryIndex::RootSlot(const Entry& via) const {
-  if (via.root_slot != kNoSlot && tally_[via.root_slot].generation == via.root_generation) return via.root_slot;
-  auto it = by_key_.find(via.story);
-  if (it == by_key_.end()) return kNoSlot;
-  via.root_slot = it->second;
-  via.root_generation = tally_[it->second].generation;
-  return it->second;
+  auto it = members_.find(via.story);
+  if (it == members_.end()) return kNoSlot;  // not reached: via is a member
+  uint32_t root = kNoSlot;
+  for (uint32_t slot : it->second) {
+    const Entry& e = slots_[slot];
+    if (root == kNoSlot || std::tie(e.time_ms, e.key) < std::tie(slots_[root].time_ms, slots_[root].key)) root = slot;
+  }
+  return root;
 }
 
 // A story grows by single links; the new document must also not be clearly
-// another story than the story's first document (when still in the window),
-// so a chain of near-templates (IPO filings, ETF notices) does not merge.
+// another story than the story's earliest document in the window (by time,
+// then key: the same document whatever order tied or late reports arrived
+// in), so a chain of near-templates (IPO filings, ETF notices) does not
+// merge.
 bool StoryIndex::AgreesWithRoot(const Entry& via, const StoryDoc& self, const WalkMass& mass, RootMemo* memo) const {
-  if (via.story == via.key) return true;
   const uint32_t slot = RootSlot(via);
-  if (slot == kNoSlot) return true;
+  if (slot == kNoSlot || &slots_[slot] == &via) return true;  // the link itself was to the root
   for (const auto& [s, agrees] : *memo)
     if (s == slot) return agrees;
   const Entry& root = slots_[slot];
@@ -308,7 +316,7 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
     const double z = model_.LogitAbove(self, StoryDoc{&e.sketch, e.time_ms, e.source},
                                        EvidenceOf(c.slot, sketch.dense, mass), model_.threshold());
     if (z <= model_.threshold()) continue;
-    // A link this sure is the story whatever its first document said (the
+    // A link this sure is the story whatever its earliest document said (the
     // first one is often an earlier, related event: "ceremony begins" for
     // "sworn in").
     if (z < options_.root_override && !AgreesWithRoot(e, self, mass, &root_memo)) continue;
@@ -334,6 +342,7 @@ size_t StoryIndex::MemoryBytes() const {
   }
   n += postings_.MemoryBytes();
   n += by_key_.size() * (sizeof(std::string) + 4 + 16) + by_time_.size() * 48;
+  for (const auto& [story, slots] : members_) n += sizeof(std::string) + story.capacity() + 24 + 16 + slots.capacity() * 4;
   return n;
 }
 

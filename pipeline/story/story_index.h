@@ -8,8 +8,9 @@
 // dense sketch, a one-line flash; trigrams found in more than `posting_cap`
 // window documents are too common to find candidates and are skipped); the
 // best-scoring candidate the StoryModel calls "same" gives its story id,
-// provided the document does not contradict that story's first document
-// (not asked of a link whose logit reaches root_override), otherwise the
+// provided the document does not contradict that story's earliest document
+// in the window (by time, then key; not asked of a link whose logit reaches
+// root_override), otherwise the
 // document starts a story whose id is its own key.
 //
 // Determinism: the result depends only on the set of documents in the window
@@ -45,7 +46,7 @@ struct StoryOptions {
   size_t posting_cap = 200;                // trigrams in more window documents find no candidates
   size_t min_shared = 2;                   // indexed trigrams a candidate must share
   size_t max_candidates = 16;              // scored per document, most shared first
-  double root_threshold = -0.5;            // the logit against the story's first document must exceed this
+  double root_threshold = -0.5;            // the logit against the story's earliest document must exceed this
   double root_override = 5.0;              // ... unless the link's own logit is at least this
 };
 
@@ -100,10 +101,6 @@ class StoryIndex {
     int64_t time_ms = 0;
     StorySketch sketch;
     bool live = false;
-    // Where the story's first document was last found (slot and its
-    // generation then): saves hashing the story id each time this entry is
-    // a candidate. Stale once that slot is evicted; then looked up again.
-    mutable uint32_t root_slot = kNoSlot, root_generation = 0;
   };
   struct Candidate {
     uint32_t slot;
@@ -137,7 +134,8 @@ class StoryIndex {
   WindowEvidence EvidenceOf(uint32_t slot, bool dense, const WalkMass& mass) const;
   using RootMemo = std::vector<std::pair<uint32_t, bool>>;  // root slot -> agrees, within one Assign
   bool AgreesWithRoot(const Entry& via, const StoryDoc& self, const WalkMass& mass, RootMemo* memo) const;
-  uint32_t RootSlot(const Entry& via) const;  // kNoSlot if the story's first document left the window
+  // The story's earliest document in the window, by (time, key).
+  uint32_t RootSlot(const Entry& via) const;
 
   StoryOptions options_;
   StoryModel model_;
@@ -151,6 +149,8 @@ class StoryIndex {
   };
   std::unordered_map<std::string, uint32_t, KeyHash, std::equal_to<>> by_key_;
   std::multimap<int64_t, uint32_t> by_time_;
+  // Story id -> the slots of its documents in the window.
+  std::unordered_map<std::string, std::vector<uint32_t>, KeyHash, std::equal_to<>> members_;
   // Per trigram: how many window documents hold it, and their slots tagged
   // with the slot's generation (slot | generation << 32). An evicted slot's
   // entries go stale (its generation moves on) and are skipped, and a list

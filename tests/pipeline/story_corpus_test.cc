@@ -160,8 +160,8 @@ TEST_F(StoryCorpus, HeldOutPairsPrecisionAndRecall) {
 
 // Another interleaving of the same items (same-second items in the reverse
 // feed order) groups documents alike. The issue asks for 99%; the streaming
-// single-link assignment reaches ~97% (tests/story/README.md), held here as
-// a floor.
+// single-link assignment reaches 98.05% (tests/story/README.md), held here
+// as a floor.
 TEST_F(StoryCorpus, AnotherInterleavingGroupsDocumentsAlike) {
   for (auto [in, db] : {std::pair{"july.jsonl", "db-a"}, std::pair{"july-reversed.jsonl", "db-b"}}) {
     auto r = Run(Path(in), Path(db));
@@ -174,7 +174,7 @@ TEST_F(StoryCorpus, AnotherInterleavingGroupsDocumentsAlike) {
   for (const auto& [k, m] : a) same += b.count(k) && b.at(k) == m;
   const double share = static_cast<double>(same) / static_cast<double>(a.size());
   std::printf("grouped with the same documents: %.4f\n", share);
-  EXPECT_GE(share, 0.97);
+  EXPECT_GE(share, 0.978);
 }
 
 }  // namespace
