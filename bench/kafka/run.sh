@@ -36,6 +36,10 @@ command -v kcat >/dev/null || { echo "bench/kafka: kcat missing (deploy/install-
 rm -rf "$work"
 mkdir -p "$work"
 
+# The run summary's rate line ("1.80 s  16739 items/s  44.7 MB/s ..."): found
+# by its unit, since the lines above it vary (a story line when ids are on).
+rate_line() { grep -m1 ' items/s ' "$@" || true; }
+
 if [[ -n "${NEWSFLOW_KAFKA_BOOTSTRAP:-}" ]]; then
   broker=$NEWSFLOW_KAFKA_BOOTSTRAP
 else
@@ -90,17 +94,17 @@ for i in $(seq "$runs"); do
   peak=${out#* }
   stored=$(sed -n 's/^read \([0-9]*\).*/\1/p' "$work/run-$i.out")
   [[ "$stored" == "$items" ]] || { log "run $i read $stored of $items"; cat "$work/run-$i.err" >&2; exit 1; }
-  log "newsflow run $i: $secs s wall (incl. group join), peak RSS $((peak / 1024)) MB; $(sed -n 2p "$work/run-$i.out")"
+  log "newsflow run $i: $secs s wall (incl. group join), peak RSS $((peak / 1024)) MB; $(rate_line "$work/run-$i.out")"
   if [[ -z "$nf_best" ]] || python3 -c "import sys; sys.exit(0 if $secs < $nf_best else 1)"; then
     nf_best=$secs
-    nf_summary=$(sed -n 2p "$work/run-$i.out")
+    nf_summary=$(rate_line "$work/run-$i.out")
   fi
   ((peak > nf_peak_1x)) && nf_peak_1x=$peak
   rm -rf "$db"
 done
 
-file_out=$("$nf" run -q --rules "$rules" --db "$work/db-file" --source "$corpus" | sed -n 2p)
-file_sync_out=$("$nf" run -q --sync --rules "$rules" --db "$work/db-file-sync" --source "$corpus" | sed -n 2p)
+file_out=$("$nf" run -q --rules "$rules" --db "$work/db-file" --source "$corpus" | rate_line)
+file_sync_out=$("$nf" run -q --sync --rules "$rules" --db "$work/db-file-sync" --source "$corpus" | rate_line)
 rm -rf "$work/db-file" "$work/db-file-sync"
 
 # ---- 2. latency at a fixed rate ------------------------------------------------
@@ -150,9 +154,24 @@ out=$( { run_peak "$nf" run -q --rules "$rules" --db "$work/db-backlog" \
   --source "kafka://$broker/$bl_topic?group=bench-bl-$id&exit=eof" >"$work/backlog.out" 2>"$work/backlog.err"; } 3>&1)
 bl_secs=${out% *}
 bl_peak=${out#* }
-bl_summary=$(sed -n 1,2p "$work/backlog.out" | tr '\n' ' ')
+bl_summary="$(sed -n 1p "$work/backlog.out") $(rate_line "$work/backlog.out")"
 log "backlog: $bl_secs s, peak RSS $((bl_peak / 1024)) MB; $bl_summary"
 rm -rf "$work/db-backlog"
+
+# The same with story ids off: what the consumer delivers when the story
+# thread (the pipeline's costliest stage) is not behind it.
+nostory_summary="" nostory_best=""
+for i in $(seq "$runs"); do
+  "$nf" run -q --no-stories --rules "$rules" --db "$work/db-ns-$i" \
+    --source "kafka://$broker/$topic?group=bench-ns-$id-$i&exit=eof" >"$work/run-ns-$i.out" 2>"$work/run-ns-$i.err"
+  line=$(rate_line "$work/run-ns-$i.out")
+  secs=${line%% s *}
+  if [[ -z "$nostory_best" ]] || python3 -c "import sys; sys.exit(0 if $secs < $nostory_best else 1)"; then
+    nostory_best=$secs
+    nostory_summary=$line
+  fi
+  rm -rf "$work/db-ns-$i"
+done
 
 kcat_rate=$(python3 -c "print(f'{$items/$kcat_best:,.0f} msgs/s, {$bytes/$kcat_best/1e6:.1f} MB/s')")
 nf_rate=$(python3 -c "print(f'{$items/$nf_best:,.0f} msgs/s, {$bytes/$nf_best/1e6:.1f} MB/s')")
@@ -164,6 +183,7 @@ nf_rate=$(python3 -c "print(f'{$items/$nf_best:,.0f} msgs/s, {$bytes/$nf_best/1e
   echo "| kcat -C -e to /dev/null (client ceiling) | $kcat_best s | $kcat_rate |"
   echo "| newsflow run, kafka source, wall incl. group join | $nf_best s | $nf_rate |"
   echo "| newsflow run, kafka source, runner summary | ${nf_summary%% s *} s | $(echo "$nf_summary" | awk '{print $3, $4, $5, $6}') |"
+  echo "| newsflow run, kafka source, --no-stories, runner summary | ${nostory_summary%% s *} s | $(echo "$nostory_summary" | awk '{print $3, $4, $5, $6}') |"
   echo "| newsflow run, file source (no fsync) | ${file_out%% s *} s | $(echo "$file_out" | awk '{print $3, $4, $5, $6}') |"
   echo "| newsflow run, file source --sync | ${file_sync_out%% s *} s | $(echo "$file_sync_out" | awk '{print $3, $4, $5, $6}') |"
   echo
