@@ -341,16 +341,17 @@ class Job {
   // Story thread (when stories are on): out_ -> story ids -> storied_, in
   // source order. Assignment is serial, so it runs beside the writer instead
   // of in it: batch n is assigned while batch n - 1 is stored. It reads the
-  // store only for a document older than the window, never waiting for the
-  // writer: it tells the stage how far the writer has got, and the stage
-  // answers a key of a batch not yet stored from its own assignments.
+  // store only for a document older than the window, and then first waits
+  // for the writer to have stored every batch before (WaitStored), so it
+  // sees what a writer doing both would have seen.
   void StartStoryThread() {
     if (!story_stage_) return;
     story_thread_ = std::thread([this] {
       story_status_ = ForEachInSourceOrder(out_, [this](Batch&& b) {
         auto t = Clock::now();
+        const uint64_t seq = b.seq;
         const uint64_t joined_before = story_stage_->index().stats().joined;
-        if (Status s = story_stage_->Process(b, StoredThrough()); !s.ok()) {
+        if (Status s = story_stage_->Process(b, [this, seq] { return WaitStored(seq); }); !s.ok()) {
           budget_.Release(b.bytes);
           return s;
         }
@@ -364,15 +365,23 @@ class Job {
     });
   }
 
-  // Batches with a seq below this are in the store.
-  uint64_t StoredThrough() {
-    std::lock_guard lock(stored_mu_);
-    return stored_through_;
+  // Returns once the writer has stored every batch before `seq`, or an
+  // error if it stopped first.
+  Status WaitStored(uint64_t seq) {
+    std::unique_lock lock(stored_mu_);
+    stored_cv_.wait(lock, [&] { return stored_through_ >= seq || writer_stopped_; });
+    if (stored_through_ >= seq) return Status::OK();
+    return Status::Internal("the writer stopped before the batches this one depends on were stored");
   }
-  // The writer stored every batch below `through`.
-  void MarkStored(uint64_t through) {
-    std::lock_guard lock(stored_mu_);
-    stored_through_ = std::max(stored_through_, through);
+  // The writer stored every batch below `through`; `stopped`: it will store
+  // no more.
+  void MarkStored(uint64_t through, bool stopped) {
+    {
+      std::lock_guard lock(stored_mu_);
+      stored_through_ = std::max(stored_through_, through);
+      writer_stopped_ = writer_stopped_ || stopped;
+    }
+    stored_cv_.notify_all();
   }
 
   // Writer (the caller's thread): batches in source order, each stored in
@@ -382,12 +391,13 @@ class Job {
     BoundedQueue<Batch>& input = story_thread_.joinable() ? storied_ : out_;
     Status fatal = ForEachInSourceOrder(input, [this](Batch&& b) {
       const Status s = WriteOne(b);
-      if (s.ok()) MarkStored(b.seq + 1);
+      MarkStored(s.ok() ? b.seq + 1 : 0, !s.ok());
       if (s.ok()) summary_->story_joined += b.story_joined;  // stored: the summary counts it
       budget_.Release(b.bytes);
       Recycle(std::move(b));
       return s;
     });
+    MarkStored(0, true);  // nothing more will be stored
     summary_->peak_inflight_bytes = budget_.peak();
     if (story_thread_.joinable()) {
       story_thread_.join();  // it closed storied_: done
@@ -812,7 +822,9 @@ class Job {
   std::thread story_thread_;
   Status story_status_;                 // the story thread's error, set before it closes storied_
   std::mutex stored_mu_;
+  std::condition_variable stored_cv_;
   uint64_t stored_through_ = 0;  // batches with seq below this are stored (guarded by stored_mu_)
+  bool writer_stopped_ = false;  // the writer failed or ended (guarded by stored_mu_)
   std::optional<CurrentRules> current_rules_;  // what the workers tag with (hot reload)
   std::thread reloader_;
   std::mutex reload_mu_;

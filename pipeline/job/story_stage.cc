@@ -38,55 +38,37 @@ Status StoryStage::Rebuild(const Normalizer& normalizer) {
   return Status::OK();
 }
 
-void StoryStage::ExpireStored(uint64_t stored_through) {
-  while (!unstored_keys_.empty() && unstored_keys_.front().first < stored_through) {
-    const uint64_t seq = unstored_keys_.front().first;
-    for (const std::string& key : unstored_keys_.front().second) {
-      auto it = unstored_.find(key);
-      if (it != unstored_.end() && it->second.seq == seq) unstored_.erase(it);  // not given again since
-    }
-    unstored_keys_.pop_front();
-  }
-}
-
-Status StoryStage::StoryOf(Item& it, uint64_t seq, std::string* story) {
+Status StoryStage::StoryOf(Item& it, const std::function<Status()>& stored_before, std::string* story) {
   const Document& d = it.doc;
   if (index_.Find(d.key)) {
     *story = index_.Update(d.key, d.source, d.time_ms, std::move(it.sketch));  // not needed after this step
-  } else if (index_.InWindow(d.time_ms)) {
-    *story = index_.Assign(d.key, d.source, d.time_ms, std::move(it.sketch));
-  } else if (auto u = unstored_.find(d.key); u != unstored_.end()) {
-    // Older than the window, and given a story in a batch the writer has
-    // not stored yet: the story it will be stored with.
-    *story = u->second.story;
-  } else {
-    // Older than the window: keep the story it was stored with, if any.
-    // Every batch that gave this key a story is stored (see unstored_).
-    storage::Record old;
-    bool found = false;
-    NEWSFLOW_RETURN_IF_ERROR(store_->Get(d.key, &old, &found));
-    *story = found && !old.story.empty() ? old.story : d.key;
+    return Status::OK();
   }
-  unstored_[d.key] = Assigned{seq, *story};
+  if (index_.InWindow(d.time_ms)) {
+    *story = index_.Assign(d.key, d.source, d.time_ms, std::move(it.sketch));
+    return Status::OK();
+  }
+  // Older than the window: keep the story it was stored with, if any (the
+  // batches before this one, which may store it, written first).
+  NEWSFLOW_RETURN_IF_ERROR(stored_before());
+  storage::Record old;
+  bool found = false;
+  NEWSFLOW_RETURN_IF_ERROR(store_->Get(d.key, &old, &found));
+  *story = found && !old.story.empty() ? old.story : d.key;
   return Status::OK();
 }
 
-Status StoryStage::Process(Batch& batch, uint64_t stored_through) {
-  ExpireStored(stored_through);
-  std::vector<std::string> keys;
-  keys.reserve(batch.items.size());
+Status StoryStage::Process(Batch& batch, const std::function<Status()>& stored_before) {
   size_t next = 0;
   for (Item& it : batch.items) {
     if (!it.error.empty()) continue;
     if (next >= batch.prepared.records.size() || batch.prepared.records[next].key != it.doc.key) {
       return Status::Internal(fmt::format("batch {}: prepared records do not match its items", batch.seq));
     }
-    NEWSFLOW_RETURN_IF_ERROR(StoryOf(it, batch.seq, &it.story));
+    NEWSFLOW_RETURN_IF_ERROR(StoryOf(it, stored_before, &it.story));
     NEWSFLOW_RETURN_IF_ERROR(storage::AssignStory(&batch.prepared.records[next], it.story));
-    keys.push_back(it.doc.key);
     ++next;
   }
-  unstored_keys_.emplace_back(batch.seq, std::move(keys));
   return Status::OK();
 }
 

@@ -2,8 +2,7 @@
 // prepared batch its story id (same-story clustering, pipeline/story/).
 //
 // Streaming and deterministic: documents are assigned in input order using
-// only documents stored before them (or assigned before them, in batches the
-// writer has not stored yet). A key stored before keeps its story (so
+// only documents stored before them. A key stored before keeps its story (so
 // re-ingesting the same input gives the same ids); a document older than the
 // window starts its own story. Open() rebuilds the window from the store, so
 // a restarted run assigns what an uninterrupted one would have.
@@ -16,13 +15,8 @@
 // for a batch whose records do not line up with its items.
 #pragma once
 
-#include <cstdint>
-#include <deque>
+#include <functional>
 #include <memory>
-#include <string>
-#include <unordered_map>
-#include <utility>
-#include <vector>
 
 #include "newsflow/storage/store.h"
 #include "pipeline/job/batch.h"
@@ -35,33 +29,21 @@ class StoryStage {
  public:
   static Status Open(storage::Store* store, const Normalizer& normalizer, const StoryOptions& options,
                      std::unique_ptr<StoryStage>* out);
-  // Assigns the batch's story ids. `stored_through`: every batch whose seq
-  // is below it is in the store (the writer's progress when this batch is
-  // taken up; batches are processed in seq order). A document older than
-  // the window keeps the story its key was last given: by this stage, if
-  // that was in a batch not yet stored, else as the store holds it. So
-  // assignment never waits for the writer.
-  Status Process(Batch& batch, uint64_t stored_through);
+  // `stored_before` is called before the store is read for a document (one
+  // older than the window, for the story it was stored with): it returns
+  // once every batch before this one is in the store, or an error if they
+  // never will be (the writer stopped).
+  Status Process(Batch& batch, const std::function<Status()>& stored_before);
   const StoryIndex& index() const { return index_; }
 
  private:
   StoryStage(storage::Store* store, const StoryOptions& options) : store_(store), index_(options) {}
   Status Rebuild(const Normalizer& normalizer);
-  Status StoryOf(Item& it, uint64_t seq, std::string* story);  // moves it.sketch into the index
-  // Forgets the assignments of the batches now stored.
-  void ExpireStored(uint64_t stored_through);
+  Status StoryOf(Item& it, const std::function<Status()>& stored_before,
+                 std::string* story);  // moves it.sketch into the index
 
   storage::Store* store_;
   StoryIndex index_;
-  // The story each key of an assigned but maybe not yet stored batch got
-  // (the last occurrence in source order), with that batch's seq; and the
-  // batches' keys in seq order, to forget them once stored.
-  struct Assigned {
-    uint64_t seq;
-    std::string story;
-  };
-  std::unordered_map<std::string, Assigned> unstored_;
-  std::deque<std::pair<uint64_t, std::vector<std::string>>> unstored_keys_;
 };
 
 }  // namespace newsflow::pipeline
