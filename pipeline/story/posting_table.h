@@ -3,9 +3,9 @@
 //
 // std::unordered_map allocated a node per trigram and chased a pointer per
 // lookup (~10% of the writer's time with story ids on); here a lookup is a
-// multiply, a shift and a probe of one flat array of (trigram, list) pairs, and a removed trigram's
-// list goes to a free pool with its capacity, so a steady window allocates
-// almost nothing. Linear probing with backward-shift deletion (no
+// multiply, a shift and a probe of one flat array of (trigram, list) pairs,
+// and a removed trigram's list goes to a free pool with its capacity, so a
+// steady window allocates almost nothing. Linear probing with backward-shift deletion (no
 // tombstones); the table doubles at half full. Fibonacci hashing uses the
 // high bits, since the indexed trigram hashes share their low bits (the
 // index keeps those whose hash & mask == 0).

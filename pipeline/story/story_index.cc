@@ -29,15 +29,7 @@ void StoryIndex::Advance(int64_t time_ms) {
 void StoryIndex::Evict(uint32_t slot) {
   Entry& e = slots_[slot];
   ++tally_[slot].generation;  // this slot's entries are stale from now on
-  // Probe for every trigram first, so the misses overlap (see Walk).
-  std::vector<uint32_t>& lists = walk_lists_;
-  lists.clear();
-  for (uint32_t g : e.sketch.grams) {
-    if (g & options_.index_mask) continue;
-    const uint32_t list = postings_.FindList(g);
-    if (list != PostingTable::kNoList) __builtin_prefetch(&postings_.List(list));
-    lists.push_back(list);
-  }
+  const std::vector<uint32_t>& lists = ProbeLists(e.sketch.grams, false);
   size_t k = 0;
   for (uint32_t g : e.sketch.grams) {
     if (g & options_.index_mask) continue;
@@ -128,6 +120,17 @@ void StoryIndex::Add(const std::string& key, std::string_view source, int64_t ti
   Insert(key, source, time_ms, story, std::move(sketch));
 }
 
+const std::vector<uint32_t>& StoryIndex::ProbeLists(const std::vector<uint32_t>& grams, bool add) {
+  probed_.clear();
+  for (uint32_t g : grams) {
+    if (g & options_.index_mask) continue;
+    const uint32_t list = add ? postings_.FindOrAddList(g) : postings_.FindList(g);
+    if (list != PostingTable::kNoList) __builtin_prefetch(&postings_.List(list));
+    probed_.push_back(list);
+  }
+  return probed_;
+}
+
 StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert_slot) {
   touched_.clear();
   const double log_n = std::log(static_cast<double>(by_key_.size()) + 1);
@@ -140,21 +143,9 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
   WalkMass mass;
   // Most of a walk is waiting for memory: the table's slot, the list's
   // header and its entries, for each trigram. So the table is probed for
-  // every trigram first (independent probes overlap, and each list header
-  // is fetched as soon as it is known), and each list's entries are fetched
-  // a few trigrams before they are walked.
-  std::vector<uint32_t>& lists = walk_lists_;
-  lists.clear();
-  for (uint32_t g : sketch.grams) {
-    if (g & options_.index_mask) {  // not indexed: neither evidence nor candidates
-      ++mass.unwalked;
-      mass.unwalked_sampled += InStorySample(g);
-      continue;
-    }
-    const uint32_t list = inserting ? postings_.FindOrAddList(g) : postings_.FindList(g);
-    if (list != PostingTable::kNoList) __builtin_prefetch(&postings_.List(list));
-    lists.push_back(list);
-  }
+  // every trigram first (ProbeLists), and each list's entries are fetched a
+  // few trigrams before they are walked.
+  const std::vector<uint32_t>& lists = ProbeLists(sketch.grams, inserting);
   constexpr size_t kAhead = 4;
   auto prefetch_entries = [&](size_t k) {
     if (k < lists.size() && lists[k] != PostingTable::kNoList) __builtin_prefetch(postings_.List(lists[k]).entries.data());
@@ -162,7 +153,11 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
   for (size_t k = 0; k < kAhead; ++k) prefetch_entries(k);
   size_t k = 0;
   for (uint32_t g : sketch.grams) {
-    if (g & options_.index_mask) continue;
+    if (g & options_.index_mask) {  // not indexed: neither evidence nor candidates
+      ++mass.unwalked;
+      mass.unwalked_sampled += InStorySample(g);
+      continue;
+    }
     prefetch_entries(k + kAhead);
     const uint32_t list = lists[k++];
     const bool in_sample = InStorySample(g);
@@ -298,12 +293,10 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   // Scoring reads six arrays of each candidate's sketch, each its own heap
   // block and most of them cold: ask for all of them at once, so that their
   // misses overlap instead of queueing one candidate at a time.
+  auto fetch = [](const auto& array) { __builtin_prefetch(array.data()); };
   for (const Candidate& c : cands) {
     const StorySketch& k = slots_[c.slot].sketch;
-    for (const void* block : {static_cast<const void*>(k.title_grams.data()), static_cast<const void*>(k.numbers.data()),
-                              static_cast<const void*>(k.title_numbers.data()), static_cast<const void*>(k.codes.data()),
-                              static_cast<const void*>(k.Sampled().data()), static_cast<const void*>(k.values.data())})
-      __builtin_prefetch(block);
+    fetch(k.title_grams), fetch(k.numbers), fetch(k.title_numbers), fetch(k.codes), fetch(k.Sampled()), fetch(k.values);
   }
   const StoryDoc self{&sketch, time_ms, source};
   RootMemo root_memo;  // candidates of one story share its root: score it once

@@ -10,8 +10,8 @@
 // best-scoring candidate the StoryModel calls "same" gives its story id,
 // provided the document does not contradict that story's earliest document
 // in the window (by time, then key; not asked of a link whose logit reaches
-// root_override), otherwise the
-// document starts a story whose id is its own key.
+// root_override), otherwise the document starts a story whose id is its own
+// key.
 //
 // Determinism: the result depends only on the set of documents in the window
 // and the new document, never on insertion order or slot numbers (candidates
@@ -123,10 +123,15 @@ class StoryIndex {
                   StorySketch&& sketch);
   uint64_t Tagged(uint32_t slot) const { return slot | (uint64_t{tally_[slot].generation} << 32); }
   void Evict(uint32_t slot);
+  // The list number of each indexed trigram of `grams`, in order
+  // (PostingTable::kNoList if absent, unless `add`: then created empty),
+  // their headers prefetched: the probes of one document overlap instead of
+  // waiting one after the other. Valid until the next call.
+  const std::vector<uint32_t>& ProbeLists(const std::vector<uint32_t>& grams, bool add);
   // Walks the postings of the sketch's trigrams: fills the tallies of the
-  // touched_ slots and returns the
-  // sketch's idf mass. Unless insert_slot is kNoSlot, also indexes the
-  // sketch's trigrams under that slot (appended after each list is walked).
+  // touched_ slots and returns the sketch's idf mass. Unless insert_slot is
+  // kNoSlot, also indexes the sketch's trigrams under that slot (appended
+  // after each list is walked).
   WalkMass Walk(const StorySketch& sketch, uint32_t insert_slot);
   void ClearWalk();
   // The evidence of a window document for the walked one (dense: the walked
@@ -168,7 +173,7 @@ class StoryIndex {
     float weight = 0;      // their idf mass
   };
   std::vector<SlotTally> tally_;
-  std::vector<uint32_t> walk_lists_;  // scratch: a walk's list numbers, per indexed trigram
+  std::vector<uint32_t> probed_;  // scratch: ProbeLists' list numbers, per indexed trigram
   std::vector<uint32_t> touched_;    // scratch: slots with a count
   std::vector<Candidate> cands_;     // scratch: the candidates of one Assign
   std::vector<double> log_df_;       // log(df + 1) for df <= posting_cap
