@@ -434,6 +434,9 @@ class Job {
       summary_->resumable = tracking_ || IsKafkaUri(o_.source) || (source_ && !source_->resume_key().empty());
     }
     if (result.ok() && tracking_ && !summary_->already_complete && !Stopped()) result = MarkDone();
+    // The source goes before the store: a Kafka consumer leaving its group
+    // still serves rebalance callbacks, and those read offsets from the store.
+    source_.reset();
     // Close() fails after a failed write or flush (the store refuses writes
     // after one, and a WAL-less store then has only its last flush); a
     // successful Close() means every write that returned OK is durable.

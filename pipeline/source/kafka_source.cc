@@ -598,6 +598,24 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
 }
 
 void KafkaSource::Assign(rd_kafka_topic_partition_list_t* parts) {
+  bool closing;
+  {
+    std::lock_guard lock(mu_);
+    closing = closing_;
+  }
+  if (closing) {
+    // A grant served by rd_kafka_consumer_close() (a rebalance was under way
+    // when the run stopped): decline it. Nothing reads these partitions any
+    // more, and the store their offsets live in may no longer be open.
+    if (Cooperative()) {
+      // An incremental grant cannot be declined; the close revokes it.
+      if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, parts)) rd_kafka_error_destroy(e);
+    } else {
+      rd_kafka_assign(rk_, nullptr);
+    }
+    LogInfo("kafka", "declined " + PartsText(parts, false) + " (closing)");
+    return;
+  }
   // Start at max(stored in this DB, committed in Kafka); librdkafka's own
   // committed-offset lookup (OFFSET_STORED) when this DB has nothing.
   PartList committed(rd_kafka_topic_partition_list_copy(parts));

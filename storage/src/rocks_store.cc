@@ -424,6 +424,10 @@ RocksStore::~RocksStore() {
   }
 }
 
+Status RocksStore::ClosedError() const {
+  return Status::Internal(fmt::format("store at {} is closed", path_));
+}
+
 Status RocksStore::Fail(std::string_view what, const rocksdb::Status& s) const {
   return FromRocks(fmt::format("{} in store at {}", what, path_), s);
 }
@@ -561,6 +565,7 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
 }
 
 Status RocksStore::Write(const PreparedWriteSet& set) {
+  if (!db_) return ClosedError();
   if (read_only_) {
     return Status::InvalidArgument(fmt::format("cannot write to store at {}: opened read-only", path_));
   }
@@ -615,6 +620,7 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
 
 Status RocksStore::Rewrite(const std::vector<PreparedRecord>& records, const std::vector<std::string>& expected,
                            const std::vector<ProgressMark>& progress, uint64_t* rewritten) {
+  if (!db_) return ClosedError();
   *rewritten = 0;
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot write to store at {}: opened read-only", path_));
   if (records.size() != expected.size())
@@ -642,6 +648,7 @@ Status RocksStore::Rewrite(const std::vector<PreparedRecord>& records, const std
 }
 
 Status RocksStore::GetEncoded(std::string_view key, std::string* out, bool* found) {
+  if (!db_) return ClosedError();
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), docs_, ToSlice(key), out);
   *found = s.ok();
   if (s.ok() || s.IsNotFound()) return Status::OK();
@@ -674,6 +681,7 @@ Status RocksStore::CollectAlerts(rocksdb::Iterator* it, bool forward, size_t lim
 }
 
 Status RocksStore::Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAlert>* out) {
+  if (!db_) return ClosedError();
   out->clear();
   if (alerts_ == nullptr) return Status::OK();
   if (after_seq == UINT64_MAX) return Status::OK();  // nothing comes after the last possible seq
@@ -685,6 +693,7 @@ Status RocksStore::Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAl
 }
 
 Status RocksStore::RecentAlerts(uint64_t before_seq, size_t limit, std::vector<StoredAlert>* out) {
+  if (!db_) return ClosedError();
   out->clear();
   if (alerts_ == nullptr || before_seq == 1) return Status::OK();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), alerts_));
@@ -699,6 +708,7 @@ Status RocksStore::RecentAlerts(uint64_t before_seq, size_t limit, std::vector<S
 }
 
 Status RocksStore::AlertSeq(std::string_view id, std::optional<uint64_t>* out) {
+  if (!db_) return ClosedError();
   out->reset();
   std::string v;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, std::string(kMetaAlertIdPrefix) + std::string(id), &v);
@@ -710,6 +720,7 @@ Status RocksStore::AlertSeq(std::string_view id, std::optional<uint64_t>* out) {
 }
 
 Status RocksStore::PendingAlerts(size_t limit, std::vector<StoredAlert>* out) {
+  if (!db_) return ClosedError();
   out->clear();
   if (outbox_ == nullptr) return Status::OK();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), outbox_));
@@ -727,6 +738,7 @@ Status RocksStore::PendingAlerts(size_t limit, std::vector<StoredAlert>* out) {
 }
 
 Status RocksStore::CountPendingAlerts(uint64_t* out) {
+  if (!db_) return ClosedError();
   *out = 0;
   if (outbox_ == nullptr) return Status::OK();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), outbox_));
@@ -736,6 +748,7 @@ Status RocksStore::CountPendingAlerts(uint64_t* out) {
 }
 
 Status RocksStore::AckAlerts(const std::vector<uint64_t>& seqs) {
+  if (!db_) return ClosedError();
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot write to store at {}: opened read-only", path_));
   std::lock_guard lock(write_mu_);  // as Write(): a Backup() sees the outbox between two writes
   if (!write_status_.ok()) return write_status_;
@@ -763,6 +776,7 @@ Status RocksStore::Commit(rocksdb::WriteBatch* batch, std::string_view what) {
 }
 
 Status RocksStore::CatchUp() {
+  if (!db_) return ClosedError();
   if (!read_only_) return Status::OK();
   if (rocksdb::Status s = db_->TryCatchUpWithPrimary(); !s.ok()) return Fail("catching up with the writer", s);
   return Status::OK();
@@ -800,6 +814,7 @@ Status RocksStore::AddDeadLetters(const std::vector<PreparedDeadLetter>& dls, ui
 }
 
 Status RocksStore::GetProgress(std::string_view source, std::optional<std::string>* out) {
+  if (!db_) return ClosedError();
   out->reset();
   std::string v;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, ProgressKey(source), &v);
@@ -810,6 +825,7 @@ Status RocksStore::GetProgress(std::string_view source, std::optional<std::strin
 }
 
 Status RocksStore::Checkpoint() {
+  if (!db_) return ClosedError();
   std::lock_guard lock(write_mu_);  // sets write_status_, which Backup() reads
   if (!db_ || read_only_ || !disable_wal_ || !write_status_.ok()) return write_status_;
   rocksdb::FlushOptions fo;
@@ -826,6 +842,7 @@ Status RocksStore::Checkpoint() {
 // ---- reads ------------------------------------------------------------------------
 
 Status RocksStore::Get(std::string_view key, Record* out, bool* found) {
+  if (!db_) return ClosedError();
   rocksdb::PinnableSlice v;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), docs_, ToSlice(key), &v);
   if (s.IsNotFound()) {
@@ -918,6 +935,7 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
 }
 
 Status RocksStore::Query(const QueryOptions& q, std::vector<Record>* out) {
+  if (!db_) return ClosedError();
   out->clear();
   if (q.limit > 0) out->reserve(std::min<size_t>(q.limit, 1024));
   return Scan(q, /*fetch=*/true, [&](std::string_view, Record* r) {
@@ -927,10 +945,12 @@ Status RocksStore::Query(const QueryOptions& q, std::vector<Record>* out) {
 }
 
 Status RocksStore::ForEach(const QueryOptions& q, const std::function<bool(const Record&)>& visit) {
+  if (!db_) return ClosedError();
   return Scan(q, /*fetch=*/true, [&](std::string_view, Record* r) { return visit(*r); });
 }
 
 Status RocksStore::Count(const QueryOptions& q, uint64_t* out) {
+  if (!db_) return ClosedError();
   // The index entries alone decide the match when the filter is only the
   // index's own key (one tag, one --any tag, or the stock) and the time range.
   const size_t conditions = q.tags.size() + q.any_tags.size() + q.not_tags.size() + (q.sources.empty() ? 0 : 1) +
@@ -947,6 +967,7 @@ Status RocksStore::Count(const QueryOptions& q, uint64_t* out) {
 }
 
 Status RocksStore::DeadLetters(size_t limit, std::vector<DeadLetter>* out) {
+  if (!db_) return ClosedError();
   out->clear();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), dead_letter_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -962,6 +983,7 @@ Status RocksStore::DeadLetters(size_t limit, std::vector<DeadLetter>* out) {
 }
 
 Status RocksStore::GetCounts(Counts* out) {
+  if (!db_) return ClosedError();
   rocksdb::ReadOptions ro;
   Counts c;
   if (Status st = ReadCounter(ro, kMetaCountDocs, &c.docs); !st.ok()) return st;
@@ -971,6 +993,7 @@ Status RocksStore::GetCounts(Counts* out) {
 }
 
 Status RocksStore::GetRulesetVersion(std::string* out) {
+  if (!db_) return ClosedError();
   rocksdb::PinnableSlice v;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, kMetaRulesetVersion, &v);
   if (s.IsNotFound()) {
@@ -984,6 +1007,7 @@ Status RocksStore::GetRulesetVersion(std::string* out) {
 
 Status RocksStore::GetOffset(std::string_view group, std::string_view topic, int32_t partition,
                              std::optional<int64_t>* out) {
+  if (!db_) return ClosedError();
   std::string key = OffsetKey(group, topic, partition);
   rocksdb::PinnableSlice v;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, key, &v);
@@ -1002,6 +1026,7 @@ Status RocksStore::GetOffset(std::string_view group, std::string_view topic, int
 }
 
 Status RocksStore::CountTagIndex(std::string_view tag, uint64_t* out) {
+  if (!db_) return ClosedError();
   std::string prefix = TagPrefix(tag);
   std::string upper = prefix;
   upper.back() = '\1';
@@ -1017,6 +1042,7 @@ Status RocksStore::CountTagIndex(std::string_view tag, uint64_t* out) {
 }
 
 Status RocksStore::ListTags(std::vector<std::string>* out) {
+  if (!db_) return ClosedError();
   out->clear();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), by_tag_));
   for (it->SeekToFirst(); it->Valid();) {
@@ -1035,6 +1061,7 @@ Status RocksStore::ListTags(std::vector<std::string>* out) {
 }
 
 Status RocksStore::ListSources(std::vector<std::string>* out) {
+  if (!db_) return ClosedError();
   out->clear();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), docs_));
   for (it->SeekToFirst(); it->Valid();) {
@@ -1055,6 +1082,7 @@ Status RocksStore::ListSources(std::vector<std::string>* out) {
 
 // Members newest-first in the index; returned earliest first.
 Status RocksStore::StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) {
+  if (!db_) return ClosedError();
   out->clear();
   if (by_story_ == nullptr || story.empty()) return Status::OK();
   std::optional<rocksdb::ManagedSnapshot> snapshot;

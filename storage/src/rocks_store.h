@@ -87,6 +87,8 @@ class RocksStore final : public Store {
   uint64_t LiveSstBytes();
 
   Status Fail(std::string_view what, const rocksdb::Status& s) const;
+  // What every call but Close() returns once the store is closed.
+  Status ClosedError() const;
   // Writes `batch` with the store's sync/WAL settings; a failure is kept in
   // write_status_ (no writes after it). The caller holds write_mu_.
   Status Commit(rocksdb::WriteBatch* batch, std::string_view what);

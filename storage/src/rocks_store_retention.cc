@@ -25,6 +25,7 @@
 namespace newsflow::storage {
 
 Status RocksStore::NewestTime(std::optional<int64_t>* out) {
+  if (!db_) return ClosedError();
   out->reset();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), by_time_));
   it->SeekToFirst();  // newest first
@@ -46,6 +47,7 @@ uint64_t RocksStore::LiveSstBytes() {
 }
 
 Status RocksStore::Prune(const PruneOptions& options, PruneStats* stats) {
+  if (!db_) return ClosedError();
   *stats = PruneStats{};
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot prune store at {}: opened read-only", path_));
   if (!write_status_.ok()) {
@@ -160,6 +162,7 @@ Status RocksStore::CompactAll() {
 }
 
 Status RocksStore::Backup(const std::string& backup_dir, BackupResult* out) {
+  if (!db_) return ClosedError();
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot back up store at {} from a reader", path_));
   std::lock_guard lock(write_mu_);  // the state between two writes
   if (!db_) return Status::Aborted(fmt::format("store at {} is closed", path_));

@@ -466,6 +466,30 @@ TEST_F(StoreTest, OffsetsRoundTrip) {
   EXPECT_EQ(off, std::optional<int64_t>(0));
 }
 
+// A closed store answers every call with an error instead of touching the
+// database it no longer has (a Kafka rebalance callback served while the
+// consumer leaves its group once read offsets from a closed store and crashed).
+TEST_F(StoreTest, CallsAfterCloseFailInsteadOfCrashing) {
+  WriteCorpus();
+  ASSERT_TRUE(store_->Close().ok());
+  std::optional<int64_t> off;
+  Status st = store_->GetOffset("g", "news", 0, &off);
+  EXPECT_EQ(st.code(), Status::Code::kInternal) << st.message();
+  Record r;
+  bool found = true;
+  EXPECT_EQ(store_->Get("cls:1", &r, &found).code(), Status::Code::kInternal);
+  std::vector<Record> docs;
+  EXPECT_EQ(store_->Query(QueryOptions{}, &docs).code(), Status::Code::kInternal);
+  EXPECT_TRUE(docs.empty());
+  Counts c;
+  EXPECT_EQ(store_->GetCounts(&c).code(), Status::Code::kInternal);
+  WriteSet ws;
+  ws.records = {MakeRecord("cls:9", 9000, {"ai"})};
+  EXPECT_EQ(store_->Write(ws).code(), Status::Code::kInternal);
+  EXPECT_EQ(store_->Checkpoint().code(), Status::Code::kInternal);
+  EXPECT_TRUE(store_->Close().ok());  // idempotent: the first result
+}
+
 TEST_F(StoreTest, RulesetVersion) {
   std::string v = "junk";
   ASSERT_TRUE(store_->GetRulesetVersion(&v).ok());

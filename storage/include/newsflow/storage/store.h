@@ -364,6 +364,7 @@ class Store {
   // truth about the tail of a run: a failure (a full disk) means the writes
   // since the last durable flush are not stored. Idempotent: a second call
   // returns the first result. The destructor closes too, but cannot report.
+  // Every other call after Close() fails with Internal ("closed").
   virtual Status Close() = 0;
 };
 
