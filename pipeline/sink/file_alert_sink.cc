@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include "pipeline/log/logger.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -41,22 +44,46 @@ class FileAlertSink : public AlertSink {
   std::string line_;
 };
 
+// The length of the file up to and including its last '\n' (0 if none).
+bool WholeLinesLength(int fd, off_t size, off_t* out) {
+  char buf[4096];
+  for (off_t end = size; end > 0;) {
+    const off_t start = end > static_cast<off_t>(sizeof buf) ? end - static_cast<off_t>(sizeof buf) : 0;
+    const ssize_t n = pread(fd, buf, static_cast<size_t>(end - start), start);
+    if (n != end - start) return false;
+    for (ssize_t i = n; i > 0; --i)
+      if (buf[i - 1] == '\n') {
+        *out = start + i;
+        return true;
+      }
+    end = start;
+  }
+  *out = 0;
+  return true;
+}
+
 }  // namespace
 
 Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out) {
   std::FILE* f = std::fopen(path.c_str(), "ab+");
   if (!f) return FileError("cannot open", path, errno);
-  // A write cut short (a full disk) may have left a partial last line: end
-  // it, so the alerts delivered again start on a line of their own.
+  // A write cut short (kill -9 mid-write, a full disk) leaves a partial last
+  // line. That alert was never acknowledged, so the store's outbox delivers
+  // it again: cut the fragment off, so every line of the file is one whole
+  // alert (jq and other JSON Lines readers stop at a torn line).
   struct stat st;
   if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    char last = '\n';
-    if (pread(fileno(f), &last, 1, st.st_size - 1) == 1 && last != '\n' &&
-        (std::fputc('\n', f) == EOF || std::fflush(f) != 0)) {
+    off_t whole = st.st_size;
+    if (!WholeLinesLength(fileno(f), st.st_size, &whole) ||
+        (whole < st.st_size && ftruncate(fileno(f), whole) != 0)) {
       const int e = errno;
       std::fclose(f);
-      return FileError("write", path, e);
+      return FileError("cutting the partial last line of", path, e);
     }
+    if (whole < st.st_size)
+      LogWarn("alerts", fmt::format("{}: cut a partial last line ({} bytes) left by an interrupted run; its alert is "
+                                    "delivered again",
+                                    path, st.st_size - whole));
   }
   *out = std::make_unique<FileAlertSink>(f, path);
   return Status::OK();

@@ -5,6 +5,7 @@
 // again before anything new (at least once: consumers de-duplicate by id).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <thread>
@@ -100,6 +101,39 @@ TEST(AlertOutbox, ACrashBetweenDeliveryAndAcknowledgementDeliversAgainOnRestart)
   auto third = RunStdin(tmp, "/dev/null", alerts);
   ASSERT_EQ(third.exit_code, 0) << third.err;
   EXPECT_EQ(JsonObject::LastLine(third.out).Uint("alerts_redelivered"), 0u);
+}
+
+// kill -9 in the middle of writing an alert leaves a partial last line; that
+// alert was not acknowledged, so the next run delivers it again. The next
+// run cuts the fragment off: every line of the file is one whole alert.
+TEST(AlertOutbox, APartialLastLineFromAnInterruptedWriteIsCutAndItsAlertDeliveredAgain) {
+  TempDir tmp;
+  std::ofstream(tmp.path("subs.yaml")) << kSubs;
+  WriteAllFixtures(tmp.path("all.jsonl"));
+  const std::string file = tmp.path("alerts.jsonl"), alerts = "file:" + file;
+  auto crash = RunStdin(tmp, tmp.path("all.jsonl"), alerts, "NEWSFLOW_TEST_EXIT_BEFORE_ALERT_ACK=1", "--batch 40");
+  ASSERT_EQ(crash.exit_code, 137) << crash.err << crash.out;
+  const std::string whole = ReadFile(file);
+  ASSERT_FALSE(whole.empty());
+  // What a write cut short leaves: the first part of one more alert line.
+  const std::string first_line = whole.substr(0, whole.find('\n'));
+  std::ofstream(file, std::ios::app) << first_line.substr(0, first_line.size() / 2);
+
+  auto again = RunStdin(tmp, tmp.path("all.jsonl"), alerts, "", "--batch 40");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const std::string after = ReadFile(file);
+  ASSERT_EQ(after.substr(0, whole.size()), whole) << "the lines before the fragment are kept as they were";
+  size_t lines = 0;
+  for (const JsonObject& a : JsonLines(after)) {
+    EXPECT_TRUE(a.ok()) << "a line that is not one whole alert: " << a.String("id");
+    ++lines;
+  }
+  EXPECT_EQ(lines, static_cast<size_t>(std::count(after.begin(), after.end(), '\n')));
+  EXPECT_EQ(after.back(), '\n');
+  std::set<std::string> delivered, logged;
+  for (const auto& [id, n] : FileIds(file)) delivered.insert(id);
+  for (const auto& [id, n] : LogIds(tmp.path("db"))) logged.insert(id);
+  EXPECT_EQ(delivered, logged);
 }
 
 TEST(AlertOutbox, AFullDiskSinkFailsTheRunAndTheAlertsWaitInTheStore) {

@@ -62,7 +62,10 @@ std::set<std::string> Expected(const std::string& db) {
 
 std::map<std::string, int> Delivered(const std::string& alerts) {
   std::map<std::string, int> n;
-  for (const JsonObject& a : JsonLines(ReadFile(alerts))) ++n[a.String("id")];
+  for (const JsonObject& a : JsonLines(ReadFile(alerts))) {
+    EXPECT_TRUE(a.ok()) << "a line of the alert file is not one whole alert";
+    ++n[a.String("id")];
+  }
   return n;
 }
 
