@@ -436,6 +436,7 @@ class Job {
     if (result.ok() && tracking_ && !summary_->already_complete && !Stopped()) result = MarkDone();
     // The source goes before the store: a Kafka consumer leaving its group
     // still serves rebalance callbacks, and those read offsets from the store.
+    const std::string identity = source_ ? source_->identity() : std::string();
     source_.reset();
     // Close() fails after a failed write or flush (the store refuses writes
     // after one, and a WAL-less store then has only its last flush); a
@@ -450,7 +451,7 @@ class Job {
       if (Status s = store_->Close(); !s.ok()) {
         summary_->durable = false;
         if (result.ok()) result = s.Prefixed("the run's documents are not all durable");
-        if (tracking_) CountDurable();
+        if (tracking_) CountDurable(identity);
       }
     }
     return result;
@@ -757,7 +758,8 @@ class Job {
 
   // After a failed write or flush: what the store made durable is what its
   // durable progress mark says; the summary reports that, not what was sent.
-  void CountDurable() {
+  // `identity`: the (already closed) source's progress key.
+  void CountDurable(const std::string& identity) {
     storage::StoreOptions ro;
     ro.path = o_.db;
     ro.read_only = true;
@@ -765,7 +767,7 @@ class Job {
     std::unique_ptr<storage::Store> reader;
     std::optional<std::string> text;
     FileProgress durable = base_;
-    if (storage::Store::Open(ro, &reader).ok() && reader->GetProgress(source_->identity(), &text).ok() && text)
+    if (storage::Store::Open(ro, &reader).ok() && reader->GetProgress(identity, &text).ok() && text)
       (void)FileProgress::Parse(*text, &durable).ok();
     summary_->stored = durable.stored >= base_.stored ? durable.stored - base_.stored : 0;
     summary_->dead_lettered = durable.dead >= base_.dead ? durable.dead - base_.dead : 0;

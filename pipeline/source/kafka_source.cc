@@ -608,7 +608,8 @@ void KafkaSource::Assign(rd_kafka_topic_partition_list_t* parts) {
     // when the run stopped): decline it. Nothing reads these partitions any
     // more, and the store their offsets live in may no longer be open.
     if (Cooperative()) {
-      // An incremental grant cannot be declined; the close revokes it.
+      // Answered all the same: while the group terminates, librdkafka turns
+      // an assign into an unassign.
       if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, parts)) rd_kafka_error_destroy(e);
     } else {
       rd_kafka_assign(rk_, nullptr);

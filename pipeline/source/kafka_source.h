@@ -86,7 +86,9 @@
 // out messages (Next() returns false), pauses its partitions, the runner
 // writes the batches already handed out with their offsets, and the source's
 // destructor commits the final offsets to Kafka and closes the consumer
-// (leaves the group).
+// (leaves the group). The runner destroys the source before it closes the
+// store: OffsetLookup must stay callable until then. A grant that the close
+// still serves (a rebalance was under way) is declined, its offsets unread.
 //
 // Threads: Next() is called by the reader thread, Committed() by the writer
 // thread; the source's poll thread runs rebalance callbacks. All three may

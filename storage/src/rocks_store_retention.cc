@@ -162,10 +162,9 @@ Status RocksStore::CompactAll() {
 }
 
 Status RocksStore::Backup(const std::string& backup_dir, BackupResult* out) {
-  if (!db_) return ClosedError();
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot back up store at {} from a reader", path_));
   std::lock_guard lock(write_mu_);  // the state between two writes
-  if (!db_) return Status::Aborted(fmt::format("store at {} is closed", path_));
+  if (!db_) return ClosedError();  // checked under the lock: Backup() may race with Close()
   if (!write_status_.ok()) {
     return Status::Aborted(fmt::format("store at {} failed a write: {}", path_, write_status_.message()));
   }

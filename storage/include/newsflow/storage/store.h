@@ -364,7 +364,8 @@ class Store {
   // truth about the tail of a run: a failure (a full disk) means the writes
   // since the last durable flush are not stored. Idempotent: a second call
   // returns the first result. The destructor closes too, but cannot report.
-  // Every other call after Close() fails with Internal ("closed").
+  // Every other call made after Close() returned fails with Internal
+  // ("closed"); none may run while Close() does.
   virtual Status Close() = 0;
 };
 
