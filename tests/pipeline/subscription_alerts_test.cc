@@ -174,17 +174,19 @@ TEST(SubscriptionAlerts, NoStoriesReingestRaisesNothingNew) {
   EXPECT_EQ(run(), 0u);
 }
 
-// An alert file whose last line a failed write cut short: the next alerts
-// start on a line of their own, so every one of them still parses.
-TEST(SubscriptionAlerts, APartialLastLineInTheAlertFileIsEndedFirst) {
+// An alert file whose last line a write cut short (kill -9, a full disk):
+// the fragment is cut off before anything is appended (its alert, never
+// acknowledged, waits in the outbox), so every line of the file parses.
+TEST(SubscriptionAlerts, APartialLastLineInTheAlertFileIsCutFirst) {
   TempDir tmp;
   std::ofstream(tmp.path("subs.yaml")) << kSubs;
-  std::ofstream(tmp.path("a.jsonl"), std::ios::binary) << "{\"id\":\"cut-sh";
+  const std::string earlier = "{\"id\":\"earlier/1\"}";
+  std::ofstream(tmp.path("a.jsonl"), std::ios::binary) << earlier << "\n{\"id\":\"cut-sh";
   const JsonObject s = RunWithSubscriptions(tmp, Fixture("ths"), tmp.path("a.jsonl"));
   ASSERT_GT(s.Uint("alerts"), 0u);
   const auto lines = testing::ReadLines(tmp.path("a.jsonl"));
   ASSERT_EQ(lines.size(), 1 + s.Uint("alerts"));
-  EXPECT_EQ(lines[0], "{\"id\":\"cut-sh");
+  EXPECT_EQ(lines[0], earlier);
   for (size_t i = 1; i < lines.size(); ++i) EXPECT_TRUE(JsonObject::Of(lines[i]).ok()) << lines[i].substr(0, 80);
 }
 
