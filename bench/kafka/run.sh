@@ -4,8 +4,10 @@
 #   1. throughput: the corpus in a topic, consumed to its end by
 #      `newsflow run --source kafka://...&exit=eof` (fresh DB and group each
 #      run, fsync per batch as always on the Kafka path), beside `kcat`
-#      consuming the same topic to /dev/null (the client's ceiling here) and
-#      the file source on the same corpus;
+#      consuming the same topic to /dev/null (the client's ceiling here),
+#      the pipeline's Kafka source alone (build/bench/kafka_consume: the
+#      same consumer, batches handed straight back, no pipeline behind it)
+#      and the file source on the same corpus;
 #   2. end-to-end latency at a fixed produce rate: record timestamp (the
 #      producer's CreateTime) -> RocksDB commit, from `--latency-out`;
 #   3. memory under a backlog: the corpus BACKLOG_REPEAT times in a topic,
@@ -14,13 +16,15 @@
 #   bench/kafka/run.sh                 uses/starts the broker (deploy/kafka/start.sh)
 #   NEWSFLOW_KAFKA_BOOTSTRAP=127.0.0.1:9092 bench/kafka/run.sh
 #
-# Environment: NEWSFLOW (binary, default build/newsflow), CORPUS, RULES
+# Environment: NEWSFLOW (binary, default build/newsflow), KAFKA_CONSUME
+# (default build/bench/kafka_consume), CORPUS, RULES
 # (default rules/sets), RUNS (3), PARTITIONS (2), RATE (2000 msgs/s),
 # LAT_ITEMS (20000), BACKLOG_REPEAT (10; 34 = 1.03M messages), WORK_DIR
 # (build/bench-kafka). Prints a Markdown summary (also in WORK_DIR/summary.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 nf=${NEWSFLOW:-$root/build/newsflow}
+consume=${KAFKA_CONSUME:-$root/build/bench/kafka_consume}
 corpus=${CORPUS:-$root/../shared/corpus/cls-shared.jsonl.gz}
 rules=${RULES:-$root/rules/sets}
 runs=${RUNS:-3}
@@ -31,6 +35,7 @@ backlog_repeat=${BACKLOG_REPEAT:-10}
 work=${WORK_DIR:-$root/build/bench-kafka}
 
 [[ -x "$nf" ]] || { echo "bench/kafka: $nf not built (deploy/build.sh)" >&2; exit 1; }
+[[ -x "$consume" ]] || { echo "bench/kafka: $consume not built (ninja -C build kafka_consume)" >&2; exit 1; }
 [[ -f "$corpus" ]] || { echo "bench/kafka: corpus $corpus not found" >&2; exit 1; }
 command -v kcat >/dev/null || { echo "bench/kafka: kcat missing (deploy/install-deps.sh)" >&2; exit 1; }
 rm -rf "$work"
@@ -83,6 +88,20 @@ for i in $(seq "$runs"); do
     -X enable.partition.eof=true >/dev/null" ; } 2>&1 | tail -n 1)
   log "kcat run $i: $secs s"
   kcat_best=$(python3 -c "print(min(x for x in [$secs, ${kcat_best:-1e9}]))")
+done
+
+# The Kafka source alone: best run by its first-message-to-end time.
+src_best="" src_wall=""
+for i in $(seq "$runs"); do
+  line=$("$consume" "kafka://$broker/$topic?group=bench-src-$id-$i&exit=eof")
+  read -r n wall steady < <(python3 -c "import json,sys; j=json.loads(sys.argv[1]); \
+print(j['messages'], j['wall_s'], j['first_to_end_s'])" "$line")
+  [[ "$n" == "$items" ]] || { log "kafka_consume run $i read $n of $items"; exit 1; }
+  log "kafka source alone, run $i: $steady s first message to end, $wall s wall (incl. group join)"
+  if [[ -z "$src_best" ]] || python3 -c "import sys; sys.exit(0 if $steady < $src_best else 1)"; then
+    src_best=$steady
+    src_wall=$wall
+  fi
 done
 
 nf_best="" nf_peak_1x=0 nf_summary=""
@@ -175,12 +194,17 @@ done
 
 kcat_rate=$(python3 -c "print(f'{$items/$kcat_best:,.0f} msgs/s, {$bytes/$kcat_best/1e6:.1f} MB/s')")
 nf_rate=$(python3 -c "print(f'{$items/$nf_best:,.0f} msgs/s, {$bytes/$nf_best/1e6:.1f} MB/s')")
+src_rate=$(python3 -c "print(f'{$items/$src_best:,.0f} msgs/s, {$bytes/$src_best/1e6:.1f} MB/s')")
+src_ratio=$(python3 -c "print(f'{$kcat_best/$src_best:.2f}x')")
+src_wall_rate=$(python3 -c "print(f'{$items/$src_wall:,.0f} msgs/s, {$bytes/$src_wall/1e6:.1f} MB/s')")
 {
   echo "corpus: $(basename "$corpus"), $items items, $mb MB; $partitions partitions; $(nproc) cores; best of $runs"
   echo
   echo "| what | time | rate |"
   echo "|---|---|---|"
   echo "| kcat -C -e to /dev/null (client ceiling) | $kcat_best s | $kcat_rate |"
+  echo "| newsflow Kafka source alone, first message to end ($src_ratio kcat) | $src_best s | $src_rate |"
+  echo "| newsflow Kafka source alone, wall incl. group join | $src_wall s | $src_wall_rate |"
   echo "| newsflow run, kafka source, wall incl. group join | $nf_best s | $nf_rate |"
   echo "| newsflow run, kafka source, runner summary | ${nf_summary%% s *} s | $(echo "$nf_summary" | awk '{print $3, $4, $5, $6}') |"
   echo "| newsflow run, kafka source, --no-stories, runner summary | ${nostory_summary%% s *} s | $(echo "$nostory_summary" | awk '{print $3, $4, $5, $6}') |"
