@@ -413,6 +413,21 @@ KafkaSource::~KafkaSource() {
     if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
       log_(std::string("final offset commit to Kafka failed: ") + rd_kafka_err2str(e));
   }
+  if (Cooperative()) {
+    // librdkafka before 2.4 can hang in rd_kafka_consumer_close() when an
+    // incremental grant arrives while it closes (its issue #4527). Leave the
+    // subscription first and serve the revoke here, so the close finds no
+    // assignment and no rebalance under way; at most 2 s.
+    rd_kafka_unsubscribe(rk_);
+    const auto deadline = Clock::now() + std::chrono::seconds(2);
+    while (Clock::now() < deadline) {
+      rd_kafka_topic_partition_list_t* raw = nullptr;
+      if (rd_kafka_assignment(rk_, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      const bool empty = PartList(raw)->cnt == 0;
+      if (empty) break;
+      if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 50)) rd_kafka_message_destroy(m);  // not handed out
+    }
+  }
   rd_kafka_consumer_close(rk_);  // leaves the group (runs the revoke callback)
   rd_kafka_destroy(rk_);
 }
