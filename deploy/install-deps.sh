@@ -8,6 +8,7 @@ PACKAGES=(
   librdkafka-dev libsimdjson-dev libhyperscan-dev librocksdb-dev libisal-dev
   libyaml-cpp-dev libopencc-dev opencc libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libre2-dev libpcre2-dev
+  libjemalloc-dev  # the newsflow binary's malloc
   libboost-dev  # Boost.Beast/Asio: the HTTP server (header-only)
   kcat python3 python3-yaml curl systemd  # curl: the desk examples; systemd: systemd-analyze verify of deploy/systemd
 )
