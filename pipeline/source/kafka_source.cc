@@ -7,12 +7,14 @@
 #include <librdkafka/rdkafka.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -207,7 +209,11 @@ class KafkaSource : public Source {
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
   void Assign(rd_kafka_topic_partition_list_t* parts);
   void Revoke(rd_kafka_topic_partition_list_t* parts);
-  bool Cooperative() const { return std::string(rd_kafka_rebalance_protocol(rk_)) == "COOPERATIVE"; }
+  // The group's negotiated protocol ("NONE" before the first join).
+  bool Cooperative() const {
+    const char* p = rd_kafka_rebalance_protocol(rk_);
+    return p != nullptr && std::string_view(p) == "COOPERATIVE";
+  }
 
   rd_kafka_t* rk_ = nullptr;
   std::string group_;
@@ -215,6 +221,7 @@ class KafkaSource : public Source {
   int linger_ms_ = 0;  // from KafkaConsumerTuning
   KafkaConsumerTuning tuning_;
   bool commit_to_kafka_ = true;
+  bool configured_cooperative_ = false;  // the URI asks for cooperative-sticky
   // Async Kafka commits are held back between a cooperative revoke and the
   // next assignment: librdkafka 2.0 declares the whole assignment lost when
   // such a commit meets the generation bumped by the second join
@@ -276,6 +283,7 @@ Status KafkaSource::ApplyParam(const std::string& k, const std::string& v, ConfB
         v != "roundrobin,range")
       return bad("must be cooperative-sticky, range, roundrobin or range,roundrobin");
     conf->Set("partition.assignment.strategy", v);
+    configured_cooperative_ = v == "cooperative-sticky";
   } else if (k == "reset") {
     if (v != "earliest" && v != "latest") return bad("must be earliest or latest");
     conf->Set("auto.offset.reset", v);
@@ -301,6 +309,7 @@ Status KafkaSource::ApplyParam(const std::string& k, const std::string& v, ConfB
     if (name == "enable.auto.commit" || name == "enable.auto.offset.store" || name == "group.id")
       return Status::InvalidArgument("kafka source: " + name + " is managed by newsflow");
     conf->Set(name, v);
+    if (name == "partition.assignment.strategy") configured_cooperative_ = v.find("cooperative") != std::string::npos;
   } else {
     return Status::InvalidArgument("kafka source: unknown parameter '" + k +
                                    "' (known: group, strategy, reset, inflight, inflight.mb, linger.ms, commit, "
@@ -401,10 +410,13 @@ KafkaSource::~KafkaSource() {
     for (const auto& [tp, st] : parts_)
       if (st.stored) rd_kafka_topic_partition_list_add(final_offsets.get(), tp.first.c_str(), tp.second)->offset = *st.stored;
   }
+  // The final commit and the cooperative leave below share 3 s: SIGTERM to
+  // exit must stay under 5 s.
+  const auto close_deadline = Clock::now() + std::chrono::seconds(3);
   if (final_offsets->cnt > 0 && commit_to_kafka_) {
     // Right after a broker restart the group coordinator may still be
-    // loading: retry transient errors for up to 2 s (shutdown must stay
-    // under 5 s). Recovery never depends on this commit; lag tools do.
+    // loading: retry transient errors for up to 2 s. Recovery never depends
+    // on this commit; lag tools do.
     const auto deadline = Clock::now() + std::chrono::seconds(2);
     rd_kafka_resp_err_t e;
     while ((e = rd_kafka_commit(rk_, final_offsets.get(), 0)) != RD_KAFKA_RESP_ERR_NO_ERROR &&
@@ -413,19 +425,20 @@ KafkaSource::~KafkaSource() {
     if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
       log_(std::string("final offset commit to Kafka failed: ") + rd_kafka_err2str(e));
   }
-  if (Cooperative()) {
+  if (configured_cooperative_ || Cooperative()) {
     // librdkafka before 2.4 can hang in rd_kafka_consumer_close() when an
     // incremental grant arrives while it closes (its issue #4527). Leave the
-    // subscription first and serve the revoke here, so the close finds no
-    // assignment and no rebalance under way; at most 2 s.
+    // subscription first and serve what is queued (a grant included) and
+    // the revoke here, so the close finds no assignment and no rebalance
+    // under way. Polled messages are dropped: never handed out, never
+    // committed.
     rd_kafka_unsubscribe(rk_);
-    const auto deadline = Clock::now() + std::chrono::seconds(2);
-    while (Clock::now() < deadline) {
+    const auto deadline = std::min(close_deadline, Clock::now() + std::chrono::seconds(2));
+    for (int timeout_ms = 0;; timeout_ms = 50) {
+      if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, timeout_ms)) rd_kafka_message_destroy(m);
       rd_kafka_topic_partition_list_t* raw = nullptr;
       if (rd_kafka_assignment(rk_, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) break;
-      const bool empty = PartList(raw)->cnt == 0;
-      if (empty) break;
-      if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 50)) rd_kafka_message_destroy(m);  // not handed out
+      if (PartList(raw)->cnt == 0 || Clock::now() >= deadline) break;
     }
   }
   rd_kafka_consumer_close(rk_);  // leaves the group (runs the revoke callback)
@@ -619,17 +632,19 @@ void KafkaSource::Assign(rd_kafka_topic_partition_list_t* parts) {
     closing = closing_;
   }
   if (closing) {
-    // A grant served by rd_kafka_consumer_close() (a rebalance was under way
-    // when the run stopped): decline it. Nothing reads these partitions any
-    // more, and the store their offsets live in may no longer be open.
+    // A grant served while the source closes (a rebalance was under way
+    // when the run stopped): its offsets are not read (the store may be
+    // closed) and its partitions are not tracked, so nothing of theirs is
+    // handed out or committed.
     if (Cooperative()) {
-      // Answered all the same: while the group terminates, librdkafka turns
-      // an assign into an unassign.
+      // Answered all the same. In rd_kafka_consumer_close() librdkafka turns
+      // it into an unassign; after the cooperative unsubscribe it is a real
+      // assignment, which that unsubscribe's revoke then takes back.
       if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, parts)) rd_kafka_error_destroy(e);
     } else {
       rd_kafka_assign(rk_, nullptr);
     }
-    LogInfo("kafka", "declined " + PartsText(parts, false) + " (closing)");
+    LogInfo("kafka", "not reading " + PartsText(parts, false) + " (closing)");
     return;
   }
   // Start at max(stored in this DB, committed in Kafka); librdkafka's own
