@@ -87,8 +87,9 @@
 // writes the batches already handed out with their offsets, and the source's
 // destructor commits the final offsets to Kafka and closes the consumer
 // (leaves the group). The runner destroys the source before it closes the
-// store: OffsetLookup must stay callable until then. A grant that the close
-// still serves (a rebalance was under way) is declined, its offsets unread.
+// store: OffsetLookup must stay callable until then. A grant served while
+// the source closes (a rebalance was under way) is not read: its offsets are
+// not looked up and nothing of it is handed out or committed.
 //
 // Threads: Next() is called by the reader thread, Committed() by the writer
 // thread; the source's poll thread runs rebalance callbacks. All three may

@@ -825,9 +825,9 @@ Status RocksStore::GetProgress(std::string_view source, std::optional<std::strin
 }
 
 Status RocksStore::Checkpoint() {
-  if (!db_) return ClosedError();
   std::lock_guard lock(write_mu_);  // sets write_status_, which Backup() reads
-  if (!db_ || read_only_ || !disable_wal_ || !write_status_.ok()) return write_status_;
+  if (!db_) return ClosedError();
+  if (read_only_ || !disable_wal_ || !write_status_.ok()) return write_status_;
   rocksdb::FlushOptions fo;
   fo.wait = false;
   fo.allow_write_stall = true;
@@ -859,6 +859,7 @@ Status RocksStore::Get(std::string_view key, Record* out, bool* found) {
 
 template <typename Visit>
 Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
+  if (!db_) return ClosedError();  // Query, ForEach and Count all read through here
   if (q.since_ms && q.until_ms && *q.since_ms > *q.until_ms) return Status::OK();
 
   // A snapshot keeps index and documents consistent against a concurrent
@@ -935,7 +936,6 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
 }
 
 Status RocksStore::Query(const QueryOptions& q, std::vector<Record>* out) {
-  if (!db_) return ClosedError();
   out->clear();
   if (q.limit > 0) out->reserve(std::min<size_t>(q.limit, 1024));
   return Scan(q, /*fetch=*/true, [&](std::string_view, Record* r) {
@@ -945,12 +945,10 @@ Status RocksStore::Query(const QueryOptions& q, std::vector<Record>* out) {
 }
 
 Status RocksStore::ForEach(const QueryOptions& q, const std::function<bool(const Record&)>& visit) {
-  if (!db_) return ClosedError();
   return Scan(q, /*fetch=*/true, [&](std::string_view, Record* r) { return visit(*r); });
 }
 
 Status RocksStore::Count(const QueryOptions& q, uint64_t* out) {
-  if (!db_) return ClosedError();
   // The index entries alone decide the match when the filter is only the
   // index's own key (one tag, one --any tag, or the stock) and the time range.
   const size_t conditions = q.tags.size() + q.any_tags.size() + q.not_tags.size() + (q.sources.empty() ? 0 : 1) +
