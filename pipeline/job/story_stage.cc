@@ -2,6 +2,9 @@
 #include "pipeline/job/story_stage.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -58,16 +61,39 @@ Status StoryStage::StoryOf(Item& it, const std::function<Status()>& stored_befor
   return Status::OK();
 }
 
+// A batch is assigned in event-time order (published time, then feed, then
+// arrival), not in arrival order: how the feeds happened to interleave within
+// a batch does not change its story ids. A later copy of a key (a feed
+// re-publishing an item) never sorts before an earlier copy, so the copies
+// keep their arrival order and the last one is what the index holds, as in
+// the store. Across batches the order is arrival order.
 Status StoryStage::Process(Batch& batch, const std::function<Status()>& stored_before) {
+  struct Slot {
+    int64_t time_ms;
+    size_t item, record;
+  };
+  std::vector<Slot> order;
+  order.reserve(batch.items.size());
+  std::unordered_map<std::string_view, int64_t> sort_time;  // of each key's latest copy so far
   size_t next = 0;
-  for (Item& it : batch.items) {
+  for (size_t i = 0; i < batch.items.size(); ++i) {
+    const Item& it = batch.items[i];
     if (!it.error.empty()) continue;
     if (next >= batch.prepared.records.size() || batch.prepared.records[next].key != it.doc.key) {
       return Status::Internal(fmt::format("batch {}: prepared records do not match its items", batch.seq));
     }
+    auto [at, fresh] = sort_time.try_emplace(it.doc.key, it.doc.time_ms);
+    if (!fresh) at->second = std::max(at->second, it.doc.time_ms);
+    order.push_back({at->second, i, next++});
+  }
+  std::stable_sort(order.begin(), order.end(), [&](const Slot& a, const Slot& b) {
+    if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
+    return batch.items[a.item].doc.source < batch.items[b.item].doc.source;
+  });
+  for (const Slot& s : order) {
+    Item& it = batch.items[s.item];
     NEWSFLOW_RETURN_IF_ERROR(StoryOf(it, stored_before, &it.story));
-    NEWSFLOW_RETURN_IF_ERROR(storage::AssignStory(&batch.prepared.records[next], it.story));
-    ++next;
+    NEWSFLOW_RETURN_IF_ERROR(storage::AssignStory(&batch.prepared.records[s.record], it.story));
   }
   return Status::OK();
 }

@@ -1,8 +1,11 @@
 // story_stage.h — the writer's step before store: gives every document of a
 // prepared batch its story id (same-story clustering, pipeline/story/).
 //
-// Streaming and deterministic: documents are assigned in input order using
-// only documents stored before them. A key stored before keeps its story (so
+// Streaming and deterministic: each batch is assigned in event-time order
+// (published time, feed, arrival; a later copy of a key never before an
+// earlier one) using only documents stored before them, so the interleaving
+// of the feeds within a batch does not change the ids; across batches the
+// order is arrival order. A key stored before keeps its story (so
 // re-ingesting the same input gives the same ids); a document older than the
 // window starts its own story. Open() rebuilds the window from the store, so
 // a restarted run assigns what an uninterrupted one would have.

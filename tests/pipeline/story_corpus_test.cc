@@ -49,7 +49,8 @@ class StoryCorpus : public ::testing::Test {
     dir_ = new testing::TempDir();
     ASSERT_TRUE(std::filesystem::exists(CorpusDir() + "/cls-shared.jsonl.gz"))
         << "these tests need the shared corpus beside the clone: " << CorpusDir();
-    for (auto [name, extra] : {std::pair{"july", ""}, std::pair{"july-reversed", " --reverse-ties"}}) {
+    for (auto [name, extra] : {std::pair{"july", ""}, std::pair{"july-reversed", " --reverse-ties"},
+                               std::pair{"july-jittered", " --jitter 120"}}) {
       auto m = RunShell("python3 " + SourcePath("tests/story/tools/merge_feeds.py") + " --corpus " + CorpusDir() +
                         " --since 2026-07-01 --until 2026-08-01 --out " + dir_->path(std::string(name) + ".jsonl") + extra);
       ASSERT_EQ(m.exit_code, 0) << m.err;
@@ -57,9 +58,9 @@ class StoryCorpus : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete dir_; }
 
-  static testing::CommandResult Run(const std::string& input, const std::string& db) {
+  static testing::CommandResult Run(const std::string& input, const std::string& db, const std::string& extra = "") {
     return RunShell(Newsflow() + " run -q --json --rules " + SourcePath("rules/sets") + " --source file:" + input +
-                    " --db " + db);
+                    " --db " + db + extra);
   }
   static std::string Path(const std::string& name) { return dir_->path(name); }
   static testing::TempDir* dir_;
@@ -158,23 +159,37 @@ TEST_F(StoryCorpus, HeldOutPairsPrecisionAndRecall) {
   std::printf("held-out pairs: precision %.3f recall %.3f\n", r.Double("precision"), r.Double("recall"));
 }
 
-// Another interleaving of the same items (same-second items in the reverse
-// feed order) groups documents alike. The issue asks for 99%; the streaming
-// single-link assignment reaches 98.05% (tests/story/README.md), held here
-// as a floor.
+// Another interleaving of the same items groups documents alike. The story
+// thread assigns each batch in event-time order, so how the feeds were
+// interleaved within a batch does not matter: same-second items in the
+// reverse feed order, or each line delayed by up to 2 minutes of uneven
+// delivery. In pure arrival order (batches of one item, as a slow live feed
+// gives) the streaming single-link assignment still depends on which of two
+// tied items came first: 98.05% (tests/story/README.md), held as a floor.
 TEST_F(StoryCorpus, AnotherInterleavingGroupsDocumentsAlike) {
-  for (auto [in, db] : {std::pair{"july.jsonl", "db-a"}, std::pair{"july-reversed.jsonl", "db-b"}}) {
-    auto r = Run(Path(in), Path(db));
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
+  struct Variant {
+    const char* input;
+    const char* db;
+    const char* extra;
+    double floor;
+  };
+  auto one = Run(Path("july.jsonl"), Path("db-a"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
   const auto a = Mates(StoredStories(Path("db-a")));
-  const auto b = Mates(StoredStories(Path("db-b")));
-  ASSERT_EQ(a.size(), b.size());
-  size_t same = 0;
-  for (const auto& [k, m] : a) same += b.count(k) && b.at(k) == m;
-  const double share = static_cast<double>(same) / static_cast<double>(a.size());
-  std::printf("grouped with the same documents: %.4f\n", share);
-  EXPECT_GE(share, 0.978);
+  for (const Variant& v : {Variant{"july-reversed.jsonl", "db-b", "", 0.99},
+                           Variant{"july-jittered.jsonl", "db-c", "", 0.99},
+                           Variant{"july-reversed.jsonl", "db-d", " --batch 1", 0.978}}) {
+    SCOPED_TRACE(std::string(v.input) + v.extra);
+    auto r = Run(Path(v.input), Path(v.db), v.extra);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto b = Mates(StoredStories(Path(v.db)));
+    ASSERT_EQ(a.size(), b.size());
+    size_t same = 0;
+    for (const auto& [k, m] : a) same += b.count(k) && b.at(k) == m;
+    const double share = static_cast<double>(same) / static_cast<double>(a.size());
+    std::printf("%s%s: grouped with the same documents: %.4f\n", v.input, v.extra, share);
+    EXPECT_GE(share, v.floor);
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // A file run killed with SIGKILL ten times, re-run after each kill, ends with
 // the same store as one clean run: the same keys (the distinct keys of the
-// input) with the same tags. Every re-run resumes where the durable state
+// input) with the same tags and the same story ids. Every re-run resumes where the durable state
 // of the killed one ends, so all the runs together process less than 1.5x
 // the records of one clean run.
 //
@@ -178,23 +178,36 @@ int64_t RunAndKill(const std::vector<std::string>& args, const std::string& path
   return -1;
 }
 
-// key -> tags of every stored document, read in process.
-std::map<std::string, std::set<std::string>> StoredTags(const std::string& db) {
+// Every stored document, read in process.
+std::vector<storage::Record> StoredRecords(const std::string& db) {
   storage::StoreOptions o;
   o.path = db;
   o.read_only = true;
   o.create_if_missing = false;
   std::unique_ptr<storage::Store> s;
   EXPECT_TRUE(storage::Store::Open(o, &s).ok());
-  std::map<std::string, std::set<std::string>> out;
-  if (!s) return out;
   std::vector<storage::Record> all;
+  if (!s) return all;
   storage::QueryOptions q;
   q.limit = 0;
   EXPECT_TRUE(s->Query(q, &all).ok());
-  for (const auto& r : all)
-    for (const auto& t : r.tags) out[r.key].insert(t.tag);
-  for (const auto& r : all) out.try_emplace(r.key);
+  return all;
+}
+
+// key -> tags of every stored document.
+std::map<std::string, std::set<std::string>> TagsOf(const std::vector<storage::Record>& all) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& r : all) {
+    auto& tags = out[r.key];
+    for (const auto& t : r.tags) tags.insert(t.tag);
+  }
+  return out;
+}
+
+// key -> story id of every stored document.
+std::map<std::string, std::string> StoriesOf(const std::vector<storage::Record>& all) {
+  std::map<std::string, std::string> out;
+  for (const auto& r : all) out[r.key] = r.story;
   return out;
 }
 
@@ -217,7 +230,9 @@ TEST(KillResume, TenKillsEndWithTheCleanStoreAndLessThanOneAndAHalfTimesTheWork)
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
   const auto cs = testing::JsonObject::LastLine(clean.out);
   ASSERT_EQ(cs.Uint("read"), lines) << clean.out;
-  const auto clean_tags = StoredTags(tmp.path("clean"));
+  const auto clean_records = StoredRecords(tmp.path("clean"));
+  const auto clean_tags = TagsOf(clean_records);
+  const auto clean_stories = StoriesOf(clean_records);
   ASSERT_EQ(clean_tags.size(), in.keys.size());
 
   // Kill points: sorted input lines drawn from the seed.
@@ -264,9 +279,21 @@ TEST(KillResume, TenKillsEndWithTheCleanStoreAndLessThanOneAndAHalfTimesTheWork)
   EXPECT_EQ(ls.Uint("resumed_from") + ls.Uint("read"), lines) << last.out;
   work += ls.Uint("read");
 
-  // The same store as the clean run: the count, the keys and every tag.
+  // The same store as the clean run: the count, the keys, every tag and
+  // every story id (each restart resumed at a batch boundary of the clean
+  // run's batching, and rebuilt the story window from the store).
   EXPECT_EQ(QueryCount(db), in.keys.size());
-  const auto tags = StoredTags(db);
+  const auto records = StoredRecords(db);
+  const auto tags = TagsOf(records);
+  const auto stories = StoriesOf(records);
+  size_t story_differs = 0;
+  for (const auto& [key, story] : clean_stories) {
+    auto it = stories.find(key);
+    if (it != stories.end() && it->second == story) continue;
+    if (++story_differs <= 5) ADD_FAILURE() << key << ": clean run's story " << story << ", killed runs' "
+                                            << (it == stories.end() ? "<absent>" : it->second);
+  }
+  EXPECT_EQ(story_differs, 0u) << "ten kill -9s must not change any story id";
   EXPECT_EQ(tags.size(), in.keys.size());
   EXPECT_TRUE(tags == clean_tags) << "keys or tags differ from the clean run";
   std::map<std::string, uint64_t> tag_counts;
