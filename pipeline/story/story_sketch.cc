@@ -2,6 +2,7 @@
 #include "pipeline/story/story_sketch.h"
 
 #include "pipeline/decode/stock_code.h"
+#include "pipeline/story/sort_unique_hashes.h"
 
 #include <algorithm>
 #include <array>
@@ -63,11 +64,6 @@ uint32_t Mix(uint64_t x) {
   x *= 0xc4ceb9fe1a85ec53ULL;
   x ^= x >> 33;
   return static_cast<uint32_t>(x);
-}
-
-void SortUnique(std::vector<uint32_t>* v) {
-  std::sort(v->begin(), v->end());
-  v->erase(std::unique(v->begin(), v->end()), v->end());
 }
 
 // Appends the code points of s to *cps (as NextCodePoint decodes them, one
@@ -292,7 +288,8 @@ void TextCodes(const std::vector<uint32_t>& c, std::vector<std::string>* out) {
       }
     }
     // "sz002552": a mainland market, six digits, nothing alphanumeric around.
-    if (i + 8 <= n && (i == 0 || !IsAsciiAlnum(c[i - 1])) && (i + 8 == n || !IsDigit(c[i + 8]))) {
+    if (IsAsciiAlpha(c[i]) && i + 8 <= n && (i == 0 || !IsAsciiAlnum(c[i - 1])) &&
+        (i + 8 == n || !IsDigit(c[i + 8]))) {
       const std::string_view market = MarketAt(c, i);
       if (market.empty() || market == "HK") continue;
       bool six = true;
@@ -376,25 +373,32 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   grams.clear();
   Trigrams(text, &grams, &out->length);
   out->dense = out->length < kStoryDenseBelow;
-  if (!out->dense) std::erase_if(grams, [](uint32_t g) { return !InStorySample(g); });
-  SortUnique(&grams);
+  if (!out->dense) {  // keep the sample; branch-free, a sampled trigram is a coin toss
+    size_t kept = 0;
+    for (uint32_t g : grams) {
+      grams[kept] = g;
+      kept += InStorySample(g);
+    }
+    grams.resize(kept);
+  }
+  SortUniqueHashes(&grams);
   out->grams.assign(grams.begin(), grams.end());
   if (out->dense)
     std::copy_if(out->grams.begin(), out->grams.end(), std::back_inserter(out->sampled_grams), InStorySample);
   grams.clear();
   Trigrams(h, &grams, nullptr);
-  SortUnique(&grams);
+  SortUniqueHashes(&grams);
   out->title_grams.assign(grams.begin(), grams.end());
   for (uint32_t g : out->title_grams) out->title_sampled += InStorySample(g);
   Numbers(text, &out->numbers, &out->values);
-  SortUnique(&out->numbers);
+  SortUniqueHashes(&out->numbers);
   Numbers(h, &out->title_numbers, nullptr);
-  SortUnique(&out->title_numbers);
+  SortUniqueHashes(&out->title_numbers);
   for (const std::string& code : stock_codes)
     if (!code.empty()) out->codes.push_back(HashCode(code));
   TextCodes(text, &codes);
   for (const std::string& code : codes) out->codes.push_back(HashCode(code));
-  SortUnique(&out->codes);
+  SortUniqueHashes(&out->codes);
   out->prefix = SpeakerPrefix(h);
 }
 

@@ -1,7 +1,9 @@
-// The story index's two data structures against plain references:
+// The story index's data structures against plain references:
 // SortedIntersectionSize (SSE2 blocks + scalar tail) against
-// std::set_intersection, and PostingTable (open addressing, backward-shift
-// deletion, rehash) against std::unordered_map, on random operations.
+// std::set_intersection, PostingTable (open addressing, backward-shift
+// deletion, rehash) against std::unordered_map, on random operations, and
+// SortUniqueHashes (bucket pass + insertion sort) against std::sort +
+// std::unique.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <unordered_map>
 
 #include "pipeline/story/posting_table.h"
+#include "pipeline/story/sort_unique_hashes.h"
 #include "pipeline/story/sorted_intersection.h"
 
 namespace newsflow::pipeline {
@@ -81,6 +84,34 @@ TEST(PostingTable, MatchesAMapThroughInsertsErasesAndGrowth) {
   table.Erase(g);
   EXPECT_TRUE(table.FindOrAdd(g).entries.empty());
   EXPECT_EQ(table.Find(g)->live, 0u);
+}
+
+
+// Uniform hashes (what the sketch sorts), heavy repeats, keys crowded into
+// one bucket (the top bits equal: the insertion sort does all the work),
+// already sorted and reversed input, every size from 0 to past the 4096
+// buckets' cap.
+TEST(SortUniqueHashes, EqualsSortAndUniqueOnEveryShapeAndSize) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 3000; ++round) {
+    const size_t n = round < 300 ? static_cast<size_t>(round) : rng() % (round % 50 == 0 ? 9000 : 600);
+    std::vector<uint32_t> v(n);
+    for (auto& x : v) {
+      switch (round % 5) {
+        case 0: x = static_cast<uint32_t>(rng()); break;
+        case 1: x = static_cast<uint32_t>(rng() % 37); break;                  // repeats
+        case 2: x = 0xABC00000u | static_cast<uint32_t>(rng() % 0x100000); break;  // one bucket
+        default: x = static_cast<uint32_t>(rng()) | (round % 5 == 3 ? 0xFFFFFF00u : 0u); break;
+      }
+    }
+    if (round % 7 == 0) std::sort(v.begin(), v.end());
+    if (round % 11 == 0) std::sort(v.rbegin(), v.rend());
+    std::vector<uint32_t> want = v;
+    std::sort(want.begin(), want.end());
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+    SortUniqueHashes(&v);
+    ASSERT_EQ(v, want) << "round " << round << ", " << n << " hashes";
+  }
 }
 
 }  // namespace
