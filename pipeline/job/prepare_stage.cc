@@ -43,6 +43,7 @@ void PrepareStage::Process(Batch& batch) const {
   storage::PreparedWriteSet& p = batch.prepared;
   p.records.clear();
   p.dead_letters.clear();
+  p.progress.clear();  // the story step and the writer add this batch's marks
   for (Item& it : batch.items) {
     if (it.error.empty()) {
       Status s = storage::PrepareRecord(ToRecord(it, it.tagged ? it.tagged->ruleset_version : ruleset_version_), &p);

@@ -472,7 +472,12 @@ class Job {
     writer_requests_ = std::make_unique<WriterRequestService>(store_.get(), o_.db, o_.rules_cache_dir);
     writer_requests_->Start();
     if (!o_.story.enabled) return Status::OK();
-    return StoryStage::Open(store_.get(), tagger_->normalizer(), o_.story, &story_stage_);
+    // A regular file's batches are cut alike on every run: it can take them
+    // in event-time order without its ids depending on timing. (A Kafka
+    // source is opened after the store: it reads its offsets there.)
+    const bool file = !kafka && source_ && source_->replayable();
+    const auto order = file ? StoryStage::Order::kEventTimeWithinBatch : StoryStage::Order::kArrival;
+    return StoryStage::Open(store_.get(), tagger_->normalizer(), o_.story, order, &story_stage_);
   }
 
   // Subscription tags are checked against the rule set's tags: a misspelt
@@ -559,7 +564,7 @@ class Job {
   Status WriteOne(Batch& b) {
     if (tracking_) AddProgress(b);
     if (!b.resume_mark.empty())
-      b.prepared.progress.assign(1, storage::ProgressMark{source_->resume_key(), b.resume_mark});
+      b.prepared.progress.push_back(storage::ProgressMark{source_->resume_key(), b.resume_mark});
     MaybeReloadSubscriptions();
     auto t = Clock::now();
     NEWSFLOW_RETURN_IF_ERROR(CollectAlerts(b));
@@ -744,7 +749,7 @@ class Job {
   void AddProgress(Batch& b) {
     for (const Item& it : b.items) ++(it.error.empty() ? progress_.stored : progress_.dead);
     progress_.records = b.end_record;
-    b.prepared.progress.assign(1, storage::ProgressMark{source_->identity(), progress_.Encode()});
+    b.prepared.progress.push_back(storage::ProgressMark{source_->identity(), progress_.Encode()});
   }
 
   Status MarkDone() {

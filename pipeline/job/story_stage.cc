@@ -2,6 +2,9 @@
 #include "pipeline/job/story_stage.h"
 
 #include <algorithm>
+#include <charconv>
+#include <climits>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -11,22 +14,38 @@
 namespace newsflow::pipeline {
 
 Status StoryStage::Open(storage::Store* store, const Normalizer& normalizer, const StoryOptions& options,
-                        std::unique_ptr<StoryStage>* out) {
-  std::unique_ptr<StoryStage> stage(new StoryStage(store, options));
+                        Order order, std::unique_ptr<StoryStage>* out) {
+  std::unique_ptr<StoryStage> stage(new StoryStage(store, options, order));
   NEWSFLOW_RETURN_IF_ERROR(stage->Rebuild(normalizer).Prefixed("story index"));
   *out = std::move(stage);
   return Status::OK();
 }
 
-// The window is every stored document within window_ms of the newest one.
+// The window is every stored document within window_ms of the watermark:
+// the one the last stored batch persisted, or the newest stored time if
+// that is newer (a store written without story ids). The persisted mark
+// matters when the newest document seen was later replaced by a copy with
+// an earlier time: the uninterrupted run's window had moved past it.
 Status StoryStage::Rebuild(const Normalizer& normalizer) {
+  std::optional<std::string> mark;
+  NEWSFLOW_RETURN_IF_ERROR(store_->GetProgress(kWatermarkMark, &mark));
+  int64_t watermark = INT64_MIN;
+  if (mark) {
+    const char* end = mark->data() + mark->size();
+    if (auto [p, ec] = std::from_chars(mark->data(), end, watermark); ec != std::errc() || p != end) {
+      return Status::Corruption(fmt::format("stored story watermark is not a time: \"{}\"", *mark));
+    }
+  }
   storage::QueryOptions newest;
   newest.limit = 1;
   std::vector<storage::Record> records;
   NEWSFLOW_RETURN_IF_ERROR(store_->Query(newest, &records));
+  if (!records.empty()) watermark = std::max(watermark, records.front().time_ms);
+  if (watermark == INT64_MIN) return Status::OK();
+  index_.RaiseWatermark(watermark);
   if (records.empty()) return Status::OK();
   storage::QueryOptions window;
-  window.since_ms = records.front().time_ms - index_.options().window_ms;
+  window.since_ms = watermark - index_.options().window_ms;
   window.limit = 0;
   NEWSFLOW_RETURN_IF_ERROR(store_->Query(window, &records));
   std::reverse(records.begin(), records.end());  // oldest first, so the watermark only rises
@@ -61,12 +80,12 @@ Status StoryStage::StoryOf(Item& it, const std::function<Status()>& stored_befor
   return Status::OK();
 }
 
-// A batch is assigned in event-time order (published time, then feed, then
-// arrival), not in arrival order: how the feeds happened to interleave within
-// a batch does not change its story ids. A later copy of a key (a feed
-// re-publishing an item) never sorts before an earlier copy, so the copies
-// keep their arrival order and the last one is what the index holds, as in
-// the store. Across batches the order is arrival order.
+// A regular file's batch is assigned in event-time order (published time,
+// then feed, then arrival), not in arrival order: how the feeds happened to
+// interleave within a batch does not change its story ids. A later copy of a
+// key (a feed re-publishing an item) never sorts before an earlier copy, so
+// the copies keep their arrival order and the last one is what the index
+// holds, as in the store.
 Status StoryStage::Process(Batch& batch, const std::function<Status()>& stored_before) {
   struct Slot {
     int64_t time_ms;
@@ -82,19 +101,28 @@ Status StoryStage::Process(Batch& batch, const std::function<Status()>& stored_b
     if (next >= batch.prepared.records.size() || batch.prepared.records[next].key != it.doc.key) {
       return Status::Internal(fmt::format("batch {}: prepared records do not match its items", batch.seq));
     }
-    auto [at, fresh] = sort_time.try_emplace(it.doc.key, it.doc.time_ms);
-    if (!fresh) at->second = std::max(at->second, it.doc.time_ms);
-    order.push_back({at->second, i, next++});
+    int64_t t = it.doc.time_ms;
+    if (order_ == Order::kEventTimeWithinBatch) {
+      auto [at, fresh] = sort_time.try_emplace(it.doc.key, t);
+      if (!fresh) at->second = std::max(at->second, t);
+      t = at->second;
+    }
+    order.push_back({t, i, next++});
   }
-  std::stable_sort(order.begin(), order.end(), [&](const Slot& a, const Slot& b) {
-    if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
-    return batch.items[a.item].doc.source < batch.items[b.item].doc.source;
-  });
+  if (order_ == Order::kEventTimeWithinBatch) {
+    std::stable_sort(order.begin(), order.end(), [&](const Slot& a, const Slot& b) {
+      if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
+      return batch.items[a.item].doc.source < batch.items[b.item].doc.source;
+    });
+  }
   for (const Slot& s : order) {
     Item& it = batch.items[s.item];
     NEWSFLOW_RETURN_IF_ERROR(StoryOf(it, stored_before, &it.story));
     NEWSFLOW_RETURN_IF_ERROR(storage::AssignStory(&batch.prepared.records[s.record], it.story));
   }
+  // Stored with the batch, atomically: a restart rebuilds the window up to
+  // where this batch left it.
+  if (!order.empty()) batch.prepared.progress.push_back({kWatermarkMark, std::to_string(index_.watermark())});
   return Status::OK();
 }
 

@@ -1,14 +1,21 @@
 // story_stage.h — the writer's step before store: gives every document of a
 // prepared batch its story id (same-story clustering, pipeline/story/).
 //
-// Streaming and deterministic: each batch is assigned in event-time order
+// Streaming and deterministic: a document is assigned using only the
+// documents assigned before it. The order is the arrival order, except for
+// a regular file (Order::kEventTimeWithinBatch), whose batches are cut the
+// same way on every run and after every restart (given the same --batch and
+// --max-record-bytes): there each batch is taken in event-time order
 // (published time, feed, arrival; a later copy of a key never before an
-// earlier one) using only documents stored before them, so the interleaving
-// of the feeds within a batch does not change the ids; across batches the
-// order is arrival order. A key stored before keeps its story (so
-// re-ingesting the same input gives the same ids); a document older than the
-// window starts its own story. Open() rebuilds the window from the store, so
-// a restarted run assigns what an uninterrupted one would have.
+// earlier one), so how the feeds interleave within a batch does not change
+// the ids. Live inputs (stdin, pipes, follow:, Kafka) hand on batches as
+// timing allows, so they keep arrival order: their ids depend only on the
+// order items arrive. A key stored before keeps its story (so re-ingesting
+// the same input gives the same ids); a document older than the window
+// keeps the story it was stored with, or starts its own. Open() rebuilds
+// the window from the store, up to the watermark the last stored batch
+// persisted, so a restarted run assigns what an uninterrupted one would
+// have.
 //
 // Ownership: borrows the Store and the Normalizer (for re-sketching stored
 // documents at Open); owns the StoryIndex. Threads: one thread at a time
@@ -30,7 +37,12 @@ namespace newsflow::pipeline {
 
 class StoryStage {
  public:
-  static Status Open(storage::Store* store, const Normalizer& normalizer, const StoryOptions& options,
+  enum class Order { kArrival, kEventTimeWithinBatch };
+  // The meta mark (Store::GetProgress) under which each batch stores the
+  // window's watermark after it.
+  static constexpr const char* kWatermarkMark = "story-window";
+
+  static Status Open(storage::Store* store, const Normalizer& normalizer, const StoryOptions& options, Order order,
                      std::unique_ptr<StoryStage>* out);
   // `stored_before` is called before the store is read for a document (one
   // older than the window, for the story it was stored with): it returns
@@ -40,13 +52,15 @@ class StoryStage {
   const StoryIndex& index() const { return index_; }
 
  private:
-  StoryStage(storage::Store* store, const StoryOptions& options) : store_(store), index_(options) {}
+  StoryStage(storage::Store* store, const StoryOptions& options, Order order)
+      : store_(store), index_(options), order_(order) {}
   Status Rebuild(const Normalizer& normalizer);
   Status StoryOf(Item& it, const std::function<Status()>& stored_before,
                  std::string* story);  // moves it.sketch into the index
 
   storage::Store* store_;
   StoryIndex index_;
+  Order order_;
 };
 
 }  // namespace newsflow::pipeline

@@ -83,6 +83,10 @@ class StoryIndex {
            StorySketch sketch);
 
   int64_t watermark() const { return watermark_; }
+  // Moves the watermark to `time_ms` if that is newer, evicting what falls
+  // out of the window (rebuilding after a restart: the watermark the
+  // uninterrupted run had reached).
+  void RaiseWatermark(int64_t time_ms) { Advance(time_ms); }
   size_t size() const { return by_key_.size(); }
   // Heap bytes held (sketches, keys, postings), for the per-item cost figure.
   size_t MemoryBytes() const;

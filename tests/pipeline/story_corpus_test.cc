@@ -1,7 +1,7 @@
 // Same-story ids on the real feeds (../shared/corpus): the held-out month
 // (2026-07) of cls, eastmoney and ths merged in time order
 // (tests/story/tools/merge_feeds.py) and stored with story assignment.
-//   * a run interrupted by a restart gives exactly the ids of one run;
+//   * a run killed with SIGKILL and restarted gives exactly the ids of one run;
 //   * another interleaving of the same items groups documents alike;
 //   * query --collapse shows one document per story;
 //   * the held-out labelled pairs (tests/story/pairs_holdout.jsonl) are
@@ -15,6 +15,7 @@
 #include <simdjson.h>
 
 #include "json_util.h"
+#include "run_and_kill.h"
 #include "stored_stories.h"
 #include "test_util.h"
 
@@ -67,20 +68,42 @@ class StoryCorpus : public ::testing::Test {
 };
 testing::TempDir* StoryCorpus::dir_ = nullptr;
 
+// The restart is a real one: the run is killed with SIGKILL halfway through
+// the file and run again, resuming from its last checkpoint. The input has
+// its same-second items in the reverse feed order, so the order within a
+// batch matters (event time is not arrival order).
 TEST_F(StoryCorpus, RestartedRunGivesTheSameStoryIdsAndCollapseShowsEachStoryOnce) {
-  const std::string whole = Path("july.jsonl");
-  auto one = Run(whole, Path("db-one"));
+  const std::string whole = Path("july-reversed.jsonl");
+  const std::vector<std::string> args = {Newsflow(), "run", "-q", "--json", "--rules", SourcePath("rules/sets"),
+                                         "--source", "file:" + whole,
+                                         // the reader stays close behind the writer, which checkpoints often
+                                         "--checkpoint-records", "2000", "--max-inflight-bytes", "4194304"};
+  auto with_db = [&](const std::string& db) {
+    auto a = args;
+    a.insert(a.end(), {"--db", db});
+    return a;
+  };
+  auto joined = [](const std::vector<std::string>& a) {
+    std::string s;
+    for (const auto& x : a) s += (s.empty() ? "" : " ") + x;
+    return s;
+  };
+  auto one = RunShell(joined(with_db(Path("db-one"))));
   ASSERT_EQ(one.exit_code, 0) << one.err;
   const auto summary = JsonObject::LastLine(one.out);
   EXPECT_GT(summary.Uint("story_joined"), 1000u) << "the feeds report many stories more than once";
 
-  // The same input in two runs: a restart after 8,000 lines.
-  ASSERT_EQ(RunShell("(head -n 8000 " + whole + " > " + Path("part1.jsonl") + " && tail -n +8001 " + whole + " > " +
-                     Path("part2.jsonl") + ")").exit_code, 0);
-  for (const char* part : {"part1.jsonl", "part2.jsonl"}) {
-    auto r = Run(Path(part), Path("db-two"));
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
+  // The same input in two runs: killed once its reader is past half of the
+  // file, then run to the end.
+  int status = 0;
+  const int64_t killed_at = testing::RunAndKill(with_db(Path("db-two")), whole,
+                                                std::filesystem::file_size(whole) / 2, Path("killed.log"), &status);
+  ASSERT_GT(killed_at, 0) << "the run ended before it could be killed (status " << status << ")";
+  auto rest = RunShell(joined(with_db(Path("db-two"))));
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  const auto resumed = JsonObject::LastLine(rest.out);
+  EXPECT_GT(resumed.Uint("resumed_from"), 0u) << "the killed run left no checkpoint: nothing was restarted";
+  EXPECT_LT(resumed.Uint("resumed_from"), summary.Uint("read"));
   const auto a = StoredStories(Path("db-one"));
   const auto b = StoredStories(Path("db-two"));
   ASSERT_GT(a.size(), 19000u);
