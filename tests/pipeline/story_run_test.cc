@@ -21,6 +21,11 @@ using testing::StoredStories;
 using testing::SourcePath;
 using testing::TempDir;
 
+// One report (two renderings of it are one story), at kT0 and later.
+constexpr int64_t kT0 = 1780000000;
+const std::string kTitle = "宁德时代与奔驰签署固态电池合作协议";
+const std::string kDigest = "宁德时代与奔驰签署固态电池合作协议，双方将在德国共建研发中心，并计划于2027年实现量产。";
+
 std::string ThsLine(const std::string& id, int64_t ctime, const std::string& title, const std::string& digest) {
   return R"({"id":")" + id + R"(","ctime":")" + std::to_string(ctime) + R"(","title":")" + title +
          R"(","digest":")" + digest + R"("})";
@@ -33,15 +38,12 @@ std::string ThsLine(const std::string& id, int64_t ctime, const std::string& tit
 // it only once batch 0 is written.
 TEST(StoryRun, AReportOlderThanTheWindowKeepsTheStoryStoredInTheBatchBefore) {
   TempDir tmp;
-  const int64_t t0 = 1780000000;
-  const std::string title = "宁德时代与奔驰签署固态电池合作协议";
-  const std::string digest = "宁德时代与奔驰签署固态电池合作协议，双方将在德国共建研发中心，并计划于2027年实现量产。";
   {
     std::ofstream f(tmp.path("in.jsonl"));
-    f << ThsLine("900001", t0, title, digest) << "\n"
-      << ThsLine("900002", t0 + 60, title, digest) << "\n"
-      << ThsLine("900003", t0 + 48 * 3600, "央行开展逆回购操作", "央行今日开展1000亿元7天期逆回购操作，中标利率1.4%。") << "\n"
-      << ThsLine("900002", t0 + 60, title, digest) << "\n";
+    f << ThsLine("900001", kT0, kTitle, kDigest) << "\n"
+      << ThsLine("900002", kT0 + 60, kTitle, kDigest) << "\n"
+      << ThsLine("900003", kT0 + 48 * 3600, "央行开展逆回购操作", "央行今日开展1000亿元7天期逆回购操作，中标利率1.4%。") << "\n"
+      << ThsLine("900002", kT0 + 60, kTitle, kDigest) << "\n";
   }
   for (int run = 0; run < 20; ++run) {  // the race, if any, has 20 chances
     const std::string db = tmp.path("db" + std::to_string(run));
@@ -65,13 +67,10 @@ TEST(StoryRun, AReportOlderThanTheWindowKeepsTheStoryStoredInTheBatchBefore) {
 // timing.
 TEST(StoryRun, AFileBatchIsAssignedInEventTimeOrderLiveInputInArrivalOrder) {
   TempDir tmp;
-  const int64_t t0 = 1780000000;
-  const std::string title = "宁德时代与奔驰签署固态电池合作协议";
-  const std::string digest = "宁德时代与奔驰签署固态电池合作协议，双方将在德国共建研发中心，并计划于2027年实现量产。";
   {
     std::ofstream f(tmp.path("in.jsonl"));
-    f << ThsLine("900012", t0 + 60, title, digest) << "\n"  // the later report, delivered first
-      << ThsLine("900011", t0, title, digest) << "\n";
+    f << ThsLine("900012", kT0 + 60, kTitle, kDigest) << "\n"  // the later report, delivered first
+      << ThsLine("900011", kT0, kTitle, kDigest) << "\n";
   }
   struct Case {
     const char* name;
@@ -99,15 +98,13 @@ TEST(StoryRun, AFileBatchIsAssignedInEventTimeOrderLiveInputInArrivalOrder) {
 // the run was one or two.
 TEST(StoryRun, ARestartKeepsTheWatermarkOfAReplacedNewestDocument) {
   TempDir tmp;
-  const int64_t t0 = 1780000000;
-  const std::string title = "宁德时代与奔驰签署固态电池合作协议";
-  const std::string digest = "宁德时代与奔驰签署固态电池合作协议，双方将在德国共建研发中心，并计划于2027年实现量产。";
   const std::string other = "央行今日开展1000亿元7天期逆回购操作，中标利率1.4%。";
   {
     std::ofstream p1(tmp.path("p1.jsonl")), p2(tmp.path("p2.jsonl")), all(tmp.path("all.jsonl"));
-    const std::string a = ThsLine("900021", t0, title, digest), k1 = ThsLine("900022", t0 + 48 * 3600, "央行开展逆回购操作", other),
-                      k2 = ThsLine("900022", t0 + 3600, "央行开展逆回购操作", other),
-                      b = ThsLine("900023", t0 + 2 * 3600, title, digest);
+    const std::string a = ThsLine("900021", kT0, kTitle, kDigest);
+    const std::string k1 = ThsLine("900022", kT0 + 48 * 3600, "央行开展逆回购操作", other);
+    const std::string k2 = ThsLine("900022", kT0 + 3600, "央行开展逆回购操作", other);
+    const std::string b = ThsLine("900023", kT0 + 2 * 3600, kTitle, kDigest);
     p1 << a << "\n" << k1 << "\n" << k2 << "\n";
     p2 << b << "\n";
     all << a << "\n" << k1 << "\n" << k2 << "\n" << b << "\n";
