@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace newsflow::storage {
@@ -78,11 +79,15 @@ inline std::string TimeIndexKey(int64_t time_ms, std::string_view key) {
   return k;
 }
 
-// The stored documents' own stock codes, non-empty and unique: their by_stock keys.
+// The stored documents' own stock codes, non-empty and unique (in their
+// first order): their by_stock keys. Linear: a feed's stock list is as long
+// as the record allows.
 inline std::vector<std::string> IndexedStockCodes(const std::vector<std::string>& codes) {
   std::vector<std::string> out;
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(codes.size());
   for (const auto& c : codes)
-    if (!c.empty() && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    if (!c.empty() && seen.insert(c).second) out.push_back(c);
   return out;
 }
 

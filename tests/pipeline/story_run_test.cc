@@ -63,8 +63,8 @@ TEST(StoryRun, AReportOlderThanTheWindowKeepsTheStoryStoredInTheBatchBefore) {
 // arrival: the later report arriving first does not make it the story's
 // root, so the ids do not depend on how the feeds interleaved within the
 // batch. Across batches (here: batches of one record) arrival order
-// decides, and so it does for live input (stdin), whose batches are cut by
-// timing.
+// decides, and so it does for stdin (not replayable, even redirected from
+// a file: live input's batches are cut by timing).
 TEST(StoryRun, AFileBatchIsAssignedInEventTimeOrderLiveInputInArrivalOrder) {
   TempDir tmp;
   {

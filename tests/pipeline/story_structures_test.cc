@@ -112,6 +112,15 @@ TEST(SortUniqueHashes, EqualsSortAndUniqueOnEveryShapeAndSize) {
     SortUniqueHashes(&v);
     ASSERT_EQ(v, want) << "round " << round << ", " << n << " hashes";
   }
+  // A crafted list: 100,000 values of 47 distinct hashes that share their top
+  // 12 bits (as stock codes an input chose could). It takes the std::sort
+  // path (quadratic in the insertion sort: seconds instead of milliseconds).
+  std::vector<uint32_t> crowded(100000);
+  for (size_t i = 0; i < crowded.size(); ++i) crowded[i] = 0x12300000u | static_cast<uint32_t>((i * 7919) % 47);
+  SortUniqueHashes(&crowded);
+  std::vector<uint32_t> distinct(47);
+  for (uint32_t k = 0; k < 47; ++k) distinct[k] = 0x12300000u | k;
+  EXPECT_EQ(crowded, distinct);
 }
 
 }  // namespace
