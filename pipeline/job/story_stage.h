@@ -8,9 +8,9 @@
 // --max-record-bytes): there each batch is taken in event-time order
 // (published time, feed, arrival; a later copy of a key never before an
 // earlier one), so how the feeds interleave within a batch does not change
-// the ids. Live inputs (stdin, pipes, follow:, Kafka) hand on batches as
-// timing allows, so they keep arrival order: their ids depend only on the
-// order items arrive. A key stored before keeps its story (so re-ingesting
+// the ids. Inputs that cannot be replayed (stdin, even redirected from a
+// file; pipes, follow:, Kafka) may hand on batches as timing allows, so they
+// keep arrival order: their ids depend only on the order items arrive. A key stored before keeps its story (so re-ingesting
 // the same input gives the same ids); a document older than the window
 // keeps the story it was stored with, or starts its own. Open() rebuilds
 // the window from the store, up to the watermark the last stored batch

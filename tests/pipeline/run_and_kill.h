@@ -1,5 +1,6 @@
 // run_and_kill.h — starts a run and kills it with SIGKILL at a given input
-// position, for the tests that restart an interrupted run.
+// position, for the tests that restart an interrupted run; and the same
+// argv as a shell command line, for the runs that complete.
 #pragma once
 
 #include <fcntl.h>
@@ -17,6 +18,13 @@
 #include <vector>
 
 namespace newsflow::testing {
+
+// `args` joined by spaces, for RunShell (the arguments hold no spaces).
+inline std::string CommandLine(const std::vector<std::string>& args) {
+  std::string s;
+  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
 
 // Starts `args`; kills it with SIGKILL once it has read `kill_at` bytes of
 // `path`. Returns the position it had read when killed, or -1 if it exited

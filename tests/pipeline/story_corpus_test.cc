@@ -83,12 +83,7 @@ TEST_F(StoryCorpus, RestartedRunGivesTheSameStoryIdsAndCollapseShowsEachStoryOnc
     a.insert(a.end(), {"--db", db});
     return a;
   };
-  auto joined = [](const std::vector<std::string>& a) {
-    std::string s;
-    for (const auto& x : a) s += (s.empty() ? "" : " ") + x;
-    return s;
-  };
-  auto one = RunShell(joined(with_db(Path("db-one"))));
+  auto one = RunShell(testing::CommandLine(with_db(Path("db-one"))));
   ASSERT_EQ(one.exit_code, 0) << one.err;
   const auto summary = JsonObject::LastLine(one.out);
   EXPECT_GT(summary.Uint("story_joined"), 1000u) << "the feeds report many stories more than once";
@@ -99,7 +94,7 @@ TEST_F(StoryCorpus, RestartedRunGivesTheSameStoryIdsAndCollapseShowsEachStoryOnc
   const int64_t killed_at = testing::RunAndKill(with_db(Path("db-two")), whole,
                                                 std::filesystem::file_size(whole) / 2, Path("killed.log"), &status);
   ASSERT_GT(killed_at, 0) << "the run ended before it could be killed (status " << status << ")";
-  auto rest = RunShell(joined(with_db(Path("db-two"))));
+  auto rest = RunShell(testing::CommandLine(with_db(Path("db-two"))));
   ASSERT_EQ(rest.exit_code, 0) << rest.err;
   const auto resumed = JsonObject::LastLine(rest.out);
   EXPECT_GT(resumed.Uint("resumed_from"), 0u) << "the killed run left no checkpoint: nothing was restarted";

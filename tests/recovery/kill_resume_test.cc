@@ -44,6 +44,7 @@ namespace newsflow::pipeline {
 namespace {
 
 using testing::Newsflow;
+using testing::CommandLine;
 using testing::RunAndKill;
 using testing::RunShell;
 using testing::SourcePath;
@@ -104,12 +105,6 @@ std::vector<std::string> RunArgs(const Input& in, const std::string& db) {
           // Small batches and checkpoints: the writer stays close behind the
           // reader and a kill loses little.
           "--batch", "64", "--checkpoint-records", "1000"};
-}
-
-std::string Join(const std::vector<std::string>& args) {
-  std::string s;
-  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
-  return s;
 }
 
 // The durable progress mark of `in` in the store (0 records if none yet).
@@ -180,7 +175,7 @@ TEST(KillResume, TenKillsEndWithTheCleanStoreAndLessThanOneAndAHalfTimesTheWork)
   ASSERT_EQ(in.keys.size(), lines) << "every line has its own key";
 
   // One clean run: the reference.
-  auto clean = RunShell(Join(RunArgs(in, tmp.path("clean"))));
+  auto clean = RunShell(CommandLine(RunArgs(in, tmp.path("clean"))));
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
   const auto cs = testing::JsonObject::LastLine(clean.out);
   ASSERT_EQ(cs.Uint("read"), lines) << clean.out;
@@ -223,7 +218,7 @@ TEST(KillResume, TenKillsEndWithTheCleanStoreAndLessThanOneAndAHalfTimesTheWork)
   EXPECT_GE(advanced, static_cast<uint64_t>(kKills / 2)) << "most killed runs made durable progress";
 
   // The last re-run completes, from where the durable state ends.
-  auto last = RunShell(Join(RunArgs(in, db)));
+  auto last = RunShell(CommandLine(RunArgs(in, db)));
   ASSERT_EQ(last.exit_code, 0) << last.err;
   const auto ls = testing::JsonObject::LastLine(last.out);
   EXPECT_TRUE(ls.Bool("durable")) << last.out;
@@ -263,7 +258,7 @@ TEST(KillResume, TenKillsEndWithTheCleanStoreAndLessThanOneAndAHalfTimesTheWork)
               static_cast<double>(work) / static_cast<double>(cs.Uint("read")));
 
   // Finished: a run of the same file does nothing and says so.
-  auto done = RunShell(Join(RunArgs(in, db)));
+  auto done = RunShell(CommandLine(RunArgs(in, db)));
   ASSERT_EQ(done.exit_code, 0) << done.err;
   const auto ds = testing::JsonObject::LastLine(done.out);
   EXPECT_TRUE(ds.Bool("already_complete")) << done.out;
