@@ -30,4 +30,5 @@ command -v llvm-symbolizer >/dev/null && export ASAN_SYMBOLIZER_PATH="$(command 
 
 echo "== tests (ASan + UBSan)"
 cd "$root/build-asan"
-ctest --output-on-failure --timeout 900 -LE 'kafka|slow' -E '^quickstart' "$@"
+# Two at a time, as tests/run.sh.
+ctest --output-on-failure --timeout 900 -j "${NEWSFLOW_TEST_JOBS:-2}" -LE 'kafka|slow' -E '^quickstart' "$@"

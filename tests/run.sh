@@ -29,4 +29,6 @@ fi
 
 echo "== tests"
 cd "$root/build"
-ctest --output-on-failure --timeout 900 "$@"
+# Two at a time (the machine has two cores); the kafka tests take turns on the
+# broker (tests/CMakeLists.txt: RESOURCE_LOCK kafka_broker).
+ctest --output-on-failure --timeout 900 -j "${NEWSFLOW_TEST_JOBS:-2}" "$@"
