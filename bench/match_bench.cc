@@ -10,6 +10,9 @@
 //                        database), block scan per document; reports the
 //                        comparison keywords
 //     hyperscan-literal  CompiledRules compiled from the comparison keywords
+//     literal-tier       the same keywords in CompiledRules' literal tier
+//                        (CompileOptions::literal_tier_from = 0: a
+//                        character-wise Aho-Corasick automaton)
 //                        only (literal API): the same keyword set as the peers
 //     hyperscan-batched  raw Hyperscan over 64 KB blocks of joined documents
 //     re2set, pcre2-jit, naive   see engines/*.h
@@ -37,10 +40,13 @@
 //                        name (the pipeline's database with the list
 //                        deployed as rules); reports the comparison
 //                        keywords + the names, as the peers' patterns file
+//     literal-tier       the same CompiledRules with every literal in its
+//                        Aho-Corasick tier (literal_tier_from = 0)
 //     hyperscan-batched  raw literal database of the same patterns, 64 KB
 //                        blocks
 //     scan+evaluate      the first one's CompiledRules::Tag (scan + rule
 //                        evaluation) on title '\n' body: the pipeline's cost
+//     scan+evaluate-tier the same with the literal tier
 //   Counters: build_s (compile), db_bytes, scratch_bytes, heap_bytes (heap
 //   in use that the build left: database and rule tables, glibc mallinfo2),
 //   build_rss_bytes / build_peak_rss_bytes (resident memory after / at the
@@ -70,9 +76,10 @@ std::vector<std::string_view> BackToBack(const std::vector<std::string>& texts, 
   return views;
 }
 
-const std::vector<std::string> kMatchEngines = {"hyperscan", "hyperscan-literal", "hyperscan-batched",
+const std::vector<std::string> kMatchEngines = {"hyperscan", "hyperscan-literal", "literal-tier", "hyperscan-batched",
                                                 "re2set",    "pcre2-jit",         "naive"};
-const std::vector<std::string> kSweepEngines = {"hyperscan", "hyperscan-batched", "re2set", "pcre2-jit", "naive"};
+const std::vector<std::string> kSweepEngines = {"hyperscan", "literal-tier", "hyperscan-batched", "re2set", "pcre2-jit",
+                                                "naive"};
 
 PatternSource ProjectSource() {
   return [](std::string* e) { return ProjectSpecs(e); };
@@ -223,7 +230,7 @@ void BM_SweepRules(benchmark::State& state, std::string engine, size_t n) {
     state.SkipWithError(GetCorpus("cls").error.c_str());
     return;
   }
-  if (Quick() && n >= 100000 && engine.rfind("hyperscan", 0) != 0) {
+  if (Quick() && n >= 100000 && engine.rfind("hyperscan", 0) != 0 && engine != "literal-tier") {
     state.SkipWithError("not run: skipped by --quick (building this engine for 100k patterns takes seconds); see a full run");
     return;
   }
@@ -355,7 +362,8 @@ WatchBuilt& WatchlistEngine(const std::string& engine, size_t n) {
   std::string err;
   std::vector<PatternSpec> specs = WatchlistSpecs(n, &err);
   rules::RuleSet set;
-  if (err.empty() && engine == "hyperscan") err = WatchlistRuleSet(n, &set);
+  const bool uses_rule_set = engine == "hyperscan" || engine == "literal-tier";
+  if (err.empty() && uses_rule_set) err = WatchlistRuleSet(n, &set);
   if (!err.empty()) {
     b.error = err;
     return w;
@@ -366,7 +374,7 @@ WatchBuilt& WatchlistEngine(const std::string& engine, size_t n) {
     b.error = "unknown engine " + engine;
     return w;
   }
-  if (engine == "hyperscan") static_cast<HyperscanEngine*>(b.engine.get())->UseRuleSet(set);
+  if (uses_rule_set) static_cast<HyperscanEngine*>(b.engine.get())->UseRuleSet(set);
   const bool peak = ResetPeakRss();
   const double rss0 = ProcStatusBytes("VmRSS"), heap0 = HeapInUseBytes();
   const auto t0 = Clock::now();
@@ -395,13 +403,13 @@ void BM_Watchlist(benchmark::State& state, std::string engine, size_t n) {
 
 // The pipeline's own cost with the list deployed: scan + evaluate of the real
 // rules + one rule per name (the `hyperscan` row's database).
-void BM_WatchlistTag(benchmark::State& state, size_t n) {
+void BM_WatchlistTag(benchmark::State& state, std::string engine, size_t n) {
   const Corpus& c = GetCorpus("cls");
   if (!c.error.empty()) {
     state.SkipWithError(c.error.c_str());
     return;
   }
-  WatchBuilt& w = WatchlistEngine("hyperscan", n);
+  WatchBuilt& w = WatchlistEngine(engine, n);
   if (!w.built.error.empty()) {
     state.SkipWithError(("not run: " + w.built.error).c_str());
     return;
@@ -436,6 +444,7 @@ void BM_WatchlistTag(benchmark::State& state, size_t n) {
   state.counters["watch_tags"] = benchmark::Counter(static_cast<double>(watch_tags), avg);
   state.counters["rules"] = benchmark::Counter(static_cast<double>(compiled.rule_set().rules.size()), avg);
   state.counters["watchlist"] = benchmark::Counter(static_cast<double>(n), avg);
+  state.counters["literal_tier_patterns"] = benchmark::Counter(static_cast<double>(compiled.literal_tier_patterns()), avg);
 }
 
 const std::vector<size_t> kWatchlistSizes = {20000, 100000};
@@ -473,10 +482,13 @@ void RegisterAll() {
       RegisterBenchmark(("sweep/keywords/" + e + "/" + subset).c_str(), BM_SweepKeywords, e, subset)
           ->Unit(benchmark::kMillisecond);
   for (size_t n : kWatchlistSizes) {
-    for (const std::string e : {"hyperscan", "hyperscan-batched"})
+    for (const std::string e : {"hyperscan", "literal-tier", "hyperscan-batched"})
       RegisterBenchmark(("watchlist/" + e + "/" + std::to_string(n)).c_str(), BM_Watchlist, e, n)
           ->Unit(benchmark::kMillisecond);
-    RegisterBenchmark(("watchlist/scan+evaluate/" + std::to_string(n)).c_str(), BM_WatchlistTag, n)
+    RegisterBenchmark(("watchlist/scan+evaluate/" + std::to_string(n)).c_str(), BM_WatchlistTag, "hyperscan", n)
+        ->Unit(benchmark::kMillisecond);
+    RegisterBenchmark(("watchlist/scan+evaluate-tier/" + std::to_string(n)).c_str(), BM_WatchlistTag,
+                      "literal-tier", n)
         ->Unit(benchmark::kMillisecond);
   }
   for (const std::string e : {"hyperscan", "hyperscan-batched", "re2set", "pcre2-jit"})

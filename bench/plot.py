@@ -19,18 +19,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 CORPORA = ["cls", "eastmoney", "ths", "fincuge", "long"]
-ENGINES = ["hyperscan", "hyperscan-literal", "hyperscan-batched", "aho-corasick-rust", "daachorse", "re2set",
-           "pyahocorasick", "pcre2-jit", "naive"]
-SWEEP_ENGINES = ["hyperscan", "hyperscan-batched", "aho-corasick-rust", "daachorse", "re2set", "pyahocorasick",
-                 "pcre2-jit", "naive"]
+ENGINES = ["hyperscan", "hyperscan-literal", "literal-tier", "hyperscan-batched", "aho-corasick-rust", "daachorse",
+           "re2set", "pyahocorasick", "pcre2-jit", "naive"]
+SWEEP_ENGINES = ["hyperscan", "literal-tier", "hyperscan-batched", "aho-corasick-rust", "daachorse", "re2set",
+                 "pyahocorasick", "pcre2-jit", "naive"]
 # Watch lists: engine -> the row of the same engine on the comparison keywords
 # alone over cls (the list's n = 0).
-WATCHLIST_ENGINES = {"hyperscan": "match/hyperscan/cls", "hyperscan-batched": "match/hyperscan-batched/cls",
-                     "scan+evaluate": "stage/scan+evaluate/cls", "aho-corasick-rust": "match/aho-corasick-rust/cls",
+WATCHLIST_ENGINES = {"hyperscan": "match/hyperscan/cls", "literal-tier": "match/literal-tier/cls",
+                     "hyperscan-batched": "match/hyperscan-batched/cls", "scan+evaluate": "stage/scan+evaluate/cls",
+                     "scan+evaluate-tier": None, "aho-corasick-rust": "match/aho-corasick-rust/cls",
                      "daachorse": "match/daachorse/cls"}
+# CompileOptions::kDefaultLiteralTierFrom: from this many literals the
+# pipeline's CompiledRules puts them in the literal tier.
+LITERAL_TIER_FROM = 80000
 PEERS_OF_TARGET = ["re2set", "pyahocorasick", "aho-corasick-rust", "pcre2-jit", "naive"]
 COLORS = {"hyperscan": "#1f77b4", "hyperscan-literal": "#6baed6", "hyperscan-batched": "#08306b",
           "aho-corasick-rust": "#d62728", "daachorse": "#e377c2", "re2set": "#2ca02c", "scan+evaluate": "#17becf", "pyahocorasick": "#ff7f0e",
+          "literal-tier": "#8c564b", "scan+evaluate-tier": "#bcbd22",
           "pcre2-jit": "#9467bd", "naive": "#7f7f7f", "memchr": "#000000"}
 
 
@@ -210,35 +215,48 @@ def watchlist_tables(by):
     out.append("|---|---:|---:|---:|---:|---:|---|---:|---:|")
     for e, base in WATCHLIST_ENGINES.items():
         for n in [0] + sizes:
-            b = by.get(base if n == 0 else f"watchlist/{e}/{n}")
+            b = by.get(base if n == 0 else f"watchlist/{e}/{n}") if (n or base) else None
             if b is None:
                 continue
             if "not_run" in b:
                 out.append(f"| {e} | {n:,} | | {b['not_run']} | | | | | |")
                 continue
-            if e.startswith("hyperscan"):
+            if e.startswith("hyperscan") or e == "literal-tier":
                 mem = f"db {fmt_bytes(b.get('db_bytes'))}" + (f", heap {fmt_bytes(b.get('heap_bytes'))}" if n and b.get("heap_bytes") else "")
-            elif e == "scan+evaluate":
-                mem = "as hyperscan"
+            elif e.startswith("scan+evaluate"):
+                mem = "as literal-tier" if e.endswith("-tier") else "as hyperscan"
             else:
                 mem = f"heap {fmt_bytes(b.get('heap_bytes'))}"
             pk = b.get("build_peak_rss_bytes") or 0
             # In the benchmark process the allocator reuses memory freed by
             # earlier builds: a lower bound there, shown only when >= 1 MB.
             peak = "" if not n or e.startswith("scan") or pk < 1e6 else (
-                ("≥ " if e.startswith("hyperscan") else "") + fmt_bytes(pk))
+                ("≥ " if e.startswith("hyperscan") or e == "literal-tier" else "") + fmt_bytes(pk))
             pairs = b.get("pairs") if b.get("pairs") is not None else b.get("tags")
             pats = b.get("patterns")
             out.append(f"| {e} | {n:,} | {f'{int(pats):,}' if pats else ''} | {mbs(b):,.1f} | {ips(b):,.0f} | "
-                       f"{'' if e == 'scan+evaluate' else format(b.get('build_s') or 0, '.3f')} | {mem} | {peak} | {f'{int(pairs):,}' if pairs is not None else ''} |")
+                       f"{'' if e.startswith('scan+evaluate') else format(b.get('build_s') or 0, '.3f')} | {mem} | {peak} | {f'{int(pairs):,}' if pairs is not None else ''} |")
     out.append("")
-    out.append("Ratio hyperscan (the project's database with the list as rules) / engine, MB/s, same run:\n")
-    out.append("| engine | " + " | ".join(f"n = {n:,}" for n in [0] + sizes) + " |")
+
+    def ours(n):
+        """The pipeline's own CompiledRules with its default options: Hyperscan
+        below LITERAL_TIER_FROM literals, the literal tier from there on."""
+        if n == 0:
+            return "hyperscan", by.get("match/hyperscan/cls")
+        h = by.get(f"watchlist/hyperscan/{n}")
+        pats = (h or {}).get("patterns") or 0
+        e = "literal-tier" if pats >= LITERAL_TIER_FROM else "hyperscan"
+        return e, by.get(f"watchlist/{e}/{n}")
+
+    out.append(f"Ratio ours / engine, MB/s, same run. Ours = the project's CompiledRules with the list as rules and "
+               f"its default options: Hyperscan below {LITERAL_TIER_FROM:,} literals, the literal tier (a "
+               f"character-wise Aho-Corasick automaton) from there on:\n")
+    out.append("| engine | " + " | ".join(f"n = {n:,} ({ours(n)[0]})" for n in [0] + sizes) + " |")
     out.append("|---|" + "---:|" * (len(sizes) + 1))
     for e in ("hyperscan-batched", "aho-corasick-rust", "daachorse"):
         row = []
         for n in [0] + sizes:
-            h = mbs(by.get("match/hyperscan/cls" if n == 0 else f"watchlist/hyperscan/{n}"))
+            h = mbs(ours(n)[1])
             p = mbs(by.get(WATCHLIST_ENGINES[e] if n == 0 else f"watchlist/{e}/{n}"))
             row.append(f"{h / p:.2f}x" if h and p else "–")
         out.append(f"| {e} | " + " | ".join(row) + " |")
@@ -291,7 +309,7 @@ def plot_watchlist(by, out):
     for e, base in WATCHLIST_ENGINES.items():
         pts, builds = [], []
         for n in [0] + sizes:
-            b = by.get(base if n == 0 else f"watchlist/{e}/{n}")
+            b = by.get(base if n == 0 else f"watchlist/{e}/{n}") if (n or base) else None
             if mbs(b):
                 pts.append((n, mbs(b)))
                 if n and b.get("build_s"):
@@ -299,19 +317,19 @@ def plot_watchlist(by, out):
         x = lambda n: n if n else 1000  # noqa: E731  (n = 0 drawn at 1k on the log axis)
         if pts:
             a1.plot([x(p[0]) for p in pts], [p[1] for p in pts], marker="o", label=e, color=COLORS.get(e))
-        if builds and e != "scan+evaluate":
+        if builds and not e.startswith("scan+evaluate"):
             a2.plot([p[0] for p in builds], [p[1] for p in builds], marker="s", label=f"{e} build s", color=COLORS.get(e))
-    for e in ("hyperscan", "aho-corasick-rust", "daachorse"):
+    for e in ("hyperscan", "literal-tier", "aho-corasick-rust", "daachorse"):
         pts = []
         for n in sizes:
             b = by.get(f"watchlist/{e}/{n}")
             if b and "not_run" not in b:
-                v = b.get("heap_bytes") if e != "hyperscan" else b.get("db_bytes")
+                v = b.get("db_bytes") if e in ("hyperscan", "literal-tier") else b.get("heap_bytes")
                 if v:
                     pts.append((n, v / 1e6))
         if pts:
             a2.plot([p[0] for p in pts], [p[1] for p in pts], marker="^", linestyle="--", color=COLORS.get(e),
-                    label=f"{e} {'database' if e == 'hyperscan' else 'heap'} MB")
+                    label=f"{e} {'database' if e == 'hyperscan' else 'automaton' if e == 'literal-tier' else 'heap'} MB")
         if e == "hyperscan":  # the heap its build left: database + rule tables
             hp = [(n, by[f"watchlist/{e}/{n}"]["heap_bytes"] / 1e6) for n in sizes
                   if f"watchlist/{e}/{n}" in by and by[f"watchlist/{e}/{n}"].get("heap_bytes")]

@@ -246,6 +246,20 @@ rules:
     c.add("fuzz_rule_loader", "version: 2\nrules: []\n")
     c.add("fuzz_rule_loader", "version: 1\nrules:\n  - tag: bad\n    any: [x]\n")
 
+    # Literal tier: keywords of the real rules (some case-sensitive), an empty
+    # line, a fixture text; and hand-made overlaps, case and invalid UTF-8.
+    kws = []
+    for r in rules:
+        for k in r.get("any", []):
+            if isinstance(k, str):
+                kws.append(k)
+    texts = [json.loads(l).get("content") or json.loads(l).get("brief") or "" for l in lines_of("cls")[:6]]
+    for i, t in enumerate(texts):
+        ks = pick(kws, 60)[i * 10:(i + 1) * 10]
+        c.add("fuzz_literal_tier", ("\n".join(ks) + "\n!AI\n\n" + t[:1500]).encode())
+    c.add("fuzz_literal_tier", "深圳华强\n华强\n华强北\n!SAIC\nai\n5G\n\n深圳华强北的SAIC与saic, AI 5G 15G".encode())
+    c.add("fuzz_literal_tier", b"\xe4\xb8\xad\xe5\x9b\xbd\nab\n\n\xe4\xb8\xe4\xb8\xad\xe5\x9b\xbd\xc1\x81b\x80AB")
+
     # Record codec: records and dead letters encoded as storage/src/record_codec.cc does.
     def varint(v):
         out = bytearray()

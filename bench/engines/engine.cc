@@ -20,6 +20,7 @@ bool Scanner::ScanMany(std::span<const std::string_view> docs, BatchMatchFn on_m
 
 std::unique_ptr<Engine> MakeEngine(std::string_view name) {
   if (name == "hyperscan") return std::make_unique<HyperscanEngine>();
+  if (name == "literal-tier") return std::make_unique<HyperscanEngine>(0);
   if (name == "hyperscan-batched") return std::make_unique<HyperscanBatchedEngine>();
   if (name == "re2set") return std::make_unique<Re2SetEngine>();
   if (name == "pcre2-jit") return std::make_unique<Pcre2Engine>();
@@ -28,7 +29,8 @@ std::unique_ptr<Engine> MakeEngine(std::string_view name) {
 }
 
 const std::vector<std::string>& EngineNames() {
-  static const std::vector<std::string> names = {"hyperscan", "hyperscan-batched", "re2set", "pcre2-jit", "naive"};
+  static const std::vector<std::string> names = {"hyperscan", "literal-tier", "hyperscan-batched",
+                                                 "re2set",    "pcre2-jit",    "naive"};
   return names;
 }
 

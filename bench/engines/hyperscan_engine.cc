@@ -43,7 +43,10 @@ std::string HyperscanEngine::Build(const std::vector<PatternSpec>& specs) {
     }
     set.rules.push_back(std::move(r));
   }
-  if (auto st = rules::CompiledRules::Compile(set, &rules_); !st.ok()) return "compile: " + st.message();
+  rules::CompileOptions compile;
+  compile.literal_tier_from = literal_tier_from_;
+  if (auto st = rules::CompiledRules::Compile(set, rules::EvaluateOptions(), compile, &rules_); !st.ok())
+    return "compile: " + st.message();
 
   std::map<std::pair<std::string_view, bool>, std::vector<uint32_t>> by_key;
   for (uint32_t i = 0; i < specs.size(); ++i) by_key[{specs[i].text, specs[i].caseless}].push_back(i);

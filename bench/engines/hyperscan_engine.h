@@ -5,7 +5,11 @@
 // scan of each document with the boundary checks of its match callback. With
 // UseRuleSet() it compiles the real rule set instead (regex keywords and
 // all, i.e. the database the pipeline scans with) and reports only the
-// patterns of the spec list, found by (text, caseless).
+// patterns of the spec list, found by (text, caseless). The engine named
+// "hyperscan" keeps every pattern in Hyperscan (CompileOptions::
+// literal_tier_from = never); "literal-tier" is the same CompiledRules with
+// every literal in its Aho-Corasick tier (= 0), Hyperscan keeping only the
+// regexes and case-sensitive ASCII keywords.
 //
 // HyperscanBatchedEngine is what Hyperscan can do when the per-call overhead
 // is taken out: a raw literal database (hs_compile_lit_multi), documents
@@ -14,6 +18,7 @@
 // callback. '\n' never occurs in a pattern, so no hit spans two documents.
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -27,17 +32,23 @@ namespace newsflow::bench {
 
 class HyperscanEngine : public Engine {
  public:
-  std::string name() const override { return "hyperscan"; }
+  static constexpr size_t kNever = std::numeric_limits<size_t>::max();
+  explicit HyperscanEngine(size_t literal_tier_from = kNever) : literal_tier_from_(literal_tier_from) {}
+  std::string name() const override { return literal_tier_from_ == kNever ? "hyperscan" : "literal-tier"; }
   // Compile `set` (the project's rules) rather than a one-rule set of the specs.
   void UseRuleSet(const rules::RuleSet& set) { set_ = set; }
   std::string Build(const std::vector<PatternSpec>& patterns) override;
   std::unique_ptr<Scanner> NewScanner() const override;
-  size_t database_bytes() const override { return rules_ ? rules_->database_bytes() : 0; }
+  // The Hyperscan database plus the literal tier's automaton.
+  size_t database_bytes() const override {
+    return rules_ ? rules_->database_bytes() + rules_->literal_tier_bytes() : 0;
+  }
   size_t scratch_bytes() const override { return rules_ ? rules_->scratch_bytes() : 0; }
   const rules::CompiledRules& compiled() const { return *rules_; }
 
  private:
   class HsScanner;
+  size_t literal_tier_from_;
   std::optional<rules::RuleSet> set_;
   std::shared_ptr<const rules::CompiledRules> rules_;
   // Project pattern id -> spec ids (usually one; none for patterns that are

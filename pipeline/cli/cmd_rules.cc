@@ -42,8 +42,14 @@ void Check(const std::string& dir, int* exit_code) {
   fmt::print("rules ok: {} rules, {} tags, {} patterns, version {}\n", t.rules().rule_set().rules.size(),
              t.rules().tags().size(), t.rules().patterns().size(), t.rules().version());
   for (const auto& [f, n] : families) fmt::print("  {:8} {} tags\n", f, n);
-  fmt::print("hyperscan: {} API, database {} bytes, scratch {} bytes\n",
-             t.rules().literal_api() ? "literal" : "regex", t.rules().database_bytes(), t.rules().scratch_bytes());
+  const auto& r = t.rules();
+  if (r.literal_tier_patterns() > 0)
+    fmt::print("literal tier: {} literals in an Aho-Corasick automaton of {} bytes\n", r.literal_tier_patterns(),
+               r.literal_tier_bytes());
+  if (r.literal_tier_patterns() < r.patterns().size())
+    fmt::print("hyperscan: {} patterns, {} API, database {} bytes, scratch {} bytes\n",
+               r.patterns().size() - r.literal_tier_patterns(), r.literal_api() ? "literal" : "regex",
+               r.database_bytes(), r.scratch_bytes());
   static constexpr const char* kCache[] = {"off", "hit", "miss (compiled, written)", "rejected (compiled, rewritten)"};
   fmt::print("database cache: {}{}{}\n", kCache[static_cast<int>(t.rules().cache_state())],
              t.rules().cache_detail().empty() ? "" : ": ", t.rules().cache_detail());

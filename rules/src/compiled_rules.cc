@@ -2,6 +2,7 @@
 #include "newsflow/rules/compiled_rules.h"
 
 #include "database_cache.h"
+#include "literal_automaton.h"
 
 #include <fcntl.h>
 #include <hs/hs.h>
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <numeric>
 #include <tuple>
 
 namespace newsflow::rules {
@@ -25,6 +27,43 @@ namespace {
 
 inline bool IsAsciiAlnum(unsigned char c) {
   return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+inline bool IsAsciiUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+
+inline bool IsAsciiLetter(unsigned char c) { return IsAsciiUpper(c) || (c >= 'a' && c <= 'z'); }
+
+// Can the literal tier match this pattern? Any literal of valid UTF-8.
+bool FitsLiteralTier(const Pattern& p) {
+  if (p.regex || p.text.empty()) return false;
+  const auto* b = reinterpret_cast<const unsigned char*>(p.text.data());
+  for (size_t i = 0; i < p.text.size();) {
+    size_t len;
+    if (LiteralAutomaton::Decode(b, i, p.text.size(), &len) == LiteralAutomaton::kNotAChar) return false;
+    i += len;
+  }
+  return true;
+}
+
+// The automaton folds ASCII letters; a hit of a case-sensitive literal with
+// letters is kept only if the text's bytes are the literal's.
+bool NeedsExactBytes(const Pattern& p) {
+  return !p.caseless && std::any_of(p.text.begin(), p.text.end(),
+                                    [](char c) { return IsAsciiLetter(static_cast<unsigned char>(c)); });
+}
+
+// The literals of `ids`, one per line (an empty line for a regex), and the
+// offset where each one's line ends: the text of the self-checks.
+std::string LiteralLines(const std::vector<Pattern>& patterns, const std::vector<uint32_t>& ids,
+                         std::vector<uint64_t>* line_end) {
+  std::string text;
+  line_end->assign(patterns.size(), 0);
+  for (uint32_t id : ids) {
+    if (!patterns[id].regex) text.append(patterns[id].text);
+    (*line_end)[id] = text.size();
+    text.push_back('\n');
+  }
+  return text;
 }
 
 std::string EscapeLiteral(std::string_view s) {
@@ -212,6 +251,11 @@ Status CompiledRules::Compile(const RuleSet& set, const EvaluateOptions& options
   c->InternPatterns(&first_use);
   c->IndexLabels();
   if (c->patterns_.empty()) return Status::InvalidArgument("rule set has no keywords");
+  NEWSFLOW_RETURN_IF_ERROR(c->SplitTiers(compile.literal_tier_from));
+  if (c->hs_patterns_.empty()) {
+    *out = std::move(c);
+    return Status::OK();
+  }
   const uint64_t key = compile.cache_dir.empty() ? 0 : cache::DatabaseKey(c->CompilePlan());
   if (!c->LoadFromCache(compile, key)) {
     const bool any_regex =
@@ -268,6 +312,16 @@ void CompiledRules::InternPatterns(std::vector<std::pair<uint32_t, int>>* first_
     rules_.push_back(std::move(cr));
   }
 
+  // What the match callbacks read per hit, dense (a Pattern is a cache
+  // line of its own; a watch list has 100k of them).
+  hit_flags_.assign(patterns_.size(), 0);
+  literal_bytes_.assign(patterns_.size(), kRegexLength);
+  for (size_t i = 0; i < patterns_.size(); ++i) {
+    const Pattern& p = patterns_[i];
+    hit_flags_[i] = (p.left_boundary ? kLeftBoundary : 0) | (p.right_boundary ? kRightBoundary : 0);
+    if (!p.regex) literal_bytes_[i] = static_cast<uint32_t>(p.text.size());
+  }
+
   // Which rules a positive hit of each pattern can make fire.
   rules_of_pattern_.resize(patterns_.size());
   for (uint32_t ri = 0; ri < rules_.size(); ++ri) {
@@ -279,6 +333,47 @@ void CompiledRules::InternPatterns(std::vector<std::pair<uint32_t, int>>* first_
     for (const auto& g : rules_[ri].all)
       for (uint32_t p : g) add(p);
   }
+}
+
+Status CompiledRules::SplitTiers(size_t tier_from) {
+  std::vector<uint32_t> tier;
+  for (uint32_t i = 0; i < patterns_.size(); ++i) (FitsLiteralTier(patterns_[i]) ? tier : hs_patterns_).push_back(i);
+  if (tier.size() < tier_from || tier.empty()) {
+    hs_patterns_.resize(patterns_.size());
+    std::iota(hs_patterns_.begin(), hs_patterns_.end(), 0u);
+    return Status::OK();
+  }
+  std::vector<std::string> folded(tier.size());
+  std::vector<LiteralAutomaton::Literal> literals(tier.size());
+  for (size_t k = 0; k < tier.size(); ++k) {
+    if (NeedsExactBytes(patterns_[tier[k]])) hit_flags_[tier[k]] |= kExactBytes;
+    folded[k] = patterns_[tier[k]].text;
+    for (char& ch : folded[k])
+      if (IsAsciiUpper(static_cast<unsigned char>(ch))) ch = static_cast<char>(ch + ('a' - 'A'));
+    literals[k] = {folded[k], tier[k]};
+  }
+  auto automaton = std::make_unique<LiteralAutomaton>();
+  std::string error;
+  if (!LiteralAutomaton::Build(literals, automaton.get(), &error))
+    return Status::Internal("literal tier: " + error);
+  // Never trusted blindly: every literal must report itself where its own
+  // line ends (the same check as a Hyperscan database's).
+  std::vector<uint64_t> line_end;
+  const std::string text = LiteralLines(patterns_, tier, &line_end);
+  std::vector<uint8_t> seen(patterns_.size(), 0);
+  bool out_of_range = false;
+  automaton->Scan(text, [&](uint32_t id, uint32_t begin, uint32_t end) {
+    if (id >= patterns_.size()) out_of_range = true;
+    else if (end == line_end[id] &&
+             (!(hit_flags_[id] & kExactBytes) || text.compare(begin, end - begin, patterns_[id].text) == 0))
+      seen[id] = 1;
+  });
+  for (uint32_t id : tier)
+    if (out_of_range || !seen[id])
+      return Status::Internal("literal tier: the automaton does not report '" + patterns_[id].text + "'");
+  tier_patterns_ = tier.size();
+  tier_ = std::move(automaton);
+  return Status::OK();
 }
 
 std::string CompiledRules::PatternWhere(uint32_t p, const std::vector<std::pair<uint32_t, int>>& first_use) const {
@@ -319,8 +414,8 @@ Status CompiledRules::BuildDatabase(bool any_regex, const std::vector<std::pair<
   // literal of the class it mis-scans (RiskyForLiteralApi) is in the set,
   // and its database must then pass VerifyLiterals, else the set is compiled
   // again through hs_compile_multi.
-  const bool risky =
-      std::any_of(patterns_.begin(), patterns_.end(), [](const Pattern& p) { return RiskyForLiteralApi(p.text); });
+  const bool risky = std::any_of(hs_patterns_.begin(), hs_patterns_.end(),
+                                 [&](uint32_t id) { return RiskyForLiteralApi(patterns_[id].text); });
   if (!any_regex && !risky) {
     NEWSFLOW_RETURN_IF_ERROR(CompileDatabase(/*literal_api=*/true, first_use));
     if (VerifyLiterals()) return Status::OK();
@@ -359,12 +454,7 @@ bool CompiledRules::VerifyLiterals() const {
     std::vector<uint8_t> seen;
     bool out_of_range = false;
   } check;
-  std::string text;
-  for (const Pattern& p : patterns_) {
-    if (!p.regex) text.append(p.text);
-    check.line_end.push_back(text.size());
-    text.push_back('\n');
-  }
+  const std::string text = LiteralLines(patterns_, hs_patterns_, &check.line_end);
   check.seen.assign(patterns_.size(), 0);
   hs_scratch_t* s = nullptr;
   if (hs_alloc_scratch(db_.get(), &s) != HS_SUCCESS) return false;
@@ -380,7 +470,7 @@ bool CompiledRules::VerifyLiterals() const {
   const hs_error_t rc = hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s, mark, &check);
   hs_free_scratch(s);
   if (check.out_of_range || (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)) return false;
-  for (size_t i = 0; i < patterns_.size(); ++i)
+  for (uint32_t i : hs_patterns_)
     if (!patterns_[i].regex && !check.seen[i]) return false;
   return true;
 }
@@ -390,25 +480,26 @@ std::string CompiledRules::CompilePlan() const {
   // pattern the expression and flags for the literal API and for
   // hs_compile_multi, and whether the literal API is avoided for it.
   std::string plan = "mode " + std::to_string(HS_MODE_BLOCK) + "\n";
-  for (const Pattern& p : patterns_) {
+  for (uint32_t id : hs_patterns_) {
+    const Pattern& p = patterns_[id];
     const unsigned flags = p.caseless ? HS_FLAG_CASELESS : 0;
     plan += p.regex ? "r " + std::to_string(flags | kRegexFlags) + " " + p.text
                     : "l " + std::to_string(flags) + " " + p.text + " | " + EscapeLiteral(p.text) +
                           (RiskyForLiteralApi(p.text) ? " risky" : "");
-    plan += '\x1f';
+    plan += std::to_string(id) + '\x1f';
   }
   return plan;
 }
 
 Status CompiledRules::CompileDatabase(bool literal_api, const std::vector<std::pair<uint32_t, int>>& first_use) {
-  const auto n = static_cast<unsigned>(patterns_.size());
+  const auto n = static_cast<unsigned>(hs_patterns_.size());
   std::vector<unsigned> flags(n), ids(n);
   std::vector<size_t> lens(n);
   std::vector<std::string> exprs(n);
   std::vector<const char*> ptrs(n);
   for (unsigned i = 0; i < n; ++i) {
-    const Pattern& p = patterns_[i];
-    ids[i] = i;
+    const Pattern& p = patterns_[hs_patterns_[i]];
+    ids[i] = hs_patterns_[i];
     flags[i] = p.caseless ? HS_FLAG_CASELESS : 0;
     if (p.regex) {
       exprs[i] = p.text;
@@ -434,8 +525,8 @@ Status CompiledRules::CompileDatabase(bool literal_api, const std::vector<std::p
   std::string msg = "hyperscan compile failed";
   if (err) {
     msg = err->message;
-    if (err->expression >= 0 && static_cast<size_t>(err->expression) < first_use.size())
-      msg = PatternWhere(static_cast<uint32_t>(err->expression), first_use) + ": " + err->message;
+    if (err->expression >= 0 && static_cast<size_t>(err->expression) < n)
+      msg = PatternWhere(hs_patterns_[static_cast<size_t>(err->expression)], first_use) + ": " + err->message;
     hs_free_compile_error(err);
   }
   return Status::InvalidArgument(msg);
@@ -443,11 +534,13 @@ Status CompiledRules::CompileDatabase(bool literal_api, const std::vector<std::p
 
 Status CompiledRules::NewScratch(std::unique_ptr<ScanScratch>* out) const {
   std::unique_ptr<ScanScratch> s(new ScanScratch());
-  hs_scratch_t* hs = nullptr;
-  if (hs_error_t rc = hs_alloc_scratch(db_.get(), &hs); rc != HS_SUCCESS) {
-    return Status::Internal("hyperscan: cannot allocate scratch (error " + std::to_string(rc) + ")");
+  if (db_) {
+    hs_scratch_t* hs = nullptr;
+    if (hs_error_t rc = hs_alloc_scratch(db_.get(), &hs); rc != HS_SUCCESS) {
+      return Status::Internal("hyperscan: cannot allocate scratch (error " + std::to_string(rc) + ")");
+    }
+    s->hs_.reset(hs);
   }
-  s->hs_.reset(hs);
   s->owner_ = this;
   s->m_.bits.assign((patterns_.size() + 63) / 64, 0);
   s->m_.hits.reserve(256);
@@ -459,14 +552,17 @@ Status CompiledRules::NewScratch(std::unique_ptr<ScanScratch>* out) const {
 
 size_t CompiledRules::database_bytes() const {
   size_t n = 0;
-  hs_database_size(db_.get(), &n);
+  if (db_) hs_database_size(db_.get(), &n);
   return n;
 }
+
+size_t CompiledRules::literal_tier_patterns() const { return tier_patterns_; }
+size_t CompiledRules::literal_tier_bytes() const { return tier_ ? tier_->memory_bytes() : 0; }
 
 size_t CompiledRules::scratch_bytes() const {
   hs_scratch_t* s = nullptr;
   size_t n = 0;
-  if (hs_alloc_scratch(db_.get(), &s) == HS_SUCCESS) {
+  if (db_ && hs_alloc_scratch(db_.get(), &s) == HS_SUCCESS) {
     hs_scratch_size(s, &n);
     hs_free_scratch(s);
   }
@@ -476,13 +572,21 @@ size_t CompiledRules::scratch_bytes() const {
 int CompiledRules::OnMatch(unsigned id, unsigned long long from, unsigned long long to, unsigned,
                            void* ctx) {
   auto* s = static_cast<ScanScratch*>(ctx);
-  if (id >= s->owner_->patterns_.size()) return 0;  // never from a verified database; never trusted either
-  const Pattern& p = s->owner_->patterns_[id];
+  const CompiledRules& c = *s->owner_;
+  if (id >= c.literal_bytes_.size()) return 0;  // never from a verified database; never trusted either
   const auto end = static_cast<uint32_t>(to);
-  const auto begin = p.regex ? static_cast<uint32_t>(from) : end - static_cast<uint32_t>(p.text.size());
-  const std::string_view t = s->text_;
-  if (p.left_boundary && begin > 0 && IsAsciiAlnum(static_cast<unsigned char>(t[begin - 1]))) return 0;
-  if (p.right_boundary && end < t.size() && IsAsciiAlnum(static_cast<unsigned char>(t[end]))) return 0;
+  const uint32_t len = c.literal_bytes_[id];
+  RecordHit(s, id, len == kRegexLength ? static_cast<uint32_t>(from) : end - len, end);
+  return 0;
+}
+
+void CompiledRules::RecordHit(ScanScratch* s, uint32_t id, uint32_t begin, uint32_t end) {
+  if (const uint8_t f = s->owner_->hit_flags_[id]; f != 0) {
+    const std::string_view t = s->text_;
+    if ((f & kLeftBoundary) && begin > 0 && IsAsciiAlnum(static_cast<unsigned char>(t[begin - 1]))) return;
+    if ((f & kRightBoundary) && end < t.size() && IsAsciiAlnum(static_cast<unsigned char>(t[end]))) return;
+    if ((f & kExactBytes) && t.compare(begin, end - begin, s->owner_->patterns_[id].text) != 0) return;
+  }
   MatchSet& m = s->m_;
   uint64_t& word = m.bits[id >> 6];
   const uint64_t bit = uint64_t{1} << (id & 63);
@@ -495,7 +599,6 @@ int CompiledRules::OnMatch(unsigned id, unsigned long long from, unsigned long l
   } else {
     m.truncated = true;
   }
-  return 0;
 }
 
 Status CompiledRules::Scan(std::string_view text, uint32_t title_end, ScanScratch* s) const {
@@ -507,9 +610,19 @@ Status CompiledRules::Scan(std::string_view text, uint32_t title_end, ScanScratc
   m.title_end = title_end;
   s->text_ = text;
   if (text.empty()) return Status::OK();
-  const hs_error_t rc =
-      hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s->hs_.get(), &OnMatch, s);
-  if (rc != HS_SUCCESS) return Status::Internal("hyperscan: scan failed (error " + std::to_string(rc) + ")");
+  if (db_) {
+    const hs_error_t rc =
+        hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s->hs_.get(), &OnMatch, s);
+    if (rc != HS_SUCCESS) return Status::Internal("hyperscan: scan failed (error " + std::to_string(rc) + ")");
+  }
+  if (tier_) {
+    const size_t from_hyperscan = m.hits.size();
+    tier_->Scan(text, [s](uint32_t id, uint32_t begin, uint32_t end) { RecordHit(s, id, begin, end); });
+    // Both lists are in end order; the MatchSet promises one.
+    if (from_hyperscan > 0 && m.hits.size() > from_hyperscan)
+      std::inplace_merge(m.hits.begin(), m.hits.begin() + static_cast<std::ptrdiff_t>(from_hyperscan), m.hits.end(),
+                         [](const Hit& a, const Hit& b) { return a.end < b.end; });
+  }
   return Status::OK();
 }
 

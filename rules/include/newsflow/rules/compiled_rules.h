@@ -17,6 +17,12 @@
 // Scan text layout: the caller passes normalized `title '\n' body` and the
 // byte length of the title part; hits before that length are title hits.
 //
+// Big literal sets (CompileOptions::literal_tier_from): the literals are
+// matched by a character-wise Aho-Corasick automaton instead (the literal
+// tier, src/literal_automaton.h), and Hyperscan keeps the regexes, if any.
+// Both report into the same MatchSet with the same ids and checks, so the
+// tags do not depend on which engine found a hit.
+//
 // Compile time: Hyperscan cannot interrupt a compile, and a short regex can
 // take a long time (`(a|b|c|d){1000}x{5000}` about a minute). When the set has
 // regexes, Compile first compiles each regex alone in a forked child process
@@ -45,6 +51,8 @@ struct hs_database;
 struct hs_scratch;
 
 namespace newsflow::rules {
+
+class LiteralAutomaton;
 
 // Deleters so Hyperscan handles live in unique_ptrs like librdkafka's.
 struct HsDatabaseDeleter {
@@ -78,6 +86,15 @@ struct CompileOptions {
   // itself; otherwise the set is compiled and the file rewritten. Failing to
   // write the cache is not an error (cache_detail() says why).
   std::string cache_dir;
+  // From this many literal patterns on, the literals go to a character-wise
+  // Aho-Corasick automaton (src/literal_automaton.h) instead of the
+  // Hyperscan database, which then holds only the regexes (if any).
+  // Hyperscan's literal matcher slows down as literals fill its hash
+  // buckets; the automaton barely does. The default lies where the two
+  // cross on cls (bench/RESULTS.md, "Watch lists": Hyperscan is faster at
+  // 50k and 75k names, the automaton at 100k). 0 = always, SIZE_MAX = never.
+  size_t literal_tier_from = kDefaultLiteralTierFrom;
+  static constexpr size_t kDefaultLiteralTierFrom = 80000;
 };
 
 // What the database cache did for one Compile.
@@ -188,9 +205,13 @@ class CompiledRules {
   const RuleSet& rule_set() const { return set_; }
   const std::string& version() const { return set_.version; }
   bool literal_api() const { return literal_api_; }
+  // Patterns matched by the literal tier (0 = all by Hyperscan), and its size.
+  size_t literal_tier_patterns() const;
+  size_t literal_tier_bytes() const;
   CacheState cache_state() const { return cache_state_; }
   // Why a cached file was rejected, or why writing one failed ("" if neither).
   const std::string& cache_detail() const { return cache_detail_; }
+  // Of the Hyperscan database (0 when the literal tier holds every pattern).
   size_t database_bytes() const;
   size_t scratch_bytes() const;
 
@@ -200,6 +221,13 @@ class CompiledRules {
   // Hyperscan match callback; ctx is the ScanScratch.
   static int OnMatch(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                      void* ctx);
+  // Records one hit of pattern `id` at [begin, end) unless a word boundary
+  // or, for a case-sensitive literal in the tier, its bytes reject it (both
+  // engines report through here).
+  static void RecordHit(ScanScratch* s, uint32_t id, uint32_t begin, uint32_t end);
+  // Moves the literals into the automaton when there are at least
+  // `tier_from` of them; fills hs_patterns_ with what Hyperscan keeps.
+  Status SplitTiers(size_t tier_from);
   // Compile steps. Interning fills patterns_, rules_ and rules_of_pattern_
   // and records, per pattern, the first (rule, line) that used it.
   void InternPatterns(std::vector<std::pair<uint32_t, int>>* first_use);
@@ -213,7 +241,8 @@ class CompiledRules {
   // A database from the cache (compile.cache_dir), verified; false = compile.
   bool LoadFromCache(const CompileOptions& compile, uint64_t key);
   // A scan of every literal, one per line: each is reported with its own id
-  // at the end of its own line, no id is out of range, the scan succeeds.
+  // at the end of its own line by the engine that holds it (Hyperscan or
+  // the literal tier), no id is out of range, the scans succeed.
   // Checks a freshly compiled literal-API database (Hyperscan 5.4's literal
   // API can build databases whose scans fail; compiled_rules.cc says which)
   // and one loaded from the cache.
@@ -257,7 +286,17 @@ class CompiledRules {
   // "field\x1fname" -> index into set_.labels; entry -> (tag, weight) pairs.
   std::unordered_map<std::string, uint32_t> label_index_;
   std::vector<std::vector<std::pair<uint32_t, double>>> label_tags_;
-  std::unique_ptr<hs_database, HsDatabaseDeleter> db_;
+  std::unique_ptr<hs_database, HsDatabaseDeleter> db_;  // null when hs_patterns_ is empty
+  std::vector<uint32_t> hs_patterns_;                   // the patterns db_ holds (ids = indexes into patterns_)
+  std::unique_ptr<const LiteralAutomaton> tier_;        // null when Hyperscan holds every pattern
+  size_t tier_patterns_ = 0;
+  // Per pattern, for the match callbacks: the checks a hit must pass, and
+  // the literal's length (kRegexLength for a regex: Hyperscan gives its start).
+  static constexpr uint8_t kLeftBoundary = 1, kRightBoundary = 2;
+  static constexpr uint8_t kExactBytes = 4;  // a tier hit must equal its bytes (case-sensitive, ASCII letters)
+  static constexpr uint32_t kRegexLength = 0xFFFFFFFFu;
+  std::vector<uint8_t> hit_flags_;
+  std::vector<uint32_t> literal_bytes_;
   bool literal_api_ = false;
   CacheState cache_state_ = CacheState::kOff;
   std::string cache_detail_;

@@ -1,0 +1,94 @@
+// fuzz_literal_tier.cc — the literal tier (CompileOptions::literal_tier_from)
+// against Hyperscan on the same literals: the input is up to 64 keywords, one
+// per line (a leading '!' makes one case-sensitive), then an empty line, then
+// the text. Each keyword becomes a rule; the set is compiled with every
+// literal in Hyperscan and with every literal in the automaton, and both must
+// report the same hits and the same tags, on the text and on the keyword
+// lines themselves (so every keyword hits). Invalid UTF-8 in a keyword keeps
+// it in Hyperscan; in the text it must not change what the automaton finds.
+//
+// Bounds: inputs over 4 KiB, and keywords over 32 bytes, are skipped.
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "fuzz_util.h"
+#include "newsflow/rules/compiled_rules.h"
+#include "newsflow/rules/rule_set.h"
+
+namespace {
+
+using newsflow::rules::CompiledRules;
+using newsflow::rules::CompileOptions;
+using newsflow::rules::EvaluateOptions;
+using newsflow::rules::ScanScratch;
+using newsflow::rules::TagMatch;
+
+using Hits = std::multiset<std::tuple<uint32_t, uint32_t, uint32_t>>;
+
+void Scan(const CompiledRules& c, std::string_view text, Hits* hits, std::vector<std::pair<uint32_t, double>>* tags) {
+  std::unique_ptr<ScanScratch> scratch;
+  const newsflow::Status ns = c.NewScratch(&scratch);
+  FUZZ_CHECK(ns.ok(), "NewScratch: %s", ns.ToString().c_str());
+  std::vector<TagMatch> out;
+  const newsflow::Status ts = c.Tag(text, static_cast<uint32_t>(text.size() / 3), scratch.get(), &out);
+  FUZZ_CHECK(ts.ok(), "Tag: %s", ts.ToString().c_str());
+  const auto& m = scratch->matches();
+  for (size_t i = 0; i < m.hits.size(); ++i) {
+    hits->emplace(m.hits[i].pattern, m.hits[i].begin, m.hits[i].end);
+    if (i > 0) FUZZ_CHECK(m.hits[i - 1].end <= m.hits[i].end, "hits out of end order at %zu", i);
+  }
+  for (const auto& t : out) tags->emplace_back(t.tag, t.score);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size > 4096) return -1;
+  const std::string_view in(reinterpret_cast<const char*>(data), size);
+  const size_t split = in.find("\n\n");
+  if (split == std::string_view::npos) return -1;
+  const std::string_view text = in.substr(split + 2);
+  newsflow::rules::RuleSet set;
+  std::string lines;  // the keywords, one per line: a second text
+  for (size_t pos = 0; pos < split && set.rules.size() < 64;) {
+    size_t eol = std::min(in.find('\n', pos), split);
+    std::string_view kw = in.substr(pos, eol - pos);
+    pos = eol + 1;
+    newsflow::rules::Keyword k;
+    if (!kw.empty() && kw.front() == '!') {
+      k.case_sensitive = true;
+      kw.remove_prefix(1);
+    }
+    if (kw.empty() || kw.size() > 32 || kw.find('\0') != std::string_view::npos) continue;
+    k.text = std::string(kw);
+    lines.append(kw);
+    lines.push_back('\n');
+    newsflow::rules::Rule r;
+    r.tag = "fuzz:" + std::to_string(set.rules.size());
+    r.file = "<fuzz>";
+    r.any.push_back(std::move(k));
+    set.rules.push_back(std::move(r));
+  }
+  if (set.rules.empty()) return 0;
+  std::shared_ptr<const CompiledRules> hs, tier;
+  CompileOptions never, always;
+  never.literal_tier_from = std::numeric_limits<size_t>::max();
+  always.literal_tier_from = 0;
+  if (!CompiledRules::Compile(set, EvaluateOptions(), never, &hs).ok()) return 0;  // Hyperscan refused a keyword
+  const newsflow::Status s = CompiledRules::Compile(set, EvaluateOptions(), always, &tier);
+  FUZZ_CHECK(s.ok(), "the tier failed where Hyperscan compiled: %s", s.ToString().c_str());
+  FUZZ_CHECK(hs->literal_tier_patterns() == 0, "tier used with literal_tier_from = max");
+  for (const std::string_view t : {text, std::string_view(lines)}) {
+    Hits a, b;
+    std::vector<std::pair<uint32_t, double>> ta, tb;
+    Scan(*hs, t, &a, &ta);
+    Scan(*tier, t, &b, &tb);
+    FUZZ_CHECK(a == b, "hits differ: %zu from Hyperscan, %zu from the tier", a.size(), b.size());
+    FUZZ_CHECK(ta == tb, "tags differ: %zu from Hyperscan, %zu from the tier", ta.size(), tb.size());
+  }
+  return 0;
+}

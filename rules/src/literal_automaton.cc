@@ -1,0 +1,223 @@
+// literal_automaton.cc — builds the double-array Aho-Corasick automaton.
+//
+// Steps: decode every literal into code points; number the distinct code
+// points by descending frequency (frequent characters get small codes, which
+// keeps the children of busy states close together); build a trie; place the
+// trie's states into the double array depth first (first fit: the lowest
+// base whose cells for all of a state's child codes are free); then compute
+// the failure links and the output chains breadth first on the array.
+#include "literal_automaton.h"
+
+#include <algorithm>
+#include <deque>
+#include <numeric>
+
+namespace newsflow::rules {
+namespace {
+
+struct TrieNode {
+  std::vector<std::pair<uint32_t, uint32_t>> children;  // (code, node), sorted by code after the build
+  std::vector<std::pair<uint32_t, uint32_t>> ends;      // (id, bytes) of the literals ending here
+};
+
+// The free cells of the growing array, for first-fit placement. `next_`
+// is a disjoint-set forest over cells: Free(x) is the lowest free cell >= x
+// (path halving keeps it near O(1)), so a state whose child codes are large
+// does not walk the dense run of taken cells before it.
+class CellAllocator {
+ public:
+  // The lowest base >= 1 such that base + c is free for every c in `codes`
+  // (ascending, each >= 1); takes those cells.
+  uint32_t Place(const std::vector<uint32_t>& codes) {
+    for (size_t pos = Free(codes.front() + 1);; pos = Free(pos + 1)) {
+      const size_t base = pos - codes.front();
+      bool fits = true;
+      for (size_t k = 1; k < codes.size() && fits; ++k) fits = Free(base + codes[k]) == base + codes[k];
+      if (fits) {
+        for (uint32_t c : codes) Take(base + c);
+        return static_cast<uint32_t>(base);
+      }
+    }
+  }
+  void Take(size_t cell) {
+    Grow(cell + 2);
+    next_[cell] = cell + 1;
+    top_ = std::max(top_, cell + 1);
+  }
+  // One past the highest cell taken.
+  size_t size() const { return top_; }
+
+ private:
+  size_t Free(size_t x) {
+    Grow(x + 2);
+    while (next_[x] != x) {
+      Grow(next_[x] + 2);
+      next_[x] = next_[next_[x]];
+      x = next_[x];
+    }
+    return x;
+  }
+  void Grow(size_t n) {
+    if (next_.size() >= n) return;
+    size_t old = next_.size();
+    next_.resize(std::max(n, old + old / 2));
+    std::iota(next_.begin() + static_cast<std::ptrdiff_t>(old), next_.end(), old);
+  }
+  std::vector<size_t> next_;
+  size_t top_ = 0;
+};
+
+}  // namespace
+
+bool LiteralAutomaton::Build(std::span<const Literal> literals, LiteralAutomaton* out, std::string* error) {
+  // Decode, count characters.
+  std::vector<std::vector<uint32_t>> decoded(literals.size());
+  std::vector<std::pair<uint32_t, uint64_t>> freq;  // (code point, count), filled below
+  std::vector<uint64_t> count;
+  uint32_t max_cp = 'z';
+  for (size_t li = 0; li < literals.size(); ++li) {
+    const std::string_view t = literals[li].text;
+    if (t.empty()) {
+      *error = "literal " + std::to_string(literals[li].id) + " is empty";
+      return false;
+    }
+    const auto* p = reinterpret_cast<const unsigned char*>(t.data());
+    for (size_t i = 0; i < t.size();) {
+      size_t len;
+      const uint32_t cp = Decode(p, i, t.size(), &len);
+      if (cp == kNotAChar) {
+        *error = "literal " + std::to_string(literals[li].id) + " is not valid UTF-8 at byte " + std::to_string(i);
+        return false;
+      }
+      decoded[li].push_back(cp);
+      if (cp >= count.size()) count.resize(std::max<size_t>(cp + 1, count.size() * 2), 0);
+      ++count[cp];
+      max_cp = std::max(max_cp, cp);
+      i += len;
+    }
+  }
+  count.resize(max_cp + 1, 0);
+
+  // Codes: 1.. by descending count (ties by code point); 'A'-'Z' read as 'a'-'z'.
+  std::vector<uint32_t> cps;
+  for (uint32_t cp = 0; cp <= max_cp; ++cp)
+    if (count[cp] > 0) cps.push_back(cp);
+  std::stable_sort(cps.begin(), cps.end(), [&](uint32_t a, uint32_t b) { return count[a] > count[b]; });
+  LiteralAutomaton a;
+  a.codes_.assign(static_cast<size_t>(max_cp) + 1, 0);
+  for (size_t k = 0; k < cps.size(); ++k) a.codes_[cps[k]] = static_cast<uint32_t>(k + 1);
+  for (uint32_t c = 'A'; c <= 'Z'; ++c) a.codes_[c] = a.codes_[c + ('a' - 'A')];
+  const auto num_codes = static_cast<uint32_t>(cps.size());
+
+  // Trie.
+  std::vector<TrieNode> trie(1);
+  for (size_t li = 0; li < literals.size(); ++li) {
+    uint32_t node = 0;
+    for (uint32_t cp : decoded[li]) {
+      const uint32_t code = a.codes_[cp];
+      auto& ch = trie[node].children;
+      auto it = std::find_if(ch.begin(), ch.end(), [&](const auto& e) { return e.first == code; });
+      if (it != ch.end()) {
+        node = it->second;
+      } else {
+        const auto next = static_cast<uint32_t>(trie.size());
+        ch.emplace_back(code, next);
+        trie.emplace_back();  // invalidates `ch`
+        node = next;
+      }
+    }
+    trie[node].ends.emplace_back(literals[li].id, static_cast<uint32_t>(literals[li].text.size()));
+  }
+  decoded.clear();
+  decoded.shrink_to_fit();
+
+  // Place depth first (a state's children right after it in time, so a
+  // path through the trie stays in nearby cells); da[node] = its cell.
+  std::vector<uint32_t> da(trie.size(), kNone), bases(trie.size(), 0), stack{0};
+  CellAllocator alloc;
+  alloc.Take(0);
+  da[0] = 0;
+  std::vector<uint32_t> codes;
+  while (!stack.empty()) {
+    const uint32_t node = stack.back();
+    stack.pop_back();
+    auto& ch = trie[node].children;
+    if (ch.empty()) continue;
+    std::sort(ch.begin(), ch.end());
+    codes.clear();
+    for (const auto& [code, child] : ch) codes.push_back(code);
+    const uint32_t base = alloc.Place(codes);
+    bases[node] = base;
+    for (auto it = ch.rbegin(); it != ch.rend(); ++it) {
+      da[it->second] = base + it->first;
+      stack.push_back(it->second);
+    }
+  }
+  // Breadth-first order, for the failure links below.
+  std::vector<uint32_t> order{0};
+  order.reserve(trie.size());
+  for (size_t qi = 0; qi < order.size(); ++qi)
+    for (const auto& [code, child] : trie[order[qi]].children) order.push_back(child);
+  // Every base + code (code <= num_codes) must be a cell: pad the array.
+  uint32_t max_base = 0;
+  for (uint32_t b : bases) max_base = std::max(max_base, b);
+  const size_t cells = std::max<size_t>(alloc.size(), static_cast<size_t>(max_base) + num_codes + 1);
+  if (cells > kBaseMask) {
+    *error = "too many states for the automaton (" + std::to_string(cells) + " cells)";
+    return false;
+  }
+  a.cells_.assign(cells, Cell{});
+  a.output_.assign(cells, kNone);
+  for (uint32_t node : order) {
+    Cell& c = a.cells_[da[node]];
+    c.base = bases[node];
+    for (const auto& [code, child] : trie[node].children) a.cells_[da[child]].check = da[node];
+  }
+  // A leaf's base is 0, so base + code lands on some cell whose check is
+  // then compared against the leaf's own index: it must never be equal.
+  // Cells are children of their parent only, and a leaf has none, so no
+  // cell's check names a leaf. Nothing more to do.
+
+  // Failure links and outputs, breadth first (a fail state is shallower,
+  // so its output chain is complete before it is linked into).
+  auto go = [&](uint32_t s, uint32_t code) -> uint32_t {
+    const uint32_t t = (a.cells_[s].base & kBaseMask) + code;
+    return a.cells_[t].check == s ? t : kNone;
+  };
+  for (uint32_t node : order) {
+    const uint32_t s = da[node];
+    Cell& cs = a.cells_[s];
+    if (node != 0) {
+      // cs.fail was set when the parent was visited.
+      uint32_t head = a.output_[cs.fail];
+      for (const auto& [id, bytes] : trie[node].ends) {
+        a.outputs_.push_back({id, bytes, head});
+        head = static_cast<uint32_t>(a.outputs_.size() - 1);
+      }
+      a.output_[s] = head;
+      if (head != kNone) cs.base |= kHasOutput;
+    }
+    for (const auto& [code, child] : trie[node].children) {
+      const uint32_t t = da[child];
+      uint32_t f = 0;
+      if (node != 0) {
+        uint32_t g = a.cells_[s].fail;
+        for (;;) {
+          const uint32_t h = go(g, code);
+          if (h != kNone) {
+            f = h;
+            break;
+          }
+          if (g == 0) break;
+          g = a.cells_[g].fail;
+        }
+      }
+      a.cells_[t].fail = f;
+    }
+  }
+  a.states_ = trie.size();
+  *out = std::move(a);
+  return true;
+}
+
+}  // namespace newsflow::rules

@@ -1,0 +1,214 @@
+// The literal tier (CompileOptions::literal_tier_from): the same rule set
+// compiled with its literals in the Aho-Corasick automaton and all in
+// Hyperscan finds the same hits and gives the same tags, on the real rule
+// set over the feed fixtures, on a watch list cut from those texts, and on
+// random patterns over random bytes (invalid UTF-8, upper-case letters,
+// word boundaries).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <set>
+#include <tuple>
+
+#include "newsflow/rules/compiled_rules.h"
+
+namespace newsflow::rules {
+namespace {
+
+constexpr size_t kNever = std::numeric_limits<size_t>::max();
+
+std::shared_ptr<const CompiledRules> CompileWith(const RuleSet& set, size_t tier_from) {
+  CompileOptions o;
+  o.literal_tier_from = tier_from;
+  std::shared_ptr<const CompiledRules> c;
+  const Status s = CompiledRules::Compile(set, EvaluateOptions(), o, &c);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return c;
+}
+
+std::vector<std::string> FixtureLines() {
+  std::vector<std::string> lines;
+  for (const char* feed : {"cls", "eastmoney", "ths"}) {
+    std::ifstream in(std::string(NEWSFLOW_SOURCE_DIR) + "/tests/fixtures/" + feed + "-sample.jsonl");
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  return lines;
+}
+
+using HitSet = std::multiset<std::tuple<uint32_t, uint32_t, uint32_t>>;
+
+struct Scanned {
+  HitSet hits;
+  std::vector<std::tuple<uint32_t, double, bool, size_t>> tags;  // tag, score, alert, spans
+  bool end_ordered = true;
+};
+
+Scanned ScanWith(const CompiledRules& c, const std::string& text, uint32_t title_end) {
+  std::unique_ptr<ScanScratch> scratch;
+  EXPECT_TRUE(c.NewScratch(&scratch).ok());
+  std::vector<TagMatch> out;
+  EXPECT_TRUE(c.Tag(text, title_end, scratch.get(), &out).ok());
+  Scanned r;
+  const MatchSet& m = scratch->matches();
+  for (size_t i = 0; i < m.hits.size(); ++i) {
+    r.hits.emplace(m.hits[i].pattern, m.hits[i].begin, m.hits[i].end);
+    if (i > 0 && m.hits[i].end < m.hits[i - 1].end) r.end_ordered = false;
+  }
+  for (const auto& t : out) r.tags.emplace_back(t.tag, t.score, t.alert, t.spans.size());
+  return r;
+}
+
+// Compares both compiles on every text; returns the total number of hits.
+size_t ExpectSameMatches(const RuleSet& set, const std::vector<std::string>& texts) {
+  auto hs = CompileWith(set, kNever);
+  auto tier = CompileWith(set, 0);
+  if (!hs || !tier) return 0;
+  EXPECT_EQ(hs->literal_tier_patterns(), 0u);
+  EXPECT_GT(tier->literal_tier_patterns(), 0u);
+  size_t hits = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const auto title_end = static_cast<uint32_t>(std::min<size_t>(texts[i].size(), 40));
+    const Scanned a = ScanWith(*hs, texts[i], title_end);
+    const Scanned b = ScanWith(*tier, texts[i], title_end);
+    EXPECT_TRUE(b.end_ordered) << "text " << i;
+    EXPECT_EQ(a.hits, b.hits) << "text " << i;
+    EXPECT_EQ(a.tags, b.tags) << "text " << i;
+    hits += a.hits.size();
+  }
+  return hits;
+}
+
+Keyword Kw(std::string text, bool case_sensitive = false) {
+  Keyword k;
+  k.text = std::move(text);
+  k.case_sensitive = case_sensitive;
+  return k;
+}
+
+// Adds a rule `watch:<i>` per keyword, as a watch list is deployed.
+void AddWatchRules(const std::vector<Keyword>& keywords, RuleSet* set) {
+  for (size_t i = 0; i < keywords.size(); ++i) {
+    Rule r;
+    r.tag = "watch:" + std::to_string(i);
+    r.any.push_back(keywords[i]);
+    r.file = "<test>";
+    set->rules.push_back(std::move(r));
+  }
+}
+
+TEST(LiteralTier, RealRuleSetFindsTheSameHitsAndTagsOnTheFixtures) {
+  RuleSet set;
+  ASSERT_TRUE(LoadRuleDir(NEWSFLOW_SOURCE_DIR "/rules/sets", &set).ok());
+  const std::vector<std::string> texts = FixtureLines();
+  ASSERT_EQ(texts.size(), 360u);
+  const size_t hits = ExpectSameMatches(set, texts);
+  EXPECT_GT(hits, 1000u);  // the fixtures hit the rules often enough to mean something
+}
+
+// Watch-list names cut from the fixtures themselves (2-8 characters at
+// random places, fixed seed): many overlapping hits, names that are
+// prefixes and suffixes of each other.
+TEST(LiteralTier, AWatchListCutFromTheTextsFindsTheSameHits) {
+  RuleSet set;
+  ASSERT_TRUE(LoadRuleDir(NEWSFLOW_SOURCE_DIR "/rules/sets", &set).ok());
+  const std::vector<std::string> texts = FixtureLines();
+  std::mt19937 rng(7);
+  std::set<std::string> names;
+  while (names.size() < 3000) {
+    const std::string& t = texts[rng() % texts.size()];
+    size_t at = rng() % t.size();
+    while (at < t.size() && (static_cast<unsigned char>(t[at]) & 0xC0) == 0x80) ++at;  // a character start
+    size_t end = at;
+    const size_t chars = 2 + rng() % 7;
+    for (size_t k = 0; k < chars && end < t.size(); ++k) {
+      ++end;
+      while (end < t.size() && (static_cast<unsigned char>(t[end]) & 0xC0) == 0x80) ++end;
+    }
+    const std::string name = t.substr(at, end - at);
+    if (name.find('\n') == std::string::npos && !name.empty()) names.insert(name);
+  }
+  std::vector<Keyword> keywords;
+  for (const auto& n : names) keywords.push_back(Kw(n));
+  AddWatchRules(keywords, &set);
+  const size_t hits = ExpectSameMatches(set, texts);
+  EXPECT_GT(hits, 20000u);
+}
+
+// Random literals over a small alphabet (ASCII letters of both cases,
+// digits, two CJK characters, a lone continuation byte) scanned over random
+// bytes, including truncated and overlong UTF-8 sequences.
+TEST(LiteralTier, RandomLiteralsOverRandomBytesFindTheSameHits) {
+  const std::vector<std::string> alphabet = {"a", "A", "b", "B", "1", " ", "中", "国", "\xE4\xB8", "\xC1\x81",
+                                             "\x80", "\xF0\x9F\x98\x80"};
+  const std::vector<std::string> valid = {"a", "A", "b", "B", "1", " ", "中", "国", "\xF0\x9F\x98\x80"};
+  std::mt19937 rng(11);
+  for (int round = 0; round < 20; ++round) {
+    std::set<std::pair<std::string, bool>> seen;
+    std::vector<Keyword> keywords;
+    while (keywords.size() < 60) {
+      std::string t;
+      for (size_t k = 0, n = 1 + rng() % 4; k < n; ++k) t += valid[rng() % valid.size()];
+      const bool cs = rng() % 3 == 0;
+      if (t.find_first_not_of(' ') == std::string::npos || !seen.emplace(t, cs).second) continue;
+      keywords.push_back(Kw(t, cs));
+    }
+    RuleSet set;
+    AddWatchRules(keywords, &set);
+    std::vector<std::string> texts;
+    for (int d = 0; d < 50; ++d) {
+      std::string t;
+      for (size_t k = 0, n = rng() % 60; k < n; ++k) t += alphabet[rng() % alphabet.size()];
+      texts.push_back(t);
+    }
+    ExpectSameMatches(set, texts);
+    if (HasFailure()) break;
+  }
+}
+
+TEST(LiteralTier, RegexesStayInHyperscanCaseSensitiveLettersMatchExactlyHitsStayInEndOrder) {
+  RuleSet set;
+  AddWatchRules({Kw("SAIC", true), Kw("华为"), Kw("ai"), Kw("海思半导体"), Kw("半导体")}, &set);
+  Rule regex;
+  regex.tag = "regex:chip";
+  Keyword k = Kw("芯[片粒]");
+  k.regex = true;
+  regex.any.push_back(k);
+  set.rules.push_back(regex);
+  auto c = CompileWith(set, 0);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->literal_tier_patterns(), 5u);  // not the regex
+  EXPECT_GT(c->database_bytes(), 0u);
+  EXPECT_GT(c->literal_tier_bytes(), 0u);
+  const std::string text = "SAIC与华为合作AI芯片, saic 海思半导体芯粒";
+  const Scanned s = ScanWith(*c, text, 0);
+  EXPECT_TRUE(s.end_ordered);
+  std::set<std::string> tags;
+  for (const auto& t : s.tags) tags.insert(c->tags()[std::get<0>(t)]);
+  EXPECT_EQ(tags, (std::set<std::string>{"regex:chip", "watch:0", "watch:1", "watch:2", "watch:3", "watch:4"}));
+  // "saic" is not SAIC (case-sensitive); "AI" folds to "ai".
+  EXPECT_EQ(s.hits.size(), 7u);  // SAIC, 华为, AI, 芯片, 海思半导体, 半导体, 芯粒 (not saic, not the ai in it)
+  ExpectSameMatches(set, {text});
+}
+
+TEST(LiteralTier, ATierOnlySetNeedsNoHyperscanDatabase) {
+  RuleSet set;
+  AddWatchRules({Kw("深圳华强"), Kw("华强"), Kw("5G")}, &set);
+  auto c = CompileWith(set, 0);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->literal_tier_patterns(), 3u);
+  EXPECT_EQ(c->database_bytes(), 0u);
+  EXPECT_EQ(c->scratch_bytes(), 0u);
+  const Scanned s = ScanWith(*c, "深圳华强发布5G产品, 15G不算", 0);
+  EXPECT_EQ(s.hits, (HitSet{{0, 0, 12}, {1, 6, 12}, {2, 18, 20}}));
+  // Below the threshold everything stays in Hyperscan.
+  auto below = CompileWith(set, 4);
+  ASSERT_TRUE(below);
+  EXPECT_EQ(below->literal_tier_patterns(), 0u);
+  EXPECT_GT(below->database_bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace newsflow::rules
