@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libre2-dev libpcre2-dev
   libjemalloc-dev  # the newsflow binary's malloc
   libboost-dev  # Boost.Beast/Asio: the HTTP server (header-only)
+  prometheus-cpp-dev  # the /metrics data model and text format (its core library only)
   kcat python3 python3-yaml curl systemd  # curl: the desk examples; systemd: systemd-analyze verify of deploy/systemd
 )
 for flag in "$@"; do

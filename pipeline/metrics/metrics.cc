@@ -1,36 +1,15 @@
-// metrics.cc — counters and the Prometheus text exposition.
+// metrics.cc — the run's metrics in prometheus-cpp's data model, and their
+// text exposition by its TextSerializer.
 #include "pipeline/metrics/metrics.h"
 
-#include <fmt/format.h>
+#include <prometheus/client_metric.h>
+#include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
 
-#include <cmath>
 #include <tuple>
 
 namespace newsflow::pipeline {
-
-void SecondsHistogram::Observe(double seconds) {
-  if (!(seconds >= 0)) seconds = 0;  // NaN or negative clock steps count as 0
-  size_t i = 0;
-  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
-  buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
-  sum_nanos_.fetch_add(static_cast<uint64_t>(std::llround(seconds * 1e9)), std::memory_order_relaxed);
-}
-
-void SecondsHistogram::Render(std::string_view name, std::string_view labels, std::string* out) const {
-  const std::string sep = labels.empty() ? "" : ",";
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < kBounds.size(); ++i) {
-    cumulative += buckets_[i].load(std::memory_order_relaxed);
-    *out += fmt::format("{}_bucket{{{}{}le=\"{}\"}} {}\n", name, labels, sep, kBounds[i], cumulative);
-  }
-  cumulative += buckets_[kBounds.size()].load(std::memory_order_relaxed);
-  // The count is the +Inf bucket, so the two always agree within a scrape.
-  *out += fmt::format("{}_bucket{{{}{}le=\"+Inf\"}} {}\n", name, labels, sep, cumulative);
-  *out += fmt::format("{}_sum{{{}}} {:.9f}\n", name, labels,
-                      static_cast<double>(sum_nanos_.load(std::memory_order_relaxed)) / 1e9);
-  *out += fmt::format("{}_count{{{}}} {}\n", name, labels, cumulative);
-}
 
 std::string_view StageName(Stage s) {
   switch (s) {
@@ -46,15 +25,16 @@ std::string_view StageName(Stage s) {
   return "unknown";
 }
 
-std::string PromLabelValue(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
+Metrics::Metrics() {
+  const prometheus::Histogram::BucketBoundaries bounds(kStageBounds.begin(), kStageBounds.end());
+  for (auto& h : stages_) h = std::make_unique<prometheus::Histogram>(bounds);
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::ObserveStage(Stage s, double seconds) {
+  if (!(seconds >= 0)) seconds = 0;
+  stages_[static_cast<size_t>(s)]->Observe(seconds);
 }
 
 void Metrics::SetRulesetVersion(std::string version) {
@@ -79,49 +59,82 @@ void Metrics::CountHttpRequest(int status) {
 
 namespace {
 
-void Family(std::string* out, std::string_view name, std::string_view type, std::string_view help) {
-  *out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+MetricFamily Family(std::string name, MetricType type, std::string help) {
+  MetricFamily f;
+  f.name = std::move(name);
+  f.type = type;
+  f.help = std::move(help);
+  return f;
+}
+
+// One sample of a counter or gauge family.
+void Add(MetricFamily* f, double value, std::vector<ClientMetric::Label> labels = {}) {
+  ClientMetric m;
+  m.label = std::move(labels);
+  if (f->type == MetricType::Counter)
+    m.counter.value = value;
+  else
+    m.gauge.value = value;
+  f->metric.push_back(std::move(m));
+}
+
+MetricFamily Scalar(std::string name, MetricType type, std::string help, double value) {
+  MetricFamily f = Family(std::move(name), type, std::move(help));
+  Add(&f, value);
+  return f;
 }
 
 }  // namespace
 
 std::string Metrics::Render() const {
-  std::string out;
-  auto scalar = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
-    Family(&out, name, type, help);
-    out += fmt::format("{} {}\n", name, value);
-  };
-  scalar("newsflow_items_read_total", "counter", "Items read from the source (stored or dead-lettered).",
-         items_read.load(std::memory_order_relaxed));
-  scalar("newsflow_items_stored_total", "counter", "Documents durably written to the store.",
-         items_stored.load(std::memory_order_relaxed));
-  scalar("newsflow_dead_letters_total", "counter", "Items that could not be processed, stored as dead letters.",
-         dead_letters.load(std::memory_order_relaxed));
-  scalar("newsflow_alerts_published_total", "counter", "Alerts the sink acknowledged.",
-         alerts_published.load(std::memory_order_relaxed));
-  scalar("newsflow_alerts_pending", "gauge", "Alerts stored in the outbox, not yet acknowledged by the sink.",
-         alerts_pending.load(std::memory_order_relaxed));
-  scalar("newsflow_source_connected", "gauge", "1 while the source is connected (0: a Kafka broker is down).",
-         source_connected.load(std::memory_order_relaxed) ? 1 : 0);
-  Family(&out, "newsflow_stage_seconds", "histogram", "Seconds one batch spent in a stage.");
-  for (size_t i = 0; i < stages_.size(); ++i)
-    stages_[i].Render("newsflow_stage_seconds", fmt::format("stage=\"{}\"", StageName(static_cast<Stage>(i))), &out);
-  Family(&out, "newsflow_rules_reloads_total", "counter", "Hot reloads of the rules, taken or rejected.");
-  out += fmt::format("newsflow_rules_reloads_total{{result=\"ok\"}} {}\n", reloads_ok.load());
-  out += fmt::format("newsflow_rules_reloads_total{{result=\"rejected\"}} {}\n", reloads_rejected.load());
+  constexpr auto kCounter = MetricType::Counter;
+  constexpr auto kGauge = MetricType::Gauge;
+  auto load = [](const auto& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
+  std::vector<MetricFamily> families;
+  families.push_back(Scalar("newsflow_items_read_total", kCounter,
+                            "Items read from the source (stored or dead-lettered).", load(items_read)));
+  families.push_back(
+      Scalar("newsflow_items_stored_total", kCounter, "Documents durably written to the store.", load(items_stored)));
+  families.push_back(Scalar("newsflow_dead_letters_total", kCounter,
+                            "Items that could not be processed, stored as dead letters.", load(dead_letters)));
+  families.push_back(
+      Scalar("newsflow_alerts_published_total", kCounter, "Alerts the sink acknowledged.", load(alerts_published)));
+  families.push_back(Scalar("newsflow_alerts_pending", kGauge,
+                            "Alerts stored in the outbox, not yet acknowledged by the sink.", load(alerts_pending)));
+  families.push_back(Scalar("newsflow_source_connected", kGauge,
+                            "1 while the source is connected (0: a Kafka broker is down).",
+                            source_connected.load(std::memory_order_relaxed) ? 1 : 0));
+
+  MetricFamily stages = Family("newsflow_stage_seconds", MetricType::Histogram, "Seconds one batch spent in a stage.");
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    ClientMetric m = stages_[i]->Collect();
+    m.label = {{"stage", std::string(StageName(static_cast<Stage>(i)))}};
+    stages.metric.push_back(std::move(m));
+  }
+  families.push_back(std::move(stages));
+
+  MetricFamily reloads = Family("newsflow_rules_reloads_total", kCounter, "Hot reloads of the rules, taken or rejected.");
+  Add(&reloads, load(reloads_ok), {{"result", "ok"}});
+  Add(&reloads, load(reloads_rejected), {{"result", "rejected"}});
+  families.push_back(std::move(reloads));
+
   std::lock_guard lock(mu_);
-  Family(&out, "newsflow_ruleset_info", "gauge", "The rule set tagging now (its version label).");
-  if (!ruleset_version_.empty())
-    out += fmt::format("newsflow_ruleset_info{{version=\"{}\"}} 1\n", PromLabelValue(ruleset_version_));
-  Family(&out, "newsflow_kafka_consumer_lag", "gauge",
-         "Messages between the consumer's position and the partition's high watermark.");
-  for (const auto& [topic, partition, lag] : kafka_lag_)
-    out += fmt::format("newsflow_kafka_consumer_lag{{topic=\"{}\",partition=\"{}\"}} {}\n", PromLabelValue(topic),
-                       partition, lag);
-  Family(&out, "newsflow_http_requests_total", "counter", "HTTP requests answered, by status code.");
-  for (const auto& [code, n] : http_requests_)
-    out += fmt::format("newsflow_http_requests_total{{code=\"{}\"}} {}\n", code, n);
-  return out;
+  MetricFamily info = Family("newsflow_ruleset_info", kGauge, "The rule set tagging now (its version label).");
+  if (!ruleset_version_.empty()) Add(&info, 1, {{"version", ruleset_version_}});
+  families.push_back(std::move(info));
+  MetricFamily lag = Family("newsflow_kafka_consumer_lag", kGauge,
+                            "Messages between the consumer's position and the partition's high watermark.");
+  for (const auto& [topic, partition, n] : kafka_lag_)
+    Add(&lag, static_cast<double>(n), {{"topic", topic}, {"partition", std::to_string(partition)}});
+  families.push_back(std::move(lag));
+  MetricFamily http = Family("newsflow_http_requests_total", kCounter, "HTTP requests answered, by status code.");
+  for (const auto& [code, n] : http_requests_) Add(&http, static_cast<double>(n), {{"code", std::to_string(code)}});
+  families.push_back(std::move(http));
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace newsflow::pipeline

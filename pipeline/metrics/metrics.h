@@ -13,9 +13,12 @@
 //   newsflow_rules_reloads_total{result}   counter (ok | rejected)
 //   newsflow_http_requests_total{code}     counter
 //
-// Debian ships no Prometheus client library for C++ (prometheus-cpp is not
-// packaged), and the text format is a few lines per family, so it is
-// written here; tests/http parses it with python's prometheus_client.
+// The stage histograms and the exposition are prometheus-cpp's (Debian's
+// prometheus-cpp-dev; only its core library: the metric types, the data
+// model and the text serializer, not its civetweb exposer, since the desk's
+// HTTP server serves /metrics). The hot counters stay plain relaxed atomics
+// the runner bumps, read into the data model at scrape time. tests/http
+// parses the output with python's prometheus_client.
 //
 // Ownership: one Metrics per process, shared by pointer (the runner writes,
 // the HTTP server reads). Threads: every method is thread-safe; counters
@@ -27,29 +30,18 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+namespace prometheus {
+class Histogram;
+}
+
 namespace newsflow::pipeline {
-
-// A fixed-bucket histogram of seconds (Prometheus `le` buckets, cumulative
-// when rendered).
-class SecondsHistogram {
- public:
-  static constexpr std::array<double, 12> kBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                                     0.01,   0.025,   0.05,   0.1,   0.25,   1.0};
-  void Observe(double seconds);
-  // Appends the _bucket/_sum/_count lines with `labels` (e.g. stage="match").
-  void Render(std::string_view name, std::string_view labels, std::string* out) const;
-
- private:
-  std::array<std::atomic<uint64_t>, kBounds.size() + 1> buckets_{};  // last: +Inf only
-  std::atomic<uint64_t> count_{0};
-  std::atomic<uint64_t> sum_nanos_{0};
-};
 
 // The stages the runner times (label values of newsflow_stage_seconds).
 enum class Stage { kDecode, kTag, kPrepare, kStory, kAlerts, kStore, kPublish, kCount };
@@ -57,6 +49,8 @@ std::string_view StageName(Stage s);
 
 class Metrics {
  public:
+  Metrics();
+  ~Metrics();
   std::atomic<uint64_t> items_read{0};
   std::atomic<uint64_t> items_stored{0};
   std::atomic<uint64_t> dead_letters{0};
@@ -67,7 +61,8 @@ class Metrics {
   // Set by the runner once its rules are compiled and its store is open.
   std::atomic<bool> pipeline_open{false};
 
-  void ObserveStage(Stage s, double seconds) { stages_[static_cast<size_t>(s)].Observe(seconds); }
+  // Seconds one batch spent in stage s (NaN or negative clock steps count as 0).
+  void ObserveStage(Stage s, double seconds);
   void SetRulesetVersion(std::string version);
   std::string ruleset_version() const;
   // Replaces the consumer lag of every partition (topic, partition, lag).
@@ -78,14 +73,14 @@ class Metrics {
   std::string Render() const;
 
  private:
-  std::array<SecondsHistogram, static_cast<size_t>(Stage::kCount)> stages_;
+  // newsflow_stage_seconds buckets.
+  static constexpr std::array<double, 12> kStageBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                          0.01,   0.025,   0.05,   0.1,   0.25,   1.0};
+  std::array<std::unique_ptr<prometheus::Histogram>, static_cast<size_t>(Stage::kCount)> stages_;
   mutable std::mutex mu_;  // guards the strings and maps below
   std::string ruleset_version_;
   std::vector<std::tuple<std::string, int32_t, int64_t>> kafka_lag_;
   std::map<int, uint64_t> http_requests_;
 };
-
-// A label value escaped for the text format (\\, \", \n).
-std::string PromLabelValue(std::string_view v);
 
 }  // namespace newsflow::pipeline
