@@ -69,6 +69,7 @@ struct Batch {
   storage::PreparedWriteSet prepared;
   bool prepared_ready = false;
   uint64_t story_joined = 0;            // documents that joined an earlier story (set by the story thread)
+  uint64_t story_future_dated = 0;      // documents kept out of the story window: dated after the wall clock
 };
 
 }  // namespace newsflow::pipeline

@@ -23,6 +23,10 @@ std::string FormatSummary(const RunSummary& s) {
     out += fmt::format("{} alert(s) stored by an earlier run but not acknowledged were delivered again\n",
                        s.alerts_redelivered);
   if (s.story_joined > 0) out += fmt::format("{} of the stored documents joined an earlier story\n", s.story_joined);
+  if (s.story_future_dated > 0)
+    out += fmt::format("{} document(s) dated over a day after this machine's clock (a wrong time?) were kept out of "
+                       "story clustering\n",
+                       s.story_future_dated);
   if (s.already_complete) out += "already stored: an earlier run stored this file to its end; nothing to do\n";
   if (s.resumed_from > 0) out += fmt::format("resumed after record {} (stored by an earlier run)\n", s.resumed_from);
   if (s.interrupted)
@@ -93,6 +97,7 @@ std::string SummaryToJson(const RunSummary& s) {
   AppendCounts(&out, "alerts_by_subscription", s.alerts_by_subscription);
   out += fmt::format(",\"alerts_redelivered\":{},\"rules_reloaded\":{},\"rules_reload_failed\":{}",
                      s.alerts_redelivered, s.rules_reloaded, s.rules_reload_failed);
+  if (s.story_future_dated > 0) out += fmt::format(",\"story_future_dated\":{}", s.story_future_dated);
   if (s.prune_passes > 0)
     out += fmt::format(",\"prune_passes\":{},\"pruned\":{},\"retain_cutoff_ms\":{}", s.prune_passes, s.pruned,
                        s.retain_cutoff_ms);

@@ -15,6 +15,9 @@ struct RunSummary {
   uint64_t read = 0, stored = 0, tagged = 0, dead_lettered = 0, alerts = 0;
   uint64_t bytes = 0;
   uint64_t story_joined = 0;  // stored documents that joined an earlier document's story
+  // Stored documents dated more than a day (StoryOptions::max_lead_ms) after
+  // the wall clock: a wrong time; kept out of the story window.
+  uint64_t story_future_dated = 0;
   double seconds = 0;
   std::map<std::string, uint64_t> tag_counts;
   std::map<std::string, uint64_t> dead_reasons;  // reason prefix -> count
@@ -58,7 +61,8 @@ std::string FormatSummary(const RunSummary& s);
 // tag_counts {tag: n}, dead_reasons {reason: n}, alerts_by_subscription
 // {name: n}, alerts_redelivered, rules_reloaded, rules_reload_failed,
 // latency_ms (Kafka only); with --retain: prune_passes, pruned,
-// retain_cutoff_ms; backups (when any was taken).
+// retain_cutoff_ms; backups (when any was taken); story_future_dated (when
+// any document was kept out of the story window for its time).
 std::string SummaryToJson(const RunSummary& s);
 
 }  // namespace newsflow::pipeline

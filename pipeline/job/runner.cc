@@ -351,11 +351,13 @@ class Job {
         auto t = Clock::now();
         const uint64_t seq = b.seq;
         const uint64_t joined_before = story_stage_->index().stats().joined;
+        const uint64_t future_before = story_stage_->future_dated();
         if (Status s = story_stage_->Process(b, [this, seq] { return WaitStored(seq); }); !s.ok()) {
           budget_.Release(b.bytes);
           return s;
         }
         b.story_joined = story_stage_->index().stats().joined - joined_before;
+        b.story_future_dated = story_stage_->future_dated() - future_before;
         Lap(Stage::kStory, &t);
         const size_t bytes = b.bytes;
         if (!storied_.Push(std::move(b))) budget_.Release(bytes);  // not closed before this thread ends
@@ -392,7 +394,10 @@ class Job {
     Status fatal = ForEachInSourceOrder(input, [this](Batch&& b) {
       const Status s = WriteOne(b);
       MarkStored(s.ok() ? b.seq + 1 : 0, !s.ok());
-      if (s.ok()) summary_->story_joined += b.story_joined;  // stored: the summary counts it
+      if (s.ok()) {  // stored: the summary counts it
+        summary_->story_joined += b.story_joined;
+        summary_->story_future_dated += b.story_future_dated;
+      }
       budget_.Release(b.bytes);
       Recycle(std::move(b));
       return s;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <climits>
 #include <optional>
 #include <string_view>
@@ -26,7 +27,17 @@ Status StoryStage::Open(storage::Store* store, const Normalizer& normalizer, con
 // that is newer (a store written without story ids). The persisted mark
 // matters when the newest document seen was later replaced by a copy with
 // an earlier time: the uninterrupted run's window had moved past it.
+int64_t StoryStage::Horizon(const StoryOptions& options) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return now > INT64_MAX - options.max_lead_ms ? INT64_MAX : now + options.max_lead_ms;
+}
+
+// Documents stored with a time after the horizon are left out, as they were
+// when they were stored.
 Status StoryStage::Rebuild(const Normalizer& normalizer) {
+  horizon_ = Horizon(index_.options());
   std::optional<std::string> mark;
   NEWSFLOW_RETURN_IF_ERROR(store_->GetProgress(kWatermarkMark, &mark));
   int64_t watermark = INT64_MIN;
@@ -38,6 +49,7 @@ Status StoryStage::Rebuild(const Normalizer& normalizer) {
   }
   storage::QueryOptions newest;
   newest.limit = 1;
+  newest.until_ms = horizon_;
   std::vector<storage::Record> records;
   NEWSFLOW_RETURN_IF_ERROR(store_->Query(newest, &records));
   if (!records.empty()) watermark = std::max(watermark, records.front().time_ms);
@@ -46,6 +58,7 @@ Status StoryStage::Rebuild(const Normalizer& normalizer) {
   if (records.empty()) return Status::OK();
   storage::QueryOptions window;
   window.since_ms = watermark - index_.options().window_ms;
+  window.until_ms = horizon_;
   window.limit = 0;
   NEWSFLOW_RETURN_IF_ERROR(store_->Query(window, &records));
   std::reverse(records.begin(), records.end());  // oldest first, so the watermark only rises
@@ -62,6 +75,14 @@ Status StoryStage::Rebuild(const Normalizer& normalizer) {
 
 Status StoryStage::StoryOf(Item& it, const std::function<Status()>& stored_before, std::string* story) {
   const Document& d = it.doc;
+  if (d.time_ms > horizon_) {
+    ++future_dated_;
+    if (const std::string* s = index_.Find(d.key)) {  // a copy in the window: its story; the window keeps that copy
+      *story = *s;
+      return Status::OK();
+    }
+    return StoredStoryOrOwn(d, stored_before, story);
+  }
   if (index_.Find(d.key)) {
     *story = index_.Update(d.key, d.source, d.time_ms, std::move(it.sketch));  // not needed after this step
     return Status::OK();
@@ -70,8 +91,14 @@ Status StoryStage::StoryOf(Item& it, const std::function<Status()>& stored_befor
     *story = index_.Assign(d.key, d.source, d.time_ms, std::move(it.sketch));
     return Status::OK();
   }
-  // Older than the window: keep the story it was stored with, if any (the
-  // batches before this one, which may store it, written first).
+  return StoredStoryOrOwn(d, stored_before, story);
+}
+
+// Older than the window (or dated after the horizon): keep the story it was
+// stored with, if any (the batches before this one, which may store it,
+// written first), else its own.
+Status StoryStage::StoredStoryOrOwn(const Document& d, const std::function<Status()>& stored_before,
+                                    std::string* story) {
   NEWSFLOW_RETURN_IF_ERROR(stored_before());
   storage::Record old;
   bool found = false;
@@ -87,6 +114,7 @@ Status StoryStage::StoryOf(Item& it, const std::function<Status()>& stored_befor
 // the copies keep their arrival order and the last one is what the index
 // holds, as in the store.
 Status StoryStage::Process(Batch& batch, const std::function<Status()>& stored_before) {
+  horizon_ = Horizon(index_.options());
   struct Slot {
     int64_t time_ms;
     size_t item, record;

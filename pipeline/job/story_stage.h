@@ -12,7 +12,10 @@
 // file; pipes, follow:, Kafka) may hand on batches as timing allows, so they
 // keep arrival order: their ids depend only on the order items arrive. A key stored before keeps its story (so re-ingesting
 // the same input gives the same ids); a document older than the window
-// keeps the story it was stored with, or starts its own. Open() rebuilds
+// keeps the story it was stored with, or starts its own; so does a document
+// dated more than StoryOptions::max_lead_ms after the wall clock (a wrong
+// time: it never moves the window, or one such item would push every later
+// document out of it; counted in future_dated()). Open() rebuilds
 // the window from the store, up to the watermark the last stored batch
 // persisted, so a restarted run assigns what an uninterrupted one would
 // have.
@@ -50,6 +53,9 @@ class StoryStage {
   // never will be (the writer stopped).
   Status Process(Batch& batch, const std::function<Status()>& stored_before);
   const StoryIndex& index() const { return index_; }
+  // Documents kept out of the window for a time after the wall clock plus
+  // StoryOptions::max_lead_ms, since Open.
+  uint64_t future_dated() const { return future_dated_; }
 
  private:
   StoryStage(storage::Store* store, const StoryOptions& options, Order order)
@@ -57,10 +63,16 @@ class StoryStage {
   Status Rebuild(const Normalizer& normalizer);
   Status StoryOf(Item& it, const std::function<Status()>& stored_before,
                  std::string* story);  // moves it.sketch into the index
+  Status StoredStoryOrOwn(const Document& d, const std::function<Status()>& stored_before, std::string* story);
+
+  // The wall clock plus max_lead_ms, read once per batch (and at Open).
+  static int64_t Horizon(const StoryOptions& options);
 
   storage::Store* store_;
   StoryIndex index_;
   Order order_;
+  int64_t horizon_ = 0;  // times after this are wrong (Horizon)
+  uint64_t future_dated_ = 0;
 };
 
 }  // namespace newsflow::pipeline

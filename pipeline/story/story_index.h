@@ -48,6 +48,11 @@ struct StoryOptions {
   size_t max_candidates = 16;              // scored per document, most shared first
   double root_threshold = -0.5;            // the logit against the story's earliest document must exceed this
   double root_override = 5.0;              // ... unless the link's own logit is at least this
+  // A document dated more than this after the wall clock has a wrong time
+  // (a unit, time zone or typo), not news from the future: it never moves
+  // the window (StoryStage), or one such item would push every later
+  // document out of it.
+  int64_t max_lead_ms = 24LL * 3600 * 1000;
 };
 
 class StoryIndex {

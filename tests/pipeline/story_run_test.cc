@@ -9,6 +9,7 @@
 #include <map>
 
 
+#include "json_util.h"
 #include "stored_stories.h"
 #include "test_util.h"
 
@@ -120,6 +121,39 @@ TEST(StoryRun, ARestartKeepsTheWatermarkOfAReplacedNewestDocument) {
   const auto one = StoredStories(tmp.path("one")), two = StoredStories(tmp.path("two"));
   EXPECT_EQ(one.at("ths:900023"), "ths:900023") << "A left the window when K's first copy arrived";
   EXPECT_EQ(two, one);
+}
+
+// One item with a wrong, far-future time (2099) between two renderings of
+// one report: it must not move the window, or B, a minute after A, would
+// find A gone and start a story of its own; it is counted, keeps its own
+// story, and is left out of the window a restart rebuilds too.
+TEST(StoryRun, AFarFutureTimeDoesNotPushTheWindowPastLaterDocuments) {
+  TempDir tmp;
+  constexpr int64_t k2099 = 4070908800;  // 2099-01-01T00:00:00Z
+  {
+    std::ofstream p1(tmp.path("p1.jsonl")), p2(tmp.path("p2.jsonl")), all(tmp.path("all.jsonl"));
+    const std::string a = ThsLine("900031", kT0, kTitle, kDigest);
+    const std::string f = ThsLine("900032", k2099, "央行开展逆回购操作", "央行今日开展1000亿元7天期逆回购操作。");
+    const std::string b = ThsLine("900033", kT0 + 60, kTitle, kDigest);
+    p1 << a << "\n" << f << "\n";
+    p2 << b << "\n";
+    all << a << "\n" << f << "\n" << b << "\n";
+  }
+  auto run = [&](const std::string& in, const std::string& db) {
+    auto r = RunShell(Newsflow() + " run -q --json --rules " + SourcePath("rules/sets") + " --batch 1 --source file:" +
+                      tmp.path(in) + " --db " + tmp.path(db));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return testing::JsonObject::LastLine(r.out);
+  };
+  const auto summary = run("all.jsonl", "one");
+  EXPECT_EQ(summary.Uint("story_future_dated"), 1u);
+  EXPECT_EQ(summary.Uint("stored"), 3u) << "the item with the wrong time is stored all the same";
+  const auto one = StoredStories(tmp.path("one"));
+  EXPECT_EQ(one.at("ths:900033"), "ths:900031") << "the 2099 item pushed A out of the window";
+  EXPECT_EQ(one.at("ths:900032"), "ths:900032");
+  run("p1.jsonl", "two");
+  run("p2.jsonl", "two");
+  EXPECT_EQ(StoredStories(tmp.path("two")), one) << "the restart rebuilt a window moved by the 2099 item";
 }
 
 }  // namespace
