@@ -480,13 +480,15 @@ std::string CompiledRules::CompilePlan() const {
   // pattern the expression and flags for the literal API and for
   // hs_compile_multi, and whether the literal API is avoided for it.
   std::string plan = "mode " + std::to_string(HS_MODE_BLOCK) + "\n";
+  // Each pattern: its id, kind, flags and length-prefixed text (so no
+  // text can make two plans read alike).
   for (uint32_t id : hs_patterns_) {
     const Pattern& p = patterns_[id];
     const unsigned flags = p.caseless ? HS_FLAG_CASELESS : 0;
-    plan += p.regex ? "r " + std::to_string(flags | kRegexFlags) + " " + p.text
-                    : "l " + std::to_string(flags) + " " + p.text + " | " + EscapeLiteral(p.text) +
-                          (RiskyForLiteralApi(p.text) ? " risky" : "");
-    plan += std::to_string(id) + '\x1f';
+    plan += std::to_string(id) + (p.regex ? " r " + std::to_string(flags | kRegexFlags) : " l " + std::to_string(flags));
+    plan += " " + std::to_string(p.text.size()) + ":" + p.text;
+    if (!p.regex) plan += " | " + EscapeLiteral(p.text) + (RiskyForLiteralApi(p.text) ? " risky" : "");
+    plan += '\x1f';
   }
   return plan;
 }
@@ -594,11 +596,18 @@ void CompiledRules::RecordHit(ScanScratch* s, uint32_t id, uint32_t begin, uint3
     word |= bit;
     m.touched.push_back(id);
   }
-  if (m.hits.size() < MatchSet::kMaxHits) {
-    m.hits.push_back({id, begin, end});
-  } else {
-    m.truncated = true;
-  }
+  KeepHit(s->into_, {id, begin, end}, &m.truncated);
+}
+
+// The cap: the first kMaxHits hits in end order, and every further hit that
+// ends where the last kept one does. Which hits of one end offset an engine
+// reports first differs between engines; with the ties kept, the kept set
+// does not.
+void CompiledRules::KeepHit(std::vector<Hit>* hits, const Hit& h, bool* truncated) {
+  if (hits->size() < MatchSet::kMaxHits || hits->back().end == h.end)
+    hits->push_back(h);
+  else
+    *truncated = true;
 }
 
 Status CompiledRules::Scan(std::string_view text, uint32_t title_end, ScanScratch* s) const {
@@ -610,18 +619,30 @@ Status CompiledRules::Scan(std::string_view text, uint32_t title_end, ScanScratc
   m.title_end = title_end;
   s->text_ = text;
   if (text.empty()) return Status::OK();
+  s->into_ = &m.hits;
   if (db_) {
     const hs_error_t rc =
         hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s->hs_.get(), &OnMatch, s);
     if (rc != HS_SUCCESS) return Status::Internal("hyperscan: scan failed (error " + std::to_string(rc) + ")");
   }
   if (tier_) {
-    const size_t from_hyperscan = m.hits.size();
+    // With both engines, each keeps its own capped list, so that their
+    // merge holds the first hits of the text whichever engine found them.
+    std::vector<Hit>& tier_hits = db_ ? s->tier_hits_ : m.hits;
+    tier_hits.clear();
+    s->into_ = &tier_hits;
     tier_->Scan(text, [s](uint32_t id, uint32_t begin, uint32_t end) { RecordHit(s, id, begin, end); });
-    // Both lists are in end order; the MatchSet promises one.
-    if (from_hyperscan > 0 && m.hits.size() > from_hyperscan)
-      std::inplace_merge(m.hits.begin(), m.hits.begin() + static_cast<std::ptrdiff_t>(from_hyperscan), m.hits.end(),
-                         [](const Hit& a, const Hit& b) { return a.end < b.end; });
+    if (db_ && !tier_hits.empty()) {
+      std::vector<Hit>& merged = s->merged_hits_;
+      merged.clear();
+      merged.reserve(m.hits.size() + tier_hits.size());
+      merged.insert(merged.end(), m.hits.begin(), m.hits.end());
+      merged.insert(merged.end(), tier_hits.begin(), tier_hits.end());
+      // Hyperscan's regex hits are not always in end order (SOM); sort, not merge.
+      std::stable_sort(merged.begin(), merged.end(), [](const Hit& a, const Hit& b) { return a.end < b.end; });
+      m.hits.clear();
+      for (const Hit& h : merged) KeepHit(&m.hits, h, &m.truncated);
+    }
   }
   return Status::OK();
 }

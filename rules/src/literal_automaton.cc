@@ -9,7 +9,6 @@
 #include "literal_automaton.h"
 
 #include <algorithm>
-#include <deque>
 #include <numeric>
 
 namespace newsflow::rules {
@@ -27,22 +26,28 @@ struct TrieNode {
 class CellAllocator {
  public:
   // The lowest base >= 1 such that base + c is free for every c in `codes`
-  // (ascending, each >= 1); takes those cells.
+  // (ascending) among the first kMaxTries candidates; past them, the first
+  // base whose cells all lie after every taken cell (so that no set of
+  // literals can make placement quadratic). Takes those cells.
   uint32_t Place(const std::vector<uint32_t>& codes) {
-    for (size_t pos = Free(codes.front() + 1);; pos = Free(pos + 1)) {
+    static constexpr int kMaxTries = 256;
+    size_t pos = Free(codes.front() + 1);
+    for (int tries = 0; tries < kMaxTries; ++tries, pos = Free(pos + 1)) {
       const size_t base = pos - codes.front();
       bool fits = true;
       for (size_t k = 1; k < codes.size() && fits; ++k) fits = Free(base + codes[k]) == base + codes[k];
-      if (fits) {
-        for (uint32_t c : codes) Take(base + c);
-        return static_cast<uint32_t>(base);
-      }
+      if (fits) return TakeAll(base, codes);
     }
+    return TakeAll(std::max<size_t>(1, top_ + 1 > codes.front() ? top_ + 1 - codes.front() : 1), codes);
   }
   void Take(size_t cell) {
     Grow(cell + 2);
     next_[cell] = cell + 1;
     top_ = std::max(top_, cell + 1);
+  }
+  uint32_t TakeAll(size_t base, const std::vector<uint32_t>& codes) {
+    for (uint32_t c : codes) Take(base + c);
+    return static_cast<uint32_t>(base);
   }
   // One past the highest cell taken.
   size_t size() const { return top_; }
@@ -109,16 +114,21 @@ bool LiteralAutomaton::Build(std::span<const Literal> literals, LiteralAutomaton
   for (uint32_t c = 'A'; c <= 'Z'; ++c) a.codes_[c] = a.codes_[c + ('a' - 'A')];
   const auto num_codes = static_cast<uint32_t>(cps.size());
 
-  // Trie.
+  // Trie, from the literals in code order: a node's children are then
+  // added in ascending code order, so a path continues through the last
+  // child or not at all (no search among a node's children).
+  for (auto& d : decoded)
+    for (uint32_t& c : d) c = a.codes_[c];
+  std::vector<uint32_t> sorted(literals.size());
+  std::iota(sorted.begin(), sorted.end(), 0u);
+  std::stable_sort(sorted.begin(), sorted.end(), [&](uint32_t x, uint32_t y) { return decoded[x] < decoded[y]; });
   std::vector<TrieNode> trie(1);
-  for (size_t li = 0; li < literals.size(); ++li) {
+  for (uint32_t li : sorted) {
     uint32_t node = 0;
-    for (uint32_t cp : decoded[li]) {
-      const uint32_t code = a.codes_[cp];
+    for (uint32_t code : decoded[li]) {
       auto& ch = trie[node].children;
-      auto it = std::find_if(ch.begin(), ch.end(), [&](const auto& e) { return e.first == code; });
-      if (it != ch.end()) {
-        node = it->second;
+      if (!ch.empty() && ch.back().first == code) {
+        node = ch.back().second;
       } else {
         const auto next = static_cast<uint32_t>(trie.size());
         ch.emplace_back(code, next);

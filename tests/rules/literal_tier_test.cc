@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <random>
@@ -191,6 +192,77 @@ TEST(LiteralTier, RegexesStayInHyperscanCaseSensitiveLettersMatchExactlyHitsStay
   // "saic" is not SAIC (case-sensitive); "AI" folds to "ai".
   EXPECT_EQ(s.hits.size(), 7u);  // SAIC, 华为, AI, 芯片, 海思半导体, 半导体, 芯粒 (not saic, not the ai in it)
   ExpectSameMatches(set, {text});
+}
+
+// Past MatchSet::kMaxHits the kept hits are the first ones of the text
+// whichever engine found them: with a regex in Hyperscan and a literal in
+// the tier (Hyperscan scans first), and with hits of several literals
+// ending at one offset (the engines report ties in different orders).
+TEST(LiteralTier, TheHitCapKeepsTheSameHitsWithEitherEngine) {
+  {
+    RuleSet set;
+    AddWatchRules({Kw("a")}, &set);
+    Rule regex;
+    regex.tag = "regex:x";
+    Keyword k = Kw("x[0-9]");
+    k.regex = true;
+    regex.any.push_back(k);
+    set.rules.push_back(regex);
+    std::string text;
+    for (int i = 0; i < 5000; ++i) text += "a ";
+    text += "x1 x2 x3 x4 x5";
+    ExpectSameMatches(set, {text});
+  }
+  {
+    RuleSet set;
+    AddWatchRules({Kw("丙"), Kw("乙丙"), Kw("甲乙丙")}, &set);
+    std::string text;
+    for (int i = 0; i < 1400; ++i) text += "甲乙丙 ";
+    ExpectSameMatches(set, {text});
+  }
+  {
+    RuleSet set;
+    AddWatchRules({Kw("ab中"), Kw("ab中", true), Kw("中")}, &set);
+    std::string text;
+    for (int i = 0; i < 1400; ++i) text += "ab中 ";
+    ExpectSameMatches(set, {text});
+  }
+}
+
+// The database cache is keyed by what Hyperscan compiles; with the tier
+// that is a subset of the patterns under their own ids, and no two subsets
+// may share a key (a regex `x1` with id 2 against a regex `x` with id 12).
+TEST(LiteralTier, TwoSetsSplitAlikeDoNotShareACachedDatabase) {
+  const std::string dir = ::testing::TempDir() + "/literal-tier-cache";
+  std::filesystem::remove_all(dir);
+  auto compile = [&](const std::vector<std::string>& literals, const std::string& regex_text) {
+    RuleSet set;
+    std::vector<Keyword> ks;
+    for (const auto& l : literals) ks.push_back(Kw(l));
+    AddWatchRules(ks, &set);
+    Rule r;
+    r.tag = "regex:r";
+    Keyword k = Kw(regex_text);
+    k.regex = true;
+    r.any.push_back(k);
+    set.rules.push_back(r);
+    CompileOptions o;
+    o.literal_tier_from = 0;
+    o.cache_dir = dir;
+    std::shared_ptr<const CompiledRules> c;
+    const Status s = CompiledRules::Compile(set, EvaluateOptions(), o, &c);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return c;
+  };
+  auto a = compile({"aa", "bb"}, "x1");
+  std::vector<std::string> twelve;
+  for (int i = 0; i < 12; ++i) twelve.push_back("lit" + std::to_string(i) + "q");
+  auto b = compile(twelve, "x");
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(b->cache_state(), CacheState::kHit);
+  const Scanned s = ScanWith(*b, "zz x1 y", 0);
+  EXPECT_EQ(s.hits, (HitSet{{12, 3, 4}}));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(LiteralTier, ATierOnlySetNeedsNoHyperscanDatabase) {

@@ -123,7 +123,7 @@ struct Hit {
 
 // What one scan found. Owned by a ScanScratch; valid until its next Scan().
 struct MatchSet {
-  std::vector<Hit> hits;            // in order of end offset; capped at kMaxHits
+  std::vector<Hit> hits;            // in order of end offset; capped at kMaxHits (and the ties of the last kept)
   std::vector<uint32_t> touched;    // distinct patterns that hit, first-hit order
   std::vector<uint64_t> bits;       // bit p set <=> pattern p hit at least once
   uint32_t title_end = 0;           // hits with begin < title_end are in the title
@@ -225,6 +225,7 @@ class CompiledRules {
   // or, for a case-sensitive literal in the tier, its bytes reject it (both
   // engines report through here).
   static void RecordHit(ScanScratch* s, uint32_t id, uint32_t begin, uint32_t end);
+  static void KeepHit(std::vector<Hit>* hits, const Hit& h, bool* truncated);
   // Moves the literals into the automaton when there are at least
   // `tier_from` of them; fills hs_patterns_ with what Hyperscan keeps.
   Status SplitTiers(size_t tier_from);
@@ -324,6 +325,8 @@ class ScanScratch {
   std::string label_key_;                             // lookup key of one label
   std::vector<uint32_t> label_entries_;               // entries matched in this document
   std::vector<std::tuple<uint32_t, uint32_t, double>> label_hits_;  // (tag, doc label index, weight)
+  std::vector<Hit> tier_hits_, merged_hits_;          // the literal tier's hits beside Hyperscan's
+  std::vector<Hit>* into_ = nullptr;                  // where RecordHit keeps hits now
   const CompiledRules* owner_ = nullptr;
   std::string_view text_;
 };
