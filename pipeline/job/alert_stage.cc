@@ -32,7 +32,10 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
   };
   std::map<std::string, StoryState> stories;
   std::vector<uint32_t> member_matches;
-  for (const Item& it : batch.items) {
+  const std::vector<uint32_t>& order = batch.story_order;
+  const size_t n = order.empty() ? batch.items.size() : order.size();
+  for (size_t k = 0; k < n; ++k) {
+    const Item& it = batch.items[order.empty() ? k : order[k]];
     if (!it.error.empty()) continue;
     const std::string& story = it.story.empty() ? it.doc.key : it.story;
     StoryState& st = stories[story];

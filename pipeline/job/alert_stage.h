@@ -5,8 +5,8 @@
 // Decided from the store itself, before the batch is written: a document D
 // of story S that matches subscription X raises X's alert for S unless a
 // member of S already stored, D's own earlier version (whatever story it was
-// filed under, or none with story ids off), or an earlier item of S in the
-// same batch matches X. So a restart, a re-ingest of the
+// filed under, or none with story ids off), or an item of S taken before it
+// in the same batch (in Batch::story_order) matches X. So a restart, a re-ingest of the
 // same input, or a feed re-publishing a key raises nothing new, and no
 // alert state is kept outside the documents. The alert is handed to the sink
 // after the batch is durably stored (runner.cc).
@@ -38,7 +38,9 @@ class AlertStage {
  public:
   AlertStage(storage::Store* store, std::vector<Subscription> subscriptions);
 
-  // The alerts the batch raises, in item order (then subscription order).
+  // The alerts the batch raises, in the order the story step took the items
+  // (Batch::story_order: a file's batch by event time, so a story's alert
+  // carries its earliest member), then subscription order.
   // Call after the story step (items carry their story) and before the
   // batch is written.
   Status Decide(const Batch& batch, std::vector<SubscriptionAlert>* out);

@@ -69,6 +69,9 @@ struct Batch {
   storage::PreparedWriteSet prepared;
   bool prepared_ready = false;
   uint64_t story_joined = 0;            // documents that joined an earlier story (set by the story thread)
+  // Indexes into items in the order the story step assigned them (a regular
+  // file's batch: event time); empty = item order. Alerts follow it.
+  std::vector<uint32_t> story_order;
   uint64_t story_future_dated = 0;      // documents kept out of the story window: dated after the wall clock
 };
 

@@ -143,6 +143,9 @@ Status StoryStage::Process(Batch& batch, const std::function<Status()>& stored_b
       return batch.items[a.item].doc.source < batch.items[b.item].doc.source;
     });
   }
+  batch.story_order.clear();
+  if (order_ == Order::kEventTimeWithinBatch)
+    for (const Slot& s : order) batch.story_order.push_back(static_cast<uint32_t>(s.item));
   for (const Slot& s : order) {
     Item& it = batch.items[s.item];
     NEWSFLOW_RETURN_IF_ERROR(StoryOf(it, stored_before, &it.story));

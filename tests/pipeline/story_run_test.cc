@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <map>
+#include <tuple>
 
 
 #include "json_util.h"
@@ -121,6 +122,33 @@ TEST(StoryRun, ARestartKeepsTheWatermarkOfAReplacedNewestDocument) {
   const auto one = StoredStories(tmp.path("one")), two = StoredStories(tmp.path("two"));
   EXPECT_EQ(one.at("ths:900023"), "ths:900023") << "A left the window when K's first copy arrived";
   EXPECT_EQ(two, one);
+}
+
+// A subscription's alert for a story carries the story's first member. In a
+// file's batch that is the earliest by event time even when it arrives
+// second (the story step's order); stdin goes by arrival.
+TEST(StoryRun, AStorysAlertCarriesItsEarliestMemberInAFileBatch) {
+  TempDir tmp;
+  {
+    std::ofstream f(tmp.path("in.jsonl"));
+    f << ThsLine("900042", kT0 + 60, kTitle, kDigest) << "\n"  // the later report, delivered first
+      << ThsLine("900041", kT0, kTitle, kDigest) << "\n";
+    std::ofstream(tmp.path("subs.yaml")) << "subscriptions:\n  - {name: cars, any: [cluster:nev-icv]}\n";
+  }
+  for (const auto& [name, source, first] :
+       {std::tuple<std::string, std::string, std::string>{"file", "file:" + tmp.path("in.jsonl"), "ths:900041"},
+        {"stdin", "- < " + tmp.path("in.jsonl"), "ths:900042"}}) {
+    SCOPED_TRACE(name);
+    const std::string alerts = tmp.path("alerts-" + name + ".jsonl");
+    auto r = RunShell(Newsflow() + " run -q --rules " + SourcePath("rules/sets") + " --db " + tmp.path("db-" + name) +
+                      " --batch 16 --subscriptions " + tmp.path("subs.yaml") + " --alerts file:" + alerts +
+                      " --source " + source);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto lines = testing::JsonLines(testing::ReadFile(alerts));
+    ASSERT_EQ(lines.size(), 1u) << "one story, one alert";
+    EXPECT_EQ(lines[0].String("key"), first);
+    EXPECT_EQ(lines[0].String("id"), "cars/" + StoredStories(tmp.path("db-" + name)).at(first));
+  }
 }
 
 // One item with a wrong, far-future time (2099) between two renderings of
