@@ -100,6 +100,17 @@ void AddWatchRules(const std::vector<Keyword>& keywords, RuleSet* set) {
   }
 }
 
+// Adds a rule `tag` whose one keyword is the regex `expr` (Hyperscan keeps it).
+void AddRegexRule(const std::string& tag, const std::string& expr, RuleSet* set) {
+  Rule r;
+  r.tag = tag;
+  r.file = "<test>";
+  Keyword k = Kw(expr);
+  k.regex = true;
+  r.any.push_back(k);
+  set->rules.push_back(std::move(r));
+}
+
 TEST(LiteralTier, RealRuleSetFindsTheSameHitsAndTagsOnTheFixtures) {
   RuleSet set;
   ASSERT_TRUE(LoadRuleDir(NEWSFLOW_SOURCE_DIR "/rules/sets", &set).ok());
@@ -172,12 +183,7 @@ TEST(LiteralTier, RandomLiteralsOverRandomBytesFindTheSameHits) {
 TEST(LiteralTier, RegexesStayInHyperscanCaseSensitiveLettersMatchExactlyHitsStayInEndOrder) {
   RuleSet set;
   AddWatchRules({Kw("SAIC", true), Kw("华为"), Kw("ai"), Kw("海思半导体"), Kw("半导体")}, &set);
-  Rule regex;
-  regex.tag = "regex:chip";
-  Keyword k = Kw("芯[片粒]");
-  k.regex = true;
-  regex.any.push_back(k);
-  set.rules.push_back(regex);
+  AddRegexRule("regex:chip", "芯[片粒]", &set);
   auto c = CompileWith(set, 0);
   ASSERT_TRUE(c);
   EXPECT_EQ(c->literal_tier_patterns(), 5u);  // not the regex
@@ -202,12 +208,7 @@ TEST(LiteralTier, TheHitCapKeepsTheSameHitsWithEitherEngine) {
   {
     RuleSet set;
     AddWatchRules({Kw("a")}, &set);
-    Rule regex;
-    regex.tag = "regex:x";
-    Keyword k = Kw("x[0-9]");
-    k.regex = true;
-    regex.any.push_back(k);
-    set.rules.push_back(regex);
+    AddRegexRule("regex:x", "x[0-9]", &set);
     std::string text;
     for (int i = 0; i < 5000; ++i) text += "a ";
     text += "x1 x2 x3 x4 x5";
@@ -240,12 +241,7 @@ TEST(LiteralTier, TwoSetsSplitAlikeDoNotShareACachedDatabase) {
     std::vector<Keyword> ks;
     for (const auto& l : literals) ks.push_back(Kw(l));
     AddWatchRules(ks, &set);
-    Rule r;
-    r.tag = "regex:r";
-    Keyword k = Kw(regex_text);
-    k.regex = true;
-    r.any.push_back(k);
-    set.rules.push_back(r);
+    AddRegexRule("regex:r", regex_text, &set);
     CompileOptions o;
     o.literal_tier_from = 0;
     o.cache_dir = dir;
