@@ -50,6 +50,10 @@ void Check(const std::string& dir, int* exit_code) {
     fmt::print("hyperscan: {} patterns, {} API, database {} bytes, scratch {} bytes\n",
                r.patterns().size() - r.literal_tier_patterns(), r.literal_api() ? "literal" : "regex",
                r.database_bytes(), r.scratch_bytes());
+  if (r.literal_tier_patterns() == r.patterns().size()) {
+    fmt::print("database cache: not used (no Hyperscan database: the literal tier holds every pattern)\n");
+    return;
+  }
   static constexpr const char* kCache[] = {"off", "hit", "miss (compiled, written)", "rejected (compiled, rewritten)"};
   fmt::print("database cache: {}{}{}\n", kCache[static_cast<int>(t.rules().cache_state())],
              t.rules().cache_detail().empty() ? "" : ": ", t.rules().cache_detail());
