@@ -24,7 +24,7 @@ std::string FormatSummary(const RunSummary& s) {
                        s.alerts_redelivered);
   if (s.story_joined > 0) out += fmt::format("{} of the stored documents joined an earlier story\n", s.story_joined);
   if (s.story_future_dated > 0)
-    out += fmt::format("{} document(s) dated over a day after this machine's clock (a wrong time?) were kept out of "
+    out += fmt::format("{} document(s) dated over an hour after this machine's clock (a wrong time?) were kept out of "
                        "story clustering\n",
                        s.story_future_dated);
   if (s.already_complete) out += "already stored: an earlier run stored this file to its end; nothing to do\n";

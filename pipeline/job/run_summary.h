@@ -15,8 +15,8 @@ struct RunSummary {
   uint64_t read = 0, stored = 0, tagged = 0, dead_lettered = 0, alerts = 0;
   uint64_t bytes = 0;
   uint64_t story_joined = 0;  // stored documents that joined an earlier document's story
-  // Stored documents dated more than a day (StoryOptions::max_lead_ms) after
-  // the wall clock: a wrong time; kept out of the story window.
+  // Stored documents dated more than an hour (StoryOptions::max_lead_ms)
+  // after the wall clock: a wrong time; kept out of the story window.
   uint64_t story_future_dated = 0;
   double seconds = 0;
   std::map<std::string, uint64_t> tag_counts;

@@ -46,6 +46,10 @@ Status StoryStage::Rebuild(const Normalizer& normalizer) {
     if (auto [p, ec] = std::from_chars(mark->data(), end, watermark); ec != std::errc() || p != end) {
       return Status::Corruption(fmt::format("stored story watermark is not a time: \"{}\"", *mark));
     }
+    // A mark past the horizon was moved by a wrong time (a store written
+    // before the horizon existed): not trusted; the newest document stored
+    // with a right time stands in for it.
+    if (watermark > horizon_) watermark = INT64_MIN;
   }
   storage::QueryOptions newest;
   newest.limit = 1;
@@ -77,8 +81,10 @@ Status StoryStage::StoryOf(Item& it, const std::function<Status()>& stored_befor
   const Document& d = it.doc;
   if (d.time_ms > horizon_) {
     ++future_dated_;
-    if (const std::string* s = index_.Find(d.key)) {  // a copy in the window: its story; the window keeps that copy
-      *story = *s;
+    // A copy of a key in the window keeps its story, and leaves the window:
+    // the store now holds this copy, which a rebuild leaves out too.
+    if (index_.Find(d.key)) {
+      *story = index_.Remove(d.key);
       return Status::OK();
     }
     return StoredStoryOrOwn(d, stored_before, story);

@@ -13,9 +13,13 @@
 // keep arrival order: their ids depend only on the order items arrive. A key stored before keeps its story (so re-ingesting
 // the same input gives the same ids); a document older than the window
 // keeps the story it was stored with, or starts its own; so does a document
-// dated more than StoryOptions::max_lead_ms after the wall clock (a wrong
-// time: it never moves the window, or one such item would push every later
-// document out of it; counted in future_dated()). Open() rebuilds
+// dated more than StoryOptions::max_lead_ms (an hour) after the wall clock
+// (a wrong time: it never moves the window, or one such item would push
+// every later document out of it; a copy of a key in the window takes the
+// key out of it; counted in future_dated()). What counts as "after the
+// clock" is decided when a document is stored and again at Open, so an
+// item dated a few hours ahead can be left out by one run and taken in by a
+// later restart or re-ingest, once the clock has passed its time. Open() rebuilds
 // the window from the store, up to the watermark the last stored batch
 // persisted, so a restarted run assigns what an uninterrupted one would
 // have.

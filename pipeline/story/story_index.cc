@@ -98,6 +98,13 @@ uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int
 
 std::string StoryIndex::Update(const std::string& key, std::string_view source, int64_t time_ms,
                                StorySketch sketch) {
+  if (!by_key_.count(key)) return key;
+  std::string story = Remove(key);
+  Add(key, source, time_ms, story, std::move(sketch));
+  return story;
+}
+
+std::string StoryIndex::Remove(const std::string& key) {
   auto it = by_key_.find(key);
   if (it == by_key_.end()) return key;
   const uint32_t slot = it->second;
@@ -109,7 +116,6 @@ std::string StoryIndex::Update(const std::string& key, std::string_view source, 
     }
   }
   Evict(slot);
-  Add(key, source, time_ms, story, std::move(sketch));
   return story;
 }
 

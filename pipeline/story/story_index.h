@@ -49,10 +49,10 @@ struct StoryOptions {
   double root_threshold = -0.5;            // the logit against the story's earliest document must exceed this
   double root_override = 5.0;              // ... unless the link's own logit is at least this
   // A document dated more than this after the wall clock has a wrong time
-  // (a unit, time zone or typo), not news from the future: it never moves
-  // the window (StoryStage), or one such item would push every later
-  // document out of it.
-  int64_t max_lead_ms = 24LL * 3600 * 1000;
+  // (a unit, a time zone: Beijing time read as UTC is 8 h ahead; a typo),
+  // not news from the future: it never moves the window (StoryStage), or
+  // one such item would push every later document out of it.
+  int64_t max_lead_ms = 3600LL * 1000;
 };
 
 class StoryIndex {
@@ -82,6 +82,10 @@ class StoryIndex {
   // the window matches what the store holds (and what a restart rebuilds).
   // Returns its story.
   std::string Update(const std::string& key, std::string_view source, int64_t time_ms, StorySketch sketch);
+
+  // Takes a document out of the window (its stored copy no longer belongs
+  // there); returns its story (the key itself if it was not in the window).
+  std::string Remove(const std::string& key);
 
   // Adds a stored document with its known story (rebuilding after a restart).
   void Add(const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,

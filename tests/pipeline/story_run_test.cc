@@ -11,6 +11,8 @@
 
 
 #include "json_util.h"
+#include "newsflow/storage/store.h"
+#include "pipeline/job/story_stage.h"
 #include "stored_stories.h"
 #include "test_util.h"
 
@@ -182,6 +184,53 @@ TEST(StoryRun, AFarFutureTimeDoesNotPushTheWindowPastLaterDocuments) {
   run("p1.jsonl", "two");
   run("p2.jsonl", "two");
   EXPECT_EQ(StoredStories(tmp.path("two")), one) << "the restart rebuilt a window moved by the 2099 item";
+}
+
+// A key in the window re-published with a wrong, far-future time leaves the
+// window (the store now holds that copy, which a rebuild leaves out), so a
+// run stopped after it and restarted assigns what one run does. And a store
+// whose persisted window mark a wrong time already moved (a store written
+// before the check) is repaired when the next run opens it.
+TEST(StoryRun, AFarFutureCopyAndAPoisonedMarkLeaveRestartsExact) {
+  TempDir tmp;
+  constexpr int64_t k2099 = 4070908800;
+  {
+    std::ofstream p1(tmp.path("p1.jsonl")), p2(tmp.path("p2.jsonl")), all(tmp.path("all.jsonl"));
+    const std::string a = ThsLine("900051", kT0, kTitle, kDigest);
+    const std::string a2 = ThsLine("900051", k2099, kTitle, kDigest);
+    const std::string c = ThsLine("900052", kT0 + 60, kTitle, kDigest);
+    p1 << a << "\n" << a2 << "\n";
+    p2 << c << "\n";
+    all << a << "\n" << a2 << "\n" << c << "\n";
+  }
+  auto run = [&](const std::string& in, const std::string& db) {
+    auto r = RunShell(Newsflow() + " run -q --rules " + SourcePath("rules/sets") + " --batch 1 --source file:" +
+                      tmp.path(in) + " --db " + tmp.path(db));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  };
+  run("all.jsonl", "one");
+  run("p1.jsonl", "two");
+  run("p2.jsonl", "two");
+  EXPECT_EQ(StoredStories(tmp.path("two")), StoredStories(tmp.path("one")));
+
+  // A pair at kT0 into a store whose mark says 2099: one story, as in a fresh store.
+  {
+    storage::StoreOptions o;
+    o.path = tmp.path("poisoned");
+    std::unique_ptr<storage::Store> store;
+    ASSERT_TRUE(storage::Store::Open(o, &store).ok());
+    storage::WriteSet w;
+    w.progress.push_back({StoryStage::kWatermarkMark, std::to_string(k2099 * 1000)});
+    ASSERT_TRUE(store->Write(w).ok());
+    ASSERT_TRUE(store->Close().ok());
+  }
+  {
+    std::ofstream pair(tmp.path("pair.jsonl"));
+    pair << ThsLine("900061", kT0, kTitle, kDigest) << "\n" << ThsLine("900062", kT0 + 60, kTitle, kDigest) << "\n";
+  }
+  run("pair.jsonl", "poisoned");
+  const auto stories = StoredStories(tmp.path("poisoned"));
+  EXPECT_EQ(stories.at("ths:900062"), stories.at("ths:900061")) << "the poisoned mark kept the pair apart";
 }
 
 }  // namespace
