@@ -22,11 +22,6 @@ Status StoryStage::Open(storage::Store* store, const Normalizer& normalizer, con
   return Status::OK();
 }
 
-// The window is every stored document within window_ms of the watermark:
-// the one the last stored batch persisted, or the newest stored time if
-// that is newer (a store written without story ids). The persisted mark
-// matters when the newest document seen was later replaced by a copy with
-// an earlier time: the uninterrupted run's window had moved past it.
 int64_t StoryStage::Horizon(const StoryOptions& options) {
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
@@ -34,6 +29,11 @@ int64_t StoryStage::Horizon(const StoryOptions& options) {
   return now > INT64_MAX - options.max_lead_ms ? INT64_MAX : now + options.max_lead_ms;
 }
 
+// The window is every stored document within window_ms of the watermark:
+// the one the last stored batch persisted, or the newest stored time if
+// that is newer (a store written without story ids). The persisted mark
+// matters when the newest document seen was later replaced by a copy with
+// an earlier time: the uninterrupted run's window had moved past it.
 // Documents stored with a time after the horizon are left out, as they were
 // when they were stored.
 Status StoryStage::Rebuild(const Normalizer& normalizer) {
