@@ -4,7 +4,8 @@
 // points by descending frequency (frequent characters get small codes, which
 // keeps the children of busy states close together); build a trie; place the
 // trie's states into the double array depth first (first fit: the lowest
-// base whose cells for all of a state's child codes are free); then compute
+// base whose cells for all of a state's child codes are free, among a
+// bounded number of candidates); then compute
 // the failure links and the output chains breadth first on the array.
 #include "literal_automaton.h"
 
@@ -15,7 +16,7 @@ namespace newsflow::rules {
 namespace {
 
 struct TrieNode {
-  std::vector<std::pair<uint32_t, uint32_t>> children;  // (code, node), sorted by code after the build
+  std::vector<std::pair<uint32_t, uint32_t>> children;  // (code, node), in ascending code order
   std::vector<std::pair<uint32_t, uint32_t>> ends;      // (id, bytes) of the literals ending here
 };
 
