@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <tuple>
+#include <vector>
 
 
 #include "json_util.h"
@@ -33,6 +34,28 @@ const std::string kDigest = "宁德时代与奔驰签署固态电池合作协议
 std::string ThsLine(const std::string& id, int64_t ctime, const std::string& title, const std::string& digest) {
   return R"({"id":")" + id + R"(","ctime":")" + std::to_string(ctime) + R"(","title":")" + title +
          R"(","digest":")" + digest + R"("})";
+}
+
+// One input and the same input cut in two at a batch boundary (batches of
+// one record): all.jsonl = first + rest, p1.jsonl = first, p2.jsonl = rest.
+void WriteSplitInput(const TempDir& tmp, const std::vector<std::string>& first, const std::vector<std::string>& rest) {
+  std::ofstream p1(tmp.path("p1.jsonl")), p2(tmp.path("p2.jsonl")), all(tmp.path("all.jsonl"));
+  for (const auto& l : first) {
+    p1 << l << "\n";
+    all << l << "\n";
+  }
+  for (const auto& l : rest) {
+    p2 << l << "\n";
+    all << l << "\n";
+  }
+}
+
+// `run --batch 1` of tmp/IN into the store tmp/DB; its JSON summary.
+testing::JsonObject RunBatchesOfOne(const TempDir& tmp, const std::string& in, const std::string& db) {
+  auto r = RunShell(Newsflow() + " run -q --json --rules " + SourcePath("rules/sets") + " --batch 1 --source file:" +
+                    tmp.path(in) + " --db " + tmp.path(db));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return testing::JsonObject::LastLine(r.out);
 }
 
 // Batch 0: A, then K a minute later (the same report: it joins A's story),
@@ -103,24 +126,13 @@ TEST(StoryRun, AFileBatchIsAssignedInEventTimeOrderLiveInputInArrivalOrder) {
 TEST(StoryRun, ARestartKeepsTheWatermarkOfAReplacedNewestDocument) {
   TempDir tmp;
   const std::string other = "央行今日开展1000亿元7天期逆回购操作，中标利率1.4%。";
-  {
-    std::ofstream p1(tmp.path("p1.jsonl")), p2(tmp.path("p2.jsonl")), all(tmp.path("all.jsonl"));
-    const std::string a = ThsLine("900021", kT0, kTitle, kDigest);
-    const std::string k1 = ThsLine("900022", kT0 + 48 * 3600, "央行开展逆回购操作", other);
-    const std::string k2 = ThsLine("900022", kT0 + 3600, "央行开展逆回购操作", other);
-    const std::string b = ThsLine("900023", kT0 + 2 * 3600, kTitle, kDigest);
-    p1 << a << "\n" << k1 << "\n" << k2 << "\n";
-    p2 << b << "\n";
-    all << a << "\n" << k1 << "\n" << k2 << "\n" << b << "\n";
-  }
-  auto run = [&](const std::string& in, const std::string& db) {
-    auto r = RunShell(Newsflow() + " run -q --rules " + SourcePath("rules/sets") + " --batch 1 --source file:" +
-                      tmp.path(in) + " --db " + tmp.path(db));
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  };
-  run("all.jsonl", "one");
-  run("p1.jsonl", "two");
-  run("p2.jsonl", "two");
+  WriteSplitInput(tmp,
+                  {ThsLine("900021", kT0, kTitle, kDigest), ThsLine("900022", kT0 + 48 * 3600, "央行开展逆回购操作", other),
+                   ThsLine("900022", kT0 + 3600, "央行开展逆回购操作", other)},
+                  {ThsLine("900023", kT0 + 2 * 3600, kTitle, kDigest)});
+  RunBatchesOfOne(tmp, "all.jsonl", "one");
+  RunBatchesOfOne(tmp, "p1.jsonl", "two");
+  RunBatchesOfOne(tmp, "p2.jsonl", "two");
   const auto one = StoredStories(tmp.path("one")), two = StoredStories(tmp.path("two"));
   EXPECT_EQ(one.at("ths:900023"), "ths:900023") << "A left the window when K's first copy arrived";
   EXPECT_EQ(two, one);
@@ -160,29 +172,18 @@ TEST(StoryRun, AStorysAlertCarriesItsEarliestMemberInAFileBatch) {
 TEST(StoryRun, AFarFutureTimeDoesNotPushTheWindowPastLaterDocuments) {
   TempDir tmp;
   constexpr int64_t k2099 = 4070908800;  // 2099-01-01T00:00:00Z
-  {
-    std::ofstream p1(tmp.path("p1.jsonl")), p2(tmp.path("p2.jsonl")), all(tmp.path("all.jsonl"));
-    const std::string a = ThsLine("900031", kT0, kTitle, kDigest);
-    const std::string f = ThsLine("900032", k2099, "央行开展逆回购操作", "央行今日开展1000亿元7天期逆回购操作。");
-    const std::string b = ThsLine("900033", kT0 + 60, kTitle, kDigest);
-    p1 << a << "\n" << f << "\n";
-    p2 << b << "\n";
-    all << a << "\n" << f << "\n" << b << "\n";
-  }
-  auto run = [&](const std::string& in, const std::string& db) {
-    auto r = RunShell(Newsflow() + " run -q --json --rules " + SourcePath("rules/sets") + " --batch 1 --source file:" +
-                      tmp.path(in) + " --db " + tmp.path(db));
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return testing::JsonObject::LastLine(r.out);
-  };
-  const auto summary = run("all.jsonl", "one");
+  WriteSplitInput(tmp,
+                  {ThsLine("900031", kT0, kTitle, kDigest),
+                   ThsLine("900032", k2099, "央行开展逆回购操作", "央行今日开展1000亿元7天期逆回购操作。")},
+                  {ThsLine("900033", kT0 + 60, kTitle, kDigest)});
+  const auto summary = RunBatchesOfOne(tmp, "all.jsonl", "one");
   EXPECT_EQ(summary.Uint("story_future_dated"), 1u);
   EXPECT_EQ(summary.Uint("stored"), 3u) << "the item with the wrong time is stored all the same";
   const auto one = StoredStories(tmp.path("one"));
   EXPECT_EQ(one.at("ths:900033"), "ths:900031") << "the 2099 item pushed A out of the window";
   EXPECT_EQ(one.at("ths:900032"), "ths:900032");
-  run("p1.jsonl", "two");
-  run("p2.jsonl", "two");
+  RunBatchesOfOne(tmp, "p1.jsonl", "two");
+  RunBatchesOfOne(tmp, "p2.jsonl", "two");
   EXPECT_EQ(StoredStories(tmp.path("two")), one) << "the restart rebuilt a window moved by the 2099 item";
 }
 
@@ -194,23 +195,11 @@ TEST(StoryRun, AFarFutureTimeDoesNotPushTheWindowPastLaterDocuments) {
 TEST(StoryRun, AFarFutureCopyAndAPoisonedMarkLeaveRestartsExact) {
   TempDir tmp;
   constexpr int64_t k2099 = 4070908800;
-  {
-    std::ofstream p1(tmp.path("p1.jsonl")), p2(tmp.path("p2.jsonl")), all(tmp.path("all.jsonl"));
-    const std::string a = ThsLine("900051", kT0, kTitle, kDigest);
-    const std::string a2 = ThsLine("900051", k2099, kTitle, kDigest);
-    const std::string c = ThsLine("900052", kT0 + 60, kTitle, kDigest);
-    p1 << a << "\n" << a2 << "\n";
-    p2 << c << "\n";
-    all << a << "\n" << a2 << "\n" << c << "\n";
-  }
-  auto run = [&](const std::string& in, const std::string& db) {
-    auto r = RunShell(Newsflow() + " run -q --rules " + SourcePath("rules/sets") + " --batch 1 --source file:" +
-                      tmp.path(in) + " --db " + tmp.path(db));
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  };
-  run("all.jsonl", "one");
-  run("p1.jsonl", "two");
-  run("p2.jsonl", "two");
+  WriteSplitInput(tmp, {ThsLine("900051", kT0, kTitle, kDigest), ThsLine("900051", k2099, kTitle, kDigest)},
+                  {ThsLine("900052", kT0 + 60, kTitle, kDigest)});
+  RunBatchesOfOne(tmp, "all.jsonl", "one");
+  RunBatchesOfOne(tmp, "p1.jsonl", "two");
+  RunBatchesOfOne(tmp, "p2.jsonl", "two");
   EXPECT_EQ(StoredStories(tmp.path("two")), StoredStories(tmp.path("one")));
 
   // A pair at kT0 into a store whose mark says 2099: one story, as in a fresh store.
@@ -228,7 +217,7 @@ TEST(StoryRun, AFarFutureCopyAndAPoisonedMarkLeaveRestartsExact) {
     std::ofstream pair(tmp.path("pair.jsonl"));
     pair << ThsLine("900061", kT0, kTitle, kDigest) << "\n" << ThsLine("900062", kT0 + 60, kTitle, kDigest) << "\n";
   }
-  run("pair.jsonl", "poisoned");
+  RunBatchesOfOne(tmp, "pair.jsonl", "poisoned");
   const auto stories = StoredStories(tmp.path("poisoned"));
   EXPECT_EQ(stories.at("ths:900062"), stories.at("ths:900061")) << "the poisoned mark kept the pair apart";
 }
