@@ -260,6 +260,19 @@ rules:
     c.add("fuzz_literal_tier", "深圳华强\n华强\n华强北\n!SAIC\nai\n5G\n\n深圳华强北的SAIC与saic, AI 5G 15G".encode())
     c.add("fuzz_literal_tier", b"\xe4\xb8\xad\xe5\x9b\xbd\nab\n\n\xe4\xb8\xe4\xb8\xad\xe5\x9b\xbd\xc1\x81b\x80AB")
 
+    # Watch lists (SCHEMA.md "Watch lists"): real keywords as entities' names,
+    # then a fixture text as a comment line (its names hit); and hand-made
+    # BOM, CRLF, empty cells, comments and the errors the parser names.
+    for i, t in enumerate(texts[:4]):
+        ks = pick(kws, 48)[i * 12:(i + 1) * 12]
+        rows = ["watch:w%d\t%s" % (j, "\t".join(ks[j * 3:j * 3 + 3])) for j in range(4)]
+        c.add("fuzz_watch_list", ("\n".join(rows) + "\n# " + t[:1000].replace("\n", " ") + "\n").encode())
+    c.add("fuzz_watch_list", "\ufeff# desk\r\nwatch:nvidia\t英伟达\tNVIDIA\t\r\n\r\n  # x\nwatch:catl\t 宁德时代 \t\t300750".encode())
+    c.add("fuzz_watch_list", "watch:a\t茅台\t茅台\n".encode())
+    c.add("fuzz_watch_list", "watch:a\t甲\nwatch:a\t乙\n".encode())
+    c.add("fuzz_watch_list", "cluster:ai\t人工智能\nwatch:\tx\nwatch:b\n".encode())
+    c.add("fuzz_watch_list", b"watch:a\t\xff\xfe\twatch:b\t\xe3\x80\x80\n")
+
     # Record codec: records and dead letters encoded as storage/src/record_codec.cc does.
     def varint(v):
         out = bytearray()

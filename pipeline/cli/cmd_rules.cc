@@ -116,8 +116,10 @@ void Explain(const std::string& dir, std::string text, const std::optional<std::
                  s.begin, s.end, Snippet(s.field == storage::Field::kTitle ? it.doc.title : it.doc.body, s));
     }
     for (const auto& r : t.rules().rule_set().rules)
-      if (r.tag == tag.tag)
+      if (r.tag == tag.tag) {
         for (const auto& p : r.provenance) fmt::print("  from {} (rule at {}:{}): \"{}\"\n", p.seed, r.file, r.line, p.clause);
+        if (r.watch_list) fmt::print("  from watch list {}:{}\n", r.file, r.line);
+      }
   }
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -85,8 +86,15 @@ std::string Members(const std::vector<storage::Record>& members) {
 
 std::map<std::string, std::vector<rules::Provenance>> ProvenanceByTag(const rules::RuleSet& set) {
   std::map<std::string, std::vector<rules::Provenance>> out;
-  for (const auto& rule : set.rules)
+  for (const auto& rule : set.rules) {
     for (const auto& p : rule.provenance) out[rule.tag].push_back(p);
+    if (!rule.watch_list) continue;
+    std::string names;
+    for (const auto& k : rule.any) names += (names.empty() ? "" : " · ") + k.text;
+    out[rule.tag].push_back({"watch list " + std::filesystem::path(rule.file).filename().string() + ":" +
+                                 std::to_string(rule.line),
+                             names});
+  }
   return out;
 }
 

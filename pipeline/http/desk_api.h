@@ -82,7 +82,8 @@ class DeskApi {
   DeskApiOptions o_;
 };
 
-// The rules' provenance per tag (the clauses each rule cites).
+// The rules' provenance per tag (the clauses each rule cites; for a
+// watch-list entry, seed "watch list FILE:LINE" and its names as the clause).
 std::map<std::string, std::vector<rules::Provenance>> ProvenanceByTag(const rules::RuleSet& set);
 
 }  // namespace newsflow::pipeline

@@ -1,4 +1,5 @@
-// rule_loader.cc — parses and validates rules/sets/*.yaml into a RuleSet.
+// rule_loader.cc — parses and validates rules/sets/*.yaml into a RuleSet
+// (and reads the directory's *.tsv watch lists with watch_list.cc).
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <sstream>
 
 #include "newsflow/rules/rule_set.h"
+#include "rule_text_checks.h"
 
 namespace newsflow::rules {
 namespace {
@@ -25,20 +27,6 @@ struct RuleError {
 };
 
 int LineOf(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
-
-bool IsValidTag(std::string_view t) {
-  static constexpr std::string_view kFamilies[] = {"cluster:", "theme:", "region:", "project:",
-                                                   "program:"};
-  for (auto f : kFamilies) {
-    if (t.substr(0, f.size()) != f) continue;
-    std::string_view slug = t.substr(f.size());
-    if (slug.empty() || slug.front() == '-' || slug.back() == '-') return false;
-    return std::all_of(slug.begin(), slug.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-    });
-  }
-  return false;
-}
 
 std::string Scalar(const YAML::Node& n, const std::string& rule, const char* key) {
   if (!n.IsScalar()) throw RuleError{LineOf(n), rule, std::string("`") + key + "` must be a string"};
@@ -79,57 +67,9 @@ void CheckUniqueKeys(const YAML::Node& map, const std::string& rule, const char*
   }
 }
 
-// Decodes one UTF-8 sequence at s[*i]; advances *i. Returns false on an
-// invalid, overlong, surrogate or out-of-range sequence.
-bool NextCodePoint(std::string_view s, size_t* i, char32_t* cp) {
-  // Lead byte pattern -> sequence length, payload bits, smallest code point.
-  struct Form {
-    unsigned char mask, lead;
-    size_t len;
-    char32_t min;
-  };
-  static constexpr Form kForms[] = {{0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800},
-                                    {0xF8, 0xF0, 4, 0x10000}};
-  const auto b0 = static_cast<unsigned char>(s[*i]);
-  const Form* f = std::find_if(std::begin(kForms), std::end(kForms),
-                               [b0](const Form& x) { return (b0 & x.mask) == x.lead; });
-  if (f == std::end(kForms) || *i + f->len > s.size()) return false;
-  const size_t len = f->len;
-  const char32_t min = f->min;
-  *cp = b0 & static_cast<unsigned char>(~f->mask);
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[*i + k]);
-    if ((b & 0xC0) != 0x80) return false;
-    *cp = (*cp << 6) | (b & 0x3F);
-  }
-  *i += len;
-  return *cp >= min && *cp <= 0x10FFFF && !(*cp >= 0xD800 && *cp <= 0xDFFF);
-}
-
-// Whitespace (ASCII and Unicode spaces) and the invisible zero-width space
-// and BOM: a keyword made only of these matches nearly every document or
-// nothing at all.
-bool IsBlankCodePoint(char32_t c) {
-  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200B) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
-         c == 0x3000 || c == 0xFEFF;
-}
-
-// Rejects keyword (or regex) text that is empty, holds a NUL byte, is not
-// valid UTF-8, spans lines (literals) or is only whitespace.
+// Rejects keyword (or regex) text that cannot be matched (rule_text_checks.h).
 void CheckKeywordText(const Keyword& k, const std::string& rule) {
-  const char* what = k.regex ? "regex" : "keyword";
-  if (k.text.empty()) throw RuleError{k.line, rule, "empty keyword"};
-  if (k.text.find('\0') != std::string::npos) throw RuleError{k.line, rule, std::string(what) + " contains a NUL byte"};
-  bool blank = true;
-  for (size_t i = 0; i < k.text.size();) {
-    char32_t cp = 0;
-    if (!NextCodePoint(k.text, &i, &cp)) throw RuleError{k.line, rule, std::string(what) + " is not valid UTF-8"};
-    blank &= IsBlankCodePoint(cp);
-  }
-  if (!k.regex && k.text.find('\n') != std::string::npos) throw RuleError{k.line, rule, "keyword contains a newline"};
-  if (blank)
-    throw RuleError{k.line, rule, std::string(what) + " is only whitespace (it would match nearly every document)"};
+  if (std::string problem = KeywordTextProblem(k); !problem.empty()) throw RuleError{k.line, rule, problem};
 }
 
 Keyword ParseKeyword(const YAML::Node& n, const std::string& rule, bool regex) {
@@ -237,7 +177,7 @@ Rule ParseRule(const YAML::Node& n, const std::string& file) {
   r.tag = Scalar(n["tag"], "?", "tag");
   if (!IsValidTag(r.tag))
     throw RuleError{LineOf(n["tag"]), r.tag,
-                    "bad tag id (expected cluster:|theme:|region:|project:|program: and a lowercase slug)"};
+                    std::string("bad tag id (expected ") + kTagFamilies + " and a lowercase slug)"};
   CheckUniqueKeys(n, r.tag, "the rule");
   std::vector<Keyword> regexes;
   for (const auto& kv : n) ParseRuleKey(kv.first.as<std::string>(), kv.first, kv.second, &r, &regexes);
@@ -362,9 +302,10 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   if (!fs::is_directory(dir, ec)) return Status::NotFound("rules directory not found: " + dir);
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
+    if (e.is_regular_file() && (e.path().extension() == ".yaml" || e.path().extension() == ".tsv"))
+      files.push_back(e.path());
   if (ec) return Status::IOError("cannot read rules directory " + dir + ": " + ec.message());
-  if (files.empty()) return Status::InvalidArgument("no *.yaml rule files in " + dir);
+  if (files.empty()) return Status::InvalidArgument("no rule files (*.yaml) or watch lists (*.tsv) in " + dir);
   std::sort(files.begin(), files.end());
   RuleSet set;
   uint64_t h = 1469598103934665603ull;
@@ -375,7 +316,7 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
     ss << in.rdbuf();
     const std::string text = ss.str();
     h = Fnv1a(Fnv1a(h, p.filename().string()), text);
-    Status s = ParseRuleFile(text, p.string(), &set);
+    Status s = p.extension() == ".tsv" ? ParseWatchList(text, p.string(), &set) : ParseRuleFile(text, p.string(), &set);
     if (!s.ok()) return s;
   }
   char buf[17];

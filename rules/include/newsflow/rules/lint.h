@@ -2,7 +2,9 @@
 // keywords that always co-fire with a shorter one of the same rule, ASCII
 // keywords whose ends cannot be boundary-checked, rules without provenance,
 // provenance clauses that are not verbatim in their seed file, and label
-// table entries naming a tag no rule defines.
+// table entries naming a tag no rule defines. Watch-list entries (*.tsv) get
+// the duplicate and boundary checks only: their names are alternatives of
+// one entity, and the list is their provenance.
 //
 // Findings that are intended are listed, with the reason, in an allow file
 // (rules/lint-allow.yaml): `- {check: duplicate, keyword: 芯片, why: "..."}`;

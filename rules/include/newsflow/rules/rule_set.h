@@ -1,9 +1,9 @@
-// rule_set.h — rules as written in rules/sets/*.yaml (see rules/SCHEMA.md).
+// rule_set.h — rules as written in rules/sets/*.yaml and *.tsv watch lists
+// (see rules/SCHEMA.md).
 //
-// A RuleSet is plain data: LoadRuleDir() parses and validates every *.yaml
-// file of a directory; CompiledRules (compiled_rules.h) turns it into one
-// Hyperscan database. Nothing here is shared mutable state; the caller owns
-// the RuleSet.
+// A RuleSet is plain data: LoadRuleDir() parses and validates every file of
+// a directory; CompiledRules (compiled_rules.h) compiles it. Nothing here is
+// shared mutable state; the caller owns the RuleSet.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +39,8 @@ struct Rule {
   double title_weight = 2.0;
   double min_score = 1.0;
   bool alert = false;
-  std::vector<Provenance> provenance;
+  std::vector<Provenance> provenance;     // empty for a watch-list entry
+  bool watch_list = false;                 // a line of a watch list (*.tsv): the list is its provenance
   std::string file;                        // rule file (path as given)
   int line = 0;                            // line of the rule's first key
 };
@@ -67,15 +68,29 @@ struct RuleSet {
   std::string version;  // 16 hex digits: hash of every file's name and bytes
 };
 
-// Loads every *.yaml file directly under `dir` (sorted by name). Fails on the
+// Loads every *.yaml rule file and *.tsv watch list directly under `dir`
+// (sorted by name). Fails on the
 // first problem with "FILE:LINE: rule 'TAG': what is wrong" (SCHEMA.md, "What
 // the loader rejects": blank, non-UTF-8 or NUL keywords, .nan/.inf numbers,
 // rules without provenance, duplicate keys, ...).
 Status LoadRuleDir(const std::string& dir, RuleSet* out);
 
-// Parses one file's text (`file` is used in messages). Appends to out->rules
+// Parses one YAML rule file's text (`file` is used in messages). Appends to out->rules
 // and out->labels (a label already in out->labels is a duplicate); does not
 // touch out->version.
 Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSet* out);
+
+// Parses one watch list's text (SCHEMA.md, "Watch lists"): desks watch
+// thousands of companies, each with a few names, and keep them in a
+// spreadsheet. One line per entity, TAB-separated: its `watch:<slug>` tag,
+// then its names (aliases, short names, stock codes). Lines starting with
+// '#' and blank lines are skipped; empty cells, a trailing CR and a leading
+// BOM are ignored. Each line becomes one rule (`any` = its names, the
+// default title weight and min_score, watch_list = true), appended to
+// out->rules. Fails with "FILE:LINE: rule 'TAG': what" on a tag outside the
+// watch: family, a line without names, a name the YAML loader would reject,
+// a name given twice on a line, or a tag on two lines (of any watch list
+// already in `out`).
+Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* out);
 
 }  // namespace newsflow::rules

@@ -1,0 +1,77 @@
+// rule_text_checks.cc — see rule_text_checks.h.
+#include "rule_text_checks.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace newsflow::rules {
+namespace {
+
+// Decodes one UTF-8 sequence at s[*i]; advances *i. Returns false on an
+// invalid, overlong, surrogate or out-of-range sequence.
+bool NextCodePoint(std::string_view s, size_t* i, char32_t* cp) {
+  // Lead byte pattern -> sequence length, payload bits, smallest code point.
+  struct Form {
+    unsigned char mask, lead;
+    size_t len;
+    char32_t min;
+  };
+  static constexpr Form kForms[] = {{0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800},
+                                    {0xF8, 0xF0, 4, 0x10000}};
+  const auto b0 = static_cast<unsigned char>(s[*i]);
+  const Form* f = std::find_if(std::begin(kForms), std::end(kForms),
+                               [b0](const Form& x) { return (b0 & x.mask) == x.lead; });
+  if (f == std::end(kForms) || *i + f->len > s.size()) return false;
+  const size_t len = f->len;
+  const char32_t min = f->min;
+  *cp = b0 & static_cast<unsigned char>(~f->mask);
+  for (size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[*i + k]);
+    if ((b & 0xC0) != 0x80) return false;
+    *cp = (*cp << 6) | (b & 0x3F);
+  }
+  *i += len;
+  return *cp >= min && *cp <= 0x10FFFF && !(*cp >= 0xD800 && *cp <= 0xDFFF);
+}
+
+// Whitespace (ASCII and Unicode spaces) and the invisible zero-width space
+// and BOM: a keyword made only of these matches nearly every document or
+// nothing at all.
+bool IsBlankCodePoint(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200B) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000 || c == 0xFEFF;
+}
+
+}  // namespace
+
+bool IsValidTag(std::string_view t) {
+  static constexpr std::string_view kFamilies[] = {"cluster:", "theme:",   "region:",
+                                                   "project:", "program:", "watch:"};
+  for (auto f : kFamilies) {
+    if (t.substr(0, f.size()) != f) continue;
+    std::string_view slug = t.substr(f.size());
+    if (slug.empty() || slug.front() == '-' || slug.back() == '-') return false;
+    return std::all_of(slug.begin(), slug.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    });
+  }
+  return false;
+}
+
+std::string KeywordTextProblem(const Keyword& k) {
+  const std::string what = k.regex ? "regex" : "keyword";
+  if (k.text.empty()) return "empty keyword";
+  if (k.text.find('\0') != std::string::npos) return what + " contains a NUL byte";
+  bool blank = true;
+  for (size_t i = 0; i < k.text.size();) {
+    char32_t cp = 0;
+    if (!NextCodePoint(k.text, &i, &cp)) return what + " is not valid UTF-8";
+    blank &= IsBlankCodePoint(cp);
+  }
+  if (!k.regex && k.text.find('\n') != std::string::npos) return "keyword contains a newline";
+  if (blank) return what + " is only whitespace (it would match nearly every document)";
+  return "";
+}
+
+}  // namespace newsflow::rules

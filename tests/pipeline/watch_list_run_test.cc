@@ -1,0 +1,93 @@
+// A desk's watch list (rules/SCHEMA.md, "Watch lists") deployed beside the
+// real rule set: `newsflow run` over the three fixtures tags exactly the
+// stored documents that name a watched company, and a subscription to a
+// watch tag raises one alert per story of those documents.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+
+#include "json_util.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::JsonLines;
+using testing::JsonObject;
+using testing::Newsflow;
+using testing::ReadFile;
+using testing::RunShell;
+using testing::SourcePath;
+using testing::TempDir;
+
+// Whether `text` names `ascii` as a word: ASCII letters caselessly, no ASCII
+// letter or digit on either side (how the rules match ASCII keywords).
+bool NamesAsciiWord(const std::string& text, const std::string& ascii) {
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const std::string t = lower(text), w = lower(ascii);
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  for (size_t at = t.find(w); at != std::string::npos; at = t.find(w, at + 1))
+    if ((at == 0 || !alnum(t[at - 1])) && (at + w.size() == t.size() || !alnum(t[at + w.size()]))) return true;
+  return false;
+}
+
+TEST(WatchListRun, TagsTheDocumentsThatNameAWatchedCompanyAndAlertsOncePerStory) {
+  TempDir tmp;
+  const std::string rules = tmp.path("rules");
+  std::filesystem::create_directories(rules);
+  for (const auto& e : std::filesystem::directory_iterator(SourcePath("rules/sets")))
+    std::filesystem::copy_file(e.path(), rules + "/" + e.path().filename().string());
+  std::ofstream(rules + "/desk.tsv") << "# tag\tnames\n"
+                                        "watch:nvidia\t英伟达\tNVIDIA\n"
+                                        "watch:huawei\t华为\n"
+                                        "watch:catl\t宁德时代\tCATL\n";
+  std::ofstream(tmp.path("subs.yaml")) << "subscriptions:\n  - {name: nvidia, any: [watch:nvidia]}\n";
+  const std::string alerts = tmp.path("alerts.jsonl");
+  for (const char* feed : {"cls", "eastmoney", "ths"}) {
+    const auto r = RunShell(Newsflow() + " run -q --rules " + rules + " --db " + tmp.path("db") + " --format " + feed +
+                            " --source " + SourcePath(std::string("tests/fixtures/") + feed + "-sample.jsonl") +
+                            " --subscriptions " + tmp.path("subs.yaml") + " --alerts file:" + alerts);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const auto r = RunShell(Newsflow() + " query --json --limit 0 --db " + tmp.path("db"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<JsonObject> docs = JsonLines(r.out);
+  ASSERT_EQ(docs.size(), 360u);
+
+  const std::map<std::string, std::vector<std::string>> cjk = {
+      {"watch:nvidia", {"英伟达"}}, {"watch:huawei", {"华为"}}, {"watch:catl", {"宁德时代"}}};
+  const std::map<std::string, std::string> ascii = {{"watch:nvidia", "NVIDIA"}, {"watch:catl", "CATL"}};
+  std::map<std::string, size_t> tagged;
+  std::set<std::string> nvidia_stories;
+  for (const JsonObject& d : docs) {
+    const std::string text = d.String("title") + "\n" + d.String("body");
+    const std::set<std::string> tags = d.Strings("tags");
+    for (const auto& [tag, names] : cjk) {
+      bool named = false;
+      for (const auto& n : names) named |= text.find(n) != std::string::npos;
+      if (const auto it = ascii.find(tag); it != ascii.end()) named |= NamesAsciiWord(text, it->second);
+      EXPECT_EQ(tags.count(tag) == 1, named) << d.String("key") << " " << tag;
+      tagged[tag] += tags.count(tag);
+    }
+    if (tags.count("watch:nvidia")) nvidia_stories.insert(d.String("story"));
+  }
+  // The fixtures name each company; a test that tags nothing proves nothing.
+  for (const auto& [tag, n] : tagged) EXPECT_GE(n, 2u) << tag;
+
+  std::set<std::string> alerted;
+  for (const JsonObject& a : JsonLines(ReadFile(alerts))) {
+    EXPECT_TRUE(a.Strings("tags").count("watch:nvidia")) << a.String("id");
+    EXPECT_TRUE(alerted.insert(a.String("story")).second) << "a second alert for story " << a.String("story");
+  }
+  EXPECT_EQ(alerted, nvidia_stories);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline

@@ -1,0 +1,177 @@
+// Watch lists (*.tsv, SCHEMA.md "Watch lists"): what the parser accepts and
+// rejects, that a directory's lists load beside its YAML rules and change
+// the set's version, what lint reports for them, and that their names tag
+// text like YAML keywords do (caseless ASCII on word boundaries).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "newsflow/rules/compiled_rules.h"
+#include "newsflow/rules/lint.h"
+#include "newsflow/rules/rule_set.h"
+
+namespace newsflow::rules {
+namespace {
+
+std::vector<std::string> Names(const Rule& r) {
+  std::vector<std::string> out;
+  for (const auto& k : r.any) out.push_back(k.text);
+  return out;
+}
+
+TEST(WatchList, OneRulePerLineWithItsNames) {
+  RuleSet set;
+  const std::string text =
+      "\xEF\xBB\xBF# the desk's companies\r\n"
+      "watch:nvidia\t英伟达\tNVIDIA\tNVDA\r\n"
+      "\r\n"
+      "   # indented comment\n"
+      "watch:catl\t 宁德时代 \t\t300750\t\n"  // spaces around a name, an empty cell, a trailing tab
+      "watch:smic\t中芯国际";                  // no final newline
+  const Status s = ParseWatchList(text, "desk.tsv", &set);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(set.rules.size(), 3u);
+  EXPECT_EQ(set.rules[0].tag, "watch:nvidia");
+  EXPECT_EQ(Names(set.rules[0]), (std::vector<std::string>{"英伟达", "NVIDIA", "NVDA"}));
+  EXPECT_EQ(set.rules[0].line, 2);
+  EXPECT_EQ(set.rules[1].tag, "watch:catl");
+  EXPECT_EQ(Names(set.rules[1]), (std::vector<std::string>{"宁德时代", "300750"}));
+  EXPECT_EQ(set.rules[1].line, 5);
+  EXPECT_EQ(set.rules[2].tag, "watch:smic");
+  EXPECT_EQ(set.rules[2].line, 6);
+  for (const Rule& r : set.rules) {
+    EXPECT_TRUE(r.watch_list);
+    EXPECT_TRUE(r.provenance.empty());
+    EXPECT_EQ(r.file, "desk.tsv");
+    EXPECT_TRUE(r.all.empty() && r.veto.empty() && r.except.empty());
+    EXPECT_EQ(r.min_score, Rule().min_score);
+    EXPECT_FALSE(r.alert);
+    for (const auto& k : r.any) EXPECT_FALSE(k.case_sensitive || k.regex);
+  }
+}
+
+TEST(WatchList, RejectsWhatCannotBeWatchedWithFileAndLine) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"watch:a\tA\ncluster:ai\t人工智能\n", "w.tsv:2: rule 'cluster:ai': bad tag id"},
+      {"watch:Big\t大\n", "w.tsv:1: rule 'watch:Big': bad tag id"},
+      {"watch:\t大\n", "w.tsv:1: rule 'watch:': bad tag id"},
+      {"\twatch:a\t大\n", "w.tsv:1: rule '': bad tag id"},
+      {"watch:a\n", "w.tsv:1: rule 'watch:a': no names"},
+      {"watch:a\t \t\n", "w.tsv:1: rule 'watch:a': no names"},
+      {"watch:a\t茅台\t茅台\n", "w.tsv:1: rule 'watch:a': duplicate name '茅台' on one line"},
+      {"watch:a\t\xff\xfe\n", "w.tsv:1: rule 'watch:a': keyword is not valid UTF-8"},
+      {"watch:a\t\xe3\x80\x80\n", "w.tsv:1: rule 'watch:a': keyword is only whitespace"},
+      {std::string("watch:a\tA\0B\n", 12), "w.tsv:1: rule 'watch:a': keyword contains a NUL byte"},
+      {"# x\nwatch:a\t甲\nwatch:b\t乙\nwatch:a\t丙\n", "w.tsv:4: rule 'watch:a': tag listed twice (first at w.tsv:2)"},
+  };
+  for (const auto& [text, want] : cases) {
+    RuleSet set;
+    const Status s = ParseWatchList(text, "w.tsv", &set);
+    EXPECT_FALSE(s.ok()) << text;
+    EXPECT_EQ(s.message().substr(0, want.size()), want) << s.message();
+    EXPECT_TRUE(set.rules.empty()) << "a list that fails adds nothing: " << text;
+  }
+}
+
+class WatchListDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("newsflow-watch-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    Write("rules.yaml",
+          "version: 1\nrules:\n  - tag: cluster:semiconductors\n    any: [芯片]\n"
+          "    provenance: [{seed: s.txt, clause: c}]\n");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+  RuleSet Load() {
+    RuleSet set;
+    const Status s = LoadRuleDir(dir_.string(), &set);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return set;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(WatchListDir, LoadsBesideTheYamlRulesAndChangesTheVersion) {
+  const std::string before = Load().version;
+  Write("desk.tsv", "watch:smic\t中芯国际\n");
+  const RuleSet set = Load();
+  ASSERT_EQ(set.rules.size(), 2u);
+  EXPECT_EQ(set.rules[0].tag, "watch:smic") << "files load in name order";
+  EXPECT_EQ(set.rules[1].tag, "cluster:semiconductors");
+  EXPECT_NE(set.version, before);
+  Write("desk.tsv", "watch:smic\t中芯国际\tSMIC\n");
+  EXPECT_NE(Load().version, set.version) << "an added alias is a new rule set";
+}
+
+TEST_F(WatchListDir, ATagOnTwoListsIsRejected) {
+  Write("a.tsv", "watch:smic\t中芯国际\n");
+  Write("b.tsv", "watch:smic\tSMIC\n");
+  RuleSet set;
+  const Status s = LoadRuleDir(dir_.string(), &set);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("b.tsv:1: rule 'watch:smic': tag listed twice (first at "), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("a.tsv:1)"), std::string::npos) << s.message();
+}
+
+TEST_F(WatchListDir, ADirectoryOfOnlyWatchListsLoadsAndAnEmptyOneDoesNot) {
+  std::filesystem::remove(dir_ / "rules.yaml");
+  RuleSet set;
+  EXPECT_FALSE(LoadRuleDir(dir_.string(), &set).ok());
+  Write("desk.tsv", "watch:smic\t中芯国际\n");
+  EXPECT_EQ(Load().rules.size(), 1u);
+}
+
+// Lint: a name two entities share is ambiguous (reported, like a keyword two
+// tags share); an entry has no seed provenance to check, and its aliases
+// containing each other are not "shadowed".
+TEST_F(WatchListDir, LintReportsSharedNamesOnly) {
+  Write("desk.tsv",
+        "watch:moutai\t贵州茅台\t茅台\n"
+        "watch:moutai-group\t茅台集团\t茅台\n"
+        "watch:chips\t芯片\n");  // also a keyword of cluster:semiconductors
+  const RuleSet set = Load();
+  std::set<std::pair<std::string, std::string>> got;
+  for (const LintFinding& f : Lint(set, (dir_ / "no-seeds").string()))
+    if (f.keyword != "cluster:semiconductors") got.insert({f.check, f.keyword});  // its seed is absent here
+  EXPECT_EQ(got, (std::set<std::pair<std::string, std::string>>{{"duplicate", "茅台"}, {"duplicate", "芯片"}}));
+}
+
+// The names tag text as YAML keywords do: CJK anywhere, ASCII caseless on
+// word boundaries, each hit a span; the title weighs double.
+TEST_F(WatchListDir, NamesTagTextLikeKeywords) {
+  Write("desk.tsv", "watch:nvidia\t英伟达\tNVIDIA\nwatch:catl\t宁德时代\n");
+  std::shared_ptr<const CompiledRules> c;
+  const Status s = CompiledRules::Compile(Load(), EvaluateOptions(), CompileOptions(), &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::unique_ptr<ScanScratch> scratch;
+  ASSERT_TRUE(c->NewScratch(&scratch).ok());
+  auto tags = [&](const std::string& title, const std::string& body) {
+    std::vector<TagMatch> out;
+    EXPECT_TRUE(c->Tag(title + body, static_cast<uint32_t>(title.size()), scratch.get(), &out).ok());
+    std::map<std::string, std::pair<double, size_t>> got;
+    for (const auto& t : out) got[c->tags()[t.tag]] = {t.score, t.spans.size()};
+    return got;
+  };
+  auto got = tags("英伟达发布新芯片", "nvidia表示，Nvidia的订单增长。");
+  ASSERT_TRUE(got.count("watch:nvidia"));
+  EXPECT_EQ(got["watch:nvidia"].second, 3u);
+  // SCHEMA.md: 英伟达 in the title 2.0; NVIDIA twice in the body 1.0 + 0.25.
+  EXPECT_DOUBLE_EQ(got["watch:nvidia"].first, 2.0 + 1.0 + 0.25);
+  EXPECT_TRUE(got.count("cluster:semiconductors"));
+  EXPECT_FALSE(got.count("watch:catl"));
+  got = tags("", "NVIDIAX与宁德时代签约");
+  EXPECT_FALSE(got.count("watch:nvidia")) << "an ASCII name matches on word boundaries only";
+  EXPECT_TRUE(got.count("watch:catl"));
+}
+
+}  // namespace
+}  // namespace newsflow::rules
