@@ -1,8 +1,9 @@
 // fuzz_watch_list.cc — an arbitrary watch list (*.tsv) through
 // ParseWatchList: a list that fails adds no rule; one that parses gives one
-// watch:-tagged rule per entity with unique, non-empty names, and compiles,
-// with a YAML rule beside it, into rules that tag a fixed text and the input
-// itself (so its own names hit) within the shared invariants.
+// watch:-tagged rule per entity with unique (ASCII-caselessly), non-empty,
+// trimmed names holding no line end or TAB, and compiles, with a YAML rule
+// beside it, into rules that tag a fixed text and the input itself (where
+// names it lists can hit) within the shared invariants.
 //
 // Bounds as fuzz_rule_loader: inputs over 8 KiB are skipped, as are lists
 // with more than 256 names or a name over 256 bytes.
@@ -48,9 +49,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!r.any.empty() && r.all.empty() && r.veto.empty(), "rule %zu: %zu names", i, r.any.size());
     std::set<std::string> names;
     for (const auto& k : r.any) {
-      FUZZ_CHECK(!k.text.empty() && k.text.find('\t') == std::string::npos && k.text.find('\n') == std::string::npos,
+      FUZZ_CHECK(!k.text.empty() && k.text.find_first_of("\t\r\n") == std::string::npos && k.text.front() != ' ' &&
+                     k.text.back() != ' ',
                  "name '%s'", k.text.c_str());
-      FUZZ_CHECK(names.insert(k.text).second, "name '%s' twice on one line", k.text.c_str());
+      std::string caseless = k.text;
+      for (char& c : caseless)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      FUZZ_CHECK(names.insert(caseless).second, "name '%s' twice on one line", k.text.c_str());
     }
   }
   if (!WithinBounds(set)) return 0;

@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -39,10 +40,18 @@ void LintLabels(const RuleSet& set, std::vector<LintFinding>* out) {
                         ""});
 }
 
+// What a finding about a watch list's name says instead of an allow entry:
+// the list is the desk's data, so a reload never waits on it.
+constexpr const char* kWatchListFinding =
+    "a watch list's name (reported for the desk to read; never blocks a reload)";
+
 }  // namespace
 
 std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) {
   std::vector<LintFinding> out;
+  std::set<std::string> watch_tags;
+  for (const Rule& r : set.rules)
+    if (r.watch_list) watch_tags.insert(r.tag);
   // Keyword -> tags whose positive keywords contain it.
   std::map<std::string, std::set<std::string>> tags_of;
   std::map<std::string, std::string> first_where;
@@ -61,7 +70,7 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) 
         out.push_back({"no-boundary", k->text,
                        Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +
                            "' starts or ends with ASCII punctuation, so that end matches without a word boundary",
-                       ""});
+                       r.watch_list ? kWatchListFinding : ""});
     }
     // Within one rule's `any`, a longer keyword containing a shorter one always co-fires with it.
     // A watch list's names are alternatives by design (贵州茅台 beside 茅台), and a watch list
@@ -112,7 +121,9 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) 
     if (tags.size() < 2) continue;
     std::string list;
     for (const auto& t : tags) list += (list.empty() ? "" : ", ") + t;
-    out.push_back({"duplicate", kw, first_where[kw] + ": keyword '" + kw + "' is used by several tags: " + list, ""});
+    const bool watched = std::any_of(tags.begin(), tags.end(), [&](const std::string& t) { return watch_tags.count(t); });
+    out.push_back({"duplicate", kw, first_where[kw] + ": keyword '" + kw + "' is used by several tags: " + list,
+                   watched ? kWatchListFinding : ""});
   }
   return out;
 }

@@ -177,7 +177,7 @@ Rule ParseRule(const YAML::Node& n, const std::string& file) {
   r.tag = Scalar(n["tag"], "?", "tag");
   if (!IsValidTag(r.tag))
     throw RuleError{LineOf(n["tag"]), r.tag,
-                    std::string("bad tag id (expected ") + kTagFamilies + " and a lowercase slug)"};
+                    "bad tag id (expected cluster:|theme:|region:|project:|program: and a lowercase slug)"};
   CheckUniqueKeys(n, r.tag, "the rule");
   std::vector<Keyword> regexes;
   for (const auto& kv : n) ParseRuleKey(kv.first.as<std::string>(), kv.first, kv.second, &r, &regexes);

@@ -43,20 +43,25 @@ bool IsBlankCodePoint(char32_t c) {
          c == 0x3000 || c == 0xFEFF;
 }
 
+// a-z, 0-9 and '-', not first or last.
+bool IsSlug(std::string_view slug) {
+  if (slug.empty() || slug.front() == '-' || slug.back() == '-') return false;
+  return std::all_of(slug.begin(), slug.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
 }  // namespace
 
 bool IsValidTag(std::string_view t) {
-  static constexpr std::string_view kFamilies[] = {"cluster:", "theme:",   "region:",
-                                                   "project:", "program:", "watch:"};
-  for (auto f : kFamilies) {
-    if (t.substr(0, f.size()) != f) continue;
-    std::string_view slug = t.substr(f.size());
-    if (slug.empty() || slug.front() == '-' || slug.back() == '-') return false;
-    return std::all_of(slug.begin(), slug.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-    });
-  }
+  static constexpr std::string_view kFamilies[] = {"cluster:", "theme:", "region:", "project:", "program:"};
+  for (auto f : kFamilies)
+    if (t.substr(0, f.size()) == f) return IsSlug(t.substr(f.size()));
   return false;
+}
+
+bool IsValidWatchTag(std::string_view t) {
+  constexpr std::string_view kWatch = "watch:";
+  return t.substr(0, kWatch.size()) == kWatch && IsSlug(t.substr(kWatch.size()));
 }
 
 std::string KeywordTextProblem(const Keyword& k) {
@@ -72,6 +77,38 @@ std::string KeywordTextProblem(const Keyword& k) {
   if (!k.regex && k.text.find('\n') != std::string::npos) return "keyword contains a newline";
   if (blank) return what + " is only whitespace (it would match nearly every document)";
   return "";
+}
+
+std::string FoldLikeNormalizedText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool space = false;  // a space is pending (written before the next character)
+  for (size_t i = 0; i < text.size();) {
+    const size_t at = i;
+    char32_t cp = 0;
+    if (!NextCodePoint(text, &i, &cp)) {
+      i = at + 1;
+      if (space && !out.empty()) out += ' ';
+      space = false;
+      out += text[at];
+      continue;
+    }
+    // As the normalizer: invisible code points are dropped, spaces collapse.
+    if (((cp >= 0x80 && cp <= 0x9F) && cp != 0x85) || cp == 0xAD || (cp >= 0x200B && cp <= 0x200D) ||
+        cp == 0x2060 || cp == 0xFEFF)
+      continue;
+    if (IsBlankCodePoint(cp)) {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out += ' ';
+    space = false;
+    if (cp >= 0xFF01 && cp <= 0xFF5E)
+      out += static_cast<char>(cp - 0xFEE0);
+    else
+      out.append(text.substr(at, i - at));
+  }
+  return out;
 }
 
 }  // namespace newsflow::rules

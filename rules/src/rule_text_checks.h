@@ -11,16 +11,25 @@
 
 namespace newsflow::rules {
 
-// cluster:|theme:|region:|project:|program:|watch: and a lowercase slug of
-// a-z, 0-9 and inner '-'.
+// A tag of a YAML rule or label entry: cluster:|theme:|region:|project:|
+// program: and a lowercase slug of a-z, 0-9 and inner '-'.
 bool IsValidTag(std::string_view tag);
 
-// The families IsValidTag accepts, for messages.
-inline constexpr const char* kTagFamilies = "cluster:|theme:|region:|project:|program:|watch:";
+// A watch list's tag: watch: and a slug as above. Only watch lists define
+// these, and they define nothing else.
+bool IsValidWatchTag(std::string_view tag);
 
 // "" when `k`'s text can be matched; otherwise what is wrong with it: empty,
 // a NUL byte, invalid UTF-8, a newline in a literal, or only whitespace
 // (which would match nearly every document or nothing).
 std::string KeywordTextProblem(const Keyword& k);
+
+// A name as documents read after normalization (pipeline's Normalizer):
+// full-width ASCII folded to ASCII (ＮＶＩＤＩＡ -> NVIDIA), invisible code
+// points (zero-width space, soft hyphen, BOM, C1 controls) dropped, every
+// Unicode space (U+3000, NBSP, ...) an ASCII space, runs of spaces one,
+// none at either end. Invalid UTF-8 is copied as is, for KeywordTextProblem to reject.
+// Traditional Chinese is not converted here: names are written simplified.
+std::string FoldLikeNormalizedText(std::string_view text);
 
 }  // namespace newsflow::rules

@@ -11,34 +11,45 @@
 namespace newsflow::rules {
 namespace {
 
-constexpr std::string_view kWatchFamily = "watch:";
+// The next line of `*text` without its end (LF, CRLF, or a lone CR, as old
+// spreadsheet exports write); advances past the end.
+std::string_view NextLine(std::string_view* text) {
+  const size_t end = text->find_first_of("\r\n");
+  const std::string_view line = text->substr(0, end);
+  size_t skip = end == std::string_view::npos ? text->size() : end + 1;
+  if (end != std::string_view::npos && (*text)[end] == '\r' && end + 1 < text->size() && (*text)[end + 1] == '\n')
+    ++skip;
+  text->remove_prefix(skip);
+  return line;
+}
 
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
+// Names match ASCII letters caselessly: NVIDIA and Nvidia are one name.
+std::string CaselessKey(std::string_view name) {
+  std::string key(name);
+  for (char& c : key)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return key;
 }
 
 }  // namespace
 
 Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* out) {
-  // Tags of the watch lists already loaded: an entity is one line.
-  std::unordered_map<std::string_view, const Rule*> first;
-  for (const Rule& r : out->rules)
-    if (r.watch_list) first.emplace(r.tag, &r);
+  // Where each tag is already defined (by YAML rules, earlier lists, or a
+  // line above): an entity is one line. `out` is not touched before the end.
+  std::unordered_map<std::string, std::string> defined;
+  for (const Rule& r : out->rules) defined.emplace(r.tag, r.file + ":" + std::to_string(r.line));
   std::vector<Rule> rules;
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a spreadsheet's BOM
   int line_no = 0;
   auto error = [&](std::string_view rule, const std::string& what) {
     return Status::InvalidArgument(file + ":" + std::to_string(line_no) + ": rule '" + std::string(rule) +
                                    "': " + what);
   };
+  if (text.substr(0, 2) == "\xFF\xFE" || text.substr(0, 2) == "\xFE\xFF")
+    return Status::InvalidArgument(file + ":1: UTF-16 text (a spreadsheet's \"Unicode Text\"): save the list as UTF-8");
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a spreadsheet's UTF-8 BOM
   while (!text.empty()) {
     ++line_no;
-    const size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::string_view line = NextLine(&text);
     const size_t lead = line.find_first_not_of(" \t");
     if (lead == std::string_view::npos || line[lead] == '#') continue;
 
@@ -46,34 +57,30 @@ Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* o
     r.file = file;
     r.line = line_no;
     r.watch_list = true;
-    std::unordered_set<std::string_view> names;
+    std::unordered_set<std::string> names;
     for (size_t col = 0; !line.empty() || col == 0; ++col) {
       const size_t tab = line.find('\t');
-      const std::string_view field = TrimSpaces(line.substr(0, tab));
+      const std::string cell = FoldLikeNormalizedText(line.substr(0, tab));
       line.remove_prefix(tab == std::string_view::npos ? line.size() : tab + 1);
       if (col == 0) {
-        r.tag = std::string(field);
-        if (!IsValidTag(r.tag) || r.tag.compare(0, kWatchFamily.size(), kWatchFamily) != 0)
+        r.tag = cell;
+        if (!IsValidWatchTag(r.tag))
           return error(r.tag, "bad tag id (a watch list's first column is watch:<slug>, a lowercase slug of a-z, "
                               "0-9 and '-'; tags of other families come from YAML rules with provenance)");
+        if (const auto it = defined.find(r.tag); it != defined.end())
+          return error(r.tag, "tag already defined (at " + it->second + "): an entity's names go on its one line");
         continue;
       }
-      if (field.empty()) continue;  // an empty cell, e.g. a spreadsheet's trailing columns
-      Keyword k{std::string(field), false, false, line_no};
+      if (cell.empty()) continue;  // an empty cell, e.g. a spreadsheet's trailing columns
+      Keyword k{cell, false, false, line_no};
       if (std::string problem = KeywordTextProblem(k); !problem.empty()) return error(r.tag, problem);
-      if (!names.insert(field).second) return error(r.tag, "duplicate name '" + k.text + "' on one line");
+      if (!names.insert(CaselessKey(cell)).second)
+        return error(r.tag, "duplicate name '" + cell + "' on one line (ASCII letters match caselessly)");
       r.any.push_back(std::move(k));
     }
     if (r.any.empty()) return error(r.tag, "no names (TAB-separated after the tag)");
+    defined.emplace(r.tag, file + ":" + std::to_string(line_no));
     rules.push_back(std::move(r));
-  }
-  for (const Rule& r : rules) {
-    const auto [it, fresh] = first.emplace(r.tag, &r);
-    if (!fresh) {
-      line_no = r.line;
-      return error(r.tag, "tag listed twice (first at " + it->second->file + ":" + std::to_string(it->second->line) +
-                              "): an entity's names go on its one line");
-    }
   }
   for (Rule& r : rules) out->rules.push_back(std::move(r));
   return Status::OK();

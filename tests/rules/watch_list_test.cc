@@ -30,10 +30,11 @@ TEST(WatchList, OneRulePerLineWithItsNames) {
       "\r\n"
       "   # indented comment\n"
       "watch:catl\t 宁德时代 \t\t300750\t\n"  // spaces around a name, an empty cell, a trailing tab
-      "watch:smic\t中芯国际";                  // no final newline
+      "watch:smic\t中芯国际\r"                // a lone CR ends a line too (old spreadsheet exports)
+      "watch:byd\t比亚迪";                     // no final newline
   const Status s = ParseWatchList(text, "desk.tsv", &set);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(set.rules.size(), 3u);
+  ASSERT_EQ(set.rules.size(), 4u);
   EXPECT_EQ(set.rules[0].tag, "watch:nvidia");
   EXPECT_EQ(Names(set.rules[0]), (std::vector<std::string>{"英伟达", "NVIDIA", "NVDA"}));
   EXPECT_EQ(set.rules[0].line, 2);
@@ -41,16 +42,42 @@ TEST(WatchList, OneRulePerLineWithItsNames) {
   EXPECT_EQ(Names(set.rules[1]), (std::vector<std::string>{"宁德时代", "300750"}));
   EXPECT_EQ(set.rules[1].line, 5);
   EXPECT_EQ(set.rules[2].tag, "watch:smic");
+  EXPECT_EQ(Names(set.rules[2]), (std::vector<std::string>{"中芯国际"}));
   EXPECT_EQ(set.rules[2].line, 6);
+  EXPECT_EQ(set.rules[3].tag, "watch:byd");
+  EXPECT_EQ(set.rules[3].line, 7);
   for (const Rule& r : set.rules) {
     EXPECT_TRUE(r.watch_list);
     EXPECT_TRUE(r.provenance.empty());
     EXPECT_EQ(r.file, "desk.tsv");
     EXPECT_TRUE(r.all.empty() && r.veto.empty() && r.except.empty());
-    EXPECT_EQ(r.min_score, Rule().min_score);
+    EXPECT_EQ(r.min_score, 1.0);     // SCHEMA.md: the default min_score
+    EXPECT_EQ(r.title_weight, 2.0);  // and the default title weight
     EXPECT_FALSE(r.alert);
     for (const auto& k : r.any) EXPECT_FALSE(k.case_sensitive || k.regex);
   }
+}
+
+// Names are read as documents are after normalization, or they could never
+// hit: full-width ASCII folded, Unicode spaces one ASCII space, invisible
+// code points dropped, spaces trimmed.
+TEST(WatchList, NamesAreFoldedAsDocumentsAreNormalized) {
+  RuleSet set;
+  const Status s = ParseWatchList(
+      "watch:a\t\u3000ＮＶＩＤＩＡ\u3000\t宁德\u3000\u00a0时代\t英\u200b伟达\t\u00ad\n", "w.tsv", &set);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_EQ(Names(set.rules[0]), (std::vector<std::string>{"NVIDIA", "宁德 时代", "英伟达"}));
+}
+
+TEST(WatchList, YamlRulesCannotDefineWatchTags) {
+  RuleSet set;
+  const Status s = ParseRuleFile(
+      "version: 1\nrules:\n  - tag: watch:nvidia\n    any: [英伟达]\n    provenance: [{seed: s, clause: c}]\n",
+      "r.yaml", &set);
+  ASSERT_FALSE(s.ok());
+  const std::string want = "r.yaml:3: rule 'watch:nvidia': bad tag id";
+  EXPECT_EQ(s.message().substr(0, want.size()), want) << s.message();
 }
 
 TEST(WatchList, RejectsWhatCannotBeWatchedWithFileAndLine) {
@@ -63,9 +90,13 @@ TEST(WatchList, RejectsWhatCannotBeWatchedWithFileAndLine) {
       {"watch:a\t \t\n", "w.tsv:1: rule 'watch:a': no names"},
       {"watch:a\t茅台\t茅台\n", "w.tsv:1: rule 'watch:a': duplicate name '茅台' on one line"},
       {"watch:a\t\xff\xfe\n", "w.tsv:1: rule 'watch:a': keyword is not valid UTF-8"},
-      {"watch:a\t\xe3\x80\x80\n", "w.tsv:1: rule 'watch:a': keyword is only whitespace"},
+      {"watch:a\t\xe3\x80\x80\t\xe2\x80\x8b\n", "w.tsv:1: rule 'watch:a': no names"},  // U+3000, U+200B
       {std::string("watch:a\tA\0B\n", 12), "w.tsv:1: rule 'watch:a': keyword contains a NUL byte"},
-      {"# x\nwatch:a\t甲\nwatch:b\t乙\nwatch:a\t丙\n", "w.tsv:4: rule 'watch:a': tag listed twice (first at w.tsv:2)"},
+      {"# x\nwatch:a\t甲\nwatch:b\t乙\nwatch:a\t丙\n", "w.tsv:4: rule 'watch:a': tag already defined (at w.tsv:2)"},
+      {"watch:a\tNVIDIA\tNvidia\n", "w.tsv:1: rule 'watch:a': duplicate name 'Nvidia' on one line"},
+      {"watch:a\t茅台\t\u3000茅台\n", "w.tsv:1: rule 'watch:a': duplicate name '茅台' on one line"},
+      {"watch:a\tX\rwatch:b\tY\rwatch:a\tZ\r", "w.tsv:3: rule 'watch:a': tag already defined (at w.tsv:1)"},
+      {"\xff\xfew\0a\0", "w.tsv:1: UTF-16 text"},
   };
   for (const auto& [text, want] : cases) {
     RuleSet set;
@@ -117,7 +148,7 @@ TEST_F(WatchListDir, ATagOnTwoListsIsRejected) {
   RuleSet set;
   const Status s = LoadRuleDir(dir_.string(), &set);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("b.tsv:1: rule 'watch:smic': tag listed twice (first at "), std::string::npos)
+  EXPECT_NE(s.message().find("b.tsv:1: rule 'watch:smic': tag already defined (at "), std::string::npos)
       << s.message();
   EXPECT_NE(s.message().find("a.tsv:1)"), std::string::npos) << s.message();
 }
@@ -125,24 +156,35 @@ TEST_F(WatchListDir, ATagOnTwoListsIsRejected) {
 TEST_F(WatchListDir, ADirectoryOfOnlyWatchListsLoadsAndAnEmptyOneDoesNot) {
   std::filesystem::remove(dir_ / "rules.yaml");
   RuleSet set;
-  EXPECT_FALSE(LoadRuleDir(dir_.string(), &set).ok());
+  const Status empty = LoadRuleDir(dir_.string(), &set);
+  EXPECT_EQ(empty.message(), "no rule files (*.yaml) or watch lists (*.tsv) in " + dir_.string());
   Write("desk.tsv", "watch:smic\t中芯国际\n");
   EXPECT_EQ(Load().rules.size(), 1u);
 }
 
 // Lint: a name two entities share is ambiguous (reported, like a keyword two
-// tags share); an entry has no seed provenance to check, and its aliases
-// containing each other are not "shadowed".
-TEST_F(WatchListDir, LintReportsSharedNamesOnly) {
+// tags share), and so is an ASCII end without a boundary; an entry has no
+// seed provenance to check, and its aliases containing each other are not
+// "shadowed". Findings about watch names come explained, so a desk's list
+// never blocks a reload; the YAML rule's own finding does not.
+TEST_F(WatchListDir, LintReportsSharedNamesExplainedAndNothingElse) {
   Write("desk.tsv",
         "watch:moutai\t贵州茅台\t茅台\n"
         "watch:moutai-group\t茅台集团\t茅台\n"
+        "watch:kangmei\t*ST康美\n"
         "watch:chips\t芯片\n");  // also a keyword of cluster:semiconductors
   const RuleSet set = Load();
   std::set<std::pair<std::string, std::string>> got;
-  for (const LintFinding& f : Lint(set, (dir_ / "no-seeds").string()))
-    if (f.keyword != "cluster:semiconductors") got.insert({f.check, f.keyword});  // its seed is absent here
-  EXPECT_EQ(got, (std::set<std::pair<std::string, std::string>>{{"duplicate", "茅台"}, {"duplicate", "芯片"}}));
+  for (const LintFinding& f : Lint(set, (dir_ / "no-seeds").string())) {
+    if (f.keyword == "cluster:semiconductors") {  // its seed is absent here
+      EXPECT_TRUE(f.explained.empty()) << f.message;
+      continue;
+    }
+    EXPECT_FALSE(f.explained.empty()) << f.message;
+    got.insert({f.check, f.keyword});
+  }
+  EXPECT_EQ(got, (std::set<std::pair<std::string, std::string>>{
+                     {"duplicate", "茅台"}, {"duplicate", "芯片"}, {"no-boundary", "*ST康美"}}));
 }
 
 // The names tag text as YAML keywords do: CJK anywhere, ASCII caseless on

@@ -3,8 +3,9 @@
 // keywords whose ends cannot be boundary-checked, rules without provenance,
 // provenance clauses that are not verbatim in their seed file, and label
 // table entries naming a tag no rule defines. Watch-list entries (*.tsv) get
-// the duplicate and boundary checks only: their names are alternatives of
-// one entity, and the list is their provenance.
+// the duplicate and boundary checks only (their names are alternatives of
+// one entity, and the list is their provenance), and those findings come
+// back already explained: they inform the desk and never block a reload.
 //
 // Findings that are intended are listed, with the reason, in an allow file
 // (rules/lint-allow.yaml): `- {check: duplicate, keyword: 芯片, why: "..."}`;

@@ -82,15 +82,16 @@ Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSe
 
 // Parses one watch list's text (SCHEMA.md, "Watch lists"): desks watch
 // thousands of companies, each with a few names, and keep them in a
-// spreadsheet. One line per entity, TAB-separated: its `watch:<slug>` tag,
-// then its names (aliases, short names, stock codes). Lines starting with
-// '#' and blank lines are skipped; empty cells, a trailing CR and a leading
-// BOM are ignored. Each line becomes one rule (`any` = its names, the
+// spreadsheet. One line per entity (LF, CRLF or CR), TAB-separated: its
+// `watch:<slug>` tag, then its names (aliases, short names, stock codes),
+// each folded as documents are normalized (full-width ASCII, Unicode
+// spaces). Lines starting with '#', blank lines, empty cells and a leading
+// BOM are skipped. Each line becomes one rule (`any` = its names, the
 // default title weight and min_score, watch_list = true), appended to
-// out->rules. Fails with "FILE:LINE: rule 'TAG': what" on a tag outside the
-// watch: family, a line without names, a name the YAML loader would reject,
-// a name given twice on a line, or a tag on two lines (of any watch list
-// already in `out`).
+// out->rules. Fails with "FILE:LINE: rule 'TAG': what", adding nothing, on
+// a tag outside the watch: family, a line without names, a name the YAML
+// loader would reject, a name given twice on a line (ASCII caselessly), a
+// tag `out` or a line above already defines, or UTF-16 text.
 Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* out);
 
 }  // namespace newsflow::rules
