@@ -153,8 +153,7 @@ bool LiteralAutomaton::Build(std::span<const Literal> literals, LiteralAutomaton
     const uint32_t node = stack.back();
     stack.pop_back();
     auto& ch = trie[node].children;
-    if (ch.empty()) continue;
-    std::sort(ch.begin(), ch.end());
+    if (ch.empty()) continue;  // children are in ascending code order already (see the trie above)
     codes.clear();
     for (const auto& [code, child] : ch) codes.push_back(code);
     const uint32_t base = alloc.Place(codes);
