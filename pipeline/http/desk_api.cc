@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -84,20 +83,6 @@ std::string Members(const std::vector<storage::Record>& members) {
 
 }  // namespace
 
-std::map<std::string, std::vector<rules::Provenance>> ProvenanceByTag(const rules::RuleSet& set) {
-  std::map<std::string, std::vector<rules::Provenance>> out;
-  for (const auto& rule : set.rules) {
-    for (const auto& p : rule.provenance) out[rule.tag].push_back(p);
-    if (!rule.watch_list) continue;
-    std::string names;
-    for (const auto& k : rule.any) names += (names.empty() ? "" : " · ") + k.text;
-    out[rule.tag].push_back({"watch list " + std::filesystem::path(rule.file).filename().string() + ":" +
-                                 std::to_string(rule.line),
-                             names});
-  }
-  return out;
-}
-
 HttpResponse DeskApi::Handle(const HttpRequest& r) const {
   const std::string& p = r.path;
   const bool get = r.method == "GET" || r.method == "HEAD";
@@ -168,13 +153,14 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
   const bool collapse = r.Get("collapse") == "1" || r.Get("collapse") == "true";
   std::vector<std::string> lines;
   std::string next;
+  const auto provenance = o_.provenance ? o_.provenance->Get() : nullptr;  // the rule set's tags
   const Status s = o_.store->Use([&](storage::Store& st) -> Status {
     if (!q.tags.empty() || !q.any_tags.empty() || !q.not_tags.empty()) {
       std::vector<std::string> known;
       NEWSFLOW_RETURN_IF_ERROR(st.ListTags(&known));
       for (const auto& list : {q.tags, q.any_tags, q.not_tags})
         for (const auto& t : list)
-          if (!std::binary_search(known.begin(), known.end(), t) && !o_.provenance.count(t))
+          if (!std::binary_search(known.begin(), known.end(), t) && !(provenance && provenance->count(t)))
             return Status::InvalidArgument("unknown tag '" + t + "'");
     }
     std::unordered_set<std::string> stories;  // collapse: the stories on this page
@@ -243,11 +229,13 @@ HttpResponse DeskApi::Doc(const std::string& key, const HttpRequest& r) const {
   jo.zone = &zone;
   std::string body = RecordToJson(rec, jo);
   body.pop_back();  // '}'
+  const auto provenance = o_.provenance ? o_.provenance->Get() : nullptr;
   body += ",\"members\":" + Members(members) + ",\"provenance\":{";
   bool first = true;
   for (const auto& t : rec.tags) {
-    const auto it = o_.provenance.find(t.tag);
-    if (it == o_.provenance.end()) continue;
+    if (!provenance) break;
+    const auto it = provenance->find(t.tag);
+    if (it == provenance->end()) continue;
     if (!first) body += ',';
     first = false;
     AppendJsonString(&body, t.tag);

@@ -41,6 +41,7 @@
 
 #include "newsflow/rules/rule_set.h"
 #include "pipeline/http/http_message.h"
+#include "pipeline/http/rule_provenance.h"
 #include "pipeline/http/shared_store.h"
 #include "pipeline/job/reload_requests.h"
 #include "pipeline/metrics/metrics.h"
@@ -53,8 +54,9 @@ struct DeskApiOptions {
   const SharedStore* store = nullptr;       // required
   Metrics* metrics = nullptr;               // required (the server counts its requests there)
   SubscriptionFile* subscriptions = nullptr;  // null: no subscriptions file (edits answer 409)
-  // The rule set's provenance per tag, for /api/doc (empty: none shown).
-  std::map<std::string, std::vector<rules::Provenance>> provenance;
+  // The rule set's provenance per tag, for /api/doc, and its tags, which
+  // /api/query accepts before any document carries them (null: none).
+  RuleProvenance* provenance = nullptr;
   TimeZone zone;            // local times and the day/hour buckets unless ?tz=
   std::string web_dir;      // serve the desk's files from here ("" = the copies built into the binary)
   // Whether a writer in this process is running with its store open
@@ -81,9 +83,5 @@ class DeskApi {
 
   DeskApiOptions o_;
 };
-
-// The rules' provenance per tag (the clauses each rule cites; for a
-// watch-list entry, seed "watch list FILE:LINE" and its names as the clause).
-std::map<std::string, std::vector<rules::Provenance>> ProvenanceByTag(const rules::RuleSet& set);
 
 }  // namespace newsflow::pipeline

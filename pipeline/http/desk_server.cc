@@ -8,7 +8,6 @@
 #include <cstring>
 #include <set>
 
-#include "newsflow/rules/rule_set.h"
 
 namespace newsflow::pipeline {
 
@@ -18,15 +17,13 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
   HttpServerOptions so;
   NEWSFLOW_RETURN_IF_ERROR(ParseListenAddress(options.listen, &so).Prefixed("--listen"));
   d->host_ = so.host;
-  rules::RuleSet rules;
-  NEWSFLOW_RETURN_IF_ERROR(rules::LoadRuleDir(options.rules_dir, &rules));
+  NEWSFLOW_RETURN_IF_ERROR(RuleProvenance::Open(options.rules_dir, &d->provenance_));
   if (!options.subscriptions.empty()) {
-    // The tags of the rules directory as it is now (a reload may have changed them).
-    auto known = [dir = options.rules_dir, startup = rules]() {
-      rules::RuleSet now;
-      const rules::RuleSet& set = rules::LoadRuleDir(dir, &now).ok() ? now : startup;
+    // The tags of the rules directory as it is now (a reload may have
+    // changed them): every rule has provenance (a watch list is its own).
+    auto known = [provenance = d->provenance_.get()]() {
       std::set<std::string> tags;
-      for (const auto& r : set.rules) tags.insert(r.tag);
+      for (const auto& [tag, sources] : *provenance->Get()) tags.insert(tag);
       return tags;
     };
     d->subscriptions_ = std::make_unique<SubscriptionFile>(options.subscriptions, std::move(known));
@@ -35,7 +32,7 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
   ao.store = &d->store_;
   ao.metrics = &d->metrics_;
   ao.subscriptions = d->subscriptions_.get();
-  ao.provenance = ProvenanceByTag(rules);
+  ao.provenance = d->provenance_.get();
   ao.web_dir = options.web_dir;
   ao.pipeline_open = options.pipeline_open;
   ao.reload = options.reload;

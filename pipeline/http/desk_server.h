@@ -54,6 +54,7 @@ class DeskServer {
   Metrics metrics_;
   SharedStore store_;
   std::unique_ptr<AlertFeed> feed_;
+  std::unique_ptr<RuleProvenance> provenance_;  // before subscriptions_, which reads it
   std::unique_ptr<SubscriptionFile> subscriptions_;
   std::unique_ptr<DeskApi> api_;
   std::unique_ptr<HttpServer> server_;

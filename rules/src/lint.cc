@@ -52,9 +52,11 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) 
   std::set<std::string> watch_tags;
   for (const Rule& r : set.rules)
     if (r.watch_list) watch_tags.insert(r.tag);
-  // Keyword -> tags whose positive keywords contain it.
+  // Keyword -> tags whose positive keywords contain it. Caseless keywords
+  // (all but `case: true` ones) are grouped ASCII-caselessly, as they match:
+  // NVIDIA of one tag and Nvidia of another hit the same text.
   std::map<std::string, std::set<std::string>> tags_of;
-  std::map<std::string, std::string> first_where;
+  std::map<std::string, std::string> first_where, first_text;
   std::map<std::string, std::string> seeds;
   for (const Rule& r : set.rules) {
     std::vector<const Keyword*> positive;
@@ -63,8 +65,13 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) 
       for (const auto& k : g) positive.push_back(&k);
     for (const Keyword* k : positive) {
       if (k->regex) continue;
-      tags_of[k->text].insert(r.tag);
-      first_where.emplace(k->text, Where(r, k->line));
+      std::string group = k->text;
+      if (!k->case_sensitive)
+        for (char& c : group)
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      tags_of[group].insert(r.tag);
+      first_where.emplace(group, Where(r, k->line));
+      first_text.emplace(group, k->text);
       const auto f = static_cast<unsigned char>(k->text.front()), b = static_cast<unsigned char>(k->text.back());
       if ((f < 0x80 && !IsAlnum(f)) || (b < 0x80 && !IsAlnum(b)))
         out.push_back({"no-boundary", k->text,
@@ -121,8 +128,12 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) 
     if (tags.size() < 2) continue;
     std::string list;
     for (const auto& t : tags) list += (list.empty() ? "" : ", ") + t;
-    const bool watched = std::any_of(tags.begin(), tags.end(), [&](const std::string& t) { return watch_tags.count(t); });
-    out.push_back({"duplicate", kw, first_where[kw] + ": keyword '" + kw + "' is used by several tags: " + list,
+    // A watch name shared with watch entities or one policy tag informs the
+    // desk; two policy tags sharing a keyword stay the rule set's finding.
+    const auto policy = std::count_if(tags.begin(), tags.end(), [&](const std::string& t) { return !watch_tags.count(t); });
+    const bool watched = policy < static_cast<std::ptrdiff_t>(tags.size()) && policy <= 1;
+    const std::string& text = first_text[kw];
+    out.push_back({"duplicate", text, first_where[kw] + ": keyword '" + text + "' is used by several tags: " + list,
                    watched ? kWatchListFinding : ""});
   }
   return out;

@@ -86,16 +86,14 @@ std::string FoldLikeNormalizedText(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const size_t at = i;
     char32_t cp = 0;
-    if (!NextCodePoint(text, &i, &cp)) {
-      i = at + 1;
-      if (space && !out.empty()) out += ' ';
-      space = false;
-      out += text[at];
-      continue;
-    }
-    // As the normalizer: invisible code points are dropped, spaces collapse.
+    // Invalid UTF-8 is left whole: dropping a character between two stray
+    // bytes must not join them into a valid one.
+    if (!NextCodePoint(text, &i, &cp)) return std::string(text);
+    // As the normalizer: invisible code points and ASCII controls other
+    // than whitespace are dropped (NUL stays, for KeywordTextProblem), and
+    // spaces collapse.
     if (((cp >= 0x80 && cp <= 0x9F) && cp != 0x85) || cp == 0xAD || (cp >= 0x200B && cp <= 0x200D) ||
-        cp == 0x2060 || cp == 0xFEFF)
+        cp == 0x2060 || cp == 0xFEFF || (cp >= 0x01 && cp <= 0x08) || (cp >= 0x0E && cp <= 0x1F) || cp == 0x7F)
       continue;
     if (IsBlankCodePoint(cp)) {
       space = true;

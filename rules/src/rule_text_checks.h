@@ -26,10 +26,12 @@ std::string KeywordTextProblem(const Keyword& k);
 
 // A name as documents read after normalization (pipeline's Normalizer):
 // full-width ASCII folded to ASCII (ＮＶＩＤＩＡ -> NVIDIA), invisible code
-// points (zero-width space, soft hyphen, BOM, C1 controls) dropped, every
-// Unicode space (U+3000, NBSP, ...) an ASCII space, runs of spaces one,
-// none at either end. Invalid UTF-8 is copied as is, for KeywordTextProblem to reject.
-// Traditional Chinese is not converted here: names are written simplified.
+// points (zero-width space, soft hyphen, BOM, C1 and ASCII controls other
+// than whitespace and NUL) dropped, every Unicode space (U+3000, NBSP, TAB
+// ...) an ASCII space, runs of spaces one, none at either end. Text that is
+// not valid UTF-8 is returned unchanged, for KeywordTextProblem to reject.
+// Not done here: traditional Chinese to simplified (names are written
+// simplified) and HTML entities (a name holding one is rejected).
 std::string FoldLikeNormalizedText(std::string_view text);
 
 }  // namespace newsflow::rules

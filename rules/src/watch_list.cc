@@ -1,5 +1,6 @@
 // watch_list.cc — parses a watch list (*.tsv) into rules; see ParseWatchList
 // in rule_set.h and rules/SCHEMA.md, "Watch lists".
+#include <cctype>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,6 +22,21 @@ std::string_view NextLine(std::string_view* text) {
     ++skip;
   text->remove_prefix(skip);
   return line;
+}
+
+// The first HTML entity in `name` ("&amp;", "&#38;", "&#x26;"), or "".
+// Documents are read with entities decoded, so a name holding one never hits.
+std::string_view HtmlEntity(std::string_view name) {
+  for (size_t at = name.find('&'); at != std::string_view::npos; at = name.find('&', at + 1)) {
+    size_t i = at + 1;
+    const bool numeric = i < name.size() && name[i] == '#';
+    if (numeric) ++i;
+    if (numeric && i < name.size() && (name[i] == 'x' || name[i] == 'X')) ++i;
+    const size_t start = i;
+    while (i < name.size() && i - start < 32 && std::isalnum(static_cast<unsigned char>(name[i]))) ++i;
+    if (i > start && i < name.size() && name[i] == ';') return name.substr(at, i + 1 - at);
+  }
+  return {};
 }
 
 // Names match ASCII letters caselessly: NVIDIA and Nvidia are one name.
@@ -50,8 +66,7 @@ Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* o
   while (!text.empty()) {
     ++line_no;
     std::string_view line = NextLine(&text);
-    const size_t lead = line.find_first_not_of(" \t");
-    if (lead == std::string_view::npos || line[lead] == '#') continue;
+    if (const std::string folded = FoldLikeNormalizedText(line); folded.empty() || folded[0] == '#') continue;
 
     Rule r;
     r.file = file;
@@ -65,8 +80,10 @@ Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* o
       if (col == 0) {
         r.tag = cell;
         if (!IsValidWatchTag(r.tag))
-          return error(r.tag, "bad tag id (a watch list's first column is watch:<slug>, a lowercase slug of a-z, "
-                              "0-9 and '-'; tags of other families come from YAML rules with provenance)");
+          return error(r.tag, std::string("bad tag id (a watch list's first column is watch:<slug>, a lowercase slug "
+                                          "of a-z, 0-9 and '-'; tags of other families come from YAML rules with "
+                                          "provenance)") +
+                                  (r.tag.find(' ') != std::string::npos ? "; columns are TAB-separated" : ""));
         if (const auto it = defined.find(r.tag); it != defined.end())
           return error(r.tag, "tag already defined (at " + it->second + "): an entity's names go on its one line");
         continue;
@@ -74,8 +91,12 @@ Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* o
       if (cell.empty()) continue;  // an empty cell, e.g. a spreadsheet's trailing columns
       Keyword k{cell, false, false, line_no};
       if (std::string problem = KeywordTextProblem(k); !problem.empty()) return error(r.tag, problem);
-      if (!names.insert(CaselessKey(cell)).second)
-        return error(r.tag, "duplicate name '" + cell + "' on one line (ASCII letters match caselessly)");
+      if (const std::string_view entity = HtmlEntity(cell); !entity.empty())
+        return error(r.tag, "name '" + cell + "' holds the HTML entity '" + std::string(entity) +
+                                "': write the character itself (documents are read with entities decoded)");
+      // A name repeated on its line (ＮＶＩＤＩＡ beside NVIDIA, NVIDIA beside
+      // Nvidia) matches the same text: it counts once.
+      if (!names.insert(CaselessKey(cell)).second) continue;
       r.any.push_back(std::move(k));
     }
     if (r.any.empty()) return error(r.tag, "no names (TAB-separated after the tag)");

@@ -329,6 +329,31 @@ def main():
         check(vals[("newsflow_rules_reloads_total", (("result", "ok"),))] == 1 and
               vals[("newsflow_rules_reloads_total", (("result", "rejected"),))] == 1, "reload counters")
         check(run.request("GET", "/api/rules/reload")[0] == 405, "GET on the reload endpoint")
+
+        # ---- a watch list added and reloaded: the query API knows its tags before any document
+        #      carries them, and a new document's provenance names the list's file, line and names
+        check(run.request("GET", "/api/query?tag=watch:nvidia")[0] == 400, "watch:nvidia known before its list")
+        with open(os.path.join(rules, "desk.tsv"), "w", encoding="utf-8") as f:
+            f.write("# the desk's companies\nwatch:nvidia\t英伟达\tNVIDIA\n")
+        status, body, _ = run.request("POST", "/api/rules/reload")
+        check(status == 200, f"reload with a watch list: {status} {body}")
+        check(run.request("GET", "/api/query?tag=watch:nvidia")[0] == 200, "watch:nvidia unknown after the reload")
+        renamed = []
+        for line in (l for l in lines if "英伟达" in l):
+            d = json.loads(line)
+            for k in ("id", "code"):
+                if k in d:
+                    d[k] = d[k] + "77" if isinstance(d[k], str) else d[k] * 100 + 77
+            renamed.append(json.dumps(d, ensure_ascii=False))
+        check(renamed, "no fixture item names 英伟达")
+        with open(inp, "a") as f:
+            f.write("\n".join(renamed) + "\n")
+        watched = lambda: run.json("/api/query?tag=watch:nvidia&limit=100")["items"]
+        wait_for(lambda: len(watched()) > 0, "a document tagged by the reloaded watch list")
+        for item in watched():
+            prov = run.json("/api/doc/" + urllib.parse.quote(item["key"], safe=""))["provenance"]
+            check(prov.get("watch:nvidia") == [{"seed": "watch list desk.tsv:2", "clause": "英伟达 · NVIDIA"}],
+                  f"provenance of {item['key']}: {prov.get('watch:nvidia')}")
         run.stop()
 
         # ---- the read API against the CLI, on the stopped store

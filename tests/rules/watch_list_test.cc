@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "newsflow/rules/compiled_rules.h"
@@ -70,6 +71,24 @@ TEST(WatchList, NamesAreFoldedAsDocumentsAreNormalized) {
   EXPECT_EQ(Names(set.rules[0]), (std::vector<std::string>{"NVIDIA", "宁德 时代", "英伟达"}));
 }
 
+// A name repeated on its line matches the same text (after folding, ASCII
+// caselessly): it counts once, and the line loads. Lines that fold to
+// nothing, or to a comment, are skipped; P&G without an entity is a name.
+TEST(WatchList, RepeatsCountOnceAndBlankLinesAreSkipped) {
+  RuleSet set;
+  const Status s = ParseWatchList(
+      "watch:nvidia\t英伟达\tNVIDIA\tＮＶＩＤＩＡ\tNvidia\t英伟达\n"
+      "\u3000\u00a0\n"
+      "\u3000# a comment after an ideographic space\n"
+      "watch:pg\t宝洁\tP&G\tA\x7f B\n",
+      "w.tsv", &set);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(set.rules.size(), 2u);
+  EXPECT_EQ(Names(set.rules[0]), (std::vector<std::string>{"英伟达", "NVIDIA"}));
+  EXPECT_EQ(Names(set.rules[1]), (std::vector<std::string>{"宝洁", "P&G", "A B"})) << "DEL is dropped, as text's is";
+  EXPECT_EQ(set.rules[1].line, 4);
+}
+
 TEST(WatchList, YamlRulesCannotDefineWatchTags) {
   RuleSet set;
   const Status s = ParseRuleFile(
@@ -88,15 +107,17 @@ TEST(WatchList, RejectsWhatCannotBeWatchedWithFileAndLine) {
       {"\twatch:a\t大\n", "w.tsv:1: rule '': bad tag id"},
       {"watch:a\n", "w.tsv:1: rule 'watch:a': no names"},
       {"watch:a\t \t\n", "w.tsv:1: rule 'watch:a': no names"},
-      {"watch:a\t茅台\t茅台\n", "w.tsv:1: rule 'watch:a': duplicate name '茅台' on one line"},
       {"watch:a\t\xff\xfe\n", "w.tsv:1: rule 'watch:a': keyword is not valid UTF-8"},
       {"watch:a\t\xe3\x80\x80\t\xe2\x80\x8b\n", "w.tsv:1: rule 'watch:a': no names"},  // U+3000, U+200B
       {std::string("watch:a\tA\0B\n", 12), "w.tsv:1: rule 'watch:a': keyword contains a NUL byte"},
       {"# x\nwatch:a\t甲\nwatch:b\t乙\nwatch:a\t丙\n", "w.tsv:4: rule 'watch:a': tag already defined (at w.tsv:2)"},
-      {"watch:a\tNVIDIA\tNvidia\n", "w.tsv:1: rule 'watch:a': duplicate name 'Nvidia' on one line"},
-      {"watch:a\t茅台\t\u3000茅台\n", "w.tsv:1: rule 'watch:a': duplicate name '茅台' on one line"},
       {"watch:a\tX\rwatch:b\tY\rwatch:a\tZ\r", "w.tsv:3: rule 'watch:a': tag already defined (at w.tsv:1)"},
       {"\xff\xfew\0a\0", "w.tsv:1: UTF-16 text"},
+      {"watch:pg\t宝洁\tP&amp;G\n", "w.tsv:1: rule 'watch:pg': name 'P&amp;G' holds the HTML entity '&amp;'"},
+      {"watch:pg\tP&#38;G\n", "w.tsv:1: rule 'watch:pg': name 'P&#38;G' holds the HTML entity '&#38;'"},
+      // Stray bytes around a dropped zero-width space stay stray: not joined into 中.
+      {"watch:x\tA\xE4\u200b\xB8\xAD" "B\n", "w.tsv:1: rule 'watch:x': keyword is not valid UTF-8"},
+      {"watch:a b\t甲\n", "w.tsv:1: rule 'watch:a b': bad tag id"},
   };
   for (const auto& [text, want] : cases) {
     RuleSet set;
@@ -185,6 +206,24 @@ TEST_F(WatchListDir, LintReportsSharedNamesExplainedAndNothingElse) {
   }
   EXPECT_EQ(got, (std::set<std::pair<std::string, std::string>>{
                      {"duplicate", "茅台"}, {"duplicate", "芯片"}, {"no-boundary", "*ST康美"}}));
+}
+
+// Two policy tags sharing a keyword is the rule set's finding: a watch name
+// that shares it too must not explain it away. Names of two entities that
+// differ only in ASCII case match the same text: one finding.
+TEST_F(WatchListDir, LintKeepsPolicyDuplicatesAndGroupsCaselessNames) {
+  Write("more.yaml",
+        "version: 1\nrules:\n  - tag: cluster:chips\n    any: [芯片]\n"
+        "    provenance: [{seed: s.txt, clause: c}]\n");
+  Write("desk.tsv", "watch:chips\t芯片\nwatch:a\tNVIDIA\nwatch:b\tNvidia\n");
+  std::map<std::string, LintFinding> dup;
+  for (const LintFinding& f : Lint(Load(), (dir_ / "no-seeds").string()))
+    if (f.check == "duplicate") dup[f.keyword] = f;
+  ASSERT_EQ(dup.size(), 2u);
+  ASSERT_TRUE(dup.count("芯片"));
+  EXPECT_TRUE(dup["芯片"].explained.empty()) << dup["芯片"].message;
+  ASSERT_TRUE(dup.count("NVIDIA")) << "grouped under the first spelling";
+  EXPECT_FALSE(dup["NVIDIA"].explained.empty());
 }
 
 // The names tag text as YAML keywords do: CJK anywhere, ASCII caseless on

@@ -1,4 +1,5 @@
-// lint.h — static checks of a rule set: duplicate keywords across tags,
+// lint.h — static checks of a rule set: duplicate keywords across tags
+// (ASCII-caselessly, unless `case: true`),
 // keywords that always co-fire with a shorter one of the same rule, ASCII
 // keywords whose ends cannot be boundary-checked, rules without provenance,
 // provenance clauses that are not verbatim in their seed file, and label

@@ -85,13 +85,14 @@ Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSe
 // spreadsheet. One line per entity (LF, CRLF or CR), TAB-separated: its
 // `watch:<slug>` tag, then its names (aliases, short names, stock codes),
 // each folded as documents are normalized (full-width ASCII, Unicode
-// spaces). Lines starting with '#', blank lines, empty cells and a leading
-// BOM are skipped. Each line becomes one rule (`any` = its names, the
-// default title weight and min_score, watch_list = true), appended to
-// out->rules. Fails with "FILE:LINE: rule 'TAG': what", adding nothing, on
-// a tag outside the watch: family, a line without names, a name the YAML
-// loader would reject, a name given twice on a line (ASCII caselessly), a
-// tag `out` or a line above already defines, or UTF-16 text.
+// spaces). Lines starting with '#', blank lines, empty cells, a leading
+// BOM and a name repeated on its line (ASCII-caselessly, after folding) are
+// skipped. Each line becomes one rule (`any` = its names, the default title
+// weight and min_score, watch_list = true), appended to out->rules. Fails
+// with "FILE:LINE: rule 'TAG': what", adding nothing, on a tag outside the
+// watch: family, a line without names, a name the YAML loader would reject
+// or holding an HTML entity, a tag `out` or a line above already defines,
+// or UTF-16 text.
 Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* out);
 
 }  // namespace newsflow::rules
