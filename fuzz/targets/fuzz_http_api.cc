@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "fuzz_util.h"
@@ -25,9 +26,11 @@ using newsflow::pipeline::HttpRequest;
 
 struct Fixture {
   std::string dir = newsflow::fuzz::TempPath("http-api");
+  std::string rules_dir = newsflow::fuzz::TempPath("http-api-rules");
   std::unique_ptr<newsflow::storage::Store> store;
   newsflow::pipeline::SharedStore shared;
   newsflow::pipeline::Metrics metrics;
+  std::unique_ptr<newsflow::pipeline::RuleProvenance> provenance;
   std::unique_ptr<DeskApi> api;
 
   Fixture() {
@@ -62,7 +65,14 @@ struct Fixture {
     newsflow::pipeline::DeskApiOptions o;
     o.store = &shared;
     o.metrics = &metrics;
-    o.provenance["cluster:ai"].push_back({"000_seed.txt", "人工智能"});
+    // A rules directory: a YAML rule and a watch list, for /api/doc's
+    // provenance and the tags /api/query knows.
+    std::filesystem::create_directories(rules_dir);
+    std::ofstream(rules_dir + "/r.yaml") << "version: 1\nrules:\n  - tag: cluster:ai\n    any: [人工智能]\n"
+                                            "    provenance: [{seed: 000_seed.txt, clause: 人工智能}]\n";
+    std::ofstream(rules_dir + "/w.tsv") << "watch:shenzhen-chips\t深圳\t芯片\n";
+    FUZZ_CHECK(newsflow::pipeline::RuleProvenance::Open(rules_dir, &provenance).ok(), "cannot load the rules");
+    o.provenance = provenance.get();
     FUZZ_CHECK(newsflow::pipeline::TimeZone::Load("Asia/Shanghai", &o.zone).ok(), "no Asia/Shanghai zone");
     api = std::make_unique<DeskApi>(std::move(o));
   }
@@ -70,6 +80,7 @@ struct Fixture {
     shared.Detach();
     if (store) (void)store->Close();
     std::filesystem::remove_all(dir);
+    std::filesystem::remove_all(rules_dir);
   }
 };
 
