@@ -14,17 +14,7 @@
 
 #include "rules_common.h"
 
-namespace {
-
-using fuzz_rules::CheckTags;
-using fuzz_rules::kText;
-using fuzz_rules::WithinBounds;
-using newsflow::rules::CompiledRules;
-using newsflow::rules::RuleSet;
-using newsflow::rules::ScanScratch;
-using newsflow::rules::TagMatch;
-
-}  // namespace
+using namespace fuzz_rules;  // NOLINT: the shared helpers and rule types
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 8192) return -1;

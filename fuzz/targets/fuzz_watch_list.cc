@@ -14,15 +14,9 @@
 
 #include "rules_common.h"
 
-namespace {
+using namespace fuzz_rules;  // NOLINT: the shared helpers and rule types
 
-using fuzz_rules::CheckTags;
-using fuzz_rules::kText;
-using fuzz_rules::WithinBounds;
-using newsflow::rules::CompiledRules;
-using newsflow::rules::RuleSet;
-using newsflow::rules::ScanScratch;
-using newsflow::rules::TagMatch;
+namespace {
 
 constexpr std::string_view kYaml =
     "version: 1\nrules:\n  - tag: cluster:ai\n    any: [AI, 人工智能]\n    provenance: [{seed: s, clause: c}]\n";

@@ -17,6 +17,7 @@ namespace fuzz_rules {
 using newsflow::rules::CompiledRules;
 using newsflow::rules::Keyword;
 using newsflow::rules::RuleSet;
+using newsflow::rules::ScanScratch;
 using newsflow::rules::TagMatch;
 
 inline constexpr std::string_view kText =
