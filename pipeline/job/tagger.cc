@@ -1,6 +1,7 @@
 // tagger.cc — see tagger.h.
 #include "pipeline/job/tagger.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace newsflow::pipeline {
@@ -18,14 +19,52 @@ std::string DefaultRulesCacheDir() {
 Status Tagger::Open(const TaggerOptions& options, std::shared_ptr<const Tagger>* out) {
   rules::RuleSet set;
   NEWSFLOW_RETURN_IF_ERROR(rules::LoadRuleDir(options.rules_dir, &set).Prefixed("rules"));
-  return FromRuleSet(set, options, out);
+  return FromRuleSet(std::move(set), options, out);
 }
 
-Status Tagger::FromRuleSet(const rules::RuleSet& set, const TaggerOptions& options,
-                           std::shared_ptr<const Tagger>* out) {
+namespace {
+
+// Watch-list names written in traditional Chinese (騰訊控股, pasted from a
+// Hong Kong source) would never hit a traditional document, which the
+// normalizer converts to simplified before matching, nor a simplified one.
+// Such a name gets its converted spelling as one more name (the original
+// stays: a simplified item may keep a brand's traditional character, as
+// 华为乾崑 does). Appends (rule index, spelling) to *extra.
+Status SimplifiedSpellings(const NormalizerOptions& base, const rules::RuleSet& set,
+                           std::vector<std::pair<size_t, std::string>>* extra) {
+  if (!base.convert_traditional ||
+      std::none_of(set.rules.begin(), set.rules.end(), [](const rules::Rule& r) { return r.watch_list; }))
+    return Status::OK();
+  NormalizerOptions o = base;
+  o.min_traditional_fraction = 0;  // one traditional-only character converts a name
+  std::unique_ptr<Normalizer> convert;
+  NEWSFLOW_RETURN_IF_ERROR(Normalizer::Create(o, &convert));
+  NormalizedText n;
+  for (size_t ri = 0; ri < set.rules.size(); ++ri) {
+    const rules::Rule& r = set.rules[ri];
+    if (!r.watch_list) continue;
+    for (const rules::Keyword& k : r.any) {
+      if (!convert->HasTraditional(k.text)) continue;
+      convert->Normalize(k.text, &n);
+      auto same = [&](const rules::Keyword& other) { return other.text == n.text; };
+      const bool known = std::any_of(r.any.begin(), r.any.end(), same) ||
+                         std::any_of(extra->begin(), extra->end(),
+                                     [&](const auto& e) { return e.first == ri && e.second == n.text; });
+      if (!n.text.empty() && !known) extra->emplace_back(ri, n.text);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Tagger::FromRuleSet(rules::RuleSet set, const TaggerOptions& options, std::shared_ptr<const Tagger>* out) {
   std::shared_ptr<Tagger> t(new Tagger());
   rules::CompileOptions compile;
   compile.cache_dir = options.rules_cache_dir;
+  std::vector<std::pair<size_t, std::string>> extra;
+  NEWSFLOW_RETURN_IF_ERROR(SimplifiedSpellings(options.normalizer, set, &extra));
+  for (auto& [ri, text] : extra) set.rules[ri].any.push_back({std::move(text), false, false, set.rules[ri].line});
   NEWSFLOW_RETURN_IF_ERROR(rules::CompiledRules::Compile(set, options.evaluate, compile, &t->rules_).Prefixed("rules"));
   NEWSFLOW_RETURN_IF_ERROR(Normalizer::Create(options.normalizer, &t->normalizer_));
   *out = std::move(t);

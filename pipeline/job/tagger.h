@@ -43,9 +43,10 @@ class TagWorker;
 class Tagger : public std::enable_shared_from_this<Tagger> {
  public:
   static Status Open(const TaggerOptions& options, std::shared_ptr<const Tagger>* out);
-  // The same from an already loaded rule set (tests, benchmarks).
-  static Status FromRuleSet(const rules::RuleSet& set, const TaggerOptions& options,
-                            std::shared_ptr<const Tagger>* out);
+  // The same from an already loaded rule set (tests, benchmarks). A watch
+  // list's names written in traditional Chinese get their simplified
+  // spelling as one more name (documents are matched simplified).
+  static Status FromRuleSet(rules::RuleSet set, const TaggerOptions& options, std::shared_ptr<const Tagger>* out);
 
   // A worker for the calling thread. Fails only if Hyperscan cannot allocate
   // a scratch.

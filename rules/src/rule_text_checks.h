@@ -30,8 +30,9 @@ std::string KeywordTextProblem(const Keyword& k);
 // than whitespace and NUL) dropped, every Unicode space (U+3000, NBSP, TAB
 // ...) an ASCII space, runs of spaces one, none at either end. Text that is
 // not valid UTF-8 is returned unchanged, for KeywordTextProblem to reject.
-// Not done here: traditional Chinese to simplified (names are written
-// simplified) and HTML entities (a name holding one is rejected).
+// Not done here: traditional Chinese to simplified (OpenCC is the
+// pipeline's: its Tagger adds a name's simplified spelling) and HTML
+// entities (a name holding one is rejected).
 std::string FoldLikeNormalizedText(std::string_view text);
 
 }  // namespace newsflow::rules

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "json_util.h"
+#include "pipeline/job/tagger.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -87,6 +88,31 @@ TEST(WatchListRun, TagsTheDocumentsThatNameAWatchedCompanyAndAlertsOncePerStory)
     EXPECT_TRUE(alerted.insert(a.String("story")).second) << "a second alert for story " << a.String("story");
   }
   EXPECT_EQ(alerted, nvidia_stories);
+}
+
+// A name written in traditional Chinese (騰訊控股, from a Hong Kong source)
+// tags simplified items and traditional ones, which the normalizer converts
+// before matching; a simplified name is left as it is.
+TEST(WatchListRun, ATraditionalNameAlsoMatchesItsSimplifiedSpelling) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp.path("rules"));
+  std::ofstream(tmp.path("rules/desk.tsv")) << "watch:tencent\t騰訊控股\nwatch:catl\t宁德时代\n";
+  TaggerOptions o;
+  o.rules_dir = tmp.path("rules");
+  o.rules_cache_dir = "";
+  std::shared_ptr<const Tagger> tagger;
+  ASSERT_TRUE(Tagger::Open(o, &tagger).ok());
+  std::unique_ptr<TagWorker> w;
+  ASSERT_TRUE(tagger->NewWorker(&w).ok());
+  auto tags = [&](const std::string& body) {
+    std::set<std::string> out;
+    for (const auto& t : w->TagText("", body, {}).tags) out.insert(t.tag);
+    return out;
+  };
+  EXPECT_EQ(tags("腾讯控股公布第三季度业绩，收入同比增长。"), std::set<std::string>{"watch:tencent"});
+  EXPECT_EQ(tags("騰訊控股公布第三季度業績，收入按年增長。"), std::set<std::string>{"watch:tencent"});
+  EXPECT_EQ(tags("宁德时代与腾讯控股签约"), (std::set<std::string>{"watch:catl", "watch:tencent"}));
+  EXPECT_EQ(tagger->rules().patterns().size(), 3u) << "騰訊控股, its simplified spelling, 宁德时代";
 }
 
 }  // namespace
