@@ -8,7 +8,6 @@
 #include <cstring>
 #include <set>
 
-
 namespace newsflow::pipeline {
 
 Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskServer>* out) {

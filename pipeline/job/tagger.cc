@@ -43,13 +43,16 @@ Status SimplifiedSpellings(const NormalizerOptions& base, const rules::RuleSet& 
   for (size_t ri = 0; ri < set.rules.size(); ++ri) {
     const rules::Rule& r = set.rules[ri];
     if (!r.watch_list) continue;
+    const size_t first_of_rule = extra->size();
     for (const rules::Keyword& k : r.any) {
-      if (!convert->HasTraditional(k.text)) continue;
+      // A name the normalizer would read as HTML (`<`, `&`) is left alone:
+      // its conversion could drop part of it.
+      if (k.text.find_first_of("<&") != std::string::npos || !convert->HasTraditional(k.text)) continue;
       convert->Normalize(k.text, &n);
       auto same = [&](const rules::Keyword& other) { return other.text == n.text; };
       const bool known = std::any_of(r.any.begin(), r.any.end(), same) ||
-                         std::any_of(extra->begin(), extra->end(),
-                                     [&](const auto& e) { return e.first == ri && e.second == n.text; });
+                         std::any_of(extra->begin() + static_cast<std::ptrdiff_t>(first_of_rule), extra->end(),
+                                     [&](const auto& e) { return e.second == n.text; });
       if (!n.text.empty() && !known) extra->emplace_back(ri, n.text);
     }
   }
