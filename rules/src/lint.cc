@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "rule_text_checks.h"
+
 namespace newsflow::rules {
 namespace {
 
@@ -65,10 +67,7 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) 
       for (const auto& k : g) positive.push_back(&k);
     for (const Keyword* k : positive) {
       if (k->regex) continue;
-      std::string group = k->text;
-      if (!k->case_sensitive)
-        for (char& c : group)
-          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      const std::string group = k->case_sensitive ? k->text : AsciiLowered(k->text);
       tags_of[group].insert(r.tag);
       first_where.emplace(group, Where(r, k->line));
       first_text.emplace(group, k->text);

@@ -79,6 +79,13 @@ std::string KeywordTextProblem(const Keyword& k) {
   return "";
 }
 
+std::string AsciiLowered(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 std::string FoldLikeNormalizedText(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -24,6 +24,10 @@ bool IsValidWatchTag(std::string_view tag);
 // (which would match nearly every document or nothing).
 std::string KeywordTextProblem(const Keyword& k);
 
+// `text` with ASCII A-Z lowered: the key under which caseless keywords
+// match the same text (NVIDIA, Nvidia).
+std::string AsciiLowered(std::string_view text);
+
 // A name as documents read after normalization (pipeline's Normalizer):
 // full-width ASCII folded to ASCII (ＮＶＩＤＩＡ -> NVIDIA), invisible code
 // points (zero-width space, soft hyphen, BOM, C1 and ASCII controls other

@@ -39,14 +39,6 @@ std::string_view HtmlEntity(std::string_view name) {
   return {};
 }
 
-// Names match ASCII letters caselessly: NVIDIA and Nvidia are one name.
-std::string CaselessKey(std::string_view name) {
-  std::string key(name);
-  for (char& c : key)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return key;
-}
-
 }  // namespace
 
 Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* out) {
@@ -96,7 +88,7 @@ Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* o
                                 "': write the character itself (documents are read with entities decoded)");
       // A name repeated on its line (ＮＶＩＤＩＡ beside NVIDIA, NVIDIA beside
       // Nvidia) matches the same text: it counts once.
-      if (!names.insert(CaselessKey(cell)).second) continue;
+      if (!names.insert(AsciiLowered(cell)).second) continue;
       r.any.push_back(std::move(k));
     }
     if (r.any.empty()) return error(r.tag, "no names (TAB-separated after the tag)");
