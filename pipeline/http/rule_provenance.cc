@@ -34,8 +34,7 @@ RuleProvenance::Signature RuleProvenance::Read() const {
   Signature s;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
-    const auto ext = e.path().extension();
-    if (ext != ".yaml" && ext != ".tsv") continue;
+    if (!rules::IsRuleFile(e.path().string())) continue;
     std::error_code fe;
     const uintmax_t size = e.file_size(fe);
     const auto mtime = e.last_write_time(fe).time_since_epoch().count();

@@ -297,13 +297,17 @@ Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSe
   return Status::OK();
 }
 
+bool IsRuleFile(const std::string& path) {
+  const fs::path ext = fs::path(path).extension();
+  return ext == ".yaml" || ext == ".tsv";
+}
+
 Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::NotFound("rules directory not found: " + dir);
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && (e.path().extension() == ".yaml" || e.path().extension() == ".tsv"))
-      files.push_back(e.path());
+    if (e.is_regular_file() && IsRuleFile(e.path().string())) files.push_back(e.path());
   if (ec) return Status::IOError("cannot read rules directory " + dir + ": " + ec.message());
   if (files.empty()) return Status::InvalidArgument("no rule files (*.yaml) or watch lists (*.tsv) in " + dir);
   std::sort(files.begin(), files.end());
