@@ -10,10 +10,12 @@
 //                                 through a story window so that each pair is
 //                                 featured as the pipeline sees it when its
 //                                 newer document arrives.
-//   story eval --db DIR --pairs FILE [--json]
+//   story eval --db DIR --pairs FILE [--pairs FILE ...] [--json]
 //                                 precision/recall of the stored story ids on
 //                                 the pairs: a pair is predicted "same" iff
-//                                 both documents carry the same story id
+//                                 both documents carry the same story id.
+//                                 Several files are pooled (pair ids must be
+//                                 unique across them).
 //
 // Pair lines: {"pair_id", "label": "same"|"different", "a": {"key", "feed",
 // "time" (unix s), "title", "body"}, "b": {...}} (tests/story/README.md).
@@ -161,17 +163,28 @@ void RegisterFeatures(CLI::App& story, int* exit_code) {
 void RegisterStoryEval(CLI::App& story, int* exit_code) {
   auto* cmd = story.add_subcommand("eval", "Precision/recall of stored story ids on labelled pairs");
   struct Args {
-    std::string db, pairs;
+    std::string db;
+    std::vector<std::string> pairs;
     bool json = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--db", a->db, "RocksDB directory holding the pairs' documents")->required();
-  cmd->add_option("--pairs", a->pairs, "labelled pairs (JSON Lines)")->required();
+  cmd->add_option("--pairs", a->pairs, "labelled pairs (JSON Lines); repeat to pool several files")->required();
   cmd->add_flag("--json", a->json, "one JSON object");
   cmd->callback([a, exit_code] {
     std::vector<LabelledPair> ps;
     std::unique_ptr<storage::Store> store;
-    Status s = LoadPairs(a->pairs, &ps);
+    Status s;
+    for (const auto& f : a->pairs)
+      if (s.ok()) s = LoadPairs(f, &ps);
+    if (s.ok()) {
+      std::unordered_map<std::string_view, bool> ids;
+      for (const auto& p : ps)
+        if (!ids.emplace(p.id, true).second) {
+          s = Status::InvalidArgument("pair id " + p.id + " appears twice in the pairs files");
+          break;
+        }
+    }
     if (!s.ok()) {
       std::fprintf(stderr, "newsflow story eval: %s\n", s.message().c_str());
       *exit_code = 2;

@@ -13,12 +13,12 @@ candidates file written by sample_pairs.py). Checks, per line:
     occurrence of the key in the feed file, as sample_pairs.py reads it;
     string equality of the decoded JSON = byte equality of the UTF-8 text);
   * both items lie inside the split window named by the pair_id prefix
-    (a later draw's prefix carries its number: dev2-0001 is a dev pair)
-    ("dev-" / "holdout-");
+    (a later draw's prefix carries its number: dev2-0001 is a dev pair,
+    holdout2-0001 a holdout pair) ("dev-" / "holdout-");
   * similarity equals the Jaccard recomputed with sample_pairs.py (+-1e-4);
 and, over the file: no duplicate pair_id, no duplicate pair (unordered key
-pair), no item used twice. Finally, no item may appear both in
-tests/story/pairs_dev.jsonl and in tests/story/pairs_holdout.jsonl /
+pair), no item used twice. Finally, no item may appear in two of
+tests/story/pairs_dev.jsonl, pairs_holdout.jsonl, pairs_holdout2.jsonl and
 pairs_holdout_candidates.jsonl (whichever of them exist).
 
 Prints counts per stratum x label. Exit status 0 when everything holds, 1
@@ -42,6 +42,7 @@ import sample_pairs as sp  # noqa: E402
 STORY = os.path.normpath(os.path.join(HERE, ".."))
 DEV = os.path.join(STORY, "pairs_dev.jsonl")
 HOLDOUTS = [os.path.join(STORY, "pairs_holdout.jsonl"),
+            os.path.join(STORY, "pairs_holdout2.jsonl"),
             os.path.join(STORY, "pairs_holdout_candidates.jsonl")]
 
 PAIR_KEYS = {"pair_id", "stratum", "a", "b", "similarity", "label", "note"}
@@ -192,22 +193,22 @@ def main():
                 labels[lab] += c
         print("  %-15s %s" % ("total", "  ".join("%s=%d" % (k, v) for k, v in sorted(labels.items(), key=str))))
 
-    # dev / holdout must not share an item
-    if os.path.exists(DEV):
-        dev_items = item_sets.get(os.path.abspath(DEV))
-        if dev_items is None:
-            dev_items = check_file(DEV, args.corpus, True, [])[2]
-        for h in HOLDOUTS:
-            if os.path.exists(h):
-                h_items = item_sets.get(os.path.abspath(h))
-                if h_items is None:
-                    h_items = check_file(h, args.corpus, True, [])[2]
-                shared = dev_items & h_items
-                if shared:
-                    errors.append("%d items shared between %s and %s, e.g. %s"
-                                  % (len(shared), DEV, h, sorted(shared)[:3]))
-                else:
-                    print("no item shared between %s and %s" % (os.path.basename(DEV), os.path.basename(h)))
+    # dev and the held-out sets must not share an item, nor the held-out sets
+    # one another (a second held-out draw excludes the items of the first)
+    named = [f for f in [DEV] + HOLDOUTS if os.path.exists(f)]
+    items_of = {}
+    for f in named:
+        items_of[f] = item_sets.get(os.path.abspath(f))
+        if items_of[f] is None:
+            items_of[f] = check_file(f, args.corpus, True, [])[2]
+    for i, x in enumerate(named):
+        for y in named[i + 1:]:
+            shared = items_of[x] & items_of[y]
+            if shared:
+                errors.append("%d items shared between %s and %s, e.g. %s"
+                              % (len(shared), x, y, sorted(shared)[:3]))
+            else:
+                print("no item shared between %s and %s" % (os.path.basename(x), os.path.basename(y)))
 
     for e in errors[:200]:
         print("ERROR", e)
