@@ -151,7 +151,11 @@ struct Decoder::Impl {
   uint32_t labels_seen = 0;  // bit i: label_top[i] taken in this line
   std::string body_fallback;
 
-  const PreparedMap* Pick(std::string_view line, Status* err) const {
+  // The field map for a parsed line: the configured one, or for --format
+  // auto the feed whose keys the object carries at its top level. One pass
+  // over the keys; searching the raw line for them instead scanned every
+  // byte of a cls line twice (~6% of a run's CPU in `perf`).
+  const PreparedMap* Pick(dom::object obj, Status* err) const {
     switch (kind) {
       case FormatSpec::Kind::kCls: return cls.get();
       case FormatSpec::Kind::kEastmoney: return eastmoney.get();
@@ -162,13 +166,20 @@ struct Decoder::Impl {
         *err = Status::InvalidArgument("format tagged: tagged documents are read by `run`, not by this tool");
         return nullptr;
     }
-    // Key tokens that only one feed uses.
-    if (line.find("\"showTime\"") != std::string_view::npos) return eastmoney.get();
-    if (line.find("\"digest\"") != std::string_view::npos) return ths.get();
-    if (line.find("\"content\"") != std::string_view::npos && line.find("\"ctime\"") != std::string_view::npos)
-      return cls.get();
+    // Keys that only one feed uses.
+    bool show_time = false, digest = false, content = false, ctime = false;
+    for (dom::key_value_pair field : obj) {
+      const std::string_view k = field.key;
+      show_time |= k == "showTime";
+      digest |= k == "digest";
+      content |= k == "content";
+      ctime |= k == "ctime";
+    }
+    if (show_time) return eastmoney.get();
+    if (digest) return ths.get();
+    if (content && ctime) return cls.get();
     *err = Status::InvalidArgument(
-        "format auto: cannot tell the feed (no showTime, digest or ctime+content key); pass --format");
+        "format auto: cannot tell the feed (no top-level showTime, digest or ctime+content key); pass --format");
     return nullptr;
   }
 
@@ -401,9 +412,6 @@ struct Decoder::Impl {
   Status Decode(std::string_view line, Document* d) {
     Reset(d);
     NEWSFLOW_RETURN_IF_ERROR(CheckRawLine(line));
-    Status err;
-    const PreparedMap* pm = Pick(line, &err);
-    if (!pm) return err;
 
     if (buffer.size() < line.size() + simdjson::SIMDJSON_PADDING)
       buffer.resize(line.size() + simdjson::SIMDJSON_PADDING);
@@ -416,6 +424,9 @@ struct Decoder::Impl {
     dom::object obj;
     if (auto e = root.get_object().get(obj))
       return Status::InvalidArgument(std::string("json: not an object: ") + simdjson::error_message(e));
+    Status err;
+    const PreparedMap* pm = Pick(obj, &err);
+    if (!pm) return err;
 
     std::fill(std::begin(seen), std::end(seen), false);
     labels_seen = 0;

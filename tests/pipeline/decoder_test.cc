@@ -223,6 +223,24 @@ TEST(Decoder, BadInputGetsAReason) {
   }
 }
 
+// --format auto reads the feed from the object's own (top-level) keys: a
+// key nested in a value or a key's name inside a string says nothing.
+TEST(Decoder, AutoTellsTheFeedByTopLevelKeys) {
+  Decoder dec(Spec("auto"));
+  Document d;
+  ASSERT_TRUE(dec.Decode(R"({"extra":{"showTime":"2026-07-01 08:00:47","digest":"x"},"id":7,)"
+                         R"("ctime":1778688503,"content":"说 \"showTime\" 与 \"digest\""})",
+                         &d)
+                  .ok());
+  EXPECT_EQ(d.source, "cls");
+  EXPECT_EQ(d.key, "cls:7");
+  ASSERT_TRUE(dec.Decode(R"({"id":8,"ctime":1778688503,"digest":"y","title":"t"})", &d).ok());
+  EXPECT_EQ(d.source, "ths");
+  auto r = dec.Decode(R"({"note":{"content":"x","ctime":1778688503},"id":9})", &d);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.message().find("cannot tell the feed"), std::string::npos) << r.message();
+}
+
 TEST(Decoder, OversizedLinesAreRejectedBeforeParsing) {
   DecoderOptions o;
   o.max_line_bytes = 1 << 20;
