@@ -162,8 +162,8 @@ struct Decoder::Impl {
       case FormatSpec::Kind::kThs: return ths.get();
       case FormatSpec::Kind::kMap: return custom.get();
       case FormatSpec::Kind::kAuto: break;
-      case FormatSpec::Kind::kTagged:  // the job's decode stage reads these (tagged_record.h)
-        *err = Status::InvalidArgument("format tagged: tagged documents are read by `run`, not by this tool");
+      case FormatSpec::Kind::kTagged:  // refused before the parse (Decode)
+        *err = TaggedRefused();
         return nullptr;
     }
     // Keys that only one feed uses.
@@ -409,9 +409,15 @@ struct Decoder::Impl {
     return Status::OK();
   }
 
+  // The job's decode stage reads tagged documents (tagged_record.h).
+  static Status TaggedRefused() {
+    return Status::InvalidArgument("format tagged: tagged documents are read by `run`, not by this tool");
+  }
+
   Status Decode(std::string_view line, Document* d) {
     Reset(d);
     NEWSFLOW_RETURN_IF_ERROR(CheckRawLine(line));
+    if (kind == FormatSpec::Kind::kTagged) return TaggedRefused();
 
     if (buffer.size() < line.size() + simdjson::SIMDJSON_PADDING)
       buffer.resize(line.size() + simdjson::SIMDJSON_PADDING);

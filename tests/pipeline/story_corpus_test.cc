@@ -190,9 +190,10 @@ TEST_F(StoryCorpus, HeldOutPairsPrecisionAndRecall) {
   EXPECT_EQ(pooled.Uint("fn"), r1.Uint("fn") + r2.Uint("fn"));
   EXPECT_GE(pooled.Double("precision"), 0.95);
   EXPECT_GE(pooled.Double("recall"), 0.90);
-  std::printf("held-out pairs: first %.3f / %.3f, second %.3f / %.3f, pooled %.3f / %.3f (precision / recall)\n",
-              r1.Double("precision"), r1.Double("recall"), r2.Double("precision"), r2.Double("recall"),
-              pooled.Double("precision"), pooled.Double("recall"));
+  for (const auto* r : {&r1, &r2, &pooled})
+    std::printf("held-out pairs: tp %llu fp %llu fn %llu tn %llu\n", static_cast<unsigned long long>(r->Uint("tp")),
+                static_cast<unsigned long long>(r->Uint("fp")), static_cast<unsigned long long>(r->Uint("fn")),
+                static_cast<unsigned long long>(r->Uint("tn")));
 }
 
 // Another interleaving of the same items groups documents alike. The story

@@ -18,8 +18,9 @@ candidates file written by sample_pairs.py). Checks, per line:
   * similarity equals the Jaccard recomputed with sample_pairs.py (+-1e-4);
 and, over the file: no duplicate pair_id, no duplicate pair (unordered key
 pair), no item used twice. Finally, no item may appear in two of
-tests/story/pairs_dev.jsonl, pairs_holdout.jsonl, pairs_holdout2.jsonl and
-pairs_holdout_candidates.jsonl (whichever of them exist).
+tests/story/pairs_dev.jsonl, pairs_holdout.jsonl and pairs_holdout2.jsonl,
+nor in pairs_dev.jsonl and pairs_holdout_candidates.jsonl (whichever of them
+exist; a candidates file is a draft of a held-out draw and may repeat it).
 
 Prints counts per stratum x label. Exit status 0 when everything holds, 1
 otherwise.
@@ -193,22 +194,26 @@ def main():
                 labels[lab] += c
         print("  %-15s %s" % ("total", "  ".join("%s=%d" % (k, v) for k, v in sorted(labels.items(), key=str))))
 
-    # dev and the held-out sets must not share an item, nor the held-out sets
-    # one another (a second held-out draw excludes the items of the first)
-    named = [f for f in [DEV] + HOLDOUTS if os.path.exists(f)]
+    # The labelled sets (dev and the held-out draws) must not share an item;
+    # a candidates file (a draft of a held-out draw, which may repeat that
+    # draw's items) must not share one with dev.
+    labelled = [f for f in [DEV] + HOLDOUTS if os.path.exists(f) and not f.endswith("_candidates.jsonl")]
+    candidates = [f for f in HOLDOUTS if os.path.exists(f) and f.endswith("_candidates.jsonl")]
     items_of = {}
-    for f in named:
+    for f in labelled + candidates:
         items_of[f] = item_sets.get(os.path.abspath(f))
         if items_of[f] is None:
             items_of[f] = check_file(f, args.corpus, True, [])[2]
-    for i, x in enumerate(named):
-        for y in named[i + 1:]:
-            shared = items_of[x] & items_of[y]
-            if shared:
-                errors.append("%d items shared between %s and %s, e.g. %s"
-                              % (len(shared), x, y, sorted(shared)[:3]))
-            else:
-                print("no item shared between %s and %s" % (os.path.basename(x), os.path.basename(y)))
+    checks = [(x, y) for i, x in enumerate(labelled) for y in labelled[i + 1:]]
+    if DEV in labelled:
+        checks += [(DEV, c) for c in candidates]
+    for x, y in checks:
+        shared = items_of[x] & items_of[y]
+        if shared:
+            errors.append("%d items shared between %s and %s, e.g. %s"
+                          % (len(shared), x, y, sorted(shared)[:3]))
+        else:
+            print("no item shared between %s and %s" % (os.path.basename(x), os.path.basename(y)))
 
     for e in errors[:200]:
         print("ERROR", e)
