@@ -30,16 +30,9 @@ namespace {
 // Such a name gets its converted spelling as one more name (the original
 // stays: a simplified item may keep a brand's traditional character, as
 // 华为乾崑 does). Appends (rule index, spelling) to *extra.
-Status SimplifiedSpellings(const NormalizerOptions& base, const rules::RuleSet& set,
-                           std::vector<std::pair<size_t, std::string>>* extra) {
-  if (!base.convert_traditional ||
-      std::none_of(set.rules.begin(), set.rules.end(), [](const rules::Rule& r) { return r.watch_list; }))
-    return Status::OK();
-  NormalizerOptions o = base;
-  o.min_traditional_fraction = 0;  // one traditional-only character converts a name
-  std::unique_ptr<Normalizer> convert;
-  NEWSFLOW_RETURN_IF_ERROR(Normalizer::Create(o, &convert));
-  NormalizedText n;
+void SimplifiedSpellings(const Normalizer& normalizer, bool convert_traditional, const rules::RuleSet& set,
+                         std::vector<std::pair<size_t, std::string>>* extra) {
+  if (!convert_traditional) return;
   for (size_t ri = 0; ri < set.rules.size(); ++ri) {
     const rules::Rule& r = set.rules[ri];
     if (!r.watch_list) continue;
@@ -47,16 +40,16 @@ Status SimplifiedSpellings(const NormalizerOptions& base, const rules::RuleSet& 
     for (const rules::Keyword& k : r.any) {
       // A name the normalizer would read as HTML (`<`, `&`) is left alone:
       // its conversion could drop part of it.
-      if (k.text.find_first_of("<&") != std::string::npos || !convert->HasTraditional(k.text)) continue;
-      convert->Normalize(k.text, &n);
-      auto same = [&](const rules::Keyword& other) { return other.text == n.text; };
+      if (k.text.find_first_of("<&") != std::string::npos) continue;
+      // One traditional-only character converts a name.
+      std::string simplified = normalizer.ToSimplified(k.text);
+      auto same = [&](const rules::Keyword& other) { return other.text == simplified; };
       const bool known = std::any_of(r.any.begin(), r.any.end(), same) ||
                          std::any_of(extra->begin() + static_cast<std::ptrdiff_t>(first_of_rule), extra->end(),
-                                     [&](const auto& e) { return e.second == n.text; });
-      if (!n.text.empty() && !known) extra->emplace_back(ri, n.text);
+                                     [&](const auto& e) { return e.second == simplified; });
+      if (!simplified.empty() && !known) extra->emplace_back(ri, std::move(simplified));
     }
   }
-  return Status::OK();
 }
 
 }  // namespace
@@ -65,11 +58,11 @@ Status Tagger::FromRuleSet(rules::RuleSet set, const TaggerOptions& options, std
   std::shared_ptr<Tagger> t(new Tagger());
   rules::CompileOptions compile;
   compile.cache_dir = options.rules_cache_dir;
+  NEWSFLOW_RETURN_IF_ERROR(Normalizer::Create(options.normalizer, &t->normalizer_));
   std::vector<std::pair<size_t, std::string>> extra;
-  NEWSFLOW_RETURN_IF_ERROR(SimplifiedSpellings(options.normalizer, set, &extra));
+  SimplifiedSpellings(*t->normalizer_, options.normalizer.convert_traditional, set, &extra);
   for (auto& [ri, text] : extra) set.rules[ri].any.push_back({std::move(text), false, false, set.rules[ri].line});
   NEWSFLOW_RETURN_IF_ERROR(rules::CompiledRules::Compile(set, options.evaluate, compile, &t->rules_).Prefixed("rules"));
-  NEWSFLOW_RETURN_IF_ERROR(Normalizer::Create(options.normalizer, &t->normalizer_));
   *out = std::move(t);
   return Status::OK();
 }

@@ -527,7 +527,15 @@ Status Normalizer::BuildTraditionalTable() {
 
 Normalizer::~Normalizer() = default;
 
-void Normalizer::Normalize(std::string_view in, NormalizedText* out) const {
+void Normalizer::Normalize(std::string_view in, NormalizedText* out) const { Run(in, out, false); }
+
+std::string Normalizer::ToSimplified(std::string_view in) const {
+  NormalizedText t;
+  Run(in, &t, true);
+  return std::move(t.text);
+}
+
+void Normalizer::Run(std::string_view in, NormalizedText* out, bool convert_any) const {
   out->converted_traditional = false;
   // Origins are 32-bit: inputs over 4 GiB are cut there (a feed item never is).
   if (in.size() > 0xFFFFFFFFu) in = in.substr(0, 0xFFFFFFFFu);
@@ -548,7 +556,7 @@ void Normalizer::Normalize(std::string_view in, NormalizedText* out) const {
 
   const NormalizerOptions& opt = impl_->options;
   if (opt.convert_traditional && !out->text.empty() &&
-      (opt.always_convert || impl_->GateText(out->text, s.traditional))) {
+      (opt.always_convert || (convert_any ? s.traditional > 0 : impl_->GateText(out->text, s.traditional)))) {
     impl_->Convert(out);
   }
 }

@@ -90,8 +90,17 @@ class Normalizer {
   // &#24291; count there and not here). Table lookups only; no OpenCC.
   bool HasTraditional(std::string_view in) const;
 
+  // What Normalize gives for `in` when any traditional-only character, not
+  // a share of min_traditional_fraction, opens the conversion: for short
+  // texts written in traditional Chinese on purpose, such as a watch list's
+  // names (騰訊控股 -> 腾讯控股), where one character is the whole evidence.
+  std::string ToSimplified(std::string_view in) const;
+
  private:
   Normalizer() = default;
+  // Normalize, with the conversion gate opened by any traditional-only
+  // character when `convert_any`.
+  void Run(std::string_view in, NormalizedText* out, bool convert_any) const;
   Status BuildTraditionalTable();
   struct Impl;
   std::unique_ptr<Impl> impl_;

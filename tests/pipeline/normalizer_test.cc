@@ -477,6 +477,29 @@ TEST_F(NormalizerTest, NamesInSimplifiedTextAreNotConverted) {
   EXPECT_TRUE(nz0.HasTraditional(in));
 }
 
+// ToSimplified opens the gate on any single traditional-only character, as
+// a normalizer built with min_traditional_fraction 0 does, without building
+// a second one (a watch list's names: the Tagger).
+TEST_F(NormalizerTest, ToSimplifiedConvertsOnAnyTraditionalCharacter) {
+  NormalizerOptions eager;
+  eager.min_traditional_fraction = 0;
+  const auto nz0 = Make(eager);
+  NormalizedText out;
+  for (const std::string in :
+       {"騰訊控股", "匯豐控股", "华为乾崑智驾与多家车企合作，昇腾芯片出货量预计将在下半年显著提升", "宁德时代",
+        "ＮＶＩＤＩＡ 輝達", "", "abc"}) {
+    nz0->Normalize(in, &out);
+    EXPECT_EQ(nz_->ToSimplified(in), out.text) << in;
+  }
+  EXPECT_EQ(nz_->ToSimplified("騰訊控股"), "腾讯控股");
+  EXPECT_EQ(nz_->ToSimplified("宁德时代"), "宁德时代");
+  // The shared normalizer's own gate leaves the long simplified text alone.
+  nz_->Normalize("华为乾崑智驾与多家车企合作，昇腾芯片出货量预计将在下半年显著提升", &out);
+  EXPECT_FALSE(out.converted_traditional);
+  EXPECT_NE(nz_->ToSimplified("华为乾崑智驾与多家车企合作，昇腾芯片出货量预计将在下半年显著提升").find("升腾"),
+            std::string::npos);
+}
+
 TEST_F(NormalizerTest, OptionsDisableOrForceConversion) {
   NormalizerOptions off;
   off.convert_traditional = false;
