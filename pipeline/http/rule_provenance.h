@@ -2,7 +2,7 @@
 // directory holds it now, for the desk's document view and its known tags.
 //
 // RuleProvenance owns a cached map, rebuilt when the directory's rule files
-// (*.yaml, *.tsv: names, sizes, modification times) change, so a reload
+// (rules::IsRuleFile: names, sizes, modification times) change, so a reload
 // (SIGHUP, POST /api/rules/reload) or an edited watch list shows without a
 // restart. Thread-safe: Get() may be called from every HTTP thread. A
 // directory that no longer loads keeps the last map that did (the run keeps

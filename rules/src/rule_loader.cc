@@ -297,10 +297,22 @@ Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSe
   return Status::OK();
 }
 
-bool IsRuleFile(const std::string& path) {
-  const fs::path ext = fs::path(path).extension();
-  return ext == ".yaml" || ext == ".tsv";
+namespace {
+
+enum class RuleFileKind { kNone, kRules, kWatchList };
+
+// By extension, in any case: *.yaml / *.yml rule files, *.tsv watch lists
+// (an editor or a spreadsheet on another system may write SEMIS.YML).
+RuleFileKind KindOf(const fs::path& path) {
+  const std::string ext = AsciiLowered(path.extension().string());
+  if (ext == ".yaml" || ext == ".yml") return RuleFileKind::kRules;
+  if (ext == ".tsv") return RuleFileKind::kWatchList;
+  return RuleFileKind::kNone;
 }
+
+}  // namespace
+
+bool IsRuleFile(const std::string& path) { return KindOf(fs::path(path)) != RuleFileKind::kNone; }
 
 Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   std::error_code ec;
@@ -309,7 +321,7 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.is_regular_file() && IsRuleFile(e.path().string())) files.push_back(e.path());
   if (ec) return Status::IOError("cannot read rules directory " + dir + ": " + ec.message());
-  if (files.empty()) return Status::InvalidArgument("no rule files (*.yaml) or watch lists (*.tsv) in " + dir);
+  if (files.empty()) return Status::InvalidArgument("no rule files (*.yaml, *.yml) or watch lists (*.tsv) in " + dir);
   std::sort(files.begin(), files.end());
   RuleSet set;
   uint64_t h = 1469598103934665603ull;
@@ -320,7 +332,8 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
     ss << in.rdbuf();
     const std::string text = ss.str();
     h = Fnv1a(Fnv1a(h, p.filename().string()), text);
-    Status s = p.extension() == ".tsv" ? ParseWatchList(text, p.string(), &set) : ParseRuleFile(text, p.string(), &set);
+    Status s = KindOf(p) == RuleFileKind::kWatchList ? ParseWatchList(text, p.string(), &set)
+                                                      : ParseRuleFile(text, p.string(), &set);
     if (!s.ok()) return s;
   }
   char buf[17];

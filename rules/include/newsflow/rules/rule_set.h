@@ -68,11 +68,12 @@ struct RuleSet {
   std::string version;  // 16 hex digits: hash of every file's name and bytes
 };
 
-// Whether LoadRuleDir reads the file at `path`: a *.yaml rule file or a
-// *.tsv watch list (whoever watches the directory for changes asks this).
+// Whether LoadRuleDir reads the file at `path`: a *.yaml or *.yml rule file
+// or a *.tsv watch list, the extension in any case (whoever watches the
+// directory for changes asks this).
 bool IsRuleFile(const std::string& path);
 
-// Loads every *.yaml rule file and *.tsv watch list directly under `dir`
+// Loads every rule file and watch list (IsRuleFile) directly under `dir`
 // (sorted by name). Fails on the
 // first problem with "FILE:LINE: rule 'TAG': what is wrong" (SCHEMA.md, "What
 // the loader rejects": blank, non-UTF-8 or NUL keywords, .nan/.inf numbers,
