@@ -35,7 +35,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "cls | eastmoney | ths | auto | map:FILE | tagged (documents another run published with --tagged: "
                   "stored with their tags, not tagged again)")
       ->default_str("auto");
-  cmd->add_option("--rules", opts->rules_dir, "directory of rule files (*.yaml, *.yml) and watch lists (*.tsv)")->default_str("rules/sets");
+  cmd->add_option("--rules", opts->rules_dir, "directory of rule files (*.yaml, *.yml) and watch lists (*.tsv)")
+      ->default_str("rules/sets");
   cmd->add_option("--rules-cache", opts->rules_cache_dir,
                   "directory for compiled Hyperscan databases, reused when the patterns, Hyperscan and the CPU are "
                   "the same and the file verifies; \"\" = none (default: NEWSFLOW_RULES_CACHE, else "
