@@ -25,6 +25,7 @@
 #include <fstream>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "commands.h"
 #include "newsflow/storage/store.h"
@@ -178,9 +179,9 @@ void RegisterStoryEval(CLI::App& story, int* exit_code) {
     for (const auto& f : a->pairs)
       if (s.ok()) s = LoadPairs(f, &ps);
     if (s.ok()) {
-      std::unordered_map<std::string_view, bool> ids;
+      std::unordered_set<std::string_view> ids;
       for (const auto& p : ps)
-        if (!ids.emplace(p.id, true).second) {
+        if (!ids.insert(p.id).second) {
           s = Status::InvalidArgument("pair id " + p.id + " appears twice in the pairs files");
           break;
         }
