@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <tuple>
 
 namespace newsflow::pipeline {
@@ -280,21 +281,36 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
     if (t.count >= options_.min_shared) cands.push_back({slot, t.count, t.sampled});
   }
   // Shared trigrams of the sample first, so that two dense flashes (all
-  // their trigrams indexed) do not crowd out a sampled article; then all.
-  // The best max_candidates in rank order (a total order: keys are unique).
-  // The entries (time, key: a cache miss each) are read only on a tie.
+  // their trigrams indexed) do not crowd out a sampled article; then all;
+  // then the earlier document and the smaller key (a total order: keys are
+  // unique). The best max_candidates are scored, in any order: the result
+  // (the highest logit, ties to the earlier document) does not depend on
+  // it. The counts decide alone but for a tie at the cut, so the entries
+  // (time, key: a cache miss each) are read only there.
   const size_t keep = std::min(cands.size(), options_.max_candidates);
-  auto better = [&](const Candidate& a, const Candidate& b) {
-    if (a.shared_sampled != b.shared_sampled) return a.shared_sampled > b.shared_sampled;
-    if (a.shared != b.shared) return a.shared > b.shared;
-    const Entry& x = slots_[a.slot];
-    const Entry& y = slots_[b.slot];
-    return std::tie(x.time_ms, x.key) < std::tie(y.time_ms, y.key);
-  };
-  const auto kept_end = cands.begin() + static_cast<std::ptrdiff_t>(keep);
-  if (keep < cands.size()) std::nth_element(cands.begin(), kept_end, cands.end(), better);  // the best `keep` first
-  std::sort(cands.begin(), kept_end, better);
-  cands.resize(keep);
+  if (keep == 0) {
+    cands.clear();
+  } else if (keep < cands.size()) {
+    auto counts = [](const Candidate& c) { return (uint32_t{c.shared_sampled} << 16) | c.shared; };
+    std::vector<uint32_t>& ranks = ranks_;
+    ranks.clear();
+    for (const Candidate& c : cands) ranks.push_back(counts(c));
+    std::nth_element(ranks.begin(), ranks.begin() + static_cast<std::ptrdiff_t>(keep - 1), ranks.end(),
+                     std::greater<>());
+    const uint32_t cut = ranks[keep - 1];  // the keep-th best counts
+    // Above the cut first, then the cut's ties.
+    const auto ties = std::partition(cands.begin(), cands.end(), [&](const Candidate& c) { return counts(c) > cut; });
+    const auto rest = std::partition(ties, cands.end(), [&](const Candidate& c) { return counts(c) == cut; });
+    const auto kept_end = cands.begin() + static_cast<std::ptrdiff_t>(keep);
+    if (kept_end < rest) {
+      std::nth_element(ties, kept_end, rest, [&](const Candidate& a, const Candidate& b) {
+        const Entry& x = slots_[a.slot];
+        const Entry& y = slots_[b.slot];
+        return std::tie(x.time_ms, x.key) < std::tie(y.time_ms, y.key);
+      });
+    }
+    cands.resize(keep);
+  }
 
   // Scoring reads six arrays of each candidate's sketch, each its own heap
   // block and most of them cold: ask for all of them at once, so that their

@@ -189,6 +189,7 @@ class StoryIndex {
   std::vector<uint32_t> probed_;  // scratch: ProbeLists' list numbers, per indexed trigram
   std::vector<uint32_t> touched_;    // scratch: slots with a count
   std::vector<Candidate> cands_;     // scratch: the candidates of one Assign
+  std::vector<uint32_t> ranks_;      // scratch: their counts, ranked (Assign)
   std::vector<double> log_df_;       // log(df + 1) for df <= posting_cap
   Stats stats_;
 };
