@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <mutex>
@@ -127,7 +128,10 @@ class NullLogger final : public rocksdb::Logger {
 // own file logger (7.x) asserts when it logs again after a failed write, so
 // on a full disk the LOG itself would abort the process; this one drops
 // lines it cannot write. The LOG is renamed to LOG.old when it exceeds
-// max_bytes at open.
+// max_bytes at open. Like RocksDB's own, it flushes at most every few
+// seconds, and at once for a warning or worse (rocksdb::Logger::Logv calls
+// Flush then): an open alone logs ~1,100 lines (every column family's
+// options), which a flush per line made ~1,100 write calls.
 class TolerantFileLogger final : public rocksdb::Logger {
  public:
   TolerantFileLogger(const std::string& path, uint64_t max_bytes) {
@@ -145,12 +149,25 @@ class TolerantFileLogger final : public rocksdb::Logger {
     std::lock_guard lock(mu_);
     std::vfprintf(f_, format, ap);
     std::fputc('\n', f_);
-    std::fflush(f_);  // errors (a full disk) are dropped on purpose
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_flush_ >= kFlushEvery) FlushLocked(now);
+  }
+  void Flush() override {
+    if (!f_) return;
+    std::lock_guard lock(mu_);
+    FlushLocked(std::chrono::steady_clock::now());
   }
 
  private:
+  static constexpr std::chrono::seconds kFlushEvery{5};  // RocksDB's own logger's period
+  void FlushLocked(std::chrono::steady_clock::time_point now) {
+    std::fflush(f_);  // errors (a full disk) are dropped on purpose
+    last_flush_ = now;
+  }
+
   std::FILE* f_ = nullptr;
   std::mutex mu_;
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };
 
 rocksdb::CompressionType PickCompression(const std::vector<rocksdb::CompressionType>& supported,
