@@ -548,6 +548,25 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
   std::vector<rocksdb::Status> statuses(records.size());
   db_->MultiGet(ro, docs_, keys.size(), keys.data(), old_values.data(), statuses.data());
 
+  // The writes go into the batch sorted by column family and key: a
+  // memtable's skip list inserts a key next to the one inserted before it
+  // without searching from the top (RocksDB keeps the last insert's
+  // position), and a batch's index keys in record order jump between tags,
+  // codes and stories on every record. Equal keys keep their order, so a
+  // document's old index entry is deleted before the same entry is put again.
+  struct Op {
+    uint32_t cf;  // the handle's id, for grouping
+    uint32_t seq;  // the order it was made in: a key's delete before its put
+    rocksdb::ColumnFamilyHandle* handle;
+    std::string key;
+    const std::string* value;  // nullptr: Delete
+  };
+  std::vector<Op> ops;
+  ops.reserve(records.size() * 6);
+  auto put = [&](rocksdb::ColumnFamilyHandle* h, std::string key, const std::string* value) {
+    ops.push_back({h->GetID(), static_cast<uint32_t>(ops.size()), h, std::move(key), value});
+  };
+  static const std::string kEmpty;
   uint64_t added = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     const PreparedRecord& r = *records[i];
@@ -556,22 +575,32 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
       if (!DecodeRecord(old_values[i].ToStringView(), &old)) {
         return Status::Corruption(fmt::format("corrupt stored record {} in store at {}", r.key, path_));
       }
-      for (const auto& t : old.tags) batch->Delete(by_tag_, TagIndexKey(t.tag, old.time_ms, r.key));
-      batch->Delete(by_time_, TimeIndexKey(old.time_ms, r.key));
-      if (!old.story.empty()) batch->Delete(by_story_, TagIndexKey(old.story, old.time_ms, r.key));
-      for (const auto& c : IndexedStockCodes(old.stock_codes))
-        batch->Delete(by_stock_, TagIndexKey(c, old.time_ms, r.key));
+      for (const auto& t : old.tags) put(by_tag_, TagIndexKey(t.tag, old.time_ms, r.key), nullptr);
+      put(by_time_, TimeIndexKey(old.time_ms, r.key), nullptr);
+      if (!old.story.empty()) put(by_story_, TagIndexKey(old.story, old.time_ms, r.key), nullptr);
+      for (const auto& c : IndexedStockCodes(old.stock_codes)) put(by_stock_, TagIndexKey(c, old.time_ms, r.key), nullptr);
     } else if (statuses[i].IsNotFound()) {
       ++added;
     } else {
       return Fail(fmt::format("reading record {}", r.key), statuses[i]);
     }
     // Puts after the deletes win when the index key is unchanged.
-    for (const auto& t : r.tags) batch->Put(by_tag_, TagIndexKey(t, r.time_ms, r.key), "");
-    batch->Put(by_time_, TimeIndexKey(r.time_ms, r.key), "");
-    if (!r.story.empty()) batch->Put(by_story_, TagIndexKey(r.story, r.time_ms, r.key), "");
-    for (const auto& c : r.stock_codes) batch->Put(by_stock_, TagIndexKey(c, r.time_ms, r.key), "");
-    batch->Put(docs_, r.key, r.value);
+    for (const auto& t : r.tags) put(by_tag_, TagIndexKey(t, r.time_ms, r.key), &kEmpty);
+    put(by_time_, TimeIndexKey(r.time_ms, r.key), &kEmpty);
+    if (!r.story.empty()) put(by_story_, TagIndexKey(r.story, r.time_ms, r.key), &kEmpty);
+    for (const auto& c : r.stock_codes) put(by_stock_, TagIndexKey(c, r.time_ms, r.key), &kEmpty);
+    put(docs_, r.key, &r.value);
+  }
+  std::sort(ops.begin(), ops.end(), [](const Op& a, const Op& b) {
+    if (a.cf != b.cf) return a.cf < b.cf;
+    if (const int c = a.key.compare(b.key); c != 0) return c < 0;
+    return a.seq < b.seq;
+  });
+  for (const Op& op : ops) {
+    if (op.value == nullptr)
+      batch->Delete(op.handle, op.key);
+    else
+      batch->Put(op.handle, op.key, *op.value);
   }
   if (added > 0) {
     uint64_t count = 0;
