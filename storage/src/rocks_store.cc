@@ -242,7 +242,14 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
     table.block_cache = block_cache;
     table.cache_index_and_filter_blocks = true;
     table.pin_l0_filter_and_index_blocks_in_cache = true;
-    if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(t.bloom_bits_per_key));
+    if (bloom) {
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(t.bloom_bits_per_key));
+      // The point reads of a write (is this key stored already?) mostly
+      // miss: a bloom filter over the memtable's keys answers a miss
+      // without searching its skip list.
+      cf.memtable_prefix_bloom_size_ratio = 0.02;
+      cf.memtable_whole_key_filtering = true;
+    }
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     return cf;
   };
