@@ -30,13 +30,14 @@ void StoryIndex::Advance(int64_t time_ms) {
 void StoryIndex::Evict(uint32_t slot) {
   Entry& e = slots_[slot];
   ++tally_[slot].generation;  // this slot's entries are stale from now on
-  const std::vector<uint32_t>& lists = ProbeLists(e.sketch.grams, false);
+  const std::vector<uint32_t>& lists = e.lists;
+  constexpr size_t kAhead = 4;  // list headers fetched this many trigrams ahead
+  for (size_t k = 0; k < std::min(kAhead, lists.size()); ++k) __builtin_prefetch(&postings_.List(lists[k]));
   size_t k = 0;
   for (uint32_t g : e.sketch.grams) {
     if (g & options_.index_mask) continue;
-    const uint32_t list = lists[k++];
-    if (list == PostingTable::kNoList) continue;
-    Posting& p = postings_.List(list);
+    if (k + kAhead < lists.size()) __builtin_prefetch(&postings_.List(lists[k + kAhead]));
+    Posting& p = postings_.List(lists[k++]);
     if (--p.live == 0) {
       postings_.Erase(g);
       continue;
@@ -70,8 +71,9 @@ uint32_t StoryIndex::AllocateSlot() {
 }
 
 void StoryIndex::Fill(uint32_t slot, const std::string& key, std::string_view source, int64_t time_ms,
-                      const std::string& story, StorySketch&& sketch) {
+                      const std::string& story, StorySketch&& sketch, const std::vector<uint32_t>& lists) {
   Entry& e = slots_[slot];
+  e.lists.assign(lists.begin(), lists.end());
   e.key = key;
   e.source = std::string(source);
   e.story = story;
@@ -87,13 +89,16 @@ uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int
                             const std::string& story, StorySketch&& sketch) {
   const uint32_t slot = AllocateSlot();
   const uint64_t tagged = Tagged(slot);
+  probed_.clear();
   for (uint32_t g : sketch.grams) {
     if (g & options_.index_mask) continue;
-    Posting& p = postings_.FindOrAdd(g);
+    const uint32_t list = postings_.FindOrAddList(g);
+    Posting& p = postings_.List(list);
     ++p.live;
     p.entries.push_back(tagged);
+    probed_.push_back(list);
   }
-  Fill(slot, key, source, time_ms, story, std::move(sketch));
+  Fill(slot, key, source, time_ms, story, std::move(sketch), probed_);
   return slot;
 }
 
@@ -345,7 +350,8 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   ClearWalk();
   std::string story = best ? best->story : key;
   if (best) ++stats_.joined;
-  if (new_slot != kNoSlot) Fill(new_slot, key, source, time_ms, story, std::move(sketch));
+  // probed_ still holds the walk's lists (ProbeLists ran once, in Walk).
+  if (new_slot != kNoSlot) Fill(new_slot, key, source, time_ms, story, std::move(sketch), probed_);
   return story;
 }
 
@@ -353,7 +359,8 @@ size_t StoryIndex::MemoryBytes() const {
   size_t n = slots_.capacity() * sizeof(Entry) + tally_.capacity() * sizeof(SlotTally);
   for (const Entry& e : slots_) {
     if (!e.live) continue;
-    n += e.sketch.MemoryBytes() - sizeof(StorySketch) + e.key.capacity() + e.source.capacity() + e.story.capacity();
+    n += e.sketch.MemoryBytes() - sizeof(StorySketch) + e.key.capacity() + e.source.capacity() + e.story.capacity() +
+         4 * e.lists.capacity();
   }
   n += postings_.MemoryBytes();
   n += by_key_.size() * (sizeof(std::string) + 4 + 16) + by_time_.size() * 48;

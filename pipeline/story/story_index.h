@@ -113,6 +113,11 @@ class StoryIndex {
     std::string key, source, story;
     int64_t time_ms = 0;
     StorySketch sketch;
+    // The posting list of each indexed trigram of sketch.grams, in order:
+    // Evict reaches them without probing the table. A list number stays
+    // valid while the entry is live (the entry counts in the list's live
+    // count, so the list is not erased and its number not reused).
+    std::vector<uint32_t> lists;
     bool live = false;
   };
   struct Candidate {
@@ -129,9 +134,10 @@ class StoryIndex {
   int64_t Floor(int64_t watermark) const { return watermark - options_.window_ms; }
   void Advance(int64_t time_ms);  // moves the watermark and evicts what falls out
   uint32_t AllocateSlot();  // a free slot, its scratch counters zero
-  // Makes `slot` the document's entry (its trigrams already indexed).
+  // Makes `slot` the document's entry (its trigrams already indexed, in
+  // `lists`: see Entry::lists).
   void Fill(uint32_t slot, const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,
-            StorySketch&& sketch);
+            StorySketch&& sketch, const std::vector<uint32_t>& lists);
   uint32_t Insert(const std::string& key, std::string_view source, int64_t time_ms, const std::string& story,
                   StorySketch&& sketch);
   uint64_t Tagged(uint32_t slot) const { return slot | (uint64_t{tally_[slot].generation} << 32); }
