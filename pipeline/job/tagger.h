@@ -8,8 +8,10 @@
 //
 // Ownership: a Tagger is held by shared_ptr; each TagWorker keeps it alive.
 // Threads: a Tagger is immutable and safe to share; a TagWorker belongs to one
-// thread (it owns the Hyperscan scratch). Errors: Open() fails with the rule
-// loader's or compiler's Status (file:line and rule id), or the normalizer's.
+// thread (it owns the Hyperscan scratch). Open() builds the normalizer on a
+// second thread while the rule files parse, and joins it before returning.
+// Errors: Open() fails with the rule loader's or compiler's Status (file:line
+// and rule id), or the normalizer's.
 #pragma once
 
 #include <memory>
@@ -59,6 +61,10 @@ class Tagger : public std::enable_shared_from_this<Tagger> {
 
  private:
   Tagger() = default;
+  // Compiles `set` (with the watch lists' simplified spellings) and takes
+  // the normalizer built for it.
+  static Status Build(rules::RuleSet set, std::unique_ptr<Normalizer> normalizer, const TaggerOptions& options,
+                      std::shared_ptr<const Tagger>* out);
   std::shared_ptr<const rules::CompiledRules> rules_;
   std::unique_ptr<Normalizer> normalizer_;
 };
