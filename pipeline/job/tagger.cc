@@ -25,17 +25,16 @@ Status Tagger::Open(const TaggerOptions& options, std::shared_ptr<const Tagger>*
   // takes the shorter of the two off every start and every reload.
   std::unique_ptr<Normalizer> normalizer;
   Status normalizer_status;
-  std::thread builder;
-  try {
-    builder = std::thread([&] { normalizer_status = Normalizer::Create(options.normalizer, &normalizer); });
-  } catch (const std::system_error&) {  // no thread to be had: build it here, after the rules
-  }
   rules::RuleSet set;
-  Status loaded = rules::LoadRuleDir(options.rules_dir, &set).Prefixed("rules");
-  if (builder.joinable()) {
-    builder.join();
-  } else {
-    normalizer_status = Normalizer::Create(options.normalizer, &normalizer);
+  Status loaded;
+  {
+    std::jthread builder;  // joins when it goes out of scope, also on an exception
+    try {
+      builder = std::jthread([&] { normalizer_status = Normalizer::Create(options.normalizer, &normalizer); });
+    } catch (const std::system_error&) {  // no thread to be had: built below, after the rules
+    }
+    loaded = rules::LoadRuleDir(options.rules_dir, &set).Prefixed("rules");
+    if (!builder.joinable()) normalizer_status = Normalizer::Create(options.normalizer, &normalizer);
   }
   NEWSFLOW_RETURN_IF_ERROR(loaded);
   NEWSFLOW_RETURN_IF_ERROR(normalizer_status);
