@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <exception>
 #include <system_error>
 #include <thread>
 
@@ -25,18 +26,26 @@ Status Tagger::Open(const TaggerOptions& options, std::shared_ptr<const Tagger>*
   // takes the shorter of the two off every start and every reload.
   std::unique_ptr<Normalizer> normalizer;
   Status normalizer_status;
+  std::exception_ptr normalizer_exception;  // thrown on the thread (bad_alloc): rethrown here, as before
   rules::RuleSet set;
   Status loaded;
   {
     std::jthread builder;  // joins when it goes out of scope, also on an exception
     try {
-      builder = std::jthread([&] { normalizer_status = Normalizer::Create(options.normalizer, &normalizer); });
+      builder = std::jthread([&] {
+        try {
+          normalizer_status = Normalizer::Create(options.normalizer, &normalizer);
+        } catch (...) {
+          normalizer_exception = std::current_exception();
+        }
+      });
     } catch (const std::system_error&) {  // no thread to be had: built below, after the rules
     }
     loaded = rules::LoadRuleDir(options.rules_dir, &set).Prefixed("rules");
     if (!builder.joinable()) normalizer_status = Normalizer::Create(options.normalizer, &normalizer);
   }
   NEWSFLOW_RETURN_IF_ERROR(loaded);
+  if (normalizer_exception) std::rethrow_exception(normalizer_exception);
   NEWSFLOW_RETURN_IF_ERROR(normalizer_status);
   return Build(std::move(set), std::move(normalizer), options, out);
 }
