@@ -8,6 +8,10 @@
 #include <tuple>
 
 namespace newsflow::pipeline {
+namespace {
+// Walks and evictions fetch posting lists this many trigrams ahead of use.
+constexpr size_t kPrefetchAhead = 4;
+}  // namespace
 
 StoryIndex::StoryIndex(StoryOptions options) : options_(options), model_(options.threshold) {}
 
@@ -31,12 +35,11 @@ void StoryIndex::Evict(uint32_t slot) {
   Entry& e = slots_[slot];
   ++tally_[slot].generation;  // this slot's entries are stale from now on
   const std::vector<uint32_t>& lists = e.lists;
-  constexpr size_t kAhead = 4;  // list headers fetched this many trigrams ahead
-  for (size_t k = 0; k < std::min(kAhead, lists.size()); ++k) __builtin_prefetch(&postings_.List(lists[k]));
+  for (size_t k = 0; k < std::min(kPrefetchAhead, lists.size()); ++k) __builtin_prefetch(&postings_.List(lists[k]));
   size_t k = 0;
   for (uint32_t g : e.sketch.grams) {
     if (g & options_.index_mask) continue;
-    if (k + kAhead < lists.size()) __builtin_prefetch(&postings_.List(lists[k + kAhead]));
+    if (k + kPrefetchAhead < lists.size()) __builtin_prefetch(&postings_.List(lists[k + kPrefetchAhead]));
     Posting& p = postings_.List(lists[k++]);
     if (--p.live == 0) {
       postings_.Erase(g);
@@ -158,11 +161,10 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
   // every trigram first (ProbeLists), and each list's entries are fetched a
   // few trigrams before they are walked.
   const std::vector<uint32_t>& lists = ProbeLists(sketch.grams, inserting);
-  constexpr size_t kAhead = 4;
   auto prefetch_entries = [&](size_t k) {
     if (k < lists.size() && lists[k] != PostingTable::kNoList) __builtin_prefetch(postings_.List(lists[k]).entries.data());
   };
-  for (size_t k = 0; k < kAhead; ++k) prefetch_entries(k);
+  for (size_t k = 0; k < kPrefetchAhead; ++k) prefetch_entries(k);
   size_t k = 0;
   for (uint32_t g : sketch.grams) {
     if (g & options_.index_mask) {  // not indexed: neither evidence nor candidates
@@ -170,7 +172,7 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
       mass.unwalked_sampled += InStorySample(g);
       continue;
     }
-    prefetch_entries(k + kAhead);
+    prefetch_entries(k + kPrefetchAhead);
     const uint32_t list = lists[k++];
     const bool in_sample = InStorySample(g);
     // The new document is appended after its list is walked, so the walk

@@ -570,10 +570,13 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
   };
   std::vector<Op> ops;
   ops.reserve(records.size() * 6);
-  auto put = [&](rocksdb::ColumnFamilyHandle* h, std::string key, const std::string* value) {
-    ops.push_back({h->GetID(), static_cast<uint32_t>(ops.size()), h, std::move(key), value});
-  };
   static const std::string kEmpty;
+  auto put = [&](rocksdb::ColumnFamilyHandle* h, std::string key, const std::string& value) {
+    ops.push_back({h->GetID(), static_cast<uint32_t>(ops.size()), h, std::move(key), &value});
+  };
+  auto del = [&](rocksdb::ColumnFamilyHandle* h, std::string key) {
+    ops.push_back({h->GetID(), static_cast<uint32_t>(ops.size()), h, std::move(key), nullptr});
+  };
   uint64_t added = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     const PreparedRecord& r = *records[i];
@@ -582,21 +585,21 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
       if (!DecodeRecord(old_values[i].ToStringView(), &old)) {
         return Status::Corruption(fmt::format("corrupt stored record {} in store at {}", r.key, path_));
       }
-      for (const auto& t : old.tags) put(by_tag_, TagIndexKey(t.tag, old.time_ms, r.key), nullptr);
-      put(by_time_, TimeIndexKey(old.time_ms, r.key), nullptr);
-      if (!old.story.empty()) put(by_story_, TagIndexKey(old.story, old.time_ms, r.key), nullptr);
-      for (const auto& c : IndexedStockCodes(old.stock_codes)) put(by_stock_, TagIndexKey(c, old.time_ms, r.key), nullptr);
+      for (const auto& t : old.tags) del(by_tag_, TagIndexKey(t.tag, old.time_ms, r.key));
+      del(by_time_, TimeIndexKey(old.time_ms, r.key));
+      if (!old.story.empty()) del(by_story_, TagIndexKey(old.story, old.time_ms, r.key));
+      for (const auto& c : IndexedStockCodes(old.stock_codes)) del(by_stock_, TagIndexKey(c, old.time_ms, r.key));
     } else if (statuses[i].IsNotFound()) {
       ++added;
     } else {
       return Fail(fmt::format("reading record {}", r.key), statuses[i]);
     }
     // Puts after the deletes win when the index key is unchanged.
-    for (const auto& t : r.tags) put(by_tag_, TagIndexKey(t, r.time_ms, r.key), &kEmpty);
-    put(by_time_, TimeIndexKey(r.time_ms, r.key), &kEmpty);
-    if (!r.story.empty()) put(by_story_, TagIndexKey(r.story, r.time_ms, r.key), &kEmpty);
-    for (const auto& c : r.stock_codes) put(by_stock_, TagIndexKey(c, r.time_ms, r.key), &kEmpty);
-    put(docs_, r.key, &r.value);
+    for (const auto& t : r.tags) put(by_tag_, TagIndexKey(t, r.time_ms, r.key), kEmpty);
+    put(by_time_, TimeIndexKey(r.time_ms, r.key), kEmpty);
+    if (!r.story.empty()) put(by_story_, TagIndexKey(r.story, r.time_ms, r.key), kEmpty);
+    for (const auto& c : r.stock_codes) put(by_stock_, TagIndexKey(c, r.time_ms, r.key), kEmpty);
+    put(docs_, r.key, r.value);
   }
   std::sort(ops.begin(), ops.end(), [](const Op& a, const Op& b) {
     if (a.cf != b.cf) return a.cf < b.cf;
