@@ -66,29 +66,47 @@ uint32_t Mix(uint64_t x) {
   return static_cast<uint32_t>(x);
 }
 
+// A text as code points, with the positions of its ASCII ones (every digit,
+// '.', ':' and Latin letter: where number tokens and stock codes can
+// start). Those scans then visit a few dozen positions instead of every
+// code point of the lead.
+struct CodePoints {
+  std::vector<uint32_t> c;
+  std::vector<uint32_t> ascii;  // ascending indexes into c of code points 1..0x7F
+  void clear() {
+    c.clear();
+    ascii.clear();
+  }
+};
+
 // Appends the code points of s to *cps (as NextCodePoint decodes them, one
 // per step). The feeds' text is mostly three-byte ideographs and ASCII: those
 // two take a short path, written into room reserved for the worst case (one
 // code point per byte) instead of a push_back each.
-void AppendCodePoints(std::string_view s, std::vector<uint32_t>* cps) {
-  const size_t start = cps->size();
-  cps->resize(start + s.size());
-  uint32_t* out = cps->data() + start;
+void AppendCodePoints(std::string_view s, CodePoints* cps) {
+  std::vector<uint32_t>& c = cps->c;
+  const size_t start = c.size();
+  c.resize(start + s.size());
+  uint32_t* const first = c.data();
+  uint32_t* out = first + start;
   const auto* b = reinterpret_cast<const uint8_t*>(s.data());
   const size_t n = s.size();
   for (size_t i = 0; i < n;) {
     const uint8_t b0 = b[i];
     if (b0 < 0x80) {
+      if (b0 != 0) cps->ascii.push_back(static_cast<uint32_t>(out - first));
       *out++ = b0;
       ++i;
     } else if ((b0 & 0xF0) == 0xE0 && i + 3 < n && (b[i + 1] & 0xC0) == 0x80 && (b[i + 2] & 0xC0) == 0x80) {
       *out++ = (uint32_t{b0 & 0x0Fu} << 12) | (uint32_t{b[i + 1] & 0x3Fu} << 6) | (b[i + 2] & 0x3Fu);
       i += 3;
     } else {
-      *out++ = NextCodePoint(s, i);
+      const uint32_t cp = NextCodePoint(s, i);  // an overlong form can be ASCII
+      if (cp != 0 && cp < 0x80) cps->ascii.push_back(static_cast<uint32_t>(out - first));
+      *out++ = cp;
     }
   }
-  cps->resize(static_cast<size_t>(out - cps->data()));
+  c.resize(static_cast<size_t>(out - first));
 }
 
 // Length of a wire dateline "[财联社]M月D日电|讯" starting at cps[i], or 0.
@@ -203,12 +221,14 @@ bool ValueWithUnit(const std::vector<uint32_t>& c, size_t b, size_t e, StoryNumb
 // Number tokens of cps: digits[.digits] with an optional unit; a date or
 // clock part (followed by 年/月/日/号/时, or either side of ':') is skipped.
 // Their hashes go to *out and, when values is not null, their values to it.
-void Numbers(const std::vector<uint32_t>& c, std::vector<uint32_t>* out, std::vector<StoryNumber>* values) {
-  for (size_t i = 0; i < c.size();) {
-    if (!IsDigit(c[i])) {
-      ++i;
-      continue;
-    }
+// A token starts at a digit the previous token did not take: only the ASCII
+// positions are visited.
+void Numbers(const CodePoints& cps, std::vector<uint32_t>* out, std::vector<StoryNumber>* values) {
+  const std::vector<uint32_t>& c = cps.c;
+  size_t i = 0;  // where the previous token ended
+  for (const uint32_t at : cps.ascii) {
+    if (at < i || !IsDigit(c[at])) continue;
+    i = at;
     const size_t b = i;
     uint64_t h = 0x9e3779b97f4a7c15ULL;
     while (i < c.size() && IsDigit(c[i])) h = h * 131 + c[i++];
@@ -261,10 +281,12 @@ void AddCode(std::string_view prefix, const std::vector<uint32_t>& c, size_t fro
 // Stock codes written in the text, in the canonical form of stock_code.h:
 // "601866.SH" / "920181.BJ" -> SH601866 / BJ920181, "0700.HK" -> HK00700,
 // "sz002552" -> SZ002552, "(NVDA.O)" / "(NVDA.US)" / "(X.N)" -> US.NVDA.
-// The scan finds the tokens; CanonicalStockCode writes their form.
-void TextCodes(const std::vector<uint32_t>& c, std::vector<std::string>* out) {
+// The scan finds the tokens (each starts at a '.' or a Latin letter: only
+// the ASCII positions are visited); CanonicalStockCode writes their form.
+void TextCodes(const CodePoints& cps, std::vector<std::string>* out) {
+  const std::vector<uint32_t>& c = cps.c;
   const size_t n = c.size();
-  for (size_t i = 0; i < n; ++i) {
+  for (const size_t i : cps.ascii) {
     if (c[i] == '.' && i > 0) {
       // "601866.SH", "0700.HK": digits (nothing alphanumeric before), '.', a market.
       size_t b = i;
@@ -339,14 +361,61 @@ void Trigrams(const std::vector<uint32_t>& c, std::vector<uint32_t>* out, uint32
   if (kept_count) *kept_count = static_cast<uint32_t>(kept);
 }
 
-std::string_view Headline(std::string_view title, std::string_view body) {
-  if (title.find_first_not_of(" \t\r\n") != std::string_view::npos) return title;
+// Where the headline is: the title, or for feeds that put it in the body
+// (cls), the 【…】 prefix of the body: bytes [begin, end) of it.
+struct HeadlinePlace {
+  bool in_title = false;
+  size_t begin = 0, end = 0;  // in the body; begin == end: no headline
+};
+
+HeadlinePlace FindHeadline(std::string_view title, std::string_view body) {
+  if (title.find_first_not_of(" \t\r\n") != std::string_view::npos) return {true, 0, 0};
   const size_t start = body.find_first_not_of(" \t\r\n");
   constexpr std::string_view kOpen = "\xE3\x80\x90", kClose = "\xE3\x80\x91";  // 【 】
   if (start == std::string_view::npos || body.substr(start, kOpen.size()) != kOpen) return {};
   const size_t end = body.find(kClose, start);
   if (end == std::string_view::npos) return {};
-  return body.substr(start + kOpen.size(), end - start - kOpen.size());
+  return {false, start + kOpen.size(), end};
+}
+
+// Copies code points [from, to) of `text` (and their ASCII positions) to *out.
+void CopyRange(const CodePoints& text, size_t from, size_t to, CodePoints* out) {
+  out->c.assign(text.c.begin() + static_cast<std::ptrdiff_t>(from), text.c.begin() + static_cast<std::ptrdiff_t>(to));
+  const auto lo = std::lower_bound(text.ascii.begin(), text.ascii.end(), from);
+  const auto hi = std::lower_bound(lo, text.ascii.end(), to);
+  out->ascii.clear();
+  for (auto it = lo; it != hi; ++it) out->ascii.push_back(static_cast<uint32_t>(*it - from));
+}
+
+// Decodes the lead of the title and body into *text (title, '\n', body) and
+// the headline's lead into *h. The headline is part of the text, so it is
+// usually copied out of it rather than decoded again: decoding is the same
+// on a part as on the whole when the part starts where the whole's decoding
+// steps (after the title's start, after "【") and ends where it steps (the
+// title's end, or "】": a lead byte, which no sequence before it can take as
+// a continuation).
+void DecodeLead(std::string_view title, std::string_view body, CodePoints* text, CodePoints* h) {
+  text->clear();
+  h->clear();
+  const HeadlinePlace place = FindHeadline(title, body);
+  const std::string_view title_lead = title.substr(0, kLeadBytes);  // a title is a line; the lead is what counts
+  const std::string_view body_lead = body.substr(0, kLeadBytes);
+  AppendCodePoints(title_lead, text);
+  if (place.in_title) CopyRange(*text, 0, text->c.size(), h);
+  text->c.push_back('\n');
+  text->ascii.push_back(static_cast<uint32_t>(text->c.size() - 1));
+  if (place.begin == place.end || place.in_title) {
+    AppendCodePoints(body_lead, text);
+  } else if (place.end <= body_lead.size()) {
+    AppendCodePoints(body_lead.substr(0, place.begin), text);
+    const size_t from = text->c.size();
+    AppendCodePoints(body_lead.substr(place.begin, place.end - place.begin), text);
+    CopyRange(*text, from, text->c.size(), h);
+    AppendCodePoints(body_lead.substr(place.end), text);
+  } else {  // a headline running past the body's lead: decoded on its own
+    AppendCodePoints(body_lead, text);
+    AppendCodePoints(body.substr(place.begin, place.end - place.begin).substr(0, kLeadBytes), h);
+  }
 }
 
 }  // namespace
@@ -354,24 +423,19 @@ std::string_view Headline(std::string_view title, std::string_view body) {
 void BuildStorySketch(std::string_view title, std::string_view body, StorySketch* out,
                       std::span<const std::string> stock_codes) {
   *out = StorySketch{};
-  const std::string_view headline = Headline(title, body);
-  // Scratch code points, reused across calls (a worker thread sketches
-  // thousands of items; allocating three vectors each was ~10% of the cost).
-  thread_local std::vector<uint32_t> text, h, grams;
+  // Scratch, reused across calls (a worker thread sketches thousands of
+  // items; allocating the vectors each time was ~10% of the cost).
+  thread_local CodePoints text, h;
+  thread_local std::vector<uint32_t> grams;
   thread_local std::vector<std::string> codes;
-  text.clear();
-  h.clear();
   codes.clear();
-  AppendCodePoints(title.substr(0, kLeadBytes), &text);  // a title is a line; the lead is what counts
-  text.push_back('\n');
-  AppendCodePoints(body.substr(0, kLeadBytes), &text);
-  AppendCodePoints(headline.substr(0, kLeadBytes), &h);
+  DecodeLead(title, body, &text, &h);
 
   // All trigrams first, into scratch (the sketch's vectors are then
   // allocated once, at their size): whether the text is short (dense) is
   // known at its end.
   grams.clear();
-  Trigrams(text, &grams, &out->length);
+  Trigrams(text.c, &grams, &out->length);
   out->dense = out->length < kStoryDenseBelow;
   if (!out->dense) {  // keep the sample; branch-free, a sampled trigram is a coin toss
     size_t kept = 0;
@@ -386,7 +450,7 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   if (out->dense)
     std::copy_if(out->grams.begin(), out->grams.end(), std::back_inserter(out->sampled_grams), InStorySample);
   grams.clear();
-  Trigrams(h, &grams, nullptr);
+  Trigrams(h.c, &grams, nullptr);
   SortUniqueHashes(&grams);
   out->title_grams.assign(grams.begin(), grams.end());
   for (uint32_t g : out->title_grams) out->title_sampled += InStorySample(g);
@@ -399,7 +463,7 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   TextCodes(text, &codes);
   for (const std::string& code : codes) out->codes.push_back(HashCode(code));
   SortUniqueHashes(&out->codes);
-  out->prefix = SpeakerPrefix(h);
+  out->prefix = SpeakerPrefix(h.c);
 }
 
 }  // namespace newsflow::pipeline
