@@ -78,6 +78,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(-20.0, 20.0));
   cmd->add_flag("--no-stories", [opts](int64_t n) { opts->story.enabled = n == 0; },
                 "assign no story ids (documents then form one-document stories)");
+  cmd->add_flag("--late-stories,!--no-late-stories", [opts](int64_t n) { opts->late_stories = n > 0; },
+                "pair a new document older than the story window with the stored documents around its time (as when "
+                "one feed's file is loaded after another's), or not: then it starts its own story. Default: on for a "
+                "regular file, off for live input (stdin, pipes, follow:, Kafka)");
   cmd->add_option("--story-root-threshold", opts->story.root_threshold,
                   "a document joins a story only if its logit against the story's earliest document in the window exceeds this")
       ->default_str("-0.5")

@@ -69,6 +69,8 @@ struct Batch {
   storage::PreparedWriteSet prepared;
   bool prepared_ready = false;
   uint64_t story_joined = 0;            // documents that joined an earlier story (set by the story thread)
+  uint64_t story_late_joined = 0;       // of those, documents older than the window
+  uint64_t story_late_builds = 0;       // late indexes built from the store for this batch
   // Indexes into items in the order the story step assigned them (a regular
   // file's batch: event time); empty = item order. Alerts follow it.
   std::vector<uint32_t> story_order;

@@ -23,6 +23,9 @@ std::string FormatSummary(const RunSummary& s) {
     out += fmt::format("{} alert(s) stored by an earlier run but not acknowledged were delivered again\n",
                        s.alerts_redelivered);
   if (s.story_joined > 0) out += fmt::format("{} of the stored documents joined an earlier story\n", s.story_joined);
+  if (s.story_late_joined > 0)
+    out += fmt::format("{} of them were older than the story window and joined a story stored around their time\n",
+                       s.story_late_joined);
   if (s.story_future_dated > 0)
     out += fmt::format("{} document(s) dated over an hour after this machine's clock (a wrong time?) were kept out of "
                        "story clustering\n",
@@ -98,6 +101,7 @@ std::string SummaryToJson(const RunSummary& s) {
   out += fmt::format(",\"alerts_redelivered\":{},\"rules_reloaded\":{},\"rules_reload_failed\":{}",
                      s.alerts_redelivered, s.rules_reloaded, s.rules_reload_failed);
   if (s.story_future_dated > 0) out += fmt::format(",\"story_future_dated\":{}", s.story_future_dated);
+  out += fmt::format(",\"story_late_joined\":{},\"story_late_builds\":{}", s.story_late_joined, s.story_late_builds);
   if (s.prune_passes > 0)
     out += fmt::format(",\"prune_passes\":{},\"pruned\":{},\"retain_cutoff_ms\":{}", s.prune_passes, s.pruned,
                        s.retain_cutoff_ms);

@@ -18,6 +18,12 @@ struct RunSummary {
   // Stored documents dated more than an hour (StoryOptions::max_lead_ms)
   // after the wall clock: a wrong time; kept out of the story window.
   uint64_t story_future_dated = 0;
+  // Of story_joined, documents older than the story window (a file loaded
+  // after another feed's, a delayed feed) that joined a stored story.
+  uint64_t story_late_joined = 0;
+  // Late indexes built from the store for such documents: many per batch
+  // mean input that jumps back and forth between distant days.
+  uint64_t story_late_builds = 0;
   double seconds = 0;
   std::map<std::string, uint64_t> tag_counts;
   std::map<std::string, uint64_t> dead_reasons;  // reason prefix -> count
@@ -58,7 +64,8 @@ std::string FormatSummary(const RunSummary& s);
 // dead_lettered, alerts, bytes, seconds, durable, resumed_from,
 // already_complete, peak_inflight_bytes, input_error_offset, interrupted,
 // ruleset_version,
-// tag_counts {tag: n}, dead_reasons {reason: n}, alerts_by_subscription
+// story_joined, story_late_joined, story_late_builds, tag_counts {tag: n}, dead_reasons
+// {reason: n}, alerts_by_subscription
 // {name: n}, alerts_redelivered, rules_reloaded, rules_reload_failed,
 // latency_ms (Kafka only); with --retain: prune_passes, pruned,
 // retain_cutoff_ms; backups (when any was taken); story_future_dated (when

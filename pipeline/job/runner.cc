@@ -341,22 +341,28 @@ class Job {
   // Story thread (when stories are on): out_ -> story ids -> storied_, in
   // source order. Assignment is serial, so it runs beside the writer instead
   // of in it: batch n is assigned while batch n - 1 is stored. It reads the
-  // store only for a document older than the window, and then first waits
-  // for the writer to have stored every batch before (WaitStored), so it
-  // sees what a writer doing both would have seen.
+  // store only for a document older than the window: the story of a key
+  // stored before without waiting (the batches not stored yet it knows
+  // itself: StoredThrough), and a late index's range only after the writer
+  // has stored every batch before (WaitStored), so it sees what a writer
+  // doing both would have seen.
   void StartStoryThread() {
     if (!story_stage_) return;
     story_thread_ = std::thread([this] {
       story_status_ = ForEachInSourceOrder(out_, [this](Batch&& b) {
         auto t = Clock::now();
         const uint64_t seq = b.seq;
-        const uint64_t joined_before = story_stage_->index().stats().joined;
+        const uint64_t joined_before = story_stage_->joined(), late_before = story_stage_->late_joined();
+        const uint64_t builds_before = story_stage_->late_builds();
         const uint64_t future_before = story_stage_->future_dated();
-        if (Status s = story_stage_->Process(b, [this, seq] { return WaitStored(seq); }); !s.ok()) {
+        if (Status s = story_stage_->Process(b, [this, seq] { return WaitStored(seq); }, [this] { return StoredThrough(); });
+            !s.ok()) {
           budget_.Release(b.bytes);
           return s;
         }
-        b.story_joined = story_stage_->index().stats().joined - joined_before;
+        b.story_joined = story_stage_->joined() - joined_before;
+        b.story_late_joined = story_stage_->late_joined() - late_before;
+        b.story_late_builds = story_stage_->late_builds() - builds_before;
         b.story_future_dated = story_stage_->future_dated() - future_before;
         Lap(Stage::kStory, &t);
         const size_t bytes = b.bytes;
@@ -374,6 +380,11 @@ class Job {
     stored_cv_.wait(lock, [&] { return stored_through_ >= seq || writer_stopped_; });
     if (stored_through_ >= seq) return Status::OK();
     return Status::Internal("the writer stopped before the batches this one depends on were stored");
+  }
+  // Batches with seq below this are stored (does not wait).
+  uint64_t StoredThrough() {
+    std::lock_guard lock(stored_mu_);
+    return stored_through_;
   }
   // The writer stored every batch below `through`; `stopped`: it will store
   // no more.
@@ -397,6 +408,8 @@ class Job {
       if (s.ok()) {  // stored: the summary counts it
         summary_->story_joined += b.story_joined;
         summary_->story_future_dated += b.story_future_dated;
+        summary_->story_late_joined += b.story_late_joined;
+        summary_->story_late_builds += b.story_late_builds;
       }
       budget_.Release(b.bytes);
       Recycle(std::move(b));
@@ -482,7 +495,13 @@ class Job {
     // source is opened after the store: it reads its offsets there.)
     const bool file = !kafka && source_ && source_->replayable();
     const auto order = file ? StoryStage::Order::kEventTimeWithinBatch : StoryStage::Order::kArrival;
-    return StoryStage::Open(store_.get(), tagger_->normalizer(), o_.story, order, &story_stage_);
+    // Late pairing by default for a regular file only (one feed's file
+    // loaded after another's): live input is rarely late by more than the
+    // window, and input that keeps going back in time (a replay re-keyed
+    // copy after copy) would rebuild late indexes all the time.
+    StoryOptions story = o_.story;
+    story.late = o_.late_stories.value_or(file);
+    return StoryStage::Open(store_.get(), tagger_->normalizer(), story, order, &story_stage_);
   }
 
   // Subscription tags are checked against the rule set's tags: a misspelt
@@ -578,7 +597,11 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(store_stage_->Process(b));
     if (metrics_ && alerts_) metrics_->alerts_pending += static_cast<int64_t>(b.prepared.alerts.size());
     Lap(Stage::kStore, &t);
-    if (retention_) NEWSFLOW_RETURN_IF_ERROR(retention_->MaybePrune(summary_));
+    if (retention_) {
+      const uint64_t pruned_before = summary_->pruned;
+      NEWSFLOW_RETURN_IF_ERROR(retention_->MaybePrune(summary_));
+      if (story_stage_ && summary_->pruned != pruned_before) story_stage_->StorePruned();
+    }
     if (tracking_ && o_.checkpoint_records > 0) {
       since_checkpoint_ += b.items.size();
       if (since_checkpoint_ >= o_.checkpoint_records) {

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "newsflow/base/status.h"
@@ -78,6 +79,9 @@ struct RunOptions {
   // from the last flush. 0 = only at the end.
   uint64_t checkpoint_records = 20000;
   StoryOptions story;               // same-story clustering (window, threshold)
+  // Pair a new document older than the story window with the stored ones
+  // around its time (StoryStage): unset = for a regular file only.
+  std::optional<bool> late_stories;
   // --retain: the writer prunes documents older than the cutoff between
   // batches (retention_stage.h). Off by default.
   RetentionOptions retention;

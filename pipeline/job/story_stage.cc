@@ -16,7 +16,7 @@ namespace newsflow::pipeline {
 
 Status StoryStage::Open(storage::Store* store, const Normalizer& normalizer, const StoryOptions& options,
                         Order order, std::unique_ptr<StoryStage>* out) {
-  std::unique_ptr<StoryStage> stage(new StoryStage(store, options, order));
+  std::unique_ptr<StoryStage> stage(new StoryStage(store, normalizer, options, order));
   NEWSFLOW_RETURN_IF_ERROR(stage->Rebuild(normalizer).Prefixed("story index"));
   *out = std::move(stage);
   return Status::OK();
@@ -77,7 +77,7 @@ Status StoryStage::Rebuild(const Normalizer& normalizer) {
   return Status::OK();
 }
 
-Status StoryStage::StoryOf(Item& it, const std::function<Status()>& stored_before, std::string* story) {
+Status StoryStage::StoryOf(Item& it, std::string* story, StoryIndex** late) {
   const Document& d = it.doc;
   if (d.time_ms > horizon_) {
     ++future_dated_;
@@ -87,7 +87,7 @@ Status StoryStage::StoryOf(Item& it, const std::function<Status()>& stored_befor
       *story = index_.Remove(d.key);
       return Status::OK();
     }
-    return StoredStoryOrOwn(d, stored_before, story);
+    return StoredStoryOrOwn(d, story);
   }
   if (index_.Find(d.key)) {
     *story = index_.Update(d.key, d.source, d.time_ms, std::move(it.sketch));  // not needed after this step
@@ -97,20 +97,146 @@ Status StoryStage::StoryOf(Item& it, const std::function<Status()>& stored_befor
     *story = index_.Assign(d.key, d.source, d.time_ms, std::move(it.sketch));
     return Status::OK();
   }
-  return StoredStoryOrOwn(d, stored_before, story);
+  if (index_.options().late) return LateStory(it, story, late);
+  return StoredStoryOrOwn(d, story);
+}
+
+// Older than the window: a key stored before (or earlier in this batch)
+// keeps its story (SyncLate then updates the cached late indexes; a
+// re-ingest builds none); a new one is assigned among the stored documents
+// around its time, in its bucket's late index.
+Status StoryStage::LateStory(Item& it, std::string* story, StoryIndex** late) {
+  const Document& d = it.doc;
+  bool found = false;
+  NEWSFLOW_RETURN_IF_ERROR(StoredStory(d.key, story, &found));
+  if (found) return Status::OK();
+  StoryIndex* index = nullptr;
+  NEWSFLOW_RETURN_IF_ERROR(LateIndexFor(d.time_ms, &index));
+  *late = index;
+  const uint64_t joined_before = index->stats().joined;
+  *story = index->Assign(d.key, d.source, d.time_ms, std::move(it.sketch));
+  late_joined_ += index->stats().joined - joined_before;
+  return Status::OK();
+}
+
+bool StoryStage::LateCovers(int64_t time_ms) const {
+  for (const LateIndex& l : late_)
+    if (time_ms >= l.lo && time_ms < l.hi) return true;
+  return false;
+}
+
+Status StoryStage::LateIndexFor(int64_t time_ms, StoryIndex** out) {
+  const int64_t w = index_.options().window_ms;
+  const int64_t len = kLateBucketWindows * w;
+  const int64_t bucket = time_ms >= 0 ? time_ms / len : -((-time_ms + len - 1) / len);
+  for (LateIndex& l : late_) {
+    if (l.bucket != bucket) continue;
+    l.used = ++use_clock_;
+    *out = l.index.get();
+    return Status::OK();
+  }
+  NEWSFLOW_RETURN_IF_ERROR((*wait_stored_)());  // the store must hold every batch before this one
+  LateIndex l;
+  l.bucket = bucket;
+  l.lo = bucket * len - w;
+  l.hi = (bucket + 1) * len + w;
+  l.used = ++use_clock_;
+  StoryOptions options = index_.options();
+  options.span_ms = l.hi - 1 - l.lo;
+  l.index = std::make_unique<StoryIndex>(options);
+  l.index->RaiseWatermark(l.hi - 1);
+  // What the store holds in the range (a time after the horizon left out,
+  // as in the window) ...
+  storage::QueryOptions range;
+  range.since_ms = l.lo;
+  range.until_ms = std::min(l.hi - 1, horizon_);
+  range.limit = 0;
+  NormalizedText title, body;
+  StorySketch sketch;
+  if (*range.until_ms >= l.lo) {
+    NEWSFLOW_RETURN_IF_ERROR(store_->ForEach(range, [&](const storage::Record& r) {
+      normalizer_.Normalize(r.title, &title);
+      normalizer_.Normalize(r.body, &body);
+      BuildStorySketch(title.text, body.text, &sketch, r.stock_codes);
+      l.index->Add(r.key, r.source, r.time_ms, r.story.empty() ? r.key : r.story, std::move(sketch));
+      return true;
+    }).Prefixed("late story index"));
+  }
+  // ... and what this batch has assigned so far, not stored yet.
+  for (const Item* it : done_) {
+    const Document& d = it->doc;
+    if (l.index->Find(d.key)) l.index->Remove(d.key);
+    if (d.time_ms < l.lo || d.time_ms >= l.hi || d.time_ms > horizon_) continue;
+    BuildStorySketch(it->title_norm.text, it->body_norm.text, &sketch, d.stock_codes);
+    l.index->Add(d.key, d.source, d.time_ms, it->story, std::move(sketch));
+  }
+  ++late_builds_;
+  late_.push_back(std::move(l));
+  *out = late_.back().index.get();
+  TrimLateCache(*out);
+  return Status::OK();
+}
+
+void StoryStage::TrimLateCache(const StoryIndex* keep) {
+  size_t total = 0;
+  for (const LateIndex& l : late_) total += l.index->size();
+  while ((total > index_.options().late_cache_docs || late_.size() > index_.options().late_cache_indexes) &&
+         late_.size() > 1) {
+    auto oldest = late_.end();
+    for (auto l = late_.begin(); l != late_.end(); ++l)
+      if (l->index.get() != keep && (oldest == late_.end() || l->used < oldest->used)) oldest = l;
+    total -= oldest->index->size();
+    late_.erase(oldest);
+  }
+}
+
+void StoryStage::SyncLate(const Item& it, const StorySketch* sketch, const StoryIndex* assigned_by) {
+  const Document& d = it.doc;
+  for (LateIndex& l : late_) {
+    if (l.index.get() == assigned_by) continue;
+    if (l.index->Find(d.key)) l.index->Remove(d.key);
+    if (sketch && d.time_ms >= l.lo && d.time_ms < l.hi && d.time_ms <= horizon_)
+      l.index->Add(d.key, d.source, d.time_ms, it.story, StorySketch(*sketch));
+  }
 }
 
 // Older than the window (or dated after the horizon): keep the story it was
 // stored with, if any (the batches before this one, which may store it,
 // written first), else its own.
-Status StoryStage::StoredStoryOrOwn(const Document& d, const std::function<Status()>& stored_before,
-                                    std::string* story) {
-  NEWSFLOW_RETURN_IF_ERROR(stored_before());
-  storage::Record old;
+Status StoryStage::StoredStoryOrOwn(const Document& d, std::string* story) {
   bool found = false;
-  NEWSFLOW_RETURN_IF_ERROR(store_->Get(d.key, &old, &found));
-  *story = found && !old.story.empty() ? old.story : d.key;
+  NEWSFLOW_RETURN_IF_ERROR(StoredStory(d.key, story, &found));
+  if (!found) *story = d.key;
   return Status::OK();
+}
+
+// The story of a key assigned before: earlier in this batch, in a batch
+// handed on but maybe not stored yet, or in the store. Never waits for the
+// writer: the batches not in the store when it is read are in in_flight_
+// (dropped only once stored_through says they are stored).
+Status StoryStage::StoredStory(const std::string& key, std::string* story, bool* found) {
+  if (auto earlier = batch_story_.find(key); earlier != batch_story_.end()) {
+    *story = *earlier->second;
+    *found = true;
+    return Status::OK();
+  }
+  DropStoredInFlight();
+  for (auto b = in_flight_.rbegin(); b != in_flight_.rend(); ++b) {
+    if (auto at = b->stories.find(key); at != b->stories.end()) {
+      *story = at->second;
+      *found = true;
+      return Status::OK();
+    }
+  }
+  storage::Record old;
+  NEWSFLOW_RETURN_IF_ERROR(store_->Get(key, &old, found));
+  if (*found) *story = old.story.empty() ? key : old.story;
+  return Status::OK();
+}
+
+void StoryStage::DropStoredInFlight() {
+  const uint64_t through = (*stored_through_)();
+  while (!in_flight_.empty() && in_flight_.front().seq < through) in_flight_.pop_front();
 }
 
 // A regular file's batch is assigned in event-time order (published time,
@@ -119,8 +245,19 @@ Status StoryStage::StoredStoryOrOwn(const Document& d, const std::function<Statu
 // key (a feed re-publishing an item) never sorts before an earlier copy, so
 // the copies keep their arrival order and the last one is what the index
 // holds, as in the store.
-Status StoryStage::Process(Batch& batch, const std::function<Status()>& stored_before) {
+Status StoryStage::Process(Batch& batch, const std::function<Status()>& stored_before,
+                           const std::function<uint64_t()>& stored_through) {
+  wait_stored_ = &stored_before;
+  stored_through_ = &stored_through;
+  const Status s = Assign(batch);
+  wait_stored_ = nullptr;
+  stored_through_ = nullptr;
+  return s;
+}
+
+Status StoryStage::Assign(Batch& batch) {
   horizon_ = Horizon(index_.options());
+  if (pruned_.exchange(false, std::memory_order_relaxed)) late_.clear();
   struct Slot {
     int64_t time_ms;
     size_t item, record;
@@ -152,11 +289,31 @@ Status StoryStage::Process(Batch& batch, const std::function<Status()>& stored_b
   batch.story_order.clear();
   if (order_ == Order::kEventTimeWithinBatch)
     for (const Slot& s : order) batch.story_order.push_back(static_cast<uint32_t>(s.item));
+  done_.clear();
+  batch_story_.clear();
   for (const Slot& s : order) {
     Item& it = batch.items[s.item];
-    NEWSFLOW_RETURN_IF_ERROR(StoryOf(it, stored_before, &it.story));
+    // A copy of the sketch for the late indexes whose range holds the item
+    // (the index that assigns it keeps the original).
+    std::optional<StorySketch> copy;
+    if (!late_.empty() && LateCovers(it.doc.time_ms)) copy = it.sketch;
+    StoryIndex* late = nullptr;
+    NEWSFLOW_RETURN_IF_ERROR(StoryOf(it, &it.story, &late));
     NEWSFLOW_RETURN_IF_ERROR(storage::AssignStory(&batch.prepared.records[s.record], it.story));
+    if (!late_.empty()) SyncLate(it, copy ? &*copy : nullptr, late);
+    done_.push_back(&it);
+    batch_story_[it.doc.key] = &it.story;
   }
+  // Kept until the writer has stored the batch: a later batch's document
+  // with one of its keys finds the story without waiting for the store.
+  InFlight kept;
+  kept.seq = batch.seq;
+  kept.stories.reserve(batch_story_.size());
+  for (const auto& [key, story] : batch_story_) kept.stories.emplace(key, *story);
+  DropStoredInFlight();
+  in_flight_.push_back(std::move(kept));
+  done_.clear();
+  batch_story_.clear();
   // Stored with the batch, atomically: a restart rebuilds the window up to
   // where this batch left it.
   if (!order.empty()) batch.prepared.progress.push_back({kWatermarkMark, std::to_string(index_.watermark())});

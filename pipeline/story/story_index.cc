@@ -283,9 +283,14 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   const WalkMass mass = Walk(sketch, new_slot);
   std::vector<Candidate>& cands = cands_;
   cands.clear();
+  // An index spanning more than the window (a late index) holds documents
+  // too far from this one to pair: left out before the best are chosen.
+  const bool far_possible = options_.span_ms > options_.window_ms;
   for (uint32_t slot : touched_) {
     const SlotTally& t = tally_[slot];
-    if (t.count >= options_.min_shared) cands.push_back({slot, t.count, t.sampled});
+    if (t.count < options_.min_shared) continue;
+    if (far_possible && std::llabs(slots_[slot].time_ms - time_ms) > options_.window_ms) continue;
+    cands.push_back({slot, t.count, t.sampled});
   }
   // Shared trigrams of the sample first, so that two dense flashes (all
   // their trigrams indexed) do not crowd out a sampled article; then all;

@@ -53,6 +53,18 @@ struct StoryOptions {
   // not news from the future: it never moves the window (StoryStage), or
   // one such item would push every later document out of it.
   int64_t max_lead_ms = 3600LL * 1000;
+  // How far before the watermark the index keeps documents (0: window_ms).
+  // Longer for StoryStage's late indexes, which hold the stored documents
+  // around a past time on both sides; two documents further apart than
+  // window_ms are still never paired.
+  int64_t span_ms = 0;
+  // StoryStage: pair a new document older than the window with the stored
+  // documents within window_ms of its time (false: it starts its own story).
+  bool late = true;
+  // StoryStage: late indexes kept, and documents they may hold together
+  // (the least recently used is dropped first; one is always kept).
+  size_t late_cache_indexes = 4;
+  size_t late_cache_docs = 65536;
 };
 
 class StoryIndex {
@@ -131,7 +143,9 @@ class StoryIndex {
     double all = 0, sampled = 0;
     size_t unwalked = 0, unwalked_sampled = 0;  // trigrams not walked (too common), and those in the sample
   };
-  int64_t Floor(int64_t watermark) const { return watermark - options_.window_ms; }
+  int64_t Floor(int64_t watermark) const {
+    return watermark - (options_.span_ms > 0 ? options_.span_ms : options_.window_ms);
+  }
   void Advance(int64_t time_ms);  // moves the watermark and evicts what falls out
   uint32_t AllocateSlot();  // a free slot, its scratch counters zero
   // Makes `slot` the document's entry (its trigrams already indexed, in

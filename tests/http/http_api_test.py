@@ -22,6 +22,7 @@ never copied from an earlier run:
     a second or two), and replays the alert log from a Last-Event-ID after
     the writer has stopped.
 """
+import datetime
 import http.client
 import json
 import os
@@ -282,13 +283,21 @@ def main():
         status, _, _ = run.request("POST", "/api/subscriptions/energy", "{}")
         check(status == 405, f"POST answered {status}")
         time.sleep(1.2)  # the writer checks the file at most once a second, between batches
-        # Re-publish the fixtures under new keys so the new subscription has stories to alert on.
+        # Re-publish the fixtures under new keys and 100 days later, so the new
+        # subscription has new stories to alert on (at their old times they
+        # would join the stories stored already, whose members match it).
         fresh = []
         for l in lines:
             o = json.loads(l)
             for k in ("id", "code"):  # the key fields (cls, ths: id; eastmoney: code)
                 if k in o:
                     o[k] = str(o[k]) + "9" if isinstance(o[k], str) else o[k] * 10 + 9
+            later = 100 * 86400
+            if "showTime" in o:  # eastmoney: Beijing time text
+                t = datetime.datetime.strptime(o["showTime"], "%Y-%m-%d %H:%M:%S") + datetime.timedelta(seconds=later)
+                o["showTime"] = t.strftime("%Y-%m-%d %H:%M:%S")
+            elif "ctime" in o:  # cls: a number; ths: a string
+                o["ctime"] = str(int(o["ctime"]) + later) if isinstance(o["ctime"], str) else o["ctime"] + later
             fresh.append(json.dumps(o, ensure_ascii=False))
         with open(inp, "a") as f:
             f.write("\n".join(fresh[:30]) + "\n")

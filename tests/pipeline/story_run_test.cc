@@ -51,9 +51,10 @@ void WriteSplitInput(const TempDir& tmp, const std::vector<std::string>& first, 
 }
 
 // `run --batch 1` of tmp/IN into the store tmp/DB; its JSON summary.
-testing::JsonObject RunBatchesOfOne(const TempDir& tmp, const std::string& in, const std::string& db) {
+testing::JsonObject RunBatchesOfOne(const TempDir& tmp, const std::string& in, const std::string& db,
+                                    const std::string& extra = "") {
   auto r = RunShell(Newsflow() + " run -q --json --rules " + SourcePath("rules/sets") + " --batch 1 --source file:" +
-                    tmp.path(in) + " --db " + tmp.path(db));
+                    tmp.path(in) + " --db " + tmp.path(db) + extra);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return testing::JsonObject::LastLine(r.out);
 }
@@ -85,6 +86,63 @@ TEST(StoryRun, AReportOlderThanTheWindowKeepsTheStoryStoredInTheBatchBefore) {
   }
 }
 
+
+// One feed's file loaded after another's: the second file's documents are
+// older than the window the first left, and are paired with the stored
+// documents around their own time. A (first file) and B (second, a minute
+// later) are one report. X and Y are another report on either side of a
+// late bucket boundary: Y's late index covers X's time, so it must
+// hold X whether X is in the store (batches of one) or only earlier in the
+// same batch. One run, two runs (the late indexes rebuilt from the store),
+// and any batch size give the same ids; --no-late-stories pairs none.
+TEST(StoryRun, AFeedLoadedAfterAnotherPairsWithTheStoriesStoredAroundItsTime) {
+  TempDir tmp;
+  constexpr int64_t kDay = 86400;
+  // The next late bucket's start (the window is 24 h).
+  const int64_t bucket = StoryStage::kLateBucketWindows * kDay;
+  const int64_t boundary = (kT0 / bucket + 1) * bucket;
+  ASSERT_GT(boundary - 600, kT0 + 3600) << "X would be in A's story's hour";
+  const int64_t z_time = kT0 + 10 * kDay;  // moves the window past everything else
+  ASSERT_LT(boundary + 600, z_time - kDay) << "X and Y would not be older than the window";
+  const std::string other_title = "央行开展逆回购操作";
+  const std::string other = "央行今日开展1000亿元7天期逆回购操作，中标利率1.4%，操作后实现净投放800亿元。";
+  {
+    std::ofstream first(tmp.path("first.jsonl"));
+    first << ThsLine("900071", kT0, kTitle, kDigest) << "\n"
+          << ThsLine("900072", z_time, "沪指收涨0.5%", "沪指收涨0.5%，成交额1.2万亿元。") << "\n";
+  }
+  WriteSplitInput(tmp, {ThsLine("900073", kT0 + 60, kTitle, kDigest), ThsLine("900074", boundary - 600, other_title, other)},
+                  {ThsLine("900075", boundary + 600, other_title, other)});
+  auto run = [&](const std::string& in, const std::string& db, const std::string& extra) {
+    auto r = RunShell(Newsflow() + " run -q --json --rules " + SourcePath("rules/sets") + " --source file:" +
+                      tmp.path(in) + " --db " + tmp.path(db) + extra);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return testing::JsonObject::LastLine(r.out);
+  };
+  run("first.jsonl", "one", "");
+  EXPECT_EQ(run("all.jsonl", "one", " --batch 16").Uint("story_late_joined"), 2u);
+  const auto one = StoredStories(tmp.path("one"));
+  ASSERT_EQ(one.size(), 5u);
+  EXPECT_EQ(one.at("ths:900073"), "ths:900071") << "B did not find A, stored by the first file";
+  EXPECT_EQ(one.at("ths:900074"), "ths:900074");
+  EXPECT_EQ(one.at("ths:900075"), "ths:900074") << "Y's late index missed X, assigned earlier in its batch";
+
+  run("first.jsonl", "batches", "");
+  run("all.jsonl", "batches", " --batch 1");
+  EXPECT_EQ(StoredStories(tmp.path("batches")), one);
+  run("first.jsonl", "restarted", "");
+  run("p1.jsonl", "restarted", " --batch 1");
+  run("p2.jsonl", "restarted", " --batch 1");
+  EXPECT_EQ(StoredStories(tmp.path("restarted")), one) << "a restart rebuilt other late indexes";
+  run("all.jsonl", "one", " --batch 16");
+  EXPECT_EQ(StoredStories(tmp.path("one")), one) << "re-ingesting changed a story id";
+
+  run("first.jsonl", "off", "");
+  run("all.jsonl", "off", " --batch 16 --no-late-stories");
+  const auto off = StoredStories(tmp.path("off"));
+  EXPECT_EQ(off.at("ths:900073"), "ths:900073");
+  EXPECT_EQ(off.at("ths:900075"), "ths:900075");
+}
 
 // Within a regular file's batch the story thread goes by event time, not by
 // arrival: the later report arriving first does not make it the story's
@@ -121,8 +179,10 @@ TEST(StoryRun, AFileBatchIsAssignedInEventTimeOrderLiveInputInArrivalOrder) {
 // The window a restart rebuilds ends where the last stored batch left the
 // watermark, not at the newest time still stored: K's first copy (48 h
 // later) moved the window past A, then K was re-published with an earlier
-// time. B, A's text two hours after it, must start its own story whether
-// the run was one or two.
+// time. B, A's text two hours after it, is older than the window whether
+// the run was one or two: without late pairing it starts its own story
+// (a rebuilt window reaching back to A would put it in A's); with it, B
+// joins A through the late index, in both.
 TEST(StoryRun, ARestartKeepsTheWatermarkOfAReplacedNewestDocument) {
   TempDir tmp;
   const std::string other = "央行今日开展1000亿元7天期逆回购操作，中标利率1.4%。";
@@ -130,12 +190,19 @@ TEST(StoryRun, ARestartKeepsTheWatermarkOfAReplacedNewestDocument) {
                   {ThsLine("900021", kT0, kTitle, kDigest), ThsLine("900022", kT0 + 48 * 3600, "央行开展逆回购操作", other),
                    ThsLine("900022", kT0 + 3600, "央行开展逆回购操作", other)},
                   {ThsLine("900023", kT0 + 2 * 3600, kTitle, kDigest)});
-  RunBatchesOfOne(tmp, "all.jsonl", "one");
-  RunBatchesOfOne(tmp, "p1.jsonl", "two");
-  RunBatchesOfOne(tmp, "p2.jsonl", "two");
-  const auto one = StoredStories(tmp.path("one")), two = StoredStories(tmp.path("two"));
-  EXPECT_EQ(one.at("ths:900023"), "ths:900023") << "A left the window when K's first copy arrived";
-  EXPECT_EQ(two, one);
+  for (const auto& [extra, b_story] : {std::pair<std::string, std::string>{" --no-late-stories", "ths:900023"},
+                                       {"", "ths:900021"}}) {
+    SCOPED_TRACE(extra);
+    const std::string one_db = extra.empty() ? "one" : "one-off", two_db = extra.empty() ? "two" : "two-off";
+    const auto summary = RunBatchesOfOne(tmp, "all.jsonl", one_db, extra);
+    RunBatchesOfOne(tmp, "p1.jsonl", two_db, extra);
+    const auto resumed = RunBatchesOfOne(tmp, "p2.jsonl", two_db, extra);
+    const auto one = StoredStories(tmp.path(one_db)), two = StoredStories(tmp.path(two_db));
+    EXPECT_EQ(one.at("ths:900023"), b_story) << "A left the window when K's first copy arrived";
+    EXPECT_EQ(two, one);
+    EXPECT_EQ(summary.Uint("story_late_joined"), extra.empty() ? 1u : 0u);
+    EXPECT_EQ(resumed.Uint("story_late_joined"), extra.empty() ? 1u : 0u);
+  }
 }
 
 // A subscription's alert for a story carries the story's first member. In a

@@ -6,6 +6,13 @@
 //
 // Input: tests/fixtures/ths-sample.jsonl (120 items) copied 900 times into a
 // temporary file, each copy's ids made distinct (108,000 lines, ~190 MB).
+// Each copy is a later stretch of time: the sample's 73 days squeezed into
+// 7.3, copy k starting 8k days after the sample. The file lists a copy
+// newest first, so with batches of 64 (half a copy) every other batch is
+// older than the story window the batch before left: late documents,
+// paired with the stored ones around their time, across every kill. (Copies
+// all on the same 73 days would be input that jumps back and forth over
+// months batch after batch, which rebuilds late indexes all the time.)
 // The kill moments are input positions drawn from a seeded RNG: run i is
 // killed once its reader has read past line threshold[i] of the file (seen
 // in /proc/PID/fdinfo), so the test is deterministic in where it kills and
@@ -23,6 +30,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -65,23 +73,41 @@ void MakeInput(const std::string& path, Input* in) {
   ASSERT_TRUE(ParseFormatSpec("ths", &spec).ok());
   Decoder dec(spec);
   const auto lines = testing::ReadLines(SourcePath("tests/fixtures/ths-sample.jsonl"));
-  std::vector<std::pair<std::string, std::string>> split;  // text before and after the id's value
+  // Each line with a mark where the copy's id suffix goes (after the id's
+  // value) and one in place of the ctime value; and its ctime.
+  constexpr char kIdMark = '\x01', kTimeMark = '\x02';
+  struct Template {
+    std::string line;
+    int64_t ctime = 0;
+  };
+  std::vector<Template> split;
+  int64_t first = INT64_MAX;
   for (const auto& l : lines) {
     Document d;
     ASSERT_TRUE(dec.Decode(l, &d).ok()) << l.substr(0, 80);
+    const int64_t ctime = d.time_ms / 1000;
+    first = std::min(first, ctime);
+    std::string t = l;
     const std::string field = "\"id\":\"" + d.id + "\"";
-    const size_t at = l.find(field);
+    const size_t at = t.find(field);
     ASSERT_NE(at, std::string::npos) << d.id;
-    const size_t value_end = at + field.size() - 1;  // before the closing quote
-    split.emplace_back(l.substr(0, value_end), l.substr(value_end));
+    t.insert(at + field.size() - 1, 1, kIdMark);  // before the closing quote
+    const std::string time_field = "\"ctime\":\"" + std::to_string(ctime) + "\"";
+    const size_t t_at = t.find(time_field);
+    ASSERT_NE(t_at, std::string::npos) << d.id;
+    t.replace(t_at + 9, time_field.size() - 10, 1, kTimeMark);  // 9: "ctime":"
+    split.push_back({t, ctime});
   }
   std::ofstream out(path, std::ios::binary);
   uint64_t offset = 0;
   char suffix[16];
   for (int k = 0; k < kCopies; ++k) {
     std::snprintf(suffix, sizeof suffix, "%03d", k);
-    for (const auto& [head, tail] : split) {
-      const std::string line = head + suffix + tail;
+    for (const Template& tpl : split) {
+      const int64_t ctime = first + (tpl.ctime - first) / 10 + int64_t{k} * 8 * 86400;
+      std::string line = tpl.line;
+      line.replace(line.find(kIdMark), 1, suffix);
+      line.replace(line.find(kTimeMark), 1, std::to_string(ctime));
       out << line << '\n';
       offset += line.size() + 1;
       in->line_ends.push_back(offset);

@@ -7,6 +7,9 @@ interleaved as they were published, not one file after another.
 
   python3 tests/story/tools/merge_feeds.py --out merged.jsonl [--since 2026-07-01] [--until 2026-08-01] [--jitter 120]
 
+--feed NAME keeps one feed only (repeatable), in time order: the files a
+user would load one after another.
+
 Ties keep the feed order cls, eastmoney, ths and each file's line order.
 Lines of a feed that cannot be read as JSON, or without a time, are passed
 through at the position of the previous line of that feed (the pipeline
@@ -41,6 +44,8 @@ def main():
     ap.add_argument("--jitter", type=int, default=0,
                     help="delay each line by a pseudo-random 0..N-1 s before ordering (another "
                          "interleaving of the same items, as uneven feed delivery would give)")
+    ap.add_argument("--feed", action="append", choices=[f[0] for f in FEEDS],
+                    help="keep only this feed (repeatable; default: all three)")
     args = ap.parse_args()
     if not os.path.isdir(args.corpus):
         sys.exit("merge_feeds: the shared corpus is absent (%s)" % args.corpus)
@@ -48,6 +53,8 @@ def main():
     hi = day(args.until) if args.until else None
     rows = []
     for rank, (feed, fname, tf) in enumerate(FEEDS):
+        if args.feed and feed not in args.feed:
+            continue
         last = 0
         with gzip.open(os.path.join(args.corpus, fname), "rb") as f:
             for n, line in enumerate(f):
