@@ -37,7 +37,13 @@
 // later restart or re-ingest, once the clock has passed its time. Open() rebuilds
 // the window from the store, up to the watermark the last stored batch
 // persisted, so a restarted run assigns what an uninterrupted one would
-// have. A store pruned by retention (StorePruned) drops the late indexes.
+// have. A store pruned by retention (StorePruned) drops the late indexes
+// before the next batch; retention runs by the clock and between the
+// writer's batches, so with --retain the ids of documents near the cutoff
+// (late ones, and re-published keys found or not in the store) can depend
+// on timing, as the window's can (README). A late index, like the window,
+// leaves out documents dated after the clock when it is built; one such
+// document the clock has passed since is in an index built later.
 //
 // Ownership: borrows the Store and the Normalizer (for re-sketching stored
 // documents at Open and for late indexes); owns the StoryIndex and the late

@@ -284,8 +284,10 @@ def main():
         check(status == 405, f"POST answered {status}")
         time.sleep(1.2)  # the writer checks the file at most once a second, between batches
         # Re-publish the fixtures under new keys and 100 days later, so the new
-        # subscription has new stories to alert on (at their old times they
-        # would join the stories stored already, whose members match it).
+        # subscription has new stories to alert on. (At their old times they
+        # would be new stories only because late pairing is off for a
+        # follow: source; with --late-stories they would join the stored
+        # stories, whose members already match it.)
         fresh = []
         for l in lines:
             o = json.loads(l)

@@ -5,6 +5,7 @@
 // boundaries exact.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <tuple>
@@ -134,7 +135,10 @@ TEST(StoryRun, AFeedLoadedAfterAnotherPairsWithTheStoriesStoredAroundItsTime) {
   run("p1.jsonl", "restarted", " --batch 1");
   run("p2.jsonl", "restarted", " --batch 1");
   EXPECT_EQ(StoredStories(tmp.path("restarted")), one) << "a restart rebuilt other late indexes";
-  run("all.jsonl", "one", " --batch 16");
+  // Re-ingested under another name (the same file again would be skipped
+  // as stored to its end).
+  std::filesystem::copy_file(tmp.path("all.jsonl"), tmp.path("again.jsonl"));
+  EXPECT_EQ(run("again.jsonl", "one", " --batch 16").Uint("stored"), 3u);
   EXPECT_EQ(StoredStories(tmp.path("one")), one) << "re-ingesting changed a story id";
 
   run("first.jsonl", "off", "");
@@ -142,6 +146,46 @@ TEST(StoryRun, AFeedLoadedAfterAnotherPairsWithTheStoriesStoredAroundItsTime) {
   const auto off = StoredStories(tmp.path("off"));
   EXPECT_EQ(off.at("ths:900073"), "ths:900073");
   EXPECT_EQ(off.at("ths:900075"), "ths:900075");
+}
+
+// A late index already cached must take in a document assigned through
+// another one when its range holds that document's time. Batches of one:
+// W (another report, after the boundary) builds the next bucket's index;
+// X (before the boundary) is assigned in its own bucket's index and must
+// be added to the next one's too, since its range reaches a window back;
+// Y (after the boundary, X's text) then finds X there. A restart between X
+// and Y builds the next bucket's index from the store instead: the same.
+TEST(StoryRun, ALateIndexCachedBeforeTakesInDocumentsAssignedThroughAnother) {
+  TempDir tmp;
+  constexpr int64_t kDay = 86400;
+  const int64_t bucket = StoryStage::kLateBucketWindows * kDay;
+  const int64_t boundary = (kT0 / bucket + 1) * bucket;
+  const int64_t z_time = kT0 + 10 * kDay;
+  ASSERT_LT(boundary + 7200, z_time - kDay);
+  const std::string other = "央行今日开展1000亿元7天期逆回购操作，中标利率1.4%，操作后实现净投放800亿元。";
+  {
+    std::ofstream first(tmp.path("first.jsonl"));
+    first << ThsLine("900081", z_time, "沪指收涨0.5%", "沪指收涨0.5%，成交额1.2万亿元。") << "\n";
+  }
+  WriteSplitInput(tmp,
+                  {ThsLine("900082", boundary + 7200, kTitle, kDigest),
+                   ThsLine("900083", boundary - 600, "央行开展逆回购操作", other)},
+                  {ThsLine("900084", boundary + 600, "央行开展逆回购操作", other)});
+  auto run = [&](const std::string& in, const std::string& db) {
+    auto r = RunShell(Newsflow() + " run -q --rules " + SourcePath("rules/sets") + " --batch 1 --source file:" +
+                      tmp.path(in) + " --db " + tmp.path(db));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  run("first.jsonl", "one");
+  run("all.jsonl", "one");
+  const auto one = StoredStories(tmp.path("one"));
+  ASSERT_EQ(one.size(), 4u);
+  EXPECT_EQ(one.at("ths:900082"), "ths:900082");
+  EXPECT_EQ(one.at("ths:900084"), "ths:900083") << "the cached late index of Y's bucket missed X";
+  run("first.jsonl", "two");
+  run("p1.jsonl", "two");
+  run("p2.jsonl", "two");
+  EXPECT_EQ(StoredStories(tmp.path("two")), one);
 }
 
 // Within a regular file's batch the story thread goes by event time, not by

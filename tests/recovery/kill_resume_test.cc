@@ -7,12 +7,14 @@
 // Input: tests/fixtures/ths-sample.jsonl (120 items) copied 900 times into a
 // temporary file, each copy's ids made distinct (108,000 lines, ~190 MB).
 // Each copy is a later stretch of time: the sample's 73 days squeezed into
-// 7.3, copy k starting 8k days after the sample. The file lists a copy
-// newest first, so with batches of 64 (half a copy) every other batch is
-// older than the story window the batch before left: late documents,
-// paired with the stored ones around their time, across every kill. (Copies
-// all on the same 73 days would be input that jumps back and forth over
-// months batch after batch, which rebuilds late indexes all the time.)
+// 7.3, copy k starting 8 * (900 - k) days before the sample (all in the
+// past: a time after the wall clock would keep a document out of story
+// clustering). The sample is not in time order, so with batches of 64 (half
+// a copy) many documents are older than the story window the batches
+// before left: late documents, paired with the stored ones around their
+// time, across every kill (the clean run must have built late indexes).
+// Copies all on the same 73 days would be input that jumps back and forth
+// over months batch after batch, which rebuilds late indexes all the time.
 // The kill moments are input positions drawn from a seeded RNG: run i is
 // killed once its reader has read past line threshold[i] of the file (seen
 // in /proc/PID/fdinfo), so the test is deterministic in where it kills and
@@ -104,7 +106,7 @@ void MakeInput(const std::string& path, Input* in) {
   for (int k = 0; k < kCopies; ++k) {
     std::snprintf(suffix, sizeof suffix, "%03d", k);
     for (const Template& tpl : split) {
-      const int64_t ctime = first + (tpl.ctime - first) / 10 + int64_t{k} * 8 * 86400;
+      const int64_t ctime = first + (tpl.ctime - first) / 10 - int64_t{kCopies - k} * 8 * 86400;
       std::string line = tpl.line;
       line.replace(line.find(kIdMark), 1, suffix);
       line.replace(line.find(kTimeMark), 1, std::to_string(ctime));
@@ -205,6 +207,7 @@ TEST(KillResume, TenKillsEndWithTheCleanStoreAndLessThanOneAndAHalfTimesTheWork)
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
   const auto cs = testing::JsonObject::LastLine(clean.out);
   ASSERT_EQ(cs.Uint("read"), lines) << clean.out;
+  EXPECT_GT(cs.Uint("story_late_builds"), 0u) << "no document took the late path: the kills test nothing of it";
   const auto clean_records = StoredRecords(tmp.path("clean"));
   const auto clean_tags = TagsOf(clean_records);
   const auto clean_stories = StoriesOf(clean_records);
