@@ -17,7 +17,7 @@ namespace newsflow::pipeline {
 Status StoryStage::Open(storage::Store* store, const Normalizer& normalizer, const StoryOptions& options,
                         Order order, std::unique_ptr<StoryStage>* out) {
   std::unique_ptr<StoryStage> stage(new StoryStage(store, normalizer, options, order));
-  NEWSFLOW_RETURN_IF_ERROR(stage->Rebuild(normalizer).Prefixed("story index"));
+  NEWSFLOW_RETURN_IF_ERROR(stage->Rebuild().Prefixed("story index"));
   *out = std::move(stage);
   return Status::OK();
 }
@@ -36,7 +36,7 @@ int64_t StoryStage::Horizon(const StoryOptions& options) {
 // an earlier time: the uninterrupted run's window had moved past it.
 // Documents stored with a time after the horizon are left out, as they were
 // when they were stored.
-Status StoryStage::Rebuild(const Normalizer& normalizer) {
+Status StoryStage::Rebuild() {
   horizon_ = Horizon(index_.options());
   std::optional<std::string> mark;
   NEWSFLOW_RETURN_IF_ERROR(store_->GetProgress(kWatermarkMark, &mark));
@@ -66,15 +66,18 @@ Status StoryStage::Rebuild(const Normalizer& normalizer) {
   window.limit = 0;
   NEWSFLOW_RETURN_IF_ERROR(store_->Query(window, &records));
   std::reverse(records.begin(), records.end());  // oldest first, so the watermark only rises
-  NormalizedText title, body;
-  StorySketch sketch;
-  for (const storage::Record& r : records) {
-    normalizer.Normalize(r.title, &title);
-    normalizer.Normalize(r.body, &body);
-    BuildStorySketch(title.text, body.text, &sketch, r.stock_codes);
-    index_.Add(r.key, r.source, r.time_ms, r.story.empty() ? r.key : r.story, std::move(sketch));
-  }
+  for (const storage::Record& r : records) AddStored(r, &index_);
   return Status::OK();
+}
+
+// A document stored without a story id (story ids off) is its own story.
+static const std::string& StoredStoryId(const storage::Record& r) { return r.story.empty() ? r.key : r.story; }
+
+void StoryStage::AddStored(const storage::Record& r, StoryIndex* index) {
+  normalizer_.Normalize(r.title, &title_);
+  normalizer_.Normalize(r.body, &body_);
+  BuildStorySketch(title_.text, body_.text, &sketch_, r.stock_codes);
+  index->Add(r.key, r.source, r.time_ms, StoredStoryId(r), std::move(sketch_));
 }
 
 Status StoryStage::StoryOf(Item& it, std::string* story, StoryIndex** late) {
@@ -151,14 +154,9 @@ Status StoryStage::LateIndexFor(int64_t time_ms, StoryIndex** out) {
   range.since_ms = l.lo;
   range.until_ms = std::min(l.hi - 1, horizon_);
   range.limit = 0;
-  NormalizedText title, body;
-  StorySketch sketch;
   if (*range.until_ms >= l.lo) {
     NEWSFLOW_RETURN_IF_ERROR(store_->ForEach(range, [&](const storage::Record& r) {
-      normalizer_.Normalize(r.title, &title);
-      normalizer_.Normalize(r.body, &body);
-      BuildStorySketch(title.text, body.text, &sketch, r.stock_codes);
-      l.index->Add(r.key, r.source, r.time_ms, r.story.empty() ? r.key : r.story, std::move(sketch));
+      AddStored(r, l.index.get());
       return true;
     }).Prefixed("late story index"));
   }
@@ -167,8 +165,8 @@ Status StoryStage::LateIndexFor(int64_t time_ms, StoryIndex** out) {
     const Document& d = it->doc;
     if (l.index->Find(d.key)) l.index->Remove(d.key);
     if (d.time_ms < l.lo || d.time_ms >= l.hi || d.time_ms > horizon_) continue;
-    BuildStorySketch(it->title_norm.text, it->body_norm.text, &sketch, d.stock_codes);
-    l.index->Add(d.key, d.source, d.time_ms, it->story, std::move(sketch));
+    BuildStorySketch(it->title_norm.text, it->body_norm.text, &sketch_, d.stock_codes);
+    l.index->Add(d.key, d.source, d.time_ms, it->story, std::move(sketch_));
   }
   ++late_builds_;
   late_.push_back(std::move(l));
@@ -230,7 +228,7 @@ Status StoryStage::StoredStory(const std::string& key, std::string* story, bool*
   }
   storage::Record old;
   NEWSFLOW_RETURN_IF_ERROR(store_->Get(key, &old, found));
-  if (*found) *story = old.story.empty() ? key : old.story;
+  if (*found) *story = StoredStoryId(old);
   return Status::OK();
 }
 

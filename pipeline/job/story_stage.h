@@ -120,7 +120,10 @@ class StoryStage {
 
   StoryStage(storage::Store* store, const Normalizer& normalizer, const StoryOptions& options, Order order)
       : store_(store), normalizer_(normalizer), index_(options), order_(order) {}
-  Status Rebuild(const Normalizer& normalizer);
+  Status Rebuild();
+  // Re-sketches a stored document and adds it to `index` with the story it
+  // was stored with.
+  void AddStored(const storage::Record& r, StoryIndex* index);
   Status Assign(Batch& batch);
   Status StoryOf(Item& it, std::string* story, StoryIndex** late);  // moves it.sketch into an index (*late: which late one)
   Status LateStory(Item& it, std::string* story, StoryIndex** late);
@@ -161,6 +164,8 @@ class StoryStage {
   const std::function<Status()>* wait_stored_ = nullptr;
   const std::function<uint64_t()>* stored_through_ = nullptr;
   std::atomic<bool> pruned_{false};
+  NormalizedText title_, body_;  // scratch: AddStored
+  StorySketch sketch_;           // scratch: AddStored, LateIndexFor
   int64_t horizon_ = 0;  // times after this are wrong (Horizon)
   uint64_t future_dated_ = 0;
 };

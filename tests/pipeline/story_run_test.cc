@@ -88,6 +88,15 @@ TEST(StoryRun, AReportOlderThanTheWindowKeepsTheStoryStoredInTheBatchBefore) {
 }
 
 
+constexpr int64_t kDay = 86400;
+
+// The start (seconds) of the late bucket after the one holding `t`, with
+// the default 24-hour window (StoryStage::kLateBucketWindows).
+int64_t NextLateBucketStart(int64_t t) {
+  const int64_t bucket = StoryStage::kLateBucketWindows * kDay;
+  return (t / bucket + 1) * bucket;
+}
+
 // One feed's file loaded after another's: the second file's documents are
 // older than the window the first left, and are paired with the stored
 // documents around their own time. A (first file) and B (second, a minute
@@ -98,10 +107,7 @@ TEST(StoryRun, AReportOlderThanTheWindowKeepsTheStoryStoredInTheBatchBefore) {
 // and any batch size give the same ids; --no-late-stories pairs none.
 TEST(StoryRun, AFeedLoadedAfterAnotherPairsWithTheStoriesStoredAroundItsTime) {
   TempDir tmp;
-  constexpr int64_t kDay = 86400;
-  // The next late bucket's start (the window is 24 h).
-  const int64_t bucket = StoryStage::kLateBucketWindows * kDay;
-  const int64_t boundary = (kT0 / bucket + 1) * bucket;
+  const int64_t boundary = NextLateBucketStart(kT0);
   ASSERT_GT(boundary - 600, kT0 + 3600) << "X would be in A's story's hour";
   const int64_t z_time = kT0 + 10 * kDay;  // moves the window past everything else
   ASSERT_LT(boundary + 600, z_time - kDay) << "X and Y would not be older than the window";
@@ -157,9 +163,7 @@ TEST(StoryRun, AFeedLoadedAfterAnotherPairsWithTheStoriesStoredAroundItsTime) {
 // and Y builds the next bucket's index from the store instead: the same.
 TEST(StoryRun, ALateIndexCachedBeforeTakesInDocumentsAssignedThroughAnother) {
   TempDir tmp;
-  constexpr int64_t kDay = 86400;
-  const int64_t bucket = StoryStage::kLateBucketWindows * kDay;
-  const int64_t boundary = (kT0 / bucket + 1) * bucket;
+  const int64_t boundary = NextLateBucketStart(kT0);
   const int64_t z_time = kT0 + 10 * kDay;
   ASSERT_LT(boundary + 7200, z_time - kDay);
   const std::string other = "央行今日开展1000亿元7天期逆回购操作，中标利率1.4%，操作后实现净投放800亿元。";
