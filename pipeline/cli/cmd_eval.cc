@@ -9,15 +9,14 @@
 // --floor FILE (YAML: family: min micro-F1) the command fails when a family
 // falls below its floor, which is how CI guards tag quality.
 #include <fmt/format.h>
-#include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "commands.h"
+#include "gold_set.h"
 #include "pipeline/sink/record_json.h"
 #include "tagging.h"
 
@@ -38,58 +37,6 @@ struct Counts {
   double R() const { return tp + fn ? static_cast<double>(tp) / static_cast<double>(tp + fn) : 1.0; }
   double F() const { return P() + R() > 0 ? 2 * P() * R() / (P() + R()) : 0.0; }
 };
-
-struct GoldItem {
-  std::string key, title, body;
-  std::vector<pipeline::FeedLabel> feed_labels;  // the item's feed labels (evidence, not gold)
-  std::set<std::string> labels;
-  std::map<std::string, std::string> evidence;  // tag -> the label's evidence
-};
-
-Status LoadGold(const std::string& path, std::vector<GoldItem>* out) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read " + path);
-  simdjson::dom::parser parser;
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.empty()) continue;
-    simdjson::dom::element e;
-    if (auto ec = parser.parse(line).get(e)) {
-      return Status::InvalidArgument(fmt::format("{}:{}: {}", path, n, simdjson::error_message(ec)));
-    }
-    GoldItem g;
-    std::string_view sv;
-    if (e["key"].get(sv)) {
-      return Status::InvalidArgument(fmt::format("{}:{}: missing key", path, n));
-    }
-    g.key = sv;
-    if (!e["title"].get(sv)) g.title = sv;
-    if (!e["body"].get(sv)) g.body = sv;
-    simdjson::dom::array labels;
-    if (e["labels"].get(labels)) {
-      return Status::InvalidArgument(fmt::format("{}:{}: missing labels", path, n));
-    }
-    simdjson::dom::array feed_labels;  // optional: {field, name} as the feed sent them
-    if (!e["feed_labels"].get(feed_labels)) {
-      for (auto l : feed_labels) {
-        std::string_view field, name;
-        if (l["field"].get(field) || l["name"].get(name))
-          return Status::InvalidArgument(fmt::format("{}:{}: a feed label needs field and name", path, n));
-        g.feed_labels.push_back({std::string(field), std::string(name)});
-      }
-    }
-    for (auto l : labels) {
-      if (l["tag"].get(sv)) {
-        return Status::InvalidArgument(fmt::format("{}:{}: label without tag", path, n));
-      }
-      const std::string tag(sv);
-      g.labels.insert(tag);
-      if (!l["evidence"].get(sv)) g.evidence[tag] = sv;
-    }
-    out->push_back(std::move(g));
-  }
-  return Status::OK();
-}
 
 struct Args {
   std::vector<std::string> gold;
@@ -261,7 +208,7 @@ void Eval(const Args& a, int* exit_code) {
   std::vector<GoldItem> gold;
   std::map<std::string, double> floors;
   Status st = LoadFloors(a.floor, &floors);
-  for (size_t i = 0; st.ok() && i < a.gold.size(); ++i) st = LoadGold(a.gold[i], &gold);
+  if (st.ok()) st = LoadGoldFiles(a.gold, &gold);
   if (!st.ok()) {
     std::fprintf(stderr, "newsflow eval: %s\n", st.message().c_str());
     *exit_code = 1;

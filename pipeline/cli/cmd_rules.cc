@@ -9,6 +9,8 @@
 #include <optional>
 
 #include "commands.h"
+#include "gold_set.h"
+#include "rule_change.h"
 #include "pipeline/job/decode_stage.h"
 #include "pipeline/job/prepare_stage.h"
 #include "pipeline/sink/record_json.h"
@@ -169,41 +171,97 @@ void PrintCoverageJson(const rules::CompiledRules& rules, uint64_t docs, uint64_
   std::fputs(out.c_str(), stdout);
 }
 
-void Coverage(const std::string& dir, const std::string& source, const std::string& format, size_t top, bool json,
-              int* exit_code) {
+struct CoverageArgs {
+  std::string source, format = "auto", baseline;
+  std::vector<std::string> gold;
+  size_t top = 20;
+  bool json = false;
+};
+
+// Calls fn(item tagged by `t`, the gold labels or null) for every document of
+// --source or --gold; an undecodable line comes with the item's error set.
+// Returns false (and sets exit_code) when the input cannot be read.
+template <typename Fn>
+bool ForEachDocument(OfflineTagger& t, const CoverageArgs& a, int* exit_code, Fn&& fn) {
+  if (!a.gold.empty()) {
+    std::vector<GoldItem> gold;
+    if (Status st = LoadGoldFiles(a.gold, &gold); !st.ok()) {
+      std::fprintf(stderr, "newsflow rules coverage: %s\n", st.message().c_str());
+      *exit_code = 1;
+      return false;
+    }
+    for (const auto& g : gold) {
+      pipeline::Item it = t.worker->TagText(g.title, g.body, g.feed_labels);
+      fn(it, &g.labels);
+    }
+    return true;
+  }
+  pipeline::FormatSpec spec;
+  std::unique_ptr<pipeline::Source> src;
+  Status st = pipeline::ParseFormatSpec(a.format, &spec);
+  if (st.ok())
+    st = pipeline::OpenLineSource(a.source.rfind("file:", 0) == 0 ? a.source.substr(5) : a.source, {}, &src);
+  if (!st.ok()) {
+    std::fprintf(stderr, "newsflow rules coverage: %s\n", st.message().c_str());
+    *exit_code = st.IsInvalidArgument() ? 2 : 1;
+    return false;
+  }
+  pipeline::DecodeStage decode(spec, {});
+  for (pipeline::Batch b; src->Next(&b);) {
+    for (auto& it : b.items) {
+      decode.Run(it);
+      t.worker->Tag(it);
+      fn(it, static_cast<const std::set<std::string>*>(nullptr));
+    }
+  }
+  return true;
+}
+
+// --baseline: what the rules add and remove against another rule set.
+void CoverageAgainstBaseline(const std::string& dir, const CoverageArgs& a, int* exit_code) {
+  OfflineTagger t, base;
+  if (!t.Open(dir, "newsflow rules coverage") || !base.Open(a.baseline, "newsflow rules coverage (baseline)")) {
+    *exit_code = 1;
+    return;
+  }
+  RuleChange change;
+  const bool read = ForEachDocument(t, a, exit_code, [&](pipeline::Item& it, const std::set<std::string>* gold) {
+    if (!it.error.empty()) {
+      ++change.undecodable;
+      return;
+    }
+    // Both sets tag the same title, body and labels, as a run would.
+    const pipeline::Item before = base.worker->TagText(it.doc.title, it.doc.body, it.doc.labels);
+    const pipeline::Item now = gold ? std::move(it) : t.worker->TagText(it.doc.title, it.doc.body, it.doc.labels);
+    change.Add(now, before, gold);
+  });
+  if (read) change.Print(t.tagger->version(), base.tagger->version(), a.json);
+}
+
+void Coverage(const std::string& dir, const CoverageArgs& a, int* exit_code) {
+  if (!a.baseline.empty()) return CoverageAgainstBaseline(dir, a, exit_code);
   OfflineTagger t;
   if (!t.Open(dir, "newsflow rules coverage")) {
     *exit_code = 1;
     return;
   }
-  pipeline::FormatSpec spec;
-  std::unique_ptr<pipeline::Source> src;
-  Status st = pipeline::ParseFormatSpec(format, &spec);
-  if (st.ok()) st = pipeline::OpenLineSource(source.rfind("file:", 0) == 0 ? source.substr(5) : source, {}, &src);
-  if (!st.ok()) {
-    std::fprintf(stderr, "newsflow rules coverage: %s\n", st.message().c_str());
-    *exit_code = st.IsInvalidArgument() ? 2 : 1;
-    return;
-  }
-  pipeline::DecodeStage decode(spec, {});
   std::vector<uint64_t> pattern_docs(t.rules().patterns().size());
   std::map<std::string, uint64_t> tag_docs;
   uint64_t docs = 0, bad = 0;
-  for (pipeline::Batch b; src->Next(&b);) {
-    for (auto& it : b.items) {
-      decode.Run(it);
-      t.worker->Tag(it);
-      if (!it.error.empty()) {
-        ++bad;
-        continue;
-      }
-      ++docs;
-      // The same scan gives the keywords that occur at all (including vetoed
-      // and sub-threshold ones) and the tags that apply.
-      for (uint32_t p : t.worker->last_matches().touched) ++pattern_docs[p];
-      for (const auto& tag : it.tags) ++tag_docs[tag.tag];
+  const bool read = ForEachDocument(t, a, exit_code, [&](pipeline::Item& it, const std::set<std::string>*) {
+    if (!it.error.empty()) {
+      ++bad;
+      return;
     }
-  }
+    ++docs;
+    // The same scan gives the keywords that occur at all (including vetoed
+    // and sub-threshold ones) and the tags that apply.
+    for (uint32_t p : t.worker->last_matches().touched) ++pattern_docs[p];
+    for (const auto& tag : it.tags) ++tag_docs[tag.tag];
+  });
+  if (!read) return;
+  const bool json = a.json;
+  const size_t top = a.top;
   if (json) return PrintCoverageJson(t.rules(), docs, bad, tag_docs, pattern_docs);
   fmt::print("{} documents ({} undecodable)\n\nper-tag hit rate:\n", docs, bad);
   for (const auto& tag : t.rules().tags()) {
@@ -263,18 +321,29 @@ void RegisterRules(CLI::App& app, int* exit_code) {
   }
   {
     auto* cmd = rules->add_subcommand("coverage", "Per-tag hit rates and never-matching keywords on a corpus");
-    auto source = std::make_shared<std::string>();
-    auto format = std::make_shared<std::string>("auto");
-    auto top = std::make_shared<size_t>(20);
+    auto a = std::make_shared<CoverageArgs>();
     cmd->add_option("--rules", *dir, "rules directory")->default_str("rules/sets");
-    cmd->add_option("--source", *source, "file:PATH or PATH (JSON Lines, plain or .gz), - for stdin")->required();
-    cmd->add_option("--format", *format, "cls | eastmoney | ths | auto | map:FILE")->default_str("auto");
-    auto json = std::make_shared<bool>(false);
-    cmd->add_option("--top", *top, "how many frequent keywords to list")->default_str("20")
+    auto* source = cmd->add_option("--source", a->source, "file:PATH or PATH (JSON Lines, plain or .gz), - for stdin");
+    auto* gold = cmd->add_option("--gold", a->gold,
+                                 "hand-labelled items (tests/eval/gold_*.jsonl), instead of --source; with "
+                                 "--baseline, added and removed tags are also counted right or wrong");
+    source->excludes(gold);
+    cmd->add_option("--format", a->format, "cls | eastmoney | ths | auto | map:FILE")->default_str("auto");
+    cmd->add_option("--top", a->top, "how many frequent keywords to list")->default_str("20")
       ->check(UnsignedNumber());
-    cmd->add_flag("--json", *json, "one JSON object: documents, undecodable, tags {tag: docs}, keywords {kw: docs}");
-    cmd->callback([dir, source, format, top, json, exit_code] {
-      Coverage(*dir, *source, *format, *top, *json, exit_code);
+    cmd->add_option("--baseline", a->baseline,
+                    "another rules directory: report the tags the rules add and remove against it, and the "
+                    "keywords that add each tag (what a rule change, e.g. the mined vocabulary, brings)");
+    cmd->add_flag("--json", a->json,
+                  "one JSON object: documents, undecodable, tags {tag: docs}, keywords {kw: docs} (with "
+                  "--baseline: tags {tag: {added, removed}}, keywords [{tag, keyword, documents}])");
+    cmd->callback([dir, a, exit_code] {
+      if (a->source.empty() == a->gold.empty()) {
+        std::fprintf(stderr, "newsflow rules coverage: give --source or --gold\n");
+        *exit_code = 2;
+        return;
+      }
+      Coverage(*dir, *a, exit_code);
     });
   }
 }

@@ -1,0 +1,44 @@
+// rule_change.h — what a rule set adds and removes against a baseline rule
+// set, document by document, for `rules coverage --baseline DIR`.
+//
+// For each document both rule sets tag, a tag the rules give and the baseline
+// does not is "added"; each distinct keyword (or feed label) among that tag's
+// spans is credited with the document. A tag the baseline gives and the
+// rules do not is "removed". With gold labels (hand-labelled items), each
+// added or removed tag is also counted right or wrong: an added tag is right
+// when the gold has it, a removed one when the gold does not.
+// Ownership/threads: a plain accumulator, used by one thread. No errors.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "pipeline/job/batch.h"
+
+namespace newsflow::cli {
+
+class RuleChange {
+ public:
+  struct Count {
+    uint64_t documents = 0, right = 0, wrong = 0;
+  };
+
+  // One document tagged by the rules (`now`) and by the baseline (`before`);
+  // `gold` is null for unlabelled text.
+  void Add(const pipeline::Item& now, const pipeline::Item& before, const std::set<std::string>* gold);
+
+  // Prints the figures (text, or one JSON object with `json`).
+  void Print(const std::string& version, const std::string& baseline_version, bool json) const;
+
+  uint64_t documents = 0, undecodable = 0;
+
+ private:
+  bool with_gold_ = false;
+  std::map<std::string, Count> added_, removed_;                        // tag -> documents
+  std::map<std::pair<std::string, std::string>, Count> by_keyword_;     // (tag, keyword) -> documents
+};
+
+}  // namespace newsflow::cli
