@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <set>
 #include <limits>
@@ -97,6 +98,24 @@ class JsonObject {
     uint64_t v = 0;
     if (!ok_ || root_["families"][family][field].get(v)) return 0;
     return v;
+  }
+  // The number at a path of object keys (e.g. {"tags", "cluster:ai", "added",
+  // "documents"}), UINT64_MAX when it is missing or not one.
+  uint64_t UintAt(std::initializer_list<std::string_view> path) const {
+    if (!ok_) return UINT64_MAX;
+    simdjson::dom::element e = root_;
+    for (auto k : path)
+      if (e[k].get(e)) return UINT64_MAX;
+    uint64_t v = 0;
+    return e.get(v) ? UINT64_MAX : v;
+  }
+  // The objects of an array field, each as its own JsonObject.
+  std::vector<JsonObject> Objects(const char* field) const {
+    std::vector<JsonObject> out;
+    simdjson::dom::array a;
+    if (!ok_ || root_[field].get(a)) return out;
+    for (auto e : a) out.push_back(Of(simdjson::minify(e)));
+    return out;
   }
   // `field`.`key` of an object of counts (e.g. tag_counts), 0 if absent.
   uint64_t Count(const char* field, const std::string& key) const {

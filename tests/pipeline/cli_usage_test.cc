@@ -43,6 +43,8 @@ TEST(CliUsage, BadValuesExitTwo) {
       Newsflow() + " run -q --db " + db + " --source kafka://nohost",
       Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/t?nokv'",
       Newsflow() + " rules coverage --source /dev/null --top -1",
+      Newsflow() + " rules coverage",                                   // neither --source nor --gold
+      Newsflow() + " rules coverage --source /dev/null --gold /dev/null",  // both
       Newsflow() + " produce --broker h:1 --topic t --rate nan /dev/null",
       Newsflow() + " produce --broker h:1 --topic t --rate inf/s /dev/null",
       Newsflow() + " produce --broker h:1 --topic t --rate fast /dev/null",

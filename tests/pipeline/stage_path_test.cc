@@ -4,6 +4,7 @@
 // compared with the tags the run stored.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -81,6 +82,45 @@ TEST_F(StagePath, CoverageCountsTheRunsTags) {
     for (const auto& t : tags) ++per_tag[t];
   ASSERT_FALSE(per_tag.empty());
   for (const auto& [tag, n] : per_tag) EXPECT_EQ(cov.Count("tags", tag), n) << tag;
+}
+
+TEST_F(StagePath, CoverageAgainstABaselineCountsWhatTheChangeAddsAndRemoves) {
+  // The baseline lacks projects.yaml (project:/program: tags, which no feed
+  // label maps to): against it the rules add exactly the project and program
+  // tags the run stored, each credited to keywords that hit, and remove
+  // nothing; the other way round they are removed.
+  const std::string without = testing::CopyRules(tmp_);
+  ASSERT_TRUE(std::filesystem::remove(without + "/projects.yaml"));
+  std::map<std::string, uint64_t> projects;  // project/program tag -> stored documents
+  for (const auto& [key, tags] : stored_)
+    for (const auto& t : tags)
+      if (t.rfind("project:", 0) == 0 || t.rfind("program:", 0) == 0) ++projects[t];
+  ASSERT_FALSE(projects.empty());
+  const std::string base = Newsflow() + " rules coverage --json --format ths --source " + fixture_;
+  auto r = RunShell(base + " --rules " + Rules() + " --baseline " + without);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto cov = JsonObject::LastLine(r.out);
+  EXPECT_EQ(cov.Uint("documents"), stored_.size());
+  EXPECT_FALSE(cov.Bool("gold"));
+  std::map<std::string, uint64_t> credited;  // tag -> the largest keyword count
+  for (const auto& k : cov.Objects("keywords")) {
+    EXPECT_TRUE(projects.count(k.String("tag"))) << k.String("tag") << " " << k.String("keyword");
+    credited[k.String("tag")] = std::max(credited[k.String("tag")], k.Uint("documents"));
+  }
+  for (const auto& [tag, n] : projects) {
+    EXPECT_EQ(cov.UintAt({"tags", tag, "added", "documents"}), n) << tag;
+    EXPECT_EQ(cov.UintAt({"tags", tag, "removed", "documents"}), 0u) << tag;
+    EXPECT_GE(credited[tag], 1u) << tag;
+    EXPECT_LE(credited[tag], n) << tag;
+  }
+  r = RunShell(base + " --rules " + without + " --baseline " + Rules());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  cov = JsonObject::LastLine(r.out);
+  EXPECT_TRUE(cov.Objects("keywords").empty());
+  for (const auto& [tag, n] : projects) {
+    EXPECT_EQ(cov.UintAt({"tags", tag, "removed", "documents"}), n) << tag;
+    EXPECT_EQ(cov.UintAt({"tags", tag, "added", "documents"}), 0u) << tag;
+  }
 }
 
 TEST_F(StagePath, EvalAgreesWithTheRunPerfectly) {
