@@ -71,7 +71,12 @@ def primary_rules(rules_dir, skip):
 
 
 def flow(items):
-    return "[" + ", ".join(json.dumps(x, ensure_ascii=False) for x in items) + "]"
+    """A YAML flow list; a `{kw, case}` keyword keeps its case flag."""
+    def one(x):
+        if isinstance(x, dict):
+            return "{kw: " + json.dumps(x["kw"], ensure_ascii=False) + (", case: true}" if x.get("case") else "}")
+        return json.dumps(x, ensure_ascii=False)
+    return "[" + ", ".join(one(x) for x in items) + "]"
 
 
 def render(accepted, first):
@@ -86,8 +91,7 @@ def render(accepted, first):
         out.append(f"    any: {flow(accepted[tag])}\n")
         for key in ("not", "except"):
             if rule.get(key):
-                words = [w["kw"] if isinstance(w, dict) else str(w) for w in rule[key]]
-                out.append(f"    {key}: {flow(words)}\n")
+                out.append(f"    {key}: {flow(rule[key])}\n")
         p = rule["provenance"][0]
         out.append("    provenance:\n")
         out.append(f"      - seed: {p['seed']}\n")
