@@ -15,13 +15,17 @@ Input: the stored documents of a run over the corpus, as `newsflow query
 one of them).
 
 Held-out text is never mined: documents dated in held-out set 2's window
-(2026-07-16 .. 2026-07-31, every feed) and every key of a gold_holdout*.jsonl
-are dropped before counting, so neither their statistics nor their text can
-reach a candidate or a review sample.
+(2026-07-16 .. 2026-07-31, every feed), every key of a gold_holdout*.jsonl,
+and every copy of a held-out item in another feed (a document of the same
+story, as the run assigned it, or with the same title up to spaces and
+punctuation) are dropped before counting, so neither their statistics nor
+their text can reach a candidate or a review sample. `--write-corpus PATH`
+writes what is left (the same JSON lines), which is the only file a review
+may read.
 
-  newsflow run -q --no-stories --source file:all3.jsonl --db D
+  newsflow run -q --source file:all3.jsonl --db D     # with story ids
   newsflow query --db D --json --limit 0 > tagged.jsonl
-  rules/tools/mine_vocabulary.py tagged.jsonl --out candidates.json
+  rules/tools/mine_vocabulary.py tagged.jsonl --out candidates.json --write-corpus reviewable.jsonl
 
 Deterministic: the same input gives the same candidates, samples included
 (samples are the first documents in key order).
@@ -44,9 +48,9 @@ HELDOUT2_TO = "2026-07-31"
 def rule_keywords(rules_dir):
     """tag -> set of keyword strings (any/all/regex literals), every rule of the tag."""
     out = collections.defaultdict(set)
-    for path in sorted(glob.glob(os.path.join(rules_dir, "*.yaml"))):
-        with open(path, encoding="utf-8") as f:
-            doc = yaml.safe_load(f) or {}
+    for name in sorted(n for n in os.listdir(rules_dir) if n.lower().endswith((".yaml", ".yml"))):
+        with open(os.path.join(rules_dir, name), encoding="utf-8") as f:
+            doc = yaml.load(f, Loader=yaml.BaseLoader) or {}  # every scalar a string, as yaml-cpp reads it
         for rule in doc.get("rules") or []:
             kws = list(rule.get("any") or [])
             for group in rule.get("all") or []:
@@ -56,12 +60,32 @@ def rule_keywords(rules_dir):
     return out
 
 
-def heldout_keys(gold_dir):
-    keys = set()
+def heldout_items(gold_dir):
+    """Keys and normalized titles of every held-out item."""
+    keys, titles = set(), set()
     for path in sorted(glob.glob(os.path.join(gold_dir, "gold_holdout*.jsonl"))):
         with open(path, encoding="utf-8") as f:
-            keys.update(json.loads(line)["key"] for line in f if line.strip())
-    return keys
+            for line in f:
+                if line.strip():
+                    g = json.loads(line)
+                    keys.add(g["key"])
+                    t = title_key(g.get("title") or "", g.get("body") or "")
+                    if t:
+                        titles.add(t)
+    return keys, titles
+
+
+NOT_TITLE = re.compile(r"[\s\W_]+")
+BRACKET = re.compile(r"^\s*【([^】]*)】")
+
+
+def title_key(title, body):
+    """The title (or a body's 【…】 headline) without spaces and punctuation; '' when under 6 characters."""
+    if not title.strip():
+        m = BRACKET.match(body)
+        title = m.group(1) if m else ""
+    t = NOT_TITLE.sub("", title)
+    return t if len(t) >= 6 else ""
 
 
 def grams(text, lo, hi):
@@ -152,24 +176,37 @@ def main():
     ap.add_argument("--per-tag", type=int, default=12)
     ap.add_argument("--samples", type=int, default=6, help="untagged documents shown per candidate")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--write-corpus", help="write the documents left after the held-out drop (for reviewers)")
     args = ap.parse_args()
 
     keywords = rule_keywords(args.rules)
     reviewed = reviewed_terms(args.skip_reviewed)
-    drop = heldout_keys(args.gold_dir)
+    drop, drop_titles = heldout_items(args.gold_dir)
+    with open(args.tagged, encoding="utf-8") as f:
+        lines = f.readlines()
+    drop_stories = set()
+    for line in lines:
+        d = json.loads(line)
+        if d["key"] in drop and d.get("story"):
+            drop_stories.add(d["story"])
     docs = []
     dropped = 0
-    with open(args.tagged, encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            day = d.get("time", "")[:10]
-            if d["key"] in drop or HELDOUT2_FROM <= day <= HELDOUT2_TO:
-                dropped += 1
-                continue
-            text = (d.get("title") or "") + "\n" + (d.get("body") or "")
-            tags = {t for t in d.get("tags", []) if t.startswith(("cluster:", "theme:"))}
-            docs.append((d["key"], text, tags))
+    kept_lines = []
+    for line in lines:
+        d = json.loads(line)
+        day = d.get("time", "")[:10]
+        if (d["key"] in drop or HELDOUT2_FROM <= day <= HELDOUT2_TO or d.get("story") in drop_stories
+                or title_key(d.get("title") or "", d.get("body") or "") in drop_titles):
+            dropped += 1
+            continue
+        kept_lines.append(line)
+        text = (d.get("title") or "") + "\n" + (d.get("body") or "")
+        tags = {t for t in d.get("tags", []) if t.startswith(("cluster:", "theme:"))}
+        docs.append((d["key"], text, tags))
     docs.sort(key=lambda x: x[0])
+    if args.write_corpus:
+        with open(args.write_corpus, "w", encoding="utf-8") as f:
+            f.writelines(kept_lines)
     print(f"mine_vocabulary: {len(docs)} documents ({dropped} held-out ones dropped)", file=sys.stderr)
 
     # Pass 1: n-gram document frequency inside each tag's documents.
