@@ -224,7 +224,7 @@ void CoverageAgainstBaseline(const std::string& dir, const CoverageArgs& a, int*
     *exit_code = 1;
     return;
   }
-  RuleChange change;
+  RuleChange change(base.rules().rule_set());
   const bool read = ForEachDocument(t, a, exit_code, [&](pipeline::Item& it, const std::set<std::string>* gold) {
     if (!it.error.empty()) {
       ++change.undecodable;
@@ -331,15 +331,26 @@ void RegisterRules(CLI::App& app, int* exit_code) {
     cmd->add_option("--format", a->format, "cls | eastmoney | ths | auto | map:FILE")->default_str("auto");
     cmd->add_option("--top", a->top, "how many frequent keywords to list")->default_str("20")
       ->check(UnsignedNumber());
-    cmd->add_option("--baseline", a->baseline,
+    auto* baseline = cmd->add_option("--baseline", a->baseline,
                     "another rules directory: report the tags the rules add and remove against it, and the "
                     "keywords that add each tag (what a rule change, e.g. the mined vocabulary, brings)");
     cmd->add_flag("--json", a->json,
                   "one JSON object: documents, undecodable, tags {tag: docs}, keywords {kw: docs} (with "
                   "--baseline: tags {tag: {added, removed}}, keywords [{tag, keyword, documents}])");
-    cmd->callback([dir, a, exit_code] {
+    cmd->callback([dir, a, baseline, exit_code] {
       if (a->source.empty() == a->gold.empty()) {
         std::fprintf(stderr, "newsflow rules coverage: give --source or --gold\n");
+        *exit_code = 2;
+        return;
+      }
+      if (baseline->count() && a->baseline.empty()) {
+        std::fprintf(stderr, "newsflow rules coverage: --baseline needs a rules directory\n");
+        *exit_code = 2;
+        return;
+      }
+      pipeline::FormatSpec spec;  // a usage error, before any rules load (and for --gold too)
+      if (Status st = pipeline::ParseFormatSpec(a->format, &spec); !st.ok()) {
+        std::fprintf(stderr, "newsflow rules coverage: %s\n", st.message().c_str());
         *exit_code = 2;
         return;
       }

@@ -26,7 +26,19 @@ std::string CountJson(const RuleChange::Count& c, bool with_gold) {
                    : fmt::format("\"documents\":{}", c.documents);
 }
 
+std::string LabelEvidence(const std::string& name) { return fmt::format("label:{}", name); }
+
 }  // namespace
+
+RuleChange::RuleChange(const rules::RuleSet& baseline) {
+  for (const auto& r : baseline.rules) {
+    for (const auto& k : r.any) baseline_evidence_.insert({r.tag, k.text});
+    for (const auto& group : r.all)
+      for (const auto& k : group) baseline_evidence_.insert({r.tag, k.text});
+  }
+  for (const auto& l : baseline.labels)
+    for (const auto& t : l.tags) baseline_evidence_.insert({t, LabelEvidence(l.name)});
+}
 
 void RuleChange::Add(const pipeline::Item& now, const pipeline::Item& before, const std::set<std::string>* gold) {
   ++documents;
@@ -41,8 +53,9 @@ void RuleChange::Add(const pipeline::Item& now, const pipeline::Item& before, co
     Credit(&added_[t.tag], gold, right);
     std::set<std::string> keywords;
     for (const auto& sp : t.spans)
-      keywords.insert(sp.field == storage::Field::kLabel ? fmt::format("label:{}", sp.keyword) : sp.keyword);
-    for (const auto& k : keywords) Credit(&by_keyword_[{t.tag, k}], gold, right);
+      keywords.insert(sp.field == storage::Field::kLabel ? LabelEvidence(sp.keyword) : sp.keyword);
+    for (const auto& k : keywords)
+      if (!baseline_evidence_.count({t.tag, k})) Credit(&by_keyword_[{t.tag, k}], gold, right);
   }
   for (const auto& tag : had)
     if (!has.count(tag)) Credit(&removed_[tag], gold, gold && !gold->count(tag));
@@ -91,7 +104,7 @@ void RuleChange::Print(const std::string& version, const std::string& baseline_v
     fmt::print("  {:45} added {}   removed {}\n", tag, Figures(a == added_.end() ? Count{} : a->second, with_gold_),
                Figures(r == removed_.end() ? Count{} : r->second, with_gold_));
   }
-  fmt::print("\nkeywords that add a tag (documents):\n");
+  fmt::print("\nkeywords the baseline lacks that add a tag (documents):\n");
   for (const auto& [k, c] : kw) fmt::print("  {:45} {:20} {}\n", k.first, k.second, Figures(c, with_gold_));
 }
 

@@ -3,8 +3,9 @@
 //
 // For each document both rule sets tag, a tag the rules give and the baseline
 // does not is "added"; each distinct keyword (or feed label) among that tag's
-// spans is credited with the document. A tag the baseline gives and the
-// rules do not is "removed". With gold labels (hand-labelled items), each
+// spans that the baseline does not have for that tag is credited with the
+// document (evidence the baseline already had is not what the change adds).
+// A tag the baseline gives and the rules do not is "removed". With gold labels (hand-labelled items), each
 // added or removed tag is also counted right or wrong: an added tag is right
 // when the gold has it, a removed one when the gold does not.
 // Ownership/threads: a plain accumulator, used by one thread. No errors.
@@ -16,12 +17,17 @@
 #include <string>
 #include <utility>
 
+#include "newsflow/rules/rule_set.h"
 #include "pipeline/job/batch.h"
 
 namespace newsflow::cli {
 
 class RuleChange {
  public:
+  // `baseline`: the rule set compared against; its keywords and label names
+  // per tag are the evidence it already had.
+  explicit RuleChange(const rules::RuleSet& baseline);
+
   struct Count {
     uint64_t documents = 0, right = 0, wrong = 0;
   };
@@ -37,6 +43,7 @@ class RuleChange {
 
  private:
   bool with_gold_ = false;
+  std::set<std::pair<std::string, std::string>> baseline_evidence_;  // (tag, keyword or "label:NAME")
   std::map<std::string, Count> added_, removed_;                        // tag -> documents
   std::map<std::pair<std::string, std::string>, Count> by_keyword_;     // (tag, keyword) -> documents
 };

@@ -45,6 +45,8 @@ TEST(CliUsage, BadValuesExitTwo) {
       Newsflow() + " rules coverage --source /dev/null --top -1",
       Newsflow() + " rules coverage",                                   // neither --source nor --gold
       Newsflow() + " rules coverage --source /dev/null --gold /dev/null",  // both
+      Newsflow() + " rules coverage --gold /dev/null --format bogus",
+      Newsflow() + " rules coverage --gold /dev/null --baseline ''",
       Newsflow() + " produce --broker h:1 --topic t --rate nan /dev/null",
       Newsflow() + " produce --broker h:1 --topic t --rate inf/s /dev/null",
       Newsflow() + " produce --broker h:1 --topic t --rate fast /dev/null",

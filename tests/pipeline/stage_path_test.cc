@@ -123,6 +123,55 @@ TEST_F(StagePath, CoverageAgainstABaselineCountsWhatTheChangeAddsAndRemoves) {
   }
 }
 
+TEST_F(StagePath, CoverageAgainstABaselineOnGoldCountsRightAndWrong) {
+  // The same change over gold items: every other stored project/program tag
+  // is labelled, so half the added tags are right (the gold has them) and
+  // half wrong; removed the other way round, a removal is right where the
+  // gold lacks the tag.
+  const std::string without = testing::CopyRules(tmp_);
+  ASSERT_TRUE(std::filesystem::remove(without + "/projects.yaml"));
+  std::map<std::string, uint64_t> stored, labelled;  // tag -> documents
+  std::ofstream gold(tmp_.path("gold.jsonl"), std::ios::binary);
+  size_t n = 0;
+  for (const auto& d : docs_) {
+    std::string line = "{\"key\":";
+    AppendJsonString(&line, d.key);
+    line += ",\"title\":";
+    AppendJsonString(&line, d.title);
+    line += ",\"body\":";
+    AppendJsonString(&line, d.body);
+    line += ",\"labels\":[";
+    bool first = true;
+    for (const auto& t : stored_.at(d.key)) {
+      if (t.rfind("project:", 0) != 0 && t.rfind("program:", 0) != 0) continue;
+      ++stored[t];
+      if (n++ % 2) continue;
+      ++labelled[t];
+      line += std::string(first ? "" : ",") + "{\"tag\":\"" + t + "\",\"evidence\":\"\"}";
+      first = false;
+    }
+    gold << line << "]}\n";
+  }
+  gold.close();
+  ASSERT_GT(n, 3u);
+  const std::string cmd = Newsflow() + " rules coverage --json --gold " + tmp_.path("gold.jsonl");
+  auto r = RunShell(cmd + " --rules " + Rules() + " --baseline " + without);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto cov = JsonObject::LastLine(r.out);
+  EXPECT_TRUE(cov.Bool("gold"));
+  for (const auto& [tag, count] : stored) {
+    EXPECT_EQ(cov.UintAt({"tags", tag, "added", "right"}), labelled[tag]) << tag;
+    EXPECT_EQ(cov.UintAt({"tags", tag, "added", "wrong"}), count - labelled[tag]) << tag;
+  }
+  r = RunShell(cmd + " --rules " + without + " --baseline " + Rules());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  cov = JsonObject::LastLine(r.out);
+  for (const auto& [tag, count] : stored) {
+    EXPECT_EQ(cov.UintAt({"tags", tag, "removed", "right"}), count - labelled[tag]) << tag;
+    EXPECT_EQ(cov.UintAt({"tags", tag, "removed", "wrong"}), labelled[tag]) << tag;
+  }
+}
+
 TEST_F(StagePath, EvalAgreesWithTheRunPerfectly) {
   // A gold file whose labels are what the run stored: eval, tagging through
   // the same path, must find every label and nothing else.
