@@ -98,22 +98,25 @@ def grams(text, lo, hi):
     return out
 
 
+def occurrences(texts, term):
+    """(text, index) of every occurrence of the term, overlapping ones included."""
+    for text in texts:
+        i = text.find(term)
+        while i >= 0:
+            yield text, i
+            i = text.find(term, i + 1)
+
+
 def dominant_neighbour_share(texts, term):
     """Largest share of one character to the left and to the right of the term's occurrences.
 
     A word is followed and preceded by many different characters; a fragment
     of a longer word (空航 of 航空航天) by mostly the same one."""
     left, right = collections.Counter(), collections.Counter()
-    for text in texts:
-        start = 0
-        while True:
-            i = text.find(term, start)
-            if i < 0:
-                break
-            left[text[i - 1] if i > 0 else "^"] += 1
-            j = i + len(term)
-            right[text[j] if j < len(text) else "$"] += 1
-            start = i + 1
+    for text, i in occurrences(texts, term):
+        left[text[i - 1] if i > 0 else "^"] += 1
+        j = i + len(term)
+        right[text[j] if j < len(text) else "$"] += 1
     def share(c):
         total = sum(c.values())
         return max(c.values()) / total if total else 1.0
@@ -126,15 +129,9 @@ COMPANY_SUFFIXES = ("科技", "股份", "集团", "公司", "控股", "电子", 
 def company_stem_share(texts, term):
     """Share of the term's occurrences followed by a company suffix (宇树 in 宇树科技)."""
     n = stems = 0
-    for text in texts:
-        start = 0
-        while True:
-            i = text.find(term, start)
-            if i < 0:
-                break
-            n += 1
-            stems += text.startswith(COMPANY_SUFFIXES, i + len(term))
-            start = i + 1
+    for text, i in occurrences(texts, term):
+        n += 1
+        stems += text.startswith(COMPANY_SUFFIXES, i + len(term))
     return stems / n if n else 0.0
 
 

@@ -11,23 +11,16 @@
 
 #include "pipeline/decode/decoder.h"
 #include "pipeline/job/tagger.h"
+#include "tag_worker_util.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
 namespace {
 
 using testing::ReadLines;
+constexpr auto Worker = testing::OpenTagWorker;
 using testing::SourcePath;
 using testing::TempDir;
-
-std::unique_ptr<TagWorker> Worker(const std::string& rules_dir, std::shared_ptr<const Tagger>* tagger) {
-  TaggerOptions o;
-  o.rules_dir = rules_dir;
-  EXPECT_TRUE(Tagger::Open(o, tagger).ok());
-  std::unique_ptr<TagWorker> w;
-  EXPECT_TRUE((*tagger)->NewWorker(&w).ok());
-  return w;
-}
 
 TEST(FeedLabels, TheTableAddsItsEntriesWeightsAndNothingElse) {
   TempDir tmp;

@@ -29,6 +29,23 @@ bool Scored(const std::string& tag) {
   return tag.rfind("cluster:", 0) == 0 || tag.rfind("theme:", 0) == 0 || tag.rfind("region:", 0) == 0;
 }
 
+// A gold line (eval's format) for a fixture document with these labels.
+std::string GoldLine(const Document& d, const std::vector<std::string>& labels) {
+  std::string line = "{\"key\":";
+  AppendJsonString(&line, d.key);
+  line += ",\"title\":";
+  AppendJsonString(&line, d.title);
+  line += ",\"body\":";
+  AppendJsonString(&line, d.body);
+  line += ",\"labels\":[";
+  for (size_t i = 0; i < labels.size(); ++i) {
+    line += i ? ",{\"tag\":" : "{\"tag\":";
+    AppendJsonString(&line, labels[i]);
+    line += ",\"evidence\":\"\"}";
+  }
+  return line + "]}\n";
+}
+
 class StagePath : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -134,23 +151,15 @@ TEST_F(StagePath, CoverageAgainstABaselineOnGoldCountsRightAndWrong) {
   std::ofstream gold(tmp_.path("gold.jsonl"), std::ios::binary);
   size_t n = 0;
   for (const auto& d : docs_) {
-    std::string line = "{\"key\":";
-    AppendJsonString(&line, d.key);
-    line += ",\"title\":";
-    AppendJsonString(&line, d.title);
-    line += ",\"body\":";
-    AppendJsonString(&line, d.body);
-    line += ",\"labels\":[";
-    bool first = true;
+    std::vector<std::string> labels;
     for (const auto& t : stored_.at(d.key)) {
       if (t.rfind("project:", 0) != 0 && t.rfind("program:", 0) != 0) continue;
       ++stored[t];
       if (n++ % 2) continue;
       ++labelled[t];
-      line += std::string(first ? "" : ",") + "{\"tag\":\"" + t + "\",\"evidence\":\"\"}";
-      first = false;
+      labels.push_back(t);
     }
-    gold << line << "]}\n";
+    gold << GoldLine(d, labels);
   }
   gold.close();
   ASSERT_GT(n, 3u);
@@ -178,21 +187,11 @@ TEST_F(StagePath, EvalAgreesWithTheRunPerfectly) {
   std::ofstream gold(tmp_.path("gold.jsonl"), std::ios::binary);
   size_t labels = 0;
   for (const auto& d : docs_) {
-    std::string line = "{\"key\":";
-    AppendJsonString(&line, d.key);
-    line += ",\"title\":";
-    AppendJsonString(&line, d.title);
-    line += ",\"body\":";
-    AppendJsonString(&line, d.body);
-    line += ",\"labels\":[";
-    bool first = true;
-    for (const auto& t : stored_.at(d.key)) {
-      if (!Scored(t)) continue;
-      line += std::string(first ? "" : ",") + "{\"tag\":\"" + t + "\",\"evidence\":\"\"}";
-      first = false;
-      ++labels;
-    }
-    gold << line << "]}\n";
+    std::vector<std::string> scored;
+    for (const auto& t : stored_.at(d.key))
+      if (Scored(t)) scored.push_back(t);
+    labels += scored.size();
+    gold << GoldLine(d, scored);
   }
   gold.close();
   ASSERT_GT(labels, 10u);
