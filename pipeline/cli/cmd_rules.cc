@@ -173,6 +173,7 @@ void PrintCoverageJson(const rules::CompiledRules& rules, uint64_t docs, uint64_
 
 struct CoverageArgs {
   std::string source, format = "auto", baseline;
+  pipeline::FormatSpec spec;  // --format, parsed by the command's callback
   std::vector<std::string> gold;
   size_t top = 20;
   bool json = false;
@@ -196,17 +197,15 @@ bool ForEachDocument(OfflineTagger& t, const CoverageArgs& a, int* exit_code, Fn
     }
     return true;
   }
-  pipeline::FormatSpec spec;
   std::unique_ptr<pipeline::Source> src;
-  Status st = pipeline::ParseFormatSpec(a.format, &spec);
-  if (st.ok())
-    st = pipeline::OpenLineSource(a.source.rfind("file:", 0) == 0 ? a.source.substr(5) : a.source, {}, &src);
+  Status st =
+      pipeline::OpenLineSource(a.source.rfind("file:", 0) == 0 ? a.source.substr(5) : a.source, {}, &src);
   if (!st.ok()) {
     std::fprintf(stderr, "newsflow rules coverage: %s\n", st.message().c_str());
     *exit_code = st.IsInvalidArgument() ? 2 : 1;
     return false;
   }
-  pipeline::DecodeStage decode(spec, {});
+  pipeline::DecodeStage decode(a.spec, {});
   for (pipeline::Batch b; src->Next(&b);) {
     for (auto& it : b.items) {
       decode.Run(it);
@@ -230,10 +229,9 @@ void CoverageAgainstBaseline(const std::string& dir, const CoverageArgs& a, int*
       ++change.undecodable;
       return;
     }
-    // Both sets tag the same title, body and labels, as a run would.
+    // The baseline tags the same title, body and labels the rules just tagged.
     const pipeline::Item before = base.worker->TagText(it.doc.title, it.doc.body, it.doc.labels);
-    const pipeline::Item now = gold ? std::move(it) : t.worker->TagText(it.doc.title, it.doc.body, it.doc.labels);
-    change.Add(now, before, gold);
+    change.Add(it, before, gold);
   });
   if (read) change.Print(t.tagger->version(), base.tagger->version(), a.json);
 }
@@ -348,8 +346,8 @@ void RegisterRules(CLI::App& app, int* exit_code) {
         *exit_code = 2;
         return;
       }
-      pipeline::FormatSpec spec;  // a usage error, before any rules load (and for --gold too)
-      if (Status st = pipeline::ParseFormatSpec(a->format, &spec); !st.ok()) {
+      // A usage error, before any rules load (and for --gold too).
+      if (Status st = pipeline::ParseFormatSpec(a->format, &a->spec); !st.ok()) {
         std::fprintf(stderr, "newsflow rules coverage: %s\n", st.message().c_str());
         *exit_code = 2;
         return;

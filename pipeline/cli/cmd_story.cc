@@ -28,6 +28,7 @@
 #include <unordered_set>
 
 #include "commands.h"
+#include "json_lines.h"
 #include "newsflow/storage/store.h"
 #include "pipeline/normalize/normalizer.h"
 #include "pipeline/sink/record_json.h"
@@ -63,30 +64,22 @@ Status ReadSide(simdjson::dom::element e, PairSide* out) {
 }
 
 Status LoadPairs(const std::string& path, std::vector<LabelledPair>* out) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read " + path);
-  simdjson::dom::parser parser;
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.empty()) continue;
-    simdjson::dom::element e;
+  return ForEachJsonLine(path, [out](simdjson::dom::element e) {
     std::string_view sv;
     LabelledPair p;
-    auto where = [&](const Status& s) { return Status::InvalidArgument(fmt::format("{}:{}: {}", path, n, s.message())); };
-    if (auto ec = parser.parse(line).get(e)) return where(Status::InvalidArgument(simdjson::error_message(ec)));
-    if (e["pair_id"].get(sv)) return where(Status::InvalidArgument("missing pair_id"));
+    if (e["pair_id"].get(sv)) return Status::InvalidArgument("missing pair_id");
     p.id = sv;
     if (e["label"].get(sv) || (sv != "same" && sv != "different")) {
-      return where(Status::InvalidArgument("label must be \"same\" or \"different\""));
+      return Status::InvalidArgument("label must be \"same\" or \"different\"");
     }
     p.same = sv == "same";
     simdjson::dom::element a, b;
-    if (e["a"].get(a) || e["b"].get(b)) return where(Status::InvalidArgument("missing a or b"));
-    if (Status s = ReadSide(a, &p.a); !s.ok()) return where(s);
-    if (Status s = ReadSide(b, &p.b); !s.ok()) return where(s);
+    if (e["a"].get(a) || e["b"].get(b)) return Status::InvalidArgument("missing a or b");
+    NEWSFLOW_RETURN_IF_ERROR(ReadSide(a, &p.a));
+    NEWSFLOW_RETURN_IF_ERROR(ReadSide(b, &p.b));
     out->push_back(std::move(p));
-  }
-  return Status::OK();
+    return Status::OK();
+  });
 }
 
 std::string FeatureLine(const LabelledPair& p, const pipeline::PairFeatures& f, const pipeline::StoryModel& model) {

@@ -1,56 +1,38 @@
 // gold_set.cc — reading hand-labelled items (see gold_set.h).
 #include "gold_set.h"
 
-#include <fmt/format.h>
-#include <simdjson.h>
-
-#include <fstream>
+#include "json_lines.h"
 
 namespace newsflow::cli {
 
 Status LoadGold(const std::string& path, std::vector<GoldItem>* out) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read " + path);
-  simdjson::dom::parser parser;
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.empty()) continue;
-    simdjson::dom::element e;
-    if (auto ec = parser.parse(line).get(e)) {
-      return Status::InvalidArgument(fmt::format("{}:{}: {}", path, n, simdjson::error_message(ec)));
-    }
+  return ForEachJsonLine(path, [out](simdjson::dom::element e) {
     GoldItem g;
     std::string_view sv;
-    if (e["key"].get(sv)) {
-      return Status::InvalidArgument(fmt::format("{}:{}: missing key", path, n));
-    }
+    if (e["key"].get(sv)) return Status::InvalidArgument("missing key");
     g.key = sv;
     if (!e["title"].get(sv)) g.title = sv;
     if (!e["body"].get(sv)) g.body = sv;
     simdjson::dom::array labels;
-    if (e["labels"].get(labels)) {
-      return Status::InvalidArgument(fmt::format("{}:{}: missing labels", path, n));
-    }
+    if (e["labels"].get(labels)) return Status::InvalidArgument("missing labels");
     simdjson::dom::array feed_labels;  // optional: {field, name} as the feed sent them
     if (!e["feed_labels"].get(feed_labels)) {
       for (auto l : feed_labels) {
         std::string_view field, name;
         if (l["field"].get(field) || l["name"].get(name))
-          return Status::InvalidArgument(fmt::format("{}:{}: a feed label needs field and name", path, n));
+          return Status::InvalidArgument("a feed label needs field and name");
         g.feed_labels.push_back({std::string(field), std::string(name)});
       }
     }
     for (auto l : labels) {
-      if (l["tag"].get(sv)) {
-        return Status::InvalidArgument(fmt::format("{}:{}: label without tag", path, n));
-      }
+      if (l["tag"].get(sv)) return Status::InvalidArgument("label without tag");
       const std::string tag(sv);
       g.labels.insert(tag);
       if (!l["evidence"].get(sv)) g.evidence[tag] = sv;
     }
     out->push_back(std::move(g));
-  }
-  return Status::OK();
+    return Status::OK();
+  });
 }
 
 Status LoadGoldFiles(const std::vector<std::string>& paths, std::vector<GoldItem>* out) {
