@@ -7,12 +7,12 @@
 // are right more often than wrong (below one in two they would lower F1 at
 // the rule set's ~0.95).
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <filesystem>
 #include <map>
 #include <set>
 
+#include "pipeline/cli/gold_set.h"
 #include "pipeline/job/tagger.h"
 #include "tag_worker_util.h"
 #include "test_util.h"
@@ -20,33 +20,17 @@
 namespace newsflow::pipeline {
 namespace {
 
-using testing::ReadLines;
 constexpr auto Worker = testing::OpenTagWorker;
 using testing::SourcePath;
 using testing::TempDir;
 
-struct GoldLine {
-  std::string key, title, body;
-  std::vector<FeedLabel> labels;
-  std::map<std::string, std::string> gold;  // tag -> evidence
-};
+using cli::GoldItem;
 
-GoldLine ParseGold(simdjson::dom::parser& parser, const std::string& line) {
-  GoldLine g;
-  simdjson::dom::element e = parser.parse(line).value();
-  g.key = std::string(e["key"].get_string().value());
-  g.title = std::string(e["title"].get_string().value());
-  g.body = std::string(e["body"].get_string().value());
-  simdjson::dom::array fl;
-  if (!e["feed_labels"].get(fl))
-    for (auto l : fl)
-      g.labels.push_back({std::string(l["field"].get_string().value()), std::string(l["name"].get_string().value())});
-  for (auto l : e["labels"].get_array()) {
-    std::string_view ev;
-    if (l["evidence"].get(ev)) ev = "";
-    g.gold[std::string(l["tag"].get_string().value())] = std::string(ev);
-  }
-  return g;
+// The items of a gold file (the CLI's reader, as `eval` reads them).
+std::vector<GoldItem> Gold(const std::string& path) {
+  std::vector<GoldItem> items;
+  EXPECT_TRUE(cli::LoadGold(path, &items).ok()) << path;
+  return items;
 }
 
 bool HasTag(const Item& it, const std::string& tag, const std::string& keyword) {
@@ -106,19 +90,18 @@ TEST(MinedVocabulary, AddsOnlyTagsItsOwnTermsEvidenceAndMostAreRightOnTheDevSet)
   }
   ASSERT_FALSE(terms.empty());
 
-  simdjson::dom::parser parser;
   // The items the review read as the tag: the vocabulary brings it, the rules alone do not,
   // unless one of the tag's denials vetoes it (通鼎互联 "不涉及光模块" beside 光棒: the
   // vocabulary keeps the tag's vetoes, so the item stays untagged, as the rules have it).
   size_t evidence = 0, vetoed = 0, fixture_added = 0;
   std::set<std::pair<std::string, std::string>> evidenced;  // (tag, term) with an item read as the tag
-  for (const auto& line : ReadLines(SourcePath("tests/fixtures/vocabulary_evidence.jsonl"))) {
-    const GoldLine g = ParseGold(parser, line);
-    const Item a = with->TagText(g.title, g.body, g.labels);
-    const Item b = plain->TagText(g.title, g.body, g.labels);
+  for (const GoldItem& g : Gold(SourcePath("tests/fixtures/vocabulary_evidence.jsonl"))) {
+    const Item a = with->TagText(g.title, g.body, g.feed_labels);
+    const Item b = plain->TagText(g.title, g.body, g.feed_labels);
     fixture_added += Added(g.key, a, b, terms).size();
     const std::string text = AsciiLower(g.title + "\n" + g.body);  // ASCII keywords match caselessly
-    for (const auto& [tag, term] : g.gold) {
+    ASSERT_EQ(g.evidence.size(), g.labels.size()) << g.key << ": every label names the term it was read for";
+    for (const auto& [tag, term] : g.evidence) {
       ++evidence;
       evidenced.insert({tag, term});
       ASSERT_TRUE(terms[tag].count(term)) << g.key << " " << tag << " " << term << ": not a vocabulary term";
@@ -138,14 +121,13 @@ TEST(MinedVocabulary, AddsOnlyTagsItsOwnTermsEvidenceAndMostAreRightOnTheDevSet)
 
   size_t items = 0, added = 0, right = 0;
   for (const char* part : {"a", "b", "c", "d", "e", "f", "g"}) {
-    for (const auto& line : ReadLines(SourcePath(std::string("tests/eval/gold_part_") + part + ".jsonl"))) {
-      const GoldLine g = ParseGold(parser, line);
-      const Item a = with->TagText(g.title, g.body, g.labels);
-      const Item b = plain->TagText(g.title, g.body, g.labels);
+    for (const GoldItem& g : Gold(SourcePath(std::string("tests/eval/gold_part_") + part + ".jsonl"))) {
+      const Item a = with->TagText(g.title, g.body, g.feed_labels);
+      const Item b = plain->TagText(g.title, g.body, g.feed_labels);
       ++items;
       for (const auto& tag : Added(g.key, a, b, terms)) {
         ++added;
-        right += g.gold.count(tag);
+        right += g.labels.count(tag);
       }
     }
   }
