@@ -6,7 +6,7 @@ contain it are mostly documents the rules already tag T (it co-occurs with
 T's keywords), and it also occurs in documents the rules do not tag T: those
 are what the term would add.  Candidates are only proposals; each one is
 accepted or rejected by reading the documents it would add
-(rules/vocabulary/REVIEW.md), and only accepted terms go into
+(rules/vocabulary/review.tsv), and only accepted terms go into
 rules/sets/vocabulary.yaml.
 
 Input: the stored documents of a run over the corpus, as `newsflow query
@@ -40,6 +40,8 @@ import sys
 
 import yaml
 
+from vocabulary_review import review_lines, rule_files
+
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 HELDOUT2_FROM = "2026-07-16"
 HELDOUT2_TO = "2026-07-31"
@@ -48,8 +50,8 @@ HELDOUT2_TO = "2026-07-31"
 def rule_keywords(rules_dir):
     """tag -> set of keyword strings (any/all/regex literals), every rule of the tag."""
     out = collections.defaultdict(set)
-    for name in sorted(n for n in os.listdir(rules_dir) if n.lower().endswith((".yaml", ".yml"))):
-        with open(os.path.join(rules_dir, name), encoding="utf-8") as f:
+    for path in rule_files(rules_dir):
+        with open(path, encoding="utf-8") as f:
             doc = yaml.load(f, Loader=yaml.BaseLoader) or {}  # every scalar a string, as yaml-cpp reads it
         for rule in doc.get("rules") or []:
             kws = list(rule.get("any") or [])
@@ -136,14 +138,7 @@ def company_stem_share(texts, term):
 
 
 def reviewed_terms(paths):
-    seen = set()
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                cols = line.rstrip("\n").split("\t")
-                if len(cols) >= 2 and not line.startswith("#"):
-                    seen.add((cols[0].strip(), cols[1].strip()))
-    return seen
+    return {(r.tag, r.term) for path in paths for r in review_lines(path)}
 
 
 def context(text, term, width=40):
@@ -180,17 +175,12 @@ def main():
     reviewed = reviewed_terms(args.skip_reviewed)
     drop, drop_titles = heldout_items(args.gold_dir)
     with open(args.tagged, encoding="utf-8") as f:
-        lines = f.readlines()
-    drop_stories = set()
-    for line in lines:
-        d = json.loads(line)
-        if d["key"] in drop and d.get("story"):
-            drop_stories.add(d["story"])
+        stored = [(line, json.loads(line)) for line in f]
+    drop_stories = {d["story"] for _, d in stored if d["key"] in drop and d.get("story")}
     docs = []
     dropped = 0
     kept_lines = []
-    for line in lines:
-        d = json.loads(line)
+    for line, d in stored:
         day = d.get("time", "")[:10]
         if (d["key"] in drop or HELDOUT2_FROM <= day <= HELDOUT2_TO or d.get("story") in drop_stories
                 or title_key(d.get("title") or "", d.get("body") or "") in drop_titles):
@@ -236,7 +226,6 @@ def main():
         if not t.startswith(("cluster:", "theme:")):
             continue
         own = keywords.get(t, set())
-        # every keyword of any rule: a term inside another tag's keyword is that tag's word
         cands = []
         for g, n in tagged_df[t].items():
             if n < args.min_tagged:

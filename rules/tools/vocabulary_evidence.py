@@ -19,6 +19,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "eval", "tools"))
 from feed_items import read_feed, title_body  # noqa: E402
+from vocabulary_review import review_lines  # noqa: E402
 
 
 def main():
@@ -28,13 +29,10 @@ def main():
     ap.add_argument("--out", default="tests/fixtures/vocabulary_evidence.jsonl")
     args = ap.parse_args()
     wanted = collections.OrderedDict()  # key -> [(tag, term)]
-    with open(args.review, encoding="utf-8") as f:
-        for line in f:
-            cols = line.rstrip("\n").split("\t")
-            if line.startswith("#") or len(cols) < 6 or cols[2] != "accept":
-                continue
-            for key in filter(None, (k.strip() for k in cols[5].split(","))):
-                wanted.setdefault(key, []).append((cols[0], cols[1]))
+    for r in review_lines(args.review):
+        if r.accepted:
+            for key in r.keys:
+                wanted.setdefault(key, []).append((r.tag, r.term))
     found = {}
     for feed in sorted({k.split(":")[0] for k in wanted}):
         for key, d in read_feed(args.corpus, feed):

@@ -26,12 +26,13 @@ what this script would write, which CI runs.
 """
 import argparse
 import collections
-import glob
 import json
 import os
 import sys
 
 import yaml
+
+from vocabulary_review import review_lines, rule_files
 
 HEADER = """\
 # The mined vocabulary (issue 12): terms that co-occur with a tag's keywords in
@@ -45,33 +46,19 @@ HEADER = """\
 
 
 def read_review(path):
+    """tag -> its accepted terms, in review order."""
     accepted = collections.OrderedDict()
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) < 5:
-                sys.exit(f"{path}:{n}: expected tag, term, decision, yes/read, reason[, keys]")
-            tag, term, decision = cols[0].strip(), cols[1].strip(), cols[2].strip()
-            if decision not in ("accept", "reject"):
-                sys.exit(f"{path}:{n}: decision must be accept or reject, not {decision!r}")
-            if not cols[4].strip():
-                sys.exit(f"{path}:{n}: a decision needs its reason")
-            if decision == "accept":
-                accepted.setdefault(tag, [])
-                if term in accepted[tag]:
-                    sys.exit(f"{path}:{n}: {tag} {term} accepted twice")
-                accepted[tag].append(term)
+    for r in review_lines(path):
+        if not r.accepted:
+            continue
+        terms = accepted.setdefault(r.tag, [])
+        if r.term in terms:
+            sys.exit(f"{path}: {r.tag} {r.term} accepted twice")
+        terms.append(r.term)
     return accepted
 
 
 TRUE = {"y", "yes", "true", "on"}
-
-
-def rule_files(rules_dir, skip):
-    names = sorted(n for n in os.listdir(rules_dir) if n.lower().endswith((".yaml", ".yml")) and n != skip)
-    return [os.path.join(rules_dir, n) for n in names]
 
 
 def keyword_key(w):
@@ -132,7 +119,8 @@ def main():
     ap.add_argument("--out", default="rules/sets/vocabulary.yaml")
     ap.add_argument("--check", action="store_true", help="exit 1 if --out differs from what would be written")
     args = ap.parse_args()
-    text = render(read_review(args.review), tag_rules(args.rules, os.path.basename(args.out)))
+    accepted = read_review(args.review)
+    text = render(accepted, tag_rules(args.rules, os.path.basename(args.out)))
     if args.check:
         try:
             with open(args.out, encoding="utf-8") as f:
@@ -145,8 +133,8 @@ def main():
         return 0
     with open(args.out, "w", encoding="utf-8") as f:
         f.write(text)
-    n = sum(len(v) for v in read_review(args.review).values())
-    print(f"write_vocabulary: {n} terms for {len(read_review(args.review))} tags -> {args.out}", file=sys.stderr)
+    n = sum(len(v) for v in accepted.values())
+    print(f"write_vocabulary: {n} terms for {len(accepted)} tags -> {args.out}", file=sys.stderr)
     return 0
 
 
