@@ -166,7 +166,7 @@ void BM_Breakdown(benchmark::State& state) {
     const pipeline::NormalizeStage normalize(tagger.normalizer());
     pipeline::MatchStage match(tagger.rules(), scratch.get());
     pipeline::EvaluateStage evaluate(tagger.rules(), scratch.get());
-    const pipeline::PrepareStage prepare(tagger.version());
+    const pipeline::PrepareStage prepare(tagger.compiled());
     pipeline::StoreStage store_stage(store.get());
     std::fill(std::begin(t), std::end(t), 0.0);
     items = bytes = 0;

@@ -54,7 +54,7 @@ const Records& ClsRecords() {
       out.error = s.message();
       return out;
     }
-    const pipeline::PrepareStage prepare(out.version);
+    const pipeline::PrepareStage prepare(pr.tagger->compiled());
     for (size_t i = 0; i < c.docs.size(); i += 1024) {
       pipeline::Batch b;
       for (size_t j = i; j < std::min(c.docs.size(), i + 1024); ++j) {
@@ -124,7 +124,7 @@ void BM_Prepare(benchmark::State& state) {
     return;
   }
   std::vector<pipeline::Batch> batches = r.batches;  // PrepareStage fills batch.prepared
-  const pipeline::PrepareStage prepare(r.version);
+  const pipeline::PrepareStage prepare(GetProjectRules().tagger->compiled());
   size_t value_bytes = 0;
   for (auto _ : state) {
     value_bytes = 0;

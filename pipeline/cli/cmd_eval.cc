@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "gold_set.h"
+#include "pipeline/job/prepare_stage.h"
 #include "pipeline/sink/record_json.h"
 #include "tagging.h"
 
@@ -61,7 +62,7 @@ struct Scores {
 
 std::string FeedOf(const GoldItem& g) { return g.key.substr(0, g.key.find(':')); }
 
-void ScoreItem(const GoldItem& g, const pipeline::Item& it, Scores* s) {
+void ScoreItem(const GoldItem& g, const pipeline::Item& it, const rules::CompiledRules& rules, Scores* s) {
   ++s->items;
   const std::string feed = FeedOf(g);
   std::set<std::string> predicted;
@@ -76,7 +77,8 @@ void ScoreItem(const GoldItem& g, const pipeline::Item& it, Scores* s) {
     for (const auto& tag : it.tags)
       if (tag.tag == p)
         for (const auto& sp : tag.spans)
-          why += std::string(why.empty() ? "" : ",") + (sp.field == storage::Field::kLabel ? "label:" : "") + sp.keyword;
+          why += fmt::format("{}{}{}", why.empty() ? "" : ",", sp.field == storage::Field::kLabel ? "label:" : "",
+                             pipeline::SpanKeyword(sp, it, rules));
     s->misses.push_back({"FP", g.key, feed, p, why, g.title.substr(0, 90)});
   }
   for (const auto& l : g.labels) {
@@ -217,7 +219,7 @@ void Eval(const Args& a, int* exit_code) {
   Scores scores;
   for (const auto& tag : t.rules().tags())
     if (Scored(tag)) scores.per_tag[tag];
-  for (const auto& g : gold) ScoreItem(g, t.worker->TagText(g.title, g.body, g.feed_labels), &scores);
+  for (const auto& g : gold) ScoreItem(g, t.worker->TagText(g.title, g.body, g.feed_labels), t.rules(), &scores);
   bool below = false;
   for (const auto& [fam, floor] : floors) below |= Family(scores.per_tag, fam).micro.F() + 1e-9 < floor;
   if (a.json) PrintJson(scores, t.rules().version(), below);

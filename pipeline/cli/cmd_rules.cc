@@ -21,7 +21,7 @@
 namespace newsflow::cli {
 namespace {
 
-std::string Snippet(const std::string& field, const storage::Span& s) {
+std::string Snippet(const std::string& field, const pipeline::ItemSpan& s) {
   if (s.end > field.size() || s.begin > s.end) return "?";
   const size_t from = s.begin >= 24 ? s.begin - 24 : 0;
   auto fix = [&](size_t p) {  // back up to a UTF-8 lead byte
@@ -97,7 +97,7 @@ void Explain(const std::string& dir, std::string text, const std::optional<std::
   pipeline::Item it = t.worker->TagText(title, body, labels);
   if (json) {
     // The same object `query --json` prints for a stored document.
-    std::puts(pipeline::RecordToJson(pipeline::ToRecord(it, t.rules().version())).c_str());
+    std::puts(pipeline::RecordToJson(pipeline::ToRecord(it, t.rules())).c_str());
     return;
   }
   if (it.tags.empty()) {
@@ -114,7 +114,8 @@ void Explain(const std::string& dir, std::string text, const std::optional<std::
                    e ? e->file : "?", e ? e->line : 0, e ? e->reason : "");
         continue;
       }
-      fmt::print("  {} '{}' at {}..{}: {}\n", s.field == storage::Field::kTitle ? "title" : "body ", s.keyword,
+      fmt::print("  {} '{}' at {}..{}: {}\n", s.field == storage::Field::kTitle ? "title" : "body ",
+                 pipeline::SpanKeyword(s, it, t.rules()),
                  s.begin, s.end, Snippet(s.field == storage::Field::kTitle ? it.doc.title : it.doc.body, s));
     }
     for (const auto& r : t.rules().rule_set().rules)
@@ -231,7 +232,7 @@ void CoverageAgainstBaseline(const std::string& dir, const CoverageArgs& a, int*
     }
     // The baseline tags the same title, body and labels the rules just tagged.
     const pipeline::Item before = base.worker->TagText(it.doc.title, it.doc.body, it.doc.labels);
-    change.Add(it, before, gold);
+    change.Add(it, t.rules(), before, gold);
   });
   if (read) change.Print(t.tagger->version(), base.tagger->version(), a.json);
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "pipeline/job/prepare_stage.h"
 #include "pipeline/sink/record_json.h"
 
 namespace newsflow::cli {
@@ -40,7 +41,8 @@ RuleChange::RuleChange(const rules::RuleSet& baseline) {
     for (const auto& t : l.tags) baseline_evidence_.insert({t, LabelEvidence(l.name)});
 }
 
-void RuleChange::Add(const pipeline::Item& now, const pipeline::Item& before, const std::set<std::string>* gold) {
+void RuleChange::Add(const pipeline::Item& now, const rules::CompiledRules& rules, const pipeline::Item& before,
+                     const std::set<std::string>* gold) {
   ++documents;
   if (gold) with_gold_ = true;
   std::set<std::string> had;
@@ -52,8 +54,10 @@ void RuleChange::Add(const pipeline::Item& now, const pipeline::Item& before, co
     const bool right = gold && gold->count(t.tag);
     Credit(&added_[t.tag], gold, right);
     std::set<std::string> keywords;
-    for (const auto& sp : t.spans)
-      keywords.insert(sp.field == storage::Field::kLabel ? LabelEvidence(sp.keyword) : sp.keyword);
+    for (const auto& sp : t.spans) {
+      const std::string keyword(pipeline::SpanKeyword(sp, now, rules));
+      keywords.insert(sp.field == storage::Field::kLabel ? LabelEvidence(keyword) : keyword);
+    }
     for (const auto& k : keywords)
       if (!baseline_evidence_.count({t.tag, k})) Credit(&by_keyword_[{t.tag, k}], gold, right);
   }

@@ -17,6 +17,7 @@
 #include <string>
 #include <utility>
 
+#include "newsflow/rules/compiled_rules.h"
 #include "newsflow/rules/rule_set.h"
 #include "pipeline/job/batch.h"
 
@@ -32,9 +33,10 @@ class RuleChange {
     uint64_t documents = 0, right = 0, wrong = 0;
   };
 
-  // One document tagged by the rules (`now`) and by the baseline (`before`);
+  // One document tagged by `rules` (`now`) and by the baseline (`before`);
   // `gold` is null for unlabelled text.
-  void Add(const pipeline::Item& now, const pipeline::Item& before, const std::set<std::string>* gold);
+  void Add(const pipeline::Item& now, const rules::CompiledRules& rules, const pipeline::Item& before,
+           const std::set<std::string>* gold);
 
   // Prints the figures (text, or one JSON object with `json`).
   void Print(const std::string& version, const std::string& baseline_version, bool json) const;

@@ -48,7 +48,7 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
       st.batch_keys.push_back(it.doc.key);
       continue;
     }
-    storage::Record rec = ToRecord(it, batch.prepared.ruleset_version);  // the rules that tagged this batch
+    storage::Record rec = ToRecord(it, *batch.rules);  // the rules that tagged this batch
     rec.story = story;
     if (!st.loaded) {
       st.loaded = true;

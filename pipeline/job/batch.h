@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,15 +20,32 @@
 #include "pipeline/normalize/normalizer.h"
 #include "pipeline/story/story_sketch.h"
 
+namespace newsflow::rules {
+class CompiledRules;
+}  // namespace newsflow::rules
+
 namespace newsflow::pipeline {
 
-// A tag that applies to an item, with the spans (in ORIGINAL field offsets)
-// that made it fire.
+// One piece of evidence for an item's tag, kept as numbers until a record is
+// built (ToRecord): no string is made per hit on the tagging path. For the
+// title and body, `keyword` is the matched pattern's number in the rule set
+// that tagged the item (rules::CompiledRules::patterns()) and [begin, end)
+// are ORIGINAL field byte offsets; for kLabel, `keyword` is the label's
+// index in Document::labels and [begin, end) = [keyword, keyword + 1), as
+// storage::Span has it.
+struct ItemSpan {
+  uint32_t keyword = 0;
+  storage::Field field = storage::Field::kBody;
+  uint32_t begin = 0;
+  uint32_t end = 0;
+};
+
+// A tag that applies to an item, with the spans that made it fire.
 struct ItemTag {
   std::string tag;
   double score = 0;
   bool alert = false;
-  std::vector<storage::Span> spans;
+  std::vector<ItemSpan> spans;
 };
 
 // Where a Kafka record came from (absent for files and stdin).
@@ -39,9 +57,12 @@ struct KafkaPosition {
 };
 
 // An item that arrived already tagged (--format tagged: another newsflow
-// instance's --tagged output): its tags and version are kept, not computed.
+// instance's --tagged output): its tags, spans and version are kept, not
+// computed. Its spans name keywords of the producer's rule set, so they stay
+// strings (`tags` carries no ItemSpan).
 struct PreTagged {
   std::vector<ItemTag> tags;
+  std::vector<storage::Span> spans;  // as the producer stored them
   std::string ruleset_version;
 };
 
@@ -52,7 +73,7 @@ struct Item {
   std::string error;                    // non-empty: dead letter with this reason
   Document doc;
   NormalizedText title_norm, body_norm; // filled by the normalize stage
-  std::vector<ItemTag> tags;            // filled by the match stage
+  std::vector<ItemTag> tags;            // filled by the evaluate stage
   std::optional<PreTagged> tagged;      // --format tagged: the tags it came with
   StorySketch sketch;                   // filled on the worker for the story step
   std::string story;                    // story id, filled by the writer's story step
@@ -63,6 +84,9 @@ struct Batch {
   std::vector<Item> items;
   size_t bytes = 0;                     // raw bytes in the batch
   std::vector<storage::Offset> offsets; // consumer positions this batch completes
+  // The rule set that tagged the items (their spans number its keywords);
+  // set with `prepared`, kept alive across a reload until the batch is done.
+  std::shared_ptr<const rules::CompiledRules> rules;
   uint64_t end_record = 0;              // file/stdin sources: records of the input read through this batch
   std::string resume_mark;              // follow: sources: the position after this batch (Source::resume_key)
   // The store write, encoded by the prepare stage on a worker thread.

@@ -7,7 +7,7 @@ Status BatchWorker::Create(const std::shared_ptr<const Tagger>& tagger, const Fo
                            const DecoderOptions& decoder, bool sketch_stories, std::unique_ptr<BatchWorker>* out) {
   std::unique_ptr<TagWorker> tag;
   NEWSFLOW_RETURN_IF_ERROR(tagger->NewWorker(&tag));
-  out->reset(new BatchWorker(format, decoder, std::move(tag), tagger->version()));
+  out->reset(new BatchWorker(format, decoder, std::move(tag), tagger->compiled()));
   (*out)->sketch_stories_ = sketch_stories;
   return Status::OK();
 }
@@ -27,7 +27,7 @@ void BatchWorker::Follow() {
   std::unique_ptr<TagWorker> tag;
   if (!tagger->NewWorker(&tag).ok()) return;  // out of memory for a scratch: try again next batch
   tag_ = std::move(tag);
-  prepare_ = PrepareStage(tagger->version());
+  prepare_ = PrepareStage(tagger->compiled());
   generation_ = generation;
 }
 

@@ -67,9 +67,9 @@ class BatchWorker {
 
  private:
   BatchWorker(const FormatSpec& format, const DecoderOptions& decoder, std::unique_ptr<TagWorker> tag,
-              std::string version)
-      : decode_(format, decoder), tag_(std::move(tag)), prepare_(std::move(version)) {}
-  // Switches to the current rule set (a new scratch, a new version stamp).
+              std::shared_ptr<const rules::CompiledRules> rules)
+      : decode_(format, decoder), tag_(std::move(tag)), prepare_(std::move(rules)) {}
+  // Switches to the current rule set (a new scratch, a new rule set for records).
   // If a scratch cannot be allocated the worker keeps tagging with the old set.
   void Follow();
 

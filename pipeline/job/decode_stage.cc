@@ -1,6 +1,8 @@
 // decode_stage.cc — see decode_stage.h.
 #include "pipeline/job/decode_stage.h"
 
+#include <algorithm>
+
 #include "pipeline/decode/tagged_record.h"
 
 namespace newsflow::pipeline {
@@ -36,9 +38,13 @@ void DecodeStage::RunTagged(Item& it) {
     ItemTag it_tag;
     it_tag.tag = tag.tag;
     it_tag.score = tag.score;
-    for (const auto& s : r.spans)
-      if (s.tag == tag.tag) it_tag.spans.push_back(s);
     t.tags.push_back(std::move(it_tag));
+  }
+  // The spans of the tags it carries, in the producer's order (its keyword
+  // numbers would mean nothing here: they stay strings).
+  for (auto& s : r.spans) {
+    const bool listed = std::any_of(r.tags.begin(), r.tags.end(), [&](const auto& x) { return x.tag == s.tag; });
+    if (listed) t.spans.push_back(std::move(s));
   }
   it.tagged = std::move(t);
 }

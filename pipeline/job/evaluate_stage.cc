@@ -12,7 +12,6 @@ void EvaluateStage::Run(Item& it) {
   labels_.clear();
   for (const auto& l : it.doc.labels) labels_.push_back({l.field, l.name});
   rules_.Evaluate(scratch_, labels_, &matches_);
-  const auto& patterns = rules_.patterns();
   const auto& tags = rules_.tags();
   const auto title_len = static_cast<uint32_t>(it.title_norm.text.size());
   for (const auto& m : matches_) {
@@ -20,10 +19,10 @@ void EvaluateStage::Run(Item& it) {
     t.tag = tags[m.tag];
     t.score = m.score;
     t.alert = m.alert;
+    t.spans.reserve(m.spans.size() + m.labels.size());
     for (const auto& h : m.spans) {
-      storage::Span s;
-      s.tag = t.tag;
-      s.keyword = patterns[h.pattern].text;
+      ItemSpan s;
+      s.keyword = h.pattern;
       if (h.begin < title_len) {
         s.field = storage::Field::kTitle;
         it.title_norm.MapBack(h.begin, std::min(h.end, title_len), it.doc.title, &s.begin, &s.end);
@@ -32,18 +31,9 @@ void EvaluateStage::Run(Item& it) {
         const uint32_t off = title_len + 1;  // the '\n' between title and body
         it.body_norm.MapBack(h.begin - off, h.end - off, it.doc.body, &s.begin, &s.end);
       }
-      t.spans.push_back(std::move(s));
+      t.spans.push_back(s);
     }
-    for (uint32_t li : m.labels) {
-      // A label span: [i, i + 1) indexes the document's labels (record.h).
-      storage::Span s;
-      s.tag = t.tag;
-      s.keyword = it.doc.labels[li].name;
-      s.field = storage::Field::kLabel;
-      s.begin = li;
-      s.end = li + 1;
-      t.spans.push_back(std::move(s));
-    }
+    for (uint32_t li : m.labels) t.spans.push_back({li, storage::Field::kLabel, li, li + 1});  // batch.h
     it.tags.push_back(std::move(t));
   }
 }

@@ -5,27 +5,53 @@
 
 namespace newsflow::pipeline {
 
-storage::Record ToRecord(const Item& item, const std::string& ruleset_version) {
+std::string_view SpanKeyword(const ItemSpan& span, const Item& item, const rules::CompiledRules& rules) {
+  return span.field == storage::Field::kLabel ? std::string_view(item.doc.labels[span.keyword].name)
+                                              : std::string_view(rules.patterns()[span.keyword].text);
+}
+
+namespace {
+
+// ToRecord with the title and body given (copied or lent by the caller):
+// reads neither from item.doc.
+storage::Record BuildRecord(const Item& item, const rules::CompiledRules& rules, std::string title,
+                            std::string body) {
   const Document& d = item.doc;
   storage::Record r;
   r.key = d.key;
   r.source = d.source;
   r.time_ms = d.time_ms;
-  r.title = d.title;
-  r.body = d.body;
+  r.title = std::move(title);
+  r.body = std::move(body);
   r.url = d.url;
   r.level = d.level;
   r.stocks = d.stocks;
   r.stock_codes = d.stock_codes;
   r.labels = d.labels;
-  for (const auto& t : item.tags) {
-    r.tags.push_back({t.tag, t.score});
-    r.spans.insert(r.spans.end(), t.spans.begin(), t.spans.end());
+  r.tags.reserve(item.tags.size());
+  for (const auto& t : item.tags) r.tags.push_back({t.tag, t.score});
+  if (item.tagged) {
+    r.spans = item.tagged->spans;
+    r.ruleset_version = item.tagged->ruleset_version;
+  } else {
+    size_t n = 0;
+    for (const auto& t : item.tags) n += t.spans.size();
+    r.spans.reserve(n);
+    for (const auto& t : item.tags) {
+      for (const ItemSpan& s : t.spans)
+        r.spans.push_back({t.tag, std::string(SpanKeyword(s, item, rules)), s.field, s.begin, s.end});
+    }
+    r.ruleset_version = rules.version();
   }
-  r.ruleset_version = ruleset_version;
   r.origin = item.position;
   r.story = item.story;  // empty until the writer's story step
   return r;
+}
+
+}  // namespace
+
+storage::Record ToRecord(const Item& item, const rules::CompiledRules& rules) {
+  return BuildRecord(item, rules, item.doc.title, item.doc.body);
 }
 
 storage::DeadLetter ToDeadLetter(const Item& item) {
@@ -46,14 +72,20 @@ void PrepareStage::Process(Batch& batch) const {
   p.progress.clear();  // the story step and the writer add this batch's marks
   for (Item& it : batch.items) {
     if (it.error.empty()) {
-      Status s = storage::PrepareRecord(ToRecord(it, it.tagged ? it.tagged->ruleset_version : ruleset_version_), &p);
+      // The text is lent to the record and taken back once it is encoded:
+      // the story step and the sinks read it later.
+      storage::Record r = BuildRecord(it, *rules_, std::move(it.doc.title), std::move(it.doc.body));
+      Status s = storage::PrepareRecord(r, &p);
+      it.doc.title = std::move(r.title);
+      it.doc.body = std::move(r.body);
       if (s.ok()) continue;
       it.error = "store: " + s.message();  // e.g. an empty id: dead-letter it instead
     }
     storage::PrepareDeadLetter(ToDeadLetter(it), &p);
   }
   p.offsets = batch.offsets;
-  p.ruleset_version = ruleset_version_;
+  p.ruleset_version = rules_->version();
+  batch.rules = rules_;
   batch.prepared_ready = true;
 }
 

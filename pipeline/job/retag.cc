@@ -62,10 +62,9 @@ Status LoadResume(storage::Store* store, const std::string& mark_source, RetagSu
 
 // One stored document tagged again with the worker's rules (its feed labels
 // too): *next is what to write, or unset when the tagging did not change.
-Status RetagOne(const storage::Record& old, TagWorker* worker, const std::string& version,
-                std::optional<storage::Record>* next) {
+Status RetagOne(const storage::Record& old, TagWorker* worker, std::optional<storage::Record>* next) {
   Item it = worker->TagText(old.title, old.body, old.labels);
-  const storage::Record fresh = ToRecord(it, version);
+  const storage::Record fresh = ToRecord(it, worker->tagger().rules());
   storage::Record r = old;
   r.tags = fresh.tags;
   r.spans = fresh.spans;
@@ -114,7 +113,7 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
       storage::Record old;
       if (!storage::DecodeRecord(encoded, &old)) return Status::Corruption("corrupt stored record " + key);
       std::optional<storage::Record> next;
-      NEWSFLOW_RETURN_IF_ERROR(RetagOne(old, worker.get(), tagger->version(), &next));
+      NEWSFLOW_RETURN_IF_ERROR(RetagOne(old, worker.get(), &next));
       if (!next) {
         ++summary->unchanged;
         continue;

@@ -651,7 +651,7 @@ class Job {
     for (const Item& it : b.items) {
       if (!it.error.empty() || std::none_of(it.tags.begin(), it.tags.end(), [](const ItemTag& t) { return t.alert; }))
         continue;
-      const storage::Record r = ToRecord(it, b.prepared.ruleset_version);
+      const storage::Record r = ToRecord(it, *b.rules);
       bool is_new = false;
       NEWSFLOW_RETURN_IF_ERROR(fresh(r.key, &is_new));
       if (!is_new) continue;
@@ -744,7 +744,7 @@ class Job {
     jo.body = true;
     for (const Item& it : b.items) {
       if (!it.error.empty()) continue;
-      const storage::Record r = ToRecord(it, it.tagged ? it.tagged->ruleset_version : b.prepared.ruleset_version);
+      const storage::Record r = ToRecord(it, *b.rules);
       NEWSFLOW_RETURN_IF_ERROR(tagged_->PublishJson(r.key, RecordToJson(r, jo)));
     }
     return tagged_->Flush();

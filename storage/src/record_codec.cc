@@ -162,6 +162,9 @@ std::string EncodeRecord(const Record& r) {
   for (const auto& l : r.labels) estimate += l.field.size() + l.name.size() + 2;
   for (const auto& t : r.tags) estimate += t.tag.size() + 10;
   for (const auto& s : r.spans) estimate += s.tag.size() + s.keyword.size() + 12;
+  // Room for the story id SetEncodedStory appends later (a document key),
+  // so that appending it does not copy the whole value again.
+  if (r.story.empty()) estimate += 64;
   out.reserve(estimate);
 
   out.push_back(static_cast<char>(kRecordVersion));

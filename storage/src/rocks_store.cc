@@ -645,7 +645,15 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
     return Status::Aborted(fmt::format("store at {} takes no writes after a failed one: {}", path_,
                                        write_status_.message()));
   }
-  rocksdb::WriteBatch batch;
+  // Sized up front: a batch of records is megabytes, and growing the batch's
+  // buffer by doubling copied it again at each step.
+  size_t reserve = 1024;
+  for (const PreparedRecord* r : records) {
+    const size_t index_entries = 2 + r->tags.size() + r->stock_codes.size();
+    reserve += r->value.size() + r->key.size() + 16 + index_entries * (r->key.size() + r->story.size() + 48);
+  }
+  for (const PreparedDeadLetter& d : set.dead_letters) reserve += d.value.size() + 64;
+  rocksdb::WriteBatch batch(reserve);
   NEWSFLOW_RETURN_IF_ERROR(AddRecords(records, &batch));
   uint64_t seq = next_dead_letter_seq_;
   NEWSFLOW_RETURN_IF_ERROR(AddDeadLetters(set.dead_letters, &seq, &batch));

@@ -11,6 +11,7 @@
 
 #include "pipeline/decode/decoder.h"
 #include "pipeline/job/tagger.h"
+#include "pipeline/job/prepare_stage.h"
 #include "tag_worker_util.h"
 #include "test_util.h"
 
@@ -64,7 +65,8 @@ TEST(FeedLabels, TheTableAddsItsEntriesWeightsAndNothingElse) {
           if (s.field != storage::Field::kLabel) continue;
           ++label_spans;
           ASSERT_LT(s.begin, a.doc.labels.size());
-          EXPECT_EQ(s.keyword, a.doc.labels[s.begin].name);
+          EXPECT_EQ(s.keyword, s.begin);
+          EXPECT_EQ(SpanKeyword(s, a, with_tagger->rules()), a.doc.labels[s.begin].name);
         }
         const auto g = gain.find(t.tag);
         const auto old = before.find(t.tag);
