@@ -36,11 +36,13 @@ void StoryIndex::Evict(uint32_t slot) {
   ++tally_[slot].generation;  // this slot's entries are stale from now on
   const std::vector<uint32_t>& lists = e.lists;
   for (size_t k = 0; k < std::min(kPrefetchAhead, lists.size()); ++k) __builtin_prefetch(&postings_.List(lists[k]));
-  for (size_t k = 0; k < lists.size(); ++k) {
+  size_t k = 0;
+  for (uint32_t g : e.sketch.grams) {
+    if (g & options_.index_mask) continue;
     if (k + kPrefetchAhead < lists.size()) __builtin_prefetch(&postings_.List(lists[k + kPrefetchAhead]));
-    Posting& p = postings_.List(lists[k]);
-    if (--p.live == 0) {  // its last document: retired without probing the table
-      postings_.Retire(lists[k]);
+    Posting& p = postings_.List(lists[k++]);
+    if (--p.live == 0) {
+      postings_.Erase(g);
       continue;
     }
     if (p.entries.size() > 2 * static_cast<size_t>(p.live) + 8) {
@@ -57,7 +59,6 @@ void StoryIndex::Evict(uint32_t slot) {
   }
   e = Entry{};
   free_.push_back(slot);
-  postings_.MaybeSweep();
 }
 
 uint32_t StoryIndex::AllocateSlot() {

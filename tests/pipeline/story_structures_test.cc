@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <iterator>
 #include <random>
-#include <set>
 #include <unordered_map>
 
 #include "pipeline/story/posting_table.h"
@@ -87,80 +86,6 @@ TEST(PostingTable, MatchesAMapThroughInsertsErasesAndGrowth) {
   EXPECT_EQ(table.Find(g)->live, 0u);
 }
 
-
-// Eviction's path: a list whose last document left is retired by number (no
-// probe); its trigram then reads as an empty list, a new document revives
-// it, and a sweep, once half the trigrams are retired, drops the retired
-// ones and keeps every other trigram's list and list number.
-TEST(PostingTable, RetiredListsReadEmptyRevivedOrSweptAway) {
-  std::mt19937 rng(7);
-  PostingTable table;
-  std::unordered_map<uint32_t, uint32_t> live;  // gram -> live count, > 0
-  std::unordered_map<uint32_t, uint32_t> number;  // gram -> its list number while live
-  std::set<uint32_t> retired;
-  size_t sweeps = 0;
-  for (int step = 0; step < 300000; ++step) {
-    const uint32_t gram = (rng() % 30000) << 2;
-    // Adds outnumber removals, then the other way round (a window that
-    // fills, then empties): retired lists pile up until a sweep.
-    const bool add = step < 150000 ? rng() % 3 != 0 : rng() % 10 == 0;
-    if (add) {
-      const uint32_t list = table.FindOrAddList(gram);
-      if (live.count(gram)) {
-        ASSERT_EQ(number.at(gram), list) << "a live list keeps its number";
-      }
-      Posting& p = table.List(list);
-      ASSERT_EQ(p.live, live.count(gram) ? live[gram] : 0u);
-      if (p.live == 0) {
-        ASSERT_TRUE(p.entries.empty()) << "a revived or new list starts empty";
-      }
-      ++p.live;
-      p.entries.push_back(step);
-      ++live[gram];
-      number[gram] = list;
-      retired.erase(gram);
-    } else if (auto it = live.find(gram); it != live.end()) {
-      Posting& p = table.List(number.at(gram));
-      if (--p.live == 0) {
-        table.Retire(number.at(gram));
-        live.erase(it);
-        number.erase(gram);
-        retired.insert(gram);
-      } else {
-        --it->second;
-      }
-    }
-    const size_t before = table.retired();
-    table.MaybeSweep();
-    if (table.retired() < before) {
-      ++sweeps;
-      retired.clear();
-      ASSERT_EQ(table.retired(), 0u);
-      ASSERT_EQ(table.size(), live.size());
-    }
-    ASSERT_EQ(table.retired(), retired.size()) << step;
-    ASSERT_EQ(table.size(), live.size() + retired.size()) << step;
-    if (step % 4999 == 0) {
-      for (const auto& [g, n] : live) {
-        ASSERT_EQ(table.FindList(g), number.at(g)) << g;
-        ASSERT_EQ(table.List(number.at(g)).live, n) << g;
-      }
-      for (uint32_t g : retired) {
-        const Posting* p = table.Find(g);
-        ASSERT_NE(p, nullptr) << "a retired trigram stays until a sweep";
-        EXPECT_EQ(p->live, 0u);
-        EXPECT_TRUE(p->entries.empty());
-      }
-      size_t seen = 0;
-      table.ForEach([&](uint32_t g, const Posting& p) {
-        ++seen;
-        EXPECT_EQ(live.at(g), p.live);
-      });
-      ASSERT_EQ(seen, live.size()) << "ForEach skips retired trigrams";
-    }
-  }
-  EXPECT_GT(sweeps, 0u) << "the sweep ran";
-}
 
 // Uniform hashes (what the sketch sorts), heavy repeats, keys crowded into
 // one bucket (the top bits equal: the insertion sort does all the work),
