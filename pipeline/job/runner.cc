@@ -575,6 +575,7 @@ class Job {
       trim(it.body_norm.origin);
     }
     if (big) b.prepared = storage::PreparedWriteSet{};  // its encodings were as large
+    b.rules.reset();  // a reloaded-away rule set is not kept alive by the pool
     (void)recycled_.TryPush(std::move(b));
   }
 
