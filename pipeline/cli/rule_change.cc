@@ -58,6 +58,10 @@ void RuleChange::Add(const pipeline::Item& now, const rules::CompiledRules& rule
       const std::string keyword(pipeline::SpanKeyword(sp, now, rules));
       keywords.insert(sp.field == storage::Field::kLabel ? LabelEvidence(keyword) : keyword);
     }
+    if (now.tagged) {  // pre-tagged input: the producer's spans, as strings
+      for (const auto& sp : now.tagged->spans)
+        if (sp.tag == t.tag) keywords.insert(sp.field == storage::Field::kLabel ? LabelEvidence(sp.keyword) : sp.keyword);
+    }
     for (const auto& k : keywords)
       if (!baseline_evidence_.count({t.tag, k})) Credit(&by_keyword_[{t.tag, k}], gold, right);
   }

@@ -587,6 +587,10 @@ class Job {
   }
 
   Status WriteOne(Batch& b) {
+    // Records built here (alerts, --tagged) resolve spans with the batch's
+    // rule set, which the prepare stage sets with `prepared`.
+    if (!b.prepared_ready || !b.rules)
+      return Status::Internal(fmt::format("writer: batch {} reached the writer unprepared", b.seq));
     if (tracking_) AddProgress(b);
     if (!b.resume_mark.empty())
       b.prepared.progress.push_back(storage::ProgressMark{source_->resume_key(), b.resume_mark});
