@@ -34,16 +34,22 @@ std::string RulesDir(const testing::TempDir& tmp, const std::string& name, const
   return dir;
 }
 
-Item Tagged(TagWorker* worker) {
+// A cls item with id `id` and the given text.
+Item ClsItem(const std::string& id, std::string title, std::string body) {
   Item it;
-  it.doc.key = "cls:1";
+  it.doc.key = "cls:" + id;
   it.doc.source = "cls";
-  it.doc.id = "1";
+  it.doc.id = id;
   it.doc.time_ms = 1'780'000'000'000;
-  it.doc.title = "<b>大模型</b>发布";
-  it.doc.body = "公司称人工智能业务增长，大模型调用量翻倍。";
+  it.doc.title = std::move(title);
+  it.doc.body = std::move(body);
+  it.position = "file:test:" + id;
+  return it;
+}
+
+Item Tagged(TagWorker* worker) {
+  Item it = ClsItem("1", "<b>大模型</b>发布", "公司称人工智能业务增长，大模型调用量翻倍。");
   it.doc.labels = {{"ths.tagInfo", "芯片概念"}, {"ths.tagInfo", "人工智能"}};
-  it.position = "file:test:1";
   worker->Tag(it);
   return it;
 }
@@ -51,14 +57,7 @@ Item Tagged(TagWorker* worker) {
 // What another instance published with --tagged, read back (DecodeStage):
 // its spans name the producer's keywords, which this rule set may not have.
 Item PreTaggedItem() {
-  Item it;
-  it.doc.key = "cls:2";
-  it.doc.source = "cls";
-  it.doc.id = "2";
-  it.doc.time_ms = 1'780'000'000'000;
-  it.doc.title = "外部词出现";
-  it.doc.body = "正文";
-  it.position = "file:test:2";
+  Item it = ClsItem("2", "外部词出现", "正文");
   PreTagged t;
   ItemTag tag;
   tag.tag = "cluster:other";
