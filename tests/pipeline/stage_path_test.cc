@@ -66,6 +66,21 @@ class StagePath : public ::testing::Test {
     }
   }
   static std::string Rules() { return SourcePath("rules/sets"); }
+  static bool IsProject(const std::string& tag) { return tag.rfind("project:", 0) == 0 || tag.rfind("program:", 0) == 0; }
+  // A copy of the rules without projects.yaml (project:/program: tags,
+  // which no feed label maps to); "" if it could not be made.
+  std::string RulesWithoutProjects() {
+    const std::string without = testing::CopyRules(tmp_);
+    return std::filesystem::remove(without + "/projects.yaml") ? without : "";
+  }
+  // Project/program tag -> documents the run stored with it.
+  std::map<std::string, uint64_t> StoredProjects() const {
+    std::map<std::string, uint64_t> projects;
+    for (const auto& [key, tags] : stored_)
+      for (const auto& t : tags)
+        if (IsProject(t)) ++projects[t];
+    return projects;
+  }
 
   TempDir tmp_;
   std::string fixture_;
@@ -106,12 +121,9 @@ TEST_F(StagePath, CoverageAgainstABaselineCountsWhatTheChangeAddsAndRemoves) {
   // label maps to): against it the rules add exactly the project and program
   // tags the run stored, each credited to keywords that hit, and remove
   // nothing; the other way round they are removed.
-  const std::string without = testing::CopyRules(tmp_);
-  ASSERT_TRUE(std::filesystem::remove(without + "/projects.yaml"));
-  std::map<std::string, uint64_t> projects;  // project/program tag -> stored documents
-  for (const auto& [key, tags] : stored_)
-    for (const auto& t : tags)
-      if (t.rfind("project:", 0) == 0 || t.rfind("program:", 0) == 0) ++projects[t];
+  const std::string without = RulesWithoutProjects();
+  ASSERT_FALSE(without.empty());
+  const std::map<std::string, uint64_t> projects = StoredProjects();
   ASSERT_FALSE(projects.empty());
   const std::string base = Newsflow() + " rules coverage --json --format ths --source " + fixture_;
   auto r = RunShell(base + " --rules " + Rules() + " --baseline " + without);
@@ -140,20 +152,46 @@ TEST_F(StagePath, CoverageAgainstABaselineCountsWhatTheChangeAddsAndRemoves) {
   }
 }
 
+TEST_F(StagePath, CoverageOfPreTaggedInputCreditsTheProducersKeywords) {
+  // The run's documents as another instance would publish them (--tagged:
+  // the query --json objects), measured against a baseline without
+  // projects.yaml: their own project/program tags are added, each credited
+  // to keywords of the producer's spans.
+  const std::string tagged = tmp_.path("tagged.jsonl");
+  auto q = RunShell(Newsflow() + " query --json --limit 0 --db " + tmp_.path("db"));
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  std::ofstream(tagged) << q.out;
+  const std::string without = RulesWithoutProjects();
+  ASSERT_FALSE(without.empty());
+  const std::map<std::string, uint64_t> projects = StoredProjects();
+  ASSERT_FALSE(projects.empty());
+  auto r = RunShell(Newsflow() + " rules coverage --json --format tagged --source " + tagged + " --rules " + without +
+                    " --baseline " + without);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto cov = JsonObject::LastLine(r.out);
+  EXPECT_EQ(cov.Uint("documents"), stored_.size());
+  std::map<std::string, uint64_t> credited;  // tag -> the largest keyword count
+  for (const auto& k : cov.Objects("keywords")) credited[k.String("tag")] = std::max(credited[k.String("tag")], k.Uint("documents"));
+  for (const auto& [tag, n] : projects) {
+    EXPECT_EQ(cov.UintAt({"tags", tag, "added", "documents"}), n) << tag;
+    EXPECT_GE(credited[tag], 1u) << tag << ": no keyword credited";
+  }
+}
+
 TEST_F(StagePath, CoverageAgainstABaselineOnGoldCountsRightAndWrong) {
   // The same change over gold items: every other stored project/program tag
   // is labelled, so half the added tags are right (the gold has them) and
   // half wrong; removed the other way round, a removal is right where the
   // gold lacks the tag.
-  const std::string without = testing::CopyRules(tmp_);
-  ASSERT_TRUE(std::filesystem::remove(without + "/projects.yaml"));
+  const std::string without = RulesWithoutProjects();
+  ASSERT_FALSE(without.empty());
   std::map<std::string, uint64_t> stored, labelled;  // tag -> documents
   std::ofstream gold(tmp_.path("gold.jsonl"), std::ios::binary);
   size_t n = 0;
   for (const auto& d : docs_) {
     std::vector<std::string> labels;
     for (const auto& t : stored_.at(d.key)) {
-      if (t.rfind("project:", 0) != 0 && t.rfind("program:", 0) != 0) continue;
+      if (!IsProject(t)) continue;
       ++stored[t];
       if (n++ % 2) continue;
       ++labelled[t];
