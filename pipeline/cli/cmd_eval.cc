@@ -17,8 +17,8 @@
 
 #include "commands.h"
 #include "gold_set.h"
-#include "pipeline/job/prepare_stage.h"
 #include "pipeline/sink/record_json.h"
+#include "rule_change.h"
 #include "tagging.h"
 
 namespace newsflow::cli {
@@ -74,11 +74,9 @@ void ScoreItem(const GoldItem& g, const pipeline::Item& it, const rules::Compile
     ++(tp ? s->per_feed[feed][p].tp : s->per_feed[feed][p].fp);
     if (tp) continue;
     std::string why;
-    for (const auto& tag : it.tags)
-      if (tag.tag == p)
-        for (const auto& sp : tag.spans)
-          why += fmt::format("{}{}{}", why.empty() ? "" : ",", sp.field == storage::Field::kLabel ? "label:" : "",
-                             pipeline::SpanKeyword(sp, it, rules));
+    pipeline::ForEachSpan(it, rules, [&](const pipeline::SpanView& sp) {
+      if (sp.tag == p) why += (why.empty() ? "" : ",") + SpanEvidence(sp);
+    });
     s->misses.push_back({"FP", g.key, feed, p, why, g.title.substr(0, 90)});
   }
   for (const auto& l : g.labels) {

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "pipeline/job/prepare_stage.h"
 #include "pipeline/sink/record_json.h"
 
 namespace newsflow::cli {
@@ -27,9 +26,13 @@ std::string CountJson(const RuleChange::Count& c, bool with_gold) {
                    : fmt::format("\"documents\":{}", c.documents);
 }
 
-std::string LabelEvidence(const std::string& name) { return fmt::format("label:{}", name); }
+std::string LabelEvidence(std::string_view name) { return fmt::format("label:{}", name); }
 
 }  // namespace
+
+std::string SpanEvidence(const pipeline::SpanView& s) {
+  return s.field == storage::Field::kLabel ? LabelEvidence(s.keyword) : std::string(s.keyword);
+}
 
 RuleChange::RuleChange(const rules::RuleSet& baseline) {
   for (const auto& r : baseline.rules) {
@@ -47,22 +50,17 @@ void RuleChange::Add(const pipeline::Item& now, const rules::CompiledRules& rule
   if (gold) with_gold_ = true;
   std::set<std::string> had;
   for (const auto& t : before.tags) had.insert(t.tag);
+  std::map<std::string, std::set<std::string>, std::less<>> evidence;  // tag -> its keywords and labels
+  pipeline::ForEachSpan(now, rules, [&](const pipeline::SpanView& s) {
+    evidence[std::string(s.tag)].insert(SpanEvidence(s));
+  });
   std::set<std::string> has;
   for (const auto& t : now.tags) {
     has.insert(t.tag);
     if (had.count(t.tag)) continue;
     const bool right = gold && gold->count(t.tag);
     Credit(&added_[t.tag], gold, right);
-    std::set<std::string> keywords;
-    for (const auto& sp : t.spans) {
-      const std::string keyword(pipeline::SpanKeyword(sp, now, rules));
-      keywords.insert(sp.field == storage::Field::kLabel ? LabelEvidence(keyword) : keyword);
-    }
-    if (now.tagged) {  // pre-tagged input: the producer's spans, as strings
-      for (const auto& sp : now.tagged->spans)
-        if (sp.tag == t.tag) keywords.insert(sp.field == storage::Field::kLabel ? LabelEvidence(sp.keyword) : sp.keyword);
-    }
-    for (const auto& k : keywords)
+    for (const auto& k : evidence[t.tag])
       if (!baseline_evidence_.count({t.tag, k})) Credit(&by_keyword_[{t.tag, k}], gold, right);
   }
   for (const auto& tag : had)

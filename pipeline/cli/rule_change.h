@@ -20,8 +20,13 @@
 #include "newsflow/rules/compiled_rules.h"
 #include "newsflow/rules/rule_set.h"
 #include "pipeline/job/batch.h"
+#include "pipeline/job/prepare_stage.h"
 
 namespace newsflow::cli {
+
+// What a span counts as evidence of: its keyword, or "label:NAME" for a
+// feed label (`rules coverage` and `eval --errors` name evidence this way).
+std::string SpanEvidence(const pipeline::SpanView& s);
 
 class RuleChange {
  public:

@@ -30,19 +30,13 @@ storage::Record BuildRecord(const Item& item, const rules::CompiledRules& rules,
   r.labels = d.labels;
   r.tags.reserve(item.tags.size());
   for (const auto& t : item.tags) r.tags.push_back({t.tag, t.score});
-  if (item.tagged) {
-    r.spans = item.tagged->spans;
-    r.ruleset_version = item.tagged->ruleset_version;
-  } else {
-    size_t n = 0;
-    for (const auto& t : item.tags) n += t.spans.size();
-    r.spans.reserve(n);
-    for (const auto& t : item.tags) {
-      for (const ItemSpan& s : t.spans)
-        r.spans.push_back({t.tag, std::string(SpanKeyword(s, item, rules)), s.field, s.begin, s.end});
-    }
-    r.ruleset_version = rules.version();
-  }
+  size_t n = item.tagged ? item.tagged->spans.size() : 0;
+  for (const auto& t : item.tags) n += t.spans.size();
+  r.spans.reserve(n);
+  ForEachSpan(item, rules, [&r](const SpanView& s) {
+    r.spans.push_back({std::string(s.tag), std::string(s.keyword), s.field, s.begin, s.end});
+  });
+  r.ruleset_version = item.tagged ? item.tagged->ruleset_version : rules.version();
   r.origin = item.position;
   r.story = item.story;  // empty until the writer's story step
   return r;

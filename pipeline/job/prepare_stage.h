@@ -23,6 +23,27 @@ namespace newsflow::pipeline {
 // label's name. Valid while `rules` and `item` are.
 std::string_view SpanKeyword(const ItemSpan& span, const Item& item, const rules::CompiledRules& rules);
 
+// A span as the record stores it, viewed without copying: valid while the
+// item and the rule set are.
+struct SpanView {
+  std::string_view tag, keyword;  // keyword: for a label span, the label's name
+  storage::Field field;
+  uint32_t begin, end;
+};
+
+// Calls f(const SpanView&) for every span of `item`, in record order: a
+// pre-tagged item's spans as the producer stored them, else its evaluated
+// spans with their keywords looked up in `rules`, the rule set that tagged it.
+template <typename F>
+void ForEachSpan(const Item& item, const rules::CompiledRules& rules, F&& f) {
+  if (item.tagged) {
+    for (const storage::Span& s : item.tagged->spans) f(SpanView{s.tag, s.keyword, s.field, s.begin, s.end});
+    return;
+  }
+  for (const ItemTag& t : item.tags)
+    for (const ItemSpan& s : t.spans) f(SpanView{t.tag, SpanKeyword(s, item, rules), s.field, s.begin, s.end});
+}
+
 // The record the store keeps for a processed item tagged by `rules` (a
 // pre-tagged item keeps its own spans and version), and the dead letter for
 // a failed one.

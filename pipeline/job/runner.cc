@@ -588,8 +588,9 @@ class Job {
 
   Status WriteOne(Batch& b) {
     // Records built here (alerts, --tagged) resolve spans with the batch's
-    // rule set, which the prepare stage sets with `prepared`.
-    if (!b.prepared_ready || !b.rules)
+    // rule set, which the prepare stage sets with `prepared` (the store
+    // stage checks `prepared_ready` itself).
+    if (!b.rules)
       return Status::Internal(fmt::format("writer: batch {} reached the writer unprepared", b.seq));
     if (tracking_) AddProgress(b);
     if (!b.resume_mark.empty())
