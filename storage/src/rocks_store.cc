@@ -355,7 +355,7 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
     s = rocksdb::DB::OpenAsSecondary(db_opts, path_, secondary_dir_, cfs, &handles_, &raw);
     if (s.ok()) s = raw->TryCatchUpWithPrimary();
   } else {
-    s = rocksdb::DB::Open(db_opts, path_, cfs, &handles_, &raw);
+    s = OpenCreatingMissingFamilies(db_opts, cfs, &raw);
   }
   if (!s.ok()) {
     if (raw) {
@@ -380,6 +380,36 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
     if (handles_[i]->GetName() == kOutboxCf) outbox_ = handles_[i];
   }
   return Status::OK();
+}
+
+// DB::Open with create_missing_column_families (RocksDB 7.8) creates the
+// missing families one at a time and writes and re-reads the OPTIONS file
+// after each: ten times for a new store, about a sixth of a short run's
+// start-up. CreateColumnFamilies writes it once. So the families on disk are
+// opened, and the others created in one call; handles_ ends in the order of
+// `cfs`, as DB::Open returns them.
+rocksdb::Status RocksStore::OpenCreatingMissingFamilies(const rocksdb::DBOptions& db_opts,
+                                                        const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs,
+                                                        rocksdb::DB** raw) {
+  std::vector<std::string> on_disk;
+  (void)rocksdb::DB::ListColumnFamilies(db_opts, path_, &on_disk);  // fails for a new store: none on disk
+  std::vector<rocksdb::ColumnFamilyDescriptor> present, missing;
+  std::vector<bool> is_present;
+  for (const auto& d : cfs) {
+    const bool here = d.name == rocksdb::kDefaultColumnFamilyName ||
+                      std::find(on_disk.begin(), on_disk.end(), d.name) != on_disk.end();
+    (here ? present : missing).push_back(d);
+    is_present.push_back(here);
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> opened, created;
+  rocksdb::Status s = rocksdb::DB::Open(db_opts, path_, present, &opened, raw);
+  if (s.ok() && !missing.empty()) s = (*raw)->CreateColumnFamilies(missing, &created);
+  size_t next_opened = 0, next_created = 0;
+  for (const bool here : is_present) {
+    if (here && next_opened < opened.size()) handles_.push_back(opened[next_opened++]);
+    if (!here && next_created < created.size()) handles_.push_back(created[next_created++]);
+  }
+  return s;
 }
 
 // The next alert seq follows the last one in the log.

@@ -63,6 +63,10 @@ class RocksStore final : public Store {
   RocksStore() = default;
   // The parts of Open(), in order.
   Status OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs);
+  // A read-write DB::Open that creates the families not on disk in one call.
+  rocksdb::Status OpenCreatingMissingFamilies(const rocksdb::DBOptions& db_opts,
+                                              const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs,
+                                              rocksdb::DB** raw);
   Status RecoverDeadLetterSeq();
   Status RecoverAlertSeq();
   Status ReadAlert(uint64_t seq, const rocksdb::Slice& value, StoredAlert* out) const;
