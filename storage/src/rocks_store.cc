@@ -385,14 +385,23 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
 // DB::Open with create_missing_column_families (RocksDB 7.8) creates the
 // missing families one at a time and writes and re-reads the OPTIONS file
 // after each: ten times for a new store, about a sixth of a short run's
-// start-up. CreateColumnFamilies writes it once. So the families on disk are
-// opened, and the others created in one call; handles_ ends in the order of
-// `cfs`, as DB::Open returns them.
+// start-up. CreateColumnFamilies writes it once for all of them. So the
+// families on disk are opened (DB::Open writes the file once more), and the
+// others created in one call: two writes instead of ten. handles_ ends in
+// the order of `cfs`, as DB::Open returns them. (create_missing_column_families
+// stays set in the options; it then has nothing to create.)
 rocksdb::Status RocksStore::OpenCreatingMissingFamilies(const rocksdb::DBOptions& db_opts,
                                                         const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs,
                                                         rocksdb::DB** raw) {
   std::vector<std::string> on_disk;
-  (void)rocksdb::DB::ListColumnFamilies(db_opts, path_, &on_disk);  // fails for a new store: none on disk
+  if (!rocksdb::DB::ListColumnFamilies(db_opts, path_, &on_disk).ok()) {
+    // A new store has nothing to list. A store that exists but could not
+    // be listed (an I/O error) is opened the plain way, which reports the
+    // error as RocksDB sees it.
+    if (std::filesystem::exists(std::filesystem::path(path_) / "CURRENT"))
+      return rocksdb::DB::Open(db_opts, path_, cfs, &handles_, raw);
+    on_disk.clear();
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> present, missing;
   std::vector<bool> is_present;
   for (const auto& d : cfs) {
