@@ -10,6 +10,7 @@
 #include <mutex>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <unordered_map>
@@ -270,14 +271,17 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
 // A read-write open must name every column family on disk: adds the ones a
 // newer or older version left there to `cfs`. A store that does not exist
 // yet has none to list -- unless it must exist: then fail here, because
-// DB::Open would create the directory first.
+// DB::Open would create the directory first. *on_disk: the families listed,
+// or nullopt if the listing failed (the open then decides what that means).
 Status AddColumnFamiliesOnDisk(const StoreOptions& options, const rocksdb::DBOptions& db_opts,
-                               std::vector<rocksdb::ColumnFamilyDescriptor>* cfs) {
+                               std::vector<rocksdb::ColumnFamilyDescriptor>* cfs,
+                               std::optional<std::vector<std::string>>* on_disk) {
   std::vector<std::string> existing;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_opts, options.path, &existing);
   if (!s.ok() && !options.create_if_missing) {
     return FromRocks(fmt::format("cannot open store at {}", options.path), s);
   }
+  if (s.ok()) *on_disk = existing;
   for (const auto& name : existing) {
     const bool known = std::any_of(cfs->begin(), cfs->end(), [&](const auto& d) { return d.name == name; });
     if (!known) cfs->push_back({name, rocksdb::ColumnFamilyOptions()});
@@ -319,7 +323,8 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
   }
   rocksdb::DBOptions db_opts = MakeDbOptions(options);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = MakeColumnFamilies(options);
-  if (!options.read_only) NEWSFLOW_RETURN_IF_ERROR(AddColumnFamiliesOnDisk(options, db_opts, &cfs));
+  std::optional<std::vector<std::string>> on_disk;
+  if (!options.read_only) NEWSFLOW_RETURN_IF_ERROR(AddColumnFamiliesOnDisk(options, db_opts, &cfs, &on_disk));
   if (options.read_only) DropColumnFamiliesNotOnDisk(options, db_opts, &cfs);
 
   std::unique_ptr<RocksStore> store(new RocksStore());
@@ -328,14 +333,15 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
   store->read_only_ = options.read_only;
   store->sync_writes_ = options.sync_writes;
   store->disable_wal_ = options.disable_wal && !options.read_only;
-  NEWSFLOW_RETURN_IF_ERROR(store->OpenDb(db_opts, cfs));
+  NEWSFLOW_RETURN_IF_ERROR(store->OpenDb(db_opts, cfs, on_disk));
   NEWSFLOW_RETURN_IF_ERROR(store->RecoverDeadLetterSeq());
   NEWSFLOW_RETURN_IF_ERROR(store->RecoverAlertSeq());
   *out = std::move(store);
   return Status::OK();
 }
 
-Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs) {
+Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs,
+                          const std::optional<std::vector<std::string>>& on_disk) {
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (read_only_) {
@@ -355,7 +361,7 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
     s = rocksdb::DB::OpenAsSecondary(db_opts, path_, secondary_dir_, cfs, &handles_, &raw);
     if (s.ok()) s = raw->TryCatchUpWithPrimary();
   } else {
-    s = OpenCreatingMissingFamilies(db_opts, cfs, &raw);
+    s = OpenCreatingMissingFamilies(db_opts, cfs, on_disk, &raw);
   }
   if (!s.ok()) {
     if (raw) {
@@ -392,16 +398,14 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
 // stays set in the options; it then has nothing to create.)
 rocksdb::Status RocksStore::OpenCreatingMissingFamilies(const rocksdb::DBOptions& db_opts,
                                                         const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs,
+                                                        const std::optional<std::vector<std::string>>& listed,
                                                         rocksdb::DB** raw) {
-  std::vector<std::string> on_disk;
-  if (!rocksdb::DB::ListColumnFamilies(db_opts, path_, &on_disk).ok()) {
-    // A new store has nothing to list. A store that exists but could not
-    // be listed (an I/O error) is opened the plain way, which reports the
-    // error as RocksDB sees it.
-    if (std::filesystem::exists(std::filesystem::path(path_) / "CURRENT"))
-      return rocksdb::DB::Open(db_opts, path_, cfs, &handles_, raw);
-    on_disk.clear();
-  }
+  // A new store has nothing to list. A store that exists but could not be
+  // listed (an I/O error) is opened the plain way, which reports the error
+  // as RocksDB sees it.
+  if (!listed && std::filesystem::exists(std::filesystem::path(path_) / "CURRENT"))
+    return rocksdb::DB::Open(db_opts, path_, cfs, &handles_, raw);
+  const std::vector<std::string> on_disk = listed.value_or(std::vector<std::string>{});
   std::vector<rocksdb::ColumnFamilyDescriptor> present, missing;
   std::vector<bool> is_present;
   for (const auto& d : cfs) {

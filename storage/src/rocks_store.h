@@ -62,10 +62,13 @@ class RocksStore final : public Store {
  private:
   RocksStore() = default;
   // The parts of Open(), in order.
-  Status OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs);
+  // on_disk: the families a read-write open listed (nullopt: the listing failed).
+  Status OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs,
+                const std::optional<std::vector<std::string>>& on_disk);
   // A read-write DB::Open that creates the families not on disk in one call.
   rocksdb::Status OpenCreatingMissingFamilies(const rocksdb::DBOptions& db_opts,
                                               const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs,
+                                              const std::optional<std::vector<std::string>>& listed,
                                               rocksdb::DB** raw);
   Status RecoverDeadLetterSeq();
   Status RecoverAlertSeq();
