@@ -15,7 +15,6 @@
 #include <map>
 #include <set>
 #include <string>
-#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -180,11 +179,8 @@ TEST_P(StoreFault, RunFailsWithTheCauseLosesNothingReportedAndTheStoreReopens) {
   // durably: the store, reopened without faults, holds every document. A
   // fault on a table file (.sst) never qualifies: the run must fail.
   const std::string& failed = fs->failed_file();
-  const auto ends_with = [&](std::string_view tail) {
-    return failed.size() >= tail.size() && failed.compare(failed.size() - tail.size(), tail.size(), tail) == 0;
-  };
   const bool carried_on = failed.find("/OPTIONS-") != std::string::npos ||
-                          failed.find("/MANIFEST-") != std::string::npos || ends_with(".log");
+                          failed.find("/MANIFEST-") != std::string::npos || failed.ends_with(".log");
   if (st.ok() && carried_on) {
     EXPECT_TRUE(summary.durable);
     EXPECT_EQ(summary.stored, all.size());

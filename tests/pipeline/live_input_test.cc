@@ -1,8 +1,8 @@
 // Live inputs: stdin with the default batch size stores (and alerts) each
-// line within a second of its arrival once the run is up, SIGTERM while stdin is open drains
-// and exits 0, `follow:PATH` stores every line exactly once across appends,
-// rotation, truncation and restarts, and an input that cannot be opened
-// leaves no store behind.
+// line within a second of its arrival once the run is up, SIGTERM while
+// stdin is open drains and exits 0, `follow:PATH` stores every line exactly
+// once across appends, rotation, truncation and restarts, and an input that
+// cannot be opened leaves no store behind.
 //
 // Each run is a real `newsflow run` child process; its progress is watched
 // through the alerts file (every test line matches an alert rule, and an
