@@ -147,13 +147,20 @@ void WriterRequestService::Start() {
   thread_ = std::thread([this] {
     while (!stop_.load()) {
       ServePending();
-      for (int i = 0; i < 4 && !stop_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      // A wait, not a sleep: every run ends with Stop(), which would
+      // otherwise wait out the rest of the poll interval (up to 200 ms).
+      std::unique_lock lock(stop_mu_);
+      stop_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stop_.load(); });
     }
   });
 }
 
 void WriterRequestService::Stop() {
-  stop_.store(true);
+  {
+    std::lock_guard lock(stop_mu_);
+    stop_.store(true);
+  }
+  stop_cv_.notify_all();
   if (!thread_.joinable()) return;
   thread_.join();
   ServePending();  // a request made before the run ended is answered, with the final state

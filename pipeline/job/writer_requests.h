@@ -27,8 +27,10 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -62,9 +64,10 @@ class WriterRequestService {
   WriterRequestService& operator=(const WriterRequestService&) = delete;
 
   void Start();
-  // Joins the thread (a backup in progress finishes first), then serves the
-  // requests still pending, so none made while the store was held goes
-  // unanswered. Call while the store is open.
+  // Wakes the thread from its wait between polls and joins it (a backup in
+  // progress finishes first), then serves the requests still pending, so
+  // none made while the store was held goes unanswered. Call while the store
+  // is open.
   void Stop();
   uint64_t backups_taken() const { return taken_.load(); }
 
@@ -75,7 +78,9 @@ class WriterRequestService {
   storage::Store* store_;
   std::string dir_;  // <db>/writer-requests
   std::string rules_cache_dir_;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> stop_{false};  // also read by a re-tag in progress, between its batches
+  std::mutex stop_mu_;             // with stop_cv_: Stop() wakes the thread from its wait
+  std::condition_variable stop_cv_;
   std::atomic<uint64_t> taken_{0};
   std::thread thread_;
 };
