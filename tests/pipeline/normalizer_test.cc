@@ -2,6 +2,7 @@
 #include "pipeline/normalize/normalizer.h"
 
 #include <gtest/gtest.h>
+#include <opencc/opencc.h>
 
 #include <cstdio>
 #include <fstream>
@@ -399,6 +400,64 @@ TEST_F(NormalizerTest, HasTraditional) {
   EXPECT_FALSE(nz_->HasTraditional(""));
   // Characters shared by both scripts are not traditional-only.
   EXPECT_FALSE(nz_->HasTraditional("中国人民银行"));
+}
+
+// The table is built from the code points the config's dictionaries name
+// as whole keys (a few thousand), not from a sweep of the BMP. For every
+// config OpenCC installs, it must mark exactly the code points that OpenCC
+// itself changes when each stands alone: here, all of U+0080..U+FFFF
+// converted one per line by OpenCC's SimpleConverter, as the sweep did.
+TEST_F(NormalizerTest, TraditionalTableIsEveryCodePointOpenCCChanges) {
+  auto utf8 = [](uint32_t cp) {
+    std::string s;
+    if (cp < 0x800) {
+      s += static_cast<char>(0xC0 | (cp >> 6));
+    } else {
+      s += static_cast<char>(0xE0 | (cp >> 12));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    }
+    s += static_cast<char>(0x80 | (cp & 0x3F));
+    return s;
+  };
+  std::vector<uint32_t> cps;
+  std::string all;
+  for (uint32_t cp = 0x80; cp <= 0xFFFF; ++cp) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    cps.push_back(cp);
+    all += utf8(cp);
+    all += '\n';
+  }
+  size_t configs = 0;
+  for (const char* config : {"t2s.json", "tw2s.json", "tw2sp.json", "hk2s.json", "s2t.json", "t2tw.json", "jp2t.json"}) {
+    SCOPED_TRACE(config);
+    std::string converted;
+    try {
+      converted = opencc::SimpleConverter(config).Convert(all);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "OpenCC cannot load " << config << ": " << e.what();
+      continue;
+    }
+    std::istringstream lines(converted);
+    std::string line;
+    NormalizerOptions o;
+    o.opencc_config = config;
+    o.min_traditional_fraction = 0;  // any one traditional-only code point opens the gate
+    const auto nz = Make(o);
+    ASSERT_NE(nz, nullptr);
+    size_t changed = 0, mismatches = 0;
+    for (uint32_t cp : cps) {
+      ASSERT_TRUE(std::getline(lines, line)) << "OpenCC joined lines at U+" << std::hex << cp;
+      const std::string alone = utf8(cp);
+      const bool changes = !line.empty() && line != alone;
+      changed += changes;
+      if (nz->HasTraditional(alone) != changes && ++mismatches <= 5)
+        ADD_FAILURE() << "U+" << std::hex << cp << (changes ? " changes" : " stays") << " but the table says otherwise";
+    }
+    EXPECT_EQ(mismatches, 0u);
+    EXPECT_GT(changed, 0u);  // every one of these configs converts characters (t2tw.json: 39)
+    ++configs;
+  }
+  EXPECT_EQ(configs, 7u);
 }
 
 TEST_F(NormalizerTest, ConvertsTraditional) {
