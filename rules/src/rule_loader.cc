@@ -3,13 +3,19 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
+#include <system_error>
+#include <thread>
+#include <unordered_set>
 
 #include "newsflow/rules/rule_set.h"
 #include "rule_text_checks.h"
@@ -314,6 +320,27 @@ RuleFileKind KindOf(const fs::path& path) {
 
 bool IsRuleFile(const std::string& path) { return KindOf(fs::path(path)) != RuleFileKind::kNone; }
 
+namespace {
+
+// A (field, name) of `labels` that one of `earlier` already has.
+bool RepeatsALabel(const std::vector<LabelEntry>& labels, const std::vector<LabelEntry>& earlier) {
+  std::unordered_set<std::string> seen;
+  seen.reserve(earlier.size());
+  for (const LabelEntry& e : earlier) seen.insert(e.field + '\0' + e.name);
+  for (const LabelEntry& e : labels)
+    if (seen.count(e.field + '\0' + e.name)) return true;
+  return false;
+}
+
+}  // namespace
+
+// The YAML files are parsed side by side, each into a set of its own (yaml-cpp
+// is most of a start: ~45 ms for the shipped set on one core), then joined in
+// file order. What a file checks against the files before it is checked
+// while joining: a label repeated from an earlier file, and every watch list
+// (parsed at its turn: its tags must not repeat earlier rules'). A file that
+// failed alone, or repeats an earlier label, is parsed again at its turn
+// against what came before, so the error is the one a parse in order gives.
 Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::NotFound("rules directory not found: " + dir);
@@ -323,17 +350,60 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   if (ec) return Status::IOError("cannot read rules directory " + dir + ": " + ec.message());
   if (files.empty()) return Status::InvalidArgument("no rule files (*.yaml, *.yml) or watch lists (*.tsv) in " + dir);
   std::sort(files.begin(), files.end());
-  RuleSet set;
+  std::vector<std::string> texts(files.size());
   uint64_t h = 1469598103934665603ull;
-  for (const auto& p : files) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return Status::IOError("cannot read rule file " + p.string());
+  for (size_t k = 0; k < files.size(); ++k) {
+    std::ifstream in(files[k], std::ios::binary);
+    if (!in) return Status::IOError("cannot read rule file " + files[k].string());
     std::stringstream ss;
     ss << in.rdbuf();
-    const std::string text = ss.str();
-    h = Fnv1a(Fnv1a(h, p.filename().string()), text);
-    Status s = KindOf(p) == RuleFileKind::kWatchList ? ParseWatchList(text, p.string(), &set)
-                                                      : ParseRuleFile(text, p.string(), &set);
+    texts[k] = ss.str();
+    h = Fnv1a(Fnv1a(h, files[k].filename().string()), texts[k]);
+  }
+
+  // Each YAML file alone, on up to one thread per core (this one included).
+  std::vector<size_t> yaml;
+  for (size_t k = 0; k < files.size(); ++k)
+    if (KindOf(files[k]) == RuleFileKind::kRules) yaml.push_back(k);
+  std::vector<RuleSet> alone(files.size());
+  std::vector<Status> parsed(files.size());
+  std::vector<std::exception_ptr> thrown(files.size());
+  std::atomic<size_t> next{0};
+  auto parse_some = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < yaml.size();) {
+      const size_t k = yaml[i];
+      try {
+        parsed[k] = ParseRuleFile(texts[k], files[k].string(), &alone[k]);
+      } catch (...) {  // std::bad_alloc: rethrown below, as a parse in order would
+        thrown[k] = std::current_exception();
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> helpers;
+    const size_t want = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), yaml.size());
+    for (size_t t = 1; t < want; ++t) {
+      try {
+        helpers.emplace_back(parse_some);
+      } catch (const std::system_error&) {  // no thread to be had: this one parses the rest
+        break;
+      }
+    }
+    parse_some();
+  }  // joins the helpers
+
+  RuleSet set;
+  for (size_t k = 0; k < files.size(); ++k) {
+    if (thrown[k]) std::rethrow_exception(thrown[k]);
+    Status s;
+    if (KindOf(files[k]) == RuleFileKind::kWatchList) {
+      s = ParseWatchList(texts[k], files[k].string(), &set);
+    } else if (!parsed[k].ok() || RepeatsALabel(alone[k].labels, set.labels)) {
+      s = ParseRuleFile(texts[k], files[k].string(), &set);  // fails, as in order
+    } else {
+      std::move(alone[k].rules.begin(), alone[k].rules.end(), std::back_inserter(set.rules));
+      std::move(alone[k].labels.begin(), alone[k].labels.end(), std::back_inserter(set.labels));
+    }
     if (!s.ok()) return s;
   }
   char buf[17];
