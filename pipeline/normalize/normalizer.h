@@ -74,7 +74,7 @@ struct NormalizerOptions {
 
 class Normalizer {
  public:
-  // Loads OpenCC and builds the traditional-character table (~40 ms, start-up
+  // Loads OpenCC and builds the traditional-character table (~10 ms, start-up
   // only). Fails (InvalidArgument) if the OpenCC config cannot be loaded.
   static Status Create(const NormalizerOptions& options, std::unique_ptr<Normalizer>* out);
   ~Normalizer();

@@ -74,10 +74,13 @@ struct RuleSet {
 bool IsRuleFile(const std::string& path);
 
 // Loads every rule file and watch list (IsRuleFile) directly under `dir`
-// (sorted by name). Fails on the
-// first problem with "FILE:LINE: rule 'TAG': what is wrong" (SCHEMA.md, "What
-// the loader rejects": blank, non-UTF-8 or NUL keywords, .nan/.inf numbers,
-// rules without provenance, duplicate keys, ...).
+// (sorted by name). Fails on the first problem in file order with
+// "FILE:LINE: rule 'TAG': what is wrong" (SCHEMA.md, "What the loader
+// rejects": blank, non-UTF-8 or NUL keywords, .nan/.inf numbers, rules
+// without provenance, duplicate keys, ...). Threads: parses the YAML files
+// side by side on up to one thread per core, which it starts and joins
+// before returning; the result and the error are those of a parse in file
+// order.
 Status LoadRuleDir(const std::string& dir, RuleSet* out);
 
 // Parses one YAML rule file's text (`file` is used in messages). Appends to out->rules
