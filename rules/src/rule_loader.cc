@@ -350,13 +350,19 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   if (ec) return Status::IOError("cannot read rules directory " + dir + ": " + ec.message());
   if (files.empty()) return Status::InvalidArgument("no rule files (*.yaml, *.yml) or watch lists (*.tsv) in " + dir);
   std::sort(files.begin(), files.end());
+  // A file that cannot be read fails the load at its turn: an earlier
+  // file's error comes first, as in a parse in order.
   std::vector<std::string> texts(files.size());
+  std::vector<Status> read(files.size());
   uint64_t h = 1469598103934665603ull;
   for (size_t k = 0; k < files.size(); ++k) {
     std::ifstream in(files[k], std::ios::binary);
-    if (!in) return Status::IOError("cannot read rule file " + files[k].string());
+    if (!in) {
+      read[k] = Status::IOError("cannot read rule file " + files[k].string());
+      continue;
+    }
     std::stringstream ss;
-    ss << in.rdbuf();
+    ss << in.rdbuf();  // an empty file is read as empty (and rejected by its parse)
     texts[k] = ss.str();
     h = Fnv1a(Fnv1a(h, files[k].filename().string()), texts[k]);
   }
@@ -364,7 +370,7 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   // Each YAML file alone, on up to one thread per core (this one included).
   std::vector<size_t> yaml;
   for (size_t k = 0; k < files.size(); ++k)
-    if (KindOf(files[k]) == RuleFileKind::kRules) yaml.push_back(k);
+    if (read[k].ok() && KindOf(files[k]) == RuleFileKind::kRules) yaml.push_back(k);
   std::vector<RuleSet> alone(files.size());
   std::vector<Status> parsed(files.size());
   std::vector<std::exception_ptr> thrown(files.size());
@@ -394,6 +400,7 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
 
   RuleSet set;
   for (size_t k = 0; k < files.size(); ++k) {
+    if (!read[k].ok()) return read[k];
     if (thrown[k]) std::rethrow_exception(thrown[k]);
     Status s;
     if (KindOf(files[k]) == RuleFileKind::kWatchList) {

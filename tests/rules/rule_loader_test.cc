@@ -255,6 +255,15 @@ TEST(RuleLoader, ALabelRepeatedFromAnEarlierFileIsReportedAsInOrder) {
   EXPECT_NE(s.message().find("a.yaml:3)"), std::string::npos) << s.message();
   EXPECT_TRUE(set.rules.empty() && set.labels.empty());
 
+  // b is valid alone; only the join sees that it repeats a's label.
+  d.Write("b.yaml", std::string("version: 1\nlabels:\n") + kLabelB + kLabelA);
+  const Status across = LoadRuleDir(d.path(), &set);
+  ASSERT_FALSE(across.ok());
+  EXPECT_NE(across.message().find("b.yaml:4: rule 'label ths.tagInfo 芯片': duplicate label (first at "),
+            std::string::npos)
+      << across.message();
+  EXPECT_NE(across.message().find("a.yaml:3)"), std::string::npos) << across.message();
+
   // The repeat and a repeat within b on one entry: the earlier file is named.
   d.Write("b.yaml", std::string("version: 1\nlabels:\n") + kLabelB + kLabelB + kLabelA);
   d.Write("a.yaml", std::string("version: 1\nlabels:\n") + kLabelB);
@@ -299,6 +308,21 @@ TEST(RuleLoader, TheFirstBrokenFileInOrderIsReported) {
   EXPECT_EQ(set.rules[0].tag, "cluster:ai");
   EXPECT_EQ(set.rules[1].tag, "watch:acme");
   EXPECT_EQ(set.labels.size(), 1u);
+
+  // A file that cannot be opened (even by root: /proc/sys/vm/drop_caches is
+  // write-only) fails the load at its turn, after an earlier file's error.
+  const char kUnreadable[] = "/proc/sys/vm/drop_caches";
+  ASSERT_FALSE(std::ifstream(kUnreadable).good()) << kUnreadable << " is readable here; pick another";
+  std::filesystem::create_symlink(kUnreadable, d.path() + "/c.yaml");
+  d.Write("b.yaml", "version: 1\nlabels: [\n");
+  s = LoadRuleDir(d.path(), &set);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("b.yaml:"), std::string::npos) << s.message();
+  d.Write("b.yaml", std::string("version: 1\nlabels:\n") + kLabelA);
+  s = LoadRuleDir(d.path(), &set);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.message().find("c.yaml"), std::string::npos) << s.message();
 }
 
 TEST(RuleLoader, MissingDirectoryIsAnError) {
