@@ -14,6 +14,7 @@
 #include <rocksdb/utilities/backup_engine.h>
 
 #include "newsflow/storage/restore.h"
+#include "rocks_status.h"
 
 namespace newsflow::storage {
 namespace {
@@ -33,13 +34,10 @@ Counts DecodeCounts(const std::string& meta) {
   return c;
 }
 
-Status FromRocks(const std::string& what, const rocksdb::Status& s) {
-  std::string msg = what + ": " + s.ToString();
-  if (s.IsNoSpace()) return Status::NoSpace(std::move(msg));
-  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
-  if (s.IsNotFound() || s.IsPathNotFound()) return Status::NotFound(std::move(msg));
-  if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::InvalidArgument(std::move(msg));
-  return Status::IOError(std::move(msg));
+
+// A failed backup step: what RocksDB did not say otherwise is an I/O error.
+Status BackupError(const std::string& what, const rocksdb::Status& s) {
+  return FromRocks(what, s, /*other_is_io_error=*/true);
 }
 
 rocksdb::BackupEngineOptions EngineOptions(const std::string& dir) {
@@ -87,7 +85,7 @@ std::vector<rocksdb::BackupInfo> SortedInfos(const Engine& engine) {
 Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& counts, BackupResult* out) {
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
-  if (!s.ok()) return FromRocks(fmt::format("cannot open backup directory {}", backup_dir), s);
+  if (!s.ok()) return BackupError(fmt::format("cannot open backup directory {}", backup_dir), s);
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   rocksdb::CreateBackupOptions cbo;
   // Flushing makes the backup self-contained for a store without a WAL
@@ -95,7 +93,7 @@ Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& co
   cbo.flush_before_backup = true;
   rocksdb::BackupID id = 0;
   s = engine->CreateNewBackupWithMetadata(cbo, db, EncodeCounts(counts), &id);
-  if (!s.ok()) return FromRocks(fmt::format("backup to {} failed", backup_dir), s);
+  if (!s.ok()) return BackupError(fmt::format("backup to {} failed", backup_dir), s);
   for (const BackupResult& r : Describe(SortedInfos(*engine))) {
     if (r.backup_id == id) {
       *out = r;
@@ -113,7 +111,7 @@ Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out
   rocksdb::BackupEngineReadOnly* raw = nullptr;
   rocksdb::IOStatus s =
       rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
-  if (!s.ok()) return FromRocks(fmt::format("cannot open backup directory {}", backup_dir), s);
+  if (!s.ok()) return BackupError(fmt::format("cannot open backup directory {}", backup_dir), s);
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   *out = Describe(SortedInfos(*engine));
   if (out->empty()) return Status::NotFound(fmt::format("no backup in {}", backup_dir));
@@ -138,14 +136,14 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
   rocksdb::BackupEngineReadOnly* raw = nullptr;
   rocksdb::IOStatus s =
       rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
-  if (!s.ok()) return FromRocks(fmt::format("cannot open backup directory {}", backup_dir), s);
+  if (!s.ok()) return BackupError(fmt::format("cannot open backup directory {}", backup_dir), s);
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   s = engine->VerifyBackup(chosen->backup_id, /*verify_with_checksum=*/true);
-  if (!s.ok()) return FromRocks(fmt::format("backup {} in {} is damaged", chosen->backup_id, backup_dir), s);
+  if (!s.ok()) return BackupError(fmt::format("backup {} in {} is damaged", chosen->backup_id, backup_dir), s);
   std::filesystem::create_directories(db_dir, ec);
   if (ec) return Status::IOError(fmt::format("cannot create {}: {}", db_dir, ec.message()));
   s = engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->backup_id, db_dir, db_dir);
-  if (!s.ok()) return FromRocks(fmt::format("restore of backup {} into {} failed", chosen->backup_id, db_dir), s);
+  if (!s.ok()) return BackupError(fmt::format("restore of backup {} into {} failed", chosen->backup_id, db_dir), s);
   *restored = *chosen;
   return Status::OK();
 }

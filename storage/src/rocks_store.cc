@@ -1,5 +1,6 @@
 // rocks_store.cc — the RocksDB-backed Store (see store.h for the layout).
 #include "rocks_store.h"
+#include "rocks_status.h"
 #include "store_keys.h"
 
 #include <algorithm>
@@ -188,17 +189,6 @@ Status Store::Open(const StoreOptions& options, std::unique_ptr<Store>* out) {
 }
 
 namespace {
-
-// Maps a RocksDB status to ours, keeping RocksDB's words after `what`.
-Status FromRocks(std::string what, const rocksdb::Status& s) {
-  std::string msg = what + ": " + s.ToString();
-  if (s.IsNoSpace()) return Status::NoSpace(std::move(msg));
-  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
-  if (s.IsNotFound() || s.IsPathNotFound()) return Status::NotFound(std::move(msg));
-  if (s.IsIOError()) return Status::IOError(std::move(msg));
-  if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::InvalidArgument(std::move(msg));
-  return Status::Internal(std::move(msg));
-}
 
 rocksdb::DBOptions MakeDbOptions(const StoreOptions& options) {
   const StoreTuning& t = options.tuning;
