@@ -15,7 +15,8 @@
 # Prints one summary line per target; exits 1 if any target crashed (or a
 # regression input still crashes), 2 if the build failed.
 #
-# Environment: NEWSFLOW_FUZZ_WERROR=OFF builds without -Werror;
+# Environment: NEWSFLOW_FUZZ_JOBS=N runs N targets at a time (default: the
+# number of cores); NEWSFLOW_FUZZ_WERROR=OFF builds without -Werror;
 # NEWSFLOW_FUZZ_SKIP_DEPS=1 skips the package check; FUZZ_ARGS adds
 # libFuzzer flags to every run (e.g. FUZZ_ARGS="-jobs=2 -workers=2").
 set -uo pipefail
@@ -84,25 +85,28 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:symbolize=1:detect_stack_use
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:report_error_type=1}"
 command -v llvm-symbolizer >/dev/null && export ASAN_SYMBOLIZER_PATH="$(command -v llvm-symbolizer)"
 
-summary=()
-failed=0
-for t in "${TARGETS[@]}"; do
-  bin="$BUILD/fuzz/$t"
+# One target: replays its regressions, fuzzes it, and writes its summary
+# line to $BUILD/logs/<target>.summary (first word "FAIL" if it crashed or a
+# regression input still crashes).
+fuzz_one() {
+  local t=$1
+  local bin="$BUILD/fuzz/$t"
+  local out="$BUILD/logs/$t.summary"
   if [[ ! -x "$bin" ]]; then
-    summary+=("$(printf '%-24s MISSING (not built; known targets: %s)' "$t" "${ALL_TARGETS[*]}")")
-    failed=1
-    continue
+    printf 'FAIL %-24s MISSING (not built; known targets: %s)\n' "$t" "${ALL_TARGETS[*]}" > "$out"
+    return
   fi
-  corpus="$BUILD/corpus/$t"
-  artifacts="$BUILD/artifacts/$t"
-  log="$BUILD/logs/$t.log"
+  local corpus="$BUILD/corpus/$t"
+  local artifacts="$BUILD/artifacts/$t"
+  local log="$BUILD/logs/$t.log"
   mkdir -p "$corpus" "$artifacts"
   [[ -d "$ROOT/fuzz/corpus/$t" ]] && cp -n "$ROOT/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null
-  # shellcheck disable=SC2046
+  local flags
+  # shellcheck disable=SC2207
   flags=($(target_flags "$t"))
 
   # Known crashers first: each must now run clean.
-  reg_fail=0
+  local reg_fail=0 r
   if compgen -G "$ROOT/fuzz/regressions/$t/*" >/dev/null; then
     for r in "$ROOT/fuzz/regressions/$t"/*; do
       if ! "$bin" "${flags[@]}" "$r" > "$BUILD/logs/$t.regression.log" 2>&1; then
@@ -112,6 +116,7 @@ for t in "${TARGETS[@]}"; do
     done
   fi
 
+  local before after crashes rc
   before=$(find "$artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   echo "run.sh: fuzzing $t for ${DURATION}s ..."
   # shellcheck disable=SC2086
@@ -122,6 +127,7 @@ for t in "${TARGETS[@]}"; do
   crashes=$((after - before))
   ((rc != 0 && crashes == 0)) && crashes=1  # died without writing an artifact
 
+  local runs cov corp eps line what newest
   runs=$(grep -oE 'stat::number_of_executed_runs: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
   [[ -z "$runs" ]] && runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
@@ -135,11 +141,41 @@ for t in "${TARGETS[@]}"; do
     newest=$(ls -t "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* "$artifacts"/oom-* 2>/dev/null | head -1)
     line+=" [${what:-rc=$rc}; input: ${newest:-none}; log: $log]"
   fi
+  if ((crashes > 0 || reg_fail > 0)); then echo "FAIL $line" > "$out"; else echo "ok $line" > "$out"; fi
+}
+
+# Targets run side by side, one per core by default (NEWSFLOW_FUZZ_JOBS):
+# each fuzzer is one process on one core, so every target still gets its
+# SECONDS of a whole core, and the step takes 1/JOBS of the time.
+JOBS="${NEWSFLOW_FUZZ_JOBS:-$(nproc)}"
+if ! [[ "$JOBS" =~ ^[0-9]+$ ]] || ((JOBS < 1)); then JOBS=1; fi
+running=0
+for t in "${TARGETS[@]}"; do
+  rm -f "$BUILD/logs/$t.summary"
+  if ((running >= JOBS)); then
+    wait -n
+    running=$((running - 1))
+  fi
+  fuzz_one "$t" &
+  running=$((running + 1))
+done
+wait
+
+summary=()
+failed=0
+for t in "${TARGETS[@]}"; do
+  out="$BUILD/logs/$t.summary"
+  if [[ ! -s "$out" ]]; then
+    summary+=("$(printf '%-24s NO RESULT (the run of this target ended without a summary)' "$t")")
+    failed=1
+    continue
+  fi
+  read -r verdict line < "$out"
   summary+=("$line")
-  if ((crashes > 0 || reg_fail > 0)); then failed=1; fi
+  [[ "$verdict" == ok ]] || failed=1
 done
 
 echo
-echo "=== fuzz summary (${DURATION}s per target; build ${build_s}s; total $(($(date +%s) - t_start))s) ==="
+echo "=== fuzz summary (${DURATION}s per target, ${JOBS} at a time; build ${build_s}s; total $(($(date +%s) - t_start))s) ==="
 printf '%s\n' "${summary[@]}"
 exit "$failed"
