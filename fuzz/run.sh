@@ -36,6 +36,16 @@ ALL_TARGETS=(
   fuzz_literal_tier fuzz_record_codec fuzz_time fuzz_subscriptions fuzz_http_api
 )
 if (($# > 0)); then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
+# Each target once: two runs of one target at a time would share its corpus,
+# artifacts and logs.
+declare -A seen_target=()
+unique=()
+for t in "${TARGETS[@]}"; do
+  [[ -n "${seen_target[$t]:-}" ]] && continue
+  seen_target[$t]=1
+  unique+=("$t")
+done
+TARGETS=("${unique[@]}")
 
 # Per-target libFuzzer flags: dictionary and input size bound.
 target_flags() {
@@ -147,8 +157,24 @@ fuzz_one() {
 # Targets run side by side, one per core by default (NEWSFLOW_FUZZ_JOBS):
 # each fuzzer is one process on one core, so every target still gets its
 # SECONDS of a whole core, and the step takes 1/JOBS of the time.
+# libFuzzer's own parallel modes (-jobs, -workers, -fork in FUZZ_ARGS) take
+# the cores themselves and write fuzz-N.log files to the current directory:
+# then one target at a time.
 JOBS="${NEWSFLOW_FUZZ_JOBS:-$(nproc)}"
 if ! [[ "$JOBS" =~ ^[0-9]+$ ]] || ((JOBS < 1)); then JOBS=1; fi
+if [[ " ${FUZZ_ARGS:-} " =~ [[:space:]]-(jobs|workers|fork)= ]]; then JOBS=1; fi
+# Interrupted (a CI timeout, ^C), the fuzzers running stop too: each job is
+# a subshell whose child is the fuzzer.
+stop_jobs() {
+  local p
+  for p in $(jobs -p); do
+    pkill -TERM -P "$p" 2>/dev/null
+    kill -TERM "$p" 2>/dev/null
+  done
+  return 0
+}
+trap stop_jobs EXIT
+trap 'exit 130' INT TERM
 running=0
 for t in "${TARGETS[@]}"; do
   rm -f "$BUILD/logs/$t.summary"

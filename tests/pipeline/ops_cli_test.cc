@@ -4,6 +4,7 @@
 //     between two parts of the input) is taken by the writer and restores to
 //     exactly the store of the first part: documents, per-tag counts, dead
 //     letters; a later backup of the idle store copies only new files;
+//   - a prune removes what is older than its time, index entries included;
 //   - usage errors exit 2; a prune while a writer holds the store exits 1.
 // Assertions read the JSON the commands print and `query --count`.
 #include <gtest/gtest.h>
@@ -154,6 +155,46 @@ TEST(OpsCli, UsageErrorsExit2) {
   EXPECT_EQ(RunShell(Newsflow() + " prune --db " + tmp.path("none") + " --before 2026-06-01").exit_code, 1);
   EXPECT_EQ(RunShell(Newsflow() + " backup --db " + tmp.path("none") + " --to " + tmp.path("b")).exit_code, 1);
   EXPECT_EQ(RunShell(Newsflow() + " restore --from " + tmp.path("none") + " --db " + tmp.path("r")).exit_code, 1);
+}
+
+// A prune on a store no run holds: the documents older than its time leave
+// with their index entries, the later ones stay, per tag too, and its JSON
+// says what it did; a second prune at the same time finds nothing to remove.
+TEST(OpsCli, PruneRemovesWhatIsOlderThanItsTimeAndReportsIt) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source file:" + SourcePath("tests/fixtures/cls-sample.jsonl") +
+                     " --format cls --rules " + SourcePath("rules/sets") + " --db " + db)
+                .exit_code,
+            0);
+  const uint64_t all = CountOf(db);
+  const uint64_t older = CountOf(db, "--until 2026-05-31");
+  const uint64_t later = CountOf(db, "--since 2026-06-01");
+  ASSERT_GT(older, 0u);
+  ASSERT_GT(later, 0u);
+  ASSERT_EQ(older + later, all);
+  const std::string tag = "cluster:semiconductors";
+  const uint64_t tag_later = CountOf(db, "--tag " + tag + " --since 2026-06-01");
+  ASSERT_GT(CountOf(db, "--tag " + tag), tag_later);  // the tag has documents on both sides
+
+  const std::string prune = Newsflow() + " prune --db " + db + " --before 2026-06-01";
+  const auto r = RunShell(prune);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const JsonObject j = JsonObject::LastLine(r.out);
+  EXPECT_EQ(j.Uint("removed"), older);
+  EXPECT_EQ(j.Uint("docs_before"), all);
+  EXPECT_EQ(j.Uint("docs_after"), later);
+  EXPECT_GE(j.Uint("index_entries_removed"), older);  // every document has index entries
+  EXPECT_TRUE(j.Bool("compacted"));
+  EXPECT_EQ(CountOf(db), later);
+  EXPECT_EQ(CountOf(db, "--until 2026-05-31"), 0u);
+  EXPECT_EQ(CountOf(db, "--tag " + tag), tag_later);
+
+  const auto again = RunShell(prune);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const JsonObject k = JsonObject::LastLine(again.out);
+  EXPECT_EQ(k.Uint("removed"), 0u);
+  EXPECT_EQ(k.Uint("docs_after"), later);
 }
 
 }  // namespace
