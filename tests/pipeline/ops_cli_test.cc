@@ -44,6 +44,12 @@ uint64_t DeadLetterCount(const std::string& db) {
   return std::stoull(r.out.empty() ? "0" : r.out);
 }
 
+// `newsflow run -q` of one bundled fixture ("cls", "eastmoney", "ths") into db.
+std::string RunFixture(const std::string& feed, const std::string& db) {
+  return Newsflow() + " run -q --source file:" + SourcePath("tests/fixtures/" + feed + "-sample.jsonl") +
+         " --format " + feed + " --rules " + SourcePath("rules/sets") + " --db " + db;
+}
+
 std::string Join(const std::vector<std::string>& lines, size_t from, size_t to) {
   std::string out;
   for (size_t i = from; i < to; ++i) out += lines[i] + "\n";
@@ -133,12 +139,8 @@ TEST(OpsCli, BackupWhileRunningIsTakenByTheWriterAndRestoresTheStoreAtThatMoment
 TEST(OpsCli, UsageErrorsExit2) {
   TempDir tmp;
   const std::string db = tmp.path("db");
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source file:" + SourcePath("tests/fixtures/ths-sample.jsonl") +
-                     " --format ths --rules " + SourcePath("rules/sets") + " --db " + db)
-                .exit_code,
-            0);
-  const std::string run = Newsflow() + " run -q --source file:" + SourcePath("tests/fixtures/ths-sample.jsonl") +
-                          " --format ths --rules " + SourcePath("rules/sets") + " --db " + db;
+  const std::string run = RunFixture("ths", db);
+  ASSERT_EQ(RunShell(run).exit_code, 0);
   for (const std::string& cmd : {
            Newsflow() + " prune --db " + db,                                  // --before missing
            Newsflow() + " prune --db " + db + " --before yesteryear",         // unreadable time
@@ -163,10 +165,7 @@ TEST(OpsCli, UsageErrorsExit2) {
 TEST(OpsCli, PruneRemovesWhatIsOlderThanItsTimeAndReportsIt) {
   TempDir tmp;
   const std::string db = tmp.path("db");
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source file:" + SourcePath("tests/fixtures/cls-sample.jsonl") +
-                     " --format cls --rules " + SourcePath("rules/sets") + " --db " + db)
-                .exit_code,
-            0);
+  ASSERT_EQ(RunShell(RunFixture("cls", db)).exit_code, 0);
   const uint64_t all = CountOf(db);
   const uint64_t older = CountOf(db, "--until 2026-05-31");
   const uint64_t later = CountOf(db, "--since 2026-06-01");
