@@ -4,12 +4,16 @@
 #include <charconv>
 #include <chrono>
 
+#include "newsflow/base/thread_name.h"
 #include "pipeline/log/logger.h"
 
 namespace newsflow::pipeline {
 
 void AlertFeed::Start() {
-  poller_ = std::thread([this] { Poll(); });
+  poller_ = std::thread([this] {
+    NameThisThread("nf-alert-feed");
+    Poll();
+  });
 }
 
 void AlertFeed::Stop() {

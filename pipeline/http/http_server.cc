@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "newsflow/base/thread_name.h"
 #include "pipeline/log/logger.h"
 
 namespace newsflow::pipeline {
@@ -92,6 +93,9 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();
     // The handler may read RocksDB for a while: on a worker, not on the socket thread.
     net::post(*server_->workers, [self = shared_from_this(), r = std::move(r), keep_alive, head]() mutable {
+      // Asio's pool starts its threads itself: each names itself at its first request.
+      thread_local const bool named = (NameThisThread("nf-http-work"), true);
+      (void)named;
       HttpResponse res = self->server_->api->Handle(r);
       net::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, head]() mutable {
         self->Write(std::move(res), keep_alive, head);
@@ -317,7 +321,10 @@ void HttpServer::Start() {
   impl_->work.emplace(net::make_work_guard(impl_->ioc));
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this, i] {
+      NameThisThread("nf-http-" + std::to_string(i));
+      impl_->ioc.run();
+    });
 }
 
 void HttpServer::Stop() {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "newsflow/storage/store.h"
+#include "newsflow/base/thread_name.h"
 #include "pipeline/decode/decoder.h"
 #include "newsflow/rules/lint.h"
 #include "pipeline/job/alert_stage.h"
@@ -168,6 +169,7 @@ class Job {
   // already have capacity instead of allocating anew.
   void StartReader() {
     reader_ = std::thread([this] {
+      NameThisThread("nf-reader");
       uint64_t seq = 0;
       for (;;) {
         Batch b = recycled_.TryPop().value_or(Batch{});
@@ -191,6 +193,7 @@ class Job {
   void StartReloader() {
     if (o_.reload == nullptr && metrics_ == nullptr) return;
     reloader_ = std::thread([this] {
+      NameThisThread("nf-reloader");
       std::unique_lock<std::mutex> lock(reload_mu_);
       while (!reload_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return finished_; })) {
         if (metrics_) {
@@ -292,7 +295,8 @@ class Job {
         if (live_workers_ == 0) out_.Close();
         return s;
       }
-      pool_.emplace_back([this, worker = std::move(worker)] {
+      pool_.emplace_back([this, w, worker = std::move(worker)] {
+        NameThisThread("nf-work-" + std::to_string(w));
         while (auto b = in_.Pop()) {
           BatchWorker::StepSeconds secs;
           worker->Process(*b, metrics_ ? &secs : nullptr);
@@ -349,6 +353,7 @@ class Job {
   void StartStoryThread() {
     if (!story_stage_) return;
     story_thread_ = std::thread([this] {
+      NameThisThread("nf-story");
       story_status_ = ForEachInSourceOrder(out_, [this](Batch&& b) {
         auto t = Clock::now();
         const uint64_t seq = b.seq;

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "newsflow/base/thread_name.h"
 #include "pipeline/log/logger.h"
 
 namespace newsflow::pipeline {
@@ -145,6 +146,7 @@ WriterRequestService::~WriterRequestService() { Stop(); }
 
 void WriterRequestService::Start() {
   thread_ = std::thread([this] {
+    NameThisThread("nf-requests");
     while (!stop_.load()) {
       ServePending();
       // A wait, not a sleep: every run ends with Stop(), which would

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "newsflow/base/thread_name.h"
 #include "pipeline/log/kafka_log.h"
 #include "pipeline/log/logger.h"
 #include "pipeline/source/kafka_uri.h"
@@ -370,7 +371,10 @@ Status KafkaSource::Init(const KafkaSourceOptions& o) {
   for (const auto& t : uri.topics) rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
   if (rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_, topics.get()))
     return Status::Unavailable(std::string("kafka source: subscribe: ") + rd_kafka_err2str(e));
-  poller_ = std::thread([this] { PollLoop(); });
+  poller_ = std::thread([this] {
+    NameThisThread("nf-kafka-poll");
+    PollLoop();
+  });
   return Status::OK();
 }
 

@@ -111,6 +111,42 @@ TEST(LiveInput, StdinLinesAreStoredAndAlertedWithinASecondAndSigtermDrains) {
   EXPECT_EQ(LineCount(alerts), 5u);
 }
 
+// The names of a process's threads (/proc/PID/task/TID/comm), sorted.
+std::multiset<std::string> ThreadNames(pid_t pid) {
+  std::multiset<std::string> names;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::string name = ReadFile((task.path() / "comm").string());
+    while (!name.empty() && name.back() == '\n') name.pop_back();
+    names.insert(name);
+  }
+  return names;
+}
+
+// An operator looking at a busy or stuck run (`top -H`, `perf --sort comm`,
+// gdb) sees which stage each thread is: every stage thread of a running
+// pipeline carries its name, and the main thread keeps the program's.
+TEST(LiveInput, EveryStageThreadOfARunningPipelineCarriesItsName) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string alerts = tmp.path("alerts.jsonl");
+  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
+                "--alerts", "file:" + alerts, "--threads", "2", "-q"},
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  run.Write(Line(0));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << "stderr: " << ReadFile(tmp.path("err"));
+  const std::multiset<std::string> names = ThreadNames(run.pid());
+  for (const char* stage : {"nf-reader", "nf-work-0", "nf-work-1", "nf-story", "nf-reloader", "nf-requests"})
+    EXPECT_EQ(names.count(stage), 1u) << stage << " among " << ::testing::PrintToString(names);
+  EXPECT_EQ(names.count("nf-work-2"), 0u) << "--threads 2 started a third worker";
+  // The main thread (the writer) keeps the program's name; RocksDB's timer
+  // thread, which RocksDB does not name, inherits it too.
+  EXPECT_GE(names.count("newsflow"), 1u) << ::testing::PrintToString(names);
+  run.CloseInput();
+  EXPECT_EQ(run.WaitExit(10s), 0) << "stderr: " << ReadFile(tmp.path("err"));
+}
+
 TEST(LiveInput, AnInputThatCannotBeOpenedCreatesNoStore) {
   TempDir tmp;
   for (const std::string& source : {"file:" + tmp.path("missing.jsonl"), "follow:" + tmp.path("missing.jsonl")}) {

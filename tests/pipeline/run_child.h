@@ -61,6 +61,7 @@ class RunChild {
     in_ = -1;
   }
   void Signal(int sig) { kill(pid_, sig); }
+  pid_t pid() const { return pid_; }
   // The exit code, or -1 if the child is still running after `limit`.
   int WaitExit(std::chrono::milliseconds limit) {
     const auto until = std::chrono::steady_clock::now() + limit;
