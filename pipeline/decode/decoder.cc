@@ -8,6 +8,7 @@
 // unread); the DOM parse costs about what the unvalidated On-Demand walk
 // did (bench/RESULTS.md, "Decode: what strict validation costs").
 #include "pipeline/decode/decoder.h"
+#include "pipeline/decode/control_char.h"
 #include "pipeline/decode/stock_code.h"
 #include "pipeline/decode/time_util.h"
 
@@ -216,6 +217,8 @@ struct Decoder::Impl {
     if (t == dom::element_type::STRING) {
       const std::string_view sv(v);
       if (sv.empty()) return FieldError("id", "empty");
+      if (const auto at = FirstControlChar(sv))  // it would become part of the key (control_char.h)
+        return FieldError("id", ControlCharMessage(sv, *at));
       d->id.assign(sv);
     } else if (IsNumber(t)) {
       uint64_t u;

@@ -1,5 +1,6 @@
 // tagged_record.cc — see tagged_record.h.
 #include "pipeline/decode/tagged_record.h"
+#include "pipeline/decode/control_char.h"
 
 #include <algorithm>
 
@@ -43,6 +44,8 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "source", true, &out->source));
   if (out->key.rfind(out->source + ":", 0) != 0 || out->key.size() == out->source.size() + 1)
     return Status::InvalidArgument("tagged: `key` must be \"<source>:<id>\", got '" + out->key + "'");
+  if (const auto at = FirstControlChar(out->key))
+    return Status::InvalidArgument("tagged: `key`: " + ControlCharMessage(out->key, *at));
   NEWSFLOW_RETURN_IF_ERROR(Field("time_ms", o["time_ms"].get(out->time_ms)));
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "title", false, &out->title));
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "body", false, &out->body));

@@ -213,6 +213,13 @@ TEST(Decoder, BadInputGetsAReason) {
       {"cls", R"({"id":1,"ctime":1778688503,"content":"x"} {"id":2})", "json: "},  // a second value
       {"cls", R"({"id":1,"ctime":1778688503,"content":"x"} xyz)", "json"},
       {"auto", R"({"foo":1})", "cannot tell the feed"},
+      // An id becomes the key, which the alert stream writes as an SSE `id:`
+      // line: a line break in it would end the frame and forge the next.
+      {"cls", R"({"id":"77\n\nid: ai/ths:FAKE\nevent: alert","ctime":1778688503,"content":"x"})",
+       "field `id`: control character U+000A at byte 2"},
+      {"ths", R"({"id":"7\r1","ctime":"1778688503","title":"t"})", "field `id`: control character U+000D at byte 1"},
+      {"cls", R"({"id":"a\tb","ctime":1778688503,"content":"x"})", "field `id`: control character U+0009"},
+      {"cls", R"({"id":"a\u007fb","ctime":1778688503,"content":"x"})", "field `id`: control character U+007F"},
   };
   for (const auto& c : cases) {
     Decoder dec(Spec(c.format));

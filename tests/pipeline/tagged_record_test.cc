@@ -118,6 +118,8 @@ TEST(TaggedRecord, AMalformedDocumentIsAnErrorNamingTheField) {
       {R"({"key":"cls:1","source":"cls","time_ms":5,"tags":[],"scores":{},"ruleset_version":"v","labels":[{"name":"x"}]})",
        "field"},
       {"{not json", "(document)"},
+      {R"({"key":"cls:1\n\nevent: alert","source":"cls","time_ms":5,"tags":[],"scores":{},"ruleset_version":"v"})",
+       "control character U+000A"},
   };
   for (const auto& c : cases) {
     const Status s = DecodeTaggedRecord(c.line, &parser, &out);
