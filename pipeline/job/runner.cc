@@ -533,17 +533,25 @@ class Job {
 
   // Between batches, at most once a second: a changed subscriptions file
   // (an edit through the API or by hand) replaces the list; one that does
-  // not load is logged and the old list stays.
+  // not load is logged and the old list stays. A file rejected for naming a
+  // tag the loaded rules lack is tried again after each rule reload: the
+  // desk accepts a subscription to a tag the rules directory already holds
+  // on disk, and it becomes live with the reload that loads that tag.
   void MaybeReloadSubscriptions() {
-    if (o_.subscriptions.empty() || Clock::now() - subscriptions_checked_ < std::chrono::seconds(1)) return;
+    if (o_.subscriptions.empty()) return;
+    const std::string rules = current_rules_->Get()->version();
+    const bool new_rules = !subscriptions_rejected_under_.empty() && subscriptions_rejected_under_ != rules;
+    if (!new_rules && Clock::now() - subscriptions_checked_ < std::chrono::seconds(1)) return;
     subscriptions_checked_ = Clock::now();
     const std::string stamp = FileStamp(o_.subscriptions);
-    if (stamp.empty() || stamp == subscriptions_stamp_) return;
+    if (stamp.empty() || (stamp == subscriptions_stamp_ && !new_rules)) return;
     const size_t before = alert_stage_ ? alert_stage_->subscriptions().size() : 0;
     if (Status s = OpenSubscriptions(); !s.ok()) {
+      subscriptions_rejected_under_ = rules;
       LogError("subscriptions", "reload rejected, the old list stays: " + s.message());
       return;
     }
+    subscriptions_rejected_under_.clear();
     LogInfo("subscriptions", fmt::format("reloaded {}: {} -> {} subscription(s)", o_.subscriptions, before,
                                          alert_stage_->subscriptions().size()));
   }
@@ -856,6 +864,7 @@ class Job {
   Metrics* const metrics_ = o_.metrics;
   bool store_shared_ = false;              // on_store_open was called: call on_store_closing
   std::string subscriptions_stamp_;        // the subscriptions file as last loaded (FileStamp)
+  std::string subscriptions_rejected_under_;  // the rule set version that last rejected it ("" if accepted)
   Clock::time_point subscriptions_checked_ = Clock::now();
 
   const int workers_ = std::clamp(o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()),

@@ -41,12 +41,22 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds limit)
   return done();
 }
 
-// A JSON log line of component "rules" whose message starts with `prefix`.
-bool Logged(const std::string& err_file, const std::string& level, const std::string& prefix) {
+// A JSON log line of `component` whose message starts with `prefix`.
+bool Logged(const std::string& err_file, const std::string& level, const std::string& prefix,
+            const std::string& component = "rules") {
   for (const JsonObject& l : JsonLines(ReadFile(err_file)))
-    if (l.String("component") == "rules" && l.String("level") == level && l.String("msg").rfind(prefix, 0) == 0)
+    if (l.String("component") == component && l.String("level") == level && l.String("msg").rfind(prefix, 0) == 0)
       return true;
   return false;
+}
+
+// A rule file adding project:reload-test on 财联社 (in nearly every cls
+// item), citing a clause that is verbatim in its seed (the reload lints).
+void WriteReloadTestRule(const std::string& rules) {
+  std::ofstream(rules + "/zz-reload.yaml")
+      << "version: 1\nrules:\n  - tag: project:reload-test\n    any: [财联社]\n    provenance:\n"
+         "      - seed: 000_1fa3d0f570f714d3.txt\n"
+         "        clause: \"紧抓粤港澳大湾区和深圳中国特色社会主义先行示范区建设重大机遇\"\n";
 }
 
 TEST(RulesReload, SighupSwapsTheRulesBetweenBatchesAndABrokenSetIsRejected) {
@@ -68,12 +78,7 @@ TEST(RulesReload, SighupSwapsTheRulesBetweenBatchesAndABrokenSetIsRejected) {
   };
   feed(0, 40);
 
-  // A new project tag whose keyword (财联社) is in nearly every cls item,
-  // citing a clause that is verbatim in its seed (the reload lints).
-  std::ofstream(rules + "/zz-reload.yaml")
-      << "version: 1\nrules:\n  - tag: project:reload-test\n    any: [财联社]\n    provenance:\n"
-         "      - seed: 000_1fa3d0f570f714d3.txt\n"
-         "        clause: \"紧抓粤港澳大湾区和深圳中国特色社会主义先行示范区建设重大机遇\"\n";
+  WriteReloadTestRule(rules);
   run.Signal(SIGHUP);
   ASSERT_TRUE(WaitFor([&] { return Logged(tmp.path("err"), "info", "reloaded"); }, 20s)) << ReadFile(tmp.path("err"));
   feed(40, 80);
@@ -121,6 +126,70 @@ TEST(RulesReload, SighupSwapsTheRulesBetweenBatchesAndABrokenSetIsRejected) {
   ASSERT_EQ(after.size(), 1u) << "the rejected set must not have tagged anything";
   EXPECT_NE(*before.begin(), *after.begin());
   EXPECT_EQ(summary.String("ruleset_version"), *after.begin());
+}
+
+// A desk subscribes (through the API or by hand) to a tag that the rules
+// directory has on disk but the run has not loaded yet: the run rejects the
+// subscriptions file, and accepts it at the reload that loads the tag, so
+// the stories tagged from then on alert; none is lost to the rejection.
+TEST(RulesReload, ASubscriptionToATagOfTheNextRuleSetGoesLiveAtTheReload) {
+  TempDir tmp;
+  const std::string rules = testing::CopyRules(tmp);
+  const auto lines = ReadLines(SourcePath("tests/fixtures/cls-sample.jsonl"));
+  ASSERT_EQ(lines.size(), 120u);
+  const std::string subs = tmp.path("subs.yaml"), alerts = tmp.path("alerts.jsonl"), db = tmp.path("db");
+  std::ofstream(subs) << "subscriptions:\n  - {name: ai, any: [cluster:ai]}\n";
+
+  testing::RunChild run({"--log-format", "json", "run", "--source", "-", "--format", "cls", "--rules", rules,
+                         "--seeds", SourcePath("seeds"), "--db", db, "--batch", "10", "--subscriptions", subs,
+                         "--alerts", "file:" + alerts, "--json", "-q"},
+                        tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  auto feed = [&](size_t from, size_t to) {
+    std::string chunk;
+    for (size_t i = from; i < to; ++i) chunk += lines[i] + "\n";
+    run.Write(chunk);
+    ASSERT_TRUE(WaitFor([&] { return Stored(db) >= to; }, 20s)) << "stored " << Stored(db) << " of " << to;
+  };
+  feed(0, 20);
+
+  // The new subscription names a tag the loaded rules lack: rejected (the
+  // file is checked between batches, at most once a second).
+  std::ofstream(subs + ".new") << "subscriptions:\n  - {name: ai, any: [cluster:ai]}\n"
+                                  "  - {name: reload-test, any: [project:reload-test]}\n";
+  std::filesystem::rename(subs + ".new", subs);  // as the desk API writes it
+  std::this_thread::sleep_for(1100ms);
+  feed(20, 30);
+  ASSERT_TRUE(WaitFor([&] { return Logged(tmp.path("err"), "error", "reload rejected", "subscriptions"); }, 20s))
+      << ReadFile(tmp.path("err"));
+
+  // The rules reload loads the tag; the next batch already alerts on it.
+  WriteReloadTestRule(rules);
+  run.Signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return Logged(tmp.path("err"), "info", "reloaded"); }, 20s)) << ReadFile(tmp.path("err"));
+  feed(30, 120);
+  run.Signal(SIGTERM);
+  ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
+  EXPECT_TRUE(Logged(tmp.path("err"), "info", "reloaded " + subs, "subscriptions")) << ReadFile(tmp.path("err"));
+
+  // Every story with a member tagged project:reload-test has one alert of
+  // the new subscription, raised by a document stored after the reload.
+  const auto q = RunShell(Newsflow() + " query --limit 0 --json --db " + db);
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  std::set<std::string> want;
+  for (const JsonObject& d : JsonLines(q.out))
+    if (d.Strings("tags").count("project:reload-test")) want.insert(d.String("story"));
+  ASSERT_GT(want.size(), 20u);
+  std::set<std::string> after;  // the keys fed after the reload
+  for (size_t i = 30; i < lines.size(); ++i) after.insert("cls:" + std::to_string(JsonObject::Of(lines[i]).Uint("id")));
+  std::multiset<std::string> got;
+  for (const JsonObject& a : JsonLines(ReadFile(alerts))) {
+    if (a.String("subscription") != "reload-test") continue;
+    got.insert(a.String("story"));
+    EXPECT_TRUE(after.count(a.String("key"))) << a.String("key") << " was stored before the reload";
+  }
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), want);
+  EXPECT_EQ(got.size(), want.size()) << "a story alerted twice";
 }
 
 }  // namespace
