@@ -487,8 +487,12 @@ class Job {
     so.env = o_.store_env;
     so.sync_writes = o_.sync_writes || kafka;  // offsets must be as durable as the broker's
     // A regular file can be run again (re-ingesting is idempotent): bulk-load
-    // it without a WAL. stdin, FIFOs and Kafka keep the WAL.
-    so.disable_wal = !kafka && source_->replayable() && !o_.sync_writes;
+    // it without a WAL. stdin, FIFOs and Kafka keep the WAL, and so does a
+    // run that raises alerts: an alert leaves the process (the sink, the SSE
+    // stream) right after its batch is written, so the batch, with the
+    // alert's outbox entry and id, must survive a crash from then on, or a
+    // rerun raises again every alert since the last checkpoint.
+    so.disable_wal = !kafka && source_->replayable() && !o_.sync_writes && o_.alerts.empty() && !o_.alert_log;
     NEWSFLOW_RETURN_IF_ERROR(storage::Store::Open(so, &store_));
     store_stage_.emplace(store_.get());
     if (o_.retention.retain_ms > 0) retention_.emplace(store_.get(), o_.retention);
@@ -748,7 +752,8 @@ class Job {
     summary_->alerts += b.prepared.alerts.size();
     for (const SubscriptionAlert& a : batch_alerts_) ++summary_->alerts_by_subscription[a.id.substr(0, a.id.find('/'))];
     if (!alerts_) return Status::OK();
-    if (exit_before_alert_ack_) _exit(137);  // tests: a crash between delivery and acknowledgement
+    if (exit_before_alert_ack_ > 0 && ++alert_batches_delivered_ == exit_before_alert_ack_)
+      _exit(137);  // tests: a crash between delivery and acknowledgement
     NEWSFLOW_RETURN_IF_ERROR(store_->AckAlerts(seqs).Prefixed("store"));
     if (metrics_) {
       metrics_->alerts_published += seqs.size();
@@ -891,13 +896,14 @@ class Job {
   std::atomic<uint64_t> reloaded_{0}, reload_failed_{0};
   std::atomic<int> live_workers_{0};
 
-  // Test hook: NEWSFLOW_TEST_EXIT_BEFORE_ALERT_ACK=1 ends the process like
-  // kill -9 right after the first batch's alerts were delivered and before
-  // the store heard of it (tests/pipeline/alert_outbox_test.cc).
-  const bool exit_before_alert_ack_ = [] {
+  // Test hook: NEWSFLOW_TEST_EXIT_BEFORE_ALERT_ACK=N ends the process like
+  // kill -9 right after the Nth batch with alerts had them delivered and
+  // before the store heard of it (tests/pipeline/alert_outbox_test.cc).
+  const uint64_t exit_before_alert_ack_ = [] {
     const char* v = std::getenv("NEWSFLOW_TEST_EXIT_BEFORE_ALERT_ACK");
-    return v != nullptr && std::string_view(v) == "1";
+    return v != nullptr ? std::strtoull(v, nullptr, 10) : 0;
   }();
+  uint64_t alert_batches_delivered_ = 0;
   const Clock::time_point t0_ = Clock::now();
   const bool show_progress_ = o_.progress && isatty(2);
   Clock::time_point last_progress_ = Clock::now();
