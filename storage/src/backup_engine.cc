@@ -125,6 +125,13 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
     return Status::InvalidArgument(
         fmt::format("{} holds a store; restore into a new directory (a restore never overwrites a store)", db_dir));
   }
+  // RocksDB's restore empties the directory it restores into: any other
+  // file there (an alert file, a feed, a config beside a mistyped --db)
+  // would be deleted.
+  if (std::filesystem::is_directory(db_dir, ec) && !std::filesystem::is_empty(db_dir, ec)) {
+    return Status::InvalidArgument(fmt::format(
+        "{} is not empty; restore into a new or empty directory (a restore would delete the files in it)", db_dir));
+  }
   std::vector<BackupResult> all;
   NEWSFLOW_RETURN_IF_ERROR(ListBackups(backup_dir, &all));
   const BackupResult* chosen = backup_id == 0 ? &all.back() : nullptr;

@@ -4,6 +4,8 @@
 // count/docs, keeps offsets, progress marks and dead letters, and works in
 // chunks; a backup restores every column family; a second backup copies only
 // new files; a restore never overwrites a store.
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <set>
@@ -224,6 +226,22 @@ TEST_F(StoreRetentionTest, BackupRestoresEveryColumnFamilyAndIsIncremental) {
   EXPECT_EQ(RestoreBackup(backups, restored, 0, &r).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(RestoreBackup(backups, dir_.str() + "/other", 7, &r).code(), Status::Code::kNotFound);
   EXPECT_EQ(ListBackups(dir_.str() + "/none", &all).code(), Status::Code::kNotFound);
+
+  // Nor deletes files beside one: a directory that is not empty (an alert
+  // file, a feed beside a mistyped --db) is refused and left as it was; an
+  // empty one is restored into.
+  const std::string busy = dir_.str() + "/busy";
+  std::filesystem::create_directories(busy + "/sub");
+  std::ofstream(busy + "/alerts.jsonl") << "keep\n";
+  EXPECT_EQ(RestoreBackup(backups, busy, 0, &r).code(), Status::Code::kInvalidArgument);
+  EXPECT_TRUE(std::filesystem::exists(busy + "/alerts.jsonl"));
+  EXPECT_TRUE(std::filesystem::exists(busy + "/sub"));
+  EXPECT_FALSE(std::filesystem::exists(busy + "/CURRENT"));
+  const std::string empty = dir_.str() + "/empty";
+  std::filesystem::create_directories(empty);
+  ASSERT_TRUE(RestoreBackup(backups, empty, 0, &r).ok());
+  EXPECT_EQ(r.backup_id, 2u);
+  EXPECT_TRUE(std::filesystem::exists(empty + "/CURRENT"));
 }
 
 }  // namespace

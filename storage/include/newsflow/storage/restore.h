@@ -26,8 +26,8 @@ Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out
 
 // Restores backup `backup_id` (0 = the latest) of `backup_dir` into
 // `db_dir`, after checking the backup's files against their checksums.
-// `db_dir` must not hold a store (InvalidArgument): a restore never
-// overwrites one. *restored describes the backup that was restored.
+// `db_dir` must be absent or an empty directory (InvalidArgument): a
+// restore never overwrites a store, nor deletes files beside one. *restored describes the backup that was restored.
 Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, uint32_t backup_id,
                      BackupResult* restored);
 
