@@ -42,8 +42,13 @@ Status RetentionStage::MaybePrune(RunSummary* summary) {
     reference = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch()).count();
   } else {
+    // A document dated ahead of the clock is a wrong time, not the feed's
+    // present: one item dated 2098 would otherwise prune everything else.
+    // What counts as ahead is what the story window leaves out too.
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
     std::optional<int64_t> newest;
-    NEWSFLOW_RETURN_IF_ERROR(store_->NewestTime(&newest));
+    NEWSFLOW_RETURN_IF_ERROR(store_->NewestTime(now_ms + o_.max_lead_ms, &newest));
     if (!newest) return Status::OK();
     reference = *newest;
   }

@@ -3,8 +3,9 @@
 //
 // The cutoff is a duration before a reference: kWallClock (now, the
 // default: what a live feed wants) or kNewestDocument (the newest stored
-// document's time: for a replayed historical corpus, where "now" would
-// remove everything). Documents older than the cutoff are removed with
+// document's time, leaving out documents dated over an hour ahead of the
+// clock: for a replayed historical corpus, where "now" would remove
+// everything). Documents older than the cutoff are removed with
 // their index entries (Store::Prune); meta (offsets, progress marks) and
 // dead letters stay.
 //
@@ -29,6 +30,9 @@ struct RetentionOptions {
   int64_t retain_ms = 0;                    // 0 = no retention
   RetainFrom from = RetainFrom::kWallClock;
   int64_t interval_ms = 60000;              // prune at most this often; 0 = after every batch
+  // kNewestDocument: documents dated more than this after the wall clock
+  // (wrong times) are not the reference (as StoryOptions::max_lead_ms).
+  int64_t max_lead_ms = 3600LL * 1000;
 };
 
 // "30d", "12h", "90m", "45s", "2w" (a positive whole number and a unit) ->

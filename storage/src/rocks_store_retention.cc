@@ -24,11 +24,13 @@
 
 namespace newsflow::storage {
 
-Status RocksStore::NewestTime(std::optional<int64_t>* out) {
+Status RocksStore::NewestTime(int64_t at_most, std::optional<int64_t>* out) {
   if (!db_) return ClosedError();
   out->reset();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), by_time_));
-  it->SeekToFirst();  // newest first
+  std::string start;
+  PutTimeKey(&start, at_most);
+  it->Seek(start);  // newest first: the first entry with time <= at_most
   if (it->Valid()) {
     if (it->key().size() < kTimeKeyBytes) return Status::Corruption(fmt::format("corrupt time index key in store at {}", path_));
     *out = GetTimeKey(it->key().data());

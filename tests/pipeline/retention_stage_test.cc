@@ -94,6 +94,30 @@ TEST_F(RetentionStageTest, NewestCutoffFollowsTheNewestDocumentAndTheIntervalIsK
   EXPECT_EQ(c.docs, 1u);
 }
 
+// One item dated far ahead of the clock (a wrong time, 2098) is not the
+// feed's present: with --retain-from newest it would otherwise make every
+// other document older than the cutoff. Documents within the hour ahead
+// that the story window also takes in still count.
+TEST_F(RetentionStageTest, NewestCutoffLeavesOutDocumentsDatedAheadOfTheClock) {
+  const int64_t now = NowMs();
+  Put("cls:old", now - 48 * kHour);
+  Put("cls:recent", now - 2 * kHour);
+  Put("cls:2098", 4'070'908'800'000);  // 2099-01-01
+  RetentionStage stage(store_.get(), {24 * kHour, RetainFrom::kNewestDocument, 0});
+  RunSummary s;
+  ASSERT_TRUE(stage.MaybePrune(&s).ok());
+  EXPECT_TRUE(Has("cls:recent"));
+  EXPECT_TRUE(Has("cls:2098"));
+  EXPECT_FALSE(Has("cls:old"));
+  EXPECT_EQ(s.pruned, 1u);
+  EXPECT_EQ(s.retain_cutoff_ms, now - 26 * kHour);  // cls:recent is the newest document
+
+  Put("cls:soon", now + kHour / 2);  // within the hour ahead: the reference
+  ASSERT_TRUE(stage.MaybePrune(&s).ok());
+  EXPECT_EQ(s.retain_cutoff_ms, now + kHour / 2 - 24 * kHour);
+  EXPECT_TRUE(Has("cls:recent"));
+}
+
 TEST(RetainDuration, ParsesWholeNumbersWithAUnit) {
   int64_t ms = 0;
   std::string err;

@@ -155,17 +155,23 @@ TEST_F(StoreRetentionTest, PruneEverythingAndNothing) {
   ASSERT_TRUE(store_->ListTags(&tags).ok());
   EXPECT_TRUE(tags.empty());
   std::optional<int64_t> newest;
-  ASSERT_TRUE(store_->NewestTime(&newest).ok());
+  ASSERT_TRUE(store_->NewestTime(INT64_MAX, &newest).ok());
   EXPECT_FALSE(newest.has_value());
 }
 
-TEST_F(StoreRetentionTest, NewestTimeIsTheNewestDocument) {
+TEST_F(StoreRetentionTest, NewestTimeIsTheNewestDocumentUpToABound) {
   std::optional<int64_t> newest;
-  ASSERT_TRUE(store_->NewestTime(&newest).ok());
+  ASSERT_TRUE(store_->NewestTime(INT64_MAX, &newest).ok());
   EXPECT_FALSE(newest.has_value());
-  Fill();
-  ASSERT_TRUE(store_->NewestTime(&newest).ok());
+  Fill();  // documents at 100, 200, ..., 1000
+  ASSERT_TRUE(store_->NewestTime(INT64_MAX, &newest).ok());
   EXPECT_EQ(newest, 1000);
+  ASSERT_TRUE(store_->NewestTime(1000, &newest).ok());
+  EXPECT_EQ(newest, 1000);
+  ASSERT_TRUE(store_->NewestTime(999, &newest).ok());
+  EXPECT_EQ(newest, 900);
+  ASSERT_TRUE(store_->NewestTime(99, &newest).ok());
+  EXPECT_FALSE(newest.has_value());
 }
 
 TEST_F(StoreRetentionTest, BackupRestoresEveryColumnFamilyAndIsIncremental) {

@@ -344,8 +344,9 @@ class Store {
   // crash of a bulk load loses. A no-op for a store with a WAL.
   virtual Status Checkpoint() = 0;
 
-  // The time of the newest stored document, or nullopt for an empty store.
-  virtual Status NewestTime(std::optional<int64_t>* out) = 0;
+  // The time of the newest stored document dated at most `at_most` (ms),
+  // or nullopt when there is none.
+  virtual Status NewestTime(int64_t at_most, std::optional<int64_t>* out) = 0;
 
   // Removes the documents older than options.before_ms (see RETENTION AND
   // BACKUP) and fills *stats. Nothing at or after before_ms is touched.
