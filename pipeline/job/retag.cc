@@ -15,20 +15,23 @@ namespace newsflow::pipeline {
 namespace {
 
 // The progress mark of a retag over a time range: how many documents are
-// done and the last one, "<done>\t<time_ms>:<key>" (newest-first order:
-// time descending, key ascending).
+// done, the last one and the rule set that tagged them,
+// "<done>\t<time_ms>:<key>\t<ruleset version>" (newest-first order: time
+// descending, key ascending).
 std::string MarkSource(const RetagOptions& o) {
   return fmt::format("retag/{}/{}", o.since_ms ? std::to_string(*o.since_ms) : "-",
                      o.until_ms ? std::to_string(*o.until_ms) : "-");
 }
 
-// "<done>\t<position>" (doc_position.h).
-bool ParseMark(const std::string& mark, uint64_t* done, DocPosition* out) {
-  const size_t tab = mark.find('\t');
-  if (tab == std::string::npos) return false;
+// "<done>\t<position>\t<version>" (doc_position.h) -> done, position and
+// the rule set version.
+bool ParseMark(const std::string& mark, uint64_t* done, DocPosition* out, std::string_view* version) {
+  const size_t tab = mark.find('\t'), last = mark.rfind('\t');
+  if (tab == std::string::npos || last == tab) return false;  // a mark without a version: no resume
   const auto [end, ec] = std::from_chars(mark.data(), mark.data() + tab, *done);
   if (ec != std::errc() || end != mark.data() + tab) return false;
-  return DocPosition::Parse(std::string_view(mark).substr(tab + 1), out);
+  *version = std::string_view(mark).substr(last + 1);
+  return DocPosition::Parse(std::string_view(mark).substr(tab + 1, last - tab - 1), out);
 }
 
 bool SameTagging(const storage::Record& a, const storage::Record& b) {
@@ -46,14 +49,17 @@ bool SameTagging(const storage::Record& a, const storage::Record& b) {
 
 }  // namespace
 
-// Where an interrupted retag of the same range stopped, if it did.
+// Where an interrupted retag of the same range with the same rule set
+// (summary->ruleset_version) stopped, if it did. One with other rules
+// starts over: the documents it did carry the other rules' tags.
 Status LoadResume(storage::Store* store, const std::string& mark_source, RetagSummary* summary,
                   std::optional<DocPosition>* resume) {
   std::optional<std::string> mark;
   NEWSFLOW_RETURN_IF_ERROR(store->GetProgress(mark_source, &mark));
   DocPosition p;
   uint64_t done = 0;
-  if (mark && !mark->empty() && ParseMark(*mark, &done, &p)) {
+  std::string_view version;
+  if (mark && !mark->empty() && ParseMark(*mark, &done, &p, &version) && version == summary->ruleset_version) {
     *resume = p;
     summary->resumed_after = done;
   }
@@ -128,7 +134,8 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
     const auto& last = batch.back();
     const uint64_t done = summary->resumed_after + summary->scanned + batch.size();
     std::vector<storage::ProgressMark> progress{
-        {mark_source, fmt::format("{}\t{}", done, DocPosition{last.second, last.first}.Format())}};
+        {mark_source,
+         fmt::format("{}\t{}\t{}", done, DocPosition{last.second, last.first}.Format(), summary->ruleset_version)}};
     uint64_t rewritten = 0;
     NEWSFLOW_RETURN_IF_ERROR(store->Rewrite(records, expected, progress, &rewritten));
     summary->changed += rewritten;

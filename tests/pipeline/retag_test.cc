@@ -147,5 +147,38 @@ TEST(Retag, ARunningWriterDoesTheRetagBesideItsIngest) {
   EXPECT_EQ(QueryAll(db), QueryAll(fresh));
 }
 
+// An interrupted retag resumed with other rules (the operator changed them
+// again in between) starts over: the documents the first one did carry its
+// rules' tags, and must get the new ones too.
+TEST(Retag, AnInterruptedRetagWithOtherRulesStartsOver) {
+  TempDir tmp;
+  const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db"), fresh = tmp.path("fresh");
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + db).exit_code, 0);
+  AddExtraRule(rules);  // the first retag's rules: the shipped set and the extra rule
+  storage::StoreOptions so;
+  so.path = db;
+  std::unique_ptr<storage::Store> store;
+  ASSERT_TRUE(storage::Store::Open(so, &store).ok());
+  RetagOptions o;
+  o.rules_dir = rules;
+  o.batch = 50;
+  std::atomic<bool> stop{true};  // stops after the first batch
+  o.stop = &stop;
+  RetagSummary s;
+  ASSERT_TRUE(Retag(store.get(), o, &s).ok());
+  ASSERT_TRUE(s.interrupted);
+  const std::string first_version = s.ruleset_version;
+
+  std::filesystem::remove(rules + "/extra.yaml");  // the rules change back before the resume
+  o.stop = nullptr;
+  ASSERT_TRUE(Retag(store.get(), o, &s).ok());
+  EXPECT_NE(s.ruleset_version, first_version);
+  EXPECT_EQ(s.resumed_after, 0u);
+  EXPECT_EQ(s.scanned, 360u);
+  ASSERT_TRUE(store->Close().ok());
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + fresh).exit_code, 0);
+  EXPECT_EQ(QueryAll(db), QueryAll(fresh));  // no document keeps the extra rule's tag or version
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
