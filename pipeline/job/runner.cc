@@ -147,6 +147,7 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(OpenStore(kafka));
     if (kafka) NEWSFLOW_RETURN_IF_ERROR(OpenKafka());
     NEWSFLOW_RETURN_IF_ERROR(Resume());
+    WarnIfReloadsCannotLint();
     if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_));
     if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions());
     NEWSFLOW_RETURN_IF_ERROR(RedeliverPending());
@@ -232,6 +233,18 @@ class Job {
     LogInfo("rules", "reloaded: version " + old_version + " -> " + next->version());
     // Answered last: whoever asked sees the metrics and logs already updated.
     if (o_.reload_requests) o_.reload_requests->Complete(ticket, Status::OK(), next->version());
+  }
+
+  // A reload lints the rules against the seed documents their provenance
+  // cites: without the seeds directory every reload is rejected. Said at the
+  // start, not first at the reload months later (a service's working
+  // directory is /, where the default relative "seeds" does not resolve).
+  void WarnIfReloadsCannotLint() const {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(o_.seeds_dir, ec))
+      LogWarn("rules", fmt::format("seeds directory '{}' not found: every rule reload (SIGHUP, POST "
+                                   "/api/rules/reload) will be rejected until --seeds names it",
+                                   o_.seeds_dir));
   }
 
   // The rules directory compiled, linted like `rules lint` (findings not

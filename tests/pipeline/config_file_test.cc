@@ -1,8 +1,17 @@
 // `newsflow run --config FILE`: options from YAML, command-line flags over
 // them, nested keys, and unknown keys as usage errors naming file and line.
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "json_util.h"
+#include "run_child.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -10,6 +19,8 @@ namespace {
 
 using testing::JsonObject;
 using testing::Newsflow;
+using testing::ReadFile;
+using testing::ReadLines;
 using testing::RunShell;
 using testing::SourcePath;
 using testing::TempDir;
@@ -71,6 +82,56 @@ TEST(ConfigFile, TheExampleFileIsValid) {
                           " --alerts file:" + tmp.path("a.jsonl") + " --http 127.0.0.1:0 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(JsonObject::LastLine(r.out).Uint("stored"), 120u);
+}
+
+// The example file as deploy/systemd/README.md installs it: its `cp` line
+// run with the install prefix moved under a temporary directory, and the
+// file's own paths moved alike. The run starts, and a reload (SIGHUP lints
+// the rules against the seeds) is accepted: a service that cannot start,
+// or whose every reload is rejected, is what a wrong path gives.
+TEST(ConfigFile, TheExampleFileRunsWithTheRulesAndSeedsWhereTheServiceReadmeInstallsThem) {
+  TempDir tmp;
+  const std::string prefix = tmp.path("share"), state = tmp.path("state"), etc = tmp.path("etc");
+  std::filesystem::create_directories(prefix);
+  std::filesystem::create_directories(state);
+  std::filesystem::create_directories(etc);
+  std::string cp;
+  for (const std::string& line : ReadLines(SourcePath("deploy/systemd/README.md")))
+    if (line.find(" cp -r ") != std::string::npos) cp = line;
+  ASSERT_FALSE(cp.empty()) << "the service README no longer copies the rules";
+  auto relocate = [&](std::string s) {
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"sudo ", ""}, {"/usr/local/share/newsflow", prefix}, {"/var/lib/newsflow", state}, {"/etc/newsflow", etc}})
+      for (size_t at; (at = s.find(from)) != std::string::npos;) s.replace(at, from.size(), to);
+    return s;
+  };
+  ASSERT_EQ(RunShell("cd " + SourcePath("") + " && " + relocate(cp)).exit_code, 0) << relocate(cp);
+  std::ofstream(tmp.path("newsflow.yaml")) << relocate(ReadFile(SourcePath("deploy/newsflow.example.yaml")));
+  std::ofstream(etc + "/subscriptions.yaml") << "subscriptions:\n  - {name: ai, any: [cluster:ai]}\n";
+
+  // A service's working directory is /: nothing relative to the test's may resolve.
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(etc);
+  testing::RunChild run({"--log-format", "json", "run", "--config", tmp.path("newsflow.yaml"), "--source", "-",
+                         "--http", "127.0.0.1:0", "--json"},
+                        tmp.path("out"), tmp.path("err"));
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(run.started());
+  run.Write(ReadFile(SourcePath("tests/fixtures/ths-sample.jsonl")));
+  run.Signal(SIGHUP);
+  bool reloaded = false;
+  for (int i = 0; i < 200 && !reloaded; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const JsonObject& l : testing::JsonLines(ReadFile(tmp.path("err"))))
+      if (l.String("component") == "rules") reloaded = true;
+  }
+  run.CloseInput();
+  ASSERT_EQ(run.WaitExit(std::chrono::seconds(20)), 0) << ReadFile(tmp.path("err"));
+  const JsonObject summary = JsonObject::LastLine(ReadFile(tmp.path("out")));
+  EXPECT_EQ(summary.Uint("stored"), 120u);
+  EXPECT_EQ(summary.Uint("rules_reload_failed"), 0u) << ReadFile(tmp.path("err"));
+  EXPECT_EQ(summary.Uint("rules_reloaded"), 1u) << ReadFile(tmp.path("err"));
+  EXPECT_TRUE(std::filesystem::exists(state + "/db/CURRENT"));
 }
 
 }  // namespace
