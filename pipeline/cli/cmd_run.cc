@@ -92,7 +92,11 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(-20.0, 50.0));
   cmd->add_option("--checkpoint-records", opts->checkpoint_records,
                   "a regular file: flush the store (and its resume mark) after this many records; "
-                  "0 = only at the end")->default_str("20000");
+                  "0 = only at the end")
+      ->default_str("20000")
+      ->check([](const std::string& v) -> std::string {  // an unsigned option would wrap -1 around
+        return v.find_first_not_of("0123456789") == std::string::npos ? "" : "must be a whole number, 0 or more";
+      });
   auto retain = std::make_shared<std::string>();
   auto retain_from = std::make_shared<std::string>("now");
   auto retain_interval = std::make_shared<double>(60);

@@ -30,6 +30,7 @@
 #include "pipeline/job/retention_stage.h"
 #include "pipeline/job/writer_requests.h"
 #include "pipeline/log/logger.h"
+#include "pipeline/query/time_zone.h"
 #include "pipeline/sink/record_json.h"
 
 namespace newsflow::cli {
@@ -87,6 +88,11 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
   pipeline::HttpServerOptions listen;
   if (Status s = pipeline::ParseListenAddress(o.listen, &listen); !s.ok()) {
     std::fprintf(stderr, "newsflow serve: --listen: %s\n", s.message().c_str());
+    return 2;
+  }
+  pipeline::TimeZone zone;
+  if (Status s = pipeline::DisplayZone(o.tz, &zone); !s.ok()) {
+    std::fprintf(stderr, "newsflow serve: %s\n", s.message().c_str());  // as every command's --tz: a usage error
     return 2;
   }
   std::unique_ptr<storage::Store> store = OpenForReading(db);

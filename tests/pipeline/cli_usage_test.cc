@@ -39,6 +39,8 @@ TEST(CliUsage, BadValuesExitTwo) {
       run + "--max-record-bytes 1e3",
       run + "--max-inflight-bytes 1000",  // below --max-record-bytes
       run + "--alerts bogus:x",
+      run + "--checkpoint-records -1",  // an unsigned option: -1 would wrap around
+      Newsflow() + " serve --db " + db + " --tz Bad/Zone",  // as every other command's --tz
       run + "--dead-letter file:x",
       Newsflow() + " run -q --db " + db + " --source kafka://nohost",
       Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/t?nokv'",
