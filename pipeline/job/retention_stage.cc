@@ -33,10 +33,14 @@ bool ParseRetainFrom(std::string_view s, RetainFrom* out) {
 
 Status RetentionStage::MaybePrune(RunSummary* summary) {
   if (o_.retain_ms <= 0) return Status::OK();
-  const auto now = Clock::now();
-  if (pruned_once_ && now - last_ < std::chrono::milliseconds(o_.interval_ms)) return Status::OK();
+  if (pruned_once_ && Clock::now() - last_ < std::chrono::milliseconds(o_.interval_ms)) return Status::OK();
+  return PruneNow(summary);
+}
+
+Status RetentionStage::PruneNow(RunSummary* summary) {
+  if (o_.retain_ms <= 0) return Status::OK();
   pruned_once_ = true;
-  last_ = now;
+  last_ = Clock::now();
   int64_t reference = 0;
   if (o_.from == RetainFrom::kWallClock) {
     reference = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -48,6 +48,9 @@ class RetentionStage {
   // Prunes when the interval has passed since the last prune (the first
   // call always prunes); counts what was removed into the summary.
   Status MaybePrune(RunSummary* summary);
+  // Prunes now, whatever the interval: the last pass of a run whose input
+  // ended, so that a replay shorter than the interval ends retained too.
+  Status PruneNow(RunSummary* summary);
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -439,6 +439,9 @@ class Job {
       story_thread_.join();  // it closed storied_: done
       if (fatal.ok()) fatal = story_status_;
     }
+    // The input ended (or the run was stopped): one last pass, so that a
+    // replay shorter than --retain-interval does not end unpruned.
+    if (fatal.ok() && retention_ && summary_->stored > 0) fatal = retention_->PruneNow(summary_);
     return fatal;
   }
 

@@ -196,5 +196,29 @@ TEST(OpsCli, PruneRemovesWhatIsOlderThanItsTimeAndReportsIt) {
   EXPECT_EQ(k.Uint("docs_after"), later);
 }
 
+// A replay shorter than --retain-interval (default 60 s) ends retained: the
+// run prunes once more when its input ends, so what is left is exactly the
+// week before the newest document (a run of the whole file's documents into
+// another store, queried from that time, is what should remain).
+TEST(OpsCli, ARetainedReplayShorterThanTheIntervalEndsPruned) {
+  TempDir tmp;
+  const std::string ref = tmp.path("ref"), db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("cls", ref)).exit_code, 0);
+  const auto newest = testing::JsonLines(RunShell(Newsflow() + " query --json --limit 1 --db " + ref).out);
+  ASSERT_EQ(newest.size(), 1u);
+  const int64_t cutoff = newest[0].Int("time_ms") - 7 * 24 * 3600 * 1000LL;
+  const uint64_t want = CountOf(ref, "--since " + std::to_string(cutoff));
+  ASSERT_GT(want, 0u);
+  ASSERT_LT(want, CountOf(ref));  // the fixture spans more than a week
+
+  const auto r = RunShell(RunFixture("cls", db) + " --json --batch 10 --retain 7d --retain-from newest");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const JsonObject s = JsonObject::LastLine(r.out);
+  EXPECT_EQ(s.Int("retain_cutoff_ms"), cutoff);
+  EXPECT_EQ(s.Uint("stored") - s.Uint("pruned"), want);
+  EXPECT_EQ(CountOf(db), want);
+  EXPECT_EQ(CountOf(db, "--until " + std::to_string(cutoff - 1)), 0u);
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
