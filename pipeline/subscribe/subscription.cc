@@ -87,6 +87,13 @@ Subscription ParseOne(const YAML::Node& n, const std::set<std::string>& known_ta
   }
   for (const std::string& src : s.sources)
     if (!IsName(src)) throw SubscriptionError{LineOf(n), "subscription '" + s.name + "': bad source name '" + src + "'"};
+  // A tag both required and excluded: the subscription could never match.
+  for (const std::string& t : s.none) {
+    if (std::find(s.all.begin(), s.all.end(), t) != s.all.end() ||
+        (s.all.empty() && s.any.size() == 1 && s.any.front() == t))
+      throw SubscriptionError{LineOf(n), "subscription '" + s.name + "': '" + t +
+                                             "' is both required and in `not`: it could never match"};
+  }
   return s;
 }
 
@@ -99,10 +106,17 @@ Status ParseSubscriptions(const std::string& yaml, const std::string& where, con
     const YAML::Node root = YAML::Load(yaml);
     if (!root.IsMap() || !root["subscriptions"])
       return Status::InvalidArgument(where + ": expected a mapping with a `subscriptions` list");
+    int first_line = 0;
     for (const auto& kv : root) {
       if (kv.first.Scalar() != "subscriptions")
         return Status::InvalidArgument(where + ":" + std::to_string(LineOf(kv.first)) + ": unknown top-level key `" +
                                        kv.first.Scalar() + "`");
+      // yaml-cpp keeps one of two equal keys: the other list would be dropped unsaid.
+      if (first_line != 0)
+        return Status::InvalidArgument(where + ":" + std::to_string(LineOf(kv.first)) +
+                                       ": duplicate key `subscriptions` (first at line " + std::to_string(first_line) +
+                                       "): one list holds every subscription");
+      first_line = LineOf(kv.first);
     }
     const YAML::Node list = root["subscriptions"];
     if (!list.IsSequence())

@@ -55,6 +55,10 @@ TEST(SubscriptionFile, EachMistakeIsAnErrorNamingItsLine) {
       {"subscriptions:\n  - name: a\n    any: [cluster:ai]\n    any: [region:shenzhen]\n", 4},  // duplicate key
       {"subscriptions:\n  - name: a\n    any: [cluster:ai\n", 4},               // YAML syntax
       {"subs:\n  - name: a\n", 1},                                              // no subscriptions list
+      // A second list under the same key (yaml-cpp would keep one and drop the other).
+      {"subscriptions:\n  - {name: a, any: [cluster:ai]}\nsubscriptions:\n  - {name: b, any: [cluster:ai]}\n", 3},
+      {"subscriptions:\n  - name: a\n    all: [cluster:ai]\n    not: [cluster:ai]\n", 2},  // could never match
+      {"subscriptions:\n  - name: a\n    any: [cluster:ai]\n    not: [cluster:ai]\n", 2},  // the only `any` excluded
   };
   for (const Case& c : cases) {
     std::vector<Subscription> subs;
