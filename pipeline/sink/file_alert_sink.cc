@@ -25,6 +25,7 @@ class FileAlertSink : public AlertSink {
   FileAlertSink(std::FILE* f, std::string path) : f_(f), path_(std::move(path)) {}
   ~FileAlertSink() override { std::fclose(f_); }
   Status PublishJson(std::string_view /*id*/, std::string_view json) override {
+    NEWSFLOW_RETURN_IF_ERROR(FollowRotation());
     line_.assign(json);
     line_ += '\n';
     if (std::fwrite(line_.data(), 1, line_.size(), f_) != line_.size()) return FileError("write", path_, errno);
@@ -33,15 +34,36 @@ class FileAlertSink : public AlertSink {
   // Durable, not only written: the store drops the alerts from its outbox
   // once this returns.
   Status Flush() override {
+    rotation_checked_ = false;
     if (std::fflush(f_) != 0) return FileError("flush", path_, errno);
     if (fsync(fileno(f_)) != 0 && errno != EINVAL) return FileError("fsync", path_, errno);  // EINVAL: a pipe, /dev/...
     return Status::OK();
   }
 
  private:
+  // Once per batch, before its first alert: a file moved away or removed
+  // (logrotate, an operator archiving it) is followed by a new file at the
+  // path, as a consumer tailing the path expects. What was written before
+  // was flushed and fsynced with its batch, in the old file.
+  Status FollowRotation() {
+    if (rotation_checked_) return Status::OK();
+    rotation_checked_ = true;
+    struct stat open_file {}, at_path {};
+    if (fstat(fileno(f_), &open_file) != 0 || !S_ISREG(open_file.st_mode)) return Status::OK();  // a pipe, /dev/...
+    if (stat(path_.c_str(), &at_path) == 0 && at_path.st_ino == open_file.st_ino && at_path.st_dev == open_file.st_dev)
+      return Status::OK();
+    std::FILE* next = std::fopen(path_.c_str(), "ab+");
+    if (!next) return FileError("cannot reopen", path_, errno);
+    std::fclose(f_);
+    f_ = next;
+    LogInfo("alerts", path_ + " was moved or removed: writing to a new file at that path");
+    return Status::OK();
+  }
+
   std::FILE* f_;
   std::string path_;
   std::string line_;
+  bool rotation_checked_ = false;
 };
 
 // The length of the file up to and including its last '\n' (0 if none).

@@ -111,6 +111,37 @@ TEST(LiveInput, StdinLinesAreStoredAndAlertedWithinASecondAndSigtermDrains) {
   EXPECT_EQ(LineCount(alerts), 5u);
 }
 
+// The alert file moved away (logrotate, an operator archiving it) while the
+// run goes on: the next alerts go to a new file at the path, which a
+// consumer tailing the path sees; the moved file keeps the earlier ones;
+// none is lost or repeated.
+TEST(LiveInput, AnAlertFileMovedAwayIsFollowedByANewFileAtItsPath) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string alerts = tmp.path("alerts.jsonl"), rotated = tmp.path("alerts.jsonl.1");
+  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
+                "--alerts", "file:" + alerts, "-q"},
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  run.Write(Line(0) + Line(1));
+  ASSERT_TRUE(WaitForLines(alerts, 2, 10s)) << ReadFile(tmp.path("err"));
+  std::filesystem::rename(alerts, rotated);
+  run.Write(Line(2));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << "no new file at the path; stderr: " << ReadFile(tmp.path("err"));
+  std::filesystem::remove(alerts);  // removed outright this time
+  run.Write(Line(3));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
+  run.CloseInput();
+  ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
+  auto ids = [](const std::string& path) {
+    std::vector<std::string> out;
+    for (const auto& a : testing::JsonLines(ReadFile(path))) out.push_back(a.String("id"));
+    return out;
+  };
+  EXPECT_EQ(ids(rotated), (std::vector<std::string>{"cls:900000", "cls:900001"}));
+  EXPECT_EQ(ids(alerts), (std::vector<std::string>{"cls:900003"}));
+}
+
 // The names of a process's threads (/proc/PID/task/TID/comm), sorted.
 std::multiset<std::string> ThreadNames(pid_t pid) {
   std::multiset<std::string> names;
