@@ -48,6 +48,8 @@ int RunRetag(const RetagArgs& a) {
   if (Status s = pipeline::ParseQueryTimes(a.since, a.until, zone, &o.since_ms, &o.until_ms); !s.ok())
     return usage(s.message());
   if (o.since_ms && o.until_ms && *o.since_ms > *o.until_ms) return usage("--since is after --until");
+  std::signal(SIGINT, OnRetagSignal);  // also while a running writer does the re-tag: it is withdrawn
+  std::signal(SIGTERM, OnRetagSignal);
   if (pipeline::StoreWriterPid(a.db) != 0) {
     std::string json;
     if (Status s = pipeline::RequestRetag(a.db, o, static_cast<int64_t>(a.timeout_s * 1000), &json); !s.ok()) {
@@ -66,8 +68,6 @@ int RunRetag(const RetagArgs& a) {
     std::fprintf(stderr, "newsflow retag: %s\n", s.message().c_str());
     return 1;
   }
-  std::signal(SIGINT, OnRetagSignal);
-  std::signal(SIGTERM, OnRetagSignal);
   pipeline::RetagSummary summary;
   Status s = pipeline::Retag(store.get(), o, &summary);
   if (Status c = store->Close(); s.ok()) s = c;

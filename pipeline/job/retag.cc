@@ -150,7 +150,7 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
     if (batch.size() < o.batch) return true;
     failed = flush();
     if (!failed.ok()) return false;
-    if (o.stop && o.stop->load()) {
+    if ((o.stop && o.stop->load()) || (o.withdrawn && o.withdrawn())) {
       summary->interrupted = true;
       return false;
     }

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -36,6 +37,10 @@ struct RetagOptions {
   std::optional<int64_t> since_ms, until_ms;  // UTC ms, inclusive
   size_t batch = 512;                         // documents per Rewrite
   const std::atomic<bool>* stop = nullptr;    // checked between batches
+  // Also checked between batches: true when whoever asked for the retag
+  // withdrew it (a writer serving `newsflow retag` that timed out or was
+  // interrupted). Either stop leaves the resume mark, as an interruption.
+  std::function<bool()> withdrawn;
 };
 
 struct RetagSummary {

@@ -74,7 +74,7 @@ int StoreWriterPid(const std::string& db_dir) {
 
 // Writes a request (extension `ext`, content `body`) and waits for its result text.
 Status AwaitWriter(const std::string& db_dir, const std::string& ext, const std::string& body, int64_t timeout_ms,
-                   const char* what, std::string* result_text) {
+                   const char* what, const std::atomic<bool>* stop, std::string* result_text) {
   const fs::path dir = fs::path(db_dir) / kRequestDir;
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -92,11 +92,15 @@ Status AwaitWriter(const std::string& db_dir, const std::string& ext, const std:
       return Status::OK();
     }
     const bool writer_gone = StoreWriterPid(db_dir) == 0;
-    if (writer_gone || std::chrono::steady_clock::now() > deadline) {
-      fs::remove(request, ec);
+    const bool stopped = stop != nullptr && stop->load();
+    if (writer_gone || stopped || std::chrono::steady_clock::now() > deadline) {
+      fs::remove(request, ec);  // withdrawn: a writer serving it stops after its current batch
       if (fs::exists(result, ec)) continue;  // answered just now
+      if (stopped) return Status::Aborted(fmt::format("interrupted: the writer stops the {} after its current batch", what));
       return Status::Unavailable(writer_gone ? fmt::format("the writer holding the store exited before the {}", what)
-                                             : fmt::format("the writer did not do the {} in time (--timeout)", what));
+                                             : fmt::format("the writer did not do the {} in time (--timeout); it stops "
+                                                           "after its current batch",
+                                                           what));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -107,7 +111,7 @@ Status RequestBackup(const std::string& db_dir, const std::string& backup_dir, i
   std::error_code ec;
   std::string text;
   NEWSFLOW_RETURN_IF_ERROR(
-      AwaitWriter(db_dir, ".request", fs::absolute(backup_dir, ec).string(), timeout_ms, "backup", &text));
+      AwaitWriter(db_dir, ".request", fs::absolute(backup_dir, ec).string(), timeout_ms, "backup", nullptr, &text));
   return DecodeResult(text, out);
 }
 
@@ -118,7 +122,7 @@ Status RequestRetag(const std::string& db_dir, const RetagOptions& o, int64_t ti
                                        o.since_ms ? std::to_string(*o.since_ms) : "-",
                                        o.until_ms ? std::to_string(*o.until_ms) : "-", o.batch);
   std::string text;
-  NEWSFLOW_RETURN_IF_ERROR(AwaitWriter(db_dir, ".retag", body, timeout_ms, "re-tag", &text));
+  NEWSFLOW_RETURN_IF_ERROR(AwaitWriter(db_dir, ".retag", body, timeout_ms, "re-tag", o.stop, &text));
   if (text.rfind("error ", 0) == 0) return Status::InvalidArgument(text.substr(6));
   if (text.rfind("ok ", 0) != 0) return Status::Internal("unreadable re-tag result from the writer: '" + text + "'");
   *summary_json = text.substr(3);
@@ -203,6 +207,12 @@ void WriterRequestService::ServeRetag(const fs::path& request) {
   if (!fs::exists(request, ec)) return;  // withdrawn meanwhile
   RetagOptions o;
   o.stop = &stop_;
+  // `newsflow retag` removes its request when it stops waiting (--timeout,
+  // SIGINT, SIGTERM): the re-tag stops after its current batch too.
+  o.withdrawn = [&request] {
+    std::error_code e;
+    return !fs::exists(request, e);
+  };
   o.rules_cache_dir = rules_cache_dir_;
   std::string result;
   bool parsed = false;
@@ -216,6 +226,12 @@ void WriterRequestService::ServeRetag(const fs::path& request) {
   } else {
     RetagSummary summary;
     const Status s = Retag(store_, o, &summary);
+    if (s.ok() && summary.interrupted && o.withdrawn()) {
+      LogInfo("retag", fmt::format("re-tag with {} withdrawn by its requester after {} documents; the next "
+                                   "retag of the range resumes",
+                                   summary.ruleset_version, summary.resumed_after + summary.scanned));
+      return;  // nobody waits for a result
+    }
     result = s.ok() ? "ok " + RetagSummaryToJson(summary) : "error " + s.message();
     if (s.ok())
       LogInfo("retag", fmt::format("re-tagged with {}: {} documents changed, {} unchanged{}", summary.ruleset_version,

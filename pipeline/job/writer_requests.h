@@ -51,7 +51,10 @@ Status RequestBackup(const std::string& db_dir, const std::string& backup_dir, i
 
 // Asks the writer holding `db_dir` to re-tag (retag.h) and waits up to
 // timeout_ms; *summary_json: the RetagSummary as JSON. A run that ends
-// first interrupts the re-tag between batches (it resumes next time).
+// first interrupts the re-tag between batches (it resumes next time). So
+// does giving up: the time running out (Unavailable) or options.stop set
+// (Aborted) withdraws the request, and the writer stops the re-tag after
+// its current batch.
 Status RequestRetag(const std::string& db_dir, const RetagOptions& options, int64_t timeout_ms,
                     std::string* summary_json);
 

@@ -147,6 +147,36 @@ TEST(Retag, ARunningWriterDoesTheRetagBesideItsIngest) {
   EXPECT_EQ(QueryAll(db), QueryAll(fresh));
 }
 
+// A retag withdrawn by whoever asked for it (a writer serving `newsflow
+// retag` whose requester timed out or was interrupted removes nothing but
+// the request) stops after its current batch, as an interruption does, and
+// the next retag resumes there.
+TEST(Retag, AWithdrawnRetagStopsAfterItsBatchAndTheNextResumes) {
+  TempDir tmp;
+  const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db");
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + db).exit_code, 0);
+  AddExtraRule(rules);
+  storage::StoreOptions so;
+  so.path = db;
+  std::unique_ptr<storage::Store> store;
+  ASSERT_TRUE(storage::Store::Open(so, &store).ok());
+  RetagOptions o;
+  o.rules_dir = rules;
+  o.batch = 40;
+  int asked = 0;
+  o.withdrawn = [&asked] { return ++asked == 2; };  // withdrawn during the second batch
+  RetagSummary s;
+  ASSERT_TRUE(Retag(store.get(), o, &s).ok());
+  EXPECT_TRUE(s.interrupted);
+  EXPECT_EQ(s.scanned, 80u);
+  o.withdrawn = nullptr;
+  ASSERT_TRUE(Retag(store.get(), o, &s).ok());
+  EXPECT_FALSE(s.interrupted);
+  EXPECT_EQ(s.resumed_after, 80u);
+  EXPECT_EQ(s.scanned, 280u);
+  ASSERT_TRUE(store->Close().ok());
+}
+
 // An interrupted retag resumed with other rules (the operator changed them
 // again in between) starts over: the documents the first one did carry its
 // rules' tags, and must get the new ones too.
