@@ -49,6 +49,45 @@ std::string Fixtures(const TempDir& tmp) {
   return in;
 }
 
+// `run` of `in` into `db` with `rules`: true when it exited 0.
+bool RunInto(const std::string& in, const std::string& rules, const std::string& db) {
+  return RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + db).exit_code == 0;
+}
+
+// The store at `db`, opened read-write (no writer holds it).
+std::unique_ptr<storage::Store> OpenStore(const std::string& db) {
+  storage::StoreOptions so;
+  so.path = db;
+  std::unique_ptr<storage::Store> store;
+  EXPECT_TRUE(storage::Store::Open(so, &store).ok()) << db;
+  return store;
+}
+
+// Retag options over `rules` in batches of `batch`.
+RetagOptions RetagWith(const std::string& rules, size_t batch) {
+  RetagOptions o;
+  o.rules_dir = rules;
+  o.batch = batch;
+  return o;
+}
+
+// A retag with `o` (a stop set) stops after `done` of `total` documents;
+// the next, without the stop, resumes there and does the rest. Returns the
+// second retag's summary.
+RetagSummary InterruptedThenResumed(storage::Store* store, RetagOptions o, uint64_t done, uint64_t total) {
+  RetagSummary s;
+  EXPECT_TRUE(Retag(store, o, &s).ok());
+  EXPECT_TRUE(s.interrupted);
+  EXPECT_EQ(s.scanned, done);
+  o.stop = nullptr;
+  o.withdrawn = nullptr;
+  EXPECT_TRUE(Retag(store, o, &s).ok());
+  EXPECT_FALSE(s.interrupted);
+  EXPECT_EQ(s.resumed_after, done);
+  EXPECT_EQ(s.scanned, total - done);
+  return s;
+}
+
 std::string QueryAll(const std::string& db) {
   const auto r = RunShell(Newsflow() + " query --json --limit 0 --db " + db);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -58,10 +97,10 @@ std::string QueryAll(const std::string& db) {
 TEST(Retag, EqualsAFreshRunWithTheNewRulesAndASecondRetagChangesNothing) {
   TempDir tmp;
   const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db"), fresh = tmp.path("fresh");
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + db).exit_code, 0);
+  ASSERT_TRUE(RunInto(in, rules, db));
   const std::string before = QueryAll(db);
   AddExtraRule(rules);
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + fresh).exit_code, 0);
+  ASSERT_TRUE(RunInto(in, rules, fresh));
   const std::string want = QueryAll(fresh);
   ASSERT_NE(before, want);  // the new rule tags something
 
@@ -88,29 +127,16 @@ TEST(Retag, EqualsAFreshRunWithTheNewRulesAndASecondRetagChangesNothing) {
 TEST(Retag, AnInterruptedRetagResumesAfterTheLastBatchItWrote) {
   TempDir tmp;
   const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db"), fresh = tmp.path("fresh");
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + db).exit_code, 0);
+  ASSERT_TRUE(RunInto(in, rules, db));
   AddExtraRule(rules);
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + fresh).exit_code, 0);
+  ASSERT_TRUE(RunInto(in, rules, fresh));
   {
-    storage::StoreOptions so;
-    so.path = db;
-    std::unique_ptr<storage::Store> store;
-    ASSERT_TRUE(storage::Store::Open(so, &store).ok());
-    RetagOptions o;
-    o.rules_dir = rules;
-    o.batch = 50;
+    std::unique_ptr<storage::Store> store = OpenStore(db);
+    ASSERT_TRUE(store);
+    RetagOptions o = RetagWith(rules, 50);
     std::atomic<bool> stop{true};  // stops after the first batch
     o.stop = &stop;
-    RetagSummary s;
-    ASSERT_TRUE(Retag(store.get(), o, &s).ok());
-    EXPECT_TRUE(s.interrupted);
-    EXPECT_EQ(s.scanned, 50u);
-    o.stop = nullptr;
-    ASSERT_TRUE(Retag(store.get(), o, &s).ok());
-    EXPECT_FALSE(s.interrupted);
-    EXPECT_EQ(s.resumed_after, 50u);
-    EXPECT_EQ(s.scanned, 310u);
-    EXPECT_EQ(s.changed, 310u);
+    EXPECT_EQ(InterruptedThenResumed(store.get(), o, 50, 360).changed, 310u);
     ASSERT_TRUE(store->Close().ok());
   }
   EXPECT_EQ(QueryAll(db), QueryAll(fresh));
@@ -154,26 +180,14 @@ TEST(Retag, ARunningWriterDoesTheRetagBesideItsIngest) {
 TEST(Retag, AWithdrawnRetagStopsAfterItsBatchAndTheNextResumes) {
   TempDir tmp;
   const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db");
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + db).exit_code, 0);
+  ASSERT_TRUE(RunInto(in, rules, db));
   AddExtraRule(rules);
-  storage::StoreOptions so;
-  so.path = db;
-  std::unique_ptr<storage::Store> store;
-  ASSERT_TRUE(storage::Store::Open(so, &store).ok());
-  RetagOptions o;
-  o.rules_dir = rules;
-  o.batch = 40;
+  std::unique_ptr<storage::Store> store = OpenStore(db);
+  ASSERT_TRUE(store);
+  RetagOptions o = RetagWith(rules, 40);
   int asked = 0;
   o.withdrawn = [&asked] { return ++asked == 2; };  // withdrawn during the second batch
-  RetagSummary s;
-  ASSERT_TRUE(Retag(store.get(), o, &s).ok());
-  EXPECT_TRUE(s.interrupted);
-  EXPECT_EQ(s.scanned, 80u);
-  o.withdrawn = nullptr;
-  ASSERT_TRUE(Retag(store.get(), o, &s).ok());
-  EXPECT_FALSE(s.interrupted);
-  EXPECT_EQ(s.resumed_after, 80u);
-  EXPECT_EQ(s.scanned, 280u);
+  InterruptedThenResumed(store.get(), o, 80, 360);
   ASSERT_TRUE(store->Close().ok());
 }
 
@@ -183,15 +197,11 @@ TEST(Retag, AWithdrawnRetagStopsAfterItsBatchAndTheNextResumes) {
 TEST(Retag, AnInterruptedRetagWithOtherRulesStartsOver) {
   TempDir tmp;
   const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db"), fresh = tmp.path("fresh");
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + db).exit_code, 0);
+  ASSERT_TRUE(RunInto(in, rules, db));
   AddExtraRule(rules);  // the first retag's rules: the shipped set and the extra rule
-  storage::StoreOptions so;
-  so.path = db;
-  std::unique_ptr<storage::Store> store;
-  ASSERT_TRUE(storage::Store::Open(so, &store).ok());
-  RetagOptions o;
-  o.rules_dir = rules;
-  o.batch = 50;
+  std::unique_ptr<storage::Store> store = OpenStore(db);
+  ASSERT_TRUE(store);
+  RetagOptions o = RetagWith(rules, 50);
   std::atomic<bool> stop{true};  // stops after the first batch
   o.stop = &stop;
   RetagSummary s;
@@ -206,7 +216,7 @@ TEST(Retag, AnInterruptedRetagWithOtherRulesStartsOver) {
   EXPECT_EQ(s.resumed_after, 0u);
   EXPECT_EQ(s.scanned, 360u);
   ASSERT_TRUE(store->Close().ok());
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + in + " --rules " + rules + " --db " + fresh).exit_code, 0);
+  ASSERT_TRUE(RunInto(in, rules, fresh));
   EXPECT_EQ(QueryAll(db), QueryAll(fresh));  // no document keeps the extra rule's tag or version
 }
 

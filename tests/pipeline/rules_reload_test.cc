@@ -41,6 +41,15 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds limit)
   return done();
 }
 
+// Writes lines [from, to) to the run's stdin and waits until the store holds `to` documents.
+void Feed(testing::RunChild& run, const std::vector<std::string>& lines, const std::string& db, size_t from,
+          size_t to) {
+  std::string chunk;
+  for (size_t i = from; i < to; ++i) chunk += lines[i] + "\n";
+  run.Write(chunk);
+  ASSERT_TRUE(WaitFor([&] { return Stored(db) >= to; }, 20s)) << "stored " << Stored(db) << " of " << to;
+}
+
 // A JSON log line of `component` whose message starts with `prefix`.
 bool Logged(const std::string& err_file, const std::string& level, const std::string& prefix,
             const std::string& component = "rules") {
@@ -70,12 +79,7 @@ TEST(RulesReload, SighupSwapsTheRulesBetweenBatchesAndABrokenSetIsRejected) {
                          "--seeds", SourcePath("seeds"), "--db", db, "--batch", "10", "--json", "-q"},
                         tmp.path("out"), tmp.path("err"));
   ASSERT_TRUE(run.started());
-  auto feed = [&](size_t from, size_t to) {
-    std::string chunk;
-    for (size_t i = from; i < to; ++i) chunk += lines[i] + "\n";
-    run.Write(chunk);
-    ASSERT_TRUE(WaitFor([&] { return Stored(db) >= to; }, 20s)) << "stored " << Stored(db) << " of " << to;
-  };
+  auto feed = [&](size_t from, size_t to) { Feed(run, lines, db, from, to); };
   feed(0, 40);
 
   WriteReloadTestRule(rules);
@@ -145,12 +149,7 @@ TEST(RulesReload, ASubscriptionToATagOfTheNextRuleSetGoesLiveAtTheReload) {
                          "--alerts", "file:" + alerts, "--json", "-q"},
                         tmp.path("out"), tmp.path("err"));
   ASSERT_TRUE(run.started());
-  auto feed = [&](size_t from, size_t to) {
-    std::string chunk;
-    for (size_t i = from; i < to; ++i) chunk += lines[i] + "\n";
-    run.Write(chunk);
-    ASSERT_TRUE(WaitFor([&] { return Stored(db) >= to; }, 20s)) << "stored " << Stored(db) << " of " << to;
-  };
+  auto feed = [&](size_t from, size_t to) { Feed(run, lines, db, from, to); };
   feed(0, 20);
 
   // The new subscription names a tag the loaded rules lack: rejected (the
