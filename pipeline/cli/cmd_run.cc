@@ -92,7 +92,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(-20.0, 50.0));
   cmd->add_option("--checkpoint-records", opts->checkpoint_records,
                   "a regular file: flush the store (and its resume mark) after this many records; "
-                  "0 = only at the end")
+                  "0 = only at the end (a run with --alerts or --http keeps a WAL instead)")
       ->default_str("20000")
       ->check([](const std::string& v) -> std::string {  // an unsigned option would wrap -1 around
         return v.find_first_not_of("0123456789") == std::string::npos ? "" : "must be a whole number, 0 or more";

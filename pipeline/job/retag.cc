@@ -144,20 +144,19 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
     batch.clear();
     return Status::OK();
   };
+  auto stopping = [&] {
+    if ((o.stop && o.stop->load()) || (o.withdrawn && o.withdrawn())) summary->interrupted = true;
+    return summary->interrupted;
+  };
   NEWSFLOW_RETURN_IF_ERROR(store->ForEach(q, [&](const storage::Record& r) {
     if (resume && !resume->Precedes(r.time_ms, r.key)) return true;  // done by the interrupted retag
     batch.emplace_back(r.key, r.time_ms);
     if (batch.size() < o.batch) return true;
     failed = flush();
-    if (!failed.ok()) return false;
-    if ((o.stop && o.stop->load()) || (o.withdrawn && o.withdrawn())) {
-      summary->interrupted = true;
-      return false;
-    }
-    return true;
+    return failed.ok() && !stopping();
   }));
   NEWSFLOW_RETURN_IF_ERROR(failed);
-  if (summary->interrupted) return Status::OK();
+  if (summary->interrupted || stopping()) return Status::OK();  // the last, partial batch too
   if (!batch.empty()) NEWSFLOW_RETURN_IF_ERROR(flush());
   // Done: the next retag of this range starts from the newest document again.
   uint64_t ignored = 0;

@@ -73,8 +73,12 @@ int StoreWriterPid(const std::string& db_dir) {
 }
 
 // Writes a request (extension `ext`, content `body`) and waits for its result text.
+// `stop` (may be null) ends the wait early; `stops_when_withdrawn`: the
+// writer gives the request up between steps once it is withdrawn (a
+// re-tag), rather than finishing it (a backup).
 Status AwaitWriter(const std::string& db_dir, const std::string& ext, const std::string& body, int64_t timeout_ms,
-                   const char* what, const std::atomic<bool>* stop, std::string* result_text) {
+                   const char* what, const std::atomic<bool>* stop, bool stops_when_withdrawn,
+                   std::string* result_text) {
   const fs::path dir = fs::path(db_dir) / kRequestDir;
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -96,11 +100,12 @@ Status AwaitWriter(const std::string& db_dir, const std::string& ext, const std:
     if (writer_gone || stopped || std::chrono::steady_clock::now() > deadline) {
       fs::remove(request, ec);  // withdrawn: a writer serving it stops after its current batch
       if (fs::exists(result, ec)) continue;  // answered just now
-      if (stopped) return Status::Aborted(fmt::format("interrupted: the writer stops the {} after its current batch", what));
+      const std::string after =
+          stops_when_withdrawn ? fmt::format("; the writer stops the {} after its current batch", what) : "";
+      if (stopped) return Status::Aborted("interrupted" + after);
       return Status::Unavailable(writer_gone ? fmt::format("the writer holding the store exited before the {}", what)
-                                             : fmt::format("the writer did not do the {} in time (--timeout); it stops "
-                                                           "after its current batch",
-                                                           what));
+                                             : fmt::format("the writer did not do the {} in time (--timeout){}", what,
+                                                           after));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -111,7 +116,7 @@ Status RequestBackup(const std::string& db_dir, const std::string& backup_dir, i
   std::error_code ec;
   std::string text;
   NEWSFLOW_RETURN_IF_ERROR(
-      AwaitWriter(db_dir, ".request", fs::absolute(backup_dir, ec).string(), timeout_ms, "backup", nullptr, &text));
+      AwaitWriter(db_dir, ".request", fs::absolute(backup_dir, ec).string(), timeout_ms, "backup", nullptr, false, &text));
   return DecodeResult(text, out);
 }
 
@@ -122,7 +127,7 @@ Status RequestRetag(const std::string& db_dir, const RetagOptions& o, int64_t ti
                                        o.since_ms ? std::to_string(*o.since_ms) : "-",
                                        o.until_ms ? std::to_string(*o.until_ms) : "-", o.batch);
   std::string text;
-  NEWSFLOW_RETURN_IF_ERROR(AwaitWriter(db_dir, ".retag", body, timeout_ms, "re-tag", o.stop, &text));
+  NEWSFLOW_RETURN_IF_ERROR(AwaitWriter(db_dir, ".retag", body, timeout_ms, "re-tag", o.stop, true, &text));
   if (text.rfind("error ", 0) == 0) return Status::InvalidArgument(text.substr(6));
   if (text.rfind("ok ", 0) != 0) return Status::Internal("unreadable re-tag result from the writer: '" + text + "'");
   *summary_json = text.substr(3);
@@ -226,11 +231,13 @@ void WriterRequestService::ServeRetag(const fs::path& request) {
   } else {
     RetagSummary summary;
     const Status s = Retag(store_, o, &summary);
-    if (s.ok() && summary.interrupted && o.withdrawn()) {
-      LogInfo("retag", fmt::format("re-tag with {} withdrawn by its requester after {} documents; the next "
-                                   "retag of the range resumes",
-                                   summary.ruleset_version, summary.resumed_after + summary.scanned));
-      return;  // nobody waits for a result
+    if (o.withdrawn()) {  // nobody waits for a result: none is written
+      LogInfo("retag", fmt::format("re-tag with {} withdrawn by its requester after {} documents{}",
+                                   summary.ruleset_version, summary.resumed_after + summary.scanned,
+                                   !s.ok()              ? ": " + s.message()
+                                   : summary.interrupted ? "; the next retag of the range resumes"
+                                                         : " (it had finished)"));
+      return;
     }
     result = s.ok() ? "ok " + RetagSummaryToJson(summary) : "error " + s.message();
     if (s.ok())

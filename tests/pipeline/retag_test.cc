@@ -188,6 +188,21 @@ TEST(Retag, AWithdrawnRetagStopsAfterItsBatchAndTheNextResumes) {
   int asked = 0;
   o.withdrawn = [&asked] { return ++asked == 2; };  // withdrawn during the second batch
   InterruptedThenResumed(store.get(), o, 80, 360);
+
+  // A range smaller than a batch is one last, partial batch: a retag
+  // withdrawn before it does nothing, and leaves no mark.
+  std::filesystem::remove(rules + "/extra.yaml");
+  RetagOptions whole = RetagWith(rules, 512);
+  whole.withdrawn = [] { return true; };
+  RetagSummary s;
+  ASSERT_TRUE(Retag(store.get(), whole, &s).ok());
+  EXPECT_TRUE(s.interrupted);
+  EXPECT_EQ(s.scanned, 0u);
+  EXPECT_EQ(s.changed, 0u);
+  whole.withdrawn = nullptr;
+  ASSERT_TRUE(Retag(store.get(), whole, &s).ok());
+  EXPECT_EQ(s.resumed_after, 0u);
+  EXPECT_EQ(s.changed, 360u);  // back to the shipped rules
   ASSERT_TRUE(store->Close().ok());
 }
 
