@@ -7,8 +7,10 @@
 // to fix (no store, a writer holds it, a failed backup), 2 bad usage.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -55,6 +57,7 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
   struct Args {
     std::string db, before, tz;
     bool no_compact = false;
+    size_t batch = storage::PruneOptions{}.docs_per_batch;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--db", a->db, "RocksDB directory (must exist; no run may hold it: use run --retain then)")
@@ -64,6 +67,11 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
                   "or an age (30d, 12h)")
       ->required();
   cmd->add_option("--tz", a->tz, "zone --before is read in (default $NEWSFLOW_TZ, else Asia/Shanghai)");
+  cmd->add_option("--batch", a->batch,
+                  "documents deleted per write (each one atomic with its index entries and the count); bounds "
+                  "the memory of one write")
+      ->default_str(std::to_string(a->batch))
+      ->check(CLI::Range(size_t{1}, size_t{1} << 24));
   cmd->add_flag("--no-compact", a->no_compact,
                 "skip the compaction (space then comes back when RocksDB next compacts those files)");
   cmd->footer(
@@ -87,6 +95,13 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
       return;
     }
     po.compact = !a->no_compact;
+    po.docs_per_batch = a->batch;
+    // Test hook: hold the prune this long after each batch, so that a test
+    // can watch a reader (serve) while the prune holds the store half way.
+    if (const char* hold = std::getenv("NEWSFLOW_TEST_PRUNE_HOLD_MS"); hold != nullptr && std::atoi(hold) > 0) {
+      const auto ms = std::chrono::milliseconds(std::atoi(hold));
+      po.after_batch = [ms](const storage::PruneStats&) { std::this_thread::sleep_for(ms); };
+    }
     auto store = OpenForWriting("prune", a->db, "stop it first, or give it --retain");
     if (!store) {
       *exit_code = 1;

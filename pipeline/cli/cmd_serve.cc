@@ -9,7 +9,8 @@
 // The store is opened read-only (a RocksDB secondary instance) and follows
 // the writer: new documents and alerts are visible within a second. Runs
 // until SIGINT/SIGTERM (exit 0). /metrics reports the store's document and
-// dead-letter counts (the writer's own counters are on its --http).
+// dead-letter counts as gauges (newsflow_store_documents: it falls after a
+// prune); the writer's own counters are on its --http.
 //
 // --retain: a store no process writes any more (an archive) is pruned by
 // serve itself, every --retain-interval seconds: it opens the store for
@@ -104,6 +105,7 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
     return 1;
   }
   pipeline::Metrics& m = server->metrics();
+  m.counts_items = false;  // serve reads what runs wrote: the store's gauges, not a run's counters
   std::string version;
   if (store->GetRulesetVersion(&version).ok()) m.SetRulesetVersion(version);
   std::string manifest = StoreSession(db);
@@ -119,9 +121,8 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
     (void)server->store().Use([&](storage::Store& st) -> Status {
       storage::Counts c;
       NEWSFLOW_RETURN_IF_ERROR(st.GetCounts(&c));
-      m.items_stored = c.docs;
-      m.dead_letters = c.dead_letters;
-      m.items_read = c.docs + c.dead_letters;
+      m.store_documents = static_cast<int64_t>(c.docs);
+      m.store_dead_letters = static_cast<int64_t>(c.dead_letters);
       uint64_t pending = 0;
       NEWSFLOW_RETURN_IF_ERROR(st.CountPendingAlerts(&pending));
       m.alerts_pending = static_cast<int64_t>(pending);

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "interrupt.h"
+#include "pipeline/job/writer_requests.h"
 
 namespace newsflow::cli {
 
@@ -26,7 +27,8 @@ std::string StoreSession(const std::string& db) {
   std::ifstream in(db + "/CURRENT");
   std::string name;
   std::getline(in, name);
-  return name;
+  if (name.empty()) return name;
+  return name + " pid " + std::to_string(pipeline::StoreWriterPid(db));
 }
 
 }  // namespace newsflow::cli

@@ -16,11 +16,15 @@ namespace newsflow::cli {
 
 std::unique_ptr<storage::Store> OpenForReading(const std::string& db);
 
-// The store's current MANIFEST name ("" if unreadable). A RocksDB secondary
-// follows the primary, but keeps what it replayed from an earlier writer
-// session's log even when a later session deletes and compacts it away (a
-// prune): a long-lived reader (serve, alerts --follow) opens a fresh one
-// when this changes.
+// The store's writer session: its current MANIFEST name and the pid of the
+// process holding its lock (0: none); "" if CURRENT is unreadable. A
+// RocksDB secondary follows the primary, but keeps what it replayed from a
+// writer session's log even when that session later deletes and compacts
+// it away (a prune), and it may have opened in the middle of a short
+// session (`newsflow prune`, serve's own --retain), which changes the
+// MANIFEST when it opens, not when it ends: a long-lived reader (serve,
+// alerts --follow) opens a fresh one whenever this changes, so also once
+// the writer has let the store go.
 std::string StoreSession(const std::string& db);
 
 }  // namespace newsflow::cli

@@ -753,6 +753,11 @@ class Job {
       metrics_->items_read += b.items.size();
       metrics_->items_stored += b.items.size() - (summary_->dead_lettered - dead_before);
       metrics_->dead_letters += summary_->dead_lettered - dead_before;
+      storage::Counts held;  // two meta keys, in the memtable: per batch
+      if (store_->GetCounts(&held).ok()) {
+        metrics_->store_documents = static_cast<int64_t>(held.docs);
+        metrics_->store_dead_letters = static_cast<int64_t>(held.dead_letters);
+      }
     }
     if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Flush());
     if (tagged_) NEWSFLOW_RETURN_IF_ERROR(PublishTagged(b));

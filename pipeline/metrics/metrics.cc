@@ -95,14 +95,22 @@ std::string Metrics::Render() const {
   constexpr auto kGauge = MetricType::Gauge;
   auto load = [](const auto& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
   std::vector<MetricFamily> families;
-  families.push_back(Scalar("newsflow_items_read_total", kCounter,
-                            "Items read from the source (stored or dead-lettered).", load(items_read)));
-  families.push_back(
-      Scalar("newsflow_items_stored_total", kCounter, "Documents durably written to the store.", load(items_stored)));
-  families.push_back(Scalar("newsflow_dead_letters_total", kCounter,
-                            "Items that could not be processed, stored as dead letters.", load(dead_letters)));
-  families.push_back(
-      Scalar("newsflow_alerts_published_total", kCounter, "Alerts the sink acknowledged.", load(alerts_published)));
+  if (counts_items.load(std::memory_order_relaxed)) {
+    families.push_back(Scalar("newsflow_items_read_total", kCounter,
+                              "Items read from the source (stored or dead-lettered).", load(items_read)));
+    families.push_back(Scalar("newsflow_items_stored_total", kCounter, "Documents durably written to the store.",
+                              load(items_stored)));
+    families.push_back(Scalar("newsflow_dead_letters_total", kCounter,
+                              "Items that could not be processed, stored as dead letters.", load(dead_letters)));
+    families.push_back(
+        Scalar("newsflow_alerts_published_total", kCounter, "Alerts the sink acknowledged.", load(alerts_published)));
+  }
+  if (const int64_t n = store_documents.load(std::memory_order_relaxed); n >= 0)
+    families.push_back(Scalar("newsflow_store_documents", kGauge,
+                              "Documents the store holds now (falls when retention prunes).", static_cast<double>(n)));
+  if (const int64_t n = store_dead_letters.load(std::memory_order_relaxed); n >= 0)
+    families.push_back(
+        Scalar("newsflow_store_dead_letters", kGauge, "Dead letters the store holds now.", static_cast<double>(n)));
   families.push_back(Scalar("newsflow_alerts_pending", kGauge,
                             "Alerts stored in the outbox, not yet acknowledged by the sink.", load(alerts_pending)));
   families.push_back(Scalar("newsflow_source_connected", kGauge,

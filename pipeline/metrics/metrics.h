@@ -1,10 +1,13 @@
 // metrics.h — the run's live counters, gauges and stage histograms, and
 // their Prometheus text exposition (format 0.0.4) for `GET /metrics`.
 //
-//   newsflow_items_read_total              counter
-//   newsflow_items_stored_total            counter
-//   newsflow_dead_letters_total            counter
+//   newsflow_items_read_total              counter (these four: what this process's
+//   newsflow_items_stored_total            counter  run did; not shown by a reader,
+//   newsflow_dead_letters_total            counter  serve: counts_items false)
 //   newsflow_alerts_published_total        counter (acknowledged by the sink)
+//   newsflow_store_documents               gauge   (documents the store holds now:
+//                                                   falls when retention prunes)
+//   newsflow_store_dead_letters            gauge   (dead letters the store holds)
 //   newsflow_alerts_pending                gauge   (in the outbox)
 //   newsflow_stage_seconds{stage}          histogram, one observation per batch and stage
 //   newsflow_kafka_consumer_lag{topic,partition}  gauge (Kafka sources)
@@ -58,6 +61,12 @@ class Metrics {
   std::atomic<int64_t> alerts_pending{0};
   std::atomic<uint64_t> reloads_ok{0}, reloads_rejected{0};
   std::atomic<bool> source_connected{true};
+  // What the store holds now, from its counters (-1: not read yet, not shown).
+  std::atomic<int64_t> store_documents{-1}, store_dead_letters{-1};
+  // False for a process that only reads a store (serve): the four counters
+  // of items and alerts above stay out of the exposition, which then shows
+  // no run's counters as if they were zero or the store's contents.
+  std::atomic<bool> counts_items{true};
   // Set by the runner once its rules are compiled and its store is open.
   std::atomic<bool> pipeline_open{false};
 

@@ -62,7 +62,10 @@ Status RocksStore::Prune(const PruneOptions& options, PruneStats* stats) {
   if (options.before_ms != INT64_MIN) {
     std::string start;  // by_time is newest first: documents older than the cutoff sort at and after this
     PutTimeKey(&start, options.before_ms - 1);
-    for (bool done = false; !done;) NEWSFLOW_RETURN_IF_ERROR(PruneChunk(options, &start, stats, &done));
+    for (bool done = false; !done;) {
+      NEWSFLOW_RETURN_IF_ERROR(PruneChunk(options, &start, stats, &done));
+      if (options.after_batch) options.after_batch(*stats);
+    }
   }
   if (stats->docs_removed > 0 && options.compact) {
     NEWSFLOW_RETURN_IF_ERROR(CompactAll());

@@ -223,6 +223,9 @@ def main():
         check({"decode", "tag", "store", "story", "alerts"} <= stages, f"stages in the histogram: {stages}")
         check(vals[("newsflow_items_stored_total", ())] + vals[("newsflow_dead_letters_total", ())] == len(first),
               "stored + dead letters != items fed")
+        check(families["newsflow_store_documents"].type == "gauge", "store_documents is not a gauge")
+        held = len(cli("query", "--db", db, "--json", "--limit", "0").splitlines())
+        check(vals[("newsflow_store_documents", ())] == held, f"store_documents != the {held} documents query lists")
         version = [dict(s.labels)["version"] for s in families["newsflow_ruleset_info"].samples]
         check(len(version) == 1 and len(version[0]) > 0, f"ruleset_info: {version}")
 
@@ -370,6 +373,13 @@ def main():
         # ---- the read API against the CLI, on the stopped store
         srv = Server(tmp, "serve", ["serve", "--db", db, "--listen", "127.0.0.1:0", "--rules", f"{SRC}/rules/sets",
                                     "--subscriptions", subs])
+        # serve runs nothing: the store's gauges, and no run's counters
+        _, families = metric_values(srv)
+        check("newsflow_items_stored" not in families and "newsflow_items_read" not in families,
+              f"serve shows a run's item counters: {sorted(families)}")
+        held = len(cli("query", "--db", db, "--json", "--limit", "0").splitlines())
+        wait_for(lambda: metric_values(srv)[0].get(("newsflow_store_documents", ())) == held,
+                 f"serve's store_documents == {held}")
         cli_docs = [json.loads(l) for l in cli("query", "--db", db, "--json", "--limit", "0", "--tag",
                                               "cluster:ai").splitlines()]
         keys, cursor = [], None
@@ -461,6 +471,34 @@ def main():
         srv.stop()
         check(sorted(json.loads(l)["key"] for l in cli("query", "--db", db, "--json", "--limit", "0").splitlines()) == keep,
               "the pruned store (read after serve stopped)")
+        # ---- serve while `newsflow prune` holds the store half way, batch by batch
+        # (db2: its writer stopped above). serve opens a fresh reader when the
+        # prune opens the store, i.e. in the middle of it; once the prune has let
+        # the store go, serve must show the pruned store, not its middle.
+        every = [json.loads(l) for l in cli("query", "--db", db2, "--json", "--limit", "0").splitlines()]
+        times = sorted(d["time_ms"] for d in every)
+        cutoff = times[len(times) // 2]
+        srv = Server(tmp, "serve4", ["serve", "--db", db2, "--listen", "127.0.0.1:0", "--rules", f"{SRC}/rules/sets"])
+        held = lambda: metric_values(srv)[0].get(("newsflow_store_documents", ()))
+        wait_for(lambda: held() == len(every), f"serve4 to show the {len(every)} documents")
+        prune = subprocess.Popen([BIN, "prune", "--db", db2, "--before", str(cutoff), "--batch", "10"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 env={**os.environ, "NEWSFLOW_TEST_PRUNE_HOLD_MS": "400"})
+        seen = set()
+        while prune.poll() is None:
+            seen.add(held())
+            time.sleep(0.2)
+        out, err = prune.communicate()
+        check(prune.returncode == 0, f"prune exited {prune.returncode}: {err.decode(errors='replace')}")
+        removed = json.loads(out)["removed"]
+        left_keys = sorted(json.loads(l)["key"] for l in cli("query", "--db", db2, "--json", "--limit", "0").splitlines())
+        check(removed > 20 and len(left_keys) == len(every) - removed, f"prune removed {removed} of {len(every)}")
+        check(any(n is not None and len(left_keys) < n < len(every) for n in seen),
+              f"the test needs serve to have read the store half way through the prune (saw {sorted(seen, key=str)})")
+        wait_for(lambda: held() == len(left_keys), f"serve4 to show the {len(left_keys)} documents left", timeout=5)
+        wait_for(lambda: sorted(d["key"] for d in srv.json("/api/query?limit=1000")["items"]) == left_keys,
+                 "serve4's query to list exactly the documents left", timeout=5)
+        srv.stop()
         print(f"ok: {len(lines)} items; resumed stream {len(ids2)} alerts; {len(stories)} collapsed stories; "
               f"serve saw the writer's documents after {lag:.2f} s")
 

@@ -210,10 +210,21 @@ struct Counts {
   uint64_t dead_letters = 0;
 };
 
+// What a Prune() did. bytes_* are the live SST files of every column family
+// (RocksDB's "rocksdb.live-sst-files-size"); memtables are not counted.
+struct PruneStats {
+  uint64_t docs_removed = 0;
+  uint64_t index_entries_removed = 0;  // by_tag + by_story + by_stock (by_time: one per document)
+  uint64_t docs_before = 0, docs_after = 0;  // count/docs in meta
+  uint64_t sst_bytes_before = 0, sst_bytes_after = 0;
+  uint64_t alerts_removed = 0;  // from the start of the alert log
+  bool compacted = false;
+};
+
 // What Prune() removes: the documents with time_ms < before_ms.
 struct PruneOptions {
   int64_t before_ms = 0;
-  // Documents deleted per WriteBatch. Each batch removes its documents,
+  // Documents (or alert log entries) deleted per WriteBatch. Each batch removes its documents,
   // their index entries and their part of count/docs together, so a crash
   // half way leaves a consistent store with some old documents left (prune
   // again). Bounds the memory of one batch.
@@ -223,16 +234,10 @@ struct PruneOptions {
   // given back now rather than when RocksDB next compacts those files.
   // Costs a rewrite of the live data; skipped when nothing was removed.
   bool compact = true;
-};
-
-// What a Prune() did. bytes_* are the live SST files of every column family
-// (RocksDB's "rocksdb.live-sst-files-size"); memtables are not counted.
-struct PruneStats {
-  uint64_t docs_removed = 0;
-  uint64_t index_entries_removed = 0;  // by_tag + by_story + by_stock (by_time: one per document)
-  uint64_t docs_before = 0, docs_after = 0;  // count/docs in meta
-  uint64_t sst_bytes_before = 0, sst_bytes_after = 0;
-  bool compacted = false;
+  // Called after each batch is committed (null: nothing), with the stats so
+  // far: progress for a caller, and a place for tests to hold a prune half
+  // way. Runs on the pruning thread, between two batches.
+  std::function<void(const PruneStats&)> after_batch;
 };
 
 // One backup as BackupEngine keeps it. new_files/new_bytes: the files this
