@@ -92,6 +92,7 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
       AppendJsonString(&a.json, name);
       a.json += ',';
       a.json += std::string_view(RecordToJson(rec, jo)).substr(1);  // the document's fields after '{'
+      a.time_ms = rec.time_ms;
       out->push_back(std::move(a));
     }
     st.batch_keys.push_back(rec.key);

@@ -32,6 +32,7 @@ namespace newsflow::pipeline {
 struct SubscriptionAlert {
   std::string id;    // "<subscription>/<story>"
   std::string json;  // the alert object
+  int64_t time_ms = 0;  // the document's (the alert log's retention goes by it)
 };
 
 class AlertStage {

@@ -41,16 +41,13 @@ Status RetentionStage::PruneNow(RunSummary* summary) {
   if (o_.retain_ms <= 0) return Status::OK();
   pruned_once_ = true;
   last_ = Clock::now();
-  int64_t reference = 0;
-  if (o_.from == RetainFrom::kWallClock) {
-    reference = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
-  } else {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  int64_t reference = now_ms;
+  if (o_.from == RetainFrom::kNewestDocument) {
     // A document dated ahead of the clock is a wrong time, not the feed's
     // present: one item dated 2098 would otherwise prune everything else.
     // What counts as ahead is what the story window leaves out too.
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count();
     std::optional<int64_t> newest;
     NEWSFLOW_RETURN_IF_ERROR(store_->NewestTime(now_ms + o_.max_lead_ms, &newest));
     if (!newest) return Status::OK();
@@ -62,6 +59,7 @@ Status RetentionStage::PruneNow(RunSummary* summary) {
   NEWSFLOW_RETURN_IF_ERROR(store_->Prune(po, &stats).Prefixed("retention"));
   ++summary->prune_passes;
   summary->pruned += stats.docs_removed;
+  summary->alerts_pruned += stats.alerts_removed;
   summary->retain_cutoff_ms = po.before_ms;
   return Status::OK();
 }

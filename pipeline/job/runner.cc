@@ -686,7 +686,7 @@ class Job {
       if (is_new) kept.push_back(std::move(a));
     }
     batch_alerts_ = std::move(kept);
-    for (const SubscriptionAlert& a : batch_alerts_) b.prepared.alerts.push_back({a.id, a.json});
+    for (const SubscriptionAlert& a : batch_alerts_) b.prepared.alerts.push_back({a.id, a.json, a.time_ms});
     for (const Item& it : b.items) {
       if (!it.error.empty() || std::none_of(it.tags.begin(), it.tags.end(), [](const ItemTag& t) { return t.alert; }))
         continue;
@@ -698,7 +698,7 @@ class Job {
       AppendJsonString(&json, r.key);
       json += ',';
       json += std::string_view(RecordToJson(r)).substr(1);
-      b.prepared.alerts.push_back({r.key, std::move(json)});
+      b.prepared.alerts.push_back({r.key, std::move(json), r.time_ms});
     }
     return Status::OK();
   }

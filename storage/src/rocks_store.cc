@@ -715,6 +715,8 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
   for (const PreparedAlert& a : set.alerts) {
     std::string key, value;
     PutBigEndian64(&key, alert_seq++);
+    value.push_back(kAlertTimeMarker);
+    PutBigEndian64(&value, static_cast<uint64_t>(a.time_ms));
     const auto n = static_cast<uint32_t>(a.id.size());
     for (int i = 3; i >= 0; --i) value.push_back(static_cast<char>(static_cast<uint8_t>(n >> (8 * i))));
     value += a.id;
@@ -770,7 +772,13 @@ Status RocksStore::GetEncoded(std::string_view key, std::string* out, bool* foun
 
 // ---- alerts ------------------------------------------------------------------------
 
-Status RocksStore::ReadAlert(uint64_t seq, const rocksdb::Slice& value, StoredAlert* out) const {
+Status RocksStore::ReadAlert(uint64_t seq, rocksdb::Slice value, StoredAlert* out, int64_t* time_ms) const {
+  *time_ms = kUnknownAlertTime;
+  if (!value.empty() && value[0] == kAlertTimeMarker) {
+    if (value.size() < 9) return Status::Corruption(fmt::format("corrupt alert {} in store at {}", seq, path_));
+    *time_ms = static_cast<int64_t>(GetBigEndian64(value.data() + 1));
+    value.remove_prefix(9);
+  }
   if (value.size() < 4) return Status::Corruption(fmt::format("corrupt alert {} in store at {}", seq, path_));
   uint32_t n = 0;
   for (int i = 0; i < 4; ++i) n = (n << 8) | static_cast<uint8_t>(value.data()[i]);
@@ -786,7 +794,8 @@ Status RocksStore::CollectAlerts(rocksdb::Iterator* it, bool forward, size_t lim
   for (; it->Valid() && (limit == 0 || out->size() < limit); forward ? it->Next() : it->Prev()) {
     if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
     StoredAlert a;
-    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a));
+    int64_t time_ms = 0;
+    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a, &time_ms));
     out->push_back(std::move(a));
   }
   if (!it->status().ok()) return Fail("reading alerts", it->status());
@@ -843,7 +852,8 @@ Status RocksStore::PendingAlerts(size_t limit, std::vector<StoredAlert>* out) {
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), alerts_, it->key(), &value);
     if (!s.ok()) return Fail("reading a pending alert", s);
     StoredAlert a;
-    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), value, &a));
+    int64_t time_ms = 0;
+    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), value, &a, &time_ms));
     out->push_back(std::move(a));
   }
   if (!it->status().ok()) return Fail("reading the alert outbox", it->status());

@@ -72,7 +72,9 @@ class RocksStore final : public Store {
                                               rocksdb::DB** raw);
   Status RecoverDeadLetterSeq();
   Status RecoverAlertSeq();
-  Status ReadAlert(uint64_t seq, const rocksdb::Slice& value, StoredAlert* out) const;
+  // Decodes an alert log value; *time_ms is kUnknownAlertTime for one
+  // written without its document's time.
+  Status ReadAlert(uint64_t seq, rocksdb::Slice value, StoredAlert* out, int64_t* time_ms) const;
   Status CollectAlerts(rocksdb::Iterator* it, bool forward, size_t limit, std::vector<StoredAlert>* out) const;
   Status AddRecords(const std::vector<const PreparedRecord*>& records, rocksdb::WriteBatch* batch);
   Status AddDeadLetters(const std::vector<PreparedDeadLetter>& dls, uint64_t* seq, rocksdb::WriteBatch* batch);
@@ -90,6 +92,7 @@ class RocksStore final : public Store {
   // one WriteBatch; *start moves past it. *done when none is left.
   Status PruneChunk(const PruneOptions& options, std::string* start, PruneStats* stats, bool* done);
   // Flushes every column family together and compacts each one whole.
+  Status PruneAlerts(const PruneOptions& options, PruneStats* stats);
   Status CompactAll();
   uint64_t LiveSstBytes();
 

@@ -6,8 +6,9 @@
 // documents, their by_tag/by_story/by_stock entries (point deletes: their
 // keys come from the stored record), the chunk's by_time entries (one
 // DeleteRange: they are contiguous) and lowers count/docs by the chunk's
-// size. Then every column family is compacted, which drops the deleted
-// entries and the range tombstones and gives the space back.
+// size. Then the alert log's start goes (PruneAlerts), and every column
+// family is compacted, which drops the deleted entries and the range
+// tombstones and gives the space back.
 #include <memory>
 #include <mutex>
 #include <string>
@@ -67,7 +68,8 @@ Status RocksStore::Prune(const PruneOptions& options, PruneStats* stats) {
       if (options.after_batch) options.after_batch(*stats);
     }
   }
-  if (stats->docs_removed > 0 && options.compact) {
+  if (options.before_ms != INT64_MIN) NEWSFLOW_RETURN_IF_ERROR(PruneAlerts(options, stats));
+  if ((stats->docs_removed > 0 || stats->alerts_removed > 0) && options.compact) {
     NEWSFLOW_RETURN_IF_ERROR(CompactAll());
     stats->compacted = true;
   }
@@ -138,6 +140,60 @@ Status RocksStore::PruneChunk(const PruneOptions& options, std::string* start, P
   stats->index_entries_removed += index_entries;
   *start = end;
   *done = time_keys.size() < options.docs_per_batch;
+  return Status::OK();
+}
+
+// The start of the alert log up to the first alert whose document is at or
+// after the cutoff (the log is in the order alerts were raised: a late
+// document's alert further on waits for a later prune). An alert of unknown
+// time (written by an earlier version) goes only with a later alert that
+// goes; one still in the outbox, and the log's newest (the next seq follows
+// it: Open() reads it), stay. The alert ids in meta stay, so that an alert
+// is still never raised twice. Batches of docs_per_batch deletes.
+Status RocksStore::PruneAlerts(const PruneOptions& options, PruneStats* stats) {
+  if (alerts_ == nullptr) return Status::OK();
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_));
+  it->SeekToLast();
+  if (!it->Valid()) return it->status().ok() ? Status::OK() : Fail("reading the alert log", it->status());
+  const std::string newest = it->key().ToString();
+  std::vector<std::string> unknown;  // alerts of unknown time since the last one that goes
+  rocksdb::WriteBatch batch;
+  uint64_t in_batch = 0;
+  auto commit = [&]() -> Status {
+    std::lock_guard lock(write_mu_);  // a Backup() sees whole batches only
+    NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "prune write failed"));
+    stats->alerts_removed += in_batch;
+    batch.Clear();
+    in_batch = 0;
+    return Status::OK();
+  };
+  for (it->SeekToFirst(); it->Valid() && it->key().compare(newest) < 0; it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
+    StoredAlert a;
+    int64_t time_ms = 0;
+    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a, &time_ms));
+    if (time_ms == kUnknownAlertTime) {
+      unknown.push_back(it->key().ToString());
+      continue;
+    }
+    if (time_ms >= options.before_ms) break;
+    unknown.push_back(it->key().ToString());
+    for (const std::string& key : unknown) {
+      if (outbox_ != nullptr) {
+        std::string v;
+        rocksdb::Status s = db_->Get(ro, outbox_, key, &v);
+        if (s.ok()) continue;  // not delivered yet: its sink still needs it
+        if (!s.IsNotFound()) return Fail("reading the alert outbox", s);
+      }
+      batch.Delete(alerts_, key);
+      ++in_batch;
+    }
+    unknown.clear();
+    if (in_batch >= options.docs_per_batch) NEWSFLOW_RETURN_IF_ERROR(commit());
+  }
+  if (!it->status().ok()) return Fail("reading the alert log", it->status());
+  if (in_batch > 0) NEWSFLOW_RETURN_IF_ERROR(commit());
   return Status::OK();
 }
 

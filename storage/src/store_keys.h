@@ -30,6 +30,10 @@ inline constexpr char kMetaCountDocs[] = "count/docs";
 inline constexpr char kMetaCountDeadLetters[] = "count/dead_letters";
 
 inline constexpr char kMetaAlertIdPrefix[] = "alert_id/";
+// The first byte of an alert log value that carries its document's time
+// (store.h); a value without it starts with be32(len id), whose first byte
+// is 0 for any id a record can hold.
+inline constexpr char kAlertTimeMarker = '\xff';
 
 inline constexpr size_t kTimeKeyBytes = 8;
 

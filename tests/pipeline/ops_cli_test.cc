@@ -196,6 +196,41 @@ TEST(OpsCli, PruneRemovesWhatIsOlderThanItsTimeAndReportsIt) {
   EXPECT_EQ(k.Uint("docs_after"), later);
 }
 
+// A prune takes the alert log's start with the documents: the alerts up to
+// the first one raised by a document at or after its time (here every alert
+// was delivered: the file sink acknowledged it). The ids stay: the same input
+// stored again raises none of its alerts a second time.
+TEST(OpsCli, APruneTakesTheAlertLogsStartAndNoAlertIsRaisedTwice) {
+  TempDir tmp;
+  const std::string db = tmp.path("db"), subs = tmp.path("subs.yaml");
+  std::ofstream(subs) << "subscriptions:\n  - name: chips\n    any: [cluster:semiconductors]\n"
+                         "  - name: ai\n    any: [cluster:ai]\n";
+  const std::string run = RunFixture("cls", db) + " --json --subscriptions " + subs + " --alerts file:" +
+                          tmp.path("alerts.jsonl");
+  const auto first = RunShell(run);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  ASSERT_GT(JsonObject::LastLine(first.out).Uint("alerts"), 0u);
+  const auto before = testing::JsonLines(RunShell(Newsflow() + " alerts --json --db " + db).out);
+  const int64_t cutoff = JsonObject::LastLine(RunShell(Newsflow() + " query --json --limit 0 --since 2026-06-01 --db " +
+                                                       db).out).Int("time_ms");  // the earliest document from June
+  size_t start = 0;  // the first alert at or after the cutoff ends the log's start
+  while (start < before.size() && before[start].Int("time_ms") < cutoff) ++start;
+  ASSERT_GT(start, 0u);
+  ASSERT_LT(start, before.size());
+
+  const auto r = RunShell(Newsflow() + " prune --db " + db + " --before " + std::to_string(cutoff));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(JsonObject::LastLine(r.out).Uint("alerts_removed"), start);
+  const auto after = testing::JsonLines(RunShell(Newsflow() + " alerts --json --db " + db).out);
+  ASSERT_EQ(after.size(), before.size() - start);
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].Uint("seq"), before[start + i].Uint("seq"));
+
+  const auto again = RunShell(run);  // the pruned documents come back; their alerts do not
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(JsonObject::LastLine(again.out).Uint("alerts"), 0u);
+  EXPECT_EQ(testing::JsonLines(RunShell(Newsflow() + " alerts --json --db " + db).out).size(), after.size());
+}
+
 // A replay shorter than --retain-interval (default 60 s) ends retained: the
 // run prunes once more when its input ends, so what is left is exactly the
 // week before the newest document (a run of the whole file's documents into

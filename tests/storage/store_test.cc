@@ -825,5 +825,52 @@ TEST_F(StoreTest, AlertLogAndOutbox) {
   EXPECT_FALSE(reader->AckAlerts({3}).ok());  // readers do not write
 }
 
+// Retention takes the alert log's start with the documents: every alert up to
+// the first one raised by a document at or after the cutoff, but never one a
+// sink has not acknowledged, nor the newest (the next seq follows it), and
+// the alert ids stay so no alert is raised twice. An alert of unknown time
+// (an earlier version's) goes only with a later one that goes.
+TEST_F(StoreTest, PruneTakesTheAlertLogsStartButNotWhatASinkStillNeeds) {
+  PreparedWriteSet set;
+  const std::vector<std::pair<std::string, int64_t>> raised = {
+      {"a/1", 1000}, {"a/2", 2000}, {"a/3", kUnknownAlertTime}, {"a/4", 3000},
+      {"a/5", 9000}, {"a/6", 1500}, {"a/7", 500}};  // a/6, a/7: late documents' alerts
+  for (const auto& [id, t] : raised) set.alerts.push_back({id, "{\"id\":\"" + id + "\"}", t});
+  ASSERT_TRUE(store_->Write(set).ok());
+  ASSERT_TRUE(store_->AckAlerts({1, 3, 4, 5, 6, 7}).ok());  // a/2 is still pending
+  auto log_ids = [&] {
+    std::vector<StoredAlert> log;
+    EXPECT_TRUE(store_->Alerts(0, 0, &log).ok());
+    std::vector<std::string> ids;
+    for (const auto& a : log) ids.push_back(a.id);
+    return ids;
+  };
+
+  PruneOptions po;
+  po.before_ms = 5000;
+  po.docs_per_batch = 2;  // the deletes span several batches
+  PruneStats st;
+  ASSERT_TRUE(store_->Prune(po, &st).ok());
+  EXPECT_EQ(st.alerts_removed, 3u);  // a/1, a/3, a/4; a/5 is after the cutoff and ends the start
+  EXPECT_EQ(log_ids(), (std::vector<std::string>{"a/2", "a/5", "a/6", "a/7"}));
+
+  po.before_ms = 10000;
+  ASSERT_TRUE(store_->Prune(po, &st).ok());
+  EXPECT_EQ(st.alerts_removed, 2u);  // a/5, a/6; a/7 is the newest
+  EXPECT_EQ(log_ids(), (std::vector<std::string>{"a/2", "a/7"}));
+  std::vector<StoredAlert> pending;
+  ASSERT_TRUE(store_->PendingAlerts(0, &pending).ok());
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, "a/2");
+
+  Open();  // the next seq still follows the newest alert; the ids are kept
+  EXPECT_EQ(store_->next_alert_seq(), 8u);
+  std::optional<uint64_t> seq;
+  ASSERT_TRUE(store_->AlertSeq("a/1", &seq).ok());
+  EXPECT_EQ(seq, std::optional<uint64_t>(1));
+  ASSERT_TRUE(store_->Prune(po, &st).ok());
+  EXPECT_EQ(st.alerts_removed, 0u);
+}
+
 }  // namespace
 }  // namespace newsflow::storage

@@ -6,7 +6,10 @@
 //   by_time     be64(~time_ms) key -> ""                (newest first)
 //   dead_letter be64(seq) -> EncodeDeadLetter(d)        (in arrival order)
 //   by_story    story '\0' be64(~time_ms) key -> ""    (a story's members)
-//   alerts      be64(seq) -> be32(len id) id json      (the alert log, in order)
+//   alerts      be64(seq) -> 0xff be64(time_ms) be32(len id) id json
+//               (the alert log, in order; time_ms: the document that raised
+//               it; earlier versions wrote no 0xff and time: be32(len id)
+//               id json, whose first byte is 0)
 //   outbox      be64(seq) -> ""                        (alerts not yet acknowledged
 //               by their sink; written with the alert, removed by AckAlerts)
 //   by_stock    code '\0' be64(~time_ms) key -> ""     (Record::stock_codes, newest first
@@ -48,10 +51,13 @@
 //
 // RETENTION AND BACKUP. Prune() removes the documents older than a time with
 // every index entry that names them (by_time, by_tag, by_story, by_stock) and
-// lowers count/docs; it never touches meta otherwise (offsets, progress
-// marks), nor dead letters. Backup() copies the whole store (every column
-// family) into a RocksDB BackupEngine directory, incrementally; restore.h
-// restores one. Both run on this handle, so a writer process serves them
+// lowers count/docs, and the start of the alert log up to the first alert
+// raised by a document at or after that time (an alert still in the outbox,
+// and the newest alert, whose seq the next one follows, are kept). It never
+// touches meta otherwise (offsets, progress marks, the alert ids that keep
+// an alert from being raised twice), nor dead letters. Backup() copies the
+// whole store (every column family) into a RocksDB BackupEngine directory,
+// incrementally; restore.h restores one. Both run on this handle, so a writer process serves them
 // itself (no second process can open the store read-write).
 //
 // Thread safety: reads (Get, Query, ...) may run concurrently from any
@@ -157,9 +163,14 @@ struct PreparedDeadLetter {
 };
 // An alert raised by a batch's documents: appended to the alert log and the
 // outbox in the batch's WriteBatch.
+inline constexpr int64_t kUnknownAlertTime = INT64_MIN;
 struct PreparedAlert {
   std::string id;    // the alert's identity (consumers de-duplicate by it)
   std::string json;  // the alert object
+  // The time of the document that raised it: Prune() drops the log's start
+  // up to the first alert at or after its cutoff. An alert of unknown time
+  // goes only with a later one that is dropped.
+  int64_t time_ms = kUnknownAlertTime;
 };
 // An alert as stored: its place in the log (from 1), identity and object.
 struct StoredAlert {
