@@ -133,6 +133,7 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
   struct Args {
     std::string db, to;
     double timeout_s = 600;
+    uint32_t keep = 0;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--db", a->db, "RocksDB directory (must exist)")->required();
@@ -142,12 +143,16 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
   cmd->add_option("--timeout", a->timeout_s, "seconds to wait for a running writer to take the backup")
       ->default_str("600")
       ->check(CLI::Range(0.1, 86400.0));
+  cmd->add_option("--keep", a->keep,
+                  "after this backup, delete all but the newest N backups there (and the files only they used)")
+      ->check(CLI::Range(1u, 4294967295u));
   cmd->footer(
       "When no process holds the store, backup opens it itself. When `newsflow run` holds it, the run takes the\n"
       "backup on its own handle between two batches (a request file in DIR/writer-requests). Either way the\n"
       "backup is one consistent state of documents, indexes, dead letters, offsets and progress marks.\n"
       "Prints one JSON object: backup_id, timestamp, files, bytes, new_files, new_bytes (what this backup\n"
-      "copied), docs and dead_letters (the store's counters at the backup), taken_by (\"backup\" or \"writer\").");
+      "copied), docs and dead_letters (the store's counters at the backup), taken_by (\"backup\" or \"writer\"),\n"
+      "and with --keep: purged (how many older backups were deleted).");
   cmd->callback([a, exit_code] {
     storage::BackupResult r;
     std::string via;
@@ -174,7 +179,18 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
       *exit_code = 1;
       return;
     }
-    std::printf("%s\n", BackupJson(r, via).c_str());
+    std::string json = BackupJson(r, via);
+    if (a->keep > 0) {  // the backup is taken: only now may older ones go
+      uint32_t purged = 0;
+      if (Status p = storage::PurgeOldBackups(a->to, a->keep, &purged); !p.ok()) {
+        std::printf("%s\n", json.c_str());
+        std::fprintf(stderr, "newsflow backup: the backup was taken, but %s\n", p.message().c_str());
+        *exit_code = 1;
+        return;
+      }
+      json.insert(json.size() - 1, fmt::format(",\"purged\":{}", purged));
+    }
+    std::printf("%s\n", json.c_str());
   });
 }
 

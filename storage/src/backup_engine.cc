@@ -155,4 +155,20 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
   return Status::OK();
 }
 
+Status PurgeOldBackups(const std::string& backup_dir, uint32_t keep, uint32_t* purged) {
+  *purged = 0;
+  if (keep == 0) return Status::InvalidArgument("purging backups: keep at least one");
+  std::vector<BackupResult> all;
+  NEWSFLOW_RETURN_IF_ERROR(ListBackups(backup_dir, &all));
+  if (all.size() <= keep) return Status::OK();
+  rocksdb::BackupEngine* raw = nullptr;
+  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
+  if (!s.ok()) return BackupError(fmt::format("cannot open backup directory {}", backup_dir), s);
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  s = engine->PurgeOldBackups(keep);
+  if (!s.ok()) return BackupError(fmt::format("cannot delete old backups in {}", backup_dir), s);
+  *purged = static_cast<uint32_t>(all.size() - keep);
+  return Status::OK();
+}
+
 }  // namespace newsflow::storage

@@ -134,6 +134,17 @@ TEST(OpsCli, BackupWhileRunningIsTakenByTheWriterAndRestoresTheStoreAtThatMoment
   EXPECT_EQ(testing::JsonLines(list.out).size(), 2u);
   // A restore never overwrites a store.
   EXPECT_EQ(RunShell(Newsflow() + " restore --from " + tmp.path("backups") + " --db " + db).exit_code, 1);
+
+  // --keep 1 after a third backup: only it is left, and it restores whole.
+  const auto b3 = RunShell(Newsflow() + " backup --keep 1 --db " + db + " --to " + tmp.path("backups"));
+  ASSERT_EQ(b3.exit_code, 0) << b3.err;
+  EXPECT_EQ(JsonObject::LastLine(b3.out).Uint("backup_id"), 3u);
+  EXPECT_EQ(JsonObject::LastLine(b3.out).Uint("purged"), 2u);
+  const auto kept = testing::JsonLines(RunShell(Newsflow() + " restore --list --from " + tmp.path("backups")).out);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].Uint("backup_id"), 3u);
+  ASSERT_EQ(RunShell(Newsflow() + " restore --from " + tmp.path("backups") + " --db " + tmp.path("r3")).exit_code, 0);
+  EXPECT_EQ(CountOf(tmp.path("r3")), all_docs);
 }
 
 TEST(OpsCli, UsageErrorsExit2) {
@@ -146,6 +157,7 @@ TEST(OpsCli, UsageErrorsExit2) {
            Newsflow() + " prune --db " + db + " --before yesteryear",         // unreadable time
            Newsflow() + " prune --db " + db + " --before 2026-06-01 --tz Mars/Base",
            Newsflow() + " backup --db " + db,                                 // --to missing
+           Newsflow() + " backup --db " + db + " --to " + tmp.path("b") + " --keep 0",
            Newsflow() + " restore --from " + tmp.path("b"),                   // --db missing
            run + " --retain 30x", run + " --retain 0d", run + " --retain -3d",
            run + " --retain 30d --retain-from yesterday", run + " --retain 1d --retain-interval -1",

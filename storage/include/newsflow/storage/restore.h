@@ -1,5 +1,5 @@
-// restore.h — reading the backups that Store::Backup() made: list them,
-// restore one into a new store directory.
+// restore.h — the backups that Store::Backup() made: list them, restore one
+// into a new store directory, delete the old ones.
 //
 // A backup directory is RocksDB BackupEngine's (backups share their
 // unchanged files); it holds every column family of the store: documents,
@@ -30,5 +30,10 @@ Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out
 // restore never overwrites a store, nor deletes files beside one. *restored describes the backup that was restored.
 Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, uint32_t backup_id,
                      BackupResult* restored);
+
+// Deletes every backup of `backup_dir` but the newest `keep` (at least 1),
+// with the files no kept backup shares (BackupEngine::PurgeOldBackups), and
+// says how many went. Not while another process adds a backup there.
+Status PurgeOldBackups(const std::string& backup_dir, uint32_t keep, uint32_t* purged);
 
 }  // namespace newsflow::storage
