@@ -85,6 +85,22 @@ void FollowSessions(const std::string& db, std::string* manifest, pipeline::Shar
   shared->Own(std::move(fresh));
 }
 
+// The store's counters, as the writer last made them visible.
+void ReadStoreMetrics(pipeline::SharedStore* store, pipeline::Metrics* m) {
+  (void)store->Use([&](storage::Store& st) -> Status {
+    storage::Counts c;
+    NEWSFLOW_RETURN_IF_ERROR(st.GetCounts(&c));
+    m->store_documents = static_cast<int64_t>(c.docs);
+    m->store_dead_letters = static_cast<int64_t>(c.dead_letters);
+    uint64_t pending = 0;
+    NEWSFLOW_RETURN_IF_ERROR(st.CountPendingAlerts(&pending));
+    m->alerts_pending = static_cast<int64_t>(pending);
+    std::string v;
+    if (st.GetRulesetVersion(&v).ok() && !v.empty()) m->SetRulesetVersion(v);
+    return Status::OK();
+  });
+}
+
 int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetention retention) {
   pipeline::HttpServerOptions listen;
   if (Status s = pipeline::ParseListenAddress(o.listen, &listen); !s.ok()) {
@@ -106,10 +122,9 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
   }
   pipeline::Metrics& m = server->metrics();
   m.counts_items = false;  // serve reads what runs wrote: the store's gauges, not a run's counters
-  std::string version;
-  if (store->GetRulesetVersion(&version).ok()) m.SetRulesetVersion(version);
   std::string manifest = StoreSession(db);
   server->store().Own(std::move(store));
+  ReadStoreMetrics(&server->store(), &m);  // the first scrape already shows them
   server->Start();
   pipeline::LogInfo("serve", "serving " + db + " at " + server->url());
   std::printf("%s\n", server->url().c_str());
@@ -117,19 +132,7 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
   while (!Interrupted()) {
     MaybePrune(db, &retention);
     FollowSessions(db, &manifest, &server->store());
-    // The store's counters, as the writer last made them visible.
-    (void)server->store().Use([&](storage::Store& st) -> Status {
-      storage::Counts c;
-      NEWSFLOW_RETURN_IF_ERROR(st.GetCounts(&c));
-      m.store_documents = static_cast<int64_t>(c.docs);
-      m.store_dead_letters = static_cast<int64_t>(c.dead_letters);
-      uint64_t pending = 0;
-      NEWSFLOW_RETURN_IF_ERROR(st.CountPendingAlerts(&pending));
-      m.alerts_pending = static_cast<int64_t>(pending);
-      std::string v;
-      if (st.GetRulesetVersion(&v).ok() && !v.empty()) m.SetRulesetVersion(v);
-      return Status::OK();
-    });
+    ReadStoreMetrics(&server->store(), &m);
     for (int i = 0; i < 10 && !Interrupted(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   server->Stop();

@@ -23,7 +23,7 @@ echo "desk at $url"
 fail() { echo "FAIL: $*"; cat "$out"; exit 1; }
 [[ $(curl -sf "${url}health") == '{"status":"ok"}' ]] || fail "/health"
 curl -sf "${url}metrics" >"$out.metrics" || fail "/metrics"
-grep -q '^newsflow_items_stored_total 360$' "$out.metrics" || fail "/metrics: items_stored_total is not 360"
+grep -q '^newsflow_store_documents 360$' "$out.metrics" || fail "/metrics: store_documents is not 360"
 n=$(curl -sf "${url}api/query?tag=region:shenzhen&limit=1000" |
     /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["items"]) if all("region:shenzhen" in i["tags"] for i in d["items"]) else -1)')
 expected=$("$BUILD_DIR/newsflow" query --db "$BUILD_DIR/quickstart-db" --tag region:shenzhen --count 2>/dev/null)
