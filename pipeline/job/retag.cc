@@ -108,6 +108,7 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
   auto flush = [&]() -> Status {
     std::vector<storage::PreparedRecord> records;
     std::vector<std::string> expected;
+    std::vector<std::pair<std::vector<storage::TagScore>, std::vector<storage::TagScore>>> tags;  // old, new per record
     for (const auto& [key, time_ms] : batch) {
       std::string encoded;
       bool found = false;
@@ -124,8 +125,7 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
         ++summary->unchanged;
         continue;
       }
-      for (const auto& t : old.tags) --summary->tag_delta[t.tag];
-      for (const auto& t : next->tags) ++summary->tag_delta[t.tag];
+      tags.emplace_back(std::move(old.tags), next->tags);
       storage::PreparedWriteSet one;
       NEWSFLOW_RETURN_IF_ERROR(storage::PrepareRecord(*next, &one));
       records.push_back(std::move(one.records.front()));
@@ -136,10 +136,17 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
     std::vector<storage::ProgressMark> progress{
         {mark_source,
          fmt::format("{}\t{}\t{}", done, DocPosition{last.second, last.first}.Format(), summary->ruleset_version)}};
-    uint64_t rewritten = 0;
-    NEWSFLOW_RETURN_IF_ERROR(store->Rewrite(records, expected, progress, &rewritten));
-    summary->changed += rewritten;
-    summary->skipped += records.size() - rewritten;
+    std::vector<bool> written;
+    NEWSFLOW_RETURN_IF_ERROR(store->Rewrite(records, expected, progress, "", &written));
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (!written[i]) {  // a writer stored a newer version since it was read: it keeps its tags
+        ++summary->skipped;
+        continue;
+      }
+      ++summary->changed;
+      for (const auto& t : tags[i].first) --summary->tag_delta[t.tag];
+      for (const auto& t : tags[i].second) ++summary->tag_delta[t.tag];
+    }
     summary->scanned += batch.size();
     batch.clear();
     return Status::OK();
@@ -158,9 +165,11 @@ Status Retag(storage::Store* store, const RetagOptions& o, RetagSummary* summary
   NEWSFLOW_RETURN_IF_ERROR(failed);
   if (summary->interrupted || stopping()) return Status::OK();  // the last, partial batch too
   if (!batch.empty()) NEWSFLOW_RETURN_IF_ERROR(flush());
-  // Done: the next retag of this range starts from the newest document again.
-  uint64_t ignored = 0;
-  return store->Rewrite({}, {}, {{mark_source, ""}}, &ignored);
+  // Done: the next retag of this range starts from the newest document
+  // again. One that reached the newest documents names its rule set as the
+  // store's (serve's newsflow_ruleset_info, stats) until a run writes its own.
+  std::vector<bool> none;
+  return store->Rewrite({}, {}, {{mark_source, ""}}, o.until_ms ? "" : summary->ruleset_version, &none);
 }
 
 std::string RetagSummaryToJson(const RetagSummary& s) {

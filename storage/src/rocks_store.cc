@@ -734,9 +734,10 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
 }
 
 Status RocksStore::Rewrite(const std::vector<PreparedRecord>& records, const std::vector<std::string>& expected,
-                           const std::vector<ProgressMark>& progress, uint64_t* rewritten) {
+                           const std::vector<ProgressMark>& progress, std::string_view ruleset_version,
+                           std::vector<bool>* written) {
   if (!db_) return ClosedError();
-  *rewritten = 0;
+  written->assign(records.size(), false);
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot write to store at {}: opened read-only", path_));
   if (records.size() != expected.size())
     return Status::InvalidArgument("Rewrite: one expected value per record");
@@ -748,17 +749,22 @@ Status RocksStore::Rewrite(const std::vector<PreparedRecord>& records, const std
   std::vector<rocksdb::Status> statuses(records.size());
   if (!records.empty()) db_->MultiGet(rocksdb::ReadOptions(), docs_, keys.size(), keys.data(), values.data(), statuses.data());
   std::vector<const PreparedRecord*> kept;
+  std::vector<size_t> kept_at;
   for (size_t i = 0; i < records.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;  // removed meanwhile (pruned)
     if (!statuses[i].ok()) return Fail(fmt::format("reading record {}", records[i].key), statuses[i]);
-    if (values[i].ToStringView() == expected[i]) kept.push_back(&records[i]);
+    if (values[i].ToStringView() == expected[i]) {
+      kept.push_back(&records[i]);
+      kept_at.push_back(i);
+    }
   }
   rocksdb::WriteBatch batch;
   NEWSFLOW_RETURN_IF_ERROR(AddRecords(kept, &batch));
   for (const auto& p : progress) batch.Put(meta_, ProgressKey(p.source), p.value);
+  if (!ruleset_version.empty()) batch.Put(meta_, kMetaRulesetVersion, ToSlice(ruleset_version));
   if (batch.Count() == 0) return Status::OK();
   NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "write failed"));
-  *rewritten = kept.size();
+  for (size_t i : kept_at) (*written)[i] = true;
   return Status::OK();
 }
 

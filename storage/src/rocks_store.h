@@ -29,7 +29,8 @@ class RocksStore final : public Store {
   using Store::Write;
   Status Write(const PreparedWriteSet& set) override;
   Status Rewrite(const std::vector<PreparedRecord>& records, const std::vector<std::string>& expected,
-                 const std::vector<ProgressMark>& progress, uint64_t* rewritten) override;
+                 const std::vector<ProgressMark>& progress, std::string_view ruleset_version,
+                 std::vector<bool>* written) override;
   Status GetEncoded(std::string_view key, std::string* out, bool* found) override;
   Status Get(std::string_view key, Record* out, bool* found) override;
   Status Query(const QueryOptions& q, std::vector<Record>* out) override;

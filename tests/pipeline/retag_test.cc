@@ -103,6 +103,13 @@ TEST(Retag, EqualsAFreshRunWithTheNewRulesAndASecondRetagChangesNothing) {
   ASSERT_TRUE(RunInto(in, rules, fresh));
   const std::string want = QueryAll(fresh);
   ASSERT_NE(before, want);  // the new rule tags something
+  auto stored_version = [](const std::string& at) {
+    std::string v;
+    std::unique_ptr<storage::Store> store = OpenStore(at);
+    EXPECT_TRUE(store && store->GetRulesetVersion(&v).ok() && store->Close().ok()) << at;
+    return v;
+  };
+  ASSERT_NE(stored_version(db), stored_version(fresh));
 
   auto r = RunShell(Newsflow() + " retag --batch 50 --rules " + rules + " --db " + db);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -111,6 +118,7 @@ TEST(Retag, EqualsAFreshRunWithTheNewRulesAndASecondRetagChangesNothing) {
   EXPECT_EQ(first.Uint("changed"), 360u);  // every document gets the new version
   EXPECT_EQ(first.String("done_by"), "retag");
   EXPECT_EQ(QueryAll(db), want);  // document by document: tags, scores, spans, version, story
+  EXPECT_EQ(stored_version(db), stored_version(fresh));  // the store names its rules (serve's ruleset_info)
   const uint64_t gained = first.Numbers("tag_delta").at("project:humanoid-robots-retag-test");
   EXPECT_EQ(gained, std::stoull(RunShell(Newsflow() + " query --count --tag project:humanoid-robots-retag-test --db " +
                                          fresh).out));

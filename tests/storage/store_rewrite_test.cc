@@ -47,9 +47,9 @@ TEST(StoreRewrite, ReplacesOnlyRecordsUnchangedSinceTheyWereRead) {
   PreparedWriteSet p;
   ASSERT_TRUE(PrepareRecord(Doc("cls:1", "cluster:semiconductors", 1000), &p).ok());
   ASSERT_TRUE(PrepareRecord(Doc("cls:2", "cluster:semiconductors", 2000), &p).ok());
-  uint64_t rewritten = 0;
-  ASSERT_TRUE(store->Rewrite(p.records, {v1, v2}, {{"retag/x", "mark"}}, &rewritten).ok());
-  EXPECT_EQ(rewritten, 1u);
+  std::vector<bool> written;
+  ASSERT_TRUE(store->Rewrite(p.records, {v1, v2}, {{"retag/x", "mark"}}, "v-next", &written).ok());
+  EXPECT_EQ(written, (std::vector<bool>{true, false}));
   Record r;
   ASSERT_TRUE(store->Get("cls:1", &r, &found).ok() && found);
   EXPECT_EQ(r.tags.at(0).tag, "cluster:semiconductors");
@@ -66,7 +66,10 @@ TEST(StoreRewrite, ReplacesOnlyRecordsUnchangedSinceTheyWereRead) {
   std::optional<std::string> mark;
   ASSERT_TRUE(store->GetProgress("retag/x", &mark).ok());
   EXPECT_EQ(mark.value_or(""), "mark");
-  EXPECT_FALSE(store->Rewrite(p.records, {v1}, {}, &rewritten).ok());  // one expected value per record
+  std::string version;
+  ASSERT_TRUE(store->GetRulesetVersion(&version).ok());
+  EXPECT_EQ(version, "v-next");
+  EXPECT_FALSE(store->Rewrite(p.records, {v1}, {}, "", &written).ok());  // one expected value per record
   ASSERT_TRUE(store->Close().ok());
 }
 

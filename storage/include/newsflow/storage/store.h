@@ -281,10 +281,12 @@ class Store {
   // written when the stored value of its key is still expected[i] (the
   // encoded value the caller read), else skipped, so a re-tag never
   // overwrites a newer version a writer stored since. Index entries are
-  // replaced as Write() does; `progress` is written with them. Atomic and
-  // serialized with Write() (any thread). *rewritten: the records written.
+  // replaced as Write() does; `progress`, and ruleset_version unless empty,
+  // are written with them. Atomic and serialized with Write() (any thread).
+  // (*written)[i]: records[i] was written.
   virtual Status Rewrite(const std::vector<PreparedRecord>& records, const std::vector<std::string>& expected,
-                         const std::vector<ProgressMark>& progress, uint64_t* rewritten) = 0;
+                         const std::vector<ProgressMark>& progress, std::string_view ruleset_version,
+                         std::vector<bool>* written) = 0;
 
   // The stored (encoded) value of a key, for a later Rewrite(); NotFound is
   // ok() with *found = false.
