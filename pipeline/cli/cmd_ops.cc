@@ -75,11 +75,11 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
   cmd->add_flag("--no-compact", a->no_compact,
                 "skip the compaction (space then comes back when RocksDB next compacts those files)");
   cmd->footer(
-      "Meta (Kafka offsets, file progress marks, counters) and dead letters are kept; count/docs is lowered.\n"
-      "The alert log loses its start, up to the first alert raised by a document at or after --before (an alert\n"
-      "not yet delivered to its sink, and the newest one, stay).\n"
+      "Meta (Kafka offsets, file progress marks) is kept; count/docs is lowered. The alert log loses its start,\n"
+      "up to the first alert raised by a document at or after --before (an alert not yet delivered to its sink,\n"
+      "and the newest one, stay); the dead letters stored before --before go (but the newest).\n"
       "Prints one JSON object: before_ms, removed, index_entries_removed, docs_before, docs_after,\n"
-      "alerts_removed, sst_bytes_before, sst_bytes_after, compacted.");
+      "alerts_removed, dead_letters_removed, sst_bytes_before, sst_bytes_after, compacted.");
   cmd->callback([a, exit_code] {
     pipeline::TimeZone zone;
     if (Status s = pipeline::DisplayZone(a->tz, &zone); !s.ok()) {
@@ -119,10 +119,12 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
     }
     std::printf(
         "{\"before_ms\":%lld,\"removed\":%llu,\"index_entries_removed\":%llu,\"docs_before\":%llu,\"docs_after\":%llu,"
-        "\"alerts_removed\":%llu,\"sst_bytes_before\":%llu,\"sst_bytes_after\":%llu,\"compacted\":%s}\n",
+        "\"alerts_removed\":%llu,\"dead_letters_removed\":%llu,\"sst_bytes_before\":%llu,\"sst_bytes_after\":%llu,"
+        "\"compacted\":%s}\n",
         static_cast<long long>(po.before_ms), static_cast<unsigned long long>(st.docs_removed),
         static_cast<unsigned long long>(st.index_entries_removed), static_cast<unsigned long long>(st.docs_before),
         static_cast<unsigned long long>(st.docs_after), static_cast<unsigned long long>(st.alerts_removed),
+        static_cast<unsigned long long>(st.dead_letters_removed),
         static_cast<unsigned long long>(st.sst_bytes_before),
         static_cast<unsigned long long>(st.sst_bytes_after), st.compacted ? "true" : "false");
   });

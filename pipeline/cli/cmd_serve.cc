@@ -69,9 +69,10 @@ void MaybePrune(const std::string& db, ServeRetention* r) {
   Status s = stage.MaybePrune(&summary);
   if (Status c = store->Close(); s.ok()) s = c;
   if (!s.ok()) pipeline::LogError("retain", "prune failed: " + s.message());
-  else if (summary.pruned > 0 || summary.alerts_pruned > 0)
-    pipeline::LogInfo("retain", fmt::format("pruned {} document(s) older than {} and {} alert(s)", summary.pruned,
-                                            pipeline::FormatTime(summary.retain_cutoff_ms), summary.alerts_pruned));
+  else if (summary.pruned > 0 || summary.alerts_pruned > 0 || summary.dead_letters_pruned > 0)
+    pipeline::LogInfo("retain", fmt::format("pruned {} document(s) older than {}, {} alert(s), {} dead letter(s)",
+                                            summary.pruned, pipeline::FormatTime(summary.retain_cutoff_ms),
+                                            summary.alerts_pruned, summary.dead_letters_pruned));
 }
 
 // A new writer session (StoreSession changed: a prune by `newsflow prune`

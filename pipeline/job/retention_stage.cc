@@ -60,6 +60,7 @@ Status RetentionStage::PruneNow(RunSummary* summary) {
   ++summary->prune_passes;
   summary->pruned += stats.docs_removed;
   summary->alerts_pruned += stats.alerts_removed;
+  summary->dead_letters_pruned += stats.dead_letters_removed;
   summary->retain_cutoff_ms = po.before_ms;
   return Status::OK();
 }

@@ -39,8 +39,9 @@ std::string FormatSummary(const RunSummary& s) {
     out += fmt::format("INPUT ERROR at byte {} of the input: the run stopped there (see the message above)\n",
                        s.input_error_offset);
   if (s.prune_passes > 0)
-    out += fmt::format("retention: {} prune passes removed {} documents older than the cutoff, and {} alerts\n",
-                       s.prune_passes, s.pruned, s.alerts_pruned);
+    out += fmt::format(
+        "retention: {} prune passes removed {} documents older than the cutoff, {} alerts and {} dead letters\n",
+        s.prune_passes, s.pruned, s.alerts_pruned, s.dead_letters_pruned);
   if (!s.durable) out += "NOT DURABLE: the store failed; `stored` counts only what it made durable\n";
   out += fmt::format("{:.2f} s  {:.0f} items/s  {:.1f} MB/s  rule set {}\n", s.seconds,
                      static_cast<double>(s.read) / secs, static_cast<double>(s.bytes) / secs / 1e6,
@@ -55,8 +56,9 @@ std::string FormatSummary(const RunSummary& s) {
     out += '\n';
   }
   if (s.prune_passes > 0)
-    out += fmt::format(",\"prune_passes\":{},\"pruned\":{},\"alerts_pruned\":{},\"retain_cutoff_ms\":{}",
-                       s.prune_passes, s.pruned, s.alerts_pruned, s.retain_cutoff_ms);
+    out += fmt::format(
+        ",\"prune_passes\":{},\"pruned\":{},\"alerts_pruned\":{},\"dead_letters_pruned\":{},\"retain_cutoff_ms\":{}",
+        s.prune_passes, s.pruned, s.alerts_pruned, s.dead_letters_pruned, s.retain_cutoff_ms);
   if (s.backups > 0) out += fmt::format(",\"backups\":{}", s.backups);
   if (s.latency_samples > 0)
     out += fmt::format("latency (record timestamp -> RocksDB commit, {} records): p50 {:.1f} ms  p99 {:.1f} ms  "
@@ -103,8 +105,9 @@ std::string SummaryToJson(const RunSummary& s) {
   if (s.story_future_dated > 0) out += fmt::format(",\"story_future_dated\":{}", s.story_future_dated);
   out += fmt::format(",\"story_late_joined\":{},\"story_late_builds\":{}", s.story_late_joined, s.story_late_builds);
   if (s.prune_passes > 0)
-    out += fmt::format(",\"prune_passes\":{},\"pruned\":{},\"alerts_pruned\":{},\"retain_cutoff_ms\":{}",
-                       s.prune_passes, s.pruned, s.alerts_pruned, s.retain_cutoff_ms);
+    out += fmt::format(
+        ",\"prune_passes\":{},\"pruned\":{},\"alerts_pruned\":{},\"dead_letters_pruned\":{},\"retain_cutoff_ms\":{}",
+        s.prune_passes, s.pruned, s.alerts_pruned, s.dead_letters_pruned, s.retain_cutoff_ms);
   if (s.backups > 0) out += fmt::format(",\"backups\":{}", s.backups);
   if (s.latency_samples > 0)
     out += fmt::format(",\"latency_ms\":{{\"samples\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f}}}",

@@ -47,10 +47,10 @@ struct RunSummary {
   // When the input failed (a corrupt gzip member, data after the last
   // member): the byte offset in the input the error is about, else -1.
   int64_t input_error_offset = -1;
-  // --retain: prune passes made, documents and alert log entries they
-  // removed, and the last cutoff (UTC ms; documents before it were
-  // removed). 0/0/0/INT64_MIN without.
-  uint64_t prune_passes = 0, pruned = 0, alerts_pruned = 0;
+  // --retain: prune passes made, documents, alert log entries and dead
+  // letters they removed, and the last cutoff (UTC ms; documents before it
+  // were removed). 0s and INT64_MIN without.
+  uint64_t prune_passes = 0, pruned = 0, alerts_pruned = 0, dead_letters_pruned = 0;
   int64_t retain_cutoff_ms = INT64_MIN;
   // Backups the writer took on request (`newsflow backup` while it ran).
   uint64_t backups = 0;
@@ -69,7 +69,7 @@ std::string FormatSummary(const RunSummary& s);
 // {reason: n}, alerts_by_subscription
 // {name: n}, alerts_redelivered, rules_reloaded, rules_reload_failed,
 // latency_ms (Kafka only); with --retain: prune_passes, pruned,
-// alerts_pruned, retain_cutoff_ms; backups (when any was taken); story_future_dated (when
+// alerts_pruned, dead_letters_pruned, retain_cutoff_ms; backups (when any was taken); story_future_dated (when
 // any document was kept out of the story window for its time).
 std::string SummaryToJson(const RunSummary& s);
 

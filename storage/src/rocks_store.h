@@ -94,6 +94,7 @@ class RocksStore final : public Store {
   Status PruneChunk(const PruneOptions& options, std::string* start, PruneStats* stats, bool* done);
   // Flushes every column family together and compacts each one whole.
   Status PruneAlerts(const PruneOptions& options, PruneStats* stats);
+  Status PruneDeadLetters(const PruneOptions& options, PruneStats* stats);
   Status CompactAll();
   uint64_t LiveSstBytes();
 

@@ -6,8 +6,9 @@
 // documents, their by_tag/by_story/by_stock entries (point deletes: their
 // keys come from the stored record), the chunk's by_time entries (one
 // DeleteRange: they are contiguous) and lowers count/docs by the chunk's
-// size. Then the alert log's start goes (PruneAlerts), and every column
-// family is compacted, which drops the deleted entries and the range
+// size. Then the alert log's start (PruneAlerts) and the dead letters stored
+// before the cutoff (PruneDeadLetters) go, and every column family is
+// compacted, which drops the deleted entries and the range
 // tombstones and gives the space back.
 #include <memory>
 #include <mutex>
@@ -68,8 +69,11 @@ Status RocksStore::Prune(const PruneOptions& options, PruneStats* stats) {
       if (options.after_batch) options.after_batch(*stats);
     }
   }
-  if (options.before_ms != INT64_MIN) NEWSFLOW_RETURN_IF_ERROR(PruneAlerts(options, stats));
-  if ((stats->docs_removed > 0 || stats->alerts_removed > 0) && options.compact) {
+  if (options.before_ms != INT64_MIN) {
+    NEWSFLOW_RETURN_IF_ERROR(PruneAlerts(options, stats));
+    NEWSFLOW_RETURN_IF_ERROR(PruneDeadLetters(options, stats));
+  }
+  if ((stats->docs_removed > 0 || stats->alerts_removed > 0 || stats->dead_letters_removed > 0) && options.compact) {
     NEWSFLOW_RETURN_IF_ERROR(CompactAll());
     stats->compacted = true;
   }
@@ -197,6 +201,43 @@ Status RocksStore::PruneAlerts(const PruneOptions& options, PruneStats* stats) {
   return Status::OK();
 }
 
+// The dead letters stored before the cutoff (their time is when they were
+// stored: the log is in that order, so they are its start), but the newest
+// (the next seq follows it: Open() reads it). count/dead_letters is lowered
+// with each batch. Their identities in meta stay, so the same bad input read
+// again is still recognised and not stored twice.
+Status RocksStore::PruneDeadLetters(const PruneOptions& options, PruneStats* stats) {
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, dead_letter_));
+  it->SeekToLast();
+  if (!it->Valid()) return it->status().ok() ? Status::OK() : Fail("reading dead letters", it->status());
+  const std::string newest = it->key().ToString();
+  rocksdb::WriteBatch batch;
+  uint64_t in_batch = 0;
+  auto commit = [&]() -> Status {
+    std::lock_guard lock(write_mu_);  // a Backup() sees whole batches only
+    uint64_t count = 0;
+    NEWSFLOW_RETURN_IF_ERROR(ReadCounter(ro, kMetaCountDeadLetters, &count));
+    batch.Put(meta_, kMetaCountDeadLetters, std::to_string(count >= in_batch ? count - in_batch : 0));
+    NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "prune write failed"));
+    stats->dead_letters_removed += in_batch;
+    batch.Clear();
+    in_batch = 0;
+    return Status::OK();
+  };
+  for (it->SeekToFirst(); it->Valid() && it->key().compare(newest) < 0; it->Next()) {
+    DeadLetter d;
+    if (!DecodeDeadLetter(it->value().ToStringView(), &d))
+      return Status::Corruption(fmt::format("corrupt dead letter in store at {}", path_));
+    if (d.time_ms >= options.before_ms) break;
+    batch.Delete(dead_letter_, it->key());
+    if (++in_batch >= options.docs_per_batch) NEWSFLOW_RETURN_IF_ERROR(commit());
+  }
+  if (!it->status().ok()) return Fail("reading dead letters", it->status());
+  if (in_batch > 0) NEWSFLOW_RETURN_IF_ERROR(commit());
+  return Status::OK();
+}
+
 Status RocksStore::CompactAll() {
   // Flush every family together first: for a store without a WAL (atomic
   // flush) a per-family flush would break the families' agreement on disk.
@@ -214,7 +255,6 @@ Status RocksStore::CompactAll() {
   rocksdb::CompactRangeOptions cro;
   cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
   for (auto* h : handles_) {
-    if (h == dead_letter_) continue;  // nothing is deleted there
     if (rocksdb::Status s = db_->CompactRange(cro, h, nullptr, nullptr); !s.ok()) {
       return Fail(fmt::format("compacting {}", h->GetName()), s);
     }

@@ -825,6 +825,42 @@ TEST_F(StoreTest, AlertLogAndOutbox) {
   EXPECT_FALSE(reader->AckAlerts({3}).ok());  // readers do not write
 }
 
+// Retention takes the dead letters stored before the cutoff, but the newest
+// (the next seq follows it), lowers their count, and keeps their identities:
+// the same bad line read again after the prune is still not stored twice.
+TEST_F(StoreTest, PruneTakesTheDeadLettersStoredBeforeTheCutoff) {
+  WriteSet ws;
+  for (int64_t t : {1000, 2000, 3000, 9000})
+    ws.dead_letters.push_back({"json: bad", "file:in.jsonl:" + std::to_string(t), "{bad " + std::to_string(t), t});
+  ASSERT_TRUE(store_->Write(ws).ok());
+  PruneOptions po;
+  po.before_ms = 5000;
+  po.docs_per_batch = 2;
+  PruneStats st;
+  ASSERT_TRUE(store_->Prune(po, &st).ok());
+  EXPECT_EQ(st.dead_letters_removed, 3u);
+  ASSERT_EQ(DeadLetters().size(), 1u);
+  EXPECT_EQ(DeadLetters()[0].time_ms, 9000);
+  Counts c;
+  ASSERT_TRUE(store_->GetCounts(&c).ok());
+  EXPECT_EQ(c.dead_letters, 1u);
+
+  po.before_ms = 10000;  // the newest stays
+  ASSERT_TRUE(store_->Prune(po, &st).ok());
+  EXPECT_EQ(st.dead_letters_removed, 0u);
+
+  Open();
+  WriteSet again;  // a pruned one read again, and a new one
+  again.dead_letters = {{"json: bad", "file:in.jsonl:1000", "{bad 1000", 20000},
+                        {"json: bad", "file:in.jsonl:7", "{new", 20000}};
+  ASSERT_TRUE(store_->Write(again).ok());
+  const std::vector<DeadLetter> left = DeadLetters();
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[1].raw, "{new");
+  ASSERT_TRUE(store_->GetCounts(&c).ok());
+  EXPECT_EQ(c.dead_letters, 2u);
+}
+
 // Retention takes the alert log's start with the documents: every alert up to
 // the first one raised by a document at or after the cutoff, but never one a
 // sink has not acknowledged, nor the newest (the next seq follows it), and

@@ -53,9 +53,11 @@
 // every index entry that names them (by_time, by_tag, by_story, by_stock) and
 // lowers count/docs, and the start of the alert log up to the first alert
 // raised by a document at or after that time (an alert still in the outbox,
-// and the newest alert, whose seq the next one follows, are kept). It never
-// touches meta otherwise (offsets, progress marks, the alert ids that keep
-// an alert from being raised twice), nor dead letters. Backup() copies the
+// and the newest alert, whose seq the next one follows, are kept), and the
+// dead letters stored before that time (but the newest), lowering
+// count/dead_letters. It never touches meta otherwise (offsets, progress
+// marks, the alert ids and dead-letter identities that keep an alert from
+// being raised, or a bad line from being stored, twice). Backup() copies the
 // whole store (every column family) into a RocksDB BackupEngine directory,
 // incrementally; restore.h restores one. Both run on this handle, so a writer process serves them
 // itself (no second process can open the store read-write).
@@ -229,6 +231,7 @@ struct PruneStats {
   uint64_t docs_before = 0, docs_after = 0;  // count/docs in meta
   uint64_t sst_bytes_before = 0, sst_bytes_after = 0;
   uint64_t alerts_removed = 0;  // from the start of the alert log
+  uint64_t dead_letters_removed = 0;  // stored before the cutoff
   bool compacted = false;
 };
 
