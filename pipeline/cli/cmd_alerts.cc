@@ -3,7 +3,8 @@
 //   alerts --db DIR [--subscription NAME]... [--after SEQ] [--limit N]
 //          [--follow] [--json] [--tz ZONE]
 //
-// Every alert a run raised, oldest first (seq = its place in the log). With
+// Every alert a run raised that retention has not pruned yet, oldest first
+// (seq = its place in the log). With
 // --follow it keeps polling the store (a reader catching up with the
 // writer, twice a second) and prints new alerts as they are stored, until
 // SIGINT/SIGTERM (exit 0). --json prints the alert objects with their seq.

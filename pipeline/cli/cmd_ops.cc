@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "newsflow/storage/restore.h"
 #include "newsflow/storage/store.h"
+#include "pipeline/job/retention_stage.h"
 #include "pipeline/job/writer_requests.h"
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/time_zone.h"
@@ -98,6 +99,7 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
     }
     po.compact = !a->no_compact;
     po.docs_per_batch = a->batch;
+    po.misdated_after_ms = now_ms + pipeline::RetentionOptions{}.max_lead_ms;
     // Test hook: hold the prune this long after each batch, so that a test
     // can watch a reader (serve) while the prune holds the store half way.
     if (const char* hold = std::getenv("NEWSFLOW_TEST_PRUNE_HOLD_MS"); hold != nullptr && std::atoi(hold) > 0) {

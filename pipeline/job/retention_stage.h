@@ -30,8 +30,9 @@ struct RetentionOptions {
   int64_t retain_ms = 0;                    // 0 = no retention
   RetainFrom from = RetainFrom::kWallClock;
   int64_t interval_ms = 60000;              // prune at most this often; 0 = after every batch
-  // kNewestDocument: documents dated more than this after the wall clock
-  // (wrong times) are not the reference (as StoryOptions::max_lead_ms).
+  // Documents dated more than this after the wall clock (wrong times) are
+  // not the reference (kNewestDocument), nor do their alerts hold the alert
+  // log's pruned start back (as StoryOptions::max_lead_ms).
   int64_t max_lead_ms = 3600LL * 1000;
 };
 

@@ -92,9 +92,11 @@ class RocksStore final : public Store {
   // Deletes one chunk of old documents (from *start on, by_time order) in
   // one WriteBatch; *start moves past it. *done when none is left.
   Status PruneChunk(const PruneOptions& options, std::string* start, PruneStats* stats, bool* done);
-  // Flushes every column family together and compacts each one whole.
+  // The alert log's start and the dead letters before the cutoff (store.h,
+  // RETENTION AND BACKUP).
   Status PruneAlerts(const PruneOptions& options, PruneStats* stats);
   Status PruneDeadLetters(const PruneOptions& options, PruneStats* stats);
+  // Flushes every column family together and compacts each one whole.
   Status CompactAll();
   uint64_t LiveSstBytes();
 

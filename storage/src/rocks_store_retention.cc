@@ -150,10 +150,13 @@ Status RocksStore::PruneChunk(const PruneOptions& options, std::string* start, P
 // The start of the alert log up to the first alert whose document is at or
 // after the cutoff (the log is in the order alerts were raised: a late
 // document's alert further on waits for a later prune). An alert of unknown
-// time (written by an earlier version) goes only with a later alert that
-// goes; one still in the outbox, and the log's newest (the next seq follows
-// it: Open() reads it), stay. The alert ids in meta stay, so that an alert
-// is still never raised twice. Batches of docs_per_batch deletes.
+// time (written by an earlier version), or dated after
+// options.misdated_after_ms (a wrong time: it must not hold the log back for
+// ever), goes only with a later alert that goes; one still in the outbox,
+// and the log's newest (the next seq follows it: Open() reads it), stay. The
+// alert ids in meta stay, so that an alert is still never raised twice.
+// Two passes: where the start ends, then deletes in batches of
+// docs_per_batch.
 Status RocksStore::PruneAlerts(const PruneOptions& options, PruneStats* stats) {
   if (alerts_ == nullptr) return Status::OK();
   rocksdb::ReadOptions ro;
@@ -161,7 +164,18 @@ Status RocksStore::PruneAlerts(const PruneOptions& options, PruneStats* stats) {
   it->SeekToLast();
   if (!it->Valid()) return it->status().ok() ? Status::OK() : Fail("reading the alert log", it->status());
   const std::string newest = it->key().ToString();
-  std::vector<std::string> unknown;  // alerts of unknown time since the last one that goes
+  std::string last_to_go;  // the last alert of the start (empty: none goes)
+  for (it->SeekToFirst(); it->Valid() && it->key().compare(newest) < 0; it->Next()) {
+    const rocksdb::Slice v = it->value();
+    if (v.size() < 9 || v[0] != kAlertTimeMarker) continue;  // unknown time
+    const auto time_ms = static_cast<int64_t>(GetBigEndian64(v.data() + 1));
+    if (time_ms == kUnknownAlertTime || time_ms > options.misdated_after_ms) continue;
+    if (time_ms >= options.before_ms) break;
+    last_to_go = it->key().ToString();
+  }
+  if (!it->status().ok()) return Fail("reading the alert log", it->status());
+  if (last_to_go.empty()) return Status::OK();
+
   rocksdb::WriteBatch batch;
   uint64_t in_batch = 0;
   auto commit = [&]() -> Status {
@@ -172,29 +186,15 @@ Status RocksStore::PruneAlerts(const PruneOptions& options, PruneStats* stats) {
     in_batch = 0;
     return Status::OK();
   };
-  for (it->SeekToFirst(); it->Valid() && it->key().compare(newest) < 0; it->Next()) {
-    if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
-    StoredAlert a;
-    int64_t time_ms = 0;
-    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a, &time_ms));
-    if (time_ms == kUnknownAlertTime) {
-      unknown.push_back(it->key().ToString());
-      continue;
+  for (it->SeekToFirst(); it->Valid() && it->key().compare(last_to_go) <= 0; it->Next()) {
+    if (outbox_ != nullptr) {
+      std::string v;
+      rocksdb::Status s = db_->Get(ro, outbox_, it->key(), &v);
+      if (s.ok()) continue;  // not delivered yet: its sink still needs it
+      if (!s.IsNotFound()) return Fail("reading the alert outbox", s);
     }
-    if (time_ms >= options.before_ms) break;
-    unknown.push_back(it->key().ToString());
-    for (const std::string& key : unknown) {
-      if (outbox_ != nullptr) {
-        std::string v;
-        rocksdb::Status s = db_->Get(ro, outbox_, key, &v);
-        if (s.ok()) continue;  // not delivered yet: its sink still needs it
-        if (!s.IsNotFound()) return Fail("reading the alert outbox", s);
-      }
-      batch.Delete(alerts_, key);
-      ++in_batch;
-    }
-    unknown.clear();
-    if (in_batch >= options.docs_per_batch) NEWSFLOW_RETURN_IF_ERROR(commit());
+    batch.Delete(alerts_, it->key());
+    if (++in_batch >= options.docs_per_batch) NEWSFLOW_RETURN_IF_ERROR(commit());
   }
   if (!it->status().ok()) return Fail("reading the alert log", it->status());
   if (in_batch > 0) NEWSFLOW_RETURN_IF_ERROR(commit());

@@ -1,6 +1,8 @@
 // A store written before canonical stock codes (version-2 records, no
 // by_stock family) still opens and reads; --stock on it says why it cannot
-// answer; a writer adds the family and indexes what it stores again.
+// answer; a writer adds the family and indexes what it stores again. An
+// alert log written before alerts carried their document's time reads, and
+// a prune takes such alerts only with a later dated alert that goes.
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +70,76 @@ void MakeOld(const std::string& path) {
   }
   for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
   ASSERT_TRUE(db->Close().ok());
+}
+
+// An alert log value as versions before alert times wrote it:
+// be32(len id) id json.
+std::string OldAlertValue(const std::string& id, const std::string& json) {
+  std::string v;
+  for (int i = 3; i >= 0; --i) v.push_back(static_cast<char>((id.size() >> (8 * i)) & 0xff));
+  return v + id + json;
+}
+
+std::string SeqKey(uint64_t seq) {
+  std::string k;
+  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((seq >> (8 * i)) & 0xff));
+  return k;
+}
+
+// Adds old-format alerts 1 and 2 to the log of the store at `path`.
+void AddOldAlerts(const std::string& path) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : names) cfs.push_back({n, rocksdb::ColumnFamilyOptions()});
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  for (auto* h : handles) {
+    if (h->GetName() != "alerts") continue;
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(1), OldAlertValue("old/1", R"({"id":"old/1"})")).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(2), OldAlertValue("old/2", R"({"id":"old/2"})")).ok());
+  }
+  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  ASSERT_TRUE(db->Close().ok());
+}
+
+TEST(StoreCompat, AlertsWrittenWithoutTheirTimeReadAndGoOnlyWithALaterDatedAlert) {
+  TempDir dir;
+  StoreOptions o;
+  o.path = dir.str();
+  {
+    std::unique_ptr<Store> s;
+    ASSERT_TRUE(Store::Open(o, &s).ok());
+    ASSERT_TRUE(s->Close().ok());
+  }
+  ASSERT_NO_FATAL_FAILURE(AddOldAlerts(dir.str()));
+  std::unique_ptr<Store> s;
+  ASSERT_TRUE(Store::Open(o, &s).ok());
+  EXPECT_EQ(s->next_alert_seq(), 3u);
+  std::vector<StoredAlert> log;
+  ASSERT_TRUE(s->Alerts(0, 0, &log).ok());
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].id, "old/1");
+  EXPECT_EQ(log[1].json, R"({"id":"old/2"})");
+
+  PruneOptions po;
+  po.before_ms = 5000;
+  PruneStats st;
+  ASSERT_TRUE(s->Prune(po, &st).ok());
+  EXPECT_EQ(st.alerts_removed, 0u);  // no dated alert goes: the old ones stay
+
+  PreparedWriteSet dated;
+  dated.alerts = {{"new/3", "{}", 1000}, {"new/4", "{}", 9000}};
+  dated.alerts_pending = false;
+  ASSERT_TRUE(s->Write(dated).ok());
+  ASSERT_TRUE(s->Prune(po, &st).ok());
+  EXPECT_EQ(st.alerts_removed, 3u);  // old/1, old/2 go with new/3
+  ASSERT_TRUE(s->Alerts(0, 0, &log).ok());
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].id, "new/4");
+  ASSERT_TRUE(s->Close().ok());
 }
 
 TEST(StoreCompat, StoreBeforeStockCodesReadsAndReindexesOnWrite) {

@@ -864,16 +864,16 @@ TEST_F(StoreTest, PruneTakesTheDeadLettersStoredBeforeTheCutoff) {
 // Retention takes the alert log's start with the documents: every alert up to
 // the first one raised by a document at or after the cutoff, but never one a
 // sink has not acknowledged, nor the newest (the next seq follows it), and
-// the alert ids stay so no alert is raised twice. An alert of unknown time
-// (an earlier version's) goes only with a later one that goes.
+// the alert ids stay so no alert is raised twice. An alert of unknown time,
+// or of a misdated document, goes only with a later one that goes.
 TEST_F(StoreTest, PruneTakesTheAlertLogsStartButNotWhatASinkStillNeeds) {
   PreparedWriteSet set;
   const std::vector<std::pair<std::string, int64_t>> raised = {
-      {"a/1", 1000}, {"a/2", 2000}, {"a/3", kUnknownAlertTime}, {"a/4", 3000},
-      {"a/5", 9000}, {"a/6", 1500}, {"a/7", 500}};  // a/6, a/7: late documents' alerts
+      {"a/1", 1000}, {"a/2", 2000}, {"a/3", kUnknownAlertTime}, {"a/8", 4'000'000'000'000},  // a/8: dated 2096
+      {"a/4", 3000}, {"a/5", 9000}, {"a/6", 1500}, {"a/7", 500}};  // a/6, a/7: late documents' alerts
   for (const auto& [id, t] : raised) set.alerts.push_back({id, "{\"id\":\"" + id + "\"}", t});
   ASSERT_TRUE(store_->Write(set).ok());
-  ASSERT_TRUE(store_->AckAlerts({1, 3, 4, 5, 6, 7}).ok());  // a/2 is still pending
+  ASSERT_TRUE(store_->AckAlerts({1, 3, 4, 5, 6, 7, 8}).ok());  // a/2 is still pending
   auto log_ids = [&] {
     std::vector<StoredAlert> log;
     EXPECT_TRUE(store_->Alerts(0, 0, &log).ok());
@@ -884,10 +884,11 @@ TEST_F(StoreTest, PruneTakesTheAlertLogsStartButNotWhatASinkStillNeeds) {
 
   PruneOptions po;
   po.before_ms = 5000;
+  po.misdated_after_ms = 100'000;  // a/8's time is wrong: it does not end the start
   po.docs_per_batch = 2;  // the deletes span several batches
   PruneStats st;
   ASSERT_TRUE(store_->Prune(po, &st).ok());
-  EXPECT_EQ(st.alerts_removed, 3u);  // a/1, a/3, a/4; a/5 is after the cutoff and ends the start
+  EXPECT_EQ(st.alerts_removed, 4u);  // a/1, a/3, a/8, a/4; a/5 is after the cutoff and ends the start
   EXPECT_EQ(log_ids(), (std::vector<std::string>{"a/2", "a/5", "a/6", "a/7"}));
 
   po.before_ms = 10000;
@@ -900,7 +901,7 @@ TEST_F(StoreTest, PruneTakesTheAlertLogsStartButNotWhatASinkStillNeeds) {
   EXPECT_EQ(pending[0].id, "a/2");
 
   Open();  // the next seq still follows the newest alert; the ids are kept
-  EXPECT_EQ(store_->next_alert_seq(), 8u);
+  EXPECT_EQ(store_->next_alert_seq(), 9u);
   std::optional<uint64_t> seq;
   ASSERT_TRUE(store_->AlertSeq("a/1", &seq).ok());
   EXPECT_EQ(seq, std::optional<uint64_t>(1));

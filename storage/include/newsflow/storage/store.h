@@ -248,9 +248,14 @@ struct PruneOptions {
   // given back now rather than when RocksDB next compacts those files.
   // Costs a rewrite of the live data; skipped when nothing was removed.
   bool compact = true;
-  // Called after each batch is committed (null: nothing), with the stats so
-  // far: progress for a caller, and a place for tests to hold a prune half
-  // way. Runs on the pruning thread, between two batches.
+  // An alert whose document is dated after this is a wrong time (2098, a
+  // unit error): it does not end the alert log's start that goes (it goes
+  // with a later alert that goes). Callers pass the wall clock plus the lead
+  // they tolerate.
+  int64_t misdated_after_ms = INT64_MAX;
+  // Called after each batch of documents is committed (null: nothing), with
+  // the stats so far: progress for a caller, and a place for tests to hold a
+  // prune half way. Runs on the pruning thread, between two batches.
   std::function<void(const PruneStats&)> after_batch;
 };
 
@@ -344,13 +349,15 @@ class Store {
   // The alerts of the log before `before_seq` (exclusive; 0 = from the
   // newest), newest first, at most `limit` (0 = all).
   virtual Status RecentAlerts(uint64_t before_seq, size_t limit, std::vector<StoredAlert>* out) = 0;
-  // The seq of the last alert written with this id, or nullopt if none.
+  // The seq of the last alert written with this id, or nullopt if none (the
+  // entry itself may since have been pruned: Alerts(seq) goes on after it).
   virtual Status AlertSeq(std::string_view id, std::optional<uint64_t>* out) = 0;
   // The outbox: alerts stored but not yet acknowledged, oldest first.
   virtual Status PendingAlerts(size_t limit, std::vector<StoredAlert>* out) = 0;
   // How many alerts the outbox holds (its keys only: no alert is read).
   virtual Status CountPendingAlerts(uint64_t* out) = 0;
-  // Removes delivered alerts from the outbox (they stay in the log). Durable
+  // Removes delivered alerts from the outbox (they stay in the log until
+  // retention prunes them). Durable
   // as a Write() is; an acknowledgement lost in a crash means the alert is
   // delivered again (at least once).
   virtual Status AckAlerts(const std::vector<uint64_t>& seqs) = 0;
