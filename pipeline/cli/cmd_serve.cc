@@ -122,7 +122,7 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
     return 1;
   }
   pipeline::Metrics& m = server->metrics();
-  m.counts_items = false;  // serve reads what runs wrote: the store's gauges, not a run's counters
+  m.runs_pipeline = false;  // serve reads what runs wrote: the store's gauges, not a run's counters
   std::string manifest = StoreSession(db);
   server->store().Own(std::move(store));
   ReadStoreMetrics(&server->store(), &m);  // the first scrape already shows them

@@ -442,6 +442,7 @@ class Job {
     // The input ended (or the run was stopped): one last pass, so that a
     // replay shorter than --retain-interval does not end unpruned.
     if (fatal.ok() && retention_ && summary_->stored > 0) fatal = retention_->PruneNow(summary_);
+    ReadStoreGauges();
     return fatal;
   }
 
@@ -510,6 +511,7 @@ class Job {
     // rerun raises again every alert since the last checkpoint.
     so.disable_wal = !kafka && source_->replayable() && !o_.sync_writes && o_.alerts.empty() && !o_.alert_log;
     NEWSFLOW_RETURN_IF_ERROR(storage::Store::Open(so, &store_));
+    ReadStoreGauges();  // the first scrape already shows what the store holds
     store_stage_.emplace(store_.get());
     if (o_.retention.retain_ms > 0) retention_.emplace(store_.get(), o_.retention);
     writer_requests_ = std::make_unique<WriterRequestService>(store_.get(), o_.db, o_.rules_cache_dir);
@@ -734,6 +736,15 @@ class Job {
   // Counts the stored batch into the summary and hands its alerts and dead
   // letters to the sinks, waits for the sinks to acknowledge them, then
   // takes the alerts out of the outbox.
+  // What the store holds now, for /metrics (two meta keys, in the memtable:
+  // cheap enough for every batch).
+  void ReadStoreGauges() {
+    storage::Counts held;
+    if (!metrics_ || !store_ || !store_->GetCounts(&held).ok()) return;
+    metrics_->store_documents = static_cast<int64_t>(held.docs);
+    metrics_->store_dead_letters = static_cast<int64_t>(held.dead_letters);
+  }
+
   Status PublishAndCount(const Batch& b, uint64_t first_alert_seq) {
     const uint64_t dead_before = summary_->dead_lettered;
     for (const Item& it : b.items) {
@@ -753,11 +764,7 @@ class Job {
       metrics_->items_read += b.items.size();
       metrics_->items_stored += b.items.size() - (summary_->dead_lettered - dead_before);
       metrics_->dead_letters += summary_->dead_lettered - dead_before;
-      storage::Counts held;  // two meta keys, in the memtable: per batch
-      if (store_->GetCounts(&held).ok()) {
-        metrics_->store_documents = static_cast<int64_t>(held.docs);
-        metrics_->store_dead_letters = static_cast<int64_t>(held.dead_letters);
-      }
+      ReadStoreGauges();
     }
     if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Flush());
     if (tagged_) NEWSFLOW_RETURN_IF_ERROR(PublishTagged(b));

@@ -95,7 +95,8 @@ std::string Metrics::Render() const {
   constexpr auto kGauge = MetricType::Gauge;
   auto load = [](const auto& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
   std::vector<MetricFamily> families;
-  if (counts_items.load(std::memory_order_relaxed)) {
+  const bool runs = runs_pipeline.load(std::memory_order_relaxed);
+  if (runs) {
     families.push_back(Scalar("newsflow_items_read_total", kCounter,
                               "Items read from the source (stored or dead-lettered).", load(items_read)));
     families.push_back(Scalar("newsflow_items_stored_total", kCounter, "Documents durably written to the store.",
@@ -113,17 +114,19 @@ std::string Metrics::Render() const {
         Scalar("newsflow_store_dead_letters", kGauge, "Dead letters the store holds now.", static_cast<double>(n)));
   families.push_back(Scalar("newsflow_alerts_pending", kGauge,
                             "Alerts stored in the outbox, not yet acknowledged by the sink.", load(alerts_pending)));
-  families.push_back(Scalar("newsflow_source_connected", kGauge,
-                            "1 while the source is connected (0: a Kafka broker is down).",
-                            source_connected.load(std::memory_order_relaxed) ? 1 : 0));
-
-  MetricFamily stages = Family("newsflow_stage_seconds", MetricType::Histogram, "Seconds one batch spent in a stage.");
-  for (size_t i = 0; i < stages_.size(); ++i) {
-    ClientMetric m = stages_[i]->Collect();
-    m.label = {{"stage", std::string(StageName(static_cast<Stage>(i)))}};
-    stages.metric.push_back(std::move(m));
+  if (runs) {
+    families.push_back(Scalar("newsflow_source_connected", kGauge,
+                              "1 while the source is connected (0: a Kafka broker is down).",
+                              source_connected.load(std::memory_order_relaxed) ? 1 : 0));
+    MetricFamily stages =
+        Family("newsflow_stage_seconds", MetricType::Histogram, "Seconds one batch spent in a stage.");
+    for (size_t i = 0; i < stages_.size(); ++i) {
+      ClientMetric m = stages_[i]->Collect();
+      m.label = {{"stage", std::string(StageName(static_cast<Stage>(i)))}};
+      stages.metric.push_back(std::move(m));
+    }
+    families.push_back(std::move(stages));
   }
-  families.push_back(std::move(stages));
 
   MetricFamily reloads = Family("newsflow_rules_reloads_total", kCounter, "Hot reloads of the rules, taken or rejected.");
   Add(&reloads, load(reloads_ok), {{"result", "ok"}});

@@ -1,10 +1,10 @@
 // metrics.h — the run's live counters, gauges and stage histograms, and
 // their Prometheus text exposition (format 0.0.4) for `GET /metrics`.
 //
-//   newsflow_items_read_total              counter (these four: what this process's
-//   newsflow_items_stored_total            counter  run did; not shown by a reader,
-//   newsflow_dead_letters_total            counter  serve: counts_items false)
-//   newsflow_alerts_published_total        counter (acknowledged by the sink)
+//   newsflow_items_read_total              counter (these four, the stage histograms
+//   newsflow_items_stored_total            counter  and source_connected: what this
+//   newsflow_dead_letters_total            counter  process's run did; not shown by a
+//   newsflow_alerts_published_total        counter  reader, serve: runs_pipeline false)
 //   newsflow_store_documents               gauge   (documents the store holds now:
 //                                                   falls when retention prunes)
 //   newsflow_store_dead_letters            gauge   (dead letters the store holds)
@@ -64,9 +64,10 @@ class Metrics {
   // What the store holds now, from its counters (-1: not read yet, not shown).
   std::atomic<int64_t> store_documents{-1}, store_dead_letters{-1};
   // False for a process that only reads a store (serve): the four counters
-  // of items and alerts above stay out of the exposition, which then shows
-  // no run's counters as if they were zero or the store's contents.
-  std::atomic<bool> counts_items{true};
+  // of items and alerts above, the stage histograms and source_connected
+  // stay out of the exposition, which then shows no run's figures as if
+  // they were zero or the store's contents.
+  std::atomic<bool> runs_pipeline{true};
   // Set by the runner once its rules are compiled and its store is open.
   std::atomic<bool> pipeline_open{false};
 
