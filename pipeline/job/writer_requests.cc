@@ -69,7 +69,8 @@ int StoreWriterPid(const std::string& db_dir) {
   fl.l_whence = SEEK_SET;
   const int rc = ::fcntl(fd, F_GETLK, &fl);
   ::close(fd);
-  return rc == 0 && fl.l_type != F_UNLCK ? static_cast<int>(fl.l_pid) : 0;
+  if (rc != 0 || fl.l_type == F_UNLCK) return 0;
+  return fl.l_pid > 0 ? static_cast<int>(fl.l_pid) : -1;  // held, by a process we cannot name
 }
 
 // Writes a request (extension `ext`, content `body`) and waits for its result text.

@@ -40,7 +40,12 @@
 
 namespace newsflow::pipeline {
 
-// The pid holding the store's RocksDB LOCK (a writer), or 0 when none does.
+// The pid holding the store's RocksDB LOCK (a writer), -1 when one holds it
+// whose pid this process cannot see (another pid namespace: a container
+// sharing the volume), or 0 when none does. Never call it from a process
+// that holds the store itself: it opens and closes the LOCK file, and
+// closing any descriptor of a file drops every POSIX lock the process has
+// on it (RocksDB's included); a process never sees its own lock anyway.
 int StoreWriterPid(const std::string& db_dir);
 
 // Asks the writer holding `db_dir` to back it up into `backup_dir` and waits

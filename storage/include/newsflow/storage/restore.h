@@ -33,7 +33,8 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
 
 // Deletes every backup of `backup_dir` but the newest `keep` (at least 1),
 // with the files no kept backup shares (BackupEngine::PurgeOldBackups), and
-// says how many went. Not while another process adds a backup there.
+// says how many went. A backup and a purge of one directory wait for each
+// other (a flock on DIR/newsflow.lock), in any process.
 Status PurgeOldBackups(const std::string& backup_dir, uint32_t keep, uint32_t* purged);
 
 }  // namespace newsflow::storage
