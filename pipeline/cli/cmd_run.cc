@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "yaml_config.h"
+#include "pipeline/decode/decoder.h"
 #include "pipeline/http/desk_server.h"
 #include "pipeline/job/reload_requests.h"
 #include "pipeline/job/runner.h"
@@ -169,6 +170,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       opts->reload_requests = &reloads;
       http->rules_dir = opts->rules_dir;
       http->subscriptions = opts->subscriptions;
+      if (pipeline::FormatSpec spec; pipeline::ParseFormatSpec(opts->format, &spec).ok() &&
+                                     spec.kind == pipeline::FormatSpec::Kind::kMap)
+        http->feeds = {spec.map.source};  // a subscription may name it before its first document
       http->pipeline_open = [&server] { return server && server->metrics().pipeline_open.load(); };
       if (s = pipeline::DeskServer::Open(*http, &server); !s.ok()) {
         pipeline::LogError("http", s.message());

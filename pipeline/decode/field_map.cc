@@ -8,6 +8,10 @@
 
 namespace newsflow::pipeline {
 
+std::vector<std::string> BuiltInFeeds() {
+  return {ClsFieldMap().source, EastmoneyFieldMap().source, ThsFieldMap().source};
+}
+
 FieldMap ClsFieldMap() {
   FieldMap m;
   m.source = "cls";

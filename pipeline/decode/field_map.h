@@ -57,6 +57,7 @@ struct FieldMap {
 };
 
 // The built-in maps.
+std::vector<std::string> BuiltInFeeds();  // their sources: cls, eastmoney, ths
 FieldMap ClsFieldMap();
 FieldMap EastmoneyFieldMap();
 FieldMap ThsFieldMap();

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <set>
 
+#include "pipeline/decode/field_map.h"
+
 namespace newsflow::pipeline {
 
 Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskServer>* out) {
@@ -25,7 +27,17 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
       for (const auto& [tag, sources] : *provenance->Get()) tags.insert(tag);
       return tags;
     };
-    d->subscriptions_ = std::make_unique<SubscriptionFile>(options.subscriptions, std::move(known));
+    // The feeds: built in, named by the run, and those the store holds.
+    auto feeds = [d = d.get()]() {
+      std::set<std::string> out;
+      for (const std::string& f : BuiltInFeeds()) out.insert(f);
+      out.insert(d->options_.feeds.begin(), d->options_.feeds.end());
+      std::vector<std::string> stored;
+      if (d->store_.Use([&](storage::Store& st) { return st.ListSources(&stored); }).ok())
+        out.insert(stored.begin(), stored.end());
+      return out;
+    };
+    d->subscriptions_ = std::make_unique<SubscriptionFile>(options.subscriptions, std::move(known), std::move(feeds));
   }
   DeskApiOptions ao;
   ao.store = &d->store_;

@@ -31,6 +31,9 @@ struct DeskServerOptions {
   bool catch_up = false;                  // the store is another process's (serve): follow it
   std::function<bool()> pipeline_open;    // run --http: whether the run has its store open
   ReloadRequests* reload = nullptr;       // run --http: POST /api/rules/reload goes there
+  // Feeds a subscription's sources may name besides the built-in ones and
+  // those of the stored documents (run --http: its map file's feed).
+  std::vector<std::string> feeds;
 };
 
 class DeskServer {

@@ -538,6 +538,14 @@ class Job {
     const auto& tags = current_rules_->Get()->rules().tags();
     std::vector<Subscription> subs;
     NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(o_.subscriptions, {tags.begin(), tags.end()}, &subs));
+    // A source no feed is called (a typo) matches nothing: said, not refused
+    // (a map file's feed may be named before this run reads it).
+    std::set<std::string> feeds;
+    for (const std::string& f : BuiltInFeeds()) feeds.insert(f);
+    if (format_.kind == FormatSpec::Kind::kMap) feeds.insert(format_.map.source);
+    std::vector<std::string> stored;
+    if (store_->ListSources(&stored).ok()) feeds.insert(stored.begin(), stored.end());
+    for (const std::string& w : UnknownSources(subs, feeds)) LogWarn("subscriptions", w + ": it matches nothing");
     std::lock_guard lock(subscriptions_mu_);  // the reloader reads the list
     alert_stage_.emplace(store_.get(), std::move(subs));
     return Status::OK();

@@ -147,4 +147,16 @@ Status LoadSubscriptions(const std::string& path, const std::set<std::string>& k
   return ParseSubscriptions(text.str(), path, known_tags, out);
 }
 
+std::vector<std::string> UnknownSources(const std::vector<Subscription>& subs,
+                                        const std::set<std::string>& known_feeds) {
+  std::vector<std::string> out;
+  std::string known;
+  for (const std::string& f : known_feeds) known += (known.empty() ? "" : ", ") + f;
+  for (const Subscription& s : subs)
+    for (const std::string& src : s.sources)
+      if (!known_feeds.count(src))
+        out.push_back("subscription '" + s.name + "': no feed is called '" + src + "' (known: " + known + ")");
+  return out;
+}
+
 }  // namespace newsflow::pipeline

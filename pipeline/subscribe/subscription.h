@@ -42,4 +42,12 @@ Status ParseSubscriptions(const std::string& yaml, const std::string& where, con
 Status LoadSubscriptions(const std::string& path, const std::set<std::string>& known_tags,
                          std::vector<Subscription>* out);
 
+// "subscription 'NAME': no feed is called 'SRC' (known: a, b, c)" for each
+// source a subscription names that is not in `known_feeds` (a typo matches
+// nothing, silently). A feed of a map file may be named before its first
+// document is stored, so a file that loads is not refused for it: the
+// writer logs these; an edit through the API is refused with them.
+std::vector<std::string> UnknownSources(const std::vector<Subscription>& subs,
+                                        const std::set<std::string>& known_feeds);
+
 }  // namespace newsflow::pipeline

@@ -32,9 +32,11 @@ std::string SubscriptionToJson(const Subscription& s);
 class SubscriptionFile {
  public:
   // `known_tags` gives the tags a subscription may name, asked at each
-  // edit (the rules may have been reloaded since the server started).
-  SubscriptionFile(std::string path, std::function<std::set<std::string>()> known_tags)
-      : path_(std::move(path)), known_tags_(std::move(known_tags)) {}
+  // edit (the rules may have been reloaded since the server started);
+  // `known_feeds` (if set) the feeds its sources may name (UnknownSources).
+  SubscriptionFile(std::string path, std::function<std::set<std::string>()> known_tags,
+                   std::function<std::set<std::string>()> known_feeds = nullptr)
+      : path_(std::move(path)), known_tags_(std::move(known_tags)), known_feeds_(std::move(known_feeds)) {}
 
   const std::string& path() const { return path_; }
   // The file's subscriptions (tags checked for form only: a file the
@@ -49,6 +51,7 @@ class SubscriptionFile {
 
   const std::string path_;
   const std::function<std::set<std::string>()> known_tags_;
+  const std::function<std::set<std::string>()> known_feeds_;
   mutable std::mutex mu_;
 };
 

@@ -276,6 +276,8 @@ def main():
         check(status == 400 and "no-such-tag" in json.loads(body)["error"], f"bad PUT: {status} {body}")
         status, body, _ = run.request("PUT", "/api/subscriptions/bad", '{"min_score": 1}')
         check(status == 400, f"a subscription without tags was accepted: {status}")
+        status, body, _ = run.request("PUT", "/api/subscriptions/bad", '{"any": ["cluster:ai"], "sources": ["eastmony"]}')
+        check(status == 400 and "eastmony" in json.loads(body)["error"], f"a misspelt feed was accepted: {status} {body}")
         status, body, _ = run.request("PUT", "/api/subscriptions/energy",
                                       '{"any": ["cluster:energy-storage", "cluster:new-energy"], "min_score": 0}')
         check(status == 201, f"PUT energy: {status} {body}")

@@ -38,6 +38,22 @@ TEST(SubscriptionFile, ParsesTheDocumentedExample) {
   EXPECT_EQ(subs[0].sources.size(), 3u);
 }
 
+// A source no feed is called matches nothing: UnknownSources names each one
+// with its subscription (the writer logs them, the API refuses them).
+TEST(SubscriptionFile, ASourceNoFeedIsCalledIsNamed) {
+  std::vector<Subscription> subs;
+  ASSERT_TRUE(Parse("subscriptions:\n"
+                    "  - {name: ok, any: [cluster:ai], sources: [cls, ths]}\n"
+                    "  - {name: typo, any: [cluster:ai], sources: [cls, eastmony]}\n",
+                    &subs)
+                  .ok());
+  const std::vector<std::string> unknown = UnknownSources(subs, {"cls", "eastmoney", "ths"});
+  ASSERT_EQ(unknown.size(), 1u);
+  EXPECT_NE(unknown[0].find("'typo'"), std::string::npos) << unknown[0];
+  EXPECT_NE(unknown[0].find("'eastmony'"), std::string::npos) << unknown[0];
+  EXPECT_TRUE(UnknownSources(subs, {"cls", "eastmony", "ths"}).empty());
+}
+
 TEST(SubscriptionFile, EachMistakeIsAnErrorNamingItsLine) {
   struct Case {
     std::string yaml;
