@@ -3,6 +3,7 @@
 // answer; a writer adds the family and indexes what it stores again. An
 // alert log written before alerts carried their document's time reads, and
 // a prune takes such alerts only with a later dated alert that goes.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,8 +51,10 @@ std::string AsVersionTwo(Record r) {
   return v2;
 }
 
-// Rewrites the store at `path` as an older version left it.
-void MakeOld(const std::string& path) {
+// Opens the store at `path` as plain RocksDB (every column family) and
+// hands it to `edit`: a test rewrites it as an older version left it.
+void EditRaw(const std::string& path,
+             const std::function<void(rocksdb::DB*, const std::vector<rocksdb::ColumnFamilyHandle*>&)>& edit) {
   std::vector<std::string> names;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
@@ -60,16 +63,23 @@ void MakeOld(const std::string& path) {
   rocksdb::DB* raw = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &raw).ok());
   std::unique_ptr<rocksdb::DB> db(raw);
-  for (auto* h : handles) {
-    if (h->GetName() == "by_stock") {
-      ASSERT_TRUE(db->DropColumnFamily(h).ok());
-    }
-    if (h->GetName() == "docs") {
-      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, "cls:1", AsVersionTwo(Doc())).ok());
-    }
-  }
+  edit(db.get(), handles);
   for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
   ASSERT_TRUE(db->Close().ok());
+}
+
+// Rewrites the store at `path` as a version before stock codes left it.
+void MakeOld(const std::string& path) {
+  EditRaw(path, [](rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    for (auto* h : handles) {
+      if (h->GetName() == "by_stock") {
+        ASSERT_TRUE(db->DropColumnFamily(h).ok());
+      }
+      if (h->GetName() == "docs") {
+        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, "cls:1", AsVersionTwo(Doc())).ok());
+      }
+    }
+  });
 }
 
 // An alert log value as versions before alert times wrote it:
@@ -88,21 +98,13 @@ std::string SeqKey(uint64_t seq) {
 
 // Adds old-format alerts 1 and 2 to the log of the store at `path`.
 void AddOldAlerts(const std::string& path) {
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const auto& n : names) cfs.push_back({n, rocksdb::ColumnFamilyOptions()});
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  for (auto* h : handles) {
-    if (h->GetName() != "alerts") continue;
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(1), OldAlertValue("old/1", R"({"id":"old/1"})")).ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(2), OldAlertValue("old/2", R"({"id":"old/2"})")).ok());
-  }
-  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-  ASSERT_TRUE(db->Close().ok());
+  EditRaw(path, [](rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    for (auto* h : handles) {
+      if (h->GetName() != "alerts") continue;
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(1), OldAlertValue("old/1", R"({"id":"old/1"})")).ok());
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(2), OldAlertValue("old/2", R"({"id":"old/2"})")).ok());
+    }
+  });
 }
 
 TEST(StoreCompat, AlertsWrittenWithoutTheirTimeReadAndGoOnlyWithALaterDatedAlert) {
