@@ -5,6 +5,7 @@
 // themselves; a backup of a store a `run` holds is taken by that run
 // (pipeline/job/writer_requests.h). Exit codes as everywhere: 1 a problem
 // to fix (no store, a writer holds it, a failed backup), 2 bad usage.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -43,8 +44,9 @@ std::unique_ptr<storage::Store> OpenForWriting(const std::string& cmd, const std
   std::unique_ptr<storage::Store> store;
   if (Status s = storage::Store::Open(o, &store); !s.ok()) {
     if (const int pid = pipeline::StoreWriterPid(db); pid != 0)
-      std::fprintf(stderr, "newsflow %s: a writer (pid %d) holds the store at %s; %.*s\n", cmd.c_str(), pid,
-                   db.c_str(), static_cast<int>(advice.size()), advice.data());
+      std::fprintf(stderr, "newsflow %s: a writer (%s) holds the store at %s; %.*s\n", cmd.c_str(),
+                   pid > 0 ? fmt::format("pid {}", pid).c_str() : "in another pid namespace", db.c_str(),
+                   static_cast<int>(advice.size()), advice.data());
     else
       std::fprintf(stderr, "newsflow %s: %s\n", cmd.c_str(), s.message().c_str());
     return nullptr;
@@ -69,8 +71,8 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
       ->required();
   cmd->add_option("--tz", a->tz, "zone --before is read in (default $NEWSFLOW_TZ, else Asia/Shanghai)");
   cmd->add_option("--batch", a->batch,
-                  "documents deleted per write (each one atomic with its index entries and the count); bounds "
-                  "the memory of one write")
+                  "documents (alert log entries, dead letters) deleted per write, each one atomic with its index "
+                  "entries and the count; bounds the memory of one write")
       ->default_str(std::to_string(a->batch))
       ->check(CLI::Range(size_t{1}, size_t{1} << 24));
   cmd->add_flag("--no-compact", a->no_compact,
@@ -78,7 +80,8 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
   cmd->footer(
       "Meta (Kafka offsets, file progress marks) is kept; count/docs is lowered. The alert log loses its start,\n"
       "up to the first alert raised by a document at or after --before (an alert not yet delivered to its sink,\n"
-      "and the newest one, stay); the dead letters stored before --before go (but the newest).\n"
+      "and the newest one, stay; one of a document dated over an hour ahead of the clock does not end it); the\n"
+      "dead letters stored before --before go (but the newest).\n"
       "Prints one JSON object: before_ms, removed, index_entries_removed, docs_before, docs_after,\n"
       "alerts_removed, dead_letters_removed, sst_bytes_before, sst_bytes_after, compacted.");
   cmd->callback([a, exit_code] {
@@ -99,7 +102,7 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
     }
     po.compact = !a->no_compact;
     po.docs_per_batch = a->batch;
-    po.misdated_after_ms = now_ms + pipeline::RetentionOptions{}.max_lead_ms;
+    po.misdated_after_ms = std::max(now_ms + pipeline::RetentionOptions{}.max_lead_ms, po.before_ms);
     // Test hook: hold the prune this long after each batch, so that a test
     // can watch a reader (serve) while the prune holds the store half way.
     if (const char* hold = std::getenv("NEWSFLOW_TEST_PRUNE_HOLD_MS"); hold != nullptr && std::atoi(hold) > 0) {

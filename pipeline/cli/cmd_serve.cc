@@ -49,7 +49,8 @@ void MaybePrune(const std::string& db, ServeRetention* r) {
   r->next = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<int64_t>(r->options.interval_ms, 1000));
   if (const int pid = pipeline::StoreWriterPid(db); pid != 0) {
     if (!r->told_writer)
-      pipeline::LogInfo("retain", fmt::format("a writer (pid {}) holds the store: it prunes (run --retain), not serve", pid));
+      pipeline::LogInfo("retain", fmt::format("a writer ({}) holds the store: it prunes (run --retain), not serve",
+                                              pid > 0 ? fmt::format("pid {}", pid) : "in another pid namespace"));
     r->told_writer = true;
     return;
   }

@@ -355,13 +355,23 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
     return HttpResponse::Json(200, "{\"deleted\":true}");
   }
   bool created = false;
-  const Status s = o_.subscriptions->Put(name, r.body, &created);
+  std::vector<std::string> warnings;
+  const Status s = o_.subscriptions->Put(name, r.body, &created, &warnings);
   if (s.IsInvalidArgument()) return HttpResponse::Error(400, s.message());
   if (!s.ok()) return HttpResponse::Error(500, s.message());
   std::vector<Subscription> subs;
   (void)o_.subscriptions->List(&subs);
-  for (const auto& sub : subs)
-    if (sub.name == name) return HttpResponse::Json(created ? 201 : 200, SubscriptionToJson(sub));
+  for (const auto& sub : subs) {
+    if (sub.name != name) continue;
+    std::string json = SubscriptionToJson(sub);
+    if (!warnings.empty()) {  // kept, but likely a mistake: said to the client
+      json.pop_back();
+      json += ",\"warnings\":";
+      AppendJsonStringArray(&json, warnings);
+      json += '}';
+    }
+    return HttpResponse::Json(created ? 201 : 200, json);
+  }
   return HttpResponse::Error(500, "the subscription was written but cannot be read back");
 }
 

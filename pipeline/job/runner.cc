@@ -545,7 +545,12 @@ class Job {
     if (format_.kind == FormatSpec::Kind::kMap) feeds.insert(format_.map.source);
     std::vector<std::string> stored;
     if (store_->ListSources(&stored).ok()) feeds.insert(stored.begin(), stored.end());
-    for (const std::string& w : UnknownSources(subs, feeds)) LogWarn("subscriptions", w + ": it matches nothing");
+    std::set<std::string> warnings;  // said once, not at every reload of the file
+    for (std::string& w : UnknownSources(subs, feeds)) {
+      if (!source_warnings_.count(w)) LogWarn("subscriptions", w + ": it matches nothing yet");
+      warnings.insert(std::move(w));
+    }
+    source_warnings_ = std::move(warnings);
     std::lock_guard lock(subscriptions_mu_);  // the reloader reads the list
     alert_stage_.emplace(store_.get(), std::move(subs));
     return Status::OK();
@@ -905,6 +910,7 @@ class Job {
   Metrics* const metrics_ = o_.metrics;
   bool store_shared_ = false;              // on_store_open was called: call on_store_closing
   std::string subscriptions_stamp_;        // the subscriptions file as last loaded (FileStamp)
+  std::set<std::string> source_warnings_;  // UnknownSources of the loaded file, already logged
   std::string subscriptions_rejected_under_;  // the rule set version that last rejected it ("" if accepted)
   Clock::time_point subscriptions_checked_ = Clock::now();
 

@@ -101,7 +101,8 @@ Status SubscriptionFile::List(std::vector<Subscription>* out) const {
   return LoadSubscriptions(path_, {}, out);
 }
 
-Status SubscriptionFile::Put(const std::string& name, const std::string& body, bool* created) {
+Status SubscriptionFile::Put(const std::string& name, const std::string& body, bool* created,
+                             std::vector<std::string>* warnings) {
   Subscription parsed;
   try {
     YAML::Node n = YAML::Load(body);
@@ -116,10 +117,7 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
     e << root;
     std::vector<Subscription> one;
     NEWSFLOW_RETURN_IF_ERROR(ParseSubscriptions(e.c_str(), "subscription", known_tags_(), &one));
-    if (known_feeds_) {
-      const std::vector<std::string> unknown = UnknownSources(one, known_feeds_());
-      if (!unknown.empty()) return Status::InvalidArgument(unknown.front());
-    }
+    if (known_feeds_ && warnings) *warnings = UnknownSources(one, known_feeds_());
     parsed = std::move(one.at(0));
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument("the body is not JSON or YAML: " + e.msg);

@@ -33,7 +33,8 @@ class SubscriptionFile {
  public:
   // `known_tags` gives the tags a subscription may name, asked at each
   // edit (the rules may have been reloaded since the server started);
-  // `known_feeds` (if set) the feeds its sources may name (UnknownSources).
+  // `known_feeds` (if set) the feeds its sources are expected to name
+  // (UnknownSources: warnings, not errors).
   SubscriptionFile(std::string path, std::function<std::set<std::string>()> known_tags,
                    std::function<std::set<std::string>()> known_feeds = nullptr)
       : path_(std::move(path)), known_tags_(std::move(known_tags)), known_feeds_(std::move(known_feeds)) {}
@@ -42,8 +43,11 @@ class SubscriptionFile {
   // The file's subscriptions (tags checked for form only: a file the
   // running writer accepted is listed even if the server's rules differ).
   Status List(std::vector<Subscription>* out) const;
-  // Adds or replaces `name`. *created: it did not exist before.
-  Status Put(const std::string& name, const std::string& body, bool* created);
+  // Adds or replaces `name`. *created: it did not exist before. *warnings
+  // (if given): what is kept but likely wrong (UnknownSources: a feed not
+  // known now may be one not seen yet, so it is not refused).
+  Status Put(const std::string& name, const std::string& body, bool* created,
+             std::vector<std::string>* warnings = nullptr);
   Status Delete(const std::string& name);
 
  private:

@@ -78,37 +78,6 @@ std::vector<BackupResult> Describe(const std::vector<rocksdb::BackupInfo>& infos
   return out;
 }
 
-// Holds `backup_dir`/newsflow.lock with flock(LOCK_EX) for its lifetime: a
-// backup and a purge of old backups in one directory, in this process or
-// another, never overlap (a purge deletes the shared files that no finished
-// backup names, an unfinished backup's among them).
-class BackupDirLock {
- public:
-  static Status Take(const std::string& backup_dir, std::unique_ptr<BackupDirLock>* out) {
-    std::error_code ec;
-    std::filesystem::create_directories(backup_dir, ec);
-    if (ec) return Status::IOError(fmt::format("cannot create backup directory {}: {}", backup_dir, ec.message()));
-    const std::string path = (std::filesystem::path(backup_dir) / "newsflow.lock").string();
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return Status::IOError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-    while (::flock(fd, LOCK_EX) != 0) {
-      if (errno == EINTR) continue;
-      const int e = errno;
-      ::close(fd);
-      return Status::IOError(fmt::format("cannot lock {}: {}", path, std::strerror(e)));
-    }
-    out->reset(new BackupDirLock(fd));
-    return Status::OK();
-  }
-  ~BackupDirLock() { ::close(fd_); }  // releases the flock
-  BackupDirLock(const BackupDirLock&) = delete;
-  BackupDirLock& operator=(const BackupDirLock&) = delete;
-
- private:
-  explicit BackupDirLock(int fd) : fd_(fd) {}
-  int fd_;
-};
-
 template <typename Engine>
 std::vector<rocksdb::BackupInfo> SortedInfos(const Engine& engine) {
   std::vector<rocksdb::BackupInfo> infos;
@@ -119,9 +88,26 @@ std::vector<rocksdb::BackupInfo> SortedInfos(const Engine& engine) {
 
 }  // namespace
 
+Status BackupDirLock::Take(const std::string& backup_dir, std::unique_ptr<BackupDirLock>* out) {
+  std::error_code ec;
+  std::filesystem::create_directories(backup_dir, ec);
+  if (ec) return Status::IOError(fmt::format("cannot create backup directory {}: {}", backup_dir, ec.message()));
+  const std::string path = (std::filesystem::path(backup_dir) / "newsflow.lock").string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    const int e = errno;
+    ::close(fd);
+    return Status::IOError(fmt::format("cannot lock {}: {}", path, std::strerror(e)));
+  }
+  out->reset(new BackupDirLock(fd));
+  return Status::OK();
+}
+
+BackupDirLock::~BackupDirLock() { ::close(fd_); }  // releases the flock
+
 Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& counts, BackupResult* out) {
-  std::unique_ptr<BackupDirLock> lock;
-  NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::Take(backup_dir, &lock));
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
   if (!s.ok()) return BackupError(fmt::format("cannot open backup directory {}", backup_dir), s);
@@ -197,6 +183,8 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
 Status PurgeOldBackups(const std::string& backup_dir, uint32_t keep, uint32_t* purged) {
   *purged = 0;
   if (keep == 0) return Status::InvalidArgument("purging backups: keep at least one");
+  if (!std::filesystem::is_directory(backup_dir))
+    return Status::NotFound(fmt::format("no backup directory at {}", backup_dir));
   std::unique_ptr<BackupDirLock> lock;
   NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::Take(backup_dir, &lock));
   std::vector<BackupResult> all;

@@ -7,6 +7,7 @@
 // lock). Errors: Status naming the backup directory.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <rocksdb/db.h>
@@ -16,8 +17,27 @@
 
 namespace newsflow::storage {
 
+// Holds `backup_dir`/newsflow.lock with flock(LOCK_EX) for its lifetime: a
+// backup and a purge of old backups in one directory, in this process or
+// another, never overlap (a purge deletes the shared files that no finished
+// backup names, an unfinished backup's among them). Take() creates the
+// directory and waits for the lock.
+class BackupDirLock {
+ public:
+  static Status Take(const std::string& backup_dir, std::unique_ptr<BackupDirLock>* out);
+  ~BackupDirLock();
+  BackupDirLock(const BackupDirLock&) = delete;
+  BackupDirLock& operator=(const BackupDirLock&) = delete;
+
+ private:
+  explicit BackupDirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 // Adds a backup of `db` (every column family, memtables flushed first) to
-// `backup_dir`, with `counts` in its app metadata, and describes it.
+// `backup_dir`, with `counts` in its app metadata, and describes it. The
+// caller holds the directory's BackupDirLock (taken before the store's
+// write lock: a writer never waits on another process's backup or purge).
 Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& counts, BackupResult* out);
 
 }  // namespace newsflow::storage

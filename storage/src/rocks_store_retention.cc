@@ -166,8 +166,10 @@ Status RocksStore::PruneAlerts(const PruneOptions& options, PruneStats* stats) {
   const std::string newest = it->key().ToString();
   std::string last_to_go;  // the last alert of the start (empty: none goes)
   for (it->SeekToFirst(); it->Valid() && it->key().compare(newest) < 0; it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
     const rocksdb::Slice v = it->value();
-    if (v.size() < 9 || v[0] != kAlertTimeMarker) continue;  // unknown time
+    if (v.empty() || v[0] != kAlertTimeMarker) continue;  // unknown time
+    if (v.size() < 9) return Status::Corruption(fmt::format("corrupt alert in store at {}", path_));
     const auto time_ms = static_cast<int64_t>(GetBigEndian64(v.data() + 1));
     if (time_ms == kUnknownAlertTime || time_ms > options.misdated_after_ms) continue;
     if (time_ms >= options.before_ms) break;
@@ -264,6 +266,10 @@ Status RocksStore::CompactAll() {
 
 Status RocksStore::Backup(const std::string& backup_dir, BackupResult* out) {
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot back up store at {} from a reader", path_));
+  // The directory first: waiting there (another process's backup or purge)
+  // holds no batch of the writer back.
+  std::unique_ptr<BackupDirLock> dir_lock;
+  NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::Take(backup_dir, &dir_lock));
   std::lock_guard lock(write_mu_);  // the state between two writes
   if (!db_) return ClosedError();  // checked under the lock: Backup() may race with Close()
   if (!write_status_.ok()) {

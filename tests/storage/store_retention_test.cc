@@ -1,15 +1,23 @@
 // Store::Prune and Store::Backup / restore.h on hand-made records: pruning
 // removes exactly the documents before the cutoff (a document at the cutoff
 // stays) with their by_tag, by_time, by_story and by_stock entries, lowers
-// count/docs, keeps offsets, progress marks and dead letters, and works in
-// chunks; a backup restores every column family; a second backup copies only
-// new files; a restore never overwrites a store.
+// count/docs, keeps offsets, progress marks and the newest dead letter, and
+// works in chunks; a backup restores every column family; a second backup
+// copies only new files, and waits for another's on the same directory
+// without holding writes back; a restore never overwrites a store.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -172,6 +180,36 @@ TEST_F(StoreRetentionTest, NewestTimeIsTheNewestDocumentUpToABound) {
   EXPECT_EQ(newest, 900);
   ASSERT_TRUE(store_->NewestTime(99, &newest).ok());
   EXPECT_FALSE(newest.has_value());
+}
+
+// A backup waits while another process backs up into, or purges, the same
+// directory (a flock on DIR/newsflow.lock), and the writer's batches go on
+// meanwhile: the backup waits for the directory before it holds writes back.
+// It then holds what was written while it waited.
+TEST_F(StoreRetentionTest, ABackupWaitsForTheDirectoryWithoutHoldingWritesBack) {
+  Fill();
+  const std::string backups = dir_.str() + "/backups";
+  std::filesystem::create_directories(backups);
+  const int fd = ::open((backups + "/newsflow.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);  // another process's backup or purge, in effect
+  std::atomic<bool> done{false};
+  BackupResult r;
+  Status backup_status;
+  std::thread backup([&] {
+    backup_status = store_->Backup(backups, &r);
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(done.load());  // waiting for the directory
+  WriteSet more;
+  more.records.push_back(Doc("ths:11", 1100, {"c"}, ""));
+  ASSERT_TRUE(store_->Write(more).ok());  // not held back meanwhile
+  EXPECT_FALSE(done.load());
+  ::close(fd);  // releases the flock
+  backup.join();
+  ASSERT_TRUE(backup_status.ok()) << backup_status.message();
+  EXPECT_EQ(r.counts.docs, 11u);
 }
 
 TEST_F(StoreRetentionTest, BackupRestoresEveryColumnFamilyAndIsIncremental) {

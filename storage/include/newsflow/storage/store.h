@@ -53,9 +53,10 @@
 // every index entry that names them (by_time, by_tag, by_story, by_stock) and
 // lowers count/docs, and the start of the alert log up to the first alert
 // raised by a document at or after that time (an alert still in the outbox,
-// and the newest alert, whose seq the next one follows, are kept), and the
-// dead letters stored before that time (but the newest), lowering
-// count/dead_letters. It never touches meta otherwise (offsets, progress
+// and the newest alert, whose seq the next one follows, are kept; one whose
+// document is misdated, PruneOptions::misdated_after_ms, does not end the
+// start), and the dead letters stored before that time (but the newest),
+// lowering count/dead_letters. It never touches meta otherwise (offsets, progress
 // marks, the alert ids and dead-letter identities that keep an alert from
 // being raised, or a bad line from being stored, twice). Backup() copies the
 // whole store (every column family) into a RocksDB BackupEngine directory,
