@@ -2,9 +2,11 @@
 // ExecStart pointing at the built binary), and it says what an operator
 // relies on: its own user, restart on failure, reload = SIGHUP, stop =
 // SIGTERM, options from the config file. And the command it runs is a valid
-// `newsflow run` command line.
+// `newsflow run` command line. The nightly backup timer and service verify
+// too, and the service's command backs up a store.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -44,6 +46,43 @@ TEST(SystemdUnit, VerifiesAndSaysWhatOperatorsRelyOn) {
   EXPECT_EQ(one("KillSignal"), "SIGTERM");
   EXPECT_NE(one("ExecStart").find(" run --config /etc/newsflow/newsflow.yaml"), std::string::npos);
   EXPECT_EQ(one("EnvironmentFile"), "-/etc/newsflow/newsflow.env");
+}
+
+// The nightly backup: the timer and its service verify, the timer starts the
+// service, and the service's command (paths moved to a test directory)
+// backs up a store and keeps the newest seven.
+TEST(SystemdUnit, TheNightlyBackupVerifiesAndItsCommandBacksUpTheStore) {
+  TempDir tmp;
+  const std::string service = ReadFile(SourcePath("deploy/systemd/newsflow-backup.service"));
+  const std::string timer = ReadFile(SourcePath("deploy/systemd/newsflow-backup.timer"));
+  ASSERT_FALSE(service.empty());
+  ASSERT_FALSE(timer.empty());
+  std::ofstream(tmp.path("newsflow-backup.service"))
+      << std::regex_replace(service, std::regex("/usr/local/bin/newsflow"), Newsflow());
+  std::ofstream(tmp.path("newsflow-backup.timer")) << timer;
+  for (const char* unit : {"newsflow-backup.service", "newsflow-backup.timer"}) {
+    const auto v = RunShell("cd " + tmp.path() + " && systemd-analyze verify " + tmp.path(unit));
+    EXPECT_EQ(v.exit_code, 0) << unit << "\n" << v.out << v.err;
+    EXPECT_EQ(v.err.find("Unknown"), std::string::npos) << v.err;
+  }
+  EXPECT_NE(timer.find("OnCalendar="), std::string::npos);
+
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(service, m, std::regex("\nExecStart=/usr/local/bin/newsflow ([^\n]*)")));
+  std::string args = m[1];
+  args = std::regex_replace(args, std::regex("/var/lib/newsflow/db"), tmp.path("db"));
+  args = std::regex_replace(args, std::regex("/var/lib/newsflow/backups"), tmp.path("backups"));
+  ASSERT_NE(args.find("--keep 7"), std::string::npos) << args;
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --rules " + SourcePath("rules/sets") + " --source " +
+                     SourcePath("tests/fixtures/cls-sample.jsonl") + " --db " + tmp.path("db"))
+                .exit_code,
+            0);
+  for (int i = 1; i <= 8; ++i) {
+    const auto r = RunShell(Newsflow() + " " + args);
+    ASSERT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+    EXPECT_NE(r.out.find("\"backup_id\":" + std::to_string(i) + ","), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(i == 8 ? "\"purged\":1" : "\"purged\":0"), std::string::npos) << r.out;
+  }
 }
 
 // The environment file's settings are ones newsflow accepts.
