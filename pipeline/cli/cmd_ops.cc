@@ -5,7 +5,6 @@
 // themselves; a backup of a store a `run` holds is taken by that run
 // (pipeline/job/writer_requests.h). Exit codes as everywhere: 1 a problem
 // to fix (no store, a writer holds it, a failed backup), 2 bad usage.
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -102,7 +101,7 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
     }
     po.compact = !a->no_compact;
     po.docs_per_batch = a->batch;
-    po.misdated_after_ms = std::max(now_ms + pipeline::RetentionOptions{}.max_lead_ms, po.before_ms);
+    po.misdated_after_ms = now_ms + pipeline::RetentionOptions{}.max_lead_ms;
     // Test hook: hold the prune this long after each batch, so that a test
     // can watch a reader (serve) while the prune holds the store half way.
     if (const char* hold = std::getenv("NEWSFLOW_TEST_PRUNE_HOLD_MS"); hold != nullptr && std::atoi(hold) > 0) {

@@ -1,7 +1,6 @@
 // retention_stage.cc — see retention_stage.h.
 #include "pipeline/job/retention_stage.h"
 
-#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -56,7 +55,7 @@ Status RetentionStage::PruneNow(RunSummary* summary) {
   }
   storage::PruneOptions po;
   po.before_ms = reference - o_.retain_ms;
-  po.misdated_after_ms = std::max(now_ms + o_.max_lead_ms, po.before_ms);
+  po.misdated_after_ms = now_ms + o_.max_lead_ms;
   storage::PruneStats stats;
   NEWSFLOW_RETURN_IF_ERROR(store_->Prune(po, &stats).Prefixed("retention"));
   ++summary->prune_passes;

@@ -8,8 +8,9 @@
 // DeleteRange: they are contiguous) and lowers count/docs by the chunk's
 // size. Then the alert log's start (PruneAlerts) and the dead letters stored
 // before the cutoff (PruneDeadLetters) go, and every column family is
-// compacted, which drops the deleted entries and the range
-// tombstones and gives the space back.
+// compacted, which drops the deleted entries and the range tombstones and
+// gives the space back.
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -164,6 +165,8 @@ Status RocksStore::PruneAlerts(const PruneOptions& options, PruneStats* stats) {
   it->SeekToLast();
   if (!it->Valid()) return it->status().ok() ? Status::OK() : Fail("reading the alert log", it->status());
   const std::string newest = it->key().ToString();
+  // A document before the cutoff is never misdated, whatever the caller's clock.
+  const int64_t misdated_after = std::max(options.misdated_after_ms, options.before_ms);
   std::string last_to_go;  // the last alert of the start (empty: none goes)
   for (it->SeekToFirst(); it->Valid() && it->key().compare(newest) < 0; it->Next()) {
     if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
@@ -171,7 +174,7 @@ Status RocksStore::PruneAlerts(const PruneOptions& options, PruneStats* stats) {
     if (v.empty() || v[0] != kAlertTimeMarker) continue;  // unknown time
     if (v.size() < 9) return Status::Corruption(fmt::format("corrupt alert in store at {}", path_));
     const auto time_ms = static_cast<int64_t>(GetBigEndian64(v.data() + 1));
-    if (time_ms == kUnknownAlertTime || time_ms > options.misdated_after_ms) continue;
+    if (time_ms == kUnknownAlertTime || time_ms > misdated_after) continue;
     if (time_ms >= options.before_ms) break;
     last_to_go = it->key().ToString();
   }

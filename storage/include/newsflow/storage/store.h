@@ -252,7 +252,7 @@ struct PruneOptions {
   // An alert whose document is dated after this is a wrong time (2098, a
   // unit error): it does not end the alert log's start that goes (it goes
   // with a later alert that goes). Callers pass the wall clock plus the lead
-  // they tolerate.
+  // they tolerate; a document before before_ms is never taken as misdated.
   int64_t misdated_after_ms = INT64_MAX;
   // Called after each batch of documents is committed (null: nothing), with
   // the stats so far: progress for a caller, and a place for tests to hold a
