@@ -44,7 +44,7 @@ std::unique_ptr<storage::Store> OpenForWriting(const std::string& cmd, const std
   if (Status s = storage::Store::Open(o, &store); !s.ok()) {
     if (const int pid = pipeline::StoreWriterPid(db); pid != 0)
       std::fprintf(stderr, "newsflow %s: a writer (%s) holds the store at %s; %.*s\n", cmd.c_str(),
-                   pid > 0 ? fmt::format("pid {}", pid).c_str() : "in another pid namespace", db.c_str(),
+                   pipeline::DescribeWriter(pid).c_str(), db.c_str(),
                    static_cast<int>(advice.size()), advice.data());
     else
       std::fprintf(stderr, "newsflow %s: %s\n", cmd.c_str(), s.message().c_str());

@@ -50,7 +50,7 @@ void MaybePrune(const std::string& db, ServeRetention* r) {
   if (const int pid = pipeline::StoreWriterPid(db); pid != 0) {
     if (!r->told_writer)
       pipeline::LogInfo("retain", fmt::format("a writer ({}) holds the store: it prunes (run --retain), not serve",
-                                              pid > 0 ? fmt::format("pid {}", pid) : "in another pid namespace"));
+                                              pipeline::DescribeWriter(pid)));
     r->told_writer = true;
     return;
   }

@@ -73,6 +73,8 @@ int StoreWriterPid(const std::string& db_dir) {
   return fl.l_pid > 0 ? static_cast<int>(fl.l_pid) : -1;  // held, by a process we cannot name
 }
 
+std::string DescribeWriter(int pid) { return pid > 0 ? fmt::format("pid {}", pid) : "in another pid namespace"; }
+
 // Writes a request (extension `ext`, content `body`) and waits for its result text.
 // `stop` (may be null) ends the wait early; `stops_when_withdrawn`: the
 // writer gives the request up between steps once it is withdrawn (a

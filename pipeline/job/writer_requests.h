@@ -47,6 +47,8 @@ namespace newsflow::pipeline {
 // closing any descriptor of a file drops every POSIX lock the process has
 // on it (RocksDB's included); a process never sees its own lock anyway.
 int StoreWriterPid(const std::string& db_dir);
+// "pid N", or "in another pid namespace" for -1: StoreWriterPid in a message.
+std::string DescribeWriter(int pid);
 
 // Asks the writer holding `db_dir` to back it up into `backup_dir` and waits
 // up to timeout_ms for the result. Fails (Unavailable) if the writer exits or
