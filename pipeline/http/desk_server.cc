@@ -8,8 +8,6 @@
 #include <cstring>
 #include <set>
 
-#include "pipeline/decode/field_map.h"
-
 namespace newsflow::pipeline {
 
 Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskServer>* out) {
@@ -30,11 +28,8 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
     // The feeds: built in, named by the run, and those the store holds.
     auto feeds = [d = d.get()]() {
       std::set<std::string> out;
-      for (const std::string& f : BuiltInFeeds()) out.insert(f);
-      out.insert(d->options_.feeds.begin(), d->options_.feeds.end());
-      std::vector<std::string> stored;
-      if (d->store_.Use([&](storage::Store& st) { return st.ListSources(&stored); }).ok())
-        out.insert(stored.begin(), stored.end());
+      if (!d->store_.Use([&](storage::Store& st) { out = KnownFeeds(d->options_.feeds, &st); return Status::OK(); }).ok())
+        out = KnownFeeds(d->options_.feeds, nullptr);  // no store attached now
       return out;
     };
     d->subscriptions_ = std::make_unique<SubscriptionFile>(options.subscriptions, std::move(known), std::move(feeds));

@@ -540,11 +540,9 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(o_.subscriptions, {tags.begin(), tags.end()}, &subs));
     // A source no feed is called (a typo) matches nothing: said, not refused
     // (a map file's feed may be named before this run reads it).
-    std::set<std::string> feeds;
-    for (const std::string& f : BuiltInFeeds()) feeds.insert(f);
-    if (format_.kind == FormatSpec::Kind::kMap) feeds.insert(format_.map.source);
-    std::vector<std::string> stored;
-    if (store_->ListSources(&stored).ok()) feeds.insert(stored.begin(), stored.end());
+    std::vector<std::string> named;
+    if (format_.kind == FormatSpec::Kind::kMap) named.push_back(format_.map.source);
+    const std::set<std::string> feeds = KnownFeeds(named, store_.get());
     std::set<std::string> warnings;  // said once, not at every reload of the file
     for (std::string& w : UnknownSources(subs, feeds)) {
       if (!source_warnings_.count(w)) LogWarn("subscriptions", w + ": it matches nothing yet");

@@ -9,6 +9,8 @@
 #include <map>
 #include <sstream>
 
+#include "pipeline/decode/field_map.h"
+
 namespace newsflow::pipeline {
 namespace {
 
@@ -156,6 +158,14 @@ std::vector<std::string> UnknownSources(const std::vector<Subscription>& subs,
     for (const std::string& src : s.sources)
       if (!known_feeds.count(src))
         out.push_back("subscription '" + s.name + "': no feed is called '" + src + "' (known: " + known + ")");
+  return out;
+}
+
+std::set<std::string> KnownFeeds(const std::vector<std::string>& named, storage::Store* store) {
+  std::set<std::string> out(named.begin(), named.end());
+  for (const std::string& f : BuiltInFeeds()) out.insert(f);
+  std::vector<std::string> stored;
+  if (store != nullptr && store->ListSources(&stored).ok()) out.insert(stored.begin(), stored.end());
   return out;
 }
 

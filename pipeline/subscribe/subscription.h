@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "newsflow/base/status.h"
+#include "newsflow/storage/store.h"
 
 namespace newsflow::pipeline {
 
@@ -49,5 +50,9 @@ Status LoadSubscriptions(const std::string& path, const std::set<std::string>& k
 // writer logs these; an edit through the API is refused with them.
 std::vector<std::string> UnknownSources(const std::vector<Subscription>& subs,
                                         const std::set<std::string>& known_feeds);
+
+// The feeds a source may name: the built-in ones, `named` (a run's map:
+// feed) and the sources of the documents in `store` (null: none).
+std::set<std::string> KnownFeeds(const std::vector<std::string>& named, storage::Store* store);
 
 }  // namespace newsflow::pipeline
