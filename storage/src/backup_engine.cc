@@ -88,19 +88,45 @@ std::vector<rocksdb::BackupInfo> SortedInfos(const Engine& engine) {
 
 }  // namespace
 
-Status BackupDirLock::Take(const std::string& backup_dir, std::unique_ptr<BackupDirLock>* out) {
-  std::error_code ec;
-  std::filesystem::create_directories(backup_dir, ec);
-  if (ec) return Status::IOError(fmt::format("cannot create backup directory {}: {}", backup_dir, ec.message()));
-  const std::string path = (std::filesystem::path(backup_dir) / "newsflow.lock").string();
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-  while (::flock(fd, LOCK_EX) != 0) {
+namespace {
+Status LockFd(int fd, int op, const std::string& path) {
+  while (::flock(fd, op) != 0) {
     if (errno == EINTR) continue;
     const int e = errno;
     ::close(fd);
     return Status::IOError(fmt::format("cannot lock {}: {}", path, std::strerror(e)));
   }
+  return Status::OK();
+}
+
+std::string LockPath(const std::string& backup_dir) {
+  return (std::filesystem::path(backup_dir) / "newsflow.lock").string();
+}
+}  // namespace
+
+Status BackupDirLock::Take(const std::string& backup_dir, std::unique_ptr<BackupDirLock>* out) {
+  std::error_code ec;
+  std::filesystem::create_directories(backup_dir, ec);
+  if (ec) return Status::IOError(fmt::format("cannot create backup directory {}: {}", backup_dir, ec.message()));
+  const std::string path = LockPath(backup_dir);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  NEWSFLOW_RETURN_IF_ERROR(LockFd(fd, LOCK_EX, path));
+  out->reset(new BackupDirLock(fd));
+  return Status::OK();
+}
+
+Status BackupDirLock::TakeShared(const std::string& backup_dir, std::unique_ptr<BackupDirLock>* out) {
+  out->reset();
+  const std::string path = LockPath(backup_dir);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    // Read-only or not ours: nothing can purge it through this path either.
+    if (errno == EROFS || errno == EACCES || errno == EPERM) return Status::OK();
+    return Status::IOError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  }
+  NEWSFLOW_RETURN_IF_ERROR(LockFd(fd, LOCK_SH, path));
   out->reset(new BackupDirLock(fd));
   return Status::OK();
 }
@@ -128,11 +154,9 @@ Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& co
   return Status::Internal(fmt::format("backup {} in {} is not listed after it was made", id, backup_dir));
 }
 
-Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out) {
-  out->clear();
-  if (!std::filesystem::is_directory(backup_dir)) {
-    return Status::NotFound(fmt::format("no backup directory at {}", backup_dir));
-  }
+namespace {
+// ListBackups without taking the directory's lock (its caller holds it).
+Status ListLocked(const std::string& backup_dir, std::vector<BackupResult>* out) {
   rocksdb::BackupEngineReadOnly* raw = nullptr;
   rocksdb::IOStatus s =
       rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
@@ -141,6 +165,19 @@ Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out
   *out = Describe(SortedInfos(*engine));
   if (out->empty()) return Status::NotFound(fmt::format("no backup in {}", backup_dir));
   return Status::OK();
+}
+
+Status NoBackupDirectory(const std::string& backup_dir) {
+  return Status::NotFound(fmt::format("no backup directory at {}", backup_dir));
+}
+}  // namespace
+
+Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out) {
+  out->clear();
+  if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);
+  std::unique_ptr<BackupDirLock> lock;
+  NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::TakeShared(backup_dir, &lock));
+  return ListLocked(backup_dir, out);
 }
 
 Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, uint32_t backup_id,
@@ -157,8 +194,13 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
     return Status::InvalidArgument(fmt::format(
         "{} is not empty; restore into a new or empty directory (a restore would delete the files in it)", db_dir));
   }
+  if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);
+  // Shared: a purge (`backup --keep`) waits until this restore has copied
+  // the files of the backup it chose, and this restore until a purge ends.
+  std::unique_ptr<BackupDirLock> lock;
+  NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::TakeShared(backup_dir, &lock));
   std::vector<BackupResult> all;
-  NEWSFLOW_RETURN_IF_ERROR(ListBackups(backup_dir, &all));
+  NEWSFLOW_RETURN_IF_ERROR(ListLocked(backup_dir, &all));
   const BackupResult* chosen = backup_id == 0 ? &all.back() : nullptr;
   for (const auto& r : all)
     if (r.backup_id == backup_id) chosen = &r;
@@ -183,12 +225,11 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
 Status PurgeOldBackups(const std::string& backup_dir, uint32_t keep, uint32_t* purged) {
   *purged = 0;
   if (keep == 0) return Status::InvalidArgument("purging backups: keep at least one");
-  if (!std::filesystem::is_directory(backup_dir))
-    return Status::NotFound(fmt::format("no backup directory at {}", backup_dir));
+  if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);
   std::unique_ptr<BackupDirLock> lock;
   NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::Take(backup_dir, &lock));
   std::vector<BackupResult> all;
-  NEWSFLOW_RETURN_IF_ERROR(ListBackups(backup_dir, &all));
+  NEWSFLOW_RETURN_IF_ERROR(ListLocked(backup_dir, &all));
   if (all.size() <= keep) return Status::OK();
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);

@@ -17,14 +17,19 @@
 
 namespace newsflow::storage {
 
-// Holds `backup_dir`/newsflow.lock with flock(LOCK_EX) for its lifetime: a
-// backup and a purge of old backups in one directory, in this process or
-// another, never overlap (a purge deletes the shared files that no finished
-// backup names, an unfinished backup's among them). Take() creates the
-// directory and waits for the lock.
+// Holds `backup_dir`/newsflow.lock with flock for its lifetime: a backup
+// and a purge of old backups in one directory, in this process or another,
+// never overlap (a purge deletes the shared files that no finished backup
+// names, an unfinished backup's among them), and a restore or a listing
+// (shared) never reads a backup that a purge is deleting. Take() creates the
+// directory and waits for the lock. TakeShared() waits for a backup or a
+// purge to finish and creates nothing: with no lock file it makes one if it
+// can, and a directory it cannot write (a read-only copy, which nothing can
+// purge either) is read without a lock (*out stays null).
 class BackupDirLock {
  public:
   static Status Take(const std::string& backup_dir, std::unique_ptr<BackupDirLock>* out);
+  static Status TakeShared(const std::string& backup_dir, std::unique_ptr<BackupDirLock>* out);
   ~BackupDirLock();
   BackupDirLock(const BackupDirLock&) = delete;
   BackupDirLock& operator=(const BackupDirLock&) = delete;

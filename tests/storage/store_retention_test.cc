@@ -212,6 +212,73 @@ TEST_F(StoreRetentionTest, ABackupWaitsForTheDirectoryWithoutHoldingWritesBack) 
   EXPECT_EQ(r.counts.docs, 11u);
 }
 
+// A restore (or a listing) and a purge of old backups in one directory: the
+// purge deletes the files of the backups it drops, so a restore of one of
+// them must not run beside it.
+TEST_F(StoreRetentionTest, ARestoreAndAPurgeOfItsBackupDirectoryWaitForEachOther) {
+  Fill();
+  const std::string backups = dir_.str() + "/backups";
+  BackupResult b;
+  ASSERT_TRUE(store_->Backup(backups, &b).ok());
+  ASSERT_TRUE(store_->Backup(backups, &b).ok());
+  const std::string lock_path = backups + "/newsflow.lock";
+
+  // A purge (or a backup) holds the directory: restore and list wait.
+  {
+    const int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+    std::atomic<bool> restored{false}, listed{false};
+    Status restore_status, list_status;
+    BackupResult r;
+    std::vector<BackupResult> all;
+    std::thread restore([&] {
+      restore_status = RestoreBackup(backups, dir_.str() + "/restored", 1, &r);
+      restored = true;
+    });
+    std::thread list([&] {
+      list_status = ListBackups(backups, &all);
+      listed = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_FALSE(restored.load());
+    EXPECT_FALSE(listed.load());
+    ::close(fd);
+    restore.join();
+    list.join();
+    ASSERT_TRUE(restore_status.ok()) << restore_status.message();
+    EXPECT_EQ(r.backup_id, 1u);
+    ASSERT_TRUE(list_status.ok()) << list_status.message();
+    EXPECT_EQ(all.size(), 2u);
+  }
+
+  // A restore (shared) holds it: a purge waits, and a second reader does not.
+  {
+    const int fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_SH), 0);
+    std::vector<BackupResult> all;
+    ASSERT_TRUE(ListBackups(backups, &all).ok());  // readers share the directory
+    std::atomic<bool> purged_done{false};
+    uint32_t purged = 0;
+    Status purge_status;
+    std::thread purge([&] {
+      purge_status = PurgeOldBackups(backups, 1, &purged);
+      purged_done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_FALSE(purged_done.load());
+    ::close(fd);
+    purge.join();
+    ASSERT_TRUE(purge_status.ok()) << purge_status.message();
+    EXPECT_EQ(purged, 1u);
+  }
+  std::vector<BackupResult> left;
+  ASSERT_TRUE(ListBackups(backups, &left).ok());
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].backup_id, 2u);
+}
+
 TEST_F(StoreRetentionTest, BackupRestoresEveryColumnFamilyAndIsIncremental) {
   Fill();
   const std::string backups = dir_.str() + "/backups";

@@ -6,6 +6,10 @@
 // indexes, dead letters and meta (counters, Kafka offsets, progress marks).
 // Restoring gives the store exactly as it was at that backup.
 //
+// A flock on DIR/newsflow.lock keeps a backup or a purge (exclusive) apart
+// from a listing or a restore (shared) of the same directory, in any
+// process: a restore never reads a backup that a purge is deleting.
+//
 // Ownership: plain functions; the caller owns the directories. Threads: any,
 // but not two restores into one directory. Errors: Status naming the
 // directory and RocksDB's reason.
@@ -33,8 +37,8 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
 
 // Deletes every backup of `backup_dir` but the newest `keep` (at least 1),
 // with the files no kept backup shares (BackupEngine::PurgeOldBackups), and
-// says how many went. A backup and a purge of one directory wait for each
-// other (a flock on DIR/newsflow.lock), in any process.
+// says how many went. It waits for a backup, a listing or a restore of the
+// directory to finish (see above).
 Status PurgeOldBackups(const std::string& backup_dir, uint32_t keep, uint32_t* purged);
 
 }  // namespace newsflow::storage
