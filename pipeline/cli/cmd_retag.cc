@@ -10,6 +10,8 @@
 // skipped, resumed_after, interrupted, ruleset_version, tag_delta, done_by.
 // SIGINT/SIGTERM stop it between batches; the next retag of the same range
 // resumes there.
+#include <fmt/format.h>
+
 #include <csignal>
 #include <cstdio>
 
@@ -48,6 +50,11 @@ int RunRetag(const RetagArgs& a) {
   if (Status s = pipeline::ParseQueryTimes(a.since, a.until, zone, &o.since_ms, &o.until_ms); !s.ok())
     return usage(s.message());
   if (o.since_ms && o.until_ms && *o.since_ms > *o.until_ms) return usage("--since is after --until");
+  // "--since 30d" run again after an interruption is the same range: it
+  // resumes (its times, read at each call, differ).
+  if (pipeline::IsRelativeQueryTime(a.since) || pipeline::IsRelativeQueryTime(a.until))
+    o.range_name = fmt::format("{}/{}/{}", a.since.empty() ? "-" : a.since, a.until.empty() ? "-" : a.until,
+                               a.tz.empty() ? "-" : a.tz);
   std::signal(SIGINT, OnRetagSignal);  // also while a running writer does the re-tag: it is withdrawn
   std::signal(SIGTERM, OnRetagSignal);
   if (pipeline::StoreWriterPid(a.db) != 0) {

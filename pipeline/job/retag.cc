@@ -19,6 +19,7 @@ namespace {
 // "<done>\t<time_ms>:<key>\t<ruleset version>" (newest-first order: time
 // descending, key ascending).
 std::string MarkSource(const RetagOptions& o) {
+  if (!o.range_name.empty()) return "retag/as-written/" + o.range_name;
   return fmt::format("retag/{}/{}", o.since_ms ? std::to_string(*o.since_ms) : "-",
                      o.until_ms ? std::to_string(*o.until_ms) : "-");
 }

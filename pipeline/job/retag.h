@@ -35,6 +35,11 @@ struct RetagOptions {
   std::string rules_cache_dir = DefaultRulesCacheDir();  // compiled databases ("" = none; tagger.h)
   rules::EvaluateOptions evaluate;
   std::optional<int64_t> since_ms, until_ms;  // UTC ms, inclusive
+  // Names the range in the resume mark instead of since_ms/until_ms: a
+  // range the user wrote relative to the clock ("--since 30d") resolves to
+  // other times on every call, and must still resume where an interrupted
+  // retag of it stopped. "" = the resolved times name it.
+  std::string range_name;
   size_t batch = 512;                         // documents per Rewrite
   const std::atomic<bool>* stop = nullptr;    // checked between batches
   // Also checked between batches: true when whoever asked for the retag

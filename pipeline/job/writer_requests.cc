@@ -123,12 +123,13 @@ Status RequestBackup(const std::string& db_dir, const std::string& backup_dir, i
   return DecodeResult(text, out);
 }
 
-// A retag request: rules directory, since, until ("-" = none), batch; one per line.
+// A retag request: rules directory, since, until ("-" = none), batch, range
+// name (absent from a request of an older binary: none); one per line.
 Status RequestRetag(const std::string& db_dir, const RetagOptions& o, int64_t timeout_ms, std::string* summary_json) {
   std::error_code ec;
-  const std::string body = fmt::format("{}\n{}\n{}\n{}\n", fs::absolute(o.rules_dir, ec).string(),
+  const std::string body = fmt::format("{}\n{}\n{}\n{}\n{}\n", fs::absolute(o.rules_dir, ec).string(),
                                        o.since_ms ? std::to_string(*o.since_ms) : "-",
-                                       o.until_ms ? std::to_string(*o.until_ms) : "-", o.batch);
+                                       o.until_ms ? std::to_string(*o.until_ms) : "-", o.batch, o.range_name);
   std::string text;
   NEWSFLOW_RETURN_IF_ERROR(AwaitWriter(db_dir, ".retag", body, timeout_ms, "re-tag", o.stop, true, &text));
   if (text.rfind("error ", 0) == 0) return Status::InvalidArgument(text.substr(6));
@@ -144,6 +145,8 @@ bool ParseRetagRequest(const std::string& text, RetagOptions* o) {
   std::string since, until;
   if (!std::getline(in, o->rules_dir) || !std::getline(in, since) || !std::getline(in, until) || !(in >> o->batch))
     return false;
+  in.ignore(1);  // the batch's line end
+  std::getline(in, o->range_name);
   if (since != "-") o->since_ms = std::stoll(since);
   if (until != "-") o->until_ms = std::stoll(until);
   return !o->rules_dir.empty() && o->batch > 0;

@@ -88,6 +88,11 @@ bad:
   return false;
 }
 
+bool IsRelativeQueryTime(std::string_view s) {
+  int64_t ago = 0;
+  return s == "now" || s == "today" || s == "yesterday" || ParseAgo(s, &ago);
+}
+
 Status ParseQueryTimes(std::string_view since, std::string_view until, const TimeZone& zone,
                        std::optional<int64_t>* since_ms, std::optional<int64_t>* until_ms) {
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(

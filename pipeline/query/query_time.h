@@ -32,6 +32,10 @@ bool ParseQueryTime(std::string_view s, const TimeZone& zone, int64_t now_ms, Ti
 // bound), read at the wall clock's now. InvalidArgument "bad time 'TEXT':
 // WHY" for the first that does not parse. Whether since <= until is the
 // caller's check (its message names its own options).
+// True for a time read against the clock (now, today, yesterday, 3d ...):
+// the same text names another instant when read again later.
+bool IsRelativeQueryTime(std::string_view s);
+
 Status ParseQueryTimes(std::string_view since, std::string_view until, const TimeZone& zone,
                        std::optional<int64_t>* since_ms, std::optional<int64_t>* until_ms);
 

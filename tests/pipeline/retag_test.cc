@@ -214,6 +214,49 @@ TEST(Retag, AWithdrawnRetagStopsAfterItsBatchAndTheNextResumes) {
   ASSERT_TRUE(store->Close().ok());
 }
 
+// A range written relative to the clock ("--since 30d") resolves to other
+// times at every call; run again after an interruption, it is still the
+// same range and resumes (the mark is named by the range as written).
+TEST(Retag, AnInterruptedRelativeRangeResumesThoughItsTimesMoved) {
+  TempDir tmp;
+  const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db");
+  ASSERT_TRUE(RunInto(in, rules, db));
+  AddExtraRule(rules);
+  std::unique_ptr<storage::Store> store = OpenStore(db);
+  ASSERT_TRUE(store);
+  RetagOptions o = RetagWith(rules, 50);
+  o.range_name = "36500d/-/-";
+  o.since_ms = 1000;  // the first call's reading of the range
+  std::atomic<bool> stop{true};
+  o.stop = &stop;
+  RetagSummary s;
+  ASSERT_TRUE(Retag(store.get(), o, &s).ok());
+  ASSERT_TRUE(s.interrupted);
+  ASSERT_EQ(s.scanned, 50u);
+
+  o.stop = nullptr;
+  o.since_ms = 2000;  // read again later: another instant
+  ASSERT_TRUE(Retag(store.get(), o, &s).ok());
+  EXPECT_EQ(s.resumed_after, 50u);
+  EXPECT_EQ(s.scanned, 310u);
+  EXPECT_FALSE(s.interrupted);
+
+  // Resolved times name the range when no name is given: another reading
+  // of it would start over (the behaviour the name avoids).
+  RetagOptions plain = RetagWith(rules, 50);
+  plain.since_ms = 1000;
+  std::atomic<bool> stop_again{true};
+  plain.stop = &stop_again;
+  std::filesystem::remove(rules + "/extra.yaml");
+  ASSERT_TRUE(Retag(store.get(), plain, &s).ok());
+  ASSERT_TRUE(s.interrupted);
+  plain.stop = nullptr;
+  plain.since_ms = 2000;
+  ASSERT_TRUE(Retag(store.get(), plain, &s).ok());
+  EXPECT_EQ(s.resumed_after, 0u);
+  ASSERT_TRUE(store->Close().ok());
+}
+
 // An interrupted retag resumed with other rules (the operator changed them
 // again in between) starts over: the documents the first one did carry its
 // rules' tags, and must get the new ones too.
