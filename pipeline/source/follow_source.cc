@@ -7,18 +7,21 @@
 //   file is read until it has been quiet for kRotateGrace (a writer appends
 //   to it until it reopens PATH), then PATH is opened from its start. While
 //   PATH is missing the old file is still watched.
-// - Truncation (the file shrank below what was read, or its first bytes
-//   changed: copytruncate, `> f`, a rewrite that grew past the old size
-//   between two polls): reading restarts at byte 0.
+// - Truncation (the file shrank below what was read, or its first bytes or
+//   the last bytes read changed: copytruncate, `> f`, a rewrite that grew
+//   past the old size between two polls; records of one feed often share
+//   their first few hundred bytes, so the first bytes alone can match):
+//   reading restarts at byte 0.
 // - A line the old file ended without a newline (at rotation or truncation)
 //   is handed on as a record; a line still being written at a stop is not
 //   (the stored mark is at its start, so the next run reads it whole).
 // - Resume: every batch carries a mark (inode, byte offset after its last
-//   line, line number, a hash of the file's first bytes; the device is kept
+//   line, line number, hashes of the file's first bytes and of the bytes
+//   before the offset; the device is kept
 //   but not compared, since device numbers change across reboots on some
 //   file systems) that the run stores in the batch's WriteBatch. At start
 //   the mark is matched against PATH (same inode, long enough, same first
-//   bytes), then against the other regular files of PATH's directory: first
+//   bytes and bytes before the offset), then against the other regular files of PATH's directory: first
 //   by inode (rotated while no run was reading), then by content alone (a
 //   copytruncate copy). The matched file is finished first, then the other
 //   rotated files of PATH (PATH.*, not compressed) modified since it, oldest
@@ -60,10 +63,10 @@ constexpr size_t kFingerprintBytes = 256;
 constexpr std::chrono::milliseconds kPollSlice{50};
 constexpr std::chrono::milliseconds kRotateGrace{1000};
 
-// FNV-1a of the first `n` bytes of `fd` (fewer if the file is shorter).
-uint64_t Fingerprint(int fd, size_t n) {
+// FNV-1a of `n` bytes of `fd` from `at` (fewer if the file is shorter).
+uint64_t Fingerprint(int fd, size_t n, uint64_t at = 0) {
   char buf[kFingerprintBytes];
-  const ssize_t got = pread(fd, buf, std::min(n, sizeof buf), 0);
+  const ssize_t got = pread(fd, buf, std::min(n, sizeof buf), static_cast<off_t>(at));
   uint64_t h = 1469598103934665603ULL;
   for (ssize_t i = 0; i < got; ++i) {
     h ^= static_cast<unsigned char>(buf[i]);
@@ -72,26 +75,38 @@ uint64_t Fingerprint(int fd, size_t n) {
   return h;
 }
 
-// Where a run stopped reading: text "v1 DEV INO OFFSET LINE FPLEN FPHASH".
+// Where a run stopped reading: text "v2 DEV INO OFFSET LINE FPLEN FPHASH
+// TAILLEN TAILHASH": the file's first bytes and the bytes just before the
+// offset (feed records often share their first few hundred bytes, so a
+// rewritten file can start as the old one did). "v1" marks, without the
+// tail, are still read.
 struct FollowMark {
-  uint64_t dev = 0, ino = 0, offset = 0, line = 0, fp_len = 0, fp = 0;
+  uint64_t dev = 0, ino = 0, offset = 0, line = 0, fp_len = 0, fp = 0, tail_len = 0, tail_fp = 0;
 
   std::string Encode() const {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "v1 %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %016" PRIx64, dev,
-                  ino, offset, line, fp_len, fp);
+    char buf[200];
+    std::snprintf(buf, sizeof buf,
+                  "v2 %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %016" PRIx64 " %" PRIu64 " %016" PRIx64,
+                  dev, ino, offset, line, fp_len, fp, tail_len, tail_fp);
     return buf;
   }
   static bool Parse(const std::string& s, FollowMark* m) {
     char tail;
+    if (std::sscanf(s.c_str(),
+                    "v2 %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNx64 " %" SCNu64 " %" SCNx64 " %c",
+                    &m->dev, &m->ino, &m->offset, &m->line, &m->fp_len, &m->fp, &m->tail_len, &m->tail_fp,
+                    &tail) == 8)
+      return m->tail_len <= m->offset;
+    m->tail_len = m->tail_fp = 0;
     return std::sscanf(s.c_str(), "v1 %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNx64 " %c",
                        &m->dev, &m->ino, &m->offset, &m->line, &m->fp_len, &m->fp, &tail) == 6;
   }
   // True if `fd` (with stat `st`) holds what the mark was taken in: long
-  // enough and the same first bytes (and, if `same_inode`, the same inode).
+  // enough, the same first bytes and the same bytes before the offset (and,
+  // if `same_inode`, the same inode).
   bool Matches(int fd, const struct stat& st, bool same_inode) const {
     return (!same_inode || static_cast<uint64_t>(st.st_ino) == ino) && static_cast<uint64_t>(st.st_size) >= offset &&
-           Fingerprint(fd, fp_len) == fp;
+           Fingerprint(fd, fp_len) == fp && (tail_len == 0 || Fingerprint(fd, tail_len, offset - tail_len) == tail_fp);
   }
 };
 
@@ -258,6 +273,9 @@ class FollowSource : public Source {
     head_.resize(std::min<uint64_t>(kFingerprintBytes, offset));
     const ssize_t got = pread(fd_, head_.data(), head_.size(), 0);
     head_.resize(got > 0 ? static_cast<size_t>(got) : 0);
+    tail_.resize(std::min<uint64_t>(kFingerprintBytes, offset));
+    const ssize_t tail_got = pread(fd_, tail_.data(), tail_.size(), static_cast<off_t>(offset - tail_.size()));
+    tail_.resize(tail_got > 0 ? static_cast<size_t>(tail_got) : 0);
     last_data_ = Clock::now();
   }
 
@@ -282,12 +300,17 @@ class FollowSource : public Source {
     for (const auto& [mtime, f] : later) queued_.push_back(f.string());
   }
 
-  // True if the current file no longer starts with the bytes read from it.
-  bool HeadChanged() const {
-    if (head_.empty()) return false;
-    std::string now(head_.size(), '\0');
-    const ssize_t got = pread(fd_, now.data(), now.size(), 0);
-    return got != static_cast<ssize_t>(head_.size()) || now != head_;
+  // True if the current file no longer holds the bytes read from it: its
+  // first ones, or the last ones before file_offset_ (a rewrite can start
+  // as the old content did: cls records share their first ~300 bytes).
+  bool ReadBytesChanged() const {
+    auto differs = [this](const std::string& want, uint64_t at) {
+      if (want.empty()) return false;
+      std::string now(want.size(), '\0');
+      const ssize_t got = pread(fd_, now.data(), now.size(), static_cast<off_t>(at));
+      return got != static_cast<ssize_t>(want.size()) || now != want;
+    };
+    return differs(head_, 0) || differs(tail_, file_offset_ - tail_.size());
   }
 
   void CloseFile() {
@@ -303,13 +326,15 @@ class FollowSource : public Source {
     m.line = line_no_;
     m.fp_len = std::min<uint64_t>(kFingerprintBytes, mark_offset_);
     m.fp = Fingerprint(fd_, m.fp_len);
+    m.tail_len = m.fp_len;
+    m.tail_fp = Fingerprint(fd_, m.tail_len, mark_offset_ - m.tail_len);
     return m;
   }
 
   // More bytes into buf_, or what happened instead.
   Step ReadMore() {
     const ssize_t r = read(fd_, buf_.data(), buf_.size());
-    if (r > 0 && was_idle_ && !draining_ && HeadChanged()) {
+    if (r > 0 && was_idle_ && !draining_ && ReadBytesChanged()) {
       // New bytes after a quiet spell, but the file no longer starts as it
       // did: it was rewritten (and grew past what was read). What was just
       // read is the middle of the new content: drop it, read from byte 0.
@@ -321,6 +346,14 @@ class FollowSource : public Source {
       was_idle_ = false;
       if (file_offset_ < kFingerprintBytes)  // remember the file's first bytes (truncation check)
         head_.append(buf_.data(), std::min<size_t>(static_cast<size_t>(r), kFingerprintBytes - file_offset_));
+      // ... and the last ones read (rewrite check)
+      const auto n = static_cast<size_t>(r);
+      if (n >= kFingerprintBytes) {
+        tail_.assign(buf_.data() + n - kFingerprintBytes, kFingerprintBytes);
+      } else {
+        tail_.append(buf_.data(), n);
+        if (tail_.size() > kFingerprintBytes) tail_.erase(0, tail_.size() - kFingerprintBytes);
+      }
       pos_ = 0;
       end_ = static_cast<size_t>(r);
       file_offset_ += static_cast<uint64_t>(r);
@@ -338,7 +371,7 @@ class FollowSource : public Source {
     was_idle_ = true;
     if (draining_) return NextQueued();  // a file rotated while no run read it: nobody writes it
     struct stat cur;
-    if (fstat(fd_, &cur) == 0 && (static_cast<uint64_t>(cur.st_size) < file_offset_ || HeadChanged())) {
+    if (fstat(fd_, &cur) == 0 && (static_cast<uint64_t>(cur.st_size) < file_offset_ || ReadBytesChanged())) {
       LogInfo("follow", path_ + ": truncated or rewritten (now " + std::to_string(cur.st_size) + " bytes, " +
                             std::to_string(file_offset_) + " read): reading from its start");
       return Step::kTruncated;
@@ -404,6 +437,7 @@ class FollowSource : public Source {
   bool draining_ = false;            // reading a file rotated while no run read it
   std::deque<std::string> queued_;   // more of those, oldest first, before PATH
   std::string head_;                 // the current file's first bytes as read (<= kFingerprintBytes)
+  std::string tail_;                 // its last bytes read, before file_offset_ (<= kFingerprintBytes)
   bool was_idle_ = false;            // the last read found the end of the file
   Clock::time_point last_data_ = Clock::now();
   std::optional<Clock::time_point> rotation_seen_;  // when PATH was first seen to be another file
