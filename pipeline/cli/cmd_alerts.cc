@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "interrupt.h"
+#include "terminal_text.h"
 #include "open_reader.h"
 #include "pipeline/query/time_zone.h"
 
@@ -67,7 +68,7 @@ std::string HumanLine(const storage::StoredAlert& alert, const pipeline::TimeZon
   }
   std::string_view sub;
   if (e["subscription"].get(sub)) sub = "(rule)";
-  return fmt::format("{:>6}  {}  {:<16}  {}  [{}]{}", alert.seq, zone.Format(time_ms), sub, title, key, also);
+  return TerminalText(fmt::format("{:>6}  {}  {:<16}  {}  [{}]{}", alert.seq, zone.Format(time_ms), sub, title, key, also));
 }
 
 int RunAlerts(const AlertsArgs& a) {

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "open_reader.h"
 #include "interrupt.h"
+#include "terminal_text.h"
 #include "newsflow/rules/rule_set.h"
 #include "newsflow/storage/store.h"
 #include "pipeline/decode/stock_code.h"
@@ -263,10 +264,11 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
         jo.also = also_i;
         std::puts(pipeline::RecordToJson(r, jo).c_str());
       } else if (a->csv) {
-        std::fputs(pipeline::RecordToCsv(r, fields, zone, also_i).c_str(), stdout);
+        const std::string row = pipeline::RecordToCsv(r, fields, zone, also_i);
+        std::fwrite(row.data(), 1, row.size(), stdout);  // a field may hold a NUL
       } else {
-        std::printf("%s  %-28s  %s\n    [%s]\n", zone.Format(r.time_ms).c_str(), r.key.c_str(),
-                    Headline(r).c_str(), TagList(r).c_str());
+        std::printf("%s  %-28s  %s\n    [%s]\n", zone.Format(r.time_ms).c_str(), TerminalText(r.key).c_str(),
+                    TerminalText(Headline(r)).c_str(), TagList(r).c_str());
         if (also_i && !also_i->empty()) std::printf("    also: %s\n", fmt::format("{}", fmt::join(*also_i, ", ")).c_str());
       }
     }
@@ -372,7 +374,7 @@ void RegisterDeadLetter(CLI::App& app, int* exit_code) {
     for (const auto& d : dls) {
       if (Interrupted() || StdoutFailed()) break;
       std::printf("%s  %s\n    reason: %s\n    raw: %s\n", zone.Format(d.time_ms).c_str(),
-                  d.position.c_str(), d.reason.c_str(), Printable(d.raw, 160).c_str());
+                  TerminalText(d.position).c_str(), TerminalText(d.reason).c_str(), Printable(d.raw, 160).c_str());
     }
     std::fflush(stdout);
     *exit_code = OutputStatus("dead-letter");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <cstdlib>
 #include <regex>
@@ -71,6 +72,47 @@ class QueryCliTest : public ::testing::Test {
   static TempDir* tmp_;
 };
 TempDir* QueryCliTest::tmp_ = nullptr;
+
+// Feed text with control characters: CSV keeps every byte of every row (a
+// NUL cut the row and its key before), and the human listings never pass a
+// control character to the terminal (ESC would recolour it, BEL ring, CR
+// overwrite the line).
+TEST(QueryCliOutput, ControlCharactersNeitherCutCsvRowsNorReachTheTerminal) {
+  TempDir tmp;
+  const std::string in = tmp.path("in.jsonl"), db = tmp.path("db");
+  {
+    std::ofstream f(in, std::ios::binary);
+    f << R"({"id":1,"ctime":1780000001,"title":"A\u0000B 深圳芯片","content":"深圳芯片"})" << "\n"
+      << R"({"id":2,"ctime":1780000002,"title":"esc \u001b[31mRED\u001b[0m \u001b]0;pwned\u0007 x\ry","content":"深圳"})"
+      << "\n"
+      << R"({"id":3,"ctime":1780000003,"title":"c1 \u0085\u009b end","content":"深圳"})" << "\n";
+  }
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --format cls --source " + in + " --rules " + SourcePath("rules/sets") +
+                     " --db " + db)
+                .exit_code,
+            0);
+  const auto csv = RunShell(Newsflow() + " query --db " + db + " --csv --fields title,key --limit 0");  // the key last: a cut row loses it
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  for (const char* key : {"cls:1", "cls:2", "cls:3"}) EXPECT_NE(csv.out.find(std::string(key) + "\r\n"), std::string::npos) << key;
+  EXPECT_NE(csv.out.find(std::string("A\0B", 3)), std::string::npos);  // the NUL is data, kept
+
+  for (const std::string& cmd : {Newsflow() + " query --db " + db + " --limit 0",
+                                 Newsflow() + " alerts --db " + db}) {
+    const auto r = RunShell(cmd);
+    ASSERT_EQ(r.exit_code, 0) << cmd << "\n" << r.err;
+    for (size_t i = 0; i < r.out.size(); ++i) {
+      const auto c = static_cast<unsigned char>(r.out[i]);
+      EXPECT_TRUE(c >= 0x20 || c == '\n') << cmd << ": byte " << int{c} << " at " << i;
+      if (c == 0xC2 && i + 1 < r.out.size()) {
+        const auto d = static_cast<unsigned char>(r.out[i + 1]);
+        EXPECT_FALSE(d >= 0x80 && d <= 0x9F) << cmd << ": a C1 control at " << i;
+      }
+    }
+  }
+  const auto listing = RunShell(Newsflow() + " query --db " + db + " --limit 0");
+  EXPECT_NE(listing.out.find("RED"), std::string::npos);  // the text around them stays
+  EXPECT_NE(listing.out.find("cls:1"), std::string::npos);
+}
 
 TEST_F(QueryCliTest, JsonCarriesBodyAndStockCodes) {
   const auto all = All();
