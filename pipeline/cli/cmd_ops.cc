@@ -148,7 +148,7 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
       ->required();
   cmd->add_option("--timeout", a->timeout_s, "seconds to wait for a running writer to take the backup")
       ->default_str("600")
-      ->check(CLI::Range(0.1, 86400.0));
+      ->check(FiniteRange(0.1, 86400.0));
   cmd->add_option("--keep", a->keep,
                   "after this backup, delete all but the newest N backups there (and the files only they used)")
       ->check(CLI::Range(1u, 4294967295u));

@@ -104,7 +104,7 @@ void RegisterRetag(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--timeout", a->timeout_s, "seconds to wait for a running writer to do the re-tag")
       ->default_str("3600")
-      ->check(CLI::Range(0.1, 86400.0 * 7));
+      ->check(FiniteRange(0.1, 86400.0 * 7));
   cmd->callback([a, exit_code] { *exit_code = RunRetag(*a); });
 }
 

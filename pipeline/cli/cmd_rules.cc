@@ -201,9 +201,9 @@ bool ForEachDocument(OfflineTagger& t, const CoverageArgs& a, int* exit_code, Fn
   std::unique_ptr<pipeline::Source> src;
   Status st =
       pipeline::OpenLineSource(a.source.rfind("file:", 0) == 0 ? a.source.substr(5) : a.source, {}, &src);
-  if (!st.ok()) {
+  if (!st.ok()) {  // as `run`: an input that cannot be read is exit 1
     std::fprintf(stderr, "newsflow rules coverage: %s\n", st.message().c_str());
-    *exit_code = st.IsInvalidArgument() ? 2 : 1;
+    *exit_code = 1;
     return false;
   }
   pipeline::DecodeStage decode(a.spec, {});
@@ -213,6 +213,13 @@ bool ForEachDocument(OfflineTagger& t, const CoverageArgs& a, int* exit_code, Fn
       t.worker->Tag(it);
       fn(it, static_cast<const std::set<std::string>*>(nullptr));
     }
+  }
+  // A damaged file (a truncated gzip member, bytes after the last one) ends
+  // the reading early: figures over part of it are not figures over it.
+  if (Status read = src->status(); !read.ok()) {
+    std::fprintf(stderr, "newsflow rules coverage: %s\n", read.message().c_str());
+    *exit_code = 1;
+    return false;
   }
   return true;
 }

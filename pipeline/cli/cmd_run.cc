@@ -72,11 +72,11 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   auto window_hours = std::make_shared<double>(24);
   cmd->add_option("--story-window", *window_hours, "hours within which two documents can be one story")
       ->default_str("24")
-      ->check(CLI::Range(0.01, 24.0 * 30));
+      ->check(FiniteRange(0.01, 24.0 * 30));
   cmd->add_option("--story-threshold", opts->story.threshold,
                   "same-story model's logit threshold (higher: fewer, surer merges)")
       ->default_str("0")
-      ->check(CLI::Range(-20.0, 20.0));
+      ->check(FiniteRange(-20.0, 20.0));
   cmd->add_flag("--no-stories", [opts](int64_t n) { opts->story.enabled = n == 0; },
                 "assign no story ids (documents then form one-document stories)");
   cmd->add_flag("--late-stories,!--no-late-stories", [opts](int64_t n) { opts->late_stories = n > 0; },
@@ -86,11 +86,11 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--story-root-threshold", opts->story.root_threshold,
                   "a document joins a story only if its logit against the story's earliest document in the window exceeds this")
       ->default_str("-0.5")
-      ->check(CLI::Range(-50.0, 20.0));
+      ->check(FiniteRange(-50.0, 20.0));
   cmd->add_option("--story-root-override", opts->story.root_override,
                   "a link whose own logit reaches this joins the story whatever its earliest document says")
       ->default_str("5")
-      ->check(CLI::Range(-20.0, 50.0));
+      ->check(FiniteRange(-20.0, 50.0));
   cmd->add_option("--checkpoint-records", opts->checkpoint_records,
                   "a regular file: flush the store (and its resume mark) after this many records; "
                   "0 = only at the end (a run with --alerts or --http keeps a WAL instead)")
@@ -111,7 +111,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--retain-interval", *retain_interval,
                   "seconds between prunes (0 = after every batch; the first batch always prunes)")
       ->default_str("60")
-      ->check(CLI::Range(0.0, 86400.0 * 365));
+      ->check(FiniteRange(0.0, 86400.0 * 365));
   cmd->add_flag("--sync", opts->sync_writes, "fsync every batch");
   cmd->add_option("--seeds", opts->seeds_dir,
                   "on SIGHUP the rules are reloaded and linted: the seed documents their provenance cites")

@@ -167,7 +167,7 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--retain-from", *retain_from, "now | newest (as run --retain-from)")->default_str("now");
   cmd->add_option("--retain-interval", *retain_interval, "seconds between prunes")
       ->default_str("60")
-      ->check(CLI::Range(1.0, 86400.0 * 365));
+      ->check(FiniteRange(1.0, 86400.0 * 365));
   cmd->callback([db, o, retain, retain_from, retain_interval, exit_code] {
     ServeRetention r;
     std::string error;

@@ -5,8 +5,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
+
 #include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 namespace newsflow::cli {
@@ -14,6 +18,21 @@ namespace newsflow::cli {
 // For counts and sizes held in 64-bit unsigned types: digits only, no sign,
 // no exponent, at most 2^64-1 (CLI11 alone wraps "-1" to 2^64-1 and
 // saturates a larger number). Fails the parse: exit 2.
+// For real-valued options: a finite number from `lo` to `hi`. CLI::Range
+// alone lets "nan" through (every comparison with NaN is false). Fails the
+// parse: exit 2.
+inline CLI::Validator FiniteRange(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& s) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(s.c_str(), &end);
+        if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v) || v < lo || v > hi)
+          return fmt::format("expected a number from {} to {}, got '{}'", lo, hi, s);
+        return {};
+      },
+      "FLOAT");
+}
+
 inline CLI::Validator UnsignedNumber() {
   return CLI::Validator(
       [](std::string& s) -> std::string {

@@ -12,6 +12,7 @@
 #include "pipeline/decode/stock_code.h"
 #include "pipeline/decode/time_util.h"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <array>
@@ -26,6 +27,7 @@ namespace {
 namespace dom = simdjson::dom;
 
 enum Slot : int { kId, kTime, kTitle, kBody, kBodyFallback, kUrl, kLevel, kStocks, kNumSlots };
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 constexpr const char* kSlotNames[kNumSlots] = {"id", "time", "title", "body", "body_fallback", "url", "level", "stocks"};
 
 const char* TypeName(dom::element_type t) {
@@ -407,8 +409,12 @@ struct Decoder::Impl {
     if (const void* nul = std::memchr(line.data(), 0, line.size()))
       return Status::InvalidArgument("NUL byte at offset " +
                                      std::to_string(static_cast<const char*>(nul) - line.data()));
-    if (line[first] != '{')
-      return Status::InvalidArgument("not a JSON object (line starts with '" + std::string(1, line[first]) + "')");
+    if (line[first] != '{') {
+      const auto c = static_cast<unsigned char>(line[first]);
+      return Status::InvalidArgument(c >= 0x20 && c < 0x7F
+                                         ? "not a JSON object (line starts with '" + std::string(1, line[first]) + "')"
+                                         : fmt::format("not a JSON object (line starts with byte 0x{:02X})", c));
+    }
     return Status::OK();
   }
 
@@ -419,6 +425,9 @@ struct Decoder::Impl {
 
   Status Decode(std::string_view line, Document* d) {
     Reset(d);
+    // A UTF-8 byte order mark (a Windows export's first line) is not part
+    // of the JSON text (RFC 8259, 8.1: a parser may ignore it).
+    if (line.starts_with(kUtf8Bom)) line.remove_prefix(kUtf8Bom.size());
     NEWSFLOW_RETURN_IF_ERROR(CheckRawLine(line));
     if (kind == FormatSpec::Kind::kTagged) return TaggedRefused();
 

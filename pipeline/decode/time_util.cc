@@ -32,7 +32,12 @@ bool ParseDateTime(std::string_view s, int tz_minutes, int64_t* out_ms) {
       (s[10] != ' ' && s[10] != 'T') || !num(11, 2, &h) || s[13] != ':' || !num(14, 2, &m) || s[16] != ':' ||
       !num(17, 2, &sec))
     return false;
-  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return false;
+  if (M < 1 || M > 12 || D < 1 || h > 23 || m > 59 || sec > 60) return false;
+  // A day the month does not have (02-30, 06-31) is a wrong time, not the
+  // first days of the next month.
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
+  if (D > kDays[M - 1] + (M == 2 && leap ? 1 : 0)) return false;
   const int64_t days = DaysFromCivil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D));
   const int64_t local_s = days * 86400 + h * 3600 + m * 60 + sec;
   *out_ms = (local_s - int64_t{tz_minutes} * 60) * 1000;

@@ -964,6 +964,9 @@ Status RunOptions::Validate() const {
   if (max_inflight_bytes < limits.max_record_bytes)
     return Status::InvalidArgument(fmt::format("--max-inflight-bytes ({}) must be at least --max-record-bytes ({})",
                                                max_inflight_bytes, limits.max_record_bytes));
+  for (const std::string_view prefix : {"file:", "follow:"})
+    if (source == prefix) return Status::InvalidArgument("--source " + std::string(prefix) + " needs a PATH after it");
+  if (alerts == "file:") return Status::InvalidArgument("--alerts file: needs a PATH after it");
   if (!alerts.empty() && alerts.rfind("file:", 0) != 0 && !IsKafkaUri(alerts))
     return Status::InvalidArgument("--alerts must be file:PATH or kafka://HOST:PORT/TOPIC, got '" + alerts + "'");
   if (!subscriptions.empty() && alerts.empty() && !alert_log)

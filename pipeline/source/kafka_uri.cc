@@ -1,6 +1,8 @@
 // kafka_uri.cc — parsing kafka://BROKERS/TOPICS?PARAMS.
 #include "pipeline/source/kafka_uri.h"
 
+#include <charconv>
+
 namespace newsflow::pipeline {
 namespace {
 
@@ -33,8 +35,17 @@ Status ParseKafkaUri(std::string_view spec, KafkaUri* out) {
   const size_t slash = rest.find('/');
   if (slash == std::string_view::npos || slash == 0) return Status::InvalidArgument(usage);
   out->brokers = std::string(rest.substr(0, slash));
-  for (const auto& b : SplitComma(out->brokers))
-    if (b.find(':') == std::string::npos) return Status::InvalidArgument("kafka broker '" + b + "' has no :PORT in '" + std::string(spec) + "'");
+  for (const auto& b : SplitComma(out->brokers)) {
+    const size_t colon = b.rfind(':');
+    if (colon == std::string::npos) return Status::InvalidArgument("kafka broker '" + b + "' has no :PORT in '" + std::string(spec) + "'");
+    // A port librdkafka cannot use would have it retry port 0 for ever.
+    const std::string_view port = std::string_view(b).substr(colon + 1);
+    unsigned n = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n == 0 || n > 65535)
+      return Status::InvalidArgument("kafka broker '" + b + "': the port must be a number from 1 to 65535, in '" +
+                                     std::string(spec) + "'");
+  }
   out->topics = SplitComma(rest.substr(slash + 1));
   if (out->topics.empty()) return Status::InvalidArgument(usage);
   for (const auto& t : out->topics)

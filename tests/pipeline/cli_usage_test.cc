@@ -25,6 +25,17 @@ TEST(CliUsage, BadValuesExitTwo) {
       query + "--since '2026-05-18 12:00:00garbage'",
       query + "--since 2026-13-01",
       query + "--since tomorrow",
+      query + "--since 2026-02-30",  // a day the month does not have
+      query + "--until 2026-06-31",
+      run + "--story-window nan",
+      run + "--story-threshold nan",
+      run + "--story-root-threshold nan",
+      run + "--story-root-override -nan",
+      run + "--retain-interval nan",
+      Newsflow() + " run -q --db " + db + " --source follow:",
+      run + "--alerts file:",
+      Newsflow() + " run -q --db " + db + " --source 'kafka://127.0.0.1:notaport/t?group=g'",
+      Newsflow() + " run -q --db " + db + " --source 'kafka://127.0.0.1:0/t'",
       query + "--limit -5",
       query + "--limit 99999999999999999999999",
       Newsflow() + " dead-letter --db " + db + " --limit x",
@@ -71,7 +82,7 @@ TEST(CliUsage, GoodValuesAreAccepted) {
                              " --threads 2 --batch 7 --max-record-bytes 65536 --max-inflight-bytes 1048576");
   ASSERT_EQ(made.exit_code, 0) << made.err;
   for (const char* since : {"2026-05-18", "2026-05-18 12:00", "2026-05-18 12:00:00", "2026-05-18T12:00:00Z",
-                                   "1778688503000"}) {
+                                   "1778688503000", "2024-02-29"}) {
     const auto r = RunShell(Newsflow() + " query --count --db " + db + " --since '" + since + "'");
     EXPECT_EQ(r.exit_code, 0) << since << "\n" << r.err;
   }

@@ -97,6 +97,10 @@ TEST(Decoder, EastmoneyShowTimeIsBeijingTime) {
   EXPECT_EQ(d.key, "eastmoney:202605183740885927");
   EXPECT_EQ(d.time_ms, 1779120120000);  // 2026-05-18T16:02:00Z
   EXPECT_EQ(d.stocks, std::vector<std::string>{"90.BK0458"});
+  // A leap day is a day; a byte order mark before the object is ignored.
+  ASSERT_TRUE(dec.Decode("\xEF\xBB\xBF" R"({"code":"1","showTime":"2028-02-29 08:00:00","summary":"s"})", &d).ok());
+  EXPECT_EQ(d.key, "eastmoney:1");
+  EXPECT_EQ(d.time_ms, 1835395200000);  // 2028-02-29T00:00:00Z
 }
 
 TEST(Decoder, ThsStringTimesAndImportance) {
@@ -204,6 +208,10 @@ TEST(Decoder, BadInputGetsAReason) {
       {"cls", R"({"id":-5,"ctime":1778688503,"content":"x"})", "field `id`"},
       {"cls", R"({"id":1,"ctime":1778688503,"content":""})", "empty `body` and `title`"},
       {"eastmoney", R"({"code":"1","showTime":"yesterday","summary":"x"})", "field `time`"},
+      {"eastmoney", R"({"code":"1","showTime":"2026-02-30 10:00:00","summary":"x"})", "field `time`"},  // no such day
+      {"eastmoney", R"({"code":"1","showTime":"2026-06-31 10:00:00","summary":"x"})", "field `time`"},
+      {"cls", "\xEF\xBB\xBF", "empty line"},  // a byte order mark alone
+      {"cls", "\xEF\xBB\xBF\xEF\xBB\xBF{}", "line starts with byte 0xEF"},  // only one is a mark
       {"cls", R"({"id":1,"ctime":1778688503,"content":"x")", "json"},
       {"cls", R"([1,2,3])", "not a JSON object"},
       {"cls", "  ", "empty line"},
