@@ -209,6 +209,16 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
                                  fmt::join(pipeline::ClosestIds(src, known, known.size()), ", ")));
       }
     }
+    // One story's members that pass the other filters (all ANDed, as
+    // everywhere else), earliest first.
+    auto story_members = [&](std::vector<storage::Record>* out) {
+      std::vector<storage::Record> all;
+      NEWSFLOW_RETURN_IF_ERROR(store->StoryMembers(a->story, 0, &all));
+      out->clear();
+      for (auto& m : all)
+        if (storage::RecordMatches(m, q)) out->push_back(std::move(m));
+      return Status::OK();
+    };
     if (a->count) {
       // What the listing would show: stories with --collapse, one story's
       // members with --story, else documents.
@@ -216,7 +226,7 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       Status counted;
       if (!a->story.empty()) {
         std::vector<storage::Record> members;
-        counted = store->StoryMembers(a->story, 0, &members);
+        counted = story_members(&members);
         n = members.size();
       } else if (a->collapse) {
         std::vector<storage::Record> first;
@@ -238,9 +248,13 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
     std::vector<storage::Record> recs;
     std::vector<std::vector<std::string>> also;
     uint64_t total = 0;  // all matches (stories with --collapse)
-    Status s = !a->story.empty() ? store->StoryMembers(a->story, q.limit, &recs)
+    Status s = !a->story.empty() ? story_members(&recs)
                : a->collapse     ? pipeline::CollapsedQuery(*store, q, &recs, &also, &total)
                                  : store->Query(q, &recs);
+    if (s.ok() && !a->story.empty()) {
+      total = recs.size();
+      if (q.limit > 0 && recs.size() > q.limit) recs.resize(q.limit);
+    }
     if (s.ok() && a->story.empty() && !a->collapse && q.limit > 0 && recs.size() == q.limit) {
       s = store->Count(q, &total);
     }

@@ -174,6 +174,36 @@ TEST_F(QueryCliTest, StockAcceptsEveryFeedsRawForm) {
     EXPECT_EQ(KeysOf("--stock " + form), want) << form;
 }
 
+// --story with other filters: they are ANDed as everywhere else (they were
+// ignored: every member was listed and counted).
+TEST_F(QueryCliTest, StoryMembersPassTheOtherFiltersToo) {
+  std::map<std::string, std::vector<JsonObject>> stories;
+  for (const auto& j : All()) stories[j.String("story")].push_back(j);
+  const std::vector<JsonObject>* mixed = nullptr;  // a story with members from two feeds
+  for (const auto& [story, members] : stories) {
+    std::set<std::string> sources;
+    for (const auto& m : members) sources.insert(m.String("source"));
+    if (sources.size() >= 2) mixed = &members;
+  }
+  ASSERT_NE(mixed, nullptr) << "the fixtures hold no story reported by two feeds";
+  const std::string story = mixed->front().String("story");
+  for (const char* feed : {"cls", "eastmoney", "ths"}) {
+    std::vector<std::string> want;
+    for (const auto& m : *mixed)
+      if (m.String("source") == feed) want.push_back(m.String("key"));
+    std::vector<std::string> got = KeysOf(std::string("--story ") + story + " --source " + feed);
+    std::sort(want.begin(), want.end());
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, want) << feed;
+    EXPECT_EQ(Count(std::string("--story ") + story + " --source " + feed), want.size()) << feed;
+  }
+  EXPECT_EQ(Count("--story " + story + " --text zzzzzz-not-in-any-item"), 0u);
+  EXPECT_EQ(Count("--story " + story + " --since 2099-01-01"), 0u);
+  const auto one = RunShell(Query("--story " + story + " --json --limit 1"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(JsonLines(one.out).size(), 1u);
+}
+
 TEST_F(QueryCliTest, AnyCountIsInclusionExclusion) {
   const uint64_t a = Count("--tag cluster:ai"), b = Count("--tag region:guangdong");
   const uint64_t both = Count("--tag cluster:ai --tag region:guangdong");
