@@ -1,6 +1,11 @@
 // open_reader.cc — see open_reader.h.
 #include "open_reader.h"
 
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 
@@ -28,7 +33,12 @@ std::string StoreSession(const std::string& db) {
   std::string name;
   std::getline(in, name);
   if (name.empty()) return name;
-  return name + " pid " + std::to_string(pipeline::StoreWriterPid(db));
+  // The directory itself too: a store restored (or moved) into the path can
+  // name the same MANIFEST as the one a reader opened there.
+  struct stat st {};
+  if (::stat(db.c_str(), &st) != 0) return {};
+  return fmt::format("{} pid {} dir {}:{}", name, pipeline::StoreWriterPid(db), static_cast<uint64_t>(st.st_dev),
+                     static_cast<uint64_t>(st.st_ino));
 }
 
 }  // namespace newsflow::cli

@@ -24,7 +24,8 @@ std::unique_ptr<storage::Store> OpenForReading(const std::string& db);
 // session (`newsflow prune`, serve's own --retain), which changes the
 // MANIFEST when it opens, not when it ends: a long-lived reader (serve,
 // alerts --follow) opens a fresh one whenever this changes, so also once
-// the writer has let the store go.
+// the writer has let the store go. The directory's inode is part of it: a
+// store restored or moved into the path may name the same MANIFEST.
 std::string StoreSession(const std::string& db);
 
 }  // namespace newsflow::cli

@@ -29,16 +29,31 @@ void AlertFeed::Stop() {
 void AlertFeed::Poll() {
   using Clock = std::chrono::steady_clock;
   auto last_catch_up = Clock::now() - std::chrono::seconds(1);
+  std::string last_warning;  // said once a minute at most while it lasts (a removed store)
+  auto last_warned = Clock::now() - std::chrono::hours(1);
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
     if (catch_up_ && Clock::now() - last_catch_up >= std::chrono::milliseconds(500)) {
       last_catch_up = Clock::now();
-      if (Status s = store_->UseExclusive([](storage::Store& st) { return st.CatchUp(); }); !s.ok() && store_->attached())
-        LogWarn("http", "catching up with the writer: " + s.message());
+      if (Status s = store_->UseExclusive([](storage::Store& st) { return st.CatchUp(); }); !s.ok() && store_->attached()) {
+        if (s.message() != last_warning || Clock::now() - last_warned >= std::chrono::minutes(1)) {
+          LogWarn("http", "catching up with the writer: " + s.message());
+          last_warning = s.message();
+          last_warned = Clock::now();
+        }
+      } else {
+        last_warning.clear();
+      }
     }
+    const uint64_t generation = store_->generation();
     std::vector<storage::StoredAlert> last;
-    if (store_->Use([&](storage::Store& st) { return st.RecentAlerts(0, 1, &last); }).ok() && !last.empty())
+    if (store_->Use([&](storage::Store& st) -> Status {
+                NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &last));
+                uint64_t shared = 0;
+                return TrackLog(st, generation, &shared);
+              }).ok() &&
+        !last.empty())
       newest_ = last.front().seq;
     const uint64_t newest = newest_.load();
     std::vector<std::function<void()>> ready;
@@ -47,7 +62,7 @@ void AlertFeed::Poll() {
       if (waiters_[i].owner.expired()) {  // its stream ended
         waiters_[i] = std::move(waiters_.back());
         waiters_.pop_back();
-      } else if (waiters_[i].seq < newest) {
+      } else if (waiters_[i].seq < newest || waiters_[i].generation != generation) {
         ready.push_back(std::move(waiters_[i].fn));
         waiters_[i] = std::move(waiters_.back());
         waiters_.pop_back();
@@ -62,10 +77,48 @@ void AlertFeed::Poll() {
   }
 }
 
-void AlertFeed::WhenNewer(uint64_t seq, std::weak_ptr<void> owner, std::function<void()> fn) {
+Status AlertFeed::TrackLog(storage::Store& st, uint64_t generation, uint64_t* shared) const {
+  std::lock_guard lock(log_mu_);
+  if (ids_generation_ != generation) {
+    if (ids_generation_ != UINT64_MAX) {
+      // Another store: the newest (seq, id) of the old log that the new one
+      // holds at the same seq ends what they share (a restore keeps a
+      // prefix of the log, a prune all of it). None: it parts before the
+      // ids kept.
+      uint64_t last_shared = ids_.empty() ? 0 : ids_.front().first - 1;
+      for (auto it = ids_.rbegin(); it != ids_.rend(); ++it) {
+        std::optional<uint64_t> seq;
+        NEWSFLOW_RETURN_IF_ERROR(st.AlertSeq(it->second, &seq));
+        if (seq && *seq == it->first) {
+          last_shared = it->first;
+          break;
+        }
+      }
+      while (!ids_.empty() && ids_.back().first > last_shared) ids_.pop_back();
+      shared_ = last_shared;
+    }
+    ids_generation_ = generation;
+  }
+  // Then the ids the log has gained, the last kLogIds of them.
+  std::vector<storage::StoredAlert> newer;
+  uint64_t from = 0;
+  if (ids_.empty()) {
+    NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &newer));
+    if (!newer.empty() && newer.front().seq > kLogIds) from = newer.front().seq - kLogIds;
+  }
+  do {
+    NEWSFLOW_RETURN_IF_ERROR(st.Alerts(ids_.empty() ? from : ids_.back().first, 1024, &newer));
+    for (auto& a : newer) ids_.emplace_back(a.seq, std::move(a.id));
+    while (ids_.size() > kLogIds) ids_.pop_front();
+  } while (newer.size() == 1024);
+  *shared = shared_;
+  return Status::OK();
+}
+
+void AlertFeed::WhenNewer(uint64_t seq, uint64_t generation, std::weak_ptr<void> owner, std::function<void()> fn) {
   std::lock_guard lock(mu_);
   if (stopping_) return;
-  waiters_.push_back({seq, std::move(owner), std::move(fn)});
+  waiters_.push_back({seq, generation, std::move(owner), std::move(fn)});
 }
 
 bool AlertFeed::Wanted(const std::string& id, const std::vector<std::string>& subscriptions) {
@@ -89,6 +142,7 @@ Status AlertFeed::StartCursor(const std::string& last_event_id, const std::strin
                               std::vector<std::string> subscriptions, AlertCursor* out, bool* unknown) {
   *unknown = false;
   out->subscriptions = std::move(subscriptions);
+  out->generation = store_->generation();
   return store_->Use([&](storage::Store& st) -> Status {
     std::vector<storage::StoredAlert> last;
     NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &last));
@@ -97,8 +151,12 @@ Status AlertFeed::StartCursor(const std::string& last_event_id, const std::strin
     if (!last_event_id.empty()) {
       std::optional<uint64_t> seq;
       NEWSFLOW_RETURN_IF_ERROR(st.AlertSeq(last_event_id, &seq));
-      if (seq) out->after_seq = *seq;
-      else *unknown = true;
+      if (seq) {
+        out->after_seq = *seq;
+        out->recent_ids.push_back(last_event_id);
+      } else {
+        *unknown = true;
+      }
     } else if (!after_seq.empty()) {
       uint64_t v = 0;
       const auto [end, ec] = std::from_chars(after_seq.data(), after_seq.data() + after_seq.size(), v);
@@ -112,10 +170,28 @@ Status AlertFeed::StartCursor(const std::string& last_event_id, const std::strin
 
 Status AlertFeed::ReadFrames(AlertCursor* cursor, size_t max, std::string* frames, bool* more) const {
   std::vector<storage::StoredAlert> alerts;
-  NEWSFLOW_RETURN_IF_ERROR(store_->Use([&](storage::Store& st) { return st.Alerts(cursor->after_seq, max, &alerts); }));
+  NEWSFLOW_RETURN_IF_ERROR(store_->Use([&](storage::Store& st) -> Status {
+    if (const uint64_t generation = store_->generation(); generation != cursor->generation) {
+      // Another store (see the header): find the cursor's place in its log.
+      cursor->generation = generation;
+      std::optional<uint64_t> seq;
+      for (auto id = cursor->recent_ids.rbegin(); id != cursor->recent_ids.rend() && !seq; ++id)
+        NEWSFLOW_RETURN_IF_ERROR(st.AlertSeq(*id, &seq));
+      if (seq) {
+        cursor->after_seq = *seq;
+      } else {
+        uint64_t shared = 0;
+        NEWSFLOW_RETURN_IF_ERROR(TrackLog(st, generation, &shared));
+        cursor->after_seq = std::min(cursor->after_seq, shared);
+      }
+    }
+    return st.Alerts(cursor->after_seq, max, &alerts);
+  }));
   *more = alerts.size() == max;
   for (const auto& a : alerts) {
     cursor->after_seq = a.seq;
+    cursor->recent_ids.push_back(a.id);
+    if (cursor->recent_ids.size() > AlertCursor::kRecentIds) cursor->recent_ids.pop_front();
     if (!Wanted(a.id, cursor->subscriptions)) continue;
     // An SSE field ends at CR or LF: an id holding one would end the frame
     // early and let the rest pose as frames of its own. Item ids with control

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,11 @@ namespace newsflow::pipeline {
 // Where one stream is and what it wants.
 struct AlertCursor {
   uint64_t after_seq = 0;                  // the last alert seq sent (or skipped)
+  // The ids of the last alerts read (sent or skipped), oldest first, at
+  // most kRecentIds: where the cursor is in another store's log.
+  static constexpr size_t kRecentIds = 256;
+  std::deque<std::string> recent_ids;
+  uint64_t generation = 0;                 // SharedStore::generation() of the store it was read from
   std::vector<std::string> subscriptions;  // names; empty = every alert
 };
 
@@ -58,12 +64,20 @@ class AlertFeed {
 
   // Appends the SSE frames of up to `max` alerts after the cursor (those
   // it wants) and advances it. *more: the log may hold more after it.
+  // When the store was replaced since the cursor last read (serve reopened
+  // it: a restore, a prune), the cursor moves to the newest of its recent
+  // alert ids that the new log holds; if it holds none of them, to the last
+  // seq the new log shares with the one before (the feed keeps the last
+  // kLogIds ids of the log it follows): a restored log's seqs restart
+  // below the cursor, and what was stored after the restore is new.
   Status ReadFrames(AlertCursor* cursor, size_t max, std::string* frames, bool* more) const;
 
   // Runs fn once, on the poller thread, as soon as the log holds an alert
   // after `seq` (at the next poll if it already does). Dropped at Stop(),
   // or once `owner` (the waiting stream) has expired.
-  void WhenNewer(uint64_t seq, std::weak_ptr<void> owner, std::function<void()> fn);
+  // Also runs it once the store was replaced since `generation` (the
+  // cursor's), so that the stream finds its place in the new log.
+  void WhenNewer(uint64_t seq, uint64_t generation, std::weak_ptr<void> owner, std::function<void()> fn);
 
   // Whether an alert (its id) belongs to one of `subscriptions` (empty = all).
   static bool Wanted(const std::string& id, const std::vector<std::string>& subscriptions);
@@ -72,6 +86,17 @@ class AlertFeed {
 
  private:
   void Poll();
+  // Follows the log of the store of `generation` in ids_ (the caller holds
+  // the store); when that is another store than ids_ was read from, first
+  // finds the last seq both logs share (shared_). Returns it for
+  // `generation`.
+  Status TrackLog(storage::Store& st, uint64_t generation, uint64_t* shared) const;
+
+  static constexpr size_t kLogIds = 4096;
+  mutable std::mutex log_mu_;
+  mutable std::deque<std::pair<uint64_t, std::string>> ids_;  // (seq, id), ascending; guarded by log_mu_
+  mutable uint64_t ids_generation_ = UINT64_MAX;              // of ids_; UINT64_MAX: none read yet
+  mutable uint64_t shared_ = 0;                               // for ids_generation_
 
   const SharedStore* store_;
   const bool catch_up_;
@@ -82,6 +107,7 @@ class AlertFeed {
   bool stopping_ = false;                                           // guarded by mu_
   struct Waiter {
     uint64_t seq;
+    uint64_t generation;
     std::weak_ptr<void> owner;
     std::function<void()> fn;
   };

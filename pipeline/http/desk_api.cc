@@ -171,19 +171,29 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
     NEWSFLOW_RETURN_IF_ERROR(st.ForEach(walk, [&](const storage::Record& rec) {
       if (cursor && !AfterCursor(rec, *cursor)) return true;
       std::vector<std::string> also;
+      const storage::Record* shown = &rec;
+      std::vector<storage::Record> members;
       if (collapse) {
         const std::string story = StoryOf(rec);
         if (stories.count(story)) return true;
         // A story whose newer member matches was shown on an earlier page.
-        std::vector<storage::Record> members;
         inner = st.StoryMembers(story, 0, &members);
         if (!inner.ok()) return false;
         if (cursor)
           for (const auto& m : members)
             if (m.key != rec.key && !AfterCursor(m, *cursor) && storage::RecordMatches(m, filter)) return true;
         if (lines.size() < limit) stories.insert(story);
+        // The story is placed by its newest match (this one) and shown by
+        // its earliest, as `query --collapse` does (members come earliest
+        // first, in the order that query's newest-first walk meets last).
+        for (const auto& m : members) {
+          if (storage::RecordMatches(m, filter)) {
+            shown = &m;
+            break;
+          }
+        }
         for (const auto& m : members)
-          if (m.key != rec.key) also.push_back(m.key);
+          if (m.key != shown->key) also.push_back(m.key);
       }
       if (lines.size() == limit) {  // one more exists: the next page starts after the last one shown
         next = last_shown;
@@ -194,7 +204,7 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
       jo.body = true;
       jo.zone = &zone;
       if (collapse) jo.also = &also;
-      lines.push_back(RecordToJson(rec, jo));
+      lines.push_back(RecordToJson(*shown, jo));
       return true;
     }));
     return inner;

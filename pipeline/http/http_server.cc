@@ -219,7 +219,7 @@ class Session : public std::enable_shared_from_this<Session> {
     waiter_pending_ = true;
     std::weak_ptr<Session> weak = weak_from_this();
     auto executor = stream_.get_executor();
-    server_->feed->WhenNewer(cursor_.after_seq, weak, [weak, executor] {
+    server_->feed->WhenNewer(cursor_.after_seq, cursor_.generation, weak, [weak, executor] {
       net::post(executor, [weak] {
         if (auto self = weak.lock()) {
           self->waiter_pending_ = false;

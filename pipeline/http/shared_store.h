@@ -24,6 +24,7 @@ class SharedStore {
   void Attach(storage::Store* store) {
     std::unique_lock lock(mu_);
     store_ = store;
+    ++generation_;
   }
   // Takes ownership (serve's reader); closed when detached or destroyed.
   // Replaces (and closes) a store owned before, once its readers are done.
@@ -34,9 +35,14 @@ class SharedStore {
       old = std::move(owned_);
       owned_ = std::move(store);
       store_ = owned_.get();
+      ++generation_;
     }
     if (old) (void)old->Close();
   }
+  // Counts the stores attached so far: a stream that read from an earlier
+  // one (serve reopened after a restore, a prune, a new writer) finds its
+  // place again in this one (AlertFeed).
+  uint64_t generation() const { return generation_.load(); }
   // Waits for the readers in progress; afterwards Use() is Unavailable.
   // New readers are turned away first, so a steady stream of them cannot
   // starve the detach (glibc's shared_mutex prefers readers).
@@ -72,6 +78,7 @@ class SharedStore {
  private:
   mutable std::shared_mutex mu_;
   std::atomic<bool> closing_{false};
+  std::atomic<uint64_t> generation_{0};
   storage::Store* store_ = nullptr;
   std::unique_ptr<storage::Store> owned_;
 };

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <system_error>
+
+#include <sys/stat.h>
 #include <unordered_map>
 #include <utility>
 
@@ -336,6 +338,10 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
   store->path_ = path;
   store->env_ = options.env;
   store->read_only_ = options.read_only;
+  if (struct stat st; ::stat(path.c_str(), &st) == 0) {
+    store->dir_ino_ = static_cast<uint64_t>(st.st_ino);
+    store->dir_dev_ = static_cast<uint64_t>(st.st_dev);
+  }
   store->sync_writes_ = options.sync_writes;
   store->disable_wal_ = options.disable_wal && !options.read_only;
   NEWSFLOW_RETURN_IF_ERROR(store->OpenDb(db_opts, cfs, on_disk));
@@ -908,6 +914,11 @@ Status RocksStore::Commit(rocksdb::WriteBatch* batch, std::string_view what) {
 Status RocksStore::CatchUp() {
   if (!db_) return ClosedError();
   if (!read_only_) return Status::OK();
+  struct stat st;
+  if (::stat(path_.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_ino) != dir_ino_ ||
+      static_cast<uint64_t>(st.st_dev) != dir_dev_)
+    return Status::Unavailable(
+        fmt::format("the store at {} was moved, removed or replaced since it was opened: open it again", path_));
   if (rocksdb::Status s = db_->TryCatchUpWithPrimary(); !s.ok()) return Fail("catching up with the writer", s);
   return Status::OK();
 }

@@ -113,6 +113,11 @@ class RocksStore final : public Store {
   std::string path_;
   std::string secondary_dir_;  // reader state of a secondary instance (read_only), removed on close
   bool read_only_ = false;
+  // The store directory's inode when a reader opened it: CatchUp() must not
+  // read the MANIFEST of a store restored or moved into the same path (a
+  // secondary instance names its files by path; RocksDB asserts on a
+  // foreign MANIFEST).
+  uint64_t dir_ino_ = 0, dir_dev_ = 0;
   bool sync_writes_ = false;
   bool disable_wal_ = false;
   std::unique_ptr<rocksdb::DB> db_;
