@@ -28,6 +28,10 @@ namespace {
 constexpr auto kHeadTimeout = std::chrono::seconds(30);
 constexpr auto kKeepalive = std::chrono::seconds(15);
 constexpr size_t kMaxBody = size_t{1} << 20;
+// A request's line and headers: Beast's default is 8 KiB, which the desk's
+// own URLs pass with ~170 long subscription names, and a few large cookies
+// of other local apps too.
+constexpr size_t kMaxHead = size_t{64} << 10;
 constexpr size_t kFramesPerRead = 256;
 
 HttpRequest ToRequest(const http::request<http::string_body>& req) {
@@ -55,6 +59,8 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   HttpServerOptions options;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  net::steady_timer accept_retry{ioc};
+  std::chrono::steady_clock::time_point last_accept_warning{};
 
   void Accept();
 };
@@ -74,6 +80,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadRequest() {
     parser_.emplace();
     parser_->body_limit(kMaxBody);
+    parser_->header_limit(static_cast<std::uint32_t>(kMaxHead));
     stream_.expires_after(kHeadTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -84,7 +91,18 @@ class Session : public std::enable_shared_from_this<Session> {
       HttpResponse res = HttpResponse::Error(413, fmt::format("the body is larger than {} bytes", kMaxBody));
       return Write(std::move(res), false, false);
     }
-    if (ec) return Close();  // end of stream, timeout, reset, a malformed head
+    if (ec == http::error::header_limit) {
+      HttpResponse res =
+          HttpResponse::Error(431, fmt::format("the request line and headers are larger than {} bytes", kMaxHead));
+      return Write(std::move(res), false, false);
+    }
+    // A request Beast could not parse gets a reason; the client may be a
+    // script that would otherwise see only a closed connection.
+    if (ec && ec.category() == beast::http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return Write(HttpResponse::Error(400, "malformed request: " + ec.message()), false, false);
+    }
+    if (ec) return Close();  // end of stream, timeout, reset
     http::request<http::string_body> req = parser_->release();
     HttpRequest r = ToRequest(req);
     const bool keep_alive = req.keep_alive();
@@ -264,8 +282,22 @@ class Session : public std::enable_shared_from_this<Session> {
 void HttpServer::Impl::Accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;  // Stop()
-    if (!ec) std::make_shared<Session>(std::move(socket), this)->Run();
-    Accept();
+    if (!ec) {
+      std::make_shared<Session>(std::move(socket), this)->Run();
+      return Accept();
+    }
+    // Out of file descriptors (EMFILE/ENFILE) or buffers: accepting again
+    // at once fails again at once, and would spin a core. Say so (once a
+    // minute while it lasts) and wait a little for connections to close.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_accept_warning >= std::chrono::minutes(1)) {
+      last_accept_warning = now;
+      LogWarn("http", "cannot accept connections: " + ec.message() + " (retrying every 100 ms)");
+    }
+    accept_retry.expires_after(std::chrono::milliseconds(100));
+    accept_retry.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) Accept();
+    });
   });
 }
 

@@ -8,6 +8,8 @@ Usage: http_store_change_test.py NEWSFLOW_BIN SOURCE_DIR
   - collapse=1 shows each story by the same document as `query --collapse`
     (its earliest match, in the order of the story's members), with the
     same other members;
+  - a long request head (the desk's URL with hundreds of subscription
+    names) is served; one past the limit gets 431, a malformed one 400;
   - an alert stream open on `serve` while the store is moved away and
     restored from an older backup, then written to by a new run, delivers
     every alert the new run raises (the restored log's seqs restart below
@@ -156,8 +158,42 @@ def collapse(tmp):
             check(api == want, f"collapse=1{query}: {api} vs query --collapse {want}")
             shown = [k for _, k, _ in api if k in ("cls:100", "cls:101", "cls:102")]
             check(len(shown) == 1 and shown[0] != "cls:102", f"the story is shown by {shown}, not an earliest document")
+        heads(srv.port)
     finally:
         srv.stop()
+
+
+def raw(port, request):
+    """The status line and body of one raw request ('' if the connection closed without an answer)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(request)
+    data = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        data += chunk
+    sock.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head.split(b"\r\n")[0].decode(errors="replace"), body.decode(errors="replace")
+
+
+def heads(port):
+    """A long URL (the desk's one parameter per chosen subscription) is served; a head past the limit and
+    a malformed request get a status and a JSON reason, not a closed connection."""
+    names = "&".join(f"subscription=desk-team-subscription-number-{i:03d}" for i in range(400))  # ~19 KB
+    status, body = raw(port, f"GET /api/alerts?limit=5&{names} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    check(" 200 " in status + " ", f"a 19 KB URL: {status!r}")
+    json.loads(body)
+    status, body = raw(port, b"GET /health HTTP/1.1\r\nHost: x\r\nCookie: a=" + b"x" * 100000 + b"\r\n\r\n")
+    check(" 431 " in status + " ", f"a 100 KB header: {status!r}")
+    check("error" in json.loads(body), f"431 without a reason: {body!r}")
+    status, body = raw(port, b"GARBAGE\r\n\r\n")
+    check(" 400 " in status + " ", f"a malformed request: {status!r}")
+    check("error" in json.loads(body), f"400 without a reason: {body!r}")
 
 
 def restore_under_serve(tmp):
