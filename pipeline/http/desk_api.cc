@@ -96,7 +96,16 @@ HttpResponse DeskApi::Handle(const HttpRequest& r) const {
     return Subscriptions(r, name);
   }
   if (p == "/api/rules/reload") return ReloadRules(r);
-  if (!get) return only_get();
+  if (!get) {
+    // 405 names a method a resource does not take; a path that is no
+    // resource is 404 whatever the method.
+    const bool known = p == "/health" || p == "/ready" || p == "/metrics" || p == "/api/query" ||
+                       p.rfind("/api/doc/", 0) == 0 || p == "/api/tags" || p == "/api/alerts" ||
+                       p == "/api/alerts/stream" || p == "/" || p == "/index.html" ||
+                       (p.find('/', 1) == std::string::npos && p.size() > 1 && Static(p.substr(1)).status != 404);
+    if (!known) return HttpResponse::Error(404, "no such endpoint: " + p);
+    return only_get();
+  }
   if (p == "/health") return HttpResponse::Json(200, "{\"status\":\"ok\"}");
   if (p == "/ready") return Ready();
   if (p == "/metrics") {
