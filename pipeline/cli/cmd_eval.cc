@@ -209,6 +209,15 @@ void Eval(const Args& a, int* exit_code) {
   std::map<std::string, double> floors;
   Status st = LoadFloors(a.floor, &floors);
   if (st.ok()) st = LoadGoldFiles(a.gold, &gold);
+  // Figures over no item, or a floor on a family no tag belongs to (a typo:
+  // "clusterr"), would pass any floor: both are errors.
+  if (st.ok() && gold.empty()) st = Status::InvalidArgument("the gold files hold no item");
+  for (const auto& [fam, floor] : floors) {
+    if (!st.ok()) break;
+    bool known = false;
+    for (const auto& tag : t.rules().tags()) known |= tag.rfind(fam + ":", 0) == 0;
+    if (!known) st = Status::InvalidArgument(fmt::format("{}: no tag of the rules is in family '{}'", a.floor, fam));
+  }
   if (!st.ok()) {
     std::fprintf(stderr, "newsflow eval: %s\n", st.message().c_str());
     *exit_code = 1;

@@ -310,7 +310,8 @@ void RegisterRules(CLI::App& app, int* exit_code) {
     auto labels = std::make_shared<std::vector<std::string>>();
     cmd->add_option("--label", *labels,
                     "a feed label of the item, FIELD:NAME (e.g. ths.tagInfo:半导体); repeatable; evidence through the "
-                    "rule set's label table");
+                    "rule set's label table")
+        ->allow_extra_args(false);  // one value each: the text after it is the text, not a second label
     cmd->add_flag("--json", *json, "print the tags, scores and spans as the object `query --json` prints");
     cmd->callback([dir, text, title, labels, json, exit_code] {
       Explain(*dir, *text, *title, *labels, *json, exit_code);

@@ -179,9 +179,9 @@ void RegisterStoryEval(CLI::App& story, int* exit_code) {
           break;
         }
     }
-    if (!s.ok()) {
+    if (!s.ok()) {  // a pairs file that cannot be read is exit 1, as any missing input; a malformed one 2
       std::fprintf(stderr, "newsflow story eval: %s\n", s.message().c_str());
-      *exit_code = 2;
+      *exit_code = s.IsInvalidArgument() ? 2 : 1;
       return;
     }
     storage::StoreOptions so;

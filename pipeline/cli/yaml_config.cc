@@ -29,7 +29,11 @@ std::set<std::string> KnownKeys(const CLI::App* command) {
 
 void Flatten(const CLI::App* app, const CLI::App* command, const YAML::Node& map, const std::string& prefix,
              const std::set<std::string>& known, std::vector<CLI::ConfigItem>* out) {
+  // yaml-cpp keeps the first of two equal keys and drops the other without
+  // a word (YAML forbids them): which value did the operator mean?
+  std::set<std::string> seen;
   for (const auto& kv : map) {
+    if (!seen.insert(kv.first.Scalar()).second) Fail(app, kv.first, "`" + prefix + kv.first.Scalar() + "` is given twice");
     const std::string key = prefix + kv.first.Scalar();
     const YAML::Node& v = kv.second;
     if (v.IsMap()) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "test_util.h"
 
@@ -74,6 +75,23 @@ TEST(CliUsage, BadValuesExitTwo) {
   EXPECT_FALSE(std::filesystem::exists(db)) << "a usage error created the store";
 }
 
+// Figures over nothing pass any floor: an empty gold set, a floor on a
+// family no tag is in (a typo), a pairs file that is not there are errors.
+TEST(CliUsage, EvaluationsOverNothingAreErrors) {
+  TempDir tmp;
+  std::ofstream(tmp.path("empty.jsonl")).flush();
+  std::ofstream(tmp.path("floor.yaml")) << "clusterr: 0.99\n";
+  const std::string rules = " --rules " + testing::SourcePath("rules/sets");
+  const auto empty = RunShell(Newsflow() + " eval --gold " + tmp.path("empty.jsonl") + rules);
+  EXPECT_EQ(empty.exit_code, 1) << empty.out;
+  const auto typo = RunShell(Newsflow() + " eval --gold " + testing::SourcePath("tests/eval/gold_part_a.jsonl") +
+                             " --floor " + tmp.path("floor.yaml") + rules);
+  EXPECT_EQ(typo.exit_code, 1) << typo.out;
+  EXPECT_NE(typo.err.find("clusterr"), std::string::npos) << typo.err;
+  const auto pairs = RunShell(Newsflow() + " story eval --db " + tmp.path("db") + " --pairs " + tmp.path("none.jsonl"));
+  EXPECT_EQ(pairs.exit_code, 1) << pairs.err;
+}
+
 TEST(CliUsage, GoodValuesAreAccepted) {
   TempDir tmp;
   const std::string db = tmp.path("db");
@@ -86,6 +104,11 @@ TEST(CliUsage, GoodValuesAreAccepted) {
     const auto r = RunShell(Newsflow() + " query --count --db " + db + " --since '" + since + "'");
     EXPECT_EQ(r.exit_code, 0) << since << "\n" << r.err;
   }
+  // A label option takes one value: the text after it is the text.
+  const auto explained = RunShell(Newsflow() + " rules explain --json --rules " + testing::SourcePath("rules/sets") +
+                                  " --label ths.tagInfo:半导体 '深圳推进12英寸芯片生产线建设'");
+  EXPECT_EQ(explained.exit_code, 0) << explained.err;
+  EXPECT_NE(explained.out.find("cluster:semiconductors"), std::string::npos) << explained.out;
 }
 
 }  // namespace

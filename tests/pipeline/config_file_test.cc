@@ -54,6 +54,8 @@ TEST(ConfigFile, UnknownKeysAndBadValuesAreUsageErrorsWithFileAndLine) {
       {"db: " + tmp.path("db") + "\nsource: [a\n", 3},          // YAML syntax
       {"db: " + tmp.path("db") + "\nbatch: many\n", 0},         // a value the option refuses
       {"db: " + tmp.path("db") + "\nalerts:\n", 2},             // no value
+      {"db: " + tmp.path("db") + "\nbatch: 8\nbatch: 16\n", 3},  // a key twice (yaml-cpp kept the first)
+      {"db: " + tmp.path("db") + "\nstory:\n  window: 3\n  window: 4\n", 4},
   };
   for (const auto& [yaml, line] : cases) {
     std::ofstream(tmp.path("bad.yaml")) << yaml;
