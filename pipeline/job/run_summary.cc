@@ -22,6 +22,9 @@ std::string FormatSummary(const RunSummary& s) {
   if (s.alerts_redelivered > 0)
     out += fmt::format("{} alert(s) stored by an earlier run but not acknowledged were delivered again\n",
                        s.alerts_redelivered);
+  if (s.tagged_republished > 0)
+    out += fmt::format("{} document(s) stored by an earlier run were published to the tagged topic again\n",
+                       s.tagged_republished);
   if (s.story_joined > 0) out += fmt::format("{} of the stored documents joined an earlier story\n", s.story_joined);
   if (s.story_late_joined > 0)
     out += fmt::format("{} of them were older than the story window and joined a story stored around their time\n",
@@ -100,8 +103,9 @@ std::string SummaryToJson(const RunSummary& s) {
   AppendCounts(&out, "tag_counts", s.tag_counts);
   AppendCounts(&out, "dead_reasons", s.dead_reasons);
   AppendCounts(&out, "alerts_by_subscription", s.alerts_by_subscription);
-  out += fmt::format(",\"alerts_redelivered\":{},\"rules_reloaded\":{},\"rules_reload_failed\":{}",
-                     s.alerts_redelivered, s.rules_reloaded, s.rules_reload_failed);
+  out += fmt::format(",\"alerts_redelivered\":{},\"tagged_republished\":{},\"rules_reloaded\":{},"
+                     "\"rules_reload_failed\":{}",
+                     s.alerts_redelivered, s.tagged_republished, s.rules_reloaded, s.rules_reload_failed);
   if (s.story_future_dated > 0) out += fmt::format(",\"story_future_dated\":{}", s.story_future_dated);
   out += fmt::format(",\"story_late_joined\":{},\"story_late_builds\":{}", s.story_late_joined, s.story_late_builds);
   if (s.prune_passes > 0)

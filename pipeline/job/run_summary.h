@@ -29,6 +29,7 @@ struct RunSummary {
   std::map<std::string, uint64_t> dead_reasons;  // reason prefix -> count
   std::map<std::string, uint64_t> alerts_by_subscription;  // subscription alerts raised, per subscription
   uint64_t alerts_redelivered = 0;
+  uint64_t tagged_republished = 0;  // --tagged: documents of a batch an earlier run stored, published again
   uint64_t rules_reloaded = 0, rules_reload_failed = 0;  // hot reloads (SIGHUP) taken and rejected  // alerts an earlier run stored but never saw acknowledged, delivered again
   std::string ruleset_version;
   // False when the store's final flush or close failed: then the documents
@@ -67,7 +68,7 @@ std::string FormatSummary(const RunSummary& s);
 // ruleset_version,
 // story_joined, story_late_joined, story_late_builds, tag_counts {tag: n}, dead_reasons
 // {reason: n}, alerts_by_subscription
-// {name: n}, alerts_redelivered, rules_reloaded, rules_reload_failed,
+// {name: n}, alerts_redelivered, tagged_republished, rules_reloaded, rules_reload_failed,
 // latency_ms (Kafka only); with --retain: prune_passes, pruned,
 // alerts_pruned, dead_letters_pruned, retain_cutoff_ms; backups (when any was taken); story_future_dated (when
 // any document was kept out of the story window for its time).

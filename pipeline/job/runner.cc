@@ -54,6 +54,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Progress mark: the keys of the last stored batch whose documents the
+// tagged topic may not have acknowledged ("" = none).
+constexpr char kTaggedPendingMark[] = "tagged/pending";
+
 // "field `id`: expected ..." -> "field `id`"; "json: TAPE_ERROR..." -> "json: TAPE_ERROR".
 std::string ReasonClass(const std::string& reason) {
   const size_t colon = reason.find(':');
@@ -145,14 +149,18 @@ class Job {
     else if (!kafka)
       NEWSFLOW_RETURN_IF_ERROR(OpenLineSource(SourcePath(o_.source), o_.limits, o_.stop, &source_));
     NEWSFLOW_RETURN_IF_ERROR(OpenStore(kafka));
+    // The sinks and the subscriptions first: one that fails to open (a bad
+    // parameter, a subscription naming an unknown tag) must fail the run
+    // before its consumer joins the group and makes the others rebalance.
+    if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_));
+    if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions());
+    if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
+    if (!o_.tagged.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenKafkaTaggedSink(o_.tagged, &tagged_));
     if (kafka) NEWSFLOW_RETURN_IF_ERROR(OpenKafka());
     NEWSFLOW_RETURN_IF_ERROR(Resume());
     WarnIfReloadsCannotLint();
-    if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_));
-    if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions());
     NEWSFLOW_RETURN_IF_ERROR(RedeliverPending());
-    if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
-    if (!o_.tagged.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenKafkaTaggedSink(o_.tagged, &tagged_));
+    NEWSFLOW_RETURN_IF_ERROR(RepublishTagged());
     NEWSFLOW_RETURN_IF_ERROR(latency_.Open(o_.latency_out));
     if (metrics_) {
       metrics_->SetRulesetVersion(tagger_->version());
@@ -442,6 +450,8 @@ class Job {
     // The input ended (or the run was stopped): one last pass, so that a
     // replay shorter than --retain-interval does not end unpruned.
     if (fatal.ok() && retention_ && summary_->stored > 0) fatal = retention_->PruneNow(summary_);
+    // Every batch's documents were acknowledged: nothing to publish again.
+    if (fatal.ok() && tagged_) fatal = ClearTaggedPending();
     ReadStoreGauges();
     return fatal;
   }
@@ -641,6 +651,17 @@ class Job {
     if (tracking_) AddProgress(b);
     if (!b.resume_mark.empty())
       b.prepared.progress.push_back(storage::ProgressMark{source_->resume_key(), b.resume_mark});
+    // --tagged: the batch's keys, stored with it, until its documents are on
+    // the tagged topic (the next batch's write replaces them): a crash
+    // between the store write and the broker's acknowledgement republishes
+    // them at the next start (RepublishTagged), since the stored offsets
+    // already resume after them.
+    if (tagged_) {
+      std::string keys;
+      for (const Item& it : b.items)
+        if (it.error.empty()) keys.append(it.doc.key).push_back('\n');
+      b.prepared.progress.push_back(storage::ProgressMark{kTaggedPendingMark, std::move(keys)});
+    }
     MaybeReloadSubscriptions();
     auto t = Clock::now();
     NEWSFLOW_RETURN_IF_ERROR(CollectAlerts(b));
@@ -778,7 +799,11 @@ class Job {
       ReadStoreGauges();
     }
     if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Flush());
-    if (tagged_) NEWSFLOW_RETURN_IF_ERROR(PublishTagged(b));
+    if (tagged_) {
+      if (exit_before_tagged_ > 0 && ++tagged_batches_ == exit_before_tagged_)
+        _exit(137);  // tests: a crash between the store write and the tagged topic
+      NEWSFLOW_RETURN_IF_ERROR(PublishTagged(b));
+    }
     if (b.prepared.alerts.empty()) return Status::OK();
     std::vector<uint64_t> seqs;
     if (alerts_) {  // else the store's alert log is their only sink
@@ -799,6 +824,46 @@ class Job {
       metrics_->alerts_pending -= static_cast<int64_t>(seqs.size());
     }
     return Status::OK();
+  }
+
+  // The documents of the last batch an earlier run stored but may not have
+  // seen acknowledged on the tagged topic (kTaggedPendingMark): published
+  // again before anything new (a desk node de-duplicates by key).
+  Status RepublishTagged() {
+    std::optional<std::string> pending;
+    NEWSFLOW_RETURN_IF_ERROR(store_->GetProgress(kTaggedPendingMark, &pending));
+    if (!pending || pending->empty()) return Status::OK();
+    size_t n = 0;
+    for (size_t i = 0; i < pending->size();) {
+      const size_t end = std::min(pending->find('\n', i), pending->size());
+      const std::string key = pending->substr(i, end - i);
+      i = end + 1;
+      if (key.empty()) continue;
+      storage::Record r;
+      bool found = false;
+      NEWSFLOW_RETURN_IF_ERROR(store_->Get(key, &r, &found));
+      if (!found) continue;  // pruned since
+      if (!tagged_) {
+        LogWarn("tagged", "documents of the last stored batch may not be on the tagged topic; run with --tagged to "
+                          "publish them");
+        return Status::OK();
+      }
+      RecordJsonOptions jo;
+      jo.body = true;
+      NEWSFLOW_RETURN_IF_ERROR(tagged_->PublishJson(r.key, RecordToJson(r, jo)));
+      ++n;
+    }
+    if (!tagged_) return Status::OK();
+    NEWSFLOW_RETURN_IF_ERROR(tagged_->Flush());
+    NEWSFLOW_RETURN_IF_ERROR(ClearTaggedPending());
+    LogInfo("tagged", fmt::format("published {} document(s) of a batch an earlier run stored again", n));
+    summary_->tagged_republished = n;
+    return Status::OK();
+  }
+
+  Status ClearTaggedPending() {
+    std::vector<bool> none;
+    return store_->Rewrite({}, {}, {{kTaggedPendingMark, ""}}, "", &none);
   }
 
   // --tagged: every stored document of the batch, as stored (story included).
@@ -944,6 +1009,14 @@ class Job {
     return v != nullptr ? std::strtoull(v, nullptr, 10) : 0;
   }();
   uint64_t alert_batches_delivered_ = 0;
+  // Test hook: NEWSFLOW_TEST_EXIT_BEFORE_TAGGED=N ends the process like
+  // kill -9 once the Nth batch is stored, before its documents are
+  // published to --tagged (tests/kafka/scale_out_test.cc).
+  const uint64_t exit_before_tagged_ = [] {
+    const char* v = std::getenv("NEWSFLOW_TEST_EXIT_BEFORE_TAGGED");
+    return v != nullptr ? std::strtoull(v, nullptr, 10) : 0;
+  }();
+  uint64_t tagged_batches_ = 0;
   const Clock::time_point t0_ = Clock::now();
   const bool show_progress_ = o_.progress && isatty(2);
   Clock::time_point last_progress_ = Clock::now();

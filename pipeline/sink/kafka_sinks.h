@@ -10,9 +10,10 @@
 // Flush() (once per batch) waits for the broker's delivery reports, so a
 // batch's alerts and dead letters are acknowledged by Kafka before its offsets
 // go to Kafka and before the writer moves on. A crash between the store write
-// and the acknowledgement can lose that batch's messages (they are still in
-// RocksDB: `newsflow query`, `dead-letter`); no alert is ever published for a
-// document that is not stored.
+// and the acknowledgement: the runner publishes the batch's alerts (the
+// outbox) and tagged documents (their keys, stored with the batch) again at
+// the next start; its dead letters stay in RocksDB (`newsflow dead-letter`).
+// No alert is ever published for a document that is not stored.
 //
 // Ownership: each sink owns its producer. Threads: the writer thread only.
 #pragma once
