@@ -1,6 +1,7 @@
 // kafka_producer.cc — idempotent producer with delivery-report checking.
 #include "pipeline/sink/kafka_producer.h"
 
+#include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
@@ -31,6 +32,12 @@ struct KafkaProducer::State {
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* s = static_cast<State*>(opaque);
     if (!m->err) return;
+    if (TooLarge(m->err)) {  // no retry will ever take it: said, counted, not a failure of the batch
+      Refused(rd_kafka_topic_name(m->rkt), m->key ? std::string_view(static_cast<const char*>(m->key), m->key_len)
+                                                  : std::string_view("(null)"),
+              m->len, m->err);
+      return;
+    }
     std::lock_guard lock(s->mu);
     ++s->failed;
     if (s->first_error.empty()) {
@@ -39,6 +46,19 @@ struct KafkaProducer::State {
                        "): " + rd_kafka_err2str(m->err);
     }
   }
+  // A message larger than the producer's or the broker's limit
+  // (message.max.bytes; the topic's max.message.bytes).
+  static bool TooLarge(rd_kafka_resp_err_t err) {
+    return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || err == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE ||
+           err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+  }
+  static void Refused(std::string_view topic, std::string_view key, size_t bytes, rd_kafka_resp_err_t err) {
+    LogError("kafka", fmt::format("{} refused the message of key {} ({} bytes): {}; it is not retried (raise the "
+                                  "topic's max.message.bytes and the producer's rdkafka.message.max.bytes to publish "
+                                  "such messages)",
+                                  topic, key, bytes, rd_kafka_err2str(err)));
+  }
+
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
     auto* s = static_cast<State*>(opaque);
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
@@ -63,7 +83,11 @@ Status KafkaProducer::Open(const std::string& brokers, const std::map<std::strin
   std::map<std::string, std::string> all = {
       {"bootstrap.servers", brokers}, {"client.id", "newsflow"},        {"enable.idempotence", "true"},
       {"linger.ms", "5"},             {"message.timeout.ms", "30000"}, {"partitioner", "murmur2_random"},
-      {"log.connection.close", "false"}};
+      {"log.connection.close", "false"},
+      // A stored document's JSON (body, spans) can pass librdkafka's default
+      // of 1,000,000 bytes while its line was within --max-record-bytes: let
+      // the broker's (the topic's) limit decide.
+      {"message.max.bytes", "16777216"}};
   for (const auto& [k, v] : settings) all[k] = v;
   for (const auto& [k, v] : all) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
@@ -113,6 +137,10 @@ Status KafkaProducer::Produce(const std::string& topic, std::string_view key, st
       return Status::OK();
     }
     if (hdrs) rd_kafka_headers_destroy(hdrs);
+    if (State::TooLarge(err)) {  // over the producer's own limit: as a broker's refusal (above)
+      State::Refused(topic, key.empty() ? std::string_view("(null)") : key, value.size(), err);
+      return Status::OK();
+    }
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
       return Status::Unavailable("produce to " + topic + ": " + rd_kafka_err2str(err));
     rd_kafka_poll(state_->rk, 100);

@@ -7,6 +7,12 @@
 // partitioner murmur2_random (same partition as Java clients for a key).
 // Settings given to Open() override these.
 //
+// message.max.bytes is 16 MiB, so that the broker's limit decides. A message
+// refused for its size (by the producer or the broker) can never be
+// delivered: it is logged as an error naming its key and dropped, not
+// retried and not a failure of the flush, so that one oversized document or
+// alert does not stop every later one (an alert stays in the store's log).
+//
 // Ownership: the caller owns the producer; the destructor flushes for up to
 // 5 s and destroys the handle. Threads: thread-compatible, one thread
 // produces and flushes. Errors: Status (InvalidArgument for a bad setting,

@@ -143,6 +143,53 @@ TEST_F(KafkaSinks, AlertsTopicGetsTheExpectedKeysOnceEach) {
   EXPECT_EQ(ReadTopic(bootstrap_, alerts).size(), expected.size());
 }
 
+// A document whose JSON is over the broker's limit (1 MB by default) while
+// its line was within --max-record-bytes: the broker will never take its
+// tagged message. That one is said and dropped; the rest of the batch is
+// published (they were lost with it), the run ends 0 (it ended 1, and the
+// producer's own limit refused it before the broker's), and the next run
+// starts clean. Alerts and dead letters go through the same producer.
+TEST_F(KafkaSinks, AMessageTheBrokerRefusesForItsSizeDoesNotHoldUpTheOthers) {
+  TempDir tmp;
+  const std::string rules = WriteRules(tmp);
+  auto lines = FixtureLines();
+  const auto keys = KeysOf(lines);
+  std::string big_key;
+  pipeline::Decoder dec(pipeline::FormatSpec{});
+  for (auto& l : lines) {  // the first cls item naming 深圳 gets a body 1.2 MB longer
+    pipeline::Document d;
+    if (!dec.Decode(l, &d).ok() || d.key.rfind("cls:", 0) != 0 || d.body.find("深圳") == std::string::npos) continue;
+    const size_t at = l.find("\"content\":\"");
+    ASSERT_NE(at, std::string::npos);
+    l.insert(at + 11, std::string(1200000, 'x'));
+    big_key = d.key;
+    break;
+  }
+  ASSERT_FALSE(big_key.empty());
+  WriteLines(tmp.path("in.jsonl"), lines);
+  const std::string tagged = Unique("tagged"), alerts = Unique("alerts");
+  ASSERT_EQ(CreateTopic(bootstrap_, tagged, 2), "");
+  ASSERT_EQ(CreateTopic(bootstrap_, alerts, 2), "");
+  const std::string run = Newsflow() + " run -q --json --rules " + rules + " --db " + tmp.path("db") +
+                          " --max-record-bytes 4000000 --batch 32 --tagged kafka://" + bootstrap_ + "/" + tagged +
+                          " --alerts kafka://" + bootstrap_ + "/" + alerts + " --source " + tmp.path("in.jsonl");
+  auto r = RunShell(run);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(big_key), std::string::npos) << "the refused message is not named: " << r.err;
+  std::set<std::string> published;
+  for (const auto& m : ReadTopic(bootstrap_, tagged)) published.insert(m.key);
+  std::set<std::string> want = keys;
+  want.erase(big_key);
+  EXPECT_EQ(published, want);  // every other document of its batch and the batches after it
+  std::set<std::string> alerted;  // an alert carries no body: the big document's goes too
+  for (const auto& m : ReadTopic(bootstrap_, alerts)) alerted.insert(m.key);
+  EXPECT_TRUE(alerted.count(big_key));
+  // The next run has nothing pending that would stop it.
+  auto again = RunShell(run);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(testing::JsonObject::LastLine(again.out).Uint("alerts_redelivered"), 0u) << again.out;
+}
+
 // An alert Kafka does not acknowledge (the broker unreachable for longer
 // than the producer's retries) ends the run with an error (exit 1) naming
 // the alerts sink, instead of being dropped silently; the alerts stay in the
