@@ -58,10 +58,12 @@ using Clock = std::chrono::steady_clock;
 // tagged topic may not have acknowledged ("" = none).
 constexpr char kTaggedPendingMark[] = "tagged/pending";
 
-// "field `id`: expected ..." -> "field `id`"; "json: TAPE_ERROR..." -> "json: TAPE_ERROR".
+// "field `id`: expected ..." -> "field `id`"; "json: TAPE_ERROR..." -> "json: TAPE_ERROR";
+// "not a JSON object (line starts with ':')" whole (the class ends at ": ",
+// not at a colon quoted inside it).
 std::string ReasonClass(const std::string& reason) {
-  const size_t colon = reason.find(':');
-  if (colon == std::string::npos) return reason.substr(0, 40);
+  const size_t colon = reason.find(": ");
+  if (colon == std::string::npos) return reason.substr(0, 48);
   if (reason.rfind("json:", 0) == 0) {
     const size_t end = reason.find_first_of(":(.", colon + 2);
     return reason.substr(0, std::min(end, size_t{60}));

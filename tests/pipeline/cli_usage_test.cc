@@ -92,6 +92,23 @@ TEST(CliUsage, EvaluationsOverNothingAreErrors) {
   EXPECT_EQ(pairs.exit_code, 1) << pairs.err;
 }
 
+// The run summary groups dead letters by their reason's class: the text
+// before ": " (a colon quoted in the reason is part of it), and a feed's
+// first byte named in hex.
+TEST(RunSummaryReasons, DeadLettersAreGroupedByWholeReasons) {
+  TempDir tmp;
+  std::ofstream(tmp.path("in.jsonl"), std::ios::binary) << ":x\n[1]\n\xEF\xBB\xBF\xEF\xBB\xBF{}\n"
+                                                          << R"({"id":1,"ctime":"soon","content":"x"})" << "\n";
+  const auto r = RunShell(Newsflow() + " run -q --json --format cls --rules " + testing::SourcePath("rules/sets") +
+                          " --db " + tmp.path("db") + " --source " + tmp.path("in.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string summary = r.out;
+  for (const char* reason : {"\"not a JSON object (line starts with ':')\":1",
+                             "\"not a JSON object (line starts with '[')\":1",
+                             "\"not a JSON object (line starts with byte 0xEF)\":1", "\"field `time`\":1"})
+    EXPECT_NE(summary.find(reason), std::string::npos) << reason << " in " << summary;
+}
+
 TEST(CliUsage, GoodValuesAreAccepted) {
   TempDir tmp;
   const std::string db = tmp.path("db");
