@@ -112,7 +112,9 @@ int RunAlerts(const AlertsArgs& a) {
         session = now;
       }
     }
-    if (Status s = store->CatchUp(); !s.ok()) {
+    if (Status s = store->CatchUp(); s.code() == Status::Code::kUnavailable) {
+      continue;  // the store was moved or replaced: its next session opens a fresh reader (above)
+    } else if (!s.ok()) {
       std::fprintf(stderr, "newsflow alerts: %s\n", s.message().c_str());
       return 1;
     }

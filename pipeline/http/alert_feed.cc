@@ -46,15 +46,15 @@ void AlertFeed::Poll() {
         last_warning.clear();
       }
     }
-    const uint64_t generation = store_->generation();
+    uint64_t generation = store_->generation();
     std::vector<storage::StoredAlert> last;
     if (store_->Use([&](storage::Store& st) -> Status {
-                NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &last));
-                uint64_t shared = 0;
-                return TrackLog(st, generation, &shared);
-              }).ok() &&
-        !last.empty())
-      newest_ = last.front().seq;
+          generation = store_->generation();  // under the store's lock: the generation of `st`
+          NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &last));
+          uint64_t shared = 0;
+          return TrackLog(st, generation, generation, &shared);
+        }).ok())
+      newest_ = last.empty() ? 0 : last.front().seq;  // a store restored without alerts has none
     const uint64_t newest = newest_.load();
     std::vector<std::function<void()>> ready;
     lock.lock();
@@ -77,15 +77,19 @@ void AlertFeed::Poll() {
   }
 }
 
-Status AlertFeed::TrackLog(storage::Store& st, uint64_t generation, uint64_t* shared) const {
+Status AlertFeed::TrackLog(storage::Store& st, uint64_t generation, uint64_t since, uint64_t* shared) const {
   std::lock_guard lock(log_mu_);
   if (ids_generation_ != generation) {
     if (ids_generation_ != UINT64_MAX) {
       // Another store: the newest (seq, id) of the old log that the new one
       // holds at the same seq ends what they share (a restore keeps a
       // prefix of the log, a prune all of it). None: it parts before the
-      // ids kept.
+      // ids kept, and at most at the new log's end (erring low only sends
+      // alerts again).
+      std::vector<storage::StoredAlert> newest;
+      NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &newest));
       uint64_t last_shared = ids_.empty() ? 0 : ids_.front().first - 1;
+      last_shared = std::min(last_shared, newest.empty() ? uint64_t{0} : newest.front().seq);
       for (auto it = ids_.rbegin(); it != ids_.rend(); ++it) {
         std::optional<uint64_t> seq;
         NEWSFLOW_RETURN_IF_ERROR(st.AlertSeq(it->second, &seq));
@@ -95,7 +99,8 @@ Status AlertFeed::TrackLog(storage::Store& st, uint64_t generation, uint64_t* sh
         }
       }
       while (!ids_.empty() && ids_.back().first > last_shared) ids_.pop_back();
-      shared_ = last_shared;
+      switches_.emplace_back(generation, last_shared);
+      if (switches_.size() > kSwitches) switches_.erase(switches_.begin());
     }
     ids_generation_ = generation;
   }
@@ -111,7 +116,13 @@ Status AlertFeed::TrackLog(storage::Store& st, uint64_t generation, uint64_t* sh
     for (auto& a : newer) ids_.emplace_back(a.seq, std::move(a.id));
     while (ids_.size() > kLogIds) ids_.pop_front();
   } while (newer.size() == 1024);
-  *shared = shared_;
+  // A cursor that read from the store of `since`: the least of what every
+  // switch after it shared (a restore then a new writer session switch
+  // twice); none: it is at this store already.
+  *shared = UINT64_MAX;
+  for (const auto& [g, s] : switches_)
+    if (g > since) *shared = std::min(*shared, s);
+  if (*shared == UINT64_MAX) *shared = switches_.empty() || since >= generation ? UINT64_MAX : 0;
   return Status::OK();
 }
 
@@ -142,12 +153,13 @@ Status AlertFeed::StartCursor(const std::string& last_event_id, const std::strin
                               std::vector<std::string> subscriptions, AlertCursor* out, bool* unknown) {
   *unknown = false;
   out->subscriptions = std::move(subscriptions);
-  out->generation = store_->generation();
   return store_->Use([&](storage::Store& st) -> Status {
+    out->generation = store_->generation();  // under the store's lock: the generation of `st`
     std::vector<storage::StoredAlert> last;
     NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &last));
     const uint64_t newest = last.empty() ? 0 : last.front().seq;
     out->after_seq = newest;
+    if (!last.empty()) out->recent_ids.push_back(last.front().id);  // where it starts, by id too
     if (!last_event_id.empty()) {
       std::optional<uint64_t> seq;
       NEWSFLOW_RETURN_IF_ERROR(st.AlertSeq(last_event_id, &seq));
@@ -163,6 +175,10 @@ Status AlertFeed::StartCursor(const std::string& last_event_id, const std::strin
       if (ec != std::errc() || end != after_seq.data() + after_seq.size())
         return Status::InvalidArgument("after_seq must be a whole number, got '" + after_seq + "'");
       out->after_seq = v;
+      out->recent_ids.clear();
+      std::vector<storage::StoredAlert> at;  // the alert at after_seq, if the log holds it
+      if (v > 0) NEWSFLOW_RETURN_IF_ERROR(st.Alerts(v - 1, 1, &at));
+      if (!at.empty() && at.front().seq == v) out->recent_ids.push_back(at.front().id);
     }
     return Status::OK();
   });
@@ -171,7 +187,9 @@ Status AlertFeed::StartCursor(const std::string& last_event_id, const std::strin
 Status AlertFeed::ReadFrames(AlertCursor* cursor, size_t max, std::string* frames, bool* more) const {
   std::vector<storage::StoredAlert> alerts;
   NEWSFLOW_RETURN_IF_ERROR(store_->Use([&](storage::Store& st) -> Status {
-    if (const uint64_t generation = store_->generation(); generation != cursor->generation) {
+    const uint64_t generation = store_->generation();
+    if (cursor->generation_read == 0) cursor->generation_read = cursor->generation;
+    if (generation != cursor->generation) {
       // Another store (see the header): find the cursor's place in its log.
       cursor->generation = generation;
       std::optional<uint64_t> seq;
@@ -181,10 +199,11 @@ Status AlertFeed::ReadFrames(AlertCursor* cursor, size_t max, std::string* frame
         cursor->after_seq = *seq;
       } else {
         uint64_t shared = 0;
-        NEWSFLOW_RETURN_IF_ERROR(TrackLog(st, generation, &shared));
+        NEWSFLOW_RETURN_IF_ERROR(TrackLog(st, generation, cursor->generation_read, &shared));
         cursor->after_seq = std::min(cursor->after_seq, shared);
       }
     }
+    cursor->generation_read = generation;
     return st.Alerts(cursor->after_seq, max, &alerts);
   }));
   *more = alerts.size() == max;

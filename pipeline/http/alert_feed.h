@@ -41,6 +41,7 @@ struct AlertCursor {
   // most kRecentIds: where the cursor is in another store's log.
   static constexpr size_t kRecentIds = 256;
   std::deque<std::string> recent_ids;
+  uint64_t generation_read = 0;            // the generation it last read from (0: `generation`)
   uint64_t generation = 0;                 // SharedStore::generation() of the store it was read from
   std::vector<std::string> subscriptions;  // names; empty = every alert
 };
@@ -87,16 +88,19 @@ class AlertFeed {
  private:
   void Poll();
   // Follows the log of the store of `generation` in ids_ (the caller holds
-  // the store); when that is another store than ids_ was read from, first
-  // finds the last seq both logs share (shared_). Returns it for
-  // `generation`.
-  Status TrackLog(storage::Store& st, uint64_t generation, uint64_t* shared) const;
+  // that store); when that is another store than ids_ was read from, first
+  // finds the last seq both logs share (a switch). *shared: for a cursor
+  // that last read from the store of `since`, the least seq the switches
+  // after it shared (UINT64_MAX: none since).
+  Status TrackLog(storage::Store& st, uint64_t generation, uint64_t since, uint64_t* shared) const;
 
   static constexpr size_t kLogIds = 4096;
+  static constexpr size_t kSwitches = 64;
   mutable std::mutex log_mu_;
   mutable std::deque<std::pair<uint64_t, std::string>> ids_;  // (seq, id), ascending; guarded by log_mu_
   mutable uint64_t ids_generation_ = UINT64_MAX;              // of ids_; UINT64_MAX: none read yet
-  mutable uint64_t shared_ = 0;                               // for ids_generation_
+  // (generation, last shared seq) of the last kSwitches store switches; guarded by log_mu_
+  mutable std::vector<std::pair<uint64_t, uint64_t>> switches_;
 
   const SharedStore* store_;
   const bool catch_up_;

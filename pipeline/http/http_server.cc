@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <array>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -87,19 +88,24 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnRead(beast::error_code ec) {
+    // Refused before the request was read to its end: the rest is drained
+    // after the answer (Close), or the client would see a reset instead.
     if (ec == http::error::body_limit) {
       HttpResponse res = HttpResponse::Error(413, fmt::format("the body is larger than {} bytes", kMaxBody));
+      drain_before_close_ = true;
       return Write(std::move(res), false, false);
     }
     if (ec == http::error::header_limit) {
       HttpResponse res =
           HttpResponse::Error(431, fmt::format("the request line and headers are larger than {} bytes", kMaxHead));
+      drain_before_close_ = true;
       return Write(std::move(res), false, false);
     }
     // A request Beast could not parse gets a reason; the client may be a
     // script that would otherwise see only a closed connection.
     if (ec && ec.category() == beast::http::make_error_code(http::error::bad_method).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      drain_before_close_ = true;
       return Write(HttpResponse::Error(400, "malformed request: " + ec.message()), false, false);
     }
     if (ec) return Close();  // end of stream, timeout, reset
@@ -140,9 +146,22 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ignored;
+    if (drain_before_close_) {  // the answer is sent: read what the client still sends, then close
+      drain_before_close_ = false;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.expires_after(std::chrono::seconds(2));
+      return Drain();
+    }
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.socket().close(ignored);
     keepalive_.reset();
+  }
+
+  void Drain() {
+    stream_.async_read_some(net::buffer(drain_buf_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Close();  // the client's end, a reset or the 2 s limit
+      self->Drain();
+    });
   }
 
   // ---- the alert stream (SSE) ------------------------------------------------------------
@@ -269,6 +288,8 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpServer::Impl* server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  bool drain_before_close_ = false;  // a request refused before it was read whole
+  std::array<char, 4096> drain_buf_{};
   // Stream state (touched on the session's strand only).
   AlertCursor cursor_;
   bool streaming_ = false, writing_ = false, pump_again_ = false, waiter_pending_ = false;

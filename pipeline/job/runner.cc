@@ -158,11 +158,13 @@ class Job {
     if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions());
     if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
     if (!o_.tagged.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenKafkaTaggedSink(o_.tagged, &tagged_));
+    // What an earlier run stored but its sinks never acknowledged, before
+    // the consumer joins (a slow broker here would delay its first poll).
+    NEWSFLOW_RETURN_IF_ERROR(RedeliverPending());
+    NEWSFLOW_RETURN_IF_ERROR(RepublishTagged());
     if (kafka) NEWSFLOW_RETURN_IF_ERROR(OpenKafka());
     NEWSFLOW_RETURN_IF_ERROR(Resume());
     WarnIfReloadsCannotLint();
-    NEWSFLOW_RETURN_IF_ERROR(RedeliverPending());
-    NEWSFLOW_RETURN_IF_ERROR(RepublishTagged());
     NEWSFLOW_RETURN_IF_ERROR(latency_.Open(o_.latency_out));
     if (metrics_) {
       metrics_->SetRulesetVersion(tagger_->version());

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 
 #include "pipeline/log/kafka_log.h"
@@ -19,6 +20,10 @@ struct KafkaProducer::State {
   std::string first_error;  // first delivery error since the last Flush()
   uint64_t failed = 0;
   int message_timeout_ms = 30000;
+  // batch.size: a message at least this long travels in a record batch of
+  // its own, so a size refusal of it is about the message itself; a
+  // shorter one may have been refused for the batch it was in.
+  size_t batch_bytes = 1000000;
   std::atomic<bool> id_assigned{false};  // from statistics, when enabled
 
   static int OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
@@ -32,7 +37,7 @@ struct KafkaProducer::State {
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* s = static_cast<State*>(opaque);
     if (!m->err) return;
-    if (TooLarge(m->err)) {  // no retry will ever take it: said, counted, not a failure of the batch
+    if (TooLarge(m->err) && m->len >= s->batch_bytes) {  // no retry will ever take it: said, not a failure
       Refused(rd_kafka_topic_name(m->rkt), m->key ? std::string_view(static_cast<const char*>(m->key), m->key_len)
                                                   : std::string_view("(null)"),
               m->len, m->err);
@@ -96,6 +101,7 @@ Status KafkaProducer::Open(const std::string& brokers, const std::map<std::strin
     }
   }
   p->state_->message_timeout_ms = std::atoi(all["message.timeout.ms"].c_str());
+  if (auto it = all.find("batch.size"); it != all.end()) p->state_->batch_bytes = std::strtoull(it->second.c_str(), nullptr, 10);
   rd_kafka_conf_set_opaque(conf, p->state_.get());
   rd_kafka_conf_set_dr_msg_cb(conf, &State::OnDelivery);
   rd_kafka_conf_set_error_cb(conf, &State::OnError);

@@ -8,10 +8,13 @@
 // Settings given to Open() override these.
 //
 // message.max.bytes is 16 MiB, so that the broker's limit decides. A message
-// refused for its size (by the producer or the broker) can never be
-// delivered: it is logged as an error naming its key and dropped, not
-// retried and not a failure of the flush, so that one oversized document or
-// alert does not stop every later one (an alert stays in the store's log).
+// refused for its size can never be delivered: by the producer, or by the
+// broker when it travelled in a record batch of its own (at least
+// batch.size long; a shorter one may have been refused for its batch, a
+// failure as any other). It is logged as an error naming its key and
+// dropped, not retried and not a failure of the flush, so that one
+// oversized document or alert does not stop every later one (an alert
+// stays in the store's log).
 //
 // Ownership: the caller owns the producer; the destructor flushes for up to
 // 5 s and destroys the handle. Threads: thread-compatible, one thread

@@ -117,7 +117,7 @@ def read_ids(sock, seconds):
         sock.settimeout(max(0.05, deadline - time.time()))
         try:
             chunk = sock.recv(65536)
-        except socket.timeout:
+        except (socket.timeout, ConnectionResetError):
             break
         if not chunk:
             break
