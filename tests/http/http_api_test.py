@@ -40,6 +40,8 @@ import urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 
 BIN, SRC = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nf_check import check, cli, fail  # noqa: E402
 FEEDS = ("cls", "eastmoney", "ths")
 SUBS = """subscriptions:
   - name: ai-desk
@@ -49,20 +51,6 @@ SUBS = """subscriptions:
 """
 
 
-def fail(msg):
-    sys.exit("FAIL: " + msg)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-
-
-def cli(*args):
-    r = subprocess.run([BIN, *args], capture_output=True)
-    if r.returncode != 0:
-        fail(f"newsflow {' '.join(args)} exited {r.returncode}: {r.stderr.decode(errors='replace')}")
-    return r.stdout.decode()
 
 
 def fixture_lines():

@@ -25,27 +25,14 @@ import tempfile
 import time
 
 BIN, SRC = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nf_check import check, cli, fail  # noqa: E402
 SUBS = """subscriptions:
   - name: sz
     any: [region:shenzhen]
 """
 
 
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-
-
-def cli(*args):
-    r = subprocess.run([BIN, *args], capture_output=True)
-    if r.returncode != 0:
-        fail(f"newsflow {' '.join(args)} exited {r.returncode}: {r.stderr.decode(errors='replace')}")
-    return r.stdout.decode()
 
 
 def item(i, t, title, body):
