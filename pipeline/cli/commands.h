@@ -15,9 +15,6 @@
 
 namespace newsflow::cli {
 
-// For counts and sizes held in 64-bit unsigned types: digits only, no sign,
-// no exponent, at most 2^64-1 (CLI11 alone wraps "-1" to 2^64-1 and
-// saturates a larger number). Fails the parse: exit 2.
 // For real-valued options: a finite number from `lo` to `hi`. CLI::Range
 // alone lets "nan" through (every comparison with NaN is false). Fails the
 // parse: exit 2.
@@ -33,6 +30,9 @@ inline CLI::Validator FiniteRange(double lo, double hi) {
       "FLOAT");
 }
 
+// For counts and sizes held in 64-bit unsigned types: digits only, no sign,
+// no exponent, at most 2^64-1 (CLI11 alone wraps "-1" to 2^64-1 and
+// saturates a larger number). Fails the parse: exit 2.
 inline CLI::Validator UnsignedNumber() {
   return CLI::Validator(
       [](std::string& s) -> std::string {

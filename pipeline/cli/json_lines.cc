@@ -5,6 +5,8 @@
 
 #include <fstream>
 
+#include "pipeline/decode/decoder.h"
+
 namespace newsflow::cli {
 
 Status ForEachJsonLine(const std::string& path, const std::function<Status(simdjson::dom::element)>& fn) {
@@ -13,7 +15,7 @@ Status ForEachJsonLine(const std::string& path, const std::function<Status(simdj
   simdjson::dom::parser parser;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
-    if (n == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a byte order mark (RFC 8259, 8.1)
+    if (n == 1 && line.starts_with(pipeline::kUtf8Bom)) line.erase(0, pipeline::kUtf8Bom.size());
     if (line.empty()) continue;
     simdjson::dom::element e;
     Status s = Status::OK();

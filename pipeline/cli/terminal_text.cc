@@ -1,6 +1,8 @@
 // terminal_text.cc — see terminal_text.h.
 #include "terminal_text.h"
 
+#include "pipeline/decode/control_char.h"
+
 namespace newsflow::cli {
 
 std::string TerminalText(std::string_view text) {
@@ -9,7 +11,7 @@ std::string TerminalText(std::string_view text) {
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7F) {
+    if (pipeline::IsAsciiControl(c)) {
       out += kReplacement;
     } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
                static_cast<unsigned char>(text[i + 1]) <= 0x9F) {

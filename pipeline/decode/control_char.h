@@ -16,12 +16,13 @@
 
 namespace newsflow::pipeline {
 
+// U+0000-U+001F or U+007F.
+inline bool IsAsciiControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
 // The offset of the first control character in `s`, if any.
 inline std::optional<size_t> FirstControlChar(std::string_view s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) return i;
-  }
+  for (size_t i = 0; i < s.size(); ++i)
+    if (IsAsciiControl(static_cast<unsigned char>(s[i]))) return i;
   return std::nullopt;
 }
 

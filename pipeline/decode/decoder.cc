@@ -27,7 +27,6 @@ namespace {
 namespace dom = simdjson::dom;
 
 enum Slot : int { kId, kTime, kTitle, kBody, kBodyFallback, kUrl, kLevel, kStocks, kNumSlots };
-constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 constexpr const char* kSlotNames[kNumSlots] = {"id", "time", "title", "body", "body_fallback", "url", "level", "stocks"};
 
 const char* TypeName(dom::element_type t) {
@@ -425,8 +424,7 @@ struct Decoder::Impl {
 
   Status Decode(std::string_view line, Document* d) {
     Reset(d);
-    // A UTF-8 byte order mark (a Windows export's first line) is not part
-    // of the JSON text (RFC 8259, 8.1: a parser may ignore it).
+    // A Windows export's first line starts with a byte order mark.
     if (line.starts_with(kUtf8Bom)) line.remove_prefix(kUtf8Bom.size());
     NEWSFLOW_RETURN_IF_ERROR(CheckRawLine(line));
     if (kind == FormatSpec::Kind::kTagged) return TaggedRefused();

@@ -17,6 +17,10 @@
 
 namespace newsflow::pipeline {
 
+// A UTF-8 byte order mark: not part of a JSON text (RFC 8259, 8.1: a parser
+// may ignore it), so a line that starts with one is read without it.
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
 // Which field map(s) a decoder uses.
 struct FormatSpec {
   // kTagged: newsflow's own tagged documents (--tagged), read by the job's
