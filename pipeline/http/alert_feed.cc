@@ -47,14 +47,13 @@ void AlertFeed::Poll() {
       }
     }
     uint64_t generation = store_->generation();
-    std::vector<storage::StoredAlert> last;
+    uint64_t newest_seq = 0;
     if (store_->Use([&](storage::Store& st) -> Status {
           generation = store_->generation();  // under the store's lock: the generation of `st`
-          NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &last));
           uint64_t shared = 0;
-          return TrackLog(st, generation, generation, &shared);
+          return TrackLog(st, generation, generation, &shared, &newest_seq);
         }).ok())
-      newest_ = last.empty() ? 0 : last.front().seq;  // a store restored without alerts has none
+      newest_ = newest_seq;  // 0 for a store restored without alerts
     const uint64_t newest = newest_.load();
     std::vector<std::function<void()>> ready;
     lock.lock();
@@ -77,7 +76,12 @@ void AlertFeed::Poll() {
   }
 }
 
-Status AlertFeed::TrackLog(storage::Store& st, uint64_t generation, uint64_t since, uint64_t* shared) const {
+Status AlertFeed::TrackLog(storage::Store& st, uint64_t generation, uint64_t since, uint64_t* shared,
+                           uint64_t* newest_seq) const {
+  std::vector<storage::StoredAlert> newest;
+  NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &newest));
+  const uint64_t newest_now = newest.empty() ? 0 : newest.front().seq;
+  if (newest_seq) *newest_seq = newest_now;
   std::lock_guard lock(log_mu_);
   if (ids_generation_ != generation) {
     if (ids_generation_ != UINT64_MAX) {
@@ -86,10 +90,7 @@ Status AlertFeed::TrackLog(storage::Store& st, uint64_t generation, uint64_t sin
       // prefix of the log, a prune all of it). None: it parts before the
       // ids kept, and at most at the new log's end (erring low only sends
       // alerts again).
-      std::vector<storage::StoredAlert> newest;
-      NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &newest));
-      uint64_t last_shared = ids_.empty() ? 0 : ids_.front().first - 1;
-      last_shared = std::min(last_shared, newest.empty() ? uint64_t{0} : newest.front().seq);
+      uint64_t last_shared = std::min(ids_.empty() ? 0 : ids_.front().first - 1, newest_now);
       for (auto it = ids_.rbegin(); it != ids_.rend(); ++it) {
         std::optional<uint64_t> seq;
         NEWSFLOW_RETURN_IF_ERROR(st.AlertSeq(it->second, &seq));
@@ -106,11 +107,7 @@ Status AlertFeed::TrackLog(storage::Store& st, uint64_t generation, uint64_t sin
   }
   // Then the ids the log has gained, the last kLogIds of them.
   std::vector<storage::StoredAlert> newer;
-  uint64_t from = 0;
-  if (ids_.empty()) {
-    NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &newer));
-    if (!newer.empty() && newer.front().seq > kLogIds) from = newer.front().seq - kLogIds;
-  }
+  const uint64_t from = newest_now > kLogIds ? newest_now - kLogIds : 0;
   do {
     NEWSFLOW_RETURN_IF_ERROR(st.Alerts(ids_.empty() ? from : ids_.back().first, 1024, &newer));
     for (auto& a : newer) ids_.emplace_back(a.seq, std::move(a.id));
@@ -157,15 +154,14 @@ Status AlertFeed::StartCursor(const std::string& last_event_id, const std::strin
     out->generation = store_->generation();  // under the store's lock: the generation of `st`
     std::vector<storage::StoredAlert> last;
     NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &last));
-    const uint64_t newest = last.empty() ? 0 : last.front().seq;
-    out->after_seq = newest;
-    if (!last.empty()) out->recent_ids.push_back(last.front().id);  // where it starts, by id too
+    out->after_seq = last.empty() ? 0 : last.front().seq;
+    std::string start_id = last.empty() ? "" : last.front().id;  // where it starts, by id too (ReadFrames)
     if (!last_event_id.empty()) {
       std::optional<uint64_t> seq;
       NEWSFLOW_RETURN_IF_ERROR(st.AlertSeq(last_event_id, &seq));
       if (seq) {
         out->after_seq = *seq;
-        out->recent_ids.push_back(last_event_id);
+        start_id = last_event_id;
       } else {
         *unknown = true;
       }
@@ -175,11 +171,11 @@ Status AlertFeed::StartCursor(const std::string& last_event_id, const std::strin
       if (ec != std::errc() || end != after_seq.data() + after_seq.size())
         return Status::InvalidArgument("after_seq must be a whole number, got '" + after_seq + "'");
       out->after_seq = v;
-      out->recent_ids.clear();
       std::vector<storage::StoredAlert> at;  // the alert at after_seq, if the log holds it
       if (v > 0) NEWSFLOW_RETURN_IF_ERROR(st.Alerts(v - 1, 1, &at));
-      if (!at.empty() && at.front().seq == v) out->recent_ids.push_back(at.front().id);
+      start_id = !at.empty() && at.front().seq == v ? at.front().id : "";
     }
+    if (!start_id.empty()) out->recent_ids.push_back(std::move(start_id));
     return Status::OK();
   });
 }
@@ -199,7 +195,7 @@ Status AlertFeed::ReadFrames(AlertCursor* cursor, size_t max, std::string* frame
         cursor->after_seq = *seq;
       } else {
         uint64_t shared = 0;
-        NEWSFLOW_RETURN_IF_ERROR(TrackLog(st, generation, cursor->generation_read, &shared));
+        NEWSFLOW_RETURN_IF_ERROR(TrackLog(st, generation, cursor->generation_read, &shared, nullptr));
         cursor->after_seq = std::min(cursor->after_seq, shared);
       }
     }

@@ -91,8 +91,10 @@ class AlertFeed {
   // that store); when that is another store than ids_ was read from, first
   // finds the last seq both logs share (a switch). *shared: for a cursor
   // that last read from the store of `since`, the least seq the switches
-  // after it shared (UINT64_MAX: none since).
-  Status TrackLog(storage::Store& st, uint64_t generation, uint64_t since, uint64_t* shared) const;
+  // after it shared (UINT64_MAX: none since). *newest_seq (may be null):
+  // the log's newest seq (0: none).
+  Status TrackLog(storage::Store& st, uint64_t generation, uint64_t since, uint64_t* shared,
+                  uint64_t* newest_seq) const;
 
   static constexpr size_t kLogIds = 4096;
   static constexpr size_t kSwitches = 64;
