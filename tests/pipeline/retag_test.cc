@@ -63,6 +63,19 @@ std::unique_ptr<storage::Store> OpenStore(const std::string& db) {
   return store;
 }
 
+// `in` stored into `db` with `rules`, then the extra rule added to `rules`
+// (what a retag then changes), and the store opened read-write; null if the
+// run failed.
+std::unique_ptr<storage::Store> StoredBeforeTheExtraRule(const std::string& in, const std::string& rules,
+                                                         const std::string& db) {
+  if (!RunInto(in, rules, db)) {
+    ADD_FAILURE() << "run into " << db << " failed";
+    return nullptr;
+  }
+  AddExtraRule(rules);
+  return OpenStore(db);
+}
+
 // Retag options over `rules` in batches of `batch`.
 RetagOptions RetagWith(const std::string& rules, size_t batch) {
   RetagOptions o;
@@ -188,9 +201,7 @@ TEST(Retag, ARunningWriterDoesTheRetagBesideItsIngest) {
 TEST(Retag, AWithdrawnRetagStopsAfterItsBatchAndTheNextResumes) {
   TempDir tmp;
   const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db");
-  ASSERT_TRUE(RunInto(in, rules, db));
-  AddExtraRule(rules);
-  std::unique_ptr<storage::Store> store = OpenStore(db);
+  std::unique_ptr<storage::Store> store = StoredBeforeTheExtraRule(in, rules, db);
   ASSERT_TRUE(store);
   RetagOptions o = RetagWith(rules, 40);
   int asked = 0;
@@ -220,9 +231,7 @@ TEST(Retag, AWithdrawnRetagStopsAfterItsBatchAndTheNextResumes) {
 TEST(Retag, AnInterruptedRelativeRangeResumesThoughItsTimesMoved) {
   TempDir tmp;
   const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db");
-  ASSERT_TRUE(RunInto(in, rules, db));
-  AddExtraRule(rules);
-  std::unique_ptr<storage::Store> store = OpenStore(db);
+  std::unique_ptr<storage::Store> store = StoredBeforeTheExtraRule(in, rules, db);
   ASSERT_TRUE(store);
   RetagOptions o = RetagWith(rules, 50);
   o.range_name = "36500d/-/-";
@@ -263,9 +272,8 @@ TEST(Retag, AnInterruptedRelativeRangeResumesThoughItsTimesMoved) {
 TEST(Retag, AnInterruptedRetagWithOtherRulesStartsOver) {
   TempDir tmp;
   const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db"), fresh = tmp.path("fresh");
-  ASSERT_TRUE(RunInto(in, rules, db));
-  AddExtraRule(rules);  // the first retag's rules: the shipped set and the extra rule
-  std::unique_ptr<storage::Store> store = OpenStore(db);
+  // The first retag's rules: the shipped set and the extra rule.
+  std::unique_ptr<storage::Store> store = StoredBeforeTheExtraRule(in, rules, db);
   ASSERT_TRUE(store);
   RetagOptions o = RetagWith(rules, 50);
   std::atomic<bool> stop{true};  // stops after the first batch
