@@ -433,6 +433,7 @@ class Job {
   Status WriteAll() {
     BoundedQueue<Batch>& input = story_thread_.joinable() ? storied_ : out_;
     Status fatal = ForEachInSourceOrder(input, [this](Batch&& b) {
+      HoldWhileTestFileExists();
       const Status s = WriteOne(b);
       MarkStored(s.ok() ? b.seq + 1 : 0, !s.ok());
       if (s.ok()) {  // stored: the summary counts it
@@ -1021,6 +1022,17 @@ class Job {
     return v != nullptr ? std::strtoull(v, nullptr, 10) : 0;
   }();
   uint64_t tagged_batches_ = 0;
+  // Test hook: NEWSFLOW_TEST_HOLD_WRITES_FILE=PATH holds the writer before
+  // each batch while PATH exists, so that a Kafka source's backlog fills and
+  // pauses its partitions on cue (tests/kafka/group_test.cc).
+  const std::string hold_writes_file_ = [] {
+    const char* v = std::getenv("NEWSFLOW_TEST_HOLD_WRITES_FILE");
+    return v != nullptr ? std::string(v) : std::string();
+  }();
+  void HoldWhileTestFileExists() const {
+    while (!hold_writes_file_.empty() && access(hold_writes_file_.c_str(), F_OK) == 0 && !Stopped())
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   const Clock::time_point t0_ = Clock::now();
   const bool show_progress_ = o_.progress && isatty(2);
   Clock::time_point last_progress_ = Clock::now();

@@ -540,6 +540,8 @@ void KafkaSource::SetPaused(bool paused) {
       }
     }
   }
+  if (paused != paused_)
+    LogDebug("kafka", fmt::format("{} {} partitions", paused ? "paused" : "resumed", list->cnt));
   paused_ = paused;
 }
 
@@ -691,7 +693,13 @@ void KafkaSource::Assign(rd_kafka_topic_partition_list_t* parts) {
     ever_assigned_ = true;
     hold_commits_ = false;
   }
+  // librdkafka keeps a partition's pause flag across revoke and re-assign
+  // (its issues #1849, #2190): a partition this member paused, lost while
+  // paused and got back later would otherwise stay paused for good, since
+  // SetPaused(false) only resumes the assignment of its time. So every
+  // grant gets the member's present state, both ways.
   if (paused_ || stopping_) rd_kafka_pause_partitions(rk_, parts);
+  else rd_kafka_resume_partitions(rk_, parts);
   cv_.notify_all();
   LogInfo("kafka", "assigned " + PartsText(parts, true));
 }
@@ -716,6 +724,9 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
       }
     }
     // Every batch handed out must be stored before the partitions go.
+    if (committed_ < handed_out_)
+      LogDebug("kafka", fmt::format("revoking {}: waiting for {} batches to be stored", PartsText(parts, false),
+                                    handed_out_ - committed_));
     const auto deadline = Clock::now() + std::chrono::seconds(30);
     while (committed_ < handed_out_ && !closing_ && !abort_.load() && Clock::now() < deadline)
       cv_.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(100)));

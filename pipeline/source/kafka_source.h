@@ -78,7 +78,11 @@
 // heartbeat and max.poll.interval.ms are honoured however slow the writer is.
 // When the messages read but not yet stored exceed `inflight` (or
 // `inflight.mb`), every assigned partition is paused; they resume when the
-// backlog falls to half. librdkafka's prefetch is capped too
+// backlog falls to half. A partition granted by a rebalance gets the
+// member's state of the moment, paused or not (librdkafka keeps a
+// partition's own pause flag across a revoke, so a partition lost while
+// paused and granted back later would otherwise never be read again).
+// librdkafka's prefetch is capped too
 // (queued.max.messages.kbytes=32768, fetch.max.bytes=16 MiB), so memory is
 // bounded whatever the backlog in the topic.
 //

@@ -87,6 +87,63 @@ TEST_P(KafkaGroup, TwoConsumersSplitPartitionsThenOneLeavesCleanly) {
 INSTANTIATE_TEST_SUITE_P(Strategies, KafkaGroup, ::testing::Values("range", "cooperative-sticky"),
                          [](const auto& info) { return std::string(info.param[0] == 'c' ? "Cooperative" : "Eager"); });
 
+// librdkafka keeps a partition's pause flag across a revoke: a member whose
+// backlog paused its partitions when a rebalance took some of them away must
+// read them again when they come back (librdkafka issues #1849, #2190). A's
+// writer is held (test hook) until its backlog paused its partitions and B's
+// join revokes them; B leaves once the first messages are stored, and A must
+// then read every partition to its end.
+TEST_F(KafkaTest, APartitionRevokedWhilePausedIsReadWhenItComesBack) {
+  TempDir tmp;
+  const std::string rules = WriteRules(tmp);
+  const auto lines = FixtureLines();
+  const auto keys = KeysOf(lines);
+  const std::vector<std::string> first(lines.begin(), lines.begin() + 200), rest(lines.begin() + 200, lines.end());
+  WriteLines(tmp.path("first.jsonl"), first);
+  WriteLines(tmp.path("rest.jsonl"), rest);
+  const std::string topic = Unique("grppause"), group = Unique("g");
+  ASSERT_EQ(CreateTopic(bootstrap_, topic, 4), "");
+  const std::string db_a = tmp.path("db-a"), db_b = tmp.path("db-b"), hold = tmp.path("hold");
+  WriteLines(hold, {});
+  Process a("env NEWSFLOW_LOG_LEVEL=debug NEWSFLOW_TEST_HOLD_WRITES_FILE=" + hold + " " +
+                RunKafkaCmd(bootstrap_, topic, "group=" + group + "&inflight=8", rules, db_a, "--batch 4"),
+            tmp.path("a.out"), tmp.path("a.err"));
+  ASSERT_TRUE(WaitFor([&] { return !StderrAssigned(a).empty() || !a.Running(); }, 30000)) << a.Stderr();
+  auto p1 = RunShell(ProduceCmd(bootstrap_, topic, tmp.path("first.jsonl")));
+  ASSERT_EQ(p1.exit_code, 0) << p1.err;
+  // A's backlog is full and its partitions paused: nothing can be stored.
+  ASSERT_TRUE(WaitFor([&] { return a.Stderr().find("kafka: paused 4 partitions") != std::string::npos; }, 30000))
+      << a.Stderr();
+  EXPECT_EQ(DocCount(db_a), 0u);
+
+  Process b(RunKafkaCmd(bootstrap_, topic, "group=" + group, rules, db_b, "--batch 4"), tmp.path("b.out"),
+            tmp.path("b.err"));
+  // B's join makes A revoke while paused; the revoke waits for A's writer.
+  ASSERT_TRUE(WaitFor([&] { return a.Stderr().find("kafka: revoking ") != std::string::npos || !a.Running(); }, 30000))
+      << a.Stderr();
+  std::remove(hold.c_str());
+  ASSERT_TRUE(WaitFor([&] { return !StderrAssigned(b).empty() || !b.Running(); }, 30000)) << b.Stderr();
+  ASSERT_TRUE(WaitFor([&] { return DocCount(db_a) + DocCount(db_b) >= first.size(); }, 60000))
+      << a.Stderr() << b.Stderr();
+
+  // B leaves: A gets B's partitions back, among them partitions it paused.
+  b.Signal(SIGTERM);
+  ASSERT_EQ(b.Wait(10000), 0) << b.Stderr();
+  auto p2 = RunShell(ProduceCmd(bootstrap_, topic, tmp.path("rest.jsonl")));
+  ASSERT_EQ(p2.exit_code, 0) << p2.err;
+  const auto union_keys = [&] {
+    auto ka = ReadDb(db_a).keys, kb = ReadDb(db_b).keys;
+    ka.insert(kb.begin(), kb.end());
+    return ka;
+  };
+  EXPECT_TRUE(WaitFor([&] { return union_keys().size() >= keys.size() || !a.Running(); }, 60000))
+      << union_keys().size() << " of " << keys.size() << " keys stored\n" << a.Stderr();
+  a.Signal(SIGTERM);
+  ASSERT_EQ(a.Wait(10000), 0) << a.Stderr();
+  EXPECT_EQ(union_keys(), keys);
+  EXPECT_EQ(CommittedOffsets(bootstrap_, group, topic), EndOffsets(bootstrap_, topic));
+}
+
 // A member killed with -9: its partitions move to the survivor after the
 // session timeout; the union of the DBs still holds every record.
 TEST_F(KafkaTest, GroupMemberKilledNothingLostInTheUnion) {
