@@ -1065,11 +1065,11 @@ Status RunOptions::Validate() const {
     return Status::InvalidArgument("--tagged must be kafka://HOST:PORT/TOPIC, got '" + tagged + "'");
   if (!dead_letter.empty() && !IsKafkaUri(dead_letter))
     return Status::InvalidArgument("--dead-letter must be kafka://HOST:PORT/TOPIC, got '" + dead_letter + "'");
-  for (const std::string* uri : {&source, &alerts, &dead_letter, &tagged}) {
-    if (!IsKafkaUri(*uri)) continue;
-    KafkaUri parsed;
-    if (Status s = ParseKafkaUri(*uri, &parsed); !s.ok()) return s;
-  }
+  // Kafka addresses and their settings are usage errors before anything opens.
+  if (IsKafkaUri(source)) NEWSFLOW_RETURN_IF_ERROR(CheckKafkaSourceUri(source));
+  if (IsKafkaUri(alerts)) NEWSFLOW_RETURN_IF_ERROR(CheckKafkaSinkUri(alerts, "alerts"));
+  if (!dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(CheckKafkaSinkUri(dead_letter, "dead letters"));
+  if (!tagged.empty()) NEWSFLOW_RETURN_IF_ERROR(CheckKafkaSinkUri(tagged, "tagged documents"));
   // A built-in format name is checked here; a map:FILE is loaded (and
   // checked) when the run opens.
   if (format.rfind("map:", 0) != 0) {

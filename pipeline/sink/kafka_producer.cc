@@ -79,27 +79,51 @@ struct KafkaProducer::State {
   }
 };
 
-Status KafkaProducer::Open(const std::string& brokers, const std::map<std::string, std::string>& settings,
-                           std::unique_ptr<KafkaProducer>* out) {
-  std::unique_ptr<KafkaProducer> p(new KafkaProducer());
-  p->state_ = std::make_unique<State>();
+namespace {
+
+// newsflow's producer defaults with `settings` over them, set on a new
+// librdkafka configuration (the caller destroys it, or hands it to
+// rd_kafka_new). InvalidArgument naming the first setting refused.
+Status BuildProducerConf(const std::string& brokers, const std::map<std::string, std::string>& settings,
+                         rd_kafka_conf_t** out, std::map<std::string, std::string>* all) {
+  *all = {{"bootstrap.servers", brokers}, {"client.id", "newsflow"},        {"enable.idempotence", "true"},
+          {"linger.ms", "5"},             {"message.timeout.ms", "30000"}, {"partitioner", "murmur2_random"},
+          {"log.connection.close", "false"},
+          // A stored document's JSON (body, spans) can pass librdkafka's default
+          // of 1,000,000 bytes while its line was within --max-record-bytes: let
+          // the broker's (the topic's) limit decide.
+          {"message.max.bytes", "16777216"}};
+  for (const auto& [k, v] : settings) (*all)[k] = v;
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  std::map<std::string, std::string> all = {
-      {"bootstrap.servers", brokers}, {"client.id", "newsflow"},        {"enable.idempotence", "true"},
-      {"linger.ms", "5"},             {"message.timeout.ms", "30000"}, {"partitioner", "murmur2_random"},
-      {"log.connection.close", "false"},
-      // A stored document's JSON (body, spans) can pass librdkafka's default
-      // of 1,000,000 bytes while its line was within --max-record-bytes: let
-      // the broker's (the topic's) limit decide.
-      {"message.max.bytes", "16777216"}};
-  for (const auto& [k, v] : settings) all[k] = v;
-  for (const auto& [k, v] : all) {
+  for (const auto& [k, v] : *all) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
       return Status::InvalidArgument("kafka producer: " + k + "=" + v + ": " + errstr);
     }
   }
+  *out = conf;
+  return Status::OK();
+}
+
+}  // namespace
+
+Status KafkaProducer::CheckSettings(const std::string& brokers, const std::map<std::string, std::string>& settings) {
+  rd_kafka_conf_t* conf = nullptr;
+  std::map<std::string, std::string> all;
+  NEWSFLOW_RETURN_IF_ERROR(BuildProducerConf(brokers, settings, &conf, &all));
+  rd_kafka_conf_destroy(conf);
+  return Status::OK();
+}
+
+Status KafkaProducer::Open(const std::string& brokers, const std::map<std::string, std::string>& settings,
+                           std::unique_ptr<KafkaProducer>* out) {
+  std::unique_ptr<KafkaProducer> p(new KafkaProducer());
+  p->state_ = std::make_unique<State>();
+  char errstr[512];
+  rd_kafka_conf_t* conf = nullptr;
+  std::map<std::string, std::string> all;
+  NEWSFLOW_RETURN_IF_ERROR(BuildProducerConf(brokers, settings, &conf, &all));
   p->state_->message_timeout_ms = std::atoi(all["message.timeout.ms"].c_str());
   if (auto it = all.find("batch.size"); it != all.end()) p->state_->batch_bytes = std::strtoull(it->second.c_str(), nullptr, 10);
   rd_kafka_conf_set_opaque(conf, p->state_.get());

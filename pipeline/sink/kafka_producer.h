@@ -43,6 +43,8 @@ class KafkaProducer {
   // `settings` are librdkafka properties applied after newsflow's defaults.
   static Status Open(const std::string& brokers, const std::map<std::string, std::string>& settings,
                      std::unique_ptr<KafkaProducer>* out);
+  // The settings Open() would refuse, without a handle or a broker.
+  static Status CheckSettings(const std::string& brokers, const std::map<std::string, std::string>& settings);
   ~KafkaProducer();
   KafkaProducer(const KafkaProducer&) = delete;
   KafkaProducer& operator=(const KafkaProducer&) = delete;

@@ -13,6 +13,20 @@
 namespace newsflow::pipeline {
 namespace {
 
+// A sink's kafka://BROKERS/TOPIC: one topic, only rdkafka.* parameters
+// (returned without their prefix). `what` prefixes errors.
+Status ParseSinkUri(const std::string& spec, const std::string& what, KafkaUri* uri,
+                    std::map<std::string, std::string>* settings) {
+  NEWSFLOW_RETURN_IF_ERROR(ParseKafkaUri(spec, uri).Prefixed(what));
+  if (uri->topics.size() != 1) return Status::InvalidArgument(what + ": exactly one topic expected in '" + spec + "'");
+  for (const auto& [k, v] : uri->params) {
+    if (k.rfind("rdkafka.", 0) != 0)
+      return Status::InvalidArgument(what + ": unknown parameter '" + k + "' (known: rdkafka.NAME)");
+    (*settings)[k.substr(8)] = v;
+  }
+  return Status::OK();
+}
+
 // One topic written through an idempotent producer; `what` prefixes errors.
 class TopicWriter {
  public:
@@ -20,17 +34,8 @@ class TopicWriter {
   Status Open(const std::string& spec, std::string what) {
     what_ = std::move(what);
     KafkaUri uri;
-    NEWSFLOW_RETURN_IF_ERROR(ParseKafkaUri(spec, &uri).Prefixed(what_));
-    if (uri.topics.size() != 1) {
-      return Status::InvalidArgument(what_ + ": exactly one topic expected in '" + spec + "'");
-    }
     std::map<std::string, std::string> settings;
-    for (const auto& [k, v] : uri.params) {
-      if (k.rfind("rdkafka.", 0) != 0) {
-        return Status::InvalidArgument(what_ + ": unknown parameter '" + k + "' (known: rdkafka.NAME)");
-      }
-      settings[k.substr(8)] = v;
-    }
+    NEWSFLOW_RETURN_IF_ERROR(ParseSinkUri(spec, what_, &uri, &settings));
     topic_ = uri.topics[0];
     NEWSFLOW_RETURN_IF_ERROR(KafkaProducer::Open(uri.brokers, settings, &producer_));
     // Flush waits for the producer's own message timeout, and then some.
@@ -83,6 +88,13 @@ class KafkaDeadLetterSink : public DeadLetterSink {
 };
 
 }  // namespace
+
+Status CheckKafkaSinkUri(const std::string& spec, const std::string& what) {
+  KafkaUri uri;
+  std::map<std::string, std::string> settings;
+  NEWSFLOW_RETURN_IF_ERROR(ParseSinkUri(spec, what, &uri, &settings));
+  return KafkaProducer::CheckSettings(uri.brokers, settings).Prefixed(what);
+}
 
 Status OpenKafkaAlertSink(const std::string& spec, std::unique_ptr<AlertSink>* out) {
   TopicWriter w;

@@ -82,6 +82,8 @@ class KafkaSource : public Source {
  public:
   ~KafkaSource() override;
   Status Init(const KafkaSourceOptions& o);
+  Status Configure(const std::string& uri_text, const KafkaConsumerTuning& tuning, KafkaUri* uri,
+                   struct ConfBuilder* conf);
   Status ApplyParam(const std::string& k, const std::string& v, struct ConfBuilder* conf);
 
   bool Next(Batch* batch) override;
@@ -319,41 +321,50 @@ Status KafkaSource::ApplyParam(const std::string& k, const std::string& v, ConfB
   return conf->status;
 }
 
-Status KafkaSource::Init(const KafkaSourceOptions& o) {
-  KafkaUri uri;
-  NEWSFLOW_RETURN_IF_ERROR(ParseKafkaUri(o.uri, &uri));
-  if (!o.lookup) return Status::InvalidArgument("kafka source: no offset lookup");
-  limits_ = o.limits;
-  lookup_ = o.lookup;
-  ext_stop_ = o.stop;
-  tuning_ = o.tuning;
+// Everything of Init() that needs no broker and no handle: the URI, its
+// parameters and the librdkafka settings they make (CheckKafkaSourceUri()
+// runs it alone, so that a mistake is a usage error before anything opens).
+Status KafkaSource::Configure(const std::string& uri_text, const KafkaConsumerTuning& tuning, KafkaUri* uri,
+                              ConfBuilder* conf) {
+  NEWSFLOW_RETURN_IF_ERROR(ParseKafkaUri(uri_text, uri));
+  tuning_ = tuning;
   max_inflight_msgs_ = tuning_.max_inflight_messages;
   max_inflight_bytes_ = tuning_.max_inflight_bytes;
   linger_ms_ = tuning_.linger_ms;
 
-  ConfBuilder conf;
-  conf.Set("bootstrap.servers", uri.brokers);
-  conf.Set("client.id", "newsflow");
-  conf.Set("enable.auto.commit", "false");
-  conf.Set("enable.auto.offset.store", "false");
-  conf.Set("enable.partition.eof", "true");
-  conf.Set("auto.offset.reset", "earliest");
+  conf->Set("bootstrap.servers", uri->brokers);
+  conf->Set("client.id", "newsflow");
+  conf->Set("enable.auto.commit", "false");
+  conf->Set("enable.auto.offset.store", "false");
+  conf->Set("enable.partition.eof", "true");
+  conf->Set("auto.offset.reset", "earliest");
   // Once a second: broker states (connected()) and consumer lag (lag()), for /ready and /metrics.
-  conf.Set("statistics.interval.ms", "1000");
+  conf->Set("statistics.interval.ms", "1000");
   // Eager by default: with librdkafka 2.0, cooperative-sticky plus manual
   // commits can lose an assignment mid-rebalance (see hold_commits_).
-  conf.Set("partition.assignment.strategy", "range");
-  conf.Set("session.timeout.ms", std::to_string(tuning_.session_timeout_ms));
-  conf.Set("heartbeat.interval.ms", std::to_string(tuning_.heartbeat_interval_ms));
+  conf->Set("partition.assignment.strategy", "range");
+  conf->Set("session.timeout.ms", std::to_string(tuning_.session_timeout_ms));
+  conf->Set("heartbeat.interval.ms", std::to_string(tuning_.heartbeat_interval_ms));
   // Bounded prefetch: the local queue holds a fixed amount whatever the backlog.
-  conf.Set("queued.max.messages.kbytes", std::to_string(tuning_.queued_max_kbytes));
-  conf.Set("queued.min.messages", std::to_string(tuning_.queued_min_messages));
-  conf.Set("fetch.max.bytes", std::to_string(tuning_.fetch_max_bytes));
-  conf.Set("receive.message.max.bytes", std::to_string(tuning_.fetch_max_bytes + 65536));
-  conf.Set("log.connection.close", "false");
-  NEWSFLOW_RETURN_IF_ERROR(conf.status);
-  for (const auto& [k, v] : uri.params) NEWSFLOW_RETURN_IF_ERROR(ApplyParam(k, v, &conf));
-  if (group_.empty()) return Status::InvalidArgument("kafka source: ?group=NAME is required in '" + o.uri + "'");
+  conf->Set("queued.max.messages.kbytes", std::to_string(tuning_.queued_max_kbytes));
+  conf->Set("queued.min.messages", std::to_string(tuning_.queued_min_messages));
+  conf->Set("fetch.max.bytes", std::to_string(tuning_.fetch_max_bytes));
+  conf->Set("receive.message.max.bytes", std::to_string(tuning_.fetch_max_bytes + 65536));
+  conf->Set("log.connection.close", "false");
+  NEWSFLOW_RETURN_IF_ERROR(conf->status);
+  for (const auto& [k, v] : uri->params) NEWSFLOW_RETURN_IF_ERROR(ApplyParam(k, v, conf));
+  if (group_.empty()) return Status::InvalidArgument("kafka source: ?group=NAME is required in '" + uri_text + "'");
+  return Status::OK();
+}
+
+Status KafkaSource::Init(const KafkaSourceOptions& o) {
+  if (!o.lookup) return Status::InvalidArgument("kafka source: no offset lookup");
+  limits_ = o.limits;
+  lookup_ = o.lookup;
+  ext_stop_ = o.stop;
+  KafkaUri uri;
+  ConfBuilder conf;
+  NEWSFLOW_RETURN_IF_ERROR(Configure(o.uri, o.tuning, &uri, &conf));
 
   rd_kafka_conf_t* c = conf.conf.get();
   rd_kafka_conf_set_opaque(c, this);
@@ -759,6 +770,13 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
 }
 
 }  // namespace
+
+Status CheckKafkaSourceUri(const std::string& uri, const KafkaConsumerTuning& tuning) {
+  KafkaSource unopened;
+  KafkaUri parsed;
+  ConfBuilder conf;
+  return unopened.Configure(uri, tuning, &parsed, &conf);
+}
 
 Status OpenKafkaSource(const KafkaSourceOptions& options, std::unique_ptr<Source>* out) {
   auto src = std::make_unique<KafkaSource>();

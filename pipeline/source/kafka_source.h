@@ -139,6 +139,10 @@ struct KafkaSourceOptions {
   KafkaConsumerTuning tuning;
 };
 
+// Checks a source URI and its parameters (librdkafka settings included)
+// without a broker or a consumer handle. InvalidArgument naming the mistake.
+Status CheckKafkaSourceUri(const std::string& uri, const KafkaConsumerTuning& tuning = {});
+
 // Creates the consumer and subscribes. InvalidArgument on a bad URI or
 // configuration; an unreachable broker is not an error (it is retried).
 Status OpenKafkaSource(const KafkaSourceOptions& options, std::unique_ptr<Source>* out);

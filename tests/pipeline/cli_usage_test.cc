@@ -56,6 +56,15 @@ TEST(CliUsage, BadValuesExitTwo) {
       run + "--dead-letter file:x",
       Newsflow() + " run -q --db " + db + " --source kafka://nohost",
       Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/t?nokv'",
+      // Kafka parameters and librdkafka settings are checked before anything opens.
+      Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/t?group=g&bogus=1'",
+      Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/t?group=g&rdkafka.no.such.prop=1'",
+      Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/t?group=g&rdkafka.session.timeout.ms=abc'",
+      Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/t'",  // no group
+      run + "--tagged 'kafka://h:1/t?rdkafka.no.such.prop=1'",
+      run + "--dead-letter 'kafka://h:1/t?rdkafka.acks=maybe'",
+      run + "--dead-letter 'kafka://h:1/t?linger=5'",  // a sink takes rdkafka.NAME only
+      run + "--alerts 'kafka://h:1/t1,t2'",  // one topic
       Newsflow() + " rules coverage --source /dev/null --top -1",
       Newsflow() + " rules coverage",                                   // neither --source nor --gold
       Newsflow() + " rules coverage --source /dev/null --gold /dev/null",  // both
