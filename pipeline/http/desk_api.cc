@@ -15,11 +15,13 @@
 #include "pipeline/decode/stock_code.h"
 #include "pipeline/http/alert_feed.h"
 #include "pipeline/http/web_assets.h"
+#include "pipeline/query/closest_ids.h"
 #include "pipeline/query/doc_position.h"
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/story_query.h"
 #include "pipeline/query/tag_buckets.h"
 #include "pipeline/sink/record_json.h"
+#include "pipeline/subscribe/subscription.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -38,6 +40,22 @@ bool ParseCount(const std::string& s, size_t* out) {
 // 503 for a store that is not open, 500 otherwise.
 HttpResponse StoreError(const Status& s) {
   return HttpResponse::Error(s.code() == Status::Code::kUnavailable ? 503 : 500, s.message());
+}
+
+// InvalidArgument naming the first of `sources` that no feed is called:
+// built in, named by the run (`named`) or the source of a stored document.
+// The desk's feed filters then answer 400, as `query --source` exits 2.
+Status CheckSources(const std::vector<std::string>& sources, const std::vector<std::string>& named,
+                    storage::Store& st) {
+  if (sources.empty()) return Status::OK();
+  const std::set<std::string> feeds = KnownFeeds(named, &st);
+  for (const auto& src : sources) {
+    if (feeds.count(src)) continue;
+    const std::vector<std::string> known(feeds.begin(), feeds.end());
+    return Status::InvalidArgument(fmt::format("unknown source '{}' (known: {})", src,
+                                               fmt::join(ClosestIds(src, known, known.size()), ", ")));
+  }
+  return Status::OK();
 }
 
 // The page position after one item.
@@ -164,6 +182,7 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
   std::string next;
   const auto provenance = o_.provenance ? o_.provenance->Get() : nullptr;  // the rule set's tags
   const Status s = o_.store->Use([&](storage::Store& st) -> Status {
+    NEWSFLOW_RETURN_IF_ERROR(CheckSources(q.sources, o_.feeds, st));
     if (!q.tags.empty() || !q.any_tags.empty() || !q.not_tags.empty()) {
       std::vector<std::string> known;
       NEWSFLOW_RETURN_IF_ERROR(st.ListTags(&known));
@@ -285,9 +304,11 @@ HttpResponse DeskApi::Tags(const HttpRequest& r) const {
   const std::vector<std::string> tags = r.All("tag");
   const std::set<std::string> wanted(tags.begin(), tags.end());
   TagBucketCounts counts;
-  const Status s = o_.store->Use(
-      [&](storage::Store& st) { return CountTagBuckets(st, q, zone, bucket == "hour", wanted, nullptr, &counts); });
-  if (!s.ok()) return StoreError(s);
+  const Status s = o_.store->Use([&](storage::Store& st) -> Status {
+    NEWSFLOW_RETURN_IF_ERROR(CheckSources(q.sources, o_.feeds, st));
+    return CountTagBuckets(st, q, zone, bucket == "hour", wanted, nullptr, &counts);
+  });
+  if (!s.ok()) return s.IsInvalidArgument() ? HttpResponse::Error(400, s.message()) : StoreError(s);
   std::string body = "{\"bucket\":";
   AppendJsonString(&body, bucket);
   body += ",\"tz\":";

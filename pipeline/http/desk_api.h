@@ -57,6 +57,7 @@ struct DeskApiOptions {
   // The rule set's provenance per tag, for /api/doc, and its tags, which
   // /api/query accepts before any document carries them (null: none).
   RuleProvenance* provenance = nullptr;
+  std::vector<std::string> feeds;  // feeds the run names beside the built-in ones (its map: feed)
   TimeZone zone;            // local times and the day/hour buckets unless ?tz=
   std::string web_dir;      // serve the desk's files from here ("" = the copies built into the binary)
   // Whether a writer in this process is running with its store open

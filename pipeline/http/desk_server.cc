@@ -39,6 +39,7 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
   ao.metrics = &d->metrics_;
   ao.subscriptions = d->subscriptions_.get();
   ao.provenance = d->provenance_.get();
+  ao.feeds = options.feeds;
   ao.web_dir = options.web_dir;
   ao.pipeline_open = options.pipeline_open;
   ao.reload = options.reload;

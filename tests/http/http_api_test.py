@@ -421,6 +421,13 @@ def main():
         tags = {(c["bucket"], c["tag"]): c["count"] for c in srv.json("/api/tags?bucket=day")["counts"]}
         check(tags == stats, "/api/tags differs from stats --json")
         srv.get("/api/query?tag=cluster:nope", expect=400)
+        # a feed no document or run is called is an error, as query --source exits 2
+        for path in ("/api/query?source=nosuch", "/api/tags?source=nosuch"):
+            status, body, _ = srv.request("GET", path)
+            check(status == 400 and "nosuch" in json.loads(body)["error"], f"{path}: {status} {body[:200]}")
+        cls_keys = [d["key"] for d in srv.json("/api/query?source=cls&limit=1000")["items"]]
+        check(cls_keys == [json.loads(l)["key"] for l in cli("query", "--db", db, "--json", "--limit", "1000",
+                                                               "--source", "cls").splitlines()], "/api/query?source=cls")
         srv.get("/api/query?limit=0", expect=400)
         srv.get("/api/tags?bucket=week", expect=400)
         check(srv.request("GET", "/")[0] == 200 and "<html" in srv.get("/").lower(), "the desk page")
