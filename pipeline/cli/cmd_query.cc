@@ -16,7 +16,7 @@
 #include "newsflow/rules/rule_set.h"
 #include "newsflow/storage/store.h"
 #include "pipeline/decode/stock_code.h"
-#include "pipeline/query/closest_ids.h"
+#include "newsflow/base/closest_ids.h"
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/record_csv.h"
 #include "pipeline/query/story_query.h"
@@ -90,7 +90,7 @@ std::string UnknownTagMessage(const storage::QueryOptions& q, const std::vector<
       if (std::binary_search(known.begin(), known.end(), t)) continue;
       if (known.empty()) return fmt::format("unknown tag '{}': no stored document carries any tag", t);
       return fmt::format("unknown tag '{}' (closest known: {}; known = tags of stored documents and of --rules)",
-                         t, fmt::join(pipeline::ClosestIds(t, known, 3), ", "));
+                         t, fmt::join(ClosestIds(t, known, 3), ", "));
     }
   }
   return {};
@@ -206,7 +206,7 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       for (const auto& src : q.sources) {
         if (std::find(known.begin(), known.end(), src) != known.end()) continue;
         return usage(fmt::format("unknown source '{}' (sources of stored documents: {})", src,
-                                 fmt::join(pipeline::ClosestIds(src, known, known.size()), ", ")));
+                                 fmt::join(ClosestIds(src, known, known.size()), ", ")));
       }
     }
     // One story's members that pass the other filters (all ANDed, as

@@ -15,7 +15,7 @@
 #include "pipeline/decode/stock_code.h"
 #include "pipeline/http/alert_feed.h"
 #include "pipeline/http/web_assets.h"
-#include "pipeline/query/closest_ids.h"
+#include "newsflow/base/closest_ids.h"
 #include "pipeline/query/doc_position.h"
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/story_query.h"

@@ -1,10 +1,11 @@
 // closest_ids.cc — see closest_ids.h.
-#include "pipeline/query/closest_ids.h"
+#include "newsflow/base/closest_ids.h"
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
-namespace newsflow::pipeline {
+namespace newsflow {
 namespace {
 
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -40,4 +41,4 @@ std::vector<std::string> ClosestIds(std::string_view wanted, const std::vector<s
   return out;
 }
 
-}  // namespace newsflow::pipeline
+}  // namespace newsflow
