@@ -53,31 +53,34 @@ Status Tagger::Open(const TaggerOptions& options, std::shared_ptr<const Tagger>*
 
 namespace {
 
-// Watch-list names written in traditional Chinese (騰訊控股, pasted from a
-// Hong Kong source) would never hit a traditional document, which the
-// normalizer converts to simplified before matching, nor a simplified one.
-// Such a name gets its converted spelling as one more name (the original
-// stays: a simplified item may keep a brand's traditional character, as
-// 华为乾崑 does). Appends (rule index, spelling) to *extra.
-void SimplifiedSpellings(const Normalizer& normalizer, bool convert_traditional, const rules::RuleSet& set,
-                         std::vector<std::pair<size_t, std::string>>* extra) {
+// Keywords written in traditional Chinese (騰訊控股 pasted from a Hong Kong
+// source into a watch list, 機器學習 into a rule file) would never hit a
+// traditional document, which the normalizer converts to simplified before
+// matching, nor a simplified one. Such a keyword gets its converted spelling
+// beside it, in the same list (`any`, an `all` group, `not`, `except`), with
+// its case rule; the original stays: a simplified item may keep a brand's
+// traditional character, as 华为乾崑 does.
+void AddSimplifiedSpellings(const Normalizer& normalizer, bool convert_traditional, rules::RuleSet* set) {
   if (!convert_traditional) return;
-  for (size_t ri = 0; ri < set.rules.size(); ++ri) {
-    const rules::Rule& r = set.rules[ri];
-    if (!r.watch_list) continue;
-    const size_t first_of_rule = extra->size();
-    for (const rules::Keyword& k : r.any) {
-      // A name the normalizer would read as HTML (`<`, `&`) is left alone:
-      // its conversion could drop part of it.
-      if (k.text.find_first_of("<&") != std::string::npos) continue;
-      // One traditional-only character converts a name.
+  auto add_to = [&](std::vector<rules::Keyword>* list) {
+    const size_t written = list->size();
+    for (size_t i = 0; i < written; ++i) {
+      const rules::Keyword& k = (*list)[i];
+      // A regex is left alone, as is a name the normalizer would read as
+      // HTML (`<`, `&`): its conversion could drop part of it.
+      if (k.regex || k.text.find_first_of("<&") != std::string::npos) continue;
       std::string simplified = normalizer.ToSimplified(k.text);
-      auto same = [&](const rules::Keyword& other) { return other.text == simplified; };
-      const bool known = std::any_of(r.any.begin(), r.any.end(), same) ||
-                         std::any_of(extra->begin() + static_cast<std::ptrdiff_t>(first_of_rule), extra->end(),
-                                     [&](const auto& e) { return e.second == simplified; });
-      if (!simplified.empty() && !known) extra->emplace_back(ri, std::move(simplified));
+      if (simplified.empty()) continue;
+      const bool known = std::any_of(list->begin(), list->end(),
+                                     [&](const rules::Keyword& other) { return other.text == simplified; });
+      if (!known) list->push_back({std::move(simplified), k.case_sensitive, false, k.line});
     }
+  };
+  for (rules::Rule& r : set->rules) {
+    add_to(&r.any);
+    for (auto& group : r.all) add_to(&group);
+    add_to(&r.veto);
+    add_to(&r.except);
   }
 }
 
@@ -95,9 +98,7 @@ Status Tagger::Build(rules::RuleSet set, std::unique_ptr<Normalizer> normalizer,
   rules::CompileOptions compile;
   compile.cache_dir = options.rules_cache_dir;
   t->normalizer_ = std::move(normalizer);
-  std::vector<std::pair<size_t, std::string>> extra;
-  SimplifiedSpellings(*t->normalizer_, options.normalizer.convert_traditional, set, &extra);
-  for (auto& [ri, text] : extra) set.rules[ri].any.push_back({std::move(text), false, false, set.rules[ri].line});
+  AddSimplifiedSpellings(*t->normalizer_, options.normalizer.convert_traditional, &set);
   NEWSFLOW_RETURN_IF_ERROR(rules::CompiledRules::Compile(set, options.evaluate, compile, &t->rules_).Prefixed("rules"));
   *out = std::move(t);
   return Status::OK();

@@ -19,6 +19,7 @@
 
 #include "newsflow/rules/rule_set.h"
 #include "rule_text_checks.h"
+#include "newsflow/rules/taxonomy_ids.h"
 
 namespace newsflow::rules {
 namespace {
@@ -39,8 +40,13 @@ std::string Scalar(const YAML::Node& n, const std::string& rule, const char* key
   return n.as<std::string>();
 }
 
+// A plain (unquoted) scalar: yaml-cpp tags a quoted one "!", so '2' and
+// "true" are strings, as YAML means them.
+bool IsPlainScalar(const YAML::Node& n) { return n.IsScalar() && n.Tag() != "!"; }
+
 // A finite number: .nan, .inf and -.inf parse as doubles but are rejected.
 double Number(const YAML::Node& n, const std::string& rule, const char* key) {
+  if (!IsPlainScalar(n)) throw RuleError{LineOf(n), rule, std::string("`") + key + "` must be a number"};
   double v = 0;
   try {
     v = n.as<double>();
@@ -52,7 +58,12 @@ double Number(const YAML::Node& n, const std::string& rule, const char* key) {
   return v;
 }
 
+// true or false, as SCHEMA.md says: not YAML 1.1's yes/no/on/off/y/n, which
+// yaml-cpp would also read as booleans, nor a quoted "true".
 bool Bool(const YAML::Node& n, const std::string& rule, const char* key) {
+  const std::string text = IsPlainScalar(n) ? n.Scalar() : std::string();
+  if (text != "true" && text != "false" && text != "True" && text != "False" && text != "TRUE" && text != "FALSE")
+    throw RuleError{LineOf(n), rule, std::string("`") + key + "` must be true or false"};
   try {
     return n.as<bool>();
   } catch (const YAML::Exception&) {
@@ -73,9 +84,17 @@ void CheckUniqueKeys(const YAML::Node& map, const std::string& rule, const char*
   }
 }
 
-// Rejects keyword (or regex) text that cannot be matched (rule_text_checks.h).
+// Rejects keyword (or regex) text that cannot be matched (rule_text_checks.h),
+// and a literal written in a form documents never have after normalization
+// (full-width ASCII, a Unicode or doubled space, an invisible code point):
+// it would never hit, and no other check would say so.
 void CheckKeywordText(const Keyword& k, const std::string& rule) {
   if (std::string problem = KeywordTextProblem(k); !problem.empty()) throw RuleError{k.line, rule, problem};
+  if (k.regex) return;
+  if (const std::string folded = FoldLikeNormalizedText(k.text); folded != k.text)
+    throw RuleError{k.line, rule,
+                    "keyword '" + k.text + "' can never match: documents are matched normalized (full-width ASCII "
+                    "folded, spaces collapsed, invisible characters dropped); write '" + folded + "'"};
 }
 
 Keyword ParseKeyword(const YAML::Node& n, const std::string& rule, bool regex) {
@@ -110,7 +129,8 @@ std::vector<Keyword> ParseKeywordList(const YAML::Node& n, const std::string& ru
   std::set<std::pair<std::string, bool>> seen;
   for (const auto& item : n) {
     Keyword k = ParseKeyword(item, rule, regex);
-    if (!seen.insert({k.text, k.case_sensitive}).second)
+    // Caseless keywords match the same text whatever their ASCII case.
+    if (!seen.insert({k.case_sensitive ? k.text : AsciiLowered(k.text), k.case_sensitive}).second)
       throw RuleError{k.line, rule, std::string("duplicate keyword '") + k.text + "' in `" + key + "`"};
     out.push_back(std::move(k));
   }
@@ -184,6 +204,7 @@ Rule ParseRule(const YAML::Node& n, const std::string& file) {
   if (!IsValidTag(r.tag))
     throw RuleError{LineOf(n["tag"]), r.tag,
                     "bad tag id (expected cluster:|theme:|region:|project:|program: and a lowercase slug)"};
+  if (std::string problem = TaxonomyProblem(r.tag); !problem.empty()) throw RuleError{LineOf(n["tag"]), r.tag, problem};
   CheckUniqueKeys(n, r.tag, "the rule");
   std::vector<Keyword> regexes;
   for (const auto& kv : n) ParseRuleKey(kv.first.as<std::string>(), kv.first, kv.second, &r, &regexes);
@@ -229,6 +250,7 @@ LabelEntry ParseLabel(const YAML::Node& n, const std::string& file) {
       for (const auto& t : v) {
         std::string tag = Scalar(t, id, "tags");
         if (!IsValidTag(tag)) throw RuleError{LineOf(t), id, "bad tag id '" + tag + "'"};
+        if (std::string problem = TaxonomyProblem(tag); !problem.empty()) throw RuleError{LineOf(t), id, problem};
         if (std::find(e.tags.begin(), e.tags.end(), tag) != e.tags.end())
           throw RuleError{LineOf(t), id, "tag '" + tag + "' listed twice"};
         e.tags.push_back(std::move(tag));

@@ -354,7 +354,7 @@ inline void WriteLines(const std::string& path, const std::vector<std::string>& 
 
 // A small rule set: five tags, one with `alert: true`.
 inline const std::vector<std::string>& TestTags() {
-  static const std::vector<std::string> tags = {"region:shenzhen", "cluster:ai", "region:beijing", "region:shanghai",
+  static const std::vector<std::string> tags = {"region:shenzhen", "cluster:ai", "region:guangzhou", "region:guangdong",
                                                 "cluster:semiconductors"};
   return tags;
 }
@@ -363,8 +363,8 @@ inline std::string WriteRules(const TempDir& tmp) {
   std::ofstream(tmp.path("rules/a.yaml")) << "version: 1\nrules:\n"
                                              "  - tag: region:shenzhen\n    any: [深圳]\n    alert: true\n    provenance: [{seed: s.txt, clause: c}]\n"
                                              "  - tag: cluster:ai\n    any: [人工智能]\n    provenance: [{seed: s.txt, clause: c}]\n"
-                                             "  - tag: region:beijing\n    any: [北京]\n    provenance: [{seed: s.txt, clause: c}]\n"
-                                             "  - tag: region:shanghai\n    any: [上海]\n    provenance: [{seed: s.txt, clause: c}]\n"
+                                             "  - tag: region:guangzhou\n    any: [广州]\n    provenance: [{seed: s.txt, clause: c}]\n"
+                                             "  - tag: region:guangdong\n    any: [广东]\n    provenance: [{seed: s.txt, clause: c}]\n"
                                              "  - tag: cluster:semiconductors\n    any: [半导体, 芯片]\n    provenance: [{seed: s.txt, clause: c}]\n";
   return tmp.path("rules");
 }

@@ -115,5 +115,36 @@ TEST(WatchListRun, ATraditionalNameAlsoMatchesItsSimplifiedSpelling) {
   EXPECT_EQ(tagger->rules().patterns().size(), 3u) << "騰訊控股, its simplified spelling, 宁德时代";
 }
 
+// A rule file's keywords get the same: a traditional keyword (機器學習,
+// pasted from a Taiwanese or Hong Kong source) also matches its simplified
+// spelling, in `any`, in an `all` group and in `not` alike.
+TEST(WatchListRun, ATraditionalKeywordOfARuleFileMatchesInEveryList) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp.path("rules"));
+  std::ofstream(tmp.path("rules/a.yaml"))
+      << "version: 1\nrules:\n"
+         "  - tag: cluster:ai\n    any: [機器學習]\n    not: [學習班]\n"
+         "    provenance: [{seed: s.txt, clause: c}]\n"
+         "  - tag: cluster:robotics\n    all: [[機器人], [工廠]]\n"
+         "    provenance: [{seed: s.txt, clause: c}]\n";
+  TaggerOptions o;
+  o.rules_dir = tmp.path("rules");
+  o.rules_cache_dir = "";
+  std::shared_ptr<const Tagger> tagger;
+  ASSERT_TRUE(Tagger::Open(o, &tagger).ok());
+  std::unique_ptr<TagWorker> w;
+  ASSERT_TRUE(tagger->NewWorker(&w).ok());
+  auto tags = [&](const std::string& body) {
+    std::set<std::string> out;
+    for (const auto& t : w->TagText("", body, {}).tags) out.insert(t.tag);
+    return out;
+  };
+  EXPECT_EQ(tags("公司发布机器学习平台"), std::set<std::string>{"cluster:ai"});
+  EXPECT_EQ(tags("公司發佈機器學習平臺"), std::set<std::string>{"cluster:ai"});
+  EXPECT_EQ(tags("机器学习培训：学习班开课"), std::set<std::string>{}) << "the simplified veto";
+  EXPECT_EQ(tags("工厂引入机器人"), std::set<std::string>{"cluster:robotics"});
+  EXPECT_EQ(tags("工厂扩建"), std::set<std::string>{});
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline

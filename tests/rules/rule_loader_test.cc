@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "newsflow/rules/rule_set.h"
+#include "newsflow/rules/taxonomy_ids.h"
 
 namespace newsflow::rules {
 namespace {
@@ -91,6 +92,65 @@ void ExpectRejected(const std::vector<std::pair<std::string, std::string>>& case
     EXPECT_TRUE(s.ok() || s.IsInvalidArgument()) << s.ToString();
     EXPECT_NE(s.message().find(expect), std::string::npos) << "got: " << s.message() << "\nwant: " << expect;
   }
+}
+
+// The fixed families' ids are the taxonomy's: a misspelt one is an error
+// naming the closest ids, not a new tag that documents would then carry.
+// project: and program: ids are the rule set's own.
+TEST(RuleLoader, TagsOfTheFixedFamiliesMustBeInTheTaxonomy) {
+  const std::string tail = "\n    any: [AI]\n    provenance: [{seed: s.txt, clause: c}]\n";
+  ExpectRejected({
+      {"version: 1\nrules:\n  - tag: cluster:semiconductor" + tail,
+       "r.yaml:3: rule 'cluster:semiconductor': tag 'cluster:semiconductor' is not in the taxonomy"},
+      {"version: 1\nrules:\n  - tag: region:beijing" + tail, "r.yaml:3: rule 'region:beijing'"},
+      {"version: 1\nrules:\n  - tag: theme:esg" + tail, "r.yaml:3: rule 'theme:esg'"},
+  });
+  RuleSet set;
+  EXPECT_TRUE(Parse("version: 1\nrules:\n  - tag: project:new-fab" + tail, &set).ok());
+  RuleSet typo;
+  const Status s = Parse("version: 1\nrules:\n  - tag: cluster:semiconductor" + tail, &typo);
+  EXPECT_NE(s.message().find("cluster:semiconductors"), std::string::npos) << "names the closest id: " << s.message();
+}
+
+// A literal in a form documents never have after normalization can never
+// hit; a value that SCHEMA.md says is a boolean or a number is one.
+TEST(RuleLoader, KeywordsDocumentsNeverContainAndLooseValuesAreRejected) {
+  ExpectRejected({
+      {kHead + "    any: [ＧＰＴ５]\n", "r.yaml:5: rule 'cluster:ai': keyword 'ＧＰＴ５' can never match"},
+      {kHead + "    any: [\"大  模型\"]\n", "write '大 模型'"},
+      {kHead + "    any: [\" AI\"]\n", "write 'AI'"},
+      {kHead + "    any: [\"智\u200b能\"]\n", "write '智能'"},
+      {kHead + "    any: [AI, ai]\n", "duplicate keyword 'ai'"},
+      {kHead + "    any: [AI]\n    alert: yes\n", "`alert` must be true or false"},
+      {kHead + "    any: [AI]\n    alert: \"true\"\n", "`alert` must be true or false"},
+      {kHead + "    any: [{kw: AI, case: on}]\n", "`case` must be true or false"},
+      {kHead + "    any: [AI]\n    min_score: '2'\n", "`min_score` must be a number"},
+  });
+  RuleSet set;
+  EXPECT_TRUE(Parse(kHead + "    any: [AI, {kw: ai, case: true}, 大 模型]\n    alert: false\n    min_score: 2\n", &set).ok());
+}
+
+// The table the loader checks against is rules/taxonomy.md's, id for id: the
+// first column of the cluster, theme and region tables.
+TEST(RuleLoader, TaxonomyIdsAreTheTaxonomyFilesFixedIds) {
+  std::ifstream in(NEWSFLOW_SOURCE_DIR "/rules/taxonomy.md");
+  ASSERT_TRUE(in) << "rules/taxonomy.md";
+  std::vector<std::string> file_ids;
+  std::string line, family;
+  while (std::getline(in, line)) {
+    if (line.rfind("## ", 0) == 0) {
+      family.clear();
+      for (const char* f : {"cluster:", "theme:", "region:"})
+        if (line.find(std::string("`") + f) != std::string::npos) family = f;
+      continue;
+    }
+    if (family.empty() || line.rfind("| ", 0) != 0) continue;
+    const std::string id = line.substr(2, line.find(" |", 2) - 2);
+    if (id == "id" || id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) continue;
+    file_ids.push_back(family + id);
+  }
+  EXPECT_EQ(file_ids.size(), 41u) << "33 clusters, 4 themes, 4 regions";
+  EXPECT_EQ(file_ids, TaxonomyIds());
 }
 
 TEST(RuleLoader, BlankKeywordsAreRejected) {

@@ -234,7 +234,7 @@ TEST_F(WatchListDir, LintReportsSharedNamesExplainedAndNothingElse) {
 // differ only in ASCII case match the same text: one finding.
 TEST_F(WatchListDir, LintKeepsPolicyDuplicatesAndGroupsCaselessNames) {
   Write("more.yaml",
-        "version: 1\nrules:\n  - tag: cluster:chips\n    any: [芯片]\n"
+        "version: 1\nrules:\n  - tag: cluster:smart-terminals\n    any: [芯片]\n"
         "    provenance: [{seed: s.txt, clause: c}]\n");
   Write("desk.tsv", "watch:chips\t芯片\nwatch:a\tNVIDIA\nwatch:b\tNvidia\n");
   std::map<std::string, LintFinding> dup;
