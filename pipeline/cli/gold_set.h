@@ -7,7 +7,9 @@
 // set's label table reads, as in a run).
 // Ownership/threads: plain values, no shared state. Errors: LoadGold returns
 // NotFound for an unreadable file and InvalidArgument naming FILE:LINE for a
-// malformed line; items read before it stay in `out`.
+// malformed line, a label whose tag is outside the taxonomy or of no family,
+// or a key labelled twice (in one file, or in any two LoadGoldFiles reads);
+// items read before it stay in `out`.
 #pragma once
 
 #include <map>

@@ -101,6 +101,32 @@ TEST(CliUsage, EvaluationsOverNothingAreErrors) {
   EXPECT_EQ(pairs.exit_code, 1) << pairs.err;
 }
 
+// A gold label outside the taxonomy would score a right tag as a miss and a
+// false positive; an item read twice would count twice. Both are errors
+// naming the file and line, as a malformed line is.
+TEST(CliUsage, GoldLabelsOutsideTheTaxonomyAndItemsLabelledTwiceAreErrors) {
+  TempDir tmp;
+  auto item = [](const std::string& key, const std::string& tag) {
+    return R"({"key":")" + key + R"(","title":"","body":"深圳发布人工智能政策","labels":[{"tag":")" + tag + "\"}]}\n";
+  };
+  std::ofstream(tmp.path("typo.jsonl")) << item("cls:1", "region:shenzhen") << item("cls:2", "region:shenzen");
+  std::ofstream(tmp.path("family.jsonl")) << item("cls:1", "sector:ai");
+  std::ofstream(tmp.path("good.jsonl")) << item("cls:1", "region:shenzhen");
+  const std::string eval = Newsflow() + " eval --rules " + testing::SourcePath("rules/sets") + " --json --gold ";
+  const struct {
+    std::string gold, where;
+  } cases[] = {{tmp.path("typo.jsonl"), "typo.jsonl:2:"},
+               {tmp.path("family.jsonl"), "family.jsonl:1:"},
+               {tmp.path("good.jsonl") + " " + tmp.path("good.jsonl"), "good.jsonl:1:"}};
+  for (const auto& c : cases) {
+    const auto r = RunShell(eval + c.gold);
+    EXPECT_EQ(r.exit_code, 1) << c.gold << "\n" << r.out;
+    EXPECT_NE(r.err.find(c.where), std::string::npos) << r.err;
+  }
+  const auto good = RunShell(eval + tmp.path("good.jsonl"));
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+}
+
 // The run summary groups dead letters by their reason's class: the text
 // before ": " (a colon quoted in the reason is part of it), and a feed's
 // first byte named in hex.
