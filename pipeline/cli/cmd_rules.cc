@@ -126,7 +126,25 @@ void Explain(const std::string& dir, std::string text, const std::optional<std::
   }
 }
 
-void RunLint(const std::string& dir, const std::string& seeds, const std::string& allow, int* exit_code) {
+void RunLint(const std::string& dir, const std::string& seeds, const std::string& allow, bool allow_given,
+             int* exit_code) {
+  // Without its seeds every rule's provenance would be a finding; a named
+  // allow file that is missing would explain nothing: both are mistakes in
+  // the command, said once.
+  if (!std::filesystem::is_directory(seeds)) {
+    std::fprintf(stderr, "newsflow rules lint: seeds directory '%s' not found (--seeds)\n", seeds.c_str());
+    *exit_code = 2;
+    return;
+  }
+  if (!std::filesystem::exists(allow)) {
+    if (allow_given) {
+      std::fprintf(stderr, "newsflow rules lint: allow file '%s' not found (--allow)\n", allow.c_str());
+      *exit_code = 2;
+      return;
+    }
+    std::fprintf(stderr, "newsflow rules lint: no allow file at '%s': every finding counts as unexplained\n",
+                 allow.c_str());
+  }
   rules::RuleSet set;
   if (auto s = rules::LoadRuleDir(dir, &set); !s.ok()) {
     std::fprintf(stderr, "newsflow rules lint: %s\n", s.message().c_str());
@@ -323,8 +341,10 @@ void RegisterRules(CLI::App& app, int* exit_code) {
     auto allow = std::make_shared<std::string>("rules/lint-allow.yaml");
     cmd->add_option("--rules", *dir, "rules directory")->default_str("rules/sets");
     cmd->add_option("--seeds", *seeds, "seed documents directory")->default_str("seeds");
-    cmd->add_option("--allow", *allow, "explained findings")->default_str("rules/lint-allow.yaml");
-    cmd->callback([dir, seeds, allow, exit_code] { RunLint(*dir, *seeds, *allow, exit_code); });
+    auto* allow_opt = cmd->add_option("--allow", *allow, "explained findings")->default_str("rules/lint-allow.yaml");
+    cmd->callback([dir, seeds, allow, allow_opt, exit_code] {
+      RunLint(*dir, *seeds, *allow, allow_opt->count() > 0, exit_code);
+    });
   }
   {
     auto* cmd = rules->add_subcommand("coverage", "Per-tag hit rates and never-matching keywords on a corpus");

@@ -274,7 +274,12 @@ class Job {
         o_.lint_allow.empty() ? (std::filesystem::path(o_.rules_dir) / ".." / "lint-allow.yaml").string() : o_.lint_allow;
     NEWSFLOW_RETURN_IF_ERROR(rules::ApplyLintAllowList(allow, &findings));
     for (const auto& f : findings)
-      if (f.explained.empty()) return Status::InvalidArgument("lint: " + f.message);
+      if (f.explained.empty())
+        return Status::InvalidArgument(
+            "lint: " + f.message +
+            (std::filesystem::exists(allow) ? ""
+                                            : " (no allow file at '" + allow +
+                                                  "' explains a finding: --lint-allow names the rule set's)"));
     // The writer may be replacing the list (an edited file): read a copy.
     std::vector<Subscription> subscriptions;
     {
