@@ -65,6 +65,9 @@ TEST(CliUsage, BadValuesExitTwo) {
       run + "--dead-letter 'kafka://h:1/t?rdkafka.acks=maybe'",
       run + "--dead-letter 'kafka://h:1/t?linger=5'",  // a sink takes rdkafka.NAME only
       run + "--alerts 'kafka://h:1/t1,t2'",  // one topic
+      Newsflow() + " rules lint --rules " + testing::SourcePath("rules/sets") + " --seeds " +
+          testing::SourcePath("seeds") + " --allow " + tmp.path("no-such-allow.yaml"),
+      Newsflow() + " rules lint --rules " + testing::SourcePath("rules/sets") + " --seeds " + tmp.path("no-seeds"),
       Newsflow() + " rules coverage --source /dev/null --top -1",
       Newsflow() + " rules coverage",                                   // neither --source nor --gold
       Newsflow() + " rules coverage --source /dev/null --gold /dev/null",  // both
