@@ -143,8 +143,10 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
   json->excludes(csv);
   cmd->add_flag("--collapse", a->collapse,
                 "one document per story (its earliest match), with \"also\": the story's other members");
-  cmd->add_option("--story", a->story, "list the members of one story id, earliest first");
-  cmd->callback([a, exit_code] {
+  auto* story_opt = cmd->add_option("--story", a->story,
+                                    "list the members of one story id, earliest first (with --collapse: the story "
+                                    "as one line)");
+  cmd->callback([a, story_opt, exit_code] {
     auto usage = [&](const std::string& msg) {
       std::fprintf(stderr, "newsflow query: %s\n", msg.c_str());
       *exit_code = 2;
@@ -176,6 +178,7 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       if (q.stock.empty())
         return usage(fmt::format("--stock '{}' is not a stock code of a known form (see --help)", a->stock));
     }
+    if (story_opt->count() > 0 && a->story.empty()) return usage("--story needs a story id");
     std::vector<std::string> fields;
     if (a->csv) {
       std::string why;
@@ -209,14 +212,39 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
                                  fmt::join(ClosestIds(src, known, known.size()), ", ")));
       }
     }
+    // An id no stored document carries is a mistake in the command: most
+    // often a member's key given for its story's id.
+    if (!a->story.empty()) {
+      std::vector<storage::Record> any;
+      storage::Record doc;
+      bool found = false;
+      Status st = store->StoryMembers(a->story, 1, &any);
+      if (st.ok() && any.empty()) st = store->Get(a->story, &doc, &found);
+      if (!st.ok()) {
+        std::fprintf(stderr, "newsflow query: %s\n", st.message().c_str());
+        *exit_code = 1;
+        return;
+      }
+      if (any.empty() && found && doc.story.empty())
+        return usage(fmt::format("'{}' is a document stored without a story id", a->story));
+      if (any.empty() && found)
+        return usage(fmt::format("'{}' is a document of story '{}': --story {}", a->story, doc.story, doc.story));
+      if (any.empty()) return usage(fmt::format("no stored document is of story '{}'", a->story));
+    }
     // One story's members that pass the other filters (all ANDed, as
-    // everywhere else), earliest first.
-    auto story_members = [&](std::vector<storage::Record>* out) {
+    // everywhere else), earliest first; with --collapse, the first of them
+    // with the others as its "also", as a collapsed listing shows a story.
+    auto story_members = [&](std::vector<storage::Record>* out, std::vector<std::vector<std::string>>* also) {
       std::vector<storage::Record> all;
       NEWSFLOW_RETURN_IF_ERROR(store->StoryMembers(a->story, 0, &all));
       out->clear();
       for (auto& m : all)
         if (storage::RecordMatches(m, q)) out->push_back(std::move(m));
+      if (a->collapse && !out->empty()) {
+        also->assign(1, {});
+        for (size_t i = 1; i < out->size(); ++i) also->front().push_back((*out)[i].key);
+        out->resize(1);
+      }
       return Status::OK();
     };
     if (a->count) {
@@ -226,7 +254,8 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       Status counted;
       if (!a->story.empty()) {
         std::vector<storage::Record> members;
-        counted = story_members(&members);
+        std::vector<std::vector<std::string>> also;
+        counted = story_members(&members, &also);
         n = members.size();
       } else if (a->collapse) {
         std::vector<storage::Record> first;
@@ -248,7 +277,7 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
     std::vector<storage::Record> recs;
     std::vector<std::vector<std::string>> also;
     uint64_t total = 0;  // all matches (stories with --collapse)
-    Status s = !a->story.empty() ? story_members(&recs)
+    Status s = !a->story.empty() ? story_members(&recs, &also)
                : a->collapse     ? pipeline::CollapsedQuery(*store, q, &recs, &also, &total)
                                  : store->Query(q, &recs);
     if (s.ok() && !a->story.empty()) {

@@ -213,7 +213,7 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
         if (lines.size() < limit) stories.insert(story);
         // The story is placed by its newest match (this one) and shown by
         // its earliest, as `query --collapse` does (members come earliest
-        // first, in the order that query's newest-first walk meets last).
+        // first, by key at one time).
         for (const auto& m : members) {
           if (storage::RecordMatches(m, filter)) {
             shown = &m;

@@ -23,10 +23,12 @@ Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std
   NEWSFLOW_RETURN_IF_ERROR(store.Query(all, &matches));  // newest first
   std::unordered_map<std::string, size_t> earliest;      // story -> index in matches
   std::vector<size_t> order;                             // stories by their newest match
+  // The walk is newest first and by key at one time: a story's earliest
+  // match is its last of the oldest time met, the first met at that time.
   for (size_t i = 0; i < matches.size(); ++i) {
     auto [it, fresh] = earliest.emplace(StoryOf(matches[i]), i);
     if (fresh) order.push_back(i);
-    else it->second = i;  // an older match of the same story
+    else if (matches[i].time_ms < matches[it->second].time_ms) it->second = i;  // an older match of the same story
   }
   out->clear();
   also->clear();

@@ -21,7 +21,8 @@ inline std::string StoryOf(const storage::Record& r) { return r.story.empty() ? 
 Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector<std::string>* out);
 
 // One document per story among those matching q: the story's earliest
-// matching document, newest stories first, at most q.limit of them (0 =
+// matching document (by key at one time, as StoryMembers orders them),
+// newest stories first, at most q.limit of them (0 =
 // all); also[i] = out[i]'s other members. *total: the number of matching
 // stories.
 Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std::vector<storage::Record>* out,

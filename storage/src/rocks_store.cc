@@ -4,6 +4,7 @@
 #include "store_keys.h"
 
 #include <algorithm>
+#include <tuple>
 #include <charconv>
 #include <chrono>
 #include <cstdarg>
@@ -1258,7 +1259,11 @@ Status RocksStore::StoryMembers(std::string_view story, size_t limit, std::vecto
     out->push_back(std::move(r));
   }
   if (!it->status().ok()) return Fail("scanning story index", it->status());
-  std::reverse(out->begin(), out->end());
+  // Earliest first, and at one time by key: the order in which the story
+  // stage ranks a story's first document, so a story's id comes first
+  // whenever it is its earliest report.
+  std::sort(out->begin(), out->end(),
+            [](const Record& a, const Record& b) { return std::tie(a.time_ms, a.key) < std::tie(b.time_ms, b.key); });
   if (limit > 0 && out->size() > limit) out->resize(limit);
   return Status::OK();
 }

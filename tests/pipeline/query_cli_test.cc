@@ -204,6 +204,40 @@ TEST_F(QueryCliTest, StoryMembersPassTheOtherFiltersToo) {
   EXPECT_EQ(JsonLines(one.out).size(), 1u);
 }
 
+// --story with --collapse is the story as one line: its earliest member
+// (its id, when that is one of its earliest), the others as "also", as a
+// collapsed listing shows it. An id no document carries is a usage error,
+// a member's key naming its story.
+TEST_F(QueryCliTest, OneStoryCollapsedIsOneLineAndAnUnknownIdIsAUsageError) {
+  std::map<std::string, std::vector<std::string>> members;
+  for (const auto& j : All()) members[j.String("story")].push_back(j.String("key"));
+  std::string story;
+  for (const auto& [id, keys] : members)
+    if (keys.size() >= 2) story = id;
+  ASSERT_FALSE(story.empty()) << "the fixtures hold no story of two documents";
+  const auto r = RunShell(Query("--story " + story + " --collapse --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 1u) << r.out;
+  std::set<std::string> shown = lines[0].Strings("also");
+  shown.insert(lines[0].String("key"));
+  EXPECT_EQ(shown, std::set<std::string>(members[story].begin(), members[story].end()));
+  const auto listed = KeysOf("--story " + story);
+  EXPECT_EQ(lines[0].String("key"), listed.front()) << "the earliest member";
+  EXPECT_EQ(Count("--story " + story + " --collapse"), 1u);
+  const auto human = RunShell(Query("--story " + story + " --collapse"));
+  EXPECT_EQ(human.exit_code, 0) << human.err;
+
+  std::string member;  // a key that is not its story's id
+  for (const auto& k : members[story])
+    if (k != story) member = k;
+  const auto by_member = RunShell(Query("--story " + member));
+  EXPECT_EQ(by_member.exit_code, 2);
+  EXPECT_NE(by_member.err.find("--story " + story), std::string::npos) << by_member.err;
+  EXPECT_EQ(RunShell(Query("--story no-such-story")).exit_code, 2);
+  EXPECT_EQ(RunShell(Query("--story ''")).exit_code, 2);
+}
+
 TEST_F(QueryCliTest, AnyCountIsInclusionExclusion) {
   const uint64_t a = Count("--tag cluster:ai"), b = Count("--tag region:guangdong");
   const uint64_t both = Count("--tag cluster:ai --tag region:guangdong");

@@ -742,6 +742,17 @@ TEST_F(StoreTest, StoryMembersAreListedEarliestFirst) {
   EXPECT_TRUE(members.empty());
 }
 
+// Reports of one second come by key, as the story stage ranks a story's
+// first document: the story's id first when it is one of its earliest.
+TEST_F(StoreTest, StoryMembersOfOneTimeComeByKey) {
+  WriteRecords({WithStory(MakeRecord("ths:5", 1000, {}), "cls:4"), WithStory(MakeRecord("cls:4", 1000, {}), "cls:4"),
+                WithStory(MakeRecord("eastmoney:6", 1000, {}), "cls:4"),
+                WithStory(MakeRecord("cls:3", 2000, {}), "cls:4")});
+  std::vector<Record> members;
+  ASSERT_TRUE(store_->StoryMembers("cls:4", 0, &members).ok());
+  EXPECT_EQ(Keys(members), (std::vector<std::string>{"cls:4", "eastmoney:6", "ths:5", "cls:3"}));
+}
+
 TEST_F(StoreTest, RewritingADocumentMovesItsStoryIndexEntry) {
   WriteRecords({WithStory(MakeRecord("cls:1", 1000, {}), "cls:1"), WithStory(MakeRecord("ths:2", 2000, {}), "cls:1")});
   // ths:2 re-written with another time and story: one entry, under the new story.

@@ -340,8 +340,8 @@ class Store {
   // without a ':' are skipped.
   virtual Status ListSources(std::vector<std::string>* out) = 0;
 
-  // The documents of one story id, earliest first (limit 0 = all). An
-  // unknown story has none.
+  // The documents of one story id, earliest first and by key at one time
+  // (limit 0 = all). An unknown story has none.
   virtual Status StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) = 0;
 
   // The alert log after `after_seq` (exclusive), oldest first, at most
