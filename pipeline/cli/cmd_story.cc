@@ -149,7 +149,7 @@ void RegisterFeatures(CLI::App& story, int* exit_code) {
     if (s.ok()) s = StreamFeatures(ps, *stream);
     if (!s.ok()) {
       std::fprintf(stderr, "newsflow story features: %s\n", s.message().c_str());
-      *exit_code = s.code() == Status::Code::kInvalidArgument ? 2 : 1;
+      *exit_code = 1;  // a missing or damaged input file
     }
   });
 }
@@ -179,9 +179,9 @@ void RegisterStoryEval(CLI::App& story, int* exit_code) {
           break;
         }
     }
-    if (!s.ok()) {  // a pairs file that cannot be read is exit 1, as any missing input; a malformed one 2
+    if (!s.ok()) {  // a pairs file missing or damaged (a bad line, a pair twice): exit 1, as any input
       std::fprintf(stderr, "newsflow story eval: %s\n", s.message().c_str());
-      *exit_code = s.IsInvalidArgument() ? 2 : 1;
+      *exit_code = 1;
       return;
     }
     storage::StoreOptions so;
@@ -215,21 +215,30 @@ void RegisterStoryEval(CLI::App& story, int* exit_code) {
                               p.same ? "same" : "different");
       }
     }
-    const double precision = tp + fp ? static_cast<double>(tp) / static_cast<double>(tp + fp) : 1.0;
-    const double recall = tp + fn ? static_cast<double>(tp) / static_cast<double>(tp + fn) : 1.0;
+    // A ratio over no pair is undefined, not perfect: null in JSON, n/a in text.
+    auto ratio = [](uint64_t num, uint64_t den, int digits, const char* undefined) {
+      return den ? fmt::format("{:.{}f}", static_cast<double>(num) / static_cast<double>(den), digits)
+                 : std::string(undefined);
+    };
     if (a->json) {
       std::printf("{\"pairs\":%zu,\"missing\":%llu,\"tp\":%llu,\"fp\":%llu,\"fn\":%llu,\"tn\":%llu,"
-                  "\"precision\":%.4f,\"recall\":%.4f,\"errors\":[%s]}\n",
+                  "\"precision\":%s,\"recall\":%s,\"errors\":[%s]}\n",
                   ps.size(), static_cast<unsigned long long>(missing), static_cast<unsigned long long>(tp),
                   static_cast<unsigned long long>(fp), static_cast<unsigned long long>(fn),
-                  static_cast<unsigned long long>(tn), precision, recall, errors.c_str());
+                  static_cast<unsigned long long>(tn), ratio(tp, tp + fp, 4, "null").c_str(),
+                  ratio(tp, tp + fn, 4, "null").c_str(), errors.c_str());
     } else {
-      std::printf("pairs %zu (missing %llu)  precision %.3f  recall %.3f  (tp %llu fp %llu fn %llu tn %llu)\n",
-                  ps.size(), static_cast<unsigned long long>(missing), precision, recall,
-                  static_cast<unsigned long long>(tp), static_cast<unsigned long long>(fp),
-                  static_cast<unsigned long long>(fn), static_cast<unsigned long long>(tn));
+      std::printf("pairs %zu (missing %llu)  precision %s  recall %s  (tp %llu fp %llu fn %llu tn %llu)\n",
+                  ps.size(), static_cast<unsigned long long>(missing), ratio(tp, tp + fp, 3, "n/a").c_str(),
+                  ratio(tp, tp + fn, 3, "n/a").c_str(), static_cast<unsigned long long>(tp),
+                  static_cast<unsigned long long>(fp), static_cast<unsigned long long>(fn),
+                  static_cast<unsigned long long>(tn));
     }
     if (missing > 0) *exit_code = 1;  // the store does not hold the pairs' documents
+    if (ps.empty()) {
+      std::fprintf(stderr, "newsflow story eval: the pairs files hold no pair\n");
+      *exit_code = 1;
+    }
   });
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "json_util.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -102,6 +103,16 @@ TEST(CliUsage, EvaluationsOverNothingAreErrors) {
   EXPECT_NE(typo.err.find("clusterr"), std::string::npos) << typo.err;
   const auto pairs = RunShell(Newsflow() + " story eval --db " + tmp.path("db") + " --pairs " + tmp.path("none.jsonl"));
   EXPECT_EQ(pairs.exit_code, 1) << pairs.err;
+  // Over a store that exists: no pair is no measurement (null, not 1.0), a
+  // damaged pairs file is exit 1 as any damaged input.
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source /dev/null --db " + tmp.path("db") + rules).exit_code, 0);
+  const auto none = RunShell(Newsflow() + " story eval --json --db " + tmp.path("db") + " --pairs " + tmp.path("empty.jsonl"));
+  EXPECT_EQ(none.exit_code, 1) << none.err;
+  ASSERT_EQ(testing::JsonLines(none.out).size(), 1u) << none.out;
+  EXPECT_NE(none.out.find("\"precision\":null"), std::string::npos) << none.out;
+  std::ofstream(tmp.path("bad-pairs.jsonl")) << "x\n";
+  const auto bad = RunShell(Newsflow() + " story eval --db " + tmp.path("db") + " --pairs " + tmp.path("bad-pairs.jsonl"));
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
 }
 
 // A gold label outside the taxonomy would score a right tag as a miss and a
