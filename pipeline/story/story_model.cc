@@ -5,9 +5,13 @@
 #include <cmath>
 
 #include "pipeline/story/sorted_intersection.h"
+#include "pipeline/story/story_cues.h"
 
 namespace newsflow::pipeline {
 namespace {
+
+// How far below the caller's floor a contradicting pair's logit is put.
+constexpr double kContradictionMargin = 1.0;
 
 // Fitted by tests/story/tools/train_model.py on tests/story/pairs_dev.jsonl;
 // regenerate with that script after changing a feature.
@@ -190,6 +194,9 @@ StoryModel::StoryModel(double threshold) : weights_(kStoryWeights), threshold_(t
 double StoryModel::LogitAbove(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence,
                               double floor) const {
   static_assert(kStoryFeatures == 23, "GramFeatures and CostlyFeatures set 1, 2, 14, 21 and 22");
+  // Headlines of opposite directions are two events, whatever the features
+  // say (story_cues.h): below any floor the caller asks about.
+  if (CuesContradict(a.sketch->cues, b.sketch->cues)) return std::min(floor, 0.0) - kContradictionMargin;
   // The most the gram features can add: their values at the most trigrams
   // the walk allows (they grow with it).
   const bool dense = a.sketch->dense && b.sketch->dense;

@@ -63,7 +63,8 @@ class StoryModel {
   // Logit(ComputePairFeatures(a, b, evidence)) if that exceeds `floor`;
   // otherwise some value <= floor (the costliest features are computed only
   // when they could lift the logit above it). Bit-identical to Logit above
-  // the floor.
+  // the floor. Two headlines of opposite directions (story_cues.h) are
+  // below the floor whatever the features: a rule beside the learned model.
   double LogitAbove(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence, double floor) const;
   bool Same(const PairFeatures& f) const { return Logit(f) > threshold_; }
   double threshold() const { return threshold_; }

@@ -3,6 +3,7 @@
 
 #include "pipeline/decode/stock_code.h"
 #include "pipeline/story/sort_unique_hashes.h"
+#include "pipeline/story/story_cues.h"
 
 #include <algorithm>
 #include <array>
@@ -418,6 +419,9 @@ void DecodeLead(std::string_view title, std::string_view body, CodePoints* text,
   }
 }
 
+// Characters of a text without a headline whose directions are its cues.
+constexpr size_t kCueLead = 40;
+
 }  // namespace
 
 void BuildStorySketch(std::string_view title, std::string_view body, StorySketch* out,
@@ -428,6 +432,7 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   thread_local CodePoints text, h;
   thread_local std::vector<uint32_t> grams;
   thread_local std::vector<std::string> codes;
+  thread_local std::vector<uint32_t> cue_lead;
   codes.clear();
   DecodeLead(title, body, &text, &h);
 
@@ -464,6 +469,13 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   for (const std::string& code : codes) out->codes.push_back(HashCode(code));
   SortUniqueHashes(&out->codes);
   out->prefix = SpeakerPrefix(h.c);
+  // A flash without a headline is its own: its lead's first characters.
+  if (!h.c.empty()) {
+    out->cues = HeadlineCues(h.c);
+  } else {
+    cue_lead.assign(text.c.begin(), text.c.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(text.c.size(), kCueLead)));
+    out->cues = HeadlineCues(cue_lead);
+  }
 }
 
 }  // namespace newsflow::pipeline

@@ -11,7 +11,8 @@
 // here, they differ between a feed's two renderings of one story too often.
 // Also kept: the numbers' values with their units (to tell 1.2亿 from 1.21亿
 // apart from 3.5亿), the stock codes the document names (the feed's list and
-// codes written in the text), and the headline's speaker prefix ("港股IPO：").
+// codes written in the text), the headline's speaker prefix ("港股IPO：") and
+// the directions it states (涨 or 跌, 增持 or 减持 ...: story_cues.h).
 //
 // Ownership: a value type. Threads: BuildStorySketch is thread-safe and its
 // result depends on its arguments only (the pipeline builds sketches on its
@@ -69,6 +70,7 @@ struct StorySketch {
   std::vector<StoryNumber> values;      // the text's number tokens as values, in order, repeats kept (<= 64)
   std::u32string prefix;                // the headline's speaker prefix ("X：", 2-12 characters), or empty
   uint32_t length = 0;                  // kept characters of the text's lead (at most 300)
+  uint32_t cues = 0;                    // the directions the headline states (story_cues.h)
   uint16_t title_sampled = 0;           // title_grams that pass the sample mask (could be in grams)
   bool dense = false;                   // length < kStoryDenseBelow: grams holds every trigram
 

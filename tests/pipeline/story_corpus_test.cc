@@ -191,10 +191,10 @@ TEST_F(StoryCorpus, HeldOutPairsPrecisionAndRecall) {
   EXPECT_EQ(r1.Uint("missing"), 0u);
   EXPECT_EQ(r2.Uint("missing"), 0u);
   EXPECT_GE(r1.Double("precision"), 0.95);  // 0.971
-  EXPECT_GE(r1.Double("recall"), 0.87);     // 0.887
+  EXPECT_GE(r1.Double("recall"), 0.87);     // 0.880
   EXPECT_GE(r2.Double("precision"), 0.93);  // 0.946
   EXPECT_GE(r2.Double("recall"), 0.90);     // 0.921
-  // Pooled, the target (precision >= 0.95, recall >= 0.90): 0.958 / 0.904.
+  // Pooled, the target (precision >= 0.95, recall >= 0.90): 0.958 / 0.900.
   EXPECT_EQ(pooled.Uint("pairs"), r1.Uint("pairs") + r2.Uint("pairs"));
   EXPECT_EQ(pooled.Uint("tp"), r1.Uint("tp") + r2.Uint("tp"));
   EXPECT_EQ(pooled.Uint("fn"), r1.Uint("fn") + r2.Uint("fn"));

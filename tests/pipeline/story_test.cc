@@ -10,6 +10,7 @@
 #include <simdjson.h>
 
 #include "pipeline/normalize/normalizer.h"
+#include "pipeline/story/story_cues.h"
 #include "pipeline/story/story_index.h"
 #include "test_util.h"
 
@@ -365,9 +366,13 @@ TEST_F(StoryIndexTest, LogitAboveIsLogitAboveTheFloor) {
       e.rare_shared = 2;
       e.shared_at_most = known;
       const double z = model.Logit(ComputePairFeatures(da, db, e));
+      const bool contradict = CuesContradict(a.cues, b.cues);
       for (const double floor : {-3.0, -0.5, 0.0, 1.0, 5.0}) {
         const double got = model.LogitAbove(da, db, e, floor);
-        if (z > floor) {
+        if (contradict) {
+          EXPECT_LT(got, floor) << p.id << ": opposite directions are below any floor";
+          ++under;
+        } else if (z > floor) {
           EXPECT_EQ(got, z) << p.id << " floor " << floor;  // bit-identical
           ++above;
         } else {
@@ -379,6 +384,29 @@ TEST_F(StoryIndexTest, LogitAboveIsLogitAboveTheFloor) {
   }
   EXPECT_GT(above, 1000u);
   EXPECT_GT(under, 1000u);
+}
+
+// Two reports of opposite moves are two events, however alike the rest of
+// their headlines; a headline naming both directions states none.
+TEST_F(StoryIndexTest, HeadlinesOfOppositeDirectionsAreNeverOneStory) {
+  const auto cues = [this](const char* title, const char* body) { return Normalized(title, body).cues; };
+  EXPECT_TRUE(CuesContradict(cues("欧洲主要股指开盘集体下跌", ""), cues("欧洲主要股指开盘集体上涨", "")));
+  EXPECT_TRUE(CuesContradict(cues("", "某公司股东拟增持不超过1%股份"), cues("", "某公司股东拟减持不超过1%股份")))
+      << "a flash without a headline: its lead";
+  EXPECT_TRUE(CuesContradict(cues("A股三大指数开盘", ""), cues("A股三大指数收盘", "")));
+  EXPECT_FALSE(CuesContradict(cues("欧洲股市收盘涨跌不一", ""), cues("欧洲主要股指收盘集体上涨", "")));
+  EXPECT_FALSE(CuesContradict(cues("标准普尔500指数期货收复之前跌幅", ""), cues("标普500指数期货上涨0.3%", "")))
+      << "a recovery of losses is a rise";
+  EXPECT_FALSE(CuesContradict(cues("沪指涨0.5%", ""), cues("沪指涨0.5% 创业板指涨1%", "")));
+  EXPECT_FALSE(CuesContradict(cues("央行开展1000亿元逆回购操作", ""), cues("欧洲主要股指开盘集体上涨", "")));
+
+  StoryIndex index{StoryOptions{}};
+  const int64_t t = 1'780'000'000'000;
+  const std::string up = index.Assign("cls:1", "cls", t, Normalized("欧洲主要股指开盘集体上涨", "【欧洲主要股指开盘集体上涨】德国DAX指数涨0.32%，法国CAC40指数涨0.25%，英国富时100指数涨0.18%。"));
+  const std::string same = index.Assign("ths:2", "ths", t + 60'000, Normalized("欧洲主要股指开盘集体上涨", "德国DAX指数涨0.32%，法国CAC40指数涨0.25%，英国富时100指数涨0.18%。"));
+  const std::string down = index.Assign("cls:3", "cls", t + 120'000, Normalized("欧洲主要股指开盘集体下跌", "【欧洲主要股指开盘集体下跌】德国DAX指数跌0.32%，法国CAC40指数跌0.25%，英国富时100指数跌0.18%。"));
+  EXPECT_EQ(same, up);
+  EXPECT_EQ(down, "cls:3");
 }
 
 TEST_F(StoryIndexTest, WindowEvictsOldDocumentsAndMemoryIsBounded) {
