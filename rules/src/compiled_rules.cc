@@ -379,7 +379,17 @@ Status CompiledRules::SplitTiers(size_t tier_from) {
 std::string CompiledRules::PatternWhere(uint32_t p, const std::vector<std::pair<uint32_t, int>>& first_use) const {
   const auto [ri, line] = first_use[p];
   const Rule& r = set_.rules[ri];
-  return r.file + ":" + std::to_string(line) + ": rule '" + r.tag + "': pattern '" + patterns_[p].text + "'";
+  // A pattern of thousands of bytes (the one Hyperscan refuses for its
+  // length) is named by its start and its size, not echoed whole.
+  constexpr size_t kShown = 80;
+  const std::string& text = patterns_[p].text;
+  std::string shown = text;
+  if (text.size() > kShown) {
+    size_t cut = kShown;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // at a UTF-8 lead byte
+    shown = text.substr(0, cut) + "... (" + std::to_string(text.size()) + " bytes)";
+  }
+  return r.file + ":" + std::to_string(line) + ": rule '" + r.tag + "': pattern '" + shown + "'";
 }
 
 Status CompiledRules::CheckRegexBudget(std::chrono::milliseconds budget,

@@ -2,6 +2,7 @@
 #include "rule_text_checks.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 
 namespace newsflow::rules {
@@ -75,6 +76,14 @@ std::string KeywordTextProblem(const Keyword& k) {
     blank &= IsBlankCodePoint(cp);
   }
   if (!k.regex && k.text.find('\n') != std::string::npos) return "keyword contains a newline";
+  // Documents are matched with their HTML stripped: a literal holding a tag
+  // ("<b>Zeta</b>", pasted from a web page) could never hit.
+  if (const size_t lt = k.text.find('<'); !k.regex && lt != std::string::npos && lt + 1 < k.text.size() &&
+                                          (std::isalpha(static_cast<unsigned char>(k.text[lt + 1])) ||
+                                           k.text[lt + 1] == '/' || k.text[lt + 1] == '!') &&
+                                          k.text.find('>', lt) != std::string::npos)
+    return "keyword holds HTML markup ('" + k.text.substr(lt, k.text.find('>', lt) - lt + 1) +
+           "'): documents are matched with their HTML stripped";
   if (blank) return what + " is only whitespace (it would match nearly every document)";
   return "";
 }

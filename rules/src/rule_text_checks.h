@@ -20,8 +20,8 @@ bool IsValidTag(std::string_view tag);
 bool IsValidWatchTag(std::string_view tag);
 
 // "" when `k`'s text can be matched; otherwise what is wrong with it: empty,
-// a NUL byte, invalid UTF-8, a newline in a literal, or only whitespace
-// (which would match nearly every document or nothing).
+// a NUL byte, invalid UTF-8, a newline or HTML markup in a literal, or only
+// whitespace (which would match nearly every document or nothing).
 std::string KeywordTextProblem(const Keyword& k);
 
 // `text` with ASCII A-Z lowered: the key under which caseless keywords

@@ -121,6 +121,7 @@ TEST(RuleLoader, KeywordsDocumentsNeverContainAndLooseValuesAreRejected) {
       {kHead + "    any: [\" AI\"]\n", "write 'AI'"},
       {kHead + "    any: [\"智\u200b能\"]\n", "write '智能'"},
       {kHead + "    any: [AI, ai]\n", "duplicate keyword 'ai'"},
+      {kHead + "    any: [\"<b>Zeta</b>\"]\n", "keyword holds HTML markup ('<b>')"},
       {kHead + "    any: [AI]\n    alert: yes\n", "`alert` must be true or false"},
       {kHead + "    any: [AI]\n    alert: \"true\"\n", "`alert` must be true or false"},
       {kHead + "    any: [{kw: AI, case: on}]\n", "`case` must be true or false"},
