@@ -212,8 +212,9 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
                                  fmt::join(ClosestIds(src, known, known.size()), ", ")));
       }
     }
-    // An id no stored document carries is a mistake in the command: most
-    // often a member's key given for its story's id.
+    // A member's key given for its story's id is a mistake in the command.
+    // An id no stored document carries lists nothing (its story may have
+    // been pruned), and says so.
     if (!a->story.empty()) {
       std::vector<storage::Record> any;
       storage::Record doc;
@@ -229,7 +230,7 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
         return usage(fmt::format("'{}' is a document stored without a story id", a->story));
       if (any.empty() && found)
         return usage(fmt::format("'{}' is a document of story '{}': --story {}", a->story, doc.story, doc.story));
-      if (any.empty()) return usage(fmt::format("no stored document is of story '{}'", a->story));
+      if (any.empty()) std::fprintf(stderr, "newsflow query: no stored document is of story '%s'\n", a->story.c_str());
     }
     // One story's members that pass the other filters (all ANDed, as
     // everywhere else), earliest first; with --collapse, the first of them

@@ -206,8 +206,8 @@ TEST_F(QueryCliTest, StoryMembersPassTheOtherFiltersToo) {
 
 // --story with --collapse is the story as one line: its earliest member
 // (its id, when that is one of its earliest), the others as "also", as a
-// collapsed listing shows it. An id no document carries is a usage error,
-// a member's key naming its story.
+// collapsed listing shows it. A member's key is a usage error naming its
+// story; an id no document carries lists nothing and says so.
 TEST_F(QueryCliTest, OneStoryCollapsedIsOneLineAndAnUnknownIdIsAUsageError) {
   std::map<std::string, std::vector<std::string>> members;
   for (const auto& j : All()) members[j.String("story")].push_back(j.String("key"));
@@ -234,7 +234,10 @@ TEST_F(QueryCliTest, OneStoryCollapsedIsOneLineAndAnUnknownIdIsAUsageError) {
   const auto by_member = RunShell(Query("--story " + member));
   EXPECT_EQ(by_member.exit_code, 2);
   EXPECT_NE(by_member.err.find("--story " + story), std::string::npos) << by_member.err;
-  EXPECT_EQ(RunShell(Query("--story no-such-story")).exit_code, 2);
+  const auto unknown = RunShell(Query("--story no-such-story --json"));
+  EXPECT_EQ(unknown.exit_code, 0) << "a pruned story lists nothing";
+  EXPECT_TRUE(unknown.out.empty()) << unknown.out;
+  EXPECT_NE(unknown.err.find("no-such-story"), std::string::npos) << "and says so";
   EXPECT_EQ(RunShell(Query("--story ''")).exit_code, 2);
 }
 
