@@ -90,6 +90,30 @@ TEST(WatchListRun, TagsTheDocumentsThatNameAWatchedCompanyAndAlertsOncePerStory)
   EXPECT_EQ(alerted, nvidia_stories);
 }
 
+// The tags a Tagger over the rules directory `dir` gives a body of text.
+class TagsOfText {
+ public:
+  explicit TagsOfText(const std::string& dir) {
+    TaggerOptions o;
+    o.rules_dir = dir;
+    o.rules_cache_dir = "";
+    status_ = Tagger::Open(o, &tagger_);
+    if (status_.ok()) status_ = tagger_->NewWorker(&worker_);
+  }
+  const Status& status() const { return status_; }
+  const Tagger& tagger() const { return *tagger_; }
+  std::set<std::string> operator()(const std::string& body) const {
+    std::set<std::string> out;
+    for (const auto& t : worker_->TagText("", body, {}).tags) out.insert(t.tag);
+    return out;
+  }
+
+ private:
+  Status status_;
+  std::shared_ptr<const Tagger> tagger_;
+  std::unique_ptr<TagWorker> worker_;
+};
+
 // A name written in traditional Chinese (騰訊控股, from a Hong Kong source)
 // tags simplified items and traditional ones, which the normalizer converts
 // before matching; a simplified name is left as it is.
@@ -97,22 +121,12 @@ TEST(WatchListRun, ATraditionalNameAlsoMatchesItsSimplifiedSpelling) {
   TempDir tmp;
   std::filesystem::create_directories(tmp.path("rules"));
   std::ofstream(tmp.path("rules/desk.tsv")) << "watch:tencent\t騰訊控股\nwatch:catl\t宁德时代\n";
-  TaggerOptions o;
-  o.rules_dir = tmp.path("rules");
-  o.rules_cache_dir = "";
-  std::shared_ptr<const Tagger> tagger;
-  ASSERT_TRUE(Tagger::Open(o, &tagger).ok());
-  std::unique_ptr<TagWorker> w;
-  ASSERT_TRUE(tagger->NewWorker(&w).ok());
-  auto tags = [&](const std::string& body) {
-    std::set<std::string> out;
-    for (const auto& t : w->TagText("", body, {}).tags) out.insert(t.tag);
-    return out;
-  };
+  const TagsOfText tags(tmp.path("rules"));
+  ASSERT_TRUE(tags.status().ok()) << tags.status().message();
   EXPECT_EQ(tags("腾讯控股公布第三季度业绩，收入同比增长。"), std::set<std::string>{"watch:tencent"});
   EXPECT_EQ(tags("騰訊控股公布第三季度業績，收入按年增長。"), std::set<std::string>{"watch:tencent"});
   EXPECT_EQ(tags("宁德时代与腾讯控股签约"), (std::set<std::string>{"watch:catl", "watch:tencent"}));
-  EXPECT_EQ(tagger->rules().patterns().size(), 3u) << "騰訊控股, its simplified spelling, 宁德时代";
+  EXPECT_EQ(tags.tagger().rules().patterns().size(), 3u) << "騰訊控股, its simplified spelling, 宁德时代";
 }
 
 // A rule file's keywords get the same: a traditional keyword (機器學習,
@@ -127,18 +141,8 @@ TEST(WatchListRun, ATraditionalKeywordOfARuleFileMatchesInEveryList) {
          "    provenance: [{seed: s.txt, clause: c}]\n"
          "  - tag: cluster:robotics\n    all: [[機器人], [工廠]]\n"
          "    provenance: [{seed: s.txt, clause: c}]\n";
-  TaggerOptions o;
-  o.rules_dir = tmp.path("rules");
-  o.rules_cache_dir = "";
-  std::shared_ptr<const Tagger> tagger;
-  ASSERT_TRUE(Tagger::Open(o, &tagger).ok());
-  std::unique_ptr<TagWorker> w;
-  ASSERT_TRUE(tagger->NewWorker(&w).ok());
-  auto tags = [&](const std::string& body) {
-    std::set<std::string> out;
-    for (const auto& t : w->TagText("", body, {}).tags) out.insert(t.tag);
-    return out;
-  };
+  const TagsOfText tags(tmp.path("rules"));
+  ASSERT_TRUE(tags.status().ok()) << tags.status().message();
   EXPECT_EQ(tags("公司发布机器学习平台"), std::set<std::string>{"cluster:ai"});
   EXPECT_EQ(tags("公司發佈機器學習平臺"), std::set<std::string>{"cluster:ai"});
   EXPECT_EQ(tags("机器学习培训：学习班开课"), std::set<std::string>{}) << "the simplified veto";
