@@ -47,7 +47,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--batch", opts->limits.max_items, "records per batch")->default_str("1024")
       ->check(UnsignedNumber());
   cmd->add_option("--linger-ms", opts->limits.linger_ms,
-                  "stdin, pipes and follow:: hand on a partial batch after waiting this long for more")
+                  "stdin, pipes, FIFOs and follow:: hand on a partial batch after waiting this long for more (Kafka: ?linger.ms=)")
       ->default_str("20")
       ->check(CLI::Range(0, 60000));
   cmd->add_option("--max-record-bytes", opts->limits.max_record_bytes,
@@ -60,7 +60,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--alerts", opts->alerts,
                   "file:PATH (JSON Lines) or kafka://HOST:PORT/TOPIC: where alert documents go");
   cmd->add_option("--subscriptions", opts->subscriptions,
-                  "PATH: a YAML file of standing queries; each raises one alert per story (needs --alerts)");
+                  "PATH: a YAML file of standing queries; each raises one alert per story (needs --alerts or --http)");
   cmd->add_option("--dead-letter", opts->dead_letter,
                   "kafka://HOST:PORT/TOPIC: also publish dead letters there (raw value, reason in headers)");
   cmd->add_option("--tagged", opts->tagged,
@@ -103,7 +103,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   auto retain_interval = std::make_shared<double>(60);
   cmd->add_option("--retain", *retain,
                   "keep only this much: documents older than the cutoff (e.g. 30d, 12h, 90m) are pruned "
-                  "between batches, with their index entries; offsets, progress marks and dead letters stay");
+                  "between batches, with their index entries, and the dead letters stored before the cutoff (the newest stays); offsets and progress marks stay");
   cmd->add_option("--retain-from", *retain_from,
                   "the cutoff is --retain before: now (wall clock) or newest (the newest stored document's "
                   "time; for replayed historical corpora, where now would remove everything)")

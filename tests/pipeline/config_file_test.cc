@@ -97,19 +97,23 @@ TEST(ConfigFile, TheExampleFileRunsWithTheRulesAndSeedsWhereTheServiceReadmeInst
   std::filesystem::create_directories(prefix);
   std::filesystem::create_directories(state);
   std::filesystem::create_directories(etc);
-  std::string cp;
-  for (const std::string& line : ReadLines(SourcePath("deploy/systemd/README.md")))
+  std::string cp, subscriptions;
+  for (const std::string& line : ReadLines(SourcePath("deploy/systemd/README.md"))) {
     if (line.find(" cp -r ") != std::string::npos) cp = line;
+    if (line.find("subscriptions.example.yaml") != std::string::npos) subscriptions = line;
+  }
   ASSERT_FALSE(cp.empty()) << "the service README no longer copies the rules";
+  ASSERT_FALSE(subscriptions.empty()) << "the service README no longer installs the subscriptions file";
   auto relocate = [&](std::string s) {
     for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-             {"sudo ", ""}, {"/usr/local/share/newsflow", prefix}, {"/var/lib/newsflow", state}, {"/etc/newsflow", etc}})
+             {"sudo ", ""}, {"-o newsflow ", ""}, {"-g newsflow ", ""}, {"/usr/local/share/newsflow", prefix},
+             {"/var/lib/newsflow", state}, {"/etc/newsflow", etc}})
       for (size_t at; (at = s.find(from)) != std::string::npos;) s.replace(at, from.size(), to);
     return s;
   };
-  ASSERT_EQ(RunShell("cd " + SourcePath("") + " && " + relocate(cp)).exit_code, 0) << relocate(cp);
+  for (const std::string& step : {cp, subscriptions})
+    ASSERT_EQ(RunShell("cd " + SourcePath("") + " && " + relocate(step)).exit_code, 0) << relocate(step);
   std::ofstream(tmp.path("newsflow.yaml")) << relocate(ReadFile(SourcePath("deploy/newsflow.example.yaml")));
-  std::ofstream(etc + "/subscriptions.yaml") << "subscriptions:\n  - {name: ai, any: [cluster:ai]}\n";
 
   // A service's working directory is /: nothing relative to the test's may resolve.
   const auto cwd = std::filesystem::current_path();
