@@ -39,8 +39,10 @@ std::string FormatSummary(const RunSummary& s) {
     out += s.resumable ? "stopped by a signal: everything read was stored; run again to continue where it stopped\n"
                        : "stopped by a signal: everything read was stored\n";
   if (s.input_error_offset >= 0)
-    out += fmt::format("INPUT ERROR at byte {} of the input: the run stopped there (see the message above)\n",
-                       s.input_error_offset);
+    out += fmt::format(
+        "INPUT ERROR: the input is damaged from byte {} on (of a gzip file: the member that starts there); "
+        "the run stored what it read before the damage (see the message above)\n",
+        s.input_error_offset);
   if (s.prune_passes > 0)
     out += fmt::format(
         "retention: {} prune passes removed {} documents older than the cutoff, {} alerts and {} dead letters\n",
