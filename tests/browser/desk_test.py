@@ -467,6 +467,36 @@ def run_test(args, tmp, out):
                   if e.get("level") == "SEVERE" and e.get("source") == "javascript"]
         check(not errors, f"JavaScript errors in the page: {errors[:3]}")
 
+        # ---- 7b. markup is read as the server's normalizer reads it: a '<' with no
+        # '>' after it is text; declarations go; bidi controls never reach the page
+        for raw, shown in [("营收增速<GDP增速，深圳芯片", "营收增速<GDP增速，深圳芯片"),
+                           ("a<b>粗体</b>c", "a粗体c"), ("<!DOCTYPE html>深圳", "深圳"),
+                           ("涨幅\u202e123 ABC", "涨幅123 ABC"), ("5<6 and 7>3", "5<6 and 7>3")]:
+            got = driver.execute_script(
+                "return window.newsflowDesk.highlight(arguments[0], []).map(p => p.t).join('');", raw)
+            check(got == shown, f"highlight({raw!r}) shows {got!r}, expected {shown!r}")
+        log("markup, a lone '<' and bidi controls are shown as the server reads them")
+
+        # ---- 7c. serve without --subscriptions: the page lists the store's alerts
+        serve_port_file = os.path.join(tmp, "serve-port")
+        serve = subprocess.Popen([args.newsflow, "serve", "--db", os.path.join(tmp, "db"), "--listen", "127.0.0.1:0",
+                                  "--port-file", serve_port_file, "--rules", os.path.join(args.repo, "rules", "sets")],
+                                 stdout=stderr_f, stderr=subprocess.STDOUT, cwd=args.repo)
+        try:
+            sport = wait_for("serve's port file", lambda: (open(serve_port_file).read().strip() or None)
+                             if os.path.exists(serve_port_file) else None, 30)
+            sbase = f"http://127.0.0.1:{sport}"
+            check(http_json(sbase, "/api/subscriptions")["subscriptions"] == [], "serve without a file lists subscriptions")
+            want = [a["id"] for a in alerts_api(sbase)]
+            check(want, "serve's store holds no alerts")
+            driver.get(sbase + "/")
+            wait_for(f"the desk of serve to list the store's {len(want)} alerts", lambda: row_ids(driver) == want, 20)
+            log(f"serve without --subscriptions: the desk lists the store's {len(want)} alerts")
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(timeout=30)
+        driver.get(base + "/")
+
         # ---- 8. screenshot and shutdown (with the stream still open)
         png = os.path.join(out, "desk.png")
         driver.save_screenshot(png)

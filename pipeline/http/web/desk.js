@@ -83,7 +83,8 @@
   }
 
   function timeMs(a) {
-    if (typeof a.time_ms === 'number') return a.time_ms;
+    // A feed map without a time field stores 0: no time, not 1970.
+    if (typeof a.time_ms === 'number') return a.time_ms > 0 ? a.time_ms : null;
     const t = Date.parse(a.time || '');
     return Number.isNaN(t) ? null : t;
   }
@@ -95,7 +96,7 @@
   }
   function longTime(a) {
     const ms = timeMs(a);
-    if (ms === null) return a.local_time || '';
+    if (ms === null) return typeof a.time_ms === 'number' ? 'no time given by the feed' : (a.local_time || '');
     const o = beijingParts(ms);
     return `${o.year}-${o.month}-${o.day} ${o.hour}:${o.minute}:${o.second} 北京时间`;
   }
@@ -172,8 +173,12 @@
     return merged;
   }
 
-  // comments, <script>/<style> elements with their content, and any other tag
-  const TAG_RE = /<!--[\s\S]*?(?:-->|$)|<(script|style)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)|<\/?[A-Za-z][^<>]*>?/gi;
+  // Markup as the server's normalizer reads it (its offsets are the spans'):
+  // comments (an unterminated one runs to the end), <script>/<style> with
+  // their content, a tag up to its '>' and <!...>/<?...> declarations. A '<'
+  // with no '>' after it is text: 增速<GDP stays whole.
+  const TAG_RE = /<!--[\s\S]*?(?:-->|$)|<(script|style)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)|<\/?[A-Za-z][^>]*>|<[!?][^>]*>/gi;
+  const BIDI_RE = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
   const BLOCK_RE = /^<\/?(?:br|p|div|li|ul|ol|tr|table|h[1-6]|blockquote|section|article|pre)\b/i;
 
   // Highlight the raw stored string: returns pieces [{t, m}] where t is display text
@@ -183,6 +188,7 @@
     const ranges = spanRanges(raw, spans);
     const pieces = [];
     const push = (t, m) => {
+      t = t.replace(BIDI_RE, '');   // an RTL override would show figures reversed
       if (!t) return;
       const last = pieces[pieces.length - 1];
       if (last && last.m === m) last.t += t; else pieces.push({ t, m });
@@ -390,6 +396,9 @@
     }
     fillSelect(fTag, tagCounts, 'all tags');
     fillSelect(fRegion, regionCounts, 'all regions');
+    // The three wire feeds always, and any other feed (a map: feed) once an alert names it.
+    for (const src of srcCounts.keys())
+      if (src && ![...fSource.options].some((o) => o.value === src)) fSource.append(el('option', { value: src, text: src }));
     for (const o of fSource.options) {
       if (!o.value) continue;
       o.textContent = `${o.value} ${{ cls: '财联社', eastmoney: '东方财富', ths: '同花顺' }[o.value] || ''} (${srcCounts.get(o.value) || 0})`;
@@ -400,7 +409,7 @@
     const shown = listEl.childElementCount;
     countEl.textContent = shown === alerts.length ? `${alerts.length} alerts` : `${shown} of ${alerts.length} alerts`;
     emptyEl.hidden = shown > 0 || chosen === null;
-    if (chosen && chosen.size === 0) emptyEl.textContent = 'No subscription chosen.';
+    if (noneChosen()) emptyEl.textContent = 'No subscription chosen.';
     else emptyEl.textContent = alerts.length ? 'No alerts match the filters.' : 'No alerts yet.';
   }
 
@@ -439,6 +448,10 @@
     }
   }
 
+  // The user unchecked every subscription (with none configured, the store's
+  // alerts are all shown: rules with `alert: true` raise them too).
+  function noneChosen() { return chosen !== null && subscriptions.length > 0 && chosen.size === 0; }
+
   function subscriptionParams() {
     const p = new URLSearchParams();
     if (chosen && chosen.size < subscriptions.length) for (const n of chosen) p.append('subscription', n);
@@ -459,7 +472,7 @@
     alerts = [];
     byId.clear();
     listEl.replaceChildren();
-    if (chosen && chosen.size === 0) {
+    if (noneChosen()) {
       refreshFilterOptions(); updateCount();
       setStatus('idle', 'no subscription');
       return;
@@ -502,6 +515,7 @@
       if (src !== es) return;
       let a;
       try { a = JSON.parse(ev.data); } catch (e) { return; }
+      if (a.subscription && !subscriptions.some((s) => s.name === a.subscription)) refreshSubscriptions();
       if (chosen && chosen.size < subscriptions.length && a.subscription && !chosen.has(a.subscription)) return;
       if (addAlert(a, true)) {
         trim();
@@ -551,6 +565,9 @@
     if (selectedId !== id) return;
     renderDetail(doc, a);
     detailEl.scrollTop = 0;
+    // One column (a narrow window): the detail is under the whole list.
+    const box = detailEl.getBoundingClientRect();
+    if (box.top >= window.innerHeight || box.bottom <= 0) detailEl.scrollIntoView({ block: 'start' });
   }
 
   function renderDetail(doc, a) {
@@ -639,19 +656,48 @@
       return el('label', { class: 'sub', title: describe(s) }, cb, s.name);
     });
     subsEl.replaceChildren(el('legend', { text: 'Subscriptions' }),
-      ...(boxes.length ? boxes : [el('span', { class: 'muted', text: 'none configured' })]));
+      ...(boxes.length ? boxes : [el('span', { class: 'muted', text: 'none configured: every alert of the store' })]));
+  }
+
+  // Subscriptions added since the page loaded (a PUT, an edited file) get a
+  // box, checked; removed ones lose theirs. Looked up when an alert names an
+  // unknown one and every minute (a partial choice filters the stream on the
+  // server, so their alerts would not arrive to be noticed).
+  let refreshing = null;
+  function refreshSubscriptions() {
+    if (refreshing) return refreshing;
+    refreshing = (async () => {
+      try {
+        const data = await getJSON('api/subscriptions');
+        const next = (data && data.subscriptions) || [];
+        const before = new Set(subscriptions.map((s) => s.name));
+        const now = new Set(next.map((s) => s.name));
+        const added = next.filter((s) => !before.has(s.name));
+        const removed = [...before].filter((n) => !now.has(n));
+        if (!added.length && !removed.length) return;
+        const partial = chosen.size < subscriptions.length;
+        subscriptions = next;
+        for (const s of added) chosen.add(s.name);
+        for (const n of removed) chosen.delete(n);
+        renderSubscriptions();
+        if (partial && added.length) reload();   // the stream's filter must name them
+      } catch (e) { /* the next try */ } finally { refreshing = null; }
+    })();
+    return refreshing;
   }
 
   async function start() {
     try {
       const data = await getJSON('api/subscriptions');
       subscriptions = (data && data.subscriptions) || [];
+      chosen = new Set(subscriptions.map((s) => s.name));
+      renderSubscriptions();
     } catch (e) {
       subscriptions = [];
+      chosen = new Set();
       subsEl.replaceChildren(el('legend', { text: 'Subscriptions' }), el('span', { class: 'error', text: `unavailable: ${e.message}` }));
     }
-    chosen = new Set(subscriptions.map((s) => s.name));
-    if (subscriptions.length) renderSubscriptions();
+    setInterval(refreshSubscriptions, 60000);
     await reload();
   }
 
