@@ -21,9 +21,11 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.error
@@ -158,6 +160,66 @@ def append_lines(path, lines):
         f.writelines(lines)
         f.flush()
         os.fsync(f.fileno())
+
+
+class StallingProxy:
+    """A TCP proxy in this process. stall() holds every byte of the connections
+    open at that moment (a half-open stream after a NAT timeout: no error, no
+    data); connections opened later pass."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.lock = threading.Lock()
+        self.conns = []        # (generation, client socket)
+        self.stalled = set()   # generations whose bytes are held
+        self.gen = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def stall(self):
+        with self.lock:
+            self.stalled.update(g for g, _ in self.conns)
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.gen += 1
+                g = self.gen
+                self.conns.append((g, c))
+            s = socket.create_connection(("127.0.0.1", self.target))
+            threading.Thread(target=self._pipe, args=(c, s, g), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(s, c, g), daemon=True).start()
+
+    def _pipe(self, a, b, g):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                with self.lock:
+                    held = g in self.stalled
+                if held:
+                    continue   # dropped: the peer never hears of it, nor of an error
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for x in (a, b):
+                try:
+                    x.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.sock.close()
 
 
 # ---------------------------------------------------------------- page helpers (one JS round trip each)
@@ -495,6 +557,31 @@ def run_test(args, tmp, out):
         finally:
             serve.send_signal(signal.SIGTERM)
             serve.wait(timeout=30)
+        driver.get(base + "/")
+
+        # ---- 7d. a stream that goes quiet without an error is noticed and reopened
+        proxy = StallingProxy(int(port))
+        try:
+            driver.get(f"http://127.0.0.1:{proxy.port}/")
+            wait_for("the desk through the proxy, connected", lambda: status_state(driver) == "connected", 20)
+            before = len(row_ids(driver))
+            proxy.stall()
+            now_s = int(time.time())
+            fresh = [json.dumps({"id": 990000 + i, "ctime": now_s + i, "level": "B", "title": "", "content": text},
+                                ensure_ascii=False) + "\n"
+                     for i, text in enumerate([
+                         "【人工智能芯片公司甲完成十亿元融资】甲公司宣布完成新一轮融资，用于人工智能训练芯片研发。",
+                         "【乙市发布人工智能产业行动方案】乙市提出到2030年建成人工智能创新高地，设立百亿基金。"])]
+            append_lines(in_path, fresh)
+            want = wait_for("the new alerts in the API",
+                            lambda: (lambda ids: ids if len(ids) >= before + 1 else None)([a["id"] for a in alerts_api(base)]), 30)
+            t0 = time.time()
+            wait_for("the page to notice the stalled stream and show the new alerts",
+                     lambda: row_ids(driver) == want[:500], 60)
+            log(f"a stalled stream was reopened and caught up {time.time() - t0:.0f} s after the alerts were raised")
+            check(status_state(driver) == "connected", "the page is not connected after reopening the stream")
+        finally:
+            proxy.close()
         driver.get(base + "/")
 
         # ---- 8. screenshot and shutdown (with the stream still open)

@@ -385,14 +385,19 @@
     sel.value = cur;
   }
 
+  // Each filter's counts are of the alerts the other filters let through:
+  // the number an option shows is the number of rows choosing it gives.
   function refreshFilterOptions() {
     const tagCounts = new Map(), regionCounts = new Map(), srcCounts = new Map();
+    const f = filterState();
     for (const a of alerts) {
       for (const t of a.tags || []) {
-        const m = t.startsWith('region:') ? regionCounts : tagCounts;
+        const region = t.startsWith('region:');
+        if (!matches(a, region ? { ...f, region: '' } : { ...f, tag: '' })) continue;
+        const m = region ? regionCounts : tagCounts;
         m.set(t, (m.get(t) || 0) + 1);
       }
-      srcCounts.set(a.source, (srcCounts.get(a.source) || 0) + 1);
+      if (matches(a, { ...f, source: '' })) srcCounts.set(a.source, (srcCounts.get(a.source) || 0) + 1);
     }
     fillSelect(fTag, tagCounts, 'all tags');
     fillSelect(fRegion, regionCounts, 'all regions');
@@ -539,6 +544,31 @@
       }
     };
   }
+
+  // A stream can go quiet without an error (a half-open connection after a
+  // NAT timeout, a VPN switch, a laptop's sleep): the page would say "live"
+  // for ever. Every 15 s the newest alert the server holds for this choice is
+  // looked up; still missing here at the next look, the stream is reopened
+  // (it resumes after the newest alert held, so nothing is lost).
+  let awaited = null;   // the server's newest alert at the last look, not here then
+  async function checkStream() {
+    if (!es || es.readyState !== EventSource.OPEN || noneChosen()) { awaited = null; return; }
+    const gen = generation, src = es;
+    if (awaited !== null && !byId.has(awaited)) {   // 15 s and it never came
+      awaited = null;
+      setStatus('reconnecting', 'stream stalled: reconnecting…');
+      openStream(gen);
+      return;
+    }
+    awaited = null;
+    const p = subscriptionParams();
+    p.set('limit', '1');
+    let top = null;
+    try { top = ((await getJSON(`api/alerts?${p}`)) || {}).alerts; } catch (e) { return; }
+    if (gen !== generation || src !== es) return;
+    if (top && top.length && !byId.has(top[0].id)) awaited = top[0].id;
+  }
+  setInterval(checkStream, 15000);
 
   // ------------------------------------------------------------------ detail
   function section(title, ...content) {
@@ -701,8 +731,9 @@
     await reload();
   }
 
-  for (const sel of [fTag, fRegion, fSource]) sel.addEventListener('change', render);
-  $('#filter-reset').addEventListener('click', () => { fTag.value = ''; fRegion.value = ''; fSource.value = ''; render(); });
+  const refilter = () => { refreshFilterOptions(); render(); };
+  for (const sel of [fTag, fRegion, fSource]) sel.addEventListener('change', refilter);
+  $('#filter-reset').addEventListener('click', () => { fTag.value = ''; fRegion.value = ''; fSource.value = ''; refilter(); });
   window.addEventListener('beforeunload', closeStream);
 
   // exposed for debugging and tests
