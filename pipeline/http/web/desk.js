@@ -339,9 +339,12 @@
       'data-tags': tags.join(' '), 'data-subscription': a.subscription || '',
     },
       el('div', { class: 'meta' },
-        el('time', { datetime: a.time || '', text: shortTime(a) }),
+        el('time', { datetime: a.time || '', text: shortTime(a), title: longTime(a) }),
         sourceBadge(a.source),
-        a.level ? el('span', { class: `level level-${a.level}`, text: a.level }) : null,
+        // The feed's own importance (cls A/B/C, ths 0-3): ths's 0, most of its
+        // items, is no mark at all.
+        a.level && a.level !== '0'
+          ? el('span', { class: `level level-${a.level}`, text: a.level, title: `${a.source} level ${a.level}` }) : null,
         a.subscription ? el('span', { class: 'subname', text: a.subscription }) : null,
         also.length ? el('span', { class: 'also', text: `also in ${also.join(', ')}` }) : null),
       renderPieces(el('div', { class: 'headline' }), head),
@@ -412,7 +415,8 @@
 
   function updateCount() {
     const shown = listEl.childElementCount;
-    countEl.textContent = shown === alerts.length ? `${alerts.length} alerts` : `${shown} of ${alerts.length} alerts`;
+    countEl.textContent = (shown === alerts.length ? `${alerts.length} alerts` : `${shown} of ${alerts.length} alerts`) +
+      ' · times in 北京时间';
     emptyEl.hidden = shown > 0 || chosen === null;
     if (noneChosen()) emptyEl.textContent = 'No subscription chosen.';
     else emptyEl.textContent = alerts.length ? 'No alerts match the filters.' : 'No alerts yet.';
