@@ -178,6 +178,7 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
     if (!q.until_ms || *q.until_ms > parsed.time_ms) q.until_ms = parsed.time_ms;
   }
   const bool collapse = r.Get("collapse") == "1" || r.Get("collapse") == "true";
+  const std::string story_id = r.Get("story");  // one story's members, as `query --story`
   std::vector<std::string> lines;
   std::string next;
   const auto provenance = o_.provenance ? o_.provenance->Get() : nullptr;  // the rule set's tags
@@ -191,8 +192,37 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
           if (!std::binary_search(known.begin(), known.end(), t) && !(provenance && provenance->count(t)))
             return Status::InvalidArgument("unknown tag '" + t + "'");
     }
-    std::unordered_set<std::string> stories;  // collapse: the stories on this page
     std::string last_shown;
+    if (!story_id.empty()) {
+      std::vector<storage::Record> members;  // earliest first
+      NEWSFLOW_RETURN_IF_ERROR(st.StoryMembers(story_id, 0, &members));
+      std::erase_if(members, [&](const storage::Record& m) { return !storage::RecordMatches(m, filter); });
+      RecordJsonOptions jo;
+      jo.body = true;
+      jo.zone = &zone;
+      if (collapse) {  // the story as one item: its earliest matching member, the others as "also"
+        std::vector<std::string> also;
+        for (size_t i = 1; i < members.size(); ++i) also.push_back(members[i].key);
+        jo.also = &also;
+        if (!members.empty() && !cursor) lines.push_back(RecordToJson(members.front(), jo));
+        return Status::OK();
+      }
+      // Pages newest first and by key at one time, as every other listing.
+      std::sort(members.begin(), members.end(), [](const storage::Record& a, const storage::Record& b) {
+        return a.time_ms != b.time_ms ? a.time_ms > b.time_ms : a.key < b.key;
+      });
+      for (const storage::Record& m : members) {
+        if (cursor && !AfterCursor(m, *cursor)) continue;
+        if (lines.size() == limit) {
+          next = last_shown;
+          break;
+        }
+        last_shown = CursorOf(m);
+        lines.push_back(RecordToJson(m, jo));
+      }
+      return Status::OK();
+    }
+    std::unordered_set<std::string> stories;  // collapse: the stories on this page
     Status inner;
     storage::QueryOptions walk = q;
     walk.limit = 0;

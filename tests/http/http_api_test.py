@@ -413,6 +413,19 @@ def main():
         members = [json.loads(l)["key"] for l in cli("query", "--db", db, "--json", "--limit", "0", "--story",
                                                     show["story"]).splitlines()]
         check([m["key"] for m in doc["members"]] == members, "/api/doc members")
+        # ?story= lists the same members newest first, a page at a time; collapsed, as one item
+        paged, cursor = [], None
+        while True:
+            page = srv.json(f"/api/query?story={urllib.parse.quote(show['story'])}&limit=1" +
+                            (f"&cursor={urllib.parse.quote(cursor)}" if cursor else ""))
+            paged += [d["key"] for d in page["items"]]
+            cursor = page["next"]
+            if not cursor:
+                break
+        check(sorted(paged) == sorted(members) and len(paged) == len(members), f"/api/query?story= {paged} vs {members}")
+        one = srv.json(f"/api/query?story={urllib.parse.quote(show['story'])}&collapse=1")["items"]
+        check(len(one) == 1 and one[0]["key"] == members[0] and sorted(one[0]["also"]) == sorted(members[1:]),
+              f"/api/query?story=&collapse=1 {one}")
         for tag in doc["tags"]:
             check(doc["provenance"].get(tag) and all(p["clause"] for p in doc["provenance"][tag]),
                   f"no provenance for {tag}")
