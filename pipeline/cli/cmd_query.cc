@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "commands.h"
+#include "known_tags.h"
 #include "open_reader.h"
 #include "interrupt.h"
 #include "terminal_text.h"
@@ -67,33 +68,6 @@ std::string Printable(std::string_view raw, size_t max) {
   pipeline::AppendJsonString(&out, raw.substr(0, max));
   if (raw.size() > max) out += fmt::format(" ... ({} bytes)", raw.size());
   return out;
-}
-
-// The tag ids a query may name: those some stored document carries, and
-// those of the rule set in `rules_dir` when one is given.
-Status KnownTags(storage::Store& store, const std::string& rules_dir, std::vector<std::string>* out) {
-  NEWSFLOW_RETURN_IF_ERROR(store.ListTags(out));
-  if (!rules_dir.empty()) {
-    rules::RuleSet set;
-    NEWSFLOW_RETURN_IF_ERROR(rules::LoadRuleDir(rules_dir, &set));
-    for (const auto& r : set.rules) out->push_back(r.tag);
-  }
-  std::sort(out->begin(), out->end());
-  out->erase(std::unique(out->begin(), out->end()), out->end());
-  return Status::OK();
-}
-
-// "" if every tag of q is known, else the usage message for the first one that is not.
-std::string UnknownTagMessage(const storage::QueryOptions& q, const std::vector<std::string>& known) {
-  for (const auto* list : {&q.tags, &q.any_tags, &q.not_tags}) {
-    for (const auto& t : *list) {
-      if (std::binary_search(known.begin(), known.end(), t)) continue;
-      if (known.empty()) return fmt::format("unknown tag '{}': no stored document carries any tag", t);
-      return fmt::format("unknown tag '{}' (closest known: {}; known = tags of stored documents and of --rules)",
-                         t, fmt::join(ClosestIds(t, known, 3), ", "));
-    }
-  }
-  return {};
 }
 
 int64_t NowMs() {
@@ -197,7 +171,8 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
         *exit_code = 1;
         return;
       }
-      if (const std::string msg = UnknownTagMessage(q, known); !msg.empty()) return usage(msg);
+      if (const std::string msg = UnknownTagMessage({&q.tags, &q.any_tags, &q.not_tags}, known); !msg.empty())
+        return usage(msg);
     }
     if (!q.sources.empty()) {
       std::vector<std::string> known;

@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "interrupt.h"
+#include "known_tags.h"
 #include "open_reader.h"
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/tag_buckets.h"
@@ -28,7 +29,7 @@ namespace newsflow::cli {
 namespace {
 
 struct StatsArgs {
-  std::string db, by = "day", since, until, tz;
+  std::string db, by = "day", since, until, tz, rules;
   std::vector<std::string> tags, sources;
   bool json = false;
 };
@@ -52,15 +53,16 @@ int RunStats(const StatsArgs& a) {
   if (!store) return 1;
   // A misspelt tag or feed would give an empty table: a usage error, as in query.
   std::vector<std::string> known_tags, known_sources;
-  for (Status s : {store->ListTags(&known_tags), store->ListSources(&known_sources)}) {
+  for (Status s : {KnownTags(*store, a.rules, &known_tags), store->ListSources(&known_sources)}) {
     if (!s.ok()) {
       std::fprintf(stderr, "newsflow stats: %s\n", s.message().c_str());
       return 1;
     }
   }
   for (const auto& t : a.tags)
-    if (std::find(known_tags.begin(), known_tags.end(), t) == known_tags.end())
-      return usage("no stored document has tag '" + t + "'");
+    if (t.find(',') != std::string::npos)
+      return usage("tag '" + t + "' holds a comma: give one tag per --tag");
+  if (const std::string msg = UnknownTagMessage({&a.tags}, known_tags); !msg.empty()) return usage(msg);
   for (const auto& src : a.sources)
     if (std::find(known_sources.begin(), known_sources.end(), src) == known_sources.end())
       return usage("no stored document comes from '" + src + "'");
@@ -99,6 +101,7 @@ void RegisterStats(CLI::App& app, int* exit_code) {
   cmd->add_option("--db", a->db, "RocksDB directory")->required();
   cmd->add_option("--by", a->by, "day | hour")->default_str("day");
   cmd->add_option("--tag", a->tags, "only this tag's rows (repeatable)");
+  cmd->add_option("--rules", a->rules, "rule directory whose tag ids count as known too (default: only stored tags)");
   cmd->add_option("--source", a->sources, "only documents from this feed (repeatable)");
   cmd->add_option("--since", a->since, "from this time (as query --since)");
   cmd->add_option("--until", a->until, "to this time (as query --until)");

@@ -59,8 +59,19 @@ TEST(StatsCli, CountsPerBucketAndTagEqualACountOfTheDocuments) {
   ASSERT_EQ(one.exit_code, 0);
   for (const JsonObject& row : JsonLines(one.out)) EXPECT_EQ(row.String("tag"), "region:shenzhen");
   for (const std::string bad : {"--by week", "--tz Mars/Olympus", "--since tomorrow", "--tag cluster:semiconductor",
-                                 "--source reuters"})
+                                 "--source reuters", "--tag cluster:ai,region:shenzhen"})
     EXPECT_EQ(RunShell(Newsflow() + " stats " + bad + " --db " + tmp.path("db")).exit_code, 2) << bad;
+  // A tag of the rules that no document carries yet: known with --rules
+  // (an empty table, as query's count 0), a usage error without.
+  std::string unseen;
+  for (const char* t : {"cluster:deep-earth-sea", "cluster:optical-comm-computing", "cluster:quantum"})
+    if (RunShell(Newsflow() + " query --count --tag " + t + " --db " + tmp.path("db")).exit_code == 2) unseen = t;
+  ASSERT_FALSE(unseen.empty()) << "every candidate tag is stored";
+  EXPECT_EQ(RunShell(Newsflow() + " stats --tag " + unseen + " --db " + tmp.path("db")).exit_code, 2);
+  const auto known = RunShell(Newsflow() + " stats --json --tag " + unseen + " --rules " +
+                              testing::SourcePath("rules/sets") + " --db " + tmp.path("db"));
+  EXPECT_EQ(known.exit_code, 0) << known.err;
+  EXPECT_TRUE(JsonLines(known.out).empty()) << known.out;
 }
 
 }  // namespace
