@@ -538,6 +538,10 @@ def run_test(args, tmp, out):
                 "return window.newsflowDesk.highlight(arguments[0], []).map(p => p.t).join('');", raw)
             check(got == shown, f"highlight({raw!r}) shows {got!r}, expected {shown!r}")
         log("markup, a lone '<' and bidi controls are shown as the server reads them")
+        rest = driver.execute_script(
+            "const d = window.newsflowDesk, hb = d.headlineAndBody({key: 'eastmoney:1', title: '金宏气体，大单封涨停！', "
+            "body: '【金宏气体 大单封涨停！】金宏气体午后封涨停。', spans: []}); return d.piecesText(hb.rest);")
+        check(rest == "金宏气体午后封涨停。", f"a title equal to the body's 【】 up to punctuation is shown twice: {rest!r}")
 
         # ---- 7c. serve without --subscriptions: the page lists the store's alerts
         serve_port_file = os.path.join(tmp, "serve-port")

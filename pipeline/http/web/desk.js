@@ -289,7 +289,10 @@
     if (title) {
       const head = collapseWs(highlight(a.title, fieldSpans(a, 'title')));
       let rest = bodyPieces;
-      if (bracket && bracket[1].replace(/\s+/g, '') === piecesText(head).replace(/\s+/g, '')) {
+      // The same headline up to spaces and punctuation (a feed writes 金宏气体，大单封涨停！
+      // as its title and 金宏气体 大单封涨停！ in the body's 【】): not shown twice.
+      const bare = (t) => t.replace(/[\s\p{P}\p{S}]+/gu, '');
+      if (bracket && bare(bracket[1]) === bare(piecesText(head))) {
         rest = collapseWs(slicePieces(bodyPieces, bracket[0].length, btext.length));
       }
       return { head, rest };
@@ -741,7 +744,7 @@
   window.addEventListener('beforeunload', closeStream);
 
   // exposed for debugging and tests
-  window.newsflowDesk = { highlight, spanRanges, alsoSources, shortTime, state: () => ({ alerts: alerts.length, shown: listEl.childElementCount }) };
+  window.newsflowDesk = { highlight, spanRanges, alsoSources, shortTime, headlineAndBody, piecesText, state: () => ({ alerts: alerts.length, shown: listEl.childElementCount }) };
 
   start();
 })();
