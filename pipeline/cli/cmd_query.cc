@@ -194,32 +194,32 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       std::vector<storage::Record> any;
       storage::Record doc;
       bool found = false;
-      Status st = store->StoryMembers(a->story, 1, &any);
+      Status st = pipeline::MembersOfStory(*store, a->story, &any);
       if (st.ok() && any.empty()) st = store->Get(a->story, &doc, &found);
       if (!st.ok()) {
         std::fprintf(stderr, "newsflow query: %s\n", st.message().c_str());
         *exit_code = 1;
         return;
       }
-      if (any.empty() && found && doc.story.empty())
-        return usage(fmt::format("'{}' is a document stored without a story id", a->story));
       if (any.empty() && found)
         return usage(fmt::format("'{}' is a document of story '{}': --story {}", a->story, doc.story, doc.story));
       if (any.empty()) std::fprintf(stderr, "newsflow query: no stored document is of story '%s'\n", a->story.c_str());
     }
     // One story's members that pass the other filters (all ANDed, as
     // everywhere else), earliest first; with --collapse, the first of them
-    // with the others as its "also", as a collapsed listing shows a story.
+    // with the story's other members, all of them, as its "also": as a
+    // collapsed listing shows a story.
     auto story_members = [&](std::vector<storage::Record>* out, std::vector<std::vector<std::string>>* also) {
       std::vector<storage::Record> all;
-      NEWSFLOW_RETURN_IF_ERROR(store->StoryMembers(a->story, 0, &all));
+      NEWSFLOW_RETURN_IF_ERROR(pipeline::MembersOfStory(*store, a->story, &all));
       out->clear();
-      for (auto& m : all)
-        if (storage::RecordMatches(m, q)) out->push_back(std::move(m));
+      for (const auto& m : all)
+        if (storage::RecordMatches(m, q)) out->push_back(m);
       if (a->collapse && !out->empty()) {
-        also->assign(1, {});
-        for (size_t i = 1; i < out->size(); ++i) also->front().push_back((*out)[i].key);
         out->resize(1);
+        also->assign(1, {});
+        for (const auto& m : all)
+          if (m.key != out->front().key) also->front().push_back(m.key);
       }
       return Status::OK();
     };

@@ -194,15 +194,18 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
     }
     std::string last_shown;
     if (!story_id.empty()) {
-      std::vector<storage::Record> members;  // earliest first
-      NEWSFLOW_RETURN_IF_ERROR(st.StoryMembers(story_id, 0, &members));
-      std::erase_if(members, [&](const storage::Record& m) { return !storage::RecordMatches(m, filter); });
+      std::vector<storage::Record> all, members;  // earliest first
+      NEWSFLOW_RETURN_IF_ERROR(MembersOfStory(st, story_id, &all));
+      for (const auto& m : all)
+        if (storage::RecordMatches(m, filter)) members.push_back(m);
       RecordJsonOptions jo;
       jo.body = true;
       jo.zone = &zone;
-      if (collapse) {  // the story as one item: its earliest matching member, the others as "also"
+      if (collapse) {  // the story as one item: its earliest matching member, every other member as "also"
         std::vector<std::string> also;
-        for (size_t i = 1; i < members.size(); ++i) also.push_back(members[i].key);
+        if (!members.empty())
+          for (const auto& m : all)
+            if (m.key != members.front().key) also.push_back(m.key);
         jo.also = &also;
         if (!members.empty() && !cursor) lines.push_back(RecordToJson(members.front(), jo));
         return Status::OK();

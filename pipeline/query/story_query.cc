@@ -5,6 +5,16 @@
 
 namespace newsflow::pipeline {
 
+Status MembersOfStory(storage::Store& store, std::string_view id, std::vector<storage::Record>* out) {
+  NEWSFLOW_RETURN_IF_ERROR(store.StoryMembers(id, 0, out));
+  if (!out->empty()) return Status::OK();
+  storage::Record doc;
+  bool found = false;
+  NEWSFLOW_RETURN_IF_ERROR(store.Get(id, &doc, &found));
+  if (found && doc.story.empty()) out->push_back(std::move(doc));
+  return Status::OK();
+}
+
 Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector<std::string>* out) {
   out->clear();
   std::vector<storage::Record> members;

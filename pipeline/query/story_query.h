@@ -17,6 +17,11 @@ namespace newsflow::pipeline {
 // The story id of a record (a document stored before story ids is its own story).
 inline std::string StoryOf(const storage::Record& r) { return r.story.empty() ? r.key : r.story; }
 
+// The members of story `id`, earliest first (by key at one time): the
+// stored documents of that story, or the document `id` itself when it was
+// stored without a story id (story ids off), a story of one as StoryOf says.
+Status MembersOfStory(storage::Store& store, std::string_view id, std::vector<storage::Record>* out);
+
 // The keys of r's story members other than r itself, earliest first.
 Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector<std::string>* out);
 

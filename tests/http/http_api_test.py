@@ -410,8 +410,9 @@ def main():
         show = json.loads(cli("show", "--db", db, key))
         for field in ("key", "title", "body", "tags", "scores", "spans", "story", "also"):
             check(doc[field] == show[field], f"/api/doc {field} differs from show")
-        members = [json.loads(l)["key"] for l in cli("query", "--db", db, "--json", "--limit", "0", "--story",
-                                                    show["story"]).splitlines()]
+        member_docs = [json.loads(l) for l in cli("query", "--db", db, "--json", "--limit", "0", "--story",
+                                                 show["story"]).splitlines()]
+        members = [d["key"] for d in member_docs]
         check([m["key"] for m in doc["members"]] == members, "/api/doc members")
         # ?story= lists the same members newest first, a page at a time; collapsed, as one item
         paged, cursor = [], None
@@ -422,7 +423,8 @@ def main():
             cursor = page["next"]
             if not cursor:
                 break
-        check(sorted(paged) == sorted(members) and len(paged) == len(members), f"/api/query?story= {paged} vs {members}")
+        newest_first = [d["key"] for d in sorted(member_docs, key=lambda d: (-d["time_ms"], d["key"]))]
+        check(paged == newest_first, f"/api/query?story= pages {paged}, the members newest first are {newest_first}")
         one = srv.json(f"/api/query?story={urllib.parse.quote(show['story'])}&collapse=1")["items"]
         check(len(one) == 1 and one[0]["key"] == members[0] and sorted(one[0]["also"]) == sorted(members[1:]),
               f"/api/query?story=&collapse=1 {one}")

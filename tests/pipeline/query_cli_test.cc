@@ -208,7 +208,7 @@ TEST_F(QueryCliTest, StoryMembersPassTheOtherFiltersToo) {
 // (its id, when that is one of its earliest), the others as "also", as a
 // collapsed listing shows it. A member's key is a usage error naming its
 // story; an id no document carries lists nothing and says so.
-TEST_F(QueryCliTest, OneStoryCollapsedIsOneLineAndAnUnknownIdIsAUsageError) {
+TEST_F(QueryCliTest, OneStoryCollapsedIsOneLineAndAMembersKeyIsAUsageError) {
   std::map<std::string, std::vector<std::string>> members;
   for (const auto& j : All()) members[j.String("story")].push_back(j.String("key"));
   std::string story;
@@ -222,6 +222,11 @@ TEST_F(QueryCliTest, OneStoryCollapsedIsOneLineAndAnUnknownIdIsAUsageError) {
   std::set<std::string> shown = lines[0].Strings("also");
   shown.insert(lines[0].String("key"));
   EXPECT_EQ(shown, std::set<std::string>(members[story].begin(), members[story].end()));
+  // Filtered, it is still shown with every other member, as a collapsed listing shows it.
+  const std::string feed = lines[0].String("source");
+  const auto filtered = JsonLines(RunShell(Query("--story " + story + " --collapse --json --source " + feed)).out);
+  ASSERT_EQ(filtered.size(), 1u);
+  EXPECT_EQ(filtered[0].Strings("also").size() + 1, members[story].size());
   const auto listed = KeysOf("--story " + story);
   EXPECT_EQ(lines[0].String("key"), listed.front()) << "the earliest member";
   EXPECT_EQ(Count("--story " + story + " --collapse"), 1u);
@@ -239,6 +244,26 @@ TEST_F(QueryCliTest, OneStoryCollapsedIsOneLineAndAnUnknownIdIsAUsageError) {
   EXPECT_TRUE(unknown.out.empty()) << unknown.out;
   EXPECT_NE(unknown.err.find("no-such-story"), std::string::npos) << "and says so";
   EXPECT_EQ(RunShell(Query("--story ''")).exit_code, 2);
+}
+
+// A document stored without a story id is a story of one (query --json
+// names it its story): --story with that id lists it.
+TEST(QueryCliStories, ADocumentStoredWithoutAStoryIdIsAStoryOfOne) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  const auto run = RunShell(Newsflow() + " run -q --no-stories --source " +
+                            testing::SourcePath("tests/fixtures/cls-sample.jsonl") + " --rules " +
+                            testing::SourcePath("rules/sets") + " --db " + db);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto first = JsonLines(RunShell(Newsflow() + " query --json --limit 1 --db " + db).out);
+  ASSERT_EQ(first.size(), 1u);
+  const std::string story = first[0].String("story");
+  EXPECT_EQ(story, first[0].String("key"));
+  const auto one = RunShell(Newsflow() + " query --json --db " + db + " --story " + story);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto listed = JsonLines(one.out);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].String("key"), story);
 }
 
 TEST_F(QueryCliTest, AnyCountIsInclusionExclusion) {
