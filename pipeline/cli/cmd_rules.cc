@@ -126,20 +126,22 @@ void Explain(const std::string& dir, std::string text, const std::optional<std::
   }
 }
 
-void RunLint(const std::string& dir, const std::string& seeds, const std::string& allow, bool allow_given,
-             int* exit_code) {
+void RunLint(const std::string& dir, const std::string& seeds, const std::string& given_allow, int* exit_code) {
+  // The allow file a reload lints with: RULES/../lint-allow.yaml, unless named.
+  const std::string allow =
+      given_allow.empty() ? (std::filesystem::path(dir) / ".." / "lint-allow.yaml").string() : given_allow;
   // Without its seeds every rule's provenance would be a finding; a named
-  // allow file that is missing would explain nothing: both are mistakes in
-  // the command, said once.
+  // allow file that is missing would explain nothing: both are missing
+  // inputs (exit 1), said once.
   if (!std::filesystem::is_directory(seeds)) {
     std::fprintf(stderr, "newsflow rules lint: seeds directory '%s' not found (--seeds)\n", seeds.c_str());
-    *exit_code = 2;
+    *exit_code = 1;
     return;
   }
   if (!std::filesystem::exists(allow)) {
-    if (allow_given) {
+    if (!given_allow.empty()) {
       std::fprintf(stderr, "newsflow rules lint: allow file '%s' not found (--allow)\n", allow.c_str());
-      *exit_code = 2;
+      *exit_code = 1;
       return;
     }
     std::fprintf(stderr, "newsflow rules lint: no allow file at '%s': every finding counts as unexplained\n",
@@ -338,13 +340,11 @@ void RegisterRules(CLI::App& app, int* exit_code) {
   {
     auto* cmd = rules->add_subcommand("lint", "Report duplicate, shadowed and unbounded keywords, missing provenance");
     auto seeds = std::make_shared<std::string>("seeds");
-    auto allow = std::make_shared<std::string>("rules/lint-allow.yaml");
+    auto allow = std::make_shared<std::string>();
     cmd->add_option("--rules", *dir, "rules directory")->default_str("rules/sets");
     cmd->add_option("--seeds", *seeds, "seed documents directory")->default_str("seeds");
-    auto* allow_opt = cmd->add_option("--allow", *allow, "explained findings")->default_str("rules/lint-allow.yaml");
-    cmd->callback([dir, seeds, allow, allow_opt, exit_code] {
-      RunLint(*dir, *seeds, *allow, allow_opt->count() > 0, exit_code);
-    });
+    cmd->add_option("--allow", *allow, "explained findings (default: RULES/../lint-allow.yaml, as a reload reads)");
+    cmd->callback([dir, seeds, allow, exit_code] { RunLint(*dir, *seeds, *allow, exit_code); });
   }
   {
     auto* cmd = rules->add_subcommand("coverage", "Per-tag hit rates and never-matching keywords on a corpus");

@@ -775,7 +775,16 @@ Status CheckKafkaSourceUri(const std::string& uri, const KafkaConsumerTuning& tu
   KafkaSource unopened;
   KafkaUri parsed;
   ConfBuilder conf;
-  return unopened.Configure(uri, tuning, &parsed, &conf);
+  NEWSFLOW_RETURN_IF_ERROR(unopened.Configure(uri, tuning, &parsed, &conf));
+  // librdkafka checks settings against each other only when a handle is
+  // made: one is made, silent and never subscribed, and dropped.
+  rd_kafka_conf_set_log_cb(conf.conf.get(), [](const rd_kafka_t*, int, const char*, const char*) {});
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.conf.get(), errstr, sizeof errstr);
+  if (!rk) return Status::InvalidArgument(std::string("kafka source: ") + errstr);
+  conf.conf.release();  // rd_kafka_new took it
+  rd_kafka_destroy(rk);
+  return Status::OK();
 }
 
 Status OpenKafkaSource(const KafkaSourceOptions& options, std::unique_ptr<Source>* out) {

@@ -64,11 +64,11 @@ TEST(CliUsage, BadValuesExitTwo) {
       Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/t'",  // no group
       run + "--tagged 'kafka://h:1/t?rdkafka.no.such.prop=1'",
       run + "--dead-letter 'kafka://h:1/t?rdkafka.acks=maybe'",
+      run + "--alerts 'kafka://h:1/t?rdkafka.acks=1'",  // refused beside idempotence, when a handle is made
+      Newsflow() + " run -q --db " + db +
+          " --source 'kafka://h:1/t?group=g&rdkafka.security.protocol=sasl_ssl&rdkafka.sasl.mechanisms=GSSAPI'",
       run + "--dead-letter 'kafka://h:1/t?linger=5'",  // a sink takes rdkafka.NAME only
       run + "--alerts 'kafka://h:1/t1,t2'",  // one topic
-      Newsflow() + " rules lint --rules " + testing::SourcePath("rules/sets") + " --seeds " +
-          testing::SourcePath("seeds") + " --allow " + tmp.path("no-such-allow.yaml"),
-      Newsflow() + " rules lint --rules " + testing::SourcePath("rules/sets") + " --seeds " + tmp.path("no-seeds"),
       Newsflow() + " rules coverage --source /dev/null --top -1",
       Newsflow() + " rules coverage",                                   // neither --source nor --gold
       Newsflow() + " rules coverage --source /dev/null --gold /dev/null",  // both
@@ -103,6 +103,13 @@ TEST(CliUsage, EvaluationsOverNothingAreErrors) {
   EXPECT_NE(typo.err.find("clusterr"), std::string::npos) << typo.err;
   const auto pairs = RunShell(Newsflow() + " story eval --db " + tmp.path("db") + " --pairs " + tmp.path("none.jsonl"));
   EXPECT_EQ(pairs.exit_code, 1) << pairs.err;
+  // rules lint without its seeds or a named allow file: a missing input (exit 1), named once.
+  const std::string seeds = " --seeds " + testing::SourcePath("seeds");
+  for (const std::string& missing : {seeds + " --allow " + tmp.path("no-such-allow.yaml"), " --seeds " + tmp.path("no-seeds")}) {
+    const auto lint = RunShell(Newsflow() + " rules lint --rules " + testing::SourcePath("rules/sets") + missing);
+    EXPECT_EQ(lint.exit_code, 1) << missing << "\n" << lint.out;
+    EXPECT_TRUE(lint.out.empty()) << "no findings listed: " << lint.out.substr(0, 200);
+  }
   // Over a store that exists: no pair is no measurement (null, not 1.0), a
   // damaged pairs file is exit 1 as any damaged input.
   ASSERT_EQ(RunShell(Newsflow() + " run -q --source /dev/null --db " + tmp.path("db") + rules).exit_code, 0);
