@@ -91,10 +91,14 @@ void CheckUniqueKeys(const YAML::Node& map, const std::string& rule, const char*
 void CheckKeywordText(const Keyword& k, const std::string& rule) {
   if (std::string problem = KeywordTextProblem(k); !problem.empty()) throw RuleError{k.line, rule, problem};
   if (k.regex) return;
-  if (const std::string folded = FoldLikeNormalizedText(k.text); folded != k.text)
+  // Between two marks, so that a single space at either end (" AI", which
+  // can hit "使用 AI") is kept as documents keep it.
+  const std::string marked = "|" + k.text + "|", folded = FoldLikeNormalizedText(marked);
+  if (folded != marked)
     throw RuleError{k.line, rule,
                     "keyword '" + k.text + "' can never match: documents are matched normalized (full-width ASCII "
-                    "folded, spaces collapsed, invisible characters dropped); write '" + folded + "'"};
+                    "folded, spaces collapsed, invisible characters dropped); write '" +
+                        folded.substr(1, folded.size() - 2) + "'"};
 }
 
 Keyword ParseKeyword(const YAML::Node& n, const std::string& rule, bool regex) {

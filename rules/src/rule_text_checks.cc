@@ -77,13 +77,17 @@ std::string KeywordTextProblem(const Keyword& k) {
   }
   if (!k.regex && k.text.find('\n') != std::string::npos) return "keyword contains a newline";
   // Documents are matched with their HTML stripped: a literal holding a tag
-  // ("<b>Zeta</b>", pasted from a web page) could never hit.
-  if (const size_t lt = k.text.find('<'); !k.regex && lt != std::string::npos && lt + 1 < k.text.size() &&
-                                          (std::isalpha(static_cast<unsigned char>(k.text[lt + 1])) ||
-                                           k.text[lt + 1] == '/' || k.text[lt + 1] == '!') &&
-                                          k.text.find('>', lt) != std::string::npos)
-    return "keyword holds HTML markup ('" + k.text.substr(lt, k.text.find('>', lt) - lt + 1) +
-           "'): documents are matched with their HTML stripped";
+  // ("<b>Zeta</b>", pasted from a web page), a <!...> or a <?...> could
+  // never hit. ("x<5" is text, as the normalizer reads it.)
+  for (size_t lt = k.regex ? std::string::npos : k.text.find('<'); lt != std::string::npos;
+       lt = k.text.find('<', lt + 1)) {
+    const size_t gt = k.text.find('>', lt);
+    if (gt == std::string::npos || lt + 1 >= k.text.size()) break;
+    const char c = k.text[lt + 1];
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '/' || c == '!' || c == '?')
+      return "keyword holds HTML markup ('" + k.text.substr(lt, gt - lt + 1) +
+             "'): documents are matched with their HTML stripped";
+  }
   if (blank) return what + " is only whitespace (it would match nearly every document)";
   return "";
 }

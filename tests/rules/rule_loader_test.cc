@@ -118,17 +118,21 @@ TEST(RuleLoader, KeywordsDocumentsNeverContainAndLooseValuesAreRejected) {
   ExpectRejected({
       {kHead + "    any: [ＧＰＴ５]\n", "r.yaml:5: rule 'cluster:ai': keyword 'ＧＰＴ５' can never match"},
       {kHead + "    any: [\"大  模型\"]\n", "write '大 模型'"},
-      {kHead + "    any: [\" AI\"]\n", "write 'AI'"},
+      {kHead + "    any: [\"\u3000AI\"]\n", "write ' AI'"},
       {kHead + "    any: [\"智\u200b能\"]\n", "write '智能'"},
       {kHead + "    any: [AI, ai]\n", "duplicate keyword 'ai'"},
       {kHead + "    any: [\"<b>Zeta</b>\"]\n", "keyword holds HTML markup ('<b>')"},
+      {kHead + "    any: [\"x<5 and <b>y</b>\"]\n", "keyword holds HTML markup ('<b>')"},
+      {kHead + "    any: [\"<?php x?>\"]\n", "keyword holds HTML markup"},
       {kHead + "    any: [AI]\n    alert: yes\n", "`alert` must be true or false"},
       {kHead + "    any: [AI]\n    alert: \"true\"\n", "`alert` must be true or false"},
       {kHead + "    any: [{kw: AI, case: on}]\n", "`case` must be true or false"},
       {kHead + "    any: [AI]\n    min_score: '2'\n", "`min_score` must be a number"},
   });
   RuleSet set;
-  EXPECT_TRUE(Parse(kHead + "    any: [AI, {kw: ai, case: true}, 大 模型]\n    alert: false\n    min_score: 2\n", &set).ok());
+  EXPECT_TRUE(Parse(kHead + "    any: [AI, {kw: ai, case: true}, 大 模型, \" 5G \", x<5]\n    alert: false\n    min_score: 2\n",
+                    &set).ok())
+      << "a single space at an end can hit (使用 5G 网络); a '<' without markup is text";
 }
 
 // The table the loader checks against is rules/taxonomy.md's, id for id: the
