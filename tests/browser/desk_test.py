@@ -533,7 +533,8 @@ def run_test(args, tmp, out):
         # '>' after it is text; declarations go; bidi controls never reach the page
         for raw, shown in [("营收增速<GDP增速，深圳芯片", "营收增速<GDP增速，深圳芯片"),
                            ("a<b>粗体</b>c", "a粗体c"), ("<!DOCTYPE html>深圳", "深圳"),
-                           ("涨幅\u202e123 ABC", "涨幅123 ABC"), ("5<6 and 7>3", "5<6 and 7>3")]:
+                           ("涨幅\u202e123 ABC", "涨幅123 ABC"), ("5<6 and 7>3", "5<6 and 7>3"),
+                           ('<a title="x>y">链接</a>', "链接"), ("<script/>深圳</script>", "深圳")]:
             got = driver.execute_script(
                 "return window.newsflowDesk.highlight(arguments[0], []).map(p => p.t).join('');", raw)
             check(got == shown, f"highlight({raw!r}) shows {got!r}, expected {shown!r}")

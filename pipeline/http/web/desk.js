@@ -177,7 +177,8 @@
   // comments (an unterminated one runs to the end), <script>/<style> with
   // their content, a tag up to its '>' and <!...>/<?...> declarations. A '<'
   // with no '>' after it is text: 增速<GDP stays whole.
-  const TAG_RE = /<!--[\s\S]*?(?:-->|$)|<(script|style)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)|<\/?[A-Za-z][^>]*>|<[!?][^>]*>/gi;
+  // A quoted attribute value may hold a '>'; <script/> is a tag alone.
+  const TAG_RE = /<!--[\s\S]*?(?:-->|$)|<(script|style)\b(?:[^>"']|"[^"]*"|'[^']*')*?(?<!\/)>[\s\S]*?(?:<\/\1\s*>|$)|<\/?[A-Za-z](?:[^>"']|"[^"]*"|'[^']*')*>|<[!?][^>]*>/gi;
   const BIDI_RE = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
   const BLOCK_RE = /^<\/?(?:br|p|div|li|ul|ol|tr|table|h[1-6]|blockquote|section|article|pre)\b/i;
 
@@ -713,11 +714,14 @@
         const removed = [...before].filter((n) => !now.has(n));
         if (!added.length && !removed.length) return;
         const partial = chosen.size < subscriptions.length;
+        const lostChosen = removed.some((n) => chosen.has(n));
         subscriptions = next;
         for (const s of added) chosen.add(s.name);
         for (const n of removed) chosen.delete(n);
         renderSubscriptions();
-        if (partial && added.length) reload();   // the stream's filter must name them
+        // The list and the stream's filter must follow: new names to ask for,
+        // or a chosen one gone (perhaps the last one chosen).
+        if ((partial && added.length) || lostChosen) reload();
       } catch (e) { /* the next try */ } finally { refreshing = null; }
     })();
     return refreshing;
