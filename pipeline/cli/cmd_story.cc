@@ -33,6 +33,7 @@
 #include "pipeline/normalize/normalizer.h"
 #include "pipeline/sink/record_json.h"
 #include "pipeline/job/decode_stage.h"
+#include "pipeline/story/story_cues.h"
 #include "pipeline/story/story_index.h"
 #include "pipeline/story/story_model.h"
 
@@ -82,12 +83,15 @@ Status LoadPairs(const std::string& path, std::vector<LabelledPair>* out) {
   });
 }
 
-std::string FeatureLine(const LabelledPair& p, const pipeline::PairFeatures& f, const pipeline::StoryModel& model) {
+// "logit" is the learned model's; "directions_contradict" says the rule
+// beside it (story_cues.h) keeps the pair apart whatever the logit.
+std::string FeatureLine(const LabelledPair& p, const pipeline::PairFeatures& f, const pipeline::StoryModel& model,
+                        bool directions_contradict) {
   std::string out = "{\"pair_id\":";
   pipeline::AppendJsonString(&out, p.id);
   out += fmt::format(",\"label\":\"{}\",\"features\":[", p.same ? "same" : "different");
   for (size_t i = 0; i < f.size(); ++i) out += fmt::format("{}{:.6f}", i ? "," : "", f[i]);
-  out += fmt::format("],\"logit\":{:.4f}}}", model.Logit(f));
+  out += fmt::format("],\"logit\":{:.4f},\"directions_contradict\":{}}}", model.Logit(f), directions_contradict);
   return out;
 }
 
@@ -124,7 +128,8 @@ Status StreamFeatures(const std::vector<LabelledPair>& pairs, const std::string&
         const std::string& older = p->a.key == d.key ? p->b.key : p->a.key;
         pipeline::PairFeatures f;
         if (!printed[p->id] && index.FeaturesAgainst(older, d.source, d.time_ms, it.sketch, &f)) {
-          std::puts(FeatureLine(*p, f, model).c_str());
+          const pipeline::StorySketch* other = index.SketchOf(older);
+          std::puts(FeatureLine(*p, f, model, other && pipeline::CuesContradict(it.sketch.cues, other->cues)).c_str());
           printed[p->id] = true;
         }
       }

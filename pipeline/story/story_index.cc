@@ -20,6 +20,11 @@ const std::string* StoryIndex::Find(std::string_view key) const {
   return it == by_key_.end() ? nullptr : &slots_[it->second].story;
 }
 
+const StorySketch* StoryIndex::SketchOf(std::string_view key) const {
+  auto it = by_key_.find(key);
+  return it == by_key_.end() ? nullptr : &slots_[it->second].sketch;
+}
+
 void StoryIndex::Advance(int64_t time_ms) {
   if (time_ms <= watermark_) return;
   watermark_ = time_ms;

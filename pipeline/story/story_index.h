@@ -73,6 +73,8 @@ class StoryIndex {
 
   // The story of a document in the window, or nullptr.
   const std::string* Find(std::string_view key) const;
+  // The sketch of a document in the window, or nullptr.
+  const StorySketch* SketchOf(std::string_view key) const;
 
   // True if a document of this time falls inside the window (after the
   // watermark moved to it if it is the newest).
