@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <vector>
 
 namespace newsflow::pipeline {
 namespace {
@@ -30,14 +31,14 @@ const std::vector<CuePair>& Pairs() {
   return pairs;
 }
 
-bool Names(const std::vector<uint32_t>& h, std::u32string_view word) {
+bool Names(std::span<const uint32_t> h, std::u32string_view word) {
   return std::search(h.begin(), h.end(), word.begin(), word.end(),
                      [](uint32_t c, char32_t w) { return c == static_cast<uint32_t>(w); }) != h.end();
 }
 
 }  // namespace
 
-uint32_t HeadlineCues(const std::vector<uint32_t>& h) {
+uint32_t HeadlineCues(std::span<const uint32_t> h) {
   uint32_t cues = 0;
   const auto& pairs = Pairs();
   for (size_t i = 0; i < pairs.size(); ++i) {

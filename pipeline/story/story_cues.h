@@ -17,12 +17,12 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <span>
 
 namespace newsflow::pipeline {
 
 // Bit 2i: the headline names side A of pair i; bit 2i+1: side B.
-uint32_t HeadlineCues(const std::vector<uint32_t>& headline_code_points);
+uint32_t HeadlineCues(std::span<const uint32_t> headline_code_points);
 
 // True when, for some pair, one headline names only one side and the other
 // names only the other side.

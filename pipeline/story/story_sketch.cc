@@ -432,7 +432,6 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   thread_local CodePoints text, h;
   thread_local std::vector<uint32_t> grams;
   thread_local std::vector<std::string> codes;
-  thread_local std::vector<uint32_t> cue_lead;
   codes.clear();
   DecodeLead(title, body, &text, &h);
 
@@ -470,12 +469,8 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   SortUniqueHashes(&out->codes);
   out->prefix = SpeakerPrefix(h.c);
   // A flash without a headline is its own: its lead's first characters.
-  if (!h.c.empty()) {
-    out->cues = HeadlineCues(h.c);
-  } else {
-    cue_lead.assign(text.c.begin(), text.c.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(text.c.size(), kCueLead)));
-    out->cues = HeadlineCues(cue_lead);
-  }
+  out->cues = HeadlineCues(!h.c.empty() ? std::span<const uint32_t>(h.c)
+                                        : std::span<const uint32_t>(text.c).first(std::min(text.c.size(), kCueLead)));
 }
 
 }  // namespace newsflow::pipeline
