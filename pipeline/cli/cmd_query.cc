@@ -190,38 +190,35 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
     // A member's key given for its story's id is a mistake in the command.
     // An id no stored document carries lists nothing (its story may have
     // been pruned), and says so.
+    std::vector<storage::Record> story_all;  // --story: every member, earliest first
     if (!a->story.empty()) {
-      std::vector<storage::Record> any;
       storage::Record doc;
       bool found = false;
-      Status st = pipeline::MembersOfStory(*store, a->story, &any);
-      if (st.ok() && any.empty()) st = store->Get(a->story, &doc, &found);
+      Status st = pipeline::MembersOfStory(*store, a->story, &story_all);
+      if (st.ok() && story_all.empty()) st = store->Get(a->story, &doc, &found);
       if (!st.ok()) {
         std::fprintf(stderr, "newsflow query: %s\n", st.message().c_str());
         *exit_code = 1;
         return;
       }
-      if (any.empty() && found)
+      if (story_all.empty() && found)
         return usage(fmt::format("'{}' is a document of story '{}': --story {}", a->story, doc.story, doc.story));
-      if (any.empty()) std::fprintf(stderr, "newsflow query: no stored document is of story '%s'\n", a->story.c_str());
+      if (story_all.empty())
+        std::fprintf(stderr, "newsflow query: no stored document is of story '%s'\n", a->story.c_str());
     }
     // One story's members that pass the other filters (all ANDed, as
-    // everywhere else), earliest first; with --collapse, the first of them
-    // with the story's other members, all of them, as its "also": as a
-    // collapsed listing shows a story.
+    // everywhere else), earliest first; with --collapse, the story as a
+    // collapsed listing shows it (ShownMember).
     auto story_members = [&](std::vector<storage::Record>* out, std::vector<std::vector<std::string>>* also) {
-      std::vector<storage::Record> all;
-      NEWSFLOW_RETURN_IF_ERROR(pipeline::MembersOfStory(*store, a->story, &all));
       out->clear();
-      for (const auto& m : all)
-        if (storage::RecordMatches(m, q)) out->push_back(m);
-      if (a->collapse && !out->empty()) {
-        out->resize(1);
+      if (a->collapse) {
         also->assign(1, {});
-        for (const auto& m : all)
-          if (m.key != out->front().key) also->front().push_back(m.key);
+        if (const storage::Record* shown = pipeline::ShownMember(story_all, q, &also->front())) out->push_back(*shown);
+        else also->clear();
+        return;
       }
-      return Status::OK();
+      for (const auto& m : story_all)
+        if (storage::RecordMatches(m, q)) out->push_back(m);
     };
     if (a->count) {
       // What the listing would show: stories with --collapse, one story's
@@ -231,7 +228,7 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       if (!a->story.empty()) {
         std::vector<storage::Record> members;
         std::vector<std::vector<std::string>> also;
-        counted = story_members(&members, &also);
+        story_members(&members, &also);
         n = members.size();
       } else if (a->collapse) {
         std::vector<storage::Record> first;
@@ -253,9 +250,9 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
     std::vector<storage::Record> recs;
     std::vector<std::vector<std::string>> also;
     uint64_t total = 0;  // all matches (stories with --collapse)
-    Status s = !a->story.empty() ? story_members(&recs, &also)
-               : a->collapse     ? pipeline::CollapsedQuery(*store, q, &recs, &also, &total)
-                                 : store->Query(q, &recs);
+    Status s;
+    if (!a->story.empty()) story_members(&recs, &also);
+    else s = a->collapse ? pipeline::CollapsedQuery(*store, q, &recs, &also, &total) : store->Query(q, &recs);
     if (s.ok() && !a->story.empty()) {
       total = recs.size();
       if (q.limit > 0 && recs.size() > q.limit) recs.resize(q.limit);

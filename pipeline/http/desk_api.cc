@@ -196,20 +196,18 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
     if (!story_id.empty()) {
       std::vector<storage::Record> all, members;  // earliest first
       NEWSFLOW_RETURN_IF_ERROR(MembersOfStory(st, story_id, &all));
-      for (const auto& m : all)
-        if (storage::RecordMatches(m, filter)) members.push_back(m);
       RecordJsonOptions jo;
       jo.body = true;
       jo.zone = &zone;
-      if (collapse) {  // the story as one item: its earliest matching member, every other member as "also"
+      if (collapse) {  // the story as one item, as a collapsed listing shows it
         std::vector<std::string> also;
-        if (!members.empty())
-          for (const auto& m : all)
-            if (m.key != members.front().key) also.push_back(m.key);
         jo.also = &also;
-        if (!members.empty() && !cursor) lines.push_back(RecordToJson(members.front(), jo));
+        if (const storage::Record* shown = ShownMember(all, filter, &also); shown && !cursor)
+          lines.push_back(RecordToJson(*shown, jo));
         return Status::OK();
       }
+      for (const auto& m : all)
+        if (storage::RecordMatches(m, filter)) members.push_back(m);
       // Pages newest first and by key at one time, as every other listing.
       std::sort(members.begin(), members.end(), [](const storage::Record& a, const storage::Record& b) {
         return a.time_ms != b.time_ms ? a.time_ms > b.time_ms : a.key < b.key;
@@ -245,16 +243,8 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
             if (m.key != rec.key && !AfterCursor(m, *cursor) && storage::RecordMatches(m, filter)) return true;
         if (lines.size() < limit) stories.insert(story);
         // The story is placed by its newest match (this one) and shown by
-        // its earliest, as `query --collapse` does (members come earliest
-        // first, by key at one time).
-        for (const auto& m : members) {
-          if (storage::RecordMatches(m, filter)) {
-            shown = &m;
-            break;
-          }
-        }
-        for (const auto& m : members)
-          if (m.key != shown->key) also.push_back(m.key);
+        // its earliest, as `query --collapse` does.
+        if (const storage::Record* earliest = ShownMember(members, filter, &also)) shown = earliest;
       }
       if (lines.size() == limit) {  // one more exists: the next page starts after the last one shown
         next = last_shown;

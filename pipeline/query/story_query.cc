@@ -1,6 +1,7 @@
 // story_query.cc — see story_query.h.
 #include "pipeline/query/story_query.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace newsflow::pipeline {
@@ -13,6 +14,17 @@ Status MembersOfStory(storage::Store& store, std::string_view id, std::vector<st
   NEWSFLOW_RETURN_IF_ERROR(store.Get(id, &doc, &found));
   if (found && doc.story.empty()) out->push_back(std::move(doc));
   return Status::OK();
+}
+
+const storage::Record* ShownMember(const std::vector<storage::Record>& members, const storage::QueryOptions& filter,
+                                   std::vector<std::string>* also) {
+  also->clear();
+  const auto shown = std::find_if(members.begin(), members.end(),
+                                  [&](const storage::Record& m) { return storage::RecordMatches(m, filter); });
+  if (shown == members.end()) return nullptr;
+  for (const auto& m : members)
+    if (m.key != shown->key) also->push_back(m.key);
+  return &*shown;
 }
 
 Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector<std::string>* out) {

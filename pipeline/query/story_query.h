@@ -22,6 +22,12 @@ inline std::string StoryOf(const storage::Record& r) { return r.story.empty() ? 
 // stored without a story id (story ids off), a story of one as StoryOf says.
 Status MembersOfStory(storage::Store& store, std::string_view id, std::vector<storage::Record>* out);
 
+// A story as a collapsed listing shows it: the earliest of `members`
+// (earliest first, as MembersOfStory gives them) that matches `filter`, or
+// nullptr if none does; *also = the keys of every other member.
+const storage::Record* ShownMember(const std::vector<storage::Record>& members, const storage::QueryOptions& filter,
+                                   std::vector<std::string>* also);
+
 // The keys of r's story members other than r itself, earliest first.
 Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector<std::string>* out);
 
