@@ -11,6 +11,7 @@
 
 #include "pipeline/log/kafka_log.h"
 #include "pipeline/log/logger.h"
+#include "pipeline/source/kafka_settings_check.h"
 
 namespace newsflow::pipeline {
 
@@ -112,17 +113,7 @@ Status KafkaProducer::CheckSettings(const std::string& brokers, const std::map<s
   rd_kafka_conf_t* conf = nullptr;
   std::map<std::string, std::string> all;
   NEWSFLOW_RETURN_IF_ERROR(BuildProducerConf(brokers, settings, &conf, &all));
-  // librdkafka checks settings against each other only when a handle is
-  // made (acks=1 with idempotence): one is made, silent, and dropped.
-  rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int, const char*, const char*) {});
-  char errstr[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (!rk) {
-    rd_kafka_conf_destroy(conf);
-    return Status::InvalidArgument(std::string("kafka producer: ") + errstr);
-  }
-  rd_kafka_destroy(rk);
-  return Status::OK();
+  return CheckSettingsByHandle(RD_KAFKA_PRODUCER, conf).Prefixed("kafka producer");
 }
 
 Status KafkaProducer::Open(const std::string& brokers, const std::map<std::string, std::string>& settings,

@@ -43,7 +43,8 @@ class KafkaProducer {
   // `settings` are librdkafka properties applied after newsflow's defaults.
   static Status Open(const std::string& brokers, const std::map<std::string, std::string>& settings,
                      std::unique_ptr<KafkaProducer>* out);
-  // The settings Open() would refuse, without a handle or a broker.
+  // The settings Open() would refuse, without a broker (a silent handle is
+  // made and dropped: kafka_settings_check.h).
   static Status CheckSettings(const std::string& brokers, const std::map<std::string, std::string>& settings);
   ~KafkaProducer();
   KafkaProducer(const KafkaProducer&) = delete;

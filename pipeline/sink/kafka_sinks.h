@@ -26,8 +26,9 @@
 
 namespace newsflow::pipeline {
 
-// Checks a sink's address and its rdkafka.* settings without a broker or a
-// producer: InvalidArgument naming the mistake, prefixed with `what`.
+// Checks a sink's address and its rdkafka.* settings without a broker (and
+// without a producer that is used): InvalidArgument naming the mistake,
+// prefixed with `what`.
 Status CheckKafkaSinkUri(const std::string& spec, const std::string& what);
 Status OpenKafkaAlertSink(const std::string& spec, std::unique_ptr<AlertSink>* out);
 // The tagged-documents sink has the alert sink's shape: PublishJson(key, json).

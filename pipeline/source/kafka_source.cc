@@ -22,6 +22,7 @@
 #include "newsflow/base/thread_name.h"
 #include "pipeline/log/kafka_log.h"
 #include "pipeline/log/logger.h"
+#include "pipeline/source/kafka_settings_check.h"
 #include "pipeline/source/kafka_uri.h"
 
 namespace newsflow::pipeline {
@@ -776,15 +777,7 @@ Status CheckKafkaSourceUri(const std::string& uri, const KafkaConsumerTuning& tu
   KafkaUri parsed;
   ConfBuilder conf;
   NEWSFLOW_RETURN_IF_ERROR(unopened.Configure(uri, tuning, &parsed, &conf));
-  // librdkafka checks settings against each other only when a handle is
-  // made: one is made, silent and never subscribed, and dropped.
-  rd_kafka_conf_set_log_cb(conf.conf.get(), [](const rd_kafka_t*, int, const char*, const char*) {});
-  char errstr[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.conf.get(), errstr, sizeof errstr);
-  if (!rk) return Status::InvalidArgument(std::string("kafka source: ") + errstr);
-  conf.conf.release();  // rd_kafka_new took it
-  rd_kafka_destroy(rk);
-  return Status::OK();
+  return CheckSettingsByHandle(RD_KAFKA_CONSUMER, conf.conf.release()).Prefixed("kafka source");
 }
 
 Status OpenKafkaSource(const KafkaSourceOptions& options, std::unique_ptr<Source>* out) {

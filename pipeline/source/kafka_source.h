@@ -140,7 +140,8 @@ struct KafkaSourceOptions {
 };
 
 // Checks a source URI and its parameters (librdkafka settings included)
-// without a broker or a consumer handle. InvalidArgument naming the mistake.
+// without a broker (a silent consumer handle is made and dropped, never
+// subscribed). InvalidArgument naming the mistake.
 Status CheckKafkaSourceUri(const std::string& uri, const KafkaConsumerTuning& tuning = {});
 
 // Creates the consumer and subscribes. InvalidArgument on a bad URI or
