@@ -5,8 +5,13 @@
 //   and hands on a partial batch after the linger (SourceLimits::linger_ms).
 // - Rotation (the file renamed away and a new one created at PATH): the old
 //   file is read until it has been quiet for kRotateGrace (a writer appends
-//   to it until it reopens PATH), then PATH is opened from its start. While
-//   PATH is missing the old file is still watched.
+//   to it until it reopens PATH). Then the next generation is read from its
+//   start: the oldest rotated file of PATH (see rotated_name.h: numbered or
+//   dated names, not other files that start with PATH's name) modified since
+//   the file just finished and not read by this run (a reader behind by two
+//   rotations finds the middle one as PATH.1), each once it has been quiet
+//   for kRotateGrace; then PATH. While PATH is missing the old file is still
+//   watched.
 // - Truncation (the file shrank below what was read, or its first bytes or
 //   the last bytes read changed: copytruncate, `> f`, a rewrite that grew
 //   past the old size between two polls; records of one feed often share
@@ -23,10 +28,9 @@
 //   the mark is matched against PATH (same inode, long enough, same first
 //   bytes and bytes before the offset), then against the other regular files of PATH's directory: first
 //   by inode (rotated while no run was reading), then by content alone (a
-//   copytruncate copy). The matched file is finished first, then the other
-//   rotated files of PATH (PATH.*, not compressed) modified since it, oldest
-//   first, then PATH from its start. If nothing matches, PATH is read from
-//   its start and a warning says why.
+//   copytruncate copy). The matched file is finished first, then the next
+//   generations as after a rotation, then PATH from its start. If nothing
+//   matches, PATH is read from its start and a warning says why.
 //
 // Ownership: owned by the runner. Threads: one reader thread. Errors: a read
 // error ends Next() and is kept in status(); a directory or a missing PATH
@@ -52,6 +56,7 @@
 #include "pipeline/log/logger.h"
 #include "pipeline/source/line_cut.h"
 #include "pipeline/source/line_item.h"
+#include "pipeline/source/rotated_name.h"
 #include "pipeline/source/source.h"
 
 namespace newsflow::pipeline {
@@ -62,6 +67,7 @@ constexpr size_t kHardRecordCap = 64u << 20;
 constexpr size_t kFingerprintBytes = 256;
 constexpr std::chrono::milliseconds kPollSlice{50};
 constexpr std::chrono::milliseconds kRotateGrace{1000};
+constexpr size_t kReadGenerations = 64;  // finished files remembered (not read again)
 
 // FNV-1a of `n` bytes of `fd` from `at` (fewer if the file is shorter).
 uint64_t Fingerprint(int fd, size_t n, uint64_t at = 0) {
@@ -175,7 +181,7 @@ class FollowSource : public Source {
         } else {
           CloseFile();
           Adopt(pending_fd_, pending_stat_, 0, 0);
-          if (!pending_name_.empty()) {  // another file rotated while no run read it
+          if (!pending_name_.empty()) {  // a rotated generation, not PATH
             name_ = "follow:" + pending_name_;
             draining_ = true;
           }
@@ -227,7 +233,6 @@ class FollowSource : public Source {
         if (fstat(fd, &est) == 0 && S_ISREG(est.st_mode) && m.Matches(fd, est, same_inode)) {
           LogInfo("follow", path_ + ": the stored position is in " + f.string() + " (" +
                                 (same_inode ? "rotated" : "copied") + " since): reading it first");
-          QueueRotationsAfter(files, f, est);
           CloseFile();
           Adopt(fd, est, 0, 0);
           name_ = "follow:" + f.string();
@@ -277,27 +282,6 @@ class FollowSource : public Source {
     const ssize_t tail_got = pread(fd_, tail_.data(), tail_.size(), static_cast<off_t>(offset - tail_.size()));
     tail_.resize(tail_got > 0 ? static_cast<size_t>(tail_got) : 0);
     last_data_ = Clock::now();
-  }
-
-  // The other rotations of PATH (PATH.*, not compressed) modified at or after
-  // `done` (the file a resume starts in), oldest first: read before PATH.
-  void QueueRotationsAfter(const std::vector<std::filesystem::path>& files, const std::filesystem::path& done,
-                           const struct stat& done_st) {
-    const std::string prefix = std::filesystem::path(path_).filename().string() + ".";
-    std::vector<std::pair<int64_t, std::filesystem::path>> later;
-    for (const auto& f : files) {
-      const std::string name = f.filename().string();
-      if (f == done || name.rfind(prefix, 0) != 0) continue;
-      const std::string ext = f.extension().string();
-      if (ext == ".gz" || ext == ".bz2" || ext == ".xz" || ext == ".zst") continue;
-      struct stat st;
-      if (stat(f.c_str(), &st) != 0) continue;
-      const int64_t mtime = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
-      const int64_t done_mtime = int64_t{done_st.st_mtim.tv_sec} * 1000000000 + done_st.st_mtim.tv_nsec;
-      if (mtime >= done_mtime) later.emplace_back(mtime, f);
-    }
-    std::sort(later.begin(), later.end());
-    for (const auto& [mtime, f] : later) queued_.push_back(f.string());
   }
 
   // True if the current file no longer holds the bytes read from it: its
@@ -369,9 +353,19 @@ class FollowSource : public Source {
     }
     // At the end of what is written so far.
     was_idle_ = true;
-    if (draining_) return NextQueued();  // a file rotated while no run read it: nobody writes it
     struct stat cur;
-    if (fstat(fd_, &cur) == 0 && (static_cast<uint64_t>(cur.st_size) < file_offset_ || ReadBytesChanged())) {
+    if (fstat(fd_, &cur) != 0) {
+      status_ = Status::IOError("stat " + name_ + ": " + std::strerror(errno));
+      return Step::kError;
+    }
+    if (draining_) {
+      // A rotated generation: finished once its writer has left it.
+      const auto age = std::chrono::system_clock::now().time_since_epoch() -
+                       (std::chrono::seconds(cur.st_mtim.tv_sec) + std::chrono::nanoseconds(cur.st_mtim.tv_nsec));
+      if (age >= std::chrono::nanoseconds(0) && age < kRotateGrace) return Step::kIdle;
+      return NextGeneration(cur);
+    }
+    if (static_cast<uint64_t>(cur.st_size) < file_offset_ || ReadBytesChanged()) {
       LogInfo("follow", path_ + ": truncated or rewritten (now " + std::to_string(cur.st_size) + " bytes, " +
                             std::to_string(file_offset_) + " read): reading from its start");
       return Step::kTruncated;
@@ -386,30 +380,44 @@ class FollowSource : public Source {
     const auto now = Clock::now();
     if (!rotation_seen_) rotation_seen_ = now;
     if (now - std::max(last_data_, *rotation_seen_) < kRotateGrace) return Step::kIdle;
-    const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return Step::kIdle;  // gone again between stat and open: next poll
-    if (fstat(fd, &pending_stat_) != 0 || !S_ISREG(pending_stat_.st_mode)) {
-      close(fd);
-      return Step::kIdle;
-    }
-    pending_fd_ = fd;
-    rotation_seen_.reset();
-    return Step::kRotated;
+    const Step step = NextGeneration(cur);
+    if (step == Step::kRotated) rotation_seen_.reset();
+    return step;
   }
 
-  // The end of a drained rotated file: the next queued one, or PATH.
-  Step NextQueued() {
-    while (!queued_.empty()) {
-      const std::string next = queued_.front();
-      queued_.pop_front();
-      const int fd = open(next.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  // The current file (with stat `done`) is finished: the next generation is
+  // the oldest rotated file of PATH modified since it and not read by this
+  // run (modification times tie within a clock tick, hence the names as
+  // well; a reused inode is told apart by the first bytes read), else PATH.
+  Step NextGeneration(const struct stat& done) {
+    if (read_.empty() || read_.back().ino != ino_) {
+      read_.push_back({ino_, head_});
+      if (read_.size() > kReadGenerations) read_.pop_front();
+    }
+    const std::filesystem::path abs = std::filesystem::absolute(path_);
+    const std::string name = abs.filename().string();
+    struct stat at_path {};
+    const bool have_path = stat(abs.c_str(), &at_path) == 0;
+    auto mtime = [](const struct stat& st) { return int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec; };
+    std::vector<std::pair<int64_t, std::string>> later;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(abs.parent_path(), ec)) {
+      if (!IsRotatedName(name, entry.path().filename().string())) continue;
+      struct stat st;  // stat, not open: a FIFO must not block us
+      if (stat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || mtime(st) < mtime(done)) continue;
+      if (have_path && st.st_ino == at_path.st_ino) continue;
+      later.emplace_back(mtime(st), entry.path().string());
+    }
+    std::sort(later.begin(), later.end());
+    for (const auto& [when, file] : later) {
+      const int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
       if (fd < 0) continue;
-      if (fstat(fd, &pending_stat_) != 0 || !S_ISREG(pending_stat_.st_mode)) {
+      if (fstat(fd, &pending_stat_) != 0 || !S_ISREG(pending_stat_.st_mode) || WasRead(fd, pending_stat_)) {
         close(fd);
         continue;
       }
       pending_fd_ = fd;
-      pending_name_ = next;
+      pending_name_ = file;
       return Step::kRotated;
     }
     const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -423,6 +431,16 @@ class FollowSource : public Source {
     return Step::kRotated;
   }
 
+  // True if this run has read the file `fd` (with stat `st`) before.
+  bool WasRead(int fd, const struct stat& st) const {
+    for (const ReadGeneration& g : read_) {
+      if (g.ino != static_cast<uint64_t>(st.st_ino)) continue;
+      std::string now(g.head.size(), '\0');
+      if (pread(fd, now.data(), now.size(), 0) == static_cast<ssize_t>(now.size()) && now == g.head) return true;
+    }
+    return false;
+  }
+
   std::string path_;
   std::string key_;
   std::string name_;
@@ -434,8 +452,12 @@ class FollowSource : public Source {
   int pending_fd_ = -1;  // kRotated: the next file (PATH, or pending_name_ when set)
   struct stat pending_stat_ {};
   std::string pending_name_;
-  bool draining_ = false;            // reading a file rotated while no run read it
-  std::deque<std::string> queued_;   // more of those, oldest first, before PATH
+  bool draining_ = false;            // reading a rotated generation, not PATH
+  struct ReadGeneration {
+    uint64_t ino = 0;
+    std::string head;  // its first bytes as read
+  };
+  std::deque<ReadGeneration> read_;  // the files this run finished, newest last
   std::string head_;                 // the current file's first bytes as read (<= kFingerprintBytes)
   std::string tail_;                 // its last bytes read, before file_offset_ (<= kFingerprintBytes)
   bool was_idle_ = false;            // the last read found the end of the file

@@ -214,6 +214,7 @@ class FollowRun {
     return summary.Uint("read");
   }
   std::string err() const { return ReadFile(err_); }
+  void Signal(int sig) { child_.Signal(sig); }
 
  private:
   std::string out_, err_;
@@ -390,6 +391,73 @@ TEST(LiveInput, FollowSeesARewriteWhoseRecordsStartAsTheOldOnesDid) {
   EXPECT_EQ(read, 40u);
   EXPECT_EQ(StoredCount(tmp.path("db")), 40u);
   EXPECT_EQ(LineCount(alerts), 40u);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// Rotations a slow or paused reader meets: two rotations before it has
+// finished the old file (the middle generation is only in feed.jsonl.1),
+// dated names (logrotate `dateext`) across a restart, and files beside the
+// feed whose names merely start with its name (notes, backups, a writer's
+// log), which are not rotations of it and must never be read.
+TEST(LiveInput, FollowReadsEveryGenerationOfTwoRotationsAndNothingElseBesideIt) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string f = tmp.path("feed.jsonl"), alerts = tmp.path("alerts.jsonl");
+  auto wait_for = [&](size_t n, const FollowRun& run) {
+    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
+                                               << "; stderr: " << run.err();
+  };
+  // Not rotations of feed.jsonl: lines that would be stored (and alerted)
+  // if they were read as the feed.
+  Append(f + ".notes", 901, 902);
+  Append(f + ".bak", 903, 903);
+  Append(tmp.path("feed.jsonl-writer.log"), 904, 904);
+  uint64_t read = 0;
+  Append(f, 1, 3);
+  {
+    FollowRun run(tmp, f, 1);
+    ASSERT_TRUE(run.started());
+    wait_for(3, run);
+    // The reader is paused (as a busy run is behind) while the writer
+    // rotates twice: 4-5 end up in feed.jsonl.2, 6-7 in feed.jsonl.1.
+    run.Signal(SIGSTOP);
+    Append(f, 4, 5);
+    std::filesystem::rename(f, f + ".1");
+    Append(f, 6, 7);
+    std::filesystem::rename(f + ".1", f + ".2");
+    std::filesystem::rename(f, f + ".1");
+    Append(f, 8, 9);
+    run.Signal(SIGCONT);
+    wait_for(9, run);
+    read += run.Stop();
+  }
+  // Two dated rotations while no run follows the file: the mark's file is
+  // now feed.jsonl-20261201, then feed.jsonl-20261202, then the new file.
+  Append(f, 10, 11);
+  std::filesystem::rename(f, f + "-20261201");
+  std::this_thread::sleep_for(20ms);  // distinct modification times
+  Append(f, 12, 13);
+  std::filesystem::rename(f, f + "-20261202");
+  std::this_thread::sleep_for(20ms);
+  Append(f, 14, 15);
+  Append(f + ".notes", 905, 905);  // touched after the mark's file: still not the feed
+  {
+    FollowRun run(tmp, f, 2);
+    wait_for(15, run);
+    std::this_thread::sleep_for(500ms);  // time for a stray file to be read
+    read += run.Stop();
+  }
+  EXPECT_EQ(read, 15u);
+  EXPECT_EQ(StoredCount(tmp.path("db")), 15u);
+  std::set<std::string> keys;
+  for (const auto& alert : testing::JsonLines(ReadFile(alerts))) keys.insert(alert.String("key"));
+  EXPECT_EQ(LineCount(alerts), 15u);
+  EXPECT_EQ(keys.size(), 15u);
 }
 
 }  // namespace

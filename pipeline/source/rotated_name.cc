@@ -1,0 +1,33 @@
+// rotated_name.cc — see rotated_name.h.
+#include "pipeline/source/rotated_name.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+bool IsSeparator(char c) { return c == '.' || c == '-' || c == '_'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// ".1", "-20261201", ".2026-12-01", "-20261201-1764547200".
+bool IsGenerationSuffix(std::string_view s) {
+  if (s.size() < 2 || !IsSeparator(s[0]) || !IsDigit(s[1])) return false;
+  for (const char c : s.substr(2))
+    if (!IsDigit(c) && !IsSeparator(c)) return false;
+  return !IsSeparator(s.back());
+}
+
+}  // namespace
+
+bool IsRotatedName(std::string_view name, std::string_view candidate) {
+  if (name.empty() || candidate.size() <= name.size()) return false;
+  if (candidate.substr(0, name.size()) == name && IsGenerationSuffix(candidate.substr(name.size()))) return true;
+  // logrotate's `extension`: the suffix goes before the extension.
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return false;
+  const std::string_view stem = name.substr(0, dot), ext = name.substr(dot);
+  if (candidate.size() <= name.size() || candidate.substr(0, stem.size()) != stem ||
+      candidate.substr(candidate.size() - ext.size()) != ext)
+    return false;
+  return IsGenerationSuffix(candidate.substr(stem.size(), candidate.size() - stem.size() - ext.size()));
+}
+
+}  // namespace newsflow::pipeline
