@@ -155,7 +155,7 @@ class Job {
     // parameter, a subscription naming an unknown tag) must fail the run
     // before its consumer joins the group and makes the others rebalance.
     if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_));
-    if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions());
+    if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions(/*strict=*/true));
     if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
     if (!o_.tagged.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenKafkaTaggedSink(o_.tagged, &tagged_));
     // What an earlier run stored but its sinks never acknowledged, before
@@ -552,12 +552,19 @@ class Job {
   }
 
   // Subscription tags are checked against the rule set's tags: a misspelt
-  // id would never fire.
-  Status OpenSubscriptions() {
+  // id would never fire. At start (`strict`) such a file is refused; on a
+  // reload the others take effect and these are held (logged) until a rule
+  // reload loads their tags, so one subscription to a tag not loaded yet
+  // never freezes the edits and deletions of the rest.
+  Status OpenSubscriptions(bool strict) {
     subscriptions_stamp_ = FileStamp(o_.subscriptions);
     const auto& tags = current_rules_->Get()->rules().tags();
+    const std::set<std::string> known(tags.begin(), tags.end());
     std::vector<Subscription> subs;
-    NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(o_.subscriptions, {tags.begin(), tags.end()}, &subs));
+    NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(o_.subscriptions, strict ? known : std::set<std::string>{}, &subs));
+    subscriptions_held_ = HoldUnknownTags(&subs, known);
+    for (const std::string& h : subscriptions_held_)
+      LogWarn("subscriptions", h + ": held until a rule reload loads it");
     // A source no feed is called (a typo) matches nothing: said, not refused
     // (a map file's feed may be named before this run reads it).
     std::vector<std::string> named;
@@ -586,10 +593,11 @@ class Job {
 
   // Between batches, at most once a second: a changed subscriptions file
   // (an edit through the API or by hand) replaces the list; one that does
-  // not load is logged and the old list stays. A file rejected for naming a
-  // tag the loaded rules lack is tried again after each rule reload: the
-  // desk accepts a subscription to a tag the rules directory already holds
-  // on disk, and it becomes live with the reload that loads that tag.
+  // not load is logged and the old list stays. A subscription held for
+  // naming a tag the loaded rules lack is tried again after each rule
+  // reload: the desk accepts a subscription to a tag the rules directory
+  // already holds on disk, and it becomes live with the reload that loads
+  // that tag, while the file's other subscriptions take effect at once.
   void MaybeReloadSubscriptions() {
     if (o_.subscriptions.empty()) return;
     const std::string rules = current_rules_->Get()->version();
@@ -599,14 +607,22 @@ class Job {
     const std::string stamp = FileStamp(o_.subscriptions);
     if (stamp.empty() || (stamp == subscriptions_stamp_ && !new_rules)) return;
     const size_t before = alert_stage_ ? alert_stage_->subscriptions().size() : 0;
-    if (Status s = OpenSubscriptions(); !s.ok()) {
+    if (Status s = OpenSubscriptions(/*strict=*/false); !s.ok()) {
       subscriptions_rejected_under_ = rules;
       LogError("subscriptions", "reload rejected, the old list stays: " + s.message());
       return;
     }
-    subscriptions_rejected_under_.clear();
-    LogInfo("subscriptions", fmt::format("reloaded {}: {} -> {} subscription(s)", o_.subscriptions, before,
-                                         alert_stage_->subscriptions().size()));
+    // Held subscriptions are tried again at the next rule reload.
+    if (subscriptions_held_.empty()) {
+      subscriptions_rejected_under_.clear();
+    } else {
+      subscriptions_rejected_under_ = rules;
+    }
+    LogInfo("subscriptions", fmt::format("reloaded {}: {} -> {} subscription(s){}", o_.subscriptions, before,
+                                         alert_stage_->subscriptions().size(),
+                                         subscriptions_held_.empty()
+                                             ? ""
+                                             : fmt::format(", {} held", subscriptions_held_.size())));
   }
 
   Status OpenKafka() {
@@ -984,7 +1000,8 @@ class Job {
   bool store_shared_ = false;              // on_store_open was called: call on_store_closing
   std::string subscriptions_stamp_;        // the subscriptions file as last loaded (FileStamp)
   std::set<std::string> source_warnings_;  // UnknownSources of the loaded file, already logged
-  std::string subscriptions_rejected_under_;  // the rule set version that last rejected it ("" if accepted)
+  std::string subscriptions_rejected_under_;  // the rule set version that last rejected or held some ("" if none)
+  std::vector<std::string> subscriptions_held_;  // why each held subscription is (HoldUnknownTags)
   Clock::time_point subscriptions_checked_ = Clock::now();
 
   const int workers_ = std::clamp(o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()),

@@ -149,6 +149,24 @@ Status LoadSubscriptions(const std::string& path, const std::set<std::string>& k
   return ParseSubscriptions(text.str(), path, known_tags, out);
 }
 
+std::vector<std::string> HoldUnknownTags(std::vector<Subscription>* subs, const std::set<std::string>& known_tags) {
+  std::vector<std::string> held;
+  std::vector<Subscription> live;
+  for (Subscription& s : *subs) {
+    std::string missing;
+    for (const auto* list : {&s.all, &s.any, &s.none})
+      for (const std::string& t : *list)
+        if (missing.empty() && !known_tags.count(t)) missing = t;
+    if (missing.empty()) {
+      live.push_back(std::move(s));
+    } else {
+      held.push_back("subscription '" + s.name + "': tag '" + missing + "' is not in the loaded rules");
+    }
+  }
+  *subs = std::move(live);
+  return held;
+}
+
 std::vector<std::string> UnknownSources(const std::vector<Subscription>& subs,
                                         const std::set<std::string>& known_feeds) {
   std::vector<std::string> out;

@@ -43,6 +43,13 @@ Status ParseSubscriptions(const std::string& yaml, const std::string& where, con
 Status LoadSubscriptions(const std::string& path, const std::set<std::string>& known_tags,
                          std::vector<Subscription>* out);
 
+// Moves out of *subs the subscriptions that name a tag not in `known_tags`
+// and returns, for each, "subscription 'NAME': tag 'T' is not in the
+// loaded rules". A running writer keeps the rest live and holds these until
+// a rule reload loads their tags (the desk accepts a tag the rules
+// directory holds on disk before the run has reloaded it).
+std::vector<std::string> HoldUnknownTags(std::vector<Subscription>* subs, const std::set<std::string>& known_tags);
+
 // "subscription 'NAME': no feed is called 'SRC' (known: a, b, c)" for each
 // source a subscription names that is not in `known_feeds` (a typo matches
 // nothing, silently). A feed of a map file may be named before its first

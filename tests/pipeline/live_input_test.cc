@@ -462,3 +462,58 @@ TEST(LiveInput, FollowReadsEveryGenerationOfTwoRotationsAndNothingElseBesideIt) 
 
 }  // namespace
 }  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// The subscriptions of the alerts raised for line `id` (its key ends in the
+// id; the rule's own alerts carry no subscription).
+std::set<std::string> SubscriptionsAlerted(const std::string& alerts, int id) {
+  std::set<std::string> out;
+  for (const auto& a : testing::JsonLines(ReadFile(alerts)))
+    if (a.Has("subscription") && a.String("key").find(std::to_string(900000 + id)) != std::string::npos)
+      out.insert(a.String("subscription"));
+  return out;
+}
+
+// A subscriptions file edited while the run goes on, where one subscription
+// names a tag the running rules do not have yet (the desk accepts a tag the
+// rules directory holds on disk before a reload loads it): that one is held
+// until a rule reload, and every other edit, a deletion included, takes
+// effect at once.
+TEST(LiveInput, ASubscriptionToATagNotLoadedYetDoesNotHoldBackTheOtherEdits) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string alerts = tmp.path("alerts.jsonl"), subs = tmp.path("subs.yaml");
+  std::ofstream(subs) << "subscriptions:\n  - {name: sz, any: [region:shenzhen]}\n";
+  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
+                "--subscriptions", subs, "--alerts", "file:" + alerts, "--json", "-q",
+                "--no-stories"},  // the test lines are alike: one story would alert once
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  run.Write(Line(1));
+  ASSERT_TRUE(WaitForLines(alerts, 2, 10s)) << ReadFile(tmp.path("err"));  // the rule's alert and sz's
+  EXPECT_EQ(SubscriptionsAlerted(alerts, 1), std::set<std::string>{"sz"});
+  // `sz` deleted, `sz-new` added, `bj` names a tag these rules lack.
+  std::ofstream(subs) << "subscriptions:\n  - {name: sz-new, any: [region:shenzhen]}\n"
+                         "  - {name: bj, any: [region:beijing]}\n";
+  // The file is looked at between batches, at most once a second.
+  int id = 2;
+  for (; id < 40 && !SubscriptionsAlerted(alerts, id - 1).count("sz-new"); ++id) {
+    std::this_thread::sleep_for(300ms);
+    const size_t before = LineCount(alerts);
+    run.Write(Line(id));
+    WaitForLines(alerts, before + 2, 3s);
+  }
+  ASSERT_TRUE(SubscriptionsAlerted(alerts, id - 1).count("sz-new"))
+      << "the edit never took effect; stderr: " << ReadFile(tmp.path("err"));
+  const size_t before = LineCount(alerts);
+  run.Write(Line(100));
+  ASSERT_TRUE(WaitForLines(alerts, before + 2, 5s)) << ReadFile(alerts) << ReadFile(tmp.path("err"));
+  EXPECT_EQ(SubscriptionsAlerted(alerts, 100), std::set<std::string>{"sz-new"}) << "the deleted `sz` still alerts";
+  run.CloseInput();
+  EXPECT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
