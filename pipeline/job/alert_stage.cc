@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "pipeline/job/prepare_stage.h"
@@ -28,7 +29,7 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
     bool loaded = false;
     std::vector<storage::Record> stored;
     std::vector<std::string> batch_keys;
-    std::set<uint32_t> raised_or_known;  // subscriptions already alerted for (or matched by) the story
+    std::set<uint32_t> raised_or_known;  // subscriptions already alerted for (or decided on) in the story
   };
   std::map<std::string, StoryState> stories;
   std::vector<uint32_t> member_matches;
@@ -52,11 +53,7 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
     rec.story = story;
     if (!st.loaded) {
       st.loaded = true;
-      NEWSFLOW_RETURN_IF_ERROR(store_->StoryMembers(story, 0, &st.stored));
-      for (const storage::Record& m : st.stored) {
-        MatchItem(m.tags, m.source, &member_matches);
-        st.raised_or_known.insert(member_matches.begin(), member_matches.end());
-      }
+      NEWSFLOW_RETURN_IF_ERROR(store_->StoryMembers(story, 0, &st.stored));  // for `also`
     }
     {
       // This document's own earlier version, wherever it was filed: with
@@ -72,7 +69,13 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
       }
     }
     for (uint32_t sub : matched_) {
-      if (!st.raised_or_known.insert(sub).second) continue;
+      if (st.raised_or_known.count(sub)) continue;
+      // Raised before for this story? The alert log's id index says, not the
+      // members' tags: a retag (or a subscription added later) can make
+      // earlier members match a subscription that was never alerted.
+      std::optional<uint64_t> seq;
+      NEWSFLOW_RETURN_IF_ERROR(store_->AlertSeq(matcher_.subscriptions()[sub].name + "/" + story, &seq));
+      if (!st.raised_or_known.insert(sub).second || seq) continue;
       std::vector<std::string> also;
       for (const storage::Record& m : st.stored)
         if (m.key != rec.key) also.push_back(m.key);

@@ -3,13 +3,15 @@
 // the subscription is stored.
 //
 // Decided from the store itself, before the batch is written: a document D
-// of story S that matches subscription X raises X's alert for S unless a
-// member of S already stored, D's own earlier version (whatever story it was
-// filed under, or none with story ids off), or an item of S taken before it
-// in the same batch (in Batch::story_order) matches X. So a restart, a re-ingest of the
-// same input, or a feed re-publishing a key raises nothing new, and no
-// alert state is kept outside the documents. The alert is handed to the sink
-// after the batch is durably stored (runner.cc).
+// of story S that matches subscription X raises X's alert for S unless the
+// store's alert log holds the id X/S (written in the same WriteBatch as the
+// documents that raised it), D's own earlier version (whatever story it was
+// filed under, or none with story ids off) matches X, or an item of S taken
+// before it in the same batch (in Batch::story_order) raised it. So a
+// restart, a re-ingest of the same input, or a feed re-publishing a key
+// raises nothing new, and a story whose earlier members match X only since
+// a retag (or since X was added) alerts with its next matching member. The
+// alert is handed to the sink after the batch is durably stored (runner.cc).
 //
 // An alert is one JSON object: the document as `query --json` prints it
 // (key, source, time, time_ms, title, tags, scores, spans, story, ...) with

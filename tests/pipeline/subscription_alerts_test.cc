@@ -192,3 +192,52 @@ TEST(SubscriptionAlerts, APartialLastLineInTheAlertFileIsCutFirst) {
 
 }  // namespace
 }  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// A story whose stored member was re-tagged into a subscription (a rule
+// change and `retag`) was never alerted for it: its next matching member
+// raises the alert, once.
+TEST(SubscriptionAlerts, AStoryRetaggedIntoASubscriptionAlertsWithItsNextMember) {
+  TempDir tmp;
+  auto write_rules = [&](const std::string& dir, const std::string& keyword) {
+    std::filesystem::create_directories(tmp.path(dir));
+    std::ofstream(tmp.path(dir + "/a.yaml"))
+        << "version: 1\nrules:\n"
+           "  - tag: region:shenzhen\n    any: [深圳]\n    provenance: [{seed: s.txt, clause: c}]\n"
+           "  - tag: cluster:low-altitude\n    any: ["
+        << keyword << "]\n    provenance: [{seed: s.txt, clause: c}]\n";
+  };
+  write_rules("v1", "飞行汽车");  // matches none of the items
+  write_rules("v2", "低空经济");
+  std::ofstream(tmp.path("subs.yaml")) << "subscriptions:\n  - {name: lowalt, any: [cluster:low-altitude]}\n";
+  auto item = [](int id) {
+    return "{\"id\":" + std::to_string(910000 + id) + ",\"ctime\":" + std::to_string(1780000000 + id * 60) +
+           ",\"title\":\"深圳发布低空经济措施\",\"content\":\"深圳市发布低空经济高质量发展若干措施，支持低空"
+           "飞行器研发制造。\"}\n";
+  };
+  auto ingest = [&](const std::string& rules, int id) {
+    std::ofstream(tmp.path("in.jsonl")) << item(id);
+    const auto r = RunShell(Newsflow() + " run -q --json --format cls --rules " + tmp.path(rules) + " --source " +
+                            tmp.path("in.jsonl") + " --db " + tmp.path("db") + " --subscriptions " +
+                            tmp.path("subs.yaml") + " --alerts file:" + tmp.path("alerts.jsonl"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return JsonObject::LastLine(r.out).Uint("alerts");
+  };
+  EXPECT_EQ(ingest("v1", 1), 0u);
+  const auto retag = RunShell(Newsflow() + " retag --db " + tmp.path("db") + " --rules " + tmp.path("v2"));
+  ASSERT_EQ(retag.exit_code, 0) << retag.err;
+  EXPECT_EQ(ingest("v2", 2), 1u) << "the story's second member, the first since it matches";
+  EXPECT_EQ(ingest("v2", 3), 0u) << "once per story";
+  const auto q = RunShell(Newsflow() + " query --json --limit 0 --db " + tmp.path("db"));
+  std::set<std::string> stories;
+  for (const JsonObject& doc : JsonLines(q.out)) stories.insert(doc.String("story"));
+  EXPECT_EQ(stories.size(), 1u) << "the three items are one story: " << q.out;
+  const auto alerts = JsonLines(ReadFile(tmp.path("alerts.jsonl")));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].String("key"), "cls:910002");
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
