@@ -2,6 +2,8 @@
 #include "pipeline/subscribe/subscription_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -23,11 +25,50 @@ void EmitList(YAML::Emitter& e, const char* key, const std::vector<std::string>&
   e << YAML::EndSeq;
 }
 
-// Writes `text` to `path` atomically: a temporary beside it, fsync, rename, fsync of the directory.
+// The directory of `path` ("." if none).
+std::string DirOf(const std::string& path) {
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+// An exclusive flock on the file's directory while an edit reads, changes
+// and replaces the file: two processes editing one file (two servers, a
+// server and another tool using this class) take turns instead of one losing the
+// other's change. The file itself cannot carry the lock: each edit replaces
+// it (a new inode).
+class DirectoryLock {
+ public:
+  explicit DirectoryLock(const std::string& path) {
+    fd_ = ::open(DirOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) {
+      status_ = Status::IOError(fmt::format("cannot lock the directory of {}: {}", path, std::strerror(errno)));
+      return;
+    }
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      status_ = Status::IOError(fmt::format("cannot lock the directory of {}: {}", path, std::strerror(errno)));
+      return;
+    }
+  }
+  ~DirectoryLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+  const Status& status() const { return status_; }
+
+ private:
+  int fd_ = -1;
+  Status status_;
+};
+
+// Writes `text` to `path` atomically: a temporary of its own beside it,
+// fsync, rename, fsync of the directory.
 Status WriteFileAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  std::string tmp = path + ".XXXXXX";
+  const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return Status::IOError(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+  (void)::fchmod(fd, 0644);
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -49,8 +90,7 @@ Status WriteFileAtomically(const std::string& path, const std::string& text) {
     ::unlink(tmp.c_str());
     return Status::IOError(fmt::format("cannot replace {}: {}", path, std::strerror(err)));
   }
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int dfd = ::open(DirOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     (void)::fsync(dfd);
     ::close(dfd);
@@ -123,6 +163,8 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
     return Status::InvalidArgument("the body is not JSON or YAML: " + e.msg);
   }
   std::lock_guard lock(mu_);
+  const DirectoryLock other_processes(path_);
+  NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
   if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
   *created = true;
@@ -137,6 +179,8 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
 
 Status SubscriptionFile::Delete(const std::string& name) {
   std::lock_guard lock(mu_);
+  const DirectoryLock other_processes(path_);
+  NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
   if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
   const auto it = std::find_if(subs.begin(), subs.end(), [&](const Subscription& s) { return s.name == name; });

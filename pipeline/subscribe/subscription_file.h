@@ -9,7 +9,8 @@
 // it changes, never sees half a file. Rewriting drops the file's comments.
 //
 // Ownership: owns its path and the known tags. Threads: every method is
-// thread-safe (one mutex; edits from one process at a time). Errors:
+// thread-safe (one mutex), and an edit holds an flock on the file's
+// directory, so edits from several processes take turns. Errors:
 // InvalidArgument with the validation message for a bad subscription,
 // NotFound for a missing name, IOError when the file cannot be written.
 #pragma once

@@ -2,12 +2,16 @@
 // match semantics (all / any / not / min_score / sources), and the indexed
 // matcher against a brute-force reference on random subscriptions.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <random>
 
 #include "pipeline/subscribe/subscription.h"
+#include "pipeline/subscribe/subscription_file.h"
 #include "pipeline/subscribe/subscription_matcher.h"
 #include "subscription_reference.h"
+#include "test_util.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -160,6 +164,46 @@ TEST(SubscriptionMatcher, EqualsTheReferenceOnRandomSubscriptionsAndDocuments) {
     matched += want.size();
   }
   EXPECT_GT(matched, 1000u);  // the random cases do match
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// Two processes (two servers on one file) each add subscriptions through
+// the API's file editor at the same time: every addition is in the file.
+TEST(SubscriptionFile, EditsFromTwoProcessesAreAllKept) {
+  testing::TempDir tmp;
+  const std::string path = tmp.path("subs.yaml");
+  constexpr int kEach = 40;
+  std::vector<pid_t> children;
+  for (int p = 0; p < 2; ++p) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      SubscriptionFile file(path, [] { return std::set<std::string>{}; });
+      int failed = 0;
+      for (int i = 0; i < kEach; ++i) {
+        bool created = false;
+        const std::string name = "p" + std::to_string(p) + "-" + std::to_string(i);
+        if (!file.Put(name, "{\"any\": [\"cluster:ai\"]}", &created).ok() || !created) ++failed;
+      }
+      _exit(failed == 0 ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (const pid_t pid : children) {
+    int st = 0;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "a Put failed in process " << pid;
+  }
+  std::vector<Subscription> subs;
+  ASSERT_TRUE(LoadSubscriptions(path, {}, &subs).ok());
+  EXPECT_EQ(subs.size(), 2u * kEach);
+  for (const auto& entry : std::filesystem::directory_iterator(tmp.path("")))
+    EXPECT_EQ(entry.path().filename(), "subs.yaml") << "a temporary file was left behind";
 }
 
 }  // namespace
