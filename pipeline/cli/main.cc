@@ -13,7 +13,9 @@
 // SIGPIPE is ignored: a closed stdout (`newsflow query | head`) makes writes
 // fail with EPIPE, which the commands report, instead of killing the process
 // before it can close its store (a reader's temporary directory would be
-// left behind). No exception leaves main(): anything a command did not turn
+// left behind). SIGXFSZ is ignored too: past a file-size limit (`ulimit -f`)
+// a write fails with EFBIG and the store's error says which file, instead
+// of the process dying without a word. No exception leaves main(): anything a command did not turn
 // into a Status is reported and exits 1.
 #include <csignal>
 #include <cstdio>
@@ -23,6 +25,7 @@
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"newsflow: tag Chinese financial wire news against policy rules"};
   app.require_subcommand(1);
   int exit_code = 0;

@@ -186,3 +186,23 @@ TEST(CliUsage, GoodValuesAreAccepted) {
 
 }  // namespace
 }  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// A file-size limit (`ulimit -f`) the store's files outgrow: the run ends
+// with an error exit and a summary that says its documents are not durable,
+// not killed by SIGXFSZ without a word (exit 128 + 25 from the shell).
+TEST(CliUsage, AFileSizeLimitIsAnErrorNotADeathBySignal) {
+  TempDir tmp;
+  const auto r = RunShell("ulimit -f 100; cat " + testing::SourcePath("tests/fixtures/cls-sample.jsonl") + " " +
+                          testing::SourcePath("tests/fixtures/eastmoney-sample.jsonl") + " " +
+                          testing::SourcePath("tests/fixtures/ths-sample.jsonl") + " | " + Newsflow() +
+                          " run -q --json --source - --db " + tmp.path("db"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto summary = testing::JsonObject::LastLine(r.out);
+  EXPECT_FALSE(summary.Bool("durable")) << r.out;
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
