@@ -411,6 +411,13 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   }
   if (!o_.subscriptions)
     return HttpResponse::Error(409, "no subscriptions file: start with --subscriptions FILE to edit subscriptions");
+  // An edit rewrites the whole file from what it holds now: a file that
+  // does not read (broken by a hand edit) is the server's state, not the
+  // request's fault.
+  std::vector<Subscription> on_disk;
+  if (Status s = o_.subscriptions->List(&on_disk); !s.ok())
+    return HttpResponse::Error(409, "the subscriptions file on disk cannot be read; fix it, then edit again: " +
+                                        s.message());
   if (r.method == "DELETE") {
     const Status s = o_.subscriptions->Delete(name);
     if (s.IsNotFound()) return HttpResponse::Error(404, s.message());
