@@ -445,6 +445,32 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   return HttpResponse::Error(500, "the subscription was written but cannot be read back");
 }
 
+Status DeskApi::CheckSubscriptionNames(const std::vector<std::string>& names,
+                                       const std::function<std::set<std::string>()>& in_log) const {
+  if (names.empty()) return Status::OK();
+  std::set<std::string> known;
+  if (o_.subscriptions) {
+    std::vector<Subscription> subs;
+    // A file that does not read (a hand edit in progress): no judgement.
+    if (!o_.subscriptions->List(&subs).ok()) return Status::OK();
+    for (const auto& sub : subs) known.insert(sub.name);
+  }
+  bool log_read = false;
+  for (const std::string& name : names) {
+    if (known.count(name)) continue;
+    if (!log_read && in_log) {
+      log_read = true;
+      const std::set<std::string> logged = in_log();
+      known.insert(logged.begin(), logged.end());
+      if (known.count(name)) continue;
+    }
+    const std::vector<std::string> all(known.begin(), known.end());
+    return Status::InvalidArgument(fmt::format("unknown subscription '{}' (known: {})", name,
+                                               all.empty() ? "none" : fmt::format("{}", fmt::join(ClosestIds(name, all, all.size()), ", "))));
+  }
+  return Status::OK();
+}
+
 HttpResponse DeskApi::ReloadRules(const HttpRequest& r) const {
   if (r.method != "POST") {
     HttpResponse res = HttpResponse::Error(405, "reload with POST");
