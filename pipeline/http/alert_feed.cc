@@ -129,6 +129,14 @@ void AlertFeed::WhenNewer(uint64_t seq, uint64_t generation, std::weak_ptr<void>
   waiters_.push_back({seq, generation, std::move(owner), std::move(fn)});
 }
 
+std::set<std::string> AlertFeed::RecentSubscriptions() const {
+  std::set<std::string> out;
+  std::lock_guard lock(log_mu_);
+  for (const auto& [seq, id] : ids_)
+    if (const size_t slash = id.find('/'); slash != std::string::npos) out.emplace(id, 0, slash);
+  return out;
+}
+
 bool AlertFeed::Wanted(const std::string& id, const std::vector<std::string>& subscriptions) {
   if (subscriptions.empty()) return true;
   const size_t slash = id.find('/');

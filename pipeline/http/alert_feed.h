@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,6 +80,10 @@ class AlertFeed {
   // Also runs it once the store was replaced since `generation` (the
   // cursor's), so that the stream finds its place in the new log.
   void WhenNewer(uint64_t seq, uint64_t generation, std::weak_ptr<void> owner, std::function<void()> fn);
+
+  // The subscriptions of the alerts of the log's last kLogIds (those the
+  // feed follows): names a stream may ask for beside the file's.
+  std::set<std::string> RecentSubscriptions() const;
 
   // Whether an alert (its id) belongs to one of `subscriptions` (empty = all).
   static bool Wanted(const std::string& id, const std::vector<std::string>& subscriptions);

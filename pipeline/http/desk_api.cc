@@ -411,6 +411,13 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   }
   if (!o_.subscriptions)
     return HttpResponse::Error(409, "no subscriptions file: start with --subscriptions FILE to edit subscriptions");
+  // An edit rewrites the whole file from what it holds now: a file that
+  // does not read (broken by a hand edit) is the server's state, not the
+  // request's fault.
+  std::vector<Subscription> on_disk;
+  if (Status s = o_.subscriptions->List(&on_disk); !s.ok())
+    return HttpResponse::Error(409, "the subscriptions file on disk cannot be read; fix it, then edit again: " +
+                                        s.message());
   if (r.method == "DELETE") {
     const Status s = o_.subscriptions->Delete(name);
     if (s.IsNotFound()) return HttpResponse::Error(404, s.message());
@@ -436,6 +443,32 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
     return HttpResponse::Json(created ? 201 : 200, json);
   }
   return HttpResponse::Error(500, "the subscription was written but cannot be read back");
+}
+
+Status DeskApi::CheckSubscriptionNames(const std::vector<std::string>& names,
+                                       const std::function<std::set<std::string>()>& in_log) const {
+  if (names.empty()) return Status::OK();
+  std::set<std::string> known;
+  if (o_.subscriptions) {
+    std::vector<Subscription> subs;
+    // A file that does not read (a hand edit in progress): no judgement.
+    if (!o_.subscriptions->List(&subs).ok()) return Status::OK();
+    for (const auto& sub : subs) known.insert(sub.name);
+  }
+  bool log_read = false;
+  for (const std::string& name : names) {
+    if (known.count(name)) continue;
+    if (!log_read && in_log) {
+      log_read = true;
+      const std::set<std::string> logged = in_log();
+      known.insert(logged.begin(), logged.end());
+      if (known.count(name)) continue;
+    }
+    const std::vector<std::string> all(known.begin(), known.end());
+    return Status::InvalidArgument(fmt::format("unknown subscription '{}' (known: {})", name,
+                                               all.empty() ? "none" : fmt::format("{}", fmt::join(ClosestIds(name, all, all.size()), ", "))));
+  }
+  return Status::OK();
 }
 
 HttpResponse DeskApi::ReloadRules(const HttpRequest& r) const {

@@ -36,6 +36,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,13 @@ class DeskApi {
  public:
   explicit DeskApi(DeskApiOptions options) : o_(std::move(options)) {}
   HttpResponse Handle(const HttpRequest& request) const;
+  // InvalidArgument naming the first of `names` that is no subscription:
+  // neither in the subscriptions file nor among `in_log()` (asked only when
+  // the file lacks one: the subscriptions the alert log holds lately, a
+  // subscription removed since, or the writer's when this server has no
+  // file). OK while the file does not read.
+  Status CheckSubscriptionNames(const std::vector<std::string>& names,
+                                const std::function<std::set<std::string>()>& in_log) const;
 
  private:
   HttpResponse Ready() const;

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -15,6 +17,14 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
   d->options_ = options;
   HttpServerOptions so;
   NEWSFLOW_RETURN_IF_ERROR(ParseListenAddress(options.listen, &so).Prefixed("--listen"));
+  // For the tests only (tests/http/http_stream_limits_test.py): a shorter
+  // deadline for a stream's pending write than the 30 s a client is given.
+  if (const char* ms = std::getenv("NEWSFLOW_TEST_SSE_WRITE_TIMEOUT_MS")) {
+    unsigned v = 0;
+    const char* end = ms + std::strlen(ms);
+    if (const auto r = std::from_chars(ms, end, v); r.ec == std::errc() && r.ptr == end && v > 0)
+      so.sse_write_timeout = std::chrono::milliseconds(v);
+  }
   d->host_ = so.host;
   NEWSFLOW_RETURN_IF_ERROR(RuleProvenance::Open(options.rules_dir, &d->provenance_));
   if (!options.subscriptions.empty()) {

@@ -1,5 +1,6 @@
-// http_server.cc — see http_server.h. One Session per connection: plain
-// requests go to the worker pool and back; /api/alerts/stream turns the
+// http_server.cc — see http_server.h. One Session per connection: /health,
+// /ready and /metrics are answered on the socket thread; other requests go
+// to the bounded worker queue and back; /api/alerts/stream turns the
 // connection into an SSE stream fed by the AlertFeed.
 #include "pipeline/http/http_server.h"
 
@@ -8,13 +9,19 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
-#include <charconv>
+#include <sys/socket.h>
+#include <sys/types.h>
+
 #include <array>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <thread>
 #include <vector>
 
 #include "newsflow/base/thread_name.h"
+#include "pipeline/http/work_queue.h"
 #include "pipeline/log/logger.h"
 
 namespace newsflow::pipeline {
@@ -28,6 +35,8 @@ namespace {
 
 constexpr auto kHeadTimeout = std::chrono::seconds(30);
 constexpr auto kKeepalive = std::chrono::seconds(15);
+// The keepalive period once a stream's client shut down its sending side.
+constexpr auto kHalfCloseProbe = std::chrono::seconds(1);
 constexpr size_t kMaxBody = size_t{1} << 20;
 // A request's line and headers: Beast's default is 8 KiB, which the desk's
 // own URLs pass with ~170 long subscription names, and a few large cookies
@@ -47,6 +56,11 @@ HttpRequest ToRequest(const http::request<http::string_body>& req) {
   return r;
 }
 
+// Endpoints that read no store and take microseconds: answered on the
+// socket thread, never queued behind the store's readers, so a probe gets
+// its answer however busy the workers are.
+bool AnsweredInline(const std::string& path) { return path == "/health" || path == "/ready" || path == "/metrics"; }
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -54,8 +68,11 @@ struct HttpServer::Impl {
   const DeskApi* api;
   AlertFeed* feed;
   Metrics* metrics;
+  // Stream slots taken (SSE sessions, counted down when one is destroyed):
+  // declared before the context, whose destruction destroys the sessions.
+  std::atomic<size_t> streams{0};
   net::io_context ioc;
-  std::optional<net::thread_pool> workers;
+  std::unique_ptr<WorkQueue> workers;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   HttpServerOptions options;
@@ -71,6 +88,11 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
+  ~Session() {
+    if (!holds_stream_slot_) return;
+    server_->streams.fetch_sub(1);
+    server_->metrics->sse_streams.fetch_sub(1, std::memory_order_relaxed);
+  }
 
   void Run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadRequest(); });
@@ -113,18 +135,43 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest r = ToRequest(req);
     const bool keep_alive = req.keep_alive();
     const bool head = req.method() == http::verb::head;
-    if (r.path == "/api/alerts/stream") return StartStream(r);
+    if (r.path == "/api/alerts/stream") return StartStream(r, head);
+    if (AnsweredInline(r.path)) return Write(server_->api->Handle(r), keep_alive, head);
     stream_.expires_never();
-    // The handler may read RocksDB for a while: on a worker, not on the socket thread.
-    net::post(*server_->workers, [self = shared_from_this(), r = std::move(r), keep_alive, head]() mutable {
-      // Asio's pool starts its threads itself: each names itself at its first request.
-      thread_local const bool named = (NameThisThread("nf-http-work"), true);
-      (void)named;
+    // The handler may read RocksDB for a while: on a worker, not on the
+    // socket thread. Nothing else touches the socket until it is done.
+    auto self = shared_from_this();
+    WorkQueue::Job job;
+    job.abandoned = [self] {
+      if (!self->ClientGone()) return false;
+      self->server_->metrics->http_abandoned.fetch_add(1, std::memory_order_relaxed);
+      net::post(self->stream_.get_executor(), [self] { self->Close(); });  // the socket is the socket thread's
+      return true;
+    };
+    job.run = [self, r = std::move(r), keep_alive, head] {
       HttpResponse res = self->server_->api->Handle(r);
       net::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, head]() mutable {
         self->Write(std::move(res), keep_alive, head);
       });
-    });
+    };
+    if (!server_->workers->TryPost(std::move(job))) {
+      HttpResponse res = HttpResponse::Error(
+          503, fmt::format("busy: {} requests are waiting already; retry shortly", server_->workers->capacity()));
+      res.headers.emplace_back("Retry-After", "1");
+      return Write(std::move(res), false, head);
+    }
+  }
+
+  // Whether the client closed its connection (or it was reset) while its
+  // request waited: its answer would go nowhere. A peek, from a worker:
+  // no asynchronous operation is pending on the socket meanwhile. A client
+  // that shut down only its sending side counts as gone too (as nginx
+  // takes it), since HTTP clients keep the connection open for the answer.
+  bool ClientGone() {
+    char c;
+    const ssize_t n = ::recv(stream_.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) return true;
+    return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
   }
 
   void Write(HttpResponse res, bool keep_alive, bool head) {
@@ -165,18 +212,32 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // ---- the alert stream (SSE) ------------------------------------------------------------
-  void StartStream(const HttpRequest& r) {
-    if (r.method != "GET") {
-      HttpResponse res = HttpResponse::Error(405, "the alert stream is GET only");
-      res.headers.emplace_back("Allow", "GET");
+  // HEAD answers the stream's head (200, text/event-stream) and no body.
+  void StartStream(const HttpRequest& r, bool head_only) {
+    if (r.method != "GET" && r.method != "HEAD") {
+      HttpResponse res = HttpResponse::Error(405, "the alert stream is GET (or HEAD) only");
+      res.headers.emplace_back("Allow", "GET, HEAD");
       return Write(std::move(res), false, false);
     }
+    // A slot, until the session is destroyed; none left: 503, before any read of the store.
+    holds_stream_slot_ = true;
+    server_->metrics->sse_streams.fetch_add(1, std::memory_order_relaxed);
+    if (const size_t max = server_->options.max_streams; server_->streams.fetch_add(1) >= max) {
+      HttpResponse res = HttpResponse::Error(503, fmt::format("{} alert streams are open already; retry later", max));
+      res.headers.emplace_back("Retry-After", "5");
+      return Write(std::move(res), false, head_only);
+    }
+    const std::vector<std::string> subscriptions = r.All("subscription");
+    if (Status s = server_->api->CheckSubscriptionNames(
+            subscriptions, [feed = server_->feed] { return feed->RecentSubscriptions(); });
+        !s.ok())
+      return Write(HttpResponse::Error(400, s.message()), false, head_only);
     std::string last_id = r.last_event_id.empty() ? r.Get("last_event_id") : r.last_event_id;
     bool unknown = false;
-    const Status s = server_->feed->StartCursor(last_id, r.Get("after_seq"), r.All("subscription"), &cursor_, &unknown);
+    const Status s = server_->feed->StartCursor(last_id, r.Get("after_seq"), subscriptions, &cursor_, &unknown);
     if (!s.ok()) {
       const int code = s.IsInvalidArgument() ? 400 : s.code() == Status::Code::kUnavailable ? 503 : 500;
-      return Write(HttpResponse::Error(code, s.message()), false, false);
+      return Write(HttpResponse::Error(code, s.message()), false, head_only);
     }
     server_->metrics->CountHttpRequest(200);
     stream_.expires_never();
@@ -187,6 +248,11 @@ class Session : public std::enable_shared_from_this<Session> {
     head->set("X-Accel-Buffering", "no");
     head->keep_alive(false);
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    if (head_only) {
+      return http::async_write_header(stream_, *sr, [self = shared_from_this(), head, sr](beast::error_code, size_t) {
+        self->Close();
+      });
+    }
     // The first bytes: a retry hint, and a note when the resume point was not found.
     out_ = "retry: 2000\n";
     if (unknown) {
@@ -199,17 +265,29 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write_header(stream_, *sr, [self = shared_from_this(), head, sr](beast::error_code ec, size_t) {
       if (ec) return self->Close();
       self->streaming_ = true;
+      self->write_deadline_.emplace(self->stream_.get_executor());
       self->WatchClose();
-      self->ArmKeepalive();
+      self->ArmKeepalive(kKeepalive);
       self->Pump();
     });
   }
 
-  // A read on the stream completes only when the client closes it (or sends
-  // bytes it should not): then the session ends, without waiting for the
-  // next write to fail.
+  // A read on the stream completes when the client closes it (or sends
+  // bytes it should not). A reset ends the session at once, without
+  // waiting for the next write to fail. An end of stream may be a client
+  // that shut down only its sending side and still reads: the stream goes
+  // on until a write fails. Only a write tells the two apart (a client
+  // gone answers it with a reset, and the write after fails), so from then
+  // on a keepalive goes out every second, the first at once: a client that
+  // closed, or closes later, is let go within about two.
   void WatchClose() {
     stream_.socket().async_read_some(net::buffer(sink_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec == net::error::eof && self->streaming_) {
+        self->half_closed_ = true;
+        self->out_ += ": keepalive\n\n";
+        self->Flush();
+        return self->ArmKeepalive(kHalfCloseProbe);
+      }
       if (ec) return self->EndStream();
       self->WatchClose();
     });
@@ -218,17 +296,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void EndStream() {
     if (!streaming_) return;
     streaming_ = false;
+    if (write_deadline_) write_deadline_->cancel();
     Close();
   }
 
-  void ArmKeepalive() {
-    keepalive_.emplace(stream_.get_executor());
-    keepalive_->expires_after(kKeepalive);
+  void ArmKeepalive(std::chrono::steady_clock::duration after) {
+    keepalive_.emplace(stream_.get_executor());  // replaces (and so cancels) the one armed before
+    keepalive_->expires_after(after);
     keepalive_->async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || !self->streaming_) return;
       self->out_ += ": keepalive\n\n";
       self->Flush();
-      self->ArmKeepalive();
+      self->ArmKeepalive(self->half_closed_ ? kHalfCloseProbe : kKeepalive);
     });
   }
 
@@ -266,13 +345,28 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Writes out_. A client that does not read lets its socket's buffers
+  // fill and the write wait: once one has waited for the write deadline
+  // (options.sse_write_timeout) the client is dropped, and counted.
   void Flush() {
     if (writing_ || out_.empty() || !streaming_) return;
     writing_ = true;
     inflight_.swap(out_);
     out_.clear();
+    const uint64_t write = ++writes_;
+    write_deadline_->expires_after(server_->options.sse_write_timeout);
+    write_deadline_->async_wait([self = shared_from_this(), write](beast::error_code ec) {
+      if (ec || !self->writing_ || self->writes_ != write || !self->streaming_) return;
+      self->server_->metrics->sse_dropped.fetch_add(1, std::memory_order_relaxed);
+      // A reset, not a close after what is queued: the socket's buffers,
+      // which such a client does not empty, are freed now.
+      beast::error_code ignored;
+      self->stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
+      self->EndStream();  // closes the socket: the write ends with an error
+    });
     net::async_write(stream_.socket(), net::buffer(inflight_), [self = shared_from_this()](beast::error_code ec, size_t) {
       self->writing_ = false;
+      self->write_deadline_->cancel();
       self->inflight_.clear();
       if (ec) return self->EndStream();
       if (self->pump_again_) {
@@ -296,6 +390,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string out_, inflight_;
   char sink_[512];
   std::optional<net::steady_timer> keepalive_;
+  std::optional<net::steady_timer> write_deadline_;  // of the write in flight (writes_)
+  uint64_t writes_ = 0;
+  bool holds_stream_slot_ = false;
+  bool half_closed_ = false;  // the client shut down its sending side  // counted in server_->streams until destroyed
 };
 
 }  // namespace
@@ -370,7 +468,8 @@ uint16_t HttpServer::port() const {
 }
 
 void HttpServer::Start() {
-  impl_->workers.emplace(static_cast<size_t>(std::max(1, impl_->options.worker_threads)));
+  impl_->workers = std::make_unique<WorkQueue>(static_cast<size_t>(std::max(1, impl_->options.worker_threads)),
+                                               impl_->options.queue_capacity, "nf-http-work");
   impl_->work.emplace(net::make_work_guard(impl_->ioc));
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i)
@@ -388,8 +487,10 @@ void HttpServer::Stop() {
   impl_->threads.clear();
   beast::error_code ignored;
   impl_->acceptor.close(ignored);  // no thread runs the context now: new connections are refused
+  // The requests still waiting are dropped (their sessions and sockets
+  // with them); those running finish first.
   if (impl_->workers) {
-    impl_->workers->join();
+    impl_->workers->Stop();
     impl_->workers.reset();
   }
   impl_.reset();  // the context goes, and with it every session and its socket

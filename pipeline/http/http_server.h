@@ -6,18 +6,33 @@
 // few KB and no thread, so many idle SSE clients tie up nothing), and
 // `worker_threads` run the API handlers, which read RocksDB and may take
 // milliseconds (a substring query over a large store), off the socket
-// threads. An SSE stream waits for new alerts through AlertFeed::WhenNewer
-// and writes a `: keepalive` comment every 15 s; a client that goes away is
-// noticed at once (its read side closes) and its session freed.
+// threads (work_queue.h). /health, /ready and /metrics read no store and
+// are answered on the socket thread, never queued. An SSE stream waits for
+// new alerts through AlertFeed::WhenNewer and writes a `: keepalive`
+// comment every 15 s.
 //
 // Limits: a request head must arrive within 30 s, a body is at most 1 MiB
-// (413 otherwise), keep-alive connections are served in turn.
+// (413 otherwise), keep-alive connections are served in turn. At most
+// `queue_capacity` requests wait for a worker (one more: 503 with
+// Retry-After); a waiting request whose client has closed the connection is
+// dropped unrun. At most `max_streams` alert streams are open (one more:
+// 503). A stream's client that resets the connection is let go at once; one
+// that shuts down only its sending side is still sent to until a write
+// fails; one that does not read is dropped once a write has waited
+// `sse_write_timeout`.
+//
+// Stop() drops the requests not yet started and returns once those running
+// (at most one per worker) have finished: a query's time, or for POST
+// /api/rules/reload, the reload's (it is answered at once when the run is
+// stopping).
 //
 // Ownership: borrows the DeskApi, the AlertFeed and the Metrics, which must
 // outlive Stop(). Threads: Listen/Start/Stop from one thread. Errors:
 // Listen() fails (IOError naming the address) when it cannot bind.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,6 +49,13 @@ struct HttpServerOptions {
   uint16_t port = 8080;  // 0 = any free port (see port())
   int io_threads = 1;
   int worker_threads = 2;
+  // Requests waiting for a worker; one more is answered 503 (Retry-After).
+  size_t queue_capacity = 64;
+  // Alert streams open at once; one more is answered 503 (Retry-After).
+  size_t max_streams = 256;
+  // A stream's client whose pending write has not completed for this long
+  // (two keepalive periods) is dropped.
+  std::chrono::milliseconds sse_write_timeout{30000};
 };
 
 // "HOST:PORT" ("127.0.0.1:8080", "[::1]:0", ":8080" = all interfaces).

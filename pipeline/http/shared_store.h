@@ -24,6 +24,7 @@ class SharedStore {
   void Attach(storage::Store* store) {
     std::unique_lock lock(mu_);
     store_ = store;
+    attached_ = store != nullptr;
     ++generation_;
   }
   // Takes ownership (serve's reader); closed when detached or destroyed.
@@ -35,6 +36,7 @@ class SharedStore {
       old = std::move(owned_);
       owned_ = std::move(store);
       store_ = owned_.get();
+      attached_ = store_ != nullptr;
       ++generation_;
     }
     if (old) (void)old->Close();
@@ -51,13 +53,13 @@ class SharedStore {
     std::unique_lock lock(mu_);
     closing_ = false;
     store_ = nullptr;
+    attached_ = false;
     if (owned_) (void)owned_->Close();
     owned_.reset();
   }
-  bool attached() const {
-    std::shared_lock lock(mu_);
-    return store_ != nullptr;
-  }
+  // Without the lock (/ready asks it on the socket thread, which must not
+  // wait for a reader's catch-up or a detach).
+  bool attached() const { return attached_.load(); }
   // Runs fn on the store under the shared lock.
   Status Use(const std::function<Status(storage::Store&)>& fn) const {
     if (closing_) return Status::Unavailable("the store is closing");
@@ -78,6 +80,7 @@ class SharedStore {
  private:
   mutable std::shared_mutex mu_;
   std::atomic<bool> closing_{false};
+  std::atomic<bool> attached_{false};  // store_ != nullptr
   std::atomic<uint64_t> generation_{0};
   storage::Store* store_ = nullptr;
   std::unique_ptr<storage::Store> owned_;

@@ -145,6 +145,13 @@ std::string Metrics::Render() const {
   MetricFamily http = Family("newsflow_http_requests_total", kCounter, "HTTP requests answered, by status code.");
   for (const auto& [code, n] : http_requests_) Add(&http, static_cast<double>(n), {{"code", std::to_string(code)}});
   families.push_back(std::move(http));
+  families.push_back(Scalar("newsflow_http_requests_abandoned_total", kCounter,
+                            "Requests dropped unrun: the client closed the connection while they waited.",
+                            load(http_abandoned)));
+  families.push_back(Scalar("newsflow_sse_streams", kGauge, "Alert streams (SSE) open.", load(sse_streams)));
+  families.push_back(Scalar("newsflow_sse_streams_dropped_total", kCounter,
+                            "Alert stream clients dropped because a write to them waited past the deadline.",
+                            load(sse_dropped)));
   return prometheus::TextSerializer().Serialize(families);
 }
 

@@ -15,6 +15,11 @@
 //   newsflow_source_connected              gauge 1/0
 //   newsflow_rules_reloads_total{result}   counter (ok | rejected)
 //   newsflow_http_requests_total{code}     counter
+//   newsflow_http_requests_abandoned_total counter (dropped unrun: the client closed
+//                                                   while the request waited)
+//   newsflow_sse_streams                   gauge   (alert streams open)
+//   newsflow_sse_streams_dropped_total     counter (clients that did not read: a write
+//                                                   waited past the deadline)
 //
 // The stage histograms and the exposition are prometheus-cpp's (Debian's
 // prometheus-cpp-dev; only its core library: the metric types, the data
@@ -68,6 +73,10 @@ class Metrics {
   // stay out of the exposition, which then shows no run's figures as if
   // they were zero or the store's contents.
   std::atomic<bool> runs_pipeline{true};
+  // The HTTP server's (http_server.h).
+  std::atomic<uint64_t> http_abandoned{0};
+  std::atomic<int64_t> sse_streams{0};
+  std::atomic<uint64_t> sse_dropped{0};
   // Set by the runner once its rules are compiled and its store is open.
   std::atomic<bool> pipeline_open{false};
 

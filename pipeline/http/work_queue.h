@@ -1,0 +1,70 @@
+// work_queue.h — the HTTP server's worker pool for the handlers that read
+// the store: a few threads and a bounded queue in front of them.
+//
+// A job waits in a FIFO of at most `capacity` jobs. TryPost() refuses one
+// (false) when the queue is full, so the server answers 503 at once instead
+// of letting a backlog, and the open sockets of its clients, grow without
+// bound. When a thread takes a job it first asks the job's `abandoned`
+// (its client closed the connection meanwhile): such a job is dropped
+// unrun. Stop() drops every job not yet started and joins the threads once
+// the jobs already running have returned (a running job is not interrupted:
+// how long Stop() takes is bounded by the slowest handler in progress).
+//
+// A dropped job is destroyed without running: whatever it owns (a session,
+// its socket) is released then, on the thread that dropped it.
+//
+// Ownership: owns its threads and the jobs it holds. Threads: TryPost() and
+// Stop() from any thread; jobs and `abandoned` run on the pool's threads,
+// which name themselves `thread_name`. Errors: none (full or stopped:
+// TryPost() returns false).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace newsflow::pipeline {
+
+class WorkQueue {
+ public:
+  struct Job {
+    std::function<bool()> abandoned;  // null: never
+    std::function<void()> run;
+  };
+
+  WorkQueue(size_t threads, size_t capacity, std::string thread_name);
+  ~WorkQueue() { Stop(); }
+  WorkQueue(const WorkQueue&) = delete;
+  WorkQueue& operator=(const WorkQueue&) = delete;
+
+  // Queues a job; false (the job is destroyed) when `capacity` jobs are
+  // waiting already or the queue is stopped.
+  bool TryPost(Job job);
+  // Drops the waiting jobs, waits for the running ones; later posts are refused.
+  void Stop();
+
+  // Jobs dropped because they were abandoned, since the start.
+  uint64_t abandoned() const { return abandoned_.load(std::memory_order_relaxed); }
+  size_t capacity() const { return capacity_; }
+
+ private:
+  void Work();
+
+  const size_t capacity_;
+  const std::string thread_name_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;  // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  std::atomic<uint64_t> abandoned_{0};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace newsflow::pipeline
