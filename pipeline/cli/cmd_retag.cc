@@ -80,7 +80,7 @@ int RunRetag(const RetagArgs& a) {
   if (Status c = store->Close(); s.ok()) s = c;
   if (!s.ok()) {
     std::fprintf(stderr, "newsflow retag: %s\n", s.message().c_str());
-    return s.IsInvalidArgument() ? 2 : 1;
+    return 1;  // as `run` and the writer's re-tag: a rules directory that does not compile is not a usage error
   }
   std::string json = pipeline::RetagSummaryToJson(summary);
   json.pop_back();

@@ -124,7 +124,15 @@ TEST(Retag, EqualsAFreshRunWithTheNewRulesAndASecondRetagChangesNothing) {
   };
   ASSERT_NE(stored_version(db), stored_version(fresh));
 
-  auto r = RunShell(Newsflow() + " retag --batch 50 --rules " + rules + " --db " + db);
+  // A rules directory that does not compile is the run's error exit (1, as
+  // `run` gives it), not a usage error (2), and changes nothing.
+  std::filesystem::create_directories(tmp.path("broken"));
+  std::ofstream(tmp.path("broken/a.yaml")) << "version: 1\nrules:\n  - tag: region:shenzhen\n    any: [\n";
+  auto r = RunShell(Newsflow() + " retag --rules " + tmp.path("broken") + " --db " + db);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(stored_version(db), stored_version(fresh));
+
+  r = RunShell(Newsflow() + " retag --batch 50 --rules " + rules + " --db " + db);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto first = JsonObject::LastLine(r.out);
   EXPECT_EQ(first.Uint("scanned"), 360u);
