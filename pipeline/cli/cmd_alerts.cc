@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "headline.h"
 #include "interrupt.h"
 #include "terminal_text.h"
 #include "open_reader.h"
@@ -47,16 +48,17 @@ bool Wanted(const AlertsArgs& a, const storage::StoredAlert& alert, simdjson::do
   return std::find(a.subscriptions.begin(), a.subscriptions.end(), sub) != a.subscriptions.end();
 }
 
-// One human line: seq, local time, subscription, title, the story's other feeds.
+// One human line: seq, local time, subscription, headline, the story's other feeds.
 std::string HumanLine(const storage::StoredAlert& alert, const pipeline::TimeZone& zone,
                       simdjson::dom::parser* parser) {
   simdjson::dom::element e;
   if (parser->parse(alert.json).get(e)) return fmt::format("{:>6}  {}  (unreadable alert)", alert.seq, alert.id);
   int64_t time_ms = 0;
-  std::string_view title, key;
+  std::string_view title, body, key;
   // A field that is missing stays empty (or 0) in the line.
   if (e["time_ms"].get(time_ms)) time_ms = 0;
   if (e["title"].get(title)) title = {};
+  if (e["body"].get(body)) body = {};
   if (e["key"].get(key)) key = {};
   std::string also;
   simdjson::dom::array arr;
@@ -68,7 +70,8 @@ std::string HumanLine(const storage::StoredAlert& alert, const pipeline::TimeZon
   }
   std::string_view sub;
   if (e["subscription"].get(sub)) sub = "(rule)";
-  return TerminalText(fmt::format("{:>6}  {}  {:<16}  {}  [{}]{}", alert.seq, zone.Format(time_ms), sub, title, key, also));
+  return TerminalText(fmt::format("{:>6}  {}  {:<16}  {}  [{}]{}", alert.seq, zone.Format(time_ms), sub,
+                                  Headline(title, body), key, also));
 }
 
 int RunAlerts(const AlertsArgs& a) {

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "commands.h"
+#include "headline.h"
 #include "known_tags.h"
 #include "open_reader.h"
 #include "interrupt.h"
@@ -33,22 +34,6 @@ std::string TagList(const storage::Record& r) {
   return out;
 }
 
-// The title, or for an item without one the start of its body (HTML and
-// line breaks removed), cut at a UTF-8 character boundary.
-std::string Headline(const storage::Record& r) {
-  if (!r.title.empty()) return r.title;
-  std::string out;
-  bool in_tag = false;
-  for (char c : r.body) {
-    if (c == '<') in_tag = true;
-    else if (c == '>') in_tag = false;
-    else if (!in_tag) out += (c == '\n' || c == '\r') ? ' ' : c;
-    if (out.size() >= 90) break;
-  }
-  while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
-  if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
-  return out + "…";
-}
 
 // After the output loop: 0, or 1 with a message if it was cut short.
 int OutputStatus(const char* who) {
@@ -284,7 +269,7 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
         std::fwrite(row.data(), 1, row.size(), stdout);  // a field may hold a NUL
       } else {
         std::printf("%s  %-28s  %s\n    [%s]\n", zone.Format(r.time_ms).c_str(), TerminalText(r.key).c_str(),
-                    TerminalText(Headline(r)).c_str(), TagList(r).c_str());
+                    TerminalText(Headline(r.title, r.body)).c_str(), TagList(r).c_str());
         if (also_i && !also_i->empty()) std::printf("    also: %s\n", fmt::format("{}", fmt::join(*also_i, ", ")).c_str());
       }
     }

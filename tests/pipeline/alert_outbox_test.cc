@@ -248,3 +248,43 @@ TEST(AlertOutbox, AlertsFollowPrintsAlertsAsTheyAreStored) {
 
 }  // namespace
 }  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// `alerts` (the human listing) shows each alert's headline: its title, or
+// for a title-less item (a cls telegraph) the start of its body, never a
+// blank column. After a "# times in ZONE" line, each line is
+// "SEQ  DATE TIME OFFSET  SUBSCRIPTION  HEADLINE  [KEY]...".
+TEST(AlertOutbox, TheHumanListingShowsTheBodyOfATitlelessItem) {
+  TempDir tmp;
+  std::ofstream(tmp.path("subs.yaml")) << kSubs;
+  WriteAllFixtures(tmp.path("all.jsonl"));
+  ASSERT_EQ(RunOn(tmp, tmp.path("all.jsonl"), "file:" + tmp.path("alerts.jsonl")).exit_code, 0);
+  std::map<std::string, std::string> titles;  // key -> title, from the structured listing
+  for (const JsonObject& a : JsonLines(RunShell(Newsflow() + " alerts --json --db " + tmp.path("db")).out))
+    titles[a.String("key")] = a.String("title");
+  size_t untitled = 0;
+  for (const auto& [key, title] : titles) untitled += title.empty();
+  ASSERT_GT(untitled, 0u) << "the fixtures should have alerts on title-less items";
+  const auto r = RunShell(Newsflow() + " alerts --db " + tmp.path("db"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  size_t lines = 0;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("#", 0) == 0) continue;
+    const size_t open = line.rfind("  [");
+    ASSERT_NE(open, std::string::npos) << line;
+    // Before " [KEY]": seq, date, time, subscription, then the headline.
+    std::istringstream fields(line.substr(0, open));
+    std::string seq, date, time, offset, sub, headline;
+    fields >> seq >> date >> time >> offset >> sub;
+    std::getline(fields, headline);
+    EXPECT_NE(headline.find_first_not_of(' '), std::string::npos) << "no headline: " << line;
+    ++lines;
+  }
+  EXPECT_EQ(lines, JsonLines(RunShell(Newsflow() + " alerts --json --db " + tmp.path("db")).out).size());
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
