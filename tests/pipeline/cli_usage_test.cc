@@ -198,10 +198,12 @@ TEST(CliUsage, AFileSizeLimitIsAnErrorNotADeathBySignal) {
   const auto r = RunShell("ulimit -f 100; cat " + testing::SourcePath("tests/fixtures/cls-sample.jsonl") + " " +
                           testing::SourcePath("tests/fixtures/eastmoney-sample.jsonl") + " " +
                           testing::SourcePath("tests/fixtures/ths-sample.jsonl") + " | " + Newsflow() +
-                          " run -q --json --source - --db " + tmp.path("db"));
+                          " run -q --json --source - --rules " + testing::SourcePath("rules/sets") + " --db " +
+                          tmp.path("db"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const auto summary = testing::JsonObject::LastLine(r.out);
   EXPECT_FALSE(summary.Bool("durable")) << r.out;
+  EXPECT_FALSE(summary.String("ruleset_version").empty()) << r.out;  // it failed storing, not starting
 }
 
 }  // namespace
