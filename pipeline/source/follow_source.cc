@@ -16,6 +16,8 @@
 //   the last bytes read changed: copytruncate, `> f`, a rewrite that grew
 //   past the old size between two polls; records of one feed often share
 //   their first few hundred bytes, so the first bytes alone can match):
+//   if a rotated generation of PATH holds the bytes read so far (the copy
+//   of copytruncate), the lines not read yet are read from it first; then
 //   reading restarts at byte 0.
 // - A line the old file ended without a newline (at rotation or truncation)
 //   is handed on as a record; a line still being written at a stop is not
@@ -170,6 +172,16 @@ class FollowSource : public Source {
       const Step step = ReadMore();
       if (step == Step::kData) continue;
       if (step == Step::kError) break;
+      if (step == Step::kCopied) {
+        // The lines after the last one handed on are in the copy: go on there.
+        const uint64_t offset = mark_offset_, line = line_no_;
+        CloseFile();
+        Adopt(pending_fd_, pending_stat_, offset, line);
+        name_ = "follow:" + pending_name_;
+        draining_ = true;
+        pending_fd_ = -1;
+        continue;
+      }
       if (step == Step::kTruncated || step == Step::kRotated) {
         // The old content ended without a newline: its last line is complete.
         if (!carry_.empty() || carry_truncated_) {
@@ -255,7 +267,7 @@ class FollowSource : public Source {
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class Step { kData, kIdle, kTruncated, kRotated, kError };
+  enum class Step { kData, kIdle, kTruncated, kCopied, kRotated, kError };
 
   bool StopRequested() const { return aborted_.load() || (stop_ && stop_->load()); }
 
@@ -323,6 +335,7 @@ class FollowSource : public Source {
       // did: it was rewritten (and grew past what was read). What was just
       // read is the middle of the new content: drop it, read from byte 0.
       was_idle_ = false;
+      if (FindCopy()) return Step::kCopied;
       LogInfo("follow", path_ + ": rewritten (" + std::to_string(file_offset_) + " bytes had been read): reading from its start");
       return Step::kTruncated;
     }
@@ -366,6 +379,7 @@ class FollowSource : public Source {
       return NextGeneration(cur);
     }
     if (static_cast<uint64_t>(cur.st_size) < file_offset_ || ReadBytesChanged()) {
+      if (FindCopy()) return Step::kCopied;
       LogInfo("follow", path_ + ": truncated or rewritten (now " + std::to_string(cur.st_size) + " bytes, " +
                             std::to_string(file_offset_) + " read): reading from its start");
       return Step::kTruncated;
@@ -429,6 +443,51 @@ class FollowSource : public Source {
     pending_fd_ = fd;
     pending_name_.clear();
     return Step::kRotated;
+  }
+
+  // Truncated (copytruncate: a copy first, then the truncation): the lines
+  // not read yet may be in the copy, a rotated generation of PATH that holds
+  // the bytes read so far (the same first bytes and the same bytes before
+  // file_offset_). The newest such copy becomes pending; false if none.
+  bool FindCopy() {
+    if (file_offset_ == 0) return false;
+    const std::filesystem::path abs = std::filesystem::absolute(path_);
+    const std::string name = abs.filename().string();
+    auto same = [](int fd, const std::string& want, uint64_t at) {
+      std::string got(want.size(), '\0');
+      return pread(fd, got.data(), got.size(), static_cast<off_t>(at)) == static_cast<ssize_t>(got.size()) &&
+             got == want;
+    };
+    int best = -1;
+    struct stat best_st {};
+    std::string best_name;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(abs.parent_path(), ec)) {
+      if (!IsRotatedName(name, entry.path().filename().string())) continue;
+      struct stat st;  // stat, not open: a FIFO must not block us
+      if (stat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_ino) == ino_ ||
+          static_cast<uint64_t>(st.st_size) < file_offset_)
+        continue;
+      const int fd = open(entry.path().c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+      if (fd < 0) continue;
+      if (fstat(fd, &st) != 0 || !same(fd, head_, 0) || !same(fd, tail_, file_offset_ - tail_.size()) ||
+          (best >= 0 && (st.st_mtim.tv_sec < best_st.st_mtim.tv_sec ||
+                         (st.st_mtim.tv_sec == best_st.st_mtim.tv_sec && st.st_mtim.tv_nsec <= best_st.st_mtim.tv_nsec)))) {
+        close(fd);
+        continue;
+      }
+      if (best >= 0) close(best);
+      best = fd;
+      best_st = st;
+      best_name = entry.path().string();
+    }
+    if (best < 0) return false;
+    LogInfo("follow", path_ + ": truncated after a copy to " + best_name + ": reading the copy from byte " +
+                          std::to_string(mark_offset_) + ", then " + path_ + " from its start");
+    pending_fd_ = best;
+    pending_stat_ = best_st;
+    pending_name_ = best_name;
+    return true;
   }
 
   // True if this run has read the file `fd` (with stat `st`) before.

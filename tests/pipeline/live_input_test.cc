@@ -517,3 +517,50 @@ TEST(LiveInput, ASubscriptionToATagNotLoadedYetDoesNotHoldBackTheOtherEdits) {
 
 }  // namespace
 }  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// copytruncate while the reader is behind: the lines it had not read yet
+// exist only in the copy (feed.jsonl.1), then the truncated file fills
+// again, past the old size or not. Every line is read once, live.
+TEST(LiveInput, FollowReadsTheUnreadLinesOfACopytruncateCopy) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string f = tmp.path("feed.jsonl"), alerts = tmp.path("alerts.jsonl");
+  auto wait_for = [&](size_t n, const FollowRun& run) {
+    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
+                                               << "; stderr: " << run.err();
+  };
+  Append(f, 1, 3);
+  FollowRun run(tmp, f, 1);
+  ASSERT_TRUE(run.started());
+  wait_for(3, run);
+  // Refilled to less than what was read.
+  run.Signal(SIGSTOP);
+  Append(f, 4, 5);
+  std::filesystem::copy_file(f, f + ".1");
+  std::filesystem::resize_file(f, 0);
+  Append(f, 6, 6);
+  run.Signal(SIGCONT);
+  wait_for(6, run);
+  // Refilled past what was read (the rewrite is seen by its bytes).
+  run.Signal(SIGSTOP);
+  Append(f, 7, 8);
+  std::filesystem::rename(f + ".1", f + ".2");
+  std::filesystem::copy_file(f, f + ".1");
+  std::filesystem::resize_file(f, 0);
+  Append(f, 9, 20);
+  run.Signal(SIGCONT);
+  wait_for(20, run);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(run.Stop(), 20u);
+  EXPECT_EQ(StoredCount(tmp.path("db")), 20u);
+  std::set<std::string> keys;
+  for (const auto& alert : testing::JsonLines(ReadFile(alerts))) keys.insert(alert.String("key"));
+  EXPECT_EQ(LineCount(alerts), 20u);
+  EXPECT_EQ(keys.size(), 20u);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
