@@ -26,11 +26,16 @@
 namespace newsflow::cli {
 namespace {
 
+// One backup as JSON; `replaced` (the shared files found damaged and
+// copied afresh) appears when there were any.
 std::string BackupJson(const storage::BackupResult& r, std::string_view via) {
+  std::string replaced;
+  for (const std::string& f : r.replaced) replaced += fmt::format("{}\"{}\"", replaced.empty() ? "" : ",", f);
   return fmt::format(
       "{{\"backup_id\":{},\"timestamp\":{},\"files\":{},\"bytes\":{},\"new_files\":{},\"new_bytes\":{},"
-      "\"docs\":{},\"dead_letters\":{}{}}}",
+      "\"docs\":{},\"dead_letters\":{}{}{}}}",
       r.backup_id, r.timestamp, r.files, r.bytes, r.new_files, r.new_bytes, r.counts.docs, r.counts.dead_letters,
+      r.replaced.empty() ? std::string() : fmt::format(",\"replaced\":[{}]", replaced),
       via.empty() ? std::string() : fmt::format(",\"taken_by\":\"{}\"", via));
 }
 
@@ -155,10 +160,13 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
   cmd->footer(
       "When no process holds the store, backup opens it itself. When `newsflow run` holds it, the run takes the\n"
       "backup on its own handle between two batches (a request file in DIR/writer-requests). Either way the\n"
-      "backup is one consistent state of documents, indexes, dead letters, offsets and progress marks.\n"
+      "backup is one consistent state of documents, indexes, dead letters, offsets and progress marks,\n"
+      "verified against its checksums before it is reported (a damaged shared file from an earlier backup\n"
+      "is copied afresh).\n"
       "Prints one JSON object: backup_id, timestamp, files, bytes, new_files, new_bytes (what this backup\n"
-      "copied), docs and dead_letters (the store's counters at the backup), taken_by (\"backup\" or \"writer\"),\n"
-      "and with --keep: purged (how many older backups were deleted).");
+      "copied), docs and dead_letters (the store's counters at the backup), replaced (the damaged shared\n"
+      "files copied afresh, when any), taken_by (\"backup\" or \"writer\"), and with --keep: purged (how\n"
+      "many older backups were deleted).");
   cmd->callback([a, exit_code] {
     storage::BackupResult r;
     std::string via;

@@ -42,11 +42,14 @@ bool WriteAtomically(const fs::path& p, const std::string& text) {
   return !ec;
 }
 
-// Result file: "ok id timestamp files bytes new_files new_bytes docs dead_letters" or "error MESSAGE".
+// Result file: "ok id timestamp files bytes new_files new_bytes docs dead_letters [replaced file...]"
+// (file names hold no space) or "error MESSAGE".
 std::string EncodeResult(const Status& s, const storage::BackupResult& r) {
   if (!s.ok()) return "error " + s.message();
-  return fmt::format("ok {} {} {} {} {} {} {} {}", r.backup_id, r.timestamp, r.files, r.bytes, r.new_files,
-                     r.new_bytes, r.counts.docs, r.counts.dead_letters);
+  std::string text = fmt::format("ok {} {} {} {} {} {} {} {}", r.backup_id, r.timestamp, r.files, r.bytes,
+                                 r.new_files, r.new_bytes, r.counts.docs, r.counts.dead_letters);
+  for (const std::string& f : r.replaced) text += " " + f;
+  return text;
 }
 
 Status DecodeResult(const std::string& text, storage::BackupResult* r) {
@@ -56,6 +59,7 @@ Status DecodeResult(const std::string& text, storage::BackupResult* r) {
   in >> tag >> r->backup_id >> r->timestamp >> r->files >> r->bytes >> r->new_files >> r->new_bytes >> r->counts.docs >>
       r->counts.dead_letters;
   if (tag != "ok" || in.fail()) return Status::Internal("unreadable backup result from the writer: '" + text + "'");
+  for (std::string f; in >> f;) r->replaced.push_back(f);
   return Status::OK();
 }
 

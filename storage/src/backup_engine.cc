@@ -133,6 +133,36 @@ Status BackupDirLock::TakeShared(const std::string& backup_dir, std::unique_ptr<
 
 BackupDirLock::~BackupDirLock() { ::close(fd_); }  // releases the flock
 
+namespace {
+// The file of backup `id` that a failed VerifyBackup names (its message
+// carries the file's path), relative to the backup directory; "" if none.
+std::string DamagedFile(const rocksdb::BackupEngine& engine, rocksdb::BackupID id, const std::string& message) {
+  rocksdb::BackupInfo info;
+  if (!engine.GetBackupInfo(id, &info, /*include_file_details=*/true).ok()) return "";
+  for (const auto& f : info.file_details)
+    if (message.find(f.relative_filename) != std::string::npos) return f.relative_filename;
+  return "";
+}
+
+bool IsShared(const std::string& relative) {
+  return relative.starts_with("shared_checksum/") || relative.starts_with("shared/");
+}
+}  // namespace
+
+// Every new backup is verified against its checksums before it is reported.
+// With share_files_with_checksum an SST file already in shared_checksum/ is
+// reused by its name (DB session id and size), never read: a shared file
+// damaged since an earlier backup (same size, a bit flipped) would make the
+// new backup unrestorable while it reports success. Naming cannot catch
+// that (the name is the same), and reading every shared file before a
+// backup costs as much as verifying the new one, which also catches a file
+// damaged while it was copied. So: verify; when a shared file is damaged,
+// delete the new backup, remove that file (every backup naming it was
+// unrestorable already) and take the backup again, which copies a fresh
+// copy from the store under the same name, making the older backups that
+// share it whole again too. A damaged private file (just copied) or the
+// same damage again means failing storage: the backup is deleted and the
+// call fails naming the file.
 Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& counts, BackupResult* out) {
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
@@ -142,12 +172,33 @@ Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& co
   // Flushing makes the backup self-contained for a store without a WAL
   // (whose memtables exist nowhere else) and short for one with a WAL.
   cbo.flush_before_backup = true;
+  constexpr int kMaxRepairs = 4;  // damaged shared files replaced in one call
+  std::vector<std::string> replaced;
   rocksdb::BackupID id = 0;
-  s = engine->CreateNewBackupWithMetadata(cbo, db, EncodeCounts(counts), &id);
-  if (!s.ok()) return BackupError(fmt::format("backup to {} failed", backup_dir), s);
+  for (int attempt = 0;; ++attempt) {
+    s = engine->CreateNewBackupWithMetadata(cbo, db, EncodeCounts(counts), &id);
+    if (!s.ok()) return BackupError(fmt::format("backup to {} failed", backup_dir), s);
+    const rocksdb::IOStatus v = engine->VerifyBackup(id, /*verify_with_checksum=*/true);
+    if (v.ok()) break;
+    const std::string damaged = DamagedFile(*engine, id, v.ToString());
+    // Never leave a backup behind that would not restore.
+    const rocksdb::IOStatus d = engine->DeleteBackup(id);
+    const bool repairable = IsShared(damaged) && attempt < kMaxRepairs &&
+                            std::find(replaced.begin(), replaced.end(), damaged) == replaced.end();
+    std::error_code ec;
+    if (repairable && d.ok() && std::filesystem::remove(std::filesystem::path(backup_dir) / damaged, ec) && !ec) {
+      replaced.push_back(damaged);
+      continue;
+    }
+    return Status::Corruption(fmt::format(
+        "backup to {} failed: its file {} is damaged ({}); the new backup {} was {}", backup_dir,
+        damaged.empty() ? "(unnamed)" : damaged, v.ToString(), id,
+        d.ok() ? "deleted" : "not deleted either: " + d.ToString()));
+  }
   for (const BackupResult& r : Describe(SortedInfos(*engine))) {
     if (r.backup_id == id) {
       *out = r;
+      out->replaced = replaced;
       return Status::OK();
     }
   }
