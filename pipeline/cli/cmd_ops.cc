@@ -4,7 +4,8 @@
 // prune and a backup of an idle store open the store read-write
 // themselves; a backup of a store a `run` holds is taken by that run
 // (pipeline/job/writer_requests.h). Exit codes as everywhere: 1 a problem
-// to fix (no store, a writer holds it, a failed backup), 2 bad usage.
+// to fix (no store, a writer holds it, a failed or damaged backup), 2 bad
+// usage.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,14 +27,16 @@
 namespace newsflow::cli {
 namespace {
 
-// One backup as JSON; `replaced` (the shared files found damaged and
-// copied afresh) appears when there were any.
+// One backup as JSON. A listed damaged backup is {"backup_id":N,"damaged":true}
+// (RocksDB knows nothing else of it); `replaced` (the shared files found
+// damaged and copied afresh) appears when there were any.
 std::string BackupJson(const storage::BackupResult& r, std::string_view via) {
+  if (r.damaged) return fmt::format("{{\"backup_id\":{},\"damaged\":true}}", r.backup_id);
   std::string replaced;
   for (const std::string& f : r.replaced) replaced += fmt::format("{}\"{}\"", replaced.empty() ? "" : ",", f);
   return fmt::format(
       "{{\"backup_id\":{},\"timestamp\":{},\"files\":{},\"bytes\":{},\"new_files\":{},\"new_bytes\":{},"
-      "\"docs\":{},\"dead_letters\":{}{}{}}}",
+      "\"docs\":{},\"dead_letters\":{},\"damaged\":false{}{}}}",
       r.backup_id, r.timestamp, r.files, r.bytes, r.new_files, r.new_bytes, r.counts.docs, r.counts.dead_letters,
       r.replaced.empty() ? std::string() : fmt::format(",\"replaced\":[{}]", replaced),
       via.empty() ? std::string() : fmt::format(",\"taken_by\":\"{}\"", via));
@@ -164,9 +167,9 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
       "verified against its checksums before it is reported (a damaged shared file from an earlier backup\n"
       "is copied afresh).\n"
       "Prints one JSON object: backup_id, timestamp, files, bytes, new_files, new_bytes (what this backup\n"
-      "copied), docs and dead_letters (the store's counters at the backup), replaced (the damaged shared\n"
-      "files copied afresh, when any), taken_by (\"backup\" or \"writer\"), and with --keep: purged (how\n"
-      "many older backups were deleted).");
+      "copied), docs and dead_letters (the store's counters at the backup), damaged (false), replaced (the\n"
+      "damaged shared files copied afresh, when any), taken_by (\"backup\" or \"writer\"), and with --keep:\n"
+      "purged (how many older whole backups were deleted).");
   cmd->callback([a, exit_code] {
     storage::BackupResult r;
     std::string via;
@@ -219,8 +222,13 @@ void RegisterRestore(CLI::App& app, int* exit_code) {
   cmd->add_option("--from", a->from, "backup directory (made by newsflow backup)")->required();
   cmd->add_option("--db", a->db, "the store to create (must not hold a store)");
   cmd->add_option("--backup-id", a->backup_id, "which backup (default: the latest)")->check(CLI::Range(1u, 4294967295u));
-  cmd->add_flag("--list", a->list, "print the backups, one JSON object per line, oldest first");
+  cmd->add_flag("--list", a->list,
+                "print the backups, one JSON object per line, oldest first; a damaged one as "
+                "{\"backup_id\":N,\"damaged\":true}");
   cmd->footer(
+      "The backup's files are checked against their checksums before anything is written. The latest is the\n"
+      "newest backup: when it is damaged, restore fails (exit 1) rather than restore an older one; pass\n"
+      "--backup-id to choose an older one.\n"
       "Prints one JSON object: the restored backup's backup_id, files, bytes, docs, dead_letters (its counters\n"
       "when taken), and restored_docs, restored_dead_letters (read back from the restored store).");
   cmd->callback([a, exit_code] {

@@ -214,8 +214,49 @@ Status ListLocked(const std::string& backup_dir, std::vector<BackupResult>* out)
   if (!s.ok()) return BackupError(fmt::format("cannot open backup directory {}", backup_dir), s);
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   *out = Describe(SortedInfos(*engine));
+  // GetBackupInfo leaves out the backups RocksDB found damaged when it
+  // opened the directory (a file missing or of the wrong size, an
+  // unreadable description): they are listed too, marked, so that neither
+  // a listing nor "the latest" hides one.
+  std::vector<rocksdb::BackupID> corrupt;
+  engine->GetCorruptedBackups(&corrupt);
+  for (const rocksdb::BackupID id : corrupt) {
+    BackupResult r;
+    r.backup_id = id;
+    r.damaged = true;
+    out->push_back(r);
+  }
+  std::sort(out->begin(), out->end(), [](const auto& a, const auto& b) { return a.backup_id < b.backup_id; });
   if (out->empty()) return Status::NotFound(fmt::format("no backup in {}", backup_dir));
   return Status::OK();
+}
+
+// Why RocksDB holds backup `id` damaged (its reason, or a generic one).
+std::string DamageReason(const std::string& backup_dir, uint32_t id) {
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  if (!rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw).ok())
+    return "unreadable";
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  rocksdb::BackupInfo info;
+  const rocksdb::Status s = engine->GetBackupInfo(id, &info);
+  return s.ok() ? "no reason given" : s.ToString();
+}
+
+// The newest backup of `all` before `id` that is not known damaged (0: none).
+uint32_t NewestWholeBefore(const std::vector<BackupResult>& all, uint32_t id) {
+  uint32_t best = 0;
+  for (const auto& r : all)
+    if (!r.damaged && r.backup_id < id) best = r.backup_id;
+  return best;
+}
+
+// The advice after "the newest backup is damaged".
+std::string OlderAdvice(const std::vector<BackupResult>& all, uint32_t id) {
+  const uint32_t older = NewestWholeBefore(all, id);
+  return older == 0 ? "there is no older backup to restore"
+                    : fmt::format("to restore an older one, pass it explicitly: --backup-id {} is the newest "
+                                  "listed whole (restore --list)",
+                                  older);
 }
 
 Status NoBackupDirectory(const std::string& backup_dir) {
@@ -252,19 +293,40 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
   NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::TakeShared(backup_dir, &lock));
   std::vector<BackupResult> all;
   NEWSFLOW_RETURN_IF_ERROR(ListLocked(backup_dir, &all));
-  const BackupResult* chosen = backup_id == 0 ? &all.back() : nullptr;
+  // "The latest" is the newest backup, damaged or not: restoring an older
+  // one instead would silently lose what the newest held. The operator
+  // chooses an older one explicitly.
+  const bool latest = backup_id == 0;
+  const BackupResult* chosen = latest ? &all.back() : nullptr;
   for (const auto& r : all)
     if (r.backup_id == backup_id) chosen = &r;
   if (chosen == nullptr) {
     return Status::NotFound(fmt::format("no backup {} in {} (latest is {})", backup_id, backup_dir, all.back().backup_id));
+  }
+  if (chosen->damaged) {
+    const std::string why = DamageReason(backup_dir, chosen->backup_id);
+    if (latest)
+      return Status::Corruption(fmt::format("the newest backup in {}, {}, is damaged ({}); nothing was restored; {}",
+                                            backup_dir, chosen->backup_id, why, OlderAdvice(all, chosen->backup_id)));
+    return Status::Corruption(
+        fmt::format("backup {} in {} is damaged ({}); nothing was restored", chosen->backup_id, backup_dir, why));
   }
   rocksdb::BackupEngineReadOnly* raw = nullptr;
   rocksdb::IOStatus s =
       rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
   if (!s.ok()) return BackupError(fmt::format("cannot open backup directory {}", backup_dir), s);
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  // Every file against its checksum before anything is written: a flipped
+  // bit (same size, so RocksDB did not see it when it opened the directory)
+  // fails here, not half way through a restore.
   s = engine->VerifyBackup(chosen->backup_id, /*verify_with_checksum=*/true);
-  if (!s.ok()) return BackupError(fmt::format("backup {} in {} is damaged", chosen->backup_id, backup_dir), s);
+  if (!s.ok()) {
+    const std::string what =
+        latest ? fmt::format("the newest backup in {}, {}, is damaged", backup_dir, chosen->backup_id)
+               : fmt::format("backup {} in {} is damaged", chosen->backup_id, backup_dir);
+    return Status::Corruption(fmt::format("{} ({}); nothing was restored{}", what, s.ToString(),
+                                          latest ? "; " + OlderAdvice(all, chosen->backup_id) : ""));
+  }
   std::filesystem::create_directories(db_dir, ec);
   if (ec) return Status::IOError(fmt::format("cannot create {}: {}", db_dir, ec.message()));
   s = engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->backup_id, db_dir, db_dir);
@@ -279,8 +341,12 @@ Status PurgeOldBackups(const std::string& backup_dir, uint32_t keep, uint32_t* p
   if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);
   std::unique_ptr<BackupDirLock> lock;
   NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::Take(backup_dir, &lock));
-  std::vector<BackupResult> all;
-  NEWSFLOW_RETURN_IF_ERROR(ListLocked(backup_dir, &all));
+  std::vector<BackupResult> listed, all;
+  NEWSFLOW_RETURN_IF_ERROR(ListLocked(backup_dir, &listed));
+  // PurgeOldBackups counts and deletes whole backups only; a damaged one
+  // stays listed (marked) until its operator deletes it.
+  for (const auto& r : listed)
+    if (!r.damaged) all.push_back(r);
   if (all.size() <= keep) return Status::OK();
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);

@@ -2,7 +2,9 @@
 // line, on the bundled fixtures:
 //   - a shared file damaged in the backup directory (a flipped bit, same
 //     size) is found when the next backup is verified, copied afresh, and
-//     both backups restore.
+//     both backups restore;
+//   - a damaged newest backup is listed (damaged) and never skipped for an
+//     older one by "restore the latest"; an older one restores when named.
 // Assertions read exit codes, the JSON the commands print and `query --count`.
 #include <gtest/gtest.h>
 
@@ -89,6 +91,7 @@ TEST(BackupCli, ANewBackupFindsADamagedSharedFileCopiesItAfreshAndBothBackupsRes
   ASSERT_EQ(b2.exit_code, 0) << b2.err;
   const JsonObject backup2 = JsonObject::LastLine(b2.out);
   EXPECT_EQ(backup2.Strings("replaced"), std::set<std::string>{"shared_checksum/" + damaged.filename().string()});
+  EXPECT_FALSE(backup2.Bool("damaged"));
 
   // The new backup restores, and so does the old one sharing the file.
   const auto r2 = Restore(backups, tmp.path("r2"));
@@ -98,6 +101,57 @@ TEST(BackupCli, ANewBackupFindsADamagedSharedFileCopiesItAfreshAndBothBackupsRes
   const auto r1 = Restore(backups, tmp.path("r1"), "--backup-id 1");
   ASSERT_EQ(r1.exit_code, 0) << r1.err;
   EXPECT_EQ(CountOf(tmp.path("r1")), docs);
+}
+
+TEST(BackupCli, ADamagedNewestBackupIsListedAndNeverSkippedForAnOlderOne) {
+  TempDir tmp;
+  const std::string db = tmp.path("db"), backups = tmp.path("backups");
+  ASSERT_EQ(RunShell(RunFixture("cls", db)).exit_code, 0);
+  const uint64_t docs1 = CountOf(db);
+  ASSERT_EQ(Backup(db, backups).exit_code, 0);
+  ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
+  ASSERT_GT(CountOf(db), docs1);
+  const auto b2 = Backup(db, backups);
+  ASSERT_EQ(b2.exit_code, 0) << b2.err;
+  ASSERT_EQ(JsonObject::LastLine(b2.out).Uint("backup_id"), 2u);
+
+  // Backup 2 loses a file of its own: RocksDB holds it damaged (and leaves
+  // it out of its list).
+  const fs::path own = LargestFileIn(fs::path(backups) / "private" / "2");
+  ASSERT_FALSE(own.empty());
+  fs::remove(own);
+
+  const auto list = RunShell(Newsflow() + " restore --list --from " + backups);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const auto listed = testing::JsonLines(list.out);
+  ASSERT_EQ(listed.size(), 2u) << list.out;
+  EXPECT_EQ(listed[0].Uint("backup_id"), 1u);
+  EXPECT_FALSE(listed[0].Bool("damaged"));
+  EXPECT_EQ(listed[1].Uint("backup_id"), 2u);
+  EXPECT_TRUE(listed[1].Bool("damaged"));
+
+  // "The latest" is backup 2: the restore fails and writes nothing.
+  const auto latest = Restore(backups, tmp.path("r"));
+  EXPECT_EQ(latest.exit_code, 1) << latest.out;
+  EXPECT_FALSE(fs::exists(tmp.path("r") + "/CURRENT"));
+  EXPECT_EQ(Restore(backups, tmp.path("r"), "--backup-id 2").exit_code, 1);
+  EXPECT_FALSE(fs::exists(tmp.path("r") + "/CURRENT"));
+  // Named, the older one restores.
+  const auto older = Restore(backups, tmp.path("r"), "--backup-id 1");
+  ASSERT_EQ(older.exit_code, 0) << older.err;
+  EXPECT_EQ(JsonObject::LastLine(older.out).Uint("restored_docs"), docs1);
+}
+
+TEST(BackupCli, ABackupWithAFlippedBitFailsBeforeItsRestoreWritesAStore) {
+  TempDir tmp;
+  const std::string db = tmp.path("db"), backups = tmp.path("backups");
+  ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
+  ASSERT_EQ(Backup(db, backups).exit_code, 0);
+  FlipAByte(LargestFileIn(fs::path(backups) / "shared_checksum"));
+  // Same size: RocksDB lists it whole; the checksums find it.
+  const auto r = Restore(backups, tmp.path("r"));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_FALSE(fs::exists(tmp.path("r") + "/CURRENT"));
 }
 
 }  // namespace
