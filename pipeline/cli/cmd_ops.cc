@@ -5,7 +5,7 @@
 // themselves; a backup of a store a `run` holds is taken by that run
 // (pipeline/job/writer_requests.h). Exit codes as everywhere: 1 a problem
 // to fix (no store, a writer holds it, a failed or damaged backup), 2 bad
-// usage.
+// usage (a backup directory overlapping the store).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -166,11 +166,17 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
       "backup is one consistent state of documents, indexes, dead letters, offsets and progress marks,\n"
       "verified against its checksums before it is reported (a damaged shared file from an earlier backup\n"
       "is copied afresh).\n"
+      "--to must lie apart from the store (not its directory, not inside it, not holding it): exit 2.\n"
       "Prints one JSON object: backup_id, timestamp, files, bytes, new_files, new_bytes (what this backup\n"
       "copied), docs and dead_letters (the store's counters at the backup), damaged (false), replaced (the\n"
       "damaged shared files copied afresh, when any), taken_by (\"backup\" or \"writer\"), and with --keep:\n"
       "purged (how many older whole backups were deleted).");
   cmd->callback([a, exit_code] {
+    if (Status apart = storage::CheckBackupDirApart(a->db, a->to); !apart.ok()) {
+      std::fprintf(stderr, "newsflow backup: %s\n", apart.message().c_str());
+      *exit_code = 2;
+      return;
+    }
     storage::BackupResult r;
     std::string via;
     Status s;

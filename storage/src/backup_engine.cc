@@ -264,6 +264,34 @@ Status NoBackupDirectory(const std::string& backup_dir) {
 }
 }  // namespace
 
+namespace {
+// `inner` is `outer` or a path below it (both canonical, absolute).
+bool IsWithin(const std::filesystem::path& inner, const std::filesystem::path& outer) {
+  const std::filesystem::path rel = inner.lexically_relative(outer);  // "." when equal, "../x" when apart
+  return !rel.empty() && *rel.begin() != "..";
+}
+}  // namespace
+
+Status CheckBackupDirApart(const std::string& db_dir, const std::string& backup_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path db = fs::canonical(db_dir, ec);
+  if (ec) return Status::OK();  // no store there: opening it says so
+  // The backup directory may not exist yet: its existing part is resolved
+  // (symbolic links included), the rest taken as written.
+  const fs::path to = fs::weakly_canonical(fs::absolute(backup_dir, ec), ec);
+  if (ec) return Status::OK();
+  if (IsWithin(to, db))
+    return Status::InvalidArgument(fmt::format(
+        "the backup directory {} is {} the store {}: a backup must live apart from its store", backup_dir,
+        to == db ? "the directory of" : "inside", db_dir));
+  if (IsWithin(db, to))
+    return Status::InvalidArgument(fmt::format(
+        "the store {} is inside the backup directory {}: a backup must live apart from its store", db_dir,
+        backup_dir));
+  return Status::OK();
+}
+
 Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out) {
   out->clear();
   if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);

@@ -4,7 +4,8 @@
 //     size) is found when the next backup is verified, copied afresh, and
 //     both backups restore;
 //   - a damaged newest backup is listed (damaged) and never skipped for an
-//     older one by "restore the latest"; an older one restores when named.
+//     older one by "restore the latest"; an older one restores when named;
+//   - a backup directory overlapping the store is a usage error (exit 2).
 // Assertions read exit codes, the JSON the commands print and `query --count`.
 #include <gtest/gtest.h>
 
@@ -152,6 +153,23 @@ TEST(BackupCli, ABackupWithAFlippedBitFailsBeforeItsRestoreWritesAStore) {
   const auto r = Restore(backups, tmp.path("r"));
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_FALSE(fs::exists(tmp.path("r") + "/CURRENT"));
+}
+
+TEST(BackupCli, ABackupDirectoryOverlappingTheStoreIsAUsageError) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
+  fs::create_directory_symlink(db, tmp.path("link"));
+  for (const std::string& to : {db, db + "/", db + "/backups", db + "/../db/b", tmp.path("link") + "/b", tmp.path(),
+                                tmp.path("link")}) {
+    const auto r = Backup(db, to);
+    EXPECT_EQ(r.exit_code, 2) << to << "\n" << r.err;
+  }
+  EXPECT_FALSE(fs::exists(db + "/backups"));
+  EXPECT_FALSE(fs::exists(db + "/b"));
+  EXPECT_FALSE(fs::exists(db + "/meta"));
+  // Beside the store is fine.
+  EXPECT_EQ(Backup(db, tmp.path("db-backups")).exit_code, 0);
 }
 
 }  // namespace

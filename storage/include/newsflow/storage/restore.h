@@ -42,6 +42,12 @@ Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out
 Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, uint32_t backup_id,
                      BackupResult* restored);
 
+// InvalidArgument when `backup_dir` is the store `db_dir`'s directory, lies
+// inside it, or holds it (compared as canonical paths: symbolic links and
+// ".." resolved): a backup there would copy itself, or be deleted with the
+// store. OK when `db_dir` does not exist (opening it says so).
+Status CheckBackupDirApart(const std::string& db_dir, const std::string& backup_dir);
+
 // Deletes every backup of `backup_dir` but the newest `keep` (at least 1) that
 // are whole (a damaged one stays),
 // with the files no kept backup shares (BackupEngine::PurgeOldBackups), and
