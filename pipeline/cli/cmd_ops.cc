@@ -3,9 +3,10 @@
 //
 // prune and a backup of an idle store open the store read-write
 // themselves; a backup of a store a `run` holds is taken by that run
-// (pipeline/job/writer_requests.h). Exit codes as everywhere: 1 a problem
-// to fix (no store, a writer holds it, a failed or damaged backup), 2 bad
-// usage (a backup directory overlapping the store).
+// (pipeline/job/writer_requests.h); a store another command holds (a
+// standalone retag or prune) is waited for, up to --timeout. Exit codes as
+// everywhere: 1 a problem to fix (no store, a writer holds it, a failed or
+// damaged backup), 2 bad usage (a backup directory overlapping the store).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -154,7 +155,9 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
   cmd->add_option("--to", a->to,
                   "backup directory (RocksDB BackupEngine; created if missing; later backups add only new files)")
       ->required();
-  cmd->add_option("--timeout", a->timeout_s, "seconds to wait for a running writer to take the backup")
+  cmd->add_option("--timeout", a->timeout_s,
+                  "seconds to wait for a running writer to take the backup, or for another command holding the "
+                  "store to end")
       ->default_str("600")
       ->check(FiniteRange(0.1, 86400.0));
   cmd->add_option("--keep", a->keep,
@@ -162,10 +165,10 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1u, 4294967295u));
   cmd->footer(
       "When no process holds the store, backup opens it itself. When `newsflow run` holds it, the run takes the\n"
-      "backup on its own handle between two batches (a request file in DIR/writer-requests). Either way the\n"
-      "backup is one consistent state of documents, indexes, dead letters, offsets and progress marks,\n"
-      "verified against its checksums before it is reported (a damaged shared file from an earlier backup\n"
-      "is copied afresh).\n"
+      "backup on its own handle between two batches (a request file in DIR/writer-requests). When another\n"
+      "command holds it (retag, prune), backup waits up to --timeout for it to end. Either way the backup is\n"
+      "one consistent state of documents, indexes, dead letters, offsets and progress marks, verified against\n"
+      "its checksums before it is reported (a damaged shared file from an earlier backup is copied afresh).\n"
       "--to must lie apart from the store (not its directory, not inside it, not holding it): exit 2.\n"
       "Prints one JSON object: backup_id, timestamp, files, bytes, new_files, new_bytes (what this backup\n"
       "copied), docs and dead_letters (the store's counters at the backup), damaged (false), replaced (the\n"
@@ -177,17 +180,27 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
       *exit_code = 2;
       return;
     }
+    const auto timeout_ms = static_cast<int64_t>(a->timeout_s * 1000);
+    // A standalone retag or prune (or a serve that prunes) holding the
+    // store takes no requests: wait for it to end, up to --timeout.
+    auto tell = [&a](const pipeline::StoreHolder& h) {
+      std::fprintf(stderr,
+                   "newsflow backup: the store at %s is held by another command (%s), not a run; waiting up to "
+                   "%g s (--timeout) for it to end\n",
+                   a->db.c_str(), pipeline::DescribeWriter(h.pid).c_str(), a->timeout_s);
+    };
     storage::BackupResult r;
     std::string via;
-    Status s;
-    if (pipeline::StoreWriterPid(a->db) != 0) {
+    pipeline::StoreHolder holder;
+    Status s = pipeline::AwaitStoreFreeOrServed(a->db, timeout_ms, tell, &holder);
+    if (s.ok() && holder.kind == pipeline::StoreHolder::kServingWriter) {
       via = "writer";
-      s = pipeline::RequestBackup(a->db, a->to, static_cast<int64_t>(a->timeout_s * 1000), &r);
-    } else {
-      auto store = OpenForWriting("backup", a->db, "");
-      if (!store && pipeline::StoreWriterPid(a->db) != 0) {  // a run started meanwhile
-        via = "writer";
-        s = pipeline::RequestBackup(a->db, a->to, static_cast<int64_t>(a->timeout_s * 1000), &r);
+      s = pipeline::RequestBackup(a->db, a->to, timeout_ms, &r);
+    } else if (s.ok()) {
+      auto store = OpenForWriting("backup", a->db, "try again when it ends");
+      if (!store && pipeline::WhoHoldsStore(a->db).kind == pipeline::StoreHolder::kServingWriter) {
+        via = "writer";  // a run started meanwhile
+        s = pipeline::RequestBackup(a->db, a->to, timeout_ms, &r);
       } else if (!store) {
         *exit_code = 1;
         return;

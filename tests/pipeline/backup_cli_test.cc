@@ -5,7 +5,9 @@
 //     both backups restore;
 //   - a damaged newest backup is listed (damaged) and never skipped for an
 //     older one by "restore the latest"; an older one restores when named;
-//   - a backup directory overlapping the store is a usage error (exit 2).
+//   - a backup directory overlapping the store is a usage error (exit 2);
+//   - a backup (and a retag) while a standalone prune holds the store waits
+//     for it, names its pid when it gives up, and is then taken by itself.
 // Assertions read exit codes, the JSON the commands print and `query --count`.
 #include <gtest/gtest.h>
 
@@ -18,6 +20,8 @@
 #include <vector>
 
 #include "json_util.h"
+#include "pipeline/job/writer_requests.h"
+#include "run_child.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -27,6 +31,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::JsonObject;
 using testing::Newsflow;
+using testing::RunChild;
 using testing::RunShell;
 using testing::SourcePath;
 using testing::TempDir;
@@ -170,6 +175,61 @@ TEST(BackupCli, ABackupDirectoryOverlappingTheStoreIsAUsageError) {
   EXPECT_FALSE(fs::exists(db + "/meta"));
   // Beside the store is fine.
   EXPECT_EQ(Backup(db, tmp.path("db-backups")).exit_code, 0);
+}
+
+// `prune` holding the store, batch by batch (the test hook holds each batch).
+class HeldByPrune {
+ public:
+  HeldByPrune(const TempDir& tmp, const std::string& db) {
+    ::setenv("NEWSFLOW_TEST_PRUNE_HOLD_MS", "400", 1);
+    prune_ = std::make_unique<RunChild>(
+        std::vector<std::string>{"prune", "--db", db, "--before", "2100-01-01", "--batch", "10"},
+        tmp.path("prune.out"), tmp.path("prune.err"));
+    ::unsetenv("NEWSFLOW_TEST_PRUNE_HOLD_MS");
+    const auto until = std::chrono::steady_clock::now() + 20s;
+    while (StoreWriterPid(db) != prune_->pid() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(10ms);
+  }
+  RunChild& child() { return *prune_; }
+
+ private:
+  std::unique_ptr<RunChild> prune_;
+};
+
+TEST(BackupCli, ABackupWhileAStandalonePruneHoldsTheStoreWaitsForItAndIsTakenByItself) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("cls", db)).exit_code, 0);
+  ASSERT_GT(CountOf(db), 20u);  // several batches of 10, 400 ms each
+  HeldByPrune held(tmp, db);
+  ASSERT_EQ(StoreWriterPid(db), held.child().pid());
+  EXPECT_EQ(WhoHoldsStore(db).kind, StoreHolder::kOther);
+
+  // Not long enough: it gives up naming the holder.
+  const auto quick = Backup(db, tmp.path("backups"), "--timeout 0.3");
+  EXPECT_EQ(quick.exit_code, 1);
+  EXPECT_NE(quick.err.find(std::to_string(held.child().pid())), std::string::npos) << quick.err;
+
+  // Long enough: it waits for the prune to end and takes the backup itself.
+  const auto waited = Backup(db, tmp.path("backups"), "--timeout 120");
+  ASSERT_EQ(waited.exit_code, 0) << waited.err;
+  const JsonObject b = JsonObject::LastLine(waited.out);
+  EXPECT_EQ(b.String("taken_by"), "backup");
+  ASSERT_EQ(held.child().WaitExit(60s), 0);
+  EXPECT_EQ(b.Uint("docs"), CountOf(db));
+}
+
+TEST(BackupCli, ARetagWhileAStandalonePruneHoldsTheStoreWaitsForItAndDoesItItself) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("cls", db)).exit_code, 0);
+  HeldByPrune held(tmp, db);
+  ASSERT_EQ(StoreWriterPid(db), held.child().pid());
+  const auto r = RunShell(Newsflow() + " retag --db " + db + " --rules " + SourcePath("rules/sets") +
+                          " --rules-cache '' --timeout 120");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(JsonObject::LastLine(r.out).String("done_by"), "retag");
+  EXPECT_EQ(held.child().WaitExit(60s), 0);
 }
 
 }  // namespace
