@@ -277,8 +277,20 @@ void WriterRequestService::ServePending() {
   std::error_code ec;
   if (!fs::is_directory(dir_, ec)) return;
   std::vector<fs::path> requests;
-  for (const auto& e : fs::directory_iterator(dir_, ec))
-    if (e.path().extension() == ".request" || e.path().extension() == ".retag") requests.push_back(e.path());
+  const auto stale_before = fs::file_time_type::clock::now() - kStaleResultAge;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const fs::path ext = e.path().extension();
+    if (ext == ".request" || ext == ".retag") {
+      requests.push_back(e.path());
+    } else if (ext == ".result" || ext == ".tmp") {
+      // Nobody collected it (its requester was killed): a requester reads
+      // its result within 50 ms of its writing.
+      std::error_code e2;
+      const auto when = e.last_write_time(e2);
+      if (!e2 && when < stale_before && fs::remove(e.path(), e2))
+        LogInfo("backup", fmt::format("removed {}, a result nobody collected", e.path().string()));
+    }
+  }
   for (const fs::path& request : requests) {
     if (request.extension() == ".retag") {
       ServeRetag(request);

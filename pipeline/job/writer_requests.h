@@ -18,7 +18,8 @@
 // The writer's batches wait while a backup is taken (seconds for the first
 // one; later ones copy only new files). Files are written to a temporary name
 // and renamed, so neither side reads half a file. The service works while the
-// source is idle (it does not wait for a batch).
+// source is idle (it does not wait for a batch). A result nobody collected
+// (its requester was killed) is removed after kStaleResultAge.
 //
 // Not every holder of the store's LOCK serves requests: a standalone
 // `retag`, `prune` or a `serve` that prunes holds it too, and a request
@@ -35,6 +36,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -76,6 +78,9 @@ StoreHolder WhoHoldsStore(const std::string& db_dir);
 // holder, when it still holds the store at the end.
 Status AwaitStoreFreeOrServed(const std::string& db_dir, int64_t timeout_ms,
                               const std::function<void(const StoreHolder&)>& on_wait, StoreHolder* out);
+
+// Results older than this in writer-requests/ were never collected.
+inline constexpr std::chrono::minutes kStaleResultAge{10};
 
 // Asks the writer holding `db_dir` to back it up into `backup_dir` and waits
 // up to timeout_ms for the result. Fails (Unavailable) if the writer stops

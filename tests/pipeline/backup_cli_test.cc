@@ -7,7 +7,8 @@
 //     older one by "restore the latest"; an older one restores when named;
 //   - a backup directory overlapping the store is a usage error (exit 2);
 //   - a backup (and a retag) while a standalone prune holds the store waits
-//     for it, names its pid when it gives up, and is then taken by itself.
+//     for it, names its pid when it gives up, and is then taken by itself;
+//   - a run removes the results in writer-requests/ nobody collected.
 // Assertions read exit codes, the JSON the commands print and `query --count`.
 #include <gtest/gtest.h>
 
@@ -230,6 +231,33 @@ TEST(BackupCli, ARetagWhileAStandalonePruneHoldsTheStoreWaitsForItAndDoesItItsel
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(JsonObject::LastLine(r.out).String("done_by"), "retag");
   EXPECT_EQ(held.child().WaitExit(60s), 0);
+}
+
+TEST(BackupCli, ARunRemovesTheResultsNobodyCollectedAndServesBackups) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
+  const fs::path requests = fs::path(db) / "writer-requests";
+  fs::create_directories(requests);
+  const fs::path stale = requests / "1-deadbeef.result", fresh = requests / "2-cafef00d.result";
+  std::ofstream(stale) << "ok 1 0 0 0 0 0 0 0";
+  std::ofstream(fresh) << "ok 1 0 0 0 0 0 0 0";
+  fs::last_write_time(stale, fs::file_time_type::clock::now() - kStaleResultAge - 1min);
+
+  RunChild run({"run", "--source", "-", "--format", "ths", "--rules", SourcePath("rules/sets"), "--db", db, "-q"},
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (fs::exists(stale) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(fresh));  // a requester may still come for it
+  EXPECT_EQ(WhoHoldsStore(db).kind, StoreHolder::kServingWriter);
+  const auto b = Backup(db, tmp.path("backups"));
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(JsonObject::LastLine(b.out).String("taken_by"), "writer");
+  run.CloseInput();
+  ASSERT_EQ(run.WaitExit(60s), 0) << testing::ReadFile(tmp.path("err"));
+  EXPECT_EQ(WhoHoldsStore(db).kind, StoreHolder::kNone);
 }
 
 }  // namespace
