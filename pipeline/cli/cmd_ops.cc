@@ -3,8 +3,10 @@
 //
 // prune and a backup of an idle store open the store read-write
 // themselves; a backup of a store a `run` holds is taken by that run
-// (pipeline/job/writer_requests.h). Exit codes as everywhere: 1 a problem
-// to fix (no store, a writer holds it, a failed backup), 2 bad usage.
+// (pipeline/job/writer_requests.h); a store another command holds (a
+// standalone retag or prune) is waited for, up to --timeout. Exit codes as
+// everywhere: 1 a problem to fix (no store, a writer holds it, a failed or
+// damaged backup), 2 bad usage (a backup directory overlapping the store).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,11 +28,18 @@
 namespace newsflow::cli {
 namespace {
 
+// One backup as JSON. A listed damaged backup is {"backup_id":N,"damaged":true}
+// (RocksDB knows nothing else of it); `replaced` (the shared files found
+// damaged and copied afresh) appears when there were any.
 std::string BackupJson(const storage::BackupResult& r, std::string_view via) {
+  if (r.damaged) return fmt::format("{{\"backup_id\":{},\"damaged\":true}}", r.backup_id);
+  std::string replaced;
+  for (const std::string& f : r.replaced) replaced += fmt::format("{}\"{}\"", replaced.empty() ? "" : ",", f);
   return fmt::format(
       "{{\"backup_id\":{},\"timestamp\":{},\"files\":{},\"bytes\":{},\"new_files\":{},\"new_bytes\":{},"
-      "\"docs\":{},\"dead_letters\":{}{}}}",
+      "\"docs\":{},\"dead_letters\":{},\"damaged\":false{}{}}}",
       r.backup_id, r.timestamp, r.files, r.bytes, r.new_files, r.new_bytes, r.counts.docs, r.counts.dead_letters,
+      r.replaced.empty() ? std::string() : fmt::format(",\"replaced\":[{}]", replaced),
       via.empty() ? std::string() : fmt::format(",\"taken_by\":\"{}\"", via));
 }
 
@@ -146,7 +155,9 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
   cmd->add_option("--to", a->to,
                   "backup directory (RocksDB BackupEngine; created if missing; later backups add only new files)")
       ->required();
-  cmd->add_option("--timeout", a->timeout_s, "seconds to wait for a running writer to take the backup")
+  cmd->add_option("--timeout", a->timeout_s,
+                  "seconds to wait for a running writer to take the backup, or for another command holding the "
+                  "store to end")
       ->default_str("600")
       ->check(FiniteRange(0.1, 86400.0));
   cmd->add_option("--keep", a->keep,
@@ -154,23 +165,42 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1u, 4294967295u));
   cmd->footer(
       "When no process holds the store, backup opens it itself. When `newsflow run` holds it, the run takes the\n"
-      "backup on its own handle between two batches (a request file in DIR/writer-requests). Either way the\n"
-      "backup is one consistent state of documents, indexes, dead letters, offsets and progress marks.\n"
+      "backup on its own handle between two batches (a request file in DIR/writer-requests). When another\n"
+      "command holds it (retag, prune), backup waits up to --timeout for it to end. Either way the backup is\n"
+      "one consistent state of documents, indexes, dead letters, offsets and progress marks, verified against\n"
+      "its checksums before it is reported (a damaged shared file from an earlier backup is copied afresh).\n"
+      "--to must lie apart from the store (not its directory, not inside it, not holding it): exit 2.\n"
       "Prints one JSON object: backup_id, timestamp, files, bytes, new_files, new_bytes (what this backup\n"
-      "copied), docs and dead_letters (the store's counters at the backup), taken_by (\"backup\" or \"writer\"),\n"
-      "and with --keep: purged (how many older backups were deleted).");
+      "copied), docs and dead_letters (the store's counters at the backup), damaged (false), replaced (the\n"
+      "damaged shared files copied afresh, when any), taken_by (\"backup\" or \"writer\"), and with --keep:\n"
+      "purged (how many older whole backups were deleted).");
   cmd->callback([a, exit_code] {
+    if (Status apart = storage::CheckBackupDirApart(a->db, a->to); !apart.ok()) {
+      std::fprintf(stderr, "newsflow backup: %s\n", apart.message().c_str());
+      *exit_code = 2;
+      return;
+    }
+    const auto timeout_ms = static_cast<int64_t>(a->timeout_s * 1000);
+    // A standalone retag or prune (or a serve that prunes) holding the
+    // store takes no requests: wait for it to end, up to --timeout.
+    auto tell = [&a](const pipeline::StoreHolder& h) {
+      std::fprintf(stderr,
+                   "newsflow backup: the store at %s is held by another command (%s), not a run; waiting up to "
+                   "%g s (--timeout) for it to end\n",
+                   a->db.c_str(), pipeline::DescribeWriter(h.pid).c_str(), a->timeout_s);
+    };
     storage::BackupResult r;
     std::string via;
-    Status s;
-    if (pipeline::StoreWriterPid(a->db) != 0) {
+    pipeline::StoreHolder holder;
+    Status s = pipeline::AwaitStoreFreeOrServed(a->db, timeout_ms, tell, &holder);
+    if (s.ok() && holder.kind == pipeline::StoreHolder::kServingWriter) {
       via = "writer";
-      s = pipeline::RequestBackup(a->db, a->to, static_cast<int64_t>(a->timeout_s * 1000), &r);
-    } else {
-      auto store = OpenForWriting("backup", a->db, "");
-      if (!store && pipeline::StoreWriterPid(a->db) != 0) {  // a run started meanwhile
-        via = "writer";
-        s = pipeline::RequestBackup(a->db, a->to, static_cast<int64_t>(a->timeout_s * 1000), &r);
+      s = pipeline::RequestBackup(a->db, a->to, timeout_ms, &r);
+    } else if (s.ok()) {
+      auto store = OpenForWriting("backup", a->db, "try again when it ends");
+      if (!store && pipeline::WhoHoldsStore(a->db).kind == pipeline::StoreHolder::kServingWriter) {
+        via = "writer";  // a run started meanwhile
+        s = pipeline::RequestBackup(a->db, a->to, timeout_ms, &r);
       } else if (!store) {
         *exit_code = 1;
         return;
@@ -211,8 +241,13 @@ void RegisterRestore(CLI::App& app, int* exit_code) {
   cmd->add_option("--from", a->from, "backup directory (made by newsflow backup)")->required();
   cmd->add_option("--db", a->db, "the store to create (must not hold a store)");
   cmd->add_option("--backup-id", a->backup_id, "which backup (default: the latest)")->check(CLI::Range(1u, 4294967295u));
-  cmd->add_flag("--list", a->list, "print the backups, one JSON object per line, oldest first");
+  cmd->add_flag("--list", a->list,
+                "print the backups, one JSON object per line, oldest first; a damaged one as "
+                "{\"backup_id\":N,\"damaged\":true}");
   cmd->footer(
+      "The backup's files are checked against their checksums before anything is written. The latest is the\n"
+      "newest backup: when it is damaged, restore fails (exit 1) rather than restore an older one; pass\n"
+      "--backup-id to choose an older one.\n"
       "Prints one JSON object: the restored backup's backup_id, files, bytes, docs, dead_letters (its counters\n"
       "when taken), and restored_docs, restored_dead_letters (read back from the restored store).");
   cmd->callback([a, exit_code] {

@@ -55,9 +55,26 @@ int RunRetag(const RetagArgs& a) {
   if (pipeline::IsRelativeQueryTime(a.since) || pipeline::IsRelativeQueryTime(a.until))
     o.range_name = fmt::format("{}/{}/{}", a.since.empty() ? "-" : a.since, a.until.empty() ? "-" : a.until,
                                a.tz.empty() ? "-" : a.tz);
+  // A standalone prune (or another retag) holding the store takes no
+  // requests: wait for it to end, up to --timeout, then open the store.
+  // (Before the handlers: SIGINT ends the wait as it ends any command.)
+  pipeline::StoreHolder holder;
+  if (Status s = pipeline::AwaitStoreFreeOrServed(
+          a.db, static_cast<int64_t>(a.timeout_s * 1000),
+          [&a](const pipeline::StoreHolder& h) {
+            std::fprintf(stderr,
+                         "newsflow retag: the store at %s is held by another command (%s), not a run; waiting up "
+                         "to %g s (--timeout) for it to end\n",
+                         a.db.c_str(), pipeline::DescribeWriter(h.pid).c_str(), a.timeout_s);
+          },
+          &holder);
+      !s.ok()) {
+    std::fprintf(stderr, "newsflow retag: %s\n", s.message().c_str());
+    return 1;
+  }
   std::signal(SIGINT, OnRetagSignal);  // also while a running writer does the re-tag: it is withdrawn
   std::signal(SIGTERM, OnRetagSignal);
-  if (pipeline::StoreWriterPid(a.db) != 0) {
+  if (holder.kind == pipeline::StoreHolder::kServingWriter) {
     std::string json;
     if (Status s = pipeline::RequestRetag(a.db, o, static_cast<int64_t>(a.timeout_s * 1000), &json); !s.ok()) {
       std::fprintf(stderr, "newsflow retag: %s\n", s.message().c_str());
@@ -102,7 +119,9 @@ void RegisterRetag(CLI::App& app, int* exit_code) {
   cmd->add_option("--batch", a->batch, "documents per atomic write (and per resume step)")
       ->default_str("512")
       ->check(CLI::Range(1, 1 << 20));
-  cmd->add_option("--timeout", a->timeout_s, "seconds to wait for a running writer to do the re-tag")
+  cmd->add_option("--timeout", a->timeout_s,
+                  "seconds to wait for a running writer to do the re-tag, or for another command holding the store "
+                  "to end")
       ->default_str("3600")
       ->check(FiniteRange(0.1, 86400.0 * 7));
   cmd->callback([a, exit_code] { *exit_code = RunRetag(*a); });

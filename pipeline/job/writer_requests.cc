@@ -2,7 +2,10 @@
 #include "pipeline/job/writer_requests.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <chrono>
 #include <cstdio>
@@ -23,6 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr char kRequestDir[] = "writer-requests";
+constexpr char kServingLock[] = "serving.lock";  // flock'ed by the WriterRequestService of a run
 
 std::string ReadAll(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -42,11 +46,14 @@ bool WriteAtomically(const fs::path& p, const std::string& text) {
   return !ec;
 }
 
-// Result file: "ok id timestamp files bytes new_files new_bytes docs dead_letters" or "error MESSAGE".
+// Result file: "ok id timestamp files bytes new_files new_bytes docs dead_letters [replaced file...]"
+// (file names hold no space) or "error MESSAGE".
 std::string EncodeResult(const Status& s, const storage::BackupResult& r) {
   if (!s.ok()) return "error " + s.message();
-  return fmt::format("ok {} {} {} {} {} {} {} {}", r.backup_id, r.timestamp, r.files, r.bytes, r.new_files,
-                     r.new_bytes, r.counts.docs, r.counts.dead_letters);
+  std::string text = fmt::format("ok {} {} {} {} {} {} {} {}", r.backup_id, r.timestamp, r.files, r.bytes,
+                                 r.new_files, r.new_bytes, r.counts.docs, r.counts.dead_letters);
+  for (const std::string& f : r.replaced) text += " " + f;
+  return text;
 }
 
 Status DecodeResult(const std::string& text, storage::BackupResult* r) {
@@ -56,6 +63,7 @@ Status DecodeResult(const std::string& text, storage::BackupResult* r) {
   in >> tag >> r->backup_id >> r->timestamp >> r->files >> r->bytes >> r->new_files >> r->new_bytes >> r->counts.docs >>
       r->counts.dead_letters;
   if (tag != "ok" || in.fail()) return Status::Internal("unreadable backup result from the writer: '" + text + "'");
+  for (std::string f; in >> f;) r->replaced.push_back(f);
   return Status::OK();
 }
 
@@ -73,7 +81,70 @@ int StoreWriterPid(const std::string& db_dir) {
   return fl.l_pid > 0 ? static_cast<int>(fl.l_pid) : -1;  // held, by a process we cannot name
 }
 
-std::string DescribeWriter(int pid) { return pid > 0 ? fmt::format("pid {}", pid) : "in another pid namespace"; }
+namespace {
+// "newsflow retag" for a process started as `/usr/bin/newsflow retag --db ...`; "" if /proc does not say.
+std::string CommandOf(int pid) {
+  const std::string cmdline = ReadAll(fmt::format("/proc/{}/cmdline", pid));
+  std::vector<std::string> args;
+  for (size_t start = 0; start < cmdline.size() && args.size() < 2;) {
+    const size_t end = std::min(cmdline.find('\0', start), cmdline.size());
+    args.push_back(cmdline.substr(start, end - start));
+    start = end + 1;
+  }
+  if (args.empty()) return "";
+  std::string out = fs::path(args[0]).filename().string();
+  if (args.size() > 1 && !args[1].starts_with('-')) out += " " + args[1];
+  return out;
+}
+
+// Whether a WriterRequestService holds <db>/writer-requests/serving.lock:
+// a probe for a shared flock that fails while it holds its exclusive one.
+// (flock, not fcntl: closing the probe's descriptor drops no lock of the
+// process, so the run itself could call it.)
+bool ServingWriter(const std::string& db_dir) {
+  const int fd = ::open((fs::path(db_dir) / kRequestDir / kServingLock).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = false;
+  while (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    held = errno == EWOULDBLOCK;
+    break;
+  }
+  ::close(fd);  // drops the probe's lock, if it got one
+  return held;
+}
+}  // namespace
+
+std::string DescribeWriter(int pid) {
+  if (pid <= 0) return "in another pid namespace";
+  const std::string cmd = CommandOf(pid);
+  return cmd.empty() ? fmt::format("pid {}", pid) : fmt::format("pid {}: {}", pid, cmd);
+}
+
+StoreHolder WhoHoldsStore(const std::string& db_dir) {
+  StoreHolder h;
+  h.pid = StoreWriterPid(db_dir);
+  if (h.pid != 0) h.kind = ServingWriter(db_dir) ? StoreHolder::kServingWriter : StoreHolder::kOther;
+  return h;
+}
+
+Status AwaitStoreFreeOrServed(const std::string& db_dir, int64_t timeout_ms,
+                              const std::function<void(const StoreHolder&)>& on_wait, StoreHolder* out) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  bool told = false;
+  for (;;) {
+    *out = WhoHoldsStore(db_dir);
+    if (out->kind != StoreHolder::kOther) return Status::OK();
+    if (std::chrono::steady_clock::now() >= deadline)
+      return Status::Unavailable(fmt::format(
+          "the store at {} is held by another command ({}), not by a run that takes requests; try again when it "
+          "ends",
+          db_dir, DescribeWriter(out->pid)));
+    if (!told && on_wait) on_wait(*out);
+    told = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
 
 // Writes a request (extension `ext`, content `body`) and waits for its result text.
 // `stop` (may be null) ends the wait early; `stops_when_withdrawn`: the
@@ -98,7 +169,9 @@ Status AwaitWriter(const std::string& db_dir, const std::string& ext, const std:
       fs::remove(result, ec);
       return Status::OK();
     }
-    const bool writer_gone = StoreWriterPid(db_dir) == 0;
+    // Gone: no run serves requests any more (it answers the pending ones
+    // before it lets go of serving.lock), whoever holds the LOCK now.
+    const bool writer_gone = !ServingWriter(db_dir);
     const bool stopped = stop != nullptr && stop->load();
     if (writer_gone || stopped || std::chrono::steady_clock::now() > deadline) {
       fs::remove(request, ec);  // withdrawn: a writer serving it stops after its current batch
@@ -160,6 +233,18 @@ WriterRequestService::WriterRequestService(storage::Store* store, std::string db
 WriterRequestService::~WriterRequestService() { Stop(); }
 
 void WriterRequestService::Start() {
+  // serving.lock first: a request is written only once it is held.
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  const std::string lock = (fs::path(dir_) / kServingLock).string();
+  serving_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  while (serving_fd_ >= 0 && ::flock(serving_fd_, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    ::close(serving_fd_);
+    serving_fd_ = -1;
+  }
+  if (serving_fd_ < 0)  // requesters then take the run for another command and say so
+    LogWarn("backup", fmt::format("cannot lock {}: backup and retag requests will not be taken", lock));
   thread_ = std::thread([this] {
     NameThisThread("nf-requests");
     while (!stop_.load()) {
@@ -178,17 +263,34 @@ void WriterRequestService::Stop() {
     stop_.store(true);
   }
   stop_cv_.notify_all();
-  if (!thread_.joinable()) return;
-  thread_.join();
-  ServePending();  // a request made before the run ended is answered, with the final state
+  if (thread_.joinable()) {
+    thread_.join();
+    ServePending();  // a request made before the run ended is answered, with the final state
+  }
+  if (serving_fd_ >= 0) {
+    ::close(serving_fd_);  // drops the flock: requesters see no serving writer from now on
+    serving_fd_ = -1;
+  }
 }
 
 void WriterRequestService::ServePending() {
   std::error_code ec;
   if (!fs::is_directory(dir_, ec)) return;
   std::vector<fs::path> requests;
-  for (const auto& e : fs::directory_iterator(dir_, ec))
-    if (e.path().extension() == ".request" || e.path().extension() == ".retag") requests.push_back(e.path());
+  const auto stale_before = fs::file_time_type::clock::now() - kStaleResultAge;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const fs::path ext = e.path().extension();
+    if (ext == ".request" || ext == ".retag") {
+      requests.push_back(e.path());
+    } else if (ext == ".result" || ext == ".tmp") {
+      // Nobody collected it (its requester was killed): a requester reads
+      // its result within 50 ms of its writing.
+      std::error_code e2;
+      const auto when = e.last_write_time(e2);
+      if (!e2 && when < stale_before && fs::remove(e.path(), e2))
+        LogInfo("backup", fmt::format("removed {}, a result nobody collected", e.path().string()));
+    }
+  }
   for (const fs::path& request : requests) {
     if (request.extension() == ".retag") {
       ServeRetag(request);

@@ -18,7 +18,16 @@
 // The writer's batches wait while a backup is taken (seconds for the first
 // one; later ones copy only new files). Files are written to a temporary name
 // and renamed, so neither side reads half a file. The service works while the
-// source is idle (it does not wait for a batch).
+// source is idle (it does not wait for a batch). A result nobody collected
+// (its requester was killed) is removed after kStaleResultAge.
+//
+// Not every holder of the store's LOCK serves requests: a standalone
+// `retag`, `prune` or a `serve` that prunes holds it too, and a request
+// written for one of them would wait for nothing. The service holds an
+// exclusive flock on <db>/writer-requests/serving.lock from Start() until
+// Stop() has answered the last request; WhoHoldsStore() tells the two
+// apart by it (the kernel drops the flock with a killed run; it works across
+// pid namespaces, where the LOCK holder's pid cannot be seen).
 //
 // Ownership: WriterRequestService borrows the store, which must outlive Stop().
 // Threads: WriterRequestService owns one thread; Stop() from the owner's thread.
@@ -27,9 +36,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -48,11 +59,33 @@ namespace newsflow::pipeline {
 // on it (RocksDB's included); a process never sees its own lock anyway.
 int StoreWriterPid(const std::string& db_dir);
 // "pid N", or "in another pid namespace" for -1: StoreWriterPid in a message.
+// With the command line where /proc shows it: "pid N: newsflow retag".
 std::string DescribeWriter(int pid);
 
+// Who holds the store's LOCK: nobody, a `run` whose WriterRequestService
+// answers requests, or another command (a standalone retag or prune, a
+// serve that prunes, a run of an older binary). Same caveat as StoreWriterPid.
+struct StoreHolder {
+  enum Kind { kNone, kServingWriter, kOther } kind = kNone;
+  int pid = 0;  // StoreWriterPid's
+};
+StoreHolder WhoHoldsStore(const std::string& db_dir);
+
+// Waits up to timeout_ms while another command (kOther) holds `db_dir`,
+// calling `on_wait` (may be empty) once when it starts waiting, and returns
+// the holder then: kNone (the caller opens the store itself) or
+// kServingWriter (the caller sends a request). Unavailable, naming the
+// holder, when it still holds the store at the end.
+Status AwaitStoreFreeOrServed(const std::string& db_dir, int64_t timeout_ms,
+                              const std::function<void(const StoreHolder&)>& on_wait, StoreHolder* out);
+
+// Results older than this in writer-requests/ were never collected.
+inline constexpr std::chrono::minutes kStaleResultAge{10};
+
 // Asks the writer holding `db_dir` to back it up into `backup_dir` and waits
-// up to timeout_ms for the result. Fails (Unavailable) if the writer exits or
-// the time runs out first; the request is then withdrawn.
+// up to timeout_ms for the result. Fails (Unavailable) if the writer stops
+// serving requests (exits) or the time runs out first; the request is then
+// withdrawn.
 Status RequestBackup(const std::string& db_dir, const std::string& backup_dir, int64_t timeout_ms,
                      storage::BackupResult* out);
 
@@ -92,6 +125,7 @@ class WriterRequestService {
   std::mutex stop_mu_;             // with stop_cv_: Stop() wakes the thread from its wait
   std::condition_variable stop_cv_;
   std::atomic<uint64_t> taken_{0};
+  int serving_fd_ = -1;  // serving.lock, flock'ed from Start() to the end of Stop()
   std::thread thread_;
 };
 

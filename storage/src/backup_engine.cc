@@ -133,6 +133,36 @@ Status BackupDirLock::TakeShared(const std::string& backup_dir, std::unique_ptr<
 
 BackupDirLock::~BackupDirLock() { ::close(fd_); }  // releases the flock
 
+namespace {
+// The file of backup `id` that a failed VerifyBackup names (its message
+// carries the file's path), relative to the backup directory; "" if none.
+std::string DamagedFile(const rocksdb::BackupEngine& engine, rocksdb::BackupID id, const std::string& message) {
+  rocksdb::BackupInfo info;
+  if (!engine.GetBackupInfo(id, &info, /*include_file_details=*/true).ok()) return "";
+  for (const auto& f : info.file_details)
+    if (message.find(f.relative_filename) != std::string::npos) return f.relative_filename;
+  return "";
+}
+
+bool IsShared(const std::string& relative) {
+  return relative.starts_with("shared_checksum/") || relative.starts_with("shared/");
+}
+}  // namespace
+
+// Every new backup is verified against its checksums before it is reported.
+// With share_files_with_checksum an SST file already in shared_checksum/ is
+// reused by its name (DB session id and size), never read: a shared file
+// damaged since an earlier backup (same size, a bit flipped) would make the
+// new backup unrestorable while it reports success. Naming cannot catch
+// that (the name is the same), and reading every shared file before a
+// backup costs as much as verifying the new one, which also catches a file
+// damaged while it was copied. So: verify; when a shared file is damaged,
+// delete the new backup, remove that file (every backup naming it was
+// unrestorable already) and take the backup again, which copies a fresh
+// copy from the store under the same name, making the older backups that
+// share it whole again too. A damaged private file (just copied) or the
+// same damage again means failing storage: the backup is deleted and the
+// call fails naming the file.
 Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& counts, BackupResult* out) {
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
@@ -142,12 +172,33 @@ Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& co
   // Flushing makes the backup self-contained for a store without a WAL
   // (whose memtables exist nowhere else) and short for one with a WAL.
   cbo.flush_before_backup = true;
+  constexpr int kMaxRepairs = 4;  // damaged shared files replaced in one call
+  std::vector<std::string> replaced;
   rocksdb::BackupID id = 0;
-  s = engine->CreateNewBackupWithMetadata(cbo, db, EncodeCounts(counts), &id);
-  if (!s.ok()) return BackupError(fmt::format("backup to {} failed", backup_dir), s);
+  for (int attempt = 0;; ++attempt) {
+    s = engine->CreateNewBackupWithMetadata(cbo, db, EncodeCounts(counts), &id);
+    if (!s.ok()) return BackupError(fmt::format("backup to {} failed", backup_dir), s);
+    const rocksdb::IOStatus v = engine->VerifyBackup(id, /*verify_with_checksum=*/true);
+    if (v.ok()) break;
+    const std::string damaged = DamagedFile(*engine, id, v.ToString());
+    // Never leave a backup behind that would not restore.
+    const rocksdb::IOStatus d = engine->DeleteBackup(id);
+    const bool repairable = IsShared(damaged) && attempt < kMaxRepairs &&
+                            std::find(replaced.begin(), replaced.end(), damaged) == replaced.end();
+    std::error_code ec;
+    if (repairable && d.ok() && std::filesystem::remove(std::filesystem::path(backup_dir) / damaged, ec) && !ec) {
+      replaced.push_back(damaged);
+      continue;
+    }
+    return Status::Corruption(fmt::format(
+        "backup to {} failed: its file {} is damaged ({}); the new backup {} was {}", backup_dir,
+        damaged.empty() ? "(unnamed)" : damaged, v.ToString(), id,
+        d.ok() ? "deleted" : "not deleted either: " + d.ToString()));
+  }
   for (const BackupResult& r : Describe(SortedInfos(*engine))) {
     if (r.backup_id == id) {
       *out = r;
+      out->replaced = replaced;
       return Status::OK();
     }
   }
@@ -163,14 +214,83 @@ Status ListLocked(const std::string& backup_dir, std::vector<BackupResult>* out)
   if (!s.ok()) return BackupError(fmt::format("cannot open backup directory {}", backup_dir), s);
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   *out = Describe(SortedInfos(*engine));
+  // GetBackupInfo leaves out the backups RocksDB found damaged when it
+  // opened the directory (a file missing or of the wrong size, an
+  // unreadable description): they are listed too, marked, so that neither
+  // a listing nor "the latest" hides one.
+  std::vector<rocksdb::BackupID> corrupt;
+  engine->GetCorruptedBackups(&corrupt);
+  for (const rocksdb::BackupID id : corrupt) {
+    BackupResult r;
+    r.backup_id = id;
+    r.damaged = true;
+    out->push_back(r);
+  }
+  std::sort(out->begin(), out->end(), [](const auto& a, const auto& b) { return a.backup_id < b.backup_id; });
   if (out->empty()) return Status::NotFound(fmt::format("no backup in {}", backup_dir));
   return Status::OK();
+}
+
+// Why RocksDB holds backup `id` damaged (its reason, or a generic one).
+std::string DamageReason(const std::string& backup_dir, uint32_t id) {
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  if (!rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw).ok())
+    return "unreadable";
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  rocksdb::BackupInfo info;
+  const rocksdb::Status s = engine->GetBackupInfo(id, &info);
+  return s.ok() ? "no reason given" : s.ToString();
+}
+
+// The newest backup of `all` before `id` that is not known damaged (0: none).
+uint32_t NewestWholeBefore(const std::vector<BackupResult>& all, uint32_t id) {
+  uint32_t best = 0;
+  for (const auto& r : all)
+    if (!r.damaged && r.backup_id < id) best = r.backup_id;
+  return best;
+}
+
+// The advice after "the newest backup is damaged".
+std::string OlderAdvice(const std::vector<BackupResult>& all, uint32_t id) {
+  const uint32_t older = NewestWholeBefore(all, id);
+  return older == 0 ? "there is no older backup to restore"
+                    : fmt::format("to restore an older one, pass it explicitly: --backup-id {} is the newest "
+                                  "listed whole (restore --list)",
+                                  older);
 }
 
 Status NoBackupDirectory(const std::string& backup_dir) {
   return Status::NotFound(fmt::format("no backup directory at {}", backup_dir));
 }
 }  // namespace
+
+namespace {
+// `inner` is `outer` or a path below it (both canonical, absolute).
+bool IsWithin(const std::filesystem::path& inner, const std::filesystem::path& outer) {
+  const std::filesystem::path rel = inner.lexically_relative(outer);  // "." when equal, "../x" when apart
+  return !rel.empty() && *rel.begin() != "..";
+}
+}  // namespace
+
+Status CheckBackupDirApart(const std::string& db_dir, const std::string& backup_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path db = fs::canonical(db_dir, ec);
+  if (ec) return Status::OK();  // no store there: opening it says so
+  // The backup directory may not exist yet: its existing part is resolved
+  // (symbolic links included), the rest taken as written.
+  const fs::path to = fs::weakly_canonical(fs::absolute(backup_dir, ec), ec);
+  if (ec) return Status::OK();
+  if (IsWithin(to, db))
+    return Status::InvalidArgument(fmt::format(
+        "the backup directory {} is {} the store {}: a backup must live apart from its store", backup_dir,
+        to == db ? "the directory of" : "inside", db_dir));
+  if (IsWithin(db, to))
+    return Status::InvalidArgument(fmt::format(
+        "the store {} is inside the backup directory {}: a backup must live apart from its store", db_dir,
+        backup_dir));
+  return Status::OK();
+}
 
 Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out) {
   out->clear();
@@ -201,19 +321,40 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
   NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::TakeShared(backup_dir, &lock));
   std::vector<BackupResult> all;
   NEWSFLOW_RETURN_IF_ERROR(ListLocked(backup_dir, &all));
-  const BackupResult* chosen = backup_id == 0 ? &all.back() : nullptr;
+  // "The latest" is the newest backup, damaged or not: restoring an older
+  // one instead would silently lose what the newest held. The operator
+  // chooses an older one explicitly.
+  const bool latest = backup_id == 0;
+  const BackupResult* chosen = latest ? &all.back() : nullptr;
   for (const auto& r : all)
     if (r.backup_id == backup_id) chosen = &r;
   if (chosen == nullptr) {
     return Status::NotFound(fmt::format("no backup {} in {} (latest is {})", backup_id, backup_dir, all.back().backup_id));
+  }
+  if (chosen->damaged) {
+    const std::string why = DamageReason(backup_dir, chosen->backup_id);
+    if (latest)
+      return Status::Corruption(fmt::format("the newest backup in {}, {}, is damaged ({}); nothing was restored; {}",
+                                            backup_dir, chosen->backup_id, why, OlderAdvice(all, chosen->backup_id)));
+    return Status::Corruption(
+        fmt::format("backup {} in {} is damaged ({}); nothing was restored", chosen->backup_id, backup_dir, why));
   }
   rocksdb::BackupEngineReadOnly* raw = nullptr;
   rocksdb::IOStatus s =
       rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
   if (!s.ok()) return BackupError(fmt::format("cannot open backup directory {}", backup_dir), s);
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  // Every file against its checksum before anything is written: a flipped
+  // bit (same size, so RocksDB did not see it when it opened the directory)
+  // fails here, not half way through a restore.
   s = engine->VerifyBackup(chosen->backup_id, /*verify_with_checksum=*/true);
-  if (!s.ok()) return BackupError(fmt::format("backup {} in {} is damaged", chosen->backup_id, backup_dir), s);
+  if (!s.ok()) {
+    const std::string what =
+        latest ? fmt::format("the newest backup in {}, {}, is damaged", backup_dir, chosen->backup_id)
+               : fmt::format("backup {} in {} is damaged", chosen->backup_id, backup_dir);
+    return Status::Corruption(fmt::format("{} ({}); nothing was restored{}", what, s.ToString(),
+                                          latest ? "; " + OlderAdvice(all, chosen->backup_id) : ""));
+  }
   std::filesystem::create_directories(db_dir, ec);
   if (ec) return Status::IOError(fmt::format("cannot create {}: {}", db_dir, ec.message()));
   s = engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->backup_id, db_dir, db_dir);
@@ -228,8 +369,12 @@ Status PurgeOldBackups(const std::string& backup_dir, uint32_t keep, uint32_t* p
   if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);
   std::unique_ptr<BackupDirLock> lock;
   NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::Take(backup_dir, &lock));
-  std::vector<BackupResult> all;
-  NEWSFLOW_RETURN_IF_ERROR(ListLocked(backup_dir, &all));
+  std::vector<BackupResult> listed, all;
+  NEWSFLOW_RETURN_IF_ERROR(ListLocked(backup_dir, &listed));
+  // PurgeOldBackups counts and deletes whole backups only; a damaged one
+  // stays listed (marked) until its operator deletes it.
+  for (const auto& r : listed)
+    if (!r.damaged) all.push_back(r);
   if (all.size() <= keep) return Status::OK();
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);

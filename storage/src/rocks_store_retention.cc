@@ -22,6 +22,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "backup_engine.h"
+#include "newsflow/storage/restore.h"
 #include "rocks_store.h"
 #include "store_keys.h"
 
@@ -269,6 +270,8 @@ Status RocksStore::CompactAll() {
 
 Status RocksStore::Backup(const std::string& backup_dir, BackupResult* out) {
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot back up store at {} from a reader", path_));
+  // Also for a backup a writer takes on request (the requester checked too).
+  NEWSFLOW_RETURN_IF_ERROR(CheckBackupDirApart(path_, backup_dir));
   // The directory first: waiting there (another process's backup or purge)
   // holds no batch of the writer back.
   std::unique_ptr<BackupDirLock> dir_lock;

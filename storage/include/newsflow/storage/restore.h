@@ -25,17 +25,31 @@
 namespace newsflow::storage {
 
 // The backups in `backup_dir`, oldest first (new_files/new_bytes: the files
-// each added to the ones before it). NotFound when there is no backup there.
+// each added to the ones before it), with the ones RocksDB holds damaged (a
+// file missing or of the wrong size, an unreadable description) marked
+// `damaged` (only their backup_id is known). NotFound when there is no
+// backup there.
 Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out);
 
 // Restores backup `backup_id` (0 = the latest) of `backup_dir` into
 // `db_dir`, after checking the backup's files against their checksums.
 // `db_dir` must be absent or an empty directory (InvalidArgument): a
-// restore never overwrites a store, nor deletes files beside one. *restored describes the backup that was restored.
+// restore never overwrites a store, nor deletes files beside one. A damaged
+// backup, known so or found so by the checksums, is Corruption and nothing
+// is written; "the latest" is the newest backup even when it is damaged (an
+// older one is never restored in its place: the caller names it).
+// *restored describes the backup that was restored.
 Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, uint32_t backup_id,
                      BackupResult* restored);
 
-// Deletes every backup of `backup_dir` but the newest `keep` (at least 1),
+// InvalidArgument when `backup_dir` is the store `db_dir`'s directory, lies
+// inside it, or holds it (compared as canonical paths: symbolic links and
+// ".." resolved): a backup there would copy itself, or be deleted with the
+// store. OK when `db_dir` does not exist (opening it says so).
+Status CheckBackupDirApart(const std::string& db_dir, const std::string& backup_dir);
+
+// Deletes every backup of `backup_dir` but the newest `keep` (at least 1) that
+// are whole (a damaged one stays),
 // with the files no kept backup shares (BackupEngine::PurgeOldBackups), and
 // says how many went. It waits for a backup, a listing or a restore of the
 // directory to finish (see above).

@@ -263,7 +263,11 @@ struct PruneOptions {
 // One backup as BackupEngine keeps it. new_files/new_bytes: the files this
 // backup copied (the others were shared with an earlier backup: backups are
 // incremental). docs/dead_letters: the store's meta counters at the moment
-// of the backup (kept in the backup's app metadata).
+// of the backup (kept in the backup's app metadata). replaced: the shared
+// files (relative to the backup directory) that were found damaged when the
+// backup was verified and were copied afresh from the store (see Backup()).
+// damaged: in a listing, a backup RocksDB cannot use (a file missing or of
+// the wrong size, an unreadable description); only backup_id is known then.
 struct BackupResult {
   uint32_t backup_id = 0;
   int64_t timestamp = 0;  // unix seconds
@@ -272,6 +276,8 @@ struct BackupResult {
   uint32_t new_files = 0;
   uint64_t new_bytes = 0;
   Counts counts;
+  std::vector<std::string> replaced;
+  bool damaged = false;
 };
 
 class Store {

@@ -1,0 +1,264 @@
+// `newsflow backup` and `restore` when something is wrong, from the command
+// line, on the bundled fixtures:
+//   - a shared file damaged in the backup directory (a flipped bit, same
+//     size) is found when the next backup is verified, copied afresh, and
+//     both backups restore;
+//   - a damaged newest backup is listed (damaged) and never skipped for an
+//     older one by "restore the latest"; an older one restores when named;
+//   - a backup directory overlapping the store is a usage error (exit 2);
+//   - a backup (and a retag) while a standalone prune holds the store waits
+//     for it, names its pid when it gives up, and is then taken by itself;
+//   - a run removes the results in writer-requests/ nobody collected.
+// Assertions read exit codes, the JSON the commands print and `query --count`.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "json_util.h"
+#include "pipeline/job/writer_requests.h"
+#include "run_child.h"
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing::JsonObject;
+using testing::Newsflow;
+using testing::RunChild;
+using testing::RunShell;
+using testing::SourcePath;
+using testing::TempDir;
+
+uint64_t CountOf(const std::string& db) {
+  const auto r = RunShell(Newsflow() + " query --count --db " + db);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return std::stoull(r.out.empty() ? "0" : r.out);
+}
+
+std::string RunFixture(const std::string& feed, const std::string& db) {
+  return Newsflow() + " run -q --source file:" + SourcePath("tests/fixtures/" + feed + "-sample.jsonl") +
+         " --format " + feed + " --rules " + SourcePath("rules/sets") + " --db " + db;
+}
+
+testing::CommandResult Backup(const std::string& db, const std::string& to, const std::string& more = "") {
+  return RunShell(Newsflow() + " backup --db " + db + " --to " + to + " " + more);
+}
+
+testing::CommandResult Restore(const std::string& from, const std::string& db, const std::string& more = "") {
+  return RunShell(Newsflow() + " restore --from " + from + " --db " + db + " " + more);
+}
+
+// The largest file directly in `dir`.
+fs::path LargestFileIn(const fs::path& dir) {
+  fs::path best;
+  uintmax_t size = 0;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file() && e.file_size() > size) {
+      size = e.file_size();
+      best = e.path();
+    }
+  return best;
+}
+
+// Flips every bit of the byte in the middle of `p`: same size, other content.
+void FlipAByte(const fs::path& p) {
+  std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+  const auto mid = static_cast<std::streamoff>(fs::file_size(p) / 2);
+  f.seekg(mid);
+  char c = 0;
+  f.get(c);
+  f.seekp(mid);
+  f.put(static_cast<char>(~c));
+}
+
+TEST(BackupCli, ANewBackupFindsADamagedSharedFileCopiesItAfreshAndBothBackupsRestore) {
+  TempDir tmp;
+  const std::string db = tmp.path("db"), backups = tmp.path("backups");
+  ASSERT_EQ(RunShell(RunFixture("cls", db)).exit_code, 0);
+  const uint64_t docs = CountOf(db);
+  ASSERT_GT(docs, 0u);
+  const auto b1 = Backup(db, backups);
+  ASSERT_EQ(b1.exit_code, 0) << b1.err;
+  EXPECT_FALSE(JsonObject::LastLine(b1.out).Has("replaced"));
+
+  // A bit flips in the shared SST the next backup reuses by its name.
+  const fs::path damaged = LargestFileIn(fs::path(backups) / "shared_checksum");
+  ASSERT_FALSE(damaged.empty());
+  FlipAByte(damaged);
+
+  const auto b2 = Backup(db, backups);
+  ASSERT_EQ(b2.exit_code, 0) << b2.err;
+  const JsonObject backup2 = JsonObject::LastLine(b2.out);
+  EXPECT_EQ(backup2.Strings("replaced"), std::set<std::string>{"shared_checksum/" + damaged.filename().string()});
+  EXPECT_FALSE(backup2.Bool("damaged"));
+
+  // The new backup restores, and so does the old one sharing the file.
+  const auto r2 = Restore(backups, tmp.path("r2"));
+  ASSERT_EQ(r2.exit_code, 0) << r2.err;
+  EXPECT_EQ(JsonObject::LastLine(r2.out).Uint("backup_id"), backup2.Uint("backup_id"));
+  EXPECT_EQ(CountOf(tmp.path("r2")), docs);
+  const auto r1 = Restore(backups, tmp.path("r1"), "--backup-id 1");
+  ASSERT_EQ(r1.exit_code, 0) << r1.err;
+  EXPECT_EQ(CountOf(tmp.path("r1")), docs);
+}
+
+TEST(BackupCli, ADamagedNewestBackupIsListedAndNeverSkippedForAnOlderOne) {
+  TempDir tmp;
+  const std::string db = tmp.path("db"), backups = tmp.path("backups");
+  ASSERT_EQ(RunShell(RunFixture("cls", db)).exit_code, 0);
+  const uint64_t docs1 = CountOf(db);
+  ASSERT_EQ(Backup(db, backups).exit_code, 0);
+  ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
+  ASSERT_GT(CountOf(db), docs1);
+  const auto b2 = Backup(db, backups);
+  ASSERT_EQ(b2.exit_code, 0) << b2.err;
+  ASSERT_EQ(JsonObject::LastLine(b2.out).Uint("backup_id"), 2u);
+
+  // Backup 2 loses a file of its own: RocksDB holds it damaged (and leaves
+  // it out of its list).
+  const fs::path own = LargestFileIn(fs::path(backups) / "private" / "2");
+  ASSERT_FALSE(own.empty());
+  fs::remove(own);
+
+  const auto list = RunShell(Newsflow() + " restore --list --from " + backups);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const auto listed = testing::JsonLines(list.out);
+  ASSERT_EQ(listed.size(), 2u) << list.out;
+  EXPECT_EQ(listed[0].Uint("backup_id"), 1u);
+  EXPECT_FALSE(listed[0].Bool("damaged"));
+  EXPECT_EQ(listed[1].Uint("backup_id"), 2u);
+  EXPECT_TRUE(listed[1].Bool("damaged"));
+
+  // "The latest" is backup 2: the restore fails and writes nothing.
+  const auto latest = Restore(backups, tmp.path("r"));
+  EXPECT_EQ(latest.exit_code, 1) << latest.out;
+  EXPECT_FALSE(fs::exists(tmp.path("r") + "/CURRENT"));
+  EXPECT_EQ(Restore(backups, tmp.path("r"), "--backup-id 2").exit_code, 1);
+  EXPECT_FALSE(fs::exists(tmp.path("r") + "/CURRENT"));
+  // Named, the older one restores.
+  const auto older = Restore(backups, tmp.path("r"), "--backup-id 1");
+  ASSERT_EQ(older.exit_code, 0) << older.err;
+  EXPECT_EQ(JsonObject::LastLine(older.out).Uint("restored_docs"), docs1);
+}
+
+TEST(BackupCli, ABackupWithAFlippedBitFailsBeforeItsRestoreWritesAStore) {
+  TempDir tmp;
+  const std::string db = tmp.path("db"), backups = tmp.path("backups");
+  ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
+  ASSERT_EQ(Backup(db, backups).exit_code, 0);
+  FlipAByte(LargestFileIn(fs::path(backups) / "shared_checksum"));
+  // Same size: RocksDB lists it whole; the checksums find it.
+  const auto r = Restore(backups, tmp.path("r"));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_FALSE(fs::exists(tmp.path("r") + "/CURRENT"));
+}
+
+TEST(BackupCli, ABackupDirectoryOverlappingTheStoreIsAUsageError) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
+  fs::create_directory_symlink(db, tmp.path("link"));
+  for (const std::string& to : {db, db + "/", db + "/backups", db + "/../db/b", tmp.path("link") + "/b", tmp.path(),
+                                tmp.path("link")}) {
+    const auto r = Backup(db, to);
+    EXPECT_EQ(r.exit_code, 2) << to << "\n" << r.err;
+  }
+  EXPECT_FALSE(fs::exists(db + "/backups"));
+  EXPECT_FALSE(fs::exists(db + "/b"));
+  EXPECT_FALSE(fs::exists(db + "/meta"));
+  // Beside the store is fine.
+  EXPECT_EQ(Backup(db, tmp.path("db-backups")).exit_code, 0);
+}
+
+// `prune` holding the store, batch by batch (the test hook holds each batch).
+class HeldByPrune {
+ public:
+  HeldByPrune(const TempDir& tmp, const std::string& db) {
+    ::setenv("NEWSFLOW_TEST_PRUNE_HOLD_MS", "400", 1);
+    prune_ = std::make_unique<RunChild>(
+        std::vector<std::string>{"prune", "--db", db, "--before", "2100-01-01", "--batch", "10"},
+        tmp.path("prune.out"), tmp.path("prune.err"));
+    ::unsetenv("NEWSFLOW_TEST_PRUNE_HOLD_MS");
+    const auto until = std::chrono::steady_clock::now() + 20s;
+    while (StoreWriterPid(db) != prune_->pid() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(10ms);
+  }
+  RunChild& child() { return *prune_; }
+
+ private:
+  std::unique_ptr<RunChild> prune_;
+};
+
+TEST(BackupCli, ABackupWhileAStandalonePruneHoldsTheStoreWaitsForItAndIsTakenByItself) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("cls", db)).exit_code, 0);
+  ASSERT_GT(CountOf(db), 20u);  // several batches of 10, 400 ms each
+  HeldByPrune held(tmp, db);
+  ASSERT_EQ(StoreWriterPid(db), held.child().pid());
+  EXPECT_EQ(WhoHoldsStore(db).kind, StoreHolder::kOther);
+
+  // Not long enough: it gives up naming the holder.
+  const auto quick = Backup(db, tmp.path("backups"), "--timeout 0.3");
+  EXPECT_EQ(quick.exit_code, 1);
+  EXPECT_NE(quick.err.find(std::to_string(held.child().pid())), std::string::npos) << quick.err;
+
+  // Long enough: it waits for the prune to end and takes the backup itself.
+  const auto waited = Backup(db, tmp.path("backups"), "--timeout 120");
+  ASSERT_EQ(waited.exit_code, 0) << waited.err;
+  const JsonObject b = JsonObject::LastLine(waited.out);
+  EXPECT_EQ(b.String("taken_by"), "backup");
+  ASSERT_EQ(held.child().WaitExit(60s), 0);
+  EXPECT_EQ(b.Uint("docs"), CountOf(db));
+}
+
+TEST(BackupCli, ARetagWhileAStandalonePruneHoldsTheStoreWaitsForItAndDoesItItself) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("cls", db)).exit_code, 0);
+  HeldByPrune held(tmp, db);
+  ASSERT_EQ(StoreWriterPid(db), held.child().pid());
+  const auto r = RunShell(Newsflow() + " retag --db " + db + " --rules " + SourcePath("rules/sets") +
+                          " --rules-cache '' --timeout 120");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(JsonObject::LastLine(r.out).String("done_by"), "retag");
+  EXPECT_EQ(held.child().WaitExit(60s), 0);
+}
+
+TEST(BackupCli, ARunRemovesTheResultsNobodyCollectedAndServesBackups) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
+  const fs::path requests = fs::path(db) / "writer-requests";
+  fs::create_directories(requests);
+  const fs::path stale = requests / "1-deadbeef.result", fresh = requests / "2-cafef00d.result";
+  std::ofstream(stale) << "ok 1 0 0 0 0 0 0 0";
+  std::ofstream(fresh) << "ok 1 0 0 0 0 0 0 0";
+  fs::last_write_time(stale, fs::file_time_type::clock::now() - kStaleResultAge - 1min);
+
+  RunChild run({"run", "--source", "-", "--format", "ths", "--rules", SourcePath("rules/sets"), "--db", db, "-q"},
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (fs::exists(stale) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(fresh));  // a requester may still come for it
+  EXPECT_EQ(WhoHoldsStore(db).kind, StoreHolder::kServingWriter);
+  const auto b = Backup(db, tmp.path("backups"));
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(JsonObject::LastLine(b.out).String("taken_by"), "writer");
+  run.CloseInput();
+  ASSERT_EQ(run.WaitExit(60s), 0) << testing::ReadFile(tmp.path("err"));
+  EXPECT_EQ(WhoHoldsStore(db).kind, StoreHolder::kNone);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
