@@ -53,6 +53,7 @@
 #include <filesystem>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "pipeline/log/logger.h"
@@ -237,8 +238,11 @@ class FollowSource : public Source {
       if (stat(entry.path().c_str(), &est) == 0 && S_ISREG(est.st_mode) && entry.path() != abs)
         files.push_back(entry.path());
     }
+    const std::string name = abs.filename().string();
     for (const bool same_inode : {true, false}) {
       for (const auto& f : files) {
+        // A copy (copytruncate) is a rotated generation; a .bak is not.
+        if (!same_inode && !IsRotatedName(name, f.filename().string())) continue;
         const int fd = open(f.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) continue;
         struct stat est;
@@ -404,8 +408,8 @@ class FollowSource : public Source {
   // run (modification times tie within a clock tick, hence the names as
   // well; a reused inode is told apart by the first bytes read), else PATH.
   Step NextGeneration(const struct stat& done) {
-    if (read_.empty() || read_.back().ino != ino_) {
-      read_.push_back({ino_, head_});
+    if (file_offset_ > 0 && (read_.empty() || read_.back().ino != ino_)) {  // an empty file: nothing to read again
+      read_.push_back({ino_, file_offset_, head_, tail_});
       if (read_.size() > kReadGenerations) read_.pop_front();
     }
     const std::filesystem::path abs = std::filesystem::absolute(path_);
@@ -413,17 +417,28 @@ class FollowSource : public Source {
     struct stat at_path {};
     const bool have_path = stat(abs.c_str(), &at_path) == 0;
     auto mtime = [](const struct stat& st) { return int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec; };
-    std::vector<std::pair<int64_t, std::string>> later;
+    // At a tie, "PATH.N" with the larger N is the older.
+    auto number = [&name](const std::string& file) -> int64_t {
+      if (file.size() <= name.size() + 1 || file.size() > name.size() + 10 || file[name.size()] != '.') return 0;
+      int64_t n = 0;
+      for (size_t i = name.size() + 1; i < file.size(); ++i) {
+        if (file[i] < '0' || file[i] > '9') return 0;
+        n = n * 10 + (file[i] - '0');
+      }
+      return n;
+    };
+    std::vector<std::tuple<int64_t, int64_t, std::string>> later;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(abs.parent_path(), ec)) {
-      if (!IsRotatedName(name, entry.path().filename().string())) continue;
+      const std::string file = entry.path().filename().string();
+      if (!IsRotatedName(name, file)) continue;
       struct stat st;  // stat, not open: a FIFO must not block us
       if (stat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || mtime(st) < mtime(done)) continue;
       if (have_path && st.st_ino == at_path.st_ino) continue;
-      later.emplace_back(mtime(st), entry.path().string());
+      later.emplace_back(mtime(st), -number(file), entry.path().string());
     }
     std::sort(later.begin(), later.end());
-    for (const auto& [when, file] : later) {
+    for (const auto& [when, rank, file] : later) {
       const int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
       if (fd < 0) continue;
       if (fstat(fd, &pending_stat_) != 0 || !S_ISREG(pending_stat_.st_mode) || WasRead(fd, pending_stat_)) {
@@ -490,12 +505,19 @@ class FollowSource : public Source {
     return true;
   }
 
-  // True if this run has read the file `fd` (with stat `st`) before.
+  // True if this run has read the file `fd` (with stat `st`) before: the
+  // same inode, at least as long, and the same first bytes and bytes before
+  // the end of what was read (a freed inode number is given to the next new
+  // file at once, and a feed's records can start alike).
   bool WasRead(int fd, const struct stat& st) const {
+    auto same = [fd](const std::string& want, uint64_t at) {
+      std::string now(want.size(), '\0');
+      return pread(fd, now.data(), now.size(), static_cast<off_t>(at)) == static_cast<ssize_t>(now.size()) &&
+             now == want;
+    };
     for (const ReadGeneration& g : read_) {
-      if (g.ino != static_cast<uint64_t>(st.st_ino)) continue;
-      std::string now(g.head.size(), '\0');
-      if (pread(fd, now.data(), now.size(), 0) == static_cast<ssize_t>(now.size()) && now == g.head) return true;
+      if (g.ino != static_cast<uint64_t>(st.st_ino) || static_cast<uint64_t>(st.st_size) < g.size) continue;
+      if (same(g.head, 0) && same(g.tail, g.size - g.tail.size())) return true;
     }
     return false;
   }
@@ -514,7 +536,9 @@ class FollowSource : public Source {
   bool draining_ = false;            // reading a rotated generation, not PATH
   struct ReadGeneration {
     uint64_t ino = 0;
-    std::string head;  // its first bytes as read
+    uint64_t size = 0;  // bytes read from it
+    std::string head;   // its first bytes
+    std::string tail;   // its last bytes read
   };
   std::deque<ReadGeneration> read_;  // the files this run finished, newest last
   std::string head_;                 // the current file's first bytes as read (<= kFingerprintBytes)

@@ -27,7 +27,13 @@ bool IsRotatedName(std::string_view name, std::string_view candidate) {
   if (candidate.size() <= name.size() || candidate.substr(0, stem.size()) != stem ||
       candidate.substr(candidate.size() - ext.size()) != ext)
     return false;
-  return IsGenerationSuffix(candidate.substr(stem.size(), candidate.size() - stem.size() - ext.size()));
+  // Only a number after '.' or a date: `feed-2.jsonl` and `feed_eu.jsonl`
+  // beside `feed.jsonl` are other feeds more often than its rotations.
+  const std::string_view suffix = candidate.substr(stem.size(), candidate.size() - stem.size() - ext.size());
+  if (!IsGenerationSuffix(suffix)) return false;
+  size_t digits = 0;
+  for (const char c : suffix) digits += IsDigit(c);
+  return (suffix[0] == '.' && digits == suffix.size() - 1) || digits >= 8;
 }
 
 }  // namespace newsflow::pipeline
