@@ -14,13 +14,6 @@ namespace newsflow::pipeline {
 AlertStage::AlertStage(storage::Store* store, std::vector<Subscription> subscriptions)
     : store_(store), matcher_(std::move(subscriptions)) {}
 
-void AlertStage::MatchItem(const std::vector<storage::TagScore>& tags, std::string_view source,
-                           std::vector<uint32_t>* out) {
-  doc_tags_.clear();
-  for (const auto& t : tags) doc_tags_.push_back({t.tag, t.score});
-  matcher_.Match(doc_tags_, source, out);
-}
-
 Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* out) {
   out->clear();
   // Per story touched by this batch: its members in the store before the
@@ -32,7 +25,6 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
     std::set<uint32_t> raised_or_known;  // subscriptions already alerted for (or decided on) in the story
   };
   std::map<std::string, StoryState> stories;
-  std::vector<uint32_t> member_matches;
   const std::vector<uint32_t>& order = batch.story_order;
   const size_t n = order.empty() ? batch.items.size() : order.size();
   for (size_t k = 0; k < n; ++k) {
@@ -55,26 +47,27 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
       st.loaded = true;
       NEWSFLOW_RETURN_IF_ERROR(store_->StoryMembers(story, 0, &st.stored));  // for `also`
     }
+    // This document's own earlier version may have been filed under another
+    // story (a key stored again after it left the window): an alert raised
+    // for that story counts as this one's.
+    std::string old_story;
     {
-      // This document's own earlier version, wherever it was filed: with
-      // story ids off it is in no story index, and a key stored again after
-      // it left the window may be given another story. Either way what it
-      // matched was alerted then.
       storage::Record old;
       bool found = false;
       NEWSFLOW_RETURN_IF_ERROR(store_->Get(rec.key, &old, &found));
-      if (found) {
-        MatchItem(old.tags, old.source, &member_matches);
-        st.raised_or_known.insert(member_matches.begin(), member_matches.end());
-      }
+      if (found) old_story = old.story.empty() ? old.key : old.story;
+      if (old_story == story) old_story.clear();
     }
     for (uint32_t sub : matched_) {
       if (st.raised_or_known.count(sub)) continue;
       // Raised before for this story? The alert log's id index says, not the
-      // members' tags: a retag (or a subscription added later) can make
-      // earlier members match a subscription that was never alerted.
+      // stored tags: a retag (or a subscription added later) can make earlier
+      // members, or this key's earlier version, match a subscription that was
+      // never alerted.
+      const std::string& name = matcher_.subscriptions()[sub].name;
       std::optional<uint64_t> seq;
-      NEWSFLOW_RETURN_IF_ERROR(store_->AlertSeq(matcher_.subscriptions()[sub].name + "/" + story, &seq));
+      NEWSFLOW_RETURN_IF_ERROR(store_->AlertSeq(name + "/" + story, &seq));
+      if (!seq && !old_story.empty()) NEWSFLOW_RETURN_IF_ERROR(store_->AlertSeq(name + "/" + old_story, &seq));
       if (!st.raised_or_known.insert(sub).second || seq) continue;
       std::vector<std::string> also;
       for (const storage::Record& m : st.stored)
@@ -86,7 +79,6 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
       RecordJsonOptions jo;
       jo.also = &also;
       jo.body = true;  // the desk reads the text; spans point into it
-      const std::string& name = matcher_.subscriptions()[sub].name;
       SubscriptionAlert a;
       a.id = name + "/" + story;
       a.json = "{\"id\":";

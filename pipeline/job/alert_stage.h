@@ -5,12 +5,13 @@
 // Decided from the store itself, before the batch is written: a document D
 // of story S that matches subscription X raises X's alert for S unless the
 // store's alert log holds the id X/S (written in the same WriteBatch as the
-// documents that raised it), D's own earlier version (whatever story it was
-// filed under, or none with story ids off) matches X, or an item of S taken
-// before it in the same batch (in Batch::story_order) raised it. So a
+// documents that raised it) or X/S' for the story S' that D's own earlier
+// version was filed under (its key with story ids off), or an item of S
+// taken before it in the same batch (in Batch::story_order) raised it. So a
 // restart, a re-ingest of the same input, or a feed re-publishing a key
-// raises nothing new, and a story whose earlier members match X only since
-// a retag (or since X was added) alerts with its next matching member. The
+// raises nothing new, and a story whose earlier members (or D's earlier
+// version) match X only since a retag (or since X was added) alerts with its
+// next matching member. The
 // alert is handed to the sink after the batch is durably stored (runner.cc).
 //
 // An alert is one JSON object: the document as `query --json` prints it
@@ -51,8 +52,6 @@ class AlertStage {
   const std::vector<Subscription>& subscriptions() const { return matcher_.subscriptions(); }
 
  private:
-  void MatchItem(const std::vector<storage::TagScore>& tags, std::string_view source, std::vector<uint32_t>* out);
-
   storage::Store* store_;
   SubscriptionMatcher matcher_;
   std::vector<DocTag> doc_tags_;      // scratch

@@ -212,13 +212,13 @@ TEST(SubscriptionAlerts, AStoryRetaggedIntoASubscriptionAlertsWithItsNextMember)
   write_rules("v1", "飞行汽车");  // matches none of the items
   write_rules("v2", "低空经济");
   std::ofstream(tmp.path("subs.yaml")) << "subscriptions:\n  - {name: lowalt, any: [cluster:low-altitude]}\n";
-  auto item = [](int id) {
+  auto item = [](int id, const std::string& more = "") {
     return "{\"id\":" + std::to_string(910000 + id) + ",\"ctime\":" + std::to_string(1780000000 + id * 60) +
            ",\"title\":\"深圳发布低空经济措施\",\"content\":\"深圳市发布低空经济高质量发展若干措施，支持低空"
-           "飞行器研发制造。\"}\n";
+           "飞行器研发制造。" + more + "\"}\n";
   };
-  auto ingest = [&](const std::string& rules, int id) {
-    std::ofstream(tmp.path("in.jsonl")) << item(id);
+  auto ingest = [&](const std::string& rules, int id, const std::string& more = "") {
+    std::ofstream(tmp.path("in.jsonl")) << item(id, more);
     const auto r = RunShell(Newsflow() + " run -q --json --format cls --rules " + tmp.path(rules) + " --source " +
                             tmp.path("in.jsonl") + " --db " + tmp.path("db") + " --subscriptions " +
                             tmp.path("subs.yaml") + " --alerts file:" + tmp.path("alerts.jsonl"));
@@ -229,6 +229,7 @@ TEST(SubscriptionAlerts, AStoryRetaggedIntoASubscriptionAlertsWithItsNextMember)
   const auto retag = RunShell(Newsflow() + " retag --db " + tmp.path("db") + " --rules " + tmp.path("v2"));
   ASSERT_EQ(retag.exit_code, 0) << retag.err;
   EXPECT_EQ(ingest("v2", 2), 1u) << "the story's second member, the first since it matches";
+  EXPECT_EQ(ingest("v2", 1, "（更新）"), 0u) << "the first member published again: once per story";
   EXPECT_EQ(ingest("v2", 3), 0u) << "once per story";
   const auto q = RunShell(Newsflow() + " query --json --limit 0 --db " + tmp.path("db"));
   std::set<std::string> stories;
@@ -237,6 +238,15 @@ TEST(SubscriptionAlerts, AStoryRetaggedIntoASubscriptionAlertsWithItsNextMember)
   const auto alerts = JsonLines(ReadFile(tmp.path("alerts.jsonl")));
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].String("key"), "cls:910002");
+
+  // A story of one re-tagged into the subscription: the feed publishing its
+  // item again (updated) raises the alert, once.
+  std::filesystem::remove_all(tmp.path("db"));
+  std::filesystem::remove(tmp.path("alerts.jsonl"));
+  EXPECT_EQ(ingest("v1", 1), 0u);
+  ASSERT_EQ(RunShell(Newsflow() + " retag --db " + tmp.path("db") + " --rules " + tmp.path("v2")).exit_code, 0);
+  EXPECT_EQ(ingest("v2", 1, "（更新）"), 1u) << "its key published again, the first time it matches";
+  EXPECT_EQ(ingest("v2", 1, "（再更新）"), 0u) << "once per story";
 }
 
 }  // namespace
