@@ -8,6 +8,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -44,9 +46,18 @@ class DirectoryLock {
       status_ = Status::IOError(fmt::format("cannot lock the directory of {}: {}", path, std::strerror(errno)));
       return;
     }
-    while (::flock(fd_, LOCK_EX) != 0) {
+    // Bounded: an edit answers "try again" rather than hold its caller
+    // (and the callers queued behind it) while another process keeps the lock.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
       if (errno == EINTR) continue;
-      status_ = Status::IOError(fmt::format("cannot lock the directory of {}: {}", path, std::strerror(errno)));
+      status_ = errno == EWOULDBLOCK
+                    ? Status::Unavailable(fmt::format("another process has been editing {} for 10 s: try again", path))
+                    : Status::IOError(fmt::format("cannot lock the directory of {}: {}", path, std::strerror(errno)));
       return;
     }
   }
@@ -133,7 +144,8 @@ std::string SubscriptionToJson(const Subscription& s) {
 }
 
 Status SubscriptionFile::List(std::vector<Subscription>* out) const {
-  std::lock_guard lock(mu_);
+  // No lock: an edit replaces the file by a rename, so a reader sees the old
+  // file or the new one whole, and never waits behind an edit.
   if (!std::filesystem::exists(path_)) {
     out->clear();
     return Status::OK();

@@ -9,8 +9,9 @@
 // it changes, never sees half a file. Rewriting drops the file's comments.
 //
 // Ownership: owns its path and the known tags. Threads: every method is
-// thread-safe (one mutex), and an edit holds an flock on the file's
-// directory, so edits from several processes take turns. Errors:
+// thread-safe: edits take turns (one mutex, and an flock on the file's
+// directory for edits from several processes, waited for at most 10 s:
+// then Unavailable); List never waits for an edit. Errors:
 // InvalidArgument with the validation message for a bad subscription,
 // NotFound for a missing name, IOError when the file cannot be written.
 #pragma once

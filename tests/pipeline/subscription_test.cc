@@ -2,9 +2,12 @@
 // match semantics (all / any / not / min_score / sources), and the indexed
 // matcher against a brute-force reference on random subscriptions.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <future>
 #include <random>
 
 #include "pipeline/subscribe/subscription.h"
@@ -204,6 +207,39 @@ TEST(SubscriptionFile, EditsFromTwoProcessesAreAllKept) {
   EXPECT_EQ(subs.size(), 2u * kEach);
   for (const auto& entry : std::filesystem::directory_iterator(tmp.path("")))
     EXPECT_EQ(entry.path().filename(), "subs.yaml") << "a temporary file was left behind";
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// While another process holds the edit lock, an edit waits for it, but a
+// reader of the list (the stream's subscription check, GET) does not wait
+// behind that edit.
+TEST(SubscriptionFile, AListDoesNotWaitBehindAnEditWaitingForTheLock) {
+  testing::TempDir tmp;
+  const std::string path = tmp.path("subs.yaml");
+  SubscriptionFile file(path, [] { return std::set<std::string>{}; });
+  bool created = false;
+  ASSERT_TRUE(file.Put("first", "{\"any\": [\"cluster:ai\"]}", &created).ok());
+  const int dir = open(tmp.path("").c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(dir, 0);
+  ASSERT_EQ(flock(dir, LOCK_EX), 0);  // as another process editing the file
+  auto edit = std::async(std::launch::async, [&] {
+    bool c = false;
+    return file.Put("second", "{\"any\": [\"cluster:ai\"]}", &c).ok();
+  });
+  EXPECT_EQ(edit.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout) << "the edit took no lock";
+  std::vector<Subscription> subs;
+  ASSERT_TRUE(file.List(&subs).ok());
+  EXPECT_EQ(subs.size(), 1u);
+  EXPECT_EQ(edit.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout) << "listed after the edit";
+  close(dir);  // releases the lock: the edit goes through
+  EXPECT_TRUE(edit.get());
+  ASSERT_TRUE(file.List(&subs).ok());
+  EXPECT_EQ(subs.size(), 2u);
 }
 
 }  // namespace
