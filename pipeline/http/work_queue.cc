@@ -17,6 +17,7 @@ bool WorkQueue::TryPost(Job job) {
   {
     std::lock_guard lock(mu_);
     if (stopping_ || jobs_.size() >= capacity_) return false;
+    job.posted = std::chrono::steady_clock::now();
     jobs_.push_back(std::move(job));
   }
   cv_.notify_one();
@@ -48,7 +49,7 @@ void WorkQueue::Work() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    if (job.abandoned && job.abandoned()) {
+    if (job.abandoned && std::chrono::steady_clock::now() - job.posted >= kAbandonCheckAfter && job.abandoned()) {
       abandoned_.fetch_add(1, std::memory_order_relaxed);
       continue;  // destroyed here, unrun
     }

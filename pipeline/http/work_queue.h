@@ -4,9 +4,11 @@
 // A job waits in a FIFO of at most `capacity` jobs. TryPost() refuses one
 // (false) when the queue is full, so the server answers 503 at once instead
 // of letting a backlog, and the open sockets of its clients, grow without
-// bound. When a thread takes a job it first asks the job's `abandoned`
-// (its client closed the connection meanwhile): such a job is dropped
-// unrun. Stop() drops every job not yet started and joins the threads once
+// bound. When a thread takes a job that has waited kAbandonCheckAfter or
+// more (a backlog) it first asks the job's `abandoned` (its client closed
+// the connection meanwhile): such a job is dropped unrun. A job taken at
+// once always runs (a client that shut down only its sending side gets
+// its answer when the server is not behind). Stop() drops every job not yet started and joins the threads once
 // the jobs already running have returned (a running job is not interrupted:
 // how long Stop() takes is bounded by the slowest handler in progress).
 //
@@ -20,6 +22,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -37,7 +40,9 @@ class WorkQueue {
   struct Job {
     std::function<bool()> abandoned;  // null: never
     std::function<void()> run;
+    std::chrono::steady_clock::time_point posted;  // set by TryPost
   };
+  static constexpr std::chrono::milliseconds kAbandonCheckAfter{100};
 
   WorkQueue(size_t threads, size_t capacity, std::string thread_name);
   ~WorkQueue() { Stop(); }

@@ -170,6 +170,23 @@ def main():
             expect(statuses.count(200) > 0 and statuses.count(200) + busy == len(statuses),
                   f"statuses of the waiting clients: { {c: statuses.count(c) for c in set(statuses)} }")
 
+            # ---- clients that shut down their sending side after the request, one at a time
+            # (no backlog): each still gets its answer
+            answered = 0
+            for _ in range(10):
+                s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+                s.sendall(b"GET /api/query?limit=5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                s.shutdown(socket.SHUT_WR)
+                r = http.client.HTTPResponse(s)
+                try:
+                    r.begin()
+                    answered += r.status == 200
+                    r.read()
+                except (http.client.HTTPException, OSError):
+                    pass
+                s.close()
+            expect(answered == 10, f"half-closed clients without a backlog answered: {answered} of 10")
+
             # ---- SIGTERM right after another flood
             flood(srv.port, 500)
             time.sleep(1)  # the requests read and queued
