@@ -456,9 +456,12 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
 
 Status DeskApi::CheckSubscriptionNames(const std::vector<std::string>& names,
                                        const std::function<std::set<std::string>()>& in_log) const {
-  if (names.empty()) return Status::OK();
+  // Without the subscriptions file (`serve` not given it) the server cannot
+  // know the writer's subscriptions: no judgement (a 400 would end a
+  // browser's EventSource for good).
+  if (names.empty() || !o_.subscriptions) return Status::OK();
   std::set<std::string> known;
-  if (o_.subscriptions) {
+  {
     std::vector<Subscription> subs;
     // A file that does not read (a hand edit in progress): no judgement.
     if (!o_.subscriptions->List(&subs).ok()) return Status::OK();
