@@ -251,6 +251,15 @@ def main():
             expect(status == 201, f"PUT once the file is repaired: {status} {body[:200]}")
         finally:
             srv.stop()
+
+        # ---- serve without a subscriptions file cannot know the writer's subscriptions: any name streams
+        srv = Server(tmp, "serve-nofile", ["serve", "--db", db, "--listen", "127.0.0.1:0", "--rules", f"{SRC}/rules/sets"])
+        try:
+            s, status, _ = open_stream(srv.port, "?subscription=not-in-the-recent-log")
+            s.close()
+            expect(status == 200, f"a stream on serve without a subscriptions file: {status}")
+        finally:
+            srv.stop()
     if FAILURES:
         fail(f"{len(FAILURES)} check(s) failed: " + "; ".join(FAILURES))
     print("http stream limits: ok")
