@@ -9,6 +9,8 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -43,6 +45,7 @@ constexpr size_t kMaxBody = size_t{1} << 20;
 // of other local apps too.
 constexpr size_t kMaxHead = size_t{64} << 10;
 constexpr size_t kFramesPerRead = 256;
+constexpr size_t kStreamWriteChunk = 64 * 1024;  // bytes per write of a stream, each with its own deadline
 
 HttpRequest ToRequest(const http::request<http::string_body>& req) {
   HttpRequest r;
@@ -346,35 +349,61 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Writes out_. A client that does not read lets its socket's buffers
-  // fill and the write wait: once one has waited for the write deadline
-  // (options.sse_write_timeout) the client is dropped, and counted.
+  // fill and the write wait: once a write deadline
+  // (options.sse_write_timeout) passes with nothing taken by the client,
+  // it is dropped, and counted. A slow client that keeps reading, catching
+  // up on a backlog of long alerts, is not (ArmWriteDeadline).
   void Flush() {
     if (writing_ || out_.empty() || !streaming_) return;
     writing_ = true;
     inflight_.swap(out_);
     out_.clear();
-    const uint64_t write = ++writes_;
+    WriteFrom(0);
+  }
+
+  // Bytes written to the socket that the client has not acknowledged yet.
+  int64_t Unsent() {
+    int n = 0;
+    if (::ioctl(stream_.socket().native_handle(), SIOCOUTQ, &n) != 0) return -1;
+    return n;
+  }
+
+  void WriteFrom(size_t offset) {
+    ArmWriteDeadline(++writes_);
+    const size_t n = std::min(kStreamWriteChunk, inflight_.size() - offset);
+    net::async_write(stream_.socket(), net::buffer(inflight_.data() + offset, n),
+                     [self = shared_from_this(), end = offset + n](beast::error_code ec, size_t) {
+                       self->write_deadline_->cancel();
+                       if (!ec && end < self->inflight_.size()) return self->WriteFrom(end);
+                       self->writing_ = false;
+                       self->inflight_.clear();
+                       if (ec) return self->EndStream();
+                       if (self->pump_again_) {
+                         self->pump_again_ = false;
+                         return self->Pump();
+                       }
+                       if (!self->out_.empty()) return self->Flush();  // a keepalive queued meanwhile
+                       self->Wait();
+                     });
+  }
+
+  // The deadline of write `write`. At it, a client whose socket's unsent
+  // bytes went down since the deadline was armed is reading (slowly: a
+  // large send buffer fills before a chunk's write completes) and gets
+  // another period; one that took nothing is dropped.
+  void ArmWriteDeadline(uint64_t write) {
+    unsent_at_arm_ = Unsent();
     write_deadline_->expires_after(server_->options.sse_write_timeout);
     write_deadline_->async_wait([self = shared_from_this(), write](beast::error_code ec) {
       if (ec || !self->writing_ || self->writes_ != write || !self->streaming_) return;
+      if (const int64_t unsent = self->Unsent(); unsent >= 0 && unsent < self->unsent_at_arm_)
+        return self->ArmWriteDeadline(write);
       self->server_->metrics->sse_dropped.fetch_add(1, std::memory_order_relaxed);
       // A reset, not a close after what is queued: the socket's buffers,
       // which such a client does not empty, are freed now.
       beast::error_code ignored;
       self->stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
       self->EndStream();  // closes the socket: the write ends with an error
-    });
-    net::async_write(stream_.socket(), net::buffer(inflight_), [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->writing_ = false;
-      self->write_deadline_->cancel();
-      self->inflight_.clear();
-      if (ec) return self->EndStream();
-      if (self->pump_again_) {
-        self->pump_again_ = false;
-        return self->Pump();
-      }
-      if (!self->out_.empty()) return self->Flush();  // a keepalive queued meanwhile
-      self->Wait();
     });
   }
 
@@ -392,6 +421,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<net::steady_timer> keepalive_;
   std::optional<net::steady_timer> write_deadline_;  // of the write in flight (writes_)
   uint64_t writes_ = 0;
+  int64_t unsent_at_arm_ = -1;  // Unsent() when the write deadline was armed
   bool holds_stream_slot_ = false;
   bool half_closed_ = false;  // the client shut down its sending side  // counted in server_->streams until destroyed
 };

@@ -178,6 +178,29 @@ def main():
             expect(read_until_end(slow, 15), "the connection of a client that does not read is still open")
             slow.close()
 
+            # ---- a slow client that keeps reading (a 4 KB window every 20 ms, catching up from the start) is not dropped
+            before = run.metric("newsflow_sse_streams_dropped_total") or 0
+            paced, status, _ = open_stream(run.port, "?after_seq=0", rcvbuf=4096, read_head=False)
+            received, closed, t_end = 0, False, time.time() + 6
+            while time.time() < t_end:
+                paced.settimeout(1)
+                try:
+                    chunk = paced.recv(16384)
+                except socket.timeout:
+                    continue
+                except ConnectionResetError:
+                    closed = True
+                    break
+                if not chunk:
+                    closed = True
+                    break
+                received += len(chunk)
+                time.sleep(0.02)
+            paced.close()
+            after = run.metric("newsflow_sse_streams_dropped_total") or 0
+            expect(not closed and after == before and received > 300_000,
+                   f"a slow reader: dropped {after - before}, closed {closed}, {received} bytes in 6 s")
+
             # ---- a half-closed client still gets the alerts raised afterwards
             half, status, rest = open_stream(run.port, "?subscription=sz")
             expect(status == 200, f"the stream for the half-close: {status}")
