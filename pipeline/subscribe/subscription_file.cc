@@ -75,11 +75,25 @@ class DirectoryLock {
 
 // Writes `text` to `path` atomically: a temporary of its own beside it,
 // fsync, rename, fsync of the directory.
+// The temporaries are named ".NAME.newsflow-XXXXXX" beside it: hidden, and
+// told from any other file, so that an edit (holding the edit lock) removes
+// those a killed editor left.
 Status WriteFileAtomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".XXXXXX";
+  const std::filesystem::path p(path);
+  std::string prefix(1, '.');  // (built in steps: GCC 12's -Wrestrict misreads "." + name + "...")
+  prefix += p.filename().string();
+  prefix += ".newsflow-";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(DirOf(path), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() == prefix.size() + 6 && name.rfind(prefix, 0) == 0) std::filesystem::remove(entry.path(), ec);
+  }
+  std::string tmp = (std::filesystem::path(DirOf(path)) / (prefix + "XXXXXX")).string();
   const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return Status::IOError(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
-  (void)::fchmod(fd, 0644);
+  // The file's own mode, if it has one (an operator's 0600 stays 0600).
+  struct stat old_st {};
+  (void)::fchmod(fd, ::stat(path.c_str(), &old_st) == 0 ? (old_st.st_mode & 07777) : 0644);
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);

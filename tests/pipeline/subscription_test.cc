@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -180,6 +181,10 @@ namespace {
 TEST(SubscriptionFile, EditsFromTwoProcessesAreAllKept) {
   testing::TempDir tmp;
   const std::string path = tmp.path("subs.yaml");
+  // An operator's mode stays; a temporary a killed editor left goes.
+  std::ofstream(path) << "subscriptions: []\n";
+  ASSERT_EQ(chmod(path.c_str(), 0600), 0);
+  std::ofstream(tmp.path(".subs.yaml.newsflow-Ab12Cd")) << "half";
   constexpr int kEach = 40;
   std::vector<pid_t> children;
   for (int p = 0; p < 2; ++p) {
@@ -207,6 +212,9 @@ TEST(SubscriptionFile, EditsFromTwoProcessesAreAllKept) {
   EXPECT_EQ(subs.size(), 2u * kEach);
   for (const auto& entry : std::filesystem::directory_iterator(tmp.path("")))
     EXPECT_EQ(entry.path().filename(), "subs.yaml") << "a temporary file was left behind";
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 }  // namespace
