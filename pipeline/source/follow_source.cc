@@ -408,7 +408,9 @@ class FollowSource : public Source {
   // run (modification times tie within a clock tick, hence the names as
   // well; a reused inode is told apart by the first bytes read), else PATH.
   Step NextGeneration(const struct stat& done) {
-    if (file_offset_ > 0 && (read_.empty() || read_.back().ino != ino_)) {  // an empty file: nothing to read again
+    if (!read_.empty() && read_.back().ino == ino_) {
+      read_.back() = {ino_, file_offset_, head_, tail_};  // finished again (PATH missing a while): what it holds now
+    } else {
       read_.push_back({ino_, file_offset_, head_, tail_});
       if (read_.size() > kReadGenerations) read_.pop_front();
     }
@@ -417,15 +419,26 @@ class FollowSource : public Source {
     struct stat at_path {};
     const bool have_path = stat(abs.c_str(), &at_path) == 0;
     auto mtime = [](const struct stat& st) { return int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec; };
-    // At a tie, "PATH.N" with the larger N is the older.
-    auto number = [&name](const std::string& file) -> int64_t {
-      if (file.size() <= name.size() + 1 || file.size() > name.size() + 10 || file[name.size()] != '.') return 0;
-      int64_t n = 0;
-      for (size_t i = name.size() + 1; i < file.size(); ++i) {
-        if (file[i] < '0' || file[i] > '9') return 0;
-        n = n * 10 + (file[i] - '0');
-      }
-      return n;
+    // At a tie, "PATH.N" (or "STEM.N.EXT") with the larger N is the older.
+    const size_t dot = name.rfind('.');
+    const std::string stem = dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+    const std::string ext = stem.size() == name.size() ? std::string() : name.substr(dot);
+    auto number = [&name, &stem, &ext](const std::string& file) -> int64_t {
+      auto digits = [](std::string_view d) -> int64_t {
+        if (d.empty() || d.size() > 9) return 0;
+        int64_t n = 0;
+        for (const char c : d) {
+          if (c < '0' || c > '9') return 0;
+          n = n * 10 + (c - '0');
+        }
+        return n;
+      };
+      if (file.size() > name.size() + 1 && file.compare(0, name.size(), name) == 0 && file[name.size()] == '.')
+        return digits(std::string_view(file).substr(name.size() + 1));
+      if (!ext.empty() && file.size() > stem.size() + ext.size() + 1 && file.compare(0, stem.size(), stem) == 0 &&
+          file[stem.size()] == '.' && file.compare(file.size() - ext.size(), ext.size(), ext) == 0)
+        return digits(std::string_view(file).substr(stem.size() + 1, file.size() - stem.size() - 1 - ext.size()));
+      return 0;
     };
     std::vector<std::tuple<int64_t, int64_t, std::string>> later;
     std::error_code ec;
@@ -435,6 +448,7 @@ class FollowSource : public Source {
       struct stat st;  // stat, not open: a FIFO must not block us
       if (stat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || mtime(st) < mtime(done)) continue;
       if (have_path && st.st_ino == at_path.st_ino) continue;
+      if (st.st_ino == done.st_ino) continue;  // the file just finished (held open: its inode is its own)
       later.emplace_back(mtime(st), -number(file), entry.path().string());
     }
     std::sort(later.begin(), later.end());
@@ -516,7 +530,9 @@ class FollowSource : public Source {
              now == want;
     };
     for (const ReadGeneration& g : read_) {
-      if (g.ino != static_cast<uint64_t>(st.st_ino) || static_cast<uint64_t>(st.st_size) < g.size) continue;
+      // An empty file read tells nothing of a file with its inode now.
+      if (g.size == 0 || g.ino != static_cast<uint64_t>(st.st_ino) || static_cast<uint64_t>(st.st_size) < g.size)
+        continue;
       if (same(g.head, 0) && same(g.tail, g.size - g.tail.size())) return true;
     }
     return false;

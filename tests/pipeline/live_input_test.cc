@@ -610,3 +610,42 @@ TEST(LiveInput, FollowReadsANewFileThatReusesTheInodeOfOneItRead) {
 
 }  // namespace
 }  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// An empty generation between two others, and the next file given the
+// inode number of the one before it: each file is read once, none again
+// and none skipped.
+TEST(LiveInput, FollowReadsEachGenerationOnceAroundAnEmptyOne) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string f = tmp.path("feed.jsonl"), alerts = tmp.path("alerts.jsonl");
+  auto wait_for = [&](size_t n, const FollowRun& run) {
+    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
+                                               << "; stderr: " << run.err();
+  };
+  AppendPadded(f, 1, 5);
+  FollowRun run(tmp, f, 1);
+  ASSERT_TRUE(run.started());
+  wait_for(5, run);
+  std::filesystem::rename(f, f + ".1");
+  std::ofstream(f).flush();  // an empty generation
+  std::this_thread::sleep_for(2500ms);  // the reader moves on to it
+  std::filesystem::remove(f + ".1");
+  std::filesystem::rename(f, f + ".1");
+  AppendPadded(f, 6, 10);  // likely the inode of the first file
+  wait_for(10, run);
+  std::this_thread::sleep_for(1500ms);
+  std::filesystem::remove(f + ".1");
+  std::filesystem::rename(f, f + ".1");
+  AppendPadded(f, 11, 15);
+  wait_for(15, run);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(run.Stop(), 15u);
+  EXPECT_EQ(StoredCount(tmp.path("db")), 15u);
+  EXPECT_EQ(LineCount(alerts), 15u);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
