@@ -188,7 +188,6 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument("the body is not JSON or YAML: " + e.msg);
   }
-  std::lock_guard lock(mu_);
   const DirectoryLock other_processes(path_);
   NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
@@ -204,7 +203,6 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
 }
 
 Status SubscriptionFile::Delete(const std::string& name) {
-  std::lock_guard lock(mu_);
   const DirectoryLock other_processes(path_);
   NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;

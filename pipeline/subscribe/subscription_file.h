@@ -9,15 +9,14 @@
 // it changes, never sees half a file. Rewriting drops the file's comments.
 //
 // Ownership: owns its path and the known tags. Threads: every method is
-// thread-safe: edits take turns (one mutex, and an flock on the file's
-// directory for edits from several processes, waited for at most 10 s:
-// then Unavailable); List never waits for an edit. Errors:
+// thread-safe: edits take turns on an flock of the file's directory (each
+// edit opens it anew, so threads and processes alike wait), for at most
+// 10 s: then Unavailable; List never waits for an edit. Errors:
 // InvalidArgument with the validation message for a bad subscription,
 // NotFound for a missing name, IOError when the file cannot be written.
 #pragma once
 
 #include <functional>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -58,7 +57,6 @@ class SubscriptionFile {
   const std::string path_;
   const std::function<std::set<std::string>()> known_tags_;
   const std::function<std::set<std::string>()> known_feeds_;
-  mutable std::mutex mu_;
 };
 
 }  // namespace newsflow::pipeline

@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <future>
+#include <thread>
 #include <random>
 
 #include "pipeline/subscribe/subscription.h"
@@ -176,8 +178,9 @@ TEST(SubscriptionMatcher, EqualsTheReferenceOnRandomSubscriptionsAndDocuments) {
 namespace newsflow::pipeline {
 namespace {
 
-// Two processes (two servers on one file) each add subscriptions through
-// the API's file editor at the same time: every addition is in the file.
+// Two processes (two servers on one file), two threads each, add
+// subscriptions through the API's file editor at the same time: every
+// addition is in the file.
 TEST(SubscriptionFile, EditsFromTwoProcessesAreAllKept) {
   testing::TempDir tmp;
   const std::string path = tmp.path("subs.yaml");
@@ -191,13 +194,19 @@ TEST(SubscriptionFile, EditsFromTwoProcessesAreAllKept) {
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
+      // Two threads of each process share one editor, as an HTTP server's workers do.
       SubscriptionFile file(path, [] { return std::set<std::string>{}; });
-      int failed = 0;
-      for (int i = 0; i < kEach; ++i) {
-        bool created = false;
-        const std::string name = "p" + std::to_string(p) + "-" + std::to_string(i);
-        if (!file.Put(name, "{\"any\": [\"cluster:ai\"]}", &created).ok() || !created) ++failed;
-      }
+      std::atomic<int> failed{0};
+      auto edit = [&](int first) {
+        for (int i = first; i < kEach; i += 2) {
+          bool created = false;
+          const std::string name = "p" + std::to_string(p) + "-" + std::to_string(i);
+          if (!file.Put(name, "{\"any\": [\"cluster:ai\"]}", &created).ok() || !created) ++failed;
+        }
+      };
+      std::thread other(edit, 1);
+      edit(0);
+      other.join();
       _exit(failed == 0 ? 0 : 1);
     }
     children.push_back(pid);
