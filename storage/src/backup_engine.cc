@@ -163,7 +163,8 @@ bool IsShared(const std::string& relative) {
 // share it whole again too. A damaged private file (just copied) or the
 // same damage again means failing storage: the backup is deleted and the
 // call fails naming the file.
-Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& counts, BackupResult* out) {
+Status BackupDb(const std::string& backup_dir, const std::function<Status(const BackupMaker&)>& excluding_writes,
+                BackupResult* out) {
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
   if (!s.ok()) return BackupError(fmt::format("cannot open backup directory {}", backup_dir), s);
@@ -176,8 +177,12 @@ Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& co
   std::vector<std::string> replaced;
   rocksdb::BackupID id = 0;
   for (int attempt = 0;; ++attempt) {
-    s = engine->CreateNewBackupWithMetadata(cbo, db, EncodeCounts(counts), &id);
-    if (!s.ok()) return BackupError(fmt::format("backup to {} failed", backup_dir), s);
+    // Made between two writes; verified (the whole backup read) while the
+    // writer goes on.
+    NEWSFLOW_RETURN_IF_ERROR(excluding_writes([&](rocksdb::DB* db, const Counts& counts) {
+      s = engine->CreateNewBackupWithMetadata(cbo, db, EncodeCounts(counts), &id);
+      return s.ok() ? Status::OK() : BackupError(fmt::format("backup to {} failed", backup_dir), s);
+    }));
     const rocksdb::IOStatus v = engine->VerifyBackup(id, /*verify_with_checksum=*/true);
     if (v.ok()) break;
     const std::string damaged = DamagedFile(*engine, id, v.ToString());

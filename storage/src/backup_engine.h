@@ -2,11 +2,14 @@
 // Store::Backup() and restore.h, and how a backup's app metadata records the
 // store's counters.
 //
-// Ownership: each call opens and closes its own BackupEngine. Threads: the
-// caller of BackupDb excludes writes for the duration (RocksStore's write
-// lock). Errors: Status naming the backup directory.
+// Ownership: each call opens and closes its own BackupEngine. Threads:
+// BackupDb's `excluding_writes` runs its argument while writes are
+// excluded (RocksStore's write lock): only the backup's creation, not its
+// verification, holds the writer's batches back. Errors: Status naming the
+// backup directory.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,6 +46,11 @@ class BackupDirLock {
 // `backup_dir`, with `counts` in its app metadata, and describes it. The
 // caller holds the directory's BackupDirLock (taken before the store's
 // write lock: a writer never waits on another process's backup or purge).
-Status BackupDb(rocksdb::DB* db, const std::string& backup_dir, const Counts& counts, BackupResult* out);
+//
+// `excluding_writes(make)` calls make(db, counts) with writes excluded and
+// returns what it returns (or why the store cannot be backed up now).
+using BackupMaker = std::function<Status(rocksdb::DB* db, const Counts& counts)>;
+Status BackupDb(const std::string& backup_dir, const std::function<Status(const BackupMaker&)>& excluding_writes,
+                BackupResult* out);
 
 }  // namespace newsflow::storage

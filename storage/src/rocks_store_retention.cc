@@ -276,14 +276,21 @@ Status RocksStore::Backup(const std::string& backup_dir, BackupResult* out) {
   // holds no batch of the writer back.
   std::unique_ptr<BackupDirLock> dir_lock;
   NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::Take(backup_dir, &dir_lock));
-  std::lock_guard lock(write_mu_);  // the state between two writes
-  if (!db_) return ClosedError();  // checked under the lock: Backup() may race with Close()
-  if (!write_status_.ok()) {
-    return Status::Aborted(fmt::format("store at {} failed a write: {}", path_, write_status_.message()));
-  }
-  Counts counts;
-  NEWSFLOW_RETURN_IF_ERROR(GetCounts(&counts));
-  return BackupDb(db_.get(), backup_dir, counts, out);
+  // The backup is made under the write lock (the state between two
+  // writes); BackupDb verifies it after, while the writer goes on. The
+  // store stays open meanwhile: Close() takes the write lock too, and the
+  // verification reads only the backup directory.
+  auto excluding_writes = [this](const BackupMaker& make) -> Status {
+    std::lock_guard lock(write_mu_);
+    if (!db_) return ClosedError();  // checked under the lock: Backup() may race with Close()
+    if (!write_status_.ok()) {
+      return Status::Aborted(fmt::format("store at {} failed a write: {}", path_, write_status_.message()));
+    }
+    Counts counts;
+    NEWSFLOW_RETURN_IF_ERROR(GetCounts(&counts));
+    return make(db_.get(), counts);
+  };
+  return BackupDb(backup_dir, excluding_writes, out);
 }
 
 }  // namespace newsflow::storage
