@@ -226,15 +226,30 @@ void Append(const std::string& path, int from, int to) {
   for (int i = from; i <= to; ++i) f << Line(i);
 }
 
+// Exactly once: `n` documents stored and `n` alerts, each of another key.
+void ExpectStoredAndAlertedOnce(const std::string& db, const std::string& alerts, size_t n) {
+  EXPECT_EQ(StoredCount(db), n);
+  std::set<std::string> keys;
+  for (const auto& alert : testing::JsonLines(ReadFile(alerts))) keys.insert(alert.String("key"));
+  EXPECT_EQ(LineCount(alerts), n);
+  EXPECT_EQ(keys.size(), n);
+}
+
+// wait_for(n, run): waits until the alerts file has `n` lines (each test
+// line alerts once); a failure names the run's stderr.
+auto AlertWaiter(const std::string& alerts) {
+  return [alerts](size_t n, const FollowRun& run) {
+    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
+                                               << "; stderr: " << run.err();
+  };
+}
+
 TEST(LiveInput, FollowStoresEveryLineOnceAcrossRotationTruncationAndRestarts) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string f = tmp.path("feed.jsonl"), alerts = tmp.path("alerts.jsonl");
   uint64_t read = 0;
-  auto wait_for = [&](size_t n, const FollowRun& run) {
-    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
-                                               << "; stderr: " << run.err();
-  };
+  const auto wait_for = AlertWaiter(alerts);
   Append(f, 1, 5);
   {
     FollowRun run(tmp, f, 1);
@@ -272,11 +287,7 @@ TEST(LiveInput, FollowStoresEveryLineOnceAcrossRotationTruncationAndRestarts) {
   // Exactly once: no run read a line twice, every line is stored, and no
   // alert repeats.
   EXPECT_EQ(read, 23u);
-  EXPECT_EQ(StoredCount(tmp.path("db")), 23u);
-  std::set<std::string> keys;
-  for (const auto& alert : testing::JsonLines(ReadFile(alerts))) keys.insert(alert.String("key"));
-  EXPECT_EQ(LineCount(alerts), 23u);
-  EXPECT_EQ(keys.size(), 23u);
+  ExpectStoredAndAlertedOnce(tmp.path("db"), alerts, 23);
 }
 
 }  // namespace
@@ -295,10 +306,7 @@ TEST(LiveInput, FollowKeepsEveryLineThroughLateWritesRewritesAndMissedRotations)
   WriteRules(tmp);
   const std::string f = tmp.path("feed.jsonl"), alerts = tmp.path("alerts.jsonl");
   uint64_t read = 0;
-  auto wait_for = [&](size_t n, const FollowRun& run) {
-    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
-                                               << "; stderr: " << run.err();
-  };
+  const auto wait_for = AlertWaiter(alerts);
   ASSERT_EQ(mkfifo(tmp.path("a.fifo").c_str(), 0600), 0);  // never opened by anyone
   Append(f, 1, 3);
   {
@@ -366,10 +374,7 @@ TEST(LiveInput, FollowSeesARewriteWhoseRecordsStartAsTheOldOnesDid) {
     for (int i = from; i <= to; ++i) text += PaddedLine(i);
     std::ofstream(f, std::ios::binary | std::ios::trunc) << text;
   };
-  auto wait_for = [&](size_t n, const FollowRun& run) {
-    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
-                                               << "; stderr: " << run.err();
-  };
+  const auto wait_for = AlertWaiter(alerts);
   uint64_t read = 0;
   write(1, 3);
   {
@@ -408,10 +413,7 @@ TEST(LiveInput, FollowReadsEveryGenerationOfTwoRotationsAndNothingElseBesideIt) 
   TempDir tmp;
   WriteRules(tmp);
   const std::string f = tmp.path("feed.jsonl"), alerts = tmp.path("alerts.jsonl");
-  auto wait_for = [&](size_t n, const FollowRun& run) {
-    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
-                                               << "; stderr: " << run.err();
-  };
+  const auto wait_for = AlertWaiter(alerts);
   // Not rotations of feed.jsonl: lines that would be stored (and alerted)
   // if they were read as the feed.
   Append(f + ".notes", 901, 902);
@@ -453,11 +455,7 @@ TEST(LiveInput, FollowReadsEveryGenerationOfTwoRotationsAndNothingElseBesideIt) 
     read += run.Stop();
   }
   EXPECT_EQ(read, 15u);
-  EXPECT_EQ(StoredCount(tmp.path("db")), 15u);
-  std::set<std::string> keys;
-  for (const auto& alert : testing::JsonLines(ReadFile(alerts))) keys.insert(alert.String("key"));
-  EXPECT_EQ(LineCount(alerts), 15u);
-  EXPECT_EQ(keys.size(), 15u);
+  ExpectStoredAndAlertedOnce(tmp.path("db"), alerts, 15);
 }
 
 }  // namespace
@@ -528,10 +526,7 @@ TEST(LiveInput, FollowReadsTheUnreadLinesOfACopytruncateCopy) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string f = tmp.path("feed.jsonl"), alerts = tmp.path("alerts.jsonl");
-  auto wait_for = [&](size_t n, const FollowRun& run) {
-    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
-                                               << "; stderr: " << run.err();
-  };
+  const auto wait_for = AlertWaiter(alerts);
   Append(f, 1, 3);
   FollowRun run(tmp, f, 1);
   ASSERT_TRUE(run.started());
@@ -555,11 +550,7 @@ TEST(LiveInput, FollowReadsTheUnreadLinesOfACopytruncateCopy) {
   wait_for(20, run);
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(run.Stop(), 20u);
-  EXPECT_EQ(StoredCount(tmp.path("db")), 20u);
-  std::set<std::string> keys;
-  for (const auto& alert : testing::JsonLines(ReadFile(alerts))) keys.insert(alert.String("key"));
-  EXPECT_EQ(LineCount(alerts), 20u);
-  EXPECT_EQ(keys.size(), 20u);
+  ExpectStoredAndAlertedOnce(tmp.path("db"), alerts, 20);
 }
 
 }  // namespace
@@ -581,10 +572,7 @@ TEST(LiveInput, FollowReadsANewFileThatReusesTheInodeOfOneItRead) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string f = tmp.path("feed.jsonl"), alerts = tmp.path("alerts.jsonl");
-  auto wait_for = [&](size_t n, const FollowRun& run) {
-    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
-                                               << "; stderr: " << run.err();
-  };
+  const auto wait_for = AlertWaiter(alerts);
   AppendPadded(f, 1, 3);
   FollowRun run(tmp, f, 1);
   ASSERT_TRUE(run.started());
@@ -621,10 +609,7 @@ TEST(LiveInput, FollowReadsEachGenerationOnceAroundAnEmptyOne) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string f = tmp.path("feed.jsonl"), alerts = tmp.path("alerts.jsonl");
-  auto wait_for = [&](size_t n, const FollowRun& run) {
-    ASSERT_TRUE(WaitForLines(alerts, n, 10s)) << "waiting for " << n << " lines, have " << LineCount(alerts)
-                                               << "; stderr: " << run.err();
-  };
+  const auto wait_for = AlertWaiter(alerts);
   AppendPadded(f, 1, 5);
   FollowRun run(tmp, f, 1);
   ASSERT_TRUE(run.started());
