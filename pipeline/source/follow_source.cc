@@ -84,6 +84,14 @@ uint64_t Fingerprint(int fd, size_t n, uint64_t at = 0) {
   return h;
 }
 
+// True if `fd` holds the bytes `want` at offset `at`.
+bool HoldsAt(int fd, const std::string& want, uint64_t at) {
+  std::string got(want.size(), '\0');
+  return pread(fd, got.data(), got.size(), static_cast<off_t>(at)) == static_cast<ssize_t>(got.size()) && got == want;
+}
+
+int64_t MtimeNs(const struct stat& st) { return int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec; }
+
 // Where a run stopped reading: text "v2 DEV INO OFFSET LINE FPLEN FPHASH
 // TAILLEN TAILHASH": the file's first bytes and the bytes just before the
 // offset (feed records often share their first few hundred bytes, so a
@@ -304,13 +312,7 @@ class FollowSource : public Source {
   // first ones, or the last ones before file_offset_ (a rewrite can start
   // as the old content did: cls records share their first ~300 bytes).
   bool ReadBytesChanged() const {
-    auto differs = [this](const std::string& want, uint64_t at) {
-      if (want.empty()) return false;
-      std::string now(want.size(), '\0');
-      const ssize_t got = pread(fd_, now.data(), now.size(), static_cast<off_t>(at));
-      return got != static_cast<ssize_t>(want.size()) || now != want;
-    };
-    return differs(head_, 0) || differs(tail_, file_offset_ - tail_.size());
+    return !HoldsAt(fd_, head_, 0) || !HoldsAt(fd_, tail_, file_offset_ - tail_.size());
   }
 
   void CloseFile() {
@@ -414,42 +416,16 @@ class FollowSource : public Source {
       read_.push_back({ino_, file_offset_, head_, tail_});
       if (read_.size() > kReadGenerations) read_.pop_front();
     }
-    const std::filesystem::path abs = std::filesystem::absolute(path_);
-    const std::string name = abs.filename().string();
     struct stat at_path {};
-    const bool have_path = stat(abs.c_str(), &at_path) == 0;
-    auto mtime = [](const struct stat& st) { return int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec; };
-    // At a tie, "PATH.N" (or "STEM.N.EXT") with the larger N is the older.
-    const size_t dot = name.rfind('.');
-    const std::string stem = dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
-    const std::string ext = stem.size() == name.size() ? std::string() : name.substr(dot);
-    auto number = [&name, &stem, &ext](const std::string& file) -> int64_t {
-      auto digits = [](std::string_view d) -> int64_t {
-        if (d.empty() || d.size() > 9) return 0;
-        int64_t n = 0;
-        for (const char c : d) {
-          if (c < '0' || c > '9') return 0;
-          n = n * 10 + (c - '0');
-        }
-        return n;
-      };
-      if (file.size() > name.size() + 1 && file.compare(0, name.size(), name) == 0 && file[name.size()] == '.')
-        return digits(std::string_view(file).substr(name.size() + 1));
-      if (!ext.empty() && file.size() > stem.size() + ext.size() + 1 && file.compare(0, stem.size(), stem) == 0 &&
-          file[stem.size()] == '.' && file.compare(file.size() - ext.size(), ext.size(), ext) == 0)
-        return digits(std::string_view(file).substr(stem.size() + 1, file.size() - stem.size() - 1 - ext.size()));
-      return 0;
-    };
+    const bool have_path = stat(path_.c_str(), &at_path) == 0;
+    const std::string name = std::filesystem::path(path_).filename().string();
     std::vector<std::tuple<int64_t, int64_t, std::string>> later;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(abs.parent_path(), ec)) {
-      const std::string file = entry.path().filename().string();
-      if (!IsRotatedName(name, file)) continue;
-      struct stat st;  // stat, not open: a FIFO must not block us
-      if (stat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || mtime(st) < mtime(done)) continue;
-      if (have_path && st.st_ino == at_path.st_ino) continue;
+    for (const auto& [file, st] : RotatedGenerations()) {
+      if (MtimeNs(st) < MtimeNs(done) || (have_path && st.st_ino == at_path.st_ino)) continue;
       if (st.st_ino == done.st_ino) continue;  // the file just finished (held open: its inode is its own)
-      later.emplace_back(mtime(st), -number(file), entry.path().string());
+      // At a tie, the larger generation number is the older file.
+      later.emplace_back(MtimeNs(st), -static_cast<int64_t>(RotationNumber(name, file.filename().string())),
+                         file.string());
     }
     std::sort(later.begin(), later.end());
     for (const auto& [when, rank, file] : later) {
@@ -474,41 +450,44 @@ class FollowSource : public Source {
     return Step::kRotated;
   }
 
+  // The regular files beside PATH named as its rotated generations
+  // (rotated_name.h), with their stat (stat, not open: a FIFO must not
+  // block us).
+  std::vector<std::pair<std::filesystem::path, struct stat>> RotatedGenerations() const {
+    const std::filesystem::path abs = std::filesystem::absolute(path_);
+    const std::string name = abs.filename().string();
+    std::vector<std::pair<std::filesystem::path, struct stat>> out;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(abs.parent_path(), ec)) {
+      if (!IsRotatedName(name, entry.path().filename().string())) continue;
+      struct stat st;
+      if (stat(entry.path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) out.emplace_back(entry.path(), st);
+    }
+    return out;
+  }
+
   // Truncated (copytruncate: a copy first, then the truncation): the lines
   // not read yet may be in the copy, a rotated generation of PATH that holds
   // the bytes read so far (the same first bytes and the same bytes before
   // file_offset_). The newest such copy becomes pending; false if none.
   bool FindCopy() {
     if (file_offset_ == 0) return false;
-    const std::filesystem::path abs = std::filesystem::absolute(path_);
-    const std::string name = abs.filename().string();
-    auto same = [](int fd, const std::string& want, uint64_t at) {
-      std::string got(want.size(), '\0');
-      return pread(fd, got.data(), got.size(), static_cast<off_t>(at)) == static_cast<ssize_t>(got.size()) &&
-             got == want;
-    };
     int best = -1;
     struct stat best_st {};
     std::string best_name;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(abs.parent_path(), ec)) {
-      if (!IsRotatedName(name, entry.path().filename().string())) continue;
-      struct stat st;  // stat, not open: a FIFO must not block us
-      if (stat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_ino) == ino_ ||
-          static_cast<uint64_t>(st.st_size) < file_offset_)
-        continue;
-      const int fd = open(entry.path().c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    for (auto [file, st] : RotatedGenerations()) {
+      if (static_cast<uint64_t>(st.st_ino) == ino_ || static_cast<uint64_t>(st.st_size) < file_offset_) continue;
+      const int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
       if (fd < 0) continue;
-      if (fstat(fd, &st) != 0 || !same(fd, head_, 0) || !same(fd, tail_, file_offset_ - tail_.size()) ||
-          (best >= 0 && (st.st_mtim.tv_sec < best_st.st_mtim.tv_sec ||
-                         (st.st_mtim.tv_sec == best_st.st_mtim.tv_sec && st.st_mtim.tv_nsec <= best_st.st_mtim.tv_nsec)))) {
+      if (fstat(fd, &st) != 0 || !HoldsAt(fd, head_, 0) || !HoldsAt(fd, tail_, file_offset_ - tail_.size()) ||
+          (best >= 0 && MtimeNs(st) <= MtimeNs(best_st))) {
         close(fd);
         continue;
       }
       if (best >= 0) close(best);
       best = fd;
       best_st = st;
-      best_name = entry.path().string();
+      best_name = file.string();
     }
     if (best < 0) return false;
     LogInfo("follow", path_ + ": truncated after a copy to " + best_name + ": reading the copy from byte " +
@@ -524,16 +503,11 @@ class FollowSource : public Source {
   // the end of what was read (a freed inode number is given to the next new
   // file at once, and a feed's records can start alike).
   bool WasRead(int fd, const struct stat& st) const {
-    auto same = [fd](const std::string& want, uint64_t at) {
-      std::string now(want.size(), '\0');
-      return pread(fd, now.data(), now.size(), static_cast<off_t>(at)) == static_cast<ssize_t>(now.size()) &&
-             now == want;
-    };
     for (const ReadGeneration& g : read_) {
       // An empty file read tells nothing of a file with its inode now.
       if (g.size == 0 || g.ino != static_cast<uint64_t>(st.st_ino) || static_cast<uint64_t>(st.st_size) < g.size)
         continue;
-      if (same(g.head, 0) && same(g.tail, g.size - g.tail.size())) return true;
+      if (HoldsAt(fd, g.head, 0) && HoldsAt(fd, g.tail, g.size - g.tail.size())) return true;
     }
     return false;
   }

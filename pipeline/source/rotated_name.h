@@ -13,6 +13,7 @@
 // Threads: a plain function. Errors: none.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 namespace newsflow::pipeline {
@@ -23,5 +24,9 @@ namespace newsflow::pipeline {
 // with a digit; or `name`'s stem, then '.' and a number or a separator and a
 // date (8 digits or more), then `name`'s extension.
 bool IsRotatedName(std::string_view name, std::string_view candidate);
+
+// The N of a numbered generation, `name`.N or STEM.N.EXT (logrotate's
+// larger N is the older file); 0 for any other name.
+uint64_t RotationNumber(std::string_view name, std::string_view candidate);
 
 }  // namespace newsflow::pipeline

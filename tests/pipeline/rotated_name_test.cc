@@ -27,5 +27,15 @@ TEST(RotatedName, OtherFilesThatStartWithItsNameAreNot) {
   EXPECT_FALSE(IsRotatedName(".hidden", "-1.hidden"));
 }
 
+TEST(RotatedName, TheNumberOfANumberedGeneration) {
+  EXPECT_EQ(RotationNumber("feed.jsonl", "feed.jsonl.2"), 2u);
+  EXPECT_EQ(RotationNumber("feed.jsonl", "feed.jsonl.12"), 12u);
+  EXPECT_EQ(RotationNumber("feed.jsonl", "feed.3.jsonl"), 3u);
+  EXPECT_EQ(RotationNumber("feed", "feed.4"), 4u);
+  for (const char* other : {"feed.jsonl-20261201", "feed-20261201.jsonl", "feed.jsonl.1.gz", "feed.jsonl.",
+                            "feed.jsonl.1234567890", "feed.jsonl"})
+    EXPECT_EQ(RotationNumber("feed.jsonl", other), 0u) << other;
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
