@@ -26,13 +26,6 @@
 namespace newsflow::pipeline {
 namespace {
 
-// 503 with Retry-After: the request may succeed in a moment.
-HttpResponse Busy(const std::string& message) {
-  HttpResponse res = HttpResponse::Error(503, message);
-  res.headers.emplace_back("Retry-After", "1");
-  return res;
-}
-
 constexpr size_t kDefaultLimit = 50;
 constexpr size_t kMaxLimit = 1000;
 
@@ -428,7 +421,7 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   if (r.method == "DELETE") {
     const Status s = o_.subscriptions->Delete(name);
     if (s.IsNotFound()) return HttpResponse::Error(404, s.message());
-    if (s.code() == Status::Code::kUnavailable) return Busy(s.message());
+    if (s.code() == Status::Code::kUnavailable) return HttpResponse::Busy(s.message(), 1);
     if (!s.ok()) return HttpResponse::Error(500, s.message());
     return HttpResponse::Json(200, "{\"deleted\":true}");
   }
@@ -436,7 +429,7 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   std::vector<std::string> warnings;
   const Status s = o_.subscriptions->Put(name, r.body, &created, &warnings);
   if (s.IsInvalidArgument()) return HttpResponse::Error(400, s.message());
-  if (s.code() == Status::Code::kUnavailable) return Busy(s.message());
+  if (s.code() == Status::Code::kUnavailable) return HttpResponse::Busy(s.message(), 1);
   if (!s.ok()) return HttpResponse::Error(500, s.message());
   std::vector<Subscription> subs;
   (void)o_.subscriptions->List(&subs);

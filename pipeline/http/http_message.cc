@@ -12,6 +12,12 @@ HttpResponse HttpResponse::Error(int status, std::string_view message) {
   return Json(status, std::move(body));
 }
 
+HttpResponse HttpResponse::Busy(std::string_view message, int retry_after_s) {
+  HttpResponse r = Error(503, message);
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+  return r;
+}
+
 namespace {
 
 int HexValue(char c) {

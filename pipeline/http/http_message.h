@@ -49,6 +49,8 @@ struct HttpResponse {
   }
   // {"error": message} with `status`.
   static HttpResponse Error(int status, std::string_view message);
+  // 503 {"error": message} with Retry-After: `retry_after_s`.
+  static HttpResponse Busy(std::string_view message, int retry_after_s);
 };
 
 // Splits "a=1&b=%E5%8D%8A" into decoded pairs ('+' is a space). Malformed

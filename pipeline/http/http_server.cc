@@ -15,7 +15,6 @@
 #include <sys/types.h>
 
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -71,9 +70,6 @@ struct HttpServer::Impl {
   const DeskApi* api;
   AlertFeed* feed;
   Metrics* metrics;
-  // Stream slots taken (SSE sessions, counted down when one is destroyed):
-  // declared before the context, whose destruction destroys the sessions.
-  std::atomic<size_t> streams{0};
   net::io_context ioc;
   std::unique_ptr<WorkQueue> workers;
   tcp::acceptor acceptor{ioc};
@@ -93,7 +89,6 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
   ~Session() {
     if (!holds_stream_slot_) return;
-    server_->streams.fetch_sub(1);
     server_->metrics->sse_streams.fetch_sub(1, std::memory_order_relaxed);
   }
 
@@ -158,10 +153,10 @@ class Session : public std::enable_shared_from_this<Session> {
       });
     };
     if (!server_->workers->TryPost(std::move(job))) {
-      HttpResponse res = HttpResponse::Error(
-          503, fmt::format("busy: {} requests are waiting already; retry shortly", server_->workers->capacity()));
-      res.headers.emplace_back("Retry-After", "1");
-      return Write(std::move(res), false, head);
+      return Write(HttpResponse::Busy(fmt::format("busy: {} requests are waiting already; retry shortly",
+                                                  server_->workers->capacity()),
+                                      1),
+                   false, head);
     }
   }
 
@@ -224,12 +219,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // A slot, until the session is destroyed; none left: 503, before any read of the store.
     holds_stream_slot_ = true;
-    server_->metrics->sse_streams.fetch_add(1, std::memory_order_relaxed);
-    if (const size_t max = server_->options.max_streams; server_->streams.fetch_add(1) >= max) {
-      HttpResponse res = HttpResponse::Error(503, fmt::format("{} alert streams are open already; retry later", max));
-      res.headers.emplace_back("Retry-After", "5");
-      return Write(std::move(res), false, head_only);
-    }
+    // (The gauge is the count of slots: newsflow_sse_streams.)
+    if (const size_t max = server_->options.max_streams;
+        static_cast<size_t>(server_->metrics->sse_streams.fetch_add(1, std::memory_order_relaxed)) >= max)
+      return Write(HttpResponse::Busy(fmt::format("{} alert streams are open already; retry later", max), 5), false,
+                   head_only);
     const std::vector<std::string> subscriptions = r.All("subscription");
     if (Status s = server_->api->CheckSubscriptionNames(
             subscriptions, [feed = server_->feed] { return feed->RecentSubscriptions(); });
@@ -422,8 +416,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<net::steady_timer> write_deadline_;  // of the write in flight (writes_)
   uint64_t writes_ = 0;
   int64_t unsent_at_arm_ = -1;  // Unsent() when the write deadline was armed
-  bool holds_stream_slot_ = false;
-  bool half_closed_ = false;  // the client shut down its sending side  // counted in server_->streams until destroyed
+  bool holds_stream_slot_ = false;  // counted in metrics->sse_streams until destroyed
+  bool half_closed_ = false;        // the client shut down its sending side
 };
 
 }  // namespace

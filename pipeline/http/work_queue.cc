@@ -50,8 +50,7 @@ void WorkQueue::Work() {
       jobs_.pop_front();
     }
     if (job.abandoned && std::chrono::steady_clock::now() - job.posted >= kAbandonCheckAfter && job.abandoned()) {
-      abandoned_.fetch_add(1, std::memory_order_relaxed);
-      continue;  // destroyed here, unrun
+      continue;  // destroyed here, unrun (`abandoned` counts it)
     }
     job.run();
   }

@@ -21,7 +21,6 @@
 // TryPost() returns false).
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -55,8 +54,6 @@ class WorkQueue {
   // Drops the waiting jobs, waits for the running ones; later posts are refused.
   void Stop();
 
-  // Jobs dropped because they were abandoned, since the start.
-  uint64_t abandoned() const { return abandoned_.load(std::memory_order_relaxed); }
   size_t capacity() const { return capacity_; }
 
  private:
@@ -68,7 +65,6 @@ class WorkQueue {
   std::condition_variable cv_;
   std::deque<Job> jobs_;  // guarded by mu_
   bool stopping_ = false;  // guarded by mu_
-  std::atomic<uint64_t> abandoned_{0};
   std::vector<std::thread> threads_;
 };
 
