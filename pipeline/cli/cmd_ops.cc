@@ -183,16 +183,10 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
     const auto timeout_ms = static_cast<int64_t>(a->timeout_s * 1000);
     // A standalone retag or prune (or a serve that prunes) holding the
     // store takes no requests: wait for it to end, up to --timeout.
-    auto tell = [&a](const pipeline::StoreHolder& h) {
-      std::fprintf(stderr,
-                   "newsflow backup: the store at %s is held by another command (%s), not a run; waiting up to "
-                   "%g s (--timeout) for it to end\n",
-                   a->db.c_str(), pipeline::DescribeWriter(h.pid).c_str(), a->timeout_s);
-    };
     storage::BackupResult r;
     std::string via;
     pipeline::StoreHolder holder;
-    Status s = pipeline::AwaitStoreFreeOrServed(a->db, timeout_ms, tell, &holder);
+    Status s = pipeline::AwaitStoreFreeOrServed(a->db, timeout_ms, "backup", &holder);
     if (s.ok() && holder.kind == pipeline::StoreHolder::kServingWriter) {
       via = "writer";
       s = pipeline::RequestBackup(a->db, a->to, timeout_ms, &r);

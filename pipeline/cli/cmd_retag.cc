@@ -59,15 +59,7 @@ int RunRetag(const RetagArgs& a) {
   // requests: wait for it to end, up to --timeout, then open the store.
   // (Before the handlers: SIGINT ends the wait as it ends any command.)
   pipeline::StoreHolder holder;
-  if (Status s = pipeline::AwaitStoreFreeOrServed(
-          a.db, static_cast<int64_t>(a.timeout_s * 1000),
-          [&a](const pipeline::StoreHolder& h) {
-            std::fprintf(stderr,
-                         "newsflow retag: the store at %s is held by another command (%s), not a run; waiting up "
-                         "to %g s (--timeout) for it to end\n",
-                         a.db.c_str(), pipeline::DescribeWriter(h.pid).c_str(), a.timeout_s);
-          },
-          &holder);
+  if (Status s = pipeline::AwaitStoreFreeOrServed(a.db, static_cast<int64_t>(a.timeout_s * 1000), "retag", &holder);
       !s.ok()) {
     std::fprintf(stderr, "newsflow retag: %s\n", s.message().c_str());
     return 1;

@@ -128,8 +128,8 @@ StoreHolder WhoHoldsStore(const std::string& db_dir) {
   return h;
 }
 
-Status AwaitStoreFreeOrServed(const std::string& db_dir, int64_t timeout_ms,
-                              const std::function<void(const StoreHolder&)>& on_wait, StoreHolder* out) {
+Status AwaitStoreFreeOrServed(const std::string& db_dir, int64_t timeout_ms, std::string_view command,
+                              StoreHolder* out) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   bool told = false;
   for (;;) {
@@ -140,7 +140,11 @@ Status AwaitStoreFreeOrServed(const std::string& db_dir, int64_t timeout_ms,
           "the store at {} is held by another command ({}), not by a run that takes requests; try again when it "
           "ends",
           db_dir, DescribeWriter(out->pid)));
-    if (!told && on_wait) on_wait(*out);
+    if (!told)
+      fmt::print(stderr,
+                 "newsflow {}: the store at {} is held by another command ({}), not a run; waiting up to {:g} s "
+                 "(--timeout) for it to end\n",
+                 command, db_dir, DescribeWriter(out->pid), static_cast<double>(timeout_ms) / 1000);
     told = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -40,9 +40,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "newsflow/base/status.h"
@@ -72,12 +72,12 @@ struct StoreHolder {
 StoreHolder WhoHoldsStore(const std::string& db_dir);
 
 // Waits up to timeout_ms while another command (kOther) holds `db_dir`,
-// calling `on_wait` (may be empty) once when it starts waiting, and returns
-// the holder then: kNone (the caller opens the store itself) or
-// kServingWriter (the caller sends a request). Unavailable, naming the
-// holder, when it still holds the store at the end.
-Status AwaitStoreFreeOrServed(const std::string& db_dir, int64_t timeout_ms,
-                              const std::function<void(const StoreHolder&)>& on_wait, StoreHolder* out);
+// telling stderr once, as "newsflow COMMAND: ...", whom it waits for and how
+// long, and returns the holder then: kNone (the caller opens the store
+// itself) or kServingWriter (the caller sends a request). Unavailable,
+// naming the holder, when it still holds the store at the end.
+Status AwaitStoreFreeOrServed(const std::string& db_dir, int64_t timeout_ms, std::string_view command,
+                              StoreHolder* out);
 
 // Results older than this in writer-requests/ were never collected.
 inline constexpr std::chrono::minutes kStaleResultAge{10};
