@@ -2,6 +2,7 @@
 #include "backup_engine.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -84,6 +85,22 @@ std::vector<rocksdb::BackupInfo> SortedInfos(const Engine& engine) {
   engine.GetBackupInfo(&infos, /*include_file_details=*/true);
   std::sort(infos.begin(), infos.end(), [](const auto& a, const auto& b) { return a.backup_id < b.backup_id; });
   return infos;
+}
+
+// A shared file of `info` whose size differs from the one its name records
+// (EngineOptions names them "<number>_<session>_<size>.sst":
+// kFlagIncludeFileSize), described; empty if none.
+std::string WrongSizeFile(const rocksdb::BackupInfo& info) {
+  for (const auto& f : info.file_details) {
+    const std::string& name = f.relative_filename;
+    const size_t dot = name.rfind('.'), bar = name.rfind('_', dot);
+    if (name.rfind("shared_checksum/", 0) != 0 || dot == std::string::npos || bar == std::string::npos) continue;
+    uint64_t named = 0;
+    const auto [end, ec] = std::from_chars(name.data() + bar + 1, name.data() + dot, named);
+    if (ec != std::errc() || end != name.data() + dot || named == f.size) continue;
+    return fmt::format("its file {} is {} bytes, {} when it was backed up", name, f.size, named);
+  }
+  return {};
 }
 
 }  // namespace
@@ -218,7 +235,13 @@ Status ListLocked(const std::string& backup_dir, std::vector<BackupResult>* out)
       rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
   if (!s.ok()) return BackupError(fmt::format("cannot open backup directory {}", backup_dir), s);
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
-  *out = Describe(SortedInfos(*engine));
+  const std::vector<rocksdb::BackupInfo> infos = SortedInfos(*engine);
+  *out = Describe(infos);
+  // Nor does the open check the size of the files a backup shares with
+  // others (its description records none): a file cut short since (a full
+  // disk, a copy that stopped) would be listed whole. Their names say it.
+  for (size_t i = 0; i < infos.size(); ++i)
+    if (!WrongSizeFile(infos[i]).empty()) (*out)[i].damaged = true;
   // GetBackupInfo leaves out the backups RocksDB found damaged when it
   // opened the directory (a file missing or of the wrong size, an
   // unreadable description): they are listed too, marked, so that neither
@@ -243,8 +266,10 @@ std::string DamageReason(const std::string& backup_dir, uint32_t id) {
     return "unreadable";
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   rocksdb::BackupInfo info;
-  const rocksdb::Status s = engine->GetBackupInfo(id, &info);
-  return s.ok() ? "no reason given" : s.ToString();
+  if (const rocksdb::Status s = engine->GetBackupInfo(id, &info, /*include_file_details=*/true); !s.ok())
+    return s.ToString();
+  const std::string wrong = WrongSizeFile(info);
+  return wrong.empty() ? "no reason given" : wrong;
 }
 
 // The newest backup of `all` before `id` that is not known damaged (0: none).
