@@ -168,20 +168,23 @@ struct Decoder::Impl {
         *err = TaggedRefused();
         return nullptr;
     }
-    // Keys that only one feed uses.
-    bool show_time = false, digest = false, content = false, ctime = false;
+    // Keys that only one feed uses; more than one each, so that an item
+    // missing an optional field (a ths flash without `digest`, a cls one
+    // without `content`) is still told, as its --format would read it.
+    bool show_time = false, ths_key = false, cls_key = false, ctime = false;
     for (dom::key_value_pair field : obj) {
       const std::string_view k = field.key;
       show_time |= k == "showTime";
-      digest |= k == "digest";
-      content |= k == "content";
+      ths_key |= k == "digest" || k == "tagInfo" || k == "rtime";
+      cls_key |= k == "content" || k == "brief" || k == "shareurl";
       ctime |= k == "ctime";
     }
     if (show_time) return eastmoney.get();
-    if (digest) return ths.get();
-    if (content && ctime) return cls.get();
+    if (ths_key) return ths.get();
+    if (cls_key && ctime) return cls.get();
     *err = Status::InvalidArgument(
-        "format auto: cannot tell the feed (no top-level showTime, digest or ctime+content key); pass --format");
+        "format auto: cannot tell the feed (no top-level showTime, digest/tagInfo/rtime, or ctime with "
+        "content/brief/shareurl key); pass --format");
     return nullptr;
   }
 
@@ -234,10 +237,14 @@ struct Decoder::Impl {
   static Status TakeTime(const PreparedMap& pm, dom::element v, Document* d) {
     const TimeFormat f = pm.map.time_format;
     const dom::element_type t = v.type();
+    // null is no time: an error where the map requires one (the item would
+    // be stored at 1970-01-01, out of every time window, and pruned first),
+    // else the document has none, as when the key is absent.
+    if (t == dom::element_type::NULL_VALUE)
+      return pm.required[kTime] ? FieldError("time", "null (the feed's map requires a time)") : Status::OK();
     if (f == TimeFormat::kDateTime) {
       std::string s;
       NEWSFLOW_RETURN_IF_ERROR(TakeString("time", v, &s));
-      if (t == dom::element_type::NULL_VALUE) return Status::OK();
       if (!ParseDateTime(s, pm.map.tz_offset_minutes, &d->time_ms))
         return FieldError("time", "expected \"YYYY-MM-DD HH:MM:SS\", got \"" + s.substr(0, 40) + "\"");
       return CheckTimeRange(d->time_ms);
@@ -366,8 +373,14 @@ struct Decoder::Impl {
     for (int i = 0; i < kNumSlots; ++i) {
       if (pm.deep[i].empty()) continue;
       dom::element v;
+      // A path that leads nowhere (a missing key, an index past the end, or
+      // a null, a scalar or an array on the way: `"links": null` for
+      // /links/share) is an absent field; the map's pointers were checked
+      // when it was loaded, so simdjson's "invalid pointer" here means that.
       const auto e = root.at_pointer(pm.deep[i]).get(v);
-      if (e == simdjson::NO_SUCH_FIELD || e == simdjson::INDEX_OUT_OF_BOUNDS) continue;
+      if (e == simdjson::NO_SUCH_FIELD || e == simdjson::INDEX_OUT_OF_BOUNDS || e == simdjson::INCORRECT_TYPE ||
+          e == simdjson::INVALID_JSON_POINTER)
+        continue;
       if (e) return JsonError(e);
       seen[i] = true;
       NEWSFLOW_RETURN_IF_ERROR(Take(pm, i, v, d));
@@ -461,8 +474,10 @@ struct Decoder::Impl {
       NEWSFLOW_RETURN_IF_ERROR(Take(*pm, slot, field.value, d));
     }
     NEWSFLOW_RETURN_IF_ERROR(TakeDeepPaths(*pm, root, d));
+    // A required body is there when its fallback is (cls: `brief` for a
+    // missing `content`), as it is for a null or empty one.
     for (int i = 0; i < kNumSlots; ++i)
-      if (pm->required[i] && !seen[i])
+      if (pm->required[i] && !seen[i] && !(i == kBody && seen[kBodyFallback]))
         return Status::InvalidArgument(std::string("missing required field `") + kSlotNames[i] + "`");
     if (d->body.empty() && !body_fallback.empty()) d->body = std::move(body_fallback);
     if (d->title.empty() && pm->map.title_from_body_brackets) d->title.assign(BracketHeadline(d->body));

@@ -210,6 +210,9 @@ TEST(Decoder, BadInputGetsAReason) {
       {"eastmoney", R"({"code":"1","showTime":"yesterday","summary":"x"})", "field `time`"},
       {"eastmoney", R"({"code":"1","showTime":"2026-02-30 10:00:00","summary":"x"})", "field `time`"},  // no such day
       {"eastmoney", R"({"code":"1","showTime":"2026-06-31 10:00:00","summary":"x"})", "field `time`"},
+      // null is no time, and eastmoney requires one (it was stored at 1970-01-01).
+      {"eastmoney", R"({"code":"1","showTime":null,"summary":"x"})", "field `time`"},
+      {"cls", R"({"id":1,"ctime":null,"content":"x"})", "field `time`"},
       {"cls", "\xEF\xBB\xBF", "empty line"},  // a byte order mark alone
       {"cls", "\xEF\xBB\xBF\xEF\xBB\xBF{}", "line starts with byte 0xEF"},  // only one is a mark
       {"cls", R"({"id":1,"ctime":1778688503,"content":"x")", "json"},
@@ -254,6 +257,13 @@ TEST(Decoder, AutoTellsTheFeedByTopLevelKeys) {
   EXPECT_EQ(d.key, "cls:6");
   ASSERT_TRUE(dec.Decode(R"({"id":8,"ctime":1778688503,"digest":"y","title":"t"})", &d).ok());
   EXPECT_EQ(d.source, "ths");
+  // Items missing an optional field are told as their --format reads them:
+  // a ths flash without `digest`, a cls one without `content`.
+  ASSERT_TRUE(dec.Decode(R"({"id":10,"ctime":"1778688503","short":"s","title":"t","tagInfo":[],"rtime":"1"})", &d).ok());
+  EXPECT_EQ(d.source, "ths");
+  ASSERT_TRUE(dec.Decode(R"({"id":11,"ctime":1778688503,"brief":"b","shareurl":"u"})", &d).ok());
+  EXPECT_EQ(d.source, "cls");
+  EXPECT_EQ(d.body, "b");
   auto r = dec.Decode(R"({"note":{"content":"x","ctime":1778688503},"id":9})", &d);
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.message().find("cannot tell the feed"), std::string::npos) << r.message();
@@ -289,6 +299,50 @@ TEST(Decoder, FieldMapFileDescribesAnyFeed) {
   EXPECT_EQ(d.title, "标题");
   EXPECT_EQ(d.time_ms, 1609459200000);  // 2021-01-01T00:00:00Z
   EXPECT_FALSE(dec.Decode(R"({"id":"bbt:2","title":"t"})", &d).ok());  // body required
+}
+
+// A nested path that leads nowhere is an absent field, whatever is on the
+// way (no key, null, a string, an array): the item is stored without it, or
+// is missing a required field, never "an invalid JSON pointer".
+TEST(Decoder, FieldMapPathsThroughNullOrScalarsAreAbsentFields) {
+  testing::TempDir tmp;
+  { std::ofstream(tmp.path("m.yaml")) << "source: wire\nid: /meta/id\ntitle: /title\nbody: /content\nurl: /links/share\n"; }
+  FormatSpec spec;
+  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  Decoder dec(spec);
+  Document d;
+  for (const char* links : {R"("links":{"other":1})", R"("links":null)", R"("links":"")", R"("links":[])",
+                            R"("links":7)", R"("unrelated":1)"}) {
+    const std::string line = std::string(R"({"meta":{"id":"a"},"title":"t","content":"c",)") + links + "}";
+    auto r = dec.Decode(line, &d);
+    ASSERT_TRUE(r.ok()) << line << ": " << r.message();
+    EXPECT_EQ(d.key, "wire:a");
+    EXPECT_EQ(d.url, "");
+  }
+  ASSERT_TRUE(dec.Decode(R"({"meta":{"id":"a"},"content":"c","links":{"share":"http://x"}})", &d).ok());
+  EXPECT_EQ(d.url, "http://x");
+  for (const char* meta : {R"("meta":null)", R"("meta":"")", R"("meta":[1])"}) {
+    const std::string line = std::string(R"({"content":"c",)") + meta + "}";
+    auto r = dec.Decode(line, &d);
+    EXPECT_FALSE(r.ok()) << line;
+    EXPECT_NE(r.message().find("missing required field `id`"), std::string::npos) << line << ": " << r.message();
+  }
+}
+
+// A required body is there when the map's fallback is: cls `brief` stands
+// for a missing `content` as it does for a null or empty one.
+TEST(Decoder, ARequiredBodyIsMetByItsFallback) {
+  Decoder dec(Spec("cls"));
+  Document d;
+  for (const char* content : {"", R"("content":null,)", R"("content":"",)"}) {
+    const std::string line = std::string(R"({"id":1,"ctime":1778688503,)") + content + R"("brief":"简讯"})";
+    auto r = dec.Decode(line, &d);
+    ASSERT_TRUE(r.ok()) << line << ": " << r.message();
+    EXPECT_EQ(d.body, "简讯");
+  }
+  auto r = dec.Decode(R"({"id":1,"ctime":1778688503,"title":"t"})", &d);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.message().find("missing required field `body`"), std::string::npos) << r.message();
 }
 
 // tz_offset is exactly [+-]H[H]:MM (0-14 h, 00-59 min), Z or UTC: an
