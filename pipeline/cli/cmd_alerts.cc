@@ -130,7 +130,7 @@ void RegisterAlerts(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("alerts", "Print the alert log of a store (--follow: as alerts are stored)");
   auto a = std::make_shared<AlertsArgs>();
   cmd->add_option("--db", a->db, "RocksDB directory")->required();
-  cmd->add_option("--subscription", a->subscriptions, "only this subscription's alerts (repeatable)");
+  cmd->add_option("--subscription", a->subscriptions, "only this subscription's alerts (repeatable)")->check(NonEmpty());
   cmd->add_option("--after", a->after, "only alerts after this seq (the log's position)")->check(UnsignedNumber());
   cmd->add_option("--limit", a->limit, "stop after this many alerts (0 = no limit)")->check(UnsignedNumber());
   cmd->add_flag("--follow,-f", a->follow, "keep printing alerts as a run stores them, until SIGINT/SIGTERM");

@@ -76,14 +76,18 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--any", a->any, "tag id; the document carries at least one of the --any tags (repeat: OR)");
   cmd->add_option("--not", a->nots, "tag id the document must not carry (repeatable)");
   cmd->add_option("--source", a->sources, "feed name: cls, eastmoney, ths, or a map's source (repeat: any of them)");
-  cmd->add_option("--text", a->text, "substring of the title or the body (exact bytes, as the feed sent them)");
+  cmd->add_option("--text", a->text, "substring of the title or the body (exact bytes, as the feed sent them)")
+      ->check(NonEmpty());
   cmd->add_option("--stock", a->stock,
                   "stock code, canonical (SZ002670, SH600812, BJ920181, HK00700, US.CVX) or as a feed sends it "
-                  "(sz002670, 1.600812, 920181.BJ, 116.00700, 105.CVX, CVX, 600812)");
+                  "(sz002670, 1.600812, 920181.BJ, 116.00700, 105.CVX, CVX, 600812)")
+      ->check(NonEmpty());
   cmd->add_option("--since", a->since,
                   "from: YYYY-MM-DD[ HH:MM[:SS]] in the display zone, ...Z for UTC, unix ms, today, yesterday, "
-                  "now, or an age: 30m, 2h, 3d, 1w");
-  cmd->add_option("--until", a->until, "to, inclusive (a date or today/yesterday: through its end); as --since");
+                  "now, or an age: 30m, 2h, 3d, 1w")
+      ->check(NonEmpty());
+  cmd->add_option("--until", a->until, "to, inclusive (a date or today/yesterday: through its end); as --since")
+      ->check(NonEmpty());
   cmd->add_option("--tz", a->tz,
                   "IANA zone for the times shown and for --since/--until (default: $NEWSFLOW_TZ, else Asia/Shanghai)");
   cmd->add_option("--limit", a->limit, "at most N documents (0 = all); stderr says how many matched when cut")

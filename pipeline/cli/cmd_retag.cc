@@ -105,8 +105,8 @@ void RegisterRetag(CLI::App& app, int* exit_code) {
   cmd->add_option("--db", a->db, "RocksDB directory (a running `newsflow run` may hold it)")->required();
   cmd->add_option("--rules", a->rules, "rule directory to tag with")->default_str("rules/sets");
   cmd->add_option("--rules-cache", a->rules_cache, "compiled-rules cache directory (\"\" = none; see run --help)");
-  cmd->add_option("--since", a->since, "only documents from this time (as query --since)");
-  cmd->add_option("--until", a->until, "only documents to this time (as query --until)");
+  cmd->add_option("--since", a->since, "only documents from this time (as query --since)")->check(NonEmpty());
+  cmd->add_option("--until", a->until, "only documents to this time (as query --until)")->check(NonEmpty());
   cmd->add_option("--tz", a->tz, "zone of --since/--until (default $NEWSFLOW_TZ, else Asia/Shanghai)");
   cmd->add_option("--batch", a->batch, "documents per atomic write (and per resume step)")
       ->default_str("512")

@@ -46,6 +46,13 @@ inline CLI::Validator UnsignedNumber() {
       "UINT");
 }
 
+// For filters and time bounds: a value given empty ("--since ''", a
+// script's unset variable) is a mistake, not "no filter": it would widen a
+// query, a re-tag or an alert listing to everything. Fails the parse: exit 2.
+inline CLI::Validator NonEmpty() {
+  return CLI::Validator([](std::string& s) -> std::string { return s.empty() ? "an empty value" : ""; }, "TEXT");
+}
+
 // --log-format, --log-level (global: before or after the subcommand). Call
 // before the Register* of the subcommands.
 void RegisterLogOptions(CLI::App& app);

@@ -29,6 +29,16 @@ TEST(CliUsage, BadValuesExitTwo) {
       query + "--since tomorrow",
       query + "--since 2026-02-30",  // a day the month does not have
       query + "--until 2026-06-31",
+      // A filter given empty (a script's unset variable) would widen the
+      // command to everything: a re-tag of the whole store, every alert.
+      query + "--stock ''",
+      query + "--text ''",
+      query + "--since ''",
+      query + "--until ''",
+      Newsflow() + " stats --db " + db + " --since ''",
+      Newsflow() + " retag --db " + db + " --since ''",
+      Newsflow() + " retag --db " + db + " --until ''",
+      Newsflow() + " alerts --db " + db + " --subscription ''",
       run + "--story-window nan",
       run + "--story-threshold nan",
       run + "--story-root-threshold nan",
