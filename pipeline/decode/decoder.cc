@@ -460,12 +460,22 @@ struct Decoder::Impl {
     std::fill(std::begin(seen), std::end(seen), false);
     labels_seen = 0;
     for (dom::key_value_pair field : obj) {
-      int slot = -1;
-      for (int i = 0; i < kNumSlots; ++i)
-        if (!seen[i] && !pm->top[i].empty() && pm->top[i] == field.key) {
+      int slot = -1, repeated = -1;
+      for (int i = 0; i < kNumSlots; ++i) {
+        if (pm->top[i].empty() || pm->top[i] != field.key) continue;
+        if (!seen[i]) {
           slot = i;
           break;
         }
+        repeated = i;
+      }
+      // A key the map reads, twice: which one is the item's? simdjson's
+      // first, Python's and jq's last: the store and the tools downstream
+      // would disagree (on the key itself, for `id`). RFC 8259 leaves it
+      // open; the line is a dead letter.
+      if (slot < 0 && repeated >= 0)
+        return Status::InvalidArgument(fmt::format("key `{}` ({}) appears twice in the object",
+                                                   std::string_view(field.key), kSlotNames[repeated]));
       if (slot < 0) {
         if (const LabelSource* src = TopLabelSource(*pm, field.key)) TakeLabels(*src, field.value, d);
         continue;

@@ -224,6 +224,10 @@ TEST(Decoder, BadInputGetsAReason) {
       {"cls", R"({"id":1,"ctime":1778688503,"content":"x"} {"id":2})", "json: "},  // a second value
       {"cls", R"({"id":1,"ctime":1778688503,"content":"x"} xyz)", "json"},
       {"auto", R"({"foo":1})", "cannot tell the feed"},
+      // A mapped key twice: simdjson would take the first, jq and Python the last.
+      {"cls", R"({"id":1,"ctime":1778688503,"content":"x","id":999})", "key `id` (id) appears twice"},
+      {"cls", R"({"id":1,"ctime":1778688503,"content":"x","ctime":"x"})", "key `ctime` (time) appears twice"},
+      {"eastmoney", R"({"code":"1","showTime":"2026-06-01 10:00:00","summary":"x","summary":"y"})", "appears twice"},
       // An id becomes the key, which the alert stream writes as an SSE `id:`
       // line: a line break in it would end the frame and forge the next.
       {"cls", R"({"id":"77\n\nid: ai/ths:FAKE\nevent: alert","ctime":1778688503,"content":"x"})",
