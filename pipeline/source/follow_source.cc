@@ -142,6 +142,15 @@ class FollowSource : public Source {
     const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       const int e = errno;
+      // Not created yet in a directory that is there (a service started
+      // before its feed's writer): wait for it, as tail -F does. A missing
+      // directory is a mistyped path.
+      std::error_code ec;
+      if (e == ENOENT && std::filesystem::is_directory(std::filesystem::absolute(path_).parent_path(), ec)) {
+        LogWarn("follow", path_ + " does not exist yet: waiting for it to appear");
+        name_ = "follow:" + path_;
+        return Status::OK();
+      }
       std::string msg = "cannot open " + path_ + ": " + std::strerror(e);
       return e == ENOENT ? Status::NotFound(std::move(msg)) : Status::IOError(std::move(msg));
     }
@@ -335,6 +344,7 @@ class FollowSource : public Source {
 
   // More bytes into buf_, or what happened instead.
   Step ReadMore() {
+    if (fd_ < 0) return AwaitPath();
     const ssize_t r = read(fd_, buf_.data(), buf_.size());
     if (r > 0 && was_idle_ && !draining_ && ReadBytesChanged()) {
       // New bytes after a quiet spell, but the file no longer starts as it
@@ -445,6 +455,20 @@ class FollowSource : public Source {
       close(fd);
       return Step::kIdle;
     }
+    pending_fd_ = fd;
+    pending_name_.clear();
+    return Step::kRotated;
+  }
+
+  // No file yet (Open found none): PATH once it is there, as the next file.
+  Step AwaitPath() {
+    const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return Step::kIdle;
+    if (fstat(fd, &pending_stat_) != 0 || !S_ISREG(pending_stat_.st_mode)) {
+      close(fd);
+      return Step::kIdle;
+    }
+    LogInfo("follow", path_ + " appeared: reading it");
     pending_fd_ = fd;
     pending_name_.clear();
     return Step::kRotated;
