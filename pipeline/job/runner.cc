@@ -705,7 +705,7 @@ class Job {
       since_checkpoint_ += b.items.size();
       if (since_checkpoint_ >= o_.checkpoint_records) {
         since_checkpoint_ = 0;
-        NEWSFLOW_RETURN_IF_ERROR(store_->Checkpoint());
+        NEWSFLOW_RETURN_IF_ERROR(store_->Checkpoint(/*wait=*/false));
       }
     }
     latency_.Record(b);

@@ -342,7 +342,11 @@ void WriterRequestService::ServeRetag(const fs::path& request) {
     result = "error unreadable re-tag request";
   } else {
     RetagSummary summary;
-    const Status s = Retag(store_, o, &summary);
+    Status s = Retag(store_, o, &summary);
+    // A file run's store has no WAL: what the re-tag rewrote is in memory
+    // until a flush. It is told done only once that is durable (a kill -9
+    // of the run lost most of a re-tag answered "ok").
+    if (Status flushed = store_->Checkpoint(/*wait=*/true); s.ok() && !flushed.ok()) s = flushed;
     if (o.withdrawn()) {  // nobody waits for a result: none is written
       LogInfo("retag", fmt::format("re-tag with {} withdrawn by its requester after {} documents{}",
                                    summary.ruleset_version, summary.resumed_after + summary.scanned,

@@ -966,12 +966,12 @@ Status RocksStore::GetProgress(std::string_view source, std::optional<std::strin
   return Status::OK();
 }
 
-Status RocksStore::Checkpoint() {
+Status RocksStore::Checkpoint(bool wait) {
   std::lock_guard lock(write_mu_);  // sets write_status_, which Backup() reads
   if (!db_) return ClosedError();
   if (read_only_ || !disable_wal_ || !write_status_.ok()) return write_status_;
   rocksdb::FlushOptions fo;
-  fo.wait = false;
+  fo.wait = wait;
   fo.allow_write_stall = true;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs(handles_.begin(), handles_.end());
   if (rocksdb::Status s = db_->Flush(fo, cfs); !s.ok()) {

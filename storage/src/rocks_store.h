@@ -45,7 +45,7 @@ class RocksStore final : public Store {
   Status ListTags(std::vector<std::string>* out) override;
   Status ListSources(std::vector<std::string>* out) override;
   Status Close() override;
-  Status Checkpoint() override;
+  Status Checkpoint(bool wait) override;
   Status GetProgress(std::string_view source, std::optional<std::string>* out) override;
   Status StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) override;
   Status Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAlert>* out) override;

@@ -202,6 +202,44 @@ TEST(Retag, ARunningWriterDoesTheRetagBesideItsIngest) {
   EXPECT_EQ(QueryAll(db), QueryAll(fresh));
 }
 
+// A regular-file run writes without a WAL (a bulk load, replayable): a
+// re-tag it does on its handle is answered only once flushed, so a kill -9
+// of the run right after the answer loses none of it (before: all of it;
+// a second retag changed every document again).
+TEST(Retag, ARetagAnsweredByAFileRunSurvivesAKillOfTheRun) {
+  TempDir tmp;
+  const std::string rules = CopyRules(tmp), in = Fixtures(tmp), db = tmp.path("db"), hold = tmp.path("hold");
+  ASSERT_TRUE(RunInto(in, rules, db));
+  AddExtraRule(rules);
+  std::ofstream(hold) << "";
+  // A run of another file (that one is stored: a run of it would end at
+  // once), held before its first batch (test hook) while the re-tag is
+  // served on its handle.
+  const std::string more = tmp.path("more.jsonl");
+  std::ofstream(more) << ReadLines(in).front() << "\n";
+  const auto started = RunShell("NEWSFLOW_TEST_HOLD_WRITES_FILE=" + hold + " " + Newsflow() +
+                                " run -q --batch 1 --source file:" + more + " --rules " + rules + " --db " + db + " > " +
+                                tmp.path("run.out") + " 2> " + tmp.path("run.err") + " & echo $!");
+  ASSERT_EQ(started.exit_code, 0);
+  const int pid = std::stoi(started.out);
+  // Serving once the run holds its request service's lock (the file stays
+  // from the first run; flock(1) fails while the run holds it).
+  const std::string lock = db + "/writer-requests/serving.lock";
+  for (int i = 0; i < 400 && RunShell("flock -n " + lock + " true").exit_code == 0; ++i) std::this_thread::sleep_for(25ms);
+  const auto r = RunShell(Newsflow() + " retag --timeout 60 --rules " + rules + " --db " + db);
+  ASSERT_EQ(r.exit_code, 0) << r.err << ReadFile(tmp.path("run.err"));
+  const auto summary = JsonObject::LastLine(r.out);
+  EXPECT_EQ(summary.String("done_by"), "writer") << r.out << r.err;
+  EXPECT_EQ(summary.Uint("changed"), 360u);
+  ASSERT_EQ(RunShell("kill -KILL " + std::to_string(pid) + "; while kill -0 " + std::to_string(pid) +
+                     " 2>/dev/null; do sleep 0.05; done").exit_code, 0);
+  const auto again = RunShell(Newsflow() + " retag --timeout 60 --rules " + rules + " --db " + db);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto second = JsonObject::LastLine(again.out);
+  EXPECT_EQ(second.String("done_by"), "retag");
+  EXPECT_EQ(second.Uint("changed"), 0u) << "the re-tag the killed run answered was lost";
+}
+
 // A retag withdrawn by whoever asked for it (a writer serving `newsflow
 // retag` whose requester timed out or was interrupted removes nothing but
 // the request) stops after its current batch, as an interruption does, and

@@ -486,7 +486,7 @@ TEST_F(StoreTest, CallsAfterCloseFailInsteadOfCrashing) {
   WriteSet ws;
   ws.records = {MakeRecord("cls:9", 9000, {"ai"})};
   EXPECT_EQ(store_->Write(ws).code(), Status::Code::kInternal);
-  EXPECT_EQ(store_->Checkpoint().code(), Status::Code::kInternal);
+  EXPECT_EQ(store_->Checkpoint(/*wait=*/false).code(), Status::Code::kInternal);
   EXPECT_TRUE(store_->Close().ok());  // idempotent: the first result
 }
 

@@ -374,10 +374,13 @@ class Store {
   // written since the open; a no-op for the writer.
   virtual Status CatchUp() = 0;
 
-  // Starts a flush of every column family together (no wait): the writes so
-  // far of a WAL-less store become durable when it completes. Bounds what a
-  // crash of a bulk load loses. A no-op for a store with a WAL.
-  virtual Status Checkpoint() = 0;
+  // Starts a flush of every column family together: the writes so far of a
+  // WAL-less store become durable when it completes. Without `wait` it
+  // returns at once (bounds what a crash of a bulk load loses); with it,
+  // once they are durable (what another command was told is done, such as
+  // a re-tag the writer made on its handle, must be). A no-op for a store
+  // with a WAL (its writes are in the WAL).
+  virtual Status Checkpoint(bool wait) = 0;
 
   // The time of the newest stored document dated at most `at_most` (ms),
   // or nullopt when there is none.
