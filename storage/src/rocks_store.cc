@@ -31,6 +31,7 @@
 #include <rocksdb/slice.h>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
 namespace newsflow::storage {
@@ -247,6 +248,13 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
       cf.bottommost_compression = rocksdb::kDisableCompressionOption;  // use cf.compression
     }
     cf.level_compaction_dynamic_level_bytes = true;
+    // A file that retention filled with deletions (tombstones in at least
+    // half of some 128 consecutive entries) is marked for compaction, so
+    // the space comes back without compacting the whole store after each
+    // pass.
+    cf.table_properties_collector_factories.emplace_back(
+        rocksdb::NewCompactOnDeletionCollectorFactory(/*sliding_window_size=*/128, /*deletion_trigger=*/64,
+                                                      /*deletion_ratio=*/0.5));
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = block_cache;
     table.cache_index_and_filter_blocks = true;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -116,6 +118,45 @@ TEST_F(RetentionStageTest, NewestCutoffLeavesOutDocumentsDatedAheadOfTheClock) {
   ASSERT_TRUE(stage.MaybePrune(&s).ok());
   EXPECT_EQ(s.retain_cutoff_ms, now + kHour / 2 - 24 * kHour);
   EXPECT_TRUE(Has("cls:recent"));
+}
+
+// A pass that removes a few documents does not rewrite the store: every
+// table file there before is still there after (a whole-store compaction
+// after each pass rewrote every file, for one expired document).
+TEST(RetentionStage, APassDoesNotRewriteTheStore) {
+  TempDir tmp;
+  storage::StoreOptions o;
+  o.path = tmp.path("db");
+  o.disable_wal = true;  // as a file run: Checkpoint(wait) writes the table files
+  std::unique_ptr<storage::Store> store;
+  ASSERT_TRUE(storage::Store::Open(o, &store).ok());
+  const int64_t now = NowMs();
+  storage::WriteSet w;
+  for (int i = 0; i < 500; ++i) {
+    storage::Record r;
+    r.key = "cls:" + std::to_string(i);
+    r.source = "cls";
+    r.time_ms = now - (i < 2 ? 48 : 1) * kHour - i;
+    r.tags.push_back({"region:shenzhen", 1.0});
+    w.records.push_back(r);
+  }
+  ASSERT_TRUE(store->Write(w).ok());
+  ASSERT_TRUE(store->Checkpoint(/*wait=*/true).ok());
+  auto tables = [&] {
+    std::set<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(o.path))
+      if (e.path().extension() == ".sst") names.insert(e.path().filename().string());
+    return names;
+  };
+  const auto before = tables();
+  ASSERT_FALSE(before.empty());
+  RetentionStage stage(store.get(), {24 * kHour, RetainFrom::kWallClock, 0});
+  RunSummary s;
+  ASSERT_TRUE(stage.MaybePrune(&s).ok());
+  EXPECT_EQ(s.pruned, 2u);
+  const auto after = tables();
+  for (const auto& name : before) EXPECT_TRUE(after.count(name)) << name << " was rewritten";
+  ASSERT_TRUE(store->Close().ok());
 }
 
 TEST(RetainDuration, ParsesWholeNumbersWithAUnit) {
