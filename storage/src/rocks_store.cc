@@ -148,34 +148,45 @@ class NullLogger final : public rocksdb::Logger {
 // RocksDB's info LOG in the store directory, written with stdio. RocksDB's
 // own file logger (7.x) asserts when it logs again after a failed write, so
 // on a full disk the LOG itself would abort the process; this one drops
-// lines it cannot write. The LOG is renamed to LOG.old when it exceeds
-// max_bytes at open. Like RocksDB's own, it flushes at most every few
+// lines it cannot write. The LOG is renamed to LOG.old (replacing it) when
+// it exceeds max_bytes, at open and while the store is open: a writer that
+// runs for months (retention passes log every compaction) keeps at most
+// twice max_bytes of log. Like RocksDB's own, it flushes at most every few
 // seconds, and at once for a warning or worse (rocksdb::Logger::Logv calls
 // Flush then): an open alone logs ~1,100 lines (every column family's
 // options), which a flush per line made ~1,100 write calls.
 class TolerantFileLogger final : public rocksdb::Logger {
  public:
-  TolerantFileLogger(const std::string& path, uint64_t max_bytes) {
+  TolerantFileLogger(const std::string& path, uint64_t max_bytes) : path_(path), max_bytes_(max_bytes) {
     std::error_code ec;
     if (std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > max_bytes)
       std::filesystem::rename(path, path + ".old", ec);
     f_ = std::fopen(path.c_str(), "a");
+    if (f_) {
+      const long at = std::ftell(f_);
+      bytes_ = at > 0 ? static_cast<uint64_t>(at) : 0;
+    }
   }
   ~TolerantFileLogger() override {
     if (f_) std::fclose(f_);
   }
   using rocksdb::Logger::Logv;
   void Logv(const char* format, va_list ap) override {
-    if (!f_) return;
     std::lock_guard lock(mu_);
-    std::vfprintf(f_, format, ap);
+    if (!f_) return;
+    const int n = std::vfprintf(f_, format, ap);
     std::fputc('\n', f_);
+    if (n > 0) bytes_ += static_cast<uint64_t>(n) + 1;
+    if (bytes_ > max_bytes_) {
+      RollLocked();
+      return;
+    }
     const auto now = std::chrono::steady_clock::now();
     if (now - last_flush_ >= kFlushEvery) FlushLocked(now);
   }
   void Flush() override {
-    if (!f_) return;
     std::lock_guard lock(mu_);
+    if (!f_) return;
     FlushLocked(std::chrono::steady_clock::now());
   }
 
@@ -185,8 +196,21 @@ class TolerantFileLogger final : public rocksdb::Logger {
     std::fflush(f_);  // errors (a full disk) are dropped on purpose
     last_flush_ = now;
   }
+  // LOG -> LOG.old, and a new LOG (none if it cannot be opened: lines are
+  // dropped, as on a full disk).
+  void RollLocked() {
+    std::fclose(f_);
+    std::error_code ec;
+    std::filesystem::rename(path_, path_ + ".old", ec);
+    f_ = std::fopen(path_.c_str(), "a");
+    bytes_ = 0;
+    last_flush_ = std::chrono::steady_clock::now();
+  }
 
+  const std::string path_;
+  const uint64_t max_bytes_;
   std::FILE* f_ = nullptr;
+  uint64_t bytes_ = 0;  // in the current LOG
   std::mutex mu_;
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };

@@ -490,6 +490,34 @@ TEST_F(StoreTest, CallsAfterCloseFailInsteadOfCrashing) {
   EXPECT_TRUE(store_->Close().ok());  // idempotent: the first result
 }
 
+// The info LOG rolls over by size while the store is open: a writer that
+// runs for months (retention passes log every compaction) keeps LOG and
+// LOG.old, each about max_log_bytes, not one file that grows for ever.
+TEST(StoreLog, TheInfoLogRollsOverWhileTheStoreIsOpen) {
+  TempDir tmp;
+  StoreOptions o;
+  o.path = (tmp.path() / "db").string();
+  o.disable_wal = true;  // Checkpoint(wait) flushes: each flush logs
+  o.tuning.max_log_bytes = 16 << 10;
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(o, &store).ok());
+  for (int i = 0; i < 60; ++i) {
+    WriteSet w;
+    Record r;
+    r.key = "cls:" + std::to_string(i);
+    r.source = "cls";
+    r.time_ms = 1780000000000 + i;
+    w.records.push_back(r);
+    ASSERT_TRUE(store->Write(w).ok());
+    ASSERT_TRUE(store->Checkpoint(/*wait=*/true).ok());
+  }
+  const auto log = std::filesystem::path(o.path) / "LOG";
+  ASSERT_TRUE(std::filesystem::exists(log.string() + ".old")) << "60 flushes logged less than 16 KiB?";
+  EXPECT_LE(std::filesystem::file_size(log), uint64_t{16 << 10} + 4096);
+  EXPECT_LE(std::filesystem::file_size(log.string() + ".old"), uint64_t{16 << 10} + 4096);
+  ASSERT_TRUE(store->Close().ok());
+}
+
 TEST_F(StoreTest, RulesetVersion) {
   std::string v = "junk";
   ASSERT_TRUE(store_->GetRulesetVersion(&v).ok());

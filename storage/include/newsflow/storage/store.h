@@ -96,7 +96,7 @@ struct StoreTuning {
   uint64_t bytes_per_sync = 1u << 20;           // incremental fsync of SST and WAL files
   uint64_t max_total_wal_bytes = 256u << 20;    // forces flushes of rarely written families (meta)
   size_t keep_log_files = 5;                    // RocksDB LOG files kept
-  uint64_t max_log_bytes = 64u << 20;           // LOG renamed to LOG.old above this at open
+  uint64_t max_log_bytes = 64u << 20;           // LOG renamed to LOG.old above this (at open and while open)
   size_t default_write_buffer_bytes = 4u << 20;
   size_t docs_write_buffer_bytes = 64u << 20;
   size_t index_write_buffer_bytes = 32u << 20;  // by_tag and by_time each
