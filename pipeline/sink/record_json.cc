@@ -97,12 +97,20 @@ void AppendJsonStringArray(std::string* out, const std::vector<std::string>& ite
 }
 
 std::string FormatTime(int64_t time_ms) {
-  const std::time_t secs = static_cast<std::time_t>(time_ms / 1000);
+  // Floored, not truncated: -1 ms is 23:59:59.999 of the day before. Any
+  // int64 is a time here (a store an older binary wrote may hold one the
+  // decoders refuse now); gmtime_r's year fits an int for all of them.
+  const int64_t ms = (time_ms % 1000 + 1000) % 1000;
+  const std::time_t secs = static_cast<std::time_t>(time_ms / 1000 - (time_ms % 1000 < 0 ? 1 : 0));
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(time_ms % 1000));
+  const int64_t year = int64_t{tm.tm_year} + 1900;
+  // ISO 8601: four digits, or a sign and at least six (expanded years).
+  const std::string y = year >= 0 && year <= 9999 ? fmt::format("{:04d}", year)
+                        : year < 0                    ? fmt::format("-{:06d}", -year)
+                                                      : fmt::format("+{:06d}", year);
+  return fmt::format("{}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", y, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec, ms);
 }
 
 namespace {

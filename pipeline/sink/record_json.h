@@ -21,7 +21,9 @@ void AppendJsonStringArray(std::string* out, const std::vector<std::string>& ite
 // (the same rule as AppendJsonString; used by the CSV output).
 std::string ValidUtf8(std::string_view s);
 
-// UTC ISO-8601 with milliseconds, e.g. "2026-05-14T00:08:23.000Z".
+// UTC ISO-8601 with milliseconds, e.g. "2026-05-14T00:08:23.000Z"; any
+// int64 (before 1970: the milliseconds floored; a year outside 0..9999
+// signed, "+292278994-08-17T07:12:55.807Z").
 std::string FormatTime(int64_t time_ms);
 
 struct RecordJsonOptions {

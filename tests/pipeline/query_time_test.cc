@@ -1,11 +1,13 @@
 // Time zones from the system tz database and the --since/--until forms,
-// with the clock fixed.
+// with the clock fixed; the UTC "time" of query --json and --csv.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <limits>
 
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/time_zone.h"
+#include "pipeline/sink/record_json.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -32,6 +34,19 @@ TEST(TimeZone, FormatsInTheZone) {
   EXPECT_EQ(Zone("America/New_York").Format(kNow), "2026-07-31 12:30:00 -04:00");  // summer time
   EXPECT_EQ(Zone("America/New_York").Format(1767225600000), "2025-12-31 19:00:00 -05:00");
   EXPECT_EQ(Zone("Asia/Kolkata").FormatOffset(kNow), "+05:30");
+}
+
+// A store an older binary wrote may hold any int64 time: each still prints
+// as a time, the milliseconds floored (never negative), a year outside
+// 0000..9999 with its sign (ISO 8601's expanded years).
+TEST(FormatTime, EveryStoredTimePrintsAsATime) {
+  EXPECT_EQ(FormatTime(kNow), "2026-07-31T16:30:00.000Z");
+  EXPECT_EQ(FormatTime(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatTime(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatTime(-62135596800001), "0000-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatTime(std::numeric_limits<int64_t>::max()), "+292278994-08-17T07:12:55.807Z");
+  EXPECT_EQ(FormatTime(std::numeric_limits<int64_t>::min()), "-292275055-05-16T16:47:04.192Z");
+  EXPECT_EQ(Zone("UTC").Format(-1), "1969-12-31 23:59:59 +00:00");
 }
 
 TEST(TimeZone, UnknownZonesAreRejected) {
