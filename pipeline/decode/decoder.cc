@@ -269,7 +269,7 @@ struct Decoder::Impl {
   // A feed time outside [1990, 2100) is a wrong unit or a corrupt value, not news.
   static Status CheckTimeRange(int64_t ms) {
     if (PlausibleTimeMs(ms)) return Status::OK();
-    return FieldError("time", "out of range: " + std::to_string(ms) + " ms is not in 1990..2099 (UTC)");
+    return FieldError("time", ImplausibleTimeReason(ms));
   }
 
   // A numeric level as text: integers as written, other numbers in their

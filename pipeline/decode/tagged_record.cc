@@ -1,8 +1,10 @@
 // tagged_record.cc — see tagged_record.h.
 #include "pipeline/decode/tagged_record.h"
 #include "pipeline/decode/control_char.h"
+#include "pipeline/decode/time_util.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace newsflow::pipeline {
 namespace {
@@ -34,6 +36,28 @@ Status Strings(simdjson::dom::object o, const char* name, std::vector<std::strin
   return Status::OK();
 }
 
+// A UTF-8 continuation byte (10xxxxxx) is never the first byte of a character.
+bool OnCharBoundary(std::string_view text, uint64_t at) {
+  return at == text.size() || (static_cast<unsigned char>(text[at]) & 0xC0) != 0x80;
+}
+
+// A title or body span is [begin, end) of the field's original bytes, as a
+// producer's tagger reported them: offsets that fit Span's type, in order,
+// within the field, starting and ending on characters.
+Status CheckTextSpan(const char* field, std::string_view text, uint64_t begin, uint64_t end) {
+  using Offset = decltype(storage::Span::begin);
+  constexpr uint64_t kMaxOffset = std::numeric_limits<Offset>::max();
+  const std::string where = std::string("tagged: span [") + std::to_string(begin) + ", " + std::to_string(end) +
+                            ") of `" + field + "`";
+  if (begin > kMaxOffset || end > kMaxOffset)
+    return Status::InvalidArgument(where + ": an offset is over " + std::to_string(kMaxOffset));
+  if (begin > end || end > text.size())
+    return Status::InvalidArgument(where + ": not within its " + std::to_string(text.size()) + " bytes");
+  if (!OnCharBoundary(text, begin) || !OnCharBoundary(text, end))
+    return Status::InvalidArgument(where + ": cuts a UTF-8 character");
+  return Status::OK();
+}
+
 }  // namespace
 
 Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, storage::Record* out) {
@@ -47,6 +71,10 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
   if (const auto at = FirstControlChar(out->key))
     return Status::InvalidArgument("tagged: `key`: " + ControlCharMessage(out->key, *at));
   NEWSFLOW_RETURN_IF_ERROR(Field("time_ms", o["time_ms"].get(out->time_ms)));
+  // The feed decoders' range, or 0: the time a feed item without one is
+  // stored at (document.h), which a producer publishes as it stored it.
+  if (out->time_ms != 0 && !PlausibleTimeMs(out->time_ms))
+    return Status::InvalidArgument("tagged: field `time_ms`: " + ImplausibleTimeReason(out->time_ms));
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "title", false, &out->title));
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "body", false, &out->body));
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "url", false, &out->url));
@@ -98,8 +126,13 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
       uint64_t b = 0, e = 0;
       NEWSFLOW_RETURN_IF_ERROR(Field("spans.begin", so["begin"].get(b)));
       NEWSFLOW_RETURN_IF_ERROR(Field("spans.end", so["end"].get(e)));
-      if (s.field == storage::Field::kLabel && (b >= out->labels.size() || e != b + 1))
-        return Status::InvalidArgument("tagged: a label span must be [i, i + 1) of `labels`");
+      if (s.field == storage::Field::kLabel) {
+        if (b >= out->labels.size() || e != b + 1)
+          return Status::InvalidArgument("tagged: a label span must be [i, i + 1) of `labels`");
+      } else {
+        const std::string& text = s.field == storage::Field::kTitle ? out->title : out->body;
+        NEWSFLOW_RETURN_IF_ERROR(CheckTextSpan(field.c_str(), text, b, e));
+      }
       s.begin = static_cast<decltype(s.begin)>(b);
       s.end = static_cast<decltype(s.end)>(e);
       out->spans.push_back(std::move(s));

@@ -7,7 +7,10 @@
 //    "spans":[{"tag","keyword","field","begin","end",..}],"ruleset_version":..,...}
 //
 // Required: key ("<source>:<id>"), source, time_ms, tags, scores (a score
-// for every tag), ruleset_version; the rest default to empty. Other fields
+// for every tag), ruleset_version; the rest default to empty. Checked as a
+// feed item is: time_ms in the decoders' 1990..2099 UTC (time_util.h) or 0
+// (no time); a title/body span within its field's bytes, on UTF-8
+// character boundaries; a label span [i, i + 1) of `labels`. Other fields
 // (time, story, also, ...) are ignored: the desk node clusters stories
 // itself, over all partitions.
 //

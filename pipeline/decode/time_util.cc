@@ -16,6 +16,10 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+std::string ImplausibleTimeReason(int64_t ms) {
+  return "out of range: " + std::to_string(ms) + " ms is not in 1990..2099 (UTC)";
+}
+
 bool ParseDateTime(std::string_view s, int tz_minutes, int64_t* out_ms) {
   if (s.size() != 19) return false;
   auto num = [&](size_t pos, size_t len, int* v) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace newsflow::pipeline {
@@ -15,6 +16,9 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
 inline constexpr int64_t kMinPlausibleTimeMs = 631152000000;   // 1990-01-01T00:00:00Z
 inline constexpr int64_t kMaxPlausibleTimeMs = 4102444800000;  // 2100-01-01T00:00:00Z
 inline bool PlausibleTimeMs(int64_t ms) { return ms >= kMinPlausibleTimeMs && ms < kMaxPlausibleTimeMs; }
+// Why `ms` fails PlausibleTimeMs, for a dead letter: "out of range: N ms is
+// not in 1990..2099 (UTC)".
+std::string ImplausibleTimeReason(int64_t ms);
 
 // Exactly "YYYY-MM-DD HH:MM:SS" (or with 'T'; nothing after it) in local time
 // at UTC+tz_minutes -> UTC ms.
