@@ -156,19 +156,27 @@ class LineSource : public Source {
           return got_any ? LineRead::kLine : LineRead::kEnd;
         }
         if (n < 0) {
+          // The bytes of a line the error cut short are not a line (no
+          // newline ended it): handed on, the line would be a dead letter
+          // that no later run clears, though the run over the repaired file
+          // reads it whole. It is dropped; the run fails (exit 1).
+          const bool cut_a_line = got_any;
+          line->clear();
+          *truncated = false;
           status_ = in_.status().Prefixed("read " + name_);
           if (status_.code() == Status::Code::kCorruption) {
             // The member's lines before the failed check were handed on:
             // the run stores (or dead-letters) them; say which they are.
-            const uint64_t last = line_no_ + (got_any ? 1 : 0);
+            const uint64_t last = line_no_;
             const uint64_t count = last >= member_first_line_ ? last - member_first_line_ + 1 : 0;
             status_ = Status::Corruption(
                 status_.message() + "; " + std::to_string(count) + " line(s) of that member" +
                 (count ? " (lines " + std::to_string(member_first_line_) + ".." + std::to_string(last) + ")" : "") +
-                " were read before the error; they are stored or dead-lettered (see the summary)");
+                " were read before the error; they are stored or dead-lettered (see the summary)" +
+                (cut_a_line ? "; line " + std::to_string(last + 1) + ", cut short by the error, was not read" : ""));
           }
           eof_ = true;
-          return got_any ? LineRead::kLine : LineRead::kEnd;
+          return LineRead::kEnd;
         }
         if (n == 0) {
           eof_ = true;
