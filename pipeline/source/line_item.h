@@ -15,8 +15,15 @@ namespace newsflow::pipeline {
 
 // `it.raw` already holds the line; `name` and `line_no` make its position
 // ("file:PATH:LINE"); `cap` is the record cap a truncated line was cut at.
+// A line the input ended without a newline may hold one byte over the cap
+// (line_cut.h): with no newline after it that byte is the record's, and the
+// line is cut here.
 inline void FinishLineItem(Item& it, std::string_view name, uint64_t line_no, bool truncated, size_t cap,
                            Batch* batch) {
+  if (it.raw.size() > cap) {
+    truncated = true;
+    it.raw.resize(cap);
+  }
   it.position.assign(name).append(":").append(std::to_string(line_no));
   it.kafka.reset();
   it.error.clear();

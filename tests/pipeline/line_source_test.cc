@@ -1,11 +1,14 @@
 // LineSource: plain and gzip input (detected from the content), several gzip
-// members, CRLF, a missing final newline, truncated gzip as an error.
+// members, CRLF, a missing final newline, truncated gzip as an error; the
+// record cap, which a CRLF line's '\r' does not count against (CutLine,
+// shared by the file, stdin and follow: sources).
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <atomic>
 
+#include "pipeline/source/line_cut.h"
 #include "pipeline/source/source.h"
 #include "gzip_util.h"
 #include "test_util.h"
@@ -49,6 +52,87 @@ TEST(LineSource, ConcatenatedGzipMembersCrlfAndNoFinalNewline) {
   std::string err;
   EXPECT_EQ(ReadAll(tmp.path("multi.gz"), &err), (std::vector<std::string>{"a", "b", "c", "d"}));
   EXPECT_EQ(err, "");
+}
+
+// What CutLine makes of `input` fed in two pieces, split at `split`: the line
+// and whether it was cut at the cap.
+struct CutResult {
+  std::string line;
+  bool truncated = false;
+  bool complete = false;
+};
+CutResult CutInTwo(const std::string& input, size_t split, size_t cap) {
+  CutResult r;
+  size_t pos = 0;
+  for (const size_t end : {split, input.size()}) {
+    while (pos < end && !r.complete) {
+      const LineCut cut = CutLine(input.data() + pos, end - pos, cap, &r.line, &r.truncated);
+      pos += cut.consumed;
+      r.complete = cut.complete;
+    }
+  }
+  return r;
+}
+
+// The cap is on the record; a CRLF line's '\r' is its line ending, so a line
+// of exactly `cap` bytes is kept whole whichever way the buffer splits it.
+TEST(LineCut, ACrlfLineOfExactlyTheCapIsKeptWhole) {
+  const size_t cap = 8;
+  const std::string record = "{\"a\":12}";
+  ASSERT_EQ(record.size(), cap);
+  for (const std::string& ending : {std::string("\n"), std::string("\r\n")}) {
+    const std::string input = record + ending;
+    for (size_t split = 0; split <= input.size(); ++split) {
+      const CutResult r = CutInTwo(input, split, cap);
+      EXPECT_TRUE(r.complete) << split;
+      EXPECT_FALSE(r.truncated) << "split at " << split << ", ending of " << ending.size() << " bytes";
+      EXPECT_EQ(r.line, record) << split;
+    }
+  }
+}
+
+// One byte of record over the cap is still over it, '\r' or not: the
+// first `cap` bytes are kept.
+TEST(LineCut, ARecordOverTheCapIsCutWithOrWithoutCrlf) {
+  const size_t cap = 8;
+  for (const std::string& input : {std::string("{\"a\":123}\r\n"), std::string("{\"a\":123}\n"),
+                                   std::string("{\"a\":12}\r\r\n"), std::string("{\"a\":12}\rx\n")}) {
+    for (size_t split = 0; split <= input.size(); ++split) {
+      const CutResult r = CutInTwo(input, split, cap);
+      EXPECT_TRUE(r.complete) << split;
+      EXPECT_TRUE(r.truncated) << "input " << ::testing::PrintToString(input) << " split at " << split;
+      EXPECT_EQ(r.line, input.substr(0, cap)) << split;
+    }
+  }
+}
+
+// Every line source cuts with CutLine: a CRLF file (plain or gzip) whose
+// lines are exactly --max-record-bytes long reads as the LF one does.
+TEST(LineSource, CrlfLinesAtTheRecordCapAreNotOversized) {
+  TempDir tmp;
+  const std::vector<std::string> records = {"{\"a\":1}", "{\"b\":22}", "{\"c\":333}"};
+  std::string lf, crlf;
+  for (const auto& r : records) lf += r + "\n", crlf += r + "\r\n";
+  std::ofstream(tmp.path("crlf.jsonl"), std::ios::binary) << crlf;
+  std::ofstream(tmp.path("crlf.gz"), std::ios::binary) << Gzip(crlf);
+  std::ofstream(tmp.path("follow.jsonl"), std::ios::binary) << crlf;
+  SourceLimits limits;
+  limits.max_record_bytes = records.back().size();
+  limits.linger_ms = 10;
+  std::atomic<bool> stop{false};
+  for (const std::string& path : {tmp.path("crlf.jsonl"), tmp.path("crlf.gz"), "follow:" + tmp.path("follow.jsonl")}) {
+    std::unique_ptr<Source> src;
+    const bool follow = path.rfind("follow:", 0) == 0;
+    const Status s = follow ? OpenFollowSource(path.substr(7), limits, &stop, &src) : OpenLineSource(path, limits, &src);
+    ASSERT_TRUE(s.ok()) << s.message();
+    Batch b;
+    ASSERT_TRUE(src->Next(&b)) << path;
+    ASSERT_EQ(b.items.size(), records.size()) << path;
+    for (size_t i = 0; i < records.size(); ++i) {
+      EXPECT_EQ(b.items[i].raw, records[i]) << path;
+      EXPECT_EQ(b.items[i].error, "") << path;  // not an oversized line
+    }
+  }
 }
 
 TEST(LineSource, TruncatedGzipIsAnErrorAfterTheGoodLines) {
