@@ -9,6 +9,7 @@
 // did (bench/RESULTS.md, "Decode: what strict validation costs").
 #include "pipeline/decode/decoder.h"
 #include "pipeline/decode/control_char.h"
+#include "pipeline/decode/invalid_utf8.h"
 #include "pipeline/decode/stock_code.h"
 #include "pipeline/decode/time_util.h"
 
@@ -437,6 +438,7 @@ struct Decoder::Impl {
 
   Status Decode(std::string_view line, Document* d) {
     Reset(d);
+    const std::string_view as_read = line;
     // A Windows export's first line starts with a byte order mark.
     if (line.starts_with(kUtf8Bom)) line.remove_prefix(kUtf8Bom.size());
     NEWSFLOW_RETURN_IF_ERROR(CheckRawLine(line));
@@ -449,7 +451,12 @@ struct Decoder::Impl {
     // The whole line is validated here (grammar, UTF-8, escapes, numbers in
     // range, nothing after the object).
     dom::element root;
-    if (auto e = parser.parse(buffer.data(), line.size(), /*realloc_if_needed=*/false).get(root)) return JsonError(e);
+    if (auto e = parser.parse(buffer.data(), line.size(), /*realloc_if_needed=*/false).get(root)) {
+      // simdjson does not say where; the offset is in the line as read.
+      if (const auto at = e == simdjson::UTF8_ERROR ? FirstInvalidUtf8(as_read) : std::nullopt)
+        return Status::InvalidArgument(JsonError(e).message() + ": " + InvalidUtf8Message(*at));
+      return JsonError(e);
+    }
     dom::object obj;
     if (auto e = root.get_object().get(obj))
       return Status::InvalidArgument(std::string("json: not an object: ") + simdjson::error_message(e));

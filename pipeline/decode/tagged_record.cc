@@ -1,6 +1,7 @@
 // tagged_record.cc — see tagged_record.h.
 #include "pipeline/decode/tagged_record.h"
 #include "pipeline/decode/control_char.h"
+#include "pipeline/decode/invalid_utf8.h"
 #include "pipeline/decode/time_util.h"
 
 #include <algorithm>
@@ -63,7 +64,11 @@ Status CheckTextSpan(const char* field, std::string_view text, uint64_t begin, u
 Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, storage::Record* out) {
   *out = storage::Record{};
   simdjson::dom::object o;
-  if (auto e = parser->parse(line.data(), line.size()).get(o)) return Field("(document)", e);
+  if (auto e = parser->parse(line.data(), line.size()).get(o)) {
+    if (const auto at = e == simdjson::UTF8_ERROR ? FirstInvalidUtf8(line) : std::nullopt)
+      return Status::InvalidArgument(Field("(document)", e).message() + ": " + InvalidUtf8Message(*at));
+    return Field("(document)", e);
+  }
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "key", true, &out->key));
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "source", true, &out->source));
   if (out->key.rfind(out->source + ":", 0) != 0 || out->key.size() == out->source.size() + 1)

@@ -1,5 +1,6 @@
 // record_json.cc — JSON rendering of records.
 #include "pipeline/sink/record_json.h"
+#include "pipeline/decode/invalid_utf8.h"
 
 #include <fmt/format.h>
 
@@ -7,28 +8,6 @@
 
 namespace newsflow::pipeline {
 namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 if invalid.
-size_t Utf8Len(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t n;
-  uint32_t cp;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F;
-  else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F;
-  else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07;
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return n;
-}
 
 const char* SpanFieldName(storage::Field f) {
   switch (f) {
@@ -46,7 +25,7 @@ void AppendJsonString(std::string* out, std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      const size_t n = Utf8Len(s, i);
+      const size_t n = Utf8SequenceLength(s, i);
       if (n == 0) {
         out->append("\\ufffd");
         ++i;
@@ -75,7 +54,7 @@ std::string ValidUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
-    const size_t n = Utf8Len(s, i);
+    const size_t n = Utf8SequenceLength(s, i);
     if (n == 0) {
       out.append("\xEF\xBF\xBD");
       ++i;

@@ -245,6 +245,20 @@ TEST(Decoder, BadInputGetsAReason) {
   }
 }
 
+// A line that is not valid UTF-8 names the offset of its first invalid byte
+// in the line as read (a byte order mark before the object counts).
+TEST(Decoder, InvalidUtf8NamesTheFirstInvalidByte) {
+  const std::string line = "{\"id\":1,\"ctime\":1778688503,\"content\":\"\xe7\xbe\x8e\xe7\xbe\"}";
+  const size_t at = line.size() - 4;  // the second, cut character
+  Decoder dec(Spec("cls"));
+  Document d;
+  for (const std::string& prefix : {std::string(), std::string(kUtf8Bom)}) {
+    const Status r = dec.Decode(prefix + line, &d);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.message().find("offset " + std::to_string(prefix.size() + at)), std::string::npos) << r.message();
+  }
+}
+
 // --format auto reads the feed from the object's own (top-level) keys: a
 // key nested in a value, or a string value spelled like a key, says nothing.
 TEST(Decoder, AutoTellsTheFeedByTopLevelKeys) {

@@ -121,6 +121,7 @@ TEST(TaggedRecord, AMalformedDocumentIsAnErrorNamingTheField) {
       {R"({"key":"cls:1","source":"cls","time_ms":1778688503000,"tags":[],"scores":{},"ruleset_version":"v","labels":[{"name":"x"}]})",
        "field"},
       {"{not json", "(document)"},
+      {"{\"key\":\"cls:1\",\"title\":\"\xe7\xbe\"}", "offset 24"},  // not valid UTF-8: its first invalid byte
       {R"({"key":"cls:1\n\nevent: alert","source":"cls","time_ms":1778688503000,"tags":[],"scores":{},"ruleset_version":"v"})",
        "control character U+000A"},
   };
