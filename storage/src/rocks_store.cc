@@ -1147,12 +1147,29 @@ Status RocksStore::DeadLetters(size_t limit, std::vector<DeadLetter>* out) {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (limit != 0 && out->size() >= limit) break;
     DeadLetter d;
-    if (!DecodeDeadLetter(it->value().ToStringView(), &d)) {
+    if (it->key().size() != 8 || !DecodeDeadLetter(it->value().ToStringView(), &d)) {
       return Status::Corruption(fmt::format("corrupt dead letter in store at {}", path_));
     }
+    d.seq = GetBigEndian64(it->key().data());
     out->push_back(std::move(d));
   }
   if (!it->status().ok()) return Fail("scanning dead letters", it->status());
+  return Status::OK();
+}
+
+Status RocksStore::GetDeadLetter(uint64_t seq, DeadLetter* out, bool* found) {
+  if (!db_) return ClosedError();
+  *found = false;
+  rocksdb::PinnableSlice value;
+  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), dead_letter_, DeadLetterKey(seq), &value);
+  if (s.IsNotFound()) return Status::OK();
+  if (!s.ok()) return Fail("reading a dead letter", s);
+  DeadLetter d;
+  if (!DecodeDeadLetter(value.ToStringView(), &d))
+    return Status::Corruption(fmt::format("corrupt dead letter in store at {}", path_));
+  d.seq = seq;
+  *out = std::move(d);
+  *found = true;
   return Status::OK();
 }
 

@@ -429,6 +429,21 @@ TEST_F(StoreTest, DeadLetterSequenceContinuesAcrossReopen) {
   EXPECT_EQ(reasons, (std::vector<std::string>{"1", "2", "3", "4", "5"}));
   for (const auto& d : got) EXPECT_EQ(d.raw, "raw\0"s + d.reason);
   EXPECT_EQ(GetCounts().dead_letters, 5u);
+  // Each is numbered in arrival order, across the reopens, and found by it.
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].seq, i + 1);
+    DeadLetter one;
+    bool found = false;
+    ASSERT_TRUE(store_->GetDeadLetter(got[i].seq, &one, &found).ok());
+    ASSERT_TRUE(found) << got[i].seq;
+    EXPECT_EQ(one.reason, got[i].reason);
+    EXPECT_EQ(one.raw, got[i].raw);
+    EXPECT_EQ(one.seq, got[i].seq);
+  }
+  DeadLetter none;
+  bool found = true;
+  ASSERT_TRUE(store_->GetDeadLetter(6, &none, &found).ok());
+  EXPECT_FALSE(found);
 }
 
 TEST_F(StoreTest, OffsetsRoundTrip) {

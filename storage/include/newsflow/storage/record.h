@@ -67,6 +67,9 @@ struct DeadLetter {
   std::string position;  // source position: "file:PATH:LINE" or "kafka:TOPIC/P@OFFSET"
   std::string raw;       // the raw bytes exactly as read (may be invalid UTF-8 / contain NULs)
   int64_t time_ms = 0;   // when it was dead-lettered (wall clock, UTC ms)
+  // Its number in the store's dead-letter log (from 1, in arrival order,
+  // never reused, kept by a prune): set when read from the store, not encoded.
+  uint64_t seq = 0;
 };
 
 // A consumer position to persist atomically with the documents it produced.

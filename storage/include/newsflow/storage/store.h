@@ -319,9 +319,12 @@ class Store {
   // Number of documents matching the filter (limit ignored).
   virtual Status Count(const QueryOptions& q, uint64_t* out) = 0;
 
-  // Dead letters in arrival order (limit 0 = all). The same dead letter
-  // (position and raw bytes) written again is kept once.
+  // Dead letters in arrival order (limit 0 = all), each with its seq. The
+  // same dead letter (position and raw bytes) written again is kept once.
   virtual Status DeadLetters(size_t limit, std::vector<DeadLetter>* out) = 0;
+  // The dead letter numbered `seq` (DeadLetter::seq); one not stored (never,
+  // or pruned since) is ok() with *found = false.
+  virtual Status GetDeadLetter(uint64_t seq, DeadLetter* out, bool* found) = 0;
 
   virtual Status GetCounts(Counts* out) = 0;
   virtual Status GetRulesetVersion(std::string* out) = 0;
