@@ -63,6 +63,8 @@ class JsonObject {
     return ok_ && !root_[field].get(v) && v;
   }
   bool Has(const char* field) const { return ok_ && !root_[field].error(); }
+  // The field is there and is null.
+  bool IsNull(const char* field) const { return Has(field) && root_[field].is_null(); }
   // The keys of the object, in order (empty when it is not an object).
   std::vector<std::string> Keys() const {
     std::vector<std::string> out;

@@ -19,6 +19,7 @@
 #include "newsflow/storage/store.h"
 #include "pipeline/decode/stock_code.h"
 #include "newsflow/base/closest_ids.h"
+#include "pipeline/query/dead_letter_json.h"
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/record_csv.h"
 #include "pipeline/query/story_query.h"
@@ -339,15 +340,24 @@ void RegisterDeadLetter(CLI::App& app, int* exit_code) {
   struct Args {
     std::string db, tz;
     size_t limit = 0;
-    bool count = false;
+    uint64_t raw_id = 0;
+    bool count = false, json = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--db", a->db, "RocksDB directory")->required();
   cmd->add_option("--tz", a->tz, "IANA zone of the times shown (default: $NEWSFLOW_TZ, else Asia/Shanghai)");
-  cmd->add_option("--limit", a->limit, "at most N (0 = all)")
-      ->check(UnsignedNumber());
-  cmd->add_flag("--count", a->count, "print only the number of dead letters");
-  cmd->callback([a, exit_code] {
+  auto* limit = cmd->add_option("--limit", a->limit, "at most N (0 = all)")->check(UnsignedNumber());
+  auto* count = cmd->add_flag("--count", a->count, "print only the number of dead letters");
+  auto* json = cmd->add_flag("--json", a->json,
+                             "one JSON object per line: id, time (UTC), time_ms, position, reason, size, raw (text, "
+                             "null if not valid UTF-8), raw_base64 (the exact bytes), invalid_utf8_offset");
+  auto* raw = cmd->add_option("--raw", a->raw_id,
+                              "write dead letter ID's bytes to stdout exactly as read (no newline added), to fix "
+                              "and feed again")
+                  ->check(UnsignedNumber());
+  count->excludes(json);
+  raw->excludes(json)->excludes(count)->excludes(limit);
+  cmd->callback([a, raw, exit_code] {
     pipeline::TimeZone zone;
     if (auto st = pipeline::DisplayZone(a->tz, &zone); !st.ok()) {
       std::fprintf(stderr, "newsflow dead-letter: %s\n", st.message().c_str());
@@ -369,17 +379,41 @@ void RegisterDeadLetter(CLI::App& app, int* exit_code) {
       std::printf("%llu\n", static_cast<unsigned long long>(c.dead_letters));
       return;
     }
+    if (raw->count() > 0) {
+      storage::DeadLetter d;
+      bool found = false;
+      if (auto s = store->GetDeadLetter(a->raw_id, &d, &found); !s.ok()) {
+        std::fprintf(stderr, "newsflow dead-letter: %s\n", s.message().c_str());
+        *exit_code = 1;
+        return;
+      }
+      if (!found) {
+        std::fprintf(stderr, "newsflow dead-letter: no dead letter with id %llu (the listing shows the ids)\n",
+                     static_cast<unsigned long long>(a->raw_id));
+        *exit_code = 1;
+        return;
+      }
+      std::fwrite(d.raw.data(), 1, d.raw.size(), stdout);  // it may hold NUL bytes
+      std::fflush(stdout);
+      *exit_code = OutputStatus("dead-letter");
+      return;
+    }
     std::vector<storage::DeadLetter> dls;
     if (auto s = store->DeadLetters(a->limit, &dls); !s.ok()) {
       std::fprintf(stderr, "newsflow dead-letter: %s\n", s.message().c_str());
       *exit_code = 1;
       return;
     }
-    if (!dls.empty()) std::printf("# times in %s; --tz or NEWSFLOW_TZ to change\n", zone.name().c_str());
+    if (!dls.empty() && !a->json) std::printf("# times in %s; --tz or NEWSFLOW_TZ to change\n", zone.name().c_str());
     for (const auto& d : dls) {
       if (Interrupted() || StdoutFailed()) break;
-      std::printf("%s  %s\n    reason: %s\n    raw: %s\n", zone.Format(d.time_ms).c_str(),
-                  TerminalText(d.position).c_str(), TerminalText(d.reason).c_str(), Printable(d.raw, 160).c_str());
+      if (a->json) {
+        std::puts(pipeline::DeadLetterToJson(d).c_str());
+        continue;
+      }
+      std::printf("%s  %s\n    id: %llu\n    reason: %s\n    raw: %s\n", zone.Format(d.time_ms).c_str(),
+                  TerminalText(d.position).c_str(), static_cast<unsigned long long>(d.seq),
+                  TerminalText(d.reason).c_str(), Printable(d.raw, 160).c_str());
     }
     std::fflush(stdout);
     *exit_code = OutputStatus("dead-letter");

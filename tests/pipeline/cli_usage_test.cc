@@ -51,6 +51,8 @@ TEST(CliUsage, BadValuesExitTwo) {
       query + "--limit -5",
       query + "--limit 99999999999999999999999",
       Newsflow() + " dead-letter --db " + db + " --limit x",
+      Newsflow() + " dead-letter --db " + db + " --raw x",
+      Newsflow() + " dead-letter --db " + db + " --raw 1 --json",
       run + "--threads 100000",
       run + "--threads -1",
       run + "--threads abc",

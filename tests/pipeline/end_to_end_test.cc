@@ -235,6 +235,86 @@ TEST(EndToEnd, GarbageIsDeadLetteredAndEveryRealItemStored) {
   EXPECT_NE(list.out.find("reason: NUL byte"), std::string::npos) << list.out.substr(0, 500);
 }
 
+// Standard base64 (RFC 4648, with padding), decoded; "<bad base64>" if it
+// is not.
+std::string Base64Decode(std::string_view in) {
+  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (in.size() % 4 != 0) return "<bad base64>";
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 4) {
+    uint32_t v = 0;
+    int pad = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      const char c = in[i + k];
+      const size_t d = kAlphabet.find(c);
+      if (c == '=' && i + 4 == in.size() && k >= 2) ++pad;
+      else if (d == std::string::npos || pad) return "<bad base64>";
+      v = (v << 6) | (c == '=' ? 0 : static_cast<uint32_t>(d));
+    }
+    out.push_back(static_cast<char>(v >> 16));
+    if (pad < 2) out.push_back(static_cast<char>(v >> 8));
+    if (pad < 1) out.push_back(static_cast<char>(v));
+  }
+  return out;
+}
+
+// An operator gets a dead letter's bytes back exactly: `dead-letter --json`
+// carries them in base64 (and as text only when they are valid UTF-8) with
+// the offset of the first invalid byte; `dead-letter --raw ID` writes them
+// to stdout as they were read, to be fixed and fed again.
+TEST(EndToEnd, DeadLettersGiveTheirBytesBackExactly) {
+  TempDir tmp;
+  const auto real = ReadLines(SourcePath("tests/fixtures/cls-sample.jsonl"));
+  // A three-byte character of a real line cut to its first two bytes.
+  std::string bad_utf8 = real[0];
+  const size_t at = std::find_if(bad_utf8.begin(), bad_utf8.end(), [](char c) { return c & 0x80; }) - bad_utf8.begin();
+  ASSERT_LT(at, bad_utf8.size());
+  ASSERT_EQ(static_cast<unsigned char>(bad_utf8[at]) & 0xF0, 0xE0) << "a three-byte character";
+  bad_utf8.erase(at + 2, 1);
+  const std::string truncated = real[1].substr(0, 40);  // valid UTF-8, not valid JSON
+  std::ofstream(tmp.path("in.jsonl"), std::ios::binary) << real[2] << "\n" << bad_utf8 << "\n" << truncated << "\n";
+  const auto run = RunShell(RunCmd(tmp.path("in.jsonl"), tmp.path("db"), "--format cls"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(testing::JsonObject::LastLine(run.out).Uint("dead_lettered"), 2u) << run.out;
+
+  const auto listed = RunShell(Newsflow() + " dead-letter --json --db " + tmp.path("db"));
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const auto dls = testing::JsonLines(listed.out);
+  ASSERT_EQ(dls.size(), 2u) << listed.out;
+  const struct {
+    std::string raw;
+    uint64_t line;
+  } want[] = {{bad_utf8, 2}, {truncated, 3}};
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& d = dls[i];
+    ASSERT_TRUE(d.ok()) << listed.out;
+    EXPECT_EQ(Base64Decode(d.String("raw_base64")), want[i].raw) << i;
+    EXPECT_EQ(d.Uint("size"), want[i].raw.size()) << i;
+    EXPECT_EQ(d.String("position"), "file:" + tmp.path("in.jsonl") + ":" + std::to_string(want[i].line));
+    EXPECT_NE(d.String("reason").rfind("json: ", 0), std::string::npos) << d.String("reason");
+    EXPECT_NE(d.Uint("id"), UINT64_MAX) << i;
+    EXPECT_GT(d.Int("time_ms"), 1'700'000'000'000) << i;  // when it was stored
+    EXPECT_TRUE(d.Has("time")) << i;
+  }
+  // Not valid UTF-8: no text, and where the first invalid byte is.
+  EXPECT_TRUE(dls[0].IsNull("raw")) << listed.out;
+  EXPECT_EQ(dls[0].Uint("invalid_utf8_offset"), at) << listed.out;
+  // Valid UTF-8: the text itself.
+  EXPECT_EQ(dls[1].String("raw"), truncated);
+  EXPECT_TRUE(dls[1].IsNull("invalid_utf8_offset")) << listed.out;
+  EXPECT_NE(dls[0].Uint("id"), dls[1].Uint("id"));
+
+  for (size_t i = 0; i < 2; ++i) {
+    const auto raw = RunShell(Newsflow() + " dead-letter --db " + tmp.path("db") + " --raw " +
+                              std::to_string(dls[i].Uint("id")));
+    EXPECT_EQ(raw.exit_code, 0) << raw.err;
+    EXPECT_EQ(raw.out, want[i].raw) << i;
+  }
+  const auto none = RunShell(Newsflow() + " dead-letter --db " + tmp.path("db") + " --raw 999");
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_EQ(none.out, "");
+}
+
 TEST(EndToEnd, ExitCodesForThingsTheUserMustFix) {
   TempDir tmp;
   auto missing = RunShell(RunCmd("file:/nonexistent/x.jsonl", tmp.path("db")));
