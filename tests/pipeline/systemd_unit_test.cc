@@ -6,16 +6,20 @@
 // too, and the service's command backs up a store.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
 
+#include "json_util.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
 namespace {
 
+using testing::JsonObject;
 using testing::Newsflow;
 using testing::ReadFile;
 using testing::RunShell;
@@ -46,6 +50,11 @@ TEST(SystemdUnit, VerifiesAndSaysWhatOperatorsRelyOn) {
   EXPECT_EQ(one("KillSignal"), "SIGTERM");
   EXPECT_NE(one("ExecStart").find(" run --config /etc/newsflow/newsflow.yaml"), std::string::npos);
   EXPECT_EQ(one("EnvironmentFile"), "-/etc/newsflow/newsflow.env");
+  // A usage error (exit 2: a typo in the config) is not restarted every
+  // RestartSec forever, and starts that keep failing end in "failed".
+  EXPECT_EQ(one("RestartPreventExitStatus"), "2");
+  EXPECT_GT(std::atoi(one("StartLimitBurst").c_str()), 0) << one("StartLimitBurst");
+  EXPECT_GT(std::atoi(one("StartLimitIntervalSec").c_str()), 0) << one("StartLimitIntervalSec");
 }
 
 // The nightly backup: the timer and its service verify, the timer starts the
@@ -85,14 +94,24 @@ TEST(SystemdUnit, TheNightlyBackupVerifiesAndItsCommandBacksUpTheStore) {
   }
 }
 
-// The environment file's settings are ones newsflow accepts.
+// The environment file's settings are ones newsflow accepts, read as a
+// shell reads it (`set -a; . newsflow.env`, every line must parse) and
+// NEWSFLOW_ARGS split into words as the unit's `$NEWSFLOW_ARGS` is, with the
+// install prefix moved to where the seeds are.
 TEST(SystemdUnit, TheEnvironmentFileIsValid) {
   TempDir tmp;
-  const auto r = RunShell("set -a; . " + SourcePath("deploy/systemd/newsflow.env") + "; set +a; " + Newsflow() +
-                          " run -q --json --rules " + SourcePath("rules/sets") + " --source " +
-                          SourcePath("tests/fixtures/cls-sample.jsonl") + " --db " + tmp.path("db") +
-                          " --seeds " + SourcePath("seeds"));
+  std::filesystem::create_directories(tmp.path("share"));
+  std::filesystem::create_directory_symlink(SourcePath("seeds"), tmp.path("share/seeds"));
+  std::ofstream(tmp.path("newsflow.env"))
+      << std::regex_replace(ReadFile(SourcePath("deploy/systemd/newsflow.env")),
+                            std::regex("/usr/local/share/newsflow"), tmp.path("share"));
+  const auto r = RunShell("set -eu; set -a; . " + tmp.path("newsflow.env") + "; set +a; " +
+                          "echo \"NEWSFLOW_ARGS=$NEWSFLOW_ARGS\" >&2; " + Newsflow() + " run -q --json --rules " +
+                          SourcePath("rules/sets") + " --source " + SourcePath("tests/fixtures/cls-sample.jsonl") +
+                          " --db " + tmp.path("db") + " $NEWSFLOW_ARGS");
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("NEWSFLOW_ARGS=--seeds " + tmp.path("share/seeds")), std::string::npos) << r.err;
+  EXPECT_EQ(JsonObject::LastLine(r.out).Uint("stored"), 120u) << r.out;
 }
 
 }  // namespace
