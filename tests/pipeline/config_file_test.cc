@@ -140,5 +140,66 @@ TEST(ConfigFile, TheExampleFileRunsWithTheRulesAndSeedsWhereTheServiceReadmeInst
   EXPECT_TRUE(std::filesystem::exists(state + "/db/CURRENT"));
 }
 
+// Every step of deploy/systemd/README.md's install block that puts files in
+// place (not the user, the binary or systemctl), run with /usr/local, /etc
+// and /var moved under a temporary root, then the example config (its paths
+// moved alike) as the service runs it: from /, reading its own follow:
+// source. It keeps running until the feed appears (its directory is there),
+// stores what is appended, and on SIGTERM prints its summary as one JSON
+// line and exits 0.
+TEST(ConfigFile, TheServiceReadmesInstallStepsCreateWhatTheExampleConfigNeeds) {
+  TempDir tmp;
+  const std::string root = tmp.path("root");
+  std::filesystem::create_directories(root + "/etc/systemd/system");  // there on any systemd machine
+  auto relocate = [&](std::string s) {
+    for (const std::string from : {"/usr/local/", "/etc/", "/var/"})
+      for (const std::string before : {" ", ":"})
+        for (size_t at = 0; (at = s.find(before + from, at)) != std::string::npos; at += root.size() + from.size())
+          s.replace(at + before.size(), from.size(), root + from);
+    for (const std::string drop : {"sudo ", "-o newsflow ", "-g newsflow "})
+      for (size_t at; (at = s.find(drop)) != std::string::npos;) s.erase(at, drop.size());
+    return s;
+  };
+  int steps = 0;
+  for (const std::string& line : ReadLines(SourcePath("deploy/systemd/README.md"))) {
+    if (line.rfind("    sudo ", 0) != 0) continue;
+    if (line.find("useradd") != std::string::npos || line.find("systemctl") != std::string::npos ||
+        line.find("build/newsflow") != std::string::npos)
+      continue;
+    const std::string step = relocate(line);
+    ASSERT_EQ(RunShell("cd " + SourcePath("") + " && " + step).exit_code, 0) << step;
+    ++steps;
+  }
+  ASSERT_GT(steps, 3) << "the service README's install block has moved";
+  const std::string config = root + "/etc/newsflow/newsflow.yaml";
+  ASSERT_TRUE(std::filesystem::exists(config)) << "the install steps put no config in /etc/newsflow";
+  std::ofstream(config + ".moved") << relocate(ReadFile(config));
+  std::filesystem::rename(config + ".moved", config);
+
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(root);
+  testing::RunChild run({"run", "--config", config, "--http", "127.0.0.1:0"}, tmp.path("out"), tmp.path("err"));
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(run.started());
+  ASSERT_EQ(run.WaitExit(std::chrono::seconds(2)), -1) << "the run stopped before its feed appeared:\n"
+                                                       << ReadFile(tmp.path("err"));
+  const std::string feed = root + "/var/lib/newsflow/feeds/cls.jsonl";
+  std::ofstream(feed + ".tmp") << ReadFile(SourcePath("tests/fixtures/ths-sample.jsonl"));
+  std::filesystem::rename(feed + ".tmp", feed);
+  const std::string db = root + "/var/lib/newsflow/db";
+  std::string count;
+  for (int i = 0; i < 300 && count != "120"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    count = RunShell(Newsflow() + " query --count --db " + db).out;
+    while (!count.empty() && (count.back() == '\n' || count.back() == ' ')) count.pop_back();
+  }
+  EXPECT_EQ(count, "120") << ReadFile(tmp.path("err"));
+  run.Signal(SIGTERM);
+  ASSERT_EQ(run.WaitExit(std::chrono::seconds(30)), 0) << ReadFile(tmp.path("err"));
+  const std::vector<std::string> out = ReadLines(tmp.path("out"));
+  ASSERT_EQ(out.size(), 1u) << ReadFile(tmp.path("out"));  // the summary, one JSON line
+  EXPECT_EQ(JsonObject::Of(out[0]).Uint("stored"), 120u) << out[0];
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
