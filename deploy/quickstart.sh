@@ -27,12 +27,25 @@ case "${1:-}" in
 esac
 
 if ((kafka)); then "$root/deploy/install-deps.sh" --with-kafka; else "$root/deploy/install-deps.sh"; fi
-echo "== building (Release)"
-BUILD_TYPE=Release BUILD_TARGET=newsflow "$root/deploy/build.sh" >/dev/null
 build="${BUILD_DIR:-$root/build}"
+mkdir -p "$build"
+# The build's output goes to a log (the progress lines would bury the demo);
+# a failed build shows its tail, where the compiler's error is.
+build_log="$build/quickstart-build.log"
+echo "== building (Release; output in $build_log)"
+if ! BUILD_TYPE=Release BUILD_TARGET=newsflow "$root/deploy/build.sh" >"$build_log" 2>&1; then
+  echo "quickstart: the build failed; the end of $build_log:" >&2
+  tail -n 60 "$build_log" >&2
+  exit 1
+fi
 nf="$build/newsflow"
 db="$build/quickstart-db"
-rm -rf "$db"
+alerts="$build/quickstart-alerts.jsonl"
+# --desk edits its subscriptions over the API (PUT /api/subscriptions): a
+# copy in the build directory, not the tracked example.
+subscriptions="$build/quickstart-subscriptions.yaml"
+# Each run starts from nothing: the alert sink appends, so it goes with the db.
+rm -rf "$db" "$alerts"
 
 if ((kafka)); then
   echo "== kafka broker (deploy/kafka/start.sh)"
@@ -53,21 +66,32 @@ if ((kafka)); then
   echo "(offsets are stored in the DB with the documents and committed to Kafka for lag tools;"
   echo " the broker keeps running: stop it with deploy/kafka/stop.sh)"
 elif ((desk)); then
+  cp deploy/subscriptions.example.yaml "$subscriptions"
   echo "== newsflow run over the sample with the example subscriptions (one alert per subscription and story)"
   cat tests/fixtures/cls-sample.jsonl tests/fixtures/eastmoney-sample.jsonl tests/fixtures/ths-sample.jsonl |
     "$nf" run --source - --format auto --rules rules/sets --db "$db" --quiet \
-      --subscriptions deploy/subscriptions.example.yaml --alerts "file:$build/quickstart-alerts.jsonl"
-  port="${NEWSFLOW_DESK_PORT:-8080}"
+      --subscriptions "$subscriptions" --alerts "file:$alerts"
   echo
-  echo "== newsflow serve: the desk (Ctrl-C to stop). Try:"
-  echo "   curl -s http://127.0.0.1:$port/health"
-  echo "   curl -s http://127.0.0.1:$port/metrics"
-  echo "   curl -s 'http://127.0.0.1:$port/api/query?tag=region:shenzhen&limit=3'"
-  echo "   (more items: $nf run --source FILE --db $db --subscriptions deploy/subscriptions.example.yaml --alerts file:...)"
+  echo "== newsflow serve: the desk (Ctrl-C to stop)"
   echo "desk at:"
-  # serve prints the URL (with the bound port) on its first line of stdout.
-  exec "$nf" serve --db "$db" --listen "127.0.0.1:$port" --rules rules/sets \
-    --subscriptions deploy/subscriptions.example.yaml
+  # serve prints its URL, with the port it bound (NEWSFLOW_DESK_PORT=0: any
+  # free one), on its first line of stdout: the examples use that port.
+  show_try() {
+    local url port
+    IFS= read -r url || return 0
+    printf '%s\n' "$url"
+    port=${url##*:}
+    port=${port%%/*}
+    echo "Try:"
+    echo "   curl -s http://127.0.0.1:$port/health"
+    echo "   curl -s http://127.0.0.1:$port/metrics"
+    echo "   curl -s 'http://127.0.0.1:$port/api/query?tag=region:shenzhen&limit=3'"
+    echo "   (the subscriptions file the desk edits: $subscriptions)"
+    echo "   (more items: $nf run --source FILE --db $db --subscriptions $subscriptions --alerts file:$alerts)"
+    cat
+  }
+  exec "$nf" serve --db "$db" --listen "127.0.0.1:${NEWSFLOW_DESK_PORT:-8080}" --rules rules/sets \
+    --subscriptions "$subscriptions" > >(show_try)
 else
   echo "== newsflow run over $(cat tests/fixtures/*-sample.jsonl | wc -l) real items from three feeds"
   cat tests/fixtures/cls-sample.jsonl tests/fixtures/eastmoney-sample.jsonl tests/fixtures/ths-sample.jsonl |
