@@ -105,10 +105,10 @@ TEST(SystemdUnit, TheEnvironmentFileIsValid) {
   std::ofstream(tmp.path("newsflow.env"))
       << std::regex_replace(ReadFile(SourcePath("deploy/systemd/newsflow.env")),
                             std::regex("/usr/local/share/newsflow"), tmp.path("share"));
-  const auto r = RunShell("set -eu; set -a; . " + tmp.path("newsflow.env") + "; set +a; " +
+  const auto r = RunShell("{ set -eu; set -a; . " + tmp.path("newsflow.env") + "; set +a; " +
                           "echo \"NEWSFLOW_ARGS=$NEWSFLOW_ARGS\" >&2; " + Newsflow() + " run -q --json --rules " +
                           SourcePath("rules/sets") + " --source " + SourcePath("tests/fixtures/cls-sample.jsonl") +
-                          " --db " + tmp.path("db") + " $NEWSFLOW_ARGS");
+                          " --db " + tmp.path("db") + " $NEWSFLOW_ARGS; }");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("NEWSFLOW_ARGS=--seeds " + tmp.path("share/seeds")), std::string::npos) << r.err;
   EXPECT_EQ(JsonObject::LastLine(r.out).Uint("stored"), 120u) << r.out;
