@@ -136,5 +136,23 @@ TEST(LogCli, BadLogOptionsAreUsageErrors) {
   EXPECT_FALSE(std::filesystem::exists(db)) << "a usage error created the store";
 }
 
+// A bad value from the environment (an environment file under systemd,
+// where no --log- option appears) names the variable; the command line's
+// option still wins over the variable.
+TEST(LogCli, ABadEnvironmentValueNamesTheVariable) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  const std::string run = " run -q --source /dev/null --db " + db;
+  for (const std::string var : {"NEWSFLOW_LOG_LEVEL=WARN", "NEWSFLOW_LOG_FORMAT=JSON"}) {
+    const auto r = RunShell(var + " " + Newsflow() + run);
+    EXPECT_EQ(r.exit_code, 2) << var << "\n" << r.err;
+    EXPECT_NE(r.err.find(var.substr(0, var.find('='))), std::string::npos) << var << "\n" << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(db)) << "a usage error created the store";
+  const auto r = RunShell("NEWSFLOW_LOG_LEVEL=WARN NEWSFLOW_LOG_FORMAT=JSON " + Newsflow() + run +
+                          " --rules " + SourcePath("rules/sets") + " --log-level warn --log-format json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
