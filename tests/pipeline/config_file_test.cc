@@ -52,7 +52,10 @@ TEST(ConfigFile, UnknownKeysAndBadValuesAreUsageErrorsWithFileAndLine) {
       {"db: " + tmp.path("db") + "\nsorce: x\n", 2},            // misspelt key
       {"db: " + tmp.path("db") + "\nstory:\n  windw: 3\n", 3},  // misspelt nested key
       {"db: " + tmp.path("db") + "\nsource: [a\n", 3},          // YAML syntax
-      {"db: " + tmp.path("db") + "\nbatch: many\n", 0},         // a value the option refuses
+      {"db: " + tmp.path("db") + "\nbatch: many\n", 2},         // a value the option refuses
+      {"db: " + tmp.path("db") + "\nthreads: [1, 2]\nquiet: true\n", 2},  // two values for one
+      {"db: " + tmp.path("db") + "\nstory:\n  window: 0\n", 3},  // out of the option's range
+      {"db: " + tmp.path("db") + "\nquiet: true\nsync: maybe\n", 3},  // a flag's value
       {"db: " + tmp.path("db") + "\nalerts:\n", 2},             // no value
       {"db: " + tmp.path("db") + "\nbatch: 8\nbatch: 16\n", 3},  // a key twice (yaml-cpp kept the first)
       {"db: " + tmp.path("db") + "\nstory:\n  window: 3\n  window: 4\n", 4},
@@ -71,6 +74,62 @@ TEST(ConfigFile, UnknownKeysAndBadValuesAreUsageErrorsWithFileAndLine) {
   }
   const auto missing = RunShell(Newsflow() + " run --config " + tmp.path("none.yaml"));
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
+}
+
+// One option given by two keys of the file: the same joined name spelt flat
+// and nested, or a flag and its negation. Both lines are named; nothing runs.
+TEST(ConfigFile, OneOptionGivenByTwoKeysIsAUsageErrorNamingBothLines) {
+  TempDir tmp;
+  struct Case {
+    std::string yaml;
+    int first, second;
+  };
+  const std::vector<Case> cases = {
+      {"db: " + tmp.path("db") + "\nstory-window: 3\nstory:\n  window: 9999\n", 2, 4},
+      {"db: " + tmp.path("db") + "\nstory:\n  window: 3\nstory-window: 3\n", 3, 4},
+      {"db: " + tmp.path("db") + "\nlate-stories: true\nno-late-stories: true\n", 2, 3},
+      {"db: " + tmp.path("db") + "\nno-late-stories: false\nquiet: true\nlate-stories: true\n", 2, 4},
+      {"db: " + tmp.path("db") + "\nbatch: 8\nbatch: 16\n", 2, 3},
+  };
+  for (const auto& c : cases) {
+    std::ofstream(tmp.path("two.yaml")) << c.yaml;
+    const auto r = RunShell(Newsflow() + " run --config " + tmp.path("two.yaml") + " --source /dev/null");
+    EXPECT_EQ(r.exit_code, 2) << c.yaml << r.err;
+    for (int line : {c.first, c.second})
+      EXPECT_NE(r.err.find(tmp.path("two.yaml") + ":" + std::to_string(line)), std::string::npos)
+          << c.yaml << " -> " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(tmp.path("db"))) << c.yaml;
+  }
+}
+
+// --config is `run`'s: its --help shows it, `newsflow --config F run` reads
+// it too, and another command given it is a usage error (it would not read
+// the file).
+TEST(ConfigFile, OnlyRunTakesAConfigFile) {
+  TempDir tmp;
+  std::ofstream(tmp.path("run.yaml")) << "source: " << SourcePath("tests/fixtures/cls-sample.jsonl") << "\n"
+                                      << "db: " << tmp.path("db") << "\n"
+                                      << "rules: " << SourcePath("rules/sets") << "\n"
+                                      << "quiet: true\njson: true\n";
+  const auto help = RunShell(Newsflow() + " run --help");
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_NE(help.out.find("--config"), std::string::npos) << help.out;
+
+  auto r = RunShell(Newsflow() + " --config " + tmp.path("run.yaml") + " run");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(JsonObject::LastLine(r.out).Uint("stored"), 120u);
+
+  for (const std::string& cmd : {" query --count --config " + tmp.path("run.yaml") + " --db " + tmp.path("db"),
+                                 " --config " + tmp.path("run.yaml") + " query --count --db " + tmp.path("db"),
+                                 " stats --config " + tmp.path("run.yaml") + " --db " + tmp.path("db")}) {
+    r = RunShell(Newsflow() + cmd);
+    EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.out << r.err;
+  }
+  // A config file cannot name another config file.
+  std::ofstream(tmp.path("nested.yaml")) << "config: " << tmp.path("run.yaml") << "\n";
+  r = RunShell(Newsflow() + " run --config " + tmp.path("nested.yaml"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(tmp.path("nested.yaml") + ":1"), std::string::npos) << r.err;
 }
 
 // The documented example names only real options; run with its paths
