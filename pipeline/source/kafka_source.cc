@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +22,7 @@
 #include "pipeline/log/kafka_log.h"
 #include "pipeline/log/logger.h"
 #include "pipeline/source/kafka_settings_check.h"
+#include "pipeline/source/kafka_stats.h"
 #include "pipeline/source/kafka_uri.h"
 
 namespace newsflow::pipeline {
@@ -131,42 +131,29 @@ class KafkaSource : public Source {
   }
   // librdkafka's statistics (statistics.interval.ms): the cluster brokers'
   // states tell whether the source is connected; each assigned partition's
-  // consumer_lag is its lag (-1 = not known yet: left out).
+  // consumer_lag is its lag (-1 = not known yet: left out). Partitions no
+  // longer assigned are left out too (kafka_stats.h).
   static int StatsCb(rd_kafka_t*, char* json, size_t len, void* opaque) {
     static_cast<KafkaSource*>(opaque)->OnStats(std::string_view(json, len));
     return 0;  // librdkafka frees json
   }
   void OnStats(std::string_view json) {
-    simdjson::dom::parser parser;
-    simdjson::dom::element root;
-    if (parser.parse(json.data(), json.size()).get(root)) return;
-    bool up = false, known = false;
-    simdjson::dom::object brokers;
-    if (!root["brokers"].get(brokers)) {
-      for (auto [name, b] : brokers) {
-        int64_t nodeid = -1;
-        std::string_view state;
-        if (b["nodeid"].get(nodeid) || nodeid < 0 || b["state"].get(state)) continue;  // bootstrap entries
-        known = true;
-        if (state == "UP") up = true;
-      }
+    std::set<TP> assigned;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [tp, st] : parts_) assigned.insert(tp);
     }
-    std::vector<PartitionLag> lags;
-    simdjson::dom::object topics;
-    if (!root["topics"].get(topics)) {
-      for (auto [topic, t] : topics) {
-        simdjson::dom::object partitions;
-        if (t["partitions"].get(partitions)) continue;
-        for (auto [id, p] : partitions) {
-          int64_t lag = -1, partition = -1;
-          if (p["partition"].get(partition) || partition < 0 || p["consumer_lag"].get(lag) || lag < 0) continue;
-          lags.push_back({std::string(topic), static_cast<int32_t>(partition), lag});
-        }
-      }
-    }
+    ConsumerStats stats;
+    if (!ParseConsumerStats(json, assigned, &stats)) return;
     std::lock_guard lock(health_mu_);
-    if (known) connected_ = up;
-    lag_ = std::move(lags);
+    if (stats.brokers_known) connected_ = stats.broker_up;
+    lag_ = std::move(stats.lags);
+  }
+  // Drops the lag of partitions that are no longer this member's at once,
+  // not only at the next statistics.
+  void ForgetLag(const std::set<TP>& revoked) {
+    std::lock_guard lock(health_mu_);
+    std::erase_if(lag_, [&](const PartitionLag& l) { return revoked.count({l.topic, l.partition}) > 0; });
   }
 
   static void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
@@ -638,8 +625,12 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
     } else {
       rd_kafka_assign(rk_, nullptr);
     }
-    std::lock_guard lock(mu_);
-    parts_.clear();
+    {
+      std::lock_guard lock(mu_);
+      parts_.clear();
+    }
+    std::lock_guard lock(health_mu_);
+    lag_.clear();
   }
 }
 
@@ -751,6 +742,7 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
       parts_.erase(p);
     }
   }
+  ForgetLag(revoked);
   if (!drained) log_("revoked partitions before the writer stored every batch (30 s): records may be stored twice");
   if (!lost && !closing_ && commit_to_kafka_ && commit->cnt > 0)
     if (rd_kafka_resp_err_t e = rd_kafka_commit(rk_, commit.get(), 0); e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)

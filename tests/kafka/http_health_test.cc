@@ -1,7 +1,8 @@
 // /ready and /metrics of `run --http` on a Kafka source: the consumer lag
 // per partition reaches 0 once the topic is consumed, and while the broker
 // is down the pipeline reports itself disconnected and not ready, then
-// ready again when the broker is back.
+// ready again when the broker is back. Each member of a group reports the
+// lag of its own partitions only, also after a rebalance took one away.
 #include "kafka_test_util.h"
 
 namespace newsflow::kafkatest {
@@ -32,7 +33,66 @@ std::string Sample(const std::string& metrics, const std::string& name_and_label
   return "";
 }
 
+// The partitions of `topic` that have a lag sample in `metrics`.
+std::set<int> LagPartitions(const std::string& metrics, const std::string& topic) {
+  std::set<int> out;
+  const std::string prefix = "newsflow_kafka_consumer_lag{topic=\"" + topic + "\",partition=\"";
+  std::istringstream in(metrics);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(prefix, 0) == 0) out.insert(std::atoi(line.c_str() + prefix.size()));
+  return out;
+}
+
 class KafkaHttp : public KafkaTest {};
+
+TEST_F(KafkaHttp, LagOnlyForPartitionsTheMemberOwnsAfterARebalance) {
+  TempDir tmp;
+  const std::string rules = WriteRules(tmp);
+  WriteLines(tmp.path("in.jsonl"), FixtureLines());
+  const std::string topic = Unique("lag"), group = Unique("g");
+  ASSERT_EQ(CreateTopic(bootstrap_, topic, 2), "");
+  auto p = RunShell(ProduceCmd(bootstrap_, topic, tmp.path("in.jsonl")));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+
+  auto start = [&](const std::string& name) {
+    return std::make_unique<Process>(RunKafkaCmd(bootstrap_, topic, "group=" + group, rules, tmp.path("db-" + name),
+                                                 "--http 127.0.0.1:0 --http-port-file " + tmp.path("port-" + name)),
+                                     tmp.path(name + ".out"), tmp.path(name + ".err"));
+  };
+  auto port_of = [&](const std::string& name, Process& proc) {
+    EXPECT_TRUE(WaitFor([&] { return !ReadFile(tmp.path("port-" + name)).empty() || !proc.Running(); }, 30000));
+    return std::atoi(ReadFile(tmp.path("port-" + name)).c_str());
+  };
+  // A alone owns both partitions and reports both.
+  auto a = start("a");
+  const int port_a = port_of("a", *a);
+  ASSERT_GT(port_a, 0) << a->Stderr();
+  std::string ma;
+  ASSERT_TRUE(WaitFor([&] { return LagPartitions(ma = Get(port_a, "/metrics", tmp).body, topic) == std::set<int>{0, 1}; },
+                      60000))
+      << ma << a->Stderr();
+
+  // B joins and takes one partition (range: one each).
+  auto b = start("b");
+  const int port_b = port_of("b", *b);
+  ASSERT_GT(port_b, 0) << b->Stderr();
+  std::string mb;
+  ASSERT_TRUE(WaitFor([&] { return LagPartitions(mb = Get(port_b, "/metrics", tmp).body, topic).size() == 1; }, 60000))
+      << mb << b->Stderr();
+  const std::set<int> of_b = LagPartitions(mb, topic);
+  // A's statistics have come round several times since the rebalance.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  ma = Get(port_a, "/metrics", tmp).body;
+  const std::set<int> of_a = LagPartitions(ma, topic);
+  EXPECT_EQ(of_a.size(), 1u) << ma << a->Stderr();
+  for (int part : of_b) EXPECT_EQ(of_a.count(part), 0u) << "partition " << part << " is B's\n" << ma;
+
+  b->Signal(SIGTERM);
+  a->Signal(SIGTERM);
+  EXPECT_EQ(b->Wait(15000), 0) << b->Stderr();
+  EXPECT_EQ(a->Wait(15000), 0) << a->Stderr();
+}
 
 TEST_F(KafkaHttp, LagPerPartitionAndReadinessFollowTheBroker) {
   TempDir tmp;

@@ -1,0 +1,59 @@
+// The consumer lag a member reports comes only from the partitions it is
+// assigned: librdkafka's statistics keep a revoked partition (with the lag of
+// its last fetch), which another member now owns. Needs no broker.
+#include <gtest/gtest.h>
+
+#include "pipeline/source/kafka_stats.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+// A trimmed librdkafka 2.0 statistics document: one cluster broker UP, a
+// bootstrap entry, and partitions 0 and 1 of "news" plus the internal -1.
+constexpr const char* kStats = R"({
+  "brokers": {
+    "127.0.0.1:9092/bootstrap": {"nodeid": -1, "state": "UP"},
+    "127.0.0.1:9092/1": {"nodeid": 1, "state": "UP"}
+  },
+  "topics": {
+    "news": {"partitions": {
+      "0": {"partition": 0, "consumer_lag": 7},
+      "1": {"partition": 1, "consumer_lag": 2438},
+      "-1": {"partition": -1, "consumer_lag": -1}
+    }}
+  }
+})";
+
+TEST(ConsumerStats, LagOnlyForAssignedPartitions) {
+  ConsumerStats s;
+  ASSERT_TRUE(ParseConsumerStats(kStats, {{"news", 0}}, &s));
+  EXPECT_TRUE(s.brokers_known);
+  EXPECT_TRUE(s.broker_up);
+  ASSERT_EQ(s.lags.size(), 1u);
+  EXPECT_EQ(s.lags[0].topic, "news");
+  EXPECT_EQ(s.lags[0].partition, 0);
+  EXPECT_EQ(s.lags[0].lag, 7);
+}
+
+TEST(ConsumerStats, NothingAssignedNoLag) {
+  ConsumerStats s;
+  ASSERT_TRUE(ParseConsumerStats(kStats, {}, &s));
+  EXPECT_TRUE(s.lags.empty());
+  EXPECT_TRUE(s.broker_up);
+}
+
+TEST(ConsumerStats, BothAssignedBothReported) {
+  ConsumerStats s;
+  ASSERT_TRUE(ParseConsumerStats(kStats, {{"news", 0}, {"news", 1}}, &s));
+  ASSERT_EQ(s.lags.size(), 2u);
+  EXPECT_EQ(s.lags[1].partition, 1);
+  EXPECT_EQ(s.lags[1].lag, 2438);
+}
+
+TEST(ConsumerStats, UnparsableDocument) {
+  ConsumerStats s;
+  EXPECT_FALSE(ParseConsumerStats("{not json", {{"news", 0}}, &s));
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
