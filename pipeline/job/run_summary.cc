@@ -47,6 +47,14 @@ std::string FormatSummary(const RunSummary& s) {
     out += fmt::format(
         "retention: {} prune passes removed {} documents older than the cutoff, {} alerts and {} dead letters\n",
         s.prune_passes, s.pruned, s.alerts_pruned, s.dead_letters_pruned);
+  if (s.kafka_offsets_unconfirmed > 0)
+    out += fmt::format("WARNING: {} partition(s) started at an offset stored in this database that the group has not "
+                       "committed in Kafka (topic recreated? group offsets expired? see the log)\n",
+                       s.kafka_offsets_unconfirmed);
+  if (s.kafka_offsets_beyond_end > 0)
+    out += fmt::format("WARNING: {} partition(s) had a stored offset past their end (topic recreated or truncated) "
+                       "and were read from their start\n",
+                       s.kafka_offsets_beyond_end);
   if (!s.durable) out += "NOT DURABLE: the store failed; `stored` counts only what it made durable\n";
   out += fmt::format("{:.2f} s  {:.0f} items/s  {:.1f} MB/s  rule set {}\n", s.seconds,
                      static_cast<double>(s.read) / secs, static_cast<double>(s.bytes) / secs / 1e6,
@@ -115,6 +123,9 @@ std::string SummaryToJson(const RunSummary& s) {
         ",\"prune_passes\":{},\"pruned\":{},\"alerts_pruned\":{},\"dead_letters_pruned\":{},\"retain_cutoff_ms\":{}",
         s.prune_passes, s.pruned, s.alerts_pruned, s.dead_letters_pruned, s.retain_cutoff_ms);
   if (s.backups > 0) out += fmt::format(",\"backups\":{}", s.backups);
+  if (s.kafka_source)
+    out += fmt::format(",\"kafka_offsets_unconfirmed\":{},\"kafka_offsets_beyond_end\":{}",
+                       s.kafka_offsets_unconfirmed, s.kafka_offsets_beyond_end);
   if (s.latency_samples > 0)
     out += fmt::format(",\"latency_ms\":{{\"samples\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f}}}",
                        s.latency_samples, s.latency_p50_ms, s.latency_p99_ms, s.latency_p999_ms, s.latency_max_ms);

@@ -497,6 +497,12 @@ class Job {
     // The source goes before the store: a Kafka consumer leaving its group
     // still serves rebalance callbacks, and those read offsets from the store.
     const std::string identity = source_ ? source_->identity() : std::string();
+    if (source_ && IsKafkaUri(o_.source)) {
+      const OffsetChecks checks = source_->offset_checks();
+      summary_->kafka_source = true;
+      summary_->kafka_offsets_unconfirmed = checks.unconfirmed;
+      summary_->kafka_offsets_beyond_end = checks.beyond_end;
+    }
     source_.reset();
     // Close() fails after a failed write or flush (the store refuses writes
     // after one, and a WAL-less store then has only its last flush); a

@@ -106,6 +106,10 @@ class KafkaSource : public Source {
     return lag_;
   }
   void Committed(const Batch& batch) override;
+  OffsetChecks offset_checks() const override {
+    std::lock_guard lock(mu_);
+    return {unconfirmed_.size(), beyond_end_.size()};
+  }
 
  private:
   static void RebalanceCb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
@@ -200,6 +204,10 @@ class KafkaSource : public Source {
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
   void Assign(rd_kafka_topic_partition_list_t* parts);
   void Revoke(rd_kafka_topic_partition_list_t* parts);
+  // Where a partition with an offset stored in this DB starts, after
+  // checking that offset against Kafka (see ASSIGNMENT in kafka_source.h).
+  int64_t CheckedStart(const char* topic, int32_t partition, int64_t stored, std::optional<int64_t> committed,
+                       bool committed_known);
   // The group's negotiated protocol ("NONE" before the first join).
   bool Cooperative() const {
     const char* p = rd_kafka_rebalance_protocol(rk_);
@@ -242,6 +250,7 @@ class KafkaSource : public Source {
   size_t inflight_msgs_ = 0, inflight_bytes_ = 0;  // read and not yet stored (buffer + handed out)
   uint64_t handed_out_ = 0, committed_ = 0;        // batches
   std::map<TP, PartState> parts_;                  // current assignment
+  std::set<TP> unconfirmed_, beyond_end_;          // OffsetChecks, by partition
   bool ever_assigned_ = false;
   bool closing_ = false;
   Status status_;
@@ -670,9 +679,10 @@ void KafkaSource::Assign(rd_kafka_topic_partition_list_t* parts) {
     }
     int64_t start = RD_KAFKA_OFFSET_STORED;
     if (stored) {
-      start = *stored;
-      if (!cerr && committed->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR && committed->elems[i].offset > start)
-        start = committed->elems[i].offset;
+      const bool committed_known = !cerr && committed->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR;
+      std::optional<int64_t> group_offset;
+      if (committed_known && committed->elems[i].offset >= 0) group_offset = committed->elems[i].offset;
+      start = CheckedStart(p.topic, p.partition, *stored, group_offset, committed_known);
     }
     p.offset = start;
   }
@@ -705,6 +715,43 @@ void KafkaSource::Assign(rd_kafka_topic_partition_list_t* parts) {
   else rd_kafka_resume_partitions(rk_, parts);
   cv_.notify_all();
   LogInfo("kafka", "assigned " + PartsText(parts, true));
+}
+
+int64_t KafkaSource::CheckedStart(const char* topic, int32_t partition, int64_t stored,
+                                  std::optional<int64_t> committed, bool committed_known) {
+  const std::string tp = fmt::format("{}/{}", topic, partition);
+  const int64_t start = std::max(stored, committed.value_or(stored));
+  // Past the partition's end: the log was recreated (or truncated), the
+  // stored offset counts messages that are gone. Read from its start (or
+  // from the group's offset, which can only be about the new log then).
+  int64_t low = 0, high = 0;
+  if (rd_kafka_resp_err_t e =
+          rd_kafka_query_watermark_offsets(rk_, topic, partition, &low, &high, tuning_.committed_timeout_ms)) {
+    LogDebug("kafka", tp + ": reading the partition's end offsets failed: " + rd_kafka_err2str(e));
+  } else if (start > high) {
+    const int64_t from = committed && *committed <= high ? *committed : low;
+    LogWarn("kafka", fmt::format("{}: the offset stored in this database ({}) is past the partition's end ({}): the "
+                                 "topic was recreated or truncated; reading from offset {}",
+                                 tp, start, high, from));
+    std::lock_guard lock(mu_);
+    beyond_end_.insert({topic, partition});
+    return from;
+  }
+  // Stored here, unknown to the group: either the topic was deleted and
+  // recreated (Kafka drops a deleted topic's group offsets; the new log's
+  // messages before the stored offset are then skipped) or the group's
+  // offsets expired (offsets.retention.minutes) and nothing is wrong.
+  // librdkafka 2.0 has no topic ids to tell the two apart.
+  if (commit_to_kafka_ && committed_known && !committed) {
+    LogWarn("kafka", fmt::format("{}: starting at offset {} stored in this database, but group {} has no committed "
+                                 "offset for it: either the topic was deleted and recreated (then its messages "
+                                 "before offset {} are skipped: use a new database or group to read it from the "
+                                 "start) or the group's committed offsets expired",
+                                 tp, start, group_, start));
+    std::lock_guard lock(mu_);
+    unconfirmed_.insert({topic, partition});
+  }
+  return start;
 }
 
 void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {

@@ -42,6 +42,21 @@
 // this one stopped. Eager (range/roundrobin) and cooperative (incremental)
 // protocols are both handled.
 //
+// A stored offset is checked against Kafka on assignment. librdkafka 2.0.2
+// has no topic ids (KIP-516), so a deleted and recreated topic cannot be told
+// apart from the old one by name; what can be seen:
+//   * the stored offset is past the partition's end (high watermark): the
+//     log was recreated or truncated. The partition starts at the group's
+//     committed offset if that is within the log, else at its start (low
+//     watermark); WARN, counted (OffsetChecks::beyond_end).
+//   * the group has no committed offset for a partition this DB has an
+//     offset for (Kafka drops a deleted topic's group offsets; commit=kafka
+//     only): either the topic was recreated (its messages before the stored
+//     offset are skipped) or the group's offsets expired. Not decidable: the
+//     stored offset is used, with a WARN naming both, and it is counted
+//     (OffsetChecks::unconfirmed; `kafka_offsets_unconfirmed` in the run's
+//     summary).
+//
 // GUARANTEES (one database per consumer process: RocksDB has one writer):
 //   * One consumer, crash at any moment (kill -9), restart on the same DB:
 //     every record is stored exactly once — none lost, none stored twice, no

@@ -42,6 +42,13 @@ struct PartitionLag {
   int64_t lag = 0;
 };
 
+// Kafka only: partitions whose offset stored in this database Kafka did not
+// confirm when they were assigned (kafka_source.h, ASSIGNMENT).
+struct OffsetChecks {
+  uint64_t unconfirmed = 0;  // stored offset, but no committed offset for the group
+  uint64_t beyond_end = 0;   // stored offset past the partition's end: read from its start
+};
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -50,6 +57,7 @@ class Source {
   // up), and the consumer lag per assigned partition (Kafka only).
   virtual bool connected() const { return true; }
   virtual std::vector<PartitionLag> lag() const { return {}; }
+  virtual OffsetChecks offset_checks() const { return {}; }
   [[nodiscard]] virtual bool Next(Batch* batch) = 0;
   // OK unless Next() returned false because of an error.
   virtual Status status() const = 0;
