@@ -54,6 +54,7 @@ struct KafkaPosition {
   int32_t partition = 0;
   int64_t offset = 0;
   int64_t timestamp_ms = 0;  // the record's produce/log-append timestamp
+  std::optional<std::string> key;  // the message key as raw bytes (nullopt: a null key)
 };
 
 // An item that arrived already tagged (--format tagged: another newsflow

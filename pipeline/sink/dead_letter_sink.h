@@ -8,6 +8,9 @@
 //   newsflow.reason     why it was dead-lettered, e.g. "json: TAPE_ERROR ..."
 //   newsflow.position   same as the key
 //   newsflow.topic, newsflow.partition, newsflow.offset   (Kafka input only)
+//   newsflow.key        the source message's key, raw bytes (Kafka input with
+//                       a non-null key only; the store's dead letter has no
+//                       field for it)
 //   newsflow.time_ms    when it was dead-lettered (UTC ms, decimal)
 //
 // Ownership: the runner owns its sink. Threads: the writer thread only.

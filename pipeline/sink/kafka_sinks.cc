@@ -78,6 +78,7 @@ class KafkaDeadLetterSink : public DeadLetterSink {
       h.push_back({"newsflow.topic", it.kafka->topic});
       h.push_back({"newsflow.partition", std::to_string(it.kafka->partition)});
       h.push_back({"newsflow.offset", std::to_string(it.kafka->offset)});
+      if (it.kafka->key) h.push_back({"newsflow.key", *it.kafka->key});
     }
     return w_.Produce(it.position, it.raw, h);
   }

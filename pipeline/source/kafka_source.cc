@@ -509,6 +509,7 @@ void KafkaSource::HandleMessage(const rd_kafka_message_t* m, bool stopping) {
   k.offset = m->offset;
   rd_kafka_timestamp_type_t tstype;
   k.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+  if (m->key) k.key.emplace(static_cast<const char*>(m->key), m->key_len);
   it.position = "kafka:" + k.topic + "/" + std::to_string(k.partition) + "@" + std::to_string(k.offset);
   const TP tp{k.topic, k.partition};
   it.kafka = std::move(k);

@@ -9,6 +9,56 @@ namespace {
 
 class KafkaSinks : public KafkaTest {};
 
+// Produces (key, value) pairs to partition 0 in order; a nullopt key is a
+// null key. "" on success.
+std::string ProduceKeyed(const std::string& bootstrap, const std::string& topic,
+                         const std::vector<std::pair<std::optional<std::string>, std::string>>& msgs) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), errstr, sizeof errstr);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (!rk) return errstr;
+  std::string out;
+  for (const auto& [key, value] : msgs) {
+    const void* key_bytes = key ? key->data() : nullptr;
+    const size_t key_len = key ? key->size() : 0;
+    const rd_kafka_resp_err_t e = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+        RD_KAFKA_V_KEY(key_bytes, key_len),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_END);
+    if (e) out = rd_kafka_err2str(e);
+  }
+  if (out.empty() && rd_kafka_flush(rk, 30000)) out = "flush timed out";
+  rd_kafka_destroy(rk);
+  return out;
+}
+
+// A dead letter from a Kafka source carries the source message's key, raw
+// bytes, as the newsflow.key header; a null key gives no header.
+TEST_F(KafkaSinks, DeadLetterCarriesTheSourceMessageKey) {
+  TempDir tmp;
+  const std::string rules = WriteRules(tmp);
+  const std::string topic = Unique("keyed"), dlq = Unique("dlq"), group = Unique("g");
+  ASSERT_EQ(CreateTopic(bootstrap_, topic, 1), "");
+  ASSERT_EQ(CreateTopic(bootstrap_, dlq, 1), "");
+  const std::string binary_key("k\0\xff", 3);
+  ASSERT_EQ(ProduceKeyed(bootstrap_, topic,
+                         {{std::string("cls:123456"), "not json {"}, {binary_key, "{broken"}, {std::nullopt, "[1, 2"}}),
+            "");
+  auto r = RunShell(RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof", rules, tmp.path("db"),
+                                "--dead-letter kafka://" + bootstrap_ + "/" + dlq));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::JsonObject::LastLine(r.out).Uint("dead_lettered"), 3u) << r.out;
+
+  std::map<std::string, std::map<std::string, std::string>> headers_by_offset;
+  for (auto& m : ReadTopic(bootstrap_, dlq)) headers_by_offset[m.headers["newsflow.offset"]] = m.headers;
+  ASSERT_EQ(headers_by_offset.size(), 3u);
+  EXPECT_EQ(headers_by_offset["0"]["newsflow.key"], "cls:123456");
+  EXPECT_EQ(headers_by_offset["1"]["newsflow.key"], binary_key);
+  EXPECT_EQ(headers_by_offset["2"].count("newsflow.key"), 0u);
+}
+
 // Poison interleaved with good items: not JSON, wrong shape, invalid UTF-8,
 // oversized, empty object, and poison as the very last message. Every good
 // item is stored; every poison message is dead-lettered once with its reason
