@@ -221,12 +221,19 @@ class KafkaSource : public Source {
   KafkaConsumerTuning tuning_;
   bool commit_to_kafka_ = true;
   bool configured_cooperative_ = false;  // the URI asks for cooperative-sticky
-  // Async Kafka commits are held back between a cooperative revoke and the
-  // next assignment: librdkafka 2.0 declares the whole assignment lost when
+  // Async Kafka commits are held back from a cooperative revoke until the
+  // rebalance ends: librdkafka 2.0 declares the whole assignment lost when
   // such a commit meets the generation bumped by the second join
   // (librdkafka issue #4059), and a lost partition is handed over without
-  // its final commit.
+  // its final commit. A revoke in a cooperative rebalance is followed by an
+  // assign of the same round (often empty, in the same millisecond), after
+  // which librdkafka joins again; only the assign of that second join ends
+  // the rebalance. So the assign right after a revoke keeps the hold, the
+  // next one lifts it; hold_until_ lifts it anyway should no second assign
+  // come (a lost assignment is revoked and then assigned in one join).
   bool hold_commits_ = false;              // under mu_
+  bool revoked_since_assign_ = false;      // under mu_: a cooperative revoke, no assign yet
+  Clock::time_point hold_until_{};         // under mu_: a hold lasts at most until then
   Clock::time_point last_commit_{};        // under mu_
   size_t max_inflight_msgs_ = 0, max_inflight_bytes_ = 0;  // from KafkaConsumerTuning
   SourceLimits limits_;
@@ -609,8 +616,12 @@ void KafkaSource::MaybeCommit(bool now) {
   PartList list(rd_kafka_topic_partition_list_new(4));
   {
     std::lock_guard lock(mu_);
-    if (hold_commits_ || closing_) return;
     const auto t = Clock::now();
+    if (hold_commits_ && t >= hold_until_) {
+      hold_commits_ = false;
+      LogDebug("kafka", "no assignment ended the rebalance in time: committing again");
+    }
+    if (hold_commits_ || closing_) return;
     if (!now && t - last_commit_ < std::chrono::milliseconds(tuning_.commit_interval_ms)) return;
     for (auto& [tp, st] : parts_) {
       if (!st.stored || *st.stored == st.sent) continue;
@@ -705,7 +716,13 @@ void KafkaSource::Assign(rd_kafka_topic_partition_list_t* parts) {
       parts_[{parts->elems[i].topic, parts->elems[i].partition}] = st;
     }
     ever_assigned_ = true;
-    hold_commits_ = false;
+    if (revoked_since_assign_) {
+      // The assign of the revoke's own round: the second join follows.
+      revoked_since_assign_ = false;
+      hold_until_ = Clock::now() + std::chrono::milliseconds(tuning_.session_timeout_ms);
+    } else {
+      hold_commits_ = false;
+    }
   }
   // librdkafka keeps a partition's pause flag across revoke and re-assign
   // (its issues #1849, #2190): a partition this member paused, lost while
@@ -799,6 +816,9 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
     {
       std::lock_guard lock(mu_);
       hold_commits_ = true;  // until the assignment that ends this rebalance
+      // A lost assignment is revoked alone; the next assign is the new join's.
+      revoked_since_assign_ = !lost;
+      hold_until_ = Clock::now() + std::chrono::milliseconds(tuning_.session_timeout_ms);
     }
     if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, parts)) {
       log_(std::string("incremental unassign: ") + rd_kafka_error_string(e));

@@ -80,11 +80,17 @@
 //     races the second join of a cooperative rebalance (librdkafka issue
 //     #4059, fixed upstream in 2025). A lost partition is handed over without
 //     its final commit, so that handover is at-least-once across DBs, like a
-//     crash. newsflow holds its async commits back in the window it can see
-//     (between its revoke callback and the next assignment), which narrows
-//     but does not close the race. The default eager strategy (range) has no
-//     such window: members revoke everything, drain and commit while the
-//     old generation is still valid.
+//     crash. The commits that met it were those a revoking member sent
+//     during the rebalance's second join: a cooperative revoke is followed
+//     by an assign of its own round (often empty), then librdkafka joins
+//     again, and only that join's assign ends the rebalance. newsflow holds
+//     its async commits from the revoke until that second assign (at most a
+//     session timeout), so ordinary joins and leaves no longer lose
+//     assignments (tests/kafka/group_test.cc). A commit another member sends
+//     during someone else's second join is not held (a member cannot see
+//     that join), so the race is narrowed, not closed. The default eager
+//     strategy (range) has no such window: members revoke everything, drain
+//     and commit while the old generation is still valid.
 //   * To reprocess a topic, use a new DB (and/or a new group): a group offset
 //     reset in Kafka below what a DB has stored is ignored by that DB.
 //

@@ -87,6 +87,65 @@ TEST_P(KafkaGroup, TwoConsumersSplitPartitionsThenOneLeavesCleanly) {
 INSTANTIATE_TEST_SUITE_P(Strategies, KafkaGroup, ::testing::Values("range", "cooperative-sticky"),
                          [](const auto& info) { return std::string(info.param[0] == 'c' ? "Cooperative" : "Eager"); });
 
+// cooperative-sticky while records flow: members join one after another,
+// each join makes a member revoke part of its assignment, and that member
+// keeps storing and committing while the rebalance's second join runs. A
+// commit in that window met the bumped generation, librdkafka declared the
+// member's whole assignment lost, and its partitions moved without their
+// final commit (keys in two DBs). Commits are now held until the second
+// join's assign: no key is in two DBs.
+TEST_F(KafkaTest, CooperativeJoinsWhileConsumingStoreEachKeyOnce) {
+  TempDir tmp;
+  const std::string rules = WriteRules(tmp);
+  const auto lines = FixtureLines();
+  const auto keys = KeysOf(lines);
+  WriteLines(tmp.path("in.jsonl"), lines);
+  const std::string topic = Unique("grpcoop"), group = Unique("g");
+  ASSERT_EQ(CreateTopic(bootstrap_, topic, 6), "");
+  const std::string query = "group=" + group + "&strategy=cooperative-sticky";
+  std::vector<std::unique_ptr<Process>> members;
+  std::vector<std::string> dbs;
+  auto join = [&] {
+    const std::string n = std::to_string(members.size());
+    dbs.push_back(tmp.path("db-" + n));
+    members.push_back(std::make_unique<Process>(RunKafkaCmd(bootstrap_, topic, query, rules, dbs.back(), "--batch 2"),
+                                                tmp.path(n + ".out"), tmp.path(n + ".err")));
+  };
+  join();
+  ASSERT_TRUE(WaitFor([&] { return !StderrAssigned(*members[0]).empty() || !members[0]->Running(); }, 30000))
+      << members[0]->Stderr();
+  Process producer(ProduceCmd(bootstrap_, topic, tmp.path("in.jsonl"), "--rate 30"), tmp.path("p.out"),
+                   tmp.path("p.err"));
+  for (int i = 0; i < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    join();
+    ASSERT_TRUE(WaitFor([&] { return !StderrAssigned(*members.back()).empty() || !members.back()->Running(); }, 30000))
+        << members.back()->Stderr();
+  }
+  ASSERT_EQ(producer.Wait(60000), 0) << ReadFile(tmp.path("p.err"));
+  const auto stored = [&] {
+    uint64_t n = 0;
+    for (const auto& db : dbs) n += DocCount(db);
+    return n;
+  };
+  ASSERT_TRUE(WaitFor([&] { return stored() >= keys.size(); }, 60000)) << stored() << " of " << keys.size();
+  for (auto& m : members) m->Signal(SIGTERM);
+  for (auto& m : members) ASSERT_EQ(m->Wait(15000), 0) << m->Stderr();
+
+  std::set<std::string> uni;
+  std::map<std::string, int> dbs_with_key;
+  for (const auto& db : dbs)
+    for (const auto& k : ReadDb(db).keys) {
+      uni.insert(k);
+      ++dbs_with_key[k];
+    }
+  EXPECT_EQ(uni, keys);
+  size_t in_two = 0;
+  for (const auto& [k, n] : dbs_with_key) in_two += n > 1;
+  EXPECT_EQ(in_two, 0u) << "keys stored by two members";
+  EXPECT_EQ(CommittedOffsets(bootstrap_, group, topic), EndOffsets(bootstrap_, topic));
+}
+
 // librdkafka keeps a partition's pause flag across a revoke: a member whose
 // backlog paused its partitions when a rebalance took some of them away must
 // read them again when they come back (librdkafka issues #1849, #2190). A's
