@@ -77,7 +77,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "same-story model's logit threshold (higher: fewer, surer merges)")
       ->default_str("0")
       ->check(FiniteRange(-20.0, 20.0));
-  cmd->add_flag("--no-stories", [opts](int64_t n) { opts->story.enabled = n == 0; },
+  // n: CLI11's count, -1 for "--no-stories=false" or "no-stories: false".
+  cmd->add_flag("--no-stories", [opts](int64_t n) { opts->story.enabled = n <= 0; },
                 "assign no story ids (documents then form one-document stories)");
   cmd->add_flag("--late-stories,!--no-late-stories", [opts](int64_t n) { opts->late_stories = n > 0; },
                 "pair a new document older than the story window with the stored documents around its time (as when "
