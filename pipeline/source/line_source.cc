@@ -219,7 +219,12 @@ class LineSource : public Source {
   std::string identity_;
 };
 
-// path|size|mtime|hash of the first 64 KiB, hashed to 16 hex digits.
+// path|size|mtime|inode|ctime|hash of the first 64 KiB, hashed to 16 hex
+// digits. The inode and ctime: a file replaced by another of the same size
+// and mtime (`cp -p`, `rsync -t`, `touch -r` and a `mv` over it) whose first
+// 64 KiB agree is another file; without them it was taken as stored
+// already and its changed lines were never read. Any false "changed" (a
+// file moved, chmod) costs one idempotent re-read; a false "same" lost data.
 std::string FileIdentity(int fd, const std::string& path, const struct stat& st) {
   uint64_t h = 1469598103934665603ULL;
   auto mix = [&](const void* p, size_t n) {
@@ -237,7 +242,8 @@ std::string FileIdentity(int fd, const std::string& path, const struct stat& st)
     off += n;
   }
   const std::string meta = path + "|" + std::to_string(st.st_size) + "|" + std::to_string(st.st_mtim.tv_sec) + "." +
-                           std::to_string(st.st_mtim.tv_nsec);
+                           std::to_string(st.st_mtim.tv_nsec) + "|" + std::to_string(st.st_ino) + "|" +
+                           std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec);
   mix(meta.data(), meta.size());
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <vector>
 
 #include "pipeline/decode/decoder.h"
 #include "newsflow/storage/store.h"
@@ -166,6 +169,38 @@ TEST(EndToEnd, ReingestingIsIdempotent) {
   EXPECT_EQ(c.docs, docs1);
   EXPECT_EQ(idx2, idx1);
   EXPECT_GT(idx1, 0u);
+}
+
+// A file replaced by another of the same size and modification time
+// (`cp -p`, `rsync -t`, `touch -r`, then `mv` over it) whose first 64 KiB
+// agree is read again, not taken as stored already: a corrected line past
+// the first 64 KiB was never stored.
+TEST(EndToEnd, AFileReplacedWithTheSameSizeAndTimeIsReadAgain) {
+  TempDir tmp;
+  const std::string db = tmp.path("db"), feed = tmp.path("feed.jsonl"), edit = tmp.path("edit.jsonl");
+  std::vector<std::string> lines;
+  for (const char* f : {"cls", "eastmoney", "ths"})
+    for (const auto& l : ReadLines(SourcePath(std::string("tests/fixtures/") + f + "-sample.jsonl"))) lines.push_back(l);
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  ASSERT_GT(text.size(), size_t{70} << 10);
+  std::ofstream(feed, std::ios::binary) << text;
+  const auto first = RunShell(RunCmd("file:" + feed, db));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  // The last line, corrected in place: "20" -> "21" in its time keeps every length.
+  const size_t at = text.rfind("\"ctime\":");
+  ASSERT_NE(at, std::string::npos);
+  const size_t digit = text.find_first_of("0123456789", at) + 8;  // a digit of the seconds, not the century
+  ASSERT_GT(digit, size_t{64} << 10);
+  text[digit] = text[digit] == '9' ? '8' : static_cast<char>(text[digit] + 1);
+  std::ofstream(edit, std::ios::binary) << text;
+  std::filesystem::last_write_time(edit, std::filesystem::last_write_time(feed));
+  std::filesystem::rename(edit, feed);
+  const auto second = RunShell(RunCmd("file:" + feed, db));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto summary = testing::JsonObject::LastLine(second.out);
+  EXPECT_FALSE(summary.Bool("already_complete")) << second.out;
+  EXPECT_EQ(summary.Uint("read"), lines.size()) << second.out;
 }
 
 TEST(EndToEnd, GzipAndStdinSources) {
