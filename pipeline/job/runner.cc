@@ -519,6 +519,8 @@ class Job {
         if (result.ok()) result = s.Prefixed("the run's documents are not all durable");
         if (tracking_) CountDurable(identity);
       }
+    } else if (!result.ok()) {
+      summary_->durable = false;  // no store opened (a file in its place, read-only): nothing is durable
     }
     return result;
   }
