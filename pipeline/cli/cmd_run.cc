@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "interrupt.h"
+#include "service_notify.h"
 #include "yaml_config.h"
 #include "pipeline/decode/decoder.h"
 #include "pipeline/http/desk_server.h"
@@ -164,6 +166,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::signal(SIGINT, OnSignal);
     std::signal(SIGTERM, OnSignal);
     std::signal(SIGHUP, OnReload);
+    if (HangupHeld()) g_reload.store(true);  // a SIGHUP before the handler: a reload, as after it
     std::unique_ptr<pipeline::DeskServer> server;
     pipeline::ReloadRequests reloads;
     if (serve_http) {
@@ -183,9 +186,17 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       server->Start();
       pipeline::LogInfo("http", "serving the desk at " + server->url());
       opts->metrics = &server->metrics();
-      opts->on_store_open = [&server](storage::Store* store) { server->store().Attach(store); };
-      opts->on_store_closing = [&server] { server->store().Detach(); };
     }
+    // The store open and every handler in place: ready for systemd
+    // (Type=notify; a no-op elsewhere), and the desk reads the store.
+    opts->on_store_open = [&server](storage::Store* store) {
+      if (server) server->store().Attach(store);
+      NotifyService("READY=1");
+    };
+    opts->on_store_closing = [&server] {
+      NotifyService("STOPPING=1");
+      if (server) server->store().Detach();
+    };
     pipeline::RunSummary summary;
     s = pipeline::Run(*opts, &summary);
     if (server) server->Stop();

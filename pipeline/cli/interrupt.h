@@ -15,6 +15,16 @@ namespace newsflow::cli {
 void CatchInterrupts();
 bool Interrupted();
 
+// From the process's start until a command sets its own handling, SIGHUP
+// is held, not the default end of the process: `systemctl reload` right
+// after `start` (systemd takes a simple service as started once it forks)
+// would otherwise kill a run before it installed its reload handler, and
+// systemd does not restart a service that ended by SIGHUP. HoldHangups()
+// is main()'s first step; a command then asks HangupHeld() and acts on it
+// as on a SIGHUP (run reloads the rules; CatchInterrupts() stops).
+void HoldHangups();
+bool HangupHeld();
+
 // True after stdout failed (EPIPE on a closed pipe, ENOSPC...): the command
 // should stop writing and exit 1.
 bool StdoutFailed();

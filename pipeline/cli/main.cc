@@ -22,8 +22,10 @@
 #include <exception>
 
 #include "commands.h"
+#include "interrupt.h"
 
 int main(int argc, char** argv) {
+  newsflow::cli::HoldHangups();
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"newsflow: tag Chinese financial wire news against policy rules"};
