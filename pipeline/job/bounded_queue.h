@@ -3,6 +3,7 @@
 // fast reader cannot run ahead of the writer by more than a few batches.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -29,6 +30,19 @@ class BoundedQueue {
   std::optional<T> Pop() {
     std::unique_lock lock(mu_);
     not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return std::nullopt;
+    T v = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return v;
+  }
+
+  // Pop, waiting at most `wait`: nullopt on a timeout (*closed false) or
+  // once closed and drained (*closed true).
+  std::optional<T> PopFor(std::chrono::milliseconds wait, bool* closed) {
+    std::unique_lock lock(mu_);
+    not_empty_.wait_for(lock, wait, [&] { return closed_ || !items_.empty(); });
+    *closed = closed_ && items_.empty();
     if (items_.empty()) return std::nullopt;
     T v = std::move(items_.front());
     items_.pop_front();

@@ -346,12 +346,22 @@ class Job {
   // Pops `in` until it is closed and hands its batches to `step` in source
   // order (workers finish them out of order). After the first error it only
   // drains, each batch's bytes back to the budget, and stops the reader and
-  // the workers, so they can finish. Returns the first error.
-  Status ForEachInSourceOrder(BoundedQueue<Batch>& in, const std::function<Status(Batch&&)>& step) {
+  // the workers, so they can finish. `idle` (may be empty) is called when
+  // no batch came for a second (an error from it is fatal too). Returns the
+  // first error.
+  Status ForEachInSourceOrder(BoundedQueue<Batch>& in, const std::function<Status(Batch&&)>& step,
+                              const std::function<Status()>& idle = {}) {
     std::map<uint64_t, Batch> pending;
     uint64_t next_seq = 0;
     Status fatal;
-    while (auto b = in.Pop()) {
+    for (;;) {
+      bool closed = false;
+      std::optional<Batch> b = idle ? in.PopFor(std::chrono::seconds(1), &closed) : in.Pop();
+      if (!b) {
+        if (!idle || closed) break;
+        if (fatal.ok() && !(fatal = idle()).ok()) Abort();
+        continue;
+      }
       if (!fatal.ok()) {
         budget_.Release(b->bytes);
         continue;
@@ -450,6 +460,10 @@ class Job {
       budget_.Release(b.bytes);
       Recycle(std::move(b));
       return s;
+    }, [this] {
+      // A quiet source (a live feed at night, an outage) still has what it
+      // stored pruned on time, not when its next line comes.
+      return MaybePruneBetweenBatches();
     });
     MarkStored(0, true);  // nothing more will be stored
     summary_->peak_inflight_bytes = budget_.peak();
@@ -464,6 +478,16 @@ class Job {
     if (fatal.ok() && tagged_) fatal = ClearTaggedPending();
     ReadStoreGauges();
     return fatal;
+  }
+
+  // --retain: a pass when its interval is due (writer thread, between
+  // batches or while none comes).
+  Status MaybePruneBetweenBatches() {
+    if (!retention_) return Status::OK();
+    const uint64_t pruned_before = summary_->pruned;
+    NEWSFLOW_RETURN_IF_ERROR(retention_->MaybePrune(summary_));
+    if (story_stage_ && summary_->pruned != pruned_before) story_stage_->StorePruned();
+    return Status::OK();
   }
 
   // True when an earlier run stored this file to its end: nothing to do.
@@ -704,11 +728,7 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(store_stage_->Process(b));
     if (metrics_ && alerts_) metrics_->alerts_pending += static_cast<int64_t>(b.prepared.alerts.size());
     Lap(Stage::kStore, &t);
-    if (retention_) {
-      const uint64_t pruned_before = summary_->pruned;
-      NEWSFLOW_RETURN_IF_ERROR(retention_->MaybePrune(summary_));
-      if (story_stage_ && summary_->pruned != pruned_before) story_stage_->StorePruned();
-    }
+    NEWSFLOW_RETURN_IF_ERROR(MaybePruneBetweenBatches());
     if (tracking_ && o_.checkpoint_records > 0) {
       since_checkpoint_ += b.items.size();
       if (since_checkpoint_ >= o_.checkpoint_records) {

@@ -244,6 +244,34 @@ auto AlertWaiter(const std::string& alerts) {
   };
 }
 
+// --retain on a quiet source: what is past retention goes on time, not
+// when the next line comes (the writer prunes while it waits for one).
+TEST(LiveInput, RetentionPrunesWhileTheSourceIsQuiet) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string db = tmp.path("db"), old = tmp.path("old.jsonl"), feed = tmp.path("feed.jsonl");
+  Append(old, 1, 5);  // dated 2026-05-28: older than a day
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source file:" + old + " --format cls --rules " + tmp.path("rules") +
+                     " --db " + db).exit_code, 0);
+  ASSERT_EQ(StoredCount(db), 5u);
+  { std::ofstream(feed) << ""; }
+  RunChild run({"run", "--source", "follow:" + feed, "--format", "cls", "--rules", tmp.path("rules"), "--db", db,
+                "--retain", "1d", "--retain-interval", "1", "--json", "-q"},
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  bool pruned = false;
+  for (int i = 0; i < 100 && !pruned; ++i) {
+    std::this_thread::sleep_for(100ms);
+    pruned = StoredCount(db) == 0;
+  }
+  EXPECT_TRUE(pruned) << "nothing pruned while no line came; stderr: " << ReadFile(tmp.path("err"));
+  run.Signal(SIGTERM);
+  ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
+  const auto summary = testing::JsonObject::LastLine(ReadFile(tmp.path("out")));
+  EXPECT_EQ(summary.Uint("pruned"), 5u) << ReadFile(tmp.path("out"));
+  EXPECT_EQ(summary.Uint("read"), 0u);
+}
+
 // A service started before its feed's writer created the file (the
 // example config's follow path, under systemd): the run waits for it, as
 // tail -F does, instead of failing into a restart loop; it reads the file
