@@ -13,22 +13,23 @@ std::atomic<bool> g_hangup_held{false};
 extern "C" void OnInterrupt(int) { g_interrupted.store(true); }
 extern "C" void OnEarlyHangup(int) { g_hangup_held.store(true); }
 
+void Install(int sig, void (*handler)(int), int flags) {
+  struct sigaction sa {};
+  sa.sa_handler = handler;
+  sa.sa_flags = flags;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, nullptr);
+}
+
 }  // namespace
 
 void CatchInterrupts() {
-  struct sigaction sa {};
-  sa.sa_handler = OnInterrupt;
-  sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) Install(sig, OnInterrupt, 0);
   if (HangupHeld()) g_interrupted.store(true);
 }
 
-void HoldHangups() {
-  struct sigaction sa {};
-  sa.sa_handler = OnEarlyHangup;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGHUP, &sa, nullptr);
-}
+// SA_RESTART: a held hangup must not fail a read of the start-up with EINTR.
+void HoldHangups() { Install(SIGHUP, OnEarlyHangup, SA_RESTART); }
 
 bool HangupHeld() { return g_hangup_held.load(); }
 

@@ -1,6 +1,9 @@
 // bounded_queue.h — a blocking multi-producer/multi-consumer queue with a
 // capacity, used between the source, the workers and the writer so that a
 // fast reader cannot run ahead of the writer by more than a few batches.
+//
+// Ownership: owns the queued items. Threads: every member is thread-safe.
+// Errors: none; a closed queue refuses pushes (false) and drains.
 #pragma once
 
 #include <chrono>
@@ -30,11 +33,7 @@ class BoundedQueue {
   std::optional<T> Pop() {
     std::unique_lock lock(mu_);
     not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return std::nullopt;
-    T v = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return v;
+    return TakeFrontLocked();
   }
 
   // Pop, waiting at most `wait`: nullopt on a timeout (*closed false) or
@@ -43,11 +42,7 @@ class BoundedQueue {
     std::unique_lock lock(mu_);
     not_empty_.wait_for(lock, wait, [&] { return closed_ || !items_.empty(); });
     *closed = closed_ && items_.empty();
-    if (items_.empty()) return std::nullopt;
-    T v = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return v;
+    return TakeFrontLocked();
   }
 
   // Non-blocking variants: false / nullopt instead of waiting.
@@ -60,11 +55,7 @@ class BoundedQueue {
   }
   std::optional<T> TryPop() {
     std::lock_guard lock(mu_);
-    if (items_.empty()) return std::nullopt;
-    T v = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return v;
+    return TakeFrontLocked();
   }
 
   // No more pushes; pending items can still be popped.
@@ -76,6 +67,15 @@ class BoundedQueue {
   }
 
  private:
+  // The front item, or nullopt if there is none; mu_ is held.
+  std::optional<T> TakeFrontLocked() {
+    if (items_.empty()) return std::nullopt;
+    T v = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return v;
+  }
+
   std::mutex mu_;
   std::condition_variable not_empty_, not_full_;
   std::deque<T> items_;

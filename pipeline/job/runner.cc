@@ -354,12 +354,19 @@ class Job {
     std::map<uint64_t, Batch> pending;
     uint64_t next_seq = 0;
     Status fatal;
+    // After the first error: the batches held for their turn go back to the
+    // budget, and the reader and the workers are stopped.
+    auto fail = [&] {
+      for (auto& [seq, left] : pending) budget_.Release(left.bytes);
+      pending.clear();
+      Abort();
+    };
     for (;;) {
       bool closed = false;
       std::optional<Batch> b = idle ? in.PopFor(std::chrono::seconds(1), &closed) : in.Pop();
       if (!b) {
         if (!idle || closed) break;
-        if (fatal.ok() && !(fatal = idle()).ok()) Abort();
+        if (fatal.ok() && !(fatal = idle()).ok()) fail();
         continue;
       }
       if (!fatal.ok()) {
@@ -373,11 +380,7 @@ class Job {
         ++next_seq;
         fatal = step(std::move(ready));
       }
-      if (!fatal.ok()) {
-        for (auto& [seq, left] : pending) budget_.Release(left.bytes);
-        pending.clear();
-        Abort();
-      }
+      if (!fatal.ok()) fail();
     }
     return fatal;
   }
@@ -460,11 +463,11 @@ class Job {
       budget_.Release(b.bytes);
       Recycle(std::move(b));
       return s;
-    }, [this] {
+    }, retention_ ? std::function<Status()>([this] {
       // A quiet source (a live feed at night, an outage) still has what it
       // stored pruned on time, not when its next line comes.
       return MaybePruneBetweenBatches();
-    });
+    }) : std::function<Status()>());
     MarkStored(0, true);  // nothing more will be stored
     summary_->peak_inflight_bytes = budget_.peak();
     if (story_thread_.joinable()) {

@@ -449,26 +449,25 @@ class FollowSource : public Source {
       pending_name_ = file;
       return Step::kRotated;
     }
-    const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return Step::kIdle;  // PATH not there (yet): look again at the next poll
-    if (fstat(fd, &pending_stat_) != 0 || !S_ISREG(pending_stat_.st_mode)) {
-      close(fd);
-      return Step::kIdle;
-    }
-    pending_fd_ = fd;
-    pending_name_.clear();
-    return Step::kRotated;
+    return PendingPath();
   }
 
   // No file yet (Open found none): PATH once it is there, as the next file.
   Step AwaitPath() {
+    const Step step = PendingPath();
+    if (step == Step::kRotated) LogInfo("follow", path_ + " appeared: reading it");
+    return step;
+  }
+
+  // PATH, if it is there and a regular file, as the next file (kRotated),
+  // else kIdle: look again at the next poll.
+  Step PendingPath() {
     const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return Step::kIdle;
     if (fstat(fd, &pending_stat_) != 0 || !S_ISREG(pending_stat_.st_mode)) {
       close(fd);
       return Step::kIdle;
     }
-    LogInfo("follow", path_ + " appeared: reading it");
     pending_fd_ = fd;
     pending_name_.clear();
     return Step::kRotated;
