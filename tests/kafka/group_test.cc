@@ -96,10 +96,7 @@ INSTANTIATE_TEST_SUITE_P(Strategies, KafkaGroup, ::testing::Values("range", "coo
 // join's assign: at most a key or two is in two DBs (a race left open).
 TEST_F(KafkaTest, CooperativeJoinsWhileConsumingStoreEachKeyOnce) {
   TempDir tmp;
-  const std::string rules = WriteRules(tmp);
-  const auto lines = FixtureLines();
-  const auto keys = KeysOf(lines);
-  WriteLines(tmp.path("in.jsonl"), lines);
+  const auto [rules, lines, keys] = WriteFixtureInput(tmp);
   const std::string topic = Unique("grpcoop"), group = Unique("g");
   ASSERT_EQ(CreateTopic(bootstrap_, topic, 6), "");
   const std::string query = "group=" + group + "&strategy=cooperative-sticky";
@@ -210,10 +207,7 @@ TEST_F(KafkaTest, APartitionRevokedWhilePausedIsReadWhenItComesBack) {
 // session timeout; the union of the DBs still holds every record.
 TEST_F(KafkaTest, GroupMemberKilledNothingLostInTheUnion) {
   TempDir tmp;
-  const std::string rules = WriteRules(tmp);
-  const auto lines = FixtureLines();
-  const auto keys = KeysOf(lines);
-  WriteLines(tmp.path("in.jsonl"), lines);
+  const auto [rules, lines, keys] = WriteFixtureInput(tmp);
   const std::string topic = Unique("grpkill"), group = Unique("g");
   ASSERT_EQ(CreateTopic(bootstrap_, topic, 4), "");
   const std::string query = "group=" + group + "&rdkafka.session.timeout.ms=6000";

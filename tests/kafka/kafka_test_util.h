@@ -369,6 +369,20 @@ inline std::string WriteRules(const TempDir& tmp) {
   return tmp.path("rules");
 }
 
+// What most tests start from: the rules (WriteRules), the 360 fixture lines
+// written to tmp's in.jsonl, and their keys.
+struct FixtureInput {
+  std::string rules;
+  std::vector<std::string> lines;
+  std::set<std::string> keys;
+};
+inline FixtureInput WriteFixtureInput(const TempDir& tmp) {
+  FixtureInput in{WriteRules(tmp), FixtureLines(), {}};
+  in.keys = KeysOf(in.lines);
+  WriteLines(tmp.path("in.jsonl"), in.lines);
+  return in;
+}
+
 // What a consumer's DB holds, read-only (works while the consumer writes).
 struct DbView {
   bool ok = false;

@@ -15,10 +15,7 @@ class KafkaScaleOut : public KafkaTest {};
 
 TEST_F(KafkaScaleOut, ThreeInstancesOneKilledTheDeskNodeHasEveryItemOnce) {
   TempDir tmp;
-  const std::string rules = WriteRules(tmp);
-  const auto lines = FixtureLines();
-  const auto keys = KeysOf(lines);
-  WriteLines(tmp.path("in.jsonl"), lines);
+  const auto [rules, lines, keys] = WriteFixtureInput(tmp);
   const std::string topic = Unique("scale"), tagged = Unique("tagged"), group = Unique("g");
   ASSERT_EQ(CreateTopic(bootstrap_, topic, 6), "");
   ASSERT_EQ(CreateTopic(bootstrap_, tagged, 3), "");
@@ -73,10 +70,7 @@ TEST_F(KafkaScaleOut, ThreeInstancesOneKilledTheDeskNodeHasEveryItemOnce) {
 // were lost for good: 711 of 78,289 after five kills).
 TEST_F(KafkaScaleOut, ABatchStoredButNotPublishedIsPublishedAtTheNextStart) {
   TempDir tmp;
-  const std::string rules = WriteRules(tmp);
-  const auto lines = FixtureLines();
-  const auto keys = KeysOf(lines);
-  WriteLines(tmp.path("in.jsonl"), lines);
+  const auto [rules, lines, keys] = WriteFixtureInput(tmp);
   const std::string topic = Unique("tp"), tagged = Unique("tagged"), group = Unique("g");
   ASSERT_EQ(CreateTopic(bootstrap_, topic, 2), "");
   ASSERT_EQ(CreateTopic(bootstrap_, tagged, 2), "");
