@@ -97,6 +97,15 @@ Status StoryStage::StoryOf(Item& it, std::string* story, StoryIndex** late) {
     return Status::OK();
   }
   if (index_.InWindow(d.time_ms)) {
+    // A key stored before whose copy is not in the window (it was older
+    // than the window, or dated after the horizon) keeps its story too,
+    // and is in the window with it from now on.
+    bool found = false;
+    NEWSFLOW_RETURN_IF_ERROR(StoredStory(d.key, story, &found));
+    if (found) {
+      index_.Add(d.key, d.source, d.time_ms, *story, std::move(it.sketch));
+      return Status::OK();
+    }
     *story = index_.Assign(d.key, d.source, d.time_ms, std::move(it.sketch));
     return Status::OK();
   }

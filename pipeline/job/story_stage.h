@@ -11,7 +11,10 @@
 // the ids. Inputs that cannot be replayed (stdin, even redirected from a
 // file; pipes, follow:, Kafka) may hand on batches as timing allows, so they
 // keep arrival order: their ids depend only on the order items arrive. A key stored before keeps its story (so re-ingesting
-// the same input gives the same ids).
+// the same input gives the same ids), wherever its new time falls: in the
+// window (even when its stored copy was older than the window or dated
+// after the horizon: the copy then enters the window with that story),
+// older than the window, or after the horizon.
 //
 // A new document older than the window (a feed's file loaded after
 // another's, a delayed feed, a replay) is paired with the stored documents

@@ -280,6 +280,39 @@ TEST(StoryRun, AStorysAlertCarriesItsEarliestMemberInAFileBatch) {
   }
 }
 
+// A report re-published (same id) hours later, after its first copy left
+// the window: it keeps the story it was stored with, whether its first copy
+// is in the store (batches of one), earlier in the same batch, or arrived
+// by stdin, so the desk gets one alert for the story, not a second one for
+// the copy's "new" story.
+TEST(StoryRun, AReportRepublishedAfterItLeftTheWindowKeepsItsStoryAndAlertsOnce) {
+  TempDir tmp;
+  {
+    std::ofstream f(tmp.path("in.jsonl"));
+    f << ThsLine("900061", kT0, kTitle, kDigest) << "\n"
+      << ThsLine("900062", kT0 + 60, kTitle, kDigest) << "\n"
+      << ThsLine("900063", kT0 + 2 * 3600, "央行开展逆回购操作", "央行今日开展1000亿元7天期逆回购操作，中标利率1.4%。") << "\n"
+      << ThsLine("900062", kT0 + 2 * 3600 + 60, kTitle, kDigest) << "\n";
+    std::ofstream(tmp.path("subs.yaml")) << "subscriptions:\n  - {name: cars, any: [cluster:nev-icv]}\n";
+  }
+  for (const auto& [name, extra] : {std::pair<std::string, std::string>{"one-batch", " --batch 16 --source file:" + tmp.path("in.jsonl")},
+                                    {"batches-of-one", " --batch 1 --source file:" + tmp.path("in.jsonl")},
+                                    {"stdin", " --source - < " + tmp.path("in.jsonl")}}) {
+    SCOPED_TRACE(name);
+    const std::string db = tmp.path("db-" + name), alerts = tmp.path("alerts-" + name + ".jsonl");
+    auto r = RunShell(Newsflow() + " run -q --rules " + SourcePath("rules/sets") + " --db " + db +
+                      " --story-window 1 --subscriptions " + tmp.path("subs.yaml") + " --alerts file:" + alerts + extra);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto stories = StoredStories(db);
+    ASSERT_EQ(stories.size(), 3u);
+    EXPECT_EQ(stories.at("ths:900062"), "ths:900061") << "the re-published report left its story";
+    EXPECT_EQ(stories.at("ths:900063"), "ths:900063");
+    const auto lines = testing::JsonLines(testing::ReadFile(alerts));
+    ASSERT_EQ(lines.size(), 1u) << "one story, one alert";
+    EXPECT_EQ(lines[0].String("id"), "cars/ths:900061");
+  }
+}
+
 // One item with a wrong, far-future time (2099) between two renderings of
 // one report: it must not move the window, or B, a minute after A, would
 // find A gone and start a story of its own; it is counted, keeps its own
