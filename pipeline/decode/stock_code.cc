@@ -71,7 +71,12 @@ std::string FromEastmoney(std::string_view market, std::string_view code) {
     return {};
   }
   if (market == "116") return Hk(code);
-  if (market == "105" || market == "106" || market == "107" || market == "153") return Us(code);
+  if (market == "105" || market == "106" || market == "107" || market == "153") {
+    // A share class is written BRK_A here, BRK.A by ths and the exchanges.
+    std::string ticker(code);
+    std::replace(ticker.begin(), ticker.end(), '_', '.');
+    return Us(ticker);
+  }
   return {};
 }
 

@@ -13,7 +13,8 @@
 //              SZ SH BJ HK) -> BJ920181
 //   eastmoney  `M.CODE`: 0 -> SZ (codes 0/1/2/3xxxxx) or BJ (920xxx, 43/83/87/88xxxx; 40xxxx is
 //              the NEEQ: none), 1 -> SH, 116 -> HK, 105 (NASDAQ) 106 (NYSE) 107 (AMEX) 153 (US OTC)
-//              -> US; 90/1007/201 (boards), 150 (funds), 155/156 (London/other), 999: none
+//              -> US (a share class `106.BRK_A` -> US.BRK.A, as ths and the exchange write it);
+//              90/1007/201 (boards), 150 (funds), 155/156 (London/other), 999: none
 //   ths        stockCode + stockMarket: 17 20 21 22 -> SH (A, ETF, delisting, ST), 33 34 36 37 -> SZ
 //              (A, B, ETF, delisting), 151 -> BJ, 177 178 -> HK (`HK0762` -> HK00762),
 //              169 170 185 186 -> US; 65 66 67 129 (futures), 145 (NEEQ): none

@@ -27,6 +27,10 @@ TEST(StockCode, EastmoneyMarketPrefixes) {
   EXPECT_EQ(CanonicalStockCode("106.BX"), "US.BX");
   EXPECT_EQ(CanonicalStockCode("107.UMAC"), "US.UMAC");
   EXPECT_EQ(CanonicalStockCode("153.SSNGY"), "US.SSNGY");
+  // eastmoney writes a share class with '_' (the corpus: 106.BRK_A, 106.BRK_B);
+  // ths sends BRK.A: one company, one code.
+  EXPECT_EQ(CanonicalStockCode("106.BRK_A"), "US.BRK.A");
+  EXPECT_EQ(CanonicalStockCode("106.BRK_B"), CanonicalStockCode("BRK.B", "169"));
   for (const char* none : {"90.BK0458", "1007.BK000060", "201.HK1032", "150.512480", "999.526176", "155.GSK"})
     EXPECT_EQ(CanonicalStockCode(none), "") << none;
 }
