@@ -58,6 +58,48 @@ Status CheckSources(const std::vector<std::string>& sources, const std::vector<s
   return Status::OK();
 }
 
+// InvalidArgument for a parameter the endpoint does not take (a typo would
+// otherwise widen the answer: `?tags=` listed the whole store) or one of
+// `filters` given empty (it would list everything: the CLI refuses an
+// empty filter too).
+Status CheckParameters(const HttpRequest& r, std::initializer_list<std::string_view> known,
+                       std::initializer_list<std::string_view> filters) {
+  for (const auto& [name, value] : r.query) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      const std::vector<std::string> names(known.begin(), known.end());
+      return Status::InvalidArgument(fmt::format("unknown parameter '{}' (known: {})", name,
+                                                 fmt::join(ClosestIds(name, names, names.size()), ", ")));
+    }
+    if (value.empty() && std::find(filters.begin(), filters.end(), name) != filters.end())
+      return Status::InvalidArgument(fmt::format("parameter '{}' is empty (leave it out for no filter)", name));
+  }
+  return Status::OK();
+}
+
+// A yes/no parameter: absent, "0" or "false" is no; "1" or "true" is yes.
+Status ParseSwitch(const HttpRequest& r, std::string_view name, bool* out) {
+  const std::string v = r.Get(name);
+  *out = v == "1" || v == "true";
+  if (*out || v.empty() || v == "0" || v == "false") return Status::OK();
+  return Status::InvalidArgument(fmt::format("{} must be 1, true, 0 or false, got '{}'", name, v));
+}
+
+// InvalidArgument for a tag of `lists` that no stored document carries and
+// the rule set (provenance: its tags, may be null) does not name.
+Status CheckTags(storage::Store& st, std::initializer_list<const std::vector<std::string>*> lists,
+                 const ProvenanceMap* provenance) {
+  bool any = false;
+  for (const auto* list : lists) any = any || !list->empty();
+  if (!any) return Status::OK();
+  std::vector<std::string> known;
+  NEWSFLOW_RETURN_IF_ERROR(st.ListTags(&known));
+  for (const auto* list : lists)
+    for (const auto& t : *list)
+      if (!std::binary_search(known.begin(), known.end(), t) && !(provenance && provenance->count(t)))
+        return Status::InvalidArgument("unknown tag '" + t + "'");
+  return Status::OK();
+}
+
 // The page position after one item.
 std::string CursorOf(const storage::Record& r) { return DocPosition{r.time_ms, r.key}.Format(); }
 
@@ -153,6 +195,11 @@ HttpResponse DeskApi::Ready() const {
 }
 
 HttpResponse DeskApi::Query(const HttpRequest& r) const {
+  if (Status s = CheckParameters(r, {"tag", "any", "not", "source", "q", "stock", "since", "until", "story", "limit",
+                                     "collapse", "cursor", "tz"},
+                                 {"tag", "any", "not", "source", "q", "stock", "since", "until", "story"});
+      !s.ok())
+    return HttpResponse::Error(400, s.message());
   TimeZone zone;
   if (Status s = ZoneOf(r, o_.zone, &zone); !s.ok()) return HttpResponse::Error(400, s.message());
   storage::QueryOptions q;
@@ -177,25 +224,27 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
     cursor = parsed;
     if (!q.until_ms || *q.until_ms > parsed.time_ms) q.until_ms = parsed.time_ms;
   }
-  const bool collapse = r.Get("collapse") == "1" || r.Get("collapse") == "true";
+  bool collapse = false;
+  if (Status s = ParseSwitch(r, "collapse", &collapse); !s.ok()) return HttpResponse::Error(400, s.message());
   const std::string story_id = r.Get("story");  // one story's members, as `query --story`
   std::vector<std::string> lines;
   std::string next;
   const auto provenance = o_.provenance ? o_.provenance->Get() : nullptr;  // the rule set's tags
   const Status s = o_.store->Use([&](storage::Store& st) -> Status {
     NEWSFLOW_RETURN_IF_ERROR(CheckSources(q.sources, o_.feeds, st));
-    if (!q.tags.empty() || !q.any_tags.empty() || !q.not_tags.empty()) {
-      std::vector<std::string> known;
-      NEWSFLOW_RETURN_IF_ERROR(st.ListTags(&known));
-      for (const auto& list : {q.tags, q.any_tags, q.not_tags})
-        for (const auto& t : list)
-          if (!std::binary_search(known.begin(), known.end(), t) && !(provenance && provenance->count(t)))
-            return Status::InvalidArgument("unknown tag '" + t + "'");
-    }
+    NEWSFLOW_RETURN_IF_ERROR(CheckTags(st, {&q.tags, &q.any_tags, &q.not_tags}, provenance.get()));
     std::string last_shown;
     if (!story_id.empty()) {
       std::vector<storage::Record> all, members;  // earliest first
       NEWSFLOW_RETURN_IF_ERROR(MembersOfStory(st, story_id, &all));
+      if (all.empty()) {  // a member's key given for its story's id: 400 naming the id, as `query --story`
+        storage::Record doc;
+        bool found = false;
+        NEWSFLOW_RETURN_IF_ERROR(st.Get(story_id, &doc, &found));
+        if (found && !doc.story.empty() && doc.story != story_id)
+          return Status::InvalidArgument(
+              fmt::format("'{}' is a document of story '{}': story={}", story_id, doc.story, doc.story));
+      }
       RecordJsonOptions jo;
       jo.body = true;
       jo.zone = &zone;
@@ -269,6 +318,7 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
 }
 
 HttpResponse DeskApi::Doc(const std::string& key, const HttpRequest& r) const {
+  if (Status s = CheckParameters(r, {"tz"}, {}); !s.ok()) return HttpResponse::Error(400, s.message());
   TimeZone zone;
   if (Status s = ZoneOf(r, o_.zone, &zone); !s.ok()) return HttpResponse::Error(400, s.message());
   storage::Record rec;
@@ -316,6 +366,9 @@ HttpResponse DeskApi::Doc(const std::string& key, const HttpRequest& r) const {
 }
 
 HttpResponse DeskApi::Tags(const HttpRequest& r) const {
+  if (Status s = CheckParameters(r, {"bucket", "source", "since", "until", "tag", "tz"}, {"source", "since", "until", "tag"});
+      !s.ok())
+    return HttpResponse::Error(400, s.message());
   TimeZone zone;
   if (Status s = ZoneOf(r, o_.zone, &zone); !s.ok()) return HttpResponse::Error(400, s.message());
   const std::string bucket = r.Get("bucket").empty() ? "day" : r.Get("bucket");
@@ -326,9 +379,11 @@ HttpResponse DeskApi::Tags(const HttpRequest& r) const {
   if (Status s = TimeRange(r, zone, &q); !s.ok()) return HttpResponse::Error(400, s.message());
   const std::vector<std::string> tags = r.All("tag");
   const std::set<std::string> wanted(tags.begin(), tags.end());
+  const auto provenance = o_.provenance ? o_.provenance->Get() : nullptr;  // the rule set's tags
   TagBucketCounts counts;
   const Status s = o_.store->Use([&](storage::Store& st) -> Status {
     NEWSFLOW_RETURN_IF_ERROR(CheckSources(q.sources, o_.feeds, st));
+    NEWSFLOW_RETURN_IF_ERROR(CheckTags(st, {&tags}, provenance.get()));
     return CountTagBuckets(st, q, zone, bucket == "hour", wanted, nullptr, &counts);
   });
   if (!s.ok()) return s.IsInvalidArgument() ? HttpResponse::Error(400, s.message()) : StoreError(s);
@@ -352,6 +407,8 @@ HttpResponse DeskApi::Tags(const HttpRequest& r) const {
 }
 
 HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
+  if (Status s = CheckParameters(r, {"limit", "before_seq", "subscription"}, {"subscription"}); !s.ok())
+    return HttpResponse::Error(400, s.message());
   size_t limit = kDefaultLimit;
   if (const std::string l = r.Get("limit"); !l.empty() && (!ParseCount(l, &limit) || limit == 0 || limit > kMaxLimit))
     return HttpResponse::Error(400, fmt::format("limit must be 1..{}, got '{}'", kMaxLimit, l));
@@ -360,6 +417,7 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
     return HttpResponse::Error(400, "before_seq must be a whole number, got '" + b + "'");
   const std::vector<std::string> subs = r.All("subscription");
   std::vector<std::string> lines;
+  std::set<std::string> in_log;  // the subscriptions of the alerts read (when filtering)
   const Status s = o_.store->Use([&](storage::Store& st) -> Status {
     uint64_t cursor = before;
     // Filtered by subscription: read the log backwards in chunks until the
@@ -370,12 +428,20 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
       for (const auto& a : chunk) {
         if (AlertFeed::Wanted(a.id, subs)) lines.push_back(AlertFeed::WithSeq(a.seq, a.json));
         if (lines.size() == limit) return Status::OK();
+        if (const size_t slash = a.id.find('/'); !subs.empty() && slash != std::string::npos)
+          in_log.emplace(a.id, 0, slash);
       }
       if (chunk.size() < 512) return Status::OK();
       cursor = chunk.back().seq;
     }
   });
   if (!s.ok()) return StoreError(s);
+  // Nothing found for a name that is no subscription (a typo): 400 naming
+  // the closest, as the alert stream answers, not an empty page.
+  if (lines.empty() && before == 0) {
+    if (Status bad = CheckSubscriptionNames(subs, [&] { return in_log; }); !bad.ok())
+      return HttpResponse::Error(400, bad.message());
+  }
   return HttpResponse::Json(200, fmt::format("{{\"alerts\":[{}]}}", fmt::join(lines, ",")));
 }
 

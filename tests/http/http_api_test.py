@@ -445,6 +445,24 @@ def main():
                                                                "--source", "cls").splitlines()], "/api/query?source=cls")
         srv.get("/api/query?limit=0", expect=400)
         srv.get("/api/tags?bucket=week", expect=400)
+        # A typo, an empty filter or a bad switch is a 400 naming it, never a
+        # wider answer (?tags= listed the whole store, collapse=yes did not
+        # collapse, q= matched everything, an unknown tag counted nothing).
+        for path, named in (("/api/query?tags=cluster:ai", "tags"), ("/api/query?collapse=yes", "collapse"),
+                            ("/api/query?q=", "q"), ("/api/query?stock=", "stock"), ("/api/query?tag=", "tag"),
+                            ("/api/tags?tag=cluster:nope", "cluster:nope"), ("/api/tags?buckets=hour", "buckets"),
+                            ("/api/doc/" + urllib.parse.quote(key, safe="") + "?tzz=UTC", "tzz"),
+                            ("/api/alerts?subscriptoin=chips", "subscriptoin"),
+                            ("/api/alerts?subscription=chip", "chips")):
+            status, body, _ = srv.request("GET", path)
+            check(status == 400 and named in json.loads(body)["error"], f"{path}: {status} {body[:200]}")
+        check(srv.json("/api/query?collapse=0&limit=3")["items"] == srv.json("/api/query?limit=3")["items"],
+              "collapse=0 is no collapse")
+        # a member's key given for its story's id names the id, as query --story exits 2
+        if len(members) > 1:
+            other = next(m for m in members if m != show["story"])
+            status, body, _ = srv.request("GET", "/api/query?story=" + urllib.parse.quote(other))
+            check(status == 400 and show["story"] in json.loads(body)["error"], f"story={other}: {status} {body[:200]}")
         check(srv.request("GET", "/")[0] == 200 and "<html" in srv.get("/").lower(), "the desk page")
 
         # serve replays the alert log after the writer stopped, from a Last-Event-ID
