@@ -13,7 +13,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <thread>
+
+#include "newsflow/base/closest_ids.h"
 
 #include "commands.h"
 #include "headline.h"
@@ -42,10 +45,30 @@ std::string SubscriptionOf(const storage::StoredAlert& alert, simdjson::dom::par
   return std::string(sub);
 }
 
-bool Wanted(const AlertsArgs& a, const storage::StoredAlert& alert, simdjson::dom::parser* parser) {
+// `seen`: the subscriptions of the alerts read so far (when filtering).
+bool Wanted(const AlertsArgs& a, const storage::StoredAlert& alert, simdjson::dom::parser* parser,
+            std::set<std::string>* seen) {
   if (a.subscriptions.empty()) return true;
-  const std::string sub = SubscriptionOf(alert, parser);
-  return std::find(a.subscriptions.begin(), a.subscriptions.end(), sub) != a.subscriptions.end();
+  std::string sub = SubscriptionOf(alert, parser);
+  const bool wanted = std::find(a.subscriptions.begin(), a.subscriptions.end(), sub) != a.subscriptions.end();
+  if (!sub.empty()) seen->insert(std::move(sub));
+  return wanted;
+}
+
+// Once the whole log is read: a --subscription that no alert in it has is
+// most likely a typo (a listing would look like "no alerts"), or a
+// subscription that has not alerted yet. Said on stderr, with the names the
+// log holds that are closest; not an error, since the file of subscriptions
+// is the writer's and a new one has no alert yet.
+void WarnOfNamesNotInTheLog(const AlertsArgs& a, const std::set<std::string>& seen) {
+  const std::vector<std::string> known(seen.begin(), seen.end());
+  for (const std::string& name : a.subscriptions) {
+    if (seen.count(name)) continue;
+    const std::vector<std::string> closest = ClosestIds(name, known, 3);
+    std::fprintf(stderr, "newsflow alerts: no alert in the log is of subscription '%s'%s\n", name.c_str(),
+                 closest.empty() ? " (the log holds none of any subscription)"
+                                 : fmt::format(" (did you mean: {}?)", fmt::join(closest, ", ")).c_str());
+  }
 }
 
 // One human line: seq, local time, subscription, headline, the story's other feeds.
@@ -85,6 +108,8 @@ int RunAlerts(const AlertsArgs& a) {
   std::string session = StoreSession(a.db);
   simdjson::dom::parser parser;
   uint64_t after = a.after, printed = 0;
+  std::set<std::string> seen;  // subscriptions of the alerts read (when filtering)
+  bool warned = a.subscriptions.empty() || a.after > 0;  // names are judged on the whole log only
   if (!a.json) std::printf("# times in %s\n", zone.name().c_str());
   for (;;) {
     std::vector<storage::StoredAlert> batch;
@@ -94,7 +119,7 @@ int RunAlerts(const AlertsArgs& a) {
     }
     for (const auto& alert : batch) {
       after = alert.seq;
-      if (!Wanted(a, alert, &parser)) continue;
+      if (!Wanted(a, alert, &parser, &seen)) continue;
       if (a.json) {
         std::printf("{\"seq\":%llu,%s\n", static_cast<unsigned long long>(alert.seq), alert.json.c_str() + 1);
       } else {
@@ -106,6 +131,10 @@ int RunAlerts(const AlertsArgs& a) {
     if (StdoutFailed()) return 1;
     if (Interrupted()) return 0;
     if (batch.size() == 1000) continue;  // more already stored
+    if (!warned) {
+      warned = true;
+      WarnOfNamesNotInTheLog(a, seen);
+    }
     if (!a.follow) return 0;
     for (int i = 0; i < 10 && !Interrupted(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (Interrupted()) return 0;
@@ -130,12 +159,14 @@ void RegisterAlerts(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("alerts", "Print the alert log of a store (--follow: as alerts are stored)");
   auto a = std::make_shared<AlertsArgs>();
   cmd->add_option("--db", a->db, "RocksDB directory")->required();
-  cmd->add_option("--subscription", a->subscriptions, "only this subscription's alerts (repeatable)")->check(NonEmpty());
+  cmd->add_option("--subscription", a->subscriptions, "only this subscription's alerts (repeatable)")
+      ->check(NonEmpty());
   cmd->add_option("--after", a->after, "only alerts after this seq (the log's position)")->check(UnsignedNumber());
   cmd->add_option("--limit", a->limit, "stop after this many alerts (0 = no limit)")->check(UnsignedNumber());
   cmd->add_flag("--follow,-f", a->follow, "keep printing alerts as a run stores them, until SIGINT/SIGTERM");
   cmd->add_flag("--json", a->json, "one alert object per line, with its seq");
-  cmd->add_option("--tz", a->tz, "time zone of the human output (default $NEWSFLOW_TZ, else Asia/Shanghai)");
+  cmd->add_option("--tz", a->tz, "time zone of the human output (default $NEWSFLOW_TZ, else Asia/Shanghai)")
+      ->check(NonEmpty());
   cmd->callback([a, exit_code] { *exit_code = RunAlerts(*a); });
 }
 

@@ -77,7 +77,8 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
                   "remove documents older than this: YYYY-MM-DD[ HH:MM[:SS]] in the zone, ...Z for UTC, unix ms, "
                   "or an age (30d, 12h)")
       ->required();
-  cmd->add_option("--tz", a->tz, "zone --before is read in (default $NEWSFLOW_TZ, else Asia/Shanghai)");
+  cmd->add_option("--tz", a->tz, "zone --before is read in (default $NEWSFLOW_TZ, else Asia/Shanghai)")
+      ->check(NonEmpty());
   cmd->add_option("--batch", a->batch,
                   "documents (alert log entries, dead letters) deleted per write, each one atomic with its index "
                   "entries and the count; bounds the memory of one write")

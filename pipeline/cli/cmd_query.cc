@@ -90,7 +90,8 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--until", a->until, "to, inclusive (a date or today/yesterday: through its end); as --since")
       ->check(NonEmpty());
   cmd->add_option("--tz", a->tz,
-                  "IANA zone for the times shown and for --since/--until (default: $NEWSFLOW_TZ, else Asia/Shanghai)");
+                  "IANA zone for the times shown and for --since/--until (default: $NEWSFLOW_TZ, else Asia/Shanghai)")
+      ->check(NonEmpty());
   cmd->add_option("--limit", a->limit, "at most N documents (0 = all); stderr says how many matched when cut")
       ->default_str("20")
       ->check(UnsignedNumber());
@@ -102,7 +103,8 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--fields", a->fields,
                   fmt::format("CSV columns, comma-separated (default {}; any of {})", pipeline::kDefaultCsvFields,
                               fmt::join(pipeline::CsvFieldNames(), ",")))
-      ->needs(csv);
+      ->needs(csv)
+      ->check(NonEmpty());
   count->excludes(json)->excludes(csv);
   json->excludes(csv);
   cmd->add_flag("--collapse", a->collapse,
@@ -296,7 +298,8 @@ void RegisterShow(CLI::App& app, int* exit_code) {
   cmd->add_option("--db", *db, "RocksDB directory")->required();
   cmd->add_option("key", *key, "document key, e.g. cls:2370637")->required();
   cmd->add_option("--tz", *tz,
-                  "IANA zone of \"local_time\" (default: $NEWSFLOW_TZ, else Asia/Shanghai); \"time\" stays UTC");
+                  "IANA zone of \"local_time\" (default: $NEWSFLOW_TZ, else Asia/Shanghai); \"time\" stays UTC")
+      ->check(NonEmpty());
   cmd->callback([db, key, tz, exit_code] {
     pipeline::TimeZone zone;
     if (auto st = pipeline::DisplayZone(*tz, &zone); !st.ok()) {
@@ -345,7 +348,8 @@ void RegisterDeadLetter(CLI::App& app, int* exit_code) {
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--db", a->db, "RocksDB directory")->required();
-  cmd->add_option("--tz", a->tz, "IANA zone of the times shown (default: $NEWSFLOW_TZ, else Asia/Shanghai)");
+  cmd->add_option("--tz", a->tz, "IANA zone of the times shown (default: $NEWSFLOW_TZ, else Asia/Shanghai)")
+      ->check(NonEmpty());
   auto* limit = cmd->add_option("--limit", a->limit, "at most N (0 = all)")->check(UnsignedNumber());
   auto* count = cmd->add_flag("--count", a->count, "print only the number of dead letters");
   auto* json = cmd->add_flag("--json", a->json,

@@ -107,7 +107,8 @@ void RegisterRetag(CLI::App& app, int* exit_code) {
   cmd->add_option("--rules-cache", a->rules_cache, "compiled-rules cache directory (\"\" = none; see run --help)");
   cmd->add_option("--since", a->since, "only documents from this time (as query --since)")->check(NonEmpty());
   cmd->add_option("--until", a->until, "only documents to this time (as query --until)")->check(NonEmpty());
-  cmd->add_option("--tz", a->tz, "zone of --since/--until (default $NEWSFLOW_TZ, else Asia/Shanghai)");
+  cmd->add_option("--tz", a->tz, "zone of --since/--until (default $NEWSFLOW_TZ, else Asia/Shanghai)")
+      ->check(NonEmpty());
   cmd->add_option("--batch", a->batch, "documents per atomic write (and per resume step)")
       ->default_str("512")
       ->check(CLI::Range(1, 1 << 20));

@@ -157,7 +157,8 @@ void RegisterServe(CLI::App& app, int* exit_code) {
       ->default_str("rules/sets");
   cmd->add_option("--port-file", o->port_file, "PATH: write the bound port there once listening");
   cmd->add_option("--web-dir", o->web_dir, "serve the desk's files from this directory (development)");
-  cmd->add_option("--tz", o->tz, "zone of local times and day buckets (default $NEWSFLOW_TZ, else Asia/Shanghai)");
+  cmd->add_option("--tz", o->tz, "zone of local times and day buckets (default $NEWSFLOW_TZ, else Asia/Shanghai)")
+      ->check(NonEmpty());
   auto retain = std::make_shared<std::string>();
   auto retain_from = std::make_shared<std::string>("now");
   auto retain_interval = std::make_shared<double>(60);

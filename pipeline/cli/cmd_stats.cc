@@ -105,7 +105,8 @@ void RegisterStats(CLI::App& app, int* exit_code) {
   cmd->add_option("--source", a->sources, "only documents from this feed (repeatable)");
   cmd->add_option("--since", a->since, "from this time (as query --since)")->check(NonEmpty());
   cmd->add_option("--until", a->until, "to this time (as query --until)")->check(NonEmpty());
-  cmd->add_option("--tz", a->tz, "time zone of the buckets (default $NEWSFLOW_TZ, else Asia/Shanghai)");
+  cmd->add_option("--tz", a->tz, "time zone of the buckets (default $NEWSFLOW_TZ, else Asia/Shanghai)")
+      ->check(NonEmpty());
   cmd->add_flag("--json", a->json, "one {bucket, tag, count} object per line");
   cmd->callback([a, exit_code] { *exit_code = RunStats(*a); });
 }

@@ -11,7 +11,9 @@ std::string TerminalText(std::string_view text) {
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (pipeline::IsAsciiControl(c)) {
+    if (c == '\t' || c == '\n' || c == '\r') {
+      out += ' ';  // white space in the text: a space on the one line (a CR must not return to its start)
+    } else if (pipeline::IsAsciiControl(c)) {
       out += kReplacement;
     } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
                static_cast<unsigned char>(text[i + 1]) <= 0x9F) {

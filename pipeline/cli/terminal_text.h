@@ -12,8 +12,9 @@
 
 namespace newsflow::cli {
 
-// `text` with each C0 control (tab and line breaks included), DEL and C1
-// control (U+0080..U+009F) replaced by U+FFFD.
+// `text` with each tab, line feed and carriage return replaced by a space
+// (white space in a feed's text: U+FFFD there read as broken data), and
+// every other C0 control, DEL and C1 control (U+0080..U+009F) by U+FFFD.
 std::string TerminalText(std::string_view text);
 
 }  // namespace newsflow::cli

@@ -288,3 +288,29 @@ TEST(AlertOutbox, TheHumanListingShowsTheBodyOfATitlelessItem) {
 
 }  // namespace
 }  // namespace newsflow::pipeline
+
+namespace newsflow::pipeline {
+namespace {
+
+// `alerts --subscription` with a name no alert in the log has (a typo, or
+// a subscription that has not alerted yet) lists nothing, as it should, but
+// says so on stderr with the log's closest names: "no alerts" must not be
+// what a typo looks like. A name the log has is listed without a word.
+TEST(AlertOutbox, ASubscriptionNameNoAlertHasIsSaidWithTheClosestNames) {
+  TempDir tmp;
+  std::ofstream(tmp.path("subs.yaml")) << kSubs;
+  WriteAllFixtures(tmp.path("all.jsonl"));
+  ASSERT_EQ(RunOn(tmp, tmp.path("all.jsonl"), "file:" + tmp.path("alerts.jsonl")).exit_code, 0);
+  const auto good = RunShell(Newsflow() + " alerts --json --db " + tmp.path("db") + " --subscription chips");
+  ASSERT_EQ(good.exit_code, 0) << good.err;
+  ASSERT_FALSE(JsonLines(good.out).empty()) << "the fixtures should raise chips alerts";
+  EXPECT_EQ(good.err, "");
+  const auto typo = RunShell(Newsflow() + " alerts --json --db " + tmp.path("db") + " --subscription chip");
+  EXPECT_EQ(typo.exit_code, 0) << typo.err;
+  EXPECT_TRUE(JsonLines(typo.out).empty());
+  EXPECT_NE(typo.err.find("'chip'"), std::string::npos) << typo.err;
+  EXPECT_NE(typo.err.find("chips"), std::string::npos) << "the closest name: " << typo.err;
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline

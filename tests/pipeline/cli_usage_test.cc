@@ -39,6 +39,11 @@ TEST(CliUsage, BadValuesExitTwo) {
       Newsflow() + " retag --db " + db + " --since ''",
       Newsflow() + " retag --db " + db + " --until ''",
       Newsflow() + " alerts --db " + db + " --subscription ''",
+      // An empty zone or column list fell back to the default without a word.
+      query + "--tz ''",
+      query + "--csv --fields ''",
+      Newsflow() + " alerts --db " + db + " --tz ''",
+      Newsflow() + " stats --db " + db + " --tz ''",
       run + "--story-window nan",
       run + "--story-threshold nan",
       run + "--story-root-threshold nan",

@@ -85,7 +85,8 @@ TEST(QueryCliOutput, ControlCharactersNeitherCutCsvRowsNorReachTheTerminal) {
     f << R"({"id":1,"ctime":1780000001,"title":"A\u0000B 深圳芯片","content":"深圳芯片"})" << "\n"
       << R"({"id":2,"ctime":1780000002,"title":"esc \u001b[31mRED\u001b[0m \u001b]0;pwned\u0007 x\ry","content":"深圳"})"
       << "\n"
-      << R"({"id":3,"ctime":1780000003,"title":"c1 \u0085\u009b end","content":"深圳"})" << "\n";
+      << R"({"id":3,"ctime":1780000003,"title":"c1 \u0085\u009b end","content":"深圳"})" << "\n"
+      << R"({"id":4,"ctime":1780000004,"title":"tab\there","content":"深圳"})" << "\n";
   }
   ASSERT_EQ(RunShell(Newsflow() + " run -q --format cls --source " + in + " --rules " + SourcePath("rules/sets") +
                      " --db " + db)
@@ -112,6 +113,8 @@ TEST(QueryCliOutput, ControlCharactersNeitherCutCsvRowsNorReachTheTerminal) {
   const auto listing = RunShell(Newsflow() + " query --db " + db + " --limit 0");
   EXPECT_NE(listing.out.find("RED"), std::string::npos);  // the text around them stays
   EXPECT_NE(listing.out.find("cls:1"), std::string::npos);
+  // A tab in the text is white space, shown as a space, not as U+FFFD.
+  EXPECT_NE(listing.out.find("tab here"), std::string::npos) << listing.out;
 }
 
 TEST_F(QueryCliTest, JsonCarriesBodyAndStockCodes) {
