@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -58,6 +59,29 @@ HttpRequest ToRequest(const http::request<http::string_body>& req) {
   return r;
 }
 
+// Whether a request's Host header names a loopback address ("localhost",
+// 127.x.x.x, [::1], with any port), or is absent (HTTP/1.0). A server bound
+// to loopback answers only those: a web page whose name an attacker
+// rebinds to 127.0.0.1 (DNS rebinding) sends its own name as Host, and
+// could otherwise read the store and add or delete a desk's subscriptions.
+bool LoopbackHost(std::string_view host) {
+  if (host.empty()) return true;
+  std::string_view name = host;
+  if (name.front() == '[') {
+    const size_t close = name.find(']');
+    if (close == std::string_view::npos) return false;
+    name = name.substr(1, close - 1);
+  } else if (const size_t colon = name.rfind(':'); colon != std::string_view::npos) {
+    name = name.substr(0, colon);
+  }
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "localhost" || lower == "localhost.") return true;
+  beast::error_code ec;
+  const auto address = net::ip::make_address(lower, ec);
+  return !ec && address.is_loopback();
+}
+
 // Endpoints that read no store and take microseconds: answered on the
 // socket thread, never queued behind the store's readers, so a probe gets
 // its answer however busy the workers are.
@@ -75,6 +99,7 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   HttpServerOptions options;
+  bool loopback_only = false;  // bound to a loopback address: requests must name one as Host (LoopbackHost)
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   net::steady_timer accept_retry{ioc};
   std::chrono::steady_clock::time_point last_accept_warning{};
@@ -133,6 +158,15 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest r = ToRequest(req);
     const bool keep_alive = req.keep_alive();
     const bool head = req.method() == http::verb::head;
+    if (server_->loopback_only) {
+      const auto host = req.find(http::field::host);
+      if (const std::string_view name = host == req.end() ? std::string_view() : std::string_view(host->value().data(), host->value().size());
+          !LoopbackHost(name))
+        return Write(HttpResponse::Error(403, fmt::format("Host '{}' is not this server's name: it listens on "
+                                                          "loopback and answers localhost, 127.0.0.1 and [::1] only",
+                                                          name)),
+                     false, head);
+    }
     if (r.path == "/api/alerts/stream") return StartStream(r, head);
     if (AnsweredInline(r.path)) return Write(server_->api->Handle(r), keep_alive, head);
     stream_.expires_never();
@@ -470,6 +504,7 @@ Status HttpServer::Listen(const HttpServerOptions& options) {
   beast::error_code ec;
   const auto address = net::ip::make_address(options.host, ec);
   if (ec) return Status::InvalidArgument(fmt::format("cannot listen on '{}': not an IP address", options.host));
+  impl_->loopback_only = address.is_loopback();
   const tcp::endpoint endpoint(address, options.port);
   auto fail = [&](const char* what) {
     return Status::IOError(fmt::format("cannot listen on {}:{}: {} ({})", options.host, options.port, ec.message(), what));

@@ -107,7 +107,7 @@ class SseClient:
 
     def __init__(self, port, query="", last_event_id=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        headers = f"GET /api/alerts/stream{query} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+        headers = f"GET /api/alerts/stream{query} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
         if last_event_id:
             headers += f"Last-Event-ID: {last_event_id}\r\n"
         self.sock.sendall((headers + "\r\n").encode())
@@ -431,6 +431,8 @@ def main():
         for tag in doc["tags"]:
             check(doc["provenance"].get(tag) and all(p["clause"] for p in doc["provenance"][tag]),
                   f"no provenance for {tag}")
+            cited = [(p["seed"], p["clause"]) for p in doc["provenance"][tag]]
+            check(len(cited) == len(set(cited)), f"{tag}: a clause cited twice: {cited}")
         srv.get("/api/doc/nope:1", expect=404)
         stats = {(o["bucket"], o["tag"]): o["count"] for o in map(json.loads, cli("stats", "--db", db, "--json").splitlines())}
         tags = {(c["bucket"], c["tag"]): c["count"] for c in srv.json("/api/tags?bucket=day")["counts"]}
@@ -463,6 +465,15 @@ def main():
             other = next(m for m in members if m != show["story"])
             status, body, _ = srv.request("GET", "/api/query?story=" + urllib.parse.quote(other))
             check(status == 400 and show["story"] in json.loads(body)["error"], f"story={other}: {status} {body[:200]}")
+        # DNS rebinding: a page whose name resolves to 127.0.0.1 sends its own
+        # name as Host; a loopback server answers loopback names only
+        for host, want in (("attacker.example:%d" % srv.port, 403), ("attacker.example", 403),
+                           ("localhost:%d" % srv.port, 200), ("[::1]:%d" % srv.port, 200), ("127.0.0.2", 200)):
+            status = srv.request("GET", "/api/subscriptions", headers={"Host": host})[0]
+            check(status == want, f"Host {host}: {status}, expected {want}")
+        check(srv.request("PUT", "/api/subscriptions/rebind", body='{"any":["cluster:ai"]}',
+                          headers={"Host": "attacker.example"})[0] == 403, "a rebinding page's PUT")
+        check("rebind" not in srv.get("/api/subscriptions"), "a rebinding page's PUT was written")
         check(srv.request("GET", "/")[0] == 200 and "<html" in srv.get("/").lower(), "the desk page")
 
         # serve replays the alert log after the writer stopped, from a Last-Event-ID

@@ -99,7 +99,7 @@ def timed(srv, path, timeout):
 
 def flood(port, n):
     """n connections that each send the expensive query and close at once."""
-    req = f"GET {EXPENSIVE} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    req = f"GET {EXPENSIVE} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode()
     for _ in range(n):
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
         s.sendall(req)
@@ -146,7 +146,7 @@ def main():
             expect(abandoned is not None and abandoned > 0, f"abandoned requests counted: {abandoned}")
 
             # ---- more waiting clients than the queue takes: some 503 (Retry-After) at once, all answered
-            req = f"GET {EXPENSIVE} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+            req = f"GET {EXPENSIVE} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode()
             waiting = []
             for _ in range(200):
                 s = socket.create_connection(("127.0.0.1", srv.port), timeout=60)
@@ -175,7 +175,7 @@ def main():
             answered = 0
             for _ in range(10):
                 s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-                s.sendall(b"GET /api/query?limit=5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                s.sendall(b"GET /api/query?limit=5 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
                 s.shutdown(socket.SHUT_WR)
                 r = http.client.HTTPResponse(s)
                 try:

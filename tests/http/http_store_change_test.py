@@ -94,7 +94,7 @@ class Serve:
 def sse_ids(port, seconds):
     """The ids of the alerts a stream opened now delivers within `seconds`."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=2)
-    sock.sendall(b"GET /api/alerts/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+    sock.sendall(b"GET /api/alerts/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
     return sock
 
 
@@ -172,15 +172,15 @@ def heads(port):
     """A long URL (the desk's one parameter per chosen subscription) is served; a head past the limit and
     a malformed request get a status and a JSON reason, not a closed connection."""
     names = "&".join(f"subscription=desk-team-subscription-number-{i:03d}" for i in range(400))  # ~19 KB
-    status, body = raw(port, f"GET /api/alerts?limit=5&{names} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    status, body = raw(port, f"GET /api/alerts?limit=5&{names} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
     check(" 200 " in status + " ", f"a 19 KB URL: {status!r}")
     json.loads(body)
-    status, body = raw(port, b"GET /health HTTP/1.1\r\nHost: x\r\nCookie: a=" + b"x" * 100000 + b"\r\n\r\n")
+    status, body = raw(port, b"GET /health HTTP/1.1\r\nHost: localhost\r\nCookie: a=" + b"x" * 100000 + b"\r\n\r\n")
     check(" 431 " in status + " ", f"a 100 KB header: {status!r}")
     check("error" in json.loads(body), f"431 without a reason: {body!r}")
-    status, _ = raw(port, b"DELETE /nosuch HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    status, _ = raw(port, b"DELETE /nosuch HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     check(" 404 " in status + " ", f"DELETE on no resource: {status!r}")
-    status, _ = raw(port, b"DELETE /api/query HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    status, _ = raw(port, b"DELETE /api/query HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     check(" 405 " in status + " ", f"DELETE on a resource that takes GET: {status!r}")
     status, body = raw(port, b"GARBAGE\r\n\r\n")
     check(" 400 " in status + " ", f"a malformed request: {status!r}")

@@ -102,7 +102,7 @@ def open_stream(port, query, rcvbuf=None, read_head=True):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)  # before connect: the window stays small
     s.settimeout(10)
     s.connect(("127.0.0.1", port))
-    s.sendall(f"GET /api/alerts/stream{query} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n".encode())
+    s.sendall(f"GET /api/alerts/stream{query} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n".encode())
     if not read_head:
         return s, None, b""
     buf = b""
@@ -238,7 +238,7 @@ def main():
                     break
                 streams.append(s)
             extra = socket.create_connection(("127.0.0.1", run.port), timeout=10)
-            extra.sendall(b"GET /api/alerts/stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            extra.sendall(b"GET /api/alerts/stream HTTP/1.1\r\nHost: localhost\r\n\r\n")
             r = http.client.HTTPResponse(extra)
             r.begin()
             expect(r.status == 503 and r.getheader("Retry-After"), f"the 257th stream: {r.status}")
