@@ -9,7 +9,12 @@ namespace newsflow::pipeline {
 ProvenanceMap ProvenanceByTag(const rules::RuleSet& set) {
   ProvenanceMap out;
   for (const auto& rule : set.rules) {
-    for (const auto& p : rule.provenance) out[rule.tag].push_back(p);
+    // Several rules of one tag often cite one clause: listed once.
+    std::vector<rules::Provenance>& cited = out[rule.tag];
+    for (const auto& p : rule.provenance)
+      if (std::none_of(cited.begin(), cited.end(),
+                       [&](const rules::Provenance& c) { return c.seed == p.seed && c.clause == p.clause; }))
+        cited.push_back(p);
     if (!rule.watch_list) continue;
     std::string names;
     for (const auto& k : rule.any) names += (names.empty() ? "" : " · ") + k.text;
