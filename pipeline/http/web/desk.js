@@ -417,6 +417,15 @@
     }
   }
 
+  // A burst of live alerts (a backlog replayed, a busy open) recounted the
+  // options over every held alert once per alert: seconds of a frozen page.
+  // Live alerts ask for one recount a quarter second later instead.
+  let optionsTimer = null;
+  function refreshFilterOptionsSoon() {
+    if (optionsTimer) return;
+    optionsTimer = setTimeout(() => { optionsTimer = null; refreshFilterOptions(); }, 250);
+  }
+
   function updateCount() {
     const shown = listEl.childElementCount;
     countEl.textContent = (shown === alerts.length ? `${alerts.length} alerts` : `${shown} of ${alerts.length} alerts`) +
@@ -532,7 +541,7 @@
       if (chosen && chosen.size < subscriptions.length && a.subscription && !chosen.has(a.subscription)) return;
       if (addAlert(a, true)) {
         trim();
-        refreshFilterOptions();
+        refreshFilterOptionsSoon();
         updateCount();
       }
     };
@@ -544,9 +553,12 @@
       if (src.readyState === EventSource.CONNECTING) {
         setStatus('reconnecting', 'reconnecting…');   // the browser retries with Last-Event-ID
       } else {
-        // closed for good (e.g. an HTTP error): reopen ourselves, resuming after the newest alert held
+        // closed for good (e.g. an HTTP error): reopen ourselves, resuming after the newest alert held.
+        // A chosen subscription deleted meanwhile makes the server refuse the stream (400): the
+        // list is looked up now, not at the next minute, and a reload drops the name.
         setStatus('reconnecting', 'reconnecting…');
         es = null;
+        refreshSubscriptions();
         reopenTimer = setTimeout(() => { reopenTimer = null; openStream(gen); }, reopenDelay);
         reopenDelay = Math.min(reopenDelay * 2, 30000);
       }
