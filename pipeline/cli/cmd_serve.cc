@@ -20,7 +20,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <thread>
 
@@ -117,6 +119,12 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
   std::unique_ptr<storage::Store> store = OpenForReading(db);
   if (!store) return 1;
   o.catch_up = true;
+  // Whether a process holds the store for writing, for /ready's "writer":
+  // looked at by this loop, between its own prunes (StoreWriterPid must not
+  // run while this process holds the store: closing the LOCK file would drop
+  // its own lock), never by the request threads.
+  auto writer = std::make_shared<std::atomic<bool>>(pipeline::StoreWriterPid(db) != 0);
+  o.writer = [writer] { return writer->load(std::memory_order_relaxed); };
   std::unique_ptr<pipeline::DeskServer> server;
   if (Status s = pipeline::DeskServer::Open(o, &server); !s.ok()) {
     pipeline::LogError("serve", s.message());
@@ -133,6 +141,7 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
   std::fflush(stdout);
   while (!Interrupted()) {
     MaybePrune(db, &retention);
+    writer->store(pipeline::StoreWriterPid(db) != 0, std::memory_order_relaxed);
     FollowSessions(db, &manifest, &server->store());
     ReadStoreMetrics(&server->store(), &m);
     for (int i = 0; i < 10 && !Interrupted(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));

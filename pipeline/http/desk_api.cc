@@ -188,7 +188,11 @@ HttpResponse DeskApi::Ready() const {
   if (!o_.store->attached()) why.push_back("the store is not open");
   if (o_.pipeline_open && !o_.pipeline_open()) why.push_back("the pipeline is not running (starting or stopping)");
   if (!o_.metrics->source_connected.load()) why.push_back("the source is disconnected");
-  std::string body = fmt::format("{{\"ready\":{},\"reasons\":", why.empty() ? "true" : "false");
+  // Whether anything still writes the store: the desk tells a stopped
+  // writer (nothing new will come) from a quiet market.
+  const bool writing = o_.writer ? o_.writer() : (!o_.pipeline_open || o_.pipeline_open());
+  std::string body = fmt::format("{{\"ready\":{},\"writer\":{},\"reasons\":", why.empty() ? "true" : "false",
+                                 writing ? "true" : "false");
   AppendJsonStringArray(&body, why);
   body += '}';
   return HttpResponse::Json(why.empty() ? 200 : 503, std::move(body));

@@ -64,6 +64,11 @@ struct DeskApiOptions {
   // Whether a writer in this process is running with its store open
   // (`run --http`); null for `serve` (ready once its store is open).
   std::function<bool()> pipeline_open;
+  // Whether a writer holds the store (serve: a `run` or other command has
+  // it open for writing); null: pipeline_open stands for it. Reported by
+  // /ready as "writer", which does not make it 503: a store no process
+  // writes is still served.
+  std::function<bool()> writer;
   // The run's reload requests (run --http); null for serve.
   ReloadRequests* reload = nullptr;
 };

@@ -52,6 +52,7 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
   ao.feeds = options.feeds;
   ao.web_dir = options.web_dir;
   ao.pipeline_open = options.pipeline_open;
+  ao.writer = options.writer;
   ao.reload = options.reload;
   NEWSFLOW_RETURN_IF_ERROR(DisplayZone(options.tz, &ao.zone));
   d->api_ = std::make_unique<DeskApi>(std::move(ao));

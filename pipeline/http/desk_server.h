@@ -30,6 +30,7 @@ struct DeskServerOptions {
   std::string tz;                         // display zone ("" = $NEWSFLOW_TZ, else Asia/Shanghai)
   bool catch_up = false;                  // the store is another process's (serve): follow it
   std::function<bool()> pipeline_open;    // run --http: whether the run has its store open
+  std::function<bool()> writer;           // serve: whether a process holds the store for writing (/ready)
   ReloadRequests* reload = nullptr;       // run --http: POST /api/rules/reload goes there
   // Feeds a subscription's sources may name besides the built-in ones and
   // those of the stored documents (run --http: its map file's feed).

@@ -554,6 +554,7 @@ def run_test(args, tmp, out):
                              if os.path.exists(serve_port_file) else None, 30)
             sbase = f"http://127.0.0.1:{sport}"
             check(http_json(sbase, "/api/subscriptions")["subscriptions"] == [], "serve without a file lists subscriptions")
+            check(http_json(sbase, "/ready").get("writer") is True, "serve does not see the run that writes its store")
             want = [a["id"] for a in alerts_api(sbase)]
             check(want, "serve's store holds no alerts")
             driver.get(sbase + "/")
@@ -600,6 +601,24 @@ def run_test(args, tmp, out):
             raise Fail("newsflow did not exit within 30 s of SIGTERM while a desk had its alert stream open")
         check(rc == 0, f"newsflow exited with status {rc} after SIGTERM; see {stderr_path}")
         log("newsflow stopped cleanly on SIGTERM")
+
+        # ---- 9. serve on the store no process writes any more: the page says
+        # so, instead of "live" (a dead feed must not look like a quiet market)
+        serve_port_file = os.path.join(tmp, "serve-port-2")
+        serve = subprocess.Popen([args.newsflow, "serve", "--db", os.path.join(tmp, "db"), "--listen", "127.0.0.1:0",
+                                  "--port-file", serve_port_file, "--rules", os.path.join(args.repo, "rules", "sets")],
+                                 stdout=stderr_f, stderr=subprocess.STDOUT, cwd=args.repo)
+        try:
+            sport = wait_for("serve's port file", lambda: (open(serve_port_file).read().strip() or None)
+                             if os.path.exists(serve_port_file) else None, 30)
+            sbase = f"http://127.0.0.1:{sport}"
+            check(http_json(sbase, "/ready").get("writer") is False, "serve sees a writer after the run stopped")
+            driver.get(sbase + "/")
+            wait_for("the desk to say that no writer holds the store", lambda: status_state(driver) == "stale", 20)
+            log("with no writer, the desk says so instead of 'live'")
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(timeout=30)
     finally:
         if driver is not None:
             try:

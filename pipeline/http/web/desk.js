@@ -547,7 +547,7 @@
     };
     src.addEventListener('alert', onAlert);
     src.addEventListener('message', onAlert);   // a server that sends no "event:" line
-    src.onopen = () => { if (src === es) { reopenDelay = 1000; setStatus('connected', 'connected · live'); } };
+    src.onopen = () => { if (src === es) { reopenDelay = 1000; showLive(); } };
     src.onerror = () => {
       if (src !== es) return;
       if (src.readyState === EventSource.CONNECTING) {
@@ -589,6 +589,25 @@
     if (top && top.length && !byId.has(top[0].id)) awaited = top[0].id;
   }
   setInterval(checkStream, 15000);
+
+  // The stream can be open while nothing writes the store any more (the run
+  // stopped or died): a trader must tell that from a quiet market. /ready
+  // says whether a writer holds the store; looked up every 15 s.
+  let writerGone = false;
+  function showLive() {
+    if (writerGone) setStatus('stale', 'connected · no writer: nothing new is being stored');
+    else setStatus('connected', 'connected · live');
+  }
+  async function checkWriter() {
+    let ready = null;
+    try { ready = await (await fetch('ready', { headers: { Accept: 'application/json' } })).json(); } catch (e) { return; }
+    const gone = !!ready && ready.writer === false;
+    if (gone === writerGone) return;
+    writerGone = gone;
+    if (es && es.readyState === EventSource.OPEN) showLive();
+  }
+  setInterval(checkWriter, 15000);
+  checkWriter();
 
   // ------------------------------------------------------------------ detail
   function section(title, ...content) {
