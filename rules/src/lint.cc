@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "newsflow/rules/yaml_document.h"
 #include "rule_text_checks.h"
 
 namespace newsflow::rules {
@@ -141,7 +142,11 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) 
 Status ApplyLintAllowList(const std::string& allow_file, std::vector<LintFinding>* findings) {
   if (!std::filesystem::exists(allow_file)) return Status::OK();
   try {
-    const YAML::Node root = YAML::LoadFile(allow_file);
+    bool read = false;
+    const std::string text = ReadFile(allow_file, &read);
+    if (!read) return Status::IOError("cannot read allow file " + allow_file);
+    YAML::Node root;
+    NEWSFLOW_RETURN_IF_ERROR(LoadOneYamlDocument(text, allow_file, &root));
     if (!root.IsSequence()) return Status::InvalidArgument(allow_file + ": must be a list of {check, keyword, why}");
     for (const auto& n : root) {
       if (!n["check"] || !n["keyword"] || !n["why"])

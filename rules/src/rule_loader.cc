@@ -20,6 +20,7 @@
 #include "newsflow/rules/rule_set.h"
 #include "rule_text_checks.h"
 #include "newsflow/rules/taxonomy_ids.h"
+#include "newsflow/rules/yaml_document.h"
 
 namespace newsflow::rules {
 namespace {
@@ -299,7 +300,8 @@ uint64_t Fnv1a(uint64_t h, std::string_view s) {
 
 Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSet* out) {
   try {
-    YAML::Node root = YAML::Load(std::string(yaml_text));
+    YAML::Node root;
+    NEWSFLOW_RETURN_IF_ERROR(LoadOneYamlDocument(yaml_text, file, &root));
     if (!root.IsMap())
       return Status::InvalidArgument(file + ":1: a rule file must be a mapping with `version` and `rules` or `labels`");
     std::map<std::string, int> first_line;

@@ -236,6 +236,30 @@ TEST(RuleLoader, DuplicateKeysAreRejected) {
   });
 }
 
+// yaml-cpp's Load reads the first document of a stream and drops the rest:
+// rules after a `---` were never loaded, and their typos never reported.
+// A second document is an error at the line of its `---`, rules and
+// labels alike; a `---` opening the one document and a `...` ending it
+// are one document.
+TEST(RuleLoader, ASecondYamlDocumentIsAnErrorAtItsLine) {
+  const std::string second = "version: 1\nrules:\n  - tag: cluster:aii\n    any: [X]\n    bogus: 1\n";
+  ExpectRejected({
+      {kHead + "    any: [AI]\n---\n" + second, "r.yaml:6:"},
+      {kHead + "    any: [AI]\n---\n# a comment\n" + second, "r.yaml:6:"},
+      {kHead + "    any: [AI]\n--- " + second, "r.yaml:6:"},
+      {kHead + "    any: [AI]\n---\n", "r.yaml:6:"},
+      {"version: 1\nlabels:\n  - {field: ths.tagInfo, name: 芯片, tags: [cluster:semiconductors], reason: r}\n"
+       "---\nversion: 1\nlabels:\n  - {field: ths.tagInfo, name: 芯片, tags: [cluster:ai], reason: r}\n",
+       "r.yaml:4:"},
+  });
+  for (const auto& one : {"---\n" + kHead + "    any: [AI]\n", kHead + "    any: [AI]\n...\n"}) {
+    RuleSet set;
+    const Status s = Parse(one, &set);
+    EXPECT_TRUE(s.ok()) << one << "\n" << s.message();
+    EXPECT_EQ(set.rules.size(), 1u);
+  }
+}
+
 TEST(RuleLoader, ShippedRuleSetLoadsAndEveryRuleHasProvenance) {
   RuleSet set;
   Status s = LoadRuleDir(NEWSFLOW_SOURCE_DIR "/rules/sets", &set);

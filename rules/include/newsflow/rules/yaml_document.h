@@ -1,0 +1,25 @@
+// yaml_document.h — reads YAML text that must be one document: a rule file,
+// a label table, the lint allow file, an eval floor file.
+//
+// yaml-cpp's YAML::Load reads the first document of a stream and drops the
+// rest without a word, so rules after a `---` were never loaded nor checked.
+// Pure function; thread-safe.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <string_view>
+
+#include "newsflow/base/status.h"
+
+namespace newsflow::rules {
+
+// Parses `text` into *out (a Null node when the text holds no document). A
+// syntax error anywhere in the text, or a second document, is an
+// InvalidArgument "FILE:LINE: ..." naming `file`; for a second document the
+// line is that of the `---` that starts it. A `---` opening the one
+// document and a `...` ending it are fine.
+Status LoadOneYamlDocument(std::string_view text, const std::string& file, YAML::Node* out);
+
+}  // namespace newsflow::rules
