@@ -7,6 +7,8 @@
 #include <system_error>
 #include <thread>
 
+#include "pipeline/job/simplified_spelling.h"
+
 namespace newsflow::pipeline {
 
 std::string DefaultRulesCacheDir() {
@@ -66,11 +68,9 @@ void AddSimplifiedSpellings(const Normalizer& normalizer, bool convert_tradition
     const size_t written = list->size();
     for (size_t i = 0; i < written; ++i) {
       const rules::Keyword& k = (*list)[i];
-      // A regex is left alone, as is a name the normalizer would read as
-      // HTML (`<`, `&`): its conversion could drop part of it.
-      if (k.regex || k.text.find_first_of("<&") != std::string::npos) continue;
-      std::string simplified = normalizer.ToSimplified(k.text);
-      if (simplified.empty()) continue;
+      // A regex is left alone (simplified_spelling.h says what else is).
+      if (k.regex) continue;
+      std::string simplified = SimplifiedSpelling(normalizer, k.text);
       const bool known = std::any_of(list->begin(), list->end(),
                                      [&](const rules::Keyword& other) { return other.text == simplified; });
       if (!known) list->push_back({std::move(simplified), k.case_sensitive, false, k.line});

@@ -73,7 +73,14 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) 
       first_where.emplace(group, Where(r, k->line));
       first_text.emplace(group, k->text);
       const auto f = static_cast<unsigned char>(k->text.front()), b = static_cast<unsigned char>(k->text.back());
-      if ((f < 0x80 && !IsAlnum(f)) || (b < 0x80 && !IsAlnum(b)))
+      // A space is a boundary itself; what it does is narrow the keyword.
+      if (f == ' ' || b == ' ')
+        out.push_back({"edge-space", k->text,
+                       Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +
+                           "' starts or ends with a space: that end matches only where a document has a space "
+                           "(not before punctuation, a CJK character or the end of the text)",
+                       r.watch_list ? kWatchListFinding : ""});
+      if ((f < 0x80 && !IsAlnum(f) && f != ' ') || (b < 0x80 && !IsAlnum(b) && b != ' '))
         out.push_back({"no-boundary", k->text,
                        Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +
                            "' starts or ends with ASCII punctuation, so that end matches without a word boundary",

@@ -150,5 +150,25 @@ TEST(WatchListRun, ATraditionalKeywordOfARuleFileMatchesInEveryList) {
   EXPECT_EQ(tags("工厂扩建"), std::set<std::string>{});
 }
 
+// A keyword with a space at an end ('OpenAI ', which SCHEMA.md allows: it
+// matches where a document has that space) is no traditional spelling:
+// the normalizer trims a text's ends, so its "simplified spelling" came out
+// as 'OpenAI', a second pattern that hit the same mention again (score 2.0
+// on one "据悉 OpenAI 发布", min_score: 2 reached).
+TEST(WatchListRun, AKeywordWithASpaceAtAnEndCountsOncePerMention) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp.path("rules"));
+  std::ofstream(tmp.path("rules/a.yaml"))
+      << "version: 1\nrules:\n"
+         "  - tag: cluster:ai\n    any: ['OpenAI ', ' 機器學習']\n    min_score: 2\n"
+         "    provenance: [{seed: s.txt, clause: c}]\n";
+  const TagsOfText tags(tmp.path("rules"));
+  ASSERT_TRUE(tags.status().ok()) << tags.status().message();
+  EXPECT_EQ(tags.tagger().rules().patterns().size(), 3u) << "'OpenAI ', ' 機器學習' and ' 机器学习'";
+  EXPECT_EQ(tags("据悉 OpenAI 发布新模型"), std::set<std::string>{}) << "one mention is score 1";
+  EXPECT_EQ(tags("据悉 OpenAI 发布新模型，OpenAI 称"), std::set<std::string>{}) << "a repeat adds 0.25";
+  EXPECT_EQ(tags("据悉 OpenAI 发布 机器学习 新模型"), std::set<std::string>{"cluster:ai"});
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline

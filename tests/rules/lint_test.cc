@@ -13,6 +13,23 @@
 namespace newsflow::rules {
 namespace {
 
+// One rule of tag cluster:ai with `lists` (YAML lines of the rule, each
+// indented by 4), parsed as r.yaml; the rule starts at line 3.
+RuleSet OneRule(const std::string& lists) {
+  RuleSet set;
+  const Status s = ParseRuleFile(
+      "version: 1\nrules:\n  - tag: cluster:ai\n    provenance: [{seed: s.txt, clause: c}]\n" + lists, "r.yaml", &set);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return set;
+}
+
+std::vector<LintFinding> FindingsOf(const RuleSet& set, const std::string& check) {
+  std::vector<LintFinding> out;
+  for (const LintFinding& f : Lint(set, "/nonexistent"))
+    if (f.check == check) out.push_back(f);
+  return out;
+}
+
 // yaml-cpp's LoadFile read only the allow file's first document: entries
 // after a `---` never explained anything and were never checked.
 TEST(Lint, AnAllowFileWithASecondDocumentIsAnErrorAtItsLine) {
@@ -23,6 +40,21 @@ TEST(Lint, AnAllowFileWithASecondDocumentIsAnErrorAtItsLine) {
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.message().rfind(file + ":2:", 0), 0u) << s.message();
   std::filesystem::remove(file);
+}
+
+// 'OpenAI ' ends with a space, not with ASCII punctuation: the space is
+// itself a boundary. It is reported as what it is, a keyword that only
+// matches where a document has a space at that end.
+TEST(Lint, AKeywordWithASpaceAtAnEndIsReportedAsSuchNotAsNoBoundary) {
+  const RuleSet set = OneRule("    any: ['OpenAI ', ' 5G', 'C++']\n");
+  const auto spaced = FindingsOf(set, "edge-space");
+  ASSERT_EQ(spaced.size(), 2u);
+  EXPECT_EQ(spaced[0].keyword, "OpenAI ");
+  EXPECT_EQ(spaced[0].message.rfind("r.yaml:5:", 0), 0u) << spaced[0].message;
+  EXPECT_EQ(spaced[1].keyword, " 5G");
+  const auto unbounded = FindingsOf(set, "no-boundary");
+  ASSERT_EQ(unbounded.size(), 1u);
+  EXPECT_EQ(unbounded[0].keyword, "C++");
 }
 
 }  // namespace

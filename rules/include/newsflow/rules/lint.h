@@ -1,7 +1,8 @@
 // lint.h — static checks of a rule set: duplicate keywords across tags
 // (ASCII-caselessly, unless `case: true`),
 // keywords that always co-fire with a shorter one of the same rule, ASCII
-// keywords whose ends cannot be boundary-checked, rules without provenance,
+// keywords whose ends cannot be boundary-checked, keywords with a space at
+// an end (which then needs a space in the document), rules without provenance,
 // provenance clauses that are not verbatim in their seed file, and label
 // table entries naming a tag no rule defines. Watch-list entries (*.tsv) get
 // the duplicate and boundary checks only (their names are alternatives of
@@ -22,7 +23,8 @@
 namespace newsflow::rules {
 
 struct LintFinding {
-  std::string check;    // "duplicate" | "shadowed" | "no-boundary" | "no-provenance" | "bad-provenance" | "unknown-tag"
+  std::string check;    // "duplicate" | "shadowed" | "no-boundary" | "edge-space" | "no-provenance" |
+                        // "bad-provenance" | "unknown-tag"
   std::string keyword;  // keyword concerned (or the tag for provenance checks)
   std::string message;  // what is wrong, with file:line
   std::string explained;  // the allow file's reason, if any

@@ -1,0 +1,18 @@
+// simplified_spelling.cc — see simplified_spelling.h.
+#include "pipeline/job/simplified_spelling.h"
+
+#include <string_view>
+
+namespace newsflow::pipeline {
+
+std::string SimplifiedSpelling(const Normalizer& normalizer, const std::string& keyword) {
+  if (keyword.find_first_of("<&") != std::string::npos) return keyword;
+  const size_t first = keyword.find_first_not_of(' ');
+  if (first == std::string::npos) return keyword;
+  const size_t last = keyword.find_last_not_of(' ');
+  const std::string core = normalizer.ToSimplified(std::string_view(keyword).substr(first, last + 1 - first));
+  if (core.empty()) return keyword;
+  return keyword.substr(0, first) + core + keyword.substr(last + 1);
+}
+
+}  // namespace newsflow::pipeline
