@@ -6,6 +6,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "commands.h"
@@ -13,6 +14,7 @@
 #include "rule_change.h"
 #include "pipeline/job/decode_stage.h"
 #include "pipeline/job/prepare_stage.h"
+#include "pipeline/job/simplified_spelling.h"
 #include "pipeline/sink/record_json.h"
 #include "pipeline/source/source.h"
 #include "newsflow/rules/lint.h"
@@ -153,7 +155,16 @@ void RunLint(const std::string& dir, const std::string& seeds, const std::string
     *exit_code = 1;
     return;
   }
-  auto findings = rules::Lint(set, seeds);
+  // Keywords are compared as documents spell them after the normalizer
+  // (晶圓 is 晶圆), as the reload gate compares the compiled set's.
+  std::unique_ptr<pipeline::Normalizer> normalizer;
+  if (auto s = pipeline::Normalizer::Create({}, &normalizer); !s.ok()) {
+    std::fprintf(stderr, "newsflow rules lint: %s\n", s.message().c_str());
+    *exit_code = 1;
+    return;
+  }
+  auto findings =
+      rules::Lint(set, seeds, [&](const std::string& k) { return pipeline::SimplifiedSpelling(*normalizer, k); });
   if (auto s = rules::ApplyLintAllowList(allow, &findings); !s.ok()) {
     std::fprintf(stderr, "newsflow rules lint: %s\n", s.message().c_str());
     *exit_code = 1;

@@ -31,6 +31,7 @@
 #include "pipeline/job/alert_stage.h"
 #include "pipeline/job/current_rules.h"
 #include "pipeline/job/reload_requests.h"
+#include "pipeline/job/simplified_spelling.h"
 #include "pipeline/log/logger.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/sink/record_json.h"
@@ -269,7 +270,9 @@ class Job {
     to.rules_cache_dir = o_.rules_cache_dir;
     std::shared_ptr<const Tagger> next;
     NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &next));
-    std::vector<rules::LintFinding> findings = rules::Lint(next->rules().rule_set(), o_.seeds_dir);
+    std::vector<rules::LintFinding> findings =
+        rules::Lint(next->rules().rule_set(), o_.seeds_dir,
+                    [&](const std::string& k) { return SimplifiedSpelling(next->normalizer(), k); });
     const std::string allow =
         o_.lint_allow.empty() ? (std::filesystem::path(o_.rules_dir) / ".." / "lint-allow.yaml").string() : o_.lint_allow;
     NEWSFLOW_RETURN_IF_ERROR(rules::ApplyLintAllowList(allow, &findings));

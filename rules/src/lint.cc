@@ -50,14 +50,23 @@ constexpr const char* kWatchListFinding =
 
 }  // namespace
 
-std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) {
+std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, const KeywordSpelling& spelling) {
   std::vector<LintFinding> out;
   std::set<std::string> watch_tags;
   for (const Rule& r : set.rules)
     if (r.watch_list) watch_tags.insert(r.tag);
-  // Keyword -> tags whose positive keywords contain it. Caseless keywords
-  // (all but `case: true` ones) are grouped ASCII-caselessly, as they match:
-  // NVIDIA of one tag and Nvidia of another hit the same text.
+  // Keyword -> tags whose positive keywords contain it. Keywords are grouped
+  // as normalized documents spell them (full-width ASCII folded, traditional
+  // Chinese through `spelling`), and caseless ones (all but `case: true`
+  // ones) ASCII-caselessly, as they match: NVIDIA of one tag and Nvidia of
+  // another, 晶圓 and 晶圆, hit the same text.
+  auto as_read = [&](const Keyword& k) {
+    // Between two marks, so that a space at an end stays (rule_loader.cc).
+    const std::string folded = FoldLikeNormalizedText("|" + k.text + "|");
+    std::string text = folded.substr(1, folded.size() - 2);
+    if (spelling) text = spelling(text);
+    return k.case_sensitive ? text : AsciiLowered(text);
+  };
   std::map<std::string, std::set<std::string>> tags_of;
   std::map<std::string, std::string> first_where, first_text;
   std::map<std::string, std::string> seeds;
@@ -68,7 +77,7 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir) 
       for (const auto& k : g) positive.push_back(&k);
     for (const Keyword* k : positive) {
       if (k->regex) continue;
-      const std::string group = k->case_sensitive ? k->text : AsciiLowered(k->text);
+      const std::string group = as_read(*k);
       tags_of[group].insert(r.tag);
       first_where.emplace(group, Where(r, k->line));
       first_text.emplace(group, k->text);

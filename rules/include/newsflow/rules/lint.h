@@ -1,5 +1,5 @@
 // lint.h — static checks of a rule set: duplicate keywords across tags
-// (ASCII-caselessly, unless `case: true`),
+// (as normalized documents spell them; ASCII-caselessly, unless `case: true`),
 // keywords that always co-fire with a shorter one of the same rule, ASCII
 // keywords whose ends cannot be boundary-checked, keywords with a space at
 // an end (which then needs a space in the document), rules without provenance,
@@ -14,6 +14,7 @@
 // they are reported as explained and do not fail the lint.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,16 @@ struct LintFinding {
   std::string explained;  // the allow file's reason, if any
 };
 
+// A keyword as normalized documents spell it, beyond what the rules library
+// folds itself (full-width ASCII, spaces; ASCII case for caseless keywords):
+// traditional Chinese converted to simplified, which is the pipeline's
+// (OpenCC; pipeline::SimplifiedSpelling).
+using KeywordSpelling = std::function<std::string(const std::string& keyword)>;
+
 // Runs all checks. `seeds_dir` is where provenance seed files are read from.
-std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir);
+// Keywords are compared for `duplicate` as documents read them, through
+// `spelling` when given (晶圓 of one tag is 晶圆 of another).
+std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, const KeywordSpelling& spelling = {});
 
 // Marks findings listed in the allow file (missing file = nothing allowed).
 Status ApplyLintAllowList(const std::string& allow_file, std::vector<LintFinding>* findings);

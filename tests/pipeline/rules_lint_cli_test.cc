@@ -1,0 +1,50 @@
+// `newsflow rules lint` over a copy of the shipped rules with one rule
+// added: what a rules author adding a keyword is told.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using testing::CopyRules;
+using testing::Newsflow;
+using testing::RunShell;
+using testing::SourcePath;
+using testing::TempDir;
+
+// The lines of `out` that report an unexplained finding of `check`.
+std::vector<std::string> Unexplained(const std::string& out, const std::string& check) {
+  std::vector<std::string> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(check + ": ", 0) == 0) lines.push_back(line);
+  return lines;
+}
+
+// Documents are matched normalized (traditional Chinese converted to
+// simplified, full-width ASCII folded, ASCII caselessly): 晶圓 in a new rule
+// hits every 晶圆 that cluster:semiconductors' keyword hits. Lint compared
+// the keywords as written and passed it, while the reload gate (which lints
+// the compiled set, simplified spellings added) refused it.
+TEST(RulesLintCli, KeywordsAreDuplicatesAfterNormalization) {
+  TempDir tmp;
+  const std::string rules = CopyRules(tmp);
+  std::ofstream(rules + "/zz.yaml") << "version: 1\nrules:\n  - tag: project:rt-wafer\n    any: [晶圓]\n"
+                                       "    provenance:\n      - seed: 000_1fa3d0f570f714d3.txt\n"
+                                       "        clause: \"开展数字货币研究与移动支付等创新应用\"\n";
+  const auto r = RunShell(Newsflow() + " rules lint --rules " + rules + " --seeds " + SourcePath("seeds"));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto duplicates = Unexplained(r.out, "duplicate");
+  ASSERT_EQ(duplicates.size(), 1u) << r.out;
+  EXPECT_NE(duplicates[0].find("project:rt-wafer"), std::string::npos) << duplicates[0];
+  EXPECT_NE(duplicates[0].find("cluster:semiconductors"), std::string::npos) << duplicates[0];
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline
