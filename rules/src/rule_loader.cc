@@ -124,6 +124,8 @@ Keyword ParseKeyword(const YAML::Node& n, const std::string& rule, bool regex) {
     throw RuleError{k.line, rule, regex ? "a regex must be a string" : "a keyword must be a string or {kw, case}"};
   }
   CheckKeywordText(k, rule);
+  // As a watch list's names: a `not` holding 'P&amp;G' would never veto.
+  if (std::string problem = NormalizedTextProblem(k); !problem.empty()) throw RuleError{k.line, rule, problem};
   return k;
 }
 

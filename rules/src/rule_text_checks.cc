@@ -44,6 +44,49 @@ bool IsBlankCodePoint(char32_t c) {
          c == 0x3000 || c == 0xFEFF;
 }
 
+// The first HTML markup ("<b>", "</b>", "<!--", "<?php") in `text`, or "":
+// a '<' before a letter, '/', '!' or '?', with a '>' after it.
+std::string_view HtmlMarkup(std::string_view text) {
+  for (size_t lt = text.find('<'); lt != std::string_view::npos; lt = text.find('<', lt + 1)) {
+    const size_t gt = text.find('>', lt);
+    if (gt == std::string_view::npos || lt + 1 >= text.size()) break;
+    const char c = text[lt + 1];
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '/' || c == '!' || c == '?')
+      return text.substr(lt, gt - lt + 1);
+  }
+  return {};
+}
+
+// Regex `re` without its bracket expressions ([...], where '&', '<' and ';'
+// are class members, not a sequence, and a full-width member is only a
+// dead alternative): what remains matches in sequence.
+std::string OutsideBracketExpressions(std::string_view re) {
+  std::string out;
+  bool in_class = false;
+  for (size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\' && i + 1 < re.size()) {
+      if (!in_class) out.append(re.substr(i, 2));
+      ++i;
+      continue;
+    }
+    if (!in_class && c == '[') {
+      in_class = true;
+      // A ']' first in the class (or after '^') is a member.
+      if (i + 1 < re.size() && re[i + 1] == '^') ++i;
+      if (i + 1 < re.size() && re[i + 1] == ']') ++i;
+      out += ' ';
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 // a-z, 0-9 and '-', not first or last.
 bool IsSlug(std::string_view slug) {
   if (slug.empty() || slug.front() == '-' || slug.back() == '-') return false;
@@ -79,16 +122,53 @@ std::string KeywordTextProblem(const Keyword& k) {
   // Documents are matched with their HTML stripped: a literal holding a tag
   // ("<b>Zeta</b>", pasted from a web page), a <!...> or a <?...> could
   // never hit. ("x<5" is text, as the normalizer reads it.)
-  for (size_t lt = k.regex ? std::string::npos : k.text.find('<'); lt != std::string::npos;
-       lt = k.text.find('<', lt + 1)) {
-    const size_t gt = k.text.find('>', lt);
-    if (gt == std::string::npos || lt + 1 >= k.text.size()) break;
-    const char c = k.text[lt + 1];
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '/' || c == '!' || c == '?')
-      return "keyword holds HTML markup ('" + k.text.substr(lt, gt - lt + 1) +
-             "'): documents are matched with their HTML stripped";
-  }
+  if (const std::string_view markup = k.regex ? std::string_view() : HtmlMarkup(k.text); !markup.empty())
+    return "keyword holds HTML markup ('" + std::string(markup) + "'): documents are matched with their HTML stripped";
   if (blank) return what + " is only whitespace (it would match nearly every document)";
+  return "";
+}
+
+std::string_view HtmlEntity(std::string_view text) {
+  for (size_t at = text.find('&'); at != std::string_view::npos; at = text.find('&', at + 1)) {
+    size_t i = at + 1;
+    const bool numeric = i < text.size() && text[i] == '#';
+    if (numeric) ++i;
+    if (numeric && i < text.size() && (text[i] == 'x' || text[i] == 'X')) ++i;
+    const size_t start = i;
+    while (i < text.size() && i - start < 32 && std::isalnum(static_cast<unsigned char>(text[i]))) ++i;
+    if (i > start && i < text.size() && text[i] == ';') return text.substr(at, i + 1 - at);
+  }
+  return {};
+}
+
+std::string NormalizedTextProblem(const Keyword& k) {
+  constexpr const char* kDecoded = " (documents are read with HTML entities decoded and markup stripped)";
+  if (!k.regex) {
+    if (const std::string_view entity = HtmlEntity(k.text); !entity.empty())
+      return "keyword '" + k.text + "' holds the HTML entity '" + std::string(entity) +
+             "': write the character itself" + kDecoded;
+    return "";
+  }
+  // Decided only where every character outside the classes must match:
+  // with an alternation or an optional part ('|', '?', '*', '{'), the
+  // offending text might be one a match does without.
+  const std::string sequence = OutsideBracketExpressions(k.text);
+  if (sequence.find_first_of("|?*{") != std::string::npos) return "";
+  for (size_t i = 0; i < sequence.size();) {
+    const size_t at = i;
+    char32_t cp = 0;
+    if (!NextCodePoint(sequence, &i, &cp)) return "";  // KeywordTextProblem's
+    if (cp >= 0xFF01 && cp <= 0xFF5E)
+      return "regex '" + k.text + "' holds the full-width '" + sequence.substr(at, i - at) +
+             "': documents have full-width ASCII folded to half-width; write '" +
+             std::string(1, static_cast<char>(cp - 0xFEE0)) + "'";
+  }
+  if (const std::string_view entity = HtmlEntity(sequence); !entity.empty())
+    return "regex '" + k.text + "' holds the HTML entity '" + std::string(entity) +
+           "': write the character itself" + kDecoded;
+  if (const std::string_view markup = HtmlMarkup(sequence); !markup.empty())
+    return "regex '" + k.text + "' holds HTML markup ('" + std::string(markup) + "'), which it can never match" +
+           kDecoded;
   return "";
 }
 

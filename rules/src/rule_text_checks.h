@@ -24,6 +24,20 @@ bool IsValidWatchTag(std::string_view tag);
 // whitespace (which would match nearly every document or nothing).
 std::string KeywordTextProblem(const Keyword& k);
 
+// The first HTML entity in `text` ("&amp;", "&#38;", "&#x26;"), or "".
+// Documents are read with entities decoded, so a name holding one never hits.
+std::string_view HtmlEntity(std::string_view text);
+
+// "" when normalized documents can hold what `k` matches as far as the rules
+// library can tell; otherwise why they never do. A literal holding an HTML
+// entity; a regex that, outside its bracket expressions, holds a full-width
+// ASCII character (documents have it folded), an entity or HTML markup
+// (documents are read decoded and stripped), where that can be decided: the
+// regex has no alternation or optional part there. Traditional Chinese is not
+// looked at here (OpenCC is the pipeline's; its Tagger adds the simplified
+// spelling of a literal).
+std::string NormalizedTextProblem(const Keyword& k);
+
 // `text` with ASCII A-Z lowered: the key under which caseless keywords
 // match the same text (NVIDIA, Nvidia).
 std::string AsciiLowered(std::string_view text);

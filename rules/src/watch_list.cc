@@ -1,6 +1,5 @@
 // watch_list.cc — parses a watch list (*.tsv) into rules; see ParseWatchList
 // in rule_set.h and rules/SCHEMA.md, "Watch lists".
-#include <cctype>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,21 +21,6 @@ std::string_view NextLine(std::string_view* text) {
     ++skip;
   text->remove_prefix(skip);
   return line;
-}
-
-// The first HTML entity in `name` ("&amp;", "&#38;", "&#x26;"), or "".
-// Documents are read with entities decoded, so a name holding one never hits.
-std::string_view HtmlEntity(std::string_view name) {
-  for (size_t at = name.find('&'); at != std::string_view::npos; at = name.find('&', at + 1)) {
-    size_t i = at + 1;
-    const bool numeric = i < name.size() && name[i] == '#';
-    if (numeric) ++i;
-    if (numeric && i < name.size() && (name[i] == 'x' || name[i] == 'X')) ++i;
-    const size_t start = i;
-    while (i < name.size() && i - start < 32 && std::isalnum(static_cast<unsigned char>(name[i]))) ++i;
-    if (i > start && i < name.size() && name[i] == ';') return name.substr(at, i + 1 - at);
-  }
-  return {};
 }
 
 }  // namespace

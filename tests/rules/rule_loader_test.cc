@@ -135,6 +135,29 @@ TEST(RuleLoader, KeywordsDocumentsNeverContainAndLooseValuesAreRejected) {
       << "a single space at an end can hit (使用 5G 网络); a '<' without markup is text";
 }
 
+// Documents are matched with HTML entities decoded, markup stripped and
+// full-width ASCII folded: a keyword holding an entity ('P&amp;G', copied
+// from a web page) never hits, so a `not` holding one never vetoes. A watch
+// list already rejects such a name; a rule file's keywords in every list,
+// and a regex whose text holds such a literal part, are rejected alike.
+TEST(RuleLoader, KeywordsAndRegexesHoldingWhatNormalizedTextNeverHasAreRejected) {
+  ExpectRejected({
+      {kHead + "    any: ['P&amp;G']\n", "r.yaml:5: rule 'cluster:ai':"},
+      {kHead + "    any: [AI]\n    not: ['P&#38;G']\n", "r.yaml:6: rule 'cluster:ai':"},
+      {kHead + "    any: [AI]\n    except: ['AT&#x26;T']\n", "r.yaml:6: rule 'cluster:ai':"},
+      {kHead + "    all: [[AI], [{kw: 'R&amp;D', case: true}]]\n", "r.yaml:5: rule 'cluster:ai':"},
+      {kHead + "    regex: ['P&amp;G']\n", "r.yaml:5: rule 'cluster:ai':"},
+      {kHead + "    regex: ['ＡＩ芯片']\n", "r.yaml:5: rule 'cluster:ai':"},
+      {kHead + "    regex: ['<b>AI</b>']\n", "r.yaml:5: rule 'cluster:ai':"},
+  });
+  RuleSet set;
+  const Status s =
+      Parse(kHead + "    any: ['P&G', 'AT&T', '&', 'x<5']\n    regex: ['P&G|AT&T', 'x<5', '[a&]b', '人工智能[+＋]', "
+                    "'(ＡＩ|AI)芯片', 'P(&amp;)?G']\n",
+            &set);
+  EXPECT_TRUE(s.ok()) << s.message();
+}
+
 // The table the loader checks against is rules/taxonomy.md's, id for id: the
 // first column of the cluster, theme and region tables.
 TEST(RuleLoader, TaxonomyIdsAreTheTaxonomyFilesFixedIds) {
