@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "gold_set.h"
 #include "rule_change.h"
+#include "pipeline/decode/field_map.h"
 #include "pipeline/job/decode_stage.h"
 #include "pipeline/job/prepare_stage.h"
 #include "pipeline/job/simplified_spelling.h"
@@ -164,7 +165,8 @@ void RunLint(const std::string& dir, const std::string& seeds, const std::string
     return;
   }
   auto findings =
-      rules::Lint(set, seeds, [&](const std::string& k) { return pipeline::SimplifiedSpelling(*normalizer, k); });
+      rules::Lint(set, seeds, [&](const std::string& k) { return pipeline::SimplifiedSpelling(*normalizer, k); },
+                  pipeline::BuiltInLabelFields());
   if (auto s = rules::ApplyLintAllowList(allow, &findings); !s.ok()) {
     std::fprintf(stderr, "newsflow rules lint: %s\n", s.message().c_str());
     *exit_code = 1;

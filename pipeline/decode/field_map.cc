@@ -12,6 +12,13 @@ std::vector<std::string> BuiltInFeeds() {
   return {ClsFieldMap().source, EastmoneyFieldMap().source, ThsFieldMap().source};
 }
 
+std::vector<std::string> BuiltInLabelFields() {
+  std::vector<std::string> fields;
+  for (const FieldMap& m : {ClsFieldMap(), EastmoneyFieldMap(), ThsFieldMap()})
+    for (const LabelSource& l : m.labels) fields.push_back(l.field);
+  return fields;
+}
+
 FieldMap ClsFieldMap() {
   FieldMap m;
   m.source = "cls";

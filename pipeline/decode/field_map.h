@@ -58,6 +58,10 @@ struct FieldMap {
 
 // The built-in maps.
 std::vector<std::string> BuiltInFeeds();  // their sources: cls, eastmoney, ths
+// The label fields the built-in maps write (cls.subjects, cls.plate_list,
+// ths.tagInfo): what a label table entry's `field` names, unless a map of
+// its own (`as`) adds one.
+std::vector<std::string> BuiltInLabelFields();
 FieldMap ClsFieldMap();
 FieldMap EastmoneyFieldMap();
 FieldMap ThsFieldMap();

@@ -43,6 +43,106 @@ void LintLabels(const RuleSet& set, std::vector<LintFinding>* out) {
                         ""});
 }
 
+// `k` as normalized documents spell it: full-width ASCII folded (between
+// two marks, so that a space at an end stays, as rule_loader.cc keeps it),
+// then through `spelling` when given. ASCII case is left as written.
+std::string Spelled(const Keyword& k, const KeywordSpelling& spelling) {
+  const std::string folded = FoldLikeNormalizedText("|" + k.text + "|");
+  std::string text = folded.substr(1, folded.size() - 2);
+  return spelling ? spelling(text) : text;
+}
+
+// Whether every hit of literal `inner` lies in text that `outer` also hits
+// (the same text, ASCII-caselessly if `inner` is caseless), where an ASCII
+// end of `inner` is on a word boundary inside `outer` as it needs one.
+bool HitsWhereverItHits(const std::string& outer, const std::string& inner, bool inner_caseless) {
+  const std::string o = inner_caseless ? AsciiLowered(outer) : outer;
+  const std::string i = inner_caseless ? AsciiLowered(inner) : inner;
+  for (size_t pos = o.find(i); !i.empty() && pos != std::string::npos; pos = o.find(i, pos + 1)) {
+    const size_t end = pos + i.size();
+    const bool left = !IsAlnum(static_cast<unsigned char>(i.front())) || pos == 0 ||
+                      !IsAlnum(static_cast<unsigned char>(o[pos - 1]));
+    const bool right = !IsAlnum(static_cast<unsigned char>(i.back())) || end == o.size() ||
+                       !IsAlnum(static_cast<unsigned char>(o[end]));
+    if (left && right) return true;
+  }
+  return false;
+}
+
+// A positive keyword that contains a `not` keyword (the same keyword, or
+// one inside it) vetoes its own rule wherever it hits; one that is also an
+// `except` phrase lies inside that phrase's hit wherever it hits. Either way
+// it never counts (`never-counts`), and a rule whose `any` list, or one of
+// its `all` groups, holds only such keywords can never fire (`never-fires`,
+// reported instead).
+void LintKeywordsThatNeverCount(const Rule& r, const KeywordSpelling& spelling, std::vector<LintFinding>* out) {
+  if (r.veto.empty() && r.except.empty()) return;
+  // Why `k` never counts, or "".
+  auto why_dead = [&](const Keyword& k) -> std::string {
+    if (k.regex) return "";
+    const std::string text = Spelled(k, spelling);
+    for (const Keyword& v : r.veto) {
+      // A case-sensitive `not` does not veto every spelling of a caseless keyword.
+      if (v.regex || (v.case_sensitive && !k.case_sensitive)) continue;
+      if (HitsWhereverItHits(text, Spelled(v, spelling), !v.case_sensitive))
+        return "every hit of it is vetoed by the `not` keyword '" + v.text + "'";
+    }
+    for (const Keyword& e : r.except) {
+      if (e.regex || (e.case_sensitive && !k.case_sensitive)) continue;
+      const std::string phrase = Spelled(e, spelling);
+      if (e.case_sensitive ? phrase == text : AsciiLowered(phrase) == AsciiLowered(text))
+        return "every hit of it lies inside the `except` phrase '" + e.text + "'";
+    }
+    return "";
+  };
+  std::vector<std::pair<const Keyword*, std::string>> dead;
+  auto all_dead = [&](const std::vector<Keyword>& list) {
+    bool every = !list.empty();
+    for (const Keyword& k : list) {
+      std::string why = why_dead(k);
+      every &= !why.empty();
+      if (!why.empty()) dead.emplace_back(&k, std::move(why));
+    }
+    return every;
+  };
+  std::string never;
+  size_t first = 0;  // in `dead`, the first keyword of the list that never counts
+  if (all_dead(r.any)) never = "`any`";
+  for (const auto& group : r.all) {
+    const size_t before = dead.size();
+    if (all_dead(group) && never.empty()) {
+      never = "an `all` group";
+      first = before;
+    }
+  }
+  if (!never.empty()) {
+    out->push_back({"never-fires", r.tag,
+                    Where(r, 0) + ": rule '" + r.tag + "' can never fire: no keyword of its " + never +
+                        " ever counts ('" + dead[first].first->text + "': " + dead[first].second + ")",
+                    ""});
+    return;
+  }
+  for (const auto& [k, why] : dead)
+    out->push_back({"never-counts", k->text,
+                    Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text + "' never counts: " + why,
+                    ""});
+}
+
+// A label entry applies to the labels of its field only; `fields` are the
+// ones the feeds write (empty: not checked).
+void LintLabelFields(const RuleSet& set, const std::vector<std::string>& fields, std::vector<LintFinding>* out) {
+  if (fields.empty()) return;
+  std::string known;
+  for (const auto& f : fields) known += (known.empty() ? "" : ", ") + f;
+  for (const LabelEntry& e : set.labels)
+    if (std::find(fields.begin(), fields.end(), e.field) == fields.end())
+      out->push_back({"unknown-field", e.field,
+                      e.file + ":" + std::to_string(e.line) + ": label " + e.field + " '" + e.name +
+                          "': no feed writes labels of field '" + e.field + "' (the feeds write " + known +
+                          "; a field map's `as` adds its own: explain it in the allow file)",
+                      ""});
+}
+
 // What a finding about a watch list's name says instead of an allow entry:
 // the list is the desk's data, so a reload never waits on it.
 constexpr const char* kWatchListFinding =
@@ -50,7 +150,8 @@ constexpr const char* kWatchListFinding =
 
 }  // namespace
 
-std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, const KeywordSpelling& spelling) {
+std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, const KeywordSpelling& spelling,
+                              const std::vector<std::string>& label_fields) {
   std::vector<LintFinding> out;
   std::set<std::string> watch_tags;
   for (const Rule& r : set.rules)
@@ -61,10 +162,7 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, 
   // ones) ASCII-caselessly, as they match: NVIDIA of one tag and Nvidia of
   // another, 晶圓 and 晶圆, hit the same text.
   auto as_read = [&](const Keyword& k) {
-    // Between two marks, so that a space at an end stays (rule_loader.cc).
-    const std::string folded = FoldLikeNormalizedText("|" + k.text + "|");
-    std::string text = folded.substr(1, folded.size() - 2);
-    if (spelling) text = spelling(text);
+    std::string text = Spelled(k, spelling);
     return k.case_sensitive ? text : AsciiLowered(text);
   };
   std::map<std::string, std::set<std::string>> tags_of;
@@ -99,6 +197,7 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, 
     // A watch list's names are alternatives by design (贵州茅台 beside 茅台), and a watch list
     // cites no seed: the list itself is where its entries come from.
     if (r.watch_list) continue;
+    LintKeywordsThatNeverCount(r, spelling, &out);
     for (const auto& a : r.any)
       for (const auto& b : r.any) {
         if (&a == &b || a.regex || b.regex || a.text.size() >= b.text.size()) continue;
@@ -140,6 +239,7 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, 
     }
   }
   LintLabels(set, &out);
+  LintLabelFields(set, label_fields, &out);
   for (const auto& [kw, tags] : tags_of) {
     if (tags.size() < 2) continue;
     std::string list;

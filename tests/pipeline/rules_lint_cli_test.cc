@@ -46,5 +46,21 @@ TEST(RulesLintCli, KeywordsAreDuplicatesAfterNormalization) {
   EXPECT_NE(duplicates[0].find("cluster:semiconductors"), std::string::npos) << duplicates[0];
 }
 
+// A label entry applies only to labels of its field, which the feeds write
+// as ths.tagInfo, cls.subjects and cls.plate_list (or a field map's `as`):
+// `ths.taginfo` never applied, and nothing said so.
+TEST(RulesLintCli, ALabelFieldNoFeedWritesIsReported) {
+  TempDir tmp;
+  const std::string rules = CopyRules(tmp);
+  std::ofstream(rules + "/zz.yaml") << "version: 1\nlabels:\n  - field: ths.taginfo\n    name: 光刻胶概念\n"
+                                       "    tags: [cluster:semiconductors]\n    reason: photoresist\n";
+  const auto r = RunShell(Newsflow() + " rules lint --rules " + rules + " --seeds " + SourcePath("seeds"));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto unknown = Unexplained(r.out, "unknown-field");
+  ASSERT_EQ(unknown.size(), 1u) << r.out;
+  EXPECT_NE(unknown[0].find("zz.yaml:3:"), std::string::npos) << unknown[0];
+  EXPECT_NE(unknown[0].find("ths.tagInfo"), std::string::npos) << "lists the known fields: " << unknown[0];
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline

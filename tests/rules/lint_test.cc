@@ -57,5 +57,30 @@ TEST(Lint, AKeywordWithASpaceAtAnEndIsReportedAsSuchNotAsNoBoundary) {
   EXPECT_EQ(unbounded[0].keyword, "C++");
 }
 
+// A positive keyword that is also a `not` keyword vetoes the rule whenever
+// it hits; one that is also an `except` phrase never counts. A rule whose
+// positive keywords all do so can never fire.
+TEST(Lint, KeywordsThatCanNeverCountAndRulesThatCanNeverFireAreReported) {
+  for (const std::string& lists : {std::string("    any: [光刻机]\n    except: [光刻机]\n"),
+                                   std::string("    any: [AI]\n    not: [ai]\n"),
+                                   std::string("    all: [[芯片], [AI]]\n    not: [AI]\n")}) {
+    const RuleSet set = OneRule(lists);
+    const auto never = FindingsOf(set, "never-fires");
+    ASSERT_EQ(never.size(), 1u) << lists;
+    EXPECT_EQ(never[0].keyword, "cluster:ai");
+    EXPECT_EQ(never[0].message.rfind("r.yaml:3:", 0), 0u) << never[0].message;
+  }
+  const RuleSet some = OneRule("    any: [光刻机, 芯片]\n    not: [光刻机]\n");
+  EXPECT_TRUE(FindingsOf(some, "never-fires").empty());
+  const auto dead = FindingsOf(some, "never-counts");
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].keyword, "光刻机");
+  EXPECT_EQ(dead[0].message.rfind("r.yaml:5:", 0), 0u) << dead[0].message;
+  // A longer `except` phrase only silences the hits inside it.
+  const RuleSet phrase = OneRule("    any: [芯片]\n    except: [芯片级服务]\n");
+  EXPECT_TRUE(FindingsOf(phrase, "never-fires").empty());
+  EXPECT_TRUE(FindingsOf(phrase, "never-counts").empty());
+}
+
 }  // namespace
 }  // namespace newsflow::rules

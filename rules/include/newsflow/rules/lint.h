@@ -1,8 +1,11 @@
 // lint.h — static checks of a rule set: duplicate keywords across tags
 // (as normalized documents spell them; ASCII-caselessly, unless `case: true`),
-// keywords that always co-fire with a shorter one of the same rule, ASCII
-// keywords whose ends cannot be boundary-checked, keywords with a space at
-// an end (which then needs a space in the document), rules without provenance,
+// keywords that always co-fire with a shorter one of the same rule, keywords
+// that never count (their own rule's `not` or `except` silences every hit)
+// and rules that therefore never fire, label entries of a field no feed
+// writes, ASCII keywords whose ends cannot be boundary-checked, keywords
+// with a space at an end (which then needs a space in the document), rules
+// without provenance,
 // provenance clauses that are not verbatim in their seed file, and label
 // table entries naming a tag no rule defines. Watch-list entries (*.tsv) get
 // the duplicate and boundary checks only (their names are alternatives of
@@ -24,8 +27,8 @@
 namespace newsflow::rules {
 
 struct LintFinding {
-  std::string check;    // "duplicate" | "shadowed" | "no-boundary" | "edge-space" | "no-provenance" |
-                        // "bad-provenance" | "unknown-tag"
+  std::string check;    // "duplicate" | "shadowed" | "no-boundary" | "edge-space" | "never-counts" |
+                        // "never-fires" | "no-provenance" | "bad-provenance" | "unknown-tag" | "unknown-field"
   std::string keyword;  // keyword concerned (or the tag for provenance checks)
   std::string message;  // what is wrong, with file:line
   std::string explained;  // the allow file's reason, if any
@@ -38,9 +41,14 @@ struct LintFinding {
 using KeywordSpelling = std::function<std::string(const std::string& keyword)>;
 
 // Runs all checks. `seeds_dir` is where provenance seed files are read from.
-// Keywords are compared for `duplicate` as documents read them, through
-// `spelling` when given (晶圓 of one tag is 晶圆 of another).
-std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, const KeywordSpelling& spelling = {});
+// Keywords are compared (`duplicate`, `never-counts`) as documents read
+// them, through `spelling` when given (晶圓 of one tag is 晶圆 of another).
+// `label_fields` are the fields feed labels come in (the built-in feeds':
+// pipeline::BuiltInLabelFields); a label entry of another field is
+// `unknown-field` (a field map's `as` field is explained in the allow
+// file). Empty: not checked.
+std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, const KeywordSpelling& spelling = {},
+                              const std::vector<std::string>& label_fields = {});
 
 // Marks findings listed in the allow file (missing file = nothing allowed).
 Status ApplyLintAllowList(const std::string& allow_file, std::vector<LintFinding>* findings);
