@@ -11,12 +11,15 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "commands.h"
 #include "gold_set.h"
+#include "newsflow/rules/yaml_document.h"
 #include "pipeline/sink/record_json.h"
 #include "rule_change.h"
 #include "tagging.h"
@@ -108,12 +111,35 @@ FamilyFigures Family(const std::map<std::string, Counts>& per_tag, const std::st
   return f;
 }
 
+// The floor file, {family: minimum micro-F1}: the CI gate. A floor that is
+// not a number in [0, 1] (`.nan` passes every score: nothing is below it), a
+// family given twice (the last would win) or a second YAML document is an
+// InvalidArgument at its FILE:LINE; a file that cannot be read, an IOError.
 Status LoadFloors(const std::string& path, std::map<std::string, double>* floors) {
   if (path.empty()) return Status::OK();
-  try {
-    for (const auto& kv : YAML::LoadFile(path)) (*floors)[kv.first.as<std::string>()] = kv.second.as<double>();
-  } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(path + ": " + e.what());
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot read floor file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  YAML::Node root;
+  NEWSFLOW_RETURN_IF_ERROR(rules::LoadOneYamlDocument(text.str(), path, &root));
+  if (!root.IsMap()) return Status::InvalidArgument(path + ":1: expected a mapping {family: minimum micro-F1}");
+  std::map<std::string, int> first_line;
+  for (const auto& kv : root) {
+    const int line = kv.first.Mark().line + 1;
+    const std::string where = path + ":" + std::to_string(line) + ": ", family = kv.first.Scalar();
+    if (const auto [it, fresh] = first_line.emplace(family, line); !fresh)
+      return Status::InvalidArgument(where + "family '" + family + "' given twice (first at line " +
+                                     std::to_string(it->second) + ")");
+    double value = 0;
+    try {
+      value = kv.second.as<double>();
+    } catch (const YAML::Exception&) {
+      return Status::InvalidArgument(where + "the floor of '" + family + "' must be a number");
+    }
+    if (!std::isfinite(value) || value < 0 || value > 1)
+      return Status::InvalidArgument(where + "the floor of '" + family + "' must be a micro-F1 in [0, 1]");
+    (*floors)[family] = value;
   }
   return Status::OK();
 }
@@ -200,15 +226,21 @@ void PrintJson(const Scores& s, const std::string& version, bool below) {
 }
 
 void Eval(const Args& a, int* exit_code) {
+  // A floor that cannot gate is a usage error (exit 2), said before the
+  // rules are compiled.
+  std::map<std::string, double> floors;
+  if (const Status fs = LoadFloors(a.floor, &floors); !fs.ok()) {
+    std::fprintf(stderr, "newsflow eval: %s\n", fs.message().c_str());
+    *exit_code = fs.IsInvalidArgument() ? 2 : 1;
+    return;
+  }
   OfflineTagger t;
   if (!t.Open(a.rules, "newsflow eval")) {
     *exit_code = 1;
     return;
   }
   std::vector<GoldItem> gold;
-  std::map<std::string, double> floors;
-  Status st = LoadFloors(a.floor, &floors);
-  if (st.ok()) st = LoadGoldFiles(a.gold, &gold);
+  Status st = LoadGoldFiles(a.gold, &gold);
   // Figures over no item, or a floor on a family no tag belongs to (a typo:
   // "clusterr"), would pass any floor: both are errors.
   if (st.ok() && gold.empty()) st = Status::InvalidArgument("the gold files hold no item");

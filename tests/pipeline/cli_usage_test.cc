@@ -139,6 +139,32 @@ TEST(CliUsage, EvaluationsOverNothingAreErrors) {
   EXPECT_EQ(bad.exit_code, 1) << bad.err;
 }
 
+// A floor file is the CI gate: `.nan` passed every score (nothing is
+// below NaN), a value outside [0, 1] is no F1, a family given twice kept
+// the last, and a second YAML document was never read. Each is a usage
+// error (exit 2) naming the file and line.
+TEST(CliUsage, FloorsThatCannotGateAreUsageErrorsAtTheirLine) {
+  TempDir tmp;
+  const struct {
+    std::string yaml;
+    int line;
+  } cases[] = {{"cluster: .nan\n", 1},         {"theme: 0.5\ncluster: -1\n", 2}, {"cluster: 1.5\n", 1},
+               {"cluster: .inf\n", 1},         {"cluster: 0.5\ncluster: 0.9\n", 2},
+               {"cluster: 0.5\n---\ncluster: 0.9\n", 2}, {"cluster: high\n", 1}};
+  const std::string eval = Newsflow() + " eval --rules " + testing::SourcePath("rules/sets") + " --gold " +
+                           testing::SourcePath("tests/eval/gold_part_a.jsonl") + " --floor ";
+  for (const auto& c : cases) {
+    std::ofstream(tmp.path("floor.yaml"), std::ios::trunc) << c.yaml;
+    const auto r = RunShell(eval + tmp.path("floor.yaml"));
+    EXPECT_EQ(r.exit_code, 2) << c.yaml << "\n" << r.err;
+    EXPECT_NE(r.err.find(tmp.path("floor.yaml") + ":" + std::to_string(c.line) + ":"), std::string::npos)
+        << c.yaml << "\n" << r.err;
+  }
+  std::ofstream(tmp.path("floor.yaml"), std::ios::trunc) << "cluster: 0\nregion: 1.0e-1\n";
+  const auto ok = RunShell(eval + tmp.path("floor.yaml"));
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
 // A gold label outside the taxonomy would score a right tag as a miss and a
 // false positive; an item read twice would count twice. Both are errors
 // naming the file and line, as a malformed line is.
