@@ -5,8 +5,8 @@ usage: plot.py LATEST_JSON OUT_DIR
 
 Writes OUT_DIR/{engines,sweep-rules,sweep-doclen,sweep-threads-density,stages,watchlist}.png
 and OUT_DIR/tables.md (the tables of bench/RESULTS.md: MB/s, docs/s and the
-ratio of the project's matcher to each engine; entries that did not run show
-their reason).
+ratio of the project's matcher to each engine; entries that did not run are
+listed with their reason in a last table, "Not run, and why").
 """
 import json
 import os
@@ -190,7 +190,26 @@ def tables(ctx, by):
             if s + "_s" in bd:
                 out.append(f"| {s} | {bd[s + '_s']:.3f} | {bd[s + '_pct']:.1f}% |")
     out.append("")
+    out += not_run_table(by)
     return "\n".join(out)
+
+
+def not_run_table(by):
+    """Every entry that did not run, with its reason (the tables above show
+    only "not run", or leave the entry out: story/datasketch, a peer that could
+    not be built), one row per reason."""
+    reasons = {}
+    for name, b in by.items():
+        if "not_run" in b:
+            reasons.setdefault(b["not_run"] or "not run", []).append(name)
+    if not reasons:
+        return []
+    out = ["### Not run, and why\n", "| reason | entries |", "|---|---|"]
+    for why, names in sorted(reasons.items(), key=lambda kv: sorted(kv[1])[0]):
+        why = why.replace("|", "\\|")
+        out.append(f"| {why} | {', '.join(f'`{n}`' for n in sorted(names))} |")
+    out.append("")
+    return out
 
 
 def fmt_bytes(v):
@@ -270,7 +289,7 @@ def lucene_tables(by):
         return []
     out = ["### Lucene Monitor: the whole rule set as stored queries, cls\n"]
     if "not_run" in b:
-        return out + [f"not run: {b['not_run']}", ""]
+        return out + [b["not_run"] if b["not_run"].startswith("not run") else f"not run: {b['not_run']}", ""]
     ours = by.get("stage/scan+evaluate/cls")
     lim = b.get("docs_limit")
     out.append(f"Documents: {'the first ' + format(b['docs'], ',') if lim else 'all ' + format(b['docs'], ',')} "

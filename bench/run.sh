@@ -17,7 +17,9 @@
 # its tag agreement with newsflow's tags on the same documents; quick mode:
 # the first 4,000 cls documents), bench/results/*.png, bench/results/tables.md;
 # raw outputs and the peers' input files under $BUILD_DIR/bench-raw and
-# $BUILD_DIR/bench-data (not committed).
+# $BUILD_DIR/bench-data (not committed). A peer that cannot be built or
+# installed (bench/peers/peers.sh) gets "not run: <reason>" entries; the run
+# goes on without it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -34,20 +36,25 @@ log() { echo "== [$(($(date +%s) - t_start)) s] $*" >&2; }
 log "dependencies"
 "$root/deploy/install-deps.sh"
 py=${PYTHON:-python3}
+# matplotlib only draws the plots and tables.md: without it latest.json is
+# still written.
+plots=1
 if ! "$py" -c 'import matplotlib' 2>/dev/null; then
-  "$py" -m pip install -q -r "$root/bench/requirements-plot.txt" >&2
+  "$py" -m pip install -q -r "$root/bench/requirements-plot.txt" >&2 || plots=0
 fi
-"$root/bench/peers/pyahocorasick/setup.sh"
-"$root/bench/peers/datasketch/setup.sh"
 
 log "build (Release) in $build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C "$build" -j "$jobs" match_bench decode_bench normalize_bench store_bench end_to_end_bench story_bench bench_data >&2
-rust_bin=$("$root/bench/peers/aho-corasick-rust/build.sh")
-dc_bin=$("$root/bench/peers/daachorse/build.sh")
-# Lucene Monitor: jar and Maven's downloads under the build directory.
+# The peers (bench/peers/peers.sh): one that cannot be built or installed
+# (no cargo, no Maven, a pip failure) gets "not run: <reason>" records and
+# the others still run. Lucene Monitor: jar and Maven's downloads under the
+# build directory.
+log "peers: build / install"
 export LUCENE_PEER_BUILD_DIR=$build/lucene-monitor LUCENE_PEER_M2=$build/m2
-"$root/bench/peers/lucene-monitor/build.sh" >/dev/null
+source "$root/bench/peers/peers.sh"
+build_peers
+rust_bin=${peer_out[aho-corasick-rust]:-} dc_bin=${peer_out[daachorse]:-}
 t_built=$(date +%s)
 
 rm -rf "$raw"
@@ -88,22 +95,6 @@ bench match match --benchmark_filter="-$fast_engines"
 bench store store
 bench end_to_end end_to_end
 NEWSFLOW_STORY_DOCS=$data/story-docs.tsv bench story story
-
-# run_peer NAME TIMEOUT_S CMD... : the peer's JSON, or a "not run" record.
-run_peer() {
-  local name=$1 limit=$2; shift 2
-  local out="$raw/peers/$(echo "$name" | tr '/' '_').json" tmp
-  tmp=$(mktemp)
-  if timeout "$limit" "$@" > "$tmp" 2> "$tmp.err"; then
-    printf '{"name": "%s", "result": %s}\n' "$name" "$(cat "$tmp")" > "$out"
-  else
-    local rc=$? why
-    if [[ $rc == 124 ]]; then why="not run: did not finish in ${limit} s"
-    else why="not run: exit $rc: $(tail -n 1 "$tmp.err" | tr -d '"\\')"; fi
-    printf '{"name": "%s", "error": "%s"}\n' "$name" "$why" > "$out"
-  fi
-  rm -f "$tmp" "$tmp.err"
-}
 
 log "peer: story/datasketch (the same items, in the same order)"
 run_peer "story/datasketch" "$peer_timeout" "$py" "$root/bench/peers/datasketch/run.py" --docs "$data/story-docs.tsv"
@@ -161,7 +152,11 @@ uptime > "$raw/load-after.txt"
 
 log "merge -> bench/results/latest.json"
 "$py" "$root/bench/merge_results.py" --raw "$raw" --quick "$quick" --out "$results/latest.json"
-log "plots -> bench/results/*.png"
-"$py" "$root/bench/plot.py" "$results/latest.json" "$results"
+if ((plots)) && "$py" -c 'import matplotlib' 2>/dev/null; then
+  log "plots -> bench/results/*.png"
+  "$py" "$root/bench/plot.py" "$results/latest.json" "$results"
+else
+  log "no plots: matplotlib could not be installed (pip install -r bench/requirements-plot.txt)"
+fi
 t_end=$(date +%s)
 log "done: build $((t_built - t_start)) s, benchmarks $((t_end - t_built)) s, total $((t_end - t_start)) s"
