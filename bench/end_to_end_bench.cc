@@ -65,6 +65,16 @@ double ProcessCpuSeconds() {
 
 std::string ClsPath() { return CorpusDir() + "/" + CorpusFile("cls"); }
 
+// Removes a benchmark's scratch store when the benchmark returns, on its
+// error paths too (SkipWithError returns early).
+struct RemoveOnExit {
+  std::filesystem::path dir;
+  ~RemoveOnExit() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
 // A compiled-rules cache of this process's own, warmed once (a run after
 // the first one on a machine finds its database there).
 std::string WarmRulesCache() {
@@ -89,6 +99,7 @@ void BM_EndToEnd(benchmark::State& state) {
     return;
   }
   const auto dir = TmpRoot() / ("newsflow-e2e-bench-" + std::to_string(getpid()));
+  const RemoveOnExit cleanup{dir};
   pipeline::RunSummary sum;
   double cpu = 0;
   for (auto _ : state) {
@@ -111,7 +122,6 @@ void BM_EndToEnd(benchmark::State& state) {
     }
     cpu += ProcessCpuSeconds() - c0;
   }
-  std::filesystem::remove_all(dir);
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * sum.bytes));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * sum.read));
   state.counters["stored"] = static_cast<double>(sum.stored);
@@ -126,12 +136,18 @@ void BM_EndToEnd(benchmark::State& state) {
 
 void BM_Breakdown(benchmark::State& state) {
   const std::string path = ClsPath();
+  // Before anything is opened: no store is created for a missing corpus.
+  if (!std::filesystem::exists(path)) {
+    state.SkipWithError(("corpus not found: " + path).c_str());
+    return;
+  }
   const ProjectRules& pr = GetProjectRules();
   if (!pr.error.empty()) {
     state.SkipWithError(pr.error.c_str());
     return;
   }
   const auto dir = TmpRoot() / ("newsflow-breakdown-bench-" + std::to_string(getpid()));
+  const RemoveOnExit cleanup{dir};
   const char* names[] = {"read", "decode", "normalize", "match", "prepare", "store"};
   constexpr int kParts = 6;
   double t[kParts] = {};
@@ -223,7 +239,6 @@ void BM_Breakdown(benchmark::State& state) {
     for (double x : t) total += x;
     state.SetIterationTime(total);
   }
-  std::filesystem::remove_all(dir);
   double total = 0;
   for (double x : t) total += x;
   for (int i = 0; i < kParts; ++i) {
@@ -239,6 +254,7 @@ void BM_Breakdown(benchmark::State& state) {
 // normalizer's OpenCC table), open a fresh store.
 void BM_Startup(benchmark::State& state) {
   const auto dir = TmpRoot() / ("newsflow-startup-bench-" + std::to_string(getpid()));
+  const RemoveOnExit cleanup{dir};
   const std::string cache = state.range(0) ? WarmRulesCache() : std::string();
   for (auto _ : state) {
     state.PauseTiming();
@@ -265,7 +281,6 @@ void BM_Startup(benchmark::State& state) {
       return;
     }
   }
-  std::filesystem::remove_all(dir);
 }
 
 BENCHMARK(BM_Startup)->Name("e2e/startup")->ArgName("cache")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
