@@ -64,7 +64,9 @@ if ((quick)); then
   export NEWSFLOW_BENCH_QUICK=1
   min_time=0.05 iters=2 py_iters=1 peer_timeout=20 reps=3
   # Lucene Monitor runs ~3-4k docs/s: the first 4,000 cls documents, one
-  # warm-up and one timed pass (plus its untimed tag-dump pass).
+  # warm-up and one timed pass (plus its untimed tag-dump pass). plot.py
+  # compares it with stage/scan+evaluate/cls/first:4000 (match_bench): change
+  # both together.
   lm_limit=4000 lm_args=(--warmup 1 --iterations 1) lm_timeout=90 wl_timeout=60
 else
   unset NEWSFLOW_BENCH_QUICK
