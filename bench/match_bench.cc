@@ -29,7 +29,12 @@
 //   sweep/rules/<engine>/<n>    the comparison set (n = its size), then 1k,
 //                               10k, 100k corpus n-grams; over SweepDocs()
 //   sweep/doclen/<engine>/<L>   documents of L bytes cut from cls
-//   sweep/threads/<engine>/cls  1 and 2 threads, each scanning all of cls
+//   sweep/threads/<engine>/cls  1 and 2 threads, each scanning all of cls.
+//                               Google Benchmark 1.7.1 reports real_time as
+//                               the mean of the threads' real times (it
+//                               divides their sum by the thread count), so
+//                               bytes_per_second is all threads' bytes over
+//                               that mean, not over the pass's wall time
 //   sweep/density/<engine>/<band>  200 n-grams of a frequency band
 //   sweep/keywords/<engine>/<subset>  subsets of the comparison keywords on
 //                               cls: all, no-2char-cjk (without the CJK
