@@ -78,6 +78,16 @@ def http_json(base, path, timeout=10):
         return json.loads(r.read().decode("utf-8"))
 
 
+def start_serve(args, db, port_file, log_file):
+    """`newsflow serve` of db (no subscriptions file) on a free port: (process, base URL)."""
+    proc = subprocess.Popen([args.newsflow, "serve", "--db", db, "--listen", "127.0.0.1:0", "--port-file", port_file,
+                             "--rules", os.path.join(args.repo, "rules", "sets")],
+                            stdout=log_file, stderr=subprocess.STDOUT, cwd=args.repo)
+    port = wait_for("serve's port file", lambda: (open(port_file).read().strip() or None)
+                    if os.path.exists(port_file) else None, 30)
+    return proc, f"http://127.0.0.1:{port}"
+
+
 def alerts_api(base, subs=None, limit=500):
     q = [("limit", str(limit))] + [("subscription", s) for s in (subs or [])]
     return http_json(base, "/api/alerts?" + urllib.parse.urlencode(q))["alerts"]
@@ -545,14 +555,8 @@ def run_test(args, tmp, out):
         check(rest == "金宏气体午后封涨停。", f"a title equal to the body's 【】 up to punctuation is shown twice: {rest!r}")
 
         # ---- 7c. serve without --subscriptions: the page lists the store's alerts
-        serve_port_file = os.path.join(tmp, "serve-port")
-        serve = subprocess.Popen([args.newsflow, "serve", "--db", os.path.join(tmp, "db"), "--listen", "127.0.0.1:0",
-                                  "--port-file", serve_port_file, "--rules", os.path.join(args.repo, "rules", "sets")],
-                                 stdout=stderr_f, stderr=subprocess.STDOUT, cwd=args.repo)
+        serve, sbase = start_serve(args, os.path.join(tmp, "db"), os.path.join(tmp, "serve-port"), stderr_f)
         try:
-            sport = wait_for("serve's port file", lambda: (open(serve_port_file).read().strip() or None)
-                             if os.path.exists(serve_port_file) else None, 30)
-            sbase = f"http://127.0.0.1:{sport}"
             check(http_json(sbase, "/api/subscriptions")["subscriptions"] == [], "serve without a file lists subscriptions")
             check(http_json(sbase, "/ready").get("writer") is True, "serve does not see the run that writes its store")
             want = [a["id"] for a in alerts_api(sbase)]
@@ -604,14 +608,8 @@ def run_test(args, tmp, out):
 
         # ---- 9. serve on the store no process writes any more: the page says
         # so, instead of "live" (a dead feed must not look like a quiet market)
-        serve_port_file = os.path.join(tmp, "serve-port-2")
-        serve = subprocess.Popen([args.newsflow, "serve", "--db", os.path.join(tmp, "db"), "--listen", "127.0.0.1:0",
-                                  "--port-file", serve_port_file, "--rules", os.path.join(args.repo, "rules", "sets")],
-                                 stdout=stderr_f, stderr=subprocess.STDOUT, cwd=args.repo)
+        serve, sbase = start_serve(args, os.path.join(tmp, "db"), os.path.join(tmp, "serve-port-2"), stderr_f)
         try:
-            sport = wait_for("serve's port file", lambda: (open(serve_port_file).read().strip() or None)
-                             if os.path.exists(serve_port_file) else None, 30)
-            sbase = f"http://127.0.0.1:{sport}"
             check(http_json(sbase, "/ready").get("writer") is False, "serve sees a writer after the run stopped")
             driver.get(sbase + "/")
             wait_for("the desk to say that no writer holds the store", lambda: status_state(driver) == "stale", 20)

@@ -40,6 +40,12 @@ void WriteAllFixtures(const std::string& path) {
 
 // `run --source SOURCE` with the test's subscriptions; `env` is prepended
 // to the command.
+// tmp/subs.yaml (kSubs) and tmp/all.jsonl (the three feeds' samples).
+void WriteSubscriptionsAndFixtures(const TempDir& tmp) {
+  std::ofstream(tmp.path("subs.yaml")) << kSubs;
+  WriteAllFixtures(tmp.path("all.jsonl"));
+}
+
 testing::CommandResult RunOn(const TempDir& tmp, const std::string& source, const std::string& alerts,
                            const std::string& env = "", const std::string& extra = "") {
   return RunShell(env + " " + Newsflow() + " run -q --json --rules " + SourcePath("rules/sets") + " --source " +
@@ -75,8 +81,7 @@ std::map<std::string, int> FileIds(const std::string& path) {
 
 TEST(AlertOutbox, ACrashBetweenDeliveryAndAcknowledgementDeliversAgainOnRestart) {
   TempDir tmp;
-  std::ofstream(tmp.path("subs.yaml")) << kSubs;
-  WriteAllFixtures(tmp.path("all.jsonl"));
+  WriteSubscriptionsAndFixtures(tmp);
   const std::string alerts = "file:" + tmp.path("alerts.jsonl");
   // Dies like kill -9 right after the first batch's alerts were delivered.
   auto crash = RunStdin(tmp, tmp.path("all.jsonl"), alerts, "NEWSFLOW_TEST_EXIT_BEFORE_ALERT_ACK=1", "--batch 40");
@@ -118,8 +123,7 @@ TEST(AlertOutbox, ACrashBetweenDeliveryAndAcknowledgementDeliversAgainOnRestart)
 // batches already stored.
 TEST(AlertOutbox, AFileRunCrashedAfterSeveralBatchesRepeatsOnlyTheAlertsInFlight) {
   TempDir tmp;
-  std::ofstream(tmp.path("subs.yaml")) << kSubs;
-  WriteAllFixtures(tmp.path("all.jsonl"));
+  WriteSubscriptionsAndFixtures(tmp);
   const std::string file = tmp.path("alerts.jsonl");
   // Dies like kill -9 right after the fourth batch with alerts had them delivered.
   auto crash = RunOn(tmp, tmp.path("all.jsonl"), "file:" + file, "NEWSFLOW_TEST_EXIT_BEFORE_ALERT_ACK=4", "--batch 40");
@@ -156,8 +160,7 @@ TEST(AlertOutbox, AFileRunCrashedAfterSeveralBatchesRepeatsOnlyTheAlertsInFlight
 // run cuts the fragment off: every line of the file is one whole alert.
 TEST(AlertOutbox, APartialLastLineFromAnInterruptedWriteIsCutAndItsAlertDeliveredAgain) {
   TempDir tmp;
-  std::ofstream(tmp.path("subs.yaml")) << kSubs;
-  WriteAllFixtures(tmp.path("all.jsonl"));
+  WriteSubscriptionsAndFixtures(tmp);
   const std::string file = tmp.path("alerts.jsonl"), alerts = "file:" + file;
   auto crash = RunStdin(tmp, tmp.path("all.jsonl"), alerts, "NEWSFLOW_TEST_EXIT_BEFORE_ALERT_ACK=1", "--batch 40");
   ASSERT_EQ(crash.exit_code, 137) << crash.err << crash.out;
@@ -196,8 +199,7 @@ TEST(AlertOutbox, APartialLastLineFromAnInterruptedWriteIsCutAndItsAlertDelivere
 
 TEST(AlertOutbox, AFullDiskSinkFailsTheRunAndTheAlertsWaitInTheStore) {
   TempDir tmp;
-  std::ofstream(tmp.path("subs.yaml")) << kSubs;
-  WriteAllFixtures(tmp.path("all.jsonl"));
+  WriteSubscriptionsAndFixtures(tmp);
   // /dev/full: every write of the alert file fails with ENOSPC.
   auto full = RunStdin(tmp, tmp.path("all.jsonl"), "file:/dev/full");
   EXPECT_EQ(full.exit_code, 1) << full.err;
@@ -258,8 +260,7 @@ namespace {
 // "SEQ  DATE TIME OFFSET  SUBSCRIPTION  HEADLINE  [KEY]...".
 TEST(AlertOutbox, TheHumanListingShowsTheBodyOfATitlelessItem) {
   TempDir tmp;
-  std::ofstream(tmp.path("subs.yaml")) << kSubs;
-  WriteAllFixtures(tmp.path("all.jsonl"));
+  WriteSubscriptionsAndFixtures(tmp);
   ASSERT_EQ(RunOn(tmp, tmp.path("all.jsonl"), "file:" + tmp.path("alerts.jsonl")).exit_code, 0);
   std::map<std::string, std::string> titles;  // key -> title, from the structured listing
   for (const JsonObject& a : JsonLines(RunShell(Newsflow() + " alerts --json --db " + tmp.path("db")).out))
@@ -298,8 +299,7 @@ namespace {
 // what a typo looks like. A name the log has is listed without a word.
 TEST(AlertOutbox, ASubscriptionNameNoAlertHasIsSaidWithTheClosestNames) {
   TempDir tmp;
-  std::ofstream(tmp.path("subs.yaml")) << kSubs;
-  WriteAllFixtures(tmp.path("all.jsonl"));
+  WriteSubscriptionsAndFixtures(tmp);
   ASSERT_EQ(RunOn(tmp, tmp.path("all.jsonl"), "file:" + tmp.path("alerts.jsonl")).exit_code, 0);
   const auto good = RunShell(Newsflow() + " alerts --json --db " + tmp.path("db") + " --subscription chips");
   ASSERT_EQ(good.exit_code, 0) << good.err;
