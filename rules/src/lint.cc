@@ -187,6 +187,15 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, 
                            "' starts or ends with a space: that end matches only where a document has a space "
                            "(not before punctuation, a CJK character or the end of the text)",
                        r.watch_list ? kWatchListFinding : ""});
+      // One character (的, 在, a letter) is in most documents: the tag would
+      // fire on nearly everything, and check and the reload gate take it.
+      size_t characters = 0;
+      for (const char c : k->text) characters += c != ' ' && (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+      if (characters == 1)
+        out.push_back({"too-broad", k->text,
+                       Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +
+                           "' is one character: it is in most documents, so the rule fires on nearly everything",
+                       r.watch_list ? kWatchListFinding : ""});
       if ((f < 0x80 && !IsAlnum(f) && f != ' ') || (b < 0x80 && !IsAlnum(b) && b != ' '))
         out.push_back({"no-boundary", k->text,
                        Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +

@@ -57,6 +57,18 @@ TEST(Lint, AKeywordWithASpaceAtAnEndIsReportedAsSuchNotAsNoBoundary) {
   EXPECT_EQ(unbounded[0].keyword, "C++");
 }
 
+// A one-character keyword (的 tagged 52.6% of cls items) passed check and
+// lint, and so the reload gate: it is reported; two characters are not.
+TEST(Lint, AOneCharacterKeywordIsReportedAsTooBroad) {
+  const RuleSet set = OneRule("    any: [的, ' A', 芯片, AI]\n    all: [[晶], [光刻]]\n");
+  const auto broad = FindingsOf(set, "too-broad");
+  ASSERT_EQ(broad.size(), 3u);
+  EXPECT_EQ(broad[0].keyword, "的");
+  EXPECT_EQ(broad[0].message.rfind("r.yaml:5:", 0), 0u) << broad[0].message;
+  EXPECT_EQ(broad[1].keyword, " A");
+  EXPECT_EQ(broad[2].keyword, "晶");
+}
+
 // A positive keyword that is also a `not` keyword vetoes the rule whenever
 // it hits; one that is also an `except` phrase never counts. A rule whose
 // positive keywords all do so can never fire.
