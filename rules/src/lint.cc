@@ -191,6 +191,13 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, 
       // fire on nearly everything, and check and the reload gate take it.
       size_t characters = 0;
       for (const char c : k->text) characters += c != ' ' && (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+      // "芯片 - 光刻" is a list item indented under the one before: YAML folds
+      // it into that keyword, which then matches nothing.
+      if (k->text.find(" - ") != std::string::npos)
+        out.push_back({"folded-list", k->text,
+                       Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +
+                           "' holds ' - ': a list item indented under the one before, folded into it by YAML",
+                       r.watch_list ? kWatchListFinding : ""});
       if (characters == 1)
         out.push_back({"too-broad", k->text,
                        Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +

@@ -69,6 +69,15 @@ TEST(Lint, AOneCharacterKeywordIsReportedAsTooBroad) {
   EXPECT_EQ(broad[2].keyword, "晶");
 }
 
+// A list item indented under the one before is folded by YAML into it: one
+// keyword "测试词甲 - 测试词乙" that matches nothing, accepted by check.
+TEST(Lint, AListItemFoldedIntoTheOneBeforeIsReported) {
+  const RuleSet set = OneRule("    any:\n    - 测试词甲\n      - 测试词乙\n    - 芯片\n");
+  const auto folded = FindingsOf(set, "folded-list");
+  ASSERT_EQ(folded.size(), 1u);
+  EXPECT_EQ(folded[0].keyword, "测试词甲 - 测试词乙");
+}
+
 // A positive keyword that is also a `not` keyword vetoes the rule whenever
 // it hits; one that is also an `except` phrase never counts. A rule whose
 // positive keywords all do so can never fire.

@@ -27,7 +27,7 @@
 namespace newsflow::rules {
 
 struct LintFinding {
-  std::string check;    // "duplicate" | "shadowed" | "no-boundary" | "edge-space" | "too-broad" | "never-counts" |
+  std::string check;    // "duplicate" | "shadowed" | "no-boundary" | "edge-space" | "too-broad" | "folded-list" | "never-counts" |
                         // "never-fires" | "no-provenance" | "bad-provenance" | "unknown-tag" | "unknown-field"
   std::string keyword;  // keyword concerned (or the tag for provenance checks)
   std::string message;  // what is wrong, with file:line
