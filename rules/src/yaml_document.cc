@@ -38,6 +38,9 @@ Status LoadOneYamlDocument(std::string_view text, const std::string& file, YAML:
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
+  // A trailing `---` with nothing after it (an editor's habit, `cat` of
+  // files that end so) is an empty document: nothing is ignored.
+  while (documents.size() > 1 && documents.back().IsNull()) documents.pop_back();
   if (documents.size() > 1) {
     const int mark = documents[1].Mark().line;
     int line = LastDocumentStart(text, mark);

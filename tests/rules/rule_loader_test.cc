@@ -270,12 +270,13 @@ TEST(RuleLoader, ASecondYamlDocumentIsAnErrorAtItsLine) {
       {kHead + "    any: [AI]\n---\n" + second, "r.yaml:6:"},
       {kHead + "    any: [AI]\n---\n# a comment\n" + second, "r.yaml:6:"},
       {kHead + "    any: [AI]\n--- " + second, "r.yaml:6:"},
-      {kHead + "    any: [AI]\n---\n", "r.yaml:6:"},
       {"version: 1\nlabels:\n  - {field: ths.tagInfo, name: 芯片, tags: [cluster:semiconductors], reason: r}\n"
        "---\nversion: 1\nlabels:\n  - {field: ths.tagInfo, name: 芯片, tags: [cluster:ai], reason: r}\n",
        "r.yaml:4:"},
   });
-  for (const auto& one : {"---\n" + kHead + "    any: [AI]\n", kHead + "    any: [AI]\n...\n"}) {
+  // A leading `---`, a closing `...`, and a trailing `---` with nothing after it hide nothing.
+  for (const auto& one : {"---\n" + kHead + "    any: [AI]\n", kHead + "    any: [AI]\n...\n",
+                          kHead + "    any: [AI]\n---\n", kHead + "    any: [AI]\n...\n---\n"}) {
     RuleSet set;
     const Status s = Parse(one, &set);
     EXPECT_TRUE(s.ok()) << one << "\n" << s.message();
