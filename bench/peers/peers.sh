@@ -28,7 +28,7 @@ peer_build() {
   if ((rc == 0)); then
     peer_out[$peer]=$out
   else
-    peer_skip[$peer]="not run: $peer build failed (exit $rc): $(grep -v '^[[:space:]]*$' "$err" | tail -n 1 | tr -d '"\\' | tr '\t' ' ')"
+    peer_skip[$peer]="not run: $peer build failed (exit $rc): $({ grep -v '^[[:space:]]*$' "$err" || true; } | tail -n 1 | tr -d '"\\' | tr '\t' ' ')"
     echo "peers.sh: ${peer_skip[$peer]}" >&2
   fi
   rm -f "$err"
