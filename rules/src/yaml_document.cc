@@ -1,9 +1,12 @@
 // yaml_document.cc — see yaml_document.h.
 #include "newsflow/rules/yaml_document.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <climits>
-#include <vector>
+#include <sstream>
+#include <string>
 
 namespace newsflow::rules {
 namespace {
@@ -29,27 +32,84 @@ int LastDocumentStart(std::string_view text, int last) {
   return found;
 }
 
+// Documents after the first that are read (by events) before the file is
+// called malformed: a loop of empty documents ends here.
+constexpr int kMaxDocumentsLooked = 16;
+
+// Whether a document holds anything (a null alone is nothing) and where it
+// starts; events past a bound end the parse (TooMany).
+class DocumentEvents : public YAML::EventHandler {
+ public:
+  struct TooMany {};
+  bool content = false;
+  int start_line = -1;  // 0-based line of the last document's start
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start_line = mark.line;
+    Count();
+  }
+  void OnDocumentEnd() override { Count(); }
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override { Count(); }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { Content(); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override { Content(); }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    Content();
+  }
+  void OnSequenceEnd() override { Count(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    Content();
+  }
+  void OnMapEnd() override { Count(); }
+
+ private:
+  void Content() {
+    content = true;
+    Count();
+  }
+  void Count() {
+    if (++events_ > 1000000) throw TooMany{};
+  }
+  size_t events_ = 0;
+};
+
 }  // namespace
 
 Status LoadOneYamlDocument(std::string_view text, const std::string& file, YAML::Node* out) {
-  std::vector<YAML::Node> documents;
+  // The first document, as YAML::Load reads it (never YAML::LoadAll: on some
+  // malformed input yaml-cpp 0.7 goes on returning documents without end,
+  // which the fuzzer found as a loop filling the memory).
+  YAML::Node first;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    first = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  // A trailing `---` with nothing after it (an editor's habit, `cat` of
-  // files that end so) is an empty document: nothing is ignored.
-  while (documents.size() > 1 && documents.back().IsNull()) documents.pop_back();
-  if (documents.size() > 1) {
-    const int mark = documents[1].Mark().line;
-    int line = LastDocumentStart(text, mark);
-    if (line == 0) line = mark + 1;
-    return Status::InvalidArgument(file + ":" + std::to_string(line) +
-                                   ": a second YAML document starts here: the file must be one document "
-                                   "(what follows `---` would be ignored)");
+  // Then the documents after it, by their events only, a bounded number of
+  // them: one with content is an error at its `---`; empty ones (a trailing
+  // `---` with nothing after it) hide nothing.
+  DocumentEvents events;
+  std::istringstream in{std::string(text)};
+  try {
+    YAML::Parser parser(in);
+    if (parser.HandleNextDocument(events)) {  // the first: read above
+      for (int more = 0; more < kMaxDocumentsLooked; ++more) {
+        events.content = false;
+        if (!parser.HandleNextDocument(events)) break;
+        if (events.content || more + 1 == kMaxDocumentsLooked) {
+          int line = LastDocumentStart(text, events.start_line);
+          if (line == 0) line = events.start_line + 1;
+          return Status::InvalidArgument(file + ":" + std::to_string(line) +
+                                         ": a second YAML document starts here: the file must be one document "
+                                         "(what follows `---` would be ignored)");
+        }
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  } catch (const DocumentEvents::TooMany&) {
+    return Status::InvalidArgument(file + ": more YAML than a rule file holds");
   }
-  *out = documents.empty() ? YAML::Node() : documents[0];
+  *out = first;
   return Status::OK();
 }
 
