@@ -184,17 +184,16 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
     // been pruned), and says so.
     std::vector<storage::Record> story_all;  // --story: every member, earliest first
     if (!a->story.empty()) {
-      storage::Record doc;
-      bool found = false;
+      std::string story;  // of the document a->story names, when it is a member's key
       Status st = pipeline::MembersOfStory(*store, a->story, &story_all);
-      if (st.ok() && story_all.empty()) st = store->Get(a->story, &doc, &found);
+      if (st.ok() && story_all.empty()) st = pipeline::StoryOfMemberKey(*store, a->story, &story);
       if (!st.ok()) {
         std::fprintf(stderr, "newsflow query: %s\n", st.message().c_str());
         *exit_code = 1;
         return;
       }
-      if (story_all.empty() && found)
-        return usage(fmt::format("'{}' is a document of story '{}': --story {}", a->story, doc.story, doc.story));
+      if (!story.empty())
+        return usage(fmt::format("'{}' is a document of story '{}': --story {}", a->story, story, story));
       if (story_all.empty())
         std::fprintf(stderr, "newsflow query: no stored document is of story '%s'\n", a->story.c_str());
     }

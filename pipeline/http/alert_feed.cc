@@ -133,15 +133,19 @@ std::set<std::string> AlertFeed::RecentSubscriptions() const {
   std::set<std::string> out;
   std::lock_guard lock(log_mu_);
   for (const auto& [seq, id] : ids_)
-    if (const size_t slash = id.find('/'); slash != std::string::npos) out.emplace(id, 0, slash);
+    if (const std::string_view name = SubscriptionOfId(id); !name.empty()) out.emplace(name);
   return out;
+}
+
+std::string_view AlertFeed::SubscriptionOfId(std::string_view id) {
+  const size_t slash = id.find('/');
+  return slash == std::string_view::npos ? std::string_view() : id.substr(0, slash);
 }
 
 bool AlertFeed::Wanted(const std::string& id, const std::vector<std::string>& subscriptions) {
   if (subscriptions.empty()) return true;
-  const size_t slash = id.find('/');
-  if (slash == std::string::npos) return false;  // a rule alert (alert: true) belongs to no subscription
-  const std::string_view name(id.data(), slash);
+  const std::string_view name = SubscriptionOfId(id);
+  if (name.empty()) return false;  // a rule alert (alert: true) belongs to no subscription
   for (const auto& s : subscriptions)
     if (s == name) return true;
   return false;

@@ -28,6 +28,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -85,6 +86,9 @@ class AlertFeed {
   // feed follows): names a stream may ask for beside the file's.
   std::set<std::string> RecentSubscriptions() const;
 
+  // The subscription of an alert id ("NAME/STORY"), or "" for a rule
+  // alert (alert: true), which belongs to none.
+  static std::string_view SubscriptionOfId(std::string_view id);
   // Whether an alert (its id) belongs to one of `subscriptions` (empty = all).
   static bool Wanted(const std::string& id, const std::vector<std::string>& subscriptions);
   // The alert object with its log position added: {"seq":N,...}.

@@ -242,12 +242,11 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
       std::vector<storage::Record> all, members;  // earliest first
       NEWSFLOW_RETURN_IF_ERROR(MembersOfStory(st, story_id, &all));
       if (all.empty()) {  // a member's key given for its story's id: 400 naming the id, as `query --story`
-        storage::Record doc;
-        bool found = false;
-        NEWSFLOW_RETURN_IF_ERROR(st.Get(story_id, &doc, &found));
-        if (found && !doc.story.empty() && doc.story != story_id)
+        std::string story;
+        NEWSFLOW_RETURN_IF_ERROR(StoryOfMemberKey(st, story_id, &story));
+        if (!story.empty())
           return Status::InvalidArgument(
-              fmt::format("'{}' is a document of story '{}': story={}", story_id, doc.story, doc.story));
+              fmt::format("'{}' is a document of story '{}': story={}", story_id, story, story));
       }
       RecordJsonOptions jo;
       jo.body = true;
@@ -432,8 +431,8 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
       for (const auto& a : chunk) {
         if (AlertFeed::Wanted(a.id, subs)) lines.push_back(AlertFeed::WithSeq(a.seq, a.json));
         if (lines.size() == limit) return Status::OK();
-        if (const size_t slash = a.id.find('/'); !subs.empty() && slash != std::string::npos)
-          in_log.emplace(a.id, 0, slash);
+        if (const std::string_view name = AlertFeed::SubscriptionOfId(a.id); !subs.empty() && !name.empty())
+          in_log.emplace(name);
       }
       if (chunk.size() < 512) return Status::OK();
       cursor = chunk.back().seq;

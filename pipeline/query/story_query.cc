@@ -16,6 +16,14 @@ Status MembersOfStory(storage::Store& store, std::string_view id, std::vector<st
   return Status::OK();
 }
 
+Status StoryOfMemberKey(storage::Store& store, std::string_view id, std::string* story) {
+  storage::Record doc;
+  bool found = false;
+  NEWSFLOW_RETURN_IF_ERROR(store.Get(id, &doc, &found));
+  *story = found && StoryOf(doc) != id ? StoryOf(doc) : std::string();
+  return Status::OK();
+}
+
 const storage::Record* ShownMember(const std::vector<storage::Record>& members, const storage::QueryOptions& filter,
                                    std::vector<std::string>* also) {
   also->clear();

@@ -22,6 +22,11 @@ inline std::string StoryOf(const storage::Record& r) { return r.story.empty() ? 
 // stored without a story id (story ids off), a story of one as StoryOf says.
 Status MembersOfStory(storage::Store& store, std::string_view id, std::vector<storage::Record>* out);
 
+// After MembersOfStory found no member of `id`: *story = the story of the
+// stored document whose key is `id` (a member's key given for its story's
+// id, a mistake in the command), or "" when no document has that key.
+Status StoryOfMemberKey(storage::Store& store, std::string_view id, std::string* story);
+
 // A story as a collapsed listing shows it: the earliest of `members`
 // (earliest first, as MembersOfStory gives them) that matches `filter`, or
 // nullptr if none does; *also = the keys of every other member.
