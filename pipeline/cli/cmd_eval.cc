@@ -115,7 +115,8 @@ FamilyFigures Family(const std::map<std::string, Counts>& per_tag, const std::st
 // not a number in [0, 1] (`.nan` passes every score: nothing is below it), a
 // family given twice (the last would win) or a second YAML document is an
 // InvalidArgument at its FILE:LINE; a file that cannot be read, an IOError.
-Status LoadFloors(const std::string& path, std::map<std::string, double>* floors) {
+// `lines` gets each family's line, for errors found once the rules are read.
+Status LoadFloors(const std::string& path, std::map<std::string, double>* floors, std::map<std::string, int>* lines) {
   if (path.empty()) return Status::OK();
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IOError("cannot read floor file " + path);
@@ -140,6 +141,7 @@ Status LoadFloors(const std::string& path, std::map<std::string, double>* floors
     if (!std::isfinite(value) || value < 0 || value > 1)
       return Status::InvalidArgument(where + "the floor of '" + family + "' must be a micro-F1 in [0, 1]");
     (*floors)[family] = value;
+    (*lines)[family] = line;
   }
   return Status::OK();
 }
@@ -229,7 +231,8 @@ void Eval(const Args& a, int* exit_code) {
   // A floor that cannot gate is a usage error (exit 2), said before the
   // rules are compiled.
   std::map<std::string, double> floors;
-  if (const Status fs = LoadFloors(a.floor, &floors); !fs.ok()) {
+  std::map<std::string, int> floor_lines;
+  if (const Status fs = LoadFloors(a.floor, &floors, &floor_lines); !fs.ok()) {
     std::fprintf(stderr, "newsflow eval: %s\n", fs.message().c_str());
     *exit_code = fs.IsInvalidArgument() ? 2 : 1;
     return;
@@ -241,15 +244,19 @@ void Eval(const Args& a, int* exit_code) {
   }
   std::vector<GoldItem> gold;
   Status st = LoadGoldFiles(a.gold, &gold);
-  // Figures over no item, or a floor on a family no tag belongs to (a typo:
-  // "clusterr"), would pass any floor: both are errors.
-  if (st.ok() && gold.empty()) st = Status::InvalidArgument("the gold files hold no item");
+  // A floor on a family no tag belongs to (a typo: "clusterr") would pass
+  // any score: a usage error at its line, as the floor file's other errors.
   for (const auto& [fam, floor] : floors) {
-    if (!st.ok()) break;
     bool known = false;
     for (const auto& tag : t.rules().tags()) known |= tag.rfind(fam + ":", 0) == 0;
-    if (!known) st = Status::InvalidArgument(fmt::format("{}: no tag of the rules is in family '{}'", a.floor, fam));
+    if (known) continue;
+    std::fprintf(stderr, "newsflow eval: %s:%d: no tag of the rules is in family '%s'\n", a.floor.c_str(),
+                 floor_lines[fam], fam.c_str());
+    *exit_code = 2;
+    return;
   }
+  // Figures over no item would pass any floor: an error.
+  if (st.ok() && gold.empty()) st = Status::InvalidArgument("the gold files hold no item");
   if (!st.ok()) {
     std::fprintf(stderr, "newsflow eval: %s\n", st.message().c_str());
     *exit_code = 1;

@@ -270,9 +270,14 @@ class Job {
     to.rules_cache_dir = o_.rules_cache_dir;
     std::shared_ptr<const Tagger> next;
     NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &next));
+    // Label entries are checked against the fields this run's feeds write:
+    // the built-in maps' and, with --format map:FILE, that map's own.
+    std::vector<std::string> label_fields = BuiltInLabelFields();
+    if (format_.kind == FormatSpec::Kind::kMap)
+      for (const LabelSource& l : format_.map.labels) label_fields.push_back(l.field);
     std::vector<rules::LintFinding> findings =
         rules::Lint(next->rules().rule_set(), o_.seeds_dir,
-                    [&](const std::string& k) { return SimplifiedSpelling(next->normalizer(), k); });
+                    [&](const std::string& k) { return SimplifiedSpelling(next->normalizer(), k); }, label_fields);
     const std::string allow =
         o_.lint_allow.empty() ? (std::filesystem::path(o_.rules_dir) / ".." / "lint-allow.yaml").string() : o_.lint_allow;
     NEWSFLOW_RETURN_IF_ERROR(rules::ApplyLintAllowList(allow, &findings));

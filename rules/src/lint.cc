@@ -128,6 +128,28 @@ void LintKeywordsThatNeverCount(const Rule& r, const KeywordSpelling& spelling, 
                     ""});
 }
 
+// A regex is matched against normalized text, which holds no traditional
+// Chinese: where `spelling` changes a regex, the characters it changes can
+// never match (a keyword gets its simplified spelling added; a regex cannot).
+void LintTraditionalRegexes(const Rule& r, const KeywordSpelling& spelling, std::vector<LintFinding>* out) {
+  if (!spelling) return;
+  std::vector<const Keyword*> all;
+  for (const auto* list : {&r.any, &r.veto, &r.except})
+    for (const auto& k : *list) all.push_back(&k);
+  for (const auto& g : r.all)
+    for (const auto& k : g) all.push_back(&k);
+  for (const Keyword* k : all) {
+    if (!k->regex) continue;
+    const std::string read = spelling(k->text);
+    if (read != k->text)
+      out->push_back({"traditional-regex", k->text,
+                      Where(r, k->line) + ": rule '" + r.tag + "': regex '" + k->text +
+                          "' holds traditional characters, which normalized documents never have (simplified: '" +
+                          read + "')",
+                      ""});
+  }
+}
+
 // A label entry applies to the labels of its field only; `fields` are the
 // ones the feeds write (empty: not checked).
 void LintLabelFields(const RuleSet& set, const std::vector<std::string>& fields, std::vector<LintFinding>* out) {
@@ -214,6 +236,7 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, 
     // cites no seed: the list itself is where its entries come from.
     if (r.watch_list) continue;
     LintKeywordsThatNeverCount(r, spelling, &out);
+    LintTraditionalRegexes(r, spelling, &out);
     for (const auto& a : r.any)
       for (const auto& b : r.any) {
         if (&a == &b || a.regex || b.regex || a.text.size() >= b.text.size()) continue;

@@ -2,6 +2,7 @@
 // added: what a rules author adding a keyword is told.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -60,6 +61,38 @@ TEST(RulesLintCli, ALabelFieldNoFeedWritesIsReported) {
   ASSERT_EQ(unknown.size(), 1u) << r.out;
   EXPECT_NE(unknown[0].find("zz.yaml:3:"), std::string::npos) << unknown[0];
   EXPECT_NE(unknown[0].find("ths.tagInfo"), std::string::npos) << "lists the known fields: " << unknown[0];
+}
+
+// A regex is matched against normalized text, which holds no traditional
+// character, and it gets no simplified spelling beside it as a keyword
+// does: `第[三3]代半導體` never matched, and check, lint and the reload gate
+// took it. Lint reports it, at its line; the simplified regex is not.
+TEST(RulesLintCli, ARegexHoldingTraditionalCharactersIsReported) {
+  TempDir tmp;
+  const std::string rules = CopyRules(tmp);
+  std::ofstream(rules + "/zz.yaml") << "version: 1\nrules:\n  - tag: project:rt-gen3\n    any: [宽禁带]\n"
+                                       "    regex: ['第[三3]代半導體', '(積體|集成)电路']\n"
+                                       "    provenance:\n      - seed: 000_1fa3d0f570f714d3.txt\n"
+                                       "        clause: \"开展数字货币研究与移动支付等创新应用\"\n";
+  const auto r = RunShell(Newsflow() + " rules lint --rules " + rules + " --seeds " + SourcePath("seeds"));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto traditional = Unexplained(r.out, "traditional-regex");
+  // (積體|集成)电路: the traditional alternative beside the simplified one can
+  // never match either.
+  ASSERT_EQ(traditional.size(), 2u) << r.out;
+  for (const std::string simplified : {"第[三3]代半导体", "(积体|集成)电路"}) {
+    const auto it = std::find_if(traditional.begin(), traditional.end(),
+                                 [&](const std::string& l) { return l.find(simplified) != std::string::npos; });
+    ASSERT_NE(it, traditional.end()) << "names the simplified form " << simplified << ":\n" << r.out;
+    EXPECT_NE(it->find("zz.yaml:5:"), std::string::npos) << *it;
+  }
+
+  std::ofstream(rules + "/zz.yaml", std::ios::trunc)
+      << "version: 1\nrules:\n  - tag: project:rt-gen3\n    any: [宽禁带]\n    regex: ['第[三3]代半导体']\n"
+         "    provenance:\n      - seed: 000_1fa3d0f570f714d3.txt\n"
+         "        clause: \"开展数字货币研究与移动支付等创新应用\"\n";
+  const auto simplified = RunShell(Newsflow() + " rules lint --rules " + rules + " --seeds " + SourcePath("seeds"));
+  EXPECT_TRUE(Unexplained(simplified.out, "traditional-regex").empty()) << simplified.out;
 }
 
 }  // namespace

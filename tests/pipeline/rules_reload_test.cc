@@ -1,7 +1,8 @@
 // Hot rule reload (SIGHUP) under a streaming run: documents stored after a
 // reload carry the new rule set's version and its new tag where its keyword
-// occurs, none before; a broken rules directory is rejected (an error log
-// line) and the old version keeps tagging; nothing read is lost.
+// occurs, none before; a broken rules directory, or one lint finds fault
+// with, is rejected (an error log line) and the old version keeps tagging;
+// nothing read is lost.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -92,6 +93,23 @@ TEST(RulesReload, SighupSwapsTheRulesBetweenBatchesAndABrokenSetIsRejected) {
   run.Signal(SIGHUP);
   ASSERT_TRUE(WaitFor([&] { return Logged(tmp.path("err"), "error", "reload rejected"); }, 20s))
       << ReadFile(tmp.path("err"));
+  std::filesystem::remove(rules + "/zz-broken.yaml");
+  // A label entry of a field no feed writes (ths.taginfo: the field is
+  // tagInfo) never counts: `rules lint` says so, and so does the reload gate.
+  std::ofstream(rules + "/zz-labels.yaml")
+      << "version: 1\nlabels:\n  - field: ths.taginfo\n    name: 财联社\n    tags: [project:reload-test]\n"
+         "    weight: 1.0\n    reason: \"a typo of the field\"\n";
+  run.Signal(SIGHUP);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        size_t rejected = 0;
+        for (const JsonObject& l : JsonLines(ReadFile(tmp.path("err"))))
+          rejected += l.String("level") == "error" && l.String("msg").rfind("reload rejected", 0) == 0 &&
+                      l.String("msg").find("ths.taginfo") != std::string::npos;
+        return rejected == 1;
+      },
+      20s))
+      << ReadFile(tmp.path("err"));
   feed(80, 120);
   run.Signal(SIGTERM);
   ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
@@ -100,7 +118,7 @@ TEST(RulesReload, SighupSwapsTheRulesBetweenBatchesAndABrokenSetIsRejected) {
   EXPECT_EQ(summary.Uint("read"), 120u);
   EXPECT_EQ(summary.Uint("stored"), 120u);
   EXPECT_EQ(summary.Uint("rules_reloaded"), 1u);
-  EXPECT_EQ(summary.Uint("rules_reload_failed"), 1u);
+  EXPECT_EQ(summary.Uint("rules_reload_failed"), 2u);
 
   // Per document, in input order (the cls sample's ids are its keys).
   const auto q = RunShell(Newsflow() + " query --limit 0 --json --db " + db);

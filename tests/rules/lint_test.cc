@@ -103,5 +103,25 @@ TEST(Lint, KeywordsThatCanNeverCountAndRulesThatCanNeverFireAreReported) {
   EXPECT_TRUE(FindingsOf(phrase, "never-counts").empty());
 }
 
+// A regex is matched against normalized text as written (a literal gets its
+// simplified spelling added, a regex cannot): where the spelling changes
+// it, it holds characters no document has. Without a spelling nothing is
+// said (the rules library knows no conversion of its own).
+TEST(Lint, ARegexTheSpellingChangesIsReported) {
+  const RuleSet set = OneRule("    any: [圓片]\n    regex: ['晶[圆圓]', '晶[圆]']\n");
+  const KeywordSpelling spelling = [](const std::string& k) {
+    std::string out = k;
+    for (size_t at; (at = out.find("圓")) != std::string::npos;) out.replace(at, 3, "圆");
+    return out;
+  };
+  std::vector<LintFinding> found;
+  for (const LintFinding& f : Lint(set, "/nonexistent", spelling))
+    if (f.check == "traditional-regex") found.push_back(f);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].keyword, "晶[圆圓]");
+  EXPECT_EQ(found[0].message.rfind("r.yaml:6:", 0), 0u) << found[0].message;
+  EXPECT_TRUE(FindingsOf(set, "traditional-regex").empty());
+}
+
 }  // namespace
 }  // namespace newsflow::rules

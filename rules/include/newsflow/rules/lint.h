@@ -3,7 +3,8 @@
 // keywords that always co-fire with a shorter one of the same rule, keywords
 // that never count (their own rule's `not` or `except` silences every hit)
 // and rules that therefore never fire, label entries of a field no feed
-// writes, ASCII keywords whose ends cannot be boundary-checked, keywords
+// writes, regexes holding traditional Chinese (normalized text has none),
+// ASCII keywords whose ends cannot be boundary-checked, keywords
 // with a space at an end (which then needs a space in the document), rules
 // without provenance,
 // provenance clauses that are not verbatim in their seed file, and label
@@ -28,7 +29,8 @@ namespace newsflow::rules {
 
 struct LintFinding {
   std::string check;    // "duplicate" | "shadowed" | "no-boundary" | "edge-space" | "too-broad" | "folded-list" | "never-counts" |
-                        // "never-fires" | "no-provenance" | "bad-provenance" | "unknown-tag" | "unknown-field"
+                        // "never-fires" | "no-provenance" | "bad-provenance" | "unknown-tag" | "unknown-field" |
+                        // "traditional-regex"
   std::string keyword;  // keyword concerned (or the tag for provenance checks)
   std::string message;  // what is wrong, with file:line
   std::string explained;  // the allow file's reason, if any
