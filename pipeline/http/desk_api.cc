@@ -66,6 +66,7 @@ Status CheckParameters(const HttpRequest& r, std::initializer_list<std::string_v
                        std::initializer_list<std::string_view> filters) {
   for (const auto& [name, value] : r.query) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
+      if (known.size() == 0) return Status::InvalidArgument(fmt::format("unknown parameter '{}' (this takes none)", name));
       const std::vector<std::string> names(known.begin(), known.end());
       return Status::InvalidArgument(fmt::format("unknown parameter '{}' (known: {})", name,
                                                  fmt::join(ClosestIds(name, names, names.size()), ", ")));
@@ -156,6 +157,7 @@ HttpResponse DeskApi::Handle(const HttpRequest& r) const {
     return Subscriptions(r, name);
   }
   if (p == "/api/rules/reload") return ReloadRules(r);
+  if (p == "/api/rules/tags") return get ? RuleTags(r) : only_get();
   if (!get) {
     // 405 names a method a resource does not take; a path that is no
     // resource is 404 whatever the method.
@@ -406,6 +408,17 @@ HttpResponse DeskApi::Tags(const HttpRequest& r) const {
     body += fmt::format(",\"count\":{}}}", n);
   }
   body += "]}";
+  return HttpResponse::Json(200, std::move(body));
+}
+
+HttpResponse DeskApi::RuleTags(const HttpRequest& r) const {
+  if (Status s = CheckParameters(r, {}, {}); !s.ok()) return HttpResponse::Error(400, s.message());
+  std::vector<std::string> tags;  // the map is ordered: sorted
+  if (const auto provenance = o_.provenance ? o_.provenance->Get() : nullptr)
+    for (const auto& kv : *provenance) tags.push_back(kv.first);
+  std::string body = "{\"tags\":";
+  AppendJsonStringArray(&body, tags);
+  body += '}';
   return HttpResponse::Json(200, std::move(body));
 }
 

@@ -90,6 +90,7 @@ class DeskApi {
   HttpResponse Query(const HttpRequest& r) const;
   HttpResponse Doc(const std::string& key, const HttpRequest& r) const;
   HttpResponse Tags(const HttpRequest& r) const;
+  HttpResponse RuleTags(const HttpRequest& r) const;  // the rules directory's tags: what a subscription may name
   HttpResponse Alerts(const HttpRequest& r) const;
   HttpResponse Subscriptions(const HttpRequest& r, const std::string& name) const;
   HttpResponse Static(const std::string& path) const;

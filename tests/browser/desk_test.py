@@ -61,6 +61,8 @@ try:
     from selenium import webdriver
     from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import Select
 except ImportError:
     # A pyenv/venv python3 may lack the Debian package python3-selenium: use the system python.
@@ -279,6 +281,102 @@ def make_driver(args):
     return d
 
 
+# ---------------------------------------------------------------- the subscription editor
+def editor_message(driver):
+    return driver.execute_script("const m = document.querySelector('#sub-message'); "
+                                 "return m ? {kind: m.className.replace('message', '').trim(), text: m.textContent} : null;")
+
+
+def add_tag(driver, lst, tag):
+    box = driver.find_element(By.CSS_SELECTOR, f"#sub-form .tags[data-list='{lst}'] input")
+    box.send_keys(tag)
+    box.send_keys(Keys.ENTER)
+
+
+def chips(driver, lst):
+    return driver.execute_script(
+        f"return Array.from(document.querySelectorAll(\"#sub-form .tags[data-list='{lst}'] .chip\")).map(c => c.dataset.tag);")
+
+
+def subscription_boxes(driver):
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#subscriptions input[type=checkbox]')).map(c => c.value);")
+
+
+def edit_subscriptions(driver, base, subs_path, in_path):
+    name = "sz-ai-editor"
+    driver.find_element(By.ID, "subs-edit").click()
+    wait_for("the editor dialog open", lambda: driver.execute_script("return document.querySelector('#sub-editor').open;"), 5)
+    listed = driver.execute_script("return Array.from(document.querySelectorAll('#sub-table tbody tr')).map(r => r.dataset.name);")
+    check(sorted(listed) == sorted(s["name"] for s in SUBSCRIPTIONS), f"the editor lists {listed}")
+    known = http_json(base, "/api/rules/tags")["tags"]
+    check("region:shenzhen" in known and "cluster:ai" in known and known == sorted(known),
+          f"GET /api/rules/tags lacks the rules' tags or is unsorted ({len(known)} tags)")
+
+    # A name the server would refuse is said on the page; so is a tag no rule has.
+    driver.find_element(By.ID, "sub-name").send_keys("SZ AI")
+    add_tag(driver, "any", "cluster:aii")
+    check(chips(driver, "any") == [] and editor_message(driver)["kind"] == "bad",
+          f"an unknown tag became a chip or was not refused: {chips(driver, 'any')} {editor_message(driver)}")
+    driver.find_element(By.CSS_SELECTOR, "#sub-form .tags[data-list='any'] input").clear()
+    driver.find_element(By.ID, "sub-save").click()
+    check(editor_message(driver)["kind"] == "bad", f"a bad name was not refused: {editor_message(driver)}")
+    # The server's own refusal (no tag in all or any) is shown as it answers.
+    driver.find_element(By.ID, "sub-name").clear()
+    driver.find_element(By.ID, "sub-name").send_keys(name)
+    driver.find_element(By.ID, "sub-save").click()
+    msg = wait_for("the server's 400 on the page", lambda: (lambda m: m if m["kind"] == "bad" else None)(editor_message(driver)), 10)
+    check("(400)" in msg["text"] and "all" in msg["text"] and "any" in msg["text"], f"the 400's reason is not shown: {msg}")
+    check(name not in [s["name"] for s in http_json(base, "/api/subscriptions")["subscriptions"]], "a refused subscription was saved")
+
+    # Added: in the API, in the file, a checked box on the page.
+    add_tag(driver, "all", "region:shenzhen")
+    add_tag(driver, "any", "cluster:ai")
+    driver.find_element(By.CSS_SELECTOR, "#sub-sources input[value='cls']").click()
+    driver.find_element(By.ID, "sub-save").click()
+    wait_for("the editor to say the subscription was added", lambda: editor_message(driver)["kind"] == "ok", 10)
+    saved = {s["name"]: s for s in http_json(base, "/api/subscriptions")["subscriptions"]}
+    check(name in saved and saved[name]["all"] == ["region:shenzhen"] and saved[name]["any"] == ["cluster:ai"]
+          and saved[name]["sources"] == ["cls"], f"GET /api/subscriptions after the editor's save: {saved.get(name)}")
+    check(f"name: {name}" in open(subs_path, encoding="utf-8").read(), "the subscriptions file does not hold the new one")
+    wait_for(f"a box for {name} in the page's subscriptions", lambda: name in subscription_boxes(driver), 10)
+    check(driver.find_element(By.CSS_SELECTOR, f"#subscriptions input[value='{name}']").is_selected(),
+          "the new subscription's box is not checked")
+    log(f"editor: {name} added (a bad name, an unknown tag and a subscription with no tag refused first)")
+
+    # The running pipeline takes it up: a new cls item about Shenzhen and AI alerts under it.
+    time.sleep(1.5)   # the writer looks at the file between batches, within a second
+    now_s = int(time.time())
+    append_lines(in_path, [json.dumps({"id": 990100, "ctime": now_s, "level": "B", "title": "",
+                                       "content": "【深圳发布人工智能产业集群行动计划】深圳市提出建设人工智能先锋城市，设立人工智能产业基金。"},
+                                      ensure_ascii=False) + "\n"])
+    mine = wait_for(f"an alert of {name} in GET /api/alerts", lambda: alerts_api(base, [name]), 20)
+    check(all(a["subscription"] == name and a["key"] == "cls:990100" for a in mine), f"alerts of {name}: {mine}")
+    wait_for(f"the alert of {name} on the page", lambda: mine[0]["id"] in row_ids(driver), 15)
+    log(f"editor: the running pipeline alerted {name} on the next item")
+
+    # Edited: a `not` tag added to the one being edited, the name kept.
+    driver.find_element(By.CSS_SELECTOR, f"#sub-table tr[data-name='{name}'] button.sub-edit").click()
+    check(chips(driver, "all") == ["region:shenzhen"] and chips(driver, "any") == ["cluster:ai"],
+          f"the form does not hold the subscription being edited: {chips(driver, 'all')} {chips(driver, 'any')}")
+    add_tag(driver, "not", "cluster:robotics")
+    driver.find_element(By.ID, "sub-save").click()
+    wait_for("the editor to say the subscription was saved", lambda: editor_message(driver)["kind"] == "ok", 10)
+    saved = {s["name"]: s for s in http_json(base, "/api/subscriptions")["subscriptions"]}
+    check(saved[name]["not"] == ["cluster:robotics"] and saved[name]["any"] == ["cluster:ai"],
+          f"the edit did not reach the file: {saved[name]}")
+
+    # Deleted, after the page asks: gone from the API and from the page's boxes.
+    driver.find_element(By.CSS_SELECTOR, f"#sub-table tr[data-name='{name}'] button.sub-delete").click()
+    wait_for("the confirmation", lambda: EC.alert_is_present()(driver), 5).accept()
+    wait_for(f"{name} gone from GET /api/subscriptions",
+             lambda: name not in [s["name"] for s in http_json(base, "/api/subscriptions")["subscriptions"]], 10)
+    wait_for(f"{name}'s box gone from the page", lambda: name not in subscription_boxes(driver), 10)
+    driver.find_element(By.ID, "sub-close").click()
+    wait_for("the editor closed", lambda: not driver.execute_script("return document.querySelector('#sub-editor').open;"), 5)
+    log(f"editor: {name} edited, then deleted after a confirmation")
+
+
 # ---------------------------------------------------------------- the test
 def run_test(args, tmp, out):
     known = rule_tags(args.repo)
@@ -479,6 +577,10 @@ def run_test(args, tmp, out):
         driver.find_element(By.CSS_SELECTOR, "#subscriptions input[type=checkbox][value='ai-desk']").click()
         wait_for("the full list back", lambda: row_ids(driver) == [a["id"] for a in api1][:500], 10)
         wait_for("the stream reopened (#status connected)", lambda: status_state(driver) == "connected", 10)
+
+        # ---- 6b. the subscription editor: add, refuse, edit and delete a
+        # subscription from the page; the running pipeline takes it up
+        edit_subscriptions(driver, base, subs_path, in_path)
 
         # ---- 7. click an alert: detail pane vs GET /api/doc/{key}
         target = doc = None

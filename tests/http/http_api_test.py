@@ -259,6 +259,16 @@ def main():
         for c in idle:
             c.close()
 
+        # ---- the rules' tags (what the desk's subscription editor offers):
+        # sorted, every tag a stored document carries, not the one PUT refuses
+        rule_tags = run.json("/api/rules/tags")["tags"]
+        check(rule_tags == sorted(set(rule_tags)) and "cluster:ai" in rule_tags and "cluster:no-such-tag" not in rule_tags,
+              f"/api/rules/tags: {rule_tags[:5]}... ({len(rule_tags)})")
+        stored_tags = {t for d in run.json("/api/query?limit=1000")["items"] for t in d["tags"]}
+        check(stored_tags and stored_tags <= set(rule_tags), f"stored tags not in /api/rules/tags: {stored_tags - set(rule_tags)}")
+        check(run.request("POST", "/api/rules/tags", "{}")[0] == 405, "POST /api/rules/tags")
+        check(run.request("GET", "/api/rules/tags?tag=x")[0] == 400, "/api/rules/tags with a parameter")
+
         # ---- subscriptions: validation, live pickup, delete
         status, body, _ = run.request("PUT", "/api/subscriptions/bad", '{"any": ["cluster:no-such-tag"]}')
         check(status == 400 and "no-such-tag" in json.loads(body)["error"], f"bad PUT: {status} {body}")

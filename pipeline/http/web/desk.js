@@ -1,7 +1,8 @@
 // newsflow desk: a live tail of subscription alerts (plain JS, no build step).
 //
 // Data: GET api/subscriptions, GET api/alerts (newest first), the SSE stream
-// api/alerts/stream (event "alert", id = alert id) and GET api/doc/{key}.
+// api/alerts/stream (event "alert", id = alert id) and GET api/doc/{key};
+// the subscription editor: GET api/rules/tags, PUT/DELETE api/subscriptions/{name}.
 // All text from the feeds is rendered as text (textContent), never as HTML.
 'use strict';
 
@@ -708,7 +709,7 @@
     if (s.all && s.all.length) parts.push(`all: ${s.all.join(', ')}`);
     if (s.any && s.any.length) parts.push(`any: ${s.any.join(', ')}`);
     if (s.not && s.not.length) parts.push(`not: ${s.not.join(', ')}`);
-    if (s.min_score !== undefined && s.min_score !== null) parts.push(`min_score: ${s.min_score}`);
+    if (s.min_score) parts.push(`min_score: ${s.min_score}`);
     if (s.sources && s.sources.length) parts.push(`sources: ${s.sources.join(', ')}`);
     return parts.join('\n');
   }
@@ -724,8 +725,11 @@
       });
       return el('label', { class: 'sub', title: describe(s) }, cb, s.name);
     });
+    const edit = el('button', { type: 'button', class: 'edit', id: 'subs-edit', text: 'Edit…', title: 'add, change or delete subscriptions' });
+    edit.addEventListener('click', openEditor);
     subsEl.replaceChildren(el('legend', { text: 'Subscriptions' }),
-      ...(boxes.length ? boxes : [el('span', { class: 'muted', text: 'none configured: every alert of the store' })]));
+      ...(boxes.length ? boxes : [el('span', { class: 'muted', text: 'none configured: every alert of the store' })]), edit);
+    if (editor.open) renderEditorTable();
   }
 
   // Subscriptions added since the page loaded (a PUT, an edited file) get a
@@ -743,7 +747,11 @@
         const now = new Set(next.map((s) => s.name));
         const added = next.filter((s) => !before.has(s.name));
         const removed = [...before].filter((n) => !now.has(n));
-        if (!added.length && !removed.length) return;
+        if (!added.length && !removed.length) {
+          // The same names, perhaps other tags (an edit): titles and the editor follow.
+          if (JSON.stringify(next) !== JSON.stringify(subscriptions)) { subscriptions = next; renderSubscriptions(); }
+          return;
+        }
         const partial = chosen.size < subscriptions.length;
         const lostChosen = removed.some((n) => chosen.has(n));
         subscriptions = next;
@@ -757,6 +765,155 @@
     })();
     return refreshing;
   }
+
+  // After an edit of our own: a lookup already under way may have read the
+  // file before it, so wait for it and look again.
+  async function refreshSubscriptionsNow() {
+    if (refreshing) await refreshing;
+    await refreshSubscriptions();
+  }
+
+  // ------------------------------------------------------------------ subscription editor
+  // A dialog over PUT/DELETE api/subscriptions/{name}. The server checks what
+  // is saved (a name of a-z 0-9 - _, tags the rules hold, all or any given)
+  // and answers 400 with the reason, shown as it comes; 409 when it has no
+  // subscriptions file or the file does not parse. Tag fields take the rules'
+  // tags (api/rules/tags) as chips.
+  const editor = $('#sub-editor');
+  const form = $('#sub-form');
+  const nameIn = $('#sub-name');
+  const minIn = $('#sub-min-score');
+  const msgEl = $('#sub-message');
+  const tagLists = { all: [], any: [], not: [] };
+  let ruleTags = [];             // the rules directory's tags; empty: not known, the server judges
+  let editing = null;            // the name being edited; null: a new subscription
+
+  function say(kind, text) { msgEl.className = `message ${kind}`; msgEl.textContent = text; }
+
+  function renderChips(list) {
+    form.querySelector(`.tags[data-list="${list}"] .chips`).replaceChildren(...tagLists[list].map((t) => {
+      const x = el('button', { type: 'button', text: '×', 'aria-label': `remove ${t}` });
+      x.addEventListener('click', () => { tagLists[list] = tagLists[list].filter((u) => u !== t); renderChips(list); });
+      return el('span', { class: 'chip', 'data-tag': t }, t, x);
+    }));
+  }
+
+  // Adds the tags of `text` (one, or several separated by spaces or commas)
+  // to a list; returns what was not added (no rule has it) for the input.
+  function addTags(list, text) {
+    const unknown = [];
+    for (const t of text.split(/[\s,，]+/).filter(Boolean)) {
+      if (ruleTags.length && !ruleTags.includes(t)) { unknown.push(t); continue; }
+      if (!tagLists[list].includes(t)) tagLists[list].push(t);
+    }
+    renderChips(list);
+    if (unknown.length) say('bad', `no rule has the tag ${unknown.join(', ')}`);
+    return unknown.join(' ');
+  }
+
+  function fillForm(s) {
+    editing = s ? s.name : null;
+    $('#sub-form-title').textContent = s ? `Edit ${s.name}` : 'New subscription';
+    nameIn.value = s ? s.name : '';
+    nameIn.readOnly = !!s;       // another name is another subscription: New
+    for (const list of Object.keys(tagLists)) { tagLists[list] = s ? [...(s[list] || [])] : []; renderChips(list); }
+    for (const i of form.querySelectorAll('.tags input')) i.value = '';
+    minIn.value = s && s.min_score ? String(s.min_score) : '';
+    for (const cb of $('#sub-sources').querySelectorAll('input')) cb.checked = !!(s && (s.sources || []).includes(cb.value));
+    say('', '');
+  }
+
+  function renderEditorTable() {
+    const rows = subscriptions.map((s) => {
+      const edit = el('button', { type: 'button', class: 'sub-edit', text: 'Edit' });
+      edit.addEventListener('click', () => fillForm(s));
+      const del = el('button', { type: 'button', class: 'sub-delete', text: 'Delete' });
+      del.addEventListener('click', () => removeSubscription(s.name));
+      return el('tr', { 'data-name': s.name }, el('td', { class: 'mono', text: s.name }),
+        el('td', { class: 'tags', text: describe(s) }), el('td', { class: 'actions' }, edit, ' ', del));
+    });
+    $('#sub-table tbody').replaceChildren(...(rows.length ? rows
+      : [el('tr', null, el('td', { colspan: '3', class: 'muted', text: 'none yet' }))]));
+  }
+
+  async function send(method, name, body) {
+    const r = await fetch(`api/subscriptions/${encodeURIComponent(name)}`, {
+      method, body, headers: { 'Content-Type': 'application/json', Accept: 'application/json' } });
+    let data = null;
+    try { data = await r.json(); } catch (e) { data = null; }
+    return { status: r.status, ok: r.ok, data, error: (data && data.error) || `${r.status} ${r.statusText}` };
+  }
+
+  async function openEditor() {
+    try {
+      ruleTags = ((await getJSON('api/rules/tags')) || {}).tags || [];
+    } catch (e) { ruleTags = []; }
+    $('#rule-tags').replaceChildren(...ruleTags.map((t) => el('option', { value: t })));
+    renderEditorTable();
+    fillForm(null);
+    if (!editor.open) editor.showModal();
+    nameIn.focus();
+  }
+
+  async function removeSubscription(name) {
+    if (!window.confirm(`Delete the subscription ${name}? Its alerts stay in the log; no new ones are raised.`)) return;
+    let res;
+    try { res = await send('DELETE', name); } catch (e) { say('bad', `not deleted: ${e.message}`); return; }
+    if (!res.ok) { say('bad', `not deleted (${res.status}): ${res.error}`); return; }
+    await refreshSubscriptionsNow();
+    renderEditorTable();
+    if (editing === name) fillForm(null);
+    say('ok', `${name} deleted`);
+  }
+
+  for (const row of form.querySelectorAll('.tags')) {
+    const input = row.querySelector('input');
+    const list = row.dataset.list;
+    input.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' && e.key !== ',') return;
+      e.preventDefault();        // Enter adds the tag; it does not save
+      input.value = addTags(list, input.value);
+    });
+    input.addEventListener('change', () => {   // a suggestion picked from the list
+      if (ruleTags.includes(input.value.trim())) input.value = addTags(list, input.value);
+    });
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    // A tag typed and not yet added counts, unless no rule has it.
+    for (const i of form.querySelectorAll('.tags input')) {
+      if (!i.value.trim()) continue;
+      i.value = addTags(i.closest('.tags').dataset.list, i.value);
+      if (i.value) { i.focus(); return; }
+    }
+    const name = nameIn.value.trim();
+    if (!/^[a-z0-9_-]{1,64}$/.test(name)) {
+      say('bad', 'a name is 1-64 characters of a-z, 0-9, - and _');
+      nameIn.focus();
+      return;
+    }
+    if (!editing && subscriptions.some((s) => s.name === name)) {
+      say('bad', `${name} exists: Edit it in the list above`);
+      return;
+    }
+    const body = { all: tagLists.all, any: tagLists.any, not: tagLists.not };
+    if (minIn.value !== '') body.min_score = Number(minIn.value);
+    const sources = [...$('#sub-sources').querySelectorAll('input:checked')].map((c) => c.value);
+    if (sources.length) body.sources = sources;
+    say('', 'saving…');
+    let res;
+    try { res = await send('PUT', name, JSON.stringify(body)); } catch (e) { say('bad', `not saved: ${e.message}`); return; }
+    if (!res.ok) { say('bad', `not saved (${res.status}): ${res.error}`); return; }
+    const warnings = (res.data && res.data.warnings) || [];
+    await refreshSubscriptionsNow();
+    renderEditorTable();
+    fillForm(subscriptions.find((s) => s.name === name) || null);
+    say(warnings.length ? 'warn' : 'ok',
+      `${name} ${res.status === 201 ? 'added' : 'saved'}${warnings.length ? `; note: ${warnings.join('; ')}` : ''}`);
+  });
+  $('#sub-new').addEventListener('click', () => { fillForm(null); nameIn.focus(); });
+  $('#sub-close').addEventListener('click', () => editor.close());
 
   async function start() {
     try {
