@@ -353,7 +353,13 @@ Status KafkaSource::Configure(const std::string& uri_text, const KafkaConsumerTu
   conf->Set("queued.max.messages.kbytes", std::to_string(tuning_.queued_max_kbytes));
   conf->Set("queued.min.messages", std::to_string(tuning_.queued_min_messages));
   conf->Set("fetch.max.bytes", std::to_string(tuning_.fetch_max_bytes));
-  conf->Set("receive.message.max.bytes", std::to_string(tuning_.fetch_max_bytes + 65536));
+  // A fetch response holds at least one record batch whatever fetch.max.bytes
+  // says (KIP-74), up to the topic's max.message.bytes: a lower limit here
+  // refuses the response that holds a bigger message, again and again, and
+  // its partition never moves. At librdkafka's maximum the message arrives
+  // and is dead-lettered (--max-record-bytes); a normal response stays
+  // within fetch.max.bytes.
+  conf->Set("receive.message.max.bytes", "2147483647");
   conf->Set("log.connection.close", "false");
   NEWSFLOW_RETURN_IF_ERROR(conf->status);
   for (const auto& [k, v] : uri->params) NEWSFLOW_RETURN_IF_ERROR(ApplyParam(k, v, conf));

@@ -5,6 +5,10 @@
 // librdkafka keeps reporting a partition after it is revoked (with the lag
 // of its last fetch), so the lags are filtered by the member's current
 // assignment: a partition another member owns is not this member's lag.
+// Where librdkafka has no lag yet (no message of the partition consumed
+// since it was assigned), a partition it is fetching gets the high
+// watermark less the next offset to fetch: one whose fetch keeps failing
+// shows its backlog instead of nothing.
 #pragma once
 
 #include <cstdint>

@@ -50,6 +50,29 @@ TEST(ConsumerStats, BothAssignedBothReported) {
   EXPECT_EQ(s.lags[1].lag, 2438);
 }
 
+// A partition no message of which reached the application since it was
+// assigned has consumer_lag -1 in librdkafka 2.0: one stuck at a message
+// whose fetch keeps failing had no lag series at all. While fetching, its
+// lag is the high watermark less the next offset; not fetching (stopped,
+// offset query), it has none.
+TEST(ConsumerStats, AFetchingPartitionWithoutALagHasTheWatermarkLessTheNextOffset) {
+  constexpr const char* stats = R"({"topics": {"news": {"partitions": {
+      "0": {"partition": 0, "fetch_state": "active", "next_offset": 1, "hi_offset": 3, "consumer_lag": -1},
+      "1": {"partition": 1, "fetch_state": "offset-query", "next_offset": 0, "hi_offset": 9, "consumer_lag": -1},
+      "2": {"partition": 2, "fetch_state": "active", "next_offset": 5, "hi_offset": 5, "consumer_lag": -1},
+      "3": {"partition": 3, "fetch_state": "active", "next_offset": 1, "hi_offset": 3, "consumer_lag": 0}
+  }}}})";
+  ConsumerStats s;
+  ASSERT_TRUE(ParseConsumerStats(stats, {{"news", 0}, {"news", 1}, {"news", 2}, {"news", 3}}, &s));
+  ASSERT_EQ(s.lags.size(), 3u);
+  EXPECT_EQ(s.lags[0].partition, 0);
+  EXPECT_EQ(s.lags[0].lag, 2);
+  EXPECT_EQ(s.lags[1].partition, 2);
+  EXPECT_EQ(s.lags[1].lag, 0);
+  EXPECT_EQ(s.lags[2].partition, 3);
+  EXPECT_EQ(s.lags[2].lag, 0) << "librdkafka's own lag wins where it has one";
+}
+
 TEST(ConsumerStats, UnparsableDocument) {
   ConsumerStats s;
   EXPECT_FALSE(ParseConsumerStats("{not json", {{"news", 0}}, &s));

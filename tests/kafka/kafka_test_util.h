@@ -87,13 +87,15 @@ inline std::string Unique(const std::string& prefix) {
 
 // Creates a topic with the admin API (replication 1) and waits until its
 // partitions have leaders. "" on success.
-inline std::string CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions) {
+inline std::string CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions,
+                               const std::vector<std::pair<std::string, std::string>>& configs = {}) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), errstr, sizeof errstr);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (!rk) return errstr;
   rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, errstr, sizeof errstr);
+  for (const auto& [name, value] : configs) rd_kafka_NewTopic_set_config(nt, name.c_str(), value.c_str());
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
   std::string out;
@@ -477,6 +479,38 @@ class PrivateBroker {
   std::string state_, env_, bootstrap_;
   int port_ = -1;
 };
+
+// Produces `values` in order to partition 0 of `topic` with a producer that
+// takes messages up to 100 MB (`newsflow produce` keeps librdkafka's 1 MB).
+// "" when every one was delivered, else the first error.
+inline std::string ProduceValues(const std::string& bootstrap, const std::string& topic,
+                                 const std::vector<std::string>& values) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), errstr, sizeof errstr);
+  rd_kafka_conf_set(conf, "message.max.bytes", "100000000", errstr, sizeof errstr);
+  rd_kafka_conf_set(conf, "linger.ms", "0", errstr, sizeof errstr);
+  std::string first_error;
+  rd_kafka_conf_set_opaque(conf, &first_error);
+  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* err = static_cast<std::string*>(opaque);
+    if (m->err && err->empty()) *err = rd_kafka_err2str(m->err);
+  });
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (!rk) return errstr;
+  for (const std::string& v : values) {
+    // Sent one at a time, so that the order on the partition is `values`'.
+    const rd_kafka_resp_err_t e =
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()), RD_KAFKA_V_END);
+    if (e && first_error.empty()) first_error = rd_kafka_err2str(e);
+    rd_kafka_flush(rk, 30000);
+  }
+  if (rd_kafka_outq_len(rk) > 0 && first_error.empty()) first_error = "not delivered within 30 s";
+  rd_kafka_destroy(rk);
+  return first_error;
+}
 
 // `newsflow run` from a kafka:// source (extra: more flags).
 inline std::string RunKafkaCmd(const std::string& bootstrap, const std::string& topic, const std::string& query,

@@ -143,6 +143,31 @@ TEST_F(KafkaSinks, PoisonMessagesAreDeadLetteredAndTheirOffsetsCommitted) {
   EXPECT_EQ(CommittedOffsets(bootstrap_, group, topic).at(0), end);
 }
 
+// A message bigger than the consumer's fetch size (16 MiB) on a topic that
+// takes it: librdkafka refused the response that held it, again and again,
+// and the partition never moved (no dead letter, the items behind it never
+// read, `exit=eof` never reached). It is dead-lettered as any oversized
+// message, and the one behind it is stored.
+TEST_F(KafkaSinks, AMessageBiggerThanTheFetchSizeIsDeadLetteredAndThePartitionMovesOn) {
+  TempDir tmp;
+  const std::string rules = WriteRules(tmp);
+  const auto good = FixtureLines();
+  std::string big = good[1];
+  big.insert(1, "\"pad\":\"" + std::string(20u << 20, 'x') + "\",");
+  const std::string topic = Unique("big"), group = Unique("g");
+  ASSERT_EQ(CreateTopic(bootstrap_, topic, 1, {{"max.message.bytes", "25000000"}}), "");
+  ASSERT_EQ(ProduceValues(bootstrap_, topic, {good[0], big, good[2]}), "");
+  const std::string db = tmp.path("db");
+  const auto r = RunShell("timeout 120 " + RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof", rules, db));
+  ASSERT_EQ(r.exit_code, 0) << r.err.substr(0, 2000);
+  const DbView v = ReadDb(db);
+  ASSERT_TRUE(v.ok);
+  EXPECT_EQ(v.keys, KeysOf({good[0], good[2]}));
+  ASSERT_EQ(v.dead, 1u);
+  EXPECT_NE(v.dead_letters.at(0).reason.find("oversized"), std::string::npos) << v.dead_letters.at(0).reason;
+  EXPECT_EQ(StoredOffset(db, group, topic, 0).value_or(-1), 3);
+}
+
 // Alerts go to a Kafka topic, keyed by document key, once each, and only for
 // documents with an `alert: true` tag; the same set the file sink gets.
 TEST_F(KafkaSinks, AlertsTopicGetsTheExpectedKeysOnceEach) {
