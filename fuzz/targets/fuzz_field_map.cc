@@ -1,7 +1,8 @@
 // fuzz_field_map.cc — an arbitrary `--format map:FILE` YAML file through
 // LoadFieldMap (via ParseFormatSpec); a map that loads then decodes a fixed
-// line, so odd-but-accepted maps (pointers like "/", "/~", "/a/", numeric
+// line, so odd-but-accepted maps (pointers like "/", "/~0", "/a/", numeric
 // components) reach the decoder too.
+#include <algorithm>
 #include <cstdio>
 
 #include "decoder_common.h"
@@ -21,6 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto& m = spec.map;
   FUZZ_CHECK(!m.source.empty() && !m.id.empty() && (!m.title.empty() || !m.body.empty()) && !m.required.empty(),
              "LoadFieldMap accepted a map missing source/id/title+body/required");
+  FUZZ_CHECK(std::find(m.required.begin(), m.required.end(), "id") != m.required.end(),
+             "LoadFieldMap accepted a map whose id is not required (the key is source:id)");
+  for (const char c : m.source)
+    FUZZ_CHECK((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_', "source holds 0x%02x",
+               static_cast<unsigned char>(c));
   FUZZ_CHECK(m.tz_offset_minutes >= -14 * 60 - 59 && m.tz_offset_minutes <= 14 * 60 + 59, "tz_offset %d out of range",
              m.tz_offset_minutes);
   newsflow::pipeline::Decoder dec(spec);

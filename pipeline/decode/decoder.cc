@@ -377,7 +377,8 @@ struct Decoder::Impl {
       // A path that leads nowhere (a missing key, an index past the end, or
       // a null, a scalar or an array on the way: `"links": null` for
       // /links/share) is an absent field; the map's pointers were checked
-      // when it was loaded, so simdjson's "invalid pointer" here means that.
+      // (RFC 6901) when it was loaded, so simdjson's "invalid pointer" here
+      // means that (a non-numeric token into an array).
       const auto e = root.at_pointer(pm.deep[i]).get(v);
       if (e == simdjson::NO_SUCH_FIELD || e == simdjson::INDEX_OUT_OF_BOUNDS || e == simdjson::INCORRECT_TYPE ||
           e == simdjson::INVALID_JSON_POINTER)
@@ -467,28 +468,24 @@ struct Decoder::Impl {
     std::fill(std::begin(seen), std::end(seen), false);
     labels_seen = 0;
     for (dom::key_value_pair field : obj) {
-      int slot = -1, repeated = -1;
+      // Every slot the key feeds (a map may read one key twice: `id: /url`
+      // and `url: /url`).
+      bool taken = false;
       for (int i = 0; i < kNumSlots; ++i) {
         if (pm->top[i].empty() || pm->top[i] != field.key) continue;
-        if (!seen[i]) {
-          slot = i;
-          break;
-        }
-        repeated = i;
+        // A key the map reads, twice: which one is the item's? simdjson's
+        // first, Python's and jq's last: the store and the tools downstream
+        // would disagree (on the key itself, for `id`). RFC 8259 leaves it
+        // open; the line is a dead letter.
+        if (seen[i])
+          return Status::InvalidArgument(fmt::format("key `{}` ({}) appears twice in the object",
+                                                     std::string_view(field.key), kSlotNames[i]));
+        seen[i] = true;
+        taken = true;
+        NEWSFLOW_RETURN_IF_ERROR(Take(*pm, i, field.value, d));
       }
-      // A key the map reads, twice: which one is the item's? simdjson's
-      // first, Python's and jq's last: the store and the tools downstream
-      // would disagree (on the key itself, for `id`). RFC 8259 leaves it
-      // open; the line is a dead letter.
-      if (slot < 0 && repeated >= 0)
-        return Status::InvalidArgument(fmt::format("key `{}` ({}) appears twice in the object",
-                                                   std::string_view(field.key), kSlotNames[repeated]));
-      if (slot < 0) {
+      if (!taken)
         if (const LabelSource* src = TopLabelSource(*pm, field.key)) TakeLabels(*src, field.value, d);
-        continue;
-      }
-      seen[slot] = true;
-      NEWSFLOW_RETURN_IF_ERROR(Take(*pm, slot, field.value, d));
     }
     NEWSFLOW_RETURN_IF_ERROR(TakeDeepPaths(*pm, root, d));
     // A required body is there when its fallback is (cls: `brief` for a

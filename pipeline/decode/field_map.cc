@@ -3,8 +3,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
+
+#include "newsflow/rules/yaml_document.h"
 
 namespace newsflow::pipeline {
 
@@ -129,30 +135,55 @@ Status ParseLabelSources(const YAML::Node& v, const std::string& path, std::vect
 
 }  // namespace
 
+// RFC 6901: "/" then reference tokens, where '~' is only "~0" or "~1".
+bool IsJsonPointer(const std::string& p) {
+  if (p.empty() || p[0] != '/') return false;
+  for (size_t i = 0; i < p.size(); ++i)
+    if (p[i] == '~' && (i + 1 == p.size() || (p[i + 1] != '0' && p[i + 1] != '1'))) return false;
+  return true;
+}
+
+// A feed's name prefixes its document keys ("NAME:ID") and is what a
+// subscription's `sources` and `query --source` name: 1-64 of a-z, 0-9, '-'
+// and '_' (no ':', which ends it in a key; no control character).
+bool IsFeedName(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (const char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  return true;
+}
+
 Status LoadFieldMap(const std::string& path, FieldMap* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read field map " + path);
+  std::stringstream text;
+  text << in.rdbuf();
   YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return Status::NotFound("cannot read field map " + path);
-  } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  NEWSFLOW_RETURN_IF_ERROR(rules::LoadOneYamlDocument(text.str(), path, &root));
   if (!root.IsMap()) return Status::InvalidArgument(path + ": a field map must be a YAML mapping");
   FieldMap m;
   const auto where = [&](const YAML::Node& n) { return path + ":" + std::to_string(n.Mark().line + 1) + ": "; };
+  std::map<std::string, int> first_line;  // key -> its line, for a key given twice
+  int required_line = 0, time_format_line = 0;
   try {
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       const YAML::Node& v = kv.second;
+      if (const auto [it, fresh] = first_line.emplace(key, kv.first.Mark().line + 1); !fresh)
+        return Status::InvalidArgument(where(kv.first) + "`" + key + "` given twice (first at line " +
+                                       std::to_string(it->second) + ")");
       auto pointer = [&](std::string* dst) -> Status {
         *dst = v.as<std::string>();
-        if (dst->empty() || (*dst)[0] != '/')
-          return Status::InvalidArgument(where(v) + "`" + key + "` must be a JSON pointer like /field");
+        if (!IsJsonPointer(*dst))
+          return Status::InvalidArgument(where(v) + "`" + key + "` must be a JSON pointer like /field or /meta/id (a '~' only as ~0 or ~1)");
         return Status::OK();
       };
       Status err;
-      if (key == "source") m.source = v.as<std::string>();
+      if (key == "source") {
+        m.source = v.as<std::string>();
+        if (!IsFeedName(m.source))
+          return Status::InvalidArgument(where(v) + "`source` must be 1-64 characters of a-z, 0-9, '-' and '_' (it prefixes document keys as SOURCE:ID)");
+      }
       else if (key == "id") err = pointer(&m.id);
       else if (key == "title") err = pointer(&m.title);
       else if (key == "body") err = pointer(&m.body);
@@ -166,6 +197,7 @@ Status LoadFieldMap(const std::string& path, FieldMap* out) {
       else if (key == "title_from_body_brackets") m.title_from_body_brackets = v.as<bool>();
       else if (key == "labels") err = ParseLabelSources(v, path, &m.labels);
       else if (key == "time_format") {
+        time_format_line = kv.first.Mark().line + 1;
         const auto f = v.as<std::string>();
         if (f == "unix_s") m.time_format = TimeFormat::kUnixSeconds;
         else if (f == "unix_ms") m.time_format = TimeFormat::kUnixMillis;
@@ -175,6 +207,8 @@ Status LoadFieldMap(const std::string& path, FieldMap* out) {
         if (!ParseTz(v.as<std::string>(), &m.tz_offset_minutes)) return Status::InvalidArgument(where(v) + "tz_offset must look like +08:00");
       } else if (key == "required") {
         static const std::set<std::string> kNames = {"id", "time", "title", "body"};
+        required_line = kv.first.Mark().line + 1;
+        if (!v.IsSequence()) return Status::InvalidArgument(where(v) + "`required` must be a list, like [id, body]");
         for (const auto& r : v) {
           const auto name = r.as<std::string>();
           if (!kNames.count(name)) return Status::InvalidArgument(where(r) + "required: unknown field `" + name + "` (id, time, title, body)");
@@ -193,8 +227,21 @@ Status LoadFieldMap(const std::string& path, FieldMap* out) {
   if (m.source.empty()) return Status::InvalidArgument(path + ": `source` is required (it prefixes document keys)");
   if (m.id.empty()) return Status::InvalidArgument(path + ": `id` is required");
   if (m.title.empty() && m.body.empty()) return Status::InvalidArgument(path + ": at least one of `title` and `body` is required");
+  if (m.time.empty() && m.time_format != TimeFormat::kNone)
+    return Status::InvalidArgument(path + ":" + std::to_string(time_format_line) +
+                                   ": `time_format` without `time`: the map reads no time");
   if (!m.time.empty() && m.time_format == TimeFormat::kNone) m.time_format = TimeFormat::kUnixSeconds;
-  if (m.required.empty()) m.required = {"id"};
+  // A field required but never read would dead-letter every item.
+  for (const std::string& r : m.required) {
+    const bool mapped = r == "id" || (r == "time" && !m.time.empty()) || (r == "title" && !m.title.empty()) ||
+                        (r == "body" && (!m.body.empty() || !m.body_fallback.empty()));
+    if (!mapped)
+      return Status::InvalidArgument(path + ":" + std::to_string(required_line) + ": required: `" + r +
+                                     "`, which the map does not read (no `" + r + ":` pointer)");
+  }
+  // The key is SOURCE:ID: an item without an id would be stored as
+  // "SOURCE:" and replace the last one without it. The id is always required.
+  if (std::find(m.required.begin(), m.required.end(), "id") == m.required.end()) m.required.push_back("id");
   *out = std::move(m);
   return Status::OK();
 }

@@ -23,8 +23,12 @@
 //                            # `as` is the label's field in the rule set's label
 //                            # table (rules/SCHEMA.md, "Feed labels")
 //   required: [id, time, body]       # fields whose absence dead-letters the item
+//                                    # (id always: it makes the key)
 //
-// Unknown keys are rejected so that typos surface at start-up.
+// Unknown keys, a key given twice, a pointer that is not RFC 6901, a
+// `source` that is not 1-64 of a-z 0-9 - _, `required` naming a field the
+// map does not read and `time_format` without `time` are rejected at load,
+// so that mistakes surface at start-up, not as items lost or dead-lettered.
 #pragma once
 
 #include <string>

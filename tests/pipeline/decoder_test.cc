@@ -426,5 +426,84 @@ TEST(Decoder, FieldMapErrorsNameTheProblem) {
   EXPECT_NE(missing.message().find("/nonexistent.yaml"), std::string::npos);
 }
 
+// Mistakes in a map that were accepted and then lost or emptied items: a
+// `required` given as one value (ignored, so nothing was required), a
+// pointer with a bare '~', a key given twice (the last won), `required`
+// naming a field the map does not read (every item dead-lettered),
+// `time_format` without `time`, a `source` that cannot prefix a key (a
+// newline reached RocksDB keys; a ':' makes SOURCE:ID ambiguous). Each is a
+// load error at its line.
+TEST(Decoder, FieldMapMistakesAreErrorsAtLoad) {
+  testing::TempDir tmp;
+  const struct {
+    std::string yaml, where, says;
+  } cases[] = {
+      {"source: f\nid: /id\nbody: /b\nrequired: body\n", ":4:", "must be a list"},
+      {"source: f\nid: /meta/id~\nbody: /b\n", ":2:", "JSON pointer"},
+      {"source: f\nid: /a~2b\nbody: /b\n", ":2:", "JSON pointer"},
+      {"source: f\nid: /id\nid: /title\nbody: /b\n", ":3:", "given twice"},
+      {"source: f\nid: /id\nbody: /b\nrequired: [id, time]\n", ":4:", "`time`"},
+      {"source: f\nid: /id\nbody: /b\ntime_format: unix_ms\n", ":4:", "without `time`"},
+      {"source: \"x\\ny\"\nid: /id\nbody: /b\n", ":1:", "`source`"},
+      {"source: a:b\nid: /id\nbody: /b\n", ":1:", "`source`"},
+      {"source: f\nid: /id\nbody: /b\n---\nsource: g\n", ":4:", ""},
+  };
+  for (const auto& c : cases) {
+    std::ofstream(tmp.path("m.yaml"), std::ios::trunc) << c.yaml;
+    FormatSpec spec;
+    const Status s = ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec);
+    EXPECT_TRUE(s.IsInvalidArgument()) << c.yaml << s.ToString();
+    EXPECT_NE(s.message().find("m.yaml" + c.where), std::string::npos) << c.yaml << s.message();
+    EXPECT_NE(s.message().find(c.says), std::string::npos) << c.yaml << s.message();
+  }
+  // Escapes as RFC 6901 has them load: ~0 is '~', ~1 is '/'.
+  std::ofstream(tmp.path("m.yaml"), std::ios::trunc) << "source: f\nid: /a~1b\nbody: /c~0d\n";
+  FormatSpec spec;
+  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  Decoder dec(spec);
+  Document d;
+  ASSERT_TRUE(dec.Decode(R"({"a/b":"7","c~d":"正文"})", &d).ok());
+  EXPECT_EQ(d.key, "f:7");
+  EXPECT_EQ(d.body, "正文");
+}
+
+// The key is SOURCE:ID: with `required: [body]` the id was no longer
+// required, and every item without one was stored as "f:", each replacing
+// the last. The id is required whatever `required` says.
+TEST(Decoder, AFieldMapAlwaysRequiresTheId) {
+  testing::TempDir tmp;
+  std::ofstream(tmp.path("m.yaml")) << "source: f\nid: /id\ntitle: /title\nbody: /content\nrequired: [body]\n";
+  FormatSpec spec;
+  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  Decoder dec(spec);
+  Document d;
+  ASSERT_TRUE(dec.Decode(R"({"id":1,"title":"a","content":"深圳芯片"})", &d).ok());
+  const Status s = dec.Decode(R"({"title":"无id","content":"广州机器人"})", &d);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("missing required field `id`"), std::string::npos) << s.message();
+  EXPECT_NE(dec.Decode(R"({"id":2,"title":"只有标题"})", &d).message().find("`body`"), std::string::npos);
+}
+
+// One JSON key may feed two fields (`id: /url` and `url: /url`; a feed with
+// only a text field as title and body): both get it. Only the first did,
+// and the other was empty, or a required one dead-lettered the item.
+TEST(Decoder, AFieldMapKeyReadForTwoFieldsFillsBoth) {
+  testing::TempDir tmp;
+  std::ofstream(tmp.path("m.yaml")) << "source: web\nid: /url\nurl: /url\ntitle: /text\nbody: /text\n"
+                                       "time: /ts\nrequired: [id, title, body]\n";
+  FormatSpec spec;
+  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  Decoder dec(spec);
+  Document d;
+  const Status s = dec.Decode(R"({"url":"https://x.cn/a/1","text":"深圳芯片","ts":1783000000})", &d);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(d.key, "web:https://x.cn/a/1");
+  EXPECT_EQ(d.url, "https://x.cn/a/1");
+  EXPECT_EQ(d.title, "深圳芯片");
+  EXPECT_EQ(d.body, "深圳芯片");
+  // The key given twice in the object is still a dead letter.
+  EXPECT_FALSE(dec.Decode(R"({"url":"a","text":"t","url":"b"})", &d).ok());
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
