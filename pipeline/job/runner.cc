@@ -493,11 +493,20 @@ class Job {
 
   // --retain: a pass when its interval is due (writer thread, between
   // batches or while none comes).
+  // What a pass removed is said in the log (as serve --retain says it), and
+  // the store gauges follow at once: on a quiet feed no batch comes to
+  // refresh them, and /metrics showed what the store held before the pass.
   Status MaybePruneBetweenBatches() {
     if (!retention_) return Status::OK();
-    const uint64_t pruned_before = summary_->pruned;
+    const uint64_t docs = summary_->pruned, alerts = summary_->alerts_pruned, dead = summary_->dead_letters_pruned;
     NEWSFLOW_RETURN_IF_ERROR(retention_->MaybePrune(summary_));
-    if (story_stage_ && summary_->pruned != pruned_before) story_stage_->StorePruned();
+    if (story_stage_ && summary_->pruned != docs) story_stage_->StorePruned();
+    if (summary_->pruned == docs && summary_->alerts_pruned == alerts && summary_->dead_letters_pruned == dead)
+      return Status::OK();
+    ReadStoreGauges();
+    LogInfo("retain", fmt::format("pruned {} document(s) older than {}, {} alert(s), {} dead letter(s)",
+                                  summary_->pruned - docs, FormatTime(summary_->retain_cutoff_ms),
+                                  summary_->alerts_pruned - alerts, summary_->dead_letters_pruned - dead));
     return Status::OK();
   }
 
@@ -561,6 +570,32 @@ class Job {
   }
 
  private:
+  // Another process holds the store's lock. A run (it takes backup and
+  // re-tag requests) is an error naming it: two writers of one store. Any
+  // other command (a standalone backup, retag or prune: minutes) is waited
+  // for, said once in the log, until it ends or the run is stopped: a
+  // service restarted while the nightly backup holds the store would fail
+  // every restart at once and give up (systemd's StartLimitBurst), with
+  // nothing in the journal saying why.
+  Status AwaitStoreFree() {
+    bool told = false;
+    for (;;) {
+      const StoreHolder holder = WhoHoldsStore(o_.db);
+      if (holder.kind == StoreHolder::kNone) break;
+      if (holder.kind == StoreHolder::kServingWriter)
+        return Status::Unavailable(fmt::format("the store at {} is written by another run ({}); one store has one writer",
+                                               o_.db, DescribeWriter(holder.pid)));
+      if (!told)
+        LogWarn("store", fmt::format("the store at {} is held by another command ({}); waiting for it to end",
+                                     o_.db, DescribeWriter(holder.pid)));
+      told = true;
+      if (Stopped()) return Status::Unavailable("stopped while waiting for the store at " + o_.db);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (told) LogInfo("store", "the store at " + o_.db + " is free: opening it");
+    return Status::OK();
+  }
+
   Status OpenStore(bool kafka) {
     storage::StoreOptions so;
     so.path = o_.db;
@@ -573,7 +608,13 @@ class Job {
     // alert's outbox entry and id, must survive a crash from then on, or a
     // rerun raises again every alert since the last checkpoint.
     so.disable_wal = !kafka && source_->replayable() && !o_.sync_writes && o_.alerts.empty() && !o_.alert_log;
-    NEWSFLOW_RETURN_IF_ERROR(storage::Store::Open(so, &store_));
+    NEWSFLOW_RETURN_IF_ERROR(AwaitStoreFree());
+    if (Status s = storage::Store::Open(so, &store_); !s.ok()) {
+      // Taken in the moment since the look: say by whom, as prune does.
+      if (const int pid = StoreWriterPid(o_.db); pid != 0)
+        return Status::Unavailable(s.message() + " (held by " + DescribeWriter(pid) + ")");
+      return s;
+    }
     ReadStoreGauges();  // the first scrape already shows what the store holds
     store_stage_.emplace(store_.get());
     if (o_.retention.retain_ms > 0) retention_.emplace(store_.get(), o_.retention);

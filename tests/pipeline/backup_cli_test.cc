@@ -255,6 +255,44 @@ TEST(BackupCli, ARetagWhileAStandalonePruneHoldsTheStoreWaitsForItAndDoesItItsel
   EXPECT_EQ(held.child().WaitExit(60s), 0);
 }
 
+// A run (a service restarted while the nightly backup, a retag or a prune
+// holds its store) exited at once with RocksDB's "While lock file ...:
+// Resource temporarily unavailable", naming no one; under systemd its
+// restarts ran out in 25 s. It waits for the command to end, saying for
+// whom, then writes. Another run holding the store is an error naming it.
+TEST(BackupCli, ARunWaitsForAStandaloneCommandHoldingTheStoreAndNamesARunThatWritesIt) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("cls", db)).exit_code, 0);
+  ASSERT_EQ(RunShell(RunFixture("eastmoney", tmp.path("reference"))).exit_code, 0);
+  const uint64_t eastmoney = CountOf(tmp.path("reference"));
+  ASSERT_GT(eastmoney, 0u);
+  HeldByPrune held(tmp, db);
+  ASSERT_EQ(StoreWriterPid(db), held.child().pid());
+  const auto r = RunShell(Newsflow() + " --log-format json" + RunFixture("eastmoney", db).substr(Newsflow().size()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(held.child().WaitExit(60s), 0);
+  bool said = false;
+  for (const JsonObject& l : testing::JsonLines(r.err))
+    said |= l.String("component") == "store" && l.String("level") == "warn" &&
+            l.String("msg").find("pid " + std::to_string(held.child().pid())) != std::string::npos;
+  EXPECT_TRUE(said) << r.err;
+  EXPECT_EQ(CountOf(db), eastmoney) << "the run stored its file after the prune emptied the store";
+
+  // A run holding the store: the second run is refused at once, naming it.
+  RunChild writer({"run", "--source", "-", "--format", "cls", "--rules", SourcePath("rules/sets"), "--db", db, "-q"},
+                  tmp.path("writer.out"), tmp.path("writer.err"));
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (WhoHoldsStore(db).kind != StoreHolder::kServingWriter && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(WhoHoldsStore(db).kind, StoreHolder::kServingWriter);
+  const auto second = RunShell(RunFixture("cls", db));
+  EXPECT_EQ(second.exit_code, 1) << second.err;
+  EXPECT_NE(second.err.find("another run (pid " + std::to_string(writer.pid())), std::string::npos) << second.err;
+  writer.CloseInput();
+  EXPECT_EQ(writer.WaitExit(30s), 0);
+}
+
 TEST(BackupCli, ARunRemovesTheResultsNobodyCollectedAndServesBackups) {
   TempDir tmp;
   const std::string db = tmp.path("db");

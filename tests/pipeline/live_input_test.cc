@@ -255,8 +255,9 @@ TEST(LiveInput, RetentionPrunesWhileTheSourceIsQuiet) {
                      " --db " + db).exit_code, 0);
   ASSERT_EQ(StoredCount(db), 5u);
   { std::ofstream(feed) << ""; }
-  RunChild run({"run", "--source", "follow:" + feed, "--format", "cls", "--rules", tmp.path("rules"), "--db", db,
-                "--retain", "1d", "--retain-interval", "1", "--json", "-q"},
+  RunChild run({"--log-format", "json", "run", "--source", "follow:" + feed, "--format", "cls", "--rules",
+                tmp.path("rules"), "--db", db, "--retain", "1d", "--retain-interval", "1", "--json", "-q", "--http",
+                "127.0.0.1:0", "--http-port-file", tmp.path("port")},
                tmp.path("out"), tmp.path("err"));
   ASSERT_TRUE(run.started());
   bool pruned = false;
@@ -265,6 +266,21 @@ TEST(LiveInput, RetentionPrunesWhileTheSourceIsQuiet) {
     pruned = StoredCount(db) == 0;
   }
   EXPECT_TRUE(pruned) << "nothing pruned while no line came; stderr: " << ReadFile(tmp.path("err"));
+  // /metrics says what the store holds now, with no batch since the pass
+  // (it showed the 5 until the next batch), and the log says what went.
+  std::string port = ReadFile(tmp.path("port"));
+  while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
+  std::string metrics;
+  for (int i = 0; i < 20; ++i) {  // the gauge is read right after the pass the count saw
+    metrics = RunShell("curl -s http://127.0.0.1:" + port + "/metrics").out;
+    if (metrics.find("\nnewsflow_store_documents 0\n") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(metrics.find("\nnewsflow_store_documents 0\n"), std::string::npos) << metrics.substr(0, 3000);
+  bool logged = false;
+  for (const testing::JsonObject& l : testing::JsonLines(ReadFile(tmp.path("err"))))
+    logged |= l.String("component") == "retain" && l.String("level") == "info";
+  EXPECT_TRUE(logged) << ReadFile(tmp.path("err"));
   run.Signal(SIGTERM);
   ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
   const auto summary = testing::JsonObject::LastLine(ReadFile(tmp.path("out")));
