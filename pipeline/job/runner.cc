@@ -63,6 +63,9 @@ constexpr char kTaggedPendingMark[] = "tagged/pending";
 // "not a JSON object (line starts with ':')" whole (the class ends at ": ",
 // not at a colon quoted inside it).
 std::string ReasonClass(const std::string& reason) {
+  // "NUL byte at offset 17": one class whatever the offset (one summary
+  // line per offset otherwise).
+  if (reason.rfind("NUL byte at offset ", 0) == 0) return "NUL byte";
   const size_t colon = reason.find(": ");
   if (colon == std::string::npos) return reason.substr(0, 48);
   if (reason.rfind("json:", 0) == 0) {

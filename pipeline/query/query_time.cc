@@ -69,6 +69,15 @@ bool ParseQueryTime(std::string_view s, const TimeZone& zone, int64_t now_ms, Ti
     if (!ParseTimeArg(s, out_ms)) goto bad;
     return true;
   }
+  // Unix ms of 10 digits or fewer are times before 1970-04-27: far more
+  // likely unix seconds (10 digits now), which would silently select 1970.
+  // Said as what it is, with the two ways out.
+  if (!s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos) {
+    *error = "a number of " + std::to_string(s.size()) +
+             " digit(s) as unix ms is a time before 1970-04-27; unix seconds need 000 appended (unix ms have 11 "
+             "or more digits), a date is YYYY-MM-DD; documents with no time are at 1970-01-01 (--until 1970-01-01)";
+    return false;
+  }
   {
     // A civil time in the zone: read its fields as if UTC, then place them in the zone.
     int64_t as_utc;

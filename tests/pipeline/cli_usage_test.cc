@@ -190,18 +190,20 @@ TEST(CliUsage, GoldLabelsOutsideTheTaxonomyAndItemsLabelledTwiceAreErrors) {
 
 // The run summary groups dead letters by their reason's class: the text
 // before ": " (a colon quoted in the reason is part of it), and a feed's
-// first byte named in hex.
+// first byte named in hex; a NUL byte whatever its offset.
 TEST(RunSummaryReasons, DeadLettersAreGroupedByWholeReasons) {
   TempDir tmp;
   std::ofstream(tmp.path("in.jsonl"), std::ios::binary) << ":x\n[1]\n\xEF\xBB\xBF\xEF\xBB\xBF{}\n"
-                                                          << R"({"id":1,"ctime":"soon","content":"x"})" << "\n";
+                                                          << R"({"id":1,"ctime":"soon","content":"x"})" << "\n"
+                                                          << std::string("{\"id\":2,\0}\n{\"id\":3,\"a\":\0}\n", 26);
   const auto r = RunShell(Newsflow() + " run -q --json --format cls --rules " + testing::SourcePath("rules/sets") +
                           " --db " + tmp.path("db") + " --source " + tmp.path("in.jsonl"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string summary = r.out;
   for (const char* reason : {"\"not a JSON object (line starts with ':')\":1",
                              "\"not a JSON object (line starts with '[')\":1",
-                             "\"not a JSON object (line starts with byte 0xEF)\":1", "\"field `time`\":1"})
+                             "\"not a JSON object (line starts with byte 0xEF)\":1", "\"field `time`\":1",
+                             "\"NUL byte\":2"})  // NULs at offsets 8 and 13: one class (it was one per offset)
     EXPECT_NE(summary.find(reason), std::string::npos) << reason << " in " << summary;
 }
 

@@ -121,5 +121,20 @@ TEST(QueryTime, BadTimesAreRejected) {
   }
 }
 
+// A number of 10 digits or fewer as unix ms is a time before 1970-04-27:
+// unix seconds typed for ms (1783000000) would select 1970 silently. It is
+// refused, and the message names what to write instead; 11 digits are ms.
+TEST(QueryTime, ShortNumbersAreNotTakenAsUnixMs) {
+  const TimeZone sh = Zone("Asia/Shanghai");
+  for (const char* s : {"0", "1000", "86400000", "1783000000", "20260801"}) {
+    int64_t ms;
+    std::string why;
+    EXPECT_FALSE(ParseQueryTime(s, sh, kNow, TimeBound::kUntil, &ms, &why)) << s;
+    EXPECT_NE(why.find("unix seconds"), std::string::npos) << s << ": " << why;
+    EXPECT_NE(why.find("1970-01-01"), std::string::npos) << s << ": " << why;
+  }
+  EXPECT_EQ(Parse("10000000000", sh), 10000000000) << "11 digits: unix ms";
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
