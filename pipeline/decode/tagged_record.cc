@@ -2,6 +2,7 @@
 #include "pipeline/decode/tagged_record.h"
 #include "pipeline/decode/control_char.h"
 #include "pipeline/decode/invalid_utf8.h"
+#include "pipeline/decode/tag_id.h"
 #include "pipeline/decode/time_util.h"
 
 #include <algorithm>
@@ -69,6 +70,17 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
       return Status::InvalidArgument(Field("(document)", e).message() + ": " + InvalidUtf8Message(*at));
     return Field("(document)", e);
   }
+  // A key given twice: which is the document's? simdjson's first, Python's
+  // and jq's last (on `key` itself, two documents). A dead letter, as the
+  // feed decoders make it.
+  {
+    std::vector<std::string_view> keys;
+    for (auto field : o) {
+      if (std::find(keys.begin(), keys.end(), field.key) != keys.end())
+        return Status::InvalidArgument("tagged: key `" + std::string(field.key) + "` appears twice in the object");
+      keys.push_back(field.key);
+    }
+  }
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "key", true, &out->key));
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "source", true, &out->source));
   if (out->key.rfind(out->source + ":", 0) != 0 || out->key.size() == out->source.size() + 1)
@@ -87,6 +99,11 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "ruleset_version", true, &out->ruleset_version));
   NEWSFLOW_RETURN_IF_ERROR(Strings(o, "stocks", &out->stocks));
   NEWSFLOW_RETURN_IF_ERROR(Strings(o, "stock_codes", &out->stock_codes));
+  // One canonical code per raw one, in order (a producer before canonical
+  // codes sends none): `--stock` and the by_stock index pair them by position.
+  if (!out->stock_codes.empty() && out->stock_codes.size() != out->stocks.size())
+    return Status::InvalidArgument("tagged: `stock_codes` has " + std::to_string(out->stock_codes.size()) +
+                                   " entries for " + std::to_string(out->stocks.size()) + " `stocks`");
   simdjson::dom::array labels;  // absent from producers before feed labels
   if (const auto le = o["labels"].get(labels); le != simdjson::NO_SUCH_FIELD) {
     NEWSFLOW_RETURN_IF_ERROR(Field("labels", le));
@@ -105,6 +122,14 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
   simdjson::dom::object scores;
   NEWSFLOW_RETURN_IF_ERROR(Field("scores", o["scores"].get(scores)));
   for (const auto& t : tags) {
+    if (!IsTagId(t)) {
+      std::string shown = t.substr(0, 64);
+      for (char& c : shown)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+      return Status::InvalidArgument("tagged: '" + shown + "' is no tag id (FAMILY:SLUG of a-z, 0-9 and '-')");
+    }
+    if (std::count(tags.begin(), tags.end(), t) > 1)
+      return Status::InvalidArgument("tagged: tag '" + t + "' is listed twice in `tags`");
     double score = 0;
     if (auto e = scores[t].get(score))
       return Status::InvalidArgument("tagged: no score for tag '" + t + "': " + simdjson::error_message(e));
@@ -138,6 +163,9 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
         const std::string& text = s.field == storage::Field::kTitle ? out->title : out->body;
         NEWSFLOW_RETURN_IF_ERROR(CheckTextSpan(field.c_str(), text, b, e));
       }
+      // Evidence for a tag the document does not carry was dropped unsaid.
+      if (std::find(tags.begin(), tags.end(), s.tag) == tags.end())
+        return Status::InvalidArgument("tagged: a span of tag '" + s.tag.substr(0, 64) + "', which `tags` does not list");
       s.begin = static_cast<decltype(s.begin)>(b);
       s.end = static_cast<decltype(s.end)>(e);
       out->spans.push_back(std::move(s));

@@ -1,5 +1,6 @@
 // subscription.cc — see subscription.h.
 #include "pipeline/subscribe/subscription.h"
+#include "pipeline/decode/tag_id.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -25,15 +26,6 @@ int LineOf(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 
 bool IsName(const std::string& s) {
   return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
-}
-
-// family:slug with a lower-case slug (the taxonomy's form).
-bool IsTagId(const std::string& t) {
-  const size_t colon = t.find(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == t.size()) return false;
-  return std::all_of(t.begin(), t.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == ':';
   });
 }
 

@@ -124,6 +124,22 @@ TEST(TaggedRecord, AMalformedDocumentIsAnErrorNamingTheField) {
       {"{\"key\":\"cls:1\",\"title\":\"\xe7\xbe\"}", "offset 24"},  // not valid UTF-8: its first invalid byte
       {R"({"key":"cls:1\n\nevent: alert","source":"cls","time_ms":1778688503000,"tags":[],"scores":{},"ruleset_version":"v"})",
        "control character U+000A"},
+      // Accepted before: the first of two `key`s stored, a tag twice, a tag
+      // id with a newline or empty, codes and stocks of other lengths, a span
+      // of a tag the document does not carry (dropped unsaid).
+      {R"({"key":"cls:1","key":"cls:2","source":"cls","time_ms":1778688503000,"tags":[],"scores":{},"ruleset_version":"v"})",
+       "appears twice"},
+      {R"({"key":"cls:1","source":"cls","time_ms":1778688503000,"tags":["cluster:ai","cluster:ai"],"scores":{"cluster:ai":1},"ruleset_version":"v"})",
+       "listed twice"},
+      {R"({"key":"cls:1","source":"cls","time_ms":1778688503000,"tags":["x\ny"],"scores":{"x\ny":1},"ruleset_version":"v"})",
+       "no tag id"},
+      {R"({"key":"cls:1","source":"cls","time_ms":1778688503000,"tags":[""],"scores":{"":1},"ruleset_version":"v"})",
+       "no tag id"},
+      {R"({"key":"cls:1","source":"cls","time_ms":1778688503000,"tags":[],"scores":{},"ruleset_version":"v","stocks":["a"],"stock_codes":["SH600000","SZ000001"]})",
+       "stock_codes"},
+      {R"({"key":"cls:1","source":"cls","time_ms":1778688503000,"title":"深圳","tags":[],"scores":{},"ruleset_version":"v",)"
+       R"("spans":[{"tag":"region:shenzhen","keyword":"深圳","field":"title","begin":0,"end":6}]})",
+       "region:shenzhen"},
   };
   for (const auto& c : cases) {
     const Status s = DecodeTaggedRecord(c.line, &parser, &out);
