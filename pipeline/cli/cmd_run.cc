@@ -141,6 +141,13 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       *exit_code = 2;
       return;
     }
+    // Given without --retain they would do nothing: a forgotten --retain
+    // (the operator believes the store is pruned) is said, not ignored.
+    if (retain->empty() && (cmd->count("--retain-from") > 0 || cmd->count("--retain-interval") > 0)) {
+      std::fprintf(stderr, "newsflow run: --retain-from and --retain-interval need --retain DURATION\n");
+      *exit_code = 2;
+      return;
+    }
     if (!pipeline::ParseRetainFrom(*retain_from, &opts->retention.from)) {
       std::fprintf(stderr, "newsflow run: --retain-from must be now or newest, got '%s'\n", retain_from->c_str());
       *exit_code = 2;

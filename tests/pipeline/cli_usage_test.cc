@@ -64,6 +64,8 @@ TEST(CliUsage, BadValuesExitTwo) {
       run + "--threads 99999999999999999999",
       run + "--batch 0",
       run + "--batch -1",
+      run + "--retain-interval 5",     // without --retain: nothing would be pruned
+      run + "--retain-from newest",
       run + "--format foo",
       run + "--max-record-bytes 0",
       run + "--max-record-bytes 1e3",
