@@ -74,7 +74,7 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
   cmd->add_option("--db", a->db, "RocksDB directory (must exist; no run may hold it: use run --retain then)")
       ->required();
   cmd->add_option("--before", a->before,
-                  "remove documents older than this: YYYY-MM-DD[ HH:MM[:SS]] in the zone, ...Z for UTC, unix ms, "
+                  "remove documents older than this: YYYY-MM-DD[ HH:MM[:SS]] in the zone, ...Z for UTC, unix ms (11+ digits), "
                   "or an age (30d, 12h)")
       ->required();
   cmd->add_option("--tz", a->tz, "zone --before is read in (default $NEWSFLOW_TZ, else Asia/Shanghai)")

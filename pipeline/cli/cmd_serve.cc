@@ -178,9 +178,15 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--retain-interval", *retain_interval, "seconds between prunes")
       ->default_str("60")
       ->check(FiniteRange(1.0, 86400.0 * 365));
-  cmd->callback([db, o, retain, retain_from, retain_interval, exit_code] {
+  cmd->callback([cmd, db, o, retain, retain_from, retain_interval, exit_code] {
     ServeRetention r;
     std::string error;
+    // Without --retain they would do nothing (as run says).
+    if (retain->empty() && (cmd->count("--retain-from") > 0 || cmd->count("--retain-interval") > 0)) {
+      std::fprintf(stderr, "newsflow serve: --retain-from and --retain-interval need --retain DURATION\n");
+      *exit_code = 2;
+      return;
+    }
     if (!retain->empty() && !pipeline::ParseRetainDuration(*retain, &r.options.retain_ms, &error)) {
       std::fprintf(stderr, "newsflow serve: --retain: %s\n", error.c_str());
       *exit_code = 2;

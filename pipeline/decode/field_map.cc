@@ -79,6 +79,15 @@ FieldMap ThsFieldMap() {
 
 namespace {
 
+// RFC 6901: "/" then reference tokens, where '~' is only "~0" or "~1".
+bool IsJsonPointer(const std::string& p) {
+  if (p.empty() || p[0] != '/') return false;
+  for (size_t i = 0; i < p.size(); ++i)
+    if (p[i] == '~' && (i + 1 == p.size() || (p[i + 1] != '0' && p[i + 1] != '1'))) return false;
+  return true;
+}
+
+
 // "+HH:MM" / "-H:MM" (hours 0-14, minutes 00-59), "Z" or "UTC"; nothing else
 // (sscanf's %d accepted overflowing digits and trailing text).
 bool ParseTz(const std::string& s, int* minutes) {
@@ -121,8 +130,8 @@ Status ParseLabelSources(const YAML::Node& v, const std::string& path, std::vect
       else if (key == "as") src.field = kv.second.as<std::string>();
       else return Status::InvalidArgument(where(kv.first) + "unknown label source key `" + key + "` (path, name_field, as)");
     }
-    if (src.path.empty() || src.path[0] != '/')
-      return Status::InvalidArgument(where(n) + "a label source needs `path`, a JSON pointer like /tags");
+    if (!IsJsonPointer(src.path))
+      return Status::InvalidArgument(where(n) + "a label source needs `path`, a JSON pointer like /tags (a '~' only as ~0 or ~1)");
     const size_t dot = src.field.find('.');
     if (dot == 0 || dot == std::string::npos || dot + 1 == src.field.size())
       return Status::InvalidArgument(where(n) + "a label source needs `as: FEED.FIELD` (its field in the label table)");
@@ -134,14 +143,6 @@ Status ParseLabelSources(const YAML::Node& v, const std::string& path, std::vect
 }
 
 }  // namespace
-
-// RFC 6901: "/" then reference tokens, where '~' is only "~0" or "~1".
-bool IsJsonPointer(const std::string& p) {
-  if (p.empty() || p[0] != '/') return false;
-  for (size_t i = 0; i < p.size(); ++i)
-    if (p[i] == '~' && (i + 1 == p.size() || (p[i + 1] != '0' && p[i + 1] != '1'))) return false;
-  return true;
-}
 
 // A feed's name prefixes its document keys ("NAME:ID") and is what a
 // subscription's `sources` and `query --source` name: 1-64 of a-z, 0-9, '-'

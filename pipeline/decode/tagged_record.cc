@@ -60,6 +60,18 @@ Status CheckTextSpan(const char* field, std::string_view text, uint64_t begin, u
   return Status::OK();
 }
 
+// A producer's tag text in a reason: the first 64 bytes, cut on a
+// character, control characters as '?' (a reason is a log line and a CSV
+// cell).
+std::string Shown(const std::string& t) {
+  size_t n = std::min<size_t>(t.size(), 64);
+  while (n < t.size() && n > 0 && !OnCharBoundary(t, n)) --n;
+  std::string shown = t.substr(0, n);
+  for (char& c : shown)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  return shown;
+}
+
 }  // namespace
 
 Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, storage::Record* out) {
@@ -122,12 +134,8 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
   simdjson::dom::object scores;
   NEWSFLOW_RETURN_IF_ERROR(Field("scores", o["scores"].get(scores)));
   for (const auto& t : tags) {
-    if (!IsTagId(t)) {
-      std::string shown = t.substr(0, 64);
-      for (char& c : shown)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
-      return Status::InvalidArgument("tagged: '" + shown + "' is no tag id (FAMILY:SLUG of a-z, 0-9 and '-')");
-    }
+    if (!IsTagId(t))
+      return Status::InvalidArgument("tagged: '" + Shown(t) + "' is no tag id (FAMILY:SLUG of a-z, 0-9 and '-')");
     if (std::count(tags.begin(), tags.end(), t) > 1)
       return Status::InvalidArgument("tagged: tag '" + t + "' is listed twice in `tags`");
     double score = 0;
@@ -165,7 +173,7 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
       }
       // Evidence for a tag the document does not carry was dropped unsaid.
       if (std::find(tags.begin(), tags.end(), s.tag) == tags.end())
-        return Status::InvalidArgument("tagged: a span of tag '" + s.tag.substr(0, 64) + "', which `tags` does not list");
+        return Status::InvalidArgument("tagged: a span of tag '" + Shown(s.tag) + "', which `tags` does not list");
       s.begin = static_cast<decltype(s.begin)>(b);
       s.end = static_cast<decltype(s.end)>(e);
       out->spans.push_back(std::move(s));

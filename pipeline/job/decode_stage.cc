@@ -40,12 +40,10 @@ void DecodeStage::RunTagged(Item& it) {
     it_tag.score = tag.score;
     t.tags.push_back(std::move(it_tag));
   }
-  // The spans of the tags it carries, in the producer's order (its keyword
-  // numbers would mean nothing here: they stay strings).
-  for (auto& s : r.spans) {
-    const bool listed = std::any_of(r.tags.begin(), r.tags.end(), [&](const auto& x) { return x.tag == s.tag; });
-    if (listed) t.spans.push_back(std::move(s));
-  }
+  // Its spans, in the producer's order (its keyword numbers would mean
+  // nothing here: they stay strings); each is of a tag it carries
+  // (DecodeTaggedRecord refuses the others).
+  for (auto& s : r.spans) t.spans.push_back(std::move(s));
   it.tagged = std::move(t);
 }
 

@@ -75,7 +75,7 @@ bool ParseQueryTime(std::string_view s, const TimeZone& zone, int64_t now_ms, Ti
   if (!s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos) {
     *error = "a number of " + std::to_string(s.size()) +
              " digit(s) as unix ms is a time before 1970-04-27; unix seconds need 000 appended (unix ms have 11 "
-             "or more digits), a date is YYYY-MM-DD; documents with no time are at 1970-01-01 (--until 1970-01-01)";
+             "or more digits), a date is YYYY-MM-DD; documents with no time are at 1970-01-01";
     return false;
   }
   {

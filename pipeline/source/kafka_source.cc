@@ -356,10 +356,12 @@ Status KafkaSource::Configure(const std::string& uri_text, const KafkaConsumerTu
   // A fetch response holds at least one record batch whatever fetch.max.bytes
   // says (KIP-74), up to the topic's max.message.bytes: a lower limit here
   // refuses the response that holds a bigger message, again and again, and
-  // its partition never moves. At librdkafka's maximum the message arrives
-  // and is dead-lettered (--max-record-bytes); a normal response stays
-  // within fetch.max.bytes.
-  conf->Set("receive.message.max.bytes", "2147483647");
+  // its partition never moves. 256 MiB lets any message a sane topic takes
+  // arrive and be dead-lettered (--max-record-bytes), and still refuses the
+  // size a peer that is not Kafka (TLS, HTTP) sends in its first bytes,
+  // which librdkafka would otherwise reserve and wait for (rdkafka.NAME in
+  // the URI raises it for a topic of bigger messages).
+  conf->Set("receive.message.max.bytes", std::to_string(std::max(kReceiveMessageMaxBytes, tuning_.fetch_max_bytes + 65536)));
   conf->Set("log.connection.close", "false");
   NEWSFLOW_RETURN_IF_ERROR(conf->status);
   for (const auto& [k, v] : uri->params) NEWSFLOW_RETURN_IF_ERROR(ApplyParam(k, v, conf));

@@ -138,6 +138,11 @@ using OffsetLookup = std::function<Status(const std::string& group, const std::s
 
 // librdkafka and timing settings newsflow picks. URI parameters (inflight,
 // inflight.mb, linger.ms, rdkafka.NAME) override them per run.
+// The largest fetch response the consumer takes (librdkafka's
+// receive.message.max.bytes): a message bigger than this on a partition
+// stops it (logged, with the setting to raise).
+inline constexpr int kReceiveMessageMaxBytes = 256 << 20;
+
 struct KafkaConsumerTuning {
   int session_timeout_ms = 10000;         // a crashed member's partitions move after 10 s, not 45 s
   int heartbeat_interval_ms = 1000;

@@ -31,17 +31,27 @@ bool ParseConsumerStats(std::string_view json, const std::set<std::pair<std::str
         if (p["partition"].get(partition) || partition < 0) continue;
         if (!assigned.count({std::string(topic), static_cast<int32_t>(partition)})) continue;
         if (p["consumer_lag"].get(lag)) lag = -1;
-        // librdkafka 2.0 says -1 until a message of the partition reached
-        // the application since it was assigned: a partition stuck at its
-        // first message (a fetch that keeps failing) would have no lag at
-        // all. While it is fetching, the lag is then the high watermark less
-        // the next offset to fetch.
+        // librdkafka's consumer_lag is the partition's end less the committed
+        // offset it knows, -1 while it knows none: newsflow assigns each
+        // partition at the offset its own store holds and commits
+        // asynchronously, so until its first commit of the partition (never,
+        // with ?commit=none) there is none, and a partition stuck at its
+        // first message (a fetch that keeps failing) had no series at all.
+        // Then, while it is fetching, the lag is the end (the last stable
+        // offset under read_committed, else the high watermark) less the
+        // application's position: past the last message handed to it, or,
+        // before any, the offset being fetched.
         if (lag < 0) {
           std::string_view state;
-          int64_t hi = -1, next = -1;
-          if (!p["fetch_state"].get(state) && state == "active" && !p["hi_offset"].get(hi) &&
-              !p["next_offset"].get(next) && hi >= 0 && next >= 0)
-            lag = hi > next ? hi - next : 0;
+          int64_t ls = -1, hi = -1, app = -1, next = -1;
+          if (!p["fetch_state"].get(state) && state == "active") {
+            if (p["ls_offset"].get(ls)) ls = -1;
+            if (p["hi_offset"].get(hi)) hi = -1;
+            if (p["app_offset"].get(app)) app = -1;
+            if (p["next_offset"].get(next)) next = -1;
+            const int64_t end = ls >= 0 ? ls : hi, at = app >= 0 ? app : next;
+            if (end >= 0 && at >= 0) lag = end > at ? end - at : 0;
+          }
         }
         if (lag < 0) continue;
         out->lags.push_back({std::string(topic), static_cast<int32_t>(partition), lag});

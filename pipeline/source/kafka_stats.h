@@ -5,10 +5,12 @@
 // librdkafka keeps reporting a partition after it is revoked (with the lag
 // of its last fetch), so the lags are filtered by the member's current
 // assignment: a partition another member owns is not this member's lag.
-// Where librdkafka has no lag yet (no message of the partition consumed
-// since it was assigned), a partition it is fetching gets the high
-// watermark less the next offset to fetch: one whose fetch keeps failing
-// shows its backlog instead of nothing.
+// Where librdkafka has no lag (it knows no committed offset of the
+// partition: newsflow assigns at its own stored offsets and commits
+// asynchronously, or not at all with ?commit=none), a partition it is
+// fetching gets its end (last stable offset, else high watermark) less the
+// application's position (app_offset, else the offset being fetched): one
+// whose fetch keeps failing shows its backlog instead of nothing.
 #pragma once
 
 #include <cstdint>

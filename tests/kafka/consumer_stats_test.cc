@@ -50,27 +50,34 @@ TEST(ConsumerStats, BothAssignedBothReported) {
   EXPECT_EQ(s.lags[1].lag, 2438);
 }
 
-// A partition no message of which reached the application since it was
-// assigned has consumer_lag -1 in librdkafka 2.0: one stuck at a message
-// whose fetch keeps failing had no lag series at all. While fetching, its
-// lag is the high watermark less the next offset; not fetching (stopped,
-// offset query), it has none.
-TEST(ConsumerStats, AFetchingPartitionWithoutALagHasTheWatermarkLessTheNextOffset) {
+// librdkafka 2.0's consumer_lag is -1 while it knows no committed offset
+// of the partition (newsflow assigns at its own stored offsets and commits
+// asynchronously): one stuck at a message whose fetch keeps failing had no
+// lag series at all. While fetching, its lag is the end (last stable
+// offset, else high watermark) less the application's position (app_offset,
+// else the offset being fetched); not fetching, it has none.
+TEST(ConsumerStats, AFetchingPartitionWithoutALagHasItsEndLessThePosition) {
   constexpr const char* stats = R"({"topics": {"news": {"partitions": {
-      "0": {"partition": 0, "fetch_state": "active", "next_offset": 1, "hi_offset": 3, "consumer_lag": -1},
+      "0": {"partition": 0, "fetch_state": "active", "next_offset": 1, "app_offset": -1001, "ls_offset": 3,
+            "hi_offset": 3, "consumer_lag": -1},
       "1": {"partition": 1, "fetch_state": "offset-query", "next_offset": 0, "hi_offset": 9, "consumer_lag": -1},
-      "2": {"partition": 2, "fetch_state": "active", "next_offset": 5, "hi_offset": 5, "consumer_lag": -1},
-      "3": {"partition": 3, "fetch_state": "active", "next_offset": 1, "hi_offset": 3, "consumer_lag": 0}
+      "2": {"partition": 2, "fetch_state": "active", "next_offset": 5, "app_offset": 5, "ls_offset": 5,
+            "hi_offset": 5, "consumer_lag": -1},
+      "3": {"partition": 3, "fetch_state": "active", "next_offset": 1, "hi_offset": 3, "consumer_lag": 0},
+      "4": {"partition": 4, "fetch_state": "active", "next_offset": 900, "app_offset": 400, "ls_offset": 1000,
+            "hi_offset": 1001, "consumer_lag": -1}
   }}}})";
   ConsumerStats s;
-  ASSERT_TRUE(ParseConsumerStats(stats, {{"news", 0}, {"news", 1}, {"news", 2}, {"news", 3}}, &s));
-  ASSERT_EQ(s.lags.size(), 3u);
+  ASSERT_TRUE(ParseConsumerStats(stats, {{"news", 0}, {"news", 1}, {"news", 2}, {"news", 3}, {"news", 4}}, &s));
+  ASSERT_EQ(s.lags.size(), 4u);
   EXPECT_EQ(s.lags[0].partition, 0);
-  EXPECT_EQ(s.lags[0].lag, 2);
+  EXPECT_EQ(s.lags[0].lag, 2) << "nothing handed over yet: the end less the offset being fetched";
   EXPECT_EQ(s.lags[1].partition, 2);
   EXPECT_EQ(s.lags[1].lag, 0);
   EXPECT_EQ(s.lags[2].partition, 3);
   EXPECT_EQ(s.lags[2].lag, 0) << "librdkafka's own lag wins where it has one";
+  EXPECT_EQ(s.lags[3].partition, 4);
+  EXPECT_EQ(s.lags[3].lag, 600) << "prefetched messages are not consumed: the last stable offset less app_offset";
 }
 
 TEST(ConsumerStats, UnparsableDocument) {

@@ -132,6 +132,7 @@ TEST(QueryTime, ShortNumbersAreNotTakenAsUnixMs) {
     EXPECT_FALSE(ParseQueryTime(s, sh, kNow, TimeBound::kUntil, &ms, &why)) << s;
     EXPECT_NE(why.find("unix seconds"), std::string::npos) << s << ": " << why;
     EXPECT_NE(why.find("1970-01-01"), std::string::npos) << s << ": " << why;
+    EXPECT_EQ(why.find("--until"), std::string::npos) << "prune's --before and the API's since= read it too: " << why;
   }
   EXPECT_EQ(Parse("10000000000", sh), 10000000000) << "11 digits: unix ms";
 }

@@ -819,14 +819,23 @@
     for (const list of Object.keys(tagLists)) { tagLists[list] = s ? [...(s[list] || [])] : []; renderChips(list); }
     for (const i of form.querySelectorAll('.tags input')) i.value = '';
     minIn.value = s && s.min_score ? String(s.min_score) : '';
-    for (const cb of $('#sub-sources').querySelectorAll('input')) cb.checked = !!(s && (s.sources || []).includes(cb.value));
+    // The three wire feeds have a box each; a feed of a field map the
+    // subscription names gets one too, ticked, so that saving keeps it.
+    const box = $('#sub-sources');
+    for (const extra of box.querySelectorAll('label.extra')) extra.remove();
+    const hint = box.querySelector('.muted');
+    for (const src of (s && s.sources) || []) {
+      if (SOURCES.includes(src)) continue;
+      box.insertBefore(el('label', { class: 'extra' }, el('input', { type: 'checkbox', value: src }), ` ${src}`), hint);
+    }
+    for (const cb of box.querySelectorAll('input')) cb.checked = !!(s && (s.sources || []).includes(cb.value));
     say('', '');
   }
 
   function renderEditorTable() {
     const rows = subscriptions.map((s) => {
       const edit = el('button', { type: 'button', class: 'sub-edit', text: 'Edit' });
-      edit.addEventListener('click', () => fillForm(s));
+      edit.addEventListener('click', () => { fillForm(s); form.querySelector('.tags input').focus(); });
       const del = el('button', { type: 'button', class: 'sub-delete', text: 'Delete' });
       del.addEventListener('click', () => removeSubscription(s.name));
       return el('tr', { 'data-name': s.name }, el('td', { class: 'mono', text: s.name }),
@@ -845,6 +854,7 @@
   }
 
   async function openEditor() {
+    await refreshSubscriptionsNow();   // edits made elsewhere since the last look
     try {
       ruleTags = ((await getJSON('api/rules/tags')) || {}).tags || [];
     } catch (e) { ruleTags = []; }
@@ -895,6 +905,11 @@
     }
     if (!editing && subscriptions.some((s) => s.name === name)) {
       say('bad', `${name} exists: Edit it in the list above`);
+      return;
+    }
+    if (minIn.validity.badInput || (minIn.value !== '' && !(Number(minIn.value) >= 0))) {
+      say('bad', 'min score is a number >= 0 (e.g. 1.5), or empty');   // "1,5" reads as empty
+      minIn.focus();
       return;
     }
     const body = { all: tagLists.all, any: tagLists.any, not: tagLists.not };
