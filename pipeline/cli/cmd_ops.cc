@@ -245,7 +245,14 @@ void RegisterRestore(CLI::App& app, int* exit_code) {
       "--backup-id to choose an older one.\n"
       "Prints one JSON object: the restored backup's backup_id, files, bytes, docs, dead_letters (its counters\n"
       "when taken), and restored_docs, restored_dead_letters (read back from the restored store).");
-  cmd->callback([a, exit_code] {
+  cmd->callback([cmd, a, exit_code] {
+    // `--list` restores nothing: a --db or --backup-id beside it would be
+    // read as "restore this" and silently do nothing.
+    if (a->list && (cmd->count("--db") > 0 || cmd->count("--backup-id") > 0)) {
+      std::fprintf(stderr, "newsflow restore: --list only lists the backups: it takes neither --db nor --backup-id\n");
+      *exit_code = 2;
+      return;
+    }
     if (a->list) {
       std::vector<storage::BackupResult> all;
       if (Status s = storage::ListBackups(a->from, &all); !s.ok()) {

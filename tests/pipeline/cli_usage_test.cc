@@ -66,6 +66,8 @@ TEST(CliUsage, BadValuesExitTwo) {
       run + "--batch -1",
       run + "--retain-interval 5",     // without --retain: nothing would be pruned
       run + "--retain-from newest",
+      Newsflow() + " restore --from " + db + "-backups --list --db " + db,  // lists: restores nothing
+      Newsflow() + " restore --from " + db + "-backups --list --backup-id 1",
       run + "--format foo",
       run + "--max-record-bytes 0",
       run + "--max-record-bytes 1e3",
