@@ -461,6 +461,34 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
   return HttpResponse::Json(200, fmt::format("{{\"alerts\":[{}]}}", fmt::join(lines, ",")));
 }
 
+namespace {
+
+// A subscription as the API shows it: its JSON with its version ("etag",
+// which a PUT or DELETE may give back as If-Match).
+std::string SubscriptionWithEtag(const Subscription& s) {
+  std::string json = SubscriptionToJson(s);
+  json.pop_back();
+  json += ",\"etag\":\"" + SubscriptionEtag(s) + "\"}";
+  return json;
+}
+
+// If-Match / If-None-Match as an edit's precondition: an entity tag is
+// compared without its quotes (a weak W/ one as well: a subscription has no
+// other representation). Several listed: only one is taken, the first.
+EditPrecondition PreconditionOf(const HttpRequest& r) {
+  EditPrecondition pre;
+  std::string tag = r.if_match.substr(0, r.if_match.find(','));
+  while (!tag.empty() && tag.front() == ' ') tag.erase(0, 1);
+  while (!tag.empty() && tag.back() == ' ') tag.pop_back();
+  if (tag.rfind("W/", 0) == 0) tag.erase(0, 2);
+  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
+  pre.if_match = tag;
+  pre.if_none_match = r.if_none_match.find('*') != std::string::npos;
+  return pre;
+}
+
+}  // namespace
+
 HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& name) const {
   auto list = [&]() -> HttpResponse {
     std::vector<Subscription> subs;
@@ -468,7 +496,7 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
       if (Status s = o_.subscriptions->List(&subs); !s.ok()) return HttpResponse::Error(500, s.message());
     }
     std::vector<std::string> objects;
-    for (const auto& s : subs) objects.push_back(SubscriptionToJson(s));
+    for (const auto& s : subs) objects.push_back(SubscriptionWithEtag(s));
     return HttpResponse::Json(200, fmt::format("{{\"subscriptions\":[{}]}}", fmt::join(objects, ",")));
   };
   if (name.empty()) {
@@ -482,8 +510,12 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
     if (o_.subscriptions) {
       if (Status s = o_.subscriptions->List(&subs); !s.ok()) return HttpResponse::Error(500, s.message());
     }
-    for (const auto& s : subs)
-      if (s.name == name) return HttpResponse::Json(200, SubscriptionToJson(s));
+    for (const auto& s : subs) {
+      if (s.name != name) continue;
+      HttpResponse res = HttpResponse::Json(200, SubscriptionWithEtag(s));
+      res.headers.emplace_back("ETag", "\"" + SubscriptionEtag(s) + "\"");
+      return res;
+    }
     return HttpResponse::Error(404, "no subscription named '" + name + "'");
   }
   if (r.method != "PUT" && r.method != "DELETE") {
@@ -500,8 +532,10 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   if (Status s = o_.subscriptions->List(&on_disk); !s.ok())
     return HttpResponse::Error(409, "the subscriptions file on disk cannot be read; fix it, then edit again: " +
                                         s.message());
+  const EditPrecondition pre = PreconditionOf(r);
   if (r.method == "DELETE") {
-    const Status s = o_.subscriptions->Delete(name);
+    const Status s = o_.subscriptions->Delete(name, pre);
+    if (s.code() == Status::Code::kAborted) return HttpResponse::Error(412, s.message());
     if (s.IsNotFound()) return HttpResponse::Error(404, s.message());
     if (s.code() == Status::Code::kUnavailable) return HttpResponse::Busy(s.message(), 1);
     if (!s.ok()) return HttpResponse::Error(500, s.message());
@@ -509,7 +543,8 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   }
   bool created = false;
   std::vector<std::string> warnings;
-  const Status s = o_.subscriptions->Put(name, r.body, &created, &warnings);
+  const Status s = o_.subscriptions->Put(name, r.body, &created, &warnings, pre);
+  if (s.code() == Status::Code::kAborted) return HttpResponse::Error(412, s.message());
   if (s.IsInvalidArgument()) return HttpResponse::Error(400, s.message());
   if (s.code() == Status::Code::kUnavailable) return HttpResponse::Busy(s.message(), 1);
   if (!s.ok()) return HttpResponse::Error(500, s.message());
@@ -517,14 +552,16 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   (void)o_.subscriptions->List(&subs);
   for (const auto& sub : subs) {
     if (sub.name != name) continue;
-    std::string json = SubscriptionToJson(sub);
+    std::string json = SubscriptionWithEtag(sub);
     if (!warnings.empty()) {  // kept, but likely a mistake: said to the client
       json.pop_back();
       json += ",\"warnings\":";
       AppendJsonStringArray(&json, warnings);
       json += '}';
     }
-    return HttpResponse::Json(created ? 201 : 200, json);
+    HttpResponse res = HttpResponse::Json(created ? 201 : 200, json);
+    res.headers.emplace_back("ETag", "\"" + SubscriptionEtag(sub) + "\"");
+    return res;
   }
   return HttpResponse::Error(500, "the subscription was written but cannot be read back");
 }

@@ -18,6 +18,8 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order (repeatable names)
   std::string body;
   std::string last_event_id;  // the Last-Event-ID header (SSE reconnects)
+  std::string if_match;       // the If-Match header as sent ("\"ETAG\"", "*"), for optimistic edits
+  std::string if_none_match;  // the If-None-Match header as sent ("*": create only)
 
   // Every value of a query parameter, in order.
   std::vector<std::string> All(std::string_view name) const {

@@ -56,6 +56,8 @@ HttpRequest ToRequest(const http::request<http::string_body>& req) {
   if (q != std::string_view::npos) r.query = ParseQueryString(target.substr(q + 1));
   r.body = req.body();
   if (auto it = req.find("Last-Event-ID"); it != req.end()) r.last_event_id = std::string(it->value());
+  if (auto it = req.find(http::field::if_match); it != req.end()) r.if_match = std::string(it->value());
+  if (auto it = req.find(http::field::if_none_match); it != req.end()) r.if_none_match = std::string(it->value());
   return r;
 }
 

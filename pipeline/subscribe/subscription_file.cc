@@ -157,6 +157,30 @@ std::string SubscriptionToJson(const Subscription& s) {
   return out;
 }
 
+std::string SubscriptionEtag(const Subscription& s) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a 64
+  for (const unsigned char c : SubscriptionToJson(s)) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return fmt::format("{:016x}", h);
+}
+
+namespace {
+
+Status CheckPrecondition(const std::vector<Subscription>& subs, const std::string& name, const EditPrecondition& pre) {
+  const auto it = std::find_if(subs.begin(), subs.end(), [&](const Subscription& s) { return s.name == name; });
+  if (pre.if_none_match && it != subs.end())
+    return Status::Aborted("subscription '" + name + "' exists (made since it was looked up): edit it instead");
+  if (pre.if_match.empty()) return Status::OK();
+  if (it == subs.end()) return Status::Aborted("subscription '" + name + "' no longer exists (deleted since it was read)");
+  if (pre.if_match != "*" && SubscriptionEtag(*it) != pre.if_match)
+    return Status::Aborted("subscription '" + name + "' was changed since it was read: read it again, then edit");
+  return Status::OK();
+}
+
+}  // namespace
+
 Status SubscriptionFile::List(std::vector<Subscription>* out) const {
   // No lock: an edit replaces the file by a rename, so a reader sees the old
   // file or the new one whole, and never waits behind an edit.
@@ -168,7 +192,7 @@ Status SubscriptionFile::List(std::vector<Subscription>* out) const {
 }
 
 Status SubscriptionFile::Put(const std::string& name, const std::string& body, bool* created,
-                             std::vector<std::string>* warnings) {
+                             std::vector<std::string>* warnings, const EditPrecondition& pre) {
   Subscription parsed;
   try {
     YAML::Node n = YAML::Load(body);
@@ -192,6 +216,7 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
   NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
   if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
+  NEWSFLOW_RETURN_IF_ERROR(CheckPrecondition(subs, name, pre));
   *created = true;
   for (Subscription& s : subs) {
     if (s.name != name) continue;
@@ -202,11 +227,12 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
   return Save(subs);
 }
 
-Status SubscriptionFile::Delete(const std::string& name) {
+Status SubscriptionFile::Delete(const std::string& name, const EditPrecondition& pre) {
   const DirectoryLock other_processes(path_);
   NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
   if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
+  if (!pre.if_match.empty() || pre.if_none_match) NEWSFLOW_RETURN_IF_ERROR(CheckPrecondition(subs, name, pre));
   const auto it = std::find_if(subs.begin(), subs.end(), [&](const Subscription& s) { return s.name == name; });
   if (it == subs.end()) return Status::NotFound("no subscription named '" + name + "'");
   subs.erase(it);

@@ -29,6 +29,19 @@ namespace newsflow::pipeline {
 std::string SubscriptionsToYaml(const std::vector<Subscription>& subs);
 // One subscription as a JSON object {name, all, any, not, min_score, sources}.
 std::string SubscriptionToJson(const Subscription& s);
+// A subscription's version, for edits that must not overwrite another's
+// (the HTTP API's ETag): 16 hex digits of a hash of SubscriptionToJson, so
+// equal exactly when the subscription reads alike.
+std::string SubscriptionEtag(const Subscription& s);
+
+// What an edit requires of the subscription it replaces or removes, checked
+// under the file's lock: `if_match` its version (SubscriptionEtag; "*":
+// that it exists), `if_none_match` that it does not exist (a create). A
+// failed one is Aborted, naming what changed.
+struct EditPrecondition {
+  std::string if_match;
+  bool if_none_match = false;
+};
 
 class SubscriptionFile {
  public:
@@ -48,8 +61,8 @@ class SubscriptionFile {
   // (if given): what is kept but likely wrong (UnknownSources: a feed not
   // known now may be one not seen yet, so it is not refused).
   Status Put(const std::string& name, const std::string& body, bool* created,
-             std::vector<std::string>* warnings = nullptr);
-  Status Delete(const std::string& name);
+             std::vector<std::string>* warnings = nullptr, const EditPrecondition& pre = {});
+  Status Delete(const std::string& name, const EditPrecondition& pre = {});
 
  private:
   Status Save(const std::vector<Subscription>& subs);

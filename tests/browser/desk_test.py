@@ -370,6 +370,22 @@ def edit_subscriptions(driver, base, subs_path, in_path):
     check(saved[name]["not"] == ["cluster:robotics"] and saved[name]["any"] == ["cluster:ai"],
           f"the edit did not reach the file: {saved[name]}")
 
+    # Saved meanwhile by someone else (another tab, curl): this page's save
+    # is refused (412), not written over theirs, and the form shows theirs.
+    driver.find_element(By.CSS_SELECTOR, f"#sub-table tr[data-name='{name}'] button.sub-edit").click()
+    other = urllib.request.Request(base + f"/api/subscriptions/{name}", method="PUT",
+                                   data=json.dumps({"all": ["region:shenzhen"], "any": ["cluster:ai"], "min_score": 2}).encode())
+    urllib.request.urlopen(other, timeout=10).read()
+    add_tag(driver, "not", "cluster:health")
+    driver.find_element(By.ID, "sub-save").click()
+    msg = wait_for("the page's save refused", lambda: (lambda m: m if m["kind"] == "bad" else None)(editor_message(driver)), 10)
+    check("(412)" in msg["text"], f"a save over another's edit was not refused with 412: {msg}")
+    saved = {s["name"]: s for s in http_json(base, "/api/subscriptions")["subscriptions"]}[name]
+    check(saved["min_score"] == 2 and saved["not"] == [], f"the other edit was overwritten: {saved}")
+    check(driver.find_element(By.ID, "sub-min-score").get_attribute("value") == "2" and chips(driver, "not") == [],
+          "the form does not show the subscription as it is now")
+    log(f"editor: a save over another's edit was refused (412) and the form shows theirs")
+
     # Deleted, after the page asks: gone from the API and from the page's boxes.
     driver.find_element(By.CSS_SELECTOR, f"#sub-table tr[data-name='{name}'] button.sub-delete").click()
     wait_for("the confirmation", lambda: EC.alert_is_present()(driver), 5).accept()

@@ -291,6 +291,31 @@ def main():
               "GET one subscription")
         status, _, _ = run.request("POST", "/api/subscriptions/energy", "{}")
         check(status == 405, f"POST answered {status}")
+        # Optimistic edits: a PUT or DELETE carrying the version it read
+        # (If-Match: the ETag, also "etag" in the lists) is refused with 412
+        # once someone else saved; a create with If-None-Match: * when the
+        # name exists, likewise. Without them an edit applies as before.
+        status, body, resp = run.request("GET", "/api/subscriptions/energy")
+        v1 = resp.getheader("ETag")
+        check(status == 200 and v1 == f'"{json.loads(body)["etag"]}"', f"GET one: ETag {v1} vs {body}")
+        listed = {x["name"]: x["etag"] for x in run.json("/api/subscriptions")["subscriptions"]}
+        check(f'"{listed["energy"]}"' == v1, "the list's etag is not the ETag")
+        status, body, resp = run.request("PUT", "/api/subscriptions/energy",
+                                         '{"any": ["cluster:energy-storage", "cluster:new-energy"], "min_score": 0.5}',
+                                         headers={"If-Match": v1})
+        v2 = resp.getheader("ETag")
+        check(status == 200 and v2 and v2 != v1, f"PUT with the current version: {status} {v2} {body}")
+        for method, payload in (("PUT", '{"any": ["cluster:ai"]}'), ("DELETE", None)):
+            status, body, _ = run.request(method, "/api/subscriptions/energy", payload, headers={"If-Match": v1})
+            check(status == 412 and "changed" in json.loads(body)["error"], f"{method} with a stale version: {status} {body}")
+        check(run.json("/api/subscriptions/energy")["min_score"] == 0.5, "a refused edit was written")
+        status, body, _ = run.request("PUT", "/api/subscriptions/energy", '{"any": ["cluster:ai"]}',
+                                      headers={"If-None-Match": "*"})
+        check(status == 412, f"a create over an existing name: {status} {body}")
+        status, _, _ = run.request("PUT", "/api/subscriptions/energy",
+                                   '{"any": ["cluster:energy-storage", "cluster:new-energy"], "min_score": 0}',
+                                   headers={"If-Match": "W/" + v2})
+        check(status == 200, f"PUT with the weak form of the current version: {status}")
         time.sleep(1.2)  # the writer checks the file at most once a second, between batches
         # Re-publish the fixtures under new keys and 100 days later, so the new
         # subscription has new stories to alert on. (At their old times they

@@ -787,6 +787,7 @@
   const tagLists = { all: [], any: [], not: [] };
   let ruleTags = [];             // the rules directory's tags; empty: not known, the server judges
   let editing = null;            // the name being edited; null: a new subscription
+  let editingEtag = null;        // its version as the form was filled (If-Match: another tab's save is not overwritten)
 
   function say(kind, text) { msgEl.className = `message ${kind}`; msgEl.textContent = text; }
 
@@ -813,6 +814,7 @@
 
   function fillForm(s) {
     editing = s ? s.name : null;
+    editingEtag = s ? s.etag || null : null;
     $('#sub-form-title').textContent = s ? `Edit ${s.name}` : 'New subscription';
     nameIn.value = s ? s.name : '';
     nameIn.readOnly = !!s;       // another name is another subscription: New
@@ -845,9 +847,13 @@
       : [el('tr', null, el('td', { colspan: '3', class: 'muted', text: 'none yet' }))]));
   }
 
-  async function send(method, name, body) {
-    const r = await fetch(`api/subscriptions/${encodeURIComponent(name)}`, {
-      method, body, headers: { 'Content-Type': 'application/json', Accept: 'application/json' } });
+  // `etag`: the version the edit is based on (If-Match); none for a new
+  // subscription, which must not exist yet (If-None-Match: *).
+  async function send(method, name, body, etag) {
+    const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    if (etag) headers['If-Match'] = `"${etag}"`;
+    else if (method === 'PUT') headers['If-None-Match'] = '*';
+    const r = await fetch(`api/subscriptions/${encodeURIComponent(name)}`, { method, body, headers });
     let data = null;
     try { data = await r.json(); } catch (e) { data = null; }
     return { status: r.status, ok: r.ok, data, error: (data && data.error) || `${r.status} ${r.statusText}` };
@@ -865,10 +871,24 @@
     nameIn.focus();
   }
 
+  // The form and the list again as the file is now, after a 412: another
+  // tab or a hand edit changed the subscription since this page read it.
+  async function showChangedElsewhere(name, res, what) {
+    await refreshSubscriptionsNow();
+    renderEditorTable();
+    const now = subscriptions.find((s) => s.name === name) || null;
+    const mine = editing === name;
+    if (mine) fillForm(now);
+    const where = !now ? 'It is gone.' : mine ? 'The form shows it as it is now.' : 'It is in the list above now.';
+    say('bad', `not ${what} (${res.status}): ${res.error}. ${where}`);
+  }
+
   async function removeSubscription(name) {
     if (!window.confirm(`Delete the subscription ${name}? Its alerts stay in the log; no new ones are raised.`)) return;
+    const shown = subscriptions.find((s) => s.name === name);
     let res;
-    try { res = await send('DELETE', name); } catch (e) { say('bad', `not deleted: ${e.message}`); return; }
+    try { res = await send('DELETE', name, undefined, shown && shown.etag); } catch (e) { say('bad', `not deleted: ${e.message}`); return; }
+    if (res.status === 412) { await showChangedElsewhere(name, res, 'deleted'); return; }
     if (!res.ok) { say('bad', `not deleted (${res.status}): ${res.error}`); return; }
     await refreshSubscriptionsNow();
     renderEditorTable();
@@ -918,7 +938,8 @@
     if (sources.length) body.sources = sources;
     say('', 'saving…');
     let res;
-    try { res = await send('PUT', name, JSON.stringify(body)); } catch (e) { say('bad', `not saved: ${e.message}`); return; }
+    try { res = await send('PUT', name, JSON.stringify(body), editing ? editingEtag : null); } catch (e) { say('bad', `not saved: ${e.message}`); return; }
+    if (res.status === 412) { await showChangedElsewhere(name, res, 'saved'); return; }
     if (!res.ok) { say('bad', `not saved (${res.status}): ${res.error}`); return; }
     const warnings = (res.data && res.data.warnings) || [];
     await refreshSubscriptionsNow();
