@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "newsflow/rules/yaml_document.h"
+#include "pipeline/decode/names.h"
 
 namespace newsflow::pipeline {
 
@@ -87,7 +88,6 @@ bool IsJsonPointer(const std::string& p) {
   return true;
 }
 
-
 // "+HH:MM" / "-H:MM" (hours 0-14, minutes 00-59), "Z" or "UTC"; nothing else
 // (sscanf's %d accepted overflowing digits and trailing text).
 bool ParseTz(const std::string& s, int* minutes) {
@@ -144,16 +144,6 @@ Status ParseLabelSources(const YAML::Node& v, const std::string& path, std::vect
 
 }  // namespace
 
-// A feed's name prefixes its document keys ("NAME:ID") and is what a
-// subscription's `sources` and `query --source` name: 1-64 of a-z, 0-9, '-'
-// and '_' (no ':', which ends it in a key; no control character).
-bool IsFeedName(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (const char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
-  return true;
-}
-
 Status LoadFieldMap(const std::string& path, FieldMap* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot read field map " + path);
@@ -182,7 +172,8 @@ Status LoadFieldMap(const std::string& path, FieldMap* out) {
       Status err;
       if (key == "source") {
         m.source = v.as<std::string>();
-        if (!IsFeedName(m.source))
+        // It prefixes every key and is what subscriptions and --source name.
+        if (!IsName(m.source))
           return Status::InvalidArgument(where(v) + "`source` must be 1-64 characters of a-z, 0-9, '-' and '_' (it prefixes document keys as SOURCE:ID)");
       }
       else if (key == "id") err = pointer(&m.id);

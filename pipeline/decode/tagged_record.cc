@@ -2,7 +2,7 @@
 #include "pipeline/decode/tagged_record.h"
 #include "pipeline/decode/control_char.h"
 #include "pipeline/decode/invalid_utf8.h"
-#include "pipeline/decode/tag_id.h"
+#include "pipeline/decode/names.h"
 #include "pipeline/decode/time_util.h"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // subscription.cc — see subscription.h.
 #include "pipeline/subscribe/subscription.h"
-#include "pipeline/decode/tag_id.h"
+#include "pipeline/decode/names.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -22,12 +22,6 @@ struct SubscriptionError {
 };
 
 int LineOf(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
-
-bool IsName(const std::string& s) {
-  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
-}
 
 std::vector<std::string> StringList(const YAML::Node& n, const std::string& field) {
   if (!n.IsSequence()) throw SubscriptionError{LineOf(n), "`" + field + "` must be a list"};
