@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "retain_flags.h"
 #include "interrupt.h"
 #include "service_notify.h"
 #include "yaml_config.h"
@@ -135,25 +136,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       "backup between two batches.");
   cmd->callback([cmd, opts, quiet, json, window_hours, retain, retain_from, retain_interval, http, exit_code] {
     opts->progress = !*quiet;
-    std::string error;
-    if (!retain->empty() && !pipeline::ParseRetainDuration(*retain, &opts->retention.retain_ms, &error)) {
-      std::fprintf(stderr, "newsflow run: --retain: %s\n", error.c_str());
+    if (!ParseRetainFlags(*cmd, "run", *retain, *retain_from, *retain_interval, &opts->retention)) {
       *exit_code = 2;
       return;
     }
-    // Given without --retain they would do nothing: a forgotten --retain
-    // (the operator believes the store is pruned) is said, not ignored.
-    if (retain->empty() && (cmd->count("--retain-from") > 0 || cmd->count("--retain-interval") > 0)) {
-      std::fprintf(stderr, "newsflow run: --retain-from and --retain-interval need --retain DURATION\n");
-      *exit_code = 2;
-      return;
-    }
-    if (!pipeline::ParseRetainFrom(*retain_from, &opts->retention.from)) {
-      std::fprintf(stderr, "newsflow run: --retain-from must be now or newest, got '%s'\n", retain_from->c_str());
-      *exit_code = 2;
-      return;
-    }
-    opts->retention.interval_ms = static_cast<int64_t>(*retain_interval * 1000);
     opts->story.window_ms = static_cast<int64_t>(*window_hours * 3600 * 1000);
     opts->stop = &g_stop;
     opts->reload = &g_reload;

@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "retain_flags.h"
 #include "interrupt.h"
 #include "open_reader.h"
 #include "pipeline/http/desk_server.h"
@@ -180,24 +181,10 @@ void RegisterServe(CLI::App& app, int* exit_code) {
       ->check(FiniteRange(1.0, 86400.0 * 365));
   cmd->callback([cmd, db, o, retain, retain_from, retain_interval, exit_code] {
     ServeRetention r;
-    std::string error;
-    // Without --retain they would do nothing (as run says).
-    if (retain->empty() && (cmd->count("--retain-from") > 0 || cmd->count("--retain-interval") > 0)) {
-      std::fprintf(stderr, "newsflow serve: --retain-from and --retain-interval need --retain DURATION\n");
+    if (!ParseRetainFlags(*cmd, "serve", *retain, *retain_from, *retain_interval, &r.options)) {
       *exit_code = 2;
       return;
     }
-    if (!retain->empty() && !pipeline::ParseRetainDuration(*retain, &r.options.retain_ms, &error)) {
-      std::fprintf(stderr, "newsflow serve: --retain: %s\n", error.c_str());
-      *exit_code = 2;
-      return;
-    }
-    if (!pipeline::ParseRetainFrom(*retain_from, &r.options.from)) {
-      std::fprintf(stderr, "newsflow serve: --retain-from must be now or newest, got '%s'\n", retain_from->c_str());
-      *exit_code = 2;
-      return;
-    }
-    r.options.interval_ms = static_cast<int64_t>(*retain_interval * 1000);
     *exit_code = RunServe(*db, *o, r);
   });
 }
