@@ -464,12 +464,25 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
 namespace {
 
 // A subscription as the API shows it: its JSON with its version ("etag",
-// which a PUT or DELETE may give back as If-Match).
-std::string SubscriptionWithEtag(const Subscription& s) {
+// which a PUT or DELETE may give back as If-Match), and `warnings` when given.
+std::string SubscriptionWithEtag(const Subscription& s, const std::vector<std::string>& warnings = {}) {
   std::string json = SubscriptionToJson(s);
   json.pop_back();
-  json += ",\"etag\":\"" + SubscriptionEtag(s) + "\"}";
+  json += ",\"etag\":\"" + SubscriptionEtag(s) + "\"";
+  if (!warnings.empty()) {  // kept, but likely a mistake: said to the client
+    json += ",\"warnings\":";
+    AppendJsonStringArray(&json, warnings);
+  }
+  json += '}';
   return json;
+}
+
+// One subscription answered (GET of one, a PUT): that JSON, its version also
+// as the ETag header.
+HttpResponse SubscriptionResponse(int status, const Subscription& s, const std::vector<std::string>& warnings = {}) {
+  HttpResponse res = HttpResponse::Json(status, SubscriptionWithEtag(s, warnings));
+  res.headers.emplace_back("ETag", "\"" + SubscriptionEtag(s) + "\"");
+  return res;
 }
 
 // If-Match / If-None-Match as an edit's precondition: an entity tag is
@@ -510,12 +523,8 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
     if (o_.subscriptions) {
       if (Status s = o_.subscriptions->List(&subs); !s.ok()) return HttpResponse::Error(500, s.message());
     }
-    for (const auto& s : subs) {
-      if (s.name != name) continue;
-      HttpResponse res = HttpResponse::Json(200, SubscriptionWithEtag(s));
-      res.headers.emplace_back("ETag", "\"" + SubscriptionEtag(s) + "\"");
-      return res;
-    }
+    for (const auto& s : subs)
+      if (s.name == name) return SubscriptionResponse(200, s);
     return HttpResponse::Error(404, "no subscription named '" + name + "'");
   }
   if (r.method != "PUT" && r.method != "DELETE") {
@@ -550,19 +559,8 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   if (!s.ok()) return HttpResponse::Error(500, s.message());
   std::vector<Subscription> subs;
   (void)o_.subscriptions->List(&subs);
-  for (const auto& sub : subs) {
-    if (sub.name != name) continue;
-    std::string json = SubscriptionWithEtag(sub);
-    if (!warnings.empty()) {  // kept, but likely a mistake: said to the client
-      json.pop_back();
-      json += ",\"warnings\":";
-      AppendJsonStringArray(&json, warnings);
-      json += '}';
-    }
-    HttpResponse res = HttpResponse::Json(created ? 201 : 200, json);
-    res.headers.emplace_back("ETag", "\"" + SubscriptionEtag(sub) + "\"");
-    return res;
-  }
+  for (const auto& sub : subs)
+    if (sub.name == name) return SubscriptionResponse(created ? 201 : 200, sub, warnings);
   return HttpResponse::Error(500, "the subscription was written but cannot be read back");
 }
 

@@ -232,7 +232,7 @@ Status SubscriptionFile::Delete(const std::string& name, const EditPrecondition&
   NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
   if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
-  if (!pre.if_match.empty() || pre.if_none_match) NEWSFLOW_RETURN_IF_ERROR(CheckPrecondition(subs, name, pre));
+  NEWSFLOW_RETURN_IF_ERROR(CheckPrecondition(subs, name, pre));
   const auto it = std::find_if(subs.begin(), subs.end(), [&](const Subscription& s) { return s.name == name; });
   if (it == subs.end()) return Status::NotFound("no subscription named '" + name + "'");
   subs.erase(it);

@@ -874,8 +874,7 @@
   // The form and the list again as the file is now, after a 412: another
   // tab or a hand edit changed the subscription since this page read it.
   async function showChangedElsewhere(name, res, what) {
-    await refreshSubscriptionsNow();
-    renderEditorTable();
+    await refreshSubscriptionsNow();   // the open editor's table follows (renderSubscriptions)
     const now = subscriptions.find((s) => s.name === name) || null;
     const mine = editing === name;
     if (mine) fillForm(now);
@@ -891,7 +890,6 @@
     if (res.status === 412) { await showChangedElsewhere(name, res, 'deleted'); return; }
     if (!res.ok) { say('bad', `not deleted (${res.status}): ${res.error}`); return; }
     await refreshSubscriptionsNow();
-    renderEditorTable();
     if (editing === name) fillForm(null);
     say('ok', `${name} deleted`);
   }
@@ -943,7 +941,6 @@
     if (!res.ok) { say('bad', `not saved (${res.status}): ${res.error}`); return; }
     const warnings = (res.data && res.data.warnings) || [];
     await refreshSubscriptionsNow();
-    renderEditorTable();
     fillForm(subscriptions.find((s) => s.name === name) || null);
     say(warnings.length ? 'warn' : 'ok',
       `${name} ${res.status === 201 ? 'added' : 'saved'}${warnings.length ? `; note: ${warnings.join('; ')}` : ''}`);
