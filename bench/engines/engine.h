@@ -101,6 +101,18 @@ const std::vector<std::string>& EngineNames();
 inline bool IsWordByte(unsigned char c) {
   return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
+// Appends byte c to a regular expression: a word byte as itself, any other
+// as \xHH (the regex engines' peers read a keyword's bytes literally).
+inline void AppendRegexByte(std::string* re, unsigned char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  if (IsWordByte(c)) {
+    *re += static_cast<char>(c);
+    return;
+  }
+  *re += "\\x";
+  *re += kHex[c >> 4];
+  *re += kHex[c & 15];
+}
 inline bool HasAsciiLetter(std::string_view s) {
   for (unsigned char c : s)
     if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;

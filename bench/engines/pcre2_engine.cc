@@ -9,7 +9,6 @@
 namespace newsflow::bench {
 
 namespace {
-constexpr char kHex[] = "0123456789abcdef";
 
 std::string ErrorText(int code) {
   PCRE2_UCHAR buf[256];
@@ -36,15 +35,7 @@ std::string Alternation(const std::vector<PatternSpec>& patterns, size_t first, 
     re += "(?:";
     if (p.boundary) re += "(?<![0-9A-Za-z])";
     if (p.caseless && HasAsciiLetter(p.text)) re += "(?i)";
-    for (unsigned char c : p.text) {
-      if (IsWordByte(c)) {
-        re += static_cast<char>(c);
-      } else {
-        re += "\\x";
-        re += kHex[c >> 4];
-        re += kHex[c & 15];
-      }
-    }
+    for (unsigned char c : p.text) AppendRegexByte(&re, c);
     if (p.boundary) re += "(?![0-9A-Za-z])";
     re += ")(?C\"" + std::to_string(i) + "\")";
   }

@@ -6,10 +6,6 @@
 
 namespace newsflow::bench {
 
-namespace {
-constexpr char kHex[] = "0123456789abcdef";
-}
-
 std::string Re2SetEngine::ToRegex(const PatternSpec& p) {
   std::string re;
   if (p.boundary) re += "(?:^|[^0-9A-Za-z])";
@@ -20,12 +16,8 @@ std::string Re2SetEngine::ToRegex(const PatternSpec& p) {
       re += static_cast<char>(lower - 0x20);
       re += static_cast<char>(lower);
       re += ']';
-    } else if (IsWordByte(c)) {
-      re += static_cast<char>(c);
     } else {
-      re += "\\x";
-      re += kHex[c >> 4];
-      re += kHex[c & 15];
+      AppendRegexByte(&re, c);
     }
   }
   if (p.boundary) re += "(?:[^0-9A-Za-z]|$)";

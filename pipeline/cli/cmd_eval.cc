@@ -42,7 +42,7 @@ struct Counts {
   double F() const { return P() + R() > 0 ? 2 * P() * R() / (P() + R()) : 0.0; }
 };
 
-struct Args {
+struct EvalArgs {
   std::vector<std::string> gold;
   std::string rules = "rules/sets", floor;
   bool errors = false;
@@ -227,7 +227,7 @@ void PrintJson(const Scores& s, const std::string& version, bool below) {
   std::fputs(out.c_str(), stdout);
 }
 
-void Eval(const Args& a, int* exit_code) {
+void Eval(const EvalArgs& a, int* exit_code) {
   // A floor that cannot gate is a usage error (exit 2), said before the
   // rules are compiled.
   std::map<std::string, double> floors;
@@ -277,7 +277,7 @@ void Eval(const Args& a, int* exit_code) {
 
 void RegisterEval(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("eval", "Precision/recall/F1 of the rules on a labelled development set");
-  auto a = std::make_shared<Args>();
+  auto a = std::make_shared<EvalArgs>();
   cmd->add_option("--gold", a->gold, "gold JSON Lines file(s)")->required();
   cmd->add_option("--rules", a->rules, "rules directory")->default_str("rules/sets");
   cmd->add_option("--floor", a->floor, "YAML {family: minimum micro-F1}; fail when below");

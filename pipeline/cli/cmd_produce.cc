@@ -25,7 +25,7 @@
 namespace newsflow::cli {
 namespace {
 
-struct Args {
+struct ProduceArgs {
   std::string broker, topic, file, rate, partitions_by = "key", format = "auto";
   uint64_t repeat = 1;
   bool quiet = false;
@@ -44,7 +44,7 @@ bool ParseRate(const std::string& text, double* out) {
   return true;
 }
 
-void Produce(const Args& a, int* exit_code) {
+void Produce(const ProduceArgs& a, int* exit_code) {
   auto fail = [&](const std::string& msg, int code = 1) {
     std::fprintf(stderr, "newsflow produce: %s\n", msg.c_str());
     *exit_code = code;
@@ -108,7 +108,7 @@ void Produce(const Args& a, int* exit_code) {
 
 void RegisterProduce(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("produce", "Replay a JSON Lines corpus (plain or .gz) into a Kafka topic");
-  auto a = std::make_shared<Args>();
+  auto a = std::make_shared<ProduceArgs>();
   cmd->add_option("--broker", a->broker, "bootstrap HOST:PORT[,HOST:PORT]")->required();
   cmd->add_option("--topic", a->topic, "topic to produce to")->required();
   cmd->add_option("--rate", a->rate, "messages per second, N or N/s (default: as fast as possible)");

@@ -25,8 +25,8 @@
 namespace newsflow::cli {
 namespace {
 
-std::atomic<bool> g_stop{false};
-extern "C" void OnRetagSignal(int) { g_stop.store(true); }
+std::atomic<bool> g_retag_stop{false};
+extern "C" void OnRetagSignal(int) { g_retag_stop.store(true); }
 
 struct RetagArgs {
   std::string db, rules = "rules/sets", since, until, tz;
@@ -46,7 +46,7 @@ int RunRetag(const RetagArgs& a) {
   o.rules_dir = a.rules;
   o.rules_cache_dir = a.rules_cache;
   o.batch = a.batch;
-  o.stop = &g_stop;
+  o.stop = &g_retag_stop;
   if (Status s = pipeline::ParseQueryTimes(a.since, a.until, zone, &o.since_ms, &o.until_ms); !s.ok())
     return usage(s.message());
   if (o.since_ms && o.until_ms && *o.since_ms > *o.until_ms) return usage("--since is after --until");

@@ -19,7 +19,7 @@ namespace newsflow::pipeline {
 namespace {
 
 using testing::ReadLines;
-constexpr auto Worker = testing::OpenTagWorker;
+using testing::OpenTagWorker;
 using testing::SourcePath;
 using testing::TempDir;
 
@@ -28,8 +28,8 @@ TEST(FeedLabels, TheTableAddsItsEntriesWeightsAndNothingElse) {
   const std::string without = testing::CopyRules(tmp);
   ASSERT_TRUE(std::filesystem::remove(without + "/labels.yaml")) << "the shipped rule set has a label table";
   std::shared_ptr<const Tagger> with_tagger, without_tagger;
-  auto with = Worker(SourcePath("rules/sets"), &with_tagger);
-  auto plain = Worker(without, &without_tagger);
+  auto with = OpenTagWorker(SourcePath("rules/sets"), &with_tagger);
+  auto plain = OpenTagWorker(without, &without_tagger);
   ASSERT_GT(with_tagger->rules().rule_set().labels.size(), 0u);
 
   size_t items = 0, labelled = 0, evidenced = 0;

@@ -23,6 +23,7 @@ using testing::TempDir;
 
 using testing::Gzip;
 using testing::GzipFlushedPerLine;
+using testing::StoredCount;
 
 // A gzip member whose stored CRC-32 is wrong (its data inflates fine).
 std::string GzipBadCrc(const std::string& data) {
@@ -98,12 +99,6 @@ TEST(GzipAccounting, CrcFailureIsAnErrorAtTheMembersOffset) {
 std::string RunCmd(const std::string& source, const std::string& db) {
   return testing::Newsflow() + " run -q --json --format cls --source " + source + " --rules " +
          testing::SourcePath("rules/sets") + " --db " + db;
-}
-
-uint64_t StoredCount(const std::string& db) {
-  const auto q = testing::RunShell(testing::Newsflow() + " query --count --limit 0 --db " + db);
-  EXPECT_EQ(q.exit_code, 0) << q.err;
-  return std::stoull(q.out);
 }
 
 // The reproducer: (gzip -c one.jsonl; printf '{...}\n') > f.gz.

@@ -31,6 +31,7 @@ using testing::Newsflow;
 using testing::ReadFile;
 using testing::ReadLines;
 using testing::RunChild;
+using testing::StoredCount;
 using testing::RunShell;
 using testing::TempDir;
 using Clock = std::chrono::steady_clock;
@@ -65,12 +66,6 @@ std::optional<std::chrono::milliseconds> WaitForLines(const std::string& path, s
     std::this_thread::sleep_for(5ms);
   }
   return std::nullopt;
-}
-
-uint64_t StoredCount(const std::string& db) {
-  const auto r = RunShell(Newsflow() + " query --count --db " + db);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return std::stoull(r.out.empty() ? "0" : r.out);
 }
 
 TEST(LiveInput, StdinLinesAreStoredAndAlertedWithinASecondAndSigtermDrains) {

@@ -21,7 +21,7 @@
 namespace newsflow::pipeline {
 namespace {
 
-constexpr auto Worker = testing::OpenTagWorker;
+using testing::OpenTagWorker;
 using testing::SourcePath;
 using testing::TempDir;
 
@@ -79,8 +79,8 @@ TEST(MinedVocabulary, AddsOnlyTagsItsOwnTermsEvidenceAndMostAreRightOnTheDevSet)
   const std::string without = testing::CopyRules(tmp);
   ASSERT_TRUE(std::filesystem::remove(without + "/vocabulary.yaml")) << "the shipped rule set has a vocabulary";
   std::shared_ptr<const Tagger> with_tagger, without_tagger;
-  auto with = Worker(SourcePath("rules/sets"), &with_tagger);
-  auto plain = Worker(without, &without_tagger);
+  auto with = OpenTagWorker(SourcePath("rules/sets"), &with_tagger);
+  auto plain = OpenTagWorker(without, &without_tagger);
 
   std::map<std::string, std::set<std::string>> terms;   // tag -> the vocabulary's terms for it
   std::map<std::string, std::vector<std::string>> vetoes;  // tag -> its `not` words (the tag's own denials)

@@ -48,7 +48,7 @@ class NormalizerTest : public ::testing::Test {
 };
 Normalizer* NormalizerTest::nz_ = nullptr;
 
-std::string ReadFile(const std::string& path) {
+std::string ReadSeedText(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("cannot open " + path);
   std::ostringstream ss;
@@ -631,7 +631,7 @@ TEST_F(NormalizerTest, ConcurrentUseGivesTheSameResults) {
   // One Normalizer shared by threads, the traditional path (OpenCC under the
   // mutex) included.
   const std::vector<std::string> inputs = {
-      ReadFile(SeedPath("001_4149a57f158077e2.txt")), ReadFile(SeedPath("000_1fa3d0f570f714d3.txt")),
+      ReadSeedText(SeedPath("001_4149a57f158077e2.txt")), ReadSeedText(SeedPath("000_1fa3d0f570f714d3.txt")),
       "廣東省發佈了《廣東省國民經濟", "<p>ＡＩ芯片&amp;５Ｇ</p>", "我們需要瞭解市場"};
   std::vector<NormalizedText> expected(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) nz_->Normalize(inputs[i], &expected[i]);
@@ -656,7 +656,7 @@ TEST_F(NormalizerTest, ConcurrentUseGivesTheSameResults) {
 // ---------------------------------------------------------------- seeds
 
 TEST_F(NormalizerTest, TraditionalSeedIsConverted) {
-  const std::string in = ReadFile(SeedPath("001_4149a57f158077e2.txt"));
+  const std::string in = ReadSeedText(SeedPath("001_4149a57f158077e2.txt"));
   // The seed is traditional: these strings exist only in traditional form.
   ASSERT_NE(in.find("廣東省國民經濟和社會發展第十四個五年規劃"), std::string::npos);
   ASSERT_NE(in.find("半導體與集成電路"), std::string::npos);
@@ -682,7 +682,7 @@ TEST_F(NormalizerTest, TraditionalSeedIsConverted) {
 }
 
 TEST_F(NormalizerTest, SimplifiedSeedIsNotConverted) {
-  const std::string in = ReadFile(SeedPath("000_1fa3d0f570f714d3.txt"));
+  const std::string in = ReadSeedText(SeedPath("000_1fa3d0f570f714d3.txt"));
   EXPECT_FALSE(nz_->HasTraditional(in));
   NormalizedText out;
   nz_->Normalize(in, &out);
@@ -701,7 +701,7 @@ TEST_F(NormalizerTest, AllSeedsKeepOriginsSound) {
                          "004_ef13493a28004fcc.txt"};
   for (const char* name : seeds) {
     SCOPED_TRACE(name);
-    const std::string in = ReadFile(SeedPath(name));
+    const std::string in = ReadSeedText(SeedPath(name));
     NormalizedText out;
     nz_->Normalize(in, &out);
     EXPECT_FALSE(out.text.empty());

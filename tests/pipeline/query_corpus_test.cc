@@ -26,7 +26,7 @@ using testing::SourcePath;
 using testing::TempDir;
 
 // One Shanghai day of the corpus: the scans read its --json output.
-constexpr char kDay[] = "--since 2026-06-15 --until 2026-06-15";  // ~1,900 items
+constexpr char kOneDay[] = "--since 2026-06-15 --until 2026-06-15";  // ~1,900 items
 
 class QueryCorpusTest : public ::testing::Test {
  protected:
@@ -64,7 +64,7 @@ class QueryCorpusTest : public ::testing::Test {
   }
   template <typename Pred>
   static std::vector<std::string> DayKeysWhere(Pred pred) {
-    const auto r = RunShell(Query(std::string(kDay) + " --json --limit 0"));
+    const auto r = RunShell(Query(std::string(kOneDay) + " --json --limit 0"));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::vector<std::string> keys;
     for (const auto& j : JsonLines(r.out))
@@ -88,14 +88,14 @@ TEST_F(QueryCorpusTest, AnyCountIsInclusionExclusion) {
     ASSERT_GT(na, 0u) << a;
     ASSERT_GT(nb, 0u) << b;
     EXPECT_EQ(Count("--any " + a + " --any " + b), na + nb - both) << a << " | " << b;
-    EXPECT_EQ(KeysOf("--any " + a + " --any " + b + " " + kDay).size(),
-              KeysOf("--tag " + a + " " + kDay).size() + KeysOf("--tag " + b + " " + kDay).size() -
-                  KeysOf("--tag " + a + " --tag " + b + " " + kDay).size());
+    EXPECT_EQ(KeysOf("--any " + a + " --any " + b + " " + kOneDay).size(),
+              KeysOf("--tag " + a + " " + kOneDay).size() + KeysOf("--tag " + b + " " + kOneDay).size() -
+                  KeysOf("--tag " + a + " --tag " + b + " " + kOneDay).size());
   }
 }
 
 TEST_F(QueryCorpusTest, NotSourceTextMatchAScanOfTheJson) {
-  const std::string day = kDay;
+  const std::string day = kOneDay;
   auto has = [](const JsonObject& j, const char* tag) { return j.Strings("tags").count(tag) > 0; };
   const auto not_ai = KeysOf("--not cluster:ai " + day);
   EXPECT_EQ(not_ai, DayKeysWhere([&](const JsonObject& j) { return !has(j, "cluster:ai"); }));
@@ -120,7 +120,7 @@ TEST_F(QueryCorpusTest, NotSourceTextMatchAScanOfTheJson) {
 
 TEST_F(QueryCorpusTest, StockMatchesAScanAndGathersTheFeeds) {
   // Every canonical code of the day, by how many sources mention it.
-  const auto r = RunShell(Query(std::string(kDay) + " --json --limit 0"));
+  const auto r = RunShell(Query(std::string(kOneDay) + " --json --limit 0"));
   ASSERT_EQ(r.exit_code, 0);
   std::map<std::string, std::set<std::string>> sources_of;
   for (const auto& j : JsonLines(r.out))
@@ -131,7 +131,7 @@ TEST_F(QueryCorpusTest, StockMatchesAScanAndGathersTheFeeds) {
   for (size_t want_sources : {3, 2}) {  // codes all three feeds mention first
     for (const auto& [code, sources] : sources_of) {
       if (sources.size() != want_sources || checked == 8) continue;
-      const auto keys = KeysOf("--stock " + code + " " + kDay);
+      const auto keys = KeysOf("--stock " + code + " " + kOneDay);
       EXPECT_EQ(keys, DayKeysWhere([&](const JsonObject& j) { return j.Strings("stock_codes").count(code) > 0; }))
           << code;
       ++checked;

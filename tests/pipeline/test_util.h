@@ -84,6 +84,14 @@ inline CommandResult RunShell(const std::string& cmdline) {
 
 inline std::string Newsflow() { return NEWSFLOW_BIN; }
 
+// How many documents the store at db holds (`query --count`); 0 for a store
+// without any. A failing query is a test failure.
+inline uint64_t StoredCount(const std::string& db) {
+  const CommandResult r = RunShell(Newsflow() + " query --count --limit 0 --db " + db);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out.empty() ? 0 : std::stoull(r.out);
+}
+
 // A copy of the shipped rules a test may change: tmp/rules/sets (returned)
 // and tmp/rules/lint-allow.yaml, where a reload's lint looks for it.
 inline std::string CopyRules(const TempDir& tmp) {

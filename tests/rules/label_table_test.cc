@@ -57,18 +57,18 @@ labels:
     reason: the concept AI
 )";
 
-Status Parse(const std::string& yaml, RuleSet* set) { return ParseRuleFile(yaml, "labels.yaml", set); }
+Status ParseLabelFile(const std::string& yaml, RuleSet* set) { return ParseRuleFile(yaml, "labels.yaml", set); }
 
 std::string Rejection(const std::string& entry) {
   RuleSet set;
-  const Status s = Parse("version: 1\nlabels:\n" + entry, &set);
+  const Status s = ParseLabelFile("version: 1\nlabels:\n" + entry, &set);
   EXPECT_FALSE(s.ok()) << entry;
   return s.message();
 }
 
 TEST(LabelTable, ParsesEntries) {
   RuleSet set;
-  ASSERT_TRUE(Parse(kLabels, &set).ok());
+  ASSERT_TRUE(ParseLabelFile(kLabels, &set).ok());
   ASSERT_EQ(set.labels.size(), 6u);
   EXPECT_EQ(set.labels[0].field, "ths.tagInfo");
   EXPECT_EQ(set.labels[0].name, "半导体");
@@ -109,7 +109,7 @@ TEST(LabelTable, RejectsBadEntriesWithFileAndLine) {
   EXPECT_NE(dup.find("duplicate label (first at labels.yaml:3)"), std::string::npos) << dup;
   // The same name in another field is another label.
   RuleSet set;
-  EXPECT_TRUE(Parse("version: 1\nlabels:\n"
+  EXPECT_TRUE(ParseLabelFile("version: 1\nlabels:\n"
                     "  - {field: ths.tagInfo, name: x, tags: [cluster:ai], reason: r}\n"
                     "  - {field: cls.subjects, name: x, tags: [cluster:ai], reason: r}\n",
                     &set)
@@ -127,8 +127,8 @@ TEST(LabelTable, DuplicatesAcrossFilesAreRejected) {
 
 TEST(LabelTable, LintReportsTagsNoRuleDefines) {
   RuleSet set;
-  ASSERT_TRUE(Parse(kRules, &set).ok());
-  ASSERT_TRUE(Parse("version: 1\nlabels:\n  - {field: ths.tagInfo, name: 量子, tags: [cluster:quantum], reason: r}\n"
+  ASSERT_TRUE(ParseLabelFile(kRules, &set).ok());
+  ASSERT_TRUE(ParseLabelFile("version: 1\nlabels:\n  - {field: ths.tagInfo, name: 量子, tags: [cluster:quantum], reason: r}\n"
                     "  - {field: ths.tagInfo, name: 芯片, tags: [cluster:semiconductors], reason: r}\n",
                     &set)
                   .ok());
@@ -146,8 +146,8 @@ class LabelEvidence : public ::testing::Test {
  protected:
   void SetUp() override {
     RuleSet set;
-    ASSERT_TRUE(Parse(kRules, &set).ok());
-    ASSERT_TRUE(Parse(kLabels, &set).ok());
+    ASSERT_TRUE(ParseLabelFile(kRules, &set).ok());
+    ASSERT_TRUE(ParseLabelFile(kLabels, &set).ok());
     ASSERT_TRUE(CompiledRules::Compile(set, &rules_).ok());
     ASSERT_TRUE(rules_->NewScratch(&scratch_).ok());
   }

@@ -33,7 +33,7 @@ Record Doc() {
 
 // The version-2 encoding of r (stock_codes dropped): the current (v4) bytes
 // without the stock_codes and labels lists, version byte 2.
-std::string AsVersionTwo(Record r) {
+std::string StoredAsVersionTwo(Record r) {
   r.stock_codes.clear();
   std::string v4 = EncodeRecord(r);
   Record head;
@@ -76,7 +76,7 @@ void MakeOld(const std::string& path) {
         ASSERT_TRUE(db->DropColumnFamily(h).ok());
       }
       if (h->GetName() == "docs") {
-        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, "cls:1", AsVersionTwo(Doc())).ok());
+        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, "cls:1", StoredAsVersionTwo(Doc())).ok());
       }
     }
   });
