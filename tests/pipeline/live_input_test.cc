@@ -31,8 +31,8 @@ using testing::Newsflow;
 using testing::ReadFile;
 using testing::ReadLines;
 using testing::RunChild;
-using testing::StoredCount;
 using testing::RunShell;
+using testing::StoredCount;
 using testing::TempDir;
 using Clock = std::chrono::steady_clock;
 

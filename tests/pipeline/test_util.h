@@ -84,8 +84,8 @@ inline CommandResult RunShell(const std::string& cmdline) {
 
 inline std::string Newsflow() { return NEWSFLOW_BIN; }
 
-// How many documents the store at db holds (`query --count`); 0 for a store
-// without any. A failing query is a test failure.
+// How many documents the store at db holds (`query --count --limit 0`). A
+// failing query is a test failure (and counts 0 when it printed nothing).
 inline uint64_t StoredCount(const std::string& db) {
   const CommandResult r = RunShell(Newsflow() + " query --count --limit 0 --db " + db);
   EXPECT_EQ(r.exit_code, 0) << r.err;
