@@ -18,8 +18,18 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
+#include <vector>
 
 namespace newsflow::pipeline {
+
+// One pair of opposite directions: a headline names side A if it contains
+// one of `a`'s words, side B if one of `b`'s.
+struct CuePair {
+  std::vector<std::u32string_view> a, b;
+};
+// The pairs, in bit order (pair i sets bits 2i and 2i+1).
+const std::vector<CuePair>& CuePairs();
 
 // Bit 2i: the headline names side A of pair i; bit 2i+1: side B.
 uint32_t HeadlineCues(std::span<const uint32_t> headline_code_points);

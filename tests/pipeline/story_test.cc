@@ -10,6 +10,7 @@
 #include <simdjson.h>
 
 #include "pipeline/normalize/normalizer.h"
+#include "pipeline/normalize/normalizer_text.h"
 #include "pipeline/story/story_cues.h"
 #include "pipeline/story/story_index.h"
 #include "test_util.h"
@@ -384,6 +385,68 @@ TEST_F(StoryIndexTest, LogitAboveIsLogitAboveTheFloor) {
   }
   EXPECT_GT(above, 1000u);
   EXPECT_GT(under, 1000u);
+}
+
+// HeadlineCues reads a headline once; it must set exactly the bits that a
+// search of the headline for each pair's words sets: on the dev pairs'
+// headlines and leads, and on the words themselves run together, cut short
+// or at either end (跌破 holds 跌, 收复 and 收盘 share 收).
+TEST(StoryCues, OnePassGivesWhatASearchPerWordGives) {
+  const auto by_search = [](std::span<const uint32_t> h) {
+    uint32_t cues = 0;
+    const auto names = [&](std::u32string_view w) {
+      return std::search(h.begin(), h.end(), w.begin(), w.end(),
+                         [](uint32_t c, char32_t x) { return c == static_cast<uint32_t>(x); }) != h.end();
+    };
+    const auto& pairs = CuePairs();
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      for (auto w : pairs[i].a) cues |= names(w) ? 1u << (2 * i) : 0;
+      for (auto w : pairs[i].b) cues |= names(w) ? 1u << (2 * i + 1) : 0;
+    }
+    return cues;
+  };
+  std::vector<std::u32string> texts;
+  const auto decode = [](const std::string& s, size_t max_chars) {
+    std::u32string out;
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end && out.size() < max_chars) {
+      uint32_t cp = 0;
+      const int n = normalizer_internal::DecodeUtf8(p, end, &cp);
+      if (n == 0) {
+        ++p;
+        continue;
+      }
+      out.push_back(cp);
+      p += n;
+    }
+    return out;
+  };
+  for (const PairText& p : DevPairs())
+    for (const std::string* t : {&p.a_title, &p.b_title, &p.a_body, &p.b_body}) texts.push_back(decode(*t, 40));
+  std::vector<std::u32string_view> words;
+  for (const CuePair& pair : CuePairs()) {
+    words.insert(words.end(), pair.a.begin(), pair.a.end());
+    words.insert(words.end(), pair.b.begin(), pair.b.end());
+  }
+  for (auto a : words) {
+    texts.emplace_back(a);
+    texts.emplace_back(a.substr(0, a.size() - 1));
+    texts.push_back(U"沪指" + std::u32string(a));
+    for (auto b : words) texts.push_back(std::u32string(a) + std::u32string(b));
+  }
+  // Code points that pass the first-character filter (the same value mod 64)
+  // without starting a word.
+  for (auto w : words) texts.push_back({w[0] + 64, w[0] - 64, w[0] + 128});
+  size_t with_cues = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::vector<uint32_t> h(texts[i].begin(), texts[i].end());
+    const uint32_t want = by_search(h);
+    EXPECT_EQ(HeadlineCues(h), want) << "text " << i << " of " << texts.size();
+    with_cues += want != 0;
+  }
+  EXPECT_GT(with_cues, 500u);
+  EXPECT_GT(texts.size() - with_cues, 500u);
 }
 
 // Two reports of opposite moves are two events, however alike the rest of
