@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <array>
 #include <iterator>
+#include <memory>
 #include <string>
+#include <utility>
 
 namespace newsflow::pipeline {
 namespace {
@@ -53,7 +55,7 @@ bool IsIdeograph(uint32_t c) { return c >= 0x4E00 && c <= 0x9FFF; }
 
 // Kept characters: digits, ASCII letters (folded to lower case), ideographs.
 uint32_t Keep(uint32_t c) {
-  if (IsDigit(c) || (c >= 'a' && c <= 'z') || IsIdeograph(c)) return c;
+  if (IsIdeograph(c) || IsDigit(c) || (c >= 'a' && c <= 'z')) return c;  // most are ideographs
   if (c >= 'A' && c <= 'Z') return c | 0x20;
   return 0;
 }
@@ -67,12 +69,35 @@ uint32_t Mix(uint64_t x) {
   return static_cast<uint32_t>(x);
 }
 
+// Grows without zeroing what it adds: AppendCodePoints makes room for the
+// worst case (a code point per byte: 6 KB for a 1,500-byte lead) and writes
+// fewer, and zeroing that room first was ~4% of a sketch's instructions.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) {}
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialized: left as it is
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using CodeVector = std::vector<uint32_t, UninitializedAllocator<uint32_t>>;
+
 // A text as code points, with the positions of its ASCII ones (every digit,
 // '.', ':' and Latin letter: where number tokens and stock codes can
 // start). Those scans then visit a few dozen positions instead of every
 // code point of the lead.
 struct CodePoints {
-  std::vector<uint32_t> c;
+  CodeVector c;
   std::vector<uint32_t> ascii;  // ascending indexes into c of code points 1..0x7F
   void clear() {
     c.clear();
@@ -85,7 +110,7 @@ struct CodePoints {
 // two take a short path, written into room reserved for the worst case (one
 // code point per byte) instead of a push_back each.
 void AppendCodePoints(std::string_view s, CodePoints* cps) {
-  std::vector<uint32_t>& c = cps->c;
+  CodeVector& c = cps->c;
   const size_t start = c.size();
   c.resize(start + s.size());
   uint32_t* const first = c.data();
@@ -111,7 +136,7 @@ void AppendCodePoints(std::string_view s, CodePoints* cps) {
 }
 
 // Length of a wire dateline "[财联社]M月D日电|讯" starting at cps[i], or 0.
-size_t DatelineAt(const std::vector<uint32_t>& c, size_t i) {
+size_t DatelineAt(const CodeVector& c, size_t i) {
   size_t j = i;
   auto digits = [&](size_t max) {
     size_t n = 0;
@@ -142,7 +167,7 @@ bool IsCalendar(uint32_t c) { return c == U'年' || c == U'月' || c == U'日' |
 // false for more than 15 integer digits (no amount the feeds state; a double
 // would round it, or overflow to inf and "agree" with everything). Fraction
 // digits past the ninth are ignored.
-bool ValueOf(const std::vector<uint32_t>& c, size_t b, size_t e, double* out) {
+bool ValueOf(const CodeVector& c, size_t b, size_t e, double* out) {
   double v = 0, scale = 0;  // scale: 0 before the '.', then 0.1, 0.01 ...
   int integer_digits = 0, fraction_digits = 0;
   for (size_t k = b; k < e; ++k) {
@@ -190,7 +215,7 @@ uint32_t Currency(uint32_t a, uint32_t b) {
 // nothing is money (class kStoryMoneyUnit, in 元), another currency (美元,
 // 港元 ...) or a counted thing (股, 人, 吨 ...) is its own class, and any other
 // unit (%, 点, 倍 ...) is its own class at face value.
-bool ValueWithUnit(const std::vector<uint32_t>& c, size_t b, size_t e, StoryNumber* n) {
+bool ValueWithUnit(const CodeVector& c, size_t b, size_t e, StoryNumber* n) {
   if (!ValueOf(c, b, e, &n->value)) return false;
   n->unit = 0;
   auto at = [&](size_t k) -> uint32_t { return k < c.size() ? c[k] : 0; };
@@ -225,7 +250,7 @@ bool ValueWithUnit(const std::vector<uint32_t>& c, size_t b, size_t e, StoryNumb
 // A token starts at a digit the previous token did not take: only the ASCII
 // positions are visited.
 void Numbers(const CodePoints& cps, std::vector<uint32_t>* out, std::vector<StoryNumber>* values) {
-  const std::vector<uint32_t>& c = cps.c;
+  const CodeVector& c = cps.c;
   size_t i = 0;  // where the previous token ended
   for (const uint32_t at : cps.ascii) {
     if (at < i || !IsDigit(c[at])) continue;
@@ -263,7 +288,7 @@ bool IsAsciiAlnum(uint32_t c) { return IsDigit(c) || IsAsciiAlpha(c); }
 // The market named by the two ASCII letters at c[i], c[i + 1] (any case):
 // "SH", "SZ", "BJ", "HK", or empty. Only ASCII letters count: a CJK code
 // point must not read as a market letter by its low byte.
-std::string_view MarketAt(const std::vector<uint32_t>& c, size_t i) {
+std::string_view MarketAt(const CodeVector& c, size_t i) {
   if (i + 1 >= c.size() || !IsAsciiAlpha(c[i]) || !IsAsciiAlpha(c[i + 1])) return {};
   const char a = static_cast<char>(c[i] & ~0x20u), b = static_cast<char>(c[i + 1] & ~0x20u);  // upper case
   for (std::string_view m : {"SH", "SZ", "BJ", "HK"})
@@ -272,7 +297,7 @@ std::string_view MarketAt(const std::vector<uint32_t>& c, size_t i) {
 }
 
 // Appends the canonical form (stock_code.h) of prefix + c[from, to), ASCII.
-void AddCode(std::string_view prefix, const std::vector<uint32_t>& c, size_t from, size_t to,
+void AddCode(std::string_view prefix, const CodeVector& c, size_t from, size_t to,
              std::vector<std::string>* out) {
   std::string raw(prefix);
   for (size_t k = from; k < to; ++k) raw += static_cast<char>(c[k]);
@@ -285,7 +310,7 @@ void AddCode(std::string_view prefix, const std::vector<uint32_t>& c, size_t fro
 // The scan finds the tokens (each starts at a '.' or a Latin letter: only
 // the ASCII positions are visited); CanonicalStockCode writes their form.
 void TextCodes(const CodePoints& cps, std::vector<std::string>* out) {
-  const std::vector<uint32_t>& c = cps.c;
+  const CodeVector& c = cps.c;
   const size_t n = c.size();
   for (const size_t i : cps.ascii) {
     if (c[i] == '.' && i > 0) {
@@ -330,7 +355,7 @@ uint32_t HashCode(std::string_view code) {
 
 // The headline's speaker prefix: "X：" or "X:" with X of 2-12 characters and
 // no comma, full stop or space before the colon ("港股IPO：", "最高法：").
-std::u32string SpeakerPrefix(const std::vector<uint32_t>& h) {
+std::u32string SpeakerPrefix(const CodeVector& h) {
   for (size_t k = 0; k < h.size() && k <= 12; ++k) {
     const uint32_t ch = h[k];
     if (ch == ':' || ch == U'：') return k >= 2 ? std::u32string(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(k)) : U"";
@@ -341,24 +366,28 @@ std::u32string SpeakerPrefix(const std::vector<uint32_t>& h) {
 
 // Appends the hashes of the trigrams of the kept characters of cps
 // (datelines dropped; unsorted, repeats kept) and counts the kept characters.
-void Trigrams(const std::vector<uint32_t>& c, std::vector<uint32_t>* out, uint32_t* kept_count) {
-  std::array<uint32_t, 3> w{};
+void Trigrams(const CodeVector& c, std::vector<uint32_t>* out, uint32_t* kept_count) {
+  // At most one trigram per code point: written into room made up front.
+  const size_t base = out->size();
+  out->resize(base + c.size());
+  uint32_t* o = out->data() + base;
+  uint64_t w0 = 0, w1 = 0;
   size_t kept = 0;
   for (size_t i = 0; i < c.size(); ++i) {
-    if (size_t d = DatelineAt(c, i); d > 0) {
-      i += d - 1;
-      continue;
+    if (IsDigit(c[i])) {  // a dateline starts with a digit
+      if (size_t d = DatelineAt(c, i); d > 0) {
+        i += d - 1;
+        continue;
+      }
     }
     const uint32_t k = Keep(c[i]);
     if (k == 0) continue;
-    w[0] = w[1];
-    w[1] = w[2];
-    w[2] = k;
-    if (++kept >= 3) {
-      out->push_back(Mix((uint64_t{w[0]} << 42) ^ (uint64_t{w[1]} << 21) ^ w[2]));
-    }
+    if (++kept >= 3) *o++ = Mix((w0 << 42) ^ (w1 << 21) ^ k);
+    w0 = w1;
+    w1 = k;
     if (kept >= kLeadChars) break;
   }
+  out->resize(static_cast<size_t>(o - out->data()));
   if (kept_count) *kept_count = static_cast<uint32_t>(kept);
 }
 
