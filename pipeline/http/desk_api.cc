@@ -463,12 +463,14 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
 
 namespace {
 
-// A subscription as the API shows it: its JSON with its version ("etag",
-// which a PUT or DELETE may give back as If-Match), and `warnings` when given.
-std::string SubscriptionWithEtag(const Subscription& s, const std::vector<std::string>& warnings = {}) {
+// A subscription as the API shows it: its JSON with its version ("etag":
+// SubscriptionEtag, which a PUT or DELETE may give back as If-Match), and
+// `warnings` when given.
+std::string SubscriptionWithEtag(const Subscription& s, std::string_view etag,
+                                 const std::vector<std::string>& warnings = {}) {
   std::string json = SubscriptionToJson(s);
   json.pop_back();
-  json += ",\"etag\":\"" + SubscriptionEtag(s) + "\"";
+  json += fmt::format(",\"etag\":\"{}\"", etag);
   if (!warnings.empty()) {  // kept, but likely a mistake: said to the client
     json += ",\"warnings\":";
     AppendJsonStringArray(&json, warnings);
@@ -480,8 +482,9 @@ std::string SubscriptionWithEtag(const Subscription& s, const std::vector<std::s
 // One subscription answered (GET of one, a PUT): that JSON, its version also
 // as the ETag header.
 HttpResponse SubscriptionResponse(int status, const Subscription& s, const std::vector<std::string>& warnings = {}) {
-  HttpResponse res = HttpResponse::Json(status, SubscriptionWithEtag(s, warnings));
-  res.headers.emplace_back("ETag", "\"" + SubscriptionEtag(s) + "\"");
+  const std::string etag = SubscriptionEtag(s);
+  HttpResponse res = HttpResponse::Json(status, SubscriptionWithEtag(s, etag, warnings));
+  res.headers.emplace_back("ETag", fmt::format("\"{}\"", etag));
   return res;
 }
 
@@ -509,7 +512,7 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
       if (Status s = o_.subscriptions->List(&subs); !s.ok()) return HttpResponse::Error(500, s.message());
     }
     std::vector<std::string> objects;
-    for (const auto& s : subs) objects.push_back(SubscriptionWithEtag(s));
+    for (const auto& s : subs) objects.push_back(SubscriptionWithEtag(s, SubscriptionEtag(s)));
     return HttpResponse::Json(200, fmt::format("{{\"subscriptions\":[{}]}}", fmt::join(objects, ",")));
   };
   if (name.empty()) {
