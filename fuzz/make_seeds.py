@@ -177,6 +177,25 @@ def main():
         c.add("fuzz_normalizer", s.encode("utf-8", "surrogateescape") if isinstance(s, str) else s)
     c.add("fuzz_normalizer", b"bad \xff\xfe utf8 \xc0\xaf overlong \xed\xa0\x80 surrogate \xf4\x90\x80\x80")
 
+    # Story sketch: title NUL body NUL title NUL body, two reports of one
+    # story and two of different ones from the labelled dev pairs, plus
+    # datelines, numbers, stock codes, direction words and broken UTF-8.
+    with open(os.path.join(ROOT, "tests", "story", "pairs_dev.jsonl"), encoding="utf-8") as f:
+        pairs = [json.loads(line) for line in f]
+    for want in ("same", "different"):
+        for p in [p for p in pairs if p["label"] == want][:6]:
+            a, b = p["a"], p["b"]
+            c.add("fuzz_story_sketch", "\0".join([a["title"], a["body"][:600], b["title"], b["body"][:600]]))
+    for s in [
+        "\0财联社5月29日电，沪指涨0.5%，成交额1.2万亿元，宁德时代(300750.SZ)涨3%\0\0【沪指收跌0.5%】沪指跌0.5%",
+        "港股IPO：某公司拟增持不超过1%股份\0正文 601866.SH sz002552 0700.HK (NVDA.O) 1690亿美元 500万股 3万人\0"
+        "港股IPO：某公司拟减持不超过1%股份\0",
+        "欧洲主要股指开盘集体下跌\0\0欧洲主要股指开盘集体上涨\0",
+        "\0" + "1" * 40 + "." + "9" * 20 + "亿 12:30 5月 3.5% 1.2.3.4 ..." + "\0\0",
+        "标题\xff\xfe\xc0\xaf\xed\xa0\x80\0正文\xe4\xb8\0\xe4\xb8\xad\0\xf4\x90\x80\x80",
+    ]:
+        c.add("fuzz_story_sketch", s.encode("utf-8", "surrogateescape"))
+
     # Line source: knob byte + file content (plain, gzip, multi-member,
     # truncated, CRLF, no final newline).
     sample = b"\n".join(feeds["ths"][:3]) + b"\n"

@@ -32,7 +32,7 @@ fi
 
 ALL_TARGETS=(
   fuzz_decoder_cls fuzz_decoder_eastmoney fuzz_decoder_ths fuzz_decoder_auto fuzz_decoder_map
-  fuzz_field_map fuzz_normalizer fuzz_line_source fuzz_line_source_gzip fuzz_rule_loader fuzz_watch_list
+  fuzz_field_map fuzz_normalizer fuzz_story_sketch fuzz_line_source fuzz_line_source_gzip fuzz_rule_loader fuzz_watch_list
   fuzz_literal_tier fuzz_record_codec fuzz_time fuzz_subscriptions fuzz_http_api
 )
 if (($# > 0)); then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
@@ -57,6 +57,7 @@ target_flags() {
     fuzz_watch_list) echo "-max_len=8192" ;;
     fuzz_literal_tier) echo "-max_len=4096" ;;
     fuzz_normalizer) echo "-dict=$d/html.dict -max_len=4096" ;;
+    fuzz_story_sketch) echo "-max_len=4096" ;;
     fuzz_time) echo "-dict=$d/time.dict -max_len=64" ;;
     fuzz_http_api) echo "-dict=$d/http.dict -max_len=4096" ;;
     fuzz_line_source | fuzz_line_source_gzip) echo "-max_len=8192" ;;

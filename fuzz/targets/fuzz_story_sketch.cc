@@ -1,0 +1,141 @@
+// fuzz_story_sketch.cc — arbitrary bytes through BuildStorySketch and the
+// story model, which read every stored document's text (story_sketch.h says
+// invalid UTF-8 is skipped byte by byte). The input is up to four fields
+// split at NUL bytes: title and body of a document A, then of a document B.
+// Checks, beyond no crash and no sanitizer report:
+//   * a sketch's hash lists are sorted without repeats; a sampled sketch
+//     keeps only sampled trigrams, a dense one lists its sample apart;
+//     title_sampled counts the headline's sampled trigrams; length <= 300
+//     kept characters, dense iff below kStoryDenseBelow; at most 64 values;
+//     a speaker prefix of 2-12 characters or none;
+//   * the same text sketched again (the per-thread scratch reused) gives the
+//     same sketch;
+//   * HeadlineCues sets the bits of a search for each direction word;
+//   * the pair's features are finite; StoryModel::LogitAbove equals Logit of
+//     them above its floor and is at most the floor below it (story_model.h).
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "fuzz_util.h"
+#include "pipeline/story/story_cues.h"
+#include "pipeline/story/story_model.h"
+#include "pipeline/story/story_sketch.h"
+
+namespace {
+
+using namespace newsflow::pipeline;
+
+bool SortedUnique(const std::vector<uint32_t>& v) {
+  return std::adjacent_find(v.begin(), v.end(), [](uint32_t a, uint32_t b) { return a >= b; }) == v.end();
+}
+
+void CheckSketch(const StorySketch& s) {
+  FUZZ_CHECK(SortedUnique(s.grams), "grams not sorted and unique");
+  FUZZ_CHECK(SortedUnique(s.title_grams), "title_grams not sorted and unique");
+  FUZZ_CHECK(SortedUnique(s.numbers) && SortedUnique(s.title_numbers), "numbers not sorted and unique");
+  FUZZ_CHECK(SortedUnique(s.codes), "codes not sorted and unique");
+  FUZZ_CHECK(s.length <= 300, "length %u over the lead", s.length);
+  FUZZ_CHECK(s.dense == (s.length < kStoryDenseBelow), "dense %d at length %u", s.dense, s.length);
+  FUZZ_CHECK(s.values.size() <= 64, "%zu values", s.values.size());
+  FUZZ_CHECK(s.prefix.empty() || (s.prefix.size() >= 2 && s.prefix.size() <= 12), "prefix of %zu",
+             s.prefix.size());
+  if (s.dense) {
+    std::vector<uint32_t> sample;
+    std::copy_if(s.grams.begin(), s.grams.end(), std::back_inserter(sample), InStorySample);
+    FUZZ_CHECK(sample == s.sampled_grams, "a dense sketch's sample is not its sampled grams");
+  } else {
+    FUZZ_CHECK(std::all_of(s.grams.begin(), s.grams.end(), InStorySample), "a sampled sketch keeps an unsampled gram");
+    FUZZ_CHECK(s.sampled_grams.empty(), "a sampled sketch lists a sample apart");
+  }
+  const auto title_sampled = std::count_if(s.title_grams.begin(), s.title_grams.end(), InStorySample);
+  FUZZ_CHECK(static_cast<size_t>(title_sampled) == s.title_sampled, "title_sampled %u, counted %zu", s.title_sampled,
+             static_cast<size_t>(title_sampled));
+}
+
+bool SameSketch(const StorySketch& a, const StorySketch& b) {
+  const auto values_equal = std::equal(a.values.begin(), a.values.end(), b.values.begin(), b.values.end(),
+                                       [](const StoryNumber& x, const StoryNumber& y) {
+                                         return x.unit == y.unit && (x.value == y.value ||
+                                                                     (std::isnan(x.value) && std::isnan(y.value)));
+                                       });
+  return a.grams == b.grams && a.sampled_grams == b.sampled_grams && a.title_grams == b.title_grams &&
+         a.numbers == b.numbers && a.title_numbers == b.title_numbers && a.codes == b.codes && values_equal &&
+         a.prefix == b.prefix && a.length == b.length && a.cues == b.cues && a.title_sampled == b.title_sampled &&
+         a.dense == b.dense;
+}
+
+// The input's code points as the sketch reads a headline (any 32-bit
+// values will do for the cue check: it compares code points only).
+uint32_t CuesBySearch(std::span<const uint32_t> h) {
+  uint32_t cues = 0;
+  const auto names = [&](std::u32string_view w) {
+    return std::search(h.begin(), h.end(), w.begin(), w.end(),
+                       [](uint32_t c, char32_t x) { return c == static_cast<uint32_t>(x); }) != h.end();
+  };
+  const auto& pairs = CuePairs();
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    for (auto w : pairs[i].a) cues |= names(w) ? 1u << (2 * i) : 0;
+    for (auto w : pairs[i].b) cues |= names(w) ? 1u << (2 * i + 1) : 0;
+  }
+  return cues;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  std::string_view field[4];
+  for (auto& f : field) {
+    const size_t nul = in.find('\0');
+    f = in.substr(0, nul);
+    in = nul == std::string_view::npos ? std::string_view() : in.substr(nul + 1);
+  }
+  StorySketch a, b, again;
+  BuildStorySketch(field[0], field[1], &a, {});
+  BuildStorySketch(field[2], field[3], &b, {});
+  BuildStorySketch(field[0], field[1], &again, {});
+  CheckSketch(a);
+  CheckSketch(b);
+  FUZZ_CHECK(SameSketch(a, again), "the same text sketched twice differs");
+
+  // Code points from the raw bytes, two bytes each (any values, including
+  // every first character of a direction word and its neighbours).
+  std::vector<uint32_t> cps;
+  for (size_t i = 0; i + 1 < size; i += 2) cps.push_back(0x4E00u + ((uint32_t{data[i]} << 8 | data[i + 1]) % 0x5200u));
+  FUZZ_CHECK(HeadlineCues(cps) == CuesBySearch(cps), "HeadlineCues differs from a search per word");
+
+  const StoryDoc da{&a, 600'000, "cls"}, db{&b, 0, "ths"};
+  // The walk's bound on shared trigrams: exact (the pair's compared
+  // trigrams, as the index counts them), or unknown.
+  const bool dense = a.dense && b.dense;
+  const auto& ga = dense ? a.grams : a.Sampled();
+  const auto& gb = dense ? b.grams : b.Sampled();
+  std::vector<uint32_t> common;
+  std::set_intersection(ga.begin(), ga.end(), gb.begin(), gb.end(), std::back_inserter(common));
+  for (const size_t known : {common.size(), SIZE_MAX}) {
+    WindowEvidence e;
+    e.weighted_coverage = 0.4;
+    e.rare_shared = 1;
+    e.shared_at_most = known;
+    const PairFeatures f = ComputePairFeatures(da, db, e);
+    for (const double x : f) FUZZ_CHECK(std::isfinite(x), "a feature is not finite");
+    const StoryModel model;
+    const double z = model.Logit(f);
+    const bool contradict = CuesContradict(a.cues, b.cues);
+    for (const double floor : {-3.0, 0.0, 5.0}) {
+      const double got = model.LogitAbove(da, db, e, floor);
+      if (contradict) {
+        FUZZ_CHECK(got < floor, "opposite directions above the floor %g: %g", floor, got);
+      } else if (z > floor) {
+        FUZZ_CHECK(got == z, "LogitAbove %g != Logit %g above the floor %g", got, z, floor);
+      } else {
+        FUZZ_CHECK(got <= floor, "LogitAbove %g above the floor %g where Logit is %g", got, floor, z);
+      }
+    }
+  }
+  return 0;
+}
