@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdlib>
 #include <functional>
 #include <tuple>
@@ -345,9 +346,14 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
     const Entry& e = slots_[c.slot];
     if (std::llabs(e.time_ms - time_ms) > options_.window_ms) continue;
     ++stats_.candidates_scored;
+    // Once a link is found, only one at least as sure can replace it: the
+    // model may stop as soon as a candidate cannot reach it (a tie still
+    // can, so the floor is the largest double below it).
+    const double floor =
+        best == nullptr ? model_.threshold() : std::nextafter(best_logit, -std::numeric_limits<double>::infinity());
     const double z = model_.LogitAbove(self, StoryDoc{&e.sketch, e.time_ms, e.source},
-                                       EvidenceOf(c.slot, sketch.dense, mass), model_.threshold());
-    if (z <= model_.threshold()) continue;
+                                       EvidenceOf(c.slot, sketch.dense, mass), floor);
+    if (z <= floor) continue;
     // A link this sure is the story whatever its earliest document said (the
     // first one is often an earlier, related event: "ceremony begins" for
     // "sworn in").
