@@ -192,9 +192,10 @@ def main():
         "港股IPO：某公司拟减持不超过1%股份\0",
         "欧洲主要股指开盘集体下跌\0\0欧洲主要股指开盘集体上涨\0",
         "\0" + "1" * 40 + "." + "9" * 20 + "亿 12:30 5月 3.5% 1.2.3.4 ..." + "\0\0",
-        "标题\xff\xfe\xc0\xaf\xed\xa0\x80\0正文\xe4\xb8\0\xe4\xb8\xad\0\xf4\x90\x80\x80",
     ]:
-        c.add("fuzz_story_sketch", s.encode("utf-8", "surrogateescape"))
+        c.add("fuzz_story_sketch", s)
+    c.add("fuzz_story_sketch", "标题".encode() + b"\xff\xfe\xc0\xaf\xed\xa0\x80\0" + "正文".encode() +
+          b"\xe4\xb8\0\xe4\xb8\xad\0\xf4\x90\x80\x80")  # broken UTF-8: stray, overlong, surrogate, cut
 
     # Line source: knob byte + file content (plain, gzip, multi-member,
     # truncated, CRLF, no final newline).

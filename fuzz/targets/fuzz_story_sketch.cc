@@ -10,7 +10,8 @@
 //     a speaker prefix of 2-12 characters or none;
 //   * the same text sketched again (the per-thread scratch reused) gives the
 //     same sketch;
-//   * HeadlineCues sets the bits of a search for each direction word;
+//   * HeadlineCues sets the bits of a search for each direction word, on
+//     code points made from the input bytes;
 //   * the pair's features are finite; StoryModel::LogitAbove equals Logit of
 //     them above its floor and is at most the floor below it (story_model.h).
 #include <algorithm>
@@ -68,8 +69,8 @@ bool SameSketch(const StorySketch& a, const StorySketch& b) {
          a.dense == b.dense;
 }
 
-// The input's code points as the sketch reads a headline (any 32-bit
-// values will do for the cue check: it compares code points only).
+// What HeadlineCues must give: the bits of a search of the headline for
+// each pair's words.
 uint32_t CuesBySearch(std::span<const uint32_t> h) {
   uint32_t cues = 0;
   const auto names = [&](std::u32string_view w) {
@@ -102,10 +103,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckSketch(b);
   FUZZ_CHECK(SameSketch(a, again), "the same text sketched twice differs");
 
-  // Code points from the raw bytes, two bytes each (any values, including
-  // every first character of a direction word and its neighbours).
+  // Code points from the raw bytes, two bytes each: most mapped into the
+  // ideographs (0x4E00-0x9FFF, where the direction words are, with values
+  // that share a word's first character's low 12 bits), the rest spread
+  // over all 32-bit values (ASCII, beyond 0x10FFFF).
   std::vector<uint32_t> cps;
-  for (size_t i = 0; i + 1 < size; i += 2) cps.push_back(0x4E00u + ((uint32_t{data[i]} << 8 | data[i + 1]) % 0x5200u));
+  for (size_t i = 0; i + 1 < size; i += 2) {
+    const uint32_t v = uint32_t{data[i]} << 8 | data[i + 1];
+    cps.push_back(v % 8 != 0 ? 0x4E00u + v % 0x5200u : v * 0x10001u);
+  }
   FUZZ_CHECK(HeadlineCues(cps) == CuesBySearch(cps), "HeadlineCues differs from a search per word");
 
   const StoryDoc da{&a, 600'000, "cls"}, db{&b, 0, "ths"};

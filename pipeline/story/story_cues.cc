@@ -30,7 +30,7 @@ namespace {
 // code points by their low 12 bits: the headline is read once, and a code
 // point that starts no word (nearly all of them; ideographs are 0x4E00 to
 // 0x9FFF) costs one test. A search of the headline per word (21 of them) was
-// ~13% of a sketch's CPU.
+// ~10% of a sketch's instructions.
 struct CueWord {
   std::u32string_view word;
   uint32_t bit;

@@ -389,8 +389,9 @@ TEST_F(StoryIndexTest, LogitAboveIsLogitAboveTheFloor) {
 
 // HeadlineCues reads a headline once; it must set exactly the bits that a
 // search of the headline for each pair's words sets: on the dev pairs'
-// headlines and leads, and on the words themselves run together, cut short
-// or at either end (跌破 holds 跌, 收复 and 收盘 share 收).
+// headlines and leads, and on the words themselves run together,
+// overlapping, cut short or at either end (跌破 holds 跌, 收复 and 收盘
+// share 收, 收复牌 holds 收复 and 复牌).
 TEST(StoryCues, OnePassGivesWhatASearchPerWordGives) {
   const auto by_search = [](std::span<const uint32_t> h) {
     uint32_t cues = 0;
@@ -433,11 +434,20 @@ TEST(StoryCues, OnePassGivesWhatASearchPerWordGives) {
     texts.emplace_back(a);
     texts.emplace_back(a.substr(0, a.size() - 1));
     texts.push_back(U"沪指" + std::u32string(a));
-    for (auto b : words) texts.push_back(std::u32string(a) + std::u32string(b));
+    for (auto b : words) {
+      texts.push_back(std::u32string(a) + std::u32string(b));
+      // Overlapping: b starts inside a (收复 + 复牌 = 收复牌, 站上 + 上调 = 站上调).
+      for (size_t k = 1; k < std::min(a.size(), b.size()); ++k)
+        if (a.substr(a.size() - k) == b.substr(0, k)) texts.push_back(std::u32string(a) + std::u32string(b.substr(k)));
+    }
   }
   // Code points that pass the first-character filter (the same low 12 bits)
   // without starting a word.
   for (auto w : words) texts.push_back({w[0] + 4096, w[0] - 4096, w[0] + 8192});
+  const size_t overlapping = std::count_if(texts.begin(), texts.end(), [](const std::u32string& t) {
+    return t == U"收复牌" || t == U"站上调";
+  });
+  EXPECT_EQ(overlapping, 2u);
   size_t with_cues = 0;
   for (size_t i = 0; i < texts.size(); ++i) {
     const std::vector<uint32_t> h(texts[i].begin(), texts[i].end());
