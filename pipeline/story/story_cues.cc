@@ -1,6 +1,7 @@
 // story_cues.cc — see story_cues.h.
 #include "pipeline/story/story_cues.h"
 
+#include <algorithm>
 #include <array>
 
 namespace newsflow::pipeline {
@@ -75,6 +76,20 @@ uint32_t HeadlineCues(std::span<const uint32_t> h) {
     if (!w.MayStart(h[at])) continue;
     for (const CueWord& c : w.words)
       if (StartsAt(h, at, c.word)) cues |= c.bit;
+  }
+  return cues;
+}
+
+uint32_t HeadlineCuesBySearch(std::span<const uint32_t> h) {
+  uint32_t cues = 0;
+  const auto names = [&](std::u32string_view w) {
+    return std::search(h.begin(), h.end(), w.begin(), w.end(),
+                       [](uint32_t c, char32_t x) { return c == static_cast<uint32_t>(x); }) != h.end();
+  };
+  const auto& pairs = CuePairs();
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    for (auto w : pairs[i].a) cues |= names(w) ? 1u << (2 * i) : 0;
+    for (auto w : pairs[i].b) cues |= names(w) ? 1u << (2 * i + 1) : 0;
   }
   return cues;
 }

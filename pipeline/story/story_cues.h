@@ -34,6 +34,11 @@ const std::vector<CuePair>& CuePairs();
 // Bit 2i: the headline names side A of pair i; bit 2i+1: side B.
 uint32_t HeadlineCues(std::span<const uint32_t> headline_code_points);
 
+// The same by definition: a search of the headline for each pair's words,
+// one after another (slower). HeadlineCues must equal it on every input; the
+// story tests and fuzz_story_sketch compare the two.
+uint32_t HeadlineCuesBySearch(std::span<const uint32_t> headline_code_points);
+
 // True when, for some pair, one headline names only one side and the other
 // names only the other side.
 inline bool CuesContradict(uint32_t a, uint32_t b) {

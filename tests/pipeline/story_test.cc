@@ -393,19 +393,6 @@ TEST_F(StoryIndexTest, LogitAboveIsLogitAboveTheFloor) {
 // overlapping, cut short or at either end (跌破 holds 跌, 收复 and 收盘
 // share 收, 收复牌 holds 收复 and 复牌).
 TEST(StoryCues, OnePassGivesWhatASearchPerWordGives) {
-  const auto by_search = [](std::span<const uint32_t> h) {
-    uint32_t cues = 0;
-    const auto names = [&](std::u32string_view w) {
-      return std::search(h.begin(), h.end(), w.begin(), w.end(),
-                         [](uint32_t c, char32_t x) { return c == static_cast<uint32_t>(x); }) != h.end();
-    };
-    const auto& pairs = CuePairs();
-    for (size_t i = 0; i < pairs.size(); ++i) {
-      for (auto w : pairs[i].a) cues |= names(w) ? 1u << (2 * i) : 0;
-      for (auto w : pairs[i].b) cues |= names(w) ? 1u << (2 * i + 1) : 0;
-    }
-    return cues;
-  };
   std::vector<std::u32string> texts;
   const auto decode = [](const std::string& s, size_t max_chars) {
     std::u32string out;
@@ -451,7 +438,7 @@ TEST(StoryCues, OnePassGivesWhatASearchPerWordGives) {
   size_t with_cues = 0;
   for (size_t i = 0; i < texts.size(); ++i) {
     const std::vector<uint32_t> h(texts[i].begin(), texts[i].end());
-    const uint32_t want = by_search(h);
+    const uint32_t want = HeadlineCuesBySearch(h);
     EXPECT_EQ(HeadlineCues(h), want) << "text " << i << " of " << texts.size();
     with_cues += want != 0;
   }
