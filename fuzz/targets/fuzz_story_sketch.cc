@@ -101,12 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const StoryDoc da{&a, 600'000, "cls"}, db{&b, 0, "ths"};
   // The walk's bound on shared trigrams: exact (the pair's compared
   // trigrams, as the index counts them), or unknown.
-  const bool dense = a.dense && b.dense;
-  const auto& ga = dense ? a.grams : a.Sampled();
-  const auto& gb = dense ? b.grams : b.Sampled();
-  std::vector<uint32_t> common;
-  std::set_intersection(ga.begin(), ga.end(), gb.begin(), gb.end(), std::back_inserter(common));
-  for (const size_t known : {common.size(), SIZE_MAX}) {
+  for (const size_t known : {SharedComparedGrams(a, b), SIZE_MAX}) {
     WindowEvidence e;
     e.weighted_coverage = 0.4;
     e.rare_shared = 1;

@@ -69,9 +69,8 @@ void GramFeaturesFor(size_t shared, size_t nx, size_t ny, PairFeatures* out) {
 // Features 1, 2 and 14: one intersection of the two trigram sets.
 void GramFeatures(const StoryDoc& a, const StoryDoc& b, PairFeatures* out) {
   const bool dense = a.sketch->dense && b.sketch->dense;
-  const std::vector<uint32_t>& xg = ComparedGrams(*a.sketch, dense);
-  const std::vector<uint32_t>& yg = ComparedGrams(*b.sketch, dense);
-  GramFeaturesFor(SortedIntersectionSize(xg, yg), xg.size(), yg.size(), out);
+  GramFeaturesFor(SharedComparedGrams(*a.sketch, *b.sketch), ComparedGrams(*a.sketch, dense).size(),
+                  ComparedGrams(*b.sketch, dense).size(), out);
 }
 
 // The last two features, the costliest: every value of one side against
@@ -178,6 +177,11 @@ const std::array<const char*, kStoryFeatures>& PairFeatureNames() {
       "ent_conflict",  "ent_match_near", "prefix_equal", "prefix_conflict",   "num_approx",
       "head_both_in_text"};
   return names;
+}
+
+size_t SharedComparedGrams(const StorySketch& a, const StorySketch& b) {
+  const bool dense = a.dense && b.dense;
+  return SortedIntersectionSize(ComparedGrams(a, dense), ComparedGrams(b, dense));
 }
 
 PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence) {

@@ -51,6 +51,11 @@ using PairFeatures = std::array<double, kStoryFeatures>;
 // Names of the features, in order (for `story features` and the trainer).
 const std::array<const char*, kStoryFeatures>& PairFeatureNames();
 
+// The trigrams two sketches share as the containment features count them
+// (two dense sketches: all their trigrams; otherwise the 1-in-4 sample): what
+// WindowEvidence::shared_at_most bounds.
+size_t SharedComparedGrams(const StorySketch& a, const StorySketch& b);
+
 // The features of a pair (symmetric in a and b except for the evidence,
 // which is about the newer document).
 PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence);

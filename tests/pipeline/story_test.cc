@@ -356,12 +356,7 @@ TEST_F(StoryIndexTest, LogitAboveIsLogitAboveTheFloor) {
   for (const auto& p : DevPairs()) {
     const StorySketch a = Normalized(p.a_title, p.a_body), b = Normalized(p.b_title, p.b_body);
     const StoryDoc da{&b, p.b_ms, p.b_feed}, db{&a, p.a_ms, p.a_feed};  // the newer one first, as Assign does
-    const bool dense = a.dense && b.dense;
-    const auto& ga = dense ? a.grams : a.Sampled();
-    const auto& gb = dense ? b.grams : b.Sampled();
-    std::vector<uint32_t> common;
-    std::set_intersection(ga.begin(), ga.end(), gb.begin(), gb.end(), std::back_inserter(common));
-    for (const size_t known : {common.size(), SIZE_MAX}) {
+    for (const size_t known : {SharedComparedGrams(a, b), SIZE_MAX}) {
       WindowEvidence e;
       e.weighted_coverage = 0.3;
       e.rare_shared = 2;
