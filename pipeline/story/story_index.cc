@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <tuple>
 
 namespace newsflow::pipeline {

@@ -6,7 +6,6 @@
 #include "pipeline/story/story_cues.h"
 
 #include <algorithm>
-#include <array>
 #include <iterator>
 #include <memory>
 #include <string>

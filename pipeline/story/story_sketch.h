@@ -54,6 +54,7 @@ inline constexpr uint32_t kStoryDenseBelow = 60;
 struct StoryNumber {
   double value = 0;
   uint32_t unit = 0;  // kStoryMoneyUnit, or the unit's code points mixed (0: none)
+  bool operator==(const StoryNumber&) const = default;  // values are finite: never NaN
 };
 inline constexpr uint32_t kStoryMoneyUnit = 1;
 // Other units are their code point(s) mixed: a unit character u is u * 31.
@@ -73,6 +74,8 @@ struct StorySketch {
   uint32_t cues = 0;                    // the directions the headline states (story_cues.h)
   uint16_t title_sampled = 0;           // title_grams that pass the sample mask (could be in grams)
   bool dense = false;                   // length < kStoryDenseBelow: grams holds every trigram
+
+  bool operator==(const StorySketch&) const = default;
 
   // The trigrams in the 1-in-4 sample: grams, or for a dense sketch sampled_grams.
   const std::vector<uint32_t>& Sampled() const { return dense ? sampled_grams : grams; }
