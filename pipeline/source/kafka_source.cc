@@ -24,6 +24,7 @@
 #include "pipeline/source/kafka_settings_check.h"
 #include "pipeline/source/kafka_stats.h"
 #include "pipeline/source/kafka_uri.h"
+#include "pipeline/source/offset_commit_state.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -54,7 +55,7 @@ class RateLimitedWarn {
 struct PartState {
   bool eof = false;
   std::optional<int64_t> stored;  // next offset known stored in this DB (or where we started)
-  int64_t sent = -1;              // last offset sent to Kafka as a commit
+  OffsetCommitState commit;       // the async commits of `stored` to Kafka
 };
 
 
@@ -120,17 +121,17 @@ class KafkaSource : public Source {
     auto* self = static_cast<KafkaSource*>(opaque);
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
       self->log_(std::string("offset commit to Kafka failed: ") + rd_kafka_err2str(err));
-    if (offsets) self->ForgetFailedCommits(err, offsets);
+    if (offsets) self->CommitsAnswered(err, offsets);
   }
   // A commit that failed (e.g. the session expired during a broker outage)
-  // is sent again by the next MaybeCommit, once the member has rejoined.
-  void ForgetFailedCommits(rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t* offsets) {
+  // is sent again by the next MaybeCommit, once the member has rejoined; one
+  // not confirmed in time, too (offset_commit_state.h).
+  void CommitsAnswered(rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t* offsets) {
     std::lock_guard lock(mu_);
     for (int i = 0; i < offsets->cnt; ++i) {
       const auto& e = offsets->elems[i];
-      if (!err && !e.err) continue;
       auto p = parts_.find({e.topic, e.partition});
-      if (p != parts_.end() && p->second.sent == e.offset) p->second.sent = -1;
+      if (p != parts_.end()) p->second.commit.Answered(e.offset, !err && !e.err);
     }
   }
   // librdkafka's statistics (statistics.interval.ms): the cluster brokers'
@@ -196,8 +197,9 @@ class KafkaSource : public Source {
     return true;
   }
   void PollLoop();
-  // Sends an async commit of every stored offset not yet sent, if commits
-  // are on, not held, and (unless `now`) the interval has passed.
+  // Sends an async commit of every stored offset not yet sent (or sent and
+  // not confirmed in time), if commits are on, not held, and (unless `now`)
+  // the interval has passed.
   void MaybeCommit(bool now);
   void HandleMessage(const rd_kafka_message_t* m, bool stopping);
   void SetPaused(bool paused);
@@ -631,11 +633,17 @@ void KafkaSource::MaybeCommit(bool now) {
     }
     if (hold_commits_ || closing_) return;
     if (!now && t - last_commit_ < std::chrono::milliseconds(tuning_.commit_interval_ms)) return;
+    const auto confirm_timeout = std::chrono::milliseconds(tuning_.commit_confirm_timeout_ms);
+    bool again = false;
     for (auto& [tp, st] : parts_) {
-      if (!st.stored || *st.stored == st.sent) continue;
+      if (!st.stored || !st.commit.Due(*st.stored, t, confirm_timeout)) continue;
+      again |= *st.stored == st.commit.sent;
       rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = *st.stored;
-      st.sent = *st.stored;
+      st.commit.Sent(*st.stored, t);
     }
+    if (again)
+      log_(fmt::format("an offset commit was not confirmed by Kafka in {} ms: sending it again",
+                       tuning_.commit_confirm_timeout_ms));
     if (list->cnt == 0) return;
     last_commit_ = t;
   }

@@ -29,9 +29,10 @@
 // meta). Batches are written in order, so a stored offset never runs ahead of
 // the documents before it. After the write (Source::Committed) the stored
 // offsets are committed to Kafka asynchronously (at most every 100 ms; the
-// poll thread sends what is left), for lag tools and for other members of
-// the group; the Kafka commit is never what recovery relies on within one
-// database.
+// poll thread sends what is left; one that fails, or that Kafka has not
+// confirmed as its latest within 5 s, is sent again: offset_commit_state.h),
+// for lag tools and for other members of the group; the Kafka commit is
+// never what recovery relies on within one database.
 //
 // ASSIGNMENT. On (incremental or eager) assignment the consumer starts each
 // partition at max(offset stored in this RocksDB, offset committed in Kafka);
@@ -150,6 +151,7 @@ struct KafkaConsumerTuning {
   int queued_min_messages = 20000;
   int fetch_max_bytes = 16 << 20;
   int commit_interval_ms = 100;           // async offset commits to Kafka at most this often
+  int commit_confirm_timeout_ms = 5000;   // a commit Kafka has not confirmed by then is sent again
   int poll_timeout_ms = 100;              // one rd_kafka_consumer_poll wait
   int committed_timeout_ms = 10000;       // reading committed offsets on assignment
   size_t max_inflight_messages = 20000;   // read but not yet stored: pause above this
