@@ -2,7 +2,10 @@
 // file that parses through CompiledRules::Compile, NewScratch and Tag (of a
 // fixed text and of the input itself, so keywords the file lists do hit),
 // with the set's own label table entries (and a name no entry has) as the
-// document's feed labels, so label evidence is evaluated too.
+// document's feed labels, so label evidence is evaluated too. Where the
+// lines alone say the file is one YAML document (OneDocumentByItsLines, which
+// spares the loader its event parse) and yaml-cpp reads it, the event parse
+// must find no second document either.
 //
 // Bounds, so that a run measures the loader and not Hyperscan's compiler on
 // pathological patterns: inputs over 8 KiB are skipped, as are parsed sets
@@ -12,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "newsflow/rules/yaml_document.h"
 #include "rules_common.h"
 
 using namespace fuzz_rules;  // NOLINT: the shared helpers and rule types
@@ -19,6 +23,18 @@ using namespace fuzz_rules;  // NOLINT: the shared helpers and rule types
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 8192) return -1;
   const std::string_view yaml(reinterpret_cast<const char*>(data), size);
+  if (newsflow::rules::OneDocumentByItsLines(yaml)) {
+    bool loads = true;
+    try {
+      YAML::Load(std::string(yaml));
+    } catch (const YAML::Exception&) {
+      loads = false;
+    }
+    if (loads) {
+      const newsflow::Status events = newsflow::rules::SecondDocumentByEvents(yaml, "fuzz.yaml");
+      FUZZ_CHECK(events.ok(), "the lines say one document, the events say: %s", events.ToString().c_str());
+    }
+  }
   RuleSet set;
   const newsflow::Status s = newsflow::rules::ParseRuleFile(yaml, "fuzz.yaml", &set);
   if (!s.ok()) {

@@ -4,6 +4,7 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <sstream>
 #include <string>
@@ -74,24 +75,49 @@ class DocumentEvents : public YAML::EventHandler {
 
 }  // namespace
 
-Status LoadOneYamlDocument(std::string_view text, const std::string& file, YAML::Node* out) {
-  // The first document, as YAML::Load reads it (never YAML::LoadAll: on some
-  // malformed input yaml-cpp 0.7 goes on returning documents without end,
-  // which the fuzzer found as a loop filling the memory).
-  YAML::Node first;
-  try {
-    first = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+// A block mapping at column 0 ends only at the end of the stream or where
+// a `---`, `...` or `%` line pops every indentation; anything else at
+// column 0 that cannot continue it is a syntax error, which YAML::Load
+// reports first. (Not so a block sequence: a line at its column without
+// `- ` ends it, and yaml-cpp reads what follows as a second document.) NUL bytes would make yaml-cpp read UTF-16 or UTF-32; a
+// line may end in CR, LF or both (YAML 1.1's NEL, LS and PS: unsure).
+bool OneDocumentByItsLines(std::string_view text) {
+  for (std::string_view unsure : {std::string_view("\0", 1), std::string_view("\xC2\x85"),
+                                  std::string_view("\xE2\x80\xA8"), std::string_view("\xE2\x80\xA9")})
+    if (text.find(unsure) != std::string_view::npos) return false;
+  bool first = true;
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = std::min(text.find_first_of("\r\n", at), text.size());
+    const std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    if (line.empty()) continue;
+    const char c = line[0];
+    if (c == '-' && line.substr(0, 3) == "---") return false;
+    if (c == '.' && line.substr(0, 3) == "...") return false;
+    if (c == '%') return false;
+    if (!first) continue;
+    const size_t content = line.find_first_not_of(" \t");
+    if (content == std::string_view::npos || line[content] == '#') continue;
+    first = false;
+    if (content != 0) return false;
+    std::string_view head = line.substr(0, line.find(" #"));
+    while (head.back() == ' ' || head.back() == '\t') head.remove_suffix(1);
+    const bool key = (std::isalnum(static_cast<unsigned char>(c)) || c == '_') &&
+                     (head.back() == ':' || head.find(": ") != std::string_view::npos);
+    if (!key) return false;
   }
-  // Then the documents after it, by their events only, a bounded number of
-  // them: one with content is an error at its `---`; empty ones (a trailing
-  // `---` with nothing after it) hide nothing.
+  return !first;
+}
+
+Status SecondDocumentByEvents(std::string_view text, const std::string& file) {
+  // The documents after the first, by their events only, a bounded number
+  // of them: one with content is an error at its `---`; empty ones (a
+  // trailing `---` with nothing after it) hide nothing.
   DocumentEvents events;
   std::istringstream in{std::string(text)};
   try {
     YAML::Parser parser(in);
-    if (parser.HandleNextDocument(events)) {  // the first: read above
+    if (parser.HandleNextDocument(events)) {  // the first
       for (int more = 0; more < kMaxDocumentsLooked; ++more) {
         events.content = false;
         if (!parser.HandleNextDocument(events)) break;
@@ -109,6 +135,21 @@ Status LoadOneYamlDocument(std::string_view text, const std::string& file, YAML:
   } catch (const DocumentEvents::TooMany&) {
     return Status::InvalidArgument(file + ": more YAML than a rule file holds");
   }
+  return Status::OK();
+}
+
+Status LoadOneYamlDocument(std::string_view text, const std::string& file, YAML::Node* out) {
+  // The first document, as YAML::Load reads it (never YAML::LoadAll: on some
+  // malformed input yaml-cpp 0.7 goes on returning documents without end,
+  // which the fuzzer found as a loop filling the memory).
+  YAML::Node first;
+  try {
+    first = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  // Then the documents after it, unless the lines show there are none.
+  if (!OneDocumentByItsLines(text)) NEWSFLOW_RETURN_IF_ERROR(SecondDocumentByEvents(text, file));
   *out = first;
   return Status::OK();
 }

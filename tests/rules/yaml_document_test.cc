@@ -1,0 +1,80 @@
+// The second-document check of LoadOneYamlDocument has two halves: the
+// lines (cheap, may say "unsure") and the events (a second parse). Every
+// YAML file the project ships must be settled by its lines, or start-up
+// parses it twice; where the lines settle it, the events agree; and what
+// the lines cannot settle is left to the events, which still find the
+// second document.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "newsflow/rules/yaml_document.h"
+
+namespace newsflow::rules {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// (The lint allow file, a short sequence, is left to the events.)
+TEST(YamlDocument, EveryShippedRuleAndEvalFileIsOneDocumentByItsLines) {
+  std::vector<fs::path> files;
+  for (const char* dir : {"/rules/sets", "/tests/eval"})
+    for (const auto& e : fs::directory_iterator(std::string(NEWSFLOW_SOURCE_DIR) + dir))
+      if (e.path().extension() == ".yaml") files.push_back(e.path());
+  ASSERT_GE(files.size(), 9u);
+  for (const auto& f : files) {
+    const std::string text = ReadFile(f);
+    EXPECT_TRUE(OneDocumentByItsLines(text)) << f;
+    EXPECT_TRUE(SecondDocumentByEvents(text, f.string()).ok()) << f;
+    YAML::Node node;
+    EXPECT_TRUE(LoadOneYamlDocument(text, f.string(), &node).ok()) << f;
+  }
+}
+
+TEST(YamlDocument, WhatTheLinesCannotSettleIsLeftToTheEvents) {
+  const std::string head = "version: 1\nrules: []\n";
+  // Each holds a second document with content; the lines must not call
+  // any of them one document, and the loader must refuse each.
+  const std::vector<std::string> two = {
+      head + "---\nversion: 2\n",
+      head + "...\nversion: 2\n",
+      head + "%YAML 1.2\n---\nversion: 2\n",
+      "version: 1\rrules: []\r---\rversion: 2\r",  // CR alone ends a line
+      "[1]\n[2]\n",                                 // a flow collection at the top
+      "--- a: 1\n--- b: 2\n",
+      "- a\nb\n",  // a line at a sequence's column without `- ` ends it (the fuzzer's find)
+  };
+  for (const auto& text : two) {
+    EXPECT_FALSE(OneDocumentByItsLines(text)) << text;
+    EXPECT_FALSE(SecondDocumentByEvents(text, "t.yaml").ok()) << text;
+    YAML::Node node;
+    EXPECT_FALSE(LoadOneYamlDocument(text, "t.yaml", &node).ok()) << text;
+  }
+  // Unsure, one document all the same: the events say so.
+  for (const std::string& text : std::vector<std::string>{"---\n" + head, "  version: 1\n", "\xEF\xBB\xBFversion: 1\n",
+                                                         "plain scalar\n", "{a: 1}\n"}) {
+    EXPECT_FALSE(OneDocumentByItsLines(text)) << text;
+    YAML::Node node;
+    EXPECT_TRUE(LoadOneYamlDocument(text, "t.yaml", &node).ok()) << text;
+  }
+  EXPECT_FALSE(OneDocumentByItsLines(std::string("a: 1\n\0", 6)));  // NUL: yaml-cpp may read UTF-16
+  // Settled by the lines: comments and blank lines before the first key,
+  // CRLF line ends, a sequence inside the mapping.
+  for (const std::string& text :
+       std::vector<std::string>{"# c\n\n" + head, "version: 1\r\nrules: []\r\n", "a:\n- x\n- y\nb: 1\n"})
+    EXPECT_TRUE(OneDocumentByItsLines(text)) << text;
+}
+
+}  // namespace
+}  // namespace newsflow::rules
