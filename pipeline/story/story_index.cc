@@ -10,8 +10,11 @@
 
 namespace newsflow::pipeline {
 namespace {
-// Walks and evictions fetch posting lists this many trigrams ahead of use.
+// Walks fetch posting lists this many trigrams ahead of use.
 constexpr size_t kPrefetchAhead = 4;
+// Evictions do little per trigram, so they fetch further ahead (12: a
+// quarter fewer of the run's samples in Evict than 4; 24 gave no more).
+constexpr size_t kEvictAhead = 12;
 }  // namespace
 
 StoryIndex::StoryIndex(StoryOptions options) : options_(options), model_(options.threshold) {}
@@ -41,11 +44,23 @@ void StoryIndex::Evict(uint32_t slot) {
   Entry& e = slots_[slot];
   ++tally_[slot].generation;  // this slot's entries are stale from now on
   const std::vector<uint32_t>& lists = e.lists;
-  for (size_t k = 0; k < std::min(kPrefetchAhead, lists.size()); ++k) __builtin_prefetch(&postings_.List(lists[k]));
+  // Each trigram's list header is fetched a few trigrams ahead, and so is
+  // its table slot: most trigrams are in this document alone, so the list
+  // empties and Erase probes the table, a miss that was a third of the
+  // eviction's time.
+  const std::vector<uint32_t>& grams = e.sketch.grams;
+  size_t ahead = 0;  // the next trigram of `grams` whose slot to fetch
+  auto prefetch = [&](size_t k) {
+    if (k >= lists.size()) return;
+    __builtin_prefetch(&postings_.List(lists[k]));
+    while (grams[ahead] & options_.index_mask) ++ahead;  // lists[k] is the k-th indexed trigram's
+    postings_.PrefetchSlot(grams[ahead++]);
+  };
+  for (size_t k = 0; k < kEvictAhead; ++k) prefetch(k);
   size_t k = 0;
-  for (uint32_t g : e.sketch.grams) {
+  for (uint32_t g : grams) {
     if (g & options_.index_mask) continue;
-    if (k + kPrefetchAhead < lists.size()) __builtin_prefetch(&postings_.List(lists[k + kPrefetchAhead]));
+    prefetch(k + kEvictAhead);
     Posting& p = postings_.List(lists[k++]);
     if (--p.live == 0) {
       postings_.Erase(g);
