@@ -624,6 +624,7 @@ void KafkaSource::Committed(const Batch& batch) {
 void KafkaSource::MaybeCommit(bool now) {
   if (!commit_to_kafka_) return;
   PartList list(rd_kafka_topic_partition_list_new(4));
+  bool again = false;  // a commit not confirmed in time is among them
   {
     std::lock_guard lock(mu_);
     const auto t = Clock::now();
@@ -634,19 +635,18 @@ void KafkaSource::MaybeCommit(bool now) {
     if (hold_commits_ || closing_) return;
     if (!now && t - last_commit_ < std::chrono::milliseconds(tuning_.commit_interval_ms)) return;
     const auto confirm_timeout = std::chrono::milliseconds(tuning_.commit_confirm_timeout_ms);
-    bool again = false;
     for (auto& [tp, st] : parts_) {
       if (!st.stored || !st.commit.Due(*st.stored, t, confirm_timeout)) continue;
       again |= *st.stored == st.commit.sent;
       rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = *st.stored;
       st.commit.Sent(*st.stored, t);
     }
-    if (again)
-      log_(fmt::format("an offset commit was not confirmed by Kafka in {} ms: sending it again",
-                       tuning_.commit_confirm_timeout_ms));
     if (list->cnt == 0) return;
     last_commit_ = t;
   }
+  if (again)
+    log_(fmt::format("an offset commit was not confirmed by Kafka in {} ms: sending it again",
+                     tuning_.commit_confirm_timeout_ms));
   rd_kafka_commit(rk_, list.get(), 1);  // async; errors reach CommitCb
 }
 
