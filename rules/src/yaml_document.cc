@@ -79,17 +79,23 @@ class DocumentEvents : public YAML::EventHandler {
 // a `---`, `...` or `%` line pops every indentation; anything else at
 // column 0 that cannot continue it is a syntax error, which YAML::Load
 // reports first. (Not so a block sequence: a line at its column without
-// `- ` ends it, and yaml-cpp reads what follows as a second document.) NUL bytes would make yaml-cpp read UTF-16 or UTF-32; a
-// line may end in CR, LF or both (YAML 1.1's NEL, LS and PS: unsure).
+// `- ` ends it, and yaml-cpp reads what follows as a second document.) The
+// first content line must be a key as yaml-cpp reads it: its comment starts
+// at a `#` after a space or a tab. Unsure: a NUL (yaml-cpp would read
+// UTF-16 or UTF-32), a CR not before LF (no line break to yaml-cpp 0.7, so
+// the columns differ from the lines seen here), and YAML 1.1's NEL, LS, PS.
 bool OneDocumentByItsLines(std::string_view text) {
   for (std::string_view unsure : {std::string_view("\0", 1), std::string_view("\xC2\x85"),
                                   std::string_view("\xE2\x80\xA8"), std::string_view("\xE2\x80\xA9")})
     if (text.find(unsure) != std::string_view::npos) return false;
+  for (size_t cr = text.find('\r'); cr != std::string_view::npos; cr = text.find('\r', cr + 1))
+    if (cr + 1 == text.size() || text[cr + 1] != '\n') return false;
   bool first = true;
   for (size_t at = 0; at < text.size();) {
-    const size_t end = std::min(text.find_first_of("\r\n", at), text.size());
-    const std::string_view line = text.substr(at, end - at);
+    const size_t end = std::min(text.find('\n', at), text.size());
+    std::string_view line = text.substr(at, end - at);
     at = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
     const char c = line[0];
     if (c == '-' && line.substr(0, 3) == "---") return false;
@@ -99,12 +105,16 @@ bool OneDocumentByItsLines(std::string_view text) {
     const size_t content = line.find_first_not_of(" \t");
     if (content == std::string_view::npos || line[content] == '#') continue;
     first = false;
-    if (content != 0) return false;
-    std::string_view head = line.substr(0, line.find(" #"));
+    if (content != 0 || !(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+    std::string_view head = line;
+    for (size_t h = line.find('#'); h != std::string_view::npos; h = line.find('#', h + 1)) {
+      if (line[h - 1] == ' ' || line[h - 1] == '\t') {  // h > 0: line[0] is alphanumeric
+        head = line.substr(0, h);
+        break;
+      }
+    }
     while (head.back() == ' ' || head.back() == '\t') head.remove_suffix(1);
-    const bool key = (std::isalnum(static_cast<unsigned char>(c)) || c == '_') &&
-                     (head.back() == ':' || head.find(": ") != std::string_view::npos);
-    if (!key) return false;
+    if (head.back() != ':' && head.find(": ") == std::string_view::npos) return false;
   }
   return !first;
 }

@@ -50,10 +50,16 @@ TEST(YamlDocument, WhatTheLinesCannotSettleIsLeftToTheEvents) {
       head + "---\nversion: 2\n",
       head + "...\nversion: 2\n",
       head + "%YAML 1.2\n---\nversion: 2\n",
-      "version: 1\rrules: []\r---\rversion: 2\r",  // CR alone ends a line
+      "version: 1\rrules: []\r---\rversion: 2\r",
       "[1]\n[2]\n",                                 // a flow collection at the top
       "--- a: 1\n--- b: 2\n",
       "- a\nb\n",  // a line at a sequence's column without `- ` ends it (the fuzzer's find)
+      // A red-team pass's finds: a tab before `#` starts a comment too, so
+      // the first line is no key; to yaml-cpp 0.7 a CR alone breaks no line.
+      "rules\t# see: docs\nversion: 1\n",
+      " \rversion: 1\nrules: [x]\n",  // Load gives the map {"\rversion": 1}
+      "#\ra:\n-\na\n",
+      "version:\r  # v\nrules: []\n",
   };
   for (const auto& text : two) {
     EXPECT_FALSE(OneDocumentByItsLines(text)) << text;

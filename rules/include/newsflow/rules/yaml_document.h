@@ -33,7 +33,9 @@ Status LoadOneYamlDocument(std::string_view text, const std::string& file, YAML:
 // for every file as rule files are written.
 bool OneDocumentByItsLines(std::string_view text);
 // Parses `text` by events and fails as LoadOneYamlDocument does on a
-// second document with content (or a syntax error).
+// second document with content, a syntax error, or more than a million
+// events (a bound on that parse only: a text the lines settle is not held
+// to it).
 Status SecondDocumentByEvents(std::string_view text, const std::string& file);
 
 }  // namespace newsflow::rules
