@@ -21,6 +21,7 @@ const std::vector<CuePair>& CuePairs() {
       {{U"达成"}, {U"终止"}},
       {{U"获批"}, {U"否决"}},
       {{U"突破", U"站上"}, {U"跌破", U"失守"}},
+      {{U"高开"}, {U"低开"}},  // opening higher or lower (the daily futures and index opens)
   };
   return pairs;
 }
@@ -60,6 +61,14 @@ const CueWords& Words() {
   return words;
 }
 
+// A word right after a negation states no direction: 暂不降息, 未能达成,
+// 没有停牌, 无法突破. Only the one or two characters before the word are
+// read, so 不断上涨 (不 three before 涨) still rises.
+bool Negated(std::span<const uint32_t> h, size_t at) {
+  auto negation = [](uint32_t c) { return c == U'不' || c == U'未' || c == U'没' || c == U'无' || c == U'非'; };
+  return (at >= 1 && negation(h[at - 1])) || (at >= 2 && negation(h[at - 2]));
+}
+
 bool StartsAt(std::span<const uint32_t> h, size_t at, std::u32string_view word) {
   if (h.size() - at < word.size()) return false;
   for (size_t k = 0; k < word.size(); ++k)
@@ -75,16 +84,21 @@ uint32_t HeadlineCues(std::span<const uint32_t> h) {
   for (size_t at = 0; at < h.size(); ++at) {
     if (!w.MayStart(h[at])) continue;
     for (const CueWord& c : w.words)
-      if (StartsAt(h, at, c.word)) cues |= c.bit;
+      if (StartsAt(h, at, c.word) && !Negated(h, at)) cues |= c.bit;
   }
   return cues;
 }
 
 uint32_t HeadlineCuesBySearch(std::span<const uint32_t> h) {
   uint32_t cues = 0;
+  // Names w: somewhere, not right after a negation.
   const auto names = [&](std::u32string_view w) {
-    return std::search(h.begin(), h.end(), w.begin(), w.end(),
-                       [](uint32_t c, char32_t x) { return c == static_cast<uint32_t>(x); }) != h.end();
+    for (auto it = h.begin();; ++it) {
+      it = std::search(it, h.end(), w.begin(), w.end(),
+                       [](uint32_t c, char32_t x) { return c == static_cast<uint32_t>(x); });
+      if (it == h.end()) return false;
+      if (!Negated(h, static_cast<size_t>(it - h.begin()))) return true;
+    }
   };
   const auto& pairs = CuePairs();
   for (size_t i = 0; i < pairs.size(); ++i) {

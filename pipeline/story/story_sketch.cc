@@ -447,8 +447,28 @@ void DecodeLead(std::string_view title, std::string_view body, CodePoints* text,
   }
 }
 
-// Characters of a text without a headline whose directions are its cues.
+// Kept characters of a text without a headline whose directions are its cues.
 constexpr size_t kCueLead = 40;
+
+// The code points of `c` up to its `kept`-th kept character, counted as
+// Trigrams counts them (datelines dropped): the lead of a flash that has no
+// headline. Counting raw code points let the empty title's line break, the
+// wire's dateline and punctuation use up the lead, so a cut could fall
+// between a flash's two directions ("油价下跌，…股价盘前上涨") and leave it
+// one-sided against another feed's headline of the same text.
+size_t LeadEnd(const CodeVector& c, size_t kept) {
+  size_t n = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (IsDigit(c[i])) {
+      if (size_t d = DatelineAt(c, i); d > 0) {
+        i += d - 1;
+        continue;
+      }
+    }
+    if (Keep(c[i]) != 0 && ++n == kept) return i + 1;
+  }
+  return c.size();
+}
 
 }  // namespace
 
@@ -498,7 +518,7 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   out->prefix = SpeakerPrefix(h.c);
   // A flash without a headline is its own: its lead's first characters.
   out->cues = HeadlineCues(!h.c.empty() ? std::span<const uint32_t>(h.c)
-                                        : std::span<const uint32_t>(text.c).first(std::min(text.c.size(), kCueLead)));
+                                        : std::span<const uint32_t>(text.c).first(LeadEnd(text.c, kCueLead)));
 }
 
 }  // namespace newsflow::pipeline

@@ -464,6 +464,59 @@ TEST_F(StoryIndexTest, HeadlinesOfOppositeDirectionsAreNeverOneStory) {
   EXPECT_EQ(down, "cls:3");
 }
 
+// A flash without a headline is read by its first 40 KEPT characters: the
+// empty title's line break, the wire's dateline and punctuation do not use
+// them up. cls:2383320 and eastmoney:202605273751507151 (2026-05-27) carry
+// the same text; counted in raw code points, the flash's lead ended after
+// 下跌 and before 上涨, so it "contradicted" the eastmoney headline.
+TEST_F(StoryIndexTest, AFlashWithoutAHeadlineIsReadByItsFirstFortyKeptCharacters) {
+  const auto cues = [this](const char* title, const char* body) { return Normalized(title, body).cues; };
+  const uint32_t flash = cues("", "财联社5月27日电，随着国际油价下跌，美国联合航空、美国航空、达美航空股价盘前上涨约2%。");
+  const uint32_t headline = cues("美国联合航空、美国航空、达美航空股价盘前上涨约2%", "随着国际油价下跌，美国联合航空、美国航空、达美航空股价盘前上涨约2%。");
+  EXPECT_FALSE(CuesContradict(flash, headline)) << "the flash names both 跌 and 涨 within its lead";
+  // 40 kept characters, and not one more: 财联社 (3), the dateline (dropped),
+  // n times 某, then 跌 and 涨 after it.
+  const auto lead = [&](int n) {
+    std::string body = "财联社5月27日电，";
+    for (int i = 0; i < n; ++i) body += "某";
+    return cues("", (body + "跌，随后上涨。").c_str());
+  };
+  const uint32_t rise = cues("某公司股价上涨", "");
+  EXPECT_TRUE(CuesContradict(lead(36), rise)) << "跌 is the 40th kept character; 涨 is past the lead";
+  EXPECT_FALSE(CuesContradict(lead(37), rise)) << "跌 is the 41st: no direction is read";
+}
+
+// A direction word right after a negation (不 未 没 无 非, one or two
+// characters before it) states no direction: 暂不降息 is no cut, 未能达成 no
+// agreement, 不减持 no sale. 不断上涨 (不 three characters before 涨) still rises.
+TEST_F(StoryIndexTest, ANegatedDirectionIsNoDirection) {
+  const auto cues = [this](const char* title) { return Normalized(title, "").cues; };
+  EXPECT_EQ(cues("美联储暂不降息"), 0u);
+  EXPECT_EQ(cues("交易各方未能达成一致"), 0u);
+  EXPECT_EQ(cues("控股股东承诺12个月不减持"), 0u);
+  EXPECT_EQ(cues("白银没有突破前高"), 0u);
+  EXPECT_NE(cues("金价不断上涨"), 0u);
+  EXPECT_FALSE(CuesContradict(cues("美联储宣布暂不降息"), cues("美联储维持利率不变 不考虑加息")));
+  EXPECT_FALSE(CuesContradict(cues("重组告吹 交易各方未能达成一致"), cues("某公司终止筹划重大资产重组")));
+  EXPECT_TRUE(CuesContradict(cues("某公司与对方达成协议"), cues("某公司终止筹划重大资产重组")));
+}
+
+// 高开 and 低开 are opposite openings: the daily ths template 股指期货早盘开盘
+// 主力合约集体高开 / 集体低开, posted at the same second on consecutive days
+// (ths:4378531, ths:4383227, 2026-05-19/20), had been one story.
+TEST_F(StoryIndexTest, OpeningHigherAndOpeningLowerAreTwoEvents) {
+  const auto cues = [this](const char* title) { return Normalized(title, "").cues; };
+  EXPECT_TRUE(CuesContradict(cues("股指期货早盘开盘 主力合约集体高开"), cues("股指期货早盘开盘 主力合约集体低开")));
+  EXPECT_TRUE(CuesContradict(cues("沪指高开低走"), cues("沪指低开"))) << "opened high, then fell: still a high open";
+  EXPECT_FALSE(CuesContradict(cues("沪指高开 深成指低开"), cues("沪指低开"))) << "names both openings: neither";
+  StoryIndex index{StoryOptions{}};
+  const int64_t t = 1'779'152'940'000;  // 2026-05-19 01:29 UTC
+  const std::string first = index.Assign("ths:4378531", "ths", t, Normalized("股指期货早盘开盘 主力合约集体高开", "IF2606涨0.28%，IH2606涨0.21%，IC2606涨0.35%。"));
+  const std::string next = index.Assign("ths:4383227", "ths", t + 24 * 3600 * 1000LL - 1000, Normalized("股指期货早盘开盘 主力合约集体低开", "IF2606跌0.23%，IH2606跌0.18%，IC2606跌0.31%。"));
+  EXPECT_EQ(first, "ths:4378531");
+  EXPECT_EQ(next, "ths:4383227");
+}
+
 TEST_F(StoryIndexTest, WindowEvictsOldDocumentsAndMemoryIsBounded) {
   StoryOptions o;
   o.window_ms = 3600 * 1000;
