@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "newsflow/rules/yaml_document.h"
+
 namespace newsflow::cli {
 namespace {
 
@@ -81,12 +83,11 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& in) const {
                            "` reads a config file");
   std::stringstream text;
   text << in.rdbuf();
+  // One document: options after a `---` would be dropped unsaid (a
+  // `retain: 30d` never applied, an unknown key never reported).
   YAML::Node root;
-  try {
-    root = YAML::Load(text.str());
-  } catch (const YAML::Exception& e) {
-    throw CLI::ConfigError(ConfigPath(app_) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  if (Status one = rules::LoadOneYamlDocument(text.str(), ConfigPath(app_), &root); !one.ok())
+    throw CLI::ConfigError(one.message());
   if (root.IsNull()) return {};  // an empty file
   if (!root.IsMap()) throw CLI::ConfigError(ConfigPath(app_) + ": expected a mapping of option: value");
   std::vector<Entry> entries;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "pipeline/decode/field_map.h"
+#include "newsflow/rules/yaml_document.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -91,7 +92,10 @@ Status ParseSubscriptions(const std::string& yaml, const std::string& where, con
                           std::vector<Subscription>* out) {
   std::vector<Subscription> subs;
   try {
-    const YAML::Node root = YAML::Load(yaml);
+    // One document: yaml-cpp's Load would drop subscriptions after a `---`
+    // without a word (their tags unchecked, their alerts never raised).
+    YAML::Node root;
+    NEWSFLOW_RETURN_IF_ERROR(rules::LoadOneYamlDocument(yaml, where, &root));
     if (!root.IsMap() || !root["subscriptions"])
       return Status::InvalidArgument(where + ": expected a mapping with a `subscriptions` list");
     int first_line = 0;

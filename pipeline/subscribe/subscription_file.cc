@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/sink/record_json.h"
+#include "newsflow/rules/yaml_document.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -195,7 +196,9 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
                              std::vector<std::string>* warnings, const EditPrecondition& pre) {
   Subscription parsed;
   try {
-    YAML::Node n = YAML::Load(body);
+    YAML::Node n;
+    if (Status one = rules::LoadOneYamlDocument(body, "the body", &n); !one.ok())
+      return Status::InvalidArgument("the body is not one JSON or YAML document: " + one.message());
     if (!n.IsMap()) return Status::InvalidArgument("the body must be one subscription (a JSON or YAML object)");
     if (n["name"] && (!n["name"].IsScalar() || n["name"].Scalar() != name))
       return Status::InvalidArgument(fmt::format("the body's name '{}' is not the URL's '{}'",

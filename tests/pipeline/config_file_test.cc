@@ -59,6 +59,8 @@ TEST(ConfigFile, UnknownKeysAndBadValuesAreUsageErrorsWithFileAndLine) {
       {"db: " + tmp.path("db") + "\nalerts:\n", 2},             // no value
       {"db: " + tmp.path("db") + "\nbatch: 8\nbatch: 16\n", 3},  // a key twice (yaml-cpp kept the first)
       {"db: " + tmp.path("db") + "\nstory:\n  window: 3\n  window: 4\n", 4},
+      // A second document: its options were dropped unsaid (yaml-cpp's Load reads the first).
+      {"db: " + tmp.path("db") + "\nquiet: true\n---\nretain: 30d\n", 3},
   };
   for (const auto& [yaml, line] : cases) {
     std::ofstream(tmp.path("bad.yaml")) << yaml;

@@ -85,6 +85,8 @@ TEST(SubscriptionFile, EachMistakeIsAnErrorNamingItsLine) {
       {"subscriptions:\n  - {name: a, any: [cluster:ai]}\nsubscriptions:\n  - {name: b, any: [cluster:ai]}\n", 3},
       {"subscriptions:\n  - name: a\n    all: [cluster:ai]\n    not: [cluster:ai]\n", 2},  // could never match
       {"subscriptions:\n  - name: a\n    any: [cluster:ai]\n    not: [cluster:ai]\n", 2},  // the only `any` excluded
+      // A second document (yaml-cpp's Load kept the first and dropped it, its tags unchecked).
+      {"subscriptions:\n  - {name: a, any: [cluster:ai]}\n---\nsubscriptions:\n  - {name: b, any: [region:gd]}\n", 3},
   };
   for (const Case& c : cases) {
     std::vector<Subscription> subs;
@@ -231,6 +233,24 @@ TEST(SubscriptionFile, EditsFromTwoProcessesAreAllKept) {
 
 namespace newsflow::pipeline {
 namespace {
+
+// A body of two YAML documents is refused, not cut to its first (PUT
+// /api/subscriptions/NAME): the second was dropped without a word.
+TEST(SubscriptionFile, ABodyOfTwoDocumentsIsRefused) {
+  testing::TempDir tmp;
+  SubscriptionFile file(tmp.path("subs.yaml"), [] { return std::set<std::string>{"cluster:ai", "region:shenzhen"}; });
+  bool created = false;
+  const Status s = file.Put("a", "any: [cluster:ai]\n---\nnot: [region:shenzhen]\n", &created);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.message();
+  EXPECT_NE(s.message().find("the body:2:"), std::string::npos) << s.message();
+  std::vector<Subscription> subs;
+  ASSERT_TRUE(file.List(&subs).ok());
+  EXPECT_TRUE(subs.empty());
+  ASSERT_TRUE(file.Put("a", "any: [cluster:ai]\nnot: [region:shenzhen]\n", &created).ok());
+  ASSERT_TRUE(file.List(&subs).ok());
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(subs[0].none, std::vector<std::string>{"region:shenzhen"});
+}
 
 // While another process holds the edit lock, an edit waits for it, but a
 // reader of the list (the stream's subscription check, GET) does not wait

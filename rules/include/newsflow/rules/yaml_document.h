@@ -1,5 +1,6 @@
 // yaml_document.h — reads YAML text that must be one document: a rule file,
-// a label table, the lint allow file, an eval floor file.
+// a label table, the lint allow file, an eval floor file (and, in pipeline/,
+// the subscriptions file, a subscription's body and `run --config`).
 //
 // yaml-cpp's YAML::Load reads the first document of a stream and drops the
 // rest without a word, so rules after a `---` were never loaded nor checked.
