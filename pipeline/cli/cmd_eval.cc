@@ -245,13 +245,19 @@ void Eval(const EvalArgs& a, int* exit_code) {
   std::vector<GoldItem> gold;
   Status st = LoadGoldFiles(a.gold, &gold);
   // A floor on a family no tag belongs to (a typo: "clusterr") would pass
-  // any score: a usage error at its line, as the floor file's other errors.
+  // any score, and so would one on a family eval does not score (project,
+  // watch: its figures are those of no tag): a usage error at its line, as
+  // the floor file's other errors.
   for (const auto& [fam, floor] : floors) {
     bool known = false;
     for (const auto& tag : t.rules().tags()) known |= tag.rfind(fam + ":", 0) == 0;
-    if (known) continue;
-    std::fprintf(stderr, "newsflow eval: %s:%d: no tag of the rules is in family '%s'\n", a.floor.c_str(),
-                 floor_lines[fam], fam.c_str());
+    if (known && Scored(fam + ":")) continue;
+    if (!known)
+      std::fprintf(stderr, "newsflow eval: %s:%d: no tag of the rules is in family '%s'\n", a.floor.c_str(),
+                   floor_lines[fam], fam.c_str());
+    else
+      std::fprintf(stderr, "newsflow eval: %s:%d: eval scores the families cluster, theme and region, not '%s'\n",
+                   a.floor.c_str(), floor_lines[fam], fam.c_str());
     *exit_code = 2;
     return;
   }

@@ -141,8 +141,8 @@ TEST(CliUsage, EvaluationsOverNothingAreErrors) {
 // A floor file is the CI gate: `.nan` passed every score (nothing is
 // below NaN), a value outside [0, 1] is no F1, a family given twice kept
 // the last, a second YAML document was never read, and a family no tag is
-// in (a typo) passes any score. Each is a usage error (exit 2) naming the
-// file and line.
+// in (a typo) or that eval does not score (project) passes any score. Each
+// is a usage error (exit 2) naming the file and line.
 TEST(CliUsage, FloorsThatCannotGateAreUsageErrorsAtTheirLine) {
   TempDir tmp;
   const struct {
@@ -151,7 +151,8 @@ TEST(CliUsage, FloorsThatCannotGateAreUsageErrorsAtTheirLine) {
   } cases[] = {{"cluster: .nan\n", 1},         {"theme: 0.5\ncluster: -1\n", 2}, {"cluster: 1.5\n", 1},
                {"cluster: .inf\n", 1},         {"cluster: 0.5\ncluster: 0.9\n", 2},
                {"cluster: 0.5\n---\ncluster: 0.9\n", 2}, {"cluster: high\n", 1},
-               {"cluster: 0.5\nclusterr: 0.99\n", 2}};  // a family no tag is in: a typo
+               {"cluster: 0.5\nclusterr: 0.99\n", 2},  // a family no tag is in: a typo
+               {"cluster: 0.5\nproject: 0.99\n", 2}};  // a family eval does not score: no figures to gate
   const std::string eval = Newsflow() + " eval --rules " + testing::SourcePath("rules/sets") + " --gold " +
                            testing::SourcePath("tests/eval/gold_part_a.jsonl") + " --floor ";
   for (const auto& c : cases) {
