@@ -78,6 +78,21 @@ TEST(Lint, AListItemFoldedIntoTheOneBeforeIsReported) {
   EXPECT_EQ(folded[0].keyword, "测试词甲 - 测试词乙");
 }
 
+// A missing comma at a line break in a [...] list, or a block item's name
+// continued on the next line: YAML joins the two lines with a space into one
+// keyword ("集成电路 光刻机") that matches nothing; check accepted it.
+TEST(Lint, TwoKeywordsJoinedAtALineBreakAreReported) {
+  for (const std::string& lists : {std::string("    any: [芯片, 晶圆, 集成电路\n          光刻机, EDA]\n"),
+                                   std::string("    any:\n      - 医药\n        生物医药\n      - 芯片\n")}) {
+    const RuleSet set = OneRule(lists);
+    const auto folded = FindingsOf(set, "folded-list");
+    ASSERT_EQ(folded.size(), 1u) << lists;
+    EXPECT_TRUE(folded[0].keyword == "集成电路 光刻机" || folded[0].keyword == "医药 生物医药") << folded[0].keyword;
+  }
+  // A space beside ASCII is a real spacing (NOR Flash, 英伟达 H20): not reported.
+  EXPECT_TRUE(FindingsOf(OneRule("    any: [NOR Flash, 英伟达 H20, 芯片]\n"), "folded-list").empty());
+}
+
 // A positive keyword that is also a `not` keyword vetoes the rule whenever
 // it hits; one that is also an `except` phrase never counts. A rule whose
 // positive keywords all do so can never fire.
