@@ -23,6 +23,19 @@ std::string_view NextLine(std::string_view* text) {
   return line;
 }
 
+// A cell as a spreadsheet quoted it on export ("Apple, Inc.", "McDonald's",
+// a quote doubled inside): the text between the quotes, each "" one ".
+// Kept with its quotes, the name could never hit.
+std::string Unquoted(std::string cell) {
+  if (cell.size() < 2 || cell.front() != '"' || cell.back() != '"') return cell;
+  std::string out;
+  for (size_t i = 1; i + 1 < cell.size(); ++i) {
+    out += cell[i];
+    if (cell[i] == '"' && i + 2 < cell.size() && cell[i + 1] == '"') ++i;
+  }
+  return out;
+}
+
 }  // namespace
 
 Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* out) {
@@ -51,7 +64,7 @@ Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* o
     std::unordered_set<std::string> names;
     for (size_t col = 0; !line.empty() || col == 0; ++col) {
       const size_t tab = line.find('\t');
-      const std::string cell = FoldLikeNormalizedText(line.substr(0, tab));
+      const std::string cell = FoldLikeNormalizedText(Unquoted(FoldLikeNormalizedText(line.substr(0, tab))));
       line.remove_prefix(tab == std::string_view::npos ? line.size() : tab + 1);
       if (col == 0) {
         r.tag = cell;

@@ -89,6 +89,22 @@ TEST(WatchList, RepeatsCountOnceAndBlankLinesAreSkipped) {
   EXPECT_EQ(set.rules[1].line, 4);
 }
 
+// A spreadsheet quotes a cell with a comma or a quote when it exports TSV:
+// the quotes are the export's, not the name's ("Apple, Inc." kept its
+// quotes and never hit).
+TEST(WatchList, CellsASpreadsheetQuotedAreReadWithoutTheirQuotes) {
+  RuleSet set;
+  const Status s = ParseWatchList(
+      "\"watch:apple\"\t\"Apple, Inc.\"\t苹果公司\n"
+      "watch:mcd\t\"McDonald's\"\t\"麦当劳\"\t\"The \"\"Golden\"\" Arches\"\n",
+      "w.tsv", &set);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(set.rules.size(), 2u);
+  EXPECT_EQ(set.rules[0].tag, "watch:apple");
+  EXPECT_EQ(Names(set.rules[0]), (std::vector<std::string>{"Apple, Inc.", "苹果公司"}));
+  EXPECT_EQ(Names(set.rules[1]), (std::vector<std::string>{"McDonald's", "麦当劳", "The \"Golden\" Arches"}));
+}
+
 TEST(WatchList, YamlRulesCannotDefineWatchTags) {
   RuleSet set;
   const Status s = ParseRuleFile(
