@@ -134,11 +134,24 @@ std::vector<Keyword> ParseKeywordList(const YAML::Node& n, const std::string& ru
   if (!n.IsSequence()) throw RuleError{LineOf(n), rule, std::string("`") + key + "` must be a list"};
   std::vector<Keyword> out;
   std::set<std::pair<std::string, bool>> seen;
+  // Lowered: a caseless keyword matches every text a case-sensitive one of
+  // the same letters does, so one mention of AI would count twice.
+  std::map<std::string, std::string> caseless, cased;
   for (const auto& item : n) {
     Keyword k = ParseKeyword(item, rule, regex);
     // Caseless keywords match the same text whatever their ASCII case.
     if (!seen.insert({k.case_sensitive ? k.text : AsciiLowered(k.text), k.case_sensitive}).second)
       throw RuleError{k.line, rule, std::string("duplicate keyword '") + k.text + "' in `" + key + "`"};
+    if (!regex) {
+      const std::string lowered = AsciiLowered(k.text);
+      auto& other = k.case_sensitive ? caseless : cased;
+      if (const auto it = other.find(lowered); it != other.end())
+        throw RuleError{k.line, rule,
+                        std::string("duplicate keyword '") + k.text + "' in `" + key + "`: the caseless '" +
+                            (k.case_sensitive ? it->second : k.text) + "' matches wherever the case-sensitive '" +
+                            (k.case_sensitive ? k.text : it->second) + "' does, so one mention would count twice"};
+      (k.case_sensitive ? cased : caseless).emplace(lowered, k.text);
+    }
     out.push_back(std::move(k));
   }
   return out;

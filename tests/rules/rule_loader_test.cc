@@ -128,9 +128,13 @@ TEST(RuleLoader, KeywordsDocumentsNeverContainAndLooseValuesAreRejected) {
       {kHead + "    any: [AI]\n    alert: \"true\"\n", "`alert` must be true or false"},
       {kHead + "    any: [{kw: AI, case: on}]\n", "`case` must be true or false"},
       {kHead + "    any: [AI]\n    min_score: '2'\n", "`min_score` must be a number"},
+      // A caseless keyword matches wherever a case-sensitive one of the same
+      // letters does: one mention of AI would count twice (min_score: 2 met).
+      {kHead + "    any: [{kw: AI, case: true}, ai]\n", "r.yaml:5: rule 'cluster:ai': duplicate keyword 'ai'"},
+      {kHead + "    any: [ai, {kw: AI, case: true}]\n", "r.yaml:5: rule 'cluster:ai': duplicate keyword 'AI'"},
   });
   RuleSet set;
-  EXPECT_TRUE(Parse(kHead + "    any: [AI, {kw: ai, case: true}, 大 模型, \" 5G \", x<5]\n    alert: false\n    min_score: 2\n",
+  EXPECT_TRUE(Parse(kHead + "    any: [AI, {kw: SiC, case: true}, 大 模型, \" 5G \", x<5]\n    alert: false\n    min_score: 2\n",
                     &set).ok())
       << "a single space at an end can hit (使用 5G 网络); a '<' without markup is text";
 }
