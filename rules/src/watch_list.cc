@@ -92,6 +92,12 @@ Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* o
     defined.emplace(r.tag, file + ":" + std::to_string(line_no));
     rules.push_back(std::move(r));
   }
+  // An empty export (0 bytes, or a header comment only) would drop every
+  // watch tag of the file on a reload that reports success, as an empty
+  // YAML rule file is refused: delete the file to watch nothing.
+  if (rules.empty())
+    return Status::InvalidArgument(file + ":1: a watch list with no entities (one line per entity: "
+                                          "watch:<slug> TAB names); delete the file to watch none");
   for (Rule& r : rules) out->rules.push_back(std::move(r));
   return Status::OK();
 }

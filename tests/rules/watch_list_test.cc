@@ -105,6 +105,18 @@ TEST(WatchList, CellsASpreadsheetQuotedAreReadWithoutTheirQuotes) {
   EXPECT_EQ(Names(set.rules[1]), (std::vector<std::string>{"McDonald's", "麦当劳", "The \"Golden\" Arches"}));
 }
 
+// A failed export (0 bytes, a header comment only, blank lines) is refused
+// like an empty YAML rule file: on a reload it would have dropped every
+// watch tag of the file with a success.
+TEST(WatchList, AListWithNoEntitiesIsRefused) {
+  for (const char* text : {"", "# tag\tnames\n", "\n\u3000\n", "\xEF\xBB\xBF"}) {
+    RuleSet set;
+    const Status s = ParseWatchList(text, "w.tsv", &set);
+    EXPECT_TRUE(s.IsInvalidArgument()) << "[" << text << "]";
+    EXPECT_EQ(s.message().rfind("w.tsv:1: a watch list with no entities", 0), 0u) << s.message();
+  }
+}
+
 TEST(WatchList, YamlRulesCannotDefineWatchTags) {
   RuleSet set;
   const Status s = ParseRuleFile(
