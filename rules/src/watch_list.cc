@@ -49,7 +49,10 @@ Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* o
     return Status::InvalidArgument(file + ":" + std::to_string(line_no) + ": rule '" + std::string(rule) +
                                    "': " + what);
   };
-  if (text.substr(0, 2) == "\xFF\xFE" || text.substr(0, 2) == "\xFE\xFF")
+  // UTF-16 with its BOM, or without: then an ASCII first character (w of
+  // watch:) has a NUL beside it, which no UTF-8 list holds.
+  if (text.substr(0, 2) == "\xFF\xFE" || text.substr(0, 2) == "\xFE\xFF" ||
+      (text.size() >= 2 && (text[0] == '\0') != (text[1] == '\0')))
     return Status::InvalidArgument(file + ":1: UTF-16 text (a spreadsheet's \"Unicode Text\"): save the list as UTF-8");
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a spreadsheet's UTF-8 BOM
   while (!text.empty()) {

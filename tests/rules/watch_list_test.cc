@@ -117,6 +117,16 @@ TEST(WatchList, AListWithNoEntitiesIsRefused) {
   }
 }
 
+// UTF-16 without a BOM: the message says so, instead of an error quoting
+// the tag's NUL bytes (a command line printed it cut at the first).
+TEST(WatchList, Utf16WithoutABomIsNamed) {
+  for (const std::string& text : {std::string("w\0a\0t\0c\0h\0:\0a\0\t\0", 16), std::string("\0w\0a\0t\0c\0h", 11)}) {
+    RuleSet set;
+    const Status s = ParseWatchList(text, "w.tsv", &set);
+    EXPECT_EQ(s.message(), "w.tsv:1: UTF-16 text (a spreadsheet's \"Unicode Text\"): save the list as UTF-8");
+  }
+}
+
 TEST(WatchList, YamlRulesCannotDefineWatchTags) {
   RuleSet set;
   const Status s = ParseRuleFile(
