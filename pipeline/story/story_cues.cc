@@ -61,12 +61,13 @@ const CueWords& Words() {
   return words;
 }
 
-// A word right after a negation states no direction: 暂不降息, 未能达成,
-// 没有停牌, 无法突破. Only the one or two characters before the word are
-// read, so 不断上涨 (不 three before 涨) still rises.
-bool Negated(std::span<const uint32_t> h, size_t at) {
-  auto negation = [](uint32_t c) { return c == U'不' || c == U'未' || c == U'没' || c == U'无' || c == U'非'; };
-  return (at >= 1 && negation(h[at - 1])) || (at >= 2 && negation(h[at - 2]));
+// 高开 and 低开 name a market's opening, but also end 提高, 最高, 降低,
+// 抬高 and 压低 before 开放, 开支, 开户 ... (提高开放水平, 降低开办企业成本:
+// policy headlines of one story): after those characters they name nothing.
+bool Voided(std::span<const uint32_t> h, size_t at, std::u32string_view word) {
+  if (at == 0 || (word != U"高开" && word != U"低开")) return false;
+  const uint32_t before = h[at - 1];
+  return before == U'提' || before == U'最' || before == U'降' || before == U'抬' || before == U'压';
 }
 
 bool StartsAt(std::span<const uint32_t> h, size_t at, std::u32string_view word) {
@@ -84,20 +85,20 @@ uint32_t HeadlineCues(std::span<const uint32_t> h) {
   for (size_t at = 0; at < h.size(); ++at) {
     if (!w.MayStart(h[at])) continue;
     for (const CueWord& c : w.words)
-      if (StartsAt(h, at, c.word) && !Negated(h, at)) cues |= c.bit;
+      if (StartsAt(h, at, c.word) && !Voided(h, at, c.word)) cues |= c.bit;
   }
   return cues;
 }
 
 uint32_t HeadlineCuesBySearch(std::span<const uint32_t> h) {
   uint32_t cues = 0;
-  // Names w: somewhere, not right after a negation.
+  // Names w: somewhere where it is not voided.
   const auto names = [&](std::u32string_view w) {
     for (auto it = h.begin();; ++it) {
       it = std::search(it, h.end(), w.begin(), w.end(),
                        [](uint32_t c, char32_t x) { return c == static_cast<uint32_t>(x); });
       if (it == h.end()) return false;
-      if (!Negated(h, static_cast<size_t>(it - h.begin()))) return true;
+      if (!Voided(h, static_cast<size_t>(it - h.begin()), w)) return true;
     }
   };
   const auto& pairs = CuePairs();

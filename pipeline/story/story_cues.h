@@ -8,8 +8,7 @@
 // the headline is a template (欧洲主要股指开盘集体下跌 / 集体上涨: 10 of 12
 // such synthetic pairs were merged). A headline naming one side of a pair and
 // not the other contradicts one naming only the other side; a headline naming
-// both (涨跌不一, 跌多涨少) states no direction for that pair, and so does a
-// word right after a negation (暂不降息, 未能达成, 不减持); a flash without a
+// both (涨跌不一, 跌多涨少) states no direction for that pair; a flash without a
 // headline is read by its first 40 kept characters (story_sketch.cc). On the
 // 680 dev pairs this holds apart 21 pairs labelled different and no pair
 // labelled same (tests/story/README.md, "Direction cues").
