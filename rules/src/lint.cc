@@ -207,6 +207,35 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, 
   std::map<std::string, std::set<std::string>> tags_of;
   std::map<std::string, std::string> first_where, first_text;
   std::map<std::string, std::string> seeds;
+  // Two keywords YAML joined into one, which then matches nothing: in any
+  // list (a folded `not` never vetoes, a folded `except` never excepts).
+  auto folded = [&](const Rule& r, const Keyword& k) {
+    const std::string head = Where(r, k.line) + ": rule '" + r.tag + "': keyword '" + k.text + "' ";
+    // "芯片 - 光刻": a list item indented under the one before.
+    if (k.text.find(" - ") != std::string::npos)
+      out.push_back({"folded-list", k.text,
+                     head + "holds ' - ': a list item indented under the one before, folded into it by YAML",
+                     r.watch_list ? kWatchListFinding : ""});
+    // "集成电路\n 光刻机" in a [...] list without a comma at the line
+    // break, or a block item's name continued on the next line: YAML joins
+    // the two lines with a space. A watch list has no YAML; there such a
+    // name matches only text spaced so, which Chinese text rarely is.
+    else if (HasSpaceBetweenIdeographs(k.text))
+      out.push_back({"folded-list", k.text,
+                     r.watch_list ? head + "holds a space between two CJK characters: it matches only text spaced so, "
+                                           "which Chinese text rarely is"
+                                  : head + "holds a space between two CJK characters: two keywords on two lines "
+                                           "without a comma between them, joined into one by YAML (documents are "
+                                           "not spaced so)",
+                     r.watch_list ? kWatchListFinding : ""});
+  };
+  for (const Rule& r : set.rules) {
+    for (const auto& k : r.any) if (!k.regex) folded(r, k);
+    for (const auto& g : r.all)
+      for (const auto& k : g) if (!k.regex) folded(r, k);
+    for (const auto& k : r.veto) if (!k.regex) folded(r, k);
+    for (const auto& k : r.except) if (!k.regex) folded(r, k);
+  }
   for (const Rule& r : set.rules) {
     std::vector<const Keyword*> positive;
     for (const auto& k : r.any) positive.push_back(&k);
@@ -230,22 +259,6 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, 
       // fire on nearly everything, and check and the reload gate take it.
       size_t characters = 0;
       for (const char c : k->text) characters += c != ' ' && (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-      // "芯片 - 光刻" is a list item indented under the one before: YAML folds
-      // it into that keyword, which then matches nothing.
-      if (k->text.find(" - ") != std::string::npos)
-        out.push_back({"folded-list", k->text,
-                       Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +
-                           "' holds ' - ': a list item indented under the one before, folded into it by YAML",
-                       r.watch_list ? kWatchListFinding : ""});
-      // "集成电路\n 光刻机" in a [...] list without a comma at the line
-      // break, or a block item's name continued on the next line: YAML joins
-      // the two lines with a space, and neither keyword matches any more.
-      else if (HasSpaceBetweenIdeographs(k->text))
-        out.push_back({"folded-list", k->text,
-                       Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +
-                           "' holds a space between two CJK characters: two keywords on two lines without a "
-                           "comma between them, joined into one by YAML (documents are not spaced so)",
-                       r.watch_list ? kWatchListFinding : ""});
       if (characters == 1)
         out.push_back({"too-broad", k->text,
                        Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +

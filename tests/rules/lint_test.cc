@@ -91,6 +91,10 @@ TEST(Lint, TwoKeywordsJoinedAtALineBreakAreReported) {
   }
   // A space beside ASCII is a real spacing (NOR Flash, 英伟达 H20): not reported.
   EXPECT_TRUE(FindingsOf(OneRule("    any: [NOR Flash, 英伟达 H20, 芯片]\n"), "folded-list").empty());
+  // In `not` and `except` too: a folded veto never vetoes.
+  const auto in_not = FindingsOf(OneRule("    any: [芯片]\n    not: [不涉及芯片\n          未涉及芯片]\n"), "folded-list");
+  ASSERT_EQ(in_not.size(), 1u);
+  EXPECT_EQ(in_not[0].keyword, "不涉及芯片 未涉及芯片");
 }
 
 // A positive keyword that is also a `not` keyword vetoes the rule whenever
