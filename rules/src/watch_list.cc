@@ -25,13 +25,18 @@ std::string_view NextLine(std::string_view* text) {
 
 // A cell as a spreadsheet quoted it on export ("Apple, Inc.", "McDonald's",
 // a quote doubled inside): the text between the quotes, each "" one ".
-// Kept with its quotes, the name could never hit.
+// Kept with its quotes, the name could never hit. A cell that is not so
+// quoted (a lone " inside: "a"b", or "a"") is left as it is: no export
+// writes it, and guessing would change the name.
 std::string Unquoted(std::string cell) {
   if (cell.size() < 2 || cell.front() != '"' || cell.back() != '"') return cell;
   std::string out;
   for (size_t i = 1; i + 1 < cell.size(); ++i) {
+    if (cell[i] == '"') {
+      if (i + 2 >= cell.size() || cell[i + 1] != '"') return cell;  // a lone quote
+      ++i;
+    }
     out += cell[i];
-    if (cell[i] == '"' && i + 2 < cell.size() && cell[i + 1] == '"') ++i;
   }
   return out;
 }

@@ -103,6 +103,10 @@ TEST(WatchList, CellsASpreadsheetQuotedAreReadWithoutTheirQuotes) {
   EXPECT_EQ(set.rules[0].tag, "watch:apple");
   EXPECT_EQ(Names(set.rules[0]), (std::vector<std::string>{"Apple, Inc.", "苹果公司"}));
   EXPECT_EQ(Names(set.rules[1]), (std::vector<std::string>{"McDonald's", "麦当劳", "The \"Golden\" Arches"}));
+  // Not an export's quoting (a lone quote inside): left as it is.
+  RuleSet odd;
+  ASSERT_TRUE(ParseWatchList("watch:a\t\"a\"b\"\t\"a\"\"\t\"\"\"\"\n", "w.tsv", &odd).ok());
+  EXPECT_EQ(Names(odd.rules[0]), (std::vector<std::string>{"\"a\"b\"", "\"a\"\"", "\""}));
 }
 
 // A failed export (0 bytes, a header comment only, blank lines) is refused
