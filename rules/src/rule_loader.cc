@@ -139,8 +139,9 @@ std::vector<Keyword> ParseKeywordList(const YAML::Node& n, const std::string& ru
   std::map<std::string, std::string> caseless, cased;
   for (const auto& item : n) {
     Keyword k = ParseKeyword(item, rule, regex);
-    // Caseless keywords match the same text whatever their ASCII case.
-    if (!seen.insert({k.case_sensitive ? k.text : AsciiLowered(k.text), k.case_sensitive}).second)
+    // Caseless keywords match the same text whatever their ASCII case; a
+    // regex's text is its own (\d and \D are two patterns).
+    if (!seen.insert({k.case_sensitive || regex ? k.text : AsciiLowered(k.text), k.case_sensitive}).second)
       throw RuleError{k.line, rule, std::string("duplicate keyword '") + k.text + "' in `" + key + "`"};
     if (!regex) {
       const std::string lowered = AsciiLowered(k.text);

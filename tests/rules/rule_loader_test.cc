@@ -132,7 +132,13 @@ TEST(RuleLoader, KeywordsDocumentsNeverContainAndLooseValuesAreRejected) {
       // letters does: one mention of AI would count twice (min_score: 2 met).
       {kHead + "    any: [{kw: AI, case: true}, ai]\n", "r.yaml:5: rule 'cluster:ai': duplicate keyword 'ai'"},
       {kHead + "    any: [ai, {kw: AI, case: true}]\n", "r.yaml:5: rule 'cluster:ai': duplicate keyword 'AI'"},
+      {kHead + "    regex: ['\\d+亿元', '\\d+亿元']\n", "duplicate keyword"},
   });
+  {
+    RuleSet regexes;
+    const Status s = Parse(kHead + "    regex: ['\\d+亿元', '\\D+亿元']\n", &regexes);
+    EXPECT_TRUE(s.ok()) << "\\d and \\D are two patterns, not one in two cases: " << s.message();
+  }
   RuleSet set;
   EXPECT_TRUE(Parse(kHead + "    any: [AI, {kw: SiC, case: true}, 大 模型, \" 5G \", x<5]\n    alert: false\n    min_score: 2\n",
                     &set).ok())
