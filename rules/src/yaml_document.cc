@@ -135,7 +135,7 @@ Status SecondDocumentByEvents(std::string_view text, const std::string& file) {
           int line = LastDocumentStart(text, events.start_line);
           if (line == 0) line = events.start_line + 1;
           return Status::InvalidArgument(file + ":" + std::to_string(line) +
-                                         ": a second YAML document starts here: the file must be one document "
+                                         ": a second YAML document starts here: it must be one document "
                                          "(what follows `---` would be ignored)");
         }
       }
@@ -143,7 +143,7 @@ Status SecondDocumentByEvents(std::string_view text, const std::string& file) {
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   } catch (const DocumentEvents::TooMany&) {
-    return Status::InvalidArgument(file + ": more YAML than a rule file holds");
+    return Status::InvalidArgument(file + ": over a million YAML events, more than such a file holds");
   }
   return Status::OK();
 }
