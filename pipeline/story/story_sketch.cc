@@ -363,15 +363,25 @@ std::u32string SpeakerPrefix(const CodeVector& h) {
   return U"";
 }
 
+// Kept characters of a text without a headline whose directions are its cues.
+constexpr size_t kCueLead = 40;
+static_assert(kCueLead <= kLeadChars, "the lead is found before the trigram loop stops");
+
 // Appends the hashes of the trigrams of the kept characters of cps
 // (datelines dropped; unsorted, repeats kept) and counts the kept characters.
-void Trigrams(const CodeVector& c, std::vector<uint32_t>* out, uint32_t* kept_count) {
+// *cue_lead_end (if given): the code points up to the kCueLead-th kept
+// character, all of them if fewer: the lead of a flash that has no headline.
+// Counting raw code points instead let the empty title's line break, the
+// wire's dateline and punctuation use up the lead, so a cut could fall
+// between a flash's two directions ("油价下跌，…股价盘前上涨") and leave it
+// one-sided against another feed's headline of the same text.
+void Trigrams(const CodeVector& c, std::vector<uint32_t>* out, uint32_t* kept_count, size_t* cue_lead_end = nullptr) {
   // At most one trigram per code point: written into room made up front.
   const size_t base = out->size();
   out->resize(base + c.size());
   uint32_t* o = out->data() + base;
   uint64_t w0 = 0, w1 = 0;
-  size_t kept = 0;
+  size_t kept = 0, lead_end = c.size();
   for (size_t i = 0; i < c.size(); ++i) {
     if (IsDigit(c[i])) {  // a dateline starts with a digit
       if (size_t d = DatelineAt(c, i); d > 0) {
@@ -382,12 +392,14 @@ void Trigrams(const CodeVector& c, std::vector<uint32_t>* out, uint32_t* kept_co
     const uint32_t k = Keep(c[i]);
     if (k == 0) continue;
     if (++kept >= 3) *o++ = Mix((w0 << 42) ^ (w1 << 21) ^ k);
+    if (kept == kCueLead) lead_end = i + 1;
     w0 = w1;
     w1 = k;
     if (kept >= kLeadChars) break;
   }
   out->resize(static_cast<size_t>(o - out->data()));
   if (kept_count) *kept_count = static_cast<uint32_t>(kept);
+  if (cue_lead_end) *cue_lead_end = lead_end;
 }
 
 // Where the headline is: the title, or for feeds that put it in the body
@@ -447,29 +459,6 @@ void DecodeLead(std::string_view title, std::string_view body, CodePoints* text,
   }
 }
 
-// Kept characters of a text without a headline whose directions are its cues.
-constexpr size_t kCueLead = 40;
-
-// The code points of `c` up to its `kept`-th kept character, counted as
-// Trigrams counts them (datelines dropped): the lead of a flash that has no
-// headline. Counting raw code points let the empty title's line break, the
-// wire's dateline and punctuation use up the lead, so a cut could fall
-// between a flash's two directions ("油价下跌，…股价盘前上涨") and leave it
-// one-sided against another feed's headline of the same text.
-size_t LeadEnd(const CodeVector& c, size_t kept) {
-  size_t n = 0;
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (IsDigit(c[i])) {
-      if (size_t d = DatelineAt(c, i); d > 0) {
-        i += d - 1;
-        continue;
-      }
-    }
-    if (Keep(c[i]) != 0 && ++n == kept) return i + 1;
-  }
-  return c.size();
-}
-
 }  // namespace
 
 void BuildStorySketch(std::string_view title, std::string_view body, StorySketch* out,
@@ -487,7 +476,8 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   // allocated once, at their size): whether the text is short (dense) is
   // known at its end.
   grams.clear();
-  Trigrams(text.c, &grams, &out->length);
+  size_t cue_lead_end = 0;
+  Trigrams(text.c, &grams, &out->length, &cue_lead_end);
   out->dense = out->length < kStoryDenseBelow;
   if (!out->dense) {  // keep the sample; branch-free, a sampled trigram is a coin toss
     size_t kept = 0;
@@ -518,7 +508,7 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   out->prefix = SpeakerPrefix(h.c);
   // A flash without a headline is its own: its lead's first characters.
   out->cues = HeadlineCues(!h.c.empty() ? std::span<const uint32_t>(h.c)
-                                        : std::span<const uint32_t>(text.c).first(LeadEnd(text.c, kCueLead)));
+                                        : std::span<const uint32_t>(text.c).first(cue_lead_end));
 }
 
 }  // namespace newsflow::pipeline
