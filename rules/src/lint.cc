@@ -18,23 +18,6 @@ namespace {
 
 bool IsAlnum(unsigned char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 
-// A CJK ideograph (U+3400-U+9FFF) spelt by the 3 bytes at p.
-bool IsIdeograph3(const unsigned char* p) {
-  if ((p[0] & 0xF0) != 0xE0 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return false;
-  const uint32_t cp = (uint32_t{p[0] & 0x0Fu} << 12) | (uint32_t{p[1] & 0x3Fu} << 6) | (p[2] & 0x3Fu);
-  return cp >= 0x3400 && cp <= 0x9FFF;
-}
-
-// Whether `text` has a space with an ideograph right on each side
-// ("集成电路 光刻机"): normalized Chinese text almost never does, but YAML
-// writes one where it folds two lines into one scalar.
-bool HasSpaceBetweenIdeographs(std::string_view text) {
-  const auto* b = reinterpret_cast<const unsigned char*>(text.data());
-  for (size_t i = 3; i + 3 < text.size(); ++i)
-    if (b[i] == ' ' && IsIdeograph3(b + i - 3) && IsIdeograph3(b + i + 1)) return true;
-  return false;
-}
-
 std::string Where(const Rule& r, int line) { return r.file + ":" + std::to_string(line ? line : r.line); }
 
 std::string ReadFile(const std::string& path, bool* ok) {

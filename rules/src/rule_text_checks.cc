@@ -209,4 +209,17 @@ std::string FoldLikeNormalizedText(std::string_view text) {
   return out;
 }
 
+bool HasSpaceBetweenIdeographs(std::string_view text) {
+  auto ideograph = [](char32_t cp) { return cp >= 0x3400 && cp <= 0x9FFF; };
+  char32_t before = 0, last = 0;  // the two code points before the current one
+  for (size_t i = 0; i < text.size();) {
+    char32_t cp = 0;
+    if (!NextCodePoint(text, &i, &cp)) return false;
+    if (last == U' ' && ideograph(before) && ideograph(cp)) return true;
+    before = last;
+    last = cp;
+  }
+  return false;
+}
+
 }  // namespace newsflow::rules

@@ -53,4 +53,10 @@ std::string AsciiLowered(std::string_view text);
 // entities (a name holding one is rejected).
 std::string FoldLikeNormalizedText(std::string_view text);
 
+// Whether `text` has an ASCII space with a CJK ideograph (U+3400-U+9FFF)
+// right on each side ("集成电路 光刻机"): normalized Chinese text almost
+// never does, but YAML writes one where it folds two lines into one scalar.
+// False for text that is not valid UTF-8.
+bool HasSpaceBetweenIdeographs(std::string_view text);
+
 }  // namespace newsflow::rules
