@@ -11,8 +11,10 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -30,10 +32,10 @@ namespace {
 const char* const kFamilies[] = {"cluster", "theme", "region"};
 
 std::string FamilyOf(const std::string& tag) { return tag.substr(0, tag.find(':')); }
-bool Scored(const std::string& tag) {
-  const auto f = FamilyOf(tag);
-  return f == "cluster" || f == "theme" || f == "region";
+bool ScoredFamily(const std::string& family) {
+  return std::find(std::begin(kFamilies), std::end(kFamilies), family) != std::end(kFamilies);
 }
+bool Scored(const std::string& tag) { return ScoredFamily(FamilyOf(tag)); }
 
 struct Counts {
   uint64_t tp = 0, fp = 0, fn = 0;
@@ -251,7 +253,7 @@ void Eval(const EvalArgs& a, int* exit_code) {
   for (const auto& [fam, floor] : floors) {
     bool known = false;
     for (const auto& tag : t.rules().tags()) known |= tag.rfind(fam + ":", 0) == 0;
-    if (known && Scored(fam + ":")) continue;
+    if (known && ScoredFamily(fam)) continue;
     if (!known)
       std::fprintf(stderr, "newsflow eval: %s:%d: no tag of the rules is in family '%s'\n", a.floor.c_str(),
                    floor_lines[fam], fam.c_str());
