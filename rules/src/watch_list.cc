@@ -4,6 +4,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "newsflow/rules/rule_set.h"
 #include "rule_text_checks.h"
@@ -24,21 +25,23 @@ std::string_view NextLine(std::string_view* text) {
 }
 
 // A cell as a spreadsheet quoted it on export ("Apple, Inc.", "McDonald's",
-// a quote doubled inside): the text between the quotes, each "" one ".
-// Kept with its quotes, the name could never hit. A cell that is not so
-// quoted (a lone " inside: "a"b", or "a"") is left as it is: no export
-// writes it, and guessing would change the name.
-std::string Unquoted(std::string cell) {
-  if (cell.size() < 2 || cell.front() != '"' || cell.back() != '"') return cell;
+// a quote doubled inside): replaced by the text between the quotes, each ""
+// one ", and true. Kept with its quotes, the name could never hit. A cell
+// that is not so quoted (a lone " inside: "a"b", or "a"") is left as it is:
+// no export writes it, and guessing would change the name.
+bool Unquote(std::string* cell) {
+  const std::string& c = *cell;
+  if (c.size() < 2 || c.front() != '"' || c.back() != '"') return false;
   std::string out;
-  for (size_t i = 1; i + 1 < cell.size(); ++i) {
-    if (cell[i] == '"') {
-      if (i + 2 >= cell.size() || cell[i + 1] != '"') return cell;  // a lone quote
+  for (size_t i = 1; i + 1 < c.size(); ++i) {
+    if (c[i] == '"') {
+      if (i + 2 >= c.size() || c[i + 1] != '"') return false;  // a lone quote
       ++i;
     }
-    out += cell[i];
+    out += c[i];
   }
-  return out;
+  *cell = std::move(out);
+  return true;
 }
 
 }  // namespace
@@ -72,7 +75,8 @@ Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* o
     std::unordered_set<std::string> names;
     for (size_t col = 0; !line.empty() || col == 0; ++col) {
       const size_t tab = line.find('\t');
-      const std::string cell = FoldLikeNormalizedText(Unquoted(FoldLikeNormalizedText(line.substr(0, tab))));
+      std::string cell = FoldLikeNormalizedText(line.substr(0, tab));
+      if (Unquote(&cell)) cell = FoldLikeNormalizedText(cell);  // what was inside the quotes
       line.remove_prefix(tab == std::string_view::npos ? line.size() : tab + 1);
       if (col == 0) {
         r.tag = cell;
