@@ -18,7 +18,8 @@
 //
 // A new document older than the window (a feed's file loaded after
 // another's, a delayed feed, a replay) is paired with the stored documents
-// within the window of its own time, on both sides: a late index holds the
+// within the window of its own time, on both sides (a link before it first,
+// as the time-ordered stream would have made; StoryIndex): a late index holds the
 // stored documents of [b*L - W, (b+1)*L + W) for the bucket b of its time
 // (W the window, L = kLateBucketWindows * W), built from the store when
 // first needed and then kept equal to what the store holds there (every

@@ -357,29 +357,41 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   RootMemo root_memo;  // candidates of one story share its root: score it once
   const Entry* best = nullptr;
   double best_logit = 0;
-  for (const Candidate& c : cands) {
-    const Entry& e = slots_[c.slot];
-    if (std::llabs(e.time_ms - time_ms) > options_.window_ms) continue;
-    ++stats_.candidates_scored;
-    // Once a link is found, only one at least as sure can replace it: the
-    // model may stop as soon as a candidate cannot reach it (a tie still
-    // can, so the floor is the largest double below it).
-    const double floor =
-        best == nullptr ? model_.threshold() : std::nextafter(best_logit, -std::numeric_limits<double>::infinity());
-    const double z = model_.LogitAbove(self, StoryDoc{&e.sketch, e.time_ms, e.source},
-                                       EvidenceOf(c.slot, sketch.dense, mass), floor);
-    if (z <= floor) continue;
-    // A link this sure is the story whatever its earliest document said (the
-    // first one is often an earlier, related event: "ceremony begins" for
-    // "sworn in").
-    if (z < options_.root_override && !AgreesWithRoot(e, self, mass, &root_memo)) continue;
-    // Highest logit; ties to the earlier document, then the smaller key.
-    if (best == nullptr || z > best_logit ||
-        (z == best_logit && std::tie(e.time_ms, e.key) < std::tie(best->time_ms, best->key))) {
-      best = &e;
-      best_logit = z;
+  // The best link among the candidates before this document (by time, then
+  // key) or, with `before` false, after it.
+  auto pick = [&](bool before) {
+    for (const Candidate& c : cands) {
+      const Entry& e = slots_[c.slot];
+      if (std::llabs(e.time_ms - time_ms) > options_.window_ms) continue;
+      if (far_possible && (std::tie(e.time_ms, e.key) < std::tie(time_ms, key)) != before) continue;
+      ++stats_.candidates_scored;
+      // Once a link is found, only one at least as sure can replace it: the
+      // model may stop as soon as a candidate cannot reach it (a tie still
+      // can, so the floor is the largest double below it).
+      const double floor =
+          best == nullptr ? model_.threshold() : std::nextafter(best_logit, -std::numeric_limits<double>::infinity());
+      const double z = model_.LogitAbove(self, StoryDoc{&e.sketch, e.time_ms, e.source},
+                                         EvidenceOf(c.slot, sketch.dense, mass), floor);
+      if (z <= floor) continue;
+      // A link this sure is the story whatever its earliest document said (the
+      // first one is often an earlier, related event: "ceremony begins" for
+      // "sworn in").
+      if (z < options_.root_override && !AgreesWithRoot(e, self, mass, &root_memo)) continue;
+      // Highest logit; ties to the earlier document, then the smaller key.
+      if (best == nullptr || z > best_logit ||
+          (z == best_logit && std::tie(e.time_ms, e.key) < std::tie(best->time_ms, best->key))) {
+        best = &e;
+        best_logit = z;
+      }
     }
-  }
+  };
+  pick(true);
+  // A late document (an index spanning more than the window) also has
+  // stored documents after it. It links as the time-ordered stream would
+  // have: to a document before it if any links; only otherwise to one after
+  // it, which the stream would have linked to it (tests/story/README.md,
+  // "Feeds loaded one file after another").
+  if (far_possible && best == nullptr) pick(false);
   ClearWalk();
   std::string story = best ? best->story : key;
   if (best) ++stats_.joined;

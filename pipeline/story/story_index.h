@@ -11,7 +11,9 @@
 // provided the document does not contradict that story's earliest document
 // in the window (by time, then key; not asked of a link whose logit reaches
 // root_override), otherwise the document starts a story whose id is its own
-// key.
+// key. In an index spanning more than the window (a late index) the links
+// to documents before the new one come first; one after it is taken only
+// when none before links.
 //
 // Determinism: the result depends only on the set of documents in the window
 // and the new document, never on insertion order or slot numbers (candidates

@@ -31,7 +31,7 @@ using testing::SourcePath;
 using testing::JsonObject;
 
 // Measured 2026-12-01 (tests/story/README.md); a floor, not the figure.
-constexpr double FEEDS_ONE_AFTER_ANOTHER_FLOOR = 0.95;
+constexpr double FEEDS_ONE_AFTER_ANOTHER_FLOOR = 0.96;  // measured 0.9646 (tests/story/README.md)
 
 std::string CorpusDir() {
   const char* env = std::getenv("NEWSFLOW_CORPUS_DIR");

@@ -510,6 +510,35 @@ TEST_F(StoryIndexTest, OpeningHigherAndOpeningLowerAreTwoEvents) {
   EXPECT_EQ(next, "ths:4383227");
 }
 
+// A late document (a feed's file loaded after another's) finds stored
+// documents on both sides of its time. It links as the time-ordered stream
+// would have: to one before it when one links, even if one after it links
+// more surely (the stream had not seen that one yet); to one after it only
+// when none before links.
+TEST_F(StoryIndexTest, ALateDocumentLinksBackwardFirstAsTheStreamWould) {
+  const int64_t t = 1'779'152'940'000;
+  const int64_t minute = 60 * 1000;
+  const StorySketch late = Normalized("央行开展1000亿元逆回购操作", "央行今日开展1000亿元7天期逆回购操作，中标利率1.4%。");
+  const StorySketch before = Normalized("央行今日开展1000亿元7天期逆回购", "中国人民银行今日以利率招标方式开展了1000亿元7天期逆回购操作，中标利率1.4%。");
+  const StorySketch after = late;  // the same text a minute later: the surer link
+  // In a window (the stream, or items that arrived out of order) the surest
+  // link wins, wherever its time falls: `after` outscores `before`.
+  StoryIndex window{StoryOptions{}};
+  window.Add("cls:1", "cls", t - 20 * minute, "cls:1", before);
+  window.Add("cls:3", "cls", t + minute, "cls:3", after);
+  ASSERT_EQ(window.Assign("ths:2", "ths", t, late), "cls:3");
+  // A late index holds the stored documents around a past time.
+  StoryOptions o;
+  o.span_ms = 3 * o.window_ms;
+  for (bool with_before : {true, false}) {
+    StoryIndex index(o);
+    index.RaiseWatermark(t + 2 * o.window_ms);
+    if (with_before) index.Add("cls:1", "cls", t - 20 * minute, "cls:1", before);
+    index.Add("cls:3", "cls", t + minute, "cls:3", after);
+    EXPECT_EQ(index.Assign("ths:2", "ths", t, late), with_before ? "cls:1" : "cls:3");
+  }
+}
+
 TEST_F(StoryIndexTest, WindowEvictsOldDocumentsAndMemoryIsBounded) {
   StoryOptions o;
   o.window_ms = 3600 * 1000;
