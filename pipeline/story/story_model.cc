@@ -13,6 +13,11 @@ namespace {
 // How far below the caller's floor a contradicting pair's logit is put.
 constexpr double kContradictionMargin = 1.0;
 
+// How close to a whole number of days two documents' gap must be to read as
+// a daily item's next issue (SameHourOnAnotherDay).
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+constexpr int64_t kSameHourMs = 3600LL * 1000;
+
 // Fitted by tests/story/tools/train_model.py on tests/story/pairs_dev.jsonl;
 // regenerate with that script after changing a feature.
 constexpr PairFeatures kStoryWeights = {
@@ -193,6 +198,12 @@ PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const Win
   return f;
 }
 
+bool SameHourOnAnotherDay(int64_t a_ms, int64_t b_ms) {
+  const int64_t gap = a_ms > b_ms ? a_ms - b_ms : b_ms - a_ms;
+  const int64_t past_whole_day = gap % kDayMs;
+  return gap >= kDayMs - kSameHourMs && (past_whole_day <= kSameHourMs || past_whole_day >= kDayMs - kSameHourMs);
+}
+
 StoryModel::StoryModel(double threshold) : weights_(kStoryWeights), threshold_(threshold) {}
 
 double StoryModel::LogitAbove(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence,
@@ -201,6 +212,8 @@ double StoryModel::LogitAbove(const StoryDoc& a, const StoryDoc& b, const Window
   // Headlines of opposite directions are two events, whatever the features
   // say (story_cues.h): below any floor the caller asks about.
   if (CuesContradict(a.sketch->cues, b.sketch->cues)) return std::min(floor, 0.0) - kContradictionMargin;
+  // So are a daily item's issues of two days, however alike their texts.
+  if (SameHourOnAnotherDay(a.time_ms, b.time_ms)) return std::min(floor, 0.0) - kContradictionMargin;
   // The most the gram features can add: their values at the most trigrams
   // the walk allows (they grow with it).
   const bool dense = a.sketch->dense && b.sketch->dense;
