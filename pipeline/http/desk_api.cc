@@ -58,25 +58,6 @@ Status CheckSources(const std::vector<std::string>& sources, const std::vector<s
   return Status::OK();
 }
 
-// InvalidArgument for a parameter the endpoint does not take (a typo would
-// otherwise widen the answer: `?tags=` listed the whole store) or one of
-// `filters` given empty (it would list everything: the CLI refuses an
-// empty filter too).
-Status CheckParameters(const HttpRequest& r, std::initializer_list<std::string_view> known,
-                       std::initializer_list<std::string_view> filters) {
-  for (const auto& [name, value] : r.query) {
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      if (known.size() == 0) return Status::InvalidArgument(fmt::format("unknown parameter '{}' (this takes none)", name));
-      const std::vector<std::string> names(known.begin(), known.end());
-      return Status::InvalidArgument(fmt::format("unknown parameter '{}' (known: {})", name,
-                                                 fmt::join(ClosestIds(name, names, names.size()), ", ")));
-    }
-    if (value.empty() && std::find(filters.begin(), filters.end(), name) != filters.end())
-      return Status::InvalidArgument(fmt::format("parameter '{}' is empty (leave it out for no filter)", name));
-  }
-  return Status::OK();
-}
-
 // A yes/no parameter: absent, "0" or "false" is no; "1" or "true" is yes.
 Status ParseSwitch(const HttpRequest& r, std::string_view name, bool* out) {
   const std::string v = r.Get(name);
@@ -201,9 +182,9 @@ HttpResponse DeskApi::Ready() const {
 }
 
 HttpResponse DeskApi::Query(const HttpRequest& r) const {
-  if (Status s = CheckParameters(r, {"tag", "any", "not", "source", "q", "stock", "since", "until", "story", "limit",
+  if (Status s = CheckQueryParameters(r, {"tag", "any", "not", "source", "q", "stock", "since", "until", "story", "limit",
                                      "collapse", "cursor", "tz"},
-                                 {"tag", "any", "not", "source", "q", "stock", "since", "until", "story"});
+                                 {"tag", "any", "not", "source"});
       !s.ok())
     return HttpResponse::Error(400, s.message());
   TimeZone zone;
@@ -323,7 +304,7 @@ HttpResponse DeskApi::Query(const HttpRequest& r) const {
 }
 
 HttpResponse DeskApi::Doc(const std::string& key, const HttpRequest& r) const {
-  if (Status s = CheckParameters(r, {"tz"}, {}); !s.ok()) return HttpResponse::Error(400, s.message());
+  if (Status s = CheckQueryParameters(r, {"tz"}, {}); !s.ok()) return HttpResponse::Error(400, s.message());
   TimeZone zone;
   if (Status s = ZoneOf(r, o_.zone, &zone); !s.ok()) return HttpResponse::Error(400, s.message());
   storage::Record rec;
@@ -371,7 +352,7 @@ HttpResponse DeskApi::Doc(const std::string& key, const HttpRequest& r) const {
 }
 
 HttpResponse DeskApi::Tags(const HttpRequest& r) const {
-  if (Status s = CheckParameters(r, {"bucket", "source", "since", "until", "tag", "tz"}, {"source", "since", "until", "tag"});
+  if (Status s = CheckQueryParameters(r, {"bucket", "source", "since", "until", "tag", "tz"}, {"source", "tag"});
       !s.ok())
     return HttpResponse::Error(400, s.message());
   TimeZone zone;
@@ -412,7 +393,7 @@ HttpResponse DeskApi::Tags(const HttpRequest& r) const {
 }
 
 HttpResponse DeskApi::RuleTags(const HttpRequest& r) const {
-  if (Status s = CheckParameters(r, {}, {}); !s.ok()) return HttpResponse::Error(400, s.message());
+  if (Status s = CheckQueryParameters(r, {}, {}); !s.ok()) return HttpResponse::Error(400, s.message());
   std::vector<std::string> tags;  // the map is ordered: sorted
   if (const auto provenance = o_.provenance ? o_.provenance->Get() : nullptr)
     for (const auto& kv : *provenance) tags.push_back(kv.first);
@@ -423,7 +404,7 @@ HttpResponse DeskApi::RuleTags(const HttpRequest& r) const {
 }
 
 HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
-  if (Status s = CheckParameters(r, {"limit", "before_seq", "subscription"}, {"subscription"}); !s.ok())
+  if (Status s = CheckQueryParameters(r, {"limit", "before_seq", "subscription"}, {"subscription"}); !s.ok())
     return HttpResponse::Error(400, s.message());
   size_t limit = kDefaultLimit;
   if (const std::string l = r.Get("limit"); !l.empty() && (!ParseCount(l, &limit) || limit == 0 || limit > kMaxLimit))

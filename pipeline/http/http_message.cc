@@ -1,6 +1,12 @@
 // http_message.cc — see http_message.h.
 #include "pipeline/http/http_message.h"
 
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "newsflow/base/closest_ids.h"
 #include "pipeline/sink/record_json.h"
 
 namespace newsflow::pipeline {
@@ -59,6 +65,27 @@ std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_vi
                      eq == std::string_view::npos ? std::string() : PercentDecode(part.substr(eq + 1), true));
   }
   return out;
+}
+
+Status CheckQueryParameters(const HttpRequest& r, std::initializer_list<std::string_view> known,
+                            std::initializer_list<std::string_view> repeatable,
+                            std::initializer_list<std::string_view> may_be_empty) {
+  for (size_t i = 0; i < r.query.size(); ++i) {
+    const auto& [name, value] = r.query[i];
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      if (known.size() == 0) return Status::InvalidArgument(fmt::format("unknown parameter '{}' (this takes none)", name));
+      const std::vector<std::string> names(known.begin(), known.end());
+      return Status::InvalidArgument(fmt::format("unknown parameter '{}' (known: {})", name,
+                                                 fmt::join(ClosestIds(name, names, names.size()), ", ")));
+    }
+    if (value.empty() && std::find(may_be_empty.begin(), may_be_empty.end(), name) == may_be_empty.end())
+      return Status::InvalidArgument(fmt::format("parameter '{}' is empty (leave it out for none)", name));
+    if (std::find(repeatable.begin(), repeatable.end(), name) != repeatable.end()) continue;
+    for (size_t j = 0; j < i; ++j)
+      if (r.query[j].first == name)
+        return Status::InvalidArgument(fmt::format("parameter '{}' is given twice; it takes one value", name));
+  }
+  return Status::OK();
 }
 
 }  // namespace newsflow::pipeline

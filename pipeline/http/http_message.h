@@ -5,10 +5,13 @@
 // Ownership: plain values. Threads: none of their own. Errors: none.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "newsflow/base/status.h"
 
 namespace newsflow::pipeline {
 
@@ -54,6 +57,17 @@ struct HttpResponse {
   // 503 {"error": message} with Retry-After: `retry_after_s`.
   static HttpResponse Busy(std::string_view message, int retry_after_s);
 };
+
+// InvalidArgument for a query parameter not in `known` (a typo would
+// otherwise widen the answer: `?tags=` listed the whole store), one given
+// empty (a filter would list everything, as the CLI refuses an empty
+// filter; `limit=` or `collapse=` would quietly be the default), or one not
+// in `repeatable` given twice (the CLI refuses a second --since: taking
+// either value would answer another question than the one asked).
+// `may_be_empty`: those whose empty value means the same as leaving them out.
+Status CheckQueryParameters(const HttpRequest& r, std::initializer_list<std::string_view> known,
+                            std::initializer_list<std::string_view> repeatable,
+                            std::initializer_list<std::string_view> may_be_empty = {});
 
 // Splits "a=1&b=%E5%8D%8A" into decoded pairs ('+' is a space). Malformed
 // escapes are kept as they are.

@@ -490,7 +490,18 @@ def main():
                             ("/api/tags?tag=cluster:nope", "cluster:nope"), ("/api/tags?buckets=hour", "buckets"),
                             ("/api/doc/" + urllib.parse.quote(key, safe="") + "?tzz=UTC", "tzz"),
                             ("/api/alerts?subscriptoin=chips", "subscriptoin"),
-                            ("/api/alerts?subscription=chip", "chips")):
+                            ("/api/alerts?subscription=chip", "chips"),
+                            # one value asked twice: the CLI exits 2 on a second --since
+                            # (the last one widened a 2-day window to the month)
+                            ("/api/query?tag=cluster:ai&since=2026-07-30&since=2026-07-01", "since"),
+                            ("/api/query?q=%E8%8A%AF%E7%89%87&q=%E6%AF%94%E4%BA%9A%E8%BF%AA", "q"),
+                            ("/api/query?limit=", "limit"), ("/api/query?collapse=", "collapse"),
+                            ("/api/tags?bucket=hour&bucket=day", "bucket"),
+                            # the stream checks its parameters as GET /api/alerts does
+                            # (a typo streamed every subscription, or from the newest alert)
+                            ("/api/alerts/stream?subscriptions=chips", "subscriptions"),
+                            ("/api/alerts/stream?lastEventId=chips/cls:1", "lastEventId"),
+                            ("/api/alerts/stream?after_seq=1&after_seq=2", "after_seq")):
             status, body, _ = srv.request("GET", path)
             check(status == 400 and named in json.loads(body)["error"], f"{path}: {status} {body[:200]}")
         check(srv.json("/api/query?collapse=0&limit=3")["items"] == srv.json("/api/query?limit=3")["items"],
