@@ -76,13 +76,15 @@ Subscription ParseOne(const YAML::Node& n, const std::set<std::string>& known_ta
   }
   for (const std::string& src : s.sources)
     if (!IsName(src)) throw SubscriptionError{LineOf(n), "subscription '" + s.name + "': bad source name '" + src + "'"};
-  // A tag both required and excluded: the subscription could never match.
-  for (const std::string& t : s.none) {
-    if (std::find(s.all.begin(), s.all.end(), t) != s.all.end() ||
-        (s.all.empty() && s.any.size() == 1 && s.any.front() == t))
+  // A tag both required and excluded, or every `any` tag excluded: the
+  // subscription could never match.
+  auto excluded = [&](const std::string& t) { return std::find(s.none.begin(), s.none.end(), t) != s.none.end(); };
+  for (const std::string& t : s.all)
+    if (excluded(t))
       throw SubscriptionError{LineOf(n), "subscription '" + s.name + "': '" + t +
                                              "' is both required and in `not`: it could never match"};
-  }
+  if (!s.any.empty() && std::all_of(s.any.begin(), s.any.end(), excluded))
+    throw SubscriptionError{LineOf(n), "subscription '" + s.name + "': every tag of `any` is in `not`: it could never match"};
   return s;
 }
 

@@ -85,6 +85,10 @@ TEST(SubscriptionFile, EachMistakeIsAnErrorNamingItsLine) {
       {"subscriptions:\n  - {name: a, any: [cluster:ai]}\nsubscriptions:\n  - {name: b, any: [cluster:ai]}\n", 3},
       {"subscriptions:\n  - name: a\n    all: [cluster:ai]\n    not: [cluster:ai]\n", 2},  // could never match
       {"subscriptions:\n  - name: a\n    any: [cluster:ai]\n    not: [cluster:ai]\n", 2},  // the only `any` excluded
+      // Every `any` tag excluded, with `all` beside it or with two of them
+      // (PUT answered 201 and the subscription never alerted).
+      {"subscriptions:\n  - name: a\n    all: [region:shenzhen]\n    any: [cluster:ai]\n    not: [cluster:ai]\n", 2},
+      {"subscriptions:\n  - name: a\n    any: [cluster:ai, region:shenzhen]\n    not: [region:shenzhen, cluster:ai]\n", 2},
       // A second document (yaml-cpp's Load kept the first and dropped it, its tags unchecked).
       {"subscriptions:\n  - {name: a, any: [cluster:ai]}\n---\nsubscriptions:\n  - {name: b, any: [region:gd]}\n", 3},
   };
@@ -101,6 +105,10 @@ TEST(SubscriptionFile, EachMistakeIsAnErrorNamingItsLine) {
     EXPECT_TRUE(subs.empty());
   }
   std::vector<Subscription> subs;
+  // One `any` tag excluded of two still matches documents of the other.
+  EXPECT_TRUE(Parse("subscriptions:\n  - name: a\n    any: [cluster:ai, region:shenzhen]\n    not: [cluster:ai]\n", &subs).ok());
+  EXPECT_EQ(subs.size(), 1u);
+  subs.clear();
   EXPECT_TRUE(LoadSubscriptions("/nonexistent/subs.yaml", kKnown, &subs).IsNotFound());
 }
 
