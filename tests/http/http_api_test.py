@@ -41,7 +41,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 BIN, SRC = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nf_check import check, cli, fail  # noqa: E402
+from nf_check import check, cli, fail, spawn  # noqa: E402
 FEEDS = ("cls", "eastmoney", "ths")
 SUBS = """subscriptions:
   - name: ai-desk
@@ -69,7 +69,7 @@ class Server:
     def __init__(self, tmp, name, args):
         self.port_file = os.path.join(tmp, name + ".port")
         self.err = open(os.path.join(tmp, name + ".err"), "w+")
-        self.proc = subprocess.Popen([BIN, *args, "--" + ("http-port-file" if args[0] == "run" else "port-file"),
+        self.proc = spawn([BIN, *args, "--" + ("http-port-file" if args[0] == "run" else "port-file"),
                                       self.port_file], stdout=subprocess.DEVNULL, stderr=self.err)
         deadline = time.time() + 20
         while not (os.path.exists(self.port_file) and open(self.port_file).read().strip()):
@@ -536,7 +536,7 @@ def main():
         db2, inp2 = os.path.join(tmp, "db2"), os.path.join(tmp, "in2.jsonl")
         with open(inp2, "w") as f:
             f.write("\n".join(first) + "\n")
-        writer = subprocess.Popen([BIN, "run", "-q", "--source", "follow:" + inp2, "--db", db2, "--rules",
+        writer = spawn([BIN, "run", "-q", "--source", "follow:" + inp2, "--db", db2, "--rules",
                                    f"{SRC}/rules/sets", "--subscriptions", subs, "--alerts",
                                    "file:" + os.path.join(tmp, "alerts2.jsonl"), "--linger-ms", "5"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -579,7 +579,7 @@ def main():
         srv = Server(tmp, "serve4", ["serve", "--db", db2, "--listen", "127.0.0.1:0", "--rules", f"{SRC}/rules/sets"])
         held = lambda: metric_values(srv)[0].get(("newsflow_store_documents", ()))
         wait_for(lambda: held() == len(every), f"serve4 to show the {len(every)} documents")
-        prune = subprocess.Popen([BIN, "prune", "--db", db2, "--before", str(cutoff), "--batch", "10"],
+        prune = spawn([BIN, "prune", "--db", db2, "--before", str(cutoff), "--batch", "10"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  env={**os.environ, "NEWSFLOW_TEST_PRUNE_HOLD_MS": "600"})
         seen = set()

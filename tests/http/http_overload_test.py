@@ -29,7 +29,7 @@ import time
 
 BIN, SRC = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nf_check import check, cli, fail  # noqa: E402
+from nf_check import check, cli, fail, spawn  # noqa: E402
 
 FAILURES = []
 
@@ -59,7 +59,7 @@ class Serve:
     def __init__(self, tmp, db):
         self.port_file = os.path.join(tmp, "serve.port")
         self.err = open(os.path.join(tmp, "serve.err"), "w+")
-        self.proc = subprocess.Popen([BIN, "serve", "--db", db, "--listen", "127.0.0.1:0", "--rules",
+        self.proc = spawn([BIN, "serve", "--db", db, "--listen", "127.0.0.1:0", "--rules",
                                       f"{SRC}/rules/sets", "--port-file", self.port_file],
                                      stdout=subprocess.DEVNULL, stderr=self.err)
         deadline = time.time() + 20

@@ -32,7 +32,7 @@ import time
 
 BIN, SRC = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nf_check import cli, fail  # noqa: E402
+from nf_check import cli, fail, spawn  # noqa: E402
 
 SUBS = "subscriptions:\n  - name: sz\n    any: [region:shenzhen]\n"
 FAILURES = []
@@ -59,7 +59,7 @@ class Server:
         self.port_file = os.path.join(tmp, name + ".port")
         self.err = open(os.path.join(tmp, name + ".err"), "w+")
         flag = "--http-port-file" if args[0] == "run" else "--port-file"
-        self.proc = subprocess.Popen([BIN, *args, flag, self.port_file], stdout=subprocess.DEVNULL,
+        self.proc = spawn([BIN, *args, flag, self.port_file], stdout=subprocess.DEVNULL,
                                      stderr=self.err, env={**os.environ, **(env or {})})
         deadline = time.time() + 30
         while not (os.path.exists(self.port_file) and open(self.port_file).read().strip()):

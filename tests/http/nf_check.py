@@ -1,7 +1,28 @@
-"""What the HTTP tests share: failing with a message, checking, and running
-the newsflow binary (argv[1] of the test) expecting success."""
+"""What the HTTP tests share: failing with a message, checking, running
+the newsflow binary (argv[1] of the test) expecting success, and starting
+processes that a failing check does not leave running."""
+import atexit
 import subprocess
 import sys
+
+_started = []
+
+
+def spawn(argv, **kwargs):
+    """subprocess.Popen, killed at exit if still running: a failed check
+    exits the test at once, and its servers must not outlive it (ctest
+    would report the failure and leave them listening)."""
+    proc = subprocess.Popen(argv, **kwargs)
+    _started.append(proc)
+    return proc
+
+
+@atexit.register
+def _kill_started():
+    for proc in _started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def fail(msg):

@@ -28,6 +28,8 @@ import tempfile
 import time
 
 BIN, SRC = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nf_check import check, fail, spawn  # noqa: E402
 TOTAL, HALF = 50_000, 25_000
 TAG, KEYWORD = "project:reload-test-humanoid-robots", "人形机器人"
 RULE = f"""version: 1
@@ -39,15 +41,6 @@ rules:
       - seed: 004_ef13493a28004fcc.txt
         clause: "加快启动布局人形机器人、低空经济、商业航天等重点领域研发项目"
 """
-
-
-def fail(msg):
-    sys.exit("FAIL: " + msg)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
 
 
 def items():
@@ -110,7 +103,7 @@ def main():
         shutil.copy(f"{SRC}/rules/lint-allow.yaml", os.path.join(tmp, "rules", "lint-allow.yaml"))
         db, port_file = os.path.join(tmp, "db"), os.path.join(tmp, "port")
         err = open(os.path.join(tmp, "run.err"), "w+")
-        run = subprocess.Popen([BIN, "run", "-q", "--json", "--source", "-", "--db", db, "--rules", rules,
+        run = spawn([BIN, "run", "-q", "--json", "--source", "-", "--db", db, "--rules", rules,
                                 "--seeds", f"{SRC}/seeds", "--http", "127.0.0.1:0", "--http-port-file", port_file],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
         wait_for(lambda: os.path.exists(port_file) and open(port_file).read().strip(), "the HTTP port")
