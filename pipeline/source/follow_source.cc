@@ -139,7 +139,9 @@ class FollowSource : public Source {
   ~FollowSource() override { CloseFile(); }
 
   Status Open() {
-    const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO (refused below) would otherwise wait in open() for
+    // a writer, deaf to SIGTERM; a regular file reads alike either way.
+    const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
       const int e = errno;
       // Not created yet in a directory that is there (a service started

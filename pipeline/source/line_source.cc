@@ -259,7 +259,17 @@ Status OpenLineSource(const std::string& path, const SourceLimits& limits, std::
 Status OpenLineSource(const std::string& path, const SourceLimits& limits, const std::atomic<bool>* stop,
                       std::unique_ptr<Source>* out) {
   const bool is_stdin = path == "-";
-  const int fd = is_stdin ? dup(0) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO that no writer has opened yet waits for one,
+  // in open(), where no stop is seen (SIGTERM left such a run hanging until
+  // SIGKILL). Opened at once, the FIFO is read only once poll says so, in
+  // WaitReadable, which sees a stop; Linux reports no hang-up to a reader
+  // before a writer has come and gone, so the wait lasts until the first
+  // writer, as the blocking open did. Reads block again from then on.
+  int fd = is_stdin ? dup(0) : open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd >= 0 && !is_stdin) {
+    const int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  }
   const std::string name = is_stdin ? "stdin" : path;
   if (fd < 0) {
     const int e = errno;

@@ -188,6 +188,47 @@ TEST(LiveInput, AnInputThatCannotBeOpenedCreatesNoStore) {
   }
 }
 
+// A FIFO that no writer has opened yet: the run waits for one as a live
+// input, and SIGTERM stops it there (it waited in open(), deaf to signals,
+// until SIGKILL: systemctl stop timed out). Then the first writer's lines
+// are stored, and its close ends the input. follow: refuses a FIFO at once.
+TEST(LiveInput, AFifoWithNoWriterYetWaitsForOneAndSigtermStopsTheWait) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string fifo = tmp.path("in.fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  {
+    RunChild run({"run", "--source", fifo, "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db1"),
+                  "--json", "-q"},
+                 tmp.path("out1"), tmp.path("err1"));
+    ASSERT_TRUE(run.started());
+    std::this_thread::sleep_for(1s);
+    run.Signal(SIGTERM);
+    ASSERT_EQ(run.WaitExit(5s), 0) << "exit (-1 = still running 5 s after SIGTERM); stderr: "
+                                   << ReadFile(tmp.path("err1"));
+    const auto summary = testing::JsonObject::LastLine(ReadFile(tmp.path("out1")));
+    EXPECT_TRUE(summary.Bool("interrupted"));
+    EXPECT_EQ(summary.Uint("read"), 0u);
+  }
+  RunChild run({"run", "--source", fifo, "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db2"),
+                "--json", "-q"},
+               tmp.path("out2"), tmp.path("err2"));
+  ASSERT_TRUE(run.started());
+  std::this_thread::sleep_for(500ms);  // the run waits for a writer; none has come and gone
+  {
+    std::ofstream writer(fifo);  // blocks until the run has the FIFO open for reading
+    for (int i = 0; i < 3; ++i) writer << Line(i);
+  }
+  ASSERT_EQ(run.WaitExit(10s), 0) << "stderr: " << ReadFile(tmp.path("err2"));
+  const auto summary = testing::JsonObject::LastLine(ReadFile(tmp.path("out2")));
+  EXPECT_EQ(summary.Uint("stored"), 3u);
+  EXPECT_FALSE(summary.Bool("interrupted"));
+  const auto r = RunShell("timeout 10 " + Newsflow() + " run -q --source follow:" + fifo + " --rules " +
+                          tmp.path("rules") + " --db " + tmp.path("db3"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("not a regular file"), std::string::npos) << r.err;
+}
+
 // One `run --source follow:PATH` process; stopped with SIGTERM.
 class FollowRun {
  public:
