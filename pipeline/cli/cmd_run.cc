@@ -188,7 +188,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     };
     opts->on_store_closing = [&server] {
       NotifyService("STOPPING=1");
-      if (server) server->store().Detach();
+      if (server) {
+        server->DrainAlerts();  // the last batches' alerts reach the streams open now
+        server->store().Detach();
+      }
     };
     pipeline::RunSummary summary;
     s = pipeline::Run(*opts, &summary);

@@ -123,6 +123,40 @@ Status AlertFeed::TrackLog(storage::Store& st, uint64_t generation, uint64_t sin
   return Status::OK();
 }
 
+void AlertFeed::Drain(std::chrono::milliseconds limit, const std::function<int64_t()>& open_streams) {
+  uint64_t target = 0;
+  const Status read = store_->Use([&](storage::Store& st) -> Status {
+    std::vector<storage::StoredAlert> newest;
+    NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(0, 1, &newest));
+    if (!newest.empty()) target = newest.front().seq;
+    return Status::OK();
+  });
+  if (!read.ok() || target == 0) return;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    int64_t caught_up = 0;
+    std::vector<std::function<void()>> ready;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      newest_ = std::max(newest_.load(), target);
+      for (size_t i = 0; i < waiters_.size();) {
+        if (waiters_[i].owner.expired() || waiters_[i].seq < target) {
+          if (!waiters_[i].owner.expired()) ready.push_back(std::move(waiters_[i].fn));
+          waiters_[i] = std::move(waiters_.back());
+          waiters_.pop_back();
+        } else {
+          ++caught_up;
+          ++i;
+        }
+      }
+    }
+    for (auto& fn : ready) fn();
+    if (caught_up >= open_streams() || std::chrono::steady_clock::now() >= deadline) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 void AlertFeed::WhenNewer(uint64_t seq, uint64_t generation, std::weak_ptr<void> owner, std::function<void()> fn) {
   std::lock_guard lock(mu_);
   if (stopping_) return;

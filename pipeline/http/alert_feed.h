@@ -20,6 +20,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -81,6 +82,12 @@ class AlertFeed {
   // Also runs it once the store was replaced since `generation` (the
   // cursor's), so that the stream finds its place in the new log.
   void WhenNewer(uint64_t seq, uint64_t generation, std::weak_ptr<void> owner, std::function<void()> fn);
+
+  // Before the store is detached (a run with --http ending): wakes the
+  // waiting streams until `open_streams()` of them wait past the log's
+  // newest seq, every open stream having sent what was stored, or until
+  // `limit` passes (a client that does not read is not waited for longer).
+  void Drain(std::chrono::milliseconds limit, const std::function<int64_t()>& open_streams);
 
   // The subscriptions of the alerts of the log's last kLogIds (those the
   // feed follows): names a stream may ask for beside the file's.

@@ -81,6 +81,12 @@ void DeskServer::Start() {
   started_ = true;
 }
 
+void DeskServer::DrainAlerts() {
+  if (!started_) return;
+  constexpr std::chrono::milliseconds kDrainLimit{2000};
+  feed_->Drain(kDrainLimit, [this] { return metrics_.sse_streams.load(); });
+}
+
 void DeskServer::Stop() {
   if (!started_) return;
   started_ = false;

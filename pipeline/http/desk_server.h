@@ -49,6 +49,10 @@ class DeskServer {
   std::string url() const;
 
   void Start();
+  // Lets the open alert streams send every alert stored so far (waiting at
+  // most 2 s for clients that do not read): a run with --http calls it before it closes the store,
+  // so a client connected to the end sees the last batches' alerts live.
+  void DrainAlerts();
   void Stop();
 
  private:
