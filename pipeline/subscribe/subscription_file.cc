@@ -74,6 +74,22 @@ class DirectoryLock {
   Status status_;
 };
 
+// The file an edit replaces: `path` with its symbolic links followed, so a
+// link a deployment keeps to the real file stays a link and the file it
+// names gets the edit (renamed over, the link became a plain file the run
+// reading the real path never saw, and a redeploy of the link dropped the
+// edit); `path` itself when it is no link.
+std::string EditTarget(const std::string& path) {
+  std::filesystem::path p(path);
+  std::error_code ec;
+  for (int hops = 0; hops < 40 && std::filesystem::is_symlink(p, ec); ++hops) {
+    const std::filesystem::path to = std::filesystem::read_symlink(p, ec);
+    if (ec) break;
+    p = to.is_absolute() ? to : p.parent_path() / to;
+  }
+  return p.lexically_normal().string();
+}
+
 // Writes `text` to `path` atomically: a temporary of its own beside it,
 // fsync, rename, fsync of the directory.
 // The temporaries are named ".NAME.newsflow-XXXXXX" beside it: hidden, and
@@ -215,7 +231,7 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument("the body is not JSON or YAML: " + e.msg);
   }
-  const DirectoryLock other_processes(path_);
+  const DirectoryLock other_processes(EditTarget(path_));
   NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
   if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
@@ -231,7 +247,7 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
 }
 
 Status SubscriptionFile::Delete(const std::string& name, const EditPrecondition& pre) {
-  const DirectoryLock other_processes(path_);
+  const DirectoryLock other_processes(EditTarget(path_));
   NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
   if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
@@ -246,7 +262,7 @@ Status SubscriptionFile::Save(const std::vector<Subscription>& subs) {
   const std::string text = SubscriptionsToYaml(subs);
   std::vector<Subscription> check;  // what a reader of the file will get
   NEWSFLOW_RETURN_IF_ERROR(ParseSubscriptions(text, path_, {}, &check));
-  return WriteFileAtomically(path_, text);
+  return WriteFileAtomically(EditTarget(path_), text);
 }
 
 }  // namespace newsflow::pipeline

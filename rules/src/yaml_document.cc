@@ -149,6 +149,13 @@ Status SecondDocumentByEvents(std::string_view text, const std::string& file) {
 }
 
 Status LoadOneYamlDocument(std::string_view text, const std::string& file, YAML::Node* out) {
+  // A NUL byte: yaml-cpp reads up to it, or reports what follows as a bad
+  // escape; the text after it would be dropped without a word.
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
+    return Status::InvalidArgument(file + ":" + std::to_string(line) +
+                                   ": a NUL byte, which YAML text never holds (a binary file, or UTF-16 text?)");
+  }
   // The first document, as YAML::Load reads it (never YAML::LoadAll: on some
   // malformed input yaml-cpp 0.7 goes on returning documents without end,
   // which the fuzzer found as a loop filling the memory).

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 #include <random>
@@ -258,6 +260,30 @@ TEST(SubscriptionFile, ABodyOfTwoDocumentsIsRefused) {
   ASSERT_TRUE(file.List(&subs).ok());
   ASSERT_EQ(subs.size(), 1u);
   EXPECT_EQ(subs[0].none, std::vector<std::string>{"region:shenzhen"});
+}
+
+// A subscriptions path that is a link (config management keeps /etc/... a
+// link to the real file) stays a link: an edit goes to the file it names,
+// where a run reading the real path sees it.
+TEST(SubscriptionFile, AnEditThroughALinkChangesTheFileItNames) {
+  testing::TempDir tmp;
+  std::filesystem::create_directories(tmp.path("real"));
+  std::filesystem::create_directories(tmp.path("etc"));
+  std::ofstream(tmp.path("real/subs.yaml")) << "subscriptions:\n  - {name: sz, any: [region:shenzhen]}\n";
+  std::filesystem::create_symlink("../real/subs.yaml", tmp.path("etc/subs.yaml"));
+  SubscriptionFile file(tmp.path("etc/subs.yaml"), [] { return std::set<std::string>{"cluster:ai", "region:shenzhen"}; });
+  bool created = false;
+  ASSERT_TRUE(file.Put("ai", "any: [cluster:ai]\n", &created).ok());
+  EXPECT_TRUE(created);
+  EXPECT_TRUE(std::filesystem::is_symlink(tmp.path("etc/subs.yaml"))) << "the link was replaced by a file";
+  std::vector<Subscription> real;
+  ASSERT_TRUE(LoadSubscriptions(tmp.path("real/subs.yaml"), {}, &real).ok());
+  ASSERT_EQ(real.size(), 2u);
+  EXPECT_EQ(real[1].name, "ai");
+  ASSERT_TRUE(file.Delete("sz").ok());
+  ASSERT_TRUE(LoadSubscriptions(tmp.path("real/subs.yaml"), {}, &real).ok());
+  ASSERT_EQ(real.size(), 1u);
+  EXPECT_TRUE(std::filesystem::is_symlink(tmp.path("etc/subs.yaml")));
 }
 
 // While another process holds the edit lock, an edit waits for it, but a

@@ -75,6 +75,17 @@ TEST(YamlDocument, WhatTheLinesCannotSettleIsLeftToTheEvents) {
     EXPECT_TRUE(LoadOneYamlDocument(text, "t.yaml", &node).ok()) << text;
   }
   EXPECT_FALSE(OneDocumentByItsLines(std::string("a: 1\n\0", 6)));  // NUL: yaml-cpp may read UTF-16
+  // A NUL byte is refused at its line: yaml-cpp read up to it and dropped
+  // the rest of a subscription body without a word, or called what
+  // followed it in a rule file a bad escape.
+  using namespace std::string_literals;  // "..."s keeps the NUL inside
+  for (const auto& [text, where] : {std::pair{"any: [cluster:ai]\n\0garbage"s, "t.yaml:2: a NUL byte"},
+                                    std::pair{"version: 1\nrules: []\n\0x: [\n"s, "t.yaml:3: a NUL byte"}}) {
+    YAML::Node node;
+    const Status s = LoadOneYamlDocument(text, "t.yaml", &node);
+    EXPECT_TRUE(s.IsInvalidArgument());
+    EXPECT_NE(s.message().find(where), std::string::npos) << s.message();
+  }
   // Settled by the lines: comments and blank lines before the first key,
   // CRLF line ends, a sequence inside the mapping.
   for (const std::string& text :
