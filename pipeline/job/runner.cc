@@ -155,6 +155,7 @@ class Job {
     else if (!kafka)
       NEWSFLOW_RETURN_IF_ERROR(OpenLineSource(SourcePath(o_.source), o_.limits, o_.stop, &source_));
     NEWSFLOW_RETURN_IF_ERROR(OpenStore(kafka));
+    if (stopped_waiting_) return Status::OK();
     // The sinks and the subscriptions first: one that fails to open (a bad
     // parameter, a subscription naming an unknown tag) must fail the run
     // before its consumer joins the group and makes the others rebalance.
@@ -515,6 +516,8 @@ class Job {
 
   // True when an earlier run stored this file to its end: nothing to do.
   bool already_complete() const { return summary_->already_complete; }
+  // Stopped (SIGTERM) while another command held the store: nothing opened.
+  bool stopped_waiting() const { return stopped_waiting_; }
 
   // Stops the reader and the workers early (an error, or Open failing half way).
   void Abort() {
@@ -592,7 +595,11 @@ class Job {
         LogWarn("store", fmt::format("the store at {} is held by another command ({}); waiting for it to end",
                                      o_.db, DescribeWriter(holder.pid)));
       told = true;
-      if (Stopped()) return Status::Unavailable("stopped while waiting for the store at " + o_.db);
+      if (Stopped()) {  // a stop like any other: nothing read, exit 0, "interrupted"
+        LogInfo("store", "stopped while waiting for the store at " + o_.db);
+        stopped_waiting_ = true;
+        return Status::OK();
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     if (told) LogInfo("store", "the store at " + o_.db + " is free: opening it");
@@ -612,6 +619,7 @@ class Job {
     // rerun raises again every alert since the last checkpoint.
     so.disable_wal = !kafka && source_->replayable() && !o_.sync_writes && o_.alerts.empty() && !o_.alert_log;
     NEWSFLOW_RETURN_IF_ERROR(AwaitStoreFree());
+    if (stopped_waiting_) return Status::OK();
     if (Status s = storage::Store::Open(so, &store_); !s.ok()) {
       // Taken in the moment since the look: say by whom, as prune does.
       if (const int pid = StoreWriterPid(o_.db); pid != 0)
@@ -1070,6 +1078,7 @@ class Job {
   std::unique_ptr<AlertSink> tagged_;  // --tagged: the stored documents, for a desk node
   LatencyRecorder latency_;
   bool tracking_ = false;        // a regular file: progress marks, resume, checkpoints
+  bool stopped_waiting_ = false;  // stopped while another command held the store (AwaitStoreFree)
   FileProgress progress_, base_; // now, and where this run started
   uint64_t since_checkpoint_ = 0;
   std::optional<StoreStage> store_stage_;
@@ -1188,7 +1197,7 @@ Status Run(const RunOptions& o, RunSummary* summary) {
   *summary = RunSummary{};
   NEWSFLOW_RETURN_IF_ERROR(o.Validate());
   Job job(o, summary);
-  if (Status s = job.Open(); !s.ok() || job.already_complete()) return job.Finish(s);
+  if (Status s = job.Open(); !s.ok() || job.already_complete() || job.stopped_waiting()) return job.Finish(s);
   job.StartReader();
   job.StartReloader();
   job.StartStoryThread();  // before the workers: what they finish, even on a failed start, gets its story

@@ -31,6 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::JsonObject;
+using testing::ReadFile;
 using testing::Newsflow;
 using testing::RunChild;
 using testing::RunShell;
@@ -291,6 +292,31 @@ TEST(BackupCli, ARunWaitsForAStandaloneCommandHoldingTheStoreAndNamesARunThatWri
   EXPECT_NE(second.err.find("another run (pid " + std::to_string(writer.pid())), std::string::npos) << second.err;
   writer.CloseInput();
   EXPECT_EQ(writer.WaitExit(30s), 0);
+}
+
+// SIGTERM while a run waits for a standalone command to free the store is
+// a stop like any other: exit 0, "interrupted", nothing read (it exited 1,
+// and systemd marked a plain `systemctl stop` during the nightly backup as
+// a failure).
+TEST(BackupCli, SigtermWhileARunWaitsForTheStoreIsAnOrdinaryStop) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("cls", db)).exit_code, 0);
+  const uint64_t before = CountOf(db);
+  HeldByPrune held(tmp, db);
+  ASSERT_EQ(StoreWriterPid(db), held.child().pid());
+  RunChild run({"run", "--json", "-q", "--source", "file:" + SourcePath("tests/fixtures/eastmoney-sample.jsonl"),
+                "--format", "eastmoney", "--rules", SourcePath("rules/sets"), "--db", db},
+               tmp.path("run.out"), tmp.path("run.err"));
+  std::this_thread::sleep_for(1s);
+  ASSERT_EQ(StoreWriterPid(db), held.child().pid()) << "the prune still holds the store";
+  run.Signal(SIGTERM);
+  ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("run.err"));
+  const auto summary = JsonObject::LastLine(ReadFile(tmp.path("run.out")));
+  EXPECT_TRUE(summary.Bool("interrupted"));
+  EXPECT_EQ(summary.Uint("stored"), 0u);
+  EXPECT_EQ(held.child().WaitExit(60s), 0);
+  EXPECT_LE(CountOf(db), before);
 }
 
 TEST(BackupCli, ARunRemovesTheResultsNobodyCollectedAndServesBackups) {
