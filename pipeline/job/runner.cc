@@ -466,12 +466,6 @@ class Job {
       HoldWhileTestFileExists();
       const Status s = WriteOne(b);
       MarkStored(s.ok() ? b.seq + 1 : 0, !s.ok());
-      if (s.ok()) {  // stored: the summary counts it
-        summary_->story_joined += b.story_joined;
-        summary_->story_future_dated += b.story_future_dated;
-        summary_->story_late_joined += b.story_late_joined;
-        summary_->story_late_builds += b.story_late_builds;
-      }
       budget_.Release(b.bytes);
       Recycle(std::move(b));
       return s;
@@ -789,6 +783,7 @@ class Job {
     Lap(Stage::kAlerts, &t);
     const uint64_t first_alert_seq = store_->next_alert_seq();
     NEWSFLOW_RETURN_IF_ERROR(store_stage_->Process(b));
+    CountStored(b);
     if (metrics_ && alerts_) metrics_->alerts_pending += static_cast<int64_t>(b.prepared.alerts.size());
     Lap(Stage::kStore, &t);
     NEWSFLOW_RETURN_IF_ERROR(MaybePruneBetweenBatches());
@@ -805,6 +800,18 @@ class Job {
     source_->Committed(b);  // only once the sinks acknowledged the batch
     Progress();
     return Status::OK();
+  }
+
+  // What a batch just stored adds to the summary, whatever happens after
+  // (a sink that fails to take its alerts leaves them raised, in the log
+  // and the outbox for redelivery: the summary said 0 alerts and 0 joins).
+  void CountStored(const Batch& b) {
+    summary_->story_joined += b.story_joined;
+    summary_->story_future_dated += b.story_future_dated;
+    summary_->story_late_joined += b.story_late_joined;
+    summary_->story_late_builds += b.story_late_builds;
+    summary_->alerts += b.prepared.alerts.size();
+    for (const SubscriptionAlert& a : batch_alerts_) ++summary_->alerts_by_subscription[a.id.substr(0, a.id.find('/'))];
   }
 
   // The batch's alerts, into its WriteBatch (log + outbox): subscription
@@ -930,8 +937,6 @@ class Job {
       }
       NEWSFLOW_RETURN_IF_ERROR(alerts_->Flush());
     }
-    summary_->alerts += b.prepared.alerts.size();
-    for (const SubscriptionAlert& a : batch_alerts_) ++summary_->alerts_by_subscription[a.id.substr(0, a.id.find('/'))];
     if (!alerts_) return Status::OK();
     if (exit_before_alert_ack_ > 0 && ++alert_batches_delivered_ == exit_before_alert_ack_)
       _exit(137);  // tests: a crash between delivery and acknowledgement

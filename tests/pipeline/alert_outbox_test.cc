@@ -208,6 +208,10 @@ TEST(AlertOutbox, AFullDiskSinkFailsTheRunAndTheAlertsWaitInTheStore) {
   // The documents are stored: their alerts wait in the outbox.
   auto count = RunShell(Newsflow() + " query --count --db " + tmp.path("db"));
   EXPECT_EQ(count.out, "360\n") << count.err;
+  // The summary counts them as raised (it said 0 alerts).
+  const auto summary = JsonObject::LastLine(full.out);
+  EXPECT_EQ(summary.Uint("stored"), 360u);
+  EXPECT_EQ(summary.Uint("alerts"), log.size());
 
   auto later = RunStdin(tmp, "/dev/null", "file:" + tmp.path("alerts.jsonl"));
   ASSERT_EQ(later.exit_code, 0) << later.err;
