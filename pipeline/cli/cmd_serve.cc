@@ -117,7 +117,7 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
     std::fprintf(stderr, "newsflow serve: %s\n", s.message().c_str());  // as every command's --tz: a usage error
     return 2;
   }
-  std::unique_ptr<storage::Store> store = OpenForReading(db);
+  std::unique_ptr<storage::Store> store = OpenForReading(db, /*hangup_stops=*/false);
   if (!store) return 1;
   o.catch_up = true;
   // Whether a process holds the store for writing, for /ready's "writer":
@@ -141,6 +141,9 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
   std::printf("%s\n", server->url().c_str());
   std::fflush(stdout);
   while (!Interrupted()) {
+    if (TakeHangup())
+      pipeline::LogInfo("serve", "SIGHUP: nothing to reload (serve reads the rules and the subscriptions file as they "
+                                 "change); still serving");
     MaybePrune(db, &retention);
     writer->store(pipeline::StoreWriterPid(db) != 0, std::memory_order_relaxed);
     FollowSessions(db, &manifest, &server->store());

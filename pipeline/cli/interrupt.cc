@@ -10,8 +10,10 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 std::atomic<bool> g_hangup_held{false};
+std::atomic<bool> g_hangup_noted{false};
 extern "C" void OnInterrupt(int) { g_interrupted.store(true); }
 extern "C" void OnEarlyHangup(int) { g_hangup_held.store(true); }
+extern "C" void OnNotedHangup(int) { g_hangup_noted.store(true); }
 
 void Install(int sig, void (*handler)(int), int flags) {
   struct sigaction sa {};
@@ -23,10 +25,13 @@ void Install(int sig, void (*handler)(int), int flags) {
 
 }  // namespace
 
-void CatchInterrupts() {
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) Install(sig, OnInterrupt, 0);
-  if (HangupHeld()) g_interrupted.store(true);
+void CatchInterrupts(bool hangup_stops) {
+  for (int sig : {SIGINT, SIGTERM}) Install(sig, OnInterrupt, 0);
+  Install(SIGHUP, hangup_stops ? OnInterrupt : OnNotedHangup, 0);
+  if (HangupHeld()) (hangup_stops ? g_interrupted : g_hangup_noted).store(true);
 }
+
+bool TakeHangup() { return g_hangup_noted.exchange(false); }
 
 // SA_RESTART: a held hangup must not fail a read of the start-up with EINTR.
 void HoldHangups() { Install(SIGHUP, OnEarlyHangup, SA_RESTART); }

@@ -12,8 +12,13 @@
 
 namespace newsflow::cli {
 
-void CatchInterrupts();
+// `hangup_stops` false (serve): SIGHUP is no stop but a note TakeHangup()
+// returns once; serve follows the rules and subscriptions as they change,
+// so a `systemctl reload` has nothing to do, and ending the process (exit
+// 0, which Restart=on-failure does not restart) took the desk down.
+void CatchInterrupts(bool hangup_stops = true);
 bool Interrupted();
+bool TakeHangup();
 
 // From the process's start until a command sets its own handling, SIGHUP
 // is held, not the default end of the process: `systemctl reload` right

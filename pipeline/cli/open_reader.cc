@@ -14,8 +14,8 @@
 
 namespace newsflow::cli {
 
-std::unique_ptr<storage::Store> OpenForReading(const std::string& db) {
-  CatchInterrupts();
+std::unique_ptr<storage::Store> OpenForReading(const std::string& db, bool hangup_stops) {
+  CatchInterrupts(hangup_stops);
   storage::StoreOptions o;
   o.path = db;
   o.create_if_missing = false;

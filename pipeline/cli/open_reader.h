@@ -14,7 +14,9 @@
 
 namespace newsflow::cli {
 
-std::unique_ptr<storage::Store> OpenForReading(const std::string& db);
+// Opens `db` read-only, with CatchInterrupts(hangup_stops) installed; null
+// after printing why it cannot.
+std::unique_ptr<storage::Store> OpenForReading(const std::string& db, bool hangup_stops = true);
 
 // The store's writer session: its current MANIFEST name and the pid of the
 // process holding its lock (0: none); "" if CURRENT is unreadable. A

@@ -404,6 +404,12 @@ def main():
         # ---- the read API against the CLI, on the stopped store
         srv = Server(tmp, "serve", ["serve", "--db", db, "--listen", "127.0.0.1:0", "--rules", f"{SRC}/rules/sets",
                                     "--subscriptions", subs])
+        # SIGHUP (systemctl reload) is no stop: serve has nothing to reload
+        # and goes on (it exited 0, which Restart=on-failure does not restart)
+        srv.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        check(srv.proc.poll() is None, f"serve exited {srv.proc.poll()} on SIGHUP")
+        srv.get("/health")
         # serve runs nothing: the store's gauges, and no run's counters
         _, families = metric_values(srv)
         for name in ("newsflow_items_stored", "newsflow_items_read", "newsflow_stage_seconds", "newsflow_source_connected"):
