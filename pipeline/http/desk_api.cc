@@ -486,11 +486,21 @@ EditPrecondition PreconditionOf(const HttpRequest& r) {
 
 }  // namespace
 
+// A subscriptions file that does not parse (a hand edit) is the server's
+// state, not the request's fault: 409, as an edit of it answers; a file that
+// cannot be read at all is 500.
+static HttpResponse SubscriptionFileError(const Status& s) {
+  if (s.IsInvalidArgument())
+    return HttpResponse::Error(409, "the subscriptions file on disk cannot be read; fix it, then edit again: " +
+                                        s.message());
+  return HttpResponse::Error(500, s.message());
+}
+
 HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& name) const {
   auto list = [&]() -> HttpResponse {
     std::vector<Subscription> subs;
     if (o_.subscriptions) {
-      if (Status s = o_.subscriptions->List(&subs); !s.ok()) return HttpResponse::Error(500, s.message());
+      if (Status s = o_.subscriptions->List(&subs); !s.ok()) return SubscriptionFileError(s);
     }
     std::vector<std::string> objects;
     for (const auto& s : subs) objects.push_back(SubscriptionWithEtag(s, SubscriptionEtag(s)));
@@ -505,7 +515,7 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   if (r.method == "GET" || r.method == "HEAD") {
     std::vector<Subscription> subs;
     if (o_.subscriptions) {
-      if (Status s = o_.subscriptions->List(&subs); !s.ok()) return HttpResponse::Error(500, s.message());
+      if (Status s = o_.subscriptions->List(&subs); !s.ok()) return SubscriptionFileError(s);
     }
     for (const auto& s : subs)
       if (s.name == name) return SubscriptionResponse(200, s);
@@ -522,9 +532,7 @@ HttpResponse DeskApi::Subscriptions(const HttpRequest& r, const std::string& nam
   // does not read (broken by a hand edit) is the server's state, not the
   // request's fault.
   std::vector<Subscription> on_disk;
-  if (Status s = o_.subscriptions->List(&on_disk); !s.ok())
-    return HttpResponse::Error(409, "the subscriptions file on disk cannot be read; fix it, then edit again: " +
-                                        s.message());
+  if (Status s = o_.subscriptions->List(&on_disk); !s.ok()) return SubscriptionFileError(s);
   const EditPrecondition pre = PreconditionOf(r);
   if (r.method == "DELETE") {
     const Status s = o_.subscriptions->Delete(name, pre);

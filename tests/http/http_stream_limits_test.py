@@ -268,6 +268,9 @@ def main():
             good = '{"any": ["region:shenzhen"]}'
             status, body, _ = srv.request("PUT", "/api/subscriptions/sz2", good)
             expect(status == 409, f"PUT with the file on disk broken: {status} {body[:200]}")
+            for path in ("/api/subscriptions", "/api/subscriptions/sz"):  # the reads say so too (they said 500)
+                status, body, _ = srv.request("GET", path)
+                expect(status == 409, f"GET {path} with the file on disk broken: {status} {body[:200]}")
             with open(broken, "w") as f:
                 f.write(SUBS)
             status, body, _ = srv.request("PUT", "/api/subscriptions/sz2", good)
