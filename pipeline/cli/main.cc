@@ -24,6 +24,28 @@
 #include "commands.h"
 #include "interrupt.h"
 
+namespace {
+
+// Every option that names a file or directory refuses an empty value as a
+// usage error (exit 2), in every command: `backup --to ''` failed as an I/O
+// error (exit 1), `query --db ''` as "cannot open store: empty path".
+void RefuseEmptyPaths(CLI::App* app) {
+  static const CLI::Validator kNonEmpty(
+      [](std::string& value) { return value.empty() ? std::string("a path, not an empty string") : std::string(); },
+      "", "NonEmptyPath");
+  for (CLI::Option* opt : app->get_options()) {
+    for (const std::string& name : opt->get_lnames())
+      if (name == "db" || name == "to" || name == "from" || name == "rules" || name == "seeds" ||
+          name == "subscriptions" || name == "source" || name == "config") {
+        opt->check(kNonEmpty);
+        break;
+      }
+  }
+  for (CLI::App* sub : app->get_subcommands({})) RefuseEmptyPaths(sub);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   newsflow::cli::HoldHangups();
   std::signal(SIGPIPE, SIG_IGN);
@@ -48,6 +70,7 @@ int main(int argc, char** argv) {
     newsflow::cli::RegisterOps(app, &exit_code);
     newsflow::cli::RegisterServe(app, &exit_code);
     newsflow::cli::RegisterRetag(app, &exit_code);
+    RefuseEmptyPaths(&app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);

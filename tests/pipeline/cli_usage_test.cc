@@ -39,6 +39,16 @@ TEST(CliUsage, BadValuesExitTwo) {
       Newsflow() + " retag --db " + db + " --since ''",
       Newsflow() + " retag --db " + db + " --until ''",
       Newsflow() + " alerts --db " + db + " --subscription ''",
+      // An empty path is a usage error in every command (backup --to ''
+      // exited 1 as an I/O error; query --db '' "cannot open store").
+      Newsflow() + " backup --db " + db + " --to ''",
+      Newsflow() + " restore --from '' --db " + tmp.path("restored"),
+      Newsflow() + " query --db ''",
+      Newsflow() + " prune --db '' --before 2020-01-01",
+      Newsflow() + " serve --db '' --listen 127.0.0.1:0",
+      Newsflow() + " run -q --db '' --source /dev/null",
+      Newsflow() + " run -q --db " + db + " --source ''",
+      Newsflow() + " rules check --rules ''",
       // An empty zone or column list fell back to the default without a word.
       query + "--tz ''",
       query + "--csv --fields ''",
