@@ -294,25 +294,11 @@ bool StoryIndex::AgreesWithRoot(const Entry& via, const StoryDoc& self, const Wa
   return memo->back().second;
 }
 
-std::string StoryIndex::Assign(const std::string& key, std::string_view source, int64_t time_ms,
-                               StorySketch sketch) {
-  Advance(time_ms);
-  ++stats_.assigned;
-  // A document in the window is indexed by the walk itself (its slot is
-  // filled below, once its story is known).
-  const uint32_t new_slot = time_ms >= Floor(watermark_) ? AllocateSlot() : kNoSlot;
-  const WalkMass mass = Walk(sketch, new_slot);
-  std::vector<Candidate>& cands = cands_;
-  cands.clear();
-  // An index spanning more than the window (a late index) holds documents
-  // too far from this one to pair: left out before the best are chosen.
-  const bool far_possible = options_.span_ms > options_.window_ms;
-  for (uint32_t slot : touched_) {
-    const SlotTally& t = tally_[slot];
-    if (t.count < options_.min_shared) continue;
-    if (far_possible && std::llabs(slots_[slot].time_ms - time_ms) > options_.window_ms) continue;
-    cands.push_back({slot, t.count, t.sampled});
-  }
+// Keeps the best max_candidates of `cands` and scores them against `self`:
+// *best becomes the surest link above the threshold (and above *best_logit
+// once *best is set).
+void StoryIndex::LinkBest(std::vector<Candidate>& cands, const StoryDoc& self, const WalkMass& mass,
+                          RootMemo* root_memo, const Entry** best, double* best_logit) {
   // Shared trigrams of the sample first, so that two dense flashes (all
   // their trigrams indexed) do not crowd out a sampled article; then all;
   // then the earlier document and the smaller key (a total order: keys are
@@ -321,9 +307,8 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   // it. The counts decide alone but for a tie at the cut, so the entries
   // (time, key: a cache miss each) are read only there.
   const size_t keep = std::min(cands.size(), options_.max_candidates);
-  if (keep == 0) {
-    cands.clear();
-  } else if (keep < cands.size()) {
+  if (keep == 0) return;
+  if (keep < cands.size()) {
     auto counts = [](const Candidate& c) { return (uint32_t{c.shared_sampled} << 16) | c.shared; };
     std::vector<uint32_t>& ranks = ranks_;
     ranks.clear();
@@ -344,7 +329,6 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
     }
     cands.resize(keep);
   }
-
   // Scoring reads six arrays of each candidate's sketch, each its own heap
   // block and most of them cold: ask for all of them at once, so that their
   // misses overlap instead of queueing one candidate at a time.
@@ -353,45 +337,77 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
     const StorySketch& k = slots_[c.slot].sketch;
     fetch(k.title_grams), fetch(k.numbers), fetch(k.title_numbers), fetch(k.codes), fetch(k.Sampled()), fetch(k.values);
   }
+  for (const Candidate& c : cands) {
+    const Entry& e = slots_[c.slot];
+    if (std::llabs(e.time_ms - self.time_ms) > options_.window_ms) continue;
+    // A daily item's next issue, posted at the same hour, is another event
+    // however alike the texts (SameHourOnAnotherDay): never a link. (Only
+    // the link: a story's earliest document a day back is no reason to
+    // keep a new report of it out.)
+    if (SameHourOnAnotherDay(e.time_ms, self.time_ms)) continue;
+    ++stats_.candidates_scored;
+    // Once a link is found, only one at least as sure can replace it: the
+    // model may stop as soon as a candidate cannot reach it (a tie still
+    // can, so the floor is the largest double below it).
+    const double floor = *best == nullptr ? model_.threshold()
+                                          : std::nextafter(*best_logit, -std::numeric_limits<double>::infinity());
+    const double z = model_.LogitAbove(self, StoryDoc{&e.sketch, e.time_ms, e.source},
+                                       EvidenceOf(c.slot, self.sketch->dense, mass), floor);
+    if (z <= floor) continue;
+    // A link this sure is the story whatever its earliest document said (the
+    // first one is often an earlier, related event: "ceremony begins" for
+    // "sworn in").
+    if (z < options_.root_override && !AgreesWithRoot(e, self, mass, root_memo)) continue;
+    // Highest logit; ties to the earlier document, then the smaller key.
+    if (*best == nullptr || z > *best_logit ||
+        (z == *best_logit && std::tie(e.time_ms, e.key) < std::tie((*best)->time_ms, (*best)->key))) {
+      *best = &e;
+      *best_logit = z;
+    }
+  }
+}
+
+std::string StoryIndex::Assign(const std::string& key, std::string_view source, int64_t time_ms,
+                               StorySketch sketch) {
+  Advance(time_ms);
+  ++stats_.assigned;
+  // A document in the window is indexed by the walk itself (its slot is
+  // filled below, once its story is known).
+  const uint32_t new_slot = time_ms >= Floor(watermark_) ? AllocateSlot() : kNoSlot;
+  const WalkMass mass = Walk(sketch, new_slot);
+  // An index spanning more than the window (a late index) holds documents
+  // too far from this one to pair, and documents after it: see below.
+  const bool far_possible = options_.span_ms > options_.window_ms;
+  // The candidates, and in a late index those after this document apart
+  // (`later_`), each side ranked and cut on its own: candidates after it
+  // sharing more trigrams must not crowd out the ones before it.
+  std::vector<Candidate>& cands = cands_;
+  std::vector<Candidate>& later = later_;
+  cands.clear();
+  later.clear();
+  for (uint32_t slot : touched_) {
+    const SlotTally& t = tally_[slot];
+    if (t.count < options_.min_shared) continue;
+    if (far_possible) {
+      const Entry& e = slots_[slot];
+      if (std::llabs(e.time_ms - time_ms) > options_.window_ms) continue;
+      if (std::tie(e.time_ms, e.key) > std::tie(time_ms, key)) {
+        later.push_back({slot, t.count, t.sampled});
+        continue;
+      }
+    }
+    cands.push_back({slot, t.count, t.sampled});
+  }
   const StoryDoc self{&sketch, time_ms, source};
   RootMemo root_memo;  // candidates of one story share its root: score it once
   const Entry* best = nullptr;
   double best_logit = 0;
-  // The best link among the candidates before this document (by time, then
-  // key) or, with `before` false, after it.
-  auto pick = [&](bool before) {
-    for (const Candidate& c : cands) {
-      const Entry& e = slots_[c.slot];
-      if (std::llabs(e.time_ms - time_ms) > options_.window_ms) continue;
-      if (far_possible && (std::tie(e.time_ms, e.key) < std::tie(time_ms, key)) != before) continue;
-      ++stats_.candidates_scored;
-      // Once a link is found, only one at least as sure can replace it: the
-      // model may stop as soon as a candidate cannot reach it (a tie still
-      // can, so the floor is the largest double below it).
-      const double floor =
-          best == nullptr ? model_.threshold() : std::nextafter(best_logit, -std::numeric_limits<double>::infinity());
-      const double z = model_.LogitAbove(self, StoryDoc{&e.sketch, e.time_ms, e.source},
-                                         EvidenceOf(c.slot, sketch.dense, mass), floor);
-      if (z <= floor) continue;
-      // A link this sure is the story whatever its earliest document said (the
-      // first one is often an earlier, related event: "ceremony begins" for
-      // "sworn in").
-      if (z < options_.root_override && !AgreesWithRoot(e, self, mass, &root_memo)) continue;
-      // Highest logit; ties to the earlier document, then the smaller key.
-      if (best == nullptr || z > best_logit ||
-          (z == best_logit && std::tie(e.time_ms, e.key) < std::tie(best->time_ms, best->key))) {
-        best = &e;
-        best_logit = z;
-      }
-    }
-  };
-  pick(true);
-  // A late document (an index spanning more than the window) also has
-  // stored documents after it. It links as the time-ordered stream would
-  // have: to a document before it if any links; only otherwise to one after
-  // it, which the stream would have linked to it (tests/story/README.md,
-  // "Feeds loaded one file after another").
-  if (far_possible && best == nullptr) pick(false);
+  LinkBest(cands, self, mass, &root_memo, &best, &best_logit);
+  // A late document links as the time-ordered stream would have: to a
+  // document before it if any links; only otherwise to one after it, which
+  // the stream would have linked to it (tests/story/README.md, "Feeds
+  // loaded one file after another").
+  if (best == nullptr && !later.empty()) LinkBest(later, self, mass, &root_memo, &best, &best_logit);
   ClearWalk();
   std::string story = best ? best->story : key;
   if (best) ++stats_.joined;

@@ -12,8 +12,10 @@
 // in the window (by time, then key; not asked of a link whose logit reaches
 // root_override), otherwise the document starts a story whose id is its own
 // key. In an index spanning more than the window (a late index) the links
-// to documents before the new one come first; one after it is taken only
-// when none before links.
+// to documents before the new one come first (each side ranked and cut on
+// its own); one after it is taken only when none before links. Two
+// documents at the same hour of different days are never linked
+// (SameHourOnAnotherDay: a daily item's next issue).
 //
 // Determinism: the result depends only on the set of documents in the window
 // and the new document, never on insertion order or slot numbers (candidates
@@ -178,6 +180,11 @@ class StoryIndex {
   bool AgreesWithRoot(const Entry& via, const StoryDoc& self, const WalkMass& mass, RootMemo* memo) const;
   // The story's earliest document in the window, by (time, key).
   uint32_t RootSlot(const Entry& via) const;
+  // Keeps the best max_candidates of `cands` (reordered, cut) and scores
+  // them: *best becomes the surest link above the threshold, and above
+  // *best_logit once *best is set.
+  void LinkBest(std::vector<Candidate>& cands, const StoryDoc& self, const WalkMass& mass, RootMemo* root_memo,
+                const Entry** best, double* best_logit);
 
   StoryOptions options_;
   StoryModel model_;
@@ -212,7 +219,8 @@ class StoryIndex {
   std::vector<SlotTally> tally_;
   std::vector<uint32_t> probed_;  // scratch: ProbeLists' list numbers, per indexed trigram
   std::vector<uint32_t> touched_;    // scratch: slots with a count
-  std::vector<Candidate> cands_;     // scratch: the candidates of one Assign
+  std::vector<Candidate> cands_;     // scratch: the candidates of one Assign (in a late index, those before it)
+  std::vector<Candidate> later_;     // scratch: in a late index, the candidates after the document
   std::vector<uint32_t> ranks_;      // scratch: their counts, ranked (Assign)
   std::vector<double> log_df_;       // log(df + 1) for df <= posting_cap
   Stats stats_;

@@ -212,8 +212,6 @@ double StoryModel::LogitAbove(const StoryDoc& a, const StoryDoc& b, const Window
   // Headlines of opposite directions are two events, whatever the features
   // say (story_cues.h): below any floor the caller asks about.
   if (CuesContradict(a.sketch->cues, b.sketch->cues)) return std::min(floor, 0.0) - kContradictionMargin;
-  // So are a daily item's issues of two days, however alike their texts.
-  if (SameHourOnAnotherDay(a.time_ms, b.time_ms)) return std::min(floor, 0.0) - kContradictionMargin;
   // The most the gram features can add: their values at the most trigrams
   // the walk allows (they grow with it).
   const bool dense = a.sketch->dense && b.sketch->dense;

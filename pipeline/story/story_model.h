@@ -61,10 +61,12 @@ size_t SharedComparedGrams(const StorySketch& a, const StorySketch& b);
 PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence);
 
 // True when two documents are about a whole number of days apart (within an
-// hour of it, a day or more): the next issue of a daily item (the opening
+// hour of it: 23 h or more): the next issue of a daily item (the opening
 // flash, a daily price, a fund's suspension notice, a column), posted at the
 // same time each day, not a re-report of one event, whose delay has no reason
-// to be a whole day. StoryModel::LogitAbove never links such a pair.
+// to be a whole day. StoryIndex never links such a pair (a story's earliest
+// document a day back is no reason to keep a new report of it out: the
+// rule is the link's, not the root check's).
 bool SameHourOnAnotherDay(int64_t a_ms, int64_t b_ms);
 
 class StoryModel {
@@ -75,9 +77,8 @@ class StoryModel {
   // Logit(ComputePairFeatures(a, b, evidence)) if that exceeds `floor`;
   // otherwise some value <= floor (the costliest features are computed only
   // when they could lift the logit above it). Bit-identical to Logit above
-  // the floor. Two headlines of opposite directions (story_cues.h), and two
-  // documents at the same hour of different days (SameHourOnAnotherDay), are
-  // below the floor whatever the features: rules beside the learned model.
+  // the floor. Two headlines of opposite directions (story_cues.h) are
+  // below the floor whatever the features: a rule beside the learned model.
   double LogitAbove(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence, double floor) const;
   bool Same(const PairFeatures& f) const { return Logit(f) > threshold_; }
   double threshold() const { return threshold_; }
