@@ -80,12 +80,20 @@ class DirectoryLock {
 // reading the real path never saw, and a redeploy of the link dropped the
 // edit); `path` itself when it is no link.
 std::string EditTarget(const std::string& path) {
-  std::filesystem::path p(path);
   std::error_code ec;
+  if (!std::filesystem::is_symlink(path, ec)) return path;
+  // The file the link names, with every link on the way (the link's own
+  // directory a link too: a release directory) resolved.
+  if (const std::filesystem::path real = std::filesystem::canonical(path, ec); !ec) return real.string();
+  // A link to a file not created yet: its target, resolved against the
+  // link's real directory, link after link.
+  std::filesystem::path p(path);
   for (int hops = 0; hops < 40 && std::filesystem::is_symlink(p, ec); ++hops) {
     const std::filesystem::path to = std::filesystem::read_symlink(p, ec);
-    if (ec) break;
-    p = to.is_absolute() ? to : p.parent_path() / to;
+    if (ec) return path;
+    const std::filesystem::path dir = std::filesystem::weakly_canonical(p.parent_path(), ec);
+    if (ec) return path;
+    p = to.is_absolute() ? to : dir / to;
   }
   return p.lexically_normal().string();
 }
@@ -231,7 +239,8 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument("the body is not JSON or YAML: " + e.msg);
   }
-  const DirectoryLock other_processes(EditTarget(path_));
+  const std::string target = EditTarget(path_);  // once: a link redeployed meanwhile changes nothing
+  const DirectoryLock other_processes(target);
   NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
   if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
@@ -243,11 +252,12 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
     *created = false;
   }
   if (*created) subs.push_back(std::move(parsed));
-  return Save(subs);
+  return Save(subs, target);
 }
 
 Status SubscriptionFile::Delete(const std::string& name, const EditPrecondition& pre) {
-  const DirectoryLock other_processes(EditTarget(path_));
+  const std::string target = EditTarget(path_);  // once: a link redeployed meanwhile changes nothing
+  const DirectoryLock other_processes(target);
   NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
   if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
@@ -255,14 +265,14 @@ Status SubscriptionFile::Delete(const std::string& name, const EditPrecondition&
   const auto it = std::find_if(subs.begin(), subs.end(), [&](const Subscription& s) { return s.name == name; });
   if (it == subs.end()) return Status::NotFound("no subscription named '" + name + "'");
   subs.erase(it);
-  return Save(subs);
+  return Save(subs, target);
 }
 
-Status SubscriptionFile::Save(const std::vector<Subscription>& subs) {
+Status SubscriptionFile::Save(const std::vector<Subscription>& subs, const std::string& target) {
   const std::string text = SubscriptionsToYaml(subs);
   std::vector<Subscription> check;  // what a reader of the file will get
   NEWSFLOW_RETURN_IF_ERROR(ParseSubscriptions(text, path_, {}, &check));
-  return WriteFileAtomically(EditTarget(path_), text);
+  return WriteFileAtomically(target, text);
 }
 
 }  // namespace newsflow::pipeline

@@ -65,7 +65,8 @@ class SubscriptionFile {
   Status Delete(const std::string& name, const EditPrecondition& pre = {});
 
  private:
-  Status Save(const std::vector<Subscription>& subs);
+  // Writes `subs` to `target` (EditTarget of the path: the file a link names).
+  Status Save(const std::vector<Subscription>& subs, const std::string& target);
 
   const std::string path_;
   const std::function<std::set<std::string>()> known_tags_;

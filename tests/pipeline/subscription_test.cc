@@ -284,6 +284,23 @@ TEST(SubscriptionFile, AnEditThroughALinkChangesTheFileItNames) {
   ASSERT_TRUE(LoadSubscriptions(tmp.path("real/subs.yaml"), {}, &real).ok());
   ASSERT_EQ(real.size(), 1u);
   EXPECT_TRUE(std::filesystem::is_symlink(tmp.path("etc/subs.yaml")));
+
+  // A relative link inside a directory reached through a link (a release
+  // layout): its `..` is the real directory's parent, not the link path's
+  // (the review's find: the edit went to <base>/shared, and was lost).
+  std::filesystem::create_directories(tmp.path("releases/42"));
+  std::filesystem::create_directories(tmp.path("releases/shared"));
+  std::ofstream(tmp.path("releases/shared/subs.yaml")) << "subscriptions:\n  - {name: sz, any: [region:shenzhen]}\n";
+  std::filesystem::create_symlink("../shared/subs.yaml", tmp.path("releases/42/subs.yaml"));
+  std::filesystem::create_symlink("releases/42", tmp.path("current"));
+  SubscriptionFile deployed(tmp.path("current/subs.yaml"), [] { return std::set<std::string>{"cluster:ai", "region:shenzhen"}; });
+  ASSERT_TRUE(deployed.Put("ai", "any: [cluster:ai]\n", &created).ok());
+  ASSERT_TRUE(LoadSubscriptions(tmp.path("releases/shared/subs.yaml"), {}, &real).ok());
+  EXPECT_EQ(real.size(), 2u) << "the edit went elsewhere";
+  EXPECT_FALSE(std::filesystem::exists(tmp.path("shared")));
+  std::vector<Subscription> listed;
+  ASSERT_TRUE(deployed.List(&listed).ok());
+  EXPECT_EQ(listed.size(), 2u);
 }
 
 // While another process holds the edit lock, an edit waits for it, but a
