@@ -654,6 +654,8 @@ class Job {
     subscriptions_held_ = HoldUnknownTags(&subs, known);
     for (const std::string& h : subscriptions_held_)
       LogWarn("subscriptions", h + ": held until a rule reload loads it");
+    for (const Subscription& sub : subs)  // kept (it alerts on nothing), but said
+      if (std::string why = WhyNeverMatches(sub); !why.empty()) LogWarn("subscriptions", why);
     // A source no feed is called (a typo) matches nothing: said, not refused
     // (a map file's feed may be named before this run reads it).
     std::vector<std::string> named;

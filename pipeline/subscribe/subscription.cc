@@ -76,15 +76,16 @@ Subscription ParseOne(const YAML::Node& n, const std::set<std::string>& known_ta
   }
   for (const std::string& src : s.sources)
     if (!IsName(src)) throw SubscriptionError{LineOf(n), "subscription '" + s.name + "': bad source name '" + src + "'"};
-  // A tag both required and excluded, or every `any` tag excluded: the
-  // subscription could never match.
-  auto excluded = [&](const std::string& t) { return std::find(s.none.begin(), s.none.end(), t) != s.none.end(); };
-  for (const std::string& t : s.all)
-    if (excluded(t))
+  // A tag both required and excluded: the subscription could never match.
+  // (Every `any` tag excluded is as bad, but a file holding such a one is
+  // loaded: the edit API accepted it until 2026-12-04, and refusing it now
+  // would stop the file's other subscriptions. WhyNeverMatches.)
+  for (const std::string& t : s.none) {
+    if (std::find(s.all.begin(), s.all.end(), t) != s.all.end() ||
+        (s.all.empty() && s.any.size() == 1 && s.any.front() == t))
       throw SubscriptionError{LineOf(n), "subscription '" + s.name + "': '" + t +
                                              "' is both required and in `not`: it could never match"};
-  if (!s.any.empty() && std::all_of(s.any.begin(), s.any.end(), excluded))
-    throw SubscriptionError{LineOf(n), "subscription '" + s.name + "': every tag of `any` is in `not`: it could never match"};
+  }
   return s;
 }
 
@@ -139,6 +140,15 @@ Status LoadSubscriptions(const std::string& path, const std::set<std::string>& k
   std::stringstream text;
   text << in.rdbuf();
   return ParseSubscriptions(text.str(), path, known_tags, out);
+}
+
+std::string WhyNeverMatches(const Subscription& s) {
+  auto excluded = [&](const std::string& t) { return std::find(s.none.begin(), s.none.end(), t) != s.none.end(); };
+  for (const std::string& t : s.all)
+    if (excluded(t)) return "subscription '" + s.name + "': '" + t + "' is both required and in `not`: it could never match";
+  if (!s.any.empty() && std::all_of(s.any.begin(), s.any.end(), excluded))
+    return "subscription '" + s.name + "': every tag of `any` is in `not`: it could never match";
+  return "";
 }
 
 std::vector<std::string> HoldUnknownTags(std::vector<Subscription>* subs, const std::set<std::string>& known_tags) {

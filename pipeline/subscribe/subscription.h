@@ -43,6 +43,12 @@ Status ParseSubscriptions(const std::string& yaml, const std::string& where, con
 Status LoadSubscriptions(const std::string& path, const std::set<std::string>& known_tags,
                          std::vector<Subscription>* out);
 
+// Why a subscription could never match (a tag both required and in `not`,
+// or every `any` tag in `not`), or "" if it can. The edit API refuses such
+// a one; a file holding one is loaded, with a warning (parsing refuses only
+// the cases it always refused).
+std::string WhyNeverMatches(const Subscription& s);
+
 // Moves out of *subs the subscriptions that name a tag not in `known_tags`
 // and returns, for each, "subscription 'NAME': tag 'T' is not in the
 // loaded rules". A running writer keeps the rest live and holds these until

@@ -235,6 +235,7 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
     std::vector<Subscription> one;
     NEWSFLOW_RETURN_IF_ERROR(ParseSubscriptions(e.c_str(), "subscription", known_tags_(), &one));
     if (known_feeds_ && warnings) *warnings = UnknownSources(one, known_feeds_());
+    if (std::string why = WhyNeverMatches(one.at(0)); !why.empty()) return Status::InvalidArgument(std::move(why));
     parsed = std::move(one.at(0));
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument("the body is not JSON or YAML: " + e.msg);

@@ -87,10 +87,6 @@ TEST(SubscriptionFile, EachMistakeIsAnErrorNamingItsLine) {
       {"subscriptions:\n  - {name: a, any: [cluster:ai]}\nsubscriptions:\n  - {name: b, any: [cluster:ai]}\n", 3},
       {"subscriptions:\n  - name: a\n    all: [cluster:ai]\n    not: [cluster:ai]\n", 2},  // could never match
       {"subscriptions:\n  - name: a\n    any: [cluster:ai]\n    not: [cluster:ai]\n", 2},  // the only `any` excluded
-      // Every `any` tag excluded, with `all` beside it or with two of them
-      // (PUT answered 201 and the subscription never alerted).
-      {"subscriptions:\n  - name: a\n    all: [region:shenzhen]\n    any: [cluster:ai]\n    not: [cluster:ai]\n", 2},
-      {"subscriptions:\n  - name: a\n    any: [cluster:ai, region:shenzhen]\n    not: [region:shenzhen, cluster:ai]\n", 2},
       // A second document (yaml-cpp's Load kept the first and dropped it, its tags unchecked).
       {"subscriptions:\n  - {name: a, any: [cluster:ai]}\n---\nsubscriptions:\n  - {name: b, any: [region:gd]}\n", 3},
   };
@@ -109,7 +105,8 @@ TEST(SubscriptionFile, EachMistakeIsAnErrorNamingItsLine) {
   std::vector<Subscription> subs;
   // One `any` tag excluded of two still matches documents of the other.
   EXPECT_TRUE(Parse("subscriptions:\n  - name: a\n    any: [cluster:ai, region:shenzhen]\n    not: [cluster:ai]\n", &subs).ok());
-  EXPECT_EQ(subs.size(), 1u);
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(WhyNeverMatches(subs[0]), "");
   subs.clear();
   EXPECT_TRUE(LoadSubscriptions("/nonexistent/subs.yaml", kKnown, &subs).IsNotFound());
 }
@@ -260,6 +257,36 @@ TEST(SubscriptionFile, ABodyOfTwoDocumentsIsRefused) {
   ASSERT_TRUE(file.List(&subs).ok());
   ASSERT_EQ(subs.size(), 1u);
   EXPECT_EQ(subs[0].none, std::vector<std::string>{"region:shenzhen"});
+}
+
+// Every `any` tag excluded, with `all` beside it or with two of them, can
+// never match: the edit API refuses it (PUT answered 201 and it never
+// alerted); a file holding one still loads (refusing it would stop the
+// file's other subscriptions), and WhyNeverMatches names it for the log.
+TEST(SubscriptionFile, ASubscriptionThatCanNeverMatchIsRefusedByAnEditAndNamedInAFile) {
+  testing::TempDir tmp;
+  const std::vector<std::string> bodies = {"all: [region:shenzhen]\nany: [cluster:ai]\nnot: [cluster:ai]\n",
+                                           "any: [cluster:ai, region:shenzhen]\nnot: [region:shenzhen, cluster:ai]\n"};
+  SubscriptionFile file(tmp.path("subs.yaml"), [] { return std::set<std::string>{"cluster:ai", "region:shenzhen"}; });
+  for (const std::string& body : bodies) {
+    bool created = false;
+    const Status s = file.Put("never", body, &created);
+    EXPECT_TRUE(s.IsInvalidArgument()) << body;
+    EXPECT_NE(s.message().find("could never match"), std::string::npos) << s.message();
+    std::string yaml = "subscriptions:\n  - name: ok\n    any: [cluster:ai]\n  - name: never\n";
+    for (size_t at = 0, next; at < body.size(); at = next + 1) {
+      next = body.find('\n', at);
+      yaml += "    " + body.substr(at, next - at) + "\n";
+    }
+    std::vector<Subscription> subs;
+    ASSERT_TRUE(Parse(yaml, &subs).ok()) << yaml;
+    ASSERT_EQ(subs.size(), 2u);
+    EXPECT_EQ(WhyNeverMatches(subs[0]), "");
+    EXPECT_NE(WhyNeverMatches(subs[1]).find("could never match"), std::string::npos);
+  }
+  std::vector<Subscription> listed;
+  ASSERT_TRUE(file.List(&listed).ok());
+  EXPECT_TRUE(listed.empty()) << "a refused edit wrote nothing";
 }
 
 // A subscriptions path that is a link (config management keeps /etc/... a
