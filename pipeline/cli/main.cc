@@ -26,17 +26,19 @@
 
 namespace {
 
-// Every option that names a file or directory refuses an empty value as a
-// usage error (exit 2), in every command: `backup --to ''` failed as an I/O
-// error (exit 1), `query --db ''` as "cannot open store: empty path".
+// The options that name a store or a backup (--db, --to, --from) or a
+// config file refuse an empty value as a usage error (exit 2), in every
+// command: `backup --to ''` failed as an I/O error (exit 1), `query --db ''`
+// as "cannot open store: empty path". Not the others: an empty
+// --subscriptions overrides a config file's (none), and --source, --rules
+// name feeds or have defaults in some commands.
 void RefuseEmptyPaths(CLI::App* app) {
   static const CLI::Validator kNonEmpty(
       [](std::string& value) { return value.empty() ? std::string("a path, not an empty string") : std::string(); },
       "", "NonEmptyPath");
   for (CLI::Option* opt : app->get_options()) {
     for (const std::string& name : opt->get_lnames())
-      if (name == "db" || name == "to" || name == "from" || name == "rules" || name == "seeds" ||
-          name == "subscriptions" || name == "source" || name == "config") {
+      if (name == "db" || name == "to" || name == "from" || name == "config") {
         opt->check(kNonEmpty);
         break;
       }

@@ -47,8 +47,7 @@ TEST(CliUsage, BadValuesExitTwo) {
       Newsflow() + " prune --db '' --before 2020-01-01",
       Newsflow() + " serve --db '' --listen 127.0.0.1:0",
       Newsflow() + " run -q --db '' --source /dev/null",
-      Newsflow() + " run -q --db " + db + " --source ''",
-      Newsflow() + " rules check --rules ''",
+      Newsflow() + " run -q --config ''",
       // An empty zone or column list fell back to the default without a word.
       query + "--tz ''",
       query + "--csv --fields ''",
