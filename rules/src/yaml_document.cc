@@ -150,8 +150,11 @@ Status SecondDocumentByEvents(std::string_view text, const std::string& file) {
 
 Status LoadOneYamlDocument(std::string_view text, const std::string& file, YAML::Node* out) {
   // A NUL byte: yaml-cpp reads up to it, or reports what follows as a bad
-  // escape; the text after it would be dropped without a word.
-  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+  // escape; the text after it would be dropped without a word. Text with a
+  // UTF-16 or UTF-32 byte-order mark is full of them, and yaml-cpp decodes it.
+  const bool wide_bom = text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF") ||
+                        text.starts_with(std::string_view("\0\0\xFE\xFF", 4));
+  if (const size_t nul = wide_bom ? std::string_view::npos : text.find('\0'); nul != std::string_view::npos) {
     const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
     return Status::InvalidArgument(file + ":" + std::to_string(line) +
                                    ": a NUL byte, which YAML text never holds (a binary file, or UTF-16 text?)");

@@ -86,6 +86,13 @@ TEST(YamlDocument, WhatTheLinesCannotSettleIsLeftToTheEvents) {
     EXPECT_TRUE(s.IsInvalidArgument());
     EXPECT_NE(s.message().find(where), std::string::npos) << s.message();
   }
+  // UTF-16 with its byte-order mark ("Unicode" in an editor) is full of NUL
+  // bytes and yaml-cpp decodes it: still loaded.
+  std::string utf16 = "\xFF\xFE";
+  for (const char c : std::string("version: 1\nrules: []\n")) utf16 += std::string{c, '\0'};
+  YAML::Node wide;
+  ASSERT_TRUE(LoadOneYamlDocument(utf16, "t.yaml", &wide).ok());
+  EXPECT_EQ(wide["version"].as<int>(), 1);
   // Settled by the lines: comments and blank lines before the first key,
   // CRLF line ends, a sequence inside the mapping.
   for (const std::string& text :
