@@ -26,6 +26,8 @@
 #include <cstdio>
 #include <thread>
 
+#include <unistd.h>
+
 #include "commands.h"
 #include "retain_flags.h"
 #include "interrupt.h"
@@ -117,7 +119,10 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
     std::fprintf(stderr, "newsflow serve: %s\n", s.message().c_str());  // as every command's --tz: a usage error
     return 2;
   }
-  std::unique_ptr<storage::Store> store = OpenForReading(db, /*hangup_stops=*/false);
+  // SIGHUP from a closing terminal still ends a serve started by hand in it;
+  // a service (no terminal) logs it and goes on.
+  const bool at_a_terminal = ::isatty(STDIN_FILENO) != 0 || ::isatty(STDERR_FILENO) != 0;
+  std::unique_ptr<storage::Store> store = OpenForReading(db, /*hangup_stops=*/at_a_terminal);
   if (!store) return 1;
   o.catch_up = true;
   // Whether a process holds the store for writing, for /ready's "writer":

@@ -70,7 +70,8 @@ class Server:
         self.port_file = os.path.join(tmp, name + ".port")
         self.err = open(os.path.join(tmp, name + ".err"), "w+")
         self.proc = spawn([BIN, *args, "--" + ("http-port-file" if args[0] == "run" else "port-file"),
-                                      self.port_file], stdout=subprocess.DEVNULL, stderr=self.err)
+                                      self.port_file], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=self.err)
         deadline = time.time() + 20
         while not (os.path.exists(self.port_file) and open(self.port_file).read().strip()):
             if self.proc.poll() is not None or time.time() > deadline:
@@ -404,8 +405,9 @@ def main():
         # ---- the read API against the CLI, on the stopped store
         srv = Server(tmp, "serve", ["serve", "--db", db, "--listen", "127.0.0.1:0", "--rules", f"{SRC}/rules/sets",
                                     "--subscriptions", subs])
-        # SIGHUP (systemctl reload) is no stop: serve has nothing to reload
-        # and goes on (it exited 0, which Restart=on-failure does not restart)
+        # SIGHUP (systemctl reload) is no stop for a serve with no terminal:
+        # it has nothing to reload and goes on (it exited 0, which
+        # Restart=on-failure does not restart)
         srv.proc.send_signal(signal.SIGHUP)
         time.sleep(0.5)
         check(srv.proc.poll() is None, f"serve exited {srv.proc.poll()} on SIGHUP")
