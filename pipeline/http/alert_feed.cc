@@ -139,7 +139,6 @@ void AlertFeed::Drain(std::chrono::milliseconds limit, const std::function<int64
     {
       std::lock_guard lock(mu_);
       if (stopping_) return;
-      newest_ = std::max(newest_.load(), target);
       for (size_t i = 0; i < waiters_.size();) {
         if (waiters_[i].owner.expired() || waiters_[i].seq < target) {
           if (!waiters_[i].owner.expired()) ready.push_back(std::move(waiters_[i].fn));

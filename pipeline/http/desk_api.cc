@@ -486,11 +486,11 @@ EditPrecondition PreconditionOf(const HttpRequest& r) {
 
 }  // namespace
 
-// A subscriptions file that does not parse (a hand edit) is the server's
-// state, not the request's fault: 409, as an edit of it answers; a file that
-// cannot be read at all is 500.
+// A subscriptions file that does not parse (a hand edit), or went away
+// while read, is the server's state, not the request's fault: 409, as an
+// edit of it answers; a file that cannot be read at all is 500.
 static HttpResponse SubscriptionFileError(const Status& s) {
-  if (s.IsInvalidArgument())
+  if (s.IsInvalidArgument() || s.IsNotFound())
     return HttpResponse::Error(409, "the subscriptions file on disk cannot be read; fix it, then edit again: " +
                                         s.message());
   return HttpResponse::Error(500, s.message());

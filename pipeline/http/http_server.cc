@@ -253,13 +253,6 @@ class Session : public std::enable_shared_from_this<Session> {
       res.headers.emplace_back("Allow", "GET, HEAD");
       return Write(std::move(res), false, false);
     }
-    // A slot, until the session is destroyed; none left: 503, before any read of the store.
-    holds_stream_slot_ = true;
-    // (The gauge is the count of slots: newsflow_sse_streams.)
-    if (const size_t max = server_->options.max_streams;
-        static_cast<size_t>(server_->metrics->sse_streams.fetch_add(1, std::memory_order_relaxed)) >= max)
-      return Write(HttpResponse::Busy(fmt::format("{} alert streams are open already; retry later", max), 5), false,
-                   head_only);
     // A typo (`subscriptions=`, `lastEventId=`) would stream every
     // subscription, or from the newest alert: refused, as GET /api/alerts
     // does. An empty resume point is none (from the newest alert).
@@ -267,6 +260,13 @@ class Session : public std::enable_shared_from_this<Session> {
                                         {"last_event_id", "after_seq"});
         !s.ok())
       return Write(HttpResponse::Error(400, s.message()), false, head_only);
+    // A slot, until the session is destroyed; none left: 503, before any read of the store.
+    holds_stream_slot_ = true;
+    // (The gauge is the count of slots: newsflow_sse_streams.)
+    if (const size_t max = server_->options.max_streams;
+        static_cast<size_t>(server_->metrics->sse_streams.fetch_add(1, std::memory_order_relaxed)) >= max)
+      return Write(HttpResponse::Busy(fmt::format("{} alert streams are open already; retry later", max), 5), false,
+                   head_only);
     const std::vector<std::string> subscriptions = r.All("subscription");
     if (Status s = server_->api->CheckSubscriptionNames(
             subscriptions, [feed = server_->feed] { return feed->RecentSubscriptions(); });

@@ -535,7 +535,10 @@ class Job {
     }
     if (Stopped() && !summary_->already_complete) {
       summary_->interrupted = true;
-      summary_->resumable = tracking_ || IsKafkaUri(o_.source) || (source_ && !source_->resume_key().empty());
+      // (Stopped before the store opened: a regular file is read from its
+      // start, or from where the store left it, next time.)
+      summary_->resumable = tracking_ || IsKafkaUri(o_.source) || (source_ && !source_->resume_key().empty()) ||
+                            (stopped_waiting_ && source_ && source_->replayable());
     }
     if (result.ok() && tracking_ && !summary_->already_complete && !Stopped()) result = MarkDone();
     // The source goes before the store: a Kafka consumer leaving its group
@@ -808,6 +811,25 @@ class Job {
   // (a sink that fails to take its alerts leaves them raised, in the log
   // and the outbox for redelivery: the summary said 0 alerts and 0 joins).
   void CountStored(const Batch& b) {
+    const uint64_t dead_before = summary_->dead_lettered;
+    for (const Item& it : b.items) {
+      ++summary_->read;
+      summary_->bytes += it.raw.size() + 1;
+      if (!it.error.empty()) {
+        ++summary_->dead_lettered;
+        ++summary_->dead_reasons[ReasonClass(it.error)];
+        continue;
+      }
+      ++summary_->stored;
+      if (!it.tags.empty()) ++summary_->tagged;
+      for (const auto& t : it.tags) ++summary_->tag_counts[t.tag];
+    }
+    if (metrics_) {
+      metrics_->items_read += b.items.size();
+      metrics_->items_stored += b.items.size() - (summary_->dead_lettered - dead_before);
+      metrics_->dead_letters += summary_->dead_lettered - dead_before;
+      ReadStoreGauges();
+    }
     summary_->story_joined += b.story_joined;
     summary_->story_future_dated += b.story_future_dated;
     summary_->story_late_joined += b.story_late_joined;
@@ -904,27 +926,11 @@ class Job {
   }
 
   Status PublishAndCount(const Batch& b, uint64_t first_alert_seq) {
-    const uint64_t dead_before = summary_->dead_lettered;
-    for (const Item& it : b.items) {
-      ++summary_->read;
-      summary_->bytes += it.raw.size() + 1;
-      if (!it.error.empty()) {
-        ++summary_->dead_lettered;
-        ++summary_->dead_reasons[ReasonClass(it.error)];
-        if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Publish(it));
-        continue;
-      }
-      ++summary_->stored;
-      if (!it.tags.empty()) ++summary_->tagged;
-      for (const auto& t : it.tags) ++summary_->tag_counts[t.tag];
+    if (dlq_) {
+      for (const Item& it : b.items)
+        if (!it.error.empty()) NEWSFLOW_RETURN_IF_ERROR(dlq_->Publish(it));
+      NEWSFLOW_RETURN_IF_ERROR(dlq_->Flush());
     }
-    if (metrics_) {
-      metrics_->items_read += b.items.size();
-      metrics_->items_stored += b.items.size() - (summary_->dead_lettered - dead_before);
-      metrics_->dead_letters += summary_->dead_lettered - dead_before;
-      ReadStoreGauges();
-    }
-    if (dlq_) NEWSFLOW_RETURN_IF_ERROR(dlq_->Flush());
     if (tagged_) {
       if (exit_before_tagged_ > 0 && ++tagged_batches_ == exit_before_tagged_)
         _exit(137);  // tests: a crash between the store write and the tagged topic

@@ -26,6 +26,7 @@ def _kill_started():
 
 
 def fail(msg):
+    _kill_started()  # before the test's temporary directory is removed on the way out
     sys.exit("FAIL: " + msg)
 
 
