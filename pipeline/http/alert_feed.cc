@@ -57,18 +57,7 @@ void AlertFeed::Poll() {
     const uint64_t newest = newest_.load();
     std::vector<std::function<void()>> ready;
     lock.lock();
-    for (size_t i = 0; i < waiters_.size();) {
-      if (waiters_[i].owner.expired()) {  // its stream ended
-        waiters_[i] = std::move(waiters_.back());
-        waiters_.pop_back();
-      } else if (waiters_[i].seq < newest || waiters_[i].generation != generation) {
-        ready.push_back(std::move(waiters_[i].fn));
-        waiters_[i] = std::move(waiters_.back());
-        waiters_.pop_back();
-      } else {
-        ++i;
-      }
-    }
+    TakeReady(newest, generation, &ready);
     lock.unlock();
     for (auto& fn : ready) fn();
     lock.lock();
@@ -123,6 +112,22 @@ Status AlertFeed::TrackLog(storage::Store& st, uint64_t generation, uint64_t sin
   return Status::OK();
 }
 
+size_t AlertFeed::TakeReady(uint64_t newest, std::optional<uint64_t> generation,
+                            std::vector<std::function<void()>>* ready) {
+  for (size_t i = 0; i < waiters_.size();) {
+    Waiter& w = waiters_[i];
+    const bool ended = w.owner.expired();  // its stream ended
+    if (ended || w.seq < newest || (generation && w.generation != *generation)) {
+      if (!ended) ready->push_back(std::move(w.fn));
+      w = std::move(waiters_.back());
+      waiters_.pop_back();
+    } else {
+      ++i;
+    }
+  }
+  return waiters_.size();
+}
+
 void AlertFeed::Drain(std::chrono::milliseconds limit, const std::function<int64_t()>& open_streams) {
   uint64_t target = 0;
   const Status read = store_->Use([&](storage::Store& st) -> Status {
@@ -139,16 +144,7 @@ void AlertFeed::Drain(std::chrono::milliseconds limit, const std::function<int64
     {
       std::lock_guard lock(mu_);
       if (stopping_) return;
-      for (size_t i = 0; i < waiters_.size();) {
-        if (waiters_[i].owner.expired() || waiters_[i].seq < target) {
-          if (!waiters_[i].owner.expired()) ready.push_back(std::move(waiters_[i].fn));
-          waiters_[i] = std::move(waiters_.back());
-          waiters_.pop_back();
-        } else {
-          ++caught_up;
-          ++i;
-        }
-      }
+      caught_up = static_cast<int64_t>(TakeReady(target, std::nullopt, &ready));
     }
     for (auto& fn : ready) fn();
     if (caught_up >= open_streams() || std::chrono::steady_clock::now() >= deadline) return;

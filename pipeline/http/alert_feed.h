@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -134,6 +135,10 @@ class AlertFeed {
     std::function<void()> fn;
   };
   std::vector<Waiter> waiters_;  // guarded by mu_
+  // Moves the callbacks of the waiters that wait for less than `newest` (or
+  // for another store than `generation`, if given) into *ready, dropping
+  // those whose stream ended; returns how many still wait. Holds mu_.
+  size_t TakeReady(uint64_t newest, std::optional<uint64_t> generation, std::vector<std::function<void()>>* ready);
 };
 
 }  // namespace newsflow::pipeline

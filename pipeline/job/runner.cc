@@ -800,7 +800,7 @@ class Job {
       }
     }
     latency_.Record(b);
-    NEWSFLOW_RETURN_IF_ERROR(PublishAndCount(b, first_alert_seq));
+    NEWSFLOW_RETURN_IF_ERROR(PublishToSinks(b, first_alert_seq));
     Lap(Stage::kPublish, &t);
     source_->Committed(b);  // only once the sinks acknowledged the batch
     Progress();
@@ -913,9 +913,6 @@ class Job {
     return Status::OK();
   }
 
-  // Counts the stored batch into the summary and hands its alerts and dead
-  // letters to the sinks, waits for the sinks to acknowledge them, then
-  // takes the alerts out of the outbox.
   // What the store holds now, for /metrics (two meta keys, in the memtable:
   // cheap enough for every batch).
   void ReadStoreGauges() {
@@ -925,7 +922,10 @@ class Job {
     metrics_->store_dead_letters = static_cast<int64_t>(held.dead_letters);
   }
 
-  Status PublishAndCount(const Batch& b, uint64_t first_alert_seq) {
+  // Hands the stored batch's dead letters and alerts to the sinks, waits for
+  // the sinks to acknowledge them, then takes the alerts out of the outbox
+  // (CountStored counted the batch already).
+  Status PublishToSinks(const Batch& b, uint64_t first_alert_seq) {
     if (dlq_) {
       for (const Item& it : b.items)
         if (!it.error.empty()) NEWSFLOW_RETURN_IF_ERROR(dlq_->Publish(it));
