@@ -154,6 +154,7 @@ class Job {
       NEWSFLOW_RETURN_IF_ERROR(OpenFollowSource(o_.source.substr(7), o_.limits, o_.stop, &source_));
     else if (!kafka)
       NEWSFLOW_RETURN_IF_ERROR(OpenLineSource(SourcePath(o_.source), o_.limits, o_.stop, &source_));
+    NEWSFLOW_RETURN_IF_ERROR(CheckFilesBeforeStore());
     NEWSFLOW_RETURN_IF_ERROR(OpenStore(kafka));
     if (stopped_waiting_) return Status::OK();
     // The sinks and the subscriptions first: one that fails to open (a bad
@@ -600,6 +601,36 @@ class Job {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     if (told) LogInfo("store", "the store at " + o_.db + " is free: opening it");
+    return Status::OK();
+  }
+
+  // The files the run will read or write once the store is open, checked
+  // before it is: a typo in a path fails the run without leaving an empty
+  // store behind, as a missing source does. (The alert file itself is opened
+  // only under the store's lock: opening cuts a partial last line, which a
+  // run holding the store may be writing.)
+  Status CheckFilesBeforeStore() {
+    if (o_.alerts.rfind("file:", 0) == 0) NEWSFLOW_RETURN_IF_ERROR(CheckWritablePath("alerts", o_.alerts.substr(5)));
+    if (!o_.latency_out.empty()) NEWSFLOW_RETURN_IF_ERROR(CheckWritablePath("latency-out", o_.latency_out));
+    if (o_.subscriptions.empty()) return Status::OK();
+    const auto& tags = current_rules_->Get()->rules().tags();
+    std::vector<Subscription> subs;
+    return LoadSubscriptions(o_.subscriptions, std::set<std::string>(tags.begin(), tags.end()), &subs);
+  }
+
+  // A path a file can be created or appended at: not a directory, in a
+  // directory that exists.
+  static Status CheckWritablePath(const std::string& what, const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+      if (S_ISDIR(st.st_mode)) return Status::IOError(what + ": " + path + " is a directory");
+      return Status::OK();
+    }
+    const size_t slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    if (::stat(dir.c_str(), &st) != 0)
+      return Status::IOError(what + ": cannot create " + path + ": " + dir + ": " + std::strerror(errno));
+    if (!S_ISDIR(st.st_mode)) return Status::IOError(what + ": cannot create " + path + ": " + dir + " is not a directory");
     return Status::OK();
   }
 

@@ -2,7 +2,8 @@
 // line within a second of its arrival once the run is up, SIGTERM while
 // stdin is open drains and exits 0, `follow:PATH` stores every line exactly
 // once across appends, rotation, truncation and restarts, and an input that
-// cannot be opened leaves no store behind.
+// cannot be opened, or an alert or subscriptions path that cannot be used,
+// leaves no store behind.
 //
 // Each run is a real `newsflow run` child process; its progress is watched
 // through the alerts file (every test line matches an alert rule, and an
@@ -186,6 +187,43 @@ TEST(LiveInput, AnInputThatCannotBeOpenedCreatesNoStore) {
     EXPECT_NE(r.err.find(source.substr(source.find(':') + 1)), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(tmp.path("db"))) << source << " left a store behind";
   }
+}
+
+// The same for the files the run writes or reads beside its input: an alert
+// file in a directory that does not exist, or that is a directory, and a
+// subscriptions file that is missing or names a tag no rule has. Then, with
+// the paths right, the run stores and alerts (the check refuses nothing good).
+TEST(LiveInput, AnAlertOrSubscriptionsPathThatCannotBeUsedCreatesNoStore) {
+  TempDir tmp;
+  WriteRules(tmp);
+  {
+    std::ofstream(tmp.path("in.jsonl")) << Line(1);
+    std::ofstream(tmp.path("subs.yaml")) << "subscriptions:\n  - name: sz\n    any: [region:shenzhen]\n";
+    std::ofstream(tmp.path("unknown-tag.yaml")) << "subscriptions:\n  - name: x\n    any: [region:atlantis]\n";
+  }
+  std::filesystem::create_directories(tmp.path("a-dir"));
+  const std::string base = Newsflow() + " run -q --source " + tmp.path("in.jsonl") + " --rules " + tmp.path("rules") +
+                           " --db " + tmp.path("db");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {" --alerts file:" + tmp.path("nodir/a.jsonl") + " --subscriptions " + tmp.path("subs.yaml"), "nodir"},
+      {" --alerts file:" + tmp.path("a-dir") + " --subscriptions " + tmp.path("subs.yaml"), "a-dir"},
+      {" --alerts file:" + tmp.path("a.jsonl") + " --subscriptions " + tmp.path("missing.yaml"), "missing.yaml"},
+      {" --alerts file:" + tmp.path("a.jsonl") + " --subscriptions " + tmp.path("unknown-tag.yaml"), "atlantis"},
+  };
+  for (const auto& [args, named] : bad) {
+    const auto r = RunShell(base + args);
+    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_NE(r.err.find(named), std::string::npos) << args << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(tmp.path("db"))) << args << " left a store behind";
+  }
+  const auto ok = RunShell(base + " --alerts file:" + tmp.path("a.jsonl") + " --subscriptions " + tmp.path("subs.yaml"));
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(StoredCount(tmp.path("db")), 1u);
+  // The rule's own alert and the subscription's, one each.
+  std::multiset<std::string> subscriptions;
+  for (const testing::JsonObject& a : testing::JsonLines(ReadFile(tmp.path("a.jsonl"))))
+    subscriptions.insert(a.String("subscription"));
+  EXPECT_EQ(subscriptions, (std::multiset<std::string>{"sz", "<missing subscription>"}));
 }
 
 // A FIFO that no writer has opened yet: the run waits for one as a live
