@@ -127,6 +127,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "HOST:PORT: serve the HTTP API, the alert stream (SSE), /metrics and the web desk from this "
                   "run (port 0 = any free port)");
   cmd->add_option("--http-port-file", http->port_file, "PATH: write the HTTP port there once listening");
+  cmd->add_option("--http-allow-host", http->allowed_hosts,
+                  "NAME: --http off loopback also answers requests that name the server so (repeatable; IP "
+                  "addresses and this machine's name are always answered; * = any name)");
   cmd->add_option("--web-dir", http->web_dir, "serve the desk's files from this directory (development)");
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
   cmd->add_flag("--json", *json, "print the summary as one JSON object");
@@ -147,8 +150,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     opts->alert_log = serve_http;
     // Usage problems exit 2 before anything is opened.
     Status s = opts->Validate();
-    if (s.ok() && !serve_http && (!http->port_file.empty() || !http->web_dir.empty()))
-      s = Status::InvalidArgument("--http-port-file and --web-dir need --http HOST:PORT");
+    if (s.ok() && !serve_http && (!http->port_file.empty() || !http->web_dir.empty() || !http->allowed_hosts.empty()))
+      s = Status::InvalidArgument("--http-port-file, --http-allow-host and --web-dir need --http HOST:PORT");
     pipeline::HttpServerOptions listen;
     if (s.ok() && serve_http) s = pipeline::ParseListenAddress(http->listen, &listen).Prefixed("--http");
     if (!s.ok()) {

@@ -173,6 +173,14 @@ void RegisterServe(CLI::App& app, int* exit_code) {
                   "picks the edits up)");
   cmd->add_option("--rules", o->rules_dir, "rule directory: provenance shown per tag, tags subscriptions may name")
       ->default_str("rules/sets");
+  cmd->add_option("--allow-host", o->allowed_hosts,
+                  "NAME: listening off loopback, also answer requests that name the server so (repeatable; IP "
+                  "addresses and this machine's name are always answered; * = any name, e.g. behind a proxy that "
+                  "checks it)");
+  cmd->add_option("--max-connections", o->max_connections,
+                  "connections open at once; one more is closed as soon as it is accepted")
+      ->default_str("1024")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   cmd->add_option("--port-file", o->port_file, "PATH: write the bound port there once listening");
   cmd->add_option("--web-dir", o->web_dir, "serve the desk's files from this directory (development)");
   cmd->add_option("--tz", o->tz, "zone of local times and day buckets (default $NEWSFLOW_TZ, else Asia/Shanghai)")

@@ -13,8 +13,12 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -39,7 +43,8 @@ constexpr auto kHeadTimeout = std::chrono::seconds(30);
 constexpr auto kKeepalive = std::chrono::seconds(15);
 // The keepalive period once a stream's client shut down its sending side.
 constexpr auto kHalfCloseProbe = std::chrono::seconds(1);
-constexpr size_t kMaxBody = size_t{1} << 20;
+// A PUT's subscription or a POST's empty body; no other method has one.
+constexpr size_t kMaxBody = size_t{256} << 10;
 // A request's line and headers: Beast's default is 8 KiB, which the desk's
 // own URLs pass with ~170 long subscription names, and a few large cookies
 // of other local apps too.
@@ -47,10 +52,35 @@ constexpr size_t kMaxHead = size_t{64} << 10;
 constexpr size_t kFramesPerRead = 256;
 constexpr size_t kStreamWriteChunk = 64 * 1024;  // bytes per write of a stream, each with its own deadline
 
+// For an absolute-form target ("http://host:8080/api/query?x"), where its
+// path starts ("/api/query?x"; the end if it has none); npos otherwise.
+size_t AbsoluteFormPath(std::string_view target) {
+  auto starts = [&](std::string_view scheme) {
+    return target.size() >= scheme.size() &&
+           beast::iequals(beast::string_view(target.data(), scheme.size()), beast::string_view(scheme.data(), scheme.size()));
+  };
+  size_t scheme = 0;
+  if (starts("http://")) scheme = 7;
+  else if (starts("https://")) scheme = 8;
+  else return std::string_view::npos;
+  const size_t path = target.find_first_of("/?", scheme);
+  return path == std::string_view::npos ? target.size() : path;
+}
+
+// The authority a request names: an absolute-form target's (which a server
+// must take over the Host header, RFC 9112 3.2.2), else the Host header's.
+std::string_view RequestAuthority(std::string_view target, std::string_view host_header) {
+  const size_t path = AbsoluteFormPath(target);
+  if (path == std::string_view::npos) return host_header;
+  const size_t start = target.find("//") + 2;
+  return target.substr(start, path - start);
+}
+
 HttpRequest ToRequest(const http::request<http::string_body>& req) {
   HttpRequest r;
   r.method = std::string(req.method_string());
-  const std::string_view target(req.target().data(), req.target().size());
+  std::string_view target(req.target().data(), req.target().size());
+  if (const size_t at = AbsoluteFormPath(target); at != std::string_view::npos) target.remove_prefix(at);
   const size_t q = target.find('?');
   r.path = PercentDecode(target.substr(0, q), false);
   if (q != std::string_view::npos) r.query = ParseQueryString(target.substr(q + 1));
@@ -61,6 +91,24 @@ HttpRequest ToRequest(const http::request<http::string_body>& req) {
   return r;
 }
 
+// The name of a Host value ("Desk.Example.:8080" -> "desk.example",
+// "[::1]:80" -> "::1"), lower case, without its port and a final dot; ""
+// for a malformed one.
+std::string HostName(std::string_view host) {
+  std::string_view name = host;
+  if (!name.empty() && name.front() == '[') {
+    const size_t close = name.find(']');
+    if (close == std::string_view::npos) return "";
+    name = name.substr(1, close - 1);
+  } else if (const size_t colon = name.rfind(':'); colon != std::string_view::npos) {
+    name = name.substr(0, colon);
+  }
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!lower.empty() && lower.back() == '.' && lower.find(':') == std::string::npos) lower.pop_back();
+  return lower;
+}
+
 // Whether a request's Host header names a loopback address ("localhost",
 // 127.x.x.x, [::1], with any port), or is absent (HTTP/1.0). A server bound
 // to loopback answers only those: a web page whose name an attacker
@@ -68,20 +116,78 @@ HttpRequest ToRequest(const http::request<http::string_body>& req) {
 // could otherwise read the store and add or delete a desk's subscriptions.
 bool LoopbackHost(std::string_view host) {
   if (host.empty()) return true;
-  std::string_view name = host;
-  if (name.front() == '[') {
-    const size_t close = name.find(']');
-    if (close == std::string_view::npos) return false;
-    name = name.substr(1, close - 1);
-  } else if (const size_t colon = name.rfind(':'); colon != std::string_view::npos) {
-    name = name.substr(0, colon);
-  }
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower == "localhost" || lower == "localhost.") return true;
+  const std::string name = HostName(host);
+  if (name == "localhost") return true;
   beast::error_code ec;
-  const auto address = net::ip::make_address(lower, ec);
+  const auto address = net::ip::make_address(name, ec);
   return !ec && address.is_loopback();
+}
+
+// This machine's host name and its first label ("desk01.floor.example",
+// "desk01"), lower case.
+std::vector<std::string> MachineNames() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == 0) return {};
+  const std::string full = HostName(buf);
+  std::vector<std::string> out{full};
+  if (const size_t dot = full.find('.'); dot != std::string::npos && dot > 0) out.push_back(full.substr(0, dot));
+  return out;
+}
+
+// Whether a server listening off loopback answers a request whose Host is
+// `host`: an IP address (a browser sends a name it resolved, never an
+// address an attacker's DNS chose), localhost, this machine's names, or
+// one the operator allowed.
+bool AllowedHost(std::string_view host, const std::vector<std::string>& allowed) {
+  if (host.empty()) return true;  // HTTP/1.0 (HTTP/1.1 without Host is refused before)
+  const std::string name = HostName(host);
+  if (name.empty()) return false;
+  beast::error_code ec;
+  net::ip::make_address(name, ec);
+  if (!ec || name == "localhost") return true;
+  for (const std::string& a : allowed)
+    if (a == "*" || a == name) return true;
+  return false;
+}
+
+// A request that changes something (not GET, HEAD or OPTIONS) sent by a
+// browser page of another origin: its Origin is not this server as the
+// request names it ("null": a sandboxed or opaque origin), or the browser
+// says Sec-Fetch-Site: cross-site. Tools (curl, scripts) send neither.
+bool CrossOriginChange(const http::request<http::string_body>& req, std::string_view authority) {
+  const http::verb m = req.method();
+  if (m == http::verb::get || m == http::verb::head || m == http::verb::options) return false;
+  if (auto site = req.find("Sec-Fetch-Site"); site != req.end() && beast::iequals(site->value(), "cross-site"))
+    return true;
+  const auto origin = req.find(http::field::origin);
+  if (origin == req.end()) return false;
+  std::string_view o(origin->value().data(), origin->value().size());
+  const size_t sep = o.find("://");
+  if (sep == std::string_view::npos) return true;  // "null", or not an origin
+  auto lower = [](std::string_view v) {
+    std::string out(v);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  const std::string scheme = lower(o.substr(0, sep));
+  std::string origin_authority = lower(o.substr(sep + 3));
+  std::string request_authority = lower(authority);
+  // The default port may be written or left out on either side.
+  const std::string default_port = scheme == "https" ? ":443" : ":80";
+  for (std::string* a : {&origin_authority, &request_authority})
+    if (a->size() > default_port.size() && a->ends_with(default_port)) a->resize(a->size() - default_port.size());
+  return origin_authority != request_authority;
+}
+
+// On every answer: no content sniffing, no framing by another site's page
+// (clickjacking the desk's Delete), and the desk's files may load and
+// connect to this origin only (its icon is a data: URL).
+template <class Message>
+void SetSecurityHeaders(Message& msg) {
+  msg.set("X-Content-Type-Options", "nosniff");
+  msg.set("X-Frame-Options", "DENY");
+  msg.set("Content-Security-Policy",
+          "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
 }
 
 // Endpoints that read no store and take microseconds: answered on the
@@ -102,6 +208,10 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   HttpServerOptions options;
   bool loopback_only = false;  // bound to a loopback address: requests must name one as Host (LoopbackHost)
+  std::vector<std::string> allowed_hosts;  // off loopback: options.allowed_hosts and MachineNames (AllowedHost)
+  std::atomic<size_t> connections{0};      // sessions alive
+  std::mutex streams_mu;
+  std::map<std::string, size_t> streams_by_client;  // alert streams open, by client address
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   net::steady_timer accept_retry{ioc};
   std::chrono::steady_clock::time_point last_accept_warning{};
@@ -113,8 +223,17 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {
+    server_->connections.fetch_add(1, std::memory_order_relaxed);
+  }
   ~Session() {
+    server_->connections.fetch_sub(1, std::memory_order_relaxed);
+    if (!client_slot_.empty()) {
+      std::lock_guard lock(server_->streams_mu);
+      if (auto it = server_->streams_by_client.find(client_slot_); it != server_->streams_by_client.end() &&
+                                                                    --it->second == 0)
+        server_->streams_by_client.erase(it);
+    }
     if (!holds_stream_slot_) return;
     server_->metrics->sse_streams.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -125,13 +244,80 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   // ---- plain requests ------------------------------------------------------------------
+  // The head first: a request refused by its head (RefusedHead) is answered
+  // before its body is read; a client that asked (Expect: 100-continue) is
+  // told to send the body.
   void ReadRequest() {
     parser_.emplace();
     parser_->body_limit(kMaxBody);
     parser_->header_limit(static_cast<std::uint32_t>(kMaxHead));
     stream_.expires_after(kHeadTimeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnRead(ec);
+    const auto& req = parser_->get();
+    if (std::optional<HttpResponse> refused = RefusedHead(req)) {
+      drain_before_close_ = !parser_->is_done();
+      return Write(std::move(*refused), false, req.method() == http::verb::head);
+    }
+    if (parser_->is_done()) return OnRead(ec);
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      return http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, size_t) {
+        if (wec) return self->Close();
+        self->ReadBody();
+      });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  // The answer to a request that its head alone refuses, or nullopt.
+  std::optional<HttpResponse> RefusedHead(const http::request<http::string_body>& req) const {
+    const auto hosts = req.equal_range(http::field::host);
+    const auto host_count = std::distance(hosts.first, hosts.second);
+    if (host_count > 1) return HttpResponse::Error(400, "more than one Host header");
+    if (host_count == 0 && req.version() >= 11)
+      return HttpResponse::Error(400, "an HTTP/1.1 request must name the server in a Host header");
+    const std::string_view host_header =
+        host_count == 0 ? std::string_view() : std::string_view(hosts.first->value().data(), hosts.first->value().size());
+    const std::string_view authority =
+        RequestAuthority(std::string_view(req.target().data(), req.target().size()), host_header);
+    if (server_->loopback_only && !LoopbackHost(authority))
+      return HttpResponse::Error(403, fmt::format("Host '{}' is not this server's name: it listens on loopback and "
+                                                  "answers localhost, 127.0.0.1 and [::1] only",
+                                                  authority));
+    if (!server_->loopback_only && !AllowedHost(authority, server_->allowed_hosts))
+      return HttpResponse::Error(403, fmt::format("Host '{}' is not a name this server answers: an IP address, this "
+                                                  "machine's name, or one given with --allow-host",
+                                                  authority));
+    if (CrossOriginChange(req, authority))
+      return HttpResponse::Error(403, "a change requested by a web page of another origin is refused");
+    if (const auto te = req.find(http::field::transfer_encoding); te != req.end()) {
+      std::string codings;
+      for (const auto& f : req)
+        if (f.name() == http::field::transfer_encoding) codings += (codings.empty() ? "" : ",") + std::string(f.value());
+      std::string bare;
+      for (char c : codings)
+        if (c != ' ' && c != '\t') bare += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (bare != "chunked") {
+        if (bare.find("chunked") != std::string::npos)
+          return HttpResponse::Error(400, "chunked must be the only transfer coding, and the last");
+        return HttpResponse::Error(501, fmt::format("transfer coding '{}' is not supported (chunked only)", codings));
+      }
+    }
+    const bool carries_body = req.chunked() || parser_->content_length().value_or(0) > 0;
+    if (carries_body && req.method() != http::verb::put && req.method() != http::verb::post)
+      return HttpResponse::Error(400, fmt::format("a {} request carries no body (only PUT and POST do)",
+                                                  std::string_view(req.method_string().data(), req.method_string().size())));
+    return std::nullopt;
   }
 
   void OnRead(beast::error_code ec) {
@@ -160,15 +346,6 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest r = ToRequest(req);
     const bool keep_alive = req.keep_alive();
     const bool head = req.method() == http::verb::head;
-    if (server_->loopback_only) {
-      const auto host = req.find(http::field::host);
-      if (const std::string_view name = host == req.end() ? std::string_view() : std::string_view(host->value().data(), host->value().size());
-          !LoopbackHost(name))
-        return Write(HttpResponse::Error(403, fmt::format("Host '{}' is not this server's name: it listens on "
-                                                          "loopback and answers localhost, 127.0.0.1 and [::1] only",
-                                                          name)),
-                     false, head);
-    }
     if (r.path == "/api/alerts/stream") return StartStream(r, head);
     if (AnsweredInline(r.path)) return Write(server_->api->Handle(r), keep_alive, head);
     stream_.expires_never();
@@ -212,6 +389,7 @@ class Session : public std::enable_shared_from_this<Session> {
     server_->metrics->CountHttpRequest(res.status);
     auto msg = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status), 11);
     msg->set(http::field::server, "newsflow");
+    SetSecurityHeaders(*msg);
     msg->set(http::field::content_type, res.content_type);
     for (const auto& [k, v] : res.headers) msg->set(k, v);
     msg->keep_alive(keep_alive);
@@ -267,6 +445,21 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<size_t>(server_->metrics->sse_streams.fetch_add(1, std::memory_order_relaxed)) >= max)
       return Write(HttpResponse::Busy(fmt::format("{} alert streams are open already; retry later", max), 5), false,
                    head_only);
+    // One client address holds at most its share of the slots: a script
+    // that opens streams in a loop does not lock every desk out.
+    {
+      beast::error_code ec;
+      const auto peer = stream_.socket().remote_endpoint(ec);
+      const std::string client = ec ? "?" : peer.address().to_string();
+      std::lock_guard lock(server_->streams_mu);
+      size_t& open = server_->streams_by_client[client];
+      client_slot_ = client;
+      if (++open > server_->options.max_streams_per_client)
+        return Write(HttpResponse::Busy(fmt::format("{} alert streams are open from {} already; retry later",
+                                                    server_->options.max_streams_per_client, client),
+                                        5),
+                     false, head_only);
+    }
     const std::vector<std::string> subscriptions = r.All("subscription");
     if (Status s = server_->api->CheckSubscriptionNames(
             subscriptions, [feed = server_->feed] { return feed->RecentSubscriptions(); });
@@ -283,6 +476,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();
     auto head = std::make_shared<http::response<http::empty_body>>(http::status::ok, 11);
     head->set(http::field::server, "newsflow");
+    SetSecurityHeaders(*head);
     head->set(http::field::content_type, "text/event-stream; charset=utf-8");
     head->set(http::field::cache_control, "no-cache");
     head->set("X-Accel-Buffering", "no");
@@ -460,6 +654,7 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t writes_ = 0;
   int64_t unsent_at_arm_ = -1;  // Unsent() when the write deadline was armed
   bool holds_stream_slot_ = false;  // counted in metrics->sse_streams until destroyed
+  std::string client_slot_;         // counted in server_->streams_by_client[client_slot_] until destroyed
   bool half_closed_ = false;        // the client shut down its sending side
 };
 
@@ -469,7 +664,19 @@ void HttpServer::Impl::Accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;  // Stop()
     if (!ec) {
-      std::make_shared<Session>(std::move(socket), this)->Run();
+      if (connections.load(std::memory_order_relaxed) < options.max_connections) {
+        std::make_shared<Session>(std::move(socket), this)->Run();
+      } else {
+        // Full: closed at once (the client sees a reset), said once a minute.
+        beast::error_code ignored;
+        socket.set_option(net::socket_base::linger(true, 0), ignored);
+        socket.close(ignored);
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_accept_warning >= std::chrono::minutes(1)) {
+          last_accept_warning = now;
+          LogWarn("http", fmt::format("{} connections are open: refusing more until some close", options.max_connections));
+        }
+      }
       return Accept();
     }
     // Out of file descriptors (EMFILE/ENFILE) or buffers: accepting again
@@ -514,6 +721,9 @@ Status HttpServer::Listen(const HttpServerOptions& options) {
   const auto address = net::ip::make_address(options.host, ec);
   if (ec) return Status::InvalidArgument(fmt::format("cannot listen on '{}': not an IP address", options.host));
   impl_->loopback_only = address.is_loopback();
+  impl_->allowed_hosts.clear();
+  for (const std::string& h : options.allowed_hosts) impl_->allowed_hosts.push_back(h == "*" ? h : HostName(h));
+  for (std::string& h : MachineNames()) impl_->allowed_hosts.push_back(std::move(h));
   const tcp::endpoint endpoint(address, options.port);
   auto fail = [&](const char* what) {
     return Status::IOError(fmt::format("cannot listen on {}:{}: {} ({})", options.host, options.port, ec.message(), what));

@@ -11,8 +11,12 @@
 // new alerts through AlertFeed::WhenNewer and writes a `: keepalive`
 // comment every 15 s.
 //
-// Limits: a request head must arrive within 30 s, a body is at most 1 MiB
-// (413 otherwise), keep-alive connections are served in turn. At most
+// Limits: a request head must arrive within 30 s; only PUT and POST carry a
+// body, of at most 256 KiB (413 otherwise; a body on another method: 400);
+// the only transfer coding is chunked (another: 501); keep-alive
+// connections are served in turn. At most `max_connections` are open (one
+// more is closed at once), and at most `max_streams_per_client` alert
+// streams come from one address. At most
 // `queue_capacity` requests wait for a worker (one more: 503 with
 // Retry-After); a waiting request whose client has closed the connection is
 // dropped unrun. At most `max_streams` alert streams are open (one more:
@@ -20,6 +24,19 @@
 // that shuts down only its sending side is still sent to until a write
 // fails; one that does not read is dropped once a write has waited
 // `sse_write_timeout`.
+//
+// Who may ask: a request names the server in its Host header (HTTP/1.1
+// without one, or with two: 400). A server on loopback answers localhost,
+// 127.x and [::1] only; one on another address answers any IP address, its
+// machine's host name and `allowed_hosts` ("*": any name). Another name is
+// 403: a web page whose name an attacker points at this server (DNS
+// rebinding) sends that name, and could otherwise read the store and edit
+// subscriptions. A PUT, POST or DELETE from a browser page of another origin
+// (its Origin header, or Sec-Fetch-Site: cross-site) is 403 too: a page
+// cannot make a desk's browser reload rules or delete a subscription (a
+// form post needs no CORS preflight). Answers carry nosniff, no framing
+// (X-Frame-Options, CSP frame-ancestors) and the desk's pages a CSP that
+// allows this origin's files only.
 //
 // Stop() drops the requests not yet started and returns once those running
 // (at most one per worker) have finished: a query's time, or for POST
@@ -36,6 +53,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "newsflow/base/status.h"
 #include "pipeline/http/alert_feed.h"
@@ -56,6 +74,13 @@ struct HttpServerOptions {
   // A stream's client whose pending write has not completed for this long
   // (two keepalive periods) is dropped.
   std::chrono::milliseconds sse_write_timeout{30000};
+  // Connections open at once; one more is closed as soon as it is accepted.
+  size_t max_connections = 1024;
+  // Alert streams from one client address at once; one more is 503.
+  size_t max_streams_per_client = 64;
+  // Off loopback: host names (besides IP addresses and this machine's name)
+  // a request's Host may give; "*" = any.
+  std::vector<std::string> allowed_hosts;
 };
 
 // "HOST:PORT" ("127.0.0.1:8080", "[::1]:0", ":8080" = all interfaces).

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "pipeline/decode/field_map.h"
@@ -24,11 +25,23 @@ struct SubscriptionError {
 
 int LineOf(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
 
+// The most entries of one list: a desk's watch list of companies fits
+// (every watch-list name is its own tag), and a body of YAML aliases that
+// repeats one tag 300,000 times cannot grow the file by megabytes.
+constexpr size_t kMaxListEntries = 10000;
+
+// A list of strings, each kept once (the first time it is given): a
+// repeated tag means nothing more to the matcher, which counts it once.
 std::vector<std::string> StringList(const YAML::Node& n, const std::string& field) {
   if (!n.IsSequence()) throw SubscriptionError{LineOf(n), "`" + field + "` must be a list"};
   std::vector<std::string> out;
+  std::set<std::string> seen;
   for (const auto& e : n) {
     if (!e.IsScalar()) throw SubscriptionError{LineOf(e), "`" + field + "` must list strings"};
+    if (!seen.insert(e.Scalar()).second) continue;
+    if (out.size() == kMaxListEntries)
+      throw SubscriptionError{LineOf(n), "`" + field + "` lists more than " + std::to_string(kMaxListEntries) +
+                                             " different entries"};
     out.push_back(e.Scalar());
   }
   return out;

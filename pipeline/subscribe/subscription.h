@@ -16,7 +16,8 @@
 // Ownership: plain values. Threads: the loader is a pure function.
 // Errors: InvalidArgument naming FILE:LINE and the subscription for a bad
 // entry (unknown key, unknown tag, wrong type, duplicate name, empty
-// subscription, negative or non-finite min_score); NotFound/IOError for the
+// subscription, negative or non-finite min_score, a list of more than 10,000
+// different entries; a repeated entry is kept once); NotFound/IOError for the
 // file.
 #pragma once
 

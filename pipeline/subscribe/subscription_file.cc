@@ -206,14 +206,37 @@ Status CheckPrecondition(const std::vector<Subscription>& subs, const std::strin
 
 }  // namespace
 
+// Subscriptions a PUT may create: each edit rewrites the whole file, and a
+// client creating names in a loop would grow it without end.
+constexpr size_t kMaxSubscriptions = 10000;
+
 Status SubscriptionFile::List(std::vector<Subscription>* out) const {
   // No lock: an edit replaces the file by a rename, so a reader sees the old
   // file or the new one whole, and never waits behind an edit.
-  if (!std::filesystem::exists(path_)) {
+  // The stamp is taken before the read: a change during it makes the next
+  // List read again.
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {
+    if (errno != ENOENT) return Status::IOError("cannot read subscriptions file " + path_ + ": " + std::strerror(errno));
     out->clear();
     return Status::OK();
   }
-  return LoadSubscriptions(path_, {}, out);
+  const std::string stamp = fmt::format("{}:{}:{}:{}.{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec,
+                                        st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+  {
+    std::lock_guard lock(list_mu_);
+    if (stamp == listed_stamp_) {
+      *out = listed_;
+      return Status::OK();
+    }
+  }
+  std::vector<Subscription> subs;
+  NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
+  std::lock_guard lock(list_mu_);
+  listed_stamp_ = stamp;
+  listed_ = subs;
+  *out = std::move(subs);
+  return Status::OK();
 }
 
 Status SubscriptionFile::Put(const std::string& name, const std::string& body, bool* created,
@@ -252,6 +275,10 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
     s = parsed;
     *created = false;
   }
+  if (*created && subs.size() >= kMaxSubscriptions)
+    return Status::InvalidArgument(fmt::format("the file holds {} subscriptions, as many as the API adds: delete one "
+                                               "first",
+                                               subs.size()));
   if (*created) subs.push_back(std::move(parsed));
   return Save(subs, target);
 }

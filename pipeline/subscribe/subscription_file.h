@@ -17,6 +17,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -56,8 +57,11 @@ class SubscriptionFile {
   const std::string& path() const { return path_; }
   // The file's subscriptions (tags checked for form only: a file the
   // running writer accepted is listed even if the server's rules differ).
+  // Parsed again only when the file changed (its identity, size or times):
+  // every alert stream opened with ?subscription= asks for them.
   Status List(std::vector<Subscription>* out) const;
-  // Adds or replaces `name`. *created: it did not exist before. *warnings
+  // Adds or replaces `name` (a new one only while the file holds fewer than
+  // 10,000: InvalidArgument then). *created: it did not exist before. *warnings
   // (if given): what is kept but likely wrong (UnknownSources: a feed not
   // known now may be one not seen yet, so it is not refused).
   Status Put(const std::string& name, const std::string& body, bool* created,
@@ -71,6 +75,10 @@ class SubscriptionFile {
   const std::string path_;
   const std::function<std::set<std::string>()> known_tags_;
   const std::function<std::set<std::string>()> known_feeds_;
+  // List's last parse of the file, and the file's stamp then.
+  mutable std::mutex list_mu_;
+  mutable std::string listed_stamp_;
+  mutable std::vector<Subscription> listed_;
 };
 
 }  // namespace newsflow::pipeline

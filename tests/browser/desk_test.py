@@ -678,10 +678,13 @@ def run_test(args, tmp, out):
         except urllib.error.HTTPError as e:
             check(e.code == 404, f"GET /api/doc/cls:does-not-exist returned {e.code}, expected 404")
 
-        # browser console: no JavaScript errors
-        errors = [e for e in driver.get_log("browser")
-                  if e.get("level") == "SEVERE" and e.get("source") == "javascript"]
+        # browser console: no JavaScript errors, and nothing the server's
+        # Content-Security-Policy blocked (the desk loads this origin's files only)
+        console = driver.get_log("browser")
+        errors = [e for e in console if e.get("level") == "SEVERE" and e.get("source") == "javascript"]
         check(not errors, f"JavaScript errors in the page: {errors[:3]}")
+        blocked = [e for e in console if "Content Security Policy" in e.get("message", "")]
+        check(not blocked, f"the Content-Security-Policy blocked: {blocked[:3]}")
 
         # ---- 7b. markup is read as the server's normalizer reads it: a '<' with no
         # '>' after it is text; declarations go; bidi controls never reach the page

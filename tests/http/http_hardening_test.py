@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""What the HTTP server refuses, for a desk server facing a floor's network
+(`newsflow serve` over a store of the bundled fixtures), each with the
+request a red-team pass sent:
+
+  - an HTTP/1.1 request without Host, or with two, is 400; HTTP/1.0 without
+    one is served;
+  - off loopback (--listen 0.0.0.0:PORT), a Host that names another site is
+    403 (DNS rebinding), an IP address or this machine's name is served, and
+    --allow-host adds a name;
+  - a PUT, POST or DELETE from a page of another origin (Origin, or
+    Sec-Fetch-Site: cross-site) is 403 and changes nothing; the same from
+    the server's own origin is served;
+  - a transfer coding other than chunked is 501, chunked not alone 400; a
+    GET with a body 400; Expect: 100-continue gets its 100 at once;
+  - an absolute-form target is served (and its authority is the Host);
+  - answers carry nosniff, no-framing and a CSP;
+  - a subscription's repeated tags are kept once (300 YAML aliases of one
+    tag in a PUT are one tag in the file); a list of more than 10,000
+    different tags is 400;
+  - at most --max-connections are open: one more is closed at once, and the
+    server answers again once they close.
+
+Usage: http_hardening_test.py NEWSFLOW_BIN SOURCE_DIR
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nf_check import check, fail, spawn  # noqa: E402
+
+BIN, SRC = sys.argv[1], sys.argv[2]
+
+
+def start(tmp, name, listen, extra=()):
+    port_file = os.path.join(tmp, name + ".port")
+    err = open(os.path.join(tmp, name + ".err"), "w+")
+    proc = spawn([BIN, "serve", "--db", os.path.join(tmp, "db"), "--listen", listen, "--port-file", port_file,
+                  "--rules", f"{SRC}/rules/sets", "--subscriptions", os.path.join(tmp, "subs.yaml"), *extra],
+                 stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.time() + 30
+    while not (os.path.exists(port_file) and open(port_file).read().strip()):
+        if proc.poll() is not None or time.time() > deadline:
+            err.seek(0)
+            fail(f"{name}: serve did not start listening: {err.read()}")
+        time.sleep(0.05)
+    return proc, int(open(port_file).read())
+
+
+def exchange(port, raw, body_after_continue=None):
+    """Sends raw request bytes; returns (status, headers dict lower-cased, body)
+    of the final answer, and whether a 100 Continue came first."""
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(raw)
+    except (ConnectionResetError, BrokenPipeError):  # closed at once by a full server
+        return None, {}, ""
+    buf = b""
+    got_continue = False
+    if body_after_continue is not None:
+        s.settimeout(0.5)  # the 100 comes at once, or the client would wait out its own timeout
+        try:
+            while b"\r\n\r\n" not in buf:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                buf += chunk
+        except socket.timeout:
+            pass
+        s.settimeout(10)
+        if buf.startswith(b"HTTP/1.1 100"):
+            got_continue = True
+            buf = buf.partition(b"\r\n\r\n")[2]
+        s.sendall(body_after_continue)
+    while True:
+        head_end = buf.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = buf[:head_end].decode("latin-1").split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:])}
+            length = int(headers.get("content-length", "0"))
+            if len(buf) >= head_end + 4 + length:
+                s.close()
+                return int(head[0].split()[1]), headers, buf[head_end + 4:head_end + 4 + length].decode()
+        try:
+            chunk = s.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            chunk = b""
+        if not chunk:
+            s.close()
+            return None, {}, ""
+        buf += chunk
+
+
+def request(port, method, path, headers=(), body=b"", version="1.1", host="localhost"):
+    lines = [f"{method} {path} HTTP/{version}"]
+    if host is not None:
+        lines.append(f"Host: {host}")
+    lines += list(headers)
+    if body:
+        lines.append(f"Content-Length: {len(body)}")
+    lines.append("Connection: close")
+    return exchange(port, ("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+
+def subscriptions(tmp):
+    with open(os.path.join(tmp, "subs.yaml"), encoding="utf-8") as f:
+        return f.read()
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        fixtures = os.path.join(tmp, "in.jsonl")
+        with open(fixtures, "w") as out:
+            for feed in ("cls", "eastmoney", "ths"):
+                out.write(open(f"{SRC}/tests/fixtures/{feed}-sample.jsonl").read())
+        with open(os.path.join(tmp, "subs.yaml"), "w") as f:
+            f.write("subscriptions:\n  - name: ai-desk\n    any: [cluster:ai]\n")
+        r = subprocess.run([BIN, "run", "-q", "--source", fixtures, "--db", os.path.join(tmp, "db"), "--rules",
+                            f"{SRC}/rules/sets"], capture_output=True)
+        check(r.returncode == 0, f"run: {r.stderr.decode()}")
+
+        proc, port = start(tmp, "loopback", "127.0.0.1:0")
+        # ---- Host
+        check(request(port, "GET", "/health", host=None)[0] == 400, "HTTP/1.1 without Host")
+        check(request(port, "GET", "/health", headers=["Host: evil.example"])[0] == 400, "two Host headers")
+        check(request(port, "GET", "/health", host=None, version="1.0")[0] == 200, "HTTP/1.0 without Host")
+        # ---- absolute form: served, and its authority is what the Host check sees
+        status, _, body = request(port, "GET", f"http://localhost:{port}/api/subscriptions")
+        check(status == 200 and "ai-desk" in body, f"an absolute-form target: {status} {body[:200]}")
+        check(request(port, "GET", "http://attacker.example/api/subscriptions")[0] == 403,
+              "an absolute-form target naming another site")
+        # ---- cross-origin changes
+        before = subscriptions(tmp)
+        put = b'{"any": ["cluster:ai"]}'
+        for hdrs in (["Origin: http://evil.example"], ["Origin: null"], [f"Origin: http://localhost:{port + 1}"],
+                     ["Sec-Fetch-Site: cross-site"]):
+            status = request(port, "PUT", "/api/subscriptions/csrf", headers=hdrs, body=put)[0]
+            check(status == 403, f"PUT with {hdrs}: {status}")
+            status = request(port, "DELETE", "/api/subscriptions/ai-desk", headers=hdrs)[0]
+            check(status == 403, f"DELETE with {hdrs}: {status}")
+            status = request(port, "POST", "/api/rules/reload", headers=hdrs + ["Content-Type: text/plain"],
+                             body=b"x")[0]
+            check(status == 403, f"POST reload with {hdrs}: {status}")
+        check(subscriptions(tmp) == before, "a refused cross-origin change changed the file")
+        status, _, body = request(port, "PUT", "/api/subscriptions/same-origin", host=f"localhost:{port}",
+                                  headers=[f"Origin: http://localhost:{port}", "Sec-Fetch-Site: same-origin"], body=put)
+        check(status == 201, f"a same-origin PUT: {status} {body[:200]}")
+        # ---- transfer codings, bodies, Expect
+        for te, want in (("gzip", 501), ("chunked, gzip", 400), ("gzip, chunked", 400), ("identity", 501)):
+            status = exchange(port, (f"POST /api/rules/reload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: {te}"
+                                     "\r\n\r\n0\r\n\r\n").encode())[0]
+            check(status == want, f"Transfer-Encoding: {te}: {status}, expected {want}")
+        status, _, body = exchange(port, b"PUT /api/subscriptions/chunked HTTP/1.1\r\nHost: localhost\r\n"
+                                         b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                                   + b"%x\r\n" % len(put) + put + b"\r\n0\r\n\r\n")
+        check(status == 201, f"a chunked PUT: {status} {body[:200]}")
+        status, _, body = request(port, "GET", "/api/query?limit=1", body=b"x" * 100)
+        check(status == 400 and "GET" in json.loads(body)["error"], f"a GET with a body: {status} {body[:200]}")
+        status, _, body = request(port, "GET", "/health", body=b"x" * (2 << 20))
+        check(status == 413, f"a GET with a 2 MiB body: {status}")
+        head = (f"PUT /api/subscriptions/expect HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+                f"Content-Length: {len(put)}\r\nConnection: close\r\n\r\n").encode()
+        status, _, body = exchange(port, head, body_after_continue=put)
+        check(status == 201, f"a PUT with Expect: 100-continue: {status} {body[:200]}")
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(head)
+        s.settimeout(2)
+        check(s.recv(64).startswith(b"HTTP/1.1 100 Continue"), "no 100 Continue before the body")
+        s.close()
+        # ---- headers of every answer
+        for path in ("/", "/api/query?limit=1", "/desk.js"):
+            status, headers, _ = request(port, "GET", path)
+            check(status == 200 and headers.get("x-content-type-options") == "nosniff" and
+                  headers.get("x-frame-options") == "DENY" and
+                  "frame-ancestors 'none'" in headers.get("content-security-policy", ""),
+                  f"{path}: {status} {headers}")
+        # ---- repeated tags kept once; a list too long refused
+        aliases = "any: [&t cluster:ai" + ", *t" * 300 + "]\n"
+        status, _, body = request(port, "PUT", "/api/subscriptions/aliases", body=aliases.encode(),
+                                  headers=["Content-Type: application/yaml"])
+        check(status == 201 and json.loads(body)["any"] == ["cluster:ai"], f"300 aliases of one tag: {status} {body[:300]}")
+        check(subscriptions(tmp).count("cluster:ai") == 5,
+              f"the file after the alias PUT:\n{subscriptions(tmp)[:2000]}")
+        many = json.dumps({"any": [f"cluster:t{i}" for i in range(10001)]}).encode()
+        status, _, body = request(port, "PUT", "/api/subscriptions/many", body=many)
+        check(status == 400 and "10000" in json.loads(body)["error"], f"10,001 tags: {status} {body[:300]}")
+        proc.terminate()
+        proc.wait(timeout=10)
+
+        # ---- off loopback: names
+        proc, port = start(tmp, "any", "0.0.0.0:0", ["--allow-host", "Desk.Example."])
+        for host, want in ((f"attacker.example:{port}", 403), ("attacker.example", 403), (f"10.9.8.7:{port}", 200),
+                           (f"[fd00::1]:{port}", 200), (socket.gethostname(), 200), (f"desk.example:{port}", 200),
+                           ("localhost", 200)):
+            status = request(port, "GET", "/api/subscriptions", host=host)[0]
+            check(status == want, f"off loopback, Host {host}: {status}, expected {want}")
+        proc.terminate()
+        proc.wait(timeout=10)
+
+        # ---- connections
+        proc, port = start(tmp, "capped", "127.0.0.1:0", ["--max-connections", "20"])
+        held = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(20)]
+        time.sleep(0.5)  # accepted: the server counts them
+        check(request(port, "GET", "/health")[0] is None, "a 21st connection was served")
+        for s in held:
+            s.close()
+        deadline = time.time() + 10
+        status = None
+        while time.time() < deadline and status != 200:
+            status = request(port, "GET", "/health")[0]
+            time.sleep(0.1)
+        check(status == 200, f"after the 20 closed: {status}")
+        proc.terminate()
+        proc.wait(timeout=10)
+    print("OK")
+
+
+if __name__ == "__main__":
+    main()
