@@ -565,7 +565,12 @@ class Job {
       if (Status s = store_->Close(); !s.ok()) {
         summary_->durable = false;
         if (result.ok()) result = s.Prefixed("the run's documents are not all durable");
-        if (tracking_) CountDurable(identity);
+        if (tracking_) {
+          CountDurable(identity);
+        } else if (!std::filesystem::exists(std::filesystem::path(o_.db) / "CURRENT")) {
+          // The store was removed under the run: nothing it stored is there.
+          summary_->stored = summary_->dead_lettered = 0;
+        }
       }
     } else if (!result.ok()) {
       summary_->durable = false;  // no store opened (a file in its place, read-only): nothing is durable

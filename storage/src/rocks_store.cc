@@ -500,6 +500,9 @@ Status RocksStore::Close() {
   std::lock_guard lock(write_mu_);  // not under a Backup()
   if (!db_) return close_status_;
   Status result;
+  // A writer whose directory went (or a write that failed because it went):
+  // whatever the flush or close below says, nothing is where a reader looks.
+  const Status gone = read_only_ ? Status::OK() : CheckStillAtPath();
   if (disable_wal_ && !write_status_.ok()) {
     result = write_status_;  // the failed write's data never reached the memtables
   }
@@ -523,6 +526,7 @@ Status RocksStore::Close() {
     result = FromRocks(fmt::format("closing store at {}", path_), s);
   }
   db_.reset();
+  if (!gone.ok()) result = gone;
   close_status_ = result;
   return result;
 }
@@ -930,7 +934,23 @@ Status RocksStore::AckAlerts(const std::vector<uint64_t>& seqs) {
   return Commit(&batch, "write failed");
 }
 
+Status RocksStore::CheckStillAtPath() const {
+  struct stat st;
+  if (::stat(path_.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_ino) == dir_ino_ &&
+      static_cast<uint64_t>(st.st_dev) == dir_dev_)
+    return Status::OK();
+  return Status::IOError(fmt::format("the store directory {} was removed, moved or replaced while this process wrote "
+                                     "it: nothing it wrote there is durable",
+                                     path_));
+}
+
 Status RocksStore::Commit(rocksdb::WriteBatch* batch, std::string_view what) {
+  // One stat per batch: a directory removed under a run fails its next
+  // write at once, not when RocksDB next opens a file (a new WAL or SST).
+  if (Status gone = CheckStillAtPath(); !gone.ok()) {
+    write_status_ = gone;
+    return write_status_;
+  }
   rocksdb::WriteOptions wo;
   wo.sync = sync_writes_;
   wo.disableWAL = disable_wal_;

@@ -107,6 +107,10 @@ class RocksStore final : public Store {
   // Writes `batch` with the store's sync/WAL settings; a failure is kept in
   // write_status_ (no writes after it). The caller holds write_mu_.
   Status Commit(rocksdb::WriteBatch* batch, std::string_view what);
+  // OK while the store's directory is the one opened (dir_ino_): not
+  // removed, moved away or replaced. A writer whose directory is gone
+  // writes into files no later open will find: nothing of it is durable.
+  Status CheckStillAtPath() const;
   Status ReadCounter(const rocksdb::ReadOptions& ro, std::string_view name,
                      uint64_t* out);
 
@@ -114,10 +118,11 @@ class RocksStore final : public Store {
   std::string path_;
   std::string secondary_dir_;  // reader state of a secondary instance (read_only), removed on close
   bool read_only_ = false;
-  // The store directory's inode when a reader opened it: CatchUp() must not
-  // read the MANIFEST of a store restored or moved into the same path (a
-  // secondary instance names its files by path; RocksDB asserts on a
-  // foreign MANIFEST).
+  // The store directory's inode when it was opened: a reader's CatchUp()
+  // must not read the MANIFEST of a store restored or moved into the same
+  // path (a secondary instance names its files by path; RocksDB asserts on
+  // a foreign MANIFEST), and a writer must not go on writing into a
+  // directory removed under it (CheckStillAtPath).
   uint64_t dir_ino_ = 0, dir_dev_ = 0;
   bool sync_writes_ = false;
   bool disable_wal_ = false;

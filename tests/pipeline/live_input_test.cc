@@ -111,6 +111,33 @@ TEST(LiveInput, StdinLinesAreStoredAndAlertedWithinASecondAndSigtermDrains) {
   EXPECT_EQ(LineCount(alerts), 5u);
 }
 
+// The store's directory removed under a running run (an operator's rm -rf,
+// a cleanup script): the next batch's write fails, the run exits 1, and
+// its summary does not call anything durable, since no later open of the
+// path finds what it wrote. (It went on for ~25 s, until RocksDB next
+// opened a file, and then said "durable": true.)
+TEST(LiveInput, AStoreRemovedUnderARunFailsItsNextWriteAndNothingIsCalledDurable) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string alerts = tmp.path("alerts.jsonl");
+  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
+                "--alerts", "file:" + alerts, "--json", "-q"},
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  run.Write(Line(0));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
+  std::filesystem::remove_all(tmp.path("db"));
+  run.Write(Line(1));
+  const int code = run.WaitExit(10s);
+  ASSERT_EQ(code, 1) << "exit (-1 = still running after 10 s); stderr: " << ReadFile(tmp.path("err"));
+  const auto summary = testing::JsonObject::LastLine(ReadFile(tmp.path("out")));
+  EXPECT_FALSE(summary.Bool("durable")) << ReadFile(tmp.path("out"));
+  EXPECT_EQ(summary.Uint("stored"), 0u) << ReadFile(tmp.path("out"));
+  EXPECT_NE(ReadFile(tmp.path("err")).find("removed, moved or replaced"), std::string::npos)
+      << ReadFile(tmp.path("err"));
+  EXPECT_EQ(LineCount(alerts), 1u) << "an alert of a document written after the store went";
+}
+
 // The alert file moved away (logrotate, an operator archiving it) while the
 // run goes on: the next alerts go to a new file at the path, which a
 // consumer tailing the path sees; the moved file keeps the earlier ones;
