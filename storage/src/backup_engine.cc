@@ -385,10 +385,32 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
     return Status::Corruption(fmt::format("{} ({}); nothing was restored{}", what, s.ToString(),
                                           latest ? "; " + OlderAdvice(all, chosen->backup_id) : ""));
   }
-  std::filesystem::create_directories(db_dir, ec);
-  if (ec) return Status::IOError(fmt::format("cannot create {}: {}", db_dir, ec.message()));
-  s = engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->backup_id, db_dir, db_dir);
-  if (!s.ok()) return BackupError(fmt::format("restore of backup {} into {} failed", chosen->backup_id, db_dir), s);
+  // Into a directory beside the target, renamed to it once whole: a restore
+  // interrupted (kill -9, a full disk) leaves no half store at the target,
+  // which a run would have taken for an empty one. A staging directory
+  // left by an interrupted restore is this one's to replace.
+  // (The target as the filesystem has it: a link to a directory elsewhere
+  // is restored into that directory, "db/" is "db".)
+  std::filesystem::path target = std::filesystem::weakly_canonical(std::filesystem::absolute(db_dir), ec);
+  if (ec) return Status::IOError(fmt::format("cannot resolve {}: {}", db_dir, ec.message()));
+  if (!target.has_filename()) target = target.parent_path();
+  const std::filesystem::path staging = target.parent_path() / ("." + target.filename().string() + ".restoring");
+  std::filesystem::remove_all(staging, ec);
+  if (ec) return Status::IOError(fmt::format("cannot remove {} (left by an interrupted restore): {}", staging.string(), ec.message()));
+  std::filesystem::create_directories(staging, ec);
+  if (ec) return Status::IOError(fmt::format("cannot create {}: {}", staging.string(), ec.message()));
+  s = engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->backup_id, staging.string(), staging.string());
+  if (!s.ok()) {
+    std::filesystem::remove_all(staging, ec);
+    return BackupError(fmt::format("restore of backup {} into {} failed", chosen->backup_id, db_dir), s);
+  }
+  if (std::filesystem::is_directory(target, ec)) std::filesystem::remove(target, ec);  // empty: checked above
+  std::filesystem::rename(staging, target, ec);
+  if (ec) return Status::IOError(fmt::format("cannot rename {} to {}: {}", staging.string(), db_dir, ec.message()));
+  if (const int dir = ::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY); dir >= 0) {
+    ::fsync(dir);  // the rename, durable
+    ::close(dir);
+  }
   *restored = *chosen;
   return Status::OK();
 }

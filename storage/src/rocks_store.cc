@@ -351,10 +351,46 @@ void DropColumnFamiliesNotOnDisk(const StoreOptions& options, const rocksdb::DBO
 
 }  // namespace
 
+namespace {
+
+// Whether `name` is a file RocksDB writes while it creates a store, before
+// CURRENT (a creation interrupted there is finished by the next open).
+bool CreationFile(const std::string& name) {
+  auto numbered = [&](std::string_view suffix) {
+    if (name.size() <= suffix.size() || !name.ends_with(suffix)) return false;
+    return std::all_of(name.begin(), name.end() - static_cast<std::ptrdiff_t>(suffix.size()),
+                       [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return name == "LOCK" || name == "LOG" || name == "IDENTITY" || name == "lost+found" || name.starts_with("LOG.old.") ||
+         name.starts_with("MANIFEST-") || name.starts_with("OPTIONS-") || numbered(".log") || numbered(".dbtmp");
+}
+
+// A directory that holds no store (no CURRENT) but other files is not
+// made one: it is the wrong directory (a mistyped --db), or what an
+// interrupted copy or restore left. RocksDB would create a store among the
+// files and delete those it takes for its own obsolete ones (*.sst).
+Status CheckNoForeignFiles(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec) || std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec))
+    return Status::OK();
+  for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (CreationFile(name)) continue;
+    return Status::InvalidArgument(fmt::format(
+        "cannot open store at {}: the directory holds files but no store (no CURRENT; '{}' among them): the wrong "
+        "directory, or what an interrupted copy or restore left; nothing was changed",
+        path, name));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out) {
   const std::string& path = options.path;
   if (path.empty()) return Status::InvalidArgument("cannot open store: empty path");
   if (!options.read_only && options.create_if_missing) {
+    NEWSFLOW_RETURN_IF_ERROR(CheckNoForeignFiles(path));
     std::error_code ec;
     std::filesystem::create_directories(path, ec);
     if (ec) {

@@ -184,6 +184,49 @@ TEST(BackupCli, ABackupWithAFlippedBitFailsBeforeItsRestoreWritesAStore) {
   EXPECT_FALSE(fs::exists(tmp.path("r") + "/CURRENT"));
 }
 
+// A restore goes through a directory beside the target, renamed to it when
+// whole: what an interrupted one left there (here: a made-up leftover) is
+// replaced, the target is a store or nothing, and a target given with a
+// trailing slash, or as a link to a directory, is restored into. A run on a
+// directory that holds files but no store (what an interrupted restore of
+// the old kind left: one .sst) refuses it and deletes nothing; RocksDB
+// would have made an empty store there and deleted the .sst.
+TEST(BackupCli, ARestoreAppearsWholeOrNotAtAllAndARunRefusesADirectoryWithFilesButNoStore) {
+  TempDir tmp;
+  const std::string db = tmp.path("db"), backups = tmp.path("backups");
+  ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
+  const uint64_t docs = CountOf(db);
+  ASSERT_GT(docs, 0u);
+  ASSERT_EQ(Backup(db, backups).exit_code, 0);
+  fs::create_directories(tmp.path(".r.restoring"));
+  std::ofstream(tmp.path(".r.restoring/000033.sst")) << "left by an interrupted restore";
+  auto r = Restore(backups, tmp.path("r") + "/");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(CountOf(tmp.path("r")), docs);
+  EXPECT_FALSE(fs::exists(tmp.path(".r.restoring"))) << "the staging directory was left";
+  fs::create_directories(tmp.path("elsewhere/empty"));
+  fs::create_directory_symlink(tmp.path("elsewhere/empty"), tmp.path("link"));
+  r = Restore(backups, tmp.path("link"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::is_symlink(tmp.path("link")));
+  EXPECT_EQ(CountOf(tmp.path("elsewhere/empty")), docs);
+
+  fs::create_directories(tmp.path("half"));
+  std::ofstream(tmp.path("half/000033.sst")) << "x";
+  const auto run = RunShell(RunFixture("cls", tmp.path("half")));
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.err.find("no store"), std::string::npos) << run.err;
+  EXPECT_TRUE(fs::exists(tmp.path("half/000033.sst")));
+  EXPECT_FALSE(fs::exists(tmp.path("half/CURRENT")));
+  // The files RocksDB writes before CURRENT do not count: a store whose
+  // creation was interrupted is created.
+  fs::create_directories(tmp.path("begun"));
+  std::ofstream(tmp.path("begun/LOCK"));
+  std::ofstream(tmp.path("begun/LOG")) << "x";
+  EXPECT_EQ(RunShell(RunFixture("cls", tmp.path("begun"))).exit_code, 0);
+  EXPECT_GT(CountOf(tmp.path("begun")), 0u);
+}
+
 TEST(BackupCli, ABackupDirectoryOverlappingTheStoreIsAUsageError) {
   TempDir tmp;
   const std::string db = tmp.path("db");
