@@ -100,6 +100,9 @@ class RocksStore final : public Store {
   // Flushes every column family together and compacts each one whole.
   Status CompactAll();
   uint64_t LiveSstBytes();
+  // Deletions (point and range) in the memtables and SST files: entries a
+  // compaction would drop.
+  uint64_t PendingDeletions();
 
   Status Fail(std::string_view what, const rocksdb::Status& s) const;
   // What every call but Close() returns once the store is closed.

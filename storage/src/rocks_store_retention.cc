@@ -9,7 +9,9 @@
 // size. Then the alert log's start (PruneAlerts) and the dead letters stored
 // before the cutoff (PruneDeadLetters) go, and every column family is
 // compacted, which drops the deleted entries and the range tombstones and
-// gives the space back.
+// gives the space back: after a prune that removed something, and after one
+// that removed nothing while deletions wait (PendingDeletions: a prune
+// killed before its compaction, a run's retention passes).
 #include <algorithm>
 #include <memory>
 #include <mutex>
@@ -19,6 +21,7 @@
 #include <fmt/format.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table_properties.h>
 #include <rocksdb/write_batch.h>
 
 #include "backup_engine.h"
@@ -41,6 +44,19 @@ Status RocksStore::NewestTime(int64_t at_most, std::optional<int64_t>* out) {
   }
   if (!it->status().ok()) return Fail("scanning time index", it->status());
   return Status::OK();
+}
+
+uint64_t RocksStore::PendingDeletions() {
+  uint64_t total = 0;
+  for (auto* h : handles_) {
+    uint64_t v = 0;
+    if (db_->GetIntProperty(h, "rocksdb.num-deletes-active-mem-table", &v)) total += v;
+    if (db_->GetIntProperty(h, "rocksdb.num-deletes-imm-mem-tables", &v)) total += v;
+    rocksdb::TablePropertiesCollection tables;
+    if (!db_->GetPropertiesOfAllTables(h, &tables).ok()) continue;
+    for (const auto& [file, props] : tables) total += props->num_deletions + props->num_range_deletions;
+  }
+  return total;
 }
 
 uint64_t RocksStore::LiveSstBytes() {
@@ -75,7 +91,12 @@ Status RocksStore::Prune(const PruneOptions& options, PruneStats* stats) {
     NEWSFLOW_RETURN_IF_ERROR(PruneAlerts(options, stats));
     NEWSFLOW_RETURN_IF_ERROR(PruneDeadLetters(options, stats));
   }
-  if ((stats->docs_removed > 0 || stats->alerts_removed > 0 || stats->dead_letters_removed > 0) && options.compact) {
+  // Also when this prune removed nothing but deletions wait in the store:
+  // a prune interrupted before its compaction (kill -9, a full disk), or
+  // the retention passes of a run (which never compact), left them, and
+  // only a compaction gives their space back.
+  const bool removed = stats->docs_removed > 0 || stats->alerts_removed > 0 || stats->dead_letters_removed > 0;
+  if (options.compact && (removed || PendingDeletions() > 0)) {
     NEWSFLOW_RETURN_IF_ERROR(CompactAll());
     stats->compacted = true;
   }

@@ -206,6 +206,31 @@ TEST(OpsCli, PruneRemovesWhatIsOlderThanItsTimeAndReportsIt) {
   const JsonObject k = JsonObject::LastLine(again.out);
   EXPECT_EQ(k.Uint("removed"), 0u);
   EXPECT_EQ(k.Uint("docs_after"), later);
+  EXPECT_FALSE(k.Bool("compacted"));  // nothing left to give back
+}
+
+// The deletions a run's retention passes leave (they never compact: a run
+// does not stop for it), or a prune killed before its compaction: the next
+// prune gives their space back even though it removes nothing itself. (It
+// compacted only what it removed: the space stayed taken for good.)
+TEST(OpsCli, APruneThatRemovesNothingStillGivesBackTheSpaceOfEarlierDeletions) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  const auto r = RunShell(RunFixture("cls", db) + " --json --batch 100 --retain 3d --retain-from newest");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const JsonObject s = JsonObject::LastLine(r.out);
+  ASSERT_GT(s.Uint("pruned"), 0u);
+  const std::string prune =
+      Newsflow() + " prune --db " + db + " --before " + std::to_string(s.Int("retain_cutoff_ms"));
+  const auto first = RunShell(prune);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const JsonObject j = JsonObject::LastLine(first.out);
+  EXPECT_EQ(j.Uint("removed"), 0u);
+  EXPECT_TRUE(j.Bool("compacted"));
+  EXPECT_LT(j.Uint("sst_bytes_after"), j.Uint("sst_bytes_before"));
+  const auto second = RunShell(prune);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_FALSE(JsonObject::LastLine(second.out).Bool("compacted"));
 }
 
 // A prune takes the alert log's start with the documents: the alerts up to
