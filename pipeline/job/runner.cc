@@ -482,8 +482,9 @@ class Job {
       if (fatal.ok()) fatal = story_status_;
     }
     // The input ended (or the run was stopped): one last pass, so that a
-    // replay shorter than --retain-interval does not end unpruned.
-    if (fatal.ok() && retention_ && summary_->stored > 0) fatal = retention_->PruneNow(summary_);
+    // replay shorter than --retain-interval, or an input that brought
+    // nothing (an empty stdin), does not end unpruned.
+    if (fatal.ok()) fatal = PrunePass(/*now=*/true);
     // Every batch's documents were acknowledged: nothing to publish again.
     if (fatal.ok() && tagged_) fatal = ClearTaggedPending();
     ReadStoreGauges();
@@ -495,10 +496,17 @@ class Job {
   // What a pass removed is said in the log (as serve --retain says it), and
   // the store gauges follow at once: on a quiet feed no batch comes to
   // refresh them, and /metrics showed what the store held before the pass.
-  Status MaybePruneBetweenBatches() {
+  Status MaybePruneBetweenBatches() { return PrunePass(/*now=*/false); }
+
+  // A file an earlier run stored to its end: nothing to read, but --retain
+  // still prunes once (the run is how an operator applies it).
+  Status PruneAlreadyComplete() { return already_complete() ? PrunePass(/*now=*/true) : Status::OK(); }
+
+  // A pass now, or when its interval is due; logged if it removed anything.
+  Status PrunePass(bool now) {
     if (!retention_) return Status::OK();
     const uint64_t docs = summary_->pruned, alerts = summary_->alerts_pruned, dead = summary_->dead_letters_pruned;
-    NEWSFLOW_RETURN_IF_ERROR(retention_->MaybePrune(summary_));
+    NEWSFLOW_RETURN_IF_ERROR(now ? retention_->PruneNow(summary_) : retention_->MaybePrune(summary_));
     if (story_stage_ && summary_->pruned != docs) story_stage_->StorePruned();
     if (summary_->pruned == docs && summary_->alerts_pruned == alerts && summary_->dead_letters_pruned == dead)
       return Status::OK();
@@ -1246,7 +1254,10 @@ Status Run(const RunOptions& o, RunSummary* summary) {
   *summary = RunSummary{};
   NEWSFLOW_RETURN_IF_ERROR(o.Validate());
   Job job(o, summary);
-  if (Status s = job.Open(); !s.ok() || job.already_complete() || job.stopped_waiting()) return job.Finish(s);
+  if (Status s = job.Open(); !s.ok() || job.already_complete() || job.stopped_waiting()) {
+    if (s.ok()) s = job.PruneAlreadyComplete();
+    return job.Finish(s);
+  }
   job.StartReader();
   job.StartReloader();
   job.StartStoryThread();  // before the workers: what they finish, even on a failed start, gets its story

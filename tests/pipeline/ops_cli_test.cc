@@ -292,5 +292,30 @@ TEST(OpsCli, ARetainedReplayShorterThanTheIntervalEndsPruned) {
   EXPECT_EQ(CountOf(db, "--until " + std::to_string(cutoff - 1)), 0u);
 }
 
+// The pass at the end of the input is logged like every other pass that
+// removed something (it was silent), and a run over a file an earlier run
+// stored to its end, which reads nothing, still makes its pass (it made
+// none: the store kept what --retain had to remove).
+TEST(OpsCli, TheLastRetentionPassIsLoggedAndARunOverACompleteFileStillPrunes) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  const std::string fixture = SourcePath("tests/fixtures/cls-sample.jsonl");
+  const std::string run = Newsflow() + " --log-format json run -q --json --source file:" + fixture +
+                          " --format cls --rules " + SourcePath("rules/sets") + " --db " + db;
+  ASSERT_EQ(RunShell(run).exit_code, 0);
+  const uint64_t all = CountOf(db);
+  const auto r = RunShell(run + " --retain 7d --retain-from newest");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const JsonObject s = JsonObject::LastLine(r.out);
+  EXPECT_TRUE(s.Bool("already_complete"));
+  ASSERT_GT(s.Uint("pruned"), 0u);
+  EXPECT_EQ(CountOf(db), all - s.Uint("pruned"));
+  EXPECT_EQ(CountOf(db, "--until " + std::to_string(s.Int("retain_cutoff_ms") - 1)), 0u);
+  size_t retain_lines = 0;
+  for (const JsonObject& line : testing::JsonLines(r.err))
+    if (line.String("component") == "retain") ++retain_lines;
+  EXPECT_EQ(retain_lines, 1u) << r.err;
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
