@@ -189,6 +189,12 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       if (server) server->store().Attach(store);
       NotifyService("READY=1");
     };
+    // Waiting for another command that holds the store (a standalone
+    // backup or prune can take longer than systemd's 90 s start timeout):
+    // the start goes on, said with a 30 s extension every 10 s.
+    opts->on_waiting_for_store = [] {
+      NotifyService("STATUS=waiting for another command to release the store\nEXTEND_TIMEOUT_USEC=30000000");
+    };
     opts->on_store_closing = [&server] {
       NotifyService("STOPPING=1");
       if (server) {

@@ -596,6 +596,7 @@ class Job {
   // nothing in the journal saying why.
   Status AwaitStoreFree() {
     bool told = false;
+    uint64_t waits = 0;
     for (;;) {
       const StoreHolder holder = WhoHoldsStore(o_.db);
       if (holder.kind == StoreHolder::kNone) break;
@@ -611,6 +612,7 @@ class Job {
         stopped_waiting_ = true;
         return Status::OK();
       }
+      if (o_.on_waiting_for_store && waits++ % 50 == 0) o_.on_waiting_for_store();  // every 10 s, the first at once
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     if (told) LogInfo("store", "the store at " + o_.db + " is free: opening it");

@@ -107,6 +107,10 @@ struct RunOptions {
   // (it must stop using it). The store is safe for concurrent reads.
   std::function<void(storage::Store*)> on_store_open;
   std::function<void()> on_store_closing;
+  // Called on Run()'s thread about every 10 s while another command (a
+  // backup, prune or retag) holds the store and the run waits for it: a
+  // service manager is told the start goes on (systemd's start timeout).
+  std::function<void()> on_waiting_for_store;
 
   static constexpr int kMaxThreads = 256;
   static constexpr size_t kDefaultMaxInflightBytes = size_t{256} << 20;  // 256 MiB

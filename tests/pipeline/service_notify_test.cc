@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "json_util.h"
+#include "pipeline/job/writer_requests.h"
 #include "run_child.h"
 #include "test_util.h"
 
@@ -79,6 +80,50 @@ TEST(ServiceNotify, ARunSaysReadyThenStoppingAndTakesAReloadRightAfterReady) {
   ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
   const auto summary = testing::JsonObject::LastLine(ReadFile(tmp.path("out")));
   EXPECT_EQ(summary.Uint("rules_reloaded") + summary.Uint("rules_reload_failed"), 1u) << ReadFile(tmp.path("out"));
+}
+
+// A run started while a standalone command holds its store (the nightly
+// prune here) waits for it; systemd's start timeout (90 s) would kill a run
+// waiting for a long backup and restart it again and again. It says so
+// (STATUS=, EXTEND_TIMEOUT_USEC=) before READY=1, which comes once the
+// store is its own.
+TEST(ServiceNotify, ARunWaitingForTheStoreAsksForMoreTimeBeforeItIsReady) {
+  TempDir tmp;
+  const std::string sock = tmp.path("notify.sock"), db = tmp.path("db");
+  ASSERT_EQ(testing::RunShell(testing::Newsflow() + " run -q --source file:" +
+                              testing::SourcePath("tests/fixtures/cls-sample.jsonl") + " --rules " +
+                              testing::SourcePath("rules/sets") + " --db " + db)
+                .exit_code,
+            0);
+  ::setenv("NEWSFLOW_TEST_PRUNE_HOLD_MS", "300", 1);  // per batch of 10: seconds in all
+  RunChild prune({"prune", "--db", db, "--before", "2100-01-01", "--batch", "10"}, tmp.path("prune.out"),
+                 tmp.path("prune.err"));
+  ::unsetenv("NEWSFLOW_TEST_PRUNE_HOLD_MS");
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (StoreWriterPid(db) != prune.pid() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(StoreWriterPid(db), prune.pid());
+  NotifySocket listener(sock);
+  ASSERT_TRUE(listener.bound()) << sock;
+  ASSERT_EQ(setenv("NOTIFY_SOCKET", sock.c_str(), 1), 0);
+  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", testing::SourcePath("rules/sets"), "--db", db,
+                "-q"},
+               tmp.path("out"), tmp.path("err"));
+  unsetenv("NOTIFY_SOCKET");
+  ASSERT_TRUE(run.started());
+  const std::string first = listener.Receive(20s);
+  EXPECT_EQ(first.rfind("STATUS=", 0), 0u) << first;
+  EXPECT_NE(first.find("\nEXTEND_TIMEOUT_USEC="), std::string::npos) << first;
+  EXPECT_EQ(prune.WaitExit(20ms), -1) << "the prune ended before the run asked";  // -1: still running
+  std::string next;
+  do {
+    next = listener.Receive(60s);
+  } while (next.rfind("STATUS=", 0) == 0);
+  EXPECT_EQ(next, "READY=1");
+  EXPECT_EQ(prune.WaitExit(10s), 0) << "the prune did not end";
+  EXPECT_EQ(StoreWriterPid(db), run.pid()) << "READY=1 before the run held the store";
+  run.CloseInput();
+  EXPECT_EQ(run.WaitExit(20s), 0) << ReadFile(tmp.path("err"));
 }
 
 }  // namespace
