@@ -155,7 +155,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     pipeline::HttpServerOptions listen;
     if (s.ok() && serve_http) s = pipeline::ParseListenAddress(http->listen, &listen).Prefixed("--http");
     if (!s.ok()) {
-      std::fprintf(stderr, "newsflow run: %s\n", s.message().c_str());
+      std::fprintf(stderr, "newsflow run: %s\n", cli::WithConfigLine(s.message()).c_str());
       *exit_code = 2;
       return;
     }

@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <map>
 #include <set>
 #include <sstream>
@@ -11,6 +12,13 @@
 
 namespace newsflow::cli {
 namespace {
+
+// Options whose value the file gave, by long name: "FILE:LINE" of the key.
+// Filled on the main thread while CLI11 parses; read after it.
+std::map<std::string, std::string>& ConfigLines() {
+  static std::map<std::string, std::string> lines;
+  return lines;
+}
 
 std::string ConfigPath(const CLI::App* app) {
   const CLI::Option* opt = app->get_config_ptr();
@@ -126,8 +134,22 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& in) const {
     } catch (const CLI::Error& err) {
       Fail(app_, e.key_node, "`" + e.key + "`: " + err.what());
     }
+    for (const std::string& name : op->get_lnames()) ConfigLines()[name] = At(app_, e.key_node);
   }
   return {};
+}
+
+std::string WithConfigLine(const std::string& message) {
+  for (size_t at = message.find("--"); at != std::string::npos; at = message.find("--", at + 2)) {
+    size_t end = at + 2;
+    while (end < message.size() && (std::islower(static_cast<unsigned char>(message[end])) ||
+                                    std::isdigit(static_cast<unsigned char>(message[end])) || message[end] == '-'))
+      ++end;
+    const auto it = ConfigLines().find(message.substr(at + 2, end - at - 2));
+    if (it != ConfigLines().end()) return it->second + ": " + message;
+    if (end > at + 2) return message;  // the first option named came from the command line
+  }
+  return message;
 }
 
 void AddYamlConfig(CLI::App* app, CLI::App* command) {

@@ -23,7 +23,9 @@
 // twice, `story-window` flat and `story: {window: ..}` nested, or a flag and
 // its negation, `late-stories` and `no-late-stories`: both lines); a value
 // that is not a scalar or a list of them; and a value the option's own
-// validator refuses (`batch: many`). The values are applied here, with
+// validator refuses (`batch: many`); and, through WithConfigLine, a value
+// the command refuses after parsing (`retain: 30x`, `alerts: foo:bar`).
+// The values are applied here, with
 // CLI11's rules (an option the command line gave keeps its value), so that
 // a value error is known to be the key's.
 //
@@ -57,5 +59,11 @@ class YamlConfig : public CLI::Config {
 // Adds --config FILE to `command` (and the hidden option of `app` that
 // CLI11 reads config files through), read with YamlConfig.
 void AddYamlConfig(CLI::App* app, CLI::App* command);
+
+// A usage error found after parsing (a --retain the command checks itself,
+// an --alerts of no known kind) prefixed with "FILE:LINE: " when the first
+// option it names (`--NAME`) took its value from the config file; else
+// `message` as it is. The service's journal then points at the line.
+std::string WithConfigLine(const std::string& message);
 
 }  // namespace newsflow::cli

@@ -1247,7 +1247,7 @@ Status RunOptions::Validate() const {
   // checked) when the run opens.
   if (format.rfind("map:", 0) != 0) {
     FormatSpec spec;
-    NEWSFLOW_RETURN_IF_ERROR(ParseFormatSpec(format, &spec));
+    NEWSFLOW_RETURN_IF_ERROR(ParseFormatSpec(format, &spec).Prefixed("--format"));
   }
   return Status::OK();
 }

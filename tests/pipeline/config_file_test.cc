@@ -61,6 +61,15 @@ TEST(ConfigFile, UnknownKeysAndBadValuesAreUsageErrorsWithFileAndLine) {
       {"db: " + tmp.path("db") + "\nstory:\n  window: 3\n  window: 4\n", 4},
       // A second document: its options were dropped unsaid (yaml-cpp's Load reads the first).
       {"db: " + tmp.path("db") + "\nquiet: true\n---\nretain: 30d\n", 3},
+      // Values the command checks after parsing, not the option's validator
+      // (they named the option only: the journal pointed at no line).
+      {"db: " + tmp.path("db") + "\nquiet: true\nretain: 30x\n", 3},
+      {"db: " + tmp.path("db") + "\nretain-from: yesterday\n", 2},
+      {"db: " + tmp.path("db") + "\nformat: bogus\n", 2},
+      {"db: " + tmp.path("db") + "\nquiet: true\nhttp: 127.0.0.1:99999\n", 3},
+      {"db: " + tmp.path("db") + "\nalerts: foo:bar\n", 2},
+      {"db: " + tmp.path("db") + "\ndead-letter: file:/x\n", 2},
+      {"db: " + tmp.path("db") + "\ntagged: nope\n", 2},
   };
   for (const auto& [yaml, line] : cases) {
     std::ofstream(tmp.path("bad.yaml")) << yaml;
@@ -74,6 +83,11 @@ TEST(ConfigFile, UnknownKeysAndBadValuesAreUsageErrorsWithFileAndLine) {
     }
     EXPECT_FALSE(std::filesystem::exists(tmp.path("db"))) << yaml;
   }
+  // The command line's value is the one refused: no line of the file is named.
+  std::ofstream(tmp.path("ok.yaml")) << "db: " << tmp.path("db") << "\nalerts: file:" << tmp.path("a.jsonl") << "\n";
+  const auto cli = RunShell(Newsflow() + " run --config " + tmp.path("ok.yaml") + " --source /dev/null --alerts bad:x");
+  EXPECT_EQ(cli.exit_code, 2) << cli.err;
+  EXPECT_EQ(cli.err.find(tmp.path("ok.yaml") + ":"), std::string::npos) << cli.err;
   const auto missing = RunShell(Newsflow() + " run --config " + tmp.path("none.yaml"));
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
 }
