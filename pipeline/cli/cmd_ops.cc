@@ -51,10 +51,15 @@ std::unique_ptr<storage::Store> OpenForWriting(const std::string& cmd, const std
   o.create_if_missing = false;
   std::unique_ptr<storage::Store> store;
   if (Status s = storage::Store::Open(o, &store); !s.ok()) {
-    if (const int pid = pipeline::StoreWriterPid(db); pid != 0)
-      std::fprintf(stderr, "newsflow %s: a writer (%s) holds the store at %s; %.*s\n", cmd.c_str(),
-                   pipeline::DescribeWriter(pid).c_str(), db.c_str(),
-                   static_cast<int>(advice.size()), advice.data());
+    // `advice` is for a run holding it; another command (a backup, a
+    // retag) ends by itself.
+    if (const pipeline::StoreHolder holder = pipeline::WhoHoldsStore(db); holder.kind == pipeline::StoreHolder::kServingWriter)
+      std::fprintf(stderr, "newsflow %s: a run (%s) holds the store at %s; %.*s\n", cmd.c_str(),
+                   pipeline::DescribeWriter(holder.pid).c_str(), db.c_str(), static_cast<int>(advice.size()),
+                   advice.data());
+    else if (holder.kind == pipeline::StoreHolder::kOther)
+      std::fprintf(stderr, "newsflow %s: another command (%s) holds the store at %s; try again when it ends\n",
+                   cmd.c_str(), pipeline::DescribeWriter(holder.pid).c_str(), db.c_str());
     else
       std::fprintf(stderr, "newsflow %s: %s\n", cmd.c_str(), s.message().c_str());
     return nullptr;

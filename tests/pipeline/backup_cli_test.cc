@@ -313,6 +313,10 @@ TEST(BackupCli, ARunWaitsForAStandaloneCommandHoldingTheStoreAndNamesARunThatWri
   ASSERT_GT(eastmoney, 0u);
   HeldByPrune held(tmp, db);
   ASSERT_EQ(StoreWriterPid(db), held.child().pid());
+  const auto other = RunShell(Newsflow() + " prune --db " + db + " --before 2020-01-01");
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("pid " + std::to_string(held.child().pid())), std::string::npos) << other.err;
+  EXPECT_EQ(other.err.find("--retain"), std::string::npos) << "a prune holding the store takes no --retain: " << other.err;
   const auto r = RunShell(Newsflow() + " --log-format json" + RunFixture("eastmoney", db).substr(Newsflow().size()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(held.child().WaitExit(60s), 0);
@@ -333,6 +337,12 @@ TEST(BackupCli, ARunWaitsForAStandaloneCommandHoldingTheStoreAndNamesARunThatWri
   const auto second = RunShell(RunFixture("cls", db));
   EXPECT_EQ(second.exit_code, 1) << second.err;
   EXPECT_NE(second.err.find("another run (pid " + std::to_string(writer.pid())), std::string::npos) << second.err;
+  // A prune is refused naming the run, and told of --retain (the run's own
+  // retention); a prune refused for a standalone command is not (above).
+  const auto prune = RunShell(Newsflow() + " prune --db " + db + " --before 2020-01-01");
+  EXPECT_EQ(prune.exit_code, 1);
+  EXPECT_NE(prune.err.find("pid " + std::to_string(writer.pid())), std::string::npos) << prune.err;
+  EXPECT_NE(prune.err.find("--retain"), std::string::npos) << prune.err;
   writer.CloseInput();
   EXPECT_EQ(writer.WaitExit(30s), 0);
 }
