@@ -178,9 +178,14 @@ void RegisterServe(CLI::App& app, int* exit_code) {
                   "addresses and this machine's name are always answered; * = any name, e.g. behind a proxy that "
                   "checks it)");
   cmd->add_option("--max-connections", o->max_connections,
-                  "connections open at once; one more is closed as soon as it is accepted")
+                  "connections open at once (off loopback a quarter of them from one address); one more is closed "
+                  "as soon as it is accepted")
       ->default_str("1024")
       ->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  cmd->add_option("--max-streams-per-client", o->max_streams_per_client,
+                  "listening off loopback: alert streams open from one client address (desks behind one NAT "
+                  "share it); 0 = no cap")
+      ->default_str("64");
   cmd->add_option("--port-file", o->port_file, "PATH: write the bound port there once listening");
   cmd->add_option("--web-dir", o->web_dir, "serve the desk's files from this directory (development)");
   cmd->add_option("--tz", o->tz, "zone of local times and day buckets (default $NEWSFLOW_TZ, else Asia/Shanghai)")

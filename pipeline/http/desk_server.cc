@@ -21,6 +21,7 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
   NEWSFLOW_RETURN_IF_ERROR(ParseListenAddress(options.listen, &so).Prefixed("--listen"));
   so.allowed_hosts = options.allowed_hosts;
   so.max_connections = options.max_connections;
+  so.max_streams_per_client = options.max_streams_per_client;
   // For the tests only (tests/http/http_stream_limits_test.py): a shorter
   // deadline for a stream's pending write than the 30 s a client is given.
   if (const char* ms = std::getenv("NEWSFLOW_TEST_SSE_WRITE_TIMEOUT_MS")) {

@@ -13,8 +13,10 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <netdb.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <map>
@@ -76,13 +78,20 @@ std::string_view RequestAuthority(std::string_view target, std::string_view host
   return target.substr(start, path - start);
 }
 
+// The path of a request target, absolute-form or not ("/" if it has none).
+std::string_view RequestPath(std::string_view target) {
+  if (const size_t at = AbsoluteFormPath(target); at != std::string_view::npos) target.remove_prefix(at);
+  target = target.substr(0, target.find('?'));
+  return target.empty() ? std::string_view("/") : target;
+}
+
 HttpRequest ToRequest(const http::request<http::string_body>& req) {
   HttpRequest r;
   r.method = std::string(req.method_string());
   std::string_view target(req.target().data(), req.target().size());
   if (const size_t at = AbsoluteFormPath(target); at != std::string_view::npos) target.remove_prefix(at);
   const size_t q = target.find('?');
-  r.path = PercentDecode(target.substr(0, q), false);
+  r.path = PercentDecode(RequestPath(target), false);
   if (q != std::string_view::npos) r.query = ParseQueryString(target.substr(q + 1));
   r.body = req.body();
   if (auto it = req.find("Last-Event-ID"); it != req.end()) r.last_event_id = std::string(it->value());
@@ -123,42 +132,62 @@ bool LoopbackHost(std::string_view host) {
   return !ec && address.is_loopback();
 }
 
-// This machine's host name and its first label ("desk01.floor.example",
-// "desk01"), lower case.
+// This machine's names, lower case: its host name, the part before the
+// first dot of that, and the canonical name the resolver gives for it
+// ("desk01", "desk01.floor.example"). Each is matched whole.
 std::vector<std::string> MachineNames() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == 0) return {};
-  const std::string full = HostName(buf);
-  std::vector<std::string> out{full};
-  if (const size_t dot = full.find('.'); dot != std::string::npos && dot > 0) out.push_back(full.substr(0, dot));
+  std::vector<std::string> out{HostName(buf)};
+  addrinfo hints{};
+  hints.ai_flags = AI_CANONNAME;
+  addrinfo* info = nullptr;
+  if (::getaddrinfo(buf, nullptr, &hints, &info) == 0) {
+    if (info != nullptr && info->ai_canonname != nullptr) out.push_back(HostName(info->ai_canonname));
+    ::freeaddrinfo(info);
+  }
+  for (size_t i = 0, n = out.size(); i < n; ++i)
+    if (const size_t dot = out[i].find('.'); dot != std::string::npos && dot > 0) out.push_back(out[i].substr(0, dot));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+// Whether `name` (a HostName) is one of `names`; "*" among them: any.
+bool Listed(const std::string& name, const std::vector<std::string>& names, bool star) {
+  for (const std::string& n : names)
+    if ((star && n == "*") || n == name) return true;
+  return false;
 }
 
 // Whether a server listening off loopback answers a request whose Host is
 // `host`: an IP address (a browser sends a name it resolved, never an
 // address an attacker's DNS chose), localhost, this machine's names, or
 // one the operator allowed.
-bool AllowedHost(std::string_view host, const std::vector<std::string>& allowed) {
-  if (host.empty()) return true;  // HTTP/1.0 (HTTP/1.1 without Host is refused before)
+bool AllowedHost(std::string_view host, const std::vector<std::string>& machine,
+                 const std::vector<std::string>& allowed) {
   const std::string name = HostName(host);
   if (name.empty()) return false;
   beast::error_code ec;
   net::ip::make_address(name, ec);
   if (!ec || name == "localhost") return true;
-  for (const std::string& a : allowed)
-    if (a == "*" || a == name) return true;
-  return false;
+  return Listed(name, machine, false) || Listed(name, allowed, true);
 }
 
 // A request that changes something (not GET, HEAD or OPTIONS) sent by a
-// browser page of another origin: its Origin is not this server as the
-// request names it ("null": a sandboxed or opaque origin), or the browser
-// says Sec-Fetch-Site: cross-site. Tools (curl, scripts) send neither.
-bool CrossOriginChange(const http::request<http::string_body>& req, std::string_view authority) {
+// browser page of another origin. A browser that says where the request
+// comes from (Sec-Fetch-Site, which no page can set) is believed: only
+// same-origin and none (typed, a bookmark) pass. Otherwise its Origin must
+// be this server as the request names it, or a name given with
+// --allow-host (a reverse proxy sends the upstream's address as Host, the
+// browser its public name as Origin); "null" (a sandboxed or opaque
+// origin) never passes. Tools (curl, scripts) send neither header.
+bool CrossOriginChange(const http::request<http::string_body>& req, std::string_view authority,
+                       const std::vector<std::string>& allowed) {
   const http::verb m = req.method();
   if (m == http::verb::get || m == http::verb::head || m == http::verb::options) return false;
-  if (auto site = req.find("Sec-Fetch-Site"); site != req.end() && beast::iequals(site->value(), "cross-site"))
-    return true;
+  if (auto site = req.find("Sec-Fetch-Site"); site != req.end())
+    return !beast::iequals(site->value(), "same-origin") && !beast::iequals(site->value(), "none");
   const auto origin = req.find(http::field::origin);
   if (origin == req.end()) return false;
   std::string_view o(origin->value().data(), origin->value().size());
@@ -176,7 +205,8 @@ bool CrossOriginChange(const http::request<http::string_body>& req, std::string_
   const std::string default_port = scheme == "https" ? ":443" : ":80";
   for (std::string* a : {&origin_authority, &request_authority})
     if (a->size() > default_port.size() && a->ends_with(default_port)) a->resize(a->size() - default_port.size());
-  return origin_authority != request_authority;
+  if (origin_authority == request_authority) return false;
+  return !Listed(HostName(origin_authority), allowed, /*star=*/false);  // "*" allows Host names, not origins
 }
 
 // On every answer: no content sniffing, no framing by another site's page
@@ -202,16 +232,28 @@ struct HttpServer::Impl {
   const DeskApi* api;
   AlertFeed* feed;
   Metrics* metrics;
+  HttpServerOptions options;
+  bool loopback_only = false;  // bound to a loopback address: requests must name one as Host (LoopbackHost)
+  std::vector<std::string> allowed_hosts;  // options.allowed_hosts as host names ("*" kept)
+  std::vector<std::string> machine_names;  // off loopback: this machine's names (MachineNames)
+  // What each client address holds. Declared before ioc: a session still
+  // queued in it when the server goes (an open alert stream at Stop) counts
+  // itself out here as the context is destroyed.
+  struct ClientCount {
+    size_t connections = 0, streams = 0;
+  };
+  std::mutex clients_mu;
+  std::map<std::string, ClientCount> clients;
+  size_t connections = 0;  // sessions alive (under clients_mu)
+  // Whether a connection from `client` may be served (counted if so): under
+  // max_connections, and off loopback under a quarter of it per address.
+  bool Admit(const std::string& client);
+  size_t PerClientConnections() const { return std::max<size_t>(1, options.max_connections / 4); }
+  void Release(const std::string& client, bool stream);
   net::io_context ioc;
   std::unique_ptr<WorkQueue> workers;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
-  HttpServerOptions options;
-  bool loopback_only = false;  // bound to a loopback address: requests must name one as Host (LoopbackHost)
-  std::vector<std::string> allowed_hosts;  // off loopback: options.allowed_hosts and MachineNames (AllowedHost)
-  std::atomic<size_t> connections{0};      // sessions alive
-  std::mutex streams_mu;
-  std::map<std::string, size_t> streams_by_client;  // alert streams open, by client address
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   net::steady_timer accept_retry{ioc};
   std::chrono::steady_clock::time_point last_accept_warning{};
@@ -223,17 +265,11 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {
-    server_->connections.fetch_add(1, std::memory_order_relaxed);
-  }
+  // `client`: the peer's address, already counted by Impl::Admit.
+  Session(tcp::socket socket, HttpServer::Impl* server, std::string client)
+      : stream_(std::move(socket)), server_(server), client_(std::move(client)) {}
   ~Session() {
-    server_->connections.fetch_sub(1, std::memory_order_relaxed);
-    if (!client_slot_.empty()) {
-      std::lock_guard lock(server_->streams_mu);
-      if (auto it = server_->streams_by_client.find(client_slot_); it != server_->streams_by_client.end() &&
-                                                                    --it->second == 0)
-        server_->streams_by_client.erase(it);
-    }
+    server_->Release(client_, counted_stream_);
     if (!holds_stream_slot_) return;
     server_->metrics->sse_streams.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -264,7 +300,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return Write(std::move(*refused), false, req.method() == http::verb::head);
     }
     if (parser_->is_done()) return OnRead(ec);
-    if (beast::iequals(req[http::field::expect], "100-continue")) {
+    if (req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
       return http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, size_t) {
         if (wec) return self->Close();
@@ -288,17 +324,25 @@ class Session : public std::enable_shared_from_this<Session> {
       return HttpResponse::Error(400, "an HTTP/1.1 request must name the server in a Host header");
     const std::string_view host_header =
         host_count == 0 ? std::string_view() : std::string_view(hosts.first->value().data(), hosts.first->value().size());
-    const std::string_view authority =
-        RequestAuthority(std::string_view(req.target().data(), req.target().size()), host_header);
-    if (server_->loopback_only && !LoopbackHost(authority))
+    const std::string_view target(req.target().data(), req.target().size());
+    const std::string_view authority = RequestAuthority(target, host_header);
+    if (authority.empty() && req.version() >= 11)
+      return HttpResponse::Error(400, "an HTTP/1.1 request must name the server (an empty Host)");
+    // (HTTP/1.0 without Host: a tool; no browser sends one.)
+    const bool named = authority.empty() || Listed(HostName(authority), server_->allowed_hosts, true);
+    if (server_->loopback_only && !named && !LoopbackHost(authority))
       return HttpResponse::Error(403, fmt::format("Host '{}' is not this server's name: it listens on loopback and "
-                                                  "answers localhost, 127.0.0.1 and [::1] only",
+                                                  "answers localhost, 127.0.0.1, [::1] and the names given with "
+                                                  "--allow-host only",
                                                   authority));
-    if (!server_->loopback_only && !AllowedHost(authority, server_->allowed_hosts))
+    // Off loopback the probes answer any name (a scraper may address
+    // /metrics by a name of its own); they read nothing of the store.
+    if (!server_->loopback_only && !named && !AllowedHost(authority, server_->machine_names, server_->allowed_hosts) &&
+        !AnsweredInline(std::string(RequestPath(target))))
       return HttpResponse::Error(403, fmt::format("Host '{}' is not a name this server answers: an IP address, this "
                                                   "machine's name, or one given with --allow-host",
                                                   authority));
-    if (CrossOriginChange(req, authority))
+    if (CrossOriginChange(req, authority, server_->allowed_hosts))
       return HttpResponse::Error(403, "a change requested by a web page of another origin is refused");
     if (const auto te = req.find(http::field::transfer_encoding); te != req.end()) {
       std::string codings;
@@ -445,20 +489,20 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<size_t>(server_->metrics->sse_streams.fetch_add(1, std::memory_order_relaxed)) >= max)
       return Write(HttpResponse::Busy(fmt::format("{} alert streams are open already; retry later", max), 5), false,
                    head_only);
-    // One client address holds at most its share of the slots: a script
-    // that opens streams in a loop does not lock every desk out.
-    {
-      beast::error_code ec;
-      const auto peer = stream_.socket().remote_endpoint(ec);
-      const std::string client = ec ? "?" : peer.address().to_string();
-      std::lock_guard lock(server_->streams_mu);
-      size_t& open = server_->streams_by_client[client];
-      client_slot_ = client;
-      if (++open > server_->options.max_streams_per_client)
-        return Write(HttpResponse::Busy(fmt::format("{} alert streams are open from {} already; retry later",
-                                                    server_->options.max_streams_per_client, client),
+    // Off loopback, one client address holds at most its share of the
+    // slots: a script opening streams in a loop does not lock every desk
+    // out. (On loopback every client is this machine, a local proxy's
+    // desks too: no share.)
+    if (const size_t cap = server_->options.max_streams_per_client; cap > 0 && !server_->loopback_only) {
+      std::lock_guard lock(server_->clients_mu);
+      size_t& open = server_->clients[client_].streams;
+      if (open >= cap)
+        return Write(HttpResponse::Busy(fmt::format("{} alert streams are open from {} already; retry later", cap,
+                                                    client_),
                                         5),
                      false, head_only);
+      ++open;
+      counted_stream_ = true;
     }
     const std::vector<std::string> subscriptions = r.All("subscription");
     if (Status s = server_->api->CheckSubscriptionNames(
@@ -654,18 +698,45 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t writes_ = 0;
   int64_t unsent_at_arm_ = -1;  // Unsent() when the write deadline was armed
   bool holds_stream_slot_ = false;  // counted in metrics->sse_streams until destroyed
-  std::string client_slot_;         // counted in server_->streams_by_client[client_slot_] until destroyed
+  const std::string client_;        // the peer's address (Impl::clients)
+  bool counted_stream_ = false;     // counted in server_->clients[client_].streams until destroyed
   bool half_closed_ = false;        // the client shut down its sending side
 };
 
 }  // namespace
 
+bool HttpServer::Impl::Admit(const std::string& client) {
+  std::lock_guard lock(clients_mu);
+  if (connections >= options.max_connections) return false;
+  ClientCount& c = clients[client];
+  if (!loopback_only && c.connections >= PerClientConnections()) {
+    if (c.connections == 0 && c.streams == 0) clients.erase(client);
+    return false;
+  }
+  ++c.connections;
+  ++connections;
+  return true;
+}
+
+void HttpServer::Impl::Release(const std::string& client, bool stream) {
+  std::lock_guard lock(clients_mu);
+  --connections;
+  auto it = clients.find(client);
+  if (it == clients.end()) return;
+  --it->second.connections;
+  if (stream) --it->second.streams;
+  if (it->second.connections == 0) clients.erase(it);
+}
+
 void HttpServer::Impl::Accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;  // Stop()
     if (!ec) {
-      if (connections.load(std::memory_order_relaxed) < options.max_connections) {
-        std::make_shared<Session>(std::move(socket), this)->Run();
+      beast::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      std::string client = peer_ec ? "?" : peer.address().to_string();
+      if (Admit(client)) {
+        std::make_shared<Session>(std::move(socket), this, std::move(client))->Run();
       } else {
         // Full: closed at once (the client sees a reset), said once a minute.
         beast::error_code ignored;
@@ -674,7 +745,9 @@ void HttpServer::Impl::Accept() {
         const auto now = std::chrono::steady_clock::now();
         if (now - last_accept_warning >= std::chrono::minutes(1)) {
           last_accept_warning = now;
-          LogWarn("http", fmt::format("{} connections are open: refusing more until some close", options.max_connections));
+          LogWarn("http", fmt::format("refusing connections: {} are open (at most {}, {} from one address off "
+                                      "loopback) until some close",
+                                      connections, options.max_connections, PerClientConnections()));
         }
       }
       return Accept();
@@ -723,7 +796,13 @@ Status HttpServer::Listen(const HttpServerOptions& options) {
   impl_->loopback_only = address.is_loopback();
   impl_->allowed_hosts.clear();
   for (const std::string& h : options.allowed_hosts) impl_->allowed_hosts.push_back(h == "*" ? h : HostName(h));
-  for (std::string& h : MachineNames()) impl_->allowed_hosts.push_back(std::move(h));
+  impl_->machine_names = impl_->loopback_only ? std::vector<std::string>() : MachineNames();
+  if (!impl_->loopback_only) {
+    std::string names = "IP addresses, localhost";
+    for (const auto* list : {&impl_->machine_names, &impl_->allowed_hosts})
+      for (const std::string& n : *list) names += ", " + n;
+    LogInfo("http", "requests must name this server as one of: " + names + " (more: --allow-host)");
+  }
   const tcp::endpoint endpoint(address, options.port);
   auto fail = [&](const char* what) {
     return Status::IOError(fmt::format("cannot listen on {}:{}: {} ({})", options.host, options.port, ec.message(), what));

@@ -15,8 +15,8 @@
 // body, of at most 256 KiB (413 otherwise; a body on another method: 400);
 // the only transfer coding is chunked (another: 501); keep-alive
 // connections are served in turn. At most `max_connections` are open (one
-// more is closed at once), and at most `max_streams_per_client` alert
-// streams come from one address. At most
+// more is closed at once); off loopback at most a quarter of them, and
+// `max_streams_per_client` alert streams, come from one address. At most
 // `queue_capacity` requests wait for a worker (one more: 503 with
 // Retry-After); a waiting request whose client has closed the connection is
 // dropped unrun. At most `max_streams` alert streams are open (one more:
@@ -26,13 +26,15 @@
 // `sse_write_timeout`.
 //
 // Who may ask: a request names the server in its Host header (HTTP/1.1
-// without one, or with two: 400). A server on loopback answers localhost,
-// 127.x and [::1] only; one on another address answers any IP address, its
-// machine's host name and `allowed_hosts` ("*": any name). Another name is
-// 403: a web page whose name an attacker points at this server (DNS
+// without one, or with two, or an empty one: 400). A server on loopback
+// answers localhost, 127.x, [::1] and `allowed_hosts`; one on another
+// address answers any IP address, its machine's names and `allowed_hosts`
+// ("*": any name), and any name on /health, /ready and /metrics. Another
+// name is 403: a web page whose name an attacker points at this server (DNS
 // rebinding) sends that name, and could otherwise read the store and edit
 // subscriptions. A PUT, POST or DELETE from a browser page of another origin
-// (its Origin header, or Sec-Fetch-Site: cross-site) is 403 too: a page
+// is 403 too (Sec-Fetch-Site other than same-origin or none; without it, an
+// Origin that is neither the request's Host nor in `allowed_hosts`): a page
 // cannot make a desk's browser reload rules or delete a subscription (a
 // form post needs no CORS preflight). Answers carry nosniff, no framing
 // (X-Frame-Options, CSP frame-ancestors) and the desk's pages a CSP that
@@ -74,12 +76,15 @@ struct HttpServerOptions {
   // A stream's client whose pending write has not completed for this long
   // (two keepalive periods) is dropped.
   std::chrono::milliseconds sse_write_timeout{30000};
-  // Connections open at once; one more is closed as soon as it is accepted.
+  // Connections open at once (off loopback, a quarter of them from one
+  // address); one more is closed as soon as it is accepted.
   size_t max_connections = 1024;
-  // Alert streams from one client address at once; one more is 503.
+  // Off loopback: alert streams from one client address at once; one more
+  // is 503 (0 = no cap). On loopback every client is this machine.
   size_t max_streams_per_client = 64;
-  // Off loopback: host names (besides IP addresses and this machine's name)
-  // a request's Host may give; "*" = any.
+  // Host names (besides loopback names, and off loopback IP addresses and
+  // this machine's names) a request's Host may give, and an Origin of a
+  // change may name (a reverse proxy's public name); "*" = any Host.
   std::vector<std::string> allowed_hosts;
 };
 

@@ -633,12 +633,15 @@ class Job {
     return LoadSubscriptions(o_.subscriptions, std::set<std::string>(tags.begin(), tags.end()), &subs);
   }
 
-  // A path a file can be created or appended at: not a directory, in a
-  // directory that exists.
+  // A path a file can be created or appended at by this process: not a
+  // directory; writable if it exists, else in a writable directory.
   static Status CheckWritablePath(const std::string& what, const std::string& path) {
+    if (path.empty()) return Status::InvalidArgument(what + ": an empty path");
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
       if (S_ISDIR(st.st_mode)) return Status::IOError(what + ": " + path + " is a directory");
+      if (::access(path.c_str(), W_OK) != 0)
+        return Status::IOError(what + ": cannot write " + path + ": " + std::strerror(errno));
       return Status::OK();
     }
     const size_t slash = path.find_last_of('/');
@@ -646,6 +649,8 @@ class Job {
     if (::stat(dir.c_str(), &st) != 0)
       return Status::IOError(what + ": cannot create " + path + ": " + dir + ": " + std::strerror(errno));
     if (!S_ISDIR(st.st_mode)) return Status::IOError(what + ": cannot create " + path + ": " + dir + " is not a directory");
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+      return Status::IOError(what + ": cannot create " + path + " in " + dir + ": " + std::strerror(errno));
     return Status::OK();
   }
 

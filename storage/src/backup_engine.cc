@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -394,19 +395,45 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
   std::filesystem::path target = std::filesystem::weakly_canonical(std::filesystem::absolute(db_dir), ec);
   if (ec) return Status::IOError(fmt::format("cannot resolve {}: {}", db_dir, ec.message()));
   if (!target.has_filename()) target = target.parent_path();
+  struct stat at_target {}, at_parent {};
+  const bool exists = ::stat(target.c_str(), &at_target) == 0;
+  if (exists && ::stat(target.parent_path().c_str(), &at_parent) == 0 && at_target.st_dev != at_parent.st_dev) {
+    // A filesystem of its own (a volume mounted there): a staging directory
+    // beside it would be on another filesystem and could not be renamed in.
+    // Restored in place; one cut short leaves files without CURRENT, which
+    // a run refuses (Store::Open) and a restore asks to be cleared first.
+    s = engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->backup_id, target.string(), target.string());
+    if (!s.ok()) return BackupError(fmt::format("restore of backup {} into {} failed", chosen->backup_id, db_dir), s);
+    *restored = *chosen;
+    return Status::OK();
+  }
   const std::filesystem::path staging = target.parent_path() / ("." + target.filename().string() + ".restoring");
   std::filesystem::remove_all(staging, ec);
-  if (ec) return Status::IOError(fmt::format("cannot remove {} (left by an interrupted restore): {}", staging.string(), ec.message()));
+  if (ec)
+    return Status::IOError(
+        fmt::format("cannot remove {} (left by an interrupted restore): {}", staging.string(), ec.message()));
   std::filesystem::create_directories(staging, ec);
   if (ec) return Status::IOError(fmt::format("cannot create {}: {}", staging.string(), ec.message()));
+  auto fail = [&](Status st) {
+    std::error_code ignored;
+    std::filesystem::remove_all(staging, ignored);
+    return st;
+  };
   s = engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->backup_id, staging.string(), staging.string());
-  if (!s.ok()) {
-    std::filesystem::remove_all(staging, ec);
-    return BackupError(fmt::format("restore of backup {} into {} failed", chosen->backup_id, db_dir), s);
+  if (!s.ok())
+    return fail(BackupError(fmt::format("restore of backup {} into {} failed", chosen->backup_id, db_dir), s));
+  if (exists) {
+    // The empty directory it replaces keeps its mode and owner (a service
+    // user's directory made by an operator).
+    ::chmod(staging.c_str(), at_target.st_mode & 07777);
+    if (::chown(staging.c_str(), at_target.st_uid, at_target.st_gid) != 0) {
+      // Not ours to give away (not root): the restoring user owns it.
+    }
+    std::filesystem::remove(target, ec);  // empty: checked above
+    if (ec) return fail(Status::IOError(fmt::format("cannot replace {}: {}", db_dir, ec.message())));
   }
-  if (std::filesystem::is_directory(target, ec)) std::filesystem::remove(target, ec);  // empty: checked above
   std::filesystem::rename(staging, target, ec);
-  if (ec) return Status::IOError(fmt::format("cannot rename {} to {}: {}", staging.string(), db_dir, ec.message()));
+  if (ec) return fail(Status::IOError(fmt::format("cannot rename {} to {}: {}", staging.string(), db_dir, ec.message())));
   if (const int dir = ::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY); dir >= 0) {
     ::fsync(dir);  // the rename, durable
     ::close(dir);

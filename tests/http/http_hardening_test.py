@@ -18,8 +18,14 @@ request a red-team pass sent:
   - a subscription's repeated tags are kept once (300 YAML aliases of one
     tag in a PUT are one tag in the file); a list of more than 10,000
     different tags is 400;
+  - behind a reverse proxy (Host: the upstream's address, Origin: the
+    public name given with --allow-host) a desk's change is served; a
+    browser's Sec-Fetch-Site other than same-origin is believed over Origin;
   - at most --max-connections are open: one more is closed at once, and the
-    server answers again once they close.
+    server answers again once they close; off loopback one address holds a
+    quarter of them and --max-streams-per-client streams;
+  - a server stopped with alert streams open exits 0 (under ASan: no
+    use-after-free of the per-client counts).
 
 Usage: http_hardening_test.py NEWSFLOW_BIN SOURCE_DIR
 """
@@ -53,15 +59,15 @@ def start(tmp, name, listen, extra=()):
 
 
 def exchange(port, raw, body_after_continue=None):
-    """Sends raw request bytes; returns (status, headers dict lower-cased, body)
-    of the final answer, and whether a 100 Continue came first."""
+    """Sends raw request bytes (with `body_after_continue`: then waits up to
+    0.5 s for a 100 Continue, skips it, and sends that body); returns
+    (status, headers dict lower-cased, body) of the final answer."""
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=10)
         s.sendall(raw)
     except (ConnectionResetError, BrokenPipeError):  # closed at once by a full server
         return None, {}, ""
     buf = b""
-    got_continue = False
     if body_after_continue is not None:
         s.settimeout(0.5)  # the 100 comes at once, or the client would wait out its own timeout
         try:
@@ -74,7 +80,6 @@ def exchange(port, raw, body_after_continue=None):
             pass
         s.settimeout(10)
         if buf.startswith(b"HTTP/1.1 100"):
-            got_continue = True
             buf = buf.partition(b"\r\n\r\n")[2]
         s.sendall(body_after_continue)
     while True:
@@ -129,6 +134,10 @@ def main():
         check(request(port, "GET", "/health", host=None)[0] == 400, "HTTP/1.1 without Host")
         check(request(port, "GET", "/health", headers=["Host: evil.example"])[0] == 400, "two Host headers")
         check(request(port, "GET", "/health", host=None, version="1.0")[0] == 200, "HTTP/1.0 without Host")
+        check(request(port, "GET", "/health", host="")[0] == 400, "an empty Host")
+        check(request(port, "GET", "http:///api/subscriptions")[0] == 400, "an absolute-form target without a host")
+        status, headers, body = request(port, "GET", f"http://localhost:{port}")
+        check(status == 200 and "<html" in body.lower(), f"an absolute-form target without a path: {status}")
         # ---- absolute form: served, and its authority is what the Host check sees
         status, _, body = request(port, "GET", f"http://localhost:{port}/api/subscriptions")
         check(status == 200 and "ai-desk" in body, f"an absolute-form target: {status} {body[:200]}")
@@ -138,7 +147,8 @@ def main():
         before = subscriptions(tmp)
         put = b'{"any": ["cluster:ai"]}'
         for hdrs in (["Origin: http://evil.example"], ["Origin: null"], [f"Origin: http://localhost:{port + 1}"],
-                     ["Sec-Fetch-Site: cross-site"]):
+                     ["Sec-Fetch-Site: cross-site"], ["Sec-Fetch-Site: same-site"],
+                     [f"Origin: http://localhost:{port}", "Sec-Fetch-Site: cross-site"]):
             status = request(port, "PUT", "/api/subscriptions/csrf", headers=hdrs, body=put)[0]
             check(status == 403, f"PUT with {hdrs}: {status}")
             status = request(port, "DELETE", "/api/subscriptions/ai-desk", headers=hdrs)[0]
@@ -192,6 +202,35 @@ def main():
         proc.terminate()
         proc.wait(timeout=10)
 
+        # ---- behind a reverse proxy on this machine: Host is the upstream's
+        # address, the browser's Origin the public name given with --allow-host
+        proc, port = start(tmp, "proxied", "127.0.0.1:0", ["--allow-host", "desk.example.com"])
+        upstream = f"127.0.0.1:{port}"
+        status = request(port, "PUT", "/api/subscriptions/proxied", host=upstream, body=put,
+                         headers=["Origin: https://desk.example.com"])[0]
+        check(status == 201, f"a proxied desk's PUT (Origin: its public name): {status}")
+        status = request(port, "PUT", "/api/subscriptions/proxied", host=upstream, body=put,
+                         headers=["Origin: https://desk.example.com", "Sec-Fetch-Site: same-origin"])[0]
+        check(status == 200, f"the same with Sec-Fetch-Site: same-origin: {status}")
+        status = request(port, "DELETE", "/api/subscriptions/proxied", host=upstream,
+                         headers=["Origin: https://other.example.com"])[0]
+        check(status == 403, f"an Origin neither the Host nor allowed: {status}")
+        check(request(port, "GET", "/api/subscriptions", host="desk.example.com")[0] == 200,
+              "a loopback server answers a name given with --allow-host")
+        check(request(port, "GET", "/api/subscriptions", host="attacker.example")[0] == 403,
+              "a loopback server with --allow-host still refuses other names")
+        # a server stopped with alert streams open (their counts go with the sessions)
+        streams = []
+        for _ in range(3):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET /api/alerts/stream HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            check(s.recv(64).startswith(b"HTTP/1.1 200"), "a stream did not open")
+            streams.append(s)
+        proc.terminate()
+        check(proc.wait(timeout=10) == 0, f"serve stopped with streams open exited {proc.returncode}")
+        for s in streams:
+            s.close()
+
         # ---- off loopback: names
         proc, port = start(tmp, "any", "0.0.0.0:0", ["--allow-host", "Desk.Example."])
         for host, want in ((f"attacker.example:{port}", 403), ("attacker.example", 403), (f"10.9.8.7:{port}", 200),
@@ -199,8 +238,52 @@ def main():
                            ("localhost", 200)):
             status = request(port, "GET", "/api/subscriptions", host=host)[0]
             check(status == want, f"off loopback, Host {host}: {status}, expected {want}")
+        for probe in ("/health", "/ready", "/metrics"):  # a scraper's own name for the server
+            check(request(port, "GET", probe, host="metrics.example")[0] == 200, f"{probe} under another name")
         proc.terminate()
         proc.wait(timeout=10)
+
+        # ---- off loopback: what one address may hold
+        proc, port = start(tmp, "shared", "0.0.0.0:0", ["--max-streams-per-client", "3", "--max-connections", "16"])
+
+        def stream_from(src):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((src, 0))
+            s.settimeout(10)
+            s.connect(("127.0.0.1", port))
+            s.sendall(b"GET /api/alerts/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            return s, s.recv(64)
+
+        held = []
+        for i in range(3):
+            s, head = stream_from("127.0.0.1")
+            check(head.startswith(b"HTTP/1.1 200"), f"stream {i + 1} of 3 from one address: {head!r}")
+            held.append(s)
+        s, head = stream_from("127.0.0.1")
+        check(head.startswith(b"HTTP/1.1 503"), f"a 4th stream from one address: {head!r}")
+        s.close()
+        s, head = stream_from("127.0.0.2")
+        check(head.startswith(b"HTTP/1.1 200"), f"a stream from another address: {head!r}")
+        held.append(s)
+        # 16 connections, 4 from one address: the three streams hold three of 127.0.0.1's
+        extra = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        extra.bind(("127.0.0.1", 0))
+        extra.connect(("127.0.0.1", port))
+        held.append(extra)
+        time.sleep(0.3)
+        status = request(port, "GET", "/health", host="127.0.0.1")[0]
+        check(status is None, f"a 5th connection from one address (at most 16 / 4): {status}")
+        fresh = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        fresh.bind(("127.0.0.3", 0))
+        fresh.settimeout(10)
+        fresh.connect(("127.0.0.1", port))
+        fresh.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        check(fresh.recv(64).startswith(b"HTTP/1.1 200"), "another address is served while one is at its share")
+        fresh.close()
+        for s in held:
+            s.close()
+        proc.terminate()
+        check(proc.wait(timeout=10) == 0, f"serve exited {proc.returncode}")
 
         # ---- connections
         proc, port = start(tmp, "capped", "127.0.0.1:0", ["--max-connections", "20"])

@@ -204,6 +204,14 @@ TEST(BackupCli, ARestoreAppearsWholeOrNotAtAllAndARunRefusesADirectoryWithFilesB
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(CountOf(tmp.path("r")), docs);
   EXPECT_FALSE(fs::exists(tmp.path(".r.restoring"))) << "the staging directory was left";
+  // An empty directory made for it keeps its mode (an operator's, for the service user).
+  fs::create_directories(tmp.path("made"));
+  fs::permissions(tmp.path("made"), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+  r = Restore(backups, tmp.path("made"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(fs::status(tmp.path("made")).permissions() & fs::perms::all,
+            fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+  EXPECT_EQ(CountOf(tmp.path("made")), docs);
   fs::create_directories(tmp.path("elsewhere/empty"));
   fs::create_directory_symlink(tmp.path("elsewhere/empty"), tmp.path("link"));
   r = Restore(backups, tmp.path("link"));
