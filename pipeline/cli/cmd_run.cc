@@ -128,8 +128,17 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "run (port 0 = any free port)");
   cmd->add_option("--http-port-file", http->port_file, "PATH: write the HTTP port there once listening");
   cmd->add_option("--http-allow-host", http->allowed_hosts,
-                  "NAME: --http off loopback also answers requests that name the server so (repeatable; IP "
-                  "addresses and this machine's name are always answered; * = any name)");
+                  "NAME[:PORT]: --http also answers requests that name the server so, and takes changes from pages "
+                  "of that origin (a reverse proxy's public name; repeatable; off loopback IP addresses and this "
+                  "machine's names are always answered; * = any Host name)");
+  cmd->add_option("--http-max-connections", http->max_connections,
+                  "--http: connections open at once (off loopback a quarter of them from one address)")
+      ->default_str("1024")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  cmd->add_option("--http-max-streams-per-client", http->max_streams_per_client,
+                  "--http off loopback: alert streams open from one client address (desks behind one NAT or proxy "
+                  "share it); 0 = no cap")
+      ->default_str("64");
   cmd->add_option("--web-dir", http->web_dir, "serve the desk's files from this directory (development)");
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
   cmd->add_flag("--json", *json, "print the summary as one JSON object");
@@ -150,8 +159,11 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     opts->alert_log = serve_http;
     // Usage problems exit 2 before anything is opened.
     Status s = opts->Validate();
-    if (s.ok() && !serve_http && (!http->port_file.empty() || !http->web_dir.empty() || !http->allowed_hosts.empty()))
-      s = Status::InvalidArgument("--http-port-file, --http-allow-host and --web-dir need --http HOST:PORT");
+    if (s.ok() && !serve_http &&
+        (!http->port_file.empty() || !http->web_dir.empty() || !http->allowed_hosts.empty() ||
+         cmd->count("--http-max-connections") > 0 || cmd->count("--http-max-streams-per-client") > 0))
+      s = Status::InvalidArgument("--http-port-file, --http-allow-host, --http-max-* and --web-dir need --http "
+                                  "HOST:PORT");
     pipeline::HttpServerOptions listen;
     if (s.ok() && serve_http) s = pipeline::ParseListenAddress(http->listen, &listen).Prefixed("--http");
     if (!s.ok()) {

@@ -174,17 +174,17 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--rules", o->rules_dir, "rule directory: provenance shown per tag, tags subscriptions may name")
       ->default_str("rules/sets");
   cmd->add_option("--allow-host", o->allowed_hosts,
-                  "NAME: listening off loopback, also answer requests that name the server so (repeatable; IP "
-                  "addresses and this machine's name are always answered; * = any name, e.g. behind a proxy that "
-                  "checks it)");
+                  "NAME[:PORT]: also answer requests that name the server so, and take changes from pages of that "
+                  "origin (a reverse proxy's public name; repeatable; off loopback IP addresses and this machine's "
+                  "names are always answered; * = any Host name)");
   cmd->add_option("--max-connections", o->max_connections,
                   "connections open at once (off loopback a quarter of them from one address); one more is closed "
                   "as soon as it is accepted")
       ->default_str("1024")
       ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   cmd->add_option("--max-streams-per-client", o->max_streams_per_client,
-                  "listening off loopback: alert streams open from one client address (desks behind one NAT "
-                  "share it); 0 = no cap")
+                  "listening off loopback: alert streams open from one client address (desks behind one NAT or "
+                  "proxy share it); 0 = no cap")
       ->default_str("64");
   cmd->add_option("--port-file", o->port_file, "PATH: write the bound port there once listening");
   cmd->add_option("--web-dir", o->web_dir, "serve the desk's files from this directory (development)");

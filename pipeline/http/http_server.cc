@@ -21,6 +21,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -153,10 +154,20 @@ std::vector<std::string> MachineNames() {
   return out;
 }
 
-// Whether `name` (a HostName) is one of `names`; "*" among them: any.
+// The port of an authority ("desk:8443" -> "8443", "[::1]:80" -> "80"), or
+// nullopt if it gives none ("desk", "[::1]").
+std::optional<std::string> PortOf(std::string_view authority) {
+  const size_t bracket = authority.rfind(']');
+  const size_t colon = authority.rfind(':');
+  if (colon == std::string_view::npos || (bracket != std::string_view::npos && colon < bracket)) return std::nullopt;
+  return std::string(authority.substr(colon + 1));
+}
+
+// Whether `name` (a HostName) is one of `names` (by their names, ports
+// aside); "*" among them: any.
 bool Listed(const std::string& name, const std::vector<std::string>& names, bool star) {
   for (const std::string& n : names)
-    if ((star && n == "*") || n == name) return true;
+    if ((star && n == "*") || HostName(n) == name) return true;
   return false;
 }
 
@@ -177,11 +188,13 @@ bool AllowedHost(std::string_view host, const std::vector<std::string>& machine,
 // A request that changes something (not GET, HEAD or OPTIONS) sent by a
 // browser page of another origin. A browser that says where the request
 // comes from (Sec-Fetch-Site, which no page can set) is believed: only
-// same-origin and none (typed, a bookmark) pass. Otherwise its Origin must
-// be this server as the request names it, or a name given with
-// --allow-host (a reverse proxy sends the upstream's address as Host, the
-// browser its public name as Origin); "null" (a sandboxed or opaque
-// origin) never passes. Tools (curl, scripts) send neither header.
+// same-origin and none (typed, a bookmark) pass. Otherwise (Chromium sends
+// no Sec-Fetch-Site over plain HTTP to a name other than localhost) its
+// Origin must be this server as the request names it, or a name given with
+// --allow-host on that name's port (a reverse proxy sends the upstream's
+// address as Host, the browser its public name as Origin); "null" (a
+// sandboxed or opaque origin) never passes. Tools (curl, scripts) send
+// neither header.
 bool CrossOriginChange(const http::request<http::string_body>& req, std::string_view authority,
                        const std::vector<std::string>& allowed) {
   const http::verb m = req.method();
@@ -206,7 +219,16 @@ bool CrossOriginChange(const http::request<http::string_body>& req, std::string_
   for (std::string* a : {&origin_authority, &request_authority})
     if (a->size() > default_port.size() && a->ends_with(default_port)) a->resize(a->size() - default_port.size());
   if (origin_authority == request_authority) return false;
-  return !Listed(HostName(origin_authority), allowed, /*star=*/false);  // "*" allows Host names, not origins
+  // An allowed name ("desk.example.com", or with a port) names an origin on
+  // that port only, its scheme's default if none: another service on the
+  // proxy's host (http://desk.example.com:8450) is another origin.
+  const std::string origin_name = HostName(origin_authority);
+  const std::string origin_port = PortOf(origin_authority).value_or(default_port.substr(1));
+  for (const std::string& a : allowed) {
+    if (a == "*") continue;  // "*" allows Host names, not origins
+    if (HostName(a) == origin_name && PortOf(a).value_or(default_port.substr(1)) == origin_port) return false;
+  }
+  return true;
 }
 
 // On every answer: no content sniffing, no framing by another site's page
@@ -332,15 +354,16 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool named = authority.empty() || Listed(HostName(authority), server_->allowed_hosts, true);
     if (server_->loopback_only && !named && !LoopbackHost(authority))
       return HttpResponse::Error(403, fmt::format("Host '{}' is not this server's name: it listens on loopback and "
-                                                  "answers localhost, 127.0.0.1, [::1] and the names given with "
-                                                  "--allow-host only",
+                                                  "answers localhost, 127.0.0.1, [::1] and the names allowed "
+                                                  "(serve --allow-host, run --http-allow-host) only",
                                                   authority));
     // Off loopback the probes answer any name (a scraper may address
     // /metrics by a name of its own); they read nothing of the store.
     if (!server_->loopback_only && !named && !AllowedHost(authority, server_->machine_names, server_->allowed_hosts) &&
         !AnsweredInline(std::string(RequestPath(target))))
       return HttpResponse::Error(403, fmt::format("Host '{}' is not a name this server answers: an IP address, this "
-                                                  "machine's name, or one given with --allow-host",
+                                                  "machine's name, or one allowed (serve --allow-host, run "
+                                                  "--http-allow-host)",
                                                   authority));
     if (CrossOriginChange(req, authority, server_->allowed_hosts))
       return HttpResponse::Error(403, "a change requested by a web page of another origin is refused");
@@ -490,9 +513,10 @@ class Session : public std::enable_shared_from_this<Session> {
       return Write(HttpResponse::Busy(fmt::format("{} alert streams are open already; retry later", max), 5), false,
                    head_only);
     // Off loopback, one client address holds at most its share of the
-    // slots: a script opening streams in a loop does not lock every desk
-    // out. (On loopback every client is this machine, a local proxy's
-    // desks too: no share.)
+    // slots: a script opening streams in a loop from one address does not
+    // lock every desk out. (A loopback listener's clients are all this
+    // machine, a local proxy's desks too: no share. A proxy in front of a
+    // listener off loopback needs max_streams_per_client 0.)
     if (const size_t cap = server_->options.max_streams_per_client; cap > 0 && !server_->loopback_only) {
       std::lock_guard lock(server_->clients_mu);
       size_t& open = server_->clients[client_].streams;
@@ -795,13 +819,19 @@ Status HttpServer::Listen(const HttpServerOptions& options) {
   if (ec) return Status::InvalidArgument(fmt::format("cannot listen on '{}': not an IP address", options.host));
   impl_->loopback_only = address.is_loopback();
   impl_->allowed_hosts.clear();
-  for (const std::string& h : options.allowed_hosts) impl_->allowed_hosts.push_back(h == "*" ? h : HostName(h));
+  // Kept as given (lower case), ports too: a Host matches by name, an
+  // Origin by name and port (CrossOriginChange).
+  for (std::string h : options.allowed_hosts) {
+    for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    impl_->allowed_hosts.push_back(std::move(h));
+  }
   impl_->machine_names = impl_->loopback_only ? std::vector<std::string>() : MachineNames();
   if (!impl_->loopback_only) {
     std::string names = "IP addresses, localhost";
     for (const auto* list : {&impl_->machine_names, &impl_->allowed_hosts})
       for (const std::string& n : *list) names += ", " + n;
-    LogInfo("http", "requests must name this server as one of: " + names + " (more: --allow-host)");
+    LogInfo("http", "requests must name this server as one of: " + names +
+                        " (more: serve --allow-host, run --http-allow-host)");
   }
   const tcp::endpoint endpoint(address, options.port);
   auto fail = [&](const char* what) {

@@ -16,7 +16,8 @@
 // the only transfer coding is chunked (another: 501); keep-alive
 // connections are served in turn. At most `max_connections` are open (one
 // more is closed at once); off loopback at most a quarter of them, and
-// `max_streams_per_client` alert streams, come from one address. At most
+// `max_streams_per_client` alert streams, come from one address (a bound
+// per address, not fairness: four addresses can take every slot). At most
 // `queue_capacity` requests wait for a worker (one more: 503 with
 // Retry-After); a waiting request whose client has closed the connection is
 // dropped unrun. At most `max_streams` alert streams are open (one more:
@@ -34,7 +35,8 @@
 // rebinding) sends that name, and could otherwise read the store and edit
 // subscriptions. A PUT, POST or DELETE from a browser page of another origin
 // is 403 too (Sec-Fetch-Site other than same-origin or none; without it, an
-// Origin that is neither the request's Host nor in `allowed_hosts`): a page
+// Origin that is neither the request's Host nor in `allowed_hosts`, by name
+// and port, the scheme's default port for an entry without one): a page
 // cannot make a desk's browser reload rules or delete a subscription (a
 // form post needs no CORS preflight). Answers carry nosniff, no framing
 // (X-Frame-Options, CSP frame-ancestors) and the desk's pages a CSP that
@@ -82,9 +84,10 @@ struct HttpServerOptions {
   // Off loopback: alert streams from one client address at once; one more
   // is 503 (0 = no cap). On loopback every client is this machine.
   size_t max_streams_per_client = 64;
-  // Host names (besides loopback names, and off loopback IP addresses and
-  // this machine's names) a request's Host may give, and an Origin of a
-  // change may name (a reverse proxy's public name); "*" = any Host.
+  // NAME[:PORT]: host names (besides loopback names, and off loopback IP
+  // addresses and this machine's names) a request's Host may give (the
+  // port aside), and origins a change may come from (a reverse proxy's
+  // public name, on PORT or its scheme's default); "*" = any Host.
   std::vector<std::string> allowed_hosts;
 };
 

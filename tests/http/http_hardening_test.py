@@ -215,6 +215,12 @@ def main():
         status = request(port, "DELETE", "/api/subscriptions/proxied", host=upstream,
                          headers=["Origin: https://other.example.com"])[0]
         check(status == 403, f"an Origin neither the Host nor allowed: {status}")
+        # another service on the proxy's host is another origin (Chromium sends
+        # no Sec-Fetch-Site over plain HTTP to such a name: Origin is all there is)
+        for origin in ("http://desk.example.com:8450", "https://desk.example.com:8443"):
+            status = request(port, "POST", "/api/rules/reload", host=upstream, body=b"x",
+                             headers=[f"Origin: {origin}", "Content-Type: text/plain"])[0]
+            check(status == 403, f"a reload from {origin} (allowed: desk.example.com on its scheme's port): {status}")
         check(request(port, "GET", "/api/subscriptions", host="desk.example.com")[0] == 200,
               "a loopback server answers a name given with --allow-host")
         check(request(port, "GET", "/api/subscriptions", host="attacker.example")[0] == 403,
@@ -284,6 +290,33 @@ def main():
             s.close()
         proc.terminate()
         check(proc.wait(timeout=10) == 0, f"serve exited {proc.returncode}")
+
+        # ---- run --http takes the same caps
+        run_port_file = os.path.join(tmp, "run.port")
+        run = spawn([BIN, "run", "-q", "--source", "-", "--format", "cls", "--db", os.path.join(tmp, "rundb"),
+                     "--rules", f"{SRC}/rules/sets", "--http", "0.0.0.0:0", "--http-port-file", run_port_file,
+                     "--http-max-streams-per-client", "2"],
+                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while not (os.path.exists(run_port_file) and open(run_port_file).read().strip()):
+            check(run.poll() is None and time.time() < deadline, "run --http did not start listening")
+            time.sleep(0.05)
+        port = int(open(run_port_file).read())
+        deadline = time.time() + 30
+        while request(port, "GET", "/ready", host="127.0.0.1")[0] != 200:
+            check(time.time() < deadline, "run --http not ready")
+            time.sleep(0.1)
+        opened = []
+        for i in range(3):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET /api/alerts/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            opened.append((s, s.recv(64)))
+        heads = [h[:12] for _, h in opened]
+        check(heads == [b"HTTP/1.1 200"] * 2 + [b"HTTP/1.1 503"], f"run --http-max-streams-per-client 2: {heads}")
+        for s, _ in opened:
+            s.close()
+        run.stdin.close()
+        check(run.wait(timeout=20) == 0, f"run --http exited {run.returncode}")
 
         # ---- connections
         proc, port = start(tmp, "capped", "127.0.0.1:0", ["--max-connections", "20"])
