@@ -349,10 +349,6 @@ void DropColumnFamiliesNotOnDisk(const StoreOptions& options, const rocksdb::DBO
              cfs->end());
 }
 
-}  // namespace
-
-namespace {
-
 // Whether `name` is a file RocksDB writes while it creates a store, before
 // CURRENT (a creation interrupted there is finished by the next open).
 bool CreationFile(const std::string& name) {
@@ -970,11 +966,14 @@ Status RocksStore::AckAlerts(const std::vector<uint64_t>& seqs) {
   return Commit(&batch, "write failed");
 }
 
-Status RocksStore::CheckStillAtPath() const {
+bool RocksStore::StillAtPath() const {
   struct stat st;
-  if (::stat(path_.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_ino) == dir_ino_ &&
-      static_cast<uint64_t>(st.st_dev) == dir_dev_)
-    return Status::OK();
+  return ::stat(path_.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_ino) == dir_ino_ &&
+         static_cast<uint64_t>(st.st_dev) == dir_dev_;
+}
+
+Status RocksStore::CheckStillAtPath() const {
+  if (StillAtPath()) return Status::OK();
   return Status::IOError(fmt::format("the store directory {} was removed, moved or replaced while this process wrote "
                                      "it: nothing it wrote there is durable",
                                      path_));
@@ -1003,9 +1002,7 @@ Status RocksStore::Commit(rocksdb::WriteBatch* batch, std::string_view what) {
 Status RocksStore::CatchUp() {
   if (!db_) return ClosedError();
   if (!read_only_) return Status::OK();
-  struct stat st;
-  if (::stat(path_.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_ino) != dir_ino_ ||
-      static_cast<uint64_t>(st.st_dev) != dir_dev_)
+  if (!StillAtPath())
     return Status::Unavailable(
         fmt::format("the store at {} was moved, removed or replaced since it was opened: open it again", path_));
   if (rocksdb::Status s = db_->TryCatchUpWithPrimary(); !s.ok()) return Fail("catching up with the writer", s);

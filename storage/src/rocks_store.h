@@ -110,8 +110,10 @@ class RocksStore final : public Store {
   // Writes `batch` with the store's sync/WAL settings; a failure is kept in
   // write_status_ (no writes after it). The caller holds write_mu_.
   Status Commit(rocksdb::WriteBatch* batch, std::string_view what);
-  // OK while the store's directory is the one opened (dir_ino_): not
-  // removed, moved away or replaced. A writer whose directory is gone
+  // Whether the store's directory is the one opened (dir_ino_): not
+  // removed, moved away or replaced.
+  bool StillAtPath() const;
+  // StillAtPath, as a writer's error: a writer whose directory is gone
   // writes into files no later open will find: nothing of it is durable.
   Status CheckStillAtPath() const;
   Status ReadCounter(const rocksdb::ReadOptions& ro, std::string_view name,
