@@ -49,6 +49,7 @@
 #include "pipeline/sink/kafka_sinks.h"
 #include "pipeline/source/kafka_source.h"
 #include "pipeline/source/kafka_uri.h"
+#include "pipeline/subscribe/subscription_file.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -700,7 +701,7 @@ class Job {
   // reload loads their tags, so one subscription to a tag not loaded yet
   // never freezes the edits and deletions of the rest.
   Status OpenSubscriptions(bool strict) {
-    subscriptions_stamp_ = FileStamp(o_.subscriptions);
+    subscriptions_stamp_ = SubscriptionFileStamp(o_.subscriptions);
     const auto& tags = current_rules_->Get()->rules().tags();
     const std::set<std::string> known(tags.begin(), tags.end());
     std::vector<Subscription> subs;
@@ -726,16 +727,6 @@ class Job {
     return Status::OK();
   }
 
-  // The subscriptions file's identity and last change ("" if unreadable).
-  // An edit through the API replaces the file (a new inode); an edit in
-  // place changes its ctime: either shows, whatever the clock's granularity.
-  static std::string FileStamp(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return {};
-    return fmt::format("{}:{}:{}.{}:{}.{}", st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-                       st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
-  }
-
   // Between batches, at most once a second: a changed subscriptions file
   // (an edit through the API or by hand) replaces the list; one that does
   // not load is logged and the old list stays. A subscription held for
@@ -749,7 +740,7 @@ class Job {
     const bool new_rules = !subscriptions_rejected_under_.empty() && subscriptions_rejected_under_ != rules;
     if (!new_rules && Clock::now() - subscriptions_checked_ < std::chrono::seconds(1)) return;
     subscriptions_checked_ = Clock::now();
-    const std::string stamp = FileStamp(o_.subscriptions);
+    const std::string stamp = SubscriptionFileStamp(o_.subscriptions);
     if (stamp.empty() || (stamp == subscriptions_stamp_ && !new_rules)) return;
     const size_t before = alert_stage_ ? alert_stage_->subscriptions().size() : 0;
     if (Status s = OpenSubscriptions(/*strict=*/false); !s.ok()) {
@@ -1154,7 +1145,7 @@ class Job {
   std::vector<SubscriptionAlert> batch_alerts_;  // decided before the batch's write, published after it
   Metrics* const metrics_ = o_.metrics;
   bool store_shared_ = false;              // on_store_open was called: call on_store_closing
-  std::string subscriptions_stamp_;        // the subscriptions file as last loaded (FileStamp)
+  std::string subscriptions_stamp_;        // the subscriptions file as last loaded (SubscriptionFileStamp)
   std::set<std::string> source_warnings_;  // UnknownSources of the loaded file, already logged
   std::string subscriptions_rejected_under_;  // the rule set version that last rejected or held some ("" if none)
   std::vector<std::string> subscriptions_held_;  // why each held subscription is (HoldUnknownTags)

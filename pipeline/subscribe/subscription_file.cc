@@ -206,6 +206,13 @@ Status CheckPrecondition(const std::vector<Subscription>& subs, const std::strin
 
 }  // namespace
 
+std::string SubscriptionFileStamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};  // errno says why
+  return fmt::format("{}:{}:{}:{}.{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                     st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+}
+
 // Subscriptions a PUT may create: each edit rewrites the whole file, and a
 // client creating names in a loop would grow it without end.
 constexpr size_t kMaxSubscriptions = 10000;
@@ -215,14 +222,12 @@ Status SubscriptionFile::List(std::vector<Subscription>* out) const {
   // file or the new one whole, and never waits behind an edit.
   // The stamp is taken before the read: a change during it makes the next
   // List read again.
-  struct stat st {};
-  if (::stat(path_.c_str(), &st) != 0) {
+  const std::string stamp = SubscriptionFileStamp(path_);
+  if (stamp.empty()) {
     if (errno != ENOENT) return Status::IOError("cannot read subscriptions file " + path_ + ": " + std::strerror(errno));
     out->clear();
     return Status::OK();
   }
-  const std::string stamp = fmt::format("{}:{}:{}:{}.{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec,
-                                        st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
   {
     std::lock_guard lock(list_mu_);
     if (stamp == listed_stamp_) {

@@ -30,6 +30,12 @@ namespace newsflow::pipeline {
 std::string SubscriptionsToYaml(const std::vector<Subscription>& subs);
 // One subscription as a JSON object {name, all, any, not, min_score, sources}.
 std::string SubscriptionToJson(const Subscription& s);
+// The subscriptions file's identity and last change ("" if it cannot be
+// stat'ed): an edit through the API replaces the file (a new inode), an
+// edit in place changes its ctime; either shows, whatever the clock's
+// granularity. What a reader compares to know whether to parse it again.
+std::string SubscriptionFileStamp(const std::string& path);
+
 // A subscription's version, for edits that must not overwrite another's
 // (the HTTP API's ETag): 16 hex digits of a hash of SubscriptionToJson, so
 // equal exactly when the subscription reads alike.
