@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "http_access_flags.h"
 #include "retain_flags.h"
 #include "interrupt.h"
 #include "service_notify.h"
@@ -127,18 +128,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "HOST:PORT: serve the HTTP API, the alert stream (SSE), /metrics and the web desk from this "
                   "run (port 0 = any free port)");
   cmd->add_option("--http-port-file", http->port_file, "PATH: write the HTTP port there once listening");
-  cmd->add_option("--http-allow-host", http->allowed_hosts,
-                  "NAME[:PORT]: --http also answers requests that name the server so, and takes changes from pages "
-                  "of that origin (a reverse proxy's public name; repeatable; off loopback IP addresses and this "
-                  "machine's names are always answered; * = any Host name)");
-  cmd->add_option("--http-max-connections", http->max_connections,
-                  "--http: connections open at once (off loopback a quarter of them from one address)")
-      ->default_str("1024")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
-  cmd->add_option("--http-max-streams-per-client", http->max_streams_per_client,
-                  "--http off loopback: alert streams open from one client address (desks behind one NAT or proxy "
-                  "share it); 0 = no cap")
-      ->default_str("64");
+  AddHttpAccessFlags(cmd, "http-", http.get());  // --http-allow-host, --http-max-*
   cmd->add_option("--web-dir", http->web_dir, "serve the desk's files from this directory (development)");
   cmd->add_flag("--quiet,-q", *quiet, "no progress line");
   cmd->add_flag("--json", *json, "print the summary as one JSON object");

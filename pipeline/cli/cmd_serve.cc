@@ -33,6 +33,7 @@
 #include "interrupt.h"
 #include "open_reader.h"
 #include "pipeline/http/desk_server.h"
+#include "http_access_flags.h"
 #include "pipeline/job/retention_stage.h"
 #include "pipeline/job/writer_requests.h"
 #include "pipeline/log/logger.h"
@@ -173,19 +174,7 @@ void RegisterServe(CLI::App& app, int* exit_code) {
                   "picks the edits up)");
   cmd->add_option("--rules", o->rules_dir, "rule directory: provenance shown per tag, tags subscriptions may name")
       ->default_str("rules/sets");
-  cmd->add_option("--allow-host", o->allowed_hosts,
-                  "NAME[:PORT]: also answer requests that name the server so, and take changes from pages of that "
-                  "origin (a reverse proxy's public name; repeatable; off loopback IP addresses and this machine's "
-                  "names are always answered; * = any Host name)");
-  cmd->add_option("--max-connections", o->max_connections,
-                  "connections open at once (off loopback a quarter of them from one address); one more is closed "
-                  "as soon as it is accepted")
-      ->default_str("1024")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
-  cmd->add_option("--max-streams-per-client", o->max_streams_per_client,
-                  "listening off loopback: alert streams open from one client address (desks behind one NAT or "
-                  "proxy share it); 0 = no cap")
-      ->default_str("64");
+  AddHttpAccessFlags(cmd, "", o.get());
   cmd->add_option("--port-file", o->port_file, "PATH: write the bound port there once listening");
   cmd->add_option("--web-dir", o->web_dir, "serve the desk's files from this directory (development)");
   cmd->add_option("--tz", o->tz, "zone of local times and day buckets (default $NEWSFLOW_TZ, else Asia/Shanghai)")
