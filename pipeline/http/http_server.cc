@@ -119,6 +119,46 @@ std::string HostName(std::string_view host) {
   return lower;
 }
 
+// Whether an authority is uri-host [":" port] (RFC 3986 3.2.2-3.2.3): an
+// IP literal in brackets, or a reg-name of unreserved, sub-delims and
+// percent-encoded characters; the port, digits (at most 5). "localhost:abc@evil"
+// or "a b" are not, and must not be taken for the name before a ':'.
+bool WellFormedAuthority(std::string_view authority) {
+  std::string_view host = authority;
+  std::string_view port;
+  bool has_port = false;
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos || close < 2) return false;
+    for (const char c : host.substr(1, close - 1))
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return false;
+    const std::string_view rest = host.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return false;
+      has_port = true;
+      port = rest.substr(1);
+    }
+  } else {
+    if (const size_t colon = host.find(':'); colon != std::string_view::npos) {
+      has_port = true;
+      port = host.substr(colon + 1);
+      host = host.substr(0, colon);
+    }
+    if (host.empty()) return false;
+    for (const char c : host) {
+      const bool ok = std::isalnum(static_cast<unsigned char>(c)) ||
+                      std::string_view("-._~!$&'()*+,;=%").find(c) != std::string_view::npos;
+      if (!ok) return false;
+    }
+  }
+  if (has_port) {
+    if (port.size() > 5) return false;
+    for (const char c : port)
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
 // Whether a request's Host header names a loopback address ("localhost",
 // 127.x.x.x, [::1], with any port), or is absent (HTTP/1.0). A server bound
 // to loopback answers only those: a web page whose name an attacker
@@ -351,6 +391,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (authority.empty() && req.version() >= 11)
       return HttpResponse::Error(400, "an HTTP/1.1 request must name the server (an empty Host)");
     // (HTTP/1.0 without Host: a tool; no browser sends one.)
+    if (!authority.empty() && !WellFormedAuthority(authority))
+      return HttpResponse::Error(400, "a malformed Host: a name or an address, and a port of digits if any");
     const bool named = authority.empty() || Listed(HostName(authority), server_->allowed_hosts, true);
     if (server_->loopback_only && !named && !LoopbackHost(authority))
       return HttpResponse::Error(403, fmt::format("Host '{}' is not this server's name: it listens on loopback and "

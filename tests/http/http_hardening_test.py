@@ -3,7 +3,8 @@
 (`newsflow serve` over a store of the bundled fixtures), each with the
 request a red-team pass sent:
 
-  - an HTTP/1.1 request without Host, or with two, is 400; HTTP/1.0 without
+  - an HTTP/1.1 request without Host, with two, or with one that is not
+    name[:digits] (localhost:abc@evil) is 400; HTTP/1.0 without
     one is served;
   - off loopback (--listen 0.0.0.0:PORT), a Host that names another site is
     403 (DNS rebinding), an IP address or this machine's name is served, and
@@ -135,6 +136,12 @@ def main():
         check(request(port, "GET", "/health", headers=["Host: evil.example"])[0] == 400, "two Host headers")
         check(request(port, "GET", "/health", host=None, version="1.0")[0] == 200, "HTTP/1.0 without Host")
         check(request(port, "GET", "/health", host="")[0] == 400, "an empty Host")
+        # A Host that is not name[:digits] is malformed, not the name before its ':'.
+        for bad in ("localhost:abc@evil.example", "localhost@evil.example", "127.0.0.1:80x", "[::1", "local host",
+                    "localhost:123456"):
+            check(request(port, "GET", "/api/subscriptions", host=bad)[0] == 400, f"a malformed Host {bad!r}")
+        for good in (f"localhost:{port}", f"[::1]:{port}", "LOCALHOST.", "127.0.0.1"):
+            check(request(port, "GET", "/api/subscriptions", host=good)[0] == 200, f"a well-formed Host {good!r}")
         check(request(port, "GET", "http:///api/subscriptions")[0] == 400, "an absolute-form target without a host")
         status, headers, body = request(port, "GET", f"http://localhost:{port}")
         check(status == 200 and "<html" in body.lower(), f"an absolute-form target without a path: {status}")
