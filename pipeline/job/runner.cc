@@ -741,7 +741,25 @@ class Job {
     if (!new_rules && Clock::now() - subscriptions_checked_ < std::chrono::seconds(1)) return;
     subscriptions_checked_ = Clock::now();
     const std::string stamp = SubscriptionFileStamp(o_.subscriptions);
-    if (stamp.empty() || (stamp == subscriptions_stamp_ && !new_rules)) return;
+    if (stamp.empty()) {
+      // Gone (deleted, or its directory unmounted): the list loaded stays,
+      // so that no alert is lost to a file being replaced by hand; said
+      // once, and again once it is back.
+      const int err = errno;
+      if (!subscriptions_missing_) {
+        subscriptions_missing_ = true;
+        LogWarn("subscriptions",
+                fmt::format("cannot read {} ({}): the {} subscription(s) loaded stay in effect until it is back",
+                            o_.subscriptions, std::strerror(err),
+                            alert_stage_ ? alert_stage_->subscriptions().size() : 0));
+      }
+      return;
+    }
+    if (subscriptions_missing_) {
+      subscriptions_missing_ = false;
+      LogInfo("subscriptions", fmt::format("{} is back", o_.subscriptions));
+    }
+    if (stamp == subscriptions_stamp_ && !new_rules) return;
     const size_t before = alert_stage_ ? alert_stage_->subscriptions().size() : 0;
     if (Status s = OpenSubscriptions(/*strict=*/false); !s.ok()) {
       subscriptions_rejected_under_ = rules;
@@ -1146,6 +1164,7 @@ class Job {
   Metrics* const metrics_ = o_.metrics;
   bool store_shared_ = false;              // on_store_open was called: call on_store_closing
   std::string subscriptions_stamp_;        // the subscriptions file as last loaded (SubscriptionFileStamp)
+  bool subscriptions_missing_ = false;     // the file could not be found at the last check (said once)
   std::set<std::string> source_warnings_;  // UnknownSources of the loaded file, already logged
   std::string subscriptions_rejected_under_;  // the rule set version that last rejected or held some ("" if none)
   std::vector<std::string> subscriptions_held_;  // why each held subscription is (HoldUnknownTags)

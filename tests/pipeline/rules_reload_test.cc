@@ -210,5 +210,56 @@ TEST(RulesReload, ASubscriptionToATagOfTheNextRuleSetGoesLiveAtTheReload) {
   EXPECT_EQ(got.size(), want.size()) << "a story alerted twice";
 }
 
+TEST(RulesReload, ASubscriptionsFileRemovedUnderARunKeepsItsSubscriptionsAndSaysSo) {
+  // An operator replacing the file by hand (rm, then a copy) must not lose
+  // the alerts of the time between; the run says the file is gone, once,
+  // and says when it is back.
+  TempDir tmp;
+  const auto lines = ReadLines(SourcePath("tests/fixtures/cls-sample.jsonl"));
+  ASSERT_EQ(lines.size(), 120u);
+  const std::string subs = tmp.path("subs.yaml"), alerts = tmp.path("alerts.jsonl"), db = tmp.path("db");
+  const std::string text = "subscriptions:\n  - {name: ai, any: [cluster:ai]}\n";
+  std::ofstream(subs) << text;
+  testing::RunChild run({"--log-format", "json", "run", "--source", "-", "--format", "cls", "--rules",
+                         SourcePath("rules/sets"), "--db", db, "--batch", "10", "--subscriptions", subs, "--alerts", "file:" + alerts, "--json", "-q"},
+                        tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  auto feed = [&](size_t from, size_t to) { Feed(run, lines, db, from, to); };
+  feed(0, 20);
+  std::filesystem::remove(subs);
+  std::this_thread::sleep_for(1100ms);  // the file is checked between batches, at most once a second
+  feed(20, 60);
+  ASSERT_TRUE(WaitFor([&] { return Logged(tmp.path("err"), "warn", "cannot read " + subs, "subscriptions"); }, 20s))
+      << ReadFile(tmp.path("err"));
+  feed(60, 80);
+  std::ofstream(subs) << text;
+  std::this_thread::sleep_for(1100ms);
+  feed(80, 120);
+  run.Signal(SIGTERM);
+  ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
+  EXPECT_TRUE(Logged(tmp.path("err"), "info", subs + " is back", "subscriptions")) << ReadFile(tmp.path("err"));
+  size_t warnings = 0;
+  for (const JsonObject& l : JsonLines(ReadFile(tmp.path("err"))))
+    if (l.String("component") == "subscriptions" && l.String("level") == "warn") ++warnings;
+  EXPECT_EQ(warnings, 1u) << ReadFile(tmp.path("err"));
+
+  // Every story with a member tagged cluster:ai has its alert, those first
+  // stored while the file was gone included.
+  const auto q = RunShell(Newsflow() + " query --limit 0 --json --db " + db);
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  std::set<std::string> want, while_gone;
+  std::set<std::string> gone_keys;
+  for (size_t i = 20; i < 80; ++i) gone_keys.insert("cls:" + std::to_string(JsonObject::Of(lines[i]).Uint("id")));
+  for (const JsonObject& d : JsonLines(q.out))
+    if (d.Strings("tags").count("cluster:ai")) want.insert(d.String("story"));
+  std::set<std::string> got;
+  for (const JsonObject& a : JsonLines(ReadFile(alerts))) {
+    got.insert(a.String("story"));
+    if (gone_keys.count(a.String("key"))) while_gone.insert(a.String("key"));
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_GT(while_gone.size(), 0u) << "no alert was raised while the file was gone";
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
