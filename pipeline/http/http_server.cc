@@ -462,6 +462,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // socket thread. Nothing else touches the socket until it is done.
     auto self = shared_from_this();
     WorkQueue::Job job;
+    job.client = client_;
     job.abandoned = [self] {
       if (!self->ClientGone()) return false;
       self->server_->metrics->http_abandoned.fetch_add(1, std::memory_order_relaxed);
@@ -475,8 +476,9 @@ class Session : public std::enable_shared_from_this<Session> {
       });
     };
     if (!server_->workers->TryPost(std::move(job))) {
-      return Write(HttpResponse::Busy(fmt::format("busy: {} requests are waiting already; retry shortly",
-                                                  server_->workers->capacity()),
+      return Write(HttpResponse::Busy(fmt::format("busy: {} requests are waiting already (at most {} from one "
+                                                  "address off loopback); retry shortly",
+                                                  server_->workers->capacity(), server_->workers->per_client()),
                                       1),
                    false, head);
     }
@@ -897,8 +899,11 @@ uint16_t HttpServer::port() const {
 }
 
 void HttpServer::Start() {
+  // Off loopback one address may hold a quarter of the waiting places (as
+  // of the connections); on loopback every client is this machine.
+  const size_t per_client = impl_->loopback_only ? 0 : std::max<size_t>(1, impl_->options.queue_capacity / 4);
   impl_->workers = std::make_unique<WorkQueue>(static_cast<size_t>(std::max(1, impl_->options.worker_threads)),
-                                               impl_->options.queue_capacity, "nf-http-work");
+                                               impl_->options.queue_capacity, "nf-http-work", per_client);
   impl_->work.emplace(net::make_work_guard(impl_->ioc));
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i)

@@ -19,8 +19,10 @@
 // `max_streams_per_client` alert streams, come from one address (a bound
 // per address, not fairness: four addresses can take every slot). At most
 // `queue_capacity` requests wait for a worker (one more: 503 with
-// Retry-After); a waiting request whose client has closed the connection is
-// dropped unrun. At most `max_streams` alert streams are open (one more:
+// Retry-After), off loopback a quarter of them from one address; the
+// workers take the waiting clients in turn, so one client's burst of
+// queries does not delay another's by more than a job per worker. A
+// waiting request whose client has closed the connection is dropped unrun. At most `max_streams` alert streams are open (one more:
 // 503). A stream's client that resets the connection is let go at once; one
 // that shuts down only its sending side is still sent to until a write
 // fails; one that does not read is dropped once a write has waited
@@ -71,7 +73,8 @@ struct HttpServerOptions {
   uint16_t port = 8080;  // 0 = any free port (see port())
   int io_threads = 1;
   int worker_threads = 2;
-  // Requests waiting for a worker; one more is answered 503 (Retry-After).
+  // Requests waiting for a worker (off loopback, a quarter of them from one
+  // address); one more is answered 503 (Retry-After).
   size_t queue_capacity = 64;
   // Alert streams open at once; one more is answered 503 (Retry-After).
   size_t max_streams = 256;

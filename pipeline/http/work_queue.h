@@ -1,10 +1,14 @@
 // work_queue.h — the HTTP server's worker pool for the handlers that read
 // the store: a few threads and a bounded queue in front of them.
 //
-// A job waits in a FIFO of at most `capacity` jobs. TryPost() refuses one
-// (false) when the queue is full, so the server answers 503 at once instead
-// of letting a backlog, and the open sockets of its clients, grow without
-// bound. When a thread takes a job that has waited kAbandonCheckAfter or
+// At most `capacity` jobs wait. TryPost() refuses one (false) when the
+// queue is full, or when the job's client already has `per_client` jobs
+// waiting (0: no such cap), so the server answers 503 at once instead of
+// letting a backlog, and the open sockets of its clients, grow without
+// bound, and one client's burst cannot fill the queue for the others. The
+// threads take the clients in turn (round robin), each client's jobs in
+// the order posted: a client with 60 queries waiting delays another's
+// one query by at most one job per thread, not by 60. When a thread takes a job that has waited kAbandonCheckAfter or
 // more (a backlog) it first asks the job's `abandoned` (its client closed
 // the connection meanwhile): such a job is dropped unrun. A job taken at
 // once always runs (a client that shut down only its sending side gets
@@ -26,6 +30,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -38,31 +43,38 @@ class WorkQueue {
   struct Job {
     std::function<bool()> abandoned;  // null: never
     std::function<void()> run;
+    std::string client;  // who asked (the peer's address): the unit of turns and of per_client
     std::chrono::steady_clock::time_point posted;  // set by TryPost
   };
   static constexpr std::chrono::milliseconds kAbandonCheckAfter{100};
 
-  WorkQueue(size_t threads, size_t capacity, std::string thread_name);
+  WorkQueue(size_t threads, size_t capacity, std::string thread_name, size_t per_client = 0);
   ~WorkQueue() { Stop(); }
   WorkQueue(const WorkQueue&) = delete;
   WorkQueue& operator=(const WorkQueue&) = delete;
 
   // Queues a job; false (the job is destroyed) when `capacity` jobs are
-  // waiting already or the queue is stopped.
+  // waiting already, `per_client` of its client's, or the queue is stopped.
   bool TryPost(Job job);
   // Drops the waiting jobs, waits for the running ones; later posts are refused.
   void Stop();
 
   size_t capacity() const { return capacity_; }
+  size_t per_client() const { return per_client_; }
 
  private:
   void Work();
 
   const size_t capacity_;
+  const size_t per_client_;
   const std::string thread_name_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Job> jobs_;  // guarded by mu_
+  // Guarded by mu_: each client's waiting jobs, and the clients that have
+  // some in the order they take their turns.
+  std::map<std::string, std::deque<Job>> waiting_;
+  std::deque<std::string> turns_;
+  size_t size_ = 0;  // jobs waiting, all clients
   bool stopping_ = false;  // guarded by mu_
   std::vector<std::thread> threads_;
 };

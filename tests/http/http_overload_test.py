@@ -13,7 +13,11 @@ On a store of a few thousand documents made for the purpose:
   - 200 connections that wait for expensive queries: the queue is bounded,
     so some are answered 503 with Retry-After at once, and every one is
     answered;
-  - SIGTERM a second after a flood of 500: serve exits (0) within 10 s.
+  - SIGTERM a second after a flood of 500: serve exits (0) within 10 s;
+  - off loopback, one address sending 40 expensive queries at once holds at
+    most a quarter of the queue (the rest 503), and another address's query
+    sent after them is answered before most of them (the workers take the
+    clients in turn).
 
 Every check after the store's setup runs; the failures are listed together.
 """
@@ -56,10 +60,12 @@ def items():
 
 
 class Serve:
-    def __init__(self, tmp, db):
+    def __init__(self, tmp, db, listen="127.0.0.1:0"):
         self.port_file = os.path.join(tmp, "serve.port")
+        if os.path.exists(self.port_file):
+            os.remove(self.port_file)
         self.err = open(os.path.join(tmp, "serve.err"), "w+")
-        self.proc = spawn([BIN, "serve", "--db", db, "--listen", "127.0.0.1:0", "--rules",
+        self.proc = spawn([BIN, "serve", "--db", db, "--listen", listen, "--rules",
                                       f"{SRC}/rules/sets", "--port-file", self.port_file],
                                      stdout=subprocess.DEVNULL, stderr=self.err)
         deadline = time.time() + 20
@@ -198,6 +204,53 @@ def main():
                 print(f"serve exited {time.time() - t0:.2f} s after SIGTERM", flush=True)
             except subprocess.TimeoutExpired:
                 expect(False, "serve did not exit within 10 s of SIGTERM after a flood")
+        finally:
+            srv.kill()
+
+        # ---- off loopback: one address's burst does not starve another
+        srv = Serve(tmp, db, listen="0.0.0.0:0")
+        try:
+            req = f"GET {EXPENSIVE} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+            t0 = time.time()
+            done = {}  # (client, i) -> (status, seconds after t0)
+
+            import threading
+            sent = threading.Semaphore(0)
+
+            def ask(client, i):
+                try:
+                    s = socket.create_connection(("127.0.0.1", srv.port), timeout=60, source_address=(client, 0))
+                    s.sendall(req)
+                    sent.release()
+                    r = http.client.HTTPResponse(s)
+                    r.begin()
+                    r.read()
+                    done[(client, i)] = (r.status, time.time() - t0)
+                    s.close()
+                except OSError as e:
+                    done[(client, i)] = (str(e), time.time() - t0)
+
+            burst = [threading.Thread(target=ask, args=("127.0.0.2", i)) for i in range(40)]
+            for t in burst:
+                t.start()
+            for _ in burst:  # every query of the burst sent
+                sent.acquire(timeout=30)
+            time.sleep(0.02)  # and read by the server
+            other = threading.Thread(target=ask, args=("127.0.0.3", 0))
+            other.start()
+            for t in burst + [other]:
+                t.join(timeout=120)
+            a = [v for (c, _), v in done.items() if c == "127.0.0.2"]
+            served = sorted(t for st, t in a if st == 200)
+            busy = sum(1 for st, _ in a if st == 503)
+            b_status, b_time = done.get(("127.0.0.3", 0), (None, None))
+            print(f"burst of 40 from one address: {len(served)} served, {busy} busy; "
+                  f"the other address's query {b_status} at {b_time}", flush=True)
+            expect(len(a) == 40 and busy > 0 and len(served) + busy == 40,
+                   f"one address's 40 waiting queries: {len(served)} served, {busy} 503 (at most 16 may wait)")
+            expect(b_status == 200, f"another address's query during the burst: {b_status}")
+            expect(b_time is not None and len(served) >= 8 and b_time < served[len(served) // 2],
+                   f"another address's query answered at {b_time} s, after most of the burst's: {served}")
         finally:
             srv.kill()
     if FAILURES:
