@@ -163,6 +163,11 @@ Status LoadFieldMap(const std::string& path, FieldMap* out) {
       if (const auto [it, fresh] = first_line.emplace(key, kv.first.Mark().line + 1); !fresh)
         return Status::InvalidArgument(where(kv.first) + "`" + key + "` given twice (first at line " +
                                        std::to_string(it->second) + ")");
+      // A key with nothing after it (`source:`, `id: ~`) is null, which
+      // yaml-cpp would read as the string "null" (a feed of that name), and
+      // whose mark is the next token's line.
+      if (v.IsNull())
+        return Status::InvalidArgument(where(kv.first) + "`" + key + "` has no value");
       auto pointer = [&](std::string* dst) -> Status {
         *dst = v.as<std::string>();
         if (!IsJsonPointer(*dst))

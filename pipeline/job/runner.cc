@@ -1258,12 +1258,11 @@ Status RunOptions::Validate() const {
   if (IsKafkaUri(alerts)) NEWSFLOW_RETURN_IF_ERROR(CheckKafkaSinkUri(alerts, "alerts"));
   if (!dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(CheckKafkaSinkUri(dead_letter, "dead letters"));
   if (!tagged.empty()) NEWSFLOW_RETURN_IF_ERROR(CheckKafkaSinkUri(tagged, "tagged documents"));
-  // A built-in format name is checked here; a map:FILE is loaded (and
-  // checked) when the run opens.
-  if (format.rfind("map:", 0) != 0) {
-    FormatSpec spec;
-    NEWSFLOW_RETURN_IF_ERROR(ParseFormatSpec(format, &spec).Prefixed("--format"));
-  }
+  // The format, a map:FILE's file included, is part of the command line:
+  // one that cannot be read or is wrong is a usage error (as a --config).
+  FormatSpec spec;
+  if (Status s = ParseFormatSpec(format, &spec); !s.ok())
+    return Status::InvalidArgument("--format: " + s.message());
   return Status::OK();
 }
 

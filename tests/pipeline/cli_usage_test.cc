@@ -109,6 +109,9 @@ TEST(CliUsage, BadValuesExitTwo) {
       Newsflow() + " produce --broker h:1 --topic t --rate fast /dev/null",
       Newsflow() + " produce --broker h:1 --topic t --repeat -1 /dev/null",
       Newsflow() + " produce --broker h:1 --topic t --format foo /dev/null",
+      // A field map is part of the command line: missing or wrong, a usage error.
+      run + "--format map:/nonexistent/map.yaml",
+      run + "--format map:/dev/null",  // not a mapping
   };
   for (const auto& cmd : cases) {
     const auto r = RunShell(cmd);

@@ -426,6 +426,23 @@ TEST(Decoder, FieldMapErrorsNameTheProblem) {
   EXPECT_NE(missing.message().find("/nonexistent.yaml"), std::string::npos);
 }
 
+TEST(Decoder, AFieldMapKeyWithoutAValueIsRefusedAtItsLine) {
+  // `source:` with nothing after it read as the feed "null" (every key
+  // null:ID, two such maps writing one namespace); `id:` followed by blank
+  // lines was reported at the next key's line.
+  testing::TempDir tmp;
+  FormatSpec spec;
+  for (const char* value : {"", " ~", " null"}) {
+    std::ofstream(tmp.path("m.yaml"), std::ios::trunc) << "id: /id\nsource:" << value << "\ntitle: /t\n";
+    const Status s = ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec);
+    EXPECT_TRUE(s.IsInvalidArgument()) << value << ": " << s.ToString();
+    EXPECT_NE(s.message().find("m.yaml:2: `source` has no value"), std::string::npos) << s.message();
+  }
+  std::ofstream(tmp.path("m.yaml"), std::ios::trunc) << "source: s\nid:\n\n\n\ntitle: /t\n";
+  const Status s = ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec);
+  EXPECT_NE(s.message().find("m.yaml:2: `id` has no value"), std::string::npos) << s.message();
+}
+
 // Mistakes in a map that were accepted and then lost or emptied items: a
 // `required` given as one value (ignored, so nothing was required), a
 // pointer with a bare '~', a key given twice (the last won), `required`
