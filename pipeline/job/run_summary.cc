@@ -34,6 +34,9 @@ std::string FormatSummary(const RunSummary& s) {
                        "story clustering\n",
                        s.story_future_dated);
   if (s.already_complete) out += "already stored: an earlier run stored this file to its end; nothing to do\n";
+  if (s.reread)
+    out += "read again from its start: an earlier run read this file another way (another format, map or "
+           "--max-record-bytes)\n";
   if (s.resumed_from > 0) out += fmt::format("resumed after record {} (stored by an earlier run)\n", s.resumed_from);
   if (s.interrupted)
     out += s.resumable ? "stopped by a signal: everything read was stored; run again to continue where it stopped\n"
@@ -68,11 +71,7 @@ std::string FormatSummary(const RunSummary& s) {
       out += fmt::format("{}{} {}", i % 4 == 0 ? "\n  " : "   ", top[i].second, top[i].first);
     out += '\n';
   }
-  if (s.prune_passes > 0)
-    out += fmt::format(
-        ",\"prune_passes\":{},\"pruned\":{},\"alerts_pruned\":{},\"dead_letters_pruned\":{},\"retain_cutoff_ms\":{}",
-        s.prune_passes, s.pruned, s.alerts_pruned, s.dead_letters_pruned, s.retain_cutoff_ms);
-  if (s.backups > 0) out += fmt::format(",\"backups\":{}", s.backups);
+  if (s.backups > 0) out += fmt::format("{} backup(s) taken by this run on request\n", s.backups);
   if (s.latency_samples > 0)
     out += fmt::format("latency (record timestamp -> RocksDB commit, {} records): p50 {:.1f} ms  p99 {:.1f} ms  "
                        "p99.9 {:.1f} ms  max {:.1f} ms\n",
@@ -123,6 +122,7 @@ std::string SummaryToJson(const RunSummary& s) {
         ",\"prune_passes\":{},\"pruned\":{},\"alerts_pruned\":{},\"dead_letters_pruned\":{},\"retain_cutoff_ms\":{}",
         s.prune_passes, s.pruned, s.alerts_pruned, s.dead_letters_pruned, s.retain_cutoff_ms);
   if (s.backups > 0) out += fmt::format(",\"backups\":{}", s.backups);
+  if (s.reread) out += ",\"reread\":true";
   if (s.kafka_source)
     out += fmt::format(",\"kafka_offsets_unconfirmed\":{},\"kafka_offsets_beyond_end\":{}",
                        s.kafka_offsets_unconfirmed, s.kafka_offsets_beyond_end);

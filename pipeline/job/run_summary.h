@@ -40,6 +40,9 @@ struct RunSummary {
   // end is not read again (already_complete).
   uint64_t resumed_from = 0;
   bool already_complete = false;
+  // The file was read before another way (its progress mark's `as`: the
+  // format, a map's content, the record cap): read again from its start.
+  bool reread = false;
   // SIGINT/SIGTERM ended the run early (everything read was stored);
   // resumable: a regular file or follow: source continues there next run.
   bool interrupted = false, resumable = false;
@@ -78,7 +81,8 @@ std::string FormatSummary(const RunSummary& s);
 // latency_ms (Kafka only); kafka_offsets_unconfirmed, kafka_offsets_beyond_end
 // (Kafka source only); with --retain: prune_passes, pruned,
 // alerts_pruned, dead_letters_pruned, retain_cutoff_ms; backups (when any was taken); story_future_dated (when
-// any document was kept out of the story window for its time).
+// any document was kept out of the story window for its time); reread (when
+// the file was read before another way and read again from its start).
 std::string SummaryToJson(const RunSummary& s);
 
 }  // namespace newsflow::pipeline

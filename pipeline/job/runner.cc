@@ -17,6 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -1078,10 +1080,23 @@ class Job {
     }
     if (!source_->replayable() || source_->identity().empty()) return Status::OK();
     tracking_ = true;
+    std::string read_as;
+    NEWSFLOW_RETURN_IF_ERROR(ReadAs(&read_as));
+    progress_.read_as = read_as;
     std::optional<std::string> stored;
     NEWSFLOW_RETURN_IF_ERROR(store_->GetProgress(source_->identity(), &stored));
     if (!stored) return Status::OK();
     NEWSFLOW_RETURN_IF_ERROR(FileProgress::Parse(*stored, &progress_));
+    if (!progress_.read_as.empty() && progress_.read_as != read_as) {
+      // Read before another way (a wrong --format, a map since edited, a
+      // smaller record cap): what that stored says nothing of what this
+      // reading stores, so the file is read again from its start.
+      LogInfo("run", fmt::format("{} was read before as {}, now as {}: reading it again from the start", o_.source,
+                                 progress_.read_as, read_as));
+      summary_->reread = true;
+      progress_ = FileProgress{};
+    }
+    progress_.read_as = read_as;
     base_ = progress_;
     if (progress_.done) {
       summary_->already_complete = true;
@@ -1089,6 +1104,28 @@ class Job {
     }
     summary_->resumed_from = progress_.records;
     return source_->SkipRecords(progress_.records);
+  }
+
+  // How this run reads a file's lines, for its progress mark: the format
+  // (a map by a hash of its content: the same file edited reads otherwise)
+  // and the record cap (a longer cap stores lines a shorter one
+  // dead-lettered). "ths/1048576", "map-0123456789abcdef/1048576".
+  Status ReadAs(std::string* out) const {
+    std::string format = o_.format;
+    if (format.rfind("map:", 0) == 0) {
+      std::ifstream in(format.substr(4), std::ios::binary);
+      if (!in) return Status::NotFound("cannot read field map " + format.substr(4));
+      std::stringstream text;
+      text << in.rdbuf();
+      uint64_t h = 1469598103934665603ULL;  // FNV-1a, stable across builds
+      for (const char c : text.str()) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+      }
+      format = fmt::format("map-{:016x}", h);
+    }
+    *out = fmt::format("{}/{}", format, o_.limits.max_record_bytes);
+    return Status::OK();
   }
 
   // The batch's progress mark, written in its WriteBatch.

@@ -203,6 +203,54 @@ TEST(EndToEnd, AFileReplacedWithTheSameSizeAndTimeIsReadAgain) {
   EXPECT_EQ(summary.Uint("read"), lines.size()) << second.out;
 }
 
+// A file read with a wrong --format stored what that format made of it and
+// marked the file done; the run with the right format then read nothing
+// ("already stored"). How a file was read is now part of its mark: read
+// another way (another format, an edited map, another record cap), it is
+// read again from the start; read the same way, it is not.
+TEST(EndToEnd, AFileReadAnotherWayIsReadAgainFromTheStart) {
+  TempDir tmp;
+  const std::string db = tmp.path("db"), feed = SourcePath("tests/fixtures/cls-sample.jsonl");
+  const size_t lines = testing::ReadLines(feed).size();
+  auto run = [&](const std::string& extra) {
+    const auto r = RunShell(RunCmd("file:" + feed, db, extra));
+    EXPECT_EQ(r.exit_code, 0) << extra << "\n" << r.err;
+    return testing::JsonObject::LastLine(r.out);
+  };
+  const auto wrong = run("--format ths");
+  EXPECT_EQ(wrong.Uint("read"), lines);
+  const auto right = run("--format cls");
+  EXPECT_EQ(right.Uint("read"), lines);
+  EXPECT_EQ(right.Uint("stored"), lines);
+  EXPECT_TRUE(right.Bool("reread"));
+  EXPECT_FALSE(right.Bool("already_complete"));
+  const auto again = run("--format cls");
+  EXPECT_TRUE(again.Bool("already_complete"));
+  EXPECT_EQ(again.Uint("read"), 0u);
+  EXPECT_FALSE(again.Has("reread"));
+  const auto cap = run("--format cls --max-record-bytes 2000000");
+  EXPECT_TRUE(cap.Bool("reread"));
+  EXPECT_EQ(cap.Uint("read"), lines);
+  // The documents of the right reading are there, under cls keys.
+  const auto q = RunShell(Newsflow() + " query --count --limit 0 --source cls --db " + db);
+  EXPECT_EQ(q.out, std::to_string(lines) + "\n") << q.err;
+
+  // A map: by its content, not its name.
+  const std::string map = tmp.path("m.yaml"), other_db = tmp.path("db2");
+  std::ofstream(map) << "source: wire\nid: /id\ntitle: /title\nbody: /content\n";
+  auto map_run = [&]() {
+    const auto r = RunShell(RunCmd("file:" + feed, other_db, "--format map:" + map));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return testing::JsonObject::LastLine(r.out);
+  };
+  EXPECT_EQ(map_run().Uint("read"), lines);
+  EXPECT_TRUE(map_run().Bool("already_complete"));
+  std::ofstream(map, std::ios::trunc) << "source: wire\nid: /id\ntitle: /title\nbody: /brief\n";
+  const auto edited = map_run();
+  EXPECT_TRUE(edited.Bool("reread"));
+  EXPECT_EQ(edited.Uint("read"), lines);
+}
+
 TEST(EndToEnd, GzipAndStdinSources) {
   TempDir tmp;
   const std::string gz = tmp.path("eastmoney.jsonl.gz");
