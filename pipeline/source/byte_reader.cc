@@ -2,6 +2,7 @@
 #include "pipeline/source/byte_reader.h"
 
 #include <isa-l/igzip_lib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -64,6 +65,46 @@ long ByteReader::InflateStep(char* out, size_t n) {
   return static_cast<long>(before_out - st->avail_out);
 }
 
+Status ByteReader::VerifyMember(uint64_t start) {
+  const std::string member = "the gzip member that starts at byte " + std::to_string(start);
+  if (!verify_) {
+    verify_ = std::make_unique<inflate_state>();
+    verify_in_.resize(kInputChunk);
+    verify_out_.resize(kInputChunk);
+  }
+  inflate_state* st = verify_.get();
+  isal_inflate_init(st);
+  st->crc_flag = ISAL_GZIP;
+  uint64_t offset = start;
+  size_t have = 0;  // bytes of verify_in_ not yet taken
+  bool end = false;
+  while (st->block_state != ISAL_BLOCK_FINISH) {
+    if (have == 0 && !end) {
+      const ssize_t r = ::pread(fd_, verify_in_.data(), verify_in_.size(), static_cast<off_t>(offset));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return Status::IOError(std::string("reading ") + member + ": " + std::strerror(errno));
+      if (r == 0) end = true;
+      have = static_cast<size_t>(r);
+      offset += static_cast<uint64_t>(r);
+      st->next_in = verify_in_.data();
+      st->avail_in = static_cast<uint32_t>(have);
+    }
+    st->next_out = verify_out_.data();
+    st->avail_out = static_cast<uint32_t>(verify_out_.size());
+    const int rc = isal_inflate(st);
+    have = st->avail_in;
+    if (rc < 0)
+      return Status::Corruption(rc == ISAL_INCORRECT_CHECKSUM
+                                    ? "gzip: CRC or length check failed for " + member
+                                    : "gzip: corrupt data in " + member + " (isal_inflate error " +
+                                          std::to_string(rc) + ")");
+    if (st->block_state != ISAL_BLOCK_FINISH && end && have == 0 && st->avail_out == verify_out_.size())
+      return Status::Corruption("gzip: the member that starts at byte " + std::to_string(start) +
+                                " is truncated (the file ends at byte " + std::to_string(offset) + ")");
+  }
+  return Status::OK();
+}
+
 long ByteReader::Read(char* out, size_t n) {
   if (!status_.ok()) return -1;
   if (!detected_) {
@@ -80,8 +121,11 @@ long ByteReader::Read(char* out, size_t n) {
       inflate_->crc_flag = ISAL_GZIP;
       members_ = 1;
       member_start_ = Offset();
+      struct stat st {};
+      verify_ahead_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
     }
     detected_ = true;
+    if (gzip_ && CheckMemberAhead() < 0) return -1;
   }
   if (!gzip_) {
     if (Buffered() == 0) {
@@ -115,6 +159,7 @@ long ByteReader::Read(char* out, size_t n) {
       st->crc_flag = ISAL_GZIP;
       ++members_;
       member_start_ = Offset();
+      if (CheckMemberAhead() < 0) return -1;
     }
     if (Buffered() == 0 && Fill() == FillResult::kBlocked) {
       // ISA-L may still hold output of input it has taken: hand that on
