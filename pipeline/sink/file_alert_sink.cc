@@ -1,10 +1,15 @@
 // file_alert_sink.cc — alerts as JSON Lines appended to a file.
 #include "pipeline/sink/file_alert_sink.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 
@@ -37,7 +42,7 @@ class FileAlertSink : public AlertSink {
     rotation_checked_ = false;
     if (std::fflush(f_) != 0) return FileError("flush", path_, errno);
     if (fsync(fileno(f_)) != 0 && errno != EINVAL) return FileError("fsync", path_, errno);  // EINVAL: a pipe, /dev/...
-    return Status::OK();
+    return AwaitPipeRead();
   }
 
  private:
@@ -58,6 +63,24 @@ class FileAlertSink : public AlertSink {
     f_ = next;
     LogInfo("alerts", path_ + " was moved or removed: writing to a new file at that path");
     return Status::OK();
+  }
+
+  // A pipe's writes are taken by the kernel, not by its reader: a reader
+  // that exits leaves what it had not read in the pipe, lost. So a batch
+  // is acknowledged once the pipe is empty (its reader read every byte), or
+  // fails (EPIPE) when the reader is gone first; its alerts then wait in
+  // the outbox. A reader that does not read holds the run, as a full pipe
+  // does. Not a pipe (a file, /dev/null, a terminal): nothing to wait for.
+  Status AwaitPipeRead() {
+    const int fd = fileno(f_);
+    for (;;) {
+      int unread = 0;
+      if (::ioctl(fd, FIONREAD, &unread) != 0 || unread == 0) return Status::OK();
+      pollfd p{fd, 0, 0};
+      if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0)
+        return FileError("deliver to", path_, EPIPE);  // the reader left with bytes unread
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
 
   std::FILE* f_;
@@ -86,7 +109,40 @@ bool WholeLinesLength(int fd, off_t size, off_t* out) {
 
 }  // namespace
 
+// A pipe or a FIFO (or /dev/stdout that is one), opened write-only: held
+// read-write ("ab+", which a regular file needs to find a torn last line),
+// the process was a reader of its own sink, so when the real reader went
+// no write failed; the writes filled the pipe's buffer, were acknowledged
+// (and dropped from the outbox) unread, and then blocked for good. A FIFO
+// that no process reads is refused at once (O_NONBLOCK: ENXIO) instead of
+// swallowing alerts; the writes then block as a pipe's do (backpressure).
+Status OpenPipeAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENXIO)
+      return Status::IOError("alerts: no process reads the pipe " + path + ": start its reader first");
+    return FileError("cannot open", path, errno);
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return FileError("cannot set up", path, e);
+  }
+  std::FILE* f = ::fdopen(fd, "a");
+  if (!f) {
+    const int e = errno;
+    ::close(fd);
+    return FileError("cannot open", path, e);
+  }
+  *out = std::make_unique<FileAlertSink>(f, path);
+  return Status::OK();
+}
+
 Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out) {
+  if (struct stat at {}; ::stat(path.c_str(), &at) == 0 && (S_ISFIFO(at.st_mode) || S_ISSOCK(at.st_mode) ||
+                                                           S_ISCHR(at.st_mode)))
+    return OpenPipeAlertSink(path, out);
   std::FILE* f = std::fopen(path.c_str(), "ab+");
   if (!f) return FileError("cannot open", path, errno);
   // A write cut short (kill -9 mid-write, a full disk) leaves a partial last

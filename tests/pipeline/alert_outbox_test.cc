@@ -219,6 +219,37 @@ TEST(AlertOutbox, AFullDiskSinkFailsTheRunAndTheAlertsWaitInTheStore) {
   EXPECT_EQ(FileIds(tmp.path("alerts.jsonl")), log);
 }
 
+// Alerts piped into a consumer that stops reading (`--alerts file:/dev/stdout
+// | notifier`, the notifier exits): the sink held the pipe read-write, so no
+// write failed; 64 KB of alerts were acknowledged unread and the run then
+// hung in write(), SIGTERM or not. Now the write fails (EPIPE), the run
+// exits 1, and the alerts the consumer never got wait in the outbox.
+TEST(AlertOutbox, AConsumerThatStopsReadingAPipeLosesNoAlert) {
+  TempDir tmp;
+  WriteSubscriptionsAndFixtures(tmp);
+  const std::string piped = tmp.path("piped.jsonl");
+  RunShell("((timeout -k 5 60 " + Newsflow() + " run -q --json --batch 16 --rules " + SourcePath("rules/sets") +
+           " --source " + tmp.path("all.jsonl") + " --db " + tmp.path("db") + " --subscriptions " +
+           tmp.path("subs.yaml") + " --alerts file:/dev/stdout 2>" + tmp.path("err") + "; echo $? > " +
+           tmp.path("rc") + ") | { i=0; while [ $i -lt 3 ] && IFS= read -r l; do printf '%s\\n' \"$l\"; "
+           "i=$((i+1)); done; } > " + piped + ")");  // reads three lines, byte by byte, and exits
+  const std::string rc = ReadFile(tmp.path("rc"));
+  EXPECT_NE(rc, "124\n") << "the run hung once its consumer stopped reading";
+  EXPECT_EQ(rc, "1\n") << ReadFile(tmp.path("err"));
+  EXPECT_NE(ReadFile(tmp.path("err")).find("Broken pipe"), std::string::npos) << ReadFile(tmp.path("err"));
+  // What the consumer got.
+  std::map<std::string, int> got;
+  for (const auto& line : testing::ReadLinesOf(ReadFile(piped)))
+    if (JsonObject a = JsonObject::Of(line); a.ok() && a.Has("subscription")) ++got[a.String("id")];
+  const auto log = LogIds(tmp.path("db"));
+  ASSERT_GT(log.size(), got.size()) << "the consumer got every alert: the test proves nothing";
+  auto later = RunStdin(tmp, "/dev/null", "file:" + tmp.path("alerts.jsonl"));
+  ASSERT_EQ(later.exit_code, 0) << later.err;
+  auto delivered = FileIds(tmp.path("alerts.jsonl"));
+  for (const auto& [id, n] : got) delivered[id] += n;
+  for (const auto& [id, n] : log) EXPECT_TRUE(delivered.count(id)) << id << " was never delivered";
+}
+
 TEST(AlertOutbox, AlertsFollowPrintsAlertsAsTheyAreStored) {
   TempDir tmp;
   std::ofstream(tmp.path("subs.yaml")) << kSubs;
