@@ -55,6 +55,15 @@ Status AlertStage::Decide(const Batch& batch, std::vector<SubscriptionAlert>* ou
       storage::Record old;
       bool found = false;
       NEWSFLOW_RETURN_IF_ERROR(store_->Get(rec.key, &old, &found));
+      // The same document stored again unchanged (a replayed file, a Kafka
+      // group reset, a restore then a replay) is no news: it raises nothing,
+      // also for a subscription added since it was first stored, which would
+      // otherwise get a burst of old stories dressed as fresh alerts. A
+      // feed's correction (other text or time) is a new member.
+      if (found && old.title == rec.title && old.body == rec.body && old.time_ms == rec.time_ms) {
+        st.batch_keys.push_back(rec.key);
+        continue;
+      }
       if (found) old_story = old.story.empty() ? old.key : old.story;
       if (old_story == story) old_story.clear();
     }

@@ -199,6 +199,60 @@ namespace {
 // A story whose stored member was re-tagged into a subscription (a rule
 // change and `retag`) was never alerted for it: its next matching member
 // raises the alert, once.
+// A subscription added, then the same input replayed (a Kafka group reset,
+// a restore followed by a replay): the replayed documents are no news and
+// raise nothing for it, where it got one alert per old story. A new
+// document does alert it, and a feed's correction of a stored item is a
+// new member.
+TEST(SubscriptionAlerts, AReplayRaisesNothingForASubscriptionAddedSince) {
+  TempDir tmp;
+  std::ofstream(tmp.path("subs.yaml")) << kSubs;
+  const std::string alerts = tmp.path("alerts.jsonl");
+  const auto lines = testing::ReadLines(Fixture("cls"));
+  std::ofstream first(tmp.path("first.jsonl"));
+  for (size_t i = 0; i + 10 < lines.size(); ++i) first << lines[i] << "\n";
+  first.close();
+  ASSERT_GT(RunWithSubscriptions(tmp, "- < " + tmp.path("first.jsonl"), alerts).Uint("alerts"), 0u);
+  std::ofstream(tmp.path("subs.yaml"), std::ios::app) << "  - {name: added, any: [region:guangdong]}\n";
+  const JsonObject replay = RunWithSubscriptions(tmp, "- < " + tmp.path("first.jsonl"), alerts);
+  EXPECT_EQ(replay.Uint("stored"), lines.size() - 10);
+  EXPECT_EQ(replay.Uint("alerts"), 0u) << "a replay alerted the subscription added since on old stories";
+
+  // The last ten items are new: those of them that open a guangdong story alert it.
+  RunWithSubscriptions(tmp, "- < " + Fixture("cls"), alerts);
+  std::set<std::string> added;
+  for (const JsonObject& a : JsonLines(ReadFile(alerts)))
+    if (a.String("subscription") == "added") added.insert(a.String("key"));
+  std::set<std::string> last_keys;
+  for (size_t i = lines.size() - 10; i < lines.size(); ++i)
+    last_keys.insert("cls:" + std::to_string(JsonObject::Of(lines[i]).Uint("id")));
+  for (const std::string& k : added) EXPECT_TRUE(last_keys.count(k)) << k << " is an old document";
+
+  // A correction of a stored guangdong item that no alert of `added` covers: a new member.
+  std::string corrected;
+  std::string key;
+  for (size_t i = 0; i + 10 < lines.size() && key.empty(); ++i) {
+    const JsonObject item = JsonObject::Of(lines[i]);
+    const std::string k = "cls:" + std::to_string(item.Uint("id"));
+    const auto shown = RunShell(Newsflow() + " show --db " + tmp.path("db") + " " + k);
+    const JsonObject doc = JsonObject::Of(shown.out);
+    if (!doc.Strings("tags").count("region:guangdong")) continue;
+    const std::string story = doc.String("story");
+    bool alerted = false;
+    for (const JsonObject& a : JsonLines(ReadFile(alerts)))
+      alerted |= a.String("id") == "added/" + story;
+    if (alerted) continue;
+    key = k;
+    corrected = lines[i];
+    const size_t at = corrected.find("\"content\":\"");
+    ASSERT_NE(at, std::string::npos);
+    corrected.insert(at + 11, "（更正）");
+  }
+  ASSERT_FALSE(key.empty()) << "no stored guangdong story without an alert of `added`";
+  std::ofstream(tmp.path("fix.jsonl")) << corrected << "\n";
+  EXPECT_EQ(RunWithSubscriptions(tmp, "- < " + tmp.path("fix.jsonl"), alerts).Uint("alerts"), 1u) << key;
+}
+
 TEST(SubscriptionAlerts, AStoryRetaggedIntoASubscriptionAlertsWithItsNextMember) {
   TempDir tmp;
   auto write_rules = [&](const std::string& dir, const std::string& keyword) {
