@@ -680,6 +680,12 @@ class Job {
     ReadStoreGauges();  // the first scrape already shows what the store holds
     store_stage_.emplace(store_.get());
     if (o_.retention.retain_ms > 0) retention_.emplace(store_.get(), o_.retention);
+    if (o_.retention.retain_ms > 0 && o_.story.enabled && o_.retention.retain_ms < o_.story.window_ms)
+      LogWarn("retain",
+              fmt::format("--retain ({} h) is shorter than the story window ({} h): a story's pruned members are "
+                          "not in the window a restart rebuilds, so a later report of it can start a new story "
+                          "(a new id, and alerts again); keep --retain at least --story-window",
+                          o_.retention.retain_ms / 3600000.0, o_.story.window_ms / 3600000.0));
     writer_requests_ = std::make_unique<WriterRequestService>(store_.get(), o_.db, o_.rules_cache_dir);
     writer_requests_->Start();
     if (!o_.story.enabled) return Status::OK();

@@ -324,5 +324,27 @@ TEST(OpsCli, TheLastRetentionPassIsLoggedAndARunOverACompleteFileStillPrunes) {
   EXPECT_EQ(retain_lines, 1u) << r.err;
 }
 
+// A retention shorter than the story window prunes members a restart's
+// rebuilt window then lacks: a later report starts a new story and alerts
+// again. The run says so when it starts.
+TEST(OpsCli, ARetentionShorterThanTheStoryWindowIsWarnedOf) {
+  TempDir tmp;
+  const std::string run = Newsflow() + " --log-format json run -q --json --source /dev/null --rules " +
+                          SourcePath("rules/sets") + " --db " + tmp.path("db");
+  auto warnings = [&](const std::string& extra) {
+    const auto r = RunShell(run + " " + extra);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    size_t n = 0;
+    for (const JsonObject& line : testing::JsonLines(r.err))
+      n += line.String("component") == "retain" && line.String("level") == "warn" &&
+           line.String("msg").find("shorter than the story window") != std::string::npos;
+    return n;
+  };
+  EXPECT_EQ(warnings("--retain 6h"), 1u);
+  EXPECT_EQ(warnings("--retain 12h --story-window 6"), 0u);
+  EXPECT_EQ(warnings("--retain 7d"), 0u);
+  EXPECT_EQ(warnings("--retain 6h --no-stories"), 0u);
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
