@@ -1,6 +1,10 @@
 // cmd_run.cc — `newsflow run`: the main job.
 #include <csignal>
 #include <cstdio>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
 
 #include "commands.h"
 #include "http_access_flags.h"
@@ -176,6 +180,21 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                                      spec.kind == pipeline::FormatSpec::Kind::kMap)
         http->feeds = {spec.map.source};  // a subscription may name it before its first document
       http->pipeline_open = [&server] { return server && server->metrics().pipeline_open.load(); };
+      // The run's loaded tags, for the desk's subscription edits (set on
+      // the run's thread and the reloader's, read on the API's).
+      struct LoadedTags {
+        std::mutex mu;
+        std::shared_ptr<const std::set<std::string>> tags;
+      };
+      auto loaded = std::make_shared<LoadedTags>();
+      opts->on_rules_loaded = [loaded](std::shared_ptr<const std::set<std::string>> tags) {
+        std::lock_guard lock(loaded->mu);
+        loaded->tags = std::move(tags);
+      };
+      http->loaded_tags = [loaded] {
+        std::lock_guard lock(loaded->mu);
+        return loaded->tags;
+      };
       if (s = pipeline::DeskServer::Open(*http, &server); !s.ok()) {
         pipeline::LogError("http", s.message());
         *exit_code = 1;

@@ -47,7 +47,8 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
         out = KnownFeeds(d->options_.feeds, nullptr);  // no store attached now
       return out;
     };
-    d->subscriptions_ = std::make_unique<SubscriptionFile>(options.subscriptions, std::move(known), std::move(feeds));
+    d->subscriptions_ = std::make_unique<SubscriptionFile>(options.subscriptions, std::move(known), std::move(feeds),
+                                                           options.loaded_tags);
     // Served all the same (a hand edit is fixed while the desk runs), but said.
     std::vector<Subscription> subs;
     if (Status s = d->subscriptions_->List(&subs); !s.ok())

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "pipeline/http/alert_feed.h"
@@ -35,6 +36,10 @@ struct DeskServerOptions {
   std::function<bool()> pipeline_open;    // run --http: whether the run has its store open
   std::function<bool()> writer;           // serve: whether a process holds the store for writing (/ready)
   ReloadRequests* reload = nullptr;       // run --http: POST /api/rules/reload goes there
+  // run --http: the tags of the rules the run tags with now (null: not
+  // known, as in `serve`); a subscription edit naming another is answered
+  // with a warning that it waits for a rule reload.
+  std::function<std::shared_ptr<const std::set<std::string>>()> loaded_tags;
   // Feeds a subscription's sources may name besides the built-in ones and
   // those of the stored documents (run --http: its map file's feed).
   std::vector<std::string> feeds;

@@ -152,6 +152,7 @@ class Job {
     LogRulesCache(tagger_->rules());
     summary_->ruleset_version = tagger_->version();
     current_rules_.emplace(tagger_);
+    PublishTags(*tagger_);
     const bool kafka = IsKafkaUri(o_.source);
     if (o_.source.rfind("follow:", 0) == 0)
       NEWSFLOW_RETURN_IF_ERROR(OpenFollowSource(o_.source.substr(7), o_.limits, o_.stop, &source_));
@@ -233,6 +234,12 @@ class Job {
     });
   }
 
+  void PublishTags(const Tagger& t) const {
+    if (!o_.on_rules_loaded) return;
+    const auto& tags = t.rules().tags();
+    o_.on_rules_loaded(std::make_shared<const std::set<std::string>>(tags.begin(), tags.end()));
+  }
+
   void Reload() {
     const uint64_t ticket = o_.reload_requests ? o_.reload_requests->Begin() : 0;
     const std::string old_version = current_rules_->Get()->version();
@@ -246,6 +253,7 @@ class Job {
       return;
     }
     current_rules_->Replace(next);
+    PublishTags(*next);
     ++reloaded_;
     if (metrics_) {
       ++metrics_->reloads_ok;

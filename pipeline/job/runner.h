@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "newsflow/base/status.h"
@@ -111,6 +112,11 @@ struct RunOptions {
   // backup, prune or retag) holds the store and the run waits for it: a
   // service manager is told the start goes on (systemd's start timeout).
   std::function<void()> on_waiting_for_store;
+  // Called with the tags of the rules the run tags with: once they are
+  // compiled, and after each reload (on the reloader's thread). The desk of
+  // `run --http` tells a subscription edit naming a tag they lack that it
+  // waits for a reload.
+  std::function<void(std::shared_ptr<const std::set<std::string>>)> on_rules_loaded;
 
   static constexpr int kMaxThreads = 256;
   static constexpr size_t kDefaultMaxInflightBytes = size_t{256} << 20;  // 256 MiB

@@ -263,6 +263,14 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
     std::vector<Subscription> one;
     NEWSFLOW_RETURN_IF_ERROR(ParseSubscriptions(e.c_str(), "subscription", known_tags_(), &one));
     if (known_feeds_ && warnings) *warnings = UnknownSources(one, known_feeds_());
+    if (loaded_tags_ && warnings) {
+      if (const auto loaded = loaded_tags_()) {
+        std::vector<Subscription> copy = one;
+        for (std::string& held : HoldUnknownTags(&copy, *loaded))
+          warnings->push_back(held + ": the running rules lack it, so the subscription raises no alert until a "
+                                     "rule reload loads it (POST /api/rules/reload, or SIGHUP)");
+      }
+    }
     if (std::string why = WhyNeverMatches(one.at(0)); !why.empty()) return Status::InvalidArgument(std::move(why));
     parsed = std::move(one.at(0));
   } catch (const YAML::Exception& e) {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -56,9 +57,17 @@ class SubscriptionFile {
   // edit (the rules may have been reloaded since the server started);
   // `known_feeds` (if set) the feeds its sources are expected to name
   // (UnknownSources: warnings, not errors).
+  // `loaded_tags` (if set and not null): the tags the running writer's
+  // rules have; a subscription naming another tag (one the rules directory
+  // holds but the writer has not loaded yet) is saved with a warning that
+  // it alerts from the next rule reload on.
   SubscriptionFile(std::string path, std::function<std::set<std::string>()> known_tags,
-                   std::function<std::set<std::string>()> known_feeds = nullptr)
-      : path_(std::move(path)), known_tags_(std::move(known_tags)), known_feeds_(std::move(known_feeds)) {}
+                   std::function<std::set<std::string>()> known_feeds = nullptr,
+                   std::function<std::shared_ptr<const std::set<std::string>>()> loaded_tags = nullptr)
+      : path_(std::move(path)),
+        known_tags_(std::move(known_tags)),
+        known_feeds_(std::move(known_feeds)),
+        loaded_tags_(std::move(loaded_tags)) {}
 
   const std::string& path() const { return path_; }
   // The file's subscriptions (tags checked for form only: a file the
@@ -69,7 +78,8 @@ class SubscriptionFile {
   // Adds or replaces `name` (a new one only while the file holds fewer than
   // 10,000: InvalidArgument then). *created: it did not exist before. *warnings
   // (if given): what is kept but likely wrong (UnknownSources: a feed not
-  // known now may be one not seen yet, so it is not refused).
+  // known now may be one not seen yet, so it is not refused; a tag the
+  // running writer has not loaded: it alerts once a reload loads it).
   Status Put(const std::string& name, const std::string& body, bool* created,
              std::vector<std::string>* warnings = nullptr, const EditPrecondition& pre = {});
   Status Delete(const std::string& name, const EditPrecondition& pre = {});
@@ -81,6 +91,7 @@ class SubscriptionFile {
   const std::string path_;
   const std::function<std::set<std::string>()> known_tags_;
   const std::function<std::set<std::string>()> known_feeds_;
+  const std::function<std::shared_ptr<const std::set<std::string>>()> loaded_tags_;
   // List's last parse of the file, and the file's stamp then.
   mutable std::mutex list_mu_;
   mutable std::string listed_stamp_;

@@ -381,9 +381,18 @@ def main():
         check(run.request("GET", "/api/query?tag=watch:nvidia")[0] == 400, "watch:nvidia known before its list")
         with open(os.path.join(rules, "desk.tsv"), "w", encoding="utf-8") as f:
             f.write("# the desk's companies\nwatch:nvidia\t英伟达\tNVIDIA\n")
+        # A subscription to the list's tag before the run loads it: kept, with a
+        # warning that it waits for a reload (the run holds it until then).
+        status, body, _ = run.request("PUT", "/api/subscriptions/nvda", '{"any": ["watch:nvidia"]}')
+        warned = json.loads(body).get("warnings", []) if status == 201 else []
+        check(status == 201 and any("watch:nvidia" in w and "reload" in w for w in warned),
+              f"a subscription to a tag the run has not loaded, without a warning: {status} {body}")
         status, body, _ = run.request("POST", "/api/rules/reload")
         check(status == 200, f"reload with a watch list: {status} {body}")
         check(run.request("GET", "/api/query?tag=watch:nvidia")[0] == 200, "watch:nvidia unknown after the reload")
+        status, body, _ = run.request("PUT", "/api/subscriptions/nvda", '{"any": ["watch:nvidia"], "min_score": 0}')
+        check(status == 200 and "warnings" not in json.loads(body), f"a loaded tag with a warning: {status} {body}")
+        check(run.request("DELETE", "/api/subscriptions/nvda")[0] == 200, "DELETE nvda")
         renamed = []
         for line in (l for l in lines if "英伟达" in l):
             d = json.loads(line)
