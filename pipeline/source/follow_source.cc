@@ -161,6 +161,14 @@ class FollowSource : public Source {
       close(fd);
       return Status::InvalidArgument("cannot follow " + path_ + ": not a regular file");
     }
+    // A gzip file cannot be followed (its end is not a line's end): read as
+    // text, every line of it was a dead letter ("NUL byte").
+    if (unsigned char magic[2]; ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+      close(fd);
+      return Status::InvalidArgument("cannot follow " + path_ +
+                                     ": it is gzip, which follow: does not read (follow: reads JSON Lines text "
+                                     "as it grows); read a finished .gz with file:PATH");
+    }
     Adopt(fd, st, 0, 0);
     return Status::OK();
   }

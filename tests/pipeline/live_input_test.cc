@@ -292,6 +292,17 @@ TEST(LiveInput, AFifoWithNoWriterYetWaitsForOneAndSigtermStopsTheWait) {
                           tmp.path("rules") + " --db " + tmp.path("db3"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("not a regular file"), std::string::npos) << r.err;
+  // A .gz cannot be followed: refused at once, not read as text (every line
+  // a "NUL byte" dead letter).
+  ASSERT_EQ(RunShell("(gzip -c " + SourcePath("tests/fixtures/cls-sample.jsonl") + " > " + tmp.path("cls.jsonl.gz") +
+                     ")")
+                .exit_code,
+            0);
+  const auto gz = RunShell("timeout 10 " + Newsflow() + " run -q --json --source follow:" + tmp.path("cls.jsonl.gz") +
+                           " --rules " + tmp.path("rules") + " --db " + tmp.path("db4"));
+  EXPECT_EQ(gz.exit_code, 1) << gz.err;
+  EXPECT_NE(gz.err.find("it is gzip"), std::string::npos) << gz.err;
+  EXPECT_FALSE(std::filesystem::exists(tmp.path("db4")));
 }
 
 // One `run --source follow:PATH` process; stopped with SIGTERM.
