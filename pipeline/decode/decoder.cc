@@ -370,20 +370,69 @@ struct Decoder::Impl {
   }
 
   // The slots and label sources at nested paths: one at_pointer() each.
+  // The element a JSON pointer (RFC 6901, checked when the map loaded)
+  // names under `root`: *found false when the path leads nowhere (a missing
+  // key, an index past the end or not a number, a null, a scalar or an
+  // array on the way: `"links": null` for /links/share). A key on the path
+  // that the object holds twice is an error, as at the top level: simdjson
+  // takes the first, jq and Python the last, and the store and the tools
+  // downstream would disagree (on the key itself, for `id`).
+  static Status FollowPointer(dom::element root, std::string_view pointer, const char* slot, dom::element* out,
+                              bool* found) {
+    *found = false;
+    dom::element at = root;
+    std::string token;
+    size_t pos = 1;  // after the leading '/'
+    while (pos <= pointer.size()) {
+      size_t end = pointer.find('/', pos);
+      if (end == std::string_view::npos) end = pointer.size();
+      token.clear();
+      for (size_t k = pos; k < end; ++k) {
+        if (pointer[k] == '~' && k + 1 < end) {
+          token += pointer[k + 1] == '1' ? '/' : '~';
+          ++k;
+        } else {
+          token += pointer[k];
+        }
+      }
+      pos = end + 1;
+      dom::object obj;
+      dom::array arr;
+      if (at.get_object().get(obj) == simdjson::SUCCESS) {
+        dom::element next;
+        int matches = 0;
+        for (dom::key_value_pair field : obj) {
+          if (field.key != token) continue;
+          if (++matches == 1) next = field.value;
+        }
+        if (matches == 0) return Status::OK();
+        if (matches > 1)
+          return Status::InvalidArgument(fmt::format("key `{}` on the path {} ({}) appears twice in its object",
+                                                     token, pointer, slot));
+        at = next;
+      } else if (at.get_array().get(arr) == simdjson::SUCCESS) {
+        if (token.empty() || (token.size() > 1 && token[0] == '0') ||
+            token.find_first_not_of("0123456789") != std::string::npos || token.size() > 9)
+          return Status::OK();
+        dom::element next;
+        if (arr.at(std::stoul(token)).get(next) != simdjson::SUCCESS) return Status::OK();
+        at = next;
+      } else {
+        return Status::OK();
+      }
+    }
+    *out = at;
+    *found = true;
+    return Status::OK();
+  }
+
   Status TakeDeepPaths(const PreparedMap& pm, dom::element root, Document* d) {
     for (int i = 0; i < kNumSlots; ++i) {
       if (pm.deep[i].empty()) continue;
       dom::element v;
-      // A path that leads nowhere (a missing key, an index past the end, or
-      // a null, a scalar or an array on the way: `"links": null` for
-      // /links/share) is an absent field; the map's pointers were checked
-      // (RFC 6901) when it was loaded, so simdjson's "invalid pointer" here
-      // means that (a non-numeric token into an array).
-      const auto e = root.at_pointer(pm.deep[i]).get(v);
-      if (e == simdjson::NO_SUCH_FIELD || e == simdjson::INDEX_OUT_OF_BOUNDS || e == simdjson::INCORRECT_TYPE ||
-          e == simdjson::INVALID_JSON_POINTER)
-        continue;
-      if (e) return JsonError(e);
+      bool found = false;
+      NEWSFLOW_RETURN_IF_ERROR(FollowPointer(root, pm.deep[i], kSlotNames[i], &v, &found));
+      if (!found) continue;
       seen[i] = true;
       NEWSFLOW_RETURN_IF_ERROR(Take(pm, i, v, d));
     }

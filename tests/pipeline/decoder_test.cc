@@ -426,6 +426,39 @@ TEST(Decoder, FieldMapErrorsNameTheProblem) {
   EXPECT_NE(missing.message().find("/nonexistent.yaml"), std::string::npos);
 }
 
+// A key the map reads through a nested path, given twice in its object:
+// the line is a dead letter, as a top-level key given twice is (simdjson
+// took the first, jq and Python take the last).
+TEST(Decoder, ANestedKeyTheMapReadsGivenTwiceIsADeadLetter) {
+  testing::TempDir tmp;
+  std::ofstream(tmp.path("m.yaml")) << "source: wire\nid: /meta/a~1b\ntime: /meta/ts\ntime_format: unix_ms\n"
+                                       "body: /body\nurl: /links/0/href\n";
+  FormatSpec spec;
+  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  Decoder dec(spec);
+  Document d;
+  const Status id_twice = dec.Decode(R"({"meta":{"a/b":"k1","a/b":"k2","ts":1785503147000},"body":"x"})", &d);
+  EXPECT_TRUE(id_twice.IsInvalidArgument()) << id_twice.ToString();
+  EXPECT_NE(id_twice.message().find("`a/b`"), std::string::npos) << id_twice.message();
+  EXPECT_FALSE(dec.Decode(R"({"meta":{"a/b":"k8","ts":1785503147000,"ts":1},"body":"y"})", &d).ok());
+  // The same key in two different objects, or read once: fine.
+  ASSERT_TRUE(dec.Decode(R"({"meta":{"a/b":"k9","ts":1785503147000},"body":"z","other":{"a/b":"x"},)"
+                         R"("links":[{"href":"https://a.example/1"},{"href":"dup","href":"dup"}]})",
+                         &d)
+                  .ok());
+  EXPECT_EQ(d.key, "wire:k9");
+  EXPECT_EQ(d.url, "https://a.example/1");
+  // Paths that lead nowhere are absent fields, as before.
+  for (const char* line : {R"({"meta":{"a/b":"k","ts":1785503147000},"body":"z","links":null})",
+                           R"({"meta":{"a/b":"k","ts":1785503147000},"body":"z","links":[]})",
+                           R"({"meta":{"a/b":"k","ts":1785503147000},"body":"z","links":{"0":{"href":"x"}}})",
+                           R"({"meta":{"a/b":"k","ts":1785503147000},"body":"z","links":"x"})"}) {
+    ASSERT_TRUE(dec.Decode(line, &d).ok()) << line;
+  }
+  ASSERT_TRUE(dec.Decode(R"({"meta":{"a/b":"k","ts":1785503147000},"body":"z","links":{"0":{"href":"x"}}})", &d).ok());
+  EXPECT_EQ(d.url, "x");  // a "0" key of an object is a key, as RFC 6901 reads it
+}
+
 TEST(Decoder, AFieldMapKeyWithoutAValueIsRefusedAtItsLine) {
   // `source:` with nothing after it read as the feed "null" (every key
   // null:ID, two such maps writing one namespace); `id:` followed by blank
