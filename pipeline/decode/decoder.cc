@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
 #include <string_view>
 
@@ -251,11 +252,22 @@ struct Decoder::Impl {
       return CheckTimeRange(d->time_ms);
     }
     int64_t n;
+    if (t == dom::element_type::DOUBLE) {
+      // 1785503147.25 (Python's time.time(), a JavaScript number): the
+      // fraction is kept to the millisecond.
+      double x = 0;
+      if (v.get_double().get(x) != simdjson::SUCCESS) return FieldError("time", "expected a number");
+      const double ms = f == TimeFormat::kUnixMillis ? x : x * 1000.0;
+      if (!(ms >= 0) || ms > 4.1e12) return FieldError("time", "expected a non-negative number of plausible size");
+      d->time_ms = std::llround(ms);
+      return CheckTimeRange(d->time_ms);
+    }
     if (IsNumber(t)) {
       if (v.get_int64().get(n) || n < 0) return FieldError("time", "expected a non-negative integer");
     } else if (t == dom::element_type::STRING) {
       const std::string_view sv(v);
-      if (!ParseInt(sv, &n)) return FieldError("time", "expected digits, got \"" + std::string(sv.substr(0, 40)) + "\"");
+      if (!ParseInt(sv, &n))
+        return FieldError("time", "expected at most 18 digits, got \"" + std::string(sv.substr(0, 40)) + "\"");
     } else {
       return FieldError("time", std::string("expected integer, got ") + TypeName(t));
     }

@@ -459,6 +459,24 @@ TEST(Decoder, ANestedKeyTheMapReadsGivenTwiceIsADeadLetter) {
   EXPECT_EQ(d.url, "x");  // a "0" key of an object is a key, as RFC 6901 reads it
 }
 
+// A time written as a JSON number with a fraction (Python's time.time(), a
+// JavaScript number) is that time, to the millisecond; it was refused as
+// "expected a non-negative integer".
+TEST(Decoder, ATimeWithAFractionIsReadToTheMillisecond) {
+  Decoder dec(Spec("ths"));
+  Document d;
+  ASSERT_TRUE(dec.Decode(R"({"id":"1","ctime":1785503147.0,"title":"t","digest":"x"})", &d).ok());
+  EXPECT_EQ(d.time_ms, 1785503147000);
+  ASSERT_TRUE(dec.Decode(R"({"id":"1","ctime":1785503147.2506,"title":"t","digest":"x"})", &d).ok());
+  EXPECT_EQ(d.time_ms, 1785503147251);
+  ASSERT_TRUE(dec.Decode(R"({"id":"1","ctime":1.785503147e9,"title":"t","digest":"x"})", &d).ok());
+  EXPECT_EQ(d.time_ms, 1785503147000);
+  for (const char* bad : {R"({"id":"1","ctime":-1.5,"title":"t","digest":"x"})",
+                          R"({"id":"1","ctime":1e300,"title":"t","digest":"x"})",
+                          R"({"id":"1","ctime":1.5,"title":"t","digest":"x"})"})  // 1970: implausible
+    EXPECT_FALSE(dec.Decode(bad, &d).ok()) << bad;
+}
+
 TEST(Decoder, AFieldMapKeyWithoutAValueIsRefusedAtItsLine) {
   // `source:` with nothing after it read as the feed "null" (every key
   // null:ID, two such maps writing one namespace); `id:` followed by blank
