@@ -80,9 +80,45 @@ std::string FromEastmoney(std::string_view market, std::string_view code) {
   return {};
 }
 
+// Full-width ASCII (U+FF01..U+FF5E, as an IME types "００２６７０") and the
+// ideographic space as their ASCII forms; other text as it is.
+std::string FoldFullWidth(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    if (b(i) == 0xEF && i + 2 < s.size() && (b(i + 1) == 0xBC || b(i + 1) == 0xBD)) {
+      const unsigned cp = 0xF000u | ((b(i + 1) & 0x3Fu) << 6) | (b(i + 2) & 0x3Fu);
+      if (cp >= 0xFF01 && cp <= 0xFF5E) {
+        out += static_cast<char>(cp - 0xFF01 + 0x21);
+        i += 2;
+        continue;
+      }
+    }
+    if (b(i) == 0xE3 && i + 2 < s.size() && b(i + 1) == 0x80 && b(i + 2) == 0x80) {  // U+3000
+      out += ' ';
+      i += 2;
+      continue;
+    }
+    out += s[i];
+  }
+  return out;
+}
+
 }  // namespace
 
-std::string CanonicalStockCode(std::string_view raw, std::string_view market) {
+std::string CanonicalStockCode(std::string_view raw_in, std::string_view market_in) {
+  // A code typed with an IME's full-width digits is the same code.
+  std::string folded_raw, folded_market;
+  std::string_view raw = raw_in, market = market_in;
+  if (raw.find('\xEF') != std::string_view::npos || raw.find('\xE3') != std::string_view::npos) {
+    folded_raw = FoldFullWidth(raw);
+    raw = folded_raw;
+  }
+  if (market.find('\xEF') != std::string_view::npos) {
+    folded_market = FoldFullWidth(market);
+    market = folded_market;
+  }
   while (!raw.empty() && raw.front() == ' ') raw.remove_prefix(1);
   while (!raw.empty() && raw.back() == ' ') raw.remove_suffix(1);
   if (raw.empty()) return {};

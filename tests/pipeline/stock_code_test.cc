@@ -68,5 +68,17 @@ TEST(StockCode, CanonicalAndBareFormsAreReadByShape) {
     EXPECT_EQ(CanonicalStockCode(bad), "") << bad;
 }
 
+// A code typed with an IME's full-width characters is the same code; it
+// was stored with no canonical code, and `query --stock` refused it.
+TEST(StockCode, FullWidthFormsAreTheSameCode) {
+  EXPECT_EQ(CanonicalStockCode("００２６７０"), "SZ002670");
+  EXPECT_EQ(CanonicalStockCode("ＳＺ００２６７０"), "SZ002670");
+  EXPECT_EQ(CanonicalStockCode("\u3000６００８１２\u3000"), "SH600812");
+  EXPECT_EQ(CanonicalStockCode("１．６００８１２"), "SH600812");
+  EXPECT_EQ(CanonicalStockCode("００２６７０", "３３"), "SZ002670");
+  EXPECT_EQ(CanonicalStockCode("中芯国际"), "");  // other text is not folded into a code
+  EXPECT_EQ(CanonicalStockCode("\xEF\xBC"), "");   // a cut sequence
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
