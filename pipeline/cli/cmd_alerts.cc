@@ -65,7 +65,8 @@ void WarnOfNamesNotInTheLog(const AlertsArgs& a, const std::set<std::string>& se
   for (const std::string& name : a.subscriptions) {
     if (seen.count(name)) continue;
     const std::vector<std::string> closest = ClosestIds(name, known, 3);
-    std::fprintf(stderr, "newsflow alerts: no alert in the log is of subscription '%s'%s\n", name.c_str(),
+    std::fprintf(stderr, "newsflow alerts: no alert in the log is of subscription '%s'%s%s\n", name.c_str(),
+                 a.follow ? " yet; following for its first" : "",
                  closest.empty() ? " (the log holds none of any subscription)"
                                  : fmt::format(" (did you mean: {}?)", fmt::join(closest, ", ")).c_str());
   }

@@ -29,18 +29,33 @@ class FileAlertSink : public AlertSink {
  public:
   FileAlertSink(std::FILE* f, std::string path) : f_(f), path_(std::move(path)) {}
   ~FileAlertSink() override { std::fclose(f_); }
+  // A batch's alerts are written together at Flush, in one write() as a
+  // rule (stdio wrote 4 KB at a time): a kill -9 mid-batch left a torn line
+  // that a consumer tailing the file had already read, even though the next
+  // start cuts it from the file.
   Status PublishJson(std::string_view /*id*/, std::string_view json) override {
     NEWSFLOW_RETURN_IF_ERROR(FollowRotation());
-    line_.assign(json);
-    line_ += '\n';
-    if (std::fwrite(line_.data(), 1, line_.size(), f_) != line_.size()) return FileError("write", path_, errno);
+    pending_.append(json);
+    pending_ += '\n';
     return Status::OK();
   }
   // Durable, not only written: the store drops the alerts from its outbox
   // once this returns.
   Status Flush() override {
     rotation_checked_ = false;
-    if (std::fflush(f_) != 0) return FileError("flush", path_, errno);
+    const int fd = fileno(f_);
+    size_t done = 0;
+    while (done < pending_.size()) {
+      const ssize_t n = ::write(fd, pending_.data() + done, pending_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const int e = errno;
+        pending_.clear();  // the batch fails; the outbox delivers it again
+        return FileError(e == EPIPE ? "deliver to" : "write", path_, e);
+      }
+      done += static_cast<size_t>(n);
+    }
+    pending_.clear();
     if (fsync(fileno(f_)) != 0 && errno != EINVAL) return FileError("fsync", path_, errno);  // EINVAL: a pipe, /dev/...
     return AwaitPipeRead();
   }
@@ -83,9 +98,9 @@ class FileAlertSink : public AlertSink {
     }
   }
 
-  std::FILE* f_;
+  std::FILE* f_;  // written through its descriptor only (no stdio buffer)
   std::string path_;
-  std::string line_;
+  std::string pending_;  // the batch's lines, written at Flush
   bool rotation_checked_ = false;
 };
 
