@@ -3,12 +3,9 @@
 // resume where its durable state ends.
 //
 // Stored value (meta "progress/<file identity>"):
-//   "records=<N> stored=<S> dead=<D> done=<0|1> as=<HOW>"
+//   "records=<N> stored=<S> dead=<D> done=<0|1>"
 // N records of the file are accounted for, S of them stored as documents and
-// D dead-lettered; done=1 once the whole file was read and stored. HOW is
-// how its lines were read (the format, a map's content hash, the record
-// cap: ReadAs in runner.cc); a run that reads them another way starts the
-// file again. Marks written before `as` existed have none, and match any.
+// D dead-lettered; done=1 once the whole file was read and stored.
 //
 // Ownership: a plain value. Threads: the writer thread. Errors: Parse() fails
 // (Corruption) on a value it did not write.
@@ -26,7 +23,6 @@ struct FileProgress {
   uint64_t stored = 0;
   uint64_t dead = 0;
   bool done = false;
-  std::string read_as;  // no spaces; "" = not recorded
 
   std::string Encode() const;
   static Status Parse(const std::string& text, FileProgress* out);

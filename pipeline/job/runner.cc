@@ -164,7 +164,7 @@ class Job {
     // The sinks and the subscriptions first: one that fails to open (a bad
     // parameter, a subscription naming an unknown tag) must fail the run
     // before its consumer joins the group and makes the others rebalance.
-    if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_));
+    if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_, o_.stop));
     if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions(/*strict=*/true));
     if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
     if (!o_.tagged.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenKafkaTaggedSink(o_.tagged, &tagged_));
@@ -1094,23 +1094,21 @@ class Job {
     }
     if (!source_->replayable() || source_->identity().empty()) return Status::OK();
     tracking_ = true;
-    std::string read_as;
-    NEWSFLOW_RETURN_IF_ERROR(ReadAs(&read_as));
-    progress_.read_as = read_as;
-    std::optional<std::string> stored;
+    NEWSFLOW_RETURN_IF_ERROR(ReadAs(&read_as_));
+    std::optional<std::string> stored, stored_as;
     NEWSFLOW_RETURN_IF_ERROR(store_->GetProgress(source_->identity(), &stored));
     if (!stored) return Status::OK();
     NEWSFLOW_RETURN_IF_ERROR(FileProgress::Parse(*stored, &progress_));
-    if (!progress_.read_as.empty() && progress_.read_as != read_as) {
+    NEWSFLOW_RETURN_IF_ERROR(store_->GetProgress(ReadAsKey(), &stored_as));
+    if (stored_as && *stored_as != read_as_) {
       // Read before another way (a wrong --format, a map since edited, a
       // smaller record cap): what that stored says nothing of what this
       // reading stores, so the file is read again from its start.
       LogInfo("run", fmt::format("{} was read before as {}, now as {}: reading it again from the start", o_.source,
-                                 progress_.read_as, read_as));
+                                 *stored_as, read_as_));
       summary_->reread = true;
       progress_ = FileProgress{};
     }
-    progress_.read_as = read_as;
     base_ = progress_;
     if (progress_.done) {
       summary_->already_complete = true;
@@ -1142,17 +1140,25 @@ class Job {
     return Status::OK();
   }
 
+  // How the file's lines are read, beside its progress mark (a mark of its
+  // own, which a binary from before it ignores: its progress marks still
+  // parse). Written with every mark, in the same WriteBatch, so that the
+  // two always describe one reading.
+  std::string ReadAsKey() const { return source_->identity() + "/as"; }
+
   // The batch's progress mark, written in its WriteBatch.
   void AddProgress(Batch& b) {
     for (const Item& it : b.items) ++(it.error.empty() ? progress_.stored : progress_.dead);
     progress_.records = b.end_record;
     b.prepared.progress.push_back(storage::ProgressMark{source_->identity(), progress_.Encode()});
+    b.prepared.progress.push_back(storage::ProgressMark{ReadAsKey(), read_as_});
   }
 
   Status MarkDone() {
     progress_.done = true;
     storage::PreparedWriteSet done;
     done.progress.push_back({source_->identity(), progress_.Encode()});
+    done.progress.push_back({ReadAsKey(), read_as_});
     return store_->Write(done).Prefixed("store");
   }
 
@@ -1167,9 +1173,12 @@ class Job {
     ro.read_only = true;
     ro.create_if_missing = false;
     std::unique_ptr<storage::Store> reader;
-    std::optional<std::string> text;
+    std::optional<std::string> text, read_as;
     FileProgress durable = base_;
-    if (storage::Store::Open(ro, &reader).ok() && reader->GetProgress(identity, &text).ok() && text)
+    // A mark of another reading (this one re-reads the file, and none of
+    // its batches became durable): nothing of this reading is durable.
+    if (storage::Store::Open(ro, &reader).ok() && reader->GetProgress(identity, &text).ok() && text &&
+        reader->GetProgress(identity + "/as", &read_as).ok() && (!read_as || *read_as == read_as_))
       (void)FileProgress::Parse(*text, &durable).ok();
     summary_->stored = durable.stored >= base_.stored ? durable.stored - base_.stored : 0;
     summary_->dead_lettered = durable.dead >= base_.dead ? durable.dead - base_.dead : 0;
@@ -1202,6 +1211,7 @@ class Job {
   std::unique_ptr<AlertSink> tagged_;  // --tagged: the stored documents, for a desk node
   LatencyRecorder latency_;
   bool tracking_ = false;        // a regular file: progress marks, resume, checkpoints
+  std::string read_as_;          // tracking_: how this run reads the file (ReadAs)
   bool stopped_waiting_ = false;  // stopped while another command held the store (AwaitStoreFree)
   FileProgress progress_, base_; // now, and where this run started
   uint64_t since_checkpoint_ = 0;

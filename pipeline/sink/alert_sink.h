@@ -14,6 +14,7 @@
 // the batch's offsets are acknowledged.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ class AlertSink {
 
 // Opens a sink from its destination ("file:PATH" or "kafka://..."); an
 // unknown scheme is InvalidArgument.
-Status OpenAlertSink(const std::string& spec, std::unique_ptr<AlertSink>* out);
+// `stop` (may be null): the run's stop request, which ends a file sink's
+// wait for a pipe's reader (OpenFileAlertSink).
+Status OpenAlertSink(const std::string& spec, std::unique_ptr<AlertSink>* out,
+                     const std::atomic<bool>* stop = nullptr);
 
 }  // namespace newsflow::pipeline

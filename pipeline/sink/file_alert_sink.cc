@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <chrono>
 #include <thread>
 #include <cstdio>
@@ -27,7 +29,8 @@ Status FileError(const std::string& what, const std::string& path, int err) {
 
 class FileAlertSink : public AlertSink {
  public:
-  FileAlertSink(std::FILE* f, std::string path) : f_(f), path_(std::move(path)) {}
+  FileAlertSink(std::FILE* f, std::string path, const std::atomic<bool>* stop = nullptr)
+      : f_(f), path_(std::move(path)), stop_(stop) {}
   ~FileAlertSink() override { std::fclose(f_); }
   // A batch's alerts are written together at Flush, in one write() as a
   // rule (stdio wrote 4 KB at a time): a kill -9 mid-batch left a torn line
@@ -44,9 +47,22 @@ class FileAlertSink : public AlertSink {
   Status Flush() override {
     rotation_checked_ = false;
     const int fd = fileno(f_);
+    struct stat st {};
+    const bool fifo = ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
     size_t done = 0;
     while (done < pending_.size()) {
-      const ssize_t n = ::write(fd, pending_.data() + done, pending_.size() - done);
+      size_t chunk = pending_.size() - done;
+      if (fifo) {
+        // A pipe whose reader does not read is full: a write would block,
+        // deaf to SIGTERM. Wait for room (a write of PIPE_BUF or less then
+        // does not block), looking at the stop request meanwhile.
+        if (Status s = AwaitPipeRoom(fd); !s.ok()) {
+          pending_.clear();  // the batch fails; the outbox delivers it again
+          return s;
+        }
+        chunk = std::min<size_t>(chunk, PIPE_BUF);
+      }
+      const ssize_t n = ::write(fd, pending_.data() + done, chunk);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         const int e = errno;
@@ -85,15 +101,52 @@ class FileAlertSink : public AlertSink {
   // is acknowledged once the pipe is empty (its reader read every byte), or
   // fails (EPIPE) when the reader is gone first; its alerts then wait in
   // the outbox. A reader that does not read holds the run, as a full pipe
-  // does. Not a pipe (a file, /dev/null, a terminal): nothing to wait for.
+  // does, said after 10 s; a stop request ends the wait (the batch fails,
+  // its alerts stay pending). Only a FIFO or pipe: on a terminal FIONREAD
+  // counts the typed input, on a socket the received bytes.
+  Status Stopped(const std::string& what) const {
+    return Status::Aborted("alerts: stopped while " + what + " (" + path_ +
+                           "); the batch's alerts are delivered again at the next start");
+  }
+
+  // Until a FIFO has room for PIPE_BUF bytes: its reader gone is EPIPE, a
+  // stop request Aborted; said after 10 s.
+  Status AwaitPipeRoom(int fd) {
+    const auto start = std::chrono::steady_clock::now();
+    bool said = false;
+    for (;;) {
+      pollfd p{fd, POLLOUT, 0};
+      const int r = ::poll(&p, 1, 100);
+      if (r < 0 && errno != EINTR) return FileError("wait to write", path_, errno);
+      if (r == 1 && (p.revents & (POLLERR | POLLHUP)) != 0) return FileError("deliver to", path_, EPIPE);
+      if (r == 1 && (p.revents & POLLOUT) != 0) return Status::OK();
+      if (stop_ && stop_->load()) return Stopped("the pipe's reader was not reading");
+      if (!said && std::chrono::steady_clock::now() - start >= std::chrono::seconds(10)) {
+        said = true;
+        LogWarn("alerts", "the reader of " + path_ + " has not read for 10 s (the pipe is full); the run waits for it");
+      }
+    }
+  }
+
   Status AwaitPipeRead() {
     const int fd = fileno(f_);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return Status::OK();
+    const auto start = std::chrono::steady_clock::now();
+    bool said = false;
     for (;;) {
       int unread = 0;
       if (::ioctl(fd, FIONREAD, &unread) != 0 || unread == 0) return Status::OK();
       pollfd p{fd, 0, 0};
       if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0)
         return FileError("deliver to", path_, EPIPE);  // the reader left with bytes unread
+      if (stop_ && stop_->load()) return Stopped("the pipe's reader had not read the batch");
+      if (!said && std::chrono::steady_clock::now() - start >= std::chrono::seconds(10)) {
+        said = true;
+        LogWarn("alerts", fmt::format("the reader of {} has not read the last batch's alerts for 10 s ({} bytes "
+                                      "unread); the run waits for it",
+                                      path_, unread));
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
@@ -101,6 +154,7 @@ class FileAlertSink : public AlertSink {
   std::FILE* f_;  // written through its descriptor only (no stdio buffer)
   std::string path_;
   std::string pending_;  // the batch's lines, written at Flush
+  const std::atomic<bool>* stop_;
   bool rotation_checked_ = false;
 };
 
@@ -131,11 +185,22 @@ bool WholeLinesLength(int fd, off_t size, off_t* out) {
 // (and dropped from the outbox) unread, and then blocked for good. A FIFO
 // that no process reads is refused at once (O_NONBLOCK: ENXIO) instead of
 // swallowing alerts; the writes then block as a pipe's do (backpressure).
-Status OpenPipeAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC);
+Status OpenPipeAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out, const std::atomic<bool>* stop) {
+  // The run's own stdout or stderr: that descriptor (a socket, such as
+  // journald's under systemd, cannot be opened again by its name).
+  int own = -1;
+  if (path == "/dev/stdout" || path == "/proc/self/fd/1" || path == "/dev/fd/1") own = 1;
+  if (path == "/dev/stderr" || path == "/proc/self/fd/2" || path == "/dev/fd/2") own = 2;
+  const int fd = own >= 0 ? ::fcntl(own, F_DUPFD_CLOEXEC, 3)
+                          : ::open(path.c_str(), O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENXIO)
+    if (errno == ENXIO) {
+      struct stat at {};
+      if (::stat(path.c_str(), &at) == 0 && S_ISSOCK(at.st_mode))
+        return Status::IOError("alerts: " + path + " is a socket, which cannot be opened by its name (the run's own "
+                               "stdout can: file:/dev/stdout)");
       return Status::IOError("alerts: no process reads the pipe " + path + ": start its reader first");
+    }
     return FileError("cannot open", path, errno);
   }
   const int flags = ::fcntl(fd, F_GETFL);
@@ -150,14 +215,14 @@ Status OpenPipeAlertSink(const std::string& path, std::unique_ptr<AlertSink>* ou
     ::close(fd);
     return FileError("cannot open", path, e);
   }
-  *out = std::make_unique<FileAlertSink>(f, path);
+  *out = std::make_unique<FileAlertSink>(f, path, stop);
   return Status::OK();
 }
 
-Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out) {
+Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out, const std::atomic<bool>* stop) {
   if (struct stat at {}; ::stat(path.c_str(), &at) == 0 && (S_ISFIFO(at.st_mode) || S_ISSOCK(at.st_mode) ||
                                                            S_ISCHR(at.st_mode)))
-    return OpenPipeAlertSink(path, out);
+    return OpenPipeAlertSink(path, out, stop);
   std::FILE* f = std::fopen(path.c_str(), "ab+");
   if (!f) return FileError("cannot open", path, errno);
   // A write cut short (kill -9 mid-write, a full disk) leaves a partial last
@@ -178,7 +243,7 @@ Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* ou
                                     "delivered again",
                                     path, st.st_size - whole));
   }
-  *out = std::make_unique<FileAlertSink>(f, path);
+  *out = std::make_unique<FileAlertSink>(f, path, stop);
   return Status::OK();
 }
 

@@ -3,12 +3,16 @@
 // cuts a partial last line (a write cut short by kill -9 or a full disk):
 // that alert was never acknowledged and is delivered again. A file moved
 // away or removed (logrotate) is followed: the next batch's alerts go to a
-// new file at the path.
+// new file at the path. PATH may be a pipe or a FIFO (a batch is delivered
+// once its reader has read it: AwaitPipeRead), a device, or the run's own
+// stdout or stderr (/dev/stdout: the descriptor itself, a pipe, a file or
+// journald's socket).
 //
 // Ownership: the sink owns the FILE. Threads: the writer thread only.
 // Errors: IOError naming the path (NoSpace when the disk is full).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -16,6 +20,9 @@
 
 namespace newsflow::pipeline {
 
-Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out);
+// `stop` (may be null): set when the run is asked to stop; a wait for a
+// pipe's reader then gives up, failing the batch (its alerts stay pending).
+Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out,
+                         const std::atomic<bool>* stop = nullptr);
 
 }  // namespace newsflow::pipeline

@@ -4,6 +4,7 @@
 // that fails (a full disk), leaves it pending; the next run delivers it
 // again before anything new (at least once: consumers de-duplicate by id).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -248,6 +249,31 @@ TEST(AlertOutbox, AConsumerThatStopsReadingAPipeLosesNoAlert) {
   auto delivered = FileIds(tmp.path("alerts.jsonl"));
   for (const auto& [id, n] : got) delivered[id] += n;
   for (const auto& [id, n] : log) EXPECT_TRUE(delivered.count(id)) << id << " was never delivered";
+}
+
+// A reader that is there but does not read (`| sleep`): the run waits for
+// it to read each batch, and SIGTERM ends that wait at once; the batch's
+// alerts stay in the outbox.
+TEST(AlertOutbox, SigtermEndsTheWaitForAPipeReaderThatDoesNotRead) {
+  TempDir tmp;
+  WriteSubscriptionsAndFixtures(tmp);
+  // A FIFO whose reader (sleep) holds it open and reads nothing; the run's
+  // own stdout is a file (its summary would wait on a full pipe too).
+  const std::string fifo = tmp.path("alerts.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  RunShell("(sleep 12 < " + fifo + " & s=$!; date +%s%N > " + tmp.path("t0") + "; " + Newsflow() +
+           " run -q --json --rules " + SourcePath("rules/sets") + " --source " + tmp.path("all.jsonl") + " --db " +
+           tmp.path("db") + " --subscriptions " + tmp.path("subs.yaml") + " --alerts file:" + fifo + " >" +
+           tmp.path("out") + " 2>" + tmp.path("err") + " & p=$!; (sleep 2; kill -TERM $p) & wait $p; echo $? > " +
+           tmp.path("rc") + "; date +%s%N > " + tmp.path("t1") + "; kill $s; wait)");
+  const double seconds = (std::stod(ReadFile(tmp.path("t1"))) - std::stod(ReadFile(tmp.path("t0")))) / 1e9;
+  EXPECT_LT(seconds, 8.0) << "the run waited for the reader until it went, SIGTERM or not: "
+                          << ReadFile(tmp.path("err"));
+  EXPECT_EQ(ReadFile(tmp.path("rc")), "1\n") << ReadFile(tmp.path("err"));
+  auto later = RunStdin(tmp, "/dev/null", "file:" + tmp.path("alerts.jsonl"));
+  ASSERT_EQ(later.exit_code, 0) << later.err;
+  EXPECT_GT(JsonObject::LastLine(later.out).Uint("alerts_redelivered"), 0u);
+  EXPECT_EQ(FileIds(tmp.path("alerts.jsonl")).size(), LogIds(tmp.path("db")).size());
 }
 
 TEST(AlertOutbox, AlertsFollowPrintsAlertsAsTheyAreStored) {
