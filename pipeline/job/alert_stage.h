@@ -11,7 +11,10 @@
 // restart, a re-ingest of the same input, or a feed re-publishing a key
 // raises nothing new, and a story whose earlier members (or D's earlier
 // version) match X only since a retag (or since X was added) alerts with its
-// next matching member. The
+// next matching member. D stored again unchanged (the same title, body and
+// time as its stored copy: a replay, a Kafka group reset) is no new member
+// and raises nothing, whatever it matches now; a feed's correction of it
+// (other text or time) is. The
 // alert is handed to the sink after the batch is durably stored (runner.cc).
 //
 // An alert is one JSON object: the document as `query --json` prints it

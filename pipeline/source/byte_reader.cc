@@ -13,7 +13,12 @@ namespace {
 constexpr size_t kInputChunk = 1u << 20;
 }  // namespace
 
-ByteReader::ByteReader(int fd) : fd_(fd), in_(kInputChunk) {}
+ByteReader::ByteReader(int fd) : fd_(fd), in_(kInputChunk) {
+  // Where reading starts in the file (stdin may be a file read from
+  // elsewhere than its start): offsets here count from there, pread's from 0.
+  const off_t at = ::lseek(fd, 0, SEEK_CUR);
+  start_offset_ = at > 0 ? static_cast<uint64_t>(at) : 0;
+}
 
 ByteReader::~ByteReader() { close(fd_); }
 
@@ -75,7 +80,7 @@ Status ByteReader::VerifyMember(uint64_t start) {
   inflate_state* st = verify_.get();
   isal_inflate_init(st);
   st->crc_flag = ISAL_GZIP;
-  uint64_t offset = start;
+  uint64_t offset = start_offset_ + start;
   size_t have = 0;  // bytes of verify_in_ not yet taken
   bool end = false;
   while (st->block_state != ISAL_BLOCK_FINISH) {
@@ -100,7 +105,8 @@ Status ByteReader::VerifyMember(uint64_t start) {
                                           std::to_string(rc) + ")");
     if (st->block_state != ISAL_BLOCK_FINISH && end && have == 0 && st->avail_out == verify_out_.size())
       return Status::Corruption("gzip: the member that starts at byte " + std::to_string(start) +
-                                " is truncated (the file ends at byte " + std::to_string(offset) + ")");
+                                " is truncated (the file ends at byte " + std::to_string(offset - start_offset_) +
+                                ")");
   }
   return Status::OK();
 }

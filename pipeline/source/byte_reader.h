@@ -101,6 +101,7 @@ class ByteReader {
   std::unique_ptr<inflate_state> verify_;  // VerifyMember's, kept between members
   std::vector<uint8_t> verify_in_, verify_out_;
   uint64_t raw_read_ = 0;
+  uint64_t start_offset_ = 0;  // the file offset reading started at (VerifyMember's pread adds it)
   uint64_t members_ = 0, member_start_ = 0;
   int64_t error_offset_ = -1;
   Status status_;
