@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "newsflow/storage/store.h"
+#include "newsflow/base/fnv1a.h"
 #include "newsflow/base/thread_name.h"
 #include "pipeline/decode/decoder.h"
 #include "newsflow/rules/lint.h"
@@ -1129,12 +1130,7 @@ class Job {
       if (!in) return Status::NotFound("cannot read field map " + format.substr(4));
       std::stringstream text;
       text << in.rdbuf();
-      uint64_t h = 1469598103934665603ULL;  // FNV-1a, stable across builds
-      for (const char c : text.str()) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 1099511628211ULL;
-      }
-      format = fmt::format("map-{:016x}", h);
+      format = fmt::format("map-{:016x}", Fnv1a(kFnv1aBasis14, text.str()));  // stored in marks: keep it
     }
     *out = fmt::format("{}/{}", format, o_.limits.max_record_bytes);
     return Status::OK();

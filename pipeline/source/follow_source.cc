@@ -56,6 +56,7 @@
 #include <tuple>
 #include <vector>
 
+#include "newsflow/base/fnv1a.h"
 #include "pipeline/log/logger.h"
 #include "pipeline/source/line_cut.h"
 #include "pipeline/source/line_item.h"
@@ -76,12 +77,7 @@ constexpr size_t kReadGenerations = 64;  // finished files remembered (not read 
 uint64_t Fingerprint(int fd, size_t n, uint64_t at = 0) {
   char buf[kFingerprintBytes];
   const ssize_t got = pread(fd, buf, std::min(n, sizeof buf), static_cast<off_t>(at));
-  uint64_t h = 1469598103934665603ULL;
-  for (ssize_t i = 0; i < got; ++i) {
-    h ^= static_cast<unsigned char>(buf[i]);
-    h *= 1099511628211ULL;
-  }
-  return h;
+  return Fnv1a(kFnv1aBasis14, buf, got > 0 ? static_cast<size_t>(got) : 0);  // stored in marks: keep it
 }
 
 // True if `fd` holds the bytes `want` at offset `at`.

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "newsflow/base/fnv1a.h"
 #include "pipeline/source/byte_reader.h"
 #include "pipeline/source/line_cut.h"
 #include "pipeline/source/line_item.h"
@@ -226,13 +227,8 @@ class LineSource : public Source {
 // already and its changed lines were never read. Any false "changed" (a
 // file moved, chmod) costs one idempotent re-read; a false "same" lost data.
 std::string FileIdentity(int fd, const std::string& path, const struct stat& st) {
-  uint64_t h = 1469598103934665603ULL;
-  auto mix = [&](const void* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-      h ^= static_cast<const unsigned char*>(p)[i];
-      h *= 1099511628211ULL;
-    }
-  };
+  uint64_t h = kFnv1aBasis14;  // stored in marks: keep it
+  auto mix = [&](const void* p, size_t n) { h = Fnv1a(h, p, n); };
   char buf[4096];
   off_t off = 0;
   while (off < (64 << 10)) {

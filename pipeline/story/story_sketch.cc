@@ -1,6 +1,7 @@
 // story_sketch.cc — see story_sketch.h.
 #include "pipeline/story/story_sketch.h"
 
+#include "newsflow/base/fnv1a.h"
 #include "pipeline/decode/stock_code.h"
 #include "pipeline/story/sort_unique_hashes.h"
 #include "pipeline/story/story_cues.h"
@@ -347,9 +348,7 @@ void TextCodes(const CodePoints& cps, std::vector<std::string>* out) {
 }
 
 uint32_t HashCode(std::string_view code) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (char ch : code) h = (h ^ static_cast<uint8_t>(ch)) * 0x100000001b3ULL;
-  return Mix(h);
+  return Mix(Fnv1a(kFnv1aBasis, code));
 }
 
 // The headline's speaker prefix: "X：" or "X:" with X of 2-12 characters and

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "newsflow/base/fnv1a.h"
 #include "pipeline/sink/record_json.h"
 #include "newsflow/rules/yaml_document.h"
 
@@ -183,12 +184,7 @@ std::string SubscriptionToJson(const Subscription& s) {
 }
 
 std::string SubscriptionEtag(const Subscription& s) {
-  uint64_t h = 14695981039346656037ull;  // FNV-1a 64
-  for (const unsigned char c : SubscriptionToJson(s)) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return fmt::format("{:016x}", h);
+  return fmt::format("{:016x}", Fnv1a(kFnv1aBasis, SubscriptionToJson(s)));
 }
 
 namespace {

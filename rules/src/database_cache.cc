@@ -1,6 +1,8 @@
 // database_cache.cc — see database_cache.h.
 #include "database_cache.h"
 
+#include "newsflow/base/fnv1a.h"
+
 #include <hs/hs.h>
 
 #include <cerrno>
@@ -34,21 +36,9 @@ struct Header {
   uint64_t payload_hash;
 };
 
-uint64_t Fnv1a(uint64_t h, std::string_view s) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+uint64_t Fnv1aU64(uint64_t h, uint64_t v) { return Fnv1a(h, &v, sizeof v); }
 
-uint64_t Fnv1aU64(uint64_t h, uint64_t v) {
-  char b[8];
-  std::memcpy(b, &v, 8);
-  return Fnv1a(h, std::string_view(b, 8));
-}
-
-constexpr uint64_t kFnvBasis = 1469598103934665603ull;
+constexpr uint64_t kFnvBasis = kFnv1aBasis14;  // the cache key is stored: keep it
 
 }  // namespace
 

@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "newsflow/base/fnv1a.h"
 #include "newsflow/rules/rule_set.h"
 #include "rule_text_checks.h"
 #include "newsflow/rules/taxonomy_ids.h"
@@ -304,14 +305,6 @@ void ParseLabels(const YAML::Node& n, const std::string& file, std::vector<Label
   }
 }
 
-uint64_t Fnv1a(uint64_t h, std::string_view s) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 }  // namespace
 
 Status ParseRuleFile(std::string_view yaml_text, const std::string& file, RuleSet* out) {
@@ -398,7 +391,7 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   // file's error comes first, as in a parse in order.
   std::vector<std::string> texts(files.size());
   std::vector<Status> read(files.size());
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = kFnv1aBasis14;  // rule set versions are quoted and stored: keep them
   for (size_t k = 0; k < files.size(); ++k) {
     std::ifstream in(files[k], std::ios::binary);
     if (!in) {
