@@ -119,6 +119,7 @@ struct PreparedMap {
   FieldMap map;
   std::array<std::string, kNumSlots> top;                  // single-component key, or empty
   std::array<std::string, kNumSlots> deep;                 // a multi-component JSON pointer, or empty
+  std::array<std::vector<std::string>, kNumSlots> deep_keys;  // its components, unescaped (SplitPointer)
   bool required[kNumSlots] = {};
   // Label sources (map.labels) by index: single-component keys, and deeper pointers.
   std::vector<std::pair<std::string, size_t>> label_top, label_deep;
@@ -134,8 +135,12 @@ struct PreparedMap {
     for (int i = 0; i < kNumSlots; ++i) {
       if (paths[i]->empty()) continue;
       auto parts = SplitPointer(*paths[i]);
-      if (parts.size() == 1) top[i] = parts[0];
-      else deep[i] = *paths[i];
+      if (parts.size() == 1) {
+        top[i] = parts[0];
+      } else {
+        deep[i] = *paths[i];
+        deep_keys[i] = std::move(parts);
+      }
     }
     for (const auto& r : map.required)
       for (int i = 0; i < kNumSlots; ++i)
@@ -389,25 +394,12 @@ struct Decoder::Impl {
   // that the object holds twice is an error, as at the top level: simdjson
   // takes the first, jq and Python the last, and the store and the tools
   // downstream would disagree (on the key itself, for `id`).
-  static Status FollowPointer(dom::element root, std::string_view pointer, const char* slot, dom::element* out,
-                              bool* found) {
+  // `tokens` are the pointer's components (SplitPointer, once per map).
+  static Status FollowPointer(dom::element root, std::string_view pointer, const std::vector<std::string>& tokens,
+                              const char* slot, dom::element* out, bool* found) {
     *found = false;
     dom::element at = root;
-    std::string token;
-    size_t pos = 1;  // after the leading '/'
-    while (pos <= pointer.size()) {
-      size_t end = pointer.find('/', pos);
-      if (end == std::string_view::npos) end = pointer.size();
-      token.clear();
-      for (size_t k = pos; k < end; ++k) {
-        if (pointer[k] == '~' && k + 1 < end) {
-          token += pointer[k + 1] == '1' ? '/' : '~';
-          ++k;
-        } else {
-          token += pointer[k];
-        }
-      }
-      pos = end + 1;
+    for (const std::string& token : tokens) {
       dom::object obj;
       dom::array arr;
       if (at.get_object().get(obj) == simdjson::SUCCESS) {
@@ -443,7 +435,7 @@ struct Decoder::Impl {
       if (pm.deep[i].empty()) continue;
       dom::element v;
       bool found = false;
-      NEWSFLOW_RETURN_IF_ERROR(FollowPointer(root, pm.deep[i], kSlotNames[i], &v, &found));
+      NEWSFLOW_RETURN_IF_ERROR(FollowPointer(root, pm.deep[i], pm.deep_keys[i], kSlotNames[i], &v, &found));
       if (!found) continue;
       seen[i] = true;
       NEWSFLOW_RETURN_IF_ERROR(Take(pm, i, v, d));
