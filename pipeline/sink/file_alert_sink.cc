@@ -14,6 +14,7 @@
 #include <thread>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -30,7 +31,10 @@ Status FileError(const std::string& what, const std::string& path, int err) {
 class FileAlertSink : public AlertSink {
  public:
   FileAlertSink(std::FILE* f, std::string path, const std::atomic<bool>* stop = nullptr)
-      : f_(f), path_(std::move(path)), stop_(stop) {}
+      : f_(f), path_(std::move(path)), stop_(stop) {
+    struct stat st {};
+    fifo_ = ::fstat(fileno(f_), &st) == 0 && S_ISFIFO(st.st_mode);
+  }
   ~FileAlertSink() override { std::fclose(f_); }
   // A batch's alerts are written together at Flush, in one write() as a
   // rule (stdio wrote 4 KB at a time): a kill -9 mid-batch left a torn line
@@ -47,12 +51,10 @@ class FileAlertSink : public AlertSink {
   Status Flush() override {
     rotation_checked_ = false;
     const int fd = fileno(f_);
-    struct stat st {};
-    const bool fifo = ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
     size_t done = 0;
     while (done < pending_.size()) {
       size_t chunk = pending_.size() - done;
-      if (fifo) {
+      if (fifo_) {
         // A pipe whose reader does not read is full: a write would block,
         // deaf to SIGTERM. Wait for room (a write of PIPE_BUF or less then
         // does not block), looking at the stop request meanwhile.
@@ -73,7 +75,7 @@ class FileAlertSink : public AlertSink {
     }
     pending_.clear();
     if (fsync(fileno(f_)) != 0 && errno != EINVAL) return FileError("fsync", path_, errno);  // EINVAL: a pipe, /dev/...
-    return AwaitPipeRead();
+    return fifo_ ? AwaitPipeRead(fd) : Status::OK();
   }
 
  private:
@@ -109,52 +111,64 @@ class FileAlertSink : public AlertSink {
                            "); the batch's alerts are delivered again at the next start");
   }
 
-  // Until a FIFO has room for PIPE_BUF bytes: its reader gone is EPIPE, a
-  // stop request Aborted; said after 10 s.
-  Status AwaitPipeRoom(int fd) {
+  // Asks `ready` until it gives a status (OK: the reader did its part); a
+  // stop request ends the wait (Aborted: `stopped_while`), and warning()
+  // is said once the reader has kept the run waiting for 10 s.
+  template <typename Ready, typename Warning>
+  Status AwaitReader(const char* stopped_while, Ready ready, Warning warning) {
     const auto start = std::chrono::steady_clock::now();
     bool said = false;
     for (;;) {
-      pollfd p{fd, POLLOUT, 0};
-      const int r = ::poll(&p, 1, 100);
-      if (r < 0 && errno != EINTR) return FileError("wait to write", path_, errno);
-      if (r == 1 && (p.revents & (POLLERR | POLLHUP)) != 0) return FileError("deliver to", path_, EPIPE);
-      if (r == 1 && (p.revents & POLLOUT) != 0) return Status::OK();
-      if (stop_ && stop_->load()) return Stopped("the pipe's reader was not reading");
+      if (std::optional<Status> s = ready(); s) return *s;
+      if (stop_ && stop_->load()) return Stopped(stopped_while);
       if (!said && std::chrono::steady_clock::now() - start >= std::chrono::seconds(10)) {
         said = true;
-        LogWarn("alerts", "the reader of " + path_ + " has not read for 10 s (the pipe is full); the run waits for it");
+        LogWarn("alerts", warning());
       }
     }
   }
 
-  Status AwaitPipeRead() {
-    const int fd = fileno(f_);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return Status::OK();
-    const auto start = std::chrono::steady_clock::now();
-    bool said = false;
-    for (;;) {
-      int unread = 0;
-      if (::ioctl(fd, FIONREAD, &unread) != 0 || unread == 0) return Status::OK();
-      pollfd p{fd, 0, 0};
-      if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0)
-        return FileError("deliver to", path_, EPIPE);  // the reader left with bytes unread
-      if (stop_ && stop_->load()) return Stopped("the pipe's reader had not read the batch");
-      if (!said && std::chrono::steady_clock::now() - start >= std::chrono::seconds(10)) {
-        said = true;
-        LogWarn("alerts", fmt::format("the reader of {} has not read the last batch's alerts for 10 s ({} bytes "
-                                      "unread); the run waits for it",
-                                      path_, unread));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+  // Until the FIFO has room for PIPE_BUF bytes: its reader gone is EPIPE.
+  Status AwaitPipeRoom(int fd) {
+    return AwaitReader(
+        "the pipe's reader was not reading",
+        [&]() -> std::optional<Status> {
+          pollfd p{fd, POLLOUT, 0};
+          const int r = ::poll(&p, 1, 100);
+          if (r < 0 && errno != EINTR) return FileError("wait to write", path_, errno);
+          if (r == 1 && (p.revents & (POLLERR | POLLHUP)) != 0) return FileError("deliver to", path_, EPIPE);
+          if (r == 1 && (p.revents & POLLOUT) != 0) return Status::OK();
+          return std::nullopt;
+        },
+        [&] { return "the reader of " + path_ + " has not read for 10 s (the pipe is full); the run waits for it"; });
+  }
+
+  // Until the FIFO is empty (its reader read the batch): the reader gone
+  // with bytes unread is EPIPE.
+  Status AwaitPipeRead(int fd) {
+    int unread = 0;
+    return AwaitReader(
+        "the pipe's reader had not read the batch",
+        [&]() -> std::optional<Status> {
+          if (::ioctl(fd, FIONREAD, &unread) != 0 || unread == 0) return Status::OK();
+          pollfd p{fd, 0, 0};
+          if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0)
+            return FileError("deliver to", path_, EPIPE);  // the reader left with bytes unread
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          return std::nullopt;
+        },
+        [&] {
+          return fmt::format("the reader of {} has not read the last batch's alerts for 10 s ({} bytes unread); the "
+                             "run waits for it",
+                             path_, unread);
+        });
   }
 
   std::FILE* f_;  // written through its descriptor only (no stdio buffer)
   std::string path_;
   std::string pending_;  // the batch's lines, written at Flush
   const std::atomic<bool>* stop_;
+  bool fifo_ = false;  // a FIFO (or pipe): its reader is waited for (rotation reopens only regular files)
   bool rotation_checked_ = false;
 };
 
