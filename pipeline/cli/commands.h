@@ -1,6 +1,9 @@
 // commands.h — the `newsflow` subcommands. Each Register* adds one command
 // (or a group) to the CLI app and returns nothing; the callback stores the
 // process exit code in *exit_code.
+//
+// Threads: registration and the callbacks run on the main thread. Errors: a
+// command's failure is its exit code (2 for usage errors, 1 otherwise).
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,5 +1,6 @@
 // interrupt.h — SIGINT, SIGTERM and SIGHUP as a flag, for the commands that
-// open the store for reading (query, show, dead-letter).
+// open the store for reading (query, show, dead-letter, alerts, stats,
+// serve; through open_reader.h).
 //
 // A reader store keeps a private temporary directory that its destructor
 // removes; a signal's default action would end the process without running

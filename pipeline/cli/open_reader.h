@@ -1,5 +1,5 @@
 // open_reader.h — the reading commands' way to open a store (query, show,
-// dead-letter, alerts): an existing store, read-only (a RocksDB secondary,
+// dead-letter, alerts, stats, serve): an existing store, read-only (a RocksDB secondary,
 // safe while a run writes it), with signals turned into a flag first so the
 // store is closed, and its reader directory removed, on every exit path.
 //

@@ -1,6 +1,10 @@
 // tagging.h — the Tagger the offline commands (rules check/explain/coverage,
 // eval) tag with: the same pipeline::Tagger and TagWorker the runner's
 // workers use, so they tag a text exactly as `newsflow run` does.
+//
+// Ownership: OfflineTagger owns its Tagger and one TagWorker. Threads: the
+// calling thread only (the worker's Hyperscan scratch is not shared).
+// Errors: Open prints the error and returns false.
 #pragma once
 
 #include <cstdio>

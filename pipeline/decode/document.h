@@ -1,4 +1,8 @@
 // document.h — the canonical document every feed is decoded into.
+//
+// Ownership: plain values; an Item of a batch owns its Document. Threads:
+// one thread at a time, with its batch. Errors: none (a decoder that cannot
+// fill one dead-letters the item).
 #pragma once
 
 #include <cstdint>

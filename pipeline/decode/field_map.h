@@ -29,6 +29,10 @@
 // `source` that is not 1-64 of a-z 0-9 - _, `required` naming a field the
 // map does not read and `time_format` without `time` are rejected at load,
 // so that mistakes surface at start-up, not as items lost or dead-lettered.
+//
+// Ownership: FieldMap and LabelSource are plain values. Threads: pure
+// functions; a loaded map is read-only and shared by the workers' decoders.
+// Errors: LoadFieldMap's Status (below).
 #pragma once
 
 #include <string>

@@ -1,5 +1,8 @@
 // time_util.h — civil time <-> UTC milliseconds, without the C library's
 // time zone state (which is process-global and not thread-safe).
+//
+// Threads: pure functions, thread-safe. Errors: the parsers return false
+// for text that is not such a time; nothing is thrown.
 #pragma once
 
 #include <cstdint>

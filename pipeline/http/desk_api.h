@@ -7,6 +7,7 @@
 //                               disconnected (a Kafka broker down)
 //   GET /metrics                Prometheus text format (metrics/metrics.h)
 //   GET /api/query              ?tag=&any=&not=&source= (repeatable) &q= &stock= &since= &until=
+//                               &story= (one story's members, as `query --story`)
 //                               &limit= (default 50, at most 1000) &collapse=1 &cursor= &tz=
 //                               -> {"items": [query --json objects], "next": CURSOR|null}
 //   GET /api/doc/{key}          the `show` object + "members" (the story's documents) and
@@ -16,6 +17,7 @@
 //   GET /api/alerts             ?limit=&subscription= (repeatable) &before_seq=
 //                               -> {"alerts": [alert objects with "seq"], newest first}
 //   GET/PUT/DELETE /api/subscriptions[/{name}]
+//   GET /api/rules/tags         {"tags": [...]}: the tags of the rules directory as it is now
 //   POST /api/rules/reload      compile, lint and swap in the rules directory (run --http):
 //                               200 {"version", "previous"}; 422 {"error"} for a rejected set
 //                               (the old one keeps tagging); 409 on serve (it does not tag)
@@ -24,9 +26,11 @@
 //
 // Paging: `next` is an opaque cursor (the last item's time and key); pass
 // it back as `cursor` with the same filter. Collapsed pages show each story
-// once, as its newest matching document, even across pages.
+// once, even across pages: placed by its newest matching document, shown as
+// its earliest matching member (as `query --collapse`).
 //
-// Ownership: borrows the store, metrics, subscription file and feed.
+// Ownership: borrows what DeskApiOptions points to (the store, metrics,
+// subscription file, rule provenance and reload requests).
 // Threads: Handle() is thread-safe (store reads are; the rest is const or
 // locked). Errors: 400 for a bad parameter (with a message), 404 for an
 // unknown path or key, 405 for a wrong method, 409 for subscription edits

@@ -23,7 +23,9 @@
 // `subscription`, and `also`: the story's other members stored so far.
 //
 // Ownership: borrows the Store; owns the matcher. Threads: the single writer
-// thread. Errors: Status from the store's reads.
+// thread; the reloader thread reads subscriptions() under the runner's lock
+// against the writer replacing the stage (runner.cc, subscriptions_mu_).
+// Errors: Status from the store's reads.
 #pragma once
 
 #include <string>

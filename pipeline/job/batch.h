@@ -1,7 +1,8 @@
 // batch.h — the unit of work that flows between stages.
 //
 // A source fills a Batch with raw records; each step of the stage path fills
-// in more (decode -> normalize -> match -> evaluate -> prepare -> store).
+// in more (decode -> normalize -> match -> evaluate -> prepare -> story ->
+// store).
 // Items that fail a step carry an `error` (the dead-letter reason, data, not
 // a Status) and later steps skip them; prepare turns them into dead letters.
 // Ownership and threads: a batch is owned by one thread at a time (moved
@@ -77,7 +78,7 @@ struct Item {
   std::vector<ItemTag> tags;            // filled by the evaluate stage
   std::optional<PreTagged> tagged;      // --format tagged: the tags it came with
   StorySketch sketch;                   // filled on the worker for the story step
-  std::string story;                    // story id, filled by the writer's story step
+  std::string story;                    // story id, filled by the story step (story thread)
 };
 
 struct Batch {

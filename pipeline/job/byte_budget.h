@@ -11,8 +11,10 @@
 // batch (documents, normalized text, encoded writes) is a small multiple of
 // its raw bytes, so peak memory is a small multiple of the cap.
 //
-// Ownership: the runner's Job owns it. Threads: Acquire from the reader,
-// Release from the writer, Close from any thread. Errors: none.
+// Ownership: the runner's Job owns it. Threads: Acquire from the reader;
+// Release and Close from any thread (the writer once a batch is stored; the
+// reader, the story thread and the writer for a batch dropped on a stop or
+// a failure). Errors: none.
 #pragma once
 
 #include <algorithm>

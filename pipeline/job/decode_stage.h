@@ -1,9 +1,10 @@
 // decode_stage.h — step 1 of the stage path: raw JSON line -> Document.
 //
 // The whole path, in order (each step has its own header in job/):
-//   source -> decode -> normalize -> match -> evaluate -> prepare -> store -> sinks
+//   source -> decode -> normalize -> match -> evaluate -> prepare -> story -> store -> sinks
 // decode, normalize, match, evaluate and prepare run on worker threads
-// (BatchWorker); store and the sinks run on the single writer (Runner).
+// (BatchWorker); story ids on the story thread (StoryStage); store and the
+// sinks on the single writer (Runner).
 //
 // Ownership: one DecodeStage per worker thread; it owns its simdjson parser.
 // Threads: not shared. Errors: a line that cannot be decoded gets

@@ -1,13 +1,15 @@
-// retention_stage.h — `run --retain`: the writer prunes the store between
-// batches, so a long-running job keeps only a window of documents.
+// retention_stage.h — `run --retain` (and `serve --retain`): the writer
+// prunes the store between batches, so a long-running job keeps only a
+// window of documents.
 //
 // The cutoff is a duration before a reference: kWallClock (now, the
 // default: what a live feed wants) or kNewestDocument (the newest stored
 // document's time, leaving out documents dated over an hour ahead of the
 // clock: for a replayed historical corpus, where "now" would remove
 // everything). Documents older than the cutoff are removed with
-// their index entries (Store::Prune); meta (offsets, progress marks) and
-// dead letters stay.
+// their index entries (Store::Prune), and so are the dead letters stored
+// before the cutoff (the newest stays) and the alert log's entries before
+// it; meta (offsets, progress marks) stays.
 //
 // Ownership: borrows the store (outlives the stage). Threads: the writer's
 // only (Prune is a write). Errors: Status from the store.

@@ -28,9 +28,9 @@ struct RunSummary {
   std::map<std::string, uint64_t> tag_counts;
   std::map<std::string, uint64_t> dead_reasons;  // reason prefix -> count
   std::map<std::string, uint64_t> alerts_by_subscription;  // subscription alerts raised, per subscription
-  uint64_t alerts_redelivered = 0;
+  uint64_t alerts_redelivered = 0;  // alerts an earlier run stored but never saw acknowledged, delivered again
   uint64_t tagged_republished = 0;  // --tagged: documents of a batch an earlier run stored, published again
-  uint64_t rules_reloaded = 0, rules_reload_failed = 0;  // hot reloads (SIGHUP) taken and rejected  // alerts an earlier run stored but never saw acknowledged, delivered again
+  uint64_t rules_reloaded = 0, rules_reload_failed = 0;  // hot reloads (SIGHUP, POST /api/rules/reload) taken and rejected
   std::string ruleset_version;
   // False when the store's final flush or close failed: then the documents
   // written since its last durable flush are NOT stored (the run fails).

@@ -1,7 +1,13 @@
 // runner.h — the main job: the stage path run by threads.
 //
-//   reader thread        N worker threads (BatchWorker)                 writer (caller's thread)
-//   Source::Next -> [in] -> decode, normalize, match, evaluate, prepare -> [out] -> reorder -> store -> sinks
+//   reader thread        N worker threads (BatchWorker)                 story thread         writer (caller's thread)
+//   Source::Next -> [in] -> decode, normalize, match, evaluate, prepare -> [out] -> reorder -> story ids -> [storied] -> store -> sinks
+//
+// (Without story ids the writer takes [out] itself.) Beside them: the
+// reloader thread (nf-reloader) compiles a requested rule set and copies the
+// source's health into the metrics; the requests thread (nf-requests)
+// serves `backup`, `retag` and checkpoints of the held store
+// (WriterRequestService).
 //
 // Batches are written in the order the source produced them, one RocksDB
 // WriteBatch each, so consumer offsets stored with a batch never run ahead of

@@ -3,6 +3,10 @@
 // 晶圆), which the normalizer does to every traditional document before
 // matching. The Tagger adds this spelling beside the keyword; `rules lint`
 // compares keywords in it.
+//
+// Ownership: borrows the Normalizer for the call. Threads: as Normalizer
+// (thread-safe). Errors: none; a keyword that does not convert is returned
+// as it is.
 #pragma once
 
 #include <string>

@@ -1,5 +1,6 @@
-// story_stage.h — the writer's step before store: gives every document of a
-// prepared batch its story id (same-story clustering, pipeline/story/).
+// story_stage.h — the story step, on the run's story thread between the
+// workers and the writer: gives every document of a prepared batch its story
+// id (same-story clustering, pipeline/story/).
 //
 // Streaming and deterministic: a document is assigned using only the
 // documents assigned before it. The order is the arrival order, except for

@@ -45,9 +45,10 @@ class TagWorker;
 class Tagger : public std::enable_shared_from_this<Tagger> {
  public:
   static Status Open(const TaggerOptions& options, std::shared_ptr<const Tagger>* out);
-  // The same from an already loaded rule set (tests, benchmarks). A watch
-  // list's names written in traditional Chinese get their simplified
-  // spelling as one more name (documents are matched simplified).
+  // The same from an already loaded rule set (tests, benchmarks). Every
+  // literal keyword written in traditional Chinese (rule files and watch
+  // lists; any, all, not and except) gets its simplified spelling beside
+  // it (documents are matched simplified).
   static Status FromRuleSet(rules::RuleSet set, const TaggerOptions& options, std::shared_ptr<const Tagger>* out);
 
   // A worker for the calling thread. Fails only if Hyperscan cannot allocate
@@ -61,7 +62,7 @@ class Tagger : public std::enable_shared_from_this<Tagger> {
 
  private:
   Tagger() = default;
-  // Compiles `set` (with the watch lists' simplified spellings) and takes
+  // Compiles `set` (with the keywords' simplified spellings) and takes
   // the normalizer built for it.
   static Status Build(rules::RuleSet set, std::unique_ptr<Normalizer> normalizer, const TaggerOptions& options,
                       std::shared_ptr<const Tagger>* out);

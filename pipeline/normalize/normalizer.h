@@ -6,8 +6,11 @@
 //     named ones); block tags (<p>, <br>, <div>, <li>, ...) become a space;
 //   * folds full-width ASCII (U+FF01..U+FF5E) to half-width and the ideographic
 //     space U+3000 to ' ';
-//   * collapses runs of whitespace (ASCII and U+00A0) to one ' ', trims ends;
-//   * replaces invalid UTF-8 bytes with nothing (they are dropped);
+//   * collapses runs of whitespace (ASCII, U+00A0, U+0085 and the Unicode
+//     space separators) to one ' ', trims ends;
+//   * drops invisible code points that could split a keyword (C1 controls,
+//     soft hyphen, zero-width space/joiners, word joiner, BOM) and invalid
+//     UTF-8 bytes;
 //   * converts traditional Chinese to simplified (OpenCC t2s) — but only when
 //     the text contains a character that is traditional-only: a 64 Ki-bit
 //     table built once from OpenCC marks those code points, so the common,
@@ -75,7 +78,8 @@ struct NormalizerOptions {
 class Normalizer {
  public:
   // Loads OpenCC and builds the traditional-character table (~10 ms, start-up
-  // only). Fails (InvalidArgument) if the OpenCC config cannot be loaded.
+  // only). Fails with InvalidArgument if the OpenCC config cannot be loaded,
+  // Internal if its dictionaries cannot be read or it fails on them.
   static Status Create(const NormalizerOptions& options, std::unique_ptr<Normalizer>* out);
   ~Normalizer();
   Normalizer(const Normalizer&) = delete;

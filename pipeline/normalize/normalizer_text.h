@@ -2,6 +2,9 @@
 // decoding/encoding, HTML character references and HTML markup recognition.
 // Shared by Normalize() and NormalizedText::MapBack(), which must agree on
 // what one input unit is. Not part of the public API.
+//
+// Ownership: Markup is a plain value. Threads: pure functions. Errors: none;
+// a unit that does not parse is reported by a 0 length or false.
 #pragma once
 
 #include <cstddef>

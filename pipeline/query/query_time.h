@@ -9,9 +9,10 @@
 //   now                        the current instant
 //   30m, 2h, 3d, 1w            that long before now (s, m/min, h, d, w)
 //
-// Pure except for the zone conversions (time_zone.h); `now_ms` is passed in
-// so tests can fix the clock. Errors: false, with *error saying what was
-// expected.
+// Pure except for the zone conversions (time_zone.h) and ParseQueryTimes'
+// reading of the wall clock; `now_ms` is passed in so tests can fix the
+// clock. Errors: ParseQueryTime returns false, with *error saying what was
+// expected; ParseQueryTimes returns InvalidArgument.
 #pragma once
 
 #include <cstdint>
@@ -28,14 +29,14 @@ enum class TimeBound { kSince, kUntil };
 bool ParseQueryTime(std::string_view s, const TimeZone& zone, int64_t now_ms, TimeBound bound, int64_t* out_ms,
                     std::string* error);
 
-// The --since/--until pair of a command or request (an empty text: no
-// bound), read at the wall clock's now. InvalidArgument "bad time 'TEXT':
-// WHY" for the first that does not parse. Whether since <= until is the
-// caller's check (its message names its own options).
 // True for a time read against the clock (now, today, yesterday, 3d ...):
 // the same text names another instant when read again later.
 bool IsRelativeQueryTime(std::string_view s);
 
+// The --since/--until pair of a command or request (an empty text: no
+// bound), read at the wall clock's now. InvalidArgument "bad time 'TEXT':
+// WHY" for the first that does not parse. Whether since <= until is the
+// caller's check (its message names its own options).
 Status ParseQueryTimes(std::string_view since, std::string_view until, const TimeZone& zone,
                        std::optional<int64_t>* since_ms, std::optional<int64_t>* until_ms);
 

@@ -1,5 +1,6 @@
 // file_alert_sink.h — alerts as JSON Lines appended to a file (--alerts
-// file:PATH), one RecordToJson object per line, fsync'ed per batch. Opening
+// file:PATH), one alert object per line (a subscription's alert, or a
+// rule's: its document's RecordToJson object with an id), fsync'ed per batch. Opening
 // cuts a partial last line (a write cut short by kill -9 or a full disk):
 // that alert was never acknowledged and is delivered again. A file moved
 // away or removed (logrotate) is followed: the next batch's alerts go to a
@@ -9,7 +10,9 @@
 // journald's socket).
 //
 // Ownership: the sink owns the FILE. Threads: the writer thread only.
-// Errors: IOError naming the path (NoSpace when the disk is full).
+// Errors: IOError naming the path (NoSpace when the disk is full); Aborted
+// when a stop request ends a wait for a pipe's reader (the batch's alerts
+// are delivered again at the next start).
 #pragma once
 
 #include <atomic>

@@ -16,6 +16,10 @@
 // No alert is ever published for a document that is not stored.
 //
 // Ownership: each sink owns its producer. Threads: the writer thread only.
+// Errors: InvalidArgument for a bad address or setting (Check*, Open*);
+// publishing and Flush() return Unavailable when the broker refuses a
+// message or did not acknowledge every one (the batch is then not
+// committed), NotFound for a topic that does not exist.
 #pragma once
 
 #include <memory>

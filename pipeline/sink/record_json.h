@@ -1,5 +1,9 @@
 // record_json.h — JSON for stored records (query --json, alerts) and a
 // string escaper that keeps output valid UTF-8 whatever the input bytes.
+//
+// Ownership: RecordJsonOptions borrows `also` and `zone` for the call.
+// Threads: pure functions, thread-safe. Errors: none (invalid UTF-8 is
+// replaced, never refused).
 #pragma once
 
 #include <string>

@@ -117,9 +117,13 @@
 // the source closes (a rebalance was under way) is not read: its offsets are
 // not looked up and nothing of it is handed out or committed.
 //
-// Threads: Next() is called by the reader thread, Committed() by the writer
-// thread; the source's poll thread runs rebalance callbacks. All three may
-// run at once.
+// Ownership: the source owns its librdkafka consumer and poll thread; the
+// runner owns the source. Threads: Next() is called by the reader thread,
+// Committed() by the writer thread; the source's poll thread runs rebalance
+// callbacks. All three may run at once. Errors: Status from OpenKafkaSource
+// and CheckKafkaSourceUri (InvalidArgument for a bad address or setting,
+// Unavailable when it cannot subscribe); a broker that goes away later is
+// waited for, and logged.
 #pragma once
 
 #include <atomic>

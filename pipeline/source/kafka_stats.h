@@ -11,6 +11,10 @@
 // fetching gets its end (last stable offset, else high watermark) less the
 // application's position (app_offset, else the offset being fetched): one
 // whose fetch keeps failing shows its backlog instead of nothing.
+//
+// Ownership: ConsumerStats is a plain value. Threads: a pure function (the
+// source calls it from librdkafka's stats callback). Errors: false for a
+// document that does not parse.
 #pragma once
 
 #include <cstdint>

@@ -7,6 +7,9 @@
 // the caller accepts that (the last one wins). A key `rdkafka.NAME=VALUE`
 // passes NAME=VALUE to librdkafka unchanged, for settings newsflow does not
 // name itself (e.g. rdkafka.session.timeout.ms=6000).
+//
+// Ownership: KafkaUri is a plain value. Threads: pure functions. Errors:
+// InvalidArgument with the reason (ParseKafkaUri).
 #pragma once
 
 #include <map>

@@ -69,8 +69,8 @@ class Source {
   // stdin, pipes, FIFOs, devices and Kafka are not replayable.
   virtual bool replayable() const { return false; }
   // For a replayable source: what identifies this input across runs (path,
-  // size, mtime and a hash of its first 64 KiB, hashed), so a run can resume
-  // it; empty for other sources.
+  // size, mtime, inode, ctime and a hash of its first 64 KiB, hashed), so a
+  // run can resume it; empty for other sources.
   virtual std::string identity() const { return ""; }
   // For a replayable source: reads and drops the first `lines` records, so
   // the next Next() starts after them (resuming a run). Fails if the input
@@ -99,7 +99,7 @@ Status OpenLineSource(const std::string& path, const SourceLimits& limits, const
                       std::unique_ptr<Source>* out);
 Status OpenLineSource(const std::string& path, const SourceLimits& limits, std::unique_ptr<Source>* out);
 
-// Opens `follow:PATH`'s PATH (follow_source.h). Fails with NotFound if PATH
+// Opens `follow:PATH`'s PATH (follow_source.cc says how it follows). Fails with NotFound if PATH
 // does not exist when the run starts.
 Status OpenFollowSource(const std::string& path, const SourceLimits& limits, const std::atomic<bool>* stop,
                         std::unique_ptr<Source>* out);

@@ -17,8 +17,8 @@
 // Errors: InvalidArgument naming FILE:LINE and the subscription for a bad
 // entry (unknown key, unknown tag, wrong type, duplicate name, empty
 // subscription, negative or non-finite min_score, a list of more than 10,000
-// different entries; a repeated entry is kept once); NotFound/IOError for the
-// file.
+// different entries; a repeated entry is kept once); NotFound for a file
+// that cannot be read.
 #pragma once
 
 #include <set>

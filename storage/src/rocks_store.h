@@ -58,7 +58,7 @@ class RocksStore final : public Store {
   uint64_t next_alert_seq() const override { return next_alert_seq_; }
   Status CatchUp() override;
   Status NewestTime(int64_t at_most, std::optional<int64_t>* out) override;
-  Status Prune(const PruneOptions& options, PruneStats* stats) override;  // rocks_store_prune.cc
+  Status Prune(const PruneOptions& options, PruneStats* stats) override;  // rocks_store_retention.cc
   Status Backup(const std::string& backup_dir, BackupResult* out) override;
 
  private:

@@ -8,9 +8,10 @@
 //
 // Patterns are the distinct keywords of the rule set (same text and flags =
 // one pattern); the Hyperscan id of a pattern is its index in patterns().
-// When no rule uses a regex, the database is built with the literal API
-// (hs_compile_lit_multi); otherwise every pattern goes through hs_compile_multi
-// with literals escaped. ASCII ends of a keyword match on word boundaries:
+// When no rule uses a regex and no literal is of a class the literal API
+// mis-scans, the database is built with the literal API
+// (hs_compile_lit_multi) and verified; otherwise (or if that verification
+// fails) every pattern goes through hs_compile_multi with literals escaped. ASCII ends of a keyword match on word boundaries:
 // the callback checks the byte before / after the hit, so "AI" never fires
 // inside "SAIC" while the database stays literal.
 //
@@ -156,8 +157,10 @@ class CompiledRules {
  public:
   // Builds the database. Errors (InvalidArgument) name the file, line and
   // rule of the pattern Hyperscan rejected, or of the regex that was
-  // compiling when compile.regex_compile_budget ran out. Internal if the
-  // trial compile's child process cannot be started.
+  // compiling when compile.regex_compile_budget ran out; InvalidArgument
+  // too for a rule set with no keywords. Internal if the trial compile's
+  // child process cannot be started, or if the literal tier's automaton
+  // cannot be built or does not report one of its literals.
   static Status Compile(const RuleSet& set, const EvaluateOptions& options, const CompileOptions& compile,
                         std::shared_ptr<const CompiledRules>* out);
   static Status Compile(const RuleSet& set, const EvaluateOptions& options,

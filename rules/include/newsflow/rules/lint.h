@@ -9,13 +9,20 @@
 // without provenance,
 // provenance clauses that are not verbatim in their seed file, and label
 // table entries naming a tag no rule defines. Watch-list entries (*.tsv) get
-// the duplicate and boundary checks only (their names are alternatives of
-// one entity, and the list is their provenance), and those findings come
-// back already explained: they inform the desk and never block a reload.
+// the folded-list, edge-space, too-broad, boundary and duplicate checks only
+// (their names are alternatives of one entity, and the list is their
+// provenance), and those findings come back already explained: they inform
+// the desk and never block a reload -- except a duplicate shared with two or
+// more policy tags, which stays the rule set's finding.
 //
 // Findings that are intended are listed, with the reason, in an allow file
 // (rules/lint-allow.yaml): `- {check: duplicate, keyword: 芯片, why: "..."}`;
 // they are reported as explained and do not fail the lint.
+//
+// Ownership: values only. Threads: pure functions (Lint reads the seed
+// files). Errors: Lint reports problems as findings, never fails;
+// ApplyLintAllowList returns IOError or InvalidArgument for an allow file
+// it cannot read or parse.
 #pragma once
 
 #include <functional>
@@ -30,7 +37,7 @@ namespace newsflow::rules {
 struct LintFinding {
   std::string check;    // "duplicate" | "shadowed" | "no-boundary" | "edge-space" | "too-broad" | "folded-list" | "never-counts" |
                         // "never-fires" | "no-provenance" | "bad-provenance" | "unknown-tag" | "unknown-field" |
-                        // "traditional-regex"
+                        // "traditional-regex" | "stale-allow" (an allow entry that matches no finding)
   std::string keyword;  // keyword concerned (or the tag for provenance checks)
   std::string message;  // what is wrong, with file:line
   std::string explained;  // the allow file's reason, if any
@@ -52,7 +59,10 @@ using KeywordSpelling = std::function<std::string(const std::string& keyword)>;
 std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, const KeywordSpelling& spelling = {},
                               const std::vector<std::string>& label_fields = {});
 
-// Marks findings listed in the allow file (missing file = nothing allowed).
+// Marks findings listed in the allow file (missing file = nothing allowed),
+// and appends a "stale-allow" finding for each entry that matches none.
+// IOError (unreadable file) or InvalidArgument (not a list of {check,
+// keyword, why}).
 Status ApplyLintAllowList(const std::string& allow_file, std::vector<LintFinding>* findings);
 
 }  // namespace newsflow::rules

@@ -4,7 +4,8 @@
 //
 // yaml-cpp's YAML::Load reads the first document of a stream and drops the
 // rest without a word, so rules after a `---` were never loaded nor checked.
-// Pure function; thread-safe.
+// Ownership: *out holds its own node. Threads: pure functions; thread-safe.
+// Errors: InvalidArgument "FILE:LINE: ..." (below).
 #pragma once
 
 #include <yaml-cpp/yaml.h>

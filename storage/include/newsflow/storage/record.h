@@ -3,6 +3,8 @@
 // These are plain value types owned by the caller; the store copies what it
 // needs during a write and returns fresh copies on reads. The storage library
 // knows nothing of rules or of the pipeline: a tag is an opaque string here.
+// Threads: values and pure codec functions, no shared state. Errors: the
+// decoders return false for bytes that are not such a value.
 #pragma once
 
 #include <cstdint>

@@ -63,12 +63,16 @@
 // incrementally; restore.h restores one. Both run on this handle, so a writer process serves them
 // itself (no second process can open the store read-write).
 //
+// Ownership: a Store (from Store::Open) owns its RocksDB instance and column
+// family handles, closed by Close() or the destructor.
+//
 // Thread safety: reads (Get, Query, ...) may run concurrently from any
-// thread. Write() and Prune() must be called from one thread at a time (the
-// pipeline has a single writer); they are not serialized against each other.
-// Backup() may be called from any thread while the writer runs: it waits for
-// the Write() or Prune() in progress and holds the next one back until the
-// backup is taken, so a backup is always the state between two writes.
+// thread. Write() and Prune() are the writer's: call them from one thread at
+// a time (the pipeline has a single writer). Each Write(), each batch of a
+// Prune(), and Rewrite(), AckAlerts() and Checkpoint() hold the store's
+// write lock. Backup() may be called from any thread while the writer runs:
+// it takes that lock while the backup is made, so a backup is always the
+// state between two writes (or between two batches of one Prune()).
 #pragma once
 
 #include <cstdint>
