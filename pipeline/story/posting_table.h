@@ -4,30 +4,134 @@
 // std::unordered_map allocated a node per trigram and chased a pointer per
 // lookup (~10% of the writer's time with story ids on); here a lookup is a
 // multiply, a shift and a probe of one flat array of (trigram, list) pairs,
-// and a removed trigram's list goes to a free pool with its capacity, so a
-// steady window allocates almost nothing. Linear probing with backward-shift deletion (no
-// tombstones); the table doubles at half full. Fibonacci hashing uses the
-// high bits, since the indexed trigram hashes share their low bits (the
-// index keeps those whose hash & mask == 0).
+// and a removed trigram's list number goes to a free pool, so a steady
+// window allocates almost nothing. Linear probing with backward-shift
+// deletion (no tombstones); the table doubles at half full. Fibonacci
+// hashing uses the high bits, since the indexed trigram hashes share their
+// low bits (the index keeps those whose hash & mask == 0).
 //
-// Ownership: owns its lists. Threads: not thread-safe (the writer's
-// StoryIndex owns it). Errors: none.
+// A list is 32 bytes, two to a cache line. Most trigrams are held by one or
+// two window documents: a list of at most Posting::kInline documents holds
+// their slot numbers itself, so walking it, adding to it or removing from it
+// reads that one line and no heap block. A longer list spills to a heap
+// block of tagged entries (slot | generation << 32, some stale: see
+// StoryIndex) and comes back inline when its live count falls to kInline.
+// Inline lists are exact (a removed document leaves no entry) and need no
+// generation; both kinds keep the live documents in the order they were
+// added. Free list numbers are reused last-freed first: a new document's
+// new trigrams mostly take the lists an eviction just emptied, still cached.
+//
+// Ownership: owns its lists and their heap blocks. Threads: not
+// thread-safe (the writer's StoryIndex owns it). Errors: none (a failed
+// allocation throws std::bad_alloc).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <vector>
 
 namespace newsflow::pipeline {
 
+// The window documents holding one trigram.
 struct Posting {
-  uint32_t live = 0;              // window documents holding the trigram
-  std::vector<uint64_t> entries;  // slot | generation << 32, some stale (see StoryIndex)
+  static constexpr uint32_t kInline = 6;  // documents held in the list itself
+
+  uint32_t live = 0;  // window documents holding the trigram
+  union {
+    uint32_t docs[kInline];  // live <= kInline: their slots, in the order added
+    struct {
+      uint64_t* data;  // live > kInline: slot | generation << 32, in the order added, some stale
+      uint32_t size, cap;
+    } heap;
+  };
+
+  Posting() : docs{} {}
+  bool Spilled() const { return live > kInline; }
+
+  // Adds a window document: `tagged` is its slot | generation << 32.
+  // tag_of(slot) gives the tagged entry of a document already inline, for a
+  // list that spills.
+  template <typename TagOf>
+  void Add(uint64_t tagged, TagOf&& tag_of) {
+    if (live < kInline) {
+      docs[live++] = static_cast<uint32_t>(tagged);
+      return;
+    }
+    if (live == kInline) {  // spills
+      auto* block = Allocate(nullptr, kFirstBlock);
+      for (uint32_t k = 0; k < kInline; ++k) block[k] = tag_of(docs[k]);
+      block[kInline] = tagged;
+      heap.data = block;
+      heap.size = kInline + 1;
+      heap.cap = kFirstBlock;
+      ++live;
+      return;
+    }
+    if (heap.size == heap.cap) {
+      heap.data = Allocate(heap.data, 2 * size_t{heap.cap});
+      heap.cap *= 2;
+    }
+    heap.data[heap.size++] = tagged;
+    ++live;
+  }
+
+  // Removes window document `doc` (a slot number). is_live(tagged) tells a
+  // spilled list's live entries from its stale ones, `doc`'s own already
+  // stale: a spilled list drops its stale entries when they outnumber the
+  // live ones (so a removal never searches a long list), and comes back
+  // inline when kInline documents are left. Returns the live count left.
+  template <typename IsLive>
+  uint32_t Remove(uint32_t doc, IsLive&& is_live) {
+    if (!Spilled()) {
+      uint32_t k = 0;
+      while (k < live && docs[k] != doc) ++k;
+      if (k == live) return live;  // not held (not reached: the index removes what it added)
+      for (--live; k < live; ++k) docs[k] = docs[k + 1];
+      return live;
+    }
+    if (--live == kInline) {  // back inline
+      uint64_t* const block = heap.data;
+      const uint32_t size = heap.size;
+      uint32_t n = 0;
+      for (uint32_t k = 0; k < size && n < kInline; ++k)
+        if (is_live(block[k])) docs[n++] = static_cast<uint32_t>(block[k]);
+      std::free(block);
+    } else if (heap.size > 2 * live + 8) {
+      uint32_t n = 0;
+      for (uint32_t k = 0; k < heap.size; ++k)
+        if (is_live(heap.data[k])) heap.data[n++] = heap.data[k];
+      heap.size = n;
+    }
+    return live;
+  }
+
+  // Frees a spilled list's block and empties it.
+  void Clear() {
+    if (Spilled()) std::free(heap.data);
+    live = 0;
+  }
+
+ private:
+  static constexpr uint32_t kFirstBlock = 16;  // entries of a spilled list's first block
+
+  static uint64_t* Allocate(uint64_t* old, size_t entries) {
+    auto* p = static_cast<uint64_t*>(std::realloc(old, entries * sizeof(uint64_t)));
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+  }
 };
+static_assert(sizeof(Posting) == 32, "two lists to a cache line");
 
 class PostingTable {
  public:
   PostingTable() { Rehash(kInitialBits); }
+  ~PostingTable() {
+    for (Posting& p : lists_) p.Clear();
+  }
+  PostingTable(const PostingTable&) = delete;
+  PostingTable& operator=(const PostingTable&) = delete;
 
   static constexpr uint32_t kNoList = UINT32_MAX;
 
@@ -77,17 +181,14 @@ class PostingTable {
     return list;
   }
 
-  // Removes `gram`; its list keeps its capacity for the next new trigram.
+  // Removes `gram`, its list emptied for the next new trigram.
   void Erase(uint32_t gram) {
     uint32_t i = Home(gram);
     for (;; i = (i + 1) & mask_) {
       if (slots_[i].list == kEmpty) return;
       if (slots_[i].gram == gram) break;
     }
-    Posting& p = lists_[slots_[i].list];
-    p.live = 0;
-    p.entries.clear();
-    if (p.entries.capacity() > kKeptCapacity) std::vector<uint64_t>().swap(p.entries);
+    lists_[slots_[i].list].Clear();
     free_.push_back(slots_[i].list);
     --size_;
     // Backward shift: move later members of the probe run into the hole.
@@ -104,10 +205,11 @@ class PostingTable {
   }
 
   size_t size() const { return size_; }
-  // Heap bytes (slots, lists and their entries), for StoryIndex::MemoryBytes.
+  // Heap bytes (slots, lists and spilled lists' blocks), for StoryIndex::MemoryBytes.
   size_t MemoryBytes() const {
     size_t n = slots_.capacity() * sizeof(Slot) + free_.capacity() * 4 + lists_.capacity() * sizeof(Posting);
-    for (const Posting& p : lists_) n += p.entries.capacity() * sizeof(uint64_t);
+    for (const Posting& p : lists_)
+      if (p.Spilled()) n += p.heap.cap * sizeof(uint64_t);
     return n;
   }
 
@@ -121,7 +223,6 @@ class PostingTable {
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
   static constexpr uint32_t kInitialBits = 12;
-  static constexpr size_t kKeptCapacity = 4;  // a freed list keeps this much (most lists are this short)
 
   uint32_t Home(uint32_t gram) const { return (gram * 0x9E3779B1u) >> (32 - bits_); }
 

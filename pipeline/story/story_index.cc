@@ -10,7 +10,7 @@
 
 namespace newsflow::pipeline {
 namespace {
-// Walks fetch posting lists this many trigrams ahead of use.
+// Walks fetch a spilled posting list's entries this many trigrams ahead of use.
 constexpr size_t kPrefetchAhead = 4;
 // Evictions do little per trigram, so they fetch further ahead (12: a
 // quarter fewer of the run's samples in Evict than 4; 24 gave no more).
@@ -42,7 +42,7 @@ void StoryIndex::Advance(int64_t time_ms) {
 
 void StoryIndex::Evict(uint32_t slot) {
   Entry& e = slots_[slot];
-  ++tally_[slot].generation;  // this slot's entries are stale from now on
+  ++tally_[slot].generation;  // this slot's entries in spilled lists are stale from now on
   const std::vector<uint32_t>& lists = e.lists;
   // Each trigram's list header is fetched a few trigrams ahead, and so is
   // its table slot: most trigrams are in this document alone, so the list
@@ -57,21 +57,12 @@ void StoryIndex::Evict(uint32_t slot) {
     postings_.PrefetchSlot(grams[ahead++]);
   };
   for (size_t k = 0; k < kEvictAhead; ++k) prefetch(k);
+  auto is_live = [this](uint64_t x) { return IsLive(x); };
   size_t k = 0;
   for (uint32_t g : grams) {
     if (g & options_.index_mask) continue;
     prefetch(k + kEvictAhead);
-    Posting& p = postings_.List(lists[k++]);
-    if (--p.live == 0) {
-      postings_.Erase(g);
-      continue;
-    }
-    if (p.entries.size() > 2 * static_cast<size_t>(p.live) + 8) {
-      std::erase_if(p.entries, [&](uint64_t x) {
-        const auto s = static_cast<uint32_t>(x);
-        return static_cast<uint32_t>(x >> 32) != tally_[s].generation;
-      });
-    }
+    if (postings_.List(lists[k++]).Remove(slot, is_live) == 0) postings_.Erase(g);
   }
   by_key_.erase(e.key);
   if (auto m = members_.find(e.story); m != members_.end()) {
@@ -113,13 +104,12 @@ uint32_t StoryIndex::Insert(const std::string& key, std::string_view source, int
                             const std::string& story, StorySketch&& sketch) {
   const uint32_t slot = AllocateSlot();
   const uint64_t tagged = Tagged(slot);
+  auto tag_of = [this](uint32_t s) { return Tagged(s); };
   probed_.clear();
   for (uint32_t g : sketch.grams) {
     if (g & options_.index_mask) continue;
     const uint32_t list = postings_.FindOrAddList(g);
-    Posting& p = postings_.List(list);
-    ++p.live;
-    p.entries.push_back(tagged);
+    postings_.List(list).Add(tagged, tag_of);
     probed_.push_back(list);
   }
   Fill(slot, key, source, time_ms, story, std::move(sketch), probed_);
@@ -177,14 +167,18 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
   const bool inserting = insert_slot != kNoSlot;
   const uint64_t tagged = inserting ? Tagged(insert_slot) : 0;
   WalkMass mass;
-  // Most of a walk is waiting for memory: the table's slot, the list's
-  // header and its entries, for each trigram. So the table is probed for
-  // every trigram first (ProbeLists), and each list's entries are fetched a
-  // few trigrams before they are walked.
+  // Most of a walk is waiting for memory: the table's slot and the list
+  // for each trigram, and a spilled list's entries. So the table is probed
+  // for every trigram first (ProbeLists, which fetches the lists), and a
+  // spilled list's entries are fetched a few trigrams before they are
+  // walked (for a list too common to walk, the line an insertion appends to).
   const std::vector<uint32_t>& lists = ProbeLists(sketch.grams, inserting);
   auto prefetch_entries = [&](size_t k) {
-    if (k < lists.size() && lists[k] != PostingTable::kNoList) __builtin_prefetch(postings_.List(lists[k]).entries.data());
+    if (k >= lists.size() || lists[k] == PostingTable::kNoList) return;
+    const Posting& p = postings_.List(lists[k]);
+    if (p.Spilled()) __builtin_prefetch(p.heap.data + (p.live > options_.posting_cap ? p.heap.size : 0));
   };
+  auto tag_of = [this](uint32_t s) { return Tagged(s); };
   for (size_t k = 0; k < kPrefetchAhead; ++k) prefetch_entries(k);
   size_t k = 0;
   for (uint32_t g : sketch.grams) {
@@ -210,22 +204,23 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
       const auto fidf = static_cast<float>(idf);
       const uint16_t rare = df <= 2 ? 1 : 0;
       SlotTally* const tally = tally_.data();
-      if (df > 0) {
-        for (uint64_t x : p->entries) {
-          const auto slot = static_cast<uint32_t>(x);
-          SlotTally& t = tally[slot];
-          if (static_cast<uint32_t>(x >> 32) != t.generation) continue;  // evicted
-          if (t.count++ == 0) touched_.push_back(slot);
-          t.sampled += in_sample;
-          t.weight += fidf;
-          t.rare += rare;
+      auto count = [&](uint32_t slot) {
+        SlotTally& t = tally[slot];
+        if (t.count++ == 0) touched_.push_back(slot);
+        t.sampled += in_sample;
+        t.weight += fidf;
+        t.rare += rare;
+      };
+      if (df > 0 && !p->Spilled()) {
+        for (size_t j = 0; j < df; ++j) count(p->docs[j]);
+      } else if (df > 0) {
+        for (uint32_t j = 0; j < p->heap.size; ++j) {
+          const uint64_t x = p->heap.data[j];
+          if (IsLive(x)) count(static_cast<uint32_t>(x));  // else evicted
         }
       }
     }
-    if (inserting) {
-      ++p->live;
-      p->entries.push_back(tagged);
-    }
+    if (inserting) p->Add(tagged, tag_of);
   }
   return mass;
 }

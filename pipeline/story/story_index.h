@@ -162,6 +162,10 @@ class StoryIndex {
                   StorySketch&& sketch);
   uint64_t Tagged(uint32_t slot) const { return slot | (uint64_t{tally_[slot].generation} << 32); }
   void Evict(uint32_t slot);
+  // True if a tagged entry of a spilled posting list is of its slot's live document.
+  bool IsLive(uint64_t tagged) const {
+    return static_cast<uint32_t>(tagged >> 32) == tally_[static_cast<uint32_t>(tagged)].generation;
+  }
   // The list number of each indexed trigram of `grams`, in order
   // (PostingTable::kNoList if absent, unless `add`: then created empty),
   // their headers prefetched: the probes of one document overlap instead of
@@ -200,11 +204,12 @@ class StoryIndex {
   std::multimap<int64_t, uint32_t> by_time_;
   // Story id -> the slots of its documents in the window.
   std::unordered_map<std::string, std::vector<uint32_t>, KeyHash, std::equal_to<>> members_;
-  // Per trigram: how many window documents hold it, and their slots tagged
-  // with the slot's generation (slot | generation << 32). An evicted slot's
-  // entries go stale (its generation moves on) and are skipped, and a list
-  // is compacted when stale entries outnumber live ones, so eviction never
-  // searches a long list.
+  // Per trigram: how many window documents hold it, and their slots: in
+  // the list itself for a short list (exact: eviction removes the slot), or
+  // tagged with the slot's generation (slot | generation << 32) in a spilled
+  // list, where an evicted slot's entries go stale (its generation moves on)
+  // and are skipped, and which is compacted when stale entries outnumber
+  // live ones, so eviction never searches a long list.
   PostingTable postings_;
   // Per slot, side by side so that a walk's step touches one cache line:
   // the slot's generation (kept) and what one walk counted for it (scratch,

@@ -1,9 +1,10 @@
 // The story index's data structures against plain references:
 // SortedIntersectionSize (SSE2 blocks + scalar tail) against
 // std::set_intersection, PostingTable (open addressing, backward-shift
-// deletion, rehash) against std::unordered_map, on random operations, and
-// SortUniqueHashes (bucket pass + insertion sort) against std::sort +
-// std::unique.
+// deletion, rehash) against std::unordered_map and a Posting (inline, spilled
+// with stale entries, back inline) against a plain list, on random
+// operations, and SortUniqueHashes (bucket pass + insertion sort) against
+// std::sort + std::unique.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -52,11 +53,12 @@ TEST(PostingTable, MatchesAMapThroughInsertsErasesAndGrowth) {
   std::mt19937 rng(11);
   PostingTable table;
   std::unordered_map<uint32_t, uint32_t> ref;  // gram -> live
+  auto tag_of = [](uint32_t slot) { return uint64_t{slot}; };
   for (int step = 0; step < 200000; ++step) {
     // Grams sharing their low bits, as the index's sampled trigrams do.
     const uint32_t gram = (rng() % 20000) << 2;
     if (rng() % 3 != 0) {
-      ++table.FindOrAdd(gram).live;
+      table.FindOrAdd(gram).Add(step, tag_of);
       ++ref[gram];
     } else {
       table.Erase(gram);
@@ -78,12 +80,84 @@ TEST(PostingTable, MatchesAMapThroughInsertsErasesAndGrowth) {
     }
   }
   for (uint32_t g = 0; g < 4; ++g) EXPECT_EQ(table.Find((30000 + g) << 2), nullptr);
-  // A re-added gram starts empty even though its list is recycled.
-  const uint32_t g = ref.begin()->first;
-  table.FindOrAdd(g).entries.push_back(42);
-  table.Erase(g);
-  EXPECT_TRUE(table.FindOrAdd(g).entries.empty());
-  EXPECT_EQ(table.Find(g)->live, 0u);
+  // A re-added gram starts empty even though its list is recycled, spilled
+  // or not.
+  for (uint32_t n : {1u, Posting::kInline + 5}) {
+    const uint32_t g = ref.begin()->first;
+    table.Erase(g);
+    ref.erase(g);
+    for (uint32_t k = 0; k < n; ++k) table.FindOrAdd(g).Add(42 + k, tag_of);
+    EXPECT_EQ(table.Find(g)->Spilled(), n > Posting::kInline);
+    table.Erase(g);
+    EXPECT_EQ(table.FindOrAdd(g).live, 0u);
+    EXPECT_FALSE(table.Find(g)->Spilled());
+    table.Erase(g);
+  }
+}
+
+// The live documents of a list, in order: an inline list's slots, or a
+// spilled list's entries whose generation is the slot's.
+std::vector<uint32_t> LiveDocs(const Posting& p, const std::vector<uint32_t>& generation) {
+  if (!p.Spilled()) return std::vector<uint32_t>(p.docs, p.docs + p.live);
+  std::vector<uint32_t> docs;
+  for (uint32_t k = 0; k < p.heap.size; ++k) {
+    const uint64_t x = p.heap.data[k];
+    if (static_cast<uint32_t>(x >> 32) == generation[static_cast<uint32_t>(x)]) docs.push_back(static_cast<uint32_t>(x));
+  }
+  return docs;
+}
+
+// Documents join and leave one list as a window's do: a removed document's
+// slot moves to its next generation (its spilled entries go stale) and may
+// come back as a new document. The list spills past kInline, drops stale
+// entries when they outnumber the live ones, comes back inline at kInline,
+// and keeps the live documents in the order they were added throughout.
+TEST(PostingTable, ListsSpillAndComeBackInlineInOrder) {
+  std::mt19937 rng(5);
+  PostingTable table;
+  constexpr uint32_t kGram = 12345 << 2, kSlots = 64;
+  std::vector<uint32_t> generation(kSlots, 0);
+  auto tag_of = [&](uint32_t slot) { return slot | uint64_t{generation[slot]} << 32; };
+  auto is_live = [&](uint64_t x) { return static_cast<uint32_t>(x >> 32) == generation[static_cast<uint32_t>(x)]; };
+  std::vector<uint32_t> ref;  // the live documents, in the order added
+  size_t spills = 0, unspills = 0, max_live = 0;
+  for (int step = 0; step < 100000; ++step) {
+    // Drift between empty and ~40 documents, so the list crosses kInline
+    // both ways many times.
+    const size_t target = (step / 500) % 2 == 0 ? 40 : 0;
+    const bool add = ref.size() < kSlots && (ref.empty() || rng() % 100 < (ref.size() < target ? 70u : 30u));
+    const bool was_spilled = table.Find(kGram) != nullptr && table.Find(kGram)->Spilled();
+    if (add) {
+      uint32_t slot;
+      do slot = rng() % kSlots;
+      while (std::find(ref.begin(), ref.end(), slot) != ref.end());
+      table.FindOrAdd(kGram).Add(tag_of(slot), tag_of);
+      ref.push_back(slot);
+    } else {
+      const uint32_t slot = ref[rng() % ref.size()];
+      ++generation[slot];  // as StoryIndex::Evict does before removing
+      if (table.FindOrAdd(kGram).Remove(slot, is_live) == 0) table.Erase(kGram);
+      ref.erase(std::find(ref.begin(), ref.end(), slot));
+    }
+    max_live = std::max(max_live, ref.size());
+    const Posting* p = table.Find(kGram);
+    if (ref.empty()) {
+      ASSERT_EQ(p, nullptr) << step;
+      continue;
+    }
+    ASSERT_NE(p, nullptr) << step;
+    ASSERT_EQ(p->live, ref.size()) << step;
+    ASSERT_EQ(p->Spilled(), ref.size() > Posting::kInline) << step;
+    ASSERT_EQ(LiveDocs(*p, generation), ref) << step;
+    if (p->Spilled()) {
+      ASSERT_LE(p->heap.size, 2 * p->live + 8) << step;
+    }
+    spills += !was_spilled && p->Spilled();
+    unspills += was_spilled && !p->Spilled();
+  }
+  EXPECT_GT(spills, 50u);
+  EXPECT_GT(unspills, 50u);
+  EXPECT_GT(max_live, 30u);
 }
 
 
