@@ -77,6 +77,27 @@ struct Posting {
     ++live;
   }
 
+  // Calls f(slot) for each live document, in the order added; a spilled
+  // list drops its stale entries as it goes (it reads them all anyway), so
+  // the next walk meets fewer. is_live: see Remove.
+  template <typename IsLive, typename F>
+  void ForEachLive(IsLive&& is_live, F&& f) {
+    if (!Spilled()) {
+      for (uint32_t k = 0; k < live; ++k) f(docs[k]);
+      return;
+    }
+    uint64_t* const data = heap.data;
+    const uint32_t size = heap.size;
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < size; ++k) {
+      const uint64_t x = data[k];
+      if (!is_live(x)) continue;
+      data[n++] = x;
+      f(static_cast<uint32_t>(x));
+    }
+    heap.size = n;
+  }
+
   // Removes window document `doc` (a slot number). is_live(tagged) tells a
   // spilled list's live entries from its stale ones, `doc`'s own already
   // stale: a spilled list drops its stale entries when they outnumber the

@@ -179,6 +179,7 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
     if (p.Spilled()) __builtin_prefetch(p.heap.data + (p.live > options_.posting_cap ? p.heap.size : 0));
   };
   auto tag_of = [this](uint32_t s) { return Tagged(s); };
+  auto is_live = [this](uint64_t x) { return IsLive(x); };
   for (size_t k = 0; k < kPrefetchAhead; ++k) prefetch_entries(k);
   size_t k = 0;
   for (uint32_t g : sketch.grams) {
@@ -211,14 +212,7 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
         t.weight += fidf;
         t.rare += rare;
       };
-      if (df > 0 && !p->Spilled()) {
-        for (size_t j = 0; j < df; ++j) count(p->docs[j]);
-      } else if (df > 0) {
-        for (uint32_t j = 0; j < p->heap.size; ++j) {
-          const uint64_t x = p->heap.data[j];
-          if (IsLive(x)) count(static_cast<uint32_t>(x));  // else evicted
-        }
-      }
+      if (df > 0) p->ForEachLive(is_live, count);
     }
     if (inserting) p->Add(tagged, tag_of);
   }

@@ -208,8 +208,9 @@ class StoryIndex {
   // the list itself for a short list (exact: eviction removes the slot), or
   // tagged with the slot's generation (slot | generation << 32) in a spilled
   // list, where an evicted slot's entries go stale (its generation moves on)
-  // and are skipped, and which is compacted when stale entries outnumber
-  // live ones, so eviction never searches a long list.
+  // and are skipped, and which a walk compacts as it reads it, and an
+  // eviction when stale entries outnumber live ones, so eviction never
+  // searches a long list.
   PostingTable postings_;
   // Per slot, side by side so that a walk's step touches one cache line:
   // the slot's generation (kept) and what one walk counted for it (scratch,

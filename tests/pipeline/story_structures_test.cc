@@ -110,8 +110,9 @@ std::vector<uint32_t> LiveDocs(const Posting& p, const std::vector<uint32_t>& ge
 // Documents join and leave one list as a window's do: a removed document's
 // slot moves to its next generation (its spilled entries go stale) and may
 // come back as a new document. The list spills past kInline, drops stale
-// entries when they outnumber the live ones, comes back inline at kInline,
-// and keeps the live documents in the order they were added throughout.
+// entries when they outnumber the live ones or when walked, comes back
+// inline at kInline, and keeps the live documents in the order they were
+// added throughout.
 TEST(PostingTable, ListsSpillAndComeBackInlineInOrder) {
   std::mt19937 rng(5);
   PostingTable table;
@@ -151,6 +152,14 @@ TEST(PostingTable, ListsSpillAndComeBackInlineInOrder) {
     ASSERT_EQ(LiveDocs(*p, generation), ref) << step;
     if (p->Spilled()) {
       ASSERT_LE(p->heap.size, 2 * p->live + 8) << step;
+    }
+    if (step % 3 == 0) {  // a walk: the live documents in order, and a spilled list left without stale entries
+      std::vector<uint32_t> walked;
+      table.FindOrAdd(kGram).ForEachLive(is_live, [&](uint32_t slot) { walked.push_back(slot); });
+      ASSERT_EQ(walked, ref) << step;
+      if (p->Spilled()) {
+        ASSERT_EQ(p->heap.size, p->live) << step;
+      }
     }
     spills += !was_spilled && p->Spilled();
     unspills += was_spilled && !p->Spilled();
