@@ -364,6 +364,16 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   // filled below, once its story is known).
   const uint32_t new_slot = time_ms >= Floor(watermark_) ? AllocateSlot() : kNoSlot;
   const WalkMass mass = Walk(sketch, new_slot);
+  // The next eviction starts with cold reads: the oldest document's entry,
+  // then its trigrams and lists (a document a window old). The entry is
+  // fetched now and the arrays once this document is scored, so that they
+  // are there if the next document evicts it (and its slot, which that
+  // document then fills).
+  const uint32_t next_out = by_time_.empty() ? kNoSlot : by_time_.begin()->second;
+  if (next_out != kNoSlot) {
+    const Entry& o = slots_[next_out];
+    __builtin_prefetch(&o.key), __builtin_prefetch(&o.sketch.grams), __builtin_prefetch(&o.lists);
+  }
   // An index spanning more than the window (a late index) holds documents
   // too far from this one to pair, and documents after it: see below.
   const bool far_possible = options_.span_ms > options_.window_ms;
@@ -402,6 +412,10 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   if (best) ++stats_.joined;
   // probed_ still holds the walk's lists (ProbeLists ran once, in Walk).
   if (new_slot != kNoSlot) Fill(new_slot, key, source, time_ms, story, std::move(sketch), probed_);
+  if (next_out != kNoSlot) {
+    const Entry& o = slots_[next_out];
+    __builtin_prefetch(o.sketch.grams.data()), __builtin_prefetch(o.lists.data());
+  }
   return story;
 }
 
