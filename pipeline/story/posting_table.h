@@ -2,7 +2,7 @@
 // window documents holding it, in one flat open-addressing table.
 //
 // std::unordered_map allocated a node per trigram and chased a pointer per
-// lookup (~10% of the writer's time with story ids on); here a lookup is a
+// lookup (~10% of the writer's time with story ids on, when the writer assigned them); here a lookup is a
 // multiply, a shift and a probe of one flat array of (trigram, list) pairs,
 // and a removed trigram's list number goes to a free pool, so a steady
 // window allocates almost nothing. Linear probing with backward-shift
@@ -22,7 +22,7 @@
 // new trigrams mostly take the lists an eviction just emptied, still cached.
 //
 // Ownership: owns its lists and their heap blocks. Threads: not
-// thread-safe (the writer's StoryIndex owns it). Errors: none (a failed
+// thread-safe (its StoryIndex owns it, on the run's story thread). Errors: none (a failed
 // allocation throws std::bad_alloc).
 #pragma once
 

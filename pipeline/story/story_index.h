@@ -25,7 +25,8 @@
 // run would have.
 //
 // Ownership: owns copies of keys, story ids and sketches. Threads: not
-// thread-safe; the pipeline's single writer owns it. Errors: none.
+// thread-safe; StoryStage owns it and uses it on the run's story thread
+// only. Errors: none.
 #pragma once
 
 #include <cstdint>
