@@ -88,8 +88,16 @@ class FileAlertSink : public AlertSink {
     rotation_checked_ = true;
     struct stat open_file {}, at_path {};
     if (fstat(fileno(f_), &open_file) != 0 || !S_ISREG(open_file.st_mode)) return Status::OK();  // a pipe, /dev/...
-    if (stat(path_.c_str(), &at_path) == 0 && at_path.st_ino == open_file.st_ino && at_path.st_dev == open_file.st_dev)
-      return Status::OK();
+    if (stat(path_.c_str(), &at_path) == 0) {
+      if (at_path.st_ino == open_file.st_ino && at_path.st_dev == open_file.st_dev) return Status::OK();
+      // A pipe, socket or device put at the path is opened as one only at
+      // a start (OpenFileAlertSink): opened here as a file, the run would
+      // read its own alerts out of a FIFO and take them as delivered.
+      if (!S_ISREG(at_path.st_mode))
+        return Status::IOError("alerts: " + path_ +
+                               " was replaced by a pipe, socket or device; the next start writes to it (the batch's "
+                               "alerts wait in the store)");
+    }
     std::FILE* next = std::fopen(path_.c_str(), "ab+");
     if (!next) return FileError("cannot reopen", path_, errno);
     std::fclose(f_);
@@ -168,7 +176,7 @@ class FileAlertSink : public AlertSink {
   std::string path_;
   std::string pending_;  // the batch's lines, written at Flush
   const std::atomic<bool>* stop_;
-  bool fifo_ = false;  // a FIFO (or pipe): its reader is waited for (rotation reopens only regular files)
+  bool fifo_ = false;  // a FIFO (or pipe): its reader is waited for (rotation follows only to a regular file)
   bool rotation_checked_ = false;
 };
 

@@ -169,6 +169,36 @@ TEST(LiveInput, AnAlertFileMovedAwayIsFollowedByANewFileAtItsPath) {
   EXPECT_EQ(ids(alerts), (std::vector<std::string>{"cls:900003"}));
 }
 
+// The alert file moved away and a FIFO made at its path (a consumer switched
+// to a pipe by hand): the run does not open the FIFO as a file (it would
+// read its own alerts back out of it and take them as delivered); it stops
+// with the reason, and the next start writes the waiting alerts to the
+// FIFO's reader.
+TEST(LiveInput, AnAlertFileReplacedByAFifoStopsTheRunAndTheNextStartDeliversToIt) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string alerts = tmp.path("alerts.jsonl");
+  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
+                "--alerts", "file:" + alerts, "-q"},
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  run.Write(Line(0));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
+  std::filesystem::rename(alerts, tmp.path("alerts.jsonl.1"));
+  ASSERT_EQ(::mkfifo(alerts.c_str(), 0600), 0);
+  run.Write(Line(1));
+  ASSERT_EQ(run.WaitExit(10s), 1) << ReadFile(tmp.path("err"));
+  EXPECT_NE(ReadFile(tmp.path("err")).find("was replaced by a pipe"), std::string::npos) << ReadFile(tmp.path("err"));
+  // The next start, with a reader on the FIFO: the waiting alert reaches it.
+  const auto next = RunShell("(timeout 30 cat " + alerts + " > " + tmp.path("read.jsonl") + " & c=$!; sleep 0.2; " + Newsflow() +
+                             " run --source /dev/null --format cls --rules " + tmp.path("rules") + " --db " +
+                             tmp.path("db") + " --alerts file:" + alerts + " -q; r=$?; wait $c; exit $r)");
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  std::vector<std::string> got;
+  for (const auto& a : testing::JsonLines(ReadFile(tmp.path("read.jsonl")))) got.push_back(a.String("id"));
+  EXPECT_EQ(got, (std::vector<std::string>{"cls:900001"}));
+}
+
 // The names of a process's threads (/proc/PID/task/TID/comm), sorted.
 std::multiset<std::string> ThreadNames(pid_t pid) {
   std::multiset<std::string> names;
