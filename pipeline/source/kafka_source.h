@@ -123,7 +123,8 @@
 // callbacks. All three may run at once. Errors: Status from OpenKafkaSource
 // and CheckKafkaSourceUri (InvalidArgument for a bad address or setting,
 // Unavailable when it cannot subscribe); a broker that goes away later is
-// waited for, and logged.
+// waited for, and logged; a fatal consumer error or a failed assign sets
+// status() to Unavailable and ends the source (Next() returns false).
 #pragma once
 
 #include <atomic>

@@ -25,8 +25,9 @@
 // run would have.
 //
 // Ownership: owns copies of keys, story ids and sketches. Threads: not
-// thread-safe; StoryStage owns it and uses it on the run's story thread
-// only. Errors: none.
+// thread-safe: one thread at a time (a run's StoryStage builds it at Open
+// and then uses it on the story thread only; `story features` and the
+// benchmark own their own). Errors: none.
 #pragma once
 
 #include <cstdint>
