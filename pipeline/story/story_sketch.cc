@@ -12,6 +12,7 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace newsflow::pipeline {
@@ -402,37 +403,103 @@ std::u32string SpeakerPrefix(const CodeVector& h) {
 constexpr size_t kCueLead = 40;
 static_assert(kCueLead <= kLeadChars, "the lead is found before the trigram loop stops");
 
-// Appends the hashes of the trigrams of the kept characters of cps
-// (datelines dropped; unsorted, repeats kept) and counts the kept characters.
+// The next kept character (Keep) at or after c[*i], with *i left at it, or
+// 0 (never a kept character) with *i at the end. A dateline is skipped.
+// Ideographs, most of the text, are tested first.
+[[gnu::always_inline]] inline uint32_t NextKept(const CodeVector& c, size_t* i) {
+  const size_t n = c.size();
+  for (size_t j = *i; j < n; ++j) {
+    const uint32_t ch = c[j];
+    if (IsIdeograph(ch)) {
+      *i = j;
+      return ch;
+    }
+    // A dateline starts with one or two digits and 月.
+    if (IsDigit(ch) && ((j + 1 < n && c[j + 1] == U'月') || (j + 2 < n && c[j + 2] == U'月'))) {
+      if (const size_t d = DatelineAt(c, j); d > 0) {
+        j += d - 1;
+        continue;
+      }
+    }
+    if (const uint32_t k = Keep(ch); k != 0) {
+      *i = j;
+      return k;
+    }
+  }
+  *i = n;
+  return 0;
+}
+
+// Appends the hashes of the trigrams of the kept characters of c (datelines
+// dropped; unsorted, repeats kept) and counts the kept characters. With
+// `sample`, a text found to be sampled (kStoryDenseBelow kept characters or
+// more) keeps only its trigrams in the sample (InStorySample): those written
+// before that count is reached are compacted then, and each later one is
+// kept or not as it is written, instead of in a pass over all of them after.
 // *cue_lead_end (if given): the code points up to the kCueLead-th kept
 // character, all of them if fewer: the lead of a flash that has no headline.
 // Counting raw code points instead let the empty title's line break, the
 // wire's dateline and punctuation use up the lead, so a cut could fall
 // between a flash's two directions ("油价下跌，…股价盘前上涨") and leave it
 // one-sided against another feed's headline of the same text.
-void Trigrams(const CodeVector& c, std::vector<uint32_t>* out, uint32_t* kept_count, size_t* cue_lead_end = nullptr) {
+void Trigrams(const CodeVector& c, bool sample, std::vector<uint32_t>* out, uint32_t* kept_count,
+              size_t* cue_lead_end = nullptr) {
+  static_assert(kCueLead > 2 && kCueLead < kStoryDenseBelow && kStoryDenseBelow < kLeadChars,
+                "the counts Trigrams stops at come in this order, after the first trigram");
   // At most one trigram per code point: written into room made up front.
   const size_t base = out->size();
   out->resize(base + c.size());
-  uint32_t* o = out->data() + base;
-  uint64_t w0 = 0, w1 = 0;
-  size_t kept = 0, lead_end = c.size();
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (IsDigit(c[i])) {  // a dateline starts with a digit
-      if (size_t d = DatelineAt(c, i); d > 0) {
-        i += d - 1;
-        continue;
+  uint32_t* const first = out->data() + base;
+  uint32_t* o = first;
+  size_t kept = 0, lead_end = c.size(), i = 0;
+  const uint64_t k0 = NextKept(c, &i);
+  ++i;
+  const uint64_t k1 = k0 != 0 ? NextKept(c, &i) : 0;
+  ++i;
+  kept = k0 == 0 ? 0 : k1 == 0 ? 1 : 2;
+  // The last three kept characters, 21 bits each: (w0 << 42) ^ (w1 << 21) ^ k
+  // is what Mix takes. Kept characters are below 2^16.
+  uint64_t window = (k0 << 21) ^ k1;
+  constexpr uint64_t kLastTwo = (uint64_t{1} << 42) - 1;
+  // Reads kept characters until the count is `until` (true) or the text ends
+  // (false), writing their trigrams: all, or with `sampled` the sample's.
+  auto run = [&](auto sampled, size_t until) {
+    for (size_t left = until - kept;;) {
+      const uint32_t k = NextKept(c, &i);
+      if (k == 0) {
+        kept = until - left;
+        return false;
+      }
+      window = ((window & kLastTwo) << 21) ^ k;
+      const uint32_t g = Mix(window);
+      *o = g;
+      if constexpr (decltype(sampled)::value) {
+        o += InStorySample(g);
+      } else {
+        ++o;
+      }
+      ++i;
+      if (--left == 0) {
+        kept = until;
+        return true;
       }
     }
-    const uint32_t k = Keep(c[i]);
-    if (k == 0) continue;
-    if (++kept >= 3) *o++ = Mix((w0 << 42) ^ (w1 << 21) ^ k);
-    if (kept == kCueLead) lead_end = i + 1;
-    w0 = w1;
-    w1 = k;
-    if (kept >= kLeadChars) break;
+  };
+  if (kept == 2 && run(std::false_type{}, kCueLead)) {
+    lead_end = i;  // just past the kCueLead-th kept character
+    if (!sample) {
+      run(std::false_type{}, kLeadChars);
+    } else if (run(std::false_type{}, kStoryDenseBelow)) {  // sampled, not dense: keep the sample
+      uint32_t* q = first;
+      for (const uint32_t* p = first; p != o; ++p) {
+        *q = *p;
+        q += InStorySample(*p);
+      }
+      o = q;
+      run(std::true_type{}, kLeadChars);
+    }
   }
-  out->resize(static_cast<size_t>(o - out->data()));
+  out->resize(base + static_cast<size_t>(o - first));
   if (kept_count) *kept_count = static_cast<uint32_t>(kept);
   if (cue_lead_end) *cue_lead_end = lead_end;
 }
@@ -507,27 +574,19 @@ void BuildStorySketch(std::string_view title, std::string_view body, StorySketch
   codes.clear();
   DecodeLead(title, body, &text, &h);
 
-  // All trigrams first, into scratch (the sketch's vectors are then
-  // allocated once, at their size): whether the text is short (dense) is
-  // known at its end.
+  // The trigrams first, into scratch (the sketch's vectors are then
+  // allocated once, at their size): all of a short (dense) text's, the
+  // sample of a longer one's.
   grams.clear();
   size_t cue_lead_end = 0;
-  Trigrams(text.c, &grams, &out->length, &cue_lead_end);
+  Trigrams(text.c, /*sample=*/true, &grams, &out->length, &cue_lead_end);
   out->dense = out->length < kStoryDenseBelow;
-  if (!out->dense) {  // keep the sample; branch-free, a sampled trigram is a coin toss
-    size_t kept = 0;
-    for (uint32_t g : grams) {
-      grams[kept] = g;
-      kept += InStorySample(g);
-    }
-    grams.resize(kept);
-  }
   SortUniqueHashes(&grams);
   out->grams.assign(grams.begin(), grams.end());
   if (out->dense)
     std::copy_if(out->grams.begin(), out->grams.end(), std::back_inserter(out->sampled_grams), InStorySample);
   grams.clear();
-  Trigrams(h.c, &grams, nullptr);
+  Trigrams(h.c, /*sample=*/false, &grams, nullptr);
   SortUniqueHashes(&grams);
   out->title_grams.assign(grams.begin(), grams.end());
   for (uint32_t g : out->title_grams) out->title_sampled += InStorySample(g);
