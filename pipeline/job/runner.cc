@@ -1140,7 +1140,8 @@ class Job {
   // own, which a binary from before it ignores: its progress marks still
   // parse). Written with every mark, in the same WriteBatch, so that the
   // two always describe one reading.
-  std::string ReadAsKey() const { return source_->identity() + "/as"; }
+  static std::string ReadAsKeyOf(const std::string& identity) { return identity + "/as"; }
+  std::string ReadAsKey() const { return ReadAsKeyOf(source_->identity()); }
 
   // The batch's progress mark, written in its WriteBatch.
   void AddProgress(Batch& b) {
@@ -1174,7 +1175,7 @@ class Job {
     // A mark of another reading (this one re-reads the file, and none of
     // its batches became durable): nothing of this reading is durable.
     if (storage::Store::Open(ro, &reader).ok() && reader->GetProgress(identity, &text).ok() && text &&
-        reader->GetProgress(identity + "/as", &read_as).ok() && (!read_as || *read_as == read_as_))
+        reader->GetProgress(ReadAsKeyOf(identity), &read_as).ok() && (!read_as || *read_as == read_as_))
       (void)FileProgress::Parse(*text, &durable).ok();
     summary_->stored = durable.stored >= base_.stored ? durable.stored - base_.stored : 0;
     summary_->dead_lettered = durable.dead >= base_.dead ? durable.dead - base_.dead : 0;

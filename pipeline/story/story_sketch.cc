@@ -159,15 +159,7 @@ void AppendCodePoints(std::string_view s, CodePoints* cps) {
       slow();
     }
   }
-  while (i < n) {
-    if (b[i] < 0x80) {
-      *asc = static_cast<uint32_t>(out - first);
-      asc += b[i] != 0;
-      *out++ = b[i++];
-    } else {
-      slow();
-    }
-  }
+  while (i < n) slow();  // the last three bytes at most; ASCII decodes to itself there too
   c.resize(static_cast<size_t>(out - first));
   ascii.resize(static_cast<size_t>(asc - ascii.data()));
 }
