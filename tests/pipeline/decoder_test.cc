@@ -14,6 +14,12 @@ namespace {
 using testing::ReadLines;
 using testing::SourcePath;
 
+// Writes `yaml` as the test's field map (m.yaml) and loads it as --format map:.
+Status WriteMapSpec(const testing::TempDir& tmp, const std::string& yaml, FormatSpec* spec) {
+  std::ofstream(tmp.path("m.yaml"), std::ios::trunc) << yaml;
+  return ParseFormatSpec("map:" + tmp.path("m.yaml"), spec);
+}
+
 FormatSpec Spec(const char* text) {
   FormatSpec s;
   EXPECT_TRUE(ParseFormatSpec(text, &s).ok());
@@ -324,9 +330,10 @@ TEST(Decoder, FieldMapFileDescribesAnyFeed) {
 // is missing a required field, never "an invalid JSON pointer".
 TEST(Decoder, FieldMapPathsThroughNullOrScalarsAreAbsentFields) {
   testing::TempDir tmp;
-  { std::ofstream(tmp.path("m.yaml")) << "source: wire\nid: /meta/id\ntitle: /title\nbody: /content\nurl: /links/share\n"; }
   FormatSpec spec;
-  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  ASSERT_TRUE(WriteMapSpec(tmp,
+                           "source: wire\nid: /meta/id\ntitle: /title\nbody: /content\nurl: /links/share\n",
+                           &spec).ok());
   Decoder dec(spec);
   Document d;
   for (const char* links : {R"("links":{"other":1})", R"("links":null)", R"("links":"")", R"("links":[])",
@@ -405,9 +412,10 @@ TEST(Decoder, StockCodesAreCanonicalBesideTheRawForms) {
 
 TEST(Decoder, FieldMapNamesTheStockMarketKey) {
   testing::TempDir tmp;
-  std::ofstream(tmp.path("m.yaml")) << "source: x\nid: /id\nbody: /b\nstocks: /s\nstock_field: c\nstock_market_field: m\n";
   FormatSpec spec;
-  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  ASSERT_TRUE(WriteMapSpec(tmp,
+                           "source: x\nid: /id\nbody: /b\nstocks: /s\nstock_field: c\nstock_market_field: m\n",
+                           &spec).ok());
   Decoder dec(spec);
   Document d;
   ASSERT_TRUE(dec.Decode(R"({"id":1,"b":"x","s":[{"c":"CVX","m":"169"},{"c":"002670","m":"33"}]})", &d).ok());
@@ -431,10 +439,9 @@ TEST(Decoder, FieldMapErrorsNameTheProblem) {
 // took the first, jq and Python take the last).
 TEST(Decoder, ANestedKeyTheMapReadsGivenTwiceIsADeadLetter) {
   testing::TempDir tmp;
-  std::ofstream(tmp.path("m.yaml")) << "source: wire\nid: /meta/a~1b\ntime: /meta/ts\ntime_format: unix_ms\n"
-                                       "body: /body\nurl: /links/0/href\n";
   FormatSpec spec;
-  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  ASSERT_TRUE(WriteMapSpec(tmp, "source: wire\nid: /meta/a~1b\ntime: /meta/ts\ntime_format: unix_ms\n"
+                                 "body: /body\nurl: /links/0/href\n", &spec).ok());
   Decoder dec(spec);
   Document d;
   const Status id_twice = dec.Decode(R"({"meta":{"a/b":"k1","a/b":"k2","ts":1785503147000},"body":"x"})", &d);
@@ -525,9 +532,8 @@ TEST(Decoder, FieldMapMistakesAreErrorsAtLoad) {
     EXPECT_NE(s.message().find(c.says), std::string::npos) << c.yaml << s.message();
   }
   // Escapes as RFC 6901 has them load: ~0 is '~', ~1 is '/'.
-  std::ofstream(tmp.path("m.yaml"), std::ios::trunc) << "source: f\nid: /a~1b\nbody: /c~0d\n";
   FormatSpec spec;
-  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  ASSERT_TRUE(WriteMapSpec(tmp, "source: f\nid: /a~1b\nbody: /c~0d\n", &spec).ok());
   Decoder dec(spec);
   Document d;
   ASSERT_TRUE(dec.Decode(R"({"a/b":"7","c~d":"正文"})", &d).ok());
@@ -540,9 +546,8 @@ TEST(Decoder, FieldMapMistakesAreErrorsAtLoad) {
 // the last. The id is required whatever `required` says.
 TEST(Decoder, AFieldMapAlwaysRequiresTheId) {
   testing::TempDir tmp;
-  std::ofstream(tmp.path("m.yaml")) << "source: f\nid: /id\ntitle: /title\nbody: /content\nrequired: [body]\n";
   FormatSpec spec;
-  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  ASSERT_TRUE(WriteMapSpec(tmp, "source: f\nid: /id\ntitle: /title\nbody: /content\nrequired: [body]\n", &spec).ok());
   Decoder dec(spec);
   Document d;
   ASSERT_TRUE(dec.Decode(R"({"id":1,"title":"a","content":"深圳芯片"})", &d).ok());
@@ -557,10 +562,9 @@ TEST(Decoder, AFieldMapAlwaysRequiresTheId) {
 // and the other was empty, or a required one dead-lettered the item.
 TEST(Decoder, AFieldMapKeyReadForTwoFieldsFillsBoth) {
   testing::TempDir tmp;
-  std::ofstream(tmp.path("m.yaml")) << "source: web\nid: /url\nurl: /url\ntitle: /text\nbody: /text\n"
-                                       "time: /ts\nrequired: [id, title, body]\n";
   FormatSpec spec;
-  ASSERT_TRUE(ParseFormatSpec("map:" + tmp.path("m.yaml"), &spec).ok());
+  ASSERT_TRUE(WriteMapSpec(tmp, "source: web\nid: /url\nurl: /url\ntitle: /text\nbody: /text\n"
+                                 "time: /ts\nrequired: [id, title, body]\n", &spec).ok());
   Decoder dec(spec);
   Document d;
   const Status s = dec.Decode(R"({"url":"https://x.cn/a/1","text":"深圳芯片","ts":1783000000})", &d);
