@@ -70,7 +70,8 @@ long ByteReader::InflateStep(char* out, size_t n) {
   return static_cast<long>(before_out - st->avail_out);
 }
 
-Status ByteReader::VerifyMember(uint64_t start) {
+Status ByteReader::VerifyMember(uint64_t start, bool* stopped) {
+  *stopped = false;
   const std::string member = "the gzip member that starts at byte " + std::to_string(start);
   if (!verify_) {
     verify_ = std::make_unique<inflate_state>();
@@ -84,6 +85,10 @@ Status ByteReader::VerifyMember(uint64_t start) {
   size_t have = 0;  // bytes of verify_in_ not yet taken
   bool end = false;
   while (st->block_state != ISAL_BLOCK_FINISH) {
+    if (stop_ && stop_()) {  // once per MiB read or inflated
+      *stopped = true;
+      return Status::OK();
+    }
     if (have == 0 && !end) {
       const ssize_t r = ::pread(fd_, verify_in_.data(), verify_in_.size(), static_cast<off_t>(offset));
       if (r < 0 && errno == EINTR) continue;
@@ -131,7 +136,6 @@ long ByteReader::Read(char* out, size_t n) {
       verify_ahead_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
     }
     detected_ = true;
-    if (gzip_ && CheckMemberAhead() < 0) return -1;
   }
   if (!gzip_) {
     if (Buffered() == 0) {
@@ -144,6 +148,9 @@ long ByteReader::Read(char* out, size_t n) {
     in_pos_ += k;
     return static_cast<long>(k);
   }
+  // The member about to be read is checked first (again, if a stop ended
+  // its check in an earlier call).
+  if (const long c = CheckMemberAhead(); c != 0) return c;
   for (;;) {
     inflate_state* st = inflate_.get();
     if (st->block_state == ISAL_BLOCK_FINISH) {
@@ -165,7 +172,8 @@ long ByteReader::Read(char* out, size_t n) {
       st->crc_flag = ISAL_GZIP;
       ++members_;
       member_start_ = Offset();
-      if (CheckMemberAhead() < 0) return -1;
+      member_checked_ = false;
+      if (const long c = CheckMemberAhead(); c != 0) return c;
     }
     if (Buffered() == 0 && Fill() == FillResult::kBlocked) {
       // ISA-L may still hold output of input it has taken: hand that on

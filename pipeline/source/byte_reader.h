@@ -21,9 +21,15 @@
 // per 30k items) zlib's inflate alone cost ~4 µs per item, more than decode
 // and normalize together; ISA-L does the same work several times faster.
 //
+// A member's check can take seconds (a multi-GB member inflates at ~1-2
+// GB/s): it asks the stop function (set_stop) between chunks and gives up
+// when asked to; Read() then returns kBlocked, and a later Read() checks
+// the member again from its start.
+//
 // Ownership: owns its file descriptor and inflate states. Threads: one
-// thread at a time (the source's reader). Errors: Read() returns -1 and
-// status() says why (IOError, or Corruption for gzip damage).
+// thread at a time (the source's reader); the stop function is called on
+// that thread. Errors: Read() returns -1 and status() says why (IOError, or
+// Corruption for gzip damage).
 #pragma once
 
 #include <cstddef>
@@ -41,7 +47,8 @@ namespace newsflow::pipeline {
 
 class ByteReader {
  public:
-  // Read() result: the wait function gave up before more input arrived.
+  // Read() result: the wait function gave up before more input arrived, or
+  // the stop function ended a member's check.
   static constexpr long kBlocked = -2;
   // Called before each read() of `fd` that could block (a pipe, a FIFO, a
   // terminal): returns true once the fd is readable (or at its end), false
@@ -49,6 +56,8 @@ class ByteReader {
   // enough or the run is stopping. Then Read() returns kBlocked and keeps
   // its state; the next Read() carries on.
   using WaitFn = std::function<bool(int fd)>;
+  // Asked between the chunks of a member's check: true ends the check.
+  using StopFn = std::function<bool()>;
 
   // Takes ownership of `fd`.
   explicit ByteReader(int fd);
@@ -62,6 +71,8 @@ class ByteReader {
 
   // Installs the wait function (none: read() blocks as long as it must).
   void set_wait(WaitFn wait) { wait_ = std::move(wait); }
+  // Installs the stop function (none: a member's check always runs to its end).
+  void set_stop(StopFn stop) { stop_ = std::move(stop); }
 
   uint64_t raw_bytes_read() const { return raw_read_; }  // from the fd, before inflating
   const Status& status() const { return status_; }
@@ -86,21 +97,28 @@ class ByteReader {
   // One isal_inflate step from in_ into out; see Read().
   long InflateStep(char* out, size_t n);
   // Inflates the member at input offset `start` from the file to nowhere:
-  // OK, or the error its reading would give (Corruption).
-  Status VerifyMember(uint64_t start);
-  // Before the first byte of the member at member_start_ is returned.
+  // OK, or the error its reading would give (Corruption). *stopped: the
+  // stop function ended it first (the status is then OK).
+  Status VerifyMember(uint64_t start, bool* stopped);
+  // Before the first byte of the member at member_start_ is returned: 0
+  // once it is checked, kBlocked if a stop ended the check, -1 on an error.
   long CheckMemberAhead() {
-    if (!verify_ahead_) return 0;
-    if (Status s = VerifyMember(member_start_); !s.ok()) return Fail(std::move(s), member_start_);
+    if (!verify_ahead_ || member_checked_) return 0;
+    bool stopped = false;
+    if (Status s = VerifyMember(member_start_, &stopped); !s.ok()) return Fail(std::move(s), member_start_);
+    if (stopped) return kBlocked;
+    member_checked_ = true;
     return 0;
   }
 
   int fd_;
   WaitFn wait_;
+  StopFn stop_;
   std::vector<uint8_t> in_;
   size_t in_pos_ = 0, in_end_ = 0;
   bool eof_ = false, detected_ = false, gzip_ = false;
   bool verify_ahead_ = false;  // a regular file: members checked before they are read (VerifyMember)
+  bool member_checked_ = false;  // the member at member_start_ passed its check
   std::unique_ptr<inflate_state> inflate_;
   std::unique_ptr<inflate_state> verify_;  // VerifyMember's, kept between members
   std::vector<uint8_t> verify_in_, verify_out_;

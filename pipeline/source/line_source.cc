@@ -38,6 +38,10 @@ class LineSource : public Source {
         record_cap_(std::min(limits.max_record_bytes, kHardRecordCap)),
         buf_(kChunk) {
     if (live_) in_.set_wait([this](int fd) { return WaitReadable(fd); });
+    // A regular file's gzip member is checked whole before it is read: a
+    // stop ends the check (Read() gives kBlocked), as it ends a file
+    // between batches.
+    else in_.set_stop([this] { return StopRequested(); });
   }
 
   // Refills the batch in place: items left over from an earlier use of the
@@ -82,7 +86,10 @@ class LineSource : public Source {
     bool truncated = false;
     while (line_no_ < lines) {
       line.clear();
-      if (ReadLine(&line, &truncated) != LineRead::kLine) {
+      const LineRead r = ReadLine(&line, &truncated);
+      // A stop ended a gzip member's check: Next() hands on nothing more.
+      if (r == LineRead::kBlocked) return Status::OK();
+      if (r != LineRead::kLine) {
         if (!status_.ok()) return status_;
         return Status::InvalidArgument(name_ + " has " + std::to_string(line_no_) + " lines, fewer than the " +
                                        std::to_string(lines) + " a previous run stored");

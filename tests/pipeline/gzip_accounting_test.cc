@@ -12,14 +12,20 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "json_util.h"
+#include "pipeline/source/byte_reader.h"
 #include "pipeline/source/source.h"
 #include "gzip_util.h"
+#include "run_child.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -254,6 +260,127 @@ TEST(GzipAccounting, ALineCutByATruncatedMemberIsNotDeadLettered) {
   EXPECT_EQ(whole.exit_code, 0) << whole.err;
   EXPECT_EQ(StoredCount(db), 5u);
   EXPECT_EQ(DeadLetterCount(db), 1u) << testing::RunShell(testing::Newsflow() + " dead-letter --db " + db).out;
+}
+
+// The start of a gzip member that inflates to `runs` x 2,064 bytes of 'a'
+// (after one 'a'), in ~13 bytes per run: one fixed-Huffman block of
+// copies of 258 bytes at distance 1. It has no end: a whole check of it
+// inflates all of it and then finds it truncated. 4 GB from 25 MB of file,
+// a check of a few seconds.
+std::string EndlessMemberStart(uint64_t runs) {
+  std::string bits_out;
+  uint64_t acc = 0;
+  int nbits = 0;
+  auto put = [&](uint32_t v, int n) {  // raw bits, least significant first
+    acc |= uint64_t{v} << nbits;
+    nbits += n;
+    for (; nbits >= 8; nbits -= 8, acc >>= 8) bits_out.push_back(static_cast<char>(acc & 0xff));
+  };
+  auto code = [&](uint32_t c, int n) {  // a Huffman code, most significant bit first
+    for (int i = n - 1; i >= 0; --i) put((c >> i) & 1, 1);
+  };
+  put(1, 1);                   // BFINAL
+  put(1, 2);                   // BTYPE 01: fixed Huffman codes
+  code(0x30 + 'a', 8);         // literal 'a'
+  for (int i = 0; i < 24; ++i) {
+    code(0xc5, 8);             // length symbol 285: 258 bytes
+    code(0, 5);                // distance code 0: distance 1
+  }
+  // 8 copies are 104 bits: from byte 2 on the bytes repeat every 13.
+  const std::string period = bits_out.substr(2, 13);
+  EXPECT_EQ(bits_out.substr(15, 13), period);
+  std::string out = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, '\xff'};
+  out += bits_out.substr(0, 2);
+  out.reserve(out.size() + runs * period.size());
+  for (uint64_t i = 0; i < runs; ++i) out += period;
+  return out;
+}
+
+// A stop ends a member's check, and the next Read() checks it again from
+// its start: a stop that came and went loses and repeats nothing.
+TEST(GzipAccounting, AStopEndsAMembersCheckAndTheNextReadChecksItAgain) {
+  TempDir tmp;
+  std::string text;
+  for (int i = 0; i < 50000; ++i) text += Lines(i, 1);  // ~3.7 MB: the check inflates it in several MiB steps
+  const std::string gz = Gzip(text);
+  ASSERT_GT(text.size(), size_t{3} << 20);
+  std::ofstream(tmp.path("f.gz"), std::ios::binary) << gz;
+  const int fd = ::open(tmp.path("f.gz").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ByteReader in(fd);
+  int asked = 0;
+  bool stop = true;
+  in.set_stop([&] { return ++asked, stop; });
+  std::vector<char> buf(1 << 16);
+  EXPECT_EQ(in.Read(buf.data(), buf.size()), ByteReader::kBlocked);
+  EXPECT_TRUE(in.status().ok()) << in.status().message();
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(in.Read(buf.data(), buf.size()), ByteReader::kBlocked) << "still stopped: still not checked";
+  stop = false;
+  std::string got;
+  for (long n; (n = in.Read(buf.data(), buf.size())) > 0;) got.append(buf.data(), static_cast<size_t>(n));
+  EXPECT_TRUE(in.status().ok()) << in.status().message();
+  EXPECT_GT(asked, 3) << "the check ran again, asking between chunks";
+  EXPECT_EQ(got, text);
+}
+
+// A .gz whose second member is checked for seconds (4 GB of inflated
+// bytes): SIGINT during that check stops the run there, as it stops a file
+// between batches. The first member's lines are stored, the summary says
+// interrupted and resumable, exit 0. The check used to run on to its end
+// deaf to the signal, and then fail the run on the member's damage.
+TEST(GzipAccounting, SigintDuringALongMemberCheckStopsTheRun) {
+  TempDir tmp;
+  const std::string path = tmp.path("f.gz");
+  const std::string first = Gzip(Lines(0, 3));
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << first << EndlessMemberStart(uint64_t{2} << 20);  // 4.3 GB inflated
+  }
+  testing::RunChild run({"run", "-q", "--json", "--format", "cls", "--source", path, "--rules",
+                         testing::SourcePath("rules/sets"), "--db", tmp.path("db")},
+                        tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  run.CloseInput();
+  // The reader thread has spent 50 ms of CPU: it is inflating the second
+  // member (the first inflates in well under a millisecond).
+  auto reader_cpu_ticks = [&]() -> long {
+    const std::string task = "/proc/" + std::to_string(run.pid()) + "/task";
+    std::error_code ec;
+    for (const auto& t : std::filesystem::directory_iterator(task, ec)) {
+      if (testing::ReadFile(t.path().string() + "/comm") != "nf-reader\n") continue;
+      const std::string stat = testing::ReadFile(t.path().string() + "/stat");
+      std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+      std::string skip;
+      for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt: utime is field 14 of stat
+      long utime = 0;
+      fields >> utime;
+      return utime;
+    }
+    return -1;
+  };
+  const long tick = sysconf(_SC_CLK_TCK);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (reader_cpu_ticks() < tick / 20 && std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(run.WaitExit(std::chrono::milliseconds(5)), -1) << "the run ended before the check; stderr: "
+                                                                << testing::ReadFile(tmp.path("err"));
+  }
+  ASSERT_GE(reader_cpu_ticks(), tick / 20) << "the reader never got to the second member's check";
+  run.Signal(SIGINT);
+  ASSERT_EQ(run.WaitExit(std::chrono::seconds(30)), 0) << testing::ReadFile(tmp.path("err"));
+  const auto summary = testing::JsonObject::LastLine(testing::ReadFile(tmp.path("out")));
+  EXPECT_TRUE(summary.Bool("interrupted"));
+  EXPECT_EQ(summary.Uint("stored"), 3u);
+  EXPECT_EQ(summary.Int("input_error_offset"), -1);
+  EXPECT_EQ(StoredCount(tmp.path("db")), 3u);
+  // The next run resumes after the stored lines, checks the second member
+  // whole and fails on it, at its offset.
+  const auto again = testing::RunShell(RunCmd(path, tmp.path("db")));
+  EXPECT_EQ(again.exit_code, 1) << again.err;
+  const auto resumed = testing::JsonObject::LastLine(again.out);
+  EXPECT_EQ(resumed.Uint("resumed_from"), 3u);
+  EXPECT_EQ(resumed.Uint("stored"), 0u);
+  EXPECT_EQ(resumed.Int("input_error_offset"), static_cast<int64_t>(first.size()));
 }
 
 }  // namespace
