@@ -119,6 +119,14 @@ class JsonObject {
     for (auto e : a) out.push_back(Of(simdjson::minify(e)));
     return out;
   }
+  // The keys of an object field (e.g. tag_counts), in their order.
+  std::vector<std::string> Keys(const char* field) const {
+    std::vector<std::string> out;
+    simdjson::dom::object o;
+    if (!ok_ || root_[field].get(o)) return out;
+    for (auto [k, v] : o) out.emplace_back(k);
+    return out;
+  }
   // `field`.`key` of an object of counts (e.g. tag_counts), 0 if absent.
   uint64_t Count(const char* field, const std::string& key) const {
     uint64_t v = 0;

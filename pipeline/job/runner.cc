@@ -889,6 +889,13 @@ class Job {
   // and the outbox for redelivery: the summary said 0 alerts and 0 joins).
   void CountStored(const Batch& b) {
     const uint64_t dead_before = summary_->dead_lettered;
+    BatchCounts* counts = nullptr;
+    if (tracking_) {
+      counts = &counted_.emplace_back();
+      counts->story_joined = b.story_joined;
+      counts->story_late_joined = b.story_late_joined;
+      counts->story_future_dated = b.story_future_dated;
+    }
     for (const Item& it : b.items) {
       ++summary_->read;
       summary_->bytes += it.raw.size() + 1;
@@ -899,8 +906,14 @@ class Job {
       }
       ++summary_->stored;
       if (!it.tags.empty()) ++summary_->tagged;
-      for (const auto& t : it.tags) ++summary_->tag_counts[t.tag];
+      for (const auto& t : it.tags) {
+        auto at = summary_->tag_counts.try_emplace(t.tag).first;
+        ++at->second;
+        if (counts) counts->AddTag(&*at);
+      }
+      if (counts && !it.tags.empty()) ++counts->tagged;
     }
+    if (counts) counts->stored_after = summary_->stored;
     if (metrics_) {
       metrics_->items_read += b.items.size();
       metrics_->items_stored += b.items.size() - (summary_->dead_lettered - dead_before);
@@ -1180,6 +1193,17 @@ class Job {
     summary_->stored = durable.stored >= base_.stored ? durable.stored - base_.stored : 0;
     summary_->dead_lettered = durable.dead >= base_.dead ? durable.dead - base_.dead : 0;
     summary_->read = summary_->stored + summary_->dead_lettered;
+    // The batches after the durable ones are not stored: neither are their
+    // tags, nor their documents' story joins. (Their alerts stay counted:
+    // the sink took them; a re-run raises them again.)
+    for (auto c = counted_.rbegin(); c != counted_.rend() && c->stored_after > summary_->stored; ++c) {
+      summary_->tagged -= c->tagged;
+      summary_->story_joined -= c->story_joined;
+      summary_->story_late_joined -= c->story_late_joined;
+      summary_->story_future_dated -= c->story_future_dated;
+      for (const auto& [tag, n] : c->tags) tag->second -= n;
+    }
+    std::erase_if(summary_->tag_counts, [](const auto& t) { return t.second == 0; });
   }
 
   void Progress() {
@@ -1212,6 +1236,24 @@ class Job {
   bool stopped_waiting_ = false;  // stopped while another command held the store (AwaitStoreFree)
   FileProgress progress_, base_; // now, and where this run started
   uint64_t since_checkpoint_ = 0;
+  // tracking_: what each counted batch added to the summary's counts of
+  // stored documents. A regular file is stored without a WAL, so a failed
+  // flush loses the batches after the last durable one, and CountDurable
+  // takes their counts back. ~50 bytes and a few per tag per batch.
+  struct BatchCounts {
+    uint64_t stored_after = 0;  // summary_->stored with the batch counted
+    uint64_t tagged = 0, story_joined = 0, story_late_joined = 0, story_future_dated = 0;
+    std::vector<std::pair<std::pair<const std::string, uint64_t>*, uint64_t>> tags;  // summary_->tag_counts entries
+    void AddTag(std::pair<const std::string, uint64_t>* entry) {
+      for (auto& [e, n] : tags)
+        if (e == entry) {
+          ++n;
+          return;
+        }
+      tags.emplace_back(entry, 1);
+    }
+  };
+  std::vector<BatchCounts> counted_;
   std::optional<StoreStage> store_stage_;
   std::unique_ptr<StoryStage> story_stage_;
   std::optional<AlertStage> alert_stage_;  // replaced by the writer only; subscriptions_mu_ guards the replacement

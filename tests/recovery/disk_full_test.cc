@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "json_util.h"
+#include "newsflow/storage/store.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -80,6 +82,34 @@ void ExpectCountIsReported(const std::string& db, uint64_t reported) {
   }
 }
 
+// The summary's tags are those of the documents the store holds: tagged
+// (documents with a tag) and tag_counts, which would otherwise still count
+// the batches after the last durable flush.
+void ExpectTagsAreReported(const std::string& db, const testing::JsonObject& summary) {
+  storage::StoreOptions o;
+  o.path = db;
+  o.read_only = true;
+  o.create_if_missing = false;
+  std::unique_ptr<storage::Store> store;
+  if (!storage::Store::Open(o, &store).ok()) {
+    EXPECT_EQ(summary.Uint("tagged"), 0u) << "no store to open";
+    return;
+  }
+  std::vector<storage::Record> all;
+  storage::QueryOptions q;
+  q.limit = 0;
+  ASSERT_TRUE(store->Query(q, &all).ok());
+  uint64_t tagged = 0;
+  std::map<std::string, uint64_t> counts;
+  for (const auto& r : all) {
+    tagged += !r.tags.empty();
+    for (const auto& t : r.tags) ++counts[t.tag];
+  }
+  EXPECT_EQ(summary.Uint("tagged"), tagged);
+  EXPECT_EQ(summary.Keys("tag_counts").size(), counts.size());
+  for (const auto& [tag, n] : counts) EXPECT_EQ(summary.Count("tag_counts", tag), n) << tag;
+}
+
 TEST_F(DiskFull, FileRunFailsReportsOnlyWhatIsStoredAndCompletesAfterSpaceIsFreed) {
   Tmpfs fs("4m");
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
@@ -92,6 +122,7 @@ TEST_F(DiskFull, FileRunFailsReportsOnlyWhatIsStoredAndCompletesAfterSpaceIsFree
   EXPECT_FALSE(s.Bool("durable")) << full.out;
   EXPECT_LT(s.Uint("stored"), kThsItems) << full.out;
   ExpectCountIsReported(db, s.Uint("stored"));
+  ExpectTagsAreReported(db, s);
 
   ASSERT_TRUE(fs.Resize("64m"));
   auto again = RunShell(RunCmd("file:" + corpus_, db));
