@@ -56,6 +56,15 @@ Status StoryStage::Rebuild() {
   newest.until_ms = horizon_;
   std::vector<storage::Record> records;
   NEWSFLOW_RETURN_IF_ERROR(store_->Query(newest, &records));
+  if (records.empty()) {
+    // No document at all (dated after the horizon either): until this
+    // stage assigns a key, no key is stored.
+    storage::QueryOptions any;
+    any.limit = 1;
+    std::vector<storage::Record> one;
+    NEWSFLOW_RETURN_IF_ERROR(store_->Query(any, &one));
+    if (one.empty()) assigned_ = std::make_unique<AssignedKeyFilter>();
+  }
   if (!records.empty()) watermark = std::max(watermark, records.front().time_ms);
   if (watermark == INT64_MIN) return Status::OK();
   index_.RaiseWatermark(watermark);
@@ -222,6 +231,10 @@ Status StoryStage::StoredStoryOrOwn(const Document& d, std::string* story) {
 // writer: the batches not in the store when it is read are in in_flight_
 // (dropped only once stored_through says they are stored).
 Status StoryStage::StoredStory(const std::string& key, std::string* story, bool* found) {
+  if (assigned_ && !assigned_->MayContain(key)) {  // neither in this batch, in flight nor stored
+    *found = false;
+    return Status::OK();
+  }
   if (auto earlier = batch_story_.find(key); earlier != batch_story_.end()) {
     *story = *earlier->second;
     *found = true;
@@ -310,6 +323,7 @@ Status StoryStage::Assign(Batch& batch) {
     if (!late_.empty()) SyncLate(it, copy ? &*copy : nullptr, late);
     done_.push_back(&it);
     batch_story_[it.doc.key] = &it.story;
+    if (assigned_) assigned_->Add(it.doc.key);
   }
   // Kept until the writer has stored the batch: a later batch's document
   // with one of its keys finds the story without waiting for the store.

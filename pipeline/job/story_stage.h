@@ -70,6 +70,7 @@
 #include <vector>
 
 #include "newsflow/storage/store.h"
+#include "pipeline/job/assigned_key_filter.h"
 #include "pipeline/job/batch.h"
 #include "pipeline/normalize/normalizer.h"
 #include "pipeline/story/story_index.h"
@@ -165,6 +166,9 @@ class StoryStage {
     std::unordered_map<std::string, std::string> stories;
   };
   std::deque<InFlight> in_flight_;
+  // Every key assigned since Open, when the store held no document then
+  // (else null): a key it never saw is not stored (StoredStory).
+  std::unique_ptr<AssignedKeyFilter> assigned_;
   // Process's callbacks, for the calls it makes (null outside Process).
   const std::function<Status()>* wait_stored_ = nullptr;
   const std::function<uint64_t()>* stored_through_ = nullptr;

@@ -4,7 +4,7 @@
 // deletion, rehash) against std::unordered_map and a Posting (inline, spilled
 // with stale entries, back inline) against a plain list, on random
 // operations, and SortUniqueHashes (bucket pass + insertion sort) against
-// std::sort + std::unique.
+// std::sort + std::unique; and AssignedKeyFilter never forgets a key.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "pipeline/job/assigned_key_filter.h"
 #include "pipeline/story/posting_table.h"
 #include "pipeline/story/sort_unique_hashes.h"
 #include "pipeline/story/sorted_intersection.h"
@@ -204,6 +205,23 @@ TEST(SortUniqueHashes, EqualsSortAndUniqueOnEveryShapeAndSize) {
   std::vector<uint32_t> distinct(47);
   for (uint32_t k = 0; k < 47; ++k) distinct[k] = 0x12300000u | k;
   EXPECT_EQ(crowded, distinct);
+}
+
+// StoryStage skips the store for a key the filter says it never assigned:
+// a key added must always be "maybe"; a key never added mostly "never".
+TEST(AssignedKeyFilter, NeverForgetsAKeyAndRarelyClaimsOneNeverAdded) {
+  AssignedKeyFilter f;
+  for (int i = 0; i < 200000; ++i) {
+    EXPECT_FALSE(f.MayContain("cls:" + std::to_string(i))) << i;  // nothing added yet at i (at most rare false positives)
+    f.Add("cls:" + std::to_string(i));
+    if (i % 997 == 0) {
+      for (int j = 0; j <= i; j += 61) ASSERT_TRUE(f.MayContain("cls:" + std::to_string(j))) << j;
+    }
+  }
+  for (int i = 0; i < 200000; ++i) ASSERT_TRUE(f.MayContain("cls:" + std::to_string(i))) << i;
+  int claimed = 0;
+  for (int i = 0; i < 100000; ++i) claimed += f.MayContain("ths:" + std::to_string(i));
+  EXPECT_LT(claimed, 100);  // ~84 bits a key: ~1e-6 expected
 }
 
 }  // namespace
