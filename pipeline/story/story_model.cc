@@ -99,22 +99,19 @@ void CostlyFeatures(const StoryDoc& a, const StoryDoc& b, PairFeatures* out) {
 }
 
 // The features known from the two sketches' sizes, times and feeds, read
-// without touching any of their arrays; *most gets, for every feature this
-// leaves 0, the largest value it can take given those sizes.
+// without touching any of their arrays (`log_minutes`: log1p of the gap in
+// minutes, TimeGap).
 PairFeatures HeaderFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence,
-                            PairFeatures* most) {
+                            double minutes, double log_minutes) {
   const StorySketch& x = *a.sketch;
   const StorySketch& y = *b.sketch;
   PairFeatures f{};
-  PairFeatures& m = *most;
-  m = PairFeatures{};
   f[0] = 1.0;
   const bool titles = !x.title_grams.empty() && !y.title_grams.empty();
   f[4] = titles ? 1.0 : 0.0;
   const size_t ns = std::min(x.numbers.size(), y.numbers.size());
   f[6] = std::min<double>(ns, 10) / 10;
-  const double minutes = std::abs(static_cast<double>(a.time_ms - b.time_ms)) / 60000.0;
-  f[9] = std::log1p(minutes) / 7;
+  f[9] = log_minutes / 7;
   f[10] = minutes > 240 ? 1.0 : 0.0;
   f[11] = minutes <= 15 ? 1.0 : 0.0;
   f[12] = a.source != b.source ? 1.0 : 0.0;
@@ -122,12 +119,11 @@ PairFeatures HeaderFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEv
   f[13] = std::max(la, lb) > 0 ? std::min(la, lb) / std::max(la, lb) : 0.0;
   f[15] = evidence.weighted_coverage;
   f[16] = std::min(evidence.rare_shared, 20.0) / 20;
-  m[3] = m[22] = titles ? 1.0 : 0.0;
-  m[5] = 1.0;
-  m[7] = std::min<double>(ns, 5) / 5;
-  m[8] = m[17] = m[19] = m[20] = m[21] = 1.0;
-  m[18] = !x.codes.empty() && !y.codes.empty() && minutes <= 60 ? 1.0 : 0.0;
   return f;
+}
+
+double GapMinutes(const StoryDoc& a, const StoryDoc& b) {
+  return std::abs(static_cast<double>(a.time_ms - b.time_ms)) / 60000.0;
 }
 
 // Adds to HeaderFeatures' the features but those of GramFeatures and
@@ -190,8 +186,8 @@ size_t SharedComparedGrams(const StorySketch& a, const StorySketch& b) {
 }
 
 PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence) {
-  PairFeatures most;
-  PairFeatures f = HeaderFeatures(a, b, evidence, &most);
+  const double minutes = GapMinutes(a, b);
+  PairFeatures f = HeaderFeatures(a, b, evidence, minutes, std::log1p(minutes));
   ArrayFeatures(a, b, &f);
   GramFeatures(a, b, &f);
   CostlyFeatures(a, b, &f);
@@ -204,7 +200,13 @@ bool SameHourOnAnotherDay(int64_t a_ms, int64_t b_ms) {
   return gap >= kDayMs - kSameHourMs && (past_whole_day <= kSameHourMs || past_whole_day >= kDayMs - kSameHourMs);
 }
 
-StoryModel::StoryModel(double threshold) : weights_(kStoryWeights), threshold_(threshold) {}
+StoryModel::StoryModel(double threshold) : weights_(kStoryWeights), threshold_(threshold) {
+  for (size_t i : {5, 8, 17, 19, 20, 21}) always_most_ += std::max(0.0, weights_[i]);
+}
+
+// A pair's features leave the time gap's log term (feature 9) out of the
+// first bound only while its weight is negative: it can only lower the logit.
+static_assert(kStoryWeights[9] <= 0, "the first bound in LogitAbove leaves out a term that must not raise the logit");
 
 double StoryModel::LogitAbove(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence,
                               double floor) const {
@@ -214,17 +216,37 @@ double StoryModel::LogitAbove(const StoryDoc& a, const StoryDoc& b, const Window
   if (CuesContradict(a.sketch->cues, b.sketch->cues)) return std::min(floor, 0.0) - kContradictionMargin;
   // The most the gram features can add: their values at the most trigrams
   // the walk allows (they grow with it).
-  const bool dense = a.sketch->dense && b.sketch->dense;
-  const size_t nx = ComparedGrams(*a.sketch, dense).size(), ny = ComparedGrams(*b.sketch, dense).size();
+  const StorySketch& x = *a.sketch;
+  const StorySketch& y = *b.sketch;
+  const bool dense = x.dense && y.dense;
+  const size_t nx = ComparedGrams(x, dense).size(), ny = ComparedGrams(y, dense).size();
   PairFeatures grams{};
   GramFeaturesFor(std::min({evidence.shared_at_most, nx, ny}), nx, ny, &grams);
-  // First from the sizes alone (most pairs end here, their arrays unread),
-  // then with the headlines, numbers, codes and speakers; the margin covers
-  // the sums' rounding.
-  PairFeatures most;
-  PairFeatures f = HeaderFeatures(a, b, evidence, &most);
-  most[1] = grams[1], most[2] = grams[2], most[14] = grams[14];
-  if (const double bound = Bound(weights_, f, most); bound < floor - 1e-9) return bound;
+  // First from the sizes alone (most pairs end here, their arrays unread):
+  // what HeaderFeatures sets, and the most every other feature can add
+  // given the sizes, summed term by term (the same sum as Bound's, in
+  // another order: the margin covers the rounding). The gap's log term
+  // only lowers it (its weight is negative), so it is added only if the
+  // bound without it does not settle the pair.
+  const PairFeatures& w = weights_;
+  auto most = [](double weight, double value) { return std::max(0.0, weight * value); };
+  const bool titles = !x.title_grams.empty() && !y.title_grams.empty();
+  const size_t ns = std::min(x.numbers.size(), y.numbers.size());
+  const double minutes = GapMinutes(a, b);
+  const double la = x.length, lb = y.length;
+  double bound = w[0] + (titles ? w[4] + most(w[3], 1.0) + most(w[22], 1.0) : 0.0) +
+                 w[6] * (std::min<double>(ns, 10) / 10) + most(w[7], std::min<double>(ns, 5) / 5) +
+                 (minutes > 240 ? w[10] : 0.0) + (minutes <= 15 ? w[11] : 0.0) + (a.source != b.source ? w[12] : 0.0) +
+                 (std::max(la, lb) > 0 ? w[13] * (std::min(la, lb) / std::max(la, lb)) : 0.0) +
+                 w[15] * evidence.weighted_coverage + w[16] * (std::min(evidence.rare_shared, 20.0) / 20) +
+                 most(w[1], grams[1]) + most(w[2], grams[2]) + most(w[14], grams[14]) + always_most_ +
+                 (!x.codes.empty() && !y.codes.empty() && minutes <= 60 ? most(w[18], 1.0) : 0.0);
+  if (bound < floor - 1e-9) return bound;
+  const double log_minutes = std::log1p(minutes);
+  bound += w[9] * (log_minutes / 7);
+  if (bound < floor - 1e-9) return bound;
+  // Then with the headlines, numbers, codes and speakers.
+  PairFeatures f = HeaderFeatures(a, b, evidence, minutes, log_minutes);
   ArrayFeatures(a, b, &f);
   PairFeatures rest{};
   rest[1] = grams[1], rest[2] = grams[2], rest[14] = grams[14];

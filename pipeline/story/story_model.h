@@ -86,6 +86,7 @@ class StoryModel {
  private:
   PairFeatures weights_;
   double threshold_;
+  double always_most_ = 0;  // what the features whose most is 1 whatever the sizes can add (LogitAbove)
 };
 
 }  // namespace newsflow::pipeline
