@@ -100,12 +100,12 @@ void CostlyFeatures(const StoryDoc& a, const StoryDoc& b, PairFeatures* out) {
 
 // The features known from the two sketches' sizes, times and feeds, read
 // without touching any of their arrays (`log_minutes`: log1p of the gap in
-// minutes, TimeGap).
-PairFeatures HeaderFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence,
-                            double minutes, double log_minutes) {
+// minutes) into *out, whose other features it leaves as they are.
+void HeaderFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence, double minutes,
+                    double log_minutes, PairFeatures* out) {
   const StorySketch& x = *a.sketch;
   const StorySketch& y = *b.sketch;
-  PairFeatures f{};
+  PairFeatures& f = *out;
   f[0] = 1.0;
   const bool titles = !x.title_grams.empty() && !y.title_grams.empty();
   f[4] = titles ? 1.0 : 0.0;
@@ -119,15 +119,14 @@ PairFeatures HeaderFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEv
   f[13] = std::max(la, lb) > 0 ? std::min(la, lb) / std::max(la, lb) : 0.0;
   f[15] = evidence.weighted_coverage;
   f[16] = std::min(evidence.rare_shared, 20.0) / 20;
-  return f;
 }
 
 double GapMinutes(const StoryDoc& a, const StoryDoc& b) {
   return std::abs(static_cast<double>(a.time_ms - b.time_ms)) / 60000.0;
 }
 
-// Adds to HeaderFeatures' the features but those of GramFeatures and
-// CostlyFeatures (left 0): headlines, numbers, codes and speakers.
+// Sets the features but those of HeaderFeatures, GramFeatures and
+// CostlyFeatures (left as they are): headlines, numbers, codes and speakers.
 void ArrayFeatures(const StoryDoc& a, const StoryDoc& b, PairFeatures* out) {
   const StorySketch& x = *a.sketch;
   const StorySketch& y = *b.sketch;
@@ -160,13 +159,6 @@ void ArrayFeatures(const StoryDoc& a, const StoryDoc& b, PairFeatures* out) {
               : 0.0;
 }
 
-// The logit of f plus the most that the features set in `most` can add.
-double Bound(const PairFeatures& w, const PairFeatures& f, const PairFeatures& most) {
-  double bound = 0;
-  for (size_t i = 0; i < kStoryFeatures; ++i) bound += w[i] * f[i] + std::max(0.0, w[i] * most[i]);
-  return bound;
-}
-
 }  // namespace
 
 const std::array<const char*, kStoryFeatures>& PairFeatureNames() {
@@ -187,7 +179,8 @@ size_t SharedComparedGrams(const StorySketch& a, const StorySketch& b) {
 
 PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const WindowEvidence& evidence) {
   const double minutes = GapMinutes(a, b);
-  PairFeatures f = HeaderFeatures(a, b, evidence, minutes, std::log1p(minutes));
+  PairFeatures f{};
+  HeaderFeatures(a, b, evidence, minutes, std::log1p(minutes), &f);
   ArrayFeatures(a, b, &f);
   GramFeatures(a, b, &f);
   CostlyFeatures(a, b, &f);
@@ -222,36 +215,41 @@ double StoryModel::LogitAbove(const StoryDoc& a, const StoryDoc& b, const Window
   const size_t nx = ComparedGrams(x, dense).size(), ny = ComparedGrams(y, dense).size();
   PairFeatures grams{};
   GramFeaturesFor(std::min({evidence.shared_at_most, nx, ny}), nx, ny, &grams);
-  // First from the sizes alone (most pairs end here, their arrays unread):
-  // what HeaderFeatures sets, and the most every other feature can add
-  // given the sizes, summed term by term (the same sum as Bound's, in
-  // another order: the margin covers the rounding). The gap's log term
-  // only lowers it (its weight is negative), so it is added only if the
-  // bound without it does not settle the pair.
+  // Each bound is the logit's known terms plus the most each unknown
+  // feature can add (max(0, weight * its largest value)), summed term by
+  // term; the 1e-9 margin covers the sums' rounding, and a bound that stops
+  // a pair only stops one whose logit is not above the floor anyway. First
+  // from the sizes alone (most pairs end here, their arrays unread): what
+  // HeaderFeatures sets, and the most every other feature can add given the
+  // sizes. The gap's log term only lowers it (its weight is negative), so
+  // it is added only if the bound without it does not settle the pair.
   const PairFeatures& w = weights_;
   auto most = [](double weight, double value) { return std::max(0.0, weight * value); };
   const bool titles = !x.title_grams.empty() && !y.title_grams.empty();
   const size_t ns = std::min(x.numbers.size(), y.numbers.size());
   const double minutes = GapMinutes(a, b);
   const double la = x.length, lb = y.length;
-  double bound = w[0] + (titles ? w[4] + most(w[3], 1.0) + most(w[22], 1.0) : 0.0) +
-                 w[6] * (std::min<double>(ns, 10) / 10) + most(w[7], std::min<double>(ns, 5) / 5) +
-                 (minutes > 240 ? w[10] : 0.0) + (minutes <= 15 ? w[11] : 0.0) + (a.source != b.source ? w[12] : 0.0) +
+  double known = w[0] + (titles ? w[4] : 0.0) + w[6] * (std::min<double>(ns, 10) / 10) + (minutes > 240 ? w[10] : 0.0) +
+                 (minutes <= 15 ? w[11] : 0.0) + (a.source != b.source ? w[12] : 0.0) +
                  (std::max(la, lb) > 0 ? w[13] * (std::min(la, lb) / std::max(la, lb)) : 0.0) +
-                 w[15] * evidence.weighted_coverage + w[16] * (std::min(evidence.rare_shared, 20.0) / 20) +
-                 most(w[1], grams[1]) + most(w[2], grams[2]) + most(w[14], grams[14]) + always_most_ +
+                 w[15] * evidence.weighted_coverage + w[16] * (std::min(evidence.rare_shared, 20.0) / 20);
+  const double gram_most = most(w[1], grams[1]) + most(w[2], grams[2]) + most(w[14], grams[14]);
+  double bound = known + gram_most + (titles ? most(w[3], 1.0) + most(w[22], 1.0) : 0.0) +
+                 most(w[7], std::min<double>(ns, 5) / 5) + always_most_ +
                  (!x.codes.empty() && !y.codes.empty() && minutes <= 60 ? most(w[18], 1.0) : 0.0);
   if (bound < floor - 1e-9) return bound;
   const double log_minutes = std::log1p(minutes);
+  known += w[9] * (log_minutes / 7);
   bound += w[9] * (log_minutes / 7);
   if (bound < floor - 1e-9) return bound;
-  // Then with the headlines, numbers, codes and speakers.
-  PairFeatures f = HeaderFeatures(a, b, evidence, minutes, log_minutes);
+  // Then with the headlines, numbers, codes and speakers (the header's
+  // features are written into f only for a pair that gets past this).
+  PairFeatures f{};
   ArrayFeatures(a, b, &f);
-  PairFeatures rest{};
-  rest[1] = grams[1], rest[2] = grams[2], rest[14] = grams[14];
-  rest[21] = rest[22] = 1.0;
-  if (const double bound = Bound(weights_, f, rest); bound < floor - 1e-9) return bound;
+  bound = known + w[3] * f[3] + w[5] * f[5] + w[7] * f[7] + w[8] * f[8] + w[17] * f[17] + w[18] * f[18] +
+          w[19] * f[19] + w[20] * f[20] + gram_most + most(w[21], 1.0) + most(w[22], 1.0);
+  if (bound < floor - 1e-9) return bound;
+  HeaderFeatures(a, b, evidence, minutes, log_minutes, &f);
   GramFeatures(a, b, &f);
   CostlyFeatures(a, b, &f);
   return Logit(f);
