@@ -203,14 +203,13 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
       mass.all += idf;
       if (in_sample) mass.sampled += idf;
       const auto fidf = static_cast<float>(idf);
-      const uint16_t rare = df <= 2 ? 1 : 0;
+      const uint64_t add = 1 | uint64_t{in_sample} << 16 | uint64_t{df <= 2} << 32;  // SlotTally::counts
       SlotTally* const tally = tally_.data();
       auto count = [&](uint32_t slot) {
         SlotTally& t = tally[slot];
-        if (t.count++ == 0) touched_.push_back(slot);
-        t.sampled += in_sample;
+        if (t.counts == 0) touched_.push_back(slot);
+        t.counts += add;
         t.weight += fidf;
-        t.rare += rare;
       };
       if (df > 0) p->ForEachLive(is_live, count);
     }
@@ -222,7 +221,7 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
 void StoryIndex::ClearWalk() {
   for (uint32_t slot : touched_) {
     SlotTally& t = tally_[slot];
-    t.count = t.sampled = t.rare = 0;
+    t.counts = 0;
     t.weight = 0;
   }
   touched_.clear();
@@ -236,10 +235,10 @@ WindowEvidence StoryIndex::EvidenceOf(uint32_t slot, bool dense, const WalkMass&
   WindowEvidence e;
   const SlotTally& t = tally_[slot];
   e.weighted_coverage = mass > 0 ? std::min(1.0, t.weight / mass) : 0.0;
-  e.rare_shared = t.rare;
+  e.rare_shared = t.rare();
   // Shared: those the walk met (a sampled document indexes only its sample)
   // and at most every trigram it did not walk.
-  e.shared_at_most = both_dense ? size_t{t.count} + walk.unwalked : size_t{t.sampled} + walk.unwalked_sampled;
+  e.shared_at_most = both_dense ? size_t{t.count()} + walk.unwalked : size_t{t.sampled()} + walk.unwalked_sampled;
   return e;
 }
 
@@ -386,16 +385,16 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   later.clear();
   for (uint32_t slot : touched_) {
     const SlotTally& t = tally_[slot];
-    if (t.count < options_.min_shared) continue;
+    if (t.count() < options_.min_shared) continue;
     if (far_possible) {
       const Entry& e = slots_[slot];
       if (std::llabs(e.time_ms - time_ms) > options_.window_ms) continue;
       if (std::tie(e.time_ms, e.key) > std::tie(time_ms, key)) {
-        later.push_back({slot, t.count, t.sampled});
+        later.push_back({slot, t.count(), t.sampled()});
         continue;
       }
     }
-    cands.push_back({slot, t.count, t.sampled});
+    cands.push_back({slot, t.count(), t.sampled()});
   }
   const StoryDoc self{&sketch, time_ms, source};
   RootMemo root_memo;  // candidates of one story share its root: score it once

@@ -219,10 +219,15 @@ class StoryIndex {
   // cleared by ClearWalk).
   struct SlotTally {
     uint32_t generation = 0;
-    uint16_t count = 0;    // shared trigrams
-    uint16_t sampled = 0;  // those of them in the sample
-    uint16_t rare = 0;     // those of them in at most 2 window documents
-    float weight = 0;      // their idf mass
+    float weight = 0;  // the shared trigrams' idf mass
+    // Shared trigrams (bits 0-15), those of them in the sample (16-31) and
+    // those in at most 2 window documents (32-47): a walk's step adds to
+    // all three at once. A sketch has far fewer than 2^16 trigrams, so no
+    // field carries into the next; 0 until the walk first counts the slot.
+    uint64_t counts = 0;
+    uint16_t count() const { return static_cast<uint16_t>(counts); }
+    uint16_t sampled() const { return static_cast<uint16_t>(counts >> 16); }
+    uint16_t rare() const { return static_cast<uint16_t>(counts >> 32); }
   };
   std::vector<SlotTally> tally_;
   std::vector<uint32_t> probed_;  // scratch: ProbeLists' list numbers, per indexed trigram
