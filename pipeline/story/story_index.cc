@@ -69,7 +69,12 @@ void StoryIndex::Evict(uint32_t slot) {
     std::erase(m->second, slot);
     if (m->second.empty()) members_.erase(m);
   }
-  e = Entry{};
+  // The slot's arrays are freed with its sketch; its strings and list
+  // numbers keep their capacity for the slot's next document (Fill).
+  e.sketch = StorySketch{};
+  e.lists.clear();
+  e.key.clear(), e.source.clear(), e.story.clear();
+  e.live = false;
   free_.push_back(slot);
 }
 
