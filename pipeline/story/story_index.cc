@@ -330,6 +330,11 @@ void StoryIndex::LinkBest(std::vector<Candidate>& cands, const StoryDoc& self, c
     const StorySketch& k = slots_[c.slot].sketch;
     fetch(k.title_grams), fetch(k.numbers), fetch(k.title_numbers), fetch(k.codes), fetch(k.Sampled()), fetch(k.values);
   }
+  // The floor a candidate must beat (below): recomputed only when *best
+  // changes, not for every candidate.
+  const Entry* floor_of = *best;
+  double floor = *best == nullptr ? model_.threshold()
+                                  : std::nextafter(*best_logit, -std::numeric_limits<double>::infinity());
   for (const Candidate& c : cands) {
     const Entry& e = slots_[c.slot];
     if (std::llabs(e.time_ms - self.time_ms) > options_.window_ms) continue;
@@ -342,8 +347,10 @@ void StoryIndex::LinkBest(std::vector<Candidate>& cands, const StoryDoc& self, c
     // Once a link is found, only one at least as sure can replace it: the
     // model may stop as soon as a candidate cannot reach it (a tie still
     // can, so the floor is the largest double below it).
-    const double floor = *best == nullptr ? model_.threshold()
-                                          : std::nextafter(*best_logit, -std::numeric_limits<double>::infinity());
+    if (*best != floor_of) {
+      floor_of = *best;
+      floor = std::nextafter(*best_logit, -std::numeric_limits<double>::infinity());
+    }
     const double z = model_.LogitAbove(self, StoryDoc{&e.sketch, e.time_ms, e.source},
                                        EvidenceOf(c.slot, self.sketch->dense, mass), floor);
     if (z <= floor) continue;

@@ -13,11 +13,6 @@ namespace {
 // How far below the caller's floor a contradicting pair's logit is put.
 constexpr double kContradictionMargin = 1.0;
 
-// How close to a whole number of days two documents' gap must be to read as
-// a daily item's next issue (SameHourOnAnotherDay).
-constexpr int64_t kDayMs = 24LL * 3600 * 1000;
-constexpr int64_t kSameHourMs = 3600LL * 1000;
-
 // Fitted by tests/story/tools/train_model.py on tests/story/pairs_dev.jsonl;
 // regenerate with that script after changing a feature.
 constexpr PairFeatures kStoryWeights = {
@@ -185,12 +180,6 @@ PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const Win
   GramFeatures(a, b, &f);
   CostlyFeatures(a, b, &f);
   return f;
-}
-
-bool SameHourOnAnotherDay(int64_t a_ms, int64_t b_ms) {
-  const int64_t gap = a_ms > b_ms ? a_ms - b_ms : b_ms - a_ms;
-  const int64_t past_whole_day = gap % kDayMs;
-  return gap >= kDayMs - kSameHourMs && (past_whole_day <= kSameHourMs || past_whole_day >= kDayMs - kSameHourMs);
 }
 
 StoryModel::StoryModel(double threshold) : weights_(kStoryWeights), threshold_(threshold) {

@@ -67,7 +67,15 @@ PairFeatures ComputePairFeatures(const StoryDoc& a, const StoryDoc& b, const Win
 // to be a whole day. StoryIndex never links such a pair (a story's earliest
 // document a day back is no reason to keep a new report of it out: the
 // rule is the link's, not the root check's).
-bool SameHourOnAnotherDay(int64_t a_ms, int64_t b_ms);
+// (Inline: StoryIndex asks it of every candidate, most of them hours apart,
+// which the first comparison settles.)
+inline bool SameHourOnAnotherDay(int64_t a_ms, int64_t b_ms) {
+  constexpr int64_t kDayMs = 24LL * 3600 * 1000, kSameHourMs = 3600LL * 1000;
+  const int64_t gap = a_ms > b_ms ? a_ms - b_ms : b_ms - a_ms;
+  if (gap < kDayMs - kSameHourMs) return false;
+  const int64_t past_whole_day = gap % kDayMs;
+  return past_whole_day <= kSameHourMs || past_whole_day >= kDayMs - kSameHourMs;
+}
 
 class StoryModel {
  public:
