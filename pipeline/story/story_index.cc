@@ -163,7 +163,11 @@ const std::vector<uint32_t>& StoryIndex::ProbeLists(const std::vector<uint32_t>&
 }
 
 StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert_slot) {
-  touched_.clear();
+  // Each slot is touched at most once a walk: room for all of them, so the
+  // step writes without a capacity check.
+  if (touched_.size() < tally_.size()) touched_.resize(tally_.size());
+  uint32_t* const touched = touched_.data();
+  size_t touched_n = 0;
   const double log_n = std::log(static_cast<double>(by_key_.size()) + 1);
   if (log_df_.size() < options_.posting_cap + 2) {
     log_df_.resize(options_.posting_cap + 2);
@@ -212,7 +216,7 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
       SlotTally* const tally = tally_.data();
       auto count = [&](uint32_t slot) {
         SlotTally& t = tally[slot];
-        if (t.counts == 0) touched_.push_back(slot);
+        if (t.counts == 0) touched[touched_n++] = slot;
         t.counts += add;
         t.weight += fidf;
       };
@@ -220,16 +224,17 @@ StoryIndex::WalkMass StoryIndex::Walk(const StorySketch& sketch, uint32_t insert
     }
     if (inserting) p->Add(tagged, tag_of);
   }
+  touched_count_ = touched_n;
   return mass;
 }
 
 void StoryIndex::ClearWalk() {
-  for (uint32_t slot : touched_) {
+  for (uint32_t slot : Touched()) {
     SlotTally& t = tally_[slot];
     t.counts = 0;
     t.weight = 0;
   }
-  touched_.clear();
+  touched_count_ = 0;
 }
 
 // A sampled document indexes only its sample, so what a walk shares with it
@@ -395,7 +400,7 @@ std::string StoryIndex::Assign(const std::string& key, std::string_view source, 
   std::vector<Candidate>& later = later_;
   cands.clear();
   later.clear();
-  for (uint32_t slot : touched_) {
+  for (uint32_t slot : Touched()) {
     const SlotTally& t = tally_[slot];
     if (t.count() < options_.min_shared) continue;
     if (far_possible) {

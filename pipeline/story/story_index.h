@@ -32,6 +32,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -231,7 +232,11 @@ class StoryIndex {
   };
   std::vector<SlotTally> tally_;
   std::vector<uint32_t> probed_;  // scratch: ProbeLists' list numbers, per indexed trigram
-  std::vector<uint32_t> touched_;    // scratch: slots with a count
+  // Scratch: the slots with a count, the first touched_count_ of touched_
+  // (kept at least tally_.size() long: Walk).
+  std::vector<uint32_t> touched_;
+  size_t touched_count_ = 0;
+  std::span<const uint32_t> Touched() const { return {touched_.data(), touched_count_}; }
   std::vector<Candidate> cands_;     // scratch: the candidates of one Assign (in a late index, those before it)
   std::vector<Candidate> later_;     // scratch: in a late index, the candidates after the document
   std::vector<uint32_t> ranks_;      // scratch: their counts, ranked (Assign)
