@@ -64,11 +64,57 @@ void PutString(std::string* out, std::string_view s) {
   out->append(s.data(), s.size());
 }
 
-void PutDouble(std::string* out, double d) {
-  uint64_t bits = std::bit_cast<uint64_t>(d);
-  for (int i = 0; i < 8; ++i) {
-    out->push_back(static_cast<char>(static_cast<uint8_t>(bits >> (8 * i))));
+// EncodeRecord writes in two passes: the exact size first, then the bytes
+// through a pointer. Appending byte by byte (push_back per varint byte and
+// per double byte) checked the capacity on every byte of every field.
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
   }
+  return n;
+}
+
+size_t StringSize(std::string_view s) { return VarintSize(s.size()) + s.size(); }
+
+char* WriteVarint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(static_cast<uint8_t>(v) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+char* WriteString(char* p, std::string_view s) {
+  p = WriteVarint(p, s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+char* WriteDouble(char* p, double d) {
+  const uint64_t bits = std::bit_cast<uint64_t>(d);
+  for (int i = 0; i < 8; ++i) *p++ = static_cast<char>(static_cast<uint8_t>(bits >> (8 * i)));
+  return p;
+}
+
+size_t EncodedRecordSize(const Record& r) {
+  size_t n = 1 + StringSize(r.key) + StringSize(r.source) + VarintSize(ZigZag(r.time_ms)) + StringSize(r.title) +
+             StringSize(r.body) + StringSize(r.url) + StringSize(r.level);
+  n += VarintSize(r.stocks.size());
+  for (const auto& s : r.stocks) n += StringSize(s);
+  n += VarintSize(r.stock_codes.size());
+  for (const auto& s : r.stock_codes) n += StringSize(s);
+  n += VarintSize(r.labels.size());
+  for (const auto& l : r.labels) n += StringSize(l.field) + StringSize(l.name);
+  n += VarintSize(r.tags.size());
+  for (const auto& t : r.tags) n += StringSize(t.tag) + 8;
+  n += VarintSize(r.spans.size());
+  for (const auto& s : r.spans)
+    n += StringSize(s.tag) + StringSize(s.keyword) + 1 + VarintSize(s.begin) + VarintSize(s.end);
+  n += StringSize(r.ruleset_version) + StringSize(r.origin) + StringSize(r.story);
+  return n;
 }
 
 // ---- decoding ---------------------------------------------------------------
@@ -153,53 +199,46 @@ class Reader {
 }  // namespace
 
 std::string EncodeRecord(const Record& r) {
+  const size_t size = EncodedRecordSize(r);
   std::string out;
-  size_t estimate = 32 + r.key.size() + r.source.size() + r.title.size() +
-                    r.body.size() + r.url.size() + r.level.size() +
-                    r.ruleset_version.size() + r.origin.size();
-  for (const auto& s : r.stocks) estimate += s.size() + 2;
-  for (const auto& s : r.stock_codes) estimate += s.size() + 1;
-  for (const auto& l : r.labels) estimate += l.field.size() + l.name.size() + 2;
-  for (const auto& t : r.tags) estimate += t.tag.size() + 10;
-  for (const auto& s : r.spans) estimate += s.tag.size() + s.keyword.size() + 12;
   // Room for the story id SetEncodedStory appends later (a document key),
   // so that appending it does not copy the whole value again.
-  if (r.story.empty()) estimate += 64;
-  out.reserve(estimate);
-
-  out.push_back(static_cast<char>(kRecordVersion));
-  PutString(&out, r.key);
-  PutString(&out, r.source);
-  PutVarint(&out, ZigZag(r.time_ms));
-  PutString(&out, r.title);
-  PutString(&out, r.body);
-  PutString(&out, r.url);
-  PutString(&out, r.level);
-  PutVarint(&out, r.stocks.size());
-  for (const auto& s : r.stocks) PutString(&out, s);
-  PutVarint(&out, r.stock_codes.size());
-  for (const auto& s : r.stock_codes) PutString(&out, s);
-  PutVarint(&out, r.labels.size());
+  out.reserve(r.story.empty() ? size + 64 : size);
+  out.resize(size);
+  char* p = out.data();
+  *p++ = static_cast<char>(kRecordVersion);
+  p = WriteString(p, r.key);
+  p = WriteString(p, r.source);
+  p = WriteVarint(p, ZigZag(r.time_ms));
+  p = WriteString(p, r.title);
+  p = WriteString(p, r.body);
+  p = WriteString(p, r.url);
+  p = WriteString(p, r.level);
+  p = WriteVarint(p, r.stocks.size());
+  for (const auto& s : r.stocks) p = WriteString(p, s);
+  p = WriteVarint(p, r.stock_codes.size());
+  for (const auto& s : r.stock_codes) p = WriteString(p, s);
+  p = WriteVarint(p, r.labels.size());
   for (const auto& l : r.labels) {
-    PutString(&out, l.field);
-    PutString(&out, l.name);
+    p = WriteString(p, l.field);
+    p = WriteString(p, l.name);
   }
-  PutVarint(&out, r.tags.size());
+  p = WriteVarint(p, r.tags.size());
   for (const auto& t : r.tags) {
-    PutString(&out, t.tag);
-    PutDouble(&out, t.score);
+    p = WriteString(p, t.tag);
+    p = WriteDouble(p, t.score);
   }
-  PutVarint(&out, r.spans.size());
+  p = WriteVarint(p, r.spans.size());
   for (const auto& s : r.spans) {
-    PutString(&out, s.tag);
-    PutString(&out, s.keyword);
-    out.push_back(static_cast<char>(static_cast<uint8_t>(s.field)));
-    PutVarint(&out, s.begin);
-    PutVarint(&out, s.end);
+    p = WriteString(p, s.tag);
+    p = WriteString(p, s.keyword);
+    *p++ = static_cast<char>(static_cast<uint8_t>(s.field));
+    p = WriteVarint(p, s.begin);
+    p = WriteVarint(p, s.end);
   }
-  PutString(&out, r.ruleset_version);
-  PutString(&out, r.origin);
-  PutString(&out, r.story);  // last, so SetPreparedStory can replace it
+  p = WriteString(p, r.ruleset_version);
+  p = WriteString(p, r.origin);
+  p = WriteString(p, r.story);  // last, so SetPreparedStory can replace it
   return out;
 }
 
