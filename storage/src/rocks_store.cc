@@ -690,21 +690,42 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
   // position), and a batch's index keys in record order jump between tags,
   // codes and stories on every record. Equal keys keep their order, so a
   // document's old index entry is deleted before the same entry is put again.
+  //
+  // The keys go into one buffer and the ops (small, trivially copied) point
+  // into it by offset: an op holding its own string made the sort move
+  // strings and each key an allocation.
   struct Op {
-    uint32_t cf;  // the handle's id, for grouping
+    uint32_t cf;   // the handle's id, for grouping
     uint32_t seq;  // the order it was made in: a key's delete before its put
     rocksdb::ColumnFamilyHandle* handle;
-    std::string key;
+    size_t key_at, key_size;   // in `index_keys`
     const std::string* value;  // nullptr: Delete
   };
   std::vector<Op> ops;
   ops.reserve(records.size() * 6);
+  std::string index_keys;
+  size_t keys_estimate = 0;
+  for (const PreparedRecord* r : records) {
+    const size_t entries = 2 + r->tags.size() + r->stock_codes.size();
+    keys_estimate += entries * (r->key.size() + kTimeKeyBytes + 1) + r->story.size();
+    for (const auto& t : r->tags) keys_estimate += t.size();
+    for (const auto& c : r->stock_codes) keys_estimate += c.size();
+  }
+  index_keys.reserve(keys_estimate);
   static const std::string kEmpty;
-  auto put = [&](rocksdb::ColumnFamilyHandle* h, std::string key, const std::string& value) {
-    ops.push_back({h->GetID(), static_cast<uint32_t>(ops.size()), h, std::move(key), &value});
+  auto add = [&](rocksdb::ColumnFamilyHandle* h, size_t key_at, const std::string* value) {
+    ops.push_back({h->GetID(), static_cast<uint32_t>(ops.size()), h, key_at, index_keys.size() - key_at, value});
   };
-  auto del = [&](rocksdb::ColumnFamilyHandle* h, std::string key) {
-    ops.push_back({h->GetID(), static_cast<uint32_t>(ops.size()), h, std::move(key), nullptr});
+  auto tag_key = [&](rocksdb::ColumnFamilyHandle* h, std::string_view tag, int64_t time_ms, std::string_view key,
+                     const std::string* value) {
+    const size_t at = index_keys.size();
+    AppendTagIndexKey(&index_keys, tag, time_ms, key);
+    add(h, at, value);
+  };
+  auto time_key = [&](int64_t time_ms, std::string_view key, const std::string* value) {
+    const size_t at = index_keys.size();
+    AppendTimeIndexKey(&index_keys, time_ms, key);
+    add(by_time_, at, value);
   };
   uint64_t added = 0;
   for (size_t i = 0; i < records.size(); ++i) {
@@ -714,32 +735,37 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
       if (!DecodeRecord(old_values[i].ToStringView(), &old)) {
         return Status::Corruption(fmt::format("corrupt stored record {} in store at {}", r.key, path_));
       }
-      for (const auto& t : old.tags) del(by_tag_, TagIndexKey(t.tag, old.time_ms, r.key));
-      del(by_time_, TimeIndexKey(old.time_ms, r.key));
-      if (!old.story.empty()) del(by_story_, TagIndexKey(old.story, old.time_ms, r.key));
-      for (const auto& c : IndexedStockCodes(old.stock_codes)) del(by_stock_, TagIndexKey(c, old.time_ms, r.key));
+      for (const auto& t : old.tags) tag_key(by_tag_, t.tag, old.time_ms, r.key, nullptr);
+      time_key(old.time_ms, r.key, nullptr);
+      if (!old.story.empty()) tag_key(by_story_, old.story, old.time_ms, r.key, nullptr);
+      for (const auto& c : IndexedStockCodes(old.stock_codes)) tag_key(by_stock_, c, old.time_ms, r.key, nullptr);
     } else if (statuses[i].IsNotFound()) {
       ++added;
     } else {
       return Fail(fmt::format("reading record {}", r.key), statuses[i]);
     }
     // Puts after the deletes win when the index key is unchanged.
-    for (const auto& t : r.tags) put(by_tag_, TagIndexKey(t, r.time_ms, r.key), kEmpty);
-    put(by_time_, TimeIndexKey(r.time_ms, r.key), kEmpty);
-    if (!r.story.empty()) put(by_story_, TagIndexKey(r.story, r.time_ms, r.key), kEmpty);
-    for (const auto& c : r.stock_codes) put(by_stock_, TagIndexKey(c, r.time_ms, r.key), kEmpty);
-    put(docs_, r.key, r.value);
+    for (const auto& t : r.tags) tag_key(by_tag_, t, r.time_ms, r.key, &kEmpty);
+    time_key(r.time_ms, r.key, &kEmpty);
+    if (!r.story.empty()) tag_key(by_story_, r.story, r.time_ms, r.key, &kEmpty);
+    for (const auto& c : r.stock_codes) tag_key(by_stock_, c, r.time_ms, r.key, &kEmpty);
+    const size_t at = index_keys.size();
+    index_keys.append(r.key);
+    add(docs_, at, &r.value);
   }
-  std::sort(ops.begin(), ops.end(), [](const Op& a, const Op& b) {
+  const char* const base = index_keys.data();
+  std::sort(ops.begin(), ops.end(), [base](const Op& a, const Op& b) {
     if (a.cf != b.cf) return a.cf < b.cf;
-    if (const int c = a.key.compare(b.key); c != 0) return c < 0;
+    const std::string_view ka(base + a.key_at, a.key_size), kb(base + b.key_at, b.key_size);
+    if (const int c = ka.compare(kb); c != 0) return c < 0;
     return a.seq < b.seq;
   });
   for (const Op& op : ops) {
+    const rocksdb::Slice key(base + op.key_at, op.key_size);
     if (op.value == nullptr)
-      batch->Delete(op.handle, op.key);
+      batch->Delete(op.handle, key);
     else
-      batch->Put(op.handle, op.key, *op.value);
+      batch->Put(op.handle, key, *op.value);
   }
   if (added > 0) {
     uint64_t count = 0;

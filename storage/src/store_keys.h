@@ -40,7 +40,9 @@ inline constexpr size_t kTimeKeyBytes = 8;
 // ---- key encoding -------------------------------------------------------------
 
 inline void PutBigEndian64(std::string* out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(static_cast<uint8_t>(v >> (8 * i))));
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(static_cast<uint8_t>(v >> (8 * (7 - i))));
+  out->append(b, sizeof b);
 }
 
 inline uint64_t GetBigEndian64(const char* p) {
@@ -73,6 +75,20 @@ inline std::string TagIndexKey(std::string_view tag, int64_t time_ms, std::strin
   PutTimeKey(&k, time_ms);
   k.append(key);
   return k;
+}
+
+// TagIndexKey and TimeIndexKey appended to *out: AddRecords builds a
+// batch's index keys into one buffer instead of a string each.
+inline void AppendTagIndexKey(std::string* out, std::string_view tag, int64_t time_ms, std::string_view key) {
+  out->append(tag);
+  out->push_back('\0');
+  PutTimeKey(out, time_ms);
+  out->append(key);
+}
+
+inline void AppendTimeIndexKey(std::string* out, int64_t time_ms, std::string_view key) {
+  PutTimeKey(out, time_ms);
+  out->append(key);
 }
 
 inline std::string TimeIndexKey(int64_t time_ms, std::string_view key) {
