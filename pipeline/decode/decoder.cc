@@ -16,7 +16,9 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cmath>
@@ -124,6 +126,18 @@ struct PreparedMap {
   // Label sources (map.labels) by index: single-component keys, and deeper pointers.
   std::vector<std::pair<std::string, size_t>> label_top, label_deep;
 
+  // What a top-level key can name, by its length and first byte: bit i for
+  // slot i, kLabelBit for a label source. The pass over an object's keys
+  // compares a key with the map's keys only when its entry is set: a cls
+  // object has some 50 keys and compared each with every slot's key.
+  static constexpr uint16_t kLabelBit = 1u << kNumSlots;
+  static constexpr size_t kFilterRows = 32;  // keys of 31 bytes or more share the last row
+  uint16_t filter[kFilterRows][256] = {};
+
+  static size_t Row(std::string_view key) { return std::min(key.size(), kFilterRows - 1); }
+  static unsigned char Column(std::string_view key) { return key.empty() ? 0 : static_cast<unsigned char>(key[0]); }
+  uint16_t Filter(std::string_view key) const { return filter[Row(key)][Column(key)]; }
+
   explicit PreparedMap(FieldMap m) : map(std::move(m)) {
     for (size_t i = 0; i < map.labels.size(); ++i) {
       auto parts = SplitPointer(map.labels[i].path);
@@ -145,8 +159,12 @@ struct PreparedMap {
     for (const auto& r : map.required)
       for (int i = 0; i < kNumSlots; ++i)
         if (r == kSlotNames[i]) required[i] = true;
+    for (int i = 0; i < kNumSlots; ++i)
+      if (!top[i].empty()) filter[Row(top[i])][Column(top[i])] |= static_cast<uint16_t>(1u << i);
+    for (const auto& [key, index] : label_top) filter[Row(key)][Column(key)] |= kLabelBit;
   }
 };
+static_assert(kNumSlots < 16, "PreparedMap::filter has a bit per slot and one for labels");
 
 struct Decoder::Impl {
   DecoderOptions options;
@@ -523,9 +541,11 @@ struct Decoder::Impl {
     for (dom::key_value_pair field : obj) {
       // Every slot the key feeds (a map may read one key twice: `id: /url`
       // and `url: /url`).
+      const uint16_t may_name = pm->Filter(field.key);
+      if (may_name == 0) continue;
       bool taken = false;
       for (int i = 0; i < kNumSlots; ++i) {
-        if (pm->top[i].empty() || pm->top[i] != field.key) continue;
+        if (!(may_name & (1u << i)) || pm->top[i] != field.key) continue;
         // A key the map reads, twice: which one is the item's? simdjson's
         // first, Python's and jq's last: the store and the tools downstream
         // would disagree (on the key itself, for `id`). RFC 8259 leaves it
@@ -537,7 +557,7 @@ struct Decoder::Impl {
         taken = true;
         NEWSFLOW_RETURN_IF_ERROR(Take(*pm, i, field.value, d));
       }
-      if (!taken)
+      if (!taken && (may_name & PreparedMap::kLabelBit))
         if (const LabelSource* src = TopLabelSource(*pm, field.key)) TakeLabels(*src, field.value, d);
     }
     NEWSFLOW_RETURN_IF_ERROR(TakeDeepPaths(*pm, root, d));
