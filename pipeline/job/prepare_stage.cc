@@ -12,22 +12,12 @@ std::string_view SpanKeyword(const ItemSpan& span, const Item& item, const rules
 
 namespace {
 
-// ToRecord with the title and body given (copied or lent by the caller):
-// reads neither from item.doc.
-storage::Record BuildRecord(const Item& item, const rules::CompiledRules& rules, std::string title,
-                            std::string body) {
-  const Document& d = item.doc;
+// The record's fields that are not the document's own: tags, spans, the
+// rule set's version, origin and story. Reads item.doc only for the names
+// of labels that label spans number.
+storage::Record BuildRecord(const Item& item, const rules::CompiledRules& rules) {
   storage::Record r;
-  r.key = d.key;
-  r.source = d.source;
-  r.time_ms = d.time_ms;
-  r.title = std::move(title);
-  r.body = std::move(body);
-  r.url = d.url;
-  r.level = d.level;
-  r.stocks = d.stocks;
-  r.stock_codes = d.stock_codes;
-  r.labels = d.labels;
+  r.time_ms = item.doc.time_ms;
   r.tags.reserve(item.tags.size());
   for (const auto& t : item.tags) r.tags.push_back({t.tag, t.score});
   size_t n = item.tagged ? item.tagged->spans.size() : 0;
@@ -42,10 +32,48 @@ storage::Record BuildRecord(const Item& item, const rules::CompiledRules& rules,
   return r;
 }
 
+// Moves the document's own fields into the record and back: the prepare
+// step lends them while the record is encoded instead of copying them (the
+// story step and the sinks read them later).
+void LendDocument(Document& d, storage::Record* r) {
+  r->key = std::move(d.key);
+  r->source = std::move(d.source);
+  r->title = std::move(d.title);
+  r->body = std::move(d.body);
+  r->url = std::move(d.url);
+  r->level = std::move(d.level);
+  r->stocks = std::move(d.stocks);
+  r->stock_codes = std::move(d.stock_codes);
+  r->labels = std::move(d.labels);
+}
+
+void ReturnDocument(storage::Record* r, Document& d) {
+  d.key = std::move(r->key);
+  d.source = std::move(r->source);
+  d.title = std::move(r->title);
+  d.body = std::move(r->body);
+  d.url = std::move(r->url);
+  d.level = std::move(r->level);
+  d.stocks = std::move(r->stocks);
+  d.stock_codes = std::move(r->stock_codes);
+  d.labels = std::move(r->labels);
+}
+
 }  // namespace
 
 storage::Record ToRecord(const Item& item, const rules::CompiledRules& rules) {
-  return BuildRecord(item, rules, item.doc.title, item.doc.body);
+  const Document& d = item.doc;
+  storage::Record r = BuildRecord(item, rules);
+  r.key = d.key;
+  r.source = d.source;
+  r.title = d.title;
+  r.body = d.body;
+  r.url = d.url;
+  r.level = d.level;
+  r.stocks = d.stocks;
+  r.stock_codes = d.stock_codes;
+  r.labels = d.labels;
+  return r;
 }
 
 storage::DeadLetter ToDeadLetter(const Item& item) {
@@ -66,12 +94,12 @@ void PrepareStage::Process(Batch& batch) const {
   p.progress.clear();  // the story step and the writer add this batch's marks
   for (Item& it : batch.items) {
     if (it.error.empty()) {
-      // The text is lent to the record and taken back once it is encoded:
-      // the story step and the sinks read it later.
-      storage::Record r = BuildRecord(it, *rules_, std::move(it.doc.title), std::move(it.doc.body));
+      // The document's fields are lent to the record and taken back once it
+      // is encoded (after the spans: a label span's keyword is a label's name).
+      storage::Record r = BuildRecord(it, *rules_);
+      LendDocument(it.doc, &r);
       Status s = storage::PrepareRecord(r, &p);
-      it.doc.title = std::move(r.title);
-      it.doc.body = std::move(r.body);
+      ReturnDocument(&r, it.doc);
       if (s.ok()) continue;
       it.error = "store: " + s.message();  // e.g. an empty id: dead-letter it instead
     }

@@ -53,8 +53,9 @@ storage::DeadLetter ToDeadLetter(const Item& item);
 class PrepareStage {
  public:
   explicit PrepareStage(std::shared_ptr<const rules::CompiledRules> rules) : rules_(std::move(rules)) {}
-  // Fills batch.prepared and batch.rules. Each item's text is lent to its
-  // record while the record is encoded and given back (not copied).
+  // Fills batch.prepared and batch.rules. Each item's document fields (key,
+  // text, url, stocks, labels...) are lent to its record while the record is
+  // encoded and given back (not copied).
   void Process(Batch& batch) const;
 
  private:
