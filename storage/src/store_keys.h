@@ -101,9 +101,17 @@ inline std::string TimeIndexKey(int64_t time_ms, std::string_view key) {
 
 // The stored documents' own stock codes, non-empty and unique (in their
 // first order): their by_stock keys. Linear: a feed's stock list is as long
-// as the record allows.
+// as the record allows. A short list (most documents name a few stocks or
+// none) is checked against the codes kept so far, without a hash set.
 inline std::vector<std::string> IndexedStockCodes(const std::vector<std::string>& codes) {
   std::vector<std::string> out;
+  if (codes.empty()) return out;
+  out.reserve(codes.size());
+  if (codes.size() <= 16) {
+    for (const auto& c : codes)
+      if (!c.empty() && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    return out;
+  }
   std::unordered_set<std::string_view> seen;
   seen.reserve(codes.size());
   for (const auto& c : codes)
