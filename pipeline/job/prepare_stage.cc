@@ -92,6 +92,7 @@ void PrepareStage::Process(Batch& batch) const {
   p.records.clear();
   p.dead_letters.clear();
   p.progress.clear();  // the story step and the writer add this batch's marks
+  p.records.reserve(batch.items.size());  // growing it moved every prepared record again
   for (Item& it : batch.items) {
     if (it.error.empty()) {
       // The document's fields are lent to the record and taken back once it
