@@ -31,9 +31,18 @@ ByteReader::FillResult ByteReader::Fill() {
     in_end_ -= in_pos_;
     in_pos_ = 0;
   }
+  size_t got = 0;
+  const FillResult f = ReadRaw(in_.data() + in_end_, in_.size() - in_end_, &got);
+  in_end_ += got;
+  return f;
+}
+
+ByteReader::FillResult ByteReader::ReadRaw(uint8_t* dst, size_t cap, size_t* got) {
+  *got = 0;
+  if (eof_) return FillResult::kEnd;
   for (;;) {
     if (wait_ && !wait_(fd_)) return FillResult::kBlocked;
-    const ssize_t r = read(fd_, in_.data() + in_end_, in_.size() - in_end_);
+    const ssize_t r = read(fd_, dst, cap);
     if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (r < 0) {
       status_ = Status::IOError(std::strerror(errno));
@@ -44,7 +53,7 @@ ByteReader::FillResult ByteReader::Fill() {
       eof_ = true;
       return FillResult::kEnd;
     }
-    in_end_ += static_cast<size_t>(r);
+    *got = static_cast<size_t>(r);
     raw_read_ += static_cast<uint64_t>(r);
     return FillResult::kData;
   }
@@ -139,9 +148,13 @@ long ByteReader::Read(char* out, size_t n) {
   }
   if (!gzip_) {
     if (Buffered() == 0) {
-      const FillResult f = Fill();
+      // Plain input goes straight into the caller's buffer: staged in in_
+      // first, every byte of the file was copied once more.
+      size_t got = 0;
+      const FillResult f = ReadRaw(reinterpret_cast<uint8_t*>(out), n, &got);
       if (f == FillResult::kBlocked) return kBlocked;
       if (f == FillResult::kEnd) return status_.ok() ? 0 : -1;
+      return static_cast<long>(got);
     }
     const size_t k = std::min(n, Buffered());
     std::memcpy(out, in_.data() + in_pos_, k);

@@ -86,6 +86,9 @@ class ByteReader {
  private:
   enum class FillResult { kData, kEnd, kBlocked };  // kEnd: end of file, or an error (status_)
   FillResult Fill();  // more raw input into in_
+  // One read() of up to `cap` bytes into dst (after the wait function);
+  // *got: how many. kEnd at the end of the file or on an error (status_).
+  FillResult ReadRaw(uint8_t* dst, size_t cap, size_t* got);
   size_t Buffered() const { return in_end_ - in_pos_; }
   uint64_t Offset() const { return raw_read_ - Buffered(); }  // input offset of in_[in_pos_]
   long Fail(Status s, uint64_t offset) {
