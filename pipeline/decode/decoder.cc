@@ -196,15 +196,32 @@ struct Decoder::Impl {
     // Keys that only one feed uses; more than one each, so that an item
     // missing an optional field (a ths flash without `digest`, a cls one
     // without `content`) is still told, as its --format would read it.
-    bool show_time = false, ths_key = false, cls_key = false, ctime = false;
+    // By length first: most keys have none of the lengths, and a showTime
+    // decides at once.
+    bool ths_key = false, cls_key = false, ctime = false;
     for (dom::key_value_pair field : obj) {
       const std::string_view k = field.key;
-      show_time |= k == "showTime";
-      ths_key |= k == "digest" || k == "tagInfo" || k == "rtime";
-      cls_key |= k == "content" || k == "brief" || k == "shareurl";
-      ctime |= k == "ctime";
+      switch (k.size()) {
+        case 5:
+          ths_key |= k == "rtime";
+          cls_key |= k == "brief";
+          ctime |= k == "ctime";
+          break;
+        case 6:
+          ths_key |= k == "digest";
+          break;
+        case 7:
+          ths_key |= k == "tagInfo";
+          cls_key |= k == "content";
+          break;
+        case 8:
+          if (k == "showTime") return eastmoney.get();
+          cls_key |= k == "shareurl";
+          break;
+        default:
+          break;
+      }
     }
-    if (show_time) return eastmoney.get();
     if (ths_key) return ths.get();
     if (cls_key && ctime) return cls.get();
     *err = Status::InvalidArgument(
