@@ -705,10 +705,14 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
   //
   // The keys go into one buffer and the ops (small, trivially copied) point
   // into it by offset: an op holding its own string made the sort move
-  // strings and each key an allocation.
+  // strings and each key an allocation. An op also carries its key's first
+  // 8 bytes as a big-endian number (zero-padded): where two differ they
+  // order the keys as the bytes do, and the sort compares the whole keys
+  // only where they are equal (a tag's keys; rarely a time key's).
   struct Op {
     uint32_t cf;   // the handle's id, for grouping
     uint32_t seq;  // the order it was made in: a key's delete before its put
+    uint64_t head;
     rocksdb::ColumnFamilyHandle* handle;
     size_t key_at, key_size;   // in `index_keys`
     const std::string* value;  // nullptr: Delete
@@ -726,7 +730,11 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
   index_keys.reserve(keys_estimate);
   static const std::string kEmpty;
   auto add = [&](rocksdb::ColumnFamilyHandle* h, size_t key_at, const std::string* value) {
-    ops.push_back({h->GetID(), static_cast<uint32_t>(ops.size()), h, key_at, index_keys.size() - key_at, value});
+    const size_t size = index_keys.size() - key_at;
+    uint64_t head = 0;
+    for (size_t k = 0; k < 8; ++k)
+      head = (head << 8) | (k < size ? static_cast<uint8_t>(index_keys[key_at + k]) : 0);
+    ops.push_back({h->GetID(), static_cast<uint32_t>(ops.size()), head, h, key_at, size, value});
   };
   auto tag_key = [&](rocksdb::ColumnFamilyHandle* h, std::string_view tag, int64_t time_ms, std::string_view key,
                      const std::string* value) {
@@ -769,6 +777,7 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
   const char* const base = index_keys.data();
   std::sort(ops.begin(), ops.end(), [base](const Op& a, const Op& b) {
     if (a.cf != b.cf) return a.cf < b.cf;
+    if (a.head != b.head) return a.head < b.head;
     const std::string_view ka(base + a.key_at, a.key_size), kb(base + b.key_at, b.key_size);
     if (const int c = ka.compare(kb); c != 0) return c < 0;
     return a.seq < b.seq;
