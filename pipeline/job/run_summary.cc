@@ -123,6 +123,7 @@ std::string SummaryToJson(const RunSummary& s) {
         s.prune_passes, s.pruned, s.alerts_pruned, s.dead_letters_pruned, s.retain_cutoff_ms);
   if (s.backups > 0) out += fmt::format(",\"backups\":{}", s.backups);
   if (s.reread) out += ",\"reread\":true";
+  if (s.interrupted) out += fmt::format(",\"resumable\":{}", s.resumable ? "true" : "false");
   if (s.kafka_source)
     out += fmt::format(",\"kafka_offsets_unconfirmed\":{},\"kafka_offsets_beyond_end\":{}",
                        s.kafka_offsets_unconfirmed, s.kafka_offsets_beyond_end);

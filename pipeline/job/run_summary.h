@@ -82,7 +82,8 @@ std::string FormatSummary(const RunSummary& s);
 // (Kafka source only); with --retain: prune_passes, pruned,
 // alerts_pruned, dead_letters_pruned, retain_cutoff_ms; backups (when any was taken); story_future_dated (when
 // any document was kept out of the story window for its time); reread (when
-// the file was read before another way and read again from its start).
+// the file was read before another way and read again from its start);
+// resumable (when interrupted: a later run continues where this one stopped).
 std::string SummaryToJson(const RunSummary& s);
 
 }  // namespace newsflow::pipeline

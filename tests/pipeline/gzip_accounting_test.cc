@@ -370,6 +370,7 @@ TEST(GzipAccounting, SigintDuringALongMemberCheckStopsTheRun) {
   ASSERT_EQ(run.WaitExit(std::chrono::seconds(30)), 0) << testing::ReadFile(tmp.path("err"));
   const auto summary = testing::JsonObject::LastLine(testing::ReadFile(tmp.path("out")));
   EXPECT_TRUE(summary.Bool("interrupted"));
+  EXPECT_TRUE(summary.Bool("resumable"));
   EXPECT_EQ(summary.Uint("stored"), 3u);
   EXPECT_EQ(summary.Int("input_error_offset"), -1);
   EXPECT_EQ(StoredCount(tmp.path("db")), 3u);

@@ -31,6 +31,12 @@ TEST(RunSummary, TheHumanSummaryHoldsNoJsonAndTheJsonHoldsEveryFigure) {
   EXPECT_TRUE(json.Bool("reread"));
   s.reread = false;
   EXPECT_FALSE(testing::JsonObject::Of(SummaryToJson(s)).Has("reread"));
+  EXPECT_FALSE(testing::JsonObject::Of(SummaryToJson(s)).Has("resumable")) << "said only of an interrupted run";
+  s.interrupted = true;
+  EXPECT_FALSE(testing::JsonObject::Of(SummaryToJson(s)).Bool("resumable"));
+  EXPECT_TRUE(testing::JsonObject::Of(SummaryToJson(s)).Has("resumable"));
+  s.resumable = true;
+  EXPECT_TRUE(testing::JsonObject::Of(SummaryToJson(s)).Bool("resumable"));
 }
 
 }  // namespace
