@@ -21,10 +21,11 @@
 // per 30k items) zlib's inflate alone cost ~4 µs per item, more than decode
 // and normalize together; ISA-L does the same work several times faster.
 //
-// A member's check can take seconds (a multi-GB member inflates at ~1-2
+// A member's check can take seconds (a multi-GB member inflates at a few
 // GB/s): it asks the stop function (set_stop) between chunks and gives up
 // when asked to; Read() then returns kBlocked, and a later Read() checks
-// the member again from its start.
+// the member again from its start. (The line source then ends the file
+// before the batch it was filling, as a stop between batches does.)
 //
 // Ownership: owns its file descriptor and inflate states. Threads: one
 // thread at a time (the source's reader); the stop function is called on

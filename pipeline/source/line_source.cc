@@ -39,8 +39,8 @@ class LineSource : public Source {
         buf_(kChunk) {
     if (live_) in_.set_wait([this](int fd) { return WaitReadable(fd); });
     // A regular file's gzip member is checked whole before it is read: a
-    // stop ends the check (Read() gives kBlocked), as it ends a file
-    // between batches.
+    // stop ends the check (Read() gives kBlocked), and Next() ends the file
+    // before the batch it was filling, as a stop between batches does.
     else in_.set_stop([this] { return StopRequested(); });
   }
 
@@ -65,6 +65,16 @@ class LineSource : public Source {
       carry_truncated_ = false;
       batch_items_ = n;
       const LineRead r = ReadLine(&it.raw, &truncated);
+      if (r == LineRead::kBlocked && !live_) {
+        // A stop ended a gzip member's check. A file still ends between
+        // batches: a short batch here would move the cut of every batch a
+        // resumed run reads, and with it the order a batch's stories are
+        // assigned in (StoryStage). The lines read into this batch are
+        // read again by the next run.
+        n = 0;
+        batch->bytes = 0;
+        break;
+      }
       if (r == LineRead::kBlocked) {  // the batch lingered long enough: hand it on
         carry_.swap(it.raw);
         carry_truncated_ = truncated;
