@@ -136,6 +136,24 @@ TEST_F(DiskFull, FileRunFailsReportsOnlyWhatIsStoredAndCompletesAfterSpaceIsFree
   EXPECT_EQ(QueryCount(db, &err), static_cast<int64_t>(kThsItems)) << err;
 }
 
+// Checkpoints every 2,000 records into an 8 MiB tmpfs: some batches are
+// made durable before the disk fills, and the ones after them are lost.
+// The summary counts the tags of the durable ones only.
+TEST_F(DiskFull, FileRunWithCheckpointsReportsTheTagsOfTheDurableBatchesOnly) {
+  Tmpfs fs("8m");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
+  const std::string db = fs.path("db");
+  auto full = RunShell(RunCmd("file:" + corpus_, db) + " --checkpoint-records 2000");
+  EXPECT_EQ(full.exit_code, 1) << full.err;
+  const auto s = testing::JsonObject::LastLine(full.out);
+  ASSERT_TRUE(s.ok()) << full.out << full.err;
+  EXPECT_FALSE(s.Bool("durable")) << full.out;
+  EXPECT_GT(s.Uint("stored"), 0u) << "some batches were made durable: " << full.out;
+  EXPECT_LT(s.Uint("stored"), kThsItems) << full.out;
+  ExpectCountIsReported(db, s.Uint("stored"));
+  ExpectTagsAreReported(db, s);
+}
+
 TEST_F(DiskFull, StdinRunFailsWithoutAbortReportsOnlyWhatIsStoredAndTheStoreReopens) {
   Tmpfs fs("4m");
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
