@@ -211,8 +211,9 @@ TEST(SortUniqueHashes, EqualsSortAndUniqueOnEveryShapeAndSize) {
 // a key added must always be "maybe"; a key never added mostly "never".
 TEST(AssignedKeyFilter, NeverForgetsAKeyAndRarelyClaimsOneNeverAdded) {
   AssignedKeyFilter f;
+  int claimed_early = 0;  // keys "maybe" before they were added: false positives
   for (int i = 0; i < 200000; ++i) {
-    EXPECT_FALSE(f.MayContain("cls:" + std::to_string(i))) << i;  // nothing added yet at i (at most rare false positives)
+    claimed_early += f.MayContain("cls:" + std::to_string(i));
     f.Add("cls:" + std::to_string(i));
     if (i % 997 == 0) {
       for (int j = 0; j <= i; j += 61) ASSERT_TRUE(f.MayContain("cls:" + std::to_string(j))) << j;
@@ -222,6 +223,7 @@ TEST(AssignedKeyFilter, NeverForgetsAKeyAndRarelyClaimsOneNeverAdded) {
   int claimed = 0;
   for (int i = 0; i < 100000; ++i) claimed += f.MayContain("ths:" + std::to_string(i));
   EXPECT_LT(claimed, 100);  // ~84 bits a key: ~1e-6 expected
+  EXPECT_LT(claimed_early, 100);
 }
 
 }  // namespace
