@@ -1,6 +1,7 @@
 // rocks_store.cc — the RocksDB-backed Store (see store.h for the layout).
 #include "rocks_store.h"
 #include "rocks_status.h"
+#include "last_of_each_key.h"
 #include "store_keys.h"
 
 #include <algorithm>
@@ -805,18 +806,17 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
   std::lock_guard lock(write_mu_);  // a Backup() in progress finishes first
   NoPerfCounters();
   // Keep only the last record for each key.
-  std::unordered_map<std::string_view, size_t> last;
-  last.reserve(set.records.size());
-  for (size_t i = 0; i < set.records.size(); ++i) {
-    if (set.records[i].key.empty()) {
+  for (const PreparedRecord& r : set.records) {
+    if (r.key.empty()) {
       return Status::InvalidArgument(fmt::format("cannot write to store at {}: record with empty key", path_));
     }
-    last[set.records[i].key] = i;
   }
+  std::vector<bool> last;
+  MarkLastOfEachKey(set.records.size(), [&](size_t i) -> std::string_view { return set.records[i].key; }, &last);
   std::vector<const PreparedRecord*> records;
-  records.reserve(last.size());
+  records.reserve(set.records.size());
   for (size_t i = 0; i < set.records.size(); ++i) {
-    if (last[set.records[i].key] == i) records.push_back(&set.records[i]);
+    if (last[i]) records.push_back(&set.records[i]);
   }
 
   if (!write_status_.ok()) {
