@@ -250,7 +250,7 @@ struct Normalizer::Impl {
   size_t Run3(const unsigned char* base, size_t i, size_t n, Sink& s) const;
 
   void Convert(NormalizedText* out) const;
-  void ConvertByTable(const std::string& src, const std::vector<uint32_t>& src_origin,
+  void ConvertByTable(const std::string& src, const UninitializedVector<uint32_t>& src_origin,
                       NormalizedText* out) const;
 };
 
@@ -401,7 +401,7 @@ size_t Normalizer::Impl::Run3(const unsigned char* base, size_t i, size_t n, Sin
 }
 
 void Normalizer::Impl::ConvertByTable(const std::string& src,
-                                      const std::vector<uint32_t>& src_origin,
+                                      const UninitializedVector<uint32_t>& src_origin,
                                       NormalizedText* out) const {
   out->text.clear();
   out->origin.clear();
@@ -426,7 +426,7 @@ void Normalizer::Impl::ConvertByTable(const std::string& src,
 void Normalizer::Impl::Convert(NormalizedText* out) const {
   // Rare path: scratch per thread, reused.
   thread_local std::string src;
-  thread_local std::vector<uint32_t> src_origin;
+  thread_local UninitializedVector<uint32_t> src_origin;
   src.assign(out->text);
   src_origin.assign(out->origin.begin(), out->origin.end());
   out->converted_traditional = true;

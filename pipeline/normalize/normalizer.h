@@ -39,13 +39,17 @@
 #include <vector>
 
 #include "newsflow/base/status.h"
+#include "newsflow/base/uninitialized_allocator.h"
 
 namespace newsflow::pipeline {
 
 // Output of one Normalize() call. Reused across calls (cleared, capacity kept).
 struct NormalizedText {
   std::string text;                // normalized UTF-8
-  std::vector<uint32_t> origin;    // origin[i] = input offset of text[i]; origin.size() == text.size()
+  // origin[i] = input offset of text[i]; origin.size() == text.size(). A
+  // vector that grows without zeroing: Normalize sizes it to the input and
+  // writes or cuts every element.
+  UninitializedVector<uint32_t> origin;
   bool converted_traditional = false;  // the traditional->simplified path ran
 
   // Maps a normalized byte range [b, e) back to the original input range.

@@ -2,6 +2,7 @@
 #include "pipeline/story/story_sketch.h"
 
 #include "newsflow/base/fnv1a.h"
+#include "newsflow/base/uninitialized_allocator.h"
 #include "pipeline/decode/stock_code.h"
 #include "pipeline/story/sort_unique_hashes.h"
 #include "pipeline/story/story_cues.h"
@@ -82,25 +83,7 @@ uint32_t Le32(uint32_t w) {
 // worst case (a code point and an ASCII position per byte: 6 KB each for a
 // 1,500-byte lead) and writes fewer, and zeroing that room first was ~4% of
 // a sketch's instructions.
-template <typename T>
-struct UninitializedAllocator : std::allocator<T> {
-  template <typename U>
-  struct rebind {
-    using other = UninitializedAllocator<U>;
-  };
-  UninitializedAllocator() = default;
-  template <typename U>
-  UninitializedAllocator(const UninitializedAllocator<U>&) {}
-  template <typename U>
-  void construct(U* p) noexcept {
-    ::new (static_cast<void*>(p)) U;  // default-initialized: left as it is
-  }
-  template <typename U, typename... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-};
-using CodeVector = std::vector<uint32_t, UninitializedAllocator<uint32_t>>;
+using CodeVector = UninitializedVector<uint32_t>;
 
 // A text as code points, with the positions of its ASCII ones (every digit,
 // '.', ':' and Latin letter: where number tokens and stock codes can
