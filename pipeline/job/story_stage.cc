@@ -236,7 +236,7 @@ Status StoryStage::StoredStory(const std::string& key, std::string* story, bool*
     return Status::OK();
   }
   if (auto earlier = batch_story_.find(key); earlier != batch_story_.end()) {
-    *story = *earlier->second;
+    *story = earlier->second;
     *found = true;
     return Status::OK();
   }
@@ -311,6 +311,7 @@ Status StoryStage::Assign(Batch& batch) {
     for (const Slot& s : order) batch.story_order.push_back(static_cast<uint32_t>(s.item));
   done_.clear();
   batch_story_.clear();
+  batch_story_.reserve(order.size());
   for (const Slot& s : order) {
     Item& it = batch.items[s.item];
     // A copy of the sketch for the late indexes whose range holds the item
@@ -322,15 +323,15 @@ Status StoryStage::Assign(Batch& batch) {
     NEWSFLOW_RETURN_IF_ERROR(storage::AssignStory(&batch.prepared.records[s.record], it.story));
     if (!late_.empty()) SyncLate(it, copy ? &*copy : nullptr, late);
     done_.push_back(&it);
-    batch_story_[it.doc.key] = &it.story;
+    batch_story_[it.doc.key] = it.story;
     if (assigned_) assigned_->Add(it.doc.key);
   }
   // Kept until the writer has stored the batch: a later batch's document
   // with one of its keys finds the story without waiting for the store.
+  // batch_story_ already holds copies: it becomes the batch's entry.
   InFlight kept;
   kept.seq = batch.seq;
-  kept.stories.reserve(batch_story_.size());
-  for (const auto& [key, story] : batch_story_) kept.stories.emplace(key, *story);
+  kept.stories = std::move(batch_story_);
   DropStoredInFlight();
   in_flight_.push_back(std::move(kept));
   done_.clear();

@@ -158,7 +158,9 @@ class StoryStage {
   // The current batch's items assigned so far, in order: a late index built
   // mid-batch holds them too (they are not in the store yet).
   std::vector<const Item*> done_;
-  std::unordered_map<std::string_view, const std::string*> batch_story_;  // key -> story, done_ so far
+  // Key -> story, done_ so far: copies, so that the map itself becomes the
+  // batch's InFlight::stories (no second map built and hashed per batch).
+  std::unordered_map<std::string, std::string> batch_story_;
   uint64_t late_joined_ = 0, late_builds_ = 0;
   // The key -> story of each batch handed on and not yet known stored.
   struct InFlight {
