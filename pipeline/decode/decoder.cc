@@ -119,7 +119,7 @@ Status ParseFormatSpec(std::string_view text, FormatSpec* out) {
 // A field map prepared for one pass over the top-level keys.
 struct PreparedMap {
   FieldMap map;
-  std::array<std::string, kNumSlots> top;                  // single-component key, or empty
+  std::array<std::string, kNumSlots> top;                  // single-component key (its filter bit set), or unused
   std::array<std::string, kNumSlots> deep;                 // a multi-component JSON pointer, or empty
   std::array<std::vector<std::string>, kNumSlots> deep_keys;  // its components, unescaped (SplitPointer)
   bool required[kNumSlots] = {};
@@ -150,7 +150,8 @@ struct PreparedMap {
       if (paths[i]->empty()) continue;
       auto parts = SplitPointer(*paths[i]);
       if (parts.size() == 1) {
-        top[i] = parts[0];
+        top[i] = parts[0];  // may be empty: `/` names the key ""
+        filter[Row(top[i])][Column(top[i])] |= static_cast<uint16_t>(1u << i);
       } else {
         deep[i] = *paths[i];
         deep_keys[i] = std::move(parts);
@@ -159,8 +160,6 @@ struct PreparedMap {
     for (const auto& r : map.required)
       for (int i = 0; i < kNumSlots; ++i)
         if (r == kSlotNames[i]) required[i] = true;
-    for (int i = 0; i < kNumSlots; ++i)
-      if (!top[i].empty()) filter[Row(top[i])][Column(top[i])] |= static_cast<uint16_t>(1u << i);
     for (const auto& [key, index] : label_top) filter[Row(key)][Column(key)] |= kLabelBit;
   }
 };

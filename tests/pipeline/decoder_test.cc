@@ -577,5 +577,23 @@ TEST(Decoder, AFieldMapKeyReadForTwoFieldsFillsBoth) {
   EXPECT_FALSE(dec.Decode(R"({"url":"a","text":"t","url":"b"})", &d).ok());
 }
 
+// `/` is the JSON pointer of the key "" (RFC 6901), as a label source reads
+// it. A slot mapped to it loaded, but the decoder's key filter took the
+// empty key for "no key": the field was never read, so a required title
+// dead-lettered every item and an optional one was stored empty.
+TEST(Decoder, AFieldMapSlotReadsTheEmptyKey) {
+  testing::TempDir tmp;
+  FormatSpec spec;
+  ASSERT_TRUE(WriteMapSpec(tmp, "source: t\nid: /id\ntitle: /\nbody: /b\nrequired: [id, title]\n", &spec).ok());
+  Decoder dec(spec);
+  Document d;
+  const Status s = dec.Decode(R"({"id":"1","":"深圳芯片","b":"正文"})", &d);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(d.title, "深圳芯片");
+  EXPECT_EQ(d.body, "正文");
+  // Given twice, as any key the map reads, the line is a dead letter.
+  EXPECT_FALSE(dec.Decode(R"({"id":"2","":"a","":"b","b":"x"})", &d).ok());
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
