@@ -15,7 +15,8 @@
 // before it can close its store (a reader's temporary directory would be
 // left behind). SIGXFSZ is ignored too: past a file-size limit (`ulimit -f`)
 // a write fails with EFBIG and the store's error says which file, instead
-// of the process dying without a word. No exception leaves main(): anything a command did not turn
+// of the process dying without a word. The soft open-file limit is raised
+// to the hard one first (open_file_limit.h). No exception leaves main(): anything a command did not turn
 // into a Status is reported and exits 1.
 #include <csignal>
 #include <cstdio>
@@ -23,6 +24,7 @@
 
 #include "commands.h"
 #include "interrupt.h"
+#include "open_file_limit.h"
 
 namespace {
 
@@ -49,6 +51,7 @@ void RefuseEmptyPaths(CLI::App* app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  newsflow::cli::RaiseOpenFileLimit();
   newsflow::cli::HoldHangups();
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGXFSZ, SIG_IGN);

@@ -2,6 +2,7 @@
 #include "pipeline/http/desk_server.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <cerrno>
 #include <charconv>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <set>
 
+#include "pipeline/http/connection_budget.h"
 #include "pipeline/log/logger.h"
 
 namespace newsflow::pipeline {
@@ -21,6 +23,13 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
   NEWSFLOW_RETURN_IF_ERROR(ParseListenAddress(options.listen, &so).Prefixed("--listen"));
   so.allowed_hosts = options.allowed_hosts;
   so.max_connections = options.max_connections;
+  if (struct rlimit lim {}; getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    so.max_connections = ConnectionsWithinOpenFileLimit(options.max_connections, lim.rlim_cur);
+    if (so.max_connections < options.max_connections)
+      LogWarn("http", fmt::format("at most {} connections at once, not {}: the open-file limit is {} (ulimit -n; "
+                                  "LimitNOFILE= under systemd), and the store, sources and sinks need the rest",
+                                  so.max_connections, options.max_connections, lim.rlim_cur));
+  }
   so.max_streams_per_client = options.max_streams_per_client;
   // For the tests only (tests/http/http_stream_limits_test.py): a shorter
   // deadline for a stream's pending write than the 30 s a client is given.
