@@ -1,6 +1,8 @@
 // alert_feed.cc — see alert_feed.h.
 #include "pipeline/http/alert_feed.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <chrono>
 
@@ -188,8 +190,8 @@ std::string AlertFeed::WithSeq(uint64_t seq, const std::string& json) {
 }
 
 Status AlertFeed::StartCursor(const std::string& last_event_id, const std::string& after_seq,
-                              std::vector<std::string> subscriptions, AlertCursor* out, bool* unknown) {
-  *unknown = false;
+                              std::vector<std::string> subscriptions, AlertCursor* out, std::string* note) {
+  note->clear();
   out->subscriptions = std::move(subscriptions);
   return store_->Use([&](storage::Store& st) -> Status {
     out->generation = store_->generation();  // under the store's lock: the generation of `st`
@@ -204,13 +206,22 @@ Status AlertFeed::StartCursor(const std::string& last_event_id, const std::strin
         out->after_seq = *seq;
         start_id = last_event_id;
       } else {
-        *unknown = true;
+        std::string shown = last_event_id.substr(0, 200);
+        for (char& c : shown)
+          if (c == '\r' || c == '\n') c = ' ';  // a comment line must stay one line
+        *note = "unknown Last-Event-ID " + shown + "; streaming from the newest alert";
       }
     } else if (!after_seq.empty()) {
       uint64_t v = 0;
       const auto [end, ec] = std::from_chars(after_seq.data(), after_seq.data() + after_seq.size(), v);
       if (ec != std::errc() || end != after_seq.data() + after_seq.size())
         return Status::InvalidArgument("after_seq must be a whole number, got '" + after_seq + "'");
+      if (v > out->after_seq) {  // past the newest alert
+        *note = fmt::format("after_seq {} is past the newest alert ({}); streaming from the newest alert", v,
+                            out->after_seq);
+        if (!start_id.empty()) out->recent_ids.push_back(std::move(start_id));
+        return Status::OK();
+      }
       out->after_seq = v;
       std::vector<storage::StoredAlert> at;  // the alert at after_seq, if the log holds it
       if (v > 0) NEWSFLOW_RETURN_IF_ERROR(st.Alerts(v - 1, 1, &at));

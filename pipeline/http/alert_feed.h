@@ -63,9 +63,12 @@ class AlertFeed {
 
   // The cursor of a new stream: after the alert `last_event_id` names, or
   // when it is empty after `after_seq` if given ("" = at the newest alert:
-  // only new ones). *unknown: the id names no alert in the log.
+  // only new ones). *note: empty, or why the stream starts at the newest
+  // alert instead (the id names no alert in the log; after_seq is past the
+  // newest, as after the store was rebuilt or restored: waiting for that seq
+  // would keep the stream silent), one line for an SSE comment.
   Status StartCursor(const std::string& last_event_id, const std::string& after_seq,
-                     std::vector<std::string> subscriptions, AlertCursor* out, bool* unknown);
+                     std::vector<std::string> subscriptions, AlertCursor* out, std::string* note);
 
   // Appends the SSE frames of up to `max` alerts after the cursor (those
   // it wants) and advances it. *more: the log may hold more after it.

@@ -578,9 +578,14 @@ Status DeskApi::CheckSubscriptionNames(const std::vector<std::string>& names,
       known.insert(logged.begin(), logged.end());
       if (known.count(name)) continue;
     }
+    // The closest few, as `alerts --subscription` says them: a desk has
+    // hundreds, and a 400 listing every one buried the likely fix.
     const std::vector<std::string> all(known.begin(), known.end());
-    return Status::InvalidArgument(fmt::format("unknown subscription '{}' (known: {})", name,
-                                               all.empty() ? "none" : fmt::format("{}", fmt::join(ClosestIds(name, all, all.size()), ", "))));
+    if (all.empty()) return Status::InvalidArgument(fmt::format("unknown subscription '{}' (none is known)", name));
+    constexpr size_t kShown = 5;
+    return Status::InvalidArgument(fmt::format("unknown subscription '{}' ({}: {})", name,
+                                               all.size() <= kShown ? "known" : fmt::format("closest of {}", all.size()),
+                                               fmt::join(ClosestIds(name, all, kShown), ", ")));
   }
   return Status::OK();
 }

@@ -578,8 +578,8 @@ class Session : public std::enable_shared_from_this<Session> {
         !s.ok())
       return Write(HttpResponse::Error(400, s.message()), false, head_only);
     std::string last_id = r.last_event_id.empty() ? r.Get("last_event_id") : r.last_event_id;
-    bool unknown = false;
-    const Status s = server_->feed->StartCursor(last_id, r.Get("after_seq"), subscriptions, &cursor_, &unknown);
+    std::string note;
+    const Status s = server_->feed->StartCursor(last_id, r.Get("after_seq"), subscriptions, &cursor_, &note);
     if (!s.ok()) {
       const int code = s.IsInvalidArgument() ? 400 : s.code() == Status::Code::kUnavailable ? 503 : 500;
       return Write(HttpResponse::Error(code, s.message()), false, head_only);
@@ -601,12 +601,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // The first bytes: a retry hint, and a note when the resume point was not found.
     out_ = "retry: 2000\n";
-    if (unknown) {
-      std::string shown = last_id.substr(0, 200);
-      for (char& c : shown)
-        if (c == '\r' || c == '\n') c = ' ';  // a comment line must stay one line
-      out_ += ": unknown Last-Event-ID " + shown + "; streaming from the newest alert\n";
-    }
+    if (!note.empty()) out_ += ": " + note + "\n";
     out_ += "\n";
     http::async_write_header(stream_, *sr, [self = shared_from_this(), head, sr](beast::error_code ec, size_t) {
       if (ec) return self->Close();

@@ -10,7 +10,10 @@ Usage: http_stream_limits_test.py NEWSFLOW_BIN SOURCE_DIR
     its connection ends, /metrics counts it;
   - a client that shuts down its sending side (SHUT_WR) still receives the
     alerts raised afterwards;
-  - ?subscription= naming no subscription answers 400; a known one 200;
+  - ?subscription= naming no subscription answers 400 (naming the closest
+    few of 41, not all); a known one 200;
+  - ?after_seq= past the newest alert (a rebuilt or restored store) streams
+    the alerts raised from then on, not silence until that seq;
   - HEAD on the stream answers 200 with text/event-stream and no body;
   - at most 256 streams are open: one more answers 503 with Retry-After, and
     a slot freed is taken again;
@@ -34,7 +37,11 @@ BIN, SRC = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nf_check import cli, fail, spawn  # noqa: E402
 
-SUBS = "subscriptions:\n  - name: sz\n    any: [region:shenzhen]\n"
+# sz alerts; the 40 desk-K subscriptions (a tag these items never carry)
+# make a list too long to send back whole in a 400.
+SUBS = "subscriptions:\n  - name: sz\n    any: [region:shenzhen]\n" + "".join(
+    f"  - name: desk-{k}\n    any: [cluster:marine]\n" for k in range(40))
+KNOWN_NAMES = ["sz"] + [f"desk-{k}" for k in range(40)]
 FAILURES = []
 
 
@@ -166,6 +173,12 @@ def main():
             s, status, _ = open_stream(run.port, "?subscription=no-such-subscription")
             s.close()
             expect(status == 400, f"a stream of an unknown subscription: {status}")
+            # The 400 names the closest few of the 41 subscriptions, not every one.
+            status, body, _ = run.request("GET", "/api/alerts?subscription=desk-4x")
+            named = [n for n in KNOWN_NAMES if f"{n}," in body or f"{n}\"" in body or f"{n}}}" in body
+                     or f"{n})" in body]
+            expect(status == 400 and 1 <= len(named) <= 5 and "desk-4" in named,
+                   f"a misspelt subscription: {status}, {len(named)} names in {body[:300]!r}")
             s, status, _ = open_stream(run.port, "?subscription=sz")
             s.close()
             expect(status == 200, f"a stream of a known subscription: {status}")
@@ -222,6 +235,29 @@ def main():
                 got = alert_ids(data)
             half.close()
             expect(len(got) >= 1, "a half-closed client got no alert raised after its shutdown(SHUT_WR)")
+
+            # ---- after_seq past the newest alert (a store rebuilt or restored
+            # since the client saw it): the stream carries the alerts raised
+            # from now on, instead of waiting silently for that seq
+            ahead, status, rest = open_stream(run.port, "?after_seq=999999999&subscription=sz")
+            expect(status == 200, f"a stream after a seq past the newest alert: {status}")
+            time.sleep(0.5)
+            with open(inp, "a", encoding="utf-8") as f:
+                f.write("\n".join(items(20010, 20015, t0=1_800_100_000)) + "\n")
+            got, data = [], rest
+            deadline = time.time() + 15
+            while time.time() < deadline and len(got) < 1:
+                ahead.settimeout(max(0.1, deadline - time.time()))
+                try:
+                    chunk = ahead.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                data += chunk
+                got = alert_ids(data)
+            ahead.close()
+            expect(len(got) >= 1, "a stream asked for alerts after a seq past the newest got none of the new ones")
 
             # ---- at most 256 streams; a freed slot is taken again
             deadline = time.time() + 10
