@@ -334,6 +334,27 @@ Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out
 Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, uint32_t backup_id,
                      BackupResult* restored) {
   std::error_code ec;
+  // A file (or a FIFO, or a link to one) at --db: the restore replaced it
+  // with the store's directory, its content gone, the new directory with
+  // the file's mode.
+  if (const auto st = std::filesystem::status(db_dir, ec);
+      std::filesystem::exists(st) && !std::filesystem::is_directory(st))
+    return Status::InvalidArgument(fmt::format(
+        "{} is a file, not a directory; restore into a new or empty directory (a restore would replace it)", db_dir));
+  // Inside the backup directory: the restore would write over the backups
+  // it reads (its meta/ files), as `backup --to` inside the store is refused.
+  if (std::filesystem::is_directory(backup_dir, ec)) {
+    const auto from = std::filesystem::weakly_canonical(std::filesystem::absolute(backup_dir), ec);
+    const auto into = std::filesystem::weakly_canonical(std::filesystem::absolute(db_dir), ec);
+    auto dir_of = [](const std::filesystem::path& p) {
+      std::string d = p.lexically_normal().string();
+      if (d.empty() || d.back() != '/') d += '/';
+      return d;
+    };
+    if (!ec && dir_of(into).starts_with(dir_of(from)))
+      return Status::InvalidArgument(
+          fmt::format("{} is inside the backup directory {}; restore somewhere else", db_dir, backup_dir));
+  }
   if (std::filesystem::exists(std::filesystem::path(db_dir) / "CURRENT", ec)) {
     return Status::InvalidArgument(
         fmt::format("{} holds a store; restore into a new directory (a restore never overwrites a store)", db_dir));
@@ -403,7 +424,20 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
     // Restored in place; one cut short leaves files without CURRENT, which
     // a run refuses (Store::Open) and a restore asks to be cleared first.
     s = engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->backup_id, target.string(), target.string());
-    if (!s.ok()) return BackupError(fmt::format("restore of backup {} into {} failed", chosen->backup_id, db_dir), s);
+    if (!s.ok()) {
+      // RocksDB returns at the first failed copy while its threads go on
+      // with the files queued; closing the engine waits for them.
+      engine.reset();
+      // It was empty (checked above): what is in it now is this restore's,
+      // removed so that a full volume is not left full and a retry is not
+      // refused as "not empty".
+      // (Listed first: a tmpfs's listing skips entries removed during it.)
+      std::error_code ignored;
+      std::vector<std::filesystem::path> written;
+      for (const auto& e : std::filesystem::directory_iterator(target, ignored)) written.push_back(e.path());
+      for (const auto& p : written) std::filesystem::remove_all(p, ignored);
+      return BackupError(fmt::format("restore of backup {} into {} failed", chosen->backup_id, db_dir), s);
+    }
     *restored = *chosen;
     return Status::OK();
   }
@@ -415,6 +449,7 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
   std::filesystem::create_directories(staging, ec);
   if (ec) return Status::IOError(fmt::format("cannot create {}: {}", staging.string(), ec.message()));
   auto fail = [&](Status st) {
+    engine.reset();  // its copy threads may still be writing into staging (above)
     std::error_code ignored;
     std::filesystem::remove_all(staging, ignored);
     return st;

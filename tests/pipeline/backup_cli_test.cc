@@ -252,6 +252,36 @@ TEST(BackupCli, ABackupDirectoryOverlappingTheStoreIsAUsageError) {
   EXPECT_EQ(Backup(db, tmp.path("db-backups")).exit_code, 0);
 }
 
+// A restore replaced a file at --db with the store's directory (its content
+// gone), and one into the backup directory wrote over the backup it read
+// (`--list` then failed on meta/1). Both are refused, and leave the file
+// and the backups as they were.
+TEST(BackupCli, ARestoreOntoAFileOrIntoTheBackupDirectoryIsRefused) {
+  TempDir tmp;
+  const std::string db = tmp.path("db"), backups = tmp.path("backups");
+  ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
+  ASSERT_EQ(Backup(db, backups).exit_code, 0);
+  std::ofstream(tmp.path("precious.txt")) << "important";
+  fs::create_symlink(tmp.path("precious.txt"), tmp.path("link-to-file"));
+  for (const std::string& onto : {tmp.path("precious.txt"), tmp.path("link-to-file")}) {
+    const auto r = Restore(backups, onto);
+    EXPECT_NE(r.exit_code, 0) << onto;
+  }
+  EXPECT_TRUE(fs::is_regular_file(tmp.path("precious.txt")));
+  EXPECT_EQ(ReadFile(tmp.path("precious.txt")), "important");
+  for (const std::string& into : {backups + "/meta/1", backups + "/r", backups, tmp.path("backups/../backups/x")}) {
+    const auto r = Restore(backups, into);
+    EXPECT_NE(r.exit_code, 0) << into;
+  }
+  const auto listed = RunShell(Newsflow() + " restore --list --from " + backups);
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_FALSE(fs::exists(backups + "/r"));
+  // Beside the backups is fine.
+  const auto r = Restore(backups, tmp.path("restored"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(CountOf(tmp.path("restored")), CountOf(db));
+}
+
 // `prune` holding the store, batch by batch (the test hook holds each batch).
 class HeldByPrune {
  public:

@@ -175,5 +175,39 @@ TEST_F(DiskFull, StdinRunFailsWithoutAbortReportsOnlyWhatIsStoredAndTheStoreReop
   EXPECT_EQ(QueryCount(db, &err), static_cast<int64_t>(kThsItems)) << err;
 }
 
+// A restore into a volume's mount point (restored in place: a staging
+// directory beside it could not be renamed in) that fills the volume left
+// its partial files there: the volume stayed full, and the retry was
+// refused as "not empty" until someone cleaned it by hand. It now removes
+// what it wrote (after RocksDB's copy threads stop); with room the same
+// mount point takes the restore.
+TEST_F(DiskFull, ARestoreThatFillsAMountPointLeavesItEmpty) {
+  testing::TempDir tmp;
+  const std::string db = tmp.path("db"), backups = tmp.path("backups");
+  ASSERT_EQ(RunShell(RunCmd("file:" + corpus_, db)).exit_code, 0);
+  ASSERT_EQ(RunShell(Newsflow() + " backup --db " + db + " --to " + backups).exit_code, 0);
+  Tmpfs fs("4m");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
+  const std::string mount = fs.path("");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const auto r = RunShell(Newsflow() + " restore --from " + backups + " --db " + mount);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_TRUE(std::filesystem::is_empty(mount)) << "attempt " << attempt << ": the failed restore left files";
+  }
+  // Into a directory on the volume: staged beside it, and the staging
+  // directory removed (RocksDB's copy threads went on writing into it
+  // after the failure was returned, and 3 restores in 8 left it).
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto r = RunShell(Newsflow() + " restore --from " + backups + " --db " + fs.path("r"));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_TRUE(std::filesystem::is_empty(mount)) << "attempt " << attempt << ": the failed restore left files";
+  }
+  ASSERT_TRUE(fs.Resize("64m"));
+  const auto r = RunShell(Newsflow() + " restore --from " + backups + " --db " + mount);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string err;
+  EXPECT_EQ(QueryCount(mount, &err), static_cast<int64_t>(kThsItems)) << err;
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
