@@ -143,6 +143,22 @@ def alert_ids(data):
     return [l[4:] for l in data.decode(errors="replace").split("\n") if l.startswith("id: ")]
 
 
+def first_alert_ids(s, data, timeout):
+    """Reads the stream until it carries an alert (or ends, or `timeout` s pass): the alert ids in it."""
+    got, deadline = alert_ids(data), time.time() + timeout
+    while time.time() < deadline and not got:
+        s.settimeout(max(0.1, deadline - time.time()))
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        data += chunk
+        got = alert_ids(data)
+    return got
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         db, inp, subs = (os.path.join(tmp, n) for n in ("db", "in.jsonl", "subs.yaml"))
@@ -221,18 +237,7 @@ def main():
             time.sleep(1.5)  # past the server's probe after the end of stream
             with open(inp, "a", encoding="utf-8") as f:
                 f.write("\n".join(items(20000, 20005, t0=1_800_000_000)) + "\n")
-            got, data = [], rest
-            deadline = time.time() + 15
-            while time.time() < deadline and len(got) < 1:
-                half.settimeout(max(0.1, deadline - time.time()))
-                try:
-                    chunk = half.recv(65536)
-                except socket.timeout:
-                    break
-                if not chunk:
-                    break
-                data += chunk
-                got = alert_ids(data)
+            got = first_alert_ids(half, rest, 15)
             half.close()
             expect(len(got) >= 1, "a half-closed client got no alert raised after its shutdown(SHUT_WR)")
 
@@ -244,18 +249,7 @@ def main():
             time.sleep(0.5)
             with open(inp, "a", encoding="utf-8") as f:
                 f.write("\n".join(items(20010, 20015, t0=1_800_100_000)) + "\n")
-            got, data = [], rest
-            deadline = time.time() + 15
-            while time.time() < deadline and len(got) < 1:
-                ahead.settimeout(max(0.1, deadline - time.time()))
-                try:
-                    chunk = ahead.recv(65536)
-                except socket.timeout:
-                    break
-                if not chunk:
-                    break
-                data += chunk
-                got = alert_ids(data)
+            got = first_alert_ids(ahead, rest, 15)
             ahead.close()
             expect(len(got) >= 1, "a stream asked for alerts after a seq past the newest got none of the new ones")
 
