@@ -7,17 +7,14 @@
 
 namespace newsflow::cli {
 
-uint64_t RaiseOpenFileLimit() {
+void RaiseOpenFileLimit() {
   struct rlimit lim {};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
   const rlim_t want = lim.rlim_max == RLIM_INFINITY ? static_cast<rlim_t>(kMaxOpenFiles)
                                                     : std::min<rlim_t>(lim.rlim_max, kMaxOpenFiles);
-  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < want) {
-    struct rlimit raised = lim;
-    raised.rlim_cur = want;
-    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
-  }
-  return lim.rlim_cur == RLIM_INFINITY ? kMaxOpenFiles : static_cast<uint64_t>(lim.rlim_cur);
+  if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= want) return;
+  lim.rlim_cur = want;
+  (void)setrlimit(RLIMIT_NOFILE, &lim);  // a limit that cannot be raised stays as it was
 }
 
 }  // namespace newsflow::cli

@@ -18,8 +18,8 @@ namespace newsflow::cli {
 // (--max-connections is at most 2^20) and the kernel's default fs.nr_open.
 inline constexpr uint64_t kMaxOpenFiles = uint64_t{1} << 20;
 
-// Raises the soft RLIMIT_NOFILE toward the hard one; returns the soft limit
-// in force afterwards (0 if it cannot be read).
-uint64_t RaiseOpenFileLimit();
+// Raises the soft RLIMIT_NOFILE toward the hard one (the desk server reads
+// the limit in force itself: connection_budget.h).
+void RaiseOpenFileLimit();
 
 }  // namespace newsflow::cli

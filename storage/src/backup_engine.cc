@@ -343,15 +343,11 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
         "{} is a file, not a directory; restore into a new or empty directory (a restore would replace it)", db_dir));
   // Inside the backup directory: the restore would write over the backups
   // it reads (its meta/ files), as `backup --to` inside the store is refused.
-  if (std::filesystem::is_directory(backup_dir, ec)) {
-    const auto from = std::filesystem::weakly_canonical(std::filesystem::absolute(backup_dir), ec);
-    const auto into = std::filesystem::weakly_canonical(std::filesystem::absolute(db_dir), ec);
-    auto dir_of = [](const std::filesystem::path& p) {
-      std::string d = p.lexically_normal().string();
-      if (d.empty() || d.back() != '/') d += '/';
-      return d;
-    };
-    if (!ec && dir_of(into).starts_with(dir_of(from)))
+  {
+    std::error_code from_ec, into_ec;
+    const auto from = std::filesystem::canonical(backup_dir, from_ec);
+    const auto into = std::filesystem::weakly_canonical(std::filesystem::absolute(db_dir), into_ec);
+    if (!from_ec && !into_ec && IsWithin(into, from))
       return Status::InvalidArgument(
           fmt::format("{} is inside the backup directory {}; restore somewhere else", db_dir, backup_dir));
   }
