@@ -29,7 +29,8 @@ namespace newsflow::cli {
 namespace {
 
 // One backup as JSON. A listed damaged backup is {"backup_id":N,"damaged":true}
-// (RocksDB knows nothing else of it); `replaced` (the shared files found
+// (RocksDB knows nothing else of it); `store` (the store's id) appears for
+// backups made since stores had ids; `replaced` (the shared files found
 // damaged and copied afresh) appears when there were any.
 std::string BackupJson(const storage::BackupResult& r, std::string_view via) {
   if (r.damaged) return fmt::format("{{\"backup_id\":{},\"damaged\":true}}", r.backup_id);
@@ -37,8 +38,9 @@ std::string BackupJson(const storage::BackupResult& r, std::string_view via) {
   for (const std::string& f : r.replaced) replaced += fmt::format("{}\"{}\"", replaced.empty() ? "" : ",", f);
   return fmt::format(
       "{{\"backup_id\":{},\"timestamp\":{},\"files\":{},\"bytes\":{},\"new_files\":{},\"new_bytes\":{},"
-      "\"docs\":{},\"dead_letters\":{},\"damaged\":false{}{}}}",
+      "\"docs\":{},\"dead_letters\":{},\"damaged\":false{}{}{}}}",
       r.backup_id, r.timestamp, r.files, r.bytes, r.new_files, r.new_bytes, r.counts.docs, r.counts.dead_letters,
+      r.store_id.empty() ? std::string() : fmt::format(",\"store\":\"{}\"", r.store_id),
       r.replaced.empty() ? std::string() : fmt::format(",\"replaced\":[{}]", replaced),
       via.empty() ? std::string() : fmt::format(",\"taken_by\":\"{}\"", via));
 }
@@ -176,8 +178,11 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
       "one consistent state of documents, indexes, dead letters, offsets and progress marks, verified against\n"
       "its checksums before it is reported (a damaged shared file from an earlier backup is copied afresh).\n"
       "--to must lie apart from the store (not its directory, not inside it, not holding it): exit 2.\n"
+      "--to holds one store's backups: a directory with a backup of another store is refused (exit 1), so that\n"
+      "--keep never deletes another store's backups (a store restored from a backup is the same store).\n"
       "Prints one JSON object: backup_id, timestamp, files, bytes, new_files, new_bytes (what this backup\n"
-      "copied), docs and dead_letters (the store's counters at the backup), damaged (false), replaced (the\n"
+      "copied), docs and dead_letters (the store's counters at the backup), store (the store's id),\n"
+      "damaged (false), replaced (the\n"
       "damaged shared files copied afresh, when any), taken_by (\"backup\" or \"writer\"), and with --keep:\n"
       "purged (how many older whole backups were deleted).");
   cmd->callback([a, exit_code] {

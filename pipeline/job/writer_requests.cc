@@ -46,12 +46,12 @@ bool WriteAtomically(const fs::path& p, const std::string& text) {
   return !ec;
 }
 
-// Result file: "ok id timestamp files bytes new_files new_bytes docs dead_letters [replaced file...]"
-// (file names hold no space) or "error MESSAGE".
+// Result file: "ok id timestamp files bytes new_files new_bytes docs dead_letters store_id [replaced file...]"
+// (file names hold no space; a new backup always names its store) or "error MESSAGE".
 std::string EncodeResult(const Status& s, const storage::BackupResult& r) {
   if (!s.ok()) return "error " + s.message();
-  std::string text = fmt::format("ok {} {} {} {} {} {} {} {}", r.backup_id, r.timestamp, r.files, r.bytes,
-                                 r.new_files, r.new_bytes, r.counts.docs, r.counts.dead_letters);
+  std::string text = fmt::format("ok {} {} {} {} {} {} {} {} {}", r.backup_id, r.timestamp, r.files, r.bytes,
+                                 r.new_files, r.new_bytes, r.counts.docs, r.counts.dead_letters, r.store_id);
   for (const std::string& f : r.replaced) text += " " + f;
   return text;
 }
@@ -61,7 +61,7 @@ Status DecodeResult(const std::string& text, storage::BackupResult* r) {
   std::istringstream in(text);
   std::string tag;
   in >> tag >> r->backup_id >> r->timestamp >> r->files >> r->bytes >> r->new_files >> r->new_bytes >> r->counts.docs >>
-      r->counts.dead_letters;
+      r->counts.dead_letters >> r->store_id;
   if (tag != "ok" || in.fail()) return Status::Internal("unreadable backup result from the writer: '" + text + "'");
   for (std::string f; in >> f;) r->replaced.push_back(f);
   return Status::OK();

@@ -27,9 +27,10 @@
 namespace newsflow::storage {
 namespace {
 
-// App metadata: "docs=N dead_letters=M" (stored in every backup).
-std::string EncodeCounts(const Counts& c) {
-  return fmt::format("docs={} dead_letters={}", c.docs, c.dead_letters);
+// App metadata: "docs=N dead_letters=M store=ID" (stored in every backup;
+// backups made before stores had ids end after M).
+std::string EncodeAppMetadata(const Counts& c, const std::string& store_id) {
+  return fmt::format("docs={} dead_letters={} store={}", c.docs, c.dead_letters, store_id);
 }
 
 Counts DecodeCounts(const std::string& meta) {
@@ -40,6 +41,12 @@ Counts DecodeCounts(const std::string& meta) {
     c.dead_letters = dls;
   }
   return c;
+}
+
+std::string DecodeStoreId(const std::string& meta) {
+  constexpr std::string_view kKey = " store=";
+  const size_t at = meta.find(kKey);
+  return at == std::string::npos ? std::string() : meta.substr(at + kKey.size());
 }
 
 
@@ -69,6 +76,7 @@ std::vector<BackupResult> Describe(const std::vector<rocksdb::BackupInfo>& infos
     r.files = info.number_files;
     r.bytes = info.size;
     r.counts = DecodeCounts(info.app_metadata);
+    r.store_id = DecodeStoreId(info.app_metadata);
     for (const auto& f : info.file_details) {
       if (seen.insert(f.relative_filename).second) {
         ++r.new_files;
@@ -167,6 +175,27 @@ bool IsShared(const std::string& relative) {
 }
 }  // namespace
 
+namespace {
+// Backups of two stores in one directory look alike in a listing, and
+// `--keep N` keeps the newest N of them all: one store's backups would
+// delete the other's. So a directory holding a backup of another store is
+// refused. A backup made before stores had ids names none and is taken as
+// anyone's (nothing tells whose it is).
+Status CheckOneStore(const rocksdb::BackupEngine& engine, const std::string& backup_dir, const std::string& store_id) {
+  std::vector<rocksdb::BackupInfo> infos;
+  engine.GetBackupInfo(&infos, /*include_file_details=*/false);
+  for (const auto& info : infos) {
+    const std::string other = DecodeStoreId(info.app_metadata);
+    if (other.empty() || other == store_id) continue;
+    return Status::InvalidArgument(fmt::format(
+        "{} holds backups of another store (backup {} is of store {}, this store is {}); back up each store into "
+        "a directory of its own (a --keep there would delete the other store's backups)",
+        backup_dir, info.backup_id, other, store_id));
+  }
+  return Status::OK();
+}
+}  // namespace
+
 // Every new backup is verified against its checksums before it is reported.
 // With share_files_with_checksum an SST file already in shared_checksum/ is
 // reused by its name (DB session id and size), never read: a shared file
@@ -197,8 +226,9 @@ Status BackupDb(const std::string& backup_dir, const std::function<Status(const 
   for (int attempt = 0;; ++attempt) {
     // Made between two writes; verified (the whole backup read) while the
     // writer goes on.
-    NEWSFLOW_RETURN_IF_ERROR(excluding_writes([&](rocksdb::DB* db, const Counts& counts) {
-      s = engine->CreateNewBackupWithMetadata(cbo, db, EncodeCounts(counts), &id);
+    NEWSFLOW_RETURN_IF_ERROR(excluding_writes([&](rocksdb::DB* db, const Counts& counts, const std::string& store_id) {
+      NEWSFLOW_RETURN_IF_ERROR(CheckOneStore(*engine, backup_dir, store_id));
+      s = engine->CreateNewBackupWithMetadata(cbo, db, EncodeAppMetadata(counts, store_id), &id);
       return s.ok() ? Status::OK() : BackupError(fmt::format("backup to {} failed", backup_dir), s);
     }));
     const rocksdb::IOStatus v = engine->VerifyBackup(id, /*verify_with_checksum=*/true);

@@ -47,9 +47,11 @@ class BackupDirLock {
 // caller holds the directory's BackupDirLock (taken before the store's
 // write lock: a writer never waits on another process's backup or purge).
 //
-// `excluding_writes(make)` calls make(db, counts) with writes excluded and
-// returns what it returns (or why the store cannot be backed up now).
-using BackupMaker = std::function<Status(rocksdb::DB* db, const Counts& counts)>;
+// `excluding_writes(make)` calls make(db, counts, store_id) with writes
+// excluded and returns what it returns (or why the store cannot be backed up
+// now). A directory holding a backup of another store id is refused
+// (InvalidArgument) before anything is written.
+using BackupMaker = std::function<Status(rocksdb::DB* db, const Counts& counts, const std::string& store_id)>;
 Status BackupDb(const std::string& backup_dir, const std::function<Status(const BackupMaker&)>& excluding_writes,
                 BackupResult* out);
 

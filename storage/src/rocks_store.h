@@ -110,6 +110,8 @@ class RocksStore final : public Store {
   // Writes `batch` with the store's sync/WAL settings; a failure is kept in
   // write_status_ (no writes after it). The caller holds write_mu_.
   Status Commit(rocksdb::WriteBatch* batch, std::string_view what);
+  // The store's id (store_keys.h kMetaStoreId), written if it has none yet. Under write_mu_.
+  Status EnsureStoreId(std::string* out);
   // Whether the store's directory is the one opened (dir_ino_): not
   // removed, moved away or replaced.
   bool StillAtPath() const;

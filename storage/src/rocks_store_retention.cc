@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -289,6 +290,20 @@ Status RocksStore::CompactAll() {
   return Status::OK();
 }
 
+// Written once, in the store's own meta column family: a restored store
+// keeps it, so its backups go on in the directory of the one it replaced.
+// Called under the write lock (the backup's flush makes it durable).
+Status RocksStore::EnsureStoreId(std::string* out) {
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, kMetaStoreId, out);
+  if (s.ok()) return Status::OK();
+  if (!s.IsNotFound()) return Fail("reading the store id", s);
+  std::random_device random;
+  *out = fmt::format("{:08x}{:08x}{:08x}{:08x}", random(), random(), random(), random());
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, kMetaStoreId, *out);
+  return Commit(&batch, "writing the store id");
+}
+
 Status RocksStore::Backup(const std::string& backup_dir, BackupResult* out) {
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot back up store at {} from a reader", path_));
   // Also for a backup a writer takes on request (the requester checked too).
@@ -309,7 +324,9 @@ Status RocksStore::Backup(const std::string& backup_dir, BackupResult* out) {
     }
     Counts counts;
     NEWSFLOW_RETURN_IF_ERROR(GetCounts(&counts));
-    return make(db_.get(), counts);
+    std::string store_id;
+    NEWSFLOW_RETURN_IF_ERROR(EnsureStoreId(&store_id));
+    return make(db_.get(), counts, store_id);
   };
   return BackupDb(backup_dir, excluding_writes, out);
 }

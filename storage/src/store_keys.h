@@ -28,6 +28,8 @@ inline constexpr char kOutboxCf[] = "outbox";
 inline constexpr char kMetaRulesetVersion[] = "ruleset_version";
 inline constexpr char kMetaCountDocs[] = "count/docs";
 inline constexpr char kMetaCountDeadLetters[] = "count/dead_letters";
+// The store's id (32 hex digits), written by its first backup.
+inline constexpr char kMetaStoreId[] = "store_id";
 
 inline constexpr char kMetaAlertIdPrefix[] = "alert_id/";
 // The first byte of an alert log value that carries its document's time

@@ -6,12 +6,14 @@
 //   - a damaged newest backup is listed (damaged) and never skipped for an
 //     older one by "restore the latest"; an older one restores when named;
 //   - a backup directory overlapping the store is a usage error (exit 2);
+//   - a backup directory holding another store's backups is refused;
 //   - a backup (and a retag) while a standalone prune holds the store waits
 //     for it, names its pid when it gives up, and is then taken by itself;
 //   - a run removes the results in writer-requests/ nobody collected.
 // Assertions read exit codes, the JSON the commands print and `query --count`.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -250,6 +252,60 @@ TEST(BackupCli, ABackupDirectoryOverlappingTheStoreIsAUsageError) {
   EXPECT_FALSE(fs::exists(db + "/meta"));
   // Beside the store is fine.
   EXPECT_EQ(Backup(db, tmp.path("db-backups")).exit_code, 0);
+}
+
+// Backups of two stores in one directory were listed alike, and `--keep 1`
+// after the second store's backup deleted the first store's only one. A
+// directory holding another store's backup is now refused, by a backup
+// command and by a run serving one; a store restored from a backup is the
+// same store and goes on in its directory.
+TEST(BackupCli, ABackupIntoAnotherStoresDirectoryIsRefusedAndItsBackupsStay) {
+  TempDir tmp;
+  const std::string a = tmp.path("a"), b = tmp.path("b"), to = tmp.path("backups");
+  ASSERT_EQ(RunShell(RunFixture("ths", a)).exit_code, 0);
+  ASSERT_EQ(RunShell(RunFixture("cls", b)).exit_code, 0);
+  const auto first = Backup(a, to);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::string store_a = JsonObject::LastLine(first.out).String("store");
+  EXPECT_EQ(store_a.size(), 32u) << first.out;
+
+  const auto other = Backup(b, to, "--keep 1");
+  EXPECT_EQ(other.exit_code, 1) << other.out;
+  EXPECT_NE(other.err.find(store_a), std::string::npos) << other.err;  // names whose backups are there
+  {  // the same through a run holding b (the writer takes the backup)
+    RunChild run({"run", "--source", "-", "--format", "cls", "--rules", SourcePath("rules/sets"), "--db", b, "-q"},
+                 tmp.path("out"), tmp.path("err"));
+    ASSERT_TRUE(run.started());
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (WhoHoldsStore(b).kind != StoreHolder::kServingWriter && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(50ms);
+    const auto served = Backup(b, to, "--keep 1");
+    EXPECT_EQ(served.exit_code, 1) << served.out;
+    EXPECT_NE(served.err.find(store_a), std::string::npos) << served.err;
+    const auto own = Backup(b, tmp.path("b-backups"));
+    ASSERT_EQ(own.exit_code, 0) << own.err;
+    EXPECT_EQ(JsonObject::LastLine(own.out).String("taken_by"), "writer");
+    const std::string store_b = JsonObject::LastLine(own.out).String("store");
+    EXPECT_EQ(store_b.size(), 32u) << own.out;
+    EXPECT_NE(store_b, store_a);
+    run.CloseInput();
+    ASSERT_EQ(run.WaitExit(60s), 0) << testing::ReadFile(tmp.path("err"));
+  }
+  // a's backup is the only one there, whole, and restores a's documents.
+  const auto listed = RunShell(Newsflow() + " restore --list --from " + to);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 1) << listed.out;
+  EXPECT_EQ(JsonObject::LastLine(listed.out).String("store"), store_a);
+  const auto restored = Restore(to, tmp.path("a2"));
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(CountOf(tmp.path("a2")), CountOf(a));
+
+  // The restored store is a's: its backups go on beside a's, and --keep
+  // counts them together.
+  const auto again = Backup(tmp.path("a2"), to, "--keep 1");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(JsonObject::LastLine(again.out).String("store"), store_a);
+  EXPECT_EQ(JsonObject::LastLine(again.out).Uint("purged"), 1u);
 }
 
 // A restore replaced a file at --db with the store's directory (its content

@@ -272,6 +272,9 @@ struct PruneOptions {
 // backup was verified and were copied afresh from the store (see Backup()).
 // damaged: in a listing, a backup RocksDB cannot use (a file missing or of
 // the wrong size, an unreadable description); only backup_id is known then.
+// store_id: the id of the store backed up (random, kept in its meta column
+// family from its first backup on, and so also by a store restored from
+// it); empty for a backup made before stores had ids.
 struct BackupResult {
   uint32_t backup_id = 0;
   int64_t timestamp = 0;  // unix seconds
@@ -282,6 +285,7 @@ struct BackupResult {
   Counts counts;
   std::vector<std::string> replaced;
   bool damaged = false;
+  std::string store_id;
 };
 
 class Store {
@@ -402,7 +406,9 @@ class Store {
   // Adds a backup of the whole store to the BackupEngine directory
   // `backup_dir` (created if missing; files shared with earlier backups
   // there are not copied again). The memtables are flushed first, so the
-  // backup holds every write that returned before the call. Any thread.
+  // backup holds every write that returned before the call. One directory
+  // holds one store's backups: a directory holding another store's is
+  // refused (InvalidArgument), so that `--keep` never deletes them. Any thread.
   virtual Status Backup(const std::string& backup_dir, BackupResult* out) = 0;
 
   // Makes everything written durable (the final flush of a WAL-less bulk
