@@ -24,16 +24,24 @@
 #include "pipeline/job/writer_requests.h"
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/time_zone.h"
+#include "pipeline/sink/record_json.h"
 
 namespace newsflow::cli {
 namespace {
 
 // One backup as JSON. A listed damaged backup is {"backup_id":N,"damaged":true}
-// (RocksDB knows nothing else of it); `store` (the store's id) appears for
+// and "damage" (why) when it is known; `store` (the store's id) appears for
 // backups made since stores had ids; `replaced` (the shared files found
 // damaged and copied afresh) appears when there were any.
 std::string BackupJson(const storage::BackupResult& r, std::string_view via) {
-  if (r.damaged) return fmt::format("{{\"backup_id\":{},\"damaged\":true}}", r.backup_id);
+  if (r.damaged) {
+    std::string json = fmt::format("{{\"backup_id\":{},\"damaged\":true", r.backup_id);
+    if (!r.damage.empty()) {
+      json += ",\"damage\":";
+      pipeline::AppendJsonString(&json, r.damage);
+    }
+    return json + "}";
+  }
   std::string replaced;
   for (const std::string& f : r.replaced) replaced += fmt::format("{}\"{}\"", replaced.empty() ? "" : ",", f);
   return fmt::format(
@@ -240,7 +248,7 @@ void RegisterRestore(CLI::App& app, int* exit_code) {
   struct Args {
     std::string from, db;
     uint32_t backup_id = 0;
-    bool list = false;
+    bool list = false, verify = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--from", a->from, "backup directory (made by newsflow backup)")->required();
@@ -249,6 +257,9 @@ void RegisterRestore(CLI::App& app, int* exit_code) {
   cmd->add_flag("--list", a->list,
                 "print the backups, one JSON object per line, oldest first; a damaged one as "
                 "{\"backup_id\":N,\"damaged\":true}");
+  cmd->add_flag("--verify", a->verify,
+                "list (as --list) after reading every backup's files and checking their checksums, as a restore "
+                "does first; exit 1 when a backup is damaged (its line says why in \"damage\")");
   cmd->footer(
       "The backup's files are checked against their checksums before anything is written. The latest is the\n"
       "newest backup: when it is damaged, restore fails (exit 1) rather than restore an older one; pass\n"
@@ -258,19 +269,30 @@ void RegisterRestore(CLI::App& app, int* exit_code) {
   cmd->callback([cmd, a, exit_code] {
     // `--list` restores nothing: a --db or --backup-id beside it would be
     // read as "restore this" and silently do nothing.
-    if (a->list && (cmd->count("--db") > 0 || cmd->count("--backup-id") > 0)) {
-      std::fprintf(stderr, "newsflow restore: --list only lists the backups: it takes neither --db nor --backup-id\n");
+    const bool list = a->list || a->verify;
+    if (list && (cmd->count("--db") > 0 || cmd->count("--backup-id") > 0)) {
+      std::fprintf(stderr, "newsflow restore: --list and --verify only list the backups: they take neither --db nor "
+                           "--backup-id\n");
       *exit_code = 2;
       return;
     }
-    if (a->list) {
+    if (list) {
       std::vector<storage::BackupResult> all;
-      if (Status s = storage::ListBackups(a->from, &all); !s.ok()) {
+      if (Status s = storage::ListBackups(a->from, &all, a->verify); !s.ok()) {
         std::fprintf(stderr, "newsflow restore: %s\n", s.message().c_str());
         *exit_code = 1;
         return;
       }
-      for (const auto& r : all) std::printf("%s\n", BackupJson(r, "").c_str());
+      size_t damaged = 0;
+      for (const auto& r : all) {
+        std::printf("%s\n", BackupJson(r, "").c_str());
+        damaged += r.damaged;
+      }
+      if (a->verify && damaged > 0) {
+        std::fprintf(stderr, "newsflow restore: %zu of the %zu backups in %s are damaged\n", damaged, all.size(),
+                     a->from.c_str());
+        *exit_code = 1;
+      }
       return;
     }
     if (a->db.empty()) {

@@ -260,7 +260,7 @@ Status BackupDb(const std::string& backup_dir, const std::function<Status(const 
 
 namespace {
 // ListBackups without taking the directory's lock (its caller holds it).
-Status ListLocked(const std::string& backup_dir, std::vector<BackupResult>* out) {
+Status ListLocked(const std::string& backup_dir, std::vector<BackupResult>* out, bool verify = false) {
   rocksdb::BackupEngineReadOnly* raw = nullptr;
   rocksdb::IOStatus s =
       rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
@@ -271,8 +271,19 @@ Status ListLocked(const std::string& backup_dir, std::vector<BackupResult>* out)
   // Nor does the open check the size of the files a backup shares with
   // others (its description records none): a file cut short since (a full
   // disk, a copy that stopped) would be listed whole. Their names say it.
-  for (size_t i = 0; i < infos.size(); ++i)
-    if (!WrongSizeFile(infos[i]).empty()) (*out)[i].damaged = true;
+  for (size_t i = 0; i < infos.size(); ++i) {
+    BackupResult& r = (*out)[i];
+    if (const std::string wrong = WrongSizeFile(infos[i]); !wrong.empty()) {
+      r.damaged = true;
+      r.damage = wrong;
+    } else if (verify) {
+      // Every byte read: a flipped bit in a file of the right size.
+      if (const rocksdb::IOStatus v = engine->VerifyBackup(r.backup_id, /*verify_with_checksum=*/true); !v.ok()) {
+        r.damaged = true;
+        r.damage = v.ToString();
+      }
+    }
+  }
   // GetBackupInfo leaves out the backups RocksDB found damaged when it
   // opened the directory (a file missing or of the wrong size, an
   // unreadable description): they are listed too, marked, so that neither
@@ -353,12 +364,12 @@ Status CheckBackupDirApart(const std::string& db_dir, const std::string& backup_
   return Status::OK();
 }
 
-Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out) {
+Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out, bool verify) {
   out->clear();
   if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);
   std::unique_ptr<BackupDirLock> lock;
   NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::TakeShared(backup_dir, &lock));
-  return ListLocked(backup_dir, out);
+  return ListLocked(backup_dir, out, verify);
 }
 
 Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, uint32_t backup_id,

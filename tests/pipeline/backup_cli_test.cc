@@ -174,13 +174,25 @@ TEST(BackupCli, ABackupWithAFileCutShortIsListedDamagedAndNotRestored) {
   EXPECT_FALSE(fs::exists(tmp.path("r") + "/CURRENT"));
 }
 
-TEST(BackupCli, ABackupWithAFlippedBitFailsBeforeItsRestoreWritesAStore) {
+TEST(BackupCli, ABackupWithAFlippedBitIsFoundByVerifyAndFailsBeforeItsRestoreWritesAStore) {
   TempDir tmp;
   const std::string db = tmp.path("db"), backups = tmp.path("backups");
   ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
   ASSERT_EQ(Backup(db, backups).exit_code, 0);
+  const auto whole = RunShell(Newsflow() + " restore --verify --from " + backups);
+  EXPECT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_FALSE(JsonObject::LastLine(whole.out).Bool("damaged")) << whole.out;
   FlipAByte(LargestFileIn(fs::path(backups) / "shared_checksum"));
   // Same size: RocksDB lists it whole; the checksums find it.
+  const auto listed = RunShell(Newsflow() + " restore --list --from " + backups);
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_FALSE(JsonObject::LastLine(listed.out).Bool("damaged")) << listed.out;
+  // --verify reads every file, as a restore does first.
+  const auto verified = RunShell(Newsflow() + " restore --verify --from " + backups);
+  EXPECT_EQ(verified.exit_code, 1) << verified.out;
+  EXPECT_TRUE(JsonObject::LastLine(verified.out).Bool("damaged")) << verified.out;
+  EXPECT_NE(JsonObject::LastLine(verified.out).String("damage").find("shared_checksum/"), std::string::npos)
+      << verified.out;
   const auto r = Restore(backups, tmp.path("r"));
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_FALSE(fs::exists(tmp.path("r") + "/CURRENT"));

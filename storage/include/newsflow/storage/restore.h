@@ -27,9 +27,11 @@ namespace newsflow::storage {
 // The backups in `backup_dir`, oldest first (new_files/new_bytes: the files
 // each added to the ones before it), with the ones RocksDB holds damaged (a
 // file missing or of the wrong size, an unreadable description) marked
-// `damaged` (only their backup_id is known). NotFound when there is no
-// backup there.
-Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out);
+// `damaged` (only their backup_id is known). With `verify`, every other
+// backup's files are also read and checked against their checksums (as a
+// restore does first): one that fails is marked damaged, with the reason in
+// `damage`. NotFound when there is no backup there.
+Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out, bool verify = false);
 
 // Restores backup `backup_id` (0 = the latest) of `backup_dir` into
 // `db_dir`, after checking the backup's files against their checksums.

@@ -285,6 +285,7 @@ struct BackupResult {
   Counts counts;
   std::vector<std::string> replaced;
   bool damaged = false;
+  std::string damage;  // why, when known (a listing's checksum check)
   std::string store_id;
 };
 
