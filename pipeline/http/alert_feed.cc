@@ -1,10 +1,11 @@
 // alert_feed.cc — see alert_feed.h.
 #include "pipeline/http/alert_feed.h"
 
-#include <fmt/format.h>
-
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+
+#include <fmt/format.h>
 
 #include "newsflow/base/thread_name.h"
 #include "pipeline/log/logger.h"
@@ -173,13 +174,12 @@ std::string_view AlertFeed::SubscriptionOfId(std::string_view id) {
   return slash == std::string_view::npos ? std::string_view() : id.substr(0, slash);
 }
 
-bool AlertFeed::Wanted(const std::string& id, const std::vector<std::string>& subscriptions) {
-  if (subscriptions.empty()) return true;
+bool AlertFeed::Wanted(const std::string& id, const SubscriptionFilter& filter) {
+  if (filter.names.empty() && !filter.exclude) return true;
   const std::string_view name = SubscriptionOfId(id);
   if (name.empty()) return false;  // a rule alert (alert: true) belongs to no subscription
-  for (const auto& s : subscriptions)
-    if (s == name) return true;
-  return false;
+  const bool named = std::find(filter.names.begin(), filter.names.end(), name) != filter.names.end();
+  return named != filter.exclude;
 }
 
 std::string AlertFeed::WithSeq(uint64_t seq, const std::string& json) {
@@ -190,7 +190,7 @@ std::string AlertFeed::WithSeq(uint64_t seq, const std::string& json) {
 }
 
 Status AlertFeed::StartCursor(const std::string& last_event_id, const std::string& after_seq,
-                              std::vector<std::string> subscriptions, AlertCursor* out, std::string* note) {
+                              SubscriptionFilter subscriptions, AlertCursor* out, std::string* note) {
   note->clear();
   out->subscriptions = std::move(subscriptions);
   return store_->Use([&](storage::Store& st) -> Status {

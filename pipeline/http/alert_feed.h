@@ -38,6 +38,16 @@
 
 namespace newsflow::pipeline {
 
+// Which alerts a reader wants, by subscription: those of `names` (none:
+// every alert, rule alerts included) or, with `exclude`, those of every
+// subscription but `names` (a desk that unticked a few of thousands; a
+// rule alert, which belongs to no subscription, is left out then, as it is
+// when names are chosen).
+struct SubscriptionFilter {
+  std::vector<std::string> names;
+  bool exclude = false;
+};
+
 // Where one stream is and what it wants.
 struct AlertCursor {
   uint64_t after_seq = 0;                  // the last alert seq sent (or skipped)
@@ -47,7 +57,7 @@ struct AlertCursor {
   std::deque<std::string> recent_ids;
   uint64_t generation_read = 0;            // the generation it last read from (0: `generation`)
   uint64_t generation = 0;                 // SharedStore::generation() of the store it was read from
-  std::vector<std::string> subscriptions;  // names; empty = every alert
+  SubscriptionFilter subscriptions;
 };
 
 class AlertFeed {
@@ -68,7 +78,7 @@ class AlertFeed {
   // newest, as after the store was rebuilt or restored: waiting for that seq
   // would keep the stream silent), one line for an SSE comment.
   Status StartCursor(const std::string& last_event_id, const std::string& after_seq,
-                     std::vector<std::string> subscriptions, AlertCursor* out, std::string* note);
+                     SubscriptionFilter subscriptions, AlertCursor* out, std::string* note);
 
   // Appends the SSE frames of up to `max` alerts after the cursor (those
   // it wants) and advances it. *more: the log may hold more after it.
@@ -100,8 +110,8 @@ class AlertFeed {
   // The subscription of an alert id ("NAME/STORY"), or "" for a rule
   // alert (alert: true), which belongs to none.
   static std::string_view SubscriptionOfId(std::string_view id);
-  // Whether an alert (its id) belongs to one of `subscriptions` (empty = all).
-  static bool Wanted(const std::string& id, const std::vector<std::string>& subscriptions);
+  // Whether `filter` wants an alert (its id).
+  static bool Wanted(const std::string& id, const SubscriptionFilter& filter);
   // The alert object with its log position added: {"seq":N,...}.
   static std::string WithSeq(uint64_t seq, const std::string& json);
 

@@ -403,8 +403,22 @@ HttpResponse DeskApi::RuleTags(const HttpRequest& r) const {
   return HttpResponse::Json(200, std::move(body));
 }
 
+Status SubscriptionFilterOf(const HttpRequest& r, SubscriptionFilter* out) {
+  out->names = r.All("subscription");
+  out->exclude = false;
+  std::vector<std::string> others = r.All("not_subscription");
+  if (others.empty()) return Status::OK();
+  if (!out->names.empty())
+    return Status::InvalidArgument("give either subscription (the ones wanted) or not_subscription (the ones not), not both");
+  out->names = std::move(others);
+  out->exclude = true;
+  return Status::OK();
+}
+
 HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
-  if (Status s = CheckQueryParameters(r, {"limit", "before_seq", "subscription"}, {"subscription"}); !s.ok())
+  if (Status s = CheckQueryParameters(r, {"limit", "before_seq", "subscription", "not_subscription"},
+                                     {"subscription", "not_subscription"});
+      !s.ok())
     return HttpResponse::Error(400, s.message());
   size_t limit = kDefaultLimit;
   if (const std::string l = r.Get("limit"); !l.empty() && (!ParseCount(l, &limit) || limit == 0 || limit > kMaxLimit))
@@ -412,7 +426,8 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
   size_t before = 0;
   if (const std::string b = r.Get("before_seq"); !b.empty() && !ParseCount(b, &before))
     return HttpResponse::Error(400, "before_seq must be a whole number, got '" + b + "'");
-  const std::vector<std::string> subs = r.All("subscription");
+  SubscriptionFilter subs;
+  if (Status f = SubscriptionFilterOf(r, &subs); !f.ok()) return HttpResponse::Error(400, f.message());
   std::vector<std::string> lines;
   std::set<std::string> in_log;  // the subscriptions of the alerts read (when filtering)
   const Status s = o_.store->Use([&](storage::Store& st) -> Status {
@@ -425,7 +440,7 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
       for (const auto& a : chunk) {
         if (AlertFeed::Wanted(a.id, subs)) lines.push_back(AlertFeed::WithSeq(a.seq, a.json));
         if (lines.size() == limit) return Status::OK();
-        if (const std::string_view name = AlertFeed::SubscriptionOfId(a.id); !subs.empty() && !name.empty())
+        if (const std::string_view name = AlertFeed::SubscriptionOfId(a.id); !subs.names.empty() && !name.empty())
           in_log.emplace(name);
       }
       if (chunk.size() < 512) return Status::OK();
@@ -435,8 +450,8 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
   if (!s.ok()) return StoreError(s);
   // Nothing found for a name that is no subscription (a typo): 400 naming
   // the closest, as the alert stream answers, not an empty page.
-  if (lines.empty() && before == 0) {
-    if (Status bad = CheckSubscriptionNames(subs, [&] { return in_log; }); !bad.ok())
+  if (lines.empty() && before == 0 && !subs.exclude) {
+    if (Status bad = CheckSubscriptionNames(subs.names, [&] { return in_log; }); !bad.ok())
       return HttpResponse::Error(400, bad.message());
   }
   return HttpResponse::Json(200, fmt::format("{{\"alerts\":[{}]}}", fmt::join(lines, ",")));

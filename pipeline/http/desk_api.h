@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "newsflow/rules/rule_set.h"
+#include "pipeline/http/alert_feed.h"
 #include "pipeline/http/http_message.h"
 #include "pipeline/http/rule_provenance.h"
 #include "pipeline/http/shared_store.h"
@@ -76,6 +77,12 @@ struct DeskApiOptions {
   // The run's reload requests (run --http); null for serve.
   ReloadRequests* reload = nullptr;
 };
+
+// The request's `subscription` names, or its `not_subscription` names
+// (each repeatable; both given: InvalidArgument). An excluded name that is
+// no subscription is no mistake worth a 400 (it excludes nothing); a chosen
+// one is (CheckSubscriptionNames).
+Status SubscriptionFilterOf(const HttpRequest& r, SubscriptionFilter* out);
 
 class DeskApi {
  public:

@@ -545,8 +545,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // A typo (`subscriptions=`, `lastEventId=`) would stream every
     // subscription, or from the newest alert: refused, as GET /api/alerts
     // does. An empty resume point is none (from the newest alert).
-    if (Status s = CheckQueryParameters(r, {"subscription", "last_event_id", "after_seq"}, {"subscription"},
-                                        {"last_event_id", "after_seq"});
+    if (Status s = CheckQueryParameters(r, {"subscription", "not_subscription", "last_event_id", "after_seq"},
+                                        {"subscription", "not_subscription"}, {"last_event_id", "after_seq"});
         !s.ok())
       return Write(HttpResponse::Error(400, s.message()), false, head_only);
     // A slot, until the session is destroyed; none left: 503, before any read of the store.
@@ -572,9 +572,12 @@ class Session : public std::enable_shared_from_this<Session> {
       ++open;
       counted_stream_ = true;
     }
-    const std::vector<std::string> subscriptions = r.All("subscription");
+    SubscriptionFilter subscriptions;
+    if (Status s = SubscriptionFilterOf(r, &subscriptions); !s.ok())
+      return Write(HttpResponse::Error(400, s.message()), false, head_only);
     if (Status s = server_->api->CheckSubscriptionNames(
-            subscriptions, [feed = server_->feed] { return feed->RecentSubscriptions(); });
+            subscriptions.exclude ? std::vector<std::string>() : subscriptions.names,
+            [feed = server_->feed] { return feed->RecentSubscriptions(); });
         !s.ok())
       return Write(HttpResponse::Error(400, s.message()), false, head_only);
     std::string last_id = r.last_event_id.empty() ? r.Get("last_event_id") : r.last_event_id;

@@ -10,6 +10,8 @@ Usage: http_stream_limits_test.py NEWSFLOW_BIN SOURCE_DIR
     its connection ends, /metrics counts it;
   - a client that shuts down its sending side (SHUT_WR) still receives the
     alerts raised afterwards;
+  - ?not_subscription= streams and lists every subscription's alerts but
+    those named; with ?subscription= beside it, 400;
   - ?subscription= naming no subscription answers 400 (naming the closest
     few of 41, not all); a known one 200;
   - ?after_seq= past the newest alert (a rebuilt or restored store) streams
@@ -198,6 +200,28 @@ def main():
             s, status, _ = open_stream(run.port, "?subscription=sz")
             s.close()
             expect(status == 200, f"a stream of a known subscription: {status}")
+
+            # ---- not_subscription: every subscription's alerts but those named (a desk that
+            # unticked one of thousands sent every other name and got 431)
+            status, body, _ = run.request("GET", "/api/alerts?limit=50&" + "&".join(
+                f"not_subscription=desk-{k}" for k in range(40)))
+            got = json.loads(body).get("alerts", []) if status == 200 else []
+            expect(status == 200 and len(got) == 50 and all(a["subscription"] == "sz" for a in got),
+                   f"alerts of every subscription but desk-*: {status} {len(got)}")
+            status, body, _ = run.request("GET", "/api/alerts?not_subscription=sz")
+            expect(status == 200 and json.loads(body)["alerts"] == [],
+                   f"alerts of every subscription but sz (only sz alerts): {status} {body[:200]!r}")
+            status, body, _ = run.request("GET", "/api/alerts?not_subscription=sz&subscription=desk-1")
+            expect(status == 400, f"subscription and not_subscription together: {status}")
+            s, status, data = open_stream(run.port, "?after_seq=0&not_subscription=desk-3&not_subscription=nope")
+            ids = first_alert_ids(s, data, 10) if status == 200 else []
+            s.close()
+            expect(status == 200 and ids and all(i.startswith("sz/") for i in ids),
+                   f"a stream of every subscription but desk-3: {status} {ids[:3]}")
+            s, status, data = open_stream(run.port, "?after_seq=0&not_subscription=sz")
+            ids = first_alert_ids(s, data, 3) if status == 200 else ["?"]
+            s.close()
+            expect(status == 200 and ids == [], f"a stream of every subscription but sz: {status} {ids[:3]}")
 
             # ---- a client that never reads is dropped once a write waited past the deadline
             slow, status, _ = open_stream(run.port, "?after_seq=0", rcvbuf=4096, read_head=False)
