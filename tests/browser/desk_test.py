@@ -80,10 +80,11 @@ def http_json(base, path, timeout=10):
         return json.loads(r.read().decode("utf-8"))
 
 
-def start_serve(args, db, port_file, log_file):
-    """`newsflow serve` of db (no subscriptions file) on a free port: (process, base URL)."""
+def start_serve(args, db, port_file, log_file, subscriptions=None):
+    """`newsflow serve` of db (with `subscriptions`, a file, or none) on a free port: (process, base URL)."""
+    extra = ["--subscriptions", subscriptions] if subscriptions else []
     proc = subprocess.Popen([args.newsflow, "serve", "--db", db, "--listen", "127.0.0.1:0", "--port-file", port_file,
-                             "--rules", os.path.join(args.repo, "rules", "sets")],
+                             "--rules", os.path.join(args.repo, "rules", "sets")] + extra,
                             stdout=log_file, stderr=subprocess.STDOUT, cwd=args.repo)
     port = wait_for("serve's port file", lambda: (open(port_file).read().strip() or None)
                     if os.path.exists(port_file) else None, 30)
@@ -696,6 +697,10 @@ def run_test(args, tmp, out):
                 "return window.newsflowDesk.highlight(arguments[0], []).map(p => p.t).join('');", raw)
             check(got == shown, f"highlight({raw!r}) shows {got!r}, expected {shown!r}")
         log("markup, a lone '<' and bidi controls are shown as the server reads them")
+        # The story members' titles too (the table showed them as stored: tags, entities).
+        got = driver.execute_script("return window.newsflowDesk.plainText(arguments[0]);",
+                                    "深圳发布低空经济<script>alert('x')</script>支持措施 <b>&lt;script&gt;</b>\n")
+        check(got == "深圳发布低空经济支持措施 <script>", f"a member's title is shown as {got!r}")
         rest = driver.execute_script(
             "const d = window.newsflowDesk, hb = d.headlineAndBody({key: 'eastmoney:1', title: '金宏气体，大单封涨停！', "
             "body: '【金宏气体 大单封涨停！】金宏气体午后封涨停。', spans: []}); return d.piecesText(hb.rest);")
@@ -716,7 +721,37 @@ def run_test(args, tmp, out):
             serve.wait(timeout=30)
         driver.get(base + "/")
 
-        # ---- 7d. a stream that goes quiet without an error is noticed and reopened
+        # ---- 7d. a desk of thousands of subscriptions unticks one: the page sent every other
+        # name, the server refused the 64 KiB request line (431) and the page showed "No alerts yet"
+        many_path = os.path.join(tmp, "many-subs.yaml")
+        many = [f"watch-{k:04d}-" + "x" * 52 for k in range(3000)]   # 64-character names
+        with open(subs_path, encoding="utf-8") as f:
+            own = f.read()
+        with open(many_path, "w", encoding="utf-8") as f:
+            f.write(own + "".join(f"  - name: {n}\n    any: [cluster:marine]\n" for n in many))
+        serve, sbase = start_serve(args, os.path.join(tmp, "db"), os.path.join(tmp, "serve-port-many"), stderr_f,
+                                   many_path)
+        try:
+            driver.get(sbase + "/")
+            wait_for("the desk of 3,003 subscriptions to list the store's alerts",
+                     lambda: row_ids(driver) == [a["id"] for a in alerts_api(sbase)], 30)
+            names = [x["name"] for x in SUBSCRIPTIONS]
+            for unticked, want_subs in ((many[0], names), ("ai-desk", [n for n in names if n != "ai-desk"])):
+                box = driver.find_element(By.CSS_SELECTOR, f"#subscriptions input[type=checkbox][value='{unticked}']")
+                driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+                box.click()
+                want = [a["id"] for a in alerts_api(sbase, want_subs)]
+                check(want, f"no alert of {want_subs} in the store")
+                wait_for(f"the page without {unticked[:12]}: the {len(want)} alerts of the rest",
+                         lambda: row_ids(driver) == want, 20)
+                wait_for("the stream open (#status connected)", lambda: status_state(driver) == "connected", 20)
+            log(f"3,003 subscriptions, two unticked: the page lists the other subscriptions' {len(want)} alerts, live")
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(timeout=30)
+        driver.get(base + "/")
+
+        # ---- 7e. a stream that goes quiet without an error is noticed and reopened
         proxy = StallingProxy(int(port))
         try:
             driver.get(f"http://127.0.0.1:{proxy.port}/")

@@ -220,6 +220,9 @@
   }
 
   function piecesText(pieces) { return pieces.map((p) => p.t).join(''); }
+  // A stored title as one line of display text (markup and entities read as
+  // everywhere else on the page), for the places that show no marks.
+  function plainText(raw) { return piecesText(collapseWs(highlight(raw, []))); }
 
   // pieces restricted to display characters [start, end)
   function slicePieces(pieces, start, end) {
@@ -475,11 +478,24 @@
   // alerts are all shown: rules with `alert: true` raise them too).
   function noneChosen() { return chosen !== null && subscriptions.length > 0 && chosen.size === 0; }
 
+  // The choice as query parameters: the chosen names or, when fewer, the
+  // others (not_subscription). Past MAX_FILTER_BYTES (a desk of thousands of
+  // subscriptions with half of them chosen; the server refuses a request
+  // line over 64 KiB) none: every alert comes, and wanted() filters here.
+  const MAX_FILTER_BYTES = 16384;
   function subscriptionParams() {
     const p = new URLSearchParams();
-    if (chosen && chosen.size < subscriptions.length) for (const n of chosen) p.append('subscription', n);
-    return p;
+    if (!partialChoice()) return p;
+    const others = subscriptions.map((s) => s.name).filter((n) => !chosen.has(n));
+    if (others.length < chosen.size) for (const n of others) p.append('not_subscription', n);
+    else for (const n of chosen) p.append('subscription', n);
+    return p.toString().length > MAX_FILTER_BYTES ? new URLSearchParams() : p;
   }
+  function partialChoice() { return chosen !== null && chosen.size < subscriptions.length; }
+  // Whether the choice wants an alert (the server filters too, unless the
+  // choice was too long to send). A rule alert (no subscription) is shown
+  // with every subscription chosen only, as the server does.
+  function wanted(a) { return !partialChoice() || (!!a.subscription && chosen.has(a.subscription)); }
 
   async function getJSON(url) {
     const r = await fetch(url, { headers: { Accept: 'application/json' } });
@@ -506,7 +522,7 @@
     try {
       const data = await getJSON(`api/alerts?${p}`);
       if (gen !== generation) return;
-      for (const a of (data && data.alerts) || []) addAlert(a, false);
+      for (const a of (data && data.alerts) || []) if (wanted(a)) addAlert(a, false);
       trim();
     } catch (e) {
       if (gen !== generation) return;
@@ -539,7 +555,7 @@
       let a;
       try { a = JSON.parse(ev.data); } catch (e) { return; }
       if (a.subscription && !subscriptions.some((s) => s.name === a.subscription)) refreshSubscriptions();
-      if (chosen && chosen.size < subscriptions.length && a.subscription && !chosen.has(a.subscription)) return;
+      if (!wanted(a)) return;
       if (addAlert(a, true)) {
         trim();
         refreshFilterOptionsSoon();
@@ -587,7 +603,7 @@
     let top = null;
     try { top = ((await getJSON(`api/alerts?${p}`)) || {}).alerts; } catch (e) { return; }
     if (gen !== generation || src !== es) return;
-    if (top && top.length && !byId.has(top[0].id)) awaited = top[0].id;
+    if (top && top.length && wanted(top[0]) && !byId.has(top[0].id)) awaited = top[0].id;
   }
   setInterval(checkStream, 15000);
 
@@ -691,7 +707,7 @@
         el('td', {}, sourceBadge(m.source || String(m.key).split(':')[0])),
         el('td', { class: 'mono nowrap', text: m.time ? shortTime({ time: m.time }) : '' }),
         el('td', { class: 'mono', text: m.key }),
-        el('td', { text: m.title || '' })))));
+        el('td', { text: plainText(m.title) })))));
 
     detailEl.replaceChildren(
       renderPieces(el('h2', { class: 'dtitle' }), head),
@@ -969,7 +985,7 @@
   window.addEventListener('beforeunload', closeStream);
 
   // exposed for debugging and tests
-  window.newsflowDesk = { highlight, spanRanges, alsoSources, shortTime, headlineAndBody, piecesText, state: () => ({ alerts: alerts.length, shown: listEl.childElementCount }) };
+  window.newsflowDesk = { highlight, spanRanges, alsoSources, shortTime, headlineAndBody, piecesText, plainText, state: () => ({ alerts: alerts.length, shown: listEl.childElementCount }) };
 
   start();
 })();
