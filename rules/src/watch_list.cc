@@ -44,6 +44,41 @@ bool Unquote(std::string* cell) {
   return true;
 }
 
+// Takes the next TAB-separated cell of `line` into *cell. A cell a
+// spreadsheet quoted may hold a TAB ("Apple<TAB>Inc" is one cell): one that
+// opens with a quote runs to its closing quote (a doubled "" inside is
+// text) and the spaces after it. A quote that closes before more text
+// ("a"b), or never closes while a TAB follows ("a""<TAB>), is no such cell:
+// it ends at the TAB, as any other. False when the quote runs to the end of
+// the line unclosed: a line break inside the cell (Alt+Enter), which a
+// line-per-entity list cannot hold.
+bool NextCell(std::string_view* line, std::string_view* cell) {
+  const std::string_view l = *line;
+  size_t i = l.find_first_not_of(' ');
+  if (i != std::string_view::npos && l[i] == '"') {
+    for (++i; i < l.size(); ++i) {
+      if (l[i] != '"') continue;
+      if (i + 1 < l.size() && l[i + 1] == '"') {
+        ++i;
+        continue;
+      }
+      break;
+    }
+    if (i >= l.size() && l.find('\t') == std::string_view::npos) return false;
+    size_t end = i < l.size() ? l.find_first_not_of(' ', i + 1) : std::string_view::npos;
+    if (end == std::string_view::npos) end = l.size();
+    if (i < l.size() && (end == l.size() || l[end] == '\t')) {
+      *cell = l.substr(0, end);
+      line->remove_prefix(end == l.size() ? end : end + 1);
+      return true;
+    }
+  }
+  const size_t tab = l.find('\t');
+  *cell = l.substr(0, tab);
+  line->remove_prefix(tab == std::string_view::npos ? l.size() : tab + 1);
+  return true;
+}
+
 }  // namespace
 
 Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* out) {
@@ -74,10 +109,12 @@ Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* o
     r.watch_list = true;
     std::unordered_set<std::string> names;
     for (size_t col = 0; !line.empty() || col == 0; ++col) {
-      const size_t tab = line.find('\t');
-      std::string cell = FoldLikeNormalizedText(line.substr(0, tab));
-      if (Unquote(&cell)) cell = FoldLikeNormalizedText(cell);  // what was inside the quotes
-      line.remove_prefix(tab == std::string_view::npos ? line.size() : tab + 1);
+      std::string_view raw;
+      if (!NextCell(&line, &raw))
+        return error(col == 0 ? line : r.tag, "a quoted cell does not close on its line (a line break inside a "
+                                              "spreadsheet cell?): an entity and its names are one line");
+      std::string cell = FoldLikeNormalizedText(raw);
+      if (Unquote(&cell)) cell = FoldLikeNormalizedText(cell);  // what was inside the quotes (a TAB: a space)
       if (col == 0) {
         r.tag = cell;
         if (!IsValidWatchTag(r.tag))

@@ -109,6 +109,24 @@ TEST(WatchList, CellsASpreadsheetQuotedAreReadWithoutTheirQuotes) {
   EXPECT_EQ(Names(odd.rules[0]), (std::vector<std::string>{"\"a\"b\"", "\"a\"\"", "\""}));
 }
 
+// A spreadsheet quotes a cell holding a TAB too: it is one name (the TAB
+// read as a space, as in text), not two names with a stray quote each
+// ("Apple and Inc" hit any text with Inc" in it). A cell with a line break
+// (Alt+Enter) runs onto the next line: refused, saying so (it was read as
+// a name with a stray quote and a next line with a bad tag id).
+TEST(WatchList, AQuotedCellHoldingATabIsOneNameAndOneHoldingALineBreakIsRefused) {
+  RuleSet set;
+  const Status s = ParseWatchList("watch:apple\t\"Apple\tInc\" \t苹果\n", "w.tsv", &set);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_EQ(Names(set.rules[0]), (std::vector<std::string>{"Apple Inc", "苹果"}));
+  RuleSet broken;
+  const Status b = ParseWatchList("watch:gs\t\"公司\n名\"\n", "w.tsv", &broken);
+  EXPECT_TRUE(b.IsInvalidArgument());
+  EXPECT_EQ(b.message().rfind("w.tsv:1: rule 'watch:gs': a quoted cell does not close on its line", 0), 0u)
+      << b.message();
+}
+
 // A failed export (0 bytes, a header comment only, blank lines) is refused
 // like an empty YAML rule file: on a reload it would have dropped every
 // watch tag of the file with a success.
