@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <set>
 
 #include "pipeline/log/kafka_log.h"
 #include "pipeline/log/logger.h"
@@ -17,7 +18,20 @@ namespace newsflow::pipeline {
 
 struct KafkaProducer::State {
   rd_kafka_t* rk = nullptr;
+  std::string brokers;
+  std::map<std::string, std::string> settings;  // as given to Open()
   std::mutex mu;
+  // A message refused for its batch's size (see the header), to send again
+  // alone; the topics whose messages now go one per batch; the producer
+  // that sends them (opened at the first such refusal).
+  struct Resend {
+    std::string topic, key, value;
+    std::vector<KafkaHeader> headers;
+    int32_t partition = -1;
+  };
+  std::vector<Resend> resend;
+  std::set<std::string> single_topics;
+  std::unique_ptr<KafkaProducer> single;
   std::string first_error;  // first delivery error since the last Flush()
   uint64_t failed = 0;
   int message_timeout_ms = 30000;
@@ -45,6 +59,28 @@ struct KafkaProducer::State {
       return;
     }
     std::lock_guard lock(s->mu);
+    if (TooLarge(m->err)) {  // refused for its batch: sent again alone (Flush)
+      Resend r;
+      r.topic = rd_kafka_topic_name(m->rkt);
+      if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
+      r.value.assign(static_cast<const char*>(m->payload), m->len);
+      r.partition = m->partition;
+      rd_kafka_headers_t* hdrs = nullptr;
+      if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name = nullptr;
+        const void* value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+          r.headers.push_back({name, value ? std::string(static_cast<const char*>(value), size) : std::string()});
+      }
+      if (s->single_topics.insert(r.topic).second)
+        LogWarn("kafka", fmt::format("{} refused a record batch for its size ({}): the topic's max.message.bytes is "
+                                     "below the producer's batch.size ({} bytes); its messages are now sent one per "
+                                     "batch (set rdkafka.batch.size below the topic's limit to batch them)",
+                                     r.topic, rd_kafka_err2str(m->err), s->batch_bytes));
+      s->resend.push_back(std::move(r));
+      return;
+    }
     ++s->failed;
     if (s->first_error.empty()) {
       std::string key = m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : "(null)";
@@ -124,6 +160,8 @@ Status KafkaProducer::Open(const std::string& brokers, const std::map<std::strin
   rd_kafka_conf_t* conf = nullptr;
   std::map<std::string, std::string> all;
   NEWSFLOW_RETURN_IF_ERROR(BuildProducerConf(brokers, settings, &conf, &all));
+  p->state_->brokers = brokers;
+  p->state_->settings = settings;
   p->state_->message_timeout_ms = std::atoi(all["message.timeout.ms"].c_str());
   if (auto it = all.find("batch.size"); it != all.end()) p->state_->batch_bytes = std::strtoull(it->second.c_str(), nullptr, 10);
   rd_kafka_conf_set_opaque(conf, p->state_.get());
@@ -149,6 +187,14 @@ KafkaProducer::~KafkaProducer() {
 
 Status KafkaProducer::Produce(const std::string& topic, std::string_view key, std::string_view value,
                                    const std::vector<KafkaHeader>& headers, int32_t partition) {
+  if (state_->single) {
+    bool single = false;
+    {
+      std::lock_guard lock(state_->mu);
+      single = state_->single_topics.count(topic) > 0;
+    }
+    if (single) return state_->single->Produce(topic, key, value, headers, partition);
+  }
   for (;;) {
     rd_kafka_headers_t* hdrs = nullptr;
     if (!headers.empty()) {
@@ -179,9 +225,11 @@ Status KafkaProducer::Produce(const std::string& topic, std::string_view key, st
 
 Status KafkaProducer::Flush(int timeout_ms) {
   const rd_kafka_resp_err_t err = rd_kafka_flush(state_->rk, timeout_ms);
+  Status alone = ResendAlone(timeout_ms);
   std::lock_guard lock(state_->mu);
   std::string e = std::move(state_->first_error);
   state_->first_error.clear();
+  if (e.empty() && !alone.ok()) return alone;
   if (!e.empty()) {
     if (state_->failed > 1) e += " (and " + std::to_string(state_->failed - 1) + " more)";
     state_->failed = 0;
@@ -192,6 +240,26 @@ Status KafkaProducer::Flush(int timeout_ms) {
                                " messages not acknowledged by Kafka within " + std::to_string(timeout_ms / 1000) +
                                " s");
   return Status::OK();
+}
+
+// The messages refused for their batch's size, sent again one per batch by
+// the second producer (opened now if it is not yet), and whatever it holds.
+Status KafkaProducer::ResendAlone(int timeout_ms) {
+  std::vector<State::Resend> resend;
+  {
+    std::lock_guard lock(state_->mu);
+    resend.swap(state_->resend);
+  }
+  if (!resend.empty() && !state_->single) {
+    std::map<std::string, std::string> one = state_->settings;
+    one["batch.num.messages"] = "1";
+    one["linger.ms"] = "0";
+    NEWSFLOW_RETURN_IF_ERROR(Open(state_->brokers, one, &state_->single));
+    state_->single->state_->batch_bytes = 0;  // alone in its batch: a size refusal is the message's own
+  }
+  for (const State::Resend& r : resend)
+    NEWSFLOW_RETURN_IF_ERROR(state_->single->Produce(r.topic, r.key, r.value, r.headers, r.partition));
+  return state_->single ? state_->single->Flush(timeout_ms) : Status::OK();
 }
 
 Status KafkaProducer::PartitionCount(const std::string& topic, int timeout_ms, int* out) {

@@ -16,6 +16,14 @@
 // oversized document or alert does not stop every later one (an alert
 // stays in the store's log).
 //
+// A shorter message refused for its size was refused for its record batch:
+// the topic's max.message.bytes is below batch.size (1 MB), and every batch
+// of ordinary messages would fail, on every restart too. Such a message is
+// sent again in a batch of its own, by a second producer that sends one
+// message per batch, and so is every later message to that topic (said once
+// in a warning); only a message refused alone is dropped as above. Flush()
+// waits for those too.
+//
 // Ownership: the caller owns the producer; the destructor flushes for up to
 // 5 s and destroys the handle. Threads: thread-compatible, one thread
 // produces and flushes. Errors: Status (InvalidArgument for a bad setting,
@@ -67,6 +75,7 @@ class KafkaProducer {
 
  private:
   KafkaProducer() = default;
+  Status ResendAlone(int timeout_ms);
   struct State;
   std::unique_ptr<State> state_;
 };
