@@ -1328,6 +1328,32 @@ class Job {
 
 }  // namespace
 
+namespace {
+// InvalidArgument when the Kafka `sink` (flag) names a topic the Kafka
+// `source` reads, on a broker the two share.
+Status CheckSinkApartFromSource(const std::string& source, const std::string& sink, const char* flag) {
+  KafkaUri in, out;
+  if (!ParseKafkaUri(source, &in).ok() || !ParseKafkaUri(sink, &out).ok()) return Status::OK();  // said above
+  auto brokers = [](const std::string& list) {
+    std::set<std::string> s;
+    for (size_t i = 0; i <= list.size();) {
+      size_t j = list.find(',', i);
+      if (j == std::string::npos) j = list.size();
+      if (j > i) s.insert(list.substr(i, j - i));
+      i = j + 1;
+    }
+    return s;
+  };
+  const std::set<std::string> a = brokers(in.brokers), b = brokers(out.brokers);
+  const bool same_cluster = std::any_of(a.begin(), a.end(), [&](const std::string& x) { return b.count(x) > 0; });
+  for (const std::string& t : out.topics)
+    if (same_cluster && std::find(in.topics.begin(), in.topics.end(), t) != in.topics.end())
+      return Status::InvalidArgument(fmt::format(
+          "{} {} writes into the topic this run reads ({}): what it publishes would be read again", flag, sink, t));
+  return Status::OK();
+}
+}  // namespace
+
 Status RunOptions::Validate() const {
   if (db.empty()) return Status::InvalidArgument("--db is required");
   if (source.empty()) return Status::InvalidArgument("--source is empty");
@@ -1358,6 +1384,15 @@ Status RunOptions::Validate() const {
   if (IsKafkaUri(alerts)) NEWSFLOW_RETURN_IF_ERROR(CheckKafkaSinkUri(alerts, "alerts"));
   if (!dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(CheckKafkaSinkUri(dead_letter, "dead letters"));
   if (!tagged.empty()) NEWSFLOW_RETURN_IF_ERROR(CheckKafkaSinkUri(tagged, "tagged documents"));
+  // A sink writing into the topic the run reads: a desk node's --tagged
+  // there read its own documents again for ever (one message became
+  // thousands in seconds); a tagging node's, alerts or dead letters
+  // there, each came back as a dead letter.
+  if (IsKafkaUri(source)) {
+    for (const auto& [flag, sink] : {std::pair<const char*, const std::string*>{"--tagged", &tagged},
+                                     {"--alerts", &alerts}, {"--dead-letter", &dead_letter}})
+      if (IsKafkaUri(*sink)) NEWSFLOW_RETURN_IF_ERROR(CheckSinkApartFromSource(source, *sink, flag));
+  }
   // The format, a map:FILE's file included, is part of the command line:
   // one that cannot be read or is wrong is a usage error (as a --config).
   FormatSpec spec;

@@ -365,6 +365,10 @@ Status KafkaSource::Configure(const std::string& uri_text, const KafkaConsumerTu
   // the URI raises it for a topic of bigger messages).
   conf->Set("receive.message.max.bytes", std::to_string(std::max(kReceiveMessageMaxBytes, tuning_.fetch_max_bytes + 65536)));
   conf->Set("log.connection.close", "false");
+  // Partitions added to a topic are found at the next metadata refresh:
+  // librdkafka's default of 5 minutes left them unread (and out of /metrics'
+  // lag) that long. One metadata request per 30 s is nothing to a broker.
+  conf->Set("topic.metadata.refresh.interval.ms", "30000");
   NEWSFLOW_RETURN_IF_ERROR(conf->status);
   for (const auto& [k, v] : uri->params) NEWSFLOW_RETURN_IF_ERROR(ApplyParam(k, v, conf));
   if (group_.empty()) return Status::InvalidArgument("kafka source: ?group=NAME is required in '" + uri_text + "'");

@@ -1,6 +1,7 @@
 // kafka_uri.cc — parsing kafka://BROKERS/TOPICS?PARAMS.
 #include "pipeline/source/kafka_uri.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace newsflow::pipeline {
@@ -48,8 +49,18 @@ Status ParseKafkaUri(std::string_view spec, KafkaUri* out) {
   }
   out->topics = SplitComma(rest.substr(slash + 1));
   if (out->topics.empty()) return Status::InvalidArgument(usage);
-  for (const auto& t : out->topics)
-    if (t.find('/') != std::string::npos) return Status::InvalidArgument("bad kafka topic '" + t + "' in '" + std::string(spec) + "'");
+  // Kafka's own rule for a topic's name (a space, say, made a consumer wait
+  // for ever for a topic that cannot exist). A name starting with ^ is a
+  // pattern (librdkafka subscribes to the topics it matches).
+  for (const auto& t : out->topics) {
+    const bool legal = t.size() <= 249 && t != "." && t != ".." && std::all_of(t.begin(), t.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+             c == '-';
+    });
+    if (!legal && t[0] != '^')
+      return Status::InvalidArgument("bad kafka topic '" + t + "' in '" + std::string(spec) +
+                                     "': a topic's name is 1 to 249 of a-z A-Z 0-9 . _ -");
+  }
   size_t i = 0;
   while (i < query.size()) {
     size_t j = query.find('&', i);
@@ -60,7 +71,10 @@ Status ParseKafkaUri(std::string_view spec, KafkaUri* out) {
     const size_t eq = kv.find('=');
     if (eq == std::string_view::npos || eq == 0)
       return Status::InvalidArgument("bad kafka parameter '" + std::string(kv) + "' (expected key=value) in '" + std::string(spec) + "'");
-    out->params[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+    // Twice (group=a&group=b) is a mistake whichever one was meant.
+    if (!out->params.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1))).second)
+      return Status::InvalidArgument("kafka parameter '" + std::string(kv.substr(0, eq)) + "' given twice in '" +
+                                     std::string(spec) + "'");
   }
   return Status::OK();
 }

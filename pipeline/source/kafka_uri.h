@@ -3,8 +3,9 @@
 //
 //   kafka://HOST:PORT[,HOST:PORT...]/TOPIC[,TOPIC...][?key=value&key=value...]
 //
-// Values are taken literally (no percent-decoding); keys may repeat only if
-// the caller accepts that (the last one wins). A key `rdkafka.NAME=VALUE`
+// Values are taken literally (no percent-decoding); a key given twice is
+// refused. Topic names follow Kafka's rule (1-249 of a-z A-Z 0-9 . _ -), or
+// start with ^ (a pattern librdkafka subscribes to). A key `rdkafka.NAME=VALUE`
 // passes NAME=VALUE to librdkafka unchanged, for settings newsflow does not
 // name itself (e.g. rdkafka.session.timeout.ms=6000).
 //
