@@ -99,6 +99,14 @@ TEST(CliUsage, BadValuesExitTwo) {
           " --source 'kafka://h:1/t?group=g&rdkafka.security.protocol=sasl_ssl&rdkafka.sasl.mechanisms=GSSAPI'",
       run + "--dead-letter 'kafka://h:1/t?linger=5'",  // a sink takes rdkafka.NAME only
       run + "--alerts 'kafka://h:1/t1,t2'",  // one topic
+      // A sink into the topic the run reads (a desk node looped for ever), a
+      // parameter twice, a topic name Kafka refuses (waited for ever).
+      Newsflow() + " run -q --db " + db + " --format tagged --source 'kafka://h:1/in?group=g' --tagged kafka://h:1/in",
+      Newsflow() + " run -q --db " + db + " --source 'kafka://h:1,h:2/a,in?group=g' --alerts kafka://h:2/in",
+      Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/in?group=g' --dead-letter kafka://h:1/in",
+      Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/t?group=g&group=h'",
+      Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/my topic?group=g'",
+      run + "--tagged 'kafka://h:1/t%20x'",
       Newsflow() + " rules coverage --source /dev/null --top -1",
       Newsflow() + " rules coverage",                                   // neither --source nor --gold
       Newsflow() + " rules coverage --source /dev/null --gold /dev/null",  // both
