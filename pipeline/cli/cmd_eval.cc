@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "headline.h"
 #include "gold_set.h"
 #include "newsflow/rules/yaml_document.h"
 #include "pipeline/sink/record_json.h"
@@ -82,14 +83,14 @@ void ScoreItem(const GoldItem& g, const pipeline::Item& it, const rules::Compile
     pipeline::ForEachSpan(it, rules, [&](const pipeline::SpanView& sp) {
       if (sp.tag == p) why += (why.empty() ? "" : ",") + SpanEvidence(sp);
     });
-    s->misses.push_back({"FP", g.key, feed, p, why, g.title.substr(0, 90)});
+    s->misses.push_back({"FP", g.key, feed, p, why, std::string(Utf8Prefix(g.title, 90))});
   }
   for (const auto& l : g.labels) {
     if (!Scored(l) || predicted.count(l)) continue;
     ++s->per_tag[l].fn;
     ++s->per_feed[feed][l].fn;
     const auto ev = g.evidence.find(l);
-    s->misses.push_back({"FN", g.key, feed, l, ev == g.evidence.end() ? "" : ev->second, g.title.substr(0, 90)});
+    s->misses.push_back({"FN", g.key, feed, l, ev == g.evidence.end() ? "" : ev->second, std::string(Utf8Prefix(g.title, 90))});
   }
 }
 

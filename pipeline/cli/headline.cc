@@ -3,6 +3,13 @@
 
 namespace newsflow::cli {
 
+std::string_view Utf8Prefix(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t n = max_bytes;  // s[n] is the first byte left out: a continuation byte splits a character
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 std::string Headline(std::string_view title, std::string_view body) {
   if (!title.empty()) return std::string(title);
   if (body.empty()) return {};

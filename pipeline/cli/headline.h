@@ -13,4 +13,8 @@ namespace newsflow::cli {
 
 std::string Headline(std::string_view title, std::string_view body);
 
+// The longest prefix of `s` of at most `max_bytes` that ends at a UTF-8
+// character boundary (a cut inside a character wrote invalid UTF-8).
+std::string_view Utf8Prefix(std::string_view s, size_t max_bytes);
+
 }  // namespace newsflow::cli

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "json_util.h"
+#include "pipeline/decode/invalid_utf8.h"
 #include "test_util.h"
 
 namespace newsflow::pipeline {
@@ -271,6 +272,18 @@ TEST(CliUsage, AFileSizeLimitIsAnErrorNotADeathBySignal) {
   const auto summary = testing::JsonObject::LastLine(r.out);
   EXPECT_FALSE(summary.Bool("durable")) << r.out;
   EXPECT_FALSE(summary.String("ruleset_version").empty()) << r.out;  // it failed storing, not starting
+}
+
+// eval --errors cut a miss's title at 90 bytes, in the middle of a
+// character: its output was not UTF-8 (iconv, jq and editors refused it).
+TEST(EvalCli, TheMissListIsUtf8) {
+  const auto r = RunShell(Newsflow() + " eval --errors --rules " + testing::SourcePath("rules/sets") + " --gold " +
+                          testing::SourcePath("tests/eval/gold_part_b.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_NE(r.out.find("  FP "), std::string::npos) << "no miss listed: " << r.out.substr(0, 500);
+  const auto bad = pipeline::FirstInvalidUtf8(r.out);
+  EXPECT_FALSE(bad.has_value()) << "invalid UTF-8 at byte " << *bad << ": "
+                                << r.out.substr(*bad >= 60 ? *bad - 60 : 0, 80);
 }
 
 }  // namespace
