@@ -174,6 +174,12 @@ std::vector<Provenance> ParseProvenance(const YAML::Node& v, const std::string& 
     out.push_back({Scalar(p["seed"], rule, "seed"), Scalar(p["clause"], rule, "clause")});
     if (out.back().seed.empty() || out.back().clause.empty())
       throw RuleError{LineOf(p), rule, "a provenance entry needs a non-empty `seed` and `clause`"};
+    // A file of the seeds directory, by name: a path (/etc/passwd,
+    // ../rules/README.md) was opened and searched wherever it led.
+    if (const std::string& seed = out.back().seed;
+        seed.find('/') != std::string::npos || seed.find('\\') != std::string::npos || seed == "." || seed == "..")
+      throw RuleError{LineOf(p), rule, "`seed: " + seed + "` is a path: a seed is the name of a file in the seeds "
+                                       "directory (e.g. 000_1fa3d0f570f714d3.txt)"};
   }
   return out;
 }

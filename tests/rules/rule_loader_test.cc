@@ -252,6 +252,12 @@ TEST(RuleLoader, RulesWithoutProvenanceAreRejected) {
        "r.yaml:5: rule 'cluster:ai': a provenance entry needs a non-empty `seed` and `clause`"},
       {kHead + "    any: [AI]\n  - tag: cluster:blockchain\n    any: [区块链]\n",
        "r.yaml:6: rule 'cluster:blockchain': rule has no `provenance`"},
+      // A seed is a file of the seeds directory: a path was opened wherever it led.
+      {head + "    any: [AI]\n    provenance: [{seed: /etc/passwd, clause: root}]\n",
+       "r.yaml:5: rule 'cluster:ai': `seed: /etc/passwd` is a path"},
+      {head + "    any: [AI]\n    provenance: [{seed: ../rules/README.md, clause: rule}]\n",
+       "r.yaml:5: rule 'cluster:ai': `seed: ../rules/README.md` is a path"},
+      {head + "    any: [AI]\n    provenance: [{seed: '..', clause: x}]\n", "r.yaml:5: rule 'cluster:ai': `seed: ..` is a path"},
   });
 }
 
