@@ -156,6 +156,16 @@ void RunLint(const std::string& dir, const std::string& seeds, const std::string
     *exit_code = 1;
     return;
   }
+  // What `rules check` (and a run, a reload) refuses is lint's first
+  // finding: a regex that does not compile, or matches the empty text,
+  // parses, and lint passed a set that cannot load.
+  {
+    OfflineTagger compiled;
+    if (!compiled.Open(dir, "newsflow rules lint")) {
+      *exit_code = 1;
+      return;
+    }
+  }
   // Keywords are compared as documents spell them after the normalizer
   // (晶圓 is 晶圆), as the reload gate compares the compiled set's.
   std::unique_ptr<pipeline::Normalizer> normalizer;

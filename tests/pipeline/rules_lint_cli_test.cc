@@ -47,6 +47,25 @@ TEST(RulesLintCli, KeywordsAreDuplicatesAfterNormalization) {
   EXPECT_NE(duplicates[0].find("cluster:semiconductors"), std::string::npos) << duplicates[0];
 }
 
+// A regex that does not compile, or matches the empty text, parses: lint
+// said "0 findings" (exit 0) for a set that `rules check`, a run and a
+// reload refuse. Lint now fails with check's message, naming the line.
+TEST(RulesLintCli, ARuleSetThatDoesNotCompileFailsLint) {
+  for (const std::string regex : {"'(芯片'", "'a*'"}) {
+    TempDir tmp;
+    const std::string rules = CopyRules(tmp);
+    std::ofstream(rules + "/zz.yaml") << "version: 1\nrules:\n  - tag: project:rt-bad\n    any: [宽禁带]\n"
+                                         "    regex: [" << regex << "]\n"
+                                         "    provenance:\n      - seed: 000_1fa3d0f570f714d3.txt\n"
+                                         "        clause: \"开展数字货币研究与移动支付等创新应用\"\n";
+    const auto check = RunShell(Newsflow() + " rules check --rules " + rules);
+    ASSERT_EQ(check.exit_code, 1) << regex << check.out;
+    const auto r = RunShell(Newsflow() + " rules lint --rules " + rules + " --seeds " + SourcePath("seeds"));
+    EXPECT_EQ(r.exit_code, 1) << regex << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find("zz.yaml:5:"), std::string::npos) << r.err;
+  }
+}
+
 // A label entry applies only to labels of its field, which the feeds write
 // as ths.tagInfo, cls.subjects and cls.plate_list (or a field map's `as`):
 // `ths.taginfo` never applied, and nothing said so.
