@@ -43,7 +43,17 @@ struct Counts {
   double P() const { return tp + fp ? static_cast<double>(tp) / static_cast<double>(tp + fp) : 1.0; }
   double R() const { return tp + fn ? static_cast<double>(tp) / static_cast<double>(tp + fn) : 1.0; }
   double F() const { return P() + R() > 0 ? 2 * P() * R() / (P() + R()) : 0.0; }
+  // No gold and no predicted tag: nothing measured (P, R and F1 would read
+  // 1.000 and pass any floor).
+  bool Empty() const { return tp + fp + fn == 0; }
 };
+
+// A figure, or n/a when nothing was measured.
+std::string Figure(const Counts& c, double v, int width) {
+  return c.Empty() ? fmt::format("{:>{}}", "n/a", width) : fmt::format("{:{}.3f}", v, width);
+}
+// Below its floor, or nothing measured (a floor that cannot gate).
+bool BelowFloor(const Counts& micro, double floor) { return micro.Empty() || micro.F() + 1e-9 < floor; }
 
 struct EvalArgs {
   std::vector<std::string> gold;
@@ -162,15 +172,19 @@ void PrintText(const Scores& s, const std::string& version, const std::map<std::
     const FamilyFigures f = Family(s.per_tag, fam);
     std::string verdict;
     if (const auto it = floors.find(fam); it != floors.end())
-      verdict = fmt::format("  floor {:.3f} {}", it->second, f.micro.F() + 1e-9 >= it->second ? "ok" : "BELOW FLOOR");
-    fmt::print("{:8} {:6.3f} {:6.3f} {:8.3f} {:8.3f}{}\n", fam, f.micro.P(), f.micro.R(), f.micro.F(), f.macro_f1,
-               verdict);
+      verdict = fmt::format("  floor {:.3f} {}", it->second,
+                            f.micro.Empty()                      ? "NOTHING MEASURED (no gold or predicted tag)"
+                            : BelowFloor(f.micro, it->second) ? "BELOW FLOOR"
+                                                                 : "ok");
+    fmt::print("{:8} {} {} {} {}{}\n", fam, Figure(f.micro, f.micro.P(), 6), Figure(f.micro, f.micro.R(), 6),
+               Figure(f.micro, f.micro.F(), 8), Figure(f.micro, f.macro_f1, 8), verdict);
   }
   fmt::print("\nper feed   family   microP microR microF1\n");
   for (const auto& [feed, tags] : s.per_feed)
     for (const char* fam : kFamilies) {
       const FamilyFigures f = Family(tags, fam);
-      fmt::print("{:10} {:8} {:6.3f} {:6.3f} {:7.3f}\n", feed, fam, f.micro.P(), f.micro.R(), f.micro.F());
+      fmt::print("{:10} {:8} {} {} {}\n", feed, fam, Figure(f.micro, f.micro.P(), 6), Figure(f.micro, f.micro.R(), 6),
+                 Figure(f.micro, f.micro.F(), 7));
     }
   if (!errors) return;
   fmt::print("\nerrors:\n");
@@ -178,7 +192,9 @@ void PrintText(const Scores& s, const std::string& version, const std::map<std::
     fmt::print("  {} {} {} via [{}]: {}\n", m.kind, m.key, m.tag, m.evidence, m.title);
 }
 
+// p, r and f1 are null when nothing was measured.
 std::string CountsJson(const Counts& c) {
+  if (c.Empty()) return "{\"tp\":0,\"fp\":0,\"fn\":0,\"p\":null,\"r\":null,\"f1\":null}";
   return fmt::format("{{\"tp\":{},\"fp\":{},\"fn\":{},\"p\":{:.4f},\"r\":{:.4f},\"f1\":{:.4f}}}", c.tp, c.fp, c.fn,
                      c.P(), c.R(), c.F());
 }
@@ -190,7 +206,8 @@ std::string FamiliesJson(const std::map<std::string, Counts>& per_tag) {
     if (out.size() > 1) out += ',';
     std::string micro = CountsJson(f.micro);
     micro.pop_back();
-    out += fmt::format("\"{}\":{},\"macro_f1\":{:.4f}}}", fam, micro, f.macro_f1);
+    out += fmt::format("\"{}\":{},\"macro_f1\":{}}}", fam, micro,
+                       f.micro.Empty() ? std::string("null") : fmt::format("{:.4f}", f.macro_f1));
   }
   return out + "}";
 }
@@ -276,7 +293,7 @@ void Eval(const EvalArgs& a, int* exit_code) {
     if (Scored(tag)) scores.per_tag[tag];
   for (const auto& g : gold) ScoreItem(g, t.worker->TagText(g.title, g.body, g.feed_labels), t.rules(), &scores);
   bool below = false;
-  for (const auto& [fam, floor] : floors) below |= Family(scores.per_tag, fam).micro.F() + 1e-9 < floor;
+  for (const auto& [fam, floor] : floors) below |= BelowFloor(Family(scores.per_tag, fam).micro, floor);
   if (a.json) PrintJson(scores, t.rules().version(), below);
   else PrintText(scores, t.rules().version(), floors, a.errors);
   if (below) *exit_code = 1;

@@ -188,6 +188,27 @@ TEST(CliUsage, FloorsThatCannotGateAreUsageErrorsAtTheirLine) {
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
 
+// A family with no gold and no predicted tag in the items scored P, R and
+// F1 1.000 (macro 0.000) and passed any floor. It is measured as nothing:
+// n/a, null in --json, and a floor on it fails.
+TEST(EvalCli, AFamilyWithNothingToMeasureIsNotPerfect) {
+  TempDir tmp;
+  std::ofstream(tmp.path("gold.jsonl"))
+      << R"({"key":"cls:1","title":"","body":"深圳发布人工智能政策","labels":[{"tag":"cluster:ai"},{"tag":"region:shenzhen"},{"tag":"region:guangdong"}]})"
+      << "\n";
+  std::ofstream(tmp.path("floor.yaml")) << "theme: 0.5\n";
+  const std::string eval = Newsflow() + " eval --rules " + testing::SourcePath("rules/sets") + " --gold " +
+                           tmp.path("gold.jsonl") + " --floor " + tmp.path("floor.yaml");
+  const auto r = RunShell(eval + " --json");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto j = testing::JsonObject::LastLine(r.out);
+  EXPECT_TRUE(j.Bool("below_floor")) << r.out;
+  EXPECT_NE(r.out.find(R"("theme":{"tp":0,"fp":0,"fn":0,"p":null,"r":null,"f1":null,"macro_f1":null})"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(RunShell(eval).exit_code, 1);
+}
+
 // A gold label outside the taxonomy would score a right tag as a miss and a
 // false positive; an item read twice would count twice. Both are errors
 // naming the file and line, as a malformed line is.
