@@ -237,6 +237,7 @@ bool ForEachDocument(OfflineTagger& t, const CoverageArgs& a, int* exit_code, Fn
     }
     for (const auto& g : gold) {
       pipeline::Item it = t.worker->TagText(g.title, g.body, g.feed_labels);
+      it.doc.key = g.key;  // named among a keyword's examples
       fn(it, &g.labels);
     }
     return true;

@@ -11,9 +11,16 @@
 namespace newsflow::cli {
 namespace {
 
-void Credit(RuleChange::Count* c, const std::set<std::string>* gold, bool right) {
+void Credit(RuleChange::Count* c, const std::set<std::string>* gold, bool right, const std::string& key) {
   ++c->documents;
   if (gold) ++(right ? c->right : c->wrong);
+  if (c->examples.size() < RuleChange::kExamples && !key.empty()) c->examples.push_back(key);
+}
+
+// The example keys as one line ("" without any).
+std::string ExamplesText(const RuleChange::Count& c) {
+  if (c.examples.empty()) return {};
+  return fmt::format("      {}{}\n", fmt::join(c.examples, " "), c.documents > c.examples.size() ? " …" : "");
 }
 
 std::string Figures(const RuleChange::Count& c, bool with_gold) {
@@ -22,8 +29,11 @@ std::string Figures(const RuleChange::Count& c, bool with_gold) {
 }
 
 std::string CountJson(const RuleChange::Count& c, bool with_gold) {
-  return with_gold ? fmt::format("\"documents\":{},\"right\":{},\"wrong\":{}", c.documents, c.right, c.wrong)
-                   : fmt::format("\"documents\":{}", c.documents);
+  std::string out = with_gold ? fmt::format("\"documents\":{},\"right\":{},\"wrong\":{}", c.documents, c.right, c.wrong)
+                              : fmt::format("\"documents\":{}", c.documents);
+  out += ",\"examples\":";
+  pipeline::AppendJsonStringArray(&out, c.examples);
+  return out;
 }
 
 std::string LabelEvidence(std::string_view name) { return fmt::format("label:{}", name); }
@@ -59,12 +69,12 @@ void RuleChange::Add(const pipeline::Item& now, const rules::CompiledRules& rule
     has.insert(t.tag);
     if (had.count(t.tag)) continue;
     const bool right = gold && gold->count(t.tag);
-    Credit(&added_[t.tag], gold, right);
+    Credit(&added_[t.tag], gold, right, now.doc.key);
     for (const auto& k : evidence[t.tag])
-      if (!baseline_evidence_.count({t.tag, k})) Credit(&by_keyword_[{t.tag, k}], gold, right);
+      if (!baseline_evidence_.count({t.tag, k})) Credit(&by_keyword_[{t.tag, k}], gold, right, now.doc.key);
   }
   for (const auto& tag : had)
-    if (!has.count(tag)) Credit(&removed_[tag], gold, gold && !gold->count(tag));
+    if (!has.count(tag)) Credit(&removed_[tag], gold, gold && !gold->count(tag), now.doc.key);
 }
 
 void RuleChange::Print(const std::string& version, const std::string& baseline_version, bool json) const {
@@ -109,9 +119,11 @@ void RuleChange::Print(const std::string& version, const std::string& baseline_v
     const auto r = removed_.find(tag);
     fmt::print("  {:45} added {}   removed {}\n", tag, Figures(a == added_.end() ? Count{} : a->second, with_gold_),
                Figures(r == removed_.end() ? Count{} : r->second, with_gold_));
+    if (r != removed_.end() && !r->second.examples.empty()) fmt::print("    removed from:\n{}", ExamplesText(r->second));
   }
-  fmt::print("\nkeywords the baseline lacks that add a tag (documents):\n");
-  for (const auto& [k, c] : kw) fmt::print("  {:45} {:20} {}\n", k.first, k.second, Figures(c, with_gold_));
+  fmt::print("\nkeywords the baseline lacks that add a tag (documents; the first {} keys under each):\n", kExamples);
+  for (const auto& [k, c] : kw)
+    fmt::print("  {:45} {:20} {}\n{}", k.first, k.second, Figures(c, with_gold_), ExamplesText(c));
 }
 
 }  // namespace newsflow::cli

@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "newsflow/rules/compiled_rules.h"
 #include "newsflow/rules/rule_set.h"
@@ -34,8 +35,12 @@ class RuleChange {
   // per tag are the evidence it already had.
   explicit RuleChange(const rules::RuleSet& baseline);
 
+  // The documents, and the keys of the first kExamples of them (what a
+  // rules author reads to judge a keyword: `query --json` of a store).
+  static constexpr size_t kExamples = 10;
   struct Count {
     uint64_t documents = 0, right = 0, wrong = 0;
+    std::vector<std::string> examples;
   };
 
   // One document tagged by `rules` (`now`) and by the baseline (`before`);

@@ -135,6 +135,12 @@ TEST_F(StagePath, CoverageAgainstABaselineCountsWhatTheChangeAddsAndRemoves) {
   for (const auto& k : cov.Objects("keywords")) {
     EXPECT_TRUE(projects.count(k.String("tag"))) << k.String("tag") << " " << k.String("keyword");
     credited[k.String("tag")] = std::max(credited[k.String("tag")], k.Uint("documents"));
+    // The documents a rules author reads: the first ten, each a stored
+    // document the run gave the tag (the listing said counts only).
+    const std::set<std::string> examples = k.Strings("examples");
+    EXPECT_EQ(examples.size(), std::min<uint64_t>(k.Uint("documents"), 10)) << k.String("keyword");
+    for (const auto& key : examples)
+      EXPECT_TRUE(stored_.count(key) && stored_.at(key).count(k.String("tag"))) << key << " " << k.String("tag");
   }
   for (const auto& [tag, n] : projects) {
     EXPECT_EQ(cov.UintAt({"tags", tag, "added", "documents"}), n) << tag;
