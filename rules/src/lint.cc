@@ -140,8 +140,14 @@ void LintTraditionalRegexes(const Rule& r, const KeywordSpelling& spelling, std:
     for (const auto& k : g) all.push_back(&k);
   for (const Keyword* k : all) {
     if (!k->regex) continue;
+    // A part normalized text never holds (full-width, a doubled space) that
+    // an alternation kept from being a load error: a dead alternative.
+    if (std::string folded = FoldedRegexProblem(*k); !folded.empty())
+      out->push_back({"folded-regex", k->text, Where(r, k->line) + ": rule '" + r.tag + "': " + folded, ""});
+    // The normalizer's spelling also folds what a regex's classes may hold
+    // ('[，,]'): only a changed ideograph is a traditional one.
     const std::string read = spelling(k->text);
-    if (read != k->text)
+    if (!SameIdeographs(read, k->text))
       out->push_back({"traditional-regex", k->text,
                       Where(r, k->line) + ": rule '" + r.tag + "': regex '" + k->text +
                           "' holds traditional characters, which normalized documents never have (simplified: '" +

@@ -154,6 +154,20 @@ std::string NormalizedTextProblem(const Keyword& k) {
   // offending text might be one a match does without.
   const std::string sequence = OutsideBracketExpressions(k.text);
   if (sequence.find_first_of("|?*{") != std::string::npos) return "";
+  if (std::string folded = FoldedRegexProblem(k); !folded.empty()) return folded;
+  if (const std::string_view entity = HtmlEntity(sequence); !entity.empty())
+    return "regex '" + k.text + "' holds the HTML entity '" + std::string(entity) +
+           "': write the character itself" + kDecoded;
+  if (const std::string_view markup = HtmlMarkup(sequence); !markup.empty())
+    return "regex '" + k.text + "' holds HTML markup ('" + std::string(markup) + "'), which it can never match" +
+           kDecoded;
+  return "";
+}
+
+std::string FoldedRegexProblem(const Keyword& k) {
+  if (!k.regex) return "";
+  const std::string sequence = OutsideBracketExpressions(k.text);
+  char32_t before = 0;
   for (size_t i = 0; i < sequence.size();) {
     const size_t at = i;
     char32_t cp = 0;
@@ -162,14 +176,25 @@ std::string NormalizedTextProblem(const Keyword& k) {
       return "regex '" + k.text + "' holds the full-width '" + sequence.substr(at, i - at) +
              "': documents have full-width ASCII folded to half-width; write '" +
              std::string(1, static_cast<char>(cp - 0xFEE0)) + "'";
+    if (IsBlankCodePoint(cp) && (cp != U' ' || before == U' '))
+      return "regex '" + k.text + "' holds " + (cp == U' ' ? std::string("two spaces in a row") : "a space other than ' '") +
+             ": documents have every run of spaces collapsed to one ' ' (write ' ', or \\s+)";
+    before = cp;
   }
-  if (const std::string_view entity = HtmlEntity(sequence); !entity.empty())
-    return "regex '" + k.text + "' holds the HTML entity '" + std::string(entity) +
-           "': write the character itself" + kDecoded;
-  if (const std::string_view markup = HtmlMarkup(sequence); !markup.empty())
-    return "regex '" + k.text + "' holds HTML markup ('" + std::string(markup) + "'), which it can never match" +
-           kDecoded;
   return "";
+}
+
+bool SameIdeographs(std::string_view a, std::string_view b) {
+  auto ideographs = [](std::string_view s) {
+    std::u32string out;
+    for (size_t i = 0; i < s.size();) {
+      char32_t cp = 0;
+      if (!NextCodePoint(s, &i, &cp)) return std::u32string(U"\uFFFD");
+      if ((cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) || cp >= 0x20000) out += cp;
+    }
+    return out;
+  };
+  return ideographs(a) == ideographs(b);
 }
 
 std::string AsciiLowered(std::string_view text) {

@@ -38,6 +38,18 @@ std::string_view HtmlEntity(std::string_view text);
 // spelling of a literal).
 std::string NormalizedTextProblem(const Keyword& k);
 
+// "" unless regex `k`, outside its bracket expressions, holds what
+// normalized documents never have there: a full-width ASCII character, a
+// space other than ' ', or two spaces in a row (then why). Decided whatever
+// the regex's alternations: NormalizedTextProblem refuses it where no
+// alternation or optional part could do without that text; `rules lint`
+// reports the rest (a dead alternative: '芯片|（测试）').
+std::string FoldedRegexProblem(const Keyword& k);
+
+// Whether `a` and `b` hold the same CJK ideographs in the same order (what a
+// traditional-to-simplified conversion changes; folding does not).
+bool SameIdeographs(std::string_view a, std::string_view b);
+
 // `text` with ASCII A-Z lowered: the key under which caseless keywords
 // match the same text (NVIDIA, Nvidia).
 std::string AsciiLowered(std::string_view text);

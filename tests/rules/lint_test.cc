@@ -142,5 +142,26 @@ TEST(Lint, ARegexTheSpellingChangesIsReported) {
   EXPECT_TRUE(FindingsOf(set, "traditional-regex").empty());
 }
 
+// The spelling (the normalizer's) also folds full-width characters, which a
+// class may hold ('[，,]芯片' is allowed: SCHEMA.md): only a changed ideograph
+// is a traditional one. A full-width part an alternation kept from being a
+// load error ('芯片|（测试）') is a dead alternative: folded-regex.
+TEST(Lint, OnlyATraditionalIdeographIsTraditionalAndADeadFullWidthAlternativeIsFolded) {
+  const RuleSet set = OneRule("    any: [芯片]\n    regex: ['[，,]芯片', '[ＡA]I芯片', '芯片|（测试）']\n");
+  const KeywordSpelling fold = [](const std::string& k) {  // as the normalizer: full-width folded
+    std::string out = k;
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"，", ","}, {"Ａ", "A"}, {"（", "("}, {"）", ")"}})
+      for (size_t at; (at = out.find(from)) != std::string::npos;) out.replace(at, from.size(), to);
+    return out;
+  };
+  std::vector<std::string> traditional, folded;
+  for (const LintFinding& f : Lint(set, "/nonexistent", fold)) {
+    if (f.check == "traditional-regex") traditional.push_back(f.keyword);
+    if (f.check == "folded-regex") folded.push_back(f.keyword);
+  }
+  EXPECT_TRUE(traditional.empty()) << traditional[0];
+  EXPECT_EQ(folded, std::vector<std::string>{"芯片|（测试）"});
+}
+
 }  // namespace
 }  // namespace newsflow::rules

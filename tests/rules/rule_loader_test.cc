@@ -159,11 +159,14 @@ TEST(RuleLoader, KeywordsAndRegexesHoldingWhatNormalizedTextNeverHasAreRejected)
       {kHead + "    regex: ['P&amp;G']\n", "r.yaml:5: rule 'cluster:ai':"},
       {kHead + "    regex: ['ＡＩ芯片']\n", "r.yaml:5: rule 'cluster:ai':"},
       {kHead + "    regex: ['<b>AI</b>']\n", "r.yaml:5: rule 'cluster:ai':"},
+      // Spaces collapse to one ' ' in documents, as for a literal.
+      {kHead + "    regex: ['AI  芯片']\n", "r.yaml:5: rule 'cluster:ai': regex 'AI  芯片' holds two spaces in a row"},
+      {kHead + "    regex: ['AI\u3000芯片']\n", "r.yaml:5: rule 'cluster:ai': regex 'AI\u3000芯片' holds a space other"},
   });
   RuleSet set;
   const Status s =
       Parse(kHead + "    any: ['P&G', 'AT&T', '&', 'x<5']\n    regex: ['P&G|AT&T', 'x<5', '[a&]b', '人工智能[+＋]', "
-                    "'(ＡＩ|AI)芯片', 'P(&amp;)?G']\n",
+                    "'(ＡＩ|AI)芯片', 'P(&amp;)?G', 'AI 芯片', 'AI\\s+芯片', '[ 　]x']\n",
             &set);
   EXPECT_TRUE(s.ok()) << s.message();
 }
