@@ -156,6 +156,83 @@ void LintTraditionalRegexes(const Rule& r, const KeywordSpelling& spelling, std:
   }
 }
 
+// What no hit can score, and keywords that are not what they look like:
+//   - a min_score above the most the rule's keywords can score (each distinct
+//     keyword at most max(title_weight, 1) plus the repeat bonus,
+//     CompileOptions' 0.25 x 4): `never-fires`;
+//   - a regex with no operator that is also a literal keyword of the rule:
+//     two patterns, so one mention counts twice (`counts-twice`; within one
+//     list the loader refuses a keyword twice for that reason);
+//   - a literal written like a regex (a class, \d, .*, an alternation): it
+//     is matched as written and never hits (`literal-regex`).
+// A score as a person writes it: 2, 2.5, 0.25.
+std::string FormatNumber(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+void LintScoring(const Rule& r, std::vector<LintFinding>* out) {
+  if (r.watch_list) return;
+  constexpr double kMostRepeats = 0.25 * 4;
+  std::set<std::pair<bool, std::string>> distinct;  // (regex, text): each scores once
+  std::vector<const Keyword*> positive;
+  for (const auto& k : r.any) positive.push_back(&k);
+  for (const auto& g : r.all)
+    for (const auto& k : g) positive.push_back(&k);
+  for (const Keyword* k : positive) distinct.insert({k->regex, k->text});
+  const double most = static_cast<double>(distinct.size()) * (std::max(r.title_weight, 1.0) + kMostRepeats);
+  if (!positive.empty() && most + 1e-9 < r.min_score)
+    out->push_back({"never-fires", r.tag,
+                    Where(r, 0) + ": rule '" + r.tag + "' can never fire: min_score " + FormatNumber(r.min_score) +
+                        " is above the most its " + std::to_string(distinct.size()) + " keyword(s) can score (" +
+                        FormatNumber(most) + ": each at most its title weight " + FormatNumber(r.title_weight) +
+                        " plus 1 for repeats)",
+                    ""});
+  auto operator_free = [](const std::string& re) { return re.find_first_of("\\[](){}|.*+?^$") == std::string::npos; };
+  for (const Keyword* k : positive) {
+    if (!k->regex || !operator_free(k->text)) continue;
+    for (const Keyword* l : positive)
+      if (!l->regex && AsciiLowered(l->text) == AsciiLowered(k->text)) {
+        out->push_back({"counts-twice", k->text,
+                        Where(r, k->line) + ": rule '" + r.tag + "': regex '" + k->text +
+                            "' is the keyword '" + l->text + "' of the same rule: one mention scores twice",
+                        ""});
+        break;
+      }
+  }
+  auto looks_like_regex = [](const std::string& t) {
+    if (t.find("\\d") != std::string::npos || t.find("\\s") != std::string::npos || t.find(".*") != std::string::npos ||
+        t.find(".+") != std::string::npos)
+      return true;
+    // A class: [三3], [A-Z], [ＡA] (not a bracketed word: [公告]): a few
+    // members, one of them ASCII, or a range.
+    const size_t open = t.find('[');
+    const size_t close = open == std::string::npos ? open : t.find(']', open);
+    if (close != std::string::npos && close > open + 1) {
+      const std::string inside = t.substr(open + 1, close - open - 1);
+      size_t characters = 0;
+      bool ascii = false;
+      for (const char c : inside) {
+        characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+        ascii |= IsAlnum(static_cast<unsigned char>(c));
+      }
+      if (characters >= 2 && characters <= 4 && (ascii || inside.find('-') != std::string::npos)) return true;
+    }
+    const size_t paren = t.find('(');
+    return paren != std::string::npos && t.find('|', paren) != std::string::npos && t.find(')', paren) != std::string::npos;
+  };
+  std::vector<const Keyword*> literals = positive;
+  for (const auto& k : r.veto) literals.push_back(&k);
+  for (const auto& k : r.except) literals.push_back(&k);
+  for (const Keyword* k : literals)
+    if (!k->regex && looks_like_regex(k->text))
+      out->push_back({"literal-regex", k->text,
+                      Where(r, k->line) + ": rule '" + r.tag + "': keyword '" + k->text +
+                          "' is written like a regex, but a keyword is matched as written: move it to `regex:`",
+                      ""});
+}
+
 // A label entry applies to the labels of its field only; `fields` are the
 // ones the feeds write (empty: not checked).
 void LintLabelFields(const RuleSet& set, const std::vector<std::string>& fields, std::vector<LintFinding>* out) {
@@ -265,6 +342,7 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, 
     if (r.watch_list) continue;
     LintKeywordsThatNeverCount(r, spelling, &out);
     LintTraditionalRegexes(r, spelling, &out);
+    LintScoring(r, &out);
     for (const auto& a : r.any)
       for (const auto& b : r.any) {
         if (&a == &b || a.regex || b.regex || a.text.size() >= b.text.size()) continue;

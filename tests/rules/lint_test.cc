@@ -163,5 +163,30 @@ TEST(Lint, OnlyATraditionalIdeographIsTraditionalAndADeadFullWidthAlternativeIsF
   EXPECT_EQ(folded, std::vector<std::string>{"芯片|（测试）"});
 }
 
+// Rules that pass check and load but cannot do what they say: a min_score
+// no hit can reach (芯片 scores at most 2 in a title plus 1 for repeats), a
+// regex with no operator that is also the rule's keyword (one mention
+// scored 2), a keyword written as a regex (matched as written: never hits).
+TEST(Lint, AnUnreachableMinScoreARegexThatIsAKeywordAndAKeywordWrittenAsARegexAreReported) {
+  const RuleSet unreachable = OneRule("    any: [芯片]\n    min_score: 5\n");
+  const auto never = FindingsOf(unreachable, "never-fires");
+  ASSERT_EQ(never.size(), 1u);
+  EXPECT_NE(never[0].message.find("min_score 5 is above the most its 1 keyword(s) can score (3"), std::string::npos)
+      << never[0].message;
+  EXPECT_TRUE(FindingsOf(OneRule("    any: [芯片, 晶圆]\n    min_score: 5\n"), "never-fires").empty());  // 2 x 3 = 6
+  EXPECT_TRUE(FindingsOf(OneRule("    any: [芯片]\n    min_score: 3\n"), "never-fires").empty());
+
+  const auto twice = FindingsOf(OneRule("    any: [AI, 芯片]\n    regex: ['ai', 'AI[0-9]']\n"), "counts-twice");
+  ASSERT_EQ(twice.size(), 1u);
+  EXPECT_EQ(twice[0].keyword, "ai");
+
+  const auto written = FindingsOf(
+      OneRule("    any: ['第[三3]代半导体', '[公告]', 'AI.*芯片', '(光刻|刻蚀)机', '数据\\d+']\n    regex: ['第[三3]代']\n"),
+      "literal-regex");
+  std::vector<std::string> keywords;
+  for (const auto& f : written) keywords.push_back(f.keyword);
+  EXPECT_EQ(keywords, (std::vector<std::string>{"第[三3]代半导体", "AI.*芯片", "(光刻|刻蚀)机", "数据\\d+"}));
+}
+
 }  // namespace
 }  // namespace newsflow::rules
