@@ -100,7 +100,9 @@ void Explain(const std::string& dir, std::string text, const std::optional<std::
   pipeline::Item it = t.worker->TagText(title, body, labels);
   if (json) {
     // The same object `query --json` prints for a stored document.
-    std::puts(pipeline::RecordToJson(pipeline::ToRecord(it, t.rules())).c_str());
+    pipeline::RecordJsonOptions with_body;
+    with_body.body = true;  // as `query --json`, whose spans' offsets it explains
+    std::puts(pipeline::RecordToJson(pipeline::ToRecord(it, t.rules()), with_body).c_str());
     return;
   }
   if (it.tags.empty()) {

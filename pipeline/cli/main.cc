@@ -20,6 +20,7 @@
 // into a Status is reported and exits 1.
 #include <csignal>
 #include <cstdio>
+#include <system_error>
 #include <exception>
 
 #include "commands.h"
@@ -80,6 +81,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  } catch (const std::system_error& e) {
+    // fmt::print throws when stdout is a pipe whose reader went (`| head`):
+    // said as the commands that check their output say it.
+    if (e.code() == std::errc::broken_pipe) {
+      std::fprintf(stderr, "newsflow: cannot write the output (stdout closed or failing)\n");
+      return 1;
+    }
+    std::fprintf(stderr, "newsflow: unexpected error: %s\n", e.what());
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "newsflow: unexpected error: %s\n", e.what());
     return 1;

@@ -99,6 +99,8 @@ TEST_F(StagePath, ExplainTagsLikeTheRun) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto tags = JsonObject::LastLine(r.out).Strings("tags");
     EXPECT_EQ(tags, stored_.at(d.key)) << d.key;
+    // The object query --json prints: with the body its spans point into.
+    EXPECT_EQ(JsonObject::LastLine(r.out).String("body"), d.body) << d.key;
     tagged += !tags.empty();
   }
   EXPECT_GT(tagged, 5u);  // the comparison covers tagged items, not only empty ones
