@@ -56,6 +56,8 @@ void Flatten(const CLI::App* app, const CLI::App* command, const YAML::Node& map
     const std::string key = prefix + kv.first.Scalar();
     const YAML::Node& v = kv.second;
     if (v.IsMap()) {
+      // `json: {}` named no option and set nothing, silently.
+      if (v.size() == 0) Fail(app, kv.first, "`" + key + "` has no value");
       Flatten(app, command, v, key + "-", known, out);
       continue;
     }
@@ -124,6 +126,13 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& in) const {
   for (const Entry& e : entries) {
     CLI::Option* op = command_->get_option_no_throw("--" + e.key);
     if (!op->empty()) continue;
+    if (op->get_expected_min() == 0) {
+      // A flag is true or false: CLI11 took "" and 2 as "on".
+      static const std::set<std::string> kFlagWords = {"true", "false", "yes", "no", "on", "off", "1", "0"};
+      std::string word = e.item.inputs.size() == 1 ? e.item.inputs[0] : "";
+      for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (!kFlagWords.count(word)) Fail(app_, e.key_node, "`" + e.key + "` is a flag: give true or false");
+    }
     try {
       if (op->get_expected_min() == 0) {
         op->add_result(op->get_flag_value(e.key, to_flag(e.item)));

@@ -70,6 +70,10 @@ TEST(ConfigFile, UnknownKeysAndBadValuesAreUsageErrorsWithFileAndLine) {
       {"db: " + tmp.path("db") + "\nalerts: foo:bar\n", 2},
       {"db: " + tmp.path("db") + "\ndead-letter: file:/x\n", 2},
       {"db: " + tmp.path("db") + "\ntagged: nope\n", 2},
+      // A flag is true or false ("" and 2 turned it on); an empty mapping set nothing, silently.
+      {"db: " + tmp.path("db") + "\njson: \"\"\n", 2},
+      {"db: " + tmp.path("db") + "\njson: 2\n", 2},
+      {"db: " + tmp.path("db") + "\njson: {}\n", 2},
   };
   for (const auto& [yaml, line] : cases) {
     std::ofstream(tmp.path("bad.yaml")) << yaml;
