@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -152,6 +153,7 @@ class KafkaSource : public Source {
     if (!ParseConsumerStats(json, assigned, &stats)) return;
     std::lock_guard lock(health_mu_);
     if (stats.brokers_known) connected_ = stats.broker_up;
+    if (stats.brokers_known && stats.broker_up) ever_up_.store(true);
     lag_ = std::move(stats.lags);
   }
   // Drops the lag of partitions that are no longer this member's at once,
@@ -252,6 +254,12 @@ class KafkaSource : public Source {
   mutable std::mutex health_mu_;         // guards the two below (written from librdkafka's callbacks)
   bool connected_ = true;                // a cluster broker is UP (statistics), false after ALL_BROKERS_DOWN
   std::vector<PartitionLag> lag_;        // from the last statistics
+  // A broker was ever UP (statistics): with exit=eof, a run whose brokers
+  // never answer ends after eof_connect_wait_ instead of waiting for ever.
+  std::atomic<bool> ever_up_{false};
+  Clock::time_point started_{};
+  std::string bootstrap_;
+  std::chrono::milliseconds eof_connect_wait_{60000};  // NEWSFLOW_TEST_EOF_CONNECT_WAIT_MS in tests
 
   mutable std::mutex mu_;
   std::condition_variable cv_;  // buffer filled, batches stored, assignment changed, stop
@@ -383,6 +391,10 @@ Status KafkaSource::Init(const KafkaSourceOptions& o) {
   KafkaUri uri;
   ConfBuilder conf;
   NEWSFLOW_RETURN_IF_ERROR(Configure(o.uri, o.tuning, &uri, &conf));
+  bootstrap_ = uri.brokers;
+  started_ = Clock::now();
+  if (const char* ms = std::getenv("NEWSFLOW_TEST_EOF_CONNECT_WAIT_MS"); ms != nullptr && std::atoi(ms) > 0)
+    eof_connect_wait_ = std::chrono::milliseconds(std::atoi(ms));
 
   rd_kafka_conf_t* c = conf.conf.get();
   rd_kafka_conf_set_opaque(c, this);
@@ -584,6 +596,14 @@ bool KafkaSource::Next(Batch* batch) {
     if (StopRequested()) return false;
     if (!buffer_.empty()) break;
     if (exit_at_eof_ && AllAtEofLocked()) return false;
+    if (exit_at_eof_ && !ever_up_.load() && Clock::now() - started_ > eof_connect_wait_) {
+      if (status_.ok())
+        status_ = Status::Unavailable(fmt::format(
+            "kafka source: no broker of {} answered within {} s (with exit=eof a run does not wait for one for ever; "
+            "without it, it waits and retries)",
+            bootstrap_, eof_connect_wait_.count() / 1000.0));
+      return false;
+    }
     cv_.wait_for(lock, std::chrono::milliseconds(100));
   }
   // Linger briefly for a fuller batch: each batch costs one fsync'd RocksDB

@@ -3,6 +3,7 @@
 // opened or created, and nothing ends in an uncaught exception (134).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -305,6 +306,20 @@ TEST(EvalCli, TheMissListIsUtf8) {
   const auto bad = pipeline::FirstInvalidUtf8(r.out);
   EXPECT_FALSE(bad.has_value()) << "invalid UTF-8 at byte " << *bad << ": "
                                 << r.out.substr(*bad >= 60 ? *bad - 60 : 0, 80);
+}
+
+// A run with exit=eof (a job meant to end) whose brokers never answer (a
+// misspelt or unreachable bootstrap) retried for ever, logging an error
+// every 30 s. It now ends with an error (exit 1) after the wait (60 s; 2 s
+// here), naming the brokers.
+TEST(KafkaUnreachable, ARunThatMustEndDoesNotWaitForEverForABroker) {
+  TempDir tmp;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = RunShell("NEWSFLOW_TEST_EOF_CONNECT_WAIT_MS=2000 " + Newsflow() + " run -q --db " + tmp.path("db") +
+                          " --source 'kafka://127.0.0.1:1/t?group=g&exit=eof'");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("no broker of 127.0.0.1:1 answered"), std::string::npos) << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
 }
 
 }  // namespace
