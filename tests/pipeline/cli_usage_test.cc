@@ -316,6 +316,7 @@ TEST(KafkaUnreachable, ARunThatMustEndDoesNotWaitForEverForABroker) {
   TempDir tmp;
   const auto t0 = std::chrono::steady_clock::now();
   const auto r = RunShell("NEWSFLOW_TEST_EOF_CONNECT_WAIT_MS=2000 " + Newsflow() + " run -q --db " + tmp.path("db") +
+                          " --rules " + testing::SourcePath("rules/sets") +
                           " --source 'kafka://127.0.0.1:1/t?group=g&exit=eof'");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("no broker of 127.0.0.1:1 answered"), std::string::npos) << r.err;
