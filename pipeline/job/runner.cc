@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -62,6 +63,9 @@ using Clock = std::chrono::steady_clock;
 // Progress mark: the keys of the last stored batch whose documents the
 // tagged topic may not have acknowledged ("" = none).
 constexpr char kTaggedPendingMark[] = "tagged/pending";
+// Starts (and separates the fields of) a line of kTaggedPendingMark that is
+// a Kafka offset the batch ends at: TOPIC, PARTITION, NEXT OFFSET.
+constexpr char kPendingOffset = '\x1f';
 
 // "field `id`: expected ..." -> "field `id`"; "json: TAPE_ERROR..." -> "json: TAPE_ERROR";
 // "not a JSON object (line starts with ':')" whole (the class ends at ": ",
@@ -857,6 +861,12 @@ class Job {
       std::string keys;
       for (const Item& it : b.items)
         if (it.error.empty()) keys.append(it.doc.key).push_back('\n');
+      // And the Kafka offsets the batch ends at, each on a line of its own
+      // after kPendingOffset (no key holds a control character): see
+      // RepublishTagged.
+      for (const storage::Offset& o : b.offsets)
+        keys += fmt::format("{}{}{}{}{}{}\n", kPendingOffset, o.topic, kPendingOffset, o.partition, kPendingOffset,
+                            o.next_offset);
       b.prepared.progress.push_back(storage::ProgressMark{kTaggedPendingMark, std::move(keys)});
     }
     MaybeReloadSubscriptions();
@@ -1053,12 +1063,19 @@ class Job {
     std::optional<std::string> pending;
     NEWSFLOW_RETURN_IF_ERROR(store_->GetProgress(kTaggedPendingMark, &pending));
     if (!pending || pending->empty()) return Status::OK();
+    if (tagged_ && PublishedSinceByAnother(*pending)) {
+      // Published again now, an older version of a key would land after
+      // the newer one the other member published: a desk node keeps the
+      // last copy it reads.
+      NEWSFLOW_RETURN_IF_ERROR(ClearTaggedPending());
+      return Status::OK();
+    }
     size_t n = 0;
     for (size_t i = 0; i < pending->size();) {
       const size_t end = std::min(pending->find('\n', i), pending->size());
       const std::string key = pending->substr(i, end - i);
       i = end + 1;
-      if (key.empty()) continue;
+      if (key.empty() || key[0] == kPendingOffset) continue;
       storage::Record r;
       bool found = false;
       NEWSFLOW_RETURN_IF_ERROR(store_->Get(key, &r, &found));
@@ -1079,6 +1096,48 @@ class Job {
     LogInfo("tagged", fmt::format("published {} document(s) of a batch an earlier run stored again", n));
     summary_->tagged_republished = n;
     return Status::OK();
+  }
+
+  // Whether the group has committed offsets past every offset the pending
+  // batch ends at: another member (the partitions moved while this
+  // instance was down) then read the batch's messages again, tagged and
+  // published them, and maybe newer versions of their keys after them
+  // (offsets are committed only once the tagged topic acknowledged the
+  // documents). A batch stored before the offsets were recorded, a source
+  // that is not Kafka, or a group Kafka does not answer for: false (the
+  // batch is published again, as before).
+  bool PublishedSinceByAnother(const std::string& pending) {
+    if (!IsKafkaUri(o_.source)) return false;
+    std::vector<CommittedOffset> parts;
+    std::vector<int64_t> ends;
+    for (size_t i = 0; i < pending.size();) {
+      const size_t end = std::min(pending.find('\n', i), pending.size());
+      const std::string_view line = std::string_view(pending).substr(i, end - i);
+      i = end + 1;
+      if (line.empty() || line[0] != kPendingOffset) continue;
+      const size_t a = line.find(kPendingOffset, 1), b = line.find(kPendingOffset, a + 1);
+      if (a == std::string_view::npos || b == std::string_view::npos) return false;
+      CommittedOffset p;
+      p.topic = std::string(line.substr(1, a - 1));
+      int64_t next = 0;
+      const std::string_view partition = line.substr(a + 1, b - a - 1), offset = line.substr(b + 1);
+      if (std::from_chars(partition.data(), partition.data() + partition.size(), p.partition).ec != std::errc() ||
+          std::from_chars(offset.data(), offset.data() + offset.size(), next).ec != std::errc())
+        return false;
+      parts.push_back(std::move(p));
+      ends.push_back(next);
+    }
+    if (parts.empty()) return false;
+    if (Status s = KafkaCommittedOffsets(o_.source, &parts, 10000); !s.ok()) {
+      LogWarn("tagged", "publishing the last stored batch again: " + s.message());
+      return false;
+    }
+    for (size_t k = 0; k < parts.size(); ++k)
+      if (parts[k].committed < ends[k]) return false;
+    LogInfo("tagged", fmt::format("the documents of the batch an earlier run stored were published since by another "
+                                  "member of the group (its committed offsets are past the batch's): not published "
+                                  "again, which would put older versions after newer ones"));
+    return true;
   }
 
   Status ClearTaggedPending() {

@@ -872,6 +872,36 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
 
 }  // namespace
 
+Status KafkaCommittedOffsets(const std::string& uri, std::vector<CommittedOffset>* parts, int timeout_ms) {
+  if (parts->empty()) return Status::OK();
+  KafkaSource unopened;
+  KafkaUri parsed;
+  ConfBuilder conf;
+  NEWSFLOW_RETURN_IF_ERROR(unopened.Configure(uri, {}, &parsed, &conf));
+  conf.Set("statistics.interval.ms", "0");  // a handle for one question
+  NEWSFLOW_RETURN_IF_ERROR(conf.status);
+  RouteKafkaLogs(conf.conf.get());
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.conf.get(), errstr, sizeof errstr);
+  if (!rk) return Status::InvalidArgument(std::string("kafka source: ") + errstr);
+  conf.conf.release();  // rd_kafka_new took it
+  PartList list(rd_kafka_topic_partition_list_new(static_cast<int>(parts->size())));
+  for (const CommittedOffset& p : *parts) rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition);
+  const rd_kafka_resp_err_t err = rd_kafka_committed(rk, list.get(), timeout_ms);
+  Status result;
+  if (err) {
+    result = Status::Unavailable(std::string("committed offsets of the group: ") + rd_kafka_err2str(err));
+  } else {
+    for (int i = 0; i < list->cnt; ++i) {
+      const auto& e = list->elems[i];
+      for (CommittedOffset& p : *parts)
+        if (p.topic == e.topic && p.partition == e.partition) p.committed = e.err ? -1 : e.offset;
+    }
+  }
+  rd_kafka_destroy(rk);
+  return result;
+}
+
 Status CheckKafkaSourceUri(const std::string& uri, const KafkaConsumerTuning& tuning) {
   KafkaSource unopened;
   KafkaUri parsed;

@@ -181,4 +181,14 @@ Status CheckKafkaSourceUri(const std::string& uri, const KafkaConsumerTuning& tu
 // configuration; an unreachable broker is not an error (it is retried).
 Status OpenKafkaSource(const KafkaSourceOptions& options, std::unique_ptr<Source>* out);
 
+// The offsets the source URI's group has committed to Kafka for `parts`
+// (committed: -1 when none), asked by a consumer handle that never joins
+// the group. Unavailable when Kafka does not answer within timeout_ms.
+struct CommittedOffset {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t committed = -1;
+};
+Status KafkaCommittedOffsets(const std::string& uri, std::vector<CommittedOffset>* parts, int timeout_ms);
+
 }  // namespace newsflow::pipeline

@@ -97,5 +97,43 @@ TEST_F(KafkaScaleOut, ABatchStoredButNotPublishedIsPublishedAtTheNextStart) {
   EXPECT_EQ(v.dead, 0u);
 }
 
+// An instance stopped between storing a batch and the tagged topic's
+// acknowledgement republished that batch at its next start, as it had
+// stored it. When another member had meanwhile read the batch's messages
+// again (the group's offsets were never committed past them) and a
+// correction of the same key after them, that republish put the old version
+// after the correction, and the desk node kept the old one (red-team). A
+// batch the group's committed offsets are past is not published again.
+TEST_F(KafkaScaleOut, ABatchAnotherMemberPublishedSinceIsNotPublishedAgainOverANewerVersion) {
+  TempDir tmp;
+  const std::string rules = WriteRules(tmp);
+  const std::string topic = Unique("st"), tagged = Unique("st-tagged"), group = Unique("g");
+  ASSERT_EQ(CreateTopic(bootstrap_, topic, 1), "");
+  ASSERT_EQ(CreateTopic(bootstrap_, tagged, 1), "");
+  // One cls item, then its correction (same id, another title).
+  const std::string v1 = R"({"id":990001,"ctime":1780000000,"title":"深圳发布人工智能产业政策","content":"深圳市发布人工智能产业政策。"})";
+  const std::string v2 = R"({"id":990001,"ctime":1780000000,"title":"更正：深圳发布人工智能产业新政策","content":"深圳市发布人工智能产业新政策。"})";
+  WriteLines(tmp.path("v1.jsonl"), {v1});
+  WriteLines(tmp.path("v2.jsonl"), {v2});
+  ASSERT_EQ(RunShell(ProduceCmd(bootstrap_, topic, tmp.path("v1.jsonl"))).exit_code, 0);
+  const std::string sink = "--format cls --tagged kafka://" + bootstrap_ + "/" + tagged;
+  const std::string a = RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof", rules, tmp.path("a"), sink);
+  const std::string b = RunKafkaCmd(bootstrap_, topic, "group=" + group + "&exit=eof", rules, tmp.path("b"), sink);
+  ASSERT_EQ(RunShell("NEWSFLOW_TEST_EXIT_BEFORE_TAGGED=1 " + a).exit_code, 137);  // stored v1, never published it
+  ASSERT_EQ(RunShell(ProduceCmd(bootstrap_, topic, tmp.path("v2.jsonl"))).exit_code, 0);
+  const auto other = RunShell(b);  // reads v1 and v2 again: publishes both, commits past them
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  const auto restarted = RunShell(a);
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
+  EXPECT_EQ(testing::JsonObject::LastLine(restarted.out).Uint("tagged_republished"), 0u) << restarted.out;
+  const auto messages = ReadTopic(bootstrap_, tagged);
+  ASSERT_FALSE(messages.empty());
+  EXPECT_NE(messages.back().value.find("更正"), std::string::npos) << "the last copy on the topic is not the correction";
+  // The next start has nothing pending (the mark was cleared).
+  const auto again = RunShell(a);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(ReadTopic(bootstrap_, tagged).size(), messages.size());
+}
+
 }  // namespace
 }  // namespace newsflow::kafkatest
