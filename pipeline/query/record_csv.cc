@@ -70,8 +70,27 @@ bool ParseCsvFields(std::string_view list, std::vector<std::string>* out, std::s
   }
 }
 
+namespace {
+// A spreadsheet reads a cell that starts with = + - @ (or a tab or CR
+// before one) as a formula: a title "=HYPERLINK(...)" from a feed would run
+// on the analyst's machine (CSV injection, OWASP). A plain number ("-1.5")
+// stays a number.
+bool ReadAsFormula(std::string_view v) {
+  if (v.empty() || std::string_view("=+-@\t\r").find(v.front()) == std::string_view::npos) return false;
+  size_t i = (v.front() == '-' || v.front() == '+') ? 1 : 0;
+  bool digits = false, dot = false;
+  for (; i < v.size(); ++i) {
+    if (v[i] >= '0' && v[i] <= '9') digits = true;
+    else if (v[i] == '.' && !dot) dot = true;
+    else return true;
+  }
+  return !digits;
+}
+}  // namespace
+
 std::string CsvEscape(std::string_view field) {
-  const std::string v = ValidUtf8(field);
+  std::string v = ValidUtf8(field);
+  if (ReadAsFormula(v)) v.insert(0, 1, '\'');  // shown as text, as the feed wrote it
   const bool quote = v.find_first_of(",\"\r\n") != std::string::npos ||
                      (!v.empty() && (v.front() == ' ' || v.back() == ' '));
   if (!quote) return v;

@@ -2,7 +2,9 @@
 //
 // RFC 4180: comma-separated, CRLF line ends, a field quoted (with "" for a
 // quote) when it holds a comma, quote, CR or LF, or starts or ends with a
-// space. Text is valid UTF-8 (invalid bytes become U+FFFD). List fields
+// space. A field a spreadsheet would run as a formula (it starts with = + -
+// @, a tab or a CR, and is not a plain number) is written after a ' so that
+// it shows as text (CSV injection). Text is valid UTF-8 (invalid bytes become U+FFFD). List fields
 // (stocks, stock_codes, tags, scores, also) join their items with ';'.
 //
 // Pure functions; thread-safe. ParseCsvFields returns false with the

