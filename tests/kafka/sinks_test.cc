@@ -34,6 +34,22 @@ std::string ProduceKeyed(const std::string& bootstrap, const std::string& topic,
   return out;
 }
 
+// Gives the body of the first cls item naming 深圳 `extra` more bytes (a
+// document an alert is raised for, whose tagged message is then too big);
+// its key, or "" when there is none.
+std::string GrowAShenzhenClsItem(std::vector<std::string>* lines, size_t extra) {
+  pipeline::Decoder dec(pipeline::FormatSpec{});
+  for (auto& l : *lines) {
+    pipeline::Document d;
+    if (!dec.Decode(l, &d).ok() || d.key.rfind("cls:", 0) != 0 || d.body.find("深圳") == std::string::npos) continue;
+    const size_t at = l.find("\"content\":\"");
+    if (at == std::string::npos) return "";
+    l.insert(at + 11, std::string(extra, 'x'));
+    return d.key;
+  }
+  return "";
+}
+
 // A dead letter from a Kafka source carries the source message's key, raw
 // bytes, as the newsflow.key header; a null key gives no header.
 TEST_F(KafkaSinks, DeadLetterCarriesTheSourceMessageKey) {
@@ -229,17 +245,7 @@ TEST_F(KafkaSinks, AMessageTheBrokerRefusesForItsSizeDoesNotHoldUpTheOthers) {
   const std::string rules = WriteRules(tmp);
   auto lines = FixtureLines();
   const auto keys = KeysOf(lines);
-  std::string big_key;
-  pipeline::Decoder dec(pipeline::FormatSpec{});
-  for (auto& l : lines) {  // the first cls item naming 深圳 gets a body 1.2 MB longer
-    pipeline::Document d;
-    if (!dec.Decode(l, &d).ok() || d.key.rfind("cls:", 0) != 0 || d.body.find("深圳") == std::string::npos) continue;
-    const size_t at = l.find("\"content\":\"");
-    ASSERT_NE(at, std::string::npos);
-    l.insert(at + 11, std::string(1200000, 'x'));
-    big_key = d.key;
-    break;
-  }
+  const std::string big_key = GrowAShenzhenClsItem(&lines, 1200000);  // over the broker's 1 MB
   ASSERT_FALSE(big_key.empty());
   WriteLines(tmp.path("in.jsonl"), lines);
   const std::string tagged = Unique("tagged"), alerts = Unique("alerts");
@@ -276,17 +282,7 @@ TEST_F(KafkaSinks, ATopicWhoseLimitIsBelowTheBatchSizeStillGetsEveryMessageItCan
   const std::string rules = WriteRules(tmp);
   auto lines = FixtureLines();
   const auto keys = KeysOf(lines);
-  std::string big_key;
-  pipeline::Decoder dec(pipeline::FormatSpec{});
-  for (auto& l : lines) {  // one cls item naming 深圳 gets a body 30 KB longer: over the topic's limit alone
-    pipeline::Document d;
-    if (!dec.Decode(l, &d).ok() || d.key.rfind("cls:", 0) != 0 || d.body.find("深圳") == std::string::npos) continue;
-    const size_t at = l.find("\"content\":\"");
-    ASSERT_NE(at, std::string::npos);
-    l.insert(at + 11, std::string(30000, 'x'));
-    big_key = d.key;
-    break;
-  }
+  const std::string big_key = GrowAShenzhenClsItem(&lines, 30000);  // over the topic's limit alone
   ASSERT_FALSE(big_key.empty());
   WriteLines(tmp.path("in.jsonl"), lines);
   const std::string tagged = Unique("tagged-small"), alerts = Unique("alerts-small");
