@@ -59,8 +59,9 @@ std::string_view HtmlMarkup(std::string_view text) {
 
 // Regex `re` without its bracket expressions ([...], where '&', '<' and ';'
 // are class members, not a sequence, and a full-width member is only a
-// dead alternative): what remains matches in sequence.
-std::string OutsideBracketExpressions(std::string_view re) {
+// dead alternative): what remains matches in sequence. Each class leaves
+// `placeholder` in its place.
+std::string OutsideBracketExpressions(std::string_view re, char placeholder = ' ') {
   std::string out;
   bool in_class = false;
   for (size_t i = 0; i < re.size(); ++i) {
@@ -75,7 +76,7 @@ std::string OutsideBracketExpressions(std::string_view re) {
       // A ']' first in the class (or after '^') is a member.
       if (i + 1 < re.size() && re[i + 1] == '^') ++i;
       if (i + 1 < re.size() && re[i + 1] == ']') ++i;
-      out += ' ';
+      out += placeholder;
       continue;
     }
     if (in_class) {
@@ -166,7 +167,10 @@ std::string NormalizedTextProblem(const Keyword& k) {
 
 std::string FoldedRegexProblem(const Keyword& k) {
   if (!k.regex) return "";
-  const std::string sequence = OutsideBracketExpressions(k.text);
+  // A class stands as a character that is no space ('[0-9][0-9]' is not two
+  // spaces in a row); a space a quantifier follows may be absent or
+  // repeated ('芯片  ?制造' matches "芯片 制造").
+  const std::string sequence = OutsideBracketExpressions(k.text, 'x');
   char32_t before = 0;
   for (size_t i = 0; i < sequence.size();) {
     const size_t at = i;
@@ -176,7 +180,8 @@ std::string FoldedRegexProblem(const Keyword& k) {
       return "regex '" + k.text + "' holds the full-width '" + sequence.substr(at, i - at) +
              "': documents have full-width ASCII folded to half-width; write '" +
              std::string(1, static_cast<char>(cp - 0xFEE0)) + "'";
-    if (IsBlankCodePoint(cp) && (cp != U' ' || before == U' '))
+    const bool quantified = i < sequence.size() && std::string_view("?*+{").find(sequence[i]) != std::string_view::npos;
+    if (IsBlankCodePoint(cp) && !quantified && (cp != U' ' || before == U' '))
       return "regex '" + k.text + "' holds " + (cp == U' ' ? std::string("two spaces in a row") : "a space other than ' '") +
              ": documents have every run of spaces collapsed to one ' ' (write ' ', or \\s+)";
     before = cp;

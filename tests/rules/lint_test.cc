@@ -147,7 +147,8 @@ TEST(Lint, ARegexTheSpellingChangesIsReported) {
 // is a traditional one. A full-width part an alternation kept from being a
 // load error ('芯片|（测试）') is a dead alternative: folded-regex.
 TEST(Lint, OnlyATraditionalIdeographIsTraditionalAndADeadFullWidthAlternativeIsFolded) {
-  const RuleSet set = OneRule("    any: [芯片]\n    regex: ['[，,]芯片', '[ＡA]I芯片', '芯片|（测试）']\n");
+  const RuleSet set = OneRule(
+      "    any: [芯片]\n    regex: ['[，,]芯片', '[ＡA]I芯片', '芯片|（测试）', '(GPT|ChatGPT) [0-9]', '(芯片|晶圆)  ?制造']\n");
   const KeywordSpelling fold = [](const std::string& k) {  // as the normalizer: full-width folded
     std::string out = k;
     for (const auto& [from, to] : {std::pair<std::string, std::string>{"，", ","}, {"Ａ", "A"}, {"（", "("}, {"）", ")"}})

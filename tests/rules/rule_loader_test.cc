@@ -166,7 +166,8 @@ TEST(RuleLoader, KeywordsAndRegexesHoldingWhatNormalizedTextNeverHasAreRejected)
   RuleSet set;
   const Status s =
       Parse(kHead + "    any: ['P&G', 'AT&T', '&', 'x<5']\n    regex: ['P&G|AT&T', 'x<5', '[a&]b', '人工智能[+＋]', "
-                    "'(ＡＩ|AI)芯片', 'P(&amp;)?G', 'AI 芯片', 'AI\\s+芯片', '[ 　]x']\n",
+                    "'(ＡＩ|AI)芯片', 'P(&amp;)?G', 'AI 芯片', 'AI\\s+芯片', '[ 　]x', '[0-9][0-9]亿元', "
+                    "'GPT [345]', '[0-9] 亿元', '芯片  ?制造']\n",
             &set);
   EXPECT_TRUE(s.ok()) << s.message();
 }
