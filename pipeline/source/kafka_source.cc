@@ -254,8 +254,9 @@ class KafkaSource : public Source {
   mutable std::mutex health_mu_;         // guards the two below (written from librdkafka's callbacks)
   bool connected_ = true;                // a cluster broker is UP (statistics), false after ALL_BROKERS_DOWN
   std::vector<PartitionLag> lag_;        // from the last statistics
-  // A broker was ever UP (statistics): with exit=eof, a run whose brokers
-  // never answer ends after eof_connect_wait_ instead of waiting for ever.
+  // A broker ever answered (statistics, an assignment, a message or a
+  // partition's end): with exit=eof, a run whose brokers never answer ends
+  // after eof_connect_wait_ instead of waiting for ever.
   std::atomic<bool> ever_up_{false};
   Clock::time_point started_{};
   std::string bootstrap_;
@@ -519,6 +520,9 @@ void KafkaSource::PollLoop() {
 }
 
 void KafkaSource::HandleMessage(const rd_kafka_message_t* m, bool stopping) {
+  // A message or a partition's end came from a broker (statistics may be
+  // off: rdkafka.statistics.interval.ms=0).
+  if (!m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) ever_up_.store(true);
   if (m->err) {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       std::lock_guard lock(mu_);
@@ -696,6 +700,7 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
 }
 
 void KafkaSource::Assign(rd_kafka_topic_partition_list_t* parts) {
+  ever_up_.store(true);  // the group coordinator answered
   bool closing;
   {
     std::lock_guard lock(mu_);

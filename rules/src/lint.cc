@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "newsflow/rules/yaml_document.h"
 #include "rule_text_checks.h"
@@ -175,12 +176,14 @@ std::string FormatNumber(double v) {
 void LintScoring(const Rule& r, std::vector<LintFinding>* out) {
   if (r.watch_list) return;
   constexpr double kMostRepeats = 0.25 * 4;
-  std::set<std::pair<bool, std::string>> distinct;  // (regex, text): each scores once
+  // Each pattern scores once: a keyword as the compiler interns it (text,
+  // case, regex), so AI and {kw: AI, case: true} are two.
+  std::set<std::tuple<bool, bool, std::string>> distinct;
   std::vector<const Keyword*> positive;
   for (const auto& k : r.any) positive.push_back(&k);
   for (const auto& g : r.all)
     for (const auto& k : g) positive.push_back(&k);
-  for (const Keyword* k : positive) distinct.insert({k->regex, k->text});
+  for (const Keyword* k : positive) distinct.insert({k->regex, k->case_sensitive, k->text});
   const double most = static_cast<double>(distinct.size()) * (std::max(r.title_weight, 1.0) + kMostRepeats);
   if (!positive.empty() && most + 1e-9 < r.min_score)
     out->push_back({"never-fires", r.tag,

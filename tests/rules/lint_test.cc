@@ -176,6 +176,9 @@ TEST(Lint, AnUnreachableMinScoreARegexThatIsAKeywordAndAKeywordWrittenAsARegexAr
       << never[0].message;
   EXPECT_TRUE(FindingsOf(OneRule("    any: [芯片, 晶圆]\n    min_score: 5\n"), "never-fires").empty());  // 2 x 3 = 6
   EXPECT_TRUE(FindingsOf(OneRule("    any: [芯片]\n    min_score: 3\n"), "never-fires").empty());
+  // AI and {kw: AI, case: true} are two patterns, each scoring (4 in a title).
+  EXPECT_TRUE(FindingsOf(OneRule("    any: [{kw: AI, case: true}]\n    all: [[AI]]\n    min_score: 4\n"), "never-fires")
+                  .empty());
 
   const auto twice = FindingsOf(OneRule("    any: [AI, 芯片]\n    regex: ['ai', 'AI[0-9]']\n"), "counts-twice");
   ASSERT_EQ(twice.size(), 1u);
