@@ -57,7 +57,7 @@ void Produce(const ProduceArgs& a, int* exit_code) {
   if (Status e = pipeline::ParseFormatSpec(a.format, &spec); !e.ok()) return fail(e.message(), 2);
   std::unique_ptr<pipeline::KafkaProducer> producer;
   if (Status e = pipeline::KafkaProducer::Open(a.broker, {{"linger.ms", "5"}, {"statistics.interval.ms", "50"}},
-                                               &producer);
+                                               &producer, a.topic);
       !e.ok())
     return fail(e.message());
   // Metadata first: connects, learns the partitions, and lets the idempotent

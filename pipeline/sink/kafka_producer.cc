@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -152,8 +153,58 @@ Status KafkaProducer::CheckSettings(const std::string& brokers, const std::map<s
   return CheckSettingsByHandle(RD_KAFKA_PRODUCER, conf).Prefixed("kafka producer");
 }
 
+namespace {
+// The topic's max.message.bytes as the broker describes it (0: unknown: no
+// answer within timeout_ms, no such topic yet, not allowed to ask).
+size_t TopicMessageLimit(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
+  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+  char errstr[256];
+  rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, errstr, sizeof errstr);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_DescribeConfigs(rk, &res, 1, options, q);
+  size_t limit = 0;
+  if (rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms + 1000)) {
+    const rd_kafka_DescribeConfigs_result_t* result = rd_kafka_event_DescribeConfigs_result(ev);
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** described =
+        result != nullptr && !rd_kafka_event_error(ev) ? rd_kafka_DescribeConfigs_result_resources(result, &n) : nullptr;
+    for (size_t i = 0; i < n && rd_kafka_ConfigResource_error(described[i]) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      size_t cnt = 0;
+      const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(described[i], &cnt);
+      for (size_t e = 0; e < cnt; ++e)
+        if (std::string_view(rd_kafka_ConfigEntry_name(entries[e])) == "max.message.bytes" &&
+            rd_kafka_ConfigEntry_value(entries[e]) != nullptr)
+          limit = std::strtoull(rd_kafka_ConfigEntry_value(entries[e]), nullptr, 10);
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_queue_destroy(q);
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_ConfigResource_destroy(res);
+  return limit;
+}
+}  // namespace
+
 Status KafkaProducer::Open(const std::string& brokers, const std::map<std::string, std::string>& settings,
-                           std::unique_ptr<KafkaProducer>* out) {
+                           std::unique_ptr<KafkaProducer>* out, const std::string& topic) {
+  NEWSFLOW_RETURN_IF_ERROR(OpenHandle(brokers, settings, out));
+  if (topic.empty() || settings.count("batch.size")) return Status::OK();
+  // Batches that fit under the topic's limit (with room for the record
+  // batch's own framing): a handle made again with that batch.size.
+  const size_t limit = TopicMessageLimit((*out)->state_->rk, topic, 3000);
+  constexpr size_t kFraming = 512;
+  if (limit == 0 || limit >= (*out)->state_->batch_bytes + kFraming) return Status::OK();
+  std::map<std::string, std::string> fitted = settings;
+  fitted["batch.size"] = std::to_string(limit > 2 * kFraming ? limit - kFraming : limit / 2 + 1);
+  LogInfo("kafka", fmt::format("{} takes messages of at most {} bytes: record batches of at most {} bytes", topic,
+                               limit, fitted["batch.size"]));
+  out->reset();
+  return OpenHandle(brokers, fitted, out);
+}
+
+Status KafkaProducer::OpenHandle(const std::string& brokers, const std::map<std::string, std::string>& settings,
+                                 std::unique_ptr<KafkaProducer>* out) {
   std::unique_ptr<KafkaProducer> p(new KafkaProducer());
   p->state_ = std::make_unique<State>();
   char errstr[512];
@@ -187,13 +238,18 @@ KafkaProducer::~KafkaProducer() {
 
 Status KafkaProducer::Produce(const std::string& topic, std::string_view key, std::string_view value,
                                    const std::vector<KafkaHeader>& headers, int32_t partition) {
-  if (state_->single) {
+  {
     bool single = false;
     {
       std::lock_guard lock(state_->mu);
       single = state_->single_topics.count(topic) > 0;
     }
-    if (single) return state_->single->Produce(topic, key, value, headers, partition);
+    // After the messages of that topic waiting to be sent again: a later
+    // version of a key never goes before an earlier one still waiting.
+    if (single) {
+      NEWSFLOW_RETURN_IF_ERROR(SendWaitingAlone(topic));
+      return state_->single->Produce(topic, key, value, headers, partition);
+    }
   }
   for (;;) {
     rd_kafka_headers_t* hdrs = nullptr;
@@ -242,23 +298,40 @@ Status KafkaProducer::Flush(int timeout_ms) {
   return Status::OK();
 }
 
-// The messages refused for their batch's size, sent again one per batch by
-// the second producer (opened now if it is not yet), and whatever it holds.
-Status KafkaProducer::ResendAlone(int timeout_ms) {
+// Queues the messages refused for their batch's size (of `topic` only, or
+// all: "") on the second producer, which sends one per batch (opened now if
+// it is not yet), in the order they were refused.
+Status KafkaProducer::SendWaitingAlone(const std::string& topic) {
   std::vector<State::Resend> resend;
   {
     std::lock_guard lock(state_->mu);
-    resend.swap(state_->resend);
+    auto& waiting = state_->resend;
+    auto first = std::stable_partition(waiting.begin(), waiting.end(),
+                                       [&](const State::Resend& r) { return !topic.empty() && r.topic != topic; });
+    resend.assign(std::make_move_iterator(first), std::make_move_iterator(waiting.end()));
+    waiting.erase(first, waiting.end());
   }
-  if (!resend.empty() && !state_->single) {
+  if (!state_->single) {
     std::map<std::string, std::string> one = state_->settings;
     one["batch.num.messages"] = "1";
     one["linger.ms"] = "0";
-    NEWSFLOW_RETURN_IF_ERROR(Open(state_->brokers, one, &state_->single));
+    NEWSFLOW_RETURN_IF_ERROR(OpenHandle(state_->brokers, one, &state_->single));
     state_->single->state_->batch_bytes = 0;  // alone in its batch: a size refusal is the message's own
   }
   for (const State::Resend& r : resend)
     NEWSFLOW_RETURN_IF_ERROR(state_->single->Produce(r.topic, r.key, r.value, r.headers, r.partition));
+  return Status::OK();
+}
+
+// What was refused for its batch's size, sent again alone, and whatever the
+// second producer holds.
+Status KafkaProducer::ResendAlone(int timeout_ms) {
+  bool waiting = false;
+  {
+    std::lock_guard lock(state_->mu);
+    waiting = !state_->resend.empty();
+  }
+  if (waiting) NEWSFLOW_RETURN_IF_ERROR(SendWaitingAlone(""));
   return state_->single ? state_->single->Flush(timeout_ms) : Status::OK();
 }
 

@@ -16,13 +16,17 @@
 // oversized document or alert does not stop every later one (an alert
 // stays in the store's log).
 //
-// A shorter message refused for its size was refused for its record batch:
-// the topic's max.message.bytes is below batch.size (1 MB), and every batch
-// of ordinary messages would fail, on every restart too. Such a message is
-// sent again in a batch of its own, by a second producer that sends one
-// message per batch, and so is every later message to that topic (said once
-// in a warning); only a message refused alone is dropped as above. Flush()
-// waits for those too.
+// A topic whose max.message.bytes is below batch.size (1 MB) refuses whole
+// record batches of ordinary messages, on every restart too. Open() asks
+// the broker for the limit of the topic it is opened for (3 s at most) and
+// makes its batches fit under it. Should a shorter message still be refused
+// for its batch (the limit unknown at Open, or lowered since), it is sent
+// again in a batch of its own, by a second producer that sends one message
+// per batch, and so is every later message to that topic, after the ones
+// waiting to be sent again (said once in a warning); only a message refused
+// alone is dropped as above. Flush() waits for those too. (Messages of the
+// first refused batches that a smaller batch after them overtook stay
+// overtaken.)
 //
 // Ownership: the caller owns the producer; the destructor flushes for up to
 // 5 s and destroys the handle. Threads: thread-compatible, one thread
@@ -49,8 +53,10 @@ struct KafkaHeader {
 class KafkaProducer {
  public:
   // `settings` are librdkafka properties applied after newsflow's defaults.
+  // `topic`: the topic it will write, whose limit sizes the batches (see
+  // above; "" or a batch.size in `settings`: not asked).
   static Status Open(const std::string& brokers, const std::map<std::string, std::string>& settings,
-                     std::unique_ptr<KafkaProducer>* out);
+                     std::unique_ptr<KafkaProducer>* out, const std::string& topic = "");
   // The settings Open() would refuse, without a broker (a silent handle is
   // made and dropped: kafka_settings_check.h).
   static Status CheckSettings(const std::string& brokers, const std::map<std::string, std::string>& settings);
@@ -75,6 +81,9 @@ class KafkaProducer {
 
  private:
   KafkaProducer() = default;
+  static Status OpenHandle(const std::string& brokers, const std::map<std::string, std::string>& settings,
+                           std::unique_ptr<KafkaProducer>* out);
+  Status SendWaitingAlone(const std::string& topic);
   Status ResendAlone(int timeout_ms);
   struct State;
   std::unique_ptr<State> state_;

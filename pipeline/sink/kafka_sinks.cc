@@ -37,7 +37,7 @@ class TopicWriter {
     std::map<std::string, std::string> settings;
     NEWSFLOW_RETURN_IF_ERROR(ParseSinkUri(spec, what_, &uri, &settings));
     topic_ = uri.topics[0];
-    NEWSFLOW_RETURN_IF_ERROR(KafkaProducer::Open(uri.brokers, settings, &producer_));
+    NEWSFLOW_RETURN_IF_ERROR(KafkaProducer::Open(uri.brokers, settings, &producer_, topic_));
     // Flush waits for the producer's own message timeout, and then some.
     const auto it = settings.find("message.timeout.ms");
     timeout_ms_ = (it != settings.end() ? std::atoi(it->second.c_str()) : 30000) + 10000;
