@@ -248,7 +248,7 @@ void RegisterRestore(CLI::App& app, int* exit_code) {
   struct Args {
     std::string from, db;
     uint32_t backup_id = 0;
-    bool list = false, verify = false;
+    bool list = false, verify = false, as_copy = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--from", a->from, "backup directory (made by newsflow backup)")->required();
@@ -257,6 +257,11 @@ void RegisterRestore(CLI::App& app, int* exit_code) {
   cmd->add_flag("--list", a->list,
                 "print the backups, one JSON object per line, oldest first; a damaged one as "
                 "{\"backup_id\":N,\"damaged\":true}");
+  cmd->add_flag("--as-copy", a->as_copy,
+                "the restored store is a copy that lives beside the original (a second node, a test copy): its "
+                "backups get a store id of their own, so they are refused in the original's backup directory and "
+                "its --keep never deletes the original's (without it, the restored store is the original, "
+                "recovered, and its backups go on in the same directory)");
   cmd->add_flag("--verify", a->verify,
                 "list (as --list) after reading every backup's files and checking their checksums, as a restore "
                 "does first; exit 1 when a backup is damaged (its line says why in \"damage\")");
@@ -270,6 +275,11 @@ void RegisterRestore(CLI::App& app, int* exit_code) {
     // `--list` restores nothing: a --db or --backup-id beside it would be
     // read as "restore this" and silently do nothing.
     const bool list = a->list || a->verify;
+    if (list && a->as_copy) {
+      std::fprintf(stderr, "newsflow restore: --as-copy is for a restore: not with --list or --verify\n");
+      *exit_code = 2;
+      return;
+    }
     if (list && (cmd->count("--db") > 0 || cmd->count("--backup-id") > 0)) {
       std::fprintf(stderr, "newsflow restore: --list and --verify only list the backups: they take neither --db nor "
                            "--backup-id\n");
@@ -309,11 +319,13 @@ void RegisterRestore(CLI::App& app, int* exit_code) {
     storage::StoreOptions o;
     o.path = a->db;
     o.create_if_missing = false;
-    o.read_only = true;
+    o.read_only = !a->as_copy;
     std::unique_ptr<storage::Store> store;
     storage::Counts c;
     Status s = storage::Store::Open(o, &store);
+    if (s.ok() && a->as_copy) s = store->ForgetStoreId();
     if (s.ok()) s = store->GetCounts(&c);
+    if (s.ok() && a->as_copy) s = store->Close();
     if (!s.ok()) {
       std::fprintf(stderr, "newsflow restore: the restored store does not open: %s\n", s.message().c_str());
       *exit_code = 1;

@@ -304,6 +304,16 @@ Status RocksStore::EnsureStoreId(std::string* out) {
   return Commit(&batch, "writing the store id");
 }
 
+Status RocksStore::ForgetStoreId() {
+  if (read_only_) return Status::InvalidArgument(fmt::format("cannot write to store at {}: opened read-only", path_));
+  std::lock_guard lock(write_mu_);
+  if (!db_) return ClosedError();
+  if (!write_status_.ok()) return write_status_;
+  rocksdb::WriteBatch batch;
+  batch.Delete(meta_, kMetaStoreId);
+  return Commit(&batch, "forgetting the store id");
+}
+
 Status RocksStore::Backup(const std::string& backup_dir, BackupResult* out) {
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot back up store at {} from a reader", path_));
   // Also for a backup a writer takes on request (the requester checked too).

@@ -312,8 +312,15 @@ TEST(BackupCli, ABackupIntoAnotherStoresDirectoryIsRefusedAndItsBackupsStay) {
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   EXPECT_EQ(CountOf(tmp.path("a2")), CountOf(a));
 
-  // The restored store is a's: its backups go on beside a's, and --keep
-  // counts them together.
+  // Restored as a copy (a second node beside a), it is another store: its
+  // backup there is refused, and a's backups stay.
+  ASSERT_EQ(Restore(to, tmp.path("copy"), "--as-copy").exit_code, 0);
+  EXPECT_EQ(CountOf(tmp.path("copy")), CountOf(a));
+  const auto copy = Backup(tmp.path("copy"), to, "--keep 1");
+  EXPECT_EQ(copy.exit_code, 1) << copy.out;
+  EXPECT_NE(copy.err.find(store_a), std::string::npos) << copy.err;
+  // Restored plainly, the store is a, recovered: its backups go on beside
+  // a's, and --keep counts them together.
   const auto again = Backup(tmp.path("a2"), to, "--keep 1");
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(JsonObject::LastLine(again.out).String("store"), store_a);

@@ -79,6 +79,7 @@ TEST(CliUsage, BadValuesExitTwo) {
       run + "--retain-from newest",
       Newsflow() + " restore --from " + db + "-backups --list --db " + db,  // lists: restores nothing
       Newsflow() + " restore --from " + db + "-backups --list --backup-id 1",
+      Newsflow() + " restore --from " + db + "-backups --list --as-copy",  // a copy of nothing
       run + "--format foo",
       run + "--max-record-bytes 0",
       run + "--max-record-bytes 1e3",

@@ -412,6 +412,11 @@ class Store {
   // refused (InvalidArgument), so that `--keep` never deletes them. Any thread.
   virtual Status Backup(const std::string& backup_dir, BackupResult* out) = 0;
 
+  // Forgets the store's id, so that its next backup gives it a new one: for
+  // a store restored as a copy that lives beside the original (a second
+  // node, a test copy), whose backups must not count as the original's.
+  virtual Status ForgetStoreId() = 0;
+
   // Makes everything written durable (the final flush of a WAL-less bulk
   // load, a WAL sync otherwise) and closes the database. Its status is the
   // truth about the tail of a run: a failure (a full disk) means the writes
