@@ -19,6 +19,10 @@ Status ParseSinkUri(const std::string& spec, const std::string& what, KafkaUri* 
                     std::map<std::string, std::string>* settings) {
   NEWSFLOW_RETURN_IF_ERROR(ParseKafkaUri(spec, uri).Prefixed(what));
   if (uri->topics.size() != 1) return Status::InvalidArgument(what + ": exactly one topic expected in '" + spec + "'");
+  // A pattern names the topics a consumer reads; a producer writes one.
+  if (uri->topics[0][0] == '^')
+    return Status::InvalidArgument(what + ": '" + uri->topics[0] + "' is a pattern; a sink writes one topic, in '" +
+                                   spec + "'");
   for (const auto& [k, v] : uri->params) {
     if (k.rfind("rdkafka.", 0) != 0)
       return Status::InvalidArgument(what + ": unknown parameter '" + k + "' (known: rdkafka.NAME)");

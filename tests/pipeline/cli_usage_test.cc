@@ -110,6 +110,9 @@ TEST(CliUsage, BadValuesExitTwo) {
       Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/t?group=g&group=h'",
       Newsflow() + " run -q --db " + db + " --source 'kafka://h:1/my topic?group=g'",
       run + "--tagged 'kafka://h:1/t%20x'",
+      run + "--tagged 'kafka://h:1/^tagged.*'",  // a sink writes one topic, not a pattern
+      Newsflow() + " run -q --db " + db + " --source 'kafka://localhost:9092/^news-.*?group=g'" +
+          " --tagged kafka://127.0.0.1:9092/news-tagged",  // the pattern reads its own output
       Newsflow() + " rules coverage --source /dev/null --top -1",
       Newsflow() + " rules coverage",                                   // neither --source nor --gold
       Newsflow() + " rules coverage --source /dev/null --gold /dev/null",  // both
