@@ -232,6 +232,8 @@ Status KafkaProducer::OpenHandle(const std::string& brokers, const std::map<std:
 KafkaProducer::~KafkaProducer() {
   if (state_ && state_->rk) {
     rd_kafka_flush(state_->rk, 5000);
+    // Refused for their batch during that flush: sent alone, not dropped.
+    if (Status s = ResendAlone(5000); !s.ok()) LogError("kafka", "closing the producer: " + s.message());
     rd_kafka_destroy(state_->rk);
   }
 }

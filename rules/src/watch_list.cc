@@ -111,8 +111,8 @@ Status ParseWatchList(std::string_view text, const std::string& file, RuleSet* o
     for (size_t col = 0; !line.empty() || col == 0; ++col) {
       std::string_view raw;
       if (!NextCell(&line, &raw))
-        return error(col == 0 ? line : r.tag, "a quoted cell does not close on its line (a line break inside a "
-                                              "spreadsheet cell?): an entity and its names are one line");
+        return error(col == 0 ? line : r.tag, "a quoted cell does not close on its line (a stray quote, or a line "
+                                              "break inside a spreadsheet cell): an entity and its names are one line");
       std::string cell = FoldLikeNormalizedText(raw);
       if (Unquote(&cell)) cell = FoldLikeNormalizedText(cell);  // what was inside the quotes (a TAB: a space)
       if (col == 0) {
