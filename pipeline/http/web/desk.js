@@ -483,6 +483,7 @@
   // subscriptions with half of them chosen; the server refuses a request
   // line over 64 KiB) none: every alert comes, and wanted() filters here.
   const MAX_FILTER_BYTES = 16384;
+  const FILTER_PAGES = 20;        // pages of 1,000 alerts read back when filtering here
   function subscriptionParams() {
     const p = new URLSearchParams();
     if (!partialChoice()) return p;
@@ -518,11 +519,20 @@
     }
     setStatus('connecting', 'loading…');
     const p = subscriptionParams();
-    p.set('limit', String(MAX_ROWS));
+    // A choice too long to send is filtered here: the log is read back a
+    // page at a time until MAX_ROWS wanted alerts (or FILTER_PAGES pages).
+    const filtering = partialChoice() && !p.has('subscription') && !p.has('not_subscription');
+    p.set('limit', String(filtering ? 1000 : MAX_ROWS));
     try {
-      const data = await getJSON(`api/alerts?${p}`);
-      if (gen !== generation) return;
-      for (const a of (data && data.alerts) || []) if (wanted(a)) addAlert(a, false);
+      let kept = 0;
+      for (let page = 0; page < (filtering ? FILTER_PAGES : 1); page++) {
+        const data = await getJSON(`api/alerts?${p}`);
+        if (gen !== generation) return;
+        const got = (data && data.alerts) || [];
+        for (const a of got) if (wanted(a) && kept < MAX_ROWS && addAlert(a, false)) kept++;
+        if (kept >= MAX_ROWS || got.length < 1000 || typeof got[got.length - 1].seq !== 'number') break;
+        p.set('before_seq', String(got[got.length - 1].seq));
+      }
       trim();
     } catch (e) {
       if (gen !== generation) return;
