@@ -3,6 +3,7 @@
 #include "pipeline/job/runner.h"
 
 #include <fmt/format.h>
+#include <regex.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,7 +24,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -1407,15 +1407,16 @@ Status CheckSinkApartFromSource(const std::string& source, const std::string& si
     return s;
   };
   // A source topic may be a pattern (^...), which librdkafka matches as a
-  // POSIX extended regex; std::regex's extended grammar is that one.
+  // POSIX extended regex (regcomp, as librdkafka's own).
   auto reads = [&](const std::string& topic) {
     for (const std::string& t : in.topics) {
       if (t == topic) return true;
       if (t[0] != '^') continue;
-      try {
-        if (std::regex_search(topic, std::regex(t, std::regex::extended))) return true;
-      } catch (const std::regex_error&) {
-      }
+      regex_t re;
+      if (regcomp(&re, t.c_str(), REG_EXTENDED | REG_NOSUB) != 0) continue;
+      const bool hit = regexec(&re, topic.c_str(), 0, nullptr, 0) == 0;
+      regfree(&re);
+      if (hit) return true;
     }
     return false;
   };
