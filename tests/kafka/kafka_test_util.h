@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -305,25 +306,26 @@ inline bool WaitFor(const std::function<bool()>& cond, int timeout_ms) {
 
 // A free TCP port p on 127.0.0.1 such that p+1 is free too (a second broker
 // and its controller).
+// Two free ports in a row (the broker's and its controller's), below the
+// kernel's ephemeral range (32768+): a port taken from that range could be
+// given to some client's socket before the broker's JVM binds it (a CI run
+// lost a test to "Address already in use" on the controller's port).
 inline int FreePortPair() {
-  for (int attempt = 0; attempt < 50; ++attempt) {
+  auto free_port = [](int port) {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-    const int port = ntohs(a.sin_port);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    const bool ok = bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     close(s);
-    if (port >= 65000) continue;
-    int s2 = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in b = a;
-    b.sin_port = htons(static_cast<uint16_t>(port + 1));
-    const bool free2 = bind(s2, reinterpret_cast<sockaddr*>(&b), sizeof b) == 0;
-    close(s2);
-    if (free2) return port;
+    return ok;
+  };
+  static unsigned seed = static_cast<unsigned>(getpid()) * 2654435761u ^ static_cast<unsigned>(time(nullptr));
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    seed = seed * 1103515245u + 12345u;
+    const int port = 20000 + static_cast<int>((seed >> 8) % 12000);  // 20000..31999, +1 below 32768
+    if (free_port(port) && free_port(port + 1)) return port;
   }
   return -1;
 }
@@ -461,6 +463,14 @@ class PrivateBroker {
   // "" on success.
   std::string Start() {
     auto r = RunShell(env_ + SourcePath("deploy/kafka/start.sh"));
+    // Taken meanwhile by another process: two more pairs before giving up.
+    for (int retry = 0; retry < 2 && r.exit_code != 0 && r.err.find("Address already in use") != std::string::npos;
+         ++retry) {
+      RunShell(env_ + SourcePath("deploy/kafka/stop.sh") + " --wipe");
+      port_ = FreePortPair();
+      env_ = "KAFKA_PORT=" + std::to_string(port_) + " KAFKA_STATE_DIR=" + state_ + " ";
+      r = RunShell(env_ + SourcePath("deploy/kafka/start.sh"));
+    }
     if (r.exit_code != 0) return "start.sh failed: " + r.err;
     std::string last = r.out;
     while (!last.empty() && last.back() == '\n') last.pop_back();
