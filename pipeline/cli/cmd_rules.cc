@@ -19,6 +19,7 @@
 #include "pipeline/sink/record_json.h"
 #include "pipeline/source/source.h"
 #include "newsflow/rules/lint.h"
+#include "headline.h"
 #include "tagging.h"
 
 namespace newsflow::cli {
@@ -26,12 +27,9 @@ namespace {
 
 std::string Snippet(const std::string& field, const pipeline::ItemSpan& s) {
   if (s.end > field.size() || s.begin > s.end) return "?";
-  const size_t from = s.begin >= 24 ? s.begin - 24 : 0;
-  auto fix = [&](size_t p) {  // back up to a UTF-8 lead byte
-    while (p > 0 && p < field.size() && (static_cast<unsigned char>(field[p]) & 0xC0) == 0x80) --p;
-    return p;
-  };
-  const size_t a = fix(from), b = fix(std::min(field.size(), size_t{s.end} + 24));
+  // 24 bytes either side, each end backed up to a character boundary.
+  const size_t a = Utf8Prefix(field, s.begin >= 24 ? s.begin - 24 : 0).size();
+  const size_t b = Utf8Prefix(field, std::min(field.size(), size_t{s.end} + 24)).size();
   return field.substr(a, s.begin - a) + "[" + field.substr(s.begin, s.end - s.begin) + "]" +
          field.substr(s.end, b - s.end);
 }

@@ -1057,6 +1057,42 @@ class Job {
     return Status::OK();
   }
 
+  // kTaggedPendingMark's value: a key per line, then the Kafka offsets the
+  // batch ends at (lines after kPendingOffset). offsets_read is false when
+  // an offset line does not read.
+  struct PendingBatch {
+    std::vector<std::string> keys;
+    std::vector<CommittedOffset> offsets;  // topic and partition (committed: asked later)
+    std::vector<int64_t> ends;             // the next offset after the batch, per entry of `offsets`
+    bool offsets_read = true;
+  };
+  static PendingBatch ParsePending(const std::string& pending) {
+    PendingBatch out;
+    for (size_t i = 0; i < pending.size();) {
+      const size_t end = std::min(pending.find('\n', i), pending.size());
+      const std::string_view line = std::string_view(pending).substr(i, end - i);
+      i = end + 1;
+      if (line.empty()) continue;
+      if (line[0] != kPendingOffset) {
+        out.keys.emplace_back(line);
+        continue;
+      }
+      const size_t a = line.find(kPendingOffset, 1), b = line.find(kPendingOffset, a + 1);
+      CommittedOffset p;
+      int64_t next = 0;
+      if (a == std::string_view::npos || b == std::string_view::npos ||
+          std::from_chars(line.data() + a + 1, line.data() + b, p.partition).ec != std::errc() ||
+          std::from_chars(line.data() + b + 1, line.data() + line.size(), next).ec != std::errc()) {
+        out.offsets_read = false;
+        continue;
+      }
+      p.topic = std::string(line.substr(1, a - 1));
+      out.offsets.push_back(std::move(p));
+      out.ends.push_back(next);
+    }
+    return out;
+  }
+
   // The documents of the last batch an earlier run stored but may not have
   // seen acknowledged on the tagged topic (kTaggedPendingMark): published
   // again before anything new (a desk node de-duplicates by key).
@@ -1064,7 +1100,8 @@ class Job {
     std::optional<std::string> pending;
     NEWSFLOW_RETURN_IF_ERROR(store_->GetProgress(kTaggedPendingMark, &pending));
     if (!pending || pending->empty()) return Status::OK();
-    if (tagged_ && PublishedSinceByAnother(*pending)) {
+    const PendingBatch batch = ParsePending(*pending);
+    if (tagged_ && PublishedSinceByAnother(batch)) {
       // Published again now, an older version of a key would land after
       // the newer one the other member published: a desk node keeps the
       // last copy it reads.
@@ -1072,11 +1109,7 @@ class Job {
       return Status::OK();
     }
     size_t n = 0;
-    for (size_t i = 0; i < pending->size();) {
-      const size_t end = std::min(pending->find('\n', i), pending->size());
-      const std::string key = pending->substr(i, end - i);
-      i = end + 1;
-      if (key.empty() || key[0] == kPendingOffset) continue;
+    for (const std::string& key : batch.keys) {
       storage::Record r;
       bool found = false;
       NEWSFLOW_RETURN_IF_ERROR(store_->Get(key, &r, &found));
@@ -1107,34 +1140,15 @@ class Job {
   // documents). A batch stored before the offsets were recorded, a source
   // that is not Kafka, or a group Kafka does not answer for: false (the
   // batch is published again, as before).
-  bool PublishedSinceByAnother(const std::string& pending) {
-    if (!IsKafkaUri(o_.source)) return false;
-    std::vector<CommittedOffset> parts;
-    std::vector<int64_t> ends;
-    for (size_t i = 0; i < pending.size();) {
-      const size_t end = std::min(pending.find('\n', i), pending.size());
-      const std::string_view line = std::string_view(pending).substr(i, end - i);
-      i = end + 1;
-      if (line.empty() || line[0] != kPendingOffset) continue;
-      const size_t a = line.find(kPendingOffset, 1), b = line.find(kPendingOffset, a + 1);
-      if (a == std::string_view::npos || b == std::string_view::npos) return false;
-      CommittedOffset p;
-      p.topic = std::string(line.substr(1, a - 1));
-      int64_t next = 0;
-      const std::string_view partition = line.substr(a + 1, b - a - 1), offset = line.substr(b + 1);
-      if (std::from_chars(partition.data(), partition.data() + partition.size(), p.partition).ec != std::errc() ||
-          std::from_chars(offset.data(), offset.data() + offset.size(), next).ec != std::errc())
-        return false;
-      parts.push_back(std::move(p));
-      ends.push_back(next);
-    }
-    if (parts.empty()) return false;
+  bool PublishedSinceByAnother(const PendingBatch& batch) {
+    if (!IsKafkaUri(o_.source) || !batch.offsets_read || batch.offsets.empty()) return false;
+    std::vector<CommittedOffset> parts = batch.offsets;
     if (Status s = KafkaCommittedOffsets(o_.source, &parts, 10000); !s.ok()) {
       LogWarn("tagged", "publishing the last stored batch again: " + s.message());
       return false;
     }
     for (size_t k = 0; k < parts.size(); ++k)
-      if (parts[k].committed < ends[k]) return false;
+      if (parts[k].committed < batch.ends[k]) return false;
     LogInfo("tagged", fmt::format("the documents of the batch an earlier run stored were published since by another "
                                   "member of the group (its committed offsets are past the batch's): not published "
                                   "again, which would put older versions after newer ones"));
@@ -1396,13 +1410,9 @@ Status CheckSinkApartFromSource(const std::string& source, const std::string& si
   if (!ParseKafkaUri(source, &in).ok() || !ParseKafkaUri(sink, &out).ok()) return Status::OK();  // said above
   auto brokers = [](const std::string& list) {
     std::set<std::string> s;
-    for (size_t i = 0; i <= list.size();) {
-      size_t j = list.find(',', i);
-      if (j == std::string::npos) j = list.size();
-      std::string b = list.substr(i, j - i);
+    for (std::string b : SplitComma(list)) {
       if (b.rfind("localhost:", 0) == 0) b = "127.0.0.1" + b.substr(9);  // one host, two names
-      if (j > i) s.insert(std::move(b));
-      i = j + 1;
+      s.insert(std::move(b));
     }
     return s;
   };

@@ -5,7 +5,6 @@
 #include <charconv>
 
 namespace newsflow::pipeline {
-namespace {
 
 std::vector<std::string> SplitComma(std::string_view s) {
   std::vector<std::string> out;
@@ -18,8 +17,6 @@ std::vector<std::string> SplitComma(std::string_view s) {
   }
   return out;
 }
-
-}  // namespace
 
 bool IsKafkaUri(std::string_view spec) { return spec.rfind("kafka://", 0) == 0; }
 

@@ -28,6 +28,9 @@ struct KafkaUri {
   std::map<std::string, std::string> params;  // the query string
 };
 
+// The non-empty items of a comma-separated list ("h1:9092,h2:9092").
+std::vector<std::string> SplitComma(std::string_view s);
+
 // True if `spec` starts with "kafka://".
 bool IsKafkaUri(std::string_view spec);
 

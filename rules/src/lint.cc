@@ -157,6 +157,15 @@ void LintTraditionalRegexes(const Rule& r, const KeywordSpelling& spelling, std:
   }
 }
 
+// The keywords that score a rule: its `any` list and its `all` groups.
+std::vector<const Keyword*> PositiveKeywords(const Rule& r) {
+  std::vector<const Keyword*> out;
+  for (const auto& k : r.any) out.push_back(&k);
+  for (const auto& g : r.all)
+    for (const auto& k : g) out.push_back(&k);
+  return out;
+}
+
 // What no hit can score, and keywords that are not what they look like:
 //   - a min_score above the most the rule's keywords can score (each distinct
 //     keyword at most max(title_weight, 1) plus the repeat bonus,
@@ -179,10 +188,7 @@ void LintScoring(const Rule& r, std::vector<LintFinding>* out) {
   // Each pattern scores once: a keyword as the compiler interns it (text,
   // case, regex), so AI and {kw: AI, case: true} are two.
   std::set<std::tuple<bool, bool, std::string>> distinct;
-  std::vector<const Keyword*> positive;
-  for (const auto& k : r.any) positive.push_back(&k);
-  for (const auto& g : r.all)
-    for (const auto& k : g) positive.push_back(&k);
+  const std::vector<const Keyword*> positive = PositiveKeywords(r);
   for (const Keyword* k : positive) distinct.insert({k->regex, k->case_sensitive, k->text});
   const double most = static_cast<double>(distinct.size()) * (std::max(r.title_weight, 1.0) + kMostRepeats);
   if (!positive.empty() && most + 1e-9 < r.min_score)
@@ -306,11 +312,7 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, 
     for (const auto& k : r.except) if (!k.regex) folded(r, k);
   }
   for (const Rule& r : set.rules) {
-    std::vector<const Keyword*> positive;
-    for (const auto& k : r.any) positive.push_back(&k);
-    for (const auto& g : r.all)
-      for (const auto& k : g) positive.push_back(&k);
-    for (const Keyword* k : positive) {
+    for (const Keyword* k : PositiveKeywords(r)) {
       if (k->regex) continue;
       const std::string group = as_read(*k);
       tags_of[group].insert(r.tag);
