@@ -273,6 +273,13 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
       cf.bottommost_compression = rocksdb::kDisableCompressionOption;  // use cf.compression
     }
     cf.level_compaction_dynamic_level_bytes = true;
+    if (options.disable_wal) {
+      cf.level0_file_num_compaction_trigger = t.bulk_load_l0_compaction_trigger;
+      // Writes slow down and stop at RocksDB's distances above the trigger
+      // (20 and 36 against 4).
+      cf.level0_slowdown_writes_trigger = t.bulk_load_l0_compaction_trigger + 16;
+      cf.level0_stop_writes_trigger = t.bulk_load_l0_compaction_trigger + 32;
+    }
     // A file that retention filled with deletions (tombstones in at least
     // half of some 128 consecutive entries) is marked for compaction, so
     // the space comes back without compacting the whole store after each
