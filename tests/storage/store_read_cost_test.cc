@@ -96,6 +96,17 @@ std::string RandomBody(std::mt19937* rng, int n) {
   return s;
 }
 
+Record CostDoc(std::string key, int64_t time_ms, std::string body) {
+  Record r;
+  r.key = std::move(key);
+  r.source = "cls";
+  r.time_ms = time_ms;
+  r.title = "title of " + r.key;
+  r.body = std::move(body);
+  r.story = r.key;
+  return r;
+}
+
 uint64_t SstBytes(const std::string& dir) {
   uint64_t total = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
@@ -119,14 +130,8 @@ TEST(StoreReadCost, LookupsOverACompactedStoreReadEachIndexAndFilterBlockOnce) {
       WriteSet w;
       for (int i = 0; i < 1000; ++i) {
         const int n = batch * 1000 + i;
-        Record r;
-        r.key = "cls:" + std::to_string(1000000 + n * 7919 % 1000003);
-        r.source = "cls";
-        r.time_ms = 1000 + n;
-        r.title = "title " + std::to_string(n);
-        r.body = RandomBody(&rng, 60);
+        Record r = CostDoc("cls:" + std::to_string(1000000 + n * 7919 % 1000003), 1000 + n, RandomBody(&rng, 60));
         r.tags.push_back({"cluster:ai", 1.0});
-        r.story = r.key;
         keys.push_back(r.key);
         w.records.push_back(std::move(r));
       }
@@ -136,13 +141,7 @@ TEST(StoreReadCost, LookupsOverACompactedStoreReadEachIndexAndFilterBlockOnce) {
     // every column family, so every table is a compaction's output (the
     // files RocksDB does not pin in the cache, as after months of serving).
     WriteSet old;
-    Record r;
-    r.key = "cls:old";
-    r.source = "cls";
-    r.time_ms = 1;
-    r.body = "old";
-    r.story = r.key;
-    old.records.push_back(r);
+    old.records.push_back(CostDoc("cls:old", 1, "old"));
     ASSERT_TRUE(store->Write(old).ok());
     PruneOptions po;
     po.before_ms = 2;
