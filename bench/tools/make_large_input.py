@@ -5,7 +5,8 @@ Issue 13 measures file -> RocksDB on a 400k-item file; the shared corpus has
 78,324 wire items. Copy k (k = 0, 1, ...) of the merged stream gets ids with
 a "-k" suffix (so every item is a new document) and times moved on by k x 120
 days (so no copy falls in another's 24 h story window), in the input's order.
-Deterministic: the same input and N give the same bytes.
+Lines that are not such an item (not JSON, no id or time) are copied as
+they are. Deterministic: the same input and N give the same bytes.
 
   python3 tests/story/tools/merge_feeds.py --corpus ../shared/corpus --out /tmp/all3.jsonl
   python3 bench/tools/make_large_input.py --input /tmp/all3.jsonl --items 400000 --out /tmp/400k.jsonl
@@ -42,7 +43,11 @@ def main():
     with open(a.out, "w", encoding="utf-8") as out:
         for n in range(a.items):
             k, i = divmod(n, len(lines))
-            item = shifted(json.loads(lines[i]), k)
+            try:
+                item = shifted(json.loads(lines[i]), k)
+            except (ValueError, KeyError, TypeError, AttributeError):
+                out.write(lines[i])  # a line the pipeline dead-letters: as it is, in every copy
+                continue
             out.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
