@@ -222,11 +222,9 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
         story_members(&members, &also);
         n = members.size();
       } else if (a->collapse) {
-        std::vector<storage::Record> first;
-        std::vector<std::vector<std::string>> also;
-        storage::QueryOptions one = q;
-        one.limit = 1;
-        counted = pipeline::CollapsedQuery(*store, one, &first, &also, &n);
+        counted = pipeline::ForEachCollapsed(*store, q, &n, [](const storage::Record&, const std::vector<std::string>&) {
+          return false;  // the count is known before the first story is read back
+        });
       } else {
         counted = store->Count(q, &n);
       }
@@ -238,53 +236,74 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       std::printf("%llu\n", static_cast<unsigned long long>(n));
       return;
     }
-    std::vector<storage::Record> recs;
-    std::vector<std::vector<std::string>> also;
-    uint64_t total = 0;  // all matches (stories with --collapse)
-    Status s;
-    if (!a->story.empty()) story_members(&recs, &also);
-    else s = a->collapse ? pipeline::CollapsedQuery(*store, q, &recs, &also, &total) : store->Query(q, &recs);
-    if (s.ok() && !a->story.empty()) {
-      total = recs.size();
-      if (q.limit > 0 && recs.size() > q.limit) recs.resize(q.limit);
-    }
-    if (s.ok() && a->story.empty() && !a->collapse && q.limit > 0 && recs.size() == q.limit) {
-      s = store->Count(q, &total);
-    }
-    if (!s.ok()) {
-      std::fprintf(stderr, "newsflow query: %s\n", s.message().c_str());
-      *exit_code = 1;
-      return;
-    }
-    if (a->csv) std::fputs(pipeline::CsvHeader(fields).c_str(), stdout);
-    if (!a->json && !a->csv) {
-      std::printf("# times in %s (UTC%s); --tz or NEWSFLOW_TZ to change\n", zone.name().c_str(),
-                  zone.FormatOffset(recs.empty() ? now : recs.front().time_ms).c_str());
-    }
-    for (size_t i = 0; i < recs.size(); ++i) {
-      if (Interrupted() || StdoutFailed()) break;
-      const auto& r = recs[i];
-      const std::vector<std::string>* also_i = a->collapse ? &also[i] : nullptr;
+    // Each document is printed as it is read (an export of the whole store
+    // holds one record at a time, not all of them), and the header with the
+    // first one: its offset is the first document's.
+    size_t shown = 0;
+    const auto print = [&](const storage::Record& r, const std::vector<std::string>* also) {
+      if (Interrupted() || StdoutFailed()) return false;
+      if (shown++ == 0) {
+        if (a->csv) std::fputs(pipeline::CsvHeader(fields).c_str(), stdout);
+        if (!a->json && !a->csv) {
+          std::printf("# times in %s (UTC%s); --tz or NEWSFLOW_TZ to change\n", zone.name().c_str(),
+                      zone.FormatOffset(r.time_ms).c_str());
+        }
+      }
       if (a->json) {
         pipeline::RecordJsonOptions jo;
         jo.body = true;
-        jo.also = also_i;
+        jo.also = also;
         std::puts(pipeline::RecordToJson(r, jo).c_str());
       } else if (a->csv) {
-        const std::string row = pipeline::RecordToCsv(r, fields, zone, also_i);
+        const std::string row = pipeline::RecordToCsv(r, fields, zone, also);
         std::fwrite(row.data(), 1, row.size(), stdout);  // a field may hold a NUL
       } else {
         std::printf("%s  %-28s  %s\n    [%s]\n", zone.Format(r.time_ms).c_str(), TerminalText(r.key).c_str(),
                     TerminalText(Headline(r.title, r.body)).c_str(), TagList(r).c_str());
-        if (also_i && !also_i->empty()) std::printf("    also: %s\n", fmt::format("{}", fmt::join(*also_i, ", ")).c_str());
+        if (also && !also->empty()) std::printf("    also: %s\n", fmt::format("{}", fmt::join(*also, ", ")).c_str());
+      }
+      return q.limit == 0 || shown < q.limit;
+    };
+    uint64_t total = 0;  // all matches (stories with --collapse)
+    Status s;
+    if (!a->story.empty()) {
+      std::vector<storage::Record> recs;
+      std::vector<std::vector<std::string>> also;
+      story_members(&recs, &also);
+      total = recs.size();
+      for (size_t i = 0; i < recs.size() && print(recs[i], a->collapse ? &also[i] : nullptr);) ++i;
+    } else if (a->collapse) {
+      s = pipeline::ForEachCollapsed(*store, q, &total,
+                                     [&](const storage::Record& r, const std::vector<std::string>& also) {
+                                       return print(r, &also);
+                                     });
+    } else {
+      s = store->ForEach(q, [&](const storage::Record& r) { return print(r, nullptr); });
+      // A full page: how many match in all, counted after the page is out
+      // (a filter no index serves reads every document in the range).
+      if (s.ok() && q.limit > 0 && shown == q.limit && !Interrupted() && !StdoutFailed()) {
+        std::fflush(stdout);  // the page reaches a pipe now, not after the count
+        s = store->Count(q, &total);
+      }
+    }
+    if (!s.ok()) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "newsflow query: %s\n", s.message().c_str());
+      *exit_code = 1;
+      return;
+    }
+    if (shown == 0) {
+      if (a->csv) std::fputs(pipeline::CsvHeader(fields).c_str(), stdout);
+      if (!a->json && !a->csv) {
+        std::printf("# times in %s (UTC%s); --tz or NEWSFLOW_TZ to change\n", zone.name().c_str(),
+                    zone.FormatOffset(now).c_str());
       }
     }
     std::fflush(stdout);
     *exit_code = OutputStatus("query");
-    if (*exit_code == 0 && total > recs.size()) {
+    if (*exit_code == 0 && total > shown) {
       std::fprintf(stderr, "newsflow query: --limit %zu: showing %zu of %llu matching %s (--limit 0 for all)\n",
-                   q.limit, recs.size(), static_cast<unsigned long long>(total),
-                   a->collapse ? "stories" : "documents");
+                   q.limit, shown, static_cast<unsigned long long>(total), a->collapse ? "stories" : "documents");
     }
   });
 }

@@ -45,8 +45,8 @@ Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector
   return Status::OK();
 }
 
-Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std::vector<storage::Record>* out,
-                      std::vector<std::vector<std::string>>* also, uint64_t* total) {
+Status ForEachCollapsed(storage::Store& store, const storage::QueryOptions& q, uint64_t* total,
+                        const CollapsedVisitor& visit) {
   storage::QueryOptions all = q;
   all.limit = 0;
   // One pass keeps each story's earliest match as a key and a time, not the
@@ -66,18 +66,18 @@ Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std
     else if (r.time_ms < it->second.time_ms) it->second = Earliest{r.time_ms, r.key};  // an older match of the same story
     return true;
   }));
-  out->clear();
-  also->clear();
   *total = order.size();
+  size_t shown = 0;
+  std::vector<std::string> also;
   for (const std::string* story : order) {
-    if (q.limit > 0 && out->size() >= q.limit) break;
+    if (q.limit > 0 && shown >= q.limit) break;
     storage::Record r;
     bool found = false;
     NEWSFLOW_RETURN_IF_ERROR(store.Get(earliest.at(*story).key, &r, &found));
     if (!found) continue;  // removed since the pass (a prune between the two reads)
-    also->emplace_back();
-    NEWSFLOW_RETURN_IF_ERROR(OtherMembers(store, r, &also->back()));
-    out->push_back(std::move(r));
+    NEWSFLOW_RETURN_IF_ERROR(OtherMembers(store, r, &also));
+    ++shown;
+    if (!visit(r, also)) break;
   }
   return Status::OK();
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,10 +39,12 @@ Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector
 
 // One document per story among those matching q: the story's earliest
 // matching document (by key at one time, as StoryMembers orders them),
-// newest stories first, at most q.limit of them (0 =
-// all); also[i] = out[i]'s other members. *total: the number of matching
-// stories.
-Status CollapsedQuery(storage::Store& store, const storage::QueryOptions& q, std::vector<storage::Record>* out,
-                      std::vector<std::vector<std::string>>* also, uint64_t* total);
+// newest stories first, at most q.limit of them (0 = all), each visited
+// with the keys of its other members as it is read back (nothing held but
+// a key per story); visit returns false to stop. *total: the number of
+// matching stories, set before the first visit.
+using CollapsedVisitor = std::function<bool(const storage::Record&, const std::vector<std::string>& also)>;
+Status ForEachCollapsed(storage::Store& store, const storage::QueryOptions& q, uint64_t* total,
+                        const CollapsedVisitor& visit);
 
 }  // namespace newsflow::pipeline
