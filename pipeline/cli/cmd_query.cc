@@ -420,22 +420,26 @@ void RegisterDeadLetter(CLI::App& app, int* exit_code) {
       *exit_code = OutputStatus("dead-letter");
       return;
     }
-    std::vector<storage::DeadLetter> dls;
-    if (auto s = store->DeadLetters(a->limit, &dls); !s.ok()) {
-      std::fprintf(stderr, "newsflow dead-letter: %s\n", s.message().c_str());
-      *exit_code = 1;
-      return;
-    }
-    if (!dls.empty() && !a->json) std::printf("# times in %s; --tz or NEWSFLOW_TZ to change\n", zone.name().c_str());
-    for (const auto& d : dls) {
-      if (Interrupted() || StdoutFailed()) break;
+    // One at a time: a dead letter may hold up to --max-record-bytes of raw
+    // bytes, and the listing shows 160 of them.
+    size_t shown = 0;
+    Status listed = store->ForEachDeadLetter([&](const storage::DeadLetter& d) {
+      if (Interrupted() || StdoutFailed()) return false;
+      if (shown++ == 0 && !a->json) std::printf("# times in %s; --tz or NEWSFLOW_TZ to change\n", zone.name().c_str());
       if (a->json) {
         std::puts(pipeline::DeadLetterToJson(d).c_str());
-        continue;
+      } else {
+        std::printf("%s  %s\n    id: %llu\n    reason: %s\n    raw: %s\n", zone.Format(d.time_ms).c_str(),
+                    TerminalText(d.position).c_str(), static_cast<unsigned long long>(d.seq),
+                    TerminalText(d.reason).c_str(), Printable(d.raw, 160).c_str());
       }
-      std::printf("%s  %s\n    id: %llu\n    reason: %s\n    raw: %s\n", zone.Format(d.time_ms).c_str(),
-                  TerminalText(d.position).c_str(), static_cast<unsigned long long>(d.seq),
-                  TerminalText(d.reason).c_str(), Printable(d.raw, 160).c_str());
+      return a->limit == 0 || shown < a->limit;
+    });
+    if (!listed.ok()) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "newsflow dead-letter: %s\n", listed.message().c_str());
+      *exit_code = 1;
+      return;
     }
     std::fflush(stdout);
     *exit_code = OutputStatus("dead-letter");

@@ -1278,17 +1278,23 @@ Status RocksStore::Count(const QueryOptions& q, uint64_t* out) {
 }
 
 Status RocksStore::DeadLetters(size_t limit, std::vector<DeadLetter>* out) {
-  if (!db_) return ClosedError();
   out->clear();
+  return ForEachDeadLetter([&](const DeadLetter& d) {
+    out->push_back(d);
+    return limit == 0 || out->size() < limit;
+  });
+}
+
+Status RocksStore::ForEachDeadLetter(const std::function<bool(const DeadLetter&)>& visit) {
+  if (!db_) return ClosedError();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), dead_letter_));
+  DeadLetter d;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (limit != 0 && out->size() >= limit) break;
-    DeadLetter d;
     if (it->key().size() != 8 || !DecodeDeadLetter(it->value().ToStringView(), &d)) {
       return Status::Corruption(fmt::format("corrupt dead letter in store at {}", path_));
     }
     d.seq = GetBigEndian64(it->key().data());
-    out->push_back(std::move(d));
+    if (!visit(d)) return Status::OK();
   }
   if (!it->status().ok()) return Fail("scanning dead letters", it->status());
   return Status::OK();

@@ -37,6 +37,7 @@ class RocksStore final : public Store {
   Status Count(const QueryOptions& q, uint64_t* out) override;
   Status ForEach(const QueryOptions& q, const std::function<bool(const Record&)>& visit) override;
   Status DeadLetters(size_t limit, std::vector<DeadLetter>* out) override;
+  Status ForEachDeadLetter(const std::function<bool(const DeadLetter&)>& visit) override;
   Status GetDeadLetter(uint64_t seq, DeadLetter* out, bool* found) override;
   Status GetCounts(Counts* out) override;
   Status GetRulesetVersion(std::string* out) override;

@@ -155,5 +155,33 @@ TEST(PeakRss, QueryOfTheWholeStoreHoldsOneRecordAtATime) {
   }
 }
 
+// The dead-letter listing shows 160 bytes of each and held all of them,
+// raw bytes whole (up to --max-record-bytes each): 644 MB for 600 dead
+// letters of 1 MB. 300 of 900 KB (a time that is not one): 270 MB.
+TEST(PeakRss, DeadLetterListingHoldsOneAtATime) {
+  testing::TempDir tmp;
+  constexpr int kLetters = 300;
+  {
+    std::FILE* f = std::fopen(tmp.path("in.jsonl").c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    const std::string body(900'000, 'x');
+    for (int i = 0; i < kLetters; ++i)
+      std::fprintf(f, "{\"id\":%d,\"ctime\":\"not a time\",\"content\":\"%s\"}\n", i, body.c_str());
+    std::fclose(f);
+  }
+  const auto run = RunFed(testing::Newsflow() + " run -q --json --format cls --rules " +
+                              testing::SourcePath("rules/sets") + " --source file:" + tmp.path("in.jsonl") +
+                              " --db " + tmp.path("db"),
+                          [](int) {});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(testing::JsonObject::LastLine(run.out).Uint("dead_lettered"), static_cast<uint64_t>(kLetters));
+  for (const char* mode : {"", " --json"}) {
+    const auto r = RunFed(testing::Newsflow() + " dead-letter --db " + tmp.path("db") + mode, [](int) {});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(static_cast<int>(std::count(r.out.begin(), r.out.end(), '\n')), *mode ? kLetters : 1 + 4 * kLetters);
+    EXPECT_LT(r.max_rss_kb, 160L * 1024) << "dead-letter" << mode << ": peak RSS " << r.max_rss_kb / 1024 << " MiB";
+  }
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline

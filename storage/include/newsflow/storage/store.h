@@ -340,6 +340,10 @@ class Store {
   // Dead letters in arrival order (limit 0 = all), each with its seq. The
   // same dead letter (position and raw bytes) written again is kept once.
   virtual Status DeadLetters(size_t limit, std::vector<DeadLetter>* out) = 0;
+  // Calls visit(dead letter) for each, in arrival order, without keeping
+  // them (each may hold up to --max-record-bytes of raw bytes); visit
+  // returns false to stop.
+  virtual Status ForEachDeadLetter(const std::function<bool(const DeadLetter&)>& visit) = 0;
   // The dead letter numbered `seq` (DeadLetter::seq); one not stored (never,
   // or pruned since) is ok() with *found = false.
   virtual Status GetDeadLetter(uint64_t seq, DeadLetter* out, bool* found) = 0;
