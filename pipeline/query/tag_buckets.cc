@@ -1,19 +1,68 @@
 // tag_buckets.cc — see tag_buckets.h.
 #include "pipeline/query/tag_buckets.h"
 
+#include <string_view>
+#include <vector>
+
 #include <fmt/format.h>
 
 namespace newsflow::pipeline {
+
+namespace {
+
+std::string Bucket(const TimeZone& zone, bool hourly, int64_t time_ms) {
+  const CivilTime t = zone.ToCivil(time_ms);
+  return hourly ? fmt::format("{:04}-{:02}-{:02} {:02}:00", t.year, t.month, t.day, t.hour)
+                : fmt::format("{:04}-{:02}-{:02}", t.year, t.month, t.day);
+}
+
+// True if the query filters on nothing but time and sources: what the
+// indexes answer without reading a document (a key is "<source>:<id>").
+bool IndexAnswers(const storage::QueryOptions& q) {
+  return q.tags.empty() && q.any_tags.empty() && q.not_tags.empty() && q.text.empty() && q.stock.empty();
+}
+
+bool OfSources(const std::vector<std::string>& sources, std::string_view key) {
+  if (sources.empty()) return true;
+  const std::string_view source = key.substr(0, key.find(':'));
+  for (const auto& s : sources)
+    if (s == source) return true;
+  return false;
+}
+
+}  // namespace
 
 Status CountTagBuckets(storage::Store& store, const storage::QueryOptions& q, const TimeZone& zone, bool hourly,
                        const std::set<std::string>& wanted, const std::function<bool()>& keep_going,
                        TagBucketCounts* out) {
   out->clear();
   bool stopped = false;
+  if (IndexAnswers(q)) {
+    // The tag index holds each (tag, time, key) once: count its entries
+    // instead of reading every document (a tag of 400k documents' store:
+    // 4.5 s -> well under one). "*" is the time index.
+    std::vector<std::string> tags;
+    if (wanted.empty()) {
+      tags.push_back("");
+      std::vector<std::string> all;
+      NEWSFLOW_RETURN_IF_ERROR(store.ListTags(&all));
+      tags.insert(tags.end(), all.begin(), all.end());
+    } else {
+      tags.assign(wanted.begin(), wanted.end());
+    }
+    for (const std::string& tag : tags) {
+      const std::string name = tag.empty() ? "*" : tag;
+      NEWSFLOW_RETURN_IF_ERROR(store.ForEachIndexEntry(tag, q.since_ms, q.until_ms, [&](int64_t t, std::string_view key) {
+        if (OfSources(q.sources, key)) ++(*out)[{Bucket(zone, hourly, t), name}];
+        if (keep_going && !keep_going()) stopped = true;
+        return !stopped;
+      }));
+      if (stopped) break;
+    }
+    return stopped ? Status::Aborted("stopped") : Status::OK();
+  }
   NEWSFLOW_RETURN_IF_ERROR(store.ForEach(q, [&](const storage::Record& r) {
-    const CivilTime t = zone.ToCivil(r.time_ms);
-    const std::string bucket = hourly ? fmt::format("{:04}-{:02}-{:02} {:02}:00", t.year, t.month, t.day, t.hour)
-                                      : fmt::format("{:04}-{:02}-{:02}", t.year, t.month, t.day);
+    const std::string bucket = Bucket(zone, hourly, r.time_ms);
     if (wanted.empty()) ++(*out)[{bucket, "*"}];
     for (const auto& tag : r.tags)
       if (wanted.empty() || wanted.count(tag.tag)) ++(*out)[{bucket, tag.tag}];

@@ -1261,6 +1261,45 @@ Status RocksStore::ForEach(const QueryOptions& q, const std::function<bool(const
   return Scan(q, /*fetch=*/true, [&](std::string_view, Record* r) { return visit(*r); });
 }
 
+Status RocksStore::ForEachIndexEntry(std::string_view tag, std::optional<int64_t> since_ms,
+                                     std::optional<int64_t> until_ms,
+                                     const std::function<bool(int64_t, std::string_view)>& visit) {
+  if (!db_) return ClosedError();
+  if (since_ms && until_ms && *since_ms > *until_ms) return Status::OK();
+  std::optional<rocksdb::ManagedSnapshot> snapshot;
+  rocksdb::ReadOptions ro;
+  if (!read_only_) {
+    snapshot.emplace(db_.get());
+    ro.snapshot = snapshot->snapshot();
+  }
+  std::string prefix, upper;
+  rocksdb::Slice upper_slice;
+  if (!tag.empty()) {
+    prefix = TagPrefix(tag);
+    upper = prefix;
+    upper.back() = '\1';  // first key after every "tag\0..." key
+    upper_slice = upper;
+    ro.iterate_upper_bound = &upper_slice;
+  }
+  std::string start = prefix;
+  if (until_ms) PutTimeKey(&start, *until_ms);  // first entry with time <= until
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, tag.empty() ? by_time_ : by_tag_));
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    if (!k.starts_with(prefix)) break;
+    if (k.size() < prefix.size() + kTimeKeyBytes) {
+      return Status::Corruption(fmt::format("corrupt index key in store at {}", path_));
+    }
+    const int64_t time_ms = GetTimeKey(k.data() + prefix.size());
+    if (since_ms && time_ms < *since_ms) break;
+    if (!visit(time_ms, std::string_view(k.data() + prefix.size() + kTimeKeyBytes,
+                                         k.size() - prefix.size() - kTimeKeyBytes)))
+      break;
+  }
+  if (!it->status().ok()) return Fail("scanning index", it->status());
+  return Status::OK();
+}
+
 Status RocksStore::Count(const QueryOptions& q, uint64_t* out) {
   // The index entries alone decide the match when the filter is only the
   // index's own key (one tag, one --any tag, or the stock) and the time range.

@@ -54,6 +54,33 @@ TEST(StatsCli, CountsPerBucketAndTagEqualACountOfTheDocuments) {
     EXPECT_EQ(got, want) << by;
     EXPECT_GT(got.size(), 100u);
   }
+  // Sources, a time range and named tags (counted from the indexes alone)
+  // agree with the documents too.
+  {
+    const std::string range = " --since 2026-05-20T00:00:00Z --until 2026-06-20T00:00:00Z";
+    const auto docs = RunShell(Newsflow() + " query --limit 0 --json --source ths --source cls" + range + " --db " +
+                               tmp.path("db"));
+    ASSERT_EQ(docs.exit_code, 0) << docs.err;
+    std::map<std::pair<std::string, std::string>, uint64_t> want_all, want_two;
+    for (const JsonObject& d : JsonLines(docs.out)) {
+      const std::string b = BucketOf(d.Int("time_ms"), 8 * 3600, false);
+      ++want_all[{b, "*"}];
+      for (const auto& t : d.Strings("tags")) {
+        ++want_all[{b, t}];
+        if (t == "cluster:ai" || t == "region:guangdong") ++want_two[{b, t}];
+      }
+    }
+    ASSERT_FALSE(want_two.empty());
+    for (const auto& [args, want] : {std::pair{std::string(), &want_all},
+                                     std::pair{std::string(" --tag cluster:ai --tag region:guangdong"), &want_two}}) {
+      const auto s = RunShell(Newsflow() + " stats --json --tz Asia/Shanghai --source ths --source cls" + range +
+                              args + " --db " + tmp.path("db"));
+      ASSERT_EQ(s.exit_code, 0) << s.err;
+      std::map<std::pair<std::string, std::string>, uint64_t> got;
+      for (const JsonObject& row : JsonLines(s.out)) got[{row.String("bucket"), row.String("tag")}] = row.Uint("count");
+      EXPECT_EQ(got, *want) << args;
+    }
+  }
   // --tag keeps that tag's rows only.
   const auto one = RunShell(Newsflow() + " stats --json --tag region:shenzhen --db " + tmp.path("db"));
   ASSERT_EQ(one.exit_code, 0);
