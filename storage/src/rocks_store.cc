@@ -1227,6 +1227,9 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
     std::string_view doc_key(k.data() + prefix.size() + kTimeKeyBytes,
                              k.size() - prefix.size() - kTimeKeyBytes);
     if (!fetch) {
+      if (!q.sources.empty() &&
+          std::find(q.sources.begin(), q.sources.end(), doc_key.substr(0, doc_key.find(':'))) == q.sources.end())
+        continue;
       if (!visit(doc_key, static_cast<Record*>(nullptr))) break;
       continue;
     }
@@ -1302,9 +1305,11 @@ Status RocksStore::ForEachIndexEntry(std::string_view tag, std::optional<int64_t
 
 Status RocksStore::Count(const QueryOptions& q, uint64_t* out) {
   // The index entries alone decide the match when the filter is only the
-  // index's own key (one tag, one --any tag, or the stock) and the time range.
-  const size_t conditions = q.tags.size() + q.any_tags.size() + q.not_tags.size() + (q.sources.empty() ? 0 : 1) +
-                            (q.text.empty() ? 0 : 1) + (q.stock.empty() ? 0 : 1);
+  // index's own key (one tag, one --any tag, or the stock), the time range
+  // and sources (a document's key is "<source>:<id>": Scan checks it
+  // without reading the document).
+  const size_t conditions = q.tags.size() + q.any_tags.size() + q.not_tags.size() + (q.text.empty() ? 0 : 1) +
+                            (q.stock.empty() ? 0 : 1);
   const bool index_decides =
       conditions == 0 || (conditions == 1 && (q.tags.size() == 1 || q.any_tags.size() == 1 || !q.stock.empty()));
   uint64_t n = 0;

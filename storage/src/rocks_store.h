@@ -90,7 +90,8 @@ class RocksStore final : public Store {
   // [since, until]. For every index entry calls visit(doc_key, record) where
   // record is the fetched document when `fetch` is true (documents failing
   // the filter are skipped), or null when `fetch` is false (only allowed when
-  // the index alone decides the filter). visit returns false to stop.
+  // the index and the key's source decide the filter: entries of other
+  // sources are skipped). visit returns false to stop.
   template <typename Visit>
   Status Scan(const QueryOptions& q, bool fetch, Visit&& visit);
 
