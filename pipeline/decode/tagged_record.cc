@@ -95,6 +95,11 @@ Status DecodeTaggedRecord(std::string_view line, simdjson::dom::parser* parser, 
   }
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "key", true, &out->key));
   NEWSFLOW_RETURN_IF_ERROR(Str(o, "source", true, &out->source));
+  // A feed's name, as a field map's: the key's part before its first ':'
+  // is the document's source, which counts and stats read from the key.
+  if (!IsName(out->source))
+    return Status::InvalidArgument("tagged: `source` must be 1-64 characters of a-z, 0-9, '-' and '_', got '" +
+                                   out->source + "'");
   if (out->key.rfind(out->source + ":", 0) != 0 || out->key.size() == out->source.size() + 1)
     return Status::InvalidArgument("tagged: `key` must be \"<source>:<id>\", got '" + out->key + "'");
   if (const auto at = FirstControlChar(out->key))

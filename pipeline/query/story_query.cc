@@ -74,7 +74,10 @@ Status ForEachCollapsed(storage::Store& store, const storage::QueryOptions& q, u
     storage::Record r;
     bool found = false;
     NEWSFLOW_RETURN_IF_ERROR(store.Get(earliest.at(*story).key, &r, &found));
-    if (!found) continue;  // removed since the pass (a prune between the two reads)
+    if (!found) {  // removed since the pass (a writer's prune between the two reads)
+      --*total;
+      continue;
+    }
     NEWSFLOW_RETURN_IF_ERROR(OtherMembers(store, r, &also));
     ++shown;
     if (!visit(r, also)) break;

@@ -273,13 +273,14 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
       cf.bottommost_compression = rocksdb::kDisableCompressionOption;  // use cf.compression
     }
     cf.level_compaction_dynamic_level_bytes = true;
-    if (options.disable_wal) {
-      cf.level0_file_num_compaction_trigger = t.bulk_load_l0_compaction_trigger;
-      // Writes slow down and stop at RocksDB's distances above the trigger
-      // (20 and 36 against 4).
-      cf.level0_slowdown_writes_trigger = t.bulk_load_l0_compaction_trigger + 16;
-      cf.level0_stop_writes_trigger = t.bulk_load_l0_compaction_trigger + 32;
-    }
+    if (options.disable_wal) cf.level0_file_num_compaction_trigger = t.bulk_load_l0_compaction_trigger;
+    // Writes slow down and stop at RocksDB's distances above the bulk
+    // load's trigger (20 and 36 against 4), with a WAL too: the first
+    // writer after a load finds its ~20 tables in level 0, and RocksDB's
+    // own 20 would slow it from its first batch.
+    cf.level0_slowdown_writes_trigger = std::max(cf.level0_slowdown_writes_trigger,
+                                                 t.bulk_load_l0_compaction_trigger + 16);
+    cf.level0_stop_writes_trigger = std::max(cf.level0_stop_writes_trigger, t.bulk_load_l0_compaction_trigger + 32);
     // A file that retention filled with deletions (tombstones in at least
     // half of some 128 consecutive entries) is marked for compaction, so
     // the space comes back without compacting the whole store after each
@@ -578,15 +579,15 @@ Status RocksStore::Close() {
       // opens as a secondary and replayed up to max_total_wal_bytes of it
       // (1-3 s and +150 MB per `show` after a stdin or --alerts run of
       // 400k items), and so did the next writer. A failed flush loses
-      // nothing (the WAL stays and is replayed at the next open), but the
-      // device failed: the caller hears of it.
+      // nothing: every write is in the synced WAL, replayed at the next
+      // open, so the close is not failed for it (the run's documents are
+      // durable). Not held back by level 0's stall conditions (what a bulk
+      // load left): that would wait for a compaction.
       rocksdb::FlushOptions fo;
       fo.wait = true;
+      fo.allow_write_stall = true;
       std::vector<rocksdb::ColumnFamilyHandle*> cfs(handles_.begin(), handles_.end());
-      if (rocksdb::Status s = db_->Flush(fo, cfs); !s.ok()) {
-        result = FromRocks(fmt::format("final flush of store at {} (what was written is in its write-ahead log, "
-                                       "replayed at the next open)", path_), s);
-      }
+      db_->Flush(fo, cfs).PermitUncheckedError();
     }
   }
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
@@ -1264,9 +1265,10 @@ Status RocksStore::ForEach(const QueryOptions& q, const std::function<bool(const
   return Scan(q, /*fetch=*/true, [&](std::string_view, Record* r) { return visit(*r); });
 }
 
-Status RocksStore::ForEachIndexEntry(std::string_view tag, std::optional<int64_t> since_ms,
-                                     std::optional<int64_t> until_ms,
-                                     const std::function<bool(int64_t, std::string_view)>& visit) {
+Status RocksStore::ForEachIndexEntry(
+    const std::vector<std::string>& tags, bool every_tag, std::optional<int64_t> since_ms,
+    std::optional<int64_t> until_ms,
+    const std::function<bool(std::string_view, int64_t, std::string_view)>& visit) {
   if (!db_) return ClosedError();
   if (since_ms && until_ms && *since_ms > *until_ms) return Status::OK();
   std::optional<rocksdb::ManagedSnapshot> snapshot;
@@ -1275,31 +1277,48 @@ Status RocksStore::ForEachIndexEntry(std::string_view tag, std::optional<int64_t
     snapshot.emplace(db_.get());
     ro.snapshot = snapshot->snapshot();
   }
-  std::string prefix, upper;
-  rocksdb::Slice upper_slice;
-  if (!tag.empty()) {
-    prefix = TagPrefix(tag);
-    upper = prefix;
-    upper.back() = '\1';  // first key after every "tag\0..." key
-    upper_slice = upper;
-    ro.iterate_upper_bound = &upper_slice;
-  }
-  std::string start = prefix;
-  if (until_ms) PutTimeKey(&start, *until_ms);  // first entry with time <= until
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, tag.empty() ? by_time_ : by_tag_));
-  for (it->Seek(start); it->Valid(); it->Next()) {
-    const rocksdb::Slice k = it->key();
-    if (!k.starts_with(prefix)) break;
-    if (k.size() < prefix.size() + kTimeKeyBytes) {
-      return Status::Corruption(fmt::format("corrupt index key in store at {}", path_));
+  // One tag's entries (tag "": by_time's) from `it`; false when visit stopped.
+  bool go_on = true;
+  auto walk = [&](rocksdb::Iterator* it, std::string_view tag) -> Status {
+    const std::string prefix = tag.empty() ? std::string() : TagPrefix(tag);
+    std::string start = prefix;
+    if (until_ms) PutTimeKey(&start, *until_ms);  // first entry with time <= until
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      const rocksdb::Slice k = it->key();
+      if (!k.starts_with(prefix)) break;
+      if (k.size() < prefix.size() + kTimeKeyBytes) {
+        return Status::Corruption(fmt::format("corrupt index key in store at {}", path_));
+      }
+      const int64_t time_ms = GetTimeKey(k.data() + prefix.size());
+      if (since_ms && time_ms < *since_ms) break;
+      if (!visit(tag, time_ms, std::string_view(k.data() + prefix.size() + kTimeKeyBytes,
+                                                k.size() - prefix.size() - kTimeKeyBytes))) {
+        go_on = false;
+        break;
+      }
     }
-    const int64_t time_ms = GetTimeKey(k.data() + prefix.size());
-    if (since_ms && time_ms < *since_ms) break;
-    if (!visit(time_ms, std::string_view(k.data() + prefix.size() + kTimeKeyBytes,
-                                         k.size() - prefix.size() - kTimeKeyBytes)))
-      break;
+    if (!it->status().ok()) return Fail("scanning index", it->status());
+    return Status::OK();
+  };
+  std::unique_ptr<rocksdb::Iterator> by_time(db_->NewIterator(ro, by_time_));
+  std::unique_ptr<rocksdb::Iterator> by_tag(db_->NewIterator(ro, by_tag_));
+  for (const std::string& tag : tags) {
+    NEWSFLOW_RETURN_IF_ERROR(walk(tag.empty() ? by_time.get() : by_tag.get(), tag));
+    if (!go_on) return Status::OK();
   }
-  if (!it->status().ok()) return Fail("scanning index", it->status());
+  if (!every_tag) return Status::OK();
+  // Each stored tag: its name is the key up to the NUL; the next tag
+  // starts after every "tag\0..." key.
+  for (by_tag->SeekToFirst(); by_tag->Valid();) {
+    const rocksdb::Slice k = by_tag->key();
+    const size_t nul = std::string_view(k.data(), k.size()).find('\0');
+    if (nul == std::string_view::npos) return Status::Corruption(fmt::format("corrupt tag index key in store at {}", path_));
+    const std::string tag(k.data(), nul);
+    NEWSFLOW_RETURN_IF_ERROR(walk(by_tag.get(), tag));
+    if (!go_on) return Status::OK();
+    by_tag->Seek(tag + '\1');
+  }
+  if (!by_tag->status().ok()) return Fail("scanning tag index", by_tag->status());
   return Status::OK();
 }
 

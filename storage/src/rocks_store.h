@@ -36,8 +36,9 @@ class RocksStore final : public Store {
   Status Query(const QueryOptions& q, std::vector<Record>* out) override;
   Status Count(const QueryOptions& q, uint64_t* out) override;
   Status ForEach(const QueryOptions& q, const std::function<bool(const Record&)>& visit) override;
-  Status ForEachIndexEntry(std::string_view tag, std::optional<int64_t> since_ms, std::optional<int64_t> until_ms,
-                           const std::function<bool(int64_t, std::string_view)>& visit) override;
+  Status ForEachIndexEntry(const std::vector<std::string>& tags, bool every_tag, std::optional<int64_t> since_ms,
+                           std::optional<int64_t> until_ms,
+                           const std::function<bool(std::string_view, int64_t, std::string_view)>& visit) override;
   Status DeadLetters(size_t limit, std::vector<DeadLetter>* out) override;
   Status ForEachDeadLetter(const std::function<bool(const DeadLetter&)>& visit) override;
   Status GetDeadLetter(uint64_t seq, DeadLetter* out, bool* found) override;

@@ -142,7 +142,9 @@ TEST(PeakRss, QueryOfTheWholeStoreHoldsOneRecordAtATime) {
     }
     std::fclose(f);
   }
-  const auto run = RunFed(testing::Newsflow() + " run -q --format cls --rules " + testing::SourcePath("rules/sets") +
+  // --no-stories: each document its own story, so --collapse lists them all.
+  const auto run = RunFed(testing::Newsflow() + " run -q --no-stories --format cls --rules " +
+                              testing::SourcePath("rules/sets") +
                               " --source file:" + tmp.path("in.jsonl") + " --db " + tmp.path("db"),
                           [](int) {});
   ASSERT_EQ(run.exit_code, 0) << run.err;

@@ -108,6 +108,9 @@ TEST(TaggedRecord, AMalformedDocumentIsAnErrorNamingTheField) {
   } cases[] = {
       {R"({"source":"cls","time_ms":1778688503000,"tags":[],"scores":{},"ruleset_version":"v"})", "key"},
       {R"({"key":"ths:1","source":"cls","time_ms":1778688503000,"tags":[],"scores":{},"ruleset_version":"v"})", "key"},
+      // A source that is no feed name: the key's part before its first ':'
+      // ("x") would not be the document's source ("x:y").
+      {R"({"key":"x:y:1","source":"x:y","time_ms":1778688503000,"tags":[],"scores":{},"ruleset_version":"v"})", "source"},
       {R"({"key":"cls:1","source":"cls","time_ms":"x","tags":[],"scores":{},"ruleset_version":"v"})", "time_ms"},
       {R"({"key":"cls:1","source":"cls","time_ms":1778688503000,"tags":["cluster:ai"],"scores":{},"ruleset_version":"v"})",
        "cluster:ai"},

@@ -336,12 +336,14 @@ class Store {
   virtual Status ForEach(const QueryOptions& q, const std::function<bool(const Record&)>& visit) = 0;
   // Number of documents matching the filter (limit ignored).
   virtual Status Count(const QueryOptions& q, uint64_t* out) = 0;
-  // Calls visit(time_ms, key) for each document carrying `tag` (tag "":
-  // every document) with since <= time <= until, newest first, from the
-  // index alone: no document is read. visit returns false to stop.
-  virtual Status ForEachIndexEntry(std::string_view tag, std::optional<int64_t> since_ms,
-                                   std::optional<int64_t> until_ms,
-                                   const std::function<bool(int64_t, std::string_view)>& visit) = 0;
+  // Calls visit(tag, time_ms, key) for each document carrying each of
+  // `tags` in turn (tag "": every document), then, when `every_tag`, each
+  // stored tag in byte order, with since <= time <= until, newest first
+  // within a tag; from the indexes alone (no document is read), all under
+  // one snapshot. visit returns false to stop.
+  virtual Status ForEachIndexEntry(const std::vector<std::string>& tags, bool every_tag,
+                                   std::optional<int64_t> since_ms, std::optional<int64_t> until_ms,
+                                   const std::function<bool(std::string_view, int64_t, std::string_view)>& visit) = 0;
 
   // Dead letters in arrival order (limit 0 = all), each with its seq. The
   // same dead letter (position and raw bytes) written again is kept once.
