@@ -124,6 +124,16 @@ TEST(PeakRss, InflightCapIsRespected) {
   EXPECT_LE(summary.Uint("peak_inflight_bytes"), 262144u);
 }
 
+// Writes n lines, line(i) for i = 0..n-1, to `path`.
+template <typename Line>
+bool WriteLines(const std::string& path, int n, Line line) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return false;
+  bool ok = true;
+  for (int i = 0; i < n && ok; ++i) ok = std::fputs((line(i) + "\n").c_str(), f) >= 0;
+  return std::fclose(f) == 0 && ok;
+}
+
 // An export of the whole store holds one record at a time: `query --limit
 // 0` (and --collapse) held every matching record, bodies included, before
 // printing the first (670 MB for the 400k-item store). 4,000 documents of
@@ -133,15 +143,11 @@ TEST(PeakRss, InflightCapIsRespected) {
 TEST(PeakRss, QueryOfTheWholeStoreHoldsOneRecordAtATime) {
   testing::TempDir tmp;
   constexpr int kDocs = 4000;
-  {
-    std::FILE* f = std::fopen(tmp.path("in.jsonl").c_str(), "w");
-    ASSERT_NE(f, nullptr);
-    const std::string body(80'000, 'x');
-    for (int i = 0; i < kDocs; ++i) {
-      std::fprintf(f, "{\"id\":%d,\"ctime\":%d,\"content\":\"%s %d\"}\n", i, 1778688503 + i, body.c_str(), i);
-    }
-    std::fclose(f);
-  }
+  const std::string body(80'000, 'x');
+  ASSERT_TRUE(WriteLines(tmp.path("in.jsonl"), kDocs, [&](int i) {
+    return R"({"id":)" + std::to_string(i) + R"(,"ctime":)" + std::to_string(1778688503 + i) + R"(,"content":")" +
+           body + " " + std::to_string(i) + "\"}";
+  }));
   // --no-stories: each document its own story, so --collapse lists them all.
   const auto run = RunFed(testing::Newsflow() + " run -q --no-stories --format cls --rules " +
                               testing::SourcePath("rules/sets") +
@@ -163,14 +169,10 @@ TEST(PeakRss, QueryOfTheWholeStoreHoldsOneRecordAtATime) {
 TEST(PeakRss, DeadLetterListingHoldsOneAtATime) {
   testing::TempDir tmp;
   constexpr int kLetters = 300;
-  {
-    std::FILE* f = std::fopen(tmp.path("in.jsonl").c_str(), "w");
-    ASSERT_NE(f, nullptr);
-    const std::string body(900'000, 'x');
-    for (int i = 0; i < kLetters; ++i)
-      std::fprintf(f, "{\"id\":%d,\"ctime\":\"not a time\",\"content\":\"%s\"}\n", i, body.c_str());
-    std::fclose(f);
-  }
+  const std::string body(900'000, 'x');
+  ASSERT_TRUE(WriteLines(tmp.path("in.jsonl"), kLetters, [&](int i) {
+    return R"({"id":)" + std::to_string(i) + R"(,"ctime":"not a time","content":")" + body + "\"}";
+  }));
   const auto run = RunFed(testing::Newsflow() + " run -q --json --format cls --rules " +
                               testing::SourcePath("rules/sets") + " --source file:" + tmp.path("in.jsonl") +
                               " --db " + tmp.path("db"),
