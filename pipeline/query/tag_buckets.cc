@@ -22,14 +22,6 @@ bool IndexAnswers(const storage::QueryOptions& q) {
   return q.tags.empty() && q.any_tags.empty() && q.not_tags.empty() && q.text.empty() && q.stock.empty();
 }
 
-bool OfSources(const std::vector<std::string>& sources, std::string_view key) {
-  if (sources.empty()) return true;
-  const std::string_view source = key.substr(0, key.find(':'));
-  for (const auto& s : sources)
-    if (s == source) return true;
-  return false;
-}
-
 }  // namespace
 
 Status CountTagBuckets(storage::Store& store, const storage::QueryOptions& q, const TimeZone& zone, bool hourly,
@@ -45,7 +37,7 @@ Status CountTagBuckets(storage::Store& store, const storage::QueryOptions& q, co
         wanted.empty() ? std::vector<std::string>{""} : std::vector<std::string>(wanted.begin(), wanted.end());
     NEWSFLOW_RETURN_IF_ERROR(store.ForEachIndexEntry(
         tags, wanted.empty(), q.since_ms, q.until_ms, [&](std::string_view tag, int64_t t, std::string_view key) {
-          if (OfSources(q.sources, key)) ++(*out)[{Bucket(zone, hourly, t), tag.empty() ? "*" : std::string(tag)}];
+          if (storage::KeyOfSources(key, q.sources)) ++(*out)[{Bucket(zone, hourly, t), tag.empty() ? "*" : std::string(tag)}];
           if (keep_going && !keep_going()) stopped = true;
           return !stopped;
         }));

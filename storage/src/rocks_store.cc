@@ -112,6 +112,10 @@ bool Matches(const Record& r, const QueryOptions& q);
 
 }  // namespace
 
+bool KeyOfSources(std::string_view key, const std::vector<std::string>& sources) {
+  return sources.empty() || std::find(sources.begin(), sources.end(), key.substr(0, key.find(':'))) != sources.end();
+}
+
 bool RecordMatches(const Record& r, const QueryOptions& q) {
   if ((q.since_ms && r.time_ms < *q.since_ms) || (q.until_ms && r.time_ms > *q.until_ms)) return false;
   return Matches(r, q);
@@ -1212,41 +1216,47 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
     ro.iterate_upper_bound = &upper_slice;
   }
 
-  std::string start = prefix;
-  if (q.until_ms) PutTimeKey(&start, *q.until_ms);  // first entry with time <= until
-
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf));
   rocksdb::PinnableSlice value;
-  for (it->Seek(start); it->Valid(); it->Next()) {
-    rocksdb::Slice k = it->key();
-    if (!k.starts_with(prefix)) break;
-    if (k.size() < prefix.size() + kTimeKeyBytes) {
-      return Status::Corruption(fmt::format("corrupt index key in store at {}", path_));
-    }
-    int64_t time_ms = GetTimeKey(k.data() + prefix.size());
-    if (q.since_ms && time_ms < *q.since_ms) break;
-    std::string_view doc_key(k.data() + prefix.size() + kTimeKeyBytes,
-                             k.size() - prefix.size() - kTimeKeyBytes);
-    if (!fetch) {
-      if (!q.sources.empty() &&
-          std::find(q.sources.begin(), q.sources.end(), doc_key.substr(0, doc_key.find(':'))) == q.sources.end())
-        continue;
-      if (!visit(doc_key, static_cast<Record*>(nullptr))) break;
-      continue;
-    }
+  Status failed;
+  NEWSFLOW_RETURN_IF_ERROR(WalkIndex(it.get(), prefix, q.since_ms, q.until_ms, [&](int64_t, std::string_view doc_key) {
+    if (!fetch) return !KeyOfSources(doc_key, q.sources) || visit(doc_key, static_cast<Record*>(nullptr));
     value.Reset();
     rocksdb::Status s = db_->Get(ro, docs_, ToSlice(doc_key), &value);
     if (s.IsNotFound()) {
-      return Status::Corruption(fmt::format("index entry for missing record {} in store at {}",
-                                       doc_key, path_));
+      failed = Status::Corruption(fmt::format("index entry for missing record {} in store at {}", doc_key, path_));
+      return false;
     }
-    if (!s.ok()) return Fail(fmt::format("reading record {}", doc_key), s);
+    if (!s.ok()) {
+      failed = Fail(fmt::format("reading record {}", doc_key), s);
+      return false;
+    }
     Record r;
     if (!DecodeRecord(value.ToStringView(), &r)) {
-      return Status::Corruption(fmt::format("corrupt stored record {} in store at {}", doc_key, path_));
+      failed = Status::Corruption(fmt::format("corrupt stored record {} in store at {}", doc_key, path_));
+      return false;
     }
-    if (!Matches(r, q)) continue;
-    if (!visit(doc_key, &r)) break;
+    return !Matches(r, q) || visit(doc_key, &r);
+  }));
+  return failed;
+}
+
+template <typename Visit>
+Status RocksStore::WalkIndex(rocksdb::Iterator* it, std::string_view prefix, std::optional<int64_t> since_ms,
+                             std::optional<int64_t> until_ms, Visit&& visit) {
+  std::string start(prefix);
+  if (until_ms) PutTimeKey(&start, *until_ms);  // first entry with time <= until
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    if (!k.starts_with(ToSlice(prefix))) break;
+    if (k.size() < prefix.size() + kTimeKeyBytes) {
+      return Status::Corruption(fmt::format("corrupt index key in store at {}", path_));
+    }
+    const int64_t time_ms = GetTimeKey(k.data() + prefix.size());
+    if (since_ms && time_ms < *since_ms) break;
+    if (!visit(time_ms, std::string_view(k.data() + prefix.size() + kTimeKeyBytes,
+                                         k.size() - prefix.size() - kTimeKeyBytes)))
+      break;
   }
   if (!it->status().ok()) return Fail("scanning index", it->status());
   return Status::OK();
@@ -1277,48 +1287,21 @@ Status RocksStore::ForEachIndexEntry(
     snapshot.emplace(db_.get());
     ro.snapshot = snapshot->snapshot();
   }
-  // One tag's entries (tag "": by_time's) from `it`; false when visit stopped.
-  bool go_on = true;
-  auto walk = [&](rocksdb::Iterator* it, std::string_view tag) -> Status {
-    const std::string prefix = tag.empty() ? std::string() : TagPrefix(tag);
-    std::string start = prefix;
-    if (until_ms) PutTimeKey(&start, *until_ms);  // first entry with time <= until
-    for (it->Seek(start); it->Valid(); it->Next()) {
-      const rocksdb::Slice k = it->key();
-      if (!k.starts_with(prefix)) break;
-      if (k.size() < prefix.size() + kTimeKeyBytes) {
-        return Status::Corruption(fmt::format("corrupt index key in store at {}", path_));
-      }
-      const int64_t time_ms = GetTimeKey(k.data() + prefix.size());
-      if (since_ms && time_ms < *since_ms) break;
-      if (!visit(tag, time_ms, std::string_view(k.data() + prefix.size() + kTimeKeyBytes,
-                                                k.size() - prefix.size() - kTimeKeyBytes))) {
-        go_on = false;
-        break;
-      }
-    }
-    if (!it->status().ok()) return Fail("scanning index", it->status());
-    return Status::OK();
-  };
   std::unique_ptr<rocksdb::Iterator> by_time(db_->NewIterator(ro, by_time_));
   std::unique_ptr<rocksdb::Iterator> by_tag(db_->NewIterator(ro, by_tag_));
-  for (const std::string& tag : tags) {
-    NEWSFLOW_RETURN_IF_ERROR(walk(tag.empty() ? by_time.get() : by_tag.get(), tag));
-    if (!go_on) return Status::OK();
+  std::vector<std::string> walked = tags;
+  if (every_tag) {
+    std::vector<std::string> stored;
+    NEWSFLOW_RETURN_IF_ERROR(ReadTagNames(by_tag.get(), &stored));
+    walked.insert(walked.end(), stored.begin(), stored.end());
   }
-  if (!every_tag) return Status::OK();
-  // Each stored tag: its name is the key up to the NUL; the next tag
-  // starts after every "tag\0..." key.
-  for (by_tag->SeekToFirst(); by_tag->Valid();) {
-    const rocksdb::Slice k = by_tag->key();
-    const size_t nul = std::string_view(k.data(), k.size()).find('\0');
-    if (nul == std::string_view::npos) return Status::Corruption(fmt::format("corrupt tag index key in store at {}", path_));
-    const std::string tag(k.data(), nul);
-    NEWSFLOW_RETURN_IF_ERROR(walk(by_tag.get(), tag));
-    if (!go_on) return Status::OK();
-    by_tag->Seek(tag + '\1');
+  bool go_on = true;
+  for (const std::string& tag : walked) {
+    NEWSFLOW_RETURN_IF_ERROR(WalkIndex(tag.empty() ? by_time.get() : by_tag.get(),
+                                       tag.empty() ? std::string() : TagPrefix(tag), since_ms, until_ms,
+                                       [&](int64_t t, std::string_view key) { return go_on = visit(tag, t, key); }));
+    if (!go_on) break;
   }
-  if (!by_tag->status().ok()) return Fail("scanning tag index", by_tag->status());
   return Status::OK();
 }
 
@@ -1440,8 +1423,12 @@ Status RocksStore::CountTagIndex(std::string_view tag, uint64_t* out) {
 
 Status RocksStore::ListTags(std::vector<std::string>* out) {
   if (!db_) return ClosedError();
-  out->clear();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), by_tag_));
+  return ReadTagNames(it.get(), out);
+}
+
+Status RocksStore::ReadTagNames(rocksdb::Iterator* it, std::vector<std::string>* out) {
+  out->clear();
   for (it->SeekToFirst(); it->Valid();) {
     const rocksdb::Slice k = it->key();
     const size_t nul = std::string_view(k.data(), k.size()).find('\0');

@@ -95,6 +95,15 @@ class RocksStore final : public Store {
   // sources are skipped). visit returns false to stop.
   template <typename Visit>
   Status Scan(const QueryOptions& q, bool fetch, Visit&& visit);
+  // The entries of an index (by_tag or by_stock under `prefix`, by_time
+  // under "") newest first within [since, until], from `it`: visit(time_ms,
+  // doc_key) returns false to stop. Shared by Scan and ForEachIndexEntry.
+  template <typename Visit>
+  Status WalkIndex(rocksdb::Iterator* it, std::string_view prefix, std::optional<int64_t> since_ms,
+                   std::optional<int64_t> until_ms, Visit&& visit);
+  // The by_tag index's tag names in byte order, from `it` (ListTags and
+  // ForEachIndexEntry, under the iterator's snapshot).
+  Status ReadTagNames(rocksdb::Iterator* it, std::vector<std::string>* out);
 
   // Deletes one chunk of old documents (from *start on, by_time order) in
   // one WriteBatch; *start moves past it. *done when none is left.

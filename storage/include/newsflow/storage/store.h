@@ -232,6 +232,10 @@ struct QueryOptions {
 // Query() decides it. Pure.
 bool RecordMatches(const Record& r, const QueryOptions& q);
 
+// Whether a document key ("<source>:<id>") is of one of `sources` (none:
+// any): the sources condition of q read from an index entry's key alone.
+bool KeyOfSources(std::string_view key, const std::vector<std::string>& sources);
+
 struct Counts {
   uint64_t docs = 0;
   uint64_t dead_letters = 0;
