@@ -222,9 +222,7 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
         story_members(&members, &also);
         n = members.size();
       } else if (a->collapse) {
-        counted = pipeline::ForEachCollapsed(*store, q, &n, [](const storage::Record&, const std::vector<std::string>&) {
-          return false;  // the count is known before the first story is read back
-        });
+        counted = pipeline::ForEachCollapsed(*store, q, &n, nullptr);  // the count alone: no story read back
       } else {
         counted = store->Count(q, &n);
       }
@@ -240,15 +238,16 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
     // holds one record at a time, not all of them), and the header with the
     // first one: its offset is the first document's.
     size_t shown = 0;
+    const auto header = [&](int64_t offset_at) {  // the zone's offset at that time
+      if (a->csv) std::fputs(pipeline::CsvHeader(fields).c_str(), stdout);
+      if (!a->json && !a->csv) {
+        std::printf("# times in %s (UTC%s); --tz or NEWSFLOW_TZ to change\n", zone.name().c_str(),
+                    zone.FormatOffset(offset_at).c_str());
+      }
+    };
     const auto print = [&](const storage::Record& r, const std::vector<std::string>* also) {
       if (Interrupted() || StdoutFailed()) return false;
-      if (shown++ == 0) {
-        if (a->csv) std::fputs(pipeline::CsvHeader(fields).c_str(), stdout);
-        if (!a->json && !a->csv) {
-          std::printf("# times in %s (UTC%s); --tz or NEWSFLOW_TZ to change\n", zone.name().c_str(),
-                      zone.FormatOffset(r.time_ms).c_str());
-        }
-      }
+      if (shown++ == 0) header(r.time_ms);
       if (a->json) {
         pipeline::RecordJsonOptions jo;
         jo.body = true;
@@ -292,13 +291,7 @@ void RegisterQueryCommand(CLI::App& app, int* exit_code) {
       *exit_code = 1;
       return;
     }
-    if (shown == 0) {
-      if (a->csv) std::fputs(pipeline::CsvHeader(fields).c_str(), stdout);
-      if (!a->json && !a->csv) {
-        std::printf("# times in %s (UTC%s); --tz or NEWSFLOW_TZ to change\n", zone.name().c_str(),
-                    zone.FormatOffset(now).c_str());
-      }
-    }
+    if (shown == 0) header(now);
     std::fflush(stdout);
     *exit_code = OutputStatus("query");
     if (*exit_code == 0 && total > shown) {

@@ -67,6 +67,7 @@ Status ForEachCollapsed(storage::Store& store, const storage::QueryOptions& q, u
     return true;
   }));
   *total = order.size();
+  if (!visit) return Status::OK();
   size_t shown = 0;
   std::vector<std::string> also;
   for (const std::string* story : order) {

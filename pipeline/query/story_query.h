@@ -41,8 +41,9 @@ Status OtherMembers(storage::Store& store, const storage::Record& r, std::vector
 // matching document (by key at one time, as StoryMembers orders them),
 // newest stories first, at most q.limit of them (0 = all), each visited
 // with the keys of its other members as it is read back (nothing held but
-// a key per story); visit returns false to stop. *total: the number of
-// matching stories, set before the first visit.
+// a key per story); visit returns false to stop (null: none is read back,
+// only *total is wanted). *total: the number of matching stories, set
+// before the first visit.
 using CollapsedVisitor = std::function<bool(const storage::Record&, const std::vector<std::string>& also)>;
 Status ForEachCollapsed(storage::Store& store, const storage::QueryOptions& q, uint64_t* total,
                         const CollapsedVisitor& visit);
