@@ -304,8 +304,6 @@ inline bool WaitFor(const std::function<bool()>& cond, int timeout_ms) {
   return cond();
 }
 
-// A free TCP port p on 127.0.0.1 such that p+1 is free too (a second broker
-// and its controller).
 // Two free ports in a row (the broker's and its controller's), below the
 // kernel's ephemeral range (32768+): a port taken from that range could be
 // given to some client's socket before the broker's JVM binds it (a CI run
@@ -455,21 +453,17 @@ inline std::optional<int64_t> StoredOffset(const std::string& db, const std::str
 // without touching the shared one; wiped when destroyed.
 class PrivateBroker {
  public:
-  explicit PrivateBroker(const std::string& state_dir) : state_(state_dir) {
-    port_ = FreePortPair();
-    env_ = "KAFKA_PORT=" + std::to_string(port_) + " KAFKA_STATE_DIR=" + state_ + " ";
-  }
-  ~PrivateBroker() { RunShell(env_ + SourcePath("deploy/kafka/stop.sh") + " --wipe"); }
+  explicit PrivateBroker(const std::string& state_dir) : state_(state_dir), port_(FreePortPair()) {}
+  ~PrivateBroker() { RunShell(Env() + SourcePath("deploy/kafka/stop.sh") + " --wipe"); }
   // "" on success.
   std::string Start() {
-    auto r = RunShell(env_ + SourcePath("deploy/kafka/start.sh"));
+    auto r = RunShell(Env() + SourcePath("deploy/kafka/start.sh"));
     // Taken meanwhile by another process: two more pairs before giving up.
     for (int retry = 0; retry < 2 && r.exit_code != 0 && r.err.find("Address already in use") != std::string::npos;
          ++retry) {
-      RunShell(env_ + SourcePath("deploy/kafka/stop.sh") + " --wipe");
+      RunShell(Env() + SourcePath("deploy/kafka/stop.sh") + " --wipe");
       port_ = FreePortPair();
-      env_ = "KAFKA_PORT=" + std::to_string(port_) + " KAFKA_STATE_DIR=" + state_ + " ";
-      r = RunShell(env_ + SourcePath("deploy/kafka/start.sh"));
+      r = RunShell(Env() + SourcePath("deploy/kafka/start.sh"));
     }
     if (r.exit_code != 0) return "start.sh failed: " + r.err;
     std::string last = r.out;
@@ -479,14 +473,17 @@ class PrivateBroker {
     return "";
   }
   std::string Stop() {
-    auto r = RunShell(env_ + SourcePath("deploy/kafka/stop.sh"));
+    auto r = RunShell(Env() + SourcePath("deploy/kafka/stop.sh"));
     return r.exit_code == 0 ? "" : "stop.sh failed: " + r.err;
   }
   const std::string& bootstrap() const { return bootstrap_; }
   int port() const { return port_; }
 
  private:
-  std::string state_, env_, bootstrap_;
+  // The scripts' environment: this broker's port and state dir.
+  std::string Env() const { return "KAFKA_PORT=" + std::to_string(port_) + " KAFKA_STATE_DIR=" + state_ + " "; }
+
+  std::string state_, bootstrap_;
   int port_ = -1;
 };
 

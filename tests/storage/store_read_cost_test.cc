@@ -107,10 +107,11 @@ Record CostDoc(std::string key, int64_t time_ms, std::string body) {
   return r;
 }
 
-uint64_t SstBytes(const std::string& dir) {
+// The bytes of a store's files with this extension (".sst": tables, ".log": WALs).
+uint64_t FileBytes(const std::string& dir, const std::string& extension) {
   uint64_t total = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() == ".sst") total += e.file_size();
+    if (e.path().extension() == extension) total += e.file_size();
   }
   return total;
 }
@@ -151,7 +152,7 @@ TEST(StoreReadCost, LookupsOverACompactedStoreReadEachIndexAndFilterBlockOnce) {
     ASSERT_TRUE(stats.compacted);
     ASSERT_TRUE(store->Close().ok());
   }
-  const uint64_t sst_bytes = SstBytes(path);
+  const uint64_t sst_bytes = FileBytes(path, ".sst");
   ASSERT_GT(sst_bytes, 4u << 20);  // the docs table is well past the cache
 
   auto fs = std::make_shared<SstReadCountingFs>();
@@ -179,14 +180,6 @@ TEST(StoreReadCost, LookupsOverACompactedStoreReadEachIndexAndFilterBlockOnce) {
   ASSERT_TRUE(store->Close().ok());
 }
 
-uint64_t WalBytes(const std::string& dir) {
-  uint64_t total = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() == ".log") total += e.file_size();
-  }
-  return total;
-}
-
 // Every reader opens a store as a RocksDB secondary and replays the WAL
 // the writer left: a writer with a WAL (stdin, follow:, Kafka, --alerts,
 // retag) that closed with its memtables unflushed cost every later
@@ -202,9 +195,9 @@ TEST(StoreReadCost, AWriterWithAWalLeavesNothingToReplayWhenItCloses) {
   WriteSet w;
   for (int i = 0; i < 2000; ++i) w.records.push_back(CostDoc("cls:" + std::to_string(i), 1000 + i, "body"));
   ASSERT_TRUE(store->Write(w).ok());
-  ASSERT_GT(WalBytes(path), 0u);  // the write is in the WAL while the store is open
+  ASSERT_GT(FileBytes(path, ".log"), 0u);  // the write is in the WAL while the store is open
   ASSERT_TRUE(store->Close().ok());
-  EXPECT_EQ(WalBytes(path), 0u);
+  EXPECT_EQ(FileBytes(path, ".log"), 0u);
 
   // And what it wrote is there for a reader.
   o.read_only = true;
