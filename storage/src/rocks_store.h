@@ -118,6 +118,8 @@ class RocksStore final : public Store {
   // Deletions (point and range) in the memtables and SST files: entries a
   // compaction would drop.
   uint64_t PendingDeletions();
+  // Deletions in one family's SST files only.
+  uint64_t DeletionsInTables(rocksdb::ColumnFamilyHandle* h);
 
   Status Fail(std::string_view what, const rocksdb::Status& s) const;
   // What every call but Close() returns once the store is closed.
