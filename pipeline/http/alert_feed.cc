@@ -169,10 +169,7 @@ std::set<std::string> AlertFeed::RecentSubscriptions() const {
   return out;
 }
 
-std::string_view AlertFeed::SubscriptionOfId(std::string_view id) {
-  const size_t slash = id.find('/');
-  return slash == std::string_view::npos ? std::string_view() : id.substr(0, slash);
-}
+std::string_view AlertFeed::SubscriptionOfId(std::string_view id) { return storage::AlertGroupOf(id); }
 
 bool AlertFeed::Wanted(const std::string& id, const SubscriptionFilter& filter) {
   if (filter.names.empty() && !filter.exclude) return true;

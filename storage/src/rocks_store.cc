@@ -326,6 +326,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
       {kByStockCf, make_cf(t.index_write_buffer_bytes, false)},
       {kAlertsCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
       {kOutboxCf, make_cf(t.default_write_buffer_bytes, false)},
+      {kAlertsByGroupCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
   };
 }
 
@@ -351,8 +352,8 @@ Status AddColumnFamiliesOnDisk(const StoreOptions& options, const rocksdb::DBOpt
 }
 
 // A reader of a store written before story ids (no by_story family),
-// before stock codes (no by_stock) or before alerts (no alerts, outbox)
-// opens it without those families. Every
+// before stock codes (no by_stock), before alerts (no alerts, outbox) or
+// before their groups (no alerts_by_group) opens it without those families. Every
 // other family must be there: a store still being created by its writer
 // fails to open, as it always did.
 void DropColumnFamiliesNotOnDisk(const StoreOptions& options, const rocksdb::DBOptions& db_opts,
@@ -364,7 +365,7 @@ void DropColumnFamiliesNotOnDisk(const StoreOptions& options, const rocksdb::DBO
   cfs->erase(std::remove_if(cfs->begin(), cfs->end(),
                             [&](const auto& d) {
                               return (d.name == kByStoryCf || d.name == kByStockCf || d.name == kAlertsCf ||
-                                      d.name == kOutboxCf) &&
+                                      d.name == kOutboxCf || d.name == kAlertsByGroupCf) &&
                                      !on_disk(d.name);
                             }),
              cfs->end());
@@ -433,6 +434,7 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
   NEWSFLOW_RETURN_IF_ERROR(store->OpenDb(db_opts, cfs, on_disk));
   NEWSFLOW_RETURN_IF_ERROR(store->RecoverDeadLetterSeq());
   NEWSFLOW_RETURN_IF_ERROR(store->RecoverAlertSeq());
+  if (!options.read_only) NEWSFLOW_RETURN_IF_ERROR(store->IndexAlertGroups());
   *out = std::move(store);
   return Status::OK();
 }
@@ -487,6 +489,7 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
     if (handles_[i]->GetName() == kByStockCf) by_stock_ = handles_[i];
     if (handles_[i]->GetName() == kAlertsCf) alerts_ = handles_[i];
     if (handles_[i]->GetName() == kOutboxCf) outbox_ = handles_[i];
+    if (handles_[i]->GetName() == kAlertsByGroupCf) alerts_by_group_ = handles_[i];
   }
   return Status::OK();
 }
@@ -888,12 +891,18 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
     batch.Put(alerts_, key, value);
     if (set.alerts_pending) batch.Put(outbox_, key, "");
     batch.Put(meta_, std::string(kMetaAlertIdPrefix) + a.id, key);
+    if (const std::string_view group = AlertGroupOf(a.id); !group.empty())
+      batch.Put(alerts_by_group_, AlertGroupKey(group, alert_seq - 1), "");
   }
+  // The first alert of a log that is empty at Open marks the index complete.
+  const bool marks_index = !set.alerts.empty() && !alert_groups_indexed_;
+  if (marks_index) batch.Put(meta_, kMetaAlertGroupsIndexed, "");
 
   if (batch.Count() == 0) return Status::OK();
   NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "write failed"));
   next_dead_letter_seq_ = seq;
   next_alert_seq_ = alert_seq;
+  if (marks_index) alert_groups_indexed_ = true;
   return Status::OK();
 }
 

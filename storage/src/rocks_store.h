@@ -55,6 +55,9 @@ class RocksStore final : public Store {
   Status StoryMembers(std::string_view story, size_t limit, std::vector<Record>* out) override;
   Status Alerts(uint64_t after_seq, size_t limit, std::vector<StoredAlert>* out) override;
   Status RecentAlerts(uint64_t before_seq, size_t limit, std::vector<StoredAlert>* out) override;
+  Status RecentAlertsOfGroups(const std::vector<std::string>& groups, uint64_t before_seq, size_t limit,
+                              std::vector<StoredAlert>* out) override;  // rocks_store_alert_groups.cc
+  Status AlertGroups(std::vector<std::string>* out) override;          // rocks_store_alert_groups.cc
   Status AlertSeq(std::string_view id, std::optional<uint64_t>* out) override;
   Status PendingAlerts(size_t limit, std::vector<StoredAlert>* out) override;
   Status CountPendingAlerts(uint64_t* out) override;
@@ -79,6 +82,12 @@ class RocksStore final : public Store {
                                               rocksdb::DB** raw);
   Status RecoverDeadLetterSeq();
   Status RecoverAlertSeq();
+  // A writer's Open: indexes an alert log written before alerts_by_group
+  // (none of it there yet) and marks it done (rocks_store_alert_groups.cc).
+  Status IndexAlertGroups();
+  // Whether alerts_by_group holds every alert of the log (marked, or the
+  // log is empty), as `ro` sees the store.
+  Status AlertGroupsIndexed(const rocksdb::ReadOptions& ro, bool* out);
   // Decodes an alert log value; *time_ms is kUnknownAlertTime for one
   // written without its document's time.
   Status ReadAlert(uint64_t seq, rocksdb::Slice value, StoredAlert* out, int64_t* time_ms) const;
@@ -163,6 +172,10 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* by_stock_ = nullptr;  // null only for a reader of an old store
   rocksdb::ColumnFamilyHandle* alerts_ = nullptr;    // null only for a reader of an old store
   rocksdb::ColumnFamilyHandle* outbox_ = nullptr;    // null only for a reader of an old store
+  rocksdb::ColumnFamilyHandle* alerts_by_group_ = nullptr;  // null only for a reader of an old store
+  // The writer's: kMetaAlertGroupsIndexed is in the store (Write() adds it
+  // with the first alert of a log empty at Open).
+  bool alert_groups_indexed_ = false;
   // Next dead-letter sequence number; touched only by the (single) writer.
   uint64_t next_dead_letter_seq_ = 1;
   uint64_t next_alert_seq_ = 1;  // the same for the alert log

@@ -228,6 +228,14 @@ Status RocksStore::PruneAlerts(const PruneOptions& options, PruneStats* stats) {
       if (!s.IsNotFound()) return Fail("reading the alert outbox", s);
     }
     batch.Delete(alerts_, it->key());
+    if (alerts_by_group_ != nullptr) {  // its alerts_by_group entry goes with it
+      const uint64_t seq = GetBigEndian64(it->key().data());
+      StoredAlert a;
+      int64_t time_ms = 0;
+      NEWSFLOW_RETURN_IF_ERROR(ReadAlert(seq, it->value(), &a, &time_ms));
+      if (const std::string_view group = AlertGroupOf(a.id); !group.empty())
+        batch.Delete(alerts_by_group_, AlertGroupKey(group, seq));
+    }
     if (++in_batch >= options.docs_per_batch) NEWSFLOW_RETURN_IF_ERROR(commit());
   }
   if (!it->status().ok()) return Fail("reading the alert log", it->status());

@@ -24,6 +24,7 @@ inline constexpr char kByStoryCf[] = "by_story";
 inline constexpr char kByStockCf[] = "by_stock";
 inline constexpr char kAlertsCf[] = "alerts";
 inline constexpr char kOutboxCf[] = "outbox";
+inline constexpr char kAlertsByGroupCf[] = "alerts_by_group";
 
 inline constexpr char kMetaRulesetVersion[] = "ruleset_version";
 inline constexpr char kMetaCountDocs[] = "count/docs";
@@ -32,6 +33,10 @@ inline constexpr char kMetaCountDeadLetters[] = "count/dead_letters";
 inline constexpr char kMetaStoreId[] = "store_id";
 
 inline constexpr char kMetaAlertIdPrefix[] = "alert_id/";
+// Present once every alert of the log is in alerts_by_group (written by
+// the first alert of a new store, or at the end of indexing an older log).
+inline constexpr char kMetaAlertGroupsIndexed[] = "alert_groups/indexed";
+
 // The first byte of an alert log value that carries its document's time
 // (store.h); a value without it starts with be32(len id), whose first byte
 // is 0 for any id a record can hold.
@@ -51,6 +56,16 @@ inline uint64_t GetBigEndian64(const char* p) {
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
   return v;
+}
+
+// group '\0' be64(seq): an alert's entry in alerts_by_group.
+inline std::string AlertGroupKey(std::string_view group, uint64_t seq) {
+  std::string k;
+  k.reserve(group.size() + 9);
+  k.append(group);
+  k.push_back('\0');
+  PutBigEndian64(&k, seq);
+  return k;
 }
 
 // be64(~time_ms) with the sign bit flipped first, so that byte order is

@@ -12,6 +12,11 @@
 //               id json, whose first byte is 0)
 //   outbox      be64(seq) -> ""                        (alerts not yet acknowledged
 //               by their sink; written with the alert, removed by AckAlerts)
+//   alerts_by_group group '\0' be64(seq) -> ""          (the log's alerts per group:
+//               an alert id's text before its first '/', e.g. a subscription's
+//               name; written and pruned with the alert; a store whose log
+//               was written by an older version is indexed by its next
+//               read-write open, and "alert_groups/indexed" in meta says so)
 //   by_stock    code '\0' be64(~time_ms) key -> ""     (Record::stock_codes, newest first
 //                                                      per code; documents stored by a version
 //                                                      without it are indexed when re-ingested)
@@ -51,7 +56,8 @@
 //
 // RETENTION AND BACKUP. Prune() removes the documents older than a time with
 // every index entry that names them (by_time, by_tag, by_story, by_stock) and
-// lowers count/docs, and the start of the alert log up to the first alert
+// lowers count/docs, and the start of the alert log (with its
+// alerts_by_group entries) up to the first alert
 // raised by a document at or after that time (an alert still in the outbox,
 // and the newest alert, whose seq the next one follows, are kept; one whose
 // document is misdated, PruneOptions::misdated_after_ms, does not end the
@@ -188,6 +194,15 @@ struct PreparedAlert {
   // goes only with a later one that is dropped.
   int64_t time_ms = kUnknownAlertTime;
 };
+// An alert's group: its id's text before the first '/' (a subscription's
+// alert ids are "<name>/..."), or "" when it has none (no '/', nothing
+// before it, or a NUL byte in it): such an alert is in no group.
+inline std::string_view AlertGroupOf(std::string_view id) {
+  const size_t slash = id.find('/');
+  if (slash == std::string_view::npos || slash == 0) return {};
+  const std::string_view group = id.substr(0, slash);
+  return group.find('\0') == std::string_view::npos ? group : std::string_view();
+}
 // An alert as stored: its place in the log (from 1), identity and object.
 struct StoredAlert {
   uint64_t seq = 0;
@@ -393,6 +408,15 @@ class Store {
   // The alerts of the log before `before_seq` (exclusive; 0 = from the
   // newest), newest first, at most `limit` (0 = all).
   virtual Status RecentAlerts(uint64_t before_seq, size_t limit, std::vector<StoredAlert>* out) = 0;
+  // The alerts of the log whose group (AlertGroupOf: an id's text before
+  // its first '/') is one of `groups`, before `before_seq` (exclusive; 0 =
+  // from the newest), newest first, at most `limit` (0 = all). Reads those
+  // alerts only (alerts_by_group), not the log between them; a reader of a
+  // store not indexed yet (last written by an older version) reads the log.
+  virtual Status RecentAlertsOfGroups(const std::vector<std::string>& groups, uint64_t before_seq, size_t limit,
+                                      std::vector<StoredAlert>* out) = 0;
+  // Every group with an alert in the log, sorted (one seek per group).
+  virtual Status AlertGroups(std::vector<std::string>* out) = 0;
   // The seq of the last alert written with this id, or nullopt if none (the
   // entry itself may since have been pruned: Alerts(seq) goes on after it).
   virtual Status AlertSeq(std::string_view id, std::optional<uint64_t>* out) = 0;

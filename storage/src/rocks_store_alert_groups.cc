@@ -1,0 +1,219 @@
+// rocks_store_alert_groups.cc — RocksStore's alerts per group (store.h:
+// alerts_by_group, RecentAlertsOfGroups, AlertGroups).
+//
+// A desk asks for the newest alerts of one subscription (`/api/alerts?
+// subscription=X&limit=1`, every few seconds per open tab). Read from the log
+// alone, that read every alert back to X's newest, all of the log when X
+// had none: 0.42 s for 91k alerts per request. alerts_by_group holds
+// group '\0' be64(seq) for every alert whose id has a group (AlertGroupOf),
+// written in the alert's own batch and deleted with it by Prune, so one seek
+// per group finds its newest alerts, and one MultiGet reads them.
+//
+// A log written by an older version has no entries: the next read-write
+// Open indexes it (IndexAlertGroups) and then writes
+// kMetaAlertGroupsIndexed; the first alert of a log that was empty at Open
+// writes that mark too. Until the mark is there (or the log is empty), a
+// reader reads the log as before.
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/snapshot.h>
+#include <rocksdb/write_batch.h>
+
+#include "rocks_store.h"
+#include "store_keys.h"
+
+namespace newsflow::storage {
+
+namespace {
+
+// The groups asked for that an alert can have, sorted and distinct.
+std::vector<std::string> UsableGroups(const std::vector<std::string>& groups) {
+  std::vector<std::string> out;
+  for (const auto& g : groups)
+    if (AlertGroupOf(g + "/") == g) out.push_back(g);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+Status RocksStore::AlertGroupsIndexed(const rocksdb::ReadOptions& ro, bool* out) {
+  *out = false;
+  if (alerts_ == nullptr || alerts_by_group_ == nullptr) return Status::OK();
+  std::string v;
+  rocksdb::Status s = db_->Get(ro, meta_, kMetaAlertGroupsIndexed, &v);
+  if (s.ok()) {
+    *out = true;
+    return Status::OK();
+  }
+  if (!s.IsNotFound()) return Fail("reading the alert groups mark", s);
+  // An empty log has nothing to index.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_));
+  it->SeekToFirst();
+  if (!it->status().ok()) return Fail("reading the alert log", it->status());
+  *out = !it->Valid();
+  return Status::OK();
+}
+
+Status RocksStore::IndexAlertGroups() {
+  if (alerts_ == nullptr || alerts_by_group_ == nullptr) return Status::OK();
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, kMetaAlertGroupsIndexed, &v);
+  if (s.ok()) {
+    alert_groups_indexed_ = true;
+    return Status::OK();
+  }
+  if (!s.IsNotFound()) return Fail("reading the alert groups mark", s);
+  std::lock_guard lock(write_mu_);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), alerts_));
+  it->SeekToFirst();
+  if (!it->Valid()) return it->status().ok() ? Status::OK() : Fail("reading the alert log", it->status());
+  // Batches of 10,000 entries; Put is idempotent, so an open interrupted
+  // here indexes again from the start next time (the mark comes last).
+  rocksdb::WriteBatch batch;
+  for (; it->Valid(); it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
+    const uint64_t seq = GetBigEndian64(it->key().data());
+    StoredAlert a;
+    int64_t time_ms = 0;
+    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(seq, it->value(), &a, &time_ms));
+    if (const std::string_view group = AlertGroupOf(a.id); !group.empty())
+      batch.Put(alerts_by_group_, AlertGroupKey(group, seq), "");
+    if (batch.Count() >= 10000) {
+      NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "indexing the alert log"));
+      batch.Clear();
+    }
+  }
+  if (!it->status().ok()) return Fail("reading the alert log", it->status());
+  batch.Put(meta_, kMetaAlertGroupsIndexed, "");
+  NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "indexing the alert log"));
+  alert_groups_indexed_ = true;
+  return Status::OK();
+}
+
+Status RocksStore::RecentAlertsOfGroups(const std::vector<std::string>& groups, uint64_t before_seq, size_t limit,
+                                        std::vector<StoredAlert>* out) {
+  if (!db_) return ClosedError();
+  out->clear();
+  const std::vector<std::string> wanted = UsableGroups(groups);
+  if (alerts_ == nullptr || before_seq == 1 || wanted.empty()) return Status::OK();
+  // Index and log read under one snapshot: an entry always finds its alert.
+  std::optional<rocksdb::ManagedSnapshot> snapshot;
+  rocksdb::ReadOptions ro;
+  if (!read_only_) {
+    snapshot.emplace(db_.get());
+    ro.snapshot = snapshot->snapshot();
+  }
+  bool indexed = false;
+  NEWSFLOW_RETURN_IF_ERROR(AlertGroupsIndexed(ro, &indexed));
+  if (!indexed) {  // the log, newest first, for a store not indexed yet
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_));
+    if (before_seq == 0) {
+      it->SeekToLast();
+    } else {
+      std::string key;
+      PutBigEndian64(&key, before_seq - 1);
+      it->SeekForPrev(key);
+    }
+    for (; it->Valid() && (limit == 0 || out->size() < limit); it->Prev()) {
+      if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
+      StoredAlert a;
+      int64_t time_ms = 0;
+      NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a, &time_ms));
+      if (std::binary_search(wanted.begin(), wanted.end(), AlertGroupOf(a.id))) out->push_back(std::move(a));
+    }
+    if (!it->status().ok()) return Fail("reading alerts", it->status());
+    return Status::OK();
+  }
+
+  // Each group's newest `limit` before the cursor, merged newest first.
+  std::vector<uint64_t> seqs;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_by_group_));
+  for (const std::string& group : wanted) {
+    const std::string prefix = group + '\0';
+    it->SeekForPrev(AlertGroupKey(group, before_seq == 0 ? UINT64_MAX : before_seq - 1));
+    for (size_t n = 0; it->Valid() && (limit == 0 || n < limit); it->Prev(), ++n) {
+      const rocksdb::Slice k = it->key();
+      if (!k.starts_with(prefix)) break;
+      if (k.size() != prefix.size() + 8)
+        return Status::Corruption(fmt::format("corrupt alert group key in store at {}", path_));
+      seqs.push_back(GetBigEndian64(k.data() + prefix.size()));
+    }
+    if (!it->status().ok()) return Fail("reading the alert groups", it->status());
+  }
+  std::sort(seqs.begin(), seqs.end(), std::greater<>());
+  if (limit != 0 && seqs.size() > limit) seqs.resize(limit);
+  if (seqs.empty()) return Status::OK();
+
+  std::vector<std::string> keys(seqs.size());
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(seqs.size());
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    PutBigEndian64(&keys[i], seqs[i]);
+    slices.emplace_back(keys[i]);
+  }
+  std::vector<rocksdb::PinnableSlice> values(seqs.size());
+  std::vector<rocksdb::Status> statuses(seqs.size());
+  db_->MultiGet(ro, alerts_, slices.size(), slices.data(), values.data(), statuses.data());
+  out->reserve(seqs.size());
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    if (statuses[i].IsNotFound())
+      return Status::Corruption(fmt::format("alert group entry for missing alert {} in store at {}", seqs[i], path_));
+    if (!statuses[i].ok()) return Fail("reading alerts", statuses[i]);
+    StoredAlert a;
+    int64_t time_ms = 0;
+    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(seqs[i], values[i], &a, &time_ms));
+    out->push_back(std::move(a));
+  }
+  return Status::OK();
+}
+
+Status RocksStore::AlertGroups(std::vector<std::string>* out) {
+  if (!db_) return ClosedError();
+  out->clear();
+  if (alerts_ == nullptr) return Status::OK();
+  std::optional<rocksdb::ManagedSnapshot> snapshot;
+  rocksdb::ReadOptions ro;
+  if (!read_only_) {
+    snapshot.emplace(db_.get());
+    ro.snapshot = snapshot->snapshot();
+  }
+  bool indexed = false;
+  NEWSFLOW_RETURN_IF_ERROR(AlertGroupsIndexed(ro, &indexed));
+  if (!indexed) {
+    std::set<std::string> seen;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
+      StoredAlert a;
+      int64_t time_ms = 0;
+      NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a, &time_ms));
+      if (const std::string_view group = AlertGroupOf(a.id); !group.empty()) seen.emplace(group);
+    }
+    if (!it->status().ok()) return Fail("reading alerts", it->status());
+    out->assign(seen.begin(), seen.end());
+    return Status::OK();
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_by_group_));
+  for (it->SeekToFirst(); it->Valid();) {
+    const std::string_view k = it->key().ToStringView();
+    const size_t nul = k.find('\0');
+    if (nul == std::string_view::npos || nul == 0)
+      return Status::Corruption(fmt::format("corrupt alert group key in store at {}", path_));
+    out->emplace_back(k.substr(0, nul));
+    it->Seek(out->back() + '\x01');  // past every entry of this group
+  }
+  if (!it->status().ok()) return Fail("reading the alert groups", it->status());
+  return Status::OK();
+}
+
+}  // namespace newsflow::storage
