@@ -58,6 +58,10 @@ std::string FormatSummary(const RunSummary& s) {
     out += fmt::format("WARNING: {} partition(s) had a stored offset past their end (topic recreated or truncated) "
                        "and were read from their start\n",
                        s.kafka_offsets_beyond_end);
+  if (s.kafka_uncommitted_handovers > 0)
+    out += fmt::format("WARNING: {} partition(s) left this member without their last offset commit (see the log): the "
+                       "member that took them over may store their last records again\n",
+                       s.kafka_uncommitted_handovers);
   if (!s.durable) out += "NOT DURABLE: the store failed; `stored` counts only what it made durable\n";
   out += fmt::format("{:.2f} s  {:.0f} items/s  {:.1f} MB/s  rule set {}\n", s.seconds,
                      static_cast<double>(s.read) / secs, static_cast<double>(s.bytes) / secs / 1e6,
@@ -125,8 +129,9 @@ std::string SummaryToJson(const RunSummary& s) {
   if (s.reread) out += ",\"reread\":true";
   if (s.interrupted) out += fmt::format(",\"resumable\":{}", s.resumable ? "true" : "false");
   if (s.kafka_source)
-    out += fmt::format(",\"kafka_offsets_unconfirmed\":{},\"kafka_offsets_beyond_end\":{}",
-                       s.kafka_offsets_unconfirmed, s.kafka_offsets_beyond_end);
+    out += fmt::format(",\"kafka_offsets_unconfirmed\":{},\"kafka_offsets_beyond_end\":{},"
+                       "\"kafka_uncommitted_handovers\":{}",
+                       s.kafka_offsets_unconfirmed, s.kafka_offsets_beyond_end, s.kafka_uncommitted_handovers);
   if (s.latency_samples > 0)
     out += fmt::format(",\"latency_ms\":{{\"samples\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f}}}",
                        s.latency_samples, s.latency_p50_ms, s.latency_p99_ms, s.latency_p999_ms, s.latency_max_ms);

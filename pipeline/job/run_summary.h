@@ -64,6 +64,8 @@ struct RunSummary {
   // partition's end (a recreated or truncated log: read from its start).
   bool kafka_source = false;
   uint64_t kafka_offsets_unconfirmed = 0, kafka_offsets_beyond_end = 0;
+  // Partitions revoked without their final Kafka commit (OffsetChecks).
+  uint64_t kafka_uncommitted_handovers = 0;
   // Kafka records only: RocksDB commit time minus the record's timestamp.
   uint64_t latency_samples = 0;
   double latency_p50_ms = 0, latency_p99_ms = 0, latency_p999_ms = 0, latency_max_ms = 0;
@@ -78,8 +80,8 @@ std::string FormatSummary(const RunSummary& s);
 // story_joined, story_late_joined, story_late_builds, tag_counts {tag: n}, dead_reasons
 // {reason: n}, alerts_by_subscription
 // {name: n}, alerts_redelivered, tagged_republished, rules_reloaded, rules_reload_failed,
-// latency_ms (Kafka only); kafka_offsets_unconfirmed, kafka_offsets_beyond_end
-// (Kafka source only); with --retain: prune_passes, pruned,
+// latency_ms (Kafka only); kafka_offsets_unconfirmed, kafka_offsets_beyond_end,
+// kafka_uncommitted_handovers (Kafka source only); with --retain: prune_passes, pruned,
 // alerts_pruned, dead_letters_pruned, retain_cutoff_ms; backups (when any was taken); story_future_dated (when
 // any document was kept out of the story window for its time); reread (when
 // the file was read before another way and read again from its start);

@@ -575,6 +575,7 @@ class Job {
       summary_->kafka_source = true;
       summary_->kafka_offsets_unconfirmed = checks.unconfirmed;
       summary_->kafka_offsets_beyond_end = checks.beyond_end;
+      summary_->kafka_uncommitted_handovers = checks.uncommitted_handovers;
     }
     source_.reset();
     // Close() fails after a failed write or flush (the store refuses writes

@@ -110,7 +110,7 @@ class KafkaSource : public Source {
   void Committed(const Batch& batch) override;
   OffsetChecks offset_checks() const override {
     std::lock_guard lock(mu_);
-    return {unconfirmed_.size(), beyond_end_.size()};
+    return {unconfirmed_.size(), beyond_end_.size(), uncommitted_handovers_};
   }
 
  private:
@@ -269,6 +269,7 @@ class KafkaSource : public Source {
   uint64_t handed_out_ = 0, committed_ = 0;        // batches
   std::map<TP, PartState> parts_;                  // current assignment
   std::set<TP> unconfirmed_, beyond_end_;          // OffsetChecks, by partition
+  uint64_t uncommitted_handovers_ = 0;             // OffsetChecks::uncommitted_handovers
   bool ever_assigned_ = false;
   bool closing_ = false;
   Status status_;
@@ -854,9 +855,16 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
   }
   ForgetLag(revoked);
   if (!drained) log_("revoked partitions before the writer stored every batch (30 s): records may be stored twice");
+  uint64_t uncommitted = lost || !drained ? revoked.size() : 0;
   if (!lost && !closing_ && commit_to_kafka_ && commit->cnt > 0)
-    if (rd_kafka_resp_err_t e = rd_kafka_commit(rk_, commit.get(), 0); e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+    if (rd_kafka_resp_err_t e = rd_kafka_commit(rk_, commit.get(), 0); e && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       log_(std::string("offset commit on revoke failed: ") + rd_kafka_err2str(e));
+      if (drained) uncommitted = static_cast<uint64_t>(commit->cnt);
+    }
+  if (uncommitted > 0) {
+    std::lock_guard lock(mu_);
+    uncommitted_handovers_ += uncommitted;
+  }
   if (Cooperative()) {
     {
       std::lock_guard lock(mu_);

@@ -43,10 +43,15 @@ struct PartitionLag {
 };
 
 // Kafka only: partitions whose offset stored in this database Kafka did not
-// confirm when they were assigned (kafka_source.h, ASSIGNMENT).
+// confirm when they were assigned (kafka_source.h, ASSIGNMENT), and
+// partitions that left this member without their last commit.
 struct OffsetChecks {
   uint64_t unconfirmed = 0;  // stored offset, but no committed offset for the group
   uint64_t beyond_end = 0;   // stored offset past the partition's end: read from its start
+  // Revoked without their final Kafka commit (an assignment librdkafka
+  // declared lost, a failed commit on revoke, a writer that did not drain
+  // in time): the next owner may store their last records again.
+  uint64_t uncommitted_handovers = 0;
 };
 
 class Source {

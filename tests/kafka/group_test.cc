@@ -7,6 +7,7 @@
 //     when librdkafka 2.0.2 declares the assignment lost (issue #4059);
 //   * a member killed with -9: the union still holds every record (records it
 //     stored after its last Kafka commit may be in both DBs).
+#include "json_util.h"
 #include "kafka_test_util.h"
 
 namespace newsflow::kafkatest {
@@ -140,9 +141,24 @@ TEST_F(KafkaTest, CooperativeJoinsWhileConsumingStoreEachKeyOnce) {
   size_t in_two = 0;
   for (const auto& [k, n] : dbs_with_key) in_two += n > 1;
   // Narrowed, not closed: a member that commits while ANOTHER member's
-  // second join runs cannot see it (kafka_source.h). Before the hold: 8 and
-  // 15 keys in two DBs in two runs; with it 0 in most runs, 1 in one of 5.
-  EXPECT_LE(in_two, 2u) << "keys stored by two members";
+  // second join runs cannot see it (kafka_source.h), and librdkafka 2.0.2
+  // then declares its assignment lost (or fails the commit of a revoke
+  // that follows): those partitions move without their last commit. Before
+  // the hold: 8 and 15 keys in two DBs in two runs; with it 0 in most. How
+  // many one loss duplicates depends on where it lands (4 and 5 on a loaded
+  // CI machine), so the test holds the cause: keys are in two DBs only when
+  // a member's summary counts a partition handed over without its commit.
+  uint64_t uncommitted = 0;
+  std::string logs;
+  for (size_t i = 0; i < members.size(); ++i) {
+    uncommitted += testing::JsonObject::LastLine(ReadFile(tmp.path(std::to_string(i) + ".out"))).Uint("kafka_uncommitted_handovers");
+    logs += "\n--- member " + std::to_string(i) + "\n" + members[i]->Stderr();
+  }
+  RecordProperty("keys_in_two_dbs", static_cast<int>(in_two));
+  RecordProperty("uncommitted_handovers", static_cast<int>(uncommitted));
+  if (in_two > 0) {
+    EXPECT_GT(uncommitted, 0u) << in_two << " keys stored by two members, every handover committed" << logs;
+  }
   EXPECT_EQ(CommittedOffsets(bootstrap_, group, topic), EndOffsets(bootstrap_, topic));
 }
 
