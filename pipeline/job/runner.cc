@@ -227,6 +227,7 @@ class Job {
       while (!reload_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return finished_; })) {
         if (metrics_) {
           metrics_->source_connected = source_->connected();
+          metrics_->kafka_uncommitted_handovers = source_->offset_checks().uncommitted_handovers;
           std::vector<std::tuple<std::string, int32_t, int64_t>> lag;
           for (const PartitionLag& p : source_->lag()) lag.emplace_back(p.topic, p.partition, p.lag);
           metrics_->SetKafkaLag(std::move(lag));

@@ -118,6 +118,10 @@ std::string Metrics::Render() const {
     families.push_back(Scalar("newsflow_source_connected", kGauge,
                               "1 while the source is connected (0: a Kafka broker is down).",
                               source_connected.load(std::memory_order_relaxed) ? 1 : 0));
+    families.push_back(Scalar("newsflow_kafka_uncommitted_handovers_total", kCounter,
+                              "Kafka partitions revoked from this member without their last offset commit (another "
+                              "member may store their last records again).",
+                              load(kafka_uncommitted_handovers)));
     MetricFamily stages =
         Family("newsflow_stage_seconds", MetricType::Histogram, "Seconds one batch spent in a stage.");
     for (size_t i = 0; i < stages_.size(); ++i) {

@@ -11,6 +11,9 @@
 //   newsflow_alerts_pending                gauge   (in the outbox)
 //   newsflow_stage_seconds{stage}          histogram, one observation per batch and stage
 //   newsflow_kafka_consumer_lag{topic,partition}  gauge (Kafka sources)
+//   newsflow_kafka_uncommitted_handovers_total counter (partitions revoked without their
+//                                                   last commit: their last records may
+//                                                   be stored by another member too)
 //   newsflow_ruleset_info{version}         gauge 1 (the rule set tagging now)
 //   newsflow_source_connected              gauge 1/0
 //   newsflow_rules_reloads_total{result}   counter (ok | rejected)
@@ -66,6 +69,7 @@ class Metrics {
   std::atomic<int64_t> alerts_pending{0};
   std::atomic<uint64_t> reloads_ok{0}, reloads_rejected{0};
   std::atomic<bool> source_connected{true};
+  std::atomic<uint64_t> kafka_uncommitted_handovers{0};  // OffsetChecks::uncommitted_handovers
   // What the store holds now, from its counters (-1: not read yet, not shown).
   std::atomic<int64_t> store_documents{-1}, store_dead_letters{-1};
   // False for a process that only reads a store (serve): the four counters
