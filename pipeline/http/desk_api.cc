@@ -431,21 +431,29 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
   std::vector<std::string> lines;
   std::set<std::string> in_log;  // every subscription with an alert in the log (when none was found)
   const Status s = o_.store->Use([&](storage::Store& st) -> Status {
-    if (!subs.names.empty() && !subs.exclude) {
-      // Named subscriptions: their alerts only, from the store's index
-      // (the log between them is not read).
+    if (!subs.names.empty()) {
+      // Named subscriptions (or every subscription in the log but those
+      // named): their alerts only, from the store's index; the log between
+      // them is not read. A rule alert belongs to no subscription: never.
+      std::vector<std::string> groups = subs.names;
+      if (subs.exclude) {
+        NEWSFLOW_RETURN_IF_ERROR(st.AlertGroups(&groups));
+        std::erase_if(groups, [&](const std::string& g) {
+          return std::find(subs.names.begin(), subs.names.end(), g) != subs.names.end();
+        });
+        if (groups.empty()) return Status::OK();
+      }
       std::vector<storage::StoredAlert> alerts;
-      NEWSFLOW_RETURN_IF_ERROR(st.RecentAlertsOfGroups(subs.names, before, limit, &alerts));
+      NEWSFLOW_RETURN_IF_ERROR(st.RecentAlertsOfGroups(groups, before, limit, &alerts));
       for (const auto& a : alerts) lines.push_back(AlertFeed::WithSeq(a.seq, a.json));
-      if (lines.empty() && before == 0) {
-        std::vector<std::string> groups;
+      if (lines.empty() && before == 0 && !subs.exclude) {
         NEWSFLOW_RETURN_IF_ERROR(st.AlertGroups(&groups));
         in_log.insert(groups.begin(), groups.end());
       }
       return Status::OK();
     }
-    // All alerts, or all but some subscriptions': the log backwards in
-    // chunks until the page is full or the log is exhausted.
+    // Every alert: the log backwards in chunks until the page is full or
+    // the log is exhausted.
     for (uint64_t cursor = before;;) {
       std::vector<storage::StoredAlert> chunk;
       NEWSFLOW_RETURN_IF_ERROR(st.RecentAlerts(cursor, 512, &chunk));

@@ -135,23 +135,59 @@ Status RocksStore::RecentAlertsOfGroups(const std::vector<std::string>& groups, 
     return Status::OK();
   }
 
-  // Each group's newest `limit` before the cursor, merged newest first.
-  std::vector<uint64_t> seqs;
+  // The groups' entries merged newest first: a heap of each group's next
+  // seq, one seek per group and one per seq taken, so a page of `limit`
+  // over many groups (a desk sends up to ~1,000 names) reads groups +
+  // limit entries, not `limit` of each.
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_by_group_));
-  for (const std::string& group : wanted) {
-    const std::string prefix = group + '\0';
-    it->SeekForPrev(AlertGroupKey(group, before_seq == 0 ? UINT64_MAX : before_seq - 1));
-    for (size_t n = 0; it->Valid() && (limit == 0 || n < limit); it->Prev(), ++n) {
+  // The newest seq of group g at or below `at`, if any. The iterator stays
+  // on what it found: the next call for the same group, for the seq just
+  // below, steps back instead of seeking (one group read whole).
+  size_t at_group = wanted.size();  // the group the iterator is on (none)
+  auto newest = [&](size_t g, uint64_t at, std::optional<uint64_t>* found) -> Status {
+    found->reset();
+    const std::string& group = wanted[g];
+    const std::string key = AlertGroupKey(group, at);
+    if (at_group == g && it->Valid() && it->key().size() == key.size() &&
+        GetBigEndian64(it->key().data() + group.size() + 1) == at + 1) {
+      it->Prev();
+    } else {
+      it->SeekForPrev(key);
+    }
+    at_group = g;
+    if (it->Valid()) {
       const rocksdb::Slice k = it->key();
-      if (!k.starts_with(prefix)) break;
-      if (k.size() != prefix.size() + 8)
+      const size_t prefix = group.size() + 1;
+      if (k.size() == prefix + 8 && k.starts_with(rocksdb::Slice(key.data(), prefix))) {
+        *found = GetBigEndian64(k.data() + prefix);
+      } else if (k.starts_with(rocksdb::Slice(key.data(), prefix))) {
         return Status::Corruption(fmt::format("corrupt alert group key in store at {}", path_));
-      seqs.push_back(GetBigEndian64(k.data() + prefix.size()));
+      }
     }
     if (!it->status().ok()) return Fail("reading the alert groups", it->status());
+    return Status::OK();
+  };
+  std::vector<std::pair<uint64_t, size_t>> heap;  // (seq, group), max-heap by seq
+  for (size_t g = 0; g < wanted.size(); ++g) {
+    std::optional<uint64_t> seq;
+    NEWSFLOW_RETURN_IF_ERROR(newest(g, before_seq == 0 ? UINT64_MAX : before_seq - 1, &seq));
+    if (seq) heap.emplace_back(*seq, g);
   }
-  std::sort(seqs.begin(), seqs.end(), std::greater<>());
-  if (limit != 0 && seqs.size() > limit) seqs.resize(limit);
+  std::make_heap(heap.begin(), heap.end());
+  std::vector<uint64_t> seqs;
+  while (!heap.empty() && (limit == 0 || seqs.size() < limit)) {
+    std::pop_heap(heap.begin(), heap.end());
+    const auto [seq, g] = heap.back();
+    heap.pop_back();
+    seqs.push_back(seq);
+    if (seq == 0) continue;
+    std::optional<uint64_t> next;
+    NEWSFLOW_RETURN_IF_ERROR(newest(g, seq - 1, &next));
+    if (next) {
+      heap.emplace_back(*next, g);
+      std::push_heap(heap.begin(), heap.end());
+    }
+  }
   if (seqs.empty()) return Status::OK();
 
   std::vector<std::string> keys(seqs.size());
