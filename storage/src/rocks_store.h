@@ -110,6 +110,12 @@ class RocksStore final : public Store {
   template <typename Visit>
   Status WalkIndex(rocksdb::Iterator* it, std::string_view prefix, std::optional<int64_t> since_ms,
                    std::optional<int64_t> until_ms, Visit&& visit);
+  // The by_tag entries of several tags merged in by_time's order (newest
+  // first within [since, until], then by key), each document once:
+  // visit(time_ms, doc_key) returns false to stop. Scan's --any path.
+  template <typename Visit>
+  Status WalkAnyTags(const rocksdb::ReadOptions& ro, const std::vector<std::string>& tags,
+                     std::optional<int64_t> since_ms, std::optional<int64_t> until_ms, Visit&& visit);
   // The by_tag index's tag names in byte order, from `it` (ListTags and
   // ForEachIndexEntry, under the iterator's snapshot).
   Status ReadTagNames(rocksdb::Iterator* it, std::vector<std::string>* out);

@@ -92,6 +92,72 @@ TEST_F(StoreFilterTest, AnyIsOr) {
   EXPECT_EQ(Keys(q), std::vector<std::string>{"cls:2"});
 }
 
+// Several --any tags are read from their by_tag entries merged (not from
+// every document in the range): the same documents in the same order as
+// the time index gives them (newest first, then by key), each once even
+// when it carries several of the tags, with every other filter, a limit
+// and the count.
+TEST_F(StoreFilterTest, SeveralAnyTagsComeInTheTimeIndexsOrderEachDocumentOnce) {
+  std::vector<Record> all = docs_;
+  WriteSet w;
+  uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff; };
+  const std::vector<std::string> tags = {"a", "b", "c", "d", "e"};
+  for (int i = 0; i < 300; ++i) {
+    std::vector<std::string> mine;
+    for (const auto& t : tags)
+      if (next() % 3 == 0) mine.push_back(t);
+    const std::string source = next() % 2 ? "cls" : "ths";
+    // Times from a small range: many documents share one.
+    w.records.push_back(Doc(source + ":x" + std::to_string(next() % 1000), source, 10000 + 100 * (next() % 40), mine,
+                            next() % 4 ? "news" : "芯片 news"));
+  }
+  ASSERT_TRUE(store_->Write(w).ok());
+  for (const auto& r : w.records) {  // the last of a key wins
+    all.erase(std::remove_if(all.begin(), all.end(), [&](const Record& o) { return o.key == r.key; }), all.end());
+    all.push_back(r);
+  }
+  std::sort(all.begin(), all.end(),
+            [](const Record& x, const Record& y) { return x.time_ms != y.time_ms ? x.time_ms > y.time_ms : x.key < y.key; });
+  auto expected = [&](const QueryOptions& q) {
+    std::vector<std::string> keys;
+    for (const auto& r : all) {
+      if (q.since_ms && r.time_ms < *q.since_ms) continue;
+      if (q.until_ms && r.time_ms > *q.until_ms) continue;
+      if (!q.sources.empty() && std::find(q.sources.begin(), q.sources.end(), r.source) == q.sources.end()) continue;
+      if (std::none_of(q.any_tags.begin(), q.any_tags.end(), [&](const std::string& t) { return Has(r, t); })) continue;
+      if (std::any_of(q.not_tags.begin(), q.not_tags.end(), [&](const std::string& t) { return Has(r, t); })) continue;
+      if (!q.text.empty() && r.title.find(q.text) == std::string::npos && r.body.find(q.text) == std::string::npos)
+        continue;
+      keys.push_back(r.key);
+    }
+    return keys;
+  };
+  const std::vector<std::vector<std::string>> any_sets = {{"a", "c"}, {"b", "d", "e"}, {"a", "b", "c", "d", "e"},
+                                                          {"e", "nosuch"}, {"d", "d"}};
+  for (const auto& any : any_sets)
+    for (int range = 0; range < 3; ++range)
+      for (int extra = 0; extra < 4; ++extra) {
+        QueryOptions q;
+        q.limit = 0;
+        q.any_tags = any;
+        if (range == 1) q.since_ms = 11000;
+        if (range == 2) q.since_ms = 10500, q.until_ms = 12000;
+        if (extra == 1) q.sources = {"ths"};
+        if (extra == 2) q.not_tags = {"b"};
+        if (extra == 3) q.text = "芯片";
+        SCOPED_TRACE(::testing::Message() << any.size() << " any tags, range " << range << ", filter " << extra);
+        const std::vector<std::string> want = expected(q);
+        ASSERT_FALSE(want.empty() && any.size() > 2);  // the sets are not all empty
+        EXPECT_EQ(Keys(q), want);
+        q.limit = 7;
+        std::vector<Record> page;
+        ASSERT_TRUE(store_->Query(q, &page).ok());
+        ASSERT_EQ(page.size(), std::min<size_t>(7, want.size()));
+        for (size_t i = 0; i < page.size(); ++i) EXPECT_EQ(page[i].key, want[i]);
+      }
+}
+
 TEST_F(StoreFilterTest, NotExcludes) {
   QueryOptions q;
   q.limit = 0;
