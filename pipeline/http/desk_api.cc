@@ -429,7 +429,6 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
   SubscriptionFilter subs;
   if (Status f = SubscriptionFilterOf(r, &subs); !f.ok()) return HttpResponse::Error(400, f.message());
   std::vector<std::string> lines;
-  std::set<std::string> in_log;  // every subscription with an alert in the log (when none was found)
   const Status s = o_.store->Use([&](storage::Store& st) -> Status {
     if (!subs.names.empty()) {
       // Named subscriptions (or every subscription in the log but those
@@ -446,10 +445,6 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
       std::vector<storage::StoredAlert> alerts;
       NEWSFLOW_RETURN_IF_ERROR(st.RecentAlertsOfGroups(groups, before, limit, &alerts));
       for (const auto& a : alerts) lines.push_back(AlertFeed::WithSeq(a.seq, a.json));
-      if (lines.empty() && before == 0 && !subs.exclude) {
-        NEWSFLOW_RETURN_IF_ERROR(st.AlertGroups(&groups));
-        in_log.insert(groups.begin(), groups.end());
-      }
       return Status::OK();
     }
     // Every alert: the log backwards in chunks until the page is full or
@@ -469,8 +464,16 @@ HttpResponse DeskApi::Alerts(const HttpRequest& r) const {
   // Nothing found for a name that is no subscription (a typo): 400 naming
   // the closest, as the alert stream answers, not an empty page.
   if (lines.empty() && before == 0 && !subs.exclude) {
-    if (Status bad = CheckSubscriptionNames(subs.names, [&] { return in_log; }); !bad.ok())
-      return HttpResponse::Error(400, bad.message());
+    // The log's subscriptions are read only for a name the file lacks.
+    Status read_log;
+    auto in_log = [&] {
+      std::vector<std::string> groups;
+      read_log = o_.store->Use([&](storage::Store& st) { return st.AlertGroups(&groups); });
+      return std::set<std::string>(groups.begin(), groups.end());
+    };
+    const Status bad = CheckSubscriptionNames(subs.names, in_log);
+    if (!read_log.ok()) return StoreError(read_log);
+    if (!bad.ok()) return HttpResponse::Error(400, bad.message());
   }
   return HttpResponse::Json(200, fmt::format("{{\"alerts\":[{}]}}", fmt::join(lines, ",")));
 }

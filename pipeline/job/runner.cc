@@ -571,6 +571,7 @@ class Job {
     // The source goes before the store: a Kafka consumer leaving its group
     // still serves rebalance callbacks, and those read offsets from the store.
     const std::string identity = source_ ? source_->identity() : std::string();
+    if (source_) source_->Close();  // a Kafka consumer's final commit and leave: its checks are final after it
     if (source_ && IsKafkaUri(o_.source)) {
       const OffsetChecks checks = source_->offset_checks();
       summary_->kafka_source = true;

@@ -83,7 +83,8 @@ std::string PartsText(const rd_kafka_topic_partition_list_t* parts, bool with_of
 
 class KafkaSource : public Source {
  public:
-  ~KafkaSource() override;
+  ~KafkaSource() override { Close(); }
+  void Close() override;
   Status Init(const KafkaSourceOptions& o);
   Status Configure(const std::string& uri_text, const KafkaConsumerTuning& tuning, KafkaUri* uri,
                    struct ConfBuilder* conf);
@@ -442,7 +443,7 @@ bool IsTransientCommitError(rd_kafka_resp_err_t e) {
 
 }  // namespace
 
-KafkaSource::~KafkaSource() {
+void KafkaSource::Close() {
   shutdown_.store(true);
   cv_.notify_all();
   if (poller_.joinable()) poller_.join();
@@ -451,11 +452,15 @@ KafkaSource::~KafkaSource() {
     LogInfo("kafka", fmt::format("backpressure: paused the partitions {} times (limit {} messages, {} MiB in flight)",
                                  pauses_, max_inflight_msgs_, max_inflight_bytes_ >> 20));
   PartList final_offsets(rd_kafka_topic_partition_list_new(4));
+  uint64_t final_behind = 0;  // partitions stored past their last confirmed commit
   {
     std::lock_guard lock(mu_);
     closing_ = true;
-    for (const auto& [tp, st] : parts_)
-      if (st.stored) rd_kafka_topic_partition_list_add(final_offsets.get(), tp.first.c_str(), tp.second)->offset = *st.stored;
+    for (const auto& [tp, st] : parts_) {
+      if (!st.stored) continue;
+      rd_kafka_topic_partition_list_add(final_offsets.get(), tp.first.c_str(), tp.second)->offset = *st.stored;
+      final_behind += *st.stored > st.commit.confirmed;
+    }
   }
   // The final commit and the cooperative leave below share 3 s: SIGTERM to
   // exit must stay under 5 s.
@@ -469,8 +474,11 @@ KafkaSource::~KafkaSource() {
     while ((e = rd_kafka_commit(rk_, final_offsets.get(), 0)) != RD_KAFKA_RESP_ERR_NO_ERROR &&
            e != RD_KAFKA_RESP_ERR__NO_OFFSET && IsTransientCommitError(e) && Clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       log_(std::string("final offset commit to Kafka failed: ") + rd_kafka_err2str(e));
+      std::lock_guard lock(mu_);
+      uncommitted_handovers_ += final_behind;  // the next owner starts from the older commit
+    }
   }
   if (configured_cooperative_ || Cooperative()) {
     // librdkafka before 2.4 can hang in rd_kafka_consumer_close() when an
@@ -490,6 +498,7 @@ KafkaSource::~KafkaSource() {
   }
   rd_kafka_consumer_close(rk_);  // leaves the group (runs the revoke callback)
   rd_kafka_destroy(rk_);
+  rk_ = nullptr;
 }
 
 void KafkaSource::PollLoop() {
@@ -823,6 +832,7 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
   std::set<TP> revoked;
   for (int i = 0; i < parts->cnt; ++i) revoked.insert({parts->elems[i].topic, parts->elems[i].partition});
   PartList commit(rd_kafka_topic_partition_list_new(parts->cnt));
+  std::vector<TP> behind;  // stored past their last confirmed commit: a handover without one repeats that
   bool drained = true;
   {
     std::unique_lock lock(mu_);
@@ -848,20 +858,26 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
     for (const TP& tp : revoked) {
       auto p = parts_.find(tp);
       if (p == parts_.end()) continue;
-      if (p->second.stored)
+      if (p->second.stored) {
         rd_kafka_topic_partition_list_add(commit.get(), tp.first.c_str(), tp.second)->offset = *p->second.stored;
+        if (*p->second.stored > p->second.commit.confirmed) behind.push_back(tp);
+      }
       parts_.erase(p);
     }
   }
   ForgetLag(revoked);
   if (!drained) log_("revoked partitions before the writer stored every batch (30 s): records may be stored twice");
-  uint64_t uncommitted = lost || !drained ? revoked.size() : 0;
+  // Counted: partitions that go without the commit of what this member
+  // stored (lost: librdkafka refuses commits; a failed commit; or batches
+  // still unstored, whose documents this store gets after the handover).
+  uint64_t uncommitted = !drained ? revoked.size() : lost ? behind.size() : 0;
   if (!lost && !closing_ && commit_to_kafka_ && commit->cnt > 0)
     if (rd_kafka_resp_err_t e = rd_kafka_commit(rk_, commit.get(), 0); e && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       log_(std::string("offset commit on revoke failed: ") + rd_kafka_err2str(e));
-      if (drained) uncommitted = static_cast<uint64_t>(commit->cnt);
+      if (drained) uncommitted = behind.size();
     }
   if (uncommitted > 0) {
+    log_(fmt::format("{} partition(s) handed over without the commit of what this member stored", uncommitted));
     std::lock_guard lock(mu_);
     uncommitted_handovers_ += uncommitted;
   }

@@ -92,6 +92,12 @@ class Source {
   virtual uint64_t bytes_total() const { return 0; }
   // Asks the source to stop (the run failed); Next() then returns false soon.
   virtual void Stop() {}
+  // Ends the source's hold on its input once the run is done with it (a
+  // Kafka consumer sends its final offset commit and leaves its group);
+  // offset_checks() is final after it. The destructor calls it if the run
+  // did not. Call it from the thread that owns the source, once Next() is
+  // no longer called.
+  virtual void Close() {}
   // The writer has durably stored this batch.
   virtual void Committed(const Batch& /*batch*/) {}
 };

@@ -894,15 +894,18 @@ Status RocksStore::Write(const PreparedWriteSet& set) {
     if (const std::string_view group = AlertGroupOf(a.id); !group.empty())
       batch.Put(alerts_by_group_, AlertGroupKey(group, alert_seq - 1), "");
   }
-  // The first alert of a log that is empty at Open marks the index complete.
-  const bool marks_index = !set.alerts.empty() && !alert_groups_indexed_;
-  if (marks_index) batch.Put(meta_, kMetaAlertGroupsIndexed, "");
+  // The index covers the log up to this batch's last alert (Open indexed
+  // every earlier one: IndexAlertGroups).
+  if (!set.alerts.empty()) {
+    std::string covered;
+    PutBigEndian64(&covered, alert_seq - 1);
+    batch.Put(meta_, kMetaAlertGroupsIndexed, covered);
+  }
 
   if (batch.Count() == 0) return Status::OK();
   NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "write failed"));
   next_dead_letter_seq_ = seq;
   next_alert_seq_ = alert_seq;
-  if (marks_index) alert_groups_indexed_ = true;
   return Status::OK();
 }
 

@@ -82,12 +82,17 @@ class RocksStore final : public Store {
                                               rocksdb::DB** raw);
   Status RecoverDeadLetterSeq();
   Status RecoverAlertSeq();
-  // A writer's Open: indexes an alert log written before alerts_by_group
-  // (none of it there yet) and marks it done (rocks_store_alert_groups.cc).
+  // A writer's Open: indexes the alerts past the mark (a log written, or
+  // appended to, by a version before alerts_by_group) and moves the mark
+  // (rocks_store_alert_groups.cc).
   Status IndexAlertGroups();
-  // Whether alerts_by_group holds every alert of the log (marked, or the
-  // log is empty), as `ro` sees the store.
-  Status AlertGroupsIndexed(const rocksdb::ReadOptions& ro, bool* out);
+  // The seq up to which alerts_by_group holds every alert (0: none), as
+  // `ro` sees the store.
+  Status AlertGroupsCovered(const rocksdb::ReadOptions& ro, uint64_t* out);
+  // The log's alerts after `covered` up to `top`, newest first, until
+  // visit returns false.
+  Status ReadAlertsPast(const rocksdb::ReadOptions& ro, uint64_t covered, uint64_t top,
+                        const std::function<bool(StoredAlert&&)>& visit);
   // Decodes an alert log value; *time_ms is kUnknownAlertTime for one
   // written without its document's time.
   Status ReadAlert(uint64_t seq, rocksdb::Slice value, StoredAlert* out, int64_t* time_ms) const;
@@ -179,9 +184,6 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* alerts_ = nullptr;    // null only for a reader of an old store
   rocksdb::ColumnFamilyHandle* outbox_ = nullptr;    // null only for a reader of an old store
   rocksdb::ColumnFamilyHandle* alerts_by_group_ = nullptr;  // null only for a reader of an old store
-  // The writer's: kMetaAlertGroupsIndexed is in the store (Write() adds it
-  // with the first alert of a log empty at Open).
-  bool alert_groups_indexed_ = false;
   // Next dead-letter sequence number; touched only by the (single) writer.
   uint64_t next_dead_letter_seq_ = 1;
   uint64_t next_alert_seq_ = 1;  // the same for the alert log

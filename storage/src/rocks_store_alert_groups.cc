@@ -9,11 +9,14 @@
 // written in the alert's own batch and deleted with it by Prune, so one seek
 // per group finds its newest alerts, and one MultiGet reads them.
 //
-// A log written by an older version has no entries: the next read-write
-// Open indexes it (IndexAlertGroups) and then writes
-// kMetaAlertGroupsIndexed; the first alert of a log that was empty at Open
-// writes that mark too. Until the mark is there (or the log is empty), a
-// reader reads the log as before.
+// The mark kMetaAlertGroupsIndexed in meta holds be64(seq): every alert up
+// to that seq is indexed. Each Write() with alerts moves it to its last
+// alert in the same batch. Alerts past it (a log written by an older
+// version before the index, or appended by one since: a rollback, a mixed
+// deploy) are read from the log by readers, and indexed by the next
+// read-write Open (IndexAlertGroups, in chunks that each move the mark).
+// An entry whose alert is gone (pruned by an older version, which leaves
+// the entry) is skipped.
 #include <algorithm>
 #include <memory>
 #include <mutex>
@@ -46,57 +49,75 @@ std::vector<std::string> UsableGroups(const std::vector<std::string>& groups) {
 
 }  // namespace
 
-Status RocksStore::AlertGroupsIndexed(const rocksdb::ReadOptions& ro, bool* out) {
-  *out = false;
+Status RocksStore::AlertGroupsCovered(const rocksdb::ReadOptions& ro, uint64_t* out) {
+  *out = 0;
   if (alerts_ == nullptr || alerts_by_group_ == nullptr) return Status::OK();
   std::string v;
   rocksdb::Status s = db_->Get(ro, meta_, kMetaAlertGroupsIndexed, &v);
-  if (s.ok()) {
-    *out = true;
-    return Status::OK();
-  }
-  if (!s.IsNotFound()) return Fail("reading the alert groups mark", s);
-  // An empty log has nothing to index.
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_));
-  it->SeekToFirst();
-  if (!it->status().ok()) return Fail("reading the alert log", it->status());
-  *out = !it->Valid();
+  if (s.IsNotFound()) return Status::OK();
+  if (!s.ok()) return Fail("reading the alert groups mark", s);
+  if (v.size() == 8) *out = GetBigEndian64(v.data());  // else: none covered
   return Status::OK();
 }
 
 Status RocksStore::IndexAlertGroups() {
   if (alerts_ == nullptr || alerts_by_group_ == nullptr) return Status::OK();
-  std::string v;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, kMetaAlertGroupsIndexed, &v);
-  if (s.ok()) {
-    alert_groups_indexed_ = true;
-    return Status::OK();
-  }
-  if (!s.IsNotFound()) return Fail("reading the alert groups mark", s);
   std::lock_guard lock(write_mu_);
+  uint64_t covered = 0;
+  NEWSFLOW_RETURN_IF_ERROR(AlertGroupsCovered(rocksdb::ReadOptions(), &covered));
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), alerts_));
-  it->SeekToFirst();
+  std::string start;
+  PutBigEndian64(&start, covered + 1);
+  it->Seek(start);
   if (!it->Valid()) return it->status().ok() ? Status::OK() : Fail("reading the alert log", it->status());
-  // Batches of 10,000 entries; Put is idempotent, so an open interrupted
-  // here indexes again from the start next time (the mark comes last).
+  // Chunks of 10,000 alerts, each with the mark at its last seq: an open
+  // interrupted here goes on from there next time.
   rocksdb::WriteBatch batch;
+  uint64_t last = covered;
+  auto commit = [&]() -> Status {
+    std::string mark;
+    PutBigEndian64(&mark, last);
+    batch.Put(meta_, kMetaAlertGroupsIndexed, mark);
+    NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "indexing the alert log"));
+    batch.Clear();
+    return Status::OK();
+  };
+  size_t in_batch = 0;
   for (; it->Valid(); it->Next()) {
     if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
-    const uint64_t seq = GetBigEndian64(it->key().data());
+    last = GetBigEndian64(it->key().data());
     StoredAlert a;
     int64_t time_ms = 0;
-    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(seq, it->value(), &a, &time_ms));
+    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(last, it->value(), &a, &time_ms));
     if (const std::string_view group = AlertGroupOf(a.id); !group.empty())
-      batch.Put(alerts_by_group_, AlertGroupKey(group, seq), "");
-    if (batch.Count() >= 10000) {
-      NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "indexing the alert log"));
-      batch.Clear();
+      batch.Put(alerts_by_group_, AlertGroupKey(group, last), "");
+    if (++in_batch >= 10000) {
+      NEWSFLOW_RETURN_IF_ERROR(commit());
+      in_batch = 0;
     }
   }
   if (!it->status().ok()) return Fail("reading the alert log", it->status());
-  batch.Put(meta_, kMetaAlertGroupsIndexed, "");
-  NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "indexing the alert log"));
-  alert_groups_indexed_ = true;
+  if (in_batch > 0) NEWSFLOW_RETURN_IF_ERROR(commit());
+  return Status::OK();
+}
+
+Status RocksStore::ReadAlertsPast(const rocksdb::ReadOptions& ro, uint64_t covered, uint64_t top,
+                                  const std::function<bool(StoredAlert&&)>& visit) {
+  if (top <= covered) return Status::OK();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_));
+  std::string key;
+  PutBigEndian64(&key, top);
+  it->SeekForPrev(key);
+  for (; it->Valid(); it->Prev()) {
+    if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
+    const uint64_t seq = GetBigEndian64(it->key().data());
+    if (seq <= covered) break;
+    StoredAlert a;
+    int64_t time_ms = 0;
+    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(seq, it->value(), &a, &time_ms));
+    if (!visit(std::move(a))) break;
+  }
+  if (!it->status().ok()) return Fail("reading alerts", it->status());
   return Status::OK();
 }
 
@@ -113,27 +134,16 @@ Status RocksStore::RecentAlertsOfGroups(const std::vector<std::string>& groups, 
     snapshot.emplace(db_.get());
     ro.snapshot = snapshot->snapshot();
   }
-  bool indexed = false;
-  NEWSFLOW_RETURN_IF_ERROR(AlertGroupsIndexed(ro, &indexed));
-  if (!indexed) {  // the log, newest first, for a store not indexed yet
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_));
-    if (before_seq == 0) {
-      it->SeekToLast();
-    } else {
-      std::string key;
-      PutBigEndian64(&key, before_seq - 1);
-      it->SeekForPrev(key);
-    }
-    for (; it->Valid() && (limit == 0 || out->size() < limit); it->Prev()) {
-      if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
-      StoredAlert a;
-      int64_t time_ms = 0;
-      NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a, &time_ms));
-      if (std::binary_search(wanted.begin(), wanted.end(), AlertGroupOf(a.id))) out->push_back(std::move(a));
-    }
-    if (!it->status().ok()) return Fail("reading alerts", it->status());
-    return Status::OK();
-  }
+  // Alerts past the mark first (newest first): read from the log.
+  uint64_t covered = 0;
+  NEWSFLOW_RETURN_IF_ERROR(AlertGroupsCovered(ro, &covered));
+  const uint64_t top = before_seq == 0 ? UINT64_MAX : before_seq - 1;
+  auto full = [&] { return limit != 0 && out->size() >= limit; };
+  NEWSFLOW_RETURN_IF_ERROR(ReadAlertsPast(ro, covered, top, [&](StoredAlert&& a) {
+    if (std::binary_search(wanted.begin(), wanted.end(), AlertGroupOf(a.id))) out->push_back(std::move(a));
+    return !full();
+  }));
+  if (full() || covered == 0) return Status::OK();
 
   // The groups' entries merged newest first: a heap of each group's next
   // seq, one seek per group and one per seq taken, so a page of `limit`
@@ -170,45 +180,45 @@ Status RocksStore::RecentAlertsOfGroups(const std::vector<std::string>& groups, 
   std::vector<std::pair<uint64_t, size_t>> heap;  // (seq, group), max-heap by seq
   for (size_t g = 0; g < wanted.size(); ++g) {
     std::optional<uint64_t> seq;
-    NEWSFLOW_RETURN_IF_ERROR(newest(g, before_seq == 0 ? UINT64_MAX : before_seq - 1, &seq));
+    NEWSFLOW_RETURN_IF_ERROR(newest(g, std::min(top, covered), &seq));
     if (seq) heap.emplace_back(*seq, g);
   }
   std::make_heap(heap.begin(), heap.end());
-  std::vector<uint64_t> seqs;
-  while (!heap.empty() && (limit == 0 || seqs.size() < limit)) {
-    std::pop_heap(heap.begin(), heap.end());
-    const auto [seq, g] = heap.back();
-    heap.pop_back();
-    seqs.push_back(seq);
-    if (seq == 0) continue;
-    std::optional<uint64_t> next;
-    NEWSFLOW_RETURN_IF_ERROR(newest(g, seq - 1, &next));
-    if (next) {
-      heap.emplace_back(*next, g);
-      std::push_heap(heap.begin(), heap.end());
+  // Chunks of seqs taken from the heap, read with one MultiGet each; an
+  // entry whose alert is gone is skipped and the page filled on.
+  while (!heap.empty() && !full()) {
+    std::vector<uint64_t> seqs;
+    while (!heap.empty() && (limit == 0 || out->size() + seqs.size() < limit)) {
+      std::pop_heap(heap.begin(), heap.end());
+      const auto [seq, g] = heap.back();
+      heap.pop_back();
+      seqs.push_back(seq);
+      if (seq == 0) continue;
+      std::optional<uint64_t> next;
+      NEWSFLOW_RETURN_IF_ERROR(newest(g, seq - 1, &next));
+      if (next) {
+        heap.emplace_back(*next, g);
+        std::push_heap(heap.begin(), heap.end());
+      }
     }
-  }
-  if (seqs.empty()) return Status::OK();
-
-  std::vector<std::string> keys(seqs.size());
-  std::vector<rocksdb::Slice> slices;
-  slices.reserve(seqs.size());
-  for (size_t i = 0; i < seqs.size(); ++i) {
-    PutBigEndian64(&keys[i], seqs[i]);
-    slices.emplace_back(keys[i]);
-  }
-  std::vector<rocksdb::PinnableSlice> values(seqs.size());
-  std::vector<rocksdb::Status> statuses(seqs.size());
-  db_->MultiGet(ro, alerts_, slices.size(), slices.data(), values.data(), statuses.data());
-  out->reserve(seqs.size());
-  for (size_t i = 0; i < seqs.size(); ++i) {
-    if (statuses[i].IsNotFound())
-      return Status::Corruption(fmt::format("alert group entry for missing alert {} in store at {}", seqs[i], path_));
-    if (!statuses[i].ok()) return Fail("reading alerts", statuses[i]);
-    StoredAlert a;
-    int64_t time_ms = 0;
-    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(seqs[i], values[i], &a, &time_ms));
-    out->push_back(std::move(a));
+    std::vector<std::string> keys(seqs.size());
+    std::vector<rocksdb::Slice> slices;
+    slices.reserve(seqs.size());
+    for (size_t i = 0; i < seqs.size(); ++i) {
+      PutBigEndian64(&keys[i], seqs[i]);
+      slices.emplace_back(keys[i]);
+    }
+    std::vector<rocksdb::PinnableSlice> values(seqs.size());
+    std::vector<rocksdb::Status> statuses(seqs.size());
+    db_->MultiGet(ro, alerts_, slices.size(), slices.data(), values.data(), statuses.data());
+    for (size_t i = 0; i < seqs.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;  // pruned by a version that left its entry
+      if (!statuses[i].ok()) return Fail("reading alerts", statuses[i]);
+      StoredAlert a;
+      int64_t time_ms = 0;
+      NEWSFLOW_RETURN_IF_ERROR(ReadAlert(seqs[i], values[i], &a, &time_ms));
+      out->push_back(std::move(a));
+    }
   }
   return Status::OK();
 }
@@ -223,32 +233,26 @@ Status RocksStore::AlertGroups(std::vector<std::string>* out) {
     snapshot.emplace(db_.get());
     ro.snapshot = snapshot->snapshot();
   }
-  bool indexed = false;
-  NEWSFLOW_RETURN_IF_ERROR(AlertGroupsIndexed(ro, &indexed));
-  if (!indexed) {
-    std::set<std::string> seen;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
-      StoredAlert a;
-      int64_t time_ms = 0;
-      NEWSFLOW_RETURN_IF_ERROR(ReadAlert(GetBigEndian64(it->key().data()), it->value(), &a, &time_ms));
-      if (const std::string_view group = AlertGroupOf(a.id); !group.empty()) seen.emplace(group);
-    }
-    if (!it->status().ok()) return Fail("reading alerts", it->status());
-    out->assign(seen.begin(), seen.end());
-    return Status::OK();
-  }
+  // The groups of the alerts past the mark, from the log; then the index's.
+  uint64_t covered = 0;
+  NEWSFLOW_RETURN_IF_ERROR(AlertGroupsCovered(ro, &covered));
+  std::set<std::string> seen;
+  NEWSFLOW_RETURN_IF_ERROR(ReadAlertsPast(ro, covered, UINT64_MAX, [&](StoredAlert&& a) {
+    if (const std::string_view group = AlertGroupOf(a.id); !group.empty()) seen.emplace(group);
+    return true;
+  }));
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_by_group_));
   for (it->SeekToFirst(); it->Valid();) {
     const std::string_view k = it->key().ToStringView();
     const size_t nul = k.find('\0');
     if (nul == std::string_view::npos || nul == 0)
       return Status::Corruption(fmt::format("corrupt alert group key in store at {}", path_));
-    out->emplace_back(k.substr(0, nul));
-    it->Seek(out->back() + '\x01');  // past every entry of this group
+    const std::string group(k.substr(0, nul));
+    seen.insert(group);
+    it->Seek(group + '\x01');  // past every entry of this group
   }
   if (!it->status().ok()) return Fail("reading the alert groups", it->status());
+  out->assign(seen.begin(), seen.end());
   return Status::OK();
 }
 

@@ -33,8 +33,9 @@ inline constexpr char kMetaCountDeadLetters[] = "count/dead_letters";
 inline constexpr char kMetaStoreId[] = "store_id";
 
 inline constexpr char kMetaAlertIdPrefix[] = "alert_id/";
-// Present once every alert of the log is in alerts_by_group (written by
-// the first alert of a new store, or at the end of indexing an older log).
+// be64(seq): every alert of the log up to seq is in alerts_by_group
+// (moved by each Write() with alerts, and by a writer's Open indexing
+// alerts an older version wrote).
 inline constexpr char kMetaAlertGroupsIndexed[] = "alert_groups/indexed";
 
 // The first byte of an alert log value that carries its document's time

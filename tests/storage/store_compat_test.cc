@@ -144,6 +144,63 @@ TEST(StoreCompat, AlertsWrittenWithoutTheirTimeReadAndGoOnlyWithALaterDatedAlert
   ASSERT_TRUE(s->Close().ok());
 }
 
+// A version before alerts_by_group writing an indexed store (a rollback, a
+// mixed deploy) appends alerts without their entries and prunes alerts
+// leaving theirs. Readers read the alerts past the index's mark from the
+// log and skip an entry whose alert is gone; the next writer's open
+// indexes the appended alerts.
+TEST(StoreCompat, AlertsAnOlderVersionAppendedOrPrunedAreReadAndIndexedAgain) {
+  TempDir dir;
+  StoreOptions o;
+  o.path = dir.str();
+  {
+    std::unique_ptr<Store> s;
+    ASSERT_TRUE(Store::Open(o, &s).ok());
+    PreparedWriteSet set;
+    set.alerts = {{"a/1", "{}", 1000}, {"b/1", "{}", 2000}, {"a/2", "{}", 3000}};  // seqs 1-3
+    ASSERT_TRUE(s->Write(set).ok());
+    ASSERT_TRUE(s->Close().ok());
+  }
+  ASSERT_NO_FATAL_FAILURE(EditRaw(dir.str(), [](rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    for (auto* h : handles) {
+      if (h->GetName() != "alerts") continue;
+      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), h, SeqKey(3)).ok());  // an old prune: a/2's entry stays
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(4), OldAlertValue("a/3", "{}")).ok());  // an old write
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(5), OldAlertValue("c/1", "{}")).ok());
+    }
+  }));
+  auto check = [&](bool read_only) {
+    StoreOptions ro = o;
+    ro.read_only = read_only;
+    std::unique_ptr<Store> s;
+    ASSERT_TRUE(Store::Open(ro, &s).ok());
+    std::vector<StoredAlert> page;
+    ASSERT_TRUE(s->RecentAlertsOfGroups({"a"}, 0, 0, &page).ok());
+    std::vector<std::string> ids;
+    for (const auto& a : page) ids.push_back(a.id);
+    EXPECT_EQ(ids, (std::vector<std::string>{"a/3", "a/1"}));
+    ASSERT_TRUE(s->RecentAlertsOfGroups({"a", "b"}, 0, 2, &page).ok());
+    ASSERT_EQ(page.size(), 2u);  // a/3, then b/1: a/2's entry is skipped, the page filled on
+    EXPECT_EQ(page[1].id, "b/1");
+    std::vector<std::string> groups;
+    ASSERT_TRUE(s->AlertGroups(&groups).ok());
+    EXPECT_EQ(groups, (std::vector<std::string>{"a", "b", "c"}));
+    ASSERT_TRUE(s->Close().ok());
+  };
+  ASSERT_NO_FATAL_FAILURE(check(true));   // a reader, before any new writer
+  ASSERT_NO_FATAL_FAILURE(check(false));  // the writer's open indexed a/3 and c/1
+  std::string mark;
+  ASSERT_NO_FATAL_FAILURE(EditRaw(dir.str(), [&](rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    for (auto* h : handles) {
+      if (h->GetName() == "meta") {
+        ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), h, "alert_groups/indexed", &mark).ok());
+      }
+    }
+  }));
+  EXPECT_EQ(mark, SeqKey(5));
+  ASSERT_NO_FATAL_FAILURE(check(true));
+}
+
 TEST(StoreCompat, StoreBeforeStockCodesReadsAndReindexesOnWrite) {
   TempDir dir;
   StoreOptions o;

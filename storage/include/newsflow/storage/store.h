@@ -14,9 +14,10 @@
 //               by their sink; written with the alert, removed by AckAlerts)
 //   alerts_by_group group '\0' be64(seq) -> ""          (the log's alerts per group:
 //               an alert id's text before its first '/', e.g. a subscription's
-//               name; written and pruned with the alert; a store whose log
-//               was written by an older version is indexed by its next
-//               read-write open, and "alert_groups/indexed" in meta says so)
+//               name; written and pruned with the alert; alerts an older
+//               version wrote are indexed by the next read-write open;
+//               "alert_groups/indexed" in meta: be64(seq) up to which every
+//               alert is indexed)
 //   by_stock    code '\0' be64(~time_ms) key -> ""     (Record::stock_codes, newest first
 //                                                      per code; documents stored by a version
 //                                                      without it are indexed when re-ingested)
