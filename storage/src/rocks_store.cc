@@ -1215,7 +1215,7 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
     index_key = &q.stock;
   } else if (!q.tags.empty()) {
     cf = by_tag_;
-    index_key = &q.tags.front();
+    index_key = &RarestTag(q.tags, q.since_ms, q.until_ms);
   } else if (q.any_tags.size() == 1) {
     cf = by_tag_;
     index_key = &q.any_tags.front();
@@ -1260,6 +1260,35 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf));
   NEWSFLOW_RETURN_IF_ERROR(WalkIndex(it.get(), prefix, q.since_ms, q.until_ms, on_entry));
   return failed;
+}
+
+const std::string& RocksStore::RarestTag(const std::vector<std::string>& tags, std::optional<int64_t> since_ms,
+                                         std::optional<int64_t> until_ms) {
+  if (tags.size() == 1) return tags.front();
+  // Each tag's by_tag entries within [since, until] (newest first: from
+  // the key of `until` to the key of the time just before `since`).
+  std::vector<std::string> bounds;
+  bounds.reserve(2 * tags.size());
+  for (const std::string& tag : tags) {
+    std::string start = TagPrefix(tag), limit = start;
+    if (until_ms) PutTimeKey(&start, *until_ms);
+    if (since_ms && *since_ms != INT64_MIN) {
+      PutTimeKey(&limit, *since_ms - 1);
+    } else {
+      limit.back() = '\1';  // past every "tag\0..." key
+    }
+    bounds.push_back(std::move(start));
+    bounds.push_back(std::move(limit));
+  }
+  std::vector<rocksdb::Range> ranges;
+  for (size_t i = 0; i < tags.size(); ++i) ranges.emplace_back(bounds[2 * i], bounds[2 * i + 1]);
+  std::vector<uint64_t> sizes(tags.size(), 0);
+  rocksdb::SizeApproximationOptions o;
+  o.include_memtables = true;
+  o.files_size_error_margin = 0.1;
+  if (!db_->GetApproximateSizes(o, by_tag_, ranges.data(), static_cast<int>(ranges.size()), sizes.data()).ok())
+    return tags.front();
+  return tags[static_cast<size_t>(std::min_element(sizes.begin(), sizes.end()) - sizes.begin())];
 }
 
 template <typename Visit>

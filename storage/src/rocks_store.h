@@ -115,6 +115,11 @@ class RocksStore final : public Store {
   template <typename Visit>
   Status WalkIndex(rocksdb::Iterator* it, std::string_view prefix, std::optional<int64_t> since_ms,
                    std::optional<int64_t> until_ms, Visit&& visit);
+  // Of the tags a query's documents must all carry, the one with the
+  // fewest by_tag entries in [since, until] as RocksDB estimates them (the
+  // index Scan walks: each of its documents is read to check the others).
+  const std::string& RarestTag(const std::vector<std::string>& tags, std::optional<int64_t> since_ms,
+                               std::optional<int64_t> until_ms);
   // The by_tag entries of several tags merged in by_time's order (newest
   // first within [since, until], then by key), each document once:
   // visit(time_ms, doc_key) returns false to stop. Scan's --any path.

@@ -97,7 +97,7 @@ TEST_F(StoreFilterTest, AnyIsOr) {
 // the time index gives them (newest first, then by key), each once even
 // when it carries several of the tags, with every other filter, a limit
 // and the count.
-TEST_F(StoreFilterTest, SeveralAnyTagsComeInTheTimeIndexsOrderEachDocumentOnce) {
+TEST_F(StoreFilterTest, SeveralAnyOrAllTagsComeInTheTimeIndexsOrderEachDocumentOnce) {
   std::vector<Record> all = docs_;
   WriteSet w;
   uint32_t seed = 12345;
@@ -156,6 +156,24 @@ TEST_F(StoreFilterTest, SeveralAnyTagsComeInTheTimeIndexsOrderEachDocumentOnce) 
         ASSERT_EQ(page.size(), std::min<size_t>(7, want.size()));
         for (size_t i = 0; i < page.size(); ++i) EXPECT_EQ(page[i].key, want[i]);
       }
+  // Several tags all required: the index walked is the tag with the fewest
+  // entries in the range, whichever order they are named in.
+  for (const auto& and_tags : std::vector<std::vector<std::string>>{{"a", "b"}, {"b", "a"}, {"e", "c", "a"}})
+    for (int range = 0; range < 2; ++range) {
+      QueryOptions q;
+      q.limit = 0;
+      q.tags = and_tags;
+      if (range == 1) q.since_ms = 10500, q.until_ms = 12000;
+      std::vector<std::string> want;
+      for (const auto& r : all) {
+        if (q.since_ms && (r.time_ms < *q.since_ms || r.time_ms > *q.until_ms)) continue;
+        if (std::all_of(and_tags.begin(), and_tags.end(), [&](const std::string& t) { return Has(r, t); }))
+          want.push_back(r.key);
+      }
+      SCOPED_TRACE(::testing::Message() << and_tags.size() << " tags, range " << range);
+      ASSERT_FALSE(want.empty());
+      EXPECT_EQ(Keys(q), want);
+    }
 }
 
 TEST_F(StoreFilterTest, NotExcludes) {
