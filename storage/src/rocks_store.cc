@@ -944,6 +944,12 @@ Status RocksStore::Rewrite(const std::vector<PreparedRecord>& records, const std
   return Status::OK();
 }
 
+void RocksStore::PinSnapshot(std::optional<rocksdb::ManagedSnapshot>* snapshot, rocksdb::ReadOptions* ro) {
+  if (read_only_) return;  // a reader's view changes only in CatchUp()
+  snapshot->emplace(db_.get());
+  ro->snapshot = (*snapshot)->snapshot();
+}
+
 Status RocksStore::GetEncoded(std::string_view key, std::string* out, bool* found) {
   if (!db_) return ClosedError();
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), docs_, ToSlice(key), out);
@@ -1196,10 +1202,7 @@ Status RocksStore::Scan(const QueryOptions& q, bool fetch, Visit&& visit) {
   // writer. A read-only DB never changes, so it needs none.
   std::optional<rocksdb::ManagedSnapshot> snapshot;
   rocksdb::ReadOptions ro;
-  if (!read_only_) {
-    snapshot.emplace(db_.get());
-    ro.snapshot = snapshot->snapshot();
-  }
+  PinSnapshot(&snapshot, &ro);
 
   rocksdb::ColumnFamilyHandle* cf = by_time_;
   std::string prefix;
@@ -1387,10 +1390,7 @@ Status RocksStore::ForEachIndexEntry(
   if (since_ms && until_ms && *since_ms > *until_ms) return Status::OK();
   std::optional<rocksdb::ManagedSnapshot> snapshot;
   rocksdb::ReadOptions ro;
-  if (!read_only_) {
-    snapshot.emplace(db_.get());
-    ro.snapshot = snapshot->snapshot();
-  }
+  PinSnapshot(&snapshot, &ro);
   std::unique_ptr<rocksdb::Iterator> by_time(db_->NewIterator(ro, by_time_));
   std::unique_ptr<rocksdb::Iterator> by_tag(db_->NewIterator(ro, by_tag_));
   std::vector<std::string> walked = tags;
@@ -1576,10 +1576,7 @@ Status RocksStore::StoryMembers(std::string_view story, size_t limit, std::vecto
   if (by_story_ == nullptr || story.empty()) return Status::OK();
   std::optional<rocksdb::ManagedSnapshot> snapshot;
   rocksdb::ReadOptions ro;
-  if (!read_only_) {
-    snapshot.emplace(db_.get());
-    ro.snapshot = snapshot->snapshot();
-  }
+  PinSnapshot(&snapshot, &ro);
   const std::string prefix = TagPrefix(story);
   std::string upper = prefix;
   upper.back() = '\1';

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/snapshot.h>
 #include <rocksdb/write_batch.h>
 
 #include "newsflow/storage/store.h"
@@ -145,6 +146,11 @@ class RocksStore final : public Store {
   uint64_t PendingDeletions();
   // Deletions in one family's SST files only.
   uint64_t DeletionsInTables(rocksdb::ColumnFamilyHandle* h);
+
+  // Reads through `ro` see one state of a store that a writer changes:
+  // a snapshot is taken into *snapshot (none for a reader, whose view
+  // changes only in CatchUp()).
+  void PinSnapshot(std::optional<rocksdb::ManagedSnapshot>* snapshot, rocksdb::ReadOptions* ro);
 
   Status Fail(std::string_view what, const rocksdb::Status& s) const;
   // What every call but Close() returns once the store is closed.

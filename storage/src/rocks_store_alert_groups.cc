@@ -130,10 +130,7 @@ Status RocksStore::RecentAlertsOfGroups(const std::vector<std::string>& groups, 
   // Index and log read under one snapshot: an entry always finds its alert.
   std::optional<rocksdb::ManagedSnapshot> snapshot;
   rocksdb::ReadOptions ro;
-  if (!read_only_) {
-    snapshot.emplace(db_.get());
-    ro.snapshot = snapshot->snapshot();
-  }
+  PinSnapshot(&snapshot, &ro);
   // Alerts past the mark first (newest first): read from the log.
   uint64_t covered = 0;
   NEWSFLOW_RETURN_IF_ERROR(AlertGroupsCovered(ro, &covered));
@@ -229,10 +226,7 @@ Status RocksStore::AlertGroups(std::vector<std::string>* out) {
   if (alerts_ == nullptr) return Status::OK();
   std::optional<rocksdb::ManagedSnapshot> snapshot;
   rocksdb::ReadOptions ro;
-  if (!read_only_) {
-    snapshot.emplace(db_.get());
-    ro.snapshot = snapshot->snapshot();
-  }
+  PinSnapshot(&snapshot, &ro);
   // The groups of the alerts past the mark, from the log; then the index's.
   uint64_t covered = 0;
   NEWSFLOW_RETURN_IF_ERROR(AlertGroupsCovered(ro, &covered));

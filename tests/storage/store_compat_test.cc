@@ -17,6 +17,7 @@
 namespace newsflow::storage {
 namespace {
 
+using testing::EditRaw;
 using testing::TempDir;
 
 Record Doc() {
@@ -49,23 +50,6 @@ std::string StoredAsVersionTwo(Record r) {
   std::string v2 = v4.substr(0, at) + v4.substr(at + 2);
   v2[0] = '\x02';
   return v2;
-}
-
-// Opens the store at `path` as plain RocksDB (every column family) and
-// hands it to `edit`: a test rewrites it as an older version left it.
-void EditRaw(const std::string& path,
-             const std::function<void(rocksdb::DB*, const std::vector<rocksdb::ColumnFamilyHandle*>&)>& edit) {
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const auto& n : names) cfs.push_back({n, rocksdb::ColumnFamilyOptions()});
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  edit(db.get(), handles);
-  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-  ASSERT_TRUE(db->Close().ok());
 }
 
 // Rewrites the store at `path` as a version before stock codes left it.

@@ -30,6 +30,7 @@
 namespace newsflow::storage {
 namespace {
 
+using testing::EditRaw;
 using testing::TempDir;
 
 // A file system that counts the bytes read from table (.sst) files.
@@ -268,15 +269,7 @@ TEST(StoreReadCost, AGroupsNewestAlertIsReadWithoutTheLogBeforeIt) {
   EXPECT_LT(indexed, 64u << 10) << "read " << indexed << " bytes of " << log_bytes;
 
   // As an older version left it: no alerts_by_group, no mark.
-  {
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const auto& n : names) cfs.push_back({n, rocksdb::ColumnFamilyOptions()});
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+  ASSERT_NO_FATAL_FAILURE(EditRaw(path, [](rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
     for (auto* h : handles) {
       if (h->GetName() == "alerts_by_group") {
         ASSERT_TRUE(db->DropColumnFamily(h).ok());
@@ -285,9 +278,7 @@ TEST(StoreReadCost, AGroupsNewestAlertIsReadWithoutTheLogBeforeIt) {
         ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), h, "alert_groups/indexed").ok());
       }
     }
-    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-    ASSERT_TRUE(db->Close().ok());
-  }
+  }));
   uint64_t scanned = 0;
   ASSERT_NO_FATAL_FAILURE(newest_quiet(true, &scanned));  // the same answer, from the whole log
   EXPECT_GT(scanned, log_bytes / 2);
