@@ -768,6 +768,10 @@ void KafkaSource::Assign(rd_kafka_topic_partition_list_t* parts) {
     for (int i = 0; i < parts->cnt; ++i) {
       PartState st;
       if (parts->elems[i].offset >= 0) st.stored = parts->elems[i].offset;
+      // What the group holds already counts as confirmed: a partition
+      // handed on before this member commits repeats nothing below it.
+      if (!cerr && committed->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR && committed->elems[i].offset >= 0)
+        st.commit.confirmed = committed->elems[i].offset;
       parts_[{parts->elems[i].topic, parts->elems[i].partition}] = st;
     }
     ever_assigned_ = true;
@@ -870,7 +874,8 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
   // Counted: partitions that go without the commit of what this member
   // stored (lost: librdkafka refuses commits; a failed commit; or batches
   // still unstored, whose documents this store gets after the handover).
-  uint64_t uncommitted = !drained ? revoked.size() : lost ? behind.size() : 0;
+  // Not while closing: Close() counted what its final commit left.
+  uint64_t uncommitted = closing_ ? 0 : !drained ? revoked.size() : lost ? behind.size() : 0;
   if (!lost && !closing_ && commit_to_kafka_ && commit->cnt > 0)
     if (rd_kafka_resp_err_t e = rd_kafka_commit(rk_, commit.get(), 0); e && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       log_(std::string("offset commit on revoke failed: ") + rd_kafka_err2str(e));

@@ -96,7 +96,7 @@ class Source {
   // Kafka consumer sends its final offset commit and leaves its group);
   // offset_checks() is final after it. The destructor calls it if the run
   // did not. Call it from the thread that owns the source, once Next() is
-  // no longer called.
+  // no longer called and every Committed() has returned.
   virtual void Close() {}
   // The writer has durably stored this batch.
   virtual void Committed(const Batch& /*batch*/) {}

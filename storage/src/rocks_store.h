@@ -87,6 +87,9 @@ class RocksStore final : public Store {
   // appended to, by a version before alerts_by_group) and moves the mark
   // (rocks_store_alert_groups.cc).
   Status IndexAlertGroups();
+  // Under write_mu_: deletes the entries below the log's first alert (an
+  // older version's prune left them).
+  Status DropAlertGroupEntriesBeforeTheLog();
   // The seq up to which alerts_by_group holds every alert (0: none), as
   // `ro` sees the store.
   Status AlertGroupsCovered(const rocksdb::ReadOptions& ro, uint64_t* out);

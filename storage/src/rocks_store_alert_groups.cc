@@ -16,7 +16,8 @@
 // deploy) are read from the log by readers, and indexed by the next
 // read-write Open (IndexAlertGroups, in chunks that each move the mark).
 // An entry whose alert is gone (pruned by an older version, which leaves
-// the entry) is skipped.
+// the entry) is skipped, and a writer's Open drops those before the log's
+// first alert.
 #include <algorithm>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,7 @@ Status RocksStore::AlertGroupsCovered(const rocksdb::ReadOptions& ro, uint64_t* 
 Status RocksStore::IndexAlertGroups() {
   if (alerts_ == nullptr || alerts_by_group_ == nullptr) return Status::OK();
   std::lock_guard lock(write_mu_);
+  NEWSFLOW_RETURN_IF_ERROR(DropAlertGroupEntriesBeforeTheLog());
   uint64_t covered = 0;
   NEWSFLOW_RETURN_IF_ERROR(AlertGroupsCovered(rocksdb::ReadOptions(), &covered));
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), alerts_));
@@ -98,6 +100,31 @@ Status RocksStore::IndexAlertGroups() {
   }
   if (!it->status().ok()) return Fail("reading the alert log", it->status());
   if (in_batch > 0) NEWSFLOW_RETURN_IF_ERROR(commit());
+  return Status::OK();
+}
+
+Status RocksStore::DropAlertGroupEntriesBeforeTheLog() {
+  std::unique_ptr<rocksdb::Iterator> log(db_->NewIterator(rocksdb::ReadOptions(), alerts_));
+  log->SeekToFirst();
+  if (!log->Valid()) return log->status().ok() ? Status::OK() : Fail("reading the alert log", log->status());
+  if (log->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
+  const uint64_t first = GetBigEndian64(log->key().data());
+  // A group's entries start with its oldest: one look per group.
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), alerts_by_group_));
+  for (it->SeekToFirst(); it->Valid();) {
+    const std::string_view k = it->key().ToStringView();
+    const size_t nul = k.find('\0');
+    if (nul == std::string_view::npos || nul == 0 || k.size() != nul + 9)
+      return Status::Corruption(fmt::format("corrupt alert group key in store at {}", path_));
+    const std::string group(k.substr(0, nul));
+    if (GetBigEndian64(k.data() + nul + 1) < first)
+      batch.DeleteRange(alerts_by_group_, AlertGroupKey(group, 0), AlertGroupKey(group, first));
+    it->Seek(group + '\x01');
+  }
+  if (!it->status().ok()) return Fail("reading the alert groups", it->status());
+  if (batch.Count() == 0) return Status::OK();
+  NEWSFLOW_RETURN_IF_ERROR(Commit(&batch, "dropping alert group entries of pruned alerts"));
   return Status::OK();
 }
 

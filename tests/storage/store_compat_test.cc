@@ -132,7 +132,7 @@ TEST(StoreCompat, AlertsWrittenWithoutTheirTimeReadAndGoOnlyWithALaterDatedAlert
 // mixed deploy) appends alerts without their entries and prunes alerts
 // leaving theirs. Readers read the alerts past the index's mark from the
 // log and skip an entry whose alert is gone; the next writer's open
-// indexes the appended alerts.
+// indexes the appended alerts and drops the entries before the log's start.
 TEST(StoreCompat, AlertsAnOlderVersionAppendedOrPrunedAreReadAndIndexedAgain) {
   TempDir dir;
   StoreOptions o;
@@ -141,19 +141,20 @@ TEST(StoreCompat, AlertsAnOlderVersionAppendedOrPrunedAreReadAndIndexedAgain) {
     std::unique_ptr<Store> s;
     ASSERT_TRUE(Store::Open(o, &s).ok());
     PreparedWriteSet set;
-    set.alerts = {{"a/1", "{}", 1000}, {"b/1", "{}", 2000}, {"a/2", "{}", 3000}};  // seqs 1-3
+    set.alerts = {{"gone/1", "{}", 500}, {"a/1", "{}", 1000}, {"b/1", "{}", 2000}, {"a/2", "{}", 3000}};  // seqs 1-4
     ASSERT_TRUE(s->Write(set).ok());
     ASSERT_TRUE(s->Close().ok());
   }
   ASSERT_NO_FATAL_FAILURE(EditRaw(dir.str(), [](rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
     for (auto* h : handles) {
       if (h->GetName() != "alerts") continue;
-      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), h, SeqKey(3)).ok());  // an old prune: a/2's entry stays
-      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(4), OldAlertValue("a/3", "{}")).ok());  // an old write
-      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(5), OldAlertValue("c/1", "{}")).ok());
+      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), h, SeqKey(1)).ok());  // an old prune of the log's start
+      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), h, SeqKey(4)).ok());  // and of a/2: the entries stay
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(5), OldAlertValue("a/3", "{}")).ok());  // old writes
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, SeqKey(6), OldAlertValue("c/1", "{}")).ok());
     }
   }));
-  auto check = [&](bool read_only) {
+  auto check = [&](bool read_only, const std::vector<std::string>& groups_listed) {
     StoreOptions ro = o;
     ro.read_only = read_only;
     std::unique_ptr<Store> s;
@@ -163,16 +164,18 @@ TEST(StoreCompat, AlertsAnOlderVersionAppendedOrPrunedAreReadAndIndexedAgain) {
     std::vector<std::string> ids;
     for (const auto& a : page) ids.push_back(a.id);
     EXPECT_EQ(ids, (std::vector<std::string>{"a/3", "a/1"}));
-    ASSERT_TRUE(s->RecentAlertsOfGroups({"a", "b"}, 0, 2, &page).ok());
+    ASSERT_TRUE(s->RecentAlertsOfGroups({"a", "b", "gone"}, 0, 2, &page).ok());
     ASSERT_EQ(page.size(), 2u);  // a/3, then b/1: a/2's entry is skipped, the page filled on
     EXPECT_EQ(page[1].id, "b/1");
     std::vector<std::string> groups;
     ASSERT_TRUE(s->AlertGroups(&groups).ok());
-    EXPECT_EQ(groups, (std::vector<std::string>{"a", "b", "c"}));
+    EXPECT_EQ(groups, groups_listed);
     ASSERT_TRUE(s->Close().ok());
   };
-  ASSERT_NO_FATAL_FAILURE(check(true));   // a reader, before any new writer
-  ASSERT_NO_FATAL_FAILURE(check(false));  // the writer's open indexed a/3 and c/1
+  // A reader, before any new writer: gone/1's entry is still there.
+  ASSERT_NO_FATAL_FAILURE(check(true, {"a", "b", "c", "gone"}));
+  // The writer's open indexed a/3 and c/1 and dropped gone/1's entry.
+  ASSERT_NO_FATAL_FAILURE(check(false, {"a", "b", "c"}));
   std::string mark;
   ASSERT_NO_FATAL_FAILURE(EditRaw(dir.str(), [&](rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
     for (auto* h : handles) {
@@ -181,8 +184,8 @@ TEST(StoreCompat, AlertsAnOlderVersionAppendedOrPrunedAreReadAndIndexedAgain) {
       }
     }
   }));
-  EXPECT_EQ(mark, SeqKey(5));
-  ASSERT_NO_FATAL_FAILURE(check(true));
+  EXPECT_EQ(mark, SeqKey(6));
+  ASSERT_NO_FATAL_FAILURE(check(true, {"a", "b", "c"}));
 }
 
 TEST(StoreCompat, StoreBeforeStockCodesReadsAndReindexesOnWrite) {
