@@ -1306,25 +1306,12 @@ Status RocksStore::WalkAnyTags(const rocksdb::ReadOptions& ro, const std::vector
     bool live = false;
   };
   std::vector<Cursor> cursors(distinct.size());
-  // A cursor is live while it stands on an entry of its tag within the range.
-  auto settle = [&](Cursor& c) -> Status {
-    c.live = false;
-    if (!c.it->Valid()) return c.it->status().ok() ? Status::OK() : Fail("scanning index", c.it->status());
-    const rocksdb::Slice k = c.it->key();
-    if (!k.starts_with(ToSlice(c.prefix))) return Status::OK();
-    if (k.size() < c.prefix.size() + kTimeKeyBytes) return Status::Corruption(fmt::format("corrupt index key in store at {}", path_));
-    if (since_ms && GetTimeKey(k.data() + c.prefix.size()) < *since_ms) return Status::OK();
-    c.live = true;
-    return Status::OK();
-  };
   for (size_t i = 0; i < distinct.size(); ++i) {
     Cursor& c = cursors[i];
     c.prefix = TagPrefix(distinct[i]);
     c.it.reset(db_->NewIterator(ro, by_tag_));
-    std::string start = c.prefix;
-    if (until_ms) PutTimeKey(&start, *until_ms);
-    c.it->Seek(start);
-    NEWSFLOW_RETURN_IF_ERROR(settle(c));
+    SeekIndex(c.it.get(), c.prefix, until_ms);
+    NEWSFLOW_RETURN_IF_ERROR(AtIndexEntry(c.it.get(), c.prefix, since_ms, &c.live));
   }
   // The part of a live cursor's key after its tag: be64(~time) key, the
   // order by_time itself has.
@@ -1343,7 +1330,7 @@ Status RocksStore::WalkAnyTags(const rocksdb::ReadOptions& ro, const std::vector
     for (Cursor& c : cursors) {
       if (!c.live || suffix(c) != entry) continue;
       c.it->Next();
-      NEWSFLOW_RETURN_IF_ERROR(settle(c));
+      NEWSFLOW_RETURN_IF_ERROR(AtIndexEntry(c.it.get(), c.prefix, since_ms, &c.live));
     }
   }
 }
@@ -1351,21 +1338,32 @@ Status RocksStore::WalkAnyTags(const rocksdb::ReadOptions& ro, const std::vector
 template <typename Visit>
 Status RocksStore::WalkIndex(rocksdb::Iterator* it, std::string_view prefix, std::optional<int64_t> since_ms,
                              std::optional<int64_t> until_ms, Visit&& visit) {
+  SeekIndex(it, prefix, until_ms);
+  for (bool live;; it->Next()) {
+    NEWSFLOW_RETURN_IF_ERROR(AtIndexEntry(it, prefix, since_ms, &live));
+    if (!live) return Status::OK();
+    const rocksdb::Slice k = it->key();
+    if (!visit(GetTimeKey(k.data() + prefix.size()), std::string_view(k.data() + prefix.size() + kTimeKeyBytes,
+                                                                     k.size() - prefix.size() - kTimeKeyBytes)))
+      return Status::OK();
+  }
+}
+
+void RocksStore::SeekIndex(rocksdb::Iterator* it, std::string_view prefix, std::optional<int64_t> until_ms) {
   std::string start(prefix);
   if (until_ms) PutTimeKey(&start, *until_ms);  // first entry with time <= until
-  for (it->Seek(start); it->Valid(); it->Next()) {
-    const rocksdb::Slice k = it->key();
-    if (!k.starts_with(ToSlice(prefix))) break;
-    if (k.size() < prefix.size() + kTimeKeyBytes) {
-      return Status::Corruption(fmt::format("corrupt index key in store at {}", path_));
-    }
-    const int64_t time_ms = GetTimeKey(k.data() + prefix.size());
-    if (since_ms && time_ms < *since_ms) break;
-    if (!visit(time_ms, std::string_view(k.data() + prefix.size() + kTimeKeyBytes,
-                                         k.size() - prefix.size() - kTimeKeyBytes)))
-      break;
-  }
-  if (!it->status().ok()) return Fail("scanning index", it->status());
+  it->Seek(start);
+}
+
+Status RocksStore::AtIndexEntry(rocksdb::Iterator* it, std::string_view prefix, std::optional<int64_t> since_ms,
+                                bool* live) {
+  *live = false;
+  if (!it->Valid()) return it->status().ok() ? Status::OK() : Fail("scanning index", it->status());
+  const rocksdb::Slice k = it->key();
+  if (!k.starts_with(ToSlice(prefix))) return Status::OK();
+  if (k.size() < prefix.size() + kTimeKeyBytes)
+    return Status::Corruption(fmt::format("corrupt index key in store at {}", path_));
+  *live = !since_ms || GetTimeKey(k.data() + prefix.size()) >= *since_ms;
   return Status::OK();
 }
 
@@ -1411,14 +1409,14 @@ Status RocksStore::ForEachIndexEntry(
 
 Status RocksStore::Count(const QueryOptions& q, uint64_t* out) {
   // The index entries alone decide the match when the filter is only the
-  // index's own key (one tag, one --any tag, or the stock), the time range
-  // and sources (a document's key is "<source>:<id>": Scan checks it
-  // without reading the document).
+  // index's own key (one tag, --any tags: their merged entries, or the
+  // stock; or none: the time index), the time range and sources (a
+  // document's key is "<source>:<id>": Scan checks it without reading the
+  // document).
   const size_t conditions = q.tags.size() + q.any_tags.size() + q.not_tags.size() + (q.text.empty() ? 0 : 1) +
                             (q.stock.empty() ? 0 : 1);
-  const bool index_decides = conditions == 0 ||
-                             (conditions == 1 && (q.tags.size() == 1 || q.any_tags.size() == 1 || !q.stock.empty())) ||
-                             conditions == q.any_tags.size();  // only --any tags: their merged entries
+  const bool index_decides =
+      conditions == q.any_tags.size() || (conditions == 1 && (q.tags.size() == 1 || !q.stock.empty()));
   uint64_t n = 0;
   Status st = Scan(q, /*fetch=*/!index_decides, [&](std::string_view, Record*) {
     ++n;

@@ -130,6 +130,13 @@ class RocksStore final : public Store {
   template <typename Visit>
   Status WalkAnyTags(const rocksdb::ReadOptions& ro, const std::vector<std::string>& tags,
                      std::optional<int64_t> since_ms, std::optional<int64_t> until_ms, Visit&& visit);
+  // Positions `it` at an index's first entry under `prefix` with time <=
+  // until (WalkIndex, WalkAnyTags).
+  void SeekIndex(rocksdb::Iterator* it, std::string_view prefix, std::optional<int64_t> until_ms);
+  // *live: `it` stands on an entry under `prefix` with time >= since (the
+  // entries are newest first: false ends the walk); Corruption for a key
+  // too short, the iterator's error at its end.
+  Status AtIndexEntry(rocksdb::Iterator* it, std::string_view prefix, std::optional<int64_t> since_ms, bool* live);
   // The by_tag index's tag names in byte order, from `it` (ListTags and
   // ForEachIndexEntry, under the iterator's snapshot).
   Status ReadTagNames(rocksdb::Iterator* it, std::vector<std::string>* out);
