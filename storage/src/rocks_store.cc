@@ -961,6 +961,16 @@ Status RocksStore::GetEncoded(std::string_view key, std::string* out, bool* foun
 // ---- alerts ------------------------------------------------------------------------
 
 Status RocksStore::ReadAlert(uint64_t seq, rocksdb::Slice value, StoredAlert* out, int64_t* time_ms) const {
+  std::string_view id, json;
+  NEWSFLOW_RETURN_IF_ERROR(ParseAlert(seq, value, time_ms, &id, &json));
+  out->seq = seq;
+  out->id.assign(id);
+  out->json.assign(json);
+  return Status::OK();
+}
+
+Status RocksStore::ParseAlert(uint64_t seq, rocksdb::Slice value, int64_t* time_ms, std::string_view* id,
+                              std::string_view* json) const {
   *time_ms = kUnknownAlertTime;
   if (!value.empty() && value[0] == kAlertTimeMarker) {
     if (value.size() < 9) return Status::Corruption(fmt::format("corrupt alert {} in store at {}", seq, path_));
@@ -971,9 +981,8 @@ Status RocksStore::ReadAlert(uint64_t seq, rocksdb::Slice value, StoredAlert* ou
   uint32_t n = 0;
   for (int i = 0; i < 4; ++i) n = (n << 8) | static_cast<uint8_t>(value.data()[i]);
   if (value.size() - 4 < n) return Status::Corruption(fmt::format("corrupt alert {} in store at {}", seq, path_));
-  out->seq = seq;
-  out->id.assign(value.data() + 4, n);
-  out->json.assign(value.data() + 4 + n, value.size() - 4 - n);
+  *id = std::string_view(value.data() + 4, n);
+  *json = std::string_view(value.data() + 4 + n, value.size() - 4 - n);
   return Status::OK();
 }
 
@@ -1394,7 +1403,7 @@ Status RocksStore::ForEachIndexEntry(
   std::vector<std::string> walked = tags;
   if (every_tag) {
     std::vector<std::string> stored;
-    NEWSFLOW_RETURN_IF_ERROR(ReadTagNames(by_tag.get(), &stored));
+    NEWSFLOW_RETURN_IF_ERROR(ReadIndexNames(by_tag.get(), "tag index", &stored));
     walked.insert(walked.end(), stored.begin(), stored.end());
   }
   bool go_on = true;
@@ -1527,23 +1536,23 @@ Status RocksStore::CountTagIndex(std::string_view tag, uint64_t* out) {
 Status RocksStore::ListTags(std::vector<std::string>* out) {
   if (!db_) return ClosedError();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), by_tag_));
-  return ReadTagNames(it.get(), out);
+  return ReadIndexNames(it.get(), "tag index", out);
 }
 
-Status RocksStore::ReadTagNames(rocksdb::Iterator* it, std::vector<std::string>* out) {
+Status RocksStore::ReadIndexNames(rocksdb::Iterator* it, std::string_view index, std::vector<std::string>* out) {
   out->clear();
   for (it->SeekToFirst(); it->Valid();) {
     const rocksdb::Slice k = it->key();
     const size_t nul = std::string_view(k.data(), k.size()).find('\0');
     if (nul == std::string_view::npos) {
-      return Status::Corruption(fmt::format("corrupt tag index key in store at {}", path_));
+      return Status::Corruption(fmt::format("corrupt {} key in store at {}", index, path_));
     }
     out->emplace_back(k.data(), nul);
     std::string next = out->back();
     next.push_back('\1');  // first key after every "tag\0..." key
     it->Seek(next);
   }
-  if (!it->status().ok()) return Fail("scanning tag index", it->status());
+  if (!it->status().ok()) return Fail(fmt::format("scanning {}", index), it->status());
   return Status::OK();
 }
 

@@ -94,12 +94,16 @@ class RocksStore final : public Store {
   // `ro` sees the store.
   Status AlertGroupsCovered(const rocksdb::ReadOptions& ro, uint64_t* out);
   // The log's alerts after `covered` up to `top`, newest first, until
-  // visit returns false.
+  // visit(seq, id, json) returns false (the views last the call).
   Status ReadAlertsPast(const rocksdb::ReadOptions& ro, uint64_t covered, uint64_t top,
-                        const std::function<bool(StoredAlert&&)>& visit);
+                        const std::function<bool(uint64_t, std::string_view, std::string_view)>& visit);
   // Decodes an alert log value; *time_ms is kUnknownAlertTime for one
   // written without its document's time.
   Status ReadAlert(uint64_t seq, rocksdb::Slice value, StoredAlert* out, int64_t* time_ms) const;
+  // The same parts viewing `value` (nothing copied): for a reader that
+  // wants the id alone, or the whole alert only sometimes.
+  Status ParseAlert(uint64_t seq, rocksdb::Slice value, int64_t* time_ms, std::string_view* id,
+                    std::string_view* json) const;
   Status CollectAlerts(rocksdb::Iterator* it, bool forward, size_t limit, std::vector<StoredAlert>* out) const;
   Status AddRecords(const std::vector<const PreparedRecord*>& records, rocksdb::WriteBatch* batch);
   Status AddDeadLetters(const std::vector<PreparedDeadLetter>& dls, uint64_t* seq, rocksdb::WriteBatch* batch);
@@ -137,9 +141,11 @@ class RocksStore final : public Store {
   // entries are newest first: false ends the walk); Corruption for a key
   // too short, the iterator's error at its end.
   Status AtIndexEntry(rocksdb::Iterator* it, std::string_view prefix, std::optional<int64_t> since_ms, bool* live);
-  // The by_tag index's tag names in byte order, from `it` (ListTags and
-  // ForEachIndexEntry, under the iterator's snapshot).
-  Status ReadTagNames(rocksdb::Iterator* it, std::vector<std::string>* out);
+  // The names an index's keys start with ("name\0..."), in byte order,
+  // one seek per name, from `it` (by_tag's tags: ListTags and
+  // ForEachIndexEntry, under the iterator's snapshot; alerts_by_group's
+  // groups: AlertGroups). `index` names it in errors.
+  Status ReadIndexNames(rocksdb::Iterator* it, std::string_view index, std::vector<std::string>* out);
 
   // Deletes one chunk of old documents (from *start on, by_time order) in
   // one WriteBatch; *start moves past it. *done when none is left.

@@ -88,10 +88,10 @@ Status RocksStore::IndexAlertGroups() {
   for (; it->Valid(); it->Next()) {
     if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
     last = GetBigEndian64(it->key().data());
-    StoredAlert a;
     int64_t time_ms = 0;
-    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(last, it->value(), &a, &time_ms));
-    if (const std::string_view group = AlertGroupOf(a.id); !group.empty())
+    std::string_view id, json;
+    NEWSFLOW_RETURN_IF_ERROR(ParseAlert(last, it->value(), &time_ms, &id, &json));
+    if (const std::string_view group = AlertGroupOf(id); !group.empty())
       batch.Put(alerts_by_group_, AlertGroupKey(group, last), "");
     if (++in_batch >= 10000) {
       NEWSFLOW_RETURN_IF_ERROR(commit());
@@ -129,7 +129,7 @@ Status RocksStore::DropAlertGroupEntriesBeforeTheLog() {
 }
 
 Status RocksStore::ReadAlertsPast(const rocksdb::ReadOptions& ro, uint64_t covered, uint64_t top,
-                                  const std::function<bool(StoredAlert&&)>& visit) {
+                                  const std::function<bool(uint64_t, std::string_view, std::string_view)>& visit) {
   if (top <= covered) return Status::OK();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_));
   std::string key;
@@ -139,10 +139,10 @@ Status RocksStore::ReadAlertsPast(const rocksdb::ReadOptions& ro, uint64_t cover
     if (it->key().size() != 8) return Status::Corruption(fmt::format("corrupt alert key in store at {}", path_));
     const uint64_t seq = GetBigEndian64(it->key().data());
     if (seq <= covered) break;
-    StoredAlert a;
     int64_t time_ms = 0;
-    NEWSFLOW_RETURN_IF_ERROR(ReadAlert(seq, it->value(), &a, &time_ms));
-    if (!visit(std::move(a))) break;
+    std::string_view id, json;
+    NEWSFLOW_RETURN_IF_ERROR(ParseAlert(seq, it->value(), &time_ms, &id, &json));
+    if (!visit(seq, id, json)) break;
   }
   if (!it->status().ok()) return Fail("reading alerts", it->status());
   return Status::OK();
@@ -163,8 +163,9 @@ Status RocksStore::RecentAlertsOfGroups(const std::vector<std::string>& groups, 
   NEWSFLOW_RETURN_IF_ERROR(AlertGroupsCovered(ro, &covered));
   const uint64_t top = before_seq == 0 ? UINT64_MAX : before_seq - 1;
   auto full = [&] { return limit != 0 && out->size() >= limit; };
-  NEWSFLOW_RETURN_IF_ERROR(ReadAlertsPast(ro, covered, top, [&](StoredAlert&& a) {
-    if (std::binary_search(wanted.begin(), wanted.end(), AlertGroupOf(a.id))) out->push_back(std::move(a));
+  NEWSFLOW_RETURN_IF_ERROR(ReadAlertsPast(ro, covered, top, [&](uint64_t seq, std::string_view id, std::string_view json) {
+    if (std::binary_search(wanted.begin(), wanted.end(), AlertGroupOf(id)))
+      out->push_back({seq, std::string(id), std::string(json)});
     return !full();
   }));
   if (full() || covered == 0) return Status::OK();
@@ -258,21 +259,16 @@ Status RocksStore::AlertGroups(std::vector<std::string>* out) {
   uint64_t covered = 0;
   NEWSFLOW_RETURN_IF_ERROR(AlertGroupsCovered(ro, &covered));
   std::set<std::string> seen;
-  NEWSFLOW_RETURN_IF_ERROR(ReadAlertsPast(ro, covered, UINT64_MAX, [&](StoredAlert&& a) {
-    if (const std::string_view group = AlertGroupOf(a.id); !group.empty()) seen.emplace(group);
+  NEWSFLOW_RETURN_IF_ERROR(ReadAlertsPast(ro, covered, UINT64_MAX, [&](uint64_t, std::string_view id, std::string_view) {
+    if (const std::string_view group = AlertGroupOf(id); !group.empty()) seen.emplace(group);
     return true;
   }));
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, alerts_by_group_));
-  for (it->SeekToFirst(); it->Valid();) {
-    const std::string_view k = it->key().ToStringView();
-    const size_t nul = k.find('\0');
-    if (nul == std::string_view::npos || nul == 0)
-      return Status::Corruption(fmt::format("corrupt alert group key in store at {}", path_));
-    const std::string group(k.substr(0, nul));
-    seen.insert(group);
-    it->Seek(group + '\x01');  // past every entry of this group
-  }
-  if (!it->status().ok()) return Fail("reading the alert groups", it->status());
+  std::vector<std::string> indexed;
+  NEWSFLOW_RETURN_IF_ERROR(ReadIndexNames(it.get(), "alert group index", &indexed));
+  if (!indexed.empty() && indexed.front().empty())
+    return Status::Corruption(fmt::format("corrupt alert group index key in store at {}", path_));
+  seen.insert(indexed.begin(), indexed.end());
   out->assign(seen.begin(), seen.end());
   return Status::OK();
 }

@@ -230,10 +230,10 @@ Status RocksStore::PruneAlerts(const PruneOptions& options, PruneStats* stats) {
     batch.Delete(alerts_, it->key());
     if (alerts_by_group_ != nullptr) {  // its alerts_by_group entry goes with it
       const uint64_t seq = GetBigEndian64(it->key().data());
-      StoredAlert a;
       int64_t time_ms = 0;
-      NEWSFLOW_RETURN_IF_ERROR(ReadAlert(seq, it->value(), &a, &time_ms));
-      if (const std::string_view group = AlertGroupOf(a.id); !group.empty())
+      std::string_view id, json;
+      NEWSFLOW_RETURN_IF_ERROR(ParseAlert(seq, it->value(), &time_ms, &id, &json));
+      if (const std::string_view group = AlertGroupOf(id); !group.empty())
         batch.Delete(alerts_by_group_, AlertGroupKey(group, seq));
     }
     if (++in_batch >= options.docs_per_batch) NEWSFLOW_RETURN_IF_ERROR(commit());
