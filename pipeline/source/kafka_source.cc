@@ -57,6 +57,9 @@ struct PartState {
   bool eof = false;
   std::optional<int64_t> stored;  // next offset known stored in this DB (or where we started)
   OffsetCommitState commit;       // the async commits of `stored` to Kafka
+  // Stored here past what Kafka confirmed: handed over without a commit,
+  // the next owner would store those records again.
+  bool StoredPastCommit() const { return stored && *stored > commit.confirmed; }
 };
 
 
@@ -459,7 +462,7 @@ void KafkaSource::Close() {
     for (const auto& [tp, st] : parts_) {
       if (!st.stored) continue;
       rd_kafka_topic_partition_list_add(final_offsets.get(), tp.first.c_str(), tp.second)->offset = *st.stored;
-      final_behind += *st.stored > st.commit.confirmed;
+      final_behind += st.StoredPastCommit();
     }
   }
   // The final commit and the cooperative leave below share 3 s: SIGTERM to
@@ -836,7 +839,7 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
   std::set<TP> revoked;
   for (int i = 0; i < parts->cnt; ++i) revoked.insert({parts->elems[i].topic, parts->elems[i].partition});
   PartList commit(rd_kafka_topic_partition_list_new(parts->cnt));
-  std::vector<TP> behind;  // stored past their last confirmed commit: a handover without one repeats that
+  uint64_t behind = 0;  // revoked partitions stored past their last confirmed commit
   bool drained = true;
   {
     std::unique_lock lock(mu_);
@@ -862,10 +865,9 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
     for (const TP& tp : revoked) {
       auto p = parts_.find(tp);
       if (p == parts_.end()) continue;
-      if (p->second.stored) {
+      if (p->second.stored)
         rd_kafka_topic_partition_list_add(commit.get(), tp.first.c_str(), tp.second)->offset = *p->second.stored;
-        if (*p->second.stored > p->second.commit.confirmed) behind.push_back(tp);
-      }
+      behind += p->second.StoredPastCommit();
       parts_.erase(p);
     }
   }
@@ -875,11 +877,11 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_t* parts) {
   // stored (lost: librdkafka refuses commits; a failed commit; or batches
   // still unstored, whose documents this store gets after the handover).
   // Not while closing: Close() counted what its final commit left.
-  uint64_t uncommitted = closing_ ? 0 : !drained ? revoked.size() : lost ? behind.size() : 0;
+  uint64_t uncommitted = closing_ ? 0 : !drained ? revoked.size() : lost ? behind : 0;
   if (!lost && !closing_ && commit_to_kafka_ && commit->cnt > 0)
     if (rd_kafka_resp_err_t e = rd_kafka_commit(rk_, commit.get(), 0); e && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       log_(std::string("offset commit on revoke failed: ") + rd_kafka_err2str(e));
-      if (drained) uncommitted = behind.size();
+      if (drained) uncommitted = behind;
     }
   if (uncommitted > 0) {
     log_(fmt::format("{} partition(s) handed over without the commit of what this member stored", uncommitted));
