@@ -17,6 +17,7 @@
 #include "pipeline/job/reload_requests.h"
 #include "pipeline/job/runner.h"
 #include "pipeline/log/logger.h"
+#include "pipeline/sink/file_alert_sink.h"
 
 namespace newsflow::cli {
 namespace {
@@ -233,7 +234,12 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       *exit_code = 1;
       return;
     }
-    std::fputs((*json ? pipeline::SummaryToJson(summary) + "\n" : pipeline::FormatSummary(summary)).c_str(), stdout);
+    // Alerts written to stdout (`--alerts file:/dev/stdout | notifier`)
+    // keep it a JSON Lines stream: the summary goes to stderr then.
+    std::FILE* summary_to =
+        opts->alerts.rfind("file:", 0) == 0 && pipeline::IsOwnStdout(opts->alerts.substr(5)) ? stderr : stdout;
+    std::fputs((*json ? pipeline::SummaryToJson(summary) + "\n" : pipeline::FormatSummary(summary)).c_str(),
+               summary_to);
     if (!s.ok()) *exit_code = 1;
   });
 }

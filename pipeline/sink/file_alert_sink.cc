@@ -200,7 +200,25 @@ bool WholeLinesLength(int fd, off_t size, off_t* out) {
 
 }  // namespace
 
-// A pipe or a FIFO (or /dev/stdout that is one), opened write-only: held
+namespace {
+
+// The names of the run's own stdout and stderr: 1, 2, or -1 for another path.
+int OwnDescriptorNamed(const std::string& path) {
+  if (path == "/dev/stdout" || path == "/proc/self/fd/1" || path == "/dev/fd/1") return 1;
+  if (path == "/dev/stderr" || path == "/proc/self/fd/2" || path == "/dev/fd/2") return 2;
+  return -1;
+}
+
+}  // namespace
+
+bool IsOwnStdout(const std::string& path) {
+  if (OwnDescriptorNamed(path) == 1) return true;
+  struct stat out {}, at {};
+  return ::fstat(1, &out) == 0 && ::stat(path.c_str(), &at) == 0 && out.st_dev == at.st_dev &&
+         out.st_ino == at.st_ino;
+}
+
+// A pipe or a FIFO (or /dev/stdout, whatever it is), opened write-only: held
 // read-write ("ab+", which a regular file needs to find a torn last line),
 // the process was a reader of its own sink, so when the real reader went
 // no write failed; the writes filled the pipe's buffer, were acknowledged
@@ -210,9 +228,7 @@ bool WholeLinesLength(int fd, off_t size, off_t* out) {
 Status OpenPipeAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out, const std::atomic<bool>* stop) {
   // The run's own stdout or stderr: that descriptor (a socket, such as
   // journald's under systemd, cannot be opened again by its name).
-  int own = -1;
-  if (path == "/dev/stdout" || path == "/proc/self/fd/1" || path == "/dev/fd/1") own = 1;
-  if (path == "/dev/stderr" || path == "/proc/self/fd/2" || path == "/dev/fd/2") own = 2;
+  const int own = OwnDescriptorNamed(path);
   const int fd = own >= 0 ? ::fcntl(own, F_DUPFD_CLOEXEC, 3)
                           : ::open(path.c_str(), O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
@@ -242,6 +258,11 @@ Status OpenPipeAlertSink(const std::string& path, std::unique_ptr<AlertSink>* ou
 }
 
 Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out, const std::atomic<bool>* stop) {
+  // The run's stdout or stderr redirected to a file (`> alerts.jsonl`) is
+  // written through that descriptor too: opened again by its name, the file
+  // had two offsets, and the shell's, which the summary was written at,
+  // overwrote the first alerts. What the file held before is the shell's.
+  if (OwnDescriptorNamed(path) >= 0) return OpenPipeAlertSink(path, out, stop);
   if (struct stat at {}; ::stat(path.c_str(), &at) == 0 && (S_ISFIFO(at.st_mode) || S_ISSOCK(at.st_mode) ||
                                                            S_ISCHR(at.st_mode)))
     return OpenPipeAlertSink(path, out, stop);

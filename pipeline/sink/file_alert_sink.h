@@ -28,4 +28,10 @@ namespace newsflow::pipeline {
 Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out,
                          const std::atomic<bool>* stop = nullptr);
 
+// Whether alerts written to `path` land on this process's stdout: the path
+// names it (/dev/stdout, /dev/fd/1, /proc/self/fd/1) or is the very file or
+// pipe stdout is open on (`--alerts file:a.jsonl > a.jsonl`). The run then
+// prints its summary to stderr, so that the stream stays JSON Lines.
+bool IsOwnStdout(const std::string& path);
+
 }  // namespace newsflow::pipeline

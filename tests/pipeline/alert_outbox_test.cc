@@ -251,6 +251,45 @@ TEST(AlertOutbox, AConsumerThatStopsReadingAPipeLosesNoAlert) {
   for (const auto& [id, n] : log) EXPECT_TRUE(delivered.count(id)) << id << " was never delivered";
 }
 
+// `--alerts file:/dev/stdout` makes stdout an alert stream: each line one
+// alert, the run summary on stderr. It was printed to stdout after the
+// alerts, and with stdout redirected to a file (`> alerts.jsonl`) the sink,
+// which opened /dev/stdout again by its name, had an offset of its own: the
+// summary overwrote the first alerts, leaving a line cut inside a character.
+TEST(AlertOutbox, AlertsToStdoutAreTheWholeOfStdoutAndTheSummaryGoesToStderr) {
+  TempDir tmp;
+  WriteSubscriptionsAndFixtures(tmp);
+  const std::string run = Newsflow() + " run --json --rules " + SourcePath("rules/sets") + " --source " +
+                          tmp.path("all.jsonl") + " --subscriptions " + tmp.path("subs.yaml");
+  for (const std::string& how : {std::string(" > "), std::string(" | cat > ")}) {
+    SCOPED_TRACE(how);
+    const std::string db = tmp.path(how.size() == 3 ? "db-file" : "db-pipe");
+    const std::string out = tmp.path(how.size() == 3 ? "file.jsonl" : "pipe.jsonl");
+    auto r = RunShell("(" + run + " --db " + db + " --alerts file:/dev/stdout 2>" + tmp.path("err") + how + out +
+                      ")");
+    ASSERT_EQ(r.exit_code, 0) << ReadFile(tmp.path("err"));
+    std::map<std::string, int> got;
+    size_t lines = 0;
+    for (const auto& line : testing::ReadLinesOf(ReadFile(out))) {
+      ++lines;
+      JsonObject a = JsonObject::Of(line);
+      ASSERT_TRUE(a.ok() && a.Has("subscription")) << "not an alert: " << line.substr(0, 120);
+      ++got[a.String("id")];
+    }
+    EXPECT_EQ(got, LogIds(db));
+    EXPECT_EQ(lines, LogIds(db).size());
+    const auto summary = JsonObject::LastLine(ReadFile(tmp.path("err")));
+    ASSERT_TRUE(summary.ok()) << ReadFile(tmp.path("err"));
+    EXPECT_EQ(summary.Uint("stored"), 360u);
+    EXPECT_EQ(summary.Uint("alerts"), lines);
+  }
+  // Alerts to a file of their own keep the summary on stdout.
+  auto r = RunShell("(" + run + " --db " + tmp.path("db-own") + " --alerts file:" + tmp.path("own.jsonl") + " >" +
+                    tmp.path("out") + " 2>" + tmp.path("err") + ")");
+  ASSERT_EQ(r.exit_code, 0) << ReadFile(tmp.path("err"));
+  EXPECT_EQ(JsonObject::LastLine(ReadFile(tmp.path("out"))).Uint("stored"), 360u);
+}
+
 // A reader that is there but does not read (`| sleep`): the run waits for
 // it to read each batch, and SIGTERM ends that wait at once; the batch's
 // alerts stay in the outbox.
