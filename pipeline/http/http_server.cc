@@ -833,6 +833,31 @@ void HttpServer::Impl::Accept() {
   });
 }
 
+namespace {
+
+// The address a host name resolves to, an IPv4 one when it has one
+// (localhost: 127.0.0.1), as servers that take `listen NAME:PORT` bind.
+bool ResolveListenHost(const std::string& name, std::string* out) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) return false;
+  const addrinfo* pick = found;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next)
+    if (a->ai_family == AF_INET) {
+      pick = a;
+      break;
+    }
+  char text[NI_MAXHOST];
+  const bool ok = ::getnameinfo(pick->ai_addr, pick->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST) == 0;
+  ::freeaddrinfo(found);
+  if (ok) *out = text;
+  return ok;
+}
+
+}  // namespace
+
 Status ParseListenAddress(const std::string& text, HttpServerOptions* out) {
   const size_t colon = text.rfind(':');
   if (colon == std::string::npos)
@@ -844,7 +869,14 @@ Status ParseListenAddress(const std::string& text, HttpServerOptions* out) {
   const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
   if (port.empty() || ec != std::errc() || end != port.data() + port.size() || v > 65535)
     return Status::InvalidArgument("bad port in '" + text + "' (0-65535; 0 = any free port)");
-  out->host = host.empty() ? "0.0.0.0" : host;
+  if (host.empty()) host = "0.0.0.0";
+  beast::error_code not_ip;
+  net::ip::make_address(host, not_ip);
+  if (not_ip && !ResolveListenHost(host, &host))
+    return Status::InvalidArgument("cannot listen on '" + host +
+                                   "': neither an IP address nor a name this machine resolves (e.g. "
+                                   "127.0.0.1:8080, localhost:8080, [::1]:8080, :8080 for all interfaces)");
+  out->host = host;
   out->port = static_cast<uint16_t>(v);
   return Status::OK();
 }

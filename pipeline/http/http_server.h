@@ -94,7 +94,10 @@ struct HttpServerOptions {
   std::vector<std::string> allowed_hosts;
 };
 
-// "HOST:PORT" ("127.0.0.1:8080", "[::1]:0", ":8080" = all interfaces).
+// "HOST:PORT" ("127.0.0.1:8080", "[::1]:0", ":8080" = all interfaces). A
+// HOST that is a name ("localhost:8080") is resolved here, to an IPv4
+// address when it has one; one that does not resolve is InvalidArgument,
+// as a malformed port is (the commands' usage error).
 Status ParseListenAddress(const std::string& text, HttpServerOptions* out);
 
 class HttpServer {

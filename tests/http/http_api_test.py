@@ -411,8 +411,9 @@ def main():
                   f"provenance of {item['key']}: {prov.get('watch:nvidia')}")
         run.stop()
 
-        # ---- the read API against the CLI, on the stopped store
-        srv = Server(tmp, "serve", ["serve", "--db", db, "--listen", "127.0.0.1:0", "--rules", f"{SRC}/rules/sets",
+        # ---- the read API against the CLI, on the stopped store; a host
+        # name listens on its address (localhost: it was "not an IP address")
+        srv = Server(tmp, "serve", ["serve", "--db", db, "--listen", "localhost:0", "--rules", f"{SRC}/rules/sets",
                                     "--subscriptions", subs])
         # SIGHUP (systemctl reload) is no stop for a serve with no terminal:
         # it has nothing to reload and goes on (it exited 0, which

@@ -48,6 +48,11 @@ TEST(CliUsage, BadValuesExitTwo) {
       Newsflow() + " query --db ''",
       Newsflow() + " prune --db '' --before 2020-01-01",
       Newsflow() + " serve --db '' --listen 127.0.0.1:0",
+      // A listen host that is no address and no name this machine resolves
+      // (it exited 1 from the server, after the store was opened).
+      Newsflow() + " serve --db " + db + " --listen 999.1.1.1:80",
+      Newsflow() + " serve --db " + db + " --listen no-such-host.invalid:80",
+      run + "--http 999.1.1.1:0",
       Newsflow() + " run -q --db '' --source /dev/null",
       Newsflow() + " run -q --config ''",
       // An empty zone or column list fell back to the default without a word.
