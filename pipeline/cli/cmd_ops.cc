@@ -194,7 +194,9 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
       "damaged shared files copied afresh, when any), taken_by (\"backup\" or \"writer\"), and with --keep:\n"
       "purged (how many older whole backups were deleted).");
   cmd->callback([a, exit_code] {
-    if (Status apart = storage::CheckBackupDirApart(a->db, a->to); !apart.ok()) {
+    Status apart = storage::CheckBackupDirApart(a->db, a->to);
+    if (apart.ok()) apart = storage::CheckBackupTarget(a->to);
+    if (!apart.ok()) {
       std::fprintf(stderr, "newsflow backup: %s\n", apart.message().c_str());
       *exit_code = 2;
       return;

@@ -334,7 +334,38 @@ std::string OlderAdvice(const std::vector<BackupResult>& all, uint32_t id) {
 Status NoBackupDirectory(const std::string& backup_dir) {
   return Status::NotFound(fmt::format("no backup directory at {}", backup_dir));
 }
+
+// What RocksDB's backup engine makes in a directory it backs up into.
+bool HoldsBackups(const std::string& backup_dir) {
+  std::error_code ec;
+  return std::filesystem::is_directory(std::filesystem::path(backup_dir) / "meta", ec);
+}
+
+// Before a listing, a restore or a purge takes the directory's lock (whose
+// file it creates): a directory that holds no backup is left as it is.
+Status CheckHoldsBackups(const std::string& backup_dir) {
+  if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);
+  if (!HoldsBackups(backup_dir))
+    return Status::NotFound(
+        fmt::format("{} is not a backup directory (no meta/ in it; `newsflow backup --to DIR` makes one)", backup_dir));
+  return Status::OK();
+}
 }  // namespace
+
+Status CheckBackupTarget(const std::string& backup_dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(backup_dir, ec) || HoldsBackups(backup_dir)) return Status::OK();
+  if (!std::filesystem::is_directory(backup_dir, ec))
+    return Status::InvalidArgument(fmt::format("the backup directory {} is a file", backup_dir));
+  for (const auto& entry : std::filesystem::directory_iterator(backup_dir, ec)) {
+    if (entry.path().filename() == "newsflow.lock") continue;  // an earlier backup that stopped before its first
+    return Status::InvalidArgument(fmt::format(
+        "{} holds files but no backup: back up into a new or empty directory, or one that `backup` made (a backup "
+        "adds meta/, private/ and shared_checksum/ to it)",
+        backup_dir));
+  }
+  return Status::OK();
+}
 
 namespace {
 // `inner` is `outer` or a path below it (both canonical, absolute).
@@ -366,7 +397,7 @@ Status CheckBackupDirApart(const std::string& db_dir, const std::string& backup_
 
 Status ListBackups(const std::string& backup_dir, std::vector<BackupResult>* out, bool verify) {
   out->clear();
-  if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);
+  NEWSFLOW_RETURN_IF_ERROR(CheckHoldsBackups(backup_dir));
   std::unique_ptr<BackupDirLock> lock;
   NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::TakeShared(backup_dir, &lock));
   return ListLocked(backup_dir, out, verify);
@@ -403,7 +434,7 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
     return Status::InvalidArgument(fmt::format(
         "{} is not empty; restore into a new or empty directory (a restore would delete the files in it)", db_dir));
   }
-  if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);
+  NEWSFLOW_RETURN_IF_ERROR(CheckHoldsBackups(backup_dir));
   // Shared: a purge (`backup --keep`) waits until this restore has copied
   // the files of the backup it chose, and this restore until a purge ends.
   std::unique_ptr<BackupDirLock> lock;
@@ -517,7 +548,7 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
 Status PurgeOldBackups(const std::string& backup_dir, uint32_t keep, uint32_t* purged) {
   *purged = 0;
   if (keep == 0) return Status::InvalidArgument("purging backups: keep at least one");
-  if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);
+  NEWSFLOW_RETURN_IF_ERROR(CheckHoldsBackups(backup_dir));
   std::unique_ptr<BackupDirLock> lock;
   NEWSFLOW_RETURN_IF_ERROR(BackupDirLock::Take(backup_dir, &lock));
   std::vector<BackupResult> listed, all;

@@ -343,6 +343,7 @@ Status RocksStore::Backup(const std::string& backup_dir, BackupResult* out) {
   if (read_only_) return Status::InvalidArgument(fmt::format("cannot back up store at {} from a reader", path_));
   // Also for a backup a writer takes on request (the requester checked too).
   NEWSFLOW_RETURN_IF_ERROR(CheckBackupDirApart(path_, backup_dir));
+  NEWSFLOW_RETURN_IF_ERROR(CheckBackupTarget(backup_dir));
   // The directory first: waiting there (another process's backup or purge)
   // holds no batch of the writer back.
   std::unique_ptr<BackupDirLock> dir_lock;

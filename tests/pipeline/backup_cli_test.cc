@@ -266,6 +266,51 @@ TEST(BackupCli, ABackupDirectoryOverlappingTheStoreIsAUsageError) {
   EXPECT_EQ(Backup(db, tmp.path("db-backups")).exit_code, 0);
 }
 
+// A directory that holds files but no backup (a rules directory, a home
+// directory): `backup --to` put meta/, private/ and shared_checksum/ among
+// its files, and `restore --from ... --list` answered RocksDB's "meta is
+// missing" after creating its lock file there. Now the backup is a usage
+// error, the listing, restore and purge say it is no backup directory, and
+// the directory is left as it was. A new or empty directory, or one a
+// backup made (a lock file alone: a backup that stopped first), is fine.
+TEST(BackupCli, ADirectoryWithFilesButNoBackupIsLeftAsItWas) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(RunFixture("ths", db)).exit_code, 0);
+  const std::string other = tmp.path("rules");
+  fs::create_directory(other);
+  std::ofstream(other + "/a.yaml") << "rules: []\n";
+  auto entries = [](const std::string& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const auto before = entries(other);
+  const auto backup = Backup(db, other);
+  EXPECT_EQ(backup.exit_code, 2) << backup.err;
+  EXPECT_NE(backup.err.find("no backup"), std::string::npos) << backup.err;
+  const auto listed = RunShell(Newsflow() + " restore --from " + other + " --list");
+  EXPECT_EQ(listed.exit_code, 1) << listed.err;
+  EXPECT_NE(listed.err.find("not a backup directory"), std::string::npos) << listed.err;
+  const auto restored = Restore(other, tmp.path("restored"));
+  EXPECT_EQ(restored.exit_code, 1) << restored.err;
+  EXPECT_FALSE(fs::exists(tmp.path("restored")));
+  EXPECT_EQ(entries(other), before) << "a command changed a directory that holds no backup";
+  // A lock file alone (a backup that stopped before its first) and an
+  // empty directory take a backup.
+  fs::create_directory(tmp.path("stopped"));
+  std::ofstream(tmp.path("stopped") + "/newsflow.lock").flush();
+  fs::create_directory(tmp.path("empty"));
+  for (const std::string& to : {tmp.path("stopped"), tmp.path("empty")}) {
+    const auto r = Backup(db, to);
+    ASSERT_EQ(r.exit_code, 0) << to << "\n" << r.err;
+    ASSERT_EQ(Backup(db, to).exit_code, 0) << "a second backup into " << to;
+    const auto list = RunShell(Newsflow() + " restore --from " + to + " --list");
+    EXPECT_EQ(testing::JsonLines(list.out).size(), 2u) << list.out << list.err;
+  }
+}
+
 // Backups of two stores in one directory were listed alike, and `--keep 1`
 // after the second store's backup deleted the first store's only one. A
 // directory holding another store's backup is now refused, by a backup

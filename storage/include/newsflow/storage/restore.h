@@ -50,6 +50,14 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir, u
 // store. OK when `db_dir` does not exist (opening it says so).
 Status CheckBackupDirApart(const std::string& db_dir, const std::string& backup_dir);
 
+// InvalidArgument when `backup_dir` is a file, or a directory that holds
+// files but no backup (no meta/): a backup would put RocksDB's meta/,
+// private/ and shared_checksum/ among unrelated files (a rules directory, a
+// home directory). A new or empty directory, or one a backup made, is OK.
+// (A listing, a restore or a purge of a directory that holds no backup is
+// NotFound and leaves it as it was.)
+Status CheckBackupTarget(const std::string& backup_dir);
+
 // Deletes every backup of `backup_dir` but the newest `keep` (at least 1) that
 // are whole (a damaged one stays),
 // with the files no kept backup shares (BackupEngine::PurgeOldBackups), and
