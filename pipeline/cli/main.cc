@@ -49,6 +49,31 @@ void RefuseEmptyPaths(CLI::App* app) {
   for (CLI::App* sub : app->get_subcommands({})) RefuseEmptyPaths(sub);
 }
 
+// CLI11 answers an unknown command word (`newsflow frob`, `newsflow rules
+// frob`) with "A subcommand is required": the word is left over at the
+// deepest command parsed. Says which word and which commands there are, and
+// whether it printed that.
+bool SayUnknownCommand(const CLI::App& app) {
+  const CLI::App* at = &app;
+  for (;;) {
+    const auto parsed = at->get_subcommands();
+    if (parsed.empty()) break;
+    at = parsed.back();
+  }
+  // A word the deepest command does not take goes back up to its parent's
+  // leftovers (CLI11's fallthrough of positionals).
+  std::vector<std::string> rest = at->remaining();
+  if (rest.empty()) rest = app.remaining(/*recurse=*/true);
+  if (at->get_subcommands({}).empty() || rest.empty() || rest.front().empty() || rest.front()[0] == '-') return false;
+  std::string name = "newsflow";
+  for (const CLI::App* p = at; p->get_parent() != nullptr; p = p->get_parent()) name.insert(8, " " + p->get_name());
+  std::string known;
+  for (const CLI::App* sub : at->get_subcommands({})) known += (known.empty() ? "" : ", ") + sub->get_name();
+  std::fprintf(stderr, "%s: unknown command '%s' (one of: %s; --help for more)\n", name.c_str(), rest.front().c_str(),
+               known.c_str());
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,6 +104,7 @@ int main(int argc, char** argv) {
     RefuseEmptyPaths(&app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && SayUnknownCommand(app)) return 2;
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   } catch (const std::system_error& e) {

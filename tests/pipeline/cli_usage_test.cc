@@ -140,6 +140,28 @@ TEST(CliUsage, BadValuesExitTwo) {
   EXPECT_FALSE(std::filesystem::exists(db)) << "a usage error created the store";
 }
 
+// An unknown command word was answered "A subcommand is required", which
+// names neither the word nor the commands there are.
+TEST(CliUsage, AnUnknownCommandIsNamedWithTheCommandsThereAre) {
+  const struct {
+    std::string args, word, command, one_of;
+  } cases[] = {{"frob", "frob", "newsflow:", "query"},
+               {"rules frob", "frob", "newsflow rules:", "lint"},
+               {"story frob --json", "frob", "newsflow story:", "eval"},
+               {"--log-level info querry --db x", "querry", "newsflow:", "query"}};
+  for (const auto& c : cases) {
+    const auto r = RunShell(Newsflow() + " " + c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind(c.command, 0), 0u) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find("'" + c.word + "'"), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.one_of), std::string::npos) << c.args << "\n" << r.err;
+  }
+  // No word at all stays CLI11's "a subcommand is required".
+  const auto none = RunShell(Newsflow() + " rules");
+  EXPECT_EQ(none.exit_code, 2) << none.err;
+  EXPECT_EQ(none.err.find("unknown command"), std::string::npos) << none.err;
+}
+
 // Figures over nothing pass any floor: an empty gold set and a pairs file
 // that is not there are errors.
 TEST(CliUsage, EvaluationsOverNothingAreErrors) {
