@@ -505,8 +505,9 @@ struct Decoder::Impl {
     body_fallback.clear();
   }
 
-  // What must hold before the parse: a size, no NUL, an object.
-  Status CheckRawLine(std::string_view line) const {
+  // What must hold before the parse: a size, no NUL, an object. `line` is
+  // `as_read` less a byte order mark; offsets are in `as_read`.
+  Status CheckRawLine(std::string_view line, std::string_view as_read) const {
     if (line.size() > options.max_line_bytes)
       return Status::InvalidArgument("oversized line: " + std::to_string(line.size()) + " bytes (limit " +
                                      std::to_string(options.max_line_bytes) + ")");
@@ -518,9 +519,12 @@ struct Decoder::Impl {
                                      std::to_string(static_cast<const char*>(nul) - line.data()));
     if (line[first] != '{') {
       const auto c = static_cast<unsigned char>(line[first]);
-      return Status::InvalidArgument(c >= 0x20 && c < 0x7F
-                                         ? "not a JSON object (line starts with '" + std::string(1, line[first]) + "')"
-                                         : fmt::format("not a JSON object (line starts with byte 0x{:02X})", c));
+      std::string reason = c >= 0x20 && c < 0x7F
+                               ? "not a JSON object (line starts with '" + std::string(1, line[first]) + "')"
+                               : fmt::format("not a JSON object (line starts with byte 0x{:02X})", c);
+      // As for any line that is not UTF-8: where its first invalid byte is.
+      if (const auto at = FirstInvalidUtf8(as_read)) reason += ": " + InvalidUtf8Message(*at);
+      return Status::InvalidArgument(reason);
     }
     return Status::OK();
   }
@@ -535,7 +539,7 @@ struct Decoder::Impl {
     const std::string_view as_read = line;
     // A Windows export's first line starts with a byte order mark.
     if (line.starts_with(kUtf8Bom)) line.remove_prefix(kUtf8Bom.size());
-    NEWSFLOW_RETURN_IF_ERROR(CheckRawLine(line));
+    NEWSFLOW_RETURN_IF_ERROR(CheckRawLine(line, as_read));
     if (kind == FormatSpec::Kind::kTagged) return TaggedRefused();
 
     if (buffer.size() < line.size() + simdjson::SIMDJSON_PADDING)

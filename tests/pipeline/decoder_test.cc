@@ -263,6 +263,17 @@ TEST(Decoder, InvalidUtf8NamesTheFirstInvalidByte) {
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.message().find("offset " + std::to_string(prefix.size() + at)), std::string::npos) << r.message();
   }
+  // Also a line that is no object because of it (it said only "line starts
+  // with byte 0xFF"), and one that starts well and breaks further on.
+  for (const auto& [bad, offset] : {std::pair<std::string, size_t>{"\xff\xfe{\"id\":1}", 0},
+                                    std::pair<std::string, size_t>{"[\"\xe7\xbe\"]", 2},
+                                    std::pair<std::string, size_t>{std::string(kUtf8Bom) + "x\xc3", 4}}) {
+    const Status r = dec.Decode(bad, &d);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.message().find("not a JSON object"), std::string::npos) << r.message();
+    EXPECT_NE(r.message().find("first invalid byte at offset " + std::to_string(offset)), std::string::npos)
+        << r.message();
+  }
 }
 
 // --format auto reads the feed from the object's own (top-level) keys: a
