@@ -341,6 +341,10 @@ Status AddColumnFamiliesOnDisk(const StoreOptions& options, const rocksdb::DBOpt
   std::vector<std::string> existing;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_opts, options.path, &existing);
   if (!s.ok() && !options.create_if_missing) {
+    // Said as a reader says it (RocksDB's is "While opening a file for
+    // sequentially reading: DIR/CURRENT").
+    if (!std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT"))
+      return Status::NotFound(fmt::format("cannot open store at {}: no RocksDB store there", options.path));
     return FromRocks(fmt::format("cannot open store at {}", options.path), s);
   }
   if (s.ok()) *on_disk = existing;

@@ -140,6 +140,24 @@ TEST(CliUsage, BadValuesExitTwo) {
   EXPECT_FALSE(std::filesystem::exists(db)) << "a usage error created the store";
 }
 
+// A store that is not there: every command that needs one says so in the
+// same words and creates nothing (backup, prune and retag gave RocksDB's
+// "While opening a file for sequentially reading: DIR/CURRENT").
+TEST(CliUsage, AMissingStoreIsSaidAlikeByEveryCommand) {
+  TempDir tmp;
+  const std::string db = tmp.path("nostore");
+  for (const std::string& args :
+       {"query --db " + db, "stats --db " + db, "show --db " + db + " cls:1", "backup --db " + db + " --to " +
+        tmp.path("bk"), "prune --db " + db + " --before 30d", "retag --db " + db + " --rules " +
+        testing::SourcePath("rules/sets")}) {
+    const auto r = RunShell(Newsflow() + " " + args);
+    EXPECT_EQ(r.exit_code, 1) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find("cannot open store at " + db + ": no RocksDB store there"), std::string::npos)
+        << args << "\n" << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(db));
+}
+
 // An unknown command word was answered "A subcommand is required", which
 // names neither the word nor the commands there are.
 TEST(CliUsage, AnUnknownCommandIsNamedWithTheCommandsThereAre) {
