@@ -79,7 +79,9 @@ std::string ReasonClass(const std::string& reason) {
   if (colon == std::string::npos) return reason.substr(0, 48);
   if (reason.rfind("json:", 0) == 0) {
     const size_t end = reason.find_first_of(":(.", colon + 2);
-    return reason.substr(0, std::min(end, size_t{60}));
+    std::string kind = reason.substr(0, std::min(end, size_t{60}));
+    while (!kind.empty() && kind.back() == ' ') kind.pop_back();  // "... too deep (too many ...)"
+    return kind;
   }
   return reason.substr(0, colon);
 }

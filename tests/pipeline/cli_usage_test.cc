@@ -292,7 +292,9 @@ TEST(RunSummaryReasons, DeadLettersAreGroupedByWholeReasons) {
   TempDir tmp;
   std::ofstream(tmp.path("in.jsonl"), std::ios::binary) << ":x\n[1]\n\xEF\xBB\xBF\xEF\xBB\xBF{}\n"
                                                           << R"({"id":1,"ctime":"soon","content":"x"})" << "\n"
-                                                          << std::string("{\"id\":2,\0}\n{\"id\":3,\"a\":\0}\n", 26);
+                                                          << std::string("{\"id\":2,\0}\n{\"id\":3,\"a\":\0}\n", 26)
+                                                          << R"({"id":4,"ctime":1,"content":)" << std::string(2000, '[')
+                                                          << std::string(2000, ']') << "}\n";  // too deep
   const auto r = RunShell(Newsflow() + " run -q --json --format cls --rules " + testing::SourcePath("rules/sets") +
                           " --db " + tmp.path("db") + " --source " + tmp.path("in.jsonl"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -300,7 +302,8 @@ TEST(RunSummaryReasons, DeadLettersAreGroupedByWholeReasons) {
   for (const char* reason : {"\"not a JSON object (line starts with ':')\":1",
                              "\"not a JSON object (line starts with '[')\":1",
                              "\"not a JSON object (line starts with byte 0xEF)\":1", "\"field `time`\":1",
-                             "\"NUL byte\":2"})  // NULs at offsets 8 and 13: one class (it was one per offset)
+                             "\"NUL byte\":2",  // NULs at offsets 8 and 13: one class (it was one per offset)
+                             "\"json: The JSON document was too deep\":1"})  // simdjson's "... deep (too many ...)"
     EXPECT_NE(summary.find(reason), std::string::npos) << reason << " in " << summary;
 }
 
