@@ -8,7 +8,8 @@
 // $NEWSFLOW_TZ, else Asia/Shanghai); `--tag` keeps only those tags' rows
 // (the counts are of documents carrying each tag). Every stored document
 // also counts under "*" (all documents). The table is one row per bucket
-// and tag; --json prints one object per line {bucket, tag, count}.
+// and tag; --json prints one object per line {bucket, tag, count, tz}: the
+// bucket is a day or hour of the zone tz names (JSON times elsewhere are UTC).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -83,7 +84,9 @@ int RunStats(const StatsArgs& a) {
       pipeline::AppendJsonString(&line, key.first);
       line += ",\"tag\":";
       pipeline::AppendJsonString(&line, key.second);
-      line += fmt::format(",\"count\":{}}}", n);
+      line += fmt::format(",\"count\":{},\"tz\":", n);  // a bucket is a day or hour of that zone
+      pipeline::AppendJsonString(&line, zone.name());
+      line += '}';
       std::printf("%s\n", line.c_str());
     } else {
       std::printf("%-16s  %-40s  %8llu\n", key.first.c_str(), key.second.c_str(), static_cast<unsigned long long>(n));
@@ -107,7 +110,7 @@ void RegisterStats(CLI::App& app, int* exit_code) {
   cmd->add_option("--until", a->until, "to this time (as query --until)")->check(NonEmpty());
   cmd->add_option("--tz", a->tz, "time zone of the buckets (default $NEWSFLOW_TZ, else Asia/Shanghai)")
       ->check(NonEmpty());
-  cmd->add_flag("--json", a->json, "one {bucket, tag, count} object per line");
+  cmd->add_flag("--json", a->json, "one {bucket, tag, count, tz} object per line (bucket: a day or hour in zone tz)");
   cmd->callback([a, exit_code] { *exit_code = RunStats(*a); });
 }
 

@@ -77,7 +77,10 @@ TEST(StatsCli, CountsPerBucketAndTagEqualACountOfTheDocuments) {
                               args + " --db " + tmp.path("db"));
       ASSERT_EQ(s.exit_code, 0) << s.err;
       std::map<std::pair<std::string, std::string>, uint64_t> got;
-      for (const JsonObject& row : JsonLines(s.out)) got[{row.String("bucket"), row.String("tag")}] = row.Uint("count");
+      for (const JsonObject& row : JsonLines(s.out)) {
+        got[{row.String("bucket"), row.String("tag")}] = row.Uint("count");
+        EXPECT_EQ(row.String("tz"), "Asia/Shanghai");  // the zone of the bucket's day
+      }
       EXPECT_EQ(got, *want) << args;
     }
   }
