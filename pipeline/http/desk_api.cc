@@ -77,8 +77,16 @@ Status CheckTags(storage::Store& st, std::initializer_list<const std::vector<std
   NEWSFLOW_RETURN_IF_ERROR(st.ListTags(&known));
   for (const auto* list : lists)
     for (const auto& t : *list)
-      if (!std::binary_search(known.begin(), known.end(), t) && !(provenance && provenance->count(t)))
-        return Status::InvalidArgument("unknown tag '" + t + "'");
+      if (!std::binary_search(known.begin(), known.end(), t) && !(provenance && provenance->count(t))) {
+        // The closest names, as the CLI's query and stats give them.
+        if (provenance)
+          for (const auto& [tag, seeds] : *provenance) known.push_back(tag);
+        std::sort(known.begin(), known.end());
+        known.erase(std::unique(known.begin(), known.end()), known.end());
+        if (known.empty()) return Status::InvalidArgument("unknown tag '" + t + "': no stored document carries any tag");
+        return Status::InvalidArgument(
+            fmt::format("unknown tag '{}' (closest known: {})", t, fmt::join(ClosestIds(t, known, 3), ", ")));
+      }
   return Status::OK();
 }
 

@@ -491,6 +491,9 @@ def main():
         tags = {(c["bucket"], c["tag"]): c["count"] for c in srv.json("/api/tags?bucket=day")["counts"]}
         check(tags == stats, "/api/tags differs from stats --json")
         srv.get("/api/query?tag=cluster:nope", expect=400)
+        # a misspelt tag is answered with the closest ones, as the CLI's query does
+        status, body, _ = srv.request("GET", "/api/query?tag=region:shenzen")
+        check(status == 400 and "region:shenzhen" in json.loads(body)["error"], f"tag=region:shenzen: {status} {body[:200]}")
         # a feed no document or run is called is an error, as query --source exits 2
         for path in ("/api/query?source=nosuch", "/api/tags?source=nosuch"):
             status, body, _ = srv.request("GET", path)
