@@ -53,20 +53,26 @@ void RefuseEmptyPaths(CLI::App* app) {
 // frob`) with "A subcommand is required": the word is left over at the
 // deepest command parsed. Says which word and which commands there are, and
 // whether it printed that.
-bool SayUnknownCommand(const CLI::App& app) {
+// The deepest command parsed, and its name as typed ("newsflow rules lint").
+const CLI::App* DeepestCommand(const CLI::App& app, std::string* name) {
   const CLI::App* at = &app;
+  *name = "newsflow";
   for (;;) {
     const auto parsed = at->get_subcommands();
-    if (parsed.empty()) break;
+    if (parsed.empty()) return at;
     at = parsed.back();
+    *name += " " + at->get_name();
   }
+}
+
+bool SayUnknownCommand(const CLI::App& app) {
+  std::string name;
+  const CLI::App* at = DeepestCommand(app, &name);
   // A word the deepest command does not take goes back up to its parent's
   // leftovers (CLI11's fallthrough of positionals).
   std::vector<std::string> rest = at->remaining();
   if (rest.empty()) rest = app.remaining(/*recurse=*/true);
   if (at->get_subcommands({}).empty() || rest.empty() || rest.front().empty() || rest.front()[0] == '-') return false;
-  std::string name = "newsflow";
-  for (const CLI::App* p = at; p->get_parent() != nullptr; p = p->get_parent()) name.insert(8, " " + p->get_name());
   std::string known;
   for (const CLI::App* sub : at->get_subcommands({})) known += (known.empty() ? "" : ", ") + sub->get_name();
   std::fprintf(stderr, "%s: unknown command '%s' (one of: %s; --help for more)\n", name.c_str(), rest.front().c_str(),
@@ -105,8 +111,12 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && SayUnknownCommand(app)) return 2;
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // As the commands' own usage errors: "newsflow run: ...".
+    std::string name;
+    DeepestCommand(app, &name);
+    std::fprintf(stderr, "%s: %s\nRun with --help for more information.\n", name.c_str(), e.what());
+    return 2;
   } catch (const std::system_error& e) {
     // fmt::print throws when stdout is a pipe whose reader went (`| head`):
     // said as the commands that check their output say it.

@@ -174,10 +174,18 @@ TEST(CliUsage, AnUnknownCommandIsNamedWithTheCommandsThereAre) {
     EXPECT_NE(r.err.find("'" + c.word + "'"), std::string::npos) << c.args << "\n" << r.err;
     EXPECT_NE(r.err.find(c.one_of), std::string::npos) << c.args << "\n" << r.err;
   }
-  // No word at all stays CLI11's "a subcommand is required".
+  // No word at all stays CLI11's "a subcommand is required"; its errors
+  // start as the commands' own do, with the command ("newsflow rules: ").
   const auto none = RunShell(Newsflow() + " rules");
   EXPECT_EQ(none.exit_code, 2) << none.err;
   EXPECT_EQ(none.err.find("unknown command"), std::string::npos) << none.err;
+  EXPECT_EQ(none.err.rfind("newsflow rules: ", 0), 0u) << none.err;
+  const auto extra = RunShell(Newsflow() + " rules lint frob");
+  EXPECT_EQ(extra.exit_code, 2) << extra.err;
+  EXPECT_EQ(extra.err.rfind("newsflow rules lint: ", 0), 0u) << extra.err;
+  const auto help = RunShell(Newsflow() + " rules --help");
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_NE(help.out.find("lint"), std::string::npos) << help.out;
 }
 
 // Figures over nothing pass any floor: an empty gold set and a pairs file
