@@ -81,12 +81,18 @@ void Explain(const std::string& dir, std::string text, const std::optional<std::
       return;
     }
   }
+  if (text.empty()) text.assign(std::istreambuf_iterator<char>(std::cin), {});
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos && (!title_opt || title_opt->empty())) {
+    // "No rule fires" for nothing at all (an empty file piped in) says nothing.
+    std::fprintf(stderr, "newsflow rules explain: no text to explain (give it as an argument, or on stdin)\n");
+    *exit_code = 2;
+    return;
+  }
   OfflineTagger t;
   if (!t.Open(dir, "newsflow rules explain")) {
     *exit_code = 1;
     return;
   }
-  if (text.empty()) text.assign(std::istreambuf_iterator<char>(std::cin), {});
   // The first line is the title when there are several lines.
   std::string title, body = text;
   if (title_opt) {
@@ -349,7 +355,7 @@ void RegisterRules(CLI::App& app, int* exit_code) {
     auto json = std::make_shared<bool>(false);
     auto title = std::make_shared<std::optional<std::string>>();
     cmd->add_option("--rules", *dir, "rules directory")->default_str("rules/sets");
-    cmd->add_option("text", *text, "text to tag (default: stdin; a first line is taken as the title)");
+    cmd->add_option("text", *text, "text to tag (default: stdin; its first line is the title when more lines follow)");
     cmd->add_option("--title", *title, "the title; the text (or stdin) is then the body, newlines and all");
     auto labels = std::make_shared<std::vector<std::string>>();
     cmd->add_option("--label", *labels,

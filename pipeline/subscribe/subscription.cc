@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -112,6 +113,9 @@ Status ParseSubscriptions(const std::string& yaml, const std::string& where, con
     // without a word (their tags unchecked, their alerts never raised).
     YAML::Node root;
     NEWSFLOW_RETURN_IF_ERROR(rules::LoadOneYamlDocument(yaml, where, &root));
+    if (root.IsNull())
+      return Status::InvalidArgument(where + ": empty: expected a mapping with a `subscriptions` list "
+                                             "(`subscriptions: []` for none yet)");
     if (!root.IsMap() || !root["subscriptions"])
       return Status::InvalidArgument(where + ": expected a mapping with a `subscriptions` list");
     int first_line = 0;
@@ -148,6 +152,8 @@ Status ParseSubscriptions(const std::string& yaml, const std::string& where, con
 
 Status LoadSubscriptions(const std::string& path, const std::set<std::string>& known_tags,
                          std::vector<Subscription>* out) {
+  if (std::error_code ec; std::filesystem::is_directory(path, ec))
+    return Status::InvalidArgument(path + " is a directory, not a subscriptions file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot read subscriptions file " + path);
   std::stringstream text;

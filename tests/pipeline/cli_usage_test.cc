@@ -123,6 +123,9 @@ TEST(CliUsage, BadValuesExitTwo) {
       Newsflow() + " rules coverage --source /dev/null --gold /dev/null",  // both
       Newsflow() + " rules coverage --gold /dev/null --format bogus",
       Newsflow() + " rules coverage --gold /dev/null --baseline ''",
+      // Nothing to explain (an empty file piped in) answered "No rule fires".
+      Newsflow() + " rules explain < /dev/null",
+      Newsflow() + " rules explain --json ' ' < /dev/null",
       Newsflow() + " produce --broker h:1 --topic t --rate nan /dev/null",
       Newsflow() + " produce --broker h:1 --topic t --rate inf/s /dev/null",
       Newsflow() + " produce --broker h:1 --topic t --rate fast /dev/null",

@@ -66,6 +66,25 @@ TEST(SubscriptionFile, ASourceNoFeedIsCalledIsNamed) {
   EXPECT_TRUE(UnknownSources(subs, {"cls", "eastmony", "ths"}).empty());
 }
 
+// A directory or an empty file at --subscriptions was "expected a mapping
+// with a subscriptions list", which sends a user looking at YAML.
+TEST(SubscriptionFile, ADirectoryOrAnEmptyFileIsSaidSo) {
+  testing::TempDir tmp;
+  std::vector<Subscription> subs;
+  const Status dir = LoadSubscriptions(tmp.path(), {}, &subs);
+  EXPECT_FALSE(dir.ok());
+  EXPECT_NE(dir.message().find("is a directory"), std::string::npos) << dir.message();
+  for (const char* text : {"", "\n  \n", "# no subscriptions yet\n"}) {
+    std::ofstream(tmp.path("subs.yaml"), std::ios::trunc) << text;
+    const Status empty = LoadSubscriptions(tmp.path("subs.yaml"), {}, &subs);
+    EXPECT_FALSE(empty.ok()) << text;
+    EXPECT_NE(empty.message().find("empty"), std::string::npos) << empty.message();
+  }
+  std::ofstream(tmp.path("subs.yaml"), std::ios::trunc) << "subscriptions: []\n";
+  EXPECT_TRUE(LoadSubscriptions(tmp.path("subs.yaml"), {}, &subs).ok());
+  EXPECT_TRUE(subs.empty());
+}
+
 TEST(SubscriptionFile, EachMistakeIsAnErrorNamingItsLine) {
   struct Case {
     std::string yaml;
