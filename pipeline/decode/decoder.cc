@@ -172,6 +172,9 @@ struct Decoder::Impl {
   dom::parser parser;
   std::vector<char> buffer;  // padded copy of the line
 
+  bool first_checked = false;         // the first object under a feed's --format was looked at
+  std::string first_looks_like;       // the other feed its keys name, or ""
+
   // Per-decode state.
   bool seen[kNumSlots];
   uint32_t labels_seen = 0;  // bit i: label_top[i] taken in this line
@@ -181,17 +184,39 @@ struct Decoder::Impl {
   // auto the feed whose keys the object carries at its top level. One pass
   // over the keys; searching the raw line for them instead scanned every
   // byte of a cls line twice (~6% of a run's CPU in `perf`).
-  const PreparedMap* Pick(dom::object obj, Status* err) const {
+  const PreparedMap* Pick(dom::object obj, Status* err) {
+    const PreparedMap* given = nullptr;
     switch (kind) {
-      case FormatSpec::Kind::kCls: return cls.get();
-      case FormatSpec::Kind::kEastmoney: return eastmoney.get();
-      case FormatSpec::Kind::kThs: return ths.get();
+      case FormatSpec::Kind::kCls: given = cls.get(); break;
+      case FormatSpec::Kind::kEastmoney: given = eastmoney.get(); break;
+      case FormatSpec::Kind::kThs: given = ths.get(); break;
       case FormatSpec::Kind::kMap: return custom.get();
       case FormatSpec::Kind::kAuto: break;
       case FormatSpec::Kind::kTagged:  // refused before the parse (Decode)
         *err = TaggedRefused();
         return nullptr;
     }
+    if (given != nullptr) {
+      // The first object under a feed's --format: the feed its keys name,
+      // when another (`--format ths` on a cls file stores cls items as ths
+      // documents under ths: keys, with no error).
+      if (!first_checked) {
+        first_checked = true;
+        const PreparedMap* by_keys = FeedByKeys(obj);
+        if (by_keys != nullptr && by_keys != given) first_looks_like = by_keys->map.source;
+      }
+      return given;
+    }
+    if (const PreparedMap* by_keys = FeedByKeys(obj)) return by_keys;
+    *err = Status::InvalidArgument(
+        "format auto: cannot tell the feed (no top-level showTime, digest/tagInfo/rtime, or ctime with "
+        "content/brief/shareurl key); pass --format");
+    return nullptr;
+  }
+
+  // The feed whose keys `obj` carries at its top level (what --format auto
+  // reads it as), or null.
+  const PreparedMap* FeedByKeys(dom::object obj) const {
     // Keys that only one feed uses; more than one each, so that an item
     // missing an optional field (a ths flash without `digest`, a cls one
     // without `content`) is still told, as its --format would read it.
@@ -229,9 +254,6 @@ struct Decoder::Impl {
     }
     if (ths_key) return ths.get();
     if (cls_key && ctime) return cls.get();
-    *err = Status::InvalidArgument(
-        "format auto: cannot tell the feed (no top-level showTime, digest/tagInfo/rtime, or ctime with "
-        "content/brief/shareurl key); pass --format");
     return nullptr;
   }
 
@@ -614,5 +636,7 @@ Decoder::Decoder(const FormatSpec& spec, const DecoderOptions& options) : impl_(
 Decoder::~Decoder() = default;
 
 Status Decoder::Decode(std::string_view line, Document* out) { return impl_->Decode(line, out); }
+
+std::string_view Decoder::FirstObjectLooksLike() const { return impl_->first_looks_like; }
 
 }  // namespace newsflow::pipeline

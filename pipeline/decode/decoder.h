@@ -50,6 +50,12 @@ class Decoder {
   // Decodes one line (without its newline) into *out (overwritten).
   Status Decode(std::string_view line, Document* out);
 
+  // Under --format cls, eastmoney or ths: the feed whose keys the first
+  // JSON object decoded carries (what --format auto would read it as) when
+  // that is another feed, else "". A wrong --format is no error (the items
+  // that have its fields are stored under its name), so the job says it.
+  std::string_view FirstObjectLooksLike() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

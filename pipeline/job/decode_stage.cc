@@ -2,8 +2,12 @@
 #include "pipeline/job/decode_stage.h"
 
 #include <algorithm>
+#include <atomic>
+
+#include <fmt/format.h>
 
 #include "pipeline/decode/tagged_record.h"
+#include "pipeline/log/logger.h"
 
 namespace newsflow::pipeline {
 
@@ -11,6 +15,16 @@ void DecodeStage::Run(Item& it) {
   if (!it.error.empty()) return;
   if (tagged_) return RunTagged(it);
   if (Status s = decoder_.Decode(it.raw, &it.doc); !s.ok()) it.error = s.message();
+  if (!warned_ && !decoder_.FirstObjectLooksLike().empty()) {
+    warned_ = true;
+    // Once a run, whichever worker met it first.
+    static std::atomic<bool> said{false};
+    if (!said.exchange(true))
+      LogWarn("decode", fmt::format("--format {0} reads items that look like {1} items (their keys are {1}'s: "
+                                    "--format auto or {1} would read them so); those with {0}'s fields are stored as "
+                                    "{0} documents",
+                                    format_, decoder_.FirstObjectLooksLike()));
+  }
 }
 
 void DecodeStage::RunTagged(Item& it) {

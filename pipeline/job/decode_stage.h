@@ -8,7 +8,9 @@
 //
 // Ownership: one DecodeStage per worker thread; it owns its simdjson parser.
 // Threads: not shared. Errors: a line that cannot be decoded gets
-// Item::error (the dead-letter reason); nothing is thrown.
+// Item::error (the dead-letter reason); nothing is thrown. A run whose
+// first object looks like another feed than --format names is said once,
+// as a warning (Decoder::FirstObjectLooksLike).
 #pragma once
 
 #include <simdjson.h>
@@ -21,7 +23,7 @@ namespace newsflow::pipeline {
 class DecodeStage {
  public:
   DecodeStage(const FormatSpec& spec, const DecoderOptions& options)
-      : decoder_(spec, options), tagged_(spec.kind == FormatSpec::Kind::kTagged) {}
+      : decoder_(spec, options), tagged_(spec.kind == FormatSpec::Kind::kTagged), format_(FeedFormatName(spec)) {}
   // Decodes it.raw into it.doc unless the item already has an error; a
   // tagged document (--format tagged) also into it.tagged.
   void Run(Item& it);
@@ -29,8 +31,19 @@ class DecodeStage {
  private:
   void RunTagged(Item& it);
 
+  static const char* FeedFormatName(const FormatSpec& spec) {
+    switch (spec.kind) {
+      case FormatSpec::Kind::kCls: return "cls";
+      case FormatSpec::Kind::kEastmoney: return "eastmoney";
+      case FormatSpec::Kind::kThs: return "ths";
+      default: return "";
+    }
+  }
+
   Decoder decoder_;
   const bool tagged_;
+  const char* format_;  // the feed --format names, for the warning of a first object that looks like another
+  bool warned_ = false;
   simdjson::dom::parser parser_;  // tagged documents
 };
 

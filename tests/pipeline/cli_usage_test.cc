@@ -318,6 +318,26 @@ TEST(RunSummaryReasons, DeadLettersAreGroupedByWholeReasons) {
     EXPECT_NE(summary.find(reason), std::string::npos) << reason << " in " << summary;
 }
 
+// `--format ths` on a cls file stored 97 of its 120 items as ths documents
+// without a word; the run now says once that the items look like cls's.
+TEST(CliUsage, AnotherFeedsFormatIsSaidOnce) {
+  TempDir tmp;
+  const std::string run = Newsflow() + " run -q --rules " + testing::SourcePath("rules/sets") + " --source " +
+                          testing::SourcePath("tests/fixtures/cls-sample.jsonl");
+  const auto wrong = RunShell(run + " --format ths --db " + tmp.path("wrong"));
+  ASSERT_EQ(wrong.exit_code, 0) << wrong.err;
+  size_t said = 0;
+  for (size_t at = wrong.err.find("look like cls items"); at != std::string::npos;
+       at = wrong.err.find("look like cls items", at + 1))
+    ++said;
+  EXPECT_EQ(said, 1u) << wrong.err;
+  for (const char* format : {"cls", "auto"}) {
+    const auto right = RunShell(run + " --format " + format + " --db " + tmp.path(format));
+    ASSERT_EQ(right.exit_code, 0) << right.err;
+    EXPECT_EQ(right.err.find("look like"), std::string::npos) << format << "\n" << right.err;
+  }
+}
+
 TEST(CliUsage, GoodValuesAreAccepted) {
   TempDir tmp;
   const std::string db = tmp.path("db");

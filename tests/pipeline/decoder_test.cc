@@ -276,6 +276,33 @@ TEST(Decoder, InvalidUtf8NamesTheFirstInvalidByte) {
   }
 }
 
+// A feed's --format on another feed's items is no error: those that have
+// its fields are stored under its name. The decoder tells what the first
+// object looks like, so the job can say so once.
+TEST(Decoder, TheFirstObjectUnderAnotherFeedsFormatIsNamed) {
+  const std::string cls_item = R"({"id":7,"ctime":1778688503,"content":"x","shareurl":"u"})";
+  const std::string ths_item = R"({"id":8,"ctime":"1778688503","digest":"y","title":"t","tagInfo":[]})";
+  Document d;
+  {
+    Decoder dec(Spec("ths"));
+    (void)dec.Decode(cls_item, &d);
+    EXPECT_EQ(dec.FirstObjectLooksLike(), "cls");
+    (void)dec.Decode(ths_item, &d);  // the first object decides
+    EXPECT_EQ(dec.FirstObjectLooksLike(), "cls");
+  }
+  for (const char* format : {"cls", "auto"}) {
+    Decoder dec(Spec(format));
+    (void)dec.Decode(cls_item, &d);
+    (void)dec.Decode(ths_item, &d);
+    EXPECT_EQ(dec.FirstObjectLooksLike(), "") << format;
+  }
+  {
+    Decoder dec(Spec("cls"));
+    (void)dec.Decode(R"({"id":9,"misc":1})", &d);  // keys of no feed: nothing to say
+    EXPECT_EQ(dec.FirstObjectLooksLike(), "");
+  }
+}
+
 // --format auto reads the feed from the object's own (top-level) keys: a
 // key nested in a value, or a string value spelled like a key, says nothing.
 TEST(Decoder, AutoTellsTheFeedByTopLevelKeys) {
