@@ -224,6 +224,12 @@ void RegisterRun(CLI::App& app, int* exit_code) {
         server->store().Detach();
       }
     };
+    // Alerts written to stdout (`--alerts file:/dev/stdout | notifier`)
+    // keep it a JSON Lines stream: the summary goes to stderr then. Decided
+    // before the run: a file moved away meanwhile (logrotate; the sink
+    // follows the path) is still the one stdout writes to.
+    std::FILE* summary_to =
+        opts->alerts.rfind("file:", 0) == 0 && pipeline::IsOwnStdout(opts->alerts.substr(5)) ? stderr : stdout;
     pipeline::RunSummary summary;
     s = pipeline::Run(*opts, &summary);
     if (server) server->Stop();
@@ -234,10 +240,6 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       *exit_code = 1;
       return;
     }
-    // Alerts written to stdout (`--alerts file:/dev/stdout | notifier`)
-    // keep it a JSON Lines stream: the summary goes to stderr then.
-    std::FILE* summary_to =
-        opts->alerts.rfind("file:", 0) == 0 && pipeline::IsOwnStdout(opts->alerts.substr(5)) ? stderr : stdout;
     std::fputs((*json ? pipeline::SummaryToJson(summary) + "\n" : pipeline::FormatSummary(summary)).c_str(),
                summary_to);
     if (!s.ok()) *exit_code = 1;

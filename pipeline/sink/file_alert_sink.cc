@@ -213,12 +213,14 @@ int OwnDescriptorNamed(const std::string& path) {
 
 bool IsOwnStdout(const std::string& path) {
   if (OwnDescriptorNamed(path) == 1) return true;
+  // The very file (a device such as /dev/null, which cron gives both, is
+  // no stream of alerts).
   struct stat out {}, at {};
-  return ::fstat(1, &out) == 0 && ::stat(path.c_str(), &at) == 0 && out.st_dev == at.st_dev &&
-         out.st_ino == at.st_ino;
+  return ::fstat(1, &out) == 0 && S_ISREG(out.st_mode) && ::stat(path.c_str(), &at) == 0 &&
+         out.st_dev == at.st_dev && out.st_ino == at.st_ino;
 }
 
-// A pipe or a FIFO (or /dev/stdout, whatever it is), opened write-only: held
+// A pipe or a FIFO (or /dev/stdout that is one), opened write-only: held
 // read-write ("ab+", which a regular file needs to find a torn last line),
 // the process was a reader of its own sink, so when the real reader went
 // no write failed; the writes filled the pipe's buffer, were acknowledged
@@ -257,34 +259,62 @@ Status OpenPipeAlertSink(const std::string& path, std::unique_ptr<AlertSink>* ou
   return Status::OK();
 }
 
+namespace {
+
+// A write cut short (kill -9 mid-write, a full disk) leaves a partial last
+// line. That alert was never acknowledged, so the store's outbox delivers
+// it again: cut the fragment off, so every line of the file is one whole
+// alert (jq and other JSON Lines readers stop at a torn line). The file is
+// read through `read_fd` (the written descriptor may be write-only).
+Status CutPartialLastLine(std::FILE* f, int read_fd, const std::string& path) {
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return Status::OK();
+  off_t whole = st.st_size;
+  if (!WholeLinesLength(read_fd, st.st_size, &whole) || (whole < st.st_size && ftruncate(fileno(f), whole) != 0))
+    return FileError("cutting the partial last line of", path, errno);
+  if (whole < st.st_size)
+    LogWarn("alerts", fmt::format("{}: cut a partial last line ({} bytes) left by an interrupted run; its alert is "
+                                  "delivered again",
+                                  path, st.st_size - whole));
+  return Status::OK();
+}
+
+}  // namespace
+
 Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out, const std::atomic<bool>* stop) {
-  // The run's stdout or stderr redirected to a file (`> alerts.jsonl`) is
-  // written through that descriptor too: opened again by its name, the file
-  // had two offsets, and the shell's, which the summary was written at,
-  // overwrote the first alerts. What the file held before is the shell's.
-  if (OwnDescriptorNamed(path) >= 0) return OpenPipeAlertSink(path, out, stop);
+  if (const int own = OwnDescriptorNamed(path); own >= 0) {
+    // The run's stdout or stderr redirected to a file (`> alerts.jsonl`,
+    // `>> alerts.jsonl`, systemd's StandardOutput=file:) is written through
+    // that descriptor: opened again by its name, the file had two offsets,
+    // and the shell's, which the summary was written at, overwrote the first
+    // alerts. Its partial last line is cut as a file's opened by name is.
+    struct stat st {};
+    if (::fstat(own, &st) != 0 || !S_ISREG(st.st_mode)) return OpenPipeAlertSink(path, out, stop);
+    const int fd = ::fcntl(own, F_DUPFD_CLOEXEC, 3);
+    std::FILE* f = fd < 0 ? nullptr : ::fdopen(fd, "a");  // "a": O_APPEND, whatever the shell's offset
+    if (!f) {
+      const int e = errno;
+      if (fd >= 0) ::close(fd);
+      return FileError("cannot open", path, e);
+    }
+    const int read_fd = ::open(("/proc/self/fd/" + std::to_string(own)).c_str(), O_RDONLY | O_CLOEXEC);
+    const Status cut = read_fd < 0 ? Status::OK() : CutPartialLastLine(f, read_fd, path);  // unreadable: as it is
+    if (read_fd >= 0) ::close(read_fd);
+    if (!cut.ok()) {
+      std::fclose(f);
+      return cut;
+    }
+    *out = std::make_unique<FileAlertSink>(f, path, stop);
+    return Status::OK();
+  }
   if (struct stat at {}; ::stat(path.c_str(), &at) == 0 && (S_ISFIFO(at.st_mode) || S_ISSOCK(at.st_mode) ||
                                                            S_ISCHR(at.st_mode)))
     return OpenPipeAlertSink(path, out, stop);
   std::FILE* f = std::fopen(path.c_str(), "ab+");
   if (!f) return FileError("cannot open", path, errno);
-  // A write cut short (kill -9 mid-write, a full disk) leaves a partial last
-  // line. That alert was never acknowledged, so the store's outbox delivers
-  // it again: cut the fragment off, so every line of the file is one whole
-  // alert (jq and other JSON Lines readers stop at a torn line).
-  struct stat st;
-  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    off_t whole = st.st_size;
-    if (!WholeLinesLength(fileno(f), st.st_size, &whole) ||
-        (whole < st.st_size && ftruncate(fileno(f), whole) != 0)) {
-      const int e = errno;
-      std::fclose(f);
-      return FileError("cutting the partial last line of", path, e);
-    }
-    if (whole < st.st_size)
-      LogWarn("alerts", fmt::format("{}: cut a partial last line ({} bytes) left by an interrupted run; its alert is "
-                                    "delivered again",
-                                    path, st.st_size - whole));
+  if (Status cut = CutPartialLastLine(f, fileno(f), path); !cut.ok()) {
+    std::fclose(f);
+    return cut;
   }
   *out = std::make_unique<FileAlertSink>(f, path, stop);
   return Status::OK();

@@ -283,11 +283,36 @@ TEST(AlertOutbox, AlertsToStdoutAreTheWholeOfStdoutAndTheSummaryGoesToStderr) {
     EXPECT_EQ(summary.Uint("stored"), 360u);
     EXPECT_EQ(summary.Uint("alerts"), lines);
   }
-  // Alerts to a file of their own keep the summary on stdout.
+  // Appended (`>>`) to a file whose last line a killed run tore: the
+  // fragment is cut, as from a file the sink opens by its name, and what
+  // was whole stays.
+  std::ofstream(tmp.path("appended.jsonl")) << "{\"id\":\"old/1\"}\n{\"id\":\"torn";
+  auto appended = RunShell("(" + run + " --db " + tmp.path("db-append") + " --alerts file:/dev/stdout 2>" +
+                           tmp.path("err") + " >> " + tmp.path("appended.jsonl") + ")");
+  ASSERT_EQ(appended.exit_code, 0) << ReadFile(tmp.path("err"));
+  const auto lines = testing::ReadLinesOf(ReadFile(tmp.path("appended.jsonl")));
+  ASSERT_EQ(lines.size(), LogIds(tmp.path("db-append")).size() + 1);
+  EXPECT_EQ(lines.front(), "{\"id\":\"old/1\"}");
+  for (const auto& line : lines) EXPECT_TRUE(JsonObject::Of(line).ok()) << line.substr(0, 120);
+  // The file stdout is redirected to, named as the alert file: the summary
+  // goes to stderr too.
+  auto same = RunShell("(" + run + " --db " + tmp.path("db-same") + " --alerts file:" + tmp.path("same.jsonl") +
+                       " 2>" + tmp.path("err") + " > " + tmp.path("same.jsonl") + ")");
+  ASSERT_EQ(same.exit_code, 0) << ReadFile(tmp.path("err"));
+  EXPECT_EQ(FileIds(tmp.path("same.jsonl")), LogIds(tmp.path("db-same")));
+  for (const auto& line : testing::ReadLinesOf(ReadFile(tmp.path("same.jsonl"))))
+    EXPECT_TRUE(JsonObject::Of(line).Has("subscription")) << line.substr(0, 120);
+  EXPECT_EQ(JsonObject::LastLine(ReadFile(tmp.path("err"))).Uint("stored"), 360u);
+  // Alerts to a file of their own keep the summary on stdout (and so does
+  // /dev/null for both: it is no alert stream).
   auto r = RunShell("(" + run + " --db " + tmp.path("db-own") + " --alerts file:" + tmp.path("own.jsonl") + " >" +
                     tmp.path("out") + " 2>" + tmp.path("err") + ")");
   ASSERT_EQ(r.exit_code, 0) << ReadFile(tmp.path("err"));
   EXPECT_EQ(JsonObject::LastLine(ReadFile(tmp.path("out"))).Uint("stored"), 360u);
+  auto null = RunShell("(" + run + " --db " + tmp.path("db-null") + " --alerts file:/dev/null >/dev/null 2>" +
+                       tmp.path("err") + ")");
+  ASSERT_EQ(null.exit_code, 0) << ReadFile(tmp.path("err"));
+  EXPECT_FALSE(JsonObject::LastLine(ReadFile(tmp.path("err"))).ok()) << ReadFile(tmp.path("err"));
 }
 
 // A reader that is there but does not read (`| sleep`): the run waits for
