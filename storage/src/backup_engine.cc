@@ -341,10 +341,25 @@ bool HoldsBackups(const std::string& backup_dir) {
   return std::filesystem::is_directory(std::filesystem::path(backup_dir) / "meta", ec);
 }
 
+// Entries a backup directory may hold besides backups: ours, a half-made
+// engine's (it makes private/ and shared_checksum/ before meta/), a file
+// system's lost+found at a fresh disk's mount point, and hidden entries
+// (.snapshot, .DS_Store).
+bool BackupDirectoryMayHold(const std::string& name) {
+  static const char* const kNames[] = {"newsflow.lock", "meta", "private", "shared", "shared_checksum",
+                                       "lost+found"};
+  return name.starts_with('.') || std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
 // Before a listing, a restore or a purge takes the directory's lock (whose
 // file it creates): a directory that holds no backup is left as it is.
 Status CheckHoldsBackups(const std::string& backup_dir) {
-  if (!std::filesystem::is_directory(backup_dir)) return NoBackupDirectory(backup_dir);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(backup_dir, ec)) {
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return Status::IOError(fmt::format("cannot read backup directory {}: {}", backup_dir, ec.message()));
+    return NoBackupDirectory(backup_dir);
+  }
   if (!HoldsBackups(backup_dir))
     return Status::NotFound(
         fmt::format("{} is not a backup directory (no meta/ in it; `newsflow backup --to DIR` makes one)", backup_dir));
@@ -357,8 +372,8 @@ Status CheckBackupTarget(const std::string& backup_dir) {
   if (!std::filesystem::exists(backup_dir, ec) || HoldsBackups(backup_dir)) return Status::OK();
   if (!std::filesystem::is_directory(backup_dir, ec))
     return Status::InvalidArgument(fmt::format("the backup directory {} is a file", backup_dir));
-  for (const auto& entry : std::filesystem::directory_iterator(backup_dir, ec)) {
-    if (entry.path().filename() == "newsflow.lock") continue;  // an earlier backup that stopped before its first
+  for (std::filesystem::directory_iterator it(backup_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (BackupDirectoryMayHold(it->path().filename().string())) continue;
     return Status::InvalidArgument(fmt::format(
         "{} holds files but no backup: back up into a new or empty directory, or one that `backup` made (a backup "
         "adds meta/, private/ and shared_checksum/ to it)",

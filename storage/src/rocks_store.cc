@@ -343,7 +343,8 @@ Status AddColumnFamiliesOnDisk(const StoreOptions& options, const rocksdb::DBOpt
   if (!s.ok() && !options.create_if_missing) {
     // Said as a reader says it (RocksDB's is "While opening a file for
     // sequentially reading: DIR/CURRENT").
-    if (!std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT"))
+    std::error_code ec;  // unreadable (permission denied): RocksDB's own words below
+    if (!std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", ec) && !ec)
       return Status::NotFound(fmt::format("cannot open store at {}: no RocksDB store there", options.path));
     return FromRocks(fmt::format("cannot open store at {}", options.path), s);
   }
@@ -452,7 +453,8 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
     // read-only open, that is supported while a `newsflow run` process is
     // writing the same store, and it sees everything written up to the open.
     // A secondary keeps its own small state in a private temporary directory.
-    if (!std::filesystem::exists(std::filesystem::path(path_) / "CURRENT")) {
+    std::error_code ec;  // unreadable (permission denied): the open below says so in RocksDB's words
+    if (!std::filesystem::exists(std::filesystem::path(path_) / "CURRENT", ec) && !ec) {
       return Status::NotFound(fmt::format("cannot open store at {}: no RocksDB store there", path_));
     }
     std::string tmpl = (std::filesystem::temp_directory_path() / "newsflow-reader-XXXXXX").string();

@@ -302,7 +302,13 @@ TEST(BackupCli, ADirectoryWithFilesButNoBackupIsLeftAsItWas) {
   fs::create_directory(tmp.path("stopped"));
   std::ofstream(tmp.path("stopped") + "/newsflow.lock").flush();
   fs::create_directory(tmp.path("empty"));
-  for (const std::string& to : {tmp.path("stopped"), tmp.path("empty")}) {
+  // A fresh disk's mount point (lost+found, hidden entries), and what an
+  // engine that stopped before meta/ left.
+  fs::create_directories(tmp.path("mount") + "/lost+found");
+  std::ofstream(tmp.path("mount") + "/.DS_Store").flush();
+  fs::create_directories(tmp.path("half") + "/private");
+  fs::create_directories(tmp.path("half") + "/shared_checksum");
+  for (const std::string& to : {tmp.path("stopped"), tmp.path("empty"), tmp.path("mount"), tmp.path("half")}) {
     const auto r = Backup(db, to);
     ASSERT_EQ(r.exit_code, 0) << to << "\n" << r.err;
     ASSERT_EQ(Backup(db, to).exit_code, 0) << "a second backup into " << to;
