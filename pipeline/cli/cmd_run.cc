@@ -160,10 +160,19 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       s = Status::InvalidArgument("--http-port-file, --http-allow-host, --http-max-* and --web-dir need --http "
                                   "HOST:PORT");
     pipeline::HttpServerOptions listen;
-    if (s.ok() && serve_http) s = pipeline::ParseListenAddress(http->listen, &listen).Prefixed("--http");
+    bool resolver_failed = false;  // a resolver that cannot answer now is no usage error (exit 1)
+    if (s.ok() && serve_http) {
+      s = pipeline::ParseListenAddress(http->listen, &listen).Prefixed("--http");
+      resolver_failed = s.IsIOError();
+      if (s.ok()) {  // resolved once (see serve)
+        http->listen = pipeline::ListenText(listen);
+        http->allowed_hosts.insert(http->allowed_hosts.end(), listen.allowed_hosts.begin(),
+                                   listen.allowed_hosts.end());
+      }
+    }
     if (!s.ok()) {
       std::fprintf(stderr, "newsflow run: %s\n", cli::WithConfigLine(s.message()).c_str());
-      *exit_code = 2;
+      *exit_code = resolver_failed ? 1 : 2;
       return;
     }
     std::signal(SIGINT, OnSignal);

@@ -113,8 +113,12 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
   pipeline::HttpServerOptions listen;
   if (Status s = pipeline::ParseListenAddress(o.listen, &listen); !s.ok()) {
     std::fprintf(stderr, "newsflow serve: --listen: %s\n", s.message().c_str());
-    return 2;
+    return s.IsInvalidArgument() ? 2 : 1;  // a resolver that cannot answer now is no usage error
   }
+  // Resolved once: the server listens on this address, and the name given
+  // is one a request may call it by.
+  o.listen = pipeline::ListenText(listen);
+  o.allowed_hosts.insert(o.allowed_hosts.end(), listen.allowed_hosts.begin(), listen.allowed_hosts.end());
   pipeline::TimeZone zone;
   if (Status s = pipeline::DisplayZone(o.tz, &zone); !s.ok()) {
     std::fprintf(stderr, "newsflow serve: %s\n", s.message().c_str());  // as every command's --tz: a usage error

@@ -24,6 +24,7 @@
 #include <optional>
 #include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <charconv>
 #include <chrono>
 #include <thread>
@@ -836,13 +837,24 @@ void HttpServer::Impl::Accept() {
 namespace {
 
 // The address a host name resolves to, an IPv4 one when it has one
-// (localhost: 127.0.0.1), as servers that take `listen NAME:PORT` bind.
-bool ResolveListenHost(const std::string& name, std::string* out) {
+// (localhost: 127.0.0.1), as servers that take `listen NAME:PORT` bind. A
+// name that does not exist is InvalidArgument (a usage error); a resolver
+// that cannot answer now (EAI_AGAIN: DNS down at boot) is IOError, which a
+// service manager retries.
+Status ResolveListenHost(const std::string& name, std::string* out) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) return false;
+  if (const int rc = ::getaddrinfo(name.c_str(), nullptr, &hints, &found); rc != 0 || found == nullptr) {
+    const bool no_such_name = rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY || rc == 0;
+    const std::string why = rc == 0 ? "no address" : (rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc));
+    if (!no_such_name) return Status::IOError(fmt::format("cannot resolve '{}' to listen on: {}", name, why));
+    return Status::InvalidArgument(fmt::format(
+        "cannot listen on '{}': neither an IP address nor a name this machine resolves ({}; e.g. 127.0.0.1:8080, "
+        "localhost:8080, [::1]:8080, :8080 for all interfaces)",
+        name, why));
+  }
   const addrinfo* pick = found;
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next)
     if (a->ai_family == AF_INET) {
@@ -850,10 +862,11 @@ bool ResolveListenHost(const std::string& name, std::string* out) {
       break;
     }
   char text[NI_MAXHOST];
-  const bool ok = ::getnameinfo(pick->ai_addr, pick->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST) == 0;
+  const int rc = ::getnameinfo(pick->ai_addr, pick->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
   ::freeaddrinfo(found);
-  if (ok) *out = text;
-  return ok;
+  if (rc != 0) return Status::IOError(fmt::format("cannot resolve '{}' to listen on: {}", name, ::gai_strerror(rc)));
+  *out = text;
+  return Status::OK();
 }
 
 }  // namespace
@@ -863,7 +876,8 @@ Status ParseListenAddress(const std::string& text, HttpServerOptions* out) {
   if (colon == std::string::npos)
     return Status::InvalidArgument("expected HOST:PORT (e.g. 127.0.0.1:8080), got '" + text + "'");
   std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) host = host.substr(1, host.size() - 2);
   const std::string port = text.substr(colon + 1);
   unsigned v = 0;
   const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
@@ -871,14 +885,29 @@ Status ParseListenAddress(const std::string& text, HttpServerOptions* out) {
     return Status::InvalidArgument("bad port in '" + text + "' (0-65535; 0 = any free port)");
   if (host.empty()) host = "0.0.0.0";
   beast::error_code not_ip;
-  net::ip::make_address(host, not_ip);
-  if (not_ip && !ResolveListenHost(host, &host))
-    return Status::InvalidArgument("cannot listen on '" + host +
-                                   "': neither an IP address nor a name this machine resolves (e.g. "
-                                   "127.0.0.1:8080, localhost:8080, [::1]:8080, :8080 for all interfaces)");
+  const auto address = net::ip::make_address(host, not_ip);
+  if (bracketed && (not_ip || !address.is_v6()))
+    return Status::InvalidArgument("cannot listen on '[" + host + "]': brackets hold an IPv6 address");
+  if (not_ip) {
+    // A name: not digits and dots (getaddrinfo reads "1" and "127.1" as
+    // IPv4 shorthand: 0.0.0.1, 127.0.0.1).
+    if (host.find_first_not_of("0123456789.") == std::string::npos)
+      return Status::InvalidArgument("cannot listen on '" + host + "': not an IP address");
+    const std::string name = host;
+    NEWSFLOW_RETURN_IF_ERROR(ResolveListenHost(name, &host));
+    // Requests that name the server as it was told to listen are its own.
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out->allowed_hosts.push_back(std::move(lower));
+  }
   out->host = host;
   out->port = static_cast<uint16_t>(v);
   return Status::OK();
+}
+
+std::string ListenText(const HttpServerOptions& parsed) {
+  return parsed.host.find(':') == std::string::npos ? fmt::format("{}:{}", parsed.host, parsed.port)
+                                                    : fmt::format("[{}]:{}", parsed.host, parsed.port);
 }
 
 HttpServer::HttpServer(const DeskApi* api, AlertFeed* feed, Metrics* metrics)

@@ -96,9 +96,13 @@ struct HttpServerOptions {
 
 // "HOST:PORT" ("127.0.0.1:8080", "[::1]:0", ":8080" = all interfaces). A
 // HOST that is a name ("localhost:8080") is resolved here, to an IPv4
-// address when it has one; one that does not resolve is InvalidArgument,
-// as a malformed port is (the commands' usage error).
+// address when it has one, and the name joins out->allowed_hosts (a
+// request naming it is the server's own); a name that does not exist is
+// InvalidArgument, as a malformed port is (the commands' usage error), a
+// resolver that cannot answer now IOError. ListenText gives the resolved
+// form back as text ("127.0.0.1:0", "[::1]:0"), resolved no more.
 Status ParseListenAddress(const std::string& text, HttpServerOptions* out);
+std::string ListenText(const HttpServerOptions& parsed);
 
 class HttpServer {
  public:
