@@ -18,12 +18,14 @@
 // of the process dying without a word. The soft open-file limit is raised
 // to the hard one first (open_file_limit.h). No exception leaves main(): anything a command did not turn
 // into a Status is reported and exits 1.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <system_error>
 #include <exception>
 
 #include "commands.h"
+#include "newsflow/base/standard_descriptors.h"
 #include "interrupt.h"
 #include "open_file_limit.h"
 
@@ -72,7 +74,10 @@ bool SayUnknownCommand(const CLI::App& app) {
   // leftovers (CLI11's fallthrough of positionals).
   std::vector<std::string> rest = at->remaining();
   if (rest.empty()) rest = app.remaining(/*recurse=*/true);
-  if (at->get_subcommands({}).empty() || rest.empty() || rest.front().empty() || rest.front()[0] == '-') return false;
+  // The first word that is no option (`rules --json frob`).
+  const auto word = std::find_if(rest.begin(), rest.end(), [](const std::string& w) { return !w.starts_with('-'); });
+  if (at->get_subcommands({}).empty() || word == rest.end() || word->empty()) return false;
+  std::rotate(rest.begin(), word, word + 1);
   std::string known;
   for (const CLI::App* sub : at->get_subcommands({})) known += (known.empty() ? "" : ", ") + sub->get_name();
   std::fprintf(stderr, "%s: unknown command '%s' (one of: %s; --help for more)\n", name.c_str(), rest.front().c_str(),
@@ -83,6 +88,7 @@ bool SayUnknownCommand(const CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  newsflow::ReserveStandardDescriptors();  // before anything opens a file (standard_descriptors.h)
   newsflow::cli::RaiseOpenFileLimit();
   newsflow::cli::HoldHangups();
   std::signal(SIGPIPE, SIG_IGN);
@@ -93,7 +99,8 @@ int main(int argc, char** argv) {
   app.footer(
       "Logs: operational messages (Kafka rebalances, retries, broker errors, librdkafka's own lines, a failed run)\n"
       "go to stderr with a UTC timestamp, a level and a component; --log-format json (or NEWSFLOW_LOG_FORMAT=json)\n"
-      "writes one JSON object per line. Results go to stdout; usage errors are plain text.\n");
+      "writes one JSON object per line. Results go to stdout (a run's summary to stderr when its alerts go to\n"
+      "stdout); usage errors are plain text.\n");
   try {
     newsflow::cli::RegisterLogOptions(app);
     newsflow::cli::RegisterRun(app, &exit_code);

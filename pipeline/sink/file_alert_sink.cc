@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "newsflow/base/standard_descriptors.h"
 #include "pipeline/log/logger.h"
 
 namespace newsflow::pipeline {
@@ -283,6 +284,11 @@ Status CutPartialLastLine(std::FILE* f, int read_fd, const std::string& path) {
 
 Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out, const std::atomic<bool>* stop) {
   if (const int own = OwnDescriptorNamed(path); own >= 0) {
+    // Closed when the run started (`>&-`): /dev/null holds its number, and
+    // alerts written there would be taken as delivered.
+    if (StandardDescriptorWasClosed(own))
+      return Status::IOError("alerts: " + path + ": the run's " + (own == 1 ? "stdout" : "stderr") +
+                             " is closed; give it a file or a pipe");
     // The run's stdout or stderr redirected to a file (`> alerts.jsonl`,
     // `>> alerts.jsonl`, systemd's StandardOutput=file:) is written through
     // that descriptor: opened again by its name, the file had two offsets,

@@ -386,7 +386,7 @@ bool RepeatsALabel(const std::vector<LabelEntry>& labels, const std::vector<Labe
 // against what came before, so the error is the one a parse in order gives.
 Status LoadRuleDir(const std::string& dir, RuleSet* out) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return Status::NotFound("rules directory not found: " + dir + " (--rules DIR names it)");
+  if (!fs::is_directory(dir, ec)) return Status::NotFound("rules directory not found: " + dir + " (set with --rules)");
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.is_regular_file() && IsRuleFile(e.path().string())) files.push_back(e.path());

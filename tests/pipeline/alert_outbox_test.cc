@@ -313,6 +313,20 @@ TEST(AlertOutbox, AlertsToStdoutAreTheWholeOfStdoutAndTheSummaryGoesToStderr) {
                        tmp.path("err") + ")");
   ASSERT_EQ(null.exit_code, 0) << ReadFile(tmp.path("err"));
   EXPECT_FALSE(JsonObject::LastLine(ReadFile(tmp.path("err"))).ok()) << ReadFile(tmp.path("err"));
+  // stdout closed (`>&-`): its number went to the next file opened (the
+  // source, a table), and the alerts and the summary were written into it.
+  // The alerts are refused; a run without them stores and leaves its input
+  // as it was.
+  const std::string input_before = ReadFile(tmp.path("all.jsonl"));
+  auto closed = RunShell("(" + run + " --db " + tmp.path("db-closed") + " --alerts file:/dev/stdout >&- 2>" +
+                         tmp.path("err") + ")");
+  EXPECT_EQ(closed.exit_code, 1);
+  EXPECT_NE(ReadFile(tmp.path("err")).find("stdout is closed"), std::string::npos) << ReadFile(tmp.path("err"));
+  auto plain = RunShell("(" + Newsflow() + " run --json --rules " + SourcePath("rules/sets") + " --source " +
+                        tmp.path("all.jsonl") + " --db " + tmp.path("db-plain") + " >&- 2>" + tmp.path("err") + ")");
+  EXPECT_EQ(plain.exit_code, 0) << ReadFile(tmp.path("err"));
+  EXPECT_EQ(testing::StoredCount(tmp.path("db-plain")), 360u);
+  EXPECT_EQ(ReadFile(tmp.path("all.jsonl")), input_before);
 }
 
 // A reader that is there but does not read (`| sleep`): the run waits for

@@ -170,6 +170,7 @@ TEST(CliUsage, AnUnknownCommandIsNamedWithTheCommandsThereAre) {
   } cases[] = {{"frob", "frob", "newsflow:", "query"},
                {"rules frob", "frob", "newsflow rules:", "lint"},
                {"story frob --json", "frob", "newsflow story:", "eval"},
+               {"rules --json frob", "frob", "newsflow rules:", "explain"},  // the first word that is no option
                {"--log-level info querry --db x", "querry", "newsflow:", "query"}};
   for (const auto& c : cases) {
     const auto r = RunShell(Newsflow() + " " + c.args);
