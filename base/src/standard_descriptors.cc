@@ -14,11 +14,13 @@ bool g_closed[3] = {false, false, false};
 void ReserveStandardDescriptors() {
   for (int fd = 0; fd < 3; ++fd) {
     if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    g_closed[fd] = true;  // also when /dev/null cannot hold it (a chroot without one)
     // open() returns the lowest free number: fd itself, the lower ones
-    // being open by now.
-    const int null = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
-    if (null == fd) g_closed[fd] = true;
-    else if (null >= 0) ::close(null);
+    // being open by now. Read-only, so that a write to a closed stdout or
+    // stderr still fails (EBADF) as it did, and the command says so,
+    // instead of vanishing into /dev/null.
+    const int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0 && null != fd) ::close(null);
   }
 }
 

@@ -198,7 +198,7 @@ void RegisterBackup(CLI::App& app, int* exit_code) {
     if (apart.ok()) apart = storage::CheckBackupTarget(a->to);
     if (!apart.ok()) {
       std::fprintf(stderr, "newsflow backup: %s\n", apart.message().c_str());
-      *exit_code = 2;
+      *exit_code = apart.IsInvalidArgument() ? 2 : 1;  // an unreadable directory is no usage error
       return;
     }
     const auto timeout_ms = static_cast<int64_t>(a->timeout_s * 1000);

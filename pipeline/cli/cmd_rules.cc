@@ -82,7 +82,8 @@ void Explain(const std::string& dir, std::string text, const std::optional<std::
     }
   }
   if (text.empty()) text.assign(std::istreambuf_iterator<char>(std::cin), {});
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos && (!title_opt || title_opt->empty())) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos && (!title_opt || title_opt->empty()) &&
+      label_args.empty()) {  // (labels alone are an item to explain)
     // "No rule fires" for nothing at all (an empty file piped in) says nothing.
     std::fprintf(stderr, "newsflow rules explain: no text to explain (give it as an argument, or on stdin)\n");
     *exit_code = 2;
@@ -142,12 +143,12 @@ void RunLint(const std::string& dir, const std::string& seeds, const std::string
   // Without its seeds every rule's provenance would be a finding; a named
   // allow file that is missing would explain nothing: both are missing
   // inputs (exit 1), said once.
-  if (!std::filesystem::is_directory(seeds)) {
+  if (std::error_code ec; !std::filesystem::is_directory(seeds, ec)) {
     std::fprintf(stderr, "newsflow rules lint: seeds directory '%s' not found (--seeds)\n", seeds.c_str());
     *exit_code = 1;
     return;
   }
-  if (!std::filesystem::exists(allow)) {
+  if (std::error_code ec; !std::filesystem::exists(allow, ec)) {
     if (!given_allow.empty()) {
       std::fprintf(stderr, "newsflow rules lint: allow file '%s' not found (--allow)\n", allow.c_str());
       *exit_code = 1;

@@ -166,8 +166,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       resolver_failed = s.IsIOError();
       if (s.ok()) {  // resolved once (see serve)
         http->listen = pipeline::ListenText(listen);
-        http->allowed_hosts.insert(http->allowed_hosts.end(), listen.allowed_hosts.begin(),
-                                   listen.allowed_hosts.end());
+        http->listen_name = listen.listen_name;
       }
     }
     if (!s.ok()) {

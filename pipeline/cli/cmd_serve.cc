@@ -118,7 +118,7 @@ int RunServe(const std::string& db, pipeline::DeskServerOptions o, ServeRetentio
   // Resolved once: the server listens on this address, and the name given
   // is one a request may call it by.
   o.listen = pipeline::ListenText(listen);
-  o.allowed_hosts.insert(o.allowed_hosts.end(), listen.allowed_hosts.begin(), listen.allowed_hosts.end());
+  o.listen_name = listen.listen_name;
   pipeline::TimeZone zone;
   if (Status s = pipeline::DisplayZone(o.tz, &zone); !s.ok()) {
     std::fprintf(stderr, "newsflow serve: %s\n", s.message().c_str());  // as every command's --tz: a usage error

@@ -74,10 +74,9 @@ bool SayUnknownCommand(const CLI::App& app) {
   // leftovers (CLI11's fallthrough of positionals).
   std::vector<std::string> rest = at->remaining();
   if (rest.empty()) rest = app.remaining(/*recurse=*/true);
-  // The first word that is no option (`rules --json frob`).
-  const auto word = std::find_if(rest.begin(), rest.end(), [](const std::string& w) { return !w.starts_with('-'); });
-  if (at->get_subcommands({}).empty() || word == rest.end() || word->empty()) return false;
-  std::rotate(rest.begin(), word, word + 1);
+  // Only a word that comes first: after an option the command does not
+  // know (`rules --rules dir frob`), a word may be that option's value.
+  if (at->get_subcommands({}).empty() || rest.empty() || rest.front().empty() || rest.front()[0] == '-') return false;
   std::string known;
   for (const CLI::App* sub : at->get_subcommands({})) known += (known.empty() ? "" : ", ") + sub->get_name();
   std::fprintf(stderr, "%s: unknown command '%s' (one of: %s; --help for more)\n", name.c_str(), rest.front().c_str(),

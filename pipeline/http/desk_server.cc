@@ -21,7 +21,8 @@ Status DeskServer::Open(const DeskServerOptions& options, std::unique_ptr<DeskSe
   d->options_ = options;
   HttpServerOptions so;
   NEWSFLOW_RETURN_IF_ERROR(ParseListenAddress(options.listen, &so).Prefixed("--listen"));
-  so.allowed_hosts.insert(so.allowed_hosts.end(), options.allowed_hosts.begin(), options.allowed_hosts.end());
+  so.allowed_hosts = options.allowed_hosts;
+  if (!options.listen_name.empty()) so.listen_name = options.listen_name;
   so.max_connections = options.max_connections;
   if (struct rlimit lim {}; getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
     so.max_connections = ConnectionsWithinOpenFileLimit(options.max_connections, lim.rlim_cur);

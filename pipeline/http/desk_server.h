@@ -25,6 +25,7 @@ namespace newsflow::pipeline {
 struct DeskServerOptions {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT (port 0 = any free one)
   std::vector<std::string> allowed_hosts;  // off loopback: names a request's Host may give (HttpServerOptions)
+  std::string listen_name;  // the name `listen` was given as, when the CLI resolved it (HttpServerOptions)
   size_t max_connections = 1024;           // open at once (HttpServerOptions)
   size_t max_streams_per_client = 64;      // off loopback, alert streams from one address (0 = no cap)
   std::string port_file;                  // "" | PATH: the bound port is written there once listening

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <unistd.h>
 
@@ -891,14 +892,14 @@ Status ParseListenAddress(const std::string& text, HttpServerOptions* out) {
   if (not_ip) {
     // A name: not digits and dots (getaddrinfo reads "1" and "127.1" as
     // IPv4 shorthand: 0.0.0.1, 127.0.0.1).
-    if (host.find_first_not_of("0123456789.") == std::string::npos)
+    if (in_addr shorthand{}; host.find_first_not_of("0123456789.") == std::string::npos ||
+                             ::inet_aton(host.c_str(), &shorthand) != 0)  // 0x7f.1 too
       return Status::InvalidArgument("cannot listen on '" + host + "': not an IP address");
     const std::string name = host;
     NEWSFLOW_RETURN_IF_ERROR(ResolveListenHost(name, &host));
     // Requests that name the server as it was told to listen are its own.
-    std::string lower = name;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out->allowed_hosts.push_back(std::move(lower));
+    out->listen_name = name;
+    for (char& c : out->listen_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   out->host = host;
   out->port = static_cast<uint16_t>(v);
@@ -947,6 +948,10 @@ Status HttpServer::Listen(const HttpServerOptions& options) {
   if (ec) return fail("bind");
   impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen");
+  // The name it was told to listen as, on the port it bound: a Host (by
+  // name) and an origin (by name and port) of its own.
+  if (!options.listen_name.empty())
+    impl_->allowed_hosts.push_back(fmt::format("{}:{}", options.listen_name, port()));
   return Status::OK();
 }
 

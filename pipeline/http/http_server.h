@@ -92,12 +92,16 @@ struct HttpServerOptions {
   // port aside), and origins a change may come from (a reverse proxy's
   // public name, on PORT or its scheme's default); "*" = any Host.
   std::vector<std::string> allowed_hosts;
+  // The name HOST was given as (lower case; "" for an address): a Host the
+  // server answers, and, with the port it bound, an origin a change may
+  // come from (not that name on any port).
+  std::string listen_name;
 };
 
 // "HOST:PORT" ("127.0.0.1:8080", "[::1]:0", ":8080" = all interfaces). A
 // HOST that is a name ("localhost:8080") is resolved here, to an IPv4
-// address when it has one, and the name joins out->allowed_hosts (a
-// request naming it is the server's own); a name that does not exist is
+// address when it has one, and kept as out->listen_name (a request naming
+// it is the server's own); a name that does not exist is
 // InvalidArgument, as a malformed port is (the commands' usage error), a
 // resolver that cannot answer now IOError. ListenText gives the resolved
 // form back as text ("127.0.0.1:0", "[::1]:0"), resolved no more.

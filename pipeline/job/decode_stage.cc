@@ -17,7 +17,7 @@ void DecodeStage::Run(Item& it) {
   if (Status s = decoder_.Decode(it.raw, &it.doc); !s.ok()) it.error = s.message();
   if (!warned_ && !decoder_.FirstObjectLooksLike().empty()) {
     warned_ = true;
-    // Once a run, whichever worker met it first.
+    // Once a process (a run is one), whichever worker met it first.
     static std::atomic<bool> said{false};
     if (!said.exchange(true))
       LogWarn("decode", fmt::format("--format {0} reads items that look like {1} items (their keys are {1}'s: "

@@ -597,7 +597,7 @@ class Job {
         if (result.ok()) result = s.Prefixed("the run's documents are not all durable");
         if (tracking_) {
           CountDurable(identity);
-        } else if (!std::filesystem::exists(std::filesystem::path(o_.db) / "CURRENT")) {
+        } else if (std::error_code ec; !std::filesystem::exists(std::filesystem::path(o_.db) / "CURRENT", ec) && !ec) {
           // The store was removed under the run: nothing it stored is there.
           summary_->stored = summary_->dead_lettered = 0;
         }

@@ -31,8 +31,11 @@ Status FileError(const std::string& what, const std::string& path, int err) {
 
 class FileAlertSink : public AlertSink {
  public:
-  FileAlertSink(std::FILE* f, std::string path, const std::atomic<bool>* stop = nullptr)
-      : f_(f), path_(std::move(path)), stop_(stop) {
+  // follows_path: a file moved away is followed to a new one at `path`;
+  // not for the run's own stdout or stderr (what the shell or systemd
+  // opened stays open, and /dev/stdout may not resolve at all).
+  FileAlertSink(std::FILE* f, std::string path, const std::atomic<bool>* stop, bool follows_path)
+      : f_(f), path_(std::move(path)), stop_(stop), follows_path_(follows_path) {
     struct stat st {};
     fifo_ = ::fstat(fileno(f_), &st) == 0 && S_ISFIFO(st.st_mode);
   }
@@ -85,7 +88,7 @@ class FileAlertSink : public AlertSink {
   // path, as a consumer tailing the path expects. What was written before
   // was flushed and fsynced with its batch, in the old file.
   Status FollowRotation() {
-    if (rotation_checked_) return Status::OK();
+    if (rotation_checked_ || !follows_path_) return Status::OK();
     rotation_checked_ = true;
     struct stat open_file {}, at_path {};
     if (fstat(fileno(f_), &open_file) != 0 || !S_ISREG(open_file.st_mode)) return Status::OK();  // a pipe, /dev/...
@@ -177,6 +180,7 @@ class FileAlertSink : public AlertSink {
   std::string path_;
   std::string pending_;  // the batch's lines, written at Flush
   const std::atomic<bool>* stop_;
+  const bool follows_path_;
   bool fifo_ = false;  // a FIFO (or pipe): its reader is waited for (rotation follows only to a regular file)
   bool rotation_checked_ = false;
 };
@@ -214,10 +218,10 @@ int OwnDescriptorNamed(const std::string& path) {
 
 bool IsOwnStdout(const std::string& path) {
   if (OwnDescriptorNamed(path) == 1) return true;
-  // The very file (a device such as /dev/null, which cron gives both, is
-  // no stream of alerts).
+  // The very file or FIFO (a device such as /dev/null, which cron gives
+  // both, is no stream of alerts).
   struct stat out {}, at {};
-  return ::fstat(1, &out) == 0 && S_ISREG(out.st_mode) && ::stat(path.c_str(), &at) == 0 &&
+  return ::fstat(1, &out) == 0 && !S_ISCHR(out.st_mode) && ::stat(path.c_str(), &at) == 0 &&
          out.st_dev == at.st_dev && out.st_ino == at.st_ino;
 }
 
@@ -256,7 +260,7 @@ Status OpenPipeAlertSink(const std::string& path, std::unique_ptr<AlertSink>* ou
     ::close(fd);
     return FileError("cannot open", path, e);
   }
-  *out = std::make_unique<FileAlertSink>(f, path, stop);
+  *out = std::make_unique<FileAlertSink>(f, path, stop, /*follows_path=*/own < 0);
   return Status::OK();
 }
 
@@ -310,7 +314,7 @@ Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* ou
       std::fclose(f);
       return cut;
     }
-    *out = std::make_unique<FileAlertSink>(f, path, stop);
+    *out = std::make_unique<FileAlertSink>(f, path, stop, /*follows_path=*/false);
     return Status::OK();
   }
   if (struct stat at {}; ::stat(path.c_str(), &at) == 0 && (S_ISFIFO(at.st_mode) || S_ISSOCK(at.st_mode) ||
@@ -322,7 +326,7 @@ Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* ou
     std::fclose(f);
     return cut;
   }
-  *out = std::make_unique<FileAlertSink>(f, path, stop);
+  *out = std::make_unique<FileAlertSink>(f, path, stop, /*follows_path=*/true);
   return Status::OK();
 }
 

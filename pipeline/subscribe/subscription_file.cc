@@ -276,7 +276,8 @@ Status SubscriptionFile::Put(const std::string& name, const std::string& body, b
   const DirectoryLock other_processes(target);
   NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
-  if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
+  if (std::error_code ec; std::filesystem::exists(path_, ec) || ec)
+    NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
   NEWSFLOW_RETURN_IF_ERROR(CheckPrecondition(subs, name, pre));
   *created = true;
   for (Subscription& s : subs) {
@@ -297,7 +298,8 @@ Status SubscriptionFile::Delete(const std::string& name, const EditPrecondition&
   const DirectoryLock other_processes(target);
   NEWSFLOW_RETURN_IF_ERROR(other_processes.status());
   std::vector<Subscription> subs;
-  if (std::filesystem::exists(path_)) NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
+  if (std::error_code ec; std::filesystem::exists(path_, ec) || ec)
+    NEWSFLOW_RETURN_IF_ERROR(LoadSubscriptions(path_, {}, &subs));
   NEWSFLOW_RETURN_IF_ERROR(CheckPrecondition(subs, name, pre));
   const auto it = std::find_if(subs.begin(), subs.end(), [&](const Subscription& s) { return s.name == name; });
   if (it == subs.end()) return Status::NotFound("no subscription named '" + name + "'");

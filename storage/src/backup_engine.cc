@@ -341,14 +341,17 @@ bool HoldsBackups(const std::string& backup_dir) {
   return std::filesystem::is_directory(std::filesystem::path(backup_dir) / "meta", ec);
 }
 
-// Entries a backup directory may hold besides backups: ours, a half-made
-// engine's (it makes private/ and shared_checksum/ before meta/), a file
-// system's lost+found at a fresh disk's mount point, and hidden entries
-// (.snapshot, .DS_Store).
-bool BackupDirectoryMayHold(const std::string& name) {
-  static const char* const kNames[] = {"newsflow.lock", "meta", "private", "shared", "shared_checksum",
-                                       "lost+found"};
-  return name.starts_with('.') || std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+// Entries a directory may hold and still take a first backup: ours, a
+// fresh disk's lost+found, and what an engine that stopped before making
+// meta/ left: its private/ and shared_checksum/, empty. (Not these
+// names with files in them: the engine's garbage collection deletes the
+// files of shared_checksum/ and private/ that no backup names.)
+bool BackupDirectoryMayHold(const std::filesystem::directory_entry& entry) {
+  const std::string name = entry.path().filename().string();
+  if (name == "newsflow.lock" || name == "lost+found") return true;
+  std::error_code ec;
+  return (name == "private" || name == "shared_checksum") && entry.is_directory(ec) &&
+         std::filesystem::is_empty(entry.path(), ec) && !ec;
 }
 
 // Before a listing, a restore or a purge takes the directory's lock (whose
@@ -360,7 +363,10 @@ Status CheckHoldsBackups(const std::string& backup_dir) {
       return Status::IOError(fmt::format("cannot read backup directory {}: {}", backup_dir, ec.message()));
     return NoBackupDirectory(backup_dir);
   }
-  if (!HoldsBackups(backup_dir))
+  const bool holds = std::filesystem::is_directory(std::filesystem::path(backup_dir) / "meta", ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return Status::IOError(fmt::format("cannot read backup directory {}: {}", backup_dir, ec.message()));
+  if (!holds)
     return Status::NotFound(
         fmt::format("{} is not a backup directory (no meta/ in it; `newsflow backup --to DIR` makes one)", backup_dir));
   return Status::OK();
@@ -372,13 +378,16 @@ Status CheckBackupTarget(const std::string& backup_dir) {
   if (!std::filesystem::exists(backup_dir, ec) || HoldsBackups(backup_dir)) return Status::OK();
   if (!std::filesystem::is_directory(backup_dir, ec))
     return Status::InvalidArgument(fmt::format("the backup directory {} is a file", backup_dir));
-  for (std::filesystem::directory_iterator it(backup_dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (BackupDirectoryMayHold(it->path().filename().string())) continue;
+  std::filesystem::directory_iterator it(backup_dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    if (BackupDirectoryMayHold(*it)) continue;
     return Status::InvalidArgument(fmt::format(
         "{} holds files but no backup: back up into a new or empty directory, or one that `backup` made (a backup "
         "adds meta/, private/ and shared_checksum/ to it)",
         backup_dir));
   }
+  if (ec)  // unreadable: no lock file is made in it either
+    return Status::IOError(fmt::format("cannot read the backup directory {}: {}", backup_dir, ec.message()));
   return Status::OK();
 }
 

@@ -515,7 +515,8 @@ rocksdb::Status RocksStore::OpenCreatingMissingFamilies(const rocksdb::DBOptions
   // A new store has nothing to list. A store that exists but could not be
   // listed (an I/O error) is opened the plain way, which reports the error
   // as RocksDB sees it.
-  if (!listed && std::filesystem::exists(std::filesystem::path(path_) / "CURRENT"))
+  std::error_code unreadable;  // (permission denied: the plain open says so, in RocksDB's words)
+  if (!listed && (std::filesystem::exists(std::filesystem::path(path_) / "CURRENT", unreadable) || unreadable))
     return rocksdb::DB::Open(db_opts, path_, cfs, &handles_, raw);
   const std::vector<std::string> on_disk = listed.value_or(std::vector<std::string>{});
   std::vector<rocksdb::ColumnFamilyDescriptor> present, missing;

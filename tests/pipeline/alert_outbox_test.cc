@@ -315,8 +315,8 @@ TEST(AlertOutbox, AlertsToStdoutAreTheWholeOfStdoutAndTheSummaryGoesToStderr) {
   EXPECT_FALSE(JsonObject::LastLine(ReadFile(tmp.path("err"))).ok()) << ReadFile(tmp.path("err"));
   // stdout closed (`>&-`): its number went to the next file opened (the
   // source, a table), and the alerts and the summary were written into it.
-  // The alerts are refused; a run without them stores and leaves its input
-  // as it was.
+  // The alerts are refused; a run without them stores its documents, leaves
+  // its input as it was, and says it could not write its summary (exit 1).
   const std::string input_before = ReadFile(tmp.path("all.jsonl"));
   auto closed = RunShell("(" + run + " --db " + tmp.path("db-closed") + " --alerts file:/dev/stdout >&- 2>" +
                          tmp.path("err") + ")");
@@ -324,7 +324,8 @@ TEST(AlertOutbox, AlertsToStdoutAreTheWholeOfStdoutAndTheSummaryGoesToStderr) {
   EXPECT_NE(ReadFile(tmp.path("err")).find("stdout is closed"), std::string::npos) << ReadFile(tmp.path("err"));
   auto plain = RunShell("(" + Newsflow() + " run --json --rules " + SourcePath("rules/sets") + " --source " +
                         tmp.path("all.jsonl") + " --db " + tmp.path("db-plain") + " >&- 2>" + tmp.path("err") + ")");
-  EXPECT_EQ(plain.exit_code, 0) << ReadFile(tmp.path("err"));
+  EXPECT_EQ(plain.exit_code, 1) << ReadFile(tmp.path("err"));
+  EXPECT_NE(ReadFile(tmp.path("err")).find("cannot write the output"), std::string::npos) << ReadFile(tmp.path("err"));
   EXPECT_EQ(testing::StoredCount(tmp.path("db-plain")), 360u);
   EXPECT_EQ(ReadFile(tmp.path("all.jsonl")), input_before);
 }

@@ -302,12 +302,23 @@ TEST(BackupCli, ADirectoryWithFilesButNoBackupIsLeftAsItWas) {
   fs::create_directory(tmp.path("stopped"));
   std::ofstream(tmp.path("stopped") + "/newsflow.lock").flush();
   fs::create_directory(tmp.path("empty"));
-  // A fresh disk's mount point (lost+found, hidden entries), and what an
-  // engine that stopped before meta/ left.
+  // A fresh disk's mount point (lost+found), and what an engine that
+  // stopped before meta/ left (its directories, empty).
   fs::create_directories(tmp.path("mount") + "/lost+found");
-  std::ofstream(tmp.path("mount") + "/.DS_Store").flush();
   fs::create_directories(tmp.path("half") + "/private");
   fs::create_directories(tmp.path("half") + "/shared_checksum");
+  // But not those names holding files (the engine's garbage collection
+  // deletes the files no backup names), nor hidden files (a home directory).
+  for (const std::string file : {"/shared_checksum/notes.txt", "/private/2023/taxes.pdf", "/shared/a.txt",
+                                  "/.bashrc"}) {
+    const std::string dir = tmp.path("looks-like" + std::to_string(file.size()));
+    fs::create_directories(fs::path(dir + file).parent_path());
+    std::ofstream(dir + file) << "mine\n";
+    const auto r = Backup(db, dir, "--keep 1");
+    EXPECT_EQ(r.exit_code, 2) << file << "\n" << r.err;
+    EXPECT_TRUE(fs::exists(dir + file)) << file;
+    EXPECT_FALSE(fs::exists(dir + "/meta")) << file;
+  }
   for (const std::string& to : {tmp.path("stopped"), tmp.path("empty"), tmp.path("mount"), tmp.path("half")}) {
     const auto r = Backup(db, to);
     ASSERT_EQ(r.exit_code, 0) << to << "\n" << r.err;

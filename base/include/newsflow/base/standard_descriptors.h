@@ -4,9 +4,10 @@
 // supervisor that closes stdin) hands that number to the next file it
 // opens: the run's source, a RocksDB table, and then the summary printed
 // to "stdout" is written into that file. ReserveStandardDescriptors, first
-// thing in main, puts /dev/null at each closed one and remembers which
-// were closed, so that a command told to write to its stdout
-// (`--alerts file:/dev/stdout`) can refuse instead of writing nowhere.
+// thing in main, puts /dev/null, read-only, at each closed one (a write
+// there still fails, as on the closed descriptor) and remembers which were
+// closed, so that a command told to write to its stdout
+// (`--alerts file:/dev/stdout`) refuses at once.
 //
 // Ownership: the /dev/null descriptors stay open for the process's life.
 // Threads: call ReserveStandardDescriptors before any thread starts; the
