@@ -203,9 +203,24 @@ bool WholeLinesLength(int fd, off_t size, off_t* out) {
   return true;
 }
 
-}  // namespace
-
-namespace {
+// A write cut short (kill -9 mid-write, a full disk) leaves a partial last
+// line. That alert was never acknowledged, so the store's outbox delivers
+// it again: cut the fragment off, so every line of the file is one whole
+// alert (jq and other JSON Lines readers stop at a torn line). The file is
+// read through `read_fd` (the written descriptor may be write-only). Not a
+// regular file (a pipe, a device): nothing to cut.
+Status CutPartialLastLine(std::FILE* f, int read_fd, const std::string& path) {
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return Status::OK();
+  off_t whole = st.st_size;
+  if (!WholeLinesLength(read_fd, st.st_size, &whole) || (whole < st.st_size && ftruncate(fileno(f), whole) != 0))
+    return FileError("cutting the partial last line of", path, errno);
+  if (whole < st.st_size)
+    LogWarn("alerts", fmt::format("{}: cut a partial last line ({} bytes) left by an interrupted run; its alert is "
+                                  "delivered again",
+                                  path, st.st_size - whole));
+  return Status::OK();
+}
 
 // The names of the run's own stdout and stderr: 1, 2, or -1 for another path.
 int OwnDescriptorNamed(const std::string& path) {
@@ -214,27 +229,19 @@ int OwnDescriptorNamed(const std::string& path) {
   return -1;
 }
 
-}  // namespace
-
-bool IsOwnStdout(const std::string& path) {
-  if (OwnDescriptorNamed(path) == 1) return true;
-  // The very file or FIFO (a device such as /dev/null, which cron gives
-  // both, is no stream of alerts).
-  struct stat out {}, at {};
-  return ::fstat(1, &out) == 0 && !S_ISCHR(out.st_mode) && ::stat(path.c_str(), &at) == 0 &&
-         out.st_dev == at.st_dev && out.st_ino == at.st_ino;
-}
-
-// A pipe or a FIFO (or /dev/stdout that is one), opened write-only: held
-// read-write ("ab+", which a regular file needs to find a torn last line),
-// the process was a reader of its own sink, so when the real reader went
-// no write failed; the writes filled the pipe's buffer, were acknowledged
-// (and dropped from the outbox) unread, and then blocked for good. A FIFO
-// that no process reads is refused at once (O_NONBLOCK: ENXIO) instead of
-// swallowing alerts; the writes then block as a pipe's do (backpressure).
+// A pipe or a FIFO, or the run's own stdout or stderr whatever it is,
+// opened write-only: held read-write ("ab+", which a regular file needs to
+// find a torn last line), the process was a reader of its own sink, so
+// when the real reader went no write failed; the writes filled the pipe's
+// buffer, were acknowledged (and dropped from the outbox) unread, and then
+// blocked for good. A FIFO that no process reads is refused at once
+// (O_NONBLOCK: ENXIO) instead of swallowing alerts; the writes then block
+// as a pipe's do (backpressure).
 Status OpenPipeAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out, const std::atomic<bool>* stop) {
   // The run's own stdout or stderr: that descriptor (a socket, such as
-  // journald's under systemd, cannot be opened again by its name).
+  // journald's under systemd, cannot be opened again by its name; a file
+  // opened again by its name had two offsets, and the shell's, which the
+  // summary was written at, overwrote the first alerts).
   const int own = OwnDescriptorNamed(path);
   const int fd = own >= 0 ? ::fcntl(own, F_DUPFD_CLOEXEC, 3)
                           : ::open(path.c_str(), O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC);
@@ -254,37 +261,39 @@ Status OpenPipeAlertSink(const std::string& path, std::unique_ptr<AlertSink>* ou
     ::close(fd);
     return FileError("cannot set up", path, e);
   }
-  std::FILE* f = ::fdopen(fd, "a");
+  std::FILE* f = ::fdopen(fd, "a");  // "a": O_APPEND, whatever the shell's offset
   if (!f) {
     const int e = errno;
     ::close(fd);
     return FileError("cannot open", path, e);
   }
+  if (struct stat st {}; own >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    // Redirected to a file (`> alerts.jsonl`, `>> alerts.jsonl`, systemd's
+    // StandardOutput=file:): its partial last line is cut as a file's opened
+    // by name is, read through /proc (the descriptor may be write-only;
+    // unreadable: left as it is).
+    const int read_fd = ::open(("/proc/self/fd/" + std::to_string(own)).c_str(), O_RDONLY | O_CLOEXEC);
+    const Status cut = read_fd < 0 ? Status::OK() : CutPartialLastLine(f, read_fd, path);
+    if (read_fd >= 0) ::close(read_fd);
+    if (!cut.ok()) {
+      std::fclose(f);
+      return cut;
+    }
+  }
   *out = std::make_unique<FileAlertSink>(f, path, stop, /*follows_path=*/own < 0);
   return Status::OK();
 }
 
-namespace {
-
-// A write cut short (kill -9 mid-write, a full disk) leaves a partial last
-// line. That alert was never acknowledged, so the store's outbox delivers
-// it again: cut the fragment off, so every line of the file is one whole
-// alert (jq and other JSON Lines readers stop at a torn line). The file is
-// read through `read_fd` (the written descriptor may be write-only).
-Status CutPartialLastLine(std::FILE* f, int read_fd, const std::string& path) {
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return Status::OK();
-  off_t whole = st.st_size;
-  if (!WholeLinesLength(read_fd, st.st_size, &whole) || (whole < st.st_size && ftruncate(fileno(f), whole) != 0))
-    return FileError("cutting the partial last line of", path, errno);
-  if (whole < st.st_size)
-    LogWarn("alerts", fmt::format("{}: cut a partial last line ({} bytes) left by an interrupted run; its alert is "
-                                  "delivered again",
-                                  path, st.st_size - whole));
-  return Status::OK();
-}
-
 }  // namespace
+
+bool IsOwnStdout(const std::string& path) {
+  if (OwnDescriptorNamed(path) == 1) return true;
+  // The very file or FIFO (a device such as /dev/null, which cron gives
+  // both, is no stream of alerts).
+  struct stat out {}, at {};
+  return ::fstat(1, &out) == 0 && !S_ISCHR(out.st_mode) && ::stat(path.c_str(), &at) == 0 &&
+         out.st_dev == at.st_dev && out.st_ino == at.st_ino;
+}
 
 Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out, const std::atomic<bool>* stop) {
   if (const int own = OwnDescriptorNamed(path); own >= 0) {
@@ -293,29 +302,7 @@ Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* ou
     if (StandardDescriptorWasClosed(own))
       return Status::IOError("alerts: " + path + ": the run's " + (own == 1 ? "stdout" : "stderr") +
                              " is closed; give it a file or a pipe");
-    // The run's stdout or stderr redirected to a file (`> alerts.jsonl`,
-    // `>> alerts.jsonl`, systemd's StandardOutput=file:) is written through
-    // that descriptor: opened again by its name, the file had two offsets,
-    // and the shell's, which the summary was written at, overwrote the first
-    // alerts. Its partial last line is cut as a file's opened by name is.
-    struct stat st {};
-    if (::fstat(own, &st) != 0 || !S_ISREG(st.st_mode)) return OpenPipeAlertSink(path, out, stop);
-    const int fd = ::fcntl(own, F_DUPFD_CLOEXEC, 3);
-    std::FILE* f = fd < 0 ? nullptr : ::fdopen(fd, "a");  // "a": O_APPEND, whatever the shell's offset
-    if (!f) {
-      const int e = errno;
-      if (fd >= 0) ::close(fd);
-      return FileError("cannot open", path, e);
-    }
-    const int read_fd = ::open(("/proc/self/fd/" + std::to_string(own)).c_str(), O_RDONLY | O_CLOEXEC);
-    const Status cut = read_fd < 0 ? Status::OK() : CutPartialLastLine(f, read_fd, path);  // unreadable: as it is
-    if (read_fd >= 0) ::close(read_fd);
-    if (!cut.ok()) {
-      std::fclose(f);
-      return cut;
-    }
-    *out = std::make_unique<FileAlertSink>(f, path, stop, /*follows_path=*/false);
-    return Status::OK();
+    return OpenPipeAlertSink(path, out, stop);
   }
   if (struct stat at {}; ::stat(path.c_str(), &at) == 0 && (S_ISFIFO(at.st_mode) || S_ISSOCK(at.st_mode) ||
                                                            S_ISCHR(at.st_mode)))
