@@ -18,7 +18,6 @@
 // of the process dying without a word. The soft open-file limit is raised
 // to the hard one first (open_file_limit.h). No exception leaves main(): anything a command did not turn
 // into a Status is reported and exits 1.
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <system_error>
@@ -51,10 +50,6 @@ void RefuseEmptyPaths(CLI::App* app) {
   for (CLI::App* sub : app->get_subcommands({})) RefuseEmptyPaths(sub);
 }
 
-// CLI11 answers an unknown command word (`newsflow frob`, `newsflow rules
-// frob`) with "A subcommand is required": the word is left over at the
-// deepest command parsed. Says which word and which commands there are, and
-// whether it printed that.
 // The deepest command parsed, and its name as typed ("newsflow rules lint").
 const CLI::App* DeepestCommand(const CLI::App& app, std::string* name) {
   const CLI::App* at = &app;
@@ -67,6 +62,10 @@ const CLI::App* DeepestCommand(const CLI::App& app, std::string* name) {
   }
 }
 
+// CLI11 answers an unknown command word (`newsflow frob`, `newsflow rules
+// frob`) with "A subcommand is required": the word is left over at the
+// deepest command parsed. Says which word and which commands there are, and
+// whether it printed that.
 bool SayUnknownCommand(const CLI::App& app) {
   std::string name;
   const CLI::App* at = DeepestCommand(app, &name);

@@ -172,8 +172,10 @@ struct Decoder::Impl {
   dom::parser parser;
   std::vector<char> buffer;  // padded copy of the line
 
-  bool first_checked = false;         // the first object under a feed's --format was looked at
-  std::string first_looks_like;       // the other feed its keys name, or ""
+  // The first object under a feed's --format was looked at, and whether it
+  // carried another feed's keys.
+  bool first_checked = false;
+  std::optional<Decoder::FeedMismatch> first_mismatch;
 
   // Per-decode state.
   bool seen[kNumSlots];
@@ -203,7 +205,7 @@ struct Decoder::Impl {
       if (!first_checked) {
         first_checked = true;
         const PreparedMap* by_keys = FeedByKeys(obj);
-        if (by_keys != nullptr && by_keys != given) first_looks_like = by_keys->map.source;
+        if (by_keys != nullptr && by_keys != given) first_mismatch = {given->map.source, by_keys->map.source};
       }
       return given;
     }
@@ -637,6 +639,6 @@ Decoder::~Decoder() = default;
 
 Status Decoder::Decode(std::string_view line, Document* out) { return impl_->Decode(line, out); }
 
-std::string_view Decoder::FirstObjectLooksLike() const { return impl_->first_looks_like; }
+const std::optional<Decoder::FeedMismatch>& Decoder::FirstObjectMismatch() const { return impl_->first_mismatch; }
 
 }  // namespace newsflow::pipeline

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -50,11 +51,15 @@ class Decoder {
   // Decodes one line (without its newline) into *out (overwritten).
   Status Decode(std::string_view line, Document* out);
 
-  // Under --format cls, eastmoney or ths: the feed whose keys the first
-  // JSON object decoded carries (what --format auto would read it as) when
-  // that is another feed, else "". A wrong --format is no error (the items
-  // that have its fields are stored under its name), so the job says it.
-  std::string_view FirstObjectLooksLike() const;
+  // Under --format cls, eastmoney or ths, when the first JSON object decoded
+  // carries another feed's keys (what --format auto would read it as): the
+  // feed it is read as and the one it looks like; else nullopt. A wrong
+  // --format is no error (the items that have its fields are stored under
+  // its name), so the job says it.
+  struct FeedMismatch {
+    std::string read_as, looks_like;
+  };
+  const std::optional<FeedMismatch>& FirstObjectMismatch() const;
 
  private:
   struct Impl;

@@ -15,7 +15,7 @@ void DecodeStage::Run(Item& it) {
   if (!it.error.empty()) return;
   if (tagged_) return RunTagged(it);
   if (Status s = decoder_.Decode(it.raw, &it.doc); !s.ok()) it.error = s.message();
-  if (!warned_ && !decoder_.FirstObjectLooksLike().empty()) {
+  if (const auto& m = decoder_.FirstObjectMismatch(); m && !warned_) {
     warned_ = true;
     // Once a process (a run is one), whichever worker met it first.
     static std::atomic<bool> said{false};
@@ -23,7 +23,7 @@ void DecodeStage::Run(Item& it) {
       LogWarn("decode", fmt::format("--format {0} reads items that look like {1} items (their keys are {1}'s: "
                                     "--format auto or {1} would read them so); those with {0}'s fields are stored as "
                                     "{0} documents",
-                                    format_, decoder_.FirstObjectLooksLike()));
+                                    m->read_as, m->looks_like));
   }
 }
 

@@ -10,7 +10,7 @@
 // Threads: not shared. Errors: a line that cannot be decoded gets
 // Item::error (the dead-letter reason); nothing is thrown. A run whose
 // first object looks like another feed than --format names is said once,
-// as a warning (Decoder::FirstObjectLooksLike).
+// as a warning (Decoder::FirstObjectMismatch).
 #pragma once
 
 #include <simdjson.h>
@@ -23,7 +23,7 @@ namespace newsflow::pipeline {
 class DecodeStage {
  public:
   DecodeStage(const FormatSpec& spec, const DecoderOptions& options)
-      : decoder_(spec, options), tagged_(spec.kind == FormatSpec::Kind::kTagged), format_(FeedFormatName(spec)) {}
+      : decoder_(spec, options), tagged_(spec.kind == FormatSpec::Kind::kTagged) {}
   // Decodes it.raw into it.doc unless the item already has an error; a
   // tagged document (--format tagged) also into it.tagged.
   void Run(Item& it);
@@ -31,19 +31,9 @@ class DecodeStage {
  private:
   void RunTagged(Item& it);
 
-  static const char* FeedFormatName(const FormatSpec& spec) {
-    switch (spec.kind) {
-      case FormatSpec::Kind::kCls: return "cls";
-      case FormatSpec::Kind::kEastmoney: return "eastmoney";
-      case FormatSpec::Kind::kThs: return "ths";
-      default: return "";
-    }
-  }
-
   Decoder decoder_;
   const bool tagged_;
-  const char* format_;  // the feed --format names, for the warning of a first object that looks like another
-  bool warned_ = false;
+  bool warned_ = false;  // this worker's decoder's mismatch was looked at (Decoder::FirstObjectMismatch)
   simdjson::dom::parser parser_;  // tagged documents
 };
 

@@ -335,10 +335,10 @@ Status NoBackupDirectory(const std::string& backup_dir) {
   return Status::NotFound(fmt::format("no backup directory at {}", backup_dir));
 }
 
-// What RocksDB's backup engine makes in a directory it backs up into.
-bool HoldsBackups(const std::string& backup_dir) {
-  std::error_code ec;
-  return std::filesystem::is_directory(std::filesystem::path(backup_dir) / "meta", ec);
+// What RocksDB's backup engine makes in a directory it backs up into; *ec
+// when that cannot be told (a directory that cannot be read).
+bool HoldsBackups(const std::string& backup_dir, std::error_code* ec) {
+  return std::filesystem::is_directory(std::filesystem::path(backup_dir) / "meta", *ec);
 }
 
 // Entries a directory may hold and still take a first backup: ours, a
@@ -363,7 +363,7 @@ Status CheckHoldsBackups(const std::string& backup_dir) {
       return Status::IOError(fmt::format("cannot read backup directory {}: {}", backup_dir, ec.message()));
     return NoBackupDirectory(backup_dir);
   }
-  const bool holds = std::filesystem::is_directory(std::filesystem::path(backup_dir) / "meta", ec);
+  const bool holds = HoldsBackups(backup_dir, &ec);
   if (ec && ec != std::errc::no_such_file_or_directory)
     return Status::IOError(fmt::format("cannot read backup directory {}: {}", backup_dir, ec.message()));
   if (!holds)
@@ -375,7 +375,7 @@ Status CheckHoldsBackups(const std::string& backup_dir) {
 
 Status CheckBackupTarget(const std::string& backup_dir) {
   std::error_code ec;
-  if (!std::filesystem::exists(backup_dir, ec) || HoldsBackups(backup_dir)) return Status::OK();
+  if (!std::filesystem::exists(backup_dir, ec) || HoldsBackups(backup_dir, &ec)) return Status::OK();
   if (!std::filesystem::is_directory(backup_dir, ec))
     return Status::InvalidArgument(fmt::format("the backup directory {} is a file", backup_dir));
   std::filesystem::directory_iterator it(backup_dir, ec), end;

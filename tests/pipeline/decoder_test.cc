@@ -286,20 +286,23 @@ TEST(Decoder, TheFirstObjectUnderAnotherFeedsFormatIsNamed) {
   {
     Decoder dec(Spec("ths"));
     (void)dec.Decode(cls_item, &d);
-    EXPECT_EQ(dec.FirstObjectLooksLike(), "cls");
+    ASSERT_TRUE(dec.FirstObjectMismatch());
+    EXPECT_EQ(dec.FirstObjectMismatch()->looks_like, "cls");
+    EXPECT_EQ(dec.FirstObjectMismatch()->read_as, "ths");
     (void)dec.Decode(ths_item, &d);  // the first object decides
-    EXPECT_EQ(dec.FirstObjectLooksLike(), "cls");
+    ASSERT_TRUE(dec.FirstObjectMismatch());
+    EXPECT_EQ(dec.FirstObjectMismatch()->looks_like, "cls");
   }
   for (const char* format : {"cls", "auto"}) {
     Decoder dec(Spec(format));
     (void)dec.Decode(cls_item, &d);
     (void)dec.Decode(ths_item, &d);
-    EXPECT_EQ(dec.FirstObjectLooksLike(), "") << format;
+    EXPECT_FALSE(dec.FirstObjectMismatch()) << format;
   }
   {
     Decoder dec(Spec("cls"));
     (void)dec.Decode(R"({"id":9,"misc":1})", &d);  // keys of no feed: nothing to say
-    EXPECT_EQ(dec.FirstObjectLooksLike(), "");
+    EXPECT_FALSE(dec.FirstObjectMismatch());
   }
 }
 
