@@ -103,6 +103,13 @@ HttpRequest ToRequest(const http::request<http::string_body>& req) {
   return r;
 }
 
+// `text` with its ASCII letters in lower case (host names, schemes).
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 // The name of a Host value ("Desk.Example.:8080" -> "desk.example",
 // "[::1]:80" -> "::1"), lower case, without its port and a final dot; ""
 // for a malformed one.
@@ -115,8 +122,7 @@ std::string HostName(std::string_view host) {
   } else if (const size_t colon = name.rfind(':'); colon != std::string_view::npos) {
     name = name.substr(0, colon);
   }
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = AsciiLower(name);
   if (!lower.empty() && lower.back() == '.' && lower.find(':') == std::string::npos) lower.pop_back();
   return lower;
 }
@@ -248,14 +254,9 @@ bool CrossOriginChange(const http::request<http::string_body>& req, std::string_
   std::string_view o(origin->value().data(), origin->value().size());
   const size_t sep = o.find("://");
   if (sep == std::string_view::npos) return true;  // "null", or not an origin
-  auto lower = [](std::string_view v) {
-    std::string out(v);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-  };
-  const std::string scheme = lower(o.substr(0, sep));
-  std::string origin_authority = lower(o.substr(sep + 3));
-  std::string request_authority = lower(authority);
+  const std::string scheme = AsciiLower(o.substr(0, sep));
+  std::string origin_authority = AsciiLower(o.substr(sep + 3));
+  std::string request_authority = AsciiLower(authority);
   // The default port may be written or left out on either side.
   const std::string default_port = scheme == "https" ? ":443" : ":80";
   for (std::string* a : {&origin_authority, &request_authority})
@@ -898,8 +899,7 @@ Status ParseListenAddress(const std::string& text, HttpServerOptions* out) {
     const std::string name = host;
     NEWSFLOW_RETURN_IF_ERROR(ResolveListenHost(name, &host));
     // Requests that name the server as it was told to listen are its own.
-    out->listen_name = name;
-    for (char& c : out->listen_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out->listen_name = AsciiLower(name);
   }
   out->host = host;
   out->port = static_cast<uint16_t>(v);
@@ -925,10 +925,7 @@ Status HttpServer::Listen(const HttpServerOptions& options) {
   impl_->allowed_hosts.clear();
   // Kept as given (lower case), ports too: a Host matches by name, an
   // Origin by name and port (CrossOriginChange).
-  for (std::string h : options.allowed_hosts) {
-    for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    impl_->allowed_hosts.push_back(std::move(h));
-  }
+  for (const std::string& h : options.allowed_hosts) impl_->allowed_hosts.push_back(AsciiLower(h));
   impl_->machine_names = impl_->loopback_only ? std::vector<std::string>() : MachineNames();
   if (!impl_->loopback_only) {
     std::string names = "IP addresses, localhost";
