@@ -1,13 +1,10 @@
 // known_tags.cc — see known_tags.h.
 #include "known_tags.h"
 
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
 #include <algorithm>
 
-#include "newsflow/base/closest_ids.h"
 #include "newsflow/rules/rule_set.h"
+#include "pipeline/query/unknown_tag.h"
 
 namespace newsflow::cli {
 
@@ -25,15 +22,10 @@ Status KnownTags(storage::Store& store, const std::string& rules_dir, std::vecto
 
 std::string UnknownTagMessage(const std::vector<const std::vector<std::string>*>& lists,
                               const std::vector<std::string>& known) {
-  for (const auto* list : lists) {
-    for (const auto& t : *list) {
-      if (std::binary_search(known.begin(), known.end(), t)) continue;
-      if (known.empty()) return fmt::format("unknown tag '{}': no stored document carries any tag", t);
-      return fmt::format("unknown tag '{}' (closest known: {}; known = tags of stored documents and of --rules)",
-                         t, fmt::join(ClosestIds(t, known, 3), ", "));
-    }
-  }
-  return {};
+  const std::string* unknown = pipeline::FirstUnknownTag(
+      lists, [&](const std::string& t) { return std::binary_search(known.begin(), known.end(), t); });
+  if (unknown == nullptr) return {};
+  return pipeline::UnknownTagText(*unknown, known, "known = tags of stored documents and of --rules");
 }
 
 }  // namespace newsflow::cli

@@ -20,6 +20,7 @@
 #include "pipeline/query/query_time.h"
 #include "pipeline/query/story_query.h"
 #include "pipeline/query/tag_buckets.h"
+#include "pipeline/query/unknown_tag.h"
 #include "pipeline/sink/record_json.h"
 #include "pipeline/subscribe/subscription.h"
 
@@ -75,19 +76,16 @@ Status CheckTags(storage::Store& st, std::initializer_list<const std::vector<std
   if (!any) return Status::OK();
   std::vector<std::string> known;
   NEWSFLOW_RETURN_IF_ERROR(st.ListTags(&known));
-  for (const auto* list : lists)
-    for (const auto& t : *list)
-      if (!std::binary_search(known.begin(), known.end(), t) && !(provenance && provenance->count(t))) {
-        // The closest names, as the CLI's query and stats give them.
-        if (provenance)
-          for (const auto& [tag, seeds] : *provenance) known.push_back(tag);
-        std::sort(known.begin(), known.end());
-        known.erase(std::unique(known.begin(), known.end()), known.end());
-        if (known.empty()) return Status::InvalidArgument("unknown tag '" + t + "': no stored document carries any tag");
-        return Status::InvalidArgument(
-            fmt::format("unknown tag '{}' (closest known: {})", t, fmt::join(ClosestIds(t, known, 3), ", ")));
-      }
-  return Status::OK();
+  const std::string* unknown = FirstUnknownTag(lists, [&](const std::string& t) {
+    return std::binary_search(known.begin(), known.end(), t) || (provenance && provenance->count(t));
+  });
+  if (unknown == nullptr) return Status::OK();
+  // The closest names, as the CLI's query and stats give them.
+  if (provenance)
+    for (const auto& [tag, seeds] : *provenance) known.push_back(tag);
+  std::sort(known.begin(), known.end());
+  known.erase(std::unique(known.begin(), known.end()), known.end());
+  return Status::InvalidArgument(UnknownTagText(*unknown, known));
 }
 
 // The page position after one item.
