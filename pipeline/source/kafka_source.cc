@@ -2,6 +2,7 @@
 // interface. See kafka_source.h for the offset, rebalance, backpressure and
 // shutdown design; this file follows it literally.
 #include "pipeline/source/kafka_source.h"
+#include "pipeline/source/repeat_limiter.h"
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
@@ -33,24 +34,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using TP = std::pair<std::string, int32_t>;
 
-// Warnings to the logger (component "kafka"), rate-limited: the same
-// message at most once per 10 s (a broker outage repeats them).
+// Warnings to the logger (component "kafka"), the same text at most once
+// per 10 s.
 class RateLimitedWarn {
  public:
   void operator()(const std::string& msg) {
-    {
-      std::lock_guard lock(mu_);
-      const auto now = Clock::now();
-      auto it = last_.find(msg);
-      if (it != last_.end() && now - it->second < std::chrono::seconds(10)) return;
-      last_[msg] = now;
-    }
-    LogWarn("kafka", msg);
+    if (limiter_.Allow(msg)) LogWarn("kafka", msg);
   }
 
  private:
-  std::mutex mu_;
-  std::map<std::string, Clock::time_point> last_;
+  RepeatLimiter limiter_;
 };
 
 struct PartState {
