@@ -12,6 +12,7 @@ PACKAGES=(
   libboost-dev  # Boost.Beast/Asio: the HTTP server (header-only)
   prometheus-cpp-dev  # the /metrics data model and text format (its core library only)
   kcat python3 python3-yaml curl systemd  # curl: the desk examples; systemd: systemd-analyze verify of deploy/systemd
+  logrotate  # the test that rotates a running run's alert file with deploy/logrotate/newsflow
 )
 for flag in "$@"; do
   case "$flag" in

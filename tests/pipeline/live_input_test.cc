@@ -169,6 +169,61 @@ TEST(LiveInput, AnAlertFileMovedAwayIsFollowedByANewFileAtItsPath) {
   EXPECT_EQ(ids(alerts), (std::vector<std::string>{"cls:900003"}));
 }
 
+// deploy/logrotate/newsflow, as shipped (its path made the test's, its su
+// line dropped: the test's user owns the directory), run by the real
+// logrotate twice against a running run: every alert is in exactly one of
+// the rotated files, the newest rotated one plain (delaycompress), the one
+// before compressed, none lost or repeated.
+TEST(LiveInput, TheShippedLogrotateFileRotatesARunningRunsAlertsWithoutLosingOne) {
+  const std::string logrotate = std::filesystem::exists("/usr/sbin/logrotate") ? "/usr/sbin/logrotate" : "logrotate";
+  ASSERT_EQ(RunShell(logrotate + " --version").exit_code, 0)
+      << "logrotate is missing: deploy/install-deps.sh installs it";
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string alerts = tmp.path("alerts.jsonl");
+  std::string conf;
+  for (const std::string& line : ReadLines(testing::SourcePath("deploy/logrotate/newsflow"))) {
+    if (const size_t word = line.find_first_not_of(' '); word != std::string::npos && line.compare(word, 3, "su ") == 0)
+      continue;
+    conf += line + "\n";
+  }
+  const std::string shipped = "/var/lib/newsflow/alerts.jsonl";
+  ASSERT_NE(conf.find(shipped + " {"), std::string::npos) << conf;
+  for (size_t at; (at = conf.find(shipped)) != std::string::npos;) conf.replace(at, shipped.size(), alerts);
+  std::ofstream(tmp.path("logrotate.conf")) << conf;
+  const std::string rotate = logrotate + " -f -s " + tmp.path("logrotate.state") + " " + tmp.path("logrotate.conf");
+
+  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
+                "--alerts", "file:" + alerts, "-q"},
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  run.Write(Line(0) + Line(1));
+  ASSERT_TRUE(WaitForLines(alerts, 2, 10s)) << ReadFile(tmp.path("err"));
+  auto first = RunShell(rotate);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  ASSERT_FALSE(std::filesystem::exists(alerts)) << "nocreate: the run makes the new file";
+  run.Write(Line(2));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << "no new file at the path; stderr: " << ReadFile(tmp.path("err"));
+  auto second = RunShell(rotate);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  run.Write(Line(3));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
+  run.CloseInput();
+  ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
+
+  auto ids = [](const std::string& text) {
+    std::vector<std::string> out;
+    for (const auto& a : testing::JsonLines(text)) out.push_back(a.String("id"));
+    return out;
+  };
+  ASSERT_TRUE(std::filesystem::exists(alerts + ".2.gz")) << "the older rotation is compressed";
+  const auto unzipped = RunShell("gzip -dc " + alerts + ".2.gz");
+  ASSERT_EQ(unzipped.exit_code, 0) << unzipped.err;
+  EXPECT_EQ(ids(unzipped.out), (std::vector<std::string>{"cls:900000", "cls:900001"}));
+  EXPECT_EQ(ids(ReadFile(alerts + ".1")), (std::vector<std::string>{"cls:900002"}));
+  EXPECT_EQ(ids(ReadFile(alerts)), (std::vector<std::string>{"cls:900003"}));
+}
+
 // The alert file moved away and a FIFO made at its path (a consumer switched
 // to a pipe by hand): the run does not open the FIFO as a file (it would
 // read its own alerts back out of it and take them as delivered); it stops
