@@ -167,12 +167,15 @@ class Job {
     else if (!kafka)
       NEWSFLOW_RETURN_IF_ERROR(OpenLineSource(SourcePath(o_.source), o_.limits, o_.stop, &source_));
     NEWSFLOW_RETURN_IF_ERROR(CheckFilesBeforeStore());
+    // The alert sink before the store too: only opening a FIFO tells
+    // whether a process reads it, and one that no process reads must leave
+    // no empty store behind either.
+    if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_, o_.stop));
     NEWSFLOW_RETURN_IF_ERROR(OpenStore(kafka));
     if (stopped_waiting_) return Status::OK();
-    // The sinks and the subscriptions first: one that fails to open (a bad
-    // parameter, a subscription naming an unknown tag) must fail the run
+    // The other sinks and the subscriptions next: one that fails to open (a
+    // bad parameter, a subscription naming an unknown tag) must fail the run
     // before its consumer joins the group and makes the others rebalance.
-    if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_, o_.stop));
     if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions(/*strict=*/true));
     if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
     if (!o_.tagged.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenKafkaTaggedSink(o_.tagged, &tagged_));

@@ -302,8 +302,8 @@ TEST(LiveInput, AnInputThatCannotBeOpenedCreatesNoStore) {
 }
 
 // The same for the files the run writes or reads beside its input: an alert
-// file in a directory that does not exist, or that is a directory, and a
-// subscriptions file that is missing or names a tag no rule has. Then, with
+// file in a directory that does not exist, or that is a directory, a FIFO
+// that no process reads, and a subscriptions file that is missing or names a tag no rule has. Then, with
 // the paths right, the run stores and alerts (the check refuses nothing good).
 TEST(LiveInput, AnAlertOrSubscriptionsPathThatCannotBeUsedCreatesNoStore) {
   TempDir tmp;
@@ -314,11 +314,13 @@ TEST(LiveInput, AnAlertOrSubscriptionsPathThatCannotBeUsedCreatesNoStore) {
     std::ofstream(tmp.path("unknown-tag.yaml")) << "subscriptions:\n  - name: x\n    any: [region:atlantis]\n";
   }
   std::filesystem::create_directories(tmp.path("a-dir"));
+  ASSERT_EQ(::mkfifo(tmp.path("unread.fifo").c_str(), 0600), 0);  // a pipe no process reads
   const std::string base = Newsflow() + " run -q --source " + tmp.path("in.jsonl") + " --rules " + tmp.path("rules") +
                            " --db " + tmp.path("db");
   const std::vector<std::pair<std::string, std::string>> bad = {
       {" --alerts file:" + tmp.path("nodir/a.jsonl") + " --subscriptions " + tmp.path("subs.yaml"), "nodir"},
       {" --alerts file:" + tmp.path("a-dir") + " --subscriptions " + tmp.path("subs.yaml"), "a-dir"},
+      {" --alerts file:" + tmp.path("unread.fifo"), "unread.fifo"},
       {" --alerts file:" + tmp.path("a.jsonl") + " --subscriptions " + tmp.path("missing.yaml"), "missing.yaml"},
       {" --alerts file:" + tmp.path("a.jsonl") + " --subscriptions " + tmp.path("unknown-tag.yaml"), "atlantis"},
   };
