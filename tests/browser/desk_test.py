@@ -178,7 +178,9 @@ def append_lines(path, lines):
 class StallingProxy:
     """A TCP proxy in this process. stall() holds every byte of the connections
     open at that moment (a half-open stream after a NAT timeout: no error, no
-    data); connections opened later pass."""
+    data); connections opened later pass. hang() holds those opened later too
+    (a frozen server: connections are accepted and never answered) until
+    resume()."""
 
     def __init__(self, target_port):
         self.target = target_port
@@ -191,11 +193,21 @@ class StallingProxy:
         self.conns = []        # (generation, client socket)
         self.stalled = set()   # generations whose bytes are held
         self.gen = 0
+        self.hanging = False   # connections accepted now are held from their first byte
         threading.Thread(target=self._accept, daemon=True).start()
 
     def stall(self):
         with self.lock:
             self.stalled.update(g for g, _ in self.conns)
+
+    def hang(self):
+        with self.lock:
+            self.stalled.update(g for g, _ in self.conns)
+            self.hanging = True
+
+    def resume(self):
+        with self.lock:
+            self.hanging = False
 
     def _accept(self):
         while True:
@@ -207,6 +219,8 @@ class StallingProxy:
                 self.gen += 1
                 g = self.gen
                 self.conns.append((g, c))
+                if self.hanging:
+                    self.stalled.add(g)
             s = socket.create_connection(("127.0.0.1", self.target))
             threading.Thread(target=self._pipe, args=(c, s, g), daemon=True).start()
             threading.Thread(target=self._pipe, args=(s, c, g), daemon=True).start()
@@ -782,6 +796,27 @@ def run_test(args, tmp, out):
                      lambda: row_ids(driver) == want[:500], 60)
             log(f"a stalled stream was reopened and caught up {time.time() - t0:.0f} s after the alerts were raised")
             check(status_state(driver) == "connected", "the page is not connected after reopening the stream")
+
+            # ---- 7f. a server that stops answering altogether (a frozen process, a dead path:
+            # no error, no keepalive, new requests accepted and never answered) is said so,
+            # not shown "live"; once it answers again the page is live and catches up.
+            proxy.hang()
+            t0 = time.time()
+            wait_for("the page to say the server is not answering",
+                     lambda: status_state(driver) == "unreachable", 45)
+            log(f"a server that stopped answering was noticed after {time.time() - t0:.0f} s")
+            more = [json.dumps({"id": 990100, "ctime": int(time.time()), "level": "B", "title": "",
+                                "content": "【丙公司发布人工智能大模型】丙公司发布新一代人工智能大模型，面向金融行业。"},
+                               ensure_ascii=False) + "\n"]
+            append_lines(in_path, more)
+            want = wait_for("the alert of the line added while the page could not reach the server",
+                            lambda: (lambda ids: ids if any(i.endswith("cls:990100") for i in ids) else None)(
+                                [a["id"] for a in alerts_api(base)]), 30)
+            proxy.resume()
+            t0 = time.time()
+            wait_for("the page live again once the server answers", lambda: status_state(driver) == "connected", 45)
+            wait_for("the page to show the alert raised meanwhile", lambda: row_ids(driver) == want[:500], 30)
+            log(f"live again and caught up {time.time() - t0:.0f} s after the server answered again")
         finally:
             proxy.close()
         driver.get(base + "/")

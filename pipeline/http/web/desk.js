@@ -498,8 +498,26 @@
   // with every subscription chosen only, as the server does.
   function wanted(a) { return !partialChoice() || (!!a.subscription && chosen.has(a.subscription)); }
 
-  async function getJSON(url) {
-    const r = await fetch(url, { headers: { Accept: 'application/json' } });
+  // A fetch that gives up after `ms` (0: never). A server that stopped
+  // answering (a frozen process, a dead network path) neither answers nor
+  // fails: without a limit the page's own checks would wait for ever.
+  // Rejects with an Error whose `unreachable` is true when no answer came.
+  async function fetchWithin(url, ms, init = {}) {
+    const ctl = new AbortController();
+    const timer = ms ? setTimeout(() => ctl.abort(), ms) : null;
+    try {
+      return await fetch(url, { ...init, signal: ctl.signal });
+    } catch (e) {
+      const err = new Error(ctl.signal.aborted ? `no answer within ${ms / 1000} s` : e.message);
+      err.unreachable = true;
+      throw err;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  async function getJSON(url, ms = 0) {
+    const r = await fetchWithin(url, ms, { headers: { Accept: 'application/json' } });
     let body = null;
     try { body = await r.json(); } catch (e) { body = null; }
     if (!r.ok) throw new Error((body && body.error) || `${r.status} ${r.statusText}`);
@@ -596,12 +614,19 @@
   // NAT timeout, a VPN switch, a laptop's sleep): the page would say "live"
   // for ever. Every 15 s the newest alert the server holds for this choice is
   // looked up; still missing here at the next look, the stream is reopened
-  // (it resumes after the newest alert held, so nothing is lost).
+  // (it resumes after the newest alert held, so nothing is lost). A server
+  // that does not answer the look-up within PROBE_MS (a frozen process, a
+  // dead network path: the stream's keepalives then stop too, and nothing
+  // fails) is said to be not answering, and the stream is reopened; so is
+  // one still connecting while the server answers look-ups.
+  const PROBE_MS = 5000;
   let awaited = null;   // the server's newest alert at the last look, not here then
+  let probing = false;  // a look-up in flight: the next waits for it
   async function checkStream() {
-    if (!es || es.readyState !== EventSource.OPEN || noneChosen()) { awaited = null; return; }
+    if (!es || noneChosen()) { awaited = null; return; }
+    if (probing) return;
     const gen = generation, src = es;
-    if (awaited !== null && !byId.has(awaited)) {   // 15 s and it never came
+    if (es.readyState === EventSource.OPEN && awaited !== null && !byId.has(awaited)) {   // 15 s and it never came
       awaited = null;
       setStatus('reconnecting', 'stream stalled: reconnecting…');
       openStream(gen);
@@ -611,8 +636,23 @@
     const p = subscriptionParams();
     p.set('limit', '1');
     let top = null;
-    try { top = ((await getJSON(`api/alerts?${p}`)) || {}).alerts; } catch (e) { return; }
+    probing = true;
+    try {
+      top = ((await getJSON(`api/alerts?${p}`, PROBE_MS)) || {}).alerts;
+    } catch (e) {
+      if (gen === generation && src === es && e.unreachable) {
+        setStatus('unreachable', `server not answering (${e.message}): reconnecting…`);
+        openStream(gen);
+      }
+      return;
+    } finally {
+      probing = false;
+    }
     if (gen !== generation || src !== es) return;
+    if (src.readyState !== EventSource.OPEN) {   // the server answers, the stream does not
+      openStream(gen);
+      return;
+    }
     if (top && top.length && wanted(top[0]) && !byId.has(top[0].id)) awaited = top[0].id;
   }
   setInterval(checkStream, 15000);
@@ -621,13 +661,22 @@
   // stopped or died): a trader must tell that from a quiet market. /ready
   // says whether a writer holds the store; looked up every 15 s.
   let writerGone = false;
+  let writerChecking = false;
   function showLive() {
     if (writerGone) setStatus('stale', 'connected · no writer: nothing new is being stored');
     else setStatus('connected', 'connected · live');
   }
   async function checkWriter() {
+    if (writerChecking) return;
+    writerChecking = true;
     let ready = null;
-    try { ready = await (await fetch('ready', { headers: { Accept: 'application/json' } })).json(); } catch (e) { return; }
+    try {
+      ready = await (await fetchWithin('ready', PROBE_MS, { headers: { Accept: 'application/json' } })).json();
+    } catch (e) {
+      return;   // not answering: checkStream says so
+    } finally {
+      writerChecking = false;
+    }
     const gone = !!ready && ready.writer === false;
     if (gone === writerGone) return;
     writerGone = gone;
