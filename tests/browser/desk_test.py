@@ -497,6 +497,11 @@ def run_test(args, tmp, out):
         check(ids0 == [a["id"] for a in api0][:len(ids0)],
               f"rows are not in the API's newest-first order: page {ids0[:5]} vs API {[a['id'] for a in api0][:5]}")
         log(f"page shows {len(ids0)} alerts, newest first, stream connected")
+        # The count says when the page holds only the newest 500 (its filters' counts cover those).
+        total = len(alerts_api(base, limit=1000))
+        count_text = driver.execute_script("return document.querySelector('#count').textContent;")
+        check(("newest" in count_text) == (total >= 500),
+              f"#count says {count_text!r} with {total} alerts in the store (the page holds at most 500)")
 
         # Beijing times and "also in"
         r0 = rows(driver)
@@ -719,6 +724,28 @@ def run_test(args, tmp, out):
             "const d = window.newsflowDesk, hb = d.headlineAndBody({key: 'eastmoney:1', title: '金宏气体，大单封涨停！', "
             "body: '【金宏气体 大单封涨停！】金宏气体午后封涨停。', spans: []}); return d.piecesText(hb.rest);")
         check(rest == "金宏气体午后封涨停。", f"a title equal to the body's 【】 up to punctuation is shown twice: {rest!r}")
+        # A text with neither title nor 【】: its first 80 characters are the headline, and the
+        # excerpt goes on from there (it repeated them); a matched word at the cut stays whole.
+        body = "财联社5月19日电，" + "内部文件显示公司计划" * 6 + "内部文件显示公司" + "人工智能芯片业务转移到新加坡，涉及员工三百人。"
+        start = body.index("人工智能")
+        check(start == 78, "the matched word straddles the 80th character")
+        hb = driver.execute_script(
+            "const d = window.newsflowDesk, hb = d.headlineAndBody({key: 'cls:1', title: '', body: arguments[0], "
+            "spans: [{field: 'body', begin: arguments[1], end: arguments[2], text: '人工智能'}]});"
+            "return {head: hb.head.map(p => [p.t, p.m ? 1 : 0]), rest: d.piecesText(hb.rest)};",
+            body, len(body[:start].encode()), len(body[:start + 4].encode()))
+        head_text = "".join(t for t, _ in hb["head"])
+        check(head_text.endswith("…") and body.startswith(head_text[:-1]) and len(head_text) - 1 >= 80,
+              f"the headline of an untitled text is {head_text!r}")
+        check(head_text[:-1] + hb["rest"] == body, f"the headline and the excerpt do not cut the text once: {hb}")
+        check(["人工智能", 1] in hb["head"], f"the matched word at the headline's cut is not whole in it: {hb['head']}")
+        # The excerpt's end never halves a matched word either.
+        cut = driver.execute_script(
+            "const d = window.newsflowDesk;"
+            "const pieces = [{t: 'x'.repeat(10), m: 0}, {t: 'AI', m: 1}, {t: 'x'.repeat(185), m: 0},"
+            "                {t: 'Token', m: 1}, {t: 'y'.repeat(100), m: 0}];"  # the 200th character is in Token
+            "return d.excerpt(pieces, 200, 40).filter(p => p.m).map(p => p.t);")
+        check(cut == ["AI", "Token"], f"the excerpt cut a matched word: {cut}")
 
         # ---- 7c. serve without --subscriptions: the page lists the store's alerts
         serve, sbase = start_serve(args, os.path.join(tmp, "db"), os.path.join(tmp, "serve-port"), stderr_f)

@@ -260,6 +260,20 @@
     return (c >= 0xdc00 && c <= 0xdfff) ? i + 1 : i;
   }
 
+  // Index i of the pieces' text moved out of a <mark> it falls inside: to the
+  // mark's end (forward) or start, so that a cut never halves a matched word
+  // ("天翼<mark>Toke</mark>…" for the span "Token").
+  function outsideMark(pieces, i, forward) {
+    let off = 0;
+    for (const p of pieces) {
+      if (off >= i) break;
+      const end = off + p.t.length;
+      if (p.m && i < end) return forward ? end : off;
+      off = end;
+    }
+    return i;
+  }
+
   function excerpt(pieces, maxLen, lead) {
     const text = piecesText(pieces);
     if (text.length <= maxLen) return pieces;
@@ -267,8 +281,8 @@
     for (const p of pieces) { if (p.m) { first = off; break; } off += p.t.length; }
     let start = Math.max(0, first - lead);
     if (text.length - start < maxLen) start = Math.max(0, text.length - maxLen);
-    start = safeSliceIndex(text, start);
-    const end = safeSliceIndex(text, Math.min(text.length, start + maxLen));
+    start = outsideMark(pieces, safeSliceIndex(text, start), false);
+    const end = outsideMark(pieces, safeSliceIndex(text, Math.min(text.length, start + maxLen)), true);
     const out = slicePieces(pieces, start, end);
     if (start > 0) out.unshift({ t: '…', m: 0 });
     if (end < text.length) out.push({ t: '…', m: 0 });
@@ -307,10 +321,14 @@
                rest: collapseWs(slicePieces(bodyPieces, bracket[0].length, btext.length)) };
     }
     if (!btext) return { head: [{ t: a.key || '(no text)', m: 0 }], rest: [] };
-    const cut = safeSliceIndex(btext, Math.min(btext.length, HEADLINE_CHARS));
+    // A text without a headline: its first HEADLINE_CHARS characters are the
+    // headline (not cutting a matched word), and the excerpt goes on after
+    // them rather than showing them twice.
+    const cut = outsideMark(bodyPieces, safeSliceIndex(btext, Math.min(btext.length, HEADLINE_CHARS)), true);
     const head = slicePieces(bodyPieces, 0, cut);
-    if (cut < btext.length) head.push({ t: '…', m: 0 });
-    return { head, rest: cut < btext.length ? bodyPieces : [] };
+    if (cut >= btext.length) return { head, rest: [] };
+    head.push({ t: '…', m: 0 });
+    return { head, rest: slicePieces(bodyPieces, cut, btext.length) };
   }
 
   // "also in eastmoney, ths": the other feeds of the story
@@ -430,13 +448,20 @@
     optionsTimer = setTimeout(() => { optionsTimer = null; refreshFilterOptions(); }, 250);
   }
 
+  // The page holds the newest MAX_ROWS alerts: at the cap the counts (and
+  // the filters' counts) are of those, and it says so; older ones are in the
+  // store (GET api/alerts?before_seq=, `newsflow alerts`).
   function updateCount() {
     const shown = listEl.childElementCount;
-    countEl.textContent = (shown === alerts.length ? `${alerts.length} alerts` : `${shown} of ${alerts.length} alerts`) +
-      ' · times in 北京时间';
+    const held = alerts.length >= MAX_ROWS ? `the newest ${alerts.length} alerts` : `${alerts.length} alerts`;
+    countEl.textContent = (shown === alerts.length ? held : `${shown} of ${held}`) + ' · times in 北京时间';
+    countEl.title = alerts.length >= MAX_ROWS ? `The page holds the newest ${MAX_ROWS} alerts; filters and their ` +
+      'counts cover those. Older alerts are in the store (newsflow alerts).' : '';
     emptyEl.hidden = shown > 0 || chosen === null;
     if (noneChosen()) emptyEl.textContent = 'No subscription chosen.';
-    else emptyEl.textContent = alerts.length ? 'No alerts match the filters.' : 'No alerts yet.';
+    else if (!alerts.length) emptyEl.textContent = 'No alerts yet.';
+    else emptyEl.textContent = alerts.length >= MAX_ROWS ? `No alert among the newest ${alerts.length} matches the filters.`
+      : 'No alerts match the filters.';
   }
 
   function render() {
@@ -1035,6 +1060,9 @@
       subsEl.replaceChildren(el('legend', { text: 'Subscriptions' }), el('span', { class: 'error', text: `unavailable: ${e.message}` }));
     }
     setInterval(refreshSubscriptions, 60000);
+    // A background tab's timers are throttled: a tab brought back to the
+    // front looks the list up at once (another tab may have deleted one).
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshSubscriptions(); });
     await reload();
   }
 
@@ -1044,7 +1072,7 @@
   window.addEventListener('beforeunload', closeStream);
 
   // exposed for debugging and tests
-  window.newsflowDesk = { highlight, spanRanges, alsoSources, shortTime, headlineAndBody, piecesText, plainText, state: () => ({ alerts: alerts.length, shown: listEl.childElementCount }) };
+  window.newsflowDesk = { highlight, spanRanges, alsoSources, shortTime, headlineAndBody, excerpt, piecesText, plainText, state: () => ({ alerts: alerts.length, shown: listEl.childElementCount }) };
 
   start();
 })();
