@@ -230,6 +230,7 @@ TEST(ConfigFile, TheServiceReadmesInstallStepsCreateWhatTheExampleConfigNeeds) {
   TempDir tmp;
   const std::string root = tmp.path("root");
   std::filesystem::create_directories(root + "/etc/systemd/system");  // there on any systemd machine
+  std::filesystem::create_directories(root + "/etc/logrotate.d");     // and wherever logrotate is installed
   auto relocate = [&](std::string s) {
     for (const std::string from : {"/usr/local/", "/etc/", "/var/"})
       for (const std::string before : {" ", ":"})
