@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -67,6 +68,35 @@ std::optional<std::chrono::milliseconds> WaitForLines(const std::string& path, s
     std::this_thread::sleep_for(5ms);
   }
   return std::nullopt;
+}
+
+// The alert ids of a JSON Lines text, in order.
+std::vector<std::string> AlertIds(const std::string& text) {
+  std::vector<std::string> out;
+  for (const auto& a : testing::JsonLines(text)) out.push_back(a.String("id"));
+  return out;
+}
+
+// A run on stdin alerting to `alerts`: lines 0 and 1, rotate(1), line 2,
+// rotate(2), line 3 (each rotation once the lines before it are alerted),
+// then the input ends and the run must exit 0.
+void RunAcrossTwoRotations(const TempDir& tmp, const std::string& alerts, const std::function<void(int)>& rotate) {
+  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
+                "--alerts", "file:" + alerts, "-q"},
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  run.Write(Line(0) + Line(1));
+  ASSERT_TRUE(WaitForLines(alerts, 2, 10s)) << ReadFile(tmp.path("err"));
+  rotate(1);
+  if (::testing::Test::HasFatalFailure()) return;
+  run.Write(Line(2));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << "no new file at the path; stderr: " << ReadFile(tmp.path("err"));
+  rotate(2);
+  if (::testing::Test::HasFatalFailure()) return;
+  run.Write(Line(3));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
+  run.CloseInput();
+  ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
 }
 
 TEST(LiveInput, StdinLinesAreStoredAndAlertedWithinASecondAndSigtermDrains) {
@@ -146,27 +176,13 @@ TEST(LiveInput, AnAlertFileMovedAwayIsFollowedByANewFileAtItsPath) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl"), rotated = tmp.path("alerts.jsonl.1");
-  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
-                "--alerts", "file:" + alerts, "-q"},
-               tmp.path("out"), tmp.path("err"));
-  ASSERT_TRUE(run.started());
-  run.Write(Line(0) + Line(1));
-  ASSERT_TRUE(WaitForLines(alerts, 2, 10s)) << ReadFile(tmp.path("err"));
-  std::filesystem::rename(alerts, rotated);
-  run.Write(Line(2));
-  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << "no new file at the path; stderr: " << ReadFile(tmp.path("err"));
-  std::filesystem::remove(alerts);  // removed outright this time
-  run.Write(Line(3));
-  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
-  run.CloseInput();
-  ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
-  auto ids = [](const std::string& path) {
-    std::vector<std::string> out;
-    for (const auto& a : testing::JsonLines(ReadFile(path))) out.push_back(a.String("id"));
-    return out;
-  };
-  EXPECT_EQ(ids(rotated), (std::vector<std::string>{"cls:900000", "cls:900001"}));
-  EXPECT_EQ(ids(alerts), (std::vector<std::string>{"cls:900003"}));
+  RunAcrossTwoRotations(tmp, alerts, [&](int n) {
+    if (n == 1) std::filesystem::rename(alerts, rotated);
+    else std::filesystem::remove(alerts);  // removed outright the second time
+  });
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_EQ(AlertIds(ReadFile(rotated)), (std::vector<std::string>{"cls:900000", "cls:900001"}));
+  EXPECT_EQ(AlertIds(ReadFile(alerts)), (std::vector<std::string>{"cls:900003"}));
 }
 
 // deploy/logrotate/newsflow, as shipped (its path made the test's, its su
@@ -193,35 +209,20 @@ TEST(LiveInput, TheShippedLogrotateFileRotatesARunningRunsAlertsWithoutLosingOne
   std::ofstream(tmp.path("logrotate.conf")) << conf;
   const std::string rotate = logrotate + " -f -s " + tmp.path("logrotate.state") + " " + tmp.path("logrotate.conf");
 
-  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
-                "--alerts", "file:" + alerts, "-q"},
-               tmp.path("out"), tmp.path("err"));
-  ASSERT_TRUE(run.started());
-  run.Write(Line(0) + Line(1));
-  ASSERT_TRUE(WaitForLines(alerts, 2, 10s)) << ReadFile(tmp.path("err"));
-  auto first = RunShell(rotate);
-  ASSERT_EQ(first.exit_code, 0) << first.err;
-  ASSERT_FALSE(std::filesystem::exists(alerts)) << "nocreate: the run makes the new file";
-  run.Write(Line(2));
-  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << "no new file at the path; stderr: " << ReadFile(tmp.path("err"));
-  auto second = RunShell(rotate);
-  ASSERT_EQ(second.exit_code, 0) << second.err;
-  run.Write(Line(3));
-  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
-  run.CloseInput();
-  ASSERT_EQ(run.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
-
-  auto ids = [](const std::string& text) {
-    std::vector<std::string> out;
-    for (const auto& a : testing::JsonLines(text)) out.push_back(a.String("id"));
-    return out;
-  };
+  RunAcrossTwoRotations(tmp, alerts, [&](int n) {
+    const auto rotated = RunShell(rotate);
+    ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+    if (n == 1) {
+      ASSERT_FALSE(std::filesystem::exists(alerts)) << "nocreate: the run makes the new file";
+    }
+  });
+  ASSERT_FALSE(HasFatalFailure());
   ASSERT_TRUE(std::filesystem::exists(alerts + ".2.gz")) << "the older rotation is compressed";
   const auto unzipped = RunShell("gzip -dc " + alerts + ".2.gz");
   ASSERT_EQ(unzipped.exit_code, 0) << unzipped.err;
-  EXPECT_EQ(ids(unzipped.out), (std::vector<std::string>{"cls:900000", "cls:900001"}));
-  EXPECT_EQ(ids(ReadFile(alerts + ".1")), (std::vector<std::string>{"cls:900002"}));
-  EXPECT_EQ(ids(ReadFile(alerts)), (std::vector<std::string>{"cls:900003"}));
+  EXPECT_EQ(AlertIds(unzipped.out), (std::vector<std::string>{"cls:900000", "cls:900001"}));
+  EXPECT_EQ(AlertIds(ReadFile(alerts + ".1")), (std::vector<std::string>{"cls:900002"}));
+  EXPECT_EQ(AlertIds(ReadFile(alerts)), (std::vector<std::string>{"cls:900003"}));
 }
 
 // The alert file moved away and a FIFO made at its path (a consumer switched
