@@ -138,8 +138,13 @@ class LineSource : public Source {
       if (stopping_) {
         // Lines written before the stop are read (they may be all the
         // input there is); then the input ends without waiting for more.
+        // A line begun but not ended waits for its end (its writer is
+        // mid-line: the rest follows at once), up to the drain limit:
+        // handed on cut, a good line would be a dead letter, its rest lost
+        // with the pipe.
         if (now >= drain_until_) return false;
-        timeout_ms = 0;
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(drain_until_ - now);
+        timeout_ms = mid_line_ ? std::min<int>(timeout_ms, static_cast<int>(left.count())) : 0;
       } else if (batch_items_ > 0) {
         if (!linger_until_) linger_until_ = now + std::chrono::milliseconds(limits_.linger_ms);
         if (now >= *linger_until_) return false;
@@ -150,7 +155,7 @@ class LineSource : public Source {
       const int r = poll(&p, 1, timeout_ms);
       if (r > 0) return true;  // readable, at its end, or failed: read() tells which
       if (r < 0 && errno != EINTR) return true;
-      if (r == 0 && stopping_) return false;
+      if (r == 0 && stopping_ && !mid_line_) return false;
     }
   }
 
@@ -163,6 +168,7 @@ class LineSource : public Source {
     for (;;) {
       if (pos_ == end_) {
         if (eof_) return got_any ? LineRead::kLine : LineRead::kEnd;
+        mid_line_ = got_any;  // WaitReadable, while stopping, waits for the line's end
         const long n = in_.Read(buf_.data(), buf_.size());
         if (in_.members() != member_) {  // a new gzip member began in this Read (even a failed one)
           member_ = in_.members();
@@ -170,7 +176,7 @@ class LineSource : public Source {
         }
         if (n == ByteReader::kBlocked) {
           if (!stopping_) return LineRead::kBlocked;
-          eof_ = true;  // stopping: a line still being written is handed on as it is
+          eof_ = true;  // stopping: a line not ended within the drain limit is handed on as it is
           return got_any ? LineRead::kLine : LineRead::kEnd;
         }
         if (n < 0) {
@@ -231,6 +237,7 @@ class LineSource : public Source {
   std::optional<Clock::time_point> linger_until_;
   bool stopping_ = false;
   Clock::time_point drain_until_;
+  bool mid_line_ = false;  // the read in progress is for the rest of a line begun before it
   uint64_t line_no_ = 0;
   uint64_t member_ = 0, member_first_line_ = 1;  // gzip: current member, its first line
   Status status_;

@@ -141,6 +141,35 @@ TEST(LiveInput, StdinLinesAreStoredAndAlertedWithinASecondAndSigtermDrains) {
   EXPECT_EQ(LineCount(alerts), 5u);
 }
 
+// SIGTERM while the writer of stdin is in the middle of a line (a producer
+// killed with the run, a pipe's buffer boundary): the run waits for the
+// line's end (within its drain limit) and stores it, instead of handing on
+// its first half as a dead letter while the rest is lost with the pipe.
+TEST(LiveInput, SigtermInTheMiddleOfALineWaitsForItsEndAndStoresIt) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string alerts = tmp.path("alerts.jsonl");
+  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
+                "--alerts", "file:" + alerts, "--json", "-q"},
+               tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  run.Write(Line(0));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
+  const std::string line = Line(1);
+  run.Write(line.substr(0, line.size() / 2));
+  std::this_thread::sleep_for(300ms);  // the run reads the first half, and waits for more
+  run.Signal(SIGTERM);
+  std::this_thread::sleep_for(500ms);  // the stop is seen (within 100 ms) before the rest comes
+  run.Write(line.substr(line.size() / 2));
+  // stdin stays open: the run ends on the stop, not at the input's end.
+  const int code = run.WaitExit(10s);
+  ASSERT_EQ(code, 0) << "exit (-1 = still running after 10 s); stderr: " << ReadFile(tmp.path("err"));
+  const auto summary = testing::JsonObject::LastLine(ReadFile(tmp.path("out")));
+  EXPECT_EQ(summary.Uint("stored"), 2u) << ReadFile(tmp.path("out"));
+  EXPECT_EQ(summary.Uint("dead_lettered"), 0u) << ReadFile(tmp.path("out"));
+  EXPECT_EQ(StoredCount(tmp.path("db")), 2u);
+}
+
 // The store's directory removed under a running run (an operator's rm -rf,
 // a cleanup script): the next batch's write fails, the run exits 1, and
 // its summary does not call anything durable, since no later open of the
