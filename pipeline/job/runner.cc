@@ -51,6 +51,7 @@
 #include "pipeline/job/tagger.h"
 #include "pipeline/sink/alert_sink.h"
 #include "pipeline/sink/dead_letter_sink.h"
+#include "pipeline/sink/file_alert_sink.h"
 #include "pipeline/sink/kafka_sinks.h"
 #include "pipeline/source/kafka_source.h"
 #include "pipeline/source/kafka_uri.h"
@@ -167,15 +168,18 @@ class Job {
     else if (!kafka)
       NEWSFLOW_RETURN_IF_ERROR(OpenLineSource(SourcePath(o_.source), o_.limits, o_.stop, &source_));
     NEWSFLOW_RETURN_IF_ERROR(CheckFilesBeforeStore());
-    // The alert sink before the store too: only opening a FIFO tells
-    // whether a process reads it, and one that no process reads must leave
-    // no empty store behind either.
-    if (!o_.alerts.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_, o_.stop));
+    // An alert FIFO before the store (IsAlertFifo): only opening it tells
+    // whether a process reads it, and one that none reads must leave no
+    // empty store behind either. Any other alert sink is opened under the
+    // store's lock (a file's open cuts a partial last line).
+    if (o_.alerts.rfind("file:", 0) == 0 && IsAlertFifo(o_.alerts.substr(5)))
+      NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_, o_.stop));
     NEWSFLOW_RETURN_IF_ERROR(OpenStore(kafka));
     if (stopped_waiting_) return Status::OK();
-    // The other sinks and the subscriptions next: one that fails to open (a
-    // bad parameter, a subscription naming an unknown tag) must fail the run
+    // The sinks and the subscriptions first: one that fails to open (a bad
+    // parameter, a subscription naming an unknown tag) must fail the run
     // before its consumer joins the group and makes the others rebalance.
+    if (!o_.alerts.empty() && !alerts_) NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_, o_.stop));
     if (!o_.subscriptions.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenSubscriptions(/*strict=*/true));
     if (!o_.dead_letter.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenDeadLetterSink(o_.dead_letter, &dlq_));
     if (!o_.tagged.empty()) NEWSFLOW_RETURN_IF_ERROR(OpenKafkaTaggedSink(o_.tagged, &tagged_));
@@ -542,7 +546,8 @@ class Job {
 
   // True when an earlier run stored this file to its end: nothing to do.
   bool already_complete() const { return summary_->already_complete; }
-  // Stopped (SIGTERM) while another command held the store: nothing opened.
+  // Stopped (SIGTERM) while another command held the store: nothing opened
+  // but an alert FIFO (Open), whose reader then sees the run's end.
   bool stopped_waiting() const { return stopped_waiting_; }
 
   // Stops the reader and the workers early (an error, or Open failing half way).

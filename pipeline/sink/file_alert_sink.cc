@@ -286,6 +286,11 @@ Status OpenPipeAlertSink(const std::string& path, std::unique_ptr<AlertSink>* ou
 
 }  // namespace
 
+bool IsAlertFifo(const std::string& path) {
+  struct stat at {};
+  return OwnDescriptorNamed(path) < 0 && ::stat(path.c_str(), &at) == 0 && S_ISFIFO(at.st_mode);
+}
+
 bool IsOwnStdout(const std::string& path) {
   if (OwnDescriptorNamed(path) == 1) return true;
   // The very file or FIFO (a device such as /dev/null, which cron gives

@@ -28,6 +28,13 @@ namespace newsflow::pipeline {
 Status OpenFileAlertSink(const std::string& path, std::unique_ptr<AlertSink>* out,
                          const std::atomic<bool>* stop = nullptr);
 
+// Whether `path` names a FIFO (not by the run's own stdout or stderr): its
+// open cuts nothing, and only the open tells whether a process reads it,
+// so the run opens it before the store (a FIFO nobody reads then leaves no
+// empty store behind); a file's open cuts a partial last line, which a run
+// holding the store may be writing, so a file is opened under its lock.
+bool IsAlertFifo(const std::string& path);
+
 // Whether alerts written to `path` land on this process's stdout: the path
 // names it (/dev/stdout, /dev/fd/1, /proc/self/fd/1) or is the very file or
 // pipe stdout is open on (`--alerts file:a.jsonl > a.jsonl`). The run then

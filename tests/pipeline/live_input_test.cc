@@ -214,6 +214,31 @@ TEST(LiveInput, AnAlertFileMovedAwayIsFollowedByANewFileAtItsPath) {
   EXPECT_EQ(AlertIds(ReadFile(alerts)), (std::vector<std::string>{"cls:900003"}));
 }
 
+// A second run started on a store another run holds, with the same alert
+// file, is refused before it opens that file: opening a file sink cuts a
+// partial last line, and the holder may be in the middle of writing it (the
+// alerts it then acknowledges would be cut away). Then the holder goes on.
+TEST(LiveInput, ARunRefusedTheStoreLeavesTheHoldersAlertFileAlone) {
+  TempDir tmp;
+  WriteRules(tmp);
+  const std::string alerts = tmp.path("alerts.jsonl");
+  RunChild holder({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
+                   "--alerts", "file:" + alerts, "-q"},
+                  tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(holder.started());
+  holder.Write(Line(0));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
+  std::ofstream(alerts, std::ios::app) << "{\"id\":\"cls:9";  // the holder's next line, half written
+  const std::string before = ReadFile(alerts);
+  std::ofstream(tmp.path("in.jsonl")) << Line(1);
+  const auto second = RunShell(Newsflow() + " run -q --format cls --source " + tmp.path("in.jsonl") + " --rules " +
+                               tmp.path("rules") + " --db " + tmp.path("db") + " --alerts file:" + alerts);
+  EXPECT_EQ(second.exit_code, 1) << second.err;
+  EXPECT_EQ(ReadFile(alerts), before) << "the refused run cut the holder's alert file; stderr: " << second.err;
+  holder.CloseInput();
+  EXPECT_EQ(holder.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
+}
+
 // deploy/logrotate/newsflow, as shipped (its path made the test's, its su
 // line dropped: the test's user owns the directory), run by the real
 // logrotate twice against a running run: every alert is in exactly one of
