@@ -180,7 +180,8 @@ class StallingProxy:
     open at that moment (a half-open stream after a NAT timeout: no error, no
     data); connections opened later pass. hang() holds those opened later too
     (a frozen server: connections are accepted and never answered) until
-    resume()."""
+    resume(); hang(after_headers=True) lets their replies' headers through and
+    holds the rest (a server or path that dies in the middle of a reply)."""
 
     def __init__(self, target_port):
         self.target = target_port
@@ -194,16 +195,18 @@ class StallingProxy:
         self.stalled = set()   # generations whose bytes are held
         self.gen = 0
         self.hanging = False   # connections accepted now are held from their first byte
+        self.headers_pass = False  # ... but for their replies' headers
         threading.Thread(target=self._accept, daemon=True).start()
 
     def stall(self):
         with self.lock:
             self.stalled.update(g for g, _ in self.conns)
 
-    def hang(self):
+    def hang(self, after_headers=False):
         with self.lock:
             self.stalled.update(g for g, _ in self.conns)
             self.hanging = True
+            self.headers_pass = after_headers
 
     def resume(self):
         with self.lock:
@@ -221,16 +224,31 @@ class StallingProxy:
                 self.conns.append((g, c))
                 if self.hanging:
                     self.stalled.add(g)
+                headers_pass = self.hanging and self.headers_pass
             s = socket.create_connection(("127.0.0.1", self.target))
-            threading.Thread(target=self._pipe, args=(c, s, g), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(s, c, g), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(c, s, g, headers_pass), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(s, c, g, headers_pass, True), daemon=True).start()
 
-    def _pipe(self, a, b, g):
+    def _pipe(self, a, b, g, headers_pass=False, reply=False):
+        seen = b""   # a reply's bytes so far, while its headers may pass
         try:
             while True:
                 data = a.recv(65536)
                 if not data:
                     break
+                if headers_pass and (not reply or seen is None):
+                    if not reply:
+                        b.sendall(data)   # the request reaches the server
+                    continue              # the reply's rest is dropped
+                if headers_pass:
+                    end = (seen + data).find(b"\r\n\r\n")
+                    if end < 0:
+                        seen += data
+                        b.sendall(data)
+                        continue
+                    b.sendall(data[:end + 4 - len(seen)])
+                    seen = None
+                    continue
                 with self.lock:
                     held = g in self.stalled
                 if held:
@@ -822,7 +840,7 @@ def run_test(args, tmp, out):
             wait_for("the page to notice the stalled stream and show the new alerts",
                      lambda: row_ids(driver) == want[:500], 60)
             log(f"a stalled stream was reopened and caught up {time.time() - t0:.0f} s after the alerts were raised")
-            check(status_state(driver) == "connected", "the page is not connected after reopening the stream")
+            wait_for("the page connected after reopening the stream", lambda: status_state(driver) == "connected", 20)
 
             # ---- 7f. a server that stops answering altogether (a frozen process, a dead path:
             # no error, no keepalive, new requests accepted and never answered) is said so,
@@ -844,6 +862,23 @@ def run_test(args, tmp, out):
             wait_for("the page live again once the server answers", lambda: status_state(driver) == "connected", 45)
             wait_for("the page to show the alert raised meanwhile", lambda: row_ids(driver) == want[:500], 30)
             log(f"live again and caught up {time.time() - t0:.0f} s after the server answered again")
+
+            # ---- 7g. a server that sends each reply's headers and then nothing (it dies in the
+            # middle of replies): the page's look-ups time out on the body, it says so, and the
+            # streams it reopens (whose headers come) do not make it say "live" again meanwhile.
+            proxy.hang(after_headers=True)
+            t0 = time.time()
+            wait_for("the page to say the server is not answering (headers only)",
+                     lambda: status_state(driver) == "unreachable", 45)
+            log(f"replies cut after their headers were noticed after {time.time() - t0:.0f} s")
+            states = set()
+            t1 = time.time()
+            while time.time() - t1 < 20:   # past the next look-up and the stream's reopening
+                states.add(status_state(driver))
+                time.sleep(0.25)
+            check(states == {"unreachable"}, f"the page's status while replies are cut: {sorted(states)}")
+            proxy.resume()
+            wait_for("the page live again once replies come whole", lambda: status_state(driver) == "connected", 45)
         finally:
             proxy.close()
         driver.get(base + "/")

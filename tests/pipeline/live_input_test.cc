@@ -141,10 +141,11 @@ TEST(LiveInput, StdinLinesAreStoredAndAlertedWithinASecondAndSigtermDrains) {
   EXPECT_EQ(LineCount(alerts), 5u);
 }
 
-// SIGTERM while the writer of stdin is in the middle of a line (a producer
-// killed with the run, a pipe's buffer boundary): the run waits for the
-// line's end (within its drain limit) and stores it, instead of handing on
-// its first half as a dead letter while the rest is lost with the pipe.
+// SIGTERM while the writer of stdin is in the middle of a line (the run
+// read up to a pipe's buffer boundary; the writer goes on): the run waits
+// for the line's end (within its drain limit) and stores it, instead of
+// handing on its first half as a dead letter while the rest is lost with
+// the pipe.
 TEST(LiveInput, SigtermInTheMiddleOfALineWaitsForItsEndAndStoresIt) {
   TempDir tmp;
   WriteRules(tmp);

@@ -523,16 +523,19 @@
   // with every subscription chosen only, as the server does.
   function wanted(a) { return !partialChoice() || (!!a.subscription && chosen.has(a.subscription)); }
 
-  // A fetch that gives up after `ms` (0: never). A server that stopped
-  // answering (a frozen process, a dead network path) neither answers nor
-  // fails: without a limit the page's own checks would wait for ever.
-  // Rejects with an Error whose `unreachable` is true when no answer came.
-  async function fetchWithin(url, ms, init = {}) {
+  // A fetch that gives up after `ms` (0: never), the body's read included
+  // (`read(response)`: headers can come and the rest never). A server that
+  // stopped answering (a frozen process, a dead network path) neither
+  // answers nor fails: without a limit the page's checks would wait for
+  // ever. Rejects with an Error whose `unreachable` is true when no answer
+  // came (a network failure or the limit); read()'s own errors pass as they are.
+  async function fetchWithin(url, ms, init, read) {
     const ctl = new AbortController();
     const timer = ms ? setTimeout(() => ctl.abort(), ms) : null;
     try {
-      return await fetch(url, { ...init, signal: ctl.signal });
+      return await read(await fetch(url, { ...init, signal: ctl.signal }));
     } catch (e) {
+      if (!ctl.signal.aborted && !(e instanceof TypeError)) throw e;   // fetch fails with a TypeError
       const err = new Error(ctl.signal.aborted ? `no answer within ${ms / 1000} s` : e.message);
       err.unreachable = true;
       throw err;
@@ -541,12 +544,21 @@
     }
   }
 
-  async function getJSON(url, ms = 0) {
-    const r = await fetchWithin(url, ms, { headers: { Accept: 'application/json' } });
-    let body = null;
-    try { body = await r.json(); } catch (e) { body = null; }
-    if (!r.ok) throw new Error((body && body.error) || `${r.status} ${r.statusText}`);
-    return body;
+  // The JSON of a GET; an HTTP error rejects with the server's message.
+  const PROBE_MS = 5000;    // the 15 s checks of the stream and the writer
+  const LOAD_MS = 30000;    // a page of alerts, the subscriptions, a document
+  async function getJSON(url, ms = LOAD_MS) {
+    return fetchWithin(url, ms, { headers: { Accept: 'application/json' } }, async (r) => {
+      let body = null;
+      try {
+        body = await r.json();
+      } catch (e) {
+        if (e.name === 'AbortError') throw e;   // the limit, while reading
+        body = null;
+      }
+      if (!r.ok) throw new Error((body && body.error) || `${r.status} ${r.statusText}`);
+      return body;
+    });
   }
 
   async function reload() {
@@ -643,10 +655,13 @@
   // that does not answer the look-up within PROBE_MS (a frozen process, a
   // dead network path: the stream's keepalives then stop too, and nothing
   // fails) is said to be not answering, and the stream is reopened; so is
-  // one still connecting while the server answers look-ups.
-  const PROBE_MS = 5000;
+  // one still connecting while the server answers look-ups. Until a look-up
+  // (asked again every few seconds meanwhile) is answered the page says so,
+  // whatever the stream does (a server that sends a reply's headers and then
+  // nothing opens streams that never carry an alert).
   let awaited = null;   // the server's newest alert at the last look, not here then
   let probing = false;  // a look-up in flight: the next waits for it
+  let unanswered = null;  // why the last look-up got no answer, or null
   async function checkStream() {
     if (!es || noneChosen()) { awaited = null; return; }
     if (probing) return;
@@ -666,12 +681,21 @@
       top = ((await getJSON(`api/alerts?${p}`, PROBE_MS)) || {}).alerts;
     } catch (e) {
       if (gen === generation && src === es && e.unreachable) {
-        setStatus('unreachable', `server not answering (${e.message}): reconnecting…`);
+        unanswered = e.message;
+        showLive();
         openStream(gen);
+        // Asked again in a second, not at the next 15 s tick: the look-up
+        // may have waited on a dead connection the browser kept (a NAT
+        // timeout), and the next one goes over a new connection.
+        setTimeout(checkStream, 1000);
       }
       return;
     } finally {
       probing = false;
+    }
+    if (unanswered !== null) {
+      unanswered = null;
+      if (es && es.readyState === EventSource.OPEN) showLive();
     }
     if (gen !== generation || src !== es) return;
     if (src.readyState !== EventSource.OPEN) {   // the server answers, the stream does not
@@ -688,7 +712,8 @@
   let writerGone = false;
   let writerChecking = false;
   function showLive() {
-    if (writerGone) setStatus('stale', 'connected · no writer: nothing new is being stored');
+    if (unanswered !== null) setStatus('unreachable', `server not answering (${unanswered}): reconnecting…`);
+    else if (writerGone) setStatus('stale', 'connected · no writer: nothing new is being stored');
     else setStatus('connected', 'connected · live');
   }
   async function checkWriter() {
@@ -696,7 +721,7 @@
     writerChecking = true;
     let ready = null;
     try {
-      ready = await (await fetchWithin('ready', PROBE_MS, { headers: { Accept: 'application/json' } })).json();
+      ready = await fetchWithin('ready', PROBE_MS, { headers: { Accept: 'application/json' } }, (r) => r.json());
     } catch (e) {
       return;   // not answering: checkStream says so
     } finally {
