@@ -56,6 +56,15 @@ void WriteRules(const TempDir& tmp) {
          "  - tag: region:shenzhen\n    any: [深圳]\n    alert: true\n    provenance: [{seed: s.txt, clause: c}]\n";
 }
 
+// The arguments of `newsflow run` on stdin (cls lines) into tmp's store
+// with tmp's rules (WriteRules), alerting to `alerts`, quiet, and `more`.
+std::vector<std::string> StdinRunArgs(const TempDir& tmp, const std::string& alerts, std::vector<std::string> more = {}) {
+  std::vector<std::string> args = {"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"),
+                                   "--db", tmp.path("db"), "--alerts", "file:" + alerts, "-q"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
 size_t LineCount(const std::string& path) { return ReadLines(path).size(); }
 
 // Waits until `path` has at least `n` lines; returns how long it took, or
@@ -81,9 +90,7 @@ std::vector<std::string> AlertIds(const std::string& text) {
 // rotate(2), line 3 (each rotation once the lines before it are alerted),
 // then the input ends and the run must exit 0.
 void RunAcrossTwoRotations(const TempDir& tmp, const std::string& alerts, const std::function<void(int)>& rotate) {
-  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
-                "--alerts", "file:" + alerts, "-q"},
-               tmp.path("out"), tmp.path("err"));
+  RunChild run(StdinRunArgs(tmp, alerts), tmp.path("out"), tmp.path("err"));
   ASSERT_TRUE(run.started());
   run.Write(Line(0) + Line(1));
   ASSERT_TRUE(WaitForLines(alerts, 2, 10s)) << ReadFile(tmp.path("err"));
@@ -103,8 +110,7 @@ TEST(LiveInput, StdinLinesAreStoredAndAlertedWithinASecondAndSigtermDrains) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
-                "--alerts", "file:" + alerts, "--json", "-q"},  // the default --batch (1024)
+  RunChild run(StdinRunArgs(tmp, alerts, {"--json"}),  // the default --batch (1024)
                tmp.path("out"), tmp.path("err"));
   ASSERT_TRUE(run.started());
   // Line 0 is written while the run is still starting (compiling rules,
@@ -150,9 +156,7 @@ TEST(LiveInput, SigtermInTheMiddleOfALineWaitsForItsEndAndStoresIt) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
-                "--alerts", "file:" + alerts, "--json", "-q"},
-               tmp.path("out"), tmp.path("err"));
+  RunChild run(StdinRunArgs(tmp, alerts, {"--json"}), tmp.path("out"), tmp.path("err"));
   ASSERT_TRUE(run.started());
   run.Write(Line(0));
   ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
@@ -180,9 +184,7 @@ TEST(LiveInput, AStoreRemovedUnderARunFailsItsNextWriteAndNothingIsCalledDurable
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
-                "--alerts", "file:" + alerts, "--json", "-q"},
-               tmp.path("out"), tmp.path("err"));
+  RunChild run(StdinRunArgs(tmp, alerts, {"--json"}), tmp.path("out"), tmp.path("err"));
   ASSERT_TRUE(run.started());
   run.Write(Line(0));
   ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
@@ -223,9 +225,7 @@ TEST(LiveInput, ARunRefusedTheStoreLeavesTheHoldersAlertFileAlone) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild holder({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
-                   "--alerts", "file:" + alerts, "-q"},
-                  tmp.path("out"), tmp.path("err"));
+  RunChild holder(StdinRunArgs(tmp, alerts), tmp.path("out"), tmp.path("err"));
   ASSERT_TRUE(holder.started());
   holder.Write(Line(0));
   ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
@@ -289,9 +289,7 @@ TEST(LiveInput, AnAlertFileReplacedByAFifoStopsTheRunAndTheNextStartDeliversToIt
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
-                "--alerts", "file:" + alerts, "-q"},
-               tmp.path("out"), tmp.path("err"));
+  RunChild run(StdinRunArgs(tmp, alerts), tmp.path("out"), tmp.path("err"));
   ASSERT_TRUE(run.started());
   run.Write(Line(0));
   ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
@@ -329,9 +327,7 @@ TEST(LiveInput, EveryStageThreadOfARunningPipelineCarriesItsName) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
-                "--alerts", "file:" + alerts, "--threads", "2", "-q"},
-               tmp.path("out"), tmp.path("err"));
+  RunChild run(StdinRunArgs(tmp, alerts, {"--threads", "2"}), tmp.path("out"), tmp.path("err"));
   ASSERT_TRUE(run.started());
   run.Write(Line(0));
   ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << "stderr: " << ReadFile(tmp.path("err"));
@@ -811,9 +807,8 @@ TEST(LiveInput, ASubscriptionToATagNotLoadedYetDoesNotHoldBackTheOtherEdits) {
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl"), subs = tmp.path("subs.yaml");
   std::ofstream(subs) << "subscriptions:\n  - {name: sz, any: [region:shenzhen]}\n";
-  RunChild run({"run", "--source", "-", "--format", "cls", "--rules", tmp.path("rules"), "--db", tmp.path("db"),
-                "--subscriptions", subs, "--alerts", "file:" + alerts, "--json", "-q",
-                "--no-stories"},  // the test lines are alike: one story would alert once
+  // --no-stories: the test lines are alike, and one story would alert once.
+  RunChild run(StdinRunArgs(tmp, alerts, {"--subscriptions", subs, "--json", "--no-stories"}),
                tmp.path("out"), tmp.path("err"));
   ASSERT_TRUE(run.started());
   run.Write(Line(1));
