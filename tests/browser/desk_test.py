@@ -96,6 +96,32 @@ def alerts_api(base, subs=None, limit=500):
     return http_json(base, "/api/alerts?" + urllib.parse.urlencode(q))["alerts"]
 
 
+def story_of(a):
+    return a.get("story") or a["key"]
+
+
+def expected_rows(api, pred=lambda a: True, cap=500):
+    """The row ids the desk shows for `api` (alerts, newest first, as GET /api/alerts gives them): it holds
+    the newest `cap` alerts and shows each story once, by the story's oldest held alert that the filters
+    (`pred`) let through, where that alert stands."""
+    held = api[:cap]
+    shown = {}
+    for a in reversed(held):
+        if story_of(a) not in shown and pred(a):
+            shown[story_of(a)] = a["id"]
+    return [a["id"] for a in held if shown.get(story_of(a)) == a["id"]]
+
+
+def story_subscriptions(api, cap=500):
+    """story -> the subscriptions its held alerts name, oldest first (the names a story's row shows)."""
+    subs = {}
+    for a in reversed(api[:cap]):
+        names = subs.setdefault(story_of(a), [])
+        if a.get("subscription") and a["subscription"] not in names:
+            names.append(a["subscription"])
+    return subs
+
+
 def wait_for(what, fn, timeout, interval=0.2):
     """Poll fn() until it returns a truthy value; Fail with `what` after timeout."""
     deadline = time.monotonic() + timeout
@@ -271,6 +297,7 @@ class StallingProxy:
 JS_ROWS = """
 return Array.from(document.querySelectorAll('#alerts .alert')).filter(r => r.offsetParent !== null).map(r => ({
   id: r.dataset.id, key: r.dataset.key, source: r.dataset.source, tags: r.dataset.tags,
+  subs: Array.from(r.querySelectorAll('.subname')).map(x => x.textContent),
   marks: Array.from(r.querySelectorAll('mark')).map(m => m.textContent),
   also: (r.querySelector('.also') || {}).textContent || '',
   time: (r.querySelector('time') || {}).textContent || ''}));
@@ -389,7 +416,9 @@ def edit_subscriptions(driver, base, subs_path, in_path):
                                       ensure_ascii=False) + "\n"])
     mine = wait_for(f"an alert of {name} in GET /api/alerts", lambda: alerts_api(base, [name]), 20)
     check(all(a["subscription"] == name and a["key"] == "cls:990100" for a in mine), f"alerts of {name}: {mine}")
-    wait_for(f"the alert of {name} on the page", lambda: mine[0]["id"] in row_ids(driver), 15)
+    # Its story's row names it (the item also alerts for other subscriptions: one row).
+    wait_for(f"the alert of {name} on the page",
+             lambda: any(r["key"] == "cls:990100" and name in r["subs"] for r in rows(driver)), 15)
     log(f"editor: the running pipeline alerted {name} on the next item")
 
     # Edited: a `not` tag added to the one being edited, the name kept.
@@ -509,12 +538,26 @@ def run_test(args, tmp, out):
         driver.get(base + "/")
         check("newsflow" in driver.title.lower() or driver.find_elements(By.ID, "alerts"),
               f"GET / did not serve the desk (title {driver.title!r})")
-        wait_for(f"{len(api0)} .alert rows", lambda: len(row_ids(driver)) == min(len(api0), 500), 20)
+        rows0 = expected_rows(api0)
+        wait_for(f"{len(rows0)} .alert rows", lambda: len(row_ids(driver)) == len(rows0), 20)
         wait_for("#status data-state=connected (the SSE stream open)", lambda: status_state(driver) == "connected", 15)
         ids0 = row_ids(driver)
-        check(ids0 == [a["id"] for a in api0][:len(ids0)],
-              f"rows are not in the API's newest-first order: page {ids0[:5]} vs API {[a['id'] for a in api0][:5]}")
-        log(f"page shows {len(ids0)} alerts, newest first, stream connected")
+        check(ids0 == rows0,
+              f"rows are not the API's stories newest first, each by its oldest alert: page {ids0[:5]} vs {rows0[:5]}")
+        log(f"page shows {len(ids0)} rows for {len(api0)} alerts, newest first, stream connected")
+        # One row per story: a story that alerted for several subscriptions names them all in its row.
+        subs0 = story_subscriptions(api0)
+        multi = [r for r in rows(driver) if len(subs0[story_of(by_id[r["id"]])]) > 1]
+        check(multi, "no story in the fixtures alerted for two subscriptions: the one-row-per-story path is untested "
+                     f"(alerts by subscription: {[a['subscription'] for a in api0][:10]})")
+        for r in rows(driver):
+            want_subs = subs0[story_of(by_id[r["id"]])]
+            check(r["subs"] == want_subs, f"row {r['id']} names subscriptions {r['subs']}, its story alerted for {want_subs}")
+        counts = driver.execute_script("const c = document.querySelector('#count').dataset; "
+                                       "return [Number(c.stories), Number(c.alerts), Number(c.rows)];")
+        check(counts == [len(subs0), min(len(api0), 500), len(rows0)],
+              f"#count data (stories, alerts, rows) {counts}, the API gives {[len(subs0), len(api0), len(rows0)]}")
+        log(f"{len(multi)} rows name several subscriptions; each row names its story's subscriptions")
         # The count says when the page holds only the newest 500 (its filters' counts cover those).
         total = len(alerts_api(base, limit=1000))
         count_text = driver.execute_script("return document.querySelector('#count').textContent;")
@@ -583,9 +626,13 @@ def run_test(args, tmp, out):
         check(hits >= with_spans // 2, f"only {hits} of {with_spans} alerts with spans show a matching <mark>")
         log(f"highlights: {hits} rows show a <mark> equal to a span text")
 
-        # ---- 4. live: append new lines while the page is open
+        # ---- 4. live: append new lines while the page is open; one of them (a Shenzhen AI chip
+        # maker) matches all three subscriptions: three alerts, one row naming the three
         before = set(a["id"] for a in alerts_api(base))
-        append_lines(in_path, held)
+        triple = json.dumps({"id": 990200, "ctime": int(time.time()), "level": "B", "title": "",
+                             "content": "【深圳人工智能芯片企业丁公司发布新一代AI芯片】深圳市丁公司今日发布面向人工智能"
+                                        "训练的新一代芯片，算力较上一代提升三倍。"}, ensure_ascii=False) + "\n"
+        append_lines(in_path, held + [triple])
         log(f"appended {len(held)} new lines")
         t0 = time.monotonic()
         new_api = wait_for("new alerts in GET /api/alerts after the append",
@@ -597,13 +644,21 @@ def run_test(args, tmp, out):
             return ids and ids[0] in new_ids and ids[0] not in ids0
         wait_for(f"a new alert row ({sorted(new_ids)[:3]}...) at the top of #alerts", top_is_new, 10)
         log(f"new alert {row_ids(driver)[0]} appeared at the top {time.monotonic() - t0:.1f}s after the append")
+        triple_alerts = wait_for("the three alerts of the line matching every subscription",
+                                 lambda: (lambda t: t if len(t) == 3 else None)(
+                                     [a for a in alerts_api(base) if a["key"] == "cls:990200"]), 15)
+        check(sorted(a["subscription"] for a in triple_alerts) == sorted(s["name"] for s in SUBSCRIPTIONS),
+              f"the line matching every subscription alerted for {[a['subscription'] for a in triple_alerts]}")
         api1 = alerts_api(base)
-        wait_for("the page to hold every new alert exactly once, in API order",
-                 lambda: row_ids(driver) == [a["id"] for a in api1][:len(row_ids(driver))]
-                 and len(row_ids(driver)) == min(len(api1), 500), 10)
+        rows1 = expected_rows(api1)
+        wait_for("the page to hold every new story exactly once, in API order", lambda: row_ids(driver) == rows1, 10)
         ids1 = row_ids(driver)
         check(len(ids1) == len(set(ids1)), "duplicate rows after the live append")
-        log(f"page now shows {len(ids1)} alerts ({len(new_ids)} new), same order as the API")
+        triple_rows = [r for r in rows(driver) if r["key"] == "cls:990200"]
+        check(len(triple_rows) == 1 and sorted(triple_rows[0]["subs"]) == sorted(s["name"] for s in SUBSCRIPTIONS),
+              f"the story that alerted for every subscription shows as {triple_rows}")
+        log(f"page now shows {len(ids1)} rows for {len(api1)} alerts ({len(new_ids)} new); the line matching "
+            f"three subscriptions is one row naming {triple_rows[0]['subs']}")
         by_id = {a["id"]: a for a in api1}
 
         # ---- 6. filters: source, region, tag
@@ -612,11 +667,11 @@ def run_test(args, tmp, out):
 
         def check_filter(sel_id, value, pred, what):
             select(sel_id, value)
-            expected = [a["id"] for a in api1[:500] if pred(a)]
+            expected = expected_rows(api1, pred)
             wait_for(f"{what}: {len(expected)} rows", lambda: row_ids(driver) == expected, 5)
-            log(f"filter {what}: {len(expected)} of {len(api1)} rows, as the API says")
+            log(f"filter {what}: {len(expected)} of {len(rows1)} rows, as the API says")
             select(sel_id, "")
-            wait_for(f"all {len(api1)} rows after resetting {sel_id}", lambda: len(row_ids(driver)) == min(len(api1), 500), 5)
+            wait_for(f"all {len(rows1)} rows after resetting {sel_id}", lambda: row_ids(driver) == rows1, 5)
 
         src_counts = {}
         for a in api1:
@@ -650,12 +705,12 @@ def run_test(args, tmp, out):
         # ---- subscription chooser: only sz-desk + gd-desk
         box = driver.find_element(By.CSS_SELECTOR, "#subscriptions input[type=checkbox][value='ai-desk']")
         box.click()
-        want = [a["id"] for a in alerts_api(base, ["sz-desk", "gd-desk"])]
-        wait_for(f"the list reloaded for sz-desk+gd-desk ({len(want)} alerts)", lambda: row_ids(driver) == want, 10)
+        want = expected_rows(alerts_api(base, ["sz-desk", "gd-desk"]))
+        wait_for(f"the list reloaded for sz-desk+gd-desk ({len(want)} rows)", lambda: row_ids(driver) == want, 10)
         wait_for("the stream reopened (#status connected)", lambda: status_state(driver) == "connected", 10)
         log(f"subscription chooser: without ai-desk the page shows the API's {len(want)} alerts")
         driver.find_element(By.CSS_SELECTOR, "#subscriptions input[type=checkbox][value='ai-desk']").click()
-        wait_for("the full list back", lambda: row_ids(driver) == [a["id"] for a in api1][:500], 10)
+        wait_for("the full list back", lambda: row_ids(driver) == rows1, 10)
         wait_for("the stream reopened (#status connected)", lambda: status_state(driver) == "connected", 10)
 
         # ---- 6b. the subscription editor: add, refuse, edit and delete a
@@ -664,7 +719,8 @@ def run_test(args, tmp, out):
 
         # ---- 7. click an alert: detail pane vs GET /api/doc/{key}
         target = doc = None
-        for a in api1:   # prefer a new alert with provenance and several tags
+        shown_now = set(row_ids(driver))
+        for a in (x for x in api1 if x["id"] in shown_now):   # prefer a new alert with provenance and several tags
             d = http_json(base, "/api/doc/" + urllib.parse.quote(a["key"], safe=""))
             if any(d.get("provenance", {}).get(t) for t in d.get("tags", [])):
                 if target is None or len(d["tags"]) > len(doc["tags"]):
@@ -687,6 +743,10 @@ def run_test(args, tmp, out):
               f"#detail tags {[t for t, _ in shown_tags]} != doc tags {doc['tags']}")
         for t, sc in shown_tags:
             check(abs(float(sc) - float(doc["scores"][t])) < 0.006, f"#detail score of {t} is {sc}, doc says {doc['scores'][t]}")
+        alerted_for = driver.execute_script("const d = document.querySelector('#detail .alerted-for'); "
+                                            "return d ? d.textContent : null;")
+        want_for = ", ".join(story_subscriptions(alerts_api(base))[story_of(target)])
+        check(alerted_for == want_for, f"#detail says alerted for {alerted_for!r}, its story's alerts name {want_for!r}")
         text = detail.text
         clauses = [p["clause"] for t in doc["tags"] for p in doc.get("provenance", {}).get(t, [])]
         shown_clauses = driver.execute_script(
@@ -770,7 +830,7 @@ def run_test(args, tmp, out):
         try:
             check(http_json(sbase, "/api/subscriptions")["subscriptions"] == [], "serve without a file lists subscriptions")
             check(http_json(sbase, "/ready").get("writer") is True, "serve does not see the run that writes its store")
-            want = [a["id"] for a in alerts_api(sbase)]
+            want = expected_rows(alerts_api(sbase))
             check(want, "serve's store holds no alerts")
             driver.get(sbase + "/")
             wait_for(f"the desk of serve to list the store's {len(want)} alerts", lambda: row_ids(driver) == want, 20)
@@ -793,13 +853,13 @@ def run_test(args, tmp, out):
         try:
             driver.get(sbase + "/")
             wait_for("the desk of 3,003 subscriptions to list the store's alerts",
-                     lambda: row_ids(driver) == [a["id"] for a in alerts_api(sbase)], 30)
+                     lambda: row_ids(driver) == expected_rows(alerts_api(sbase)), 30)
             names = [x["name"] for x in SUBSCRIPTIONS]
             for unticked, want_subs in ((many[0], names), ("ai-desk", [n for n in names if n != "ai-desk"])):
                 box = driver.find_element(By.CSS_SELECTOR, f"#subscriptions input[type=checkbox][value='{unticked}']")
                 driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
                 box.click()
-                want = [a["id"] for a in alerts_api(sbase, want_subs)]
+                want = expected_rows(alerts_api(sbase, want_subs))
                 check(want, f"no alert of {want_subs} in the store")
                 wait_for(f"the page without {unticked[:12]}: the {len(want)} alerts of the rest",
                          lambda: row_ids(driver) == want, 20)
@@ -835,10 +895,10 @@ def run_test(args, tmp, out):
                          "【乙市发布人工智能产业行动方案】乙市提出到2030年建成人工智能创新高地，设立百亿基金。"])]
             append_lines(in_path, fresh)
             want = wait_for("the new alerts in the API",
-                            lambda: (lambda ids: ids if len(ids) >= before + 1 else None)([a["id"] for a in alerts_api(base)]), 30)
+                            lambda: (lambda ids: ids if len(ids) >= before + 1 else None)(expected_rows(alerts_api(base))), 30)
             t0 = time.time()
             wait_for("the page to notice the stalled stream and show the new alerts",
-                     lambda: row_ids(driver) == want[:500], 60)
+                     lambda: row_ids(driver) == want, 60)
             log(f"a stalled stream was reopened and caught up {time.time() - t0:.0f} s after the alerts were raised")
             wait_for("the page connected after reopening the stream", lambda: status_state(driver) == "connected", 20)
 
@@ -855,12 +915,12 @@ def run_test(args, tmp, out):
                                ensure_ascii=False) + "\n"]
             append_lines(in_path, more)
             want = wait_for("the alert of the line added while the page could not reach the server",
-                            lambda: (lambda ids: ids if any(i.endswith("cls:990100") for i in ids) else None)(
-                                [a["id"] for a in alerts_api(base)]), 30)
+                            lambda: (lambda api: expected_rows(api) if any(a["key"] == "cls:990100" for a in api) else None)(
+                                alerts_api(base)), 30)
             proxy.resume()
             t0 = time.time()
             wait_for("the page live again once the server answers", lambda: status_state(driver) == "connected", 45)
-            wait_for("the page to show the alert raised meanwhile", lambda: row_ids(driver) == want[:500], 30)
+            wait_for("the page to show the alert raised meanwhile", lambda: row_ids(driver) == want, 30)
             log(f"live again and caught up {time.time() - t0:.0f} s after the server answered again")
 
             # ---- 7g. a server that sends each reply's headers and then nothing (it dies in the

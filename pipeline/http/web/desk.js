@@ -4,6 +4,7 @@
 // api/alerts/stream (event "alert", id = alert id) and GET api/doc/{key};
 // the subscription editor: GET api/rules/tags, PUT/DELETE api/subscriptions/{name}.
 // All text from the feeds is rendered as text (textContent), never as HTML.
+// A story is one row, naming every subscription it alerted for.
 'use strict';
 
 (function () {
@@ -28,7 +29,12 @@
   let subscriptions = [];        // from api/subscriptions
   let chosen = null;             // Set of chosen subscription names (null: not loaded yet)
   let alerts = [];               // newest first
-  const byId = new Map();        // alert id -> {alert, node}
+  const byId = new Map();        // alert id -> {alert, node (built when first shown), group}
+  // One row per story: a story that alerted for several subscriptions (one
+  // document matching two of them, or a later member matching another) is
+  // one row, which names them all. The row shows the story's oldest held
+  // alert that the filters let through, where that alert stands.
+  const groups = new Map();      // story id -> {story, alerts: newest first, subs: names, oldest first}
   let selectedId = null;
   let es = null;                 // the EventSource
   let generation = 0;            // bumps on every reload; stale responses are dropped
@@ -362,7 +368,7 @@
     const row = el('li', {
       class: 'alert', tabIndex: 0,
       'data-id': a.id, 'data-key': a.key, 'data-source': a.source || '',
-      'data-tags': tags.join(' '), 'data-subscription': a.subscription || '',
+      'data-tags': tags.join(' '),
     },
       el('div', { class: 'meta' },
         el('time', { datetime: a.time || '', text: shortTime(a), title: longTime(a) }),
@@ -371,7 +377,7 @@
         // items, is no mark at all.
         a.level && a.level !== '0'
           ? el('span', { class: `level level-${a.level}`, text: a.level, title: `${a.source} level ${a.level}` }) : null,
-        a.subscription ? el('span', { class: 'subname', text: a.subscription }) : null,
+        el('span', { class: 'subs' }),
         also.length ? el('span', { class: 'also', text: `also in ${also.join(', ')}` }) : null),
       renderPieces(el('div', { class: 'headline' }), head),
       rest.length ? renderPieces(el('div', { class: 'excerpt' }), excerpt(rest, EXCERPT_CHARS, EXCERPT_LEAD)) : null,
@@ -385,7 +391,7 @@
       else if (ev.key === 'ArrowDown' || ev.key === 'j') { ev.preventDefault(); moveFocus(row, 1); }
       else if (ev.key === 'ArrowUp' || ev.key === 'k') { ev.preventDefault(); moveFocus(row, -1); }
     });
-    row.addEventListener('animationend', () => row.classList.remove('flash'));
+    row.addEventListener('animationend', (ev) => ev.target.classList.remove('flash'));
     return row;
   }
 
@@ -414,19 +420,29 @@
     sel.value = cur;
   }
 
-  // Each filter's counts are of the alerts the other filters let through:
-  // the number an option shows is the number of rows choosing it gives.
+  // Each filter's counts are of the stories whose alerts the other filters
+  // let through: the number an option shows is the number of rows choosing
+  // it gives.
   function refreshFilterOptions() {
     const tagCounts = new Map(), regionCounts = new Map(), srcCounts = new Map();
     const f = filterState();
-    for (const a of alerts) {
-      for (const t of a.tags || []) {
-        const region = t.startsWith('region:');
-        if (!matches(a, region ? { ...f, region: '' } : { ...f, tag: '' })) continue;
-        const m = region ? regionCounts : tagCounts;
-        m.set(t, (m.get(t) || 0) + 1);
+    const noTag = { ...f, tag: '' }, noRegion = { ...f, region: '' }, noSource = { ...f, source: '' };
+    for (const g of groups.values()) {
+      const seen = new Set();   // a story counts once per option
+      for (const a of g.alerts) {
+        for (const t of a.tags || []) {
+          const region = t.startsWith('region:');
+          if (seen.has(t) || !matches(a, region ? noRegion : noTag)) continue;
+          seen.add(t);
+          const m = region ? regionCounts : tagCounts;
+          m.set(t, (m.get(t) || 0) + 1);
+        }
+        const src = `source ${a.source}`;
+        if (!seen.has(src) && matches(a, noSource)) {
+          seen.add(src);
+          srcCounts.set(a.source, (srcCounts.get(a.source) || 0) + 1);
+        }
       }
-      if (matches(a, { ...f, source: '' })) srcCounts.set(a.source, (srcCounts.get(a.source) || 0) + 1);
     }
     fillSelect(fTag, tagCounts, 'all tags');
     fillSelect(fRegion, regionCounts, 'all regions');
@@ -453,8 +469,15 @@
   // store (GET api/alerts?before_seq=, `newsflow alerts`).
   function updateCount() {
     const shown = listEl.childElementCount;
-    const held = alerts.length >= MAX_ROWS ? `the newest ${alerts.length} alerts` : `${alerts.length} alerts`;
-    countEl.textContent = (shown === alerts.length ? held : `${shown} of ${held}`) + ' · times in 北京时间';
+    const stories = groups.size;
+    const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+    const ofAlerts = alerts.length >= MAX_ROWS ? `the newest ${alerts.length} alerts` : plural(alerts.length, 'alert', 'alerts');
+    // A story is one row however many subscriptions it alerted for.
+    const held = stories === alerts.length ? ofAlerts : `${plural(stories, 'story', 'stories')} from ${ofAlerts}`;
+    countEl.textContent = (shown === stories ? held : `${shown} of ${held}`) + ' · times in 北京时间';
+    countEl.dataset.rows = String(shown);
+    countEl.dataset.stories = String(stories);
+    countEl.dataset.alerts = String(alerts.length);
     countEl.title = alerts.length >= MAX_ROWS ? `The page holds the newest ${MAX_ROWS} alerts; filters and their ` +
       'counts cover those. Older alerts are in the store (newsflow alerts).' : '';
     emptyEl.hidden = shown > 0 || chosen === null;
@@ -464,39 +487,96 @@
       : 'No alerts match the filters.';
   }
 
+  // The alert a story's row shows: its oldest held alert the filters let through, or null.
+  function shownOf(g, f) {
+    for (let i = g.alerts.length - 1; i >= 0; i--) if (matches(g.alerts[i], f)) return g.alerts[i];
+    return null;
+  }
+
+  // The row of an alert, built the first time it is shown, naming every
+  // subscription its story alerted for.
+  function rowOf(a) {
+    const ent = byId.get(a.id);
+    if (!ent.node) {
+      ent.node = buildRow(a);
+      if (a.id === selectedId) ent.node.classList.add('selected');
+    }
+    const names = ent.group.subs;
+    const box = ent.node.querySelector('.subs');
+    if (box.dataset.names !== names.join(' ')) {
+      box.dataset.names = names.join(' ');
+      box.replaceChildren(...names.map((n) => el('span', { class: 'subname', text: n })));
+      ent.node.dataset.subscriptions = names.join(' ');
+    }
+    return ent.node;
+  }
+
   function render() {
     const f = filterState();
     const nodes = [];
-    for (const a of alerts) if (matches(a, f)) nodes.push(byId.get(a.id).node);
+    for (const a of alerts) {
+      const g = byId.get(a.id).group;
+      if (shownOf(g, f) === a) nodes.push(rowOf(a));
+    }
     listEl.replaceChildren(...nodes);
     updateCount();
   }
 
   // ------------------------------------------------------------------ model
+  function storyOf(a) { return a.story || a.key || a.id; }
+
   function addAlert(a, live) {
     if (!a || !a.id || byId.has(a.id)) return false;
-    const node = buildRow(a);
-    if (a.id === selectedId) node.classList.add('selected');
-    byId.set(a.id, { alert: a, node });
+    const story = storyOf(a);
+    let g = groups.get(story);
+    if (!g) groups.set(story, g = { story, alerts: [], subs: [] });
+    byId.set(a.id, { alert: a, node: null, group: g });
     if (live) {
       alerts.unshift(a);
-      if (matches(a, filterState())) {
+      g.alerts.unshift(a);
+      if (a.subscription && !g.subs.includes(a.subscription)) g.subs.push(a.subscription);
+      const f = filterState();
+      const shown = shownOf(g, f);
+      if (shown === a) {   // the story's first row under these filters: at the top
+        const node = rowOf(a);
         node.classList.add('flash');
         listEl.prepend(node);
+      } else if (shown) {  // the story has its row: it names the new subscription, in place
+        const node = rowOf(shown);
+        const sub = [...node.querySelectorAll('.subname')].find((x) => x.textContent === a.subscription);
+        if (sub) sub.classList.add('flash');
       }
-    } else {
+    } else {   // a page read back, newest first: older than everything held
       alerts.push(a);
+      g.alerts.push(a);
+      if (a.subscription && !g.subs.includes(a.subscription)) g.subs.unshift(a.subscription);
     }
     return true;
   }
 
+  // Drops the oldest alerts past MAX_ROWS. True if a story keeps newer
+  // alerts (its row may move to one of them, or name fewer subscriptions):
+  // the caller renders the list again.
   function trim() {
+    let moved = false;
     while (alerts.length > MAX_ROWS) {
       const old = alerts.pop();
       const ent = byId.get(old.id);
       byId.delete(old.id);
-      if (ent && ent.node.parentNode) ent.node.remove();
+      const g = ent.group;
+      g.alerts.pop();   // the oldest alert held is its story's oldest too
+      if (!g.alerts.length) groups.delete(g.story);
+      else {
+        g.subs = [];
+        for (let i = g.alerts.length - 1; i >= 0; i--) {
+          const n = g.alerts[i].subscription;
+          if (n && !g.subs.includes(n)) g.subs.push(n);
+        }
+        moved = true;   // shown by a newer alert now, or naming fewer subscriptions
+      }
+      if (ent.node && ent.node.parentNode) ent.node.remove();
     }
+    return moved;
   }
 
   // The user unchecked every subscription (with none configured, the store's
@@ -566,6 +646,7 @@
     closeStream();
     alerts = [];
     byId.clear();
+    groups.clear();
     listEl.replaceChildren();
     if (noneChosen()) {
       refreshFilterOptions(); updateCount();
@@ -622,7 +703,7 @@
       if (a.subscription && !subscriptions.some((s) => s.name === a.subscription)) refreshSubscriptions();
       if (!wanted(a)) return;
       if (addAlert(a, true)) {
-        trim();
+        if (trim()) render();
         refreshFilterOptionsSoon();
         updateCount();
       }
@@ -743,9 +824,10 @@
   async function select(id) {
     const ent = byId.get(id);
     if (!ent) return;
-    if (selectedId && byId.has(selectedId)) byId.get(selectedId).node.classList.remove('selected');
+    const prev = selectedId ? byId.get(selectedId) : null;
+    if (prev && prev.node) prev.node.classList.remove('selected');
     selectedId = id;
-    ent.node.classList.add('selected');
+    if (ent.node) ent.node.classList.add('selected');
     const a = ent.alert;
     detailEl.dataset.key = a.key;
     detailEl.replaceChildren(el('p', { class: 'muted', text: 'loading…' }));
@@ -758,14 +840,14 @@
       return;
     }
     if (selectedId !== id) return;
-    renderDetail(doc, a);
+    renderDetail(doc, a, ent.group.subs);
     detailEl.scrollTop = 0;
     // One column (a narrow window): the detail is under the whole list.
     const box = detailEl.getBoundingClientRect();
     if (box.top >= window.innerHeight || box.bottom <= 0) detailEl.scrollIntoView({ block: 'start' });
   }
 
-  function renderDetail(doc, a) {
+  function renderDetail(doc, a, subs) {
     const d = Object.assign({}, doc);
     if (!d.key) d.key = a.key;
     const { head } = headlineAndBody(d);
@@ -781,6 +863,7 @@
       el('dt', { text: 'source' }), el('dd', {}, sourceBadge(d.source), d.level ? ` level ${d.level}` : null,
         also.length ? el('span', { class: 'also', text: ` also in ${also.join(', ')}` }) : null),
       el('dt', { text: 'key' }), el('dd', { class: 'mono', text: d.key }),
+      subs && subs.length ? [el('dt', { text: 'alerted for' }), el('dd', { class: 'alerted-for', text: subs.join(', ') })] : null,
       d.story && d.story !== d.key ? [el('dt', { text: 'story' }), el('dd', { class: 'mono', text: d.story })] : null,
       url ? [el('dt', { text: 'link' }), el('dd', {}, el('a', { href: url, target: '_blank', rel: 'noopener noreferrer', text: url }))] : null,
       (d.stocks && d.stocks.length) ? [el('dt', { text: 'stocks' }), el('dd', { class: 'mono', text: d.stocks.join(' ') })] : null,
@@ -1097,7 +1180,7 @@
   window.addEventListener('beforeunload', closeStream);
 
   // exposed for debugging and tests
-  window.newsflowDesk = { highlight, spanRanges, alsoSources, shortTime, headlineAndBody, excerpt, piecesText, plainText, state: () => ({ alerts: alerts.length, shown: listEl.childElementCount }) };
+  window.newsflowDesk = { highlight, spanRanges, alsoSources, shortTime, headlineAndBody, excerpt, piecesText, plainText, state: () => ({ alerts: alerts.length, stories: groups.size, shown: listEl.childElementCount }) };
 
   start();
 })();
