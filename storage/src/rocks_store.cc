@@ -251,6 +251,13 @@ rocksdb::DBOptions MakeDbOptions(const StoreOptions& options) {
   db_opts.keep_log_file_num = t.keep_log_files;
   if (options.env) db_opts.env = options.env.get();  // kept alive by RocksStore::env_
   if (options.disable_wal) db_opts.atomic_flush = true;  // column families flush together
+  // No fallocate: RocksDB reserves a new WAL 1.1 x the write buffer ahead
+  // (~74 MB here) and each SST 1.1 x its target size. On a volume with less
+  // free than that, ext4 fails the call but keeps what it did allocate, so a
+  // live run held nearly all the free space of its volume while it ran
+  // (other writers there got ENOSPC), and a prune's or backup's flush then
+  // failed for want of space with ~50 MB free. Files grow as written instead.
+  db_opts.allow_fallocate = false;
   if (options.read_only || !options.create_if_missing) {
     // RocksDB's default file logger creates the DB directory; a read-only or
     // must-exist open should fail on a missing store, not create one.
