@@ -107,7 +107,8 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
       "and the newest one, stay; one of a document dated over an hour ahead of the clock does not end it); the\n"
       "dead letters stored before --before go (but the newest).\n"
       "Prints one JSON object: before_ms, removed, index_entries_removed, docs_before, docs_after,\n"
-      "alerts_removed, dead_letters_removed, sst_bytes_before, sst_bytes_after, compacted.");
+      "alerts_removed, dead_letters_removed, sst_bytes_before, sst_bytes_after, compacted; also when a step\n"
+      "fails after some were removed (exit 1), with what was removed before it.");
   cmd->callback([a, exit_code] {
     pipeline::TimeZone zone;
     if (Status s = pipeline::DisplayZone(a->tz, &zone); !s.ok()) {
@@ -141,12 +142,11 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
     storage::PruneStats st;
     Status s = store->Prune(po, &st);
     if (Status c = store->Close(); s.ok()) s = c;
-    if (!s.ok()) {
-      std::fprintf(stderr, "newsflow prune: %s\n", s.message().c_str());
-      *exit_code = 1;
-      return;
-    }
-    std::printf(
+    // Printed when a step failed after deletions too (the compaction on a
+    // full disk): the batches deleted before it are gone for good, and the
+    // operator is told so.
+    const bool removed = st.docs_removed > 0 || st.alerts_removed > 0 || st.dead_letters_removed > 0;
+    if (s.ok() || removed) std::printf(
         "{\"before_ms\":%lld,\"removed\":%llu,\"index_entries_removed\":%llu,\"docs_before\":%llu,\"docs_after\":%llu,"
         "\"alerts_removed\":%llu,\"dead_letters_removed\":%llu,\"sst_bytes_before\":%llu,\"sst_bytes_after\":%llu,"
         "\"compacted\":%s}\n",
@@ -156,6 +156,11 @@ void RegisterPrune(CLI::App& app, int* exit_code) {
         static_cast<unsigned long long>(st.dead_letters_removed),
         static_cast<unsigned long long>(st.sst_bytes_before),
         static_cast<unsigned long long>(st.sst_bytes_after), st.compacted ? "true" : "false");
+    if (!s.ok()) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "newsflow prune: %s\n", s.message().c_str());
+      *exit_code = 1;
+    }
   });
 }
 

@@ -67,6 +67,7 @@ class RocksStore final : public Store {
   Status CatchUp() override;
   Status NewestTime(int64_t at_most, std::optional<int64_t>* out) override;
   Status Prune(const PruneOptions& options, PruneStats* stats) override;  // rocks_store_retention.cc
+  Status PruneSteps(const PruneOptions& options, PruneStats* stats);  // Prune's deletions and compaction
   Status Backup(const std::string& backup_dir, BackupResult* out) override;
   Status ForgetStoreId() override;
 

@@ -86,6 +86,16 @@ Status RocksStore::Prune(const PruneOptions& options, PruneStats* stats) {
   if (options.docs_per_batch == 0) return Status::InvalidArgument("prune: docs_per_batch must be at least 1");
   NEWSFLOW_RETURN_IF_ERROR(ReadCounter(rocksdb::ReadOptions(), kMetaCountDocs, &stats->docs_before));
   stats->sst_bytes_before = LiveSstBytes();
+  const Status s = PruneSteps(options, stats);
+  // What it did, also when a step failed (a full disk at the compaction):
+  // each batch removed its documents and lowered count/docs together.
+  if (!ReadCounter(rocksdb::ReadOptions(), kMetaCountDocs, &stats->docs_after).ok())
+    stats->docs_after = stats->docs_before - std::min(stats->docs_before, stats->docs_removed);
+  stats->sst_bytes_after = LiveSstBytes();
+  return s;
+}
+
+Status RocksStore::PruneSteps(const PruneOptions& options, PruneStats* stats) {
   if (options.before_ms != INT64_MIN) {
     std::string start;  // by_time is newest first: documents older than the cutoff sort at and after this
     PutTimeKey(&start, options.before_ms - 1);
@@ -107,8 +117,6 @@ Status RocksStore::Prune(const PruneOptions& options, PruneStats* stats) {
     NEWSFLOW_RETURN_IF_ERROR(CompactAll());
     stats->compacted = true;
   }
-  NEWSFLOW_RETURN_IF_ERROR(ReadCounter(rocksdb::ReadOptions(), kMetaCountDocs, &stats->docs_after));
-  stats->sst_bytes_after = LiveSstBytes();
   return Status::OK();
 }
 
@@ -310,6 +318,13 @@ Status RocksStore::CompactAll() {
   for (auto* h : handles_) {
     rocksdb::Status s = db_->CompactRange(cro, h, nullptr, nullptr);
     if (s.ok() && DeletionsInTables(h) > 0) s = db_->CompactRange(force, h, nullptr, nullptr);
+    if (s.IsCompactionTooLarge()) {  // RocksDB's own check of the volume's free space, before it writes
+      return Status::IOError(fmt::format(
+          "compacting {} in store at {}: too little free space on its volume (a compaction rewrites its files "
+          "before it deletes the old ones); the space of what was deleted comes back at the next prune once "
+          "there is room",
+          h->GetName(), path_));
+    }
     if (!s.ok()) return Fail(fmt::format("compacting {}", h->GetName()), s);
   }
   return Status::OK();

@@ -213,6 +213,41 @@ TEST_F(DiskFull, ARestoreThatFillsAMountPointLeavesItEmpty) {
   EXPECT_EQ(QueryCount(mount, &err), static_cast<int64_t>(kThsItems)) << err;
 }
 
+// A prune on a volume with too little room to compact: its deletions are
+// made (each batch atomic with the count) and then the compaction is
+// refused. It said nothing on stdout, so the operator was not told that
+// documents were gone; it now prints what it removed, and fails (exit 1).
+// With room, the next prune gives the space back.
+TEST_F(DiskFull, APruneThatCannotCompactSaysWhatItRemoved) {
+  Tmpfs fs("64m");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
+  const std::string db = fs.path("db");
+  ASSERT_EQ(RunShell(RunCmd("file:" + corpus_, db)).exit_code, 0);
+  struct statvfs v {};
+  ASSERT_EQ(statvfs(fs.path("").c_str(), &v), 0);
+  const uint64_t used_mib = ((v.f_blocks - v.f_bfree) * v.f_frsize) >> 20;
+  ASSERT_TRUE(fs.Resize(std::to_string(used_mib + 2) + "m"));  // room for less than one compaction's output
+
+  const std::string prune = Newsflow() + " prune --db " + db + " --before 2026-05-20";
+  const auto failed = RunShell(prune);
+  EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+  const auto s = testing::JsonObject::LastLine(failed.out);
+  ASSERT_TRUE(s.ok()) << "a prune that removed documents and then failed says so: " << failed.out << failed.err;
+  EXPECT_GT(s.Uint("removed"), 0u) << failed.out;
+  EXPECT_FALSE(s.Bool("compacted")) << failed.out;
+  EXPECT_EQ(s.Uint("docs_after"), s.Uint("docs_before") - s.Uint("removed")) << failed.out;
+  std::string err;
+  EXPECT_EQ(QueryCount(db, &err), static_cast<int64_t>(s.Uint("docs_after"))) << err;
+
+  ASSERT_TRUE(fs.Resize("64m"));
+  const auto again = RunShell(prune);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto s2 = testing::JsonObject::LastLine(again.out);
+  EXPECT_EQ(s2.Uint("removed"), 0u) << again.out;
+  EXPECT_TRUE(s2.Bool("compacted")) << again.out;
+  EXPECT_LT(s2.Uint("sst_bytes_after"), s2.Uint("sst_bytes_before")) << again.out;
+}
+
 // A live run holds no more of its volume than it writes. RocksDB reserved
 // each new write-ahead log 1.1 x the write buffer ahead (fallocate, ~74 MB):
 // on ext4 with less free than that the call failed but kept what it had

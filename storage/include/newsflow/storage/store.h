@@ -451,7 +451,8 @@ class Store {
   // Removes the documents older than options.before_ms (see RETENTION AND
   // BACKUP) and fills *stats. Nothing at or after before_ms is touched.
   // Single writer, like Write(). A failed delete is a failed write (the
-  // store takes no more writes).
+  // store takes no more writes). A failure still fills *stats with what was
+  // done before it (the batches deleted, docs_after, sst_bytes_after).
   virtual Status Prune(const PruneOptions& options, PruneStats* stats) = 0;
 
   // Adds a backup of the whole store to the BackupEngine directory
