@@ -600,7 +600,13 @@ class Job {
       summary_->backups = writer_requests_->backups_taken();
     }
     if (store_) {
-      if (Status s = store_->Close(); !s.ok()) {
+      if (Status s = store_->Close(); s.ok() && !store_->close_flush_status().ok()) {
+        // Durable (the synced log holds every write), but the volume is
+        // full or failing, and the store's next open must replay the log.
+        LogWarn("store", fmt::format("{}: the documents are safe in the store's write-ahead log, which its next "
+                                     "open replays and flushes: that open needs the room this one lacked",
+                                     store_->close_flush_status().message()));
+      } else if (!s.ok()) {
         summary_->durable = false;
         if (result.ok()) result = s.Prefixed("the run's documents are not all durable");
         if (tracking_) {

@@ -608,7 +608,8 @@ Status RocksStore::Close() {
       fo.wait = true;
       fo.allow_write_stall = true;
       std::vector<rocksdb::ColumnFamilyHandle*> cfs(handles_.begin(), handles_.end());
-      db_->Flush(fo, cfs).PermitUncheckedError();
+      if (rocksdb::Status s = db_->Flush(fo, cfs); !s.ok())
+        close_flush_ = FromRocks(fmt::format("flushing store at {} at close", path_), s);
     }
   }
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();

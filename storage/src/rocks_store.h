@@ -66,6 +66,7 @@ class RocksStore final : public Store {
   uint64_t next_alert_seq() const override { return next_alert_seq_; }
   Status CatchUp() override;
   Status NewestTime(int64_t at_most, std::optional<int64_t>* out) override;
+  Status close_flush_status() const override { return close_flush_; }
   Status Prune(const PruneOptions& options, PruneStats* stats) override;  // rocks_store_retention.cc
   Status PruneSteps(const PruneOptions& options, PruneStats* stats);  // Prune's deletions and compaction
   Status Backup(const std::string& backup_dir, BackupResult* out) override;
@@ -220,6 +221,7 @@ class RocksStore final : public Store {
   // write_status_ is set only under it (Backup() reads it from its thread).
   std::mutex write_mu_;
   Status close_status_;  // what the first Close() returned
+  Status close_flush_;   // a WAL store's flush at close, when it failed (close_flush_status())
   Status write_status_;  // the first failed write or flush: no writes after it
 };
 

@@ -476,6 +476,12 @@ class Store {
   // Every other call made after Close() returned fails with Internal
   // ("closed"); none may run while Close() does.
   virtual Status Close() = 0;
+
+  // After a Close() of a store with a write-ahead log that returned OK:
+  // whether its memtables could also be flushed to tables. Not a failure
+  // (every write is in the synced log, which the next open replays), but
+  // that open then needs the room the flush lacked (a full volume).
+  virtual Status close_flush_status() const = 0;
 };
 
 }  // namespace newsflow::storage
