@@ -1274,15 +1274,24 @@ class Job {
     storage::StoreOptions ro;
     ro.path = o_.db;
     ro.read_only = true;
+    ro.no_writer = true;  // this run was its writer, and its store is closed
     ro.create_if_missing = false;
     std::unique_ptr<storage::Store> reader;
     std::optional<std::string> text, read_as;
     FileProgress durable = base_;
     // A mark of another reading (this one re-reads the file, and none of
     // its batches became durable): nothing of this reading is durable.
-    if (storage::Store::Open(ro, &reader).ok() && reader->GetProgress(identity, &text).ok() && text &&
-        reader->GetProgress(ReadAsKeyOf(identity), &read_as).ok() && (!read_as || *read_as == read_as_))
+    Status opened = storage::Store::Open(ro, &reader);
+    if (!opened.ok()) {
+      // What the failed run made durable cannot be read back: none of it is
+      // counted (a count must never claim what may not be there).
+      LogWarn("store", fmt::format("reading back what this run made durable: {}; the summary counts none of its "
+                                   "documents as stored, and a rerun of the file resumes from what is",
+                                   opened.message()));
+    } else if (reader->GetProgress(identity, &text).ok() && text &&
+               reader->GetProgress(ReadAsKeyOf(identity), &read_as).ok() && (!read_as || *read_as == read_as_)) {
       (void)FileProgress::Parse(*text, &durable).ok();
+    }
     summary_->stored = durable.stored >= base_.stored ? durable.stored - base_.stored : 0;
     summary_->dead_lettered = durable.dead >= base_.dead ? durable.dead - base_.dead : 0;
     summary_->read = summary_->stored + summary_->dead_lettered;

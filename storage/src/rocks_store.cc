@@ -11,6 +11,8 @@
 #include <cstdarg>
 #include <cstdio>
 #include <mutex>
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -437,6 +439,7 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
   store->path_ = path;
   store->env_ = options.env;
   store->read_only_ = options.read_only;
+  store->no_writer_ = options.read_only && options.no_writer;
   if (struct stat st; ::stat(path.c_str(), &st) == 0) {
     store->dir_ino_ = static_cast<uint64_t>(st.st_ino);
     store->dir_dev_ = static_cast<uint64_t>(st.st_dev);
@@ -455,7 +458,9 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
                           const std::optional<std::vector<std::string>>& on_disk) {
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
-  if (read_only_) {
+  if (read_only_ && no_writer_) {
+    s = rocksdb::DB::OpenForReadOnly(db_opts, path_, cfs, &handles_, &raw);
+  } else if (read_only_) {
     // Readers open the store as a RocksDB secondary instance: unlike a
     // read-only open, that is supported while a `newsflow run` process is
     // writing the same store, and it sees everything written up to the open.
@@ -464,9 +469,17 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
     if (!std::filesystem::exists(std::filesystem::path(path_) / "CURRENT", ec) && !ec) {
       return Status::NotFound(fmt::format("cannot open store at {}: no RocksDB store there", path_));
     }
-    std::string tmpl = (std::filesystem::temp_directory_path() / "newsflow-reader-XXXXXX").string();
+    // $TMPDIR, or /tmp when it is unset or empty (as POSIX tools read it;
+    // std::filesystem::temp_directory_path throws for an empty or missing one).
+    const char* tmpdir = std::getenv("TMPDIR");
+    const std::string base = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+    std::string tmpl = (std::filesystem::path(base) / "newsflow-reader-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) {
-      return Status::IOError(fmt::format("cannot open store at {}: cannot create a reader directory", path_));
+      const int err = errno;
+      return Status::IOError(fmt::format(
+          "cannot open store at {}: a reader keeps its state in a directory it creates in {} ($TMPDIR{}), and "
+          "that failed: {}",
+          path_, base, tmpdir != nullptr && *tmpdir != '\0' ? "" : " unset: /tmp", std::strerror(err)));
     }
     secondary_dir_ = tmpl;  // removed by the destructor, whatever happens next
     db_opts.max_open_files = -1;  // required by secondary instances
@@ -1132,7 +1145,7 @@ Status RocksStore::Commit(rocksdb::WriteBatch* batch, std::string_view what) {
 
 Status RocksStore::CatchUp() {
   if (!db_) return ClosedError();
-  if (!read_only_) return Status::OK();
+  if (!read_only_ || no_writer_) return Status::OK();
   if (!StillAtPath())
     return Status::Unavailable(
         fmt::format("the store at {} was moved, removed or replaced since it was opened: open it again", path_));

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "test_util.h"
 
@@ -50,6 +51,31 @@ TEST(ReaderCleanup, ClosedStdoutLeavesNoTempDirAndExitsOne) {
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_GT(ok.out.size(), size_t{256} << 10);
   EXPECT_EQ(ReaderDirs(tmp.path("t")), 0);
+}
+
+// A reader's directory goes under $TMPDIR, or /tmp when it is unset or
+// empty (as POSIX tools read it). One that cannot be made there (missing,
+// not a directory, not writable) is an error naming the directory, exit 1;
+// it was an uncaught exception ("unexpected error: filesystem error:
+// temp_directory_path"), also for an empty TMPDIR.
+TEST(ReaderCleanup, TmpdirEmptyIsUnsetAndOneThatCannotBeUsedIsNamed) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + SourcePath("tests/fixtures/cls-sample.jsonl") + " --rules " +
+                     SourcePath("rules/sets") + " --db " + db)
+                .exit_code,
+            0);
+  const auto empty = RunShell("TMPDIR= " + Newsflow() + " query --count --db " + db);
+  EXPECT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_EQ(empty.out, "120\n");
+  std::filesystem::create_directories(tmp.path("file-parent"));
+  const std::string not_dir = tmp.path("file-parent/plain");
+  { std::ofstream(not_dir) << "x"; }
+  for (const std::string& dir : {tmp.path("missing"), not_dir}) {
+    const auto r = RunShell("TMPDIR=" + dir + " " + Newsflow() + " query --count --db " + db);
+    EXPECT_EQ(r.exit_code, 1) << dir << ": " << r.err;
+    EXPECT_NE(r.err.find(dir), std::string::npos) << "the error names the directory: " << r.err;
+  }
 }
 
 }  // namespace

@@ -159,6 +159,25 @@ TEST_F(DiskFull, FileRunWithCheckpointsReportsTheTagsOfTheDurableBatchesOnly) {
   ExpectTagsAreReported(db, s);
 }
 
+// The same with a $TMPDIR that does not exist. A failed run reads back what
+// it made durable; it did so as a reader, whose directory goes under
+// $TMPDIR: the run ended with "unexpected error: filesystem error:
+// temp_directory_path", no summary and nothing about the full disk; with a
+// directory it could not write in, with 0 stored of thousands durable. It
+// reads its own closed store without a reader directory now.
+TEST_F(DiskFull, AFailedRunCountsWhatIsDurableWhateverTmpdirIs) {
+  Tmpfs fs("8m");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
+  const std::string db = fs.path("db");
+  auto full = RunShell("TMPDIR=" + fs.path("no-such-dir") + " " + RunCmd("file:" + corpus_, db) +
+                       " --checkpoint-records 2000");
+  EXPECT_EQ(full.exit_code, 1) << full.err;
+  const auto s = testing::JsonObject::LastLine(full.out);
+  ASSERT_TRUE(s.ok()) << "a failed run still prints its --json summary: " << full.out << full.err;
+  EXPECT_GT(s.Uint("stored"), 0u) << "some batches were made durable: " << full.out;
+  ExpectCountIsReported(db, s.Uint("stored"));
+}
+
 TEST_F(DiskFull, StdinRunFailsWithoutAbortReportsOnlyWhatIsStoredAndTheStoreReopens) {
   Tmpfs fs("4m");
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();

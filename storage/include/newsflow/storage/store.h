@@ -131,6 +131,11 @@ struct StoreOptions {
   bool create_if_missing = true; // false: fail if the DB does not exist (query tools)
   bool read_only = false;        // open for reading only (query/show/dead-letter), as a RocksDB
                                  // secondary instance: safe while another process writes the store
+  // read_only, when no process writes the store (a run reading back what it
+  // made durable after its own store closed): a plain read-only open, which
+  // needs no reader directory (secondaries keep one under $TMPDIR). CatchUp()
+  // has nothing to catch up with then.
+  bool no_writer = false;
   bool sync_writes = false;      // fsync the WAL on every Write() (Kafka path: true)
   // Bulk load of a re-runnable input (a file): no write-ahead log; every
   // column family is flushed together (atomic_flush) when memtables fill and
