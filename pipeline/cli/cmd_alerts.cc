@@ -129,7 +129,7 @@ int RunAlerts(const AlertsArgs& a) {
       if (a.limit > 0 && ++printed >= a.limit) return 0;
     }
     std::fflush(stdout);
-    if (StdoutFailed()) return 1;
+    if (StdoutFailed()) return OutputFailed("alerts");
     if (Interrupted()) return 0;
     if (batch.size() == 1000) continue;  // more already stored
     if (!warned) {

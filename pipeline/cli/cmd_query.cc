@@ -38,10 +38,7 @@ std::string TagList(const storage::Record& r) {
 
 // After the output loop: 0, or 1 with a message if it was cut short.
 int OutputStatus(const char* who) {
-  if (StdoutFailed()) {
-    std::fprintf(stderr, "newsflow %s: cannot write the output (stdout closed or failing)\n", who);
-    return 1;
-  }
+  if (StdoutFailed()) return OutputFailed(who);
   if (Interrupted()) {
     std::fprintf(stderr, "newsflow %s: interrupted\n", who);
     return 1;

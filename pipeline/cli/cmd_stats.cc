@@ -91,8 +91,9 @@ int RunStats(const StatsArgs& a) {
     } else {
       std::printf("%-16s  %-40s  %8llu\n", key.first.c_str(), key.second.c_str(), static_cast<unsigned long long>(n));
     }
-    if (StdoutFailed()) return 1;
+    if (StdoutFailed()) return OutputFailed("stats");
   }
+  if (std::fflush(stdout) != 0 || StdoutFailed()) return OutputFailed("stats");  // the buffer's last block
   return 0;
 }
 

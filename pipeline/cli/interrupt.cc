@@ -42,4 +42,9 @@ bool Interrupted() { return g_interrupted.load(); }
 
 bool StdoutFailed() { return std::ferror(stdout) != 0; }
 
+int OutputFailed(const char* who) {
+  std::fprintf(stderr, "newsflow %s: cannot write the output (stdout closed or failing)\n", who);
+  return 1;
+}
+
 }  // namespace newsflow::cli

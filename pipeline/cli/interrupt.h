@@ -34,5 +34,8 @@ bool HangupHeld();
 // True after stdout failed (EPIPE on a closed pipe, ENOSPC...): the command
 // should stop writing and exit 1.
 bool StdoutFailed();
+// Says that the output of command `who` failed ("newsflow WHO: cannot write
+// the output ...") and returns 1, the exit code.
+int OutputFailed(const char* who);
 
 }  // namespace newsflow::cli

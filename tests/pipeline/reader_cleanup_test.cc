@@ -78,5 +78,27 @@ TEST(ReaderCleanup, TmpdirEmptyIsUnsetAndOneThatCannotBeUsedIsNamed) {
   }
 }
 
+// Every reader whose output cannot be written (a full disk, /dev/full)
+// exits 1 and says so; `stats` and `alerts` exited 1 with nothing on stderr.
+TEST(ReaderCleanup, AReaderWhoseOutputFailsSaysSo) {
+  TempDir tmp;
+  const std::string db = tmp.path("db"), subs = tmp.path("subs.yaml");
+  { std::ofstream(subs) << "subscriptions:\n  - {name: ai, any: [cluster:ai]}\n"; }
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + SourcePath("tests/fixtures/cls-sample.jsonl") + " --rules " +
+                     SourcePath("rules/sets") + " --subscriptions " + subs + " --alerts file:" + tmp.path("a.jsonl") +
+                     " --db " + db)
+                .exit_code,
+            0);
+  for (const std::string cmd : {"stats --json", "stats --by hour", "alerts --json", "alerts", "query --json --limit 0"}) {
+    const auto ok = RunShell(Newsflow() + " " + cmd + " --db " + db);
+    ASSERT_EQ(ok.exit_code, 0) << cmd << ": " << ok.err;
+    ASSERT_FALSE(ok.out.empty()) << cmd << " prints nothing: the failing output below would not be tried";
+    const auto r = RunShell("(" + Newsflow() + " " + cmd + " --db " + db + " > /dev/full)");
+    EXPECT_EQ(r.exit_code, 1) << cmd;
+    EXPECT_NE(r.err.find("newsflow " + cmd.substr(0, cmd.find(' ')) + ": "), std::string::npos)
+        << cmd << ": the failure is said, by the command: '" << r.err << "'";
+  }
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
