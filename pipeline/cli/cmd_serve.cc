@@ -47,6 +47,7 @@ struct ServeRetention {
   pipeline::RetentionOptions options;  // retain_ms 0 = off
   std::chrono::steady_clock::time_point next = std::chrono::steady_clock::now();
   bool told_writer = false;
+  int failed_opens = 0;  // in a row: each doubles the wait before the next try
 };
 
 // One prune of an unheld store (see the header comment).
@@ -66,9 +67,18 @@ void MaybePrune(const std::string& db, ServeRetention* r) {
   so.create_if_missing = false;
   std::unique_ptr<storage::Store> store;
   if (Status s = storage::Store::Open(so, &store); !s.ok()) {
-    pipeline::LogWarn("retain", "cannot open the store to prune (a run starting?): " + s.message());
+    // A volume that is full (or failing) fails every open, and each failed
+    // open leaves an empty MANIFEST and log file in the store: tried every
+    // interval, that was ~2,900 files a day. Each failure in a row doubles
+    // the wait, up to an hour.
+    const int64_t interval_ms = std::max<int64_t>(r->options.interval_ms, 1000);
+    const int64_t wait_ms = std::min<int64_t>(interval_ms << std::min(++r->failed_opens, 12), 3600 * 1000);
+    r->next = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    pipeline::LogWarn("retain", fmt::format("cannot open the store to prune: {}; trying again in {} s", s.message(),
+                                            wait_ms / 1000));
     return;
   }
+  r->failed_opens = 0;
   pipeline::RetentionOptions once = r->options;
   once.interval_ms = 0;
   pipeline::RetentionStage stage(store.get(), once);

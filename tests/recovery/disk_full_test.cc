@@ -343,5 +343,31 @@ TEST(DiskSpace, ARunWhoseVolumeFillsWhileItWaitsSaysSoAtCloseAndKeepsItsDocument
   EXPECT_EQ(QueryCount(db, &err), 120) << err;
 }
 
+// `serve --retain` over a store whose volume is full: every open for a
+// prune fails, and each failed open leaves an empty MANIFEST and log file in
+// the store. Tried every interval (1 s here, 60 s by default: ~2,900 files
+// a day), it now waits twice as long after each failure in a row.
+TEST(DiskSpace, ServeRetainOnAFullVolumeTriesLessAndLessOften) {
+  Tmpfs fs("8m");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
+  testing::TempDir tmp;
+  const std::string db = fs.path("db");
+  ASSERT_EQ(RunShell(RunCmd(testing::SourcePath("tests/fixtures/cls-sample.jsonl"), db)).exit_code, 0);
+  (void)RunShell("dd if=/dev/zero of=" + fs.path("filler") + " bs=64k");  // until the volume is full
+  const auto before = std::distance(std::filesystem::directory_iterator(db), {});
+  const auto r = RunShell("timeout -s TERM 7 " + Newsflow() + " serve --log-format json --db " + db + " --rules " +
+                          testing::SourcePath("rules/sets") + " --listen 127.0.0.1:0 --retain 1d --retain-interval 1");
+  int tries = 0;
+  std::istringstream lines(r.err);
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = testing::JsonObject::Of(line);
+    tries += j.ok() && j.String("component") == "retain" && j.String("level") == "warn";
+  }
+  // At 0, 2 and 6 s (each wait doubled), not every second.
+  EXPECT_GE(tries, 1) << r.err;
+  EXPECT_LE(tries, 3) << r.err;
+  EXPECT_LE(std::distance(std::filesystem::directory_iterator(db), {}), before + 2 * 3);
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
