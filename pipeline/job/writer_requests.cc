@@ -33,17 +33,24 @@ std::string ReadAll(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// Writes `text` to a temporary name, then renames it to `p`.
-bool WriteAtomically(const fs::path& p, const std::string& text) {
+// Writes `text` to a temporary name, then renames it to `p`. On failure
+// (a full disk) the temporary file is removed and false returned, with why
+// in *why (a file left behind would lie there until a writer's sweep).
+bool WriteAtomically(const fs::path& p, const std::string& text, std::string* why = nullptr) {
   const fs::path tmp = p.string() + ".tmp";
+  std::error_code ec;
   {
+    errno = 0;
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
-    if (!out.flush()) return false;
+    if (!out.flush()) ec = std::error_code(errno != 0 ? errno : EIO, std::generic_category());
   }
-  std::error_code ec;
-  fs::rename(tmp, p, ec);
-  return !ec;
+  if (!ec) fs::rename(tmp, p, ec);
+  if (!ec) return true;
+  if (why) *why = ec.message();
+  std::error_code ignored;
+  fs::remove(tmp, ignored);
+  return false;
 }
 
 // Result file: "ok id timestamp files bytes new_files new_bytes docs dead_letters store_id [replaced file...]"
@@ -165,7 +172,8 @@ Status AwaitWriter(const std::string& db_dir, const std::string& ext, const std:
   const std::string id = fmt::format("{}-{:08x}", ::getpid(), rd());
   const fs::path request = dir / (id + ext);
   const fs::path result = dir / (id + ".result");
-  if (!WriteAtomically(request, body)) return Status::IOError("cannot write " + request.string());
+  if (std::string why; !WriteAtomically(request, body, &why))
+    return Status::IOError(fmt::format("cannot write {}: {}", request.string(), why));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     if (fs::exists(result, ec)) {
@@ -313,7 +321,8 @@ void WriterRequestService::ServePending() {
     }
     fs::path result = request;
     result.replace_extension(".result");
-    if (!WriteAtomically(result, EncodeResult(s, r))) LogWarn("backup", "cannot write " + result.string());
+    if (std::string why; !WriteAtomically(result, EncodeResult(s, r), &why))
+      LogWarn("backup", fmt::format("cannot write {}: {}", result.string(), why));
     fs::remove(request, ec);
   }
 }
@@ -364,7 +373,8 @@ void WriterRequestService::ServeRetag(const fs::path& request) {
   }
   fs::path out = request;
   out.replace_extension(".result");
-  if (!WriteAtomically(out, result)) LogWarn("retag", "cannot write " + out.string());
+  if (std::string why; !WriteAtomically(out, result, &why))
+    LogWarn("retag", fmt::format("cannot write {}: {}", out.string(), why));
   fs::remove(request, ec);
 }
 

@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 #include <sys/statvfs.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -341,6 +343,35 @@ TEST(DiskSpace, ARunWhoseVolumeFillsWhileItWaitsSaysSoAtCloseAndKeepsItsDocument
   EXPECT_EQ(store_warnings, 1) << testing::ReadFile(tmp.path("err"));
   std::filesystem::remove(fs.path("filler"));
   EXPECT_EQ(QueryCount(db, &err), 120) << err;
+}
+
+// A backup asked of a running writer whose volume is full: the request
+// cannot be written. It failed saying only "cannot write ...request", and
+// left an empty ".request.tmp" in the store's writer-requests for good.
+TEST(DiskSpace, ABackupRequestThatCannotBeWrittenSaysWhyAndLeavesNothing) {
+  Tmpfs fs("16m");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
+  testing::TempDir tmp;
+  const std::string db = fs.path("db");
+  testing::RunChild run({"run", "-q", "--source", "-", "--rules", testing::SourcePath("rules/sets"), "--db", db},
+                        tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE(run.started());
+  run.Write(testing::ReadFile(testing::SourcePath("tests/fixtures/cls-sample.jsonl")));
+  std::string err;
+  int64_t count = -1;
+  for (int i = 0; i < 300 && count != 120; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    count = QueryCount(db, &err);
+  }
+  ASSERT_EQ(count, 120) << err;
+  (void)RunShell("dd if=/dev/zero of=" + fs.path("filler") + " bs=64k");  // until the volume is full
+  const auto backup = RunShell(Newsflow() + " backup --db " + db + " --to " + tmp.path("bk") + " --timeout 10");
+  EXPECT_EQ(backup.exit_code, 1) << backup.err;
+  EXPECT_NE(backup.err.find(std::strerror(ENOSPC)), std::string::npos) << "the reason is said: " << backup.err;
+  for (const auto& e : std::filesystem::directory_iterator(db + "/writer-requests"))
+    EXPECT_NE(e.path().extension(), ".tmp") << "left behind: " << e.path();
+  run.CloseInput();
+  EXPECT_EQ(run.WaitExit(std::chrono::seconds(30)), 0);
 }
 
 // `serve --retain` over a store whose volume is full: every open for a
