@@ -62,7 +62,11 @@ std::string FormatSummary(const RunSummary& s) {
     out += fmt::format("WARNING: {} partition(s) left this member without their last offset commit (see the log): the "
                        "member that took them over may store their last records again\n",
                        s.kafka_uncommitted_handovers);
-  if (!s.durable) out += "NOT DURABLE: the store failed; `stored` counts only what it made durable\n";
+  if (!s.durable && s.unsynced_log)
+    out += "NOT DURABLE: the store failed; `stored` counts what reached its write-ahead log, which a run without "
+           "--sync does not fsync: what the failing disk had not written yet may be lost\n";
+  else if (!s.durable)
+    out += "NOT DURABLE: the store failed; `stored` counts only what it made durable\n";
   out += fmt::format("{:.2f} s  {:.0f} items/s  {:.1f} MB/s  rule set {}\n", s.seconds,
                      static_cast<double>(s.read) / secs, static_cast<double>(s.bytes) / secs / 1e6,
                      s.ruleset_version);
@@ -120,6 +124,7 @@ std::string SummaryToJson(const RunSummary& s) {
                      "\"rules_reload_failed\":{}",
                      s.alerts_redelivered, s.tagged_republished, s.rules_reloaded, s.rules_reload_failed);
   if (s.story_future_dated > 0) out += fmt::format(",\"story_future_dated\":{}", s.story_future_dated);
+  if (!s.durable && s.unsynced_log) out += ",\"unsynced_log\":true";
   out += fmt::format(",\"story_late_joined\":{},\"story_late_builds\":{}", s.story_late_joined, s.story_late_builds);
   if (s.prune_passes > 0)
     out += fmt::format(

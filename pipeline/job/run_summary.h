@@ -35,6 +35,10 @@ struct RunSummary {
   // False when the store's final flush or close failed: then the documents
   // written since its last durable flush are NOT stored (the run fails).
   bool durable = true;
+  // The store kept a write-ahead log that this run did not fsync (live input
+  // without --sync): `stored` then counts what reached that log, which
+  // outlives the process (kill -9) but not a failing disk or a power loss.
+  bool unsynced_log = false;
   // A regular file is resumable: a re-run skips the records an earlier run
   // made durable (resumed_from of them), and a file already stored to its
   // end is not read again (already_complete).
@@ -85,7 +89,8 @@ std::string FormatSummary(const RunSummary& s);
 // alerts_pruned, dead_letters_pruned, retain_cutoff_ms; backups (when any was taken); story_future_dated (when
 // any document was kept out of the story window for its time); reread (when
 // the file was read before another way and read again from its start);
-// resumable (when interrupted: a later run continues where this one stopped).
+// resumable (when interrupted: a later run continues where this one stopped);
+// unsynced_log (when not durable and the log was not fsynced: see RunSummary).
 std::string SummaryToJson(const RunSummary& s);
 
 }  // namespace newsflow::pipeline

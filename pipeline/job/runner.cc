@@ -608,6 +608,7 @@ class Job {
                                      store_->close_flush_status().message()));
       } else if (!s.ok()) {
         summary_->durable = false;
+        summary_->unsynced_log = unsynced_log_;
         if (result.ok()) result = s.Prefixed("the run's documents are not all durable");
         if (tracking_) {
           CountDurable(identity);
@@ -702,6 +703,7 @@ class Job {
     // alert's outbox entry and id, must survive a crash from then on, or a
     // rerun raises again every alert since the last checkpoint.
     so.disable_wal = !kafka && source_->replayable() && !o_.sync_writes && o_.alerts.empty() && !o_.alert_log;
+    unsynced_log_ = !so.disable_wal && !so.sync_writes;
     NEWSFLOW_RETURN_IF_ERROR(AwaitStoreFree());
     if (stopped_waiting_) return Status::OK();
     if (Status s = storage::Store::Open(so, &store_); !s.ok()) {
@@ -1334,6 +1336,7 @@ class Job {
   std::unique_ptr<AlertSink> tagged_;  // --tagged: the stored documents, for a desk node
   LatencyRecorder latency_;
   bool tracking_ = false;        // a regular file: progress marks, resume, checkpoints
+  bool unsynced_log_ = false;    // the store keeps a write-ahead log this run does not fsync (no --sync)
   std::string read_as_;          // tracking_: how this run reads the file (ReadAs)
   bool stopped_waiting_ = false;  // stopped while another command held the store (AwaitStoreFree)
   FileProgress progress_, base_; // now, and where this run started
