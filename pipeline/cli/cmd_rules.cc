@@ -57,9 +57,17 @@ void Check(const std::string& dir, int* exit_code) {
     fmt::print("database cache: not used (no Hyperscan database: the literal tier holds every pattern)\n");
     return;
   }
-  static constexpr const char* kCache[] = {"off", "hit", "miss (compiled, written)", "rejected (compiled, rewritten)"};
-  fmt::print("database cache: {}{}{}\n", kCache[static_cast<int>(t.rules().cache_state())],
-             t.rules().cache_detail().empty() ? "" : ": ", t.rules().cache_detail());
+  const bool written = t.rules().cache_written();
+  const char* state = "off";
+  switch (t.rules().cache_state()) {
+    case rules::CacheState::kOff: break;
+    case rules::CacheState::kHit: state = "hit"; break;
+    case rules::CacheState::kMiss: state = written ? "miss (compiled, written)" : "miss (compiled, not written)"; break;
+    case rules::CacheState::kRejected:
+      state = written ? "rejected (compiled, rewritten)" : "rejected (compiled, not rewritten)";
+      break;
+  }
+  fmt::print("database cache: {}{}{}\n", state, t.rules().cache_detail().empty() ? "" : ": ", t.rules().cache_detail());
 }
 
 // "FIELD:NAME" -> a feed label (the name may hold ':').

@@ -263,9 +263,11 @@ Status CompiledRules::Compile(const RuleSet& set, const EvaluateOptions& options
     if (any_regex && compile.regex_compile_budget.count() > 0)
       NEWSFLOW_RETURN_IF_ERROR(c->CheckRegexBudget(compile.regex_compile_budget, first_use));
     NEWSFLOW_RETURN_IF_ERROR(c->BuildDatabase(any_regex, first_use));
-    if (!compile.cache_dir.empty())
-      if (Status s = cache::Store(compile.cache_dir, key, c->db_.get(), c->literal_api_); !s.ok())
-        c->cache_detail_ = s.message();
+    if (!compile.cache_dir.empty()) {
+      const Status s = cache::Store(compile.cache_dir, key, c->db_.get(), c->literal_api_);
+      c->cache_written_ = s.ok();
+      if (!s.ok()) c->cache_detail_ += (c->cache_detail_.empty() ? "" : "; ") + s.message();
+    }
   }
   *out = std::move(c);
   return Status::OK();

@@ -79,6 +79,7 @@ class DatabaseCache : public ::testing::Test {
 TEST_F(DatabaseCache, TheSecondCompileLoadsTheFileAndTagsTheSame) {
   auto first = Compile(Set("晶圆"));
   EXPECT_EQ(first->cache_state(), CacheState::kMiss);
+  EXPECT_TRUE(first->cache_written());
   ASSERT_EQ(Files().size(), 1u);
   auto second = Compile(Set("晶圆"));
   EXPECT_EQ(second->cache_state(), CacheState::kHit) << second->cache_detail();
@@ -155,6 +156,7 @@ TEST_F(DatabaseCache, AnUnwritableDirectoryOnlyLosesTheCache) {
   auto c = Compile(Set("晶圆"));
   EXPECT_NE(c->cache_state(), CacheState::kHit);
   EXPECT_FALSE(c->cache_detail().empty());
+  EXPECT_FALSE(c->cache_written()) << "`rules check` said 'miss (compiled, written): cannot write ...'";
   EXPECT_EQ(Tags(*c, "晶圆"), std::vector<std::string>{"cluster:semiconductors"});
   fs::remove(dir_);
 }

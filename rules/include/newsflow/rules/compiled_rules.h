@@ -212,8 +212,11 @@ class CompiledRules {
   size_t literal_tier_patterns() const;
   size_t literal_tier_bytes() const;
   CacheState cache_state() const { return cache_state_; }
-  // Why a cached file was rejected, or why writing one failed ("" if neither).
+  // Why a cached file was rejected, and/or why writing one failed ("" if neither).
   const std::string& cache_detail() const { return cache_detail_; }
+  // After a miss or a rejection: whether the compiled database was written
+  // to the cache.
+  bool cache_written() const { return cache_written_; }
   // Of the Hyperscan database (0 when the literal tier holds every pattern).
   size_t database_bytes() const;
   size_t scratch_bytes() const;
@@ -304,6 +307,7 @@ class CompiledRules {
   bool literal_api_ = false;
   CacheState cache_state_ = CacheState::kOff;
   std::string cache_detail_;
+  bool cache_written_ = false;
   EvaluateOptions options_;
 };
 
