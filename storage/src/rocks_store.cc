@@ -491,6 +491,13 @@ Status RocksStore::OpenDb(rocksdb::DBOptions db_opts, const std::vector<rocksdb:
     db_opts.max_file_opening_threads = 1;
     s = rocksdb::DB::OpenAsSecondary(db_opts, path_, secondary_dir_, cfs, &handles_, &raw);
     if (s.ok()) s = raw->TryCatchUpWithPrimary();
+    // RocksDB puts only a secondary's info log in that directory, and a
+    // reader's log is a NullLogger (MakeDbOptions): it stays empty, and goes
+    // now rather than at close, so that a reader killed with SIGKILL (a
+    // service manager's stop timeout, the OOM killer) leaves none behind in
+    // $TMPDIR.
+    std::filesystem::remove_all(secondary_dir_, ec);
+    if (!ec) secondary_dir_.clear();
   } else {
     s = OpenCreatingMissingFamilies(db_opts, cfs, on_disk, &raw);
   }

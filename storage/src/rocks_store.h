@@ -190,7 +190,7 @@ class RocksStore final : public Store {
   std::shared_ptr<rocksdb::Env> env_;  // StoreOptions::env (null = default); outlives db_
   std::string path_;
   bool no_writer_ = false;     // read_only: a plain read-only open (StoreOptions::no_writer)
-  std::string secondary_dir_;  // reader state of a secondary instance (read_only), removed on close
+  std::string secondary_dir_;  // a secondary's directory (read_only), removed once open (or on close if the open failed)
   bool read_only_ = false;
   // The store directory's inode when it was opened: a reader's CatchUp()
   // must not read the MANIFEST of a store restored or moved into the same

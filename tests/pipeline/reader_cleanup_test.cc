@@ -1,6 +1,7 @@
 // Readers (query, show, dead-letter) open the store as a RocksDB secondary
 // with a private `newsflow-reader-*` temporary directory. It must be removed
-// on every exit path the process controls: a closed stdout (`| head`) used
+// on every exit path the process controls (and now once the store is open:
+// also when it is killed): a closed stdout (`| head`) used
 // to kill the reader by SIGPIPE and leave the directory behind; now the
 // write fails with EPIPE, the command exits 1 and closes the store.
 #include <gtest/gtest.h>
@@ -50,6 +51,25 @@ TEST(ReaderCleanup, ClosedStdoutLeavesNoTempDirAndExitsOne) {
   const auto ok = RunShell("TMPDIR=" + tmp.path("t") + " " + Newsflow() + " query --limit 0 --json --db " + db);
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_GT(ok.out.size(), size_t{256} << 10);
+  EXPECT_EQ(ReaderDirs(tmp.path("t")), 0);
+}
+
+// A reader killed with SIGKILL (a service manager's stop timeout, the OOM
+// killer) runs no cleanup: its directory stayed in $TMPDIR for good (61 of
+// them had piled up in this machine's /tmp). It is removed once the store is
+// open (RocksDB keeps nothing there for a reader, whose log is discarded).
+TEST(ReaderCleanup, AReaderKilledWithSigkillLeavesNoDirectory) {
+  TempDir tmp;
+  const std::string db = tmp.path("db");
+  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + SourcePath("tests/fixtures/cls-sample.jsonl") + " --rules " +
+                     SourcePath("rules/sets") + " --db " + db)
+                .exit_code,
+            0);
+  std::filesystem::create_directories(tmp.path("t"));
+  // alerts --follow: a reader that stays open; killed a second after it started.
+  const auto r = RunShell("TMPDIR=" + tmp.path("t") + " " + Newsflow() + " alerts --follow --db " + db +
+                          " > /dev/null & pid=$!; sleep 1; kill -0 $pid && kill -KILL $pid; wait $pid; echo $?");
+  EXPECT_EQ(r.out, "137\n") << "the reader was running when killed: " << r.err;
   EXPECT_EQ(ReaderDirs(tmp.path("t")), 0);
 }
 
