@@ -27,6 +27,13 @@ int ReaderDirs(const std::string& dir) {
   return n;
 }
 
+// Stores the cls sample (120 items) in `db`; the run's exit code.
+int StoreClsSample(const std::string& db, const std::string& extra = "") {
+  return RunShell(Newsflow() + " run -q --source " + SourcePath("tests/fixtures/cls-sample.jsonl") + " --rules " +
+                  SourcePath("rules/sets") + " --db " + db + extra)
+      .exit_code;
+}
+
 TEST(ReaderCleanup, ClosedStdoutLeavesNoTempDirAndExitsOne) {
   TempDir tmp;
   const std::string db = tmp.path("db");
@@ -61,10 +68,7 @@ TEST(ReaderCleanup, ClosedStdoutLeavesNoTempDirAndExitsOne) {
 TEST(ReaderCleanup, AReaderKilledWithSigkillLeavesNoDirectory) {
   TempDir tmp;
   const std::string db = tmp.path("db");
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + SourcePath("tests/fixtures/cls-sample.jsonl") + " --rules " +
-                     SourcePath("rules/sets") + " --db " + db)
-                .exit_code,
-            0);
+  ASSERT_EQ(StoreClsSample(db), 0);
   std::filesystem::create_directories(tmp.path("t"));
   // alerts --follow: a reader that stays open; killed a second after it started.
   const auto r = RunShell("TMPDIR=" + tmp.path("t") + " " + Newsflow() + " alerts --follow --db " + db +
@@ -81,10 +85,7 @@ TEST(ReaderCleanup, AReaderKilledWithSigkillLeavesNoDirectory) {
 TEST(ReaderCleanup, TmpdirEmptyIsUnsetAndOneThatCannotBeUsedIsNamed) {
   TempDir tmp;
   const std::string db = tmp.path("db");
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + SourcePath("tests/fixtures/cls-sample.jsonl") + " --rules " +
-                     SourcePath("rules/sets") + " --db " + db)
-                .exit_code,
-            0);
+  ASSERT_EQ(StoreClsSample(db), 0);
   const auto empty = RunShell("TMPDIR= " + Newsflow() + " query --count --db " + db);
   EXPECT_EQ(empty.exit_code, 0) << empty.err;
   EXPECT_EQ(empty.out, "120\n");
@@ -104,11 +105,7 @@ TEST(ReaderCleanup, AReaderWhoseOutputFailsSaysSo) {
   TempDir tmp;
   const std::string db = tmp.path("db"), subs = tmp.path("subs.yaml");
   { std::ofstream(subs) << "subscriptions:\n  - {name: ai, any: [cluster:ai]}\n"; }
-  ASSERT_EQ(RunShell(Newsflow() + " run -q --source " + SourcePath("tests/fixtures/cls-sample.jsonl") + " --rules " +
-                     SourcePath("rules/sets") + " --subscriptions " + subs + " --alerts file:" + tmp.path("a.jsonl") +
-                     " --db " + db)
-                .exit_code,
-            0);
+  ASSERT_EQ(StoreClsSample(db, " --subscriptions " + subs + " --alerts file:" + tmp.path("a.jsonl")), 0);
   for (const std::string cmd : {"stats --json", "stats --by hour", "alerts --json", "alerts", "query --json --limit 0"}) {
     const auto ok = RunShell(Newsflow() + " " + cmd + " --db " + db);
     ASSERT_EQ(ok.exit_code, 0) << cmd << ": " << ok.err;

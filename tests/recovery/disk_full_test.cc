@@ -15,7 +15,9 @@
 #include <fstream>
 #include <sstream>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "json_util.h"
 #include "newsflow/storage/store.h"
@@ -66,6 +68,30 @@ int64_t QueryCount(const std::string& db, std::string* err) {
   *err = r.err;
   if (r.exit_code != 0) return -1;
   return std::stoll(r.out);
+}
+
+// Polls `query --count` until the store holds `n` documents (15 s at most);
+// the last count (-1: query failed, stderr in *err).
+int64_t AwaitCount(const std::string& db, int64_t n, std::string* err) {
+  int64_t count = -1;
+  for (int i = 0; i < 300 && count != n; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    count = QueryCount(db, err);
+  }
+  return count;
+}
+
+// Fills the volume of `dir` until it has no room left.
+void FillVolume(const std::string& dir) { (void)RunShell("dd if=/dev/zero of=" + dir + "/filler bs=64k"); }
+
+// A stdin run of the store `db` (its output and stderr in `tmp`), with
+// `extra` arguments before --source.
+std::unique_ptr<testing::RunChild> StartStdinRun(const std::string& db, const testing::TempDir& tmp,
+                                                 const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args = {"run", "-q"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.insert(args.end(), {"--source", "-", "--rules", testing::SourcePath("rules/sets"), "--db", db});
+  return std::make_unique<testing::RunChild>(args, tmp.path("out"), tmp.path("err"));
 }
 
 class DiskFull : public ::testing::Test {
@@ -284,26 +310,20 @@ TEST(DiskSpace, ALiveRunHoldsNoMoreOfItsVolumeThanItWrites) {
   // A store that exists: its log is then reserved for the largest write
   // buffer (the documents' 64 MiB), where a new store's first is 4 MiB.
   ASSERT_EQ(RunShell(RunCmd(testing::SourcePath("tests/fixtures/ths-sample.jsonl"), db)).exit_code, 0);
-  testing::RunChild run({"run", "-q", "--source", "-", "--rules", testing::SourcePath("rules/sets"), "--db", db},
-                        tmp.path("out"), tmp.path("err"));
-  ASSERT_TRUE(run.started());
+  auto run = StartStdinRun(db, tmp);
+  ASSERT_TRUE(run->started());
   std::ifstream in(testing::SourcePath("tests/fixtures/cls-sample.jsonl"));
   std::string line, lines;
   for (int n = 0; n < 20 && std::getline(in, line); ++n) lines += line + "\n";
-  run.Write(lines);
+  run->Write(lines);
   std::string err;
-  int64_t count = -1;
-  for (int i = 0; i < 300 && count != 20 + 120; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    count = QueryCount(db, &err);
-  }
-  ASSERT_EQ(count, 20 + 120) << err;
+  ASSERT_EQ(AwaitCount(db, 20 + 120, &err), 20 + 120) << err;
   struct statvfs v {};
   ASSERT_EQ(statvfs(fs.path("").c_str(), &v), 0);
   const uint64_t used = (v.f_blocks - v.f_bfree) * v.f_frsize;
   EXPECT_LT(used, 16u << 20) << "a live run that stored 20 items into a store of 120 holds " << (used >> 20) << " MiB of its volume";
-  run.CloseInput();
-  EXPECT_EQ(run.WaitExit(std::chrono::seconds(30)), 0);
+  run->CloseInput();
+  EXPECT_EQ(run->WaitExit(std::chrono::seconds(30)), 0);
 }
 
 // A live run whose volume fills while it waits for input: its documents
@@ -316,21 +336,14 @@ TEST(DiskSpace, ARunWhoseVolumeFillsWhileItWaitsSaysSoAtCloseAndKeepsItsDocument
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
   testing::TempDir tmp;
   const std::string db = fs.path("db");
-  testing::RunChild run({"run", "-q", "--json", "--log-format", "json", "--source", "-", "--rules",
-                         testing::SourcePath("rules/sets"), "--db", db},
-                        tmp.path("out"), tmp.path("err"));
-  ASSERT_TRUE(run.started());
-  run.Write(testing::ReadFile(testing::SourcePath("tests/fixtures/cls-sample.jsonl")));
+  auto run = StartStdinRun(db, tmp, {"--json", "--log-format", "json"});
+  ASSERT_TRUE(run->started());
+  run->Write(testing::ReadFile(testing::SourcePath("tests/fixtures/cls-sample.jsonl")));
   std::string err;
-  int64_t count = -1;
-  for (int i = 0; i < 300 && count != 120; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    count = QueryCount(db, &err);
-  }
-  ASSERT_EQ(count, 120) << err;
-  (void)RunShell("dd if=/dev/zero of=" + fs.path("filler") + " bs=64k");  // until the volume is full
-  run.CloseInput();
-  ASSERT_EQ(run.WaitExit(std::chrono::seconds(30)), 0) << testing::ReadFile(tmp.path("err"));
+  ASSERT_EQ(AwaitCount(db, 120, &err), 120) << err;
+  FillVolume(fs.path(""));
+  run->CloseInput();
+  ASSERT_EQ(run->WaitExit(std::chrono::seconds(30)), 0) << testing::ReadFile(tmp.path("err"));
   const auto summary = testing::JsonObject::LastLine(testing::ReadFile(tmp.path("out")));
   EXPECT_TRUE(summary.Bool("durable"));
   EXPECT_EQ(summary.Uint("stored"), 120u);
@@ -353,25 +366,19 @@ TEST(DiskSpace, ABackupRequestThatCannotBeWrittenSaysWhyAndLeavesNothing) {
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (root needed): " << fs.error();
   testing::TempDir tmp;
   const std::string db = fs.path("db");
-  testing::RunChild run({"run", "-q", "--source", "-", "--rules", testing::SourcePath("rules/sets"), "--db", db},
-                        tmp.path("out"), tmp.path("err"));
-  ASSERT_TRUE(run.started());
-  run.Write(testing::ReadFile(testing::SourcePath("tests/fixtures/cls-sample.jsonl")));
+  auto run = StartStdinRun(db, tmp);
+  ASSERT_TRUE(run->started());
+  run->Write(testing::ReadFile(testing::SourcePath("tests/fixtures/cls-sample.jsonl")));
   std::string err;
-  int64_t count = -1;
-  for (int i = 0; i < 300 && count != 120; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    count = QueryCount(db, &err);
-  }
-  ASSERT_EQ(count, 120) << err;
-  (void)RunShell("dd if=/dev/zero of=" + fs.path("filler") + " bs=64k");  // until the volume is full
+  ASSERT_EQ(AwaitCount(db, 120, &err), 120) << err;
+  FillVolume(fs.path(""));
   const auto backup = RunShell(Newsflow() + " backup --db " + db + " --to " + tmp.path("bk") + " --timeout 10");
   EXPECT_EQ(backup.exit_code, 1) << backup.err;
   EXPECT_NE(backup.err.find(std::strerror(ENOSPC)), std::string::npos) << "the reason is said: " << backup.err;
   for (const auto& e : std::filesystem::directory_iterator(db + "/writer-requests"))
     EXPECT_NE(e.path().extension(), ".tmp") << "left behind: " << e.path();
-  run.CloseInput();
-  EXPECT_EQ(run.WaitExit(std::chrono::seconds(30)), 0);
+  run->CloseInput();
+  EXPECT_EQ(run->WaitExit(std::chrono::seconds(30)), 0);
 }
 
 // `serve --retain` over a store whose volume is full: every open for a
@@ -384,7 +391,7 @@ TEST(DiskSpace, ServeRetainOnAFullVolumeTriesLessAndLessOften) {
   testing::TempDir tmp;
   const std::string db = fs.path("db");
   ASSERT_EQ(RunShell(RunCmd(testing::SourcePath("tests/fixtures/cls-sample.jsonl"), db)).exit_code, 0);
-  (void)RunShell("dd if=/dev/zero of=" + fs.path("filler") + " bs=64k");  // until the volume is full
+  FillVolume(fs.path(""));
   const auto before = std::distance(std::filesystem::directory_iterator(db), {});
   const auto r = RunShell("timeout -s TERM 7 " + Newsflow() + " serve --log-format json --db " + db + " --rules " +
                           testing::SourcePath("rules/sets") + " --listen 127.0.0.1:0 --retain 1d --retain-interval 1");
