@@ -96,27 +96,27 @@ def alerts_api(base, subs=None, limit=500):
     return http_json(base, "/api/alerts?" + urllib.parse.urlencode(q))["alerts"]
 
 
-def story_of(a):
-    return a.get("story") or a["key"]
+def item_of(a):
+    return a["key"]
 
 
 def expected_rows(api, pred=lambda a: True, cap=500):
     """The row ids the desk shows for `api` (alerts, newest first, as GET /api/alerts gives them): it holds
-    the newest `cap` alerts and shows each story once, by the story's oldest held alert that the filters
-    (`pred`) let through, where that alert stands."""
+    the newest `cap` alerts and shows each item (document) once, by its oldest held alert, where that alert
+    stands, when the filters (`pred`) let it through."""
     held = api[:cap]
     shown = {}
     for a in reversed(held):
-        if story_of(a) not in shown and pred(a):
-            shown[story_of(a)] = a["id"]
-    return [a["id"] for a in held if shown.get(story_of(a)) == a["id"]]
+        if item_of(a) not in shown and pred(a):
+            shown[item_of(a)] = a["id"]
+    return [a["id"] for a in held if shown.get(item_of(a)) == a["id"]]
 
 
-def story_subscriptions(api, cap=500):
-    """story -> the subscriptions its held alerts name, oldest first (the names a story's row shows)."""
+def item_subscriptions(api, cap=500):
+    """item -> the subscriptions its held alerts name, oldest first (the names an item's row shows)."""
     subs = {}
     for a in reversed(api[:cap]):
-        names = subs.setdefault(story_of(a), [])
+        names = subs.setdefault(item_of(a), [])
         if a.get("subscription") and a["subscription"] not in names:
             names.append(a["subscription"])
     return subs
@@ -543,21 +543,21 @@ def run_test(args, tmp, out):
         wait_for("#status data-state=connected (the SSE stream open)", lambda: status_state(driver) == "connected", 15)
         ids0 = row_ids(driver)
         check(ids0 == rows0,
-              f"rows are not the API's stories newest first, each by its oldest alert: page {ids0[:5]} vs {rows0[:5]}")
+              f"rows are not the API's items newest first, each by its oldest alert: page {ids0[:5]} vs {rows0[:5]}")
         log(f"page shows {len(ids0)} rows for {len(api0)} alerts, newest first, stream connected")
-        # One row per story: a story that alerted for several subscriptions names them all in its row.
-        subs0 = story_subscriptions(api0)
-        multi = [r for r in rows(driver) if len(subs0[story_of(by_id[r["id"]])]) > 1]
-        check(multi, "no story in the fixtures alerted for two subscriptions: the one-row-per-story path is untested "
+        # One row per item: an item that alerted for several subscriptions names them all in its row.
+        subs0 = item_subscriptions(api0)
+        multi = [r for r in rows(driver) if len(subs0[item_of(by_id[r["id"]])]) > 1]
+        check(multi, "no item in the fixtures alerted for two subscriptions: the one-row-per-item path is untested "
                      f"(alerts by subscription: {[a['subscription'] for a in api0][:10]})")
         for r in rows(driver):
-            want_subs = subs0[story_of(by_id[r["id"]])]
-            check(r["subs"] == want_subs, f"row {r['id']} names subscriptions {r['subs']}, its story alerted for {want_subs}")
+            want_subs = subs0[item_of(by_id[r["id"]])]
+            check(r["subs"] == want_subs, f"row {r['id']} names subscriptions {r['subs']}, its item alerted for {want_subs}")
         counts = driver.execute_script("const c = document.querySelector('#count').dataset; "
-                                       "return [Number(c.stories), Number(c.alerts), Number(c.rows)];")
+                                       "return [Number(c.items), Number(c.alerts), Number(c.rows)];")
         check(counts == [len(subs0), min(len(api0), 500), len(rows0)],
-              f"#count data (stories, alerts, rows) {counts}, the API gives {[len(subs0), len(api0), len(rows0)]}")
-        log(f"{len(multi)} rows name several subscriptions; each row names its story's subscriptions")
+              f"#count data (items, alerts, rows) {counts}, the API gives {[len(subs0), len(api0), len(rows0)]}")
+        log(f"{len(multi)} rows name several subscriptions; each row names its item's subscriptions")
         # The count says when the page holds only the newest 500 (its filters' counts cover those).
         total = len(alerts_api(base, limit=1000))
         count_text = driver.execute_script("return document.querySelector('#count').textContent;")
@@ -651,12 +651,12 @@ def run_test(args, tmp, out):
               f"the line matching every subscription alerted for {[a['subscription'] for a in triple_alerts]}")
         api1 = alerts_api(base)
         rows1 = expected_rows(api1)
-        wait_for("the page to hold every new story exactly once, in API order", lambda: row_ids(driver) == rows1, 10)
+        wait_for("the page to hold every new item exactly once, in API order", lambda: row_ids(driver) == rows1, 10)
         ids1 = row_ids(driver)
         check(len(ids1) == len(set(ids1)), "duplicate rows after the live append")
         triple_rows = [r for r in rows(driver) if r["key"] == "cls:990200"]
         check(len(triple_rows) == 1 and sorted(triple_rows[0]["subs"]) == sorted(s["name"] for s in SUBSCRIPTIONS),
-              f"the story that alerted for every subscription shows as {triple_rows}")
+              f"the item that alerted for every subscription shows as {triple_rows}")
         log(f"page now shows {len(ids1)} rows for {len(api1)} alerts ({len(new_ids)} new); the line matching "
             f"three subscriptions is one row naming {triple_rows[0]['subs']}")
         by_id = {a["id"]: a for a in api1}
@@ -681,6 +681,19 @@ def run_test(args, tmp, out):
                 [s for s in ("cls", "eastmoney", "ths") if src_counts.get(s, 0)]
         src = max(cands, key=lambda s: src_counts[s])
         check_filter("filter-source", src, lambda a: a["source"] == src, f"source={src}")
+        # The list drawn again keeps the keyboard's row (j/k go on from it): a row the filter keeps
+        # has the focus, and the filter changes without taking it (as a key press on the page would).
+        keep = next(r["id"] for r in rows(driver) if r["source"] == src)
+        set_source = ("const s = document.querySelector('#filter-source'); s.value = arguments[0]; "
+                      "s.dispatchEvent(new Event('change'));")
+        driver.execute_script("[...document.querySelectorAll('#alerts .alert')].find(r => r.dataset.id === arguments[0])"
+                              ".focus();", keep)
+        driver.execute_script(set_source, src)
+        wait_for(f"source={src} set from the page", lambda: row_ids(driver) == expected_rows(api1, lambda a: a["source"] == src), 5)
+        focused = driver.execute_script("const a = document.activeElement; return a && a.dataset ? a.dataset.id || null : null;")
+        check(focused == keep, f"the focused row {keep} lost the focus when the list was drawn again (now {focused})")
+        driver.execute_script(set_source, "")
+        wait_for("all rows back", lambda: row_ids(driver) == rows1, 5)
         select("filter-source", src)
         check(all(r["source"] == src for r in rows(driver)), "a visible row has another source than the filter's")
         select("filter-source", "")
@@ -745,8 +758,8 @@ def run_test(args, tmp, out):
             check(abs(float(sc) - float(doc["scores"][t])) < 0.006, f"#detail score of {t} is {sc}, doc says {doc['scores'][t]}")
         alerted_for = driver.execute_script("const d = document.querySelector('#detail .alerted-for'); "
                                             "return d ? d.textContent : null;")
-        want_for = ", ".join(story_subscriptions(alerts_api(base))[story_of(target)])
-        check(alerted_for == want_for, f"#detail says alerted for {alerted_for!r}, its story's alerts name {want_for!r}")
+        want_for = ", ".join(item_subscriptions(alerts_api(base))[item_of(target)])
+        check(alerted_for == want_for, f"#detail says alerted for {alerted_for!r}, its item's alerts name {want_for!r}")
         text = detail.text
         clauses = [p["clause"] for t in doc["tags"] for p in doc.get("provenance", {}).get(t, [])]
         shown_clauses = driver.execute_script(

@@ -4,7 +4,7 @@
 // api/alerts/stream (event "alert", id = alert id) and GET api/doc/{key};
 // the subscription editor: GET api/rules/tags, PUT/DELETE api/subscriptions/{name}.
 // All text from the feeds is rendered as text (textContent), never as HTML.
-// A story is one row, naming every subscription it alerted for.
+// An item that alerted for several subscriptions is one row naming them all.
 'use strict';
 
 (function () {
@@ -30,11 +30,13 @@
   let chosen = null;             // Set of chosen subscription names (null: not loaded yet)
   let alerts = [];               // newest first
   const byId = new Map();        // alert id -> {alert, node (built when first shown), group}
-  // One row per story: a story that alerted for several subscriptions (one
-  // document matching two of them, or a later member matching another) is
-  // one row, which names them all. The row shows the story's oldest held
-  // alert that the filters let through, where that alert stands.
-  const groups = new Map();      // story id -> {story, alerts: newest first, subs: names, oldest first}
+  // One row per item: an item that alerted for several subscriptions (a
+  // Shenzhen AI chip maker on a desk following AI, Shenzhen and Guangdong)
+  // raises one alert each, and is one row naming them all, where its first
+  // alert stands. (Another member of the story that alerts later, for
+  // another subscription, is a row of its own: it is another text, and the
+  // alert for it is news to that subscription.)
+  const groups = new Map();      // item key -> {key, alerts: newest first, subs: names, oldest first}
   let selectedId = null;
   let es = null;                 // the EventSource
   let generation = 0;            // bumps on every reload; stale responses are dropped
@@ -420,7 +422,7 @@
     sel.value = cur;
   }
 
-  // Each filter's counts are of the stories whose alerts the other filters
+  // Each filter's counts are of the items whose alerts the other filters
   // let through: the number an option shows is the number of rows choosing
   // it gives.
   function refreshFilterOptions() {
@@ -428,7 +430,7 @@
     const f = filterState();
     const noTag = { ...f, tag: '' }, noRegion = { ...f, region: '' }, noSource = { ...f, source: '' };
     for (const g of groups.values()) {
-      const seen = new Set();   // a story counts once per option
+      const seen = new Set();   // an item counts once per option
       for (const a of g.alerts) {
         for (const t of a.tags || []) {
           const region = t.startsWith('region:');
@@ -469,14 +471,14 @@
   // store (GET api/alerts?before_seq=, `newsflow alerts`).
   function updateCount() {
     const shown = listEl.childElementCount;
-    const stories = groups.size;
+    const items = groups.size;
     const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
     const ofAlerts = alerts.length >= MAX_ROWS ? `the newest ${alerts.length} alerts` : plural(alerts.length, 'alert', 'alerts');
-    // A story is one row however many subscriptions it alerted for.
-    const held = stories === alerts.length ? ofAlerts : `${plural(stories, 'story', 'stories')} from ${ofAlerts}`;
-    countEl.textContent = (shown === stories ? held : `${shown} of ${held}`) + ' · times in 北京时间';
+    // An item is one row however many subscriptions it alerted for.
+    const held = items === alerts.length ? ofAlerts : `${plural(items, 'item', 'items')} from ${ofAlerts}`;
+    countEl.textContent = (shown === items ? held : `${shown} of ${held}`) + ' · times in 北京时间';
     countEl.dataset.rows = String(shown);
-    countEl.dataset.stories = String(stories);
+    countEl.dataset.items = String(items);
     countEl.dataset.alerts = String(alerts.length);
     countEl.title = alerts.length >= MAX_ROWS ? `The page holds the newest ${MAX_ROWS} alerts; filters and their ` +
       'counts cover those. Older alerts are in the store (newsflow alerts).' : '';
@@ -487,14 +489,15 @@
       : 'No alerts match the filters.';
   }
 
-  // The alert a story's row shows: its oldest held alert the filters let through, or null.
+  // The alert an item's row shows: its oldest held alert (its alerts share
+  // the item's text and tags: the filters pass all of them or none), or null.
   function shownOf(g, f) {
     for (let i = g.alerts.length - 1; i >= 0; i--) if (matches(g.alerts[i], f)) return g.alerts[i];
     return null;
   }
 
   // The row of an alert, built the first time it is shown, naming every
-  // subscription its story alerted for.
+  // subscription its item alerted for.
   function rowOf(a) {
     const ent = byId.get(a.id);
     if (!ent.node) {
@@ -518,18 +521,22 @@
       const g = byId.get(a.id).group;
       if (shownOf(g, f) === a) nodes.push(rowOf(a));
     }
+    // Putting the rows back takes the keyboard's focus off the row that had
+    // it (j/k would stop working): it is given back.
+    const focused = listEl.contains(document.activeElement) ? document.activeElement : null;
     listEl.replaceChildren(...nodes);
+    if (focused && focused.isConnected) focused.focus({ preventScroll: true });
     updateCount();
   }
 
   // ------------------------------------------------------------------ model
-  function storyOf(a) { return a.story || a.key || a.id; }
+  function itemOf(a) { return a.key || a.id; }
 
   function addAlert(a, live) {
     if (!a || !a.id || byId.has(a.id)) return false;
-    const story = storyOf(a);
-    let g = groups.get(story);
-    if (!g) groups.set(story, g = { story, alerts: [], subs: [] });
+    const key = itemOf(a);
+    let g = groups.get(key);
+    if (!g) groups.set(key, g = { key, alerts: [], subs: [] });
     byId.set(a.id, { alert: a, node: null, group: g });
     if (live) {
       alerts.unshift(a);
@@ -537,11 +544,11 @@
       if (a.subscription && !g.subs.includes(a.subscription)) g.subs.push(a.subscription);
       const f = filterState();
       const shown = shownOf(g, f);
-      if (shown === a) {   // the story's first row under these filters: at the top
+      if (shown === a) {   // the item's first alert: its row, at the top
         const node = rowOf(a);
         node.classList.add('flash');
         listEl.prepend(node);
-      } else if (shown) {  // the story has its row: it names the new subscription, in place
+      } else if (shown) {  // the item has its row: it names the new subscription too
         const node = rowOf(shown);
         const sub = [...node.querySelectorAll('.subname')].find((x) => x.textContent === a.subscription);
         if (sub) sub.classList.add('flash');
@@ -554,27 +561,29 @@
     return true;
   }
 
-  // Drops the oldest alerts past MAX_ROWS. True if a story keeps newer
-  // alerts (its row may move to one of them, or name fewer subscriptions):
-  // the caller renders the list again.
+  // Drops the oldest alerts past MAX_ROWS. True if a dropped alert's row was
+  // shown and its item keeps newer alerts: one of them shows the row now, at
+  // its place, and the caller renders the list again. (An item's alerts come
+  // together, so this is the rare cut through one item's alerts.)
   function trim() {
     let moved = false;
+    const f = filterState();
     while (alerts.length > MAX_ROWS) {
       const old = alerts.pop();
       const ent = byId.get(old.id);
       byId.delete(old.id);
       const g = ent.group;
-      g.alerts.pop();   // the oldest alert held is its story's oldest too
-      if (!g.alerts.length) groups.delete(g.story);
-      else {
-        g.subs = [];
-        for (let i = g.alerts.length - 1; i >= 0; i--) {
-          const n = g.alerts[i].subscription;
-          if (n && !g.subs.includes(n)) g.subs.push(n);
-        }
-        moved = true;   // shown by a newer alert now, or naming fewer subscriptions
+      g.alerts.pop();   // the oldest alert held is its item's oldest too
+      const wasShown = !!(ent.node && ent.node.parentNode);
+      if (wasShown) ent.node.remove();
+      if (!g.alerts.length) { groups.delete(g.key); continue; }
+      g.subs = [];
+      for (let i = g.alerts.length - 1; i >= 0; i--) {
+        const n = g.alerts[i].subscription;
+        if (n && !g.subs.includes(n)) g.subs.push(n);
       }
-      if (ent.node && ent.node.parentNode) ent.node.remove();
+      if (wasShown) moved = true;
+      else { const s = shownOf(g, f); if (s && byId.get(s.id).node) rowOf(s); }   // names fewer subscriptions
     }
     return moved;
   }
@@ -1180,7 +1189,7 @@
   window.addEventListener('beforeunload', closeStream);
 
   // exposed for debugging and tests
-  window.newsflowDesk = { highlight, spanRanges, alsoSources, shortTime, headlineAndBody, excerpt, piecesText, plainText, state: () => ({ alerts: alerts.length, stories: groups.size, shown: listEl.childElementCount }) };
+  window.newsflowDesk = { highlight, spanRanges, alsoSources, shortTime, headlineAndBody, excerpt, piecesText, plainText, state: () => ({ alerts: alerts.length, items: groups.size, shown: listEl.childElementCount }) };
 
   start();
 })();
