@@ -70,9 +70,10 @@ void MaybePrune(const std::string& db, ServeRetention* r) {
     // A volume that is full (or failing) fails every open, and each failed
     // open leaves an empty MANIFEST and log file in the store: tried every
     // interval, that was ~2,900 files a day. Each failure in a row doubles
-    // the wait, up to an hour.
+    // the wait, up to an hour (or the interval, if longer).
     const int64_t interval_ms = std::max<int64_t>(r->options.interval_ms, 1000);
-    const int64_t wait_ms = std::min<int64_t>(interval_ms << std::min(++r->failed_opens, 12), 3600 * 1000);
+    const int64_t wait_ms =
+        std::min<int64_t>(interval_ms << std::min(++r->failed_opens, 12), std::max<int64_t>(interval_ms, 3600 * 1000));
     r->next = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
     pipeline::LogWarn("retain", fmt::format("cannot open the store to prune: {}; trying again in {} s", s.message(),
                                             wait_ms / 1000));

@@ -63,13 +63,14 @@ Status RetentionStage::PruneNow(RunSummary* summary) {
   po.compact = false;
   po.misdated_after_ms = now_ms + o_.max_lead_ms;
   storage::PruneStats stats;
-  NEWSFLOW_RETURN_IF_ERROR(store_->Prune(po, &stats).Prefixed("retention"));
+  const Status s = store_->Prune(po, &stats);
+  // Counted also when a batch failed: the batches before it are gone.
   ++summary->prune_passes;
   summary->pruned += stats.docs_removed;
   summary->alerts_pruned += stats.alerts_removed;
   summary->dead_letters_pruned += stats.dead_letters_removed;
   summary->retain_cutoff_ms = po.before_ms;
-  return Status::OK();
+  return s.Prefixed("retention");
 }
 
 }  // namespace newsflow::pipeline

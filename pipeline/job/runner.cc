@@ -1276,14 +1276,21 @@ class Job {
     storage::StoreOptions ro;
     ro.path = o_.db;
     ro.read_only = true;
-    ro.no_writer = true;  // this run was its writer, and its store is closed
     ro.create_if_missing = false;
     std::unique_ptr<storage::Store> reader;
     std::optional<std::string> text, read_as;
     FileProgress durable = base_;
+    // As a secondary, which holds against a writer that opens the store the
+    // moment this run's closed (serve --retain); if that cannot open (no
+    // usable $TMPDIR for its directory), a plain read-only open, which
+    // needs none: this run was the store's writer, and it is closed.
+    Status opened = storage::Store::Open(ro, &reader);
+    if (!opened.ok()) {
+      ro.no_writer = true;
+      opened = storage::Store::Open(ro, &reader);
+    }
     // A mark of another reading (this one re-reads the file, and none of
     // its batches became durable): nothing of this reading is durable.
-    Status opened = storage::Store::Open(ro, &reader);
     if (!opened.ok()) {
       // What the failed run made durable cannot be read back: none of it is
       // counted (a count must never claim what may not be there).
