@@ -18,6 +18,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -86,6 +87,18 @@ std::vector<std::string> AlertIds(const std::string& text) {
   return out;
 }
 
+// Starts a stdin run (StdinRunArgs) and waits until it has stored and
+// alerted line 0: the preamble of the tests that act on a running run. A
+// fatal failure if line 0 is not alerted within 10 s.
+void StartAlertedRun(const TempDir& tmp, const std::string& alerts, std::unique_ptr<RunChild>* run,
+                     std::vector<std::string> more = {}) {
+  *run = std::make_unique<RunChild>(StdinRunArgs(tmp, alerts, std::move(more)), tmp.path("out"), tmp.path("err"));
+  ASSERT_TRUE((*run)->started());
+  (*run)->Write(Line(0));
+  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << "line 0 was not alerted within 10 s; stderr: "
+                                            << ReadFile(tmp.path("err"));
+}
+
 // A run on stdin alerting to `alerts`: lines 0 and 1, rotate(1), line 2,
 // rotate(2), line 3 (each rotation once the lines before it are alerted),
 // then the input ends and the run must exit 0.
@@ -110,21 +123,18 @@ TEST(LiveInput, StdinLinesAreStoredAndAlertedWithinASecondAndSigtermDrains) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild run(StdinRunArgs(tmp, alerts, {"--json"}),  // the default --batch (1024)
-               tmp.path("out"), tmp.path("err"));
-  ASSERT_TRUE(run.started());
-  // Line 0 is written while the run is still starting (compiling rules,
-  // opening the store), so its latency includes start-up, which is not the
-  // promise (start-up is measured in bench/, and under ASan next to another
-  // test it once took a second). Lines 1-3 arrive at a running pipeline
-  // that sits idle on an open stdin, and each must be out within a second.
-  run.Write(Line(0));
-  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << "line 0 was not alerted within 10 s; stderr: "
-                                            << ReadFile(tmp.path("err"));
+  // The default --batch (1024). Line 0 is written while the run is still
+  // starting (compiling rules, opening the store), so its latency includes
+  // start-up, which is not the promise (start-up is measured in bench/, and
+  // under ASan next to another test it once took a second). Lines 1-3
+  // arrive at a running pipeline that sits idle on an open stdin, and each
+  // must be out within a second.
+  std::unique_ptr<RunChild> run;
+  ASSERT_NO_FATAL_FAILURE(StartAlertedRun(tmp, alerts, &run, {"--json"}));
   for (int i = 1; i <= 3; ++i) {
     std::this_thread::sleep_for(i == 1 ? 500ms : 2s);
     const auto t0 = Clock::now();
-    run.Write(Line(i));
+    run->Write(Line(i));
     const auto took = WaitForLines(alerts, static_cast<size_t>(i) + 1, 5s);
     ASSERT_TRUE(took) << "line " << i << " was not alerted within 5 s; stderr: " << ReadFile(tmp.path("err"));
     EXPECT_LT(Clock::now() - t0, 1s) << "line " << i << " took " << took->count() << " ms";
@@ -134,9 +144,9 @@ TEST(LiveInput, StdinLinesAreStoredAndAlertedWithinASecondAndSigtermDrains) {
 
   // One more line, then SIGTERM with stdin still open: the line is stored,
   // the run exits 0 within 5 s and says so in its summary.
-  run.Write(Line(4));
-  run.Signal(SIGTERM);
-  const int code = run.WaitExit(5s);
+  run->Write(Line(4));
+  run->Signal(SIGTERM);
+  const int code = run->WaitExit(5s);
   ASSERT_EQ(code, 0) << "exit (-1 = still running after 5 s); stderr: " << ReadFile(tmp.path("err"));
   const auto summary = testing::JsonObject::LastLine(ReadFile(tmp.path("out")));
   EXPECT_EQ(summary.Uint("read"), 5u);
@@ -156,18 +166,16 @@ TEST(LiveInput, SigtermInTheMiddleOfALineWaitsForItsEndAndStoresIt) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild run(StdinRunArgs(tmp, alerts, {"--json"}), tmp.path("out"), tmp.path("err"));
-  ASSERT_TRUE(run.started());
-  run.Write(Line(0));
-  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
+  std::unique_ptr<RunChild> run;
+  ASSERT_NO_FATAL_FAILURE(StartAlertedRun(tmp, alerts, &run, {"--json"}));
   const std::string line = Line(1);
-  run.Write(line.substr(0, line.size() / 2));
+  run->Write(line.substr(0, line.size() / 2));
   std::this_thread::sleep_for(300ms);  // the run reads the first half, and waits for more
-  run.Signal(SIGTERM);
+  run->Signal(SIGTERM);
   std::this_thread::sleep_for(500ms);  // the stop is seen (within 100 ms) before the rest comes
-  run.Write(line.substr(line.size() / 2));
+  run->Write(line.substr(line.size() / 2));
   // stdin stays open: the run ends on the stop, not at the input's end.
-  const int code = run.WaitExit(10s);
+  const int code = run->WaitExit(10s);
   ASSERT_EQ(code, 0) << "exit (-1 = still running after 10 s); stderr: " << ReadFile(tmp.path("err"));
   const auto summary = testing::JsonObject::LastLine(ReadFile(tmp.path("out")));
   EXPECT_EQ(summary.Uint("stored"), 2u) << ReadFile(tmp.path("out"));
@@ -184,13 +192,11 @@ TEST(LiveInput, AStoreRemovedUnderARunFailsItsNextWriteAndNothingIsCalledDurable
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild run(StdinRunArgs(tmp, alerts, {"--json"}), tmp.path("out"), tmp.path("err"));
-  ASSERT_TRUE(run.started());
-  run.Write(Line(0));
-  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
+  std::unique_ptr<RunChild> run;
+  ASSERT_NO_FATAL_FAILURE(StartAlertedRun(tmp, alerts, &run, {"--json"}));
   std::filesystem::remove_all(tmp.path("db"));
-  run.Write(Line(1));
-  const int code = run.WaitExit(10s);
+  run->Write(Line(1));
+  const int code = run->WaitExit(10s);
   ASSERT_EQ(code, 1) << "exit (-1 = still running after 10 s); stderr: " << ReadFile(tmp.path("err"));
   const auto summary = testing::JsonObject::LastLine(ReadFile(tmp.path("out")));
   EXPECT_FALSE(summary.Bool("durable")) << ReadFile(tmp.path("out"));
@@ -225,10 +231,8 @@ TEST(LiveInput, ARunRefusedTheStoreLeavesTheHoldersAlertFileAlone) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild holder(StdinRunArgs(tmp, alerts), tmp.path("out"), tmp.path("err"));
-  ASSERT_TRUE(holder.started());
-  holder.Write(Line(0));
-  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
+  std::unique_ptr<RunChild> holder;
+  ASSERT_NO_FATAL_FAILURE(StartAlertedRun(tmp, alerts, &holder));
   std::ofstream(alerts, std::ios::app) << "{\"id\":\"cls:9";  // the holder's next line, half written
   const std::string before = ReadFile(alerts);
   std::ofstream(tmp.path("in.jsonl")) << Line(1);
@@ -236,8 +240,8 @@ TEST(LiveInput, ARunRefusedTheStoreLeavesTheHoldersAlertFileAlone) {
                                tmp.path("rules") + " --db " + tmp.path("db") + " --alerts file:" + alerts);
   EXPECT_EQ(second.exit_code, 1) << second.err;
   EXPECT_EQ(ReadFile(alerts), before) << "the refused run cut the holder's alert file; stderr: " << second.err;
-  holder.CloseInput();
-  EXPECT_EQ(holder.WaitExit(10s), 0) << ReadFile(tmp.path("err"));
+  holder->CloseInput();
+  EXPECT_EQ(holder->WaitExit(10s), 0) << ReadFile(tmp.path("err"));
 }
 
 // deploy/logrotate/newsflow, as shipped (its path made the test's, its su
@@ -289,14 +293,12 @@ TEST(LiveInput, AnAlertFileReplacedByAFifoStopsTheRunAndTheNextStartDeliversToIt
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild run(StdinRunArgs(tmp, alerts), tmp.path("out"), tmp.path("err"));
-  ASSERT_TRUE(run.started());
-  run.Write(Line(0));
-  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << ReadFile(tmp.path("err"));
+  std::unique_ptr<RunChild> run;
+  ASSERT_NO_FATAL_FAILURE(StartAlertedRun(tmp, alerts, &run));
   std::filesystem::rename(alerts, tmp.path("alerts.jsonl.1"));
   ASSERT_EQ(::mkfifo(alerts.c_str(), 0600), 0);
-  run.Write(Line(1));
-  ASSERT_EQ(run.WaitExit(10s), 1) << ReadFile(tmp.path("err"));
+  run->Write(Line(1));
+  ASSERT_EQ(run->WaitExit(10s), 1) << ReadFile(tmp.path("err"));
   EXPECT_NE(ReadFile(tmp.path("err")).find("was replaced by a pipe"), std::string::npos) << ReadFile(tmp.path("err"));
   // The next start, with a reader on the FIFO: the waiting alert reaches it.
   const auto next = RunShell("(timeout 30 cat " + alerts + " > " + tmp.path("read.jsonl") + " & c=$!; sleep 0.2; " + Newsflow() +
@@ -327,19 +329,17 @@ TEST(LiveInput, EveryStageThreadOfARunningPipelineCarriesItsName) {
   TempDir tmp;
   WriteRules(tmp);
   const std::string alerts = tmp.path("alerts.jsonl");
-  RunChild run(StdinRunArgs(tmp, alerts, {"--threads", "2"}), tmp.path("out"), tmp.path("err"));
-  ASSERT_TRUE(run.started());
-  run.Write(Line(0));
-  ASSERT_TRUE(WaitForLines(alerts, 1, 10s)) << "stderr: " << ReadFile(tmp.path("err"));
-  const std::multiset<std::string> names = ThreadNames(run.pid());
+  std::unique_ptr<RunChild> run;
+  ASSERT_NO_FATAL_FAILURE(StartAlertedRun(tmp, alerts, &run, {"--threads", "2"}));
+  const std::multiset<std::string> names = ThreadNames(run->pid());
   for (const char* stage : {"nf-reader", "nf-work-0", "nf-work-1", "nf-story", "nf-reloader", "nf-requests"})
     EXPECT_EQ(names.count(stage), 1u) << stage << " among " << ::testing::PrintToString(names);
   EXPECT_EQ(names.count("nf-work-2"), 0u) << "--threads 2 started a third worker";
   // The main thread (the writer) keeps the program's name; RocksDB's timer
   // thread, which RocksDB does not name, inherits it too.
   EXPECT_GE(names.count("newsflow"), 1u) << ::testing::PrintToString(names);
-  run.CloseInput();
-  EXPECT_EQ(run.WaitExit(10s), 0) << "stderr: " << ReadFile(tmp.path("err"));
+  run->CloseInput();
+  EXPECT_EQ(run->WaitExit(10s), 0) << "stderr: " << ReadFile(tmp.path("err"));
 }
 
 TEST(LiveInput, AnInputThatCannotBeOpenedCreatesNoStore) {
