@@ -36,7 +36,7 @@
   // alert stands. (Another member of the story that alerts later, for
   // another subscription, is a row of its own: it is another text, and the
   // alert for it is news to that subscription.)
-  const groups = new Map();      // item key -> {key, alerts: newest first, subs: names, oldest first}
+  const groups = new Map();      // item key -> {key, alerts: newest first}
   let selectedId = null;
   let es = null;                 // the EventSource
   let generation = 0;            // bumps on every reload; stale responses are dropped
@@ -489,11 +489,22 @@
       : 'No alerts match the filters.';
   }
 
-  // The alert an item's row shows: its oldest held alert (its alerts share
-  // the item's text and tags: the filters pass all of them or none), or null.
+  // The alert an item's row shows: its oldest held alert the filters let
+  // through (a feed's correction of the item can change its tags between
+  // two of its alerts), or null.
   function shownOf(g, f) {
     for (let i = g.alerts.length - 1; i >= 0; i--) if (matches(g.alerts[i], f)) return g.alerts[i];
     return null;
+  }
+
+  // The subscriptions an item's held alerts name, oldest first.
+  function subsOf(g) {
+    const names = [];
+    for (let i = g.alerts.length - 1; i >= 0; i--) {
+      const n = g.alerts[i].subscription;
+      if (n && !names.includes(n)) names.push(n);
+    }
+    return names;
   }
 
   // The row of an alert, built the first time it is shown, naming every
@@ -504,12 +515,11 @@
       ent.node = buildRow(a);
       if (a.id === selectedId) ent.node.classList.add('selected');
     }
-    const names = ent.group.subs;
+    const names = subsOf(ent.group);
     const box = ent.node.querySelector('.subs');
     if (box.dataset.names !== names.join(' ')) {
       box.dataset.names = names.join(' ');
       box.replaceChildren(...names.map((n) => el('span', { class: 'subname', text: n })));
-      ent.node.dataset.subscriptions = names.join(' ');
     }
     return ent.node;
   }
@@ -536,12 +546,11 @@
     if (!a || !a.id || byId.has(a.id)) return false;
     const key = itemOf(a);
     let g = groups.get(key);
-    if (!g) groups.set(key, g = { key, alerts: [], subs: [] });
+    if (!g) groups.set(key, g = { key, alerts: [] });
     byId.set(a.id, { alert: a, node: null, group: g });
     if (live) {
       alerts.unshift(a);
       g.alerts.unshift(a);
-      if (a.subscription && !g.subs.includes(a.subscription)) g.subs.push(a.subscription);
       const f = filterState();
       const shown = shownOf(g, f);
       if (shown === a) {   // the item's first alert: its row, at the top
@@ -556,7 +565,6 @@
     } else {   // a page read back, newest first: older than everything held
       alerts.push(a);
       g.alerts.push(a);
-      if (a.subscription && !g.subs.includes(a.subscription)) g.subs.unshift(a.subscription);
     }
     return true;
   }
@@ -577,11 +585,6 @@
       const wasShown = !!(ent.node && ent.node.parentNode);
       if (wasShown) ent.node.remove();
       if (!g.alerts.length) { groups.delete(g.key); continue; }
-      g.subs = [];
-      for (let i = g.alerts.length - 1; i >= 0; i--) {
-        const n = g.alerts[i].subscription;
-        if (n && !g.subs.includes(n)) g.subs.push(n);
-      }
       if (wasShown) moved = true;
       else { const s = shownOf(g, f); if (s && byId.get(s.id).node) rowOf(s); }   // names fewer subscriptions
     }
@@ -849,7 +852,7 @@
       return;
     }
     if (selectedId !== id) return;
-    renderDetail(doc, a, ent.group.subs);
+    renderDetail(doc, a, subsOf(ent.group));
     detailEl.scrollTop = 0;
     // One column (a narrow window): the detail is under the whole list.
     const box = detailEl.getBoundingClientRect();
