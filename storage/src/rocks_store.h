@@ -68,7 +68,6 @@ class RocksStore final : public Store {
   Status NewestTime(int64_t at_most, std::optional<int64_t>* out) override;
   Status close_flush_status() const override { return close_flush_; }
   Status Prune(const PruneOptions& options, PruneStats* stats) override;  // rocks_store_retention.cc
-  Status PruneSteps(const PruneOptions& options, PruneStats* stats);  // Prune's deletions and compaction
   Status Backup(const std::string& backup_dir, BackupResult* out) override;
   Status ForgetStoreId() override;
 
@@ -156,6 +155,8 @@ class RocksStore final : public Store {
   // RETENTION AND BACKUP).
   Status PruneAlerts(const PruneOptions& options, PruneStats* stats);
   Status PruneDeadLetters(const PruneOptions& options, PruneStats* stats);
+  // Prune's deletions and compaction; Prune fills in what they left.
+  Status PruneSteps(const PruneOptions& options, PruneStats* stats);
   // Flushes every column family together and compacts each one whole.
   Status CompactAll();
   uint64_t LiveSstBytes();
