@@ -279,8 +279,21 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
   auto make_cf = [&](size_t write_buffer_bytes, bool bloom) {
     rocksdb::ColumnFamilyOptions cf;
     cf.write_buffer_size = write_buffer_bytes;
-    cf.compression = PickCompression(
+    // Level 0 is written uncompressed; the levels below it with LZ4, the
+    // last with ZSTD. Every table a flush writes to level 0 is rewritten by
+    // the compaction that takes it down (with level_compaction_dynamic_level_bytes
+    // straight into the last level while the store is small), so LZ4 at
+    // the flush was work thrown away, on a path the run waits on: the
+    // final flush of a file load, and half of RocksDB's flush thread
+    // during one (7% of a 400k-item load's CPU; bench/RESULTS.md, End to
+    // end, 2026-12-06). Level 0 holds at most a few tables of each family
+    // (four in a live store, up to the bulk load's trigger after a load),
+    // and they take ~1.7 times the room until compacted.
+    const rocksdb::CompressionType fast = PickCompression(
         supported, {rocksdb::kLZ4Compression, rocksdb::kZSTD, rocksdb::kSnappyCompression});
+    cf.compression = fast;
+    cf.compression_per_level.assign(static_cast<size_t>(cf.num_levels), fast);
+    cf.compression_per_level[0] = rocksdb::kNoCompression;
     cf.bottommost_compression = PickCompression(supported, {rocksdb::kZSTD});
     if (cf.bottommost_compression == rocksdb::kNoCompression) {
       cf.bottommost_compression = rocksdb::kDisableCompressionOption;  // use cf.compression
