@@ -462,7 +462,10 @@ Status RocksStore::Open(const StoreOptions& options, std::unique_ptr<Store>* out
   NEWSFLOW_RETURN_IF_ERROR(store->OpenDb(db_opts, cfs, on_disk));
   NEWSFLOW_RETURN_IF_ERROR(store->RecoverDeadLetterSeq());
   NEWSFLOW_RETURN_IF_ERROR(store->RecoverAlertSeq());
-  if (!options.read_only) NEWSFLOW_RETURN_IF_ERROR(store->IndexAlertGroups());
+  if (!options.read_only) {
+    NEWSFLOW_RETURN_IF_ERROR(store->IndexAlertGroups());
+    NEWSFLOW_RETURN_IF_ERROR(store->StartWrittenKeysIfEmpty());
+  }
   *out = std::move(store);
   return Status::OK();
 }
@@ -592,6 +595,14 @@ Status RocksStore::RecoverAlertSeq() {
 }
 
 // The next dead-letter sequence follows the last stored key.
+Status RocksStore::StartWrittenKeysIfEmpty() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), docs_));
+  it->SeekToFirst();
+  if (!it->status().ok()) return Fail("reading the documents", it->status());
+  if (!it->Valid()) written_keys_.Start();
+  return Status::OK();
+}
+
 Status RocksStore::RecoverDeadLetterSeq() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), dead_letter_));
   it->SeekToLast();
@@ -764,24 +775,33 @@ Status Store::Write(const WriteSet& set) {
 Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records, rocksdb::WriteBatch* batch) {
   if (records.empty()) return Status::OK();
   rocksdb::ReadOptions ro;
+  // The keys that may be stored already: all of them, or in a store that
+  // had no documents when it was opened, only those this writer wrote
+  // since (written_keys.h); the others are new without a lookup.
+  //
   // MultiGet sorts unsorted keys with the column family's comparator, a
   // virtual call per comparison. They are sorted here in the same order
   // (docs uses the bytewise comparator: memcmp order, as string_view's) and
   // passed as sorted; result j is for record order[j], and record i's is at
-  // result result_at[i].
-  std::vector<uint32_t> order(records.size());
-  for (size_t i = 0; i < records.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  // result result_at[i] (kNotLookedUp: new).
+  constexpr uint32_t kNotLookedUp = UINT32_MAX;
+  std::vector<uint32_t> order;
+  order.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i)
+    if (!written_keys_.active() || written_keys_.MaybeWritten(records[i]->key)) order.push_back(static_cast<uint32_t>(i));
   std::sort(order.begin(), order.end(), [&records](uint32_t a, uint32_t b) {
     return std::string_view(records[a]->key) < std::string_view(records[b]->key);
   });
   std::vector<rocksdb::Slice> keys;
-  keys.reserve(records.size());
+  keys.reserve(order.size());
   for (const uint32_t i : order) keys.push_back(ToSlice(records[i]->key));
-  std::vector<uint32_t> result_at(records.size());
+  std::vector<uint32_t> result_at(records.size(), kNotLookedUp);
   for (size_t j = 0; j < order.size(); ++j) result_at[order[j]] = static_cast<uint32_t>(j);
-  std::vector<rocksdb::PinnableSlice> old_values(records.size());
-  std::vector<rocksdb::Status> statuses(records.size());
-  db_->MultiGet(ro, docs_, keys.size(), keys.data(), old_values.data(), statuses.data(), /*sorted_input=*/true);
+  std::vector<rocksdb::PinnableSlice> old_values(order.size());
+  std::vector<rocksdb::Status> statuses(order.size());
+  if (!keys.empty())
+    db_->MultiGet(ro, docs_, keys.size(), keys.data(), old_values.data(), statuses.data(), /*sorted_input=*/true);
+  static const rocksdb::Status kNew = rocksdb::Status::NotFound();
 
   // The writes go into the batch sorted by column family and key: a
   // memtable's skip list inserts a key next to the one inserted before it
@@ -837,7 +857,7 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
   uint64_t added = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     const PreparedRecord& r = *records[i];
-    const rocksdb::Status& status = statuses[result_at[i]];
+    const rocksdb::Status& status = result_at[i] == kNotLookedUp ? kNew : statuses[result_at[i]];
     if (status.ok()) {
       Record old;
       if (!DecodeRecord(old_values[result_at[i]].ToStringView(), &old)) {
@@ -860,6 +880,7 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
     const size_t at = index_keys.size();
     index_keys.append(r.key);
     add(docs_, at, &r.value);
+    written_keys_.Add(r.key);
   }
   const char* const base = index_keys.data();
   std::sort(ops.begin(), ops.end(), [base](const Op& a, const Op& b) {

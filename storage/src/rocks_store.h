@@ -15,6 +15,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "newsflow/storage/store.h"
+#include "written_keys.h"
 
 namespace newsflow::storage {
 
@@ -83,6 +84,8 @@ class RocksStore final : public Store {
                                               const std::optional<std::vector<std::string>>& listed,
                                               rocksdb::DB** raw);
   Status RecoverDeadLetterSeq();
+  // A writer's open: starts written_keys_ if the docs family is empty.
+  Status StartWrittenKeysIfEmpty();
   Status RecoverAlertSeq();
   // A writer's Open: indexes the alerts past the mark (a log written, or
   // appended to, by a version before alerts_by_group) and moves the mark
@@ -218,6 +221,9 @@ class RocksStore final : public Store {
   // Next dead-letter sequence number; touched only by the (single) writer.
   uint64_t next_dead_letter_seq_ = 1;
   uint64_t next_alert_seq_ = 1;  // the same for the alert log
+  // A writer of a store that had no documents when it was opened: the keys
+  // it has written since (AddRecords looks up only those). Under write_mu_.
+  WrittenKeys written_keys_;
   // Held by each Write(), each Prune() batch and a Backup(): a backup sees
   // the store between two writes. Uncontended except during a backup.
   // write_status_ is set only under it (Backup() reads it from its thread).
