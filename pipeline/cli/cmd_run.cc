@@ -48,8 +48,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--rules", opts->rules_dir, "directory of rule files (*.yaml, *.yml) and watch lists (*.tsv)")
       ->default_str("rules/sets");
   cmd->add_option("--rules-cache", opts->rules_cache_dir,
-                  "directory for compiled Hyperscan databases, reused when the patterns, Hyperscan and the CPU are "
-                  "the same and the file verifies; \"\" = none (default: NEWSFLOW_RULES_CACHE, else "
+                  "directory for compiled Hyperscan databases and parsed rule sets, reused when the patterns, "
+                  "Hyperscan and the CPU (the rule files and the build) are the same and the file verifies; \"\" = "
+                  "none (default: NEWSFLOW_RULES_CACHE, else "
                   "$XDG_CACHE_HOME or ~/.cache /newsflow/hyperscan)");
   cmd->add_option("--db", opts->db, "RocksDB directory (created if missing)")->required();
   cmd->add_option("--threads", opts->threads, "worker threads (0 = one per core)");

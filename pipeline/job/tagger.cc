@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "pipeline/job/simplified_spelling.h"
+#include "pipeline/log/logger.h"
 
 namespace newsflow::pipeline {
 
@@ -25,13 +26,15 @@ Status Tagger::Open(const TaggerOptions& options, std::shared_ptr<const Tagger>*
   // The normalizer (OpenCC's dictionaries and the conversion table, ~10 ms)
   // does not depend on the rules: it is built on a thread of its own while
   // the rule files parse (yaml-cpp, ~45 ms of CPU for the shipped set, its
-  // files side by side: LoadRuleDir), which takes it off every start and
-  // every reload.
+  // files side by side: LoadRuleDir; read from the rules cache instead when
+  // the files are those of a cached parse), which takes it off every start
+  // and every reload.
   std::unique_ptr<Normalizer> normalizer;
   Status normalizer_status;
   std::exception_ptr normalizer_exception;  // thrown on the thread (bad_alloc): rethrown here, as before
   rules::RuleSet set;
   Status loaded;
+  std::string rules_cache_note;
   {
     std::jthread builder;  // joins when it goes out of scope, also on an exception
     try {
@@ -44,10 +47,14 @@ Status Tagger::Open(const TaggerOptions& options, std::shared_ptr<const Tagger>*
       });
     } catch (const std::system_error&) {  // no thread to be had: built below, after the rules
     }
-    loaded = rules::LoadRuleDir(options.rules_dir, &set).Prefixed("rules");
+    loaded = rules::LoadRuleDir(options.rules_dir, &set, options.rules_cache_dir, &rules_cache_note).Prefixed("rules");
     if (!builder.joinable()) normalizer_status = Normalizer::Create(options.normalizer, &normalizer);
   }
   NEWSFLOW_RETURN_IF_ERROR(loaded);
+  if (rules_cache_note == "hit" || rules_cache_note == "miss")
+    LogDebug("rules", "parsed rule set: " + std::string(rules_cache_note == "hit" ? "read from the cache" : "parsed (not cached yet)"));
+  else if (!rules_cache_note.empty())
+    LogWarn("rules", "parsed rule set cache: " + rules_cache_note);
   if (normalizer_exception) std::rethrow_exception(normalizer_exception);
   NEWSFLOW_RETURN_IF_ERROR(normalizer_status);
   return Build(std::move(set), std::move(normalizer), options, out);

@@ -7,18 +7,15 @@
 // order the exact expressions and flags of the literal and the regex
 // compile), the Hyperscan version and this machine's platform (CPU features
 // and tuning, as hs_populate_platform reports them), and a format version.
-// Files not owned by this user, or writable by others, are refused. The
-// file holds a
-// header (magic, key, which compile API built it, payload length and a
-// 64-bit hash of the payload) and hs_serialize_database's bytes. A load
-// checks all of it and deserializes; the caller then verifies the database
-// by scanning (compiled_rules.cc). Never trusted blindly: any mismatch is a
-// miss with the reason, and the set is compiled as if there were no cache.
+// The file (cache_file.h: trusted owner and mode, a header with the key,
+// which compile API built it as its `extra`, payload length and hash)
+// holds hs_serialize_database's bytes. A load checks all of it and
+// deserializes; the caller then verifies the database by scanning
+// (compiled_rules.cc). Never trusted blindly: any mismatch is a miss with
+// the reason, and the set is compiled as if there were no cache.
 //
-// Threads: free functions, no shared state; concurrent writers of one key
-// each write their own temporary file (mkstemp) and rename it into place
-// (last one wins, both are the same database). Store also removes temporary
-// files older than an hour and keeps the newest kMaxFiles databases.
+// Threads: free functions, no shared state (cache_file.h: concurrent
+// writers, temporary files, the newest kMaxFiles databases kept).
 // Errors: Load returns false with a reason; Store returns IOError (the
 // caller goes on without a cache).
 #pragma once
@@ -28,6 +25,7 @@
 #include <string_view>
 
 #include "newsflow/base/status.h"
+#include "cache_file.h"
 #include "newsflow/rules/compiled_rules.h"
 
 struct hs_database;
@@ -37,8 +35,6 @@ namespace newsflow::rules::cache {
 // The cache key of a database of these patterns on this machine and
 // Hyperscan version.
 uint64_t DatabaseKey(std::string_view compile_plan);
-
-constexpr size_t kMaxFiles = 16;  // databases kept per directory (newest by mtime)
 
 // "<dir>/hs-<key as 16 hex digits>.db".
 std::string CacheFile(const std::string& dir, uint64_t key);

@@ -19,6 +19,7 @@
 
 #include "newsflow/base/fnv1a.h"
 #include "newsflow/rules/rule_set.h"
+#include "rule_set_cache.h"
 #include "rule_text_checks.h"
 #include "newsflow/rules/taxonomy_ids.h"
 #include "newsflow/rules/yaml_document.h"
@@ -384,7 +385,12 @@ bool RepeatsALabel(const std::vector<LabelEntry>& labels, const std::vector<Labe
 // (parsed at its turn: its tags must not repeat earlier rules'). A file that
 // failed alone, or repeats an earlier label, is parsed again at its turn
 // against what came before, so the error is the one a parse in order gives.
-Status LoadRuleDir(const std::string& dir, RuleSet* out) {
+Status LoadRuleDir(const std::string& dir, RuleSet* out) { return LoadRuleDir(dir, out, "", nullptr); }
+
+Status LoadRuleDir(const std::string& dir, RuleSet* out, const std::string& cache_dir, std::string* cache_note) {
+  std::string note_storage;
+  std::string& note = cache_note ? *cache_note : note_storage;
+  note.clear();
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::NotFound("rules directory not found: " + dir + " (set with --rules)");
   std::vector<fs::path> files;
@@ -408,6 +414,24 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
     ss << in.rdbuf();  // an empty file is read as empty (and rejected by its parse)
     texts[k] = ss.str();
     h = Fnv1a(Fnv1a(h, files[k].filename().string()), texts[k]);
+  }
+
+  char version[17];
+  std::snprintf(version, sizeof version, "%016llx", static_cast<unsigned long long>(h));
+  // A parse of these very files (rule_set_cache.h), if one is kept.
+  uint64_t cache_key = 0;
+  const bool cached = !cache_dir.empty() && !cache::BuildId().empty() &&
+                      std::all_of(read.begin(), read.end(), [](const Status& s) { return s.ok(); });
+  if (cached) {
+    cache_key = cache::RuleSetKey(dir, h, cache::BuildId());
+    RuleSet set;
+    if (cache::LoadCachedRuleSet(cache_dir, cache_key, &set, &note)) {
+      note = "hit";
+      set.version = version;
+      *out = std::move(set);
+      return Status::OK();
+    }
+    if (note == "no cached file") note = "miss";
   }
 
   // Each YAML file alone, on up to one thread per core (this one included).
@@ -456,9 +480,11 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out) {
     }
     if (!s.ok()) return s;
   }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  set.version = buf;
+  if (cached) {
+    if (const Status stored = cache::StoreCachedRuleSet(cache_dir, cache_key, set); !stored.ok())
+      note += (note.empty() ? "" : "; ") + stored.message();
+  }
+  set.version = version;
   *out = std::move(set);
   return Status::OK();
 }

@@ -83,6 +83,15 @@ bool IsRuleFile(const std::string& path);
 // order.
 Status LoadRuleDir(const std::string& dir, RuleSet* out);
 
+// LoadRuleDir with the parsed rule set kept in `cache_dir` (the rules cache
+// directory of compiled databases; "" = none): when the rule files, the
+// directory and this program's build are those of a cached parse, it is
+// read instead of parsing the YAML again (never trusted blindly: a cache
+// file that fails any check is a miss, and the directory is parsed). A
+// cache that cannot be written is no error. *cache_note (if given) says
+// "hit", "miss" or why the cached parse was refused or not written.
+Status LoadRuleDir(const std::string& dir, RuleSet* out, const std::string& cache_dir, std::string* cache_note);
+
 // Parses one YAML rule file's text (`file` is used in messages). Appends to out->rules
 // and out->labels (a label already in out->labels is a duplicate); does not
 // touch out->version.
