@@ -299,7 +299,18 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
       cf.bottommost_compression = rocksdb::kDisableCompressionOption;  // use cf.compression
     }
     cf.level_compaction_dynamic_level_bytes = true;
-    if (options.disable_wal) cf.level0_file_num_compaction_trigger = t.bulk_load_l0_compaction_trigger;
+    if (options.disable_wal) {
+      cf.level0_file_num_compaction_trigger = t.bulk_load_l0_compaction_trigger;
+      // Level 0 is also compacted once its bytes reach the base level's
+      // size; uncompressed, a 400k-item load's docs tables reached the
+      // default 256 MiB at its 18th table, and the compaction that started
+      // then (264 MB read) was cancelled when the run closed. The bulk load
+      // compacts by its table count alone: room for that many tables of a
+      // full write buffer.
+      cf.max_bytes_for_level_base = std::max<uint64_t>(
+          cf.max_bytes_for_level_base,
+          static_cast<uint64_t>(t.bulk_load_l0_compaction_trigger) * t.docs_write_buffer_bytes);
+    }
     // Writes slow down and stop at RocksDB's distances above the bulk
     // load's trigger (20 and 36 against 4), with a WAL too: the first
     // writer after a load finds its ~20 tables in level 0, and RocksDB's

@@ -15,11 +15,12 @@
 // answering (every key is looked up again) and frees its table.
 //
 // Ownership: a value owned by its RocksStore. Threads: not thread-safe; the
-// writer uses it under write_mu_. Errors: none (std::bad_alloc from growth).
+// writer uses it under write_mu_. Errors: none (a table it cannot grow is given up).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string_view>
 #include <vector>
 
@@ -46,12 +47,17 @@ class WrittenKeys {
     const uint64_t h = Hash(key);
     if (Holds(h)) return;
     if (size_ >= max_keys_) {  // too many to hold: every key is looked up from now on
-      active_ = false;
-      std::vector<uint64_t>().swap(slots_);
-      size_ = 0;
+      GiveUp();
       return;
     }
-    if (2 * (size_ + 1) > slots_.size()) Grow();
+    if (2 * (size_ + 1) > slots_.size()) {
+      try {
+        Grow();
+      } catch (const std::bad_alloc&) {  // no memory for a bigger table: as if too many
+        GiveUp();
+        return;
+      }
+    }
     size_t i = Home(h);
     while (slots_[i] != 0) i = (i + 1) & mask_;
     slots_[i] = h;
@@ -76,6 +82,12 @@ class WrittenKeys {
       if (slots_[i] == 0) return false;
       if (slots_[i] == h) return true;
     }
+  }
+
+  void GiveUp() {
+    active_ = false;
+    std::vector<uint64_t>().swap(slots_);
+    size_ = 0;
   }
 
   void Grow() {
