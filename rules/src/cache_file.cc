@@ -28,7 +28,7 @@ struct Header {
   uint64_t payload_hash;
 };
 
-constexpr uint64_t kFnvBasis = kFnv1aBasis14;  // the payload hash is stored: keep it
+constexpr uint64_t kPayloadHashBasis = kFnv1aBasis14;  // the payload hash is stored: keep it
 
 // Only what this user wrote, and nobody else can rewrite, is read.
 bool Trusted(const std::string& path, std::string* why) {
@@ -104,7 +104,7 @@ bool ReadCacheFile(const std::string& dir, const FileKind& kind, uint64_t key, s
   if (std::memcmp(h.magic, kind.magic, sizeof h.magic) != 0) *why = path + ": not a newsflow cache file of this kind";
   else if (h.key != key) *why = path + ": written for another key";
   else if (h.length != body.size()) *why = path + ": truncated or overlong payload";
-  else if (h.payload_hash != Fnv1a(kFnvBasis, body)) *why = path + ": payload hash mismatch (corrupt)";
+  else if (h.payload_hash != Fnv1a(kPayloadHashBasis, body)) *why = path + ": payload hash mismatch (corrupt)";
   else why->clear();
   if (!why->empty()) return false;
   payload->assign(body);
@@ -119,7 +119,7 @@ Status WriteCacheFile(const std::string& dir, const FileKind& kind, uint64_t key
   h.key = key;
   h.extra = extra;
   h.length = payload.size();
-  h.payload_hash = Fnv1a(kFnvBasis, payload);
+  h.payload_hash = Fnv1a(kPayloadHashBasis, payload);
   std::error_code ec;
   if (std::filesystem::create_directories(dir, ec))  // ours: only this user may write it (reads check)
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);

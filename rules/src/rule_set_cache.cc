@@ -16,7 +16,7 @@ namespace {
 
 constexpr FileKind kRuleSetFile{{'N', 'F', 'R', 'U', 'L', 'E', 'S', '1'}, "rules-", ".bin"};
 // Bumped when the encoding below changes.
-constexpr std::string_view kFormat = "newsflow-rule-set-cache/1";
+constexpr std::string_view kRuleSetFormat = "newsflow-rule-set-cache/1";
 
 // A field added to these types must be added to the encoding (and to
 // rule_set_cache_test's comparison): their sizes (x86-64, libstdc++) catch
@@ -163,7 +163,7 @@ const std::string& BuildId() {
 }
 
 uint64_t RuleSetKey(std::string_view dir, uint64_t files_hash, std::string_view build_id) {
-  uint64_t h = Fnv1a(kFnv1aBasis, kFormat);
+  uint64_t h = Fnv1a(kFnv1aBasis, kRuleSetFormat);
   const auto part = [&h](std::string_view s) {
     const uint64_t n = s.size();
     h = Fnv1a(Fnv1a(h, &n, sizeof n), s);
