@@ -87,7 +87,7 @@ bool ReadCacheFile(const std::string& dir, const FileKind& kind, uint64_t key, s
   const std::string path = CacheFilePath(dir, kind, key);
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    *why = "no cached file";
+    *why = kNoCachedFile;
     return false;
   }
   if (!Trusted(dir, why) || !Trusted(path, why)) return false;

@@ -36,9 +36,12 @@ struct FileKind {
 
 std::string CacheFilePath(const std::string& dir, const FileKind& kind, uint64_t key);
 
-// Reads the file of `key`: false (with *why) if there is none, or it is
-// untrusted, unreadable, truncated, of another kind or key, or its payload
-// hash differs.
+// What ReadCacheFile's *why says when there is no file of the key.
+inline constexpr std::string_view kNoCachedFile = "no cached file";
+
+// Reads the file of `key`: false (with *why) if there is none (kNoCachedFile),
+// or it is untrusted, unreadable, truncated, of another kind or key, or its
+// payload hash differs.
 bool ReadCacheFile(const std::string& dir, const FileKind& kind, uint64_t key, std::string* payload,
                    uint64_t* extra, std::string* why);
 

@@ -41,7 +41,7 @@ bool Load(const std::string& dir, uint64_t key, hs_database** db, bool* literal_
   std::string payload;
   uint64_t extra = 0;
   if (!ReadCacheFile(dir, kDatabase, key, &payload, &extra, why)) {
-    if (*why == "no cached file") *why = "no cached database";
+    if (*why == kNoCachedFile) *why = "no cached database";
     return false;
   }
   hs_database_t* out = nullptr;

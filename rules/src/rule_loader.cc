@@ -19,6 +19,7 @@
 
 #include "newsflow/base/fnv1a.h"
 #include "newsflow/rules/rule_set.h"
+#include "cache_file.h"
 #include "rule_set_cache.h"
 #include "rule_text_checks.h"
 #include "newsflow/rules/taxonomy_ids.h"
@@ -431,7 +432,7 @@ Status LoadRuleDir(const std::string& dir, RuleSet* out, const std::string& cach
       *out = std::move(set);
       return Status::OK();
     }
-    if (note == "no cached file") note = "miss";
+    if (note == cache::kNoCachedFile) note = "miss";
   }
 
   // Each YAML file alone, on up to one thread per core (this one included).

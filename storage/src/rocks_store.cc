@@ -291,12 +291,11 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
     // and they take ~1.7 times the room until compacted.
     const rocksdb::CompressionType fast = PickCompression(
         supported, {rocksdb::kLZ4Compression, rocksdb::kZSTD, rocksdb::kSnappyCompression});
-    cf.compression = fast;
     cf.compression_per_level.assign(static_cast<size_t>(cf.num_levels), fast);
     cf.compression_per_level[0] = rocksdb::kNoCompression;
     cf.bottommost_compression = PickCompression(supported, {rocksdb::kZSTD});
     if (cf.bottommost_compression == rocksdb::kNoCompression) {
-      cf.bottommost_compression = rocksdb::kDisableCompressionOption;  // use cf.compression
+      cf.bottommost_compression = rocksdb::kDisableCompressionOption;  // the last level takes its compression_per_level
     }
     cf.level_compaction_dynamic_level_bytes = true;
     if (options.disable_wal) {
@@ -605,7 +604,6 @@ Status RocksStore::RecoverAlertSeq() {
   return Status::OK();
 }
 
-// The next dead-letter sequence follows the last stored key.
 Status RocksStore::StartWrittenKeysIfEmpty() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), docs_));
   it->SeekToFirst();
@@ -614,6 +612,7 @@ Status RocksStore::StartWrittenKeysIfEmpty() {
   return Status::OK();
 }
 
+// The next dead-letter sequence follows the last stored key.
 Status RocksStore::RecoverDeadLetterSeq() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), dead_letter_));
   it->SeekToLast();
@@ -799,7 +798,7 @@ Status RocksStore::AddRecords(const std::vector<const PreparedRecord*>& records,
   std::vector<uint32_t> order;
   order.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i)
-    if (!written_keys_.active() || written_keys_.MaybeWritten(records[i]->key)) order.push_back(static_cast<uint32_t>(i));
+    if (written_keys_.MaybeWritten(records[i]->key)) order.push_back(static_cast<uint32_t>(i));
   std::sort(order.begin(), order.end(), [&records](uint32_t a, uint32_t b) {
     return std::string_view(records[a]->key) < std::string_view(records[b]->key);
   });

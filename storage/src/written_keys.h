@@ -36,11 +36,12 @@ class WrittenKeys {
 
   // Starts answering (the store had no documents when it was opened).
   void Start() { active_ = true; }
-  // Whether MaybeWritten() tells anything.
+  // Whether MaybeWritten() can say no.
   bool active() const { return active_; }
 
-  // False only if `key` was never Add()ed (while active).
-  bool MaybeWritten(std::string_view key) const { return Holds(Hash(key)); }
+  // False only if the set is active and `key` was never Add()ed: a key it
+  // cannot rule out (not started, or given up) may be stored.
+  bool MaybeWritten(std::string_view key) const { return !active_ || Holds(Hash(key)); }
 
   void Add(std::string_view key) {
     if (!active_) return;

@@ -18,14 +18,14 @@
 namespace newsflow::storage {
 namespace {
 
-TEST(WrittenKeys, AnswersNothingUntilStartedAndNoForKeysNeverAdded) {
+TEST(WrittenKeys, RulesOutNothingUntilStartedThenKeysNeverAdded) {
   WrittenKeys keys;
   keys.Add("cls:1");  // not started: not kept
   EXPECT_FALSE(keys.active());
-  EXPECT_FALSE(keys.MaybeWritten("cls:1"));
+  EXPECT_TRUE(keys.MaybeWritten("cls:2")) << "a set that was not started rules no key out";
   keys.Start();
   EXPECT_TRUE(keys.active());
-  EXPECT_FALSE(keys.MaybeWritten("cls:1"));
+  EXPECT_FALSE(keys.MaybeWritten("cls:1")) << "added before the start: not kept";
   keys.Add("cls:1");
   keys.Add("");
   EXPECT_TRUE(keys.MaybeWritten("cls:1"));
@@ -55,8 +55,10 @@ TEST(WrittenKeys, StopsAnsweringPastItsMaximum) {
   for (const char* k : {"a", "b", "c", "a"}) keys.Add(k);
   EXPECT_TRUE(keys.active());
   EXPECT_TRUE(keys.MaybeWritten("c"));
+  EXPECT_FALSE(keys.MaybeWritten("z"));
   keys.Add("d");  // a fourth: too many
-  EXPECT_FALSE(keys.active()) << "the store must look every key up once the set is given up";
+  EXPECT_FALSE(keys.active());
+  EXPECT_TRUE(keys.MaybeWritten("z")) << "the store must look every key up once the set is given up";
   keys.Add("e");
   EXPECT_FALSE(keys.active());
 }
