@@ -105,7 +105,7 @@ inline BuiltEngine& GetEngine(const std::string& engine_name, const std::string&
     b.error = "unknown engine " + engine_name;
     return b;
   }
-  if (engine_name == "hyperscan" && set_name == "project") {
+  if ((engine_name == "hyperscan" || engine_name == "hyperscan-utf8") && set_name == "project") {
     const ProjectRules& pr = GetProjectRules();
     if (!pr.error.empty()) {
       b.error = pr.error;

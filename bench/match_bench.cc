@@ -9,6 +9,9 @@
 //                        rule set (rules/sets: regexes and all, the pipeline's
 //                        database), block scan per document; reports the
 //                        comparison keywords
+//     hyperscan-utf8     the same CompiledRules with CompileOptions::
+//                        leadless_scan off: Hyperscan scans the UTF-8 bytes,
+//                        not the text's leadless form (rules/src/leadless_text.h)
 //     hyperscan-literal  CompiledRules compiled from the comparison keywords
 //     literal-tier       the same keywords in CompiledRules' literal tier
 //                        (CompileOptions::literal_tier_from = 0: a
@@ -48,6 +51,7 @@
 //                        name (the pipeline's database with the list
 //                        deployed as rules); reports the comparison
 //                        keywords + the names, as the peers' patterns file
+//     hyperscan-utf8     the same with leadless_scan off
 //     literal-tier       the same CompiledRules with every literal in its
 //                        Aho-Corasick tier (literal_tier_from = 0)
 //     hyperscan-batched  raw literal database of the same patterns, 64 KB
@@ -84,8 +88,8 @@ std::vector<std::string_view> BackToBack(const std::vector<std::string>& texts, 
   return views;
 }
 
-const std::vector<std::string> kMatchEngines = {"hyperscan", "hyperscan-literal", "literal-tier", "hyperscan-batched",
-                                                "re2set",    "pcre2-jit",         "naive"};
+const std::vector<std::string> kMatchEngines = {"hyperscan", "hyperscan-utf8", "hyperscan-literal", "literal-tier",
+                                                "hyperscan-batched", "re2set", "pcre2-jit", "naive"};
 const std::vector<std::string> kSweepEngines = {"hyperscan", "literal-tier", "hyperscan-batched", "re2set", "pcre2-jit",
                                                 "naive"};
 
@@ -375,7 +379,7 @@ WatchBuilt& WatchlistEngine(const std::string& engine, size_t n) {
   std::string err;
   std::vector<PatternSpec> specs = WatchlistSpecs(n, &err);
   rules::RuleSet set;
-  const bool uses_rule_set = engine == "hyperscan" || engine == "literal-tier";
+  const bool uses_rule_set = engine == "hyperscan" || engine == "hyperscan-utf8" || engine == "literal-tier";
   if (err.empty() && uses_rule_set) err = WatchlistRuleSet(n, &set);
   if (!err.empty()) {
     b.error = err;
@@ -498,7 +502,7 @@ void RegisterAll() {
       RegisterBenchmark(("sweep/keywords/" + e + "/" + subset).c_str(), BM_SweepKeywords, e, subset)
           ->Unit(benchmark::kMillisecond);
   for (size_t n : kWatchlistSizes) {
-    for (const std::string e : {"hyperscan", "literal-tier", "hyperscan-batched"})
+    for (const std::string e : {"hyperscan", "hyperscan-utf8", "literal-tier", "hyperscan-batched"})
       RegisterBenchmark(("watchlist/" + e + "/" + std::to_string(n)).c_str(), BM_Watchlist, e, n)
           ->Unit(benchmark::kMillisecond);
     RegisterBenchmark(("watchlist/scan+evaluate/" + std::to_string(n)).c_str(), BM_WatchlistTag, "hyperscan", n)

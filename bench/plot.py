@@ -19,13 +19,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 CORPORA = ["cls", "eastmoney", "ths", "fincuge", "long"]
-ENGINES = ["hyperscan", "hyperscan-literal", "literal-tier", "hyperscan-batched", "aho-corasick-rust", "daachorse",
+ENGINES = ["hyperscan", "hyperscan-utf8", "hyperscan-literal", "literal-tier", "hyperscan-batched", "aho-corasick-rust", "daachorse",
            "re2set", "pyahocorasick", "pcre2-jit", "naive"]
 SWEEP_ENGINES = ["hyperscan", "literal-tier", "hyperscan-batched", "aho-corasick-rust", "daachorse", "re2set",
                  "pyahocorasick", "pcre2-jit", "naive"]
 # Watch lists: engine -> the row of the same engine on the comparison keywords
 # alone over cls (the list's n = 0).
-WATCHLIST_ENGINES = {"hyperscan": "match/hyperscan/cls", "literal-tier": "match/literal-tier/cls",
+WATCHLIST_ENGINES = {"hyperscan": "match/hyperscan/cls", "hyperscan-utf8": "match/hyperscan-utf8/cls", "literal-tier": "match/literal-tier/cls",
                      "hyperscan-batched": "match/hyperscan-batched/cls", "scan+evaluate": "stage/scan+evaluate/cls",
                      "scan+evaluate-tier": None, "aho-corasick-rust": "match/aho-corasick-rust/cls",
                      "daachorse": "match/daachorse/cls"}
@@ -33,7 +33,7 @@ WATCHLIST_ENGINES = {"hyperscan": "match/hyperscan/cls", "literal-tier": "match/
 # pipeline's CompiledRules puts them in the literal tier.
 LITERAL_TIER_FROM = 80000
 PEERS_OF_TARGET = ["re2set", "pyahocorasick", "aho-corasick-rust", "pcre2-jit", "naive"]
-COLORS = {"hyperscan": "#1f77b4", "hyperscan-literal": "#6baed6", "hyperscan-batched": "#08306b",
+COLORS = {"hyperscan": "#1f77b4", "hyperscan-utf8": "#9ecae1", "hyperscan-literal": "#6baed6", "hyperscan-batched": "#08306b",
           "aho-corasick-rust": "#d62728", "daachorse": "#e377c2", "re2set": "#2ca02c", "scan+evaluate": "#17becf", "pyahocorasick": "#ff7f0e",
           "literal-tier": "#8c564b", "scan+evaluate-tier": "#bcbd22",
           "pcre2-jit": "#9467bd", "naive": "#7f7f7f", "memchr": "#000000"}

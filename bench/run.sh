@@ -88,7 +88,7 @@ bench() {
 }
 # The engines the targets compare (and RE2's warm DFA varies from pass to
 # pass): repeated, and the median kept by merge_results.py.
-fast_engines='^match/(hyperscan|hyperscan-literal|hyperscan-batched|re2set)/'
+fast_engines='^match/(hyperscan|hyperscan-utf8|hyperscan-literal|hyperscan-batched|re2set)/'
 bench decode decode
 bench normalize normalize
 bench match match-engines --benchmark_filter="$fast_engines" --benchmark_repetitions=$reps \

@@ -21,6 +21,7 @@ bool Scanner::ScanMany(std::span<const std::string_view> docs, BatchMatchFn on_m
 std::unique_ptr<Engine> MakeEngine(std::string_view name) {
   if (name == "hyperscan") return std::make_unique<HyperscanEngine>();
   if (name == "literal-tier") return std::make_unique<HyperscanEngine>(0);
+  if (name == "hyperscan-utf8") return std::make_unique<HyperscanEngine>(HyperscanEngine::kNever, false);
   if (name == "hyperscan-batched") return std::make_unique<HyperscanBatchedEngine>();
   if (name == "re2set") return std::make_unique<Re2SetEngine>();
   if (name == "pcre2-jit") return std::make_unique<Pcre2Engine>();

@@ -45,6 +45,7 @@ std::string HyperscanEngine::Build(const std::vector<PatternSpec>& specs) {
   }
   rules::CompileOptions compile;
   compile.literal_tier_from = literal_tier_from_;
+  compile.leadless_scan = leadless_;
   if (auto st = rules::CompiledRules::Compile(set, rules::EvaluateOptions(), compile, &rules_); !st.ok())
     return "compile: " + st.message();
 

@@ -33,8 +33,13 @@ namespace newsflow::bench {
 class HyperscanEngine : public Engine {
  public:
   static constexpr size_t kNever = std::numeric_limits<size_t>::max();
-  explicit HyperscanEngine(size_t literal_tier_from = kNever) : literal_tier_from_(literal_tier_from) {}
-  std::string name() const override { return literal_tier_from_ == kNever ? "hyperscan" : "literal-tier"; }
+  // leadless: CompileOptions::leadless_scan (false: Hyperscan scans the
+  // UTF-8 bytes, the engine named "hyperscan-utf8", for the side-by-side row).
+  explicit HyperscanEngine(size_t literal_tier_from = kNever, bool leadless = true)
+      : literal_tier_from_(literal_tier_from), leadless_(leadless) {}
+  std::string name() const override {
+    return literal_tier_from_ != kNever ? "literal-tier" : leadless_ ? "hyperscan" : "hyperscan-utf8";
+  }
   // Compile `set` (the project's rules) rather than a one-rule set of the specs.
   void UseRuleSet(const rules::RuleSet& set) { set_ = set; }
   std::string Build(const std::vector<PatternSpec>& patterns) override;
@@ -49,6 +54,7 @@ class HyperscanEngine : public Engine {
  private:
   class HsScanner;
   size_t literal_tier_from_;
+  bool leadless_;
   std::optional<rules::RuleSet> set_;
   std::shared_ptr<const rules::CompiledRules> rules_;
   // Project pattern id -> spec ids (usually one; none for patterns that are

@@ -1,11 +1,13 @@
 // fuzz_literal_tier.cc — the literal tier (CompileOptions::literal_tier_from)
-// against Hyperscan on the same literals: the input is up to 64 keywords, one
+// and the leadless scan (CompileOptions::leadless_scan) against Hyperscan over
+// the UTF-8 bytes on the same literals: the input is up to 64 keywords, one
 // per line (a leading '!' makes one case-sensitive), then an empty line, then
 // the text. Each keyword becomes a rule; the set is compiled with every
-// literal in Hyperscan and with every literal in the automaton, and both must
-// report the same hits and the same tags, on the text and on the keyword
-// lines themselves (so every keyword hits). Invalid UTF-8 in a keyword keeps
-// it in Hyperscan; in the text it must not change what the automaton finds.
+// literal in Hyperscan scanning the bytes, in Hyperscan scanning the leadless
+// form, and in the automaton, and all three must report the same hits and
+// the same tags, on the text and on the keyword lines themselves (so every
+// keyword hits). Invalid UTF-8 in a keyword keeps it in Hyperscan over the
+// bytes; in the text it must not change what the others find.
 //
 // Bounds: inputs over 4 KiB, and keywords over 32 bytes, are skipped.
 #include <algorithm>
@@ -74,21 +76,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     set.rules.push_back(std::move(r));
   }
   if (set.rules.empty()) return 0;
-  std::shared_ptr<const CompiledRules> hs, tier;
-  CompileOptions never, always;
+  std::shared_ptr<const CompiledRules> bytes, hs, tier;
+  CompileOptions never, always, on_bytes;
   never.literal_tier_from = std::numeric_limits<size_t>::max();
+  on_bytes.literal_tier_from = std::numeric_limits<size_t>::max();
+  on_bytes.leadless_scan = false;
   always.literal_tier_from = 0;
-  if (!CompiledRules::Compile(set, EvaluateOptions(), never, &hs).ok()) return 0;  // Hyperscan refused a keyword
+  if (!CompiledRules::Compile(set, EvaluateOptions(), on_bytes, &bytes).ok()) return 0;  // Hyperscan refused a keyword
+  const newsflow::Status sl = CompiledRules::Compile(set, EvaluateOptions(), never, &hs);
+  FUZZ_CHECK(sl.ok(), "the leadless scan failed where the bytes compiled: %s", sl.ToString().c_str());
   const newsflow::Status s = CompiledRules::Compile(set, EvaluateOptions(), always, &tier);
   FUZZ_CHECK(s.ok(), "the tier failed where Hyperscan compiled: %s", s.ToString().c_str());
   FUZZ_CHECK(hs->literal_tier_patterns() == 0, "tier used with literal_tier_from = max");
+  FUZZ_CHECK(!bytes->leadless_scan(), "leadless scan with leadless_scan = false");
   for (const std::string_view t : {text, std::string_view(lines)}) {
-    Hits a, b;
-    std::vector<std::pair<uint32_t, double>> ta, tb;
+    Hits r, a, b;
+    std::vector<std::pair<uint32_t, double>> tr, ta, tb;
+    Scan(*bytes, t, &r, &tr);
     Scan(*hs, t, &a, &ta);
     Scan(*tier, t, &b, &tb);
-    FUZZ_CHECK(a == b, "hits differ: %zu from Hyperscan, %zu from the tier", a.size(), b.size());
-    FUZZ_CHECK(ta == tb, "tags differ: %zu from Hyperscan, %zu from the tier", ta.size(), tb.size());
+    FUZZ_CHECK(a == r, "hits differ: %zu from the leadless scan, %zu from the bytes", a.size(), r.size());
+    FUZZ_CHECK(ta == tr, "tags differ: %zu from the leadless scan, %zu from the bytes", ta.size(), tr.size());
+    FUZZ_CHECK(b == r, "hits differ: %zu from the tier, %zu from the bytes", b.size(), r.size());
+    FUZZ_CHECK(tb == tr, "tags differ: %zu from the tier, %zu from the bytes", tb.size(), tr.size());
   }
   return 0;
 }

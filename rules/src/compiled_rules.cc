@@ -3,6 +3,7 @@
 
 #include "database_cache.h"
 #include "literal_automaton.h"
+#include "leadless_text.h"
 
 #include <fcntl.h>
 #include <hs/hs.h>
@@ -54,16 +55,30 @@ bool NeedsExactBytes(const Pattern& p) {
 
 // The literals of `ids`, one per line (an empty line for a regex), and the
 // offset where each one's line ends: the text of the self-checks.
+// `leadless`: in the leadless scan's form (src/leadless_text.h), as the
+// database sees them.
 std::string LiteralLines(const std::vector<Pattern>& patterns, const std::vector<uint32_t>& ids,
-                         std::vector<uint64_t>* line_end) {
+                         std::vector<uint64_t>* line_end, bool leadless = false) {
   std::string text;
   line_end->assign(patterns.size(), 0);
   for (uint32_t id : ids) {
-    if (!patterns[id].regex) text.append(patterns[id].text);
+    if (!patterns[id].regex) text.append(leadless ? LeadlessForm(patterns[id].text) : patterns[id].text);
     (*line_end)[id] = text.size();
     text.push_back('\n');
   }
   return text;
+}
+
+// Whether text[0, text.size()) is `literal`, ASCII letters folded when
+// `caseless` (what Hyperscan's HS_FLAG_CASELESS matches).
+bool SameLiteral(std::string_view text, std::string_view literal, bool caseless) {
+  if (!caseless) return text == literal;
+  if (text.size() != literal.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto a = static_cast<unsigned char>(text[i]), b = static_cast<unsigned char>(literal[i]);
+    if (a != b && !(IsAsciiLetter(a) && (a | 0x20) == (b | 0x20))) return false;
+  }
+  return true;
 }
 
 std::string EscapeLiteral(std::string_view s) {
@@ -234,6 +249,7 @@ void HsDatabaseDeleter::operator()(hs_database* db) const { hs_free_database(db)
 void HsScratchDeleter::operator()(hs_scratch* s) const { hs_free_scratch(s); }
 
 CompiledRules::~CompiledRules() = default;
+ScanScratch::~ScanScratch() = default;
 
 Status CompiledRules::Compile(const RuleSet& set, const EvaluateOptions& options, const CompileOptions& compile,
                               std::shared_ptr<const CompiledRules>* out) {
@@ -252,6 +268,25 @@ Status CompiledRules::Compile(const RuleSet& set, const EvaluateOptions& options
   c->IndexLabels();
   if (c->patterns_.empty()) return Status::InvalidArgument("rule set has no keywords");
   NEWSFLOW_RETURN_IF_ERROR(c->SplitTiers(compile.literal_tier_from));
+  // The leadless scan: every pattern Hyperscan holds is a literal of valid
+  // UTF-8 (what the tier can hold too), so none ends in a dropped lead; and
+  // the CPU makes the form with SIMD.
+  c->leadless_ = compile.leadless_scan && LeadlessText::Fast() && !c->hs_patterns_.empty() &&
+                 std::all_of(c->hs_patterns_.begin(), c->hs_patterns_.end(),
+                             [&](uint32_t id) { return FitsLiteralTier(c->patterns_[id]); });
+  if (c->leadless_) {
+    // What a hit's check reads, side by side: each literal's bytes, and
+    // whether its letters compare folded (caseless, with ASCII letters).
+    c->literal_at_.assign(c->patterns_.size(), 0);
+    for (uint32_t id : c->hs_patterns_) {
+      const Pattern& p = c->patterns_[id];
+      const bool fold = p.caseless && std::any_of(p.text.begin(), p.text.end(), [](char ch) {
+                          return IsAsciiLetter(static_cast<unsigned char>(ch));
+                        });
+      c->literal_at_[id] = static_cast<uint32_t>(c->literal_arena_.size()) | (fold ? kFoldLetters : 0);
+      c->literal_arena_ += p.text;
+    }
+  }
   if (c->hs_patterns_.empty()) {
     *out = std::move(c);
     return Status::OK();
@@ -427,7 +462,7 @@ Status CompiledRules::BuildDatabase(bool any_regex, const std::vector<std::pair<
   // and its database must then pass VerifyLiterals, else the set is compiled
   // again through hs_compile_multi.
   const bool risky = std::any_of(hs_patterns_.begin(), hs_patterns_.end(),
-                                 [&](uint32_t id) { return RiskyForLiteralApi(patterns_[id].text); });
+                                 [&](uint32_t id) { return RiskyForLiteralApi(HsLiteral(patterns_[id])); });
   if (!any_regex && !risky) {
     NEWSFLOW_RETURN_IF_ERROR(CompileDatabase(/*literal_api=*/true, first_use));
     if (VerifyLiterals()) return Status::OK();
@@ -466,7 +501,7 @@ bool CompiledRules::VerifyLiterals() const {
     std::vector<uint8_t> seen;
     bool out_of_range = false;
   } check;
-  const std::string text = LiteralLines(patterns_, hs_patterns_, &check.line_end);
+  const std::string text = LiteralLines(patterns_, hs_patterns_, &check.line_end, leadless_);
   check.seen.assign(patterns_.size(), 0);
   hs_scratch_t* s = nullptr;
   if (hs_alloc_scratch(db_.get(), &s) != HS_SUCCESS) return false;
@@ -492,14 +527,16 @@ std::string CompiledRules::CompilePlan() const {
   // pattern the expression and flags for the literal API and for
   // hs_compile_multi, and whether the literal API is avoided for it.
   std::string plan = "mode " + std::to_string(HS_MODE_BLOCK) + "\n";
+  if (leadless_) plan += "leadless: bytes 0xe0-0xef dropped\n";
   // Each pattern: its id, kind, flags and length-prefixed text (so no
   // text can make two plans read alike).
   for (uint32_t id : hs_patterns_) {
     const Pattern& p = patterns_[id];
     const unsigned flags = p.caseless ? HS_FLAG_CASELESS : 0;
+    const std::string lit = HsLiteral(p);
     plan += std::to_string(id) + (p.regex ? " r " + std::to_string(flags | kRegexFlags) : " l " + std::to_string(flags));
     plan += " " + std::to_string(p.text.size()) + ":" + p.text;
-    if (!p.regex) plan += " | " + EscapeLiteral(p.text) + (RiskyForLiteralApi(p.text) ? " risky" : "");
+    if (!p.regex) plan += " | " + EscapeLiteral(lit) + (RiskyForLiteralApi(lit) ? " risky" : "");
     plan += '\x1f';
   }
   return plan;
@@ -519,7 +556,7 @@ Status CompiledRules::CompileDatabase(bool literal_api, const std::vector<std::p
       exprs[i] = p.text;
       flags[i] |= kRegexFlags;
     } else {
-      exprs[i] = literal_api ? p.text : EscapeLiteral(p.text);
+      exprs[i] = literal_api ? HsLiteral(p) : EscapeLiteral(HsLiteral(p));
     }
     ptrs[i] = exprs[i].c_str();
     lens[i] = exprs[i].size();
@@ -555,6 +592,7 @@ Status CompiledRules::NewScratch(std::unique_ptr<ScanScratch>* out) const {
     }
     s->hs_.reset(hs);
   }
+  if (leadless_) s->leadless_ = std::make_unique<LeadlessText>();
   s->owner_ = this;
   s->m_.bits.assign((patterns_.size() + 63) / 64, 0);
   s->m_.hits.reserve(256);
@@ -592,6 +630,27 @@ int CompiledRules::OnMatch(unsigned id, unsigned long long from, unsigned long l
   const uint32_t len = c.literal_bytes_[id];
   RecordHit(s, id, len == kRegexLength ? static_cast<uint32_t>(from) : end - len, end);
   return 0;
+}
+
+int CompiledRules::OnLeadlessMatch(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
+  auto* s = static_cast<ScanScratch*>(ctx);
+  const CompiledRules& c = *s->owner_;
+  if (id >= c.literal_bytes_.size() || to == 0) return 0;  // never from a verified database; never trusted either
+  // The form's hit ends at the copy of the keyword's last byte; the text
+  // there must hold the keyword (the form loses which lead an ideograph had).
+  const uint32_t end = s->leadless_->TextEnd(static_cast<size_t>(to));
+  const uint32_t len = c.literal_bytes_[id];
+  if (len > end) return 0;
+  const uint32_t at = c.literal_at_[id];
+  const std::string_view literal(c.literal_arena_.data() + (at & ~kFoldLetters), len);
+  const std::string_view here = s->text_.substr(end - len, len);
+  if ((at & kFoldLetters) ? !SameLiteral(here, literal, true) : here != literal) return 0;
+  RecordHit(s, id, end - len, end);
+  return 0;
+}
+
+std::string CompiledRules::HsLiteral(const Pattern& p) const {
+  return leadless_ && !p.regex ? LeadlessForm(p.text) : p.text;
 }
 
 void CompiledRules::RecordHit(ScanScratch* s, uint32_t id, uint32_t begin, uint32_t end) {
@@ -633,8 +692,14 @@ Status CompiledRules::Scan(std::string_view text, uint32_t title_end, ScanScratc
   if (text.empty()) return Status::OK();
   s->into_ = &m.hits;
   if (db_) {
-    const hs_error_t rc =
-        hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s->hs_.get(), &OnMatch, s);
+    hs_error_t rc;
+    if (leadless_) {
+      s->leadless_->Assign(text);
+      rc = hs_scan(db_.get(), s->leadless_->data(), static_cast<unsigned>(s->leadless_->size()), 0, s->hs_.get(),
+                   &OnLeadlessMatch, s);
+    } else {
+      rc = hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s->hs_.get(), &OnMatch, s);
+    }
     if (rc != HS_SUCCESS) return Status::Internal("hyperscan: scan failed (error " + std::to_string(rc) + ")");
   }
   if (tier_) {
