@@ -286,6 +286,11 @@ Status CompiledRules::Compile(const RuleSet& set, const EvaluateOptions& options
       c->literal_at_[id] = static_cast<uint32_t>(c->literal_arena_.size()) | (fold ? kFoldLetters : 0);
       c->literal_arena_ += p.text;
     }
+    if (c->literal_arena_.size() >= kFoldLetters) {  // offsets need bit 31: 2 GiB of keywords scan the bytes
+      c->leadless_ = false;
+      c->literal_at_.clear();
+      c->literal_arena_.clear();
+    }
   }
   if (c->hs_patterns_.empty()) {
     *out = std::move(c);
@@ -690,6 +695,8 @@ Status CompiledRules::Scan(std::string_view text, uint32_t title_end, ScanScratc
   m.title_end = title_end;
   s->text_ = text;
   if (text.empty()) return Status::OK();
+  if (text.size() > UINT32_MAX)
+    return Status::InvalidArgument("a text of " + std::to_string(text.size()) + " bytes is too long to scan");
   s->into_ = &m.hits;
   if (db_) {
     hs_error_t rc;

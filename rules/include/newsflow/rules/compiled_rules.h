@@ -110,9 +110,10 @@ struct CompileOptions {
   // scan the text without the lead bytes of its three-byte sequences
   // (src/leadless_text.h) for the keywords without theirs, and keep a hit
   // only where the text holds the keyword: the same hits as a scan of the
-  // UTF-8 bytes, found ~1.5x faster in Chinese text (bench/RESULTS.md, "The
-  // leadless scan"). false: always the UTF-8 bytes (for the benchmark's
-  // side-by-side row and the tests that compare the two).
+  // UTF-8 bytes (the same set: hits that end at one offset may come in
+  // another order), found ~1.3x faster in Chinese text (bench/RESULTS.md,
+  // "The leadless scan"). false: always the UTF-8 bytes (for the
+  // benchmark's side-by-side row and the tests that compare the two).
   bool leadless_scan = true;
 };
 
@@ -197,7 +198,9 @@ class CompiledRules {
   Status NewScratch(std::unique_ptr<ScanScratch>* out) const;
 
   // Scans `text` once; fills scratch's MatchSet. Fails (Internal) only if
-  // Hyperscan reports an error, never because of the content.
+  // Hyperscan reports an error, never because of the content; and
+  // (InvalidArgument) for a text of 4 GiB or more, which Hyperscan's 32-bit
+  // lengths cannot scan whole.
   Status Scan(std::string_view text, uint32_t title_end, ScanScratch* scratch) const;
 
   // Evaluates every rule touched by the scratch's last scan, then the
