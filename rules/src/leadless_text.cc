@@ -131,6 +131,8 @@ void LeadlessText::Assign(std::string_view text, Kernel kernel) {
     AssignSsse3(p, n);
     return;
   }
+#else
+  (void)kernel;  // one kernel only
 #endif
   AssignScalar(p, n);
 }
