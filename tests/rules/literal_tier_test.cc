@@ -269,6 +269,51 @@ TEST(LiteralTier, TheHitCapKeepsTheSameHitsWithEitherEngine) {
   }
 }
 
+// The leadless scan's database holds other bytes than the byte scan's: the
+// two modes of one rule set never share a cached database (a byte database
+// loaded for the leadless scan would find nothing), and each finds its own
+// again on the next compile.
+TEST(LiteralTier, TheLeadlessAndTheByteScanKeepTheirOwnCachedDatabases) {
+  if (!LeadlessText::Fast()) GTEST_SKIP() << "this CPU has no SSSE3: the leadless scan is never used";
+  const std::string dir = ::testing::TempDir() + "/leadless-cache";
+  std::filesystem::remove_all(dir);
+  RuleSet set;
+  ASSERT_TRUE(LoadRuleDir(NEWSFLOW_SOURCE_DIR "/rules/sets", &set).ok());
+  auto compile = [&](bool leadless) {
+    CompileOptions o;
+    o.literal_tier_from = kNever;
+    o.leadless_scan = leadless;
+    o.cache_dir = dir;
+    std::shared_ptr<const CompiledRules> c;
+    const Status s = CompiledRules::Compile(set, EvaluateOptions(), o, &c);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return c;
+  };
+  auto bytes = compile(false);
+  auto leadless = compile(true);
+  ASSERT_TRUE(bytes && leadless);
+  EXPECT_EQ(bytes->cache_state(), CacheState::kMiss);
+  EXPECT_EQ(leadless->cache_state(), CacheState::kMiss);  // not the byte database under another name
+  EXPECT_TRUE(leadless->leadless_scan());
+  auto bytes_again = compile(false);
+  auto leadless_again = compile(true);
+  ASSERT_TRUE(bytes_again && leadless_again);
+  EXPECT_EQ(bytes_again->cache_state(), CacheState::kHit);
+  EXPECT_EQ(leadless_again->cache_state(), CacheState::kHit);
+  EXPECT_FALSE(bytes_again->leadless_scan());
+  EXPECT_TRUE(leadless_again->leadless_scan());
+  size_t hits = 0;
+  for (const std::string& text : FixtureLines()) {
+    const Scanned a = ScanWith(*bytes_again, text, 40);
+    const Scanned b = ScanWith(*leadless_again, text, 40);
+    EXPECT_EQ(a.hits, b.hits);
+    EXPECT_EQ(a.tags, b.tags);
+    hits += a.hits.size();
+  }
+  EXPECT_GT(hits, 1000u);
+  std::filesystem::remove_all(dir);
+}
+
 // The database cache is keyed by what Hyperscan compiles; with the tier
 // that is a subset of the patterns under their own ids, and no two subsets
 // may share a key (a regex `x1` with id 2 against a regex `x` with id 12).
