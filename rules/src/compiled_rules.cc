@@ -16,6 +16,7 @@
 #endif
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -315,11 +316,18 @@ Status CompiledRules::Compile(const RuleSet& set, const EvaluateOptions& options
 
 void CompiledRules::InternPatterns(std::vector<std::pair<uint32_t, int>>* first_use) {
   // Patterns: distinct (text, caseless, regex). Remember the first rule that
-  // used each, to name it in compile errors.
-  std::map<std::tuple<std::string, bool, bool>, uint32_t> index;
+  // used each, to name it in compile errors. Hashed, keyed by views of the
+  // keywords (the set outlives this function): a watch list interns 100k.
+  struct KeyHash {
+    size_t operator()(const std::tuple<std::string_view, bool, bool>& k) const {
+      return std::hash<std::string_view>{}(std::get<0>(k)) ^ (size_t{std::get<1>(k)} << 1) ^ size_t{std::get<2>(k)};
+    }
+  };
+  std::unordered_map<std::tuple<std::string_view, bool, bool>, uint32_t, KeyHash> index;
+  index.reserve(set_.rules.size() * 2);
   auto intern = [&](const Keyword& k, uint32_t rule) -> uint32_t {
     const bool caseless = !k.case_sensitive;
-    auto key = std::make_tuple(k.text, caseless, k.regex);
+    const auto key = std::make_tuple(std::string_view(k.text), caseless, k.regex);
     auto it = index.find(key);
     if (it != index.end()) return it->second;
     const auto id = static_cast<uint32_t>(patterns_.size());
@@ -333,7 +341,7 @@ void CompiledRules::InternPatterns(std::vector<std::pair<uint32_t, int>>* first_
     }
     patterns_.push_back(std::move(p));
     first_use->emplace_back(rule, k.line);
-    index.emplace(std::move(key), id);
+    index.emplace(key, id);
     return id;
   };
 
@@ -534,14 +542,34 @@ std::string CompiledRules::CompilePlan() const {
   std::string plan = "mode " + std::to_string(HS_MODE_BLOCK) + "\n";
   if (leadless_) plan += "leadless: bytes 0xe0-0xef dropped\n";
   // Each pattern: its id, kind, flags and length-prefixed text (so no
-  // text can make two plans read alike).
+  // text can make two plans read alike). Appended piece by piece: a watch
+  // list's plan is megabytes.
+  auto number = [&plan](uint64_t n) {
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    plan.append(buf, end);
+  };
+  std::string lit;
   for (uint32_t id : hs_patterns_) {
     const Pattern& p = patterns_[id];
     const unsigned flags = p.caseless ? HS_FLAG_CASELESS : 0;
-    const std::string lit = HsLiteral(p);
-    plan += std::to_string(id) + (p.regex ? " r " + std::to_string(flags | kRegexFlags) : " l " + std::to_string(flags));
-    plan += " " + std::to_string(p.text.size()) + ":" + p.text;
-    if (!p.regex) plan += " | " + EscapeLiteral(lit) + (RiskyForLiteralApi(lit) ? " risky" : "");
+    number(id);
+    plan += p.regex ? " r " : " l ";
+    number(p.regex ? flags | kRegexFlags : flags);
+    plan += ' ';
+    number(p.text.size());
+    plan += ':';
+    plan += p.text;
+    if (!p.regex) {
+      // The bytes Hyperscan gets (the literal, or its leadless form; escaped
+      // for hs_compile_multi, which follows from them) and the API it goes to.
+      lit = HsLiteral(p);
+      plan += " | ";
+      number(lit.size());
+      plan += ':';
+      plan += lit;
+      if (RiskyForLiteralApi(lit)) plan += " risky";
+    }
     plan += '\x1f';
   }
   return plan;

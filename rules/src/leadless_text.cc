@@ -228,6 +228,7 @@ uint32_t LeadlessText::TextEnd(size_t form_end) {
 
 std::string LeadlessForm(std::string_view text) {
   std::string out;
+  out.reserve(text.size());
   for (char c : text)
     if (!IsDroppedLead(static_cast<unsigned char>(c))) out.push_back(c);
   return out;
