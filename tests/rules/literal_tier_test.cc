@@ -24,10 +24,12 @@ namespace {
 
 constexpr size_t kNever = std::numeric_limits<size_t>::max();
 
-std::shared_ptr<const CompiledRules> CompileWith(const RuleSet& set, size_t tier_from, bool leadless = true) {
+std::shared_ptr<const CompiledRules> CompileWith(const RuleSet& set, size_t tier_from, bool leadless = true,
+                                                 const std::string& cache_dir = "") {
   CompileOptions o;
   o.literal_tier_from = tier_from;
   o.leadless_scan = leadless;
+  o.cache_dir = cache_dir;
   std::shared_ptr<const CompiledRules> c;
   const Status s = CompiledRules::Compile(set, EvaluateOptions(), o, &c);
   EXPECT_TRUE(s.ok()) << s.message();
@@ -279,16 +281,7 @@ TEST(LiteralTier, TheLeadlessAndTheByteScanKeepTheirOwnCachedDatabases) {
   std::filesystem::remove_all(dir);
   RuleSet set;
   ASSERT_TRUE(LoadRuleDir(NEWSFLOW_SOURCE_DIR "/rules/sets", &set).ok());
-  auto compile = [&](bool leadless) {
-    CompileOptions o;
-    o.literal_tier_from = kNever;
-    o.leadless_scan = leadless;
-    o.cache_dir = dir;
-    std::shared_ptr<const CompiledRules> c;
-    const Status s = CompiledRules::Compile(set, EvaluateOptions(), o, &c);
-    EXPECT_TRUE(s.ok()) << s.message();
-    return c;
-  };
+  auto compile = [&](bool leadless) { return CompileWith(set, kNever, leadless, dir); };
   auto bytes = compile(false);
   auto leadless = compile(true);
   ASSERT_TRUE(bytes && leadless);
