@@ -106,7 +106,8 @@ Status Tagger::Build(rules::RuleSet set, std::unique_ptr<Normalizer> normalizer,
   compile.cache_dir = options.rules_cache_dir;
   t->normalizer_ = std::move(normalizer);
   AddSimplifiedSpellings(*t->normalizer_, options.normalizer.convert_traditional, &set);
-  NEWSFLOW_RETURN_IF_ERROR(rules::CompiledRules::Compile(set, options.evaluate, compile, &t->rules_).Prefixed("rules"));
+  NEWSFLOW_RETURN_IF_ERROR(
+      rules::CompiledRules::Compile(std::move(set), options.evaluate, compile, &t->rules_).Prefixed("rules"));
   *out = std::move(t);
   return Status::OK();
 }

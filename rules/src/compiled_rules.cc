@@ -254,13 +254,18 @@ ScanScratch::~ScanScratch() = default;
 
 Status CompiledRules::Compile(const RuleSet& set, const EvaluateOptions& options, const CompileOptions& compile,
                               std::shared_ptr<const CompiledRules>* out) {
+  return Compile(RuleSet(set), options, compile, out);
+}
+
+Status CompiledRules::Compile(RuleSet&& set, const EvaluateOptions& options, const CompileOptions& compile,
+                              std::shared_ptr<const CompiledRules>* out) {
   std::shared_ptr<CompiledRules> c(new CompiledRules());
-  c->set_ = set;
+  c->set_ = std::move(set);
   c->options_ = options;
 
   // Tags: sorted, unique; their index is the tag id used in TagMatch.
-  for (const auto& r : set.rules) c->tags_.push_back(r.tag);
-  for (const auto& l : set.labels) c->tags_.insert(c->tags_.end(), l.tags.begin(), l.tags.end());
+  for (const auto& r : c->set_.rules) c->tags_.push_back(r.tag);
+  for (const auto& l : c->set_.labels) c->tags_.insert(c->tags_.end(), l.tags.begin(), l.tags.end());
   std::sort(c->tags_.begin(), c->tags_.end());
   c->tags_.erase(std::unique(c->tags_.begin(), c->tags_.end()), c->tags_.end());
 

@@ -182,6 +182,9 @@ class CompiledRules {
   // cannot be built or does not report one of its literals.
   static Status Compile(const RuleSet& set, const EvaluateOptions& options, const CompileOptions& compile,
                         std::shared_ptr<const CompiledRules>* out);
+  // The same, keeping `set` itself instead of a copy (a watch list's rules).
+  static Status Compile(RuleSet&& set, const EvaluateOptions& options, const CompileOptions& compile,
+                        std::shared_ptr<const CompiledRules>* out);
   static Status Compile(const RuleSet& set, const EvaluateOptions& options,
                         std::shared_ptr<const CompiledRules>* out) {
     return Compile(set, options, CompileOptions(), out);
