@@ -139,25 +139,17 @@ void LeadlessText::Assign(std::string_view text, Kernel kernel) {
 
 #if defined(__x86_64__)
 // Two blocks at a time: vpcompressb keeps the bytes, into a register (a
-// compress straight to memory is slow on some CPUs), stored whole.
+// compress straight to memory is slow on some CPUs), stored whole. The
+// last 1-63 bytes take the same path through a masked load, which reads
+// none past the text.
 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt"))) void LeadlessText::AssignAvx512(const unsigned char* p,
                                                                                               size_t n) {
   unsigned char* out = form_.data();
-  size_t k = 0, b = 0, i = 0;
+  size_t k = 0;
   const __m512i high_nibble = _mm512_set1_epi8(static_cast<char>(0xF0));
   const __m512i lead = _mm512_set1_epi8(static_cast<char>(0xE0));
-  for (; i + 2 * kBlock <= n; i += 2 * kBlock, b += 2) {
-    const __m512i v = _mm512_loadu_si512(p + i);
-    const uint64_t kept = ~_mm512_cmpeq_epi8_mask(_mm512_and_si512(v, high_nibble), lead);
-    _mm512_storeu_si512(out + k, _mm512_maskz_compress_epi8(kept, v));
-    const auto low = static_cast<uint32_t>(kept), high = static_cast<uint32_t>(kept >> 32);
-    blocks_[b] = {static_cast<uint32_t>(k), low};
-    k += static_cast<size_t>(_mm_popcnt_u32(low));
-    blocks_[b + 1] = {static_cast<uint32_t>(k), high};
-    k += static_cast<size_t>(_mm_popcnt_u32(high));
-  }
-  if (i < n) {  // the last 1-63 bytes: a masked load reads none past the text
-    const uint64_t in_text = (uint64_t{1} << (n - i)) - 1;
+  for (size_t i = 0, b = 0; i < n; i += 2 * kBlock, b += 2) {
+    const uint64_t in_text = n - i >= 2 * kBlock ? ~uint64_t{0} : (uint64_t{1} << (n - i)) - 1;
     const __m512i v = _mm512_maskz_loadu_epi8(in_text, p + i);
     const uint64_t kept = ~_mm512_cmpeq_epi8_mask(_mm512_and_si512(v, high_nibble), lead) & in_text;
     _mm512_storeu_si512(out + k, _mm512_maskz_compress_epi8(kept, v));
