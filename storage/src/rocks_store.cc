@@ -3,6 +3,7 @@
 #include "rocks_status.h"
 #include "last_of_each_key.h"
 #include "store_keys.h"
+#include "index_insert_hint.h"
 
 #include <algorithm>
 #include <tuple>
@@ -29,6 +30,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/perf_level.h>
 #include <rocksdb/slice.h>
@@ -260,6 +262,9 @@ rocksdb::DBOptions MakeDbOptions(const StoreOptions& options) {
   // (other writers there got ENOSPC), and a prune's or backup's flush then
   // failed for want of space with ~50 MB free. Files grow as written instead.
   db_opts.allow_fallocate = false;
+  // Vector memtables (bulk_load_append_indexes) take no concurrent inserts;
+  // the store has one writer, so nothing is lost.
+  if (options.disable_wal && t.bulk_load_append_indexes) db_opts.allow_concurrent_memtable_write = false;
   if (options.read_only || !options.create_if_missing) {
     // RocksDB's default file logger creates the DB directory; a read-only or
     // must-exist open should fail on a missing store, not create one.
@@ -347,15 +352,28 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     return cf;
   };
+  // The index families: in a bulk load appended to a vector memtable
+  // (StoreTuning::bulk_load_append_indexes); else in a skip list, with an
+  // insert hint per name for by_tag and by_stock (index_insert_hint.h).
+  const bool append = options.disable_wal && t.bulk_load_append_indexes;
+  auto index_cf = [&, hint = std::make_shared<const IndexNamePrefix>()](bool hinted) {
+    rocksdb::ColumnFamilyOptions cf = make_cf(t.index_write_buffer_bytes, false);
+    if (append) {
+      cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+    } else if (hinted) {
+      cf.memtable_insert_with_hint_prefix_extractor = hint;
+    }
+    return cf;
+  };
   return {
       {rocksdb::kDefaultColumnFamilyName, make_cf(t.default_write_buffer_bytes, false)},
       {kDocsCf, make_cf(t.docs_write_buffer_bytes, true)},
-      {kByTagCf, make_cf(t.index_write_buffer_bytes, false)},
-      {kByTimeCf, make_cf(t.index_write_buffer_bytes, false)},
+      {kByTagCf, index_cf(true)},
+      {kByTimeCf, index_cf(false)},
       {kDeadLetterCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
       {kMetaCf, make_cf(t.meta_write_buffer_bytes, true)},
-      {kByStoryCf, make_cf(t.index_write_buffer_bytes, false)},
-      {kByStockCf, make_cf(t.index_write_buffer_bytes, false)},
+      {kByStoryCf, index_cf(false)},
+      {kByStockCf, index_cf(true)},
       {kAlertsCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
       {kOutboxCf, make_cf(t.default_write_buffer_bytes, false)},
       {kAlertsByGroupCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
