@@ -123,15 +123,16 @@ struct StoreTuning {
   // filters; a later open with a write-ahead log (serving, Kafka) compacts
   // the rest in the background at RocksDB's default trigger.
   int bulk_load_l0_compaction_trigger = 24;
-  // A bulk load (disable_wal) appends the index families' keys to a vector
-  // memtable, sorted once when it is flushed, instead of inserting each into
-  // a skip list. The writer thread is the load's serial stage, and Debian's
-  // librocksdb (7.8.3) is built with assertions on: each skip-list insert
-  // also runs the splice checks, O(height) key comparisons, so an insert
-  // cost ~4,000 instructions even in key order. Their readers in a bulk
-  // load are rare (a retention pass, a late story index: each iterator over
-  // the live memtable sorts a copy of it); docs keeps its skip list, which
-  // the store's point lookups need. bench/RESULTS.md, "End to end".
+  // A bulk load (disable_wal) appends the by_tag, by_story and by_stock
+  // keys to a vector memtable, sorted once when it is flushed, instead of
+  // inserting each into a skip list. The writer thread is the load's serial
+  // stage, and Debian's librocksdb (7.8.3) is built with assertions on:
+  // each skip-list insert also runs the splice checks, O(height) key
+  // comparisons, so an insert cost ~4,000 instructions even in key order.
+  // Nothing reads those families during a bulk load (an iterator over a
+  // live vector memtable would sort a copy of it); by_time, which a
+  // retention pass and a late story index scan, and docs, which the point
+  // lookups read, keep their skip lists. bench/RESULTS.md, "End to end".
   bool bulk_load_append_indexes = true;
 };
 
