@@ -703,6 +703,12 @@ class Job {
     // alert's outbox entry and id, must survive a crash from then on, or a
     // rerun raises again every alert since the last checkpoint.
     so.disable_wal = !kafka && source_->replayable() && !o_.sync_writes && o_.alerts.empty() && !o_.alert_log;
+    // Without a WAL the store keeps its tag, story and stock indexes in
+    // vector memtables, which a read sorts whole (StoreTuning::
+    // bulk_load_append_indexes): the subscriptions, which read a story's
+    // members for every batch, run only with alerts, which keep the WAL.
+    if (so.disable_wal && !o_.subscriptions.empty())
+      return Status::Internal("a run with subscriptions must keep the store's write-ahead log");
     unsynced_log_ = !so.disable_wal && !so.sync_writes;
     NEWSFLOW_RETURN_IF_ERROR(AwaitStoreFree());
     if (stopped_waiting_) return Status::OK();

@@ -3,7 +3,6 @@
 #include "rocks_status.h"
 #include "last_of_each_key.h"
 #include "store_keys.h"
-#include "index_insert_hint.h"
 
 #include <algorithm>
 #include <tuple>
@@ -353,31 +352,25 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
     return cf;
   };
   // by_tag, by_story and by_stock: in a bulk load appended to a vector
-  // memtable (StoreTuning::bulk_load_append_indexes); else in a skip list,
-  // with an insert hint per name for by_tag and by_stock
-  // (index_insert_hint.h). by_time always in a skip list: a retention pass
-  // reads it a chunk at a time and a late story index by time range, and an
-  // iterator over a live vector memtable sorts a copy of all of it.
+  // memtable (StoreTuning::bulk_load_append_indexes). by_time always in a
+  // skip list: a retention pass reads it a chunk at a time and a late story
+  // index by time range, and an iterator over a live vector memtable sorts
+  // a copy of all of it.
   const bool append = options.disable_wal && t.bulk_load_append_indexes;
-  enum class Index { kTime, kStory, kNamed };
-  auto index_cf = [&, hint = std::make_shared<const IndexNamePrefix>()](Index kind) {
+  auto index_cf = [&](bool appendable) {
     rocksdb::ColumnFamilyOptions cf = make_cf(t.index_write_buffer_bytes, false);
-    if (append && kind != Index::kTime) {
-      cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
-    } else if (kind == Index::kNamed) {
-      cf.memtable_insert_with_hint_prefix_extractor = hint;
-    }
+    if (append && appendable) cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
     return cf;
   };
   return {
       {rocksdb::kDefaultColumnFamilyName, make_cf(t.default_write_buffer_bytes, false)},
       {kDocsCf, make_cf(t.docs_write_buffer_bytes, true)},
-      {kByTagCf, index_cf(Index::kNamed)},
-      {kByTimeCf, index_cf(Index::kTime)},
+      {kByTagCf, index_cf(true)},
+      {kByTimeCf, index_cf(false)},
       {kDeadLetterCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
       {kMetaCf, make_cf(t.meta_write_buffer_bytes, true)},
-      {kByStoryCf, index_cf(Index::kStory)},
-      {kByStockCf, index_cf(Index::kNamed)},
+      {kByStoryCf, index_cf(true)},
+      {kByStockCf, index_cf(true)},
       {kAlertsCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
       {kOutboxCf, make_cf(t.default_write_buffer_bytes, false)},
       {kAlertsByGroupCf, make_cf(t.dead_letter_write_buffer_bytes, false)},
