@@ -119,10 +119,9 @@ class Reader {
   bool ok_ = true;
 };
 
-// The GNU build ID note in the program headers of the first object
-// dl_iterate_phdr reports: the program itself.
-int FindBuildId(dl_phdr_info* info, size_t, void* data) {
-  auto* out = static_cast<std::string*>(data);
+// An object's GNU build ID note (hex), or "" if it has none.
+std::string ObjectBuildId(const dl_phdr_info* info) {
+  std::string out;
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
     if (ph.p_type != PT_NOTE) continue;
@@ -140,24 +139,46 @@ int FindBuildId(dl_phdr_info* info, size_t, void* data) {
         static constexpr char kHex[] = "0123456789abcdef";
         for (size_t k = 0; k < note.n_descsz; ++k) {
           const auto b = static_cast<unsigned char>(desc[k]);
-          out->push_back(kHex[b >> 4]);
-          out->push_back(kHex[b & 15]);
+          out.push_back(kHex[b >> 4]);
+          out.push_back(kHex[b & 15]);
         }
-        return 1;
+        return out;
       }
       p = desc + round(note.n_descsz);
     }
   }
-  return 1;  // the program only
+  return out;
+}
+
+// The build IDs of the program (the first object dl_iterate_phdr reports)
+// and of the shared yaml-cpp it loaded, if it loaded one.
+struct ParserBuild {
+  std::string program, yaml;
+  bool first = true, yaml_loaded = false;
+};
+int FindBuildIds(dl_phdr_info* info, size_t, void* data) {
+  auto* b = static_cast<ParserBuild*>(data);
+  if (b->first) {
+    b->first = false;
+    b->program = ObjectBuildId(info);
+  } else if (info->dlpi_name != nullptr && std::strstr(info->dlpi_name, "/libyaml-cpp.so") != nullptr) {
+    b->yaml_loaded = true;
+    b->yaml = ObjectBuildId(info);
+  }
+  return 0;
 }
 
 }  // namespace
 
 const std::string& BuildId() {
+  // A parse is the program's code and yaml-cpp's: a shared yaml-cpp can be
+  // upgraded (a security update) under an unchanged program, and must then
+  // miss the parses of the one before it.
   static const std::string id = [] {
-    std::string out;
-    dl_iterate_phdr(FindBuildId, &out);
-    return out;
+    ParserBuild b;
+    dl_iterate_phdr(FindBuildIds, &b);
+    if (b.program.empty() || (b.yaml_loaded && b.yaml.empty())) return std::string();
+    return b.yaml_loaded ? b.program + "/" + b.yaml : b.program;
   }();
   return id;
 }

@@ -7,8 +7,9 @@
 // The key covers everything the parse depends on: the rule files' names and
 // bytes (LoadRuleDir's version hash over them), the directory as given
 // (Rule::file and LabelEntry::file hold paths under it), a format version,
-// and this program's build (its GNU build ID: another build may parse or
-// validate differently). A program without a build ID caches nothing. The
+// and this program's build (its GNU build ID and that of the shared
+// yaml-cpp it loaded: another build of either may parse or validate
+// differently). A program without build IDs caches nothing. The
 // file (cache_file.h: owner and mode checked, payload hash) holds the rules
 // and labels in a plain binary form; a load checks the header, decodes with
 // every length bounded by the bytes left, and refuses trailing bytes. Any
@@ -29,7 +30,9 @@
 
 namespace newsflow::rules::cache {
 
-// This program's GNU build ID as hex, or "" if it has none.
+// This program's GNU build ID as hex, followed by "/" and the build ID of
+// the shared yaml-cpp library it loaded (none when linked statically), or
+// "" if either has none.
 const std::string& BuildId();
 
 // The cache key of the parse of `dir` (as given) whose files hash to

@@ -5,11 +5,12 @@
 #include "rules/src/rule_set_cache.h"
 
 #include <gtest/gtest.h>
-
+#include <link.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -112,6 +113,39 @@ class RuleSetCache : public ::testing::Test {
 TEST_F(RuleSetCache, TheProgramHasABuildIdToKeyTheCacheBy) {
   // Without one nothing is cached, and every test below would pass vacuously.
   EXPECT_GE(cache::BuildId().size(), 16u) << "link with --build-id";
+}
+
+TEST_F(RuleSetCache, TheKeyNamesTheBuildOfTheSharedYamlParser) {
+  // The shared yaml-cpp this test loaded, as the dynamic linker lists it.
+  struct Found {
+    std::string path;
+  } found;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        if (info->dlpi_name && std::string_view(info->dlpi_name).find("/libyaml-cpp.so") != std::string_view::npos)
+          static_cast<Found*>(data)->path = info->dlpi_name;
+        return 0;
+      },
+      &found);
+  // The build links Debian's shared libyaml-cpp (a static one would be
+  // covered by the program's own build ID, and this test would not apply).
+  ASSERT_FALSE(found.path.empty()) << "no shared libyaml-cpp loaded";
+  // "<program>/<yaml-cpp>": both halves hex build IDs, the second that of
+  // the file the linker loaded (its .note.gnu.build-id, read from the file).
+  const std::string& id = cache::BuildId();
+  const size_t slash = id.find('/');
+  ASSERT_NE(slash, std::string::npos) << id;
+  const std::string yaml = id.substr(slash + 1);
+  EXPECT_GE(yaml.size(), 16u);
+  EXPECT_EQ(yaml.find_first_not_of("0123456789abcdef"), std::string::npos) << yaml;
+  std::ifstream so(found.path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(so)), std::istreambuf_iterator<char>());
+  std::string raw;
+  for (size_t k = 0; k + 1 < yaml.size(); k += 2) raw.push_back(static_cast<char>(std::stoi(yaml.substr(k, 2), nullptr, 16)));
+  EXPECT_NE(bytes.find("GNU" + std::string(1, '\0') + raw), std::string::npos)
+      << "the second half is not the build ID note of " << found.path;
+  // And the key moves with it: another parser build, another key.
+  EXPECT_NE(cache::RuleSetKey("rules", 1, id), cache::RuleSetKey("rules", 1, id.substr(0, slash) + "/0000"));
 }
 
 TEST_F(RuleSetCache, TheEncodingOfTheShippedRulesDecodesToTheSameRules) {
