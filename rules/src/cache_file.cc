@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <isa-l/crc64.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -11,11 +13,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <utility>
 #include <vector>
 
-#include "newsflow/base/fnv1a.h"
 
 namespace newsflow::rules::cache {
 namespace {
@@ -28,7 +28,14 @@ struct Header {
   uint64_t payload_hash;
 };
 
-constexpr uint64_t kPayloadHashBasis = kFnv1aBasis14;  // the payload hash is stored: keep it
+// The payload's check: CRC-64 (ECMA-182, ISA-L's SIMD kernel, ~10 GB/s). It
+// was FNV-1a a byte at a time, ~4 cycles a byte: ~6 ms of a start with a
+// 20,000-name watch list, whose cached rule set and database are 4.5 MB.
+// The keys' format versions moved with it (database_cache.cc,
+// rule_set_cache.cc), so a file of the old check is never read.
+uint64_t PayloadHash(std::string_view payload) {
+  return crc64_ecma_refl(0, reinterpret_cast<const unsigned char*>(payload.data()), payload.size());
+}
 
 // Only what this user wrote, and nobody else can rewrite, is read.
 bool Trusted(const std::string& path, std::string* why) {
@@ -91,23 +98,34 @@ bool ReadCacheFile(const std::string& dir, const FileKind& kind, uint64_t key, s
     return false;
   }
   if (!Trusted(dir, why) || !Trusted(path, why)) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string bytes = std::move(ss).str();
+  // The header, then the payload read straight into *payload: the files
+  // are megabytes for a big watch list.
   Header h;
-  if (bytes.size() < sizeof h) {
+  if (!in.read(reinterpret_cast<char*>(&h), sizeof h)) {
     *why = path + ": truncated header";
     return false;
   }
-  std::memcpy(&h, bytes.data(), sizeof h);
-  const std::string_view body = std::string_view(bytes).substr(sizeof h);
-  if (std::memcmp(h.magic, kind.magic, sizeof h.magic) != 0) *why = path + ": not a newsflow cache file of this kind";
-  else if (h.key != key) *why = path + ": written for another key";
-  else if (h.length != body.size()) *why = path + ": truncated or overlong payload";
-  else if (h.payload_hash != Fnv1a(kPayloadHashBasis, body)) *why = path + ": payload hash mismatch (corrupt)";
-  else why->clear();
-  if (!why->empty()) return false;
-  payload->assign(body);
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (std::memcmp(h.magic, kind.magic, sizeof h.magic) != 0) {
+    *why = path + ": not a newsflow cache file of this kind";
+  } else if (h.key != key) {
+    *why = path + ": written for another key";
+  } else if (ec || size < sizeof h || h.length != size - sizeof h) {
+    *why = path + ": truncated or overlong payload";
+  } else {
+    payload->resize(h.length);
+    if (!in.read(payload->data(), static_cast<std::streamsize>(h.length)) || in.peek() != std::char_traits<char>::eof())
+      *why = path + ": truncated or overlong payload";
+    else if (h.payload_hash != PayloadHash(*payload))
+      *why = path + ": payload hash mismatch (corrupt)";
+    else
+      why->clear();
+  }
+  if (!why->empty()) {
+    payload->clear();
+    return false;
+  }
   *extra = h.extra;
   return true;
 }
@@ -119,7 +137,7 @@ Status WriteCacheFile(const std::string& dir, const FileKind& kind, uint64_t key
   h.key = key;
   h.extra = extra;
   h.length = payload.size();
-  h.payload_hash = Fnv1a(kPayloadHashBasis, payload);
+  h.payload_hash = PayloadHash(payload);
   std::error_code ec;
   if (std::filesystem::create_directories(dir, ec))  // ours: only this user may write it (reads check)
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);

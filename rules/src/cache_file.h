@@ -3,8 +3,8 @@
 // sees half of it and read only if nothing about it is off.
 //
 // The header holds a magic (what kind of file), the key it was written for,
-// one number of the writer's own (`extra`), the payload's length and a
-// 64-bit hash of the payload. A read checks all of them; a file not owned
+// one number of the writer's own (`extra`), the payload's length and its
+// CRC-64. A read checks all of them; a file not owned
 // by this user, or writable by group or others (or in such a directory), is
 // refused. A write goes to a temporary file (mkstemp) renamed into place,
 // then removes temporary files older than an hour and keeps the newest

@@ -12,10 +12,10 @@
 namespace newsflow::rules::cache {
 namespace {
 
-constexpr FileKind kDatabase{{'N', 'F', 'H', 'S', 'D', 'B', '0', '1'}, "hs-", ".db"};
+constexpr FileKind kDatabase{{'N', 'F', 'H', 'S', 'D', 'B', '0', '2'}, "hs-", ".db"};
 // Bumped when the way patterns become a database changes (flags, escaping,
 // the literal/regex API choice) so that older files are never read.
-constexpr std::string_view kFormat = "newsflow-hs-cache/1";
+constexpr std::string_view kFormat = "newsflow-hs-cache/2";
 
 uint64_t Fnv1aU64(uint64_t h, uint64_t v) { return Fnv1a(h, &v, sizeof v); }
 

@@ -14,9 +14,9 @@
 namespace newsflow::rules::cache {
 namespace {
 
-constexpr FileKind kRuleSetFile{{'N', 'F', 'R', 'U', 'L', 'E', 'S', '1'}, "rules-", ".bin"};
+constexpr FileKind kRuleSetFile{{'N', 'F', 'R', 'U', 'L', 'E', 'S', '2'}, "rules-", ".bin"};
 // Bumped when the encoding below changes.
-constexpr std::string_view kRuleSetFormat = "newsflow-rule-set-cache/1";
+constexpr std::string_view kRuleSetFormat = "newsflow-rule-set-cache/2";
 
 // A field added to these types must be added to the encoding (and to
 // rule_set_cache_test's comparison): their sizes (x86-64, libstdc++) catch

@@ -101,7 +101,8 @@ TEST_F(DatabaseCache, ADamagedFileIsRejectedAndRewritten) {
   const std::string good = Read(file);
   std::string flipped = good;
   flipped[good.size() - 7] ^= 0x5a;  // in the payload
-  for (const std::string& bad : {flipped, good.substr(0, good.size() / 2), good.substr(0, 10), std::string("junk")}) {
+  for (const std::string& bad :
+       {flipped, good.substr(0, good.size() / 2), good.substr(0, 10), std::string("junk"), good + "overlong"}) {
     Write(file, bad);
     auto c = Compile(Set("晶圆"));
     EXPECT_EQ(c->cache_state(), CacheState::kRejected);
