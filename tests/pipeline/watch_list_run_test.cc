@@ -129,6 +129,35 @@ TEST(WatchListRun, ATraditionalNameAlsoMatchesItsSimplifiedSpelling) {
   EXPECT_EQ(tags.tagger().rules().patterns().size(), 3u) << "騰訊控股, its simplified spelling, 宁德时代";
 }
 
+// A rule whose `any` lists hundreds of names (a desk's list written as one
+// rule) gets the simplified spelling of each traditional one once, and none
+// for a name whose simplified spelling the list already holds.
+TEST(WatchListRun, ALongListGetsEachSimplifiedSpellingOnce) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp.path("rules"));
+  std::ofstream yaml(tmp.path("rules/desk.yaml"));
+  yaml << "version: 1\nrules:\n  - tag: project:desk\n    provenance: [{seed: desk, clause: desk}]\n    any:\n";
+  for (int i = 0; i < 300; ++i) yaml << "      - \"名称" << i << "号\"\n";  // simplified: nothing to add
+  yaml << "      - \"騰訊控股\"\n"                                         // traditional: its spelling is added
+       << "      - \"華為技術\"\n      - \"华为技术\"\n"               // both spellings listed: nothing added
+       << "      - \"機器學習\"\n      - \"机器學習\"\n";              // one simplified spelling: added once
+  yaml.close();
+  const TagsOfText tags(tmp.path("rules"));
+  ASSERT_TRUE(tags.status().ok()) << tags.status().message();
+  EXPECT_EQ(tags("腾讯控股公布业绩"), std::set<std::string>{"project:desk"});
+  EXPECT_EQ(tags("华为技术发布新品"), std::set<std::string>{"project:desk"});
+  EXPECT_EQ(tags("机器学习平台"), std::set<std::string>{"project:desk"});
+  EXPECT_EQ(tags("名称17号公告"), std::set<std::string>{"project:desk"});
+  std::multiset<std::string> texts;
+  for (const auto& r : tags.tagger().rules().rule_set().rules)
+    if (r.tag == "project:desk")
+      for (const auto& k : r.any) texts.insert(k.text);
+  EXPECT_EQ(texts.size(), 300u + 5u + 2u) << "the 305 listed, 腾讯控股 and 机器学习";
+  EXPECT_EQ(texts.count("腾讯控股"), 1u);
+  EXPECT_EQ(texts.count("机器学习"), 1u);
+  EXPECT_EQ(texts.count("华为技术"), 1u);
+}
+
 // A rule file's keywords get the same: a traditional keyword (機器學習,
 // pasted from a Taiwanese or Hong Kong source) also matches its simplified
 // spelling, in `any`, in an `all` group and in `not` alike.
