@@ -241,6 +241,13 @@ Status Store::Open(const StoreOptions& options, std::unique_ptr<Store>* out) {
 
 namespace {
 
+// Whether the store keeps by_tag, by_story and by_stock in vector memtables
+// (StoreTuning::bulk_load_append_indexes): the column families and the DB
+// options must agree on it, or RocksDB refuses the open.
+bool AppendsIndexes(const StoreOptions& options) {
+  return options.disable_wal && options.tuning.bulk_load_append_indexes;
+}
+
 rocksdb::DBOptions MakeDbOptions(const StoreOptions& options) {
   const StoreTuning& t = options.tuning;
   rocksdb::DBOptions db_opts;
@@ -263,7 +270,7 @@ rocksdb::DBOptions MakeDbOptions(const StoreOptions& options) {
   db_opts.allow_fallocate = false;
   // Vector memtables (bulk_load_append_indexes) take no concurrent inserts;
   // the store has one writer, so nothing is lost.
-  if (options.disable_wal && t.bulk_load_append_indexes) db_opts.allow_concurrent_memtable_write = false;
+  if (AppendsIndexes(options)) db_opts.allow_concurrent_memtable_write = false;
   if (options.read_only || !options.create_if_missing) {
     // RocksDB's default file logger creates the DB directory; a read-only or
     // must-exist open should fail on a missing store, not create one.
@@ -356,7 +363,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
   // skip list: a retention pass reads it a chunk at a time and a late story
   // index by time range, and an iterator over a live vector memtable sorts
   // a copy of all of it.
-  const bool append = options.disable_wal && t.bulk_load_append_indexes;
+  const bool append = AppendsIndexes(options);
   auto index_cf = [&](bool appendable) {
     rocksdb::ColumnFamilyOptions cf = make_cf(t.index_write_buffer_bytes, false);
     if (append && appendable) cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
