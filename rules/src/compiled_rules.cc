@@ -22,6 +22,8 @@
 #include <filesystem>
 #include <map>
 #include <numeric>
+#include <system_error>
+#include <thread>
 #include <tuple>
 
 namespace newsflow::rules {
@@ -264,10 +266,15 @@ Status CompiledRules::Compile(RuleSet&& set, const EvaluateOptions& options, con
   c->options_ = options;
 
   // Tags: sorted, unique; their index is the tag id used in TagMatch.
-  for (const auto& r : c->set_.rules) c->tags_.push_back(r.tag);
-  for (const auto& l : c->set_.labels) c->tags_.insert(c->tags_.end(), l.tags.begin(), l.tags.end());
-  std::sort(c->tags_.begin(), c->tags_.end());
-  c->tags_.erase(std::unique(c->tags_.begin(), c->tags_.end()), c->tags_.end());
+  // Views are sorted, not the strings: a watch list has 20k-100k tags, and
+  // moving strings about was most of the sort.
+  std::vector<std::string_view> tags;
+  tags.reserve(c->set_.rules.size());
+  for (const auto& r : c->set_.rules) tags.emplace_back(r.tag);
+  for (const auto& l : c->set_.labels) tags.insert(tags.end(), l.tags.begin(), l.tags.end());
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  c->tags_.assign(tags.begin(), tags.end());
 
   std::vector<std::pair<uint32_t, int>> first_use;  // pattern -> (rule, line)
   c->InternPatterns(&first_use);
@@ -514,29 +521,70 @@ bool CompiledRules::LoadFromCache(const CompileOptions& compile, uint64_t key) {
 bool CompiledRules::VerifyLiterals() const {
   // One line per pattern (empty for a regex); literal i must be reported
   // with its own id where its own line ends, and no id may be out of range.
-  struct Check {
-    std::vector<uint64_t> line_end;
-    std::vector<uint8_t> seen;
-    bool out_of_range = false;
-  } check;
-  const std::string text = LiteralLines(patterns_, hs_patterns_, &check.line_end, leadless_);
-  check.seen.assign(patterns_.size(), 0);
-  hs_scratch_t* s = nullptr;
-  if (hs_alloc_scratch(db_.get(), &s) != HS_SUCCESS) return false;
-  auto mark = [](unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
-    auto* c = static_cast<Check*>(ctx);
-    if (id >= c->seen.size()) {
-      c->out_of_range = true;
-      return 1;  // stop: this database is not for these patterns
-    }
-    if (to == c->line_end[id]) c->seen[id] = 1;
-    return 0;
+  std::vector<uint64_t> line_end;
+  const std::string text = LiteralLines(patterns_, hs_patterns_, &line_end, leadless_);
+  std::vector<uint8_t> seen(patterns_.size(), 0);
+  // A watch list's lines are megabytes, and this scan was a third of its
+  // start (on one core, the other idle): a long text is cut at line ends
+  // into two parts, each scanned on a thread of its own with its own
+  // scratch. A part's offsets start at 0, so each part knows where it
+  // starts; a literal's own line is in one part only, so no two parts mark
+  // the same id (and distinct bytes of `seen` are distinct objects).
+  struct Part {
+    size_t begin = 0, end = 0;
+    const std::vector<uint64_t>* line_end = nullptr;
+    std::vector<uint8_t>* seen = nullptr;
+    bool out_of_range = false, ok = false;
   };
-  const hs_error_t rc = hs_scan(db_.get(), text.data(), static_cast<unsigned>(text.size()), 0, s, mark, &check);
-  hs_free_scratch(s);
-  if (check.out_of_range || (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)) return false;
+  auto scan = [this, &text](Part* part) {
+    hs_scratch_t* s = nullptr;
+    if (hs_alloc_scratch(db_.get(), &s) != HS_SUCCESS) return;
+    auto mark = [](unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
+      auto* p = static_cast<Part*>(ctx);
+      if (id >= p->seen->size()) {
+        p->out_of_range = true;
+        return 1;  // stop: this database is not for these patterns
+      }
+      if (p->begin + to == (*p->line_end)[id]) (*p->seen)[id] = 1;
+      return 0;
+    };
+    const hs_error_t rc = hs_scan(db_.get(), text.data() + part->begin, static_cast<unsigned>(part->end - part->begin),
+                                  0, s, mark, part);
+    hs_free_scratch(s);
+    part->ok = !part->out_of_range && (rc == HS_SUCCESS || rc == HS_SCAN_TERMINATED);
+  };
+  constexpr size_t kSplitFrom = 256 * 1024;  // below it, a thread costs more than it saves
+  Part parts[2];
+  for (Part& p : parts) p.line_end = &line_end, p.seen = &seen;
+  parts[0].end = text.size();
+  if (text.size() >= kSplitFrom && std::thread::hardware_concurrency() > 1) {
+    // The end of the line that passes the middle (a keyword may hold a
+    // '\n' itself: the cut is where LiteralLines put one, never inside).
+    for (uint32_t id : hs_patterns_) {
+      if (line_end[id] < text.size() / 2) continue;
+      parts[0].end = parts[1].begin = line_end[id] + 1;
+      parts[1].end = text.size();
+      break;
+    }
+  }
+  std::thread second;
+  if (parts[1].end > parts[1].begin) {
+    try {
+      second = std::thread(scan, &parts[1]);
+    } catch (const std::system_error&) {  // no thread to be had: the part is scanned here after the first
+    }
+  } else {
+    parts[1].ok = true;
+  }
+  scan(&parts[0]);
+  if (second.joinable()) {
+    second.join();
+  } else if (!parts[1].ok) {
+    scan(&parts[1]);
+  }
+  if (!parts[0].ok || !parts[1].ok) return false;
   for (uint32_t i : hs_patterns_)
-    if (!patterns_[i].regex && !check.seen[i]) return false;
+    if (!patterns_[i].regex && !seen[i]) return false;
   return true;
 }
 

@@ -135,6 +135,54 @@ TEST_F(DatabaseCache, AnotherSetsDatabaseUnderThisKeyIsCaughtByTheScan) {
   EXPECT_EQ(Compile(Set("光刻胶"))->cache_state(), CacheState::kHit);
 }
 
+// A set whose literal lines pass VerifyLiterals' split size (256 KB) is
+// checked in two parts on two threads. Another set's database under this
+// set's key is caught whichever part holds the literal it lacks.
+RuleSet BigSet(size_t changed, const std::string& replacement) {
+  RuleSet set;
+  Rule r;
+  r.tag = "cluster:semiconductors";
+  auto cp = [](uint32_t c) {  // a BMP code point as UTF-8
+    return std::string{static_cast<char>(0xE0 | (c >> 12)), static_cast<char>(0x80 | ((c >> 6) & 0x3F)),
+                       static_cast<char>(0x80 | (c & 0x3F))};
+  };
+  constexpr uint32_t kNames = 32000;  // 4 ideographs + '\n': ~290 KB of lines in the leadless form
+  for (uint32_t i = 0; i < kNames; ++i) {
+    std::string name = cp(0x4E2D) + cp(0x4E00 + (i >> 16)) + cp(0x5000 + ((i >> 8) & 0xFF)) + cp(0x6000 + (i & 0xFF));
+    r.any.push_back({i == changed ? replacement : name, false, false, static_cast<int>(i + 1)});
+  }
+  r.provenance.push_back({"s.txt", "c"});
+  set.rules.push_back(std::move(r));
+  return set;
+}
+
+TEST_F(DatabaseCache, ALongListIsCheckedInBothPartsOfItsLines) {
+  const RuleSet a = BigSet(SIZE_MAX, "");
+  Compile(a);
+  ASSERT_EQ(Files().size(), 1u);
+  const fs::path a_file = Files().at(0);
+  ASSERT_EQ(Compile(a)->cache_state(), CacheState::kHit) << "the split scan passes a set's own database";
+  // One name other than a's, early (the first part) or late (the second).
+  for (const size_t changed : {size_t{100}, size_t{31000}}) {
+    const RuleSet b = BigSet(changed, "晶圆代工龙头");
+    auto compiled = Compile(b);
+    fs::path b_file;
+    for (const auto& f : Files())
+      if (f != a_file) b_file = f;
+    ASSERT_FALSE(b_file.empty());
+    const std::string b_bytes = Read(b_file);
+    std::string forged = Read(a_file);
+    forged.replace(8, 8, b_bytes.substr(8, 8));  // header: magic[8], key (u64) ...
+    Write(b_file, forged);
+    auto c = Compile(b);
+    EXPECT_EQ(c->cache_state(), CacheState::kRejected) << "changed name " << changed;
+    EXPECT_NE(c->cache_detail().find("does not report every literal"), std::string::npos) << c->cache_detail();
+    EXPECT_EQ(Tags(*c, "晶圆代工龙头"), std::vector<std::string>{"cluster:semiconductors"});
+    EXPECT_EQ(Compile(b)->cache_state(), CacheState::kHit) << "rewritten";
+    fs::remove(b_file);
+  }
+}
+
 TEST_F(DatabaseCache, AFileOthersCanWriteIsNotRead) {
   Compile(Set("晶圆"));
   const fs::path file = Files().at(0);
