@@ -25,7 +25,9 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "newsflow/storage/store.h"
@@ -945,13 +947,16 @@ class Job {
       ++summary_->stored;
       if (!it.tags.empty()) ++summary_->tagged;
       for (const auto& t : it.tags) {
-        auto at = summary_->tag_counts.try_emplace(t.tag).first;
+        TagCount* at = CountEntry(t.tag);
         ++at->second;
-        if (counts) counts->AddTag(&*at);
+        if (counts) batch_tags_.push_back(at);
       }
       if (counts && !it.tags.empty()) ++counts->tagged;
     }
-    if (counts) counts->stored_after = summary_->stored;
+    if (counts) {
+      counts->stored_after = summary_->stored;
+      counts->SetTags(&batch_tags_);
+    }
     if (metrics_) {
       metrics_->items_read += b.items.size();
       metrics_->items_stored += b.items.size() - (summary_->dead_lettered - dead_before);
@@ -1320,6 +1325,7 @@ class Job {
       summary_->story_future_dated -= c->story_future_dated;
       for (const auto& [tag, n] : c->tags) tag->second -= n;
     }
+    tag_entries_.clear();  // views and pointers of entries the line below may erase
     std::erase_if(summary_->tag_counts, [](const auto& t) { return t.second == 0; });
   }
 
@@ -1358,20 +1364,36 @@ class Job {
   // stored documents. A regular file is stored without a WAL, so a failed
   // flush loses the batches after the last durable one, and CountDurable
   // takes their counts back. ~50 bytes and a few per tag per batch.
+  using TagCount = std::pair<const std::string, uint64_t>;  // an entry of summary_->tag_counts
   struct BatchCounts {
     uint64_t stored_after = 0;  // summary_->stored with the batch counted
     uint64_t tagged = 0, story_joined = 0, story_late_joined = 0, story_future_dated = 0;
-    std::vector<std::pair<std::pair<const std::string, uint64_t>*, uint64_t>> tags;  // summary_->tag_counts entries
-    void AddTag(std::pair<const std::string, uint64_t>* entry) {
-      for (auto& [e, n] : tags)
-        if (e == entry) {
-          ++n;
-          return;
-        }
-      tags.emplace_back(entry, 1);
+    std::vector<std::pair<TagCount*, uint64_t>> tags;  // each entry the batch counted, and how often
+    // Takes the batch's entries, one per tag counted (in any order), as
+    // (entry, count) pairs; leaves *entries empty. Sorted, not searched per
+    // tag: a batch with a watch list counts thousands of distinct tags.
+    void SetTags(std::vector<TagCount*>* entries) {
+      std::sort(entries->begin(), entries->end());
+      for (TagCount* e : *entries) {
+        if (tags.empty() || tags.back().first != e) tags.emplace_back(e, 0);
+        ++tags.back().second;
+      }
+      entries->clear();
     }
   };
+  // summary_->tag_counts' entry for `tag` (made at 0 if new): found through
+  // a hash of the tags already counted, not the tree's string compares
+  // (a run with a watch list counts ~10 tags per document). The tree's
+  // entries never move, and only the run's end erases any.
+  TagCount* CountEntry(const std::string& tag) {
+    if (auto it = tag_entries_.find(tag); it != tag_entries_.end()) return it->second;
+    TagCount* at = &*summary_->tag_counts.try_emplace(tag).first;
+    tag_entries_.emplace(at->first, at);
+    return at;
+  }
   std::vector<BatchCounts> counted_;
+  std::vector<TagCount*> batch_tags_;  // CountStored's scratch for BatchCounts::SetTags
+  std::unordered_map<std::string_view, TagCount*> tag_entries_;  // keys: views of summary_->tag_counts' keys
   std::optional<StoreStage> store_stage_;
   std::unique_ptr<StoryStage> story_stage_;
   std::optional<AlertStage> alert_stage_;  // replaced by the writer only; subscriptions_mu_ guards the replacement
