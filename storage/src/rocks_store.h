@@ -204,6 +204,7 @@ class RocksStore final : public Store {
   uint64_t dir_ino_ = 0, dir_dev_ = 0;
   bool sync_writes_ = false;
   bool disable_wal_ = false;
+  bool appends_indexes_ = false;  // by_tag, by_story and by_stock are vector memtables (AppendsIndexes)
   std::unique_ptr<rocksdb::DB> db_;
   // Handles for every column family opened (ours and any unknown ones found
   // on disk, which RocksDB requires us to open); destroyed before db_.
