@@ -266,18 +266,25 @@ Status CompiledRules::Compile(RuleSet&& set, const EvaluateOptions& options, con
   c->options_ = options;
 
   // Tags: sorted, unique; their index is the tag id used in TagMatch.
-  // Views are sorted, not the strings: a watch list has 20k-100k tags, and
-  // moving strings about was most of the sort.
-  std::vector<std::string_view> tags;
+  // Views are sorted, not the strings (a watch list has 20k-100k tags, and
+  // moving strings about was most of the sort), each with the rule it is
+  // the tag of (kNoRule for a label's), so a rule learns its tag id here
+  // rather than by a search of the tags.
+  constexpr uint32_t kNoRule = UINT32_MAX;
+  std::vector<std::pair<std::string_view, uint32_t>> tags;
   tags.reserve(c->set_.rules.size());
-  for (const auto& r : c->set_.rules) tags.emplace_back(r.tag);
-  for (const auto& l : c->set_.labels) tags.insert(tags.end(), l.tags.begin(), l.tags.end());
+  for (uint32_t ri = 0; ri < c->set_.rules.size(); ++ri) tags.emplace_back(c->set_.rules[ri].tag, ri);
+  for (const auto& l : c->set_.labels)
+    for (const std::string& t : l.tags) tags.emplace_back(t, kNoRule);
   std::sort(tags.begin(), tags.end());
-  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
-  c->tags_.assign(tags.begin(), tags.end());
+  std::vector<uint32_t> rule_tag(c->set_.rules.size());
+  for (const auto& [tag, rule] : tags) {
+    if (c->tags_.empty() || c->tags_.back() != tag) c->tags_.emplace_back(tag);
+    if (rule != kNoRule) rule_tag[rule] = static_cast<uint32_t>(c->tags_.size() - 1);
+  }
 
   std::vector<std::pair<uint32_t, int>> first_use;  // pattern -> (rule, line)
-  c->InternPatterns(&first_use);
+  c->InternPatterns(rule_tag, &first_use);
   c->IndexLabels();
   if (c->patterns_.empty()) return Status::InvalidArgument("rule set has no keywords");
   NEWSFLOW_RETURN_IF_ERROR(c->SplitTiers(compile.literal_tier_from));
@@ -326,7 +333,8 @@ Status CompiledRules::Compile(RuleSet&& set, const EvaluateOptions& options, con
   return Status::OK();
 }
 
-void CompiledRules::InternPatterns(std::vector<std::pair<uint32_t, int>>* first_use) {
+void CompiledRules::InternPatterns(const std::vector<uint32_t>& rule_tag,
+                                   std::vector<std::pair<uint32_t, int>>* first_use) {
   // Patterns: distinct (text, caseless, regex). Remember the first rule that
   // used each, to name it in compile errors. Hashed, keyed by views of the
   // keywords (the set outlives this function): a watch list interns 100k.
@@ -360,7 +368,7 @@ void CompiledRules::InternPatterns(std::vector<std::pair<uint32_t, int>>* first_
   for (uint32_t ri = 0; ri < set_.rules.size(); ++ri) {
     const Rule& r = set_.rules[ri];
     CompiledRule cr;
-    cr.tag = static_cast<uint32_t>(std::lower_bound(tags_.begin(), tags_.end(), r.tag) - tags_.begin());
+    cr.tag = rule_tag[ri];
     for (const auto& k : r.any) cr.any.push_back(intern(k, ri));
     for (const auto& g : r.all) {
       cr.all.emplace_back();

@@ -269,7 +269,8 @@ class CompiledRules {
   Status SplitTiers(size_t tier_from);
   // Compile steps. Interning fills patterns_, rules_ and rules_of_pattern_
   // and records, per pattern, the first (rule, line) that used it.
-  void InternPatterns(std::vector<std::pair<uint32_t, int>>* first_use);
+  // rule_tag: each rule's tag id (index into tags_).
+  void InternPatterns(const std::vector<uint32_t>& rule_tag, std::vector<std::pair<uint32_t, int>>* first_use);
   // "FILE:LINE: rule 'TAG': pattern 'TEXT'" of pattern `p`.
   std::string PatternWhere(uint32_t p, const std::vector<std::pair<uint32_t, int>>& first_use) const;
   Status CheckRegexBudget(std::chrono::milliseconds budget,
