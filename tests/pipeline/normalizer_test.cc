@@ -566,6 +566,36 @@ TEST_F(NormalizerTest, ToSimplifiedConvertsOnAnyTraditionalCharacter) {
             std::string::npos);
 }
 
+// ToSimplified returns most keywords as they are without normalizing them
+// (Impl::Unchanged); whichever way it goes, it must give what a normalizer
+// whose gate opens on any traditional character gives. Keywords made of
+// pieces from each class the fast check must tell apart.
+TEST_F(NormalizerTest, ToSimplifiedAgreesWithNormalizingOnMixedPieces) {
+  NormalizerOptions eager;
+  eager.min_traditional_fraction = 0;
+  const auto nz0 = Make(eager);
+  const std::vector<std::string> pieces = {
+      "a", "Z", "7", "-", "~", " ", "  ", "\t", "<", "&", "&amp;", "<b>", "\x7f", "\x01",
+      "中", "腾", "騰", "訊", "、", "。", "（", "Ａ", "９", "～", "\xEF\xBD\x9F" /* U+FF5F */,
+      "\xE2\x80\x83" /* U+2003 */, "\xE2\x80\x8B" /* U+200B */, "\xE2\x80\xA8" /* U+2028 */,
+      "\xE2\x81\xA0" /* U+2060 */, "\xE2\x81\xA1" /* U+2061 */, "\xE2\x80\x94" /* U+2014 */,
+      "\xE3\x80\x80" /* U+3000 */, "\xEF\xBB\xBF" /* U+FEFF */, "\xED\xA0\x80" /* surrogate */,
+      "\xE0\x80\x80" /* overlong */, "\xE4\xB8" /* cut */, "\xFF", "\x80", "é", "\xF0\xA0\x80\x80" /* 4 bytes */};
+  std::mt19937 rng(20261206);
+  NormalizedText out;
+  size_t kept = 0;  // how many came back as they were (the fast check's share)
+  for (int n = 0; n < 20000; ++n) {
+    std::string in;
+    const int parts = static_cast<int>(rng() % 7);
+    for (int k = 0; k < parts; ++k) in += pieces[rng() % pieces.size()];
+    nz0->Normalize(in, &out);
+    const std::string got = nz_->ToSimplified(in);
+    ASSERT_EQ(got, out.text) << "keyword bytes: " << ::testing::PrintToString(in);
+    kept += got == in;
+  }
+  EXPECT_GT(kept, 1000u) << "the pieces should make many keywords that are their own spelling";
+}
+
 TEST_F(NormalizerTest, OptionsDisableOrForceConversion) {
   NormalizerOptions off;
   off.convert_traditional = false;
