@@ -11,8 +11,9 @@ std::string SimplifiedSpelling(const Normalizer& normalizer, const std::string& 
   const size_t first = keyword.find_first_not_of(' ');
   if (first == std::string::npos) return keyword;
   const size_t last = keyword.find_last_not_of(' ');
-  const std::string core = normalizer.ToSimplified(std::string_view(keyword).substr(first, last + 1 - first));
+  std::string core = normalizer.ToSimplified(std::string_view(keyword).substr(first, last + 1 - first));
   if (core.empty()) return keyword;
+  if (first == 0 && last + 1 == keyword.size()) return core;  // no spaces to put back (most keywords)
   return keyword.substr(0, first) + core + keyword.substr(last + 1);
 }
 

@@ -630,7 +630,8 @@ void Normalizer::Normalize(std::string_view in, NormalizedText* out) const { Run
 std::string Normalizer::ToSimplified(std::string_view in) const {
   // Most keywords, a watch list's names among them, come back as they are:
   // that is told by one pass over the bytes, without building the
-  // normalized text and its origins (22,000 names: 17M -> ~1M instructions).
+  // normalized text and its origins (22,600 keywords of a watch list and the
+  // real set: 17M -> 7M instructions).
   if (impl_->Unchanged(in)) return std::string(in);
   NormalizedText t;
   Run(in, &t, true);
