@@ -270,17 +270,37 @@ Status CompiledRules::Compile(RuleSet&& set, const EvaluateOptions& options, con
   // moving strings about was most of the sort), each with the rule it is
   // the tag of (kNoRule for a label's), so a rule learns its tag id here
   // rather than by a search of the tags.
+  // A tag's first 16 bytes, big-endian and zero-padded, order two tags as
+  // their bytes do wherever they differ: the sort compares whole tags only
+  // on equal heads (a watch list's "watch:w<n>" tags share 7 bytes, and a
+  // memcmp per comparison was most of the sort at 100k names).
   constexpr uint32_t kNoRule = UINT32_MAX;
-  std::vector<std::pair<std::string_view, uint32_t>> tags;
+  struct TagRef {
+    uint64_t head[2];
+    std::string_view tag;
+    uint32_t rule;
+  };
+  auto ref = [](std::string_view tag, uint32_t rule) {
+    TagRef r{{0, 0}, tag, rule};
+    for (size_t k = 0; k < 16; ++k)
+      r.head[k / 8] = (r.head[k / 8] << 8) | (k < tag.size() ? static_cast<uint8_t>(tag[k]) : 0);
+    return r;
+  };
+  std::vector<TagRef> tags;
   tags.reserve(c->set_.rules.size());
-  for (uint32_t ri = 0; ri < c->set_.rules.size(); ++ri) tags.emplace_back(c->set_.rules[ri].tag, ri);
+  for (uint32_t ri = 0; ri < c->set_.rules.size(); ++ri) tags.push_back(ref(c->set_.rules[ri].tag, ri));
   for (const auto& l : c->set_.labels)
-    for (const std::string& t : l.tags) tags.emplace_back(t, kNoRule);
-  std::sort(tags.begin(), tags.end());
+    for (const std::string& t : l.tags) tags.push_back(ref(t, kNoRule));
+  std::sort(tags.begin(), tags.end(), [](const TagRef& a, const TagRef& b) {
+    if (a.head[0] != b.head[0]) return a.head[0] < b.head[0];
+    if (a.head[1] != b.head[1]) return a.head[1] < b.head[1];
+    if (const int cmp = a.tag.compare(b.tag); cmp != 0) return cmp < 0;
+    return a.rule < b.rule;
+  });
   std::vector<uint32_t> rule_tag(c->set_.rules.size());
-  for (const auto& [tag, rule] : tags) {
-    if (c->tags_.empty() || c->tags_.back() != tag) c->tags_.emplace_back(tag);
-    if (rule != kNoRule) rule_tag[rule] = static_cast<uint32_t>(c->tags_.size() - 1);
+  for (const TagRef& t : tags) {
+    if (c->tags_.empty() || c->tags_.back() != t.tag) c->tags_.emplace_back(t.tag);
+    if (t.rule != kNoRule) rule_tag[t.rule] = static_cast<uint32_t>(c->tags_.size() - 1);
   }
 
   std::vector<std::pair<uint32_t, int>> first_use;  // pattern -> (rule, line)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -59,6 +60,33 @@ rules:
   - tag: cluster:nev-icv
     any: [新能源汽车, {kw: SAIC, case: true}]
 )";
+
+// Tag ids are indexes into tags(), sorted and unique; Compile sorts tags by
+// their first 16 bytes and compares whole tags only where those agree. Tags
+// sharing 16 bytes or more, tags that are prefixes of others, a tag given by
+// two rules: each rule still tags with its own tag.
+TEST(CompiledRules, TagsAreSortedAndEachRuleKeepsItsTagWhateverTheyShare) {
+  const std::vector<std::string> tags = {
+      "project:abcdefghij-10", "project:abcdefghij-2",  "project:abcdefghij-1", "project:abc",
+      "project:abcdefghijklmnopq", "project:abcdefghijklmnop", "project:abcdefghijklmnopqrst-1",
+      "project:abcdefghijklmnopqrst-0", "cluster:ai", "project:abcdefghij-2", "project:ab"};
+  RuleSet set;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    Rule r;
+    r.tag = tags[i];
+    r.any.push_back({"kw" + std::to_string(i) + "x", false, false, static_cast<int>(i + 1)});
+    r.provenance.push_back({"s.txt", "c"});
+    set.rules.push_back(std::move(r));
+  }
+  std::shared_ptr<const CompiledRules> c;
+  ASSERT_TRUE(CompiledRules::Compile(set, &c).ok());
+  std::vector<std::string> want = tags;
+  std::sort(want.begin(), want.end());
+  want.erase(std::unique(want.begin(), want.end()), want.end());
+  EXPECT_EQ(c->tags(), want);
+  for (size_t i = 0; i < tags.size(); ++i)
+    EXPECT_EQ(TagsOf(*c, "", "kw" + std::to_string(i) + "x"), Tags{tags[i]}) << "rule " << i;
+}
 
 TEST(CompiledRules, AsciiKeywordsMatchOnWordBoundariesOnly) {
   auto c = CompileYaml(kAiRules);
