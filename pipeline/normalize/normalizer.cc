@@ -248,9 +248,11 @@ struct Normalizer::Impl {
   // (U+2000..U+200D, U+2028, U+2029, U+202F, U+205F, U+2060, U+3000, U+FEFF),
   // which EmitCp handles. Must agree with EmitCp on what it copies.
   size_t Run3(const unsigned char* base, size_t i, size_t n, Sink& s) const;
-  // Whether Normalize, and ToSimplified, give `in` back as it is: printable
-  // ASCII without spaces or markup, and 3-byte code points Run3 copies that
-  // are not traditional-only. (False for anything else, even if unchanged.)
+  // Whether Normalize, and ToSimplified, give `in` back as it is (unless
+  // options.always_convert, which converts whatever the text holds):
+  // printable ASCII without spaces or markup, and 3-byte code points Run3
+  // copies that are not traditional-only. (False for anything else, even
+  // if unchanged.)
   bool Unchanged(std::string_view in) const;
 
   void Convert(NormalizedText* out) const;
@@ -632,7 +634,9 @@ std::string Normalizer::ToSimplified(std::string_view in) const {
   // that is told by one pass over the bytes, without building the
   // normalized text and its origins (22,600 keywords of a watch list and the
   // real set: 17M -> 7M instructions).
-  if (impl_->Unchanged(in)) return std::string(in);
+  // (Not with always_convert: OpenCC then rewrites phrases such as 回覆
+  // whose characters are none of them traditional-only.)
+  if (!impl_->options.always_convert && impl_->Unchanged(in)) return std::string(in);
   NormalizedText t;
   Run(in, &t, true);
   return std::move(t.text);

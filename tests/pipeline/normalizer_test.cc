@@ -594,6 +594,15 @@ TEST_F(NormalizerTest, ToSimplifiedAgreesWithNormalizingOnMixedPieces) {
     kept += got == in;
   }
   EXPECT_GT(kept, 1000u) << "the pieces should make many keywords that are their own spelling";
+  // A normalizer that always converts rewrites phrases none of whose
+  // characters is traditional-only (OpenCC's 回覆 -> 回复): no fast path there.
+  NormalizerOptions always;
+  always.always_convert = true;
+  const auto nz_always = Make(always);
+  nz_always->Normalize("回覆", &out);
+  EXPECT_EQ(out.text, "回复");
+  EXPECT_EQ(nz_always->ToSimplified("回覆"), "回复");
+  EXPECT_EQ(nz_->ToSimplified("回覆"), "回覆") << "the default gate opens on traditional-only characters only";
 }
 
 TEST_F(NormalizerTest, OptionsDisableOrForceConversion) {
