@@ -137,6 +137,8 @@ class LatencyRecorder {
 // What the compiled-rules cache did, once per start (a rejected file or a
 // cache that cannot be written is worth an operator's look).
 void LogRulesCache(const rules::CompiledRules& r) {
+  if (r.tier_cache_state() == rules::CacheState::kRejected)
+    LogWarn("rules", "cached literal-tier automaton rejected, built again");
   switch (r.cache_state()) {
     case rules::CacheState::kOff: return;
     case rules::CacheState::kHit: LogDebug("rules", "compiled database loaded from the cache"); break;

@@ -1,6 +1,7 @@
 // compiled_rules.cc — builds the Hyperscan database, scans, evaluates rules.
 #include "newsflow/rules/compiled_rules.h"
 
+#include "automaton_cache.h"
 #include "database_cache.h"
 #include "literal_automaton.h"
 #include "leadless_text.h"
@@ -22,6 +23,7 @@
 #include <filesystem>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <tuple>
@@ -307,7 +309,7 @@ Status CompiledRules::Compile(RuleSet&& set, const EvaluateOptions& options, con
   c->InternPatterns(rule_tag, &first_use);
   c->IndexLabels();
   if (c->patterns_.empty()) return Status::InvalidArgument("rule set has no keywords");
-  NEWSFLOW_RETURN_IF_ERROR(c->SplitTiers(compile.literal_tier_from));
+  NEWSFLOW_RETURN_IF_ERROR(c->SplitTiers(compile.literal_tier_from, compile.cache_dir));
   // The leadless scan: every pattern Hyperscan holds is a literal of valid
   // UTF-8 (what the tier can hold too), so none ends in a dropped lead; and
   // the CPU makes the form with SIMD.
@@ -425,7 +427,7 @@ void CompiledRules::InternPatterns(const std::vector<uint32_t>& rule_tag,
   }
 }
 
-Status CompiledRules::SplitTiers(size_t tier_from) {
+Status CompiledRules::SplitTiers(size_t tier_from, const std::string& cache_dir) {
   std::vector<uint32_t> tier;
   for (uint32_t i = 0; i < patterns_.size(); ++i) (FitsLiteralTier(patterns_[i]) ? tier : hs_patterns_).push_back(i);
   if (tier.size() < tier_from || tier.empty()) {
@@ -435,32 +437,52 @@ Status CompiledRules::SplitTiers(size_t tier_from) {
   }
   std::vector<std::string> folded(tier.size());
   std::vector<LiteralAutomaton::Literal> literals(tier.size());
+  std::vector<uint32_t> literal_bytes(patterns_.size(), LiteralAutomaton::kNoLiteral);
   for (size_t k = 0; k < tier.size(); ++k) {
     if (NeedsExactBytes(patterns_[tier[k]])) hit_flags_[tier[k]] |= kExactBytes;
     folded[k] = patterns_[tier[k]].text;
     for (char& ch : folded[k])
       if (IsAsciiUpper(static_cast<unsigned char>(ch))) ch = static_cast<char>(ch + ('a' - 'A'));
     literals[k] = {folded[k], tier[k]};
+    literal_bytes[tier[k]] = static_cast<uint32_t>(folded[k].size());
   }
-  auto automaton = std::make_unique<LiteralAutomaton>();
-  std::string error;
-  if (!LiteralAutomaton::Build(literals, automaton.get(), &error))
-    return Status::Internal("literal tier: " + error);
-  // Never trusted blindly: every literal must report itself where its own
-  // line ends (the same check as a Hyperscan database's).
+  // Never trusted blindly, built or loaded: every literal must report itself
+  // where its own line ends (the same check as a Hyperscan database's).
   std::vector<uint64_t> line_end;
   const std::string text = LiteralLines(patterns_, tier, &line_end);
-  std::vector<uint8_t> seen(patterns_.size(), 0);
-  bool out_of_range = false;
-  automaton->Scan(text, [&](uint32_t id, uint32_t begin, uint32_t end) {
-    if (id >= patterns_.size()) out_of_range = true;
-    else if (end == line_end[id] &&
-             (!(hit_flags_[id] & kExactBytes) || text.compare(begin, end - begin, patterns_[id].text) == 0))
-      seen[id] = 1;
-  });
-  for (uint32_t id : tier)
-    if (out_of_range || !seen[id])
-      return Status::Internal("literal tier: the automaton does not report '" + patterns_[id].text + "'");
+  auto missing = [&](const LiteralAutomaton& automaton) -> std::optional<uint32_t> {
+    std::vector<uint8_t> seen(patterns_.size(), 0);
+    bool out_of_range = false;
+    automaton.Scan(text, [&](uint32_t id, uint32_t begin, uint32_t end) {
+      if (id >= patterns_.size()) out_of_range = true;
+      else if (end == line_end[id] &&
+               (!(hit_flags_[id] & kExactBytes) || text.compare(begin, end - begin, patterns_[id].text) == 0))
+        seen[id] = 1;
+    });
+    for (uint32_t id : tier)
+      if (out_of_range || !seen[id]) return id;
+    return std::nullopt;
+  };
+  // A 100k-name tier's automaton takes ~460M instructions to build: a start
+  // with a cache directory loads it (automaton_cache.h).
+  auto automaton = std::make_unique<LiteralAutomaton>();
+  const uint64_t key = cache_dir.empty() ? 0 : cache::AutomatonKey(literals);
+  bool hit = false;
+  if (!cache_dir.empty()) {
+    std::string why;
+    if (cache::LoadAutomaton(cache_dir, key, literal_bytes, automaton.get(), &why)) {
+      hit = !missing(*automaton);
+      if (!hit) why = "the automaton does not report every literal";
+    }
+    tier_cache_state_ = hit ? CacheState::kHit : why == cache::kNoCachedFile ? CacheState::kMiss : CacheState::kRejected;
+  }
+  if (!hit) {
+    std::string error;
+    if (!LiteralAutomaton::Build(literals, automaton.get(), &error)) return Status::Internal("literal tier: " + error);
+    if (const auto id = missing(*automaton))
+      return Status::Internal("literal tier: the automaton does not report '" + patterns_[*id].text + "'");
+    if (!cache_dir.empty()) (void)cache::StoreAutomaton(cache_dir, key, *automaton);  // a failed write loses only the cache
+  }
   tier_patterns_ = tier.size();
   tier_ = std::move(automaton);
   return Status::OK();

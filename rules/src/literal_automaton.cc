@@ -10,7 +10,9 @@
 #include "literal_automaton.h"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
+#include <type_traits>
 
 namespace newsflow::rules {
 namespace {
@@ -226,6 +228,94 @@ bool LiteralAutomaton::Build(std::span<const Literal> literals, LiteralAutomaton
     }
   }
   a.states_ = trie.size();
+  *out = std::move(a);
+  return true;
+}
+
+namespace {
+
+// The payload: four counts (u64), then the arrays as they are in memory.
+struct Counts {
+  uint64_t states, cells, outputs, codes;
+};
+
+template <class T, class A>
+void AppendArray(const std::vector<T, A>& v, std::string* out) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  out->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+template <class T, class A>
+bool TakeArray(std::string_view* in, uint64_t n, std::vector<T, A>* v) {
+  if (n > in->size() / sizeof(T)) return false;
+  v->resize(n);
+  std::memcpy(v->data(), in->data(), n * sizeof(T));
+  in->remove_prefix(n * sizeof(T));
+  return true;
+}
+
+}  // namespace
+
+void LiteralAutomaton::Serialize(std::string* out) const {
+  const Counts n{states_, cells_.size(), outputs_.size(), codes_.size()};
+  out->clear();
+  out->reserve(sizeof n + cells_.size() * (sizeof(Cell) + 4) + outputs_.size() * sizeof(Output) + codes_.size() * 4);
+  out->append(reinterpret_cast<const char*>(&n), sizeof n);
+  AppendArray(cells_, out);
+  AppendArray(output_, out);
+  AppendArray(outputs_, out);
+  AppendArray(codes_, out);
+}
+
+bool LiteralAutomaton::Load(std::string_view bytes, std::span<const uint32_t> literal_bytes, LiteralAutomaton* out,
+                            std::string* why) {
+  auto refuse = [why](std::string reason) {
+    *why = "not a well-formed automaton: " + std::move(reason);
+    return false;
+  };
+  Counts n{};
+  if (bytes.size() < sizeof n) return refuse("too short");
+  std::memcpy(&n, bytes.data(), sizeof n);
+  bytes.remove_prefix(sizeof n);
+  LiteralAutomaton a;
+  if (n.cells == 0 || n.cells > kBaseMask || n.states > n.cells) return refuse("cell or state count");
+  if (!TakeArray(&bytes, n.cells, &a.cells_) || !TakeArray(&bytes, n.cells, &a.output_) ||
+      !TakeArray(&bytes, n.outputs, &a.outputs_) || !TakeArray(&bytes, n.codes, &a.codes_) || !bytes.empty())
+    return refuse("sizes");
+  a.states_ = n.states;
+  uint32_t max_code = 0;
+  for (uint32_t c : a.codes_) max_code = std::max(max_code, c);
+  // A state is the root or a cell with a parent (check); Step only ever
+  // stands on states. Depths through the parents, to order failure links.
+  const uint32_t cells = static_cast<uint32_t>(n.cells);
+  std::vector<uint32_t> depth(cells, kNone);
+  depth[0] = 0;
+  std::vector<uint32_t> path;
+  for (uint32_t i = 1; i < cells; ++i) {
+    if (a.cells_[i].check == kNone || depth[i] != kNone) continue;
+    path.clear();
+    uint32_t s = i;
+    while (s != 0 && depth[s] == kNone) {
+      if (a.cells_[s].check >= cells || path.size() > cells) return refuse("a parent out of range or a cycle");
+      path.push_back(s);
+      s = a.cells_[s].check;
+    }
+    if (s != 0 && depth[s] == kNone) return refuse("a state without a root");
+    for (auto it = path.rbegin(); it != path.rend(); ++it) depth[*it] = depth[a.cells_[*it].check] + 1;
+  }
+  for (uint32_t i = 0; i < cells; ++i) {
+    if (depth[i] == kNone) continue;  // a free cell: never stood on
+    const Cell& c = a.cells_[i];
+    if (uint64_t{c.base & kBaseMask} + max_code >= cells) return refuse("a transition out of range");
+    if (c.fail >= cells || depth[c.fail] == kNone || (i != 0 && depth[c.fail] >= depth[i]) || (i == 0 && c.fail != 0))
+      return refuse("a failure link");
+    if ((c.base & kHasOutput) && a.output_[i] >= n.outputs) return refuse("an output out of range");
+  }
+  for (uint32_t o = 0; o < n.outputs; ++o) {
+    const Output& x = a.outputs_[o];
+    if (x.next != kNone && x.next >= o) return refuse("an output chain that may not end");  // Build links back only
+    if (x.id >= literal_bytes.size() || literal_bytes[x.id] != x.bytes) return refuse("an output that is no literal");
+  }
   *out = std::move(a);
   return true;
 }

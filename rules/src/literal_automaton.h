@@ -82,6 +82,19 @@ class LiteralAutomaton {
   template <class OnMatch>
   void Scan(std::string_view text, OnMatch&& on_match) const;
 
+  // The automaton as bytes of this machine's byte order (Serialize), and
+  // back (Load). Load refuses, false with *why, bytes that are not a
+  // well-formed automaton: arrays of the sizes stated, every transition and
+  // failure link in range, failure links always to a shallower state and
+  // output chains that end (so no scan can loop or read out of range), and
+  // every output a literal of `literal_bytes` (id -> the literal's length in
+  // bytes, or kNoLiteral). Whether it reports what it should is the
+  // caller's check: a scan of the literals.
+  static constexpr uint32_t kNoLiteral = 0xFFFFFFFFu;
+  void Serialize(std::string* out) const;
+  static bool Load(std::string_view bytes, std::span<const uint32_t> literal_bytes, LiteralAutomaton* out,
+                   std::string* why);
+
   size_t states() const { return states_; }
   size_t memory_bytes() const {
     return cells_.size() * (sizeof(Cell) + sizeof(uint32_t)) + outputs_.size() * sizeof(Output) +

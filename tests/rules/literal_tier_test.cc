@@ -9,8 +9,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <random>
 #include <set>
@@ -18,6 +20,7 @@
 
 #include "newsflow/rules/compiled_rules.h"
 #include "rules/src/leadless_text.h"
+#include "rules/src/literal_automaton.h"
 
 namespace newsflow::rules {
 namespace {
@@ -336,6 +339,138 @@ TEST(LiteralTier, TwoSetsSplitAlikeDoNotShareACachedDatabase) {
   const Scanned s = ScanWith(*b, "zz x1 y", 0);
   EXPECT_EQ(s.hits, (HitSet{{12, 3, 4}}));
   std::filesystem::remove_all(dir);
+}
+
+// The tier's automaton is cached beside the Hyperscan database: a second
+// start loads it, finds the same hits and tags, and a damaged file is
+// refused and rebuilt.
+TEST(LiteralTier, TheTiersAutomatonIsCachedAndALoadedOneFindsTheSameHits) {
+  namespace fs = std::filesystem;
+  const std::string dir = ::testing::TempDir() + "/literal-tier-automaton-cache";
+  fs::remove_all(dir);
+  RuleSet set;
+  ASSERT_TRUE(LoadRuleDir(NEWSFLOW_SOURCE_DIR "/rules/sets", &set).ok());
+  const std::vector<std::string> texts = FixtureLines();
+  std::vector<Keyword> keywords;
+  for (size_t i = 0; i < texts.size() && keywords.size() < 2000; ++i) {
+    const std::string& t = texts[i];
+    for (size_t at = 0; at + 12 <= t.size() && keywords.size() < 2000; at += 97) {
+      if ((static_cast<unsigned char>(t[at]) & 0xF0) != 0xE0) continue;  // a 3-byte character's start
+      const std::string name = t.substr(at, 9);                          // three of them, if all are
+      if (std::all_of(name.begin(), name.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; }))
+        keywords.push_back(Kw(name));
+    }
+  }
+  ASSERT_GT(keywords.size(), 500u);
+  AddWatchRules(keywords, &set);
+  auto uncached = CompileWith(set, 0);
+  auto first = CompileWith(set, 0, true, dir);
+  auto second = CompileWith(set, 0, true, dir);
+  ASSERT_TRUE(uncached && first && second);
+  EXPECT_EQ(uncached->tier_cache_state(), CacheState::kOff);
+  EXPECT_EQ(first->tier_cache_state(), CacheState::kMiss);
+  EXPECT_EQ(second->tier_cache_state(), CacheState::kHit);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".ac") files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  // A byte of the payload flipped: refused (its CRC), rebuilt and rewritten.
+  {
+    std::fstream f(files[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(-9, std::ios::end);
+    char b = 0;
+    f.get(b);
+    f.seekp(-9, std::ios::end);
+    f.put(static_cast<char>(b ^ 0x21));
+  }
+  auto damaged = CompileWith(set, 0, true, dir);
+  ASSERT_TRUE(damaged);
+  EXPECT_EQ(damaged->tier_cache_state(), CacheState::kRejected);
+  EXPECT_EQ(CompileWith(set, 0, true, dir)->tier_cache_state(), CacheState::kHit) << "rewritten";
+  size_t hits = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const Scanned r = ScanWith(*uncached, texts[i], 40);
+    for (const auto& c : {second, damaged}) {
+      const Scanned x = ScanWith(*c, texts[i], 40);
+      EXPECT_EQ(x.hits, r.hits) << "text " << i;
+      EXPECT_EQ(x.tags, r.tags) << "text " << i;
+    }
+    hits += r.hits.size();
+  }
+  EXPECT_GT(hits, 5000u);
+  fs::remove_all(dir);
+}
+
+// LiteralAutomaton::Load takes back what Serialize wrote, and refuses bytes
+// a scan could loop or read out of range on, or that report no literal.
+TEST(LiteralTier, AnAutomatonLoadsBackAndMalformedBytesAreRefused) {
+  const std::vector<std::string> names = {"深圳华强", "华强", "华强北", "5g", "强北", "abc", "bcd", "深圳"};
+  std::vector<LiteralAutomaton::Literal> literals;
+  std::vector<uint32_t> bytes(names.size());
+  for (uint32_t i = 0; i < names.size(); ++i) {
+    literals.push_back({names[i], i});
+    bytes[i] = static_cast<uint32_t>(names[i].size());
+  }
+  LiteralAutomaton built;
+  std::string error;
+  ASSERT_TRUE(LiteralAutomaton::Build(literals, &built, &error)) << error;
+  std::string good;
+  built.Serialize(&good);
+  auto hits_of = [](const LiteralAutomaton& a, std::string_view text) {
+    HitSet h;
+    a.Scan(text, [&](uint32_t id, uint32_t b, uint32_t e) { h.emplace(id, b, e); });
+    return h;
+  };
+  const std::string text = "深圳华强北的5G店abcd深圳";
+  LiteralAutomaton loaded;
+  std::string why;
+  ASSERT_TRUE(LiteralAutomaton::Load(good, bytes, &loaded, &why)) << why;
+  EXPECT_EQ(hits_of(loaded, text), hits_of(built, text));
+  EXPECT_EQ(hits_of(built, text).size(), 9u);  // 深圳 twice, 深圳华强, 华强, 华强北, 强北, 5g (5G), abc, bcd
+
+  // The layout: 4 counts (u64), cells (base, check, fail), output_, outputs (id, bytes, next), codes.
+  uint64_t counts[4];
+  std::memcpy(counts, good.data(), sizeof counts);
+  const size_t cells_at = 32, outputs_at = cells_at + counts[1] * 12 + counts[1] * 4;
+  auto u32 = [](std::string& b, size_t at) -> uint32_t* { return reinterpret_cast<uint32_t*>(b.data() + at); };
+  size_t state = 0;  // a cell past the root with a parent
+  for (size_t i = 1; i < counts[1] && state == 0; ++i)
+    if (*u32(good, cells_at + i * 12 + 4) != 0xFFFFFFFFu) state = i;
+  ASSERT_NE(state, 0u);
+  ASSERT_GE(counts[2], 2u);
+  const std::vector<std::pair<const char*, std::function<void(std::string&)>>> damage = {
+      {"cut short", [](std::string& b) { b.pop_back(); }},
+      {"a cell more than there is", [&](std::string& b) { *u32(b, 8) += 1; }},
+      {"the root's transitions past the end", [&](std::string& b) { *u32(b, cells_at) = 0x7FFFFF00u; }},
+      {"a failure link to itself", [&](std::string& b) { *u32(b, cells_at + state * 12 + 8) = static_cast<uint32_t>(state); }},
+      {"a parent that is itself", [&](std::string& b) { *u32(b, cells_at + state * 12 + 4) = static_cast<uint32_t>(state); }},
+      {"an output chain into itself", [&](std::string& b) { *u32(b, outputs_at + 12 + 8) = 1; }},
+      {"an output of another length", [&](std::string& b) { *u32(b, outputs_at + 4) += 1; }},
+      {"an output of no literal", [&](std::string& b) { *u32(b, outputs_at) = 99; }},
+  };
+  for (const auto& [what, hurt] : damage) {
+    std::string bad = good;
+    hurt(bad);
+    EXPECT_FALSE(LiteralAutomaton::Load(bad, bytes, &loaded, &why)) << what;
+  }
+  // Any byte flipped: refused, or an automaton whose scans end in range
+  // (ASan and the test's time limit would say otherwise).
+  std::mt19937 rng(48);
+  size_t refused = 0;
+  for (int n = 0; n < 3000; ++n) {
+    std::string bad = good;
+    bad[rng() % bad.size()] ^= static_cast<char>(1 + rng() % 255);
+    if (!LiteralAutomaton::Load(bad, bytes, &loaded, &why)) {
+      ++refused;
+      continue;
+    }
+    loaded.Scan(text, [&](uint32_t id, uint32_t b, uint32_t e) {
+      ASSERT_LT(id, names.size());
+      ASSERT_LE(b, e);
+      ASSERT_LE(e, text.size());
+    });
+  }
+  EXPECT_GT(refused, 100u);
 }
 
 TEST(LiteralTier, ATierOnlySetNeedsNoHyperscanDatabase) {

@@ -238,6 +238,9 @@ class CompiledRules {
   size_t literal_tier_patterns() const;
   size_t literal_tier_bytes() const;
   CacheState cache_state() const { return cache_state_; }
+  // The literal tier's automaton and the cache (kOff without a cache
+  // directory or a tier; else a hit, a miss or a rejected file).
+  CacheState tier_cache_state() const { return tier_cache_state_; }
   // Why a cached file was rejected, and/or why writing one failed ("" if neither).
   const std::string& cache_detail() const { return cache_detail_; }
   // After a miss or a rejection: whether the compiled database was written
@@ -266,7 +269,7 @@ class CompiledRules {
   static void KeepHit(std::vector<Hit>* hits, const Hit& h, bool* truncated);
   // Moves the literals into the automaton when there are at least
   // `tier_from` of them; fills hs_patterns_ with what Hyperscan keeps.
-  Status SplitTiers(size_t tier_from);
+  Status SplitTiers(size_t tier_from, const std::string& cache_dir);
   // Compile steps. Interning fills patterns_, rules_ and rules_of_pattern_
   // and records, per pattern, the first (rule, line) that used it.
   // rule_tag: each rule's tag id (index into tags_).
@@ -345,6 +348,7 @@ class CompiledRules {
   std::vector<uint32_t> literal_at_;
   std::string literal_arena_;
   CacheState cache_state_ = CacheState::kOff;
+  CacheState tier_cache_state_ = CacheState::kOff;
   std::string cache_detail_;
   bool cache_written_ = false;
   EvaluateOptions options_;
