@@ -47,11 +47,12 @@ void Check(const std::string& dir, int* exit_code) {
   for (const auto& [f, n] : families) fmt::print("  {:8} {} tags\n", f, n);
   const auto& r = t.rules();
   if (r.literal_tier_patterns() > 0)
-    fmt::print("literal tier: {} literals in an Aho-Corasick automaton of {} bytes, {}\n", r.literal_tier_patterns(),
+    fmt::print("literal tier: {} literals in an Aho-Corasick automaton of {} bytes, {}{}{}\n", r.literal_tier_patterns(),
                r.literal_tier_bytes(),
                r.tier_cache_state() == rules::CacheState::kHit        ? "loaded from the cache"
                : r.tier_cache_state() == rules::CacheState::kRejected ? "built (the cached one was rejected)"
-                                                                      : "built");
+                                                                      : "built",
+               r.tier_cache_detail().empty() ? "" : ": ", r.tier_cache_detail());
   if (r.literal_tier_patterns() < r.patterns().size())
     fmt::print("hyperscan: {} patterns, {} API, database {} bytes, scratch {} bytes\n",
                r.patterns().size() - r.literal_tier_patterns(), r.literal_api() ? "literal" : "regex",

@@ -138,7 +138,9 @@ class LatencyRecorder {
 // cache that cannot be written is worth an operator's look).
 void LogRulesCache(const rules::CompiledRules& r) {
   if (r.tier_cache_state() == rules::CacheState::kRejected)
-    LogWarn("rules", "cached literal-tier automaton rejected, built again");
+    LogWarn("rules", "cached literal-tier automaton rejected, built again: " + r.tier_cache_detail());
+  else if (!r.tier_cache_detail().empty())
+    LogWarn("rules", "literal-tier automaton cache: " + r.tier_cache_detail());
   switch (r.cache_state()) {
     case rules::CacheState::kOff: return;
     case rules::CacheState::kHit: LogDebug("rules", "compiled database loaded from the cache"); break;

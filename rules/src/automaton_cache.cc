@@ -18,9 +18,11 @@ uint64_t Fnv1aU64(uint64_t h, uint64_t v) { return Fnv1a(h, &v, sizeof v); }
 
 }  // namespace
 
-uint64_t AutomatonKey(std::span<const LiteralAutomaton::Literal> literals) {
+uint64_t AutomatonKey(std::span<const LiteralAutomaton::Literal> literals, std::string_view build_id) {
   uint64_t h = Fnv1a(kFnv1aBasis, kFormat);
   h = Fnv1aU64(h, std::endian::native == std::endian::little ? 1 : 2);  // the arrays are written as in memory
+  h = Fnv1aU64(h, build_id.size());
+  h = Fnv1a(h, build_id);
   h = Fnv1aU64(h, literals.size());
   for (const LiteralAutomaton::Literal& l : literals) {
     h = Fnv1aU64(h, l.id);
@@ -29,6 +31,8 @@ uint64_t AutomatonKey(std::span<const LiteralAutomaton::Literal> literals) {
   }
   return h;
 }
+
+std::string AutomatonFile(const std::string& dir, uint64_t key) { return CacheFilePath(dir, kAutomaton, key); }
 
 bool LoadAutomaton(const std::string& dir, uint64_t key, std::span<const uint32_t> literal_bytes,
                    LiteralAutomaton* out, std::string* why) {

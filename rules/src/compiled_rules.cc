@@ -2,6 +2,7 @@
 #include "newsflow/rules/compiled_rules.h"
 
 #include "automaton_cache.h"
+#include "rule_set_cache.h"
 #include "database_cache.h"
 #include "literal_automaton.h"
 #include "leadless_text.h"
@@ -465,23 +466,29 @@ Status CompiledRules::SplitTiers(size_t tier_from, const std::string& cache_dir)
   };
   // A 100k-name tier's automaton takes ~460M instructions to build: a start
   // with a cache directory loads it (automaton_cache.h).
+  // (Only with this program's build ID: the key names the build.)
   auto automaton = std::make_unique<LiteralAutomaton>();
-  const uint64_t key = cache_dir.empty() ? 0 : cache::AutomatonKey(literals);
+  const bool cached = !cache_dir.empty() && !cache::BuildId().empty();
+  const uint64_t key = cached ? cache::AutomatonKey(literals, cache::BuildId()) : 0;
   bool hit = false;
-  if (!cache_dir.empty()) {
+  if (cached) {
     std::string why;
     if (cache::LoadAutomaton(cache_dir, key, literal_bytes, automaton.get(), &why)) {
       hit = !missing(*automaton);
-      if (!hit) why = "the automaton does not report every literal";
+      if (!hit) why = cache::AutomatonFile(cache_dir, key) + ": the automaton does not report every literal";
     }
     tier_cache_state_ = hit ? CacheState::kHit : why == cache::kNoCachedFile ? CacheState::kMiss : CacheState::kRejected;
+    if (tier_cache_state_ == CacheState::kRejected) tier_cache_detail_ = why;
   }
   if (!hit) {
     std::string error;
     if (!LiteralAutomaton::Build(literals, automaton.get(), &error)) return Status::Internal("literal tier: " + error);
     if (const auto id = missing(*automaton))
       return Status::Internal("literal tier: the automaton does not report '" + patterns_[*id].text + "'");
-    if (!cache_dir.empty()) (void)cache::StoreAutomaton(cache_dir, key, *automaton);  // a failed write loses only the cache
+    if (cached) {  // a failed write loses only the cache, and says why
+      if (Status s = cache::StoreAutomaton(cache_dir, key, *automaton); !s.ok())
+        tier_cache_detail_ += (tier_cache_detail_.empty() ? "" : "; ") + ("not written: " + s.message());
+    }
   }
   tier_patterns_ = tier.size();
   tier_ = std::move(automaton);

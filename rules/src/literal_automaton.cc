@@ -309,12 +309,13 @@ bool LiteralAutomaton::Load(std::string_view bytes, std::span<const uint32_t> li
     if (uint64_t{c.base & kBaseMask} + max_code >= cells) return refuse("a transition out of range");
     if (c.fail >= cells || depth[c.fail] == kNone || (i != 0 && depth[c.fail] >= depth[i]) || (i == 0 && c.fail != 0))
       return refuse("a failure link");
-    if ((c.base & kHasOutput) && a.output_[i] >= n.outputs) return refuse("an output out of range");
+    if ((c.base & kHasOutput) && (i == 0 || a.output_[i] >= n.outputs)) return refuse("an output out of range");
   }
   for (uint32_t o = 0; o < n.outputs; ++o) {
     const Output& x = a.outputs_[o];
     if (x.next != kNone && x.next >= o) return refuse("an output chain that may not end");  // Build links back only
-    if (x.id >= literal_bytes.size() || literal_bytes[x.id] != x.bytes) return refuse("an output that is no literal");
+    if (x.id >= literal_bytes.size() || literal_bytes[x.id] == kNoLiteral || literal_bytes[x.id] != x.bytes)
+      return refuse("an output that is no literal");
   }
   *out = std::move(a);
   return true;

@@ -86,10 +86,13 @@ class LiteralAutomaton {
   // back (Load). Load refuses, false with *why, bytes that are not a
   // well-formed automaton: arrays of the sizes stated, every transition and
   // failure link in range, failure links always to a shallower state and
-  // output chains that end (so no scan can loop or read out of range), and
-  // every output a literal of `literal_bytes` (id -> the literal's length in
-  // bytes, or kNoLiteral). Whether it reports what it should is the
-  // caller's check: a scan of the literals.
+  // output chains that end (so no scan can loop or read out of range), no
+  // output at the root, and every output a literal of `literal_bytes` (id
+  // -> the literal's length in bytes, or kNoLiteral). It does not prove the
+  // failure links and chains are the ones Build computes: bytes that pass
+  // scan safely (Report never reports a begin before the text) but may
+  // miss or misplace hits. The caller checks that every literal reports
+  // itself, and reads only bytes this build wrote (automaton_cache.h).
   static constexpr uint32_t kNoLiteral = 0xFFFFFFFFu;
   void Serialize(std::string* out) const;
   static bool Load(std::string_view bytes, std::span<const uint32_t> literal_bytes, LiteralAutomaton* out,
@@ -189,7 +192,10 @@ template <class OnMatch>
 inline void LiteralAutomaton::Report(uint32_t s, size_t end, OnMatch& on_match) const {
   if (!(cells_[s].base & kHasOutput)) return;
   for (uint32_t o = output_[s]; o != kNone; o = outputs_[o].next)
-    on_match(outputs_[o].id, static_cast<uint32_t>(end - outputs_[o].bytes), static_cast<uint32_t>(end));
+    // Never more bytes than the text has: a built automaton's never are,
+    // and a loaded one (Load) must not make a begin offset wrap.
+    if (outputs_[o].bytes <= end)
+      on_match(outputs_[o].id, static_cast<uint32_t>(end - outputs_[o].bytes), static_cast<uint32_t>(end));
 }
 
 template <class OnMatch>

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <set>
@@ -401,12 +402,60 @@ TEST(LiteralTier, TheTiersAutomatonIsCachedAndALoadedOneFindsTheSameHits) {
   fs::remove_all(dir);
 }
 
+// A file whose CRC is right but whose automaton is another tier's (its
+// header's key rewritten: what a stale or copied file would be) is refused
+// either by Load (an output's length is no literal's of this tier) or by
+// the scan of the literals (same lengths, another name), then rebuilt.
+TEST(LiteralTier, AnotherTiersAutomatonUnderThisKeyIsRefused) {
+  namespace fs = std::filesystem;
+  const std::string dir = ::testing::TempDir() + "/literal-tier-forged";
+  auto tier_of = [](const std::string& last) {
+    RuleSet set;
+    std::vector<Keyword> ks;
+    for (const char* n : {"深圳华强", "华强北", "宁德时代", "比亚迪"}) ks.push_back(Kw(n));
+    ks.push_back(Kw(last));
+    AddWatchRules(ks, &set);
+    return set;
+  };
+  auto tier_file = [&] {
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().extension() == ".ac") return e.path();
+    return fs::path();
+  };
+  auto read = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  for (const auto& [other, why] : {std::pair<std::string, std::string>{"中芯国际", "does not report every literal"},
+                                   {"中芯", "no literal"}}) {
+    fs::remove_all(dir);
+    ASSERT_TRUE(CompileWith(tier_of("海光信息"), 0, true, dir));
+    const fs::path a = tier_file();
+    const std::string a_bytes = read(a);
+    fs::remove(a);
+    auto b = CompileWith(tier_of(other), 0, true, dir);
+    const fs::path b_path = tier_file();
+    ASSERT_FALSE(b_path.empty());
+    std::string forged = a_bytes;
+    forged.replace(8, 8, read(b_path).substr(8, 8));  // header: magic[8], key (u64) ...
+    std::ofstream(b_path, std::ios::binary | std::ios::trunc) << forged;
+    auto again = CompileWith(tier_of(other), 0, true, dir);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->tier_cache_state(), CacheState::kRejected) << other;
+    EXPECT_NE(again->tier_cache_detail().find(why), std::string::npos) << again->tier_cache_detail();
+    const Scanned s = ScanWith(*again, other + "和海光信息", 0);
+    EXPECT_EQ(s.hits, (HitSet{{4, 0, static_cast<uint32_t>(other.size())}})) << other;
+    EXPECT_EQ(CompileWith(tier_of(other), 0, true, dir)->tier_cache_state(), CacheState::kHit) << "rewritten";
+  }
+  fs::remove_all(dir);
+}
+
 // LiteralAutomaton::Load takes back what Serialize wrote, and refuses bytes
 // a scan could loop or read out of range on, or that report no literal.
 TEST(LiteralTier, AnAutomatonLoadsBackAndMalformedBytesAreRefused) {
   const std::vector<std::string> names = {"深圳华强", "华强", "华强北", "5g", "强北", "abc", "bcd", "深圳"};
   std::vector<LiteralAutomaton::Literal> literals;
-  std::vector<uint32_t> bytes(names.size());
+  std::vector<uint32_t> bytes(names.size() + 1, LiteralAutomaton::kNoLiteral);  // id 8: a pattern Hyperscan holds
   for (uint32_t i = 0; i < names.size(); ++i) {
     literals.push_back({names[i], i});
     bytes[i] = static_cast<uint32_t>(names[i].size());
@@ -447,6 +496,9 @@ TEST(LiteralTier, AnAutomatonLoadsBackAndMalformedBytesAreRefused) {
       {"an output chain into itself", [&](std::string& b) { *u32(b, outputs_at + 12 + 8) = 1; }},
       {"an output of another length", [&](std::string& b) { *u32(b, outputs_at + 4) += 1; }},
       {"an output of no literal", [&](std::string& b) { *u32(b, outputs_at) = 99; }},
+      {"an output of a pattern outside the tier",  // (bytes kNoLiteral: a begin before the text)
+       [&](std::string& b) { *u32(b, outputs_at) = 8, *u32(b, outputs_at + 4) = LiteralAutomaton::kNoLiteral; }},
+      {"an output at the root", [&](std::string& b) { *u32(b, cells_at) |= 0x80000000u, *u32(b, cells_at + counts[1] * 12) = 0; }},
   };
   for (const auto& [what, hurt] : damage) {
     std::string bad = good;

@@ -241,6 +241,8 @@ class CompiledRules {
   // The literal tier's automaton and the cache (kOff without a cache
   // directory or a tier; else a hit, a miss or a rejected file).
   CacheState tier_cache_state() const { return tier_cache_state_; }
+  // Why a cached automaton was rejected, or a built one not written ("" if neither).
+  const std::string& tier_cache_detail() const { return tier_cache_detail_; }
   // Why a cached file was rejected, and/or why writing one failed ("" if neither).
   const std::string& cache_detail() const { return cache_detail_; }
   // After a miss or a rejection: whether the compiled database was written
@@ -349,6 +351,7 @@ class CompiledRules {
   std::string literal_arena_;
   CacheState cache_state_ = CacheState::kOff;
   CacheState tier_cache_state_ = CacheState::kOff;
+  std::string tier_cache_detail_;
   std::string cache_detail_;
   bool cache_written_ = false;
   EvaluateOptions options_;
