@@ -12,14 +12,12 @@ namespace {
 
 constexpr FileKind kAutomaton{{'N', 'F', 'A', 'C', 'A', 'U', '0', '1'}, "tier-", ".ac"};
 // Bumped when the automaton's layout or its build changes.
-constexpr std::string_view kFormat = "newsflow-tier-cache/1";
-
-uint64_t Fnv1aU64(uint64_t h, uint64_t v) { return Fnv1a(h, &v, sizeof v); }
+constexpr std::string_view kTierFormat = "newsflow-tier-cache/1";
 
 }  // namespace
 
 uint64_t AutomatonKey(std::span<const LiteralAutomaton::Literal> literals, std::string_view build_id) {
-  uint64_t h = Fnv1a(kFnv1aBasis, kFormat);
+  uint64_t h = Fnv1a(kFnv1aBasis, kTierFormat);
   h = Fnv1aU64(h, std::endian::native == std::endian::little ? 1 : 2);  // the arrays are written as in memory
   h = Fnv1aU64(h, build_id.size());
   h = Fnv1a(h, build_id);

@@ -17,8 +17,6 @@ constexpr FileKind kDatabase{{'N', 'F', 'H', 'S', 'D', 'B', '0', '2'}, "hs-", ".
 // the literal/regex API choice) so that older files are never read.
 constexpr std::string_view kFormat = "newsflow-hs-cache/2";
 
-uint64_t Fnv1aU64(uint64_t h, uint64_t v) { return Fnv1a(h, &v, sizeof v); }
-
 constexpr uint64_t kFnvBasis = kFnv1aBasis14;  // the cache key is stored: keep it
 
 }  // namespace

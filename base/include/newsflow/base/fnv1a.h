@@ -34,4 +34,7 @@ inline uint64_t Fnv1a(uint64_t h, const void* p, size_t n) {
 // Continues the hash `h` over `bytes`.
 inline uint64_t Fnv1a(uint64_t h, std::string_view bytes) { return Fnv1a(h, bytes.data(), bytes.size()); }
 
+// Continues the hash `h` over the 8 bytes of `v` as they are in memory.
+inline uint64_t Fnv1aU64(uint64_t h, uint64_t v) { return Fnv1a(h, &v, sizeof v); }
+
 }  // namespace newsflow
