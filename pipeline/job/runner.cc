@@ -40,6 +40,7 @@
 #include "pipeline/job/current_rules.h"
 #include "pipeline/job/reload_requests.h"
 #include "pipeline/job/simplified_spelling.h"
+#include "pipeline/job/tagger_load.h"
 #include "pipeline/log/logger.h"
 #include "pipeline/metrics/metrics.h"
 #include "pipeline/sink/record_json.h"
@@ -158,22 +159,52 @@ class Job {
 
   // Everything that can fail before a byte is processed. A file source is
   // opened before the store, so a missing input leaves no empty store behind.
+  // The rule set loads on a thread of its own meanwhile (TaggerLoad), and
+  // the reader starts once the store says where to read from: a start with
+  // a watch list spent its ~40 ms of rules, then the store's ~15 ms, before
+  // the first line was read. Anything that needs the rules waits for them
+  // (WaitRules): the subscriptions' check, a Kafka consumer's join, the
+  // story stage. A rule set that fails to load is the run's error, whatever
+  // else failed meanwhile, and leaves no store behind that this run created.
   Status Open() {
     NEWSFLOW_RETURN_IF_ERROR(ParseFormatSpec(o_.format, &format_));
     TaggerOptions to;
     to.rules_dir = o_.rules_dir;
     to.evaluate = o_.evaluate;
     to.rules_cache_dir = o_.rules_cache_dir;
-    NEWSFLOW_RETURN_IF_ERROR(Tagger::Open(to, &tagger_));
-    LogRulesCache(tagger_->rules());
-    summary_->ruleset_version = tagger_->version();
-    current_rules_.emplace(tagger_);
-    PublishTags(*tagger_);
+    tagger_load_.Start(to, [hold = hold_rules_file_, stop = o_.stop] {
+      while (!hold.empty() && access(hold.c_str(), F_OK) == 0 && !(stop && stop->load()))
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    });
+    Status s;
+    try {
+      s = OpenWhileRulesLoad();
+    } catch (...) {  // (bad_alloc) as before the reader existed: to main's "unexpected error"
+      Abort();
+      if (reader_.joinable()) reader_.join();
+      throw;
+    }
+    if (!s.ok()) Abort();  // a reader may have started
+    if (!s.ok() || already_complete() || stopped_waiting_) {
+      if (Status rules = WaitRules(); !rules.ok()) return rules;
+    }
+    return s;
+  }
+
+  Status OpenWhileRulesLoad() {
     const bool kafka = IsKafkaUri(o_.source);
     if (o_.source.rfind("follow:", 0) == 0)
       NEWSFLOW_RETURN_IF_ERROR(OpenFollowSource(o_.source.substr(7), o_.limits, o_.stop, &source_));
     else if (!kafka)
       NEWSFLOW_RETURN_IF_ERROR(OpenLineSource(SourcePath(o_.source), o_.limits, o_.stop, &source_));
+    // A run that acts outside the store before its first batch waits for
+    // its rules first, so that a broken rule set fails it before anything
+    // leaves: its sinks open (Kafka metadata), an earlier run's pending
+    // alerts and tagged documents are sent and acknowledged, an alert FIFO's
+    // reader sees it open, a Kafka consumer joins its group. Subscriptions
+    // are checked against the rule set's tags before the store opens.
+    if (kafka || !o_.alerts.empty() || !o_.tagged.empty() || !o_.dead_letter.empty() || !o_.subscriptions.empty())
+      NEWSFLOW_RETURN_IF_ERROR(WaitRules());
     NEWSFLOW_RETURN_IF_ERROR(CheckFilesBeforeStore());
     // An alert FIFO before the store (IsAlertFifo): only opening it tells
     // whether a process reads it, and one that none reads must leave no
@@ -181,7 +212,7 @@ class Job {
     // store's lock (a file's open cuts a partial last line).
     if (o_.alerts.rfind("file:", 0) == 0 && IsAlertFifo(o_.alerts.substr(5)))
       NEWSFLOW_RETURN_IF_ERROR(OpenAlertSink(o_.alerts, &alerts_, o_.stop));
-    NEWSFLOW_RETURN_IF_ERROR(OpenStore(kafka));
+    NEWSFLOW_RETURN_IF_ERROR(OpenStore());
     if (stopped_waiting_) return Status::OK();
     // The sinks and the subscriptions first: one that fails to open (a bad
     // parameter, a subscription naming an unknown tag) must fail the run
@@ -194,8 +225,14 @@ class Job {
     // the consumer joins (a slow broker here would delay its first poll).
     NEWSFLOW_RETURN_IF_ERROR(RedeliverPending());
     NEWSFLOW_RETURN_IF_ERROR(RepublishTagged());
-    if (kafka) NEWSFLOW_RETURN_IF_ERROR(OpenKafka());
+    if (kafka) {
+      NEWSFLOW_RETURN_IF_ERROR(OpenStoryStage(kafka));  // a store read that can fail: before the join too
+      NEWSFLOW_RETURN_IF_ERROR(OpenKafka());
+    }
     NEWSFLOW_RETURN_IF_ERROR(Resume());
+    if (!already_complete()) StartReader();  // reads while the rules load
+    NEWSFLOW_RETURN_IF_ERROR(WaitRules());
+    if (!kafka) NEWSFLOW_RETURN_IF_ERROR(OpenStoryStage(kafka));
     WarnIfReloadsCannotLint();
     NEWSFLOW_RETURN_IF_ERROR(latency_.Open(o_.latency_out));
     if (metrics_) {
@@ -206,6 +243,23 @@ class Job {
       o_.on_store_open(store_.get());
       store_shared_ = true;
     }
+    return Status::OK();
+  }
+
+  // Waits for the rule set (TaggerLoad) and makes it the run's; again: its
+  // Status. A failure marks a store this run created for removal (Finish).
+  Status WaitRules() {
+    const bool first = !tagger_load_.taken();
+    Status s = tagger_load_.Take(&tagger_);
+    if (!first) return s;
+    if (!s.ok()) {
+      remove_new_store_ = true;
+      return s;
+    }
+    LogRulesCache(tagger_->rules());
+    summary_->ruleset_version = tagger_->version();
+    current_rules_.emplace(tagger_);
+    PublishTags(*tagger_);
     return Status::OK();
   }
 
@@ -610,7 +664,8 @@ class Job {
       summary_->backups = writer_requests_->backups_taken();
     }
     if (store_) {
-      if (Status s = store_->Close(); s.ok() && !store_->close_flush_status().ok()) {
+      const Status closed = store_->Close();
+      if (const Status& s = closed; s.ok() && !store_->close_flush_status().ok()) {
         // Durable (the synced log holds every write), but the volume is
         // full or failing, and the store's next open must replay the log.
         LogWarn("store", fmt::format("{}: the documents are safe in the store's write-ahead log, which its next "
@@ -627,6 +682,7 @@ class Job {
           summary_->stored = summary_->dead_lettered = 0;
         }
       }
+      if (remove_new_store_ && closed.ok()) RemoveNewStore();  // closed: its lock released
     } else if (!result.ok()) {
       summary_->durable = false;  // no store opened (a file in its place, read-only): nothing is durable
     }
@@ -728,7 +784,8 @@ class Job {
     return Status::OK();
   }
 
-  Status OpenStore(bool kafka) {
+  Status OpenStore() {
+    const bool kafka = IsKafkaUri(o_.source);
     storage::StoreOptions so;
     so.path = o_.db;
     so.env = o_.store_env;
@@ -749,6 +806,7 @@ class Job {
     unsynced_log_ = !so.disable_wal && !so.sync_writes;
     NEWSFLOW_RETURN_IF_ERROR(AwaitStoreFree());
     if (stopped_waiting_) return Status::OK();
+    NoteStoreBeforeOpen();
     if (Status s = storage::Store::Open(so, &store_); !s.ok()) {
       // Taken in the moment since the look: say by whom, as prune does.
       if (const int pid = StoreWriterPid(o_.db); pid != 0)
@@ -766,7 +824,13 @@ class Job {
                           o_.retention.retain_ms / 3600000.0, o_.story.window_ms / 3600000.0));
     writer_requests_ = std::make_unique<WriterRequestService>(store_.get(), o_.db, o_.rules_cache_dir);
     writer_requests_->Start();
-    if (!o_.story.enabled) return Status::OK();
+    return Status::OK();
+  }
+
+  // The story stage, once the store is open and the rules are loaded (it
+  // sketches with their normalizer; it reads the window from the store).
+  Status OpenStoryStage(bool kafka) {
+    if (!o_.story.enabled || !store_) return Status::OK();
     // A regular file's batches are cut alike on every run: it can take them
     // in event-time order without its ids depending on timing. (A Kafka
     // source is opened after the store: it reads its offsets there.)
@@ -779,6 +843,64 @@ class Job {
     StoryOptions story = o_.story;
     story.late = o_.late_stories.value_or(file);
     return StoryStage::Open(store_.get(), tagger_->normalizer(), story, order, &story_stage_);
+  }
+
+  // What is at the store's path before this run opens it: whether a store
+  // is there; if not, whether the directory is (a link to one counts) and
+  // what it holds, or else the first of its parents that is missing (the
+  // open creates them all). A store this run then creates is removed if
+  // its rules fail to load (RemoveNewStore).
+  void NoteStoreBeforeOpen() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    store_existed_ = fs::exists(fs::path(o_.db) / "CURRENT", ec) || ec;
+    if (store_existed_) return;
+    const fs::file_status st = fs::status(o_.db, ec);  // through a link
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      store_existed_ = true;  // cannot tell what is there: touch nothing
+      return;
+    }
+    if (fs::exists(st)) {
+      if (!fs::is_directory(st)) {
+        store_existed_ = true;  // not a directory (the open fails): touch nothing
+        return;
+      }
+      for (fs::directory_iterator it(o_.db, ec), end; !ec && it != end; it.increment(ec))
+        db_entries_before_.insert(it->path().filename().string());
+      if (ec) store_existed_ = true;
+      return;
+    }
+    if (fs::is_symlink(fs::symlink_status(o_.db, ec))) {
+      store_existed_ = true;  // a dangling link: what the open makes of it is not ours to undo
+      return;
+    }
+    fs::path missing = fs::absolute(o_.db, ec);
+    if (ec) {
+      store_existed_ = true;
+      return;
+    }
+    while (missing.has_parent_path() && missing.parent_path() != missing &&
+           !fs::exists(missing.parent_path(), ec) && !ec)
+      missing = missing.parent_path();
+    created_dir_ = missing;
+  }
+
+  // A run whose rule set failed to load stored nothing, and leaves nothing
+  // behind of a store it created (as a missing source or a usage error
+  // leave none): the directories it made, else what it added to the one
+  // that was there.
+  void RemoveNewStore() {
+    namespace fs = std::filesystem;
+    if (store_existed_) return;
+    std::error_code ec;
+    if (!created_dir_.empty()) {
+      fs::remove_all(created_dir_, ec);
+      return;
+    }
+    std::vector<fs::path> added;
+    for (fs::directory_iterator it(o_.db, ec), end; !ec && it != end; it.increment(ec))
+      if (!db_entries_before_.count(it->path().filename().string())) added.push_back(it->path());
+    for (const fs::path& p : added) fs::remove_all(p, ec);
   }
 
   // Subscription tags are checked against the rule set's tags: a misspelt
@@ -1462,6 +1584,11 @@ class Job {
   uint64_t stored_through_ = 0;  // batches with seq below this are stored (guarded by stored_mu_)
   bool writer_stopped_ = false;  // the writer failed or ended (guarded by stored_mu_)
   std::optional<CurrentRules> current_rules_;  // what the workers tag with (hot reload)
+  TaggerLoad tagger_load_;                     // the rule set loading while the run opens (Open)
+  bool remove_new_store_ = false;              // the rules failed to load: remove a store this run created
+  bool store_existed_ = true;                  // a store was at o_.db before the open (NoteStoreBeforeOpen)
+  std::filesystem::path created_dir_;          // if not: the first missing directory of o_.db's path, or
+  std::set<std::string> db_entries_before_;    // what the directory o_.db held
   std::thread reloader_;
   std::mutex reload_mu_;
   std::condition_variable reload_cv_;
@@ -1496,6 +1623,14 @@ class Job {
     while (!hold_writes_file_.empty() && access(hold_writes_file_.c_str(), F_OK) == 0 && !Stopped())
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  // Test hook: NEWSFLOW_TEST_HOLD_RULES_FILE=PATH holds the rules' load
+  // (TaggerLoad, on its thread) while PATH exists, so that a test sees the
+  // store open and the reader reading before the rules are loaded, or a
+  // rule set fail after the store was created (tests/pipeline/run_start_test.cc).
+  const std::string hold_rules_file_ = [] {
+    const char* v = std::getenv("NEWSFLOW_TEST_HOLD_RULES_FILE");
+    return v != nullptr ? std::string(v) : std::string();
+  }();
   const Clock::time_point t0_ = Clock::now();
   const bool show_progress_ = o_.progress && isatty(2);
   Clock::time_point last_progress_ = Clock::now();
@@ -1596,8 +1731,7 @@ Status Run(const RunOptions& o, RunSummary* summary) {
     if (s.ok()) s = job.PruneAlreadyComplete();
     return job.Finish(s);
   }
-  job.StartReader();
-  job.StartReloader();
+  job.StartReloader();  // (the reader started in Open)
   job.StartStoryThread();  // before the workers: what they finish, even on a failed start, gets its story
   if (Status s = job.StartWorkers(); !s.ok()) {
     job.Abort();
