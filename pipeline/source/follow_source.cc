@@ -66,8 +66,6 @@
 namespace newsflow::pipeline {
 namespace {
 
-constexpr size_t kChunk = 1u << 20;
-constexpr size_t kHardRecordCap = 64u << 20;
 constexpr size_t kFingerprintBytes = 256;
 constexpr std::chrono::milliseconds kPollSlice{50};
 constexpr std::chrono::milliseconds kRotateGrace{1000};
@@ -131,7 +129,7 @@ class FollowSource : public Source {
         limits_(limits),
         stop_(stop),
         record_cap_(std::min(limits.max_record_bytes, kHardRecordCap)),
-        buf_(kChunk) {}
+        buf_(kLineReadChunk) {}
   ~FollowSource() override { CloseFile(); }
 
   Status Open() {

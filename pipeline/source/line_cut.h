@@ -21,6 +21,11 @@
 
 namespace newsflow::pipeline {
 
+// What both line sources read at a time, and at most how much of one line
+// either keeps (a --max-record-bytes above it is cut to it).
+inline constexpr size_t kLineReadChunk = size_t{1} << 20;
+inline constexpr size_t kHardRecordCap = size_t{64} << 20;
+
 struct LineCut {
   size_t consumed = 0;    // bytes of the buffer used, the newline included
   bool complete = false;  // a newline ended the line

@@ -21,8 +21,6 @@
 namespace newsflow::pipeline {
 namespace {
 
-constexpr size_t kChunk = 1u << 20;
-constexpr size_t kHardRecordCap = 64u << 20;  // at most this much of one line is ever kept
 
 class LineSource : public Source {
  public:
@@ -36,7 +34,7 @@ class LineSource : public Source {
         limits_(limits),
         stop_(stop),
         record_cap_(std::min(limits.max_record_bytes, kHardRecordCap)),
-        buf_(kChunk) {
+        buf_(kLineReadChunk) {
     if (live_) in_.set_wait([this](int fd) { return WaitReadable(fd); });
     // A regular file's gzip member is checked whole before it is read: a
     // stop ends the check (Read() gives kBlocked), and Next() ends the file

@@ -106,7 +106,7 @@ TEST(GzipAccounting, DataAfterAMemberIsAnErrorAtItsOffset) {
   }
 }
 
-std::string RunCmd(const std::string& source, const std::string& db) {
+std::string GzipRunCmd(const std::string& source, const std::string& db) {
   return testing::Newsflow() + " run -q --json --format cls --source " + source + " --rules " +
          testing::SourcePath("rules/sets") + " --db " + db;
 }
@@ -147,9 +147,9 @@ TEST(GzipAccounting, ADamagedMemberReplacesNoStoredDocument) {
   gz[gz.size() / 2] = static_cast<char>(gz[gz.size() / 2] ^ 4);
   std::ofstream(tmp.path("bad.gz"), std::ios::binary) << gz;
   const std::string db = tmp.path("db");
-  ASSERT_EQ(testing::RunShell(RunCmd(tmp.path("good.jsonl"), db)).exit_code, 0);
+  ASSERT_EQ(testing::RunShell(GzipRunCmd(tmp.path("good.jsonl"), db)).exit_code, 0);
   const auto before = testing::RunShell(testing::Newsflow() + " query --json --limit 0 --db " + db);
-  const auto bad = testing::RunShell(RunCmd(tmp.path("bad.gz"), db));
+  const auto bad = testing::RunShell(GzipRunCmd(tmp.path("bad.gz"), db));
   EXPECT_EQ(bad.exit_code, 1) << bad.err;
   const auto summary = testing::JsonObject::LastLine(bad.out);
   EXPECT_EQ(summary.Uint("read"), 0u) << bad.out;
@@ -164,7 +164,7 @@ TEST(GzipAccounting, PlainTailAfterGzipFailsTheRunWithTheOffset) {
   TempDir tmp;
   const std::string member = Gzip(Lines(0, 5));
   std::ofstream(tmp.path("f.gz"), std::ios::binary) << member + Lines(5, 1);
-  const auto r = testing::RunShell(RunCmd(tmp.path("f.gz"), tmp.path("db")));
+  const auto r = testing::RunShell(GzipRunCmd(tmp.path("f.gz"), tmp.path("db")));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const auto summary = testing::JsonObject::LastLine(r.out);
   ASSERT_TRUE(summary.ok()) << r.out;
@@ -177,7 +177,7 @@ TEST(GzipAccounting, CrcFailureFailsTheRunAndTheSummaryCountsWhatWasStored) {
   TempDir tmp;
   const std::string first = Gzip(Lines(0, 4));
   std::ofstream(tmp.path("f.gz"), std::ios::binary) << first + GzipBadCrc(Lines(4, 3)) + Gzip(Lines(7, 2));
-  const auto r = testing::RunShell(RunCmd(tmp.path("f.gz"), tmp.path("db")));
+  const auto r = testing::RunShell(GzipRunCmd(tmp.path("f.gz"), tmp.path("db")));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const auto summary = testing::JsonObject::LastLine(r.out);
   ASSERT_TRUE(summary.ok()) << r.out;
@@ -247,7 +247,7 @@ TEST(GzipAccounting, ALineCutByATruncatedMemberIsNotDeadLettered) {
   const std::string db = tmp.path("db"), gz = tmp.path("f.jsonl.gz");
   std::ofstream(gz, std::ios::binary) << GzipCutInside(lines, 4);
   // Through a pipe (a file's truncated member is refused before it is read).
-  const auto cut = testing::RunShell("cat " + gz + " | " + RunCmd("-", db));
+  const auto cut = testing::RunShell("cat " + gz + " | " + GzipRunCmd("-", db));
   EXPECT_EQ(cut.exit_code, 1) << cut.err;
   const auto first = testing::JsonObject::LastLine(cut.out);
   ASSERT_TRUE(first.ok()) << cut.out;
@@ -256,7 +256,7 @@ TEST(GzipAccounting, ALineCutByATruncatedMemberIsNotDeadLettered) {
   EXPECT_EQ(DeadLetterCount(db), 1u);
 
   std::ofstream(gz, std::ios::binary | std::ios::trunc) << Gzip(Joined(lines));
-  const auto whole = testing::RunShell("cat " + gz + " | " + RunCmd("-", db));  // the same stdin:LINE positions
+  const auto whole = testing::RunShell("cat " + gz + " | " + GzipRunCmd("-", db));  // the same stdin:LINE positions
   EXPECT_EQ(whole.exit_code, 0) << whole.err;
   EXPECT_EQ(StoredCount(db), 5u);
   EXPECT_EQ(DeadLetterCount(db), 1u) << testing::RunShell(testing::Newsflow() + " dead-letter --db " + db).out;
@@ -381,7 +381,7 @@ TEST(GzipAccounting, SigintDuringALongMemberCheckStopsTheRun) {
   // The next run reads the file from its start: the first member's lines,
   // then the second member's check, which fails at its offset (the lines
   // before it are stored, as for any damaged member).
-  const auto again = testing::RunShell(RunCmd(path, tmp.path("db")));
+  const auto again = testing::RunShell(GzipRunCmd(path, tmp.path("db")));
   EXPECT_EQ(again.exit_code, 1) << again.err;
   const auto resumed = testing::JsonObject::LastLine(again.out);
   EXPECT_EQ(resumed.Uint("resumed_from"), 0u);
