@@ -103,7 +103,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       ->default_str("5")
       ->check(FiniteRange(-20.0, 50.0));
   cmd->add_option("--checkpoint-records", opts->checkpoint_records,
-                  "a regular file: flush the store (and its resume mark) after this many records; "
+                  "a regular file: flush the store (and its resume mark) after this many records, or a "
+                  "quarter of the file if sooner (5,000 records apart at least); "
                   "0 = only at the end (a run with --alerts or --http keeps a WAL instead)")
       ->default_str("20000")
       ->check([](const std::string& v) -> std::string {  // an unsigned option would wrap -1 around

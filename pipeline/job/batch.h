@@ -90,6 +90,7 @@ struct Batch {
   // set with `prepared`, kept alive across a reload until the batch is done.
   std::shared_ptr<const rules::CompiledRules> rules;
   uint64_t end_record = 0;              // file/stdin sources: records of the input read through this batch
+  uint64_t input_bytes_read = 0;        // Source::bytes_read() once the batch was cut (a gzip file's: compressed)
   std::string resume_mark;              // follow: sources: the position after this batch (Source::resume_key)
   // The store write, encoded by the prepare stage on a worker thread.
   storage::PreparedWriteSet prepared;

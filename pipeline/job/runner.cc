@@ -230,6 +230,10 @@ class Job {
       NEWSFLOW_RETURN_IF_ERROR(OpenKafka());
     }
     NEWSFLOW_RETURN_IF_ERROR(Resume());
+    if (tracking_ && source_->bytes_total() > 0) {
+      checkpoint_bytes_ = source_->bytes_total() / 4;
+      checkpoint_from_bytes_ = source_->bytes_read();  // where a resumed run starts
+    }
     if (!already_complete()) StartReader();  // reads while the rules load
     NEWSFLOW_RETURN_IF_ERROR(WaitRules());
     if (!kafka) NEWSFLOW_RETURN_IF_ERROR(OpenStoryStage(kafka));
@@ -274,6 +278,7 @@ class Job {
         Batch b = recycled_.TryPop().value_or(Batch{});
         if (!source_->Next(&b)) break;
         b.seq = seq++;
+        b.input_bytes_read = source_->bytes_read();
         if (!budget_.Acquire(b.bytes)) break;
         const size_t bytes = b.bytes;
         if (!in_.Push(std::move(b))) {
@@ -1068,8 +1073,20 @@ class Job {
     NEWSFLOW_RETURN_IF_ERROR(MaybePruneBetweenBatches());
     if (tracking_ && o_.checkpoint_records > 0) {
       since_checkpoint_ += b.items.size();
-      if (since_checkpoint_ >= o_.checkpoint_records) {
+      // Every --checkpoint-records, or every quarter of the file if that
+      // comes first (but not within kMinCheckpointRecords of the last): a
+      // file's last checkpoint then falls well before its end, and its
+      // flush is not still running when the final flush starts, which waits
+      // for it. With the 20,000 alone a 30k-item file checkpointed at two
+      // thirds, and its close waited 45-70 ms instead of ~30 (bench/
+      // RESULTS.md, End to end, 2026-12-06 13:45). A big file keeps the
+      // 20,000: more level-0 tables would set off a compaction during the
+      // load.
+      const bool quarter = checkpoint_bytes_ > 0 && since_checkpoint_ >= kMinCheckpointRecords &&
+                           b.input_bytes_read >= checkpoint_from_bytes_ + checkpoint_bytes_;
+      if (since_checkpoint_ >= o_.checkpoint_records || quarter) {
         since_checkpoint_ = 0;
+        checkpoint_from_bytes_ = b.input_bytes_read;
         NEWSFLOW_RETURN_IF_ERROR(store_->Checkpoint(/*wait=*/false));
       }
     }
@@ -1517,6 +1534,10 @@ class Job {
   bool stopped_waiting_ = false;  // stopped while another command held the store (AwaitStoreFree)
   FileProgress progress_, base_; // now, and where this run started
   uint64_t since_checkpoint_ = 0;
+  // A quarter of a regular file's bytes (0: not known), and the input read
+  // at the last checkpoint (bytes_read's units: a gzip file's compressed).
+  uint64_t checkpoint_bytes_ = 0, checkpoint_from_bytes_ = 0;
+  static constexpr uint64_t kMinCheckpointRecords = 5000;
   // tracking_: what each counted batch added to the summary's counts of
   // stored documents. A regular file is stored without a WAL, so a failed
   // flush loses the batches after the last durable one, and CountDurable
