@@ -46,6 +46,7 @@
 #include "pipeline/sink/record_json.h"
 #include "pipeline/job/writer_requests.h"
 #include "pipeline/job/batch_worker.h"
+#include "pipeline/job/checkpoint_due.h"
 #include "pipeline/job/bounded_queue.h"
 #include "pipeline/job/byte_budget.h"
 #include "pipeline/job/file_progress.h"
@@ -230,9 +231,10 @@ class Job {
       NEWSFLOW_RETURN_IF_ERROR(OpenKafka());
     }
     NEWSFLOW_RETURN_IF_ERROR(Resume());
-    if (tracking_ && source_->bytes_total() > 0) {
-      checkpoint_bytes_ = source_->bytes_total() / 4;
-      checkpoint_from_bytes_ = source_->bytes_read();  // where a resumed run starts
+    if (tracking_) {
+      checkpoint_.cap = o_.checkpoint_records;
+      checkpoint_.quarter = source_->bytes_total() / 4;
+      checkpoint_.from = source_->bytes_read();  // where a resumed run starts
     }
     if (!already_complete()) StartReader();  // reads while the rules load
     NEWSFLOW_RETURN_IF_ERROR(WaitRules());
@@ -1071,30 +1073,13 @@ class Job {
     if (metrics_ && alerts_) metrics_->alerts_pending += static_cast<int64_t>(b.prepared.alerts.size());
     Lap(Stage::kStore, &t);
     NEWSFLOW_RETURN_IF_ERROR(MaybePruneBetweenBatches());
-    if (tracking_ && o_.checkpoint_records > 0) {
-      since_checkpoint_ += b.items.size();
-      // Every --checkpoint-records, or every quarter of the file if that
-      // comes first (but not within kMinCheckpointRecords of the last): a
-      // file's last checkpoint then falls well before its end, and its
-      // flush is not still running when the final flush starts, which waits
-      // for it. With the 20,000 alone a 30k-item file checkpointed at two
-      // thirds, and its close waited 45-70 ms instead of ~30 (bench/
-      // RESULTS.md, End to end, 2026-12-06 13:45). A big file keeps the
-      // 20,000: more level-0 tables would set off a compaction during the
-      // load.
-      const bool quarter = checkpoint_bytes_ > 0 && since_checkpoint_ >= kMinCheckpointRecords &&
-                           b.input_bytes_read >= checkpoint_from_bytes_ + checkpoint_bytes_;
-      if (since_checkpoint_ >= o_.checkpoint_records || quarter) {
-        since_checkpoint_ = 0;
-        checkpoint_from_bytes_ = b.input_bytes_read;
-        NEWSFLOW_RETURN_IF_ERROR(store_->Checkpoint(/*wait=*/false));
-      }
-    }
+    if (tracking_ && checkpoint_.Stored(b.items.size(), b.input_bytes_read))
+      NEWSFLOW_RETURN_IF_ERROR(store_->Checkpoint(/*wait=*/false));
     latency_.Record(b);
     NEWSFLOW_RETURN_IF_ERROR(PublishToSinks(b, first_alert_seq));
     Lap(Stage::kPublish, &t);
     source_->Committed(b);  // only once the sinks acknowledged the batch
-    Progress();
+    Progress(b.input_bytes_read);
     return Status::OK();
   }
 
@@ -1503,14 +1488,16 @@ class Job {
     std::erase_if(summary_->tag_counts, [](const auto& t) { return t.second == 0; });
   }
 
-  void Progress() {
+  // `bytes_read`: the input read through the batch just stored (the
+  // reader's own count, taken on its thread: Batch::input_bytes_read).
+  void Progress(uint64_t bytes_read) {
     if (!show_progress_ || Clock::now() - last_progress_ < std::chrono::milliseconds(500)) return;
     last_progress_ = Clock::now();
     const double secs = std::chrono::duration<double>(last_progress_ - t0_).count();
     const RunSummary& s = *summary_;
     std::string pct;
     if (source_->bytes_total() > 0)
-      pct = fmt::format(" {:5.1f}% of input,", 100.0 * static_cast<double>(source_->bytes_read()) /
+      pct = fmt::format(" {:5.1f}% of input,", 100.0 * static_cast<double>(bytes_read) /
                                                    static_cast<double>(source_->bytes_total()));
     std::fprintf(stderr, "\r%s %llu items, %.0f items/s, %.1f MB/s, %.1f%% tagged   ", pct.c_str(),
                  static_cast<unsigned long long>(s.read), static_cast<double>(s.read) / secs,
@@ -1533,11 +1520,7 @@ class Job {
   std::string read_as_;          // tracking_: how this run reads the file (ReadAs)
   bool stopped_waiting_ = false;  // stopped while another command held the store (AwaitStoreFree)
   FileProgress progress_, base_; // now, and where this run started
-  uint64_t since_checkpoint_ = 0;
-  // A quarter of a regular file's bytes (0: not known), and the input read
-  // at the last checkpoint (bytes_read's units: a gzip file's compressed).
-  uint64_t checkpoint_bytes_ = 0, checkpoint_from_bytes_ = 0;
-  static constexpr uint64_t kMinCheckpointRecords = 5000;
+  CheckpointDue checkpoint_;  // tracking_: when the bulk load flushes
   // tracking_: what each counted batch added to the summary's counts of
   // stored documents. A regular file is stored without a WAL, so a failed
   // flush loses the batches after the last durable one, and CountDurable

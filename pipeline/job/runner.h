@@ -82,11 +82,11 @@ struct RunOptions {
   std::string latency_out;          // "" | PATH: per Kafka record, commit time - record timestamp (ms), one per line
   rules::EvaluateOptions evaluate;  // scoring and span limits
   // Bulk load of a regular file (no WAL): flush the store after this many
-  // records, or after a quarter of the file if that comes first (5,000
-  // records apart at least), so a crash loses at most this much work and a
-  // re-run resumes from the last flush. 0 = only at the end. A run that
-  // raises alerts keeps the WAL (every batch survives a crash) and needs no
-  // checkpoints.
+  // records, or after a quarter of the file's bytes if that comes first
+  // (5,000 records apart at least: CheckpointDue), so a crash loses only
+  // the work since the last flush and a re-run resumes from there. 0 = only
+  // at the end. A run that raises alerts keeps the WAL (every batch
+  // survives a crash) and needs no checkpoints.
   uint64_t checkpoint_records = 20000;
   StoryOptions story;               // same-story clustering (window, threshold)
   // Pair a new document older than the story window with the stored ones
