@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -66,6 +67,17 @@ namespace newsflow::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Test hooks: the path an environment variable names ("" if unset), and a
+// wait while a file is at that path (not at all for ""), ended by a stop.
+std::string TestHookPath(const char* variable) {
+  const char* v = std::getenv(variable);
+  return v != nullptr ? std::string(v) : std::string();
+}
+void HoldWhileFileExists(const std::string& path, const std::atomic<bool>* stop) {
+  while (!path.empty() && access(path.c_str(), F_OK) == 0 && !(stop && stop->load()))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
 
 // Progress mark: the keys of the last stored batch whose documents the
 // tagged topic may not have acknowledged ("" = none).
@@ -164,19 +176,17 @@ class Job {
   // the reader starts once the store says where to read from: a start with
   // a watch list spent its ~40 ms of rules, then the store's ~15 ms, before
   // the first line was read. Anything that needs the rules waits for them
-  // (WaitRules): the subscriptions' check, a Kafka consumer's join, the
-  // story stage. A rule set that fails to load is the run's error, whatever
-  // else failed meanwhile, and leaves no store behind that this run created.
+  // (WaitRules): the story stage, and in a run that acts outside the store
+  // (sinks, subscriptions, Kafka) everything after the source's open. A
+  // rule set that fails to load is the run's error, whatever else failed
+  // meanwhile, and leaves no store behind that this run created.
   Status Open() {
     NEWSFLOW_RETURN_IF_ERROR(ParseFormatSpec(o_.format, &format_));
     TaggerOptions to;
     to.rules_dir = o_.rules_dir;
     to.evaluate = o_.evaluate;
     to.rules_cache_dir = o_.rules_cache_dir;
-    tagger_load_.Start(to, [hold = hold_rules_file_, stop = o_.stop] {
-      while (!hold.empty() && access(hold.c_str(), F_OK) == 0 && !(stop && stop->load()))
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    });
+    tagger_load_.Start(to, [hold = hold_rules_file_, stop = o_.stop] { HoldWhileFileExists(hold, stop); });
     Status s;
     try {
       s = OpenWhileRulesLoad();
@@ -672,16 +682,16 @@ class Job {
     }
     if (store_) {
       const Status closed = store_->Close();
-      if (const Status& s = closed; s.ok() && !store_->close_flush_status().ok()) {
+      if (closed.ok() && !store_->close_flush_status().ok()) {
         // Durable (the synced log holds every write), but the volume is
         // full or failing, and the store's next open must replay the log.
         LogWarn("store", fmt::format("{}: the documents are safe in the store's write-ahead log, which its next "
                                      "open replays and flushes: that open needs the room this one lacked",
                                      store_->close_flush_status().message()));
-      } else if (!s.ok()) {
+      } else if (!closed.ok()) {
         summary_->durable = false;
         summary_->unsynced_log = unsynced_log_;
-        if (result.ok()) result = s.Prefixed("the run's documents are not all durable");
+        if (result.ok()) result = closed.Prefixed("the run's documents are not all durable");
         if (tracking_) {
           CountDurable(identity);
         } else if (std::error_code ec; !std::filesystem::exists(std::filesystem::path(o_.db) / "CURRENT", ec) && !ec) {
@@ -1619,22 +1629,13 @@ class Job {
   // Test hook: NEWSFLOW_TEST_HOLD_WRITES_FILE=PATH holds the writer before
   // each batch while PATH exists, so that a Kafka source's backlog fills and
   // pauses its partitions on cue (tests/kafka/group_test.cc).
-  const std::string hold_writes_file_ = [] {
-    const char* v = std::getenv("NEWSFLOW_TEST_HOLD_WRITES_FILE");
-    return v != nullptr ? std::string(v) : std::string();
-  }();
-  void HoldWhileTestFileExists() const {
-    while (!hold_writes_file_.empty() && access(hold_writes_file_.c_str(), F_OK) == 0 && !Stopped())
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const std::string hold_writes_file_ = TestHookPath("NEWSFLOW_TEST_HOLD_WRITES_FILE");
+  void HoldWhileTestFileExists() const { HoldWhileFileExists(hold_writes_file_, o_.stop); }
   // Test hook: NEWSFLOW_TEST_HOLD_RULES_FILE=PATH holds the rules' load
   // (TaggerLoad, on its thread) while PATH exists, so that a test sees the
   // store open and the reader reading before the rules are loaded, or a
   // rule set fail after the store was created (tests/pipeline/run_start_test.cc).
-  const std::string hold_rules_file_ = [] {
-    const char* v = std::getenv("NEWSFLOW_TEST_HOLD_RULES_FILE");
-    return v != nullptr ? std::string(v) : std::string();
-  }();
+  const std::string hold_rules_file_ = TestHookPath("NEWSFLOW_TEST_HOLD_RULES_FILE");
   const Clock::time_point t0_ = Clock::now();
   const bool show_progress_ = o_.progress && isatty(2);
   Clock::time_point last_progress_ = Clock::now();

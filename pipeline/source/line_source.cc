@@ -21,7 +21,6 @@
 namespace newsflow::pipeline {
 namespace {
 
-
 class LineSource : public Source {
  public:
   LineSource(int fd, std::string name, uint64_t total, bool replayable, bool live, const SourceLimits& limits,

@@ -36,6 +36,7 @@ using testing::ReadLines;
 using testing::RunChild;
 using testing::RunShell;
 using testing::StoredCount;
+using testing::ThreadNames;
 using testing::TempDir;
 using Clock = std::chrono::steady_clock;
 
@@ -308,18 +309,6 @@ TEST(LiveInput, AnAlertFileReplacedByAFifoStopsTheRunAndTheNextStartDeliversToIt
   std::vector<std::string> got;
   for (const auto& a : testing::JsonLines(ReadFile(tmp.path("read.jsonl")))) got.push_back(a.String("id"));
   EXPECT_EQ(got, (std::vector<std::string>{"cls:900001"}));
-}
-
-// The names of a process's threads (/proc/PID/task/TID/comm), sorted.
-std::multiset<std::string> ThreadNames(pid_t pid) {
-  std::multiset<std::string> names;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::string name = ReadFile((task.path() / "comm").string());
-    while (!name.empty() && name.back() == '\n') name.pop_back();
-    names.insert(name);
-  }
-  return names;
 }
 
 // An operator looking at a busy or stuck run (`top -H`, `perf --sort comm`,

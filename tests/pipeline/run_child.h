@@ -1,6 +1,6 @@
 // run_child.h — `newsflow run` as a child process with its stdin on a pipe
 // the test writes, for tests of live input and of what a running writer
-// does (backups it serves).
+// does (backups it serves); and the names of a process's threads.
 //
 // Ownership: the object owns the child; its destructor closes the pipe and
 // kills a child still running. Threads: the test's. Errors: gtest assertions.
@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +22,18 @@
 #include "test_util.h"
 
 namespace newsflow::testing {
+
+// The names of a process's threads (/proc/PID/task/TID/comm), sorted.
+inline std::multiset<std::string> ThreadNames(pid_t pid) {
+  std::multiset<std::string> names;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::string name = ReadFile((task.path() / "comm").string());
+    while (!name.empty() && name.back() == '\n') name.pop_back();
+    names.insert(name);
+  }
+  return names;
+}
 
 // `newsflow run` as a child with its stdin on a pipe the test writes.
 class RunChild {
