@@ -6,7 +6,7 @@ Title: the feed's `title`; for cls with an empty title, the 【…】 prefix of
 `content` without brackets (or "" when there is none). Body: the body field
 exactly as in the feed. A key repeated in a feed keeps its first occurrence.
 """
-import gzip, json, os, re
+import gzip, json, os, re, sys
 
 # feed -> (file in the corpus directory, key field, body field)
 FEED_FILES = {
@@ -66,3 +66,28 @@ def taxonomy_ids(path):
         if section and m and m.group(1) != "id" and not set(m.group(1)) <= {"-"}:
             valid.add(f"{section}:{m.group(1)}")
     return valid
+
+
+def draw_random_and_broad(feed, items, rng, n_random, n_broad, net):
+    """One feed's draw as the samplers make it: n_random items uniformly from
+    `items`, then n_broad from the rest of them whose title+body holds a word of
+    `net`; returned in that order, each marked with its "subset"."""
+    rand = rng.sample(items, n_random)
+    taken = {it["key"] for it in rand}
+    pool = [it for it in items if it["key"] not in taken
+            and any(w in it["title"] + it["body"] for w in net)]
+    broad = rng.sample(pool, n_broad)
+    print(f"{feed}: eligible={len(items)} broad_pool={len(pool)} "
+          f"random={len(rand)} broad={len(broad)}", file=sys.stderr)
+    return [dict(it, subset="random") for it in rand] + [dict(it, subset="broad") for it in broad]
+
+
+def write_selection(chosen, exclude, out):
+    """Checks a selection (unique keys, none excluded) and writes it as JSON lines."""
+    keys = [it["key"] for it in chosen]
+    assert len(keys) == len(set(keys)), "duplicate keys"
+    assert not set(keys) & exclude, "overlap with an excluded gold file"
+    with open(out, "w", encoding="utf-8") as f:
+        for it in chosen:
+            f.write(json.dumps(it, ensure_ascii=False) + "\n")
+    print(f"wrote {len(chosen)} items to {out}", file=sys.stderr)

@@ -25,9 +25,9 @@ Fixed seed 20261129. Output: one JSON line per item
   {"key", "feed", "title", "body", "subset"}  ("subset": "random" | "broad").
 Usage: sample_holdout2.py [CORPUS_DIR] [OUT_JSONL]
 """
-import datetime, json, os, random, sys
+import datetime, os, random, sys
 
-from feed_items import gold_keys, read_feed, title_body
+from feed_items import draw_random_and_broad, gold_keys, read_feed, title_body, write_selection
 
 SEED = 20261129
 N_RANDOM = 28
@@ -90,23 +90,8 @@ def main():
     rng = random.Random(SEED)
     chosen = []
     for feed, tf in FEEDS:
-        items = load(corpus, feed, tf, exclude)
-        rand = rng.sample(items, N_RANDOM)
-        taken = {it["key"] for it in rand}
-        pool = [it for it in items if it["key"] not in taken
-                and any(w in it["title"] + it["body"] for w in BROAD_NET)]
-        broad = rng.sample(pool, N_BROAD)
-        chosen += [dict(it, subset="random") for it in rand]
-        chosen += [dict(it, subset="broad") for it in broad]
-        print(f"{feed}: eligible={len(items)} broad_pool={len(pool)} "
-              f"random={len(rand)} broad={len(broad)}", file=sys.stderr)
-    keys = [it["key"] for it in chosen]
-    assert len(keys) == len(set(keys)), "duplicate keys"
-    assert not set(keys) & exclude, "overlap with the dev set or held-out set 1"
-    with open(out, "w", encoding="utf-8") as f:
-        for it in chosen:
-            f.write(json.dumps(it, ensure_ascii=False) + "\n")
-    print(f"wrote {len(chosen)} items to {out}", file=sys.stderr)
+        chosen += draw_random_and_broad(feed, load(corpus, feed, tf, exclude), rng, N_RANDOM, N_BROAD, BROAD_NET)
+    write_selection(chosen, exclude, out)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ Usage: sample_holdout3.py [CORPUS_DIR] [OUT_JSONL]
 """
 import glob, json, os, random, re, sys
 
-from feed_items import gold_keys
+from feed_items import draw_random_and_broad, gold_keys, write_selection
 from sample_holdout2 import BROAD_NET, FEEDS, load
 
 SEED = 20261206
@@ -52,22 +52,8 @@ def main():
     for feed, tf in FEEDS:
         items = [it for it in load(corpus, feed, tf, exclude)
                  if title_form(it["title"]) not in holdout2_titles]
-        rand = rng.sample(items, N_RANDOM)
-        taken = {it["key"] for it in rand}
-        pool = [it for it in items if it["key"] not in taken
-                and any(w in it["title"] + it["body"] for w in BROAD_NET)]
-        broad = rng.sample(pool, N_BROAD)
-        chosen += [dict(it, subset="random") for it in rand]
-        chosen += [dict(it, subset="broad") for it in broad]
-        print(f"{feed}: eligible={len(items)} broad_pool={len(pool)} "
-              f"random={len(rand)} broad={len(broad)}", file=sys.stderr)
-    keys = [it["key"] for it in chosen]
-    assert len(keys) == len(set(keys)), "duplicate keys"
-    assert not set(keys) & exclude, "overlap with a development part or another held-out set"
-    with open(out, "w", encoding="utf-8") as f:
-        for it in chosen:
-            f.write(json.dumps(it, ensure_ascii=False) + "\n")
-    print(f"wrote {len(chosen)} items to {out}", file=sys.stderr)
+        chosen += draw_random_and_broad(feed, items, rng, N_RANDOM, N_BROAD, BROAD_NET)
+    write_selection(chosen, exclude, out)
 
 
 if __name__ == "__main__":
