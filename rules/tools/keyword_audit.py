@@ -42,15 +42,11 @@ import glob
 import json
 import os
 import random
-import re
+
+from mine_vocabulary import title_key
 
 SEED = 20261206
-NOT_TITLE = re.compile(r"[\s\W_]+")
 CONTEXT = 70  # characters either side of the hit
-
-
-def title_form(title):
-    return NOT_TITLE.sub("", title)
 
 
 def held_out(gold_paths, tagged_path):
@@ -61,7 +57,7 @@ def held_out(gold_paths, tagged_path):
                 if line.strip():
                     d = json.loads(line)
                     keys.add(d["key"])
-                    titles.add(title_form(d["title"]))
+                    titles.add(title_key(d["title"], d["body"]))
     titles.discard("")
     stories = set()
     if tagged_path:
@@ -73,7 +69,14 @@ def held_out(gold_paths, tagged_path):
     return keys, titles, stories
 
 
+def span_keyword(span):
+    """A feed label counts as its own evidence ("label:NAME"), never as the keyword of the same name."""
+    return "label:" + span["keyword"] if span["field"] == "label" else span["keyword"]
+
+
 def hit_context(doc, span):
+    if span["field"] == "label":
+        return f"[[feed label {span['keyword']}]] " + doc["title"][:2 * CONTEXT]
     text = (doc["title"] if span["field"] == "title" else doc["body"]).encode("utf-8")
     before = text[:span["begin"]].decode("utf-8", "ignore")
     hit = text[span["begin"]:span["end"]].decode("utf-8", "ignore")
@@ -87,7 +90,7 @@ def decisive(corpus, keys, titles, stories):
     with open(corpus, encoding="utf-8") as f:
         for line in f:
             d = json.loads(line)
-            if d["key"] in keys or d.get("story") in stories or title_form(d["title"]) in titles:
+            if d["key"] in keys or d.get("story") in stories or title_key(d["title"], d["body"]) in titles:
                 continue
             by_tag = collections.defaultdict(list)
             for s in d["spans"]:
@@ -95,10 +98,10 @@ def decisive(corpus, keys, titles, stories):
             for tag, spans in by_tag.items():
                 if not tag.startswith(("cluster:", "theme:")) or tag not in d["tags"]:
                     continue
-                if len({s["keyword"] for s in spans}) != 1:
+                if len({span_keyword(s) for s in spans}) != 1:
                     continue
-                out[(tag, spans[0]["keyword"])].append({
-                    "key": d["key"], "tag": tag, "keyword": spans[0]["keyword"],
+                out[(tag, span_keyword(spans[0]))].append({
+                    "key": d["key"], "tag": tag, "keyword": span_keyword(spans[0]),
                     "title": d["title"][:120], "context": hit_context(d, spans[0])})
     return out
 
@@ -114,6 +117,8 @@ def read_rows(dirs):
 
 
 def sample(args):
+    if args.gold and not args.tagged:
+        raise SystemExit("--gold needs --tagged: a held-out item's copies in other feeds are found by story id")
     keys, titles, stories = held_out(args.gold, args.tagged)
     pairs = decisive(args.corpus, keys, titles, stories)
     only = None
@@ -155,7 +160,7 @@ KEYWORDS_HEADER = ["tag", "keyword", "decisive_docs", "read_y", "read_n", "read_
 
 
 def tsv_field(s):
-    return str(s).replace("\t", " ").replace("\n", " ")
+    return str(s).replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
 def collect(args):

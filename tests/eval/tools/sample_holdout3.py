@@ -20,7 +20,7 @@ Fixed seed 20261206. Output: one JSON line per item
   {"key", "feed", "title", "body", "subset"}  ("subset": "random" | "broad").
 Usage: sample_holdout3.py [CORPUS_DIR] [OUT_JSONL]
 """
-import glob, json, os, random, re, sys
+import json, os, random, re, sys
 
 from feed_items import draw_random_and_broad, gold_keys, write_selection
 from sample_holdout2 import BROAD_NET, FEEDS, load
@@ -31,8 +31,8 @@ N_BROAD = 60
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVAL = os.path.dirname(HERE)
-EXCLUDE_GOLD = sorted(p for p in glob.glob(os.path.join(EVAL, "gold_*.jsonl"))
-                      if os.path.basename(p) != "gold_holdout3.jsonl")
+EXCLUDE_GOLD = [os.path.join(EVAL, f"gold_part_{p}.jsonl") for p in "abcdefg"] + \
+               [os.path.join(EVAL, "gold_holdout.jsonl"), os.path.join(EVAL, "gold_holdout2.jsonl")]
 NOT_TITLE = re.compile(r"[\s\W_]+")
 
 
