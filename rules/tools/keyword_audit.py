@@ -31,6 +31,7 @@ unread.
   rules/tools/keyword_audit.py sample reviewable.jsonl --gold tests/eval/gold_holdout3.jsonl --out DIR
   rules/tools/keyword_audit.py sample reviewable.jsonl ... --only PAIRS.tsv --skip-read DIR --seed 2 --id-prefix r2- --out DIR2
   rules/tools/keyword_audit.py collect DIR [DIR2 ...] --out rules/audit/reads.tsv
+  rules/tools/keyword_audit.py collect DIR3 --keep rules/audit/reads.tsv --out rules/audit/reads.tsv
   rules/tools/keyword_audit.py summarize rules/audit/reads.tsv --out rules/audit/keywords.tsv
   rules/tools/keyword_audit.py fixture rules/audit/reads.tsv --tagged tagged.jsonl --out tests/fixtures/keyword_audit_evidence.jsonl
 
@@ -124,7 +125,11 @@ def sample(args):
     only = None
     if args.only:
         with open(args.only, encoding="utf-8") as f:
-            only = {tuple(line.rstrip("\n").split("\t")[:2]) for line in f if line.strip()}
+            only = {}
+            for line in f:
+                cols = line.rstrip("\n").split("\t")
+                if line.strip():
+                    only[tuple(cols[:2])] = int(cols[2]) if len(cols) > 2 and cols[2].strip() else args.per_pair
     seen = read_rows(args.skip_read)
     rng = random.Random(args.seed)
     rows = []
@@ -133,7 +138,8 @@ def sample(args):
             continue
         total = len(docs)
         docs = sorted((d for d in docs if (d["key"], d["tag"]) not in seen), key=lambda x: x["key"])
-        for d in rng.sample(docs, min(args.per_pair, len(docs))):
+        want = args.per_pair if only is None else only[pair]
+        for d in rng.sample(docs, min(want, len(docs))):
             rows.append(dict(d, decisive_docs=total))
     by_tag = collections.defaultdict(list)
     for r in rows:
@@ -166,6 +172,12 @@ def tsv_field(s):
 def collect(args):
     """Joins each round's batches and the readers' verdicts into one TSV (no text: `sample` redraws it)."""
     out = []
+    if args.keep:  # an earlier collect's rows, whose round directories may be gone, stay first
+        with open(args.keep, encoding="utf-8") as f:
+            header = f.readline().rstrip("\n").split("\t")
+            if header != READS_HEADER:
+                raise SystemExit(f"{args.keep}: not a reads TSV")
+            out = [line.rstrip("\n").split("\t") for line in f if line.strip()]
     for d in args.dir:
         for path in sorted(glob.glob(os.path.join(d, "batch_*.jsonl"))):
             n = path.rsplit("_", 1)[1].split(".")[0]
@@ -199,7 +211,7 @@ def keyword_table(reads_path):
     for (tag, kw), rs in pairs.items():
         y = sum(r["verdict"] == "y" for r in rs)
         n = sum(r["verdict"] == "n" for r in rs)
-        docs = int(rs[0]["decisive_docs"])
+        docs = int(rs[-1]["decisive_docs"])  # the latest round's count: a later rule set's decisive documents
         wrong = docs * n / (y + n) if y + n else 0.0
         whys = collections.Counter(r["why"] for r in rs if r["verdict"] == "n" and r["why"])
         table.append((wrong, tag, kw, docs, y, n, len(rs) - y - n,
@@ -273,12 +285,14 @@ def main():
     s.add_argument("--per-pair", type=int, default=4)
     s.add_argument("--batches", type=int, default=4)
     s.add_argument("--seed", type=int, default=SEED)
-    s.add_argument("--only", help="a TSV whose first two columns are the (tag, keyword) pairs to sample")
+    s.add_argument("--only", help="a TSV whose first two columns are the (tag, keyword) pairs to sample; "
+                   "an optional third column is that pair's number of documents (default --per-pair)")
     s.add_argument("--skip-read", nargs="*", default=[], help="earlier rounds' directories: their documents are not drawn again")
     s.add_argument("--id-prefix", default="", help="prefix of the row ids (a later round's rows stay distinct)")
     s.add_argument("--out", required=True)
     c = sub.add_parser("collect")
     c.add_argument("dir", nargs="+", help="one directory per round (batch_N.jsonl and verdict_N.jsonl)")
+    c.add_argument("--keep", help="an earlier reads TSV whose rows go first (a later round adds to it)")
     c.add_argument("--out", required=True)
     m = sub.add_parser("summarize")
     m.add_argument("reads", help="collect's output")

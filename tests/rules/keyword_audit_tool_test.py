@@ -150,6 +150,43 @@ class KeywordAuditTool(unittest.TestCase):
         self.assertEqual([(i["key"], i["read"]) for i in items], [("cls:a1", "n"), ("cls:a2", "n"), ("cls:a4", "y")])
         self.assertEqual(items[0]["keyword"], "芯片")
 
+    def test_a_later_round_adds_to_the_reads_and_its_count_is_the_estimate(self):
+        # Round 1 reads two of 芯片's four decisive documents; the reads TSV is all that is kept of it.
+        r1 = os.path.join(self.d, "r1")
+        rows = self.sample(r1, "--per-pair", "2")
+        write_jsonl(os.path.join(r1, "verdict_0.jsonl"), [{"id": r["id"], "v": "y"} for r in rows])
+        reads1 = os.path.join(self.d, "reads1.tsv")
+        self.run_tool("collect", r1, "--out", reads1)
+        # A later rule set decides 芯片 in three documents only (a4 gained a second keyword).
+        later = [dict(d, spans=d["spans"] + [span(CHIP, "晶圆", begin=6)]) if d["key"] == "cls:a4" else d
+                 for d in CORPUS]
+        write_jsonl(self.corpus, later)
+        only = os.path.join(self.d, "only.tsv")
+        with open(only, "w", encoding="utf-8") as f:
+            f.write(f"{CHIP}\t芯片\t5\n{CHIP}\t晶圆\n")  # 芯片: up to 5 documents; 晶圆: --per-pair
+        r2 = self.sample(os.path.join(self.d, "r2"), "--only", only, "--per-pair", "0", "--skip-read", r1,
+                         "--seed", "2", "--id-prefix", "r2-")
+        read1 = {r["key"] for r in rows}
+        self.assertEqual({r["key"] for r in r2}, {"cls:a1", "cls:a2", "cls:a3"} - read1)
+        self.assertTrue(all(r["keyword"] == "芯片" and r["decisive_docs"] == 3 for r in r2))
+        write_jsonl(os.path.join(self.d, "r2", "verdict_0.jsonl"), [{"id": r["id"], "v": "n"} for r in r2])
+        reads = os.path.join(self.d, "reads.tsv")
+        self.run_tool("collect", os.path.join(self.d, "r2"), "--keep", reads1, "--out", reads)
+        with open(reads, encoding="utf-8") as f:
+            ids = [line.split("\t")[0] for line in f][1:]
+        self.assertEqual(ids, [r["id"] for r in rows] + [r["id"] for r in r2])
+        summary = os.path.join(self.d, "keywords.tsv")
+        self.run_tool("summarize", reads, "--out", summary)
+        with open(summary, encoding="utf-8") as f:
+            header = f.readline().rstrip("\n").split("\t")
+            chip = [dict(zip(header, l.rstrip("\n").split("\t"))) for l in f if "\t芯片\t" in l][0]
+        n = len(r2)
+        self.assertEqual((chip["decisive_docs"], chip["read_y"], chip["read_n"]), ("3", "2", str(n)))
+        self.assertEqual(chip["est_wrong_docs"], f"{3 * n / (2 + n):.1f}")
+        self.assertNotEqual(self.run_tool("collect", os.path.join(self.d, "r2"), "--keep", summary, "--out",
+                                          os.path.join(self.d, "x.tsv"), check=False).returncode, 0,
+                            "--keep takes a reads TSV only")
+
     def test_collect_refuses_verdicts_that_do_not_answer_the_batch(self):
         out = os.path.join(self.d, "r1")
         rows = self.sample(out, "--per-pair", "10")
