@@ -90,8 +90,10 @@ TEST(KeywordAudit, DocumentsReadAsWrongLoseTheTagAndOnesReadAsRightKeepIt) {
                                           << ")";
     }
   }
-  EXPECT_GE(wrong, 3 * (items.size() - wrong)) << "the fixture is mostly documents the fixes untag";
-  EXPECT_GE(fixed.size(), 60u) << "keywords fixed";
+  // Up to two untagged documents per fixed keyword and one kept: later rounds fix rarer senses, a
+  // document or two each, so the fixture holds at least twice as many untagged documents as kept ones.
+  EXPECT_GE(wrong, 2 * (items.size() - wrong)) << "the fixture is mostly documents the fixes untag";
+  EXPECT_GE(fixed.size(), 120u) << "keywords fixed";
   for (const auto& p : kept) EXPECT_TRUE(fixed.count(p)) << p.first << " " << p.second << ": kept but never fixed";
   // Fixes aimed at one sense keep the keyword's other senses: a sample of them.
   for (const auto& p : std::vector<std::pair<std::string, std::string>>{{"cluster:semiconductors", "集成电路"},
