@@ -166,6 +166,41 @@ std::vector<const Keyword*> PositiveKeywords(const Rule& r) {
   return out;
 }
 
+// An `except` phrase hides the hits of a keyword that lies inside it. One
+// that holds no keyword of its tag's rules (any of them: a tag's rules and
+// its mined-vocabulary rule share their except phrases) hides nothing: a
+// phrase that guarded a keyword since dropped, or one written around a
+// neighbouring word ("打击俄" for 炼油 in "打击俄大型炼油企业"), which leaves the
+// sense it was meant to remove tagged. A tag with a regex keyword is left
+// alone: a regex may hit inside any phrase.
+void LintExceptsThatHideNothing(const RuleSet& set, const KeywordSpelling& spelling, std::vector<LintFinding>* out) {
+  std::map<std::string, std::vector<const Keyword*>> keywords_of;
+  std::set<std::string> has_regex;
+  for (const Rule& r : set.rules) {
+    if (r.watch_list) continue;
+    for (const Keyword* k : PositiveKeywords(r)) {
+      if (k->regex) has_regex.insert(r.tag);
+      keywords_of[r.tag].push_back(k);
+    }
+  }
+  std::set<std::pair<std::string, std::string>> said;
+  for (const Rule& r : set.rules) {
+    if (r.watch_list || has_regex.count(r.tag)) continue;
+    for (const Keyword& e : r.except) {
+      if (e.regex || !said.insert({r.tag, e.text}).second) continue;
+      const std::string phrase = Spelled(e, spelling);
+      const bool hides = std::any_of(keywords_of[r.tag].begin(), keywords_of[r.tag].end(), [&](const Keyword* k) {
+        return HitsWhereverItHits(phrase, Spelled(*k, spelling), !k->case_sensitive);
+      });
+      if (!hides)
+        out->push_back({"dead-except", e.text,
+                        Where(r, e.line) + ": rule '" + r.tag + "': `except` phrase '" + e.text +
+                            "' holds no keyword of the tag's rules, so it hides no hit",
+                        ""});
+    }
+  }
+}
+
 // What no hit can score, and keywords that are not what they look like:
 //   - a min_score above the most the rule's keywords can score (each distinct
 //     keyword at most max(title_weight, 1) plus the repeat bonus,
@@ -388,6 +423,7 @@ std::vector<LintFinding> Lint(const RuleSet& set, const std::string& seeds_dir, 
                        ""});
     }
   }
+  LintExceptsThatHideNothing(set, spelling, &out);
   LintLabels(set, &out);
   LintLabelFields(set, label_fields, &out);
   for (const auto& [kw, tags] : tags_of) {

@@ -43,6 +43,7 @@ import glob
 import json
 import os
 import random
+import sys
 
 from mine_vocabulary import title_key
 
@@ -126,21 +127,32 @@ def sample(args):
     if args.only:
         with open(args.only, encoding="utf-8") as f:
             only = {}
-            for line in f:
+            for n, line in enumerate(f, 1):
                 cols = line.rstrip("\n").split("\t")
-                if line.strip():
-                    only[tuple(cols[:2])] = int(cols[2]) if len(cols) > 2 and cols[2].strip() else args.per_pair
+                if not line.strip():
+                    continue
+                if len(cols) < 2 or (len(cols) > 2 and cols[2].strip() and not cols[2].strip().isdigit()):
+                    raise SystemExit(f"{args.only}:{n}: want tag<TAB>keyword[<TAB>documents to read], got {line.strip()!r}")
+                only[tuple(cols[:2])] = int(cols[2]) if len(cols) > 2 and cols[2].strip() else args.per_pair
     seen = read_rows(args.skip_read)
     rng = random.Random(args.seed)
     rows = []
+    short = []  # (pair, wanted, drawn): a pair with fewer unread documents than asked for
     for pair, docs in sorted(pairs.items()):
         if len(docs) < args.min_docs or (only is not None and pair not in only):
             continue
         total = len(docs)
         docs = sorted((d for d in docs if (d["key"], d["tag"]) not in seen), key=lambda x: x["key"])
         want = args.per_pair if only is None else only[pair]
+        if want > len(docs):
+            short.append((pair, want, len(docs)))
         for d in rng.sample(docs, min(want, len(docs))):
             rows.append(dict(d, decisive_docs=total))
+    for pair in sorted(set(only or ()) - {p for p, d in pairs.items() if len(d) >= args.min_docs}):
+        print(f"sample: {pair[0]} {pair[1]}: decides fewer than {args.min_docs} documents now, none drawn",
+              file=sys.stderr)
+    for (tag, kw), want, got in short:
+        print(f"sample: {tag} {kw}: {got} unread decisive documents, {want} asked for", file=sys.stderr)
     by_tag = collections.defaultdict(list)
     for r in rows:
         by_tag[r["tag"]].append(r)
@@ -211,7 +223,11 @@ def keyword_table(reads_path):
     for (tag, kw), rs in pairs.items():
         y = sum(r["verdict"] == "y" for r in rs)
         n = sum(r["verdict"] == "n" for r in rs)
-        docs = int(rs[-1]["decisive_docs"])  # the latest round's count: a later rule set's decisive documents
+        # The latest round's count (rows are in round order: `collect` keeps its directories' order and
+        # --keep puts earlier rounds first): the decisive documents of the newest rule set read. The share
+        # read "n" pools every round, so a pair whose wrong sense a fix removed is overestimated until
+        # it is read again.
+        docs = int(rs[-1]["decisive_docs"])
         wrong = docs * n / (y + n) if y + n else 0.0
         whys = collections.Counter(r["why"] for r in rs if r["verdict"] == "n" and r["why"])
         table.append((wrong, tag, kw, docs, y, n, len(rs) - y - n,

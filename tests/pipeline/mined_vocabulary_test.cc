@@ -94,7 +94,10 @@ TEST(MinedVocabulary, AddsOnlyTagsItsOwnTermsEvidenceAndMostAreRightOnTheDevSet)
   // The items the review read as the tag: the vocabulary brings it, the rules alone do not,
   // unless one of the tag's denials vetoes it (通鼎互联 "不涉及光模块" beside 光棒: the
   // vocabulary keeps the tag's vetoes, so the item stays untagged, as the rules have it).
-  size_t evidence = 0, vetoed = 0, fixture_added = 0;
+  // A later rule change may give an item its tag from the rules alone (固体废物's 美丽中国 item once
+  // 生态环境质量 became a keyword): it stops being evidence of the vocabulary, but every accepted
+  // term keeps an item only the vocabulary tags, and such items stay few.
+  size_t evidence = 0, vetoed = 0, fixture_added = 0, ruled = 0;
   std::set<std::pair<std::string, std::string>> evidenced;  // (tag, term) with an item read as the tag
   for (const GoldItem& g : Gold(SourcePath("tests/fixtures/vocabulary_evidence.jsonl"))) {
     const Item a = with->TagText(g.title, g.body, g.feed_labels);
@@ -103,17 +106,22 @@ TEST(MinedVocabulary, AddsOnlyTagsItsOwnTermsEvidenceAndMostAreRightOnTheDevSet)
     const std::string text = AsciiLower(g.title + "\n" + g.body);  // ASCII keywords match caselessly
     ASSERT_EQ(g.evidence.size(), g.labels.size()) << g.key << ": every label names the term it was read for";
     for (const auto& [tag, term] : g.evidence) {
+      ASSERT_TRUE(terms[tag].count(term)) << g.key << " " << tag << " " << term << ": not a vocabulary term";
+      if (HasTag(b, without_tagger->rules(), tag, "")) {
+        ++ruled;
+        EXPECT_TRUE(HasTag(a, with_tagger->rules(), tag, "")) << g.key << " " << tag << ": lost with the vocabulary";
+        continue;
+      }
       ++evidence;
       evidenced.insert({tag, term});
-      ASSERT_TRUE(terms[tag].count(term)) << g.key << " " << tag << " " << term << ": not a vocabulary term";
       bool denied = false;
       for (const auto& v : vetoes[tag]) denied |= text.find(AsciiLower(v)) != std::string::npos;
       vetoed += denied;
       EXPECT_TRUE(denied || HasTag(a, with_tagger->rules(), tag, term)) << g.key << " " << tag << " by " << term;
       EXPECT_FALSE(denied && HasTag(a, with_tagger->rules(), tag, "")) << g.key << " " << tag << ": a veto did not hold";
-      EXPECT_FALSE(HasTag(b, without_tagger->rules(), tag, "")) << g.key << " " << tag << ": the rules alone already give it";
     }
   }
+  EXPECT_LE(10 * ruled, evidence) << "the rules alone give most of the vocabulary's items their tag: review the terms";
   for (const auto& [tag, ts] : terms)
     for (const auto& term : ts)
       EXPECT_TRUE(evidenced.count({tag, term})) << tag << " " << term << ": an accepted term no item was read as";

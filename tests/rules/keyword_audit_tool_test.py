@@ -163,7 +163,7 @@ class KeywordAuditTool(unittest.TestCase):
         write_jsonl(self.corpus, later)
         only = os.path.join(self.d, "only.tsv")
         with open(only, "w", encoding="utf-8") as f:
-            f.write(f"{CHIP}\t芯片\t5\n{CHIP}\t晶圆\n")  # 芯片: up to 5 documents; 晶圆: --per-pair
+            f.write(f"{CHIP}\t芯片\t5\n{CHIP}\t晶圆\t\n")  # 芯片: up to 5 documents; 晶圆: --per-pair
         r2 = self.sample(os.path.join(self.d, "r2"), "--only", only, "--per-pair", "0", "--skip-read", r1,
                          "--seed", "2", "--id-prefix", "r2-")
         read1 = {r["key"] for r in rows}
@@ -183,6 +183,19 @@ class KeywordAuditTool(unittest.TestCase):
         n = len(r2)
         self.assertEqual((chip["decisive_docs"], chip["read_y"], chip["read_n"]), ("3", "2", str(n)))
         self.assertEqual(chip["est_wrong_docs"], f"{3 * n / (2 + n):.1f}")
+        # A blank count falls back to --per-pair: cls:b, where 晶圆 and 芯片 give the tag together, is no
+        # decisive document of either, so 晶圆 decides nothing and nothing is drawn for it; a bad line is refused.
+        with open(only, "w", encoding="utf-8") as f:
+            f.write("tag\tkeyword\tcount\n")
+        self.assertNotEqual(self.run_tool("sample", self.corpus, "--only", only, "--out", os.path.join(self.d, "bad"),
+                                          check=False).returncode, 0, "a header line is not a pair")
+        with open(only, "w", encoding="utf-8") as f:
+            f.write(f"{CHIP}\t芯片\t\n")
+        r3 = self.sample(os.path.join(self.d, "r3"), "--only", only, "--per-pair", "2", "--seed", "3")
+        self.assertEqual(len(r3), 2)
+        asked = self.run_tool("sample", self.corpus, "--only", only, "--per-pair", "9", "--min-docs", "1",
+                              "--out", os.path.join(self.d, "r4"))
+        self.assertIn("asked for", asked.stderr, "a pair with fewer documents than asked for is said")
         self.assertNotEqual(self.run_tool("collect", os.path.join(self.d, "r2"), "--keep", summary, "--out",
                                           os.path.join(self.d, "x.tsv"), check=False).returncode, 0,
                             "--keep takes a reads TSV only")

@@ -122,6 +122,30 @@ TEST(Lint, KeywordsThatCanNeverCountAndRulesThatCanNeverFireAreReported) {
   EXPECT_TRUE(FindingsOf(phrase, "never-counts").empty());
 }
 
+// An `except` phrase hides only the hits of keywords inside it: one around
+// a neighbouring word, or left behind by a dropped keyword, hides nothing.
+// Any rule of the tag counts (they share their except phrases), and ASCII
+// keywords count only on word boundaries inside the phrase.
+TEST(Lint, AnExceptPhraseThatHoldsNoKeywordOfItsTagIsReported) {
+  const RuleSet set = OneRule("    any: [炼油, AI]\n    except: [打击俄, 打击俄大型炼油, AIGC工具, 用AI编造]\n");
+  const auto dead = FindingsOf(set, "dead-except");
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_EQ(dead[0].keyword, "打击俄");
+  EXPECT_EQ(dead[1].keyword, "AIGC工具");  // AI inside AIGC is no hit: the keyword needs a word boundary
+  EXPECT_EQ(dead[0].message.rfind("r.yaml:6:", 0), 0u) << dead[0].message;
+  RuleSet two;
+  ASSERT_TRUE(ParseRuleFile("version: 1\nrules:\n"
+                            "  - tag: cluster:ai\n    provenance: [{seed: s.txt, clause: c}]\n    any: [芯片]\n"
+                            "    except: [芯片级, 光刻机厂]\n"
+                            "  - tag: cluster:ai\n    provenance: [{seed: s.txt, clause: c}]\n    any: [光刻机]\n"
+                            "    except: [芯片级, 光刻机厂]\n",
+                            "two.yaml", &two)
+                  .ok());
+  EXPECT_TRUE(FindingsOf(two, "dead-except").empty()) << "each phrase holds a keyword of one of the tag's rules";
+  const RuleSet regex = OneRule("    any: [炼油]\n    regex: ['炼[油化]']\n    except: [打击俄]\n");
+  EXPECT_TRUE(FindingsOf(regex, "dead-except").empty());
+}
+
 // A regex is matched against normalized text as written (a literal gets its
 // simplified spelling added, a regex cannot): where the spelling changes
 // it, it holds characters no document has. Without a spelling nothing is
