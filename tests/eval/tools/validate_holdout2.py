@@ -15,7 +15,8 @@ Usage: validate_holdout2.py [GOLD_JSONL] [TAXONOMY_MD] [CORPUS_DIR]
   gold_holdout.jsonl is checked against sample_holdout.py (160 items, disjoint
   from Parts A/B); gold_holdout2.jsonl against sample_holdout2.py (210 items,
   disjoint from Parts A/B and from gold_holdout.jsonl); gold_holdout3.jsonl
-  against sample_holdout3.py (300 items, disjoint from every other gold file).
+  against sample_holdout3.py (300 items, disjoint from every other gold file);
+  gold_holdout4.jsonl against sample_holdout4.py (300 items, the same).
 """
 import collections, json, os, subprocess, sys, tempfile
 
@@ -32,6 +33,9 @@ SETS = {
     "gold_holdout3.jsonl": ("sample_holdout3.py", 300,
                             tuple(f"gold_part_{p}.jsonl" for p in "abcdefg") +
                             ("gold_holdout.jsonl", "gold_holdout2.jsonl")),
+    "gold_holdout4.jsonl": ("sample_holdout4.py", 300,
+                            tuple(f"gold_part_{p}.jsonl" for p in "abcdefghij") +
+                            ("gold_holdout.jsonl", "gold_holdout2.jsonl", "gold_holdout3.jsonl")),
 }
 
 gold = sys.argv[1] if len(sys.argv) > 1 else os.path.join(EVAL, "gold_holdout2.jsonl")
