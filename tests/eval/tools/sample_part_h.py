@@ -21,6 +21,7 @@ Usage: sample_part_h.py [CORPUS_DIR] [OUT_JSONL]
 import datetime
 import os
 import random
+import re
 import sys
 
 import sample_holdout2 as h2
@@ -41,13 +42,21 @@ EXCLUDE_GOLD = [os.path.join(EVAL, f"gold_part_{p}.jsonl") for p in "abcdefg"] +
 AUDIT_READS = [os.path.join(ROOT, "rules", "audit", f) for f in ("reads.tsv", "validation.tsv")]
 
 
+# The audit's reads when parts H-J were drawn (rounds 1-8 and the validation reads after rounds 4-7): a later
+# round adds rows to the same files, which must not change what these samplers select.
+PINNED_IDS = re.compile(r"^((r[2-8]-)?\d+-\d+|r4v-\d+-\d+|v[5-7]-\d+)$")
+
+
 def audit_keys():
     keys = set()
     for path in AUDIT_READS:
         with open(path, encoding="utf-8") as f:
             header = f.readline().rstrip("\n").split("\t")
-            col = header.index("key")
-            keys.update(line.rstrip("\n").split("\t")[col] for line in f if line.strip())
+            col, id_col = header.index("key"), header.index("id")
+            for line in f:
+                cols = line.rstrip("\n").split("\t")
+                if line.strip() and PINNED_IDS.match(cols[id_col]):
+                    keys.add(cols[col])
     return keys
 
 
