@@ -174,13 +174,15 @@ std::vector<const Keyword*> PositiveKeywords(const Rule& r) {
 // sense it was meant to remove tagged. A tag with a regex keyword is left
 // alone: a regex may hit inside any phrase.
 void LintExceptsThatHideNothing(const RuleSet& set, const KeywordSpelling& spelling, std::vector<LintFinding>* out) {
-  std::map<std::string, std::vector<const Keyword*>> keywords_of;
+  // Tag -> its positive keywords as documents spell them, with whether each matches caselessly:
+  // spelled once, not once per except phrase.
+  std::map<std::string, std::vector<std::pair<std::string, bool>>> keywords_of;
   std::set<std::string> has_regex;
   for (const Rule& r : set.rules) {
     if (r.watch_list) continue;
     for (const Keyword* k : PositiveKeywords(r)) {
       if (k->regex) has_regex.insert(r.tag);
-      keywords_of[r.tag].push_back(k);
+      keywords_of[r.tag].emplace_back(Spelled(*k, spelling), !k->case_sensitive);
     }
   }
   std::set<std::pair<std::string, std::string>> said;
@@ -189,8 +191,9 @@ void LintExceptsThatHideNothing(const RuleSet& set, const KeywordSpelling& spell
     for (const Keyword& e : r.except) {
       if (e.regex || !said.insert({r.tag, e.text}).second) continue;
       const std::string phrase = Spelled(e, spelling);
-      const bool hides = std::any_of(keywords_of[r.tag].begin(), keywords_of[r.tag].end(), [&](const Keyword* k) {
-        return HitsWhereverItHits(phrase, Spelled(*k, spelling), !k->case_sensitive);
+      const auto& keywords = keywords_of[r.tag];
+      const bool hides = std::any_of(keywords.begin(), keywords.end(), [&](const auto& k) {
+        return HitsWhereverItHits(phrase, k.first, k.second);
       });
       if (!hides)
         out->push_back({"dead-except", e.text,

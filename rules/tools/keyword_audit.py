@@ -181,15 +181,20 @@ def tsv_field(s):
     return str(s).replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
+def read_reads(path):
+    """The rows of a reads TSV (collect's output) as dicts by column name."""
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        if header != READS_HEADER:
+            raise SystemExit(f"{path}: not a reads TSV")
+        return [dict(zip(header, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
+
+
 def collect(args):
     """Joins each round's batches and the readers' verdicts into one TSV (no text: `sample` redraws it)."""
     out = []
     if args.keep:  # an earlier collect's rows, whose round directories may be gone, stay first
-        with open(args.keep, encoding="utf-8") as f:
-            header = f.readline().rstrip("\n").split("\t")
-            if header != READS_HEADER:
-                raise SystemExit(f"{args.keep}: not a reads TSV")
-            out = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+        out = [[r[h] for h in READS_HEADER] for r in read_reads(args.keep)]
     for d in args.dir:
         for path in sorted(glob.glob(os.path.join(d, "batch_*.jsonl"))):
             n = path.rsplit("_", 1)[1].split(".")[0]
@@ -213,9 +218,7 @@ def collect(args):
 
 
 def keyword_table(reads_path):
-    with open(reads_path, encoding="utf-8") as f:
-        header = f.readline().rstrip("\n").split("\t")
-        rows = [dict(zip(header, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
+    rows = read_reads(reads_path)
     pairs = collections.defaultdict(list)
     for r in rows:
         pairs[(r["tag"], r["keyword"])].append(r)
@@ -259,9 +262,7 @@ def fixture(args):
     """Corpus items that show what the fixes did: for each (tag, keyword) pair where a document
     read as wrong lost the tag under the current rules, up to --per-pair such documents, and up
     to one document read as right that keeps it (a fix aimed at one sense keeps the others)."""
-    with open(args.reads, encoding="utf-8") as f:
-        header = f.readline().rstrip("\n").split("\t")
-        reads = [dict(zip(header, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
+    reads = read_reads(args.reads)
     wanted = {r["key"] for r in reads}
     docs = {}
     with open(args.tagged, encoding="utf-8") as f:
