@@ -18,8 +18,8 @@ candidates file written by sample_pairs.py). Checks, per line:
   * similarity equals the Jaccard recomputed with sample_pairs.py (+-1e-4);
 and, over the file: no duplicate pair_id, no duplicate pair (unordered key
 pair), no item used twice. Finally, no item may appear in two of
-tests/story/pairs_dev.jsonl, pairs_holdout.jsonl and pairs_holdout2.jsonl,
-nor in pairs_dev.jsonl and pairs_holdout_candidates.jsonl (whichever of them
+tests/story/pairs_dev.jsonl, pairs_holdout.jsonl, pairs_holdout2.jsonl and
+pairs_holdout3.jsonl, nor in pairs_dev.jsonl and pairs_holdout_candidates.jsonl (whichever of them
 exist; a candidates file is a draft of a held-out draw and may repeat it).
 
 Prints counts per stratum x label. Exit status 0 when everything holds, 1
@@ -44,6 +44,7 @@ STORY = os.path.normpath(os.path.join(HERE, ".."))
 DEV = os.path.join(STORY, "pairs_dev.jsonl")
 HOLDOUTS = [os.path.join(STORY, "pairs_holdout.jsonl"),
             os.path.join(STORY, "pairs_holdout2.jsonl"),
+            os.path.join(STORY, "pairs_holdout3.jsonl"),
             os.path.join(STORY, "pairs_holdout_candidates.jsonl")]
 
 PAIR_KEYS = {"pair_id", "stratum", "a", "b", "similarity", "label", "note"}
@@ -179,6 +180,10 @@ def main():
                     help="allow label null (unlabelled candidate files)")
     ap.add_argument("--corpus", default=sp.DEFAULT_CORPUS)
     args = ap.parse_args()
+    missing = [f for _, f, *_ in sp.FEEDS if not os.path.isfile(os.path.join(args.corpus, f))]
+    if missing:
+        sys.exit("validate_pairs.py: needs the shared corpus (../shared/corpus beside the clone, or --corpus DIR); "
+                 "absent in %s: %s" % (args.corpus, ", ".join(missing)))
     errors = []
     item_sets = {}
     for path in args.files:
