@@ -32,6 +32,8 @@ class AssignedKeyFilter {
     const Probe p = ProbeOf(key);
     for (int i = 0; i < kProbes; ++i) p.block[p.Word(i)] |= p.Bit(i);
   }
+  // Fetches the cache line `key` maps to, ahead of MayContain/Add.
+  void Prefetch(std::string_view key) const { __builtin_prefetch(ProbeOf(key).block); }
   // False: `key` was never added. True: it may have been.
   bool MayContain(std::string_view key) const {
     const Probe p = ProbeOf(key);

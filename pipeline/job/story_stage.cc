@@ -312,7 +312,35 @@ Status StoryStage::Assign(Batch& batch) {
   done_.clear();
   batch_story_.clear();
   batch_story_.reserve(order.size());
-  for (const Slot& s : order) {
+  // Each item was filled on a worker thread a batch or more ago: its fields,
+  // its sketch's trigrams and the end of its encoded record (where
+  // AssignStory writes the story id) are cold here, and waiting for them one
+  // item at a time was most of the time of the stage's own steps
+  // (SetEncodedStory alone ~3% of the thread, nearly all of it the load of
+  // the record's last byte; the filter's line for the key another ~2%). The
+  // structs are fetched kFetchAhead items ahead, what they point to half as
+  // far (16: the thread ~5% shorter on the three feeds; 8 gained ~2%).
+  auto fetch_structs = [&](size_t k) {
+    if (k >= order.size()) return;
+    const Item& it = batch.items[order[k].item];
+    __builtin_prefetch(&it.doc.key), __builtin_prefetch(&it.doc.time_ms), __builtin_prefetch(&it.sketch);
+    __builtin_prefetch(&batch.prepared.records[order[k].record].value);
+  };
+  auto fetch_data = [&](size_t k) {
+    if (k >= order.size()) return;
+    const Item& it = batch.items[order[k].item];
+    __builtin_prefetch(it.doc.key.data()), __builtin_prefetch(it.sketch.grams.data());
+    if (assigned_) assigned_->Prefetch(it.doc.key);  // StoredStory's lookup, then Add
+    const std::string& value = batch.prepared.records[order[k].record].value;
+    if (!value.empty()) __builtin_prefetch(value.data()), __builtin_prefetch(value.data() + value.size() - 1);
+  };
+  constexpr size_t kFetchAhead = 16;
+  for (size_t k = 0; k < kFetchAhead; ++k) fetch_structs(k);
+  for (size_t k = 0; k < kFetchAhead / 2; ++k) fetch_data(k);
+  for (size_t i = 0; i < order.size(); ++i) {
+    fetch_structs(i + kFetchAhead);
+    fetch_data(i + kFetchAhead / 2);
+    const Slot& s = order[i];
     Item& it = batch.items[s.item];
     // A copy of the sketch for the late indexes whose range holds the item
     // (the index that assigns it keeps the original).
