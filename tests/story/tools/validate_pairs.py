@@ -26,6 +26,7 @@ Prints counts per stratum x label. Exit status 0 when everything holds, 1
 otherwise.
 
 Usage: validate_pairs.py [--candidates] [--corpus DIR] [FILE ...]
+       (--corpus defaults to $NEWSFLOW_CORPUS_DIR, else ../shared/corpus)
        (default FILE: tests/story/pairs_dev.jsonl)
 """
 import argparse
@@ -178,11 +179,12 @@ def main():
     ap.add_argument("files", nargs="*", default=[DEV])
     ap.add_argument("--candidates", action="store_true",
                     help="allow label null (unlabelled candidate files)")
-    ap.add_argument("--corpus", default=sp.DEFAULT_CORPUS)
+    ap.add_argument("--corpus", default=os.environ.get("NEWSFLOW_CORPUS_DIR") or sp.DEFAULT_CORPUS,
+                    help="the shared corpus (default: $NEWSFLOW_CORPUS_DIR, else ../shared/corpus)")
     args = ap.parse_args()
     missing = [f for _, f, *_ in sp.FEEDS if not os.path.isfile(os.path.join(args.corpus, f))]
     if missing:
-        sys.exit("validate_pairs.py: needs the shared corpus (../shared/corpus beside the clone, or --corpus DIR); "
+        sys.exit("validate_pairs.py: needs the shared corpus (../shared/corpus beside the clone, $NEWSFLOW_CORPUS_DIR or --corpus DIR); "
                  "absent in %s: %s" % (args.corpus, ", ".join(missing)))
     errors = []
     item_sets = {}
