@@ -40,6 +40,8 @@ ROOT = os.path.dirname(os.path.dirname(EVAL))
 EXCLUDE_GOLD = [os.path.join(EVAL, f"gold_part_{p}.jsonl") for p in "abcdefg"] + \
                [os.path.join(EVAL, f) for f in ("gold_holdout.jsonl", "gold_holdout2.jsonl", "gold_holdout3.jsonl")]
 AUDIT_READS = [os.path.join(ROOT, "rules", "audit", f) for f in ("reads.tsv", "validation.tsv")]
+sys.path.insert(0, os.path.join(ROOT, "rules", "tools"))
+from keyword_audit import read_reads  # noqa: E402  (the reads TSV's reader, header checked)
 
 
 # The audit's reads when parts H-J were drawn (rounds 1-8 and the validation reads after rounds 4-7): a later
@@ -48,16 +50,7 @@ PINNED_IDS = re.compile(r"^((r[2-8]-)?\d+-\d+|r4v-\d+-\d+|v[5-7]-\d+)$")
 
 
 def audit_keys():
-    keys = set()
-    for path in AUDIT_READS:
-        with open(path, encoding="utf-8") as f:
-            header = f.readline().rstrip("\n").split("\t")
-            col, id_col = header.index("key"), header.index("id")
-            for line in f:
-                cols = line.rstrip("\n").split("\t")
-                if line.strip() and PINNED_IDS.match(cols[id_col]):
-                    keys.add(cols[col])
-    return keys
+    return {r["key"] for path in AUDIT_READS for r in read_reads(path) if PINNED_IDS.match(r["id"])}
 
 
 def main():

@@ -19,8 +19,9 @@ candidates file written by sample_pairs.py). Checks, per line:
 and, over the file: no duplicate pair_id, no duplicate pair (unordered key
 pair), no item used twice. Finally, no item may appear in two of
 tests/story/pairs_dev.jsonl, pairs_holdout.jsonl, pairs_holdout2.jsonl and
-pairs_holdout3.jsonl, nor in pairs_dev.jsonl and pairs_holdout_candidates.jsonl (whichever of them
-exist; a candidates file is a draft of a held-out draw and may repeat it).
+pairs_holdout3.jsonl, nor in pairs_dev.jsonl and pairs_holdout_candidates.jsonl
+(whichever of them exist; a candidates file is a draft of a held-out draw and
+may repeat it).
 
 Prints counts per stratum x label. Exit status 0 when everything holds, 1
 otherwise.
@@ -184,8 +185,8 @@ def main():
     args = ap.parse_args()
     missing = [f for _, f, *_ in sp.FEEDS if not os.path.isfile(os.path.join(args.corpus, f))]
     if missing:
-        sys.exit("validate_pairs.py: needs the shared corpus (../shared/corpus beside the clone, $NEWSFLOW_CORPUS_DIR or --corpus DIR); "
-                 "absent in %s: %s" % (args.corpus, ", ".join(missing)))
+        sys.exit("validate_pairs.py: needs the shared corpus (../shared/corpus beside the clone, "
+                 "$NEWSFLOW_CORPUS_DIR or --corpus DIR); absent in %s: %s" % (args.corpus, ", ".join(missing)))
     errors = []
     item_sets = {}
     for path in args.files:
