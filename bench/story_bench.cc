@@ -8,8 +8,10 @@
 //                            the writer-thread part; items/s, us_per_item,
 //                            counters joined (share of items that joined a
 //                            story), window_docs (mean documents in the
-//                            window), bytes_per_window_doc (index memory /
-//                            documents in the window, at the end of the pass)
+//                            window), scored_per_item (candidates the model
+//                            scored, per item), bytes_per_window_doc (index
+//                            memory / documents in the window, at the end of
+//                            the pass)
 //   story/merged_docs        writes the merged items' normalized text with
 //                            their times to $NEWSFLOW_STORY_DOCS when set
 //                            (input of bench/peers/datasketch, run by
@@ -86,7 +88,7 @@ void BM_Assign(benchmark::State& state) {
   std::vector<pipeline::StorySketch> sketches(items.size());
   for (size_t i = 0; i < items.size(); ++i)
     pipeline::BuildStorySketch(*items[i].title, *items[i].body, &sketches[i], items[i].doc->stock_codes);
-  double joined = 0, window_docs = 0, bytes_per_doc = 0;
+  double joined = 0, window_docs = 0, bytes_per_doc = 0, scored = 0;
   for (auto _ : state) {
     // The index takes the sketches (the pipeline moves them out of its
     // items): hand it copies, made outside the timing.
@@ -107,6 +109,7 @@ void BM_Assign(benchmark::State& state) {
     state.PauseTiming();
     pass.clear();
     joined = static_cast<double>(index.stats().joined) / static_cast<double>(items.size());
+    scored = static_cast<double>(index.stats().candidates_scored) / static_cast<double>(items.size());
     window_docs = window_sum / static_cast<double>(items.size());
     bytes_per_doc = static_cast<double>(index.MemoryBytes()) / static_cast<double>(std::max<size_t>(1, index.size()));
     state.ResumeTiming();
@@ -117,6 +120,7 @@ void BM_Assign(benchmark::State& state) {
                                                          benchmark::Counter::kInvert);
   state.counters["joined"] = joined;
   state.counters["window_docs"] = window_docs;
+  state.counters["scored_per_item"] = scored;
   state.counters["bytes_per_window_doc"] = bytes_per_doc;
 }
 
