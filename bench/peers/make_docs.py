@@ -5,7 +5,8 @@ Each line: title + " " + content, HTML tags stripped, CR/LF replaced by spaces.
 No other normalization (the peers see the text as stored).
 
 usage: make_docs.py [CORPUS_JSONL_GZ] [OUT_FILE]
-  defaults: /work/shared/corpus/cls-shared.jsonl.gz  bench/peers/data/cls-docs.txt
+  defaults: ../shared/corpus/cls-shared.jsonl.gz beside the clone ($NEWSFLOW_CORPUS_DIR if set)
+            bench/peers/data/cls-docs.txt
 """
 import gzip
 import json
@@ -14,7 +15,8 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-src = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus/cls-shared.jsonl.gz"
+CORPUS = os.environ.get("NEWSFLOW_CORPUS_DIR") or os.path.join(HERE, "..", "..", "..", "shared", "corpus")
+src = sys.argv[1] if len(sys.argv) > 1 else os.path.normpath(os.path.join(CORPUS, "cls-shared.jsonl.gz"))
 out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "data", "cls-docs.txt")
 
 TAG = re.compile(r"<[^>]*>")

@@ -488,7 +488,7 @@ def main():
     if tax is None:
         for cand in (os.path.join(RULES_DIR, "taxonomy.md"), os.path.join(REPO, "..", "shared", "taxonomy.md"),
                      os.path.join(REPO, "shared", "taxonomy.md"),
-                     os.path.join(REPO, "docs", "taxonomy.md"), "/work/shared/taxonomy.md"):
+                     os.path.join(REPO, "docs", "taxonomy.md")):
             if os.path.isfile(cand):
                 tax = cand
                 break
@@ -574,7 +574,7 @@ def main():
     # Corpus checks (cls feed by default; --all-feeds adds the other three).
     corpus = args.corpus
     if corpus is None and not args.no_corpus:
-        for cand in (os.path.join(REPO, "..", "shared", "corpus"), "/work/shared/corpus"):
+        for cand in (os.environ.get("NEWSFLOW_CORPUS_DIR") or "", os.path.join(REPO, "..", "shared", "corpus")):
             if os.path.isdir(cand):
                 corpus = cand
                 break

@@ -32,7 +32,7 @@ Usage: attach_labels.py [--corpus DIR] [GOLD...]
 """
 import argparse, glob, json, os, sys
 
-from feed_items import FEED_FILES, read_feed
+from feed_items import DEFAULT_CORPUS, FEED_FILES, read_feed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVAL = os.path.dirname(HERE)
@@ -68,7 +68,7 @@ def labels_of(feed, d):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("gold", nargs="*")
-    ap.add_argument("--corpus", default="/work/shared/corpus")
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
     args = ap.parse_args()
     paths = args.gold or sorted(glob.glob(os.path.join(EVAL, "gold_*.jsonl")))
 

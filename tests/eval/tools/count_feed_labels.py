@@ -19,7 +19,7 @@ import argparse, collections, os, sys
 
 import yaml
 
-from feed_items import read_feed
+from feed_items import DEFAULT_CORPUS, read_feed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -38,7 +38,7 @@ def count(corpus):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", default="/work/shared/corpus")
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
     ap.add_argument("--labels", default=os.path.join(REPO, "rules", "sets", "labels.yaml"))
     ap.add_argument("--min", type=int, default=5)
     ap.add_argument("--unmapped", action="store_true")

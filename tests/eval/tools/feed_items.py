@@ -17,6 +17,12 @@ FEED_FILES = {
 }
 BRACKET = re.compile(r"^\s*【([^】]*)】")
 
+# The shared data beside the clone (../shared), as CI lays it out; the
+# corpus directory can be moved with $NEWSFLOW_CORPUS_DIR.
+SHARED = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "shared"))
+DEFAULT_CORPUS = os.environ.get("NEWSFLOW_CORPUS_DIR") or os.path.join(SHARED, "corpus")
+DEFAULT_TAXONOMY = os.path.join(SHARED, "taxonomy.md")
+
 
 def title_body(feed, d):
     """(title, body) of one feed record, as every labelled set has them."""

@@ -37,7 +37,7 @@ import argparse, collections, json, os, random, subprocess, sys, tempfile
 
 import yaml
 
-from feed_items import read_feed, title_body
+from feed_items import DEFAULT_CORPUS, read_feed, title_body
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVAL = os.path.dirname(HERE)
@@ -160,7 +160,7 @@ def main():
     ap.add_argument("--newsflow", default="/work/main/build/newsflow")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every added tag, not only FPs")
     ap.add_argument("--corpus-review", action="store_true", help="label-only additions on the raw corpus (no gold)")
-    ap.add_argument("--corpus", default="/work/shared/corpus")
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
     ap.add_argument("--samples", type=int, default=3, help="--corpus-review: titles shown per group")
     args = ap.parse_args()
     paths = args.gold or DEV

@@ -24,6 +24,7 @@ Fixed seed 20261125. Output: one JSON line per item
 Usage: sample_holdout.py [CORPUS_DIR] [OUT_JSONL]
 """
 import gzip, json, os, random, re, sys
+from feed_items import DEFAULT_CORPUS
 
 SEED = 20261125
 N_RANDOM = 16
@@ -89,7 +90,7 @@ def load(path, feed, key_field, body_field, exclude):
 
 
 def main():
-    corpus = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
+    corpus = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_CORPUS
     out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/holdout_items.jsonl"
     exclude = dev_keys()
     rng = random.Random(SEED)

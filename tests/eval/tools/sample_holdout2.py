@@ -27,7 +27,8 @@ Usage: sample_holdout2.py [CORPUS_DIR] [OUT_JSONL]
 """
 import datetime, os, random, sys
 
-from feed_items import draw_random_and_broad, gold_keys, read_feed, title_body, write_selection
+from feed_items import (DEFAULT_CORPUS, draw_random_and_broad, gold_keys, read_feed, title_body,
+                        write_selection)
 
 SEED = 20261129
 N_RANDOM = 28
@@ -84,7 +85,7 @@ def load(corpus, feed, time_field, exclude):
 
 
 def main():
-    corpus = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
+    corpus = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_CORPUS
     out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/holdout2_items.jsonl"
     exclude = gold_keys(EXCLUDE_GOLD)
     rng = random.Random(SEED)

@@ -22,7 +22,7 @@ Usage: sample_holdout3.py [CORPUS_DIR] [OUT_JSONL]
 """
 import json, os, random, re, sys
 
-from feed_items import draw_random_and_broad, gold_keys, write_selection
+from feed_items import DEFAULT_CORPUS, draw_random_and_broad, gold_keys, write_selection
 from sample_holdout2 import BROAD_NET, FEEDS, load
 
 SEED = 20261206
@@ -41,7 +41,7 @@ def title_form(title):
 
 
 def main():
-    corpus = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
+    corpus = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_CORPUS
     out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/holdout3_items.jsonl"
     exclude = gold_keys(EXCLUDE_GOLD)
     with open(os.path.join(EVAL, "gold_holdout2.jsonl"), encoding="utf-8") as f:

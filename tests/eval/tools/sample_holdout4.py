@@ -20,7 +20,7 @@ import os
 import random
 import sys
 
-from feed_items import draw_random_and_broad, gold_keys, write_selection
+from feed_items import DEFAULT_CORPUS, draw_random_and_broad, gold_keys, write_selection
 from sample_holdout2 import BROAD_NET, FEEDS, load
 from sample_holdout3 import EVAL, N_BROAD, N_RANDOM, title_form
 
@@ -30,7 +30,7 @@ EXCLUDE_GOLD = [os.path.join(EVAL, f"gold_part_{p}.jsonl") for p in "abcdefghij"
 
 
 def main():
-    corpus = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
+    corpus = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_CORPUS
     out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/holdout4_items.jsonl"
     exclude = gold_keys(EXCLUDE_GOLD)
     held_titles = set()

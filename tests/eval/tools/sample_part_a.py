@@ -18,6 +18,7 @@ Fixed seed 20261123. Output: one JSON line per item
 Usage: sample_part_a.py [CORPUS_DIR] [OUT_JSONL]
 """
 import gzip, json, random, re, sys
+from feed_items import DEFAULT_CORPUS
 
 SEED = 20261123
 MAX_CHARS = 3000
@@ -63,7 +64,7 @@ def load(path, feed):
 
 
 def main():
-    corpus = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
+    corpus = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_CORPUS
     out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/part_a_items.jsonl"
     rng = random.Random(SEED)
     chosen = []

@@ -13,6 +13,7 @@ Fixed seed 20261124. Output: one JSON line per item
 Usage: sample_part_b.py [CORPUS_DIR] [OUT_JSONL]
 """
 import gzip, json, random, sys
+from feed_items import DEFAULT_CORPUS
 
 SEED = 20261124
 N_PER_FEED = 85
@@ -56,7 +57,7 @@ def load(path, feed, key_field, body_field):
 
 
 def main():
-    corpus = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
+    corpus = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_CORPUS
     out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/part_b_items.jsonl"
     rng = random.Random(SEED)
     chosen = []

@@ -34,7 +34,7 @@ Usage: sample_part_c.py [CORPUS_DIR] [OUT_JSONL]
 """
 import datetime, json, os, random, sys
 
-from feed_items import gold_keys, read_feed, title_body
+from feed_items import DEFAULT_CORPUS, gold_keys, read_feed, title_body
 
 SEED = 20261128
 MAX_CHARS = 3000
@@ -94,7 +94,7 @@ def has_any(it, words):
 
 
 def main():
-    corpus = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
+    corpus = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_CORPUS
     out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/part_c_items.jsonl"
     exclude = gold_keys(EXCLUDE_GOLD)
     rng = random.Random(SEED)

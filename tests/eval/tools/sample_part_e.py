@@ -15,6 +15,7 @@ import os
 import sys
 
 import sample_part_c as c
+from feed_items import DEFAULT_CORPUS
 
 c.SEED = 20261130
 c.WEAK_NETS = [
@@ -34,5 +35,5 @@ c.EXCLUDE_GOLD = [os.path.join(c.HERE, "..", f)
 
 if __name__ == "__main__":
     if len(sys.argv) < 3:
-        sys.argv[2:] = ["/tmp/part_e_items.jsonl"] if len(sys.argv) == 2 else ["/work/shared/corpus", "/tmp/part_e_items.jsonl"]
+        sys.argv[2:] = ["/tmp/part_e_items.jsonl"] if len(sys.argv) == 2 else [DEFAULT_CORPUS, "/tmp/part_e_items.jsonl"]
     c.main()

@@ -25,7 +25,8 @@ import re
 import sys
 
 import sample_holdout2 as h2
-from feed_items import draw_random_and_broad, gold_keys, read_feed, title_body, write_selection
+from feed_items import (DEFAULT_CORPUS, draw_random_and_broad, gold_keys, read_feed, title_body,
+                        write_selection)
 from sample_holdout3 import title_form
 
 SEED = 20261207
@@ -54,7 +55,7 @@ def audit_keys():
 
 
 def main():
-    corpus = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
+    corpus = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_CORPUS
     out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/part_h_items.jsonl"
     exclude = gold_keys(EXCLUDE_GOLD)
     read = audit_keys()

@@ -13,11 +13,12 @@ import os
 import sys
 
 import sample_part_h as h
+from feed_items import DEFAULT_CORPUS
 
 h.SEED = 20261208
 h.EXCLUDE_GOLD = h.EXCLUDE_GOLD + [os.path.join(h.EVAL, "gold_part_h.jsonl")]
 
 if __name__ == "__main__":
     if len(sys.argv) < 3:
-        sys.argv[1:] = [sys.argv[1] if len(sys.argv) == 2 else "/work/shared/corpus", "/tmp/part_i_items.jsonl"]
+        sys.argv[1:] = [sys.argv[1] if len(sys.argv) == 2 else DEFAULT_CORPUS, "/tmp/part_i_items.jsonl"]
     h.main()

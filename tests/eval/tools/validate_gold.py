@@ -27,7 +27,7 @@ Usage: validate_gold.py [--taxonomy MD] [--corpus DIR] [--disjoint-from GOLD]...
 import argparse, collections, json, os, sys
 
 from attach_labels import labels_of
-from feed_items import FEED_FILES, read_feed, taxonomy_ids, title_body
+from feed_items import DEFAULT_CORPUS, FEED_FILES, read_feed, taxonomy_ids, title_body
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -46,7 +46,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("gold", nargs="+")
     ap.add_argument("--taxonomy", default=os.path.join(REPO, "rules", "taxonomy.md"))
-    ap.add_argument("--corpus", default="/work/shared/corpus")
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
     ap.add_argument("--disjoint-from", action="append", default=[])
     args = ap.parse_args()
 

@@ -9,11 +9,12 @@ is a non-empty verbatim substring of title or body.
 Usage: validate_holdout.py [TAXONOMY_MD] [CORPUS_DIR]
 """
 import collections, json, os, re, subprocess, sys, tempfile
+from feed_items import DEFAULT_CORPUS, DEFAULT_TAXONOMY
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVAL = os.path.dirname(HERE)
-taxonomy = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/taxonomy.md"
-corpus = sys.argv[2] if len(sys.argv) > 2 else "/work/shared/corpus"
+taxonomy = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_TAXONOMY
+corpus = sys.argv[2] if len(sys.argv) > 2 else DEFAULT_CORPUS
 
 # valid ids: first-column ids of the three fixed tables
 valid, section = set(), None

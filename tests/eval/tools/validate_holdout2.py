@@ -20,7 +20,7 @@ Usage: validate_holdout2.py [GOLD_JSONL] [TAXONOMY_MD] [CORPUS_DIR]
 """
 import collections, json, os, subprocess, sys, tempfile
 
-from feed_items import taxonomy_ids
+from feed_items import DEFAULT_CORPUS, DEFAULT_TAXONOMY, taxonomy_ids
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVAL = os.path.dirname(HERE)
@@ -39,8 +39,8 @@ SETS = {
 }
 
 gold = sys.argv[1] if len(sys.argv) > 1 else os.path.join(EVAL, "gold_holdout2.jsonl")
-taxonomy = sys.argv[2] if len(sys.argv) > 2 else "/work/shared/taxonomy.md"
-corpus = sys.argv[3] if len(sys.argv) > 3 else "/work/shared/corpus"
+taxonomy = sys.argv[2] if len(sys.argv) > 2 else DEFAULT_TAXONOMY
+corpus = sys.argv[3] if len(sys.argv) > 3 else DEFAULT_CORPUS
 name = os.path.basename(gold)
 if name not in SETS:
     sys.exit(f"unknown held-out file {name!r}; expected one of {sorted(SETS)}")
