@@ -5,7 +5,7 @@
 //                            worker-thread part; items/s, us_per_item
 //   story/assign             StoryIndex::Assign on the three feeds merged in
 //                            time order (a fresh index per pass, 24 h window):
-//                            the writer-thread part; items/s, us_per_item,
+//                            the story-thread part; items/s, us_per_item,
 //                            counters joined (share of items that joined a
 //                            story), window_docs (mean documents in the
 //                            window), scored_per_item (candidates the model
@@ -17,6 +17,8 @@
 //                            (input of bench/peers/datasketch, run by
 //                            bench/run.sh), so the peer clusters the very
 //                            same items in the same order
+// With NEWSFLOW_BENCH_QUICK set (bench/run.sh --quick) all three take only
+// the first 20,000 items of the merged feeds.
 #include <benchmark/benchmark.h>
 
 #include <fstream>

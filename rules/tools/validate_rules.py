@@ -18,9 +18,10 @@ Checks (each violation is printed; exit status 1 if there is any):
     (a note only) on the seeds taxonomy.md lists for it; seed 001 is traditional
     Chinese and is converted with the `opencc` CLI when installed (else its
     citations are skipped);
-  * with a corpus (--corpus DIR, default ../shared/corpus when present; the cls
-    feed, or all four feeds with --all-feeds): every cluster fires on at least
-    one item, and no single keyword hits more than --max-keyword-share of them.
+  * with a corpus (--corpus DIR, default $NEWSFLOW_CORPUS_DIR, else
+    ../shared/corpus when present; the cls feed, or all four feeds with
+    --all-feeds): every cluster fires on at least one item, and no single
+    keyword hits more than --max-keyword-share of them.
 
 Exit status: 0 when no violation, 1 otherwise. Useful while editing rules:
   --report               per-tag counts on the corpus
@@ -473,7 +474,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--taxonomy", default=None, help="taxonomy.md (default: rules/taxonomy.md, else ../shared/taxonomy.md)")
     ap.add_argument("--seeds", default=os.path.join(REPO, "seeds"))
-    ap.add_argument("--corpus", default=None, help="corpus dir (default: ../shared/corpus if present)")
+    ap.add_argument("--corpus", default=None, help="corpus dir (default: $NEWSFLOW_CORPUS_DIR, else ../shared/corpus if present)")
     ap.add_argument("--no-corpus", action="store_true", help="skip the corpus checks")
     ap.add_argument("--max-keyword-share", type=float, default=0.10,
                     help="max share of corpus items a single keyword may hit (default 0.10)")

@@ -379,8 +379,8 @@ def lookups(items, cands, conj, window):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rules", default="/work/main/rules/sets")
-    ap.add_argument("--newsflow", default="/work/main/build/newsflow")
+    ap.add_argument("--rules", default=os.path.join(HERE, "..", "..", "..", "rules", "sets"))
+    ap.add_argument("--newsflow", default=os.path.join(HERE, "..", "..", "..", "build", "newsflow"))
     ap.add_argument("--cache", default="/tmp/stage2_explain_cache.jsonl")
     ap.add_argument("--agg", default="bag", choices=["bag", "noisyor", "max", "mean"])
     ap.add_argument("--window", type=int, default=10)

@@ -187,8 +187,8 @@ def item_features(item, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("gold", nargs="*", default=DEV)
-    ap.add_argument("--rules", default="/work/main/rules/sets")
-    ap.add_argument("--newsflow", default="/work/main/build/newsflow")
+    ap.add_argument("--rules", default=os.path.join(HERE, "..", "..", "..", "rules", "sets"))
+    ap.add_argument("--newsflow", default=os.path.join(HERE, "..", "..", "..", "build", "newsflow"))
     ap.add_argument("--cache", default="/tmp/stage2_explain_cache.jsonl")
     ap.add_argument("--out", default="-")
     a = ap.parse_args()

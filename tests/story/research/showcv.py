@@ -1,7 +1,7 @@
-import json, sys
+import json, os, sys
 from cv import load, cv_scores
 rows, names = load()
-P = {json.loads(l)['pair_id']: json.loads(l) for l in open('/work/main/tests/story/pairs_dev.jsonl')}
+P = {json.loads(l)['pair_id']: json.loads(l) for l in open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pairs_dev.jsonl'))}
 Y = [1 if r['label'] == 'same' else 0 for r in rows]
 sel = sys.argv[1].split(',') if len(sys.argv) > 1 and sys.argv[1] else []
 from cols import col

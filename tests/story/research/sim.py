@@ -3,7 +3,7 @@
 Usage as a module: run(stream, pair_keys, model=..., extra=...) processes the
 stream, assigns stories, records per-pair diagnostics for the dev pairs.
 """
-import json, math, sys
+import json, math, os, sys
 from collections import defaultdict
 from sketch import Sketch, features, logit, decode, WEIGHTS
 
@@ -195,7 +195,7 @@ def base_scorer(w=WEIGHTS):
     return s
 
 
-def load_pairs(path="/work/main/tests/story/pairs_dev.jsonl"):
+def load_pairs(path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pairs_dev.jsonl")):
     assert "holdout" not in path
     return [json.loads(l) for l in open(path)]
 
