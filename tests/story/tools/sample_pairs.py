@@ -3,7 +3,7 @@
 clustering dev / holdout sets (selection only: this script assigns NO
 labels; every label is set later by a reader).
 
-Corpora (read-only, ../../../../shared/corpus by default, --corpus to change):
+Corpora (read-only, $NEWSFLOW_CORPUS_DIR, else ../shared/corpus beside the clone, by default; --corpus to change):
   cls       cls-shared.jsonl.gz        key "cls:<id>"         time ctime (unix s)
             text = title (often "") + content
   eastmoney eastmoney-shared.jsonl.gz  key "eastmoney:<code>" time showTime
@@ -127,7 +127,10 @@ FEEDS = [
 ]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "..", "shared", "corpus"))
+# The shared corpus: $NEWSFLOW_CORPUS_DIR, else ../shared/corpus beside the
+# clone (as CI lays it out); every story tool takes its default from here.
+DEFAULT_CORPUS = os.environ.get("NEWSFLOW_CORPUS_DIR") or os.path.normpath(
+    os.path.join(HERE, "..", "..", "..", "..", "shared", "corpus"))
 
 TAG = re.compile(r"<[^>]*>")
 DATELINE = re.compile(r"(财联社|人民财讯)\d{1,2}月\d{1,2}日电[，,]?")

@@ -180,7 +180,7 @@ def main():
     ap.add_argument("files", nargs="*", default=[DEV])
     ap.add_argument("--candidates", action="store_true",
                     help="allow label null (unlabelled candidate files)")
-    ap.add_argument("--corpus", default=os.environ.get("NEWSFLOW_CORPUS_DIR") or sp.DEFAULT_CORPUS,
+    ap.add_argument("--corpus", default=sp.DEFAULT_CORPUS,
                     help="the shared corpus (default: $NEWSFLOW_CORPUS_DIR, else ../shared/corpus)")
     args = ap.parse_args()
     missing = [f for _, f, *_ in sp.FEEDS if not os.path.isfile(os.path.join(args.corpus, f))]
