@@ -351,8 +351,9 @@ TEST(GzipAccounting, SigintDuringALongMemberCheckStopsTheRun) {
     const std::string task = "/proc/" + std::to_string(run.pid()) + "/task";
     std::error_code ec;
     for (const auto& t : std::filesystem::directory_iterator(task, ec)) {
-      if (testing::ReadFile(t.path().string() + "/comm") != "nf-reader\n") continue;
-      const std::string stat = testing::ReadFile(t.path().string() + "/stat");
+      if (testing::ReadProcFile(t.path().string() + "/comm") != "nf-reader\n") continue;
+      const std::string stat = testing::ReadProcFile(t.path().string() + "/stat");
+      if (stat.empty()) return -1;  // the reader ended
       std::istringstream fields(stat.substr(stat.rfind(')') + 2));
       std::string skip;
       for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt: utime is field 14 of stat

@@ -23,12 +23,29 @@
 
 namespace newsflow::testing {
 
-// The names of a process's threads (/proc/PID/task/TID/comm), sorted.
+// A /proc file's text, or "" if it cannot be read whole. A thread or
+// process that ends between a listing of /proc and the read of one of its
+// files makes the read fail (ESRCH), which std::ifstream (ReadFile) throws
+// as an exception; for a poll that is the thread being gone.
+inline std::string ReadProcFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return n < 0 ? std::string() : out;
+}
+
+// The names of a process's threads (/proc/PID/task/TID/comm), sorted; a
+// thread that ends while they are read is left out.
 inline std::multiset<std::string> ThreadNames(pid_t pid) {
   std::multiset<std::string> names;
   std::error_code ec;
   for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::string name = ReadFile((task.path() / "comm").string());
+    std::string name = ReadProcFile((task.path() / "comm").string());
+    if (name.empty()) continue;
     while (!name.empty() && name.back() == '\n') name.pop_back();
     names.insert(name);
   }
