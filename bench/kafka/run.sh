@@ -13,7 +13,8 @@
 #   3. memory under a backlog: the corpus BACKLOG_REPEAT times in a topic,
 #      consumed to the end; peak RSS (VmHWM) beside the 1x run's.
 #
-#   bench/kafka/run.sh                 uses/starts the broker (deploy/kafka/start.sh)
+#   bench/kafka/run.sh                 uses/starts the broker (deploy/kafka/start.sh;
+#                                      one it started is stopped at its end)
 #   NEWSFLOW_KAFKA_BOOTSTRAP=127.0.0.1:9092 bench/kafka/run.sh
 #
 # Environment: NEWSFLOW (binary, default build/newsflow), KAFKA_CONSUME
@@ -45,12 +46,40 @@ mkdir -p "$work"
 # by its unit, since the lines above it vary (a story line when ids are on).
 rate_line() { grep -m1 ' items/s ' "$@" || true; }
 
+# What the run leaves behind: its topics (~0.9 GB with the backlog) are
+# deleted, and a broker it started is stopped, so that a later
+# tests/run.sh can start its own on the port; a broker that was already
+# running stays running. A broker started on a state dir with no data yet
+# is stopped with its data wiped: nothing but this run's topics was there.
+# (A deleted topic's files go a minute later, or at the broker's next
+# start if it was stopped before: Kafka's file.delete.delay.ms.)
+topics=()
+started_broker="" wipe_broker=""
+cleanup() {
+  if [[ -n $wipe_broker ]]; then
+    "$root/deploy/kafka/stop.sh" --wipe >/dev/null 2>&1 || true
+    return
+  fi
+  local t
+  for t in "${topics[@]}"; do "$root/deploy/kafka/topic.sh" delete "$t" >/dev/null 2>&1 || true; done
+  if [[ -n $started_broker ]]; then "$root/deploy/kafka/stop.sh" >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
 if [[ -n "${NEWSFLOW_KAFKA_BOOTSTRAP:-}" ]]; then
   broker=$NEWSFLOW_KAFKA_BOOTSTRAP
 else
+  # shellcheck source=deploy/kafka/common.sh
+  state=$(source "$root/deploy/kafka/common.sh"
+    if kafka_broker_pid >/dev/null; then echo running; elif [[ -d $KAFKA_DATA_DIR ]]; then echo data; else echo none; fi)
   broker=$("$root/deploy/kafka/start.sh" | tail -n 1)
+  [[ $state == running ]] || started_broker=1
+  [[ $state == none ]] && wipe_broker=1
 fi
 export KAFKA_PORT=${broker##*:}  # topic.sh talks to 127.0.0.1:$KAFKA_PORT
+create_topic() {  # NAME: created with the run's partitions, deleted at its end
+  "$root/deploy/kafka/topic.sh" create "$1" "$partitions" >/dev/null
+  topics+=("$1")
+}
 id=$(date +%s)
 log() { echo "[bench/kafka] $*" >&2; }
 
@@ -77,7 +106,7 @@ run_peak() {
 
 # ---- 1. throughput -----------------------------------------------------------
 topic=bench-cls-$id
-"$root/deploy/kafka/topic.sh" create "$topic" "$partitions" >/dev/null
+create_topic "$topic"
 log "producing the corpus into $topic ($partitions partitions)"
 produce_line=$("$nf" produce --broker "$broker" --topic "$topic" "$corpus")
 log "$produce_line"
@@ -128,7 +157,7 @@ rm -rf "$work/db-file" "$work/db-file-sync"
 
 # ---- 2. latency at a fixed rate ------------------------------------------------
 lat_topic=bench-lat-$id
-"$root/deploy/kafka/topic.sh" create "$lat_topic" "$partitions" >/dev/null
+create_topic "$lat_topic"
 python3 - "$corpus" "$lat_items" >"$work/lat-input.jsonl" <<'EOF'
 import gzip, sys
 with gzip.open(sys.argv[1], "rt", encoding="utf-8", errors="surrogateescape") as f:
@@ -165,7 +194,7 @@ rm -rf "$work/db-lat"
 
 # ---- 3. memory under a backlog -----------------------------------------------
 bl_topic=bench-backlog-$id
-"$root/deploy/kafka/topic.sh" create "$bl_topic" "$partitions" >/dev/null
+create_topic "$bl_topic"
 log "backlog: producing the corpus $backlog_repeat times into $bl_topic"
 bl_produce=$("$nf" produce --broker "$broker" --topic "$bl_topic" --repeat "$backlog_repeat" "$corpus")
 log "$bl_produce"
